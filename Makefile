@@ -1,0 +1,53 @@
+# Moodspeaker developer entry points. Every target installs what it needs on a fresh Debian/Ubuntu
+# machine (apt packages as root or via sudo, then a venv in .venv), so a newcomer needs only:
+#   make demo   - run the appliance here with embedded defaults (no camera, TPU or speaker needed)
+#   make test   - lint, type-check and run the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Datasets are never in the repo; tests that need them skip with the reason when this path is absent.
+MOODSPEAKER_DATA ?= $(abspath ../shared/datasets)
+export MOODSPEAKER_DATA
+
+APT_RUN := python3 python3-venv python3-dev libsndfile1 ffmpeg
+APT_TEST := $(APT_RUN) mosquitto chromium shellcheck
+
+.PHONY: demo test lint typecheck pytest run venv train edgetpu clean
+
+$(VENV)/bin/python:
+	./scripts/dev/ensure-apt.sh $(APT_RUN)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.stamp-all: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e '.[all]'
+	touch $@
+
+$(VENV)/.stamp-dev: pyproject.toml | $(VENV)/bin/python
+	./scripts/dev/ensure-apt.sh $(APT_TEST)
+	$(BIN)/pip install -q -e '.[dev,train]'
+	touch $@ $(VENV)/.stamp-all
+
+venv: $(VENV)/.stamp-all
+
+demo: $(VENV)/.stamp-all
+	$(BIN)/moodspeaker demo
+
+run: $(VENV)/.stamp-all
+	$(BIN)/moodspeaker run
+
+lint: $(VENV)/.stamp-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check edge web-config
+
+typecheck: $(VENV)/.stamp-dev
+	$(BIN)/mypy
+
+pytest: $(VENV)/.stamp-dev
+	SDL_AUDIODRIVER=dummy $(BIN)/pytest -q
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+from moodspeaker.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,114 @@
+"""`moodspeaker` command line: a thin dispatcher over one module per command.
+
+Commands are listed in an explicit registry (no import side effects).  Each command module defines
+`add_arguments(parser)` and `run(args, config) -> int`; it must import heavy libraries (librosa,
+pygame, flask, tensorflow...) inside `run`, so that `moodspeaker --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from moodspeaker import __version__
+from moodspeaker.config import ConfigError, load, with_changes
+
+#: command name -> (module, one-line help).  "group sub" names nest under their group.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "watch": ("moodspeaker.commands.watch", "print the mood timeline from a camera, video or image folder"),
+    "eval-faces": ("moodspeaker.commands.eval_faces", "evaluate the expression model on a face dataset"),
+    "calibrate-neutral": ("moodspeaker.commands.calibrate", "record a listener's resting-face baseline"),
+    "index": ("moodspeaker.commands.index", "scan and analyse music folders into the library index"),
+    "library": ("moodspeaker.commands.library", "library statistics and the LAN library server"),
+    "eval-music": ("moodspeaker.commands.eval_music", "evaluate the music valence/arousal estimator"),
+    "run": ("moodspeaker.commands.run", "run the appliance service"),
+    "demo": ("moodspeaker.commands.demo", "run the appliance on any machine with embedded defaults"),
+    "doctor": ("moodspeaker.commands.doctor", "check camera, TPU, audio, library, broker, disk, temperature"),
+    "setup-code": ("moodspeaker.commands.setup_code", "print the first-boot setup code of the web page"),
+    "config": ("moodspeaker.commands.config", "show, check or change the configuration"),
+    "bench recommend": ("moodspeaker.commands.bench_recommend", "run the listener simulator benchmark"),
+    "bench report": ("moodspeaker.commands.bench_report", "run every benchmark and print one table"),
+}
+
+
+def _load_module(module: str) -> Any:
+    return importlib.import_module(module)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="moodspeaker", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"moodspeaker {__version__}")
+    parser.add_argument(
+        "-c",
+        "--config",
+        help="config file (default: $MOODSPEAKER_CONFIG, "
+        "/etc/moodspeaker/config.toml, else built-in defaults)",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="override one setting for this run (validated like the file)",
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    groups: dict[str, argparse._SubParsersAction[argparse.ArgumentParser]] = {}
+    for name, (module, help_text) in COMMANDS.items():
+        group, _, leaf = name.partition(" ")
+        if leaf:
+            if group not in groups:
+                group_parser = sub.add_parser(group, help=f"{group} commands")
+                groups[group] = group_parser.add_subparsers(
+                    dest="subcommand", metavar="SUBCOMMAND", required=True
+                )
+            target = groups[group].add_parser(leaf, help=help_text, description=help_text)
+        else:
+            target = sub.add_parser(name, help=help_text, description=help_text)
+        target.set_defaults(_module=module)
+        try:
+            _load_module(module).add_arguments(target)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            target.set_defaults(_missing=True)
+    return parser
+
+
+def _setup_logging(verbosity: int) -> None:
+    level = logging.WARNING - 10 * min(verbosity, 2) if verbosity else logging.INFO
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose)
+    if getattr(args, "_missing", False):
+        print(f"moodspeaker: the command {args.command!r} is not available in this build", file=sys.stderr)
+        return 2
+    try:
+        config = load(args.config)
+        overrides: dict[str, str] = {}
+        for item in args.set:
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise ConfigError([f"--set {item!r}: expected SECTION.KEY=VALUE"])
+            overrides[key.strip()] = value
+        if overrides:
+            config = with_changes(config, overrides, source="--set")
+    except ConfigError as exc:
+        print(f"moodspeaker: {exc}", file=sys.stderr)
+        return 2
+    result: int = _load_module(args._module).run(args, config)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

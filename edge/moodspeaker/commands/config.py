@@ -1,0 +1,67 @@
+"""`moodspeaker config show|check|set|schema`: the config through the same schema the page uses."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import tomli_w
+
+from moodspeaker.config import Config, ConfigError, describe, save, with_changes
+from moodspeaker.config.load import config_path, to_mapping
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    show = sub.add_parser("show", help="print the effective configuration (secrets hidden)")
+    show.add_argument("--all", action="store_true", help="include settings left at their defaults")
+    sub.add_parser("check", help="validate the config file and exit non-zero on any problem")
+    sub.add_parser("schema", help="print every setting with its type, default and help as JSON")
+    setp = sub.add_parser("set", help="change settings in the config file (atomic; all or nothing)")
+    setp.add_argument("changes", nargs="+", metavar="SECTION.KEY=VALUE")
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    if args.action == "show":
+        print(tomli_w.dumps(to_mapping(config, include_defaults=args.all, hide_secrets=True)), end="")
+        return 0
+    if args.action == "check":
+        print(f"configuration OK ({config_path(args.config) or 'built-in defaults'})")
+        return 0
+    if args.action == "schema":
+        rows = [
+            {
+                "key": i.dotted,
+                "type": i.kind,
+                "default": "" if i.secret else list(i.default) if isinstance(i.default, tuple) else i.default,
+                "help": i.help,
+                "choices": list(i.choices),
+                "min": i.min,
+                "max": i.max,
+                "unit": i.unit,
+                "secret": i.secret,
+            }
+            for i in describe()
+        ]
+        print(json.dumps(rows, indent=1))
+        return 0
+    path = config_path(args.config)
+    if path is None:
+        print("moodspeaker config set: name the file with --config (or $MOODSPEAKER_CONFIG)", file=sys.stderr)
+        return 2
+    changes: dict[str, str] = {}
+    for item in args.changes:
+        key, sep, value = item.partition("=")
+        if not sep:
+            print(f"moodspeaker config set: {item!r} is not SECTION.KEY=VALUE", file=sys.stderr)
+            return 2
+        changes[key.strip()] = value
+    try:
+        new = with_changes(config, changes, source=str(path))
+    except ConfigError as exc:
+        print(f"moodspeaker: {exc}", file=sys.stderr)
+        return 2
+    save(new, path)
+    print(f"saved {path}")
+    return 0

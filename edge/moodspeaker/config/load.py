@@ -1,0 +1,301 @@
+"""Load, validate, change and save the configuration through the one schema.
+
+Validation collects every problem at once and names the file, the key, the bad value and the
+expected form; an unknown key is reported with the nearest known key (Mopidy's habit), because a
+typo that is silently ignored is the worst kind of setting.  Saving is atomic so a power cut never
+leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import os
+import tomllib
+import typing
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+import tomli_w
+
+from moodspeaker.config.schema import Config
+from moodspeaker.util.atomic import atomic_write_bytes
+
+#: Where the device keeps its configuration (written by the provisioning scripts).
+SYSTEM_CONFIG = Path("/etc/moodspeaker/config.toml")
+ENV_CONFIG = "MOODSPEAKER_CONFIG"
+
+
+class ConfigError(ValueError):
+    """One or more settings are wrong; `problems` lists each as a full sentence."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid configuration:\n  " + "\n  ".join(problems))
+
+
+@dataclass(frozen=True)
+class SettingInfo:
+    """What the CLI and the web form need to show and check one setting."""
+
+    section: str
+    key: str
+    kind: str  # "bool" | "int" | "float" | "str" | "choice" | "list"
+    default: Any
+    help: str
+    choices: tuple[str, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    secret: bool = False
+    unit: str = ""
+    advanced: bool = False
+
+    @property
+    def dotted(self) -> str:
+        return f"{self.section}.{self.key}"
+
+
+def _section_types() -> dict[str, type[Any]]:
+    hints = typing.get_type_hints(Config)
+    return {f.name: hints[f.name] for f in dataclasses.fields(Config)}
+
+
+def _kind_of(annotation: Any) -> tuple[str, tuple[str, ...]]:
+    if annotation is bool:
+        return "bool", ()
+    if annotation is int:
+        return "int", ()
+    if annotation is float:
+        return "float", ()
+    if annotation is str:
+        return "str", ()
+    origin = get_origin(annotation)
+    if origin is Literal:
+        return "choice", tuple(str(a) for a in get_args(annotation))
+    if origin is tuple:
+        return "list", ()
+    raise TypeError(f"unsupported setting type {annotation!r}")  # a schema bug, caught by the tests
+
+
+def describe() -> Iterator[SettingInfo]:
+    """Every setting of the schema, in declaration order."""
+    for section, section_type in _section_types().items():
+        hints = typing.get_type_hints(section_type)
+        for f in dataclasses.fields(section_type):
+            kind, choices = _kind_of(hints[f.name])
+            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[operator]
+            yield SettingInfo(
+                section=section,
+                key=f.name,
+                kind=kind,
+                default=default,
+                help=f.metadata.get("help", ""),
+                choices=choices,
+                min=f.metadata.get("min"),
+                max=f.metadata.get("max"),
+                secret=bool(f.metadata.get("secret", False)),
+                unit=f.metadata.get("unit", ""),
+                advanced=bool(f.metadata.get("advanced", False)),
+            )
+
+
+def _expected(info: SettingInfo) -> str:
+    if info.kind == "choice":
+        return "one of " + ", ".join(repr(c) for c in info.choices)
+    bounds = ""
+    if info.min is not None and info.max is not None:
+        bounds = f" from {info.min:g} to {info.max:g}"
+    elif info.min is not None:
+        bounds = f" of at least {info.min:g}"
+    names = {
+        "bool": "true or false",
+        "int": "a whole number",
+        "float": "a number",
+        "str": "a text string",
+        "list": "a list of text strings",
+    }
+    return names[info.kind] + bounds
+
+
+def coerce(info: SettingInfo, value: Any) -> Any:
+    """Check one value against its setting; return it in the schema's type or raise ValueError.
+
+    Strings are accepted for numbers and booleans so that the web form and `--set key=value`
+    go through exactly this function.
+    """
+    kind = info.kind
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in {
+            "true",
+            "false",
+            "on",
+            "off",
+            "1",
+            "0",
+            "yes",
+            "no",
+        }:
+            return value.strip().lower() in {"true", "on", "1", "yes"}
+        raise ValueError(_expected(info))
+    if kind in {"int", "float"}:
+        number: float
+        if isinstance(value, bool):
+            raise ValueError(_expected(info))
+        if isinstance(value, int | float):
+            number = value
+        elif isinstance(value, str):
+            try:
+                number = int(value) if kind == "int" else float(value)
+            except ValueError:
+                raise ValueError(_expected(info)) from None
+        else:
+            raise ValueError(_expected(info))
+        if kind == "int":
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError(_expected(info))
+            number = int(number)
+        else:
+            number = float(number)
+            if not math.isfinite(number):
+                raise ValueError(_expected(info))
+        if (info.min is not None and number < info.min) or (info.max is not None and number > info.max):
+            raise ValueError(_expected(info))
+        return number
+    if kind == "choice":
+        if isinstance(value, str) and value in info.choices:
+            return value
+        raise ValueError(_expected(info))
+    if kind == "list":
+        if isinstance(value, str):
+            value = [v.strip() for v in value.replace("\n", ",").split(",") if v.strip()]
+        if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        raise ValueError(_expected(info))
+    if isinstance(value, str):
+        return value
+    raise ValueError(_expected(info))
+
+
+def _settings_by_section() -> dict[str, dict[str, SettingInfo]]:
+    out: dict[str, dict[str, SettingInfo]] = {}
+    for info in describe():
+        out.setdefault(info.section, {})[info.key] = info
+    return out
+
+
+def _suggest(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def from_mapping(raw: Mapping[str, Any], source: str = "config") -> Config:
+    """Build a validated Config from a TOML-shaped mapping; every problem is reported at once."""
+    schema = _settings_by_section()
+    problems: list[str] = []
+    sections: dict[str, Any] = {}
+    for section, body in raw.items():
+        if section not in schema:
+            problems.append(f"{source}: unknown section [{section}]{_suggest(section, list(schema))}")
+            continue
+        if not isinstance(body, Mapping):
+            problems.append(f"{source}: [{section}] must be a table of settings, not {type(body).__name__}")
+            continue
+        values: dict[str, Any] = {}
+        for key, value in body.items():
+            info = schema[section].get(key)
+            if info is None:
+                hint = _suggest(key, list(schema[section]))
+                if not hint:  # maybe the key belongs to another section
+                    for other, keys in schema.items():
+                        if key in keys:
+                            hint = f" (it belongs in [{other}])"
+                            break
+                problems.append(f"{source}: unknown setting {section}.{key}{hint}")
+                continue
+            try:
+                values[key] = coerce(info, value)
+            except ValueError as exc:
+                problems.append(f"{source}: {section}.{key} = {value!r} is invalid: expected {exc}")
+        sections[section] = values
+    if problems:
+        raise ConfigError(problems)
+    section_types = _section_types()
+    built = {name: section_types[name](**sections.get(name, {})) for name in section_types}
+    return Config(**built)
+
+
+def to_mapping(
+    config: Config, *, include_defaults: bool = False, hide_secrets: bool = False
+) -> dict[str, Any]:
+    """The config as TOML-shaped data; by default only what differs from the schema's defaults."""
+    out: dict[str, dict[str, Any]] = {}
+    for info in describe():
+        value = getattr(getattr(config, info.section), info.key)
+        if not include_defaults and value == info.default:
+            continue
+        if hide_secrets and info.secret:
+            value = "********" if value else ""
+        out.setdefault(info.section, {})[info.key] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def with_changes(config: Config, changes: Mapping[str, Any], source: str = "change") -> Config:
+    """Apply `{"section.key": value}` changes, validated exactly like the file; all or nothing."""
+    raw = to_mapping(config)
+    problems: list[str] = []
+    for dotted, value in changes.items():
+        section, _, key = dotted.partition(".")
+        if not key:
+            problems.append(f"{source}: {dotted!r} is not of the form section.key")
+            continue
+        raw.setdefault(section, {})[key] = value
+    if problems:
+        raise ConfigError(problems)
+    return from_mapping(raw, source)
+
+
+def config_path(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    """Which file to read: --config, then $MOODSPEAKER_CONFIG, then /etc/moodspeaker/config.toml."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(ENV_CONFIG)
+    if env:
+        return Path(env)
+    return SYSTEM_CONFIG if SYSTEM_CONFIG.exists() else None
+
+
+def load(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read and validate a config file; no file at all means the embedded defaults."""
+    chosen = config_path(path)
+    if chosen is None:
+        return Config()
+    try:
+        data = chosen.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError([f"{chosen}: no such config file"]) from None
+    except OSError as exc:
+        raise ConfigError([f"{chosen}: cannot be read ({exc.strerror})"]) from None
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"{chosen}: not UTF-8 text (byte {exc.start})"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{chosen}: not valid TOML: {exc}"]) from None
+    return from_mapping(raw, str(chosen))
+
+
+def save(config: Config, path: str | os.PathLike[str]) -> None:
+    """Write the non-default settings atomically (temp file, fsync, rename, fsync of the folder)."""
+    body = tomli_w.dumps(to_mapping(config))
+    header = "# Moodspeaker configuration: only settings that differ from the defaults are listed.\n"
+    atomic_write_bytes(Path(path), (header + body).encode("utf-8"), mode=0o600)
+
+
+def data_dir(config: Config) -> Path:
+    """The expanded data folder (created on demand by whoever writes there)."""
+    return Path(os.path.expanduser(config.device.data_dir))

@@ -1,0 +1,234 @@
+"""The one configuration schema: every setting, its type, its default and its help text, stated once.
+
+Each section is a frozen dataclass (wyoming-satellite style); each field is declared with
+`setting(...)`, which records the help text and bounds that the loader, the CLI and the web form all
+read.  Nothing else in the project may repeat a default: read it from here.
+
+Adding a setting: add a field to the right section with `setting(...)`.  Types understood by the
+validator: bool, int, float, str, Literal[...] (a choice), tuple[str, ...] (a TOML list of strings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+
+def setting(
+    default: Any,
+    help: str,
+    *,
+    min: float | None = None,
+    max: float | None = None,
+    secret: bool = False,
+    unit: str = "",
+    advanced: bool = False,
+) -> Any:
+    """Declare one setting: default, a help sentence, and optional bounds.
+
+    `secret` settings (passwords) are never echoed back by the web page or `config show`.
+    """
+    meta = {"help": help, "min": min, "max": max, "secret": secret, "unit": unit, "advanced": advanced}
+    if isinstance(default, list):
+        default = tuple(default)
+    if isinstance(default, tuple):
+        value = default
+        return field(default_factory=lambda: value, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class DeviceConfig:
+    name: str = setting("Moodspeaker", "Friendly name shown on the LAN and in Home Assistant.")
+    id: str = setting(
+        "",
+        "Unique device id used in MQTT topics; empty derives a stable one from the machine id.",
+        advanced=True,
+    )
+    data_dir: str = setting(
+        "~/.local/share/moodspeaker",
+        "Where state, the library index, feedback and logs live (/var/lib/moodspeaker on the device).",
+    )
+
+
+@dataclass(frozen=True)
+class CameraConfig:
+    enabled: bool = setting(True, "Camera on. Off means no frame is captured at all (privacy switch).")
+    type: Literal["auto", "picamera2", "v4l2", "replay"] = setting(
+        "auto", "Frame source: auto tries picamera2, then a V4L2 webcam, then the replay source."
+    )
+    device: str = setting("0", "V4L2 device index or path (e.g. 0 or /dev/video0).", advanced=True)
+    replay_path: str = setting(
+        "", "Video file or folder of images for the replay source (development, tests, demos)."
+    )
+    replay_loop: bool = setting(True, "Start the replay again when it ends.", advanced=True)
+    interval_s: float = setting(
+        1.0, "Seconds between captures; 0 runs as fast as the pipeline allows.", min=0.0, max=60.0, unit="s"
+    )
+    width: int = setting(640, "Capture width in pixels.", min=64, max=4096, unit="px", advanced=True)
+    height: int = setting(480, "Capture height in pixels.", min=48, max=4096, unit="px", advanced=True)
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    type: Literal["blazeface", "haar"] = setting(
+        "blazeface", "Face detector: BlazeFace (TFLite, robust) or OpenCV Haar cascade (fallback)."
+    )
+    min_confidence: float = setting(
+        0.5, "Minimum detector score for a face to count.", min=0.0, max=1.0, advanced=True
+    )
+    margin: float = setting(
+        0.2, "Extra border around the face box, as a share of its size.", min=0.0, max=1.0, advanced=True
+    )
+
+
+@dataclass(frozen=True)
+class ClassifierConfig:
+    type: Literal["cpu", "edgetpu"] = setting(
+        "cpu", "Where the expression model runs; edgetpu falls back to the CPU model when the TPU is absent."
+    )
+    model: str = setting(
+        "",
+        "Path to the model's metadata JSON; empty uses the model shipped in models/edgetpu/.",
+        advanced=True,
+    )
+    threads: int = setting(1, "CPU threads for the interpreter.", min=1, max=8, advanced=True)
+    stuck_timeout_s: float = setting(
+        5.0,
+        "A classification slower than this is treated as stuck; the watchdog restarts the stage.",
+        min=0.5,
+        max=120.0,
+        unit="s",
+        advanced=True,
+    )
+
+
+@dataclass(frozen=True)
+class MoodConfig:
+    smoothing: Literal["hysteresis", "rolling"] = setting(
+        "hysteresis", "Mood filter: confidence-weighted filter with hysteresis, or a plain rolling average."
+    )
+    half_life_s: float = setting(
+        2.0,
+        "How fast evidence fades; shorter follows changes faster, longer is steadier.",
+        min=0.1,
+        max=60.0,
+        unit="s",
+    )
+    switch_margin: float = setting(
+        0.15, "How much more likely a new mood must be before the mood changes.", min=0.0, max=1.0
+    )
+    min_dwell_s: float = setting(
+        2.0, "A new mood must lead for this long before it is announced.", min=0.0, max=60.0, unit="s"
+    )
+    no_face_timeout_s: float = setting(
+        20.0, "Without a face for this long, the mood decays to unknown.", min=1.0, max=3600.0, unit="s"
+    )
+    rolling_window_s: float = setting(
+        5.0,
+        "Window of the plain rolling average (when smoothing = rolling).",
+        min=0.5,
+        max=60.0,
+        unit="s",
+        advanced=True,
+    )
+
+
+@dataclass(frozen=True)
+class LibraryConfig:
+    folders: tuple[str, ...] = setting(
+        ["~/Music"], "Folders with the household's music (local disk, USB stick, SMB/NFS mounts)."
+    )
+    servers: tuple[str, ...] = setting(
+        [], "LAN library servers (http://host:port) or OpenSubsonic servers to use besides local folders."
+    )
+    workers: int = setting(2, "Analysis worker processes.", min=1, max=16)
+    excerpt_s: float = setting(
+        20.0,
+        "Seconds analysed per excerpt (three excerpts per track).",
+        min=5.0,
+        max=120.0,
+        unit="s",
+        advanced=True,
+    )
+    serve_port: int = setting(8765, "Port of `moodspeaker library serve`.", min=1, max=65535, advanced=True)
+
+
+@dataclass(frozen=True)
+class RecommendConfig:
+    strategy: Literal["match", "uplift", "steady", "off"] = setting(
+        "uplift",
+        "match: music that fits the mood; uplift: start there and lift it gently; "
+        "steady: ignore moods; off: no automatic picks.",
+    )
+    profile: str = setting("default", "Active listener profile.")
+    profiles: tuple[str, ...] = setting(["default"], "Household listener profiles.")
+    queue_length: int = setting(5, "Tracks planned ahead.", min=1, max=50, advanced=True)
+    no_repeat_window: int = setting(
+        30, "A track is not repeated within this many picks.", min=0, max=1000, advanced=True
+    )
+
+
+@dataclass(frozen=True)
+class PlayerConfig:
+    audio_device: str = setting("", "Audio output device name; empty uses the system default.")
+    volume: float = setting(0.6, "Start volume.", min=0.0, max=1.0)
+    crossfade_s: float = setting(3.0, "Crossfade between tracks; 0 for none.", min=0.0, max=15.0, unit="s")
+    target_lufs: float = setting(
+        -16.0, "Loudness every track is normalised to.", min=-40.0, max=-5.0, unit="LUFS", advanced=True
+    )
+    switch_on_clash: bool = setting(
+        True, "Crossfade away from the current track when it clearly clashes with a new mood."
+    )
+
+
+@dataclass(frozen=True)
+class MqttConfig:
+    enabled: bool = setting(False, "Publish mood events and accept commands over MQTT.")
+    host: str = setting("localhost", "Broker host name or address.")
+    port: int = setting(1883, "Broker port (8883 is usual with TLS).", min=1, max=65535)
+    username: str = setting("", "Broker user name (set together with the password).")
+    password: str = setting("", "Broker password.", secret=True)
+    tls: bool = setting(False, "Connect with TLS.")
+    ca_file: str = setting("", "CA certificate file for TLS; empty uses the system store.", advanced=True)
+    cert_file: str = setting("", "Client certificate for TLS client authentication.", advanced=True)
+    key_file: str = setting("", "Client key for TLS client authentication.", advanced=True)
+    base_topic: str = setting("moodspeaker", "Topic prefix; the device id is added below it.")
+    discovery: bool = setting(True, "Announce entities to Home Assistant (MQTT discovery).")
+    discovery_prefix: str = setting("homeassistant", "Home Assistant discovery prefix.", advanced=True)
+    stats_interval_s: float = setting(
+        60.0, "Seconds between stats messages.", min=5.0, max=3600.0, unit="s", advanced=True
+    )
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    enabled: bool = setting(True, "Serve the setup and control page.")
+    host: str = setting("0.0.0.0", "Address the page listens on.", advanced=True)
+    port: int = setting(8080, "Port of the page.", min=1, max=65535)
+    zeroconf: bool = setting(True, "Advertise the page on the LAN (mDNS/zeroconf).")
+    guest_view: bool = setting(False, "Allow a read-only view of what is playing without logging in.")
+
+
+@dataclass(frozen=True)
+class PrivacyConfig:
+    retention_days: int = setting(
+        30, "Mood history and feedback older than this are deleted.", min=1, max=3650, unit="days"
+    )
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration; one attribute per TOML table."""
+
+    device: DeviceConfig = field(default_factory=DeviceConfig)
+    camera: CameraConfig = field(default_factory=CameraConfig)
+    detector: DetectorConfig = field(default_factory=DetectorConfig)
+    classifier: ClassifierConfig = field(default_factory=ClassifierConfig)
+    mood: MoodConfig = field(default_factory=MoodConfig)
+    library: LibraryConfig = field(default_factory=LibraryConfig)
+    recommend: RecommendConfig = field(default_factory=RecommendConfig)
+    player: PlayerConfig = field(default_factory=PlayerConfig)
+    mqtt: MqttConfig = field(default_factory=MqttConfig)
+    web: WebConfig = field(default_factory=WebConfig)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)

@@ -1,0 +1,191 @@
+"""ControlAPI: the one place where commands from the page, MQTT and the CLI are validated and applied.
+
+Web and MQTT stay thin: they turn a request into `execute(name, args, source)` and show the result.
+Each command declares its arguments once (`COMMANDS`); a bad command or argument raises
+`CommandError` with a sentence naming what was wrong, publishes `CommandRejected`, and changes nothing.
+The actual work is done by a `Speaker` (the running service implements it).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from moodspeaker.mood.classes import EXPRESSIONS
+from moodspeaker.service.events import CommandRejected, EventBus
+
+log = logging.getLogger(__name__)
+
+STRATEGIES = ("match", "uplift", "steady", "off")
+
+
+class CommandError(ValueError):
+    """A command was refused; the message says what and why."""
+
+
+class Speaker(Protocol):
+    """What the ControlAPI drives; implemented by the running service."""
+
+    def play(self) -> None: ...
+    def pause(self) -> None: ...
+    def next_track(self) -> None: ...
+    def like(self) -> None: ...
+    def dislike(self) -> None: ...
+    def correct_mood(self, mood: str) -> None: ...
+    def set_volume(self, volume: float) -> None: ...
+    def set_camera(self, enabled: bool) -> None: ...
+    def set_profile(self, profile: str) -> None: ...
+    def set_strategy(self, strategy: str) -> None: ...
+    def rescan_library(self) -> None: ...
+    def profiles(self) -> list[str]: ...
+    def state(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument of a command: its name, kind and (for choices/numbers) allowed values."""
+
+    name: str
+    kind: str  # "float" | "bool" | "choice" | "profile" | "mood" | "str"
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] = ()
+    max_len: int = 200
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    args: tuple[Arg, ...]
+    apply: Callable[[Speaker, dict[str, Any]], None]
+
+
+COMMANDS: dict[str, Command] = {
+    c.name: c
+    for c in (
+        Command("play", "Start or resume playback.", (), lambda s, a: s.play()),
+        Command("pause", "Pause playback.", (), lambda s, a: s.pause()),
+        Command("next", "Skip to the next track (counts as a skip).", (), lambda s, a: s.next_track()),
+        Command("like", "Like the current track in the current mood.", (), lambda s, a: s.like()),
+        Command("dislike", "This track does not fit; skip it and learn.", (), lambda s, a: s.dislike()),
+        Command(
+            "correct_mood",
+            "Tell the speaker the mood it read is wrong.",
+            (Arg("mood", "mood", choices=EXPRESSIONS),),
+            lambda s, a: s.correct_mood(a["mood"]),
+        ),
+        Command(
+            "set_volume",
+            "Set the volume (0 to 1).",
+            (Arg("volume", "float", min=0.0, max=1.0),),
+            lambda s, a: s.set_volume(a["volume"]),
+        ),
+        Command(
+            "set_camera",
+            "Turn the camera on or off (privacy).",
+            (Arg("enabled", "bool"),),
+            lambda s, a: s.set_camera(a["enabled"]),
+        ),
+        Command(
+            "set_profile",
+            "Choose the active listener profile.",
+            (Arg("profile", "profile"),),
+            lambda s, a: s.set_profile(a["profile"]),
+        ),
+        Command(
+            "set_strategy",
+            "Choose how music follows the mood.",
+            (Arg("strategy", "choice", choices=STRATEGIES),),
+            lambda s, a: s.set_strategy(a["strategy"]),
+        ),
+        Command(
+            "rescan",
+            "Rescan the music library for new or changed files.",
+            (),
+            lambda s, a: s.rescan_library(),
+        ),
+    )
+}
+
+
+def _check_arg(arg: Arg, value: Any, speaker: Speaker) -> Any:
+    if arg.kind == "float":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise CommandError(f"{arg.name} must be a number, got {value!r}")
+        number = float(value)
+        if (
+            not math.isfinite(number)
+            or (arg.min is not None and number < arg.min)
+            or (arg.max is not None and number > arg.max)
+        ):
+            raise CommandError(f"{arg.name} must be between {arg.min:g} and {arg.max:g}, got {value!r}")
+        return number
+    if arg.kind == "bool":
+        if not isinstance(value, bool):
+            raise CommandError(f"{arg.name} must be true or false, got {value!r}")
+        return value
+    if arg.kind in {"choice", "mood"}:
+        if not isinstance(value, str) or value not in arg.choices:
+            raise CommandError(f"{arg.name} must be one of {', '.join(arg.choices)}; got {value!r}")
+        return value
+    if arg.kind == "profile":
+        known = speaker.profiles()
+        if not isinstance(value, str) or value not in known:
+            raise CommandError(f"{arg.name} must be an existing profile ({', '.join(known)}); got {value!r}")
+        return value
+    if not isinstance(value, str) or len(value) > arg.max_len:
+        raise CommandError(f"{arg.name} must be text of at most {arg.max_len} characters")
+    return value
+
+
+class ControlAPI:
+    """Validates and applies commands; everything outside the service talks to the speaker through it."""
+
+    def __init__(self, speaker: Speaker, bus: EventBus) -> None:
+        self._speaker = speaker
+        self._bus = bus
+
+    @property
+    def bus(self) -> EventBus:
+        return self._bus
+
+    def commands(self) -> dict[str, Command]:
+        return dict(COMMANDS)
+
+    def state(self) -> dict[str, Any]:
+        """A snapshot of everything a page or integration may show (no image data, ever)."""
+        return self._speaker.state()
+
+    def execute(
+        self, name: str, args: Mapping[str, Any] | None = None, source: str = "api"
+    ) -> dict[str, Any]:
+        """Validate and run one command; returns the new state or raises CommandError (nothing changed)."""
+        try:
+            command = COMMANDS.get(name)
+            if command is None:
+                raise CommandError(f"unknown command {name!r}; known: {', '.join(sorted(COMMANDS))}")
+            given = dict(args or {})
+            unknown = sorted(set(given) - {a.name for a in command.args})
+            if unknown:
+                raise CommandError(f"{name}: unexpected argument(s) {', '.join(unknown)}")
+            checked: dict[str, Any] = {}
+            for arg in command.args:
+                if arg.name not in given:
+                    raise CommandError(f"{name}: missing argument {arg.name!r}")
+                try:
+                    checked[arg.name] = _check_arg(arg, given[arg.name], self._speaker)
+                except CommandError as exc:
+                    raise CommandError(f"{name}: {exc}") from None
+        except CommandError as exc:
+            log.info("command from %s rejected: %s", source, exc)
+            self._bus.publish(
+                CommandRejected(ts=time.time(), command=str(name)[:100], error=str(exc), source=source)
+            )
+            raise
+        command.apply(self._speaker, checked)
+        return self._speaker.state()

@@ -1,0 +1,27 @@
+"""Shared fixtures: where the (optional) datasets are, and a hermetic environment for every test."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's config or writes into their home folder."""
+    monkeypatch.delenv("MOODSPEAKER_CONFIG", raising=False)
+    monkeypatch.setenv("SDL_AUDIODRIVER", os.environ.get("SDL_AUDIODRIVER", "dummy"))
+    monkeypatch.setenv("NUMBA_CACHE_DIR", os.environ.get("NUMBA_CACHE_DIR", str(_ROOT / ".cache" / "numba")))
+
+
+@pytest.fixture(scope="session")
+def datasets() -> Path:
+    """The shared datasets folder ($MOODSPEAKER_DATA); tests that need it skip with the reason."""
+    value = os.environ.get("MOODSPEAKER_DATA")
+    if not value or not Path(value).is_dir():
+        pytest.skip("datasets not available: set MOODSPEAKER_DATA to the datasets folder")
+    return Path(value)

@@ -1,0 +1,1 @@
+"""Moodspeaker phone page (Flask): setup, status, controls and privacy, via the ControlAPI only."""

@@ -1,0 +1,33 @@
+"""The track record shared by the library (which fills it), the recommender and the player.
+
+Feature scales are fixed here so content scoring can compare tracks from any source (local analysis,
+a LAN server, or the Spotify catalogue used by the simulator):
+- valence, arousal: -1..1 (Russell's circumplex; estimated from audio features by the library)
+- energy: 0..1 (loudness-independent RMS energy, normalised), tempo: beats per minute
+- loudness_lufs: integrated loudness (for playback normalisation), mode: 1 major, 0 minor
+- brightness: 0..1 (normalised spectral centroid), acousticness-like timbre lives in `extra`
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Track:
+    id: str
+    location: str  # local path or http(s) URL of a LAN server
+    title: str
+    artist: str
+    album: str = ""
+    duration_s: float = 0.0
+    valence: float = 0.0
+    arousal: float = 0.0
+    energy: float = 0.5
+    tempo: float = 120.0
+    loudness_lufs: float = -14.0
+    mode: int = 1
+    brightness: float = 0.5
+    replaygain_db: float | None = None
+    source: str = "local"
+    extra: dict[str, float] = field(default_factory=dict)

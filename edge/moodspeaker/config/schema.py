@@ -197,7 +197,30 @@ class MqttConfig:
     discovery: bool = setting(True, "Announce entities to Home Assistant (MQTT discovery).")
     discovery_prefix: str = setting("homeassistant", "Home Assistant discovery prefix.", advanced=True)
     stats_interval_s: float = setting(
-        60.0, "Seconds between stats messages.", min=5.0, max=3600.0, unit="s", advanced=True
+        60.0, "Seconds between stats messages.", min=1.0, max=3600.0, unit="s", advanced=True
+    )
+    keepalive_s: int = setting(
+        30,
+        "Keep-alive interval; the broker declares the speaker offline about 1.5 times this after a power cut.",
+        min=5,
+        max=600,
+        unit="s",
+        advanced=True,
+    )
+    reconnect_max_s: float = setting(
+        60.0,
+        "Longest wait between reconnection attempts (the wait doubles from 1 s up to this).",
+        min=1.0,
+        max=600.0,
+        unit="s",
+        advanced=True,
+    )
+    outbox_size: int = setting(
+        200,
+        "Events kept while the broker is unreachable (oldest dropped first; state is always re-sent).",
+        min=10,
+        max=10000,
+        advanced=True,
     )
 
 

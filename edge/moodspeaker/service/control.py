@@ -161,6 +161,10 @@ class ControlAPI:
         """A snapshot of everything a page or integration may show (no image data, ever)."""
         return self._speaker.state()
 
+    def profiles(self) -> list[str]:
+        """The listener profiles a `set_profile` command may choose (for selects in the page and HA)."""
+        return list(self._speaker.profiles())
+
     def execute(
         self, name: str, args: Mapping[str, Any] | None = None, source: str = "api"
     ) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from moodspeaker.mood.classes import EXPRESSIONS
 from moodspeaker.service.events import CommandRejected, EventBus
@@ -43,6 +43,18 @@ class Speaker(Protocol):
     def rescan_library(self) -> None: ...
     def profiles(self) -> list[str]: ...
     def state(self) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class DataKeeper(Protocol):
+    """Optional capability of a Speaker that keeps personal data (feedback, learned profiles).
+
+    The privacy page exports it and deletes it ("delete everything", and retention with `before`).
+    A Speaker without it keeps no such data; the ControlAPI then exports nothing and deletes nothing.
+    """
+
+    def export_data(self) -> dict[str, Any]: ...
+    def delete_data(self, before: float | None = None) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -164,6 +176,19 @@ class ControlAPI:
     def profiles(self) -> list[str]:
         """The listener profiles a `set_profile` command may choose (for selects in the page and HA)."""
         return list(self._speaker.profiles())
+
+    def export_data(self) -> dict[str, Any]:
+        """The speaker's personal data (feedback, profiles) as JSON-ready data; {} when it keeps none."""
+        if isinstance(self._speaker, DataKeeper):
+            return self._speaker.export_data()
+        return {}
+
+    def delete_data(self, before: float | None = None) -> bool:
+        """Delete personal data older than `before` (all of it when None); False if none is kept."""
+        if not isinstance(self._speaker, DataKeeper):
+            return False
+        self._speaker.delete_data(before)
+        return True
 
     def execute(
         self, name: str, args: Mapping[str, Any] | None = None, source: str = "api"

@@ -1,0 +1,363 @@
+"""MqttBridge: the thin adapter between the appliance (ControlAPI + EventBus) and an MQTT broker.
+
+Outbound, bus events become retained state topics (published only when a value changes), event
+topics (mood changes, tracks, rejected commands, errors) and a periodic stats topic; Home Assistant
+gets one device-based discovery message.  Inbound, `…/<command>/set` messages (for this speaker or
+`<base>/all/…` for every speaker) are parsed and handed to ControlAPI.execute, the one place that
+validates commands; a bad payload is answered with a `command_rejected` event and changes nothing.
+
+Threads: the bus callback only enqueues (the publisher never waits), one worker thread does all the
+mapping and command execution, paho's network thread does the I/O.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import socket
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from moodspeaker.config.schema import Config
+from moodspeaker.mqtt.client import OFFLINE, ONLINE, Connection, ConnectionSettings
+from moodspeaker.mqtt.discovery import discovery_config
+from moodspeaker.mqtt.payloads import (
+    PayloadError,
+    encode,
+    event_payload,
+    mood_values,
+    parse_command,
+    stamp,
+    state_values,
+)
+from moodspeaker.mqtt.topics import Topics, machine_id, resolve_device_id
+from moodspeaker.service.control import CommandError, ControlAPI
+from moodspeaker.service.events import (
+    CommandRejected,
+    ErrorReported,
+    Event,
+    EventBus,
+    HealthReport,
+    MoodChanged,
+    MoodObserved,
+    StateChanged,
+    TrackEnded,
+    TrackStarted,
+)
+
+log = logging.getLogger(__name__)
+
+#: Events forwarded to `<root>/event/<kind>` (not retained).
+_FORWARDED = (MoodChanged, TrackStarted, TrackEnded, CommandRejected, ErrorReported)
+#: Events after which the state snapshot is read again.
+_REFRESHING = (StateChanged, TrackStarted, TrackEnded)
+_WORK_QUEUE_SIZE = 1000
+
+SOURCE = "mqtt"
+GROUP_SOURCE = "mqtt-group"
+
+
+class MqttBridge:
+    """Publishes the speaker's state and events and obeys commands; start() returns at once."""
+
+    def __init__(
+        self,
+        config: Config,
+        control: ControlAPI,
+        bus: EventBus,
+        device_id: str | None = None,
+        web_url: str = "",
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        cfg = config.mqtt
+        self._settings = ConnectionSettings.from_config(cfg)
+        device = device_id or resolve_device_id(config.device.id, machine_id(), socket.gethostname())
+        self.topics = Topics(cfg.base_topic, device, cfg.discovery_prefix)
+        self._config = config
+        self._control = control
+        self._bus = bus
+        self._web_url = web_url
+        self._clock = clock
+        self._discovery = cfg.discovery
+        self._stats_interval = cfg.stats_interval_s
+        self._work: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=_WORK_QUEUE_SIZE)
+        self._last: dict[str, dict[str, Any]] = {}  # state key -> last published payload (without ts)
+        self._profiles: list[str] = []
+        self._health: dict[str, Any] = {}
+        self._counters = {"commands": 0, "rejected": 0, "work_dropped": 0, "ha_online": 0}
+        self._started = 0.0
+        self._thread: threading.Thread | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        subscriptions = [*self.topics.command_filters]
+        if self._discovery:
+            subscriptions.append(self.topics.ha_status)
+        self._conn = Connection(
+            self._settings,
+            client_id=f"moodspeaker-{device}",
+            will_topic=self.topics.availability,
+            subscriptions=subscriptions,
+            on_connected=lambda: self._put("announce", None),
+            on_message=self._on_message,
+        )
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    @property
+    def device_id(self) -> str:
+        return self.topics.device_id
+
+    @property
+    def connected(self) -> bool:
+        return self._conn.connected
+
+    def start(self) -> None:
+        """Subscribe to the bus and connect in the background (never blocks on the broker)."""
+        if self._thread is not None:
+            return
+        self._started = self._clock()
+        self._unsubscribe = self._bus.subscribe(self._on_event)
+        self._thread = threading.Thread(target=self._run, name="mqtt-bridge", daemon=True)
+        self._thread.start()
+        self._conn.start()
+        log.info("MQTT bridge for %s started (topics under %s/)", self.device_id, self.topics.root)
+
+    def stop(self, timeout: float = 3.0) -> None:
+        """Announce `offline` (a clean stop does not trigger the last will) and disconnect."""
+        if self._thread is None:
+            return
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        self._work.put(("stop", None))
+        self._thread.join(timeout)
+        self._thread = None
+        self._conn.stop(last=[(self.topics.availability, OFFLINE)], timeout=timeout)
+        log.info("MQTT bridge for %s stopped", self.device_id)
+
+    def forget(self) -> None:
+        """Remove this speaker from Home Assistant and the broker: empty retained discovery and state."""
+        self._call(self._forget)
+
+    def stats(self) -> dict[str, Any]:
+        return {**self._conn.stats(), **self._counters}
+
+    # --- inputs (any thread) ---------------------------------------------------------------------
+
+    def _put(self, kind: str, item: Any) -> None:
+        try:
+            self._work.put_nowait((kind, item))
+        except queue.Full:
+            self._counters["work_dropped"] += 1
+
+    def _on_event(self, event: Event) -> None:
+        """Bus subscriber: runs on the publisher's thread, so it only enqueues."""
+        self._put("event", event)
+
+    def _on_message(self, topic: str, payload: bytes, retained: bool) -> None:
+        if topic == self.topics.ha_status:
+            if payload.strip().lower() == b"online":
+                self._put("ha_online", None)
+            return
+        self._put("command", (topic, payload, retained))
+
+    def _call(self, func: Callable[[], None]) -> None:
+        """Run `func` on the worker (or here when the bridge is not running) and wait for it."""
+        if self._thread is None:
+            func()
+            return
+        done = threading.Event()
+
+        def wrapped() -> None:
+            try:
+                func()
+            finally:
+                done.set()
+
+        self._work.put(("call", wrapped))
+        done.wait(10.0)
+
+    # --- the worker ------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        next_stats = self._clock() + self._stats_interval
+        while True:
+            timeout = max(0.0, next_stats - self._clock())
+            try:
+                kind, item = self._work.get(timeout=timeout)
+            except queue.Empty:
+                kind, item = "tick", None
+            if kind == "stop":
+                return
+            try:
+                self._handle(kind, item)
+            except Exception:
+                log.exception("MQTT bridge failed handling %s; carrying on", kind)
+            if self._clock() >= next_stats:
+                next_stats = self._clock() + self._stats_interval
+                try:
+                    self._refresh_state(check_profiles=True)
+                    self._publish_stats()
+                except Exception:
+                    log.exception("MQTT bridge failed publishing stats; carrying on")
+
+    def _handle(self, kind: str, item: Any) -> None:
+        if kind == "event":
+            self._handle_event(item)
+        elif kind == "command":
+            self._handle_command(*item)
+        elif kind == "announce":
+            self._announce()
+        elif kind == "ha_online":
+            self._counters["ha_online"] += 1
+            self._announce(full=True)
+        elif kind == "call":
+            item()
+
+    def _announce(self, full: bool = False) -> None:
+        """After a (re)connect or HA's restart: online, discovery, the whole state, kept events."""
+        self._publish(self.topics.availability, ONLINE, retain=True)
+        self._profiles = self._read_profiles()
+        self._publish_discovery()
+        self._refresh_state()
+        self._conn.resend(skip=(self.topics.availability, self.topics.discovery))
+        if full:
+            self._publish_stats()
+
+    def _read_profiles(self) -> list[str]:
+        try:
+            profiles = [p for p in self._control.profiles() if isinstance(p, str) and p]
+        except Exception:
+            log.exception("could not read the profile list for discovery")
+            profiles = []
+        return profiles or [self._config.recommend.profile]
+
+    def _publish_discovery(self) -> None:
+        if not self._discovery:
+            self._conn.clear(self.topics.discovery)  # discovery switched off: HA forgets the device
+            return
+        config = discovery_config(
+            self.topics, name=self._config.device.name, profiles=self._profiles, web_url=self._web_url
+        )
+        self._publish(self.topics.discovery, encode(config, "discovery"), retain=True)
+
+    def _forget(self) -> None:
+        self._conn.clear(self.topics.discovery)
+        for topic in self.topics.retained_topics():
+            self._conn.clear(topic)
+        self._last.clear()
+
+    def _publish(self, topic: str, payload: bytes, retain: bool) -> None:
+        self._conn.publish(topic, payload, retain)
+
+    # --- outbound --------------------------------------------------------------------------------
+
+    def _handle_event(self, event: Event) -> None:
+        if isinstance(event, MoodObserved):
+            self._publish_values(
+                mood_values(
+                    event.mood,
+                    event.confidence,
+                    event.valence,
+                    event.arousal,
+                    face=event.face,
+                    camera=event.camera,
+                ),
+                event.ts,
+            )
+        elif isinstance(event, HealthReport):
+            self._health = dict(event.stats)
+        if isinstance(event, _FORWARDED):
+            try:
+                body = encode(event_payload(event), event.kind)
+            except PayloadError as exc:
+                log.error("event %s not published: %s", event.kind, exc)
+                return
+            self._publish(self.topics.event(event.kind), body, retain=False)
+        if isinstance(event, MoodChanged):
+            self._publish_values(
+                mood_values(
+                    event.mood, event.confidence, event.valence, event.arousal, face=True, camera=True
+                ),
+                event.ts,
+                keys=("mood",),
+            )
+        if isinstance(event, _REFRESHING):
+            self._refresh_state()
+
+    def _refresh_state(self, state: Mapping[str, Any] | None = None, check_profiles: bool = False) -> None:
+        if state is None:
+            try:
+                state = self._control.state()
+            except Exception:
+                log.exception("could not read the speaker's state")
+                return
+        self._publish_values(state_values(state), self._clock())
+        if not check_profiles:
+            return
+        profiles = self._read_profiles()
+        if profiles != self._profiles:  # a profile was added or removed: HA's select must follow
+            self._profiles = profiles
+            if self._conn.connected:
+                self._publish_discovery()
+
+    def _publish_values(
+        self, values: Mapping[str, dict[str, Any]], ts: float, keys: tuple[str, ...] | None = None
+    ) -> None:
+        """Publish the state topics whose value changed since they were last published."""
+        for key, payload in values.items():
+            if (keys is not None and key not in keys) or self._last.get(key) == payload:
+                continue
+            try:
+                body = encode(stamp(payload, ts), f"state.{key}")
+            except PayloadError as exc:
+                log.error("state %s not published: %s", key, exc)
+                continue
+            self._last[key] = payload
+            self._publish(self.topics.state(key), body, retain=True)
+
+    def _publish_stats(self) -> None:
+        now = self._clock()
+        payload = {
+            "schema": 1,
+            "ts": round(now, 3),
+            "device_id": self.device_id,
+            "uptime_s": round(now - self._started, 1),
+            "mqtt": self.stats(),
+            "health": self._health,
+        }
+        try:
+            body = encode(payload, "stats")
+        except PayloadError as exc:
+            log.error("stats not published: %s", exc)
+            return
+        self._publish(self.topics.stats, body, retain=True)
+
+    # --- inbound ---------------------------------------------------------------------------------
+
+    def _handle_command(self, topic: str, raw: bytes, retained: bool) -> None:
+        parsed = self.topics.command_of(topic)
+        if parsed is None:
+            return
+        name, group = parsed
+        source = GROUP_SOURCE if group else SOURCE
+        self._counters["commands"] += 1
+        try:
+            if retained:
+                raise PayloadError("retained commands are ignored: publish commands without the retain flag")
+            args = parse_command(self._control.commands().get(name), name, raw)
+        except PayloadError as exc:
+            self._counters["rejected"] += 1
+            log.info("MQTT command %s on %s rejected: %s", name, topic, exc)
+            error = f"{name}: {exc}"
+            self._bus.publish(
+                CommandRejected(ts=self._clock(), command=name[:100], error=error, source=source)
+            )
+            return
+        try:
+            state = self._control.execute(name, args, source=source)
+        except CommandError:
+            self._counters["rejected"] += 1  # ControlAPI already published CommandRejected on the bus
+            return
+        self._refresh_state(state)

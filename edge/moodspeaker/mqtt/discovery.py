@@ -1,0 +1,231 @@
+"""Home Assistant MQTT discovery: one device-based config message describing every entity.
+
+Follows HA's current device-based discovery: one retained message on
+`<discovery_prefix>/device/<device_id>/config` with the device (`dev`), the origin (`o`), the shared
+availability topic and the components (`cmps`), each with its platform and a unique_id.  An empty
+retained payload on the same topic removes the device and all its entities from HA.
+Entities read the speaker's own JSON state topics through value templates, so HA and any other
+consumer see the same documented payloads.  Pure: builds dictionaries, publishes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from moodspeaker import __version__
+from moodspeaker.mood.classes import EXPRESSIONS, UNKNOWN
+from moodspeaker.mqtt.payloads import CAMERA_OFF
+from moodspeaker.mqtt.topics import Topics
+from moodspeaker.service.control import STRATEGIES
+
+#: Options of the mood enum sensor: the expressions plus the camera-off state (unknown is HA's own).
+MOOD_OPTIONS = (*EXPRESSIONS, CAMERA_OFF)
+#: Event types of the "mood changed" event entity.
+MOOD_EVENT_TYPES = (*EXPRESSIONS, UNKNOWN)
+
+_NONE = "None"  # what a template renders for "no value"; HA then shows the entity as unknown
+
+_MOOD_TEMPLATE = (
+    "{% if value_json.status == '" + CAMERA_OFF + "' %}" + CAMERA_OFF
+    + "{% elif value_json.value in " + json.dumps(list(EXPRESSIONS)) + " %}{{ value_json.value }}"
+    + "{% else %}" + _NONE + "{% endif %}"
+)  # fmt: skip
+_PERCENT_TEMPLATE = (
+    "{% if value_json.value is number %}{{ (value_json.value * 100) | round(1) }}{% else %}None{% endif %}"
+)
+_VALUE_TEMPLATE = "{% if value_json.value is none %}None{% else %}{{ value_json.value }}{% endif %}"
+_BOOL_TEMPLATE = "{% if value_json.value is none %}None{% elif value_json.value %}ON{% else %}OFF{% endif %}"
+_NOW_PLAYING_TEMPLATE = (
+    "{% if value_json.value %}{{ (value_json.value.artist ~ ' - ' ~ value_json.value.title)[:255] }}"
+    "{% else %}None{% endif %}"
+)
+_NOW_PLAYING_ATTRIBUTES = "{{ (value_json.value or {}) | tojson }}"
+
+
+def discovery_config(
+    topics: Topics,
+    *,
+    name: str,
+    profiles: Sequence[str],
+    web_url: str = "",
+) -> dict[str, Any]:
+    """The device-based discovery payload of one speaker."""
+    uid = topics.device_id
+
+    def component(key: str, platform: str, entity_name: str, **options: Any) -> tuple[str, dict[str, Any]]:
+        return key, {"p": platform, "name": entity_name, "unique_id": f"{uid}_{key}", **options}
+
+    def state(key: str) -> str:
+        return topics.state(key)
+
+    components = dict(
+        (
+            component(
+                "mood",
+                "sensor",
+                "Mood",
+                device_class="enum",
+                options=list(MOOD_OPTIONS),
+                state_topic=state("mood"),
+                value_template=_MOOD_TEMPLATE,
+                icon="mdi:emoticon-outline",
+            ),
+            component(
+                "confidence",
+                "sensor",
+                "Mood confidence",
+                state_topic=state("confidence"),
+                value_template=_PERCENT_TEMPLATE,
+                unit_of_measurement="%",
+                state_class="measurement",
+                suggested_display_precision=0,
+                icon="mdi:gauge",
+            ),
+            component(
+                "valence",
+                "sensor",
+                "Valence",
+                state_topic=state("valence"),
+                value_template=_VALUE_TEMPLATE,
+                state_class="measurement",
+                suggested_display_precision=2,
+                icon="mdi:emoticon-happy-outline",
+            ),
+            component(
+                "arousal",
+                "sensor",
+                "Arousal",
+                state_topic=state("arousal"),
+                value_template=_VALUE_TEMPLATE,
+                state_class="measurement",
+                suggested_display_precision=2,
+                icon="mdi:lightning-bolt-outline",
+            ),
+            component(
+                "now_playing",
+                "sensor",
+                "Now playing",
+                state_topic=state("now_playing"),
+                value_template=_NOW_PLAYING_TEMPLATE,
+                json_attributes_topic=state("now_playing"),
+                json_attributes_template=_NOW_PLAYING_ATTRIBUTES,
+                icon="mdi:music",
+            ),
+            component(
+                "face",
+                "binary_sensor",
+                "Listener present",
+                device_class="occupancy",
+                state_topic=state("face"),
+                value_template=_BOOL_TEMPLATE,
+            ),
+            component(
+                "camera",
+                "switch",
+                "Camera",
+                state_topic=state("camera"),
+                value_template=_BOOL_TEMPLATE,
+                state_on="ON",
+                state_off="OFF",
+                command_topic=topics.command("set_camera"),
+                payload_on='{"enabled":true}',
+                payload_off='{"enabled":false}',
+                icon="mdi:camera",
+            ),
+            component(
+                "strategy",
+                "select",
+                "Music strategy",
+                options=list(STRATEGIES),
+                state_topic=state("strategy"),
+                value_template=_VALUE_TEMPLATE,
+                command_topic=topics.command("set_strategy"),
+                command_template='{"strategy":{{ value | tojson }}}',
+                icon="mdi:tune-variant",
+            ),
+            component(
+                "profile",
+                "select",
+                "Listener profile",
+                options=list(profiles),
+                state_topic=state("profile"),
+                value_template=_VALUE_TEMPLATE,
+                command_topic=topics.command("set_profile"),
+                command_template='{"profile":{{ value | tojson }}}',
+                icon="mdi:account-music",
+            ),
+            component(
+                "volume",
+                "number",
+                "Volume",
+                min=0,
+                max=100,
+                step=1,
+                mode="slider",
+                unit_of_measurement="%",
+                state_topic=state("volume"),
+                value_template=_PERCENT_TEMPLATE,
+                command_topic=topics.command("set_volume"),
+                command_template='{"volume":{{ (value | float / 100) | round(3) }}}',
+                icon="mdi:volume-high",
+            ),
+            *(
+                component(
+                    command,
+                    "button",
+                    label,
+                    command_topic=topics.command(command),
+                    payload_press="{}",
+                    icon=icon,
+                )
+                for command, label, icon in (
+                    ("play", "Play", "mdi:play"),
+                    ("pause", "Pause", "mdi:pause"),
+                    ("next", "Next track", "mdi:skip-next"),
+                    ("like", "Like track", "mdi:thumb-up"),
+                    ("dislike", "Wrong for this mood", "mdi:thumb-down"),
+                    ("rescan", "Rescan library", "mdi:folder-refresh"),
+                )
+            ),
+            component(
+                "mood_changed",
+                "event",
+                "Mood changed",
+                state_topic=topics.event("mood_changed"),
+                event_types=list(MOOD_EVENT_TYPES),
+                icon="mdi:emoticon-outline",
+            ),
+            component(
+                "stats",
+                "sensor",
+                "Uptime",
+                state_topic=topics.stats,
+                value_template="{{ value_json.uptime_s | int }}",
+                device_class="duration",
+                unit_of_measurement="s",
+                entity_category="diagnostic",
+                json_attributes_topic=topics.stats,
+                json_attributes_template="{{ value_json.mqtt | tojson }}",
+            ),
+        )
+    )
+    device: dict[str, Any] = {
+        "identifiers": [f"moodspeaker_{uid}"],
+        "name": name,
+        "manufacturer": "Moodspeaker project",
+        "model": "Moodspeaker",
+        "sw_version": __version__,
+    }
+    if web_url.startswith(("http://", "https://")):
+        device["configuration_url"] = web_url
+    return {
+        "dev": device,
+        "o": {"name": "moodspeaker", "sw": __version__},
+        "availability_topic": topics.availability,
+        "payload_available": "online",
+        "payload_not_available": "offline",
+        "qos": 1,
+        "cmps": components,
+    }

@@ -1,0 +1,173 @@
+"""JSON payloads of the MQTT bridge: state snapshots and events out, commands in.  Pure functions.
+
+Every JSON payload carries `schema` (PAYLOAD_SCHEMA of the event module) so consumers can tell
+versions apart.  The privacy invariant is enforced here as well as upstream: state payloads are
+built from a whitelist of snapshot keys, and `encode` refuses bytes and arrays (the only forms an
+image could take) and anything larger than MAX_PUBLISH_BYTES.  When the camera is off, the mood
+topics say so (`status: camera_off`, values null) instead of repeating the last reading.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+from collections.abc import Mapping
+from typing import Any
+
+from moodspeaker.mood.classes import UNKNOWN
+from moodspeaker.service.control import Command
+from moodspeaker.service.events import PAYLOAD_SCHEMA, Event, MoodChanged
+
+#: A command payload larger than this is refused before it is even parsed.
+MAX_COMMAND_BYTES = 4096
+#: Nothing the speaker publishes comes near this; a larger payload means something is wrong (or leaking).
+MAX_PUBLISH_BYTES = 16384
+
+#: `status` of the mood topics.
+LIVE = "live"
+CAMERA_OFF = "camera_off"
+
+_MOOD_KEYS = ("mood", "confidence", "valence", "arousal", "face")
+_NOW_PLAYING_FIELDS = ("track_id", "title", "artist", "reason")
+
+
+class PayloadError(ValueError):
+    """A payload that cannot be used; the message names the problem (and the byte position for JSON)."""
+
+
+def _clean(value: Any, path: str) -> Any:
+    """JSON-safe copy: numpy scalars unwrapped, non-finite floats as null; bytes and arrays refused."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, bytes | bytearray | memoryview):
+        raise PayloadError(f"{path}: binary data is never published over MQTT")
+    if type(value).__module__ == "numpy":
+        if getattr(value, "ndim", 0) != 0:
+            raise PayloadError(f"{path}: arrays are never published over MQTT")
+        return _clean(value.item(), path)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    if isinstance(value, Mapping):
+        return {str(k): _clean(v, f"{path}.{k}") for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    raise PayloadError(f"{path}: {type(value).__name__} is not JSON data")
+
+
+def encode(payload: Mapping[str, Any], what: str = "payload") -> bytes:
+    """Compact UTF-8 JSON of a payload, after the privacy and size checks."""
+    data = json.dumps(_clean(payload, what), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    raw = data.encode("utf-8")
+    if len(raw) > MAX_PUBLISH_BYTES:
+        raise PayloadError(f"{what}: {len(raw)} bytes is over the {MAX_PUBLISH_BYTES}-byte publish limit")
+    return raw
+
+
+def _number(value: Any, digits: int = 3) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    number = float(value)
+    return round(number, digits) if math.isfinite(number) else None
+
+
+def mood_values(
+    mood: Any, confidence: Any, valence: Any, arousal: Any, *, face: Any, camera: bool
+) -> dict[str, dict[str, Any]]:
+    """The five mood topics' payloads (without `ts`); camera off blanks them all."""
+    if not camera:
+        blank: dict[str, Any] = {"schema": PAYLOAD_SCHEMA, "status": CAMERA_OFF}
+        return {
+            "mood": {**blank, "value": UNKNOWN},
+            "confidence": {**blank, "value": None},
+            "valence": {**blank, "value": None},
+            "arousal": {**blank, "value": None},
+            "face": {**blank, "value": None},
+        }
+    live: dict[str, Any] = {"schema": PAYLOAD_SCHEMA, "status": LIVE}
+    return {
+        "mood": {**live, "value": mood if isinstance(mood, str) and mood else UNKNOWN},
+        "confidence": {**live, "value": _number(confidence)},
+        "valence": {**live, "value": _number(valence)},
+        "arousal": {**live, "value": _number(arousal)},
+        "face": {**live, "value": face if isinstance(face, bool) else None},
+    }
+
+
+def _now_playing(state: Mapping[str, Any]) -> dict[str, Any] | None:
+    raw = state.get("now_playing")
+    if not isinstance(raw, Mapping) or not raw.get("track_id"):
+        return None
+    return {k: str(raw.get(k) or "")[:300] for k in _NOW_PLAYING_FIELDS}
+
+
+def state_values(state: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Payloads (without `ts`) of every retained state topic, from a ControlAPI.state() snapshot.
+
+    Only whitelisted keys are read, so nothing new that the snapshot may grow (health details,
+    debug data) reaches the broker by accident.
+    """
+    camera = bool(state.get("camera", True))
+    out = mood_values(
+        state.get("mood"),
+        state.get("confidence"),
+        state.get("valence"),
+        state.get("arousal"),
+        face=state.get("face"),
+        camera=camera,
+    )
+    base: dict[str, Any] = {"schema": PAYLOAD_SCHEMA}
+    out["camera"] = {**base, "value": camera}
+    playing = state.get("playing")
+    out["playing"] = {**base, "value": playing if isinstance(playing, bool) else None}
+    out["now_playing"] = {**base, "value": _now_playing(state)}
+    out["volume"] = {**base, "value": _number(state.get("volume"))}
+    for key in ("strategy", "profile"):
+        value = state.get(key)
+        out[key] = {**base, "value": value if isinstance(value, str) else None}
+    return out
+
+
+def event_payload(event: Event) -> dict[str, Any]:
+    """An event's payload; `mood_changed` also gets `event_type` (what HA's event entity keys on)."""
+    payload = event.to_payload()
+    if isinstance(event, MoodChanged):
+        payload["event_type"] = event.mood
+    return payload
+
+
+def stamp(payload: Mapping[str, Any], ts: float) -> dict[str, Any]:
+    """A copy of `payload` with the time it was published."""
+    return {**payload, "ts": round(ts, 3)}
+
+
+def parse_command(command: Command | None, name: str, raw: bytes) -> dict[str, Any]:
+    """Turn a `…/<name>/set` payload into ControlAPI arguments (and the optional request id).
+
+    Accepted: empty (no arguments), a JSON object of arguments, or, for a command with exactly one
+    argument, a bare JSON value as shorthand (`0.4` for set_volume).  The ControlAPI checks the
+    arguments themselves; this only checks that the payload is sane JSON of a sane size.
+    """
+    if len(raw) > MAX_COMMAND_BYTES:
+        raise PayloadError(f"payload of {len(raw)} bytes is over the {MAX_COMMAND_BYTES}-byte command limit")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PayloadError(f"payload is not UTF-8 text (bad byte at position {exc.start})") from None
+    if not text.strip():
+        return {}
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PayloadError(f"payload is not valid JSON: {exc.msg} at character {exc.pos}") from None
+    except RecursionError:
+        raise PayloadError("payload is nested too deeply") from None
+    if isinstance(data, dict):
+        return data
+    if command is not None and len(command.args) == 1:
+        return {command.args[0].name: data}
+    arity = "no arguments" if command is None or not command.args else "several arguments"
+    raise PayloadError(f"{name} takes {arity}: send a JSON object, not {type(data).__name__}")

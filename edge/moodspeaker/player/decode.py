@@ -1,0 +1,148 @@
+"""Decoders: turn a file (or an in-memory download) into float stereo blocks at the mixer's rate.
+
+Decoding is incremental, block by block, so a long track never sits in memory as PCM and a file that
+breaks half-way through is noticed at the block where it breaks (the player then skips it).
+libsndfile (via soundfile) reads WAV, FLAC, OGG/Vorbis, Opus and MP3; anything else on local disk
+(AAC/M4A, WMA...) goes through an `ffmpeg` subprocess when ffmpeg is installed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import shutil
+import subprocess
+from pathlib import Path
+from typing import IO, Protocol
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+log = logging.getLogger(__name__)
+
+
+class DecodeError(RuntimeError):
+    """The audio could not be decoded; the message names the source and the reason."""
+
+
+class Decoder(Protocol):
+    """A stream of float32 stereo blocks (frames x 2, -1..1) at the rate it was opened with."""
+
+    duration_s: float
+
+    def read(self, frames: int) -> np.ndarray:
+        """Up to `frames` frames; an empty array means the end. Raises DecodeError."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def _to_stereo(block: np.ndarray) -> np.ndarray:
+    if block.ndim == 1:
+        block = block[:, None]
+    if block.shape[1] == 1:
+        return np.repeat(block, 2, axis=1)
+    if block.shape[1] > 2:
+        return block[:, :2]
+    return block
+
+
+class SoundfileDecoder:
+    """libsndfile decoding with streaming resampling (soxr) to the mixer's rate."""
+
+    def __init__(
+        self, source: str | Path | IO[bytes], rate: int, *, start_s: float = 0.0, name: str = ""
+    ) -> None:
+        self._name = name or str(source)
+        try:
+            self._file = sf.SoundFile(source)
+        except Exception as exc:  # libsndfile reports unknown formats and broken headers alike
+            raise DecodeError(f"{self._name}: cannot open ({exc})") from exc
+        self._in_rate = int(self._file.samplerate)
+        self._rate = rate
+        frames = int(self._file.frames) if self._file.frames > 0 else 0
+        self.duration_s = frames / self._in_rate if frames else 0.0
+        if start_s > 0 and self._file.seekable():
+            try:
+                self._file.seek(min(int(start_s * self._in_rate), max(0, frames - 1)))
+            except Exception as exc:
+                raise DecodeError(f"{self._name}: cannot seek to {start_s:.1f} s ({exc})") from exc
+        self._resampler = None
+        if self._in_rate != rate:
+            self._resampler = soxr.ResampleStream(self._in_rate, rate, 2, dtype="float32", quality="HQ")
+        self._ended = False
+
+    def read(self, frames: int) -> np.ndarray:
+        if self._ended:
+            return np.zeros((0, 2), np.float32)
+        want = max(1, round(frames * self._in_rate / self._rate))
+        try:
+            block = self._file.read(want, dtype="float32", always_2d=True)
+        except Exception as exc:
+            raise DecodeError(f"{self._name}: decoding failed ({exc})") from exc
+        block = _to_stereo(block)
+        last = len(block) < want
+        if not np.all(np.isfinite(block)):
+            raise DecodeError(f"{self._name}: decoded samples are not finite (corrupt data)")
+        if self._resampler is not None:
+            block = self._resampler.resample_chunk(np.ascontiguousarray(block), last=last)
+        if last:
+            self._ended = True
+        return np.ascontiguousarray(block, dtype=np.float32)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._file.close()
+
+
+class FfmpegDecoder:
+    """Decoding through an ffmpeg subprocess (formats libsndfile lacks); local files only."""
+
+    def __init__(self, path: Path, rate: int, *, start_s: float = 0.0, duration_s: float = 0.0) -> None:
+        binary = shutil.which("ffmpeg")
+        if binary is None:
+            raise DecodeError(f"{path}: format needs ffmpeg, which is not installed")
+        self._name = str(path)
+        self.duration_s = duration_s
+        cmd = [binary, "-nostdin", "-v", "error"]
+        if start_s > 0:
+            cmd += ["-ss", f"{start_s:.3f}"]
+        cmd += ["-i", str(path), "-vn", "-f", "f32le", "-ac", "2", "-ar", str(rate), "pipe:1"]
+        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._ended = False
+
+    def read(self, frames: int) -> np.ndarray:
+        if self._ended or self._proc.stdout is None:
+            return np.zeros((0, 2), np.float32)
+        raw = self._proc.stdout.read(frames * 8)
+        if len(raw) < frames * 8:
+            self._ended = True
+            code = self._proc.wait()
+            if code != 0:
+                err = self._proc.stderr.read().decode("utf-8", "replace").strip() if self._proc.stderr else ""
+                raise DecodeError(f"{self._name}: ffmpeg failed ({err.splitlines()[-1] if err else code})")
+        usable = len(raw) - len(raw) % 8
+        return np.frombuffer(raw[:usable], dtype="<f4").reshape(-1, 2).copy()
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.kill()
+        with contextlib.suppress(Exception):
+            self._proc.wait(timeout=2)
+        for stream in (self._proc.stdout, self._proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def open_decoder(
+    source: str | Path | IO[bytes], rate: int, *, start_s: float = 0.0, name: str = ""
+) -> Decoder:
+    """The best decoder for `source` (a path or a seekable in-memory file)."""
+    try:
+        return SoundfileDecoder(source, rate, start_s=start_s, name=name)
+    except DecodeError as first:
+        if isinstance(source, str | Path) and Path(source).is_file() and shutil.which("ffmpeg"):
+            log.debug("libsndfile cannot read %s (%s); trying ffmpeg", source, first)
+            return FfmpegDecoder(Path(source), rate, start_s=start_s)
+        raise

@@ -1,0 +1,126 @@
+"""Where the audio bytes come from: a local path as is, a LAN URL downloaded ahead of time.
+
+A stream from the LAN library server is fetched whole into a spooled buffer (memory up to a limit,
+then an anonymous temp file) by a background worker while the previous track still plays, so starting
+it costs nothing and a flaky network never stalls the mixer.  Nothing here touches camera frames.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import tempfile
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import IO
+
+from moodspeaker.library.track import Track
+
+log = logging.getLogger(__name__)
+
+Source = Path | IO[bytes]
+_BLOCK = 256 * 1024
+
+
+class FetchError(RuntimeError):
+    """A track's audio could not be obtained (missing file, server error, too large)."""
+
+
+def is_url(location: str) -> bool:
+    return location.startswith(("http://", "https://"))
+
+
+def download(url: str, *, timeout_s: float, max_bytes: int, memory_bytes: int) -> IO[bytes]:
+    """Fetch `url` into a spooled temp file (rewound); raises FetchError with the reason."""
+    buffer: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=memory_bytes)  # noqa: SIM115 (returned)
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:
+            total = 0
+            while True:
+                block = response.read(_BLOCK)
+                if not block:
+                    break
+                total += len(block)
+                if total > max_bytes:
+                    raise FetchError(f"{url}: larger than {max_bytes // 2**20} MB; not played")
+                buffer.write(block)
+            expected = response.headers.get("Content-Length")
+            if expected is not None and expected.isdigit() and int(expected) != total:
+                raise FetchError(f"{url}: download cut short ({total} of {expected} bytes)")
+    except FetchError:
+        buffer.close()
+        raise
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        buffer.close()
+        raise FetchError(f"{url}: download failed ({exc})") from exc
+    buffer.seek(0)
+    return buffer
+
+
+class Prefetcher:
+    """Fetches upcoming tracks in one background thread; keeps at most a few results."""
+
+    def __init__(
+        self, *, timeout_s: float = 20.0, max_mb: int = 200, memory_mb: int = 32, keep: int = 3
+    ) -> None:
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
+        self._lock = threading.Lock()
+        self._futures: dict[str, concurrent.futures.Future[IO[bytes]]] = {}
+        self._timeout_s = timeout_s
+        self._max_bytes = max_mb * 2**20
+        self._memory_bytes = memory_mb * 2**20
+        self._keep = keep
+
+    def want(self, track: Track) -> None:
+        """Start fetching `track` if it is remote and not already fetched."""
+        if not is_url(track.location):
+            return
+        with self._lock:
+            if track.id in self._futures:
+                return
+            self._futures[track.id] = self._pool.submit(
+                download,
+                track.location,
+                timeout_s=self._timeout_s,
+                max_bytes=self._max_bytes,
+                memory_bytes=self._memory_bytes,
+            )
+            while len(self._futures) > self._keep:
+                oldest = next(iter(self._futures))
+                self._drop(oldest)
+
+    def _drop(self, track_id: str) -> None:
+        future = self._futures.pop(track_id)
+        if not future.cancel() and future.done() and future.exception() is None:
+            future.result().close()
+
+    def ready(self, track: Track) -> bool:
+        """True when `open` would not block (local file, or download finished either way)."""
+        if not is_url(track.location):
+            return True
+        self.want(track)
+        with self._lock:
+            return self._futures[track.id].done()
+
+    def open(self, track: Track) -> Source:
+        """The source to decode; for a URL the finished download (handed over, not kept)."""
+        if not is_url(track.location):
+            path = Path(track.location).expanduser()
+            if not path.is_file():
+                raise FetchError(f"{path}: no such file")
+            return path
+        self.want(track)
+        with self._lock:
+            future = self._futures.pop(track.id)
+        try:
+            return future.result(timeout=self._timeout_s + 5)
+        except concurrent.futures.TimeoutError as exc:
+            raise FetchError(f"{track.location}: download timed out") from exc
+
+    def close(self) -> None:
+        with self._lock:
+            for track_id in list(self._futures):
+                self._drop(track_id)
+        self._pool.shutdown(wait=False, cancel_futures=True)

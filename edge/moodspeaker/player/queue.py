@@ -1,0 +1,52 @@
+"""The play queue: what comes next and why (pure; no audio, no clock)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from moodspeaker.library.track import Track
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """A track to play and the recommender's reason for it (shown on the page, sent over MQTT)."""
+
+    track: Track
+    reason: str = ""
+
+
+class PlayQueue:
+    """An ordered list of upcoming items; the player takes from the front."""
+
+    def __init__(self, items: Iterable[QueueItem] = ()) -> None:
+        self._items: list[QueueItem] = list(items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def items(self) -> list[QueueItem]:
+        return list(self._items)
+
+    def replace(self, items: Iterable[QueueItem]) -> None:
+        """Re-plan: the new items replace everything upcoming (a new mood means a new plan)."""
+        self._items = list(items)
+
+    def extend(self, items: Iterable[QueueItem]) -> None:
+        have = {i.track.id for i in self._items}
+        for item in items:
+            if item.track.id not in have:
+                self._items.append(item)
+                have.add(item.track.id)
+
+    def push_front(self, item: QueueItem) -> None:
+        self._items.insert(0, item)
+
+    def pop(self) -> QueueItem | None:
+        return self._items.pop(0) if self._items else None
+
+    def peek(self) -> QueueItem | None:
+        return self._items[0] if self._items else None
+
+    def clear(self) -> None:
+        self._items.clear()

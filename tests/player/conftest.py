@@ -1,0 +1,30 @@
+"""A real Player on SDL's dummy (or disk) driver, closed after each test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from playerkit import Recorder
+
+from moodspeaker.config.schema import PlayerConfig
+from moodspeaker.player.engine import Player
+from moodspeaker.service.events import EventBus
+
+
+@pytest.fixture
+def make_player() -> Iterator[Callable[..., tuple[Player, Recorder]]]:
+    players: list[Player] = []
+
+    def make(**settings: object) -> tuple[Player, Recorder]:
+        bus = EventBus()
+        rec = Recorder(bus)
+        cfg = PlayerConfig(**{"crossfade_s": 0.0, **settings})  # type: ignore[arg-type]
+        player = Player(cfg, bus.publish, retry_s=0.3)
+        players.append(player)
+        player.start()
+        return player, rec
+
+    yield make
+    for p in players:
+        p.close()

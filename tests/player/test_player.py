@@ -1,0 +1,110 @@
+"""The player on real pygame (dummy driver): order, transport, failures, lost audio device."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pygame
+from playerkit import item, write_tone
+
+from moodspeaker.service.events import TrackEnded, TrackStarted
+
+
+def test_plays_queue_in_order_and_reports_completion(tmp_path: Path, make_player) -> None:
+    a = write_tone(tmp_path / "a.wav", 440, 0.6)
+    b = write_tone(tmp_path / "b.flac", 660, 0.6, sr=48000)  # resampled to the mixer rate
+    player, rec = make_player()
+    player.set_queue([item(a, "a", reason="fits happy"), item(b, "b")])
+    player.play()
+    ended_b = rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b")
+    started = [e.track_id for e in rec.of("track_started")]
+    assert started == ["a", "b"]
+    first = rec.of("track_started")[0]
+    assert isinstance(first, TrackStarted) and first.reason == "fits happy"
+    ended = [e for e in rec.of("track_ended") if isinstance(e, TrackEnded)]
+    assert [e.completed for e in ended] == [True, True]
+    assert 0.4 < ended_b.played_s < 0.9
+    rec.wait(lambda e: e.kind == "state_changed" and e.value is False)  # queue ran out: stopped
+    assert player.status().state == "stopped"
+
+
+def test_pause_resume_next_and_volume(tmp_path: Path, make_player) -> None:
+    a = write_tone(tmp_path / "a.wav", 440, 5.0)
+    b = write_tone(tmp_path / "b.wav", 550, 5.0)
+    player, rec = make_player(crossfade_s=0.5)
+    player.set_queue([item(a, "a"), item(b, "b")])
+    player.play()
+    rec.wait(lambda e: isinstance(e, TrackStarted))
+    time.sleep(0.6)
+    player.pause()
+    player.wait_idle()
+    time.sleep(0.1)
+    paused_at = player.status().position_s
+    time.sleep(0.5)
+    assert player.status().state == "paused"
+    assert abs(player.status().position_s - paused_at) < 0.05  # time does not run while paused
+    player.set_volume(0.25)
+    player.play()
+    player.next()
+    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "b")
+    ended_a = rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "a")
+    assert isinstance(ended_a, TrackEnded) and ended_a.skipped and not ended_a.completed
+    status = player.status()
+    assert status.volume == 0.25 and status.current is not None and status.current.track.id == "b"
+    player.stop()
+    player.wait_idle()
+    time.sleep(0.05)
+    assert player.status().state == "stopped"
+
+
+def test_track_failing_mid_play_is_skipped_recorded_and_play_continues(tmp_path: Path, make_player) -> None:
+    bad = write_tone(tmp_path / "bad.flac", 440, 4.0)
+    data = bytearray(bad.read_bytes())
+    n = len(data)
+    data[n // 2 : n // 2 + n // 8] = bytes(range(256)) * (n // 8 // 256) + bytes(n // 8 % 256)
+    bad.write_bytes(bytes(data))
+    good = write_tone(tmp_path / "good.wav", 660, 0.5)
+    missing = tmp_path / "gone.wav"
+    player, rec = make_player()
+    player.set_queue([item(bad, "bad"), item(missing, "gone"), item(good, "good")])
+    player.play()
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "good", timeout=15)
+    errors = [e for e in rec.of("error") if e.component == "player"]
+    assert any("bad" in e.message and "decod" in e.message for e in errors)
+    assert any("gone" in e.message and "no such file" in e.message for e in errors)
+    failures = {f["track_id"] for f in player.status().failures}
+    assert failures == {"bad", "gone"}
+    bad_end = rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "bad")
+    assert isinstance(bad_end, TrackEnded) and not bad_end.completed and bad_end.played_s > 0.5
+
+
+def test_missing_audio_device_is_reported_and_commands_still_work(tmp_path: Path, make_player) -> None:
+    a = write_tone(tmp_path / "a.wav", 440, 0.5)
+    player, rec = make_player(audio_device="no-such-device")
+    rec.wait(lambda e: e.kind == "error" and e.component == "audio")
+    player.set_queue([item(a, "a")])
+    player.set_volume(0.3)
+    player.play()
+    player.wait_idle()
+    status = player.status()
+    assert status.audio == "lost" and "no-such-device" in status.audio_error
+    assert [i.track.id for i in status.queue] == ["a"] and status.volume == 0.3
+    assert rec.of("track_started") == []
+
+
+def test_audio_output_vanishing_mid_play_resumes_where_it_was(tmp_path: Path, make_player) -> None:
+    a = write_tone(tmp_path / "a.wav", 440, 6.0)
+    player, rec = make_player()
+    player.set_queue([item(a, "a")])
+    player.play()
+    rec.wait(lambda e: isinstance(e, TrackStarted))
+    time.sleep(1.0)
+    player._post(pygame.mixer.quit)  # the mixer disappears under the player, as with a lost device
+    rec.wait(lambda e: e.kind == "state_changed" and e.key == "audio" and e.value == "lost")
+    rec.wait(lambda e: e.kind == "state_changed" and e.key == "audio" and e.value == "ok", timeout=5)
+    time.sleep(0.3)
+    status = player.status()
+    assert status.state == "playing" and status.current is not None and status.current.track.id == "a"
+    assert status.position_s >= 0.9  # resumed near where it was, not from the start
+    assert len(rec.of("track_started")) == 2  # the resumed play is announced again

@@ -241,6 +241,27 @@ class PrivacyConfig:
 
 
 @dataclass(frozen=True)
+class GpioConfig:
+    enabled: bool = setting(
+        False, "Use the optional privacy button and status LED on the GPIO header (hardware/WIRING.md)."
+    )
+    button_pin: int = setting(
+        17,
+        "BCM number of the privacy button's pin (the button shorts it to ground); -1 for none.",
+        min=-1,
+        max=27,
+        advanced=True,
+    )
+    led_pin: int = setting(
+        27,
+        "BCM number of the status LED's pin (lit while the camera is on); -1 for none.",
+        min=-1,
+        max=27,
+        advanced=True,
+    )
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration; one attribute per TOML table."""
 
@@ -255,3 +276,4 @@ class Config:
     mqtt: MqttConfig = field(default_factory=MqttConfig)
     web: WebConfig = field(default_factory=WebConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
+    gpio: GpioConfig = field(default_factory=GpioConfig)

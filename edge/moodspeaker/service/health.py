@@ -1,0 +1,112 @@
+"""Health and stats: stage timings (moving averages), component states, reasons, uptime, memory.
+
+Everything a person (the page) or a home-automation system (MQTT) needs to tell whether the speaker
+is well, and why it played what it played.  Cheap enough to update on every capture: a few floats per
+stage under one lock.  Memory comes from psutil when installed (the `system` extra).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+#: Weight of the newest sample in the exponential moving average of stage timings.
+EMA_ALPHA = 0.1
+
+
+@dataclass
+class _Timing:
+    ema_ms: float
+    last_ms: float
+    max_ms: float
+    count: int
+
+
+class Health:
+    """Thread-safe collector; `snapshot()` is the `health` key of state() and the HealthReport body."""
+
+    def __init__(self, *, started: float | None = None) -> None:
+        self._lock = threading.Lock()
+        self._started = time.monotonic() if started is None else started
+        self._timings: dict[str, _Timing] = {}
+        self._states: dict[str, dict[str, Any]] = {}
+        self._counters: dict[str, int] = {}
+        self._reasons: deque[dict[str, Any]] = deque(maxlen=10)
+        self._events: deque[dict[str, Any]] = deque(maxlen=20)
+        self._process: Any = None
+        try:
+            psutil = importlib.import_module("psutil")
+            self._process = psutil.Process(os.getpid())
+        except ImportError:  # the `system` extra is optional
+            self._process = None
+
+    def timing(self, stage: str, seconds: float) -> None:
+        ms = seconds * 1000.0
+        with self._lock:
+            t = self._timings.get(stage)
+            if t is None:
+                self._timings[stage] = _Timing(ms, ms, ms, 1)
+            else:
+                t.ema_ms += EMA_ALPHA * (ms - t.ema_ms)
+                t.last_ms, t.max_ms, t.count = ms, max(t.max_ms, ms), t.count + 1
+
+    def set_state(self, component: str, state: str, detail: str = "") -> bool:
+        """Record a component's state ("ok", "off", "lost", "fallback"...); True when it changed."""
+        with self._lock:
+            old = self._states.get(component)
+            changed = old is None or old["state"] != state or old["detail"] != detail
+            if changed:
+                self._states[component] = {"state": state, "detail": detail, "since": time.time()}
+            return changed
+
+    def state_of(self, component: str) -> str:
+        with self._lock:
+            entry = self._states.get(component)
+            return entry["state"] if entry else "unknown"
+
+    def count(self, name: str, n: int = 1) -> None:
+        with self._lock:
+            self._counters[name] = self._counters.get(name, 0) + n
+
+    def reason(self, track_id: str, title: str, reason: str) -> None:
+        with self._lock:
+            self._reasons.append({"ts": time.time(), "track_id": track_id, "title": title, "reason": reason})
+
+    def incident(self, component: str, message: str) -> None:
+        """Remember a notable event (restart, lost device, corrupt state) for the page."""
+        with self._lock:
+            self._events.append({"ts": time.time(), "component": component, "message": message})
+
+    def snapshot(self) -> dict[str, Any]:
+        rss_mb = cpu_s = None
+        if self._process is not None:
+            try:
+                rss_mb = round(self._process.memory_info().rss / 2**20, 1)
+                times = self._process.cpu_times()
+                cpu_s = round(times.user + times.system, 2)
+            except Exception:  # the process table can be unreadable in odd containers
+                rss_mb = cpu_s = None
+        with self._lock:
+            return {
+                "uptime_s": round(time.monotonic() - self._started, 1),
+                "memory_rss_mb": rss_mb,
+                "cpu_time_s": cpu_s,
+                "stages": {
+                    name: {
+                        "avg_ms": round(t.ema_ms, 2),
+                        "last_ms": round(t.last_ms, 2),
+                        "max_ms": round(t.max_ms, 2),
+                        "count": t.count,
+                    }
+                    for name, t in self._timings.items()
+                },
+                "components": {name: dict(v) for name, v in self._states.items()},
+                "counters": dict(self._counters),
+                "reasons": list(self._reasons),
+                "incidents": list(self._events),
+            }

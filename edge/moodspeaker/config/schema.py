@@ -167,6 +167,31 @@ class RecommendConfig:
     no_repeat_window: int = setting(
         30, "A track is not repeated within this many picks.", min=0, max=1000, advanced=True
     )
+    half_life_days: float = setting(
+        14.0,
+        "How fast old feedback fades; shorter follows a listener who changes faster.",
+        min=0.1,
+        max=3650.0,
+        unit="days",
+        advanced=True,
+    )
+    alpha_min: float = setting(
+        0.6,
+        "Lowest share of the content score once much feedback exists (the rest is collaborative).",
+        min=0.0,
+        max=1.0,
+        advanced=True,
+    )
+    alpha_half_events: float = setting(
+        40.0,
+        "Feedback events at which the collaborative share is half of its maximum (cold start = content).",
+        min=1.0,
+        max=100000.0,
+        advanced=True,
+    )
+    uplift_steps: int = setting(
+        4, "Tracks the uplift strategy takes to move from the mood to its goal.", min=1, max=20, advanced=True
+    )
 
 
 @dataclass(frozen=True)

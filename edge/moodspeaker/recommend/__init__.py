@@ -1,0 +1,25 @@
+"""Choosing the music: mood -> target, content + collaborative scores, feedback, explanations, profiles.
+
+The runtime uses `Recommender.plan(...)` and `Recommender.feedback(...)`; see hybrid.py.
+"""
+
+from moodspeaker.recommend.feedback import KINDS, FeedbackError
+from moodspeaker.recommend.hybrid import Options, Pick, Recommender
+from moodspeaker.recommend.source import Catalogue, TrackSource
+from moodspeaker.recommend.store import FeedbackStore, ProfileError
+from moodspeaker.recommend.targets import STRATEGIES, Mood, MoodLike
+
+__all__ = [
+    "KINDS",
+    "STRATEGIES",
+    "Catalogue",
+    "FeedbackError",
+    "FeedbackStore",
+    "Mood",
+    "MoodLike",
+    "Options",
+    "Pick",
+    "ProfileError",
+    "Recommender",
+    "TrackSource",
+]

@@ -1,0 +1,122 @@
+"""Content score: how close each track's features are to a target, plus the diversity re-rank.
+
+Tracks arrive as the library's feature matrix (columns `FEATURE_COLUMNS`, the fixed scales of
+`Track`).  They are first brought onto one comparable scale (`normalise`: every column roughly
+-1..1, so a tempo of 120 bpm does not drown a valence of 0.3), then scored by a Gaussian kernel of
+the weighted distance to the target.  A kernel rather than cosine similarity because the target is
+a *place* in the feature space (calm and sad is near the origin of valence/arousal, where cosine
+is undefined), and because scores stay in 0..1 and can be mixed with the collaborative score.
+
+Pure numpy; no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+#: Column order of the library's feature matrix (agreed in INTERFACES.md).
+FEATURE_COLUMNS: tuple[str, ...] = (
+    "valence",
+    "arousal",
+    "energy",
+    "tempo",
+    "loudness_lufs",
+    "mode",
+    "brightness",
+)
+
+#: How much each normalised dimension counts in the distance to a mood target.  Valence and
+#: arousal carry the mood; the rest are what a listener hears as "calm, slow, minor key".
+DEFAULT_WEIGHTS: Mapping[str, float] = {
+    "valence": 1.0,
+    "arousal": 1.0,
+    "energy": 0.5,
+    "tempo": 0.3,
+    "loudness_lufs": 0.25,
+    "mode": 0.2,
+    "brightness": 0.2,
+}
+
+#: Width of the Gaussian kernel (in normalised units): a track one unit away scores exp(-1/(2 s^2)).
+KERNEL_WIDTH = 0.45
+
+FloatArray = npt.NDArray[np.float32]
+
+
+def normalise(raw: npt.ArrayLike) -> FloatArray:
+    """Map raw `Track` scales onto comparable -1..1 columns (NaN stays NaN: not analysed).
+
+    valence, arousal: already -1..1; energy, brightness: 0..1 -> -1..1; tempo: 60..180 bpm -> -1..1;
+    loudness: -22..-6 LUFS -> -1..1; mode: minor -1, major +1.
+    """
+    a = np.asarray(raw, dtype=np.float32)
+    if a.ndim != 2 or a.shape[1] != len(FEATURE_COLUMNS):
+        raise ValueError(f"feature matrix must have shape (n, {len(FEATURE_COLUMNS)}), got {a.shape}")
+    z = np.empty_like(a)
+    z[:, 0] = np.clip(a[:, 0], -1.0, 1.0)
+    z[:, 1] = np.clip(a[:, 1], -1.0, 1.0)
+    z[:, 2] = np.clip(a[:, 2] * 2.0 - 1.0, -1.0, 1.0)
+    z[:, 3] = np.clip((a[:, 3] - 120.0) / 60.0, -1.5, 1.5)
+    z[:, 4] = np.clip((a[:, 4] + 14.0) / 8.0, -1.5, 1.5)
+    z[:, 5] = np.clip(a[:, 5] * 2.0 - 1.0, -1.0, 1.0)
+    z[:, 6] = np.clip(a[:, 6] * 2.0 - 1.0, -1.0, 1.0)
+    return z
+
+
+def weight_vector(weights: Mapping[str, float] | None = None) -> FloatArray:
+    """The distance weights in column order; unknown names are an error (a typo must not be silent)."""
+    merged = dict(DEFAULT_WEIGHTS)
+    for name, value in (weights or {}).items():
+        if name not in merged:
+            raise ValueError(f"unknown feature weight {name!r}; known: {', '.join(FEATURE_COLUMNS)}")
+        merged[name] = float(value)
+    return np.array([merged[c] for c in FEATURE_COLUMNS], dtype=np.float32)
+
+
+def kernel_scores(
+    z: FloatArray, target: FloatArray, weights: FloatArray, width: float = KERNEL_WIDTH
+) -> FloatArray:
+    """exp(-d^2 / 2w^2) of the weighted distance; rows with NaN (not analysed) score 0."""
+    diff = z - target[None, :]
+    d2 = (diff * diff) @ (weights / max(float(weights.sum()), 1e-9))
+    out: FloatArray = np.exp(-d2 / (2.0 * width * width)).astype(np.float32)
+    out[~np.isfinite(out)] = 0.0
+    return out
+
+
+def diverse_top(
+    order: Sequence[int] | npt.NDArray[np.intp],
+    artists: npt.NDArray[np.int64],
+    k: int,
+    last_artist: int | None = None,
+) -> list[int]:
+    """Take the first `k` rows of `order` such that no artist plays twice in a row.
+
+    When the candidates run out (one-artist library), the rule is relaxed rather than returning
+    fewer tracks: a repeated artist is better than silence.
+    """
+    picked: list[int] = []
+    deferred: list[int] = []
+    prev = last_artist
+    for row in order:
+        r = int(row)
+        if len(picked) >= k:
+            break
+        if prev is not None and artists[r] == prev:
+            deferred.append(r)
+            continue
+        picked.append(r)
+        prev = int(artists[r])
+        # A deferred track may follow now that the artist changed.
+        if deferred and artists[deferred[0]] != prev and len(picked) < k:
+            d = deferred.pop(0)
+            picked.append(d)
+            prev = int(artists[d])
+    for r in deferred:
+        if len(picked) >= k:
+            break
+        picked.append(r)
+    return picked

@@ -1,0 +1,98 @@
+"""Short reasons a person can read for every pick (pure).
+
+"you look tired (0.71); calm, slow, minor key; you often keep tracks like this in the evening"
+= what the camera read (with the filter's confidence), what the track sounds like, and why it was
+chosen over others (learned evidence, the household, the uplift step, or an honest "first guess").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from moodspeaker.library.track import Track
+
+#: How a mood reads in a sentence; low arousal turns sad/neutral into "tired".
+_MOOD_WORDS = {
+    "happy": "happy",
+    "surprise": "surprised",
+    "neutral": "calm",
+    "sad": "sad",
+    "angry": "angry",
+    "disgust": "put off",
+    "fear": "tense",
+    "contempt": "unimpressed",
+}
+
+
+def mood_phrase(mood: str, confidence: float, arousal: float) -> str:
+    """'you look tired (0.71)'; 'no face seen' for an unknown mood."""
+    if mood not in _MOOD_WORDS:
+        return "no face seen"
+    word = _MOOD_WORDS[mood]
+    if mood in ("sad", "neutral") and arousal < -0.35:
+        word = "tired"
+    return f"you look {word} ({confidence:.2f})"
+
+
+def sound_phrase(valence: float, arousal: float, tempo: float, mode: int) -> str:
+    """Three plain words for how a track sounds: mood colour, pace, key."""
+    if arousal > 0.35:
+        colour = "energetic" if valence >= -0.1 else "intense"
+    elif arousal < -0.3:
+        colour = "calm" if valence >= -0.2 else "quiet, melancholic"
+    else:
+        colour = "bright" if valence > 0.3 else "dark" if valence < -0.3 else "mellow"
+    pace = "fast" if tempo >= 130 else "slow" if tempo < 95 else "mid-tempo"
+    key = "major key" if mode == 1 else "minor key"
+    return f"{colour}, {pace}, {key}"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why the recommender preferred a pick (filled by the hybrid scorer)."""
+
+    strategy: str
+    mood: str
+    own_context: float = 0.0  # 0..1: how much this profile kept this track in this mood
+    household: float = 0.0  # 0..1: collaborative score from the household's contexts
+    learned: float = 0.0  # evidence weight behind the personal mood mapping
+    liked: bool = False
+    step: int = 0
+    steps: int = 0
+    day_part: str | None = None
+    corrected_from: str | None = None  # the mood the camera read, when a correction remapped it
+    analysed: bool = True
+
+
+def evidence_phrase(e: Evidence) -> str:
+    """The 'why this one' clause, most specific evidence first."""
+    when = f" in the {e.day_part}" if e.day_part else ""
+    mood_word = _MOOD_WORDS.get(e.mood, e.mood)
+    if not e.analysed:
+        return "not analysed yet; played from your library while analysis runs"
+    if e.liked:
+        return f"you liked this when {mood_word}"
+    if e.own_context >= 0.3:
+        return f"you often keep tracks like this{when or ' when ' + mood_word}"
+    if e.household >= 0.3:
+        return f"others in the household keep tracks like this when {mood_word}"
+    learned = f"fits what you keep when {mood_word}{when}" if e.learned >= 3 else ""
+    if e.strategy == "uplift" and e.steps and e.mood in _MOOD_WORDS:
+        step = f"step {min(e.step + 1, e.steps)} of {e.steps} towards a brighter mood"
+        return f"{step}, {learned}" if learned else step
+    if e.strategy == "steady" or e.mood not in _MOOD_WORDS:
+        return "close to your usual taste" if e.learned >= 2 else "from your library"
+    if learned:
+        return learned
+    return "a first guess for this mood; skip it if it does not fit"
+
+
+def reason(mood: str, confidence: float, arousal: float, track: Track, evidence: Evidence) -> str:
+    """The whole sentence shown on the page and over MQTT."""
+    parts = [mood_phrase(mood, confidence, arousal)]
+    if evidence.corrected_from:
+        parts[0] += f", which you told me usually means {_MOOD_WORDS.get(evidence.mood, evidence.mood)}"
+    if evidence.analysed:
+        parts.append(sound_phrase(track.valence, track.arousal, track.tempo, track.mode))
+    parts.append(evidence_phrase(evidence))
+    return "; ".join(parts)

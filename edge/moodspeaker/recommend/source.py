@@ -1,0 +1,106 @@
+"""Where the recommender's tracks come from, and the per-catalogue arrays it scores on.
+
+Any object with `tracks()` and `feature_matrix()` will do: the library's `LibraryIndex`, a LAN
+client, or `Catalogue` (an in-memory list of tracks: the simulator, benchmarks, and a library that
+is only a list).  `CatalogueView` turns a source into aligned numpy arrays once per library change,
+so that one recommendation over 100k tracks is a handful of vector operations.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from moodspeaker.library.track import Track
+from moodspeaker.recommend.content import FEATURE_COLUMNS, FloatArray, normalise
+from moodspeaker.recommend.feedback import TASTE_KEYS
+
+log = logging.getLogger(__name__)
+
+
+class TrackSource(Protocol):
+    """What the recommender reads: the library index or anything shaped like it."""
+
+    def tracks(self) -> list[Track]: ...
+    def feature_matrix(self) -> tuple[list[str], Any]: ...
+
+
+def track_features(track: Track) -> tuple[float, ...]:
+    """A track's raw features in `FEATURE_COLUMNS` order."""
+    return tuple(float(getattr(track, c)) for c in FEATURE_COLUMNS)
+
+
+def track_taste(track: Track) -> tuple[float, ...]:
+    return tuple(float(track.extra.get(k, np.nan)) for k in TASTE_KEYS)
+
+
+class Catalogue:
+    """An in-memory track source with the same shape as the library index."""
+
+    def __init__(self, tracks: Sequence[Track]) -> None:
+        self._set(tracks)
+
+    def _set(self, tracks: Sequence[Track]) -> None:
+        self._tracks = list(tracks)
+        self._by_id = {t.id: t for t in self._tracks}
+        self._ids = [t.id for t in self._tracks]
+        self._X = np.array([track_features(t) for t in self._tracks], np.float32).reshape(
+            len(self._tracks), len(FEATURE_COLUMNS)
+        )
+
+    def tracks(self) -> list[Track]:
+        return list(self._tracks)
+
+    def get(self, track_id: str) -> Track | None:
+        return self._by_id.get(track_id)
+
+    def feature_matrix(self) -> tuple[list[str], FloatArray]:
+        return self._ids, self._X
+
+    def remove(self, track_id: str) -> None:
+        """Drop a track (a file deleted or a LAN server gone) — used by tests of vanishing tracks."""
+        self._set([t for t in self._tracks if t.id != track_id])
+
+
+class CatalogueView:
+    """Aligned arrays over a source's tracks: normalised features, analysed mask, artists, taste."""
+
+    def __init__(self, ids: list[str], matrix: Any, tracks: Sequence[Track]) -> None:
+        by_id = {t.id: t for t in tracks}
+        raw = np.asarray(matrix, np.float32).reshape(len(ids), len(FEATURE_COLUMNS))
+        keep = [n for n, i in enumerate(ids) if i in by_id]
+        if len(keep) != len(ids):
+            log.info("%d feature rows have no track record; ignored", len(ids) - len(keep))
+        row_ids = [ids[n] for n in keep]
+        in_rows = set(row_ids)
+        extra = [t.id for t in tracks if t.id not in in_rows] if len(by_id) > len(row_ids) else []
+        self.ids: list[str] = row_ids + extra
+        self.tracks: list[Track] = [by_id[i] for i in self.ids]
+        z = normalise(raw[keep]) if keep else np.zeros((0, len(FEATURE_COLUMNS)), np.float32)
+        if extra:
+            z = np.vstack([z, np.full((len(extra), len(FEATURE_COLUMNS)), np.nan, np.float32)])
+        self.analysed = np.all(np.isfinite(z), axis=1)
+        #: normalised features, NaN (unanalysed) replaced by 0 so arithmetic stays finite
+        self.z: FloatArray = np.where(np.isfinite(z), z, 0.0).astype(np.float32)
+        self.row: dict[str, int] = {i: n for n, i in enumerate(self.ids)}
+        names: dict[str, int] = {}
+        self.artists: npt.NDArray[np.int64] = np.array(
+            [names.setdefault(t.artist.casefold().strip(), len(names)) for t in self.tracks], np.int64
+        )
+        self.artist_code = names
+        self.taste: FloatArray = np.array([track_taste(t) for t in self.tracks], np.float32).reshape(
+            len(self.tracks), len(TASTE_KEYS)
+        )
+        self.source_ids = ids
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    @property
+    def n_analysed(self) -> int:
+        return int(self.analysed.sum())

@@ -1,0 +1,248 @@
+"""Durable storage of profiles and feedback (SQLite, WAL, synchronous=FULL).
+
+A feedback call returns only after its row is committed: a power cut right after a "like" must not
+lose it.  Deleting a profile really deletes: rows are removed with `secure_delete` (freed pages are
+zeroed), the WAL is checkpointed and truncated, and the file is vacuumed, so the profile's history
+is not left readable in free pages or in the log.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS profiles (
+    name TEXT PRIMARY KEY,
+    strategy TEXT,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    profile TEXT NOT NULL REFERENCES profiles(name) ON DELETE CASCADE,
+    track_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    mood TEXT NOT NULL,
+    confidence REAL NOT NULL,
+    valence REAL NOT NULL,
+    arousal REAL NOT NULL,
+    ts REAL NOT NULL,
+    played_s REAL,
+    corrected_mood TEXT,
+    artist TEXT NOT NULL DEFAULT '',
+    features TEXT,
+    taste TEXT
+);
+CREATE INDEX IF NOT EXISTS feedback_profile_ts ON feedback(profile, ts);
+"""
+
+MAX_PROFILE_NAME = 64
+
+
+class ProfileError(ValueError):
+    """A profile name or operation was refused; the message says why."""
+
+
+def check_profile_name(name: str) -> str:
+    """Profile names are shown on the page and used in MQTT payloads: short, printable, non-empty."""
+    if not isinstance(name, str) or not name.strip():
+        raise ProfileError("profile name must not be empty")
+    if len(name) > MAX_PROFILE_NAME:
+        raise ProfileError(f"profile name {name[:20]!r}... is longer than {MAX_PROFILE_NAME} characters")
+    if any(ord(ch) < 32 or ch in "|/#+" for ch in name):
+        raise ProfileError(f"profile name {name!r} contains a control character or one of | / # +")
+    return name.strip()
+
+
+@dataclass(frozen=True)
+class FeedbackRow:
+    """One stored feedback event (features are the raw Track scales, None when the track was unknown)."""
+
+    profile: str
+    track_id: str
+    kind: str
+    mood: str
+    confidence: float
+    valence: float
+    arousal: float
+    ts: float
+    played_s: float | None = None
+    corrected_mood: str | None = None
+    artist: str = ""
+    features: tuple[float, ...] | None = None
+    taste: tuple[float, ...] | None = None
+
+
+def _finite(x: float, what: str) -> float:
+    v = float(x)
+    if not math.isfinite(v):
+        raise ValueError(f"{what} must be a finite number, got {x!r}")
+    return v
+
+
+class FeedbackStore:
+    """Profiles and their feedback in one SQLite file; every method is safe to call from any thread."""
+
+    def __init__(self, path: str | Path, *, durable: bool = True) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'OFF'}")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute("PRAGMA secure_delete=ON")
+            self._db.executescript(_SCHEMA)
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
+            )
+        except sqlite3.DatabaseError as exc:
+            raise ProfileError(f"feedback database {self.path} cannot be opened: {exc}") from exc
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- profiles ---------------------------------------------------------------------------------
+    def create_profile(self, name: str, now: float, strategy: str | None = None) -> bool:
+        """Create a profile; False when it already existed (not an error: the call is idempotent)."""
+        name = check_profile_name(name)
+        with self._lock:
+            cur = self._db.execute(
+                "INSERT OR IGNORE INTO profiles(name, strategy, created) VALUES (?, ?, ?)",
+                (name, strategy, now),
+            )
+            return cur.rowcount == 1
+
+    def profiles(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT name FROM profiles ORDER BY created, name")]
+
+    def has_profile(self, name: str) -> bool:
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM profiles WHERE name=?", (name,)).fetchone() is not None
+
+    def strategy(self, name: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT strategy FROM profiles WHERE name=?", (name,)).fetchone()
+        return None if row is None else row[0]
+
+    def set_strategy(self, name: str, strategy: str | None) -> None:
+        with self._lock:
+            cur = self._db.execute("UPDATE profiles SET strategy=? WHERE name=?", (strategy, name))
+        if cur.rowcount == 0:
+            raise ProfileError(f"no profile named {name!r}")
+
+    def delete_profile(self, name: str) -> int:
+        """Delete a profile and all its feedback for good; returns how many feedback rows went."""
+        with self._lock:
+            n = self._db.execute("SELECT COUNT(*) FROM feedback WHERE profile=?", (name,)).fetchone()[0]
+            cur = self._db.execute("DELETE FROM profiles WHERE name=?", (name,))
+            if cur.rowcount == 0:
+                raise ProfileError(f"no profile named {name!r}")
+            self._db.execute("DELETE FROM feedback WHERE profile=?", (name,))
+            if self.path != ":memory:":
+                self._db.execute("VACUUM")
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return int(n)
+
+    # -- feedback ---------------------------------------------------------------------------------
+    def add(self, row: FeedbackRow) -> None:
+        """Append one event and commit it (autocommit: the row is on disk when this returns)."""
+        values = (
+            row.profile,
+            row.track_id,
+            row.kind,
+            row.mood,
+            _finite(row.confidence, "confidence"),
+            _finite(row.valence, "valence"),
+            _finite(row.arousal, "arousal"),
+            _finite(row.ts, "time"),
+            None if row.played_s is None else _finite(row.played_s, "played_s"),
+            row.corrected_mood,
+            row.artist,
+            None if row.features is None else json.dumps([float(x) for x in row.features]),
+            None if row.taste is None else json.dumps([_json_float(x) for x in row.taste]),
+        )
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO feedback(profile, track_id, kind, mood, confidence, valence, arousal, ts, "
+                "played_s, corrected_mood, artist, features, taste) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                values,
+            )
+
+    def events(self, profile: str | None = None) -> Iterator[FeedbackRow]:
+        """Events in time order (all profiles, or one)."""
+        sql = (
+            "SELECT profile, track_id, kind, mood, confidence, valence, arousal, ts, played_s, "
+            "corrected_mood, artist, features, taste FROM feedback"
+        )
+        args: tuple[Any, ...] = ()
+        if profile is not None:
+            sql += " WHERE profile=?"
+            args = (profile,)
+        with self._lock:
+            rows = self._db.execute(sql + " ORDER BY ts, id", args).fetchall()
+        for r in rows:
+            yield FeedbackRow(
+                profile=r[0],
+                track_id=r[1],
+                kind=r[2],
+                mood=r[3],
+                confidence=r[4],
+                valence=r[5],
+                arousal=r[6],
+                ts=r[7],
+                played_s=r[8],
+                corrected_mood=r[9],
+                artist=r[10],
+                features=None if r[11] is None else tuple(json.loads(r[11])),
+                taste=None if r[12] is None else tuple(_nan(x) for x in json.loads(r[12])),
+            )
+
+    def prune(self, older_than: float) -> int:
+        """Delete feedback older than a time (the privacy retention setting)."""
+        with self._lock:
+            cur = self._db.execute("DELETE FROM feedback WHERE ts < ?", (older_than,))
+        return int(cur.rowcount)
+
+    def export(self, profile: str) -> dict[str, Any]:
+        """Everything stored about a profile, as JSON-ready data."""
+        if not self.has_profile(profile):
+            raise ProfileError(f"no profile named {profile!r}")
+        with self._lock:
+            created = self._db.execute("SELECT created FROM profiles WHERE name=?", (profile,)).fetchone()[0]
+        events = []
+        for e in self.events(profile):
+            d = {k: v for k, v in e.__dict__.items() if k != "profile"}
+            d["features"] = list(e.features) if e.features is not None else None
+            d["taste"] = [None if math.isnan(x) else x for x in e.taste] if e.taste is not None else None
+            events.append(d)
+        return {
+            "profile": profile,
+            "strategy": self.strategy(profile),
+            "created": created,
+            "feedback": events,
+        }
+
+
+def _json_float(x: float) -> float | None:
+    return None if not math.isfinite(float(x)) else float(x)
+
+
+def _nan(x: float | None) -> float:
+    return math.nan if x is None else float(x)

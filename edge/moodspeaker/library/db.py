@@ -1,0 +1,117 @@
+"""The library database: SQLite in WAL mode with numbered schema migrations.
+
+WAL plus one transaction per batch means a crash or `kill -9` mid-scan leaves the last committed
+batch intact and never a half-written one; the next scan resumes from the rows still `pending`.
+Migrations are a list: the database's `PRAGMA user_version` says how many have been applied.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: tracks with tags, file identity, status and the Track features; problems; tombstones.
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO meta VALUES ('change_counter', '0');
+    CREATE TABLE tracks (
+        id TEXT PRIMARY KEY,
+        location TEXT NOT NULL UNIQUE,
+        source TEXT NOT NULL DEFAULT 'local',
+        title TEXT NOT NULL DEFAULT '',
+        artist TEXT NOT NULL DEFAULT '',
+        album TEXT NOT NULL DEFAULT '',
+        duration_s REAL NOT NULL DEFAULT 0,
+        replaygain_db REAL,
+        size INTEGER NOT NULL DEFAULT 0,
+        mtime_ns INTEGER NOT NULL DEFAULT 0,
+        content_hash TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'analysed', 'failed')),
+        error TEXT NOT NULL DEFAULT '',
+        valence REAL, arousal REAL, energy REAL, tempo REAL, loudness_lufs REAL,
+        mode INTEGER, brightness REAL,
+        extra TEXT NOT NULL DEFAULT '{}',
+        analysed_at REAL,
+        changed INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX tracks_status ON tracks(status);
+    CREATE INDEX tracks_changed ON tracks(changed);
+    CREATE INDEX tracks_hash ON tracks(content_hash);
+    CREATE TABLE features (id TEXT PRIMARY KEY REFERENCES tracks(id) ON DELETE CASCADE, data TEXT NOT NULL);
+    CREATE TABLE problems (
+        path TEXT PRIMARY KEY, kind TEXT NOT NULL, reason TEXT NOT NULL, seen_at REAL NOT NULL
+    );
+    CREATE TABLE removed (id TEXT PRIMARY KEY, changed INTEGER NOT NULL);
+    CREATE INDEX removed_changed ON removed(changed);
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaError(Exception):
+    """The database was written by a newer Moodspeaker (schema version ahead of this code)."""
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply pending migrations, each in its own transaction; returns the resulting version."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version > SCHEMA_VERSION:
+        raise SchemaError(f"library database schema {version} is newer than this program ({SCHEMA_VERSION})")
+    for number in range(version, SCHEMA_VERSION):
+        log.info("library database: applying migration %d", number + 1)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in MIGRATIONS[number].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return SCHEMA_VERSION
+
+
+class Database:
+    """One serialised SQLite connection shared by the threads of a process (reads are short)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.lock = threading.RLock()
+        self.conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30.0)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        with self.lock:
+            migrate(self.conn)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic batch: all of it is committed, or (on error or crash) none of it."""
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple[object, ...] | list[object] = ()) -> list[sqlite3.Row]:
+        with self.lock:
+            return self.conn.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()

@@ -1,0 +1,418 @@
+"""LibraryIndex: every known track with its features, and fast similarity queries over them.
+
+Rows live in SQLite (see `db.py`); the analysed tracks' Track features are also kept as a compact
+float32 matrix (columns FEATURE_COLUMNS) that is rebuilt only when the database's change counter
+moves, so a top-k query is a vectorised distance plus `argpartition` (about a millisecond for 100k
+tracks).  Every write batch bumps the change counter and stamps the rows it touched, which is what
+LAN clients sync on (`changes_since`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from moodspeaker.library.db import Database
+from moodspeaker.library.track import Track
+
+FEATURE_COLUMNS: tuple[str, ...] = (
+    "valence",
+    "arousal",
+    "energy",
+    "tempo",
+    "loudness_lufs",
+    "mode",
+    "brightness",
+)
+
+#: Distances are measured in these units per column, so each spans roughly 0..1 (tempo: 100 BPM,
+#: loudness: 20 LU, valence/arousal: the full -1..1 range).
+COLUMN_SCALES: dict[str, float] = {
+    "valence": 2.0,
+    "arousal": 2.0,
+    "energy": 1.0,
+    "tempo": 100.0,
+    "loudness_lufs": 20.0,
+    "mode": 1.0,
+    "brightness": 1.0,
+}
+
+#: Features copied into Track.extra (the full set stays in the `features` table).
+EXTRA_KEYS: tuple[str, ...] = (
+    "key",
+    "key_clarity",
+    "mode_strength",
+    "pulse_clarity",
+    "onset_rate",
+    "dynamic_range_db",
+    "rms_db",
+    "centroid_hz",
+    "flatness",
+)
+
+_TRACK_COLS = (
+    "id, location, source, title, artist, album, duration_s, replaygain_db, valence, arousal, energy, "
+    "tempo, loudness_lufs, mode, brightness, extra"
+)
+
+
+@dataclass(frozen=True)
+class FileState:
+    """What the index knows of a file: enough to tell whether it changed."""
+
+    id: str
+    size: int
+    mtime_ns: int
+    content_hash: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Tags:
+    title: str = ""
+    artist: str = ""
+    album: str = ""
+    duration_s: float = 0.0
+    replaygain_db: float | None = None
+
+
+def track_id(location: str) -> str:
+    """Stable id of a track from where it lives (kept across re-analysis, so feedback survives)."""
+    return hashlib.blake2b(location.encode("utf-8", "surrogateescape"), digest_size=8).hexdigest()
+
+
+def _row_to_track(row: sqlite3.Row) -> Track:
+    try:
+        extra = {k: float(v) for k, v in json.loads(row["extra"]).items()}
+    except (ValueError, TypeError, AttributeError):
+        extra = {}
+    defaults = Track(id="", location="", title="", artist="")
+    return Track(
+        id=row["id"],
+        location=row["location"],
+        title=row["title"],
+        artist=row["artist"],
+        album=row["album"],
+        duration_s=float(row["duration_s"] or 0.0),
+        valence=float(row["valence"] if row["valence"] is not None else defaults.valence),
+        arousal=float(row["arousal"] if row["arousal"] is not None else defaults.arousal),
+        energy=float(row["energy"] if row["energy"] is not None else defaults.energy),
+        tempo=float(row["tempo"] if row["tempo"] is not None else defaults.tempo),
+        loudness_lufs=float(
+            row["loudness_lufs"] if row["loudness_lufs"] is not None else defaults.loudness_lufs
+        ),
+        mode=int(row["mode"] if row["mode"] is not None else defaults.mode),
+        brightness=float(row["brightness"] if row["brightness"] is not None else defaults.brightness),
+        replaygain_db=None if row["replaygain_db"] is None else float(row["replaygain_db"]),
+        source=row["source"],
+        extra=extra,
+    )
+
+
+class Batch:
+    """Writes of one transaction; every row touched is stamped with the batch's change number."""
+
+    def __init__(self, conn: sqlite3.Connection, change: int, now: float) -> None:
+        self.conn = conn
+        self.change = change
+        self.now = now
+
+    def upsert_file(
+        self, location: str, size: int, mtime_ns: int, content_hash: str, tags: Tags, *, source: str = "local"
+    ) -> str:
+        """A new or changed file: tags stored, status `pending` until its analysis is written."""
+        tid = track_id(location)
+        self.conn.execute(
+            "INSERT INTO tracks (id, location, source, title, artist, album, duration_s, replaygain_db,"
+            " size, mtime_ns, content_hash, status, error, changed)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending','',?)"
+            " ON CONFLICT(id) DO UPDATE SET title=excluded.title, artist=excluded.artist,"
+            " album=excluded.album, duration_s=excluded.duration_s, replaygain_db=excluded.replaygain_db,"
+            " size=excluded.size, mtime_ns=excluded.mtime_ns, content_hash=excluded.content_hash,"
+            " status='pending', error='', changed=excluded.changed",
+            (tid, location, source, tags.title, tags.artist, tags.album, tags.duration_s,
+             tags.replaygain_db, size, mtime_ns, content_hash, self.change),
+        )  # fmt: skip
+        self.conn.execute("DELETE FROM removed WHERE id = ?", (tid,))
+        return tid
+
+    def touch_file(self, location: str, size: int, mtime_ns: int) -> None:
+        """Same content under a new mtime (e.g. copied back): remember the new stat, keep the analysis."""
+        self.conn.execute(
+            "UPDATE tracks SET size = ?, mtime_ns = ? WHERE id = ?", (size, mtime_ns, track_id(location))
+        )
+
+    def set_analysed(self, location: str, features: Mapping[str, float], values: Mapping[str, float]) -> None:
+        """Store the full feature set and the Track columns (`values` has FEATURE_COLUMNS)."""
+        tid = track_id(location)
+        extra = {k: float(features[k]) for k in EXTRA_KEYS if k in features}
+        self.conn.execute(
+            "UPDATE tracks SET status='analysed', error='', valence=?, arousal=?, energy=?, tempo=?,"
+            " loudness_lufs=?, mode=?, brightness=?, extra=?, analysed_at=?, changed=?,"
+            " duration_s = CASE WHEN duration_s > 0 THEN duration_s ELSE ? END WHERE id=?",
+            (float(values["valence"]), float(values["arousal"]), float(values["energy"]),
+             float(values["tempo"]), float(values["loudness_lufs"]), int(values["mode"]),
+             float(values["brightness"]), json.dumps(extra), self.now, self.change,
+             float(values.get("duration_s", 0.0)), tid),
+        )  # fmt: skip
+        self.conn.execute(
+            "INSERT INTO features (id, data) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET data=excluded.data",
+            (tid, json.dumps(dict(features))),
+        )
+
+    def set_failed(self, location: str, reason: str) -> None:
+        self.conn.execute(
+            "UPDATE tracks SET status='failed', error=?, changed=? WHERE id=?",
+            (reason[:2000], self.change, track_id(location)),
+        )
+
+    def remove(self, location: str) -> None:
+        tid = track_id(location)
+        if self.conn.execute("DELETE FROM tracks WHERE id = ?", (tid,)).rowcount:
+            self.conn.execute(
+                "INSERT INTO removed (id, changed) VALUES (?, ?)"
+                " ON CONFLICT(id) DO UPDATE SET changed=excluded.changed",
+                (tid, self.change),
+            )
+
+    def problem(self, path: str, kind: str, reason: str) -> None:
+        """A scan-level problem (unreadable folder, symlink loop, vanished file, bad name...)."""
+        self.conn.execute(
+            "INSERT INTO problems (path, kind, reason, seen_at) VALUES (?,?,?,?) ON CONFLICT(path)"
+            " DO UPDATE SET kind=excluded.kind, reason=excluded.reason, seen_at=excluded.seen_at",
+            (path, kind, reason[:2000], self.now),
+        )
+
+    def clear_problems(self, prefix: str) -> None:
+        """Forget old problems under a folder being rescanned (found again if still there)."""
+        self.conn.execute(
+            "DELETE FROM problems WHERE path = ? OR substr(path, 1, ?) = ?",
+            (prefix, len(prefix) + 1, prefix.rstrip("/") + "/"),
+        )
+
+    def put_remote(self, row: Mapping[str, Any], source: str) -> None:
+        """Mirror an analysed track from a LAN server (the client's cache)."""
+        self.conn.execute(
+            "INSERT INTO tracks (id, location, source, title, artist, album, duration_s, replaygain_db,"
+            " status, valence, arousal, energy, tempo, loudness_lufs, mode, brightness, extra, changed)"
+            " VALUES (?,?,?,?,?,?,?,?,'analysed',?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT(id) DO UPDATE SET location=excluded.location, source=excluded.source,"
+            " title=excluded.title, artist=excluded.artist, album=excluded.album,"
+            " duration_s=excluded.duration_s, replaygain_db=excluded.replaygain_db, status='analysed',"
+            " valence=excluded.valence, arousal=excluded.arousal, energy=excluded.energy,"
+            " tempo=excluded.tempo, loudness_lufs=excluded.loudness_lufs, mode=excluded.mode,"
+            " brightness=excluded.brightness, extra=excluded.extra, changed=excluded.changed",
+            (str(row["id"]), str(row["location"]), source, str(row["title"]), str(row["artist"]),
+             str(row.get("album", "")), float(row.get("duration_s", 0.0)), row.get("replaygain_db"),
+             float(row["valence"]), float(row["arousal"]), float(row["energy"]), float(row["tempo"]),
+             float(row["loudness_lufs"]), int(row["mode"]), float(row["brightness"]),
+             json.dumps(row.get("extra", {})), self.change),
+        )  # fmt: skip
+
+    def remove_id(self, tid: str) -> None:
+        self.conn.execute("DELETE FROM tracks WHERE id = ?", (tid,))
+
+
+class LibraryIndex:
+    """The track index of one library database (see the module docstring)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.db = Database(path)
+        self._matrix_lock = threading.Lock()
+        self._matrix_counter = -1
+        self._ids: list[str] = []
+        self._matrix = np.zeros((0, len(FEATURE_COLUMNS)), dtype=np.float32)
+
+    # -- reading -------------------------------------------------------------------------------
+    def change_counter(self) -> int:
+        return int(self.db.query("SELECT value FROM meta WHERE key='change_counter'")[0][0])
+
+    def tracks(self) -> list[Track]:
+        """Every analysed (playable) track."""
+        rows = self.db.query(f"SELECT {_TRACK_COLS} FROM tracks WHERE status='analysed' ORDER BY id")
+        return [_row_to_track(r) for r in rows]
+
+    def get(self, track_id: str) -> Track | None:
+        rows = self.db.query(f"SELECT {_TRACK_COLS}, status FROM tracks WHERE id=?", (track_id,))
+        return _row_to_track(rows[0]) if rows and rows[0]["status"] == "analysed" else None
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, Track]:
+        wanted = list(ids)
+        out: dict[str, Track] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            # by primary key only: with the status in the WHERE clause SQLite may scan the status index
+            sql = f"SELECT {_TRACK_COLS}, status FROM tracks WHERE id IN ({marks})"
+            for row in self.db.query(sql, list(chunk)):
+                if row["status"] == "analysed":
+                    out[row["id"]] = _row_to_track(row)
+        return out
+
+    def feature_matrix(self) -> tuple[list[str], np.ndarray]:
+        """(ids, X): float32 rows of FEATURE_COLUMNS for every analysed track (cached; do not modify)."""
+        counter = self.change_counter()
+        with self._matrix_lock:
+            if counter != self._matrix_counter:
+                cols = ", ".join(FEATURE_COLUMNS)
+                rows = self.db.query(f"SELECT id, {cols} FROM tracks WHERE status='analysed' ORDER BY id")
+                self._ids = [r[0] for r in rows]
+                matrix = np.array([tuple(r)[1:] for r in rows], dtype=np.float32)
+                self._matrix = matrix.reshape(len(rows), len(FEATURE_COLUMNS))
+                self._matrix_counter = counter
+            return self._ids, self._matrix
+
+    def query(
+        self, target: Mapping[str, float], k: int = 10, weights: Mapping[str, float] | None = None
+    ) -> list[tuple[Track, float]]:
+        """The k analysed tracks nearest to `target` (any subset of FEATURE_COLUMNS), nearest first.
+
+        Distance is weighted Euclidean in COLUMN_SCALES units over the columns named in `target`;
+        `weights` (default 1 each) sets how much each column counts.
+        """
+        ids, matrix = self.feature_matrix()
+        order = nearest(matrix, target, k, weights)
+        found = self.get_many(ids[i] for i, _ in order)
+        return [(found[ids[i]], d) for i, d in order if ids[i] in found]
+
+    def file_states(self, source: str = "local") -> dict[str, FileState]:
+        rows = self.db.query(
+            "SELECT id, location, size, mtime_ns, content_hash, status FROM tracks WHERE source = ?",
+            (source,),
+        )
+        return {r[1]: FileState(r[0], r[2], r[3], r[4], r[5]) for r in rows}
+
+    def analysed_by_hash(self, content_hash: str) -> tuple[dict[str, float], dict[str, float]] | None:
+        """Features and Track values of an analysed track with this content (a moved or copied file)."""
+        rows = self.db.query(
+            "SELECT t.valence, t.arousal, t.energy, t.tempo, t.loudness_lufs, t.mode, t.brightness, f.data"
+            " FROM tracks t JOIN features f ON f.id = t.id WHERE t.content_hash = ? AND t.status='analysed'"
+            " LIMIT 1",
+            (content_hash,),
+        )
+        if not rows:
+            return None
+        values = {c: float(rows[0][i]) for i, c in enumerate(FEATURE_COLUMNS)}
+        return json.loads(rows[0][7]), values
+
+    def pending(self, source: str = "local") -> list[str]:
+        return [
+            r[0]
+            for r in self.db.query(
+                "SELECT location FROM tracks WHERE status='pending' AND source=?", (source,)
+            )
+        ]
+
+    def features(self, track_id: str) -> dict[str, float] | None:
+        rows = self.db.query("SELECT data FROM features WHERE id = ?", (track_id,))
+        return json.loads(rows[0][0]) if rows else None
+
+    def stats(self) -> dict[str, Any]:
+        """Counts by status, failures with reasons, scan problems: what `library stats` shows."""
+        counts = {r[0]: r[1] for r in self.db.query("SELECT status, COUNT(*) FROM tracks GROUP BY status")}
+        failed = self.db.query("SELECT location, error FROM tracks WHERE status='failed' ORDER BY location")
+        problems = self.db.query("SELECT path, kind, reason FROM problems ORDER BY path")
+        sources = {r[0]: r[1] for r in self.db.query("SELECT source, COUNT(*) FROM tracks GROUP BY source")}
+        hours = self.db.query("SELECT COALESCE(SUM(duration_s), 0) FROM tracks WHERE status='analysed'")
+        return {
+            "tracks": sum(counts.values()),
+            "analysed": counts.get("analysed", 0),
+            "pending": counts.get("pending", 0),
+            "failed": counts.get("failed", 0),
+            "hours": float(hours[0][0]) / 3600.0,
+            "sources": sources,
+            "change_counter": self.change_counter(),
+            "failures": [{"path": r[0], "reason": r[1]} for r in failed],
+            "problems": [{"path": r[0], "kind": r[1], "reason": r[2]} for r in problems],
+        }
+
+    def changes_since(self, counter: int, limit: int = 5000) -> dict[str, Any]:
+        """Analysed tracks changed after `counter`, ids removed since, and the counter to ask from next.
+
+        Rows come in change order; with `more` set the client asks again from `next`.
+        """
+        probe = self.db.query(
+            "SELECT changed FROM tracks WHERE changed > ? AND status='analysed'"
+            " ORDER BY changed LIMIT 1 OFFSET ?",
+            (counter, limit),
+        )
+        current = self.change_counter()
+        more = bool(probe)
+        if more:  # stop before the change number that would overflow the page (never split one)
+            first = self.db.query("SELECT MIN(changed) FROM tracks WHERE changed > ?", (counter,))[0][0]
+            upto = max(int(probe[0][0]) - 1, int(first))
+        else:
+            upto = current
+        rows = self.db.query(
+            f"SELECT {_TRACK_COLS} FROM tracks WHERE changed > ? AND changed <= ? AND status='analysed'"
+            " ORDER BY changed, id",
+            (counter, upto),
+        )
+        removed = [r[0] for r in self.db.query(
+            "SELECT id FROM removed WHERE changed > ? AND changed <= ?", (counter, upto))]  # fmt: skip
+        # a track that failed re-analysis is gone for clients too
+        removed += [r[0] for r in self.db.query(
+            "SELECT id FROM tracks WHERE changed > ? AND changed <= ? AND status != 'analysed'",
+            (counter, upto))]  # fmt: skip
+        more = upto < current
+        tracks = []
+        for r in rows:
+            t = _row_to_track(r)
+            tracks.append({
+                "id": t.id, "title": t.title, "artist": t.artist, "album": t.album,
+                "duration_s": t.duration_s, "replaygain_db": t.replaygain_db,
+                **{c: getattr(t, c) for c in FEATURE_COLUMNS}, "extra": t.extra,
+            })  # fmt: skip
+        return {"tracks": tracks, "removed": removed, "next": upto, "more": more}
+
+    # -- writing -------------------------------------------------------------------------------
+    @contextmanager
+    def batch(self, now: float | None = None) -> Iterator[Batch]:
+        """One transaction of writes; the change counter moves by one for the whole batch."""
+        with self.db.transaction() as conn:
+            change = int(conn.execute("SELECT value FROM meta WHERE key='change_counter'").fetchone()[0]) + 1
+            conn.execute("UPDATE meta SET value=? WHERE key='change_counter'", (str(change),))
+            yield Batch(conn, change, time.time() if now is None else now)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> LibraryIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def nearest(
+    matrix: np.ndarray, target: Mapping[str, float], k: int, weights: Mapping[str, float] | None = None
+) -> list[tuple[int, float]]:
+    """Row indices and distances of the k rows nearest to `target` (pure; see LibraryIndex.query)."""
+    if k <= 0 or matrix.shape[0] == 0:
+        return []
+    unknown = set(target) - set(FEATURE_COLUMNS)
+    if unknown:
+        raise ValueError(f"unknown feature(s) in query target: {sorted(unknown)}; known: {FEATURE_COLUMNS}")
+    dist = np.zeros(matrix.shape[0], dtype=np.float32)
+    for name, value in target.items():
+        w = 1.0 if weights is None else float(weights.get(name, 1.0))
+        if w == 0 or not math.isfinite(float(value)):
+            continue
+        col = FEATURE_COLUMNS.index(name)
+        diff = (matrix[:, col] - np.float32(value)) * np.float32(math.sqrt(w) / COLUMN_SCALES[name])
+        dist += diff * diff
+    k = min(k, matrix.shape[0])
+    idx = np.argpartition(dist, k - 1)[:k] if k < matrix.shape[0] else np.arange(matrix.shape[0])
+    idx = idx[np.argsort(dist[idx], kind="stable")]
+    return [(int(i), float(math.sqrt(float(dist[i])))) for i in idx]

@@ -1,0 +1,169 @@
+"""Long-lived analysis worker processes.
+
+librosa's numba JIT costs seconds per new process, so workers are started once, warmed up by their
+initializer (which also points numba at a writable on-disk cache), and then fed many tracks.
+`ProcessPoolExecutor` is used rather than `multiprocessing.Pool` because a worker that dies (a
+decoder crashing on a corrupt file) breaks the executor visibly instead of hanging the pool: the
+tracks in flight are retried in a fresh pool, and one that breaks it twice is recorded as failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from moodspeaker.library.analysis import Analysis, analyse_file
+from moodspeaker.library.features import SR, analyse_windows
+
+log = logging.getLogger(__name__)
+
+_EXCERPT_S = 20.0
+
+
+@dataclass(frozen=True)
+class WorkResult:
+    """The outcome for one path: `analysis` or an `error` reason (never both)."""
+
+    path: str
+    analysis: Analysis | None
+    error: str | None
+    seconds: float
+
+
+def _warm_up() -> None:
+    """Compile (or load from cache) every numba kernel the analysis uses, on 3 s of clicks."""
+    rng = np.random.default_rng(0)
+    y = (0.01 * rng.standard_normal(SR * 3)).astype(np.float32)
+    y[:: SR // 2] = 0.9
+    analyse_windows([y], SR)
+
+
+def _init(numba_cache_dir: str | None, excerpt_s: float, warm: bool) -> None:
+    global _EXCERPT_S  # noqa: PLW0603 - per-process setting of a worker
+    if numba_cache_dir:
+        os.environ["NUMBA_CACHE_DIR"] = numba_cache_dir
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    _EXCERPT_S = excerpt_s
+    if warm:
+        _warm_up()
+
+
+def _work(path: str) -> WorkResult:
+    start = time.perf_counter()
+    try:
+        analysis = analyse_file(path, _EXCERPT_S)
+    except Exception as exc:  # every failure is a recorded reason, never a dead scan
+        return WorkResult(path, None, str(exc) or type(exc).__name__, time.perf_counter() - start)
+    return WorkResult(path, analysis, None, time.perf_counter() - start)
+
+
+class AnalysisPool:
+    """A pool of warmed-up analysis workers; `analyse(paths)` yields results as they finish."""
+
+    def __init__(
+        self,
+        workers: int = 2,
+        excerpt_s: float = 20.0,
+        numba_cache_dir: str | Path | None = None,
+        warm: bool = True,
+    ) -> None:
+        self.workers = max(1, workers)
+        self._initargs = (str(numba_cache_dir) if numba_cache_dir else None, excerpt_s, warm)
+        if numba_cache_dir:
+            Path(numba_cache_dir).mkdir(parents=True, exist_ok=True)
+        self._executor: ProcessPoolExecutor | None = None
+        self.warmup_s = 0.0
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            # spawn: the parent may hold threads (zeroconf, HTTP) and may have imported numba with
+            # another cache setting; a clean interpreter per worker avoids both problems.
+            ctx = multiprocessing.get_context("spawn")
+            self._executor = ProcessPoolExecutor(
+                self.workers, mp_context=ctx, initializer=_init, initargs=self._initargs
+            )
+        return self._executor
+
+    def start(self) -> float:
+        """Start and warm every worker now; returns the wall-clock warm-up time in seconds."""
+        begin = time.perf_counter()
+        pool = self._pool()
+        for f in [pool.submit(os.getpid) for _ in range(self.workers * 2)]:
+            f.result()
+        self.warmup_s = time.perf_counter() - begin
+        return self.warmup_s
+
+    def analyse(
+        self, paths: Iterable[str], on_start: Callable[[str], None] | None = None
+    ) -> Iterator[WorkResult]:
+        """Analyse `paths` in parallel (bounded in-flight queue); results arrive in completion order."""
+        pending = iter(paths)
+        crashes: dict[str, int] = {}
+        retry: list[str] = []
+        inflight: dict[Future[WorkResult], str] = {}
+        limit = self.workers * 2
+        exhausted = False
+        while True:
+            while len(inflight) < limit and (retry or not exhausted):
+                if retry:
+                    path = retry.pop()
+                else:
+                    nxt = next(pending, None)
+                    if nxt is None:
+                        exhausted = True
+                        break
+                    path = nxt
+                if on_start:
+                    on_start(path)
+                try:
+                    inflight[self._pool().submit(_work, path)] = path
+                except BrokenProcessPool:
+                    retry.append(path)
+                    self._reset()
+            if not inflight:
+                return
+            done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+            broken = False
+            for fut in done:
+                path = inflight.pop(fut)
+                try:
+                    yield fut.result()
+                except BrokenProcessPool:
+                    broken = True
+                    crashes[path] = crashes.get(path, 0) + 1
+                    if crashes[path] >= 2:
+                        yield WorkResult(path, None, "analysis worker crashed on this file (twice)", 0.0)
+                    else:
+                        retry.append(path)
+            if broken:
+                log.warning("an analysis worker died; restarting the pool and retrying its tracks")
+                for fut, path in list(inflight.items()):
+                    crashes[path] = crashes.get(path, 0) + 1
+                    retry.append(path)
+                    inflight.pop(fut)
+                self._reset()
+
+    def _reset(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def __enter__(self) -> AnalysisPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,46 @@
+"""`moodspeaker doctor`: check camera, TPU, audio, library, broker, disk and temperature.
+
+Prints what works and, for what does not, what to do.  Exit code: 0 when nothing is broken
+(warnings such as "no camera" or "no TPU: CPU fallback" are advice), 1 when a check failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from moodspeaker.config import Config
+from moodspeaker.config.load import config_path
+from moodspeaker.system.doctor import CHECK_NAMES, exit_code, run_checks  # stdlib only: cheap to import
+
+_MARK = {"ok": " ok ", "warn": "warn", "fail": "FAIL", "skip": " -- "}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=CHECK_NAMES,
+        metavar="CHECK",
+        help=f"run only this check (repeatable): {', '.join(CHECK_NAMES)}",
+    )
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    path = config_path(args.config)
+    source = str(path) if path else "built-in defaults (no config file)"
+    results = run_checks(config, source, only=frozenset(args.only) if args.only else None)
+    code = exit_code(results)
+    if args.json:
+        print(json.dumps({"ok": code == 0, "checks": [r.to_json() for r in results]}, indent=1))
+        return code
+    print("Moodspeaker doctor")
+    for r in results:
+        print(f"  [{_MARK[r.status]}] {r.name:<12} {r.summary}")
+        if r.fix and r.status in {"warn", "fail"}:
+            print(f"         {'':<12} fix: {r.fix}")
+    counts = {s: sum(1 for r in results if r.status == s) for s in ("ok", "warn", "fail")}
+    verdict = "nothing is broken" if code == 0 else "something needs fixing"
+    print(f"{counts['ok']} ok, {counts['warn']} warning(s), {counts['fail']} failure(s): {verdict}.")
+    return code

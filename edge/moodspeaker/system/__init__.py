@@ -1,0 +1,1 @@
+"""Device-level support: systemd notification, GPIO privacy button and status LED, the doctor's checks."""

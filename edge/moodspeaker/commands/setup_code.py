@@ -1,0 +1,38 @@
+"""`moodspeaker setup-code`: show the web page's first-boot setup code (or reset the owner password).
+
+Only someone who can run commands on the speaker (or read its log) learns the code, which is what
+makes the first visitor of the page its owner (ETSI EN 303 645 provision 5.1).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from moodspeaker.config import Config
+from moodspeaker.config.load import data_dir
+from moodspeaker_web.setup_code import ensure_setup_code, reset_owner
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--reset",
+        action="store_true",
+        help="forget the page's owner password and make a new setup code (for a forgotten password)",
+    )
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    folder = data_dir(config)
+    if args.reset:
+        new_code = reset_owner(folder)
+        print("The page's password was removed; anyone with this code can now set a new one.")
+        print(f"Setup code: {new_code}")
+        return 0
+    code = ensure_setup_code(folder)
+    if code is None:
+        print("The web page is already set up (an owner password exists).")
+        print("Forgot it? Run `moodspeaker setup-code --reset` to make a new setup code.")
+        return 0
+    print(f"Setup code: {code}")
+    print(f"Open http://<speaker>.local:{config.web.port}/ and enter it to choose the page's password.")
+    return 0

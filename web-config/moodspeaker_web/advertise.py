@@ -1,0 +1,132 @@
+"""Zeroconf (mDNS/DNS-SD) advertisement, so a phone finds the page without typing an address.
+
+Two services are announced: `_http._tcp` (browsers and apps that list web pages on the LAN) and our
+own `_moodspeaker._tcp` (for tools that look for speakers specifically), both named after the
+speaker ("Moodspeaker (Kitchen)") and pointing at the host name, so `http://<host>.local:<port>/`
+resolves.  `interfaces` limits where it is announced (tests use only the loopback).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from zeroconf import IPVersion, ServiceInfo, Zeroconf
+
+log = logging.getLogger(__name__)
+
+HTTP_TYPE = "_http._tcp.local."
+OWN_TYPE = "_moodspeaker._tcp.local."
+
+
+def friendly_name(device_name: str, host: str) -> str:
+    """ "Moodspeaker (Kitchen)": the room name in brackets; the default name gets the host name."""
+    name = " ".join(device_name.split())[:40] or "Moodspeaker"
+    if name.lower() == "moodspeaker":
+        return f"Moodspeaker ({host})"
+    if name.lower().startswith("moodspeaker"):
+        return name
+    return f"Moodspeaker ({name})"
+
+
+def host_label(host: str) -> str:
+    """A DNS label from the machine's host name (letters, digits, dashes)."""
+    label = re.sub(r"[^a-z0-9-]+", "-", host.split(".", maxsplit=1)[0].lower()).strip("-")
+    return label[:63] or "moodspeaker"
+
+
+@dataclass(frozen=True)
+class Announcement:
+    name: str  # the friendly instance name
+    host: str  # e.g. "kitchen-speaker.local."
+    port: int
+    addresses: tuple[str, ...]
+
+
+class Advertiser:
+    """Registers the services on start() and withdraws them on stop()."""
+
+    def __init__(
+        self,
+        device_name: str,
+        port: int,
+        *,
+        host: str | None = None,
+        interfaces: Sequence[str] | None = None,
+        addresses: Sequence[str] | None = None,
+        version: str = "",
+    ) -> None:
+        hostname = host_label(host or socket.gethostname())
+        self.announcement = Announcement(
+            name=friendly_name(device_name, hostname),
+            host=f"{hostname}.local.",
+            port=port,
+            addresses=tuple(addresses or interfaces or _local_addresses()),
+        )
+        self._interfaces = list(interfaces) if interfaces else None
+        self._version = version
+        self._zc: Any = None  # zeroconf.Zeroconf (untyped library)
+        self._infos: list[Any] = []
+
+    def start(self) -> None:
+        a = self.announcement
+        properties = {"path": "/", "version": self._version, "host": a.host.rstrip(".")}
+        packed = [socket.inet_aton(ip) for ip in a.addresses if _is_ipv4(ip)]
+        zc = Zeroconf(interfaces=self._interfaces or "all", ip_version=IPVersion.V4Only)
+        self._zc = zc
+        for service_type in (HTTP_TYPE, OWN_TYPE):
+            info = ServiceInfo(
+                service_type,
+                f"{a.name}.{service_type}",
+                port=a.port,
+                addresses=packed,
+                server=a.host,
+                properties=properties,
+            )
+            # allow_name_change: two speakers both called "Kitchen" become "Kitchen (2)", not an error.
+            zc.register_service(info, allow_name_change=True)
+            self._infos.append(info)
+        log.info("announced %r on the LAN as http://%s:%d/", a.name, a.host.rstrip("."), a.port)
+
+    def stop(self) -> None:
+        zc = self._zc
+        if zc is None:
+            return
+        try:
+            zc.unregister_all_services()
+        finally:
+            zc.close()
+            self._zc = None
+            self._infos.clear()
+
+
+def _is_ipv4(ip: str) -> bool:
+    try:
+        socket.inet_aton(ip)
+    except OSError:
+        return False
+    return ip.count(".") == 3
+
+
+def _local_addresses() -> list[str]:
+    """The machine's IPv4 addresses other than loopback (best effort, no network traffic)."""
+    found: set[str] = set()
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            found.add(str(info[4][0]))
+    except OSError:
+        pass
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("10.255.255.255", 1))  # UDP connect sends nothing; it only picks a route
+        found.add(str(probe.getsockname()[0]))
+    except OSError:
+        pass
+    finally:
+        probe.close()
+    real = sorted(ip for ip in found if not ip.startswith("127."))
+    return real or ["127.0.0.1"]

@@ -1,0 +1,117 @@
+"""JSON endpoints for the page's script: state, mood history, commands and "tell the speaker".
+
+All of them need the owner's session except `/api/guest` (when the guest view is on).  POSTs carry
+the CSRF token in the X-CSRFToken header.  The page polls `/api/state` every two seconds; that is
+simpler and lighter on a Pi Zero than keeping a streaming connection per phone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from moodspeaker.service.control import CommandError
+from moodspeaker_web.context import json_safe, web
+from moodspeaker_web.guard import guest_allowed, is_owner, owner_required
+from moodspeaker_web.tell import interpret
+
+api = Blueprint("api", __name__, url_prefix="/api")
+
+#: What the guest view may show: what is playing, nothing about anyone's mood.
+GUEST_KEYS = ("playing", "now_playing", "volume")
+
+
+def _body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise CommandError("the request body must be a JSON object")
+    return data
+
+
+@api.get("/state")
+@owner_required
+def state() -> ResponseReturnValue:
+    ctx = web()
+    snapshot = json_safe(ctx.control.state())
+    snapshot["profiles"] = ctx.control.profiles()
+    snapshot["speaker_name"] = ctx.config.device.name
+    return jsonify(snapshot)
+
+
+@api.get("/guest")
+def guest() -> ResponseReturnValue:
+    if not (guest_allowed() or is_owner()):
+        return jsonify(ok=False, error="The guest view is off."), 403
+    snapshot = json_safe(web().control.state())
+    now = snapshot.get("now_playing") or {}
+    if isinstance(now, dict):
+        snapshot["now_playing"] = {k: now.get(k) for k in ("title", "artist")}
+    return jsonify({k: snapshot.get(k) for k in GUEST_KEYS})
+
+
+@api.get("/history")
+@owner_required
+def history() -> ResponseReturnValue:
+    ctx = web()
+    try:
+        minutes = min(24 * 60, max(1, int(request.args.get("minutes", "60"))))
+    except ValueError:
+        return jsonify(ok=False, error="minutes must be a whole number"), 400
+    now = ctx.clock()
+    return jsonify(now=now, minutes=minutes, samples=ctx.history.since(now - minutes * 60))
+
+
+@api.post("/command")
+@owner_required
+def command() -> ResponseReturnValue:
+    ctx = web()
+    try:
+        body = _body()
+        name = body.get("command")
+        args = body.get("args") or {}
+        if not isinstance(name, str) or not isinstance(args, dict):
+            raise CommandError('expected {"command": name, "args": {...}}')
+        new_state = ctx.control.execute(name, args, source="web")
+    except CommandError as exc:
+        return jsonify(ok=False, error=str(exc)), 400
+    return jsonify(ok=True, state=json_safe(new_state))
+
+
+@api.post("/tell")
+@owner_required
+def tell() -> ResponseReturnValue:
+    ctx = web()
+    try:
+        text = _body().get("text")
+        if not isinstance(text, str) or not text.strip() or len(text) > 200:
+            raise CommandError("say something short (1 to 200 characters)")
+    except CommandError as exc:
+        return jsonify(ok=False, error=str(exc)), 400
+    current = json_safe(ctx.control.state())
+    volume = current.get("volume")
+    meaning = interpret(
+        text,
+        volume=float(volume) if isinstance(volume, int | float) else None,
+        strategy=str(current.get("strategy") or ""),
+    )
+    done: list[dict[str, Any]] = []
+    errors: list[str] = []
+    for action in meaning.actions:
+        try:
+            ctx.control.execute(action.command, action.args, source="web:tell")
+            done.append({"command": action.command, "args": action.args})
+        except CommandError as exc:
+            errors.append(str(exc))
+    return jsonify(ok=meaning.understood and not errors, reply=meaning.reply, done=done, errors=errors)
+
+
+@api.post("/rescan")
+@owner_required
+def rescan() -> ResponseReturnValue:
+    try:
+        new_state = web().control.execute("rescan", {}, source="web")
+    except CommandError as exc:
+        return jsonify(ok=False, error=str(exc)), 400
+    return jsonify(ok=True, scan=json_safe(new_state).get("scan") or {})

@@ -1,0 +1,134 @@
+"""The owner's password (argon2id) and a login rate limiter.
+
+One owner account: the speaker has one household page, and guests get the read-only view.  The
+password hash lives in data_dir/web/auth.json with a `generation` number that is bumped on every
+password change, so that sessions made with the old password stop working at once.  The limiter is
+pure (time passed in) so its behaviour is tested without sleeping.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from moodspeaker.util.atomic import atomic_write_text
+from moodspeaker_web.setup_code import auth_path, discard_setup_code
+
+log = logging.getLogger(__name__)
+
+MIN_PASSWORD = 10
+MAX_PASSWORD = 256
+
+
+class PasswordError(ValueError):
+    """The chosen password is not acceptable; the message says why."""
+
+
+def check_new_password(password: str, confirm: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise PasswordError(f"The password needs at least {MIN_PASSWORD} characters.")
+    if len(password) > MAX_PASSWORD:
+        raise PasswordError(f"The password can have at most {MAX_PASSWORD} characters.")
+    if password != confirm:
+        raise PasswordError("The two passwords are not the same.")
+
+
+class PasswordStore:
+    """Reads the hash from disk on each check, so `moodspeaker setup-code --reset` acts at once."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self._path = auth_path(data_dir)
+        self._data_dir = data_dir
+        self._hasher = PasswordHasher()  # argon2id with the library's current recommended cost
+        self._lock = threading.Lock()
+
+    def _read(self) -> dict[str, Any] | None:
+        try:
+            data = json.loads(self._path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            log.error("%s is unreadable (%s); the page stays locked until it is reset", self._path, exc)
+            return {"hash": "", "generation": -1}
+        return data if isinstance(data, dict) else {"hash": "", "generation": -1}
+
+    def is_set(self) -> bool:
+        return self._read() is not None
+
+    def generation(self) -> int:
+        data = self._read()
+        return int(data.get("generation", 0)) if data else -1
+
+    def set_password(self, password: str, confirm: str) -> int:
+        """Store a new password (raises PasswordError); returns the new session generation."""
+        check_new_password(password, confirm)
+        with self._lock:
+            old = self._read()
+            generation = (int(old.get("generation", 0)) + 1) if old else 1
+            record = {"hash": self._hasher.hash(password), "generation": generation, "set_at": time.time()}
+            atomic_write_text(self._path, json.dumps(record), mode=0o600)
+        discard_setup_code(self._data_dir)
+        return generation
+
+    def verify(self, password: str) -> bool:
+        data = self._read()
+        if not data or not data.get("hash") or len(password) > MAX_PASSWORD:
+            return False
+        try:
+            self._hasher.verify(str(data["hash"]), password)
+        except (VerificationError, InvalidHashError):
+            return False
+        return True
+
+
+class LoginLimiter:
+    """At most `max_failures` wrong attempts per client in `window_s`, and a cap over all clients.
+
+    The global cap stops a neighbour who rotates addresses; it locks the page for everyone for a
+    few minutes, which is the right trade on a home speaker.
+    """
+
+    def __init__(self, max_failures: int = 5, window_s: float = 300.0, global_max: int = 30) -> None:
+        self.max_failures = max_failures
+        self.window_s = window_s
+        self.global_max = global_max
+        self._per_client: dict[str, deque[float]] = {}
+        self._all: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def _trim(self, times: deque[float], now: float) -> None:
+        while times and times[0] <= now - self.window_s:
+            times.popleft()
+
+    def retry_after(self, client: str, now: float) -> float:
+        """Seconds until `client` may try again; 0 when it may try now."""
+        with self._lock:
+            self._trim(self._all, now)
+            waits = [0.0]
+            if len(self._all) >= self.global_max:
+                waits.append(self._all[0] + self.window_s - now)
+            times = self._per_client.get(client)
+            if times is not None:
+                self._trim(times, now)
+                if len(times) >= self.max_failures:
+                    waits.append(times[0] + self.window_s - now)
+            return max(waits)
+
+    def failure(self, client: str, now: float) -> None:
+        with self._lock:
+            self._per_client.setdefault(client, deque()).append(now)
+            self._all.append(now)
+            if len(self._per_client) > 1000:  # forget the oldest clients; memory stays bounded
+                self._per_client.pop(next(iter(self._per_client)))
+
+    def success(self, client: str) -> None:
+        with self._lock:
+            self._per_client.pop(client, None)

@@ -1,0 +1,127 @@
+"""What the page's views share: the control API, the config (changeable at run time), and stores.
+
+Kept in `app.extensions["moodspeaker"]`; views reach it with `web()`.  The config is held here and
+replaced on every successful save, so settings of the page itself (guest view, retention) act at once;
+the service hears about a saved config through `on_config_change`.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+
+from moodspeaker.config import Config, save, with_changes
+from moodspeaker.service.control import ControlAPI
+from moodspeaker.service.events import CommandRejected, ErrorReported, Event, EventBus
+from moodspeaker_web.auth import LoginLimiter, PasswordStore
+from moodspeaker_web.history import HistoryRecorder, MoodHistory
+
+log = logging.getLogger(__name__)
+
+DAY_S = 86400.0
+
+
+@dataclass
+class WebContext:
+    control: ControlAPI
+    bus: EventBus
+    config: Config
+    config_path: Path | None
+    data_dir: Path
+    passwords: PasswordStore
+    limiter: LoginLimiter
+    history: MoodHistory
+    clock: Callable[[], float] = time.time
+    on_config_change: Callable[[Config], None] | None = None
+    session_lifetime_s: float = 30 * DAY_S
+    idle_timeout_s: float = 7 * DAY_S
+    errors: collections.deque[dict[str, Any]] = field(default_factory=lambda: collections.deque(maxlen=50))
+    recorder: HistoryRecorder | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _unsubscribe: Callable[[], None] | None = None
+
+    def start(self) -> None:
+        """Subscribe to errors for the health page and start the history writer with retention."""
+        self._unsubscribe = self.bus.subscribe(self._on_event)
+        self.recorder = HistoryRecorder(self.history, self.bus, housekeeping=self.enforce_retention)
+
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, ErrorReported):
+            self.errors.appendleft({"ts": event.ts, "component": event.component, "message": event.message})
+        elif isinstance(event, CommandRejected):
+            self.errors.appendleft(
+                {"ts": event.ts, "component": f"command from {event.source}", "message": event.error}
+            )
+
+    def enforce_retention(self) -> None:
+        """Delete mood history and speaker data older than privacy.retention_days."""
+        before = self.clock() - self.config.privacy.retention_days * DAY_S
+        gone = self.history.prune(before)
+        self.control.delete_data(before)
+        if gone:
+            log.info(
+                "retention: deleted %d mood samples older than %d days",
+                gone,
+                self.config.privacy.retention_days,
+            )
+
+    def save_changes(self, changes: dict[str, Any]) -> Config:
+        """Validate all changes together, save atomically, then tell the service (raises ConfigError)."""
+        with self._lock:
+            new = with_changes(self.config, changes, source="web page")
+            if self.config_path is None:
+                raise OSError("the speaker was started without a config file, so settings cannot be saved")
+            save(new, self.config_path)
+            self.config = new
+        log.info("settings changed from the web page: %s", ", ".join(sorted(changes)))
+        if self.on_config_change is not None:
+            try:
+                self.on_config_change(new)
+            except Exception:
+                log.exception("the service could not apply the new settings at once")
+        return new
+
+    def close(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        if self.recorder is not None:
+            self.recorder.stop()
+        self.history.close()
+
+
+def web() -> WebContext:
+    ctx: WebContext = current_app.extensions["moodspeaker"]
+    return ctx
+
+
+def json_safe(value: Any, depth: int = 0) -> Any:
+    """State made safe for JSON and for the privacy promise: bytes and arrays (images) are dropped."""
+    if depth > 8:
+        return None
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if isinstance(item, bytes | bytearray | memoryview) or hasattr(item, "shape"):
+                if getattr(item, "shape", None) == ():  # a numpy scalar is a number, not an image
+                    out[str(key)] = json_safe(item.item(), depth + 1)
+                continue
+            out[str(key)] = json_safe(item, depth + 1)
+        return out
+    if isinstance(value, list | tuple):
+        return [json_safe(v, depth + 1) for v in value[:500] if not isinstance(v, bytes | bytearray)]
+    if hasattr(value, "item") and getattr(value, "shape", None) == ():
+        return json_safe(value.item(), depth + 1)
+    return str(value)[:500]

@@ -1,0 +1,209 @@
+"""Setup forms generated from the config schema, and their validation (no Flask here).
+
+Every field comes from `describe()`: its kind picks the input, its help, unit and bounds are shown,
+and the submitted text goes through the schema's own `coerce`.  On top of that, a few settings get
+checks that only matter when strangers can type into them (library folders must be plain absolute
+paths outside the system folders, servers must be http(s) URLs, names have no control characters).
+Saving is all or nothing: `with_changes` validates the whole config before the atomic `save`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+from moodspeaker.config import Config, describe
+from moodspeaker.config.load import SettingInfo, coerce
+
+#: Shown on their own pages (camera switch on Privacy) or unsafe to move from a web form (data_dir:
+#: changing it would strand the history, feedback and this page's password).
+HIDDEN = frozenset({"device.data_dir", "camera.enabled"})
+
+SECTION_TITLES: dict[str, str] = {
+    "device": "Speaker",
+    "library": "Music library",
+    "camera": "Camera",
+    "mood": "Mood smoothing",
+    "recommend": "Music choice and profiles",
+    "player": "Audio",
+    "mqtt": "Home automation (MQTT)",
+    "web": "This page",
+    "privacy": "Privacy",
+    "gpio": "Privacy button and LED",
+    "detector": "Face detector",
+    "classifier": "Expression model",
+}
+
+#: Paths a library folder may never point into.
+FORBIDDEN_ROOTS = ("/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/run", "/bin", "/sbin", "/usr/bin")
+
+MAX_TEXT = 1024
+MAX_LIST_ITEMS = 32
+PROFILE_NAME = re.compile(r"^[\w][\w .-]{0,31}$")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of a settings form."""
+
+    info: SettingInfo
+    value: Any  # current value, "" for secrets
+    has_secret: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.info.dotted
+
+    @property
+    def input_id(self) -> str:
+        return "f-" + self.info.dotted.replace(".", "-").replace("_", "-")
+
+    @property
+    def label(self) -> str:
+        return self.info.key.replace("_s", "").replace("_", " ").capitalize()
+
+    @property
+    def text(self) -> str:
+        """The current value as text for an input or textarea."""
+        if isinstance(self.value, tuple | list):
+            return "\n".join(str(v) for v in self.value)
+        if isinstance(self.value, bool):
+            return "true" if self.value else "false"
+        return str(self.value)
+
+
+def sections() -> list[str]:
+    order = list(SECTION_TITLES)
+    present = {info.section for info in describe()}
+    return [s for s in order if s in present] + sorted(present - set(order))
+
+
+def fields(config: Config, section: str) -> list[Field]:
+    out = []
+    for info in describe():
+        if info.section != section or info.dotted in HIDDEN:
+            continue
+        value = getattr(getattr(config, info.section), info.key)
+        if info.secret:
+            out.append(Field(info, "", has_secret=bool(value)))
+        else:
+            out.append(Field(info, value))
+    return out
+
+
+def _control_chars(text: str) -> bool:
+    return any(unicodedata.category(ch) in {"Cc", "Cf"} and ch not in "\n" for ch in text)
+
+
+def _check_folder(folder: str) -> str | None:
+    if _control_chars(folder) or len(folder) > 4096:
+        return f"{folder[:60]!r} is not a usable folder name"
+    if not (folder.startswith("/") or folder == "~" or folder.startswith("~/")):
+        return f"{folder!r} must be a full path starting with / or ~/"
+    parts = PurePosixPath(folder).parts
+    if ".." in parts or "." in parts[1:]:
+        return f"{folder!r} must not contain . or .. (give the folder's own full path)"
+    for root in FORBIDDEN_ROOTS:
+        if folder == root or folder.startswith(root + "/") or folder == "/":
+            return f"{folder!r} is a system folder, not a music folder"
+    return None
+
+
+def _check_server(url: str) -> str | None:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return f"{url[:60]!r} is not a URL"
+    if parts.scheme not in {"http", "https"} or not parts.hostname or _control_chars(url) or " " in url:
+        return f"{url[:60]!r} must look like http://host:port"
+    try:
+        _ = parts.port
+    except ValueError:
+        return f"{url[:60]!r} has an invalid port"
+    return None
+
+
+def _extra_checks(info: SettingInfo, value: Any) -> str | None:
+    """Checks beyond the schema's types, for values typed by people on the network."""
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            return f"at most {MAX_TEXT} characters"
+        if _control_chars(value):
+            return "control characters are not allowed"
+    if info.dotted == "device.name" and not value.strip():
+        return "the speaker needs a name"
+    if info.dotted == "device.name" and len(value) > 64:
+        return "at most 64 characters"
+    if info.kind == "list":
+        if len(value) > MAX_LIST_ITEMS:
+            return f"at most {MAX_LIST_ITEMS} entries"
+        if info.dotted == "library.folders":
+            problems = [p for p in map(_check_folder, value) if p]
+            return "; ".join(problems) or None
+        if info.dotted == "library.servers":
+            problems = [p for p in map(_check_server, value) if p]
+            return "; ".join(problems) or None
+        if info.dotted == "recommend.profiles":
+            bad = [v for v in value if not PROFILE_NAME.match(v)]
+            if bad:
+                return f"profile names are 1-32 letters, digits, spaces, . _ or -; not {bad[0][:40]!r}"
+            if not value:
+                return "keep at least one profile"
+        for item in value:
+            if len(item) > 4096 or _control_chars(item):
+                return "one entry is too long or has control characters"
+    if info.dotted == "mqtt.host" and (" " in value or "/" in value):
+        return "a host name or address, without spaces or slashes"
+    return None
+
+
+def parse_section(
+    config: Config, section: str, form: Mapping[str, Sequence[str]]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """(changes as {"section.key": value}, errors as {"section.key": sentence}) from a submitted form.
+
+    `form` maps a field name to all submitted values (a checkbox sends a hidden "false" first, then
+    "true" when ticked, so the last value wins).  A secret left empty keeps its value unless the
+    "clear" box is ticked; a field missing from the form is left unchanged.
+    """
+    changes: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for field_ in fields(config, section):
+        info = field_.info
+        values = form.get(info.dotted)
+        if not values:
+            if info.secret and form.get(info.dotted + ":clear"):
+                changes[info.dotted] = ""
+            continue
+        raw = values[-1]
+        if info.secret and raw == "":
+            if form.get(info.dotted + ":clear"):
+                changes[info.dotted] = ""
+            continue
+        submitted: Any = raw
+        if info.kind == "list":  # one entry per line: folder names may contain commas
+            submitted = [line.strip() for line in raw.splitlines() if line.strip()]
+        elif not info.secret:
+            submitted = raw.strip()
+        try:
+            value = coerce(info, submitted)
+        except ValueError as exc:
+            errors[info.dotted] = f"Expected {exc}."
+            continue
+        problem = _extra_checks(info, value)
+        if problem:
+            errors[info.dotted] = problem[0].upper() + problem[1:] + "."
+            continue
+        if value != getattr(getattr(config, info.section), info.key):
+            changes[info.dotted] = value
+    if section == "recommend" and "recommend.profiles" not in errors:
+        profiles = changes.get("recommend.profiles", config.recommend.profiles)
+        active = changes.get("recommend.profile", config.recommend.profile)
+        if active not in profiles:
+            errors["recommend.profile"] = f"The active profile {active!r} must be one of the profiles."
+    return changes, errors

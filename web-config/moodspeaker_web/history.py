@@ -1,0 +1,168 @@
+"""Mood history for the page's plot, the data export and retention (the web package owns it).
+
+The service publishes `MoodObserved` every capture; this store keeps at most one row per
+`min_spacing_s` (plus every change of mood), which is plenty for a plot of the last hour and keeps
+30 days at a 1 s capture interval around 260k small rows.  Only numbers and mood names are stored,
+never anything from a frame.  Writes happen on a small writer thread, because EventBus subscribers
+must return at once.  `clear()` vacuums the file so deleted rows do not linger in free pages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from moodspeaker.service.events import Event, EventBus, MoodObserved
+
+log = logging.getLogger(__name__)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS mood (
+    ts REAL NOT NULL,
+    mood TEXT NOT NULL,
+    confidence REAL NOT NULL,
+    valence REAL NOT NULL,
+    arousal REAL NOT NULL,
+    face INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS mood_ts ON mood (ts);
+"""
+
+_COLUMNS = ("ts", "mood", "confidence", "valence", "arousal", "face")
+
+
+class MoodHistory:
+    """SQLite (WAL) table of mood samples; thread-safe."""
+
+    def __init__(self, path: Path, *, min_spacing_s: float = 5.0) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.min_spacing_s = min_spacing_s
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._last: tuple[float, str] | None = None
+
+    def add(self, sample: MoodObserved) -> bool:
+        """Store one sample unless it is within `min_spacing_s` of the last and the mood is the same."""
+        ts, mood = sample.ts, sample.mood
+        confidence, valence, arousal, face = sample.confidence, sample.valence, sample.arousal, sample.face
+        with self._lock:
+            if self._last is not None:
+                last_ts, last_mood = self._last
+                if mood == last_mood and 0 <= ts - last_ts < self.min_spacing_s:
+                    return False
+            self._db.execute(
+                "INSERT INTO mood VALUES (?, ?, ?, ?, ?, ?)",
+                (float(ts), str(mood)[:32], float(confidence), float(valence), float(arousal), int(face)),
+            )
+            self._last = (ts, mood)
+            return True
+
+    def since(self, ts: float, limit: int = 5000) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM (SELECT * FROM mood WHERE ts >= ? ORDER BY ts DESC LIMIT ?) ORDER BY ts",
+                (ts, limit),
+            ).fetchall()
+        return [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
+
+    def export(self) -> list[dict[str, Any]]:
+        return self.since(float("-inf"), limit=10_000_000)
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM mood").fetchone()[0])
+
+    def prune(self, before: float) -> int:
+        """Delete samples older than `before` (retention); returns how many went."""
+        with self._lock:
+            cursor = self._db.execute("DELETE FROM mood WHERE ts < ?", (before,))
+            return cursor.rowcount
+
+    def clear(self) -> None:
+        """Delete every sample and compact the file, so nothing is recoverable from free pages."""
+        with self._lock:
+            self._db.execute("DELETE FROM mood")
+            self._db.execute("VACUUM")
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._last = None
+
+    def close(self) -> None:
+        with self._lock, contextlib.suppress(sqlite3.Error):
+            self._db.close()
+
+
+class HistoryRecorder:
+    """Subscribes to the bus, queues mood samples and writes them; also runs retention housekeeping.
+
+    `housekeeping` is called on the writer thread at start and then every `housekeeping_s`.
+    """
+
+    def __init__(
+        self,
+        history: MoodHistory,
+        bus: EventBus,
+        *,
+        housekeeping: Callable[[], None] | None = None,
+        housekeeping_s: float = 3600.0,
+    ) -> None:
+        self.history = history
+        self._queue: queue.Queue[MoodObserved | None] = queue.Queue(maxsize=1000)
+        self._housekeeping = housekeeping
+        self._housekeeping_s = housekeeping_s
+        self._unsubscribe = bus.subscribe(self._on_event)
+        self._thread = threading.Thread(target=self._run, name="web-history", daemon=True)
+        self._thread.start()
+
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, MoodObserved):
+            with contextlib.suppress(queue.Full):  # a stalled disk drops plot points, never blocks
+                self._queue.put_nowait(event)
+
+    def _tidy(self) -> None:
+        if self._housekeeping is None:
+            return
+        try:
+            self._housekeeping()
+        except Exception:
+            log.exception("retention housekeeping failed; will try again later")
+
+    def _run(self) -> None:
+        self._tidy()
+        while True:
+            try:
+                event = self._queue.get(timeout=self._housekeeping_s)
+            except queue.Empty:
+                self._tidy()
+                continue
+            if event is None:
+                self._queue.task_done()
+                return
+            try:
+                self.history.add(event)
+            except sqlite3.Error:
+                log.exception("could not store a mood sample in %s", self.history.path)
+            finally:
+                self._queue.task_done()
+
+    def flush(self, timeout: float = 2.0) -> None:
+        """Wait until queued samples are written (export and tests use it)."""
+        waited = threading.Event()
+        for _ in range(int(timeout / 0.01)):
+            if self._queue.unfinished_tasks == 0:
+                return
+            waited.wait(0.01)
+
+    def stop(self) -> None:
+        self._unsubscribe()
+        self._queue.put(None)
+        self._thread.join(timeout=5)

@@ -1,0 +1,111 @@
+"""Run the page inside the service: a threaded WSGI server on its own thread, plus zeroconf.
+
+The service calls `serve(...)` once and `stop()` on shutdown.  werkzeug's threaded server is
+enough for a handful of phones in one home, and it has no extra dependency.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from moodspeaker import __version__
+from moodspeaker.config import Config
+from moodspeaker.service.control import ControlAPI
+from moodspeaker.service.events import EventBus
+from moodspeaker_web.advertise import Advertiser
+from moodspeaker_web.app import create_app
+from moodspeaker_web.context import WebContext
+
+log = logging.getLogger(__name__)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Request lines go to debug logging: the device log is for things a person should read."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        log.debug("%s %s -> %s", self.command, self.path, code)
+
+
+class WebServer:
+    """A running page: `url`, `port`, `advertiser` (or None) and `stop()`."""
+
+    def __init__(self, server: BaseWSGIServer, ctx: WebContext, advertiser: Advertiser | None) -> None:
+        self._server = server
+        self.ctx = ctx
+        self.advertiser = advertiser
+        self.port = server.server_port
+        host = server.host
+        self.url = f"http://{'127.0.0.1' if host in {'0.0.0.0', '', '::'} else host}:{self.port}/"
+        self._thread = threading.Thread(target=server.serve_forever, name="web", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self.advertiser is not None:
+            try:
+                self.advertiser.stop()
+            except Exception:
+                log.exception("could not withdraw the zeroconf announcement")
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+        self.ctx.close()
+
+
+def serve(
+    control: ControlAPI,
+    bus: EventBus,
+    *,
+    config: Config,
+    config_path: Path | None,
+    data_dir: Path,
+    on_config_change: Callable[[Config], None] | None = None,
+    host: str | None = None,
+    port: int | None = None,
+    advertise: bool | None = None,
+    interfaces: Sequence[str] | None = None,
+    clock: Callable[[], float] = time.time,
+) -> WebServer:
+    """Start the page (host/port default to [web] in config; port 0 picks a free one) and announce it.
+
+    Raises OSError when the port is taken, so the service can say so and carry on without a page.
+    """
+    app = create_app(
+        control,
+        bus,
+        config=config,
+        config_path=config_path,
+        data_dir=data_dir,
+        on_config_change=on_config_change,
+        clock=clock,
+    )
+    ctx: WebContext = app.extensions["moodspeaker"]
+    try:
+        server = make_server(
+            host if host is not None else config.web.host,
+            config.web.port if port is None else port,
+            app,
+            threaded=True,
+            request_handler=_QuietHandler,
+        )
+    except BaseException:
+        ctx.close()
+        raise
+    advertiser = None
+    if config.web.zeroconf if advertise is None else advertise:
+        advertiser = Advertiser(
+            config.device.name, server.server_port, interfaces=interfaces, version=__version__
+        )
+        try:
+            advertiser.start()
+        except Exception as exc:  # the page still works by address without mDNS
+            log.warning("could not announce the page on the LAN (zeroconf): %s", exc)
+            advertiser = None
+    web_server = WebServer(server, ctx, advertiser)
+    log.info("web page at %s", web_server.url)
+    return web_server

@@ -1,0 +1,223 @@
+/* Moodspeaker page script: live status by polling, commands through /api with the CSRF token,
+   and the mood plot drawn as SVG.  No libraries and nothing from the internet: the phone may be
+   offline, and the Content-Security-Policy allows only this file. */
+"use strict";
+
+const MOOD_COLORS = {
+  happy: "#f2b705", sad: "#4a7bd0", angry: "#d64545", fear: "#8e5bd0", surprise: "#ff8c42",
+  disgust: "#5a9e4b", neutral: "#9aa0a6", unknown: "#cfd3d7",
+};
+const SVG_NS = "http://www.w3.org/2000/svg";
+const $ = (id) => document.getElementById(id);
+const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
+
+async function api(path, body) {
+  const options = { credentials: "same-origin", headers: { Accept: "application/json" } };
+  if (body !== undefined) {
+    options.method = "POST";
+    options.headers["Content-Type"] = "application/json";
+    options.headers["X-CSRFToken"] = csrf();
+    options.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, options);
+  if (response.status === 401) { window.location.href = "/login"; throw new Error("logged out"); }
+  const data = await response.json();
+  if (!response.ok) throw new Error(data.error || response.statusText);
+  return data;
+}
+
+function setText(id, text) { const el = $(id); if (el && el.textContent !== text) el.textContent = text; }
+function live(text) { setText("live", text); }
+
+/* ---------- status page ---------- */
+
+function showState(s) {
+  const camera = s.camera !== false;
+  const mood = camera ? (s.mood || "unknown") : "unknown";
+  setText("mood-word", camera ? (mood === "unknown" ? "Not sure yet" : mood) : "Camera off");
+  const dot = $("mood-dot"); if (dot) dot.dataset.mood = mood;
+  const conf = typeof s.confidence === "number" ? s.confidence : 0;
+  const meter = $("mood-conf"); if (meter) meter.value = camera ? conf : 0;
+  setText("mood-conf-text", camera ? Math.round(conf * 100) + "%" : "–");
+  let note = "";
+  if (!camera) note = "The camera is off: music follows your taste.";
+  else if (s.face === false) note = "No face in view right now.";
+  else if (typeof s.valence === "number") note = `valence ${s.valence.toFixed(2)} · arousal ${(s.arousal || 0).toFixed(2)}`;
+  setText("mood-note", note);
+
+  const now = s.now_playing || {};
+  setText("np-title", now.title || (s.playing ? "Playing" : "Nothing playing"));
+  setText("np-artist", now.artist || "");
+  setText("np-reason", now.reason ? "Why: " + now.reason : "");
+  const play = $("btn-play"), pause = $("btn-pause");
+  if (play) play.setAttribute("aria-pressed", s.playing ? "true" : "false");
+  if (pause) pause.setAttribute("aria-pressed", s.playing ? "false" : "true");
+
+  const volume = $("volume");
+  if (volume && document.activeElement !== volume && typeof s.volume === "number") {
+    volume.value = Math.round(s.volume * 100);
+    setText("volume-out", volume.value + "%");
+  }
+  for (const key of ["strategy", "profile"]) {
+    const select = $(key);
+    if (!select || document.activeElement === select || !s[key]) continue;
+    if (key === "profile" && Array.isArray(s.profiles)) syncOptions(select, s.profiles);
+    select.value = s[key];
+  }
+  const queue = $("queue");
+  if (queue) {
+    const items = Array.isArray(s.queue) ? s.queue : [];
+    queue.replaceChildren(...(items.length ? items.slice(0, 10).map(queueItem) : [hintItem("Nothing planned yet.")]));
+  }
+}
+
+function syncOptions(select, names) {
+  const have = Array.from(select.options).map((o) => o.value).join("\n");
+  if (have === names.join("\n")) return;
+  select.replaceChildren(...names.map((n) => { const o = document.createElement("option"); o.value = n; o.textContent = n; return o; }));
+}
+
+function hintItem(text) { const li = document.createElement("li"); li.className = "hint"; li.textContent = text; return li; }
+
+function queueItem(item) {
+  const li = document.createElement("li");
+  if (typeof item === "string") { li.textContent = item; return li; }
+  const title = document.createElement("span"); title.textContent = item.title || item.track_id || "?";
+  li.append(title);
+  if (item.artist) { const by = document.createElement("span"); by.className = "by"; by.textContent = " · " + item.artist; li.append(by); }
+  if (item.reason) li.title = item.reason;
+  return li;
+}
+
+function drawPlot(data) {
+  const svg = $("plot"); if (!svg) return;
+  const W = 360, top = 6, bottom = 120, stripY = 130, stripH = 16;
+  const end = data.now, start = end - data.minutes * 60;
+  const x = (ts) => ((ts - start) / (end - start)) * W;
+  const y = (v) => top + ((1 - Math.max(-1, Math.min(1, v))) / 2) * (bottom - top);
+  const parts = [];
+  const el = (name, attrs) => { const e = document.createElementNS(SVG_NS, name); for (const k in attrs) e.setAttribute(k, attrs[k]); parts.push(e); return e; };
+  el("line", { x1: 0, x2: W, y1: y(0), y2: y(0), stroke: "#9aa0a6", "stroke-width": 0.6, "stroke-dasharray": "3 3" });
+  const samples = data.samples || [];
+  for (const [key, color] of [["valence", "#e0a100"], ["arousal", "#5b5bd6"]]) {
+    let d = "", last = null;
+    for (const p of samples) {
+      const gap = last === null || p.ts - last > 90;
+      d += `${gap ? "M" : "L"}${x(p.ts).toFixed(1)},${y(p[key]).toFixed(1)} `;
+      last = p.ts;
+    }
+    if (d) el("path", { d, fill: "none", stroke: color, "stroke-width": 2, "stroke-linejoin": "round", "vector-effect": "non-scaling-stroke" });
+  }
+  samples.forEach((p, i) => {
+    const next = i + 1 < samples.length ? samples[i + 1].ts : Math.min(end, p.ts + 10);
+    const w = Math.max(0.8, x(Math.min(next, p.ts + 90)) - x(p.ts));
+    el("rect", { x: x(p.ts).toFixed(1), y: stripY, width: w.toFixed(1), height: stripH, fill: MOOD_COLORS[p.mood] || MOOD_COLORS.unknown });
+  });
+  if (!samples.length) {
+    const t = el("text", { x: W / 2, y: 70, "text-anchor": "middle", fill: "#9aa0a6", "font-size": 13 });
+    t.textContent = "No mood readings in the last hour";
+  }
+  const label = (text, ty) => { const t = el("text", { x: 4, y: ty, fill: "#9aa0a6", "font-size": 10 }); t.textContent = text; };
+  label("+1", 14); label("−1", bottom - 2);
+  svg.replaceChildren(...parts);
+  const moods = samples.map((p) => p.mood);
+  svg.setAttribute("aria-label", moods.length ? `Mood over the last hour, most recently ${moods[moods.length - 1]}` : "No mood readings in the last hour");
+}
+
+function commandFromForm(form) {
+  const fd = new FormData(form);
+  const command = fd.get("command");
+  const args = {};
+  if (command === "set_volume") args.volume = Number(fd.get("volume")) / 100;
+  if (command === "set_strategy") args.strategy = fd.get("strategy");
+  if (command === "set_profile") args.profile = fd.get("profile");
+  return { command, args };
+}
+
+async function runCommand(form) {
+  try {
+    const body = commandFromForm(form);
+    const result = await api("/api/command", body);
+    showState(result.state);
+    live("Done: " + body.command.replace("_", " "));
+  } catch (err) { live("Not done: " + err.message); }
+}
+
+function initStatus() {
+  document.querySelectorAll("form.cmd").forEach((form) => {
+    form.addEventListener("submit", (event) => { event.preventDefault(); runCommand(form); });
+    form.querySelectorAll("select").forEach((s) => s.addEventListener("change", () => runCommand(form)));
+  });
+  const volume = $("volume");
+  if (volume) {
+    volume.addEventListener("input", () => setText("volume-out", volume.value + "%"));
+    volume.addEventListener("change", () => runCommand(volume.form));
+  }
+  const tell = $("tell");
+  if (tell) tell.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const input = $("tell-text"); const text = input.value.trim(); if (!text) return;
+    try {
+      const result = await api("/api/tell", { text });
+      setText("tell-reply", result.reply + (result.errors.length ? " (" + result.errors.join("; ") + ")" : ""));
+      if (result.done.length) input.value = "";
+      refresh();
+    } catch (err) { setText("tell-reply", err.message); }
+  });
+  const refresh = async () => { try { showState(await api("/api/state")); } catch (err) { live("Cannot reach the speaker: " + err.message); } };
+  const refreshPlot = async () => { try { drawPlot(await api("/api/history?minutes=60")); } catch (err) { /* keep the old plot */ } };
+  refresh(); refreshPlot();
+  setInterval(refresh, 2000);
+  setInterval(refreshPlot, 15000);
+}
+
+/* ---------- settings page: rescan and its progress ---------- */
+
+function initSettings() {
+  const button = $("rescan"); if (!button) return;
+  let timer = null;
+  const show = (scan) => {
+    const bar = $("scan-progress");
+    if (!scan || !Object.keys(scan).length) return false;
+    if (bar) { bar.max = scan.total || 1; bar.value = scan.done || 0; }
+    setText("scan-text", scan.running ? `Scanning: ${scan.done || 0} of ${scan.total || "?"} files` : `Last scan: ${scan.done || 0} files`);
+    return Boolean(scan.running);
+  };
+  const poll = async () => {
+    try { const s = await api("/api/state"); if (!show(s.scan)) { clearInterval(timer); timer = null; button.disabled = false; } } catch (err) { /* try again */ }
+  };
+  button.addEventListener("click", async () => {
+    button.disabled = true; setText("scan-text", "Starting the scan…");
+    try { const r = await api("/api/rescan", {}); show(r.scan); } catch (err) { setText("scan-text", err.message); button.disabled = false; return; }
+    if (!timer) timer = setInterval(poll, 1000);
+  });
+}
+
+/* ---------- guest view ---------- */
+
+function initGuest() {
+  const refresh = async () => {
+    try {
+      const response = await fetch("/api/guest", { credentials: "same-origin" });
+      const s = await response.json(); const now = s.now_playing || {};
+      setText("np-title", now.title || (s.playing ? "Playing" : "Nothing playing"));
+      setText("np-artist", now.artist || "");
+    } catch (err) { /* keep the last */ }
+  };
+  refresh(); setInterval(refresh, 3000);
+}
+
+function initTimes() {
+  document.querySelectorAll("time[data-ts]").forEach((t) => {
+    const d = new Date(Number(t.dataset.ts) * 1000);
+    if (!isNaN(d)) t.textContent = d.toLocaleTimeString();
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const page = document.body.dataset.page;
+  if (page === "status") initStatus();
+  if (page === "settings") initSettings();
+  if (page === "guest") initGuest();
+  initTimes();
+});

@@ -1,0 +1,221 @@
+""" "Tell the speaker": short plain-language requests turned into ControlAPI commands (pure).
+
+No language model, no network: a small set of word rules that covers what people actually say to a
+speaker ("I'm actually tired", "something calmer", "not this artist", "louder").  The result is a
+list of commands for `ControlAPI.execute` and a sentence saying what the speaker understood, so the
+person can see when it got them wrong.  Anything not understood yields no command at all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Words people use for how they feel -> the speaker's mood classes (closest on the valence/arousal
+#: circle: "tired" is low energy and low mood, which the classes call sad).
+FEELINGS: dict[str, tuple[str, ...]] = {
+    "sad": (
+        "sad",
+        "down",
+        "low",
+        "blue",
+        "tired",
+        "exhausted",
+        "sleepy",
+        "depressed",
+        "unhappy",
+        "gloomy",
+        "drained",
+        "knackered",
+        "miserable",
+        "lonely",
+        "worn out",
+        "fed up",
+    ),
+    "happy": (
+        "happy",
+        "great",
+        "good",
+        "cheerful",
+        "joyful",
+        "glad",
+        "fantastic",
+        "excited",
+        "wonderful",
+        "in a good mood",
+        "over the moon",
+    ),
+    "angry": ("angry", "mad", "furious", "annoyed", "irritated", "frustrated", "cross", "grumpy"),
+    "fear": ("anxious", "nervous", "scared", "afraid", "worried", "stressed", "tense", "on edge"),
+    "surprise": ("surprised", "shocked", "amazed", "astonished"),
+    "disgust": ("disgusted", "grossed out", "sick of it"),
+    "neutral": ("fine", "ok", "okay", "calm", "relaxed", "neutral", "alright", "all right", "meh"),
+}
+
+_FEELING_INTRO = r"(?:i am|i m|im|i feel|feeling|i'm|actually|just|really|so|pretty|quite|very|a bit|kind of)"
+
+CALMER = ("calmer", "slower", "mellow", "mellower", "relaxing", "chill", "chilled", "gentler", "quiet music")
+LIVELIER = ("livelier", "upbeat", "more upbeat", "energetic", "faster", "happier", "more energy", "party")
+
+VOLUME_STEP = 0.1
+
+EXAMPLES = (
+    "I'm actually tired",
+    "something calmer",
+    "not this artist",
+    "I love this",
+    "louder",
+    "cheer me up",
+)
+
+
+@dataclass(frozen=True)
+class Action:
+    """One ControlAPI command with its arguments."""
+
+    command: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    actions: tuple[Action, ...]
+    reply: str
+
+    @property
+    def understood(self) -> bool:
+        return bool(self.actions)
+
+
+def _normalise(text: str) -> str:
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    text = re.sub(r"[^a-z0-9' ]+", " ", text)
+    return " " + re.sub(r"\s+", " ", text).strip() + " "
+
+
+def _has(text: str, phrases: tuple[str, ...] | list[str]) -> str | None:
+    for phrase in phrases:
+        if f" {phrase} " in text:
+            return phrase
+    return None
+
+
+def _feeling(text: str) -> tuple[str, str] | None:
+    """(mood, word) when the text says how the person feels."""
+    words = [(mood, word) for mood, words in FEELINGS.items() for word in words]
+    words.sort(key=lambda item: -len(item[1]))  # "in a good mood" before "good"
+    bare = text.strip()
+    for mood, word in words:
+        negated = re.search(rf"\b(?:not|n't|nt) (?:at all |really |that |feeling |very )?{word}\b", text)
+        said = re.search(rf"\b{_FEELING_INTRO}(?: \w+){{0,2}} {word}\b", text) or bare == word
+        if negated:
+            return "neutral", f"not {word}"
+        if said:
+            return mood, word
+    return None
+
+
+def interpret(text: str, *, volume: float | None = None, strategy: str | None = None) -> Interpretation:
+    """Turn a short request into commands; `volume`/`strategy` are the speaker's current values."""
+    said = _normalise(text[:200])
+    actions: list[Action] = []
+    notes: list[str] = []
+
+    def add(action: Action, note: str) -> None:
+        if action not in actions:
+            actions.append(action)
+            notes.append(note)
+
+    if _has(
+        said,
+        (
+            "not this artist",
+            "not this song",
+            "not this one",
+            "not this",
+            "don't like this",
+            "dont like this",
+            "hate this",
+            "no more of this",
+            "not in the mood for this",
+            "doesn't fit",
+            "doesnt fit",
+            "wrong music",
+            "wrong song",
+        ),
+    ):
+        add(Action("dislike"), "this track does not fit: skipping it, and the speaker learns from it")
+    elif _has(
+        said,
+        (
+            "i like this",
+            "i love this",
+            "love this",
+            "like this",
+            "more like this",
+            "great song",
+            "good song",
+            "nice song",
+            "keep this",
+            "perfect",
+        ),
+    ):
+        add(Action("like"), "you like this track: the speaker will remember it for this mood")
+
+    if _has(said, ("cheer me up", "lift my mood", "lift me up", "uplift")):
+        add(
+            Action("set_strategy", {"strategy": "uplift"}), "music will start at your mood and lift it gently"
+        )
+    elif _has(said, ("match my mood", "follow my mood", "fit my mood")):
+        add(Action("set_strategy", {"strategy": "match"}), "music will match your mood")
+    elif _has(said, ("ignore my mood", "ignore my face", "stop following my mood", "just my taste")):
+        add(Action("set_strategy", {"strategy": "steady"}), "music will follow your taste, not your mood")
+
+    steer = _has(said, CALMER) or _has(said, LIVELIER)
+    if steer:
+        direction = "calmer" if _has(said, CALMER) else "livelier"
+        add(Action("dislike"), f"you want something {direction}: skipping this track")
+        if strategy in {"match", "steady", "off"}:
+            add(
+                Action("set_strategy", {"strategy": "uplift"}),
+                "switching to uplift, which moves the music gently towards where you want to be",
+            )
+
+    feeling = _feeling(said)
+    if feeling:
+        mood, word = feeling
+        felt = f"you are {word}" if word.startswith("not ") else f"you feel {word}"
+        add(Action("correct_mood", {"mood": mood}), f"{felt}: the speaker now treats your mood as {mood}")
+
+    if _has(said, ("skip", "next", "next song", "next track", "another song")) and not any(
+        a.command == "dislike" for a in actions
+    ):
+        add(Action("next"), "skipping to the next track")
+
+    louder = _has(said, ("louder", "turn it up", "volume up", "can't hear", "cant hear"))
+    quieter = _has(said, ("quieter", "turn it down", "volume down", "too loud", "softer"))
+    if (louder or quieter) and volume is not None:
+        step = VOLUME_STEP if louder else -VOLUME_STEP
+        new = round(min(1.0, max(0.0, volume + step)), 2)
+        add(
+            Action("set_volume", {"volume": new}),
+            f"volume {'up' if louder else 'down'} to {round(new * 100)}%",
+        )
+
+    steering = any(a.command in {"set_strategy", "dislike"} for a in actions)
+    if _has(said, ("pause", "stop", "be quiet", "shh", "shush", "silence")) and not (quieter or steering):
+        add(Action("pause"), "pausing")
+    elif _has(said, ("play", "resume", "continue", "start")) and not actions:
+        add(Action("play"), "playing")
+
+    if _has(said, ("camera off", "turn off the camera", "stop watching", "stop looking")):
+        add(Action("set_camera", {"enabled": False}), "camera off: no more pictures are taken")
+    elif _has(said, ("camera on", "turn on the camera")):
+        add(Action("set_camera", {"enabled": True}), "camera on")
+
+    if not actions:
+        return Interpretation(
+            (), "Sorry, I did not understand that. Try: " + ", ".join(f"“{e}”" for e in EXAMPLES) + "."
+        )
+    return Interpretation(tuple(actions), "Understood: " + "; ".join(notes) + ".")

@@ -1,0 +1,297 @@
+"""HTML pages: first-boot setup, login, status/controls, settings, privacy and health."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from moodspeaker import __version__
+from moodspeaker.config import ConfigError
+from moodspeaker.config.load import to_mapping
+from moodspeaker.config.schema import RecommendConfig
+from moodspeaker.service.control import STRATEGIES, CommandError
+from moodspeaker_web import forms
+from moodspeaker_web.auth import MIN_PASSWORD, PasswordError
+from moodspeaker_web.context import json_safe, web
+from moodspeaker_web.guard import client_key, guest_allowed, is_owner, log_in, log_out, owner_required
+from moodspeaker_web.setup_code import check_setup_code, is_set_up
+
+log = logging.getLogger(__name__)
+
+views = Blueprint("views", __name__)
+
+#: Button icons as SVG paths (fixed strings, drawn with currentColor; no icon font or CDN needed).
+ICONS = {
+    "play": '<path d="M7 4.5v15l13-7.5z" fill="currentColor"/>',
+    "pause": '<path d="M6 4h4v16H6zM14 4h4v16h-4z" fill="currentColor"/>',
+    "next": '<path d="M4 4.5v15l11-7.5zM16 4h4v16h-4z" fill="currentColor"/>',
+    "like": '<path d="M12 21s-7.5-4.6-9.3-9.2C1.4 8.4 3.6 4.5 7.3 4.5c2 0 3.6 1.1 4.7 2.7 1.1-1.6 2.7-2.7 '
+    '4.7-2.7 3.7 0 5.9 3.9 4.6 7.3C19.5 16.4 12 21 12 21z" fill="currentColor"/>',
+    "dislike": '<path d="M5 5l14 14M19 5L5 19" stroke="currentColor" stroke-width="3" '
+    'stroke-linecap="round"/>',
+}
+
+Page = str | BaseResponse | tuple[str, int] | tuple[str, int, dict[str, str]]
+
+
+@views.app_context_processor
+def _globals() -> dict[str, Any]:
+    ctx = web()
+    return {"speaker_name": ctx.config.device.name, "owner": is_owner(), "version": __version__}
+
+
+def _rate_limited() -> tuple[str, int, dict[str, str]] | None:
+    ctx = web()
+    wait = ctx.limiter.retry_after(client_key(), ctx.clock())
+    if wait <= 0:
+        return None
+    minutes = max(1, round(wait / 60))
+    message = f"Too many wrong attempts. Please wait about {minutes} minute(s) and try again."
+    page = render_template("error.html", title="Please wait", message=message)
+    return page, 429, {"Retry-After": str(int(wait) + 1)}
+
+
+@views.get("/")
+def index() -> Page:
+    ctx = web()
+    if not is_set_up(ctx.data_dir):
+        return redirect(url_for("views.setup"))
+    if is_owner():
+        return render_template(
+            "status.html", strategies=STRATEGIES, profiles=ctx.control.profiles(), icons=ICONS
+        )
+    if guest_allowed():
+        return render_template("guest.html")
+    return redirect(url_for("views.login"))
+
+
+@views.route("/setup", methods=["GET", "POST"])
+def setup() -> Page:
+    ctx = web()
+    if is_set_up(ctx.data_dir):
+        return redirect(url_for("views.login"))
+    error = ""
+    if request.method == "POST":
+        limited = _rate_limited()
+        if limited:
+            return limited
+        code = request.form.get("code", "")
+        if not check_setup_code(ctx.data_dir, code):
+            ctx.limiter.failure(client_key(), ctx.clock())
+            log.warning("wrong setup code entered from %s", client_key())
+            error = "That setup code is not right. Run `moodspeaker setup-code` on the speaker to see it."
+        else:
+            try:
+                ctx.passwords.set_password(request.form.get("password", ""), request.form.get("confirm", ""))
+            except PasswordError as exc:
+                error = str(exc)
+            else:
+                ctx.limiter.success(client_key())
+                log_in()
+                log.info("the owner password was set from %s; the setup code is used up", client_key())
+                flash("Welcome! Your speaker is yours now. Check the settings below.")
+                return redirect(url_for("views.settings"))
+    status = 400 if error else 200
+    return render_template("setup.html", error=error, min_password=MIN_PASSWORD), status
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: a login link must not bounce the person to another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("views.index")
+
+
+@views.route("/login", methods=["GET", "POST"])
+def login() -> Page:
+    ctx = web()
+    if not is_set_up(ctx.data_dir):
+        return redirect(url_for("views.setup"))
+    error = ""
+    if request.method == "POST":
+        limited = _rate_limited()
+        if limited:
+            return limited
+        if ctx.passwords.verify(request.form.get("password", "")):
+            ctx.limiter.success(client_key())
+            log_in()
+            return redirect(_safe_next(request.args.get("next")))
+        ctx.limiter.failure(client_key(), ctx.clock())
+        log.warning("failed login from %s", client_key())
+        error = "That password is not right."
+    return render_template("login.html", error=error), (401 if error else 200)
+
+
+@views.post("/logout")
+def logout() -> BaseResponse:
+    log_out()
+    return redirect(url_for("views.login"))
+
+
+@views.post("/control")
+@owner_required
+def control() -> BaseResponse:
+    """The buttons without JavaScript: run one command and come back to the status page."""
+    name = request.form.get("command", "")
+    args: dict[str, Any] = {}
+    if name == "set_volume":
+        try:
+            args["volume"] = float(request.form.get("volume", "")) / 100.0
+        except ValueError:
+            args["volume"] = request.form.get("volume", "")
+    elif name in {"set_strategy", "set_profile"}:
+        key = name.removeprefix("set_")
+        args[key] = request.form.get(key, "")
+    try:
+        web().control.execute(name, args, source="web")
+    except CommandError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("views.index"))
+
+
+@views.get("/settings")
+@owner_required
+def settings() -> str:
+    return _settings_page({}, {})
+
+
+def _settings_page(errors: dict[str, str], submitted: dict[str, str], status_section: str = "") -> str:
+    ctx = web()
+    sections = [
+        (name, forms.SECTION_TITLES.get(name, name.title()), forms.fields(ctx.config, name))
+        for name in forms.sections()
+    ]
+    state = json_safe(ctx.control.state())
+    return render_template(
+        "settings.html",
+        sections=sections,
+        errors=errors,
+        submitted=submitted,
+        open_section=status_section,
+        can_save=ctx.config_path is not None,
+        scan=state.get("scan") or {},
+    )
+
+
+@views.post("/settings/<section>")
+@owner_required
+def save_section(section: str) -> str | BaseResponse | tuple[str, int]:
+    ctx = web()
+    if section not in forms.sections():
+        abort(404)
+    form = {key: request.form.getlist(key) for key in request.form}
+    changes, errors = forms.parse_section(ctx.config, section, form)
+    if not errors and changes:
+        try:
+            ctx.save_changes(changes)
+        except ConfigError as exc:
+            errors = {f"{section}._": " ".join(exc.problems)}
+        except OSError as exc:
+            errors = {f"{section}._": f"Nothing was saved: {exc}"}
+    if errors:
+        submitted = {k: v[-1] for k, v in form.items() if v and not k.startswith("mqtt.password")}
+        return _settings_page(errors, submitted, section), 400
+    title = forms.SECTION_TITLES.get(section, section)
+    flash(f"{title}: saved." if changes else f"{title}: nothing changed.")
+    return redirect(url_for("views.settings", _anchor=f"s-{section}"))
+
+
+@views.post("/settings/password")
+@owner_required
+def change_password() -> BaseResponse | tuple[str, int]:
+    ctx = web()
+    if not ctx.passwords.verify(request.form.get("current", "")):
+        ctx.limiter.failure(client_key(), ctx.clock())
+        flash("The current password is not right; nothing changed.", "error")
+        return redirect(url_for("views.settings", _anchor="s-password"))
+    try:
+        ctx.passwords.set_password(request.form.get("password", ""), request.form.get("confirm", ""))
+    except PasswordError as exc:
+        flash(f"{exc} Nothing changed.", "error")
+        return redirect(url_for("views.settings", _anchor="s-password"))
+    log_in()  # this session continues; every other session ends
+    flash("Password changed. Other phones will need to log in again.")
+    return redirect(url_for("views.settings"))
+
+
+@views.get("/privacy")
+@owner_required
+def privacy() -> str:
+    ctx = web()
+    state = json_safe(ctx.control.state())
+    return render_template(
+        "privacy.html",
+        camera=bool(state.get("camera", ctx.config.camera.enabled)),
+        interval=ctx.config.camera.interval_s,
+        retention=ctx.config.privacy.retention_days,
+        samples=ctx.history.count(),
+    )
+
+
+@views.post("/privacy/camera")
+@owner_required
+def camera() -> BaseResponse:
+    enabled = request.form.get("enabled") == "on"
+    try:
+        web().control.execute("set_camera", {"enabled": enabled}, source="web")
+    except CommandError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("Camera on." if enabled else "Camera off: no pictures are taken from now on.")
+    return redirect(url_for("views.privacy"))
+
+
+@views.get("/privacy/export")
+@owner_required
+def export() -> Response:
+    ctx = web()
+    if ctx.recorder is not None:
+        ctx.recorder.flush()
+    body = {
+        "exported_at": ctx.clock(),
+        "speaker": ctx.config.device.name,
+        "note": "Everything this speaker keeps about its listeners. It never stores pictures.",
+        "mood_history": ctx.history.export(),
+        "speaker_data": json_safe(ctx.control.export_data()),
+        "settings": to_mapping(ctx.config, hide_secrets=True),
+    }
+    return Response(
+        json.dumps(body, indent=1),
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="moodspeaker-my-data.json"'},
+    )
+
+
+@views.post("/privacy/delete")
+@owner_required
+def delete_everything() -> BaseResponse:
+    ctx = web()
+    if request.form.get("confirm", "").strip().lower() != "delete":
+        flash("Type the word delete to confirm; nothing was deleted.", "error")
+        return redirect(url_for("views.privacy"))
+    if ctx.recorder is not None:
+        ctx.recorder.flush()
+    ctx.history.clear()
+    ctx.control.delete_data(None)
+    defaults = RecommendConfig()
+    if ctx.config_path is not None and (
+        ctx.config.recommend.profiles != defaults.profiles or ctx.config.recommend.profile != defaults.profile
+    ):
+        ctx.save_changes(
+            {"recommend.profiles": list(defaults.profiles), "recommend.profile": defaults.profile}
+        )
+    log.warning("all personal data deleted from the web page")
+    flash("Everything is deleted: mood history, feedback and profiles.")
+    return redirect(url_for("views.privacy"))
+
+
+@views.get("/health")
+@owner_required
+def health() -> str:
+    ctx = web()
+    state = json_safe(ctx.control.state())
+    return render_template("health.html", health=state.get("health") or {}, errors=list(ctx.errors))

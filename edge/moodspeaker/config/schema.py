@@ -205,6 +205,18 @@ class PlayerConfig:
     switch_on_clash: bool = setting(
         True, "Crossfade away from the current track when it clearly clashes with a new mood."
     )
+    clash_distance: float = setting(
+        0.8,
+        "How far (valence/arousal distance, 0..2.8) the current track must be from the best pick "
+        "for the new mood before it is cut.",
+        min=0.0,
+        max=3.0,
+        advanced=True,
+    )
+    switch_fade_s: float = setting(
+        1.5, "Crossfade used when a clash or a skip cuts a track.", min=0.0, max=10.0, unit="s", advanced=True
+    )
+    autoplay: bool = setting(True, "Start playing by itself once a mood is read (else wait for Play).")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,477 @@
+"""The Appliance: camera -> vision -> mood filter -> recommender -> player, as one running service.
+
+It implements `control.Speaker` (so the ControlAPI, the page and MQTT drive it) and publishes every
+change on the EventBus.  Threads: inference (capture + classify + filter, watched by the watchdog),
+the player, a feedback writer, and a housekeeping loop (queue refill, state saving, health reports).
+What must survive a power cut is saved atomically by `StateStore`; feedback is committed by the
+recommender before the command that caused it returns (likes) or before shutdown completes (plays).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from moodspeaker.config.schema import Config
+from moodspeaker.mood.circumplex import to_valence_arousal
+from moodspeaker.mood.classes import UNKNOWN
+from moodspeaker.mood.filter import MoodFilter, MoodState
+from moodspeaker.player.engine import Player
+from moodspeaker.player.queue import QueueItem
+from moodspeaker.recommend.hybrid import Recommender
+from moodspeaker.service.control import CommandError
+from moodspeaker.service.events import (
+    ErrorReported,
+    Event,
+    EventBus,
+    HealthReport,
+    MoodChanged,
+    MoodObserved,
+    StateChanged,
+    TrackEnded,
+    TrackStarted,
+)
+from moodspeaker.service.health import Health
+from moodspeaker.service.inference import FrameSource, InferenceStage, Pipeline
+from moodspeaker.service.policy import clashes, replan_on
+from moodspeaker.service.state import Snapshot, StateStore
+from moodspeaker.service.watchdog import Heartbeat, Watchdog
+
+log = logging.getLogger(__name__)
+
+HEALTH_INTERVAL_S = 10.0
+SAVE_INTERVAL_S = 2.0
+
+
+@dataclass
+class Parts:
+    """The pieces the appliance is wired from (built by `service.components` or by a test)."""
+
+    make_source: Callable[[], FrameSource]
+    make_pipeline: Callable[[], Pipeline]
+    recommender: Recommender
+    classes: tuple[str, ...] | None = None
+    rescan: Callable[[], None] | None = None
+    states: dict[str, tuple[str, str]] = field(default_factory=dict)  # component -> (state, detail)
+    notices: list[str] = field(default_factory=list)
+
+
+class Appliance:
+    """The running speaker (see the module doc). `start()`, then drive it; `stop()` on shutdown."""
+
+    def __init__(self, config: Config, bus: EventBus, parts: Parts, data_dir: Path) -> None:
+        self.config = config
+        self.bus = bus
+        self.parts = parts
+        self.health = Health()
+        self.store = StateStore(data_dir)
+        self._recommender = parts.recommender
+        self._lock = threading.RLock()
+        self._mood = MoodState(UNKNOWN, 0.0, 0.0, 0.0, face=False, changed=False)
+        self._override: MoodState | None = None
+        self._profile = config.recommend.profile
+        self._strategy: str = config.recommend.strategy
+        self._user_paused = False
+        self._no_skip_feedback: set[str] = set()
+        self._feedback: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.flips: list[tuple[float, str]] = []  # (monotonic time of a reacting mood flip, first pick)
+        self.started_tracks: list[tuple[float, str]] = []
+        self.player = Player(config.player, bus.publish)
+        self._heartbeat = Heartbeat()
+        self.stage = InferenceStage(
+            parts.make_source,
+            parts.make_pipeline,
+            MoodFilter(config.mood, parts.classes),
+            interval_s=config.camera.interval_s,
+            on_result=self._on_result,
+            health=self.health,
+            heartbeat=self._heartbeat,
+            enabled=config.camera.enabled,
+        )
+        self.watchdog = Watchdog(
+            self._heartbeat,
+            self.stage.restart,
+            timeout_s=config.classifier.stuck_timeout_s,
+            on_restart=self._on_stage_restart,
+        )
+        self._unsubscribe = bus.subscribe(self._on_event)
+
+    # ---- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> None:
+        for component, (state, detail) in self.parts.states.items():
+            self.health.set_state(component, state, detail)
+        for notice in self.parts.notices:
+            self._report("service", notice)
+        self._restore()
+        self.player.start()
+        self.stage.start()
+        self.watchdog.start()
+        for name, target in (("feedback", self._feedback_loop), ("housekeeping", self._housekeeping)):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        """Orderly shutdown: stop capturing, save where we are, write pending feedback, close audio."""
+        self._stop.set()
+        self.watchdog.stop()
+        self.stage.stop()
+        self._save()
+        self.player.close()
+        self._feedback.put(None)
+        for thread in self._threads:
+            thread.join(5.0)
+        self._unsubscribe()
+
+    def _restore(self) -> None:
+        snap, notice = self.store.load()
+        if notice:
+            self._report("state", notice)
+        profiles = self._recommender.profiles()
+        if snap.profile in profiles:
+            self._profile = snap.profile
+        elif self._profile not in profiles:
+            self._recommender.create_profile(self._profile, time.time())
+        if snap.strategy:
+            self._strategy = snap.strategy
+        if snap.volume is not None:
+            self.player.set_volume(snap.volume)
+        if snap.camera is not None and snap.camera != self.stage.enabled:
+            self.stage.set_enabled(snap.camera)
+        self.health.set_state("camera", "ok" if self.stage.enabled else "off")
+        if snap.current is not None or snap.queue:
+            self.player.load(snap.current, snap.position_s, list(snap.queue))
+            log.info(
+                "restored: %s at %.0f s, %d queued",
+                snap.current.track.title if snap.current else "nothing",
+                snap.position_s,
+                len(snap.queue),
+            )
+        if snap.playing:
+            self.player.play()
+
+    def _report(self, component: str, message: str) -> None:
+        self.health.incident(component, message)
+        self.bus.publish(ErrorReported(ts=time.time(), component=component, message=message))
+
+    def _on_stage_restart(self, message: str) -> None:
+        self.health.count("inference_restarts")
+        self._report("watchdog", message)
+
+    # ---- mood -> plan -> player --------------------------------------------------------------------
+    def _on_result(self, state: MoodState, _observation: Any, _now: float) -> None:
+        with self._lock:
+            self._mood = state
+            if state.changed:
+                self._override = None
+        self.bus.publish(
+            MoodObserved(
+                ts=time.time(),
+                mood=state.mood,
+                confidence=round(state.confidence, 3),
+                valence=round(state.valence, 3),
+                arousal=round(state.arousal, 3),
+                face=state.face,
+            )
+        )
+        if state.changed:
+            self.bus.publish(
+                MoodChanged(
+                    ts=time.time(),
+                    mood=state.mood,
+                    previous=state.previous,
+                    confidence=round(state.confidence, 3),
+                    valence=round(state.valence, 3),
+                    arousal=round(state.arousal, 3),
+                )
+            )
+            if replan_on(state.mood, state.changed):
+                self._react(state)
+
+    def _current_mood(self) -> MoodState:
+        with self._lock:
+            return self._override or self._mood
+
+    def _plan(self, mood: MoodState, k: int, exclude: set[str]) -> list[QueueItem]:
+        t0 = time.monotonic()
+        try:
+            picks = self._recommender.plan(
+                mood, self._profile, self._strategy, time.time(), k, exclude=frozenset(exclude)
+            )
+        except Exception as exc:
+            log.exception("planning failed")
+            self.health.set_state("recommender", "error", str(exc)[:200])
+            return []
+        self.health.timing("plan", time.monotonic() - t0)
+        self.health.set_state("recommender", "ok", self._recommender.status)
+        return [QueueItem(p.track, p.reason) for p in picks]
+
+    def _react(self, mood: MoodState) -> None:
+        """A new confident mood: re-plan at once; cut the current track only if it clearly clashes."""
+        flip_at = time.monotonic()
+        status = self.player.status()
+        current = status.current
+        items = self._plan(mood, self.config.recommend.queue_length, {current.track.id} if current else set())
+        if not items:
+            return
+        cfg = self.config.player
+        playing = status.state == "playing" and current is not None
+        if (
+            playing
+            and current is not None
+            and cfg.switch_on_clash
+            and clashes(
+                current.track, items[0].track, clash_distance=cfg.clash_distance, strategy=self._strategy
+            )
+        ):
+            log.info("mood is now %s: %s clashes; switching", mood.mood, current.track.title)
+            self.flips.append((flip_at, items[0].track.id))
+            self.player.set_queue(items[1:])
+            self.player.switch_to(items[0], fade_s=cfg.switch_fade_s)
+            return
+        self.player.set_queue(items)
+        if status.state == "stopped" and cfg.autoplay and not self._user_paused:
+            self.flips.append((flip_at, items[0].track.id))
+            self.player.play()
+
+    def _refill(self) -> None:
+        status = self.player.status()
+        want = self.config.recommend.queue_length
+        if len(status.queue) >= max(1, want // 2) or self._strategy == "off":
+            return
+        mood = self._current_mood()
+        if status.current is None and mood.mood == UNKNOWN and not status.queue:
+            return  # nothing to go on yet: wait for a mood (or Play)
+        exclude = {i.track.id for i in status.queue}
+        if status.current is not None:
+            exclude.add(status.current.track.id)
+        items = self._plan(mood, want - len(status.queue), exclude)
+        if items:
+            self.player.extend_queue(items)
+        if status.state == "stopped" and self.config.player.autoplay and not self._user_paused and items:
+            self.player.play()
+
+    # ---- events, feedback, housekeeping ----------------------------------------------------------
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, TrackStarted):
+            self.started_tracks.append((time.monotonic(), event.track_id))
+            self.health.reason(event.track_id, event.title, event.reason)
+        elif isinstance(event, TrackEnded):
+            if event.track_id in self._no_skip_feedback:
+                self._no_skip_feedback.discard(event.track_id)
+                return
+            kind = "completed" if event.completed else "skip" if event.skipped else ""
+            if kind:
+                mood, profile = self._current_mood(), self._profile
+                self._feedback.put(
+                    lambda: self._recommender.feedback(
+                        profile, event.track_id, kind, mood, event.ts, played_s=event.played_s
+                    )
+                )
+
+    def _feedback_loop(self) -> None:
+        while True:
+            job = self._feedback.get()
+            if job is None:
+                return
+            try:
+                job()
+            except Exception as exc:
+                log.exception("recording feedback failed")
+                self._report("recommender", f"could not record feedback: {exc}")
+
+    def _housekeeping(self) -> None:
+        next_health = time.monotonic() + 1.0
+        while not self._stop.wait(SAVE_INTERVAL_S / 2):
+            try:
+                self._refill()
+                self._save()
+                if time.monotonic() >= next_health:
+                    next_health = time.monotonic() + HEALTH_INTERVAL_S
+                    self.bus.publish(HealthReport(ts=time.time(), stats=self.health_snapshot()))
+            except Exception:
+                log.exception("housekeeping step failed")
+
+    def _save(self) -> None:
+        status = self.player.status()
+        snap = Snapshot(
+            current=status.current,
+            position_s=round(status.position_s, 1),
+            queue=status.queue,
+            playing=status.state == "playing",
+            volume=status.volume,
+            profile=self._profile,
+            strategy=self._strategy,
+            camera=self.stage.enabled,
+            saved_at=time.time(),
+        )
+        ok = self.store.save(snap)
+        if self.health.set_state("storage", "ok" if ok else "error", self.store.last_error) and not ok:
+            self._report("storage", self.store.last_error)
+
+    def health_snapshot(self) -> dict[str, Any]:
+        status = self.player.status()
+        self.health.set_state("audio", status.audio, status.audio_error)
+        snap = self.health.snapshot()
+        snap["inference_restarts"] = self.watchdog.restarts
+        snap["failed_tracks"] = list(status.failures)
+        snap["recommender"] = self._recommender.status
+        return snap
+
+    # ---- control.Speaker ---------------------------------------------------------------------------
+    def play(self) -> None:
+        self._user_paused = False
+        status = self.player.status()
+        if status.current is None and not status.queue:
+            items = self._plan(self._current_mood(), self.config.recommend.queue_length, set())
+            if not items:
+                raise CommandError(f"nothing to play: {self._recommender.status}")
+            self.player.set_queue(items)
+        self.player.play()
+
+    def pause(self) -> None:
+        self._user_paused = True
+        self.player.pause()
+
+    def next_track(self) -> None:
+        self.player.next(fade_s=self.config.player.switch_fade_s, skipped=True)
+
+    def _current_track_id(self, action: str) -> str:
+        current = self.player.status().current
+        if current is None:
+            raise CommandError(f"{action}: nothing is playing")
+        return current.track.id
+
+    def like(self) -> None:
+        track_id = self._current_track_id("like")
+        self._recommender.feedback(self._profile, track_id, "like", self._current_mood(), time.time())
+
+    def dislike(self) -> None:
+        track_id = self._current_track_id("dislike")
+        self._recommender.feedback(self._profile, track_id, "dislike", self._current_mood(), time.time())
+        self._no_skip_feedback.add(track_id)
+        self.player.next(fade_s=self.config.player.switch_fade_s, skipped=True)
+
+    def correct_mood(self, mood: str) -> None:
+        current = self.player.status().current
+        seen = self._current_mood()
+        if current is not None:
+            self._recommender.feedback(
+                self._profile, current.track.id, "wrong_mood", seen, time.time(), corrected_mood=mood
+            )
+        valence, arousal = to_valence_arousal({mood: 1.0})
+        corrected = MoodState(mood, 1.0, valence, arousal, face=seen.face, changed=True, previous=seen.mood)
+        with self._lock:
+            self._override = corrected
+        self.bus.publish(
+            MoodChanged(
+                ts=time.time(),
+                mood=mood,
+                previous=seen.mood,
+                confidence=1.0,
+                valence=valence,
+                arousal=arousal,
+            )
+        )
+        self._react(corrected)
+
+    def set_volume(self, volume: float) -> None:
+        self.player.set_volume(volume)
+        self.player.wait_idle(1.0)
+        self.bus.publish(StateChanged(ts=time.time(), key="volume", value=volume))
+        self._save()
+
+    def set_camera(self, enabled: bool) -> None:
+        self.stage.set_enabled(enabled)
+        self.bus.publish(StateChanged(ts=time.time(), key="camera", value=enabled))
+        self._save()
+
+    def set_profile(self, profile: str) -> None:
+        self._profile = profile
+        self.bus.publish(StateChanged(ts=time.time(), key="profile", value=profile))
+        self._replan()
+        self._save()
+
+    def set_strategy(self, strategy: str) -> None:
+        self._strategy = strategy
+        self._recommender.set_strategy(self._profile, strategy)
+        self.bus.publish(StateChanged(ts=time.time(), key="strategy", value=strategy))
+        self._replan()
+        self._save()
+
+    def _replan(self) -> None:
+        current = self.player.status().current
+        exclude = {current.track.id} if current else set()
+        items = self._plan(self._current_mood(), self.config.recommend.queue_length, exclude)
+        self.player.set_queue(items)
+
+    def rescan_library(self) -> None:
+        def work() -> None:
+            if self.parts.rescan is not None:
+                self.parts.rescan()
+            self._recommender.refresh()
+            self.bus.publish(StateChanged(ts=time.time(), key="library", value="rescanned"))
+
+        threading.Thread(target=work, name="rescan", daemon=True).start()
+
+    def profiles(self) -> list[str]:
+        return self._recommender.profiles()
+
+    def export_data(self) -> dict[str, Any]:
+        return {"profiles": {p: self._recommender.export_profile(p) for p in self._recommender.profiles()}}
+
+    def delete_data(self, before: float | None = None) -> None:
+        if before is not None:
+            self._recommender.store.prune(before)
+            return
+        for profile in self._recommender.profiles():
+            self._recommender.delete_profile(profile)
+        for profile in self.config.recommend.profiles:
+            self._recommender.create_profile(profile, time.time())
+
+    def state(self) -> dict[str, Any]:
+        status = self.player.status()
+        mood = self._current_mood()
+        current = status.current
+        now_playing = None
+        if current is not None:
+            t = current.track
+            now_playing = {
+                "track_id": t.id,
+                "title": t.title,
+                "artist": t.artist,
+                "album": t.album,
+                "reason": current.reason,
+                "position_s": status.position_s,
+                "duration_s": t.duration_s,
+                "source": t.source,
+            }
+        return {
+            "mood": mood.mood,
+            "confidence": round(mood.confidence, 3),
+            "valence": round(mood.valence, 3),
+            "arousal": round(mood.arousal, 3),
+            "face": mood.face,
+            "camera": self.stage.enabled,
+            "playing": status.state == "playing",
+            "player": status.state,
+            "audio": status.audio,
+            "now_playing": now_playing,
+            "queue": [
+                {"track_id": i.track.id, "title": i.track.title, "artist": i.track.artist, "reason": i.reason}
+                for i in status.queue
+            ],
+            "volume": status.volume,
+            "strategy": self._strategy,
+            "profile": self._profile,
+            "profiles": self._recommender.profiles(),
+            "health": self.health_snapshot(),
+        }

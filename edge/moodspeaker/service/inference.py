@@ -1,0 +1,170 @@
+"""The capture/inference stage: camera -> vision pipeline -> mood filter, on a fixed interval.
+
+Runs in its own thread so the player and the page never wait on it.  Each step marks the heartbeat
+around the vision pipeline (detect + classify), which is what can hang on a wedged accelerator; the
+watchdog then abandons the thread and `restart()` starts a fresh one with a freshly built pipeline.
+A frame lives only inside `_step`: it is passed to the pipeline and dropped; it is never stored,
+queued, logged or written anywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import numpy as np
+
+from moodspeaker.mood.filter import MoodFilter, MoodState
+from moodspeaker.service.health import Health
+from moodspeaker.service.watchdog import Heartbeat
+
+log = logging.getLogger(__name__)
+
+
+class FrameSource(Protocol):
+    def read(self) -> np.ndarray | None: ...
+    def close(self) -> None: ...
+
+
+class Pipeline(Protocol):
+    """The vision helper's VisionPipeline: one frame in, an observation (numbers only) out."""
+
+    def step(self, frame: np.ndarray, now: float) -> Any: ...
+
+
+OnResult = Callable[[MoodState, Any, float], None]
+
+
+class InferenceStage:
+    """Owns the camera and the pipeline; reports each filtered mood through `on_result`."""
+
+    def __init__(
+        self,
+        make_source: Callable[[], FrameSource],
+        make_pipeline: Callable[[], Pipeline],
+        mood_filter: MoodFilter,
+        *,
+        interval_s: float,
+        on_result: OnResult,
+        health: Health,
+        heartbeat: Heartbeat,
+        enabled: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._make_source = make_source
+        self._make_pipeline = make_pipeline
+        self._filter = mood_filter
+        self._interval_s = interval_s
+        self._on_result = on_result
+        self._health = health
+        self._hb = heartbeat
+        self._clock = clock
+        self._enabled = enabled
+        self._lock = threading.Lock()
+        self._source: FrameSource | None = None
+        self._pipeline: Pipeline | None = None
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.frames = 0
+        self.first_result_at: float | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self._enabled
+
+    def start(self) -> None:
+        self.restart(self._hb.generation)
+
+    def restart(self, generation: int) -> None:
+        """Start a thread for `generation` with a new pipeline (the watchdog's restart hook)."""
+        self._pipeline = None  # a stuck pipeline is abandoned with its thread
+        self._thread = threading.Thread(
+            target=self._run, args=(generation,), name=f"inference-{generation}", daemon=True
+        )
+        self._thread.start()
+
+    def set_enabled(self, enabled: bool) -> None:
+        """Camera on/off. Off closes the source at once: no frame is captured while off."""
+        self._enabled = enabled
+        if not enabled:
+            self._close_source()
+        self._health.set_state("camera", "ok" if enabled else "off", "" if enabled else "privacy switch")
+        self._wake.set()
+
+    def stop(self, timeout: float = 3.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            thread.join(timeout)
+        self._close_source()
+
+    def _close_source(self) -> None:
+        with self._lock:
+            source, self._source = self._source, None
+        if source is not None:
+            try:
+                source.close()
+            except Exception:
+                log.exception("closing the camera failed")
+
+    def _run(self, generation: int) -> None:
+        next_at = self._clock()
+        while not self._stop.is_set() and self._hb.generation == generation:
+            now = self._clock()
+            if now < next_at:
+                self._wake.wait(next_at - now)
+                self._wake.clear()
+                continue
+            next_at = max(next_at + self._interval_s, now)
+            if not self._enabled:
+                next_at = now + max(self._interval_s, 0.2)
+                continue
+            try:
+                if not self._step(generation):
+                    return  # replaced by the watchdog while we were stuck
+            except Exception as exc:
+                log.exception("capture step failed")
+                self._health.count("inference_errors")
+                self._health.set_state("vision", "error", str(exc)[:200])
+                next_at = self._clock() + max(1.0, self._interval_s)
+
+    def _step(self, generation: int) -> bool:
+        with self._lock:
+            if self._source is None:
+                self._source = self._make_source()
+                self._health.set_state("camera", "ok")
+            source = self._source
+        t0 = self._clock()
+        frame = source.read()
+        t1 = self._clock()
+        self._health.timing("capture", t1 - t0)
+        if frame is None:
+            self._health.set_state("camera", "ended", "the frame source has no more frames")
+            self._close_source()
+            return True
+        if self._pipeline is None:
+            self._pipeline = self._make_pipeline()
+        if not self._hb.begin(generation):
+            return False
+        observation = self._pipeline.step(frame, t1)
+        del frame  # the frame ends here
+        if not self._hb.end(generation):
+            return False
+        t2 = self._clock()
+        self._health.timing("vision", t2 - t1)
+        for stage, seconds in (getattr(observation, "timings", None) or {}).items():
+            self._health.timing(str(stage), float(seconds))
+        probs = observation.probs if getattr(observation, "face", False) else None
+        state = self._filter.update(probs, t2)
+        self._health.timing("filter", self._clock() - t2)
+        self.frames += 1
+        if self.first_result_at is None:
+            self.first_result_at = self._clock()
+        self._health.set_state("vision", "ok")
+        self._on_result(state, observation, t2)
+        return True

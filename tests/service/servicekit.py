@@ -1,0 +1,148 @@
+"""Helpers for appliance tests: real tone tracks, a real recommender, and a scripted vision stage.
+
+The vision stage here replays classifier outputs from a script (which expression at which moment),
+so these tests pin down the appliance's reactions exactly; the real camera -> detector -> classifier
+path is exercised by tests/e2e.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from moodspeaker.config import Config, with_changes
+from moodspeaker.library.track import Track
+from moodspeaker.recommend.hybrid import Recommender
+from moodspeaker.recommend.source import Catalogue
+from moodspeaker.service.app import Appliance, Parts
+from moodspeaker.service.events import EventBus
+
+# (id, valence, arousal, frequency): two clearly happy tracks, two clearly sad ones, one calm
+TRACKS = [
+    ("happy1", 0.8, 0.6, 523.0),
+    ("happy2", 0.7, 0.7, 587.0),
+    ("sad1", -0.7, -0.5, 220.0),
+    ("sad2", -0.8, -0.4, 247.0),
+    ("calm", 0.3, -0.6, 330.0),
+]
+
+
+def make_tracks(folder: Path, seconds: float = 20.0) -> list[Track]:
+    out = []
+    sr = 22050
+    t = np.arange(int(sr * seconds)) / sr
+    for tid, v, a, f in TRACKS:
+        path = folder / f"{tid}.ogg"
+        if not path.exists():
+            x = (0.2 * np.sin(2 * np.pi * f * t)).astype(np.float32)
+            with sf.SoundFile(str(path), "w", sr, 1, format="OGG") as handle:
+                for i in range(0, len(x), sr):  # blocks: soundfile can crash on long OGG writes
+                    handle.write(x[i : i + sr])
+        out.append(
+            Track(
+                id=tid,
+                location=str(path),
+                title=tid,
+                artist=f"artist-{tid}",
+                duration_s=seconds,
+                valence=v,
+                arousal=a,
+                energy=(a + 1) / 2,
+                tempo=80 + 60 * (a + 1),
+                mode=1 if v > 0 else 0,
+                loudness_lufs=-16.0,
+            )
+        )
+    return out
+
+
+@dataclass
+class Obs:
+    face: bool
+    probs: dict[str, float] | None
+    box: tuple[int, int, int, int] | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def one_hot(mood: str, p: float = 0.9) -> dict[str, float]:
+    classes = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+    rest = (1 - p) / (len(classes) - 1)
+    return {c: p if c == mood else rest for c in classes}
+
+
+class Script:
+    """What the 'camera' shows now; tests change it while the appliance runs."""
+
+    def __init__(self, mood: str | None = None) -> None:
+        self.mood = mood
+        self.reads = 0
+        self.open_sources = 0
+        self.hang = threading.Event()  # set: the next step hangs until released
+        self.release = threading.Event()
+
+
+class ScriptSource:
+    def __init__(self, script: Script) -> None:
+        self.script = script
+        script.open_sources += 1
+
+    def read(self) -> np.ndarray | None:
+        self.script.reads += 1
+        return np.zeros((48, 64, 3), np.uint8)
+
+    def close(self) -> None:
+        self.script.open_sources -= 1
+
+
+class ScriptPipeline:
+    def __init__(self, script: Script) -> None:
+        self.script = script
+
+    def step(self, frame: np.ndarray, now: float) -> Obs:
+        if self.script.hang.is_set():
+            self.script.hang.clear()
+            self.script.release.wait(30)
+        mood = self.script.mood
+        return Obs(mood is not None, one_hot(mood) if mood else None, timings={"classify": 0.004})
+
+
+def config(data: Path, **changes: object) -> Config:
+    base = {
+        "device.data_dir": str(data),
+        "camera.interval_s": 0.1,
+        "mood.min_dwell_s": 0.2,
+        "player.crossfade_s": 0.0,
+        "player.switch_fade_s": 0.3,
+        "recommend.strategy": "match",
+        "recommend.queue_length": 3,
+        "classifier.stuck_timeout_s": 0.5,
+    }
+    base.update({k: v for k, v in changes.items()})
+    return with_changes(Config(), base)
+
+
+def build(tmp_path: Path, script: Script, **changes: object) -> tuple[Appliance, EventBus]:
+    cfg = config(tmp_path / "data", **changes)
+    tracks = make_tracks(tmp_path)
+    bus = EventBus()
+    rec = Recommender.from_config(cfg, Catalogue(tracks))
+    parts = Parts(
+        make_source=lambda: ScriptSource(script),
+        make_pipeline=lambda: ScriptPipeline(script),
+        recommender=rec,
+    )
+    return Appliance(cfg, bus, parts, tmp_path / "data"), bus
+
+
+def wait_for(pred, timeout: float = 10.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")

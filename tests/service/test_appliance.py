@@ -1,0 +1,163 @@
+"""The appliance wired from real parts (player on the dummy driver, recommender on SQLite)."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+from servicekit import Script, build, wait_for
+
+from moodspeaker.service.control import CommandError, ControlAPI
+
+
+@pytest.fixture
+def running(tmp_path: Path):
+    apps = []
+
+    def start(script: Script, **changes):
+        app, bus = build(tmp_path, script, **changes)
+        events = []
+        bus.subscribe(events.append)
+        app.start()
+        apps.append(app)
+        return app, bus, events
+
+    yield start
+    for app in apps:
+        app.stop()
+
+
+def _kinds(events, kind):
+    return [e for e in events if e.kind == kind]
+
+
+def test_mood_flip_replans_and_switches_a_clashing_track(running) -> None:
+    script = Script("happy")
+    app, _bus, events = running(script)
+    wait_for(lambda: app.state()["now_playing"] is not None, what="autoplay on the first mood")
+    state = app.state()
+    assert state["mood"] == "happy" and state["playing"]
+    assert state["now_playing"]["track_id"].startswith("happy")
+    assert state["now_playing"]["reason"]
+    script.mood = "sad"
+    wait_for(lambda: app.state()["mood"] == "sad", what="the sad mood")
+    wait_for(lambda: (app.state()["now_playing"] or {}).get("track_id", "").startswith("sad"), what="switch")
+    flip_at, first = app.flips[-1]
+    started = [t for t, tid in app.started_tracks if tid == first and t >= flip_at]
+    assert started and started[0] - flip_at < 1.0  # audible within a second of the flip
+    assert all(q["track_id"] != state["now_playing"]["track_id"] for q in app.state()["queue"])
+    changed = _kinds(events, "mood_changed")
+    assert [e.mood for e in changed][-1] == "sad"
+    wait_for(lambda: any(e.track_id.startswith("happy") for e in _kinds(events, "track_ended")))
+    ended = [e for e in _kinds(events, "track_ended") if e.track_id.startswith("happy")]
+    assert not ended[0].completed and ended[0].played_s > 0
+    reasons = app.state()["health"]["reasons"]
+    assert reasons[-1]["track_id"].startswith("sad") and reasons[-1]["reason"]
+
+
+def test_commands_through_the_control_api(running) -> None:
+    script = Script("happy")
+    app, bus, events = running(script)
+    control = ControlAPI(app, bus)
+    wait_for(lambda: app.state()["now_playing"] is not None)
+    playing = app.state()["now_playing"]["track_id"]
+    control.execute("like", source="test")
+    # written before the command returned: another connection sees it at once
+    db = sqlite3.connect(app.config.device.data_dir + "/recommend.sqlite")
+    assert db.execute("SELECT kind, track_id FROM feedback").fetchall() == [("like", playing)]
+    state = control.execute("set_volume", {"volume": 0.2})
+    assert state["volume"] == 0.2
+    with pytest.raises(CommandError, match="between 0 and 1"):
+        control.execute("set_volume", {"volume": 3})
+    with pytest.raises(CommandError, match="must be a number"):
+        control.execute("set_volume", {"volume": "loud"})
+    with pytest.raises(CommandError, match="existing profile"):
+        control.execute("set_profile", {"profile": "nobody"})
+    with pytest.raises(CommandError, match="unknown command"):
+        control.execute("explode")
+    assert len(_kinds(events, "command_rejected")) == 4
+    assert app.state()["volume"] == 0.2
+    control.execute("set_strategy", {"strategy": "uplift"})
+    assert app.state()["strategy"] == "uplift"
+    control.execute("dislike")
+    wait_for(lambda: (app.state()["now_playing"] or {}).get("track_id") != playing, what="dislike skips")
+    kinds = [r[0] for r in db.execute("SELECT kind FROM feedback ORDER BY id")]
+    assert kinds == ["like", "dislike"]  # a dislike is not also counted as a skip
+    control.execute("correct_mood", {"mood": "sad"})
+    assert app.state()["mood"] == "sad"
+    wait_for(lambda: app.state()["now_playing"]["track_id"].startswith("sad"), what="corrected mood")
+    control.execute("pause")
+    wait_for(lambda: app.state()["player"] == "paused")
+    control.execute("play")
+    wait_for(lambda: app.state()["player"] == "playing")
+    control.execute("set_camera", {"enabled": False})
+    wait_for(lambda: script.open_sources == 0, what="camera released")
+    reads = script.reads
+    time.sleep(0.4)
+    assert script.reads == reads  # no frame captured while the camera is off
+    assert app.state()["camera"] is False
+    control.execute("set_camera", {"enabled": True})
+    wait_for(lambda: script.reads > reads, what="capture again")
+
+
+def test_power_cut_resumes_where_it_was(tmp_path: Path) -> None:
+    script = Script("happy")
+    app, _bus = build(tmp_path, script, **{"player.volume": 0.5})
+    app.start()
+    wait_for(lambda: app.state()["now_playing"] is not None)
+    app.set_volume(0.3)
+    time.sleep(2.5)
+    before = app.state()
+    # a power cut: nothing is shut down cleanly; only what is on disk survives
+    app._stop.set()
+    app.stage.stop()
+    app.player.close()
+    state_file = tmp_path / "data" / "state.json"
+    assert state_file.exists()
+    script2 = Script(None)  # nobody in front of the camera after the reboot
+    again, _ = build(tmp_path, script2)
+    t0 = time.monotonic()
+    again.start()
+    try:
+        wait_for(lambda: again.state()["now_playing"] is not None, timeout=5, what="resume")
+        assert time.monotonic() - t0 < 3
+        after = again.state()
+        assert after["now_playing"]["track_id"] == before["now_playing"]["track_id"]
+        assert after["now_playing"]["position_s"] >= before["now_playing"]["position_s"] - 2.5
+        assert after["volume"] == 0.3
+        assert [q["track_id"] for q in after["queue"]] == [q["track_id"] for q in before["queue"]]
+    finally:
+        again.stop()
+
+
+def test_corrupt_state_file_is_reported_and_service_starts_clean(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "state.json").write_text('{"version": 1, "queue": [{"tra')
+    app, bus = build(tmp_path, Script(None))
+    events = []
+    bus.subscribe(events.append)
+    app.start()
+    try:
+        errors = [e for e in events if e.kind == "error" and e.component == "state"]
+        assert errors and "corrupt" in errors[0].message and "starting clean" in errors[0].message
+        assert list(data.glob("state.json.corrupt-*"))
+        assert app.state()["now_playing"] is None
+    finally:
+        app.stop()
+
+
+def test_watchdog_restarts_a_stuck_inference_stage(running) -> None:
+    script = Script("happy")
+    app, _bus, events = running(script)
+    wait_for(lambda: app.stage.frames > 2)
+    script.hang.set()
+    wait_for(lambda: app.watchdog.restarts == 1, what="watchdog restart")
+    frames = app.stage.frames
+    wait_for(lambda: app.stage.frames > frames + 2, what="inference running again")
+    script.release.set()
+    errors = [e for e in events if e.kind == "error" and e.component == "watchdog"]
+    assert errors and "stuck" in errors[0].message
+    assert app.state()["health"]["inference_restarts"] == 1

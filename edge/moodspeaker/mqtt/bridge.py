@@ -211,19 +211,18 @@ class MqttBridge:
             self._announce()
         elif kind == "ha_online":
             self._counters["ha_online"] += 1
-            self._announce(full=True)
+            self._announce()
         elif kind == "call":
             item()
 
-    def _announce(self, full: bool = False) -> None:
+    def _announce(self) -> None:
         """After a (re)connect or HA's restart: online, discovery, the whole state, kept events."""
         self._publish(self.topics.availability, ONLINE, retain=True)
         self._profiles = self._read_profiles()
         self._publish_discovery()
         self._refresh_state()
         self._conn.resend(skip=(self.topics.availability, self.topics.discovery))
-        if full:
-            self._publish_stats()
+        self._publish_stats()
 
     def _read_profiles(self) -> list[str]:
         try:

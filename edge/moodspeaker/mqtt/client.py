@@ -111,6 +111,7 @@ class Connection:
         self._retained: dict[str, bytes] = {}
         self._outbox: deque[tuple[str, bytes]] = deque(maxlen=settings.outbox_size)
         self._connected = False
+        self._stopping = False
         self.counters = {"connects": 0, "disconnects": 0, "published": 0, "dropped": 0, "received": 0}
         self.last_error = ""
         client = mqtt.Client(
@@ -150,6 +151,7 @@ class Connection:
 
     def stop(self, last: Sequence[tuple[str, bytes]] = (), timeout: float = 3.0) -> None:
         """Publish `last` (e.g. availability offline) if connected, then disconnect cleanly."""
+        self._stopping = True
         if self._connected:
             infos = [self._client.publish(t, p, qos=QOS, retain=True) for t, p in last]
             for info in infos:
@@ -240,7 +242,10 @@ class Connection:
         self._on_connected()
 
     def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
-        self.last_error = f"cannot reach the broker at {self._settings.host}:{self._settings.port}"
+        self.last_error = (
+            f"cannot connect to the broker at {self._settings.host}:{self._settings.port} "
+            "(unreachable, or the TLS handshake failed)"
+        )
         log.warning("%s; retrying with back-off", self.last_error)
 
     def _on_disconnect(
@@ -248,7 +253,7 @@ class Connection:
     ) -> None:
         was = self._connected
         self._connected = False
-        if was:
+        if was and not self._stopping:
             self.counters["disconnects"] += 1
             self.last_error = f"connection lost: {reason_code}"
             log.warning("MQTT connection lost (%s); reconnecting with back-off", reason_code)

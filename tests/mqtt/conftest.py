@@ -1,0 +1,32 @@
+"""Fixtures of the MQTT tests: a real Mosquitto per test, a recording subscriber, TLS material."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from mqtt_helpers import Mosquitto, Pki, Watcher, make_pki
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Mosquitto]:
+    b = Mosquitto(tmp_path)
+    b.start()
+    yield b
+    b.stop()
+
+
+@pytest.fixture
+def watcher(broker: Mosquitto) -> Iterator[Watcher]:
+    w = Watcher(broker.port).start()
+    yield w
+    w.stop()
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    return make_pki(tmp_path_factory.mktemp("pki"))

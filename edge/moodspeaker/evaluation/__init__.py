@@ -1,0 +1,1 @@
+"""Face-dataset reading and classification metrics (pure numpy), shared by eval-faces and training."""

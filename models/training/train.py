@@ -1,0 +1,290 @@
+"""Train the expression model with checkpoints every epoch; resume with one command.
+
+    python -m models.training.train --config models/training/configs/mbv2.toml --run runs/mbv2
+    python -m models.training.train --resume runs/mbv2          # continue after an interruption
+
+The run folder (git-ignored under runs/) holds config.toml (the exact config used), last.keras
+(model + optimizer state, written atomically after every epoch), best.keras (best FER+ validation
+accuracy), state.json and metrics.jsonl (one line per epoch).  The learning-rate schedule is a function
+of the optimizer's step counter, which is saved with the optimizer, and each epoch's shuffling and
+augmentation are seeded by (seed, epoch): a resumed run continues exactly where it stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+import tomllib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import numpy.typing as npt
+from models.training.augment import AugmentConfig, augment_batch
+from models.training.model import ModelConfig, build_model
+
+from moodspeaker.evaluation.ferplus import (
+    MODEL_CLASSES,
+    ORIGINAL_LABELS_FILE,
+    DatasetError,
+    load_split,
+    majority_labels,
+    read_original_labels,
+    soft_targets,
+)
+from moodspeaker.evaluation.scoring import score_ferplus
+
+log = logging.getLogger("train")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    seed: int = 1234
+    epochs: int = 24
+    batch_size: int = 128
+    learning_rate: float = 2e-3
+    min_learning_rate: float = 1e-5
+    warmup_epochs: float = 1.0
+    weight_decay: float = 0.05
+    label_smoothing: float = 0.0
+    limit: int = 0  # use only the first N training images (0 = all); for smoke tests
+    val_limit: int = 0
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    train: TrainConfig
+    model: ModelConfig
+    augment: AugmentConfig
+
+    @classmethod
+    def load(cls, path: Path) -> RunConfig:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        unknown = set(data) - {"train", "model", "augment"}
+        if unknown:
+            raise ValueError(f"{path}: unknown sections {sorted(unknown)}")
+        return cls(
+            train=TrainConfig(**data.get("train", {})),
+            model=ModelConfig.from_mapping(data.get("model", {})),
+            augment=AugmentConfig.from_mapping(data.get("augment", {})),
+        )
+
+    def to_toml(self) -> str:
+        def fmt(value: Any) -> str:
+            if isinstance(value, bool):
+                return "true" if value else "false"
+            if isinstance(value, (tuple, list)):
+                return "[" + ", ".join(fmt(v) for v in value) + "]"
+            return json.dumps(value)
+
+        lines: list[str] = []
+        for section, obj in (("train", self.train), ("model", self.model), ("augment", self.augment)):
+            lines.append(f"[{section}]")
+            lines += [f"{k} = {fmt(v)}" for k, v in asdict(obj).items()]
+            lines.append("")
+        return "\n".join(lines)
+
+
+def resolve_ferplus(data: str | None) -> Path:
+    """The ferplus folder from --data or $MOODSPEAKER_DATA (the datasets root or ferplus itself)."""
+    value = data or os.environ.get("MOODSPEAKER_DATA")
+    if not value:
+        raise DatasetError("no dataset: pass --data DIR or set MOODSPEAKER_DATA")
+    root = Path(value)
+    for cand in (root, root / "ferplus"):
+        if (cand / "FER2013Train" / "label.csv").is_file():
+            return cand
+    raise DatasetError(f"{root}: no FER2013Train/label.csv here or in {root / 'ferplus'}")
+
+
+@dataclass
+class Data:
+    x_train: npt.NDArray[np.uint8]
+    y_train: npt.NDArray[np.float32]
+    x_val: npt.NDArray[np.uint8]
+    votes_val: npt.NDArray[np.int32]
+    majority_val: npt.NDArray[np.int64]
+    original_val: npt.NDArray[np.int64] | None
+
+
+def load_data(ferplus: Path, cfg: TrainConfig) -> Data:
+    train = load_split(ferplus / "FER2013Train")
+    targets, keep = soft_targets(train.votes)
+    x, y = train.images[keep], targets[keep]
+    if cfg.limit:
+        x, y = x[: cfg.limit], y[: cfg.limit]
+    val = load_split(ferplus / "FER2013Valid")
+    sl = slice(0, cfg.val_limit or None)
+    original = None
+    if (ferplus / ORIGINAL_LABELS_FILE).is_file():
+        original = read_original_labels(ferplus / ORIGINAL_LABELS_FILE, val.names)[sl]
+    log.info(
+        "train: %d images kept of %d (%d resized); valid: %d (%d resized)",
+        len(x), len(train.names), train.resized, len(val.names), val.resized,
+    )  # fmt: skip
+    return Data(x, y, val.images[sl], val.votes[sl], majority_labels(val.votes)[sl], original)
+
+
+def make_optimizer(cfg: TrainConfig, steps_per_epoch: int) -> Any:
+    total = max(1, cfg.epochs * steps_per_epoch)
+    warmup = int(cfg.warmup_epochs * steps_per_epoch)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=cfg.min_learning_rate,
+        decay_steps=max(1, total - warmup),
+        alpha=cfg.min_learning_rate / cfg.learning_rate,
+        warmup_target=cfg.learning_rate,
+        warmup_steps=warmup,
+    )
+    return keras.optimizers.AdamW(learning_rate=schedule, weight_decay=cfg.weight_decay)
+
+
+def predict(model: Any, images: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+    x = images.astype(np.float32)[..., None]
+    return np.asarray(model.predict(x, batch_size=256, verbose=0), dtype=np.float32)
+
+
+def evaluate(model: Any, data: Data) -> dict[str, Any]:
+    probs = predict(model, data.x_val)
+    report = score_ferplus(probs, MODEL_CLASSES, data.majority_val, data.original_val)
+    targets, keep = soft_targets(data.votes_val)
+    ce = -np.sum(targets[keep] * np.log(np.clip(probs[keep], 1e-7, 1.0)), axis=1).mean()
+    return {
+        "val_accuracy": report["accuracy"],
+        "val_accuracy_fer2013": report.get("accuracy_fer2013"),
+        "val_macro_f1": report["macro_f1"],
+        "val_neutral_as_sad": report["neutral_as_sad"],
+        "val_soft_ce": float(ce),
+        "val_per_class_recall": report["per_class_recall"],
+    }
+
+
+def _save_atomic(model: Any, path: Path) -> None:
+    tmp = path.with_name(f".{path.stem}.tmp.keras")
+    model.save(tmp)
+    os.replace(tmp, path)
+
+
+def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def train(run_dir: Path, cfg: RunConfig, data: Data, *, resume: bool) -> dict[str, Any]:
+    """Train from scratch or from run_dir/last.keras up to cfg.train.epochs; returns the final state."""
+    tc = cfg.train
+    steps = int(np.ceil(len(data.x_train) / tc.batch_size))
+    state_path = run_dir / "state.json"
+    metrics_path = run_dir / "metrics.jsonl"
+    if resume and (run_dir / "last.keras").is_file():
+        state = json.loads(state_path.read_text(encoding="utf-8"))
+        model = keras.models.load_model(run_dir / "last.keras")
+        start = int(state["epochs_done"])
+        log.info(
+            "resuming %s after epoch %d (optimizer step %d)", run_dir, start, int(model.optimizer.iterations)
+        )
+        if metrics_path.is_file():  # drop lines of an epoch that finished after the last checkpoint
+            lines = [ln for ln in metrics_path.read_text().splitlines() if ln.strip()]
+            kept = [ln for ln in lines if json.loads(ln)["epoch"] <= start]
+            metrics_path.write_text("".join(f"{ln}\n" for ln in kept))
+    else:
+        keras.utils.set_random_seed(tc.seed)
+        model = build_model(cfg.model)
+        model.compile(
+            optimizer=make_optimizer(tc, steps),
+            loss=keras.losses.CategoricalCrossentropy(label_smoothing=tc.label_smoothing),
+            metrics=["categorical_accuracy"],
+        )
+        state = {"epochs_done": 0, "best_val_accuracy": -1.0, "best_epoch": 0, "train_seconds": 0.0}
+        start = 0
+        log.info("new run %s: %d parameters, %d steps/epoch", run_dir, model.count_params(), steps)
+    for epoch in range(start, tc.epochs):
+        t0 = time.time()
+        keras.utils.set_random_seed(tc.seed + 1000 * (epoch + 1))
+        rng = np.random.default_rng([tc.seed, epoch])
+        order = rng.permutation(len(data.x_train))
+        x = augment_batch(data.x_train[order], cfg.augment, rng)
+        hist = model.fit(x, data.y_train[order], batch_size=tc.batch_size, epochs=1, shuffle=False, verbose=0)
+        train_s = time.time() - t0
+        metrics = evaluate(model, data)
+        lr = float(model.optimizer.learning_rate)
+        row = {
+            "epoch": epoch + 1,
+            "train_loss": float(hist.history["loss"][-1]),
+            "train_accuracy": float(hist.history["categorical_accuracy"][-1]),
+            "lr": lr,
+            "seconds": round(time.time() - t0, 1),
+            "train_seconds": round(train_s, 1),
+            **metrics,
+        }
+        _save_atomic(model, run_dir / "last.keras")
+        if metrics["val_accuracy"] > state["best_val_accuracy"]:
+            _save_atomic(model, run_dir / "best.keras")
+            state["best_val_accuracy"], state["best_epoch"] = metrics["val_accuracy"], epoch + 1
+        with metrics_path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(row) + "\n")
+        state["epochs_done"] = epoch + 1
+        state["train_seconds"] = round(float(state["train_seconds"]) + row["seconds"], 1)
+        state["finished"] = epoch + 1 == tc.epochs
+        _write_json_atomic(state_path, state)
+        log.info(
+            "epoch %d/%d  loss %.4f  val acc %.4f  fer2013 %s  neutral->sad %.3f  lr %.2e  %.0fs",
+            epoch + 1, tc.epochs, row["train_loss"], metrics["val_accuracy"],
+            f"{metrics['val_accuracy_fer2013']:.4f}" if metrics["val_accuracy_fer2013"] is not None else "-",
+            metrics["val_neutral_as_sad"] or 0.0, lr, row["seconds"],
+        )  # fmt: skip
+    state["finished"] = state["epochs_done"] >= tc.epochs
+    _write_json_atomic(state_path, state)
+    return state
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--run", type=Path, help="new run folder (e.g. runs/mbv2); must not hold a run yet")
+    group.add_argument("--resume", type=Path, help="continue the run in this folder from last.keras")
+    parser.add_argument("--config", type=Path, default=Path(__file__).parent / "configs" / "mbv2.toml")
+    parser.add_argument("--data", help="datasets root or ferplus folder (default: $MOODSPEAKER_DATA)")
+    parser.add_argument("--epochs", type=int, help="override [train] epochs (new runs only)")
+    parser.add_argument("--limit", type=int, help="override [train] limit (new runs only)")
+    parser.add_argument("--val-limit", type=int, help="override [train] val_limit (new runs only)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run_dir: Path = args.resume or args.run
+    if args.resume:
+        if not (run_dir / "config.toml").is_file():
+            print(f"train: {run_dir}: no config.toml; not a run folder", file=sys.stderr)
+            return 2
+        cfg = RunConfig.load(run_dir / "config.toml")
+    else:
+        if (run_dir / "state.json").exists():
+            print(f"train: {run_dir} already holds a run; use --resume {run_dir}", file=sys.stderr)
+            return 2
+        cfg = RunConfig.load(args.config)
+        overrides = {
+            k: v
+            for k, v in (("epochs", args.epochs), ("limit", args.limit), ("val_limit", args.val_limit))
+            if v
+        }
+        if overrides:
+            cfg = RunConfig(TrainConfig(**{**asdict(cfg.train), **overrides}), cfg.model, cfg.augment)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "config.toml").write_text(cfg.to_toml(), encoding="utf-8")
+    try:
+        data = load_data(resolve_ferplus(args.data), cfg.train)
+    except DatasetError as exc:
+        print(f"train: {exc}", file=sys.stderr)
+        return 2
+    state = train(run_dir, cfg, data, resume=bool(args.resume))
+    print(json.dumps(state))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

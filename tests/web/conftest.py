@@ -1,181 +1,18 @@
-"""Fixtures for the page: a household speaker in memory, the app, and helpers for logging in.
-
-`HomeSpeaker` is a small in-memory Speaker (and DataKeeper) used for the page's unit tests; the
-tests against the real service live in test_real_service.py.
-"""
+"""Fixtures for the page tests: the app around an in-memory household speaker (see webkit.py)."""
 
 from __future__ import annotations
 
-import re
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from webkit import Clock, HomeSpeaker, Page, make_config
 
-from moodspeaker.config import Config, save, with_changes
+from moodspeaker.config import Config, save
 from moodspeaker.service.control import ControlAPI
-from moodspeaker.service.events import EventBus, MoodObserved, StateChanged
+from moodspeaker.service.events import EventBus
 from moodspeaker_web.app import create_app
 from moodspeaker_web.auth import LoginLimiter
-from moodspeaker_web.setup_code import read_setup_code
-
-PASSWORD = "correct horse battery"
-
-
-@dataclass
-class HomeSpeaker:
-    bus: EventBus
-    playing: bool = False
-    volume: float = 0.6
-    camera: bool = True
-    strategy: str = "uplift"
-    profile: str = "default"
-    mood: str = "neutral"
-    feedback: list[dict[str, Any]] = field(default_factory=list)
-    profile_names: list[str] = field(default_factory=lambda: ["default", "Sam"])
-    scans: int = 0
-
-    def _changed(self, key: str, value: Any) -> None:
-        self.bus.publish(StateChanged(ts=time.time(), key=key, value=value))
-
-    def play(self) -> None:
-        self.playing = True
-        self._changed("playing", True)
-
-    def pause(self) -> None:
-        self.playing = False
-        self._changed("playing", False)
-
-    def next_track(self) -> None:
-        self.feedback.append({"kind": "skip", "ts": time.time()})
-
-    def like(self) -> None:
-        self.feedback.append({"kind": "like", "ts": time.time()})
-
-    def dislike(self) -> None:
-        self.feedback.append({"kind": "dislike", "ts": time.time()})
-
-    def correct_mood(self, mood: str) -> None:
-        self.mood = mood
-        self.feedback.append({"kind": "wrong_mood", "mood": mood, "ts": time.time()})
-
-    def set_volume(self, volume: float) -> None:
-        self.volume = volume
-
-    def set_camera(self, enabled: bool) -> None:
-        self.camera = enabled
-        self._changed("camera", enabled)
-
-    def set_profile(self, profile: str) -> None:
-        self.profile = profile
-
-    def set_strategy(self, strategy: str) -> None:
-        self.strategy = strategy
-
-    def rescan_library(self) -> None:
-        self.scans += 1
-
-    def profiles(self) -> list[str]:
-        return list(self.profile_names)
-
-    def state(self) -> dict[str, Any]:
-        return {
-            "mood": self.mood,
-            "confidence": 0.72,
-            "valence": 0.1,
-            "arousal": -0.2,
-            "face": True,
-            "camera": self.camera,
-            "playing": self.playing,
-            "now_playing": {
-                "track_id": "t1",
-                "title": "Clair de lune",
-                "artist": "Debussy",
-                "reason": "you look calm (0.72); slow, soft, major key",
-            },
-            "queue": [{"track_id": "t2", "title": "Gymnopédie No.1", "artist": "Satie"}],
-            "volume": self.volume,
-            "strategy": self.strategy,
-            "profile": self.profile,
-            "scan": {"running": self.scans > 0, "done": 3, "total": 10} if self.scans else {},
-            "health": {
-                "timings": {"detect_ms": 12.5, "classify_ms": 4.1},
-                "backend": "cpu",
-                "backend_reason": "no Edge TPU found (libedgetpu.so.1 missing)",
-                "camera": "replay",
-                "library": {"tracks": 42},
-                "broker": "off",
-            },
-        }
-
-    def export_data(self) -> dict[str, Any]:
-        return {"feedback": list(self.feedback), "profiles": list(self.profile_names)}
-
-    def delete_data(self, before: float | None = None) -> None:
-        if before is None:
-            self.feedback.clear()
-            self.profile_names = ["default"]
-        else:
-            self.feedback = [f for f in self.feedback if f["ts"] >= before]
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@dataclass
-class Page:
-    """One web app under test with what the tests need to reach into."""
-
-    app: Any
-    client: Any
-    speaker: HomeSpeaker
-    bus: EventBus
-    clock: Clock
-    data_dir: Path
-    config_path: Path
-    saved_configs: list[Config]
-
-    @property
-    def ctx(self) -> Any:
-        return self.app.extensions["moodspeaker"]
-
-    def csrf(self, path: str = "/") -> str:
-        html = self.client.get(path).get_data(as_text=True)
-        match = re.search(r'name="csrf-token" content="([^"]+)"', html)
-        assert match, f"no CSRF token on {path}"
-        return match.group(1)
-
-    def setup_owner(self, password: str = PASSWORD) -> None:
-        token = self.csrf("/setup")
-        code = read_setup_code(self.data_dir)
-        response = self.client.post(
-            "/setup", data={"csrf_token": token, "code": code, "password": password, "confirm": password}
-        )
-        assert response.status_code == 302, response.get_data(as_text=True)
-
-    def login(self, password: str = PASSWORD) -> Any:
-        token = self.csrf("/login")
-        return self.client.post("/login", data={"csrf_token": token, "password": password})
-
-    def post_json(self, path: str, body: Any, token: str | None = None) -> Any:
-        token = token if token is not None else self.csrf("/")
-        return self.client.post(path, json=body, headers={"X-CSRFToken": token})
-
-    def mood(self, mood: str, ts: float, valence: float = 0.0, arousal: float = 0.0) -> None:
-        self.bus.publish(
-            MoodObserved(ts=ts, mood=mood, confidence=0.8, valence=valence, arousal=arousal, face=True)
-        )
-
-
-def make_config(data_dir: Path, **changes: Any) -> Config:
-    return with_changes(Config(), {"device.data_dir": str(data_dir), **changes})
 
 
 @pytest.fixture

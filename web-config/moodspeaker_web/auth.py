@@ -28,6 +28,16 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 256
 
 
+def make_hasher() -> PasswordHasher:
+    """argon2id at OWASP's recommended minimum (19 MiB, 2 passes, 1 lane).
+
+    The library's default (64 MiB, 4 lanes) is meant for servers; on a Pi Zero 2 W with 512 MB it
+    would take seconds and an eighth of the memory per login.  These figures still make each guess
+    cost ~19 MiB of memory, which is what defeats GPU cracking, and logins are rate-limited besides.
+    """
+    return PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+
+
 class PasswordError(ValueError):
     """The chosen password is not acceptable; the message says why."""
 
@@ -47,7 +57,7 @@ class PasswordStore:
     def __init__(self, data_dir: Path) -> None:
         self._path = auth_path(data_dir)
         self._data_dir = data_dir
-        self._hasher = PasswordHasher()  # argon2id with the library's current recommended cost
+        self._hasher = make_hasher()
         self._lock = threading.Lock()
 
     def _read(self) -> dict[str, Any] | None:
@@ -86,6 +96,10 @@ class PasswordStore:
             self._hasher.verify(str(data["hash"]), password)
         except (VerificationError, InvalidHashError):
             return False
+        if self._hasher.check_needs_rehash(str(data["hash"])):  # cost settings changed: upgrade
+            with self._lock:
+                data["hash"] = self._hasher.hash(password)
+                atomic_write_text(self._path, json.dumps(data), mode=0o600)
         return True
 
 

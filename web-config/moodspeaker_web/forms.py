@@ -13,7 +13,6 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -105,8 +104,8 @@ def _check_folder(folder: str) -> str | None:
         return f"{folder[:60]!r} is not a usable folder name"
     if not (folder.startswith("/") or folder == "~" or folder.startswith("~/")):
         return f"{folder!r} must be a full path starting with / or ~/"
-    parts = PurePosixPath(folder).parts
-    if ".." in parts or "." in parts[1:]:
+    parts = folder.split("/")  # not PurePosixPath: it would quietly drop "." segments
+    if ".." in parts or "." in parts:
         return f"{folder!r} must not contain . or .. (give the folder's own full path)"
     for root in FORBIDDEN_ROOTS:
         if folder == root or folder.startswith(root + "/") or folder == "/":

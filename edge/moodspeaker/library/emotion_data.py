@@ -113,3 +113,24 @@ def extract_features(
         if out is not None:
             out.close()
     return features, errors
+
+
+def quadrant_metrics(truth: list[str], predicted: list[str]) -> dict[str, Any]:
+    """quadrant/arousal/valence accuracy, count and the confusion matrix (rows true, columns predicted)."""
+    n = len(truth)
+    if n == 0 or len(predicted) != n:
+        raise ValueError("need as many predictions as labels (and at least one)")
+    confusion = [[0] * 4 for _ in QUADRANTS]
+    quad = val = aro = 0
+    for t, p in zip(truth, predicted, strict=True):
+        confusion[QUADRANTS.index(t)][QUADRANTS.index(p)] += 1
+        quad += t == p
+        val += QUADRANT_SIGNS[t][0] == QUADRANT_SIGNS[p][0]
+        aro += QUADRANT_SIGNS[t][1] == QUADRANT_SIGNS[p][1]
+    return {
+        "quadrant_accuracy": quad / n,
+        "arousal_accuracy": aro / n,
+        "valence_accuracy": val / n,
+        "count": n,
+        "confusion": {"labels": list(QUADRANTS), "rows_true_cols_predicted": confusion},
+    }

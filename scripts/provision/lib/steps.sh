@@ -1,0 +1,223 @@
+# shellcheck shell=bash
+# The installer's steps, one function each, shared by install.sh and update.sh.
+# Settings come from the MS_* variables that install.sh sets from its options.
+
+APT_BASE=(python3 python3-venv libsndfile1 alsa-utils mosquitto-clients avahi-daemon logrotate ca-certificates)
+APT_FFMPEG=(ffmpeg) # decodes m4a/aac for the library analysis (libsndfile reads wav/flac/ogg/mp3)
+# Raspberry Pi OS only: the camera stack must come from apt (picamera2 needs the system libcamera).
+APT_PI=(python3-picamera2 python3-libcamera rpicam-apps-lite python3-gpiozero python3-lgpio)
+CORAL_KEY_URL=https://packages.cloud.google.com/apt/doc/apt-key.gpg
+CORAL_REPO_LINE="deb [signed-by=/etc/apt/keyrings/coral-edgetpu.gpg] https://packages.cloud.google.com/apt coral-edgetpu-stable main"
+
+step_preflight() {
+  step "Checking this machine"
+  if [ ! -f "$MS_SRC/pyproject.toml" ] || [ ! -d "$MS_SRC/edge/moodspeaker" ]; then
+    die "$MS_SRC does not look like a Moodspeaker checkout (no pyproject.toml / edge/moodspeaker)"
+  fi
+  command -v apt-get >/dev/null || die "apt-get not found: the installer supports Debian and Raspberry Pi OS"
+  if [ -r /proc/device-tree/model ]; then
+    ok "board: $(tr -d '\0' </proc/device-tree/model)"
+  else
+    ok "board: not a Raspberry Pi (no /proc/device-tree/model)"
+  fi
+  if [ "$MS_PI" = 1 ] && [ "$MS_DRY_RUN" != 1 ] && ! apt-cache show python3-picamera2 >/dev/null 2>&1; then
+    die "python3-picamera2 is not in this machine's apt sources (not Raspberry Pi OS?); rerun with --no-pi"
+  fi
+  if [ "$MS_CORAL" = max ]; then
+    warn "libedgetpu1-max runs the Coral USB Accelerator at its maximum clock: it gets hot enough" \
+      "to burn skin at room temperature. Put it where nobody can touch it, with airflow, and" \
+      "prefer a powered USB hub. Use --coral std unless you measured that you need the speed."
+  fi
+  ok "source: $MS_SRC"
+}
+
+step_apt() {
+  step "System packages"
+  local pkgs=("${APT_BASE[@]}")
+  if [ "$MS_FFMPEG" = 1 ]; then pkgs+=("${APT_FFMPEG[@]}"); fi
+  if [ "$MS_PI" = 1 ]; then
+    pkgs+=("${APT_PI[@]}")
+  else
+    ok "Raspberry Pi packages skipped (--no-pi): ${APT_PI[*]}"
+  fi
+  ensure_apt "${pkgs[@]}"
+}
+
+step_coral() {
+  [ "$MS_CORAL" = none ] && return 0
+  step "Coral Edge TPU runtime (libedgetpu1-$MS_CORAL from Coral's apt repository)"
+  ensure_apt curl gnupg
+  ensure_dir /etc/apt/keyrings 755 root:root
+  if [ -s /etc/apt/keyrings/coral-edgetpu.gpg ]; then
+    ok "/etc/apt/keyrings/coral-edgetpu.gpg"
+  else
+    act sh -c "curl -fsSL $CORAL_KEY_URL | gpg --dearmor -o /etc/apt/keyrings/coral-edgetpu.gpg"
+  fi
+  local pkg="libedgetpu1-$MS_CORAL"
+  if printf '%s\n' "$CORAL_REPO_LINE" | act_write /etc/apt/sources.list.d/coral-edgetpu.list 644 root:root; then
+    act apt-get update -qq
+  fi
+  if [ "$MS_CORAL" = max ] && ! apt_installed "$pkg"; then
+    # The package asks this question itself; the warning above is the answer given on the user's behalf.
+    act sh -c "echo 'libedgetpu1-max libedgetpu/accepted-eula boolean true' | debconf-set-selections"
+  fi
+  ensure_apt "$pkg"
+}
+
+step_user() {
+  step "Service user $MS_USER"
+  if getent passwd "$MS_USER" >/dev/null; then
+    ok "user $MS_USER"
+  else
+    act useradd --system --user-group --home-dir "$MS_DATA" --no-create-home \
+      --shell /usr/sbin/nologin --comment "Moodspeaker service" "$MS_USER"
+  fi
+  if ! getent group plugdev >/dev/null; then
+    act groupadd --system plugdev # the Coral's udev rule grants the device to plugdev
+  fi
+  local group groups=(video audio plugdev gpio i2c render)
+  for group in "${groups[@]}"; do
+    if ! getent group "$group" >/dev/null; then
+      [ "$group" = plugdev ] || { ok "group $group does not exist here (fine off a Pi)"; continue; }
+    fi
+    if id -nG "$MS_USER" 2>/dev/null | tr ' ' '\n' | grep -qx "$group"; then
+      ok "$MS_USER in group $group"
+    else
+      act usermod -aG "$group" "$MS_USER"
+    fi
+  done
+}
+
+step_dirs() {
+  step "Folders"
+  ensure_dir "$MS_PREFIX" 755 root:root
+  # The web page saves the config atomically (temp file + rename), so the service owns the folder.
+  ensure_dir "$MS_ETC" 750 "$MS_USER:$MS_USER"
+  ensure_dir "$MS_DATA" 750 "$MS_USER:$MS_USER"
+  ensure_dir "$MS_DATA/music" 755 "$MS_USER:$MS_USER"
+}
+
+step_venv() {
+  step "Python environment (venv with --system-site-packages, extras: ${MS_EXTRAS:-none})"
+  build_release
+  if ! smoke_test_release "$MS_RELEASE"; then
+    die "the new release $MS_RELEASE does not start; see the output above"
+  fi
+  switch_release "$MS_RELEASE"
+  prune_releases
+  ensure_symlink "$MS_PREFIX/venv/bin/moodspeaker" /usr/local/bin/moodspeaker
+}
+
+default_config() {
+  local classifier=cpu
+  [ "$MS_CORAL" != none ] && classifier=edgetpu
+  cat <<CONF
+# Moodspeaker configuration, written once by the installer and never overwritten by it.
+# Every setting and its default: moodspeaker config schema.  Change with the web page,
+# or: sudo -u $MS_USER moodspeaker config set section.key=value
+[device]
+data_dir = "$MS_DATA"
+
+[classifier]
+type = "$classifier"
+
+[library]
+folders = ["$MS_DATA/music"]
+CONF
+}
+
+step_config() {
+  step "Configuration $MS_ETC/config.toml"
+  if [ -e "$MS_ETC/config.toml" ]; then
+    ok "$MS_ETC/config.toml exists: kept as it is"
+  else
+    default_config | act_write "$MS_ETC/config.toml" 600 "$MS_USER:$MS_USER" || true
+  fi
+  if [ "$MS_DRY_RUN" = 1 ]; then
+    say "  would check: moodspeaker --config $MS_ETC/config.toml config check"
+  elif ! "$MS_PREFIX/venv/bin/moodspeaker" --config "$MS_ETC/config.toml" config check; then
+    warn "$MS_ETC/config.toml has problems (listed above); the service will refuse to start until fixed"
+  fi
+}
+
+step_firmware() {
+  step "systemd units, udev rules, log rotation"
+  local fw="$MS_SRC/firmware" unit units_changed=0 rules_changed=0
+  for unit in "$fw"/systemd/*.service "$fw"/systemd/*.timer; do
+    [ -f "$unit" ] || continue
+    if install_file "$unit" "/etc/systemd/system/$(basename "$unit")" 644 root:root; then units_changed=1; fi
+  done
+  if install_file "$fw/systemd/journald-moodspeaker.conf" /etc/systemd/journald.conf.d/moodspeaker.conf 644 root:root; then
+    units_changed=1
+  fi
+  if install_file "$fw/udev/99-moodspeaker-coral.rules" /etc/udev/rules.d/99-moodspeaker-coral.rules 644 root:root; then
+    rules_changed=1
+  fi
+  install_file "$fw/logrotate/moodspeaker" /etc/logrotate.d/moodspeaker 644 root:root || true
+  if systemd_running; then
+    if [ "$units_changed" = 1 ]; then act systemctl daemon-reload; fi
+    if [ "$rules_changed" = 1 ]; then
+      act udevadm control --reload-rules
+      act udevadm trigger --subsystem-match=usb
+    fi
+  else
+    ok "systemd is not running here (chroot or image build): units take effect at boot"
+  fi
+  for unit in $MS_ENABLE_UNITS; do
+    if [ "$(systemctl is-enabled "$unit" 2>/dev/null)" = enabled ]; then
+      ok "$unit enabled"
+    else
+      act systemctl enable "$unit"
+    fi
+  done
+  MS_UNITS_CHANGED=$units_changed
+}
+
+step_hostname() {
+  [ -z "$MS_HOSTNAME" ] && return 0
+  step "Host name $MS_HOSTNAME (reachable as $MS_HOSTNAME.local through avahi/mDNS)"
+  local current
+  current=$(cat /etc/hostname 2>/dev/null || true)
+  if [ "$current" = "$MS_HOSTNAME" ]; then
+    ok "/etc/hostname is $MS_HOSTNAME"
+  else
+    printf '%s\n' "$MS_HOSTNAME" | act_write /etc/hostname 644 root:root || true
+    if systemd_running; then act hostnamectl set-hostname "$MS_HOSTNAME"; fi
+  fi
+  if grep -qE "^127\.0\.1\.1[[:space:]]+$MS_HOSTNAME\$" /etc/hosts 2>/dev/null; then
+    ok "/etc/hosts names $MS_HOSTNAME"
+  elif grep -qE '^127\.0\.1\.1[[:space:]]' /etc/hosts 2>/dev/null; then
+    act sed -i -E "s/^127\.0\.1\.1[[:space:]].*/127.0.1.1\t$MS_HOSTNAME/" /etc/hosts
+  else
+    act sh -c "printf '127.0.1.1\t%s\n' '$MS_HOSTNAME' >> /etc/hosts"
+  fi
+}
+
+step_start() {
+  systemd_running || return 0
+  step "Starting the service"
+  if ! systemctl is-active --quiet moodspeaker.service; then
+    act systemctl start moodspeaker.service
+  elif [ "${MS_UNITS_CHANGED:-0}" = 1 ] || [ "${MS_CODE_CHANGED:-0}" = 1 ]; then
+    act systemctl restart moodspeaker.service
+  else
+    ok "moodspeaker.service running"
+  fi
+}
+
+step_doctor() {
+  [ "$MS_DOCTOR" = 1 ] || return 0
+  step "Self-check (moodspeaker doctor)"
+  local cmd=(runuser -u "$MS_USER" -- "$MS_PREFIX/venv/bin/moodspeaker" --config "$MS_ETC/config.toml" doctor)
+  if [ "$MS_DRY_RUN" = 1 ]; then
+    say "  would check: $(quoted "${cmd[@]}")"
+    return 0
+  fi
+  if "${cmd[@]}"; then
+    say "Self-check passed."
+  else
+    warn "the self-check found something to fix (above); rerun it any time with: sudo moodspeaker doctor"
+    if [ "$MS_STRICT" = 1 ]; then return 1; fi
+  fi
+  return 0
+}

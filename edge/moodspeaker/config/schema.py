@@ -77,9 +77,6 @@ class DetectorConfig:
     min_confidence: float = setting(
         0.5, "Minimum detector score for a face to count.", min=0.0, max=1.0, advanced=True
     )
-    margin: float = setting(
-        0.2, "Extra border around the face box, as a share of its size.", min=0.0, max=1.0, advanced=True
-    )
 
 
 @dataclass(frozen=True)
@@ -110,16 +107,21 @@ class MoodConfig:
     )
     half_life_s: float = setting(
         2.0,
-        "How fast evidence fades; shorter follows changes faster, longer is steadier.",
+        "Half-life of the reported confidence and valence/arousal smoothing.",
         min=0.1,
         max=60.0,
         unit="s",
     )
-    switch_margin: float = setting(
-        0.15, "How much more likely a new mood must be before the mood changes.", min=0.0, max=1.0
+    switch_evidence: float = setting(
+        2.5,
+        "Evidence a new mood must gather against the current one before the mood changes "
+        "(summed log-likelihood ratio); higher is steadier, lower follows faster.",
+        min=0.5,
+        max=20.0,
+        unit="nats",
     )
     min_dwell_s: float = setting(
-        2.0, "A new mood must lead for this long before it is announced.", min=0.0, max=60.0, unit="s"
+        1.5, "A new mood must keep gaining for this long before it is announced.", min=0.0, max=60.0, unit="s"
     )
     no_face_timeout_s: float = setting(
         20.0, "Without a face for this long, the mood decays to unknown.", min=1.0, max=3600.0, unit="s"

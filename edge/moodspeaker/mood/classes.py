@@ -10,8 +10,12 @@ from __future__ import annotations
 from typing import Final
 
 EXPRESSIONS: Final = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+#: FER+ adds contempt; a model trained on FER+ votes may output it as an eighth class.
+CONTEMPT: Final = "contempt"
+ALL_EXPRESSIONS: Final = (*EXPRESSIONS, CONTEMPT)
 UNKNOWN: Final = "unknown"
-MOODS: Final = (*EXPRESSIONS, UNKNOWN)
+#: Every mood the filter can report: any class a model may have, plus `unknown`.
+MOODS: Final = (*ALL_EXPRESSIONS, UNKNOWN)
 
 #: FER+ vote-column names -> our names (contempt is kept as its own class when a model has it).
 FERPLUS_TO_MOOD: Final = {

@@ -1,0 +1,136 @@
+"""`moodspeaker demo`: the whole appliance on any machine, no camera, TPU or speaker needed.
+
+Webcam if one answers, else a replay of a public-domain face changing expression; the CPU model; a
+small real library (installed soundtracks or generated clips, analysed for real); real audio if a
+device opens, else SDL's silent dummy driver; the page; MQTT if a broker answers.  It says what it
+does as it goes and prints each track it starts with the word "playing".
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from moodspeaker.config import Config
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, help="web page port (default: web.port, 8080)")
+    parser.add_argument("--mqtt-host", help="MQTT broker host (default: mqtt.host)")
+    parser.add_argument("--mqtt-port", type=int, help="MQTT broker port (default: mqtt.port)")
+    parser.add_argument(
+        "--data-dir", help="where the demo keeps its library and state (default: <data_dir>/demo)"
+    )
+    parser.add_argument("--replay", action="store_true", help="use the face replay even if a webcam exists")
+    parser.add_argument("--no-web", action="store_true", help="do not serve the page")
+    parser.add_argument(
+        "--seconds", type=float, default=0.0, help="stop after this long (0: run until Ctrl-C)"
+    )
+
+
+def _say(message: str) -> None:
+    print(f"demo: {message}", flush=True)
+
+
+def _audio(device: str) -> str:
+    """Open the real audio device if there is one; otherwise switch SDL to its dummy driver."""
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    import pygame
+
+    if os.environ.get("SDL_AUDIODRIVER") in {"dummy", "disk"}:
+        return f"SDL_AUDIODRIVER={os.environ['SDL_AUDIODRIVER']} (set by you)"
+    try:
+        pygame.mixer.init(frequency=44100, size=-16, channels=2, devicename=device or None)
+        pygame.mixer.quit()
+        return "the system's audio output"
+    except pygame.error as exc:
+        os.environ["SDL_AUDIODRIVER"] = "dummy"
+        return f"no audio device ({exc}): playing silently through SDL's dummy driver"
+
+
+def _webcam() -> bool:
+    if not any(Path("/dev").glob("video*")):
+        return False
+    import cv2
+
+    capture = cv2.VideoCapture(0)
+    try:
+        ok, frame = capture.read()
+        return bool(ok and frame is not None)
+    finally:
+        capture.release()
+        del capture
+
+
+def _printer(event: Any) -> None:
+    if event.kind == "track_started":
+        _say(f"playing {event.title} by {event.artist} - {event.reason}")
+    elif event.kind == "mood_changed":
+        _say(f"mood: {event.mood} (confidence {event.confidence:.0%}, was {event.previous})")
+    elif event.kind == "error":
+        _say(f"problem ({event.component}): {event.message}")
+    elif event.kind == "state_changed" and event.key in {"audio", "camera", "broker"}:
+        _say(f"{event.key}: {event.value}")
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    from moodspeaker.config import with_changes
+    from moodspeaker.config.load import data_dir
+    from moodspeaker.demo import library
+    from moodspeaker.demo.faces import FaceReplay
+    from moodspeaker.service.app import Appliance
+    from moodspeaker.service.components import PartError, build_parts
+    from moodspeaker.service.control import ControlAPI
+    from moodspeaker.service.events import EventBus
+    from moodspeaker.service.runner import broker_answers, serve_until_signal
+
+    folder = Path(args.data_dir).expanduser() if args.data_dir else data_dir(config) / "demo"
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(folder / "numba-cache"))
+    _say(f"data folder: {folder}")
+    _say(f"audio: {_audio(config.player.audio_device)}")
+    webcam = not args.replay and config.camera.type in {"auto", "v4l2"} and _webcam()
+    _say("camera: the webcam" if webcam else "camera: none found; replaying a public-domain face")
+    index, what = library.prepare(folder, _say)
+    _say(f"library: {what}")
+    host = args.mqtt_host or config.mqtt.host
+    port = args.mqtt_port or config.mqtt.port
+    mqtt_on = broker_answers(host, port)
+    if not mqtt_on:
+        _say(f"MQTT: no broker answers at {host}:{port}; MQTT is off")
+    changes: dict[str, Any] = {
+        "device.data_dir": str(folder),
+        "camera.type": "v4l2" if webcam else "replay",
+        "classifier.type": "cpu",
+        "web.zeroconf": False,
+        "web.enabled": not args.no_web,
+        "mqtt.enabled": mqtt_on,
+        "mqtt.host": host,
+        "mqtt.port": port,
+    }
+    if args.port:
+        changes["web.port"] = args.port
+    config = with_changes(config, changes, source="demo")
+    try:
+        parts = build_parts(config, folder, library=index)
+    except PartError as exc:
+        _say(f"cannot start: {exc}")
+        return 1
+    if not webcam:
+        parts.make_source = FaceReplay
+    _say(f"expression model on the CPU; classes: {', '.join(parts.classes or ())}")
+    bus = EventBus()
+    bus.subscribe(_printer)
+    app = Appliance(config, bus, parts, folder)
+    stop = threading.Event()
+    if args.seconds > 0:
+        timer = threading.Timer(args.seconds, stop.set)
+        timer.daemon = True
+        timer.start()
+    _say("starting; press Ctrl-C to stop")
+    return serve_until_signal(
+        app, ControlAPI(app, bus), bus, config, folder, web_port=args.port, say=_say, stop=stop
+    )

@@ -1,0 +1,48 @@
+"""`moodspeaker run`: the appliance service (camera, mood, music, page, MQTT) until stopped."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from moodspeaker.config import Config
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, help="web page port (overrides web.port)")
+    parser.add_argument("--no-web", action="store_true", help="do not serve the page")
+    parser.add_argument("--no-mqtt", action="store_true", help="do not connect to MQTT")
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    import dataclasses
+
+    from moodspeaker.config.load import config_path, data_dir
+    from moodspeaker.service.app import Appliance
+    from moodspeaker.service.components import PartError, build_parts
+    from moodspeaker.service.control import ControlAPI
+    from moodspeaker.service.events import EventBus
+    from moodspeaker.service.runner import serve_until_signal
+
+    if args.no_web:
+        config = dataclasses.replace(config, web=dataclasses.replace(config.web, enabled=False))
+    if args.no_mqtt:
+        config = dataclasses.replace(config, mqtt=dataclasses.replace(config.mqtt, enabled=False))
+    folder = data_dir(config)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        parts = build_parts(config, folder)
+    except (PartError, OSError) as exc:
+        print(f"moodspeaker run: {exc}", file=sys.stderr)
+        return 1
+    bus = EventBus()
+    app = Appliance(config, bus, parts, folder)
+    return serve_until_signal(
+        app,
+        ControlAPI(app, bus),
+        bus,
+        config,
+        folder,
+        config_path=config_path(args.config),
+        web_port=args.port,
+    )

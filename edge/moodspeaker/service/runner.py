@@ -1,0 +1,165 @@
+"""Run the appliance with its outside faces (web page, MQTT) until SIGTERM/SIGINT, then shut down cleanly.
+
+Shared by `moodspeaker run` (the device) and `moodspeaker demo` (any machine).  The page and MQTT
+are additions: if one cannot start (port taken, package missing, no broker) the speaker still plays
+and the reason is printed and recorded in health.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from moodspeaker.config.schema import Config
+from moodspeaker.service.app import Appliance
+from moodspeaker.service.control import ControlAPI
+from moodspeaker.service.events import EventBus, StateChanged
+
+log = logging.getLogger(__name__)
+
+Say = Callable[[str], None]
+
+
+@dataclass
+class Faces:
+    """What the runner started besides the appliance (each may be None)."""
+
+    web: Any = None
+    mqtt: Any = None
+
+
+def broker_answers(host: str, port: int, timeout: float = 0.5) -> bool:
+    """True when something accepts TCP connections at host:port (a quick check before MQTT)."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def start_web(
+    app: Appliance,
+    *,
+    control: ControlAPI,
+    bus: EventBus,
+    config: Config,
+    data_dir: Path,
+    config_path: Path | None,
+    say: Say,
+    port: int | None = None,
+) -> Any:
+    if not config.web.enabled:
+        app.health.set_state("web", "off", "web.enabled = false")
+        return None
+    try:
+        from moodspeaker_web.server import serve  # noqa: PLC0415 (optional extra)
+    except ImportError as exc:
+        say(f"web page: not available ({exc}); install the 'web' extra")
+        app.health.set_state("web", "off", str(exc))
+        return None
+    try:
+        server = serve(control, bus, config=config, config_path=config_path, data_dir=data_dir, port=port)
+    except OSError as exc:
+        say(f"web page: cannot listen on port {port or config.web.port} ({exc.strerror}); running without it")
+        app.health.set_state("web", "error", str(exc))
+        return None
+    app.health.set_state("web", "ok", server.url)
+    say(f"web page: {server.url}")
+    return server
+
+
+def start_mqtt(
+    app: Appliance, *, control: ControlAPI, bus: EventBus, config: Config, say: Say, web_url: str = ""
+) -> Any:
+    cfg = config.mqtt
+    if not cfg.enabled:
+        app.health.set_state("broker", "off", "mqtt.enabled = false")
+        return None
+    try:
+        from moodspeaker.mqtt.bridge import MqttBridge  # noqa: PLC0415 (optional extra)
+    except ImportError as exc:
+        say(f"MQTT: not available ({exc}); install the 'mqtt' extra")
+        app.health.set_state("broker", "off", str(exc))
+        return None
+    bridge = MqttBridge(config, control, bus, web_url=web_url)
+    bridge.start()
+    app.health.set_state("broker", "connecting", f"{cfg.host}:{cfg.port}")
+    say(f"MQTT: connecting to {cfg.host}:{cfg.port} (topics under {cfg.base_topic}/{bridge.device_id}/)")
+
+    def track(_event: Any) -> None:
+        state = "ok" if bridge.connected else "disconnected"
+        if app.health.set_state("broker", state, f"{cfg.host}:{cfg.port}"):
+            bus.publish(StateChanged(ts=_event.ts, key="broker", value=state))
+
+    bus.subscribe(lambda e: track(e) if e.kind == "health" else None)
+    return bridge
+
+
+def serve_until_signal(
+    app: Appliance,
+    control: ControlAPI,
+    bus: EventBus,
+    config: Config,
+    data_dir: Path,
+    *,
+    config_path: Path | None = None,
+    web_port: int | None = None,
+    say: Say = print,
+    stop: threading.Event | None = None,
+    ready: Callable[[Faces], None] | None = None,
+) -> int:
+    """Start everything, block until SIGTERM/SIGINT (or `stop`), then stop in reverse order."""
+    stop = stop or threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        say(f"{signal.Signals(signum).name}: shutting down")
+        stop.set()
+
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous[sig] = signal.signal(sig, on_signal)
+    faces = Faces()
+    try:
+        app.start()
+        faces.web = start_web(
+            app,
+            control=control,
+            bus=bus,
+            config=config,
+            data_dir=data_dir,
+            config_path=config_path,
+            say=say,
+            port=web_port,
+        )
+        web_url = faces.web.url if faces.web else ""
+        faces.mqtt = start_mqtt(app, control=control, bus=bus, config=config, say=say, web_url=web_url)
+        try:
+            from moodspeaker.system.sdnotify import notify  # noqa: PLC0415 (optional)
+
+            notify("READY=1")
+        except ImportError:
+            pass
+        if ready is not None:
+            ready(faces)
+        while not stop.wait(1.0):
+            pass
+    finally:
+        for name, part in (("MQTT", faces.mqtt), ("web page", faces.web)):
+            if part is not None:
+                try:
+                    part.stop()
+                except Exception:
+                    log.exception("stopping the %s failed", name)
+        app.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        say("stopped")
+    return 0

@@ -3,8 +3,8 @@
 Conventions (documented in models/edgetpu/MODEL_CARD.md):
 * FER+ accuracy follows Barsoum et al.: 8 classes (contempt included), images without a clear majority
   (see ferplus.majority_labels) are left out.  A model without some class simply never predicts it.
-* FER2013 accuracy: every image with an original label; the model's `contempt` probability is added to
-  `disgust` (FER2013 had no contempt class; its contempt-like faces were mostly filed as disgust).
+* FER2013 accuracy: every image with an original label; the model's top-1 class is taken over all of
+  its classes and a top-1 `contempt` is then read as `disgust` (FER2013 had no contempt class).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from moodspeaker.evaluation.ferplus import FER2013_CLASSES, MODEL_CLASSES
-from moodspeaker.evaluation.metrics import confusion_matrix, remap_probs, share_read_as, summary
+from moodspeaker.evaluation.metrics import confusion_matrix, predict_labels, share_read_as, summary
 
 FOLD_FOR_FER2013: Final = {"contempt": "disgust"}
 
@@ -28,15 +28,13 @@ def score_ferplus(
     original: npt.NDArray[np.int64] | None = None,
 ) -> dict[str, Any]:
     """The eval-faces report for a FER+ split: `probs` is (N, len(classes)) in the model's class order."""
-    ferplus_probs = remap_probs(probs, classes, MODEL_CLASSES, {})
-    pred = ferplus_probs.argmax(axis=1).astype(np.int64)
+    pred = predict_labels(probs, classes, MODEL_CLASSES, {})
     cm = confusion_matrix(majority, pred, len(MODEL_CLASSES))
     report = summary(cm, MODEL_CLASSES)
     report["neutral_as_sad"] = share_read_as(cm, MODEL_CLASSES, "neutral", "sad")
     report["labels"] = "FER+ majority vote (Barsoum et al. 2016; 8 classes; no-majority images left out)"
     if original is not None:
-        fer_probs = remap_probs(probs, classes, FER2013_CLASSES, FOLD_FOR_FER2013)
-        fer_pred = fer_probs.argmax(axis=1).astype(np.int64)
+        fer_pred = predict_labels(probs, classes, FER2013_CLASSES, FOLD_FOR_FER2013)
         fer_cm = confusion_matrix(original, fer_pred, len(FER2013_CLASSES))
         fer = summary(fer_cm, FER2013_CLASSES)
         fer["neutral_as_sad"] = share_read_as(fer_cm, FER2013_CLASSES, "neutral", "sad")
@@ -53,7 +51,7 @@ def score_folders(probs: npt.NDArray[Any], classes: Sequence[str], labels: Seque
     """
     target = FER2013_CLASSES
     y_true = np.asarray([target.index(lbl) for lbl in labels], dtype=np.int64)
-    pred = remap_probs(probs, classes, target, FOLD_FOR_FER2013).argmax(axis=1).astype(np.int64)
+    pred = predict_labels(probs, classes, target, FOLD_FOR_FER2013)
     cm = confusion_matrix(y_true, pred, len(target))
     report = summary(cm, target)
     report["neutral_as_sad"] = share_read_as(cm, target, "neutral", "sad")

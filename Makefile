@@ -13,7 +13,7 @@ export MOODSPEAKER_DATA
 APT_RUN := python3 python3-venv python3-dev libsndfile1 ffmpeg
 APT_TEST := $(APT_RUN) mosquitto chromium shellcheck
 
-.PHONY: demo test lint typecheck pytest run venv train edgetpu clean
+.PHONY: demo test lint typecheck pytest run venv train train-resume export-model edgetpu clean
 
 $(VENV)/bin/python:
 	./scripts/dev/ensure-apt.sh $(APT_RUN)
@@ -48,6 +48,21 @@ pytest: $(VENV)/.stamp-dev
 	SDL_AUDIODRIVER=dummy $(BIN)/pytest -q
 
 test: lint typecheck pytest
+
+# Expression model (issue #3). RUN names the run folder under the git-ignored runs/.
+RUN ?= runs/mbv2
+train: $(VENV)/.stamp-dev
+	mkdir -p $(RUN) && nohup $(BIN)/python -m models.training.train --run $(RUN) \
+		--config models/training/configs/mbv2.toml >> $(RUN)/train.log 2>&1 & echo "training in the background; log: $(RUN)/train.log"
+
+train-resume: $(VENV)/.stamp-dev
+	nohup $(BIN)/python -m models.training.train --resume $(RUN) >> $(RUN)/train.log 2>&1 & echo "resumed in the background; log: $(RUN)/train.log"
+
+export-model: $(VENV)/.stamp-dev
+	$(BIN)/python -m models.training.export --run $(RUN)
+
+edgetpu: $(VENV)/.stamp-dev
+	$(BIN)/python -m models.training.compile_edgetpu
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

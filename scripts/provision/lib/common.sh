@@ -17,11 +17,15 @@ die() {
   exit 1
 }
 
-# Quote a command the way a person could paste it back into a shell.
+# Quote a command the way a person could paste it back into a shell (plain words stay plain).
 quoted() {
   local out="" arg
   for arg in "$@"; do
-    out+="$(printf '%q' "$arg") "
+    if [[ $arg =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then
+      out+="$arg "
+    else
+      out+="'${arg//\'/\'\\\'\'}' "
+    fi
   done
   printf '%s' "${out% }"
 }
@@ -40,10 +44,15 @@ act() {
 # act_write DEST MODE OWNER:GROUP < content: write a file only when its content, mode or owner differ.
 act_write() {
   local dest=$1 mode=$2 owner=$3 tmp
+  local status=0
   tmp=$(mktemp)
   cat >"$tmp"
-  install_file "$tmp" "$dest" "$mode" "$owner"
+  install_file "$tmp" "$dest" "$mode" "$owner" || status=$?
+  if [ "$MS_DRY_RUN" = 1 ] && [ "$status" = 0 ]; then
+    sed 's/^/    | /' "$tmp" # what would be written
+  fi
   rm -f "$tmp"
+  return "$status"
 }
 
 # install_file SRC DEST MODE OWNER:GROUP: copy when missing or different; fix mode/owner when wrong.
@@ -101,7 +110,10 @@ ensure_apt() {
     if apt_installed "$pkg"; then ok "package $pkg"; else missing+=("$pkg"); fi
   done
   [ "${#missing[@]}" -eq 0 ] && return 0
-  act apt-get update -qq
+  if [ "${MS_APT_FRESH:-0}" != 1 ]; then
+    act apt-get update -qq
+    MS_APT_FRESH=1 # one update per run is enough, unless a new apt source is added
+  fi
   act env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 

@@ -55,7 +55,7 @@ step_coral() {
   fi
   local pkg="libedgetpu1-$MS_CORAL"
   if printf '%s\n' "$CORAL_REPO_LINE" | act_write /etc/apt/sources.list.d/coral-edgetpu.list 644 root:root; then
-    act apt-get update -qq
+    export MS_APT_FRESH=0 # the new source's package lists are needed
   fi
   if [ "$MS_CORAL" = max ] && ! apt_installed "$pkg"; then
     # The package asks this question itself; the warning above is the answer given on the user's behalf.

@@ -1,0 +1,174 @@
+"""Fast checks of the provisioning scripts and firmware files: shellcheck, --dry-run, units, rules."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from moodspeaker.config import load
+
+ROOT = Path(__file__).resolve().parents[2]
+PROVISION = ROOT / "scripts" / "provision"
+FIRMWARE = ROOT / "firmware"
+
+
+def shell_scripts() -> list[Path]:
+    found = [*PROVISION.rglob("*.sh"), *FIRMWARE.rglob("*.sh"), *(ROOT / "tests" / "provision").glob("*.sh")]
+    return sorted(found)
+
+
+def as_unprivileged() -> list[str]:
+    """Run as `nobody` when we are root: a dry run that tried to change anything would then fail."""
+    if os.geteuid() == 0 and shutil.which("setpriv"):
+        return ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"]
+    return []
+
+
+def run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*as_unprivileged(), "bash", str(PROVISION / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd="/",
+    )
+
+
+def test_every_script_is_shellcheck_clean() -> None:
+    exe = shutil.which("shellcheck")
+    assert exe, "shellcheck is missing: it is in the Makefile's APT_TEST"
+    scripts = shell_scripts()
+    assert len(scripts) >= 6
+    done = subprocess.run(
+        [exe, "-x", "--severity=style", *map(str, scripts)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_dry_run_prints_every_action_and_changes_nothing() -> None:
+    watched = [
+        Path("/etc/moodspeaker"),
+        Path("/opt/moodspeaker"),
+        Path("/etc/systemd/system/moodspeaker.service"),
+    ]
+    before = [p.exists() for p in watched]
+    done = run("install.sh", "--dry-run", "--coral", "std")
+    out = done.stdout
+    assert done.returncode == 0, done.stderr
+    assert "Dry run: nothing on this machine will be changed." in out
+    apt = next(line for line in out.splitlines() if "apt-get install" in line and "picamera2" in line)
+    for pkg in ("python3-picamera2", "python3-libcamera", "mosquitto-clients", "alsa-utils", "avahi-daemon"):
+        if pkg in apt:
+            continue
+        assert f"ok: package {pkg}" in out  # already on this machine: nothing to do
+    assert re.search(r"would run: .*apt-get install .*libedgetpu1-std", out)
+    assert "coral-edgetpu-stable" in out
+    assert re.search(r"would run: useradd --system .* moodspeaker", out) or "ok: user moodspeaker" in out
+    assert re.search(
+        r"would run: .*python3 -m venv --system-site-packages /opt/moodspeaker/releases/\w{12}", out
+    )
+    assert re.search(r"would run: .*/bin/pip install .*constraints-pi\.txt .*\[pi,coral,all\]", out)
+    assert re.search(r"would run: install .* /etc/moodspeaker/config\.toml", out)
+    assert "would run: systemctl enable moodspeaker.service" in out
+    assert re.search(r"would run: install .*99-moodspeaker-coral\.rules", out)
+    assert "moodspeaker.local" in out
+    assert "would check: runuser -u moodspeaker -- /opt/moodspeaker/venv/bin/moodspeaker" in out
+    assert re.search(r"Dry run finished: \d+ action\(s\) would be taken\.", out)
+    assert [p.exists() for p in watched] == before
+
+
+def test_dry_run_without_pi_packages_and_with_the_hot_coral() -> None:
+    done = run("install.sh", "--dry-run", "--no-pi", "--coral=max", "--no-ffmpeg", "--keep-hostname")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Raspberry Pi packages skipped (--no-pi)" in out
+    assert not re.search(r"apt-get install .*python3-picamera2", out)
+    assert "constraints-pi.txt" not in out
+    assert re.search(r"pip install .*\[coral,all\]", out)
+    assert re.search(r"apt-get install .*libedgetpu1-max", out)
+    assert "libedgetpu/accepted-eula boolean true" in out
+    assert "hot enough" in done.stderr
+    assert "Host name" not in out
+
+
+def test_bad_options_and_missing_root_are_refused() -> None:
+    bad = run("install.sh", "--dry-run", "--coral", "turbo")
+    assert bad.returncode == 1
+    assert "--coral must be std or max" in bad.stderr
+    assert run("install.sh", "--frobnicate").returncode == 1
+    name = run("install.sh", "--dry-run", "--hostname", "Not_Valid")
+    assert "not a valid host name" in name.stderr
+    if as_unprivileged() or os.geteuid() != 0:
+        refused = run("install.sh")
+        assert refused.returncode == 1
+        assert "run as root" in refused.stderr
+
+
+def test_update_and_uninstall_dry_runs() -> None:
+    update = run("update.sh", "--dry-run")
+    if not Path("/opt/moodspeaker/venv").exists():
+        assert update.returncode == 1
+        assert "run scripts/provision/install.sh first" in update.stderr
+    gone = run("uninstall.sh", "--dry-run", "--purge")
+    assert gone.returncode == 0, gone.stderr
+    assert "Moodspeaker removed:" in gone.stdout
+
+
+def unit_settings(path: Path) -> dict[str, list[str]]:
+    settings: dict[str, list[str]] = {}
+    for raw in path.read_text().splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", "[")):
+            continue
+        key, _, value = line.partition("=")
+        settings.setdefault(key, []).append(value)
+    return settings
+
+
+def test_service_unit_is_hardened_with_restart_and_watchdog() -> None:
+    unit = unit_settings(FIRMWARE / "systemd" / "moodspeaker.service")
+    expected = {
+        "User": "moodspeaker",
+        "Type": "notify",
+        "ProtectSystem": "strict",
+        "PrivateTmp": "yes",
+        "NoNewPrivileges": "yes",
+        "Restart": "on-failure",
+        "WatchdogSec": "30s",
+        "ExecStart": "/opt/moodspeaker/venv/bin/moodspeaker run",
+        "ReadWritePaths": "/etc/moodspeaker",
+        "StateDirectory": "moodspeaker",
+    }
+    for key, value in expected.items():
+        assert unit.get(key) == [value], key
+    assert unit["WantedBy"] == ["multi-user.target"]
+
+
+def test_coral_udev_rules_cover_both_usb_ids() -> None:
+    rules = (FIRMWARE / "udev" / "99-moodspeaker-coral.rules").read_text()
+    for vendor, product in (("1a6e", "089a"), ("18d1", "9302")):
+        assert re.search(
+            rf'ATTRS\{{idVendor\}}=="{vendor}", ATTRS\{{idProduct\}}=="{product}", .*GROUP="plugdev"', rules
+        )
+
+
+def test_installer_default_config_is_valid_for_the_schema(tmp_path: Path) -> None:
+    """The config the installer writes (a heredoc in lib/steps.sh) must pass the real validator."""
+    script = (
+        f". {PROVISION}/lib/common.sh; . {PROVISION}/lib/defaults.sh; . {PROVISION}/lib/steps.sh; "
+        "MS_CORAL=std; default_config"
+    )
+    text = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True).stdout
+    (tmp_path / "config.toml").write_text(text)
+    config = load(tmp_path / "config.toml")
+    assert config.classifier.type == "edgetpu"
+    assert config.device.data_dir == "/var/lib/moodspeaker"
+    assert config.library.folders == ("/var/lib/moodspeaker/music",)

@@ -110,6 +110,10 @@ class MqttBridge:
         return self.topics.device_id
 
     @property
+    def settings(self) -> ConnectionSettings:
+        return self._settings
+
+    @property
     def connected(self) -> bool:
         return self._conn.connected
 

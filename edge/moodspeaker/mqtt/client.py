@@ -120,7 +120,6 @@ class Connection:
             protocol=mqtt.MQTTv311,
             clean_session=True,
         )
-        client.enable_logger(logging.getLogger("moodspeaker.mqtt.paho"))
         if settings.username:
             client.username_pw_set(settings.username, settings.password)
         if settings.tls:

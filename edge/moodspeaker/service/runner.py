@@ -88,7 +88,12 @@ def start_mqtt(
         say(f"MQTT: not available ({exc}); install the 'mqtt' extra")
         app.health.set_state("broker", "off", str(exc))
         return None
-    bridge = MqttBridge(config, control, bus, web_url=web_url)
+    try:
+        bridge = MqttBridge(config, control, bus, web_url=web_url)
+    except ValueError as exc:  # MqttSetupError / TopicError: settings that cannot work together
+        say(f"MQTT: {exc}; running without it")
+        app.health.set_state("broker", "error", str(exc))
+        return None
     bridge.start()
     app.health.set_state("broker", "connecting", f"{cfg.host}:{cfg.port}")
     say(f"MQTT: connecting to {cfg.host}:{cfg.port} (topics under {cfg.base_topic}/{bridge.device_id}/)")

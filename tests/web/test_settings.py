@@ -7,6 +7,7 @@ import re
 import pytest
 
 from moodspeaker.config import describe, load
+from moodspeaker.service.events import StateChanged
 from moodspeaker_web import forms
 
 
@@ -183,7 +184,25 @@ def test_rescan_button_and_progress(owner):
     assert response.status_code == 200 and owner.speaker.scans == 1
     assert response.get_json()["scan"] == {"running": True, "done": 3, "total": 10}
     html = owner.client.get("/settings").get_data(as_text=True)
-    assert "Scanning: 3 of 10 files" in html
+    assert "Scanning: 3 of 10 files" in html and "Library now: 42 tracks" in html
+
+
+def test_rescan_without_progress_figures_follows_the_services_event(owner):
+    owner.speaker.state = _without_scan(owner.speaker.state)
+    assert owner.post_json("/api/rescan", {}).get_json()["scan"]["running"] is True
+    assert "Scanning the library" in owner.client.get("/settings").get_data(as_text=True)
+    owner.bus.publish(StateChanged(ts=owner.clock.now, key="library", value="rescanned"))
+    assert owner.client.get("/api/state").get_json()["scan"]["running"] is False
+    assert "Scan finished (rescanned)" in owner.client.get("/settings").get_data(as_text=True)
+
+
+def _without_scan(state_fn):
+    def state():
+        s = state_fn()
+        s.pop("scan", None)
+        return s
+
+    return state
 
 
 def test_parse_section_is_pure_and_reports_every_bad_field(owner):

@@ -150,13 +150,16 @@ def test_health_page_shows_timings_backend_states_and_errors(owner):
     owner.post_json("/api/command", {"command": "set_volume", "args": {"volume": 9}})
     html = owner.client.get("/health").get_data(as_text=True)
     for text in (
-        "Detect ms",
+        "detect",
         "12.5",
-        "cpu",
+        "the CPU",
         "no Edge TPU found",
+        "not usable",
         "replay",
+        "42 tracks",
         "camera unplugged; retrying",
         "volume must be",
+        "you look calm",
     ):
         assert text.lower() in html.lower(), text
 
@@ -200,6 +203,7 @@ def test_no_route_returns_or_stores_image_data(owner):
     bodies.append(owner.post_json("/api/command", {"command": "pause"}).get_data())
     state = owner.client.get("/api/state").get_json()
     assert "last_frame" not in state and "face_crop" not in state and "preview" not in state["health"]
+    assert "Preview" not in owner.client.get("/health").get_data(as_text=True)
     for body in bodies:
         for signature in IMAGE_SIGNATURES:
             assert signature not in body

@@ -96,12 +96,22 @@ class HomeSpeaker:
             "profile": self.profile,
             "scan": {"running": self.scans > 0, "done": 3, "total": 10} if self.scans else {},
             "health": {
-                "timings": {"detect_ms": 12.5, "classify_ms": 4.1},
-                "backend": "cpu",
-                "backend_reason": "no Edge TPU found (libedgetpu.so.1 missing)",
-                "camera": "replay",
-                "library": {"tracks": 42},
-                "broker": "off",
+                "uptime_s": 125.0,
+                "memory_rss_mb": 88.2,
+                "cpu_time_s": 3.5,
+                "stages": {
+                    "detect": {"avg_ms": 12.5, "last_ms": 11.0, "max_ms": 30.0, "count": 9},
+                    "classify": {"avg_ms": 4.1, "last_ms": 4.0, "max_ms": 6.0, "count": 9},
+                },
+                "components": {
+                    "tpu": {"state": "fallback", "detail": "no Edge TPU found (libedgetpu.so.1 missing)"},
+                    "camera": {"state": "ok", "detail": "replay"},
+                    "library": {"state": "ok", "detail": "42 tracks"},
+                    "broker": {"state": "off", "detail": "mqtt.enabled = false"},
+                },
+                "counters": {"inference_restarts": 0},
+                "reasons": [{"track_id": "t1", "title": "Clair de lune", "reason": "you look calm"}],
+                "incidents": [],
             },
         }
 

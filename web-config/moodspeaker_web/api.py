@@ -37,6 +37,7 @@ def state() -> ResponseReturnValue:
     snapshot = json_safe(ctx.control.state())
     snapshot["profiles"] = ctx.control.profiles()
     snapshot["speaker_name"] = ctx.config.device.name
+    snapshot["scan"] = ctx.scan_state(snapshot)
     return jsonify(snapshot)
 
 
@@ -110,8 +111,11 @@ def tell() -> ResponseReturnValue:
 @api.post("/rescan")
 @owner_required
 def rescan() -> ResponseReturnValue:
+    ctx = web()
     try:
-        new_state = web().control.execute("rescan", {}, source="web")
+        new_state = ctx.control.execute("rescan", {}, source="web")
     except CommandError as exc:
         return jsonify(ok=False, error=str(exc)), 400
-    return jsonify(ok=True, scan=json_safe(new_state).get("scan") or {})
+    if ctx.scan.get("running") is not True:
+        ctx.scan = {"running": True, "started": ctx.clock()}
+    return jsonify(ok=True, scan=ctx.scan_state(json_safe(new_state)))

@@ -21,7 +21,7 @@ from flask import current_app
 
 from moodspeaker.config import Config, save, with_changes
 from moodspeaker.service.control import ControlAPI
-from moodspeaker.service.events import CommandRejected, ErrorReported, Event, EventBus
+from moodspeaker.service.events import CommandRejected, ErrorReported, Event, EventBus, StateChanged
 from moodspeaker_web.auth import LoginLimiter, PasswordStore
 from moodspeaker_web.history import HistoryRecorder, MoodHistory
 
@@ -46,6 +46,8 @@ class WebContext:
     idle_timeout_s: float = 7 * DAY_S
     errors: collections.deque[dict[str, Any]] = field(default_factory=lambda: collections.deque(maxlen=50))
     recorder: HistoryRecorder | None = None
+    #: Library rescan as seen from here: started by the page, finished when the service says so.
+    scan: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _unsubscribe: Callable[[], None] | None = None
 
@@ -57,10 +59,19 @@ class WebContext:
     def _on_event(self, event: Event) -> None:
         if isinstance(event, ErrorReported):
             self.errors.appendleft({"ts": event.ts, "component": event.component, "message": event.message})
+        elif isinstance(event, StateChanged) and event.key == "library":
+            self.scan = {"running": False, "finished": event.ts, "result": str(event.value)[:200]}
         elif isinstance(event, CommandRejected):
             self.errors.appendleft(
                 {"ts": event.ts, "component": f"command from {event.source}", "message": event.error}
             )
+
+    def scan_state(self, state: dict[str, Any]) -> dict[str, Any]:
+        """The scan progress: the service's own figures when it reports them, else what we saw."""
+        reported = state.get("scan")
+        if isinstance(reported, dict) and reported:
+            return reported
+        return dict(self.scan)
 
     def enforce_retention(self) -> None:
         """Delete mood history and speaker data older than privacy.retention_days."""

@@ -153,6 +153,29 @@ def control() -> BaseResponse:
     return redirect(url_for("views.index"))
 
 
+def scan_text(scan: dict[str, Any]) -> str:
+    """One sentence about the library scan (the page's script words it the same way)."""
+    if not scan:
+        return ""
+    if scan.get("running"):
+        if scan.get("total"):
+            return f"Scanning: {scan.get('done', 0)} of {scan['total']} files"
+        return "Scanning the library…"
+    if scan.get("result"):
+        return f"Scan finished ({scan['result']})."
+    return f"Last scan: {scan.get('done', 0)} files"
+
+
+def _component(state: dict[str, Any], name: str) -> str:
+    """`health.components[name]` of the service's state as "state: detail" (empty when unknown)."""
+    health = state.get("health")
+    components = health.get("components") if isinstance(health, dict) else None
+    entry = components.get(name) if isinstance(components, dict) else None
+    if not isinstance(entry, dict):
+        return ""
+    return str(entry.get("detail") or entry.get("state") or "")
+
+
 @views.get("/settings")
 @owner_required
 def settings() -> str:
@@ -173,7 +196,9 @@ def _settings_page(errors: dict[str, str], submitted: dict[str, str], status_sec
         submitted=submitted,
         open_section=status_section,
         can_save=ctx.config_path is not None,
-        scan=state.get("scan") or {},
+        scan=ctx.scan_state(state),
+        scan_text=scan_text(ctx.scan_state(state)),
+        library_detail=_component(state, "library"),
     )
 
 

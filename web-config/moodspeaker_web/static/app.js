@@ -179,8 +179,14 @@ function initSettings() {
   const show = (scan) => {
     const bar = $("scan-progress");
     if (!scan || !Object.keys(scan).length) return false;
-    if (bar) { bar.max = scan.total || 1; bar.value = scan.done || 0; }
-    setText("scan-text", scan.running ? `Scanning: ${scan.done || 0} of ${scan.total || "?"} files` : `Last scan: ${scan.done || 0} files`);
+    if (bar) {
+      bar.hidden = false; bar.max = scan.total || 1;
+      if (scan.running && !scan.total) bar.removeAttribute("value"); else bar.value = scan.running ? (scan.done || 0) : bar.max;
+    }
+    let text = `Last scan: ${scan.done || 0} files`;
+    if (scan.running) text = scan.total ? `Scanning: ${scan.done || 0} of ${scan.total} files` : "Scanning the library…";
+    else if (scan.result) text = `Scan finished (${scan.result}).`;
+    setText("scan-text", text);
     return Boolean(scan.running);
   };
   const poll = async () => {

@@ -42,10 +42,15 @@ class WebServer:
         self.port = server.server_port
         host = server.host
         self.url = f"http://{'127.0.0.1' if host in {'0.0.0.0', '', '::'} else host}:{self.port}/"
+        self._stopped = False
         self._thread = threading.Thread(target=server.serve_forever, name="web", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
+        """Withdraw the announcement, stop serving and close the stores (safe to call twice)."""
+        if self._stopped:
+            return
+        self._stopped = True
         if self.advertiser is not None:
             try:
                 self.advertiser.stop()

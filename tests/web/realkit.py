@@ -1,0 +1,159 @@
+"""The real service behind the page: `Appliance` with the real player (dummy audio driver), the
+real recommender on SQLite, and short real audio files.  Only the camera and the classifier are
+replaced, by a script of which expression the 'camera' sees (Pi-only hardware sits behind them).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile as sf
+
+from moodspeaker.config import Config, save, with_changes
+from moodspeaker.library.track import Track
+from moodspeaker.mood.classes import EXPRESSIONS
+from moodspeaker.recommend.hybrid import Recommender
+from moodspeaker.recommend.source import Catalogue
+from moodspeaker.service.app import Appliance, Parts
+from moodspeaker.service.control import ControlAPI
+from moodspeaker.service.events import EventBus
+
+#: (id, title, artist, valence, arousal, tone in Hz)
+SONGS = [
+    ("sunny", "Sunny Morning", "The Brights", 0.8, 0.6, 523.0),
+    ("dance", "Dance All Night", "The Brights", 0.7, 0.8, 587.0),
+    ("rain", "Rain on Glass", "Grey Quartet", -0.7, -0.5, 220.0),
+    ("dusk", "Dusk", "Grey Quartet", -0.6, -0.6, 247.0),
+    ("tea", "Slow Tea", "Calm Folk", 0.3, -0.6, 330.0),
+    ("lake", "Still Lake", "Calm Folk", 0.2, -0.7, 294.0),
+]
+
+
+def make_tracks(folder: Path, seconds: float = 30.0) -> list[Track]:
+    folder.mkdir(parents=True, exist_ok=True)
+    sr = 22050
+    t = np.arange(int(sr * 2)) / sr
+    out = []
+    for tid, title, artist, v, a, f in SONGS:
+        path = folder / f"{tid}.ogg"
+        if not path.exists():
+            x = (0.1 * np.sin(2 * np.pi * f * t)).astype(np.float32)
+            with sf.SoundFile(str(path), "w", sr, 1, format="OGG") as handle:
+                for i in range(0, len(x), sr):  # in blocks: long single OGG writes can crash
+                    handle.write(x[i : i + sr])
+        out.append(
+            Track(
+                id=tid,
+                location=str(path),
+                title=title,
+                artist=artist,
+                duration_s=seconds,
+                valence=v,
+                arousal=a,
+                energy=(a + 1) / 2,
+                tempo=80 + 60 * (a + 1),
+                mode=1 if v > 0 else 0,
+                loudness_lufs=-16.0,
+            )
+        )
+    return out
+
+
+class Camera:
+    """What the scripted camera shows; `reads` counts captures (to see the privacy switch act)."""
+
+    def __init__(self, mood: str | None = "happy") -> None:
+        self.mood = mood
+        self.reads = 0
+        self.lock = threading.Lock()
+
+
+class ScriptSource:
+    def __init__(self, camera: Camera) -> None:
+        self.camera = camera
+
+    def read(self) -> np.ndarray | None:
+        with self.camera.lock:
+            self.camera.reads += 1
+        return np.zeros((48, 64, 3), np.uint8)
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class Obs:
+    face: bool
+    probs: dict[str, float] | None
+    box: tuple[int, int, int, int] | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class ScriptPipeline:
+    def __init__(self, camera: Camera) -> None:
+        self.camera = camera
+
+    def step(self, frame: np.ndarray, now: float) -> Obs:
+        mood = self.camera.mood
+        if mood is None:
+            return Obs(False, None, timings={"detect": 0.002})
+        probs = {c: (0.9 if c == mood else 0.1 / (len(EXPRESSIONS) - 1)) for c in EXPRESSIONS}
+        return Obs(True, probs, (4, 4, 30, 30), timings={"detect": 0.003, "classify": 0.004})
+
+
+@dataclass
+class RealService:
+    appliance: Appliance
+    control: ControlAPI
+    bus: EventBus
+    camera: Camera
+    config: Config
+    config_path: Path
+    data_dir: Path
+
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            time.sleep(0.02)
+        raise AssertionError(f"timed out waiting for {what}; state: {self.appliance.state()}")
+
+
+def start_service(tmp_path: Path, **changes: Any) -> RealService:
+    data_dir = tmp_path / "data"
+    config = with_changes(
+        Config(),
+        {
+            "device.data_dir": str(data_dir),
+            "device.name": "Kitchen",
+            "camera.interval_s": 0.2,
+            "mood.min_dwell_s": 0.2,
+            "player.crossfade_s": 0.0,
+            "recommend.strategy": "match",
+            "recommend.queue_length": 3,
+            "recommend.profiles": ["default", "Sam"],
+            **changes,
+        },
+    )
+    config_path = tmp_path / "config.toml"
+    save(config, config_path)
+    bus = EventBus()
+    camera = Camera()
+    recommender = Recommender.from_config(config, Catalogue(make_tracks(tmp_path / "music")))
+    recommender.create_profile("Sam", time.time())
+    parts = Parts(
+        make_source=lambda: ScriptSource(camera),
+        make_pipeline=lambda: ScriptPipeline(camera),
+        recommender=recommender,
+        states={"tpu": ("off", "classifier.type = cpu"), "library": ("ok", f"{len(SONGS)} tracks")},
+    )
+    appliance = Appliance(config, bus, parts, data_dir)
+    appliance.start()
+    return RealService(appliance, ControlAPI(appliance, bus), bus, camera, config, config_path, data_dir)

@@ -1,0 +1,112 @@
+"""The page in front of the real service (Appliance from moodspeaker.service.app)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from realkit import start_service
+from webkit import Page
+
+from moodspeaker_web.app import create_app
+
+
+@pytest.fixture
+def real(tmp_path):
+    service = start_service(tmp_path)
+    app = create_app(
+        service.control,
+        service.bus,
+        config=service.config,
+        config_path=service.config_path,
+        data_dir=service.data_dir,
+    )
+    page = Page(app, app.test_client(), None, service.bus, None, service.data_dir, service.config_path, [])
+    page.setup_owner()
+    yield service, page
+    app.extensions["moodspeaker"].close()
+    service.appliance.stop()
+
+
+@pytest.mark.timeout(120)
+def test_status_controls_and_tell_against_the_real_service(real):
+    service, page = real
+    service.wait_for(lambda: service.appliance.state()["now_playing"], what="autoplay on the first mood")
+    state = page.client.get("/api/state").get_json()
+    assert state["mood"] == "happy" and state["playing"] and state["camera"]
+    assert state["now_playing"]["title"] in {"Sunny Morning", "Dance All Night"}
+    assert state["now_playing"]["reason"]
+    assert set(state["profiles"]) == {"default", "Sam"}
+    html = page.client.get("/").get_data(as_text=True)
+    assert 'data-page="status"' in html and '<option value="Sam">' in html
+
+    def api_state():
+        return page.client.get("/api/state").get_json()
+
+    assert page.post_json("/api/command", {"command": "pause"}).get_json()["ok"]
+    service.wait_for(lambda: api_state()["playing"] is False, what="pause")  # the player acts on its thread
+    assert page.post_json("/api/command", {"command": "play"}).get_json()["ok"]
+    service.wait_for(lambda: api_state()["playing"] is True, what="play")
+    page.post_json("/api/command", {"command": "set_volume", "args": {"volume": 0.3}})
+    service.wait_for(lambda: api_state()["volume"] == pytest.approx(0.3), what="volume")
+    assert page.post_json("/api/command", {"command": "like"}).status_code == 200
+    page.post_json("/api/command", {"command": "set_strategy", "args": {"strategy": "uplift"}})
+    page.post_json("/api/command", {"command": "set_profile", "args": {"profile": "Sam"}})
+    state = page.client.get("/api/state").get_json()
+    assert state["strategy"] == "uplift" and state["profile"] == "Sam"
+    refused = page.post_json("/api/command", {"command": "set_profile", "args": {"profile": "Nobody"}})
+    assert refused.status_code == 400 and "existing profile" in refused.get_json()["error"]
+
+    told = page.post_json("/api/tell", {"text": "I'm actually tired"}).get_json()
+    assert told["ok"], told
+    state = page.client.get("/api/state").get_json()
+    assert state["mood"] == "sad"  # the correction overrides what the camera read
+    told = page.post_json("/api/tell", {"text": "not this artist"}).get_json()
+    assert told["ok"] and told["done"] == [{"command": "dislike", "args": {}}]
+
+    # the plot's history comes from the service's MoodObserved events
+    page.ctx.recorder.flush()
+    samples = page.client.get("/api/history").get_json()["samples"]
+    assert samples and samples[-1]["mood"] == "happy"
+
+
+@pytest.mark.timeout(120)
+def test_camera_switch_is_honoured_within_one_capture_interval(real):
+    service, page = real
+    service.wait_for(lambda: service.camera.reads > 2, what="captures")
+    token = page.csrf("/privacy")
+    page.client.post("/privacy/camera", data={"csrf_token": token, "enabled": "off"})
+    assert service.appliance.state()["camera"] is False
+    # at most the capture that was under way finishes; then nothing more is read
+    time.sleep(service.config.camera.interval_s * 1.5)
+    reads = service.camera.reads
+    time.sleep(service.config.camera.interval_s * 4)
+    assert service.camera.reads == reads
+    html = page.client.get("/privacy").get_data(as_text=True)
+    assert "The camera is <strong>off</strong> right now" in html
+    page.client.post("/privacy/camera", data={"csrf_token": token, "enabled": "on"})
+    service.wait_for(lambda: service.camera.reads > reads, what="captures to resume")
+
+
+@pytest.mark.timeout(120)
+def test_export_delete_and_health_with_the_real_service(real):
+    service, page = real
+    service.wait_for(lambda: service.appliance.state()["now_playing"], what="autoplay")
+    assert page.post_json("/api/command", {"command": "like"}).status_code == 200
+    export = json.loads(page.client.get("/privacy/export").get_data())
+    assert "default" in export["speaker_data"]["profiles"]
+    assert export["mood_history"]
+    assert any("like" in json.dumps(profile) for profile in export["speaker_data"]["profiles"].values()), (
+        export["speaker_data"]
+    )
+
+    html = page.client.get("/health").get_data(as_text=True)
+    assert "Stage timings" in html and "classify" in html and "the CPU" in html and "6 tracks" in html
+
+    token = page.csrf("/privacy")
+    page.client.post("/privacy/delete", data={"csrf_token": token, "confirm": "delete"})
+    assert page.ctx.history.count() == 0
+    export = json.loads(page.client.get("/privacy/export").get_data())
+    assert "like" not in json.dumps(export["speaker_data"])
+    assert set(service.control.profiles()) <= {"default", "Sam"}

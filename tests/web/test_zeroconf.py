@@ -1,0 +1,96 @@
+"""The page is announced on the LAN (here: the loopback only) and found by a zeroconf browser."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import urllib.request
+
+import pytest
+from webkit import HomeSpeaker, make_config
+from zeroconf import ServiceBrowser, ServiceStateChange, Zeroconf
+
+from moodspeaker.config import save
+from moodspeaker.service.control import ControlAPI
+from moodspeaker.service.events import EventBus
+from moodspeaker_web.advertise import HTTP_TYPE, OWN_TYPE, friendly_name, host_label
+from moodspeaker_web.server import serve
+
+
+def test_friendly_names():
+    assert friendly_name("Kitchen", "pi") == "Moodspeaker (Kitchen)"
+    assert friendly_name("Moodspeaker", "living-room") == "Moodspeaker (living-room)"
+    assert friendly_name("Moodspeaker Attic", "pi") == "Moodspeaker Attic"
+    assert friendly_name("  ", "pi") == "Moodspeaker (pi)"
+    assert host_label("Kitchen_Speaker.lan") == "kitchen-speaker"
+    assert host_label("...") == "moodspeaker"
+
+
+class Seen:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str, ServiceStateChange]] = []
+        self.changed = threading.Event()
+
+    def handler(self, zeroconf, service_type, name, state_change) -> None:
+        self.events.append((service_type, name, state_change))
+        self.changed.set()
+
+    def wait_for(self, predicate, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            assert time.monotonic() < deadline, f"zeroconf events so far: {self.events}"
+            self.changed.wait(0.1)
+            self.changed.clear()
+
+
+@pytest.mark.timeout(60)
+def test_page_is_announced_and_reachable_from_a_browser_on_this_machine(tmp_path):
+    room = f"Kitchen {os.getpid() % 10000}"  # other test runs on this machine may announce too
+    config = make_config(tmp_path / "data", **{"device.name": room})
+    save(config, tmp_path / "config.toml")
+    bus = EventBus()
+    server = serve(
+        ControlAPI(HomeSpeaker(bus), bus),
+        bus,
+        config=config,
+        config_path=tmp_path / "config.toml",
+        data_dir=tmp_path / "data",
+        host="127.0.0.1",
+        port=0,
+        advertise=True,
+        interfaces=["127.0.0.1"],
+    )
+    browser_zc = Zeroconf(interfaces=["127.0.0.1"])
+    seen = Seen()
+    browsers = [ServiceBrowser(browser_zc, t, handlers=[seen.handler]) for t in (HTTP_TYPE, OWN_TYPE)]
+    expected = f"Moodspeaker ({room})"
+    try:
+        assert server.advertiser is not None
+        for service_type in (HTTP_TYPE, OWN_TYPE):
+            seen.wait_for(
+                lambda t=service_type: any(
+                    e[0] == t and e[1].startswith(expected) and e[2] is ServiceStateChange.Added
+                    for e in seen.events
+                )
+            )
+        name = next(e[1] for e in seen.events if e[0] == HTTP_TYPE and e[1].startswith(expected))
+        info = browser_zc.get_service_info(HTTP_TYPE, name, timeout=5000)
+        assert info is not None
+        assert info.port == server.port
+        assert info.server == f"{host_label(socket.gethostname())}.local."
+        assert info.properties[b"path"] == b"/"
+        address = socket.inet_ntoa(info.addresses[0])
+        assert address == "127.0.0.1"
+        # what a browser does with the announcement: open http://address:port/ and get the page
+        with urllib.request.urlopen(f"http://{address}:{info.port}/setup", timeout=5) as response:
+            html = response.read().decode()
+        assert response.status == 200 and "setup code" in html and room in html
+        server.stop()
+        seen.wait_for(lambda: any(e[1] == name and e[2] is ServiceStateChange.Removed for e in seen.events))
+    finally:
+        for browser in browsers:
+            browser.cancel()
+        browser_zc.close()
+        server.stop()

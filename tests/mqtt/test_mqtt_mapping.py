@@ -10,6 +10,7 @@ import pytest
 
 from moodspeaker.config import Config, with_changes
 from moodspeaker.mood.classes import EXPRESSIONS
+from moodspeaker.mqtt.bridge import reachable_url
 from moodspeaker.mqtt.client import ConnectionSettings, MqttSetupError
 from moodspeaker.mqtt.discovery import MOOD_OPTIONS, discovery_config
 from moodspeaker.mqtt.payloads import (
@@ -218,3 +219,12 @@ def test_settings_validated_together(tmp_path) -> None:  # type: ignore[no-untyp
         _settings(tls=True, cert_file=str(tmp_path / "c.crt"))
     ok = _settings(username="ha", password="secret", port=8883)
     assert ok.username == "ha" and ok.port == 8883
+
+
+def test_configuration_url_is_reachable_from_home_assistant() -> None:
+    lan = lambda: "192.168.1.20"  # noqa: E731
+    assert reachable_url("http://127.0.0.1:8080/", lan) == "http://192.168.1.20:8080/"
+    assert reachable_url("http://localhost/", lan) == "http://192.168.1.20/"
+    assert reachable_url("http://speaker.local:8080/", lan) == "http://speaker.local:8080/"
+    assert reachable_url("http://127.0.0.1:8080/", lambda: None) == "http://127.0.0.1:8080/"
+    assert reachable_url("", lan) == ""

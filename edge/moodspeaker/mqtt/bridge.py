@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from moodspeaker.config.schema import Config
 from moodspeaker.mqtt.client import OFFLINE, ONLINE, Connection, ConnectionSettings
@@ -59,6 +60,32 @@ SOURCE = "mqtt"
 GROUP_SOURCE = "mqtt-group"
 
 
+def lan_address() -> str | None:
+    """This machine's address on its LAN (the source address of its default route), if it has one.
+
+    Connecting a UDP socket sends nothing; it only asks the kernel which interface would be used.
+    """
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed anywhere
+            address = str(s.getsockname()[0])
+    except OSError:
+        return None
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
+
+
+def reachable_url(url: str, address: Callable[[], str | None]) -> str:
+    """The page's URL as Home Assistant (on another machine) can open it: loopback -> the LAN address."""
+    parts = urlsplit(url)
+    if parts.hostname not in {"127.0.0.1", "localhost", "::1"}:
+        return url
+    lan = address()
+    if not lan:
+        return url
+    netloc = f"{lan}:{parts.port}" if parts.port else lan
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 class MqttBridge:
     """Publishes the speaker's state and events and obeys commands; start() returns at once."""
 
@@ -79,7 +106,7 @@ class MqttBridge:
         self._config = config
         self._control = control
         self._bus = bus
-        self._web_url = web_url
+        self._web_url = reachable_url(web_url, lan_address)
         self._clock = clock
         self._discovery = cfg.discovery
         self._stats_interval = cfg.stats_interval_s

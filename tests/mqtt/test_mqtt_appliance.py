@@ -1,0 +1,139 @@
+"""The bridge driving the real Appliance (real mood filter, recommender on SQLite, pygame player on SDL's
+dummy driver) through ControlAPI, against a real Mosquitto.  Only the camera/classifier is scripted.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mqtt_helpers import Message, Mosquitto, Shown, Watcher, appliance_config, build_appliance, retained
+
+from moodspeaker.mqtt import MqttBridge
+from moodspeaker.service.control import ControlAPI
+from moodspeaker.service.events import CommandRejected, Event
+
+
+@dataclass
+class Running:
+    app: Any
+    shown: Shown
+    bridge: MqttBridge
+    events: list[Event]
+
+
+def until(pred: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = pred()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def running(tmp_path: Path, broker: Mosquitto) -> Iterator[Running]:
+    shown = Shown("neutral")
+    config = appliance_config(tmp_path, broker.port, device__id="Living Room")
+    app, bus = build_appliance(tmp_path, config, shown)
+    events: list[Event] = []
+    bus.subscribe(events.append)
+    control = ControlAPI(app, bus)
+    bridge = MqttBridge(config, control, bus, web_url="http://speaker.local:8080/")
+    app.start()
+    bridge.start()
+    until(lambda: bridge.connected, what="bridge connected")
+    yield Running(app, shown, bridge, events)
+    bridge.stop()
+    app.stop()
+
+
+def value(m: Message) -> Any:
+    return m.json()["value"]
+
+
+def test_mood_flip_reaches_mqtt_with_the_music_it_chose(running: Running, watcher: Watcher) -> None:
+    assert running.bridge.device_id == "living-room"
+    running.shown.mood = "happy"
+    changed = watcher.wait_for(
+        "moodspeaker/living-room/event/mood_changed", lambda m: m.json()["mood"] == "happy"
+    )
+    assert changed.json()["event_type"] == "happy"
+    watcher.wait_for("moodspeaker/living-room/state/mood", lambda m: value(m) == "happy")
+    playing = watcher.wait_for("moodspeaker/living-room/state/now_playing", lambda m: bool(value(m)))
+    assert value(playing)["track_id"] in {"happy1", "happy2"} and value(playing)["reason"]
+    started = watcher.wait_for("moodspeaker/living-room/event/track_started")
+    assert started.json()["reason"]
+    watcher.wait_for("moodspeaker/living-room/state/playing", lambda m: value(m) is True)
+    running.shown.mood = None  # listener leaves: face topic follows
+    watcher.wait_for("moodspeaker/living-room/state/face", lambda m: value(m) is False)
+
+
+def test_commands_over_mqtt_change_the_appliance(running: Running, watcher: Watcher) -> None:
+    app = running.app
+    root = "moodspeaker/living-room"
+    watcher.publish(f"{root}/set_volume/set", '{"volume": 0.3}')
+    watcher.wait_for(f"{root}/state/volume", lambda m: value(m) == 0.3)
+    assert app.state()["volume"] == pytest.approx(0.3)
+    watcher.publish(f"{root}/set_strategy/set", '{"strategy": "steady"}')
+    watcher.wait_for(f"{root}/state/strategy", lambda m: value(m) == "steady")
+    watcher.publish(f"{root}/set_profile/set", '{"profile": "alex"}')
+    watcher.wait_for(f"{root}/state/profile", lambda m: value(m) == "alex")
+    assert app.state()["profile"] == "alex" and app.state()["strategy"] == "steady"
+    watcher.publish(f"{root}/play/set", "")
+    watcher.wait_for(f"{root}/state/playing", lambda m: value(m) is True)
+    first = until(lambda: app.state()["now_playing"], what="a track")["track_id"]
+    watcher.publish(f"{root}/next/set", "{}")
+    until(lambda: (app.state()["now_playing"] or {}).get("track_id") not in {None, first}, what="next track")
+    watcher.wait_for(f"{root}/state/now_playing", lambda m: bool(value(m)) and value(m)["track_id"] != first)
+    watcher.publish(f"{root}/pause/set", "")
+    watcher.wait_for(f"{root}/state/playing", lambda m: value(m) is False)
+    assert not watcher.on(f"{root}/event/command_rejected")
+
+
+def test_camera_off_over_mqtt_blanks_the_mood_topics(running: Running, watcher: Watcher) -> None:
+    root = "moodspeaker/living-room"
+    running.shown.mood = "sad"
+    watcher.wait_for(f"{root}/state/mood", lambda m: value(m) == "sad")
+    watcher.publish(f"{root}/set_camera/set", '{"enabled":false}')  # what HA's switch sends
+    watcher.wait_for(f"{root}/state/camera", lambda m: value(m) is False)
+    mood = watcher.wait_for(f"{root}/state/mood", lambda m: m.json()["status"] == "camera_off")
+    assert value(mood) == "unknown"
+    assert running.app.state()["camera"] is False
+    time.sleep(0.5)  # no stale reading comes back while the camera is off
+    last = watcher.last(f"{root}/state/mood")
+    assert last is not None and last.json()["status"] == "camera_off"
+    found = retained(watcher.port, f"{root}/state/#")
+    assert json.loads(found[f"{root}/state/confidence"])["value"] is None
+
+
+def test_bad_commands_leave_the_appliance_unchanged(running: Running, watcher: Watcher) -> None:
+    root = "moodspeaker/living-room"
+    time.sleep(0.3)
+    before = {k: running.app.state()[k] for k in ("volume", "strategy", "profile", "camera")}
+    bad = [
+        ("set_volume", b'{"volume": "max"}'),
+        ("set_profile", b'{"profile": "nobody"}'),
+        ("set_camera", b"{not json"),
+        ("launch", b"{}"),
+        ("like", b"x" * 100_000),
+    ]
+    for name, raw in bad:
+        watcher.publish(f"{root}/{name}/set", raw)
+    watcher.wait(lambda ms: len([m for m in ms if m.topic == f"{root}/event/command_rejected"]) == len(bad))
+    assert len([e for e in running.events if isinstance(e, CommandRejected)]) == len(bad)
+    assert {k: running.app.state()[k] for k in before} == before
+
+
+def test_discovery_lists_the_real_profiles_and_page(running: Running, broker: Mosquitto) -> None:
+    config = until(lambda: retained(broker.port, "homeassistant/#", settle=0.3).get(
+        "homeassistant/device/living-room/config"), what="discovery")  # fmt: skip
+    body = json.loads(config)
+    assert set(body["cmps"]["profile"]["options"]) == {"default", "alex"}
+    assert body["dev"]["configuration_url"] == "http://speaker.local:8080/"

@@ -23,8 +23,8 @@ from moodspeaker.mood.circumplex import to_valence_arousal
 from moodspeaker.mood.classes import UNKNOWN
 from moodspeaker.mood.filter import MoodFilter, MoodState
 from moodspeaker.player.engine import Player
-from moodspeaker.player.queue import QueueItem
 from moodspeaker.recommend.hybrid import Recommender
+from moodspeaker.service.conductor import Conductor
 from moodspeaker.service.control import CommandError
 from moodspeaker.service.events import (
     ErrorReported,
@@ -39,7 +39,7 @@ from moodspeaker.service.events import (
 )
 from moodspeaker.service.health import Health
 from moodspeaker.service.inference import FrameSource, InferenceStage, Pipeline
-from moodspeaker.service.policy import clashes, replan_on
+from moodspeaker.service.policy import replan_on
 from moodspeaker.service.state import Snapshot, StateStore
 from moodspeaker.service.watchdog import Heartbeat, Watchdog
 
@@ -75,16 +75,13 @@ class Appliance:
         self._lock = threading.RLock()
         self._mood = MoodState(UNKNOWN, 0.0, 0.0, 0.0, face=False, changed=False)
         self._override: MoodState | None = None
-        self._profile = config.recommend.profile
-        self._strategy: str = config.recommend.strategy
-        self._user_paused = False
         self._no_skip_feedback: set[str] = set()
         self._feedback: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self.flips: list[tuple[float, str]] = []  # (monotonic time of a reacting mood flip, first pick)
         self.started_tracks: list[tuple[float, str]] = []
         self.player = Player(config.player, bus.publish)
+        self.conductor = Conductor(config, self.player, parts.recommender, self.health)
         self._heartbeat = Heartbeat()
         self.stage = InferenceStage(
             parts.make_source,
@@ -137,11 +134,11 @@ class Appliance:
             self._report("state", notice)
         profiles = self._recommender.profiles()
         if snap.profile in profiles:
-            self._profile = snap.profile
-        elif self._profile not in profiles:
-            self._recommender.create_profile(self._profile, time.time())
+            self.conductor.profile = snap.profile
+        elif self.conductor.profile not in profiles:
+            self._recommender.create_profile(self.conductor.profile, time.time())
         if snap.strategy:
-            self._strategy = snap.strategy
+            self.conductor.strategy = snap.strategy
         if snap.volume is not None:
             self.player.set_volume(snap.volume)
         if snap.camera is not None and snap.camera != self.stage.enabled:
@@ -194,70 +191,11 @@ class Appliance:
                 )
             )
             if replan_on(state.mood, state.changed):
-                self._react(state)
+                self.conductor.react(state)
 
     def _current_mood(self) -> MoodState:
         with self._lock:
             return self._override or self._mood
-
-    def _plan(self, mood: MoodState, k: int, exclude: set[str]) -> list[QueueItem]:
-        t0 = time.monotonic()
-        try:
-            picks = self._recommender.plan(
-                mood, self._profile, self._strategy, time.time(), k, exclude=frozenset(exclude)
-            )
-        except Exception as exc:
-            log.exception("planning failed")
-            self.health.set_state("recommender", "error", str(exc)[:200])
-            return []
-        self.health.timing("plan", time.monotonic() - t0)
-        self.health.set_state("recommender", "ok", self._recommender.status)
-        return [QueueItem(p.track, p.reason) for p in picks]
-
-    def _react(self, mood: MoodState) -> None:
-        """A new confident mood: re-plan at once; cut the current track only if it clearly clashes."""
-        flip_at = time.monotonic()
-        status = self.player.status()
-        current = status.current
-        items = self._plan(mood, self.config.recommend.queue_length, {current.track.id} if current else set())
-        if not items:
-            return
-        cfg = self.config.player
-        playing = status.state == "playing" and current is not None
-        if (
-            playing
-            and current is not None
-            and cfg.switch_on_clash
-            and clashes(
-                current.track, items[0].track, clash_distance=cfg.clash_distance, strategy=self._strategy
-            )
-        ):
-            log.info("mood is now %s: %s clashes; switching", mood.mood, current.track.title)
-            self.flips.append((flip_at, items[0].track.id))
-            self.player.set_queue(items[1:])
-            self.player.switch_to(items[0], fade_s=cfg.switch_fade_s)
-            return
-        self.player.set_queue(items)
-        if status.state == "stopped" and cfg.autoplay and not self._user_paused:
-            self.flips.append((flip_at, items[0].track.id))
-            self.player.play()
-
-    def _refill(self) -> None:
-        status = self.player.status()
-        want = self.config.recommend.queue_length
-        if len(status.queue) >= max(1, want // 2) or self._strategy == "off":
-            return
-        mood = self._current_mood()
-        if status.current is None and mood.mood == UNKNOWN and not status.queue:
-            return  # nothing to go on yet: wait for a mood (or Play)
-        exclude = {i.track.id for i in status.queue}
-        if status.current is not None:
-            exclude.add(status.current.track.id)
-        items = self._plan(mood, want - len(status.queue), exclude)
-        if items:
-            self.player.extend_queue(items)
-        if status.state == "stopped" and self.config.player.autoplay and not self._user_paused and items:
-            self.player.play()
 
     # ---- events, feedback, housekeeping ----------------------------------------------------------
     def _on_event(self, event: Event) -> None:
@@ -270,7 +208,7 @@ class Appliance:
                 return
             kind = "completed" if event.completed else "skip" if event.skipped else ""
             if kind:
-                mood, profile = self._current_mood(), self._profile
+                mood, profile = self._current_mood(), self.conductor.profile
                 self._feedback.put(
                     lambda: self._recommender.feedback(
                         profile, event.track_id, kind, mood, event.ts, played_s=event.played_s
@@ -292,7 +230,7 @@ class Appliance:
         next_health = time.monotonic() + 1.0
         while not self._stop.wait(SAVE_INTERVAL_S / 2):
             try:
-                self._refill()
+                self.conductor.refill(self._current_mood())
                 self._save()
                 if time.monotonic() >= next_health:
                     next_health = time.monotonic() + HEALTH_INTERVAL_S
@@ -308,8 +246,8 @@ class Appliance:
             queue=status.queue,
             playing=status.state == "playing",
             volume=status.volume,
-            profile=self._profile,
-            strategy=self._strategy,
+            profile=self.conductor.profile,
+            strategy=self.conductor.strategy,
             camera=self.stage.enabled,
             saved_at=time.time(),
         )
@@ -328,17 +266,17 @@ class Appliance:
 
     # ---- control.Speaker ---------------------------------------------------------------------------
     def play(self) -> None:
-        self._user_paused = False
+        self.conductor.user_paused = False
         status = self.player.status()
         if status.current is None and not status.queue:
-            items = self._plan(self._current_mood(), self.config.recommend.queue_length, set())
+            items = self.conductor.plan(self._current_mood(), self.config.recommend.queue_length, set())
             if not items:
                 raise CommandError(f"nothing to play: {self._recommender.status}")
             self.player.set_queue(items)
         self.player.play()
 
     def pause(self) -> None:
-        self._user_paused = True
+        self.conductor.user_paused = True
         self.player.pause()
 
     def next_track(self) -> None:
@@ -350,13 +288,21 @@ class Appliance:
             raise CommandError(f"{action}: nothing is playing")
         return current.track.id
 
+    def _tell(self, track_id: str, kind: str) -> None:
+        """Feedback from a command: committed to disk before the command returns."""
+        self._recommender.feedback(self.conductor.profile, track_id, kind, self._current_mood(), time.time())
+
     def like(self) -> None:
         track_id = self._current_track_id("like")
-        self._recommender.feedback(self._profile, track_id, "like", self._current_mood(), time.time())
+        self._recommender.feedback(
+            self.conductor.profile, track_id, "like", self._current_mood(), time.time()
+        )
 
     def dislike(self) -> None:
         track_id = self._current_track_id("dislike")
-        self._recommender.feedback(self._profile, track_id, "dislike", self._current_mood(), time.time())
+        self._recommender.feedback(
+            self.conductor.profile, track_id, "dislike", self._current_mood(), time.time()
+        )
         self._no_skip_feedback.add(track_id)
         self.player.next(fade_s=self.config.player.switch_fade_s, skipped=True)
 
@@ -365,7 +311,7 @@ class Appliance:
         seen = self._current_mood()
         if current is not None:
             self._recommender.feedback(
-                self._profile, current.track.id, "wrong_mood", seen, time.time(), corrected_mood=mood
+                self.conductor.profile, current.track.id, "wrong_mood", seen, time.time(), corrected_mood=mood
             )
         valence, arousal = to_valence_arousal({mood: 1.0})
         corrected = MoodState(mood, 1.0, valence, arousal, face=seen.face, changed=True, previous=seen.mood)
@@ -381,7 +327,7 @@ class Appliance:
                 arousal=arousal,
             )
         )
-        self._react(corrected)
+        self.conductor.react(corrected)
 
     def set_volume(self, volume: float) -> None:
         self.player.set_volume(volume)
@@ -395,23 +341,17 @@ class Appliance:
         self._save()
 
     def set_profile(self, profile: str) -> None:
-        self._profile = profile
+        self.conductor.profile = profile
         self.bus.publish(StateChanged(ts=time.time(), key="profile", value=profile))
-        self._replan()
+        self.conductor.replan(self._current_mood())
         self._save()
 
     def set_strategy(self, strategy: str) -> None:
-        self._strategy = strategy
-        self._recommender.set_strategy(self._profile, strategy)
+        self.conductor.strategy = strategy
+        self._recommender.set_strategy(self.conductor.profile, strategy)
         self.bus.publish(StateChanged(ts=time.time(), key="strategy", value=strategy))
-        self._replan()
+        self.conductor.replan(self._current_mood())
         self._save()
-
-    def _replan(self) -> None:
-        current = self.player.status().current
-        exclude = {current.track.id} if current else set()
-        items = self._plan(self._current_mood(), self.config.recommend.queue_length, exclude)
-        self.player.set_queue(items)
 
     def rescan_library(self) -> None:
         def work() -> None:
@@ -470,8 +410,8 @@ class Appliance:
                 for i in status.queue
             ],
             "volume": status.volume,
-            "strategy": self._strategy,
-            "profile": self._profile,
+            "strategy": self.conductor.strategy,
+            "profile": self.conductor.profile,
             "profiles": self._recommender.profiles(),
             "health": self.health_snapshot(),
         }

@@ -1,0 +1,101 @@
+"""The conductor: turns moods into a queue and applies the reaction policy to the player.
+
+It owns what the listener chose (profile, strategy, paused by hand) and asks the recommender for
+plans: a new confident mood re-plans at once and, when the current track clearly clashes with the
+best new pick, crossfades to it (`policy.clashes`); otherwise the queue is just kept topped up.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from moodspeaker.config.schema import Config
+from moodspeaker.mood.classes import UNKNOWN
+from moodspeaker.mood.filter import MoodState
+from moodspeaker.player.engine import Player
+from moodspeaker.player.queue import QueueItem
+from moodspeaker.recommend.hybrid import Recommender
+from moodspeaker.service.health import Health
+from moodspeaker.service.policy import clashes
+
+log = logging.getLogger(__name__)
+
+
+class Conductor:
+    """Plans with the recommender and drives the player (called from the inference and housekeeping
+    threads and from commands; every player call is a posted command, so this needs no lock)."""
+
+    def __init__(self, config: Config, player: Player, recommender: Recommender, health: Health) -> None:
+        self.config = config
+        self.player = player
+        self._recommender = recommender
+        self.health = health
+        self.profile: str = config.recommend.profile
+        self.strategy: str = config.recommend.strategy
+        self.user_paused = False
+        self.flips: list[tuple[float, str]] = []  # (monotonic time of a reacting mood flip, first pick)
+
+    def plan(self, mood: MoodState, k: int, exclude: set[str]) -> list[QueueItem]:
+        t0 = time.monotonic()
+        try:
+            picks = self._recommender.plan(
+                mood, self.profile, self.strategy, time.time(), k, exclude=frozenset(exclude)
+            )
+        except Exception as exc:
+            log.exception("planning failed")
+            self.health.set_state("recommender", "error", str(exc)[:200])
+            return []
+        self.health.timing("plan", time.monotonic() - t0)
+        self.health.set_state("recommender", "ok", self._recommender.status)
+        return [QueueItem(p.track, p.reason) for p in picks]
+
+    def react(self, mood: MoodState) -> None:
+        """A new confident mood: re-plan at once; cut the current track only if it clearly clashes."""
+        flip_at = time.monotonic()
+        status = self.player.status()
+        current = status.current
+        items = self.plan(mood, self.config.recommend.queue_length, {current.track.id} if current else set())
+        if not items:
+            return
+        cfg = self.config.player
+        playing = status.state == "playing" and current is not None
+        if (
+            playing
+            and current is not None
+            and cfg.switch_on_clash
+            and clashes(
+                current.track, items[0].track, clash_distance=cfg.clash_distance, strategy=self.strategy
+            )
+        ):
+            log.info("mood is now %s: %s clashes; switching", mood.mood, current.track.title)
+            self.flips.append((flip_at, items[0].track.id))
+            self.player.set_queue(items[1:])
+            self.player.switch_to(items[0], fade_s=cfg.switch_fade_s)
+            return
+        self.player.set_queue(items)
+        if status.state == "stopped" and cfg.autoplay and not self.user_paused:
+            self.flips.append((flip_at, items[0].track.id))
+            self.player.play()
+
+    def refill(self, mood: MoodState) -> None:
+        status = self.player.status()
+        want = self.config.recommend.queue_length
+        if len(status.queue) >= max(1, want // 2) or self.strategy == "off":
+            return
+        if status.current is None and mood.mood == UNKNOWN and not status.queue:
+            return  # nothing to go on yet: wait for a mood (or Play)
+        exclude = {i.track.id for i in status.queue}
+        if status.current is not None:
+            exclude.add(status.current.track.id)
+        items = self.plan(mood, want - len(status.queue), exclude)
+        if items:
+            self.player.extend_queue(items)
+        if status.state == "stopped" and self.config.player.autoplay and not self.user_paused and items:
+            self.player.play()
+
+    def replan(self, mood: MoodState) -> None:
+        """Profile or strategy changed: a new plan for what comes after the current track."""
+        current = self.player.status().current
+        exclude = {current.track.id} if current else set()
+        self.player.set_queue(self.plan(mood, self.config.recommend.queue_length, exclude))

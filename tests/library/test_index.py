@@ -11,7 +11,7 @@ from moodspeaker.library.db import SCHEMA_VERSION, SchemaError
 from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex, Tags, nearest, track_id
 
 
-def _values(valence=0.0, arousal=0.0, energy=0.5, tempo=120.0, loudness=-14.0, mode=1, brightness=0.5):
+def _values(*, valence=0.0, arousal=0.0, energy=0.5, tempo=120.0, loudness=-14.0, mode=1, brightness=0.5):
     return dict(
         zip(FEATURE_COLUMNS, (valence, arousal, energy, tempo, loudness, mode, brightness), strict=True)
     )
@@ -50,7 +50,7 @@ def test_feature_matrix_and_query(tmp_path):
     assert x.dtype == np.float32 and x.shape == (9, len(FEATURE_COLUMNS))
     assert len(ids) == 9
     hits = index.query({"valence": 0.5, "arousal": -0.5}, k=3)
-    assert [t.title for t, _ in hits][0] == "t6"  # valence 0.5
+    assert hits[0][0].title == "t6"  # valence 0.5
     assert [d for _, d in hits] == sorted(d for _, d in hits)
     assert hits[0][1] == pytest.approx(0.0, abs=1e-6)
     # weights: ignoring valence, arousal alone decides

@@ -1,0 +1,72 @@
+"""`moodspeaker index [PATH...]`: scan folders (default: library.folders) and analyse new or changed files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from moodspeaker.config import Config
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", help="folders to scan (default: the configured library.folders)")
+    parser.add_argument("--retry-failed", action="store_true", help="analyse files that failed before again")
+    parser.add_argument("--workers", type=int, help="analysis worker processes (default: library.workers)")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    from tqdm import tqdm
+
+    from moodspeaker.library import db_path, numba_cache_dir
+    from moodspeaker.library.db import SchemaError
+    from moodspeaker.library.index import LibraryIndex
+    from moodspeaker.library.indexer import Indexer
+    from moodspeaker.library.workers import AnalysisPool
+
+    folders = args.paths or list(config.library.folders)
+    if not folders:
+        print("index: no folders given and library.folders is empty", file=sys.stderr)
+        return 2
+    try:
+        index = LibraryIndex(db_path(config))
+    except SchemaError as exc:
+        print(f"index: {exc}", file=sys.stderr)
+        return 2
+    bar: tqdm | None = None
+
+    def on_total(total: int) -> None:
+        nonlocal bar
+        bar = tqdm(total=total, unit="track", desc="analysing", file=sys.stderr, disable=args.quiet or None)
+
+    def on_done(path: str, error: str | None) -> None:
+        if bar is not None:
+            bar.update(1)
+
+    workers = args.workers or config.library.workers
+    with index, AnalysisPool(workers, config.library.excerpt_s, numba_cache_dir(config)) as pool:
+        summary = Indexer(index, pool).scan(
+            folders, retry_failed=args.retry_failed, on_total=on_total, on_done=on_done
+        )
+    if bar is not None:
+        bar.close()
+    if args.json:
+        print(json.dumps({
+            "files": summary.files, "analysed": summary.analysed, "skipped": summary.skipped,
+            "reused": summary.reused, "removed": summary.removed, "seconds": round(summary.seconds, 2),
+            "failed": [{"path": p, "reason": r} for p, r in summary.failed],
+            "problems": [{"path": p, "kind": k, "reason": r} for p, k, r in summary.problems],
+        }))  # fmt: skip
+        return 0
+    print(
+        f"{summary.files} audio files: {summary.analysed} analysed, {summary.skipped} unchanged, "
+        f"{summary.reused} kept from an earlier analysis, {summary.removed} removed, "
+        f"{len(summary.failed)} failed ({summary.seconds:.1f} s)"
+    )
+    for path, reason in summary.failed:
+        print(f"  failed: {path}: {reason}")
+    for path, kind, reason in summary.problems:
+        print(f"  {kind}: {path}: {reason}")
+    return 0

@@ -1,0 +1,198 @@
+"""Indexing: walk folders, decide what is new or changed, analyse it in the pool, write batches.
+
+Order of work, chosen so that a crash at any moment loses nothing:
+1. new and changed files are written as `pending` (with their tags) before any analysis;
+2. files that disappeared from folders that could be read are removed (never from a folder that
+   could not be read, e.g. an unmounted share);
+3. every `pending` file, including those left by an interrupted earlier run, is analysed and the
+   results are committed in batches.
+Unchanged files (same size and mtime) cost one stat; a changed stat with the same content hash
+(a copy, a touch) keeps the analysis; a new file whose content is already analysed elsewhere
+(a move) reuses that analysis.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from moodspeaker.library.emotion import EmotionModel
+from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex
+from moodspeaker.library.scanner import FileEntry, content_hash, is_under, printable, walk
+from moodspeaker.library.tags import read_tags
+from moodspeaker.library.workers import AnalysisPool, WorkResult
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ScanSummary:
+    files: int = 0
+    analysed: int = 0
+    skipped: int = 0  # unchanged
+    reused: int = 0  # moved/copied/touched files whose analysis was kept
+    removed: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[tuple[str, str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def track_values(
+    features: Mapping[str, float], model: EmotionModel, duration_s: float = 0.0
+) -> dict[str, float]:
+    """The Track columns of an analysed file: features plus the estimated valence and arousal."""
+    est = model.estimate(features)
+    values = {
+        "valence": est.valence,
+        "arousal": est.arousal,
+        "energy": float(features.get("energy", 0.5)),
+        "tempo": float(features.get("tempo", 120.0)),
+        "loudness_lufs": float(features.get("loudness_lufs", -14.0)),
+        "mode": float(features.get("mode", 1.0)),
+        "brightness": float(features.get("brightness", 0.5)),
+        "duration_s": duration_s,
+    }
+    assert set(FEATURE_COLUMNS) <= set(values)
+    return values
+
+
+class Indexer:
+    def __init__(
+        self,
+        index: LibraryIndex,
+        pool: AnalysisPool,
+        model: EmotionModel | None = None,
+        batch_size: int = 25,
+        batch_seconds: float = 2.0,
+    ) -> None:
+        self.index = index
+        self.pool = pool
+        self.model = model or EmotionModel.load()
+        self.batch_size = batch_size
+        self.batch_seconds = batch_seconds
+
+    def scan(
+        self,
+        folders: Iterable[str | os.PathLike[str]],
+        *,
+        retry_failed: bool = False,
+        on_total: Callable[[int], None] | None = None,
+        on_done: Callable[[str, str | None], None] | None = None,
+    ) -> ScanSummary:
+        """Bring the index up to date with `folders`; `on_done(path, error)` after each analysis."""
+        start = time.monotonic()
+        summary = ScanSummary()
+        walked = walk(folders)
+        summary.files = len(walked.files)
+        summary.problems = [(p.path, p.kind, p.reason) for p in walked.problems]
+        known = self.index.file_states()
+        seen: set[str] = set()
+        with self.index.batch() as b:
+            for root in list(walked.roots) + list(walked.unreadable):
+                b.clear_problems(printable(root))
+            for p in walked.problems:
+                b.problem(p.path, p.kind, p.reason)
+
+        todo: list[FileEntry] = list(walked.files)
+        while todo:
+            chunk, todo = todo[:500], todo[500:]
+            with self.index.batch() as b:
+                for f in chunk:
+                    seen.add(f.path)
+                    state = known.get(f.path)
+                    unchanged = state is not None and (state.size, state.mtime_ns) == (f.size, f.mtime_ns)
+                    if unchanged and state is not None:
+                        if state.status == "analysed" or (state.status == "failed" and not retry_failed):
+                            summary.skipped += 1
+                            continue
+                        if state.status == "pending":
+                            continue  # analysed below
+                    if f.size == 0:
+                        b.upsert_file(f.path, 0, f.mtime_ns, "", read_tags(f.path))
+                        b.set_failed(f.path, "empty file (0 bytes)")
+                        summary.failed.append((f.path, "empty file (0 bytes)"))
+                        continue
+                    try:
+                        digest = content_hash(f.path, f.size)
+                    except OSError as exc:
+                        reason = "vanished during the scan" if not os.path.exists(f.path) else str(exc)
+                        b.problem(f.path, "vanished" if "vanished" in reason else "unreadable", reason)
+                        summary.problems.append((f.path, "unreadable", reason))
+                        continue
+                    if state is not None and state.content_hash == digest and state.status == "analysed":
+                        b.touch_file(f.path, f.size, f.mtime_ns)
+                        summary.reused += 1
+                        continue
+                    b.upsert_file(f.path, f.size, f.mtime_ns, digest, read_tags(f.path))
+                    copy = self.index.analysed_by_hash(digest)
+                    if copy is not None:
+                        b.set_analysed(f.path, copy[0], copy[1])
+                        summary.reused += 1
+
+        with self.index.batch() as b:
+            for location in known:
+                if location in seen or not os.path.isabs(location):
+                    continue
+                gone = not os.path.lexists(location)
+                if is_under(location, walked.roots) and not is_under(location, walked.unreadable) and gone:
+                    b.remove(location)
+                    summary.removed += 1
+
+        pending = self.index.pending()
+        if on_total:
+            on_total(len(pending))
+        self._analyse(pending, summary, on_done)
+        summary.seconds = time.monotonic() - start
+        return summary
+
+    def _analyse(
+        self, paths: list[str], summary: ScanSummary, on_done: Callable[[str, str | None], None] | None
+    ) -> None:
+        results: list[WorkResult] = []
+        last = time.monotonic()
+
+        def flush() -> None:
+            with self.index.batch() as b:
+                for r in results:
+                    if r.analysis is not None:
+                        b.set_analysed(r.path, r.analysis.features, track_values(
+                            r.analysis.features, self.model, r.analysis.duration_s))  # fmt: skip
+                    elif not os.path.exists(r.path):
+                        b.remove(r.path)
+                        b.problem(r.path, "vanished", "file disappeared before it was analysed")
+                    else:
+                        b.set_failed(r.path, r.error or "analysis failed")
+            results.clear()
+
+        for r in self.pool.analyse(paths):
+            results.append(r)
+            if r.analysis is not None:
+                summary.analysed += 1
+            elif not os.path.exists(r.path):
+                summary.problems.append((r.path, "vanished", "file disappeared before it was analysed"))
+            else:
+                summary.failed.append((r.path, r.error or "analysis failed"))
+            if on_done:
+                on_done(r.path, r.error)
+            if len(results) >= self.batch_size or time.monotonic() - last > self.batch_seconds:
+                flush()
+                last = time.monotonic()
+        if results:
+            flush()
+
+    def reestimate(self) -> int:
+        """Recompute valence/arousal of every analysed local track from stored features (new model)."""
+        count = 0
+        ids = [t.id for t in self.index.tracks() if t.source == "local"]
+        with self.index.batch() as b:
+            for tid in ids:
+                feats = self.index.features(tid)
+                track = self.index.get(tid)
+                if feats is None or track is None:
+                    continue
+                b.set_analysed(track.location, feats, track_values(feats, self.model, track.duration_s))
+                count += 1
+        return count

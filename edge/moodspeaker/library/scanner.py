@@ -1,0 +1,157 @@
+"""Walking music folders: audio files with their size and mtime, and every problem met on the way.
+
+The walk never raises for bad input.  Unreadable folders, symlink loops, files that vanish between
+listing and stat, and names that are not valid UTF-8 (they cannot be stored or shown reliably) are
+reported as `Problem`s, and the folders that could not be read are listed so that the indexer
+does not mistake "could not look" for "deleted" (an unmounted NAS share must not empty the index).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from moodspeaker.library.audio import AUDIO_SUFFIXES
+
+HASH_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    path: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    kind: str  # unreadable, missing, symlink-loop, vanished, bad-name, empty
+    reason: str
+
+
+@dataclass
+class WalkResult:
+    files: list[FileEntry] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # folders whose contents are unknown
+    roots: list[str] = field(default_factory=list)  # roots that could be read
+
+
+def printable(path: str) -> str:
+    """A path safe to store and show: undecodable bytes become \\xNN escapes."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _is_utf8(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def walk(folders: Iterable[str | os.PathLike[str]]) -> WalkResult:
+    """Every audio file under `folders` (following symlinks, each real folder once)."""
+    result = WalkResult()
+    seen_dirs: set[tuple[int, int]] = set()
+    seen_files: set[str] = set()
+    for folder in folders:
+        root = os.path.abspath(os.path.expanduser(os.fspath(folder)))
+        try:
+            st = os.stat(root)
+        except OSError as exc:
+            result.problems.append(
+                Problem(printable(root), "missing", f"folder not available: {exc.strerror}")
+            )
+            result.unreadable.append(root)
+            continue
+        if not stat.S_ISDIR(st.st_mode):
+            result.problems.append(Problem(printable(root), "missing", "not a folder"))
+            result.unreadable.append(root)
+            continue
+        result.roots.append(root)
+        stack = [root]
+        while stack:
+            current = stack.pop()
+            try:
+                cst = os.stat(current)
+            except OSError as exc:
+                result.problems.append(Problem(printable(current), "unreadable", str(exc.strerror or exc)))
+                result.unreadable.append(current)
+                continue
+            key = (cst.st_dev, cst.st_ino)
+            if key in seen_dirs:
+                if os.path.islink(current):
+                    result.problems.append(
+                        Problem(
+                            printable(current), "symlink-loop", "symbolic link to a folder already scanned"
+                        )
+                    )
+                continue
+            seen_dirs.add(key)
+            try:
+                with os.scandir(current) as it:
+                    entries = list(it)
+            except OSError as exc:
+                result.problems.append(Problem(printable(current), "unreadable", str(exc.strerror or exc)))
+                result.unreadable.append(current)
+                continue
+            for entry in entries:
+                _visit(entry, result, stack, seen_files)
+    return result
+
+
+def _visit(entry: os.DirEntry[str], result: WalkResult, stack: list[str], seen_files: set[str]) -> None:
+    try:
+        is_dir = entry.is_dir(follow_symlinks=True)
+    except OSError:
+        is_dir = False
+    if is_dir:
+        stack.append(entry.path)
+        return
+    if os.path.splitext(entry.name)[1].lower() not in AUDIO_SUFFIXES:
+        return
+    if not _is_utf8(entry.path):
+        result.problems.append(
+            Problem(
+                printable(entry.path), "bad-name", "file name is not valid UTF-8; rename the file to index it"
+            )
+        )
+        return
+    try:
+        st = entry.stat(follow_symlinks=True)
+    except FileNotFoundError:
+        kind = "vanished" if not os.path.islink(entry.path) else "broken-link"
+        result.problems.append(Problem(entry.path, kind, "listed, then gone (or a dangling link)"))
+        return
+    except OSError as exc:
+        result.problems.append(Problem(entry.path, "unreadable", str(exc.strerror or exc)))
+        return
+    real = os.path.realpath(entry.path)
+    if real in seen_files and real != entry.path:
+        return  # the same file reached twice through links: index it once
+    seen_files.add(real)
+    result.files.append(FileEntry(entry.path, st.st_size, st.st_mtime_ns))
+
+
+def content_hash(path: str, size: int) -> str:
+    """Fast content identity: size, first and last 64 KiB (tags at either end change it)."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(str(size).encode())
+    with open(path, "rb") as f:
+        h.update(f.read(HASH_CHUNK))
+        if size > 2 * HASH_CHUNK:
+            f.seek(-HASH_CHUNK, os.SEEK_END)
+            h.update(f.read(HASH_CHUNK))
+    return h.hexdigest()
+
+
+def is_under(path: str, folders: Iterable[str]) -> bool:
+    return any(path == folder or path.startswith(folder.rstrip(os.sep) + os.sep) for folder in folders)
+
+
+__all__ = ["FileEntry", "Problem", "WalkResult", "content_hash", "is_under", "printable", "walk"]

@@ -1,0 +1,85 @@
+"""Tags of an audio file (mutagen): title, artist, album, duration and ReplayGain.
+
+Missing or unreadable tags are not an error: the title falls back to the file name and the
+analysis decides whether the audio itself is usable.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import mutagen
+
+from moodspeaker.library.index import Tags
+
+log = logging.getLogger(__name__)
+
+_GAIN = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*(?:dB)?\s*$", re.IGNORECASE)
+
+
+def parse_gain(value: str) -> float | None:
+    """'-6.48 dB' -> -6.48; anything unparsable -> None."""
+    m = _GAIN.match(value)
+    return float(m.group(1)) if m else None
+
+
+def _first(tags: Mapping[str, Any] | None, *keys: str) -> str:
+    if not tags:
+        return ""
+    for key in keys:
+        try:
+            value = tags.get(key)
+        except (ValueError, KeyError):
+            continue
+        if value is None:
+            continue
+        if isinstance(value, list | tuple):
+            value = value[0] if value else ""
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        text = str(value).strip()
+        if text:
+            return text
+    return ""
+
+
+def replaygain_from(tags: Mapping[str, Any] | None) -> float | None:
+    """Track gain in dB from ReplayGain tags, or from Opus R128_TRACK_GAIN (Q7.8, -23 LUFS reference)."""
+    text = _first(
+        tags, "replaygain_track_gain", "REPLAYGAIN_TRACK_GAIN", "----:com.apple.iTunes:replaygain_track_gain"
+    )
+    if text:
+        return parse_gain(text)
+    r128 = _first(tags, "r128_track_gain", "R128_TRACK_GAIN")
+    if r128:
+        try:
+            return int(r128) / 256.0 + 5.0  # ReplayGain's reference is 5 dB louder than EBU R128's
+        except ValueError:
+            return None
+    return None
+
+
+def read_tags(path: str | Path) -> Tags:
+    p = Path(path)
+    fallback = Tags(title=p.stem)
+    try:
+        f = mutagen.File(str(p), easy=True)
+    except Exception as exc:  # mutagen raises many types for damaged headers
+        log.debug("%s: tags unreadable: %s", p, exc)
+        return fallback
+    if f is None:
+        return fallback
+    tags = f.tags if f.tags is not None else None
+    duration = float(getattr(getattr(f, "info", None), "length", 0.0) or 0.0)
+    rg = replaygain_from(tags)
+    return Tags(
+        title=_first(tags, "title") or p.stem,
+        artist=_first(tags, "artist", "albumartist"),
+        album=_first(tags, "album"),
+        duration_s=duration,
+        replaygain_db=rg,
+    )

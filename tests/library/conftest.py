@@ -1,0 +1,19 @@
+"""One warmed-up analysis pool per test session (librosa's JIT warm-up costs seconds per process)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from moodspeaker.library.workers import AnalysisPool
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def pool() -> Iterator[AnalysisPool]:
+    with AnalysisPool(2, excerpt_s=4.0, numba_cache_dir=ROOT / ".cache" / "numba") as p:
+        p.start()
+        yield p

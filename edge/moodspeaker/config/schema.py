@@ -75,7 +75,13 @@ class DetectorConfig:
         "blazeface", "Face detector: BlazeFace (TFLite, robust) or OpenCV Haar cascade (fallback)."
     )
     min_confidence: float = setting(
-        0.5, "Minimum detector score for a face to count.", min=0.0, max=1.0, advanced=True
+        0.6, "Minimum detector score for a face to count.", min=0.0, max=1.0, advanced=True
+    )
+    small_faces: bool = setting(
+        True,
+        "When the whole frame shows no face, search overlapping tiles for small, distant faces "
+        "(BlazeFace only; costs more time on frames without anyone in view).",
+        advanced=True,
     )
 
 

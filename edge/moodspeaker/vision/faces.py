@@ -1,0 +1,216 @@
+"""Face detection and the face crop the expression model expects.
+
+Two detectors behind one Protocol, chosen by `detector.type`: BlazeFace short-range (MediaPipe's
+model, shipped in models/detector/, run by ai-edge-litert; robust to pose and light) and OpenCV's Haar
+cascade (no model file, weaker; the fallback).  The listener is the largest face.  No face is an
+empty list, never a guess.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from moodspeaker.config.schema import DetectorConfig
+from moodspeaker.vision import blazeface
+from moodspeaker.vision.runtime import ModelError, make_interpreter
+
+log = logging.getLogger(__name__)
+
+Frame = npt.NDArray[np.uint8]
+_REPO_ROOT = Path(__file__).resolve().parents[3]
+_DETECTOR_RELATIVE = Path("models") / "detector" / "face_detection_short_range.tflite"
+#: Frames are searched whole, then (only if nothing was found) in overlapping tiles of this share of
+#: the shorter side, so that a small face in a large photo still reaches BlazeFace's useful size.
+TILE_FRACTIONS = (0.5, 0.3)
+#: Tiles are never smaller than this many pixels (smaller faces carry too little expression).
+MIN_TILE_PX = 192
+
+
+@dataclass(frozen=True)
+class Face:
+    """A face box in frame pixels (x, y = top-left corner) and the detector's score (0..1)."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+    score: float
+
+    @property
+    def area(self) -> int:
+        return self.w * self.h
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        return (self.x, self.y, self.w, self.h)
+
+
+class FaceDetector(Protocol):
+    """A BGR uint8 frame in, faces out (largest first)."""
+
+    def detect(self, frame: Frame) -> list[Face]: ...
+
+
+def default_detector_model() -> Path:
+    """The BlazeFace model: the repository's models/detector/, else an installed copy."""
+    candidates = [
+        _REPO_ROOT / _DETECTOR_RELATIVE,
+        Path(sys.prefix) / "share" / "moodspeaker" / _DETECTOR_RELATIVE,
+        Path("/usr/share/moodspeaker") / _DETECTOR_RELATIVE,
+    ]
+    return next((c for c in candidates if c.is_file()), candidates[0])
+
+
+def _to_face(box: npt.NDArray[np.float32], score: float, width: int, height: int) -> Face | None:
+    x0, y0 = max(0.0, float(box[0])), max(0.0, float(box[1]))
+    x1, y1 = min(float(width), float(box[2])), min(float(height), float(box[3]))
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    return Face(round(x0), round(y0), round(x1 - x0), round(y1 - y0), float(score))
+
+
+def _validate(frame: Frame) -> None:
+    if not isinstance(frame, np.ndarray) or frame.ndim != 3 or frame.shape[2] != 3 or frame.size == 0:
+        shape = getattr(frame, "shape", None)
+        raise ValueError(f"expected a BGR frame of shape (height, width, 3), got {shape}")
+
+
+class BlazeFaceDetector:
+    """MediaPipe BlazeFace short-range with our own numpy post-processing."""
+
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        *,
+        min_confidence: float = 0.6,
+        small_faces: bool = True,
+        threads: int = 1,
+    ) -> None:
+        path = model_path or default_detector_model()
+        self.small_faces = small_faces
+        self._interpreter, _, _ = make_interpreter(path, edgetpu=False, threads=threads)
+        inp = self._interpreter.get_input_details()[0]
+        if tuple(inp["shape"]) != (1, blazeface.INPUT_SIZE, blazeface.INPUT_SIZE, 3):
+            raise ModelError(
+                f"{path}: input shape {tuple(inp['shape'])}; expected "
+                f"(1, {blazeface.INPUT_SIZE}, {blazeface.INPUT_SIZE}, 3) (BlazeFace short-range)"
+            )
+        outputs = {d["name"]: d["index"] for d in self._interpreter.get_output_details()}
+        by_size = sorted(self._interpreter.get_output_details(), key=lambda d: int(d["shape"][-1]))
+        self._scores_index = int(outputs.get("classificators", by_size[0]["index"]))
+        self._boxes_index = int(outputs.get("regressors", by_size[-1]["index"]))
+        self._input_index = int(inp["index"])
+        self._anchors = blazeface.ssd_anchors()
+        self.min_confidence = min_confidence
+
+    def _run(self, rgb: Frame) -> list[tuple[npt.NDArray[np.float32], float]]:
+        """Detections in the pixel coordinates of `rgb`."""
+        tensor, lb = blazeface.letterbox(rgb)
+        self._interpreter.set_tensor(self._input_index, tensor)
+        self._interpreter.invoke()
+        raw_boxes = self._interpreter.get_tensor(self._boxes_index)[0]
+        raw_scores = self._interpreter.get_tensor(self._scores_index)[0]
+        boxes = blazeface.decode_boxes(raw_boxes, self._anchors)
+        scores = blazeface.sigmoid_scores(raw_scores)
+        found = blazeface.weighted_nms(boxes, scores, min_score=self.min_confidence)
+        return [(blazeface.unletterbox(box, lb), score) for box, score in found]
+
+    def detect(self, frame: Frame) -> list[Face]:
+        _validate(frame)
+        rgb: Frame = np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), dtype=np.uint8)
+        height, width = rgb.shape[:2]
+        found = self._run(rgb)
+        if not found and self.small_faces:
+            found = self._tiles(rgb)
+        faces = [f for box, score in found if (f := _to_face(box, score, width, height)) is not None]
+        return sorted(faces, key=lambda f: f.area, reverse=True)
+
+    def _tiles(self, rgb: Frame) -> list[tuple[npt.NDArray[np.float32], float]]:
+        """Search overlapping square tiles (half-tile stride) for faces too small for the whole frame."""
+        height, width = rgb.shape[:2]
+        found: list[tuple[npt.NDArray[np.float32], float]] = []
+        for fraction in TILE_FRACTIONS:
+            side = int(min(height, width) * fraction)
+            if side < MIN_TILE_PX:
+                break
+            stride = side // 2
+            for y in range(0, max(1, height - side + stride), stride):
+                for x in range(0, max(1, width - side + stride), stride):
+                    y0, x0 = min(y, height - side), min(x, width - side)
+                    for box, score in self._run(rgb[y0 : y0 + side, x0 : x0 + side]):
+                        found.append((box + np.array([x0, y0, x0, y0], np.float32), score))
+            if found:
+                break
+        if not found:
+            return []
+        boxes = np.stack([b for b, _ in found])  # one face seen in several tiles is merged here
+        scores = np.array([s for _, s in found], np.float32)
+        return blazeface.weighted_nms(boxes, scores, min_score=self.min_confidence)
+
+
+class HaarFaceDetector:
+    """OpenCV's frontal-face Haar cascade (opencv-python < 5 ships the XML); score is always 1.0."""
+
+    def __init__(self, *, max_side: int = 640) -> None:
+        path = Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"  # type: ignore[attr-defined]
+        self._cascade = cv2.CascadeClassifier(str(path))
+        if self._cascade.empty():
+            raise ModelError(f"{path}: Haar cascade missing or unreadable (needs opencv-python < 5)")
+        self._max_side = max_side
+
+    def detect(self, frame: Frame) -> list[Face]:
+        _validate(frame)
+        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        scale = min(1.0, self._max_side / max(gray.shape))
+        if scale < 1.0:
+            gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        gray = cv2.equalizeHist(gray)
+        rects = self._cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(24, 24))
+        faces = [
+            Face(round(x / scale), round(y / scale), round(w / scale), round(h / scale), 1.0)
+            for (x, y, w, h) in (rects if len(rects) else [])
+        ]
+        return sorted(faces, key=lambda f: f.area, reverse=True)
+
+
+def make_detector(cfg: DetectorConfig, *, threads: int = 1) -> FaceDetector:
+    """The detector `detector.type` names."""
+    if cfg.type == "haar":
+        return HaarFaceDetector()
+    return BlazeFaceDetector(min_confidence=cfg.min_confidence, small_faces=cfg.small_faces, threads=threads)
+
+
+def largest_face(faces: list[Face]) -> Face | None:
+    """The listener: the largest face (closest to the speaker), or None."""
+    return max(faces, key=lambda f: f.area, default=None)
+
+
+def crop_face(frame: Frame, face: Face, margin: float, size: int | None = None) -> Frame:
+    """Square grayscale crop around a face, as the expression model was trained.
+
+    The square is centred on the box, its side the box's longer side plus `margin` of it on each side
+    (side = max(w, h) * (1 + 2 * margin)).  Parts outside the frame are filled by repeating the edge
+    pixels, so a face at the border keeps its place in the crop.  `size` resizes to size x size.
+    """
+    gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    side = max(1, round(max(face.w, face.h) * (1.0 + 2.0 * margin)))
+    cx, cy = face.x + face.w / 2.0, face.y + face.h / 2.0
+    x0, y0 = round(cx - side / 2.0), round(cy - side / 2.0)
+    height, width = gray.shape[:2]
+    pad = max(0, -x0, -y0, x0 + side - width, y0 + side - height)
+    if pad:
+        gray = cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+        x0, y0 = x0 + pad, y0 + pad
+    crop = gray[y0 : y0 + side, x0 : x0 + side]
+    if size is not None and crop.shape[0] != size:
+        interp = cv2.INTER_AREA if crop.shape[0] > size else cv2.INTER_LINEAR
+        crop = cv2.resize(crop, (size, size), interpolation=interp)
+    return np.ascontiguousarray(crop, dtype=np.uint8)

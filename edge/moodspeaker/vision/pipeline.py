@@ -1,0 +1,79 @@
+"""The per-frame vision path: detect -> largest face -> crop -> classify, numbers out.
+
+A frame enters `step` and is dropped when it returns: the Observation holds only the face box, the
+detector score, class probabilities and stage timings.  Nothing here stores, logs or writes pixels.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from moodspeaker.config.schema import Config
+from moodspeaker.vision.expression import ExpressionClassifier
+from moodspeaker.vision.faces import FaceDetector, crop_face, largest_face
+
+#: Crop margin when the classifier does not say how its training crops were made.
+DEFAULT_MARGIN = 0.1
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What one frame said: a face or not, and if so its box (x, y, w, h) and class probabilities.
+
+    `timings` gives seconds per stage ("detect", "crop", "classify") for health and benchmarks.
+    """
+
+    face: bool
+    probs: dict[str, float] | None
+    box: tuple[int, int, int, int] | None = None
+    score: float = 0.0
+    faces: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class VisionPipeline:
+    """Detector + classifier, with the crop made the way the classifier's model was trained."""
+
+    def __init__(
+        self,
+        detector: FaceDetector,
+        classifier: ExpressionClassifier,
+        config: Config | None = None,
+        *,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.detector = detector
+        self.classifier = classifier
+        self.config = config or Config()
+        info = getattr(classifier, "info", None)
+        self.margin: float = getattr(info, "crop_margin", DEFAULT_MARGIN)
+        self.size: int | None = getattr(info, "width", None)
+        self._clock = clock
+
+    def step(self, frame: npt.NDArray[np.uint8], now: float) -> Observation:
+        """One frame -> one Observation (`now` is the capture time, kept for symmetry with the filter)."""
+        del now  # the pipeline itself is timeless; the filter uses the capture time
+        t0 = self._clock()
+        faces = self.detector.detect(frame)
+        t1 = self._clock()
+        face = largest_face(faces)
+        if face is None:
+            return Observation(face=False, probs=None, timings={"detect": t1 - t0})
+        crop = crop_face(frame, face, self.margin, self.size)
+        t2 = self._clock()
+        probs = self.classifier.classify(crop)
+        del crop
+        t3 = self._clock()
+        return Observation(
+            face=True,
+            probs={c: float(p) for c, p in zip(self.classifier.classes, probs, strict=True)},
+            box=face.box,
+            score=face.score,
+            faces=len(faces),
+            timings={"detect": t1 - t0, "crop": t2 - t1, "classify": t3 - t2},
+        )

@@ -1,0 +1,374 @@
+"""Frame sources: the Raspberry Pi camera (picamera2), a V4L2/OpenCV webcam, and a replay source.
+
+Every source hands out BGR uint8 frames from `read()` and keeps nothing: a frame lives only until the
+caller drops it, and no source writes one to disk or sends one anywhere.
+
+`read()` returns None when there is no frame *now*; `state` says why:
+- "ok": the last read gave a frame;
+- "retrying": a live camera failed or vanished; it is reopened with exponential back-off
+  (0.5 s doubling up to 30 s) on later reads, so a loose cable never crashes the speaker;
+- "ended": a replay without looping has no more frames (it never will again);
+- "closed": close() was called.
+`last_error` holds the latest problem in words (also logged once per change).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from moodspeaker.config.schema import CameraConfig
+
+log = logging.getLogger(__name__)
+
+Frame = npt.NDArray[np.uint8]
+State = Literal["starting", "ok", "retrying", "ended", "closed"]
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".pgm", ".ppm"})
+BACKOFF_FIRST_S = 0.5
+BACKOFF_MAX_S = 30.0
+
+
+class CameraError(RuntimeError):
+    """A frame source cannot be set up at all (bad path, nothing to capture from)."""
+
+
+class FrameSource(Protocol):
+    """One frame per read() (BGR uint8, H x W x 3), or None (see `state`); close() releases it."""
+
+    def read(self) -> Frame | None: ...
+
+    def close(self) -> None: ...
+
+
+def backoff_delay(failures: int, first: float = BACKOFF_FIRST_S, cap: float = BACKOFF_MAX_S) -> float:
+    """Seconds to wait after the n-th consecutive failure (1, 2, ...): first * 2^(n-1), capped."""
+    return float(min(cap, first * 2.0 ** max(0, failures - 1)))
+
+
+def _as_bgr(frame: Any) -> Frame | None:
+    """Normalise what a capture API returned to a BGR uint8 H x W x 3 array, or None if unusable."""
+    if not isinstance(frame, np.ndarray) or frame.size == 0 or frame.dtype != np.uint8:
+        return None
+    if frame.ndim == 2:
+        return np.asarray(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR), dtype=np.uint8)
+    if frame.ndim == 3 and frame.shape[2] == 4:
+        return np.ascontiguousarray(frame[:, :, :3])
+    if frame.ndim == 3 and frame.shape[2] == 3:
+        return frame
+    return None
+
+
+class LiveCamera:
+    """Shared retry logic of the live cameras: open lazily, reopen with back-off after failures."""
+
+    name = "camera"
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self.state: State = "starting"
+        self.last_error = ""
+        self.failures = 0
+        self._retry_at = 0.0
+        self._handle: Any = None
+
+    # -- the three device-specific steps --
+    def _open(self) -> Any:
+        raise NotImplementedError
+
+    def _grab(self, handle: Any) -> Any:
+        raise NotImplementedError
+
+    def _release(self, handle: Any) -> None:
+        raise NotImplementedError
+
+    def read(self) -> Frame | None:
+        if self.state == "closed":
+            return None
+        now = self._clock()
+        if self._handle is None:
+            if now < self._retry_at:
+                return None
+            try:
+                self._handle = self._open()
+            except Exception as exc:  # drivers raise anything; each one means "not now"
+                self._fail(f"cannot open {self.name}: {exc}", now)
+                return None
+        try:
+            frame = _as_bgr(self._grab(self._handle))
+            if frame is None:
+                raise CameraError("no frame (empty or malformed image)")
+        except Exception as exc:
+            self._fail(f"{self.name} stopped delivering frames: {exc}", now)
+            self._drop_handle()
+            return None
+        if self.state != "ok" and self.failures:
+            log.info("%s is back after %d failed attempt(s)", self.name, self.failures)
+        self.state, self.failures, self.last_error = "ok", 0, ""
+        return frame
+
+    def _fail(self, message: str, now: float) -> None:
+        self.failures += 1
+        delay = backoff_delay(self.failures)
+        self._retry_at = now + delay
+        if message != self.last_error:
+            log.warning(
+                "%s; retrying in %.1f s (then backing off up to %.0f s)", message, delay, BACKOFF_MAX_S
+            )
+        self.state, self.last_error = "retrying", message
+
+    def _drop_handle(self) -> None:
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            try:
+                self._release(handle)
+            except Exception as exc:
+                log.debug("releasing %s failed: %s", self.name, exc)
+
+    def close(self) -> None:
+        self._drop_handle()
+        self.state = "closed"
+
+
+def _v4l2_target(device: str) -> int | str:
+    return int(device) if re.fullmatch(r"\d+", device.strip()) else device.strip()
+
+
+class V4L2Camera(LiveCamera):
+    """A USB webcam through OpenCV (V4L2 backend on Linux)."""
+
+    def __init__(self, device: str = "0", width: int = 640, height: int = 480, **kw: Any) -> None:
+        super().__init__(**kw)
+        self._target = _v4l2_target(device)
+        self._size = (width, height)
+        self.name = f"webcam {device}"
+
+    def _open(self) -> Any:
+        backend = cv2.CAP_V4L2 if os.name == "posix" and Path("/dev").is_dir() else cv2.CAP_ANY
+        cap = cv2.VideoCapture(self._target, backend)
+        if not cap.isOpened():
+            cap.release()
+            raise CameraError(f"{self._target} could not be opened")
+        cap.set(cv2.CAP_PROP_FRAME_WIDTH, self._size[0])
+        cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self._size[1])
+        cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # the newest frame, not one queued seconds ago
+        return cap
+
+    def _grab(self, handle: Any) -> Any:
+        ok, frame = handle.read()
+        if not ok:
+            raise CameraError("read failed")
+        return frame
+
+    def _release(self, handle: Any) -> None:
+        handle.release()
+
+
+class Picamera2Camera(LiveCamera):
+    """The Raspberry Pi camera through picamera2 (imported only here, on first open).
+
+    "RGB888" in libcamera's naming is B, G, R byte order in memory: exactly OpenCV's BGR.
+    """
+
+    def __init__(self, width: int = 640, height: int = 480, **kw: Any) -> None:
+        super().__init__(**kw)
+        self._size = (width, height)
+        self.name = "Raspberry Pi camera"
+
+    def _open(self) -> Any:
+        try:
+            module = importlib.import_module("picamera2")
+        except ImportError as exc:
+            raise CameraError(
+                "picamera2 is not installed (Raspberry Pi OS: apt install python3-picamera2)"
+            ) from exc
+        cam = module.Picamera2()
+        try:
+            config = cam.create_video_configuration(main={"size": self._size, "format": "RGB888"})
+            cam.configure(config)
+            cam.start()
+        except Exception:
+            cam.close()
+            raise
+        return cam
+
+    def _grab(self, handle: Any) -> Any:
+        return handle.capture_array("main")
+
+    def _release(self, handle: Any) -> None:
+        try:
+            handle.stop()
+        finally:
+            handle.close()
+
+
+class ReplaySource:
+    """A video file or a folder of images, for development, tests and demos.
+
+    Folder: one image per read, in name order; unreadable, empty or corrupt files are skipped with a
+    logged reason (and counted in `skipped`).  Video: each read advances `interval_s` of video time
+    (every frame when 0).  At the end: start again when `loop`, else state "ended" and None.
+    `current_name` is the file name of the last image handed out (folders only).
+    """
+
+    def __init__(self, path: str | Path, *, loop: bool = False, interval_s: float = 0.0) -> None:
+        self.path = Path(path).expanduser()
+        if not self.path.exists():
+            raise CameraError(f"replay source not found: {self.path}")
+        self.loop = loop
+        self.interval_s = interval_s
+        #: a folder or a single image (else a video file)
+        self._images = self.path.is_dir() or self.path.suffix.lower() in IMAGE_SUFFIXES
+        self.state: State = "starting"
+        self.last_error = ""
+        self.skipped = 0
+        self.current_name = ""
+        self._files: list[Path] | None = None
+        self._index = 0
+        self._cap: Any = None
+        self._video_frame = 0
+
+    # -- folders --
+    def _list(self) -> list[Path]:
+        if self.path.suffix.lower() in IMAGE_SUFFIXES:  # a single image
+            return [self.path]
+        try:
+            names = sorted(p for p in self.path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        except OSError as exc:
+            self.last_error = f"cannot list {self.path}: {exc}"
+            log.warning("%s", self.last_error)
+            return []
+        return [p for p in names if p.is_file()]
+
+    def _read_image(self) -> Frame | None:
+        for _ in range(2):  # at most one wrap-around per read
+            if self._files is None:
+                self._files = self._list()
+                self._index = 0
+            while self._index < len(self._files):
+                path = self._files[self._index]
+                self._index += 1
+                frame = self._decode(path)
+                if frame is not None:
+                    self.current_name = path.name
+                    return frame
+            if not self.loop:
+                break
+            self._files = None
+        return None
+
+    def _decode(self, path: Path) -> Frame | None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            self._skip(path, f"unreadable ({exc.strerror or exc})")
+            return None
+        if not data:
+            self._skip(path, "empty file")
+            return None
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        del data
+        if image is None or image.size == 0:
+            self._skip(path, "not a decodable image (corrupt or unsupported)")
+            return None
+        return _as_bgr(image)
+
+    def _skip(self, path: Path, reason: str) -> None:
+        self.skipped += 1
+        self.last_error = f"skipped {path}: {reason}"
+        log.warning("%s", self.last_error)
+
+    # -- videos --
+    def _read_video(self) -> Frame | None:
+        for attempt in range(2):
+            if self._cap is None:
+                self._cap = cv2.VideoCapture(str(self.path))
+                self._video_frame = 0
+                if not self._cap.isOpened():
+                    self._cap.release()
+                    self._cap = None
+                    self.last_error = f"{self.path}: not a readable video or image folder"
+                    log.warning("%s", self.last_error)
+                    return None
+            fps = self._cap.get(cv2.CAP_PROP_FPS) or 0.0
+            step = max(1, round(fps * self.interval_s)) if fps > 0 and self.interval_s > 0 else 1
+            if self._video_frame > 0:
+                for _ in range(step - 1):  # skip to the next capture time without decoding
+                    if not self._cap.grab():
+                        break
+            ok, frame = self._cap.read()
+            if ok and (image := _as_bgr(frame)) is not None:
+                self._video_frame += step
+                return image
+            self._cap.release()
+            self._cap = None
+            if not self.loop or attempt:
+                break
+        return None
+
+    def read(self) -> Frame | None:
+        if self.state in ("ended", "closed"):
+            return None
+        frame = self._read_image() if self._images else self._read_video()
+        if frame is None:
+            if self.state != "closed":
+                self.state = "ended"
+                log.info("replay %s ended (%d file(s) skipped)", self.path, self.skipped)
+            return None
+        self.state = "ok"
+        return frame
+
+    def close(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+        self.state = "closed"
+
+
+def picamera2_available() -> bool:
+    """True when picamera2 imports (Raspberry Pi OS with libcamera)."""
+    try:
+        importlib.import_module("picamera2")
+    except Exception:  # ImportError, or libcamera failing at import time on a non-Pi
+        return False
+    return True
+
+
+def _v4l2_present(device: str) -> bool:
+    target = _v4l2_target(device)
+    path = Path(f"/dev/video{target}") if isinstance(target, int) else Path(target)
+    return path.exists()
+
+
+def make_camera(cfg: CameraConfig, *, clock: Callable[[], float] = time.monotonic) -> FrameSource:
+    """The frame source `camera.type` names; `auto` tries picamera2, then V4L2, then the replay path."""
+    kind = cfg.type
+    if kind == "auto":
+        if picamera2_available():
+            kind = "picamera2"
+        elif _v4l2_present(cfg.device):
+            kind = "v4l2"
+        elif cfg.replay_path:
+            kind = "replay"
+        else:
+            raise CameraError(
+                f"no camera found: picamera2 is not available, no webcam at {cfg.device!r}, "
+                "and camera.replay_path is empty"
+            )
+        log.info("camera.type auto -> %s", kind)
+    if kind == "picamera2":
+        return Picamera2Camera(cfg.width, cfg.height, clock=clock)
+    if kind == "v4l2":
+        return V4L2Camera(cfg.device, cfg.width, cfg.height, clock=clock)
+    if not cfg.replay_path:
+        raise CameraError("camera.type is replay but camera.replay_path is empty")
+    return ReplaySource(cfg.replay_path, loop=cfg.replay_loop, interval_s=cfg.interval_s)

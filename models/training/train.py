@@ -176,8 +176,14 @@ def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def train(run_dir: Path, cfg: RunConfig, data: Data, *, resume: bool) -> dict[str, Any]:
-    """Train from scratch or from run_dir/last.keras up to cfg.train.epochs; returns the final state."""
+def train(
+    run_dir: Path, cfg: RunConfig, data: Data, *, resume: bool, stop_after: int | None = None
+) -> dict[str, Any]:
+    """Train from scratch or from run_dir/last.keras up to cfg.train.epochs; returns the final state.
+
+    `stop_after` ends this invocation after that epoch (the run stays resumable), e.g. to split a run
+    over sessions; the schedule is unaffected.
+    """
     tc = cfg.train
     steps = int(np.ceil(len(data.x_train) / tc.batch_size))
     state_path = run_dir / "state.json"
@@ -204,7 +210,8 @@ def train(run_dir: Path, cfg: RunConfig, data: Data, *, resume: bool) -> dict[st
         state = {"epochs_done": 0, "best_val_accuracy": -1.0, "best_epoch": 0, "train_seconds": 0.0}
         start = 0
         log.info("new run %s: %d parameters, %d steps/epoch", run_dir, model.count_params(), steps)
-    for epoch in range(start, tc.epochs):
+    last = tc.epochs if stop_after is None else min(tc.epochs, stop_after)
+    for epoch in range(start, last):
         t0 = time.time()
         keras.utils.set_random_seed(tc.seed + 1000 * (epoch + 1))
         rng = np.random.default_rng([tc.seed, epoch])
@@ -254,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, help="override [train] epochs (new runs only)")
     parser.add_argument("--limit", type=int, help="override [train] limit (new runs only)")
     parser.add_argument("--val-limit", type=int, help="override [train] val_limit (new runs only)")
+    parser.add_argument("--stop-after", type=int, help="stop after this epoch (resume later)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     run_dir: Path = args.resume or args.run
@@ -281,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     except DatasetError as exc:
         print(f"train: {exc}", file=sys.stderr)
         return 2
-    state = train(run_dir, cfg, data, resume=bool(args.resume))
+    state = train(run_dir, cfg, data, resume=bool(args.resume), stop_after=args.stop_after)
     print(json.dumps(state))
     return 0
 

@@ -135,20 +135,20 @@ def run(args: argparse.Namespace, config: Config) -> int:
     cfg = config.classifier
     if args.model is not None:
         cfg = dataclasses.replace(cfg, model=str(args.model))
+    split = find_split(data)
+    folders = _class_folders(data) if split is None else {}
+    if split is None and not folders:
+        print(
+            f"eval-faces: {data}: neither a FER+ folder (label.csv, FER2013Valid/ or FER2013Test/) "
+            "nor class-named subfolders (angry, disgust, fear, happy, sad, surprise, neutral)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         clf = make_classifier(cfg)
-        split = find_split(data)
         if split is not None:
             report = _score_ferplus_split(clf, split, data, args.limit)
         else:
-            folders = _class_folders(data)
-            if not folders:
-                print(
-                    f"eval-faces: {data}: neither a FER+ folder (label.csv, FER2013Valid/ or FER2013Test/) "
-                    "nor class-named subfolders (angry, disgust, fear, happy, sad, surprise, neutral)",
-                    file=sys.stderr,
-                )
-                return 2
             report = _score_class_folders(clf, folders, args.limit)
     except (DatasetError, ModelError, ValueError) as exc:
         print(f"eval-faces: {exc}", file=sys.stderr)

@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("moodspeaker.commands.doctor", "check camera, TPU, audio, library, broker, disk, temperature"),
     "setup-code": ("moodspeaker.commands.setup_code", "print the first-boot setup code of the web page"),
     "config": ("moodspeaker.commands.config", "show, check or change the configuration"),
+    "mqtt forget": ("moodspeaker.commands.mqtt_forget", "remove this speaker from Home Assistant and MQTT"),
     "bench recommend": ("moodspeaker.commands.bench_recommend", "run the listener simulator benchmark"),
     "bench report": ("moodspeaker.commands.bench_report", "run every benchmark and print one table"),
 }

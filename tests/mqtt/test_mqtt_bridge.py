@@ -364,3 +364,23 @@ def test_nothing_published_is_image_data_or_oversized(rig: Rig, watcher: Watcher
             assert m.payload in (b"online", b"offline")
         elif m.payload:
             json.loads(m.payload)  # everything else is JSON
+
+
+def test_mqtt_forget_command_removes_a_stopped_speaker(broker: Mosquitto, watcher: Watcher, capsys) -> None:  # type: ignore[no-untyped-def]
+    from moodspeaker.cli import main  # noqa: PLC0415
+
+    r = make_rig(broker.port)
+    r.bridge.start()
+    watcher.wait_for("homeassistant/device/kitchen/config", lambda m: m.payload != b"")
+    watcher.wait_for("moodspeaker/kitchen/stats")
+    r.bridge.stop()
+    assert "homeassistant/device/kitchen/config" in retained(broker.port, "#")
+    settings = ["--set", "mqtt.host=127.0.0.1", "--set", f"mqtt.port={broker.port}"]
+    assert main([*settings, "mqtt", "forget", "--device-id", "kitchen"]) == 0
+    assert "removed from Home Assistant: homeassistant/device/kitchen/config" in capsys.readouterr().out
+    left = retained(broker.port, "#")
+    assert not [t for t in left if "kitchen" in t], left
+    closed = free_port()  # nothing listens there: a clear error, not a hang
+    assert main(["--set", f"mqtt.port={closed}", "mqtt", "forget", "--device-id", "x", "--timeout", "1"]) == 1
+    assert "could not connect" in capsys.readouterr().err
+    assert main(["--set", "mqtt.username=u", "mqtt", "forget"]) == 2

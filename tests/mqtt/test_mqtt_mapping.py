@@ -10,9 +10,9 @@ import pytest
 
 from moodspeaker.config import Config, with_changes
 from moodspeaker.mood.classes import EXPRESSIONS
-from moodspeaker.mqtt.bridge import reachable_url
 from moodspeaker.mqtt.client import ConnectionSettings, MqttSetupError
 from moodspeaker.mqtt.discovery import MOOD_OPTIONS, discovery_config
+from moodspeaker.mqtt.identity import reachable_url
 from moodspeaker.mqtt.payloads import (
     CAMERA_OFF,
     MAX_COMMAND_BYTES,

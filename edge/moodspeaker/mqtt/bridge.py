@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import logging
 import queue
-import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from moodspeaker.config.schema import Config
 from moodspeaker.mqtt.client import OFFLINE, ONLINE, Connection, ConnectionSettings
 from moodspeaker.mqtt.discovery import discovery_config
+from moodspeaker.mqtt.identity import device_id_of, lan_address, reachable_url
 from moodspeaker.mqtt.payloads import (
     PayloadError,
     encode,
@@ -33,7 +32,7 @@ from moodspeaker.mqtt.payloads import (
     stamp,
     state_values,
 )
-from moodspeaker.mqtt.topics import Topics, machine_id, resolve_device_id
+from moodspeaker.mqtt.topics import Topics
 from moodspeaker.service.control import CommandError, ControlAPI
 from moodspeaker.service.events import (
     CommandRejected,
@@ -60,32 +59,6 @@ SOURCE = "mqtt"
 GROUP_SOURCE = "mqtt-group"
 
 
-def lan_address() -> str | None:
-    """This machine's address on its LAN (the source address of its default route), if it has one.
-
-    Connecting a UDP socket sends nothing; it only asks the kernel which interface would be used.
-    """
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed anywhere
-            address = str(s.getsockname()[0])
-    except OSError:
-        return None
-    return None if address.startswith("127.") or address == "0.0.0.0" else address
-
-
-def reachable_url(url: str, address: Callable[[], str | None]) -> str:
-    """The page's URL as Home Assistant (on another machine) can open it: loopback -> the LAN address."""
-    parts = urlsplit(url)
-    if parts.hostname not in {"127.0.0.1", "localhost", "::1"}:
-        return url
-    lan = address()
-    if not lan:
-        return url
-    netloc = f"{lan}:{parts.port}" if parts.port else lan
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
 class MqttBridge:
     """Publishes the speaker's state and events and obeys commands; start() returns at once."""
 
@@ -101,7 +74,7 @@ class MqttBridge:
     ) -> None:
         cfg = config.mqtt
         self._settings = ConnectionSettings.from_config(cfg)
-        device = device_id or resolve_device_id(config.device.id, machine_id(), socket.gethostname())
+        device = device_id or device_id_of(config)
         self.topics = Topics(cfg.base_topic, device, cfg.discovery_prefix)
         self._config = config
         self._control = control

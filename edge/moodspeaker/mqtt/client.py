@@ -97,7 +97,7 @@ class Connection:
         settings: ConnectionSettings,
         *,
         client_id: str,
-        will_topic: str,
+        will_topic: str | None,
         subscriptions: Sequence[str],
         on_connected: Callable[[], None],
         on_message: Callable[[str, bytes, bool], None],
@@ -130,7 +130,8 @@ class Connection:
                 cert_reqs=ssl.CERT_REQUIRED,
                 tls_version=ssl.PROTOCOL_TLS_CLIENT,
             )
-        client.will_set(will_topic, OFFLINE, qos=QOS, retain=True)
+        if will_topic is not None:
+            client.will_set(will_topic, OFFLINE, qos=QOS, retain=True)
         client.reconnect_delay_set(min_delay=1, max_delay=max(1, round(settings.reconnect_max_s)))
         client.max_inflight_messages_set(100)
         client.max_queued_messages_set(settings.outbox_size + 100)
@@ -153,6 +154,7 @@ class Connection:
         self._stopping = True
         if self._connected:
             infos = [self._client.publish(t, p, qos=QOS, retain=True) for t, p in last]
+            self.counters["published"] += len(infos)
             for info in infos:
                 try:
                     info.wait_for_publish(timeout)
@@ -236,7 +238,8 @@ class Connection:
         self.counters["connects"] += 1
         self.last_error = ""
         log.info("connected to MQTT broker %s:%s", self._settings.host, self._settings.port)
-        client.subscribe([(topic, QOS) for topic in self._subscriptions])
+        if self._subscriptions:
+            client.subscribe([(topic, QOS) for topic in self._subscriptions])
         self._connected = True
         self._on_connected()
 

@@ -1,0 +1,45 @@
+"""Who this speaker is on the network: its device id and a page URL that other machines can open.
+
+The two functions here touch the system (the machine id file, the routing table); everything that
+decides something from their answers is pure and lives in topics.py.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from urllib.parse import urlsplit, urlunsplit
+
+from moodspeaker.config.schema import Config
+from moodspeaker.mqtt.topics import machine_id, resolve_device_id
+
+
+def device_id_of(config: Config) -> str:
+    """The configured device id, else one derived from the machine id (else from the host name)."""
+    return resolve_device_id(config.device.id, machine_id(), socket.gethostname())
+
+
+def lan_address() -> str | None:
+    """This machine's address on its LAN (the source address of its default route), if it has one.
+
+    Connecting a UDP socket sends nothing; it only asks the kernel which interface would be used.
+    """
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed anywhere
+            address = str(s.getsockname()[0])
+    except OSError:
+        return None
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
+
+
+def reachable_url(url: str, address: Callable[[], str | None]) -> str:
+    """The page's URL as Home Assistant (on another machine) can open it: loopback -> the LAN address."""
+    parts = urlsplit(url)
+    if parts.hostname not in {"127.0.0.1", "localhost", "::1"}:
+        return url
+    lan = address()
+    if not lan:
+        return url
+    netloc = f"{lan}:{parts.port}" if parts.port else lan
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -156,8 +156,8 @@ def test_privacy_no_frame_is_written_anywhere(
     monkeypatch.chdir(work)
     written: list[str] = []
 
-    def refuse(name: str):  # noqa: ANN202
-        def _call(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def refuse(name: str):
+        def _call(*args, **kwargs):
             written.append(name)
             raise AssertionError(f"cv2.{name} called during watch")
 

@@ -220,6 +220,12 @@ class Batch:
              json.dumps(row.get("extra", {})), self.change),
         )  # fmt: skip
 
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            (key, value),
+        )
+
     def remove_id(self, tid: str) -> None:
         self.conn.execute("DELETE FROM tracks WHERE id = ?", (tid,))
 
@@ -237,6 +243,10 @@ class LibraryIndex:
     # -- reading -------------------------------------------------------------------------------
     def change_counter(self) -> int:
         return int(self.db.query("SELECT value FROM meta WHERE key='change_counter'")[0][0])
+
+    def meta(self, key: str) -> str | None:
+        rows = self.db.query("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
 
     def tracks(self) -> list[Track]:
         """Every analysed (playable) track."""

@@ -1,0 +1,138 @@
+"""`moodspeaker library stats|serve|sync|discover`: the index at a glance, and sharing it on the LAN."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from typing import Any
+
+from moodspeaker.config import Config, data_dir
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    stats = sub.add_parser("stats", help="tracks by status, failures and scan problems with reasons")
+    stats.add_argument("--json", action="store_true", help="print one JSON object")
+    serve = sub.add_parser("serve", help="serve the index and the audio on the LAN (HTTP + zeroconf)")
+    serve.add_argument("--host", default="0.0.0.0", help="address to listen on")
+    serve.add_argument("--port", type=int, help="port (default: library.serve_port; 0 picks a free one)")
+    serve.add_argument("--no-zeroconf", action="store_true", help="do not announce the server")
+    sync = sub.add_parser("sync", help="mirror a library server's index into the local LAN cache")
+    sync.add_argument("url", nargs="?", help="server URL (default: library.servers, else discovery)")
+    discover = sub.add_parser("discover", help="list library servers announced on the LAN")
+    discover.add_argument("--timeout", type=float, default=3.0, help="seconds to listen")
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    from moodspeaker.library import db_path
+    from moodspeaker.library.db import SchemaError
+    from moodspeaker.library.index import LibraryIndex
+
+    if args.action == "discover":
+        from moodspeaker.library.lan.announce import discover
+
+        for url in discover(args.timeout):
+            print(url)
+        return 0
+    if args.action == "sync":
+        return _sync(args, config)
+    try:
+        index = LibraryIndex(db_path(config))
+    except SchemaError as exc:
+        print(f"library: {exc}", file=sys.stderr)
+        return 2
+    with index:
+        if args.action == "stats":
+            return _stats(index.stats(), args.json, str(db_path(config)))
+        return _serve(index, args, config)
+
+
+def _stats(stats: dict[str, Any], as_json: bool, where: str) -> int:
+    if as_json:
+        print(json.dumps(stats))
+        return 0
+    print(f"library index: {where}")
+    print(
+        f"tracks: {stats['tracks']} ({stats['analysed']} analysed, {stats['pending']} pending, "
+        f"{stats['failed']} failed), {stats['hours']:.1f} hours of music"
+    )
+    for source, count in sorted(stats["sources"].items()):
+        print(f"  source {source}: {count}")
+    if stats["failures"]:
+        print("failed:")
+        for f in stats["failures"]:
+            print(f"  {f['path']}: {f['reason']}")
+    if stats["problems"]:
+        print("problems found while scanning:")
+        for p in stats["problems"]:
+            print(f"  [{p['kind']}] {p['path']}: {p['reason']}")
+    return 0
+
+
+def _serve(index: Any, args: argparse.Namespace, config: Config) -> int:
+    from moodspeaker.library.lan.server import LibraryServer
+
+    port = config.library.serve_port if args.port is None else args.port
+    try:
+        server = LibraryServer(index, args.host, port, name=f"{config.device.name} library").start()
+    except OSError as exc:
+        print(f"library serve: cannot listen on {args.host}:{port}: {exc}", file=sys.stderr)
+        return 2
+    announcer = None
+    if not args.no_zeroconf:
+        from moodspeaker.library.lan.announce import Announcer, local_addresses
+
+        host_ip = [args.host] if args.host not in ("0.0.0.0", "") else local_addresses()
+        announcer = Announcer(f"{config.device.name} library", server.port, host_ip)
+        try:
+            announcer.start()
+        except Exception as exc:  # zeroconf problems must not stop the server itself
+            print(f"library serve: zeroconf announcement failed: {exc}", file=sys.stderr)
+            announcer = None
+    print(f"serving {index.stats()['analysed']} tracks on {server.url} (Ctrl-C to stop)", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if announcer is not None:
+            announcer.close()
+        server.stop()
+    return 0
+
+
+def _sync(args: argparse.Namespace, config: Config) -> int:
+    from moodspeaker.library.lan.client import LanError, LanLibrary
+
+    urls = [args.url] if args.url else list(config.library.servers)
+    if not urls:
+        from moodspeaker.library.lan.announce import discover
+
+        urls = discover(3.0)
+    if not urls:
+        print("library sync: no server given, configured or found on the LAN", file=sys.stderr)
+        return 1
+    status = 0
+    for url in urls:
+        try:
+            lan = LanLibrary(url, data_dir(config) / "lan-cache")
+        except ValueError as exc:
+            print(f"library sync: {exc}", file=sys.stderr)
+            status = 2
+            continue
+        try:
+            result = lan.sync()
+            print(f"{url}: {result.updated} updated, {result.removed} removed, {len(lan.tracks())} cached")
+            for tid, reason in result.rejected:
+                print(f"  rejected {tid}: {reason}")
+        except LanError as exc:
+            print(f"{url}: sync failed ({exc}); {len(lan.tracks())} tracks still usable from the cache")
+            status = 1
+        finally:
+            lan.close()
+    return status

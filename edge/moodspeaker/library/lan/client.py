@@ -1,0 +1,239 @@
+"""The speaker's LAN source: mirror a library server's index, stream its tracks, survive its absence.
+
+The mirror is an ordinary LibraryIndex database (one per server), so the recommender reads it
+like the local library, and it stays usable when the server is switched off.  Sync is incremental:
+the client remembers the server's change counter and asks only for what changed after it; each
+page is applied in one transaction together with the new cursor, so an interrupted sync resumes
+where it stopped.  Rows that fail validation are skipped and recorded as problems; a response
+that is not the expected JSON aborts the sync without touching the mirror.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex
+from moodspeaker.library.lan import API_PREFIX, PROTOCOL_VERSION
+from moodspeaker.library.track import Track
+
+log = logging.getLogger(__name__)
+
+_CURSOR = "lan_cursor"
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_RANGES = {"valence": (-1.0, 1.0), "arousal": (-1.0, 1.0), "energy": (0.0, 1.0), "tempo": (0.0, 400.0),
+           "loudness_lufs": (-100.0, 10.0), "mode": (0.0, 1.0), "brightness": (0.0, 1.0)}  # fmt: skip
+
+
+class LanError(Exception):
+    """The server could not be reached or answered with something that is not the protocol."""
+
+
+@dataclass
+class SyncResult:
+    updated: int = 0
+    removed: int = 0
+    pages: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+
+
+def validate_row(row: Any) -> str | None:
+    """Why a track row from a server is unusable, or None when it is fine."""
+    if not isinstance(row, Mapping):
+        return "not an object"
+    if not isinstance(row.get("id"), str) or not _ID.match(row["id"]):
+        return "missing or malformed id"
+    for key in ("title", "artist"):
+        if not isinstance(row.get(key), str):
+            return f"{key} is not text"
+    for col in FEATURE_COLUMNS:
+        value = row.get(col)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            return f"{col} is not a number"
+        lo, hi = _RANGES[col]
+        if not lo <= value <= hi:
+            return f"{col}={value} outside {lo}..{hi}"
+    extra = row.get("extra", {})
+    if not isinstance(extra, Mapping) or not all(isinstance(v, int | float) for v in extra.values()):
+        return "extra is not a mapping of numbers"
+    return None
+
+
+def slug(url: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", url.split("://", 1)[-1]).strip("-")[:80] or "server"
+
+
+class LanLibrary:
+    """A library server seen from a speaker: tracks(), get(), query() from the mirror; fetch() audio."""
+
+    def __init__(self, base_url: str, cache_dir: str | Path, timeout_s: float = 5.0) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ValueError(f"library server URL must start with http:// or https://: {base_url!r}")
+        self.base_url = base_url.rstrip("/")
+        self.source = f"lan:{self.base_url}"
+        root = Path(cache_dir) / slug(self.base_url)
+        self.audio_dir = root / "audio"
+        self.cache = LibraryIndex(root / "index.db")
+        self.timeout_s = timeout_s
+        self.last_error: str | None = None
+
+    # -- the same reading API as LibraryIndex ---------------------------------------------------
+    def tracks(self) -> list[Track]:
+        return self.cache.tracks()
+
+    def get(self, track_id: str) -> Track | None:
+        return self.cache.get(track_id)
+
+    def feature_matrix(self) -> tuple[list[str], np.ndarray]:
+        return self.cache.feature_matrix()
+
+    def query(
+        self, target: Mapping[str, float], k: int = 10, weights: Mapping[str, float] | None = None
+    ) -> list[tuple[Track, float]]:
+        return self.cache.query(target, k, weights)
+
+    def stream_url(self, track_id: str) -> str:
+        return f"{self.base_url}{API_PREFIX}/stream/{track_id}"
+
+    # -- network ----------------------------------------------------------------------------------
+    def _json(self, path: str) -> Any:
+        url = f"{self.base_url}{API_PREFIX}/{path}"
+        try:
+            with urllib.request.urlopen(url, timeout=self.timeout_s) as resp:
+                body = resp.read(64 * 1024 * 1024)
+        except (urllib.error.URLError, OSError, TimeoutError) as exc:
+            raise LanError(f"{url}: {exc}") from exc
+        try:
+            return json.loads(body)
+        except ValueError as exc:
+            raise LanError(f"{url}: not JSON ({exc})") from exc
+
+    def info(self) -> dict[str, Any]:
+        data = self._json("info")
+        if not isinstance(data, dict) or data.get("service") != "moodspeaker-library":
+            raise LanError(f"{self.base_url}: not a Moodspeaker library server")
+        if data.get("protocol") != PROTOCOL_VERSION:
+            raise LanError(f"{self.base_url}: protocol {data.get('protocol')!r}, expected {PROTOCOL_VERSION}")
+        return data
+
+    def sync(self, limit: int = 2000) -> SyncResult:
+        """Bring the mirror up to date; raises LanError (the mirror keeps what it had) on failure."""
+        result = SyncResult()
+        try:
+            self.info()
+            cursor = int(self.cache.meta(_CURSOR) or 0)
+            while True:
+                page = self._json(f"changes?since={cursor}&limit={limit}")
+                cursor = self._apply(page, cursor, result)
+                result.pages += 1
+                if not page["more"]:
+                    break
+        except LanError as exc:
+            self.last_error = str(exc)
+            raise
+        self.last_error = None
+        return result
+
+    def _apply(self, page: Any, cursor: int, result: SyncResult) -> int:
+        ok = (
+            isinstance(page, dict)
+            and isinstance(page.get("tracks"), list)
+            and isinstance(page.get("removed"), list)
+            and isinstance(page.get("next"), int)
+            and isinstance(page.get("more"), bool)
+        )
+        if not ok:
+            raise LanError(f"{self.base_url}: malformed changes page")
+        nxt = int(page["next"])
+        if nxt < cursor:
+            # the server's database was replaced (counter went back): start again from scratch
+            log.warning("%s: change counter went back (%d < %d); full resync", self.base_url, nxt, cursor)
+            with self.cache.batch() as b:
+                for t in self.cache.tracks():
+                    b.remove_id(t.id)
+                b.set_meta(_CURSOR, "0")
+            raise LanError(f"{self.base_url}: server index was reset; resynchronising from the start")
+        with self.cache.batch() as b:
+            for row in page["tracks"]:
+                reason = validate_row(row)
+                if reason is not None:
+                    rid = str(row.get("id", "?"))[:64] if isinstance(row, Mapping) else "?"
+                    result.rejected.append((rid, reason))
+                    b.problem(f"{self.source}/{rid}", "bad-row", reason)
+                    continue
+                b.put_remote({**row, "location": self.stream_url(row["id"])}, self.source)
+                result.updated += 1
+            for tid in page["removed"]:
+                if isinstance(tid, str):
+                    b.remove_id(tid)
+                    result.removed += 1
+            b.set_meta(_CURSOR, str(nxt))
+        return nxt
+
+    def cached_audio(self, track_id: str) -> Path | None:
+        """The local copy of a track fetched earlier (playable without the server)."""
+        path = self.audio_dir / track_id
+        return path if path.is_file() else None
+
+    def fetch(self, track_id: str, chunk: int = 256 * 1024) -> Path:
+        """Download a track (resuming a partial download with a Range request); returns the file.
+
+        A server that disappears mid-stream raises LanError; the partial file stays for the next try.
+        """
+        done = self.cached_audio(track_id)
+        if done is not None:
+            return done
+        if not _ID.match(track_id):
+            raise LanError(f"invalid track id {track_id!r}")
+        self.audio_dir.mkdir(parents=True, exist_ok=True)
+        part = self.audio_dir / f"{track_id}.part"
+        have = part.stat().st_size if part.exists() else 0
+        req = urllib.request.Request(self.stream_url(track_id))
+        if have:
+            req.add_header("Range", f"bytes={have}-")
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
+                total = _expected_total(resp.headers, resp.status, have)
+                if resp.status == 200 and have:
+                    have = 0  # the server ignored the range: start over
+                with part.open("ab" if have else "wb") as out:
+                    while True:
+                        block = resp.read(chunk)
+                        if not block:
+                            break
+                        out.write(block)
+        except urllib.error.HTTPError as exc:
+            raise LanError(f"{self.stream_url(track_id)}: HTTP {exc.code}") from exc
+        except (urllib.error.URLError, OSError, TimeoutError) as exc:
+            raise LanError(f"{self.stream_url(track_id)}: stream broken: {exc}") from exc
+        size = part.stat().st_size
+        if total is not None and size != total:
+            raise LanError(f"{self.stream_url(track_id)}: stream ended early ({size} of {total} bytes)")
+        final = self.audio_dir / track_id
+        os.replace(part, final)
+        return final
+
+    def close(self) -> None:
+        self.cache.close()
+
+
+def _expected_total(headers: Any, status: int, have: int) -> int | None:
+    """Full size of the file from Content-Range (206) or Content-Length (200)."""
+    if status == 206:
+        m = re.match(r"bytes (\d+)-(\d+)/(\d+)", headers.get("Content-Range", ""))
+        if not m or int(m.group(1)) != have:
+            raise LanError(f"unexpected Content-Range {headers.get('Content-Range')!r}")
+        return int(m.group(3))
+    length = headers.get("Content-Length")
+    return int(length) if length and length.isdigit() else None

@@ -1,0 +1,98 @@
+"""`moodspeaker library serve`: the index and the audio files over HTTP, in a background thread.
+
+Endpoints (JSON unless noted), all under /api/v1:
+- GET info: name, protocol version, track count, change counter;
+- GET changes?since=N&limit=M: analysed tracks changed after N, ids removed since N, `next`, `more`;
+- GET tracks/<id>: one track;
+- GET stream/<id>: the audio file (range requests, conditional GET); only files in the index are
+  ever served, looked up by id, so no request can name a path.
+werkzeug's threaded server is small and well kept; the speaker reads, the NAS analyses.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import os
+import threading
+from typing import Any
+
+from flask import Flask, abort, jsonify, request, send_file
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from moodspeaker.library.index import LibraryIndex
+from moodspeaker.library.lan import API_PREFIX, PROTOCOL_VERSION
+
+log = logging.getLogger(__name__)
+
+_MIME = {".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/ogg",
+         ".flac": "audio/flac", ".wav": "audio/wav", ".m4a": "audio/mp4", ".mp4": "audio/mp4",
+         ".aac": "audio/aac"}  # fmt: skip
+
+
+def create_app(index: LibraryIndex, name: str = "Moodspeaker library") -> Flask:
+    app = Flask("moodspeaker.library.lan")
+
+    @app.get(f"{API_PREFIX}/info")
+    def info() -> Any:
+        stats = index.stats()
+        return jsonify({
+            "service": "moodspeaker-library", "name": name, "protocol": PROTOCOL_VERSION,
+            "tracks": stats["analysed"], "change_counter": stats["change_counter"],
+        })  # fmt: skip
+
+    @app.get(f"{API_PREFIX}/changes")
+    def changes() -> Any:
+        try:
+            since = int(request.args.get("since", "0"))
+            limit = min(max(int(request.args.get("limit", "2000")), 1), 10000)
+        except ValueError:
+            abort(400, "since and limit must be integers")
+        return jsonify(index.changes_since(since, limit))
+
+    @app.get(f"{API_PREFIX}/tracks/<track_id>")
+    def track(track_id: str) -> Any:
+        t = index.get(track_id)
+        if t is None:
+            abort(404)
+        return jsonify({"id": t.id, "title": t.title, "artist": t.artist, "album": t.album,
+                        "duration_s": t.duration_s, "valence": t.valence, "arousal": t.arousal})  # fmt: skip
+
+    @app.get(f"{API_PREFIX}/stream/<track_id>")
+    def stream(track_id: str) -> Any:
+        t = index.get(track_id)
+        if t is None or t.source != "local":
+            abort(404)
+        if not os.path.isfile(t.location):
+            abort(410, "the file is no longer there")
+        suffix = os.path.splitext(t.location)[1].lower()
+        mime = _MIME.get(suffix) or mimetypes.guess_type(t.location)[0] or "application/octet-stream"
+        return send_file(t.location, mimetype=mime, conditional=True, etag=True, max_age=3600)
+
+    return app
+
+
+class LibraryServer:
+    """The HTTP server on its own thread (optionally announced with zeroconf by the caller)."""
+
+    def __init__(self, index: LibraryIndex, host: str = "0.0.0.0", port: int = 8765, name: str = "") -> None:
+        self.app = create_app(index, name or "Moodspeaker library")
+        self._server: BaseWSGIServer = make_server(host, port, self.app, threaded=True)
+        self.port = int(self._server.server_port)
+        self.host = host
+        self._thread = threading.Thread(target=self._server.serve_forever, name="library-server", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> LibraryServer:
+        self._thread.start()
+        log.info("library server on %s", self.url)
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)

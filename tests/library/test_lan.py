@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import urllib.error
+import urllib.request
 
 import pytest
 import synth
@@ -67,8 +69,6 @@ def test_sync_stream_and_incremental_updates(tmp_path, served):
 
 def test_range_requests(served):
     _, server, ids = served
-    import urllib.request
-
     req = urllib.request.Request(
         f"{server.url}/api/v1/stream/{ids['song1.wav']}", headers={"Range": "bytes=10-19"}
     )
@@ -150,8 +150,16 @@ def _garbage_server(pages):
 
 
 def test_garbage_from_a_server(tmp_path):
-    good = {"id": "abc123", "title": "ok", "artist": "a", "album": "", "duration_s": 1.0,
-            **dict(zip(FEATURE_COLUMNS, (0.1, 0.2, 0.3, 100.0, -10.0, 1, 0.5), strict=True)), "extra": {}}  # fmt: skip
+    features = dict(zip(FEATURE_COLUMNS, (0.1, 0.2, 0.3, 100.0, -10.0, 1, 0.5), strict=True))
+    good = {
+        "id": "abc123",
+        "title": "ok",
+        "artist": "a",
+        "album": "",
+        "duration_s": 1.0,
+        **features,
+        "extra": {},
+    }
     bad_rows = [
         {**good, "id": "nan1", "valence": float("nan")},
         {**good, "id": "far", "arousal": 7.0},

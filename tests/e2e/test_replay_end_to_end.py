@@ -1,0 +1,208 @@
+"""End to end: a replayed face changing expression -> real detector + TFLite model -> mood filter ->
+recommender -> player (SDL dummy driver), checking the mood, the queue, the reasons, and that no frame
+reaches the disk.
+
+The face is the public-domain photo the demo ships (moodspeaker/demo/faces); its expressions are made
+in memory.  Which mood the model reads for each expression is measured first through the same
+pipeline, so the test follows whatever the shipped model sees rather than assuming it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from moodspeaker.config import Config, with_changes
+from moodspeaker.demo.clips import STYLES, write_clip
+from moodspeaker.demo.faces import FaceReplay, Scene, expression
+from moodspeaker.library.track import Track
+from moodspeaker.recommend.source import Catalogue
+from moodspeaker.service.app import Appliance
+from moodspeaker.service.components import build_parts
+from moodspeaker.service.control import ControlAPI
+from moodspeaker.service.events import EventBus
+from moodspeaker.vision.expression import default_model_json
+
+IMAGE_MAGIC = (
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"BM",
+    b"P6",
+    b"P5",
+    b"II*\x00",
+    b"MM\x00*",
+    b"RIFF",
+    b"\x93NUMPY",
+)
+WATCHED = [Path.home(), Path(__file__).resolve().parents[2]]  # + the run's private temp folder
+SKIP_DIRS = {".git", ".venv", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", "node_modules",
+             ".cache", ".pyenv", ".npm", ".cargo", ".rustup"}  # fmt: skip
+
+
+def _model_json() -> Path:
+    path = default_model_json()
+    if not path.is_file():
+        pytest.skip(f"no expression model shipped yet ({path})")
+    return path
+
+
+def _files(roots: list[Path]) -> dict[Path, tuple[int, int]]:
+    seen: dict[Path, tuple[int, int]] = {}
+    for root in roots:
+        for folder, dirs, names in os.walk(root):
+            dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not d.startswith("pytest-of")]
+            for name in names:
+                path = Path(folder) / name
+                try:
+                    st = path.lstat()
+                except OSError:
+                    continue
+                seen[path] = (st.st_size, st.st_mtime_ns)
+    return seen
+
+
+def _library(folder: Path) -> Catalogue:
+    """The demo clips (short), with features from their styles (analysis is tested by the library)."""
+    tracks = []
+    for style in STYLES:
+        path = write_clip(style, folder, seconds=12.0)
+        arousal = float(np.clip((style.tempo - 100) / 60 + style.energy - 0.5, -1, 1))
+        valence = (0.5 if not style.minor else -0.5) + 0.2 * (style.energy - 0.5)
+        tracks.append(
+            Track(
+                id=style.name,
+                location=str(path),
+                title=style.title,
+                artist="demo",
+                duration_s=12.0,
+                valence=valence,
+                arousal=arousal,
+                energy=style.energy,
+                tempo=style.tempo,
+                mode=0 if style.minor else 1,
+                loudness_lufs=-18.0,
+            )
+        )
+    return Catalogue(tracks)
+
+
+def _left_the_room(events: list) -> bool:
+    """A face was seen, and then no face."""
+    faces = [e.face for e in events if e.kind == "mood_observed"]
+    return True in faces and faces[-1] is False and faces.index(True) < len(faces) - 1
+
+
+def _model_reading(make_pipeline, name: str) -> str:
+    pipeline = make_pipeline()
+    replay = FaceReplay([Scene(name, 60.0)])
+    votes = Counter()
+    for _ in range(5):
+        obs = pipeline.step(replay.read(), 0.0)
+        if obs.face and obs.probs:
+            votes[max(obs.probs, key=obs.probs.get)] += 1
+    return votes.most_common(1)[0][0] if votes else "unknown"
+
+
+def test_replayed_expressions_drive_mood_queue_and_reasons_without_writing_frames(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = _model_json()
+    data = tmp_path / "data"
+    config = with_changes(
+        Config(),
+        {
+            "device.data_dir": str(data),
+            "classifier.model": str(model),
+            "camera.interval_s": 0.2,
+            "mood.min_dwell_s": 0.4,
+            "recommend.strategy": "match",
+            "recommend.queue_length": 3,
+            "player.crossfade_s": 0.0,
+            "player.switch_fade_s": 0.3,
+            "player.clash_distance": 0.0,
+        },
+    )
+    catalogue = _library(tmp_path / "clips")
+    parts = build_parts(config, data, library=catalogue)
+    readings = {n: _model_reading(parts.make_pipeline, n) for n in ("smile", "frown", "surprise")}
+    assert _model_reading(parts.make_pipeline, "away") == "unknown"  # no face on the empty background
+    first = "smile"
+    second = next((n for n in ("frown", "surprise") if readings[n] != readings[first]), "frown")
+    script = [Scene(first, 6.0), Scene(second, 6.0), Scene("away", 30.0)]
+    parts.make_source = lambda: FaceReplay(script, loop=False)
+
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(private_tmp))
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
+    before = _files([*WATCHED, tmp_path])
+    written: list[str] = []
+
+    def audit(event: str, args: tuple) -> None:  # every open-for-writing made by Python code
+        if event == "open" and isinstance(args[0], str | Path):
+            mode, flags = args[1], args[2] if len(args) > 2 else 0
+            if (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+                isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
+            ):
+                written.append(str(args[0]))
+
+    sys.addaudithook(audit)  # audit hooks cannot be removed; `written` is only read below
+    bus = EventBus()
+    events = []
+    bus.subscribe(events.append)
+    app = Appliance(config, bus, parts, data)
+    control = ControlAPI(app, bus)
+    app.start()
+    try:
+        deadline = time.monotonic() + 20
+        while (time.monotonic() < deadline and control.state()["face"] is not False) or not events:
+            time.sleep(0.1)  # until the replay reaches the empty background
+        time.sleep(1.0)
+        state = control.state()
+    finally:
+        app.stop()
+    frames_written = [p for p in written if not Path(p).is_relative_to(data)]
+    after = _files([*WATCHED, tmp_path])
+
+    # no frame reached the disk: nothing new or changed is an image or a raw frame dump
+    frame_bytes = {expression(first).nbytes, expression(first)[:, :, 0].nbytes, 48 * 48}
+    touched = [p for p, sig in after.items() if before.get(p) != sig]
+    for path in touched:
+        try:
+            head = path.read_bytes()[:8] if path.is_file() else b""
+        except OSError:
+            continue
+        assert not head.startswith(IMAGE_MAGIC), f"{path} looks like an image"
+        assert after[path][0] not in frame_bytes, f"{path} has the size of a frame"
+    assert frames_written == [], "while running, the service wrote only into its data folder"
+    stored = sorted(p.name for p in data.iterdir())
+    assert set(stored) <= {"state.json", "recommend.sqlite", "recommend.sqlite-wal", "recommend.sqlite-shm"}
+
+    # the mood the model reads for the first face was detected and music started for it
+    changed = [e for e in events if e.kind == "mood_changed"]
+    assert changed and changed[0].mood == readings[first]
+    started = [e for e in events if e.kind == "track_started"]
+    assert started and all(e.reason for e in started)
+    assert started[0].reason.startswith("you look") or "first guess" in started[0].reason
+    assert state["health"]["reasons"] and state["health"]["stages"]["classify"]["count"] > 5
+    assert state["face"] is False  # the replay ended on the empty background
+
+    if readings[second] == readings[first]:
+        pytest.skip(
+            f"the shipped model reads {readings} for the replayed expressions: it cannot tell them apart, "
+            "so the mood flip part of this test cannot run"
+        )
+    assert readings[second] in [e.mood for e in changed]
+    flip = next(e for e in changed if e.mood == readings[second])
+    after_flip = [e for e in started if e.ts >= flip.ts]
+    assert after_flip, "the queue followed the new mood: a new track started after the flip"
+    assert readings[second] in " ".join(e.reason for e in after_flip) or after_flip[0].reason.startswith(
+        "you look"
+    )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -118,3 +119,9 @@ class NeutralCalibration:
         if not all(np.isfinite(values)):
             raise ValueError(f"{where}: `bias` must be finite")
         return cls(tuple(str(c) for c in classes), values, int(data.get("frames", 0)))
+
+
+def calibration_file(data_dir: str | Path, profile: str = "default") -> Path:
+    """Where a listener's calibration lives: <data_dir>/calibration/neutral-<profile>.json."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in profile) or "default"
+    return Path(data_dir).expanduser() / "calibration" / f"neutral-{safe}.json"

@@ -87,6 +87,14 @@ def kernel_scores(
     return out
 
 
+def weighted_sq_distance(z: FloatArray, target: FloatArray, precision: FloatArray) -> FloatArray:
+    """sum_d precision_d * (z_d - target_d)^2 per row: a diagonal Mahalanobis distance whose
+    precisions the recommender learns from how tightly a listener's kept tracks cluster."""
+    diff = z - target[None, :]
+    out: FloatArray = ((diff * diff) @ precision).astype(np.float32)
+    return out
+
+
 def diverse_top(
     order: Sequence[int] | npt.NDArray[np.intp],
     artists: npt.NDArray[np.int64],

@@ -35,6 +35,8 @@ GAMMA: Final = 0.35
 MOOD_SHRINK: Final = 2.0
 
 ANY_MOOD: Final = "any"
+#: Key of the statistics of kept music in absolute terms (not relative to the mood).
+ABSOLUTE: Final = "_absolute"
 
 #: Timbre descriptors read from `Track.extra` for the mood-independent taste (absent keys are skipped).
 TASTE_KEYS: Final = ("acousticness", "danceability", "speechiness", "instrumentalness")
@@ -91,12 +93,14 @@ class Observation:
 class _Decayed:
     """Signed sums of vectors whose weights halve every `half_life` seconds."""
 
-    __slots__ = ("half_life", "neg_sum", "neg_w", "pos_sum", "pos_w", "t_ref")
+    __slots__ = ("half_life", "neg_sq", "neg_sum", "neg_w", "pos_sq", "pos_sum", "pos_w", "t_ref")
 
     def __init__(self, dim: int, half_life: float) -> None:
         self.half_life = half_life
         self.pos_sum = np.zeros(dim, np.float64)
+        self.pos_sq = np.zeros(dim, np.float64)
         self.neg_sum = np.zeros(dim, np.float64)
+        self.neg_sq = np.zeros(dim, np.float64)
         self.pos_w = 0.0
         self.neg_w = 0.0
         self.t_ref = -math.inf
@@ -108,7 +112,9 @@ class _Decayed:
         if now > self.t_ref:
             f = 0.5 ** ((now - self.t_ref) / self.half_life)
             self.pos_sum *= f
+            self.pos_sq *= f
             self.neg_sum *= f
+            self.neg_sq *= f
             self.pos_w *= f
             self.neg_w *= f
             self.t_ref = now
@@ -118,14 +124,38 @@ class _Decayed:
         v = np.nan_to_num(np.asarray(vec, np.float64))
         if weight > 0:
             self.pos_sum += weight * v
+            self.pos_sq += weight * v * v
             self.pos_w += weight
         elif weight < 0:
             self.neg_sum += -weight * v
+            self.neg_sq += -weight * v * v
             self.neg_w += -weight
 
     def weights(self, now: float) -> tuple[float, float]:
         f = 0.5 ** (max(0.0, now - self.t_ref) / self.half_life) if self.t_ref > -math.inf else 0.0
         return self.pos_w * f, self.neg_w * f
+
+    def spread(self) -> FloatArray | None:
+        """Per-dimension variance of what was kept (how tolerant the listener is on each axis)."""
+        if self.pos_w <= 1e-9:
+            return None
+        mean = self.pos_sum / self.pos_w
+        var = np.maximum(self.pos_sq / self.pos_w - mean * mean, 0.0)
+        return var.astype(np.float32)
+
+    def separation(self, centre: FloatArray, dims: int = 2) -> float:
+        """How much farther the rejected lie from `centre` than the kept (mean squared distance
+        ratio over the first `dims` axes); > 1 means the centre explains the listener's choices."""
+        if self.pos_w <= 1e-9 or self.neg_w <= 1e-9:
+            return 1.0
+        c = np.asarray(centre[:dims], np.float64)
+
+        def msd(s1: np.ndarray, s2: np.ndarray, w: float) -> float:
+            return float((s2[:dims] / w - 2 * c * s1[:dims] / w + c * c).sum())
+
+        pos = msd(self.pos_sum, self.pos_sq, self.pos_w)
+        neg = msd(self.neg_sum, self.neg_sq, self.neg_w)
+        return max(neg, 1e-6) / max(pos, 1e-3)
 
     def rocchio(self) -> FloatArray | None:
         """Mean of the kept, pushed away from the mean of the rejected; None without evidence."""
@@ -143,12 +173,102 @@ class _Decayed:
         return out.astype(np.float32)
 
 
+#: Mood classes with their own valence/arousal terms in the preference model.
+PREF_MOODS: Final = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+
+
+class PreferenceModel:
+    """Keep-or-skip log-odds of a track in a mood: a logistic regression, refit (damped Newton,
+    warm-started) over the latest events whenever asked after new evidence.
+
+    Terms (linear and squared): timbre taste (`TASTE_KEYS`); the track's valence/arousal as such
+    (someone who wants bright music whatever the mood); the same relative to the mood's point (a
+    matcher); and per-mood relative terms (angry wants loud, but sad wants sad).  Unlike a centroid
+    of what happened to be offered, it learns directions ("more acoustic", "louder when angry"),
+    so the queue can move beyond what was tried.  Older events weigh less by the half-life.
+    """
+
+    L2: Final = 1.0
+    MAX_EVENTS: Final = 600
+    DIM: Final = 1 + 8 + 4 + 4 + 2 * len(PREF_MOODS)
+
+    def __init__(self, half_life: float, mood_aware: bool = True) -> None:
+        self.beta = np.zeros(self.DIM, np.float64)
+        self.half_life = half_life
+        self.mood_aware = mood_aware
+        self._rows: deque[tuple[np.ndarray, float, float, float]] = deque(maxlen=self.MAX_EVENTS)
+        self._dirty = False
+
+    def _parts(self, taste: np.ndarray, va: np.ndarray, ref: np.ndarray, mood: str) -> list[np.ndarray]:
+        x = np.where(np.isfinite(taste), taste - 0.5, 0.0)
+        parts = [2 * x, 4 * x * x, va, va * va]
+        rel = va - ref[None, :2] if self.mood_aware else np.zeros_like(va)
+        parts += [rel, rel * rel]
+        per_mood = np.zeros((len(va), 2 * len(PREF_MOODS)))
+        if self.mood_aware and mood in PREF_MOODS:
+            i = PREF_MOODS.index(mood)
+            per_mood[:, 2 * i : 2 * i + 2] = rel
+        parts.append(per_mood)
+        return parts
+
+    def add(
+        self, taste: np.ndarray, z: np.ndarray, ref: np.ndarray, mood: str, *, weight: float, now: float
+    ) -> None:
+        parts = self._parts(taste[None, :], z[None, :2], ref, mood)
+        phi = np.concatenate([np.ones((1, 1)), *parts], axis=1)[0]
+        self._rows.append((phi, 1.0 if weight > 0 else 0.0, min(abs(weight), 2.0), now))
+        self._dirty = True
+
+    @property
+    def seen(self) -> float:
+        return float(sum(r[2] for r in self._rows))
+
+    def _fit(self) -> None:
+        phi = np.array([r[0] for r in self._rows])
+        y = np.array([r[1] for r in self._rows])
+        latest = max(r[3] for r in self._rows)
+        w = np.array([r[2] * 0.5 ** ((latest - r[3]) / self.half_life) for r in self._rows])
+        reg = np.full(self.DIM, self.L2)
+        reg[0] = 0.1
+        beta = self.beta.copy()
+        for _ in range(6):
+            p = 1.0 / (1.0 + np.exp(-np.clip(phi @ beta, -30, 30)))
+            grad = phi.T @ (w * (y - p)) - reg * beta
+            hess = (phi.T * (w * p * (1 - p))) @ phi + np.diag(reg)
+            step = np.linalg.solve(hess, grad)
+            norm = float(np.abs(step).max())
+            if norm > 1.0:  # damped Newton: never jump far on a few events
+                step /= norm
+            beta += step
+            if norm < 1e-4:
+                break
+        self.beta = beta
+        self._dirty = False
+
+    def log_odds(self, taste: np.ndarray, z: np.ndarray, ref: np.ndarray, mood: str) -> FloatArray:
+        """Per-track log-odds of keeping in this mood, without the intercept, bounded to +-4 so a
+        guess never outweighs everything else on tracks unlike any heard."""
+        if self._dirty and self._rows:
+            self._fit()
+        out = np.zeros(len(z), np.float64)
+        col = 1
+        for part in self._parts(taste, z[:, :2], ref, mood):
+            width = part.shape[1]
+            out += part @ self.beta[col : col + width]
+            col += width
+        result: FloatArray = np.clip(out, -4.0, 4.0).astype(np.float32)
+        return result
+
+
 @dataclass
 class MoodAim:
-    """What the mapping says for one mood: an offset from the mood's music point, and its weight."""
+    """What the mapping says for one mood: an offset from the mood's music point, its weight, and
+    the per-dimension spread of what was kept (None until something was kept)."""
 
     offset: FloatArray | None
     evidence: float
+    spread: FloatArray | None = None
+    kept: float = 0.0
 
 
 @dataclass
@@ -158,8 +278,9 @@ class PersonalModel:
     half_life_s: float
     no_repeat_window: int = 30
     mood_aware: bool = True
+    learning: bool = True  # False keeps only the bookkeeping (recent plays, verdicts, uplift steps)
     _moods: dict[str, _Decayed] = field(default_factory=dict)
-    _taste: _Decayed | None = None
+    _pref: PreferenceModel | None = None
     _recent: deque[str] = field(default_factory=deque)
     _verdicts: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
     _missing: dict[str, float] = field(default_factory=dict)
@@ -202,47 +323,103 @@ class PersonalModel:
         self._missing.pop(obs.track_id, None)
         if obs.kind in ("skip", "dislike", "like", "wrong_mood"):
             self._verdicts[(key, obs.track_id)] = (w, obs.ts)
-        if w == 0.0:
+        if w == 0.0 or not self.learning:
             return
         if obs.features is not None and np.all(np.isfinite(obs.features)):
             resid = obs.features - self.reference(obs.mood)
-            for k in {key, ANY_MOOD}:
+            for k, vec in ((key, resid), (ANY_MOOD, resid), (ABSOLUTE, obs.features)):
+                if k == ANY_MOOD and key == ANY_MOOD:
+                    continue
                 stats = self._moods.get(k)
                 if stats is None:
                     stats = self._moods[k] = _Decayed(len(resid), self.half_life_s)
-                stats.add(resid, w, obs.ts)
-        if obs.taste is not None and np.any(np.isfinite(obs.taste)):
-            if self._taste is None:
-                self._taste = _Decayed(len(obs.taste), self.half_life_s)
-            self._taste.add(obs.taste, w, obs.ts)
+                stats.add(vec, w, obs.ts)
+        if obs.features is not None and np.all(np.isfinite(obs.features)):
+            if self._pref is None:
+                self._pref = PreferenceModel(self.half_life_s, self.mood_aware)
+            taste = obs.taste if obs.taste is not None else np.full(len(TASTE_KEYS), np.nan)
+            self._pref.add(
+                np.asarray(taste, np.float64),
+                obs.features,
+                self.reference(obs.mood),
+                key,
+                weight=w,
+                now=obs.ts,
+            )
         if w > 0:
             dp = (key, day_part(obs.ts))
             self._dayparts[dp] = self._dayparts.get(dp, 0.0) + w
 
     # -- queries ----------------------------------------------------------------------------------
-    def aim(self, mood: str, now: float) -> MoodAim:
-        """Learned offset for a mood, shrunk towards the profile-wide offset when evidence is thin."""
-        key = self.key(mood)
-        glob = self._moods.get(ANY_MOOD)
-        own = self._moods.get(key) if key != ANY_MOOD else None
-        g_off = glob.rocchio() if glob is not None else None
-        g_w = sum(glob.weights(now)) if glob is not None else 0.0
-        if own is None:
-            return MoodAim(g_off, 0.35 * g_w if key != ANY_MOOD else g_w)
-        o_off = own.rocchio()
-        o_w = sum(own.weights(now))
-        if o_off is None:
-            return MoodAim(g_off, 0.35 * g_w)
-        if g_off is None:
-            return MoodAim(o_off, o_w)
-        mixed = (o_w * o_off + MOOD_SHRINK * g_off) / (o_w + MOOD_SHRINK)
-        return MoodAim(mixed.astype(np.float32), o_w + 0.35 * g_w)
+    def _global(self, ref: FloatArray, now: float) -> MoodAim:
+        """The profile-wide aim: relative to the mood (a matcher) or absolute (wants the same music
+        whatever the mood), whichever explains the kept music with less spread, blended by it."""
+        rel, ab = self._moods.get(ANY_MOOD), self._moods.get(ABSOLUTE)
+        if rel is None or ab is None:
+            return MoodAim(None, 0.0)
+        r_off, a_off = rel.rocchio(), ab.rocchio()
+        if r_off is None or a_off is None:
+            return MoodAim(None, 0.0)
+        r_sp, a_sp = rel.spread(), ab.spread()
+        kept = rel.pos_w
+        if r_sp is None or a_sp is None or kept < 2.0:
+            return MoodAim(r_off, kept, r_sp, kept)
+        # Which picture separates kept from rejected music better on valence/arousal?  (Spread of
+        # the kept alone would mislead: what was offered already followed the mood.)
+        r_sep = rel.separation(r_off) ** 2
+        a_sep = ab.separation(a_off) ** 2
+        w_rel = r_sep / (r_sep + a_sep)
+        offset = w_rel * r_off + (1 - w_rel) * (a_off - ref)
+        spread = w_rel * r_sp + (1 - w_rel) * a_sp
+        return MoodAim(offset.astype(np.float32), kept, spread.astype(np.float32), kept)
 
-    def taste(self) -> tuple[FloatArray | None, float]:
-        """Learned timbre taste (TASTE_KEYS) and its evidence weight."""
-        if self._taste is None:
-            return None, 0.0
-        return self._taste.rocchio(), self._taste.pos_w + self._taste.neg_w
+    def aim(self, mood: str, now: float, ref: FloatArray | None = None) -> MoodAim:
+        """Learned offset for a mood (from `ref`, the mood's music point), shrunk towards the
+        profile-wide aim when the mood itself has little evidence."""
+        key = self.key(mood)
+        if ref is None:
+            ref = music_point(0.0, 0.0)
+        if key == ANY_MOOD:
+            own = self._moods.get(ABSOLUTE) if not self.mood_aware else self._moods.get(ANY_MOOD)
+            if own is None or own.rocchio() is None:
+                return MoodAim(None, 0.0)
+            off = own.rocchio()
+            assert off is not None
+            if not self.mood_aware:
+                off = (off - ref).astype(np.float32)
+            return MoodAim(off, sum(own.weights(now)), own.spread(), own.pos_w)
+        glob = self._global(ref, now)
+        stats = self._moods.get(key)
+        o_off = stats.rocchio() if stats is not None else None
+        if stats is None or o_off is None:
+            return MoodAim(glob.offset, 0.35 * glob.kept, glob.spread, 0.35 * glob.kept)
+        pos, neg = stats.weights(now)
+        # Rejections in this mood say "not here" but not where: they lower the trust in the
+        # strategy's prior (evidence grows) while only kept tracks move the estimate itself.
+        evidence = pos + 0.5 * neg + 0.35 * glob.kept
+        o_sp = stats.spread()
+        if glob.offset is None:
+            return MoodAim(o_off, evidence, o_sp, pos)
+        # A mood where most picks were rejected has an estimate not worth trusting yet.
+        trust = pos * pos / (pos + neg)
+        mixed = (trust * o_off + MOOD_SHRINK * glob.offset) / (trust + MOOD_SHRINK)
+        spread = (
+            glob.spread
+            if o_sp is None
+            else o_sp
+            if glob.spread is None
+            else ((trust * o_sp + MOOD_SHRINK * glob.spread) / (trust + MOOD_SHRINK))
+        )
+        return MoodAim(
+            mixed.astype(np.float32),
+            evidence,
+            None if spread is None else np.asarray(spread, np.float32),
+            pos + 0.35 * glob.kept,
+        )
+
+    def preference(self) -> PreferenceModel | None:
+        """The learned keep-or-skip model (None before any feedback on an analysed track)."""
+        return self._pref
 
     def blocked(self, mood: str, now: float, horizon_s: float) -> set[str]:
         """Tracks not to offer now: recently played, or rejected in this mood (the latest verdict wins)."""
@@ -292,5 +469,5 @@ class PersonalModel:
 
     @property
     def evidence(self) -> float:
-        glob = self._moods.get(ANY_MOOD)
+        glob = self._moods.get(ABSOLUTE)
         return glob.pos_w + glob.neg_w if glob is not None else 0.0

@@ -29,7 +29,13 @@ from moodspeaker.config.schema import Config, RecommendConfig
 from moodspeaker.library.track import Track
 from moodspeaker.recommend import explain
 from moodspeaker.recommend.collaborative import ContextKNN, item_weights
-from moodspeaker.recommend.content import FEATURE_COLUMNS, kernel_scores, normalise, weight_vector
+from moodspeaker.recommend.content import (
+    FEATURE_COLUMNS,
+    KERNEL_WIDTH,
+    normalise,
+    weight_vector,
+    weighted_sq_distance,
+)
 from moodspeaker.recommend.feedback import (
     KINDS,
     FeedbackError,
@@ -45,10 +51,12 @@ log = logging.getLogger(__name__)
 
 DAY = 86400.0
 #: Evidence at which the learned mapping and the strategy's prior weigh the same.
-MAPPING_HALF = 3.0
-#: Evidence at which the timbre taste counts half as much as the mood target.
+MAPPING_HALF = 2.0
+#: Kept tracks at which the timbre taste counts half its learned strength.
 TASTE_HALF = 4.0
-TASTE_WIDTH = 0.3
+#: Pseudo-count of the prior tolerance around a target, and the tightest tolerances learned.
+SPREAD_PRIOR = 3.0
+VAR_FLOOR = 0.03
 CANDIDATES = 64
 
 
@@ -106,10 +114,10 @@ class Recommender:
         self._knn = ContextKNN(options.half_life_s)
         self._events = 0.0
         self._events_ts = 0.0
-        self._weights = weight_vector()
-        if options.learning:
-            for row in store.events():
-                self._learn(row)
+        w = weight_vector()
+        self._prior_prec = (w / w.sum() / KERNEL_WIDTH**2).astype(np.float32)
+        for row in store.events():
+            self._learn(row)
 
     @classmethod
     def from_config(cls, config: Config, source: TrackSource, path: str | Path | None = None) -> Recommender:
@@ -167,8 +175,9 @@ class Recommender:
     def _model(self, profile: str) -> PersonalModel:
         m = self._models.get(profile)
         if m is None:
+            o = self.options
             m = self._models[profile] = PersonalModel(
-                self.options.half_life_s, self.options.no_repeat_window, self.options.mood_aware
+                o.half_life_s, o.no_repeat_window, mood_aware=o.mood_aware, learning=o.learning
             )
         return m
 
@@ -211,8 +220,7 @@ class Recommender:
                 taste=track_taste(track) if track else None,
             )
             self.store.add(row)
-            if self.options.learning:
-                self._learn(row)
+            self._learn(row)
 
     def _find(self, track_id: str) -> Track | None:
         v = self._view
@@ -239,7 +247,7 @@ class Recommender:
         )
         model = self._model(row.profile)
         model.observe(obs)
-        w = evidence_weight(row.kind, row.played_s)
+        w = evidence_weight(row.kind, row.played_s) if self.options.learning else 0.0
         if w != 0.0 and self.options.collaborative:
             self._knn.add(f"{row.profile}|{model.key(row.mood)}", row.track_id, w, row.ts)
         if w != 0.0:
@@ -310,27 +318,32 @@ class Recommender:
             used, corrected_from = Mood.of(fix, mood.confidence), mood.mood
         mood_on = o.mood_aware and used.mood != "unknown" and strategy != "steady"
         key = model.key(used.mood if mood_on else "unknown")
-        aim = model.aim(key, now) if o.learning else None
-        w_map = 0.0 if aim is None or aim.offset is None else aim.evidence / (aim.evidence + MAPPING_HALF)
         ref = model.reference(used) if mood_on else music_point(0.0, 0.0)
+        aim = model.aim(key, now, ref) if o.learning else None
+        w_map = 0.0 if aim is None or aim.offset is None else aim.evidence / (aim.evidence + MAPPING_HALF)
         step0 = model.step_in_mood(key)
-        targets = []
+        learned = ref + aim.offset if aim is not None and aim.offset is not None else None
+        targets: list[npt.NDArray[np.float32] | None] = []
         for i in range(k):
             point = target_point(used, strategy, step0 + i, o.uplift_steps) if mood_on else None
             prior = music_point(*point) if point is not None else None
-            learned = ref + aim.offset if aim is not None and aim.offset is not None else None
             if prior is None:
-                targets.append(learned)
+                targets.append(None if learned is None else learned.astype(np.float32))
             elif learned is None:
                 targets.append(prior)
             else:
                 targets.append(((1 - w_map) * prior + w_map * learned).astype(np.float32))
-        taste, taste_ev = model.taste() if o.learning else (None, 0.0)
-        w_taste = 0.0 if taste is None else taste_ev / (taste_ev + TASTE_HALF)
-        taste_sim = np.zeros(view.n, np.float32)
-        if taste is not None:
-            diff = np.where(np.isfinite(view.taste), view.taste - taste[None, :], 0.0)
-            taste_sim = np.exp(-(diff * diff).mean(axis=1) / (2 * TASTE_WIDTH**2)).astype(np.float32)
+        mood_prec = self._prior_prec
+        if aim is not None and aim.spread is not None:
+            var = (SPREAD_PRIOR / mood_prec + aim.kept * np.maximum(aim.spread, VAR_FLOOR)) / (
+                SPREAD_PRIOR + aim.kept
+            )
+            mood_prec = (1.0 / var).astype(np.float32)
+        pref = model.preference() if o.learning else None
+        taste_d2 = np.zeros(view.n, np.float32)
+        if pref is not None:
+            # log-odds enter the Gaussian exponent: exp(-d2/2) * odds = exp(-(d2 - 2 log odds)/2)
+            taste_d2 = -2.0 * pref.log_odds(view.taste, view.z, ref, key)
         ctx = f"{profile}|{key}"
         collab_map = self._knn.scores(ctx) if o.learning and o.collaborative else {}
         collab = item_weights(collab_map, view.row, view.n)
@@ -347,6 +360,7 @@ class Recommender:
             for tid in model.blocked(key, now, 3 * o.half_life_s) - set(model.recent):
                 if tid in view.row:
                     mask[view.row[tid]] = False
+        jitter = np.random.default_rng(int(now) & 0xFFFFFFFF).random(view.n).astype(np.float32) * 1e-4
         cache: dict[int, npt.NDArray[np.float32]] = {}
         picks: list[Pick] = []
         taken: set[int] = set()
@@ -356,16 +370,15 @@ class Recommender:
             t = targets[i]
             tkey = id(t)
             if tkey not in cache:
+                d2 = taste_d2 if t is None else weighted_sq_distance(view.z, t, mood_prec) + taste_d2
                 content: npt.NDArray[np.float32]
-                if t is not None:
-                    base = kernel_scores(view.z, t, self._weights)
-                    content = ((base + w_taste * taste_sim) / (1.0 + w_taste)).astype(np.float32)
-                    content[~view.analysed] = 0.0
-                elif w_taste > 0:
-                    content = taste_sim
-                else:
+                if t is None and pref is None:
                     content = np.full(view.n, 0.5, np.float32)
-                cache[tkey] = (alpha * content + (1 - alpha) * collab).astype(np.float32)
+                else:
+                    allowed = d2[mask & view.analysed] if (mask & view.analysed).any() else d2
+                    content = np.exp(-0.5 * np.maximum(d2 - float(allowed.min()), 0.0)).astype(np.float32)
+                    content[~view.analysed] = 0.0
+                cache[tkey] = (alpha * content + (1 - alpha) * collab + jitter).astype(np.float32)
             score = cache[tkey]
             row = self._best(score, mask, taken, view, prev_artist=prev_artist, now=now)
             if row is None:

@@ -19,7 +19,7 @@ from moodspeaker.mqtt import MqttBridge
 from moodspeaker.mqtt.payloads import MAX_COMMAND_BYTES
 from moodspeaker.mqtt.topics import STATE_KEYS
 from moodspeaker.service.control import ControlAPI
-from moodspeaker.service.events import CommandRejected, Event, EventBus, MoodChanged
+from moodspeaker.service.events import CommandRejected, Event, EventBus, HealthReport, MoodChanged
 
 
 @dataclass
@@ -311,10 +311,13 @@ def test_periodic_stats(broker: Mosquitto, watcher: Watcher) -> None:
         assert stats["schema"] == 1 and stats["device_id"] == "kitchen"
         assert stats["mqtt"]["connected"] is True and stats["mqtt"]["published"] > 0
         assert stats["health"] == {}
-        assert (
-            len(watcher.wait(lambda ms: len(s := [m for m in ms if m.topic.endswith("/stats")]) >= 2 and s))
-            >= 2
-        )
+        watcher.wait(lambda ms: len([m for m in ms if m.topic.endswith("/stats")]) >= 2)  # and again
+        r.bus.publish(HealthReport(time.time(), {"fps": 9.5}))
+        topic = "moodspeaker/kitchen/stats"
+        watcher.wait_for(topic, lambda m: m.json()["health"] == {"fps": 9.5})
+        r.bus.publish(HealthReport(time.time(), {"log": "x" * 20000}))  # too big: stats go out without it
+        stats = watcher.wait_for(topic, lambda m: "omitted" in m.json()["health"]).json()
+        assert "publish limit" in stats["health"]["omitted"] and stats["mqtt"]["connected"]
     finally:
         r.bridge.stop()
 

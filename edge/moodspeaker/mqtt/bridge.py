@@ -130,6 +130,19 @@ class MqttBridge:
 
     def stop(self, timeout: float = 3.0) -> None:
         """Announce `offline` (a clean stop does not trigger the last will) and disconnect."""
+        self._shutdown([(self.topics.availability, OFFLINE)], timeout)
+
+    def forget(self, timeout: float = 3.0) -> None:
+        """Remove this speaker from Home Assistant and the broker, then stop.
+
+        An empty retained message on the discovery topic makes HA delete the device and its entities;
+        empty retained messages clear the speaker's own topics.  The bridge stops first so that nothing
+        re-publishes them (the `moodspeaker mqtt forget` command does the same without the service).
+        """
+        cleared = [self.topics.discovery, *self.topics.retained_topics()]
+        self._shutdown([(topic, b"") for topic in cleared], timeout)
+
+    def _shutdown(self, last: list[tuple[str, bytes]], timeout: float) -> None:
         if self._thread is None:
             return
         if self._unsubscribe is not None:
@@ -137,12 +150,8 @@ class MqttBridge:
         self._work.put(("stop", None))
         self._thread.join(timeout)
         self._thread = None
-        self._conn.stop(last=[(self.topics.availability, OFFLINE)], timeout=timeout)
+        self._conn.stop(last=last, timeout=timeout)
         log.info("MQTT bridge for %s stopped", self.device_id)
-
-    def forget(self) -> None:
-        """Remove this speaker from Home Assistant and the broker: empty retained discovery and state."""
-        self._call(self._forget)
 
     def stats(self) -> dict[str, Any]:
         return {**self._conn.stats(), **self._counters}
@@ -165,22 +174,6 @@ class MqttBridge:
                 self._put("ha_online", None)
             return
         self._put("command", (topic, payload, retained))
-
-    def _call(self, func: Callable[[], None]) -> None:
-        """Run `func` on the worker (or here when the bridge is not running) and wait for it."""
-        if self._thread is None:
-            func()
-            return
-        done = threading.Event()
-
-        def wrapped() -> None:
-            try:
-                func()
-            finally:
-                done.set()
-
-        self._work.put(("call", wrapped))
-        done.wait(10.0)
 
     # --- the worker ------------------------------------------------------------------------------
 
@@ -216,8 +209,6 @@ class MqttBridge:
         elif kind == "ha_online":
             self._counters["ha_online"] += 1
             self._announce()
-        elif kind == "call":
-            item()
 
     def _announce(self) -> None:
         """After a (re)connect or HA's restart: online, discovery, the whole state, kept events."""
@@ -244,12 +235,6 @@ class MqttBridge:
             self.topics, name=self._config.device.name, profiles=self._profiles, web_url=self._web_url
         )
         self._publish(self.topics.discovery, encode(config, "discovery"), retain=True)
-
-    def _forget(self) -> None:
-        self._conn.clear(self.topics.discovery)
-        for topic in self.topics.retained_topics():
-            self._conn.clear(topic)
-        self._last.clear()
 
     def _publish(self, topic: str, payload: bytes, retain: bool) -> None:
         self._conn.publish(topic, payload, retain)
@@ -332,9 +317,9 @@ class MqttBridge:
         }
         try:
             body = encode(payload, "stats")
-        except PayloadError as exc:
-            log.error("stats not published: %s", exc)
-            return
+        except PayloadError as exc:  # an oversized or odd health report must not cost the stats
+            log.warning("health left out of the stats: %s", exc)
+            body = encode({**payload, "health": {"omitted": str(exc)[:200]}}, "stats")
         self._publish(self.topics.stats, body, retain=True)
 
     # --- inbound ---------------------------------------------------------------------------------

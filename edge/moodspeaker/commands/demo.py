@@ -42,13 +42,19 @@ def _audio(device: str) -> str:
 
     if os.environ.get("SDL_AUDIODRIVER") in {"dummy", "disk"}:
         return f"SDL_AUDIODRIVER={os.environ['SDL_AUDIODRIVER']} (set by you)"
+    saved = os.dup(2)  # ALSA prints its own complaints to stderr while SDL probes: keep them out
     try:
-        pygame.mixer.init(frequency=44100, size=-16, channels=2, devicename=device or None)
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            pygame.mixer.init(frequency=44100, size=-16, channels=2, devicename=device or None)
         pygame.mixer.quit()
         return "the system's audio output"
     except pygame.error as exc:
         os.environ["SDL_AUDIODRIVER"] = "dummy"
         return f"no audio device ({exc}): playing silently through SDL's dummy driver"
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _webcam() -> bool:
@@ -83,7 +89,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from moodspeaker.demo.faces import FaceReplay
     from moodspeaker.service.app import Appliance
     from moodspeaker.service.components import PartError, build_parts
-    from moodspeaker.service.control import ControlAPI
+    from moodspeaker.service.control import CommandError, ControlAPI
     from moodspeaker.service.events import EventBus
     from moodspeaker.service.runner import broker_answers, serve_until_signal
 
@@ -131,6 +137,14 @@ def run(args: argparse.Namespace, config: Config) -> int:
         timer.daemon = True
         timer.start()
     _say("starting; press Ctrl-C to stop")
+    control = ControlAPI(app, bus)
+
+    def first_tune(_faces: Any) -> None:
+        try:  # music from the start, before any mood is read; moods then steer the queue
+            control.execute("play", source="demo")
+        except CommandError as exc:
+            _say(f"nothing to play yet: {exc}")
+
     return serve_until_signal(
-        app, ControlAPI(app, bus), bus, config, folder, web_port=args.port, say=_say, stop=stop
+        app, control, bus, config, folder, web_port=args.port, say=_say, stop=stop, ready=first_tune
     )

@@ -128,3 +128,29 @@ def test_crop_at_the_border_repeats_edge_pixels() -> None:
     crop = crop_face(frame, Face(0, 30, 40, 40, 1.0), margin=0.25, size=None)
     assert crop.shape == (60, 60)
     assert crop[30, 0] == 200  # padded on the left with the edge column, not black
+
+
+def test_distant_face_is_followed_without_a_new_tile_search(
+    astronaut: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    detector = BlazeFaceDetector()
+    frame, expected = scene_with_face(astronaut, 60)
+    runs: list[tuple[int, int]] = []
+    original = detector._run
+
+    def counting(bgr: np.ndarray) -> list:
+        runs.append(bgr.shape[:2])
+        return original(bgr)
+
+    monkeypatch.setattr(detector, "_run", counting)
+    first = detector.detect(frame)
+    assert len(first) == 1 and len(runs) > 3  # found by the tile search
+    runs.clear()
+    second = detector.detect(frame)
+    assert len(second) == 1 and overlap(second[0].box, expected) > 0.4
+    assert len(runs) == 2  # whole frame + the region around the last face
+    runs.clear()
+    assert detector.detect(np.full_like(frame, 90)) == []
+    runs.clear()
+    detector.detect(np.full_like(frame, 90))
+    assert (1200, 1600) in runs and len(runs) > 2  # the region was forgotten: a fresh search

@@ -113,17 +113,21 @@ def weighted_nms(
     return out
 
 
-def letterbox(frame_rgb: npt.NDArray[np.uint8], size: int = INPUT_SIZE) -> tuple[FloatArray, Letterbox]:
-    """Fit a frame into a size x size input keeping its aspect ratio; pixels scaled to -1..1."""
-    h, w = frame_rgb.shape[:2]
+def letterbox(frame_bgr: npt.NDArray[np.uint8], size: int = INPUT_SIZE) -> tuple[FloatArray, Letterbox]:
+    """Fit a BGR frame into a size x size RGB input keeping its aspect ratio; pixels scaled to -1..1.
+
+    The colour conversion happens after the resize, on the small image (cheaper than on the frame).
+    """
+    h, w = frame_bgr.shape[:2]
     scale = size / max(h, w)
     nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
     interp = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR
-    resized = cv2.resize(frame_rgb, (nw, nh), interpolation=interp)
+    resized = cv2.resize(frame_bgr, (nw, nh), interpolation=interp)
     pad_x, pad_y = (size - nw) // 2, (size - nh) // 2
     canvas = np.zeros((size, size, 3), dtype=np.uint8)
     canvas[pad_y : pad_y + nh, pad_x : pad_x + nw] = resized
-    tensor: FloatArray = (canvas.astype(np.float32) / 127.5 - 1.0)[None]
+    rgb = cv2.cvtColor(canvas, cv2.COLOR_BGR2RGB)
+    tensor: FloatArray = (rgb.astype(np.float32) * (1.0 / 127.5) - 1.0)[None]
     return tensor, Letterbox(scale=scale, pad_x=pad_x, pad_y=pad_y, size=size)
 
 

@@ -32,6 +32,8 @@ _DETECTOR_RELATIVE = Path("models") / "detector" / "face_detection_short_range.t
 TILE_FRACTIONS = (0.5, 0.3)
 #: Tiles are never smaller than this many pixels (smaller faces carry too little expression).
 MIN_TILE_PX = 192
+#: The region searched around the last face, in face sizes (BlazeFace sees faces of 1/6..1/2 input).
+REGION_SCALE = 3.0
 
 
 @dataclass(frozen=True)
@@ -110,10 +112,12 @@ class BlazeFaceDetector:
         self._input_index = int(inp["index"])
         self._anchors = blazeface.ssd_anchors()
         self.min_confidence = min_confidence
+        #: square (x, y, side) around the last face found, in frame pixels; never any pixels
+        self._region: tuple[int, int, int] | None = None
 
-    def _run(self, rgb: Frame) -> list[tuple[npt.NDArray[np.float32], float]]:
-        """Detections in the pixel coordinates of `rgb`."""
-        tensor, lb = blazeface.letterbox(rgb)
+    def _run(self, bgr: Frame) -> list[tuple[npt.NDArray[np.float32], float]]:
+        """Detections in the pixel coordinates of `bgr` (boxes x_min, y_min, x_max, y_max)."""
+        tensor, lb = blazeface.letterbox(bgr)
         self._interpreter.set_tensor(self._input_index, tensor)
         self._interpreter.invoke()
         raw_boxes = self._interpreter.get_tensor(self._boxes_index)[0]
@@ -123,19 +127,45 @@ class BlazeFaceDetector:
         found = blazeface.weighted_nms(boxes, scores, min_score=self.min_confidence)
         return [(blazeface.unletterbox(box, lb), score) for box, score in found]
 
-    def detect(self, frame: Frame) -> list[Face]:
-        _validate(frame)
-        rgb: Frame = np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), dtype=np.uint8)
-        height, width = rgb.shape[:2]
-        found = self._run(rgb)
-        if not found and self.small_faces:
-            found = self._tiles(rgb)
-        faces = [f for box, score in found if (f := _to_face(box, score, width, height)) is not None]
-        return sorted(faces, key=lambda f: f.area, reverse=True)
+    def _run_region(
+        self, bgr: Frame, x0: int, y0: int, side: int
+    ) -> list[tuple[npt.NDArray[np.float32], float]]:
+        offset = np.array([x0, y0, x0, y0], np.float32)
+        return [(box + offset, score) for box, score in self._run(bgr[y0 : y0 + side, x0 : x0 + side])]
 
-    def _tiles(self, rgb: Frame) -> list[tuple[npt.NDArray[np.float32], float]]:
+    def detect(self, frame: Frame) -> list[Face]:
+        """Whole frame first; plus the region around the last face (so a distant listener, found once
+        by the tile search, is followed with one extra run instead of a full search); the tile search
+        only when neither found anything.  Only the region's coordinates are kept between frames."""
+        _validate(frame)
+        height, width = frame.shape[:2]
+        found = self._run(frame)
+        region = self._region
+        if region is not None and region[2] <= min(height, width):
+            x0, y0 = min(region[0], width - region[2]), min(region[1], height - region[2])
+            found += self._run_region(frame, x0, y0, region[2])
+        if not found and self.small_faces:
+            found = self._tiles(frame)
+        if len(found) > 1:
+            boxes = np.stack([b for b, _ in found])  # one face seen twice (frame and region) is merged
+            scores = np.array([s for _, s in found], np.float32)
+            found = blazeface.weighted_nms(boxes, scores, min_score=self.min_confidence)
+        faces = [f for box, score in found if (f := _to_face(box, score, width, height)) is not None]
+        faces.sort(key=lambda f: f.area, reverse=True)
+        self._region = self._region_around(faces[0], width, height) if faces else None
+        return faces
+
+    def _region_around(self, face: Face, width: int, height: int) -> tuple[int, int, int] | None:
+        """A square of REGION_SCALE face sizes around `face` if that is clearly smaller than the frame."""
+        side = max(blazeface.INPUT_SIZE, round(max(face.w, face.h) * REGION_SCALE))
+        if side > min(width, height) or side > 0.6 * max(width, height):
+            return None  # the whole-frame pass already sees this face well
+        cx, cy = face.x + face.w // 2, face.y + face.h // 2
+        return (max(0, cx - side // 2), max(0, cy - side // 2), side)
+
+    def _tiles(self, bgr: Frame) -> list[tuple[npt.NDArray[np.float32], float]]:
         """Search overlapping square tiles (half-tile stride) for faces too small for the whole frame."""
-        height, width = rgb.shape[:2]
+        height, width = bgr.shape[:2]
         found: list[tuple[npt.NDArray[np.float32], float]] = []
         for fraction in TILE_FRACTIONS:
             side = int(min(height, width) * fraction)
@@ -144,16 +174,10 @@ class BlazeFaceDetector:
             stride = side // 2
             for y in range(0, max(1, height - side + stride), stride):
                 for x in range(0, max(1, width - side + stride), stride):
-                    y0, x0 = min(y, height - side), min(x, width - side)
-                    for box, score in self._run(rgb[y0 : y0 + side, x0 : x0 + side]):
-                        found.append((box + np.array([x0, y0, x0, y0], np.float32), score))
+                    found += self._run_region(bgr, min(x, width - side), min(y, height - side), side)
             if found:
                 break
-        if not found:
-            return []
-        boxes = np.stack([b for b, _ in found])  # one face seen in several tiles is merged here
-        scores = np.array([s for _, s in found], np.float32)
-        return blazeface.weighted_nms(boxes, scores, min_score=self.min_confidence)
+        return found
 
 
 class HaarFaceDetector:

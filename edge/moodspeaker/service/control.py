@@ -216,5 +216,10 @@ class ControlAPI:
                 CommandRejected(ts=time.time(), command=str(name)[:100], error=str(exc), source=source)
             )
             raise
-        command.apply(self._speaker, checked)
+        try:
+            command.apply(self._speaker, checked)
+        except CommandError as exc:  # the speaker refused (e.g. "like: nothing is playing"): say so too
+            log.info("command %s from %s refused by the speaker: %s", name, source, exc)
+            self._bus.publish(CommandRejected(ts=time.time(), command=name, error=str(exc), source=source))
+            raise
         return self._speaker.state()

@@ -175,3 +175,21 @@ def test_privacy_no_frame_is_written_anywhere(
     assert len(out.splitlines()) == 4
     # what leaves the vision stage is numbers: no pixel arrays in the output
     assert max(len(line) for line in out.splitlines()) < 1000
+
+
+def test_vanished_camera_keeps_reporting_instead_of_crashing(
+    placeholder_model: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        watch(["--source", "/dev/video97", "--json", "--limit", "2", "--interval", "0"], placeholder_model)
+        == 0
+    )
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["camera"] for r in records] == ["retrying", "retrying"]
+    assert all(not r["face"] and r["mood"] == "unknown" for r in records)
+
+
+def test_privacy_switch_is_honoured(placeholder_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--set", "camera.enabled=false", "--set", f"classifier.model={placeholder_model}"]
+    assert cli.main([*args, "watch", "--source", "0", "--limit", "1"]) == 2
+    assert "switched off" in capsys.readouterr().err

@@ -77,6 +77,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print("moodspeaker watch: --limit must be at least 1", file=sys.stderr)
         return 2
     is_device = args.source is None or re.fullmatch(r"\d+|/dev/video.*|picamera2|pi", args.source)
+    if is_device and not config.camera.enabled:
+        print("moodspeaker watch: the camera is switched off (camera.enabled = false)", file=sys.stderr)
+        return 2
     if not is_device and not Path(args.source).expanduser().exists():
         print(f"moodspeaker watch: source not found: {args.source}", file=sys.stderr)
         return 2

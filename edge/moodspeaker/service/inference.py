@@ -165,6 +165,7 @@ class InferenceStage:
         self.frames += 1
         if self.first_result_at is None:
             self.first_result_at = self._clock()
+            log.info("first classification done (face: %s)", bool(probs))
         self._health.set_state("vision", "ok")
         self._on_result(state, observation, t2)
         return True

@@ -1,0 +1,48 @@
+"""The classifier stage on held-in FER+ validation faces (needs the datasets and the shipped model).
+
+This checks the *stage* (resize, normalisation, quantisation, class order), not the model's quality:
+a stage that feeds the model differently from training drops accuracy towards chance.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from moodspeaker.mood.classes import FERPLUS_TO_MOOD
+from moodspeaker.vision.expression import TFLiteExpressionClassifier, default_model_json, load_model_info
+
+VOTE_COLUMNS = ("neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear", "contempt")
+
+
+def test_stage_accuracy_on_fer_validation(datasets: Path) -> None:
+    model = default_model_json()
+    if not model.is_file():
+        pytest.skip(f"no shipped model yet at {model}")
+    folder = datasets / "ferplus" / "FER2013Valid"
+    clf = TFLiteExpressionClassifier(load_model_info(model))
+    hits = total = 0
+    with (folder / "label.csv").open(newline="") as f:
+        for row in csv.reader(f):
+            votes = np.array([int(v) for v in row[2:10]])
+            if votes.max() < 5 or (votes == votes.max()).sum() > 1:
+                continue  # clear majorities only
+            label = FERPLUS_TO_MOOD[VOTE_COLUMNS[int(votes.argmax())]]
+            if label not in clf.classes:
+                continue
+            image = cv2.imread(str(folder / row[0]), cv2.IMREAD_GRAYSCALE)
+            if image is None:
+                continue
+            probs = clf.classify(image)
+            hits += clf.classes[int(np.argmax(probs))] == label
+            total += 1
+            if total >= 400:
+                break
+    assert total >= 200
+    accuracy = hits / total
+    chance = 1.0 / len(clf.classes)
+    assert accuracy > max(0.5, 3 * chance), f"{accuracy:.2f} on {total} faces"

@@ -224,6 +224,7 @@ class MemorySpeaker:
         self.bus = bus
         self._profiles = list(profiles)
         self.calls: list[tuple[str, Any]] = []
+        self.broken = False
         self.s: dict[str, Any] = {
             "mood": "neutral",
             "confidence": 0.5,
@@ -277,6 +278,8 @@ class MemorySpeaker:
         self._set("strategy", strategy)
 
     def rescan_library(self) -> None:
+        if self.broken:
+            raise RuntimeError("library disk vanished")
         self.calls.append(("rescan", None))
 
     def profiles(self) -> list[str]:

@@ -38,8 +38,12 @@ def until(pred: Callable[[], Any], timeout: float = 10.0, what: str = "condition
 
 
 @pytest.fixture
-def running(tmp_path: Path, broker: Mosquitto) -> Iterator[Running]:
-    shown = Shown("neutral")
+def shown() -> Shown:
+    return Shown("neutral")
+
+
+@pytest.fixture
+def running(tmp_path: Path, broker: Mosquitto, shown: Shown) -> Iterator[Running]:
     config = appliance_config(tmp_path, broker.port, device__id="Living Room")
     app, bus = build_appliance(tmp_path, config, shown)
     events: list[Event] = []
@@ -127,6 +131,7 @@ def test_bad_commands_leave_the_appliance_unchanged(running: Running, watcher: W
     for name, raw in bad:
         watcher.publish(f"{root}/{name}/set", raw)
     watcher.wait(lambda ms: len([m for m in ms if m.topic == f"{root}/event/command_rejected"]) == len(bad))
+    watcher.clear()
     assert len([e for e in running.events if isinstance(e, CommandRejected)]) == len(bad)
     assert {k: running.app.state()[k] for k in before} == before
 
@@ -137,3 +142,14 @@ def test_discovery_lists_the_real_profiles_and_page(running: Running, broker: Mo
     body = json.loads(config)
     assert set(body["cmps"]["profile"]["options"]) == {"default", "alex"}
     assert body["dev"]["configuration_url"] == "http://speaker.local:8080/"
+
+
+@pytest.mark.parametrize("shown", [Shown(None)])  # nobody there: no mood, nothing starts playing
+def test_a_command_the_appliance_refuses_is_answered(running: Running, watcher: Watcher) -> None:
+    root = "moodspeaker/living-room"
+    time.sleep(0.5)
+    assert running.app.state()["now_playing"] is None
+    watcher.publish(f"{root}/like/set", "")
+    refused = watcher.wait_for(f"{root}/event/command_rejected")
+    assert refused.json()["error"] == "like: nothing is playing"
+    assert [e.error for e in running.events if isinstance(e, CommandRejected)] == ["like: nothing is playing"]

@@ -183,6 +183,15 @@ def test_bad_payloads_are_rejected_with_an_error_event_and_change_nothing(rig: R
     assert rig.bridge.connected  # the bridge survived all of it
 
 
+def test_a_failing_speaker_still_answers_and_the_bridge_carries_on(rig: Rig, watcher: Watcher) -> None:
+    rig.speaker.broken = True
+    watcher.publish("moodspeaker/kitchen/rescan/set", "")
+    failed = watcher.wait_for("moodspeaker/kitchen/event/command_rejected")
+    assert "failed inside the speaker" in failed.json()["error"] and "disk vanished" in failed.json()["error"]
+    watcher.publish("moodspeaker/kitchen/set_volume/set", "0.4")
+    watcher.wait_for("moodspeaker/kitchen/state/volume", lambda m: value(m) == 0.4)
+
+
 def test_retained_commands_are_ignored(broker: Mosquitto, watcher: Watcher) -> None:
     """A command left retained on the broker must not be replayed at every (re)connect."""
     watcher.publish("moodspeaker/kitchen/set_volume/set", '{"volume": 0.1}', retain=True)

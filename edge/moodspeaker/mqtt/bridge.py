@@ -71,6 +71,7 @@ class MqttBridge:
         web_url: str = "",
         *,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         cfg = config.mqtt
         self._settings = ConnectionSettings.from_config(cfg)
@@ -80,7 +81,9 @@ class MqttBridge:
         self._control = control
         self._bus = bus
         self._web_url = reachable_url(web_url, lan_address)
-        self._clock = clock
+        self._clock = clock  # timestamps in payloads
+        self._monotonic = monotonic  # schedules and uptime: a Pi without RTC jumps its wall clock at boot
+        self._stopping = threading.Event()
         self._discovery = cfg.discovery
         self._stats_interval = cfg.stats_interval_s
         self._work: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=_WORK_QUEUE_SIZE)
@@ -121,7 +124,8 @@ class MqttBridge:
         """Subscribe to the bus and connect in the background (never blocks on the broker)."""
         if self._thread is not None:
             return
-        self._started = self._clock()
+        self._started = self._monotonic()
+        self._stopping.clear()
         self._unsubscribe = self._bus.subscribe(self._on_event)
         self._thread = threading.Thread(target=self._run, name="mqtt-bridge", daemon=True)
         self._thread.start()
@@ -147,7 +151,8 @@ class MqttBridge:
             return
         if self._unsubscribe is not None:
             self._unsubscribe()
-        self._work.put(("stop", None))
+        self._stopping.set()
+        self._put("stop", None)  # wakes the worker; if the queue is full it sees _stopping next round
         self._thread.join(timeout)
         self._thread = None
         self._conn.stop(last=last, timeout=timeout)
@@ -178,21 +183,21 @@ class MqttBridge:
     # --- the worker ------------------------------------------------------------------------------
 
     def _run(self) -> None:
-        next_stats = self._clock() + self._stats_interval
+        next_stats = self._monotonic() + self._stats_interval
         while True:
-            timeout = max(0.0, next_stats - self._clock())
+            timeout = max(0.0, next_stats - self._monotonic())
             try:
                 kind, item = self._work.get(timeout=timeout)
             except queue.Empty:
                 kind, item = "tick", None
-            if kind == "stop":
+            if kind == "stop" or self._stopping.is_set():
                 return
             try:
                 self._handle(kind, item)
             except Exception:
                 log.exception("MQTT bridge failed handling %s; carrying on", kind)
-            if self._clock() >= next_stats:
-                next_stats = self._clock() + self._stats_interval
+            if self._monotonic() >= next_stats:
+                next_stats = self._monotonic() + self._stats_interval
                 try:
                     self._refresh_state(check_profiles=True)
                     self._publish_stats()
@@ -311,7 +316,7 @@ class MqttBridge:
             "schema": 1,
             "ts": round(now, 3),
             "device_id": self.device_id,
-            "uptime_s": round(now - self._started, 1),
+            "uptime_s": round(self._monotonic() - self._started, 1),
             "mqtt": self.stats(),
             "health": self._health,
         }
@@ -347,5 +352,11 @@ class MqttBridge:
             state = self._control.execute(name, args, source=source)
         except CommandError:
             self._counters["rejected"] += 1  # ControlAPI already published CommandRejected on the bus
+            return
+        except Exception as exc:  # a bug in the speaker: the caller still gets an answer
+            log.exception("MQTT command %s failed inside the speaker", name)
+            self._counters["rejected"] += 1
+            error = f"{name} failed inside the speaker: {type(exc).__name__}: {exc}"[:500]
+            self._bus.publish(CommandRejected(ts=self._clock(), command=name, error=error, source=source))
             return
         self._refresh_state(state)

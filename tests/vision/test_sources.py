@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import types
 from pathlib import Path
 from typing import ClassVar
@@ -268,3 +269,31 @@ def test_unreadable_video_file_ends_with_reason(tmp_path: Path) -> None:
     bad.write_bytes(b"\x00" * 100)
     src = ReplaySource(bad)
     assert src.read() is None and src.state == "ended" and "not a readable video" in src.last_error
+
+
+def test_close_from_another_thread_waits_for_the_capture(fake_picamera2: type[FakePicamera2]) -> None:
+    """The privacy switch closes the camera from another thread; it must not release mid-capture."""
+    cam = Picamera2Camera(64, 48)
+    assert cam.read() is not None
+    (instance,) = fake_picamera2.instances
+    entered, release = threading.Event(), threading.Event()
+    original = instance.capture_array
+
+    def slow_capture(stream: str = "main") -> np.ndarray:
+        entered.set()
+        release.wait(5)
+        assert not instance.closed, "released while capturing"
+        return original(stream)
+
+    instance.capture_array = slow_capture  # type: ignore[method-assign]
+    reader = threading.Thread(target=cam.read)
+    reader.start()
+    assert entered.wait(5)
+    closer = threading.Thread(target=cam.close)
+    closer.start()
+    closer.join(0.2)
+    assert closer.is_alive()  # waiting for the capture to finish
+    release.set()
+    reader.join(5)
+    closer.join(5)
+    assert instance.closed and cam.state == "closed" and cam.read() is None

@@ -18,6 +18,7 @@ import importlib
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -80,6 +81,8 @@ class LiveCamera:
         self.failures = 0
         self._retry_at = 0.0
         self._handle: Any = None
+        # close() may come from another thread (the privacy switch) while read() is capturing
+        self._lock = threading.Lock()
 
     # -- the three device-specific steps --
     def _open(self) -> Any:
@@ -92,6 +95,10 @@ class LiveCamera:
         raise NotImplementedError
 
     def read(self) -> Frame | None:
+        with self._lock:
+            return self._read()
+
+    def _read(self) -> Frame | None:
         if self.state == "closed":
             return None
         now = self._clock()
@@ -135,8 +142,9 @@ class LiveCamera:
                 log.debug("releasing %s failed: %s", self.name, exc)
 
     def close(self) -> None:
-        self._drop_handle()
-        self.state = "closed"
+        with self._lock:
+            self._drop_handle()
+            self.state = "closed"
 
 
 def _v4l2_target(device: str) -> int | str:
@@ -236,6 +244,7 @@ class ReplaySource:
         self._index = 0
         self._cap: Any = None
         self._video_frame = 0
+        self._lock = threading.Lock()
 
     # -- folders --
     def _list(self) -> list[Path]:
@@ -316,6 +325,10 @@ class ReplaySource:
         return None
 
     def read(self) -> Frame | None:
+        with self._lock:
+            return self._read()
+
+    def _read(self) -> Frame | None:
         if self.state in ("ended", "closed"):
             return None
         frame = self._read_image() if self._images else self._read_video()
@@ -328,10 +341,11 @@ class ReplaySource:
         return frame
 
     def close(self) -> None:
-        if self._cap is not None:
-            self._cap.release()
-            self._cap = None
-        self.state = "closed"
+        with self._lock:
+            if self._cap is not None:
+                self._cap.release()
+                self._cap = None
+            self.state = "closed"
 
 
 def picamera2_available() -> bool:

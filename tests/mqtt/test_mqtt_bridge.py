@@ -396,3 +396,21 @@ def test_mqtt_forget_command_removes_a_stopped_speaker(broker: Mosquitto, watche
     assert main(["--set", f"mqtt.port={closed}", "mqtt", "forget", "--device-id", "x", "--timeout", "1"]) == 1
     assert "could not connect" in capsys.readouterr().err
     assert main(["--set", "mqtt.username=u", "mqtt", "forget"]) == 2
+
+
+def test_two_speakers_with_the_same_device_id_are_reported(broker: Mosquitto) -> None:
+    """Same id, same client id: the broker throws each out when the other connects; say so clearly."""
+    first, second = make_rig(broker.port, "twin"), make_rig(broker.port, "twin")
+    first.bridge.start()
+    second.bridge.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            errors = first.bridge.stats()["last_error"] + second.bridge.stats()["last_error"]
+            if "same device id" in errors:
+                break
+            time.sleep(0.1)
+        assert "same device id" in errors, (first.bridge.stats(), second.bridge.stats())
+    finally:
+        first.bridge.stop()
+        second.bridge.stop()

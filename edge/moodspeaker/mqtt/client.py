@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import ssl
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,10 @@ from moodspeaker.config.schema import MqttConfig
 log = logging.getLogger(__name__)
 
 QOS = 1
+#: A connection closed this soon after it opened counts as "short"; this many in a row look like a
+#: client-id takeover (another speaker with the same device id).
+SHORT_CONNECTION_S = 5.0
+TAKEOVER_SUSPECT = 3
 ONLINE = b"online"
 OFFLINE = b"offline"
 
@@ -112,6 +117,9 @@ class Connection:
         self._outbox: deque[tuple[str, bytes]] = deque(maxlen=settings.outbox_size)
         self._connected = False
         self._stopping = False
+        self._client_id = client_id
+        self._connected_at = 0.0
+        self._short_connections = 0
         self.counters = {"connects": 0, "disconnects": 0, "published": 0, "dropped": 0, "received": 0}
         self.last_error = ""
         client = mqtt.Client(
@@ -240,6 +248,7 @@ class Connection:
         log.info("connected to MQTT broker %s:%s", self._settings.host, self._settings.port)
         if self._subscriptions:
             client.subscribe([(topic, QOS) for topic in self._subscriptions])
+        self._connected_at = time.monotonic()
         self._connected = True
         self._on_connected()
 
@@ -255,9 +264,21 @@ class Connection:
     ) -> None:
         was = self._connected
         self._connected = False
-        if was and not self._stopping:
-            self.counters["disconnects"] += 1
-            self.last_error = f"connection lost: {reason_code}"
+        if not was or self._stopping:
+            return
+        self.counters["disconnects"] += 1
+        self.last_error = f"connection lost: {reason_code}"
+        short = time.monotonic() - self._connected_at < SHORT_CONNECTION_S
+        self._short_connections = self._short_connections + 1 if short else 0
+        if self._short_connections >= TAKEOVER_SUSPECT:
+            # The broker closes a connection when another client connects with the same client id:
+            # two speakers configured with the same device.id keep throwing each other out.
+            self.last_error = (
+                f"the broker keeps closing the connection right after it opens: is another speaker "
+                f"using the same device id (client id {self._client_id!r})?"
+            )
+            log.error("%s", self.last_error)
+        else:
             log.warning("MQTT connection lost (%s); reconnecting with back-off", reason_code)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:

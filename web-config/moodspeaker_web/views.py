@@ -61,8 +61,13 @@ def index() -> Page:
     if not is_set_up(ctx.data_dir):
         return redirect(url_for("views.setup"))
     if is_owner():
+        current = json_safe(ctx.control.state())
         return render_template(
-            "status.html", strategies=STRATEGIES, profiles=ctx.control.profiles(), icons=ICONS
+            "status.html",
+            strategies=STRATEGIES,
+            profiles=ctx.control.profiles(),
+            icons=ICONS,
+            current=current,
         )
     if guest_allowed():
         return render_template("guest.html")

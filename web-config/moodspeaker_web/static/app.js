@@ -107,6 +107,8 @@ function drawPlot(data) {
       last = p.ts;
     }
     if (d) el("path", { d, fill: "none", stroke: color, "stroke-width": 2, "stroke-linejoin": "round", "vector-effect": "non-scaling-stroke" });
+    const newest = samples[samples.length - 1];
+    if (newest) el("circle", { cx: (x(newest.ts) - 3).toFixed(1), cy: y(newest[key]).toFixed(1), r: 3.5, fill: color });  // "now", visible even with one sample
   }
   samples.forEach((p, i) => {
     const next = i + 1 < samples.length ? samples[i + 1].ts : Math.min(end, p.ts + 10);
@@ -134,13 +136,19 @@ function commandFromForm(form) {
   return { command, args };
 }
 
-async function runCommand(form) {
-  try {
-    const body = commandFromForm(form);
-    const result = await api("/api/command", body);
-    showState(result.state);
-    live("Done: " + body.command.replace("_", " "));
-  } catch (err) { live("Not done: " + err.message); }
+/* Commands go out one after another: two quick volume key presses must arrive in the order pressed. */
+let commandChain = Promise.resolve();
+
+function runCommand(form) {
+  const body = commandFromForm(form);  // read now, at the moment of the key press or click
+  commandChain = commandChain.then(async () => {
+    try {
+      const result = await api("/api/command", body);
+      showState(result.state);
+      live("Done: " + body.command.replace("_", " "));
+    } catch (err) { live("Not done: " + err.message); }
+  });
+  return commandChain;
 }
 
 function initStatus() {

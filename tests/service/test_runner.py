@@ -1,0 +1,66 @@
+"""SIGTERM/SIGINT shut the service down cleanly: threads stopped, state saved, exit code 0."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from moodspeaker.library.track import Track
+from moodspeaker.service.policy import clashes, replan_on
+
+HERE = Path(__file__).parent
+
+SERVICE = """
+import sys, threading
+sys.path.insert(0, {here!r})
+from servicekit import Script, build
+from moodspeaker.service.control import ControlAPI
+from moodspeaker.service.runner import serve_until_signal
+app, bus = build(__import__("pathlib").Path({tmp!r}), Script("happy"), **{{"web.enabled": False}})
+def ready(_faces):
+    print("READY", flush=True)
+sys.exit(serve_until_signal(app, ControlAPI(app, bus), bus, app.config, app.store.path.parent,
+                            ready=ready, say=lambda m: print(m, flush=True)))
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_stops_cleanly_and_saves_state(tmp_path: Path, sig: signal.Signals) -> None:
+    code = SERVICE.format(here=str(HERE), tmp=str(tmp_path))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if line.startswith("READY"):
+            break
+    time.sleep(2.0)  # a mood is read and music starts
+    proc.send_signal(sig)
+    out, _ = proc.communicate(timeout=20)
+    lines.append(out)
+    text = "".join(lines)
+    assert proc.returncode == 0, text
+    assert f"{sig.name}: shutting down" in text and "stopped" in text
+    saved = json.loads((tmp_path / "data" / "state.json").read_text())
+    assert saved["current"] is not None and saved["current"]["track"]["id"].startswith("happy")
+
+
+def _t(tid: str, v: float, a: float) -> Track:
+    return Track(id=tid, location="x", title=tid, artist="a", valence=v, arousal=a)
+
+
+def test_reaction_policy() -> None:
+    assert replan_on("sad", True) and not replan_on("sad", False) and not replan_on("unknown", True)
+    happy, sad, mellow = _t("h", 0.8, 0.6), _t("s", -0.7, -0.5), _t("m", 0.5, 0.3)
+    assert clashes(happy, sad, clash_distance=0.8, strategy="match")
+    assert not clashes(happy, mellow, clash_distance=0.8, strategy="match")  # roughly fits: plays on
+    assert not clashes(happy, sad, clash_distance=0.8, strategy="steady")  # steady never cuts
+    assert not clashes(happy, happy, clash_distance=0.0, strategy="match")

@@ -8,6 +8,7 @@ it costs nothing and a flaky network never stalls the mixer.  Nothing here touch
 from __future__ import annotations
 
 import concurrent.futures
+import http.client
 import logging
 import tempfile
 import threading
@@ -52,7 +53,7 @@ def download(url: str, *, timeout_s: float, max_bytes: int, memory_bytes: int) -
     except FetchError:
         buffer.close()
         raise
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
         buffer.close()
         raise FetchError(f"{url}: download failed ({exc})") from exc
     buffer.seek(0)

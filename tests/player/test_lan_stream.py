@@ -1,0 +1,69 @@
+"""Tracks from a LAN URL: fetched ahead into memory by the prefetcher, played like local files;
+a server that fails or cuts the download short makes the track skip (recorded), and play goes on."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playerkit import item, write_tone
+
+from moodspeaker.library.track import Track
+from moodspeaker.player.queue import QueueItem
+from moodspeaker.service.events import TrackEnded, TrackStarted
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    files = {"/ok.flac": write_tone(tmp_path / "ok.flac", 440, 0.6).read_bytes()}
+    files["/cut.flac"] = files["/ok.flac"]
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = files.get(self.path)
+            if body is None:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body if self.path != "/cut.flac" else body[: len(body) // 3])
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _remote(url: str, tid: str) -> QueueItem:
+    return QueueItem(Track(id=tid, location=url, title=tid, artist="lan", source="lan"), "from the LAN")
+
+
+def test_streams_from_lan_and_skips_broken_downloads(tmp_path: Path, server: str, make_player) -> None:
+    local = write_tone(tmp_path / "local.wav", 660, 0.5)
+    player, rec = make_player()
+    player.set_queue(
+        [
+            _remote(f"{server}/ok.flac", "ok"),
+            _remote(f"{server}/cut.flac", "cut"),
+            _remote(f"{server}/missing.flac", "missing"),
+            item(local, "local"),
+        ]
+    )
+    player.play()
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "local", timeout=15)
+    started = [e for e in rec.events if isinstance(e, TrackStarted)]
+    assert [e.track_id for e in started] == ["ok", "local"]
+    assert started[0].source == "lan"
+    ok_end = next(e for e in rec.events if isinstance(e, TrackEnded) and e.track_id == "ok")
+    assert ok_end.completed and ok_end.played_s > 0.4
+    errors = {f["track_id"]: f["error"] for f in player.status().failures}
+    assert "cut short" in errors["cut"] and "404" in errors["missing"]

@@ -32,6 +32,7 @@ from moodspeaker.recommend.simulator import (
     Listener,
     Moment,
     accepts,
+    jittered,
     make_listener,
     moments,
 )
@@ -226,3 +227,50 @@ def run(
         )
     out["seconds"] = round(time.perf_counter() - t0, 1)
     return out
+
+
+def latency(tracks: list[Track], *, size: int = 100_000, runs: int = 60, seed: int = 3) -> dict[str, Any]:
+    """Time one plan (top 10 with reasons) over a catalogue of `size` tracks resampled with jitter
+    from `tracks`, for a profile with some history (so every scoring term is active)."""
+    catalogue = Catalogue(jittered(tracks, size, seed) if size != len(tracks) else tracks)
+    cfg = RecommendConfig()
+    rec = Recommender(catalogue, FeedbackStore(":memory:", durable=False), Options.from_config(cfg))
+    rng = np.random.default_rng(seed)
+    moods = ["happy", "sad", "angry", "neutral", "fear", "surprise"]
+    now = 1_800_000_000.0
+    for i in range(120):  # a few days of history for two profiles
+        mood = Mood.of(moods[i % len(moods)], 0.8)
+        profile = ("anna", "ben")[i % 2]
+        pick = rec.plan(mood, profile, cfg.strategy, now, 1)[0]
+        kind = "completed" if rng.random() < 0.6 else "skip"
+        rec.feedback(
+            profile, pick.track.id, kind, mood, now + 100, played_s=200.0 if kind == "completed" else 8.0
+        )
+        now += 210.0
+    times, cpu = [], []
+    for i in range(runs):
+        mood = Mood.of(moods[i % len(moods)], 0.7)
+        t, c = time.perf_counter(), time.thread_time()
+        picks = rec.plan(mood, "anna", cfg.strategy, now + i, 10)
+        cpu.append((time.thread_time() - c) * 1000)
+        times.append((time.perf_counter() - t) * 1000)
+        if len(picks) != 10 or not all(p.reason for p in picks):
+            raise RuntimeError(f"latency run got {len(picks)} picks instead of 10")
+    arr, carr = np.array(times), np.array(cpu)
+    return {
+        "catalogue_tracks": catalogue_size(catalogue),
+        "resampled_with_jitter": size != len(tracks),
+        "k": 10,
+        "runs": runs,
+        "p50_ms": round(float(np.percentile(arr, 50)), 2),
+        "p95_ms": round(float(np.percentile(arr, 95)), 2),
+        "max_ms": round(float(arr.max()), 2),
+        # CPU time of the planning thread: what the plan costs when the machine is not shared
+        "cpu_p50_ms": round(float(np.percentile(carr, 50)), 2),
+        "cpu_p95_ms": round(float(np.percentile(carr, 95)), 2),
+        "goal_ms": 20.0,
+    }
+
+
+def catalogue_size(catalogue: Catalogue) -> int:
+    return len(catalogue.feature_matrix()[0])

@@ -18,6 +18,7 @@ import numpy.typing as npt
 from moodspeaker.library.track import Track
 from moodspeaker.recommend.content import FEATURE_COLUMNS, FloatArray, normalise
 from moodspeaker.recommend.feedback import TASTE_KEYS
+from moodspeaker.recommend.preference import TrackBase
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,10 @@ class CatalogueView:
             len(self.tracks), len(TASTE_KEYS)
         )
         self.source_ids = ids
+        #: column-major copies (features x tracks) for fast weighted column sums
+        self.z_cols: FloatArray = np.ascontiguousarray(self.z.T)
+        self.z_sq_cols: FloatArray = self.z_cols * self.z_cols
+        self.base = TrackBase(self.taste, self.z)
 
     @property
     def n(self) -> int:

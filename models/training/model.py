@@ -33,6 +33,9 @@ class ModelConfig:
     stages: tuple[tuple[int, int, int, int], ...] = DEFAULT_STAGES
     head_channels: int = 512
     dropout: float = 0.3
+    #: Keras' default 0.99 lets the moving statistics lag far behind fast-moving early weights (a model
+    #: that is fine in training mode predicts one class at inference); 0.9 tracks them (PyTorch's 0.1).
+    bn_momentum: float = 0.9
     weight_decay: float = 0.0  # L2 on kernels (AdamW decay is set on the optimizer instead)
 
     @classmethod
@@ -57,7 +60,7 @@ def build_model(cfg: ModelConfig) -> Any:
             filters, kernel, strides=stride, padding="same", use_bias=False, kernel_regularizer=reg,
             name=f"{name}_conv",
         )(x)  # fmt: skip
-        x = layers.BatchNormalization(momentum=0.99, name=f"{name}_bn")(x)
+        x = layers.BatchNormalization(momentum=cfg.bn_momentum, name=f"{name}_bn")(x)
         return layers.ReLU(6.0, name=f"{name}_relu6")(x) if act else x
 
     def inverted_residual(x: Any, t: int, out: int, stride: int, name: str) -> Any:
@@ -66,7 +69,7 @@ def build_model(cfg: ModelConfig) -> Any:
         if t != 1:
             x = conv_bn(x, in_ch * t, 1, 1, f"{name}_expand")
         x = layers.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=False, name=f"{name}_dw")(x)
-        x = layers.BatchNormalization(momentum=0.99, name=f"{name}_dw_bn")(x)
+        x = layers.BatchNormalization(momentum=cfg.bn_momentum, name=f"{name}_dw_bn")(x)
         x = layers.ReLU(6.0, name=f"{name}_dw_relu6")(x)
         x = conv_bn(x, out, 1, 1, f"{name}_project", act=False)
         if stride == 1 and in_ch == out:

@@ -1,0 +1,186 @@
+"""Write models/edgetpu/MODEL_CARD.md and the confusion-matrix PNG from the measured reports.
+
+    python -m models.training.model_card --run runs/mbv2 [--baseline runs/baseline-fer/eval.json]
+        [--calibration models/edgetpu/calibration_report.json] [--bench runs/bench_classifier.json]
+
+Every figure in the card comes from a report file written by export / eval-faces / eval_calibration /
+bench_classifier, so the card cannot drift from what was measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from models.training.confusion_png import write_png
+from models.training.train import RunConfig
+
+from moodspeaker.util.atomic import atomic_write_text
+
+OUT = Path(__file__).resolve().parents[1] / "edgetpu"
+PNG = "confusion_int8_fer2013valid.png"
+
+
+def _load(path: Path | None) -> dict[str, Any] | None:
+    return json.loads(path.read_text(encoding="utf-8")) if path and path.is_file() else None
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.1f}%"
+
+
+def _results_table(rep: dict[str, Any], base: dict[str, Any] | None) -> list[str]:
+    f, q = rep["float"], rep["int8"]
+    b = base or {}
+    rows = [
+        ("Accuracy vs FER+ majority (8 classes)", "accuracy", ">= 84%"),
+        ("Accuracy vs original FER2013 labels", "accuracy_fer2013", ">= 70%"),
+        ("Macro-F1 (FER+ majority)", "macro_f1", ""),
+        ("Neutral read as sad", "neutral_as_sad", "<= 10%"),
+    ]
+    lines = [
+        "| Metric (FER2013Valid) | ours, float | ours, int8 (shipped) | `fer` mini-Xception | target |",
+        "|---|---|---|---|---|",
+    ]
+    for label, key, target in rows:
+        lines.append(f"| {label} | {_pct(f.get(key))} | {_pct(q.get(key))} | {_pct(b.get(key))} | {target} |")
+    lines.append(
+        f"| Faces scored (FER+ majority / FER2013) | {f['count']} / {f['fer2013']['count']} | "
+        f"{q['count']} / {q['fer2013']['count']} | {b.get('count', 'n/a')} | |"
+    )
+    return lines
+
+
+def _recall_table(rep: dict[str, Any], base: dict[str, Any] | None) -> list[str]:
+    q, f = rep["int8"]["per_class_recall"], rep["float"]["per_class_recall"]
+    b = (base or {}).get("per_class_recall", {})
+    support = dict(
+        zip(rep["int8"]["confusion"]["classes"], map(sum, rep["int8"]["confusion"]["matrix"]), strict=True)
+    )
+    lines = ["| Class | faces | recall, float | recall, int8 | `fer` baseline |", "|---|---|---|---|---|"]
+    for name, value in q.items():
+        lines.append(
+            f"| {name} | {support.get(name, 0)} | {_pct(f.get(name))} | {_pct(value)} | {_pct(b.get(name))} |"
+        )
+    return lines
+
+
+def _calibration_table(cal: dict[str, Any] | None) -> list[str]:
+    if not cal:
+        return [
+            "Not measured yet: `python -m models.training.eval_calibration "
+            "--out models/edgetpu/calibration_report.json`."
+        ]
+    lines = [
+        "| resting frames | neutral->sad before | after (p10-p90) | accuracy before | after "
+        "| sad recall before | after |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in cal["results"]:
+        n, a, s = r["neutral_as_sad"], r["accuracy"], r["sad_recall"]
+        lines.append(
+            f"| {r['frames']} | {_pct(n['before'])} | {_pct(n['after'])} "
+            f"({_pct(n['after_p10'])}-{_pct(n['after_p90'])}) "
+            f"| {_pct(a['before'])} | {_pct(a['after'])} | {_pct(s['before'])} | {_pct(s['after'])} |"
+        )
+    return lines
+
+
+def _latency(bench: dict[str, Any] | None) -> list[str]:
+    if not bench:
+        return ["Not measured yet: `.venv/bin/python bench/bench_classifier.py`."]
+    lines = [
+        "| model | classifier stage median / p95 | bare invoke median / p95 | file |",
+        "|---|---|---|---|",
+    ]
+    for name, r in bench.items():
+        lines.append(
+            f"| {name} | {r['stage_median_ms']:.3f} / {r['stage_p95_ms']:.3f} ms | "
+            f"{r['invoke_median_ms']:.3f} / {r['invoke_p95_ms']:.3f} ms | {r['model_bytes'] / 1e6:.2f} MB |"
+        )
+    return lines
+
+
+def build(
+    run: Path,
+    *,
+    out: Path,
+    base: dict[str, Any] | None,
+    cal: dict[str, Any] | None,
+    bench: dict[str, Any] | None,
+    template: str,
+) -> str:
+    rep = _load(out / "export_report.json")
+    if rep is None:
+        raise FileNotFoundError(f"{out / 'export_report.json'}: run the export first")
+    meta = json.loads((out / "expression.json").read_text(encoding="utf-8"))
+    state = _load(run / "state.json") or {}
+    cfg = RunConfig.load(run / "config.toml")
+    cm = rep["int8"]["confusion"]
+    write_png(out / PNG, cm["matrix"], cm["classes"], f"int8 model, epoch {rep.get('epoch')}, FER2013Valid")
+    finished = bool(state.get("finished"))
+    status = (
+        f"**Status:** checkpoint `{Path(rep['checkpoint']).name}` from epoch {rep.get('epoch')} of a "
+        f"{cfg.train.epochs}-epoch run; the run has done {state.get('epochs_done')} epochs and is "
+        + (
+            "**finished**."
+            if finished
+            else "**not finished** (sessions stop training; continue with `make train-resume` and "
+            "re-export with `make export-model`)."
+        )
+    )
+    compiled = meta.get("edgetpu_model")
+    values = {
+        "status": status,
+        "results": "\n".join(_results_table(rep, base)),
+        "recall": "\n".join(_recall_table(rep, base)),
+        "calibration": "\n".join(_calibration_table(cal)),
+        "latency": "\n".join(_latency(bench)),
+        "png": PNG,
+        "params": f"{rep['parameters']:,}",
+        "bytes": f"{rep['model_bytes'] / 1e6:.2f} MB ({rep['model_bytes']:,} bytes)",
+        "converter": rep["converter"],
+        "delta": f"{rep['int8_minus_float_accuracy'] * 100:+.2f}",
+        "agree": _pct(rep.get("int8_float_top1_agreement")),
+        "train_minutes": f"{float(state.get('train_seconds', 0)) / 60:.0f}",
+        "epochs_done": str(state.get("epochs_done")),
+        "epochs": str(cfg.train.epochs),
+        "config": cfg.to_toml().strip(),
+        "compiled": f"`{compiled}` (compiled by edgetpu_compiler)"
+        if compiled
+        else "none: `edgetpu_compiler` is not available on this machine",
+        "trained": str(meta.get("trained")),
+    }
+    text = template
+    for key, value in values.items():
+        text = text.replace("{{" + key + "}}", value)
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--run", type=Path, required=True)
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--baseline", type=Path, default=Path("runs/baseline-fer/eval.json"))
+    parser.add_argument("--calibration", type=Path, default=OUT / "calibration_report.json")
+    parser.add_argument("--bench", type=Path, default=Path("runs/bench_classifier.json"))
+    parser.add_argument("--template", type=Path, default=Path(__file__).parent / "MODEL_CARD.template.md")
+    args = parser.parse_args(argv)
+    text = build(
+        args.run,
+        out=args.out,
+        base=_load(args.baseline),
+        cal=_load(args.calibration),
+        bench=_load(args.bench),
+        template=args.template.read_text(encoding="utf-8"),
+    )
+    atomic_write_text(args.out / "MODEL_CARD.md", text)
+    print(args.out / "MODEL_CARD.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

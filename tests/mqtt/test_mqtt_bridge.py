@@ -414,3 +414,36 @@ def test_two_speakers_with_the_same_device_id_are_reported(broker: Mosquitto) ->
     finally:
         first.bridge.stop()
         second.bridge.stop()
+
+
+def test_stale_events_are_not_replayed_after_an_outage(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A mood change from long ago must not fire a home automation now; the state is still re-sent."""
+    from moodspeaker.mqtt import client  # noqa: PLC0415
+
+    monkeypatch.setattr(client, "EVENT_MAX_AGE_S", 0.5)
+    port = free_port()
+    r = make_rig(port)
+    r.bridge.start()
+    try:
+        for mood in ("happy", "sad", "angry"):
+            r.speaker.observe(mood, 0.8, 0.1, 0.1)
+        deadline = time.monotonic() + 3
+        while r.bridge.stats()["outbox"] < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.6)
+        late = Mosquitto(tmp_path, port=port)
+        late.start()
+        try:
+            r.wait_connected(10)
+            deadline = time.monotonic() + 3
+            while r.bridge.stats()["expired"] < 3 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            stats = r.bridge.stats()
+            assert stats["expired"] == 3 and stats["outbox"] == 0
+            found = retained(port, "moodspeaker/#")
+            assert json.loads(found["moodspeaker/kitchen/state/mood"])["value"] == "angry"
+        finally:
+            r.bridge.stop()
+            late.stop()
+    finally:
+        r.bridge.stop()

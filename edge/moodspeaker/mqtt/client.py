@@ -3,8 +3,9 @@
 The appliance must never wait for the broker.  `publish` only touches memory: a retained message is
 remembered as the latest value of its topic (so memory is bounded by the number of topics, and
 the whole state is re-sent after every reconnect), an event goes to a bounded deque while the broker
-is unreachable (oldest dropped first, counted).  paho's own network thread reconnects with a delay
-that doubles from 1 s up to `reconnect_max_s`, and its in-flight queue is capped as well.
+is unreachable (oldest dropped first, counted; sent afterwards only if at most EVENT_MAX_AGE_S old).
+paho's own network thread reconnects with a delay that doubles from 1 s up to `reconnect_max_s`,
+and its in-flight queue is capped as well.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ QOS = 1
 #: client-id takeover (another speaker with the same device id).
 SHORT_CONNECTION_S = 5.0
 TAKEOVER_SUSPECT = 3
+#: Events kept during an outage are sent afterwards only if they are at most this old: a mood change
+#: from ten minutes ago must not fire a home automation now.  (State topics are always re-sent.)
+EVENT_MAX_AGE_S = 120.0
 ONLINE = b"online"
 OFFLINE = b"offline"
 
@@ -114,13 +118,15 @@ class Connection:
         self._on_message_cb = on_message
         self._lock = threading.Lock()
         self._retained: dict[str, bytes] = {}
-        self._outbox: deque[tuple[str, bytes]] = deque(maxlen=settings.outbox_size)
+        self._outbox: deque[tuple[str, bytes, float]] = deque(maxlen=settings.outbox_size)
         self._connected = False
         self._stopping = False
         self._client_id = client_id
         self._connected_at = 0.0
         self._short_connections = 0
-        self.counters = {"connects": 0, "disconnects": 0, "published": 0, "dropped": 0, "received": 0}
+        self.counters = dict.fromkeys(
+            ("connects", "disconnects", "published", "dropped", "expired", "received"), 0
+        )
         self.last_error = ""
         client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
@@ -188,7 +194,7 @@ class Connection:
             if not retain:
                 if len(self._outbox) == self._outbox.maxlen:
                     self.counters["dropped"] += 1
-                self._outbox.append((topic, payload))
+                self._outbox.append((topic, payload, time.monotonic()))
 
     def clear(self, topic: str) -> None:
         """Delete a retained topic on the broker (empty retained payload) and forget it here."""
@@ -205,9 +211,12 @@ class Connection:
             for topic, payload in list(self._retained.items()):
                 if topic not in skip:
                     self._send(topic, payload, True)
+            oldest = time.monotonic() - EVENT_MAX_AGE_S
             while self._outbox:
-                topic, payload = self._outbox[0]
-                if not self._send(topic, payload, False):
+                topic, payload, kept_at = self._outbox[0]
+                if kept_at < oldest:
+                    self.counters["expired"] += 1
+                elif not self._send(topic, payload, False):
                     break
                 self._outbox.popleft()
 

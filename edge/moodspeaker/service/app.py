@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 
 HEALTH_INTERVAL_S = 10.0
 SAVE_INTERVAL_S = 2.0
+#: The saved position moves in steps of this much: a resume is at most this far back, and the SD card
+#: sees one small write per step while music plays (plus one per change of track, queue or setting).
+POSITION_STEP_S = 5.0
 
 
 @dataclass
@@ -242,7 +245,7 @@ class Appliance:
         status = self.player.status()
         snap = Snapshot(
             current=status.current,
-            position_s=round(status.position_s, 1),
+            position_s=status.position_s // POSITION_STEP_S * POSITION_STEP_S,
             queue=status.queue,
             playing=status.state == "playing",
             volume=status.volume,

@@ -114,6 +114,7 @@ class InferenceStage:
 
     def _run(self, generation: int) -> None:
         next_at = self._clock()
+        failures = 0
         while not self._stop.is_set() and self._hb.generation == generation:
             now = self._clock()
             if now < next_at:
@@ -127,11 +128,14 @@ class InferenceStage:
             try:
                 if not self._step(generation):
                     return  # replaced by the watchdog while we were stuck
+                failures = 0
             except Exception as exc:
-                log.exception("capture step failed")
+                failures += 1
                 self._health.count("inference_errors")
-                self._health.set_state("vision", "error", str(exc)[:200])
-                next_at = self._clock() + max(1.0, self._interval_s)
+                component = "camera" if self._source is None else "vision"
+                if self._health.set_state(component, "error", str(exc)[:200]):
+                    log.exception("capture step failed (retrying with back-off)")
+                next_at = self._clock() + min(30.0, max(1.0, self._interval_s) * failures)
 
     def _step(self, generation: int) -> bool:
         with self._lock:

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Move Moodspeaker's config and data onto the MOODDATA partition and turn on Raspberry Pi OS's
+# overlay (read-only) root.  See README.md beside this file.  --dry-run prints every action.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../../scripts/provision/lib/common.sh
+. "$HERE/../../scripts/provision/lib/common.sh"
+
+LABEL=MOODDATA
+DATA=/var/lib/moodspeaker
+for arg in "$@"; do
+  case "$arg" in
+    --dry-run) MS_DRY_RUN=1 ;;
+    *) die "unknown option $arg (only --dry-run)" ;;
+  esac
+done
+require_root "$@"
+
+command -v raspi-config >/dev/null || die "raspi-config not found: this needs Raspberry Pi OS"
+device=$(blkid -L "$LABEL" || true)
+[ -n "$device" ] || die "no partition labelled $LABEL (sudo mkfs.ext4 -L $LABEL /dev/sdX1)"
+step "Data partition $device"
+
+if grep -q "LABEL=$LABEL" /etc/fstab; then
+  ok "/etc/fstab mounts $LABEL"
+else
+  tmp=/mnt/moodspeaker-data
+  act mkdir -p "$tmp"
+  act mount "$device" "$tmp"
+  act cp -a "$DATA/." "$tmp/"
+  act mkdir -p "$tmp/etc"
+  act cp -a /etc/moodspeaker/. "$tmp/etc/"
+  act umount "$tmp"
+  act sh -c "printf '%s\n' 'LABEL=$LABEL $DATA ext4 defaults,noatime,commit=30 0 2' >> /etc/fstab"
+  act sh -c "printf '%s\n' '$DATA/etc /etc/moodspeaker none bind,x-systemd.requires-mounts-for=$DATA 0 0' >> /etc/fstab"
+fi
+
+step "Journal in RAM"
+printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=16M\n' |
+  act_write /etc/systemd/journald.conf.d/moodspeaker-volatile.conf 644 root:root || true
+
+step "Overlay root"
+act raspi-config nonint enable_overlayfs
+say "Done: reboot to run read-only ($MS_CHANGES action(s))."

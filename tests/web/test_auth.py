@@ -232,3 +232,62 @@ def test_setup_code_command_prints_and_resets(page, capsys):
     assert new_code and new_code in capsys.readouterr().out
     # the reset acts on the running page at once: the old session and password are gone
     assert page.client.get("/").headers["Location"].endswith("/setup")
+
+
+@pytest.mark.parametrize(
+    ("host", "allowed"),
+    [
+        ("localhost", True),
+        ("127.0.0.1:8080", True),
+        ("192.168.1.20", True),
+        ("[fe80::1]:8080", True),
+        ("kitchen-speaker.local", True),
+        ("kitchen-speaker.local.", True),
+        ("kitchen", True),
+        ("speaker.home.arpa:8080", True),
+        ("speaker.fritz.box", False),
+        ("evil.example", False),
+        ("evil.example:8080", False),
+        ("127.0.0.1.nip.io", False),
+        ("", False),
+    ],
+)
+def test_only_the_speakers_own_names_are_answered(owner, host, allowed):
+    response = owner.client.get("/", headers={"Host": host})
+    assert (response.status_code != 421) is allowed, response.status_code
+
+
+def test_extra_host_names_can_be_allowed(owner):
+    assert owner.client.get("/", headers={"Host": "speaker.fritz.box"}).status_code == 421
+    token = owner.csrf("/settings")
+    response = owner.client.post(
+        "/settings/web", data={"csrf_token": token, "web.allowed_hosts": "speaker.fritz.box"}
+    )
+    assert response.status_code == 302
+    # answered now (a redirect to the login page: the cookie belongs to the other name)
+    assert owner.client.get("/", headers={"Host": "speaker.fritz.box"}).status_code == 302
+
+
+def test_session_length_follows_the_setting(owner):
+    token = owner.csrf("/settings")
+    owner.client.post("/settings/web", data={"csrf_token": token, "web.session_days": "2"})
+    owner.clock.now += 1.5 * 86400
+    assert owner.client.get("/").status_code == 200
+    owner.clock.now += 1 * 86400
+    assert owner.client.get("/").status_code == 302
+
+
+def test_password_change_attempts_are_rate_limited(owner):
+    for _ in range(5):
+        token = owner.csrf("/settings")
+        owner.client.post(
+            "/settings/password",
+            data={"csrf_token": token, "current": "guess", "password": "x" * 12, "confirm": "x" * 12},
+        )
+    token = owner.csrf("/settings")
+    response = owner.client.post(
+        "/settings/password",
+        data={"csrf_token": token, "current": PASSWORD, "password": "y" * 12, "confirm": "y" * 12},
+    )
+    assert response.status_code == 429
+    assert owner.ctx.passwords.verify(PASSWORD)

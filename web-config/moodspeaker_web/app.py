@@ -3,17 +3,21 @@
 Security choices (ETSI EN 303 645 and OWASP habits for a LAN appliance):
 - no default password: a per-device setup code, then an owner password hashed with argon2id;
 - session cookie HttpOnly + SameSite=Strict, signed with a per-device random key kept in the data
-  folder; sessions end after `session_lifetime_s`, after `idle_timeout_s` without use, and at once
-  when the password changes (generation number);
+  folder; sessions end after web.session_days, after a week without use, and at once when the
+  password changes (generation number);
 - CSRF tokens (Flask-WTF) on every state-changing request, including the page's JSON calls;
 - login and setup-code attempts rate-limited; bodies over 64 KiB refused;
-- a strict Content-Security-Policy (everything from the speaker itself, no inline script), no framing.
+- a strict Content-Security-Policy (everything from the speaker itself, no inline script), no framing;
+- requests for host names that are not the speaker's are refused, so a web site that re-points its
+  own name at the speaker's address (DNS rebinding) cannot talk to the page from a visitor's browser.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import secrets
+import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -53,6 +57,32 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
+
+
+#: Home-network name endings a phone may use for the speaker (mDNS, routers' local DNS, RFC 8375).
+HOME_SUFFIXES = (".local", ".lan", ".home", ".home.arpa", ".internal", ".localdomain")
+
+
+def host_allowed(host_header: str, extra: tuple[str, ...] = ()) -> bool:
+    """Is the Host header a name or address of this speaker on the home network?"""
+    host = host_header.strip().lower()
+    if host.startswith("["):  # [IPv6]:port
+        host = host[1 : host.find("]")] if "]" in host else ""
+    elif host.count(":") == 1:
+        host = host.rsplit(":", 1)[0]
+    host = host.rstrip(".")
+    if not host:
+        return False
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    if host in {"localhost", socket.gethostname().lower()} or host in {h.lower() for h in extra}:
+        return True
+    if "." not in host:  # a bare name from the router's DNS, e.g. http://kitchen/
+        return True
+    return host.endswith(HOME_SUFFIXES)
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -128,6 +158,13 @@ def create_app(
 
     app.register_blueprint(views)
     app.register_blueprint(api)
+
+    @app.before_request
+    def _check_host() -> Any:
+        if not host_allowed(request.host, ctx.config.web.allowed_hosts):
+            log.warning("refused a request for host %r (not this speaker's name)", request.host[:100])
+            return Response("Unknown host name for this speaker.\n", status=421, mimetype="text/plain")
+        return None
 
     @app.after_request
     def _headers(response: Response) -> Response:

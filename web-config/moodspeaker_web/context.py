@@ -42,7 +42,6 @@ class WebContext:
     history: MoodHistory
     clock: Callable[[], float] = time.time
     on_config_change: Callable[[Config], None] | None = None
-    session_lifetime_s: float = 30 * DAY_S
     idle_timeout_s: float = 7 * DAY_S
     errors: collections.deque[dict[str, Any]] = field(default_factory=lambda: collections.deque(maxlen=50))
     recorder: HistoryRecorder | None = None
@@ -50,6 +49,10 @@ class WebContext:
     scan: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _unsubscribe: Callable[[], None] | None = None
+
+    @property
+    def session_lifetime_s(self) -> float:
+        return self.config.web.session_days * DAY_S
 
     def start(self) -> None:
         """Subscribe to errors for the health page and start the history writer with retention."""

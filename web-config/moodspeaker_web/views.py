@@ -232,8 +232,11 @@ def save_section(section: str) -> str | BaseResponse | tuple[str, int]:
 
 @views.post("/settings/password")
 @owner_required
-def change_password() -> BaseResponse | tuple[str, int]:
+def change_password() -> Page:
     ctx = web()
+    limited = _rate_limited()
+    if limited:
+        return limited
     if not ctx.passwords.verify(request.form.get("current", "")):
         ctx.limiter.failure(client_key(), ctx.clock())
         flash("The current password is not right; nothing changed.", "error")

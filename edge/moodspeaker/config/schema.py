@@ -276,6 +276,15 @@ class WebConfig:
     port: int = setting(8080, "Port of the page.", min=1, max=65535)
     zeroconf: bool = setting(True, "Advertise the page on the LAN (mDNS/zeroconf).")
     guest_view: bool = setting(False, "Allow a read-only view of what is playing without logging in.")
+    allowed_hosts: tuple[str, ...] = setting(
+        [],
+        "Extra host names the page answers to, besides IP addresses, localhost, the device's name and "
+        "home-network names (*.local, *.lan, *.home.arpa); others are refused (DNS-rebinding guard).",
+        advanced=True,
+    )
+    session_days: int = setting(
+        30, "Days a login lasts on a phone (it also ends after 7 days unused).", min=1, max=365, unit="days"
+    )
 
 
 @dataclass(frozen=True)

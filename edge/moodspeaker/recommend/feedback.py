@@ -186,8 +186,8 @@ class PersonalModel:
         if rel is None or ab is None:
             return MoodAim(None, 0.0)
         r_off, a_off = rel.rocchio(), ab.rocchio()
-        if r_off is None or a_off is None:
-            return MoodAim(None, 0.0)
+        if r_off is None or a_off is None or rel.pos_w < 0.5:
+            return MoodAim(None, 0.0)  # nothing kept yet: no picture of this listener at all
         r_sp, a_sp = rel.spread(), ab.spread()
         kept = rel.pos_w
         if r_sp is None or a_sp is None or kept < 2.0:
@@ -222,12 +222,14 @@ class PersonalModel:
         if stats is None or o_off is None:
             return MoodAim(glob.offset, 0.35 * glob.kept, glob.spread, 0.35 * glob.kept)
         pos, neg = stats.weights(now)
-        # Rejections in this mood say "not here" but not where: they lower the trust in the
-        # strategy's prior (evidence grows) while only kept tracks move the estimate itself.
-        evidence = pos + 0.5 * neg + 0.35 * glob.kept
         o_sp = stats.spread()
         if glob.offset is None:
-            return MoodAim(o_off, evidence, o_sp, pos)
+            # Only this mood's own evidence; rejections alone say "not here" but not where, so they
+            # barely move the target away from the strategy's prior.
+            return MoodAim(o_off, pos, o_sp, pos)
+        # With a profile-wide picture to fall back on, rejections in this mood are reason to trust
+        # the strategy's prior less (evidence grows) while only kept tracks move the estimate.
+        evidence = pos + 0.5 * neg + 0.35 * glob.kept
         # A mood where most picks were rejected has an estimate not worth trusting yet.
         trust = pos * pos / (pos + neg)
         mixed = (trust * o_off + MOOD_SHRINK * glob.offset) / (trust + MOOD_SHRINK)

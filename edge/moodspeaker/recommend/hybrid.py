@@ -287,7 +287,7 @@ class Recommender:
                 return []
             view = self._catalogue()
             if view.n == 0:
-                self.status = "the library is empty: add a music folder or a LAN server in the settings"
+                self.status = self._empty_reason()
                 log.warning("no picks: %s", self.status)
                 return []
             picks = self._plan(view, m, profile, strategy, now=now, k=max(1, int(k)), exclude=exclude)
@@ -298,6 +298,23 @@ class Recommender:
             else:
                 self.status = "ready"
             return picks
+
+    def _empty_reason(self) -> str:
+        """Why there is nothing to play, in a sentence (a library still being analysed, or none)."""
+        stats = getattr(self.source, "stats", None)
+        if callable(stats):
+            try:
+                info = stats()
+                pending = int(info.get("pending", 0))
+                failed = int(info.get("failed", 0))
+            except Exception as exc:  # a broken source must not break planning
+                log.warning("library stats unavailable: %s", exc)
+            else:
+                if pending:
+                    return f"the library is not analysed yet: {pending} tracks waiting for analysis"
+                if failed:
+                    return f"no playable tracks: all {failed} tracks failed analysis (see `library stats`)"
+        return "the library is empty: add a music folder or a LAN server in the settings"
 
     def _plan(
         self,
@@ -389,7 +406,7 @@ class Recommender:
                 mood=used.mood,
                 own_context=self._knn.context_support(ctx, tr.id) if collab_map else 0.0,
                 household=float(collab[row]),
-                learned=0.0 if aim is None else aim.evidence,
+                learned=0.0 if aim is None else aim.kept,
                 liked=model.liked(key, tr.id),
                 step=step0 + i,
                 steps=o.uplift_steps if strategy == "uplift" else 0,

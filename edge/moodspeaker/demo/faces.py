@@ -64,16 +64,39 @@ def _brow_field(shape: tuple[int, ...], raise_by: float) -> tuple[np.ndarray, np
     return np.zeros_like(falloff), (raise_by * falloff).astype(np.float32)
 
 
+#: The open mouth in astronaut.jpg: teeth rows and the lips' horizontal extent (pixels).
+TEETH_ROWS = (139, 148)
+MOUTH_COLS = (121, 167)
+
+
+def _smooth(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    t = np.clip((x - lo) / max(hi - lo, 1e-6), 0.0, 1.0)
+    return (t * t * (3 - 2 * t)).astype(np.float32)
+
+
+def _closed_mouth_field(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Lift everything below the teeth by the teeth's height (lips meet), fading out at the chin."""
+    hh, ww = shape[:2]
+    gx, gy = np.meshgrid(np.arange(ww, dtype=np.float32), np.arange(hh, dtype=np.float32))
+    top, bottom = TEETH_ROWS
+    left, right = MOUTH_COLS
+    band = float(bottom - top)
+    across = _smooth(gx, left - 12, left + 2) * (1 - _smooth(gx, right - 2, right + 12))
+    down = _smooth(gy, top - 1, top + 1) * (1 - _smooth(gy, bottom + 22, bottom + 40))
+    return np.zeros_like(gx), (band * across * down).astype(np.float32)
+
+
 @cache
 def expression(name: str) -> np.ndarray:
     """The photo with an expression: smile (as photographed), frown, surprise, or away (no face)."""
     photo = base_photo()
     if name == "smile":
         return photo
-    if name == "frown":
-        dx, dy = _mouth_field(photo.shape, strength=22.0, open_by=-4.0)
+    if name == "frown":  # lips closed over the teeth, corners pulled down, brows lowered
+        closed = _warp(photo, *_closed_mouth_field(photo.shape))
+        dx, dy = _mouth_field(photo.shape, strength=12.0, open_by=0.0)
         bx, by = _brow_field(photo.shape, raise_by=-4.0)
-        return _warp(photo, dx + bx, dy + by)
+        return _warp(closed, dx + bx, dy + by)
     if name == "surprise":
         dx, dy = _mouth_field(photo.shape, strength=4.0, open_by=-12.0)
         bx, by = _brow_field(photo.shape, raise_by=8.0)

@@ -69,7 +69,7 @@ def split(
         rows = np.flatnonzero(u == user)
         if len(rows) < 5:
             continue
-        n_out = max(1, int(round(share * len(rows))))
+        n_out = max(1, round(share * len(rows)))
         out = rng.choice(rows, size=n_out, replace=False)
         train[out] = False
         held[user] = i[out]
@@ -100,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     folder = Path(args.data) / "lastfm-hetrec2011"
     if not (folder / "user_artists.dat").is_file():
-        print(f"Last.fm HetRec 2011 not found under {folder} (use --data or MOODSPEAKER_DATA)", file=sys.stderr)
+        print(
+            f"Last.fm HetRec 2011 not found under {folder} (use --data or MOODSPEAKER_DATA)", file=sys.stderr
+        )
         return 2
     x, held, n_users, n_items = split(*load_user_artists(folder), args.holdout, args.seed)
     models: dict[str, Any] = {
@@ -128,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         "dataset": "Last.fm HetRec 2011 (user_artists.dat)",
         "users": n_users,
         "artists": n_items,
-        "train_interactions": int(len(x.items)),
+        "train_interactions": len(x.items),
         "evaluated_users": len(held),
         "holdout_share": args.holdout,
         "seed": args.seed,
@@ -137,13 +139,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
-    print(f"{out['dataset']}: {n_users} users, {n_items} artists, {len(held)} users evaluated, "
-          f"{args.holdout:.0%} of each user's artists held out (seed {args.seed})")
-    print(f"{'method':14s} {'recall@10':>10s} {'NDCG@10':>9s} {'x pop (R)':>10s} {'x pop (N)':>10s} "
-          f"{'fit s':>7s} {'ms/user':>8s}")
+    print(
+        f"{out['dataset']}: {n_users} users, {n_items} artists, {len(held)} users evaluated, "
+        f"{args.holdout:.0%} of each user's artists held out (seed {args.seed})"
+    )
+    print(
+        f"{'method':14s} {'recall@10':>10s} {'NDCG@10':>9s} {'x pop (R)':>10s} {'x pop (N)':>10s} "
+        f"{'fit s':>7s} {'ms/user':>8s}"
+    )
     for name, r in results.items():
-        print(f"{name:14s} {r['recall@10']:10.4f} {r['ndcg@10']:9.4f} {r['recall_vs_popularity']:10.2f} "
-              f"{r['ndcg_vs_popularity']:10.2f} {r['fit_s']:7.2f} {r['ms_per_user']:8.2f}")
+        print(
+            f"{name:14s} {r['recall@10']:10.4f} {r['ndcg@10']:9.4f} {r['recall_vs_popularity']:10.2f} "
+            f"{r['ndcg_vs_popularity']:10.2f} {r['fit_s']:7.2f} {r['ms_per_user']:8.2f}"
+        )
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -111,7 +112,7 @@ def test_library_index_is_a_real_source(tmp_path):
     picks = rec.plan(Mood.of("happy"), "alice", "match", NOW, 4)
     assert picks[0].track.id in {track_id(f"/m/{i}.ogg") for i in (17, 18)}  # valence 0.7 / 0.8
     artists = [p.track.artist for p in picks]
-    assert all(a != b for a, b in zip(artists, artists[1:], strict=False))
+    assert all(a != b for a, b in pairwise(artists))
     _add(index, "/m/new.ogg", "newcomer", valence=0.75, arousal=0.45)  # a rescan adds a perfect fit
     assert track_id("/m/new.ogg") in {p.track.id for p in rec.plan(Mood.of("happy"), "bob", "match", NOW, 2)}
 

@@ -10,15 +10,15 @@ from moodspeaker.recommend import Mood, Recommender
 NOW = 1_800_000_000.0
 
 
-def _session(rec: Recommender, profile: str, mood: Mood, keep, n: int, t0: float) -> list[bool]:
+def _session(rec: Recommender, profile: str, mood: Mood, keep, n: int, *, t0: float) -> list[bool]:
     """Play n tracks; the simulated person keeps those `keep(track)` approves, skips the rest."""
     kept = []
     for i in range(n):
         now = t0 + i * 210
         pick = rec.plan(mood, profile, None, now, 1)[0].track
         ok = bool(keep(pick))
-        rec.feedback(profile, pick.track.id if hasattr(pick, "track") else pick.id,
-                     "completed" if ok else "skip", mood, now + 200, played_s=200 if ok else 6)  # fmt: skip
+        kind = "completed" if ok else "skip"
+        rec.feedback(profile, pick.id, kind, mood, now + 200, played_s=200 if ok else 6)
         kept.append(ok)
     return kept
 
@@ -28,7 +28,7 @@ def test_angry_wants_loud_is_learned(rec: Recommender):
     angry = Mood.of("angry", 0.9)
     first = rec.plan(angry, "ivan", "uplift", NOW, 5)
     assert np.mean([p.track.arousal for p in first[1:]]) < 0.6  # the prior heads for calm
-    kept = _session(rec, "ivan", angry, lambda t: t.arousal > 0.6, 40, NOW)
+    kept = _session(rec, "ivan", angry, lambda t: t.arousal > 0.6, 40, t0=NOW)
     assert sum(kept[-15:]) >= 12, kept  # after a while nearly everything offered is kept
     later = rec.plan(angry, "ivan", "uplift", NOW + 20000, 5)
     assert all(p.track.arousal > 0.5 for p in later)
@@ -37,8 +37,8 @@ def test_angry_wants_loud_is_learned(rec: Recommender):
 
 def test_matcher_and_uplifter_in_one_household_stay_apart(rec: Recommender):
     sad = Mood.of("sad", 0.9)
-    _session(rec, "mia", sad, lambda t: t.valence < -0.3, 30, NOW)  # wants sad music when sad
-    _session(rec, "leo", sad, lambda t: t.valence > 0.3, 30, NOW + 10)  # wants cheering up
+    _session(rec, "mia", sad, lambda t: t.valence < -0.3, 30, t0=NOW)  # wants sad music when sad
+    _session(rec, "leo", sad, lambda t: t.valence > 0.3, 30, t0=NOW + 10)  # wants cheering up
     mia = rec.plan(sad, "mia", None, NOW + 9000, 5)
     leo = rec.plan(sad, "leo", None, NOW + 9000, 5)
     assert np.mean([p.track.valence for p in mia]) < -0.2

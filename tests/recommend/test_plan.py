@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from moodspeaker.recommend import Mood, Recommender
 
 NOW = 1_800_000_000.0
@@ -32,7 +34,7 @@ def test_uplift_moves_towards_happier(rec: Recommender):
 def test_no_same_artist_twice_in_a_row(rec: Recommender):
     picks = rec.plan(Mood.of("happy"), "alice", "match", NOW, 10)
     artists = [p.track.artist for p in picks]
-    assert all(a != b for a, b in zip(artists, artists[1:], strict=False))
+    assert all(a != b for a, b in pairwise(artists))
 
 
 def test_played_tracks_are_not_repeated(rec: Recommender):

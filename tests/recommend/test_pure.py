@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -40,7 +42,7 @@ def test_uplift_starts_at_the_mood_and_moves_monotonically_towards_calm_and_happ
     points = [target_point(m, "uplift", step, 4) for step in range(7)]
     assert points[0] == pytest.approx(start)
     vals = [p[0] for p in points if p]
-    assert all(b >= a - 1e-9 for a, b in zip(vals, vals[1:], strict=False))  # never less happy
+    assert all(b >= a - 1e-9 for a, b in pairwise(vals))  # never less happy
     assert points[4] == points[6]  # the goal is held once reached
     gv, ga = points[6]
     assert gv >= 0.5 - 1e-9 and -0.25 - 1e-9 <= ga <= 0.3 + 1e-9  # happier, calm if agitated

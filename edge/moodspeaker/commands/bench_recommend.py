@@ -71,9 +71,8 @@ def _print_table(r: dict[str, Any]) -> None:
     )
     skip = r["skip_rate"]
     styles = [s for s in next(iter(skip.values())) if s != "all"]
-    print(
-        f"skip rate after the first {r['warmup_tracks']} tracks (first {r['tracks_per_listener']} in brackets)"
-    )
+    warm, first = r["warmup_tracks"], r["tracks_per_listener"]
+    print(f"skip rate after the first {warm} tracks (over all {first} in brackets)")
     print(f"{'method':14s}" + "".join(f"{s:>20s}" for s in [*styles, "all", "atypical days"]))
     for method, by_style in skip.items():
         cells = [

@@ -54,7 +54,10 @@ def vision_factories(
         raise PartError(f"the vision package is not available ({exc})") from exc
 
     states: dict[str, tuple[str, str]] = {}
-    probe = make_classifier(config.classifier)
+    try:
+        probe = make_classifier(config.classifier)
+    except Exception as exc:  # ModelError, a corrupt file, an interpreter that will not load
+        raise PartError(f"the expression model cannot be loaded: {exc}") from exc
     backend = str(getattr(probe, "backend", "cpu"))
     reason = str(getattr(probe, "fallback_reason", "") or "")
     if config.classifier.type == "edgetpu":

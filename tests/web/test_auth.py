@@ -291,3 +291,10 @@ def test_password_change_attempts_are_rate_limited(owner):
     )
     assert response.status_code == 429
     assert owner.ctx.passwords.verify(PASSWORD)
+
+
+def test_setup_code_command_explains_an_unusable_data_folder(tmp_path, capsys):
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("x")
+    assert main(["--set", f"device.data_dir={blocked}", "setup-code"]) == 1
+    assert "cannot use" in capsys.readouterr().err

@@ -87,8 +87,18 @@ def test_page_is_announced_and_reachable_from_a_browser_on_this_machine(tmp_path
         with urllib.request.urlopen(f"http://{address}:{info.port}/setup", timeout=5) as response:
             html = response.read().decode()
         assert response.status == 200 and "setup code" in html and room in html
-        server.stop()
+        # renamed on the page: announced under the new name
+        server.ctx.save_changes({"device.name": f"Attic {os.getpid() % 10000}"})
+        renamed = f"Moodspeaker (Attic {os.getpid() % 10000})"
+        seen.wait_for(
+            lambda: any(e[1].startswith(renamed) and e[2] is ServiceStateChange.Added for e in seen.events)
+        )
         seen.wait_for(lambda: any(e[1] == name and e[2] is ServiceStateChange.Removed for e in seen.events))
+        new_name = next(e[1] for e in seen.events if e[0] == HTTP_TYPE and e[1].startswith(renamed))
+        server.stop()
+        seen.wait_for(
+            lambda: any(e[1] == new_name and e[2] is ServiceStateChange.Removed for e in seen.events)
+        )
     finally:
         for browser in browsers:
             browser.cancel()

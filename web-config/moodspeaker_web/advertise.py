@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import socket
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -71,13 +72,21 @@ class Advertiser:
         self._version = version
         self._zc: Any = None  # zeroconf.Zeroconf (untyped library)
         self._infos: list[Any] = []
+        self._lock = threading.RLock()
+        self._closed = False
 
     def start(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            if self._zc is None:
+                self._zc = Zeroconf(interfaces=self._interfaces or "all", ip_version=IPVersion.V4Only)
+            self._register()
+
+    def _register(self) -> None:
         a = self.announcement
         properties = {"path": "/", "version": self._version, "host": a.host.rstrip(".")}
         packed = [socket.inet_aton(ip) for ip in a.addresses if _is_ipv4(ip)]
-        zc = Zeroconf(interfaces=self._interfaces or "all", ip_version=IPVersion.V4Only)
-        self._zc = zc
         for service_type in (HTTP_TYPE, OWN_TYPE):
             info = ServiceInfo(
                 service_type,
@@ -88,20 +97,34 @@ class Advertiser:
                 properties=properties,
             )
             # allow_name_change: two speakers both called "Kitchen" become "Kitchen (2)", not an error.
-            zc.register_service(info, allow_name_change=True)
+            self._zc.register_service(info, allow_name_change=True)
             self._infos.append(info)
         log.info("announced %r on the LAN as http://%s:%d/", a.name, a.host.rstrip("."), a.port)
 
-    def stop(self) -> None:
-        zc = self._zc
-        if zc is None:
-            return
-        try:
-            zc.unregister_all_services()
-        finally:
-            zc.close()
-            self._zc = None
+    def rename(self, device_name: str) -> None:
+        """Announce under a new friendly name (the speaker was renamed on the page)."""
+        with self._lock:
+            a = self.announcement
+            name = friendly_name(device_name, a.host.split(".", maxsplit=1)[0])
+            if name == a.name or self._closed or self._zc is None:
+                return
+            self._zc.unregister_all_services()
             self._infos.clear()
+            self.announcement = Announcement(name=name, host=a.host, port=a.port, addresses=a.addresses)
+            self._register()
+
+    def stop(self) -> None:
+        """Withdraw the announcements for good (a later start() or rename() does nothing)."""
+        with self._lock:
+            self._closed = True
+            zc, self._zc = self._zc, None
+            self._infos.clear()
+            if zc is None:
+                return
+            try:
+                zc.unregister_all_services()
+            finally:
+                zc.close()
 
 
 def _is_ipv4(ip: str) -> bool:

@@ -42,6 +42,8 @@ class WebContext:
     history: MoodHistory
     clock: Callable[[], float] = time.time
     on_config_change: Callable[[Config], None] | None = None
+    #: The page's own reactions to a saved config (e.g. renaming the zeroconf announcement).
+    config_listeners: list[Callable[[Config], None]] = field(default_factory=list)
     idle_timeout_s: float = 7 * DAY_S
     errors: collections.deque[dict[str, Any]] = field(default_factory=lambda: collections.deque(maxlen=50))
     recorder: HistoryRecorder | None = None
@@ -97,11 +99,12 @@ class WebContext:
             save(new, self.config_path)
             self.config = new
         log.info("settings changed from the web page: %s", ", ".join(sorted(changes)))
-        if self.on_config_change is not None:
+        listeners = [*self.config_listeners, *([self.on_config_change] if self.on_config_change else [])]
+        for listener in listeners:
             try:
-                self.on_config_change(new)
+                listener(new)
             except Exception:
-                log.exception("the service could not apply the new settings at once")
+                log.exception("the new settings could not all be applied at once (%r)", listener)
         return new
 
     def close(self) -> None:

@@ -62,6 +62,23 @@ class WebServer:
         self.ctx.close()
 
 
+def _renamer(advertiser: Advertiser) -> Callable[[Config], None]:
+    """Re-announce under the new name after a rename, off the request thread (probing takes ~2 s)."""
+    lock = threading.Lock()
+
+    def rename(config: Config) -> None:
+        def work() -> None:
+            with lock:
+                try:
+                    advertiser.rename(config.device.name)
+                except Exception as exc:
+                    log.warning("could not announce the new name on the LAN: %s", exc)
+
+        threading.Thread(target=work, name="zeroconf-rename", daemon=True).start()
+
+    return rename
+
+
 def serve(
     control: ControlAPI,
     bus: EventBus,
@@ -111,6 +128,8 @@ def serve(
         except Exception as exc:  # the page still works by address without mDNS
             log.warning("could not announce the page on the LAN (zeroconf): %s", exc)
             advertiser = None
+    if advertiser is not None:
+        ctx.config_listeners.append(_renamer(advertiser))
     web_server = WebServer(server, ctx, advertiser)
     log.info("web page at %s", web_server.url)
     return web_server

@@ -7,6 +7,8 @@ makes the first visitor of the page its owner (ETSI EN 303 645 provision 5.1).
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 from moodspeaker.config import Config
 from moodspeaker.config.load import data_dir
@@ -23,6 +25,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, config: Config) -> int:
     folder = data_dir(config)
+    try:
+        return _show(args, config, folder)
+    except OSError as exc:
+        print(
+            f"moodspeaker setup-code: cannot use {folder} ({exc.strerror}); "
+            "run it as the speaker's service user (e.g. sudo -u moodspeaker moodspeaker setup-code)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _show(args: argparse.Namespace, config: Config, folder: Path) -> int:
     if args.reset:
         new_code = reset_owner(folder)
         print("The page's password was removed; anyone with this code can now set a new one.")

@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from moodspeaker.config import Config, data_dir
+from moodspeaker.config import Config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -45,6 +45,7 @@ def _data_folder(args: argparse.Namespace) -> Path | None:
 def run(args: argparse.Namespace, config: Config) -> int:
     from tqdm import tqdm
 
+    from moodspeaker.library import numba_cache_dir
     from moodspeaker.library.emotion import EmotionModel, default_model_path
     from moodspeaker.library.emotion_data import extract_features, load_annotations, quadrant_metrics
     from moodspeaker.library.workers import AnalysisPool
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     def progress(done: int, total: int) -> None:
         bar.update(done - bar.n)
 
-    with AnalysisPool(workers, config.library.excerpt_s, data_dir(config) / "numba-cache") as pool:
+    with AnalysisPool(workers, config.library.excerpt_s, numba_cache_dir(config)) as pool:
         features, errors = extract_features(clips, cache, pool, progress)
     bar.close()
 

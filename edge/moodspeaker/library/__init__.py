@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from moodspeaker.config import Config, data_dir
@@ -13,5 +14,8 @@ def db_path(config: Config) -> Path:
 
 
 def numba_cache_dir(config: Config) -> Path:
-    """Writable JIT cache for librosa's numba kernels, shared by all analysis workers."""
-    return data_dir(config) / "numba-cache"
+    """Writable JIT cache for librosa's numba kernels, shared by all analysis workers.
+
+    $NUMBA_CACHE_DIR wins when set (a read-only install, or tests sharing one warm cache).
+    """
+    return Path(os.environ.get("NUMBA_CACHE_DIR") or data_dir(config) / "numba-cache")

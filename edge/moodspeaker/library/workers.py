@@ -83,8 +83,23 @@ class AnalysisPool:
         self._executor: ProcessPoolExecutor | None = None
         self.warmup_s = 0.0
 
+    def _warm_cache_once(self) -> None:
+        """Fill a cold numba cache from one process before starting several.
+
+        Workers compiling the same kernels at once into an empty cache race on its index files;
+        one process first makes every later start a cache load.
+        """
+        cache = self._initargs[0]
+        if not cache or not self._initargs[2] or self.workers == 1 or any(Path(cache).rglob("*.nbi")):
+            return
+        log.info("first run: compiling librosa's kernels into %s (once)", cache)
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(1, mp_context=ctx, initializer=_init, initargs=self._initargs) as one:
+            one.submit(os.getpid).result()
+
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
+            self._warm_cache_once()
             # spawn: the parent may hold threads (zeroconf, HTTP) and may have imported numba with
             # another cache setting; a clean interpreter per worker avoids both problems.
             ctx = multiprocessing.get_context("spawn")

@@ -7,7 +7,8 @@ import sqlite3
 
 import pytest
 
-from moodspeaker.config.schema import RecommendConfig
+from moodspeaker.config.load import with_changes
+from moodspeaker.config.schema import Config, RecommendConfig
 from moodspeaker.library.track import Track
 from moodspeaker.recommend import (
     Catalogue,
@@ -17,6 +18,7 @@ from moodspeaker.recommend import (
     Options,
     ProfileError,
     Recommender,
+    write_export,
 )
 
 NOW = 1_800_000_000.0
@@ -142,3 +144,40 @@ def test_retention_prunes_old_feedback(rec: Recommender, tracks: list[Track]):
     rec.feedback("gus", tracks[1].id, "completed", Mood.of("happy"), NOW)
     assert rec.store.prune(NOW - 30 * DAY) == 1
     assert [e.track_id for e in rec.store.events("gus")] == [tracks[1].id]
+
+
+def test_retention_also_forgets_what_was_learned(rec: Recommender, tracks: list[Track]):
+    angry = Mood.of("angry")
+    for i, t in enumerate(sorted(tracks, key=lambda t: -t.arousal)[:10]):
+        rec.feedback("hal", t.id, "like", angry, NOW - 60 * DAY + i)
+    assert rec._models["hal"].evidence > 0
+    assert rec.apply_retention(NOW, 30) == 10
+    assert "hal" not in rec._models and list(rec.store.events("hal")) == []
+
+
+def test_wrong_mood_corrections_remap_a_misread_mood(rec: Recommender, tracks: list[Track]):
+    """The camera reads this listener's resting face as angry; after two corrections it listens."""
+    angry = Mood.of("angry", 0.7)
+    for i in range(2):
+        pick = rec.plan(angry, "ivy", "match", NOW + i * 300, 1)[0]
+        rec.feedback("ivy", pick.track.id, "wrong_mood", angry, NOW + i * 300 + 20, corrected_mood="neutral")
+    picks = rec.plan(angry, "ivy", "match", NOW + 1000, 3)
+    assert "which you told me usually means calm" in picks[0].reason
+    assert all(abs(p.track.arousal) < 0.5 for p in picks)  # neutral music, not angry music
+    stored = [e for e in rec.store.events("ivy") if e.kind == "wrong_mood"]
+    assert [e.corrected_mood for e in stored] == ["neutral", "neutral"]
+
+
+def test_from_config_and_export_file(tmp_path, tracks: list[Track]):
+    cfg = with_changes(
+        Config(),
+        {"device.data_dir": str(tmp_path / "data"), "recommend.profiles": "anna,ben"},
+        source="test",
+    )
+    rec = Recommender.from_config(cfg, Catalogue(tracks))
+    assert rec.profiles() == ["anna", "ben"]
+    assert (tmp_path / "data" / "recommend.sqlite").is_file()
+    rec.feedback("anna", tracks[0].id, "like", Mood.of("happy"), NOW)
+    path = write_export(rec.export_profile("anna"), tmp_path / "anna.json")
+    assert json.loads(path.read_text())["feedback"][0]["kind"] == "like"
+    assert path.stat().st_mode & 0o777 == 0o600

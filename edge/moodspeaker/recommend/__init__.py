@@ -5,8 +5,9 @@ The runtime uses `Recommender.plan(...)` and `Recommender.feedback(...)`; see hy
 
 from moodspeaker.recommend.feedback import KINDS, FeedbackError
 from moodspeaker.recommend.hybrid import Options, Pick, Recommender
+from moodspeaker.recommend.profiles import ProfileError, write_export
 from moodspeaker.recommend.source import Catalogue, TrackSource
-from moodspeaker.recommend.store import FeedbackStore, ProfileError
+from moodspeaker.recommend.store import FeedbackStore
 from moodspeaker.recommend.targets import STRATEGIES, Mood, MoodLike
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "ProfileError",
     "Recommender",
     "TrackSource",
+    "write_export",
 ]

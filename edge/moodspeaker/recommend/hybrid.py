@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 from moodspeaker.config.schema import Config, RecommendConfig
 from moodspeaker.library.track import Track
-from moodspeaker.recommend import explain
+from moodspeaker.recommend import explain, ranking
 from moodspeaker.recommend.collaborative import ContextKNN, item_weights
 from moodspeaker.recommend.content import (
     FEATURE_COLUMNS,
@@ -43,8 +43,9 @@ from moodspeaker.recommend.feedback import (
     PersonalModel,
     evidence_weight,
 )
+from moodspeaker.recommend.profiles import ProfileError, check_profile_name
 from moodspeaker.recommend.source import CatalogueView, TrackSource, track_features, track_taste
-from moodspeaker.recommend.store import FeedbackRow, FeedbackStore, ProfileError, check_profile_name
+from moodspeaker.recommend.store import FeedbackRow, FeedbackStore
 from moodspeaker.recommend.targets import STRATEGIES, Mood, MoodLike, mood_point, music_point, target_point
 
 log = logging.getLogger(__name__)
@@ -57,8 +58,6 @@ TASTE_HALF = 4.0
 #: Pseudo-count of the prior tolerance around a target, and the tightest tolerances learned.
 SPREAD_PRIOR = 3.0
 VAR_FLOOR = 0.03
-#: Tracks nearest to a target that are scored in full (the rest cannot win on content).
-POOL = 256
 
 
 @dataclass(frozen=True)
@@ -171,6 +170,19 @@ class Recommender:
             n = self.store.delete_profile(name)
             self._models.pop(name, None)
             self._knn.forget_context(name + "|")
+        return n
+
+    def apply_retention(self, now: float, retention_days: float) -> int:
+        """Delete feedback older than the privacy retention ([privacy] retention_days) and forget
+        what was learned from it (the models are rebuilt from what remains); returns rows deleted."""
+        with self._lock:
+            n = self.store.prune(now - retention_days * DAY)
+            if n:
+                self._models.clear()
+                self._knn = ContextKNN(self.options.half_life_s)
+                self._events, self._events_ts = 0.0, 0.0
+                for row in self.store.events():
+                    self._learn(row)
         return n
 
     def _model(self, profile: str) -> PersonalModel:
@@ -379,6 +391,8 @@ class Recommender:
                 if tid in view.row:
                     mask[view.row[tid]] = False
         cache: dict[int, tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]] = {}
+        get = getattr(self.source, "get", None)
+        exists = (lambda tid: get(tid) is not None) if callable(get) else None
         collab_rows = np.flatnonzero(collab > 0)
         picks: list[Pick] = []
         taken: set[int] = set()
@@ -393,9 +407,9 @@ class Recommender:
                     d2 = weighted_sq_distance(view.z_cols, t, mood_prec, view.z_sq_cols) + taste_d2
                 elif pref is not None:
                     d2 = taste_d2
-                cache[tkey] = self._ranked(view, d2, mask, collab, collab_rows, alpha=alpha, now=now)
+                cache[tkey] = ranking.ranked(view, d2, mask, collab, collab_rows, alpha=alpha, now=now)
             ranked_rows, ranked_scores = cache[tkey]
-            row = self._best(ranked_rows, mask, taken, view, prev_artist=prev_artist)
+            row = ranking.best(ranked_rows, mask, taken, view, prev_artist=prev_artist, exists=exists)
             if row is None:
                 break
             taken.add(row)
@@ -418,67 +432,3 @@ class Recommender:
             score = float(ranked_scores[int(np.flatnonzero(ranked_rows == row)[0])])
             picks.append(Pick(tr, round(score, 4), text))
         return picks
-
-    @staticmethod
-    def _ranked(
-        view: CatalogueView,
-        d2: npt.NDArray[np.float32] | None,
-        mask: npt.NDArray[np.bool_],
-        collab: npt.NDArray[np.float32],
-        collab_rows: npt.NDArray[np.intp],
-        *,
-        alpha: float,
-        now: float,
-    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
-        """Candidate rows, best first, with their scores.
-
-        Only the POOL nearest allowed tracks (plus every track with collaborative evidence) are
-        scored in full: the kernel is monotone in the distance, so nothing outside can win on
-        content, and the full-catalogue work stays at one distance pass (~1 ms per 100k tracks).
-        """
-        rng = np.random.default_rng(int(now) & 0xFFFFFFFF)
-        usable = mask & view.analysed
-        if d2 is None or not usable.any():
-            # No aim at all (nothing analysed, or no mood and no history): a reproducible shuffle.
-            allowed = np.flatnonzero(mask if not usable.any() else usable)
-            pool = rng.permutation(allowed)[:POOL]
-            pool = np.union1d(pool, collab_rows[mask[collab_rows]])
-            scores = (0.5 * alpha + (1 - alpha) * collab[pool] + 1e-4 * rng.random(len(pool))).astype(
-                np.float32
-            )
-        else:
-            dm = np.where(usable, d2, np.inf)
-            n = min(POOL, int(usable.sum()))
-            pool = np.argpartition(dm, n - 1)[:n]
-            pool = np.union1d(pool, collab_rows[usable[collab_rows]])
-            content = np.exp(-0.5 * np.maximum(d2[pool] - float(dm[pool].min()), 0.0))
-            scores = (alpha * content + (1 - alpha) * collab[pool] + 1e-4 * rng.random(len(pool))).astype(
-                np.float32
-            )
-        order = np.argsort(-scores, kind="stable")
-        return pool[order].astype(np.intp), scores[order]
-
-    def _best(
-        self,
-        ranked: npt.NDArray[np.intp],
-        mask: npt.NDArray[np.bool_],
-        taken: set[int],
-        view: CatalogueView,
-        *,
-        prev_artist: int | None,
-    ) -> int | None:
-        """Best allowed row, not the previous artist when avoidable, still present in the source."""
-        fallback = None
-        get = getattr(self.source, "get", None)
-        for c in ranked:
-            r = int(c)
-            if r in taken or not mask[r]:
-                continue
-            if callable(get) and get(view.ids[r]) is None:
-                mask[r] = False  # vanished since the catalogue was read
-                continue
-            if prev_artist is not None and int(view.artists[r]) == prev_artist:
-                fallback = r if fallback is None else fallback
-                continue
-            return r
-        return fallback

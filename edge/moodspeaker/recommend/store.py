@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from moodspeaker.recommend.profiles import ProfileError, check_profile_name
+
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
@@ -47,23 +49,6 @@ CREATE TABLE IF NOT EXISTS feedback (
 );
 CREATE INDEX IF NOT EXISTS feedback_profile_ts ON feedback(profile, ts);
 """
-
-MAX_PROFILE_NAME = 64
-
-
-class ProfileError(ValueError):
-    """A profile name or operation was refused; the message says why."""
-
-
-def check_profile_name(name: str) -> str:
-    """Profile names are shown on the page and used in MQTT payloads: short, printable, non-empty."""
-    if not isinstance(name, str) or not name.strip():
-        raise ProfileError("profile name must not be empty")
-    if len(name) > MAX_PROFILE_NAME:
-        raise ProfileError(f"profile name {name[:20]!r}... is longer than {MAX_PROFILE_NAME} characters")
-    if any(ord(ch) < 32 or ch in "|/#+" for ch in name):
-        raise ProfileError(f"profile name {name!r} contains a control character or one of | / # +")
-    return name.strip()
 
 
 @dataclass(frozen=True)

@@ -173,10 +173,14 @@ class Recommender:
         return n
 
     def apply_retention(self, now: float, retention_days: float) -> int:
-        """Delete feedback older than the privacy retention ([privacy] retention_days) and forget
-        what was learned from it (the models are rebuilt from what remains); returns rows deleted."""
+        """Apply the privacy retention ([privacy] retention_days); returns rows deleted."""
+        return self.forget_before(now - retention_days * DAY)
+
+    def forget_before(self, ts: float) -> int:
+        """Delete all feedback older than `ts` and forget what was learned from it (the models are
+        rebuilt from what remains, so nothing deleted keeps steering picks); returns rows deleted."""
         with self._lock:
-            n = self.store.prune(now - retention_days * DAY)
+            n = self.store.prune(ts)
             if n:
                 self._models.clear()
                 self._knn = ContextKNN(self.options.half_life_s)

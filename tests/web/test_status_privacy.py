@@ -120,8 +120,9 @@ def test_delete_everything_really_deletes(owner):
     db = sqlite3.connect(owner.ctx.history.path)
     assert db.execute("SELECT COUNT(*) FROM mood").fetchone()[0] == 0
     db.close()
-    blob = owner.ctx.history.path.read_bytes()
-    assert b"happy" not in blob and b"sad" not in blob
+    for file in owner.ctx.history.path.parent.glob(owner.ctx.history.path.name + "*"):  # db, -wal, -shm
+        blob = file.read_bytes()
+        assert b"happy" not in blob and b"sad" not in blob, file
     export = json.loads(owner.client.get("/privacy/export").get_data())
     assert export["mood_history"] == [] and export["speaker_data"]["feedback"] == []
 

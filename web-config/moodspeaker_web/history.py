@@ -48,6 +48,8 @@ class MoodHistory:
         self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        # Rows removed by retention are overwritten, not left readable in free pages.
+        self._db.execute("PRAGMA secure_delete=ON")
         self._db.executescript(_SCHEMA)
         self._last: tuple[float, str] | None = None
 

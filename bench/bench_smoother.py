@@ -11,13 +11,19 @@ A flip is any change of the reported mood.  It is *true* when it moves the repor
 current true mood for the first time since the listener's change; every other flip is false.  Lag is
 the time from the true change to that first correct report.  Compared: the seeds' rolling 5 s and 8 s
 averages (argmax of the window mean) and this project's evidence filter with hysteresis (defaults from
-MoodConfig).  Run:  .venv/bin/python bench/bench_smoother.py [--hours H] [--interval S] [--seed N]
+MoodConfig).  "Settled" lag also requires the new report to hold for 10 s, so a filter that flickers
+onto the right mood by chance does not count as following it.
+At 1 frame/s a two-frame blip looks exactly like the first two frames of a real change, so any filter
+that ignores such blips reports a change on the third frame at the earliest (first-report lag >= 2 s);
+the rolling 5 s average reaches 2 s only by flickering (hundreds of false flips per hour).
+Run:  .venv/bin/python bench/bench_smoother.py [--hours H] [--interval S ...] [--seed N ...]
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import statistics
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -171,9 +177,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hours", type=float, default=4.0, help="simulated hours per interval")
     parser.add_argument("--interval", type=float, action="append", help="capture interval(s) in seconds")
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--seed", type=int, action="append", help="random seed(s) of the sequences")
     args = parser.parse_args()
     intervals = args.interval or [1.0, 0.5]
+    seeds = args.seed or [7, 11]
     base = MoodConfig()
     contenders = {
         "rolling 5 s (seeds)": dataclasses.replace(base, smoothing="rolling", rolling_window_s=5.0),
@@ -185,9 +192,9 @@ def main() -> None:
         f"filter defaults: switch_evidence={base.switch_evidence} min_dwell_s={base.min_dwell_s} "
         f"half_life_s={base.half_life_s}; settled = holds the new mood for {SETTLE_HOLD_S:g} s"
     )
-    for interval in intervals:
-        frames = list(sequence(np.random.default_rng(args.seed), args.hours, interval))
-        print(f"\ninterval {interval:g} s, {args.hours:g} h, {len(frames)} frames")
+    for seed, interval in itertools.product(seeds, intervals):
+        frames = list(sequence(np.random.default_rng(seed), args.hours, interval))
+        print(f"\nseed {seed}, interval {interval:g} s, {args.hours:g} h, {len(frames)} frames")
         print(
             f"{'filter':28s} {'false flips/h':>14s} {'median lag s':>13s} {'p90 lag s':>10s} "
             f"{'settled lag s':>14s} {'missed':>10s}"

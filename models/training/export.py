@@ -43,8 +43,10 @@ MODEL_FILE = "expression_int8.tflite"
 JSON_FILE = "expression.json"
 REPORT_FILE = "export_report.json"
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "edgetpu"
-#: Face-box margin the training crops correspond to (FER2013 crops are tight, with a little border).
-CROP_MARGIN = 0.1
+#: Face-box margin the training crops correspond to.  Measured on 300 FER2013Valid faces (upscaled 4x,
+#: padded): a FER2013 crop is the BlazeFace box plus 8 % per side (median; 295 detected), or the Haar
+#: box plus 0 % (258 detected).  BlazeFace is the appliance's default detector.
+CROP_MARGIN = 0.08
 
 
 def converter_name() -> str:

@@ -1,12 +1,14 @@
-"""The classifier stage on held-in FER+ validation faces (needs the datasets and the shipped model).
+"""The classifier stage on FER+ validation faces (needs the datasets and the shipped model).
 
 This checks the *stage* (resize, normalisation, quantisation, class order), not the model's quality:
-a stage that feeds the model differently from training drops accuracy towards chance.
+a stage that feeds the model differently from training drops accuracy towards chance, below what the
+training side measured for the same model (export_report.json, when it ships).
 """
 
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import cv2
@@ -40,9 +42,15 @@ def test_stage_accuracy_on_fer_validation(datasets: Path) -> None:
             probs = clf.classify(image)
             hits += clf.classes[int(np.argmax(probs))] == label
             total += 1
-            if total >= 400:
+            if total >= 600:
                 break
-    assert total >= 200
+    assert total >= 300
     accuracy = hits / total
     chance = 1.0 / len(clf.classes)
-    assert accuracy > max(0.5, 3 * chance), f"{accuracy:.2f} on {total} faces"
+    assert accuracy > 2 * chance, f"{accuracy:.2f} on {total} faces"
+    report = model.parent / "export_report.json"
+    if report.is_file():
+        measured = json.loads(report.read_text()).get("int8")
+        if isinstance(measured, float):
+            # clear-majority faces are easier than the whole split, so ours should not be lower
+            assert accuracy >= measured - 0.1, f"stage {accuracy:.2f} vs training's int8 {measured:.2f}"

@@ -226,3 +226,14 @@ def _with_images(state_fn, frame):
         return s
 
     return state
+
+
+def test_a_speaker_in_trouble_does_not_take_the_page_down(owner):
+    def broken():
+        raise RuntimeError("player thread died")
+
+    owner.speaker.state = broken
+    owner.speaker.profiles = broken
+    for path in ("/", "/settings", "/privacy", "/health"):
+        assert owner.client.get(path).status_code == 200, path
+    assert "not answering" in owner.client.get("/api/state").get_json()["unavailable"]

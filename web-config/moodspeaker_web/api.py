@@ -34,8 +34,8 @@ def _body() -> dict[str, Any]:
 @owner_required
 def state() -> ResponseReturnValue:
     ctx = web()
-    snapshot = json_safe(ctx.control.state())
-    snapshot["profiles"] = ctx.control.profiles()
+    snapshot = ctx.state()
+    snapshot["profiles"] = ctx.profiles()
     snapshot["speaker_name"] = ctx.config.device.name
     snapshot["scan"] = ctx.scan_state(snapshot)
     return jsonify(snapshot)
@@ -45,7 +45,7 @@ def state() -> ResponseReturnValue:
 def guest() -> ResponseReturnValue:
     if not (guest_allowed() or is_owner()):
         return jsonify(ok=False, error="The guest view is off."), 403
-    snapshot = json_safe(web().control.state())
+    snapshot = web().state()
     now = snapshot.get("now_playing") or {}
     if isinstance(now, dict):
         snapshot["now_playing"] = {k: now.get(k) for k in ("title", "artist")}
@@ -90,7 +90,7 @@ def tell() -> ResponseReturnValue:
             raise CommandError("say something short (1 to 200 characters)")
     except CommandError as exc:
         return jsonify(ok=False, error=str(exc)), 400
-    current = json_safe(ctx.control.state())
+    current = ctx.state()
     volume = current.get("volume")
     meaning = interpret(
         text,

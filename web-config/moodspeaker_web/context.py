@@ -71,6 +71,22 @@ class WebContext:
                 {"ts": event.ts, "component": f"command from {event.source}", "message": event.error}
             )
 
+    def state(self) -> dict[str, Any]:
+        """The service's state made JSON-safe; a failing service gives {"unavailable": reason}, not a 500."""
+        try:
+            snapshot = json_safe(self.control.state())
+        except Exception as exc:
+            log.exception("the speaker's state could not be read")
+            return {"unavailable": f"the speaker is not answering ({type(exc).__name__})"}
+        return snapshot if isinstance(snapshot, dict) else {}
+
+    def profiles(self) -> list[str]:
+        try:
+            return [str(p) for p in self.control.profiles()]
+        except Exception:
+            log.exception("the speaker's profiles could not be read")
+            return []
+
     def scan_state(self, state: dict[str, Any]) -> dict[str, Any]:
         """The scan progress: the service's own figures when it reports them, else what we saw."""
         reported = state.get("scan")

@@ -61,11 +61,11 @@ def index() -> Page:
     if not is_set_up(ctx.data_dir):
         return redirect(url_for("views.setup"))
     if is_owner():
-        current = json_safe(ctx.control.state())
+        current = ctx.state()
         return render_template(
             "status.html",
             strategies=STRATEGIES,
-            profiles=ctx.control.profiles(),
+            profiles=ctx.profiles(),
             icons=ICONS,
             current=current,
         )
@@ -193,7 +193,7 @@ def _settings_page(errors: dict[str, str], submitted: dict[str, str], status_sec
         (name, forms.SECTION_TITLES.get(name, name.title()), forms.fields(ctx.config, name))
         for name in forms.sections()
     ]
-    state = json_safe(ctx.control.state())
+    state = ctx.state()
     return render_template(
         "settings.html",
         sections=sections,
@@ -255,7 +255,7 @@ def change_password() -> Page:
 @owner_required
 def privacy() -> str:
     ctx = web()
-    state = json_safe(ctx.control.state())
+    state = ctx.state()
     return render_template(
         "privacy.html",
         camera=bool(state.get("camera", ctx.config.camera.enabled)),
@@ -326,5 +326,5 @@ def delete_everything() -> BaseResponse:
 @owner_required
 def health() -> str:
     ctx = web()
-    state = json_safe(ctx.control.state())
+    state = ctx.state()
     return render_template("health.html", health=state.get("health") or {}, errors=list(ctx.errors))

@@ -32,6 +32,7 @@ function live(text) { setText("live", text); }
 /* ---------- status page ---------- */
 
 function showState(s) {
+  if (s.unavailable) { live(s.unavailable); return; }
   const camera = s.camera !== false;
   const mood = camera ? (s.mood || "unknown") : "unknown";
   setText("mood-word", camera ? (mood === "unknown" ? "Not sure yet" : mood) : "Camera off");

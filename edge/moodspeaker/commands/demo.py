@@ -95,12 +95,12 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     folder = Path(args.data_dir).expanduser() if args.data_dir else data_dir(config) / "demo"
     folder.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("NUMBA_CACHE_DIR", str(folder / "numba-cache"))
+    config = with_changes(config, {"device.data_dir": str(folder)}, source="demo")
     _say(f"data folder: {folder}")
     _say(f"audio: {_audio(config.player.audio_device)}")
     webcam = not args.replay and config.camera.type in {"auto", "v4l2"} and _webcam()
     _say("camera: the webcam" if webcam else "camera: none found; replaying a public-domain face")
-    index, what = library.prepare(folder, _say)
+    index, what = library.prepare(config, _say)
     _say(f"library: {what}")
     host = args.mqtt_host or config.mqtt.host
     port = args.mqtt_port or config.mqtt.port
@@ -108,7 +108,6 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if not mqtt_on:
         _say(f"MQTT: no broker answers at {host}:{port}; MQTT is off")
     changes: dict[str, Any] = {
-        "device.data_dir": str(folder),
         "camera.type": "v4l2" if webcam else "replay",
         "classifier.type": "cpu",
         "web.zeroconf": False,

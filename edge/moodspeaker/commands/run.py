@@ -45,4 +45,5 @@ def run(args: argparse.Namespace, config: Config) -> int:
         folder,
         config_path=config_path(args.config),
         web_port=args.port,
+        ready=lambda _faces: app.rescan_library(),  # catch up with files and LAN servers, in the background
     )

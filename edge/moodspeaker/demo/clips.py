@@ -31,66 +31,96 @@ class Style:
     energy: float  # 0..1: loudness, drums, brightness
     root: float  # Hz of the key's root
     progression: tuple[int, ...]  # chord roots in semitones from the key's root
+    extra: tuple[int, ...] = ()  # added chord tones (semitones), e.g. a clashing second and tritone
 
 
 STYLES: tuple[Style, ...] = (
     Style("bright", "Bright Morning", 138, False, 0.9, 261.63, (0, 5, 7, 5)),
     Style("stroll", "Sunday Stroll", 100, False, 0.55, 293.66, (0, 9, 5, 7)),
     Style("still", "Still Water", 62, False, 0.15, 349.23, (0, 5, 0, 7)),
-    Style("rain", "Rainy Window", 68, True, 0.2, 220.0, (0, 5, 0, 7)),
-    Style("storm", "Storm Chase", 160, True, 1.0, 164.81, (0, 1, 0, 6)),
+    Style("rain", "Rainy Window", 68, True, 0.2, 220.0, (0, 5, 0, 7), (10,)),
+    Style("storm", "Storm Chase", 160, True, 1.0, 164.81, (0, 1, 0, 6), (1, 6)),
     Style("night", "Night Drive", 112, True, 0.6, 196.0, (0, 5, 7, 0)),
 )
 
 
-def _note(freq: float, n: int, *, bright: float, decay: float) -> np.ndarray:
+def _note(freq: float, n: int, *, bright: float, decay: float, attack_s: float = 0.005) -> np.ndarray:
+    """A plucked or pad-like tone: `bright` 0 is a pure sine, 1 a buzzy saw-like tone."""
     t = np.arange(n) / SR
-    wave = np.sin(2 * np.pi * freq * t)
-    for k in (2, 3, 4):
-        wave += (bright**k) * np.sin(2 * np.pi * freq * k * t) / k
-    return wave * np.exp(-t * decay)
+    wave = np.zeros(n)
+    harmonics = 1 + int(11 * bright)
+    for k in range(1, harmonics + 1):
+        if freq * k < SR / 2 - 500:
+            wave += np.sin(2 * np.pi * freq * k * t) * (bright ** (k - 1)) / k
+    envelope = np.exp(-t * decay) * np.clip(t / attack_s, 0.0, 1.0)
+    return wave * envelope
+
+
+def _noise(rng: np.random.Generator, n: int, decay_s: float, high: bool) -> np.ndarray:
+    x = rng.standard_normal(n)
+    if high:
+        x = np.diff(x, prepend=0.0)  # tilt towards the highs (a hat rather than a rumble)
+    return x * np.exp(-np.arange(n) / (decay_s * SR))
+
+
+def _add(out: np.ndarray, start: int, x: np.ndarray) -> None:
+    """Mix `x` into `out` at `start`, cut at the end of the buffer."""
+    end = min(len(out), start + len(x))
+    if end > start:
+        out[start:end] += x[: end - start]
 
 
 def render(style: Style, seconds: float, seed: int = 0) -> np.ndarray:
     """One mono float32 clip (-1..1) in the given style."""
     rng = np.random.default_rng(seed)
-    beat = 60.0 / style.tempo
+    e = style.energy
+    beat_n = int(60.0 / style.tempo * SR)
     n = int(seconds * SR)
-    out = np.zeros(n, np.float32)
-    triad = MINOR if style.minor else MAJOR
-    bar = 4 * beat
-    beat_n = int(beat * SR)
-    i_beat = 0
-    while i_beat * beat_n < n:
+    out = np.zeros(n + 2 * SR)
+    triad = (*(MINOR if style.minor else MAJOR), *style.extra)
+    bright = 0.15 + 0.7 * e
+    calm = e < 0.4
+    for i_beat in range(n // beat_n + 1):
         start = i_beat * beat_n
-        chord_root = style.progression[int(i_beat * beat / bar) % len(style.progression)]
-        length = min(beat_n * (1 if style.energy > 0.5 else 2), n - start)
-        # chord: sustained for calm styles, struck every beat for lively ones
-        if style.energy > 0.5 or i_beat % 2 == 0:
-            for step in triad:
-                f = style.root * 2 ** ((chord_root + step) / 12)
-                bright, decay = 0.3 + 0.5 * style.energy, 1.5 + 3 * style.energy
-                out[start : start + length] += 0.12 * _note(f, length, bright=bright, decay=decay)
-        # bass on every beat
-        fb = style.root / 2 * 2 ** (chord_root / 12)
-        out[start : start + length] += 0.25 * _note(fb, length, bright=0.2, decay=4.0)
-        # drums scale with energy: kick on 1 and 3, hats on eighths
-        if style.energy >= 0.5 and i_beat % 2 == 0:
-            k = min(int(0.15 * SR), n - start)
-            tk = np.arange(k) / SR
-            sweep = 2 * np.pi * (50 + 80 * np.exp(-tk * 30)) * tk
-            out[start : start + k] += 0.6 * style.energy * np.sin(sweep) * np.exp(-tk * 20)
-        if style.energy >= 0.4:
-            for half in (0, beat_n // 2):
-                h = min(int(0.03 * SR), n - start - half)
-                if h > 0:
-                    out[start + half : start + half + h] += (
-                        0.15 * style.energy * rng.standard_normal(h) * np.exp(-np.arange(h) / (0.005 * SR))
-                    )
-        i_beat += 1
-    peak = float(np.max(np.abs(out))) or 1.0
-    level = 0.25 + 0.6 * style.energy
-    return (out / peak * level).astype(np.float32)
+        bar = i_beat // 4
+        chord = style.progression[bar % len(style.progression)]
+        if calm and i_beat % 4 == 0:  # a slow pad, one chord per bar
+            length = 4 * beat_n + SR // 2
+            for step in (*triad, 12):
+                f = style.root * 2 ** ((chord + step) / 12)
+                _add(out, start, 0.1 * _note(f, length, bright=bright, decay=0.4, attack_s=0.6))
+        elif not calm:  # struck chords on every beat (offbeats too when lively)
+            for offset in (0, beat_n // 2) if e > 0.8 else (0,):
+                length = beat_n
+                for step in triad:
+                    f = style.root * 2 ** ((chord + step) / 12)
+                    seg = _note(f, length, bright=bright, decay=3 + 4 * e)
+                    _add(out, start + offset, 0.09 * seg)
+        # bass: every beat when lively, on the bar in calm styles
+        if not calm or i_beat % 4 == 0:
+            length = beat_n if not calm else 4 * beat_n
+            fb = style.root / 2 * 2 ** (chord / 12)
+            _add(out, start, 0.25 * _note(fb, length, bright=0.3 * bright, decay=2.0 if calm else 5.0))
+        if e >= 0.5:  # drums
+            if i_beat % 2 == 0:
+                k = int(0.2 * SR)
+                tk = np.arange(k) / SR
+                sweep = 2 * np.pi * (45 + 90 * np.exp(-tk * 35)) * tk
+                _add(out, start, 0.9 * e * np.sin(sweep) * np.exp(-tk * 18))
+            else:
+                k = int(0.18 * SR)
+                snare = _noise(rng, k, 0.05, high=False) + np.sin(2 * np.pi * 190 * np.arange(k) / SR)
+                _add(out, start, 0.35 * e * snare * np.exp(-np.arange(k) / (0.06 * SR)))
+            hats = 4 if e > 0.8 else 2
+            for h in range(hats):
+                k = int(0.04 * SR)
+                at = start + h * beat_n // hats
+                _add(out, at, 0.25 * e * _noise(rng, k, 0.012, high=True))
+    out = out[:n]
+    drive = 1.0 + 4.0 * e
+    out = np.tanh(drive * out / (np.max(np.abs(out)) or 1.0)) / np.tanh(drive)
+    level = 0.2 + 0.75 * e
+    return (out * level).astype(np.float32)
 
 
 def write_clip(style: Style, folder: Path, seconds: float = 45.0) -> Path:

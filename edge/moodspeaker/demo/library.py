@@ -8,15 +8,16 @@ device.  Files already analysed (same size and mtime) are not analysed again on 
 from __future__ import annotations
 
 import glob
-import hashlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from moodspeaker.demo.clips import STYLES, write_all
-from moodspeaker.library.analysis import AnalysisError, analyse_file
-from moodspeaker.library.emotion import EmotionModel
-from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex, Tags
+from moodspeaker.config import Config, data_dir
+from moodspeaker.demo.clips import write_all
+from moodspeaker.library import db_path, numba_cache_dir
+from moodspeaker.library.index import LibraryIndex
+from moodspeaker.library.indexer import Indexer
+from moodspeaker.library.workers import AnalysisPool
 
 log = logging.getLogger(__name__)
 
@@ -41,53 +42,32 @@ def soundtrack_files(limit: int = MAX_TRACKS) -> list[Path]:
     return unique[:limit]
 
 
-def _tags(path: Path, duration_s: float) -> Tags:
-    titles = {f"{s.name}.ogg": s.title for s in STYLES}
-    title = titles.get(path.name, path.stem.replace("_", " ").replace("-", " ").title())
-    artist = "Moodspeaker demo" if path.name in titles else path.parts[-3] if len(path.parts) > 3 else ""
-    return Tags(title=title, artist=artist, album="Demo", duration_s=duration_s)
+def index_files(folders: list[Path], index: LibraryIndex, say: Say, numba_cache: Path) -> int:
+    """Analyse what is new in `folders` with the library's own indexer; returns the analysed count."""
+    with AnalysisPool(1, 20.0, numba_cache) as pool:
+        summary = Indexer(index, pool).scan(
+            [str(f) for f in folders],
+            on_total=lambda n: (
+                say(f"analysing {n} new files (the first run compiles the analyser)") if n else None
+            ),
+            on_done=lambda path, error: say(f"  {Path(path).name}: {error or 'analysed'}"),
+        )
+    for path, reason in summary.failed:
+        say(f"  skipped {path}: {reason}")
+    return sum(1 for t in index.tracks())
 
 
-def index_files(files: list[Path], index: LibraryIndex, say: Say) -> int:
-    """Analyse and store the files not yet analysed; returns how many tracks the index holds."""
-    model = EmotionModel.load()
-    known = index.file_states()
-    todo = []
-    for path in files:
-        stat = path.stat()
-        state = known.get(str(path))
-        unchanged = state is not None and (state.size, state.mtime_ns) == (stat.st_size, stat.st_mtime_ns)
-        if not (unchanged and state is not None and state.status == "analysed"):
-            todo.append(path)
-    for n, path in enumerate(todo, 1):
-        say(f"analysing {path.name} ({n}/{len(todo)})")
-        try:
-            analysis = analyse_file(path)
-        except (AnalysisError, Exception) as exc:  # a bad file is skipped, never fatal
-            say(f"  skipped {path.name}: {exc}")
-            continue
-        estimate = model.estimate(analysis.features)
-        values = {c: float(analysis.features.get(c, 0.0)) for c in FEATURE_COLUMNS}
-        values.update(valence=estimate.valence, arousal=estimate.arousal, duration_s=analysis.duration_s)
-        stat = path.stat()
-        digest = hashlib.sha1(path.read_bytes()[: 1 << 20], usedforsecurity=False).hexdigest()
-        with index.batch() as batch:
-            batch.upsert_file(
-                str(path), stat.st_size, stat.st_mtime_ns, digest, _tags(path, analysis.duration_s)
-            )
-            batch.set_analysed(str(path), analysis.features, values)
-    return len(index.tracks())
-
-
-def prepare(data_dir: Path, say: Say, *, clip_s: float = 45.0) -> tuple[LibraryIndex, str]:
-    """The demo library in `data_dir` and a sentence saying what it is."""
+def prepare(config: Config, say: Say, *, clip_s: float = 45.0) -> tuple[LibraryIndex, str]:
+    """The demo library in the config's data folder and a sentence saying what it is."""
     files = soundtrack_files()
     if files:
         what = f"{len(files)} soundtrack files from installed Debian packages"
+        folders = sorted({f.parent for f in files})
     else:
         say("no soundtrack packages installed: generating demo clips (tempo, mode and energy differ)")
-        files = write_all(data_dir / "clips", clip_s)
-        what = f"{len(files)} generated clips"
-    index = LibraryIndex(data_dir / "library.sqlite")
-    count = index_files(files, index, say)
-    return index, f"{what}, {count} analysed"
+        clips = write_all(data_dir(config) / "clips", clip_s)
+        what = f"{len(clips)} generated clips"
+        folders = [clips[0].parent]
+    index = LibraryIndex(db_path(config))
+    count = index_files(folders, index, say, numba_cache_dir(config))
+    return index, f"{what}; {count} tracks in the index"

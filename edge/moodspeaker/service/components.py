@@ -15,7 +15,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from moodspeaker.config.load import data_dir
 from moodspeaker.config.schema import Config
+from moodspeaker.library.track import Track
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.recommend.source import TrackSource
 from moodspeaker.service.app import Parts
@@ -23,22 +27,79 @@ from moodspeaker.service.inference import FrameSource, Pipeline
 
 log = logging.getLogger(__name__)
 
-LIBRARY_FILE = "library.sqlite"
-
 
 class PartError(RuntimeError):
     """A part the service cannot run without is missing or broken; the message says which and why."""
 
 
-def library_path(data_dir: Path) -> Path:
-    return data_dir / LIBRARY_FILE
+class Libraries:
+    """The local index and any LAN library mirrors as one track source for the recommender.
+
+    `feature_matrix()` returns the same list object while no part changed, which is how the
+    recommender knows it can keep its prepared arrays (see recommend.source.CatalogueView).
+    """
+
+    def __init__(self, parts: list[Any]) -> None:
+        self.parts = parts
+        self._key: tuple[int, ...] = ()
+        self._ids: list[str] = []
+        self._matrix: np.ndarray = np.zeros((0, 0), np.float32)
+
+    def tracks(self) -> list[Track]:
+        return [t for part in self.parts for t in part.tracks()]
+
+    def get(self, track_id: str) -> Track | None:
+        for part in self.parts:
+            found: Track | None = part.get(track_id)
+            if found is not None:
+                return found
+        return None
+
+    def feature_matrix(self) -> tuple[list[str], np.ndarray]:
+        results = [part.feature_matrix() for part in self.parts]
+        key = tuple(id(ids) for ids, _ in results)
+        if key != self._key:
+            self._ids = [i for ids, _ in results for i in ids]
+            self._matrix = np.concatenate([np.asarray(m, np.float32) for _, m in results], axis=0)
+            self._key = key
+        return self._ids, self._matrix
 
 
-def open_library(data_dir: Path) -> Any:
-    """The library index in the data folder (created empty when absent)."""
-    from moodspeaker.library.index import LibraryIndex  # noqa: PLC0415 (library extra)
+def open_library(config: Config, say: Callable[[str], None] = log.info) -> tuple[Any, Callable[[], None]]:
+    """The library source (local index + LAN servers) and a `rescan()` that brings it up to date."""
+    from moodspeaker.library import db_path, numba_cache_dir  # noqa: PLC0415 (library extra)
+    from moodspeaker.library.index import LibraryIndex  # noqa: PLC0415
+    from moodspeaker.library.lan.client import LanError, LanLibrary  # noqa: PLC0415
 
-    return LibraryIndex(library_path(data_dir))
+    local = LibraryIndex(db_path(config))
+    lans = []
+    for url in config.library.servers:
+        try:
+            lans.append(LanLibrary(url, data_dir(config) / "lan-cache"))
+        except ValueError as exc:
+            say(f"library server skipped: {exc}")
+
+    def rescan() -> None:
+        from moodspeaker.library.indexer import Indexer  # noqa: PLC0415 (analysis pulls in librosa)
+        from moodspeaker.library.workers import AnalysisPool  # noqa: PLC0415
+
+        folders = [f for f in config.library.folders if Path(f).expanduser().is_dir()]
+        if folders:
+            cache = numba_cache_dir(config)
+            with AnalysisPool(config.library.workers, config.library.excerpt_s, cache) as pool:
+                summary = Indexer(local, pool).scan([str(Path(f).expanduser()) for f in folders])
+            say(
+                f"library scan: {summary.files} files, {summary.analysed} analysed, {summary.removed} removed"
+            )
+        for lan in lans:
+            try:
+                result = lan.sync()
+                say(f"library server {lan.base_url}: {result.updated} updated, {result.removed} removed")
+            except LanError as exc:
+                say(f"library server {lan.base_url}: {exc}")
+
+    source = Libraries([local, *lans]) if lans else local
+    return source, rescan
 
 
 def vision_factories(
@@ -89,7 +150,9 @@ def build_parts(
 ) -> Parts:
     """Everything `Appliance` needs, from the config (raises PartError when vision is unusable)."""
     make_source, make_pipeline, classes, states = vision_factories(config)
-    source = library if library is not None else open_library(data_dir)
+    if library is None:
+        library, rescan = open_library(config)
+    source = library
     n = len(source.tracks())
     states["library"] = ("ok", f"{n} tracks") if n else ("empty", "no tracks: add music and rescan")
     recommender = Recommender.from_config(config, source, data_dir / "recommend.sqlite")

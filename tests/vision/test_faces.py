@@ -154,3 +154,12 @@ def test_distant_face_is_followed_without_a_new_tile_search(
     runs.clear()
     detector.detect(np.full_like(frame, 90))
     assert (1200, 1600) in runs and len(runs) > 2  # the region was forgotten: a fresh search
+
+
+def test_missing_blazeface_model_falls_back_to_haar_with_reason(
+    tmp_path: Path, astronaut: np.ndarray
+) -> None:
+    detector = make_detector(DetectorConfig(type="blazeface"), model_path=tmp_path / "gone.tflite")
+    assert isinstance(detector, HaarFaceDetector)
+    assert detector.fallback_reason is not None and "gone.tflite" in detector.fallback_reason
+    assert detector.detect(astronaut)  # and it still finds the face

@@ -189,6 +189,8 @@ class HaarFaceDetector:
         if self._cascade.empty():
             raise ModelError(f"{path}: Haar cascade missing or unreadable (needs opencv-python < 5)")
         self._max_side = max_side
+        #: why this detector runs instead of BlazeFace (None when it was chosen in the config)
+        self.fallback_reason: str | None = None
 
     def detect(self, frame: Frame) -> list[Face]:
         _validate(frame)
@@ -205,11 +207,20 @@ class HaarFaceDetector:
         return sorted(faces, key=lambda f: f.area, reverse=True)
 
 
-def make_detector(cfg: DetectorConfig, *, threads: int = 1) -> FaceDetector:
-    """The detector `detector.type` names."""
+def make_detector(cfg: DetectorConfig, *, threads: int = 1, model_path: Path | None = None) -> FaceDetector:
+    """The detector `detector.type` names.  A BlazeFace model that is missing or broken does not stop
+    the speaker: the Haar cascade takes over, with the reason logged and kept in `fallback_reason`."""
     if cfg.type == "haar":
         return HaarFaceDetector()
-    return BlazeFaceDetector(min_confidence=cfg.min_confidence, small_faces=cfg.small_faces, threads=threads)
+    try:
+        return BlazeFaceDetector(
+            model_path, min_confidence=cfg.min_confidence, small_faces=cfg.small_faces, threads=threads
+        )
+    except ModelError as exc:
+        haar = HaarFaceDetector()
+        haar.fallback_reason = f"BlazeFace unavailable ({exc}); using the Haar cascade"
+        log.warning("%s", haar.fallback_reason)
+        return haar
 
 
 def largest_face(faces: list[Face]) -> Face | None:

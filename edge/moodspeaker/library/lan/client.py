@@ -10,6 +10,7 @@ that is not the expected JSON aborts the sync without touching the mirror.
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import math
@@ -112,7 +113,7 @@ class LanLibrary:
         try:
             with urllib.request.urlopen(url, timeout=self.timeout_s) as resp:
                 body = resp.read(64 * 1024 * 1024)
-        except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as exc:
             raise LanError(f"{url}: {exc}") from exc
         try:
             return json.loads(body)
@@ -215,7 +216,7 @@ class LanLibrary:
                         out.write(block)
         except urllib.error.HTTPError as exc:
             raise LanError(f"{self.stream_url(track_id)}: HTTP {exc.code}") from exc
-        except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as exc:
             raise LanError(f"{self.stream_url(track_id)}: stream broken: {exc}") from exc
         size = part.stat().st_size
         if total is not None and size != total:

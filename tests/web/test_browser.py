@@ -255,6 +255,15 @@ def test_keyboard_only_use_of_the_main_controls(speaker, phone):
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"
     shot(page, "08-keyboard-focus")
+    # the privacy switch, reached from the page's tabs with the keyboard alone
+    page.locator("body").focus()
+    tab_to("nav.tabs a[href='/privacy']")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/privacy")
+    tab_to("#camera-switch")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#camera-switch[aria-checked=false]")
+    assert service.appliance.state()["camera"] is False
     assert problems == []
 
 

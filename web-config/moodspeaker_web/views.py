@@ -201,6 +201,7 @@ def _settings_page(errors: dict[str, str], submitted: dict[str, str], status_sec
         submitted=submitted,
         open_section=status_section,
         can_save=ctx.config_path is not None,
+        live_apply=ctx.on_config_change is not None,
         scan=ctx.scan_state(state),
         scan_text=scan_text(ctx.scan_state(state)),
         library_detail=_component(state, "library"),

@@ -297,3 +297,12 @@ def test_close_from_another_thread_waits_for_the_capture(fake_picamera2: type[Fa
     reader.join(5)
     closer.join(5)
     assert instance.closed and cam.state == "closed" and cam.read() is None
+
+
+def test_video_position_follows_video_time_across_loops(video: Path) -> None:
+    src = ReplaySource(video, loop=True, interval_s=0.5)
+    positions = []
+    for _ in range(8):
+        assert src.read() is not None
+        positions.append(src.position_s)
+    assert positions == pytest.approx([0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5])

@@ -193,3 +193,18 @@ def test_privacy_switch_is_honoured(placeholder_model: Path, capsys: pytest.Capt
     args = ["--set", "camera.enabled=false", "--set", f"classifier.model={placeholder_model}"]
     assert cli.main([*args, "watch", "--source", "0", "--limit", "1"]) == 2
     assert "switched off" in capsys.readouterr().err
+
+
+def test_video_timeline_uses_video_time(
+    tmp_path: Path, placeholder_model: Path, astronaut: np.ndarray, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (512, 512))
+    for _ in range(20):
+        writer.write(astronaut)
+    writer.release()
+    assert watch(["--source", str(path), "--json", "--interval", "0"], placeholder_model) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["t"] for r in records] == pytest.approx([i / 10 for i in range(20)])
+    assert all(r["face"] for r in records)
+    assert records[-1]["mood"] != "unknown"  # 2 s of one steady face is enough to decide

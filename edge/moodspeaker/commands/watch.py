@@ -54,8 +54,9 @@ def _line(record: dict[str, Any]) -> str:
     extra = f"  {record['source']}" if record.get("source") else ""
     if record.get("camera") not in (None, "ok"):
         extra += f"  camera {record['camera']}"
+    mark = "*" if record.get("changed") else " "
     return (
-        f"{record['time'][11:19]}  {record['t']:7.2f}s  {record['mood']:<9s} "
+        f"{record['time'][11:19]}  {record['t']:7.2f}s {mark}{record['mood']:<9s} "
         f"conf {record['confidence']:.2f}  valence {record['valence']:+.2f}  "
         f"arousal {record['arousal']:+.2f}  face {face}{extra}"
     )
@@ -114,7 +115,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
             else:
                 observation = pipeline.step(frame, captured)
                 del frame  # the frame ends here
-            now = captured - start
+            # a video's own clock when it has one (so --interval 0 replays its timeline faithfully)
+            position = getattr(source, "position_s", None)
+            now = float(position) if isinstance(position, float) else captured - start
             face = observation is not None and observation.face
             state = mood_filter.update(observation.probs if observation and face else None, now)
             captures += 1

@@ -244,6 +244,9 @@ class ReplaySource:
         self._index = 0
         self._cap: Any = None
         self._video_frame = 0
+        self._loop_offset_s = 0.0
+        #: video time (seconds, growing across loops) of the last frame handed out; None for images
+        self.position_s: float | None = None
         self._lock = threading.Lock()
 
     # -- folders --
@@ -316,10 +319,14 @@ class ReplaySource:
                         break
             ok, frame = self._cap.read()
             if ok and (image := _as_bgr(frame)) is not None:
+                if fps > 0:
+                    self.position_s = self._loop_offset_s + self._video_frame / fps
                 self._video_frame += step
                 return image
             self._cap.release()
             self._cap = None
+            if fps > 0 and self.position_s is not None:
+                self._loop_offset_s = self.position_s + max(step, 1) / fps
             if not self.loop or attempt:
                 break
         return None

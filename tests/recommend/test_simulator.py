@@ -99,7 +99,14 @@ def test_bench_recommend_cli_reports_json(tmp_path, capsys):
                  "--no-latency"])  # fmt: skip
     assert code == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out["skip_rate"]) == {"random", "fixed_table", "history_only", "content_only", "hybrid"}
+    assert set(out["skip_rate"]) == {
+        "random",
+        "fixed_table",
+        "history_only",
+        "content_only",
+        "hybrid",
+        "hybrid_no_collaborative",
+    }
     assert set(out["skip_rate"]["hybrid"]) == {*STYLES, "all"}
     assert 0.0 <= out["skip_rate"]["hybrid"]["all"]["after_warmup"] <= 1.0
     assert isinstance(out["skip_rate_reduction_vs_fixed_table"], float)

@@ -184,7 +184,7 @@ class RecommendConfig:
         advanced=True,
     )
     alpha_min: float = setting(
-        0.6,
+        0.8,
         "Lowest share of the content score once much feedback exists (the rest is collaborative).",
         min=0.0,
         max=1.0,

@@ -6,6 +6,7 @@ Methods (all pick one track at a time for the listener's current camera reading)
   history_only  our learner without moods: taste and household history only
   content_only  our mood targets and content score, no learning from feedback
   hybrid        the full recommender: mood targets + learned personal mapping + household kNN
+  hybrid_no_collaborative   the same without the household kNN (an ablation: how much it adds)
 Listeners share a recommender per household (three people, one of each style), as on the device.
 The same noise draws are used for every method (common random numbers), so differences come from
 the picks, not from luck.
@@ -40,7 +41,7 @@ from moodspeaker.recommend.source import Catalogue
 from moodspeaker.recommend.store import FeedbackStore
 from moodspeaker.recommend.targets import Mood
 
-METHODS = ("random", "fixed_table", "history_only", "content_only", "hybrid")
+METHODS = ("random", "fixed_table", "history_only", "content_only", "hybrid", "hybrid_no_collaborative")
 WARMUP = 50
 
 
@@ -110,6 +111,8 @@ def make_method(name: str, catalogue: Catalogue, cfg: RecommendConfig, seed: int
         return _Ours(catalogue, Options(**{**base.__dict__, "learning": False}), cfg.strategy)
     if name == "hybrid":
         return _Ours(catalogue, base, cfg.strategy)
+    if name == "hybrid_no_collaborative":
+        return _Ours(catalogue, Options(**{**base.__dict__, "collaborative": False}), cfg.strategy)
     raise ValueError(f"unknown method {name!r}; expected one of {', '.join(METHODS)}")
 
 

@@ -29,10 +29,15 @@ def shell_scripts() -> list[Path]:
 
 
 def as_unprivileged() -> list[str]:
-    """Run as `nobody` when we are root: a dry run that tried to change anything would then fail."""
-    if os.geteuid() == 0 and shutil.which("setpriv"):
-        return ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"]
-    return []
+    """Run as `nobody` when we are root: a dry run that tried to change anything would then fail.
+
+    Only when `nobody` can read the checkout (a clone under a private home folder is not readable).
+    """
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        return []
+    prefix = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"]
+    probe = [*prefix, "test", "-r", str(PROVISION / "install.sh"), "-a", "-r", str(ROOT / "pyproject.toml")]
+    return prefix if subprocess.run(probe, check=False).returncode == 0 else []
 
 
 def run(script: str, *args: str) -> subprocess.CompletedProcess[str]:

@@ -298,3 +298,36 @@ def test_setup_code_command_explains_an_unusable_data_folder(tmp_path, capsys):
     blocked.write_text("x")
     assert main(["--set", f"device.data_dir={blocked}", "setup-code"]) == 1
     assert "cannot use" in capsys.readouterr().err
+
+
+#: Routes a stranger may reach (each checked by its own tests); every other route needs the owner.
+PUBLIC = {"/setup", "/login", "/api/guest", "/static/<path:filename>"}
+
+
+def test_every_route_needs_the_owner_except_the_public_ones(owner):
+    owner.client.post("/logout", data={"csrf_token": owner.csrf("/")})
+    rules = [r for r in owner.app.url_map.iter_rules() if r.rule not in PUBLIC]
+    assert {r.rule for r in rules} >= {"/", "/settings", "/privacy", "/health", "/api/state", "/api/command"}
+    for rule in rules:
+        path = rule.rule.replace("<section>", "camera")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            token = owner.csrf(
+                "/login"
+            )  # a stranger's own valid token: CSRF passes, the owner check must not
+            if method == "GET":
+                response = owner.client.get(path)
+            elif path.startswith("/api/"):
+                response = owner.client.post(path, json={"command": "pause"}, headers={"X-CSRFToken": token})
+            else:
+                response = owner.client.post(
+                    path, data={"csrf_token": token, "confirm": "delete", "enabled": "off"}
+                )
+            if path == "/logout":
+                assert response.status_code == 302
+                continue
+            if path.startswith("/api/"):
+                assert response.status_code == 401, (method, path)
+            else:
+                assert response.status_code == 302, (method, path, response.status_code)
+                assert "/login" in response.headers["Location"], (method, path)
+    assert owner.speaker.camera and not owner.speaker.feedback  # nothing happened

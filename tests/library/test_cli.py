@@ -131,7 +131,10 @@ def test_eval_music_json_on_the_4q_layout(tmp_path):
 
 @pytest.mark.needs_data
 def test_eval_music_on_real_clips(tmp_path, datasets):
-    """A quick sanity run of the shipped estimator on 16 labelled clips (full figures: the "info" of emotion_model.json)."""
+    """A quick sanity run of the shipped estimator on 16 labelled clips.
+
+    The cross-validated figures are in the "info" of emotion_model.json.
+    """
     src = datasets / "music-emotion-4q"
     rows = list(csv.DictReader((src / "annotations.csv").open(encoding="utf-8")))
     picked = []

@@ -53,7 +53,7 @@ def _note(freq: float, n: int, *, bright: float, decay: float, attack_s: float =
         if freq * k < SR / 2 - 500:
             wave += np.sin(2 * np.pi * freq * k * t) * (bright ** (k - 1)) / k
     envelope = np.exp(-t * decay) * np.clip(t / attack_s, 0.0, 1.0)
-    return wave * envelope
+    return np.asarray(wave * envelope, dtype=np.float64)
 
 
 def _noise(rng: np.random.Generator, n: int, decay_s: float, high: bool) -> np.ndarray:
@@ -120,7 +120,7 @@ def render(style: Style, seconds: float, seed: int = 0) -> np.ndarray:
     drive = 1.0 + 4.0 * e
     out = np.tanh(drive * out / (np.max(np.abs(out)) or 1.0)) / np.tanh(drive)
     level = 0.2 + 0.75 * e
-    return (out * level).astype(np.float32)
+    return np.asarray(out * level, dtype=np.float32)
 
 
 def write_clip(style: Style, folder: Path, seconds: float = 45.0) -> Path:

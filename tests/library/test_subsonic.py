@@ -17,7 +17,8 @@ import synth
 from flask import Flask, jsonify, request, send_file
 from werkzeug.serving import make_server
 
-from moodspeaker.library.lan.client import LanError
+from moodspeaker.library.lan.client import LanError, LanLibrary
+from moodspeaker.library.lan.sources import open_remote
 from moodspeaker.library.lan.subsonic import SubsonicLibrary
 
 
@@ -130,3 +131,14 @@ def test_wrong_password_and_garbage(tmp_path, songs, pool):
     srv.shutdown()
     with pytest.raises(ValueError, match="user"):
         SubsonicLibrary("http://nas:4533", tmp_path)
+
+
+def test_open_remote_picks_the_client(tmp_path):
+    sub = open_remote("subsonic+http://bob:pw@nas.local:4533", tmp_path)
+    assert isinstance(sub, SubsonicLibrary) and sub.base_url == "http://nas.local:4533"
+    lan = open_remote("http://nas.local:8765", tmp_path)
+    assert isinstance(lan, LanLibrary)
+    with pytest.raises(ValueError):
+        open_remote("nas.local", tmp_path)
+    sub.close()
+    lan.close()

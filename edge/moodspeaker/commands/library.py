@@ -107,7 +107,8 @@ def _serve(index: Any, args: argparse.Namespace, config: Config) -> int:
 
 
 def _sync(args: argparse.Namespace, config: Config) -> int:
-    from moodspeaker.library.lan.client import LanError, LanLibrary
+    from moodspeaker.library.lan.client import LanError
+    from moodspeaker.library.lan.sources import open_remote
 
     urls = [args.url] if args.url else list(config.library.servers)
     if not urls:
@@ -120,15 +121,16 @@ def _sync(args: argparse.Namespace, config: Config) -> int:
     status = 0
     for url in urls:
         try:
-            lan = LanLibrary(url, data_dir(config) / "lan-cache")
+            lan = open_remote(url, data_dir(config) / "lan-cache")
         except ValueError as exc:
             print(f"library sync: {exc}", file=sys.stderr)
             status = 2
             continue
         try:
             result = lan.sync()
-            print(f"{url}: {result.updated} updated, {result.removed} removed, {len(lan.tracks())} cached")
-            for tid, reason in result.rejected:
+            changed = getattr(result, "updated", getattr(result, "analysed", 0))
+            print(f"{url}: {changed} new or updated, {result.removed} removed, {len(lan.tracks())} cached")
+            for tid, reason in getattr(result, "rejected", getattr(result, "failed", [])):
                 print(f"  rejected {tid}: {reason}")
         except LanError as exc:
             print(f"{url}: sync failed ({exc}); {len(lan.tracks())} tracks still usable from the cache")

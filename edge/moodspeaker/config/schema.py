@@ -148,7 +148,9 @@ class LibraryConfig:
         ["~/Music"], "Folders with the household's music (local disk, USB stick, SMB/NFS mounts)."
     )
     servers: tuple[str, ...] = setting(
-        [], "LAN library servers (http://host:port) or OpenSubsonic servers to use besides local folders."
+        [],
+        "LAN library servers (http://host:port) or OpenSubsonic servers "
+        "(subsonic+http://user:password@host:4533) to use besides local folders.",
     )
     workers: int = setting(2, "Analysis worker processes.", min=1, max=16)
     excerpt_s: float = setting(

@@ -148,8 +148,14 @@ class SubsonicLibrary:
             raise LanError(f"stream of {song_id}: cut short")
         return target
 
-    def sync(self, pool: AnalysisPool, model: EmotionModel | None = None) -> SubsonicSync:
-        """List the server's songs, analyse the new ones, drop the ones gone; LanError if unreachable."""
+    def sync(self, pool: AnalysisPool | None = None, model: EmotionModel | None = None) -> SubsonicSync:
+        """List the server's songs, analyse the new ones, drop the ones gone; LanError if unreachable.
+
+        Without a `pool`, one worker is started for this sync (only if there is something new).
+        """
+        if pool is None:
+            with AnalysisPool(1, numba_cache_dir=os.environ.get("NUMBA_CACHE_DIR") or None) as own:
+                return self.sync(own, model)
         model = model or EmotionModel.load()
         result = SubsonicSync()
         try:

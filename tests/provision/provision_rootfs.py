@@ -1,7 +1,9 @@
 """A Debian bookworm root folder for the installer test, built once with debootstrap and cached.
 
-The tarball goes to .cache/provision/ (git-ignored), keyed by the package list, so that only the
-first run on a machine pays for the download; later runs unpack it in seconds.  The mirror is the
+The tarball goes to $MOODSPEAKER_TEST_CACHE/provision (default ~/.cache/moodspeaker-tests/provision,
+outside the checkout so that fresh clones on the same machine, as in CI, share it), keyed by the
+package list, so that only the first run on a machine pays for the download; later runs unpack it in
+seconds.  The mirror is the
 one this machine's apt already uses (a registry that is reachable here).
 """
 
@@ -18,7 +20,9 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CACHE = ROOT / ".cache" / "provision"
+CACHE = (
+    Path(os.environ.get("MOODSPEAKER_TEST_CACHE", Path.home() / ".cache" / "moodspeaker-tests")) / "provision"
+)
 SUITE = "bookworm"
 # What Raspberry Pi OS Lite already has, plus the installer's non-Pi packages except
 # mosquitto-clients, which is left out so the installer's own apt-get install is exercised.

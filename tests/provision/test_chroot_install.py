@@ -6,7 +6,7 @@ systemd is installed in the root but not running, exactly as during an image bui
 enabled offline and checked with that root's own `systemd-analyze verify`.
 
 Cost: the first run on a machine builds the root with debootstrap and downloads a wheelhouse; both
-are cached under .cache/provision/ so later runs only unpack and install.
+are cached outside the checkout (see provision_rootfs.CACHE) so later runs only unpack and install.
 """
 
 from __future__ import annotations

@@ -10,7 +10,10 @@ subscriber standing in for Home Assistant.
    EventBus.publish call (the appliance must never wait), the outbox (bounded), the process RSS
    over the outage, and after the broker returns: seconds until reconnected, and whether every
    retained state topic equals the appliance's final state (no lost state).
-Run:  .venv/bin/python bench/bench_mqtt.py [--flips N] [--outage-s S]
+3. The real service: `moodspeaker run` (replay camera, SDL dummy audio) in its own process; each
+   `correct_mood` command over MQTT is a real mood flip inside it; flip -> subscriber latency is the
+   receive time minus the event's own timestamp, plus the command round trip.
+Run:  .venv/bin/python bench/bench_mqtt.py [--flips N] [--outage-s S] [--service-flips N]
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import os
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -213,11 +217,89 @@ def outage(broker: Broker, rig: tuple[EventBus, BenchSpeaker, MqttBridge], secon
     )
 
 
+def real_service(broker: Broker, workdir: Path, flips: int) -> None:
+    """`moodspeaker run` in its own process; each correct_mood command is a real mood flip inside it.
+
+    Flip -> delivery is the subscriber's receive time minus the `ts` the appliance stamped on its
+    MoodChanged event (same machine, same clock); the command round trip adds the way in.
+    """
+    import cv2  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415
+
+    frames = workdir / "frames"
+    frames.mkdir()
+    cv2.imwrite(str(frames / "empty.png"), np.full((120, 160, 3), 90, np.uint8))
+    (workdir / "music").mkdir()
+    settings = {
+        "device.id": "bench-service", "device.data_dir": str(workdir / "data"), "camera.type": "replay",
+        "camera.replay_path": str(frames), "detector.type": "haar", "library.folders": str(workdir / "music"),
+        "mqtt.enabled": "true", "mqtt.host": "127.0.0.1", "mqtt.port": str(broker.port),
+        "web.enabled": "false", "web.zeroconf": "false",
+    }  # fmt: skip
+    args = [sys.executable, "-m", "moodspeaker"]
+    for key, value in settings.items():
+        args += ["--set", f"{key}={value}"]
+    env = {**os.environ, "SDL_AUDIODRIVER": "dummy", "PYGAME_HIDE_SUPPORT_PROMPT": "1"}
+    env.pop("MOODSPEAKER_CONFIG", None)
+    root = "moodspeaker/bench-service"
+    sub = Subscriber(broker.port, [f"{root}/event/mood_changed", f"{root}/availability"])
+    got: dict[str, float] = {}  # mood -> wall-clock receive time, latency vs payload ts
+    lat: list[float] = []
+
+    def on_message(client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        now = time.time()
+        if msg.topic.endswith("/availability"):
+            got["online"] = now if msg.payload == b"online" else 0.0
+            return
+        body = json.loads(msg.payload)
+        lat.append((now - body["ts"]) * 1000)
+        got[body["mood"]] = now
+
+    sub.client.on_message = on_message
+    proc = subprocess.Popen(
+        [*args, "run", "--no-web"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+    )
+    try:
+        started = time.monotonic()
+        while not got.get("online") and time.monotonic() - started < 60:
+            time.sleep(0.05)
+        if not got.get("online"):
+            print("  the service did not come online within 60 s (is the expression model shipped?)")
+            return
+        print(f"  service online after {time.monotonic() - started:.1f} s")
+        round_trips: list[float] = []
+        for i in range(flips):
+            mood = ("happy", "sad")[i % 2]
+            got.pop(mood, None)
+            sent = time.time()
+            sub.client.publish(f"{root}/correct_mood/set", json.dumps({"mood": mood}), qos=1)
+            deadline = time.monotonic() + 5
+            while mood not in got and time.monotonic() < deadline:
+                time.sleep(0.001)
+            if mood in got:
+                round_trips.append((got[mood] - sent) * 1000)
+            time.sleep(0.05)
+        print(
+            f"  flip inside the service -> subscriber, {len(lat)}/{flips}: "
+            f"median {statistics.median(lat):.2f} ms, "
+            f"p95 {percentile(lat, 0.95):.2f} ms, max {max(lat):.2f} ms  (goal <= 50 ms)"
+        )
+        print(
+            f"  command -> mood_changed round trip: median {statistics.median(round_trips):.2f} ms, "
+            f"p95 {percentile(round_trips, 0.95):.2f} ms"
+        )
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        sub.stop()
+
+
 def main() -> None:
     logging.basicConfig(level=logging.ERROR, format="  (log) %(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--flips", type=int, default=300)
     parser.add_argument("--outage-s", type=float, default=60.0)
+    parser.add_argument("--service-flips", type=int, default=100, help="0 skips the real-service part")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         broker = Broker(Path(tmp))
@@ -244,6 +326,12 @@ def main() -> None:
         outage(broker, (bus, speaker, bridge), args.outage_s)
         sub.stop()
         bridge.stop()
+        if args.service_flips:
+            print(
+                f"3. the real service (moodspeaker run, replay camera, dummy audio), "
+                f"{args.service_flips} flips"
+            )
+            real_service(broker, Path(tmp), args.service_flips)
         broker.stop()
 
 

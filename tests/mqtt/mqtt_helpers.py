@@ -225,6 +225,7 @@ class MemorySpeaker:
         self._profiles = list(profiles)
         self.calls: list[tuple[str, Any]] = []
         self.broken = False
+        self.slow_s = 0.0
         self.s: dict[str, Any] = {
             "mood": "neutral",
             "confidence": 0.5,
@@ -280,6 +281,7 @@ class MemorySpeaker:
     def rescan_library(self) -> None:
         if self.broken:
             raise RuntimeError("library disk vanished")
+        time.sleep(self.slow_s)
         self.calls.append(("rescan", None))
 
     def profiles(self) -> list[str]:

@@ -192,6 +192,22 @@ def test_a_failing_speaker_still_answers_and_the_bridge_carries_on(rig: Rig, wat
     watcher.wait_for("moodspeaker/kitchen/state/volume", lambda m: value(m) == 0.4)
 
 
+def test_slow_commands_never_delay_events_and_a_flood_is_refused(rig: Rig, watcher: Watcher) -> None:
+    rig.speaker.slow_s = 0.5
+    watcher.wait_for("moodspeaker/kitchen/stats")
+    for _ in range(130):  # 1 runs, 100 wait, the rest are refused at once
+        watcher.client.publish("moodspeaker/kitchen/rescan/set", "", qos=1)
+
+    def too_many(m: Message) -> bool:
+        return "too many commands" in m.json()["error"]
+
+    refused = watcher.wait_for("moodspeaker/kitchen/event/command_rejected", too_many)
+    assert refused.json()["error"].startswith("rescan: too many commands at once")
+    rig.speaker.observe("happy", 0.8, 0.7, 0.4)  # the speaker now has ~50 s of slow commands queued:
+    watcher.wait_for("moodspeaker/kitchen/event/mood_changed")  # the event still arrives (within 8 s)
+    rig.speaker.slow_s = 0.0
+
+
 def test_retained_commands_are_ignored(broker: Mosquitto, watcher: Watcher) -> None:
     """A command left retained on the broker must not be replayed at every (re)connect."""
     watcher.publish("moodspeaker/kitchen/set_volume/set", '{"volume": 0.1}', retain=True)

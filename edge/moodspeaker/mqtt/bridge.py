@@ -12,6 +12,7 @@ mapping and command execution, paho's network thread does the I/O.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -54,6 +55,8 @@ _FORWARDED = (MoodChanged, TrackStarted, TrackEnded, CommandRejected, ErrorRepor
 #: Events after which the state snapshot is read again.
 _REFRESHING = (StateChanged, TrackStarted, TrackEnded)
 _WORK_QUEUE_SIZE = 1000
+#: Commands waiting to run; more than this at once are refused (a flood must not grow memory).
+_COMMAND_QUEUE_SIZE = 100
 
 SOURCE = "mqtt"
 GROUP_SOURCE = "mqtt-group"
@@ -87,12 +90,14 @@ class MqttBridge:
         self._discovery = cfg.discovery
         self._stats_interval = cfg.stats_interval_s
         self._work: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=_WORK_QUEUE_SIZE)
+        self._commands: queue.Queue[tuple[str, bytes, bool] | None] = queue.Queue(maxsize=_COMMAND_QUEUE_SIZE)
         self._last: dict[str, dict[str, Any]] = {}  # state key -> last published payload (without ts)
         self._profiles: list[str] = []
         self._health: dict[str, Any] = {}
         self._counters = {"commands": 0, "rejected": 0, "work_dropped": 0, "ha_online": 0}
         self._started = 0.0
         self._thread: threading.Thread | None = None
+        self._command_thread: threading.Thread | None = None
         self._unsubscribe: Callable[[], None] | None = None
         subscriptions = [*self.topics.command_filters]
         if self._discovery:
@@ -129,6 +134,9 @@ class MqttBridge:
         self._unsubscribe = self._bus.subscribe(self._on_event)
         self._thread = threading.Thread(target=self._run, name="mqtt-bridge", daemon=True)
         self._thread.start()
+        # Commands run on their own thread: a slow one (re-planning, a fade) never delays publishing.
+        self._command_thread = threading.Thread(target=self._run_commands, name="mqtt-commands", daemon=True)
+        self._command_thread.start()
         self._conn.start()
         log.info("MQTT bridge for %s started (topics under %s/)", self.device_id, self.topics.root)
 
@@ -153,8 +161,13 @@ class MqttBridge:
             self._unsubscribe()
         self._stopping.set()
         self._put("stop", None)  # wakes the worker; if the queue is full it sees _stopping next round
+        with contextlib.suppress(queue.Full):
+            self._commands.put_nowait(None)
         self._thread.join(timeout)
         self._thread = None
+        if self._command_thread is not None:
+            self._command_thread.join(timeout)
+            self._command_thread = None
         self._conn.stop(last=last, timeout=timeout)
         log.info("MQTT bridge for %s stopped", self.device_id)
 
@@ -178,7 +191,16 @@ class MqttBridge:
             if payload.strip().lower() == b"online":
                 self._put("ha_online", None)
             return
-        self._put("command", (topic, payload, retained))
+        try:
+            self._commands.put_nowait((topic, payload, retained))
+        except queue.Full:
+            self._counters["rejected"] += 1
+            parsed = self.topics.command_of(topic)
+            name = parsed[0] if parsed else topic
+            error = f"{name}: too many commands at once ({_COMMAND_QUEUE_SIZE} waiting); try again"
+            self._bus.publish(
+                CommandRejected(ts=self._clock(), command=name[:100], error=error, source=SOURCE)
+            )
 
     # --- the worker ------------------------------------------------------------------------------
 
@@ -207,8 +229,8 @@ class MqttBridge:
     def _handle(self, kind: str, item: Any) -> None:
         if kind == "event":
             self._handle_event(item)
-        elif kind == "command":
-            self._handle_command(*item)
+        elif kind == "state":
+            self._refresh_state(item)
         elif kind == "announce":
             self._announce()
         elif kind == "ha_online":
@@ -329,6 +351,16 @@ class MqttBridge:
 
     # --- inbound ---------------------------------------------------------------------------------
 
+    def _run_commands(self) -> None:
+        while not self._stopping.is_set():
+            item = self._commands.get()
+            if item is None:
+                return
+            try:
+                self._handle_command(*item)
+            except Exception:
+                log.exception("MQTT command handling failed; carrying on")
+
     def _handle_command(self, topic: str, raw: bytes, retained: bool) -> None:
         parsed = self.topics.command_of(topic)
         if parsed is None:
@@ -359,4 +391,4 @@ class MqttBridge:
             error = f"{name} failed inside the speaker: {type(exc).__name__}: {exc}"[:500]
             self._bus.publish(CommandRejected(ts=self._clock(), command=name, error=error, source=source))
             return
-        self._refresh_state(state)
+        self._put("state", state)  # the worker publishes what changed (it alone owns the state topics)

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from moodspeaker.cli import main
+from moodspeaker.recommend.evaluate import latency
 from moodspeaker.recommend.simulator import STYLES, jittered, load_spotify, make_listener, moments
 
 _ROOT = Path(__file__).resolve().parents[2]
@@ -146,3 +147,11 @@ def test_quick_bench_on_the_real_catalogue(datasets: Path, capsys):
     # Even the quick run (one household, 100 tracks each) shows the learning hybrid ahead overall.
     assert skip["hybrid"]["all"]["after_warmup"] < skip["fixed_table"]["all"]["after_warmup"]
     assert skip["hybrid"]["all"]["after_warmup"] < skip["random"]["all"]["after_warmup"]
+
+
+def test_latency_measurement_runs(tmp_path):
+    path = tmp_path / "songs.csv.gz"
+    _write_catalogue(path, 300)
+    out = latency(load_spotify(path), size=3000, runs=3)
+    assert out["catalogue_tracks"] == 3000 and out["resampled_with_jitter"]
+    assert 0 < out["cpu_p50_ms"] and 0 < out["p50_ms"]

@@ -73,13 +73,13 @@ def _print_table(r: dict[str, Any]) -> None:
     styles = [s for s in next(iter(skip.values())) if s != "all"]
     warm, first = r["warmup_tracks"], r["tracks_per_listener"]
     print(f"skip rate after the first {warm} tracks (over all {first} in brackets)")
-    print(f"{'method':14s}" + "".join(f"{s:>20s}" for s in [*styles, "all", "atypical days"]))
+    print(f"{'method':24s}" + "".join(f"{s:>20s}" for s in [*styles, "all", "atypical days"]))
     for method, by_style in skip.items():
         cells = [
             f"{by_style[s]['after_warmup']:.3f} ({by_style[s]['first_tracks']:.3f})" for s in [*styles, "all"]
         ]
         cells.append(f"{by_style['all']['atypical_days']:.3f}")
-        print(f"{method:14s}" + "".join(f"{c:>20s}" for c in cells))
+        print(f"{method:24s}" + "".join(f"{c:>20s}" for c in cells))
     if "reduction_vs_fixed_table_by_style" in r:
         red = r["reduction_vs_fixed_table_by_style"]
         print(
@@ -95,5 +95,7 @@ def _print_table(r: dict[str, Any]) -> None:
         print(
             f"latency of one plan (top {lat['k']} with reasons) over {lat['catalogue_tracks']} tracks"
             f"{' (Spotify resampled with jitter)' if lat['resampled_with_jitter'] else ''}: "
-            f"p50 {lat['p50_ms']} ms, p95 {lat['p95_ms']} ms (goal <= {lat['goal_ms']:.0f} ms)"
+            f"p50 {lat['p50_ms']} ms, p95 {lat['p95_ms']} ms wall; CPU p50 {lat['cpu_p50_ms']} ms, "
+            f"p95 {lat['cpu_p95_ms']} ms (goal <= {lat['goal_ms']:.0f} ms; load average "
+            f"{lat['load_average']} on {lat['cpus']} CPUs during the run)"
         )

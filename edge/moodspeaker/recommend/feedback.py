@@ -1,11 +1,16 @@
 """Feedback streams and the personal mood -> music mapping they teach (pure; time passed in).
 
 Explicit feedback (skip within 30 s, like, dislike, "wrong mood") and implicit feedback (played to
-the end, replayed, queue left running) become signed evidence weights.  Each profile keeps, per mood
-class, a Rocchio estimate of where the music it keeps lies *relative to the mood's own point* on the
-circumplex (so "sad" at -0.4 and at -0.8 share what was learned), shrunk towards the profile's
-mood-independent offset when a mood has little evidence.  Every piece of evidence fades with a
-half-life, so a listener who changes is followed instead of being averaged away.
+the end, replayed, queue left running) become signed evidence weights.  Each profile keeps:
+- per mood class, a Rocchio estimate of where the music it keeps lies *relative to the mood's own
+  point* on the circumplex (so "sad" at -0.4 and at -0.8 share what was learned), shrunk towards a
+  profile-wide estimate when a mood has little evidence; the profile-wide estimate is relative to
+  the mood (a matcher) or absolute (wants the same music whatever the mood), whichever separates
+  kept from skipped music better;
+- a keep-or-skip logistic model (preference.py) that learns directions a centroid cannot;
+- recent plays, verdicts per mood (the latest wins), vanished tracks and mood corrections.
+Every piece of evidence fades with a half-life, so a listener who changes is followed instead of
+being averaged away.
 
 The same learner, with `mood_aware=False`, is the "history only" baseline of the simulator.
 """

@@ -3,7 +3,8 @@
 plan() turns (mood, profile, strategy, time) into a short queue of picks, each with a reason.
   1. The mood and the profile's strategy give a target per queue position (targets.py); the
      profile's learned mood -> music mapping pulls it towards what this listener actually keeps.
-  2. Content: kernel similarity of every track to the target, mixed with the learned timbre taste.
+  2. Content: Gaussian kernel of a learned diagonal metric around the target, times the odds of
+     the profile's keep-or-skip model (timbre taste, mood-relative and per-mood terms).
   3. Collaborative: item-kNN over (profile, mood) contexts of the whole household.
   4. alpha leans on content at cold start and shifts towards collaborative as feedback accumulates.
   5. Filters: recently played, rejected in this mood, vanished; no artist twice in a row.

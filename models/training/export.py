@@ -141,6 +141,7 @@ def export(
         "int8": int8_report,
         "int8_minus_float_accuracy": int8_report["accuracy"] - float_report["accuracy"],
         "int8_float_top1_agreement": agree,
+        "int8_within_1_point": abs(int8_report["accuracy"] - float_report["accuracy"]) <= 0.01,
     }
     atomic_write_text(out_dir / REPORT_FILE, json.dumps(report, indent=2) + "\n")
     return report
@@ -187,6 +188,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{report['float'].get('accuracy_fer2013', float('nan')):.4f}, int8 "
         f"{report['int8'].get('accuracy_fer2013', float('nan')):.4f}"
     )
+    if not report["int8_within_1_point"]:
+        print(
+            f"WARNING: int8 accuracy differs from float by {report['int8_minus_float_accuracy'] * 100:+.2f} "
+            "points (more than 1): try more calibration images (--rep-count) or quantization-aware training"
+        )
+        return 1
     return 0
 
 

@@ -51,3 +51,21 @@ def test_alpha_leans_on_content_at_cold_start(rec: Recommender, tracks: list[Tra
         rec.feedback("nina", t.id, "completed", Mood.of("happy"), NOW + i)
     a = rec.alpha(NOW + 100)
     assert rec.options.alpha_min < a < 1.0
+
+
+def test_reason_mentions_the_usual_part_of_day(rec: Recommender, tracks: list[Track], monkeypatch):
+    import time as _time
+
+    monkeypatch.setenv("TZ", "UTC")
+    _time.tzset()
+    try:
+        evening = 1_800_000_000.0 - (1_800_000_000 % 86400) + 19 * 3600  # 19:00 UTC
+        calm = Mood.of("neutral", 0.8)
+        for i in range(6):
+            pick = rec.plan(calm, "otto", "match", evening + i * 210, 1)[0]
+            rec.feedback("otto", pick.track.id, "completed", calm, evening + i * 210 + 200)
+        reasons = [p.reason for p in rec.plan(calm, "otto", "match", evening + 86400, 5)]
+        assert any("in the evening" in r for r in reasons), reasons
+    finally:
+        monkeypatch.delenv("TZ")
+        _time.tzset()

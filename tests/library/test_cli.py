@@ -150,3 +150,26 @@ def test_eval_music_on_real_clips(tmp_path, datasets):
     assert out["count"] == 16 and out["failed"] == {}
     # clips the model was fitted on: clearly better than chance (this is not the held-out estimate)
     assert out["arousal_accuracy"] >= 0.7 and out["quadrant_accuracy"] >= 0.4
+
+
+def test_serve_sync_outage_and_stats(tmp_path):
+    server_home, speaker_home = tmp_path / "nas", tmp_path / "speaker"
+    music = tmp_path / "music"
+    synth.write(music / "a.wav", synth.song("happy", 3.0))
+    assert _cli(server_home, "index", "--quiet", str(music)).returncode == 0
+    serve = _popen(server_home, "library", "serve", "--host", "127.0.0.1", "--port", "0", "--no-zeroconf")
+    try:
+        line = serve.stdout.readline().decode()
+        assert "serving 1 tracks on http://127.0.0.1:" in line, serve.stderr.read(2000)
+        url = line.split(" on ")[1].split()[0]
+        synced = _cli(speaker_home, "library", "sync", url)
+        assert synced.returncode == 0 and "1 new or updated" in synced.stdout, synced.stderr
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(timeout=20) == 0
+    gone = _cli(speaker_home, "library", "sync", url)
+    assert gone.returncode == 1 and "1 tracks still usable from the cache" in gone.stdout
+    stats = json.loads(_cli(speaker_home, "library", "stats", "--json").stdout)
+    (remote,) = stats["remotes"]
+    assert remote["tracks"] == 1 and remote["last_sync"]["error"]
+    assert "last sync" in _cli(speaker_home, "library", "stats").stdout

@@ -7,6 +7,8 @@ import json
 import signal
 import sys
 import threading
+import time
+from pathlib import Path
 from typing import Any
 
 from moodspeaker.config import Config, data_dir
@@ -46,8 +48,28 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return 2
     with index:
         if args.action == "stats":
-            return _stats(index.stats(), args.json, str(db_path(config)))
+            stats = index.stats()
+            stats["remotes"] = _remote_stats(data_dir(config) / "lan-cache")
+            return _stats(stats, args.json, str(db_path(config)))
         return _serve(index, args, config)
+
+
+def _remote_stats(cache_dir: Path) -> list[dict[str, Any]]:
+    """Mirrors of LAN/OpenSubsonic servers: tracks, the last sync's outcome, rejected rows, stream errors."""
+    from moodspeaker.library.index import LibraryIndex
+
+    out = []
+    for db in sorted(cache_dir.glob("*/index.db")):
+        try:
+            with LibraryIndex(db) as mirror:
+                last = json.loads(mirror.meta("last_sync") or "{}")
+                s = mirror.stats()
+        except Exception as exc:  # a damaged mirror is reported, not fatal
+            out.append({"mirror": db.parent.name, "error": str(exc)})
+            continue
+        out.append({"mirror": db.parent.name, "tracks": s["analysed"], "last_sync": last,
+                    "problems": s["problems"]})  # fmt: skip
+    return out
 
 
 def _stats(stats: dict[str, Any], as_json: bool, where: str) -> int:
@@ -68,6 +90,16 @@ def _stats(stats: dict[str, Any], as_json: bool, where: str) -> int:
     if stats["problems"]:
         print("problems found while scanning:")
         for p in stats["problems"]:
+            print(f"  [{p['kind']}] {p['path']}: {p['reason']}")
+    for remote in stats.get("remotes", []):
+        if "error" in remote:
+            print(f"server mirror {remote['mirror']}: unreadable ({remote['error']})")
+            continue
+        last = remote["last_sync"]
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(last["at"])) if last.get("at") else "never"
+        outcome = f"failed: {last['error']}" if last.get("error") else "ok"
+        print(f"server mirror {remote['mirror']}: {remote['tracks']} tracks, last sync {when} ({outcome})")
+        for p in remote["problems"]:
             print(f"  [{p['kind']}] {p['path']}: {p['reason']}")
     return 0
 

@@ -16,6 +16,7 @@ import logging
 import math
 import os
 import re
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
@@ -69,6 +70,12 @@ def validate_row(row: Any) -> str | None:
     if not isinstance(extra, Mapping) or not all(isinstance(v, int | float) for v in extra.values()):
         return "extra is not a mapping of numbers"
     return None
+
+
+def note_sync(cache: LibraryIndex, error: str | None) -> None:
+    """Remember the outcome of the last sync in the mirror (shown by `library stats`)."""
+    with cache.batch() as b:
+        b.set_meta("last_sync", json.dumps({"at": time.time(), "error": error}))
 
 
 def slug(url: str) -> str:
@@ -142,8 +149,10 @@ class LanLibrary:
                     break
         except LanError as exc:
             self.last_error = str(exc)
+            note_sync(self.cache, self.last_error)
             raise
         self.last_error = None
+        note_sync(self.cache, None)
         return result
 
     def _apply(self, page: Any, cursor: int, result: SyncResult) -> int:
@@ -190,8 +199,17 @@ class LanLibrary:
     def fetch(self, track_id: str, chunk: int = 256 * 1024) -> Path:
         """Download a track (resuming a partial download with a Range request); returns the file.
 
-        A server that disappears mid-stream raises LanError; the partial file stays for the next try.
+        A server that disappears mid-stream raises LanError (also recorded as a problem of the
+        mirror); the partial file stays for the next try.
         """
+        try:
+            return self._fetch(track_id, chunk)
+        except LanError as exc:
+            with self.cache.batch() as b:
+                b.problem(f"{self.source}/{track_id}", "stream", str(exc))
+            raise
+
+    def _fetch(self, track_id: str, chunk: int) -> Path:
         done = self.cached_audio(track_id)
         if done is not None:
             return done

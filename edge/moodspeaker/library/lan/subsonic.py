@@ -33,7 +33,7 @@ import numpy as np
 from moodspeaker.library.emotion import EmotionModel
 from moodspeaker.library.index import LibraryIndex, track_id
 from moodspeaker.library.indexer import track_values
-from moodspeaker.library.lan.client import LanError, slug
+from moodspeaker.library.lan.client import LanError, note_sync, slug
 from moodspeaker.library.track import Track
 from moodspeaker.library.workers import AnalysisPool
 
@@ -163,6 +163,7 @@ class SubsonicLibrary:
             songs = self.list_songs()
         except LanError as exc:
             self.last_error = str(exc)
+            note_sync(self.cache, self.last_error)
             raise
         result.listed = len(songs)
         seen = set(json.loads(self.cache.meta(_SEEN) or "[]"))
@@ -196,6 +197,7 @@ class SubsonicLibrary:
                         seen.add(sid)
                         b.set_meta(_SEEN, json.dumps(sorted(seen)))
         self.last_error = None
+        note_sync(self.cache, None)
         return result
 
     def _row(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time as _time
+
 import numpy as np
 
 from moodspeaker.library.track import Track
@@ -54,8 +56,6 @@ def test_alpha_leans_on_content_at_cold_start(rec: Recommender, tracks: list[Tra
 
 
 def test_reason_mentions_the_usual_part_of_day(rec: Recommender, tracks: list[Track], monkeypatch):
-    import time as _time
-
     monkeypatch.setenv("TZ", "UTC")
     _time.tzset()
     try:

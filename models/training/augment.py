@@ -37,12 +37,12 @@ def augment_batch(
     """(N, H, W) uint8 -> (N, H, W, 1) float32 in 0..255, each image randomly transformed."""
     n, h, w = images.shape
     out = np.empty((n, h, w), dtype=np.float32)
-    angles = rng.uniform(-cfg.rotation_deg, cfg.rotation_deg, n)
-    scales = rng.uniform(1.0 - cfg.scale, 1.0 + cfg.scale, n)
+    angles = np.asarray(rng.uniform(-cfg.rotation_deg, cfg.rotation_deg, n))
+    scales = np.asarray(rng.uniform(1.0 - cfg.scale, 1.0 + cfg.scale, n))
     shifts = rng.uniform(-cfg.shift, cfg.shift, (n, 2)) * np.array([w, h])
-    flips = rng.random(n) < 0.5 if cfg.flip else np.zeros(n, dtype=bool)
-    bright = rng.uniform(-cfg.brightness, cfg.brightness, n) * 255.0
-    contrast = rng.uniform(1.0 - cfg.contrast, 1.0 + cfg.contrast, n)
+    flips = np.asarray(rng.random(n) < 0.5) if cfg.flip else np.zeros(n, dtype=bool)
+    bright = np.asarray(rng.uniform(-cfg.brightness, cfg.brightness, n)) * 255.0
+    contrast = np.asarray(rng.uniform(1.0 - cfg.contrast, 1.0 + cfg.contrast, n))
     erase = rng.random(n) < cfg.erase_prob
     centre = (w / 2.0 - 0.5, h / 2.0 - 0.5)
     for i in range(n):
@@ -59,8 +59,8 @@ def augment_batch(
         out[i] = img
     if cfg.erase_prob > 0:
         side = max(1, int(cfg.erase_size * h))
-        for i in np.flatnonzero(erase):
-            y, x = rng.integers(0, h - side + 1), rng.integers(0, w - side + 1)
-            out[i, y : y + side, x : x + side] = rng.uniform(0, 255)
+        for k in np.flatnonzero(erase):
+            y0, x0 = int(rng.integers(0, h - side + 1)), int(rng.integers(0, w - side + 1))
+            out[k, y0 : y0 + side, x0 : x0 + side] = rng.uniform(0, 255)
     np.clip(out, 0.0, 255.0, out=out)
     return out[..., None]

@@ -189,7 +189,7 @@ def train(
     state_path = run_dir / "state.json"
     metrics_path = run_dir / "metrics.jsonl"
     if resume and (run_dir / "last.keras").is_file():
-        state = json.loads(state_path.read_text(encoding="utf-8"))
+        state: dict[str, Any] = json.loads(state_path.read_text(encoding="utf-8"))
         model = keras.models.load_model(run_dir / "last.keras")
         start = int(state["epochs_done"])
         log.info(

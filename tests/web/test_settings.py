@@ -214,3 +214,24 @@ def test_parse_section_is_pure_and_reports_every_bad_field(owner):
     )
     assert set(errors) == {"camera.interval_s", "camera.width"}
     assert changes == {"camera.replay_loop": False}
+
+
+def test_server_passwords_are_shown_masked_and_kept(owner):
+    secret_url = "subsonic+http://anna:s3cret-pw@navidrome.local:4533"
+    response = _post(owner, "library", {"library.servers": f"http://nas.local:8765\n{secret_url}"})
+    assert response.status_code == 302
+    assert load(owner.config_path).library.servers == ("http://nas.local:8765", secret_url)
+    for path in ("/settings", "/privacy/export"):
+        body = owner.client.get(path).get_data(as_text=True)
+        assert "s3cret-pw" not in body and "anna:********@navidrome.local" in body, path
+    # sending the page back unchanged keeps the password
+    masked = "http://nas.local:8765\nsubsonic+http://anna:********@navidrome.local:4533"
+    assert _post(owner, "library", {"library.servers": masked, "library.workers": "3"}).status_code == 302
+    saved = load(owner.config_path).library
+    assert saved.servers == ("http://nas.local:8765", secret_url) and saved.workers == 3
+    # a new server with the mask in place of a password cannot be saved
+    response = _post(owner, "library", {"library.servers": "subsonic+http://bob:********@other.local"})
+    assert response.status_code == 400 and "password again" in response.get_data(as_text=True)
+    # a new password replaces the old one
+    _post(owner, "library", {"library.servers": "subsonic+http://anna:new-pw@navidrome.local:4533"})
+    assert load(owner.config_path).library.servers == ("subsonic+http://anna:new-pw@navidrome.local:4533",)

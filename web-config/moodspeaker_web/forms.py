@@ -41,6 +41,11 @@ SECTION_TITLES: dict[str, str] = {
 #: Paths a library folder may never point into.
 FORBIDDEN_ROOTS = ("/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/run", "/bin", "/sbin", "/usr/bin")
 
+#: Lists of URLs that may carry a password (shown masked, kept when the mask is sent back).
+URL_LISTS = frozenset({"library.servers"})
+SERVER_SCHEMES = frozenset({"http", "https", "subsonic+http", "subsonic+https"})
+MASK = "********"
+
 MAX_TEXT = 1024
 MAX_LIST_ITEMS = 32
 PROFILE_NAME = re.compile(r"^[\w][\w .-]{0,31}$")
@@ -70,7 +75,8 @@ class Field:
     def text(self) -> str:
         """The current value as text for an input or textarea."""
         if isinstance(self.value, tuple | list):
-            return "\n".join(str(v) for v in self.value)
+            shown = [mask_url(str(v)) if self.info.dotted in URL_LISTS else str(v) for v in self.value]
+            return "\n".join(shown)
         if isinstance(self.value, bool):
             return "true" if self.value else "false"
         return str(self.value)
@@ -113,13 +119,41 @@ def _check_folder(folder: str) -> str | None:
     return None
 
 
+def mask_url(url: str) -> str:
+    """The URL with its password (OpenSubsonic servers carry one) replaced by MASK, for showing."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return url
+    if not password:
+        return url
+    user = parts.username or ""
+    netloc = parts.netloc.replace(f"{user}:{password}@", f"{user}:{MASK}@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+def unmask_urls(submitted: tuple[str, ...], current: tuple[str, ...]) -> tuple[tuple[str, ...], list[str]]:
+    """Put back the saved password where the person left the MASK in place; list URLs it cannot."""
+    saved = {mask_url(url): url for url in current}
+    out, unknown = [], []
+    for url in submitted:
+        if f":{MASK}@" not in url:
+            out.append(url)
+        elif url in saved:
+            out.append(saved[url])
+        else:
+            unknown.append(url)
+    return tuple(out), unknown
+
+
 def _check_server(url: str) -> str | None:
     try:
         parts = urlsplit(url)
     except ValueError:
         return f"{url[:60]!r} is not a URL"
-    if parts.scheme not in {"http", "https"} or not parts.hostname or _control_chars(url) or " " in url:
-        return f"{url[:60]!r} must look like http://host:port"
+    if parts.scheme not in SERVER_SCHEMES or not parts.hostname or _control_chars(url) or " " in url:
+        return f"{mask_url(url)[:60]!r} must look like http://host:port or subsonic+http://user:password@host:port"
     try:
         _ = parts.port
     except ValueError:
@@ -194,6 +228,11 @@ def parse_section(
         except ValueError as exc:
             errors[info.dotted] = f"Expected {exc}."
             continue
+        if info.dotted in URL_LISTS:
+            value, unknown = unmask_urls(value, getattr(getattr(config, info.section), info.key))
+            if unknown:
+                errors[info.dotted] = f"Type the password again for {unknown[0][:80]}."
+                continue
         problem = _extra_checks(info, value)
         if problem:
             errors[info.dotted] = problem[0].upper() + problem[1:] + "."

@@ -291,13 +291,23 @@ def export() -> Response:
         "note": "Everything this speaker keeps about its listeners. It never stores pictures.",
         "mood_history": ctx.history.export(),
         "speaker_data": json_safe(ctx.control.export_data()),
-        "settings": to_mapping(ctx.config, hide_secrets=True),
+        "settings": _settings_for_export(ctx.config),
     }
     return Response(
         json.dumps(body, indent=1),
         mimetype="application/json",
         headers={"Content-Disposition": 'attachment; filename="moodspeaker-my-data.json"'},
     )
+
+
+def _settings_for_export(config: Any) -> dict[str, Any]:
+    """The settings with secrets hidden, including passwords inside server URLs."""
+    data = to_mapping(config, hide_secrets=True)
+    for dotted in forms.URL_LISTS:
+        section, key = dotted.split(".")
+        if key in data.get(section, {}):
+            data[section][key] = [forms.mask_url(url) for url in data[section][key]]
+    return data
 
 
 @views.post("/privacy/delete")

@@ -53,6 +53,7 @@ class TrainConfig:
     warmup_epochs: float = 1.0
     weight_decay: float = 0.05
     label_smoothing: float = 0.0
+    targets: str = "soft"  # "soft": FER+ vote distributions; "majority": one-hot Barsoum majority labels
     limit: int = 0  # use only the first N training images (0 = all); for smoke tests
     val_limit: int = 0
 
@@ -115,7 +116,14 @@ class Data:
 
 def load_data(ferplus: Path, cfg: TrainConfig) -> Data:
     train = load_split(ferplus / "FER2013Train")
-    targets, keep = soft_targets(train.votes)
+    if cfg.targets == "soft":
+        targets, keep = soft_targets(train.votes)
+    elif cfg.targets == "majority":
+        labels = majority_labels(train.votes)
+        keep = labels >= 0
+        targets = np.eye(len(MODEL_CLASSES), dtype=np.float32)[np.maximum(labels, 0)]
+    else:
+        raise ValueError(f"[train] targets must be 'soft' or 'majority', got {cfg.targets!r}")
     x, y = train.images[keep], targets[keep]
     if cfg.limit:
         x, y = x[: cfg.limit], y[: cfg.limit]

@@ -51,7 +51,7 @@ def build_index(folder: Path, n: int) -> list[str]:
     links = folder / "links"
     links.mkdir(parents=True, exist_ok=True)
     rng = random.Random(0)
-    index = LibraryIndex(folder / "data" / "library.sqlite")
+    index = LibraryIndex(folder / "data" / "library.db")  # where moodspeaker.library.db_path puts it
     with index.batch() as batch:
         for i in range(n):
             link = links / f"t{i:05d}.ogg"
@@ -90,6 +90,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=15.0)
     parser.add_argument("--tracks", type=int, default=10_000)
     parser.add_argument("--interval", type=float, default=1.0)
+    parser.add_argument("--log", action="store_true", help="print the service's log lines as they come")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-service-") as tmp:
         work = Path(tmp)
@@ -99,7 +100,7 @@ def main() -> int:
         print(f"library: {len(ids)} tracks indexed in {time.perf_counter() - t:.1f} s")
         data = work / "data"
         first = ids[0]
-        index = LibraryIndex(data / "library.sqlite")
+        index = LibraryIndex(data / "library.db")
         track = index.get(first)
         index.close()
         assert track is not None
@@ -149,6 +150,8 @@ enabled = false
             assert proc.stdout is not None
             for line in proc.stdout:
                 log_tail.append(line.rstrip())
+                if args.log:
+                    print("  |", line.rstrip())
                 del log_tail[:-30]
                 if "first classification" in line and not first_at:
                     first_at.append(time.monotonic() - t0)

@@ -361,6 +361,7 @@ class Appliance:
             if self.parts.rescan is not None:
                 self.parts.rescan()
             self._recommender.refresh()
+            self.conductor.retry_soon()
             self.bus.publish(StateChanged(ts=time.time(), key="library", value="rescanned"))
 
         threading.Thread(target=work, name="rescan", daemon=True).start()

@@ -21,6 +21,9 @@ from moodspeaker.service.policy import clashes
 
 log = logging.getLogger(__name__)
 
+#: After a refill found nothing to add, wait this long before asking the recommender again.
+REFILL_BACKOFF_S = 30.0
+
 
 class Conductor:
     """Plans with the recommender and drives the player (called from the inference and housekeeping
@@ -35,6 +38,11 @@ class Conductor:
         self.strategy: str = config.recommend.strategy
         self.user_paused = False
         self.flips: list[tuple[float, str]] = []  # (monotonic time of a reacting mood flip, first pick)
+        self._quiet_until = 0.0
+
+    def retry_soon(self) -> None:
+        """Something changed (library, profile, strategy): the next refill may plan again at once."""
+        self._quiet_until = 0.0
 
     def plan(self, mood: MoodState, k: int, exclude: set[str]) -> list[QueueItem]:
         t0 = time.monotonic()
@@ -53,6 +61,7 @@ class Conductor:
     def react(self, mood: MoodState) -> None:
         """A new confident mood: re-plan at once; cut the current track only if it clearly clashes."""
         flip_at = time.monotonic()
+        self._quiet_until = 0.0
         status = self.player.status()
         current = status.current
         items = self.plan(mood, self.config.recommend.queue_length, {current.track.id} if current else set())
@@ -85,17 +94,22 @@ class Conductor:
             return
         if status.current is None and mood.mood == UNKNOWN and not status.queue:
             return  # nothing to go on yet: wait for a mood (or Play)
+        if time.monotonic() < self._quiet_until:
+            return  # the last try found nothing; a new mood, setting or rescan tries again sooner
         exclude = {i.track.id for i in status.queue}
         if status.current is not None:
             exclude.add(status.current.track.id)
         items = self.plan(mood, want - len(status.queue), exclude)
         if items:
             self.player.extend_queue(items)
+        else:
+            self._quiet_until = time.monotonic() + REFILL_BACKOFF_S
         if status.state == "stopped" and self.config.player.autoplay and not self.user_paused and items:
             self.player.play()
 
     def replan(self, mood: MoodState) -> None:
         """Profile or strategy changed: a new plan for what comes after the current track."""
+        self._quiet_until = 0.0
         current = self.player.status().current
         exclude = {current.track.id} if current else set()
         self.player.set_queue(self.plan(mood, self.config.recommend.queue_length, exclude))

@@ -18,6 +18,7 @@ from moodspeaker.recommend.content import (
     weight_vector,
     weighted_sq_distance,
 )
+from moodspeaker.recommend.preference import TASTE_KEYS, fit_taste, taste_vector
 from moodspeaker.recommend.targets import Mood, mood_point, music_point, target_point
 
 
@@ -95,3 +96,11 @@ def test_reason_reads_like_the_issue_example():
     cold = explain.reason("angry", 0.6, 0.7, track, explain.Evidence(strategy="match", mood="angry"))
     assert cold.startswith("you look angry (0.60)") and "first guess" in cold
     assert explain.mood_phrase("unknown", 0.0, 0.0) == "no face seen"
+
+
+def test_taste_vector_reads_spotify_and_library_descriptors():
+    v = taste_vector({"danceability": 0.8, "onset_rate": 4.0, "flatness": 0.6, "key": 7.0})
+    d = dict(zip(TASTE_KEYS, v, strict=True))
+    assert d["danceability"] == 0.8 and d["onset_rate"] == 0.5 and d["flatness"] == 1.0
+    assert np.isnan(d["acousticness"])
+    assert len(fit_taste((0.1, 0.2))) == len(TASTE_KEYS)  # rows stored by an older version

@@ -25,7 +25,7 @@ from typing import Final
 import numpy as np
 
 from moodspeaker.recommend.content import FloatArray
-from moodspeaker.recommend.preference import DecayedSums, PreferenceModel
+from moodspeaker.recommend.preference import DecayedSums, PreferenceModel, fit_taste
 from moodspeaker.recommend.targets import Mood, mood_point, music_point
 
 #: Every kind of feedback the recommender accepts.
@@ -40,9 +40,6 @@ MOOD_SHRINK: Final = 2.0
 ANY_MOOD: Final = "any"
 #: Key of the statistics of kept music in absolute terms (not relative to the mood).
 ABSOLUTE: Final = "_absolute"
-
-#: Timbre descriptors read from `Track.extra` for the mood-independent taste (absent keys are skipped).
-TASTE_KEYS: Final = ("acousticness", "danceability", "speechiness", "instrumentalness")
 
 
 class FeedbackError(ValueError):
@@ -87,7 +84,7 @@ class Observation:
     mood: Mood
     ts: float
     features: FloatArray | None = None  # normalised (content.normalise), None when unknown
-    taste: FloatArray | None = None  # TASTE_KEYS values, NaN where absent
+    taste: FloatArray | None = None  # preference.TASTE_KEYS values on 0..1, NaN where absent
     artist: str = ""
     played_s: float | None = None
     corrected_mood: str | None = None
@@ -170,7 +167,7 @@ class PersonalModel:
         if obs.features is not None and np.all(np.isfinite(obs.features)):
             if self._pref is None:
                 self._pref = PreferenceModel(self.half_life_s, self.mood_aware)
-            taste = obs.taste if obs.taste is not None else np.full(len(TASTE_KEYS), np.nan)
+            taste = fit_taste(obs.taste)
             self._pref.add(
                 np.asarray(taste, np.float64),
                 obs.features,

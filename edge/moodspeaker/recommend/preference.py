@@ -15,6 +15,44 @@ from moodspeaker.recommend.content import FloatArray, columns_dot
 #: Rocchio's push away from what was rejected.
 GAMMA: Final = 0.35
 
+#: Timbre descriptors of the mood-independent taste, read from `Track.extra` (absent keys count as
+#: "no information"): Spotify-style catalogues carry the first four, the library's own analysis
+#: the last four.  Each is scaled to 0..1 with `TASTE_RANGES` (default 0..1).
+TASTE_KEYS: Final = (
+    "acousticness",
+    "danceability",
+    "speechiness",
+    "instrumentalness",
+    "pulse_clarity",
+    "key_clarity",
+    "flatness",
+    "onset_rate",
+)
+TASTE_RANGES: Final = {"flatness": (0.0, 0.3), "onset_rate": (0.0, 8.0)}
+N_TASTE: Final = len(TASTE_KEYS)
+
+
+def taste_vector(extra: dict[str, float]) -> tuple[float, ...]:
+    """A track's taste descriptors on 0..1 (NaN where the track has no such value)."""
+    out = []
+    for key in TASTE_KEYS:
+        value = extra.get(key)
+        if value is None or not math.isfinite(float(value)):
+            out.append(math.nan)
+            continue
+        lo, hi = TASTE_RANGES.get(key, (0.0, 1.0))
+        out.append(min(1.0, max(0.0, (float(value) - lo) / (hi - lo))))
+    return tuple(out)
+
+
+def fit_taste(values: tuple[float, ...] | np.ndarray | None) -> np.ndarray:
+    """Stored taste of any length (older rows) padded with NaN / cut to `TASTE_KEYS`."""
+    out = np.full(N_TASTE, np.nan)
+    if values is not None:
+        v = np.asarray(values, np.float64)[:N_TASTE]
+        out[: len(v)] = v
+    return out
+
 
 class DecayedSums:
     """Signed sums of vectors whose weights halve every `half_life` seconds."""
@@ -116,7 +154,7 @@ class PreferenceModel:
 
     L2: Final = 1.0
     MAX_EVENTS: Final = 600
-    DIM: Final = 1 + 8 + 4 + 4 + 2 * len(PREF_MOODS)
+    DIM: Final = 1 + 2 * N_TASTE + 4 + 4 + 2 * len(PREF_MOODS)
 
     def __init__(self, half_life: float, mood_aware: bool = True) -> None:
         self.beta = np.zeros(self.DIM, np.float64)
@@ -182,17 +220,19 @@ class PreferenceModel:
         if self._dirty and self._rows:
             self._fit()
         b = self.beta.astype(np.float32)
-        w = b[1:13].copy()  # taste_lin (4), taste_sq (4), va (2), va_sq (2)
+        t2 = 2 * N_TASTE
+        w = b[1 : 1 + t2 + 4].copy()  # taste_lin, taste_sq, va (2), va_sq (2)
         if self.mood_aware:
             r = np.asarray(ref[:2], np.float32)
-            lin = b[13:15].copy()
+            rel = 1 + t2 + 4  # rel (2), rel_sq (2), then per-mood rel (2 each)
+            lin = b[rel : rel + 2].copy()
             if mood in PREF_MOODS:
-                i = 17 + 2 * PREF_MOODS.index(mood)
+                i = rel + 4 + 2 * PREF_MOODS.index(mood)
                 lin += b[i : i + 2]
-            sq = b[15:17]
+            sq = b[rel + 2 : rel + 4]
             # rel = va - r:  rel.lin + rel^2.sq = va.(lin - 2 r sq) + va^2.sq + const
-            w[8:10] += lin - 2 * r * sq
-            w[10:12] += sq
+            w[t2 : t2 + 2] += lin - 2 * r * sq
+            w[t2 + 2 : t2 + 4] += sq
         out = columns_dot(base.cols, w)
         result: FloatArray = np.clip(out, -4.0, 4.0).astype(np.float32)
         return result

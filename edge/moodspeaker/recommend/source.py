@@ -17,8 +17,7 @@ import numpy.typing as npt
 
 from moodspeaker.library.track import Track
 from moodspeaker.recommend.content import FEATURE_COLUMNS, FloatArray, normalise
-from moodspeaker.recommend.feedback import TASTE_KEYS
-from moodspeaker.recommend.preference import TrackBase
+from moodspeaker.recommend.preference import TASTE_KEYS, TrackBase, taste_vector
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +35,7 @@ def track_features(track: Track) -> tuple[float, ...]:
 
 
 def track_taste(track: Track) -> tuple[float, ...]:
-    return tuple(float(track.extra.get(k, np.nan)) for k in TASTE_KEYS)
+    return taste_vector(track.extra)
 
 
 class Catalogue:

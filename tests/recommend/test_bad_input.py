@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import pairwise
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from moodspeaker.config.schema import RecommendConfig
@@ -120,3 +121,23 @@ def test_library_index_is_a_real_source(tmp_path):
 @pytest.mark.parametrize("k", [0, -3])
 def test_silly_queue_lengths(rec: Recommender, k: int):
     assert len(rec.plan(Mood.of("happy"), "alice", "match", NOW, k)) == 1
+
+
+class _TwoLibraries:
+    """The same track reachable from the local disk and a LAN server (same id twice)."""
+
+    def __init__(self, tracks: list[Track]) -> None:
+        self.inner = Catalogue(tracks)
+
+    def tracks(self) -> list[Track]:
+        return self.inner.tracks() * 2
+
+    def feature_matrix(self):
+        ids, x = self.inner.feature_matrix()
+        return ids + ids, np.vstack([x, x])
+
+
+def test_a_track_listed_twice_is_offered_once(tmp_path):
+    tracks = [Track(f"d{i}", f"/m/{i}", f"T{i}", f"A{i}", valence=0.7, arousal=0.4) for i in range(4)]
+    picks = _rec(_TwoLibraries(tracks), tmp_path).plan(Mood.of("happy"), "a", "match", NOW, 4)
+    assert sorted(p.track.id for p in picks) == ["d0", "d1", "d2", "d3"]

@@ -72,9 +72,14 @@ class CatalogueView:
     def __init__(self, ids: list[str], matrix: Any, tracks: Sequence[Track]) -> None:
         by_id = {t.id: t for t in tracks}
         raw = np.asarray(matrix, np.float32).reshape(len(ids), len(FEATURE_COLUMNS))
-        keep = [n for n, i in enumerate(ids) if i in by_id]
+        seen: set[str] = set()
+        keep = []
+        for n, i in enumerate(ids):  # rows without a track record, or a second copy of an id, go
+            if i in by_id and i not in seen:
+                seen.add(i)
+                keep.append(n)
         if len(keep) != len(ids):
-            log.info("%d feature rows have no track record; ignored", len(ids) - len(keep))
+            log.info("%d feature rows without a track record or duplicated; ignored", len(ids) - len(keep))
         row_ids = [ids[n] for n in keep]
         in_rows = set(row_ids)
         extra = [t.id for t in tracks if t.id not in in_rows] if len(by_id) > len(row_ids) else []

@@ -13,7 +13,6 @@ from moodspeaker.library.track import Track
 from moodspeaker.recommend import explain
 from moodspeaker.recommend.content import (
     FEATURE_COLUMNS,
-    diverse_top,
     normalise,
     weight_vector,
     weighted_sq_distance,
@@ -77,13 +76,6 @@ def test_weighted_distance_matches_the_plain_formula():
     zc = np.ascontiguousarray(z.T)
     fast = weighted_sq_distance(zc, t, p, zc * zc)
     assert fast == pytest.approx(((z - t) ** 2) @ p, rel=1e-4, abs=1e-4)
-
-
-def test_diversity_never_repeats_an_artist_back_to_back_unless_it_must():
-    artists = np.array([0, 0, 0, 1, 1, 2], np.int64)
-    picked = diverse_top(range(6), artists, 4)
-    assert [int(artists[r]) for r in picked] == [0, 1, 0, 1]
-    assert diverse_top(range(3), np.array([5, 5, 5], np.int64), 3) == [0, 1, 2]  # one-artist library
 
 
 def test_reason_reads_like_the_issue_example():

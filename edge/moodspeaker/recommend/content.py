@@ -1,9 +1,9 @@
-"""Content score: how close each track's features are to a target, plus the diversity re-rank.
+"""Content score: how close each track's features are to a target (diversity is in ranking.py).
 
 Tracks arrive as the library's feature matrix (columns `FEATURE_COLUMNS`, the fixed scales of
 `Track`).  They are first brought onto one comparable scale (`normalise`: every column roughly
 -1..1, so a tempo of 120 bpm does not drown a valence of 0.3), then scored by a Gaussian kernel of
-the weighted distance to the target.  A kernel rather than cosine similarity because the target is
+the weighted distance to the target (weights learned per listener, see hybrid.py).  A kernel rather than cosine similarity because the target is
 a *place* in the feature space (calm and sad is near the origin of valence/arousal, where cosine
 is undefined), and because scores stay in 0..1 and can be mixed with the collaborative score.
 
@@ -12,7 +12,7 @@ Pure numpy; no I/O, no clock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 import numpy.typing as npt
@@ -76,17 +76,6 @@ def weight_vector(weights: Mapping[str, float] | None = None) -> FloatArray:
     return np.array([merged[c] for c in FEATURE_COLUMNS], dtype=np.float32)
 
 
-def kernel_scores(
-    z: FloatArray, target: FloatArray, weights: FloatArray, width: float = KERNEL_WIDTH
-) -> FloatArray:
-    """exp(-d^2 / 2w^2) of the weighted distance; rows with NaN (not analysed) score 0."""
-    diff = z - target[None, :]
-    d2 = (diff * diff) @ (weights / max(float(weights.sum()), 1e-9))
-    out: FloatArray = np.exp(-d2 / (2.0 * width * width)).astype(np.float32)
-    out[~np.isfinite(out)] = 0.0
-    return out
-
-
 def columns_dot(cols: FloatArray, w: npt.ArrayLike) -> FloatArray:
     """sum_d w_d * cols[d] for column-major data (d x n): numpy's own loop, no threaded BLAS.
 
@@ -117,38 +106,3 @@ def weighted_sq_distance(
     out += float((t * t) @ p)
     np.maximum(out, 0.0, out=out)
     return out
-
-
-def diverse_top(
-    order: Sequence[int] | npt.NDArray[np.intp],
-    artists: npt.NDArray[np.int64],
-    k: int,
-    last_artist: int | None = None,
-) -> list[int]:
-    """Take the first `k` rows of `order` such that no artist plays twice in a row.
-
-    When the candidates run out (one-artist library), the rule is relaxed rather than returning
-    fewer tracks: a repeated artist is better than silence.
-    """
-    picked: list[int] = []
-    deferred: list[int] = []
-    prev = last_artist
-    for row in order:
-        r = int(row)
-        if len(picked) >= k:
-            break
-        if prev is not None and artists[r] == prev:
-            deferred.append(r)
-            continue
-        picked.append(r)
-        prev = int(artists[r])
-        # A deferred track may follow now that the artist changed.
-        if deferred and artists[deferred[0]] != prev and len(picked) < k:
-            d = deferred.pop(0)
-            picked.append(d)
-            prev = int(artists[d])
-    for r in deferred:
-        if len(picked) >= k:
-            break
-        picked.append(r)
-    return picked

@@ -120,8 +120,3 @@ def target_point(
     gv, ga = uplift_goal(v, a)
     frac = min(1.0, max(0, step) / max(1, steps))
     return (v + (gv - v) * frac, a + (ga - a) * frac)
-
-
-def uplift_progress(step: int, steps: int = UPLIFT_STEPS) -> tuple[int, int]:
-    """(this step, of steps) for explanations, 1-based and capped."""
-    return (min(step, steps), steps)

@@ -3,9 +3,10 @@
 Tracks arrive as the library's feature matrix (columns `FEATURE_COLUMNS`, the fixed scales of
 `Track`).  They are first brought onto one comparable scale (`normalise`: every column roughly
 -1..1, so a tempo of 120 bpm does not drown a valence of 0.3), then scored by a Gaussian kernel of
-the weighted distance to the target (weights learned per listener, see hybrid.py).  A kernel rather than cosine similarity because the target is
-a *place* in the feature space (calm and sad is near the origin of valence/arousal, where cosine
-is undefined), and because scores stay in 0..1 and can be mixed with the collaborative score.
+the weighted distance to the target (the weights are learned per listener, see hybrid.py).  A
+kernel rather than cosine similarity because the target is a *place* in the feature space (calm
+and sad is near the origin of valence/arousal, where cosine is undefined), and because scores stay
+in 0..1 and can be mixed with the collaborative score.
 
 Pure numpy; no I/O, no clock.
 """

@@ -9,6 +9,7 @@ import pytest
 from realkit import start_service
 from webkit import Page
 
+from moodspeaker.service.events import MoodObserved
 from moodspeaker_web.app import create_app
 
 
@@ -112,3 +113,26 @@ def test_export_delete_and_health_with_the_real_service(real):
     export = json.loads(page.client.get("/privacy/export").get_data())
     assert "like" not in json.dumps(export["speaker_data"])
     assert set(service.control.profiles()) <= {"default", "Sam"}
+
+
+@pytest.mark.timeout(120)
+def test_retention_reaches_the_services_feedback(real):
+    service, page = real
+    recommender = service.appliance.parts.recommender
+    now = time.time()
+    recommender.feedback("default", "rain", "like", None, now - 40 * 86400)
+    recommender.feedback("default", "sunny", "like", None, now - 60)
+    page.bus.publish(
+        MoodObserved(ts=now - 40 * 86400, mood="sad", confidence=0.9, valence=-0.5, arousal=-0.3, face=True)
+    )
+    page.ctx.recorder.flush()
+
+    def liked():
+        profiles = page.client.get("/privacy/export").get_json()["speaker_data"]["profiles"]
+        events = profiles["default"]["feedback"]
+        return sorted(e["track_id"] for e in events if e["kind"] == "like")
+
+    assert liked() == ["rain", "sunny"]
+    page.ctx.enforce_retention()  # what the history thread runs at start and every hour
+    assert liked() == ["sunny"]
+    assert all(s["ts"] > now - 31 * 86400 for s in page.ctx.history.export())

@@ -117,7 +117,8 @@ def main() -> int:
                 sql.append((time.perf_counter() - t) * 1000)
             p50, p95 = statistics.median(lat), float(np.percentile(lat, 95))
             sql50 = statistics.median(sql)
-            db_mb = path.stat().st_size / 1e6
+            wal = path.with_name(path.name + "-wal")
+            db_mb = (path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)) / 1e6
             print(f"{n:>9} {insert:>9.1f} {build_s:>9.2f} {p50:>13.2f} {p95:>7.2f} {sql50:>11.1f} "
                   f"{sql50 / p50:>5.0f}x {matrix.nbytes / 1e6:>10.1f} {rss:>8.0f} {db_mb:>7.0f}")  # fmt: skip
             index.close()

@@ -9,7 +9,6 @@ LAN clients sync on (`changes_since`).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import sqlite3
@@ -23,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from moodspeaker.library.batch import EXTRA_KEYS, Batch, Tags, track_id
 from moodspeaker.library.db import Database
 from moodspeaker.library.track import Track
 
@@ -48,19 +48,6 @@ COLUMN_SCALES: dict[str, float] = {
     "brightness": 1.0,
 }
 
-#: Features copied into Track.extra (the full set stays in the `features` table).
-EXTRA_KEYS: tuple[str, ...] = (
-    "key",
-    "key_clarity",
-    "mode_strength",
-    "pulse_clarity",
-    "onset_rate",
-    "dynamic_range_db",
-    "rms_db",
-    "centroid_hz",
-    "flatness",
-)
-
 _TRACK_COLS = (
     "id, location, source, title, artist, album, duration_s, replaygain_db, valence, arousal, energy, "
     "tempo, loudness_lufs, mode, brightness, extra"
@@ -76,20 +63,6 @@ class FileState:
     mtime_ns: int
     content_hash: str
     status: str
-
-
-@dataclass(frozen=True)
-class Tags:
-    title: str = ""
-    artist: str = ""
-    album: str = ""
-    duration_s: float = 0.0
-    replaygain_db: float | None = None
-
-
-def track_id(location: str) -> str:
-    """Stable id of a track from where it lives (kept across re-analysis, so feedback survives)."""
-    return hashlib.blake2b(location.encode("utf-8", "surrogateescape"), digest_size=8).hexdigest()
 
 
 def _row_to_track(row: sqlite3.Row) -> Track:
@@ -118,116 +91,6 @@ def _row_to_track(row: sqlite3.Row) -> Track:
         source=row["source"],
         extra=extra,
     )
-
-
-class Batch:
-    """Writes of one transaction; every row touched is stamped with the batch's change number."""
-
-    def __init__(self, conn: sqlite3.Connection, change: int, now: float) -> None:
-        self.conn = conn
-        self.change = change
-        self.now = now
-
-    def upsert_file(
-        self, location: str, size: int, mtime_ns: int, content_hash: str, tags: Tags, *, source: str = "local"
-    ) -> str:
-        """A new or changed file: tags stored, status `pending` until its analysis is written."""
-        tid = track_id(location)
-        self.conn.execute(
-            "INSERT INTO tracks (id, location, source, title, artist, album, duration_s, replaygain_db,"
-            " size, mtime_ns, content_hash, status, error, changed)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending','',?)"
-            " ON CONFLICT(id) DO UPDATE SET title=excluded.title, artist=excluded.artist,"
-            " album=excluded.album, duration_s=excluded.duration_s, replaygain_db=excluded.replaygain_db,"
-            " size=excluded.size, mtime_ns=excluded.mtime_ns, content_hash=excluded.content_hash,"
-            " status='pending', error='', changed=excluded.changed",
-            (tid, location, source, tags.title, tags.artist, tags.album, tags.duration_s,
-             tags.replaygain_db, size, mtime_ns, content_hash, self.change),
-        )  # fmt: skip
-        self.conn.execute("DELETE FROM removed WHERE id = ?", (tid,))
-        return tid
-
-    def touch_file(self, location: str, size: int, mtime_ns: int) -> None:
-        """Same content under a new mtime (e.g. copied back): remember the new stat, keep the analysis."""
-        self.conn.execute(
-            "UPDATE tracks SET size = ?, mtime_ns = ? WHERE id = ?", (size, mtime_ns, track_id(location))
-        )
-
-    def set_analysed(self, location: str, features: Mapping[str, float], values: Mapping[str, float]) -> None:
-        """Store the full feature set and the Track columns (`values` has FEATURE_COLUMNS)."""
-        tid = track_id(location)
-        extra = {k: float(features[k]) for k in EXTRA_KEYS if k in features}
-        self.conn.execute(
-            "UPDATE tracks SET status='analysed', error='', valence=?, arousal=?, energy=?, tempo=?,"
-            " loudness_lufs=?, mode=?, brightness=?, extra=?, analysed_at=?, changed=?,"
-            " duration_s = CASE WHEN duration_s > 0 THEN duration_s ELSE ? END WHERE id=?",
-            (float(values["valence"]), float(values["arousal"]), float(values["energy"]),
-             float(values["tempo"]), float(values["loudness_lufs"]), int(values["mode"]),
-             float(values["brightness"]), json.dumps(extra), self.now, self.change,
-             float(values.get("duration_s", 0.0)), tid),
-        )  # fmt: skip
-        self.conn.execute(
-            "INSERT INTO features (id, data) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET data=excluded.data",
-            (tid, json.dumps(dict(features))),
-        )
-
-    def set_failed(self, location: str, reason: str) -> None:
-        self.conn.execute(
-            "UPDATE tracks SET status='failed', error=?, changed=? WHERE id=?",
-            (reason[:2000], self.change, track_id(location)),
-        )
-
-    def remove(self, location: str) -> None:
-        tid = track_id(location)
-        if self.conn.execute("DELETE FROM tracks WHERE id = ?", (tid,)).rowcount:
-            self.conn.execute(
-                "INSERT INTO removed (id, changed) VALUES (?, ?)"
-                " ON CONFLICT(id) DO UPDATE SET changed=excluded.changed",
-                (tid, self.change),
-            )
-
-    def problem(self, path: str, kind: str, reason: str) -> None:
-        """A scan-level problem (unreadable folder, symlink loop, vanished file, bad name...)."""
-        self.conn.execute(
-            "INSERT INTO problems (path, kind, reason, seen_at) VALUES (?,?,?,?) ON CONFLICT(path)"
-            " DO UPDATE SET kind=excluded.kind, reason=excluded.reason, seen_at=excluded.seen_at",
-            (path, kind, reason[:2000], self.now),
-        )
-
-    def clear_problems(self, prefix: str) -> None:
-        """Forget old problems under a folder being rescanned (found again if still there)."""
-        self.conn.execute(
-            "DELETE FROM problems WHERE path = ? OR substr(path, 1, ?) = ?",
-            (prefix, len(prefix) + 1, prefix.rstrip("/") + "/"),
-        )
-
-    def put_remote(self, row: Mapping[str, Any], source: str) -> None:
-        """Mirror an analysed track from a LAN server (the client's cache)."""
-        self.conn.execute(
-            "INSERT INTO tracks (id, location, source, title, artist, album, duration_s, replaygain_db,"
-            " status, valence, arousal, energy, tempo, loudness_lufs, mode, brightness, extra, changed)"
-            " VALUES (?,?,?,?,?,?,?,?,'analysed',?,?,?,?,?,?,?,?,?)"
-            " ON CONFLICT(id) DO UPDATE SET location=excluded.location, source=excluded.source,"
-            " title=excluded.title, artist=excluded.artist, album=excluded.album,"
-            " duration_s=excluded.duration_s, replaygain_db=excluded.replaygain_db, status='analysed',"
-            " valence=excluded.valence, arousal=excluded.arousal, energy=excluded.energy,"
-            " tempo=excluded.tempo, loudness_lufs=excluded.loudness_lufs, mode=excluded.mode,"
-            " brightness=excluded.brightness, extra=excluded.extra, changed=excluded.changed",
-            (str(row["id"]), str(row["location"]), source, str(row["title"]), str(row["artist"]),
-             str(row.get("album", "")), float(row.get("duration_s", 0.0)), row.get("replaygain_db"),
-             float(row["valence"]), float(row["arousal"]), float(row["energy"]), float(row["tempo"]),
-             float(row["loudness_lufs"]), int(row["mode"]), float(row["brightness"]),
-             json.dumps(row.get("extra", {})), self.change),
-        )  # fmt: skip
-
-    def set_meta(self, key: str, value: str) -> None:
-        self.conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-            (key, value),
-        )
-
-    def remove_id(self, tid: str) -> None:
-        self.conn.execute("DELETE FROM tracks WHERE id = ?", (tid,))
 
 
 class LibraryIndex:
@@ -426,3 +289,16 @@ def nearest(
     idx = np.argpartition(dist, k - 1)[:k] if k < matrix.shape[0] else np.arange(matrix.shape[0])
     idx = idx[np.argsort(dist[idx], kind="stable")]
     return [(int(i), float(math.sqrt(float(dist[i])))) for i in idx]
+
+
+__all__ = [
+    "COLUMN_SCALES",
+    "EXTRA_KEYS",
+    "FEATURE_COLUMNS",
+    "Batch",
+    "FileState",
+    "LibraryIndex",
+    "Tags",
+    "nearest",
+    "track_id",
+]

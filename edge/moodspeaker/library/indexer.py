@@ -136,8 +136,9 @@ class Indexer:
             for location in known:
                 if location in seen or not os.path.isabs(location):
                     continue
-                gone = not os.path.lexists(location)
-                if is_under(location, walked.roots) and not is_under(location, walked.unreadable) and gone:
+                # only under folders that were read completely; never touch an unreachable mount
+                readable = is_under(location, walked.roots) and not is_under(location, walked.unreadable)
+                if readable and not os.path.lexists(location):
                     b.remove(location)
                     summary.removed += 1
 

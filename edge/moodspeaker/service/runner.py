@@ -100,7 +100,9 @@ def start_mqtt(
 
     def track(_event: Any) -> None:
         state = "ok" if bridge.connected else "disconnected"
-        if app.health.set_state("broker", state, f"{cfg.host}:{cfg.port}"):
+        error = "" if bridge.connected else str(bridge.stats().get("last_error", ""))
+        detail = f"{cfg.host}:{cfg.port}" + (f": {error}" if error else "")  # e.g. refused credentials
+        if app.health.set_state("broker", state, detail):
             bus.publish(StateChanged(ts=_event.ts, key="broker", value=state))
 
     bus.subscribe(lambda e: track(e) if e.kind == "health" else None)

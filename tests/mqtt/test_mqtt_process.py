@@ -1,6 +1,7 @@
 """The real service in its own process (`moodspeaker run`, replay camera, SDL dummy audio) on a real
 Mosquitto: online on start, `offline` from the last will when the process is killed with SIGKILL, online
-again (with its saved state) after a restart, `offline` on a clean SIGTERM shutdown.
+again (with its saved state) after a restart, everything re-announced after a broker restart, `offline`
+on a clean SIGTERM shutdown.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mqtt_helpers import Mosquitto, Watcher
+from mqtt_helpers import Mosquitto, Watcher, retained
 
 ROOT = "moodspeaker/hall"
 
@@ -112,6 +114,15 @@ def test_availability_follows_the_service_process(
         watcher.wait_for(f"{ROOT}/availability", lambda m: m.payload == b"online", timeout=60)
         volume = watcher.wait_for(f"{ROOT}/state/volume", timeout=10)
         assert volume.json()["value"] == 0.2  # the restarted service restored and re-announced its state
+
+        broker.restart()  # the broker restarts with nothing retained: the service re-announces itself
+        found: dict[str, bytes] = {}
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and found.get(f"{ROOT}/availability") != b"online":
+            found = retained(broker.port, "#", settle=0.3)
+        assert found[f"{ROOT}/availability"] == b"online"
+        assert "homeassistant/device/hall/config" in found
+        assert json.loads(found[f"{ROOT}/state/volume"])["value"] == 0.2
 
         proc.send_signal(signal.SIGTERM)  # clean shutdown: no will, so the bridge says offline itself
         assert proc.wait(30) == 0

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from servicekit import Script, build, wait_for
 
+from moodspeaker.config import with_changes
 from moodspeaker.service.control import CommandError, ControlAPI
 
 
@@ -160,3 +161,20 @@ def test_watchdog_restarts_a_stuck_inference_stage(running) -> None:
     errors = [e for e in events if e.kind == "error" and e.component == "watchdog"]
     assert errors and "stuck" in errors[0].message
     assert app.state()["health"]["inference_restarts"] == 1
+
+
+def test_saved_settings_apply_at_once_or_say_restart(running) -> None:
+    script = Script("happy")
+    app, _bus, events = running(script)
+    new = with_changes(
+        app.config,
+        {"player.switch_fade_s": 0.1, "camera.enabled": False, "mood.half_life_s": 5.0, "web.port": 9000},
+    )
+    app.apply_config(new)
+    wait_for(lambda: script.open_sources == 0, what="camera off from the settings")
+    assert app.state()["camera"] is False
+    assert app.conductor.config.player.switch_fade_s == 0.1
+    app.player.wait_idle()
+    assert app.player._cfg.switch_fade_s == 0.1
+    restart = [e for e in events if e.kind == "state_changed" and e.key == "restart_needed"]
+    assert restart and restart[-1].value == ["mood.half_life_s"]

@@ -12,6 +12,7 @@ puts the player in a "lost" state that retries with back-off and resumes where i
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import queue
 import threading
@@ -168,6 +169,12 @@ class Player:
     def switch_to(self, item: QueueItem, *, fade_s: float | None = None) -> None:
         """Start `item` now (crossfading the current track away); used when the mood clearly changed."""
         self._post(lambda: self._do_switch(item, fade_s, False))
+
+    def set_config(self, config: PlayerConfig) -> None:
+        """New [player] settings (crossfade, loudness target...) from the next decision on."""
+        self._post(
+            lambda: setattr(self, "_cfg", dataclasses.replace(config, audio_device=self._cfg.audio_device))
+        )
 
     def set_volume(self, volume: float) -> None:
         volume = min(1.0, max(0.0, float(volume)))

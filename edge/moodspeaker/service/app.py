@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from moodspeaker.config.load import to_mapping
 from moodspeaker.config.schema import Config
 from moodspeaker.mood.circumplex import to_valence_arousal
 from moodspeaker.mood.classes import UNKNOWN
@@ -50,6 +51,15 @@ SAVE_INTERVAL_S = 2.0
 #: The saved position moves in steps of this much: a resume is at most this far back, and the SD card
 #: sees one small write per step while music plays (plus one per change of track, queue or setting).
 POSITION_STEP_S = 5.0
+#: Settings applied while running (the rest need a restart; the page is told which).
+LIVE_SETTINGS = (
+    "player.",
+    "camera.interval_s",
+    "camera.enabled",
+    "recommend.queue_length",
+    "web.",
+    "privacy.",
+)
 
 
 @dataclass
@@ -266,6 +276,26 @@ class Appliance:
         snap["failed_tracks"] = list(status.failures)
         snap["recommender"] = self._recommender.status
         return snap
+
+    def apply_config(self, new: Config) -> None:
+        """A saved config (from the page): apply what can change at once; say what needs a restart."""
+        old, self.config = self.config, new
+        self.conductor.config = new
+        self.player.set_config(new.player)
+        self.stage.set_interval(new.camera.interval_s)
+        if new.camera.enabled != old.camera.enabled:
+            self.set_camera(new.camera.enabled)
+        before, after = to_mapping(old, include_defaults=True), to_mapping(new, include_defaults=True)
+        changed = [
+            f"{section}.{key}"
+            for section, values in after.items()
+            for key, value in values.items()
+            if before.get(section, {}).get(key) != value
+        ]
+        pending = sorted(k for k in changed if not k.startswith(LIVE_SETTINGS) or k == "player.audio_device")
+        if pending:
+            log.warning("settings saved; these take effect after a restart: %s", ", ".join(pending))
+            self.bus.publish(StateChanged(ts=time.time(), key="restart_needed", value=pending))
 
     # ---- control.Speaker ---------------------------------------------------------------------------
     def play(self) -> None:

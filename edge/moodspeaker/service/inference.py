@@ -87,6 +87,10 @@ class InferenceStage:
         )
         self._thread.start()
 
+    def set_interval(self, interval_s: float) -> None:
+        self._interval_s = interval_s
+        self._wake.set()
+
     def set_enabled(self, enabled: bool) -> None:
         """Camera on/off. Off closes the source at once: no frame is captured while off."""
         self._enabled = enabled

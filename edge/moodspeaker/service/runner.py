@@ -65,7 +65,15 @@ def start_web(
         app.health.set_state("web", "off", str(exc))
         return None
     try:
-        server = serve(control, bus, config=config, config_path=config_path, data_dir=data_dir, port=port)
+        server = serve(
+            control,
+            bus,
+            config=config,
+            config_path=config_path,
+            data_dir=data_dir,
+            port=port,
+            on_config_change=app.apply_config,
+        )
     except OSError as exc:
         say(f"web page: cannot listen on port {port or config.web.port} ({exc.strerror}); running without it")
         app.health.set_state("web", "error", str(exc))

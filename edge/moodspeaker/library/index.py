@@ -138,13 +138,26 @@ class LibraryIndex:
         counter = self.change_counter()
         with self._matrix_lock:
             if counter != self._matrix_counter:
-                cols = ", ".join(FEATURE_COLUMNS)
-                rows = self.db.query(f"SELECT id, {cols} FROM tracks WHERE status='analysed' ORDER BY id")
-                self._ids = [r[0] for r in rows]
-                matrix = np.array([tuple(r)[1:] for r in rows], dtype=np.float32)
-                self._matrix = matrix.reshape(len(rows), len(FEATURE_COLUMNS))
+                self._ids, self._matrix = self._load_matrix()
                 self._matrix_counter = counter
             return self._ids, self._matrix
+
+    def _load_matrix(self) -> tuple[list[str], np.ndarray]:
+        """Read the matrix in chunks (plain tuples, no Row objects) to keep the peak memory low."""
+        cols = ", ".join(FEATURE_COLUMNS)
+        ids: list[str] = []
+        parts: list[np.ndarray] = []
+        with self.db.lock:
+            cur = self.db.conn.cursor()
+            cur.row_factory = None
+            cur.execute(f"SELECT id, {cols} FROM tracks WHERE status='analysed' ORDER BY id")
+            while chunk := cur.fetchmany(20000):
+                ids.extend(r[0] for r in chunk)
+                parts.append(np.array([r[1:] for r in chunk], dtype=np.float32))
+        if not parts:
+            return ids, np.zeros((0, len(FEATURE_COLUMNS)), dtype=np.float32)
+        # column-major: a query reads a few whole columns, each then contiguous in memory
+        return ids, np.asfortranarray(np.concatenate(parts))
 
     def query(
         self, target: Mapping[str, float], k: int = 10, weights: Mapping[str, float] | None = None

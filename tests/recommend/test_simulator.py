@@ -107,7 +107,9 @@ def test_bench_recommend_cli_reports_json(tmp_path, capsys):
         "content_only",
         "hybrid",
         "hybrid_no_collaborative",
+        "oracle",
     }
+    assert set(out["worst_single_listener_reduction_by_style"]) == set(STYLES)
     assert set(out["skip_rate"]["hybrid"]) == {*STYLES, "all"}
     assert 0.0 <= out["skip_rate"]["hybrid"]["all"]["after_warmup"] <= 1.0
     assert isinstance(out["skip_rate_reduction_vs_fixed_table"], float)

@@ -87,6 +87,11 @@ def _print_table(r: dict[str, Any]) -> None:
             + ", ".join(f"{k} {v:.0%}" for k, v in red.items())
             + f"; worst {r['skip_rate_reduction_vs_fixed_table']:.0%} (goal >= 40%)"
         )
+        single = r["worst_single_listener_reduction_by_style"]
+        print(
+            "  least helped single listener per style: "
+            + ", ".join(f"{k} {v:.0%}" for k, v in single.items())
+        )
     if "atypical_days_hybrid_vs_history_only" in r:
         a = r["atypical_days_hybrid_vs_history_only"]
         print(f"atypical-mood days: hybrid {a['hybrid']:.3f} vs history only {a['history_only']:.3f}")

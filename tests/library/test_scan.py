@@ -203,3 +203,17 @@ def test_unreadable_folder_is_reported():
     assert files == 1
     assert ("unreadable", str(locked)) in problems
     assert str(locked) in unreadable
+
+
+def test_reestimate_with_a_new_model(tmp_path, library, pool):
+    index = LibraryIndex(tmp_path / "lib.db")
+    _scan(index, pool, library)
+    before = {t.id: (t.valence, t.arousal) for t in index.tracks()}
+    shipped = EmotionModel.load()
+    flipped = EmotionModel.from_json(
+        {**shipped.to_json(), "arousal": {"coef": [0.0] * len(shipped.features), "intercept": 3.0}}
+    )
+    assert Indexer(index, pool, model=flipped).reestimate() == 5
+    after = {t.id: (t.valence, t.arousal) for t in index.tracks()}
+    assert set(after) == set(before)
+    assert all(a == pytest.approx(2 / (1 + np.exp(-3.0)) - 1) for _, a in after.values())

@@ -15,6 +15,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, help="analysis worker processes (default: library.workers)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--reestimate",
+        action="store_true",
+        help="only recompute valence/arousal of analysed tracks from stored features (after a model update)",
+    )
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
@@ -45,6 +50,11 @@ def run(args: argparse.Namespace, config: Config) -> int:
         if bar is not None:
             bar.update(1)
 
+    if args.reestimate:
+        with index, AnalysisPool(1) as idle:  # the pool is never started: no audio is decoded
+            count = Indexer(index, idle).reestimate()
+        print(f"valence/arousal re-estimated for {count} tracks")
+        return 0
     workers = args.workers or config.library.workers
     with index, AnalysisPool(workers, config.library.excerpt_s, numba_cache_dir(config)) as pool:
         summary = Indexer(index, pool).scan(

@@ -9,13 +9,14 @@ view.  They are written once to a temporary folder and read back through the rea
 Model: the shipped expression model when models/edgetpu/expression.json exists, else a PLACEHOLDER
 model of the same input size built with TensorFlow (said in the output).
 
-Run:  .venv/bin/python bench/bench_frame_pipeline.py [--frames 600] [--detector blazeface|haar]
+Run:  .venv/bin/python bench/bench_frame_pipeline.py [--frames 600] [--detector blazeface|haar] [--json]
 The machine is shared (load average printed); no figure here is asserted anywhere.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import tempfile
@@ -79,10 +80,42 @@ def stats(values: list[float]) -> tuple[float, float]:
     return statistics.median(ms), ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
 
 
+def as_json(
+    *,
+    detector: str,
+    model_kind: str,
+    model_name: str,
+    times: dict[str, list[float]],
+    totals_face: list[float],
+    totals_noface: list[float],
+    detect_noface: list[float],
+) -> dict[str, object]:
+    """The same figures as the text report, in milliseconds (median, p95), for bench/report.py."""
+
+    def both(values: list[float]) -> dict[str, float] | None:
+        if not values:
+            return None
+        med, p95 = stats(values)
+        return {"median_ms": med, "p95_ms": p95, "count": len(values)}
+
+    return {
+        "detector": detector,
+        "model": f"{model_kind} ({model_name})",
+        "stages": {key: both(values) for key, values in times.items()},
+        "total_face": both(totals_face),
+        "total_noface": both(totals_noface),
+        "detect_noface": both(detect_noface),
+        "goal_ms": GOAL_MS,
+        "seeds_ms_per_image": 162.0,
+        "load_average": os.getloadavg()[0],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=600)
     parser.add_argument("--detector", choices=["blazeface", "haar"], default="blazeface")
+    parser.add_argument("--json", action="store_true", help="print one JSON object (for bench/report.py)")
     args = parser.parse_args()
     cv2.setNumThreads(1)
     with tempfile.TemporaryDirectory(prefix="moodspeaker-bench-") as tmpdir:
@@ -143,6 +176,21 @@ def main() -> None:
             totals_face.append(t5 - t0)
             n += 1
     load = os.getloadavg()
+    if args.json:
+        print(
+            json.dumps(
+                as_json(
+                    detector=args.detector,
+                    model_kind=model_kind,
+                    model_name=info.name,
+                    times=times,
+                    totals_face=totals_face,
+                    totals_noface=totals_noface,
+                    detect_noface=detect_noface,
+                )
+            )
+        )
+        return
     print(f"vision per-frame cost, one thread, {n} frames of 640x480 JPEG (synthesised from a public-domain")
     print(
         f"portrait, faces 50-200 px); detector {args.detector}; "

@@ -16,7 +16,7 @@ onto the right mood by chance does not count as following it.
 At 1 frame/s a two-frame blip looks exactly like the first two frames of a real change, so any filter
 that ignores such blips reports a change on the third frame at the earliest (first-report lag >= 2 s);
 the rolling 5 s average reaches 2 s only by flickering (hundreds of false flips per hour).
-Run:  .venv/bin/python bench/bench_smoother.py [--hours H] [--interval S ...] [--seed N ...]
+Run:  .venv/bin/python bench/bench_smoother.py [--hours H] [--interval S ...] [--seed N ...] [--json]
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import itertools
+import json
 import statistics
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -178,6 +179,7 @@ def main() -> None:
     parser.add_argument("--hours", type=float, default=4.0, help="simulated hours per interval")
     parser.add_argument("--interval", type=float, action="append", help="capture interval(s) in seconds")
     parser.add_argument("--seed", type=int, action="append", help="random seed(s) of the sequences")
+    parser.add_argument("--json", action="store_true", help="print one JSON object (for bench/report.py)")
     args = parser.parse_args()
     intervals = args.interval or [1.0, 0.5]
     seeds = args.seed or [7, 11]
@@ -187,6 +189,14 @@ def main() -> None:
         "rolling 8 s (seeds)": dataclasses.replace(base, smoothing="rolling", rolling_window_s=8.0),
         "evidence+hysteresis (ours)": base,
     }
+    if args.json:
+        runs = []
+        for seed, interval in itertools.product(seeds, intervals):
+            frames = list(sequence(np.random.default_rng(seed), args.hours, interval))
+            scores = {name: dataclasses.asdict(score(frames, cfg)) for name, cfg in contenders.items()}
+            runs.append({"seed": seed, "interval_s": interval, "hours": args.hours, "scores": scores})
+        print(json.dumps({"synthetic": True, "settle_hold_s": SETTLE_HOLD_S, "runs": runs}, indent=2))
+        return
     print("SYNTHETIC sequences (generated probabilities, not camera data); see the module docstring.")
     print(
         f"filter defaults: switch_evidence={base.switch_evidence} min_dwell_s={base.min_dwell_s} "

@@ -84,6 +84,24 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def crash_and_resume(cmd: list[str], env: dict[str, str]) -> float:
+    """Start again, kill -9 while playing (a power cut), start again: seconds until it plays again."""
+    for attempt in range(2):
+        t0 = time.monotonic()
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        assert proc.stdout is not None
+        resumed = float("nan")
+        for line in proc.stdout:
+            if " playing " in line:
+                resumed = time.monotonic() - t0
+                break
+        if attempt == 0:
+            time.sleep(6.0)  # play on past a saved position step
+        proc.kill()
+        proc.wait(10)
+    return resumed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="measured steady-state window")
@@ -176,6 +194,7 @@ enabled = false
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(30)
         stop_s = time.monotonic() - t_stop
+        resume_s = crash_and_resume(cmd, env)
     cold = first_at[0] if first_at else float("nan")
     peak = max(rss) / 2**20
     print(f"model: {model_note}; capture interval {args.interval} s; measured {args.seconds:.0f} s")
@@ -183,6 +202,7 @@ enabled = false
     print(f"steady CPU, % of one core:          {cpu:5.2f} %   (goal <= 5 %)")
     print(f"resident memory (peak):             {peak:5.1f} MB  (goal <= 250 MB)")
     print(f"SIGTERM -> exit:                    {stop_s:5.2f} s   (exit code {code})")
+    print(f"power cut (SIGKILL) -> playing again: {resume_s:5.2f} s after the restart")
     print(f"tracks started while measured:      {len(playing)}")
     return 0 if code == 0 else 1
 

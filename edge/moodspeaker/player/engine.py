@@ -35,7 +35,7 @@ from moodspeaker.service.events import ErrorReported, Event, StateChanged, Track
 log = logging.getLogger(__name__)
 
 RATE = 44100
-CHUNK_S = 0.25
+CHUNK_S = 0.4  # 0.4-0.8 s stays queued in the mixer: slack for a busy CPU
 TICK_S = 0.02
 #: A playing chunk that has not advanced after this many chunk lengths means the output stalled.
 STALL_CHUNKS = 6

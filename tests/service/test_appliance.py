@@ -101,6 +101,9 @@ def test_commands_through_the_control_api(running) -> None:
     assert app.state()["camera"] is False
     control.execute("set_camera", {"enabled": True})
     wait_for(lambda: script.reads > reads, what="capture again")
+    control.execute("rescan")
+    wait_for(lambda: any(e.kind == "state_changed" and e.key == "library" for e in events), what="rescan")
+    assert app.state()["health"]["components"]["library"]["detail"] == "5 tracks"
 
 
 def test_power_cut_resumes_where_it_was(tmp_path: Path) -> None:

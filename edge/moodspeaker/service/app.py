@@ -70,7 +70,7 @@ class Parts:
     make_pipeline: Callable[[], Pipeline]
     recommender: Recommender
     classes: tuple[str, ...] | None = None
-    rescan: Callable[[], None] | None = None
+    rescan: Callable[[], str] | None = None  # returns one sentence on what changed
     states: dict[str, tuple[str, str]] = field(default_factory=dict)  # component -> (state, detail)
     notices: list[str] = field(default_factory=list)
 
@@ -388,11 +388,19 @@ class Appliance:
 
     def rescan_library(self) -> None:
         def work() -> None:
-            if self.parts.rescan is not None:
-                self.parts.rescan()
+            result = "library reloaded"
+            try:
+                if self.parts.rescan is not None:
+                    result = self.parts.rescan()
+            except Exception as exc:
+                log.exception("library rescan failed")
+                result = f"failed: {exc}"
+                self._report("library", f"rescan failed: {exc}")
             self._recommender.refresh()
             self.conductor.retry_soon()
-            self.bus.publish(StateChanged(ts=time.time(), key="library", value="rescanned"))
+            n = len(self._recommender.source.tracks())
+            self.health.set_state("library", "ok" if n else "empty", f"{n} tracks")
+            self.bus.publish(StateChanged(ts=time.time(), key="library", value=result))
 
         threading.Thread(target=work, name="rescan", daemon=True).start()
 

@@ -65,7 +65,7 @@ class Libraries:
         return self._ids, self._matrix
 
 
-def open_library(config: Config, say: Callable[[str], None] = log.info) -> tuple[Any, Callable[[], None]]:
+def open_library(config: Config, say: Callable[[str], None] = log.info) -> tuple[Any, Callable[[], str]]:
     """The library source (local index + LAN servers) and a `rescan()` that brings it up to date."""
     from moodspeaker.library import db_path, numba_cache_dir  # noqa: PLC0415 (library extra)
     from moodspeaker.library.index import LibraryIndex  # noqa: PLC0415
@@ -79,24 +79,28 @@ def open_library(config: Config, say: Callable[[str], None] = log.info) -> tuple
         except ValueError as exc:
             say(f"library server skipped: {exc}")
 
-    def rescan() -> None:
+    def rescan() -> str:
         from moodspeaker.library.indexer import Indexer  # noqa: PLC0415 (analysis pulls in librosa)
         from moodspeaker.library.workers import AnalysisPool  # noqa: PLC0415
 
+        said: list[str] = []
         folders = [f for f in config.library.folders if Path(f).expanduser().is_dir()]
         if folders:
             cache = numba_cache_dir(config)
             with AnalysisPool(config.library.workers, config.library.excerpt_s, cache) as pool:
                 summary = Indexer(local, pool).scan([str(Path(f).expanduser()) for f in folders])
-            say(
-                f"library scan: {summary.files} files, {summary.analysed} analysed, {summary.removed} removed"
-            )
+            said.append(f"{summary.files} files, {summary.analysed} analysed, {summary.removed} removed")
+        else:
+            said.append("no music folder found")
         for lan in lans:
             try:
                 result = lan.sync()
-                say(f"library server {lan.base_url}: {result.updated} updated, {result.removed} removed")
+                said.append(f"{lan.base_url}: {result.updated} updated, {result.removed} removed")
             except LanError as exc:
-                say(f"library server {lan.base_url}: {exc}")
+                said.append(f"{lan.base_url}: {exc}")
+        text = "; ".join(said)
+        say(f"library: {text}")
+        return text
 
     source = Libraries([local, *lans]) if lans else local
     return source, rescan
@@ -146,7 +150,7 @@ def build_parts(
     data_dir: Path,
     *,
     library: TrackSource | None = None,
-    rescan: Callable[[], None] | None = None,
+    rescan: Callable[[], str] | None = None,
 ) -> Parts:
     """Everything `Appliance` needs, from the config (raises PartError when vision is unusable)."""
     make_source, make_pipeline, classes, states = vision_factories(config)

@@ -13,6 +13,7 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ from moodspeaker.mood.filter import MoodFilter, MoodState
 from moodspeaker.player.engine import Player
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.service.conductor import Conductor
-from moodspeaker.service.control import CommandError
+from moodspeaker.service.control import STRATEGIES, CommandError
 from moodspeaker.service.events import (
     ErrorReported,
     Event,
@@ -92,7 +93,7 @@ class Appliance:
         self._feedback: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self.started_tracks: list[tuple[float, str]] = []
+        self.started_tracks: deque[tuple[float, str]] = deque(maxlen=500)  # (monotonic, track id)
         self.player = Player(config.player, bus.publish)
         self.conductor = Conductor(config, self.player, parts.recommender, self.health)
         self._heartbeat = Heartbeat()
@@ -150,8 +151,8 @@ class Appliance:
             self.conductor.profile = snap.profile
         elif self.conductor.profile not in profiles:
             self._recommender.create_profile(self.conductor.profile, time.time())
-        if snap.strategy:
-            self.conductor.strategy = snap.strategy
+        if snap.strategy in STRATEGIES:
+            self.conductor.strategy = str(snap.strategy)
         if snap.volume is not None:
             self.player.set_volume(snap.volume)
         if snap.camera is not None and snap.camera != self.stage.enabled:

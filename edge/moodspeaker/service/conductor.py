@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 
 from moodspeaker.config.schema import Config
 from moodspeaker.mood.classes import UNKNOWN
@@ -37,7 +38,7 @@ class Conductor:
         self.profile: str = config.recommend.profile
         self.strategy: str = config.recommend.strategy
         self.user_paused = False
-        self.flips: list[tuple[float, str]] = []  # (monotonic time of a reacting mood flip, first pick)
+        self.flips: deque[tuple[float, str]] = deque(maxlen=500)  # (monotonic time of a flip, first pick)
         self._quiet_until = 0.0
 
     def retry_soon(self) -> None:

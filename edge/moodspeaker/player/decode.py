@@ -55,9 +55,12 @@ class SoundfileDecoder:
         self, source: str | Path | IO[bytes], rate: int, *, start_s: float = 0.0, name: str = ""
     ) -> None:
         self._name = name or str(source)
+        self._owned = None if isinstance(source, str | Path) else source  # a download: ours to close
         try:
             self._file = sf.SoundFile(source)
         except Exception as exc:  # libsndfile reports unknown formats and broken headers alike
+            if self._owned is not None:
+                self._owned.close()
             raise DecodeError(f"{self._name}: cannot open ({exc})") from exc
         self._in_rate = int(self._file.samplerate)
         self._rate = rate
@@ -94,6 +97,9 @@ class SoundfileDecoder:
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self._file.close()
+        if self._owned is not None:
+            with contextlib.suppress(Exception):
+                self._owned.close()
 
 
 class FfmpegDecoder:

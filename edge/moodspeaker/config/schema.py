@@ -248,7 +248,7 @@ class MqttConfig:
     )
     keepalive_s: int = setting(
         30,
-        "Keep-alive interval; the broker declares the speaker offline about 1.5 times this after a power cut.",
+        "Keep-alive interval; the broker declares the speaker offline about 1.5x this after a power cut.",
         min=5,
         max=600,
         unit="s",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,10 +59,10 @@ def read_excerpts(path: str | os.PathLike[str], excerpt_s: float, count: int = 3
     """Decode `count` excerpts of `excerpt_s` seconds (0 or a short file: the whole file)."""
     p = Path(path)
     try:
-        size = p.stat().st_size
+        st = p.stat()
     except OSError as exc:
         raise DecodeError(f"cannot read {p}: {exc.strerror or exc}") from exc
-    if size == 0:
+    if st.st_size == 0 and stat.S_ISREG(st.st_mode):
         raise DecodeError(f"{p}: empty file (0 bytes)")
     try:
         return _read_soundfile(p, excerpt_s, count)

@@ -131,6 +131,11 @@ def _visit(entry: os.DirEntry[str], result: WalkResult, stack: list[str], seen_f
     except OSError as exc:
         result.problems.append(Problem(entry.path, "unreadable", str(exc.strerror or exc)))
         return
+    if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
+        result.problems.append(
+            Problem(entry.path, "not-a-file", "not a regular file (pipe, socket or device)")
+        )
+        return
     real = os.path.realpath(entry.path)
     if real in seen_files and real != entry.path:
         return  # the same file reached twice through links: index it once

@@ -77,8 +77,10 @@ class AnalysisPool:
         excerpt_s: float = 20.0,
         numba_cache_dir: str | Path | None = None,
         warm: bool = True,
+        task_timeout_s: float = 600.0,
     ) -> None:
         self.workers = max(1, workers)
+        self.task_timeout_s = task_timeout_s
         self._initargs = (str(numba_cache_dir) if numba_cache_dir else None, excerpt_s, warm)
         if numba_cache_dir:
             Path(numba_cache_dir).mkdir(parents=True, exist_ok=True)
@@ -122,14 +124,22 @@ class AnalysisPool:
     def analyse(
         self, paths: Iterable[str], on_start: Callable[[str], None] | None = None
     ) -> Iterator[WorkResult]:
-        """Analyse `paths` in parallel (bounded in-flight queue); results arrive in completion order."""
+        """Analyse `paths` in parallel; results arrive in completion order.
+
+        One track in flight per worker, so the time since submission is the time a worker has been
+        on it: a track still unfinished after `task_timeout_s` (a file on a hung network mount, a
+        decoder stuck in a loop) is recorded as timed out and the pool is restarted.
+        """
         pending = iter(paths)
         crashes: dict[str, int] = {}
         retry: list[str] = []
         inflight: dict[Future[WorkResult], str] = {}
-        limit = self.workers * 2
+        started: dict[Future[WorkResult], float] = {}
+        limit = self.workers
         exhausted = False
         while True:
+            if self._executor is None and (retry or not exhausted):
+                self.start()  # warm-up must not count against the task timeout
             while len(inflight) < limit and (retry or not exhausted):
                 if retry:
                     path = retry.pop()
@@ -142,16 +152,33 @@ class AnalysisPool:
                 if on_start:
                     on_start(path)
                 try:
-                    inflight[self._pool().submit(_work, path)] = path
+                    fut = self._pool().submit(_work, path)
+                    inflight[fut] = path
+                    started[fut] = time.monotonic()
                 except BrokenProcessPool:
                     retry.append(path)
                     self._reset()
             if not inflight:
                 return
-            done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+            oldest = min(started[f] for f in inflight)
+            patience = max(0.05, oldest + self.task_timeout_s - time.monotonic())
+            done, _ = wait(list(inflight), timeout=patience, return_when=FIRST_COMPLETED)
+            if not done:
+                now = time.monotonic()
+                for fut, path in list(inflight.items()):
+                    inflight.pop(fut)
+                    if now - started.pop(fut) >= self.task_timeout_s:
+                        error = f"analysis timed out after {self.task_timeout_s:.0f} s (hung mount?)"
+                        yield WorkResult(path, None, error, now - oldest)
+                    else:
+                        retry.append(path)  # an innocent neighbour of the stuck one
+                log.warning("an analysis took longer than %.0f s; restarting the pool", self.task_timeout_s)
+                self._kill()
+                continue
             broken = False
             for fut in done:
                 path = inflight.pop(fut)
+                started.pop(fut, None)
                 try:
                     yield fut.result()
                 except BrokenProcessPool:
@@ -167,7 +194,16 @@ class AnalysisPool:
                     crashes[path] = crashes.get(path, 0) + 1
                     retry.append(path)
                     inflight.pop(fut)
+                    started.pop(fut, None)
                 self._reset()
+
+    def _kill(self) -> None:
+        """Stop the workers now, even one blocked in a system call (a hung NFS read)."""
+        if self._executor is not None:
+            # ProcessPoolExecutor has no public way to kill busy workers before Python 3.14
+            for proc in list(getattr(self._executor, "_processes", {}).values()):
+                proc.kill()
+            self._reset()
 
     def _reset(self) -> None:
         if self._executor is not None:

@@ -29,7 +29,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from moodspeaker.library.db import SchemaError
     from moodspeaker.library.index import LibraryIndex
     from moodspeaker.library.indexer import Indexer
-    from moodspeaker.library.workers import AnalysisPool
+    from moodspeaker.library.workers import AnalysisPool, WorkerStartError
 
     folders = args.paths or list(config.library.folders)
     if not folders:
@@ -56,10 +56,14 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(f"valence/arousal re-estimated for {count} tracks")
         return 0
     workers = args.workers or config.library.workers
-    with index, AnalysisPool(workers, config.library.excerpt_s, numba_cache_dir(config)) as pool:
-        summary = Indexer(index, pool).scan(
-            folders, retry_failed=args.retry_failed, on_total=on_total, on_done=on_done
-        )
+    try:
+        with index, AnalysisPool(workers, config.library.excerpt_s, numba_cache_dir(config)) as pool:
+            summary = Indexer(index, pool).scan(
+                folders, retry_failed=args.retry_failed, on_total=on_total, on_done=on_done
+            )
+    except WorkerStartError as exc:
+        print(f"index: {exc}; files found so far stay pending for the next run", file=sys.stderr)
+        return 1
     if bar is not None:
         bar.close()
     if args.json:

@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 _EXCERPT_S = 20.0
 
 
+class WorkerStartError(RuntimeError):
+    """The worker processes could not start at all (a broken install, not a bad file)."""
+
+
 @dataclass(frozen=True)
 class WorkResult:
     """The outcome for one path: `analysis` or an `error` reason (never both)."""
@@ -115,9 +119,15 @@ class AnalysisPool:
     def start(self) -> float:
         """Start and warm every worker now; returns the wall-clock warm-up time in seconds."""
         begin = time.perf_counter()
-        pool = self._pool()
-        for f in [pool.submit(os.getpid) for _ in range(self.workers * 2)]:
-            f.result()
+        try:
+            pool = self._pool()
+            for f in [pool.submit(os.getpid) for _ in range(self.workers * 2)]:
+                f.result()
+        except BrokenProcessPool as exc:
+            self._reset()
+            raise WorkerStartError(
+                "analysis workers died while starting (is the `library` extra installed? see the log)"
+            ) from exc
         self.warmup_s = time.perf_counter() - begin
         return self.warmup_s
 
@@ -138,8 +148,6 @@ class AnalysisPool:
         limit = self.workers
         exhausted = False
         while True:
-            if self._executor is None and (retry or not exhausted):
-                self.start()  # warm-up must not count against the task timeout
             while len(inflight) < limit and (retry or not exhausted):
                 if retry:
                     path = retry.pop()
@@ -152,6 +160,8 @@ class AnalysisPool:
                 if on_start:
                     on_start(path)
                 try:
+                    if self._executor is None:
+                        self.start()  # only when there is work; warm-up must not count as task time
                     fut = self._pool().submit(_work, path)
                     inflight[fut] = path
                     started[fut] = time.monotonic()

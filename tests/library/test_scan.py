@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import synth
 
+import moodspeaker.library.indexer as indexer_module
 from moodspeaker.library.emotion import EmotionModel
 from moodspeaker.library.index import LibraryIndex, track_id
 from moodspeaker.library.indexer import Indexer
@@ -217,3 +218,22 @@ def test_reestimate_with_a_new_model(tmp_path, library, pool):
     after = {t.id: (t.valence, t.arousal) for t in index.tracks()}
     assert set(after) == set(before)
     assert all(a == pytest.approx(2 / (1 + np.exp(-3.0)) - 1) for _, a in after.values())
+
+
+def test_changed_file_vanishing_while_hashed(tmp_path, library, pool, monkeypatch):
+    index = LibraryIndex(tmp_path / "lib.db")
+    _scan(index, pool, library)
+    victim = library / "sad.ogg"
+    victim.write_bytes(victim.read_bytes() + b"\0" * 10)  # changed: it will be hashed again
+    real_hash = indexer_module.content_hash
+
+    def vanish_then_hash(path, size):
+        if path == str(victim):
+            victim.unlink()  # deleted between the directory listing and the read
+        return real_hash(path, size)
+
+    monkeypatch.setattr(indexer_module, "content_hash", vanish_then_hash)
+    summary = _scan(index, pool, library)
+    assert (str(victim), "vanished", "vanished during the scan") in summary.problems
+    assert summary.removed == 1 and index.get(track_id(str(victim))) is None
+    assert len(index.tracks()) == 4

@@ -118,9 +118,14 @@ class Indexer:
                     try:
                         digest = content_hash(f.path, f.size)
                     except OSError as exc:
-                        reason = "vanished during the scan" if not os.path.exists(f.path) else str(exc)
-                        b.problem(f.path, "vanished" if "vanished" in reason else "unreadable", reason)
-                        summary.problems.append((f.path, "unreadable", reason))
+                        gone = not os.path.exists(f.path)
+                        kind, reason = (
+                            ("vanished", "vanished during the scan") if gone else ("unreadable", str(exc))
+                        )
+                        b.problem(f.path, kind, reason)
+                        summary.problems.append((f.path, kind, reason))
+                        if gone:
+                            seen.discard(f.path)  # a known file that is gone leaves the index below
                         continue
                     if state is not None and state.content_hash == digest and state.status == "analysed":
                         b.touch_file(f.path, f.size, f.mtime_ns)

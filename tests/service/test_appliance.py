@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import time
 from pathlib import Path
 
 import pytest
-from servicekit import Script, build, wait_for
+from servicekit import Script, build, config, make_tracks, one_hot, wait_for
 
 from moodspeaker.config import with_changes
+from moodspeaker.mood.filter import MoodFilter
+from moodspeaker.recommend.hybrid import Recommender
+from moodspeaker.recommend.source import Catalogue
 from moodspeaker.service.control import CommandError, ControlAPI
+from moodspeaker.service.policy import clashes
 
 
 @pytest.fixture
@@ -56,6 +61,29 @@ def test_mood_flip_replans_and_switches_a_clashing_track(running) -> None:
     assert not ended[0].completed and ended[0].played_s > 0
     reasons = app.state()["health"]["reasons"]
     assert reasons[-1]["track_id"].startswith("sad") and reasons[-1]["reason"]
+
+
+@pytest.mark.parametrize("happy_s", [0.3, 3.0, 30.0])
+def test_the_scripted_flip_plans_for_the_new_mood_at_any_frame_timing(tmp_path: Path, happy_s: float) -> None:
+    """Why the flip test above cannot depend on machine load: however long the happy phase lasted and
+    however unevenly a busy machine spaces the frames, the state the filter announces the flip with
+    (under the test settings) plans a first pick that clashes with the happy track, so it switches."""
+    cfg = config(tmp_path / "data")
+    rec = Recommender.from_config(cfg, Catalogue(make_tracks(tmp_path, 1.0)))
+    happy = next(t for t in rec.source.tracks() if t.id == "happy1")
+    rhythms = [(0.1,), (1.0,), (3.0,), (0.001, 0.5), (0.001, 0.001, 1.0), (0.1, 2.0), (0.001, 0.2)]
+    for rhythm in rhythms:
+        mood_filter, now, gaps = MoodFilter(cfg.mood), 0.0, itertools.cycle(rhythm)
+        while now < happy_s:
+            mood_filter.update(one_hot("happy"), now)
+            now += next(gaps)
+        while not (state := mood_filter.update(one_hot("sad"), now)).changed:
+            now += next(gaps)
+        picks = rec.plan(state, cfg.recommend.profile, "match", 0.0, 3, exclude=frozenset({"happy1"}))
+        assert clashes(happy, picks[0].track, clash_distance=cfg.player.clash_distance, strategy="match"), (
+            f"frames every {rhythm} s after {happy_s} s of happy: the flip planned {picks[0].track.id} "
+            f"(valence {state.valence:.2f}, confidence {state.confidence:.2f})"
+        )
 
 
 def test_commands_through_the_control_api(running) -> None:

@@ -18,6 +18,9 @@ from moodspeaker.mqtt import MqttBridge
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import CommandRejected, Event
 
+#: Seconds to wait for a message: generous, because CI machines are busy (a pass is usually ~1 s).
+BUSY = 30.0
+
 
 @dataclass
 class Running:
@@ -62,21 +65,32 @@ def value(m: Message) -> Any:
     return m.json()["value"]
 
 
+# Nobody in view until the test shows a happy face: with a neutral face from the start, the neutral
+# mood could be read (and its calm track started) before the happy one, depending on machine load.
+@pytest.mark.parametrize("shown", [Shown(None)])
 def test_mood_flip_reaches_mqtt_with_the_music_it_chose(running: Running, watcher: Watcher) -> None:
     assert running.bridge.device_id == "living-room"
+    assert running.app.state()["now_playing"] is None
     running.shown.mood = "happy"
     changed = watcher.wait_for(
-        "moodspeaker/living-room/event/mood_changed", lambda m: m.json()["mood"] == "happy"
+        "moodspeaker/living-room/event/mood_changed", lambda m: m.json()["mood"] == "happy", BUSY
     )
     assert changed.json()["event_type"] == "happy"
-    watcher.wait_for("moodspeaker/living-room/state/mood", lambda m: value(m) == "happy")
-    playing = watcher.wait_for("moodspeaker/living-room/state/now_playing", lambda m: bool(value(m)))
+    watcher.wait_for("moodspeaker/living-room/state/mood", lambda m: value(m) == "happy", BUSY)
+    playing = watcher.wait_for("moodspeaker/living-room/state/now_playing", lambda m: bool(value(m)), BUSY)
     assert value(playing)["track_id"] in {"happy1", "happy2"} and value(playing)["reason"]
-    started = watcher.wait_for("moodspeaker/living-room/event/track_started")
+    started = watcher.wait_for("moodspeaker/living-room/event/track_started", timeout=BUSY)
     assert started.json()["reason"]
-    watcher.wait_for("moodspeaker/living-room/state/playing", lambda m: value(m) is True)
+    watcher.wait_for("moodspeaker/living-room/state/playing", lambda m: value(m) is True, BUSY)
+    seen = watcher.wait_for("moodspeaker/living-room/state/face", lambda m: value(m) is True, BUSY)
     running.shown.mood = None  # listener leaves: face topic follows
-    watcher.wait_for("moodspeaker/living-room/state/face", lambda m: value(m) is False)
+    watcher.wait(
+        lambda msgs: any(
+            m.topic == "moodspeaker/living-room/state/face" and value(m) is False
+            for m in msgs[next(i for i, m in enumerate(msgs) if m is seen) + 1 :]
+        ),
+        BUSY,
+    )
 
 
 def test_commands_over_mqtt_change_the_appliance(running: Running, watcher: Watcher) -> None:

@@ -7,15 +7,16 @@ from pathlib import Path
 
 import pytest
 
-_ROOT = Path(__file__).resolve().parents[1]
-
 
 @pytest.fixture(autouse=True)
 def _hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads the developer's config or writes into their home folder."""
     monkeypatch.delenv("MOODSPEAKER_CONFIG", raising=False)
     monkeypatch.setenv("SDL_AUDIODRIVER", os.environ.get("SDL_AUDIODRIVER", "dummy"))
-    monkeypatch.setenv("NUMBA_CACHE_DIR", os.environ.get("NUMBA_CACHE_DIR", str(_ROOT / ".cache" / "numba")))
+    # librosa's numba JIT costs a minute on a cold cache: keep the cache outside the checkout so
+    # fresh clones on the same machine (as in CI) reuse it.
+    cache = Path(os.environ.get("MOODSPEAKER_TEST_CACHE", Path.home() / ".cache" / "moodspeaker-tests"))
+    monkeypatch.setenv("NUMBA_CACHE_DIR", os.environ.get("NUMBA_CACHE_DIR", str(cache / "numba")))
 
 
 @pytest.fixture(scope="session")

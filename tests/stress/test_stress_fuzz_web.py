@@ -171,3 +171,27 @@ def test_web_settings_forms(web: WebRig, case: tuple[str, dict[str, list[str]]])
         assert "error" in r.get_data(as_text=True).lower()
     load(web.config_path)  # whatever was saved is a valid config file
     assert len(web.saved) in {saves, saves + 1}
+
+
+@fuzz(25)  # argon2 makes each wrong password cost a fraction of a second, on purpose
+@given(
+    password=st.text(max_size=300),
+    nxt=st.text(max_size=40),
+    host=st.sampled_from(["localhost", "evil.example"]),
+)
+def test_web_login_form_from_a_stranger(web: WebRig, password: str, nxt: str, host: str) -> None:
+    stranger = web.flask.test_client()
+    html = stranger.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert token
+    r = stranger.post(
+        "/login",
+        query_string={"next": nxt},
+        data={"csrf_token": token.group(1), "password": password},
+        headers={"Host": host},
+    )
+    assert r.status_code in {200, 302, 400, 401, 403, 429}, r.status_code
+    if r.status_code == 302:  # only the right password logs in, and never off-site
+        location = r.headers["Location"]
+        assert location.startswith("/") and not location.startswith("//"), location
+    assert stranger.get("/api/state").status_code in {302, 401, 403}

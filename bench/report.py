@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import statistics
@@ -462,12 +463,17 @@ def mqtt(quick: bool) -> Figures:
 def service(quick: bool) -> Figures:
     args = ["--seconds", "5", "--warmup", "4", "--tracks", "500"] if quick else []
     text = _run(_py("bench_service.py", *args), 900)
-    cold = float(_find(r"cold start -> first classification:\s+([\d.]+) s", text)[1])
+    cold = float(_find(r"cold start -> first classification:\s+([\d.]+|nan) s", text)[1])
     cpu = float(_find(r"steady CPU, % of one core:\s+([\d.]+) %", text)[1])
     rss = float(_find(r"resident memory \(peak\):\s+([\d.]+) MB", text)[1])
     tracks = _find(r"^library: (\d+) tracks", text)[1]
     return {
-        "service cold start -> first classification": (f"{cold:.2f} s", "<= 5 s", "-", _met(cold <= 5.0)),
+        "service cold start -> first classification": (
+            f"{cold:.2f} s" if math.isfinite(cold) else "none during the run",
+            "<= 5 s",
+            "-",
+            _met(cold <= 5.0),
+        ),
         "service CPU, % of one core (1 s interval)": (
             f"{cpu:.2f} % ({tracks} tracks)",
             "<= 5 %",

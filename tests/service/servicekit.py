@@ -83,6 +83,7 @@ class Script:
         self.reads = 0
         self.open_sources = 0
         self.hang = threading.Event()  # set: the next step hangs until released
+        self.stuck = threading.Event()  # set: every step hangs until released (a wedged accelerator)
         self.release = threading.Event()
 
 
@@ -107,6 +108,8 @@ class ScriptPipeline:
         if self.script.hang.is_set():
             self.script.hang.clear()
             self.script.release.wait(30)
+        if self.script.stuck.is_set():
+            self.script.release.wait(60)
         mood = self.script.mood
         return Obs(mood is not None, one_hot(mood) if mood else None, timings={"classify": 0.004})
 

@@ -134,6 +134,11 @@ class Player:
             self._thread.join(timeout)
         self._prefetch.close()
 
+    @property
+    def alive(self) -> bool:
+        """The player thread runs (it only ends on close(), or on a bug that escaped its loop)."""
+        return self._thread.is_alive()
+
     def status(self) -> PlayerStatus:
         with self._lock:
             return self._status

@@ -48,6 +48,10 @@ from moodspeaker.service.watchdog import Heartbeat, Watchdog
 log = logging.getLogger(__name__)
 
 HEALTH_INTERVAL_S = 10.0
+#: Watchdog restarts in a row without one completed step after which inference counts as stuck for
+#: good: the main loop stops the systemd watchdog pings and systemd restarts the whole process
+#: (which also resets a wedged USB accelerator that a fresh thread could not).
+STUCK_RESTARTS_LIMIT = 3
 SAVE_INTERVAL_S = 2.0
 #: The saved position moves in steps of this much: a resume is at most this far back, and the SD card
 #: sees one small write per step while music plays (plus one per change of track, queue or setting).
@@ -93,6 +97,7 @@ class Appliance:
         self._feedback: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._unrecovered_restarts = 0  # watchdog restarts since the last completed inference step
         self.started_tracks: deque[tuple[float, str]] = deque(maxlen=500)  # (monotonic, track id)
         self.player = Player(config.player, bus.publish)
         self.conductor = Conductor(config, self.player, parts.recommender, self.health)
@@ -174,12 +179,37 @@ class Appliance:
         self.bus.publish(ErrorReported(ts=time.time(), component=component, message=message))
 
     def _on_stage_restart(self, message: str) -> None:
+        with self._lock:
+            self._unrecovered_restarts += 1
         self.health.count("inference_restarts")
         self._report("watchdog", message)
+
+    def liveness_problem(self) -> str:
+        """Why the process should stop telling systemd it is alive; "" while it is healthy.
+
+        The main loop pings systemd's watchdog only when this is empty, so a process whose inference
+        stays stuck however often it is restarted, or whose player or housekeeping thread died, is
+        restarted by systemd instead of sitting there silent.
+        """
+        with self._lock:
+            unrecovered = self._unrecovered_restarts
+        if unrecovered >= STUCK_RESTARTS_LIMIT:
+            return f"inference is still stuck after {unrecovered} restarts"
+        timeout = self.config.classifier.stuck_timeout_s
+        stuck = self._heartbeat.stuck_for(time.monotonic())
+        if stuck > 2 * timeout + 1.0:
+            return f"inference has been stuck for {stuck:.0f} s and was not restarted"
+        if not self.player.alive:
+            return "the player thread has stopped"
+        for thread in self._threads:
+            if not thread.is_alive():
+                return f"the {thread.name} thread has stopped"
+        return ""
 
     # ---- mood -> plan -> player --------------------------------------------------------------------
     def _on_result(self, state: MoodState, _observation: Any, _now: float) -> None:
         with self._lock:
+            self._unrecovered_restarts = 0  # a step completed: inference works (again)
             self._mood = state
             if state.changed:
                 self._override = None

@@ -21,6 +21,7 @@ from moodspeaker.config.schema import Config
 from moodspeaker.service.app import Appliance
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus, StateChanged
+from moodspeaker.system import sdnotify
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +130,14 @@ def serve_until_signal(
     say: Say = print,
     stop: threading.Event | None = None,
     ready: Callable[[Faces], None] | None = None,
+    tick_s: float = 1.0,
 ) -> int:
-    """Start everything, block until SIGTERM/SIGINT (or `stop`), then stop in reverse order."""
+    """Start everything, block until SIGTERM/SIGINT (or `stop`), then stop in reverse order.
+
+    Under systemd (Type=notify, WatchdogSec=) the main loop sends a watchdog ping after each pass
+    that found the appliance healthy (`Appliance.liveness_problem`), every `tick_s` seconds; while
+    it is not, the pings stop and systemd restarts the service.
+    """
     stop = stop or threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -156,17 +163,12 @@ def serve_until_signal(
         )
         web_url = faces.web.url if faces.web else ""
         faces.mqtt = start_mqtt(app, control=control, bus=bus, config=config, say=say, web_url=web_url)
-        try:
-            from moodspeaker.system.sdnotify import notify  # noqa: PLC0415 (optional)
-
-            notify("READY=1")
-        except ImportError:
-            pass
+        sdnotify.ready()
         if ready is not None:
             ready(faces)
-        while not stop.wait(1.0):
-            pass
+        _main_loop(app, stop, tick_s, say)
     finally:
+        sdnotify.stopping()
         for name, part in (("MQTT", faces.mqtt), ("web page", faces.web)):
             if part is not None:
                 try:
@@ -178,3 +180,19 @@ def serve_until_signal(
             signal.signal(sig, handler)
         say("stopped")
     return 0
+
+
+def _main_loop(app: Appliance, stop: threading.Event, tick_s: float, say: Say) -> None:
+    """Ping systemd's watchdog after every pass that found the appliance healthy (never from a
+    timer thread: a wedged process must go quiet); say when the pings stop and when they resume."""
+    silent = ""
+    while not stop.wait(tick_s):
+        problem = app.liveness_problem()
+        if problem and not silent:
+            log.error("not telling systemd we are alive: %s", problem)
+            say(f"watchdog: not telling systemd we are alive: {problem}")
+        elif not problem:
+            if silent:
+                say("watchdog: healthy again")
+            sdnotify.watchdog()
+        silent = problem

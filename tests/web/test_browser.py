@@ -70,7 +70,7 @@ def speaker(tmp_path):
 def phone(browser):
     context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)  # generous: CI machines are busy
     problems: list[str] = []
 
     def on_console(message) -> None:
@@ -95,7 +95,7 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def wait_text(page, selector: str, predicate, timeout: float = 10.0) -> str:
+def wait_text(page, selector: str, predicate, timeout: float = 30.0) -> str:
     """Poll an element's text from Python: the page's CSP (rightly) forbids Playwright's eval-based
     wait_for_function."""
     deadline = time.monotonic() + timeout
@@ -107,7 +107,7 @@ def wait_text(page, selector: str, predicate, timeout: float = 10.0) -> str:
         page.wait_for_timeout(100)
 
 
-def wait_value(page, selector: str, value: str, timeout: float = 10.0) -> None:
+def wait_value(page, selector: str, value: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while page.eval_on_selector(selector, "e => e.value") != value:
         assert time.monotonic() < deadline, f"{selector} never showed {value!r}"
@@ -166,14 +166,14 @@ def test_first_boot_login_setting_camera_and_delete(speaker, phone):
     page.wait_for_url("**/login")
     page.fill("#password", "not my password")
     page.press("#password", "Enter")
-    assert "not right" in page.inner_text("main")
+    wait_text(page, "main", lambda t: "not right" in t)  # the answer replaces the same /login page
     page.fill("#password", PASSWORD)
     page.press("#password", "Enter")
     page.wait_for_url(server.url)
-    wait_text(page, "#np-title", lambda t: len(t) > 3 and t != "Nothing playing")
+    # a track with its reason (between two tracks the state can say "Playing" without a title)
+    wait_text(page, "#np-reason", lambda t: t.startswith("Why:"))
     page.wait_for_selector("#plot path", state="attached")
     assert page.inner_text("#mood-word").lower() == "happy"
-    assert page.inner_text("#np-reason").startswith("Why:")
     shot(page, "03-status")
 
     # change a setting, and see a refused one
@@ -186,7 +186,7 @@ def test_first_boot_login_setting_camera_and_delete(speaker, phone):
     assert load(service.config_path).camera.interval_s == pytest.approx(0.2)
     page.fill("#f-camera-interval-s", "2")
     page.click("#save-camera")
-    assert "Camera: saved." in page.inner_text("main")
+    wait_text(page, "main", lambda t: "Camera: saved." in t)  # the answer replaces the settings page
     assert load(service.config_path).camera.interval_s == 2.0
 
     # the camera switch
@@ -204,12 +204,12 @@ def test_first_boot_login_setting_camera_and_delete(speaker, phone):
     assert ctx.history.count() > 0
     page.fill("#confirm-delete", "delete")
     page.click("#delete-everything")
-    assert "Everything is deleted" in page.inner_text("main")
+    wait_text(page, "main", lambda t: "Everything is deleted" in t)
     assert ctx.history.count() == 0
     shot(page, "06-privacy-deleted")
 
     page.click("nav >> text=Health")
-    assert "Stage timings" in page.inner_text("main")
+    wait_text(page, "main", lambda t: "Stage timings" in t)
     shot(page, "07-health")
     assert problems == []
 

@@ -42,7 +42,11 @@ def test_signal_stops_cleanly_and_saves_state(tmp_path: Path, sig: signal.Signal
         lines.append(line)
         if line.startswith("READY"):
             break
-    time.sleep(2.0)  # a mood is read and music starts
+    state_file = tmp_path / "data" / "state.json"
+    deadline = time.monotonic() + 30.0  # a mood is read and music starts (and is saved)
+    while not (state_file.exists() and json.loads(state_file.read_text())["current"]):
+        assert time.monotonic() < deadline and proc.poll() is None, "no music saved"
+        time.sleep(0.05)
     proc.send_signal(sig)
     out, _ = proc.communicate(timeout=20)
     lines.append(out)

@@ -22,6 +22,7 @@ from moodspeaker.service.app import Appliance
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus, StateChanged
 from moodspeaker.system import sdnotify
+from moodspeaker.system.gpio import make_privacy_button
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ class Faces:
 
     web: Any = None
     mqtt: Any = None
+    gpio: Any = None  # the privacy button and LED (gpio.enabled)
 
 
 def broker_answers(host: str, port: int, timeout: float = 0.5) -> bool:
@@ -118,6 +120,20 @@ def start_mqtt(
     return bridge
 
 
+def start_gpio(app: Appliance, *, control: ControlAPI, bus: EventBus, config: Config, say: Say) -> Any:
+    """The privacy button and LED; None when gpio.enabled is false (the default) or they cannot start."""
+    try:
+        button = make_privacy_button(config.gpio, control, bus)
+    except RuntimeError as exc:
+        say(f"privacy button: {exc}; running without it")
+        app.health.set_state("gpio", "error", str(exc))
+        return None
+    if button is not None:
+        app.health.set_state("gpio", "ok", f"button {config.gpio.button_pin}, LED {config.gpio.led_pin}")
+        say(f"privacy button: GPIO {config.gpio.button_pin}")
+    return button
+
+
 def serve_until_signal(
     app: Appliance,
     control: ControlAPI,
@@ -163,12 +179,18 @@ def serve_until_signal(
         )
         web_url = faces.web.url if faces.web else ""
         faces.mqtt = start_mqtt(app, control=control, bus=bus, config=config, say=say, web_url=web_url)
+        faces.gpio = start_gpio(app, control=control, bus=bus, config=config, say=say)
         sdnotify.ready()
         if ready is not None:
             ready(faces)
         _main_loop(app, stop, tick_s, say)
     finally:
         sdnotify.stopping()
+        if faces.gpio is not None:
+            try:
+                faces.gpio.close()
+            except Exception:
+                log.exception("releasing the GPIO pins failed")
         for name, part in (("MQTT", faces.mqtt), ("web page", faces.web)):
             if part is not None:
                 try:

@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 
 
 class FrameSource(Protocol):
+    """The vision helper's frame sources. Those that can say why `read()` gave None also carry
+    `state` ("retrying": a live camera backing off, keep it; "ended": no more frames) and
+    `last_error`; a source without `state` is treated as ended when it gives None."""
+
     def read(self) -> np.ndarray | None: ...
     def close(self) -> None: ...
 
@@ -152,9 +156,17 @@ class InferenceStage:
         t1 = self._clock()
         self._health.timing("capture", t1 - t0)
         if frame is None:
+            if getattr(source, "state", "ended") == "retrying":
+                # A live camera that dropped out reopens itself with back-off on later reads: keep
+                # it (a new one every interval would lose the back-off and repeat the warning).
+                error = str(getattr(source, "last_error", "") or "no frame from the camera")
+                self._health.set_state("camera", "retrying", error)
+                return True
             self._health.set_state("camera", "ended", "the frame source has no more frames")
             self._close_source()
             return True
+        if self._health.state_of("camera") == "retrying":
+            self._health.set_state("camera", "ok")  # the camera is back
         if self._pipeline is None:
             self._pipeline = self._make_pipeline()
         if not self._hb.begin(generation):

@@ -1,0 +1,79 @@
+"""A live camera that drops out is kept while it retries with its own back-off, and comes back.
+
+The camera is the vision helper's real LiveCamera (open lazily, reopen with back-off); only its three
+device steps stand in for the USB device, which the test unplugs and plugs back in.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from servicekit import Script, ScriptPipeline, config, make_tracks, wait_for
+
+from moodspeaker.recommend.hybrid import Recommender
+from moodspeaker.recommend.source import Catalogue
+from moodspeaker.service.app import Appliance, Parts
+from moodspeaker.service.events import EventBus
+from moodspeaker.vision.sources import CameraError, LiveCamera
+
+
+class UsbCamera(LiveCamera):
+    name = "webcam test"
+
+    def __init__(self, plugged: threading.Event) -> None:
+        super().__init__()
+        self.plugged = plugged
+        self.opens = 0
+
+    def _open(self) -> Any:
+        self.opens += 1
+        if not self.plugged.is_set():
+            raise CameraError("no such device")
+        return object()
+
+    def _grab(self, handle: Any) -> Any:
+        if not self.plugged.is_set():
+            raise CameraError("device disconnected")
+        return np.zeros((48, 64, 3), np.uint8)
+
+    def _release(self, handle: Any) -> None:
+        pass
+
+
+def test_a_camera_that_drops_out_is_kept_retrying_and_comes_back(tmp_path: Path) -> None:
+    plugged = threading.Event()
+    plugged.set()
+    cameras: list[UsbCamera] = []
+
+    def make_source() -> UsbCamera:
+        cameras.append(UsbCamera(plugged))
+        return cameras[-1]
+
+    script = Script("happy")
+    cfg = config(tmp_path / "data")
+    parts = Parts(
+        make_source=make_source,
+        make_pipeline=lambda: ScriptPipeline(script),
+        recommender=Recommender.from_config(cfg, Catalogue(make_tracks(tmp_path))),
+    )
+    app = Appliance(cfg, EventBus(), parts, tmp_path / "data")
+    app.start()
+    try:
+        wait_for(lambda: app.stage.frames > 0, what="a first frame")
+        plugged.clear()  # the cable comes loose
+        camera = lambda: app.health_snapshot()["components"]["camera"]  # noqa: E731
+        wait_for(lambda: camera()["state"] == "retrying", what="the camera retrying")
+        assert "device disconnected" in camera()["detail"]
+        wait_for(lambda: cameras[0].failures >= 3, what="several back-off rounds")
+        assert len(cameras) == 1  # the same camera, keeping its back-off: not a new one per interval
+        assert camera()["detail"] == cameras[0].last_error  # why, in its words
+        frames = app.stage.frames
+        plugged.set()  # plugged back in
+        wait_for(lambda: app.stage.frames > frames, what="frames again")
+        wait_for(lambda: camera()["state"] == "ok", what="the camera ok again")
+        assert len(cameras) == 1
+    finally:
+        app.stop()

@@ -210,3 +210,15 @@ def test_saved_settings_apply_at_once_or_say_restart(running) -> None:
     assert app.player._cfg.switch_fade_s == 0.1
     restart = [e for e in events if e.kind == "state_changed" and e.key == "restart_needed"]
     assert restart and restart[-1].value == ["mood.half_life_s"]
+
+
+def test_deleting_old_feedback_also_forgets_what_was_learned_from_it(tmp_path: Path) -> None:
+    app, _bus = build(tmp_path, Script(None))
+    rec, profile = app.parts.recommender, app.conductor.profile
+    rec.create_profile(profile, time.time())
+    happy = MoodFilter(app.config.mood).update(one_hot("happy"), 0.0)
+    first = rec.plan(happy, profile, "match", time.time(), 5)[0].track.id
+    rec.feedback(profile, first, "dislike", happy, time.time())
+    assert first not in [p.track.id for p in rec.plan(happy, profile, "match", time.time(), 5)]
+    app.delete_data(before=time.time() + 1.0)  # the privacy page's retention: all of it is old
+    assert first in [p.track.id for p in rec.plan(happy, profile, "match", time.time(), 5)]

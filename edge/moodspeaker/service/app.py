@@ -442,8 +442,8 @@ class Appliance:
         return {"profiles": {p: self._recommender.export_profile(p) for p in self._recommender.profiles()}}
 
     def delete_data(self, before: float | None = None) -> None:
-        if before is not None:
-            self._recommender.store.prune(before)
+        if before is not None:  # and forget what was learned from it, at once
+            self._recommender.forget_before(before)
             return
         for profile in self._recommender.profiles():
             self._recommender.delete_profile(profile)

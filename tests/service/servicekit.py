@@ -134,9 +134,11 @@ def config(data: Path, **changes: object) -> Config:
     return with_changes(Config(), base)
 
 
-def build(tmp_path: Path, script: Script, **changes: object) -> tuple[Appliance, EventBus]:
+def build(
+    tmp_path: Path, script: Script, *, track_s: float = 20.0, **changes: object
+) -> tuple[Appliance, EventBus]:
     cfg = config(tmp_path / "data", **changes)
-    tracks = make_tracks(tmp_path)
+    tracks = make_tracks(tmp_path, track_s)
     bus = EventBus()
     rec = Recommender.from_config(cfg, Catalogue(tracks))
     parts = Parts(

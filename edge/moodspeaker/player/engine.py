@@ -99,9 +99,11 @@ class Player:
         *,
         volume: float | None = None,
         retry_s: float = 2.0,
+        on_missing: Callable[[QueueItem, str], None] | None = None,
     ) -> None:
         self._cfg = config
         self._emit = emit
+        self._on_missing = on_missing  # a queued track that could not be opened (gone, unreadable)
         self._volume = config.volume if volume is None else volume
         self._retry_s = retry_s
         self._queue = PlayQueue()
@@ -454,6 +456,8 @@ class Player:
 
     def _decode_failed_open(self, item: QueueItem, error: str) -> None:
         log.warning("skipping %s: %s", item.track.title, error)
+        if self._on_missing is not None:
+            self._on_missing(item, error)
         self._failures.append(
             {"track_id": item.track.id, "title": item.track.title, "error": error, "ts": time.time()}
         )

@@ -25,6 +25,7 @@ from moodspeaker.mood.circumplex import to_valence_arousal
 from moodspeaker.mood.classes import UNKNOWN
 from moodspeaker.mood.filter import MoodFilter, MoodState
 from moodspeaker.player.engine import Player
+from moodspeaker.player.queue import QueueItem
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.service.conductor import Conductor
 from moodspeaker.service.control import STRATEGIES, CommandError
@@ -99,7 +100,7 @@ class Appliance:
         self._threads: list[threading.Thread] = []
         self._unrecovered_restarts = 0  # watchdog restarts since the last completed inference step
         self.started_tracks: deque[tuple[float, str]] = deque(maxlen=500)  # (monotonic, track id)
-        self.player = Player(config.player, bus.publish)
+        self.player = Player(config.player, bus.publish, on_missing=self._on_missing)
         self.conductor = Conductor(config, self.player, parts.recommender, self.health)
         self._heartbeat = Heartbeat()
         self.stage = InferenceStage(
@@ -250,14 +251,26 @@ class Appliance:
             if event.track_id in self._no_skip_feedback:
                 self._no_skip_feedback.discard(event.track_id)
                 return
-            kind = "completed" if event.completed else "skip" if event.skipped else ""
+            mood, profile = self._current_mood(), self.conductor.profile
+            kind = "skip" if event.skipped else ""
+            if event.completed:
+                # Played to the end with the camera on but nobody in view: the queue was just left
+                # running, weaker evidence than a listener who stayed for the whole track.
+                kind = "left_running" if self.stage.enabled and not mood.face else "completed"
             if kind:
-                mood, profile = self._current_mood(), self.conductor.profile
                 self._feedback.put(
                     lambda: self._recommender.feedback(
                         profile, event.track_id, kind, mood, event.ts, played_s=event.played_s
                     )
                 )
+
+    def _on_missing(self, item: QueueItem, error: str) -> None:
+        """A queued track could not be opened (file gone, server down): the recommender keeps it out
+        of the plans for a while ("missing" says nothing about taste)."""
+        mood, profile, track_id = self._current_mood(), self.conductor.profile, item.track.id
+        self._feedback.put(
+            lambda: self._recommender.feedback(profile, track_id, "missing", mood, time.time())
+        )
 
     def _feedback_loop(self) -> None:
         while True:

@@ -55,6 +55,12 @@ class Libraries:
                 return found
         return None
 
+    def stats(self) -> dict[str, Any]:
+        """The local index's counts (the first part): with nothing playable, the recommender says
+        "not analysed yet: N tracks waiting" rather than "the library is empty"."""
+        stats = getattr(self.parts[0], "stats", None) if self.parts else None
+        return dict(stats()) if callable(stats) else {}
+
     def feature_matrix(self) -> tuple[list[str], np.ndarray]:
         results = [part.feature_matrix() for part in self.parts]
         key = tuple(id(ids) for ids, _ in results)

@@ -222,3 +222,15 @@ def test_deleting_old_feedback_also_forgets_what_was_learned_from_it(tmp_path: P
     assert first not in [p.track.id for p in rec.plan(happy, profile, "match", time.time(), 5)]
     app.delete_data(before=time.time() + 1.0)  # the privacy page's retention: all of it is old
     assert first in [p.track.id for p in rec.plan(happy, profile, "match", time.time(), 5)]
+
+
+def test_mood_observed_carries_the_camera_flag(running) -> None:
+    script = Script("happy")
+    app, _bus, events = running(script, **{"classifier.stuck_timeout_s": 60.0})
+    wait_for(lambda: _kinds(events, "mood_observed"), what="a reading")
+    assert all(e.camera for e in _kinds(events, "mood_observed"))
+    script.hang.set()
+    wait_for(lambda: not script.hang.is_set(), what="a capture in progress")  # the step took it
+    app.set_camera(False)  # switched off while that capture is being classified
+    script.release.set()
+    wait_for(lambda: not _kinds(events, "mood_observed")[-1].camera, what="the reading says camera off")

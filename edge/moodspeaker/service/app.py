@@ -222,6 +222,7 @@ class Appliance:
                 valence=round(state.valence, 3),
                 arousal=round(state.arousal, 3),
                 face=state.face,
+                camera=self.stage.enabled,  # False for a capture that finished as the camera went off
             )
         )
         if state.changed:

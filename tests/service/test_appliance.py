@@ -234,3 +234,14 @@ def test_mood_observed_carries_the_camera_flag(running) -> None:
     app.set_camera(False)  # switched off while that capture is being classified
     script.release.set()
     wait_for(lambda: not _kinds(events, "mood_observed")[-1].camera, what="the reading says camera off")
+
+
+def test_profiles_added_in_the_settings_can_be_picked_at_once(running) -> None:
+    app, bus, events = running(Script(None))
+    control = ControlAPI(app, bus)
+    with pytest.raises(CommandError, match="existing profile"):
+        control.execute("set_profile", {"profile": "Kim"})
+    app.apply_config(with_changes(app.config, {"recommend.profiles": ["default", "Kim"]}))
+    assert "Kim" in app.state()["profiles"]
+    assert control.execute("set_profile", {"profile": "Kim"})["profile"] == "Kim"
+    assert not [e for e in events if e.kind == "state_changed" and e.key == "restart_needed"]

@@ -63,6 +63,7 @@ LIVE_SETTINGS = (
     "camera.interval_s",
     "camera.enabled",
     "recommend.queue_length",
+    "recommend.profiles",
     "web.",
     "privacy.",
 )
@@ -152,6 +153,7 @@ class Appliance:
         snap, notice = self.store.load()
         if notice:
             self._report("state", notice)
+        self._ensure_profiles(self.config.recommend.profiles)
         profiles = self._recommender.profiles()
         if snap.profile in profiles:
             self.conductor.profile = snap.profile
@@ -174,6 +176,17 @@ class Appliance:
             )
         if snap.playing:
             self.player.play()
+
+    def _ensure_profiles(self, names: tuple[str, ...]) -> None:
+        """Create the listed profiles the recommender does not know yet, so they can be picked."""
+        known = set(self._recommender.profiles())
+        for name in names:
+            if name.strip() in known:
+                continue
+            try:
+                self._recommender.create_profile(name, time.time())
+            except ValueError as exc:  # ProfileError: a name the recommender refuses
+                self._report("recommender", f"profile {name!r} not created: {exc}")
 
     def _report(self, component: str, message: str) -> None:
         self.health.incident(component, message)
@@ -328,6 +341,7 @@ class Appliance:
         self.conductor.config = new
         self.player.set_config(new.player)
         self.stage.set_interval(new.camera.interval_s)
+        self._ensure_profiles(new.recommend.profiles)
         if new.camera.enabled != old.camera.enabled:
             self.set_camera(new.camera.enabled)
         before, after = to_mapping(old, include_defaults=True), to_mapping(new, include_defaults=True)

@@ -6,9 +6,11 @@ import time
 from pathlib import Path
 
 import pygame
-from playerkit import item, write_tone
+from playerkit import Recorder, item, write_tone
 
-from moodspeaker.service.events import TrackEnded, TrackStarted
+from moodspeaker.config.schema import PlayerConfig
+from moodspeaker.player.engine import Player, PlayerStatus
+from moodspeaker.service.events import Event, EventBus, TrackEnded, TrackStarted
 
 
 def test_plays_queue_in_order_and_reports_completion(tmp_path: Path, make_player) -> None:
@@ -108,3 +110,41 @@ def test_audio_output_vanishing_mid_play_resumes_where_it_was(tmp_path: Path, ma
     assert status.state == "playing" and status.current is not None and status.current.track.id == "a"
     assert status.position_s >= 0.9  # resumed near where it was, not from the start
     assert len(rec.of("track_started")) == 2  # the resumed play is announced again
+
+
+class StatusSpy(Player):
+    """Keeps every status the player thread publishes (what state() and the page can ever read)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.published: list[PlayerStatus] = []
+
+    def _publish_status(self) -> None:
+        super()._publish_status()
+        self.published.append(self.status())
+
+
+def test_a_track_queued_as_the_last_one_ends_never_shows_playing_without_a_track(tmp_path: Path) -> None:
+    """A refill that lands after the last queued track finished decoding but before it finished
+    playing: the next track starts at once and every published status names what plays."""
+    bus = EventBus()
+    rec = Recorder(bus)
+    player = StatusSpy(PlayerConfig(crossfade_s=0.0), bus.publish)
+    first = item(write_tone(tmp_path / "a.wav", 440, 0.5), "a")
+    second = item(write_tone(tmp_path / "b.wav", 550, 0.5), "b")
+
+    def refill_just_in_time(event: Event) -> None:  # runs on the player thread, inside its tick
+        if isinstance(event, TrackEnded) and event.track_id == "a":
+            player._queue.extend([second])
+
+    bus.subscribe(refill_just_in_time)
+    player.start()
+    try:
+        player.set_queue([first])
+        player.play()
+        rec.wait(lambda e: e.kind == "track_started" and e.track_id == "b")
+        player.wait_idle()
+        gaps = [s for s in player.published if s.state == "playing" and s.current is None]
+        assert gaps == []
+    finally:
+        player.close()

@@ -304,10 +304,13 @@ class Player:
             active = self._decks[self._active]
             if active.play is None and active.playing is None:
                 other = self._decks[1 - self._active]
-                if other.play is None and other.playing is None and not self._start_next(active, 0.0):
-                    self._state = "stopped"
-                    self._want_playing = False
-                    self._emit(StateChanged(ts=time.time(), key="playing", value=False))
+                if other.play is None and other.playing is None:
+                    if self._start_next(active, 0.0):
+                        self._feed(active)  # audible (and the current track) in this tick, not the next
+                    else:
+                        self._state = "stopped"
+                        self._want_playing = False
+                        self._emit(StateChanged(ts=time.time(), key="playing", value=False))
 
     def _advance(self, deck: _Deck, now: float) -> None:
         """Follow the channel: a queued chunk that started, a chunk that finished, a stall."""
@@ -597,6 +600,11 @@ class Player:
 
     def _publish_status(self) -> None:
         current = self._current_position()
+        opened = self._decks[self._active]
+        if current is None and opened.play is not None:
+            # Opened but its first chunk not out yet (the decoder failed at once, say): it is what
+            # plays now; "playing" with no current track would show a title-less "Playing".
+            current = (opened.play.item, opened.decoded_s)
         status = PlayerStatus(
             state=self._state,
             audio=self._audio,

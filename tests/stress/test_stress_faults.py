@@ -300,6 +300,43 @@ def test_tpu_delegate_failing_at_load_falls_back_to_cpu_and_says_so(
         app.stop()
 
 
+class DyingTpu:
+    """The Edge TPU's interpreter at its boundary: works, then the stick is pulled (invoke raises)."""
+
+    def __init__(self, real: Any, calls_before_failure: int) -> None:
+        self.real, self.left = real, calls_before_failure
+
+    def invoke(self) -> None:
+        if self.left <= 0:
+            raise RuntimeError("Edge TPU: USB transfer error (device gone)")
+        self.left -= 1
+        self.real.invoke()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+def test_tpu_failing_mid_run_switches_the_classifier_to_the_cpu() -> None:
+    from moodspeaker.vision.expression import (  # noqa: PLC0415
+        TFLiteExpressionClassifier,
+        default_model_json,
+        load_model_info,
+    )
+
+    clf = TFLiteExpressionClassifier(load_model_info(default_model_json()))
+    face = np.random.default_rng(0).integers(0, 255, (64, 64), dtype=np.uint8)
+    expected = clf.classify(face)
+    clf._interpreter = DyingTpu(clf._interpreter, 3)  # as if it had loaded on the TPU
+    clf.backend = "edgetpu"
+    for _ in range(6):  # three on the "TPU", then it dies: every call still answers
+        probs = clf.classify(face)
+        assert np.allclose(probs, expected, atol=1e-5)
+    assert clf.backend == "cpu"
+    assert clf.fallback_reason is not None and "failed while running" in clf.fallback_reason
+    with pytest.raises(ValueError, match="empty face crop"):  # a bad crop is not a TPU failure
+        clf.classify(np.zeros((0, 0), np.uint8))
+
+
 # --- the broker killed and restarted mid-run ------------------------------------------------------
 
 

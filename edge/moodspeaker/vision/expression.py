@@ -156,6 +156,12 @@ class TFLiteExpressionClassifier:
         )
         self.fallback_reason = self.fallback_reason or reason
         self.model_path = info.cpu_model if self.backend == "cpu" else model
+        self._threads = threads
+        self._bind()
+
+    def _bind(self) -> None:
+        """Check the interpreter's tensors against the metadata and remember how to feed and read them."""
+        info = self.info
         inp = self._interpreter.get_input_details()[0]
         out = self._interpreter.get_output_details()[0]
         shape = tuple(int(d) for d in inp["shape"])
@@ -199,10 +205,36 @@ class TFLiteExpressionClassifier:
             return np.clip(q, info.min, info.max).astype(self._in_dtype)
         return x.astype(self._in_dtype)
 
+    def _fall_back_to_cpu(self, exc: Exception) -> None:
+        """The Edge TPU failed mid-run (stick pulled, USB error): carry on with the CPU model."""
+        self.fallback_reason = (
+            f"the Edge TPU failed while running ({type(exc).__name__}: {exc}); "
+            f"running {self.info.cpu_model.name} on the CPU from now on"
+        )
+        log.warning("%s", self.fallback_reason)
+        self._interpreter, self.backend, _ = make_interpreter(
+            self.info.cpu_model, edgetpu=False, threads=self._threads
+        )
+        self.model_path = self.info.cpu_model
+        self._bind()
+
+    def _run(self, face: npt.NDArray[np.uint8]) -> npt.NDArray[Any]:
+        x = self.preprocess(face)  # bad crops raise here, before the interpreter is involved
+        try:
+            self._interpreter.set_tensor(self._in_index, x)
+            self._interpreter.invoke()
+        except (RuntimeError, ValueError) as exc:
+            if self.backend != "edgetpu":
+                raise
+            self._fall_back_to_cpu(exc)  # `backend` and `fallback_reason` say so from now on
+            x = self.preprocess(face)  # the CPU model may quantise its input differently
+            self._interpreter.set_tensor(self._in_index, x)
+            self._interpreter.invoke()
+        raw: npt.NDArray[Any] = self._interpreter.get_tensor(self._out_index)[0]
+        return raw
+
     def classify(self, face: npt.NDArray[np.uint8]) -> Probs:
-        self._interpreter.set_tensor(self._in_index, self.preprocess(face))
-        self._interpreter.invoke()
-        raw = self._interpreter.get_tensor(self._out_index)[0]
+        raw = self._run(face)
         if self._out_dtype in (np.dtype(np.int8), np.dtype(np.uint8)):
             out = (raw.astype(np.float32) - self._out_zero) * (self._out_scale or 1.0)
         else:

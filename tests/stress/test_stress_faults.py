@@ -145,6 +145,36 @@ def test_disk_full_while_saving_state_config_and_feedback(tmp_path: Path) -> Non
     assert "integrity ok" in out and " lost 0 after True" in out, out
 
 
+@pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("unshare") is None, reason="needs root for a private tmpfs mount"
+)
+@pytest.mark.xfail(
+    strict=True,
+    reason="service/app.py Appliance.like/dislike (and ControlAPI.execute) let sqlite3.OperationalError "
+    "('database or disk is full') through, so the page answers 500 'internal error' instead of a clear "
+    "400 saying the like was not recorded (runtime area; see the stress report)",
+)
+@pytest.mark.timeout(180)
+def test_like_on_a_full_disk_is_a_clear_refusal_on_the_page(tmp_path: Path) -> None:
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    script = 'mount -t tmpfs -o size=4m tmpfs "$1" && exec "$2" "$3" "$1"'
+    kid = str(Path(__file__).with_name("diskfull_web.py"))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent), "SDL_AUDIODRIVER": "dummy"}
+    proc = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script, "sh", str(folder), sys.executable, kid],
+        capture_output=True,
+        text=True,
+        timeout=150,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "after 200" in proc.stdout, proc.stdout  # with room again, likes work
+    status = next(line for line in proc.stdout.splitlines() if line.startswith("status "))
+    assert status.startswith("status 400") and "disk" in status.lower(), status
+
+
 # --- the library disk unmounted during a scan -----------------------------------------------------
 
 
@@ -190,12 +220,6 @@ def test_library_folder_gone_during_a_scan_keeps_the_index(tmp_path: Path) -> No
     index.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library/indexer.py scan(): a library folder that is an EMPTY mount point (USB disk or NAS "
-    "unmounted; the folder itself stays) reads as 'every file deleted' and the rescan removes every "
-    "track (library area; see the stress report)",
-)
 def test_library_disk_unmounted_leaving_an_empty_mount_point_keeps_the_index(tmp_path: Path) -> None:
     root, index = _indexed_tree(tmp_path)
     shutil.rmtree(root)
@@ -204,6 +228,7 @@ def test_library_disk_unmounted_leaving_an_empty_mount_point_keeps_the_index(tmp
     kept = len(index.tracks())
     index.close()
     assert kept == 20, f"{summary.removed} tracks removed because their disk was unmounted"
+    assert any(kind == "empty" for _, kind, _ in summary.problems), summary.problems
 
 
 # --- camera failing and returning -----------------------------------------------------------------

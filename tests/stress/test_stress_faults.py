@@ -334,20 +334,10 @@ def test_unplugged_camera_is_retried_with_back_off_and_reported_as_retrying(
 # --- the Edge TPU delegate failing at load ------------------------------------------------------
 
 
-@pytest.mark.timeout(180)
-def test_tpu_delegate_failing_at_load_falls_back_to_cpu_and_says_so(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from moodspeaker.service.app import Appliance, Parts  # noqa: PLC0415
-    from moodspeaker.service.components import vision_factories  # noqa: PLC0415
-    from moodspeaker.service.events import EventBus  # noqa: PLC0415
-    from moodspeaker.vision import runtime  # noqa: PLC0415
+def _tpu_config(tmp_path: Path) -> Config:
+    """classifier.type = edgetpu with a model folder naming an Edge TPU model (a copy of the CPU one)."""
     from moodspeaker.vision.expression import default_model_json  # noqa: PLC0415
 
-    def broken_delegate() -> object:  # what load_delegate raises when the USB stick is absent or wedged
-        raise ValueError("Failed to load delegate from libedgetpu.so.1")
-
-    monkeypatch.setattr(runtime, "_delegate", broken_delegate)
     shipped = default_model_json()
     meta = json.loads(shipped.read_text())
     models = tmp_path / "models"
@@ -357,7 +347,7 @@ def test_tpu_delegate_failing_at_load_falls_back_to_cpu_and_says_so(
     shutil.copy(cpu, models / "expression_int8_edgetpu.tflite")  # stands in for the compiled model
     meta["edgetpu_model"] = "expression_int8_edgetpu.tflite"
     (models / "expression.json").write_text(json.dumps(meta))
-    cfg = with_changes(
+    return with_changes(
         Config(),
         {
             "device.data_dir": str(tmp_path / "data"),
@@ -369,21 +359,65 @@ def test_tpu_delegate_failing_at_load_falls_back_to_cpu_and_says_so(
             "camera.interval_s": 0.2,
         },
     )
+
+
+def _run_appliance(cfg: Config, tmp_path: Path, frames: int) -> dict[str, Any]:
+    """The service's vision parts from config, in a real appliance, until `frames` captures; its health."""
+    from moodspeaker.service.app import Appliance, Parts  # noqa: PLC0415
+    from moodspeaker.service.components import vision_factories  # noqa: PLC0415
+    from moodspeaker.service.events import EventBus  # noqa: PLC0415
+
     make_source, make_pipeline, classes, states = vision_factories(cfg)
-    assert states["tpu"][0] == "fallback" and "libedgetpu.so.1" in states["tpu"][1], states
-    bus = EventBus()
     parts = Parts(
         make_source, make_pipeline, Recommender.from_config(cfg, Catalogue([])), classes, states=states
     )
-    app = Appliance(cfg, bus, parts, tmp_path / "data")
+    app = Appliance(cfg, EventBus(), parts, tmp_path / "data")
     app.start()
     try:
-        wait_for(lambda: app.stage.frames >= 3, 60, "classifications on the CPU")
-        health = app.health_snapshot()["components"]
-        assert health["tpu"]["state"] == "fallback" and "libedgetpu" in health["tpu"]["detail"], health
-        assert app.state()["face"] is True
+        wait_for(lambda: app.stage.frames >= frames and app.state()["face"] is True, 90, "classifications")
+        health: dict[str, Any] = app.health_snapshot()["components"]
     finally:
         app.stop()
+    return health
+
+
+@pytest.mark.timeout(180)
+def test_tpu_delegate_failing_at_load_falls_back_to_cpu_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moodspeaker.vision import runtime  # noqa: PLC0415
+
+    def broken_delegate() -> object:  # what load_delegate raises when the USB stick is absent or wedged
+        raise ValueError("Failed to load delegate from libedgetpu.so.1")
+
+    monkeypatch.setattr(runtime, "_delegate", broken_delegate)
+    health = _run_appliance(_tpu_config(tmp_path), tmp_path, 3)
+    assert health["tpu"]["state"] == "fallback" and "libedgetpu" in health["tpu"]["detail"], health
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the classifier now falls back to the CPU when the TPU dies mid-run (vision/expression.py), "
+    "but the service's health keeps tpu = ok/edgetpu from start-up: service/components.py sets it once "
+    "and nothing reads pipeline.classifier.backend / fallback_reason later (runtime area)",
+)
+@pytest.mark.timeout(180)
+def test_tpu_dying_mid_run_is_reported_in_the_service_health(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moodspeaker.vision import expression  # noqa: PLC0415
+
+    real = expression.make_interpreter
+
+    def tpu_that_dies(model: Any, *, edgetpu: bool, threads: int, cpu_fallback: Any = None) -> Any:
+        if not edgetpu:
+            return real(model, edgetpu=False, threads=threads)
+        interpreter, _, _ = real(cpu_fallback or model, edgetpu=False, threads=threads)
+        return DyingTpu(interpreter, 5), "edgetpu", None  # "loads" on the TPU, dies after 5 faces
+
+    monkeypatch.setattr(expression, "make_interpreter", tpu_that_dies)
+    health = _run_appliance(_tpu_config(tmp_path), tmp_path, 12)
+    assert health["tpu"]["state"] == "fallback" and "failed while running" in health["tpu"]["detail"], health
 
 
 class DyingTpu:

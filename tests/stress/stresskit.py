@@ -32,6 +32,14 @@ CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 MOSQUITTO = "/usr/sbin/mosquitto"
 
 
+def numba_cache() -> Path:
+    """The tests' shared numba JIT cache (the same place tests/conftest.py points NUMBA_CACHE_DIR at)."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return Path(os.environ["NUMBA_CACHE_DIR"])
+    cache = Path(os.environ.get("MOODSPEAKER_TEST_CACHE", Path.home() / ".cache" / "moodspeaker-tests"))
+    return cache / "numba"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -17,7 +17,7 @@ import tomli_w
 from fuzzkit import fuzz
 from hypothesis import given
 from hypothesis import strategies as st
-from stresskit import ROOT, tone_tracks
+from stresskit import numba_cache, tone_tracks
 
 from moodspeaker.config import Config, ConfigError, describe, load, save
 from moodspeaker.library.index import LibraryIndex
@@ -111,7 +111,7 @@ def seeds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def analysis_pool() -> Iterator[AnalysisPool]:
-    with AnalysisPool(1, excerpt_s=1.0, numba_cache_dir=ROOT / ".cache" / "numba") as pool:
+    with AnalysisPool(1, excerpt_s=1.0, numba_cache_dir=numba_cache()) as pool:
         pool.start()
         yield pool
 

@@ -137,12 +137,25 @@ class Indexer:
                         b.set_analysed(f.path, copy[0], copy[1])
                         summary.reused += 1
 
+        # An unmounted USB disk or NAS share leaves its mount point behind as an empty folder: that
+        # reads like "every file deleted", so an empty root that used to hold tracks keeps them.
+        emptied = [r for r in walked.roots if _is_empty_dir(r) and any(is_under(k, [r]) for k in known)]
+        if emptied:
+            with self.index.batch() as b:
+                for root in emptied:
+                    reason = "folder is empty (disk unmounted?): its indexed tracks are kept"
+                    b.problem(printable(root), "empty", reason)
+                    summary.problems.append((printable(root), "empty", reason))
         with self.index.batch() as b:
             for location in known:
                 if location in seen or not os.path.isabs(location):
                     continue
                 # only under folders that were read completely; never touch an unreachable mount
-                readable = is_under(location, walked.roots) and not is_under(location, walked.unreadable)
+                readable = (
+                    is_under(location, walked.roots)
+                    and not is_under(location, walked.unreadable)
+                    and not is_under(location, emptied)
+                )
                 if readable and not os.path.lexists(location):
                     b.remove(location)
                     summary.removed += 1
@@ -202,3 +215,11 @@ class Indexer:
                 b.set_analysed(track.location, feats, track_values(feats, self.model, track.duration_s))
                 count += 1
         return count
+
+
+def _is_empty_dir(path: str) -> bool:
+    try:
+        with os.scandir(path) as entries:
+            return next(entries, None) is None
+    except OSError:
+        return False

@@ -183,7 +183,8 @@ def test_corrupt_state_file_is_reported_and_service_starts_clean(tmp_path: Path)
 
 def test_watchdog_restarts_a_stuck_inference_stage(running) -> None:
     script = Script("happy")
-    app, _bus, events = running(script)
+    # 2 s: a step slowed down by a busy machine is not mistaken for the stuck one (restarts == 1)
+    app, _bus, events = running(script, **{"classifier.stuck_timeout_s": 2.0})
     wait_for(lambda: app.stage.frames > 2)
     script.hang.set()
     wait_for(lambda: app.watchdog.restarts == 1, what="watchdog restart")

@@ -54,6 +54,33 @@ def _results_table(rep: dict[str, Any], base: dict[str, Any] | None) -> list[str
     return lines
 
 
+def _targets(rep: dict[str, Any], base: dict[str, Any] | None, bench: dict[str, Any] | None) -> list[str]:
+    """One line per target of issue #3, met or not, from the measured int8 figures."""
+    q = rep["int8"]
+    ms = (bench or {}).get("ours", {}).get("stage_median_ms")
+    nas = q.get("neutral_as_sad")
+    b = base or {}
+    fer_plus_win = bool(b) and q["accuracy"] > b.get("accuracy", 1.0)
+    fer2013_win = bool(b) and (q.get("accuracy_fer2013") or 0) > (b.get("accuracy_fer2013") or 1.0)
+    checks: list[tuple[str, bool | str, str]] = [
+        ("accuracy vs FER+ majority >= 84 %", q["accuracy"] >= 0.84, _pct(q["accuracy"])),
+        ("accuracy vs original FER2013 labels >= 70 %", (q.get("accuracy_fer2013") or 0) >= 0.70,
+         _pct(q.get("accuracy_fer2013"))),
+        ("beats the `fer` baseline", (fer_plus_win and fer2013_win) or ("partly" if fer_plus_win else False),
+         f"FER+ {_pct(q['accuracy'])} vs {_pct(b.get('accuracy'))}; FER2013 labels "
+         f"{_pct(q.get('accuracy_fer2013'))} vs {_pct(b.get('accuracy_fer2013'))} (the baseline was trained "
+         "on FER2013 labels)"),
+        ("neutral read as sad <= 10 %", nas is not None and nas <= 0.10, _pct(nas)),
+        ("model file <= 2 MB", rep["model_bytes"] <= 2_000_000, f"{rep['model_bytes'] / 1e6:.2f} MB"),
+        ("<= 1 ms per face, one thread", ms is not None and ms <= 1.0,
+         "n/a" if ms is None else f"{ms:.2f} ms median"),
+        ("int8 within 1 point of float", abs(rep["int8_minus_float_accuracy"]) <= 0.01,
+         f"{rep['int8_minus_float_accuracy'] * 100:+.2f} points"),
+    ]  # fmt: skip
+    words = {True: "met", False: "**NOT met**", "partly": "**partly met**"}
+    return [f"- {words[ok]}: {name} — {value}" for name, ok, value in checks]
+
+
 def _recall_table(rep: dict[str, Any], base: dict[str, Any] | None) -> list[str]:
     q, f = rep["int8"]["per_class_recall"], rep["float"]["per_class_recall"]
     b = (base or {}).get("per_class_recall", {})
@@ -136,6 +163,7 @@ def build(
     values = {
         "status": status,
         "results": "\n".join(_results_table(rep, base)),
+        "targets": "\n".join(_targets(rep, base, bench)),
         "recall": "\n".join(_recall_table(rep, base)),
         "calibration": "\n".join(_calibration_table(cal)),
         "latency": "\n".join(_latency(bench)),

@@ -12,7 +12,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from tests.training.conftest import face_image, write_ferplus
+
+from .conftest import face_image, write_ferplus
 
 pytestmark = pytest.mark.train
 tf = pytest.importorskip("tensorflow")

@@ -148,12 +148,6 @@ def test_disk_full_while_saving_state_config_and_feedback(tmp_path: Path) -> Non
 @pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("unshare") is None, reason="needs root for a private tmpfs mount"
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="service/app.py Appliance.like/dislike (and ControlAPI.execute) let sqlite3.OperationalError "
-    "('database or disk is full') through, so the page answers 500 'internal error' instead of a clear "
-    "400 saying the like was not recorded (runtime area; see the stress report)",
-)
 @pytest.mark.timeout(180)
 def test_like_on_a_full_disk_is_a_clear_refusal_on_the_page(tmp_path: Path) -> None:
     folder = tmp_path / "disk"

@@ -9,12 +9,14 @@ recommender before the command that caused it returns (likes) or before shutdown
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
+import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -380,21 +382,36 @@ class Appliance:
             raise CommandError(f"{action}: nothing is playing")
         return current.track.id
 
-    def _tell(self, track_id: str, kind: str) -> None:
-        """Feedback from a command: committed to disk before the command returns."""
-        self._recommender.feedback(self.conductor.profile, track_id, kind, self._current_mood(), time.time())
+    @contextlib.contextmanager
+    def _stored(self, what: str) -> Iterator[None]:
+        """A command's write to the recommender's database: a storage failure (disk full, card
+        read-only, database locked) becomes a CommandError saying `what` was not done, and is reported,
+        so the command is refused clearly instead of failing as an internal error. Nothing is
+        acknowledged that was not written: the caller does nothing more after a failure."""
+        try:
+            yield
+        except (sqlite3.Error, OSError) as exc:
+            text = str(exc)
+            reason = "the disk is full" if "full" in text.lower() else f"storage error ({text})"
+            message = f"{what}: {reason}"
+            log.error("%s", message)
+            self._report("recommender", message)
+            raise CommandError(message) from exc
+
+    def _tell(self, track_id: str, kind: str, mood: MoodState, corrected_mood: str | None = None) -> None:
+        """Feedback from a command: committed to disk before the command returns (or refused)."""
+        label = "mood correction" if kind == "wrong_mood" else kind
+        with self._stored(f"{label} was not recorded"):
+            self._recommender.feedback(
+                self.conductor.profile, track_id, kind, mood, time.time(), corrected_mood=corrected_mood
+            )
 
     def like(self) -> None:
-        track_id = self._current_track_id("like")
-        self._recommender.feedback(
-            self.conductor.profile, track_id, "like", self._current_mood(), time.time()
-        )
+        self._tell(self._current_track_id("like"), "like", self._current_mood())
 
     def dislike(self) -> None:
         track_id = self._current_track_id("dislike")
-        self._recommender.feedback(
-            self.conductor.profile, track_id, "dislike", self._current_mood(), time.time()
-        )
+        self._tell(track_id, "dislike", self._current_mood())
         self._no_skip_feedback.add(track_id)
         self.player.next(fade_s=self.config.player.switch_fade_s, skipped=True)
 
@@ -402,9 +419,7 @@ class Appliance:
         current = self.player.status().current
         seen = self._current_mood()
         if current is not None:
-            self._recommender.feedback(
-                self.conductor.profile, current.track.id, "wrong_mood", seen, time.time(), corrected_mood=mood
-            )
+            self._tell(current.track.id, "wrong_mood", seen, corrected_mood=mood)
         valence, arousal = to_valence_arousal({mood: 1.0})
         corrected = MoodState(mood, 1.0, valence, arousal, face=seen.face, changed=True, previous=seen.mood)
         with self._lock:
@@ -439,8 +454,9 @@ class Appliance:
         self._save()
 
     def set_strategy(self, strategy: str) -> None:
+        with self._stored("strategy not changed"):
+            self._recommender.set_strategy(self.conductor.profile, strategy)
         self.conductor.strategy = strategy
-        self._recommender.set_strategy(self.conductor.profile, strategy)
         self.bus.publish(StateChanged(ts=time.time(), key="strategy", value=strategy))
         self.conductor.replan(self._current_mood())
         self._save()
@@ -470,13 +486,14 @@ class Appliance:
         return {"profiles": {p: self._recommender.export_profile(p) for p in self._recommender.profiles()}}
 
     def delete_data(self, before: float | None = None) -> None:
-        if before is not None:  # and forget what was learned from it, at once
-            self._recommender.forget_before(before)
-            return
-        for profile in self._recommender.profiles():
-            self._recommender.delete_profile(profile)
-        for profile in self.config.recommend.profiles:
-            self._recommender.create_profile(profile, time.time())
+        with self._stored("data not deleted"):
+            if before is not None:  # and forget what was learned from it, at once
+                self._recommender.forget_before(before)
+                return
+            for profile in self._recommender.profiles():
+                self._recommender.delete_profile(profile)
+            for profile in self.config.recommend.profiles:
+                self._recommender.create_profile(profile, time.time())
 
     def state(self) -> dict[str, Any]:
         status = self.player.status()

@@ -14,7 +14,7 @@ mood table, history-only recommendations, popularity, an SQL top-k, whole-file a
 
 --quick uses small sizes and runs four benchmarks at a time (about a minute here): a smoke run whose
 figures are rough.  Without it the benchmarks run one after another at their documented sizes
-(tens of minutes; the 1M-track index needs ~1 GB of memory).  Needs $MOODSPEAKER_DATA for the
+(about 7 minutes here; the 1M-track index needs ~1 GB of memory).  Needs $MOODSPEAKER_DATA for the
 dataset-based rows and real music (the Debian soundtrack packages) for the analysis rows; those rows
 say SKIPPED with the reason otherwise.
 """

@@ -389,12 +389,6 @@ def test_tpu_delegate_failing_at_load_falls_back_to_cpu_and_says_so(
     assert health["tpu"]["state"] == "fallback" and "libedgetpu" in health["tpu"]["detail"], health
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the classifier now falls back to the CPU when the TPU dies mid-run (vision/expression.py), "
-    "but the service's health keeps tpu = ok/edgetpu from start-up: service/components.py sets it once "
-    "and nothing reads pipeline.classifier.backend / fallback_reason later (runtime area)",
-)
 @pytest.mark.timeout(180)
 def test_tpu_dying_mid_run_is_reported_in_the_service_health(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

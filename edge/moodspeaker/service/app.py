@@ -42,7 +42,7 @@ from moodspeaker.service.events import (
     TrackEnded,
     TrackStarted,
 )
-from moodspeaker.service.health import Health
+from moodspeaker.service.health import Health, tpu_state
 from moodspeaker.service.inference import FrameSource, InferenceStage, Pipeline
 from moodspeaker.service.policy import replan_on
 from moodspeaker.service.state import Snapshot, StateStore
@@ -89,6 +89,7 @@ class Appliance:
 
     def __init__(self, config: Config, bus: EventBus, parts: Parts, data_dir: Path) -> None:
         self.config = config
+        self._classifier_type = config.classifier.type  # changing it takes a restart
         self.bus = bus
         self.parts = parts
         self.health = Health()
@@ -229,6 +230,7 @@ class Appliance:
             self._mood = state
             if state.changed:
                 self._override = None
+        self._follow_tpu()
         self.bus.publish(
             MoodObserved(
                 ts=time.time(),
@@ -253,6 +255,20 @@ class Appliance:
             )
             if replan_on(state.mood, state.changed):
                 self.conductor.react(state)
+
+    def _follow_tpu(self) -> None:
+        """Keep health's `tpu` on the classifier actually in use: it falls back to the CPU by itself
+        when the Edge TPU fails while running (and a watchdog restart builds one that tries the TPU
+        again). A change is reported once, when it happens."""
+        classifier = getattr(self.stage.pipeline, "classifier", None)
+        if classifier is None:
+            return
+        known = self.health.state_of("tpu") != "unknown"  # set at start-up from the probe classifier
+        state, detail = tpu_state(self._classifier_type, classifier)
+        if self.health.set_state("tpu", state, detail) and known:
+            message = "the Edge TPU is used again" if state == "ok" else f"the Edge TPU is not used: {detail}"
+            log.warning("%s", message)
+            self._report("tpu", message)
 
     def _current_mood(self) -> MoodState:
         with self._lock:

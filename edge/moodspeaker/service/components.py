@@ -23,6 +23,7 @@ from moodspeaker.library.track import Track
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.recommend.source import TrackSource
 from moodspeaker.service.app import Parts
+from moodspeaker.service.health import tpu_state
 from moodspeaker.service.inference import FrameSource, Pipeline
 
 log = logging.getLogger(__name__)
@@ -129,12 +130,7 @@ def vision_factories(
         probe = make_classifier(config.classifier)
     except Exception as exc:  # ModelError, a corrupt file, an interpreter that will not load
         raise PartError(f"the expression model cannot be loaded: {exc}") from exc
-    backend = str(getattr(probe, "backend", "cpu"))
-    reason = str(getattr(probe, "fallback_reason", "") or "")
-    if config.classifier.type == "edgetpu":
-        states["tpu"] = ("ok", backend) if backend == "edgetpu" else ("fallback", reason or "using the CPU")
-    else:
-        states["tpu"] = ("off", "classifier.type = cpu")
+    states["tpu"] = tpu_state(config.classifier.type, probe)  # the appliance follows it while running
     classes = tuple(probe.classes)
     first: list[Any] = [probe]
 

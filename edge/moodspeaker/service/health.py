@@ -110,3 +110,15 @@ class Health:
                 "reasons": list(self._reasons),
                 "incidents": list(self._events),
             }
+
+
+def tpu_state(classifier_type: str, classifier: Any) -> tuple[str, str]:
+    """The `tpu` component's (state, detail) for a classifier: "off" when the CPU was asked for, "ok"
+    while it runs on the Edge TPU, "fallback" with the classifier's reason once it uses the CPU
+    instead (at load, or after the TPU failed while running: the classifier switches by itself)."""
+    if classifier_type != "edgetpu":
+        return "off", f"classifier.type = {classifier_type}"
+    backend = str(getattr(classifier, "backend", "cpu"))
+    if backend == "edgetpu":
+        return "ok", backend
+    return "fallback", str(getattr(classifier, "fallback_reason", "") or "") or "using the CPU"

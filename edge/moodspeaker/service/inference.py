@@ -80,6 +80,11 @@ class InferenceStage:
     def enabled(self) -> bool:
         return self._enabled
 
+    @property
+    def pipeline(self) -> Pipeline | None:
+        """The pipeline in use (None before the first frame and right after a restart)."""
+        return self._pipeline
+
     def start(self) -> None:
         self.restart(self._hb.generation)
 

@@ -175,11 +175,15 @@ class ContextKNN:
             return
         if self._t0 is None:
             self._t0 = now
-        scale = 2.0 ** ((now - self._t0) / self.half_life)
-        if scale > 1e12:  # rebase so the numbers stay finite over years
+        # Halvings since the reference time.  A clock that jumps (a Pi without an RTC records feedback
+        # near 1970, then NTP sets the date) must neither overflow nor let old evidence dominate.
+        halvings = (now - self._t0) / self.half_life
+        if halvings > 40.0:  # rebase so the numbers stay finite over years (2**40 ~ 1e12)
+            shrink = 2.0 ** -min(halvings, 1000.0)
             for key in self._cells:
-                self._cells[key] /= scale
-            self._t0, scale = now, 1.0
+                self._cells[key] *= shrink
+            self._t0, halvings = now, 0.0
+        scale = 2.0 ** max(halvings, -1000.0)
         key = (context, item)
         self._cells[key] = self._cells.get(key, 0.0) + weight * scale
         self._dirty = True

@@ -29,6 +29,7 @@ from moodspeaker.mood.filter import MoodFilter, MoodState
 from moodspeaker.player.engine import Player
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.recommend.hybrid import Recommender
+from moodspeaker.service.calibration import load_calibration
 from moodspeaker.service.conductor import Conductor
 from moodspeaker.service.control import STRATEGIES, CommandError
 from moodspeaker.service.events import (
@@ -94,6 +95,7 @@ class Appliance:
         self.parts = parts
         self.health = Health()
         self.store = StateStore(data_dir)
+        self._data_dir = data_dir
         self._recommender = parts.recommender
         self._lock = threading.RLock()
         self._mood = MoodState(UNKNOWN, 0.0, 0.0, 0.0, face=False, changed=False)
@@ -162,6 +164,7 @@ class Appliance:
             self.conductor.profile = snap.profile
         elif self.conductor.profile not in profiles:
             self._recommender.create_profile(self.conductor.profile, time.time())
+        self._use_calibration(self.conductor.profile)
         if snap.strategy in STRATEGIES:
             self.conductor.strategy = str(snap.strategy)
         if snap.volume is not None:
@@ -458,6 +461,14 @@ class Appliance:
         self.bus.publish(StateChanged(ts=time.time(), key="volume", value=volume))
         self._save()
 
+    def _use_calibration(self, profile: str) -> None:
+        if self.parts.classes is None:  # no expression model: nothing to calibrate
+            return
+        calibration, notice = load_calibration(self._data_dir, profile, self.parts.classes)
+        if notice:
+            self._report("calibration", notice)
+        self.stage.set_calibration(calibration)
+
     def set_camera(self, enabled: bool) -> None:
         self.stage.set_enabled(enabled)
         self.bus.publish(StateChanged(ts=time.time(), key="camera", value=enabled))
@@ -465,6 +476,7 @@ class Appliance:
 
     def set_profile(self, profile: str) -> None:
         self.conductor.profile = profile
+        self._use_calibration(profile)
         self.bus.publish(StateChanged(ts=time.time(), key="profile", value=profile))
         self.conductor.replan(self._current_mood())
         self._save()

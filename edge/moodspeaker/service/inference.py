@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from moodspeaker.mood.calibration import NeutralCalibration
 from moodspeaker.mood.filter import MoodFilter, MoodState
 from moodspeaker.service.health import Health
 from moodspeaker.service.watchdog import Heartbeat
@@ -75,6 +76,7 @@ class InferenceStage:
         self._thread: threading.Thread | None = None
         self.frames = 0
         self.first_result_at: float | None = None
+        self._calibration: NeutralCalibration | None = None
 
     @property
     def enabled(self) -> bool:
@@ -95,6 +97,10 @@ class InferenceStage:
             target=self._run, args=(generation,), name=f"inference-{generation}", daemon=True
         )
         self._thread.start()
+
+    def set_calibration(self, calibration: NeutralCalibration | None) -> None:
+        """The active listener's resting-face correction, applied before the mood filter."""
+        self._calibration = calibration
 
     def set_interval(self, interval_s: float) -> None:
         self._interval_s = interval_s
@@ -185,6 +191,9 @@ class InferenceStage:
         for stage, seconds in (getattr(observation, "timings", None) or {}).items():
             self._health.timing(str(stage), float(seconds))
         probs = observation.probs if getattr(observation, "face", False) else None
+        calibration = self._calibration
+        if probs is not None and calibration is not None:
+            probs = calibration.apply_mapping(probs)
         state = self._filter.update(probs, t2)
         self._health.timing("filter", self._clock() - t2)
         self.frames += 1

@@ -94,8 +94,10 @@ def expression(name: str) -> np.ndarray:
         return photo
     if name == "frown":  # lips closed over the teeth, corners pulled down, brows lowered
         closed = _warp(photo, *_closed_mouth_field(photo.shape))
-        dx, dy = _mouth_field(photo.shape, strength=12.0, open_by=0.0)
-        bx, by = _brow_field(photo.shape, raise_by=-4.0)
+        # Strong enough that our own model no longer reads a smile (it reads mostly neutral, some
+        # angry): a milder pull kept the smiling cheeks and read as happy.
+        dx, dy = _mouth_field(photo.shape, strength=28.0, open_by=0.0)
+        bx, by = _brow_field(photo.shape, raise_by=-8.0)
         return _warp(closed, dx + bx, dy + by)
     if name == "surprise":
         dx, dy = _mouth_field(photo.shape, strength=4.0, open_by=-12.0)

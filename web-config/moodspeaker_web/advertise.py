@@ -18,6 +18,8 @@ from typing import Any
 
 from zeroconf import IPVersion, ServiceInfo, Zeroconf
 
+from moodspeaker.util.net import local_addresses
+
 log = logging.getLogger(__name__)
 
 HTTP_TYPE = "_http._tcp.local."
@@ -66,7 +68,7 @@ class Advertiser:
             name=friendly_name(device_name, hostname),
             host=f"{hostname}.local.",
             port=port,
-            addresses=tuple(addresses or interfaces or _local_addresses()),
+            addresses=tuple(addresses or interfaces or local_addresses()),
         )
         self._interfaces = list(interfaces) if interfaces else None
         self._version = version
@@ -133,23 +135,3 @@ def _is_ipv4(ip: str) -> bool:
     except OSError:
         return False
     return ip.count(".") == 3
-
-
-def _local_addresses() -> list[str]:
-    """The machine's IPv4 addresses other than loopback (best effort, no network traffic)."""
-    found: set[str] = set()
-    try:
-        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
-            found.add(str(info[4][0]))
-    except OSError:
-        pass
-    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        probe.connect(("10.255.255.255", 1))  # UDP connect sends nothing; it only picks a route
-        found.add(str(probe.getsockname()[0]))
-    except OSError:
-        pass
-    finally:
-        probe.close()
-    real = sorted(ip for ip in found if not ip.startswith("127."))
-    return real or ["127.0.0.1"]

@@ -115,7 +115,8 @@ def _serve(index: Any, args: argparse.Namespace, config: Config) -> int:
         return 2
     announcer = None
     if not args.no_zeroconf:
-        from moodspeaker.library.lan.announce import Announcer, local_addresses
+        from moodspeaker.library.lan.announce import Announcer
+        from moodspeaker.util.net import local_addresses
 
         host_ip = [args.host] if args.host not in ("0.0.0.0", "") else local_addresses()
         announcer = Announcer(f"{config.device.name} library", server.port, host_ip)

@@ -92,22 +92,3 @@ def discover(timeout_s: float = 3.0, interfaces: Sequence[str] | None = None) ->
         return urls
     finally:
         zc.close()
-
-
-def local_addresses() -> list[str]:
-    """This machine's IPv4 addresses other than loopback (best effort, sends nothing)."""
-    found: set[str] = set()
-    try:
-        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
-            found.add(str(info[4][0]))
-    except OSError:
-        pass
-    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        probe.connect(("10.255.255.255", 1))  # a UDP connect only picks a route
-        found.add(str(probe.getsockname()[0]))
-    except OSError:
-        pass
-    finally:
-        probe.close()
-    return sorted(ip for ip in found if not ip.startswith("127.")) or ["127.0.0.1"]

@@ -1,0 +1,27 @@
+"""Network helpers shared by the LAN library server and the phone page's zeroconf announcements."""
+
+from __future__ import annotations
+
+import socket
+
+
+def local_addresses() -> list[str]:
+    """This machine's IPv4 addresses other than loopback (best effort; sends nothing).
+
+    Used to announce a service on the LAN; falls back to loopback on a machine without a network.
+    """
+    found: set[str] = set()
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            found.add(str(info[4][0]))
+    except OSError:
+        pass
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("10.255.255.255", 1))  # a UDP connect sends nothing; it only picks a route
+        found.add(str(probe.getsockname()[0]))
+    except OSError:
+        pass
+    finally:
+        probe.close()
+    return sorted(ip for ip in found if not ip.startswith("127.")) or ["127.0.0.1"]

@@ -24,11 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex
 from moodspeaker.library.lan import API_PREFIX, PROTOCOL_VERSION
-from moodspeaker.library.track import Track
+from moodspeaker.library.lan.mirror import MirroredLibrary
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +80,7 @@ def slug(url: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", url.split("://", 1)[-1]).strip("-")[:80] or "server"
 
 
-class LanLibrary:
+class LanLibrary(MirroredLibrary):
     """A library server seen from a speaker: tracks(), get(), query() from the mirror; fetch() audio."""
 
     def __init__(self, base_url: str, cache_dir: str | Path, timeout_s: float = 5.0) -> None:
@@ -95,21 +93,6 @@ class LanLibrary:
         self.cache = LibraryIndex(root / "index.db")
         self.timeout_s = timeout_s
         self.last_error: str | None = None
-
-    # -- the same reading API as LibraryIndex ---------------------------------------------------
-    def tracks(self) -> list[Track]:
-        return self.cache.tracks()
-
-    def get(self, track_id: str) -> Track | None:
-        return self.cache.get(track_id)
-
-    def feature_matrix(self) -> tuple[list[str], np.ndarray]:
-        return self.cache.feature_matrix()
-
-    def query(
-        self, target: Mapping[str, float], k: int = 10, weights: Mapping[str, float] | None = None
-    ) -> list[tuple[Track, float]]:
-        return self.cache.query(target, k, weights)
 
     def stream_url(self, track_id: str) -> str:
         return f"{self.base_url}{API_PREFIX}/stream/{track_id}"

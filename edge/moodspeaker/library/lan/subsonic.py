@@ -28,13 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from moodspeaker.library.emotion import EmotionModel
 from moodspeaker.library.index import LibraryIndex, track_id
 from moodspeaker.library.indexer import track_values
 from moodspeaker.library.lan.client import LanError, note_sync, slug
-from moodspeaker.library.track import Track
+from moodspeaker.library.lan.mirror import MirroredLibrary
 from moodspeaker.library.workers import AnalysisPool
 
 log = logging.getLogger(__name__)
@@ -53,7 +51,7 @@ class SubsonicSync:
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
-class SubsonicLibrary:
+class SubsonicLibrary(MirroredLibrary):
     """tracks()/get()/query() from the mirror; sync() lists, downloads and analyses new songs."""
 
     def __init__(self, url: str, cache_dir: str | Path, timeout_s: float = 10.0) -> None:
@@ -73,21 +71,6 @@ class SubsonicLibrary:
         self.cache = LibraryIndex(root / "index.db")
         self.timeout_s = timeout_s
         self.last_error: str | None = None
-
-    # -- reading, like LibraryIndex ------------------------------------------------------------
-    def tracks(self) -> list[Track]:
-        return self.cache.tracks()
-
-    def get(self, tid: str) -> Track | None:
-        return self.cache.get(tid)
-
-    def feature_matrix(self) -> tuple[list[str], np.ndarray]:
-        return self.cache.feature_matrix()
-
-    def query(
-        self, target: Mapping[str, float], k: int = 10, weights: Mapping[str, float] | None = None
-    ) -> list[tuple[Track, float]]:
-        return self.cache.query(target, k, weights)
 
     # -- protocol ----------------------------------------------------------------------------------
     def _url(self, method: str, **params: str | int) -> str:

@@ -76,13 +76,14 @@ def open_library(config: Config, say: Callable[[str], None] = log.info) -> tuple
     """The library source (local index + LAN servers) and a `rescan()` that brings it up to date."""
     from moodspeaker.library import db_path, numba_cache_dir  # noqa: PLC0415 (library extra)
     from moodspeaker.library.index import LibraryIndex  # noqa: PLC0415
-    from moodspeaker.library.lan.client import LanError, LanLibrary  # noqa: PLC0415
+    from moodspeaker.library.lan.client import LanError, SyncResult  # noqa: PLC0415
+    from moodspeaker.library.lan.sources import open_remote  # noqa: PLC0415
 
     local = LibraryIndex(db_path(config))
     lans = []
     for url in config.library.servers:
         try:
-            lans.append(LanLibrary(url, data_dir(config) / "lan-cache"))
+            lans.append(open_remote(url, data_dir(config) / "lan-cache"))  # ours or OpenSubsonic
         except ValueError as exc:
             say(f"library server skipped: {exc}")
 
@@ -102,7 +103,8 @@ def open_library(config: Config, say: Callable[[str], None] = log.info) -> tuple
         for lan in lans:
             try:
                 result = lan.sync()
-                said.append(f"{lan.base_url}: {result.updated} updated, {result.removed} removed")
+                changed = result.updated if isinstance(result, SyncResult) else result.analysed
+                said.append(f"{lan.base_url}: {changed} updated, {result.removed} removed")
             except LanError as exc:
                 said.append(f"{lan.base_url}: {exc}")
         text = "; ".join(said)

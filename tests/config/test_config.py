@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,18 @@ def test_cli_config_set_check_and_typo(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["-c", str(path), "--set", "player.volume=7", "config", "show"]) == 2
     assert main(["-c", str(path), "--set", "player.volume=0.2", "config", "show"]) == 0
     assert "volume = 0.2" in capsys.readouterr().out
+
+
+def test_temp_files_of_killed_writes_are_cleaned_up(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    stale = tmp_path / ".config.toml.abc123.tmp"  # what a kill -9 mid-save leaves behind
+    fresh = tmp_path / ".config.toml.def456.tmp"  # maybe another writer at work right now
+    other = tmp_path / ".state.json.xyz.tmp"  # another file's temp is not ours to judge
+    for leftover in (stale, fresh, other):
+        leftover.write_text("half")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+    save(Config(), path)
+    assert not stale.exists()
+    assert fresh.exists() and other.exists()

@@ -55,6 +55,9 @@ class TrainConfig:
     label_smoothing: float = 0.0
     targets: str = "soft"  # "soft": FER+ vote distributions; "majority": one-hot Barsoum majority labels
     limit: int = 0  # use only the first N training images (0 = all); for smoke tests
+    # Warm start: a .keras file (e.g. an earlier run's best.keras, same [model]) whose weights start this
+    # run; the optimizer and schedule are new (a cosine restart). Empty: random initialisation.
+    init_from: str = ""
     val_limit: int = 0
 
 
@@ -210,6 +213,9 @@ def train(
     else:
         keras.utils.set_random_seed(tc.seed)
         model = build_model(cfg.model)
+        if tc.init_from:
+            model.set_weights(keras.models.load_model(tc.init_from, compile=False).get_weights())
+            log.info("warm start from %s", tc.init_from)
         model.compile(
             optimizer=make_optimizer(tc, steps),
             loss=keras.losses.CategoricalCrossentropy(label_smoothing=tc.label_smoothing),

@@ -171,3 +171,24 @@ def test_shipped_model_if_present() -> None:
     clf = TFLiteExpressionClassifier(load_model_info(path))
     p = clf.classify(np.full((96, 96), 128, np.uint8))
     assert p.shape == (len(clf.classes),) and abs(float(p.sum()) - 1.0) < 1e-3
+
+
+def test_flip_average_is_the_mean_of_the_face_and_its_mirror() -> None:
+    info = load_model_info(default_model_json())  # the shipped model: it gives graded answers
+    plain = TFLiteExpressionClassifier(info)
+    both = TFLiteExpressionClassifier(info, flip_average=True)
+    ramp = np.tile(np.linspace(0, 255, 60), (60, 1))  # lit from one side: the mirror is another image
+    noise = np.random.default_rng(3).normal(0, 20, (60, 60))
+    face = np.clip(ramp + noise, 0, 255).astype(np.uint8)
+    mirror = face[:, ::-1]
+    expected = (plain.classify(face) + plain.classify(mirror)) / 2
+    assert not np.allclose(plain.classify(face), plain.classify(mirror), atol=1e-3)  # the mirror differs
+    np.testing.assert_allclose(both.classify(face), expected, atol=1e-6)
+    np.testing.assert_allclose(both.classify(mirror), both.classify(face), atol=1e-6)  # symmetric by design
+    assert abs(float(both.classify(face).sum()) - 1.0) < 1e-4
+
+
+def test_flip_average_is_on_by_default_and_a_config_switch(placeholder_model: Path) -> None:
+    assert make_classifier(ClassifierConfig(model=str(placeholder_model))).flip_average is True
+    off = ClassifierConfig(model=str(placeholder_model), flip_average=False)
+    assert make_classifier(off).flip_average is False

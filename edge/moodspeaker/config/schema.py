@@ -96,6 +96,11 @@ class ClassifierConfig:
         advanced=True,
     )
     threads: int = setting(1, "CPU threads for the interpreter.", min=1, max=8, advanced=True)
+    flip_average: bool = setting(
+        True,
+        "Classify each face and its mirror image and average the two: more accurate, twice the inference.",
+        advanced=True,
+    )
     stuck_timeout_s: float = setting(
         5.0,
         "A classification slower than this is treated as stuck; the watchdog restarts the stage.",

@@ -140,8 +140,11 @@ class TFLiteExpressionClassifier:
     `backend` is "edgetpu" or "cpu"; `fallback_reason` says why the TPU was not used when it was asked.
     """
 
-    def __init__(self, info: ModelInfo, *, edgetpu: bool = False, threads: int = 1) -> None:
+    def __init__(
+        self, info: ModelInfo, *, edgetpu: bool = False, threads: int = 1, flip_average: bool = False
+    ) -> None:
         self.info = info
+        self.flip_average = flip_average
         self.classes: tuple[str, ...] = info.classes
         self.fallback_reason: str | None = None
         if edgetpu and info.edgetpu_model is None:
@@ -234,7 +237,20 @@ class TFLiteExpressionClassifier:
         return raw
 
     def classify(self, face: npt.NDArray[np.uint8]) -> Probs:
-        raw = self._run(face)
+        """Probabilities for one crop; with `flip_average`, the mean over the crop and its mirror image.
+
+        Expressions are (nearly) left-right symmetric and the model was trained on mirrored faces too, so
+        the mirror is a second, slightly different look at the same face: averaging the two cut the
+        FER2013Valid error by about a tenth for one more ~0.3 ms invoke (see MODEL_CARD.md).
+        """
+        probs = self._probs(self._run(face))
+        if not self.flip_average:
+            return probs
+        mirrored = self._probs(self._run(np.ascontiguousarray(face[:, ::-1])))
+        mean: Probs = ((probs + mirrored) / 2.0).astype(np.float32)
+        return mean
+
+    def _probs(self, raw: npt.NDArray[Any]) -> Probs:
         if self._out_dtype in (np.dtype(np.int8), np.dtype(np.uint8)):
             out = (raw.astype(np.float32) - self._out_zero) * (self._out_scale or 1.0)
         else:
@@ -250,4 +266,6 @@ class TFLiteExpressionClassifier:
 def make_classifier(cfg: ClassifierConfig) -> TFLiteExpressionClassifier:
     """The classifier the config asks for; `cfg.model` empty means the shipped model."""
     info = load_model_info(Path(cfg.model).expanduser() if cfg.model else default_model_json())
-    return TFLiteExpressionClassifier(info, edgetpu=cfg.type == "edgetpu", threads=cfg.threads)
+    return TFLiteExpressionClassifier(
+        info, edgetpu=cfg.type == "edgetpu", threads=cfg.threads, flip_average=cfg.flip_average
+    )

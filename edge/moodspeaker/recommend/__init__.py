@@ -4,7 +4,9 @@ The runtime uses `Recommender.plan(...)` and `Recommender.feedback(...)`; see hy
 """
 
 from moodspeaker.recommend.feedback import KINDS, FeedbackError
-from moodspeaker.recommend.hybrid import Options, Pick, Recommender
+from moodspeaker.recommend.hybrid import Recommender
+from moodspeaker.recommend.options import Options
+from moodspeaker.recommend.planner import Pick
 from moodspeaker.recommend.profiles import ProfileError, write_export
 from moodspeaker.recommend.source import Catalogue, TrackSource
 from moodspeaker.recommend.store import FeedbackStore

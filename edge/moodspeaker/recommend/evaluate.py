@@ -27,7 +27,8 @@ import numpy as np
 
 from moodspeaker.config.schema import RecommendConfig
 from moodspeaker.library.track import Track
-from moodspeaker.recommend.hybrid import Options, Recommender
+from moodspeaker.recommend.hybrid import Recommender
+from moodspeaker.recommend.options import Options
 from moodspeaker.recommend.simulator import (
     FIXED_TABLE,
     STYLES,

@@ -1,13 +1,11 @@
 """The Recommender: R = alpha*S_content + (1-alpha)*S_collaborative, personalised by feedback.
 
-plan() turns (mood, profile, strategy, time) into a short queue of picks, each with a reason.
-  1. The mood and the profile's strategy give a target per queue position (targets.py); the
-     profile's learned mood -> music mapping pulls it towards what this listener actually keeps.
-  2. Content: Gaussian kernel of a learned diagonal metric around the target, times the odds of
-     the profile's keep-or-skip model (timbre taste, mood-relative and per-mood terms).
-  3. Collaborative: item-kNN over (profile, mood) contexts of the whole household.
-  4. alpha leans on content at cold start and shifts towards collaborative as feedback accumulates.
-  5. Filters: recently played, rejected in this mood, vanished; no artist twice in a row.
+plan() turns (mood, profile, strategy, time) into a short queue of picks, each with a reason; the
+scoring itself is planner.py's (targets, tolerance, filters, ranking).  This class holds the state:
+  - the catalogue view, rebuilt when the source's ids change;
+  - each profile's learned model (mapping, taste, recent plays, verdicts) and the household item-kNN,
+    rebuilt from the feedback store on start and after a deletion;
+  - alpha, which leans on content at cold start and shifts towards collaborative as feedback accumulates.
 feedback() writes the event durably first, then teaches the in-memory models.
 
 Bad input never crashes: an empty or unanalysed library gives no picks (or unanalysed picks) and
@@ -16,27 +14,17 @@ Bad input never crashes: an empty or unanalysed library gives no picks (or unana
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-from moodspeaker.config.schema import Config, RecommendConfig
+from moodspeaker.config.schema import Config
 from moodspeaker.library.track import Track
-from moodspeaker.recommend import explain, ranking
-from moodspeaker.recommend.collaborative import ContextKNN, item_weights
-from moodspeaker.recommend.content import (
-    FEATURE_COLUMNS,
-    KERNEL_WIDTH,
-    normalise,
-    weight_vector,
-    weighted_sq_distance,
-)
+from moodspeaker.recommend.collaborative import ContextKNN
+from moodspeaker.recommend.content import FEATURE_COLUMNS, KERNEL_WIDTH, normalise, weight_vector
 from moodspeaker.recommend.feedback import (
     KINDS,
     FeedbackError,
@@ -44,57 +32,16 @@ from moodspeaker.recommend.feedback import (
     PersonalModel,
     evidence_weight,
 )
+from moodspeaker.recommend.options import DAY, Options
+from moodspeaker.recommend.planner import Pick, plan_queue
 from moodspeaker.recommend.profiles import ProfileError, check_profile_name
 from moodspeaker.recommend.source import CatalogueView, TrackSource, track_features, track_taste
 from moodspeaker.recommend.store import FeedbackRow, FeedbackStore
-from moodspeaker.recommend.targets import STRATEGIES, Mood, MoodLike, mood_point, music_point, target_point
+from moodspeaker.recommend.targets import STRATEGIES, Mood, MoodLike
+
+__all__ = ["Options", "Pick", "Recommender"]
 
 log = logging.getLogger(__name__)
-
-DAY = 86400.0
-#: Evidence at which the learned mapping and the strategy's prior weigh the same.
-MAPPING_HALF = 2.0
-#: Kept tracks at which the timbre taste counts half its learned strength.
-TASTE_HALF = 4.0
-#: Pseudo-count of the prior tolerance around a target, and the tightest tolerances learned.
-SPREAD_PRIOR = 3.0
-VAR_FLOOR = 0.03
-
-
-@dataclass(frozen=True)
-class Pick:
-    """One planned track, its score (0..1) and a sentence saying why."""
-
-    track: Track
-    score: float
-    reason: str
-
-
-@dataclass(frozen=True)
-class Options:
-    """How the recommender behaves; built from the [recommend] settings (`from_config`)."""
-
-    default_strategy: str
-    no_repeat_window: int
-    half_life_s: float
-    alpha_min: float
-    alpha_half_events: float
-    uplift_steps: int
-    mood_aware: bool = True  # False = the "history only" baseline
-    learning: bool = True  # False = content only (no feedback is learned from)
-    collaborative: bool = True
-
-    @staticmethod
-    def from_config(cfg: RecommendConfig, **changes: Any) -> Options:
-        opts = Options(
-            default_strategy=cfg.strategy,
-            no_repeat_window=cfg.no_repeat_window,
-            half_life_s=cfg.half_life_days * DAY,
-            alpha_min=cfg.alpha_min,
-            alpha_half_events=cfg.alpha_half_events,
-            uplift_steps=cfg.uplift_steps,
-        )
-        return dataclasses.replace(opts, **changes)
 
 
 def _as_mood(mood: MoodLike | None) -> Mood:
@@ -307,7 +254,22 @@ class Recommender:
                 self.status = self._empty_reason()
                 log.warning("no picks: %s", self.status)
                 return []
-            picks = self._plan(view, m, profile, strategy, now=now, k=max(1, int(k)), exclude=exclude)
+            get = getattr(self.source, "get", None)
+            picks = plan_queue(
+                view,
+                m,
+                profile,
+                strategy,
+                model=self._model(profile),
+                knn=self._knn,
+                options=self.options,
+                prior_prec=self._prior_prec,
+                alpha=self.alpha,
+                now=now,
+                k=max(1, int(k)),
+                exclude=exclude,
+                exists=(lambda tid: get(tid) is not None) if callable(get) else None,
+            )
             if not picks:
                 self.status = "every track was played recently or rejected in this mood"
             elif view.n_analysed == 0:
@@ -332,108 +294,3 @@ class Recommender:
                 if failed:
                     return f"no playable tracks: all {failed} tracks failed analysis (see `library stats`)"
         return "the library is empty: add a music folder or a LAN server in the settings"
-
-    def _plan(
-        self,
-        view: CatalogueView,
-        mood: Mood,
-        profile: str,
-        strategy: str,
-        *,
-        now: float,
-        k: int,
-        exclude: frozenset[str],
-    ) -> list[Pick]:
-        o = self.options
-        model = self._model(profile)
-        used = mood
-        corrected_from = None
-        fix = model.corrected(mood.mood) if o.learning else None
-        if fix is not None:
-            used, corrected_from = Mood.of(fix, mood.confidence), mood.mood
-        mood_on = o.mood_aware and used.mood != "unknown" and strategy != "steady"
-        key = model.key(used.mood if mood_on else "unknown")
-        ref = model.reference(used) if mood_on else music_point(0.0, 0.0)
-        aim = model.aim(key, now, ref) if o.learning else None
-        w_map = 0.0 if aim is None or aim.offset is None else aim.evidence / (aim.evidence + MAPPING_HALF)
-        step0 = model.step_in_mood(key)
-        learned = ref + aim.offset if aim is not None and aim.offset is not None else None
-        targets: list[npt.NDArray[np.float32] | None] = []
-        for i in range(k):
-            point = target_point(used, strategy, step0 + i, o.uplift_steps) if mood_on else None
-            prior = music_point(*point) if point is not None else None
-            if prior is None:
-                targets.append(None if learned is None else learned.astype(np.float32))
-            elif learned is None:
-                targets.append(prior)
-            else:
-                targets.append(((1 - w_map) * prior + w_map * learned).astype(np.float32))
-        mood_prec = self._prior_prec
-        if aim is not None and aim.spread is not None:
-            var = (SPREAD_PRIOR / mood_prec + aim.kept * np.maximum(aim.spread, VAR_FLOOR)) / (
-                SPREAD_PRIOR + aim.kept
-            )
-            mood_prec = (1.0 / var).astype(np.float32)
-        pref = model.preference() if o.learning else None
-        taste_d2 = np.zeros(view.n, np.float32)
-        if pref is not None:
-            # log-odds enter the Gaussian exponent: exp(-d2/2) * odds = exp(-(d2 - 2 log odds)/2)
-            taste_d2 = -2.0 * pref.log_odds(view.base, ref, key)
-        ctx = f"{profile}|{key}"
-        collab_map = self._knn.scores(ctx) if o.learning and o.collaborative else {}
-        collab = item_weights(collab_map, view.row, view.n)
-        alpha = self.alpha(now) if collab_map else 1.0
-        blocked = model.blocked(key, now, 3 * o.half_life_s) | exclude
-        mask = np.ones(view.n, bool)
-        for tid in blocked:
-            r = view.row.get(tid)
-            if r is not None:
-                mask[r] = False
-        if not mask.any():
-            # Everything was played recently: relax the no-repeat rule but keep explicit rejections.
-            mask[:] = True
-            for tid in model.blocked(key, now, 3 * o.half_life_s) - set(model.recent):
-                if tid in view.row:
-                    mask[view.row[tid]] = False
-        cache: dict[int, tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]] = {}
-        get = getattr(self.source, "get", None)
-        exists = (lambda tid: get(tid) is not None) if callable(get) else None
-        collab_rows = np.flatnonzero(collab > 0)
-        picks: list[Pick] = []
-        taken: set[int] = set()
-        last = model.last_artist
-        prev_artist = view.artist_code.get(last.casefold().strip()) if last else None
-        for i in range(k):
-            t = targets[i]
-            tkey = hash(t.tobytes()) if t is not None else 0
-            if tkey not in cache:
-                d2 = None
-                if t is not None:
-                    d2 = weighted_sq_distance(view.z_cols, t, mood_prec, view.z_sq_cols) + taste_d2
-                elif pref is not None:
-                    d2 = taste_d2
-                cache[tkey] = ranking.ranked(view, d2, mask, collab, collab_rows, alpha=alpha, now=now)
-            ranked_rows, ranked_scores = cache[tkey]
-            row = ranking.best(ranked_rows, mask, taken, view, prev_artist=prev_artist, exists=exists)
-            if row is None:
-                break
-            taken.add(row)
-            prev_artist = int(view.artists[row])
-            tr = view.tracks[row]
-            ev = explain.Evidence(
-                strategy=strategy if mood_on else "steady",
-                mood=used.mood,
-                own_context=self._knn.context_support(ctx, tr.id) if collab_map else 0.0,
-                household=float(collab[row]),
-                learned=0.0 if aim is None else aim.kept,
-                liked=model.liked(key, tr.id),
-                step=step0 + i,
-                steps=o.uplift_steps if strategy == "uplift" else 0,
-                day_part=model.usual_day_part(key, now) if o.learning else None,
-                corrected_from=corrected_from,
-                analysed=bool(view.analysed[row]),
-            )
-            text = explain.reason(mood.mood, mood.confidence, mood_point(mood)[1], tr, ev)
-            score = float(ranked_scores[int(np.flatnonzero(ranked_rows == row)[0])])
-            picks.append(Pick(tr, round(score, 4), text))
-        return picks

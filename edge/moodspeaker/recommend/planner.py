@@ -1,0 +1,195 @@
+"""Planning one queue for one profile in one mood: targets, tolerance, filters, then ranked picks.
+
+Pure over its inputs (the catalogue view, the profile's learned model, the household kNN, the
+options and `now`); the Recommender holds the state and the lock and calls `plan_queue`.
+  1. The mood and the strategy give a target per queue position (targets.py); the profile's learned
+     mood -> music mapping pulls it towards what this listener actually keeps.
+  2. Content: Gaussian kernel of a learned diagonal metric around the target, times the odds of
+     the profile's keep-or-skip model (timbre taste, mood-relative and per-mood terms).
+  3. Collaborative: item-kNN over (profile, mood) contexts of the whole household, blended by alpha.
+  4. Filters: recently played, rejected in this mood, vanished; no artist twice in a row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from moodspeaker.library.track import Track
+from moodspeaker.recommend import explain, ranking
+from moodspeaker.recommend.collaborative import ContextKNN, item_weights
+from moodspeaker.recommend.content import FloatArray, weighted_sq_distance
+from moodspeaker.recommend.feedback import MoodAim, PersonalModel
+from moodspeaker.recommend.options import Options
+from moodspeaker.recommend.source import CatalogueView
+from moodspeaker.recommend.targets import Mood, mood_point, music_point, target_point
+
+#: Evidence at which the learned mapping and the strategy's prior weigh the same.
+MAPPING_HALF = 2.0
+#: Kept tracks at which the timbre taste counts half its learned strength.
+TASTE_HALF = 4.0
+#: Pseudo-count of the prior tolerance around a target, and the tightest tolerances learned.
+SPREAD_PRIOR = 3.0
+VAR_FLOOR = 0.03
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One planned track, its score (0..1) and a sentence saying why."""
+
+    track: Track
+    score: float
+    reason: str
+
+
+def position_targets(
+    used: Mood,
+    strategy: str,
+    aim: MoodAim | None,
+    ref: FloatArray,
+    *,
+    mood_on: bool,
+    step0: int,
+    k: int,
+    uplift_steps: int,
+) -> list[npt.NDArray[np.float32] | None]:
+    """The music point to aim at for each of the `k` positions (None: no aim at all).
+
+    The strategy's prior point is blended with the learned one by the mapping's evidence."""
+    w_map = 0.0 if aim is None or aim.offset is None else aim.evidence / (aim.evidence + MAPPING_HALF)
+    learned = ref + aim.offset if aim is not None and aim.offset is not None else None
+    targets: list[npt.NDArray[np.float32] | None] = []
+    for i in range(k):
+        point = target_point(used, strategy, step0 + i, uplift_steps) if mood_on else None
+        prior = music_point(*point) if point is not None else None
+        if prior is None:
+            targets.append(None if learned is None else learned.astype(np.float32))
+        elif learned is None:
+            targets.append(prior)
+        else:
+            targets.append(((1 - w_map) * prior + w_map * learned).astype(np.float32))
+    return targets
+
+
+def tolerance(prior_prec: npt.NDArray[np.float32], aim: MoodAim | None) -> npt.NDArray[np.float32]:
+    """Per-dimension precision around a target: the prior's, tightened by the spread of what was kept."""
+    if aim is None or aim.spread is None:
+        return prior_prec
+    kept = aim.kept
+    var = (SPREAD_PRIOR / prior_prec + kept * np.maximum(aim.spread, VAR_FLOOR)) / (SPREAD_PRIOR + kept)
+    return (1.0 / var).astype(np.float32)
+
+
+def allowed_rows(
+    view: CatalogueView,
+    model: PersonalModel,
+    key: str,
+    *,
+    now: float,
+    horizon_s: float,
+    exclude: frozenset[str],
+) -> npt.NDArray[np.bool_]:
+    """Rows that may be picked: not played recently, not rejected in this mood, not excluded."""
+    blocked = model.blocked(key, now, horizon_s) | exclude
+    mask = np.ones(view.n, bool)
+    for tid in blocked:
+        r = view.row.get(tid)
+        if r is not None:
+            mask[r] = False
+    if not mask.any():
+        # Everything was played recently: relax the no-repeat rule but keep explicit rejections.
+        mask[:] = True
+        for tid in model.blocked(key, now, horizon_s) - set(model.recent):
+            if tid in view.row:
+                mask[view.row[tid]] = False
+    return mask
+
+
+def plan_queue(
+    view: CatalogueView,
+    mood: Mood,
+    profile: str,
+    strategy: str,
+    *,
+    model: PersonalModel,
+    knn: ContextKNN,
+    options: Options,
+    prior_prec: npt.NDArray[np.float32],
+    alpha: Callable[[float], float],
+    now: float,
+    k: int,
+    exclude: frozenset[str],
+    exists: Callable[[str], bool] | None,
+) -> list[Pick]:
+    """The best `k` picks for `profile` in `mood` (fewer when the filters leave fewer), with reasons.
+
+    `alpha(now)` is the household's content share (Recommender.alpha); it is asked only where the
+    profile's context has collaborative evidence, else content decides alone."""
+    o = options
+    used = mood
+    corrected_from = None
+    fix = model.corrected(mood.mood) if o.learning else None
+    if fix is not None:
+        used, corrected_from = Mood.of(fix, mood.confidence), mood.mood
+    mood_on = o.mood_aware and used.mood != "unknown" and strategy != "steady"
+    key = model.key(used.mood if mood_on else "unknown")
+    ref = model.reference(used) if mood_on else music_point(0.0, 0.0)
+    aim = model.aim(key, now, ref) if o.learning else None
+    step0 = model.step_in_mood(key)
+    targets = position_targets(
+        used, strategy, aim, ref, mood_on=mood_on, step0=step0, k=k, uplift_steps=o.uplift_steps
+    )
+    mood_prec = tolerance(prior_prec, aim)
+    pref = model.preference() if o.learning else None
+    taste_d2 = np.zeros(view.n, np.float32)
+    if pref is not None:
+        # log-odds enter the Gaussian exponent: exp(-d2/2) * odds = exp(-(d2 - 2 log odds)/2)
+        taste_d2 = -2.0 * pref.log_odds(view.base, ref, key)
+    ctx = f"{profile}|{key}"
+    collab_map = knn.scores(ctx) if o.learning and o.collaborative else {}
+    collab = item_weights(collab_map, view.row, view.n)
+    share = alpha(now) if collab_map else 1.0
+    mask = allowed_rows(view, model, key, now=now, horizon_s=3 * o.half_life_s, exclude=exclude)
+    cache: dict[int, tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]] = {}
+    collab_rows = np.flatnonzero(collab > 0)
+    picks: list[Pick] = []
+    taken: set[int] = set()
+    last = model.last_artist
+    prev_artist = view.artist_code.get(last.casefold().strip()) if last else None
+    for i in range(k):
+        t = targets[i]
+        tkey = hash(t.tobytes()) if t is not None else 0
+        if tkey not in cache:
+            d2 = None
+            if t is not None:
+                d2 = weighted_sq_distance(view.z_cols, t, mood_prec, view.z_sq_cols) + taste_d2
+            elif pref is not None:
+                d2 = taste_d2
+            cache[tkey] = ranking.ranked(view, d2, mask, collab, collab_rows, alpha=share, now=now)
+        ranked_rows, ranked_scores = cache[tkey]
+        row = ranking.best(ranked_rows, mask, taken, view, prev_artist=prev_artist, exists=exists)
+        if row is None:
+            break
+        taken.add(row)
+        prev_artist = int(view.artists[row])
+        tr = view.tracks[row]
+        ev = explain.Evidence(
+            strategy=strategy if mood_on else "steady",
+            mood=used.mood,
+            own_context=knn.context_support(ctx, tr.id) if collab_map else 0.0,
+            household=float(collab[row]),
+            learned=0.0 if aim is None else aim.kept,
+            liked=model.liked(key, tr.id),
+            step=step0 + i,
+            steps=o.uplift_steps if strategy == "uplift" else 0,
+            day_part=model.usual_day_part(key, now) if o.learning else None,
+            corrected_from=corrected_from,
+            analysed=bool(view.analysed[row]),
+        )
+        text = explain.reason(mood.mood, mood.confidence, mood_point(mood)[1], tr, ev)
+        score = float(ranked_scores[int(np.flatnonzero(ranked_rows == row)[0])])
+        picks.append(Pick(tr, round(score, 4), text))
+    return picks

@@ -39,6 +39,8 @@ CHUNK_S = 0.4  # 0.4-0.8 s stays queued in the mixer: slack for a busy CPU
 TICK_S = 0.02
 #: A playing chunk that has not advanced after this many chunk lengths means the output stalled.
 STALL_CHUNKS = 6
+#: Tracks remembered as started, newest last, for `replay` going back (a bounded history).
+HISTORY = 50
 
 
 @dataclass
@@ -121,6 +123,7 @@ class Player:
         self._paused_at = 0.0
         self._resume: tuple[QueueItem, float] | None = None
         self._last: tuple[QueueItem, float] | None = None
+        self._history: deque[QueueItem] = deque(maxlen=HISTORY)  # items as they started, newest last
         self._failures: deque[dict[str, Any]] = deque(maxlen=20)
         self._status = PlayerStatus("stopped", "starting", None, 0.0, (), self._volume)
         self._stop = threading.Event()
@@ -176,6 +179,39 @@ class Player:
     def switch_to(self, item: QueueItem, *, fade_s: float | None = None) -> None:
         """Start `item` now (crossfading the current track away); used when the mood clearly changed."""
         self._post(lambda: self._do_switch(item, fade_s, False))
+
+    def replay(
+        self, *, previous_within_s: float, fade_s: float | None = None, timeout: float = 5.0
+    ) -> QueueItem | None:
+        """Play a track again from its start, the way a music player's "previous" button does.
+
+        The current track restarts; but when it began less than `previous_within_s` ago, the listener
+        most likely wants the track that just ended, so that one plays again and the current one goes
+        back to the front of the queue.  With nothing current, the last track heard plays again.
+        Playback starts (or resumes) either way: a replay asks to hear the track now.  Returns the
+        replayed item: None when there is nothing to replay or the player did not answer within
+        `timeout` (the replay is then called off, so it never happens unreported).
+        """
+        done = threading.Event()
+        guard = threading.Lock()
+        result: list[QueueItem | None] = [None]
+        called_off = [False]
+
+        def apply() -> None:
+            with guard:
+                if called_off[0]:
+                    return
+                try:
+                    result[0] = self._do_replay(previous_within_s, fade_s)
+                finally:
+                    self._publish_status()  # the caller's next status() shows the replayed track
+                    done.set()
+
+        self._post(apply)
+        done.wait(timeout)
+        with guard:
+            called_off[0] = not done.is_set()
+            return result[0]
 
     def set_config(self, config: PlayerConfig) -> None:
         """New [player] settings (crossfade, loudness target...) from the next decision on."""
@@ -332,6 +368,7 @@ class Player:
         if chunk is None or chunk.play.started:
             return
         chunk.play.started = True
+        self._history.append(chunk.play.item)
         track = chunk.play.item.track
         log.info("playing %s - %s (%s)", track.artist, track.title, chunk.play.item.reason or "queued")
         self._emit(
@@ -585,6 +622,27 @@ class Player:
             self._cut(current, completed=False, skipped=skipped)
             self._start_next(current, 0.0, item)
         self._feed(self._decks[self._active])  # audible at once, not at the next tick
+
+    def _do_replay(self, previous_within_s: float, fade_s: float | None) -> QueueItem | None:
+        now = self._current_position()
+        history = self._history
+        if now is None:
+            if not history:
+                return None
+            target = history.pop()  # it is appended again as it starts
+        else:
+            item, position = now
+            if history and history[-1].track.id == item.track.id:
+                history.pop()
+            if position < previous_within_s and history:
+                target = history.pop()
+                self._queue.push_front(item)  # the track it interrupts comes next again
+            else:
+                target = item
+        self._do_switch(target, fade_s, False)  # the interrupted play is neither skipped nor completed
+        if self._state != "playing":
+            self._do_play()
+        return target
 
     # ---- status --------------------------------------------------------------------------------
     def _current_position(self) -> tuple[QueueItem, float] | None:

@@ -60,6 +60,9 @@ SAVE_INTERVAL_S = 2.0
 #: The saved position moves in steps of this much: a resume is at most this far back, and the SD card
 #: sees one small write per step while music plays (plus one per change of track, queue or setting).
 POSITION_STEP_S = 5.0
+#: A replay this soon after a track began (plus the crossfade, while the last one was still fading
+#: out) means the listener wants the track that just ended, as a music player's "previous" button.
+REPLAY_PREVIOUS_S = 4.0
 #: Settings applied while running (the rest need a restart; the page is told which).
 LIVE_SETTINGS = (
     "player.",
@@ -394,6 +397,25 @@ class Appliance:
 
     def next_track(self) -> None:
         self.player.next(fade_s=self.config.player.switch_fade_s, skipped=True)
+
+    def replay(self) -> None:
+        """Play the current track again from its start, or the previous one when the current one has
+        only just begun (`Player.replay`).  The replayed track gets `replayed` feedback, once per replay,
+        written before the command returns; a storage failure is reported but does not stop the music
+        (the listener asked to hear the track, not to record anything)."""
+        self.conductor.user_paused = False
+        item = self.player.replay(
+            previous_within_s=REPLAY_PREVIOUS_S + self.config.player.crossfade_s,
+            fade_s=self.config.player.switch_fade_s,
+        )
+        if item is None:
+            raise CommandError("replay: nothing has been played yet")
+        mood = self._current_mood()
+        try:
+            self._recommender.feedback(self.conductor.profile, item.track.id, "replayed", mood, time.time())
+        except (sqlite3.Error, OSError) as exc:
+            log.error("replay of %s not recorded: %s", item.track.title, exc)
+            self._report("recommender", f"replay was not recorded: {exc}")
 
     def _current_track_id(self, action: str) -> str:
         current = self.player.status().current

@@ -1,0 +1,106 @@
+"""The `replay` command on the real appliance (real player on SDL's dummy driver, real recommender on
+SQLite): it plays the current track again from the start, or the previous one when the current one
+has only just begun, and the recommender receives `replayed` for the replayed track exactly once."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+from servicekit import Script, build, wait_for
+
+from moodspeaker.service import app as app_module
+from moodspeaker.service.control import CommandError, ControlAPI
+from moodspeaker.service.events import CommandRejected, Event
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def rows(app, kind: str | None = None) -> list[tuple[str, str]]:
+    with sqlite3.connect(app.config.device.data_dir + "/recommend.sqlite") as db:
+        found = db.execute("SELECT kind, track_id FROM feedback ORDER BY id").fetchall()
+    return [r for r in found if kind is None or r[0] == kind]
+
+
+def now_playing(app) -> dict | None:
+    return app.state()["now_playing"]
+
+
+def test_replay_late_in_a_track_plays_it_again_from_the_start(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(app_module, "REPLAY_PREVIOUS_S", 0.5)  # so the test need not wait 4 s
+    app, bus = build(tmp_path, Script("happy"))
+    api = ControlAPI(app, bus)
+    app.start()
+    try:
+        api.execute("play")
+        wait_for(lambda: (now_playing(app) or {}).get("position_s", 0) > 1.5, what="1.5 s into a track")
+        track = now_playing(app)["track_id"]
+        queued = [q["track_id"] for q in app.state()["queue"]]
+        state = api.execute("replay")
+        assert state["now_playing"]["track_id"] == track
+        assert state["now_playing"]["position_s"] < 1.0 and state["playing"]
+        assert [q["track_id"] for q in state["queue"]] == queued  # nothing else moved
+        assert rows(app, "replayed") == [("replayed", track)]  # written before the command returned
+        time.sleep(1.0)  # the interrupted first play ends now: neither a skip nor a completed play
+        assert rows(app) == [("replayed", track)]
+    finally:
+        app.stop()
+    assert rows(app, "replayed") == [("replayed", track)]  # exactly once, shutdown included
+
+
+def test_replay_just_after_a_change_goes_back_to_the_track_that_ended(tmp_path: Path) -> None:
+    app, bus = build(tmp_path, Script("happy"))
+    api = ControlAPI(app, bus)
+    app.start()
+    try:
+        api.execute("play")
+        wait_for(lambda: now_playing(app) is not None, what="a track")
+        first = now_playing(app)["track_id"]
+        api.execute("next")
+        wait_for(lambda: (now_playing(app) or {}).get("track_id") not in {None, first}, what="the next track")
+        second = now_playing(app)["track_id"]
+        state = api.execute("replay")  # within the first seconds of `second`: the listener wants `first`
+        assert state["now_playing"]["track_id"] == first and state["now_playing"]["position_s"] < 1.0
+        assert state["queue"][0]["track_id"] == second  # the interrupted track comes next again
+        wait_for(lambda: len(rows(app)) >= 2, what="the skip of the first play to be written")
+        time.sleep(0.5)  # the interrupted `second` has faded out by now: it is not counted a skip
+        assert sorted(rows(app)) == [("replayed", first), ("skip", first)]
+    finally:
+        app.stop()
+    assert rows(app, "replayed") == [("replayed", first)]
+
+
+def test_replay_while_paused_plays_again(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(app_module, "REPLAY_PREVIOUS_S", 0.2)
+    app, bus = build(tmp_path, Script("happy"))
+    api = ControlAPI(app, bus)
+    app.start()
+    try:
+        api.execute("play")
+        wait_for(lambda: (now_playing(app) or {}).get("position_s", 0) > 0.6, what="0.6 s into a track")
+        track = now_playing(app)["track_id"]
+        api.execute("pause")
+        wait_for(lambda: app.state()["player"] == "paused", what="paused")
+        state = api.execute("replay")
+        assert state["playing"] and state["now_playing"]["track_id"] == track
+        assert state["now_playing"]["position_s"] < 0.6
+        assert rows(app, "replayed") == [("replayed", track)]
+    finally:
+        app.stop()
+
+
+def test_replay_with_nothing_played_is_refused_and_records_nothing(tmp_path: Path) -> None:
+    app, bus = build(tmp_path, Script(None), **{"player.autoplay": False})
+    events: list[Event] = []
+    bus.subscribe(events.append)
+    api = ControlAPI(app, bus)
+    app.start()
+    try:
+        with pytest.raises(CommandError, match=r"^replay: nothing has been played yet$"):
+            api.execute("replay")
+        assert any(isinstance(e, CommandRejected) and e.command == "replay" for e in events)
+        assert rows(app) == []
+    finally:
+        app.stop()

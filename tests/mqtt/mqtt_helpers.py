@@ -257,6 +257,9 @@ class MemorySpeaker:
         self.calls.append(("next", None))
         self.start_track("t2", "Second Song", "Band", "lifts the mood")
 
+    def replay(self) -> None:
+        self.calls.append(("replay", None))
+
     def like(self) -> None:
         self.calls.append(("like", None))
 

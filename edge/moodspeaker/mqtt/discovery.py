@@ -184,6 +184,7 @@ def discovery_config(
                     ("play", "Play", "mdi:play"),
                     ("pause", "Pause", "mdi:pause"),
                     ("next", "Next track", "mdi:skip-next"),
+                    ("replay", "Play again", "mdi:replay"),
                     ("like", "Like track", "mdi:thumb-up"),
                     ("dislike", "Wrong for this mood", "mdi:thumb-down"),
                     ("rescan", "Rescan library", "mdi:folder-refresh"),

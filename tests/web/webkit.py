@@ -46,6 +46,9 @@ class HomeSpeaker:
     def next_track(self) -> None:
         self.feedback.append({"kind": "skip", "ts": time.time()})
 
+    def replay(self) -> None:
+        self.feedback.append({"kind": "replayed", "ts": time.time()})
+
     def like(self) -> None:
         self.feedback.append({"kind": "like", "ts": time.time()})
 

@@ -29,6 +29,8 @@ ICONS = {
     "play": '<path d="M7 4.5v15l13-7.5z" fill="currentColor"/>',
     "pause": '<path d="M6 4h4v16H6zM14 4h4v16h-4z" fill="currentColor"/>',
     "next": '<path d="M4 4.5v15l11-7.5zM16 4h4v16h-4z" fill="currentColor"/>',
+    "replay": '<path d="M5.2 13.5A7 7 0 1 0 7.5 6.6" fill="none" stroke="currentColor" stroke-width="2.6" '
+    'stroke-linecap="round"/><path d="M3.5 3.5v7h7z" fill="currentColor"/>',
     "like": '<path d="M12 21s-7.5-4.6-9.3-9.2C1.4 8.4 3.6 4.5 7.3 4.5c2 0 3.6 1.1 4.7 2.7 1.1-1.6 2.7-2.7 '
     '4.7-2.7 3.7 0 5.9 3.9 4.6 7.3C19.5 16.4 12 21 12 21z" fill="currentColor"/>',
     "dislike": '<path d="M5 5l14 14M19 5L5 19" stroke="currentColor" stroke-width="3" '

@@ -15,6 +15,7 @@ from webkit import PASSWORD, Page
 from moodspeaker_web.app import create_app
 from moodspeaker_web.server import serve
 from moodspeaker_web.setup_code import read_setup_code
+from moodspeaker_web.tell import Action, interpret
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -140,6 +141,25 @@ def test_replay_without_javascript_needs_the_csrf_token(tmp_path: Path) -> None:
         answer = page.post_json("/api/command", {"command": "replay"})
         assert answer.status_code == 200 and answer.get_json()["state"]["playing"]
         assert len(replayed(service.data_dir)) == 2
+        told = page.post_json("/api/tell", {"text": "Play that again!"}).get_json()  # the "tell" box
+        assert told["ok"] and told["done"] == [{"command": "replay", "args": {}}], told
+        assert len(replayed(service.data_dir)) == 3
     finally:
         app.extensions["moodspeaker"].close()
         service.appliance.stop()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("play that again", ("replay",)),
+        ("one more time", ("replay",)),
+        ("I love this, play it again", ("like", "replay")),
+        ("not this, go back", ("dislike",)),  # a dislike skips: going back would undo it
+        ("I'm sad again", ("correct_mood",)),  # "again" alone is not a request to replay
+    ],
+)
+def test_tell_the_speaker_to_play_it_again(text: str, expected: tuple[str, ...]) -> None:
+    actions = interpret(text, volume=0.5, strategy="match").actions
+    assert tuple(a.command for a in actions) == expected
+    assert Action("replay") in actions or "replay" not in expected

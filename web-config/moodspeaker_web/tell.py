@@ -203,6 +203,26 @@ def interpret(text: str, *, volume: float | None = None, strategy: str | None = 
             f"volume {'up' if louder else 'down'} to {round(new * 100)}%",
         )
 
+    if _has(
+        said,
+        (
+            "play that again",
+            "play it again",
+            "play this again",
+            "again please",
+            "one more time",
+            "replay",
+            "repeat that",
+            "repeat this",
+            "start over",
+            "from the start",
+            "previous song",
+            "previous track",
+            "go back",
+        ),
+    ) and not any(a.command in {"dislike", "next"} for a in actions):
+        add(Action("replay"), "playing it again (the speaker notes that you wanted to hear it twice)")
+
     steering = any(a.command in {"set_strategy", "dislike"} for a in actions)
     if _has(said, ("pause", "stop", "be quiet", "shh", "shush", "silence")) and not (quieter or steering):
         add(Action("pause"), "pausing")

@@ -22,6 +22,7 @@ import numpy as np
 from models.training.export import classify_all
 from models.training.train import resolve_ferplus
 
+from moodspeaker.config.schema import ClassifierConfig
 from moodspeaker.evaluation.ferplus import MODEL_CLASSES, load_split, majority_labels
 from moodspeaker.evaluation.metrics import confusion_matrix, predict_labels, share_read_as
 from moodspeaker.mood.calibration import NeutralCalibration
@@ -78,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="write the JSON report here as well")
     args = parser.parse_args(argv)
     val = load_split(resolve_ferplus(args.data) / "FER2013Valid")
-    probs, classes = classify_all(args.model, val.images)
+    # as the appliance classifies (face + mirror by default), since the calibration corrects that output
+    probs, classes = classify_all(args.model, val.images, flip_average=ClassifierConfig().flip_average)
     labels = majority_labels(val.votes)
     report = {
         "model": str(args.model),

@@ -103,7 +103,26 @@ def exported(trained: Path, workspace: dict[str, Path]) -> Path:
     report = export.export(trained / "last.keras", out, workspace["ferplus"], rep_count=32)
     assert report["int8"]["count"] == 32
     assert abs(report["int8_minus_float_accuracy"]) <= 0.1
+    # the mirror-averaged figures (the appliance's default) are scored on the same faces
+    assert report["int8_flip_average"]["count"] == report["float_flip_average"]["count"] == 32
     return out
+
+
+def test_warm_start_begins_from_the_earlier_runs_weights(trained: Path, workspace: dict[str, Path]) -> None:
+    config = workspace["tmp"] / "warm.toml"
+    toml = TINY_TOML.replace("epochs = 2", "epochs = 1")
+    toml = toml.replace("learning_rate = 0.01", "learning_rate = 1e-12\nmin_learning_rate = 1e-13")
+    config.write_text(toml.replace("[train]", f'[train]\ninit_from = "{trained / "best.keras"}"'))
+    run = workspace["tmp"] / "runs" / "warm"
+    assert train.main(["--run", str(run), "--config", str(config), "--data", str(workspace["data"])]) == 0
+    assert f'init_from = "{trained / "best.keras"}"' in (run / "config.toml").read_text()
+    before = keras.models.load_model(trained / "best.keras").get_layer("stem_conv").get_weights()[0]
+    after = keras.models.load_model(run / "last.keras").get_layer("stem_conv").get_weights()[0]
+    np.testing.assert_allclose(after, before, atol=1e-6)  # a learning rate of ~0 left the start weights
+    fresh = build_model(ModelConfig.from_mapping({"stem_channels": 8, "stem_stride": 2,
+                                                  "stages": [[1, 8, 1, 1], [2, 16, 1, 2]],
+                                                  "head_channels": 32}))  # fmt: skip
+    assert not np.allclose(fresh.get_layer("stem_conv").get_weights()[0], before)  # not a fresh init
 
 
 def test_export_writes_an_int8_model_the_interpreter_runs(exported: Path) -> None:

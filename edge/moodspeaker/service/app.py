@@ -396,6 +396,26 @@ class Appliance:
         self.player.pause()
 
     def next_track(self) -> None:
+        """Skip the current track.  The skip is feedback the listener gave, so it is written before the
+        command returns (a kill -9 right after the page's answer must not lose it) and the TrackEnded
+        that follows is not recorded again; a storage failure is reported but the music still moves on
+        (the listener asked to skip, not to record anything)."""
+        status = self.player.status()
+        if status.current is not None and status.state == "playing":
+            track = status.current.track
+            try:
+                self._recommender.feedback(
+                    self.conductor.profile,
+                    track.id,
+                    "skip",
+                    self._current_mood(),
+                    time.time(),
+                    played_s=status.position_s,
+                )
+            except (sqlite3.Error, OSError) as exc:
+                log.error("skip of %s not recorded: %s", track.title, exc)
+                self._report("recommender", f"skip was not recorded: {exc}")
+            self._no_skip_feedback.add(track.id)
         self.player.next(fade_s=self.config.player.switch_fade_s, skipped=True)
 
     def replay(self) -> None:

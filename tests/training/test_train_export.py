@@ -7,6 +7,7 @@ real code path: the training CLI, TFLiteConverter, ai-edge-litert, and `moodspea
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import cv2
@@ -20,7 +21,7 @@ tf = pytest.importorskip("tensorflow")
 
 import keras  # noqa: E402
 from ai_edge_litert.interpreter import Interpreter  # noqa: E402
-from models.training import edgetpu_check, export, train  # noqa: E402
+from models.training import edgetpu_check, export, probe_fer2013, train  # noqa: E402
 from models.training.model import ModelConfig, build_model  # noqa: E402
 
 from moodspeaker.cli import main  # noqa: E402
@@ -203,3 +204,21 @@ def test_eval_faces_rejects_a_folder_without_faces(
 ) -> None:
     assert main(["eval-faces", "--data", str(tmp_path), "--json"]) == 2
     assert "neither a FER+ folder" in capsys.readouterr().err
+
+
+def test_fer2013_probe_fits_a_head_on_the_frozen_features(
+    trained: Path, workspace: dict[str, Path], tmp_path: Path
+) -> None:
+    ferplus = tmp_path / "ferplus"
+    shutil.copytree(workspace["ferplus"], ferplus)
+    fer = ["neutral", "happy", "surprise", "sad"]  # the synthetic faces' classes, as original labels
+    lines = ["image,split,fer2013_label\n"]
+    for split in ("FER2013Train", "FER2013Valid"):
+        for i, row in enumerate((ferplus / split / "label.csv").read_text().splitlines()):
+            lines.append(f"{row.split(',')[0]},{split[7:]},{fer[i % 4]}\n")
+    (ferplus / "fer2013_original_labels.csv").write_text("".join(lines))
+    out = tmp_path / "probe.json"
+    assert probe_fer2013.main(["--run", str(trained), "--data", str(ferplus), "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["train_faces"] == 64 and result["valid_faces"] == 32
+    assert result["valid_accuracy_fer2013"] >= 0.5  # the bar position is learnt; chance is 0.25

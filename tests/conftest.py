@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from testcache import numba_cache
+
 
 @pytest.fixture(autouse=True)
 def _hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -14,9 +16,8 @@ def _hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("MOODSPEAKER_CONFIG", raising=False)
     monkeypatch.setenv("SDL_AUDIODRIVER", os.environ.get("SDL_AUDIODRIVER", "dummy"))
     # librosa's numba JIT costs a minute on a cold cache: keep the cache outside the checkout so
-    # fresh clones on the same machine (as in CI) reuse it.
-    cache = Path(os.environ.get("MOODSPEAKER_TEST_CACHE", Path.home() / ".cache" / "moodspeaker-tests"))
-    monkeypatch.setenv("NUMBA_CACHE_DIR", os.environ.get("NUMBA_CACHE_DIR", str(cache / "numba")))
+    # fresh clones on the same machine (as in CI) reuse it (tests/testcache.py).
+    monkeypatch.setenv("NUMBA_CACHE_DIR", os.environ.get("NUMBA_CACHE_DIR", str(numba_cache())))
 
 
 @pytest.fixture(scope="session")

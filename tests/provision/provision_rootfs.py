@@ -19,10 +19,10 @@ import sys
 import tomllib
 from pathlib import Path
 
+from testcache import cache_root
+
 ROOT = Path(__file__).resolve().parents[2]
-CACHE = (
-    Path(os.environ.get("MOODSPEAKER_TEST_CACHE", Path.home() / ".cache" / "moodspeaker-tests")) / "provision"
-)
+CACHE = cache_root() / "provision"
 SUITE = "bookworm"
 # What Raspberry Pi OS Lite already has, plus the installer's non-Pi packages except
 # mosquitto-clients, which is left out so the installer's own apt-get install is exercised.

@@ -34,10 +34,11 @@ MOSQUITTO = "/usr/sbin/mosquitto"
 
 def numba_cache() -> Path:
     """The tests' shared numba JIT cache (the same place tests/conftest.py points NUMBA_CACHE_DIR at)."""
-    if os.environ.get("NUMBA_CACHE_DIR"):
-        return Path(os.environ["NUMBA_CACHE_DIR"])
-    cache = Path(os.environ.get("MOODSPEAKER_TEST_CACHE", Path.home() / ".cache" / "moodspeaker-tests"))
-    return cache / "numba"
+    # Imported here, not at the top: tests/ is on sys.path under pytest, but the child scripts that
+    # import this module (diskfull_web.py, run with PYTHONPATH=tests/stress only) never call this.
+    from testcache import numba_cache as shared  # noqa: PLC0415
+
+    return shared()
 
 
 def free_port() -> int:

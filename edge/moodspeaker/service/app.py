@@ -75,6 +75,12 @@ LIVE_SETTINGS = (
 )
 
 
+def storage_reason(exc: BaseException) -> str:
+    """A storage failure in words for a refusal: a full disk said plainly, anything else as it came."""
+    text = str(exc)
+    return "the disk is full" if "full" in text.lower() else f"storage error ({text})"
+
+
 @dataclass
 class Parts:
     """The pieces the appliance is wired from (built by `service.components` or by a test)."""
@@ -104,6 +110,8 @@ class Appliance:
         self._mood = MoodState(UNKNOWN, 0.0, 0.0, 0.0, face=False, changed=False)
         self._override: MoodState | None = None
         self._no_skip_feedback: set[str] = set()
+        self._known_profiles: list[str] = []  # the last profile list read, for state() when reads fail
+        self._profiles_error = ""  # the last failure reading it (reported once, not on every poll)
         self._feedback: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -187,8 +195,14 @@ class Appliance:
             self.player.play()
 
     def _ensure_profiles(self, names: tuple[str, ...]) -> None:
-        """Create the listed profiles the recommender does not know yet, so they can be picked."""
-        known = set(self._recommender.profiles())
+        """Create the listed profiles the recommender does not know yet, so they can be picked.  A
+        profile that cannot be created (a refused name, a storage error) is reported, not raised: the
+        settings that listed it are saved all the same, and the profile appears once storage works."""
+        try:
+            known = set(self._recommender.profiles())
+        except (sqlite3.Error, OSError) as exc:
+            self._report("recommender", f"profiles {', '.join(names)} not checked: {storage_reason(exc)}")
+            return
         for name in names:
             if name.strip() in known:
                 continue
@@ -196,6 +210,8 @@ class Appliance:
                 self._recommender.create_profile(name, time.time())
             except ValueError as exc:  # ProfileError: a name the recommender refuses
                 self._report("recommender", f"profile {name!r} not created: {exc}")
+            except (sqlite3.Error, OSError) as exc:
+                self._report("recommender", f"profile {name!r} not created: {storage_reason(exc)}")
 
     def _report(self, component: str, message: str) -> None:
         self.health.incident(component, message)
@@ -333,7 +349,8 @@ class Appliance:
             except Exception:
                 log.exception("housekeeping step failed")
 
-    def _save(self) -> None:
+    def _save(self) -> bool:
+        """Save what must survive a power cut; False (reported in health) when the disk refused."""
         status = self.player.status()
         snap = Snapshot(
             current=status.current,
@@ -349,6 +366,7 @@ class Appliance:
         ok = self.store.save(snap)
         if self.health.set_state("storage", "ok" if ok else "error", self.store.last_error) and not ok:
             self._report("storage", self.store.last_error)
+        return ok
 
     def health_snapshot(self) -> dict[str, Any]:
         status = self.player.status()
@@ -452,9 +470,7 @@ class Appliance:
         try:
             yield
         except (sqlite3.Error, OSError) as exc:
-            text = str(exc)
-            reason = "the disk is full" if "full" in text.lower() else f"storage error ({text})"
-            message = f"{what}: {reason}"
+            message = f"{what}: {storage_reason(exc)}"
             log.error("%s", message)
             self._report("recommender", message)
             raise CommandError(message) from exc
@@ -517,11 +533,20 @@ class Appliance:
         self._save()
 
     def set_profile(self, profile: str) -> None:
-        self.conductor.profile = profile
+        """Switch the listener, or refuse naming what failed with the previous profile still active: a
+        storage error planning for them, or a state file that cannot be written (disk full, card
+        read-only).  An unsaved switch would be undone by the next restart, and the feedback given
+        until then would silently count for the wrong person."""
+        what = f"profile not changed to {profile!r}"
+        with self._stored(what):
+            switched = self.conductor.switch_profile(self._current_mood(), profile, self._save)
+        if not switched:
+            message = f"{what}: {self.store.last_error or 'the state could not be saved'}"
+            log.error("%s", message)
+            self._report("storage", message)
+            raise CommandError(message)
         self._use_calibration(profile)
         self.bus.publish(StateChanged(ts=time.time(), key="profile", value=profile))
-        self.conductor.replan(self._current_mood())
-        self._save()
 
     def set_strategy(self, strategy: str) -> None:
         with self._stored("strategy not changed"):
@@ -550,7 +575,26 @@ class Appliance:
         threading.Thread(target=work, name="rescan", daemon=True).start()
 
     def profiles(self) -> list[str]:
-        return self._recommender.profiles()
+        """The household's profiles from the recommender's database.  A storage failure (a corrupt or
+        unreadable database) is a CommandError naming it, so `set_profile`, which checks its argument
+        against this list, is refused clearly; it is reported once, and state() shows the last list."""
+        try:
+            names = self._recommender.profiles()
+        except (sqlite3.Error, OSError) as exc:
+            message = f"the listener profiles cannot be read: {storage_reason(exc)}"
+            if message != self._profiles_error:
+                self._profiles_error = message
+                log.error("%s", message)
+                self._report("recommender", message)
+            raise CommandError(message) from exc
+        self._known_profiles, self._profiles_error = list(names), ""
+        return names
+
+    def _profiles_or_known(self) -> list[str]:
+        try:
+            return self.profiles()
+        except CommandError:
+            return list(self._known_profiles)
 
     def export_data(self) -> dict[str, Any]:
         return {"profiles": {p: self._recommender.export_profile(p) for p in self._recommender.profiles()}}
@@ -600,6 +644,6 @@ class Appliance:
             "volume": status.volume,
             "strategy": self.conductor.strategy,
             "profile": self.conductor.profile,
-            "profiles": self._recommender.profiles(),
+            "profiles": self._profiles_or_known(),
             "health": self.health_snapshot(),
         }

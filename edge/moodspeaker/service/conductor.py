@@ -8,8 +8,10 @@ best new pick, crossfades to it (`policy.clashes`); otherwise the queue is just 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections import deque
+from collections.abc import Callable
 
 from moodspeaker.config.schema import Config
 from moodspeaker.mood.classes import UNKNOWN
@@ -45,13 +47,19 @@ class Conductor:
         """Something changed (library, profile, strategy): the next refill may plan again at once."""
         self._quiet_until = 0.0
 
-    def plan(self, mood: MoodState, k: int, exclude: set[str]) -> list[QueueItem]:
+    def plan(
+        self, mood: MoodState, k: int, exclude: set[str], *, profile: str | None = None, strict: bool = False
+    ) -> list[QueueItem]:
+        """Up to `k` picks for `profile` (default: the active one); [] when planning failed, which is
+        reported in health.  `strict` lets storage errors (sqlite3.Error, OSError) propagate instead."""
         t0 = time.monotonic()
         try:
             picks = self._recommender.plan(
-                mood, self.profile, self.strategy, time.time(), k, exclude=frozenset(exclude)
+                mood, profile or self.profile, self.strategy, time.time(), k, exclude=frozenset(exclude)
             )
         except Exception as exc:
+            if strict and isinstance(exc, sqlite3.Error | OSError):
+                raise
             log.exception("planning failed")
             self.health.set_state("recommender", "error", str(exc)[:200])
             return []
@@ -107,6 +115,22 @@ class Conductor:
             self._quiet_until = time.monotonic() + REFILL_BACKOFF_S
         if status.state == "stopped" and self.config.player.autoplay and not self.user_paused and items:
             self.player.play()
+
+    def switch_profile(self, mood: MoodState, profile: str, save: Callable[[], bool]) -> bool:
+        """Switch the listener: plan for `profile` first (a storage error propagates and nothing has
+        changed), then make it the active profile and `save()`.  When the save fails the previous
+        profile is put back with its queue untouched and False is returned; on success the queue is the
+        new listener's plan."""
+        self._quiet_until = 0.0
+        current = self.player.status().current
+        exclude = {current.track.id} if current else set()
+        items = self.plan(mood, self.config.recommend.queue_length, exclude, profile=profile, strict=True)
+        previous, self.profile = self.profile, profile
+        if not save():
+            self.profile = previous
+            return False
+        self.player.set_queue(items)
+        return True
 
     def replan(self, mood: MoodState) -> None:
         """Profile or strategy changed: a new plan for what comes after the current track."""

@@ -49,11 +49,14 @@ pytest: $(VENV)/.stamp-dev
 
 test: lint typecheck pytest
 
-# Expression model (issue #3). RUN names the run folder under the git-ignored runs/.
+# Expression model (issue #3). RUN names the run folder under the git-ignored runs/, CONFIG its config.
+# The shipped model is two runs: `make train`, then (after it finished) the warm restart
+# `make train RUN=runs/mbv2-long CONFIG=models/training/configs/mbv2-long.toml`, exported from runs/mbv2-long.
 RUN ?= runs/mbv2
+CONFIG ?= models/training/configs/mbv2.toml
 train: $(VENV)/.stamp-dev
 	mkdir -p $(RUN) && nohup $(BIN)/python -m models.training.train --run $(RUN) \
-		--config models/training/configs/mbv2.toml >> $(RUN)/train.log 2>&1 & echo "training in the background; log: $(RUN)/train.log"
+		--config $(CONFIG) >> $(RUN)/train.log 2>&1 & echo "training in the background; log: $(RUN)/train.log"
 
 train-resume: $(VENV)/.stamp-dev
 	nohup $(BIN)/python -m models.training.train --resume $(RUN) >> $(RUN)/train.log 2>&1 & echo "resumed in the background; log: $(RUN)/train.log"

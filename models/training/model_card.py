@@ -144,6 +144,16 @@ def _latency(bench: dict[str, Any] | None) -> list[str]:
     return lines
 
 
+def _probe(probe: dict[str, Any] | None) -> str:
+    if not probe:
+        return "(not measured: `python -m models.training.probe_fer2013`)."
+    return (
+        f"a logistic-regression head trained on FER2013Train's *original* labels on top of this network's "
+        f"frozen features (`probe_fer2013.json`) reaches {_pct(probe['valid_accuracy_fer2013'])} on "
+        f"FER2013Valid — far from 70 %; closing that gap takes a larger network trained for those labels."
+    )
+
+
 def _stages(
     run: Path, cfg: RunConfig, parent: Path | None, parent_cfg: RunConfig | None, parent_state: dict[str, Any]
 ) -> str:
@@ -212,6 +222,7 @@ def build(
         "epochs_done": str(int(state.get("epochs_done", 0)) + int(parent_state.get("best_epoch", 0))),
         "epochs": str(cfg.train.epochs + (parent_cfg.train.epochs if parent_cfg else 0)),
         "stages": _stages(run, cfg, parent, parent_cfg, parent_state),
+        "probe": _probe(_load(out / "probe_fer2013.json")),
         "config": cfg.to_toml().strip(),
         "compiled": f"`{compiled}` (compiled by edgetpu_compiler)"
         if compiled

@@ -81,11 +81,14 @@ class WebContext:
         return snapshot if isinstance(snapshot, dict) else {}
 
     def profiles(self) -> list[str]:
+        """The profiles to pick from; when the speaker cannot read them now (its storage failed), the
+        last list its state shows, so the page keeps its picker instead of an empty one."""
         try:
             return [str(p) for p in self.control.profiles()]
-        except Exception:
-            log.exception("the speaker's profiles could not be read")
-            return []
+        except Exception as exc:
+            log.warning("the speaker's profiles could not be read: %s", exc)
+            known = self.state().get("profiles")
+            return [str(p) for p in known] if isinstance(known, list) else []
 
     def scan_state(self, state: dict[str, Any]) -> dict[str, Any]:
         """The scan progress: the service's own figures when it reports them, else what we saw."""

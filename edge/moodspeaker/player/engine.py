@@ -89,6 +89,10 @@ class PlayerStatus:
     volume: float
     failures: tuple[dict[str, Any], ...] = field(default_factory=tuple)
     audio_error: str = ""
+    #: Stopped because nothing queued could be played any more (the queue ran out, or every track left
+    #: in it was gone: an unplugged disk), not because play was paused or stopped: the conductor then
+    #: plans more even without a mood, since the listener still wants music.
+    ran_out: bool = False
 
 
 class Player:
@@ -117,6 +121,7 @@ class Player:
         self._active = 0
         self._state = "stopped"
         self._want_playing = False
+        self._ran_out = False
         self._audio = "starting"
         self._audio_error = ""
         self._next_retry = 0.0
@@ -345,7 +350,7 @@ class Player:
                         self._feed(active)  # audible (and the current track) in this tick, not the next
                     else:
                         self._state = "stopped"
-                        self._want_playing = False
+                        self._want_playing, self._ran_out = False, True
                         self._emit(StateChanged(ts=time.time(), key="playing", value=False))
 
     def _advance(self, deck: _Deck, now: float) -> None:
@@ -569,13 +574,13 @@ class Player:
             deck = self._decks[self._active]
             self._cut(deck, completed=False, skipped=False)
             if not self._start_next(deck, 0.0):
-                self._want_playing = False
+                self._want_playing, self._ran_out = False, True
                 return
-        self._state = "playing"
+        self._state, self._ran_out = "playing", False
         self._emit(StateChanged(ts=time.time(), key="playing", value=True))
 
     def _do_pause(self) -> None:
-        self._want_playing = False
+        self._want_playing, self._ran_out = False, False
         if self._state != "playing":
             return
         if self._audio == "ok":
@@ -593,7 +598,7 @@ class Player:
         if current is not None:
             self._resume = current
         was = self._state
-        self._state, self._want_playing = "stopped", False
+        self._state, self._want_playing, self._ran_out = "stopped", False, False
         if was != "stopped":
             self._emit(StateChanged(ts=time.time(), key="playing", value=False))
 
@@ -672,6 +677,7 @@ class Player:
             volume=self._volume,
             failures=tuple(self._failures),
             audio_error=self._audio_error,
+            ran_out=self._ran_out,
         )
         with self._lock:
             self._status = status

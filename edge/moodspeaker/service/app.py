@@ -321,6 +321,14 @@ class Appliance:
     def _on_missing(self, item: QueueItem, error: str) -> None:
         """A queued track could not be opened (file gone, server down): the recommender keeps it out
         of the plans for a while ("missing" says nothing about taste)."""
+        # Health says so too (page, MQTT), with the file: an unplugged disk is reported once as the
+        # library's problem, not only as one skipped-track line per track; a rescan resets it.
+        detail = f"cannot open {error}; disk unplugged or files moved? (rescan once it is back)"
+        first = self.health.state_of("library") != "missing"
+        self.health.set_state("library", "missing", detail)
+        if first:
+            log.warning("library: %s", detail)
+            self._report("library", detail)
         mood, profile, track_id = self._current_mood(), self.conductor.profile, item.track.id
         self._feedback.put(
             lambda: self._recommender.feedback(profile, track_id, "missing", mood, time.time())

@@ -101,7 +101,7 @@ class Conductor:
         want = self.config.recommend.queue_length
         if len(status.queue) >= max(1, want // 2) or self.strategy == "off":
             return
-        if status.current is None and mood.mood == UNKNOWN and not status.queue:
+        if status.current is None and mood.mood == UNKNOWN and not status.queue and not status.ran_out:
             return  # nothing to go on yet: wait for a mood (or Play)
         if time.monotonic() < self._quiet_until:
             return  # the last try found nothing; a new mood, setting or rescan tries again sooner
@@ -113,7 +113,10 @@ class Conductor:
             self.player.extend_queue(items)
         else:
             self._quiet_until = time.monotonic() + REFILL_BACKOFF_S
-        if status.state == "stopped" and self.config.player.autoplay and not self.user_paused and items:
+        # Music that ran out (the rest of the queue was on a disk that went away) carries on with what
+        # can still be played: the listener started it, so this is not autoplay.
+        carry_on = self.config.player.autoplay or status.ran_out
+        if status.state == "stopped" and carry_on and not self.user_paused and items:
             self.player.play()
 
     def switch_profile(self, mood: MoodState, profile: str, save: Callable[[], bool]) -> bool:

@@ -7,13 +7,13 @@ path is exercised by tests/e2e.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 
 from moodspeaker.config import Config, with_changes
 from moodspeaker.library.track import Track
@@ -21,6 +21,12 @@ from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.recommend.source import Catalogue
 from moodspeaker.service.app import Appliance, Parts
 from moodspeaker.service.events import EventBus
+
+TESTS = Path(__file__).resolve().parents[1]
+if str(TESTS) not in sys.path:  # child processes import this kit with only tests/service on their path
+    sys.path.append(str(TESTS))
+
+from tonetracks import tone_tracks  # noqa: E402
 
 # (id, valence, arousal, frequency): two clearly happy tracks, two clearly sad ones, one calm
 TRACKS = [
@@ -33,32 +39,9 @@ TRACKS = [
 
 
 def make_tracks(folder: Path, seconds: float = 20.0) -> list[Track]:
-    out = []
-    sr = 22050
-    t = np.arange(int(sr * seconds)) / sr
-    for tid, v, a, f in TRACKS:
-        path = folder / f"{tid}.ogg"
-        if not path.exists():
-            x = (0.2 * np.sin(2 * np.pi * f * t)).astype(np.float32)
-            with sf.SoundFile(str(path), "w", sr, 1, format="OGG") as handle:
-                for i in range(0, len(x), sr):  # blocks: soundfile can crash on long OGG writes
-                    handle.write(x[i : i + sr])
-        out.append(
-            Track(
-                id=tid,
-                location=str(path),
-                title=tid,
-                artist=f"artist-{tid}",
-                duration_s=seconds,
-                valence=v,
-                arousal=a,
-                energy=(a + 1) / 2,
-                tempo=80 + 60 * (a + 1),
-                mode=1 if v > 0 else 0,
-                loudness_lufs=-16.0,
-            )
-        )
-    return out
+    """The five TRACKS as `seconds`-long tone files in `folder`."""
+    songs = [(tid, tid, f"artist-{tid}", v, a, f) for tid, v, a, f in TRACKS]
+    return tone_tracks(folder, songs, duration_s=seconds, amplitude=0.2)
 
 
 @dataclass

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import soundfile as sf
 
 from moodspeaker.config import Config, save, with_changes
 from moodspeaker.library.track import Track
@@ -23,6 +22,7 @@ from moodspeaker.recommend.source import Catalogue
 from moodspeaker.service.app import Appliance, Parts
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus
+from tonetracks import tone_tracks
 
 #: (id, title, artist, valence, arousal, tone in Hz)
 SONGS = [
@@ -36,33 +36,8 @@ SONGS = [
 
 
 def make_tracks(folder: Path, seconds: float = 30.0) -> list[Track]:
-    folder.mkdir(parents=True, exist_ok=True)
-    sr = 22050
-    t = np.arange(int(sr * 2)) / sr
-    out = []
-    for tid, title, artist, v, a, f in SONGS:
-        path = folder / f"{tid}.ogg"
-        if not path.exists():
-            x = (0.1 * np.sin(2 * np.pi * f * t)).astype(np.float32)
-            with sf.SoundFile(str(path), "w", sr, 1, format="OGG") as handle:
-                for i in range(0, len(x), sr):  # in blocks: long single OGG writes can crash
-                    handle.write(x[i : i + sr])
-        out.append(
-            Track(
-                id=tid,
-                location=str(path),
-                title=title,
-                artist=artist,
-                duration_s=seconds,
-                valence=v,
-                arousal=a,
-                energy=(a + 1) / 2,
-                tempo=80 + 60 * (a + 1),
-                mode=1 if v > 0 else 0,
-                loudness_lufs=-16.0,
-            )
-        )
-    return out
+    """The SONGS as 2-second tone files in `folder` whose Tracks say they last `seconds`."""
+    return tone_tracks(folder, SONGS, duration_s=seconds, file_s=2.0, amplitude=0.1)
 
 
 class Camera:

@@ -3,62 +3,25 @@ and public-domain / synthesised test images.  Never FER2013 images."""
 
 from __future__ import annotations
 
-import json
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-CLASSES = ["neutral", "happy", "surprise", "sad", "angry", "disgust", "fear", "contempt"]
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # the placeholder builder is the benchmarks' (bench/_common.py), at the root
+    sys.path.insert(0, str(ROOT))
+
+from bench._common import placeholder_model as write_placeholder  # noqa: E402
 
 
 def _write_placeholder(folder: Path, *, size: int = 48, channels: int = 1, quantise: bool = True) -> Path:
-    """A tiny, clearly untrained PLACEHOLDER expression model + its metadata JSON, for tests only."""
-    tf = pytest.importorskip("tensorflow")
-    tf.keras.utils.set_random_seed(0)
-    model = tf.keras.Sequential(
-        [
-            tf.keras.Input((size, size, channels)),
-            tf.keras.layers.Conv2D(4, 3, strides=2, activation="relu"),
-            tf.keras.layers.GlobalAveragePooling2D(),
-            tf.keras.layers.Dense(len(CLASSES), activation="softmax"),
-        ]
+    """A tiny (one 4-channel convolution), clearly untrained PLACEHOLDER model + its metadata JSON."""
+    pytest.importorskip("tensorflow")
+    return write_placeholder(
+        folder, filters=(4,), size=size, channels=channels, quantise=quantise, purpose="test"
     )
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    if quantise:
-        rng = np.random.default_rng(0)
-
-        def representative():  # type: ignore[no-untyped-def]
-            for _ in range(8):
-                yield [rng.uniform(0, 255, (1, size, size, channels)).astype(np.float32)]
-
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.representative_dataset = representative
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        converter.inference_input_type = tf.int8
-        converter.inference_output_type = tf.int8
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "placeholder_expression.tflite").write_bytes(converter.convert())
-    meta = {
-        "name": "PLACEHOLDER-untrained-test-model",
-        "cpu_model": "placeholder_expression.tflite",
-        "edgetpu_model": None,
-        "input": {
-            "width": 48,
-            "height": 48,
-            "channels": 1,
-            "color": "gray",
-            "range": [0, 255],
-            "mean": 0.0,
-            "std": 1.0,
-        },
-        "crop": {"margin": 0.1, "square": True},
-        "classes": CLASSES,
-        "notes": "untrained placeholder built by a pytest fixture; its outputs mean nothing",
-    }
-    path = folder / "expression.json"
-    path.write_text(json.dumps(meta))
-    return path
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,7 @@ from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.recommend.source import Catalogue
 from moodspeaker.service.app import Appliance, Parts
 from moodspeaker.service.events import EventBus
+from moodspeaker.vision.pipeline import Observation as Obs  # what the real vision stage returns
 
 TESTS = Path(__file__).resolve().parents[1]
 if str(TESTS) not in sys.path:  # child processes import this kit with only tests/service on their path
@@ -42,14 +42,6 @@ def make_tracks(folder: Path, seconds: float = 20.0) -> list[Track]:
     """The five TRACKS as `seconds`-long tone files in `folder`."""
     songs = [(tid, tid, f"artist-{tid}", v, a, f) for tid, v, a, f in TRACKS]
     return tone_tracks(folder, songs, duration_s=seconds, amplitude=0.2)
-
-
-@dataclass
-class Obs:
-    face: bool
-    probs: dict[str, float] | None
-    box: tuple[int, int, int, int] | None = None
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 def one_hot(mood: str, p: float = 0.9) -> dict[str, float]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from moodspeaker.recommend.source import Catalogue
 from moodspeaker.service.app import Appliance, Parts
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus
+from moodspeaker.vision.pipeline import Observation
 from tonetracks import tone_tracks
 
 #: (id, title, artist, valence, arousal, tone in Hz)
@@ -62,24 +63,16 @@ class ScriptSource:
         pass
 
 
-@dataclass
-class Obs:
-    face: bool
-    probs: dict[str, float] | None
-    box: tuple[int, int, int, int] | None = None
-    timings: dict[str, float] = field(default_factory=dict)
-
-
 class ScriptPipeline:
     def __init__(self, camera: Camera) -> None:
         self.camera = camera
 
-    def step(self, frame: np.ndarray, now: float) -> Obs:
+    def step(self, frame: np.ndarray, now: float) -> Observation:
         mood = self.camera.mood
         if mood is None:
-            return Obs(False, None, timings={"detect": 0.002})
+            return Observation(False, None, timings={"detect": 0.002})
         probs = {c: (0.9 if c == mood else 0.1 / (len(EXPRESSIONS) - 1)) for c in EXPRESSIONS}
-        return Obs(True, probs, (4, 4, 30, 30), timings={"detect": 0.003, "classify": 0.004})
+        return Observation(True, probs, (4, 4, 30, 30), timings={"detect": 0.003, "classify": 0.004})
 
 
 @dataclass

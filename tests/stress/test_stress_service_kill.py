@@ -22,6 +22,7 @@ Seeded RNG (MOODSPEAKER_STRESS_SEED to repeat a run); the seed is in every failu
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import sqlite3
@@ -45,7 +46,9 @@ from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.recommend.source import Catalogue
 
 ROUNDS = {"feedback": 18, "config": 17, "index": 17}  # 52 kills
-DELAY_S = {"feedback": (0.1, 1.2), "config": (0.1, 1.2), "index": (0.0, 4.5)}
+#: Random moment of the kill after the writes begin.  Indexing's range covers the analysis worker's
+#: start (2-4 s here: a fresh process loads librosa and its JIT cache) and its first commits.
+DELAY_S = {"feedback": (0.1, 1.0), "config": (0.1, 1.0), "index": (0.5, 6.5)}
 FIRST_TRACKS = 8
 NEW_PER_INDEX_ROUND = 2
 FEEDBACK_KIND = {"like": "like", "dislike": "dislike", "next": "skip"}
@@ -289,6 +292,7 @@ zeroconf = false
     rng.shuffle(plan)
     kills: dict[str, int] = dict.fromkeys(ROUNDS, 0)
     mid_scan = 0  # kills that left files pending (a scan cut short)
+    analysed = [FIRST_TRACKS]  # analysed files in the index after each kill
     startup: list[float] = []
     began = time.monotonic()
 
@@ -323,6 +327,7 @@ zeroconf = false
                 fail(f"acknowledged feedback lost by kill -9: {lost[:10]}")
             index = LibraryIndex(data / "library.db")
             mid_scan += bool(index.pending())
+            analysed.append(index.stats()["analysed"])
             index.close()
 
         # one clean run: it finishes indexing every file, stays healthy and stops on SIGTERM
@@ -360,10 +365,12 @@ zeroconf = false
     assert not ledger.names or name == ledger.names[-1] or name == ledger.sent_name, (seed, name)
     assert sum(kills.values()) >= 50, kills
     by_command = {c: sum(a.command == c for a in ledger.feedback) for c in FEEDBACK_KIND}
+    commits = sum(b > a for a, b in itertools.pairwise(analysed))
     print(
         f"seed {seed}: {sum(kills.values())} kills {kills} in {time.monotonic() - began:.0f} s; start-up "
         f"{np.median(startup):.1f} s median, {max(startup):.1f} s max; acknowledged and all present: "
         f"{by_command} feedback, {len(ledger.names)} config saves, {ledger.rescans} rescans; "
-        f"{len(files)} files indexed ({mid_scan} kills cut a scan short); "
+        f"{len(files)} files indexed ({mid_scan} kills cut a scan short, {commits} killed runs had "
+        f"committed analyses, {analysed[-1] - FIRST_TRACKS} files before the clean run); "
         f"databases {[p.name for p in databases(data)]} intact"
     )

@@ -47,8 +47,8 @@ def main() -> int:
     token = csrf("/")
     app.start()
     try:
-        api.execute("play")
-        wait_for(lambda: app.state()["now_playing"] is not None, what="a track playing")
+        wait_for(lambda: app.state()["mood"] == "happy", what="the mood read (no flip re-plans later)")
+        wait_for(lambda: app.state()["now_playing"] is not None, what="a track playing (autoplay)")
         queue = [q["track_id"] for q in app.state()["queue"]]
         # the card turns read-only: files already open stay writable (as the kernel allows), new ones not
         subprocess.run(["mount", "--bind", "-o", "ro", str(data), str(data)], check=True)

@@ -49,8 +49,8 @@ def test_set_profile_with_a_corrupt_profile_database_is_a_clear_refusal(tmp_path
     api = ControlAPI(app, bus)
     app.start()
     try:
-        api.execute("play")
-        wait_for(lambda: app.state()["now_playing"] is not None, what="a track playing")
+        wait_for(lambda: app.state()["mood"] == "happy", what="the mood read (no flip re-plans later)")
+        wait_for(lambda: app.state()["now_playing"] is not None, what="a track playing (autoplay)")
         queue = [q["track_id"] for q in app.state()["queue"]]
         corrupt(tmp_path / "data" / "recommend.sqlite")
         for _ in range(3):  # the page and Home Assistant may try again: each is refused the same way

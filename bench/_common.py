@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,7 @@ def placeholder_model(
     if quantise:
         rng = np.random.default_rng(0)
 
-        def representative():  # type: ignore[no-untyped-def]  # noqa: ANN202
+        def representative() -> Iterator[list[np.ndarray]]:
             for _ in range(8):
                 yield [rng.uniform(0, 255, (1, size, size, channels)).astype(np.float32)]
 

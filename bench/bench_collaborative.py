@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from moodspeaker.recommend.collaborative import (
+    FloatArray,
     ImplicitALS,
     Interactions,
     ItemKNN,
@@ -149,17 +150,21 @@ def evaluate_contexts(folder: Path, seed: int) -> dict[str, Any]:
     scores: dict[str, list[tuple[float, float]]] = {
         "popularity_in_mood": [], "listening_knn": [], "context_knn": [], "blend": []
     }  # fmt: skip
+
+    def norm(s: FloatArray) -> FloatArray:
+        return s / max(float(s.max()), 1e-9)
+
     for c, target in held.items():
         user, group = keys[c]
         known, _ = ctx.row(c)
         s_ctx = ctx_knn.scores(ctx, c)
         s_listen = listen_knn.scores(listening, uid[user]) if user in uid else np.zeros(n_items, np.float32)
-        norm = lambda s: s / max(float(s.max()), 1e-9)  # noqa: E731
+        blend: FloatArray = 0.5 * norm(s_ctx) + 0.5 * norm(s_listen)
         for name, sc in (
             ("popularity_in_mood", group_pop[group]),
             ("listening_knn", s_listen),
             ("context_knn", s_ctx),
-            ("blend", 0.5 * norm(s_ctx) + 0.5 * norm(s_listen)),
+            ("blend", blend),
         ):
             scores[name].append(recall_ndcg_at_k(top_k_excluding(sc, known, K), [target], K))
     return {

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from moodspeaker.config.schema import DetectorConfig, MoodConfig
 from moodspeaker.mood.filter import MoodFilter
@@ -41,11 +42,13 @@ def make_frames(folder: Path, n: int, seed: int = 0) -> None:
     a 640 x 480 camera) and moves a little from frame to frame; the last 3 frames of a scene are empty."""
     from skimage import data  # noqa: PLC0415 (dev extra, only for the bench's input)
 
-    astronaut = np.ascontiguousarray(data.astronaut()[:, :, ::-1])
+    rgb: npt.NDArray[np.uint8] = data.astronaut()  # type: ignore[no-untyped-call]  # skimage.data is unannotated
+    astronaut = np.ascontiguousarray(rgb[:, :, ::-1])
     x, y, w, h = ASTRONAUT_FACE
     head = astronaut[y - 40 : y + h + 40, x - 40 : x + w + 40]
     rng = np.random.default_rng(seed)
-    face_px, ox, oy, background = 0, 0, 0, np.zeros(3)
+    face_px, ox, oy = 0, 0, 0
+    background: npt.NDArray[np.int64] = np.zeros(3, np.int64)
     for i in range(n):
         if i % 30 == 0:
             face_px = int(rng.integers(50, 200))
@@ -135,7 +138,11 @@ def main() -> None:
         detect_noface: list[float] = []
         clock = time.perf_counter
         # warm-up: first invocations allocate
-        warm = cv2.imdecode(np.fromfile(str(next(frames_dir.iterdir())), np.uint8), cv2.IMREAD_COLOR)
+        first = next(frames_dir.iterdir())
+        decoded = cv2.imdecode(np.fromfile(str(first), np.uint8), cv2.IMREAD_COLOR)
+        if decoded is None:
+            raise SystemExit(f"cannot decode {first}, a frame this benchmark has just written")
+        warm = np.asarray(decoded, dtype=np.uint8)
         for _ in range(5):
             detector.detect(warm)
             classifier.classify(np.zeros((48, 48), np.uint8))

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import psutil
 
 from moodspeaker.library.index import COLUMN_SCALES, FEATURE_COLUMNS, LibraryIndex
@@ -41,7 +42,7 @@ def spotify_rows(data: Path) -> np.ndarray:
 
 
 def resample(base: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-    x = base[rng.integers(0, len(base), n)].copy()
+    x: npt.NDArray[np.float64] = base[rng.integers(0, len(base), n)].copy()
     noise = np.array([0.06, 0.06, 0.03, 2.0, 0.5, 0.0, 0.03])
     x += rng.standard_normal(x.shape) * noise
     lo = np.array([-1, -1, 0, 30, -60, 0, 0])

@@ -316,7 +316,7 @@ def main() -> None:
         )  # fmt: skip
         bus = EventBus()
         speaker = BenchSpeaker(bus)
-        bridge = MqttBridge(config, ControlAPI(speaker, bus), bus, "bench")  # type: ignore[arg-type]
+        bridge = MqttBridge(config, ControlAPI(speaker, bus), bus, "bench")
         bridge.start()
         while not bridge.connected:
             time.sleep(0.01)

@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,7 @@ def to_int8_tflite(model: Any, representative: npt.NDArray[np.uint8]) -> bytes:
     inp = keras.Input(batch_shape=(1, size, size, 1), name="face")
     fixed = keras.Model(inp, model(inp, training=False), name=model.name)  # static batch of 1
 
-    def rep_data() -> Any:
+    def rep_data() -> Iterator[list[npt.NDArray[np.float32]]]:
         for img in representative:
             yield [img.astype(np.float32).reshape(1, size, size, 1)]
 

@@ -80,7 +80,7 @@ class RunConfig:
         )
 
     def to_toml(self) -> str:
-        def fmt(value: Any) -> str:
+        def fmt(value: object) -> str:
             if isinstance(value, bool):
                 return "true" if value else "false"
             if isinstance(value, (tuple, list)):

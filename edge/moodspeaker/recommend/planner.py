@@ -29,8 +29,6 @@ from moodspeaker.recommend.targets import Mood, mood_point, music_point, target_
 
 #: Evidence at which the learned mapping and the strategy's prior weigh the same.
 MAPPING_HALF = 2.0
-#: Kept tracks at which the timbre taste counts half its learned strength.
-TASTE_HALF = 4.0
 #: Pseudo-count of the prior tolerance around a target, and the tightest tolerances learned.
 SPREAD_PRIOR = 3.0
 VAR_FLOOR = 0.03

@@ -154,10 +154,12 @@ class Player:
             return self._status
 
     def set_queue(self, items: list[QueueItem]) -> None:
-        self._post(lambda: self._queue.replace(items))
+        """Replace what comes next.  The track playing now is left out: a plan made from a status read
+        a moment before it started (Play pressed as autoplay begins) must not queue it a second time."""
+        self._post(lambda: self._queue.replace(self._not_playing(items)))
 
     def extend_queue(self, items: list[QueueItem]) -> None:
-        self._post(lambda: self._queue.extend(items))
+        self._post(lambda: self._queue.extend(self._not_playing(items)))
 
     def load(self, item: QueueItem | None, position_s: float, upcoming: list[QueueItem]) -> None:
         """Restore after a restart: the track to resume (at position) and the queue; not playing yet."""
@@ -650,6 +652,12 @@ class Player:
         return target
 
     # ---- status --------------------------------------------------------------------------------
+    def _not_playing(self, items: list[QueueItem]) -> list[QueueItem]:
+        current = self._current_position()
+        opened = self._decks[self._active].play  # opened, its first chunk not out yet
+        item = current[0] if current else opened.item if opened else None
+        return [i for i in items if item is None or i.track.id != item.track.id]
+
     def _current_position(self) -> tuple[QueueItem, float] | None:
         deck = self._decks[self._active]
         chunk = deck.playing

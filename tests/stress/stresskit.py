@@ -12,13 +12,12 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 
 from moodspeaker.config import Config, with_changes
 from moodspeaker.library.track import Track
@@ -26,8 +25,15 @@ from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.recommend.source import Catalogue
 from moodspeaker.service.app import Appliance, Parts
 from moodspeaker.service.events import Event, EventBus
+from moodspeaker.vision.pipeline import Observation  # what the real vision stage returns
 
 ROOT = Path(__file__).resolve().parents[2]
+TESTS = ROOT / "tests"
+if str(TESTS) not in sys.path:  # child scripts (diskfull_web.py) run with PYTHONPATH=tests/stress only
+    sys.path.append(str(TESTS))
+
+import tonetracks  # noqa: E402
+
 CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 MOSQUITTO = "/usr/sbin/mosquitto"
 
@@ -57,43 +63,12 @@ def wait_for(pred: Callable[[], object], timeout: float = 20.0, what: str = "con
 
 
 def tone_tracks(folder: Path, n: int = 6, seconds: float = 8.0) -> list[Track]:
-    """`n` short real OGG files with spread-out moods."""
-    folder.mkdir(parents=True, exist_ok=True)
-    sr = 22050
-    t = np.arange(int(sr * seconds)) / sr
-    out = []
+    """`n` short real OGG files (`tone<i>.ogg`) with moods spread evenly around the circumplex."""
+    songs = []
     for i in range(n):
         v, a = np.cos(2 * np.pi * i / n), np.sin(2 * np.pi * i / n)
-        path = folder / f"tone{i}.ogg"
-        if not path.exists():
-            x = (0.2 * np.sin(2 * np.pi * (220 + 60 * i) * t)).astype(np.float32)
-            with sf.SoundFile(str(path), "w", sr, 1, format="OGG") as handle:
-                for k in range(0, len(x), sr):  # blocks: soundfile can crash on long OGG writes
-                    handle.write(x[k : k + sr])
-        out.append(
-            Track(
-                id=f"tone{i}",
-                location=str(path),
-                title=f"Tone {i}",
-                artist="Stress",
-                duration_s=seconds,
-                valence=float(v),
-                arousal=float(a),
-                energy=float((a + 1) / 2),
-                tempo=float(90 + 40 * a),
-                mode=int(v > 0),
-                loudness_lufs=-16.0,
-            )
-        )
-    return out
-
-
-@dataclass
-class Obs:
-    face: bool
-    probs: dict[str, float] | None
-    box: tuple[int, int, int, int] | None = None
-    timings: dict[str, float] = field(default_factory=dict)
+        songs.append((f"tone{i}", f"Tone {i}", "Stress", float(v), float(a), 220.0 + 60 * i))
+    return tonetracks.tone_tracks(folder, songs, duration_s=seconds)
 
 
 class ScriptedFace:
@@ -108,11 +83,11 @@ class ScriptedFace:
     def close(self) -> None:
         pass
 
-    def step(self, frame: np.ndarray, now: float) -> Obs:
+    def step(self, frame: np.ndarray, now: float) -> Observation:
         if self.mood is None:
-            return Obs(False, None)
+            return Observation(False, None)
         rest = 0.1 / (len(CLASSES) - 1)
-        return Obs(True, {c: 0.9 if c == self.mood else rest for c in CLASSES})
+        return Observation(True, {c: 0.9 if c == self.mood else rest for c in CLASSES})
 
 
 def appliance(tmp: Path, face: ScriptedFace, **changes: object) -> tuple[Appliance, EventBus, Config]:

@@ -43,7 +43,7 @@ from moodspeaker.service.events import (
     TrackEnded,
     TrackStarted,
 )
-from moodspeaker.service.health import Health, tpu_state
+from moodspeaker.service.health import Health, library_state, tpu_state
 from moodspeaker.service.inference import FrameSource, InferenceStage, Pipeline
 from moodspeaker.service.policy import replan_on
 from moodspeaker.service.state import Snapshot, StateStore
@@ -450,10 +450,13 @@ class Appliance:
         written before the command returns; a storage failure is reported but does not stop the music
         (the listener asked to hear the track, not to record anything)."""
         self.conductor.user_paused = False
-        item = self.player.replay(
-            previous_within_s=REPLAY_PREVIOUS_S + self.config.player.crossfade_s,
-            fade_s=self.config.player.switch_fade_s,
-        )
+        try:
+            item = self.player.replay(
+                previous_within_s=REPLAY_PREVIOUS_S + self.config.player.crossfade_s,
+                fade_s=self.config.player.switch_fade_s,
+            )
+        except TimeoutError as exc:
+            raise CommandError(f"replay: {exc}") from exc
         if item is None:
             raise CommandError("replay: nothing has been played yet")
         mood = self._current_mood()
@@ -576,8 +579,9 @@ class Appliance:
                 self._report("library", f"rescan failed: {exc}")
             self._recommender.refresh()
             self.conductor.retry_soon()
-            n = len(self._recommender.source.tracks())
-            self.health.set_state("library", "ok" if n else "empty", f"{n} tracks")
+            source = self._recommender.source
+            n = len(source.tracks())
+            self.health.set_state("library", *library_state(n, source, self.config.library.folders))
             self.bus.publish(StateChanged(ts=time.time(), key="library", value=result))
 
         threading.Thread(target=work, name="rescan", daemon=True).start()

@@ -92,14 +92,18 @@ def open_library(config: Config, say: Callable[[str], None] = log.info) -> tuple
         from moodspeaker.library.workers import AnalysisPool  # noqa: PLC0415
 
         said: list[str] = []
-        folders = [f for f in config.library.folders if Path(f).expanduser().is_dir()]
+        configured = [Path(f).expanduser() for f in config.library.folders]
+        folders = [f for f in configured if f.is_dir()]
         if folders:
             cache = numba_cache_dir(config)
             with AnalysisPool(config.library.workers, config.library.excerpt_s, cache) as pool:
-                summary = Indexer(local, pool).scan([str(Path(f).expanduser()) for f in folders])
+                summary = Indexer(local, pool).scan([str(f) for f in folders])
             said.append(f"{summary.files} files, {summary.analysed} analysed, {summary.removed} removed")
+            said += [f"{path}: {why}" for path, kind, why in summary.problems if kind == "empty"]
         else:
             said.append("no music folder found")
+        # a folder that is gone (an unplugged disk's mount point removed) keeps its tracks: say so
+        said += [f"{f}: not found (disk unmounted?)" for f in configured if not f.is_dir()]
         for lan in lans:
             try:
                 result = lan.sync()

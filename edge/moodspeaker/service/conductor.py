@@ -98,6 +98,9 @@ class Conductor:
 
     def refill(self, mood: MoodState) -> None:
         status = self.player.status()
+        if status.ran_out and status.queue and status.state == "stopped" and not self.user_paused:
+            self.player.play()  # tracks arrived just after the music ran out (planned as it did)
+            return
         want = self.config.recommend.queue_length
         if len(status.queue) >= max(1, want // 2) or self.strategy == "off":
             return

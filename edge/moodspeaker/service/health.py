@@ -12,7 +12,9 @@ import os
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 #: Weight of the newest sample in the exponential moving average of stage timings.
@@ -122,3 +124,23 @@ def tpu_state(classifier_type: str, classifier: Any) -> tuple[str, str]:
     if backend == "edgetpu":
         return "ok", backend
     return "fallback", str(getattr(classifier, "fallback_reason", "") or "") or "using the CPU"
+
+
+def library_state(n_tracks: int, source: Any, folders: Sequence[str]) -> tuple[str, str]:
+    """The `library` component's (state, detail) after a rescan: "missing" while a music folder whose
+    tracks are indexed is gone or left empty (an unplugged disk: the scan keeps its tracks, so the
+    count alone would look healthy), else "ok", or "empty" without tracks."""
+    stats = getattr(source, "stats", None)
+    problems = stats().get("problems", []) if callable(stats) else []
+    gone = [f"{p['path']}: {p['reason']}" for p in problems if p.get("kind") in {"empty", "missing"}]
+    absent = [str(Path(f).expanduser()) for f in folders if not Path(f).expanduser().is_dir()]
+    if absent:
+        locations = [t.location for t in source.tracks()]
+        gone += [
+            f"{folder}: not found (disk unmounted?); its tracks are kept"
+            for folder in absent
+            if any(loc.startswith(folder.rstrip(os.sep) + os.sep) for loc in locations)
+        ]
+    if gone:
+        return "missing", f"{n_tracks} tracks; " + "; ".join(gone[:3])
+    return ("ok" if n_tracks else "empty"), f"{n_tracks} tracks"

@@ -132,3 +132,17 @@ def test_replay_during_a_crossfade_goes_back_to_the_track_fading_out(tmp_path: P
     finally:
         app.stop()
     assert not any(kind == "skip" and tid == second for kind, tid in rows(app))
+
+
+def test_replay_when_the_player_does_not_answer_is_refused_and_never_happens_later(tmp_path: Path) -> None:
+    app, bus = build(tmp_path, Script("happy"))
+    api = ControlAPI(app, bus)
+    app.start()
+    try:
+        play_when_happy(app, api)
+        app.player.close()  # the player thread is gone (the watchdog would have systemd restart us)
+        with pytest.raises(CommandError, match=r"^replay: the player did not answer within 5 s$"):
+            api.execute("replay")
+        assert rows(app, "replayed") == []
+    finally:
+        app.stop()

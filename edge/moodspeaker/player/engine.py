@@ -196,8 +196,8 @@ class Player:
         most likely wants the track that just ended, so that one plays again and the current one goes
         back to the front of the queue.  With nothing current, the last track heard plays again.
         Playback starts (or resumes) either way: a replay asks to hear the track now.  Returns the
-        replayed item: None when there is nothing to replay or the player did not answer within
-        `timeout` (the replay is then called off, so it never happens unreported).
+        replayed item, None when there is nothing to replay; raises TimeoutError when the player did
+        not answer within `timeout` (the replay is then called off, so it never happens unreported).
         """
         done = threading.Event()
         guard = threading.Lock()
@@ -217,7 +217,9 @@ class Player:
         self._post(apply)
         done.wait(timeout)
         with guard:
-            called_off[0] = not done.is_set()
+            if not done.is_set():
+                called_off[0] = True
+                raise TimeoutError(f"the player did not answer within {timeout:g} s")
             return result[0]
 
     def set_config(self, config: PlayerConfig) -> None:

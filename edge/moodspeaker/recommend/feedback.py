@@ -8,7 +8,8 @@ the end, replayed, queue left running) become signed evidence weights.  Each pro
   the mood (a matcher) or absolute (wants the same music whatever the mood), whichever separates
   kept from skipped music better;
 - a keep-or-skip logistic model (preference.py) that learns directions a centroid cannot;
-- recent plays, verdicts per mood (the latest wins), vanished tracks and mood corrections.
+- recent plays, verdicts per mood (skip, dislike, like, wrong mood, replay: the latest wins),
+  vanished tracks and mood corrections.
 Every piece of evidence fades with a half-life, so a listener who changes is followed instead of
 being averaged away.
 
@@ -30,6 +31,11 @@ from moodspeaker.recommend.targets import Mood, mood_point, music_point
 
 #: Every kind of feedback the recommender accepts.
 KINDS: Final = ("skip", "like", "dislike", "completed", "replayed", "left_running", "wrong_mood", "missing")
+
+#: Feedback that is a verdict on a track in a mood: the latest one decides whether the track is
+#: offered again in that mood.  A replay is among them (the strongest positive signal): a track the
+#: listener skipped earlier and then asked to hear again is no longer blocked in that mood.
+VERDICT_KINDS: Final = ("skip", "dislike", "like", "wrong_mood", "replayed")
 
 #: A skip later than this many seconds into the track is weak evidence (the listener gave it a go).
 QUICK_SKIP_S: Final = 30.0
@@ -151,7 +157,7 @@ class PersonalModel:
             if key != self._episode[0]:
                 self._episode = (key, self.plays - 1)
         self._missing.pop(obs.track_id, None)
-        if obs.kind in ("skip", "dislike", "like", "wrong_mood"):
+        if obs.kind in VERDICT_KINDS:
             self._verdicts[(key, obs.track_id)] = (w, obs.ts)
         if w == 0.0 or not self.learning:
             return

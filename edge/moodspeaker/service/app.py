@@ -116,6 +116,7 @@ class Appliance:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._unrecovered_restarts = 0  # watchdog restarts since the last completed inference step
+        self._rescan_pending: bool | None = None  # None: no scan runs; True: another one was asked for
         self.started_tracks: deque[tuple[float, str]] = deque(maxlen=500)  # (monotonic, track id)
         self.player = Player(config.player, bus.publish, on_missing=self._on_missing)
         self.conductor = Conductor(config, self.player, parts.recommender, self.health)
@@ -568,6 +569,28 @@ class Appliance:
         self._save()
 
     def rescan_library(self) -> None:
+        """Rescan in the background.  One scan at a time: a request while one runs (Rescan pressed
+        again, or during the start-up scan) makes it go once more when it ends, instead of a second
+        scan with its own analysis workers beside it (double the CPU and memory on a Pi)."""
+        with self._lock:
+            if self._rescan_pending is not None:
+                self._rescan_pending = True
+                return
+            self._rescan_pending = False
+
+        def run() -> None:
+            finished = False
+            try:
+                while not finished:
+                    work()
+                    with self._lock:
+                        finished = not self._rescan_pending
+                        self._rescan_pending = None if finished else False
+            finally:
+                if not finished:  # work() itself failed: the next request scans again
+                    with self._lock:
+                        self._rescan_pending = None
+
         def work() -> None:
             result = "library reloaded"
             try:
@@ -584,7 +607,7 @@ class Appliance:
             self.health.set_state("library", *library_state(n, source, self.config.library.folders))
             self.bus.publish(StateChanged(ts=time.time(), key="library", value=result))
 
-        threading.Thread(target=work, name="rescan", daemon=True).start()
+        threading.Thread(target=run, name="rescan", daemon=True).start()
 
     def profiles(self) -> list[str]:
         """The household's profiles from the recommender's database.  A storage failure (a corrupt or

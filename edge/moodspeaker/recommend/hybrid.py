@@ -102,6 +102,12 @@ class Recommender:
     def profiles(self) -> list[str]:
         return self.store.profiles()
 
+    def strategy_of(self, name: str) -> str:
+        """The strategy this profile chose, else the household default (`recommend.strategy`, which
+        is what a profile that never chose follows); storage errors propagate."""
+        stored = self.store.strategy(check_profile_name(name))
+        return stored if stored in STRATEGIES else self.options.default_strategy
+
     def set_strategy(self, name: str, strategy: str) -> None:
         if strategy not in STRATEGIES:
             raise ProfileError(f"unknown strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}")
@@ -243,7 +249,7 @@ class Recommender:
         profile = check_profile_name(profile)
         m = _as_mood(mood)
         with self._lock:
-            strategy = strategy or self.store.strategy(profile) or self.options.default_strategy
+            strategy = strategy or self.strategy_of(profile)
             if strategy not in STRATEGIES:
                 raise ProfileError(f"unknown strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}")
             if strategy == "off":

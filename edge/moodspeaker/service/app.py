@@ -30,7 +30,7 @@ from moodspeaker.player.engine import Player
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.service.calibration import load_calibration
-from moodspeaker.service.conductor import Conductor
+from moodspeaker.service.conductor import Conductor, PlanningError, storage_reason
 from moodspeaker.service.control import STRATEGIES, CommandError
 from moodspeaker.service.events import (
     ErrorReported,
@@ -73,12 +73,6 @@ LIVE_SETTINGS = (
     "web.",
     "privacy.",
 )
-
-
-def storage_reason(exc: BaseException) -> str:
-    """A storage failure in words for a refusal: a full disk said plainly, anything else as it came."""
-    text = str(exc)
-    return "the disk is full" if "full" in text.lower() else f"storage error ({text})"
 
 
 @dataclass
@@ -177,8 +171,7 @@ class Appliance:
         elif self.conductor.profile not in profiles:
             self._recommender.create_profile(self.conductor.profile, time.time())
         self._use_calibration(self.conductor.profile)
-        if snap.strategy in STRATEGIES:
-            self.conductor.strategy = str(snap.strategy)
+        self._follow_profile(str(snap.strategy or ""))
         if snap.volume is not None:
             self.player.set_volume(snap.volume)
         if snap.camera is not None and snap.camera != self.stage.enabled:
@@ -474,6 +467,19 @@ class Appliance:
         return current.track.id
 
     @contextlib.contextmanager
+    def _planned(self, what: str) -> Iterator[None]:
+        """A command that plans first (profile or strategy switch): a failed plan (a corrupt or
+        unreadable library index, a broken recommender) becomes a CommandError saying `what` was not
+        done and why, and is reported; the conductor changed nothing, so the queue and track stay."""
+        try:
+            yield
+        except PlanningError as exc:
+            message = f"{what}: {exc}"
+            log.error("%s", message)
+            self._report("recommender", message)
+            raise CommandError(message) from exc
+
+    @contextlib.contextmanager
     def _stored(self, what: str) -> Iterator[None]:
         """A command's write to the recommender's database: a storage failure (disk full, card
         read-only, database locked) becomes a CommandError saying `what` was not done, and is reported,
@@ -531,6 +537,24 @@ class Appliance:
         self.bus.publish(StateChanged(ts=time.time(), key="volume", value=volume))
         self._save()
 
+    def _follow_profile(self, saved: str = "") -> None:
+        """Make the active strategy the active profile's (what it chose, else `recommend.strategy`)
+        and say so when that changed it.  When the profile database cannot be read, `saved` (the
+        strategy in the state file) stands in, and that is reported: the speaker keeps playing."""
+        before = self.conductor.strategy
+        try:
+            self.conductor.follow_profile()
+        except (sqlite3.Error, OSError) as exc:
+            if saved in STRATEGIES:
+                self.conductor.strategy = saved
+            self._report(
+                "recommender",
+                f"the strategy of profile {self.conductor.profile!r} cannot be read: {storage_reason(exc)};"
+                f" using {self.conductor.strategy!r}",
+            )
+        if self.conductor.strategy != before:
+            self.bus.publish(StateChanged(ts=time.time(), key="strategy", value=self.conductor.strategy))
+
     def _use_calibration(self, profile: str) -> None:
         if self.parts.classes is None:  # no expression model: nothing to calibrate
             return
@@ -546,11 +570,13 @@ class Appliance:
 
     def set_profile(self, profile: str) -> None:
         """Switch the listener, or refuse naming what failed with the previous profile still active: a
-        storage error planning for them, or a state file that cannot be written (disk full, card
-        read-only).  An unsaved switch would be undone by the next restart, and the feedback given
-        until then would silently count for the wrong person."""
+        storage error or a failed plan for them, or a state file that cannot be written (disk full,
+        card read-only).  An unsaved switch would be undone by the next restart, and the feedback given
+        until then would silently count for the wrong person.  The strategy follows the listener:
+        theirs, else `recommend.strategy` (the household default)."""
         what = f"profile not changed to {profile!r}"
-        with self._stored(what):
+        strategy = self.conductor.strategy
+        with self._stored(what), self._planned(what):
             switched = self.conductor.switch_profile(self._current_mood(), profile, self._save)
         if not switched:
             message = f"{what}: {self.store.last_error or 'the state could not be saved'}"
@@ -558,14 +584,24 @@ class Appliance:
             self._report("storage", message)
             raise CommandError(message)
         self._use_calibration(profile)
+        self.player.wait_idle(1.0)  # the answer and the state published show the new listener's queue
         self.bus.publish(StateChanged(ts=time.time(), key="profile", value=profile))
+        if self.conductor.strategy != strategy:
+            self.bus.publish(StateChanged(ts=time.time(), key="strategy", value=self.conductor.strategy))
 
     def set_strategy(self, strategy: str) -> None:
-        with self._stored("strategy not changed"):
+        """The active listener's choice, kept with their profile.  Planned with first, then stored,
+        then active: a failure at either step is a refusal naming it, with the strategy, the queue
+        and the playing track as they were."""
+        what = f"strategy not changed to {strategy!r}"
+
+        def store() -> None:
             self._recommender.set_strategy(self.conductor.profile, strategy)
-        self.conductor.strategy = strategy
+
+        with self._stored(what), self._planned(what):
+            self.conductor.change_strategy(self._current_mood(), strategy, store)
+        self.player.wait_idle(1.0)  # the answer, the state published and the state saved: the new queue
         self.bus.publish(StateChanged(ts=time.time(), key="strategy", value=strategy))
-        self.conductor.replan(self._current_mood())
         self._save()
 
     def rescan_library(self) -> None:
@@ -643,6 +679,7 @@ class Appliance:
                 self._recommender.delete_profile(profile)
             for profile in self.config.recommend.profiles:
                 self._recommender.create_profile(profile, time.time())
+        self._follow_profile()  # the profile's chosen strategy went with its data
 
     def state(self) -> dict[str, Any]:
         status = self.player.status()

@@ -1,8 +1,13 @@
 """The conductor: turns moods into a queue and applies the reaction policy to the player.
 
-It owns what the listener chose (profile, strategy, paused by hand) and asks the recommender for
-plans: a new confident mood re-plans at once and, when the current track clearly clashes with the
-best new pick, crossfades to it (`policy.clashes`); otherwise the queue is just kept topped up.
+It owns what the listener chose (profile, paused by hand) and asks the recommender for plans: a new
+confident mood re-plans at once and, when the current track clearly clashes with the best new pick,
+crossfades to it (`policy.clashes`); otherwise the queue is just kept topped up.
+
+The active strategy is the active profile's: the one it chose (stored with the profile), else
+`recommend.strategy`, the household default for profiles that never chose.  A switch of profile or
+strategy plans first and changes nothing when planning fails: the queue and the playing track are
+kept and the failure is raised as a PlanningError for the caller to refuse the command with.
 """
 
 from __future__ import annotations
@@ -28,6 +33,11 @@ log = logging.getLogger(__name__)
 REFILL_BACKOFF_S = 30.0
 
 
+class PlanningError(RuntimeError):
+    """Planning for a command failed; nothing was changed.  The message says why and `__cause__`
+    is the original error (a storage error: a corrupt or unreadable library index or database)."""
+
+
 class Conductor:
     """Plans with the recommender and drives the player (called from the inference and housekeeping
     threads and from commands; every player call is a posted command, so this needs no lock)."""
@@ -38,7 +48,7 @@ class Conductor:
         self._recommender = recommender
         self.health = health
         self.profile: str = config.recommend.profile
-        self.strategy: str = config.recommend.strategy
+        self.strategy: str = config.recommend.strategy  # the active profile's: see follow_profile()
         self.user_paused = False
         self.flips: deque[tuple[float, str]] = deque(maxlen=500)  # (monotonic time of a flip, first pick)
         self._quiet_until = 0.0
@@ -47,22 +57,36 @@ class Conductor:
         """Something changed (library, profile, strategy): the next refill may plan again at once."""
         self._quiet_until = 0.0
 
-    def plan(
-        self, mood: MoodState, k: int, exclude: set[str], *, profile: str | None = None, strict: bool = False
+    def strategy_of(self, profile: str) -> str:
+        """The strategy `profile` chose, else the household default (storage errors propagate)."""
+        return self._recommender.strategy_of(profile)
+
+    def follow_profile(self) -> None:
+        """Make the active strategy the active profile's (on start, and after its data was deleted)."""
+        self.strategy = self.strategy_of(self.profile)
+
+    def plan(self, mood: MoodState, k: int, exclude: set[str]) -> list[QueueItem]:
+        """Up to `k` picks for the active profile and strategy; [] when planning failed, which is
+        reported in health (the mood loop and refills go on; commands use `_plan_or_raise`)."""
+        try:
+            return self._plan_or_raise(mood, k, exclude, self.profile, self.strategy)
+        except PlanningError:
+            return []
+
+    def _plan_or_raise(
+        self, mood: MoodState, k: int, exclude: set[str], profile: str, strategy: str
     ) -> list[QueueItem]:
-        """Up to `k` picks for `profile` (default: the active one); [] when planning failed, which is
-        reported in health.  `strict` lets storage errors (sqlite3.Error, OSError) propagate instead."""
+        """Up to `k` picks; a failure is reported in health and raised as a PlanningError."""
         t0 = time.monotonic()
         try:
             picks = self._recommender.plan(
-                mood, profile or self.profile, self.strategy, time.time(), k, exclude=frozenset(exclude)
+                mood, profile, strategy, time.time(), k, exclude=frozenset(exclude)
             )
         except Exception as exc:
-            if strict and isinstance(exc, sqlite3.Error | OSError):
-                raise
             log.exception("planning failed")
-            self.health.set_state("recommender", "error", str(exc)[:200])
-            return []
+            reason = describe(exc)
+            self.health.set_state("recommender", "error", reason[:200])
+            raise PlanningError(f"the queue could not be planned: {reason}") from exc
         self.health.timing("plan", time.monotonic() - t0)
         self.health.set_state("recommender", "ok", self._recommender.status)
         return [QueueItem(p.track, p.reason) for p in picks]
@@ -123,24 +147,53 @@ class Conductor:
             self.player.play()
 
     def switch_profile(self, mood: MoodState, profile: str, save: Callable[[], bool]) -> bool:
-        """Switch the listener: plan for `profile` first (a storage error propagates and nothing has
-        changed), then make it the active profile and `save()`.  When the save fails the previous
-        profile is put back with its queue untouched and False is returned; on success the queue is the
-        new listener's plan."""
+        """Switch the listener and, with them, the strategy to theirs: read it and plan for `profile`
+        first (a storage error propagates, a failed plan raises PlanningError: nothing has changed),
+        then make both active and `save()`.  When the save fails the previous profile and strategy are
+        put back with the queue untouched and False is returned; on success the queue is the new
+        listener's plan (kept as it was when their plan is empty: nothing better to offer)."""
         self._quiet_until = 0.0
-        current = self.player.status().current
-        exclude = {current.track.id} if current else set()
-        items = self.plan(mood, self.config.recommend.queue_length, exclude, profile=profile, strict=True)
-        previous, self.profile = self.profile, profile
+        strategy = self.strategy_of(profile)
+        items = self._plan_for(mood, profile, strategy)
+        previous = self.profile, self.strategy
+        self.profile, self.strategy = profile, strategy
         if not save():
-            self.profile = previous
+            self.profile, self.strategy = previous
             return False
-        self.player.set_queue(items)
+        self._queue_plan(items, strategy)
         return True
 
-    def replan(self, mood: MoodState) -> None:
-        """Profile or strategy changed: a new plan for what comes after the current track."""
+    def change_strategy(self, mood: MoodState, strategy: str, store: Callable[[], None]) -> None:
+        """The active profile chose `strategy`: plan with it first (a failure raises PlanningError),
+        then `store()` it with the profile (a storage error propagates), and only then make it active
+        and queue the plan.  A failure at either step leaves the strategy, queue and track as they were."""
         self._quiet_until = 0.0
+        items = self._plan_for(mood, self.profile, strategy)
+        store()
+        self.strategy = strategy
+        self._queue_plan(items, strategy)
+
+    def _plan_for(self, mood: MoodState, profile: str, strategy: str) -> list[QueueItem]:
         current = self.player.status().current
         exclude = {current.track.id} if current else set()
-        self.player.set_queue(self.plan(mood, self.config.recommend.queue_length, exclude))
+        return self._plan_or_raise(mood, self.config.recommend.queue_length, exclude, profile, strategy)
+
+    def _queue_plan(self, items: list[QueueItem], strategy: str) -> None:
+        """What comes after the current track: the new plan; none under "off" (no automatic picks);
+        the queue as it was when a plan found nothing (every track recently played or rejected)."""
+        if items or strategy == "off":
+            self.player.set_queue(items)
+
+
+def storage_reason(exc: BaseException) -> str:
+    """A storage failure in words for a refusal: a full disk said plainly, anything else as it came."""
+    text = str(exc)
+    return "the disk is full" if "full" in text.lower() else f"storage error ({text})"
+
+
+def describe(exc: BaseException) -> str:
+    """A planning failure in words: a storage error as `storage_reason` says it, anything else with
+    its type, since its message alone may be a bare key or number."""
+    if isinstance(exc, sqlite3.Error | OSError):
+        return storage_reason(exc)
+    return f"{type(exc).__name__}: {exc}"

@@ -103,7 +103,11 @@ def test_commands_over_mqtt_change_the_appliance(running: Running, watcher: Watc
     watcher.wait_for(f"{root}/state/strategy", lambda m: value(m) == "steady")
     watcher.publish(f"{root}/set_profile/set", '{"profile": "alex"}')
     watcher.wait_for(f"{root}/state/profile", lambda m: value(m) == "alex")
-    assert app.state()["profile"] == "alex" and app.state()["strategy"] == "steady"
+    # the strategy follows the listener: alex never chose one, so the household default (match)
+    watcher.wait(
+        lambda msgs: [value(m) for m in msgs if m.topic == f"{root}/state/strategy"][-1:] == ["match"]
+    )
+    assert app.state()["profile"] == "alex" and app.state()["strategy"] == "match"
     watcher.publish(f"{root}/play/set", "")
     watcher.wait_for(f"{root}/state/playing", lambda m: value(m) is True)
     first = until(lambda: app.state()["now_playing"], what="a track")["track_id"]

@@ -53,9 +53,11 @@ def test_status_controls_and_tell_against_the_real_service(real):
     service.wait_for(lambda: api_state()["volume"] == pytest.approx(0.3), what="volume")
     assert page.post_json("/api/command", {"command": "like"}).status_code == 200
     page.post_json("/api/command", {"command": "set_strategy", "args": {"strategy": "uplift"}})
+    assert api_state()["strategy"] == "uplift"
     page.post_json("/api/command", {"command": "set_profile", "args": {"profile": "Sam"}})
     state = page.client.get("/api/state").get_json()
-    assert state["strategy"] == "uplift" and state["profile"] == "Sam"
+    # the strategy follows the listener: Sam never chose one, so the household default (match)
+    assert state["strategy"] == "match" and state["profile"] == "Sam"
     refused = page.post_json("/api/command", {"command": "set_profile", "args": {"profile": "Nobody"}})
     assert refused.status_code == 400 and "existing profile" in refused.get_json()["error"]
 

@@ -173,8 +173,9 @@ class LibraryConfig:
 class RecommendConfig:
     strategy: Literal["match", "uplift", "steady", "off"] = setting(
         "uplift",
-        "match: music that fits the mood; uplift: start there and lift it gently; "
-        "steady: ignore moods; off: no automatic picks.",
+        "Default strategy of profiles that never chose their own (a choice on the page or over MQTT "
+        "is kept with the active profile). match: music that fits the mood; uplift: start there and "
+        "lift it gently; steady: ignore moods; off: no automatic picks.",
     )
     profile: str = setting("default", "Active listener profile.")
     profiles: tuple[str, ...] = setting(["default"], "Household listener profiles.")

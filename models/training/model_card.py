@@ -154,6 +154,41 @@ def _probe(probe: dict[str, Any] | None) -> str:
     )
 
 
+def _best_row(run: Path) -> dict[str, Any] | None:
+    """The metrics.jsonl line of the run's best epoch (FER+ validation accuracy, float, one pass)."""
+    path = run / "metrics.jsonl"
+    if not path.is_file():
+        return None
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return max(rows, key=lambda r: r["val_accuracy"]) if rows else None
+
+
+def _comparison(soft: Path, hard: Path) -> str:
+    """Soft (vote distribution) vs hard (one-hot majority) targets: same stage-1 config otherwise."""
+    soft_row, hard_row = _best_row(soft), _best_row(hard)
+    if soft_row is None or hard_row is None:
+        return (
+            "Hard (majority one-hot) targets: not compared yet (`make train RUN=runs/mbv2-hard "
+            "CONFIG=models/training/configs/mbv2-hard.toml`)."
+        )
+    hard_cfg = RunConfig.load(hard / "config.toml")
+    hard_state = _load(hard / "state.json") or {}
+    lines = [
+        f"Soft vs hard targets (stage 1 only: `{soft.name}` vs `{hard.name}`, identical config, seed and "
+        f"schedule except `targets`; the hard run has done {hard_state.get('epochs_done')} of "
+        f"{hard_cfg.train.epochs} epochs; float model, one pass, best epoch, FER2013Valid):",
+        "",
+        "| targets | best epoch | FER+ majority | FER2013 labels | macro-F1 | neutral read as sad |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, r in (("soft (vote distributions)", soft_row), ("hard (one-hot majority)", hard_row)):
+        lines.append(
+            f"| {name} | {r['epoch']} | {_pct(r['val_accuracy'])} | {_pct(r.get('val_accuracy_fer2013'))} "
+            f"| {_pct(r.get('val_macro_f1'))} | {_pct(r.get('val_neutral_as_sad'))} |"
+        )
+    return "\n".join(lines)
+
+
 def _stages(
     run: Path, cfg: RunConfig, parent: Path | None, parent_cfg: RunConfig | None, parent_state: dict[str, Any]
 ) -> str:
@@ -177,6 +212,8 @@ def build(
     cal: dict[str, Any] | None,
     bench: dict[str, Any] | None,
     template: str,
+    soft_run: Path = Path("runs/mbv2"),
+    hard_run: Path = Path("runs/mbv2-hard"),
 ) -> str:
     rep = _load(out / "export_report.json")
     if rep is None:
@@ -223,6 +260,7 @@ def build(
         "epochs": str(cfg.train.epochs + (parent_cfg.train.epochs if parent_cfg else 0)),
         "stages": _stages(run, cfg, parent, parent_cfg, parent_state),
         "probe": _probe(_load(out / "probe_fer2013.json")),
+        "comparison": _comparison(soft_run, hard_run),
         "config": cfg.to_toml().strip(),
         "compiled": f"`{compiled}` (compiled by edgetpu_compiler)"
         if compiled
@@ -243,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calibration", type=Path, default=OUT / "calibration_report.json")
     parser.add_argument("--bench", type=Path, default=Path("runs/bench_classifier.json"))
     parser.add_argument("--template", type=Path, default=Path(__file__).parent / "MODEL_CARD.template.md")
+    parser.add_argument("--soft-run", type=Path, default=Path("runs/mbv2"), help="stage 1, soft targets")
+    parser.add_argument("--hard-run", type=Path, default=Path("runs/mbv2-hard"), help="stage 1, hard targets")
     args = parser.parse_args(argv)
     text = build(
         args.run,
@@ -251,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
         cal=_load(args.calibration),
         bench=_load(args.bench),
         template=args.template.read_text(encoding="utf-8"),
+        soft_run=args.soft_run,
+        hard_run=args.hard_run,
     )
     atomic_write_text(args.out / "MODEL_CARD.md", text)
     print(args.out / "MODEL_CARD.md")

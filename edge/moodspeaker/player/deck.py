@@ -1,0 +1,93 @@
+"""A deck's bookkeeping and its fade envelope (pure: no pygame, no clock, no events).
+
+Why a module of its own: what a deck holds (the play being decoded, the chunk playing, the chunk
+queued behind it) and how its envelope ramps are the arithmetic every crossfade rests on; kept apart
+from the mixer calls (`player.mixer`) it can be read, and reasoned about, on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from moodspeaker.player.decode import Decoder
+from moodspeaker.player.queue import QueueItem
+
+RATE = 44100
+CHUNK_S = 0.4  # 0.4-0.8 s stays queued in the mixer: slack for a busy CPU
+
+
+@dataclass
+class Play:
+    """One play of one item: what the events and feedback report."""
+
+    item: QueueItem
+    played_s: float = 0.0
+    started: bool = False
+    decoding_done: bool = False
+    completed: bool = False
+    skipped: bool = False
+
+
+@dataclass
+class Chunk:
+    """A decoded piece of a play handed to the mixer (playing, or queued behind the playing one)."""
+
+    play: Play
+    offset_s: float
+    dur_s: float
+
+
+@dataclass
+class Deck:
+    """One of the two decks: the play it decodes and the chunks its mixer channel holds."""
+
+    index: int
+    decoder: Decoder | None = None
+    play: Play | None = None  # the play being decoded
+    gain: float = 1.0  # loudness gain (linear) of the decoding item
+    decoded_s: float = 0.0
+    env: float = 1.0  # fade envelope value at the next sample
+    env_step: float = 0.0  # per frame
+    env_stop_at_zero: bool = False
+    playing: Chunk | None = None
+    queued: Chunk | None = None
+    chunk_started: float = 0.0
+
+    def begin(self, decoder: Decoder, item: QueueItem, start_s: float, gain: float, fade_in_s: float) -> None:
+        """Decode `item` from `start_s`, fading in over `fade_in_s` (0: at full level at once)."""
+        self.decoder, self.play, self.decoded_s = decoder, Play(item), start_s
+        self.gain = gain
+        self.env = 0.0 if fade_in_s > 0 else 1.0
+        self.env_step = 1.0 / (fade_in_s * RATE) if fade_in_s > 0 else 0.0
+        self.env_stop_at_zero = False
+
+    def envelope(self, frames: int) -> np.ndarray:
+        """The fade envelope for the next `frames` samples (advancing the deck's envelope)."""
+        env = self.env + self.env_step * np.arange(frames, dtype=np.float32)
+        np.clip(env, 0.0, 1.0, out=env)
+        self.env = float(np.clip(self.env + self.env_step * frames, 0.0, 1.0))
+        return env
+
+    def fade_out(self, seconds: float) -> None:
+        """Ramp down to silence over `seconds`; decoding stops once the envelope reaches zero."""
+        self.env_step = -max(self.env, 1e-3) / max(1.0, seconds * RATE)
+        self.env_stop_at_zero = True
+
+    def plays(self) -> list[Play]:
+        """Every play on the deck (the chunk playing, the chunk queued, the one decoding), once each."""
+        plays: list[Play] = []
+        for chunk in (self.playing, self.queued):
+            if chunk is not None and chunk.play not in plays:
+                plays.append(chunk.play)
+        if self.play is not None and self.play not in plays:
+            plays.append(self.play)
+        return plays
+
+    def reset(self) -> None:
+        """Empty the deck (closing its decoder) at full level."""
+        if self.decoder is not None:
+            self.decoder.close()
+        self.decoder, self.play, self.playing, self.queued = None, None, None, None
+        self.env, self.env_step, self.env_stop_at_zero = 1.0, 0.0, False

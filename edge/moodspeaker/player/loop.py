@@ -1,0 +1,256 @@
+"""The player thread: its loop, the transport commands it runs, audio-device loss and recovery.
+
+Why a module of its own: one thread owns every pygame call (see `player.engine`).  This is that
+thread's side of the player: it takes the commands the public methods post, decides what play,
+pause, stop, a track change and a replay mean for the decks (`player.mixer`), keeps the decks fed
+once per tick, turns a lost or stalled output into a "lost" state that retries with back-off and
+resumes where it was, and publishes the status snapshot other threads read.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pygame
+
+from moodspeaker.config.schema import PlayerConfig
+from moodspeaker.player.fetch import Prefetcher
+from moodspeaker.player.history import PlayHistory
+from moodspeaker.player.mixer import DeckMixer
+from moodspeaker.player.queue import PlayQueue, QueueItem
+from moodspeaker.service.events import ErrorReported, Event, StateChanged
+
+log = logging.getLogger(__name__)
+
+TICK_S = 0.02
+
+
+@dataclass(frozen=True)
+class PlayerStatus:
+    """A snapshot for state(), persistence and health (no samples, no frames)."""
+
+    state: str  # "playing" | "paused" | "stopped"
+    audio: str  # "ok" | "lost" | "starting"
+    current: QueueItem | None
+    position_s: float
+    queue: tuple[QueueItem, ...]
+    volume: float
+    failures: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    audio_error: str = ""
+    #: Stopped because nothing queued could be played any more (the queue ran out, or every track left
+    #: in it was gone: an unplugged disk), not because play was paused or stopped: the conductor then
+    #: plans more even without a mood, since the listener still wants music.
+    ran_out: bool = False
+
+
+class PlayerLoop:
+    """The state the player thread owns and the commands it runs (`Player` adds the public side)."""
+
+    def __init__(
+        self,
+        config: PlayerConfig,
+        emit: Callable[[Event], None],
+        *,
+        volume: float | None = None,
+        retry_s: float = 2.0,
+        on_missing: Callable[[QueueItem, str], None] | None = None,
+    ) -> None:
+        self._cfg = config
+        self._emit = emit
+        self._retry_s = retry_s
+        self._queue = PlayQueue()
+        self._prefetch = Prefetcher()
+        self._history = PlayHistory(emit, on_missing)
+        self._mixer = DeckMixer(
+            self._queue,
+            self._prefetch,
+            self._history,
+            lambda: self._cfg,
+            config.volume if volume is None else volume,
+        )
+        self._commands: queue.Queue[Callable[[], None]] = queue.Queue()
+        self._lock = threading.Lock()
+        self._state = "stopped"
+        self._want_playing = False
+        self._ran_out = False
+        self._audio = "starting"
+        self._audio_error = ""
+        self._next_retry = 0.0
+        self._paused_at = 0.0
+        self._status = PlayerStatus("stopped", "starting", None, 0.0, (), self._mixer.volume)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="player", daemon=True)
+
+    def _post(self, command: Callable[[], None]) -> None:
+        self._commands.put(command)
+
+    # ---- the loop ------------------------------------------------------------------------------
+    def _run(self) -> None:
+        self._open_audio()
+        while not self._stop.is_set():
+            try:
+                command = self._commands.get(timeout=TICK_S if self._state == "playing" else 10 * TICK_S)
+            except queue.Empty:
+                command = None
+            try:
+                if command is not None:
+                    command()
+                    while True:  # run everything pending before feeding
+                        try:
+                            self._commands.get_nowait()()
+                        except queue.Empty:
+                            break
+                self._tick()
+            except Exception as exc:
+                if self._is_audio_error(exc):
+                    self._audio_lost(str(exc))
+                else:
+                    log.exception("player step failed")
+                    self._emit(ErrorReported(ts=time.time(), component="player", message=str(exc)))
+            self._publish_status()
+        self._mixer.shutdown()
+
+    @staticmethod
+    def _is_audio_error(exc: Exception) -> bool:
+        return isinstance(exc, pygame.error)
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        if self._audio == "lost":
+            if now >= self._next_retry and not self._open_audio():
+                self._retry_s = min(30.0, self._retry_s * 1.5)
+            return
+        if not pygame.mixer.get_init():
+            raise pygame.error("mixer was shut down")
+        self._mixer.follow(now, self._state == "playing")
+        if self._state == "playing" and not self._mixer.play_on():
+            self._state = "stopped"
+            self._want_playing, self._ran_out = False, True
+            self._emit(StateChanged(ts=time.time(), key="playing", value=False))
+
+    # ---- the audio device ----------------------------------------------------------------------
+    def _open_audio(self) -> bool:
+        try:
+            self._mixer.open(self._cfg.audio_device)
+        except pygame.error as exc:
+            self._audio_lost(f"cannot open audio device {self._cfg.audio_device or '(default)'}: {exc}")
+            return False
+        was_lost = self._audio == "lost"
+        self._audio, self._audio_error = "ok", ""
+        if was_lost:
+            log.warning("audio output is back")
+            self._emit(StateChanged(ts=time.time(), key="audio", value="ok"))
+            if self._want_playing:
+                self._do_play()
+        return True
+
+    def _audio_lost(self, reason: str) -> None:
+        """Remember where we were, drop the mixer, and retry later (with back-off up to 30 s)."""
+        current = self._current_position()
+        if current is not None:
+            self._mixer.resume = current
+        self._mixer.drop()
+        first = self._audio != "lost"
+        self._audio, self._audio_error = "lost", reason
+        self._state = "stopped"  # _want_playing is kept: playback resumes when the device is back
+        self._next_retry = time.monotonic() + self._retry_s
+        if first:
+            log.error("audio output lost: %s; retrying every %.0f s", reason, self._retry_s)
+            self._emit(ErrorReported(ts=time.time(), component="audio", message=f"{reason}; retrying"))
+            self._emit(StateChanged(ts=time.time(), key="audio", value="lost"))
+
+    # ---- commands (run on the player thread) ---------------------------------------------------
+    def _do_play(self) -> None:
+        self._want_playing = True
+        if self._audio != "ok":
+            return
+        if self._state == "paused":
+            pygame.mixer.unpause()
+            shift = time.monotonic() - self._paused_at
+            for deck in self._mixer.decks:
+                deck.chunk_started += shift
+        elif self._state == "stopped" and not self._mixer.start_over():
+            self._want_playing, self._ran_out = False, True
+            return
+        self._state, self._ran_out = "playing", False
+        self._emit(StateChanged(ts=time.time(), key="playing", value=True))
+
+    def _do_pause(self) -> None:
+        self._want_playing, self._ran_out = False, False
+        if self._state != "playing":
+            return
+        if self._audio == "ok":
+            pygame.mixer.pause()
+        self._paused_at = time.monotonic()
+        self._state = "paused"
+        self._emit(StateChanged(ts=time.time(), key="playing", value=False))
+
+    def _do_stop(self) -> None:
+        current = self._current_position()
+        self._mixer.cut_all()
+        if self._audio == "ok":
+            pygame.mixer.unpause()
+        if current is not None:
+            self._mixer.resume = current
+        was = self._state
+        self._state, self._want_playing, self._ran_out = "stopped", False, False
+        if was != "stopped":
+            self._emit(StateChanged(ts=time.time(), key="playing", value=False))
+
+    def _do_switch(self, item: QueueItem | None, fade_s: float | None, skipped: bool) -> None:
+        fade = self._cfg.crossfade_s if fade_s is None else fade_s
+        if self._audio != "ok" or self._state != "playing":
+            if self._state == "paused":
+                self._do_stop()
+            if item is not None:
+                self._queue.push_front(item)
+            self._mixer.resume = None
+            return
+        self._mixer.switch(item, fade, skipped=skipped)
+
+    def _do_replay(self, previous_within_s: float, fade_s: float | None) -> QueueItem | None:
+        choice = self._history.replay_choice(self._current_position(), previous_within_s)
+        if choice is None:
+            return None
+        target, interrupted = choice
+        if interrupted is not None:
+            self._queue.push_front(interrupted)  # the track it interrupts comes next again
+        self._do_switch(target, fade_s, False)  # the interrupted play is neither skipped nor completed
+        if self._state != "playing":
+            self._do_play()
+        return target
+
+    # ---- status --------------------------------------------------------------------------------
+    def _now(self) -> float:
+        """The monotonic time playback has reached: frozen while paused."""
+        return self._paused_at if self._state == "paused" else time.monotonic()
+
+    def _not_playing(self, items: list[QueueItem]) -> list[QueueItem]:
+        current = self._mixer.now_playing(self._now())
+        item = current[0] if current else None
+        return [i for i in items if item is None or i.track.id != item.track.id]
+
+    def _current_position(self) -> tuple[QueueItem, float] | None:
+        return self._mixer.position(self._now())
+
+    def _publish_status(self) -> None:
+        current = self._mixer.now_playing(self._now())
+        status = PlayerStatus(
+            state=self._state,
+            audio=self._audio,
+            current=current[0] if current else None,
+            position_s=round(current[1], 2) if current else 0.0,
+            queue=tuple(self._queue.items()),
+            volume=self._mixer.volume,
+            failures=tuple(self._history.failures),
+            audio_error=self._audio_error,
+            ran_out=self._ran_out,
+        )
+        with self._lock:
+            self._status = status

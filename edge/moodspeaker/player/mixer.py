@@ -1,0 +1,299 @@
+"""The two decks on pygame's mixer: feeding chunks, following the channels, crossfading, cutting.
+
+Why a module of its own: this is the sound-producing half of the player (see `player.engine`'s
+module doc for why two decks of short chunks): which item a deck opens next (a restored position
+first, then the queue), how chunks are decoded, normalised, enveloped and queued on the channel one
+ahead, when the next track starts on the other deck, and how a deck is stopped so that an interrupted
+play is reported and an unheard one goes back to the queue.  Transport decisions (play, pause, what a
+command means) stay with the player thread (`player.loop`); everything here runs on that thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pygame
+
+from moodspeaker.config.schema import PlayerConfig
+from moodspeaker.player.deck import CHUNK_S, RATE, Chunk, Deck
+from moodspeaker.player.decode import DecodeError, open_decoder
+from moodspeaker.player.fetch import FetchError, Prefetcher
+from moodspeaker.player.history import PlayHistory
+from moodspeaker.player.loudness import apply_gain, db_to_linear, gain_db, to_int16
+from moodspeaker.player.queue import PlayQueue, QueueItem
+
+#: A playing chunk that has not advanced after this many chunk lengths means the output stalled.
+STALL_CHUNKS = 6
+
+
+class DeckMixer:
+    """Two decks on two reserved mixer channels, the next item to open, and the output volume."""
+
+    def __init__(
+        self,
+        queue: PlayQueue,
+        prefetch: Prefetcher,
+        history: PlayHistory,
+        settings: Callable[[], PlayerConfig],
+        volume: float,
+    ) -> None:
+        self._queue = queue
+        self._prefetch = prefetch
+        self._history = history
+        self._settings = settings  # the [player] settings in force (they change while running)
+        self.decks: list[Deck] = [Deck(0), Deck(1)]
+        self.channels: list[Any] = []
+        self.active = 0
+        self.volume = volume
+        #: The item to open before the queue, at a position (restored after a restart or a lost device).
+        self.resume: tuple[QueueItem, float] | None = None
+
+    # ---- the output device ---------------------------------------------------------------------
+    def open(self, device: str) -> None:
+        """(Re)open the mixer on `device` ("" for the default); raises pygame.error."""
+        if pygame.mixer.get_init():
+            pygame.mixer.quit()
+        pygame.mixer.init(
+            frequency=RATE, size=-16, channels=2, buffer=1024, devicename=device or None, allowedchanges=0
+        )
+        pygame.mixer.set_num_channels(max(2, pygame.mixer.get_num_channels()))
+        pygame.mixer.set_reserved(2)
+        self.channels = [pygame.mixer.Channel(0), pygame.mixer.Channel(1)]
+        for ch in self.channels:
+            ch.set_volume(self.volume)
+
+    def drop(self) -> None:
+        """The device is gone: empty both decks (nothing is reported) and let go of the mixer."""
+        for deck in self.decks:
+            deck.reset()
+        self.channels = []
+        with contextlib.suppress(Exception):
+            pygame.mixer.quit()
+
+    def shutdown(self) -> None:
+        """Stop both decks (reporting what was playing) and close the mixer."""
+        self.cut_all()
+        with contextlib.suppress(Exception):
+            pygame.mixer.quit()
+
+    def set_volume(self, volume: float) -> None:
+        self.volume = volume
+        for ch in self.channels:
+            with contextlib.suppress(Exception):
+                ch.set_volume(volume)
+
+    # ---- where playback is ---------------------------------------------------------------------
+    def position(self, now: float) -> tuple[QueueItem, float] | None:
+        """The item heard at monotonic time `now` and its position (else the one to resume)."""
+        deck = self.decks[self.active]
+        chunk = deck.playing
+        if chunk is None:
+            other = self.decks[1 - self.active]
+            chunk, deck = other.playing, other
+        if chunk is None:
+            return self.resume
+        return chunk.play.item, chunk.offset_s + min(chunk.dur_s, max(0.0, now - deck.chunk_started))
+
+    def now_playing(self, now: float) -> tuple[QueueItem, float] | None:
+        """`position`, or else the item opened on the active deck whose first chunk is not out yet."""
+        current = self.position(now)
+        opened = self.decks[self.active]
+        if current is None and opened.play is not None:
+            # Opened but its first chunk not out yet (the decoder failed at once, say): it is what
+            # plays now; "playing" with no current track would show a title-less "Playing".
+            current = (opened.play.item, opened.decoded_s)
+        return current
+
+    # ---- playing on (once per tick) -----------------------------------------------------------
+    def follow(self, now: float, playing: bool) -> None:
+        """Follow both channels: chunks that started, chunks that finished, a stalled output."""
+        for deck in self.decks:
+            self._advance(deck, now, playing)
+
+    def play_on(self) -> bool:
+        """Keep both decks fed, crossfade near a track's end, and start the next item when both ran
+        dry.  False when nothing is left that can be played."""
+        for deck in self.decks:
+            self.feed(deck)
+        self._maybe_crossfade()
+        active = self.decks[self.active]
+        if active.play is None and active.playing is None:
+            other = self.decks[1 - self.active]
+            if other.play is None and other.playing is None:
+                if not self.start_next(active, 0.0):
+                    return False
+                self.feed(active)  # audible (and the current track) in this tick, not the next
+        return True
+
+    def _advance(self, deck: Deck, now: float, playing: bool) -> None:
+        """Follow the channel: a queued chunk that started, a chunk that finished, a stall."""
+        ch = self.channels[deck.index]
+        busy = bool(ch.get_busy())
+        if deck.queued is not None and ch.get_queue() is None:
+            self._chunk_done(deck, deck.playing)
+            deck.playing, deck.queued = deck.queued, None
+            deck.chunk_started = now
+            if deck.playing is not None:
+                self._history.began(deck.playing.play)
+        if deck.playing is not None and not busy and deck.queued is None:
+            self._chunk_done(deck, deck.playing)
+            deck.playing = None
+        stalled = now - deck.chunk_started > STALL_CHUNKS * CHUNK_S + 1.0
+        if deck.playing is not None and playing and stalled:
+            raise pygame.error("audio output stalled (device gone?)")
+
+    def _chunk_done(self, deck: Deck, chunk: Chunk | None) -> None:
+        if chunk is None:
+            return
+        play = chunk.play
+        play.played_s += chunk.dur_s
+        still_on_deck = (deck.queued is not None and deck.queued.play is play) or deck.play is play
+        if play.decoding_done and not still_on_deck:
+            self._history.ended(play)
+
+    def feed(self, deck: Deck) -> None:
+        """Keep one chunk queued behind the playing one."""
+        if deck.play is None or deck.decoder is None or deck.queued is not None:
+            return
+        frames = int(RATE * CHUNK_S)
+        try:
+            block = deck.decoder.read(frames)
+        except DecodeError as exc:
+            self._decode_failed(deck, str(exc))
+            return
+        play = deck.play
+        if len(block) == 0:
+            self._finish_decoding(deck, completed=True)
+            if deck.index == self.active:
+                self.start_next(deck, 0.0)  # gapless continuation on the same deck
+            return
+        env = deck.envelope(len(block))
+        samples = apply_gain(block, deck.gain) * env[:, None]
+        sound = pygame.mixer.Sound(buffer=np.ascontiguousarray(to_int16(samples)).tobytes())
+        chunk = Chunk(play, deck.decoded_s, len(block) / RATE)
+        deck.decoded_s += chunk.dur_s
+        ch = self.channels[deck.index]
+        if deck.playing is None:
+            ch.play(sound)
+            ch.set_volume(self.volume)
+            deck.playing, deck.chunk_started = chunk, time.monotonic()
+            self._history.began(chunk.play)
+        else:
+            ch.queue(sound)
+            deck.queued = chunk
+        if deck.env_stop_at_zero and deck.env <= 0.0:
+            self._finish_decoding(deck, completed=play.completed)
+
+    def _finish_decoding(self, deck: Deck, *, completed: bool) -> None:
+        if deck.decoder is not None:
+            deck.decoder.close()
+        if deck.play is not None:
+            deck.play.decoding_done = True
+            deck.play.completed = completed
+            play, deck.play, deck.decoder = deck.play, None, None
+            if deck.playing is None and deck.queued is None:
+                self._history.ended(play)
+        deck.env_stop_at_zero = False
+
+    def _decode_failed(self, deck: Deck, error: str) -> None:
+        play = deck.play
+        assert play is not None
+        self._history.failed(play.item, error, missing=False)
+        self._finish_decoding(deck, completed=False)
+        if deck.index == self.active:
+            self.start_next(deck, 0.0)
+
+    def start_next(self, deck: Deck, fade_in_s: float, item: QueueItem | None = None) -> bool:
+        """Open the next item (or `item`) on `deck`; on failure skip to the one after. True if started."""
+        while True:
+            start_s = 0.0
+            if item is None and self.resume is not None:
+                item, start_s = self.resume
+                self.resume = None
+            if item is None:
+                item = self._queue.pop()
+            if item is None:
+                return False
+            upcoming = self._queue.peek()
+            if upcoming is not None:
+                self._prefetch.want(upcoming.track)
+            try:
+                source = self._prefetch.open(item.track)
+                decoder = open_decoder(source, RATE, start_s=start_s, name=item.track.title)
+            except (FetchError, DecodeError) as exc:
+                self._history.failed(item, str(exc), missing=True)
+                item = None
+                continue
+            gain = db_to_linear(gain_db(item.track, self._settings().target_lufs))
+            deck.begin(decoder, item, start_s, gain, fade_in_s)
+            self.active = deck.index
+            return True
+
+    # ---- changing track ------------------------------------------------------------------------
+    def _maybe_crossfade(self) -> None:
+        """Near the end of the active track, start the next one on the other deck."""
+        fade = self._settings().crossfade_s
+        deck = self.decks[self.active]
+        if fade <= 0 or deck.decoder is None or deck.play is None or deck.env_stop_at_zero:
+            return
+        duration = deck.decoder.duration_s
+        if duration <= 0 or duration - deck.decoded_s > fade:
+            return
+        if self._queue.peek() is None and self.resume is None:
+            return
+        remaining = max(CHUNK_S, duration - deck.decoded_s)
+        deck.fade_out(remaining)
+        other = self.decks[1 - deck.index]
+        self.cut(other, completed=False, skipped=False)
+        self.start_next(other, remaining)
+        deck.play.completed = True
+
+    def switch(self, item: QueueItem | None, fade: float, *, skipped: bool) -> None:
+        """While playing: start `item` (else the next one), crossfading over `fade` seconds (0: cut)."""
+        current = self.decks[self.active]
+        other = self.decks[1 - self.active]
+        self.cut(other, completed=False, skipped=skipped)
+        if fade > 0 and current.playing is not None:
+            if current.play is not None:
+                current.play.skipped = skipped
+            for chunk in (current.playing, current.queued):
+                if chunk is not None:
+                    chunk.play.skipped = skipped
+            if current.play is not None:  # else nothing is left to decode: the queued chunk ends
+                current.fade_out(fade)
+            self.start_next(other, fade, item)
+        else:
+            self.cut(current, completed=False, skipped=skipped)
+            self.start_next(current, 0.0, item)
+        self.feed(self.decks[self.active])  # audible at once, not at the next tick
+
+    def start_over(self) -> bool:
+        """From stopped: empty the active deck and open the next item on it. False if there is none."""
+        deck = self.decks[self.active]
+        self.cut(deck, completed=False, skipped=False)
+        return self.start_next(deck, 0.0)
+
+    def cut_all(self) -> None:
+        for deck in self.decks:
+            self.cut(deck, completed=False, skipped=False)
+
+    def cut(self, deck: Deck, *, completed: bool, skipped: bool) -> None:
+        """Stop a deck now; the interrupted play is reported, an unstarted one goes back to the queue."""
+        if deck.index < len(self.channels):
+            with contextlib.suppress(Exception):
+                self.channels[deck.index].stop()
+        plays = deck.plays()
+        if deck.playing is not None:
+            elapsed = min(deck.playing.dur_s, max(0.0, time.monotonic() - deck.chunk_started))
+            deck.playing.play.played_s += elapsed
+        for play in plays:
+            if play.started:
+                play.completed, play.skipped = completed, skipped
+                self._history.ended(play)
+            else:  # opened but never heard: it is still next
+                self._queue.push_front(play.item)
+        deck.reset()

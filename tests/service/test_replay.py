@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from servicekit import Script, build, wait_for
 
-from moodspeaker.service import app as app_module
+from moodspeaker.service import playback
 from moodspeaker.service.control import CommandError, ControlAPI
 from moodspeaker.service.events import CommandRejected, Event
 
@@ -37,7 +37,7 @@ def play_when_happy(app, api) -> None:
 
 
 def test_replay_late_in_a_track_plays_it_again_from_the_start(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(app_module, "REPLAY_PREVIOUS_S", 0.5)  # so the test need not wait 4 s
+    monkeypatch.setattr(playback, "REPLAY_PREVIOUS_S", 0.5)  # so the test need not wait 4 s
     app, bus = build(tmp_path, Script("happy"))
     api = ControlAPI(app, bus)
     app.start()
@@ -81,7 +81,7 @@ def test_replay_just_after_a_change_goes_back_to_the_track_that_ended(tmp_path: 
 
 
 def test_replay_while_paused_plays_again(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(app_module, "REPLAY_PREVIOUS_S", 0.2)
+    monkeypatch.setattr(playback, "REPLAY_PREVIOUS_S", 0.2)
     app, bus = build(tmp_path, Script("happy"))
     api = ControlAPI(app, bus)
     app.start()

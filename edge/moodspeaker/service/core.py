@@ -1,0 +1,139 @@
+"""What every part of the Appliance works with: the wired parts, the mood in force, and three rules.
+
+Why a module of its own: the Appliance (`service.app`) is one object that implements the `Speaker`
+protocol, but its parts live in separate modules by responsibility (`service.playback`,
+`service.listeners`, `service.feedback`, `service.reporting`).  They share the pieces declared here
+(set up by `Appliance.__init__`) and these rules:
+
+- an incident is both counted in health and published as an ErrorReported (`_report`);
+- a command's write that fails, or a plan that fails, is a clear refusal naming what was not done
+  (`_stored`, `_planned`), never an internal error, and nothing unwritten is acknowledged;
+- what must survive a power cut is saved atomically, and a refusing disk shows in health (`_save`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from moodspeaker.config.schema import Config
+from moodspeaker.mood.filter import MoodState
+from moodspeaker.player.engine import Player
+from moodspeaker.recommend.hybrid import Recommender
+from moodspeaker.service.conductor import Conductor, PlanningError, storage_reason
+from moodspeaker.service.control import CommandError
+from moodspeaker.service.events import ErrorReported, EventBus
+from moodspeaker.service.health import Health
+from moodspeaker.service.inference import FrameSource, InferenceStage, Pipeline
+from moodspeaker.service.state import Snapshot, StateStore
+from moodspeaker.service.watchdog import Heartbeat, Watchdog
+
+log = logging.getLogger(__name__)
+
+#: The saved position moves in steps of this much: a resume is at most this far back, and the SD card
+#: sees one small write per step while music plays (plus one per change of track, queue or setting).
+POSITION_STEP_S = 5.0
+
+
+@dataclass
+class Parts:
+    """The pieces the appliance is wired from (built by `service.components` or by a test)."""
+
+    make_source: Callable[[], FrameSource]
+    make_pipeline: Callable[[], Pipeline]
+    recommender: Recommender
+    classes: tuple[str, ...] | None = None
+    rescan: Callable[[], str] | None = None  # returns one sentence on what changed
+    states: dict[str, tuple[str, str]] = field(default_factory=dict)  # component -> (state, detail)
+    notices: list[str] = field(default_factory=list)
+
+
+class ApplianceCore:
+    """The state the Appliance's parts share (declared here, set by `Appliance.__init__`)."""
+
+    config: Config
+    bus: EventBus
+    parts: Parts
+    health: Health
+    store: StateStore
+    player: Player
+    conductor: Conductor
+    stage: InferenceStage
+    watchdog: Watchdog
+    started_tracks: deque[tuple[float, str]]  # (monotonic, track id)
+    _data_dir: Path
+    _recommender: Recommender
+    _classifier_type: str  # changing it takes a restart
+    _lock: threading.RLock
+    _mood: MoodState
+    _override: MoodState | None  # a mood the listener corrected, until the camera sees a change
+    _no_skip_feedback: set[str]  # tracks whose skip was recorded by the command itself
+    _feedback: queue.Queue[Callable[[], None] | None]  # jobs for the feedback writer thread
+    _known_profiles: list[str]  # the last profile list read, for state() when reads fail
+    _profiles_error: str  # the last failure reading it (reported once, not on every poll)
+    _heartbeat: Heartbeat
+    _unrecovered_restarts: int  # watchdog restarts since the last completed inference step
+    _threads: list[threading.Thread]
+    _stop: threading.Event
+
+    def _report(self, component: str, message: str) -> None:
+        self.health.incident(component, message)
+        self.bus.publish(ErrorReported(ts=time.time(), component=component, message=message))
+
+    def _current_mood(self) -> MoodState:
+        with self._lock:
+            return self._override or self._mood
+
+    def _save(self) -> bool:
+        """Save what must survive a power cut; False (reported in health) when the disk refused."""
+        status = self.player.status()
+        snap = Snapshot(
+            current=status.current,
+            position_s=status.position_s // POSITION_STEP_S * POSITION_STEP_S,
+            queue=status.queue,
+            playing=status.state == "playing",
+            volume=status.volume,
+            profile=self.conductor.profile,
+            strategy=self.conductor.strategy,
+            camera=self.stage.enabled,
+            saved_at=time.time(),
+        )
+        ok = self.store.save(snap)
+        if self.health.set_state("storage", "ok" if ok else "error", self.store.last_error) and not ok:
+            self._report("storage", self.store.last_error)
+        return ok
+
+    @contextlib.contextmanager
+    def _planned(self, what: str) -> Iterator[None]:
+        """A command that plans first (profile or strategy switch): a failed plan (a corrupt or
+        unreadable library index, a broken recommender) becomes a CommandError saying `what` was not
+        done and why, and is reported; the conductor changed nothing, so the queue and track stay."""
+        try:
+            yield
+        except PlanningError as exc:
+            message = f"{what}: {exc}"
+            log.error("%s", message)
+            self._report("recommender", message)
+            raise CommandError(message) from exc
+
+    @contextlib.contextmanager
+    def _stored(self, what: str) -> Iterator[None]:
+        """A command's write to the recommender's database: a storage failure (disk full, card
+        read-only, database locked) becomes a CommandError saying `what` was not done, and is reported,
+        so the command is refused clearly instead of failing as an internal error. Nothing is
+        acknowledged that was not written: the caller does nothing more after a failure."""
+        try:
+            yield
+        except (sqlite3.Error, OSError) as exc:
+            message = f"{what}: {storage_reason(exc)}"
+            log.error("%s", message)
+            self._report("recommender", message)
+            raise CommandError(message) from exc

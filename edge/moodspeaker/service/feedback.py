@@ -1,0 +1,77 @@
+"""The feedback the Appliance records by itself, from what the player reports.
+
+Why a module of its own: a listener's commands write their feedback before they answer
+(`service.playback`), but most evidence arrives on its own: a track played to the end (with a
+listener in view, or left running to an empty room), a track skipped, a track that could not be
+opened (an unplugged disk).  Those are recorded here, in a writer thread of their own so the player
+thread never waits on the disk; what is still queued is written before shutdown completes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from moodspeaker.player.queue import QueueItem
+from moodspeaker.service.core import ApplianceCore
+from moodspeaker.service.events import Event, TrackEnded, TrackStarted
+
+log = logging.getLogger(__name__)
+
+
+def ended_kind(event: TrackEnded, *, camera: bool, face: bool) -> str:
+    """The feedback a play's end is evidence of ("" for none): a skip, or a track played to the end,
+    which with the camera on but nobody in view (`face` False) means the queue was just left running,
+    weaker evidence than a listener who stayed for the whole track."""
+    kind = "skip" if event.skipped else ""
+    if event.completed:
+        kind = "left_running" if camera and not face else "completed"
+    return kind
+
+
+class FeedbackRecording(ApplianceCore):
+    """Turns TrackStarted/TrackEnded and unopenable tracks into recorded feedback (module doc)."""
+
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, TrackStarted):
+            self.started_tracks.append((time.monotonic(), event.track_id))
+            self.health.reason(event.track_id, event.title, event.reason)
+        elif isinstance(event, TrackEnded):
+            if event.track_id in self._no_skip_feedback:
+                self._no_skip_feedback.discard(event.track_id)
+                return
+            mood, profile = self._current_mood(), self.conductor.profile
+            kind = ended_kind(event, camera=self.stage.enabled, face=mood.face)
+            if kind:
+                self._feedback.put(
+                    lambda: self._recommender.feedback(
+                        profile, event.track_id, kind, mood, event.ts, played_s=event.played_s
+                    )
+                )
+
+    def _on_missing(self, item: QueueItem, error: str) -> None:
+        """A queued track could not be opened (file gone, server down): the recommender keeps it out
+        of the plans for a while ("missing" says nothing about taste)."""
+        # Health says so too (page, MQTT), with the file: an unplugged disk is reported once as the
+        # library's problem, not only as one skipped-track line per track; a rescan resets it.
+        detail = f"cannot open {error}; disk unplugged or files moved? (rescan once it is back)"
+        first = self.health.state_of("library") != "missing"
+        self.health.set_state("library", "missing", detail)
+        if first:
+            log.warning("library: %s", detail)
+            self._report("library", detail)
+        mood, profile, track_id = self._current_mood(), self.conductor.profile, item.track.id
+        self._feedback.put(
+            lambda: self._recommender.feedback(profile, track_id, "missing", mood, time.time())
+        )
+
+    def _feedback_loop(self) -> None:
+        while True:
+            job = self._feedback.get()
+            if job is None:
+                return
+            try:
+                job()
+            except Exception as exc:
+                log.exception("recording feedback failed")
+                self._report("recommender", f"could not record feedback: {exc}")

@@ -1,0 +1,122 @@
+"""The Appliance's listener commands: profiles, their strategies and calibration, their data.
+
+Why a module of its own: who is listening decides whose feedback is learned, whose calibration
+corrects the camera and which strategy plans the music.  A switch of profile or strategy plans first
+and saves before it becomes active, so a failure (an unreadable library index or profile database, a
+full or read-only disk) is a refusal with the reason while the music and the queue carry on; and a
+profile database that cannot be read leaves the speaker playing on what it knew.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from typing import Any
+
+from moodspeaker.service.calibration import load_calibration
+from moodspeaker.service.conductor import storage_reason
+from moodspeaker.service.control import STRATEGIES, CommandError
+from moodspeaker.service.core import ApplianceCore
+from moodspeaker.service.events import StateChanged
+
+log = logging.getLogger(__name__)
+
+
+class ListenerCommands(ApplianceCore):
+    """Profiles, strategies, calibration and the household's data (see the module doc)."""
+
+    def _ensure_profiles(self, names: tuple[str, ...]) -> None:
+        """Create the listed profiles the recommender does not know yet, so they can be picked.  A
+        profile that cannot be created (a refused name, a storage error) is reported, not raised: the
+        settings that listed it are saved all the same, and the profile appears once storage works."""
+        try:
+            known = set(self._recommender.profiles())
+        except (sqlite3.Error, OSError) as exc:
+            self._report("recommender", f"profiles {', '.join(names)} not checked: {storage_reason(exc)}")
+            return
+        for name in names:
+            if name.strip() in known:
+                continue
+            try:
+                self._recommender.create_profile(name, time.time())
+            except ValueError as exc:  # ProfileError: a name the recommender refuses
+                self._report("recommender", f"profile {name!r} not created: {exc}")
+            except (sqlite3.Error, OSError) as exc:
+                self._report("recommender", f"profile {name!r} not created: {storage_reason(exc)}")
+
+    def _follow_profile(self, saved: str = "") -> None:
+        """Make the active strategy the active profile's (what it chose, else `recommend.strategy`)
+        and say so when that changed it.  When the profile database cannot be read, `saved` (the
+        strategy in the state file) stands in, and that is reported: the speaker keeps playing."""
+        before = self.conductor.strategy
+        try:
+            self.conductor.follow_profile()
+        except (sqlite3.Error, OSError) as exc:
+            if saved in STRATEGIES:
+                self.conductor.strategy = saved
+            self._report(
+                "recommender",
+                f"the strategy of profile {self.conductor.profile!r} cannot be read: {storage_reason(exc)};"
+                f" using {self.conductor.strategy!r}",
+            )
+        if self.conductor.strategy != before:
+            self.bus.publish(StateChanged(ts=time.time(), key="strategy", value=self.conductor.strategy))
+
+    def _use_calibration(self, profile: str) -> None:
+        if self.parts.classes is None:  # no expression model: nothing to calibrate
+            return
+        calibration, notice = load_calibration(self._data_dir, profile, self.parts.classes)
+        if notice:
+            self._report("calibration", notice)
+        self.stage.set_calibration(calibration)
+
+    def set_profile(self, profile: str) -> None:
+        """Switch the listener, or refuse naming what failed with the previous profile still active: a
+        storage error or a failed plan for them, or a state file that cannot be written (disk full,
+        card read-only).  An unsaved switch would be undone by the next restart, and the feedback given
+        until then would silently count for the wrong person.  The strategy follows the listener:
+        theirs, else `recommend.strategy` (the household default)."""
+        what = f"profile not changed to {profile!r}"
+        strategy = self.conductor.strategy
+        with self._stored(what), self._planned(what):
+            switched = self.conductor.switch_profile(self._current_mood(), profile, self._save)
+        if not switched:
+            message = f"{what}: {self.store.last_error or 'the state could not be saved'}"
+            log.error("%s", message)
+            self._report("storage", message)
+            raise CommandError(message)
+        self._use_calibration(profile)
+        self.player.wait_idle(1.0)  # the answer and the state published show the new listener's queue
+        self.bus.publish(StateChanged(ts=time.time(), key="profile", value=profile))
+        if self.conductor.strategy != strategy:
+            self.bus.publish(StateChanged(ts=time.time(), key="strategy", value=self.conductor.strategy))
+
+    def set_strategy(self, strategy: str) -> None:
+        """The active listener's choice, kept with their profile.  Planned with first, then stored,
+        then active: a failure at either step is a refusal naming it, with the strategy, the queue
+        and the playing track as they were."""
+        what = f"strategy not changed to {strategy!r}"
+
+        def store() -> None:
+            self._recommender.set_strategy(self.conductor.profile, strategy)
+
+        with self._stored(what), self._planned(what):
+            self.conductor.change_strategy(self._current_mood(), strategy, store)
+        self.player.wait_idle(1.0)  # the answer, the state published and the state saved: the new queue
+        self.bus.publish(StateChanged(ts=time.time(), key="strategy", value=strategy))
+        self._save()
+
+    def export_data(self) -> dict[str, Any]:
+        return {"profiles": {p: self._recommender.export_profile(p) for p in self._recommender.profiles()}}
+
+    def delete_data(self, before: float | None = None) -> None:
+        with self._stored("data not deleted"):
+            if before is not None:  # and forget what was learned from it, at once
+                self._recommender.forget_before(before)
+                return
+            for profile in self._recommender.profiles():
+                self._recommender.delete_profile(profile)
+            for profile in self.config.recommend.profiles:
+                self._recommender.create_profile(profile, time.time())
+        self._follow_profile()  # the profile's chosen strategy went with its data

@@ -1,0 +1,143 @@
+"""The Appliance's playback commands: play, pause, next, replay, like, dislike, mood, volume, camera.
+
+Why a module of its own: these are the `Speaker` commands a listener gives about what is playing
+now.  Each one either happens or is refused with the reason (CommandError), and the feedback it
+carries (a skip, a like, a replay, a mood correction) is written before the command returns, so a
+kill -9 right after the page's answer loses nothing that was acknowledged.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+
+from moodspeaker.mood.circumplex import to_valence_arousal
+from moodspeaker.mood.filter import MoodState
+from moodspeaker.service.control import CommandError
+from moodspeaker.service.core import ApplianceCore
+from moodspeaker.service.events import MoodChanged, StateChanged
+
+log = logging.getLogger(__name__)
+
+#: A replay this soon after a track began (plus the crossfade, while the last one was still fading
+#: out) means the listener wants the track that just ended, as a music player's "previous" button.
+REPLAY_PREVIOUS_S = 4.0
+
+
+class PlaybackCommands(ApplianceCore):
+    """The `Speaker` commands about the music playing now (see the module doc)."""
+
+    def play(self) -> None:
+        self.conductor.user_paused = False
+        status = self.player.status()
+        if status.current is None and not status.queue:
+            items = self.conductor.plan(self._current_mood(), self.config.recommend.queue_length, set())
+            if not items:
+                raise CommandError(f"nothing to play: {self._recommender.status}")
+            self.player.set_queue(items)
+        self.player.play()
+
+    def pause(self) -> None:
+        self.conductor.user_paused = True
+        self.player.pause()
+
+    def next_track(self) -> None:
+        """Skip the current track.  The skip is feedback the listener gave, so it is written before the
+        command returns (a kill -9 right after the page's answer must not lose it) and the TrackEnded
+        that follows is not recorded again; a storage failure is reported but the music still moves on
+        (the listener asked to skip, not to record anything)."""
+        status = self.player.status()
+        if status.current is not None and status.state == "playing":
+            track = status.current.track
+            try:
+                self._recommender.feedback(
+                    self.conductor.profile,
+                    track.id,
+                    "skip",
+                    self._current_mood(),
+                    time.time(),
+                    played_s=status.position_s,
+                )
+            except (sqlite3.Error, OSError) as exc:
+                log.error("skip of %s not recorded: %s", track.title, exc)
+                self._report("recommender", f"skip was not recorded: {exc}")
+            self._no_skip_feedback.add(track.id)
+        self.player.next(fade_s=self.config.player.switch_fade_s, skipped=True)
+
+    def replay(self) -> None:
+        """Play the current track again from its start, or the previous one when the current one has
+        only just begun (`Player.replay`).  The replayed track gets `replayed` feedback, once per replay,
+        written before the command returns; a storage failure is reported but does not stop the music
+        (the listener asked to hear the track, not to record anything)."""
+        self.conductor.user_paused = False
+        try:
+            item = self.player.replay(
+                previous_within_s=REPLAY_PREVIOUS_S + self.config.player.crossfade_s,
+                fade_s=self.config.player.switch_fade_s,
+            )
+        except TimeoutError as exc:
+            raise CommandError(f"replay: {exc}") from exc
+        if item is None:
+            raise CommandError("replay: nothing has been played yet")
+        mood = self._current_mood()
+        try:
+            self._recommender.feedback(self.conductor.profile, item.track.id, "replayed", mood, time.time())
+        except (sqlite3.Error, OSError) as exc:
+            log.error("replay of %s not recorded: %s", item.track.title, exc)
+            self._report("recommender", f"replay was not recorded: {exc}")
+
+    def _current_track_id(self, action: str) -> str:
+        current = self.player.status().current
+        if current is None:
+            raise CommandError(f"{action}: nothing is playing")
+        return current.track.id
+
+    def _tell(self, track_id: str, kind: str, mood: MoodState, corrected_mood: str | None = None) -> None:
+        """Feedback from a command: committed to disk before the command returns (or refused)."""
+        label = "mood correction" if kind == "wrong_mood" else kind
+        with self._stored(f"{label} was not recorded"):
+            self._recommender.feedback(
+                self.conductor.profile, track_id, kind, mood, time.time(), corrected_mood=corrected_mood
+            )
+
+    def like(self) -> None:
+        self._tell(self._current_track_id("like"), "like", self._current_mood())
+
+    def dislike(self) -> None:
+        track_id = self._current_track_id("dislike")
+        self._tell(track_id, "dislike", self._current_mood())
+        self._no_skip_feedback.add(track_id)
+        self.player.next(fade_s=self.config.player.switch_fade_s, skipped=True)
+
+    def correct_mood(self, mood: str) -> None:
+        current = self.player.status().current
+        seen = self._current_mood()
+        if current is not None:
+            self._tell(current.track.id, "wrong_mood", seen, corrected_mood=mood)
+        valence, arousal = to_valence_arousal({mood: 1.0})
+        corrected = MoodState(mood, 1.0, valence, arousal, face=seen.face, changed=True, previous=seen.mood)
+        with self._lock:
+            self._override = corrected
+        self.bus.publish(
+            MoodChanged(
+                ts=time.time(),
+                mood=mood,
+                previous=seen.mood,
+                confidence=1.0,
+                valence=valence,
+                arousal=arousal,
+            )
+        )
+        self.conductor.react(corrected)
+
+    def set_volume(self, volume: float) -> None:
+        self.player.set_volume(volume)
+        self.player.wait_idle(1.0)
+        self.bus.publish(StateChanged(ts=time.time(), key="volume", value=volume))
+        self._save()
+
+    def set_camera(self, enabled: bool) -> None:
+        self.stage.set_enabled(enabled)
+        self.bus.publish(StateChanged(ts=time.time(), key="camera", value=enabled))
+        self._save()

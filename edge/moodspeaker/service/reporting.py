@@ -1,0 +1,136 @@
+"""What the Appliance says about itself: its state, its health, its profile list, its liveness.
+
+Why a module of its own: the page, MQTT and the `state`/`health` commands all read the speaker
+through these few methods, and systemd's watchdog reads `liveness_problem`.  They only read (plus
+keeping health's `tpu` on the classifier actually in use); a part that cannot be read (the profile
+database) is reported once and the last known answer stands in, so a report never fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from typing import Any
+
+from moodspeaker.service.conductor import storage_reason
+from moodspeaker.service.control import CommandError
+from moodspeaker.service.core import ApplianceCore
+from moodspeaker.service.health import tpu_state
+
+log = logging.getLogger(__name__)
+
+#: Watchdog restarts in a row without one completed step after which inference counts as stuck for
+#: good: the main loop stops the systemd watchdog pings and systemd restarts the whole process
+#: (which also resets a wedged USB accelerator that a fresh thread could not).
+STUCK_RESTARTS_LIMIT = 3
+
+
+class ServiceReports(ApplianceCore):
+    """State, health, profiles and liveness as the outside sees them (see the module doc)."""
+
+    def liveness_problem(self) -> str:
+        """Why the process should stop telling systemd it is alive; "" while it is healthy.
+
+        The main loop pings systemd's watchdog only when this is empty, so a process whose inference
+        stays stuck however often it is restarted, or whose player or housekeeping thread died, is
+        restarted by systemd instead of sitting there silent.
+        """
+        with self._lock:
+            unrecovered = self._unrecovered_restarts
+        if unrecovered >= STUCK_RESTARTS_LIMIT:
+            return f"inference is still stuck after {unrecovered} restarts"
+        timeout = self.config.classifier.stuck_timeout_s
+        stuck = self._heartbeat.stuck_for(time.monotonic())
+        if stuck > 2 * timeout + 1.0:
+            return f"inference has been stuck for {stuck:.0f} s and was not restarted"
+        if not self.player.alive:
+            return "the player thread has stopped"
+        for thread in self._threads:
+            if not thread.is_alive():
+                return f"the {thread.name} thread has stopped"
+        return ""
+
+    def _follow_tpu(self) -> None:
+        """Keep health's `tpu` on the classifier actually in use: it falls back to the CPU by itself
+        when the Edge TPU fails while running (and a watchdog restart builds one that tries the TPU
+        again). A change is reported once, when it happens."""
+        classifier = getattr(self.stage.pipeline, "classifier", None)
+        if classifier is None:
+            return
+        known = self.health.state_of("tpu") != "unknown"  # set at start-up from the probe classifier
+        state, detail = tpu_state(self._classifier_type, classifier)
+        if self.health.set_state("tpu", state, detail) and known:
+            message = "the Edge TPU is used again" if state == "ok" else f"the Edge TPU is not used: {detail}"
+            log.warning("%s", message)
+            self._report("tpu", message)
+
+    def health_snapshot(self) -> dict[str, Any]:
+        status = self.player.status()
+        self.health.set_state("audio", status.audio, status.audio_error)
+        snap = self.health.snapshot()
+        snap["inference_restarts"] = self.watchdog.restarts
+        snap["failed_tracks"] = list(status.failures)
+        snap["recommender"] = self._recommender.status
+        return snap
+
+    def profiles(self) -> list[str]:
+        """The household's profiles from the recommender's database.  A storage failure (a corrupt or
+        unreadable database) is a CommandError naming it, so `set_profile`, which checks its argument
+        against this list, is refused clearly; it is reported once, and state() shows the last list."""
+        try:
+            names = self._recommender.profiles()
+        except (sqlite3.Error, OSError) as exc:
+            message = f"the listener profiles cannot be read: {storage_reason(exc)}"
+            if message != self._profiles_error:
+                self._profiles_error = message
+                log.error("%s", message)
+                self._report("recommender", message)
+            raise CommandError(message) from exc
+        self._known_profiles, self._profiles_error = list(names), ""
+        return names
+
+    def _profiles_or_known(self) -> list[str]:
+        try:
+            return self.profiles()
+        except CommandError:
+            return list(self._known_profiles)
+
+    def state(self) -> dict[str, Any]:
+        status = self.player.status()
+        mood = self._current_mood()
+        current = status.current
+        now_playing = None
+        if current is not None:
+            t = current.track
+            now_playing = {
+                "track_id": t.id,
+                "title": t.title,
+                "artist": t.artist,
+                "album": t.album,
+                "reason": current.reason,
+                "position_s": status.position_s,
+                "duration_s": t.duration_s,
+                "source": t.source,
+            }
+        return {
+            "mood": mood.mood,
+            "confidence": round(mood.confidence, 3),
+            "valence": round(mood.valence, 3),
+            "arousal": round(mood.arousal, 3),
+            "face": mood.face,
+            "camera": self.stage.enabled,
+            "playing": status.state == "playing",
+            "player": status.state,
+            "audio": status.audio,
+            "now_playing": now_playing,
+            "queue": [
+                {"track_id": i.track.id, "title": i.track.title, "artist": i.track.artist, "reason": i.reason}
+                for i in status.queue
+            ],
+            "volume": status.volume,
+            "strategy": self.conductor.strategy,
+            "profile": self.conductor.profile,
+            "profiles": self._profiles_or_known(),
+            "health": self.health_snapshot(),
+        }

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import time
@@ -22,24 +21,11 @@ from servicekit import Script, build, wait_for
 from moodspeaker.config import with_changes
 from moodspeaker.service.control import CommandError, ControlAPI
 from moodspeaker.service.events import CommandRejected, ErrorReported, Event
+from sqlitefaults import corrupt
 
 pytestmark = pytest.mark.timeout(120)
 
 REFUSED = "set_profile: the listener profiles cannot be read: storage error (file is not a database)"
-
-
-def corrupt(db: Path) -> None:
-    """Damage the feedback database under the running service: everything is checkpointed into the
-    main file first (so no page is served from the WAL, and the service's page cache is invalidated),
-    then the file is overwritten with garbage, as a failing SD card would return it."""
-    other = sqlite3.connect(db)
-    other.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('touched', '1')")
-    other.commit()
-    other.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    other.close()
-    size = db.stat().st_size
-    with db.open("r+b") as f:
-        f.write(os.urandom(size))
 
 
 def test_set_profile_with_a_corrupt_profile_database_is_a_clear_refusal(tmp_path: Path) -> None:

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from servicekit import Script, build, wait_for
 
 from moodspeaker.service import playback
+from moodspeaker.service.app import Appliance
 from moodspeaker.service.control import CommandError, ControlAPI
 from moodspeaker.service.events import CommandRejected, Event
 
@@ -28,21 +32,26 @@ def now_playing(app) -> dict | None:
     return app.state()["now_playing"]
 
 
-def play_when_happy(app, api) -> None:
-    """Playing once the happy mood is read (autoplay), so no mood flip switches tracks during the test.
-    (Not with a "play" command as well: pressed while autoplay's first plan is still on its way to the
-    player, it would queue that plan a second time.)"""
-    wait_for(lambda: app.state()["mood"] == "happy", what="the happy mood")
-    wait_for(lambda: now_playing(app) is not None, what="a track")
+@contextmanager
+def playing_when_happy(tmp_path: Path, **kwargs: Any) -> Iterator[tuple[Appliance, ControlAPI]]:
+    """The real appliance started on a happy face, given once it plays (autoplay), so no mood flip
+    switches tracks during the test; stopped when the test is done.  (Not with a "play" command as
+    well: pressed while autoplay's first plan is still on its way to the player, it would queue that
+    plan a second time.)  `kwargs` go to servicekit.build (track_s, settings)."""
+    app, bus = build(tmp_path, Script("happy"), **kwargs)
+    api = ControlAPI(app, bus)
+    app.start()
+    try:
+        wait_for(lambda: app.state()["mood"] == "happy", what="the happy mood")
+        wait_for(lambda: now_playing(app) is not None, what="a track")
+        yield app, api
+    finally:
+        app.stop()
 
 
 def test_replay_late_in_a_track_plays_it_again_from_the_start(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(playback, "REPLAY_PREVIOUS_S", 0.5)  # so the test need not wait 4 s
-    app, bus = build(tmp_path, Script("happy"))
-    api = ControlAPI(app, bus)
-    app.start()
-    try:
-        play_when_happy(app, api)
+    with playing_when_happy(tmp_path) as (app, api):
         wait_for(lambda: (now_playing(app) or {}).get("position_s", 0) > 1.5, what="1.5 s into a track")
         track = now_playing(app)["track_id"]
         queued = [q["track_id"] for q in app.state()["queue"]]
@@ -53,17 +62,11 @@ def test_replay_late_in_a_track_plays_it_again_from_the_start(tmp_path: Path, mo
         assert rows(app, "replayed") == [("replayed", track)]  # written before the command returned
         time.sleep(1.0)  # the interrupted first play ends now: neither a skip nor a completed play
         assert rows(app) == [("replayed", track)]
-    finally:
-        app.stop()
     assert rows(app, "replayed") == [("replayed", track)]  # exactly once, shutdown included
 
 
 def test_replay_just_after_a_change_goes_back_to_the_track_that_ended(tmp_path: Path) -> None:
-    app, bus = build(tmp_path, Script("happy"))
-    api = ControlAPI(app, bus)
-    app.start()
-    try:
-        play_when_happy(app, api)
+    with playing_when_happy(tmp_path) as (app, api):
         wait_for(lambda: now_playing(app) is not None, what="a track")
         first = now_playing(app)["track_id"]
         api.execute("next")
@@ -75,18 +78,12 @@ def test_replay_just_after_a_change_goes_back_to_the_track_that_ended(tmp_path: 
         wait_for(lambda: len(rows(app)) >= 2, what="the skip of the first play to be written")
         time.sleep(0.5)  # the interrupted `second` has faded out by now: it is not counted a skip
         assert sorted(rows(app)) == [("replayed", first), ("skip", first)]
-    finally:
-        app.stop()
     assert rows(app, "replayed") == [("replayed", first)]
 
 
 def test_replay_while_paused_plays_again(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(playback, "REPLAY_PREVIOUS_S", 0.2)
-    app, bus = build(tmp_path, Script("happy"))
-    api = ControlAPI(app, bus)
-    app.start()
-    try:
-        play_when_happy(app, api)
+    with playing_when_happy(tmp_path) as (app, api):
         wait_for(lambda: (now_playing(app) or {}).get("position_s", 0) > 0.6, what="0.6 s into a track")
         track = now_playing(app)["track_id"]
         api.execute("pause")
@@ -95,8 +92,6 @@ def test_replay_while_paused_plays_again(tmp_path: Path, monkeypatch) -> None:
         assert state["playing"] and state["now_playing"]["track_id"] == track
         assert state["now_playing"]["position_s"] < 0.6
         assert rows(app, "replayed") == [("replayed", track)]
-    finally:
-        app.stop()
 
 
 def test_replay_with_nothing_played_is_refused_and_records_nothing(tmp_path: Path) -> None:
@@ -115,11 +110,7 @@ def test_replay_with_nothing_played_is_refused_and_records_nothing(tmp_path: Pat
 
 
 def test_replay_during_a_crossfade_goes_back_to_the_track_fading_out(tmp_path: Path) -> None:
-    app, bus = build(tmp_path, Script("happy"), track_s=3.0, **{"player.crossfade_s": 1.0})
-    api = ControlAPI(app, bus)
-    app.start()
-    try:
-        play_when_happy(app, api)
+    with playing_when_happy(tmp_path, track_s=3.0, **{"player.crossfade_s": 1.0}) as (app, api):
         wait_for(lambda: now_playing(app) is not None, what="a track")
         first = now_playing(app)["track_id"]
         # near its end the next track fades in over it and becomes the current one
@@ -129,20 +120,12 @@ def test_replay_during_a_crossfade_goes_back_to_the_track_fading_out(tmp_path: P
         assert state["now_playing"]["track_id"] == first and state["now_playing"]["position_s"] < 1.0
         assert state["queue"][0]["track_id"] == second
         assert rows(app, "replayed") == [("replayed", first)]
-    finally:
-        app.stop()
     assert not any(kind == "skip" and tid == second for kind, tid in rows(app))
 
 
 def test_replay_when_the_player_does_not_answer_is_refused_and_never_happens_later(tmp_path: Path) -> None:
-    app, bus = build(tmp_path, Script("happy"))
-    api = ControlAPI(app, bus)
-    app.start()
-    try:
-        play_when_happy(app, api)
+    with playing_when_happy(tmp_path) as (app, api):
         app.player.close()  # the player thread is gone (the watchdog would have systemd restart us)
         with pytest.raises(CommandError, match=r"^replay: the player did not answer within 5 s$"):
             api.execute("replay")
         assert rows(app, "replayed") == []
-    finally:
-        app.stop()

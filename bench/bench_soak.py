@@ -15,7 +15,16 @@ Printed: the memory slope (MB/hour, least squares after the warm-up), threads an
 end of the measured window, per-stage latency in the first and last third, and errors in the log.
 Asserts nothing; the machine is shared (load average printed).
 
+With --tracemalloc N (an investigation aid, off by default; the product carries no hook) the service
+runs under a small wrapper written into the soak's temporary folder that starts tracemalloc before
+importing moodspeaker and dumps a snapshot on SIGUSR2; the bench takes one after the warm-up, one
+half-way and one at the end, and prints the N allocation sites that grew most over the whole window
+with their growth in each half: a site still growing in the second half as fast as in the first is
+a leak, one that grew only early is warm-up. (tracemalloc slows the service and adds its own memory;
+the RSS slope of such a run is not the product's.)
+
     .venv/bin/python bench/bench_soak.py [--minutes 30] [--speedup 10] [--sample-s 5] [--warmup-s 60]
+        [--tracemalloc 25] [--trace-frames 6]
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ import sys
 import tempfile
 import threading
 import time
+import tracemalloc
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -69,6 +79,83 @@ def write_frames(folder: Path, hold: int) -> int:
             (folder / f"{n:05d}-{name}.jpg").write_bytes(jpg.tobytes())
             n += 1
     return n
+
+
+TRACE_HOOK = """\
+import os, runpy, signal, sys, tracemalloc
+from pathlib import Path
+
+tracemalloc.start(int(os.environ["SOAK_TRACE_FRAMES"]))
+out = Path(os.environ["SOAK_TRACE_DIR"])
+taken = [0]
+
+
+def dump(signum, frame):
+    tmp = out / f"snap-{taken[0]}.tmp"
+    tracemalloc.take_snapshot().dump(str(tmp))
+    tmp.rename(out / f"snap-{taken[0]}.pickle")
+    taken[0] += 1
+
+
+signal.signal(signal.SIGUSR2, dump)
+sys.argv[0] = "moodspeaker"
+runpy.run_module("moodspeaker", run_name="__main__", alter_sys=True)
+"""
+
+
+def take_snapshot(proc: subprocess.Popen[bytes], folder: Path, index: int) -> tracemalloc.Snapshot | None:
+    """Ask the traced service for snapshot `index` (SIGUSR2) and load it; None if it never came."""
+    path = folder / f"snap-{index}.pickle"
+    proc.send_signal(signal.SIGUSR2)
+    deadline = time.monotonic() + 120.0
+    while not path.exists():
+        if time.monotonic() > deadline or proc.poll() is not None:
+            return None
+        time.sleep(0.2)
+    snap = tracemalloc.Snapshot.load(str(path))
+    return snap.filter_traces(
+        [
+            tracemalloc.Filter(False, tracemalloc.__file__),
+            tracemalloc.Filter(False, "<frozen importlib._bootstrap>"),
+            tracemalloc.Filter(False, "<frozen importlib._bootstrap_external>"),
+            tracemalloc.Filter(False, "<unknown>"),
+        ]
+    )
+
+
+def print_growth(snaps: list[tracemalloc.Snapshot], top: int, frames: int) -> None:
+    """Top sites by growth first -> last, with the growth of each half (KiB and block counts)."""
+    size = [sum(t.size for t in s.traces) / 2**20 for s in snaps]
+    print(
+        f"tracemalloc: traced {size[0]:.1f} -> {size[1]:.1f} -> {size[2]:.1f} MB "
+        f"(after warm-up, half-way, end); top {top} by growth (KiB, blocks): whole / 1st half / 2nd half"
+    )
+    print("by line (the allocating line, all callers together):")
+    _print_sites(snaps, top, "lineno", 1)
+    if frames > 1:
+        print(f"by call path ({frames} frames, newest first):")
+        _print_sites(snaps, top, "traceback", frames)
+
+
+def _print_sites(snaps: list[tracemalloc.Snapshot], top: int, key: str, frames: int) -> None:
+    first, mid, last = snaps
+    total = last.compare_to(first, key)
+    halves = [
+        {s.traceback: s for s in mid.compare_to(first, key)},
+        {s.traceback: s for s in last.compare_to(mid, key)},
+    ]
+    for stat in total[:top]:
+        parts = []
+        for half in halves:
+            h = half.get(stat.traceback)
+            parts.append(f"{h.size_diff / 1024:+8.1f} ({h.count_diff:+d})" if h else "       -")
+        print(
+            f"  {stat.size_diff / 1024:+9.1f} KiB ({stat.count_diff:+d}) now {stat.size / 1024:.1f} KiB | "
+            + " | ".join(parts)
+        )
+        for line in stat.traceback.format(limit=frames, most_recent_first=True):
+            if line.startswith("  File"):
+                print(f"      {line.strip()}")
 
 
 def slope_per_hour(points: list[tuple[float, float]]) -> float:
@@ -124,6 +211,14 @@ def main() -> int:
     parser.add_argument("--sample-s", type=float, default=5.0)
     parser.add_argument("--warmup-s", type=float, default=60.0)
     parser.add_argument("--tracks", type=int, default=1000)
+    parser.add_argument(
+        "--tracemalloc",
+        type=int,
+        default=0,
+        metavar="N",
+        help="trace allocations; print the N top growing sites",
+    )
+    parser.add_argument("--trace-frames", type=int, default=6, help="frames kept per traced allocation")
     args = parser.parse_args()
     interval = 1.0 / args.speedup
     with tempfile.TemporaryDirectory(prefix="bench-soak-") as tmp:
@@ -162,9 +257,14 @@ stats_interval_s = {max(1.0, args.sample_s)}
         env = {**os.environ, "SDL_AUDIODRIVER": "dummy", "PYTHONUNBUFFERED": "1", "HOME": str(work)}
         log_path = work / "service.log"
         log = log_path.open("w")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "moodspeaker", "-c", str(config), "run"], stdout=log, stderr=log, env=env
-        )
+        launch = [sys.executable, "-m", "moodspeaker"]
+        if args.tracemalloc:
+            (work / "trace").mkdir()
+            (work / "trace_hook.py").write_text(TRACE_HOOK)
+            env |= {"SOAK_TRACE_FRAMES": str(args.trace_frames), "SOAK_TRACE_DIR": str(work / "trace")}
+            launch = [sys.executable, str(work / "trace_hook.py")]
+        proc = subprocess.Popen([*launch, "-c", str(config), "run"], stdout=log, stderr=log, env=env)
+        snaps: list[tracemalloc.Snapshot] = []
         ps = psutil.Process(proc.pid)
         watch = Watch(broker.port)
         stop = threading.Event()
@@ -197,7 +297,13 @@ stats_interval_s = {max(1.0, args.sample_s)}
         samples: list[dict[str, float]] = []
         t0 = time.monotonic()
         end = t0 + args.minutes * 60.0
+        half = t0 + args.minutes * 30.0
+        if args.tracemalloc and (snap := take_snapshot(proc, work / "trace", 0)):
+            snaps.append(snap)
         while time.monotonic() < end and proc.poll() is None:
+            late = args.tracemalloc and len(snaps) == 1 and time.monotonic() >= half
+            if late and (snap := take_snapshot(proc, work / "trace", 1)):
+                snaps.append(snap)
             mem = ps.memory_info()
             cpu = ps.cpu_times()
             samples.append(
@@ -212,6 +318,13 @@ stats_interval_s = {max(1.0, args.sample_s)}
             )
             time.sleep(args.sample_s)
         alive = proc.poll() is None
+        if (
+            args.tracemalloc
+            and len(snaps) == 2
+            and alive
+            and (snap := take_snapshot(proc, work / "trace", 2))
+        ):
+            snaps.append(snap)
         stop.set()
         proc.send_signal(signal.SIGTERM)
         try:
@@ -269,6 +382,11 @@ stats_interval_s = {max(1.0, args.sample_s)}
         f"events: {watch.moods} mood changes over MQTT, {played} tracks started, page polls "
         f"{polls['ok']} ok / {polls['failed']} failed, {errors} ERROR lines in the log; counters {counters}"
     )
+    if args.tracemalloc:
+        if len(snaps) == 3:
+            print_growth(snaps, args.tracemalloc, args.trace_frames)
+        else:
+            print(f"tracemalloc: only {len(snaps)} of 3 snapshots arrived")
     return 0 if alive and code == 0 else 1
 
 

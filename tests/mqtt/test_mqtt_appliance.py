@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,9 +17,12 @@ from mqtt_helpers import Message, Mosquitto, Shown, Watcher, appliance_config, b
 from moodspeaker.mqtt import MqttBridge
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import CommandRejected, Event
+from polling import until
 
 #: Seconds to wait for a message: generous, because CI machines are busy (a pass is usually ~1 s).
 BUSY = 30.0
+#: Seconds to wait for the appliance's own steps (connected, a track, the next track, discovery).
+SOON = 10.0
 
 
 @dataclass
@@ -28,16 +31,6 @@ class Running:
     shown: Shown
     bridge: MqttBridge
     events: list[Event]
-
-
-def until(pred: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = pred()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture
@@ -55,7 +48,7 @@ def running(tmp_path: Path, broker: Mosquitto, shown: Shown) -> Iterator[Running
     bridge = MqttBridge(config, control, bus, web_url="http://speaker.local:8080/")
     app.start()
     bridge.start()
-    until(lambda: bridge.connected, what="bridge connected")
+    until(lambda: bridge.connected, SOON, what="bridge connected")
     yield Running(app, shown, bridge, events)
     bridge.stop()
     app.stop()
@@ -110,9 +103,13 @@ def test_commands_over_mqtt_change_the_appliance(running: Running, watcher: Watc
     assert app.state()["profile"] == "alex" and app.state()["strategy"] == "match"
     watcher.publish(f"{root}/play/set", "")
     watcher.wait_for(f"{root}/state/playing", lambda m: value(m) is True)
-    first = until(lambda: app.state()["now_playing"], what="a track")["track_id"]
+    first = until(lambda: app.state()["now_playing"], SOON, what="a track")["track_id"]
     watcher.publish(f"{root}/next/set", "{}")
-    until(lambda: (app.state()["now_playing"] or {}).get("track_id") not in {None, first}, what="next track")
+    until(
+        lambda: (app.state()["now_playing"] or {}).get("track_id") not in {None, first},
+        SOON,
+        what="next track",
+    )
     watcher.wait_for(f"{root}/state/now_playing", lambda m: bool(value(m)) and value(m)["track_id"] != first)
     watcher.publish(f"{root}/pause/set", "")
     watcher.wait_for(f"{root}/state/playing", lambda m: value(m) is False)
@@ -156,7 +153,7 @@ def test_bad_commands_leave_the_appliance_unchanged(running: Running, watcher: W
 
 def test_discovery_lists_the_real_profiles_and_page(running: Running, broker: Mosquitto) -> None:
     config = until(lambda: retained(broker.port, "homeassistant/#", settle=0.3).get(
-        "homeassistant/device/living-room/config"), what="discovery")  # fmt: skip
+        "homeassistant/device/living-room/config"), SOON, what="discovery")  # fmt: skip
     body = json.loads(config)
     assert set(body["cmps"]["profile"]["options"]) == {"default", "alex"}
     assert body["dev"]["configuration_url"] == "http://speaker.local:8080/"

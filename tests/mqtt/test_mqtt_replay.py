@@ -6,30 +6,19 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from mqtt_helpers import Mosquitto, Shown, Watcher, appliance_config, build_appliance, retained
+from bridgekit import BUSY, ROOT, bridged
+from mqtt_helpers import Mosquitto, Shown, Watcher, retained
 
-from moodspeaker.mqtt import MqttBridge
-from moodspeaker.service.control import ControlAPI
+from polling import until
 
-BUSY = 30.0  # seconds: generous, CI machines are busy
-ROOT = "moodspeaker/living-room"
+WEB_URL = "http://speaker.local:8080/"
 
 pytestmark = pytest.mark.timeout(120)
-
-
-def until(pred: Callable[[], Any], timeout: float = BUSY, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = pred()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def replayed(app: Any) -> list[str]:
@@ -37,22 +26,10 @@ def replayed(app: Any) -> list[str]:
         return [r[0] for r in db.execute("SELECT track_id FROM feedback WHERE kind = 'replayed' ORDER BY id")]
 
 
-def start(tmp_path: Path, broker: Mosquitto, shown: Shown, **extra: Any) -> tuple[Any, MqttBridge]:
-    config = appliance_config(tmp_path, broker.port, device__id="Living Room", **extra)
-    app, bus = build_appliance(tmp_path, config, shown)
-    bridge = MqttBridge(config, ControlAPI(app, bus), bus, web_url="http://speaker.local:8080/")
-    app.start()
-    bridge.start()
-    until(lambda: bridge.connected, what="bridge connected")
-    return app, bridge
-
-
 @pytest.fixture
 def speaker(tmp_path: Path, broker: Mosquitto) -> Iterator[Any]:
-    app, bridge = start(tmp_path, broker, Shown("happy"))
-    yield app
-    bridge.stop()
-    app.stop()
+    with bridged(tmp_path, broker, Shown("happy"), web_url=WEB_URL) as (app, _bridge):
+        yield app
 
 
 def test_the_replay_button_is_announced_and_a_press_replays_the_track(speaker: Any, watcher: Watcher) -> None:
@@ -80,13 +57,9 @@ def test_the_replay_button_is_announced_and_a_press_replays_the_track(speaker: A
 def test_replay_with_nothing_played_is_rejected_over_mqtt(
     tmp_path: Path, broker: Mosquitto, watcher: Watcher
 ) -> None:
-    app, bridge = start(tmp_path, broker, Shown(None), player__autoplay=False)
-    try:
+    with bridged(tmp_path, broker, Shown(None), web_url=WEB_URL, player__autoplay=False) as (app, _bridge):
         watcher.publish(f"{ROOT}/replay/set", "")
         refused = watcher.wait_for(f"{ROOT}/event/command_rejected", timeout=BUSY)
         assert refused.json()["command"] == "replay"
         assert refused.json()["error"] == "replay: nothing has been played yet"
         assert replayed(app) == [] and app.state()["now_playing"] is None
-    finally:
-        bridge.stop()
-        app.stop()

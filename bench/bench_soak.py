@@ -82,7 +82,7 @@ def write_frames(folder: Path, hold: int) -> int:
 
 
 TRACE_HOOK = """\
-import os, runpy, signal, sys, tracemalloc
+import ctypes, json, os, runpy, signal, sys, tracemalloc
 from pathlib import Path
 
 tracemalloc.start(int(os.environ["SOAK_TRACE_FRAMES"]))
@@ -90,9 +90,40 @@ out = Path(os.environ["SOAK_TRACE_DIR"])
 taken = [0]
 
 
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd",
+        "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost",
+    )]
+
+
+def outside_python():
+    # What tracemalloc cannot see: SQLite's own heap (page caches) and glibc malloc's in-use/free bytes.
+    info = {}
+    try:
+        lib = ctypes.CDLL("libsqlite3.so.0")
+        lib.sqlite3_memory_used.restype = ctypes.c_int64
+        info["sqlite_mb"] = lib.sqlite3_memory_used() / 2**20
+    except OSError:
+        pass
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = MallInfo2
+        m = libc.mallinfo2()
+        info |= {"malloc_used_mb": (m.uordblks + m.hblkhd) / 2**20, "malloc_free_mb": m.fordblks / 2**20}
+    except (OSError, AttributeError):
+        pass
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(("RssAnon:", "RssFile:")):
+            info[line.split(":")[0]] = int(line.split()[1]) / 1024
+    return info
+
+
 def dump(signum, frame):
     tmp = out / f"snap-{taken[0]}.tmp"
+    info = outside_python()
     tracemalloc.take_snapshot().dump(str(tmp))
+    (out / f"snap-{taken[0]}.json").write_text(json.dumps(info))
     tmp.rename(out / f"snap-{taken[0]}.pickle")
     taken[0] += 1
 
@@ -103,8 +134,11 @@ runpy.run_module("moodspeaker", run_name="__main__", alter_sys=True)
 """
 
 
-def take_snapshot(proc: subprocess.Popen[bytes], folder: Path, index: int) -> tracemalloc.Snapshot | None:
-    """Ask the traced service for snapshot `index` (SIGUSR2) and load it; None if it never came."""
+def take_snapshot(
+    proc: subprocess.Popen[bytes], folder: Path, index: int
+) -> tuple[tracemalloc.Snapshot, dict[str, float]] | None:
+    """Ask the traced service for snapshot `index` (SIGUSR2) and load it with the memory outside
+    Python's heap at that moment; None if it never came."""
     path = folder / f"snap-{index}.pickle"
     proc.send_signal(signal.SIGUSR2)
     deadline = time.monotonic() + 120.0
@@ -113,6 +147,7 @@ def take_snapshot(proc: subprocess.Popen[bytes], folder: Path, index: int) -> tr
             return None
         time.sleep(0.2)
     snap = tracemalloc.Snapshot.load(str(path))
+    outside = json.loads((folder / f"snap-{index}.json").read_text())
     return snap.filter_traces(
         [
             tracemalloc.Filter(False, tracemalloc.__file__),
@@ -120,16 +155,21 @@ def take_snapshot(proc: subprocess.Popen[bytes], folder: Path, index: int) -> tr
             tracemalloc.Filter(False, "<frozen importlib._bootstrap_external>"),
             tracemalloc.Filter(False, "<unknown>"),
         ]
-    )
+    ), outside
 
 
-def print_growth(snaps: list[tracemalloc.Snapshot], top: int, frames: int) -> None:
+def print_growth(taken: list[tuple[tracemalloc.Snapshot, dict[str, float]]], top: int, frames: int) -> None:
     """Top sites by growth first -> last, with the growth of each half (KiB and block counts)."""
+    snaps = [snap for snap, _ in taken]
     size = [sum(t.size for t in s.traces) / 2**20 for s in snaps]
     print(
-        f"tracemalloc: traced {size[0]:.1f} -> {size[1]:.1f} -> {size[2]:.1f} MB "
-        f"(after warm-up, half-way, end); top {top} by growth (KiB, blocks): whole / 1st half / 2nd half"
+        f"tracemalloc: traced Python heap {size[0]:.1f} -> {size[1]:.1f} -> {size[2]:.1f} MB "
+        "(after warm-up, half-way, end)"
     )
+    for name in sorted({k for _, outside in taken for k in outside}):
+        values = " -> ".join(f"{outside.get(name, float('nan')):.1f}" for _, outside in taken)
+        print(f"  {name:<15s} {values}")
+    print(f"top {top} by growth (KiB, blocks): whole / 1st half / 2nd half")
     print("by line (the allocating line, all callers together):")
     _print_sites(snaps, top, "lineno", 1)
     if frames > 1:
@@ -264,7 +304,7 @@ stats_interval_s = {max(1.0, args.sample_s)}
             env |= {"SOAK_TRACE_FRAMES": str(args.trace_frames), "SOAK_TRACE_DIR": str(work / "trace")}
             launch = [sys.executable, str(work / "trace_hook.py")]
         proc = subprocess.Popen([*launch, "-c", str(config), "run"], stdout=log, stderr=log, env=env)
-        snaps: list[tracemalloc.Snapshot] = []
+        snaps: list[tuple[tracemalloc.Snapshot, dict[str, float]]] = []
         ps = psutil.Process(proc.pid)
         watch = Watch(broker.port)
         stop = threading.Event()
@@ -353,6 +393,15 @@ stats_interval_s = {max(1.0, args.sample_s)}
         f"memory: RSS {first['rss_mb']:.1f} -> {last['rss_mb']:.1f} MB "
         f"(max {max(s['rss_mb'] for s in samples):.1f}); "
         f"slope {rss_slope:+.2f} MB/hour (least squares)"
+    )
+    # The shape tells warm-up (steep early, flat late) from a leak (the same slope throughout).
+    rss = [(s["t"], s["rss_mb"]) for s in samples]
+    half = len(rss) // 2
+    tenths = " ".join(f"{rss[min(len(rss) - 1, i * len(rss) // 10)][1]:.1f}" for i in range(10))
+    print(
+        f"memory shape: RSS at each tenth of the window {tenths} {last['rss_mb']:.1f} MB; "
+        f"slope first half {slope_per_hour(rss[:half]):+.2f}, "
+        f"second half {slope_per_hour(rss[half:]):+.2f} MB/hour"
     )
     print(
         f"threads: {first['threads']:.0f} -> {last['threads']:.0f} "

@@ -1,11 +1,15 @@
-"""Fixtures for the page tests: the app around an in-memory household speaker (see webkit.py)."""
+"""Fixtures for the page tests: the app around an in-memory household speaker (see webkit.py), the app in
+front of the real service (realkit.py), and real headless Chromium (browserkit.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browserkit import launch
+from realkit import RealService, owned_page
 from webkit import Clock, HomeSpeaker, Page, make_config
 
 from moodspeaker.config import Config, save
@@ -45,3 +49,20 @@ def owner(page: Page) -> Page:
     """The page after first boot, logged in as the owner."""
     page.setup_owner()
     return page
+
+
+@pytest.fixture
+def real(tmp_path: Path) -> Iterator[tuple[RealService, Page]]:
+    """The real service with the page app in front of it, logged in as the owner."""
+    with owned_page(tmp_path) as both:
+        yield both
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Real headless Chromium, one per test module (skipped without Playwright)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        chromium = launch(p)
+        yield chromium
+        chromium.close()

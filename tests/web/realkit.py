@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from webkit import Page
 
 from moodspeaker.config import Config, save, with_changes
 from moodspeaker.library.track import Track
@@ -23,6 +25,8 @@ from moodspeaker.service.app import Appliance, Parts
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus
 from moodspeaker.vision.pipeline import Observation
+from moodspeaker_web.app import create_app
+from moodspeaker_web.server import WebServer, serve
 from tonetracks import tone_tracks
 
 #: (id, title, artist, valence, arousal, tone in Hz)
@@ -85,6 +89,10 @@ class RealService:
     config_path: Path
     data_dir: Path
 
+    def page_settings(self) -> dict[str, Any]:
+        """What the page app (create_app, serve) is given besides the control and the bus."""
+        return {"config": self.config, "config_path": self.config_path, "data_dir": self.data_dir}
+
     def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -125,3 +133,33 @@ def start_service(tmp_path: Path, **changes: Any) -> RealService:
     appliance = Appliance(config, bus, parts, data_dir)
     appliance.start()
     return RealService(appliance, ControlAPI(appliance, bus), bus, camera, config, config_path, data_dir)
+
+
+@contextmanager
+def served(tmp_path: Path, **changes: Any) -> Iterator[tuple[RealService, WebServer]]:
+    """The real service (settings `changes`) with the page served on a free loopback port, for a real
+    browser; both stopped when the test is done."""
+    service = start_service(tmp_path, **changes)
+    server = serve(
+        service.control, service.bus, **service.page_settings(), host="127.0.0.1", port=0, advertise=False
+    )
+    try:
+        yield service, server
+    finally:
+        server.stop()
+        service.appliance.stop()
+
+
+@contextmanager
+def owned_page(tmp_path: Path) -> Iterator[tuple[RealService, Page]]:
+    """The real service with the page app in front of it (Flask's test client, no browser), after first
+    boot and logged in as the owner; both closed when the test is done."""
+    service = start_service(tmp_path)
+    app = create_app(service.control, service.bus, **service.page_settings())
+    page = Page(app, app.test_client(), None, service.bus, None, service.data_dir, service.config_path, [])
+    try:
+        page.setup_owner()
+        yield service, page
+    finally:
+        app.extensions["moodspeaker"].close()
+        service.appliance.stop()

@@ -9,68 +9,30 @@ from __future__ import annotations
 
 import math
 import time
-from pathlib import Path
 
 import pytest
-from realkit import start_service
+from browserkit import ARTIFACTS, PHONE, needs_chromium, phone_page
+from realkit import served
 from webkit import PASSWORD
 
 from moodspeaker.config import load
 from moodspeaker.service.events import MoodObserved
-from moodspeaker_web.server import serve
 from moodspeaker_web.setup_code import read_setup_code
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PHONE = {"width": 390, "height": 844}
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
-
-pytestmark = [
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
-    pytest.mark.timeout(180),
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
+pytestmark = [needs_chromium, pytest.mark.timeout(180)]
 
 
 @pytest.fixture
 def speaker(tmp_path):
-    service = start_service(tmp_path)
-    server = serve(
-        service.control,
-        service.bus,
-        config=service.config,
-        config_path=service.config_path,
-        data_dir=service.data_dir,
-        host="127.0.0.1",
-        port=0,
-        advertise=False,
-    )
-    yield service, server
-    server.stop()
-    service.appliance.stop()
+    with served(tmp_path) as both:
+        yield both
 
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.set_default_timeout(30_000)  # generous: CI machines are busy
+    context, page = phone_page(browser)
     problems: list[str] = []
 
     def on_console(message) -> None:
@@ -268,29 +230,17 @@ def test_keyboard_only_use_of_the_main_controls(speaker, phone):
 
 
 def test_guest_view_shows_only_what_is_playing(tmp_path, browser):
-    service = start_service(tmp_path, **{"web.guest_view": True})
-    server = serve(
-        service.control,
-        service.bus,
-        config=service.config,
-        config_path=service.config_path,
-        data_dir=service.data_dir,
-        host="127.0.0.1",
-        port=0,
-        advertise=False,
-    )
-    context = browser.new_context(viewport=PHONE)
-    try:
-        owner = context.new_page()
-        first_boot(owner, server, service)
-        guest_context = browser.new_context(viewport=PHONE)
-        guest = guest_context.new_page()
-        guest.goto(server.url)
-        wait_text(guest, "#np-title", lambda t: len(t) > 3 and t != "Nothing playing")
-        assert guest.locator("#btn-play").count() == 0 and guest.locator("nav.tabs").count() == 0
-        shot(guest, "09-guest")
-        guest_context.close()
-    finally:
-        context.close()
-        server.stop()
-        service.appliance.stop()
+    with served(tmp_path, **{"web.guest_view": True}) as (service, server):
+        context = browser.new_context(viewport=PHONE)
+        try:
+            owner = context.new_page()
+            first_boot(owner, server, service)
+            guest_context = browser.new_context(viewport=PHONE)
+            guest = guest_context.new_page()
+            guest.goto(server.url)
+            wait_text(guest, "#np-title", lambda t: len(t) > 3 and t != "Nothing playing")
+            assert guest.locator("#btn-play").count() == 0 and guest.locator("nav.tabs").count() == 0
+            shot(guest, "09-guest")
+            guest_context.close()
+        finally:
+            context.close()

@@ -1,51 +1,17 @@
 """Choosing a listener on the page while the speaker's profile database is corrupt: a clear refusal
 (400 naming what failed, or the reason shown after the plain form), never a 500; the page keeps its
-picker and the previous listener stays active.  The real service behind the page (realkit); the
-database really is damaged on disk while it runs (see tests/service/test_profile_storage.py)."""
+picker and the previous listener stays active.  The real service behind the page (the `real` fixture,
+realkit); the database really is damaged on disk while it runs (see tests/service/test_profile_storage.py)."""
 
 from __future__ import annotations
 
 import html
-import os
-import sqlite3
-from pathlib import Path
 
 import pytest
-from realkit import start_service
-from webkit import Page
 
-from moodspeaker_web.app import create_app
+from sqlitefaults import corrupt
 
 pytestmark = pytest.mark.timeout(120)
-
-
-def corrupt(db: Path) -> None:
-    """Checkpoint everything into the main file (the service's page cache is invalidated), then
-    overwrite the file with garbage, as a failing SD card would return it."""
-    other = sqlite3.connect(db)
-    other.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('touched', '1')")
-    other.commit()
-    other.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    other.close()
-    with db.open("r+b") as f:
-        f.write(os.urandom(db.stat().st_size))
-
-
-@pytest.fixture
-def real(tmp_path: Path):
-    service = start_service(tmp_path)
-    app = create_app(
-        service.control,
-        service.bus,
-        config=service.config,
-        config_path=service.config_path,
-        data_dir=service.data_dir,
-    )
-    page = Page(app, app.test_client(), None, service.bus, None, service.data_dir, service.config_path, [])
-    page.setup_owner()
-    yield service, page
-    app.extensions["moodspeaker"].close()
-    service.appliance.stop()
 
 
 def test_choosing_a_listener_with_a_corrupt_profile_database_is_refused_clearly(real) -> None:

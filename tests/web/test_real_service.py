@@ -6,28 +6,8 @@ import json
 import time
 
 import pytest
-from realkit import start_service
-from webkit import Page
 
 from moodspeaker.service.events import MoodObserved
-from moodspeaker_web.app import create_app
-
-
-@pytest.fixture
-def real(tmp_path):
-    service = start_service(tmp_path)
-    app = create_app(
-        service.control,
-        service.bus,
-        config=service.config,
-        config_path=service.config_path,
-        data_dir=service.data_dir,
-    )
-    page = Page(app, app.test_client(), None, service.bus, None, service.data_dir, service.config_path, [])
-    page.setup_owner()
-    yield service, page
-    app.extensions["moodspeaker"].close()
-    service.appliance.stop()
 
 
 @pytest.mark.timeout(120)

@@ -9,27 +9,15 @@ import time
 from pathlib import Path
 
 import pytest
-from realkit import start_service
-from webkit import PASSWORD, Page
+from browserkit import ARTIFACTS, PHONE, needs_chromium, phone_page
+from realkit import served
+from webkit import PASSWORD
 
-from moodspeaker_web.app import create_app
-from moodspeaker_web.server import serve
 from moodspeaker_web.setup_code import read_setup_code
 from moodspeaker_web.tell import Action, interpret
+from polling import until
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PHONE = {"width": 390, "height": 844}
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
+pytest.importorskip("playwright.sync_api")
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -39,114 +27,70 @@ def replayed(data_dir: Path) -> list[str]:
         return [r[0] for r in db.execute("SELECT track_id FROM feedback WHERE kind = 'replayed' ORDER BY id")]
 
 
-def wait(predicate, timeout: float = 30.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
-def test_the_again_button_replays_in_a_real_browser(tmp_path: Path) -> None:
-    service = start_service(tmp_path)
-    server = serve(
-        service.control,
-        service.bus,
-        config=service.config,
-        config_path=service.config_path,
-        data_dir=service.data_dir,
-        host="127.0.0.1",
-        port=0,
-        advertise=False,
-    )
+@needs_chromium
+def test_the_again_button_replays_in_a_real_browser(tmp_path: Path, browser) -> None:
     problems: list[str] = []
-    try:
-        with playwright_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-            context = browser.new_context(
-                viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True
-            )
-            page = context.new_page()
-            page.set_default_timeout(30_000)
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: problems.append(str(e)))
-            page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    with served(tmp_path) as (service, server):
+        context, page = phone_page(browser)
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
 
-            page.goto(server.url)
-            page.wait_for_url("**/setup")
-            page.fill("#code", read_setup_code(service.data_dir))
-            page.fill("#password", PASSWORD)
-            page.fill("#confirm", PASSWORD)
-            page.click("text=Make it mine")
-            page.wait_for_url("**/settings")
-            page.goto(server.url)
-            wait(lambda: page.inner_text("#np-reason").startswith("Why:"), what="a track with its reason")
-            button = page.locator("#btn-replay")
-            assert button.inner_text().strip() == "Again" and button.get_attribute("title")
-            box = button.bounding_box()  # on the phone's screen, in the row with the other buttons
-            assert box is not None and box["x"] + box["width"] <= PHONE["width"]
-            assert box["y"] == pytest.approx(page.locator("#btn-next").bounding_box()["y"], abs=1)
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "replay-status.png"), full_page=True)
+        page.goto(server.url)
+        page.wait_for_url("**/setup")
+        page.fill("#code", read_setup_code(service.data_dir))
+        page.fill("#password", PASSWORD)
+        page.fill("#confirm", PASSWORD)
+        page.click("text=Make it mine")
+        page.wait_for_url("**/settings")
+        page.goto(server.url)
+        until(lambda: page.inner_text("#np-reason").startswith("Why:"), what="a track with its reason")
+        button = page.locator("#btn-replay")
+        assert button.inner_text().strip() == "Again" and button.get_attribute("title")
+        box = button.bounding_box()  # on the phone's screen, in the row with the other buttons
+        assert box is not None and box["x"] + box["width"] <= PHONE["width"]
+        assert box["y"] == pytest.approx(page.locator("#btn-next").bounding_box()["y"], abs=1)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "replay-status.png"), full_page=True)
 
-            button.click()
-            wait(lambda: page.inner_text("#live") == "Done: replay", what="the page to say it was done")
-            first = wait(lambda: replayed(service.data_dir), what="the replay recorded")
-            started = {tid for _, tid in service.appliance.started_tracks}
-            assert len(first) == 1 and first[0] in started
-            assert service.appliance.state()["playing"]
+        button.click()
+        until(lambda: page.inner_text("#live") == "Done: replay", what="the page to say it was done")
+        first = until(lambda: replayed(service.data_dir), what="the replay recorded")
+        started = {tid for _, tid in service.appliance.started_tracks}
+        assert len(first) == 1 and first[0] in started
+        assert service.appliance.state()["playing"]
 
-            page.evaluate("document.getElementById('btn-replay').blur()")  # keyboard only from here
-            page.focus("#btn-replay")
-            page.keyboard.press("Enter")
-            wait(lambda: len(replayed(service.data_dir)) == 2, what="a second replay from the keyboard")
-            time.sleep(0.5)
-            assert len(replayed(service.data_dir)) == 2  # once per press
-            context.close()
-            browser.close()
-    finally:
-        server.stop()
-        service.appliance.stop()
+        page.evaluate("document.getElementById('btn-replay').blur()")  # keyboard only from here
+        page.focus("#btn-replay")
+        page.keyboard.press("Enter")
+        until(lambda: len(replayed(service.data_dir)) == 2, what="a second replay from the keyboard")
+        time.sleep(0.5)
+        assert len(replayed(service.data_dir)) == 2  # once per press
+        context.close()
     assert problems == []
 
 
-def test_replay_without_javascript_needs_the_csrf_token(tmp_path: Path) -> None:
-    service = start_service(tmp_path)
-    app = create_app(
-        service.control,
-        service.bus,
-        config=service.config,
-        config_path=service.config_path,
-        data_dir=service.data_dir,
-    )
-    page = Page(app, app.test_client(), None, service.bus, None, service.data_dir, service.config_path, [])
-    try:
-        page.setup_owner()
-        service.wait_for(lambda: service.appliance.state()["now_playing"], what="autoplay")
-        for token in (None, "forged-token"):
-            form = {"command": "replay"} if token is None else {"command": "replay", "csrf_token": token}
-            refused = page.client.post("/control", data=form)
-            assert refused.status_code == 400 and "security token" in refused.get_data(as_text=True)
-        assert page.client.post("/api/command", json={"command": "replay"}).status_code == 400
-        assert replayed(service.data_dir) == []
+def test_replay_without_javascript_needs_the_csrf_token(real) -> None:
+    service, page = real
+    service.wait_for(lambda: service.appliance.state()["now_playing"], what="autoplay")
+    for token in (None, "forged-token"):
+        form = {"command": "replay"} if token is None else {"command": "replay", "csrf_token": token}
+        refused = page.client.post("/control", data=form)
+        assert refused.status_code == 400 and "security token" in refused.get_data(as_text=True)
+    assert page.client.post("/api/command", json={"command": "replay"}).status_code == 400
+    assert replayed(service.data_dir) == []
 
-        html = page.client.get("/").get_data(as_text=True)
-        assert 'id="btn-replay"' in html and 'value="replay"' in html
-        done = page.client.post("/control", data={"command": "replay", "csrf_token": page.csrf("/")})
-        assert done.status_code == 302
-        assert len(replayed(service.data_dir)) == 1
-        answer = page.post_json("/api/command", {"command": "replay"})
-        assert answer.status_code == 200 and answer.get_json()["state"]["playing"]
-        assert len(replayed(service.data_dir)) == 2
-        told = page.post_json("/api/tell", {"text": "Play that again!"}).get_json()  # the "tell" box
-        assert told["ok"] and told["done"] == [{"command": "replay", "args": {}}], told
-        assert len(replayed(service.data_dir)) == 3
-    finally:
-        app.extensions["moodspeaker"].close()
-        service.appliance.stop()
+    html = page.client.get("/").get_data(as_text=True)
+    assert 'id="btn-replay"' in html and 'value="replay"' in html
+    done = page.client.post("/control", data={"command": "replay", "csrf_token": page.csrf("/")})
+    assert done.status_code == 302
+    assert len(replayed(service.data_dir)) == 1
+    answer = page.post_json("/api/command", {"command": "replay"})
+    assert answer.status_code == 200 and answer.get_json()["state"]["playing"]
+    assert len(replayed(service.data_dir)) == 2
+    told = page.post_json("/api/tell", {"text": "Play that again!"}).get_json()  # the "tell" box
+    assert told["ok"] and told["done"] == [{"command": "replay", "args": {}}], told
+    assert len(replayed(service.data_dir)) == 3
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,40 @@
+"""Real headless Chromium for the page tests: Debian's /usr/bin/chromium driven through Playwright's
+Python API (never `playwright install`: no downloads), with the flags that keep it off the network and
+quiet in a container.  The `browser` fixture in conftest.py launches it; tests say `@needs_chromium`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+#: A phone's screen, the size people use the page at.
+PHONE = {"width": 390, "height": 844}
+#: Screenshots for people to look at (git-ignored).
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
+
+needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+
+
+def launch(playwright: Any) -> Any:
+    """Chromium launched headless from a running `sync_playwright()`."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+def phone_page(browser: Any) -> tuple[Any, Any]:
+    """A new browser context the size of a phone (touch, mobile) and its page, with a generous default
+    timeout because CI machines are busy."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    return context, page

@@ -176,7 +176,8 @@ def _comparison(soft: Path, hard: Path) -> str:
     lines = [
         f"Soft vs hard targets (stage 1 only: `{soft.name}` vs `{hard.name}`, identical config, seed and "
         f"schedule except `targets`; the hard run has done {hard_state.get('epochs_done')} of "
-        f"{hard_cfg.train.epochs} epochs; float model, one pass, best epoch, FER2013Valid):",
+        f"{hard_cfg.train.epochs} epochs; float model, one pass, best epoch, FER2013Valid). Hard targets "
+        "also drop the training faces without a clear majority, as in Barsoum et al.'s majority scheme:",
         "",
         "| targets | best epoch | FER+ majority | FER2013 labels | macro-F1 | neutral read as sad |",
         "|---|---|---|---|---|---|",

@@ -20,11 +20,13 @@ runs under a small wrapper written into the soak's temporary folder that starts 
 importing moodspeaker and dumps a snapshot on SIGUSR2; the bench takes one after the warm-up, one
 half-way and one at the end, and prints the N allocation sites that grew most over the whole window
 with their growth in each half: a site still growing in the second half as fast as in the first is
-a leak, one that grew only early is warm-up. (tracemalloc slows the service and adds its own memory;
-the RSS slope of such a run is not the product's.)
+a leak, one that grew only early is warm-up. Each snapshot also records what tracemalloc cannot see:
+SQLite's own heap, glibc malloc's bytes in use and free-but-kept (mallinfo2), anonymous and
+file-backed RSS. (tracemalloc slows the service, adds its own memory and a snapshot's churn; the RSS
+slope of such a run is not the product's.) --malloc-stats takes only those figures, without tracemalloc.
 
     .venv/bin/python bench/bench_soak.py [--minutes 30] [--speedup 10] [--sample-s 5] [--warmup-s 60]
-        [--tracemalloc 25] [--trace-frames 6]
+        [--tracemalloc 25] [--trace-frames 6] [--malloc-stats]
 """
 
 from __future__ import annotations
@@ -85,7 +87,9 @@ TRACE_HOOK = """\
 import ctypes, json, os, runpy, signal, sys, tracemalloc
 from pathlib import Path
 
-tracemalloc.start(int(os.environ["SOAK_TRACE_FRAMES"]))
+frames = int(os.environ["SOAK_TRACE_FRAMES"])
+if frames:
+    tracemalloc.start(frames)
 out = Path(os.environ["SOAK_TRACE_DIR"])
 taken = [0]
 
@@ -122,7 +126,10 @@ def outside_python():
 def dump(signum, frame):
     tmp = out / f"snap-{taken[0]}.tmp"
     info = outside_python()
-    tracemalloc.take_snapshot().dump(str(tmp))
+    if frames:
+        tracemalloc.take_snapshot().dump(str(tmp))
+    else:
+        tmp.write_bytes(b"")
     (out / f"snap-{taken[0]}.json").write_text(json.dumps(info))
     tmp.rename(out / f"snap-{taken[0]}.pickle")
     taken[0] += 1
@@ -134,11 +141,12 @@ runpy.run_module("moodspeaker", run_name="__main__", alter_sys=True)
 """
 
 
-def take_snapshot(
-    proc: subprocess.Popen[bytes], folder: Path, index: int
-) -> tuple[tracemalloc.Snapshot, dict[str, float]] | None:
-    """Ask the traced service for snapshot `index` (SIGUSR2) and load it with the memory outside
-    Python's heap at that moment; None if it never came."""
+Taken = tuple[tracemalloc.Snapshot | None, dict[str, float]]
+
+
+def take_snapshot(proc: subprocess.Popen[bytes], folder: Path, index: int, tracing: bool) -> Taken | None:
+    """Ask the hooked service for snapshot `index` (SIGUSR2) and load it (when tracing) with the
+    memory outside Python's heap at that moment; None if it never came."""
     path = folder / f"snap-{index}.pickle"
     proc.send_signal(signal.SIGUSR2)
     deadline = time.monotonic() + 120.0
@@ -146,9 +154,10 @@ def take_snapshot(
         if time.monotonic() > deadline or proc.poll() is not None:
             return None
         time.sleep(0.2)
-    snap = tracemalloc.Snapshot.load(str(path))
     outside = json.loads((folder / f"snap-{index}.json").read_text())
-    return snap.filter_traces(
+    if not tracing:
+        return None, outside
+    return tracemalloc.Snapshot.load(str(path)).filter_traces(
         [
             tracemalloc.Filter(False, tracemalloc.__file__),
             tracemalloc.Filter(False, "<frozen importlib._bootstrap>"),
@@ -158,17 +167,22 @@ def take_snapshot(
     ), outside
 
 
-def print_growth(taken: list[tuple[tracemalloc.Snapshot, dict[str, float]]], top: int, frames: int) -> None:
+def print_outside(taken: list[Taken]) -> None:
+    """Memory the service's allocators hold at each snapshot (MB): SQLite's heap, malloc's blocks in
+    use and free-but-kept, resident anonymous and file-backed pages."""
+    print("memory by allocator at warm-up end -> half-way -> end (MB):")
+    for name in sorted({k for _, outside in taken for k in outside}):
+        values = " -> ".join(f"{outside.get(name, float('nan')):.1f}" for _, outside in taken)
+        print(f"  {name:<15s} {values}")
+
+
+def print_growth(snaps: list[tracemalloc.Snapshot], top: int, frames: int) -> None:
     """Top sites by growth first -> last, with the growth of each half (KiB and block counts)."""
-    snaps = [snap for snap, _ in taken]
     size = [sum(t.size for t in s.traces) / 2**20 for s in snaps]
     print(
         f"tracemalloc: traced Python heap {size[0]:.1f} -> {size[1]:.1f} -> {size[2]:.1f} MB "
         "(after warm-up, half-way, end)"
     )
-    for name in sorted({k for _, outside in taken for k in outside}):
-        values = " -> ".join(f"{outside.get(name, float('nan')):.1f}" for _, outside in taken)
-        print(f"  {name:<15s} {values}")
     print(f"top {top} by growth (KiB, blocks): whole / 1st half / 2nd half")
     print("by line (the allocating line, all callers together):")
     _print_sites(snaps, top, "lineno", 1)
@@ -259,6 +273,11 @@ def main() -> int:
         help="trace allocations; print the N top growing sites",
     )
     parser.add_argument("--trace-frames", type=int, default=6, help="frames kept per traced allocation")
+    parser.add_argument(
+        "--malloc-stats",
+        action="store_true",
+        help="without tracemalloc: only SQLite/malloc/RSS figures at warm-up end, half-way and end",
+    )
     args = parser.parse_args()
     interval = 1.0 / args.speedup
     with tempfile.TemporaryDirectory(prefix="bench-soak-") as tmp:
@@ -298,13 +317,16 @@ stats_interval_s = {max(1.0, args.sample_s)}
         log_path = work / "service.log"
         log = log_path.open("w")
         launch = [sys.executable, "-m", "moodspeaker"]
-        if args.tracemalloc:
+        tracing = args.tracemalloc > 0
+        hooked = tracing or args.malloc_stats
+        if hooked:
             (work / "trace").mkdir()
             (work / "trace_hook.py").write_text(TRACE_HOOK)
-            env |= {"SOAK_TRACE_FRAMES": str(args.trace_frames), "SOAK_TRACE_DIR": str(work / "trace")}
+            depth = args.trace_frames if tracing else 0
+            env |= {"SOAK_TRACE_FRAMES": str(depth), "SOAK_TRACE_DIR": str(work / "trace")}
             launch = [sys.executable, str(work / "trace_hook.py")]
         proc = subprocess.Popen([*launch, "-c", str(config), "run"], stdout=log, stderr=log, env=env)
-        snaps: list[tuple[tracemalloc.Snapshot, dict[str, float]]] = []
+        snaps: list[Taken] = []
         ps = psutil.Process(proc.pid)
         watch = Watch(broker.port)
         stop = threading.Event()
@@ -338,11 +360,11 @@ stats_interval_s = {max(1.0, args.sample_s)}
         t0 = time.monotonic()
         end = t0 + args.minutes * 60.0
         half = t0 + args.minutes * 30.0
-        if args.tracemalloc and (snap := take_snapshot(proc, work / "trace", 0)):
+        if hooked and (snap := take_snapshot(proc, work / "trace", 0, tracing)):
             snaps.append(snap)
         while time.monotonic() < end and proc.poll() is None:
-            late = args.tracemalloc and len(snaps) == 1 and time.monotonic() >= half
-            if late and (snap := take_snapshot(proc, work / "trace", 1)):
+            late = hooked and len(snaps) == 1 and time.monotonic() >= half
+            if late and (snap := take_snapshot(proc, work / "trace", 1, tracing)):
                 snaps.append(snap)
             mem = ps.memory_info()
             cpu = ps.cpu_times()
@@ -358,12 +380,7 @@ stats_interval_s = {max(1.0, args.sample_s)}
             )
             time.sleep(args.sample_s)
         alive = proc.poll() is None
-        if (
-            args.tracemalloc
-            and len(snaps) == 2
-            and alive
-            and (snap := take_snapshot(proc, work / "trace", 2))
-        ):
+        if hooked and len(snaps) == 2 and alive and (snap := take_snapshot(proc, work / "trace", 2, tracing)):
             snaps.append(snap)
         stop.set()
         proc.send_signal(signal.SIGTERM)
@@ -431,11 +448,13 @@ stats_interval_s = {max(1.0, args.sample_s)}
         f"events: {watch.moods} mood changes over MQTT, {played} tracks started, page polls "
         f"{polls['ok']} ok / {polls['failed']} failed, {errors} ERROR lines in the log; counters {counters}"
     )
-    if args.tracemalloc:
-        if len(snaps) == 3:
-            print_growth(snaps, args.tracemalloc, args.trace_frames)
-        else:
-            print(f"tracemalloc: only {len(snaps)} of 3 snapshots arrived")
+    if hooked and len(snaps) < 3:
+        print(f"memory snapshots: only {len(snaps)} of 3 arrived")
+    elif hooked:
+        print_outside(snaps)
+        traced = [snap for snap, _ in snaps if snap is not None]
+        if len(traced) == 3:
+            print_growth(traced, args.tracemalloc, args.trace_frames)
     return 0 if alive and code == 0 else 1
 
 

@@ -84,7 +84,7 @@ def write_frames(folder: Path, hold: int) -> int:
 
 
 TRACE_HOOK = """\
-import ctypes, json, os, runpy, signal, sys, tracemalloc
+import ctypes, gc, json, os, runpy, signal, sys, tracemalloc
 from pathlib import Path
 
 frames = int(os.environ["SOAK_TRACE_FRAMES"])
@@ -125,6 +125,7 @@ def outside_python():
 
 def dump(signum, frame):
     tmp = out / f"snap-{taken[0]}.tmp"
+    gc.collect()  # garbage in reference cycles (e.g. finished page requests) is not growth
     info = outside_python()
     if frames:
         tracemalloc.take_snapshot().dump(str(tmp))

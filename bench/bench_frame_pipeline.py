@@ -27,9 +27,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from moodspeaker.config.schema import DetectorConfig, MoodConfig
+from moodspeaker.config.schema import ClassifierConfig, DetectorConfig, MoodConfig
 from moodspeaker.mood.filter import MoodFilter
-from moodspeaker.vision.expression import TFLiteExpressionClassifier, default_model_json, load_model_info
+from moodspeaker.vision.expression import default_model_json, make_classifier
 from moodspeaker.vision.faces import crop_face, largest_face, make_detector
 from moodspeaker.vision.sources import ReplaySource
 
@@ -127,8 +127,9 @@ def main() -> None:
         frames_dir.mkdir()
         make_frames(frames_dir, args.frames)
         model_json, model_kind = classifier_json(tmp)
-        info = load_model_info(model_json)
-        classifier = TFLiteExpressionClassifier(info, threads=1)
+        # the appliance's own factory, so the stage runs as configured (e.g. the mirror pass)
+        classifier = make_classifier(ClassifierConfig(model=str(model_json), threads=1))
+        info = classifier.info
         detector = make_detector(DetectorConfig(type=args.detector), threads=1)
         mood = MoodFilter(MoodConfig(), classifier.classes)
         source = ReplaySource(frames_dir)

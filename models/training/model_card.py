@@ -93,9 +93,10 @@ def _targets(rep: dict[str, Any], base: dict[str, Any] | None, bench: dict[str, 
 
 
 def _recall_table(rep: dict[str, Any], base: dict[str, Any] | None) -> list[str]:
-    q, f = _shipped(rep)["per_class_recall"], rep["float"]["per_class_recall"]
+    shipped = _shipped(rep)
+    q, f = shipped["per_class_recall"], rep["float"]["per_class_recall"]
     b = (base or {}).get("per_class_recall", {})
-    cm = _shipped(rep)["confusion"]
+    cm = shipped["confusion"]
     support = dict(zip(cm["classes"], map(sum, cm["matrix"]), strict=True))
     lines = [
         "| Class | faces | recall, float | recall, int8 + mirror (shipped) | `fer` baseline |",
@@ -228,8 +229,8 @@ def build(
     # A warm-started run (init_from) continues an earlier run: the card counts both stages.
     parent = Path(cfg.train.init_from).parent if cfg.train.init_from else None
     parent_state = (_load(parent / "state.json") or {}) if parent else {}
-    has_parent_cfg = parent is not None and (parent / "config.toml").is_file()
-    parent_cfg = RunConfig.load(parent / "config.toml") if parent and has_parent_cfg else None
+    parent_toml = parent / "config.toml" if parent else None
+    parent_cfg = RunConfig.load(parent_toml) if parent_toml and parent_toml.is_file() else None
     seconds = float(state.get("train_seconds", 0)) + float(parent_state.get("train_seconds", 0))
     finished = bool(state.get("finished"))
     status = (

@@ -12,6 +12,7 @@ import logging
 import sqlite3
 import time
 
+from moodspeaker.library.track import Track
 from moodspeaker.mood.circumplex import to_valence_arousal
 from moodspeaker.mood.filter import MoodState
 from moodspeaker.service.control import CommandError
@@ -50,18 +51,7 @@ class PlaybackCommands(ApplianceCore):
         status = self.player.status()
         if status.current is not None and status.state == "playing":
             track = status.current.track
-            try:
-                self._recommender.feedback(
-                    self.conductor.profile,
-                    track.id,
-                    "skip",
-                    self._current_mood(),
-                    time.time(),
-                    played_s=status.position_s,
-                )
-            except (sqlite3.Error, OSError) as exc:
-                log.error("skip of %s not recorded: %s", track.title, exc)
-                self._report("recommender", f"skip was not recorded: {exc}")
+            self._tell_anyway(track, "skip", "skip", played_s=status.position_s)
             self._no_skip_feedback.add(track.id)
         self.player.next(fade_s=self.config.player.switch_fade_s, skipped=True)
 
@@ -80,12 +70,18 @@ class PlaybackCommands(ApplianceCore):
             raise CommandError(f"replay: {exc}") from exc
         if item is None:
             raise CommandError("replay: nothing has been played yet")
-        mood = self._current_mood()
+        self._tell_anyway(item.track, "replayed", "replay")
+
+    def _tell_anyway(self, track: Track, kind: str, label: str, played_s: float | None = None) -> None:
+        """Feedback riding on a command that happens whatever the disk says (a skip, a replay): written
+        before the command returns; a storage failure is logged and reported, never raised."""
         try:
-            self._recommender.feedback(self.conductor.profile, item.track.id, "replayed", mood, time.time())
+            self._recommender.feedback(
+                self.conductor.profile, track.id, kind, self._current_mood(), time.time(), played_s=played_s
+            )
         except (sqlite3.Error, OSError) as exc:
-            log.error("replay of %s not recorded: %s", item.track.title, exc)
-            self._report("recommender", f"replay was not recorded: {exc}")
+            log.error("%s of %s not recorded: %s", label, track.title, exc)
+            self._report("recommender", f"{label} was not recorded: {exc}")
 
     def _current_track_id(self, action: str) -> str:
         current = self.player.status().current

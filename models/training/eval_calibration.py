@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     val = load_split(resolve_ferplus(args.data) / "FER2013Valid")
     # as the appliance classifies (face + mirror by default), since the calibration corrects that output
-    probs, classes = classify_all(args.model, val.images, flip_average=ClassifierConfig().flip_average)
+    probs, classes, _ = classify_all(args.model, val.images, flip_average=ClassifierConfig().flip_average)
     labels = majority_labels(val.votes)
     report = {
         "model": str(args.model),

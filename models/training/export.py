@@ -23,9 +23,11 @@ import keras
 import numpy as np
 import numpy.typing as npt
 import tensorflow as tf
+from ai_edge_litert.interpreter import Interpreter
 from models.training.train import RunConfig, predict, resolve_ferplus
 
 from moodspeaker.evaluation.ferplus import (
+    FER2013_CLASSES,
     MODEL_CLASSES,
     ORIGINAL_LABELS_FILE,
     DatasetError,
@@ -33,7 +35,7 @@ from moodspeaker.evaluation.ferplus import (
     majority_labels,
     read_original_labels,
 )
-from moodspeaker.evaluation.metrics import predict_labels
+from moodspeaker.evaluation.metrics import predict_labels, remap_probs
 from moodspeaker.evaluation.scoring import score_ferplus
 from moodspeaker.util.atomic import atomic_write_bytes, atomic_write_text
 from moodspeaker.vision.expression import TFLiteExpressionClassifier, load_model_info
@@ -73,8 +75,27 @@ def to_int8_tflite(model: Any, representative: npt.NDArray[np.uint8]) -> bytes:
     return bytes(converter.convert())
 
 
-def metadata(notes: str, *, edgetpu_model: str | None = None) -> dict[str, Any]:
+def output_names(blob: bytes) -> tuple[str, str | None]:
+    """Tensor names of the FER+ output and of the FER2013 head's (None without one), told by size.
+
+    The converter does not keep Keras' output order, so the metadata names each tensor.
+    """
+    details = Interpreter(model_content=blob).get_output_details()
+    by_size = {int(d["shape"][-1]): str(d["name"]) for d in details}
+    if len(by_size) != len(details) or len(MODEL_CLASSES) not in by_size:
+        raise ValueError(f"cannot tell the model's outputs apart: {[d['shape'] for d in details]}")
+    return by_size[len(MODEL_CLASSES)], by_size.get(len(FER2013_CLASSES)) if len(details) > 1 else None
+
+
+def metadata(
+    notes: str, *, edgetpu_model: str | None = None, outputs: tuple[str, str | None] | None = None
+) -> dict[str, Any]:
     """expression.json as agreed in coord/INTERFACES.md (class order = model outputs)."""
+    heads: dict[str, Any] = {}
+    if outputs is not None:
+        heads["output"] = outputs[0]
+        if outputs[1] is not None:
+            heads["fer2013_head"] = {"output": outputs[1], "classes": list(FER2013_CLASSES)}
     return {
         "name": "moodspeaker-expression-v1",
         "cpu_model": MODEL_FILE,
@@ -90,6 +111,7 @@ def metadata(notes: str, *, edgetpu_model: str | None = None) -> dict[str, Any]:
         },
         "crop": {"margin": CROP_MARGIN, "square": True},
         "classes": list(MODEL_CLASSES),
+        **heads,
         "converter": converter_name(),
         "trained": dt.datetime.now(dt.UTC).date().isoformat(),
         "notes": notes,
@@ -98,11 +120,19 @@ def metadata(notes: str, *, edgetpu_model: str | None = None) -> dict[str, Any]:
 
 def classify_all(
     json_path: Path, images: npt.NDArray[np.uint8], *, flip_average: bool = False
-) -> tuple[npt.NDArray[np.float32], tuple[str, ...]]:
-    """Run every image through the appliance's classifier stage (one preprocessing code path)."""
+) -> tuple[npt.NDArray[np.float32], tuple[str, ...], npt.NDArray[np.float32] | None]:
+    """Run every image through the appliance's classifier stage (one preprocessing code path).
+
+    Returns the main probabilities, their classes and, for a model with a FER2013 head, that head's
+    probabilities in FER2013_CLASSES order (else None).
+    """
     clf = TFLiteExpressionClassifier(load_model_info(json_path), threads=1, flip_average=flip_average)
-    probs = np.stack([clf.classify(img) for img in images]).astype(np.float32)
-    return probs, clf.classes
+    both = [clf.classify_heads(img) for img in images]
+    probs = np.stack([main for main, _ in both]).astype(np.float32)
+    if clf.fer2013_classes is None:
+        return probs, clf.classes, None
+    aux = np.stack([a for _, a in both if a is not None])
+    return probs, clf.classes, remap_probs(aux, clf.fer2013_classes, FER2013_CLASSES, {}).astype(np.float32)
 
 
 def export(
@@ -121,22 +151,24 @@ def export(
     if existing.is_file():  # keep a compiled model's entry only if that file is really there
         prev = json.loads(existing.read_text(encoding="utf-8")).get("edgetpu_model")
         edgetpu = prev if prev and (out_dir / prev).is_file() else None
-    atomic_write_text(existing, json.dumps(metadata(notes, edgetpu_model=edgetpu), indent=2) + "\n")
+    meta = metadata(notes, edgetpu_model=edgetpu, outputs=output_names(blob))
+    atomic_write_text(existing, json.dumps(meta, indent=2) + "\n")
 
     val = load_split(ferplus / "FER2013Valid")
     majority = majority_labels(val.votes)
     labels_file = ferplus / ORIGINAL_LABELS_FILE
     original = read_original_labels(labels_file, val.names) if labels_file.is_file() else None
-    float_probs = predict(model, val.images)
-    float_report = score_ferplus(float_probs, MODEL_CLASSES, majority, original)
-    int8_probs, classes = classify_all(out_dir / JSON_FILE, val.images)
-    int8_report = score_ferplus(int8_probs, classes, majority, original)
+    float_probs, *float_aux = predict(model, val.images)
+    float_report = score_ferplus(float_probs, MODEL_CLASSES, majority, original, *float_aux)
+    int8_probs, classes, int8_aux = classify_all(out_dir / JSON_FILE, val.images)
+    int8_report = score_ferplus(int8_probs, classes, majority, original, int8_aux)
     agree = float(np.mean(float_probs.argmax(1) == predict_labels(int8_probs, classes, MODEL_CLASSES, {})))
     # The appliance averages each face with its mirror image (classifier.flip_average): score that too.
-    float_flip = (float_probs + predict(model, np.ascontiguousarray(val.images[:, :, ::-1]))) / 2
-    float_flip_report = score_ferplus(float_flip, MODEL_CLASSES, majority, original)
-    int8_flip_probs, _ = classify_all(out_dir / JSON_FILE, val.images, flip_average=True)
-    int8_flip_report = score_ferplus(int8_flip_probs, classes, majority, original)
+    mirrored = predict(model, np.ascontiguousarray(val.images[:, :, ::-1]))
+    float_flip = [(a + b) / 2 for a, b in zip([float_probs, *float_aux], mirrored, strict=True)]
+    float_flip_report = score_ferplus(float_flip[0], MODEL_CLASSES, majority, original, *float_flip[1:])
+    int8_flip_probs, _, int8_flip_aux = classify_all(out_dir / JSON_FILE, val.images, flip_average=True)
+    int8_flip_report = score_ferplus(int8_flip_probs, classes, majority, original, int8_flip_aux)
     report = {
         "checkpoint": str(checkpoint),
         "converter": converter_name(),

@@ -13,6 +13,10 @@ from typing import Any
 import keras
 from keras import layers
 
+#: Classes of the optional FER2013 head, in FER2013's order (angry, disgust, fear, happy, sad, surprise,
+#: neutral; moodspeaker.evaluation.ferplus.FER2013_CLASSES).
+FER2013_HEAD_CLASSES = 7
+
 #: (expansion t, output channels c, repeats n, first stride s) per stage, as in the MobileNetV2 paper.
 DEFAULT_STAGES: tuple[tuple[int, int, int, int], ...] = (
     (1, 16, 1, 1),  # 48x48
@@ -37,6 +41,10 @@ class ModelConfig:
     #: that is fine in training mode predicts one class at inference); 0.9 tracks them (PyTorch's 0.1).
     bn_momentum: float = 0.9
     weight_decay: float = 0.0  # L2 on kernels (AdamW decay is set on the optimizer instead)
+    #: A second softmax over the original FER2013 classes, on the same pooled features.  FER+ and the
+    #: original FER2013 labels agree on only ~62 % of the images, so one output cannot score well on both;
+    #: the appliance acts on the FER+ output, the second one answers "what would FER2013 have said".
+    fer2013_head: bool = False
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> ModelConfig:
@@ -85,7 +93,25 @@ def build_model(cfg: ModelConfig) -> Any:
             x = inverted_residual(x, t, _ch(c, cfg.width), s if i == 0 else 1, f"s{s_idx}b{i}")
     x = conv_bn(x, _ch(cfg.head_channels, max(1.0, cfg.width)), 1, 1, "head")
     x = layers.GlobalAveragePooling2D(name="pool")(x)
-    x = layers.Dropout(cfg.dropout, name="dropout")(x)
-    x = layers.Dense(cfg.num_classes, kernel_regularizer=reg, name="logits")(x)
+    feats = layers.Dropout(cfg.dropout, name="dropout")(x)
+    x = layers.Dense(cfg.num_classes, kernel_regularizer=reg, name="logits")(feats)
     outputs = layers.Softmax(name="probs")(x)
-    return keras.Model(inputs, outputs, name="moodspeaker_expression")
+    if not cfg.fer2013_head:
+        return keras.Model(inputs, outputs, name="moodspeaker_expression")
+    y = layers.Dense(FER2013_HEAD_CLASSES, kernel_regularizer=reg, name="fer2013_logits")(feats)
+    fer2013 = layers.Softmax(name="fer2013_probs")(y)
+    return keras.Model(inputs, [outputs, fer2013], name="moodspeaker_expression")
+
+
+def copy_weights(source: Any, target: Any) -> list[str]:
+    """Copy weights layer by layer by name (a warm start may add a head); returns the layers left as built."""
+    fresh: list[str] = []
+    for layer in target.layers:
+        try:
+            src = source.get_layer(layer.name)
+        except ValueError:
+            if layer.weights:
+                fresh.append(layer.name)
+            continue
+        layer.set_weights(src.get_weights())
+    return fresh

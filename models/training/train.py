@@ -27,9 +27,10 @@ import keras
 import numpy as np
 import numpy.typing as npt
 from models.training.augment import AugmentConfig, augment_batch
-from models.training.model import ModelConfig, build_model
+from models.training.model import ModelConfig, build_model, copy_weights
 
 from moodspeaker.evaluation.ferplus import (
+    FER2013_CLASSES,
     MODEL_CLASSES,
     ORIGINAL_LABELS_FILE,
     DatasetError,
@@ -59,6 +60,9 @@ class TrainConfig:
     # run; the optimizer and schedule are new (a cosine restart). Empty: random initialisation.
     init_from: str = ""
     val_limit: int = 0
+    #: Loss weight of the FER2013 head (used only when [model] fer2013_head is on): cross-entropy against
+    #: the original FER2013 labels of the training faces, added to the FER+ loss.
+    fer2013_weight: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -115,9 +119,12 @@ class Data:
     votes_val: npt.NDArray[np.int32]
     majority_val: npt.NDArray[np.int64]
     original_val: npt.NDArray[np.int64] | None
+    #: One-hot original FER2013 labels of the training faces (all-zero rows: no label, no loss), for a
+    #: model with a FER2013 head; None otherwise.
+    y_train_fer2013: npt.NDArray[np.float32] | None = None
 
 
-def load_data(ferplus: Path, cfg: TrainConfig) -> Data:
+def load_data(ferplus: Path, cfg: TrainConfig, *, fer2013_head: bool = False) -> Data:
     train = load_split(ferplus / "FER2013Train")
     if cfg.targets == "soft":
         targets, keep = soft_targets(train.votes)
@@ -128,8 +135,17 @@ def load_data(ferplus: Path, cfg: TrainConfig) -> Data:
     else:
         raise ValueError(f"[train] targets must be 'soft' or 'majority', got {cfg.targets!r}")
     x, y = train.images[keep], targets[keep]
+    y_fer: npt.NDArray[np.float32] | None = None
+    if fer2013_head:
+        labels_file = ferplus / ORIGINAL_LABELS_FILE
+        original_train = read_original_labels(labels_file, train.names)[keep]
+        y_fer = np.zeros((len(original_train), len(FER2013_CLASSES)), dtype=np.float32)
+        has = original_train >= 0
+        y_fer[has, original_train[has]] = 1.0
+        log.info("FER2013 head: %d of %d training faces have an original label", int(has.sum()), len(has))
     if cfg.limit:
         x, y = x[: cfg.limit], y[: cfg.limit]
+        y_fer = None if y_fer is None else y_fer[: cfg.limit]
     val = load_split(ferplus / "FER2013Valid")
     sl = slice(0, cfg.val_limit or None)
     original = None
@@ -139,7 +155,7 @@ def load_data(ferplus: Path, cfg: TrainConfig) -> Data:
         "train: %d images kept of %d (%d resized); valid: %d (%d resized)",
         len(x), len(train.names), train.resized, len(val.names), val.resized,
     )  # fmt: skip
-    return Data(x, y, val.images[sl], val.votes[sl], majority_labels(val.votes)[sl], original)
+    return Data(x, y, val.images[sl], val.votes[sl], majority_labels(val.votes)[sl], original, y_fer)
 
 
 def make_optimizer(cfg: TrainConfig, steps_per_epoch: int) -> Any:
@@ -155,14 +171,18 @@ def make_optimizer(cfg: TrainConfig, steps_per_epoch: int) -> Any:
     return keras.optimizers.AdamW(learning_rate=schedule, weight_decay=cfg.weight_decay)
 
 
-def predict(model: Any, images: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+def predict(model: Any, images: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.float32]]:
+    """Every output of the model (FER+ probabilities first, then the FER2013 head's if it has one)."""
     x = images.astype(np.float32)[..., None]
-    return np.asarray(model.predict(x, batch_size=256, verbose=0), dtype=np.float32)
+    out = model.predict(x, batch_size=256, verbose=0)
+    outs = out if isinstance(out, (list, tuple)) else [out]
+    return [np.asarray(o, dtype=np.float32) for o in outs]
 
 
 def evaluate(model: Any, data: Data) -> dict[str, Any]:
-    probs = predict(model, data.x_val)
-    report = score_ferplus(probs, MODEL_CLASSES, data.majority_val, data.original_val)
+    probs, *rest = predict(model, data.x_val)
+    fer2013_probs = rest[0] if rest else None
+    report = score_ferplus(probs, MODEL_CLASSES, data.majority_val, data.original_val, fer2013_probs)
     targets, keep = soft_targets(data.votes_val)
     ce = -np.sum(targets[keep] * np.log(np.clip(probs[keep], 1e-7, 1.0)), axis=1).mean()
     return {
@@ -173,6 +193,14 @@ def evaluate(model: Any, data: Data) -> dict[str, Any]:
         "val_soft_ce": float(ce),
         "val_per_class_recall": report["per_class_recall"],
     }
+
+
+def selection_score(metrics: dict[str, Any], model_cfg: ModelConfig) -> float:
+    """What best.keras maximises: FER+ accuracy, plus the FER2013 head's accuracy when there is one."""
+    score = float(metrics["val_accuracy"])
+    if model_cfg.fer2013_head and metrics.get("val_accuracy_fer2013") is not None:
+        score += float(metrics["val_accuracy_fer2013"])
+    return score
 
 
 def _save_atomic(model: Any, path: Path) -> None:
@@ -214,13 +242,18 @@ def train(
         keras.utils.set_random_seed(tc.seed)
         model = build_model(cfg.model)
         if tc.init_from:
-            model.set_weights(keras.models.load_model(tc.init_from, compile=False).get_weights())
-            log.info("warm start from %s", tc.init_from)
-        model.compile(
-            optimizer=make_optimizer(tc, steps),
-            loss=keras.losses.CategoricalCrossentropy(label_smoothing=tc.label_smoothing),
-            metrics=["categorical_accuracy"],
-        )
+            fresh = copy_weights(keras.models.load_model(tc.init_from, compile=False), model)
+            log.info("warm start from %s (new layers: %s)", tc.init_from, ", ".join(fresh) or "none")
+        ce = keras.losses.CategoricalCrossentropy(label_smoothing=tc.label_smoothing)
+        if cfg.model.fer2013_head:
+            model.compile(
+                optimizer=make_optimizer(tc, steps),
+                loss=[ce, keras.losses.CategoricalCrossentropy()],
+                loss_weights=[1.0, tc.fer2013_weight],
+                metrics=[["categorical_accuracy"], ["categorical_accuracy"]],
+            )
+        else:
+            model.compile(optimizer=make_optimizer(tc, steps), loss=ce, metrics=["categorical_accuracy"])
         state = {"epochs_done": 0, "best_val_accuracy": -1.0, "best_epoch": 0, "train_seconds": 0.0}
         start = 0
         log.info("new run %s: %d parameters, %d steps/epoch", run_dir, model.count_params(), steps)
@@ -231,23 +264,27 @@ def train(
         rng = np.random.default_rng([tc.seed, epoch])
         order = rng.permutation(len(data.x_train))
         x = augment_batch(data.x_train[order], cfg.augment, rng)
-        hist = model.fit(x, data.y_train[order], batch_size=tc.batch_size, epochs=1, shuffle=False, verbose=0)
+        y: Any = data.y_train[order]
+        if data.y_train_fer2013 is not None:
+            y = [y, data.y_train_fer2013[order]]
+        hist = model.fit(x, y, batch_size=tc.batch_size, epochs=1, shuffle=False, verbose=0)
+        accuracy_key = next(k for k in hist.history if k.endswith("categorical_accuracy"))
         train_s = time.time() - t0
         metrics = evaluate(model, data)
         lr = float(model.optimizer.learning_rate)
         row = {
             "epoch": epoch + 1,
             "train_loss": float(hist.history["loss"][-1]),
-            "train_accuracy": float(hist.history["categorical_accuracy"][-1]),
+            "train_accuracy": float(hist.history[accuracy_key][-1]),
             "lr": lr,
             "seconds": round(time.time() - t0, 1),
             "train_seconds": round(train_s, 1),
             **metrics,
         }
         _save_atomic(model, run_dir / "last.keras")
-        if metrics["val_accuracy"] > state["best_val_accuracy"]:
+        if selection_score(metrics, cfg.model) > state["best_val_accuracy"]:
             _save_atomic(model, run_dir / "best.keras")
-            state["best_val_accuracy"], state["best_epoch"] = metrics["val_accuracy"], epoch + 1
+            state["best_val_accuracy"], state["best_epoch"] = selection_score(metrics, cfg.model), epoch + 1
         with metrics_path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(row) + "\n")
         state["epochs_done"] = epoch + 1
@@ -299,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / "config.toml").write_text(cfg.to_toml(), encoding="utf-8")
     try:
-        data = load_data(resolve_ferplus(args.data), cfg.train)
+        data = load_data(resolve_ferplus(args.data), cfg.train, fer2013_head=cfg.model.fer2013_head)
     except DatasetError as exc:
         print(f"train: {exc}", file=sys.stderr)
         return 2

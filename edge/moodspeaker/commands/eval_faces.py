@@ -2,7 +2,8 @@
 
 DIR is either a FER+-layout folder (`label.csv` + PNGs; or its parent holding FER2013Valid/ or
 FER2013Test/), scored against the FER+ majority vote and, when `fer2013_original_labels.csv` lies beside
-the split folder or in DIR, against the original FER2013 labels; or a folder of class-named subfolders
+the split folder or in DIR, against the original FER2013 labels (by the model's FER2013 head when it has
+one, else by its main output); or a folder of class-named subfolders
 (angry, disgust, fear, happy, sad, surprise, neutral) of face crops.  Every face goes through the
 appliance's own classifier stage (moodspeaker.vision.expression), so preprocessing has one code path.
 """
@@ -47,11 +48,21 @@ def _score_ferplus_split(clf: Any, split: Path, data: Path, limit: int) -> dict[
     import numpy as np
 
     from moodspeaker.evaluation import ferplus
+    from moodspeaker.evaluation.metrics import remap_probs
     from moodspeaker.evaluation.scoring import score_ferplus
 
     ds = ferplus.load_split(split)
     n = min(limit, len(ds.names)) if limit else len(ds.names)
-    probs = np.stack([clf.classify(img) for img in ds.images[:n]])
+    head_classes = getattr(clf, "fer2013_classes", None)
+    if head_classes is not None:
+        both = [clf.classify_heads(img) for img in ds.images[:n]]
+        probs = np.stack([main for main, _ in both])
+        fer2013_probs = remap_probs(
+            np.stack([aux for _, aux in both]), head_classes, ferplus.FER2013_CLASSES, {}
+        )
+    else:
+        probs = np.stack([clf.classify(img) for img in ds.images[:n]])
+        fer2013_probs = None
     original = None
     labels_path = next(
         (
@@ -63,7 +74,8 @@ def _score_ferplus_split(clf: Any, split: Path, data: Path, limit: int) -> dict[
     )
     if labels_path is not None:
         original = ferplus.read_original_labels(labels_path, ds.names[:n])
-    report = score_ferplus(probs, clf.classes, ferplus.majority_labels(ds.votes[:n]), original)
+    majority = ferplus.majority_labels(ds.votes[:n])
+    report = score_ferplus(probs, clf.classes, majority, original, fer2013_probs)
     report.update(
         layout="ferplus", split=str(split), images=n, resized=ds.resized,
         original_labels=str(labels_path) if labels_path else None,
@@ -106,7 +118,8 @@ def _print_text(report: dict[str, Any]) -> None:
     print(f", {report['resized']} resized to the model size" if report.get("resized") else "")
     print(f"accuracy: {report['accuracy']:.4f}   macro-F1: {report['macro_f1']:.4f}")
     if report.get("accuracy_fer2013") is not None:
-        print(f"accuracy vs original FER2013 labels: {report['accuracy_fer2013']:.4f}")
+        scored_by = report.get("fer2013", {}).get("scored_output", "main")
+        print(f"accuracy vs original FER2013 labels: {report['accuracy_fer2013']:.4f} ({scored_by} output)")
     nas = report.get("neutral_as_sad")
     print(
         f"neutral read as sad: {nas:.4f}"

@@ -47,6 +47,13 @@ class ModelInfo:
     crop_margin: float
     crop_square: bool
     classes: tuple[str, ...]
+    #: Name of the output tensor holding `classes` (None: the one output of that size).
+    output: str | None = None
+    #: A model with a FER2013 head has a second output over the original FER2013 classes (see
+    #: models/training/model.py); eval-faces scores the original labels against it.  The appliance
+    #: acts on the main output only.
+    fer2013_classes: tuple[str, ...] | None = None
+    fer2013_output: str | None = None
 
     @property
     def input_shape(self) -> tuple[int, int, int, int]:
@@ -73,6 +80,29 @@ def _field(data: dict[str, Any], key: str, kind: type, where: Path) -> Any:
     return value
 
 
+def _class_list(raw: Any, key: str, where: Path) -> tuple[str, ...]:
+    if not isinstance(raw, list):
+        raise ModelError(f"{where}: `{key}` must be a list, got {raw!r}")
+    classes: list[str] = []
+    for name in raw:
+        mapped = FERPLUS_TO_MOOD.get(str(name), str(name))
+        if mapped not in ALL_EXPRESSIONS:
+            raise ModelError(
+                f"{where}: unknown class {name!r} in `{key}`; expected names from {ALL_EXPRESSIONS}"
+            )
+        classes.append(mapped)
+    if len(set(classes)) != len(classes) or len(classes) < 2:
+        raise ModelError(f"{where}: `{key}` must list at least two distinct classes, got {raw}")
+    return tuple(classes)
+
+
+def _optional_str(data: dict[str, Any], key: str, where: Path) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ModelError(f"{where}: `{key}` must be a string (an output tensor name), got {value!r}")
+    return value
+
+
 def load_model_info(json_path: str | Path) -> ModelInfo:
     """Read and check a model's metadata JSON; errors name the file and the bad key."""
     path = Path(json_path)
@@ -88,15 +118,10 @@ def load_model_info(json_path: str | Path) -> ModelInfo:
     crop = data.get("crop") or {}
     if not isinstance(crop, dict):
         raise ModelError(f"{path}: `crop` must be an object")
-    raw_classes = _field(data, "classes", list, path)
-    classes: list[str] = []
-    for name in raw_classes:
-        mapped = FERPLUS_TO_MOOD.get(str(name), str(name))
-        if mapped not in ALL_EXPRESSIONS:
-            raise ModelError(f"{path}: unknown class {name!r}; expected names from {ALL_EXPRESSIONS}")
-        classes.append(mapped)
-    if len(set(classes)) != len(classes) or len(classes) < 2:
-        raise ModelError(f"{path}: `classes` must list at least two distinct classes, got {raw_classes}")
+    classes = _class_list(_field(data, "classes", list, path), "classes", path)
+    head = data.get("fer2013_head")
+    if head is not None and not isinstance(head, dict):
+        raise ModelError(f"{path}: `fer2013_head` must be an object with `classes` and `output`")
     edgetpu = data.get("edgetpu_model")
     std = float(inp.get("std", 1.0))
     if std == 0.0 or not math.isfinite(std):
@@ -116,7 +141,10 @@ def load_model_info(json_path: str | Path) -> ModelInfo:
         std=std,
         crop_margin=float(crop.get("margin", 0.0)),
         crop_square=bool(crop.get("square", True)),
-        classes=tuple(classes),
+        classes=classes,
+        output=_optional_str(data, "output", path),
+        fer2013_classes=_class_list(head.get("classes"), "fer2013_head.classes", path) if head else None,
+        fer2013_output=_optional_str(head, "output", path) if head else None,
     )
 
 
@@ -166,18 +194,19 @@ class TFLiteExpressionClassifier:
         """Check the interpreter's tensors against the metadata and remember how to feed and read them."""
         info = self.info
         inp = self._interpreter.get_input_details()[0]
-        out = self._interpreter.get_output_details()[0]
+        outputs = list(self._interpreter.get_output_details())
+        out = self._pick_output(outputs, info.output, self.classes, "classes")
+        self._aux: tuple[int, np.dtype[Any], float, float] | None = None
+        if info.fer2013_classes is not None:
+            outputs = [o for o in outputs if int(o["index"]) != int(out["index"])]
+            aux = self._pick_output(outputs, info.fer2013_output, info.fer2013_classes, "fer2013_head")
+            scale, zero = (float(v) for v in aux["quantization"])
+            self._aux = (int(aux["index"]), np.dtype(aux["dtype"]), scale, zero)
         shape = tuple(int(d) for d in inp["shape"])
         if shape != info.input_shape:
             raise ModelError(
                 f"{self.model_path}: input shape {shape} does not match {info.json_path.name}; "
                 f"expected {info.input_shape} (batch, height, width, channels)"
-            )
-        out_shape = tuple(int(d) for d in out["shape"])
-        if out_shape != (1, len(self.classes)):
-            raise ModelError(
-                f"{self.model_path}: output shape {out_shape}; expected (1, {len(self.classes)}) "
-                f"for the classes {self.classes}"
             )
         self._in_index = int(inp["index"])
         self._out_index = int(out["index"])
@@ -185,6 +214,34 @@ class TFLiteExpressionClassifier:
         self._in_scale, self._in_zero = (float(v) for v in inp["quantization"])
         self._out_dtype = np.dtype(out["dtype"])
         self._out_scale, self._out_zero = (float(v) for v in out["quantization"])
+
+    def _pick_output(
+        self, outputs: list[dict[str, Any]], name: str | None, classes: tuple[str, ...], key: str
+    ) -> dict[str, Any]:
+        """The output tensor for `classes`: by the name the metadata gives, else the one of that size."""
+        want = (1, len(classes))
+        named = [o for o in outputs if name is not None and o["name"] == name]
+        sized = [o for o in outputs if tuple(int(d) for d in o["shape"]) == want]
+        found = named or sized
+        if len(found) != 1:
+            shapes = [tuple(int(d) for d in o["shape"]) for o in outputs]
+            why = "none" if not found else f"{len(found)} outputs"
+            raise ModelError(
+                f"{self.model_path}: {why} of shape {want} for {self.info.json_path.name} `{key}` "
+                f"{classes} (outputs: {shapes}); name the tensor in the metadata"
+            )
+        shape = tuple(int(d) for d in found[0]["shape"])
+        if shape != want:
+            raise ModelError(
+                f"{self.model_path}: output {found[0]['name']!r} has shape {shape}; "
+                f"expected {want} for {classes}"
+            )
+        return found[0]
+
+    @property
+    def fer2013_classes(self) -> tuple[str, ...] | None:
+        """Classes of the model's FER2013 head, or None when it has none."""
+        return self.info.fer2013_classes
 
     def preprocess(self, face: npt.NDArray[np.uint8]) -> npt.NDArray[Any]:
         """Crop -> the model's input tensor: resize, normalise, quantise with the tensor's own scale."""
@@ -221,7 +278,7 @@ class TFLiteExpressionClassifier:
         self.model_path = self.info.cpu_model
         self._bind()
 
-    def _run(self, face: npt.NDArray[np.uint8]) -> npt.NDArray[Any]:
+    def _run(self, face: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[Any], npt.NDArray[Any] | None]:
         x = self.preprocess(face)  # bad crops raise here, before the interpreter is involved
         try:
             self._interpreter.set_tensor(self._in_index, x)
@@ -234,7 +291,10 @@ class TFLiteExpressionClassifier:
             self._interpreter.set_tensor(self._in_index, x)
             self._interpreter.invoke()
         raw: npt.NDArray[Any] = self._interpreter.get_tensor(self._out_index)[0]
-        return raw
+        if self._aux is None:
+            return raw, None
+        aux: npt.NDArray[Any] = self._interpreter.get_tensor(self._aux[0])[0]
+        return raw, aux
 
     def classify(self, face: npt.NDArray[np.uint8]) -> Probs:
         """Probabilities for one crop; with `flip_average`, the mean over the crop and its mirror image.
@@ -243,16 +303,25 @@ class TFLiteExpressionClassifier:
         the mirror is a second, slightly different look at the same face: averaging the two cut the
         FER2013Valid error by about a tenth for one more ~0.3 ms invoke (see MODEL_CARD.md).
         """
-        probs = self._probs(self._run(face))
-        if not self.flip_average:
-            return probs
-        mirrored = self._probs(self._run(np.ascontiguousarray(face[:, ::-1])))
-        mean: Probs = ((probs + mirrored) / 2.0).astype(np.float32)
-        return mean
+        return self.classify_heads(face)[0]
 
-    def _probs(self, raw: npt.NDArray[Any]) -> Probs:
-        if self._out_dtype in (np.dtype(np.int8), np.dtype(np.uint8)):
-            out = (raw.astype(np.float32) - self._out_zero) * (self._out_scale or 1.0)
+    def classify_heads(self, face: npt.NDArray[np.uint8]) -> tuple[Probs, Probs | None]:
+        """Main probabilities and, for a model with a FER2013 head, that head's (same flip averaging)."""
+        views = [face, np.ascontiguousarray(face[:, ::-1])] if self.flip_average else [face]
+        mains: list[Probs] = []
+        auxes: list[Probs] = []
+        for view in views:
+            raw, aux = self._run(view)
+            mains.append(self._probs(raw, self._out_dtype, self._out_scale, self._out_zero))
+            if aux is not None and self._aux is not None:
+                auxes.append(self._probs(aux, self._aux[1], self._aux[2], self._aux[3]))
+        main: Probs = np.mean(mains, axis=0).astype(np.float32)
+        return main, (np.mean(auxes, axis=0).astype(np.float32) if auxes else None)
+
+    @staticmethod
+    def _probs(raw: npt.NDArray[Any], dtype: np.dtype[Any], scale: float, zero: float) -> Probs:
+        if dtype in (np.dtype(np.int8), np.dtype(np.uint8)):
+            out = (raw.astype(np.float32) - zero) * (scale or 1.0)
         else:
             out = raw.astype(np.float32)
         total = float(out.sum())

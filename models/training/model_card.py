@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -191,18 +192,69 @@ def _comparison(soft: Path, hard: Path) -> str:
     return "\n".join(lines)
 
 
-def _stages(
-    run: Path, cfg: RunConfig, parent: Path | None, parent_cfg: RunConfig | None, parent_state: dict[str, Any]
-) -> str:
-    if parent is None or parent_cfg is None:
-        return f"One run ({run.name})."
+@dataclass(frozen=True)
+class Stage:
+    """One run of the chain that made the shipped checkpoint (each warm-starts from the one before)."""
+
+    run: Path
+    cfg: RunConfig
+    state: dict[str, Any]
+
+
+def _chain(run: Path) -> list[Stage]:
+    """The run and the runs it was warm-started from (`init_from`), oldest first."""
+    stages: list[Stage] = []
+    current: Path | None = run
+    while current is not None and (current / "config.toml").is_file() and len(stages) < 10:
+        cfg = RunConfig.load(current / "config.toml")
+        stages.insert(0, Stage(current, cfg, _load(current / "state.json") or {}))
+        current = Path(cfg.train.init_from).parent if cfg.train.init_from else None
+    return stages
+
+
+def _stages(chain: list[Stage]) -> str:
+    if len(chain) < 2:
+        return f"One run ({chain[-1].run.name})." if chain else ""
+    parts = []
+    for i, st in enumerate(chain):
+        what = (
+            f"run `{st.run.name}` ({st.cfg.train.epochs} epochs, "
+            f"peak learning rate {st.cfg.train.learning_rate:g}"
+            + ("" if i == 0 else ", warm-started from the previous stage's best checkpoint by `init_from`")
+            + (", with the FER2013 head" if st.cfg.model.fer2013_head else "")
+            + (f"; best epoch {st.state.get('best_epoch')}" if i < len(chain) - 1 else "")
+            + ")"
+        )
+        parts.append(what)
     return (
-        f"Two stages: run `{parent.name}` ({parent_cfg.train.epochs} epochs, peak learning rate "
-        f"{parent_cfg.train.learning_rate:g}; its best checkpoint, epoch {parent_state.get('best_epoch')}, "
-        f"was the starting point) continued by run `{run.name}` ({cfg.train.epochs} epochs, a cosine restart "
-        f"at {cfg.train.learning_rate:g}; `init_from` in its config). The first run stopped under-fitted "
-        "(training accuracy below validation, validation still rising); one long run does not fit a 3-hour "
-        "session on 2 cores, a warm restart does. Epochs below count both stages."
+        f"{len(chain)} stages: " + "; then ".join(parts) + ". The first run stopped under-fitted (training "
+        "accuracy below validation, validation still rising); one long run does not fit a 3-hour session on "
+        "2 cores, warm restarts do. Epochs below count every stage up to the checkpoint each next stage "
+        "started from."
+    )
+
+
+def _fer2013_head(meta: dict[str, Any], rep: dict[str, Any], chain: list[Stage]) -> str:
+    """The paragraph on the second output, when the shipped model has one."""
+    if not meta.get("fer2013_head"):
+        return (
+            "The shipped model has one output (FER+); its top class is what the original FER2013 labels are "
+            "scored against."
+        )
+    head_stage = next((st for st in chain if st.cfg.model.fer2013_head), chain[-1] if chain else None)
+    weight = head_stage.cfg.train.fer2013_weight if head_stage else None
+    shipped = _shipped(rep)
+    return (
+        "The shipped model therefore has **two outputs** on the same features: the FER+ softmax the "
+        "appliance acts on, and a **FER2013 head** (a second dense + softmax over the original seven FER2013 "
+        f"classes, `fer2013_head` in `expression.json`) trained jointly on FER2013Train's original labels "
+        f"(loss weight {weight}, run `{head_stage.run.name if head_stage else '?'}`). `moodspeaker "
+        "eval-faces` scores the FER+ majority against the first output and the original FER2013 labels "
+        "against the head (the report says which: `fer2013.scored_output`); mood, music and MQTT use the "
+        "FER+ output only. With the head, the shipped int8 model scores "
+        f"{_pct(shipped.get('accuracy_fer2013'))} "
+        f"against the original labels and {_pct(shipped['accuracy'])} against the FER+ majority. The head "
+        "costs one 512x7 dense layer (~3.6k parameters) and no extra invoke."
     )
 
 
@@ -221,17 +273,16 @@ def build(
     if rep is None:
         raise FileNotFoundError(f"{out / 'export_report.json'}: run the export first")
     meta = json.loads((out / "expression.json").read_text(encoding="utf-8"))
-    state = _load(run / "state.json") or {}
-    cfg = RunConfig.load(run / "config.toml")
+    chain = _chain(run)
+    state, cfg = chain[-1].state, chain[-1].cfg
     cm = _shipped(rep)["confusion"]
     title = f"int8 model + mirror pass, epoch {rep.get('epoch')}, FER2013Valid"
     write_png(out / PNG, cm["matrix"], cm["classes"], title)
-    # A warm-started run (init_from) continues an earlier run: the card counts both stages.
-    parent = Path(cfg.train.init_from).parent if cfg.train.init_from else None
-    parent_state = (_load(parent / "state.json") or {}) if parent else {}
-    parent_toml = parent / "config.toml" if parent else None
-    parent_cfg = RunConfig.load(parent_toml) if parent_toml and parent_toml.is_file() else None
-    seconds = float(state.get("train_seconds", 0)) + float(parent_state.get("train_seconds", 0))
+    # A warm-started run (init_from) continues earlier runs: the card counts every stage.
+    seconds = sum(float(st.state.get("train_seconds", 0)) for st in chain)
+    epochs_done = int(state.get("epochs_done", 0)) + sum(
+        int(st.state.get("best_epoch", 0)) for st in chain[:-1]
+    )
     finished = bool(state.get("finished"))
     status = (
         f"**Status:** checkpoint `{Path(rep['checkpoint']).name}` from epoch {rep.get('epoch')} of a "
@@ -258,9 +309,10 @@ def build(
         "delta": f"{rep['int8_minus_float_accuracy'] * 100:+.2f}",
         "agree": _pct(rep.get("int8_float_top1_agreement")),
         "train_minutes": f"{seconds / 60:.0f}",
-        "epochs_done": str(int(state.get("epochs_done", 0)) + int(parent_state.get("best_epoch", 0))),
-        "epochs": str(cfg.train.epochs + (parent_cfg.train.epochs if parent_cfg else 0)),
-        "stages": _stages(run, cfg, parent, parent_cfg, parent_state),
+        "epochs_done": str(epochs_done),
+        "epochs": str(sum(st.cfg.train.epochs for st in chain)),
+        "stages": _stages(chain),
+        "fer2013_head": _fer2013_head(meta, rep, chain),
         "probe": _probe(_load(out / "probe_fer2013.json")),
         "comparison": _comparison(soft_run, hard_run),
         "config": cfg.to_toml().strip(),

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.train
 tf = pytest.importorskip("tensorflow")
 
 from ai_edge_litert.interpreter import Interpreter  # noqa: E402
-from models.training import edgetpu_check, export, train  # noqa: E402
+from models.training import edgetpu_check, export, model_card, train  # noqa: E402
 from models.training.model import ModelConfig, build_model, copy_weights  # noqa: E402
 
 from moodspeaker.cli import main  # noqa: E402
@@ -200,3 +200,19 @@ def test_eval_faces_scores_original_labels_with_the_head(
     assert report["fer2013"]["scored_output"] == "fer2013 head"
     assert main(args) == 0
     assert "(fer2013 head output)" in capsys.readouterr().out
+
+
+def test_model_card_counts_every_stage_and_explains_the_head(
+    exported: Path, multitask_run: Path, tmp_path: Path
+) -> None:
+    template = "{{status}}\n{{stages}}\n{{epochs_done}} of {{epochs}}\n{{fer2013_head}}\n{{results}}\n"
+    text = model_card.build(
+        multitask_run, out=exported, base=None, cal=None, bench=None, template=template,
+        soft_run=tmp_path / "absent", hard_run=tmp_path / "absent",
+    )  # fmt: skip
+    assert "2 stages: run `single` (5 epochs" in text and "then run `multi` (6 epochs" in text
+    assert "with the FER2013 head" in text
+    best_single = json.loads((multitask_run.parent / "single" / "state.json").read_text())["best_epoch"]
+    assert f"\n{best_single + 6} of 11\n" in text  # the single run up to its best epoch, then all of multi
+    assert "**two outputs**" in text and "loss weight 0.5" in text  # the default
+    assert "{{" not in text

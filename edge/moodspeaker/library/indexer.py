@@ -28,9 +28,20 @@ from moodspeaker.library.workers import AnalysisPool, WorkResult
 log = logging.getLogger(__name__)
 
 
+#: The phases of a scan, in order, as `on_progress` names them.
+PHASES = ("walking", "checking", "removing", "analysing")
+
+
 @dataclass
 class ScanSummary:
-    files: int = 0
+    """What a scan found and did; while it runs (`on_progress`), the counts so far."""
+
+    files: int = 0  # audio files found in the folders (so far, while walking)
+    checked: int = 0  # of those, compared with the index
+    added: int = 0  # new files (not indexed before)
+    updated: int = 0  # indexed files whose content changed
+    to_analyse: int = 0  # files queued for analysis (new, changed, and left pending by an earlier scan)
+    done: int = 0  # of those, finished (analysed, failed or vanished)
     analysed: int = 0
     skipped: int = 0  # unchanged
     reused: int = 0  # moved/copied/touched files whose analysis was kept
@@ -81,12 +92,28 @@ class Indexer:
         retry_failed: bool = False,
         on_total: Callable[[int], None] | None = None,
         on_done: Callable[[str, str | None], None] | None = None,
+        on_progress: Callable[[str, ScanSummary], None] | None = None,
     ) -> ScanSummary:
-        """Bring the index up to date with `folders`; `on_done(path, error)` after each analysis."""
+        """Bring the index up to date with `folders`; `on_done(path, error)` after each analysis.
+
+        `on_progress(phase, summary)` is called with the counts so far (one of PHASES) after each
+        folder listed, each file checked, the removals and each analysis: what a status page shows
+        while a large library is scanned.  It runs in the scanning thread and should be quick.
+        """
         start = time.monotonic()
         summary = ScanSummary()
-        walked = walk(folders)
+
+        def report(phase: str) -> None:
+            if on_progress is not None:
+                on_progress(phase, summary)
+
+        def found(count: int) -> None:
+            summary.files = count
+            report("walking")
+
+        walked = walk(folders, on_found=found if on_progress is not None else None)
         summary.files = len(walked.files)
+        report("checking")
         summary.problems = [(p.path, p.kind, p.reason) for p in walked.problems]
         known = self.index.file_states()
         seen: set[str] = set()
@@ -101,6 +128,8 @@ class Indexer:
             chunk, todo = todo[:500], todo[500:]
             with self.index.batch() as b:
                 for f in chunk:
+                    summary.checked += 1
+                    report("checking")
                     seen.add(f.path)
                     state = known.get(f.path)
                     unchanged = state is not None and (state.size, state.mtime_ns) == (f.size, f.mtime_ns)
@@ -114,6 +143,7 @@ class Indexer:
                         b.upsert_file(f.path, 0, f.mtime_ns, "", read_tags(f.path))
                         b.set_failed(f.path, "empty file (0 bytes)")
                         summary.failed.append((f.path, "empty file (0 bytes)"))
+                        _count_change(summary, new=state is None, changed=not unchanged)
                         continue
                     try:
                         digest = content_hash(f.path, f.size)
@@ -132,6 +162,7 @@ class Indexer:
                         summary.reused += 1
                         continue
                     b.upsert_file(f.path, f.size, f.mtime_ns, digest, read_tags(f.path))
+                    _count_change(summary, new=state is None, changed=not unchanged)
                     copy = self.index.analysed_by_hash(digest)
                     if copy is not None:
                         b.set_analysed(f.path, copy[0], copy[1])
@@ -159,16 +190,23 @@ class Indexer:
                 if readable and not os.path.lexists(location):
                     b.remove(location)
                     summary.removed += 1
+        report("removing")
 
         pending = self.index.pending()
+        summary.to_analyse = len(pending)
+        report("analysing")
         if on_total:
             on_total(len(pending))
-        self._analyse(pending, summary, on_done)
+        self._analyse(pending, summary, on_done, report)
         summary.seconds = time.monotonic() - start
         return summary
 
     def _analyse(
-        self, paths: list[str], summary: ScanSummary, on_done: Callable[[str, str | None], None] | None
+        self,
+        paths: list[str],
+        summary: ScanSummary,
+        on_done: Callable[[str, str | None], None] | None,
+        report: Callable[[str], None],
     ) -> None:
         results: list[WorkResult] = []
         last = time.monotonic()
@@ -194,6 +232,8 @@ class Indexer:
                 summary.problems.append((r.path, "vanished", "file disappeared before it was analysed"))
             else:
                 summary.failed.append((r.path, r.error or "analysis failed"))
+            summary.done += 1
+            report("analysing")
             if on_done:
                 on_done(r.path, r.error)
             if len(results) >= self.batch_size or time.monotonic() - last > self.batch_seconds:
@@ -215,6 +255,15 @@ class Indexer:
                 b.set_analysed(track.location, feats, track_values(feats, self.model, track.duration_s))
                 count += 1
         return count
+
+
+def _count_change(summary: ScanSummary, *, new: bool, changed: bool) -> None:
+    """A file (re)written to the index: new to it, or indexed before and changed since (a failed file
+    tried again as it was is neither)."""
+    if new:
+        summary.added += 1
+    elif changed:
+        summary.updated += 1
 
 
 def _is_empty_dir(path: str) -> bool:

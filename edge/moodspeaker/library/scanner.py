@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from moodspeaker.library.audio import AUDIO_SUFFIXES
@@ -54,8 +54,12 @@ def _is_utf8(path: str) -> bool:
     return True
 
 
-def walk(folders: Iterable[str | os.PathLike[str]]) -> WalkResult:
-    """Every audio file under `folders` (following symlinks, each real folder once)."""
+def walk(
+    folders: Iterable[str | os.PathLike[str]], on_found: Callable[[int], None] | None = None
+) -> WalkResult:
+    """Every audio file under `folders` (following symlinks, each real folder once).
+
+    `on_found(count)` after each folder listed: the files found so far (a large share takes a while)."""
     result = WalkResult()
     seen_dirs: set[tuple[int, int]] = set()
     seen_files: set[str] = set()
@@ -102,6 +106,8 @@ def walk(folders: Iterable[str | os.PathLike[str]]) -> WalkResult:
                 continue
             for entry in entries:
                 _visit(entry, result, stack, seen_files)
+            if on_found is not None:
+                on_found(len(result.files))
     return result
 
 

@@ -7,11 +7,11 @@ What must survive a power cut is saved atomically by `StateStore`; feedback is c
 recommender before the command that caused it returns (likes) or before shutdown completes (plays).
 
 This module wires the parts together and runs them: start-up (restoring the saved state), orderly
-shutdown, the mood stream from inference to the conductor, housekeeping, live settings and library
-rescans.  The commands and reports live by responsibility in `service.playback` (what plays now),
+shutdown, the mood stream from inference to the conductor, housekeeping and live settings.  The
+commands and reports live by responsibility in `service.playback` (what plays now),
 `service.listeners` (profiles, strategies, calibration, data), `service.feedback` (what is learned
-from plays by itself) and `service.reporting` (state, health, liveness); `service.core` holds what
-they share.
+from plays by itself), `service.rescan` (library rescans and their progress) and
+`service.reporting` (state, health, liveness); `service.core` holds what they share.
 """
 
 from __future__ import annotations
@@ -33,12 +33,14 @@ from moodspeaker.service.conductor import Conductor
 from moodspeaker.service.core import POSITION_STEP_S, Parts
 from moodspeaker.service.events import EventBus, HealthReport, MoodChanged, MoodObserved, StateChanged
 from moodspeaker.service.feedback import FeedbackRecording
-from moodspeaker.service.health import Health, library_state
+from moodspeaker.service.health import Health
 from moodspeaker.service.inference import InferenceStage
 from moodspeaker.service.listeners import ListenerCommands
 from moodspeaker.service.playback import PlaybackCommands
 from moodspeaker.service.policy import replan_on
 from moodspeaker.service.reporting import STUCK_RESTARTS_LIMIT, ServiceReports
+from moodspeaker.service.rescan import LibraryRescans
+from moodspeaker.service.scan_state import ScanRun
 from moodspeaker.service.state import StateStore
 from moodspeaker.service.watchdog import Heartbeat, Watchdog
 
@@ -67,7 +69,7 @@ LIVE_SETTINGS = (
 )
 
 
-class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, ServiceReports):
+class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRescans, ServiceReports):
     """The running speaker (see the module doc). `start()`, then drive it; `stop()` on shutdown."""
 
     def __init__(self, config: Config, bus: EventBus, parts: Parts, data_dir: Path) -> None:
@@ -89,7 +91,7 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, ServiceRe
         self._stop = threading.Event()
         self._threads = []
         self._unrecovered_restarts = 0
-        self._rescan_pending: bool | None = None  # None: no scan runs; True: another one was asked for
+        self._scans = ScanRun()
         self.started_tracks = deque(maxlen=500)
         self.player = Player(config.player, bus.publish, on_missing=self._on_missing)
         self.conductor = Conductor(config, self.player, parts.recommender, self.health)
@@ -206,7 +208,7 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, ServiceRe
             if replan_on(state.mood, state.changed):
                 self.conductor.react(state)
 
-    # ---- housekeeping, live settings, library rescans ----------------------------------------------
+    # ---- housekeeping, live settings ---------------------------------------------------------------
     def _housekeeping(self) -> None:
         next_health = time.monotonic() + 1.0
         while not self._stop.wait(SAVE_INTERVAL_S / 2):
@@ -239,44 +241,3 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, ServiceRe
         if pending:
             log.warning("settings saved; these take effect after a restart: %s", ", ".join(pending))
             self.bus.publish(StateChanged(ts=time.time(), key="restart_needed", value=pending))
-
-    def rescan_library(self) -> None:
-        """Rescan in the background.  One scan at a time: a request while one runs (Rescan pressed
-        again, or during the start-up scan) makes it go once more when it ends, instead of a second
-        scan with its own analysis workers beside it (double the CPU and memory on a Pi)."""
-        with self._lock:
-            if self._rescan_pending is not None:
-                self._rescan_pending = True
-                return
-            self._rescan_pending = False
-
-        def run() -> None:
-            finished = False
-            try:
-                while not finished:
-                    work()
-                    with self._lock:
-                        finished = not self._rescan_pending
-                        self._rescan_pending = None if finished else False
-            finally:
-                if not finished:  # work() itself failed: the next request scans again
-                    with self._lock:
-                        self._rescan_pending = None
-
-        def work() -> None:
-            result = "library reloaded"
-            try:
-                if self.parts.rescan is not None:
-                    result = self.parts.rescan()
-            except Exception as exc:
-                log.exception("library rescan failed")
-                result = f"failed: {exc}"
-                self._report("library", f"rescan failed: {exc}")
-            self._recommender.refresh()
-            self.conductor.retry_soon()
-            source = self._recommender.source
-            n = len(source.tracks())
-            self.health.set_state("library", *library_state(n, source, self.config.library.folders))
-            self.bus.publish(StateChanged(ts=time.time(), key="library", value=result))
-
-        threading.Thread(target=run, name="rescan", daemon=True).start()

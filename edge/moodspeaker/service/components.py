@@ -13,7 +13,7 @@ import importlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +25,10 @@ from moodspeaker.recommend.source import TrackSource
 from moodspeaker.service.app import Parts
 from moodspeaker.service.health import tpu_state
 from moodspeaker.service.inference import FrameSource, Pipeline
+from moodspeaker.service.scan_state import ScanListener
+
+if TYPE_CHECKING:
+    from moodspeaker.library.indexer import ScanSummary
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +76,11 @@ class Libraries:
         return self._ids, self._matrix
 
 
-def open_library(config: Config, say: Callable[[str], None] = log.info) -> tuple[Any, Callable[[], str]]:
-    """The library source (local index + LAN servers) and a `rescan()` that brings it up to date."""
+def open_library(
+    config: Config, say: Callable[[str], None] = log.info
+) -> tuple[Any, Callable[[ScanListener | None], str]]:
+    """The library source (local index + LAN servers) and a `rescan(progress)` that brings it up to
+    date, reporting its counts to `progress` as it goes (see service.scan_state)."""
     from moodspeaker.library import db_path, numba_cache_dir  # noqa: PLC0415 (library extra)
     from moodspeaker.library.index import LibraryIndex  # noqa: PLC0415
     from moodspeaker.library.lan.client import LanError, SyncResult  # noqa: PLC0415
@@ -87,9 +94,16 @@ def open_library(config: Config, say: Callable[[str], None] = log.info) -> tuple
         except ValueError as exc:
             say(f"library server skipped: {exc}")
 
-    def rescan() -> str:
+    def rescan(progress: ScanListener | None = None) -> str:
         from moodspeaker.library.indexer import Indexer  # noqa: PLC0415 (analysis pulls in librosa)
         from moodspeaker.library.workers import AnalysisPool  # noqa: PLC0415
+
+        counts: dict[str, int] = {}
+
+        def report(phase: str, summary: ScanSummary) -> None:
+            counts.update(scan_counts(summary))
+            if progress is not None:
+                progress(phase, counts)
 
         said: list[str] = []
         configured = [Path(f).expanduser() for f in config.library.folders]
@@ -97,14 +111,19 @@ def open_library(config: Config, say: Callable[[str], None] = log.info) -> tuple
         if folders:
             cache = numba_cache_dir(config)
             with AnalysisPool(config.library.workers, config.library.excerpt_s, cache) as pool:
-                summary = Indexer(local, pool).scan([str(f) for f in folders])
-            said.append(f"{summary.files} files, {summary.analysed} analysed, {summary.removed} removed")
+                summary = Indexer(local, pool).scan([str(f) for f in folders], on_progress=report)
+            said.append(
+                f"{summary.files} files, {summary.added} new, {summary.updated} changed, "
+                f"{summary.analysed} analysed, {summary.removed} removed"
+            )
             said += [f"{path}: {why}" for path, kind, why in summary.problems if kind == "empty"]
         else:
             said.append("no music folder found")
         # a folder that is gone (an unplugged disk's mount point removed) keeps its tracks: say so
         said += [f"{f}: not found (disk unmounted?)" for f in configured if not f.is_dir()]
         for lan in lans:
+            if progress is not None:
+                progress("syncing", counts)
             try:
                 result = lan.sync()
                 changed = result.updated if isinstance(result, SyncResult) else result.analysed
@@ -117,6 +136,21 @@ def open_library(config: Config, say: Callable[[str], None] = log.info) -> tuple
 
     source = Libraries([local, *lans]) if lans else local
     return source, rescan
+
+
+def scan_counts(summary: ScanSummary) -> dict[str, int]:
+    """A library ScanSummary's counts under the names of service.scan_state's PASS/RUN_COUNTS."""
+    return {
+        "seen": summary.files,
+        "checked": summary.checked,
+        "done": summary.done,
+        "total": summary.to_analyse,
+        "added": summary.added,
+        "updated": summary.updated,
+        "removed": summary.removed,
+        "analysed": summary.analysed,
+        "failed": len(summary.failed),
+    }
 
 
 def vision_factories(
@@ -158,7 +192,7 @@ def build_parts(
     data_dir: Path,
     *,
     library: TrackSource | None = None,
-    rescan: Callable[[], str] | None = None,
+    rescan: Callable[[ScanListener], str] | None = None,
 ) -> Parts:
     """Everything `Appliance` needs, from the config (raises PartError when vision is unusable)."""
     make_source, make_pipeline, classes, states = vision_factories(config)

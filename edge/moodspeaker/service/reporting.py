@@ -17,6 +17,7 @@ from moodspeaker.service.conductor import storage_reason
 from moodspeaker.service.control import CommandError
 from moodspeaker.service.core import ApplianceCore
 from moodspeaker.service.health import tpu_state
+from moodspeaker.service.scan_state import ScanRun
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,8 @@ STUCK_RESTARTS_LIMIT = 3
 
 class ServiceReports(ApplianceCore):
     """State, health, profiles and liveness as the outside sees them (see the module doc)."""
+
+    _scans: ScanRun  # the library scan running or last run (service.rescan), set by Appliance.__init__
 
     def liveness_problem(self) -> str:
         """Why the process should stop telling systemd it is alive; "" while it is healthy.
@@ -133,4 +136,5 @@ class ServiceReports(ApplianceCore):
             "profile": self.conductor.profile,
             "profiles": self._profiles_or_known(),
             "health": self.health_snapshot(),
+            "scan": self._scans.snapshot(),
         }

@@ -1,0 +1,76 @@
+"""Library rescans: one at a time, requests while one runs merged into one more pass, progress reported.
+
+Why a module of its own: a rescan runs in the background for seconds to hours (analysis of a new
+library on a Pi), and everything that shows it (the page, the control API's state, the CLI) must see
+one scan from the first request to the end of the last merged pass.  The bookkeeping is
+`service.scan_state.ScanRun`; this runs the passes and announces the changes on the EventBus:
+`StateChanged("scan", snapshot)` when a run starts, when one more pass is asked for, when each pass
+starts and when the run is over, and `StateChanged("library", sentence)` after each pass (the
+library changed; the recommender has reloaded it).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from moodspeaker.service.core import ApplianceCore
+from moodspeaker.service.events import StateChanged
+from moodspeaker.service.health import library_state
+from moodspeaker.service.scan_state import ScanRun
+
+log = logging.getLogger(__name__)
+
+
+class LibraryRescans(ApplianceCore):
+    """`rescan_library` of the Speaker protocol (see the module doc)."""
+
+    _scans: ScanRun  # set by Appliance.__init__
+
+    def rescan_library(self) -> None:
+        """Rescan in the background.  One scan at a time: a request while one runs (Rescan pressed
+        again, or during the start-up scan) makes it go once more when it ends, instead of a second
+        scan with its own analysis workers beside it (double the CPU and memory on a Pi).  The state
+        says "running" (and "queued" for the pass to come) until the last pass is done."""
+        start = self._scans.request(time.time())
+        self._announce_scan()
+        if start:
+            threading.Thread(target=self._scan_passes, name="rescan", daemon=True).start()
+
+    def _announce_scan(self) -> None:
+        self.bus.publish(StateChanged(ts=time.time(), key="scan", value=self._scans.snapshot()))
+
+    def _scan_passes(self) -> None:
+        reason = "the scan stopped unexpectedly"
+        try:
+            while True:
+                self._scans.begin_pass()
+                self._announce_scan()
+                if self._scans.end_pass(self._scan_pass(), time.time()):
+                    break
+        except Exception as exc:  # a broken pass must not leave the run "running" for ever
+            log.exception("library rescan stopped")
+            reason = str(exc) or type(exc).__name__
+            self._report("library", f"rescan failed: {reason}")
+        finally:
+            self._scans.abort(reason, time.time())  # nothing to do when the run ended normally
+            self._announce_scan()
+
+    def _scan_pass(self) -> str:
+        """One pass: the library brought up to date, reloaded and re-checked; its one-sentence result."""
+        result = "library reloaded"
+        try:
+            if self.parts.rescan is not None:
+                result = self.parts.rescan(self._scans.progress)
+        except Exception as exc:
+            log.exception("library rescan failed")
+            result = f"failed: {exc}"
+            self._report("library", f"rescan failed: {exc}")
+        self._recommender.refresh()
+        self.conductor.retry_soon()
+        source = self._recommender.source
+        n = len(source.tracks())
+        self.health.set_state("library", *library_state(n, source, self.config.library.folders))
+        self.bus.publish(StateChanged(ts=time.time(), key="library", value=result))
+        return result

@@ -307,16 +307,22 @@ class TFLiteExpressionClassifier:
 
     def classify_heads(self, face: npt.NDArray[np.uint8]) -> tuple[Probs, Probs | None]:
         """Main probabilities and, for a model with a FER2013 head, that head's (same flip averaging)."""
-        views = [face, np.ascontiguousarray(face[:, ::-1])] if self.flip_average else [face]
-        mains: list[Probs] = []
-        auxes: list[Probs] = []
-        for view in views:
-            raw, aux = self._run(view)
-            mains.append(self._probs(raw, self._out_dtype, self._out_scale, self._out_zero))
-            if aux is not None and self._aux is not None:
-                auxes.append(self._probs(aux, self._aux[1], self._aux[2], self._aux[3]))
-        main: Probs = np.mean(mains, axis=0).astype(np.float32)
-        return main, (np.mean(auxes, axis=0).astype(np.float32) if auxes else None)
+        main, aux = self._both(face)
+        if not self.flip_average:
+            return main, aux
+        main_m, aux_m = self._both(np.ascontiguousarray(face[:, ::-1]))
+        mean: Probs = ((main + main_m) / 2.0).astype(np.float32)
+        if aux is None or aux_m is None:
+            return mean, None
+        aux_mean: Probs = ((aux + aux_m) / 2.0).astype(np.float32)
+        return mean, aux_mean
+
+    def _both(self, face: npt.NDArray[np.uint8]) -> tuple[Probs, Probs | None]:
+        raw, aux = self._run(face)
+        main = self._probs(raw, self._out_dtype, self._out_scale, self._out_zero)
+        if aux is None or self._aux is None:
+            return main, None
+        return main, self._probs(aux, self._aux[1], self._aux[2], self._aux[3])
 
     @staticmethod
     def _probs(raw: npt.NDArray[Any], dtype: np.dtype[Any], scale: float, zero: float) -> Probs:

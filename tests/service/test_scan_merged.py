@@ -1,0 +1,167 @@
+"""A rescan asked for while one runs is merged into one more pass: the real service (real library
+index, real analysis workers, real tone files) says "running" from the first request to the end of
+that pass, with counts that add up over both passes, and "finished" once, at the end.
+
+The first pass is held at a real boundary: another connection holds the library database's write
+lock (as `moodspeaker library index` run by hand would), so the scan has walked the folder and waits
+for the database; the second request is therefore certainly made while the first pass runs.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from servicekit import Script, ScriptPipeline, ScriptSource, config, wait_for
+
+from moodspeaker.library import db_path
+from moodspeaker.library.index import LibraryIndex
+from moodspeaker.recommend.hybrid import Recommender
+from moodspeaker.service.app import Appliance, Parts
+from moodspeaker.service.components import open_library
+from moodspeaker.service.control import ControlAPI
+from moodspeaker.service.events import EventBus
+from testcache import numba_cache
+from tonetracks import write_tone
+
+
+def _tone(folder: Path, name: str, freq: float) -> None:
+    write_tone(folder / f"{name}.ogg", freq, 4.0, 0.2)
+
+
+@contextmanager
+def _service(tmp_path: Path, music: Path) -> Iterator[tuple[Appliance, ControlAPI, EventBus]]:
+    cfg = config(tmp_path / "data", **{"library.folders": [str(music)], "library.workers": 1})
+    source, rescan = open_library(cfg)
+    script = Script(None)
+    parts = Parts(lambda: ScriptSource(script), lambda: ScriptPipeline(script),
+                  Recommender.from_config(cfg, source), rescan=rescan)  # fmt: skip
+    bus = EventBus()
+    app = Appliance(cfg, bus, parts, tmp_path / "data")
+    app.start()
+    try:
+        yield app, ControlAPI(app, bus), bus
+    finally:
+        app.stop()
+
+
+class Sampler:
+    """Every scan state the control API reports, read as often as it can (a page polling hard)."""
+
+    def __init__(self, control: ControlAPI) -> None:
+        self.samples: list[dict[str, Any]] = []
+        self._control = control
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.005):
+            self.samples.append(self._control.state()["scan"])
+
+    def stop(self) -> list[dict[str, Any]]:
+        self._stop.set()
+        self._thread.join(5)
+        return self.samples
+
+
+def _finished(control: ControlAPI) -> bool:
+    scan = control.state()["scan"]
+    return bool(scan) and scan["running"] is False
+
+
+def test_status_says_scanning_until_the_merged_pass_ends_and_the_counts_add_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(numba_cache()))  # warm JIT shared with the other tests
+    music = tmp_path / "music"
+    music.mkdir()
+    for i in range(4):
+        _tone(music, f"old{i}", 220.0 + 40 * i)
+    with _service(tmp_path, music) as (app, control, bus):
+        scan_events: list[dict[str, Any]] = []
+        library_events: list[str] = []
+        bus.subscribe(
+            lambda e: scan_events.append(e.value) if e.kind == "state_changed" and e.key == "scan" else None
+        )
+        bus.subscribe(
+            lambda e: (
+                library_events.append(e.value) if e.kind == "state_changed" and e.key == "library" else None
+            )
+        )
+        assert control.state()["scan"] == {}  # nothing asked for yet
+
+        control.execute("rescan")  # a plain scan first: four new files
+        wait_for(lambda: _finished(control), 120, "the first scan")
+        first = control.state()["scan"]
+        assert (first["pass"], first["added"], first["analysed"], first["seen"]) == (1, 4, 4, 4), first
+        assert first["result"].startswith("4 files, 4 new, 0 changed, 4 analysed, 0 removed"), first
+        scan_events.clear()
+        library_events.clear()
+
+        # what the listener did before pressing Rescan: one file gone, one re-encoded, two new
+        (music / "old0.ogg").unlink()
+        (music / "old1.ogg").unlink()
+        _tone(music, "old1", 660.0)
+        _tone(music, "new0", 700.0)
+        _tone(music, "new1", 740.0)
+
+        holder = sqlite3.connect(db_path(app.config), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another writer holds the library database
+        sampler = Sampler(control)
+        try:
+            control.execute("rescan")
+            wait_for(
+                lambda: (
+                    control.state()["scan"].get("seen") == 5
+                    and control.state()["scan"]["phase"] == "checking"
+                ),
+                60,
+                "the first pass to walk the folder and wait for the database",
+            )
+            control.execute("rescan")  # pressed again after copying one more file
+            held = control.state()["scan"]
+            assert (held["running"], held["queued"], held["pass"]) == (True, True, 1), held
+            _tone(music, "new2", 780.0)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        wait_for(lambda: _finished(control), 120, "the merged scan to end")
+        samples = sampler.stop()
+
+    end = samples[-1]
+    assert (end["running"], end["queued"], end["pass"], end["phase"]) == (False, False, 2, "finished"), end
+    # over both passes: new0, new1 (first) and new2 (second) added; old1 changed; old0 removed
+    counts = {k: end[k] for k in ("seen", "added", "updated", "removed", "analysed", "failed")}
+    assert counts == {"seen": 6, "added": 3, "updated": 1, "removed": 1, "analysed": 4, "failed": 0}, end
+    assert end["result"] == (
+        "2 passes, 3 added, 1 updated, 1 removed in all; "
+        "last pass: 6 files, 1 new, 0 changed, 1 analysed, 0 removed"
+    ), end
+    assert len(library_events) == 2 and library_events[1] in end["result"]  # one per pass
+
+    # never "finished" before the merged pass ended: every report until then says running
+    first_done = next(i for i, s in enumerate(samples) if not s["running"])
+    assert all(s == end for s in samples[first_done:]), samples[first_done:]
+    assert samples[first_done - 1]["pass"] == 2
+    running = samples[:first_done]
+    assert {s["pass"] for s in running} == {1, 2}, "the sampler saw both passes"
+    assert any(s["queued"] for s in running if s["pass"] == 1)
+    assert not any(s["queued"] for s in running if s["pass"] == 2)
+    for key in ("added", "updated", "removed", "analysed"):  # the run's counts only ever grow
+        values = [s.get(key, 0) for s in running]
+        assert values == sorted(values), (key, values)
+        assert values[-1] <= end[key]
+    # the events: started, merged (queued), pass 1, pass 2, over: "finished" only in the last one
+    assert [e["running"] for e in scan_events] == [True] * (len(scan_events) - 1) + [False], scan_events
+    assert [e["pass"] for e in scan_events] == [0, 1, 1, 2, 2], scan_events
+    assert scan_events[-1] == end
+
+    index = LibraryIndex(db_path(app.config))
+    names = sorted(Path(t.location).name for t in index.tracks())
+    assert names == ["new0.ogg", "new1.ogg", "new2.ogg", "old1.ogg", "old2.ogg", "old3.ogg"]

@@ -1,6 +1,10 @@
 """The real service behind the page: `Appliance` with the real player (dummy audio driver), the
 real recommender on SQLite, and short real audio files.  Only the camera and the classifier are
 replaced, by a script of which expression the 'camera' sees (Pi-only hardware sits behind them).
+
+With `music=<folder>` the library is the real one instead: the library index on SQLite over that
+folder and rescans by the real indexer and one analysis worker (set NUMBA_CACHE_DIR to
+testcache.numba_cache() first, or each test compiles librosa's kernels anew).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from moodspeaker.mood.classes import EXPRESSIONS
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.recommend.source import Catalogue
 from moodspeaker.service.app import Appliance, Parts
+from moodspeaker.service.components import open_library
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus
 from moodspeaker.vision.pipeline import Observation
@@ -102,8 +107,10 @@ class RealService:
         raise AssertionError(f"timed out waiting for {what}; state: {self.appliance.state()}")
 
 
-def start_service(tmp_path: Path, **changes: Any) -> RealService:
+def start_service(tmp_path: Path, *, music: Path | None = None, **changes: Any) -> RealService:
     data_dir = tmp_path / "data"
+    if music is not None:
+        changes = {"library.folders": [str(music)], "library.workers": 1, **changes}
     config = with_changes(
         Config(),
         {
@@ -122,13 +129,18 @@ def start_service(tmp_path: Path, **changes: Any) -> RealService:
     save(config, config_path)
     bus = EventBus()
     camera = Camera()
-    recommender = Recommender.from_config(config, Catalogue(make_tracks(tmp_path / "music")))
+    if music is None:
+        source, rescan = Catalogue(make_tracks(tmp_path / "music")), None
+    else:
+        source, rescan = open_library(config)
+    recommender = Recommender.from_config(config, source)
     recommender.create_profile("Sam", time.time())
     parts = Parts(
         make_source=lambda: ScriptSource(camera),
         make_pipeline=lambda: ScriptPipeline(camera),
         recommender=recommender,
-        states={"tpu": ("off", "classifier.type = cpu"), "library": ("ok", f"{len(SONGS)} tracks")},
+        rescan=rescan,
+        states={"tpu": ("off", "classifier.type = cpu"), "library": ("ok", f"{len(source.tracks())} tracks")},
     )
     appliance = Appliance(config, bus, parts, data_dir)
     appliance.start()
@@ -136,10 +148,12 @@ def start_service(tmp_path: Path, **changes: Any) -> RealService:
 
 
 @contextmanager
-def served(tmp_path: Path, **changes: Any) -> Iterator[tuple[RealService, WebServer]]:
-    """The real service (settings `changes`) with the page served on a free loopback port, for a real
-    browser; both stopped when the test is done."""
-    service = start_service(tmp_path, **changes)
+def served(
+    tmp_path: Path, *, music: Path | None = None, **changes: Any
+) -> Iterator[tuple[RealService, WebServer]]:
+    """The real service (settings `changes`, library `music` as in start_service) with the page served
+    on a free loopback port, for a real browser; both stopped when the test is done."""
+    service = start_service(tmp_path, music=music, **changes)
     server = serve(
         service.control, service.bus, **service.page_settings(), host="127.0.0.1", port=0, advertise=False
     )

@@ -184,7 +184,7 @@ def test_rescan_button_and_progress(owner):
     assert response.status_code == 200 and owner.speaker.scans == 1
     assert response.get_json()["scan"] == {"running": True, "done": 3, "total": 10}
     html = owner.client.get("/settings").get_data(as_text=True)
-    assert "Scanning: 3 of 10 files" in html and "Library now: 42 tracks" in html
+    assert "Scanning… analysed 3 of 10" in html and "Library now: 42 tracks" in html
 
 
 def test_rescan_without_progress_figures_follows_the_services_event(owner):

@@ -116,6 +116,6 @@ def rescan() -> ResponseReturnValue:
         new_state = ctx.control.execute("rescan", {}, source="web")
     except CommandError as exc:
         return jsonify(ok=False, error=str(exc)), 400
-    if ctx.scan.get("running") is not True:
+    if ctx.scan.get("running") is not True and "pass" not in ctx.scan:  # a speaker reporting no scans
         ctx.scan = {"running": True, "started": ctx.clock()}
     return jsonify(ok=True, scan=ctx.scan_state(json_safe(new_state)))

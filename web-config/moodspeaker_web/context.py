@@ -47,7 +47,8 @@ class WebContext:
     idle_timeout_s: float = 7 * DAY_S
     errors: collections.deque[dict[str, Any]] = field(default_factory=lambda: collections.deque(maxlen=50))
     recorder: HistoryRecorder | None = None
-    #: Library rescan as seen from here: started by the page, finished when the service says so.
+    #: Library rescan as seen from here: the service's last "scan" event, or, from a speaker that
+    #: reports none, started by the page and finished by its "library" event.
     scan: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _unsubscribe: Callable[[], None] | None = None
@@ -64,7 +65,10 @@ class WebContext:
     def _on_event(self, event: Event) -> None:
         if isinstance(event, ErrorReported):
             self.errors.appendleft({"ts": event.ts, "component": event.component, "message": event.message})
-        elif isinstance(event, StateChanged) and event.key == "library":
+        elif isinstance(event, StateChanged) and event.key == "scan" and isinstance(event.value, dict):
+            self.scan = dict(event.value)  # the service's own account, merged passes included
+        elif isinstance(event, StateChanged) and event.key == "library" and "pass" not in self.scan:
+            # a speaker that does not report its scans: its library event is the only "done" there is
             self.scan = {"running": False, "finished": event.ts, "result": str(event.value)[:200]}
         elif isinstance(event, CommandRejected):
             self.errors.appendleft(

@@ -161,16 +161,24 @@ def control() -> BaseResponse:
 
 
 def scan_text(scan: dict[str, Any]) -> str:
-    """One sentence about the library scan (the page's script words it the same way)."""
+    """One sentence about the library scan (the page's script, scanText in app.js, words it the same
+    way).  The service reports one scan from the first request to the end of the last pass merged
+    into it, so "finished" is said only once the whole update is done."""
     if not scan:
         return ""
     if scan.get("running"):
+        parts = [f"{scan['seen']} files"] if "seen" in scan else []
         if scan.get("total"):
-            return f"Scanning: {scan.get('done', 0)} of {scan['total']} files"
-        return "Scanning the library…"
+            parts.append(f"analysed {scan.get('done', 0)} of {scan['total']}")
+        text = f"Scanning… {', '.join(parts)}" if parts else "Scanning the library…"
+        if scan.get("queued"):
+            text += " (one more pass follows)"
+        elif int(scan.get("pass") or 0) > 1:
+            text += f" (pass {scan['pass']})"
+        return text
     if scan.get("result"):
         return f"Scan finished ({scan['result']})."
-    return f"Last scan: {scan.get('done', 0)} files"
+    return f"Last scan: {scan.get('seen', scan.get('done', 0))} files"
 
 
 def _component(state: dict[str, Any], name: str) -> str:

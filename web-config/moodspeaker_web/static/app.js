@@ -182,6 +182,22 @@ function initStatus() {
 
 /* ---------- settings page: rescan and its progress ---------- */
 
+/* One sentence about the library scan, worded as views.scan_text words it for the first render.
+   The service reports one scan from the first request to the end of the last pass merged into it
+   (Rescan pressed again while it runs), so "finished" is said only when the whole update is done. */
+function scanText(scan) {
+  if (scan.running) {
+    const parts = "seen" in scan ? [`${scan.seen} files`] : [];
+    if (scan.total) parts.push(`analysed ${scan.done || 0} of ${scan.total}`);
+    let text = parts.length ? `Scanning… ${parts.join(", ")}` : "Scanning the library…";
+    if (scan.queued) text += " (one more pass follows)";
+    else if ((scan.pass || 0) > 1) text += ` (pass ${scan.pass})`;
+    return text;
+  }
+  if (scan.result) return `Scan finished (${scan.result}).`;
+  return `Last scan: ${"seen" in scan ? scan.seen : (scan.done || 0)} files`;
+}
+
 function initSettings() {
   const button = $("rescan"); if (!button) return;
   let timer = null;
@@ -192,20 +208,26 @@ function initSettings() {
       bar.hidden = false; bar.max = scan.total || 1;
       if (scan.running && !scan.total) bar.removeAttribute("value"); else bar.value = scan.running ? (scan.done || 0) : bar.max;
     }
-    let text = `Last scan: ${scan.done || 0} files`;
-    if (scan.running) text = scan.total ? `Scanning: ${scan.done || 0} of ${scan.total} files` : "Scanning the library…";
-    else if (scan.result) text = `Scan finished (${scan.result}).`;
-    setText("scan-text", text);
+    setText("scan-text", scanText(scan));
     return Boolean(scan.running);
   };
   const poll = async () => {
-    try { const s = await api("/api/state"); if (!show(s.scan)) { clearInterval(timer); timer = null; button.disabled = false; } } catch (err) { /* try again */ }
+    try {
+      const s = await api("/api/state");
+      const library = ((s.health || {}).components || {}).library;
+      if (library && (library.detail || library.state)) setText("library-detail", `Library now: ${library.detail || library.state}`);
+      if (!show(s.scan)) { clearInterval(timer); timer = null; }
+    } catch (err) { /* try again */ }
   };
+  const follow = () => { if (!timer) timer = setInterval(poll, 1000); };
+  /* Pressing it again while a scan runs is allowed: the speaker merges it into one more pass (for
+     music copied meanwhile); only a request still on its way disables it. */
   button.addEventListener("click", async () => {
-    button.disabled = true; setText("scan-text", "Starting the scan…");
-    try { const r = await api("/api/rescan", {}); show(r.scan); } catch (err) { setText("scan-text", err.message); button.disabled = false; return; }
-    if (!timer) timer = setInterval(poll, 1000);
+    button.disabled = true; if (!timer) setText("scan-text", "Starting the scan…");
+    try { const r = await api("/api/rescan", {}); show(r.scan); } catch (err) { setText("scan-text", err.message); return; } finally { button.disabled = false; }
+    follow();
   });
+  if (button.dataset.scanning) follow();  /* opened while a scan runs (the start-up scan, another phone) */
 }
 
 /* ---------- guest view ---------- */

@@ -1,0 +1,122 @@
+"""The settings page's library-scan line in front of the real service with a real library folder, in
+real headless Chromium: Rescan pressed, pressed again while the first pass runs (merged into one more
+pass), and the page says "Scanning… N files" the whole time and "Scan finished (…)" only at the end.
+
+The first pass is held at a real boundary: another connection holds the library database's write
+lock (as `moodspeaker library index` run by hand would), so the second press certainly comes while
+the first pass runs.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browserkit import ARTIFACTS, needs_chromium, phone_page
+from realkit import served
+from webkit import PASSWORD
+
+from moodspeaker.library import db_path
+from moodspeaker_web.setup_code import read_setup_code
+from moodspeaker_web.views import scan_text
+from polling import until
+from testcache import numba_cache
+from tonetracks import write_tone
+
+pytest.importorskip("playwright.sync_api")
+
+pytestmark = pytest.mark.timeout(240)
+
+#: Scan states as the service reports them (and one from a speaker that reports only analysis
+#: figures), for the page's two wordings: views.scan_text (first render) and app.js's scanText.
+STATES: list[dict[str, Any]] = [
+    {"running": True, "queued": False, "pass": 1, "phase": "walking", "seen": 120},
+    {"running": True, "queued": True, "pass": 1, "phase": "analysing", "seen": 120, "done": 3, "total": 10},
+    {"running": True, "queued": False, "pass": 2, "phase": "checking", "seen": 7, "checked": 2},
+    {"running": True, "queued": False, "pass": 1, "phase": "starting"},
+    {"running": True, "done": 3, "total": 10},
+    {"running": False, "queued": False, "pass": 2, "seen": 121, "result": "2 passes, 1 added"},
+    {"running": False, "seen": 4},
+    {},
+]
+
+
+def test_the_scan_line_is_worded_alike_by_the_server_and_the_script() -> None:
+    assert [scan_text(s) for s in STATES] == [
+        "Scanning… 120 files",
+        "Scanning… 120 files, analysed 3 of 10 (one more pass follows)",
+        "Scanning… 7 files (pass 2)",
+        "Scanning the library…",
+        "Scanning… analysed 3 of 10",
+        "Scan finished (2 passes, 1 added).",
+        "Last scan: 4 files",
+        "",
+    ]
+
+
+@needs_chromium
+def test_the_page_says_scanning_across_a_merged_pass_and_finished_only_at_the_end(
+    tmp_path: Path, browser: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(numba_cache()))  # the service's scans share the warm JIT
+    music = tmp_path / "library"
+    music.mkdir()
+    for i in range(3):
+        write_tone(music / f"song{i}.ogg", 262.0 + 60 * i, 4.0, 0.2)
+    problems: list[str] = []
+    with served(tmp_path, music=music) as (service, server):
+        context, page = phone_page(browser)
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        page.goto(server.url)
+        page.wait_for_url("**/setup")
+        page.fill("#code", read_setup_code(service.data_dir))
+        page.fill("#password", PASSWORD)
+        page.fill("#confirm", PASSWORD)
+        page.click("text=Make it mine")
+        page.wait_for_url("**/settings")
+        # the script's own wording matches the server's (the first render) for every kind of state
+        assert page.evaluate("states => states.map(scanText)", STATES[:-1]) == [
+            scan_text(s) for s in STATES[:-1]
+        ]
+        page.click("#s-library > summary")
+        page.evaluate(
+            """() => { const el = document.getElementById("scan-text"); window.scanTexts = [];
+                new MutationObserver(() => window.scanTexts.push(el.textContent))
+                  .observe(el, {childList: true, characterData: true, subtree: true}); }"""
+        )
+        holder = sqlite3.connect(db_path(service.config), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another writer holds the library database
+        try:
+            page.click("#rescan")
+            until(lambda: page.inner_text("#scan-text") == "Scanning… 3 files", what="the first pass, held")
+            write_tone(music / "late.ogg", 523.0, 4.0, 0.2)  # copied while it runs, then Rescan again
+            page.click("#rescan")
+            until(
+                lambda: page.inner_text("#scan-text") == "Scanning… 3 files (one more pass follows)",
+                what="the page to say one more pass follows",
+            )
+            page.screenshot(path=str(ARTIFACTS / "scan-merged.png"), full_page=True)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        until(lambda: page.inner_text("#scan-text").startswith("Scan finished"), 120, "the end of the scan")
+        final = page.inner_text("#scan-text")
+        assert page.inner_text("#library-detail") == "Library now: 4 tracks"  # followed, no reload
+        texts: list[str] = page.evaluate("window.scanTexts")
+        assert page.locator("#rescan").is_enabled()
+        context.close()
+        scan = service.control.state()["scan"]
+
+    assert final == (
+        "Scan finished (2 passes, 4 added, 0 updated, 0 removed in all; "
+        "last pass: 4 files, 1 new, 0 changed, 1 analysed, 0 removed)."
+    ), texts
+    assert (scan["pass"], scan["added"], scan["analysed"], scan["seen"]) == (2, 4, 4, 4), scan
+    # every line the page showed before the end said it was still scanning; "finished" came once, last
+    assert texts[-1] == final and sum(t.startswith("Scan finished") for t in texts) == 1, texts
+    assert all(t.startswith(("Starting the scan", "Scanning")) for t in texts[:-1]), texts
+    assert problems == []

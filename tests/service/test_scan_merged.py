@@ -140,7 +140,7 @@ def test_status_says_scanning_until_the_merged_pass_ends_and_the_counts_add_up(
     counts = {k: end[k] for k in ("seen", "added", "updated", "removed", "analysed", "failed")}
     assert counts == {"seen": 6, "added": 3, "updated": 1, "removed": 1, "analysed": 4, "failed": 0}, end
     assert end["result"] == (
-        "2 passes, 3 added, 1 updated, 1 removed in all; "
+        "2 passes, 3 new, 1 changed, 1 removed in all; "
         "last pass: 6 files, 1 new, 0 changed, 1 analysed, 0 removed"
     ), end
     assert len(library_events) == 2 and library_events[1] in end["result"]  # one per pass

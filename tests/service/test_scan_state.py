@@ -43,7 +43,7 @@ def test_nothing_before_the_first_request_then_running_until_the_last_merged_pas
         2,
         5,
     )
-    assert snap["result"] == "2 passes, 5 added, 1 updated, 2 removed in all; last pass: 11 files"
+    assert snap["result"] == "2 passes, 5 new, 1 changed, 2 removed in all; last pass: 11 files"
     assert snap["started"] == 100.0
 
     assert run.request(200.0) is True  # idle again: a new run with fresh counts

@@ -37,7 +37,7 @@ STATES: list[dict[str, Any]] = [
     {"running": True, "queued": False, "pass": 2, "phase": "checking", "seen": 7, "checked": 2},
     {"running": True, "queued": False, "pass": 1, "phase": "starting"},
     {"running": True, "done": 3, "total": 10},
-    {"running": False, "queued": False, "pass": 2, "seen": 121, "result": "2 passes, 1 added"},
+    {"running": False, "queued": False, "pass": 2, "seen": 121, "result": "2 passes, 1 new"},
     {"running": False, "seen": 4},
     {},
 ]
@@ -50,7 +50,7 @@ def test_the_scan_line_is_worded_alike_by_the_server_and_the_script() -> None:
         "Scanning… 7 files (pass 2)",
         "Scanning the library…",
         "Scanning… analysed 3 of 10",
-        "Scan finished (2 passes, 1 added).",
+        "Scan finished (2 passes, 1 new).",
         "Last scan: 4 files",
         "",
     ]
@@ -112,7 +112,7 @@ def test_the_page_says_scanning_across_a_merged_pass_and_finished_only_at_the_en
         scan = service.control.state()["scan"]
 
     assert final == (
-        "Scan finished (2 passes, 4 added, 0 updated, 0 removed in all; "
+        "Scan finished (2 passes, 4 new, 0 changed, 0 removed in all; "
         "last pass: 4 files, 1 new, 0 changed, 1 analysed, 0 removed)."
     ), texts
     assert (scan["pass"], scan["added"], scan["analysed"], scan["seen"]) == (2, 4, 4, 4), scan

@@ -95,8 +95,9 @@ class ScanRun:
     def _finish(self, result: str, now: float) -> None:
         self._running, self._queued, self._phase, self._finished = False, False, "finished", now
         if self._pass > 1:
-            changes = ", ".join(f"{self._totals.get(k, 0)} {k}" for k in ("added", "updated", "removed"))
-            result = f"{self._pass} passes, {changes} in all; last pass: {result}"
+            new, changed, removed = (self._totals.get(k, 0) for k in ("added", "updated", "removed"))
+            totals = f"{new} new, {changed} changed, {removed} removed in all"
+            result = f"{self._pass} passes, {totals}; last pass: {result}"
         self._result = result
 
     def snapshot(self) -> dict[str, Any]:

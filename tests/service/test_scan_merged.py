@@ -113,9 +113,9 @@ def test_status_says_scanning_until_the_merged_pass_ends_and_the_counts_add_up(
 
         holder = sqlite3.connect(db_path(app.config), isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")  # another writer holds the library database
-        sampler = Sampler(control)
         try:
             control.execute("rescan")
+            sampler = Sampler(control)  # from here on: this run (before it, the first one's end)
             wait_for(
                 lambda: (
                     control.state()["scan"].get("seen") == 5
@@ -150,7 +150,7 @@ def test_status_says_scanning_until_the_merged_pass_ends_and_the_counts_add_up(
     assert all(s == end for s in samples[first_done:]), samples[first_done:]
     assert samples[first_done - 1]["pass"] == 2
     running = samples[:first_done]
-    assert {s["pass"] for s in running} == {1, 2}, "the sampler saw both passes"
+    assert {1, 2} <= {s["pass"] for s in running} <= {0, 1, 2}, "the sampler saw both passes"
     assert any(s["queued"] for s in running if s["pass"] == 1)
     assert not any(s["queued"] for s in running if s["pass"] == 2)
     for key in ("added", "updated", "removed", "analysed"):  # the run's counts only ever grow

@@ -100,11 +100,15 @@ def test_the_page_says_scanning_across_a_merged_pass_and_finished_only_at_the_en
                 what="the page to say one more pass follows",
             )
             page.screenshot(path=str(ARTIFACTS / "scan-merged.png"), full_page=True)
+            other = context.new_page()  # another phone opens the settings while the scan runs
+            other.goto(f"{server.url}/settings")
+            assert other.text_content("#scan-text") == "Scanning… 3 files (one more pass follows)"
         finally:
             holder.execute("ROLLBACK")
             holder.close()
         until(lambda: page.inner_text("#scan-text").startswith("Scan finished"), 120, "the end of the scan")
         final = page.inner_text("#scan-text")
+        until(lambda: other.text_content("#scan-text") == final, what="the other phone to follow the scan")
         assert page.inner_text("#library-detail") == "Library now: 4 tracks"  # followed, no reload
         texts: list[str] = page.evaluate("window.scanTexts")
         assert page.locator("#rescan").is_enabled()

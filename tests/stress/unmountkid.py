@@ -3,12 +3,13 @@ unmounted mid-track, with more of that disk's tracks queued behind the current o
 
     python unmountkid.py FOLDER      (inside `unshare -rm`; FOLDER/usb is a fresh tmpfs mount)
 
-FOLDER/usb holds five short tracks (the "USB disk"), FOLDER/nas eight more (a second library on another
-path that stays).  The appliance is the real one (player on SDL's dummy driver, recommender, feedback
-writer, housekeeping) with nobody in front of the scripted camera, so the queue is the one the
-listener started: usb0 (playing), then usb1, usb2, nas0, usb3, usb4.  About a second into usb0 the
-disk goes away (`umount -l`, as udisks does for a yanked stick); the child then watches until the
-remaining library has played on (or a time limit), and prints one JSON report on stdout.
+FOLDER/usb holds five short tracks (the "USB disk"), FOLDER/nas three more (a second library on another
+path that stays, far smaller than the recommender's no-repeat window).  The appliance is the real one
+(player on SDL's dummy driver, recommender, feedback writer, housekeeping) with nobody in front of the
+scripted camera, so the queue is the one the listener started: usb0 (playing), then usb1, usb2, nas0,
+usb3, usb4.  About a second into usb0 the disk goes away (`umount -l`, as udisks does for a yanked
+stick); the child then watches until the remaining library has played twice over (or a time limit),
+and prints one JSON report on stdout.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def main() -> int:
     folder = Path(sys.argv[1])
     usb, nas = folder / "usb", folder / "nas"
     on_usb = tracks(usb, "usb", 5, 3.0)
-    on_nas = tracks(nas, "nas", 8, 2.5)
+    on_nas = tracks(nas, "nas", 3, 2.5)
     cfg = with_changes(
         Config(),
         {
@@ -107,7 +108,7 @@ def main() -> int:
                     e.track_id.startswith("nas")]  # fmt: skip
 
         try:
-            wait_for(lambda: len(nas_started()) >= 3, 40, "three tracks of the remaining library")
+            wait_for(lambda: len(nas_started()) >= 6, 60, "the remaining library played twice over")
         except AssertionError as exc:
             report["timeout"] = str(exc)
         report["seconds"] = round(time.monotonic() - begin, 1)

@@ -234,19 +234,30 @@ class PlayerLoop:
     def _not_playing(self, items: list[QueueItem]) -> list[QueueItem]:
         current = self._mixer.now_playing(self._now())
         item = current[0] if current else None
-        return [i for i in items if item is None or i.track.id != item.track.id]
+        busy = {i.track.id for i in (item, self._opened_next(item)) if i is not None}
+        return [i for i in items if i.track.id not in busy]
+
+    def _opened_next(self, current: QueueItem | None) -> QueueItem | None:
+        """The item already taken from the queue and opened to follow `current` (heard now) while the
+        last chunks of `current` play out: the short gap of a gapless change.  It is up next, so the
+        status shows it at the head of the queue; else a plan made in the gap would queue it again."""
+        deck = self._mixer.decks[self._mixer.active]
+        opened = deck.play.item if deck.play is not None else None
+        return opened if current is not None and opened is not None and opened is not current else None
 
     def _current_position(self) -> tuple[QueueItem, float] | None:
         return self._mixer.position(self._now())
 
     def _publish_status(self) -> None:
         current = self._mixer.now_playing(self._now())
+        item = current[0] if current else None
+        opened = self._opened_next(item)
         status = PlayerStatus(
             state=self._state,
             audio=self._audio,
-            current=current[0] if current else None,
+            current=item,
             position_s=round(current[1], 2) if current else 0.0,
-            queue=tuple(self._queue.items()),
+            queue=((opened,) if opened is not None else ()) + tuple(self._queue.items()),
             volume=self._mixer.volume,
             failures=tuple(self._history.failures),
             audio_error=self._audio_error,

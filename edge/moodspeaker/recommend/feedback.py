@@ -260,16 +260,21 @@ class PersonalModel:
         return self._pref
 
     def blocked(self, mood: str, now: float, horizon_s: float) -> set[str]:
-        """Tracks not to offer now: recently played, or rejected in this mood (the latest verdict wins)."""
+        """Tracks not to offer now: recently played, rejected in this mood (the latest verdict wins),
+        or could not be opened."""
+        return set(self._recent) | self.rejected(mood, now, horizon_s) | self.missing(now, horizon_s)
+
+    def rejected(self, mood: str, now: float, horizon_s: float) -> set[str]:
+        """Tracks whose latest verdict in this mood, within `horizon_s`, was a rejection (a skip, a
+        dislike, a wrong mood): the listener said no, so no shortage of music lifts it."""
         key = self.key(mood)
-        out = set(self._recent)
-        for (k, tid), (w, ts) in self._verdicts.items():
-            if k == key and w < 0 and now - ts < horizon_s:
-                out.add(tid)
-        for tid, ts in self._missing.items():
-            if now - ts < horizon_s:
-                out.add(tid)
-        return out
+        return {
+            tid for (k, tid), (w, ts) in self._verdicts.items() if k == key and w < 0 and now - ts < horizon_s
+        }
+
+    def missing(self, now: float, horizon_s: float) -> set[str]:
+        """Tracks that could not be opened within `horizon_s` (until one plays again)."""
+        return {tid for tid, ts in self._missing.items() if now - ts < horizon_s}
 
     def corrected(self, mood: str) -> str | None:
         """The mood this listener usually means when the camera reads `mood` (after >= 2 corrections)."""

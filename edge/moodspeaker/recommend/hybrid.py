@@ -261,7 +261,7 @@ class Recommender:
                 log.warning("no picks: %s", self.status)
                 return []
             get = getattr(self.source, "get", None)
-            picks = plan_queue(
+            picks, why_none = plan_queue(
                 view,
                 m,
                 profile,
@@ -277,7 +277,8 @@ class Recommender:
                 exists=(lambda tid: get(tid) is not None) if callable(get) else None,
             )
             if not picks:
-                self.status = "every track was played recently or rejected in this mood"
+                self.status = why_none
+                log.info("no picks for %s: %s", profile, why_none)
             elif view.n_analysed == 0:
                 self.status = "the library is not analysed yet: playing it in shuffled order"
             else:

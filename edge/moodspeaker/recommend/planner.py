@@ -7,7 +7,8 @@ options and `now`); the Recommender holds the state and the lock and calls `plan
   2. Content: Gaussian kernel of a learned diagonal metric around the target, times the odds of
      the profile's keep-or-skip model (timbre taste, mood-relative and per-mood terms).
   3. Collaborative: item-kNN over (profile, mood) contexts of the whole household, blended by alpha.
-  4. Filters: recently played, rejected in this mood, vanished; no artist twice in a row.
+  4. Filters: rejected in this mood, vanished, recently played (the window shrinks to what a small
+     library allows); no artist twice in a row (unless that leaves nothing).
 """
 
 from __future__ import annotations
@@ -90,20 +91,50 @@ def allowed_rows(
     horizon_s: float,
     exclude: frozenset[str],
 ) -> npt.NDArray[np.bool_]:
-    """Rows that may be picked: not played recently, not rejected in this mood, not excluded."""
-    blocked = model.blocked(key, now, horizon_s) | exclude
+    """Rows that may be picked.
+
+    Never: a track rejected in this mood (skipped, disliked), one that could not be opened, or one in
+    `exclude` (playing or queued already).  Nor a track among the last `no_repeat_window` plays,
+    unless that leaves nothing: a library smaller than the window would then go silent once it has
+    all played, so the window shrinks to what the library allows and the track heard longest ago is
+    the one allowed again (a rotation, never the track just heard while another one is left)."""
     mask = np.ones(view.n, bool)
-    for tid in blocked:
+    for tid in model.rejected(key, now, horizon_s) | model.missing(now, horizon_s) | exclude:
         r = view.row.get(tid)
         if r is not None:
             mask[r] = False
-    if not mask.any():
-        # Everything was played recently: relax the no-repeat rule but keep explicit rejections.
-        mask[:] = True
-        for tid in model.blocked(key, now, horizon_s) - set(model.recent):
-            if tid in view.row:
-                mask[view.row[tid]] = False
+    last_play = {tid: i for i, tid in enumerate(model.recent)}  # latest place in the play history
+    played = [(i, view.row[tid]) for tid, i in last_play.items() if tid in view.row and mask[view.row[tid]]]
+    if not played:
+        return mask
+    heard_longest_ago = min(played)[1] if len(played) == int(mask.sum()) else -1
+    for _, r in played:
+        if r != heard_longest_ago:
+            mask[r] = False
     return mask
+
+
+def nothing_allowed(
+    view: CatalogueView,
+    model: PersonalModel,
+    key: str,
+    *,
+    now: float,
+    horizon_s: float,
+    exclude: frozenset[str],
+) -> str:
+    """Why `allowed_rows` left nothing, in a sentence for the status (what the listener can change)."""
+    rejected = model.rejected(key, now, horizon_s)
+    missing = model.missing(now, horizon_s) - rejected
+    queued = exclude - rejected - missing
+    ids = view.row.keys()
+    parts = [
+        (len(rejected & ids), "rejected in this mood (skipped or disliked)"),
+        (len(missing & ids), "could not be opened"),
+        (len(queued & ids), "playing or queued already"),
+    ]
+    said = ", ".join(f"{n} {'track' if n == 1 else 'tracks'} {what}" for n, what in parts if n)
+    return f"nothing left to offer: {said or 'no track is allowed'}"
 
 
 def plan_queue(
@@ -121,8 +152,9 @@ def plan_queue(
     k: int,
     exclude: frozenset[str],
     exists: Callable[[str], bool] | None,
-) -> list[Pick]:
-    """The best `k` picks for `profile` in `mood` (fewer when the filters leave fewer), with reasons.
+) -> tuple[list[Pick], str]:
+    """The best `k` picks for `profile` in `mood` (fewer when the filters leave fewer), with reasons,
+    and why there are none when none is allowed ("" otherwise).
 
     `alpha(now)` is the household's content share (Recommender.alpha); it is asked only where the
     profile's context has collaborative evidence, else content decides alone."""
@@ -150,7 +182,10 @@ def plan_queue(
     collab_map = knn.scores(ctx) if o.learning and o.collaborative else {}
     collab = item_weights(collab_map, view.row, view.n)
     share = alpha(now) if collab_map else 1.0
-    mask = allowed_rows(view, model, key, now=now, horizon_s=3 * o.half_life_s, exclude=exclude)
+    horizon_s = 3 * o.half_life_s
+    mask = allowed_rows(view, model, key, now=now, horizon_s=horizon_s, exclude=exclude)
+    if not mask.any():
+        return [], nothing_allowed(view, model, key, now=now, horizon_s=horizon_s, exclude=exclude)
     cache: dict[int, tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]] = {}
     collab_rows = np.flatnonzero(collab > 0)
     picks: list[Pick] = []
@@ -190,4 +225,4 @@ def plan_queue(
         text = explain.reason(mood.mood, mood.confidence, mood_point(mood)[1], tr, ev)
         score = float(ranked_scores[int(np.flatnonzero(ranked_rows == row)[0])])
         picks.append(Pick(tr, round(score, 4), text))
-    return picks
+    return picks, "" if picks else "nothing left to offer: the tracks allowed have left the library"

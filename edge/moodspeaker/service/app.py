@@ -213,7 +213,8 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
         next_health = time.monotonic() + 1.0
         while not self._stop.wait(SAVE_INTERVAL_S / 2):
             try:
-                self.conductor.refill(self._current_mood())
+                if not self._feedback_pending():  # what just ended must count as played first
+                    self.conductor.refill(self._current_mood())
                 self._save()
                 if time.monotonic() >= next_health:
                     next_health = time.monotonic() + HEALTH_INTERVAL_S

@@ -65,6 +65,12 @@ class FeedbackRecording(ApplianceCore):
             lambda: self._recommender.feedback(profile, track_id, "missing", mood, time.time())
         )
 
+    def _feedback_pending(self) -> bool:
+        """Feedback queued but not written yet.  A refill waits for it (a tick): the track that just
+        ended counts as recently played only once its play is recorded, and planned before that it
+        could come straight back (in a small library it is the one heard longest ago before)."""
+        return self._feedback.unfinished_tasks > 0
+
     def _feedback_loop(self) -> None:
         while True:
             job = self._feedback.get()
@@ -75,3 +81,5 @@ class FeedbackRecording(ApplianceCore):
             except Exception as exc:
                 log.exception("recording feedback failed")
                 self._report("recommender", f"could not record feedback: {exc}")
+            finally:
+                self._feedback.task_done()

@@ -1,0 +1,115 @@
+"""A household library smaller than the recommender's no-repeat window (30 plays) keeps playing.
+
+The real appliance (player on SDL's dummy driver, recommender on SQLite, feedback writer, housekeeping
+refills) plays a five-track library, two tracks by one artist, with a happy listener in view and
+autoplay on, until more tracks have started than the library holds.  Before the fix, once everything
+had played the no-repeat rule was dropped altogether: the happy tracks came round again and again
+while the others were never offered, and a track disliked in this mood came back.  Now the window
+shrinks to what the library allows (a rotation: never the same track twice in a row while another
+one is allowed), a dislike in this mood stands, and when every track is disliked the music stops and
+the recommender's status says why (health, and a Play refused with that reason).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+from servicekit import Script, ScriptPipeline, ScriptSource, config, wait_for
+
+from moodspeaker.recommend.hybrid import Recommender
+from moodspeaker.recommend.source import Catalogue
+from moodspeaker.service.app import Appliance, Parts
+from moodspeaker.service.control import CommandError
+from moodspeaker.service.events import Event, EventBus
+from tonetracks import tone_tracks
+
+pytestmark = pytest.mark.timeout(150)
+
+#: (id, title, artist, valence, arousal, tone): from clearly happy to clearly sad, Ann twice
+SONGS = [
+    ("ann1", "Morning", "Ann", 0.8, 0.6, 523.0),
+    ("ann2", "Noon", "Ann", 0.6, 0.4, 587.0),
+    ("bo", "Walk", "Bo", 0.3, 0.0, 440.0),
+    ("cy", "Rain", "Cy", -0.6, -0.4, 220.0),
+    ("di", "Night", "Di", -0.2, -0.7, 330.0),
+]
+IDS = {s[0] for s in SONGS}
+
+
+def small_library(tmp_path: Path, seconds: float) -> tuple[Appliance, EventBus, list[str]]:
+    """The appliance over the five SONGS, a happy face in view; and the ids of the tracks started."""
+    script = Script("happy")
+    cfg = config(tmp_path / "data")
+    tracks = tone_tracks(tmp_path / "music", SONGS, duration_s=seconds)
+    bus = EventBus()
+    parts = Parts(
+        make_source=lambda: ScriptSource(script),
+        make_pipeline=lambda: ScriptPipeline(script),
+        recommender=Recommender.from_config(cfg, Catalogue(tracks)),
+    )
+    started: list[str] = []
+
+    def on(event: Event) -> None:
+        if event.kind == "track_started":
+            started.append(event.track_id)  # type: ignore[attr-defined]
+
+    bus.subscribe(on)
+    return Appliance(cfg, bus, parts, tmp_path / "data"), bus, started
+
+
+def disliked(app: Appliance) -> list[str]:
+    """The tracks disliked so far, from the recommender's database (what was really recorded)."""
+    return [r.track_id for r in app.parts.recommender.store.events() if r.kind == "dislike"]
+
+
+def test_a_small_library_plays_on_in_rotation_and_a_dislike_stands(tmp_path: Path) -> None:
+    app, _bus, started = small_library(tmp_path, 1.5)
+    app.start()
+    try:
+        wait_for(lambda: len(started) >= 2, what="autoplay on the happy face")
+        second = started[1]
+        wait_for(lambda: (now := app.player.status().current) is not None and now.track.id == second)
+        app.dislike()  # the second track of the first round: not in this mood, please
+        gone = disliked(app)
+        after = len(started)
+        # three rounds of the four tracks left: far more than the library holds
+        wait_for(lambda: len(started) >= after + 12, 90, "music going on past the library's size")
+        assert app.state()["playing"] and app.health_snapshot()["recommender"] == "ready"
+        later = started[after : after + 12]
+        assert gone == [second] and second not in later, f"{gone} {started}"
+        # never the same track twice in a row; in fact a rotation of the four left (the window is 3)
+        assert all(a != b for a, b in pairwise(started)), f"{gone} {started}"
+        assert all(t not in later[max(0, i - 3) : i] for i, t in enumerate(later)), f"{gone} {started}"
+        assert {later.count(t) for t in IDS - {second}} == {3}, f"{gone} {started}"
+    finally:
+        app.stop()
+
+
+def test_every_track_disliked_stops_the_music_and_says_why(tmp_path: Path) -> None:
+    app, _bus, started = small_library(tmp_path, 4.0)
+    app.start()
+    try:
+        wait_for(lambda: len(started) >= 1, what="autoplay on the happy face")
+        while len(disliked(app)) < len(SONGS):
+            current = app.player.status().current
+            if current is None or current.track.id in disliked(app):
+                time.sleep(0.05)  # the next one is on its way (a refill plans it within a second)
+                continue
+            app.dislike()
+            wait_for(
+                lambda: (now := app.player.status().current) is None or now.track.id not in disliked(app),
+                what="the next track after a dislike",
+            )
+        assert sorted(disliked(app)) == sorted(IDS)
+        why = "nothing left to offer: 5 tracks rejected in this mood (skipped or disliked)"
+        wait_for(lambda: app.health_snapshot()["recommender"] == why, what="the status saying why")
+        assert not app.state()["playing"] and app.state()["queue"] == []
+        with pytest.raises(CommandError, match=re.escape(f"nothing to play: {why}")):
+            app.play()
+        assert len(started) == len(set(started)), started  # no disliked track started again
+    finally:
+        app.stop()

@@ -41,6 +41,7 @@ from moodspeaker.service.policy import replan_on
 from moodspeaker.service.reporting import STUCK_RESTARTS_LIMIT, ServiceReports
 from moodspeaker.service.rescan import LibraryRescans
 from moodspeaker.service.scan_state import ScanRun
+from moodspeaker.service.skips import RecordedSkips
 from moodspeaker.service.state import StateStore
 from moodspeaker.service.watchdog import Heartbeat, Watchdog
 
@@ -85,7 +86,7 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
         self._lock = threading.RLock()
         self._mood = MoodState(UNKNOWN, 0.0, 0.0, 0.0, face=False, changed=False)
         self._override = None
-        self._no_skip_feedback = set()
+        self._recorded_skips = RecordedSkips()
         self._known_profiles, self._profiles_error = [], ""
         self._feedback = queue.Queue()
         self._stop = threading.Event()

@@ -34,6 +34,7 @@ from moodspeaker.service.events import ErrorReported, EventBus
 from moodspeaker.service.health import Health
 from moodspeaker.service.inference import FrameSource, InferenceStage, Pipeline
 from moodspeaker.service.scan_state import ScanListener
+from moodspeaker.service.skips import RecordedSkips
 from moodspeaker.service.state import Snapshot, StateStore
 from moodspeaker.service.watchdog import Heartbeat, Watchdog
 
@@ -76,7 +77,7 @@ class ApplianceCore:
     _lock: threading.RLock
     _mood: MoodState
     _override: MoodState | None  # a mood the listener corrected, until the camera sees a change
-    _no_skip_feedback: set[str]  # tracks whose skip was recorded by the command itself
+    _recorded_skips: RecordedSkips  # plays whose skip the command itself recorded
     _feedback: queue.Queue[Callable[[], None] | None]  # jobs for the feedback writer thread
     _known_profiles: list[str]  # the last profile list read, for state() when reads fail
     _profiles_error: str  # the last failure reading it (reported once, not on every poll)

@@ -35,11 +35,11 @@ class FeedbackRecording(ApplianceCore):
     def _on_event(self, event: Event) -> None:
         if isinstance(event, TrackStarted):
             self.started_tracks.append((time.monotonic(), event.track_id))
+            self._recorded_skips.started(event.track_id)
             self.health.reason(event.track_id, event.title, event.reason)
         elif isinstance(event, TrackEnded):
-            if event.track_id in self._no_skip_feedback:
-                self._no_skip_feedback.discard(event.track_id)
-                return
+            if self._recorded_skips.ended(event.track_id):
+                return  # the command that skipped this play recorded it already
             mood, profile = self._current_mood(), self.conductor.profile
             kind = ended_kind(event, camera=self.stage.enabled, face=mood.face)
             if kind:

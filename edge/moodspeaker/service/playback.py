@@ -52,7 +52,7 @@ class PlaybackCommands(ApplianceCore):
         if status.current is not None and status.state == "playing":
             track = status.current.track
             self._tell_anyway(track, "skip", "skip", played_s=status.position_s)
-            self._no_skip_feedback.add(track.id)
+            self._recorded_skips.mark(track.id)
         self.player.next(fade_s=self.config.player.switch_fade_s, skipped=True)
 
     def replay(self) -> None:
@@ -103,7 +103,7 @@ class PlaybackCommands(ApplianceCore):
     def dislike(self) -> None:
         track_id = self._current_track_id("dislike")
         self._tell(track_id, "dislike", self._current_mood())
-        self._no_skip_feedback.add(track_id)
+        self._recorded_skips.mark(track_id)
         self.player.next(fade_s=self.config.player.switch_fade_s, skipped=True)
 
     def correct_mood(self, mood: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,7 +63,7 @@ def test_unknown_section_suggests() -> None:
         ({"camera": "on"}, "must be a table"),
     ],
 )
-def test_wrong_values_name_key_value_and_form(raw: dict, fragment: str | None) -> None:
+def test_wrong_values_name_key_value_and_form(raw: dict[str, Any], fragment: str | None) -> None:
     if fragment is None:
         assert from_mapping(raw).library.folders == ("~/Music",)
         return

@@ -13,7 +13,9 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -28,7 +30,8 @@ from moodspeaker.recommend.source import Catalogue
 from moodspeaker.service.app import Appliance
 from moodspeaker.service.components import build_parts
 from moodspeaker.service.control import ControlAPI
-from moodspeaker.service.events import EventBus
+from moodspeaker.service.events import Event, EventBus, MoodChanged, MoodObserved, TrackStarted
+from moodspeaker.service.inference import Pipeline
 from moodspeaker.vision.expression import default_model_json
 
 IMAGE_MAGIC = (
@@ -94,13 +97,15 @@ def _library(folder: Path) -> Catalogue:
     return Catalogue(tracks)
 
 
-def _left_the_room(events: list) -> bool:
+def _left_the_room(events: list[Event]) -> bool:
     """A face was seen, and then no face."""
-    faces = [e.face for e in events if e.kind == "mood_observed"]
+    faces = [e.face for e in events if isinstance(e, MoodObserved)]
     return True in faces and faces[-1] is False and faces.index(True) < len(faces) - 1
 
 
-def _expected_moods(make_pipeline, classes, config: Config, scenes: list[Scene]) -> list[str]:
+def _expected_moods(
+    make_pipeline: Callable[[], Pipeline], classes: Sequence[str], config: Config, scenes: list[Scene]
+) -> list[str]:
     """The moods the real pipeline + filter announce for `scenes` at the capture interval (offline)."""
     pipeline = make_pipeline()
     mood_filter = MoodFilter(config.mood, classes)
@@ -110,7 +115,9 @@ def _expected_moods(make_pipeline, classes, config: Config, scenes: list[Scene])
     for scene in scenes:
         replay = FaceReplay([Scene(scene.expression, 3600.0)])
         for _ in range(int(scene.seconds / interval)):
-            obs = pipeline.step(replay.read(), now)
+            frame = replay.read()
+            assert frame is not None
+            obs = pipeline.step(frame, now)
             state = mood_filter.update(obs.probs if obs.face else None, now)
             if state.changed and state.mood != "unknown":
                 moods.append(state.mood)
@@ -140,9 +147,12 @@ def test_replayed_expressions_drive_mood_queue_and_reasons_without_writing_frame
     catalogue = _library(tmp_path / "clips")
     parts = build_parts(config, data, library=catalogue)
     script = [Scene("smile", 6.0), Scene("frown", 6.0), Scene("away", 30.0)]
+    assert parts.classes is not None
     expected = _expected_moods(parts.make_pipeline, parts.classes, config, script[:2])
     assert expected, "the pipeline and filter read some mood from the replayed face"
-    away = parts.make_pipeline().step(FaceReplay([Scene("away", 60.0)]).read(), 0.0)
+    empty = FaceReplay([Scene("away", 60.0)]).read()
+    assert empty is not None
+    away = parts.make_pipeline().step(empty, 0.0)
     assert not away.face  # no face on the empty background
     parts.make_source = lambda: FaceReplay(script, loop=False)
 
@@ -153,7 +163,7 @@ def test_replayed_expressions_drive_mood_queue_and_reasons_without_writing_frame
     before = _files([*WATCHED, tmp_path])
     written: list[str] = []
 
-    def audit(event: str, args: tuple) -> None:  # every open-for-writing made by Python code
+    def audit(event: str, args: tuple[Any, ...]) -> None:  # every open-for-writing made by Python code
         if event == "open" and isinstance(args[0], str | Path):
             mode, flags = args[1], args[2] if len(args) > 2 else 0
             if (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
@@ -163,7 +173,7 @@ def test_replayed_expressions_drive_mood_queue_and_reasons_without_writing_frame
 
     sys.addaudithook(audit)  # audit hooks cannot be removed; `written` is only read below
     bus = EventBus()
-    events = []
+    events: list[Event] = []
     bus.subscribe(events.append)
     app = Appliance(config, bus, parts, data)
     control = ControlAPI(app, bus)
@@ -202,9 +212,9 @@ def test_replayed_expressions_drive_mood_queue_and_reasons_without_writing_frame
     assert set(stored) <= {"state.json", "recommend.sqlite", "recommend.sqlite-wal", "recommend.sqlite-shm"}
 
     # the mood the pipeline reads for the first face was detected and music started for it
-    changed = [e for e in events if e.kind == "mood_changed"]
+    changed = [e for e in events if isinstance(e, MoodChanged)]
     assert changed and changed[0].mood == expected[0]
-    started = [e for e in events if e.kind == "track_started"]
+    started = [e for e in events if isinstance(e, TrackStarted)]
     assert started and all(e.reason for e in started)
     assert started[0].reason.startswith("you look") or "first guess" in started[0].reason
     assert state["health"]["reasons"] and state["health"]["stages"]["classify"]["count"] > 5

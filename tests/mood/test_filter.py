@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
@@ -21,7 +22,7 @@ def frame(cls: str, strength: float = 0.7) -> dict[str, float]:
     return {c: strength if c == cls else rest for c in CLASSES}
 
 
-def run(filt: MoodFilter, script: list[str | None], t0: float = 0.0, dt: float = 1.0) -> list[str]:
+def run(filt: MoodFilter, script: Sequence[str | None], t0: float = 0.0, dt: float = 1.0) -> list[str]:
     moods = []
     for i, cls in enumerate(script):
         state = filt.update(None if cls is None else frame(cls), t0 + i * dt)

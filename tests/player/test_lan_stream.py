@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import http.server
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playerkit import item, write_tone
+from playerkit import Recorder, item, write_tone
 
 from moodspeaker.library.track import Track
+from moodspeaker.player.engine import Player
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.events import TrackEnded, TrackStarted
 
@@ -47,7 +48,9 @@ def _remote(url: str, tid: str) -> QueueItem:
     return QueueItem(Track(id=tid, location=url, title=tid, artist="lan", source="lan"), "from the LAN")
 
 
-def test_streams_from_lan_and_skips_broken_downloads(tmp_path: Path, server: str, make_player) -> None:
+def test_streams_from_lan_and_skips_broken_downloads(
+    tmp_path: Path, server: str, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
     local = write_tone(tmp_path / "local.wav", 660, 0.5)
     player, rec = make_player()
     player.set_queue(

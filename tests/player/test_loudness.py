@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from moodspeaker.library.track import Track
 from moodspeaker.player.loudness import LIMIT_KNEE, MAX_BOOST_DB, apply_gain, gain_db
 
 
-def _track(**kw) -> Track:
+def _track(**kw: Any) -> Track:
     return Track(id="t", location="x", title="t", artist="a", **kw)
 
 

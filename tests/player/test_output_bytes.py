@@ -7,12 +7,14 @@ other falls), a gap-free change when the crossfade is 0, and loudness normalisat
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
-from playerkit import SR, item, write_tone
+from playerkit import SR, Recorder, item, write_tone
 
+from moodspeaker.player.engine import Player
 from moodspeaker.service.events import TrackEnded
 
 
@@ -24,7 +26,7 @@ def disk_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return out
 
 
-def _read(out: Path, player) -> np.ndarray:
+def _read(out: Path, player: Player) -> np.ndarray:
     player.close()
     return np.fromfile(out, dtype=np.int16).reshape(-1, 2)[:, 0].astype(np.float32) / 32767.0
 
@@ -47,7 +49,9 @@ def _longest_silence(x: np.ndarray) -> int:
     return int(np.max(np.diff(loud)))
 
 
-def test_crossfade_overlaps_both_tracks(tmp_path: Path, disk_output: Path, make_player) -> None:
+def test_crossfade_overlaps_both_tracks(
+    tmp_path: Path, disk_output: Path, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
     a = write_tone(tmp_path / "a.wav", 440, 2.0)
     b = write_tone(tmp_path / "b.wav", 880, 1.5)
     player, rec = make_player(crossfade_s=1.0)
@@ -64,7 +68,9 @@ def test_crossfade_overlaps_both_tracks(tmp_path: Path, disk_output: Path, make_
     assert b_start < a_end
 
 
-def test_no_gap_when_crossfade_is_zero(tmp_path: Path, disk_output: Path, make_player) -> None:
+def test_no_gap_when_crossfade_is_zero(
+    tmp_path: Path, disk_output: Path, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
     a = write_tone(tmp_path / "a.wav", 441, 1.0)
     b = write_tone(tmp_path / "b.ogg", 882, 1.0)
     player, rec = make_player(crossfade_s=0.0)
@@ -79,7 +85,9 @@ def test_no_gap_when_crossfade_is_zero(tmp_path: Path, disk_output: Path, make_p
     assert _longest_silence(x[start : end + 1]) < 20  # sine zero crossings only, no gap
 
 
-def test_loudness_normalised_to_target(tmp_path: Path, disk_output: Path, make_player) -> None:
+def test_loudness_normalised_to_target(
+    tmp_path: Path, disk_output: Path, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
     tone = write_tone(tmp_path / "t.wav", 440, 0.8, amp=0.2)
     player, rec = make_player(crossfade_s=0.0, target_lufs=-16.0, volume=1.0)
     # the same audio labelled quiet (-22 LUFS: +6 dB) then loud (-10 LUFS: -6 dB)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pygame
@@ -10,28 +11,32 @@ from playerkit import Recorder, item, write_tone
 
 from moodspeaker.config.schema import PlayerConfig
 from moodspeaker.player.engine import Player, PlayerStatus
-from moodspeaker.service.events import Event, EventBus, TrackEnded, TrackStarted
+from moodspeaker.service.events import ErrorReported, Event, EventBus, StateChanged, TrackEnded, TrackStarted
 
 
-def test_plays_queue_in_order_and_reports_completion(tmp_path: Path, make_player) -> None:
+def test_plays_queue_in_order_and_reports_completion(
+    tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
     a = write_tone(tmp_path / "a.wav", 440, 0.6)
     b = write_tone(tmp_path / "b.flac", 660, 0.6, sr=48000)  # resampled to the mixer rate
     player, rec = make_player()
     player.set_queue([item(a, "a", reason="fits happy"), item(b, "b")])
     player.play()
     ended_b = rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b")
-    started = [e.track_id for e in rec.of("track_started")]
+    started = [e.track_id for e in rec.of("track_started") if isinstance(e, TrackStarted)]
     assert started == ["a", "b"]
     first = rec.of("track_started")[0]
     assert isinstance(first, TrackStarted) and first.reason == "fits happy"
     ended = [e for e in rec.of("track_ended") if isinstance(e, TrackEnded)]
     assert [e.completed for e in ended] == [True, True]
-    assert 0.4 < ended_b.played_s < 0.9
-    rec.wait(lambda e: e.kind == "state_changed" and e.value is False)  # queue ran out: stopped
+    assert isinstance(ended_b, TrackEnded) and 0.4 < ended_b.played_s < 0.9
+    rec.wait(lambda e: isinstance(e, StateChanged) and e.value is False)  # queue ran out: stopped
     assert player.status().state == "stopped"
 
 
-def test_pause_resume_next_and_volume(tmp_path: Path, make_player) -> None:
+def test_pause_resume_next_and_volume(
+    tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
     a = write_tone(tmp_path / "a.wav", 440, 5.0)
     b = write_tone(tmp_path / "b.wav", 550, 5.0)
     player, rec = make_player(crossfade_s=0.5)
@@ -60,7 +65,9 @@ def test_pause_resume_next_and_volume(tmp_path: Path, make_player) -> None:
     assert player.status().state == "stopped"
 
 
-def test_track_failing_mid_play_is_skipped_recorded_and_play_continues(tmp_path: Path, make_player) -> None:
+def test_track_failing_mid_play_is_skipped_recorded_and_play_continues(
+    tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
     bad = write_tone(tmp_path / "bad.flac", 440, 4.0)
     data = bytearray(bad.read_bytes())
     n = len(data)
@@ -72,7 +79,7 @@ def test_track_failing_mid_play_is_skipped_recorded_and_play_continues(tmp_path:
     player.set_queue([item(bad, "bad"), item(missing, "gone"), item(good, "good")])
     player.play()
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "good", timeout=15)
-    errors = [e for e in rec.of("error") if e.component == "player"]
+    errors = [e for e in rec.of("error") if isinstance(e, ErrorReported) and e.component == "player"]
     assert any("bad" in e.message and "decod" in e.message for e in errors)
     assert any("gone" in e.message and "no such file" in e.message for e in errors)
     failures = {f["track_id"] for f in player.status().failures}
@@ -81,10 +88,12 @@ def test_track_failing_mid_play_is_skipped_recorded_and_play_continues(tmp_path:
     assert isinstance(bad_end, TrackEnded) and not bad_end.completed and bad_end.played_s > 0.5
 
 
-def test_missing_audio_device_is_reported_and_commands_still_work(tmp_path: Path, make_player) -> None:
+def test_missing_audio_device_is_reported_and_commands_still_work(
+    tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
     a = write_tone(tmp_path / "a.wav", 440, 0.5)
     player, rec = make_player(audio_device="no-such-device")
-    rec.wait(lambda e: e.kind == "error" and e.component == "audio")
+    rec.wait(lambda e: isinstance(e, ErrorReported) and e.component == "audio")
     player.set_queue([item(a, "a")])
     player.set_volume(0.3)
     player.play()
@@ -95,7 +104,9 @@ def test_missing_audio_device_is_reported_and_commands_still_work(tmp_path: Path
     assert rec.of("track_started") == []
 
 
-def test_audio_output_vanishing_mid_play_resumes_where_it_was(tmp_path: Path, make_player) -> None:
+def test_audio_output_vanishing_mid_play_resumes_where_it_was(
+    tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
     a = write_tone(tmp_path / "a.wav", 440, 6.0)
     player, rec = make_player()
     player.set_queue([item(a, "a")])
@@ -103,8 +114,8 @@ def test_audio_output_vanishing_mid_play_resumes_where_it_was(tmp_path: Path, ma
     rec.wait(lambda e: isinstance(e, TrackStarted))
     time.sleep(1.0)
     player._post(pygame.mixer.quit)  # the mixer disappears under the player, as with a lost device
-    rec.wait(lambda e: e.kind == "state_changed" and e.key == "audio" and e.value == "lost")
-    rec.wait(lambda e: e.kind == "state_changed" and e.key == "audio" and e.value == "ok", timeout=5)
+    rec.wait(lambda e: isinstance(e, StateChanged) and e.key == "audio" and e.value == "lost")
+    rec.wait(lambda e: isinstance(e, StateChanged) and e.key == "audio" and e.value == "ok", timeout=5)
     time.sleep(0.3)
     status = player.status()
     assert status.state == "playing" and status.current is not None and status.current.track.id == "a"
@@ -142,7 +153,7 @@ def test_a_track_queued_as_the_last_one_ends_never_shows_playing_without_a_track
     try:
         player.set_queue([first])
         player.play()
-        rec.wait(lambda e: e.kind == "track_started" and e.track_id == "b")
+        rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "b")
         player.wait_idle()
         gaps = [s for s in player.published if s.state == "playing" and s.current is None]
         assert gaps == []

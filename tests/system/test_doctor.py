@@ -11,6 +11,7 @@ import socket
 import sys
 import threading
 import types
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -130,7 +131,12 @@ def test_no_tpu_means_cpu_fallback(tmp_path: Path) -> None:
 
 def test_tpu_present_and_its_runtime_loads(tmp_path: Path) -> None:
     loaded: list[str] = []
-    machine = make_machine(tmp_path, load_delegate=lambda lib: loaded.append(lib) or object())
+
+    def load_delegate(lib: str) -> object:
+        loaded.append(lib)
+        return object()
+
+    machine = make_machine(tmp_path, load_delegate=load_delegate)
     add_usb(machine.sysfs, "2-1", "18d1", "9302")
     result = doctor.check_tpu(cfg(**{"classifier.type": "edgetpu"}), machine)
     assert result.status == "ok", result
@@ -162,7 +168,7 @@ def test_tpu_attached_but_not_used(tmp_path: Path) -> None:
 # --- broker -----------------------------------------------------------------------------------
 
 
-def test_broker_present(tmp_path: Path, mosquitto) -> None:  # type: ignore[no-untyped-def]
+def test_broker_present(tmp_path: Path, mosquitto: Callable[..., int]) -> None:
     port = mosquitto()
     result = doctor.check_broker(
         cfg(**{"mqtt.enabled": True, "mqtt.host": "127.0.0.1", "mqtt.port": port}), make_machine(tmp_path)
@@ -171,7 +177,7 @@ def test_broker_present(tmp_path: Path, mosquitto) -> None:  # type: ignore[no-u
     assert f"127.0.0.1:{port} accepts" in result.summary
 
 
-def test_broker_refuses_anonymous(tmp_path: Path, mosquitto) -> None:  # type: ignore[no-untyped-def]
+def test_broker_refuses_anonymous(tmp_path: Path, mosquitto: Callable[..., int]) -> None:
     port = mosquitto(anonymous=False)
     result = doctor.check_broker(
         cfg(**{"mqtt.enabled": True, "mqtt.host": "127.0.0.1", "mqtt.port": port}), make_machine(tmp_path)
@@ -180,7 +186,7 @@ def test_broker_refuses_anonymous(tmp_path: Path, mosquitto) -> None:  # type: i
     assert "not authorised" in result.summary
 
 
-def test_broker_missing(tmp_path: Path, free_port) -> None:  # type: ignore[no-untyped-def]
+def test_broker_missing(tmp_path: Path, free_port: Callable[[], int]) -> None:
     port = free_port()  # nothing listens there
     config = cfg(**{"mqtt.enabled": True, "mqtt.host": "127.0.0.1", "mqtt.port": port})
     result = doctor.check_broker(config, make_machine(tmp_path))
@@ -288,8 +294,11 @@ def test_gpio_check(tmp_path: Path) -> None:
 
 
 def test_command_json_and_exit_code(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], mosquitto, free_port
-) -> None:  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    mosquitto: Callable[..., int],
+    free_port: Callable[[], int],
+) -> None:
     port = mosquitto()
     config = tmp_path / "config.toml"
     config.write_text(f'[mqtt]\nenabled = true\nhost = "127.0.0.1"\nport = {port}\n')

@@ -6,6 +6,7 @@ gpiozero is real; only its pins are mocked, with gpiozero's own MockFactory (the
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from gpiozero.pins.mock import MockFactory
 from moodspeaker.config.schema import GpioConfig
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import Event, EventBus, StateChanged
-from moodspeaker.system.gpio import camera_on, make_privacy_button
+from moodspeaker.system.gpio import PrivacyButton, camera_on, make_privacy_button
 
 
 class CameraSpeaker:
@@ -35,17 +36,20 @@ class CameraSpeaker:
         return ["default"]
 
 
-def wait_for(condition: Any, timeout: float = 2.0) -> bool:
+def wait_for(condition: Callable[[], object], timeout: float = 2.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return True
         time.sleep(0.01)
-    return condition()
+    return bool(condition())
+
+
+Rig = tuple[CameraSpeaker, EventBus, MockFactory, PrivacyButton]
 
 
 @pytest.fixture
-def rig() -> Any:
+def rig() -> Iterator[Rig]:
     bus = EventBus()
     speaker = CameraSpeaker(bus)
     control = ControlAPI(speaker, bus)  # type: ignore[arg-type]
@@ -62,7 +66,7 @@ def press(factory: MockFactory, pin: int = 17) -> None:
     time.sleep(0.08)  # past the 50 ms debounce
 
 
-def test_press_toggles_the_camera_through_the_control_api(rig: Any) -> None:
+def test_press_toggles_the_camera_through_the_control_api(rig: Rig) -> None:
     speaker, bus, factory, _ = rig
     seen: list[Event] = []
     bus.subscribe(seen.append)
@@ -77,9 +81,9 @@ def test_press_toggles_the_camera_through_the_control_api(rig: Any) -> None:
     assert wait_for(lambda: led.state == 1)
 
 
-def test_led_follows_a_switch_made_elsewhere(rig: Any) -> None:
+def test_led_follows_a_switch_made_elsewhere(rig: Rig) -> None:
     speaker, bus, factory, _ = rig
-    ControlAPI(speaker, bus).execute("set_camera", {"enabled": False}, source="web")
+    ControlAPI(speaker, bus).execute("set_camera", {"enabled": False}, source="web")  # type: ignore[arg-type]
     assert factory.pin(27).state == 0
 
 

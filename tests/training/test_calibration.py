@@ -14,7 +14,8 @@ NEUTRAL, HAPPY, SAD = 0, 1, 3
 def _listener(rng: np.random.Generator, n: int, base: list[float]) -> np.ndarray:
     logits = np.log(np.asarray(base)) + rng.normal(0, 0.3, (n, len(base)))
     e = np.exp(logits)
-    return e / e.sum(axis=1, keepdims=True)
+    probs: np.ndarray = e / e.sum(axis=1, keepdims=True)
+    return probs
 
 
 def test_calibration_reduces_neutral_as_sad() -> None:

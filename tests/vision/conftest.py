@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # the placeholder builder is the benchmarks' (bench/_common.py), at the root
-    sys.path.insert(0, str(ROOT))
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+if str(BENCH) not in sys.path:  # the placeholder builder is the benchmarks' bench/_common.py, imported the
+    sys.path.insert(0, str(BENCH))  # way the benchmarks import it (a top-level module, bench/ on the path)
 
-from bench._common import placeholder_model as write_placeholder  # noqa: E402
+from _common import placeholder_model as write_placeholder  # noqa: E402
 
 
 def _write_placeholder(folder: Path, *, size: int = 48, channels: int = 1, quantise: bool = True) -> Path:

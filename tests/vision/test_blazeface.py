@@ -59,7 +59,9 @@ def test_letterbox_round_trip(w: int, h: int, fx: float, fy: float) -> None:
     assert tensor.min() >= -1.0 and tensor.max() <= 1.0
     # a point in the frame -> model input 0..1 -> back
     px, py = fx * w, fy * h
-    norm = np.array([px * lb.scale + lb.pad_x, py * lb.scale + lb.pad_y] * 2, np.float32) / lb.size
+    norm = np.array([px * lb.scale + lb.pad_x, py * lb.scale + lb.pad_y] * 2, np.float32) / np.float32(
+        lb.size
+    )
     back = bf.unletterbox(norm, lb)
     np.testing.assert_allclose(back[:2], [px, py], rtol=1e-4, atol=1e-2)
 

@@ -39,7 +39,7 @@ def test_stage_accuracy_on_fer_validation(datasets: Path) -> None:
             image = cv2.imread(str(folder / row[0]), cv2.IMREAD_GRAYSCALE)
             if image is None:
                 continue
-            probs = clf.classify(image)
+            probs = clf.classify(np.asarray(image, np.uint8))
             hits += clf.classes[int(np.argmax(probs))] == label
             total += 1
             if total >= 600:

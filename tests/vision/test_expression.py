@@ -80,7 +80,9 @@ def test_missing_metadata_names_the_file(tmp_path: Path) -> None:
         ({"classes": ["happy", "happy"]}, "distinct"),
     ],
 )
-def test_bad_metadata_is_named(placeholder_model: Path, tmp_path: Path, change: dict, message: str) -> None:
+def test_bad_metadata_is_named(
+    placeholder_model: Path, tmp_path: Path, change: dict[str, object], message: str
+) -> None:
     meta = json.loads(placeholder_model.read_text()) | change
     bad = tmp_path / "expression.json"
     bad.write_text(json.dumps(meta))

@@ -36,7 +36,9 @@ def blaze() -> BlazeFaceDetector:
     return BlazeFaceDetector()
 
 
-def scene_with_face(astronaut: np.ndarray, face_px: int, size: tuple[int, int] = (1200, 1600)) -> tuple:
+def scene_with_face(
+    astronaut: np.ndarray, face_px: int, size: tuple[int, int] = (1200, 1600)
+) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """A large plain scene with the astronaut's head pasted small; returns (frame, expected box)."""
     x, y, w, h = ASTRONAUT_FACE
     head = astronaut[y - 40 : y + h + 40, x - 40 : x + w + 40]
@@ -72,7 +74,7 @@ def test_no_face_is_an_empty_list(kind: str) -> None:
 def test_face_filling_the_frame(blaze: BlazeFaceDetector, astronaut: np.ndarray) -> None:
     x, y, w, h = ASTRONAUT_FACE
     close_up = cv2.resize(astronaut[y - 25 : y + h + 25, x - 25 : x + w + 25], (800, 800))
-    faces = blaze.detect(close_up)
+    faces = blaze.detect(np.asarray(close_up, np.uint8))
     assert faces and faces[0].w > 400
 
 
@@ -138,7 +140,7 @@ def test_distant_face_is_followed_without_a_new_tile_search(
     runs: list[tuple[int, int]] = []
     original = detector._run
 
-    def counting(bgr: np.ndarray) -> list:
+    def counting(bgr: np.ndarray) -> list[tuple[np.ndarray, float]]:
         runs.append(bgr.shape[:2])
         return original(bgr)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -156,8 +157,8 @@ def test_privacy_no_frame_is_written_anywhere(
     monkeypatch.chdir(work)
     written: list[str] = []
 
-    def refuse(name: str):
-        def _call(*args, **kwargs):
+    def refuse(name: str) -> Callable[..., None]:
+        def _call(*args: object, **kwargs: object) -> None:
             written.append(name)
             raise AssertionError(f"cv2.{name} called during watch")
 
@@ -199,7 +200,7 @@ def test_video_timeline_uses_video_time(
     tmp_path: Path, placeholder_model: Path, astronaut: np.ndarray, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "clip.avi"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (512, 512))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 10.0, (512, 512))
     for _ in range(20):
         writer.write(astronaut)
     writer.release()

@@ -30,7 +30,8 @@ def chord(freqs: list[float], seconds: float, sr: int = SR, amp: float = 0.3) ->
     for f in freqs:
         for h, w in ((1, 1.0), (2, 0.4), (3, 0.2)):
             y += w * np.sin(2 * np.pi * f * h * t)
-    return (amp * y / np.max(np.abs(y))).astype(np.float32)
+    out: np.ndarray = (amp * y / np.max(np.abs(y))).astype(np.float32)
+    return out
 
 
 def midi(n: int) -> float:
@@ -43,11 +44,14 @@ A_MINOR = [midi(45), midi(57), midi(60), midi(64), midi(69)]
 
 def song(kind: str, seconds: float = 6.0, sr: int = SR) -> np.ndarray:
     """A short 'track': happy = fast, loud, major; sad = slow, quiet, minor."""
+    y: np.ndarray
     if kind == "happy":
-        return chord(C_MAJOR, seconds, sr, 0.35) + clicks(140, seconds, sr, 0.6)
-    if kind == "sad":
-        return chord(A_MINOR, seconds, sr, 0.08) + clicks(70, seconds, sr, 0.05)
-    raise ValueError(kind)
+        y = chord(C_MAJOR, seconds, sr, 0.35) + clicks(140, seconds, sr, 0.6)
+    elif kind == "sad":
+        y = chord(A_MINOR, seconds, sr, 0.08) + clicks(70, seconds, sr, 0.05)
+    else:
+        raise ValueError(kind)
+    return y
 
 
 def write(path: Path, y: np.ndarray, sr: int = SR, stereo: bool = True) -> Path:

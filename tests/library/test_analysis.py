@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import synth
@@ -12,7 +14,7 @@ from moodspeaker.library.features import SR, analyse_windows, estimate_key, reso
 from moodspeaker.library.loudness import SILENCE_LUFS, integrated_loudness
 
 
-def test_loudness_of_reference_tones():
+def test_loudness_of_reference_tones() -> None:
     sr = 48000
     t = np.arange(sr * 5) / sr
     full_scale = np.sin(2 * np.pi * 997 * t)
@@ -25,7 +27,7 @@ def test_loudness_of_reference_tones():
     assert integrated_loudness([np.sin(2 * np.pi * 997 * t44)], 44100) == pytest.approx(-3.01, abs=0.05)
 
 
-def test_loudness_gating_ignores_silence():
+def test_loudness_gating_ignores_silence() -> None:
     sr = 48000
     t = np.arange(sr * 4) / sr
     tone = 0.1 * np.sin(2 * np.pi * 997 * t)
@@ -41,12 +43,12 @@ def test_loudness_gating_ignores_silence():
 
 
 @pytest.mark.parametrize("bpm", [72, 96, 120, 150])
-def test_tempo_of_click_tracks(bpm):
+def test_tempo_of_click_tracks(bpm: int) -> None:
     feats = analyse_windows([to_mono(synth.clicks(bpm, 8)[None], synth.SR, SR)])
     assert feats["tempo"] == pytest.approx(bpm, rel=0.04)
 
 
-def test_tempo_octave_guard():
+def test_tempo_octave_guard() -> None:
     # evidence equal at every octave: the prior picks the one nearest the usual range
     assert resolve_tempo_octave(60.0, lambda bpm: 1.0) == 120.0
     assert resolve_tempo_octave(240.0, lambda bpm: 1.0) == 120.0
@@ -55,7 +57,7 @@ def test_tempo_octave_guard():
     assert resolve_tempo_octave(float("nan"), lambda bpm: 1.0) == 0.0
 
 
-def test_key_and_mode_of_chords():
+def test_key_and_mode_of_chords() -> None:
     for notes, key, mode in ((synth.C_MAJOR, 0, 1), (synth.A_MINOR, 9, 0)):
         feats = analyse_windows([to_mono(synth.chord(notes, 5)[None], synth.SR, SR)])
         assert (feats["key"], feats["mode"]) == (key, mode)
@@ -64,7 +66,7 @@ def test_key_and_mode_of_chords():
     assert estimate_key(profile)[:2] == (7, 1)
 
 
-def test_happy_and_sad_songs_differ_as_expected(tmp_path):
+def test_happy_and_sad_songs_differ_as_expected(tmp_path: Path) -> None:
     happy = analyse_file(synth.write(tmp_path / "happy.flac", synth.song("happy")), excerpt_s=0)
     sad = analyse_file(synth.write(tmp_path / "sad.ogg", synth.song("sad")), excerpt_s=0)
     h, s = happy.features, sad.features
@@ -75,7 +77,7 @@ def test_happy_and_sad_songs_differ_as_expected(tmp_path):
     assert happy.duration_s == pytest.approx(6.0, abs=0.01)
 
 
-def test_excerpt_windows():
+def test_excerpt_windows() -> None:
     assert excerpt_starts(30, 20) == [(0.0, 30)]
     windows = excerpt_starts(300, 20)
     assert len(windows) == 3 and all(length == 20 for _, length in windows)
@@ -84,7 +86,7 @@ def test_excerpt_windows():
 
 
 @pytest.mark.parametrize("suffix", [".wav", ".flac", ".ogg", ".mp3", ".m4a"])
-def test_decodes_every_format(tmp_path, suffix):
+def test_decodes_every_format(tmp_path: Path, suffix: str) -> None:
     path = synth.write(tmp_path / f"x{suffix}", synth.song("happy", seconds=3.0))
     ex = read_excerpts(path, excerpt_s=0)
     assert ex.samplerate == synth.SR
@@ -92,7 +94,7 @@ def test_decodes_every_format(tmp_path, suffix):
     assert ex.windows[0].shape[0] == 2
 
 
-def test_bad_files_raise_decode_errors_with_reasons(tmp_path):
+def test_bad_files_raise_decode_errors_with_reasons(tmp_path: Path) -> None:
     empty = tmp_path / "empty.mp3"
     empty.write_bytes(b"")
     with pytest.raises(DecodeError, match="empty file"):

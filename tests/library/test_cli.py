@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import synth
@@ -19,13 +20,13 @@ import synth
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _cli(tmp_path, *args, **kw):
+def _cli(tmp_path: Path, *args: str, **kw: Any) -> subprocess.CompletedProcess[str]:
     cmd = [sys.executable, "-m", "moodspeaker", "--set", f"device.data_dir={tmp_path / 'data'}", *args]
     env = {**os.environ, "NUMBA_CACHE_DIR": str(ROOT / ".cache" / "numba")}
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=240, check=False, **kw)
 
 
-def _popen(tmp_path, *args):
+def _popen(tmp_path: Path, *args: str) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "moodspeaker", "--set", f"device.data_dir={tmp_path / 'data'}", *args]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
 
@@ -36,14 +37,14 @@ def _count(db: Path, status: str) -> int:
     try:
         conn = sqlite3.connect(db, timeout=5)
         try:
-            return conn.execute("SELECT COUNT(*) FROM tracks WHERE status=?", (status,)).fetchone()[0]
+            return int(conn.execute("SELECT COUNT(*) FROM tracks WHERE status=?", (status,)).fetchone()[0])
         finally:
             conn.close()
     except sqlite3.OperationalError:
         return 0  # schema not created yet
 
 
-def test_kill_9_during_indexing_then_resume(tmp_path):
+def test_kill_9_during_indexing_then_resume(tmp_path: Path) -> None:
     music = tmp_path / "music"
     first = synth.write(music / "t00.wav", synth.song("happy", 2.0))
     for i in range(1, 40):  # same audio, different files (and hashes): 40 analyses
@@ -80,7 +81,7 @@ def test_kill_9_during_indexing_then_resume(tmp_path):
     assert _count(db, "analysed") == 40
 
 
-def test_index_and_stats_commands(tmp_path):
+def test_index_and_stats_commands(tmp_path: Path) -> None:
     music = tmp_path / "music"
     synth.write(music / "a.flac", synth.song("happy", 3.0))
     (music / "broken.mp3").write_bytes(b"ID3" + os.urandom(3000))
@@ -107,7 +108,7 @@ def _four_q_layout(root: Path, clips: list[tuple[str, str, str, Path]]) -> Path:
     return root
 
 
-def test_eval_music_json_on_the_4q_layout(tmp_path):
+def test_eval_music_json_on_the_4q_layout(tmp_path: Path) -> None:
     happy = synth.write(tmp_path / "h.mp3", synth.song("happy", 4.0))
     sad = synth.write(tmp_path / "s.mp3", synth.song("sad", 4.0))
     broken = tmp_path / "b.mp3"
@@ -130,7 +131,7 @@ def test_eval_music_json_on_the_4q_layout(tmp_path):
 
 
 @pytest.mark.needs_data
-def test_eval_music_on_real_clips(tmp_path, datasets):
+def test_eval_music_on_real_clips(tmp_path: Path, datasets: Path) -> None:
     """A quick sanity run of the shipped estimator on 16 labelled clips.
 
     The cross-validated figures are in the "info" of emotion_model.json.
@@ -152,12 +153,13 @@ def test_eval_music_on_real_clips(tmp_path, datasets):
     assert out["arousal_accuracy"] >= 0.7 and out["quadrant_accuracy"] >= 0.4
 
 
-def test_serve_sync_outage_and_stats(tmp_path):
+def test_serve_sync_outage_and_stats(tmp_path: Path) -> None:
     server_home, speaker_home = tmp_path / "nas", tmp_path / "speaker"
     music = tmp_path / "music"
     synth.write(music / "a.wav", synth.song("happy", 3.0))
     assert _cli(server_home, "index", "--quiet", str(music)).returncode == 0
     serve = _popen(server_home, "library", "serve", "--host", "127.0.0.1", "--port", "0", "--no-zeroconf")
+    assert serve.stdout is not None and serve.stderr is not None
     try:
         line = serve.stdout.readline().decode()
         assert "serving 1 tracks on http://127.0.0.1:" in line, serve.stderr.read(2000)

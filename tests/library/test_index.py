@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,19 +12,28 @@ from moodspeaker.library.db import SCHEMA_VERSION, SchemaError
 from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex, Tags, nearest, track_id
 
 
-def _values(*, valence=0.0, arousal=0.0, energy=0.5, tempo=120.0, loudness=-14.0, mode=1, brightness=0.5):
+def _values(
+    *,
+    valence: float = 0.0,
+    arousal: float = 0.0,
+    energy: float = 0.5,
+    tempo: float = 120.0,
+    loudness: float = -14.0,
+    mode: float = 1,
+    brightness: float = 0.5,
+) -> dict[str, float]:
     return dict(
         zip(FEATURE_COLUMNS, (valence, arousal, energy, tempo, loudness, mode, brightness), strict=True)
     )
 
 
-def _add(index, location, title="t", **values):
+def _add(index: LibraryIndex, location: str, title: str = "t", **values: float) -> None:
     with index.batch() as b:
         b.upsert_file(location, 10, 1, "hash-" + location, Tags(title, "artist", "album", 200.0, -3.5))
         b.set_analysed(location, {"key": 2.0, "onset_rate": 3.0, "mfcc0": 1.0}, _values(**values))
 
 
-def test_store_and_read_tracks(tmp_path):
+def test_store_and_read_tracks(tmp_path: Path) -> None:
     index = LibraryIndex(tmp_path / "lib.db")
     _add(index, "/music/a.flac", "A", valence=0.8, arousal=0.5, tempo=140.0, mode=0)
     _add(index, "/music/b.ogg", "B", valence=-0.6)
@@ -42,7 +52,7 @@ def test_store_and_read_tracks(tmp_path):
     assert (stats["tracks"], stats["analysed"], stats["pending"]) == (3, 2, 1)
 
 
-def test_feature_matrix_and_query(tmp_path):
+def test_feature_matrix_and_query(tmp_path: Path) -> None:
     index = LibraryIndex(tmp_path / "lib.db")
     for i, v in enumerate(np.linspace(-1, 1, 9)):
         _add(index, f"/m/{i}.mp3", f"t{i}", valence=float(v), arousal=float(-v))
@@ -64,7 +74,7 @@ def test_feature_matrix_and_query(tmp_path):
     assert index.query({"valence": 0.51, "arousal": -0.49}, k=1)[0][0].title == "new"
 
 
-def test_nearest_is_exact_against_brute_force():
+def test_nearest_is_exact_against_brute_force() -> None:
     rng = np.random.default_rng(1)
     x = rng.uniform(-1, 1, size=(500, len(FEATURE_COLUMNS))).astype(np.float32)
     target = {"valence": 0.2, "energy": 0.1}
@@ -75,7 +85,7 @@ def test_nearest_is_exact_against_brute_force():
     assert len(nearest(x, target, 1000)) == 500
 
 
-def test_changes_since_pages_and_removals(tmp_path):
+def test_changes_since_pages_and_removals(tmp_path: Path) -> None:
     index = LibraryIndex(tmp_path / "lib.db")
     for i in range(5):
         _add(index, f"/m/{i}.mp3", f"t{i}")
@@ -98,7 +108,7 @@ def test_changes_since_pages_and_removals(tmp_path):
     assert later["tracks"] == [] and not later["more"]
 
 
-def test_failed_batch_leaves_nothing(tmp_path):
+def test_failed_batch_leaves_nothing(tmp_path: Path) -> None:
     index = LibraryIndex(tmp_path / "lib.db")
     _add(index, "/m/keep.mp3", "keep")
     counter = index.change_counter()
@@ -110,7 +120,7 @@ def test_failed_batch_leaves_nothing(tmp_path):
     assert index.stats()["tracks"] == 1
 
 
-def test_schema_version_and_newer_database(tmp_path):
+def test_schema_version_and_newer_database(tmp_path: Path) -> None:
     path = tmp_path / "lib.db"
     LibraryIndex(path).close()
     conn = sqlite3.connect(path)

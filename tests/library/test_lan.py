@@ -7,11 +7,13 @@ import socket
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import synth
 from flask import Flask, Response
-from werkzeug.serving import make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex, Tags, track_id
 from moodspeaker.library.lan.announce import Announcer, discover
@@ -19,7 +21,7 @@ from moodspeaker.library.lan.client import LanError, LanLibrary, validate_row
 from moodspeaker.library.lan.server import LibraryServer
 
 
-def _add(index, path, valence):
+def _add(index: LibraryIndex, path: Path, valence: float) -> str:
     values = dict(zip(FEATURE_COLUMNS, (valence, 0.1, 0.5, 120.0, -12.0, 1, 0.4), strict=True))
     with index.batch() as b:
         b.upsert_file(str(path), path.stat().st_size, 1, "h" + path.name, Tags(path.stem, "Artist"))
@@ -27,10 +29,13 @@ def _add(index, path, valence):
     return track_id(str(path))
 
 
+Served = tuple[LibraryIndex, LibraryServer, dict[str, str]]
+
+
 @pytest.fixture
-def served(tmp_path):
+def served(tmp_path: Path) -> Iterator[Served]:
     index = LibraryIndex(tmp_path / "server.db")
-    ids = {}
+    ids: dict[str, str] = {}
     for i, v in enumerate((-0.5, 0.0, 0.5)):
         path = synth.write(tmp_path / "music" / f"song{i}.wav", synth.chord(synth.C_MAJOR, 1.0 + i))
         ids[path.name] = _add(index, path, v)
@@ -40,7 +45,7 @@ def served(tmp_path):
     index.close()
 
 
-def test_sync_stream_and_incremental_updates(tmp_path, served):
+def test_sync_stream_and_incremental_updates(tmp_path: Path, served: Served) -> None:
     index, server, ids = served
     lan = LanLibrary(server.url, tmp_path / "cache")
     first = lan.sync(limit=2)
@@ -48,6 +53,7 @@ def test_sync_stream_and_incremental_updates(tmp_path, served):
     mirrored = {t.id: t for t in lan.tracks()}
     assert set(mirrored) == set(ids.values())
     original = index.get(ids["song2.wav"])
+    assert original is not None
     copy = mirrored[ids["song2.wav"]]
     assert (copy.title, copy.artist, copy.valence, copy.extra) == ("song2", "Artist", 0.5, {"key": 3.0})
     assert copy.location == lan.stream_url(copy.id) and copy.source == f"lan:{server.url}"
@@ -67,7 +73,7 @@ def test_sync_stream_and_incremental_updates(tmp_path, served):
     lan.close()
 
 
-def test_range_requests(served):
+def test_range_requests(served: Served) -> None:
     _, server, ids = served
     req = urllib.request.Request(
         f"{server.url}/api/v1/stream/{ids['song1.wav']}", headers={"Range": "bytes=10-19"}
@@ -81,7 +87,7 @@ def test_range_requests(served):
     assert err.value.code == 404
 
 
-def test_server_gone_cache_keeps_working(tmp_path, served):
+def test_server_gone_cache_keeps_working(tmp_path: Path, served: Served) -> None:
     _, server, ids = served
     lan = LanLibrary(server.url, tmp_path / "cache", timeout_s=2.0)
     lan.sync()
@@ -97,13 +103,13 @@ def test_server_gone_cache_keeps_working(tmp_path, served):
     lan.close()
 
 
-def _half_then_close(payload: bytes):
+def _half_then_close(payload: bytes) -> str:
     """A server that announces the whole file, sends half of it and hangs up (server gone mid-stream)."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(1)
 
-    def serve():
+    def serve() -> None:
         conn, _ = sock.accept()
         conn.recv(65536)
         head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(payload)}\r\nContent-Type: audio/wav\r\n\r\n"
@@ -115,7 +121,7 @@ def _half_then_close(payload: bytes):
     return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
-def test_server_vanishing_mid_stream_then_resume(tmp_path, served):
+def test_server_vanishing_mid_stream_then_resume(tmp_path: Path, served: Served) -> None:
     _, server, ids = served
     tid = ids["song2.wav"]
     payload = (tmp_path / "music" / "song2.wav").read_bytes()
@@ -133,15 +139,15 @@ def test_server_vanishing_mid_stream_then_resume(tmp_path, served):
     good.close()
 
 
-def _garbage_server(pages):
+def _garbage_server(pages: list[str]) -> BaseWSGIServer:
     app = Flask("garbage")
 
     @app.get("/api/v1/info")
-    def info():
+    def info() -> dict[str, object]:
         return {"service": "moodspeaker-library", "protocol": 1}
 
     @app.get("/api/v1/changes")
-    def changes():
+    def changes() -> Response:
         return Response(pages.pop(0), mimetype="application/json")
 
     srv = make_server("127.0.0.1", 0, app, threaded=True)
@@ -149,7 +155,7 @@ def _garbage_server(pages):
     return srv
 
 
-def test_garbage_from_a_server(tmp_path):
+def test_garbage_from_a_server(tmp_path: Path) -> None:
     features = dict(zip(FEATURE_COLUMNS, (0.1, 0.2, 0.3, 100.0, -10.0, 1, 0.5), strict=True))
     good = {
         "id": "abc123",
@@ -188,7 +194,7 @@ def test_garbage_from_a_server(tmp_path):
     assert validate_row({**good}) is None
 
 
-def test_not_a_library_server(tmp_path):
+def test_not_a_library_server(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="http"):
         LanLibrary("ftp://nas", tmp_path)
     sock = socket.socket()
@@ -201,7 +207,7 @@ def test_not_a_library_server(tmp_path):
     lan.close()
 
 
-def test_zeroconf_discovery_on_loopback(served):
+def test_zeroconf_discovery_on_loopback(served: Served) -> None:
     _, server, _ = served
     announcer = Announcer("Test library", server.port, ["127.0.0.1"], interfaces=["127.0.0.1"])
     try:

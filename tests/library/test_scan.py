@@ -7,6 +7,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,12 +16,13 @@ import synth
 import moodspeaker.library.indexer as indexer_module
 from moodspeaker.library.emotion import EmotionModel
 from moodspeaker.library.index import LibraryIndex, track_id
-from moodspeaker.library.indexer import Indexer
-from moodspeaker.library.scanner import walk
+from moodspeaker.library.indexer import Indexer, ScanSummary
+from moodspeaker.library.scanner import content_hash, walk
+from moodspeaker.library.workers import AnalysisPool
 
 
 @pytest.fixture(scope="session")
-def library_template(tmp_path_factory):
+def library_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     music = tmp_path_factory.mktemp("template") / "music"
     synth.write(music / "happy.flac", synth.song("happy"))
     synth.write(music / "sad.ogg", synth.song("sad"))
@@ -35,16 +37,16 @@ def library_template(tmp_path_factory):
 
 
 @pytest.fixture
-def library(tmp_path, library_template):
+def library(tmp_path: Path, library_template: Path) -> Path:
     """A fresh copy of five tagged tracks in five formats (and a text file) per test."""
     return Path(shutil.copytree(library_template, tmp_path / "music"))
 
 
-def _scan(index, pool, *folders, **kw):
+def _scan(index: LibraryIndex, pool: AnalysisPool, *folders: Path, **kw: Any) -> ScanSummary:
     return Indexer(index, pool).scan([str(f) for f in folders], **kw)
 
 
-def test_index_formats_tags_and_estimates(tmp_path, library, pool):
+def test_index_formats_tags_and_estimates(tmp_path: Path, library: Path, pool: AnalysisPool) -> None:
     index = LibraryIndex(tmp_path / "lib.db")
     summary = _scan(index, pool, library)
     assert summary.failed == []
@@ -67,14 +69,16 @@ def test_index_formats_tags_and_estimates(tmp_path, library, pool):
     # valence/arousal are the shipped estimator's output on the stored features (synthetic tones are
     # far outside its music training data, so only the mapping is checked here; eval-music checks it)
     for t in (happy, sad):
-        est = EmotionModel.load().estimate(index.features(t.id))
+        features = index.features(t.id)
+        assert features is not None
+        est = EmotionModel.load().estimate(features)
         assert (t.valence, t.arousal) == pytest.approx((est.valence, est.arousal))
         assert -1 <= t.valence <= 1 and -1 <= t.arousal <= 1
     assert happy.loudness_lufs > sad.loudness_lufs + 10
     assert index.get(happy.id) == happy
 
 
-def test_rescan_is_incremental(tmp_path, library, pool):
+def test_rescan_is_incremental(tmp_path: Path, library: Path, pool: AnalysisPool) -> None:
     index = LibraryIndex(tmp_path / "lib.db")
     _scan(index, pool, library)
     again = _scan(index, pool, library)
@@ -95,7 +99,9 @@ def test_rescan_is_incremental(tmp_path, library, pool):
     assert tone.mode == 0
 
 
-def test_bad_files_are_recorded_and_the_scan_goes_on(tmp_path, library, pool):
+def test_bad_files_are_recorded_and_the_scan_goes_on(
+    tmp_path: Path, library: Path, pool: AnalysisPool
+) -> None:
     index = LibraryIndex(tmp_path / "lib.db")
     _scan(index, pool, library)
     good = index.stats()["analysed"]
@@ -143,7 +149,7 @@ def test_bad_files_are_recorded_and_the_scan_goes_on(tmp_path, library, pool):
     assert len(index.stats()["problems"]) == len(stats["problems"])
 
 
-def test_missing_root_loses_nothing(tmp_path, library, pool):
+def test_missing_root_loses_nothing(tmp_path: Path, library: Path, pool: AnalysisPool) -> None:
     index = LibraryIndex(tmp_path / "lib.db")
     _scan(index, pool, library)
     before = index.tracks()
@@ -158,11 +164,11 @@ def test_missing_root_loses_nothing(tmp_path, library, pool):
     assert not any(p["kind"] == "missing" for p in index.stats()["problems"])
 
 
-def test_file_vanishing_before_analysis(tmp_path, library, pool):
+def test_file_vanishing_before_analysis(tmp_path: Path, library: Path, pool: AnalysisPool) -> None:
     index = LibraryIndex(tmp_path / "lib.db")
     victim = library / "sad.ogg"
 
-    def on_total(total):
+    def on_total(total: int) -> None:
         victim.unlink()  # listed and hashed, then gone before a worker opens it
 
     summary = Indexer(index, pool).scan([str(library)], on_total=on_total)
@@ -172,14 +178,18 @@ def test_file_vanishing_before_analysis(tmp_path, library, pool):
     assert any(p["kind"] == "vanished" for p in index.stats()["problems"])
 
 
-def _walk_as_nobody(folder, queue):
+#: What the unprivileged walk reports back: files found, (kind, path) problems, unreadable folders.
+WalkResult = tuple[int, list[tuple[str, str]], list[str]]
+
+
+def _walk_as_nobody(folder: str, queue: multiprocessing.Queue[WalkResult]) -> None:
     os.setgid(65534)
     os.setuid(65534)
     result = walk([folder])
     queue.put((len(result.files), [(p.kind, p.path) for p in result.problems], result.unreadable))
 
 
-def test_unreadable_folder_is_reported():
+def test_unreadable_folder_is_reported() -> None:
     with tempfile.TemporaryDirectory() as tmp:  # under /tmp: reachable by an unprivileged user
         library = Path(tmp)
         library.chmod(0o755)
@@ -206,7 +216,7 @@ def test_unreadable_folder_is_reported():
     assert str(locked) in unreadable
 
 
-def test_reestimate_with_a_new_model(tmp_path, library, pool):
+def test_reestimate_with_a_new_model(tmp_path: Path, library: Path, pool: AnalysisPool) -> None:
     index = LibraryIndex(tmp_path / "lib.db")
     _scan(index, pool, library)
     before = {t.id: (t.valence, t.arousal) for t in index.tracks()}
@@ -220,14 +230,16 @@ def test_reestimate_with_a_new_model(tmp_path, library, pool):
     assert all(a == pytest.approx(2 / (1 + np.exp(-3.0)) - 1) for _, a in after.values())
 
 
-def test_changed_file_vanishing_while_hashed(tmp_path, library, pool, monkeypatch):
+def test_changed_file_vanishing_while_hashed(
+    tmp_path: Path, library: Path, pool: AnalysisPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     index = LibraryIndex(tmp_path / "lib.db")
     _scan(index, pool, library)
     victim = library / "sad.ogg"
     victim.write_bytes(victim.read_bytes() + b"\0" * 10)  # changed: it will be hashed again
-    real_hash = indexer_module.content_hash
+    real_hash = content_hash  # the function the indexer module calls (it imports it from the scanner)
 
-    def vanish_then_hash(path, size):
+    def vanish_then_hash(path: str, size: int) -> str:
         if path == str(victim):
             victim.unlink()  # deleted between the directory listing and the read
         return real_hash(path, size)

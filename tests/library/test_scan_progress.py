@@ -11,9 +11,12 @@ import synth
 
 from moodspeaker.library.index import LibraryIndex
 from moodspeaker.library.indexer import PHASES, Indexer, ScanSummary
+from moodspeaker.library.workers import AnalysisPool
 
 
-def _scan(index: LibraryIndex, pool, folder: Path) -> tuple[ScanSummary, list[tuple[str, ScanSummary]]]:
+def _scan(
+    index: LibraryIndex, pool: AnalysisPool, folder: Path
+) -> tuple[ScanSummary, list[tuple[str, ScanSummary]]]:
     seen: list[tuple[str, ScanSummary]] = []
     summary = Indexer(index, pool).scan(
         [str(folder)], on_progress=lambda phase, s: seen.append((phase, dataclasses.replace(s)))
@@ -29,7 +32,9 @@ def _never_backwards(seen: list[tuple[str, ScanSummary]]) -> None:
         assert values == sorted(values), (field, values)
 
 
-def test_progress_counts_files_as_they_are_found_checked_and_analysed(tmp_path: Path, pool) -> None:
+def test_progress_counts_files_as_they_are_found_checked_and_analysed(
+    tmp_path: Path, pool: AnalysisPool
+) -> None:
     music = tmp_path / "music"
     for i, kind in enumerate(("happy", "sad", "happy")):
         synth.write(music / f"cd{i}" / f"{kind}{i}.ogg", synth.song(kind, 3.0))

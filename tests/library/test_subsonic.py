@@ -11,21 +11,27 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from pathlib import Path
+from typing import Any
 
 import pytest
 import synth
-from flask import Flask, jsonify, request, send_file
-from werkzeug.serving import make_server
+from flask import Flask, Response, jsonify, request, send_file
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from moodspeaker.library.lan.client import LanError, LanLibrary
 from moodspeaker.library.lan.sources import open_remote
 from moodspeaker.library.lan.subsonic import SubsonicLibrary
+from moodspeaker.library.workers import AnalysisPool
+
+#: Song id -> the fields the server lists (and `path`, the audio it streams; no path: deleted).
+Songs = dict[str, dict[str, Any]]
 
 
-def _server(songs: dict[str, dict], user="alice", password="s3cret", page_cap=2):
+def _server(songs: Songs, user: str = "alice", password: str = "s3cret", page_cap: int = 2) -> BaseWSGIServer:
     app = Flask("opensubsonic")
 
-    def envelope(**body):
+    def envelope(**body: object) -> Response:
         head = {
             "status": "ok",
             "version": "1.16.1",
@@ -35,12 +41,12 @@ def _server(songs: dict[str, dict], user="alice", password="s3cret", page_cap=2)
         }
         return jsonify({"subsonic-response": {**head, **body}})
 
-    def failed(code, message):
+    def failed(code: int, message: str) -> Response:
         return jsonify({"subsonic-response": {"status": "failed", "version": "1.16.1",
                                               "error": {"code": code, "message": message}}})  # fmt: skip
 
     @app.before_request
-    def auth():
+    def auth() -> Response | None:
         a = request.args
         if a.get("f") != "json" or not a.get("v") or not a.get("c"):
             return failed(10, "Required parameter is missing")
@@ -51,11 +57,11 @@ def _server(songs: dict[str, dict], user="alice", password="s3cret", page_cap=2)
 
     @app.get("/rest/ping")
     @app.get("/rest/ping.view")
-    def ping():
+    def ping() -> Response:
         return envelope()
 
     @app.get("/rest/search3")
-    def search3():
+    def search3() -> Response:
         count = min(int(request.args.get("songCount", 20)), page_cap)  # servers cap page sizes
         offset = int(request.args.get("songOffset", 0))
         assert request.args.get("query") == ""
@@ -64,7 +70,7 @@ def _server(songs: dict[str, dict], user="alice", password="s3cret", page_cap=2)
         return envelope(searchResult3={"song": page})
 
     @app.get("/rest/stream")
-    def stream():
+    def stream() -> Response:
         song = songs.get(request.args.get("id", ""))
         if song is None:
             return failed(70, "The requested data was not found")
@@ -76,7 +82,7 @@ def _server(songs: dict[str, dict], user="alice", password="s3cret", page_cap=2)
 
 
 @pytest.fixture
-def songs(tmp_path):
+def songs(tmp_path: Path) -> Songs:
     happy = synth.write(tmp_path / "1.flac", synth.song("happy"))
     return {
         "s1": {"title": "Happy", "artist": "Synth", "album": "A", "duration": 6, "suffix": "flac",
@@ -88,7 +94,7 @@ def songs(tmp_path):
     }  # fmt: skip
 
 
-def test_sync_analyses_new_songs_and_drops_removed(tmp_path, songs, pool):
+def test_sync_analyses_new_songs_and_drops_removed(tmp_path: Path, songs: Songs, pool: AnalysisPool) -> None:
     srv = _server(songs, page_cap=2)
     lib = SubsonicLibrary(f"http://alice:s3cret@127.0.0.1:{srv.server_port}", tmp_path / "cache")
     first = lib.sync(pool)
@@ -112,7 +118,7 @@ def test_sync_analyses_new_songs_and_drops_removed(tmp_path, songs, pool):
     lib.close()
 
 
-def test_wrong_password_and_garbage(tmp_path, songs, pool):
+def test_wrong_password_and_garbage(tmp_path: Path, songs: Songs, pool: AnalysisPool) -> None:
     srv = _server(songs)
     url = f"http://alice:wrong@127.0.0.1:{srv.server_port}"
     lib = SubsonicLibrary(url, tmp_path / "cache")
@@ -133,7 +139,7 @@ def test_wrong_password_and_garbage(tmp_path, songs, pool):
         SubsonicLibrary("http://nas:4533", tmp_path)
 
 
-def test_open_remote_picks_the_client(tmp_path):
+def test_open_remote_picks_the_client(tmp_path: Path) -> None:
     sub = open_remote("subsonic+http://bob:pw@nas.local:4533", tmp_path)
     assert isinstance(sub, SubsonicLibrary) and sub.base_url == "http://nas.local:4533"
     lan = open_remote("http://nas.local:8765", tmp_path)

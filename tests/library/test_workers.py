@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import synth
 
 from moodspeaker.library.scanner import walk
+from moodspeaker.library.workers import AnalysisPool
 
 
-def test_stuck_file_times_out_and_the_rest_is_analysed(tmp_path, pool):
+def test_stuck_file_times_out_and_the_rest_is_analysed(tmp_path: Path, pool: AnalysisPool) -> None:
     good = [str(synth.write(tmp_path / f"g{i}.wav", synth.song("happy", 2.0))) for i in range(3)]
     stuck = tmp_path / "stuck.wav"
     os.mkfifo(stuck)  # opening it for reading blocks until a writer comes: never

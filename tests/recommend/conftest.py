@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -41,6 +43,6 @@ def tracks() -> list[Track]:
 
 
 @pytest.fixture
-def rec(tracks: list[Track], tmp_path) -> Recommender:
+def rec(tracks: list[Track], tmp_path: Path) -> Recommender:
     store = FeedbackStore(tmp_path / "recommend.sqlite")
     return Recommender(Catalogue(tracks), store, Options.from_config(RecommendConfig()))

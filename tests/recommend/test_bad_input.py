@@ -12,11 +12,13 @@ from moodspeaker.config.schema import RecommendConfig
 from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex, Tags, track_id
 from moodspeaker.library.track import Track
 from moodspeaker.recommend import Catalogue, FeedbackStore, Mood, Options, Recommender
+from moodspeaker.recommend.content import FloatArray
+from moodspeaker.recommend.source import TrackSource
 
 NOW = 1_800_000_000.0
 
 
-def _rec(source, tmp_path: Path) -> Recommender:
+def _rec(source: TrackSource, tmp_path: Path) -> Recommender:
     return Recommender(source, FeedbackStore(tmp_path / "r.sqlite"), Options.from_config(RecommendConfig()))
 
 
@@ -28,14 +30,14 @@ def _add(index: LibraryIndex, location: str, artist: str, valence: float, arousa
         b.set_analysed(location, {}, values)
 
 
-def test_empty_library_gives_no_picks_and_says_why(tmp_path):
+def test_empty_library_gives_no_picks_and_says_why(tmp_path: Path) -> None:
     rec = _rec(Catalogue([]), tmp_path)
     assert rec.plan(Mood.of("sad"), "alice", "match", NOW, 5) == []
     assert "library is empty" in rec.status
     rec.feedback("alice", "gone", "skip", Mood.of("sad"), NOW)  # feedback on nothing still stored
 
 
-def test_library_still_being_analysed(tmp_path):
+def test_library_still_being_analysed(tmp_path: Path) -> None:
     index = LibraryIndex(tmp_path / "lib.db")
     with index.batch() as b:
         for i in range(3):
@@ -45,7 +47,7 @@ def test_library_still_being_analysed(tmp_path):
     assert rec.status == "the library is not analysed yet: 3 tracks waiting for analysis"
 
 
-def test_unanalysed_tracks_are_played_shuffled_with_an_honest_reason(tmp_path):
+def test_unanalysed_tracks_are_played_shuffled_with_an_honest_reason(tmp_path: Path) -> None:
     raw = [Track(f"u{i}", f"/m/{i}", f"T{i}", f"A{i % 3}", valence=float("nan")) for i in range(6)]
     rec = _rec(Catalogue(raw), tmp_path)
     picks = rec.plan(Mood.of("sad"), "alice", "match", NOW, 4)
@@ -54,13 +56,13 @@ def test_unanalysed_tracks_are_played_shuffled_with_an_honest_reason(tmp_path):
     assert "not analysed" in rec.status
 
 
-def test_profile_without_history_gets_a_first_guess(rec: Recommender):
+def test_profile_without_history_gets_a_first_guess(rec: Recommender) -> None:
     picks = rec.plan(Mood.of("angry", 0.8), "newcomer", "match", NOW, 3)
     assert len(picks) == 3
     assert "first guess" in picks[0].reason
 
 
-def test_unknown_or_missing_mood_falls_back_to_taste(rec: Recommender):
+def test_unknown_or_missing_mood_falls_back_to_taste(rec: Recommender) -> None:
     assert len(rec.plan(None, "alice", "uplift", NOW, 3)) == 3
     assert len(rec.plan(Mood("unknown", 0.0, 0.0, 0.0), "alice", "match", NOW, 3)) == 3
     weird = Mood("sad", float("nan"), float("inf"), float("nan"))
@@ -68,7 +70,7 @@ def test_unknown_or_missing_mood_falls_back_to_taste(rec: Recommender):
     rec.feedback("alice", rec.plan(weird, "alice", "match", NOW, 1)[0].track.id, "skip", weird, NOW + 1)
 
 
-def test_more_picks_than_tracks_and_everything_recently_played(tmp_path):
+def test_more_picks_than_tracks_and_everything_recently_played(tmp_path: Path) -> None:
     few = [Track(f"f{i}", f"/m/{i}", f"T{i}", "Solo", valence=0.1 * i, arousal=0.0) for i in range(3)]
     rec = _rec(Catalogue(few), tmp_path)
     assert len(rec.plan(Mood.of("happy"), "a", "match", NOW, 10)) == 3
@@ -80,7 +82,7 @@ def test_more_picks_than_tracks_and_everything_recently_played(tmp_path):
     assert [p.track.id for p in again] == ["f0"]
 
 
-def test_a_track_that_vanishes_before_it_is_played(tmp_path):
+def test_a_track_that_vanishes_before_it_is_played(tmp_path: Path) -> None:
     index = LibraryIndex(tmp_path / "lib.db")
     for i in range(12):
         _add(index, f"/m/{i}.ogg", f"artist{i}", valence=-0.8 + 0.1 * i, arousal=-0.5)
@@ -96,7 +98,7 @@ def test_a_track_that_vanishes_before_it_is_played(tmp_path):
     assert index.get(first.id) is None
 
 
-def test_a_track_removed_between_plans_is_not_offered_even_unreported(tmp_path):
+def test_a_track_removed_between_plans_is_not_offered_even_unreported(tmp_path: Path) -> None:
     tracks = [
         Track(f"v{i}", f"/m/{i}", f"T{i}", f"A{i}", valence=-0.7 + 0.01 * i, arousal=-0.5) for i in range(8)
     ]
@@ -107,7 +109,7 @@ def test_a_track_removed_between_plans_is_not_offered_even_unreported(tmp_path):
     assert best.id not in {p.track.id for p in rec.plan(Mood.of("sad"), "a", "match", NOW + 1, 3)}
 
 
-def test_library_index_is_a_real_source(tmp_path):
+def test_library_index_is_a_real_source(tmp_path: Path) -> None:
     index = LibraryIndex(tmp_path / "lib.db")
     for i in range(20):
         _add(index, f"/m/{i}.ogg", f"artist{i % 5}", valence=-1 + i / 10, arousal=0.4)
@@ -121,7 +123,7 @@ def test_library_index_is_a_real_source(tmp_path):
 
 
 @pytest.mark.parametrize("k", [0, -3])
-def test_silly_queue_lengths(rec: Recommender, k: int):
+def test_silly_queue_lengths(rec: Recommender, k: int) -> None:
     assert len(rec.plan(Mood.of("happy"), "alice", "match", NOW, k)) == 1
 
 
@@ -134,12 +136,12 @@ class _TwoLibraries:
     def tracks(self) -> list[Track]:
         return self.inner.tracks() * 2
 
-    def feature_matrix(self):
+    def feature_matrix(self) -> tuple[list[str], FloatArray]:
         ids, x = self.inner.feature_matrix()
         return ids + ids, np.vstack([x, x])
 
 
-def test_a_track_listed_twice_is_offered_once(tmp_path):
+def test_a_track_listed_twice_is_offered_once(tmp_path: Path) -> None:
     tracks = [Track(f"d{i}", f"/m/{i}", f"T{i}", f"A{i}", valence=0.7, arousal=0.4) for i in range(4)]
     picks = _rec(_TwoLibraries(tracks), tmp_path).plan(Mood.of("happy"), "a", "match", NOW, 4)
     assert sorted(p.track.id for p in picks) == ["d0", "d1", "d2", "d3"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -25,7 +26,7 @@ NOW = 1_800_000_000.0
 DAY = 86400.0
 
 
-def test_feedback_is_committed_before_the_call_returns(rec: Recommender, tmp_path):
+def test_feedback_is_committed_before_the_call_returns(rec: Recommender, tmp_path: Path) -> None:
     pick = rec.plan(Mood.of("happy"), "alice", "match", NOW, 1)[0]
     rec.feedback("alice", pick.track.id, "like", Mood.of("happy"), NOW + 5)
     # A separate connection (another process would see the same) reads it straight away.
@@ -35,7 +36,7 @@ def test_feedback_is_committed_before_the_call_returns(rec: Recommender, tmp_pat
     assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_learning_survives_a_restart(tracks: list[Track], tmp_path):
+def test_learning_survives_a_restart(tracks: list[Track], tmp_path: Path) -> None:
     path = tmp_path / "r.sqlite"
     opts = Options.from_config(RecommendConfig())
     rec = Recommender(Catalogue(tracks), FeedbackStore(path), opts)
@@ -50,7 +51,7 @@ def test_learning_survives_a_restart(tracks: list[Track], tmp_path):
     assert before == after
 
 
-def test_bad_feedback_is_refused_with_a_reason(rec: Recommender, tracks: list[Track]):
+def test_bad_feedback_is_refused_with_a_reason(rec: Recommender, tracks: list[Track]) -> None:
     with pytest.raises(FeedbackError, match="unknown feedback kind 'meh'"):
         rec.feedback("alice", tracks[0].id, "meh", Mood.of("sad"), NOW)
     with pytest.raises(FeedbackError, match="corrected mood"):
@@ -62,7 +63,7 @@ def test_bad_feedback_is_refused_with_a_reason(rec: Recommender, tracks: list[Tr
     assert list(rec.store.events()) == []  # nothing half-written
 
 
-def test_skipped_in_this_mood_is_filtered_but_not_in_another(rec: Recommender):
+def test_skipped_in_this_mood_is_filtered_but_not_in_another(rec: Recommender) -> None:
     sad = Mood.of("sad")
     first = rec.plan(sad, "alice", "match", NOW, 1)[0].track
     rec.feedback("alice", first.id, "skip", sad, NOW + 10, played_s=8.0)
@@ -75,7 +76,7 @@ def test_skipped_in_this_mood_is_filtered_but_not_in_another(rec: Recommender):
     assert first.id not in model.blocked("neutral", NOW + DAY, 1e9)
 
 
-def test_conflicting_feedback_latest_verdict_wins(rec: Recommender, tracks: list[Track]):
+def test_conflicting_feedback_latest_verdict_wins(rec: Recommender, tracks: list[Track]) -> None:
     sad = Mood.of("sad")
     t = tracks[3]
     rec.feedback("alice", t.id, "like", sad, NOW)
@@ -89,7 +90,7 @@ def test_conflicting_feedback_latest_verdict_wins(rec: Recommender, tracks: list
     assert rec.plan(sad, "alice", "match", NOW + 4, 5)
 
 
-def test_older_evidence_fades(rec: Recommender, tracks: list[Track]):
+def test_older_evidence_fades(rec: Recommender, tracks: list[Track]) -> None:
     """A listener who changed: months-old likes of calm music weigh less than this week's loud ones."""
     happy = Mood.of("happy")
     calm = sorted(tracks, key=lambda t: t.arousal)[:15]
@@ -103,7 +104,7 @@ def test_older_evidence_fades(rec: Recommender, tracks: list[Track]):
     assert sum(p.track.arousal for p in picks) / 5 > 0.3
 
 
-def test_profiles_export_and_really_delete(rec: Recommender, tracks: list[Track], tmp_path):
+def test_profiles_export_and_really_delete(rec: Recommender, tracks: list[Track], tmp_path: Path) -> None:
     rec.create_profile("Dana", NOW, "uplift")
     assert rec.create_profile("Dana", NOW) is False  # idempotent
     for i in range(5):
@@ -127,7 +128,7 @@ def test_profiles_export_and_really_delete(rec: Recommender, tracks: list[Track]
     assert rec.plan(Mood.of("neutral"), "Dana", "match", NOW + 50, 3)
 
 
-def test_strategy_per_profile(rec: Recommender):
+def test_strategy_per_profile(rec: Recommender) -> None:
     rec.create_profile("frank", NOW)
     rec.set_strategy("frank", "off")
     assert rec.plan(Mood.of("sad"), "frank", None, NOW, 3) == []
@@ -139,14 +140,14 @@ def test_strategy_per_profile(rec: Recommender):
         rec.set_strategy("nobody", "match")
 
 
-def test_retention_prunes_old_feedback(rec: Recommender, tracks: list[Track]):
+def test_retention_prunes_old_feedback(rec: Recommender, tracks: list[Track]) -> None:
     rec.feedback("gus", tracks[0].id, "completed", Mood.of("happy"), NOW - 40 * DAY)
     rec.feedback("gus", tracks[1].id, "completed", Mood.of("happy"), NOW)
     assert rec.store.prune(NOW - 30 * DAY) == 1
     assert [e.track_id for e in rec.store.events("gus")] == [tracks[1].id]
 
 
-def test_retention_also_forgets_what_was_learned(rec: Recommender, tracks: list[Track]):
+def test_retention_also_forgets_what_was_learned(rec: Recommender, tracks: list[Track]) -> None:
     angry = Mood.of("angry")
     for i, t in enumerate(sorted(tracks, key=lambda t: -t.arousal)[:10]):
         rec.feedback("hal", t.id, "like", angry, NOW - 60 * DAY + i)
@@ -155,7 +156,7 @@ def test_retention_also_forgets_what_was_learned(rec: Recommender, tracks: list[
     assert "hal" not in rec._models and list(rec.store.events("hal")) == []
 
 
-def test_wrong_mood_corrections_remap_a_misread_mood(rec: Recommender, tracks: list[Track]):
+def test_wrong_mood_corrections_remap_a_misread_mood(rec: Recommender, tracks: list[Track]) -> None:
     """The camera reads this listener's resting face as angry; after two corrections it listens."""
     angry = Mood.of("angry", 0.7)
     for i in range(2):
@@ -168,7 +169,7 @@ def test_wrong_mood_corrections_remap_a_misread_mood(rec: Recommender, tracks: l
     assert [e.corrected_mood for e in stored] == ["neutral", "neutral"]
 
 
-def test_from_config_and_export_file(tmp_path, tracks: list[Track]):
+def test_from_config_and_export_file(tmp_path: Path, tracks: list[Track]) -> None:
     cfg = with_changes(
         Config(),
         {"device.data_dir": str(tmp_path / "data"), "recommend.profiles": "anna,ben"},

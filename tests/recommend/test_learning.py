@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time as _time
+from collections.abc import Callable
 
 import numpy as np
+import pytest
 
 from moodspeaker.library.track import Track
 from moodspeaker.recommend import Mood, Recommender
@@ -12,7 +14,9 @@ from moodspeaker.recommend import Mood, Recommender
 NOW = 1_800_000_000.0
 
 
-def _session(rec: Recommender, profile: str, mood: Mood, keep, n: int, *, t0: float) -> list[bool]:
+def _session(
+    rec: Recommender, profile: str, mood: Mood, keep: Callable[[Track], bool], n: int, *, t0: float
+) -> list[bool]:
     """Play n tracks; the simulated person keeps those `keep(track)` approves, skips the rest."""
     kept = []
     for i in range(n):
@@ -25,7 +29,7 @@ def _session(rec: Recommender, profile: str, mood: Mood, keep, n: int, *, t0: fl
     return kept
 
 
-def test_angry_wants_loud_is_learned(rec: Recommender):
+def test_angry_wants_loud_is_learned(rec: Recommender) -> None:
     """The seeds' table (and our uplift prior) calm an angry listener down; this one wants loud."""
     angry = Mood.of("angry", 0.9)
     first = rec.plan(angry, "ivan", "uplift", NOW, 5)
@@ -37,7 +41,7 @@ def test_angry_wants_loud_is_learned(rec: Recommender):
     assert any("keep" in p.reason for p in later)
 
 
-def test_matcher_and_uplifter_in_one_household_stay_apart(rec: Recommender):
+def test_matcher_and_uplifter_in_one_household_stay_apart(rec: Recommender) -> None:
     sad = Mood.of("sad", 0.9)
     _session(rec, "mia", sad, lambda t: t.valence < -0.3, 30, t0=NOW)  # wants sad music when sad
     _session(rec, "leo", sad, lambda t: t.valence > 0.3, 30, t0=NOW + 10)  # wants cheering up
@@ -47,7 +51,7 @@ def test_matcher_and_uplifter_in_one_household_stay_apart(rec: Recommender):
     assert np.mean([p.track.valence for p in leo]) > 0.2
 
 
-def test_alpha_leans_on_content_at_cold_start(rec: Recommender, tracks: list[Track]):
+def test_alpha_leans_on_content_at_cold_start(rec: Recommender, tracks: list[Track]) -> None:
     assert rec.alpha(NOW) == 1.0
     for i, t in enumerate(tracks[:60]):
         rec.feedback("nina", t.id, "completed", Mood.of("happy"), NOW + i)
@@ -55,7 +59,9 @@ def test_alpha_leans_on_content_at_cold_start(rec: Recommender, tracks: list[Tra
     assert rec.options.alpha_min < a < 1.0
 
 
-def test_reason_mentions_the_usual_part_of_day(rec: Recommender, tracks: list[Track], monkeypatch):
+def test_reason_mentions_the_usual_part_of_day(
+    rec: Recommender, tracks: list[Track], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TZ", "UTC")
     _time.tzset()
     try:

@@ -21,9 +21,11 @@ from moodspeaker.recommend.preference import TASTE_KEYS, fit_taste, taste_vector
 from moodspeaker.recommend.targets import Mood, mood_point, music_point, target_point
 
 
-def test_match_targets_the_mood_and_steady_has_none():
+def test_match_targets_the_mood_and_steady_has_none() -> None:
     sad = Mood.of("sad", 1.0)
-    v, a = target_point(sad, "match")
+    point = target_point(sad, "match")
+    assert point is not None
+    v, a = point
     assert v < -0.5 and a < -0.3
     assert target_point(sad, "steady") is None
     assert target_point(sad, "off") is None
@@ -37,7 +39,9 @@ def test_match_targets_the_mood_and_steady_has_none():
     st.sampled_from(["sad", "angry", "fear", "neutral", "happy", "disgust", "surprise"]),
     st.floats(0, 1),
 )
-def test_uplift_starts_at_the_mood_and_moves_monotonically_towards_calm_and_happy(mood, conf):
+def test_uplift_starts_at_the_mood_and_moves_monotonically_towards_calm_and_happy(
+    mood: str, conf: float
+) -> None:
     m = Mood.of(mood, conf)
     start = mood_point(m)
     points = [target_point(m, "uplift", step, 4) for step in range(7)]
@@ -45,11 +49,13 @@ def test_uplift_starts_at_the_mood_and_moves_monotonically_towards_calm_and_happ
     vals = [p[0] for p in points if p]
     assert all(b >= a - 1e-9 for a, b in pairwise(vals))  # never less happy
     assert points[4] == points[6]  # the goal is held once reached
-    gv, ga = points[6]
+    goal = points[6]
+    assert goal is not None
+    gv, ga = goal
     assert gv >= 0.5 - 1e-9 and -0.25 - 1e-9 <= ga <= 0.3 + 1e-9  # happier, calm if agitated
 
 
-def test_low_confidence_pulls_towards_neutral():
+def test_low_confidence_pulls_towards_neutral() -> None:
     sure = mood_point(Mood.of("angry", 1.0))
     unsure = mood_point(Mood.of("angry", 0.0))
     assert abs(unsure[1]) < abs(sure[1])
@@ -57,7 +63,7 @@ def test_low_confidence_pulls_towards_neutral():
     assert all(np.isfinite(nan))
 
 
-def test_normalise_scales_and_keeps_nan():
+def test_normalise_scales_and_keeps_nan() -> None:
     raw = np.array([[0.5, -0.5, 1.0, 180.0, -6.0, 1, 1.0], [np.nan] * 7], np.float32)
     z = normalise(raw)
     assert z[0].tolist() == pytest.approx([0.5, -0.5, 1.0, 1.0, 1.0, 1.0, 1.0])
@@ -68,7 +74,7 @@ def test_normalise_scales_and_keeps_nan():
         weight_vector({"danceability": 1.0})
 
 
-def test_weighted_distance_matches_the_plain_formula():
+def test_weighted_distance_matches_the_plain_formula() -> None:
     rng = np.random.default_rng(0)
     z = rng.uniform(-1, 1, (50, len(FEATURE_COLUMNS))).astype(np.float32)
     t = music_point(0.3, -0.2)
@@ -78,7 +84,7 @@ def test_weighted_distance_matches_the_plain_formula():
     assert fast == pytest.approx(((z - t) ** 2) @ p, rel=1e-4, abs=1e-4)
 
 
-def test_reason_reads_like_the_issue_example():
+def test_reason_reads_like_the_issue_example() -> None:
     track = Track("t", "/x", "T", "A", valence=-0.2, arousal=-0.6, tempo=80.0, mode=0)
     ev = explain.Evidence(strategy="match", mood="sad", own_context=0.8, day_part="evening")
     text = explain.reason("sad", 0.71, -0.5, track, ev)
@@ -90,7 +96,7 @@ def test_reason_reads_like_the_issue_example():
     assert explain.mood_phrase("unknown", 0.0, 0.0) == "no face seen"
 
 
-def test_taste_vector_reads_spotify_and_library_descriptors():
+def test_taste_vector_reads_spotify_and_library_descriptors() -> None:
     v = taste_vector({"danceability": 0.8, "onset_rate": 4.0, "flatness": 0.6, "key": 7.0})
     d = dict(zip(TASTE_KEYS, v, strict=True))
     assert d["danceability"] == 0.8 and d["onset_rate"] == 0.5 and d["flatness"] == 1.0

@@ -7,6 +7,8 @@ never offered again in that mood until the skip faded out (three half-lives).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from moodspeaker.config.schema import RecommendConfig
@@ -41,7 +43,9 @@ def test_a_replay_clears_an_earlier_skip_in_that_mood_only() -> None:
     assert "x" in model.blocked("happy", NOW + 90, HORIZON)
 
 
-def test_the_recommender_offers_a_skipped_track_again_after_its_replay(tmp_path, tracks: list[Track]) -> None:
+def test_the_recommender_offers_a_skipped_track_again_after_its_replay(
+    tmp_path: Path, tracks: list[Track]
+) -> None:
     happy = Mood.of("happy")
     path = tmp_path / "recommend.sqlite"
     opts = Options.from_config(RecommendConfig(), no_repeat_window=1)

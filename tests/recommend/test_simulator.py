@@ -50,7 +50,7 @@ def _write_catalogue(path: Path, n: int) -> None:
         w = csv.DictWriter(fh, _COLUMNS)
         w.writeheader()
         for i in range(n):
-            row = {c: "" for c in _COLUMNS}
+            row: dict[str, object] = {c: "" for c in _COLUMNS}
             row.update(
                 track_id=f"id{i}", track_name=f"Song {i}", track_artist=f"Band {i % 7}",
                 valence=rng.uniform(), energy=rng.uniform(), tempo=rng.uniform(60, 180),
@@ -63,7 +63,7 @@ def _write_catalogue(path: Path, n: int) -> None:
         w.writerow({**row, "track_id": "broken", "valence": "n/a"})  # a bad row
 
 
-def test_spotify_mapping_onto_track_scales(tmp_path):
+def test_spotify_mapping_onto_track_scales(tmp_path: Path) -> None:
     path = tmp_path / "songs.csv.gz"
     _write_catalogue(path, 50)
     tracks = load_spotify(path)
@@ -79,7 +79,7 @@ def test_spotify_mapping_onto_track_scales(tmp_path):
         load_spotify(tmp_path / "empty.csv")
 
 
-def test_listeners_have_atypical_days_and_misread_moods(tmp_path):
+def test_listeners_have_atypical_days_and_misread_moods(tmp_path: Path) -> None:
     path = tmp_path / "songs.csv.gz"
     _write_catalogue(path, 30)
     tracks = load_spotify(path)
@@ -92,7 +92,7 @@ def test_listeners_have_atypical_days_and_misread_moods(tmp_path):
     assert set(STYLES) == {"matcher", "uplifter", "angry_loud"}
 
 
-def test_bench_recommend_cli_reports_json(tmp_path, capsys):
+def test_bench_recommend_cli_reports_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "spotify-tracks-32k"
     folder.mkdir()
     _write_catalogue(folder / "spotify_songs.csv.gz", 400)
@@ -116,14 +116,16 @@ def test_bench_recommend_cli_reports_json(tmp_path, capsys):
     assert "ours" in out["simulator"]
 
 
-def test_bench_recommend_without_data_says_so(tmp_path, capsys, monkeypatch):
+def test_bench_recommend_without_data_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("MOODSPEAKER_DATA", raising=False)
     assert main(["bench", "recommend", "--data", str(tmp_path)]) == 2
     assert "Spotify catalogue is missing" in capsys.readouterr().err
 
 
 @pytest.mark.needs_data
-def test_real_catalogue_and_lastfm(datasets: Path):
+def test_real_catalogue_and_lastfm(datasets: Path) -> None:
     spec = importlib.util.spec_from_file_location(
         "bench_collaborative", _ROOT / "bench" / "bench_collaborative.py"
     )
@@ -142,7 +144,7 @@ def test_real_catalogue_and_lastfm(datasets: Path):
 
 
 @pytest.mark.needs_data
-def test_quick_bench_on_the_real_catalogue(datasets: Path, capsys):
+def test_quick_bench_on_the_real_catalogue(datasets: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "recommend", "--data", str(datasets), "--json", "--quick", "--no-latency"]) == 0
     out = json.loads(capsys.readouterr().out)
     skip = out["skip_rate"]
@@ -151,7 +153,7 @@ def test_quick_bench_on_the_real_catalogue(datasets: Path, capsys):
     assert skip["hybrid"]["all"]["after_warmup"] < skip["random"]["all"]["after_warmup"]
 
 
-def test_latency_measurement_runs(tmp_path):
+def test_latency_measurement_runs(tmp_path: Path) -> None:
     path = tmp_path / "songs.csv.gz"
     _write_catalogue(path, 300)
     out = latency(load_spotify(path), size=3000, runs=3)

@@ -84,6 +84,7 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
         self._data_dir = data_dir
         self._recommender = parts.recommender
         self._lock = threading.RLock()
+        self._saving = threading.RLock()
         self._mood = MoodState(UNKNOWN, 0.0, 0.0, 0.0, face=False, changed=False)
         self._override = None
         self._recorded_skips = RecordedSkips()

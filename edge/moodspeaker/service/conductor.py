@@ -146,18 +146,22 @@ class Conductor:
         if status.state == "stopped" and carry_on and not self.user_paused and items:
             self.player.play()
 
-    def switch_profile(self, mood: MoodState, profile: str, save: Callable[[], bool]) -> bool:
+    def switch_profile(
+        self, mood: MoodState, profile: str, save: Callable[[list[QueueItem] | None], bool]
+    ) -> bool:
         """Switch the listener and, with them, the strategy to theirs: read it and plan for `profile`
         first (a storage error propagates, a failed plan raises PlanningError: nothing has changed),
-        then make both active and `save()`.  When the save fails the previous profile and strategy are
-        put back with the queue untouched and False is returned; on success the queue is the new
-        listener's plan (kept as it was when their plan is empty: nothing better to offer)."""
+        then make both active and `save(queue)` with the queue the switch leaves (None: the queue as it
+        is), before applying it: what is saved is the new listener with their own queue, never with
+        the previous listener's.  When the save fails the previous profile and strategy are put back
+        with the queue untouched and False is returned; on success the queue is the new listener's
+        plan (kept as it was when their plan is empty: nothing better to offer)."""
         self._quiet_until = 0.0
         strategy = self.strategy_of(profile)
         items = self._plan_for(mood, profile, strategy)
         previous = self.profile, self.strategy
         self.profile, self.strategy = profile, strategy
-        if not save():
+        if not save(self._new_queue(items, strategy)):
             self.profile, self.strategy = previous
             return False
         self._queue_plan(items, strategy)
@@ -178,11 +182,16 @@ class Conductor:
         exclude = {current.track.id} if current else set()
         return self._plan_or_raise(mood, self.config.recommend.queue_length, exclude, profile, strategy)
 
-    def _queue_plan(self, items: list[QueueItem], strategy: str) -> None:
+    @staticmethod
+    def _new_queue(items: list[QueueItem], strategy: str) -> list[QueueItem] | None:
         """What comes after the current track: the new plan; none under "off" (no automatic picks);
-        the queue as it was when a plan found nothing (every track recently played or rejected)."""
-        if items or strategy == "off":
-            self.player.set_queue(items)
+        None, the queue as it was, when a plan found nothing (every track rejected or queued)."""
+        return items if items or strategy == "off" else None
+
+    def _queue_plan(self, items: list[QueueItem], strategy: str) -> None:
+        new = self._new_queue(items, strategy)
+        if new is not None:
+            self.player.set_queue(new)
 
 
 def storage_reason(exc: BaseException) -> str:

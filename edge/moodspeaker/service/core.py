@@ -20,13 +20,14 @@ import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from moodspeaker.config.schema import Config
 from moodspeaker.mood.filter import MoodState
 from moodspeaker.player.engine import Player
+from moodspeaker.player.queue import QueueItem
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.service.conductor import Conductor, PlanningError, storage_reason
 from moodspeaker.service.control import CommandError
@@ -75,6 +76,7 @@ class ApplianceCore:
     _recommender: Recommender
     _classifier_type: str  # changing it takes a restart
     _lock: threading.RLock
+    _saving: threading.RLock  # held by a save, and by a command whose changes are saved as one
     _mood: MoodState
     _override: MoodState | None  # a mood the listener corrected, until the camera sees a change
     _recorded_skips: RecordedSkips  # plays whose skip the command itself recorded
@@ -94,13 +96,19 @@ class ApplianceCore:
         with self._lock:
             return self._override or self._mood
 
-    def _save(self) -> bool:
-        """Save what must survive a power cut; False (reported in health) when the disk refused."""
+    def _save(self, upcoming: Sequence[QueueItem] | None = None) -> bool:
+        """Save what must survive a power cut; False (reported in health) when the disk refused.
+        `upcoming`: the queue a command is about to apply (a profile switch), else the player's.  Saves
+        are serialised by `_saving`, which a command holds while it changes several things at once."""
+        with self._saving:
+            return self._save_now(upcoming)
+
+    def _save_now(self, upcoming: Sequence[QueueItem] | None) -> bool:
         status = self.player.status()
         snap = Snapshot(
             current=status.current,
             position_s=status.position_s // POSITION_STEP_S * POSITION_STEP_S,
-            queue=status.queue,
+            queue=status.queue if upcoming is None else tuple(upcoming),
             playing=status.state == "playing",
             volume=status.volume,
             profile=self.conductor.profile,

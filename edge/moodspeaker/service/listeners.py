@@ -79,15 +79,20 @@ class ListenerCommands(ApplianceCore):
         theirs, else `recommend.strategy` (the household default)."""
         what = f"profile not changed to {profile!r}"
         strategy = self.conductor.strategy
-        with self._stored(what), self._planned(what):
-            switched = self.conductor.switch_profile(self._current_mood(), profile, self._save)
+        # One save, with the new listener's queue, and none in between (the housekeeping's would show
+        # the new listener with the previous one's queue): after a power cut the speaker comes back
+        # as it was before the switch or as it is after it.
+        with self._saving:
+            with self._stored(what), self._planned(what):
+                switched = self.conductor.switch_profile(self._current_mood(), profile, self._save)
+            if switched:  # the player has the queue saved; the answer and the state published too
+                self.player.wait_idle(1.0)
         if not switched:
             message = f"{what}: {self.store.last_error or 'the state could not be saved'}"
             log.error("%s", message)
             self._report("storage", message)
             raise CommandError(message)
         self._use_calibration(profile)
-        self.player.wait_idle(1.0)  # the answer and the state published show the new listener's queue
         self.bus.publish(StateChanged(ts=time.time(), key="profile", value=profile))
         if self.conductor.strategy != strategy:
             self.bus.publish(StateChanged(ts=time.time(), key="strategy", value=self.conductor.strategy))
@@ -101,11 +106,12 @@ class ListenerCommands(ApplianceCore):
         def store() -> None:
             self._recommender.set_strategy(self.conductor.profile, strategy)
 
-        with self._stored(what), self._planned(what):
-            self.conductor.change_strategy(self._current_mood(), strategy, store)
-        self.player.wait_idle(1.0)  # the answer, the state published and the state saved: the new queue
+        with self._saving:  # no save in between with the new strategy and the previous queue
+            with self._stored(what), self._planned(what):
+                self.conductor.change_strategy(self._current_mood(), strategy, store)
+            self.player.wait_idle(1.0)  # the answer, the state published and the state saved: the new queue
+            self._save()
         self.bus.publish(StateChanged(ts=time.time(), key="strategy", value=strategy))
-        self._save()
 
     def export_data(self) -> dict[str, Any]:
         return {"profiles": {p: self._recommender.export_profile(p) for p in self._recommender.profiles()}}

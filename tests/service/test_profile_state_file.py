@@ -1,0 +1,106 @@
+"""What a profile switch leaves in the state file (what the speaker comes back to after a power cut).
+
+Before the fix a switch saved the state file with the new listener but the previous listener's queue
+(the save came before the new queue was applied, and the housekeeping could save in between too): a
+power cut then brought the new listener back with music planned for someone else.  Now a switch saves
+once, the new listener with their own queue, and a refused switch saves nothing.  The real appliance
+and its real state file, watched by a thread that reads every version of it written meanwhile.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from servicekit import Script, build, wait_for
+
+from moodspeaker.service.app import Appliance
+from moodspeaker.service.control import CommandError, ControlAPI
+from sqlitefaults import corrupt
+
+pytestmark = pytest.mark.timeout(90)
+
+
+def saved(app: Appliance) -> tuple[str, list[str]]:
+    """The profile and the queued track ids in the state file (none yet: nothing)."""
+    if not app.store.path.exists():
+        return "", []
+    raw: dict[str, Any] = json.loads(app.store.path.read_text("utf-8"))
+    return raw["profile"], [item["track"]["id"] for item in raw["queue"]]
+
+
+def queued(app: Appliance) -> list[str]:
+    return [q["track_id"] for q in app.state()["queue"]]
+
+
+class Versions:
+    """Every version of the state file seen while it runs (atomic writes: each read is a whole one)."""
+
+    def __init__(self, app: Appliance) -> None:
+        self.app, self.seen = app, [saved(app)]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.002):
+            version = saved(self.app)
+            if version != self.seen[-1]:
+                self.seen.append(version)
+
+    def __enter__(self) -> Versions:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+
+@contextlib.contextmanager
+def playing_with_queue_saved(tmp_path: Path) -> Iterator[tuple[Appliance, ControlAPI, list[str]]]:
+    """The appliance playing for the default profile (Kim is known too), its queue saved."""
+    app, bus = build(tmp_path, Script("happy"), **{"recommend.profiles": ["default", "Kim"]})
+    app.start()
+    try:
+        wait_for(lambda: app.state()["mood"] == "happy", what="the mood read (no flip re-plans later)")
+        wait_for(lambda: app.state()["now_playing"] is not None and len(queued(app)) >= 2, what="a queue")
+        before = queued(app)
+        wait_for(lambda: saved(app) == ("default", before), what=f"the queue saved: {before}")
+        yield app, ControlAPI(app, bus), before
+    finally:
+        app.stop()
+
+
+def test_a_switch_saves_the_new_listener_with_their_own_queue(tmp_path: Path) -> None:
+    with playing_with_queue_saved(tmp_path) as (app, api, before):
+        for tid in before:  # Kim does not want what default has queued: their plan is another one
+            app.parts.recommender.feedback("Kim", tid, "dislike", app._current_mood(), time.time())
+        with Versions(app) as versions:
+            api.execute("set_profile", {"profile": "Kim"})
+            after = saved(app)  # as the command answers
+            time.sleep(SAVE_SETTLE_S)  # and the housekeeping's saves after it
+        assert after == ("Kim", queued(app)), (after, queued(app), before)
+        assert after[1] and not set(after[1]) & set(before), (after, before)
+        assert ("Kim", before) not in versions.seen, versions.seen  # never Kim with default's queue
+        assert all(v in [("default", before), after] for v in versions.seen), versions.seen
+
+
+def test_a_refused_switch_saves_nothing(tmp_path: Path) -> None:
+    with playing_with_queue_saved(tmp_path) as (app, api, before):
+        corrupt(tmp_path / "data" / "recommend.sqlite")  # Kim's strategy and plan cannot be read
+        with Versions(app) as versions:
+            with pytest.raises(CommandError, match="file is not a database"):
+                api.execute("set_profile", {"profile": "Kim"})
+            time.sleep(SAVE_SETTLE_S)
+        assert saved(app) == ("default", before) and queued(app) == before
+        assert versions.seen == [("default", before)], versions.seen
+
+
+#: Long enough for a housekeeping save or two (one every second) after the command answered.
+SAVE_SETTLE_S = 2.5

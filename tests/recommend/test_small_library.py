@@ -52,7 +52,7 @@ def small(tmp_path: Path, tracks: list[Track]) -> Recommender:
 
 def play_on(rec: Recommender, n: int, start: int = 0, *, disliked: str = "") -> list[str]:
     """Plan one track at a time and play it to the end, `n` times, as the speaker's refill does."""
-    heard = []
+    heard: list[str] = []
     for i in range(start, start + n):
         picks = rec.plan(HAPPY, "kim", "match", NOW + i * 200, 1)
         assert picks, (i, heard, rec.status)

@@ -18,13 +18,14 @@ import pygame
 import pytest
 from servicekit import Script, build, wait_for
 
-from moodspeaker.service.events import Event
+from moodspeaker.service.app import Appliance
+from moodspeaker.service.events import Event, StateChanged, TrackEnded, TrackStarted
 from moodspeaker.service.skips import RecordedSkips
 
 pytestmark = pytest.mark.timeout(90)
 
 
-def feedback(app, track_id: str) -> list[str]:
+def feedback(app: Appliance, track_id: str) -> list[str]:
     with sqlite3.connect(app.config.device.data_dir + "/recommend.sqlite") as db:
         rows = db.execute("SELECT kind FROM feedback WHERE track_id = ? ORDER BY id", (track_id,))
         return [r[0] for r in rows]
@@ -42,20 +43,24 @@ def test_a_next_lost_with_the_audio_device_leaves_no_mark_on_the_next_play(tmp_p
         assert current is not None
         x = current.track.id
         gate = threading.Event()
-        app.player._post(lambda: gate.wait(10))  # the player thread is busy for a moment...
+
+        def busy() -> None:
+            gate.wait(10)
+
+        app.player._post(busy)  # the player thread is busy for a moment...
         app.player._post(pygame.mixer.quit)  # ...and the audio device vanishes under it
         app.next_track()  # the status still says x plays: the skip is recorded (and marked)
         assert feedback(app, x) == ["skip"]
         gate.set()  # the switch fails with the device: the play is dropped, its end never announced
-        wait_for(lambda: any(e.kind == "state_changed" and e.key == "audio" and e.value == "lost"
+        wait_for(lambda: any(isinstance(e, StateChanged) and e.key == "audio" and e.value == "lost"
                              for e in events), what="the device lost")  # fmt: skip
-        starts = sum(e.kind == "track_started" and e.track_id == x for e in events)
-        wait_for(lambda: sum(e.kind == "track_started" and e.track_id == x for e in events) > starts,
+        starts = sum(isinstance(e, TrackStarted) and e.track_id == x for e in events)
+        wait_for(lambda: sum(isinstance(e, TrackStarted) and e.track_id == x for e in events) > starts,
                  what="x resumed when the device came back")  # fmt: skip
         # x plays on to its end: that play's end is the listener's evidence and must be recorded
         wait_for(lambda: feedback(app, x) == ["skip", "completed"], what=f"x completed: {feedback(app, x)}")
         assert app._recorded_skips.pending() == []
-        ends = [e for e in events if e.kind == "track_ended" and e.track_id == x]
+        ends = [e for e in events if isinstance(e, TrackEnded) and e.track_id == x]
         assert len(ends) == 1 and ends[0].completed, ends  # the dropped play ended unannounced
     finally:
         app.stop()

@@ -24,7 +24,7 @@ from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.recommend.source import Catalogue
 from moodspeaker.service.app import Appliance, Parts
 from moodspeaker.service.control import CommandError
-from moodspeaker.service.events import Event, EventBus
+from moodspeaker.service.events import Event, EventBus, TrackStarted
 from tonetracks import tone_tracks
 
 pytestmark = pytest.mark.timeout(150)
@@ -54,8 +54,8 @@ def small_library(tmp_path: Path, seconds: float) -> tuple[Appliance, EventBus, 
     started: list[str] = []
 
     def on(event: Event) -> None:
-        if event.kind == "track_started":
-            started.append(event.track_id)  # type: ignore[attr-defined]
+        if isinstance(event, TrackStarted):
+            started.append(event.track_id)
 
     bus.subscribe(on)
     return Appliance(cfg, bus, parts, tmp_path / "data"), bus, started

@@ -11,8 +11,11 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def until(pred: Callable[[], T], timeout: float = 30.0, what: str = "condition", interval: float = 0.02) -> T:
-    """The predicate's first truthy value within `timeout` seconds (generous by default: CI is busy)."""
+def until(
+    pred: Callable[[], T | None], timeout: float = 30.0, what: str = "condition", interval: float = 0.02
+) -> T:
+    """The predicate's first truthy value within `timeout` seconds (generous by default: CI is busy);
+    never None, so a predicate answering `X | None` gives an X."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = pred()

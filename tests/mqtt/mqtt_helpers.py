@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -26,6 +26,8 @@ from moodspeaker.config import Config, with_changes
 from moodspeaker.service.events import EventBus, MoodChanged, MoodObserved, StateChanged, TrackStarted
 
 MOSQUITTO = "/usr/sbin/mosquitto"
+
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -158,8 +160,8 @@ class Watcher:
         found = self.on(topic)
         return found[-1] if found else None
 
-    def wait(self, predicate: Callable[[list[Message]], Any], timeout: float = 8.0) -> Any:
-        """Wait until `predicate(messages)` is truthy; return its value."""
+    def wait(self, predicate: Callable[[list[Message]], T | None], timeout: float = 8.0) -> T:
+        """Wait until `predicate(messages)` is truthy; return its value (never None)."""
         deadline = time.monotonic() + timeout
         with self._lock:
             while True:
@@ -175,7 +177,7 @@ class Watcher:
     def wait_for(
         self, topic: str, match: Callable[[Message], bool] = lambda m: True, timeout: float = 8.0
     ) -> Message:
-        return self.wait(  # type: ignore[no-any-return]
+        return self.wait(
             lambda msgs: next((m for m in reversed(msgs) if m.topic == topic and match(m)), None), timeout
         )
 
@@ -345,10 +347,10 @@ def tone_tracks(folder: Path, seconds: float = 20.0) -> list[Any]:
             with sf.SoundFile(str(path), "w", sr, 1, format="OGG") as handle:
                 for i in range(0, len(x), sr):  # blocks: soundfile can crash on long OGG writes
                     handle.write(x[i : i + sr])
-        features = {"valence": v, "arousal": a, "energy": (a + 1) / 2, "tempo": 80 + 60 * (a + 1)}
         tracks.append(
             Track(id=tid, location=str(path), title=f"Tone {tid}", artist=f"artist-{tid}", duration_s=seconds,
-                  mode=1 if v > 0 else 0, loudness_lufs=-16.0, **features)
+                  mode=1 if v > 0 else 0, loudness_lufs=-16.0,
+                  valence=v, arousal=a, energy=(a + 1) / 2, tempo=80 + 60 * (a + 1))
         )  # fmt: skip
     return tracks
 

@@ -10,6 +10,7 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -163,13 +164,12 @@ def test_bad_payloads_are_rejected_with_an_error_event_and_change_nothing(rig: R
     watcher.clear()
     for name, raw, _ in BAD_PAYLOADS:
         watcher.publish(f"moodspeaker/kitchen/{name}/set", raw)
-    rejected = watcher.wait(
-        lambda msgs: (
-            (r := [m for m in msgs if m.topic.endswith("/event/command_rejected")])
-            and len(r) == len(BAD_PAYLOADS)
-            and r
-        )
-    )
+
+    def all_rejected(msgs: list[Message]) -> list[Message] | None:
+        r = [m for m in msgs if m.topic.endswith("/event/command_rejected")]
+        return r if len(r) == len(BAD_PAYLOADS) else None
+
+    rejected = watcher.wait(all_rejected)
     for msg, (name, _, error) in zip(rejected, BAD_PAYLOADS, strict=True):
         body = msg.json()
         assert body["schema"] == 1 and body["source"] == "mqtt"
@@ -278,7 +278,7 @@ def test_speakers_never_collide_and_group_commands_reach_all(broker: Mosquitto, 
         uids = [
             c["unique_id"]
             for dev in ("kitchen", "bedroom")
-            for c in watcher.last(f"homeassistant/device/{dev}/config").json()["cmps"].values()  # type: ignore[union-attr]
+            for c in watcher.wait_for(f"homeassistant/device/{dev}/config").json()["cmps"].values()
         ]
         assert len(set(uids)) == len(uids)
         watcher.publish("moodspeaker/kitchen/set_volume/set", "0.2")
@@ -297,7 +297,8 @@ def test_speakers_never_collide_and_group_commands_reach_all(broker: Mosquitto, 
         )
         kitchen.bridge.stop()  # one speaker leaving does not touch the other
         watcher.wait_for("moodspeaker/kitchen/availability", lambda m: m.payload == b"offline")
-        assert watcher.last("moodspeaker/bedroom/availability").payload == b"online"  # type: ignore[union-attr]
+        online = watcher.last("moodspeaker/bedroom/availability")
+        assert online is not None and online.payload == b"online"
     finally:
         kitchen.bridge.stop()
         bedroom.bridge.stop()
@@ -347,7 +348,7 @@ def test_periodic_stats(broker: Mosquitto, watcher: Watcher) -> None:
         r.bridge.stop()
 
 
-def test_no_broker_never_blocks_and_the_outbox_stays_bounded(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_no_broker_never_blocks_and_the_outbox_stays_bounded(tmp_path: Path) -> None:
     port = free_port()
     r = make_rig(port, mqtt__outbox_size=10)
     started = time.monotonic()
@@ -394,7 +395,9 @@ def test_nothing_published_is_image_data_or_oversized(rig: Rig, watcher: Watcher
             json.loads(m.payload)  # everything else is JSON
 
 
-def test_mqtt_forget_command_removes_a_stopped_speaker(broker: Mosquitto, watcher: Watcher, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_mqtt_forget_command_removes_a_stopped_speaker(
+    broker: Mosquitto, watcher: Watcher, capsys: pytest.CaptureFixture[str]
+) -> None:
     from moodspeaker.cli import main  # noqa: PLC0415
 
     r = make_rig(broker.port)
@@ -432,7 +435,9 @@ def test_two_speakers_with_the_same_device_id_are_reported(broker: Mosquitto) ->
         second.bridge.stop()
 
 
-def test_stale_events_are_not_replayed_after_an_outage(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_stale_events_are_not_replayed_after_an_outage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A mood change from long ago must not fire a home automation now; the state is still re-sent."""
     from moodspeaker.mqtt import client  # noqa: PLC0415
 

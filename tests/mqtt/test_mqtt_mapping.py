@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -207,7 +208,7 @@ def _settings(**changes: object) -> ConnectionSettings:
     )
 
 
-def test_settings_validated_together(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_settings_validated_together(tmp_path: Path) -> None:
     with pytest.raises(MqttSetupError, match=r"username and mqtt\.password must be set together"):
         _settings(username="ha")
     with pytest.raises(MqttSetupError, match=r"mqtt\.password is empty|mqtt\.username is empty"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,7 @@ def _wait(bridge: MqttBridge, connected: bool = True, timeout: float = 8.0) -> b
 
 
 @pytest.fixture
-def tls_broker(tmp_path: Path, pki: Pki) -> Mosquitto:
+def tls_broker(tmp_path: Path, pki: Pki) -> Iterator[Mosquitto]:
     pw = _password_file(tmp_path / "passwd", "speaker", "s3cret-pass")
     b = Mosquitto(
         tmp_path,
@@ -48,7 +49,7 @@ def tls_broker(tmp_path: Path, pki: Pki) -> Mosquitto:
         ),
     )
     b.start()
-    yield b  # type: ignore[misc]
+    yield b
     b.stop()
 
 

@@ -181,7 +181,12 @@ class RecommendConfig:
     profiles: tuple[str, ...] = setting(["default"], "Household listener profiles.")
     queue_length: int = setting(5, "Tracks planned ahead.", min=1, max=50, advanced=True)
     no_repeat_window: int = setting(
-        30, "A track is not repeated within this many picks.", min=0, max=1000, advanced=True
+        30,
+        "A track is not repeated within this many picks (a smaller library goes round, the track "
+        "heard longest ago first).",
+        min=0,
+        max=1000,
+        advanced=True,
     )
     half_life_days: float = setting(
         14.0,

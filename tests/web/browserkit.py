@@ -5,9 +5,12 @@ quiet in a container.  The `browser` fixture in conftest.py launches it; tests s
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:  # Playwright is optional at run time (the browser tests skip without it)
+    from playwright.sync_api import Browser, BrowserContext, Page, Playwright, ViewportSize
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -19,19 +22,19 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 #: A phone's screen, the size people use the page at.
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 #: Screenshots for people to look at (git-ignored).
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 
 needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 
 
-def launch(playwright: Any) -> Any:
+def launch(playwright: Playwright) -> Browser:
     """Chromium launched headless from a running `sync_playwright()`."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
 
-def phone_page(browser: Any) -> tuple[Any, Any]:
+def phone_page(browser: Browser) -> tuple[BrowserContext, Page]:
     """A new browser context the size of a phone (touch, mobile) and its page, with a generous default
     timeout because CI machines are busy."""
     context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True)

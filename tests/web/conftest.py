@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 from browserkit import launch
 from realkit import RealService, owned_page
-from webkit import Clock, HomeSpeaker, Page, make_config
+from webkit import AppPage, Clock, HomeSpeaker, Page, make_config
 
 from moodspeaker.config import Config, save
 from moodspeaker.service.control import ControlAPI
@@ -18,9 +18,12 @@ from moodspeaker.service.events import EventBus
 from moodspeaker_web.app import create_app
 from moodspeaker_web.auth import LoginLimiter
 
+if TYPE_CHECKING:  # Playwright is optional at run time (the browser tests skip without it)
+    from playwright.sync_api import Browser
+
 
 @pytest.fixture
-def page(tmp_path: Path) -> Any:
+def page(tmp_path: Path) -> Iterator[Page]:
     data_dir = tmp_path / "data"
     config_path = tmp_path / "config.toml"
     config = make_config(data_dir, **{"device.name": "Kitchen"})
@@ -40,7 +43,7 @@ def page(tmp_path: Path) -> Any:
         limiter=LoginLimiter(max_failures=5, window_s=300, global_max=30),
     )
     client = app.test_client()
-    yield Page(app, client, speaker, bus, clock, data_dir, config_path, saved)
+    yield Page(app, client, bus, data_dir, config_path, saved, speaker=speaker, clock=clock)
     app.extensions["moodspeaker"].close()
 
 
@@ -52,14 +55,14 @@ def owner(page: Page) -> Page:
 
 
 @pytest.fixture
-def real(tmp_path: Path) -> Iterator[tuple[RealService, Page]]:
+def real(tmp_path: Path) -> Iterator[tuple[RealService, AppPage]]:
     """The real service with the page app in front of it, logged in as the owner."""
     with owned_page(tmp_path) as both:
         yield both
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def browser() -> Iterator[Browser]:
     """Real headless Chromium, one per test module (skipped without Playwright)."""
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:

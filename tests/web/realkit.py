@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from webkit import Page
+from webkit import AppPage
 
 from moodspeaker.config import Config, save, with_changes
 from moodspeaker.library.track import Track
@@ -165,12 +165,12 @@ def served(
 
 
 @contextmanager
-def owned_page(tmp_path: Path) -> Iterator[tuple[RealService, Page]]:
+def owned_page(tmp_path: Path) -> Iterator[tuple[RealService, AppPage]]:
     """The real service with the page app in front of it (Flask's test client, no browser), after first
     boot and logged in as the owner; both closed when the test is done."""
     service = start_service(tmp_path)
     app = create_app(service.control, service.bus, **service.page_settings())
-    page = Page(app, app.test_client(), None, service.bus, None, service.data_dir, service.config_path, [])
+    page = AppPage(app, app.test_client(), service.bus, service.data_dir, service.config_path, [])
     try:
         page.setup_owner()
         yield service, page

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import re
 import stat
+from pathlib import Path
 
 import pytest
-from webkit import PASSWORD
+from flask.testing import FlaskClient
+from webkit import PASSWORD, Page, setup_code
 
 from moodspeaker.cli import main
 from moodspeaker_web.auth import LoginLimiter
@@ -21,7 +23,7 @@ from moodspeaker_web.setup_code import (
 )
 
 
-def test_first_start_makes_a_private_unique_setup_code(page, tmp_path):
+def test_first_start_makes_a_private_unique_setup_code(page: Page, tmp_path: Path) -> None:
     code = read_setup_code(page.data_dir)
     assert code and len(code) == 11 and code[5] == "-"
     assert all(ch in ALPHABET for ch in code.replace("-", ""))
@@ -31,14 +33,14 @@ def test_first_start_makes_a_private_unique_setup_code(page, tmp_path):
     assert ensure_setup_code(tmp_path / "other") != code
 
 
-def test_every_page_leads_to_setup_before_first_boot(page):
+def test_every_page_leads_to_setup_before_first_boot(page: Page) -> None:
     for path in ("/", "/login", "/settings", "/privacy", "/health"):
         response = page.client.get(path)
         assert response.status_code == 302 and response.headers["Location"].endswith("/setup"), path
     assert page.client.get("/api/state").status_code == 401
 
 
-def test_wrong_setup_code_is_refused_and_counted(page):
+def test_wrong_setup_code_is_refused_and_counted(page: Page) -> None:
     token = page.csrf("/setup")
     response = page.client.post(
         "/setup", data={"csrf_token": token, "code": "AAAAA-AAAAA", "password": PASSWORD, "confirm": PASSWORD}
@@ -56,7 +58,9 @@ def test_wrong_setup_code_is_refused_and_counted(page):
         ("x" * 300, "x" * 300, "at most"),
     ],
 )
-def test_weak_or_mismatched_password_is_refused(page, password, confirm, message):
+def test_weak_or_mismatched_password_is_refused(
+    page: Page, password: str, confirm: str, message: str
+) -> None:
     token = page.csrf("/setup")
     code = read_setup_code(page.data_dir)
     response = page.client.post(
@@ -66,7 +70,7 @@ def test_weak_or_mismatched_password_is_refused(page, password, confirm, message
     assert not is_set_up(page.data_dir)
 
 
-def test_setup_stores_an_argon2_hash_and_uses_up_the_code(page):
+def test_setup_stores_an_argon2_hash_and_uses_up_the_code(page: Page) -> None:
     page.setup_owner()
     record = json.loads(auth_path(page.data_dir).read_text())
     assert record["hash"].startswith("$argon2id$") and PASSWORD not in auth_path(page.data_dir).read_text()
@@ -78,7 +82,7 @@ def test_setup_stores_an_argon2_hash_and_uses_up_the_code(page):
     assert page.client.get("/setup").headers["Location"].endswith("/login")
 
 
-def test_login_logout_and_wrong_password(owner):
+def test_login_logout_and_wrong_password(owner: Page) -> None:
     owner.client.post("/logout", data={"csrf_token": owner.csrf("/")})
     assert owner.client.get("/").headers["Location"].endswith("/login")
     assert owner.login("wrong password!").status_code == 401
@@ -86,7 +90,7 @@ def test_login_logout_and_wrong_password(owner):
     assert owner.client.get("/").status_code == 200
 
 
-def test_session_cookie_is_httponly_and_samesite(page):
+def test_session_cookie_is_httponly_and_samesite(page: Page) -> None:
     token = page.csrf("/setup")
     code = read_setup_code(page.data_dir)
     response = page.client.post(
@@ -96,7 +100,7 @@ def test_session_cookie_is_httponly_and_samesite(page):
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
 
 
-def test_login_is_rate_limited_per_client(owner):
+def test_login_is_rate_limited_per_client(owner: Page) -> None:
     owner.client.post("/logout", data={"csrf_token": owner.csrf("/")})
     for _ in range(5):
         assert owner.login("not the password").status_code == 401
@@ -107,7 +111,7 @@ def test_login_is_rate_limited_per_client(owner):
     assert owner.login().status_code == 302
 
 
-def test_setup_code_guessing_is_rate_limited(page):
+def test_setup_code_guessing_is_rate_limited(page: Page) -> None:
     for _ in range(5):
         token = page.csrf("/setup")
         page.client.post(
@@ -123,7 +127,7 @@ def test_setup_code_guessing_is_rate_limited(page):
     assert not is_set_up(page.data_dir)
 
 
-def test_limiter_caps_all_clients_together():
+def test_limiter_caps_all_clients_together() -> None:
     limiter = LoginLimiter(max_failures=5, window_s=60, global_max=10)
     for i in range(10):
         limiter.failure(f"10.0.0.{i}", now=100.0)
@@ -134,7 +138,7 @@ def test_limiter_caps_all_clients_together():
     assert limiter.retry_after("a", 200.0) == 0
 
 
-def test_sessions_expire_by_age_and_idleness(owner):
+def test_sessions_expire_by_age_and_idleness(owner: Page) -> None:
     owner.clock.now += 6 * 86400  # used within the idle limit: still logged in
     assert owner.client.get("/").status_code == 200
     owner.clock.now += 7 * 86400 + 60  # a week without use
@@ -148,7 +152,7 @@ def test_sessions_expire_by_age_and_idleness(owner):
     assert owner.client.get("/").status_code == 302
 
 
-def test_password_change_ends_other_sessions(owner):
+def test_password_change_ends_other_sessions(owner: Page) -> None:
     other = owner.app.test_client()
     token = owner.csrf("/login")
     assert other.post("/login", data={"csrf_token": _token(other), "password": PASSWORD}).status_code == 302
@@ -169,12 +173,14 @@ def test_password_change_ends_other_sessions(owner):
     assert owner.ctx.passwords.verify(new)
 
 
-def _token(client):
+def _token(client: FlaskClient) -> str:
     html = client.get("/login").get_data(as_text=True)
-    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert match, "no CSRF token on /login"
+    return match.group(1)
 
 
-def test_login_next_only_goes_to_local_pages(owner):
+def test_login_next_only_goes_to_local_pages(owner: Page) -> None:
     owner.client.post("/logout", data={"csrf_token": owner.csrf("/")})
     token = owner.csrf("/login")
     for target, expected in (
@@ -190,7 +196,7 @@ def test_login_next_only_goes_to_local_pages(owner):
         token = owner.csrf("/login")
 
 
-def test_security_headers_on_every_kind_of_response(owner):
+def test_security_headers_on_every_kind_of_response(owner: Page) -> None:
     for path in ("/", "/settings", "/api/state", "/static/app.css", "/no-such-page", "/login"):
         response = owner.client.get(path)
         csp = response.headers["Content-Security-Policy"]
@@ -202,7 +208,7 @@ def test_security_headers_on_every_kind_of_response(owner):
     assert owner.client.get("/").headers["Cache-Control"] == "no-store"
 
 
-def test_guest_view_is_read_only_and_off_by_default(owner):
+def test_guest_view_is_read_only_and_off_by_default(owner: Page) -> None:
     owner.client.post("/logout", data={"csrf_token": owner.csrf("/")})
     assert owner.client.get("/").headers["Location"].endswith("/login")
     assert owner.client.get("/api/guest").status_code == 403
@@ -219,10 +225,10 @@ def test_guest_view_is_read_only_and_off_by_default(owner):
     assert owner.client.post("/control", data={"command": "pause"}).status_code == 400  # no token, no session
 
 
-def test_setup_code_command_prints_and_resets(page, capsys):
+def test_setup_code_command_prints_and_resets(page: Page, capsys: pytest.CaptureFixture[str]) -> None:
     args = ["--set", f"device.data_dir={page.data_dir}", "setup-code"]
     assert main(args) == 0
-    assert read_setup_code(page.data_dir) in capsys.readouterr().out
+    assert setup_code(page.data_dir) in capsys.readouterr().out
     page.setup_owner()
     assert main(args) == 0
     assert "already set up" in capsys.readouterr().out
@@ -252,12 +258,12 @@ def test_setup_code_command_prints_and_resets(page, capsys):
         ("", False),
     ],
 )
-def test_only_the_speakers_own_names_are_answered(owner, host, allowed):
+def test_only_the_speakers_own_names_are_answered(owner: Page, host: str, allowed: bool) -> None:
     response = owner.client.get("/", headers={"Host": host})
     assert (response.status_code != 421) is allowed, response.status_code
 
 
-def test_extra_host_names_can_be_allowed(owner):
+def test_extra_host_names_can_be_allowed(owner: Page) -> None:
     assert owner.client.get("/", headers={"Host": "speaker.fritz.box"}).status_code == 421
     token = owner.csrf("/settings")
     response = owner.client.post(
@@ -268,7 +274,7 @@ def test_extra_host_names_can_be_allowed(owner):
     assert owner.client.get("/", headers={"Host": "speaker.fritz.box"}).status_code == 302
 
 
-def test_session_length_follows_the_setting(owner):
+def test_session_length_follows_the_setting(owner: Page) -> None:
     token = owner.csrf("/settings")
     owner.client.post("/settings/web", data={"csrf_token": token, "web.session_days": "2"})
     owner.clock.now += 1.5 * 86400
@@ -277,7 +283,7 @@ def test_session_length_follows_the_setting(owner):
     assert owner.client.get("/").status_code == 302
 
 
-def test_password_change_attempts_are_rate_limited(owner):
+def test_password_change_attempts_are_rate_limited(owner: Page) -> None:
     for _ in range(5):
         token = owner.csrf("/settings")
         owner.client.post(
@@ -293,7 +299,9 @@ def test_password_change_attempts_are_rate_limited(owner):
     assert owner.ctx.passwords.verify(PASSWORD)
 
 
-def test_setup_code_command_explains_an_unusable_data_folder(tmp_path, capsys):
+def test_setup_code_command_explains_an_unusable_data_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     blocked = tmp_path / "file-not-folder"
     blocked.write_text("x")
     assert main(["--set", f"device.data_dir={blocked}", "setup-code"]) == 1
@@ -304,7 +312,7 @@ def test_setup_code_command_explains_an_unusable_data_folder(tmp_path, capsys):
 PUBLIC = {"/setup", "/login", "/api/guest", "/static/<path:filename>"}
 
 
-def test_every_route_needs_the_owner_except_the_public_ones(owner):
+def test_every_route_needs_the_owner_except_the_public_ones(owner: Page) -> None:
     owner.client.post("/logout", data={"csrf_token": owner.csrf("/")})
     rules = [r for r in owner.app.url_map.iter_rules() if r.rule not in PUBLIC]
     assert {r.rule for r in rules} >= {"/", "/settings", "/privacy", "/health", "/api/state", "/api/command"}

@@ -9,38 +9,49 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from browserkit import ARTIFACTS, PHONE, needs_chromium, phone_page
-from realkit import served
-from webkit import PASSWORD
+from realkit import RealService, served
+from webkit import PASSWORD, setup_code
 
 from moodspeaker.config import load
 from moodspeaker.service.events import MoodObserved
-from moodspeaker_web.setup_code import read_setup_code
+from moodspeaker_web.server import WebServer
+
+if TYPE_CHECKING:  # Playwright is optional at run time (these tests skip without it)
+    from playwright.sync_api import Browser, ConsoleMessage, Page, Response
 
 pytest.importorskip("playwright.sync_api")
 
 pytestmark = [needs_chromium, pytest.mark.timeout(180)]
 
+#: The real service and the page server in front of it.
+Speaker = tuple[RealService, WebServer]
+#: A phone-sized browser page and the problems the browser reported on it (console errors, failed loads).
+Phone = tuple["Page", list[str]]
+
 
 @pytest.fixture
-def speaker(tmp_path):
+def speaker(tmp_path: Path) -> Iterator[Speaker]:
     with served(tmp_path) as both:
         yield both
 
 
 @pytest.fixture
-def phone(browser):
+def phone(browser: Browser) -> Iterator[Phone]:
     context, page = phone_page(browser)
     problems: list[str] = []
 
-    def on_console(message) -> None:
+    def on_console(message: ConsoleMessage) -> None:
         # refused forms answer 400/401 on purpose; those documents are checked by the tests themselves
         if message.type == "error" and not message.text.startswith("Failed to load resource"):
             problems.append(message.text)
 
-    def on_response(response) -> None:
+    def on_response(response: Response) -> None:
         if response.status >= 400 and response.request.resource_type != "document":
             problems.append(f"{response.status} {response.url}")
 
@@ -51,13 +62,13 @@ def phone(browser):
     context.close()
 
 
-def shot(page, name: str) -> None:
+def shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")  # else the sticky bar is drawn where the view was
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def wait_text(page, selector: str, predicate, timeout: float = 30.0) -> str:
+def wait_text(page: Page, selector: str, predicate: Callable[[str], bool], timeout: float = 30.0) -> str:
     """Poll an element's text from Python: the page's CSP (rightly) forbids Playwright's eval-based
     wait_for_function."""
     deadline = time.monotonic() + timeout
@@ -69,24 +80,24 @@ def wait_text(page, selector: str, predicate, timeout: float = 30.0) -> str:
         page.wait_for_timeout(100)
 
 
-def wait_value(page, selector: str, value: str, timeout: float = 30.0) -> None:
+def wait_value(page: Page, selector: str, value: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while page.eval_on_selector(selector, "e => e.value") != value:
         assert time.monotonic() < deadline, f"{selector} never showed {value!r}"
         page.wait_for_timeout(100)
 
 
-def first_boot(page, server, service) -> None:
+def first_boot(page: Page, server: WebServer, service: RealService) -> None:
     page.goto(server.url)
     assert page.url.endswith("/setup")
-    page.fill("#code", read_setup_code(service.data_dir))
+    page.fill("#code", setup_code(service.data_dir))
     page.fill("#password", PASSWORD)
     page.fill("#confirm", PASSWORD)
     page.click("button[type=submit]:has-text('Make it mine')")
     page.wait_for_url("**/settings")
 
 
-def test_first_boot_login_setting_camera_and_delete(speaker, phone):
+def test_first_boot_login_setting_camera_and_delete(speaker: Speaker, phone: Phone) -> None:
     service, server = speaker
     page, problems = phone
 
@@ -99,7 +110,7 @@ def test_first_boot_login_setting_camera_and_delete(speaker, phone):
     page.fill("#confirm", PASSWORD)
     page.click("text=Make it mine")
     assert "setup code is not right" in page.inner_text("#setup-error")
-    page.fill("#code", read_setup_code(service.data_dir).lower().replace("-", " "))  # typed loosely
+    page.fill("#code", setup_code(service.data_dir).lower().replace("-", " "))  # typed loosely
     page.fill("#password", PASSWORD)
     page.fill("#confirm", PASSWORD)
     page.click("text=Make it mine")
@@ -162,6 +173,7 @@ def test_first_boot_login_setting_camera_and_delete(speaker, phone):
 
     # delete everything
     ctx = server.ctx
+    assert ctx.recorder is not None
     ctx.recorder.flush()
     assert ctx.history.count() > 0
     page.fill("#confirm-delete", "delete")
@@ -176,7 +188,7 @@ def test_first_boot_login_setting_camera_and_delete(speaker, phone):
     assert problems == []
 
 
-def test_keyboard_only_use_of_the_main_controls(speaker, phone):
+def test_keyboard_only_use_of_the_main_controls(speaker: Speaker, phone: Phone) -> None:
     service, server = speaker
     page, problems = phone
     first_boot(page, server, service)
@@ -229,8 +241,9 @@ def test_keyboard_only_use_of_the_main_controls(speaker, phone):
     assert problems == []
 
 
-def test_guest_view_shows_only_what_is_playing(tmp_path, browser):
-    with served(tmp_path, **{"web.guest_view": True}) as (service, server):
+def test_guest_view_shows_only_what_is_playing(tmp_path: Path, browser: Browser) -> None:
+    guest_view: dict[str, Any] = {"web.guest_view": True}
+    with served(tmp_path, **guest_view) as (service, server):
         context = browser.new_context(viewport=PHONE)
         try:
             owner = context.new_page()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from webkit import Page
 
 #: Every POST route of the page with a body that would be accepted given a valid token.
 POSTS = [
@@ -23,7 +24,9 @@ JSON_POSTS = [
 
 
 @pytest.mark.parametrize(("path", "form"), POSTS)
-def test_form_posts_without_or_with_a_wrong_token_change_nothing(owner, path, form):
+def test_form_posts_without_or_with_a_wrong_token_change_nothing(
+    owner: Page, path: str, form: dict[str, str]
+) -> None:
     owner.speaker.playing = True
     before = owner.config_path.read_bytes()
     for token in (None, "forged-token"):
@@ -37,7 +40,7 @@ def test_form_posts_without_or_with_a_wrong_token_change_nothing(owner, path, fo
 
 
 @pytest.mark.parametrize(("path", "body"), JSON_POSTS)
-def test_json_posts_need_the_token_header(owner, path, body):
+def test_json_posts_need_the_token_header(owner: Page, path: str, body: dict[str, str]) -> None:
     owner.speaker.playing = True
     assert owner.post_json(path, body, token="").status_code == 400
     response = owner.client.post(path, json=body)
@@ -45,14 +48,16 @@ def test_json_posts_need_the_token_header(owner, path, body):
     assert owner.speaker.playing and owner.speaker.scans == 0
 
 
-def test_a_token_from_another_session_is_refused(owner):
+def test_a_token_from_another_session_is_refused(owner: Page) -> None:
     stranger = owner.app.test_client()
     html = stranger.get("/login").get_data(as_text=True)
-    foreign = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert match, "no CSRF token on /login"
+    foreign = match.group(1)
     assert owner.post_json("/api/command", {"command": "pause"}, token=foreign).status_code == 400
 
 
-def test_oversized_bodies_are_refused(owner):
+def test_oversized_bodies_are_refused(owner: Page) -> None:
     token = owner.csrf("/settings")
     huge = "a" * (70 * 1024)
     response = owner.client.post("/settings/device", data={"csrf_token": token, "device.name": huge})
@@ -84,7 +89,7 @@ def test_oversized_bodies_are_refused(owner):
         "pause",
     ],
 )
-def test_commands_with_wrong_types_are_refused_with_a_reason(owner, body):
+def test_commands_with_wrong_types_are_refused_with_a_reason(owner: Page, body: object) -> None:
     owner.speaker.volume = 0.6
     response = owner.post_json("/api/command", body)
     assert response.status_code == 400
@@ -93,7 +98,7 @@ def test_commands_with_wrong_types_are_refused_with_a_reason(owner, body):
     assert owner.speaker.volume == 0.6 and owner.speaker.camera and owner.speaker.strategy == "uplift"
 
 
-def test_non_json_body_to_the_api(owner):
+def test_non_json_body_to_the_api(owner: Page) -> None:
     token = owner.csrf("/")
     response = owner.client.post(
         "/api/command", data="command=pause", content_type="text/plain", headers={"X-CSRFToken": token}
@@ -105,7 +110,7 @@ def test_non_json_body_to_the_api(owner):
     assert response.status_code == 400
 
 
-def test_html_in_names_is_escaped_everywhere(owner):
+def test_html_in_names_is_escaped_everywhere(owner: Page) -> None:
     evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     token = owner.csrf("/settings")
     response = owner.client.post("/settings/device", data={"csrf_token": token, "device.name": evil})
@@ -120,7 +125,7 @@ def test_html_in_names_is_escaped_everywhere(owner):
     assert "<script>alert" not in html
 
 
-def test_unknown_pages_and_methods(owner):
+def test_unknown_pages_and_methods(owner: Page) -> None:
     assert owner.client.get("/no/such/page").status_code == 404
     assert owner.client.get("/api/nothing").get_json()["ok"] is False
     assert owner.client.get("/privacy/delete").status_code == 405
@@ -129,7 +134,7 @@ def test_unknown_pages_and_methods(owner):
     assert owner.client.get("/static/../auth.json").status_code == 404
 
 
-def test_control_form_without_javascript(owner):
+def test_control_form_without_javascript(owner: Page) -> None:
     token = owner.csrf("/")
     assert owner.client.post("/control", data={"csrf_token": token, "command": "play"}).status_code == 302
     assert owner.speaker.playing

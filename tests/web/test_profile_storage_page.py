@@ -8,13 +8,17 @@ from __future__ import annotations
 import html
 
 import pytest
+from realkit import RealService
+from webkit import AppPage
 
 from sqlitefaults import corrupt
 
 pytestmark = pytest.mark.timeout(120)
 
 
-def test_choosing_a_listener_with_a_corrupt_profile_database_is_refused_clearly(real) -> None:
+def test_choosing_a_listener_with_a_corrupt_profile_database_is_refused_clearly(
+    real: tuple[RealService, AppPage],
+) -> None:
     service, page = real
     service.wait_for(lambda: service.appliance.state()["now_playing"], what="autoplay")
     corrupt(service.data_dir / "recommend.sqlite")

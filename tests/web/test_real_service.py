@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import pytest
+from realkit import RealService
+from webkit import AppPage
 
 from moodspeaker.service.events import MoodObserved
 
 
 @pytest.mark.timeout(120)
-def test_status_controls_and_tell_against_the_real_service(real):
+def test_status_controls_and_tell_against_the_real_service(real: tuple[RealService, AppPage]) -> None:
     service, page = real
     service.wait_for(lambda: service.appliance.state()["now_playing"], what="autoplay on the first mood")
     state = page.client.get("/api/state").get_json()
@@ -22,7 +25,7 @@ def test_status_controls_and_tell_against_the_real_service(real):
     html = page.client.get("/").get_data(as_text=True)
     assert 'data-page="status"' in html and '<option value="Sam">' in html
 
-    def api_state():
+    def api_state() -> Any:
         return page.client.get("/api/state").get_json()
 
     assert page.post_json("/api/command", {"command": "pause"}).get_json()["ok"]
@@ -55,7 +58,7 @@ def test_status_controls_and_tell_against_the_real_service(real):
 
 
 @pytest.mark.timeout(120)
-def test_camera_switch_is_honoured_within_one_capture_interval(real):
+def test_camera_switch_is_honoured_within_one_capture_interval(real: tuple[RealService, AppPage]) -> None:
     service, page = real
     service.wait_for(lambda: service.camera.reads > 2, what="captures")
     token = page.csrf("/privacy")
@@ -73,7 +76,7 @@ def test_camera_switch_is_honoured_within_one_capture_interval(real):
 
 
 @pytest.mark.timeout(120)
-def test_export_delete_and_health_with_the_real_service(real):
+def test_export_delete_and_health_with_the_real_service(real: tuple[RealService, AppPage]) -> None:
     service, page = real
     service.wait_for(lambda: service.appliance.state()["now_playing"], what="autoplay")
     assert page.post_json("/api/command", {"command": "like"}).status_code == 200
@@ -98,7 +101,7 @@ def test_export_delete_and_health_with_the_real_service(real):
 
 
 @pytest.mark.timeout(120)
-def test_retention_reaches_the_services_feedback(real):
+def test_retention_reaches_the_services_feedback(real: tuple[RealService, AppPage]) -> None:
     service, page = real
     recommender = service.appliance.parts.recommender
     now = time.time()
@@ -109,7 +112,7 @@ def test_retention_reaches_the_services_feedback(real):
     )
     page.ctx.recorder.flush()
 
-    def liked():
+    def liked() -> list[str]:
         profiles = page.client.get("/privacy/export").get_json()["speaker_data"]["profiles"]
         events = profiles["default"]["feedback"]
         return sorted(e["track_id"] for e in events if e["kind"] == "like")

@@ -7,15 +7,18 @@ from __future__ import annotations
 import sqlite3
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from browserkit import ARTIFACTS, PHONE, needs_chromium, phone_page
-from realkit import served
-from webkit import PASSWORD
+from realkit import RealService, served
+from webkit import PASSWORD, AppPage, setup_code
 
-from moodspeaker_web.setup_code import read_setup_code
 from moodspeaker_web.tell import Action, interpret
 from polling import until
+
+if TYPE_CHECKING:  # Playwright is optional at run time (the browser test skips without it)
+    from playwright.sync_api import Browser
 
 pytest.importorskip("playwright.sync_api")
 
@@ -28,7 +31,7 @@ def replayed(data_dir: Path) -> list[str]:
 
 
 @needs_chromium
-def test_the_again_button_replays_in_a_real_browser(tmp_path: Path, browser) -> None:
+def test_the_again_button_replays_in_a_real_browser(tmp_path: Path, browser: Browser) -> None:
     problems: list[str] = []
     with served(tmp_path) as (service, server):
         context, page = phone_page(browser)
@@ -38,7 +41,7 @@ def test_the_again_button_replays_in_a_real_browser(tmp_path: Path, browser) -> 
 
         page.goto(server.url)
         page.wait_for_url("**/setup")
-        page.fill("#code", read_setup_code(service.data_dir))
+        page.fill("#code", setup_code(service.data_dir))
         page.fill("#password", PASSWORD)
         page.fill("#confirm", PASSWORD)
         page.click("text=Make it mine")
@@ -49,7 +52,8 @@ def test_the_again_button_replays_in_a_real_browser(tmp_path: Path, browser) -> 
         assert button.inner_text().strip() == "Again" and button.get_attribute("title")
         box = button.bounding_box()  # on the phone's screen, in the row with the other buttons
         assert box is not None and box["x"] + box["width"] <= PHONE["width"]
-        assert box["y"] == pytest.approx(page.locator("#btn-next").bounding_box()["y"], abs=1)
+        next_box = page.locator("#btn-next").bounding_box()
+        assert next_box is not None and box["y"] == pytest.approx(next_box["y"], abs=1)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "replay-status.png"), full_page=True)
 
@@ -70,7 +74,7 @@ def test_the_again_button_replays_in_a_real_browser(tmp_path: Path, browser) -> 
     assert problems == []
 
 
-def test_replay_without_javascript_needs_the_csrf_token(real) -> None:
+def test_replay_without_javascript_needs_the_csrf_token(real: tuple[RealService, AppPage]) -> None:
     service, page = real
     service.wait_for(lambda: service.appliance.state()["now_playing"], what="autoplay")
     for token in (None, "forged-token"):

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
+from webkit import Page
 
 from moodspeaker.config import load
 from moodspeaker.service.events import ErrorReported
@@ -18,7 +21,7 @@ DAY = 86400.0
 IMAGE_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"BM6", b"data:image", b"base64,")
 
 
-def test_state_api_has_what_the_page_shows(owner):
+def test_state_api_has_what_the_page_shows(owner: Page) -> None:
     state = owner.client.get("/api/state").get_json()
     for key in (
         "mood",
@@ -35,7 +38,7 @@ def test_state_api_has_what_the_page_shows(owner):
     assert state["profiles"] == ["default", "Sam"] and state["speaker_name"] == "Kitchen"
 
 
-def test_commands_through_the_api(owner):
+def test_commands_through_the_api(owner: Page) -> None:
     assert owner.post_json("/api/command", {"command": "play"}).get_json()["state"]["playing"] is True
     owner.post_json("/api/command", {"command": "set_volume", "args": {"volume": 0.25}})
     owner.post_json("/api/command", {"command": "like"})
@@ -44,7 +47,7 @@ def test_commands_through_the_api(owner):
     assert [f["kind"] for f in owner.speaker.feedback] == ["like", "wrong_mood"]
 
 
-def test_tell_the_speaker_turns_words_into_commands(owner):
+def test_tell_the_speaker_turns_words_into_commands(owner: Page) -> None:
     reply = owner.post_json("/api/tell", {"text": "I'm actually tired"}).get_json()
     assert reply["ok"] and reply["done"] == [{"command": "correct_mood", "args": {"mood": "sad"}}]
     assert owner.speaker.mood == "sad"
@@ -58,7 +61,7 @@ def test_tell_the_speaker_turns_words_into_commands(owner):
     assert owner.post_json("/api/tell", {"text": 42}).status_code == 400
 
 
-def test_history_feeds_the_plot_of_the_last_hour(owner):
+def test_history_feeds_the_plot_of_the_last_hour(owner: Page) -> None:
     now = owner.clock.now
     owner.mood("happy", now - 7200, 0.8, 0.4)  # two hours ago: not in the plot
     for i in range(0, 600, 1):
@@ -72,7 +75,7 @@ def test_history_feeds_the_plot_of_the_last_hour(owner):
     assert len(owner.client.get("/api/history?minutes=999999").get_json()["samples"]) == len(samples) + 1
 
 
-def test_camera_switch(owner):
+def test_camera_switch(owner: Page) -> None:
     token = owner.csrf("/privacy")
     html = owner.client.get("/privacy").get_data(as_text=True)
     assert "The camera is <strong>on</strong> right now" in html
@@ -84,7 +87,7 @@ def test_camera_switch(owner):
     assert owner.speaker.camera is True
 
 
-def test_export_my_data(owner):
+def test_export_my_data(owner: Page) -> None:
     owner.mood("happy", owner.clock.now - 30, 0.7, 0.3)
     owner.post_json("/api/command", {"command": "like"})
     response = owner.client.get("/privacy/export")
@@ -95,7 +98,7 @@ def test_export_my_data(owner):
     assert data["settings"]["device"]["name"] == "Kitchen"
 
 
-def test_delete_everything_really_deletes(owner):
+def test_delete_everything_really_deletes(owner: Page) -> None:
     for i in range(20):
         owner.mood(["happy", "sad"][i % 2], owner.clock.now - 1000 + i * 10, 0.5, 0.5)
     owner.post_json("/api/command", {"command": "like"})
@@ -127,7 +130,7 @@ def test_delete_everything_really_deletes(owner):
     assert export["mood_history"] == [] and export["speaker_data"]["feedback"] == []
 
 
-def test_retention_is_enforced(owner):
+def test_retention_is_enforced(owner: Page) -> None:
     now = owner.clock.now
     owner.mood("happy", now - 40 * DAY)
     owner.mood("sad", now - 10 * DAY)
@@ -144,7 +147,7 @@ def test_retention_is_enforced(owner):
     assert owner.ctx.history.count() == 0
 
 
-def test_health_page_shows_timings_backend_states_and_errors(owner):
+def test_health_page_shows_timings_backend_states_and_errors(owner: Page) -> None:
     owner.bus.publish(
         ErrorReported(ts=owner.clock.now, component="camera", message="camera unplugged; retrying")
     )
@@ -165,7 +168,7 @@ def test_health_page_shows_timings_backend_states_and_errors(owner):
         assert text.lower() in html.lower(), text
 
 
-def test_json_safe_drops_images_and_odd_values():
+def test_json_safe_drops_images_and_odd_values() -> None:
     frame = np.zeros((48, 48), dtype=np.uint8)
     cleaned = json_safe(
         {
@@ -180,9 +183,10 @@ def test_json_safe_drops_images_and_odd_values():
     assert cleaned == {"conf": 0.5, "bad": None, "nested": {}, "list": [1]}
 
 
-def test_no_route_returns_or_stores_image_data(owner):
+def test_no_route_returns_or_stores_image_data(owner: Page, monkeypatch: pytest.MonkeyPatch) -> None:
     frame = np.full((480, 640, 3), 200, dtype=np.uint8)
-    owner.speaker.state = _with_images(owner.speaker.state, frame)  # a careless service
+    # a careless service
+    monkeypatch.setattr(owner.speaker, "state", _with_images(owner.speaker.state, frame))
     for i in range(30):
         owner.mood("happy", owner.clock.now - i, 0.5, 0.5)
     owner.ctx.recorder.flush()
@@ -217,8 +221,8 @@ def test_no_route_returns_or_stores_image_data(owner):
             assert bytes(frame[0, :64].tobytes()) not in data
 
 
-def _with_images(state_fn, frame):
-    def state():
+def _with_images(state_fn: Callable[[], dict[str, Any]], frame: np.ndarray) -> Callable[[], dict[str, Any]]:
+    def state() -> dict[str, Any]:
         s = state_fn()
         s["last_frame"] = frame
         s["face_crop"] = frame[:48, :48, 0].tobytes()
@@ -228,12 +232,14 @@ def _with_images(state_fn, frame):
     return state
 
 
-def test_a_speaker_in_trouble_does_not_take_the_page_down(owner):
-    def broken():
+def test_a_speaker_in_trouble_does_not_take_the_page_down(
+    owner: Page, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken() -> None:
         raise RuntimeError("player thread died")
 
-    owner.speaker.state = broken
-    owner.speaker.profiles = broken
+    monkeypatch.setattr(owner.speaker, "state", broken)
+    monkeypatch.setattr(owner.speaker, "profiles", broken)
     for path in ("/", "/settings", "/privacy", "/health"):
         assert owner.client.get(path).status_code == 200, path
     assert "not answering" in owner.client.get("/api/state").get_json()["unavailable"]

@@ -31,38 +31,38 @@ from moodspeaker_web.tell import Action, interpret
         ("camera off", [Action("set_camera", {"enabled": False})]),
     ],
 )
-def test_requests(text, expected):
+def test_requests(text: str, expected: list[Action]) -> None:
     meaning = interpret(text, volume=0.5, strategy="uplift")
     assert list(meaning.actions) == expected, meaning.reply
     assert meaning.understood and meaning.reply.startswith("Understood")
 
 
-def test_something_calmer_skips_and_moves_away_from_matching():
+def test_something_calmer_skips_and_moves_away_from_matching() -> None:
     meaning = interpret("something calmer", volume=0.5, strategy="match")
     assert list(meaning.actions) == [Action("dislike"), Action("set_strategy", {"strategy": "uplift"})]
     assert "calmer" in meaning.reply
     assert list(interpret("something calmer", strategy="uplift").actions) == [Action("dislike")]
 
 
-def test_feeling_and_request_together():
+def test_feeling_and_request_together() -> None:
     meaning = interpret("I'm so stressed, something calmer please", strategy="uplift")
     assert Action("correct_mood", {"mood": "fear"}) in meaning.actions
     assert Action("dislike") in meaning.actions
 
 
-def test_volume_stays_in_range_and_needs_the_current_volume():
+def test_volume_stays_in_range_and_needs_the_current_volume() -> None:
     assert interpret("louder", volume=0.95).actions == (Action("set_volume", {"volume": 1.0}),)
     assert interpret("quieter", volume=0.05).actions == (Action("set_volume", {"volume": 0.0}),)
     assert not interpret("louder", volume=None).understood
 
 
 @pytest.mark.parametrize("text", ["", "what's the weather", "<script>alert(1)</script>", "x" * 5000, "🙂"])
-def test_unknown_requests_do_nothing(text):
+def test_unknown_requests_do_nothing(text: str) -> None:
     meaning = interpret(text)
     assert meaning.actions == () and not meaning.understood and "Try:" in meaning.reply
 
 
-def test_every_action_is_a_valid_controlapi_command():
+def test_every_action_is_a_valid_controlapi_command() -> None:
     phrases = ["I'm tired", "something livelier", "not this", "louder", "cheer me up", "pause", "camera on"]
     for phrase in phrases:
         for action in interpret(phrase, volume=0.5, strategy="match").actions:

@@ -7,6 +7,8 @@ import socket
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from webkit import HomeSpeaker, make_config
@@ -19,7 +21,7 @@ from moodspeaker_web.advertise import HTTP_TYPE, OWN_TYPE, friendly_name, host_l
 from moodspeaker_web.server import serve
 
 
-def test_friendly_names():
+def test_friendly_names() -> None:
     assert friendly_name("Kitchen", "pi") == "Moodspeaker (Kitchen)"
     assert friendly_name("Moodspeaker", "living-room") == "Moodspeaker (living-room)"
     assert friendly_name("Moodspeaker Attic", "pi") == "Moodspeaker Attic"
@@ -33,11 +35,13 @@ class Seen:
         self.events: list[tuple[str, str, ServiceStateChange]] = []
         self.changed = threading.Event()
 
-    def handler(self, zeroconf, service_type, name, state_change) -> None:
+    def handler(
+        self, zeroconf: Zeroconf, service_type: str, name: str, state_change: ServiceStateChange
+    ) -> None:
         self.events.append((service_type, name, state_change))
         self.changed.set()
 
-    def wait_for(self, predicate, timeout: float = 10.0) -> None:
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout
         while not predicate():
             assert time.monotonic() < deadline, f"zeroconf events so far: {self.events}"
@@ -46,7 +50,7 @@ class Seen:
 
 
 @pytest.mark.timeout(60)
-def test_page_is_announced_and_reachable_from_a_browser_on_this_machine(tmp_path):
+def test_page_is_announced_and_reachable_from_a_browser_on_this_machine(tmp_path: Path) -> None:
     room = f"Kitchen {os.getpid() % 10000}"  # other test runs on this machine may announce too
     config = make_config(tmp_path / "data", **{"device.name": room})
     save(config, tmp_path / "config.toml")
@@ -69,12 +73,14 @@ def test_page_is_announced_and_reachable_from_a_browser_on_this_machine(tmp_path
     try:
         assert server.advertiser is not None
         for service_type in (HTTP_TYPE, OWN_TYPE):
-            seen.wait_for(
-                lambda t=service_type: any(
+
+            def announced(t: str = service_type) -> bool:
+                return any(
                     e[0] == t and e[1].startswith(expected) and e[2] is ServiceStateChange.Added
                     for e in seen.events
                 )
-            )
+
+            seen.wait_for(announced)
         name = next(e[1] for e in seen.events if e[0] == HTTP_TYPE and e[1].startswith(expected))
         info = browser_zc.get_service_info(HTTP_TYPE, name, timeout=5000)
         assert info is not None

@@ -138,14 +138,13 @@ class Clock:
 
 
 @dataclass
-class Page:
-    """One web app under test with what the tests need to reach into."""
+class AppPage:
+    """One web app under test with what the tests need to reach into (the page in front of the real
+    service, realkit.owned_page, has only this: no fake speaker, no settable clock)."""
 
     app: Any
     client: Any
-    speaker: HomeSpeaker
     bus: EventBus
-    clock: Clock
     data_dir: Path
     config_path: Path
     saved_configs: list[Config]
@@ -180,6 +179,21 @@ class Page:
         self.bus.publish(
             MoodObserved(ts=ts, mood=mood, confidence=0.8, valence=valence, arousal=arousal, face=True)
         )
+
+
+@dataclass(kw_only=True)
+class Page(AppPage):
+    """The page in front of the fake HomeSpeaker, with the clock the app reads."""
+
+    speaker: HomeSpeaker
+    clock: Clock
+
+
+def setup_code(data_dir: Path) -> str:
+    """The first-boot code the speaker wrote into `data_dir` (there is one until the page is set up)."""
+    code = read_setup_code(data_dir)
+    assert code is not None, f"no setup code in {data_dir}"
+    return code
 
 
 def make_config(data_dir: Path, **changes: Any) -> Config:

@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from servicekit import Script, build, wait_for
 
@@ -24,7 +25,8 @@ from moodspeaker_web.setup_code import read_setup_code
 
 def main() -> int:
     tmp = Path(sys.argv[1])
-    app, bus = build(tmp, Script("happy"), **{"recommend.profiles": ["default", "Kim"]})
+    profiles: dict[str, Any] = {"recommend.profiles": ["default", "Kim"]}
+    app, bus = build(tmp, Script("happy"), **profiles)
     api = ControlAPI(app, bus)
     save(app.config, tmp / "config.toml")
     data = tmp / "data"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -124,7 +125,7 @@ def build(
     return Appliance(cfg, bus, parts, tmp_path / "data"), bus
 
 
-def wait_for(pred, timeout: float = 30.0, what: str = "condition") -> None:
+def wait_for(pred: Callable[[], object], timeout: float = 30.0, what: str = "condition") -> None:
     """Poll until `pred()` holds; the timeout is generous because CI machines are busy."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

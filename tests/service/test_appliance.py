@@ -6,7 +6,9 @@ import itertools
 import json
 import sqlite3
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from servicekit import Script, build, config, make_tracks, one_hot, wait_for
@@ -15,17 +17,32 @@ from moodspeaker.config import with_changes
 from moodspeaker.mood.filter import MoodFilter
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.recommend.source import Catalogue
+from moodspeaker.service.app import Appliance
 from moodspeaker.service.control import CommandError, ControlAPI
+from moodspeaker.service.events import (
+    CommandRejected,
+    ErrorReported,
+    Event,
+    EventBus,
+    MoodChanged,
+    MoodObserved,
+    StateChanged,
+    TrackEnded,
+)
 from moodspeaker.service.policy import clashes
+
+#: Start an appliance on a script (with setting changes); gives the app, its bus and the events so far.
+Start = Callable[..., tuple[Appliance, EventBus, list[Event]]]
+E = TypeVar("E", bound=Event)
 
 
 @pytest.fixture
-def running(tmp_path: Path):
-    apps = []
+def running(tmp_path: Path) -> Iterator[Start]:
+    apps: list[Appliance] = []
 
-    def start(script: Script, **changes):
+    def start(script: Script, **changes: Any) -> tuple[Appliance, EventBus, list[Event]]:
         app, bus = build(tmp_path, script, **changes)
-        events = []
+        events: list[Event] = []
         bus.subscribe(events.append)
         app.start()
         apps.append(app)
@@ -36,11 +53,11 @@ def running(tmp_path: Path):
         app.stop()
 
 
-def _kinds(events, kind):
-    return [e for e in events if e.kind == kind]
+def _kinds(events: list[Event], kind: type[E]) -> list[E]:
+    return [e for e in events if isinstance(e, kind)]
 
 
-def test_mood_flip_replans_and_switches_a_clashing_track(running) -> None:
+def test_mood_flip_replans_and_switches_a_clashing_track(running: Start) -> None:
     script = Script("happy")
     app, _bus, events = running(script)
     wait_for(lambda: app.state()["now_playing"] is not None, what="autoplay on the first mood")
@@ -55,10 +72,10 @@ def test_mood_flip_replans_and_switches_a_clashing_track(running) -> None:
     started = [t for t, tid in app.started_tracks if tid == first and t >= flip_at]
     assert started  # the flip's first pick is what started (timing: bench/bench_latency.py)
     assert all(q["track_id"] != state["now_playing"]["track_id"] for q in app.state()["queue"])
-    changed = _kinds(events, "mood_changed")
+    changed = _kinds(events, MoodChanged)
     assert [e.mood for e in changed][-1] == "sad"
-    wait_for(lambda: any(e.track_id.startswith("happy") for e in _kinds(events, "track_ended")))
-    ended = [e for e in _kinds(events, "track_ended") if e.track_id.startswith("happy")]
+    wait_for(lambda: any(e.track_id.startswith("happy") for e in _kinds(events, TrackEnded)))
+    ended = [e for e in _kinds(events, TrackEnded) if e.track_id.startswith("happy")]
     assert not ended[0].completed and ended[0].played_s > 0
     reasons = app.state()["health"]["reasons"]
     assert reasons[-1]["track_id"].startswith("sad") and reasons[-1]["reason"]
@@ -87,7 +104,7 @@ def test_the_scripted_flip_plans_for_the_new_mood_at_any_frame_timing(tmp_path: 
         )
 
 
-def test_commands_through_the_control_api(running) -> None:
+def test_commands_through_the_control_api(running: Start) -> None:
     script = Script("happy")
     app, bus, events = running(script)
     control = ControlAPI(app, bus)
@@ -107,7 +124,7 @@ def test_commands_through_the_control_api(running) -> None:
         control.execute("set_profile", {"profile": "nobody"})
     with pytest.raises(CommandError, match="unknown command"):
         control.execute("explode")
-    assert len(_kinds(events, "command_rejected")) == 4
+    assert len(_kinds(events, CommandRejected)) == 4
     assert app.state()["volume"] == 0.2
     control.execute("set_strategy", {"strategy": "uplift"})
     assert app.state()["strategy"] == "uplift"
@@ -131,7 +148,7 @@ def test_commands_through_the_control_api(running) -> None:
     control.execute("set_camera", {"enabled": True})
     wait_for(lambda: script.reads > reads, what="capture again")
     control.execute("rescan")
-    wait_for(lambda: any(e.kind == "state_changed" and e.key == "library" for e in events), what="rescan")
+    wait_for(lambda: any(isinstance(e, StateChanged) and e.key == "library" for e in events), what="rescan")
     assert app.state()["health"]["components"]["library"]["detail"] == "5 tracks"
 
 
@@ -169,11 +186,11 @@ def test_corrupt_state_file_is_reported_and_service_starts_clean(tmp_path: Path)
     data.mkdir()
     (data / "state.json").write_text('{"version": 1, "queue": [{"tra')
     app, bus = build(tmp_path, Script(None))
-    events = []
+    events: list[Event] = []
     bus.subscribe(events.append)
     app.start()
     try:
-        errors = [e for e in events if e.kind == "error" and e.component == "state"]
+        errors = [e for e in events if isinstance(e, ErrorReported) and e.component == "state"]
         assert errors and "corrupt" in errors[0].message and "starting clean" in errors[0].message
         assert list(data.glob("state.json.corrupt-*"))
         assert app.state()["now_playing"] is None
@@ -181,7 +198,7 @@ def test_corrupt_state_file_is_reported_and_service_starts_clean(tmp_path: Path)
         app.stop()
 
 
-def test_watchdog_restarts_a_stuck_inference_stage(running) -> None:
+def test_watchdog_restarts_a_stuck_inference_stage(running: Start) -> None:
     script = Script("happy")
     # 2 s: a step slowed down by a busy machine is not mistaken for the stuck one (restarts == 1)
     app, _bus, events = running(script, **{"classifier.stuck_timeout_s": 2.0})
@@ -191,12 +208,12 @@ def test_watchdog_restarts_a_stuck_inference_stage(running) -> None:
     frames = app.stage.frames
     wait_for(lambda: app.stage.frames > frames + 2, what="inference running again")
     script.release.set()
-    errors = [e for e in events if e.kind == "error" and e.component == "watchdog"]
+    errors = [e for e in events if isinstance(e, ErrorReported) and e.component == "watchdog"]
     assert errors and "stuck" in errors[0].message
     assert app.state()["health"]["inference_restarts"] == 1
 
 
-def test_saved_settings_apply_at_once_or_say_restart(running) -> None:
+def test_saved_settings_apply_at_once_or_say_restart(running: Start) -> None:
     script = Script("happy")
     app, _bus, events = running(script)
     new = with_changes(
@@ -209,7 +226,7 @@ def test_saved_settings_apply_at_once_or_say_restart(running) -> None:
     assert app.conductor.config.player.switch_fade_s == 0.1
     app.player.wait_idle()
     assert app.player._cfg.switch_fade_s == 0.1
-    restart = [e for e in events if e.kind == "state_changed" and e.key == "restart_needed"]
+    restart = [e for e in events if isinstance(e, StateChanged) and e.key == "restart_needed"]
     assert restart and restart[-1].value == ["mood.half_life_s"]
 
 
@@ -225,19 +242,19 @@ def test_deleting_old_feedback_also_forgets_what_was_learned_from_it(tmp_path: P
     assert first in [p.track.id for p in rec.plan(happy, profile, "match", time.time(), 5)]
 
 
-def test_mood_observed_carries_the_camera_flag(running) -> None:
+def test_mood_observed_carries_the_camera_flag(running: Start) -> None:
     script = Script("happy")
     app, _bus, events = running(script, **{"classifier.stuck_timeout_s": 60.0})
-    wait_for(lambda: _kinds(events, "mood_observed"), what="a reading")
-    assert all(e.camera for e in _kinds(events, "mood_observed"))
+    wait_for(lambda: _kinds(events, MoodObserved), what="a reading")
+    assert all(e.camera for e in _kinds(events, MoodObserved))
     script.hang.set()
     wait_for(lambda: not script.hang.is_set(), what="a capture in progress")  # the step took it
     app.set_camera(False)  # switched off while that capture is being classified
     script.release.set()
-    wait_for(lambda: not _kinds(events, "mood_observed")[-1].camera, what="the reading says camera off")
+    wait_for(lambda: not _kinds(events, MoodObserved)[-1].camera, what="the reading says camera off")
 
 
-def test_profiles_added_in_the_settings_can_be_picked_at_once(running) -> None:
+def test_profiles_added_in_the_settings_can_be_picked_at_once(running: Start) -> None:
     app, bus, events = running(Script(None))
     control = ControlAPI(app, bus)
     with pytest.raises(CommandError, match="existing profile"):
@@ -245,4 +262,4 @@ def test_profiles_added_in_the_settings_can_be_picked_at_once(running) -> None:
     app.apply_config(with_changes(app.config, {"recommend.profiles": ["default", "Kim"]}))
     assert "Kim" in app.state()["profiles"]
     assert control.execute("set_profile", {"profile": "Kim"})["profile"] == "Kim"
-    assert not [e for e in events if e.kind == "state_changed" and e.key == "restart_needed"]
+    assert not [e for e in events if isinstance(e, StateChanged) and e.key == "restart_needed"]

@@ -5,11 +5,14 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import numpy as np
 import servicekit
 from servicekit import Script, build, wait_for
 
 from moodspeaker.mood.calibration import NeutralCalibration, calibration_file
+from moodspeaker.service.app import Appliance
 from moodspeaker.util.atomic import atomic_write_text
+from moodspeaker.vision.pipeline import Observation
 
 CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 
@@ -17,13 +20,13 @@ CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 class RestingFacePipeline(servicekit.ScriptPipeline):
     """A resting face this listener's model reads as a little sad (the bias the seeds report)."""
 
-    def step(self, frame, now):  # type: ignore[no-untyped-def]
+    def step(self, frame: np.ndarray, now: float) -> Observation:
         probs = {c: 0.02 for c in CLASSES}
         probs.update(sad=0.5, neutral=0.4)
-        return servicekit.Obs(True, probs)
+        return Observation(True, probs)
 
 
-def _build(tmp_path: Path):  # type: ignore[no-untyped-def]
+def _build(tmp_path: Path) -> Appliance:
     tmp_path.mkdir(parents=True, exist_ok=True)
     app, _bus = build(tmp_path, Script("neutral"))
     app.parts = dataclasses.replace(

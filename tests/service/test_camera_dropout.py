@@ -64,7 +64,11 @@ def test_a_camera_that_drops_out_is_kept_retrying_and_comes_back(tmp_path: Path)
     try:
         wait_for(lambda: app.stage.frames > 0, what="a first frame")
         plugged.clear()  # the cable comes loose
-        camera = lambda: app.health_snapshot()["components"]["camera"]  # noqa: E731
+
+        def camera() -> dict[str, Any]:
+            component: dict[str, Any] = app.health_snapshot()["components"]["camera"]
+            return component
+
         wait_for(lambda: camera()["state"] == "retrying", what="the camera retrying")
         assert "device disconnected" in camera()["detail"]
         wait_for(lambda: cameras[0].failures >= 3, what="several back-off rounds")

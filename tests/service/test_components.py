@@ -43,7 +43,7 @@ def test_library_servers_of_both_kinds_are_opened_and_an_unreachable_one_is_repo
     source, rescan = open_library(cfg, said.append)
     kinds = [type(p) for p in source.parts[1:]]
     assert kinds == [LanLibrary, SubsonicLibrary]
-    text = rescan()
+    text = rescan(None)  # no progress listener
     assert "no music folder found" in text
     assert f"{port}/api/v1/info" in text and f"{port} ping" in text  # each server tried and reported
     assert "pw" not in text  # the OpenSubsonic password never reaches the log or the page

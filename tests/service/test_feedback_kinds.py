@@ -8,8 +8,10 @@ from pathlib import Path
 
 from servicekit import Script, build, wait_for
 
+from moodspeaker.service.app import Appliance
 
-def kinds(app) -> list[tuple[str, str]]:
+
+def kinds(app: Appliance) -> list[tuple[str, str]]:
     with sqlite3.connect(app.config.device.data_dir + "/recommend.sqlite") as db:
         return db.execute("SELECT kind, track_id FROM feedback ORDER BY id").fetchall()
 

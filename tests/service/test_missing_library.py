@@ -16,13 +16,13 @@ from moodspeaker.player.queue import QueueItem
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.service.app import Appliance, Parts
 from moodspeaker.service.components import open_library
-from moodspeaker.service.events import Event, EventBus
+from moodspeaker.service.events import ErrorReported, Event, EventBus, StateChanged, TrackStarted
 
 
 def test_music_carries_on_past_tracks_that_are_gone_and_health_names_the_file(tmp_path: Path) -> None:
     app, bus = build(tmp_path, Script(None), track_s=1.0)
     started: list[str] = []
-    bus.subscribe(lambda e: started.append(e.track_id) if e.kind == "track_started" else None)
+    bus.subscribe(lambda e: started.append(e.track_id) if isinstance(e, TrackStarted) else None)
     errors: list[Event] = []
     bus.subscribe(lambda e: errors.append(e) if e.kind == "error" else None)
     tracks = {t.id: t for t in app.parts.recommender.source.tracks()}
@@ -43,7 +43,8 @@ def test_music_carries_on_past_tracks_that_are_gone_and_health_names_the_file(tm
         assert started[1] in {"sad2", "calm"}, started
         library = app.health_snapshot()["components"]["library"]
         assert library["state"] == "missing" and "happy2.ogg" in library["detail"], library  # the latest
-        assert sum(e.component == "library" for e in errors) == 1  # reported once, not per track
+        # reported once, not per track
+        assert sum(isinstance(e, ErrorReported) and e.component == "library" for e in errors) == 1
     finally:
         app.stop()
 
@@ -69,7 +70,7 @@ def test_a_rescan_while_the_disk_is_still_gone_keeps_health_saying_so(tmp_path: 
     bus = EventBus()
     results: list[object] = []
     bus.subscribe(
-        lambda e: results.append(e.value) if e.kind == "state_changed" and e.key == "library" else None
+        lambda e: results.append(e.value) if isinstance(e, StateChanged) and e.key == "library" else None
     )
     app = Appliance(cfg, bus, parts, tmp_path / "data")
     app.start()

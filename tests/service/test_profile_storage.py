@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from servicekit import Script, build, wait_for
@@ -29,7 +30,8 @@ REFUSED = "set_profile: the listener profiles cannot be read: storage error (fil
 
 
 def test_set_profile_with_a_corrupt_profile_database_is_a_clear_refusal(tmp_path: Path) -> None:
-    app, bus = build(tmp_path, Script("happy"), **{"recommend.profiles": ["default", "Kim"]})
+    profiles: dict[str, Any] = {"recommend.profiles": ["default", "Kim"]}
+    app, bus = build(tmp_path, Script("happy"), **profiles)
     events: list[Event] = []
     bus.subscribe(events.append)
     api = ControlAPI(app, bus)

@@ -9,6 +9,7 @@ the dummy driver): the queue shows which strategy planned it ("off" plans nothin
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from servicekit import Script, build, wait_for
@@ -25,9 +26,8 @@ def announced(events: list[Event]) -> list[object]:
 
 
 def start(tmp_path: Path, **changes: object) -> tuple[Appliance, ControlAPI, list[Event]]:
-    app, bus = build(
-        tmp_path, Script("happy"), **{"recommend.profiles": ["default", "Kim", "Lee"], **changes}
-    )
+    settings: dict[str, Any] = {"recommend.profiles": ["default", "Kim", "Lee"], **changes}
+    app, bus = build(tmp_path, Script("happy"), **settings)
     events: list[Event] = []
     bus.subscribe(events.append)
     app.start()

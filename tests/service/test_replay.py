@@ -22,13 +22,14 @@ from moodspeaker.service.events import CommandRejected, Event
 pytestmark = pytest.mark.timeout(120)
 
 
-def rows(app, kind: str | None = None) -> list[tuple[str, str]]:
+def rows(app: Appliance, kind: str | None = None) -> list[tuple[str, str]]:
     with sqlite3.connect(app.config.device.data_dir + "/recommend.sqlite") as db:
         found = db.execute("SELECT kind, track_id FROM feedback ORDER BY id").fetchall()
     return [r for r in found if kind is None or r[0] == kind]
 
 
-def now_playing(app) -> dict | None:
+def now_playing(app: Appliance) -> Any:
+    """The state's now_playing: a dict, or None when nothing plays."""
     return app.state()["now_playing"]
 
 
@@ -49,7 +50,9 @@ def playing_when_happy(tmp_path: Path, **kwargs: Any) -> Iterator[tuple[Applianc
         app.stop()
 
 
-def test_replay_late_in_a_track_plays_it_again_from_the_start(tmp_path: Path, monkeypatch) -> None:
+def test_replay_late_in_a_track_plays_it_again_from_the_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(playback, "REPLAY_PREVIOUS_S", 0.5)  # so the test need not wait 4 s
     with playing_when_happy(tmp_path) as (app, api):
         wait_for(lambda: (now_playing(app) or {}).get("position_s", 0) > 1.5, what="1.5 s into a track")
@@ -81,7 +84,7 @@ def test_replay_just_after_a_change_goes_back_to_the_track_that_ended(tmp_path: 
     assert rows(app, "replayed") == [("replayed", first)]
 
 
-def test_replay_while_paused_plays_again(tmp_path: Path, monkeypatch) -> None:
+def test_replay_while_paused_plays_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(playback, "REPLAY_PREVIOUS_S", 0.2)
     with playing_when_happy(tmp_path) as (app, api):
         wait_for(lambda: (now_playing(app) or {}).get("position_s", 0) > 0.6, what="0.6 s into a track")

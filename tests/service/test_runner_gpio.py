@@ -12,14 +12,18 @@ from pathlib import Path
 import pytest
 from servicekit import Script, build, wait_for
 
+from moodspeaker.service.app import Appliance
 from moodspeaker.service.control import ControlAPI
+from moodspeaker.service.events import EventBus
 from moodspeaker.service.runner import Faces, serve_until_signal
 
 gpiozero = pytest.importorskip("gpiozero")
 mock_pins = pytest.importorskip("gpiozero.pins.mock")
 
 
-def run_in_thread(app, bus, tmp_path: Path) -> tuple[threading.Thread, threading.Event, queue.Queue[Faces]]:
+def run_in_thread(
+    app: Appliance, bus: EventBus, tmp_path: Path
+) -> tuple[threading.Thread, threading.Event, queue.Queue[Faces]]:
     stop = threading.Event()
     started: queue.Queue[Faces] = queue.Queue()
     runner = threading.Thread(

@@ -9,8 +9,10 @@ from pathlib import Path
 
 from servicekit import Script, build, wait_for
 
+from moodspeaker.service.app import Appliance
 
-def skips(app) -> list[str]:
+
+def skips(app: Appliance) -> list[str]:
     with sqlite3.connect(app.config.device.data_dir + "/recommend.sqlite") as db:
         return [r[0] for r in db.execute("SELECT track_id FROM feedback WHERE kind = 'skip' ORDER BY id")]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -72,7 +73,7 @@ def test_corrupt_file_starts_clean_keeps_a_copy_and_says_so(
 
 
 @contextlib.contextmanager
-def _tiny_filesystem(path: Path):
+def _tiny_filesystem(path: Path) -> Iterator[Path]:
     path.mkdir()
     try:
         subprocess.run(

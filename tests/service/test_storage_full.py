@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from servicekit import Script, build, wait_for
 
+from moodspeaker.service.app import Appliance
 from moodspeaker.service.control import CommandError, ControlAPI
 from moodspeaker.service.events import CommandRejected, ErrorReported, Event
 
 
-def likes(app) -> int:
+def likes(app: Appliance) -> int:
     with sqlite3.connect(app.config.device.data_dir + "/recommend.sqlite") as db:
         return int(db.execute("SELECT count(*) FROM feedback WHERE kind = 'like'").fetchone()[0])
 

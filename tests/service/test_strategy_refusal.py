@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 from servicekit import Script, ScriptPipeline, ScriptSource, config, make_tracks, wait_for
-from test_profile_storage import corrupt
 
 from moodspeaker.config import Config
 from moodspeaker.library.batch import Tags
@@ -27,6 +26,7 @@ from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.service.app import Appliance, Parts
 from moodspeaker.service.control import CommandError, ControlAPI
 from moodspeaker.service.events import CommandRejected, ErrorReported, Event, EventBus
+from sqlitefaults import corrupt
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+from webkit import Page
 
-from moodspeaker.config import describe, load
+from moodspeaker.config import Config, describe, load
 from moodspeaker.service.events import StateChanged
 from moodspeaker_web import forms
 
 
-def _post(owner, section, data):
+def _post(owner: Page, section: str, data: dict[str, str | list[str]]) -> Any:
     token = owner.csrf("/settings")
     return owner.client.post(f"/settings/{section}", data={"csrf_token": token, **data})
 
 
-def test_every_shown_setting_of_the_schema_has_an_input(owner):
+def test_every_shown_setting_of_the_schema_has_an_input(owner: Page) -> None:
     html = owner.client.get("/settings").get_data(as_text=True)
     for info in describe():
         if info.dotted in forms.HIDDEN:
@@ -27,7 +30,7 @@ def test_every_shown_setting_of_the_schema_has_an_input(owner):
     assert 'name="device.data_dir"' not in html
 
 
-def test_saving_changes_writes_the_file_and_tells_the_service(owner):
+def test_saving_changes_writes_the_file_and_tells_the_service(owner: Page) -> None:
     response = _post(owner, "camera", {"camera.interval_s": "2.5", "camera.type": "replay"})
     assert response.status_code == 302
     saved = load(owner.config_path)
@@ -35,7 +38,7 @@ def test_saving_changes_writes_the_file_and_tells_the_service(owner):
     assert saved.device.name == "Kitchen"  # other sections untouched
     assert owner.saved_configs[-1].camera.interval_s == 2.5
     assert "saved" in owner.client.get("/settings").get_data(as_text=True)
-    for section, data, check in [
+    cases: list[tuple[str, dict[str, str | list[str]], Callable[[Config], bool]]] = [
         (
             "mood",
             {"mood.smoothing": "rolling", "mood.half_life_s": "4"},
@@ -54,13 +57,14 @@ def test_saving_changes_writes_the_file_and_tells_the_service(owner):
         ),
         ("privacy", {"privacy.retention_days": "7"}, lambda c: c.privacy.retention_days == 7),
         ("web", {"web.guest_view": ["false", "true"]}, lambda c: c.web.guest_view),
-    ]:
+    ]
+    for section, data, check in cases:
         assert _post(owner, section, data).status_code == 302, section
         assert check(load(owner.config_path)), section
     assert owner.ctx.config.web.guest_view  # the page's own settings act at once
 
 
-def test_checkbox_unticked_turns_a_setting_off(owner):
+def test_checkbox_unticked_turns_a_setting_off(owner: Page) -> None:
     _post(owner, "web", {"web.guest_view": ["false", "true"]})
     assert load(owner.config_path).web.guest_view
     _post(owner, "web", {"web.guest_view": ["false"]})
@@ -78,7 +82,9 @@ def test_checkbox_unticked_turns_a_setting_off(owner):
         ("camera.width", "640.5", "whole number"),
     ],
 )
-def test_invalid_values_are_refused_with_the_fields_error_and_nothing_is_saved(owner, field, value, message):
+def test_invalid_values_are_refused_with_the_fields_error_and_nothing_is_saved(
+    owner: Page, field: str, value: str, message: str
+) -> None:
     before = owner.config_path.read_bytes()
     # a valid change in the same form must not be saved either: all or nothing
     response = _post(owner, "camera", {"camera.replay_path": "/srv/faces", field: value})
@@ -107,7 +113,7 @@ def test_invalid_values_are_refused_with_the_fields_error_and_nothing_is_saved(o
         "/",
     ],
 )
-def test_library_folders_refuse_traversal_relative_and_system_paths(owner, folder):
+def test_library_folders_refuse_traversal_relative_and_system_paths(owner: Page, folder: str) -> None:
     before = owner.config_path.read_bytes()
     response = _post(owner, "library", {"library.folders": f"/srv/music\n{folder}"})
     assert response.status_code == 400
@@ -118,12 +124,12 @@ def test_library_folders_refuse_traversal_relative_and_system_paths(owner, folde
 @pytest.mark.parametrize(
     "server", ["ftp://nas", "nas.local:8765", "http://", "http://nas:99999", "javascript:alert(1)"]
 )
-def test_library_servers_must_be_http_urls(owner, server):
+def test_library_servers_must_be_http_urls(owner: Page, server: str) -> None:
     response = _post(owner, "library", {"library.servers": server})
     assert response.status_code == 400 and 'id="f-library-servers-err"' in response.get_data(as_text=True)
 
 
-def test_profiles_keep_the_active_one_and_have_sane_names(owner):
+def test_profiles_keep_the_active_one_and_have_sane_names(owner: Page) -> None:
     assert _post(owner, "recommend", {"recommend.profiles": "Sam\nAlex"}).status_code == 400
     assert _post(owner, "recommend", {"recommend.profiles": "default\n<b>x</b>"}).status_code == 400
     assert _post(owner, "recommend", {"recommend.profiles": ""}).status_code in {302, 400}
@@ -132,7 +138,7 @@ def test_profiles_keep_the_active_one_and_have_sane_names(owner):
     assert load(owner.config_path).recommend.profiles == ("default", "Sam", "Alex")
 
 
-def test_mqtt_password_is_never_echoed_back(owner):
+def test_mqtt_password_is_never_echoed_back(owner: Page) -> None:
     secret = "hunter2-very-secret"
     response = _post(
         owner,
@@ -161,16 +167,16 @@ def test_mqtt_password_is_never_echoed_back(owner):
     assert load(owner.config_path).mqtt.password == ""
 
 
-def test_mqtt_host_with_spaces_is_refused(owner):
+def test_mqtt_host_with_spaces_is_refused(owner: Page) -> None:
     assert _post(owner, "mqtt", {"mqtt.host": "evil host/x"}).status_code == 400
 
 
-def test_fields_missing_from_a_form_are_left_alone(owner):
+def test_fields_missing_from_a_form_are_left_alone(owner: Page) -> None:
     assert _post(owner, "camera", {}).status_code == 302
     assert owner.config_path.read_bytes().count(b"[camera]") == 0
 
 
-def test_without_a_config_file_nothing_can_be_saved(owner):
+def test_without_a_config_file_nothing_can_be_saved(owner: Page) -> None:
     owner.ctx.config_path = None
     html = owner.client.get("/settings").get_data(as_text=True)
     assert "cannot be saved" in html
@@ -179,7 +185,7 @@ def test_without_a_config_file_nothing_can_be_saved(owner):
     assert owner.ctx.config.camera.interval_s == 1.0
 
 
-def test_rescan_button_and_progress(owner):
+def test_rescan_button_and_progress(owner: Page) -> None:
     response = owner.post_json("/api/rescan", {})
     assert response.status_code == 200 and owner.speaker.scans == 1
     assert response.get_json()["scan"] == {"running": True, "done": 3, "total": 10}
@@ -187,8 +193,10 @@ def test_rescan_button_and_progress(owner):
     assert "Scanning… analysed 3 of 10" in html and "Library now: 42 tracks" in html
 
 
-def test_rescan_without_progress_figures_follows_the_services_event(owner):
-    owner.speaker.state = _without_scan(owner.speaker.state)
+def test_rescan_without_progress_figures_follows_the_services_event(
+    owner: Page, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(owner.speaker, "state", _without_scan(owner.speaker.state))
     assert owner.post_json("/api/rescan", {}).get_json()["scan"]["running"] is True
     assert "Scanning the library" in owner.client.get("/settings").get_data(as_text=True)
     owner.bus.publish(StateChanged(ts=owner.clock.now, key="library", value="rescanned"))
@@ -196,8 +204,8 @@ def test_rescan_without_progress_figures_follows_the_services_event(owner):
     assert "Scan finished (rescanned)" in owner.client.get("/settings").get_data(as_text=True)
 
 
-def _without_scan(state_fn):
-    def state():
+def _without_scan(state_fn: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    def state() -> dict[str, Any]:
         s = state_fn()
         s.pop("scan", None)
         return s
@@ -205,7 +213,7 @@ def _without_scan(state_fn):
     return state
 
 
-def test_parse_section_is_pure_and_reports_every_bad_field(owner):
+def test_parse_section_is_pure_and_reports_every_bad_field(owner: Page) -> None:
     config = owner.ctx.config
     changes, errors = forms.parse_section(
         config,
@@ -216,7 +224,7 @@ def test_parse_section_is_pure_and_reports_every_bad_field(owner):
     assert changes == {"camera.replay_loop": False}
 
 
-def test_server_passwords_are_shown_masked_and_kept(owner):
+def test_server_passwords_are_shown_masked_and_kept(owner: Page) -> None:
     secret_url = "subsonic+http://anna:s3cret-pw@navidrome.local:4533"
     response = _post(owner, "library", {"library.servers": f"http://nas.local:8765\n{secret_url}"})
     assert response.status_code == 302

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from servicekit import Script, build, wait_for
 
+from moodspeaker.service.events import StateChanged
+
 
 def test_rescans_asked_for_while_one_runs_are_coalesced_into_one_more(tmp_path: Path) -> None:
     app, bus = build(tmp_path, Script(None))
@@ -28,7 +30,7 @@ def test_rescans_asked_for_while_one_runs_are_coalesced_into_one_more(tmp_path: 
     app.parts.rescan = rescan
     done: list[object] = []
     bus.subscribe(
-        lambda e: done.append(e.value) if e.kind == "state_changed" and e.key == "library" else None
+        lambda e: done.append(e.value) if isinstance(e, StateChanged) and e.key == "library" else None
     )
     app.rescan_library()
     wait_for(lambda: calls[0] == 1, what="the first scan")
@@ -45,7 +47,7 @@ def test_a_rescan_that_fails_does_not_block_later_ones(tmp_path: Path) -> None:
     app, bus = build(tmp_path, Script(None))
     done: list[object] = []
     bus.subscribe(
-        lambda e: done.append(e.value) if e.kind == "state_changed" and e.key == "library" else None
+        lambda e: done.append(e.value) if isinstance(e, StateChanged) and e.key == "library" else None
     )
 
     def broken(_progress: object) -> str:

@@ -25,7 +25,7 @@ from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.service.app import Appliance, Parts
 from moodspeaker.service.components import open_library
 from moodspeaker.service.control import ControlAPI
-from moodspeaker.service.events import EventBus
+from moodspeaker.service.events import EventBus, StateChanged
 from testcache import numba_cache
 from tonetracks import write_tone
 
@@ -87,11 +87,11 @@ def test_status_says_scanning_until_the_merged_pass_ends_and_the_counts_add_up(
         scan_events: list[dict[str, Any]] = []
         library_events: list[str] = []
         bus.subscribe(
-            lambda e: scan_events.append(e.value) if e.kind == "state_changed" and e.key == "scan" else None
+            lambda e: scan_events.append(e.value) if isinstance(e, StateChanged) and e.key == "scan" else None
         )
         bus.subscribe(
             lambda e: (
-                library_events.append(e.value) if e.kind == "state_changed" and e.key == "library" else None
+                library_events.append(e.value) if isinstance(e, StateChanged) and e.key == "library" else None
             )
         )
         assert control.state()["scan"] == {}  # nothing asked for yet

@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from browserkit import ARTIFACTS, needs_chromium, phone_page
 from realkit import served
-from webkit import PASSWORD
+from webkit import PASSWORD, setup_code
 
 from moodspeaker.library import db_path
-from moodspeaker_web.setup_code import read_setup_code
 from moodspeaker_web.views import scan_text
 from polling import until
 from testcache import numba_cache
 from tonetracks import write_tone
+
+if TYPE_CHECKING:  # Playwright is optional at run time (the browser test skips without it)
+    from playwright.sync_api import Browser
 
 pytest.importorskip("playwright.sync_api")
 
@@ -58,7 +60,7 @@ def test_the_scan_line_is_worded_alike_by_the_server_and_the_script() -> None:
 
 @needs_chromium
 def test_the_page_says_scanning_across_a_merged_pass_and_finished_only_at_the_end(
-    tmp_path: Path, browser: Any, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, browser: Browser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(numba_cache()))  # the service's scans share the warm JIT
     music = tmp_path / "library"
@@ -73,7 +75,7 @@ def test_the_page_says_scanning_across_a_merged_pass_and_finished_only_at_the_en
         page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
         page.goto(server.url)
         page.wait_for_url("**/setup")
-        page.fill("#code", read_setup_code(service.data_dir))
+        page.fill("#code", setup_code(service.data_dir))
         page.fill("#password", PASSWORD)
         page.fill("#confirm", PASSWORD)
         page.click("text=Make it mine")

@@ -186,9 +186,11 @@ def _indexed_tree(tmp_path: Path) -> tuple[Path, LibraryIndex]:
     index = LibraryIndex(tmp_path / "library.db")
     values = dict(zip(FEATURE_COLUMNS, (0.0, 0.0, 0.5, 120.0, -14.0, 1, 0.5), strict=True))
     with index.batch() as b:
-        for f in walk([root]).files:
-            b.upsert_file(f.path, f.size, f.mtime_ns, f"h-{f.path}", Tags(Path(f.path).stem))
-            b.set_analysed(f.path, {}, values)
+        for entry in walk([root]).files:
+            b.upsert_file(
+                entry.path, entry.size, entry.mtime_ns, f"h-{entry.path}", Tags(Path(entry.path).stem)
+            )
+            b.set_analysed(entry.path, {}, values)
     return root, index
 
 
@@ -394,8 +396,9 @@ def test_tpu_dying_mid_run_is_reported_in_the_service_health(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from moodspeaker.vision import expression  # noqa: PLC0415
+    from moodspeaker.vision.runtime import make_interpreter  # noqa: PLC0415
 
-    real = expression.make_interpreter
+    real = make_interpreter  # what the expression module calls (imported there from vision.runtime)
 
     def tpu_that_dies(model: Any, *, edgetpu: bool, threads: int, cpu_fallback: Any = None) -> Any:
         if not edgetpu:

@@ -46,7 +46,7 @@ def config_tables(draw: st.DrawFn) -> dict[str, Any]:
         doc[draw(st.text(min_size=1, max_size=10))] = draw(
             st.dictionaries(st.text(max_size=8), toml_scalar, max_size=2) | toml_scalar
         )
-    if doc and draw(st.booleans()):
+    if bool(doc) and draw(st.booleans()):  # bool(): mypy would type the draw by `doc`
         section = draw(st.sampled_from(sorted(doc)))
         if isinstance(doc[section], dict):
             doc[section][draw(st.text(min_size=1, max_size=10))] = draw(toml_scalar)
@@ -155,8 +155,8 @@ def test_audio_headers_and_tags(
     try:
         summary = Indexer(index, analysis_pool).scan([str(music)])
         assert summary.files == len(files)
-        for path, reason in summary.failed:
-            assert reason.strip(), f"{path}: failed without a reason"
+        for location, reason in summary.failed:
+            assert reason.strip(), f"{location}: failed without a reason"
         tracks = {t.location: t for t in index.tracks()}
         failed = {p for p, _ in summary.failed}
         assert set(tracks) | failed == {str(p) for p in music.iterdir()}, (summary, list(tracks))

@@ -19,6 +19,7 @@ from stresskit import Recorder, ScriptedFace, appliance, free_port
 from moodspeaker.config import with_changes
 from moodspeaker.mqtt import MqttBridge
 from moodspeaker.service.control import ControlAPI
+from moodspeaker.service.events import CommandRejected
 
 # --- MQTT ---------------------------------------------------------------------------------------
 
@@ -58,7 +59,7 @@ def test_mqtt_command_payloads(
         bridge._handle_command(topic, payload, retained)
     finally:
         rec.stop()
-    rejected = rec.of("command_rejected")
+    rejected = [e for e in rec.of("command_rejected") if isinstance(e, CommandRejected)]
     for event in rejected:
         assert event.error.strip(), "a rejection must say why"
         assert "failed inside the speaker" not in event.error, (

@@ -28,6 +28,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import paho.mqtt.client as mqtt
 import psutil
@@ -38,6 +39,9 @@ from stresskit import Mosquitto, free_port, wait_for
 from moodspeaker.demo.clips import STYLES, write_clip
 from moodspeaker.demo.faces import FACES_DIR
 from moodspeaker.library.index import LibraryIndex, Tags
+
+if TYPE_CHECKING:
+    from psutil._ntuples import pconn
 
 HEAD_MAGIC = {
     b"\xff\xd8\xff": "JPEG",
@@ -115,7 +119,7 @@ class Sockets:
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
-    def _allowed(self, c: psutil._common.pconn) -> bool:
+    def _allowed(self, c: pconn) -> bool:
         if c.type != 1:  # SOCK_STREAM only: any UDP socket (mDNS, DNS, anything) is a violation
             return False
         if c.raddr and c.raddr.ip == "127.0.0.1" and c.raddr.port == self.broker_port:

@@ -31,7 +31,7 @@ from moodspeaker.player.queue import QueueItem
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.recommend.source import Catalogue
 from moodspeaker.service.app import Appliance, Parts
-from moodspeaker.service.events import EventBus
+from moodspeaker.service.events import ErrorReported, EventBus, TrackEnded, TrackStarted
 
 
 def tracks(folder: Path, prefix: str, n: int, seconds: float) -> list[Track]:
@@ -104,7 +104,7 @@ def main() -> int:
         begin = time.monotonic()
 
         def nas_started() -> list[str]:
-            return [e.track_id for e in seen.events[n_before:] if e.kind == "track_started" and
+            return [e.track_id for e in seen.events[n_before:] if isinstance(e, TrackStarted) and
                     e.track_id.startswith("nas")]  # fmt: skip
 
         try:
@@ -113,13 +113,13 @@ def main() -> int:
             report["timeout"] = str(exc)
         report["seconds"] = round(time.monotonic() - begin, 1)
         after = seen.events[n_before:]
-        report["started"] = [e.track_id for e in after if e.kind == "track_started"]
+        report["started"] = [e.track_id for e in after if isinstance(e, TrackStarted)]
         report["ended"] = [
             {"id": e.track_id, "completed": e.completed, "skipped": e.skipped}
             for e in after
-            if e.kind == "track_ended"
+            if isinstance(e, TrackEnded)
         ]
-        report["errors"] = [f"{e.component}: {e.message}" for e in after if e.kind == "error"]
+        report["errors"] = [f"{e.component}: {e.message}" for e in after if isinstance(e, ErrorReported)]
         report["liveness"] = app.liveness_problem()
         report["player_alive"] = app.player.alive
         state = app.state()

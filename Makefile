@@ -41,8 +41,12 @@ lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check edge web-config
 
+# mypy's files (pyproject) include tests/; the kit folders' conftest.py are all the top-level module
+# `conftest` (excluded there): one mypy run each.
 typecheck: $(VENV)/.stamp-dev
 	$(BIN)/mypy
+	for f in tests/web/conftest.py tests/mqtt/conftest.py tests/player/conftest.py tests/library/conftest.py; do \
+		$(BIN)/mypy $$f || exit 1; done
 
 pytest: $(VENV)/.stamp-dev
 	SDL_AUDIODRIVER=dummy $(BIN)/pytest -q

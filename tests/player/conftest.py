@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from playerkit import Recorder
@@ -16,10 +17,10 @@ from moodspeaker.service.events import EventBus
 def make_player() -> Iterator[Callable[..., tuple[Player, Recorder]]]:
     players: list[Player] = []
 
-    def make(**settings: object) -> tuple[Player, Recorder]:
+    def make(**settings: Any) -> tuple[Player, Recorder]:
         bus = EventBus()
         rec = Recorder(bus)
-        cfg = PlayerConfig(**{"crossfade_s": 0.0, **settings})  # type: ignore[arg-type]
+        cfg = PlayerConfig(**{"crossfade_s": 0.0, **settings})
         player = Player(cfg, bus.publish, retry_s=0.3)
         players.append(player)
         player.start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pygame
 from playerkit import Recorder, item, write_tone
@@ -126,8 +127,8 @@ def test_audio_output_vanishing_mid_play_resumes_where_it_was(
 class StatusSpy(Player):
     """Keeps every status the player thread publishes (what state() and the page can ever read)."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.published: list[PlayerStatus] = []
 
     def _publish_status(self) -> None:

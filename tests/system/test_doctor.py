@@ -13,6 +13,7 @@ import threading
 import types
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,7 @@ from moodspeaker.system.doctor import Machine
 def make_machine(tmp_path: Path, **kw: object) -> Machine:
     for part in ("sys", "proc", "dev"):
         (tmp_path / part).mkdir(exist_ok=True)
-    defaults: dict[str, object] = {
+    defaults: dict[str, Any] = {
         "sysfs": tmp_path / "sys",
         "proc": tmp_path / "proc",
         "dev": tmp_path / "dev",
@@ -34,7 +35,7 @@ def make_machine(tmp_path: Path, **kw: object) -> Machine:
         "mqtt_timeout_s": 2.0,
     }
     defaults.update(kw)
-    return Machine(**defaults)  # type: ignore[arg-type]
+    return Machine(**defaults)
 
 
 def cfg(**changes: object) -> Config:

@@ -65,7 +65,8 @@ class Versions:
 @contextlib.contextmanager
 def playing_with_queue_saved(tmp_path: Path) -> Iterator[tuple[Appliance, ControlAPI, list[str]]]:
     """The appliance playing for the default profile (Kim is known too), its queue saved."""
-    app, bus = build(tmp_path, Script("happy"), **{"recommend.profiles": ["default", "Kim"]})
+    profiles: dict[str, Any] = {"recommend.profiles": ["default", "Kim"]}
+    app, bus = build(tmp_path, Script("happy"), **profiles)
     app.start()
     try:
         wait_for(lambda: app.state()["mood"] == "happy", what="the mood read (no flip re-plans later)")

@@ -54,8 +54,9 @@ pytest: $(VENV)/.stamp-dev
 test: lint typecheck pytest
 
 # Expression model (issue #3). RUN names the run folder under the git-ignored runs/, CONFIG its config.
-# The shipped model is two runs: `make train`, then (after it finished) the warm restart
-# `make train RUN=runs/mbv2-long CONFIG=models/training/configs/mbv2-long.toml`, exported from runs/mbv2-long.
+# The shipped model is three runs, each started after the one before finished: `make train`, then the warm
+# restarts `make train RUN=runs/mbv2-long CONFIG=models/training/configs/mbv2-long.toml` and
+# `make train RUN=runs/mbv2-mt CONFIG=models/training/configs/mbv2-multitask.toml`, exported from runs/mbv2-mt.
 RUN ?= runs/mbv2
 CONFIG ?= models/training/configs/mbv2.toml
 train: $(VENV)/.stamp-dev

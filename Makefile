@@ -39,7 +39,7 @@ run: $(VENV)/.stamp-all
 
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check edge web-config
+	$(BIN)/ruff format --check .
 
 # mypy's files (pyproject) include tests/; the kit folders' conftest.py are all the top-level module
 # `conftest` (excluded there): one mypy run each.

@@ -11,6 +11,7 @@ says why.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 from moodspeaker.config.schema import RecommendConfig
@@ -118,3 +119,19 @@ def test_one_artist_twice_in_a_row_when_nothing_else_is_left(tmp_path: Path) -> 
     rec = small(tmp_path, two)
     heard = play_on(rec, 9)
     assert all(heard.count(t.id) == 3 for t in two), heard
+
+
+def test_a_window_of_zero_means_no_no_repeat_rule(tmp_path: Path) -> None:
+    """`recommend.no_repeat_window = 0` switches the rule off, as its help says ("not repeated within
+    this many picks"): the track that fits best comes again at once.  Before the fix the window was
+    never smaller than one, so the track just heard was kept out all the same."""
+    tracks = make_tracks(3, artists=1)  # one artist: the artist rule cannot keep a track from repeating
+    options = Options.from_config(RecommendConfig(no_repeat_window=0))
+    rec = Recommender(Catalogue(tracks), FeedbackStore(tmp_path / "recommend.sqlite"), options)
+    heard = play_on(rec, 4)
+    assert heard == [heard[0]] * 4 and rec.status == "ready", heard
+    # a window of one keeps out exactly the track just heard
+    one = Options.from_config(RecommendConfig(no_repeat_window=1))
+    rec = Recommender(Catalogue(tracks), FeedbackStore(tmp_path / "one.sqlite"), one)
+    heard = play_on(rec, 4)
+    assert all(a != b for a, b in pairwise(heard)) and heard[0] == heard[2], heard

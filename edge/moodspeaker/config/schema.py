@@ -183,7 +183,7 @@ class RecommendConfig:
     no_repeat_window: int = setting(
         30,
         "A track is not repeated within this many picks (a smaller library goes round, the track "
-        "heard longest ago first).",
+        "heard longest ago first); 0 allows repeats.",
         min=0,
         max=1000,
         advanced=True,

@@ -127,7 +127,8 @@ class PersonalModel:
     _episode: tuple[str, int] = (ANY_MOOD, 0)
 
     def __post_init__(self) -> None:
-        self._recent = deque(maxlen=max(1, self.no_repeat_window))
+        # 0 keeps no recent plays: no no-repeat rule at all (`recommend.no_repeat_window`'s help)
+        self._recent = deque(maxlen=max(0, self.no_repeat_window))
 
     def key(self, mood: str) -> str:
         return mood if self.mood_aware else ANY_MOOD

@@ -17,7 +17,7 @@ def test_rescans_asked_for_while_one_runs_are_coalesced_into_one_more(tmp_path: 
     running, most, calls = [0], [0], [0]
     lock = threading.Lock()
 
-    def rescan(_progress: object) -> str:
+    def rescan(_progress: object = None) -> str:
         with lock:
             running[0] += 1
             calls[0] += 1
@@ -50,13 +50,13 @@ def test_a_rescan_that_fails_does_not_block_later_ones(tmp_path: Path) -> None:
         lambda e: done.append(e.value) if isinstance(e, StateChanged) and e.key == "library" else None
     )
 
-    def broken(_progress: object) -> str:
+    def broken(_progress: object = None) -> str:
         raise OSError("disk on fire")
 
     app.parts.rescan = broken
     app.rescan_library()
     wait_for(lambda: len(done) == 1, what="the failed scan reported")
     assert "disk on fire" in str(done[0])
-    app.parts.rescan = lambda _progress: "fine"
+    app.parts.rescan = lambda _progress=None: "fine"
     app.rescan_library()
     wait_for(lambda: done[-1] == "fine", what="a later scan")

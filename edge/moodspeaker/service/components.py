@@ -25,7 +25,7 @@ from moodspeaker.recommend.source import TrackSource
 from moodspeaker.service.app import Parts
 from moodspeaker.service.health import tpu_state
 from moodspeaker.service.inference import FrameSource, Pipeline
-from moodspeaker.service.scan_state import ScanListener
+from moodspeaker.service.scan_state import Rescan, ScanListener
 
 if TYPE_CHECKING:
     from moodspeaker.library.indexer import ScanSummary
@@ -76,9 +76,7 @@ class Libraries:
         return self._ids, self._matrix
 
 
-def open_library(
-    config: Config, say: Callable[[str], None] = log.info
-) -> tuple[Any, Callable[[ScanListener | None], str]]:
+def open_library(config: Config, say: Callable[[str], None] = log.info) -> tuple[Any, Rescan]:
     """The library source (local index + LAN servers) and a `rescan(progress)` that brings it up to
     date, reporting its counts to `progress` as it goes (see service.scan_state)."""
     from moodspeaker.library import db_path, numba_cache_dir  # noqa: PLC0415 (library extra)
@@ -192,7 +190,7 @@ def build_parts(
     data_dir: Path,
     *,
     library: TrackSource | None = None,
-    rescan: Callable[[ScanListener], str] | None = None,
+    rescan: Rescan | None = None,
 ) -> Parts:
     """Everything `Appliance` needs, from the config (raises PartError when vision is unusable)."""
     make_source, make_pipeline, classes, states = vision_factories(config)

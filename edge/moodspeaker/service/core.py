@@ -34,7 +34,7 @@ from moodspeaker.service.control import CommandError
 from moodspeaker.service.events import ErrorReported, EventBus
 from moodspeaker.service.health import Health
 from moodspeaker.service.inference import FrameSource, InferenceStage, Pipeline
-from moodspeaker.service.scan_state import ScanListener
+from moodspeaker.service.scan_state import Rescan
 from moodspeaker.service.skips import RecordedSkips
 from moodspeaker.service.state import Snapshot, StateStore
 from moodspeaker.service.watchdog import Heartbeat, Watchdog
@@ -54,7 +54,7 @@ class Parts:
     make_pipeline: Callable[[], Pipeline]
     recommender: Recommender
     classes: tuple[str, ...] | None = None
-    rescan: Callable[[ScanListener], str] | None = None  # one sentence on what changed; see service.rescan
+    rescan: Rescan | None = None  # one sentence on what changed; see service.rescan
     states: dict[str, tuple[str, str]] = field(default_factory=dict)  # component -> (state, detail)
     notices: list[str] = field(default_factory=list)
 

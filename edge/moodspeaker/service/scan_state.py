@@ -31,6 +31,15 @@ class ScanListener(Protocol):
     def __call__(self, phase: str, counts: Mapping[str, int]) -> None: ...
 
 
+class Rescan(Protocol):
+    """A library rescan (`service.components.open_library` makes the real one): brings the library up
+    to date, reporting to `progress` as it goes when one is given, and returns one sentence on what
+    changed.  A Protocol rather than a Callable so the optional `progress` is part of the type
+    (positional-only: the service passes it by position, and a test's stand-in may name it otherwise)."""
+
+    def __call__(self, progress: ScanListener | None = None, /) -> str: ...
+
+
 class ScanRun:
     """The state of the current (or last) scan run; `snapshot()` is what `state()["scan"]` shows."""
 

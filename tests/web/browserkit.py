@@ -1,6 +1,8 @@
 """Real headless Chromium for the page tests: Debian's /usr/bin/chromium driven through Playwright's
 Python API (never `playwright install`: no downloads), with the flags that keep it off the network and
-quiet in a container.  The `browser` fixture in conftest.py launches it; tests say `@needs_chromium`."""
+quiet in a container.  The `browser` fixture in conftest.py launches it; tests say `@needs_chromium`.
+`watch` and `claim` are the start most page tests share: record what the browser reports as wrong, then
+take the new speaker over at first boot."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from webkit import PASSWORD, setup_code
 
 if TYPE_CHECKING:  # Playwright is optional at run time (the browser tests skip without it)
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright, ViewportSize
@@ -41,3 +44,26 @@ def phone_page(browser: Browser) -> tuple[BrowserContext, Page]:
     page = context.new_page()
     page.set_default_timeout(30_000)
     return context, page
+
+
+def watch(page: Page) -> list[str]:
+    """Start recording what the browser reports as wrong on `page` (console errors, script errors and
+    answers of 400 or more) into the returned list, which fills while the test runs: a test asserts it
+    is empty at the end, so a Content-Security-Policy violation or a broken script fails it."""
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    return problems
+
+
+def claim(page: Page, url: str, data_dir: Path) -> None:
+    """First boot from the browser: open a new speaker's page at `url` (it sends the visitor to /setup),
+    enter the setup code the speaker wrote into `data_dir`, choose webkit.PASSWORD and land on /settings."""
+    page.goto(url)
+    page.wait_for_url("**/setup")
+    page.fill("#code", setup_code(data_dir))
+    page.fill("#password", PASSWORD)
+    page.fill("#confirm", PASSWORD)
+    page.click("text=Make it mine")
+    page.wait_for_url("**/settings")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from browserkit import ARTIFACTS, PHONE, needs_chromium, phone_page
+from browserkit import ARTIFACTS, PHONE, claim, needs_chromium, phone_page
 from realkit import RealService, served
 from webkit import PASSWORD, setup_code
 
@@ -85,16 +85,6 @@ def wait_value(page: Page, selector: str, value: str, timeout: float = 30.0) -> 
     while page.eval_on_selector(selector, "e => e.value") != value:
         assert time.monotonic() < deadline, f"{selector} never showed {value!r}"
         page.wait_for_timeout(100)
-
-
-def first_boot(page: Page, server: WebServer, service: RealService) -> None:
-    page.goto(server.url)
-    assert page.url.endswith("/setup")
-    page.fill("#code", setup_code(service.data_dir))
-    page.fill("#password", PASSWORD)
-    page.fill("#confirm", PASSWORD)
-    page.click("button[type=submit]:has-text('Make it mine')")
-    page.wait_for_url("**/settings")
 
 
 def test_first_boot_login_setting_camera_and_delete(speaker: Speaker, phone: Phone) -> None:
@@ -191,7 +181,7 @@ def test_first_boot_login_setting_camera_and_delete(speaker: Speaker, phone: Pho
 def test_keyboard_only_use_of_the_main_controls(speaker: Speaker, phone: Phone) -> None:
     service, server = speaker
     page, problems = phone
-    first_boot(page, server, service)
+    claim(page, server.url, service.data_dir)
     page.goto(server.url)
     wait_text(page, "#np-title", lambda t: len(t) > 3 and t != "Nothing playing")
 
@@ -247,7 +237,7 @@ def test_guest_view_shows_only_what_is_playing(tmp_path: Path, browser: Browser)
         context = browser.new_context(viewport=PHONE)
         try:
             owner = context.new_page()
-            first_boot(owner, server, service)
+            claim(owner, server.url, service.data_dir)
             guest_context = browser.new_context(viewport=PHONE)
             guest = guest_context.new_page()
             guest.goto(server.url)

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import ARTIFACTS, PHONE, needs_chromium, phone_page
+from browserkit import ARTIFACTS, PHONE, claim, needs_chromium, phone_page, watch
 from realkit import RealService, served
-from webkit import PASSWORD, AppPage, setup_code
+from webkit import AppPage
 
 from moodspeaker_web.tell import Action, interpret
 from polling import until
@@ -32,20 +32,10 @@ def replayed(data_dir: Path) -> list[str]:
 
 @needs_chromium
 def test_the_again_button_replays_in_a_real_browser(tmp_path: Path, browser: Browser) -> None:
-    problems: list[str] = []
     with served(tmp_path) as (service, server):
         context, page = phone_page(browser)
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(str(e)))
-        page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-
-        page.goto(server.url)
-        page.wait_for_url("**/setup")
-        page.fill("#code", setup_code(service.data_dir))
-        page.fill("#password", PASSWORD)
-        page.fill("#confirm", PASSWORD)
-        page.click("text=Make it mine")
-        page.wait_for_url("**/settings")
+        problems = watch(page)
+        claim(page, server.url, service.data_dir)
         page.goto(server.url)
         until(lambda: page.inner_text("#np-reason").startswith("Why:"), what="a track with its reason")
         button = page.locator("#btn-replay")

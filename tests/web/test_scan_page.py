@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from browserkit import ARTIFACTS, needs_chromium, phone_page
+from browserkit import ARTIFACTS, claim, needs_chromium, phone_page, watch
 from realkit import served
-from webkit import PASSWORD, setup_code
 
 from moodspeaker.library import db_path
 from moodspeaker_web.views import scan_text
@@ -67,19 +66,10 @@ def test_the_page_says_scanning_across_a_merged_pass_and_finished_only_at_the_en
     music.mkdir()
     for i in range(3):
         write_tone(music / f"song{i}.ogg", 262.0 + 60 * i, 4.0, 0.2)
-    problems: list[str] = []
     with served(tmp_path, music=music) as (service, server):
         context, page = phone_page(browser)
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(str(e)))
-        page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-        page.goto(server.url)
-        page.wait_for_url("**/setup")
-        page.fill("#code", setup_code(service.data_dir))
-        page.fill("#password", PASSWORD)
-        page.fill("#confirm", PASSWORD)
-        page.click("text=Make it mine")
-        page.wait_for_url("**/settings")
+        problems = watch(page)
+        claim(page, server.url, service.data_dir)
         # the script's own wording matches the server's (the first render) for every kind of state
         assert page.evaluate("states => states.map(scanText)", STATES[:-1]) == [
             scan_text(s) for s in STATES[:-1]

@@ -22,10 +22,11 @@ from servicekit import Script, ScriptPipeline, ScriptSource, config, wait_for
 
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.recommend.source import Catalogue
+from moodspeaker.service import conductor
 from moodspeaker.service.app import Appliance, Parts
 from moodspeaker.service.control import CommandError
-from moodspeaker.service.events import Event, EventBus, TrackStarted
-from tonetracks import tone_tracks
+from moodspeaker.service.events import Event, EventBus, TrackEnded, TrackStarted
+from tonetracks import Song, tone_tracks
 
 pytestmark = pytest.mark.timeout(150)
 
@@ -40,11 +41,13 @@ SONGS = [
 IDS = {s[0] for s in SONGS}
 
 
-def small_library(tmp_path: Path, seconds: float) -> tuple[Appliance, EventBus, list[str]]:
-    """The appliance over the five SONGS, a happy face in view; and the ids of the tracks started."""
+def small_library(
+    tmp_path: Path, seconds: float, songs: list[Song] = SONGS
+) -> tuple[Appliance, EventBus, list[str]]:
+    """The appliance over `songs`, a happy face in view; and the ids of the tracks started."""
     script = Script("happy")
     cfg = config(tmp_path / "data")
-    tracks = tone_tracks(tmp_path / "music", SONGS, duration_s=seconds)
+    tracks = tone_tracks(tmp_path / "music", songs, duration_s=seconds)
     bus = EventBus()
     parts = Parts(
         make_source=lambda: ScriptSource(script),
@@ -111,5 +114,27 @@ def test_every_track_disliked_stops_the_music_and_says_why(tmp_path: Path) -> No
         with pytest.raises(CommandError, match=re.escape(f"nothing to play: {why}")):
             app.play()
         assert len(started) == len(set(started)), started  # no disliked track started again
+    finally:
+        app.stop()
+
+
+def test_a_one_track_library_plays_on_like_a_player_on_repeat(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The only track cannot be planned while it plays (it is playing already), so every refill in
+    that time finds nothing.  Before the fix that failed try held refills off for REFILL_BACKOFF_S
+    (30 s) even after the track had ended: silence until the back-off ran out.  Now the back-off holds
+    only while what blocked the plan still stands, so the track starts again as it ends.  The back-off
+    is made an hour here: whether the track repeats then does not hang on how long it lasts."""
+    monkeypatch.setattr(conductor, "REFILL_BACKOFF_S", 3600.0)
+    app, bus, started = small_library(tmp_path, 1.5, SONGS[:1])
+    ended: list[TrackEnded] = []
+    bus.subscribe(lambda e: ended.append(e) if isinstance(e, TrackEnded) else None)
+    app.start()
+    try:
+        wait_for(lambda: len(started) >= 3, 60, "the one track round three times")
+        assert started[:3] == ["ann1"] * 3, started
+        assert [e.completed for e in ended[:2]] == [True, True]  # each play heard to its end
+        assert app.health_snapshot()["recommender"] == "ready"
     finally:
         app.stop()

@@ -29,7 +29,8 @@ from moodspeaker.service.policy import clashes
 
 log = logging.getLogger(__name__)
 
-#: After a refill found nothing to add, wait this long before asking the recommender again.
+#: After a refill found nothing to add, wait this long before asking the recommender again (unless
+#: what was playing or queued then has gone since: see `Conductor.refill`).
 REFILL_BACKOFF_S = 30.0
 
 
@@ -52,6 +53,7 @@ class Conductor:
         self.user_paused = False
         self.flips: deque[tuple[float, str]] = deque(maxlen=500)  # (monotonic time of a flip, first pick)
         self._quiet_until = 0.0
+        self._quiet_exclude: frozenset[str] = frozenset()  # what was playing or queued at that try
 
     def retry_soon(self) -> None:
         """Something changed (library, profile, strategy): the next refill may plan again at once."""
@@ -121,6 +123,10 @@ class Conductor:
             self.player.play()
 
     def refill(self, mood: MoodState) -> None:
+        """Keep the queue topped up (housekeeping, every second).  A try that found nothing holds the
+        next ones off for REFILL_BACKOFF_S, but only while every track then playing or queued still
+        is: one that has ended may be planned again (in a one-track library, the only track can come
+        back only once it has ended, and waiting out the back-off then would be silence)."""
         status = self.player.status()
         if status.ran_out and status.queue and status.state == "stopped" and not self.user_paused:
             self.player.play()  # tracks arrived just after the music ran out (planned as it did)
@@ -130,16 +136,17 @@ class Conductor:
             return
         if status.current is None and mood.mood == UNKNOWN and not status.queue and not status.ran_out:
             return  # nothing to go on yet: wait for a mood (or Play)
-        if time.monotonic() < self._quiet_until:
-            return  # the last try found nothing; a new mood, setting or rescan tries again sooner
         exclude = {i.track.id for i in status.queue}
         if status.current is not None:
             exclude.add(status.current.track.id)
+        if time.monotonic() < self._quiet_until and exclude >= self._quiet_exclude:
+            return  # the last try found nothing; a new mood, setting or rescan tries again sooner
         items = self.plan(mood, want - len(status.queue), exclude)
         if items:
             self.player.extend_queue(items)
         else:
             self._quiet_until = time.monotonic() + REFILL_BACKOFF_S
+            self._quiet_exclude = frozenset(exclude)
         # Music that ran out (the rest of the queue was on a disk that went away) carries on with what
         # can still be played: the listener started it, so this is not autoplay.
         carry_on = self.config.player.autoplay or status.ran_out

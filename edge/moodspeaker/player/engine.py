@@ -128,7 +128,17 @@ class Player(PlayerLoop):
         self._post(lambda: self._mixer.set_volume(volume))
 
     def wait_idle(self, timeout: float = 2.0) -> bool:
-        """Block until every posted command has run (tests and orderly shutdown)."""
+        """Block until every posted command has run and `status()` shows its effect (a command that
+        answers with the state, such as set_volume, waits here).  The player thread publishes the
+        status only after its tick, which follows the commands it ran, so it is published here first:
+        released before that, the caller would read the status from before the commands."""
         done = threading.Event()
-        self._post(done.set)
+
+        def published() -> None:
+            try:
+                self._publish_status()
+            finally:
+                done.set()
+
+        self._post(published)
         return done.wait(timeout)

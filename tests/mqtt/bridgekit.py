@@ -8,7 +8,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from mqtt_helpers import Mosquitto, Shown, appliance_config, build_appliance
+from appliancekit import Shown, appliance_config, build_appliance
+from brokerkit import Mosquitto
 
 from moodspeaker.mqtt import MqttBridge
 from moodspeaker.service.control import ControlAPI

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mqtt_helpers import Mosquitto, Pki, Watcher, make_pki
+from brokerkit import Mosquitto, Pki, make_pki
+from mqtt_helpers import Watcher
 
 
 @pytest.fixture

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mqtt_helpers import Message, Mosquitto, Shown, Watcher, appliance_config, build_appliance, retained
+from appliancekit import Shown, appliance_config, build_appliance
+from brokerkit import Mosquitto
+from mqtt_helpers import Message, Watcher, retained
 
 from moodspeaker.mqtt import MqttBridge
 from moodspeaker.service.control import ControlAPI

@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mqtt_helpers import Mosquitto, Watcher, retained
+from brokerkit import Mosquitto
+from mqtt_helpers import Watcher, retained
 
 ROOT = "moodspeaker/hall"
 

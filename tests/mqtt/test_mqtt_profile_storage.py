@@ -8,8 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from appliancekit import Shown
 from bridgekit import BUSY, ROOT, bridged
-from mqtt_helpers import Mosquitto, Shown, Watcher
+from brokerkit import Mosquitto
+from mqtt_helpers import Watcher
 
 from sqlitefaults import corrupt
 

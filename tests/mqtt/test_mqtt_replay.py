@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from appliancekit import Shown
 from bridgekit import BUSY, ROOT, bridged
-from mqtt_helpers import Mosquitto, Shown, Watcher, retained
+from brokerkit import Mosquitto
+from mqtt_helpers import Watcher, retained
 
 from polling import until
 

@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mqtt_helpers import MemorySpeaker, Mosquitto, Pki, mqtt_config, retained
+from brokerkit import Mosquitto, Pki, mqtt_config
+from mqtt_helpers import retained
+from speakerkit import MemorySpeaker
 
 from moodspeaker.mqtt import MqttBridge
 from moodspeaker.mqtt.client import MqttSetupError

@@ -1,0 +1,109 @@
+"""The real Appliance with a scripted vision stage for the MQTT tests: the player on SDL's dummy driver and
+the recommender on SQLite over real tone tracks; only the camera and classifier are scripted (a test
+sets what the camera shows through `Shown`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from brokerkit import mqtt_config
+
+from moodspeaker.config import Config, with_changes
+from moodspeaker.service.events import EventBus
+
+TONES = [("happy1", 0.8, 0.6, 523.0), ("happy2", 0.7, 0.7, 587.0), ("sad1", -0.7, -0.5, 220.0),
+         ("sad2", -0.8, -0.4, 247.0), ("calm", 0.3, -0.6, 330.0)]  # fmt: skip
+CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+
+
+def tone_tracks(folder: Path, seconds: float = 20.0) -> list[Any]:
+    """Real audio files (sine tones) with known valence/arousal, as the library would describe them."""
+    import numpy as np  # noqa: PLC0415
+    import soundfile as sf  # noqa: PLC0415
+
+    from moodspeaker.library.track import Track  # noqa: PLC0415
+
+    sr = 22050
+    t = np.arange(int(sr * seconds)) / sr
+    tracks = []
+    for tid, v, a, f in TONES:
+        path = folder / f"{tid}.ogg"
+        if not path.exists():
+            x = (0.2 * np.sin(2 * np.pi * f * t)).astype(np.float32)
+            with sf.SoundFile(str(path), "w", sr, 1, format="OGG") as handle:
+                for i in range(0, len(x), sr):  # blocks: soundfile can crash on long OGG writes
+                    handle.write(x[i : i + sr])
+        tracks.append(
+            Track(id=tid, location=str(path), title=f"Tone {tid}", artist=f"artist-{tid}", duration_s=seconds,
+                  mode=1 if v > 0 else 0, loudness_lufs=-16.0,
+                  valence=v, arousal=a, energy=(a + 1) / 2, tempo=80 + 60 * (a + 1))
+        )  # fmt: skip
+    return tracks
+
+
+@dataclass
+class Shown:
+    """What the scripted camera shows now (a test changes `mood` while the appliance runs)."""
+
+    mood: str | None = "neutral"
+
+
+@dataclass
+class _Observation:
+    face: bool
+    probs: dict[str, float] | None
+    box: tuple[int, int, int, int] | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class _Source:
+    def read(self) -> Any:
+        import numpy as np  # noqa: PLC0415
+
+        return np.zeros((48, 64, 3), np.uint8)
+
+    def close(self) -> None:
+        pass
+
+
+class _Pipeline:
+    def __init__(self, shown: Shown) -> None:
+        self.shown = shown
+
+    def step(self, frame: Any, now: float) -> _Observation:
+        mood = self.shown.mood
+        if mood is None:
+            return _Observation(False, None)
+        probs = {c: 0.9 if c == mood else 0.1 / (len(CLASSES) - 1) for c in CLASSES}
+        return _Observation(True, probs, timings={"classify": 0.004})
+
+
+def build_appliance(tmp: Path, config: Config, shown: Shown) -> tuple[Any, EventBus]:
+    """The real Appliance (player on SDL's dummy driver, recommender on SQLite) over tone tracks."""
+    from moodspeaker.recommend.hybrid import Recommender  # noqa: PLC0415
+    from moodspeaker.recommend.source import Catalogue  # noqa: PLC0415
+    from moodspeaker.service.app import Appliance, Parts  # noqa: PLC0415
+
+    data = tmp / "data"
+    data.mkdir(exist_ok=True)
+    bus = EventBus()
+    recommender = Recommender.from_config(config, Catalogue(tone_tracks(tmp)), data / "recommend.sqlite")
+    parts = Parts(make_source=_Source, make_pipeline=lambda: _Pipeline(shown), recommender=recommender)
+    return Appliance(config, bus, parts, data), bus
+
+
+def appliance_config(tmp: Path, port: int, **extra: Any) -> Config:
+    changes = {
+        "device.data_dir": str(tmp / "data"),
+        "camera.interval_s": 0.1,
+        "mood.min_dwell_s": 0.2,
+        "player.crossfade_s": 0.0,
+        "recommend.strategy": "match",
+        "recommend.queue_length": 3,
+        "recommend.profiles": ["default", "alex"],
+    }
+    changes.update({k.replace("__", "."): v for k, v in extra.items()})
+    return with_changes(mqtt_config(port), changes)

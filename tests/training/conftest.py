@@ -1,9 +1,13 @@
-"""Fixtures for the training tests: a tiny synthetic FER+-layout dataset made in tmp."""
+"""Fixtures for the training tests: a tiny synthetic FER+-layout dataset made in tmp, and the config of a
+tiny model that trains on it in seconds."""
 
 from __future__ import annotations
 
+import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -20,6 +24,28 @@ CLEAR_VOTES = {
     2: [1, 0, 8, 0, 0, 0, 1, 0, 0, 0],  # surprise
     3: [2, 0, 0, 7, 1, 0, 0, 0, 0, 0],  # sad
 }
+
+
+#: The tiny network the training tests train in seconds: ModelConfig fields, the [model] table of a run.
+TINY_MODEL: dict[str, Any] = {
+    "stem_channels": 8,
+    "stem_stride": 2,
+    "stages": [[1, 8, 1, 1], [2, 16, 1, 2]],
+    "head_channels": 32,
+    "dropout": 0.0,
+}
+
+
+def run_config(*, seed: int, epochs: int, augment: Mapping[str, float]) -> str:
+    """A training run's config (TOML) for the tiny model: `epochs` in batches of 16 at learning rate
+    0.01 after half an epoch of warm-up.  One text for every test's run, so they differ only where they
+    mean to; tests edit it (`init_from`, `fer2013_head`, ...) for the variants they need."""
+    train = {"seed": seed, "epochs": epochs, "batch_size": 16, "learning_rate": 0.01, "warmup_epochs": 0.5}
+    tables: dict[str, Mapping[str, Any]] = {"train": train, "model": TINY_MODEL, "augment": augment}
+    return "".join(
+        f"[{name}]\n" + "".join(f"{key} = {json.dumps(value)}\n" for key, value in table.items())
+        for name, table in tables.items()
+    )
 
 
 def face_image(label: int, rng: np.random.Generator, size: int = 48) -> np.ndarray:

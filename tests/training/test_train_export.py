@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
-from .conftest import face_image, write_ferplus
+from .conftest import TINY_MODEL, face_image, run_config, write_ferplus
 
 pytestmark = pytest.mark.train
 tf = pytest.importorskip("tensorflow")
@@ -26,22 +26,7 @@ from models.training.model import ModelConfig, build_model  # noqa: E402
 
 from moodspeaker.cli import main  # noqa: E402
 
-TINY_TOML = """
-[train]
-seed = 7
-epochs = 2
-batch_size = 16
-learning_rate = 0.01
-warmup_epochs = 0.5
-[model]
-stem_channels = 8
-stem_stride = 2
-stages = [[1, 8, 1, 1], [2, 16, 1, 2]]
-head_channels = 32
-dropout = 0.0
-[augment]
-erase_prob = 0.2
-"""
+TINY_TOML = run_config(seed=7, epochs=2, augment={"erase_prob": 0.2})
 
 ALLOWED_LAYERS = {
     "InputLayer", "Rescaling", "Conv2D", "DepthwiseConv2D", "BatchNormalization", "ReLU", "Add",
@@ -120,9 +105,7 @@ def test_warm_start_begins_from_the_earlier_runs_weights(trained: Path, workspac
     before = keras.models.load_model(trained / "best.keras").get_layer("stem_conv").get_weights()[0]
     after = keras.models.load_model(run / "last.keras").get_layer("stem_conv").get_weights()[0]
     np.testing.assert_allclose(after, before, atol=1e-6)  # a learning rate of ~0 left the start weights
-    fresh = build_model(ModelConfig.from_mapping({"stem_channels": 8, "stem_stride": 2,
-                                                  "stages": [[1, 8, 1, 1], [2, 16, 1, 2]],
-                                                  "head_channels": 32}))  # fmt: skip
+    fresh = build_model(ModelConfig.from_mapping(TINY_MODEL))
     assert not np.allclose(fresh.get_layer("stem_conv").get_weights()[0], before)  # not a fresh init
 
 

@@ -1,4 +1,5 @@
-"""Fixtures of the MQTT tests: a real Mosquitto per test, a recording subscriber, TLS material."""
+"""Fixtures of the MQTT tests: a real Mosquitto per test, a recording subscriber, TLS material, and the
+in-memory speaker behind a started, connected bridge."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 from brokerkit import Mosquitto, Pki, make_pki
 from mqtt_helpers import Watcher
+from speakerkit import Rig, make_rig
 
 
 @pytest.fixture
@@ -31,3 +33,12 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     if shutil.which("openssl") is None:
         pytest.skip("openssl is not installed")
     return make_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture
+def rig(broker: Mosquitto) -> Iterator[Rig]:
+    r = make_rig(broker.port)
+    r.bridge.start()
+    r.wait_connected()
+    yield r
+    r.bridge.stop()

@@ -1,11 +1,19 @@
-"""A minimal in-memory Speaker for the topic-mapping tests (the real Appliance drives the process tests)."""
+"""A minimal in-memory Speaker for the topic-mapping tests, and the rig that puts it behind the real
+MqttBridge (ControlAPI and EventBus as in the service; the real Appliance drives the process tests).
+"""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
-from moodspeaker.service.events import EventBus, MoodChanged, MoodObserved, StateChanged, TrackStarted
+from brokerkit import mqtt_config
+from mqtt_helpers import Message
+
+from moodspeaker.mqtt import MqttBridge
+from moodspeaker.service.control import ControlAPI
+from moodspeaker.service.events import Event, EventBus, MoodChanged, MoodObserved, StateChanged, TrackStarted
 
 
 class MemorySpeaker:
@@ -99,3 +107,39 @@ class MemorySpeaker:
         self.s["now_playing"] = {"track_id": track_id, "title": title, "artist": artist, "reason": reason}
         self.s["playing"] = True
         self.bus.publish(TrackStarted(time.time(), track_id, title, artist, reason))
+
+
+# --- the in-memory speaker behind the real bridge ---
+
+
+@dataclass
+class Rig:
+    """The in-memory speaker behind a real bridge, with every event its bus carried."""
+
+    bus: EventBus
+    speaker: MemorySpeaker
+    control: ControlAPI
+    bridge: MqttBridge
+    events: list[Event]
+
+    def wait_connected(self, timeout: float = 8.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.bridge.connected:
+            assert time.monotonic() < deadline, f"bridge never connected: {self.bridge.stats()}"
+            time.sleep(0.02)
+
+
+def make_rig(port: int, device_id: str = "kitchen", **cfg: Any) -> Rig:
+    """A rig for `device_id` on the broker at `port` (settings `cfg` as for mqtt_config), not started."""
+    bus = EventBus()
+    events: list[Event] = []
+    bus.subscribe(events.append)
+    speaker = MemorySpeaker(bus)
+    control = ControlAPI(speaker, bus)
+    bridge = MqttBridge(mqtt_config(port, **cfg), control, bus, device_id, "http://kitchen.local:8080/")
+    return Rig(bus, speaker, control, bridge, events)
+
+
+def value(msg: Message) -> Any:
+    """The value a state topic carries (its payload is {"schema", "value", "ts", ...})."""
+    return msg.json()["value"]

@@ -1,0 +1,176 @@
+"""The bridge against a real Mosquitto, what Home Assistant reads: discovery, retained state, events,
+stats, re-announcement when HA comes back, and removal (forget, discovery off).
+
+The speaker here is the in-memory MemorySpeaker (topic-mapping tests; the `rig` fixture is in
+conftest.py); commands are in test_mqtt_commands.py, broker outages in test_mqtt_outages.py, and the
+real service is driven by test_mqtt_process.py.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from brokerkit import Mosquitto, free_port
+from mqtt_helpers import Watcher, retained
+from speakerkit import Rig, make_rig, value
+
+from moodspeaker.mqtt.topics import STATE_KEYS
+from moodspeaker.service.events import HealthReport, MoodChanged
+
+
+def test_discovery_and_state_are_retained_and_well_formed(rig: Rig, broker: Mosquitto) -> None:
+    watcher = Watcher(broker.port).start()
+    watcher.wait_for("homeassistant/device/kitchen/config")
+    watcher.stop()
+    found = retained(broker.port, "#")
+    config = json.loads(found["homeassistant/device/kitchen/config"])
+    assert config["dev"]["name"] == "Test Speaker"
+    assert config["dev"]["configuration_url"] == "http://kitchen.local:8080/"
+    assert config["o"]["name"] == "moodspeaker"
+    assert config["availability_topic"] == "moodspeaker/kitchen/availability"
+    assert config["cmps"]["profile"]["options"] == ["default", "alex"]
+    for c in config["cmps"].values():  # every topic an entity reads exists and is retained (except events)
+        for key in ("state_topic", "json_attributes_topic"):
+            if key in c and "/event/" not in c[key]:
+                assert c[key] in found, c[key]
+    assert found["moodspeaker/kitchen/availability"] == b"online"
+    for key in STATE_KEYS:
+        payload = json.loads(found[f"moodspeaker/kitchen/state/{key}"])
+        assert payload["schema"] == 1 and "value" in payload and "ts" in payload
+    assert json.loads(found["moodspeaker/kitchen/state/volume"])["value"] == 0.6
+
+
+def test_state_follows_the_speaker_and_mood_events_only_on_change(rig: Rig, watcher: Watcher) -> None:
+    watcher.wait_for("moodspeaker/kitchen/stats")  # the announcement (retained state) is through
+    watcher.clear()
+    rig.speaker.observe("happy", 0.8, 0.7, 0.4)
+    changed = watcher.wait_for("moodspeaker/kitchen/event/mood_changed")
+    assert changed.json()["event_type"] == "happy" and changed.json()["previous"] == "neutral"
+    assert not changed.retain
+    assert value(watcher.wait_for("moodspeaker/kitchen/state/mood", lambda m: value(m) == "happy")) == "happy"
+    watcher.wait_for("moodspeaker/kitchen/state/confidence", lambda m: value(m) == 0.8)
+    rig.speaker.observe("happy", 0.9, 0.7, 0.4)  # same mood, new confidence
+    rig.speaker.observe("happy", 0.9, 0.7, 0.4)  # nothing new at all
+    watcher.wait_for("moodspeaker/kitchen/state/confidence", lambda m: value(m) == 0.9)
+    time.sleep(0.3)
+    assert len(watcher.on("moodspeaker/kitchen/event/mood_changed")) == 1
+    assert [value(m) for m in watcher.on("moodspeaker/kitchen/state/mood")] == ["happy"]
+    assert len(watcher.on("moodspeaker/kitchen/state/confidence")) == 2
+    rig.speaker.start_track("t1", "Walking on Sunshine", "Katrina", "fits happy")
+    started = watcher.wait_for("moodspeaker/kitchen/event/track_started")
+    assert started.json()["reason"] == "fits happy"
+    playing = watcher.wait_for("moodspeaker/kitchen/state/now_playing", lambda m: value(m) is not None)
+    assert value(playing) == {"track_id": "t1", "title": "Walking on Sunshine", "artist": "Katrina",
+                              "reason": "fits happy"}  # fmt: skip
+
+
+def test_camera_off_makes_mood_topics_say_so(rig: Rig, watcher: Watcher) -> None:
+    rig.speaker.observe("happy", 0.8, 0.7, 0.4)
+    watcher.wait_for("moodspeaker/kitchen/state/mood", lambda m: value(m) == "happy")
+    watcher.publish("moodspeaker/kitchen/set_camera/set", "false")
+    mood = watcher.wait_for("moodspeaker/kitchen/state/mood", lambda m: m.json()["status"] == "camera_off")
+    assert value(mood) == "unknown"
+    for key in ("confidence", "valence", "arousal", "face"):
+        msg = watcher.wait_for(
+            f"moodspeaker/kitchen/state/{key}", lambda m: m.json()["status"] == "camera_off"
+        )
+        assert value(msg) is None
+
+
+def test_home_assistant_online_triggers_republication(rig: Rig, watcher: Watcher) -> None:
+    time.sleep(0.3)
+    watcher.clear()
+    watcher.publish("homeassistant/status", "online")
+    config = watcher.wait_for("homeassistant/device/kitchen/config")
+    assert json.loads(config.payload)["cmps"]
+    watcher.wait(
+        lambda msgs: {m.topic for m in msgs} >= {f"moodspeaker/kitchen/state/{k}" for k in STATE_KEYS}
+    )
+    watcher.wait_for("moodspeaker/kitchen/availability", lambda m: m.payload == b"online")
+    watcher.clear()
+    watcher.publish("homeassistant/status", "offline")  # HA going away needs nothing from us
+    time.sleep(0.3)
+    assert not watcher.on("homeassistant/device/kitchen/config")
+
+
+def test_forget_removes_the_device_from_home_assistant(rig: Rig, broker: Mosquitto, watcher: Watcher) -> None:
+    watcher.wait_for("homeassistant/device/kitchen/config")
+    rig.bridge.forget()
+    cleared = watcher.wait_for("homeassistant/device/kitchen/config", lambda m: m.payload == b"")
+    assert cleared.payload == b""
+    time.sleep(0.2)
+    left = retained(broker.port, "#")
+    assert not [t for t in left if "kitchen" in t], left
+
+
+def test_discovery_off_clears_an_earlier_announcement(broker: Mosquitto, watcher: Watcher) -> None:
+    first = make_rig(broker.port)
+    first.bridge.start()
+    watcher.wait_for("homeassistant/device/kitchen/config", lambda m: m.payload != b"")
+    first.bridge.stop()
+    second = make_rig(broker.port, mqtt__discovery=False)
+    second.bridge.start()
+    try:
+        watcher.wait_for("homeassistant/device/kitchen/config", lambda m: m.payload == b"")
+        assert "homeassistant/device/kitchen/config" not in retained(broker.port, "homeassistant/#")
+    finally:
+        second.bridge.stop()
+
+
+def test_periodic_stats(broker: Mosquitto, watcher: Watcher) -> None:
+    r = make_rig(broker.port, mqtt__stats_interval_s=1.0)
+    r.bridge.start()
+    try:
+        r.bus.publish(MoodChanged(time.time(), "happy", "neutral", 0.8, 0.7, 0.4))
+        stats = watcher.wait_for("moodspeaker/kitchen/stats", timeout=5).json()
+        assert stats["schema"] == 1 and stats["device_id"] == "kitchen"
+        assert stats["mqtt"]["connected"] is True and stats["mqtt"]["published"] > 0
+        assert stats["health"] == {}
+        watcher.wait(lambda ms: len([m for m in ms if m.topic.endswith("/stats")]) >= 2)  # and again
+        r.bus.publish(HealthReport(time.time(), {"fps": 9.5}))
+        topic = "moodspeaker/kitchen/stats"
+        watcher.wait_for(topic, lambda m: m.json()["health"] == {"fps": 9.5})
+        r.bus.publish(HealthReport(time.time(), {"log": "x" * 20000}))  # too big: stats go out without it
+        stats = watcher.wait_for(topic, lambda m: "omitted" in m.json()["health"]).json()
+        assert "publish limit" in stats["health"]["omitted"] and stats["mqtt"]["connected"]
+    finally:
+        r.bridge.stop()
+
+
+def test_nothing_published_is_image_data_or_oversized(rig: Rig, watcher: Watcher) -> None:
+    rig.speaker.observe("surprise", 0.6, 0.3, 0.8)
+    rig.speaker.start_track("t9", "Song", "Band", "fits surprise")
+    watcher.publish("homeassistant/status", "online")
+    watcher.wait_for("homeassistant/device/kitchen/config")
+    time.sleep(0.3)
+    for m in watcher.messages:
+        assert len(m.payload) < 16384
+        assert not m.payload.startswith((b"\xff\xd8", b"\x89PNG", b"BM", b"P5", b"P6"))
+        if m.topic.endswith("/availability") or m.topic == "homeassistant/status":
+            assert m.payload in (b"online", b"offline")
+        elif m.payload:
+            json.loads(m.payload)  # everything else is JSON
+
+
+def test_mqtt_forget_command_removes_a_stopped_speaker(
+    broker: Mosquitto, watcher: Watcher, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from moodspeaker.cli import main  # noqa: PLC0415
+
+    r = make_rig(broker.port)
+    r.bridge.start()
+    watcher.wait_for("homeassistant/device/kitchen/config", lambda m: m.payload != b"")
+    watcher.wait_for("moodspeaker/kitchen/stats")
+    r.bridge.stop()
+    assert "homeassistant/device/kitchen/config" in retained(broker.port, "#")
+    settings = ["--set", "mqtt.host=127.0.0.1", "--set", f"mqtt.port={broker.port}"]
+    assert main([*settings, "mqtt", "forget", "--device-id", "kitchen"]) == 0
+    assert "removed from Home Assistant: homeassistant/device/kitchen/config" in capsys.readouterr().out
+    left = retained(broker.port, "#")
+    assert not [t for t in left if "kitchen" in t], left
+    closed = free_port()  # nothing listens there: a clear error, not a hang
+    assert main(["--set", f"mqtt.port={closed}", "mqtt", "forget", "--device-id", "x", "--timeout", "1"]) == 1
+    assert "could not connect" in capsys.readouterr().err
+    assert main(["--set", "mqtt.username=u", "mqtt", "forget"]) == 2

@@ -1,0 +1,132 @@
+"""The bridge when the broker is not there: restarted (state re-announced), absent at start (bounded
+outbox, found later), shared by two speakers with one device id, and events too old to replay.
+
+The speaker here is the in-memory MemorySpeaker (the `rig` fixture is in conftest.py).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from brokerkit import Mosquitto, free_port
+from mqtt_helpers import Watcher, retained
+from speakerkit import Rig, make_rig
+
+from moodspeaker.mqtt.topics import STATE_KEYS
+from moodspeaker.service.events import MoodChanged
+
+
+def test_broker_restart_loses_no_state_and_reannounces(rig: Rig, broker: Mosquitto) -> None:
+    watcher = Watcher(broker.port).start()
+    watcher.wait_for("moodspeaker/kitchen/state/volume")
+    watcher.stop()
+    broker.stop()  # no persistence: every retained message on the broker is gone
+    time.sleep(0.3)
+    assert not rig.bridge.connected
+    rig.speaker.set_volume(0.33)  # changes while the broker is away
+    rig.speaker.observe("sad", 0.7, -0.6, -0.3)
+    deadline = time.monotonic() + 3
+    while rig.bridge.stats()["outbox"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert rig.bridge.stats()["outbox"] >= 1  # the mood_changed event waits in the outbox
+    broker.start()
+    rig.wait_connected(10)
+    found = {}
+    deadline = time.monotonic() + 8
+    while time.monotonic() < deadline:
+        found = retained(broker.port, "#", settle=0.3)
+        if "homeassistant/device/kitchen/config" in found and len(found) >= len(STATE_KEYS) + 2:
+            break
+    assert found["moodspeaker/kitchen/availability"] == b"online"
+    assert "homeassistant/device/kitchen/config" in found
+    assert json.loads(found["moodspeaker/kitchen/state/volume"])["value"] == 0.33
+    assert json.loads(found["moodspeaker/kitchen/state/mood"])["value"] == "sad"
+    assert rig.bridge.stats()["outbox"] == 0 and rig.bridge.stats()["connects"] == 2
+
+
+def test_no_broker_never_blocks_and_the_outbox_stays_bounded(tmp_path: Path) -> None:
+    port = free_port()
+    r = make_rig(port, mqtt__outbox_size=10)
+    started = time.monotonic()
+    r.bridge.start()
+    for i in range(500):
+        r.bus.publish(MoodChanged(time.time(), "happy" if i % 2 else "sad", "neutral", 0.8, 0.5, 0.1))
+    r.speaker.set_volume(0.45)
+    assert time.monotonic() - started < 1.0  # nothing waited for the absent broker
+    deadline = time.monotonic() + 5
+    while r.bridge.stats()["dropped"] < 490 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    stats = r.bridge.stats()
+    assert stats["outbox"] == 10 and stats["dropped"] == 490 and not stats["connected"]
+    assert "cannot connect" in stats["last_error"] or stats["last_error"] == ""
+    late = Mosquitto(tmp_path, port=port)  # the broker appears later: the bridge finds it by itself
+    late.start()
+    try:
+        r.wait_connected(10)
+        deadline = time.monotonic() + 5
+        found: dict[str, bytes] = {}
+        while time.monotonic() < deadline:
+            found = retained(port, "moodspeaker/#", settle=0.3)
+            if "moodspeaker/kitchen/state/volume" in found:
+                break
+        assert json.loads(found["moodspeaker/kitchen/state/volume"])["value"] == 0.45
+        assert r.bridge.stats()["outbox"] == 0
+    finally:
+        r.bridge.stop()
+        late.stop()
+
+
+def test_two_speakers_with_the_same_device_id_are_reported(broker: Mosquitto) -> None:
+    """Same id, same client id: the broker throws each out when the other connects; say so clearly."""
+    first, second = make_rig(broker.port, "twin"), make_rig(broker.port, "twin")
+    first.bridge.start()
+    second.bridge.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            errors = first.bridge.stats()["last_error"] + second.bridge.stats()["last_error"]
+            if "same device id" in errors:
+                break
+            time.sleep(0.1)
+        assert "same device id" in errors, (first.bridge.stats(), second.bridge.stats())
+    finally:
+        first.bridge.stop()
+        second.bridge.stop()
+
+
+def test_stale_events_are_not_replayed_after_an_outage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mood change from long ago must not fire a home automation now; the state is still re-sent."""
+    from moodspeaker.mqtt import client  # noqa: PLC0415
+
+    monkeypatch.setattr(client, "EVENT_MAX_AGE_S", 0.5)
+    port = free_port()
+    r = make_rig(port)
+    r.bridge.start()
+    try:
+        for mood in ("happy", "sad", "angry"):
+            r.speaker.observe(mood, 0.8, 0.1, 0.1)
+        deadline = time.monotonic() + 3
+        while r.bridge.stats()["outbox"] < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.6)
+        late = Mosquitto(tmp_path, port=port)
+        late.start()
+        try:
+            r.wait_connected(10)
+            deadline = time.monotonic() + 3
+            while r.bridge.stats()["expired"] < 3 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            stats = r.bridge.stats()
+            assert stats["expired"] == 3 and stats["outbox"] == 0
+            found = retained(port, "moodspeaker/#")
+            assert json.loads(found["moodspeaker/kitchen/state/mood"])["value"] == "angry"
+        finally:
+            r.bridge.stop()
+            late.stop()
+    finally:
+        r.bridge.stop()

@@ -67,9 +67,23 @@ class DeckMixer:
             ch.set_volume(self.volume)
 
     def drop(self) -> None:
-        """The device is gone: empty both decks (nothing is reported) and let go of the mixer."""
-        for deck in self.decks:
+        """The device is gone: empty both decks and let go of the mixer.  Nothing is reported: the
+        play heard is resumed when the device is back (`resume`, set by the player thread first), and
+        an item opened but never heard, taken as the next track just as the device went, is put back
+        where it came from: at the head of the queue, or as the item to resume when it was opened at
+        a position (a restored one).  Else it would be neither played nor queued: lost."""
+        unheard: list[tuple[QueueItem, float]] = []
+        for deck in (self.decks[1 - self.active], self.decks[self.active]):  # the order they opened in
+            for play in deck.plays():
+                if not play.started:
+                    first = next((c for c in (deck.playing, deck.queued) if c and c.play is play), None)
+                    unheard.append((play.item, first.offset_s if first is not None else deck.decoded_s))
             deck.reset()
+        for item, start_s in reversed(unheard):
+            if start_s > 0 and self.resume is None:
+                self.resume = (item, start_s)
+            else:
+                self._queue.push_front(item)
         self.channels = []
         with contextlib.suppress(Exception):
             pygame.mixer.quit()

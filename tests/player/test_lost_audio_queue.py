@@ -1,0 +1,116 @@
+"""A track taken from the queue as the audio output vanishes is put back, not lost.
+
+Before the fix a lost device dropped both decks: the track heard was resumed later, but one already
+taken from the queue and opened, its first chunk not out yet, was neither played nor put back.  That
+happens whenever a command takes the next track just as the output goes: Play (say right after a
+profile switch gave the new listener's queue), Next, a switch to a track that fits a new mood.  Now it
+goes back to the head of the queue (or, opened at a saved position, back to where it resumes).
+Real player on SDL's dummy driver; the device is lost by shutting pygame's mixer under the player, as
+tests/player/test_player.py does, between the player's commands so the fault hits that command.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pygame
+import pytest
+from playerkit import Recorder, item, write_tone
+
+from moodspeaker.player.engine import Player
+from moodspeaker.service.events import StateChanged, TrackEnded, TrackStarted
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def lose_audio_during(player: Player, command: Callable[[], None]) -> None:
+    """Run `command` on the player with the mixer shut just before it (same batch, no tick between)."""
+    gate = threading.Event()
+
+    def busy() -> None:
+        gate.wait(10)
+
+    player._post(busy)  # the player thread is busy for a moment...
+    player._post(pygame.mixer.quit)  # ...the audio device vanishes under it...
+    command()  # ...and the command it runs next takes a track from the queue
+    gate.set()
+
+
+def started(rec: Recorder) -> list[str]:
+    return [e.track_id for e in rec.of("track_started") if isinstance(e, TrackStarted)]
+
+
+def wait_lost_and_back(rec: Recorder) -> None:
+    rec.wait(lambda e: isinstance(e, StateChanged) and e.key == "audio" and e.value == "lost")
+    rec.wait(lambda e: isinstance(e, StateChanged) and e.key == "audio" and e.value == "ok")
+
+
+def test_play_from_a_new_queue_as_the_device_goes(
+    tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
+    """Stopped, a new queue arrives (a profile switch's), Play takes its first track: nothing lost."""
+    c = item(write_tone(tmp_path / "c.wav", 440, 0.6), "c")
+    d = item(write_tone(tmp_path / "d.wav", 550, 0.6), "d")
+    player, rec = make_player()
+    player.wait_idle()
+    player.set_queue([c, d])
+    lose_audio_during(player, player.play)
+    wait_lost_and_back(rec)
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "d")
+    assert started(rec) == ["c", "d"]
+
+
+@pytest.mark.parametrize("fade_s", [0.0, 0.5])
+def test_next_as_the_device_goes(
+    tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]], fade_s: float
+) -> None:
+    """Next cuts (or fades) the track playing and takes the next one from the queue as the output goes.
+    Cut: the cut play has ended, the next one plays when the device is back.  Faded: the track still
+    heard resumes where it was (the switch did not happen), and the next one follows it."""
+    a = item(write_tone(tmp_path / "a.wav", 440, 2.0), "a")
+    b = item(write_tone(tmp_path / "b.wav", 550, 0.6), "b")
+    c = item(write_tone(tmp_path / "c.wav", 660, 0.6), "c")
+    player, rec = make_player()
+    player.set_queue([a, b, c])
+    player.play()
+    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "a")
+    lose_audio_during(player, lambda: player.next(fade_s=fade_s))
+    wait_lost_and_back(rec)
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c", timeout=15)
+    resumed = ["a"] if fade_s > 0 else []
+    assert started(rec) == ["a", *resumed, "b", "c"]
+
+
+def test_a_switch_to_a_track_that_fits_a_new_mood_as_the_device_goes(
+    tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
+    """The conductor's switch on a clash hands the player a track that is in no queue: it comes next."""
+    a = item(write_tone(tmp_path / "a.wav", 440, 2.0), "a")
+    b = item(write_tone(tmp_path / "b.wav", 550, 0.6), "b")
+    x = item(write_tone(tmp_path / "x.wav", 330, 0.6), "x")
+    player, rec = make_player()
+    player.set_queue([a, b])
+    player.play()
+    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "a")
+    lose_audio_during(player, lambda: player.switch_to(x, fade_s=0.0))
+    wait_lost_and_back(rec)
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b", timeout=15)
+    assert started(rec) == ["a", "x", "b"]
+
+
+def test_a_restored_track_opened_as_the_device_goes_resumes_where_it_was(
+    tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
+    """After a restart the saved track is opened at its saved position: lost before its first chunk
+    is out, it still resumes there, not from its start."""
+    a = item(write_tone(tmp_path / "a.wav", 440, 3.0), "a")
+    player, rec = make_player()
+    player.load(a, 2.0, [])
+    player.wait_idle()
+    lose_audio_during(player, player.play)
+    wait_lost_and_back(rec)
+    ended = rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "a")
+    assert started(rec) == ["a"]
+    assert isinstance(ended, TrackEnded) and ended.completed and ended.played_s < 1.5, ended

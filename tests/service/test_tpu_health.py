@@ -4,7 +4,7 @@ restarted pipeline is back on the TPU.
 
 The classifier here is the scripted stage's: only its `backend` / `fallback_reason` (the contract the
 real TFLite classifier keeps) matter. The real classifier with a TPU interpreter that dies is in
-tests/stress/test_stress_faults.py.
+tests/stress/test_stress_device_faults.py.
 """
 
 from __future__ import annotations

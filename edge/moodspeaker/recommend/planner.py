@@ -82,59 +82,65 @@ def tolerance(prior_prec: npt.NDArray[np.float32], aim: MoodAim | None) -> npt.N
     return (1.0 / var).astype(np.float32)
 
 
-def allowed_rows(
-    view: CatalogueView,
-    model: PersonalModel,
-    key: str,
-    *,
-    now: float,
-    horizon_s: float,
-    exclude: frozenset[str],
-) -> npt.NDArray[np.bool_]:
-    """Rows that may be picked.
+@dataclass(frozen=True)
+class Allowed:
+    """What one plan may pick from: `view`'s tracks, less what `model` (the profile's history and
+    verdicts) rules out in the mood `key` at `now` (verdicts count for `horizon_s`), less `exclude`
+    (playing or queued already).  One value because the rows and the reason there are none must be
+    worked out from the same arguments: a status that named other causes than the filter would mislead."""
 
-    Never: a track rejected in this mood (skipped, disliked), one that could not be opened, or one in
-    `exclude` (playing or queued already).  Nor a track among the last `no_repeat_window` plays,
-    unless that leaves nothing: a library smaller than the window would then go silent once it has
-    all played, so the window shrinks to what the library allows and the track heard longest ago is
-    the one allowed again (a rotation, never the track just heard while another one is left)."""
-    mask = np.ones(view.n, bool)
-    for tid in model.rejected(key, now, horizon_s) | model.missing(now, horizon_s) | exclude:
-        r = view.row.get(tid)
-        if r is not None:
-            mask[r] = False
-    last_play = {tid: i for i, tid in enumerate(model.recent)}  # latest place in the play history
-    played = [(i, view.row[tid]) for tid, i in last_play.items() if tid in view.row and mask[view.row[tid]]]
-    if not played:
+    view: CatalogueView
+    model: PersonalModel
+    key: str
+    now: float
+    horizon_s: float
+    exclude: frozenset[str]
+
+    def rows(self) -> npt.NDArray[np.bool_]:
+        """Rows that may be picked.
+
+        Never: a track rejected in this mood (skipped, disliked), one that could not be opened, or one
+        in `exclude`.  Nor a track among the last `no_repeat_window` plays, unless that leaves nothing:
+        a library smaller than the window would then go silent once it has all played, so the window
+        shrinks to what the library allows and the track heard longest ago is the one allowed again (a
+        rotation, never the track just heard while another one is left)."""
+        view, model = self.view, self.model
+        mask = np.ones(view.n, bool)
+        for tid in self._rejected() | self._missing() | self.exclude:
+            r = view.row.get(tid)
+            if r is not None:
+                mask[r] = False
+        last_play = {tid: i for i, tid in enumerate(model.recent)}  # latest place in the play history
+        played = [
+            (i, view.row[tid]) for tid, i in last_play.items() if tid in view.row and mask[view.row[tid]]
+        ]
+        if not played:
+            return mask
+        heard_longest_ago = min(played)[1] if len(played) == int(mask.sum()) else -1
+        for _, r in played:
+            if r != heard_longest_ago:
+                mask[r] = False
         return mask
-    heard_longest_ago = min(played)[1] if len(played) == int(mask.sum()) else -1
-    for _, r in played:
-        if r != heard_longest_ago:
-            mask[r] = False
-    return mask
 
+    def why_none(self) -> str:
+        """Why `rows` left nothing, in a sentence for the status (what the listener can change)."""
+        rejected = self._rejected()
+        missing = self._missing() - rejected
+        queued = self.exclude - rejected - missing
+        ids = self.view.row.keys()
+        parts = [
+            (len(rejected & ids), "rejected in this mood (skipped or disliked)"),
+            (len(missing & ids), "could not be opened"),
+            (len(queued & ids), "playing or queued already"),
+        ]
+        said = ", ".join(f"{n} {'track' if n == 1 else 'tracks'} {what}" for n, what in parts if n)
+        return f"nothing left to offer: {said or 'no track is allowed'}"
 
-def nothing_allowed(
-    view: CatalogueView,
-    model: PersonalModel,
-    key: str,
-    *,
-    now: float,
-    horizon_s: float,
-    exclude: frozenset[str],
-) -> str:
-    """Why `allowed_rows` left nothing, in a sentence for the status (what the listener can change)."""
-    rejected = model.rejected(key, now, horizon_s)
-    missing = model.missing(now, horizon_s) - rejected
-    queued = exclude - rejected - missing
-    ids = view.row.keys()
-    parts = [
-        (len(rejected & ids), "rejected in this mood (skipped or disliked)"),
-        (len(missing & ids), "could not be opened"),
-        (len(queued & ids), "playing or queued already"),
-    ]
-    said = ", ".join(f"{n} {'track' if n == 1 else 'tracks'} {what}" for n, what in parts if n)
-    return f"nothing left to offer: {said or 'no track is allowed'}"
+    def _rejected(self) -> set[str]:
+        return self.model.rejected(self.key, self.now, self.horizon_s)
+
+    def _missing(self) -> set[str]:
+        return self.model.missing(self.now, self.horizon_s)
 
 
 def plan_queue(
@@ -182,10 +188,10 @@ def plan_queue(
     collab_map = knn.scores(ctx) if o.learning and o.collaborative else {}
     collab = item_weights(collab_map, view.row, view.n)
     share = alpha(now) if collab_map else 1.0
-    horizon_s = 3 * o.half_life_s
-    mask = allowed_rows(view, model, key, now=now, horizon_s=horizon_s, exclude=exclude)
+    allowed = Allowed(view, model, key, now=now, horizon_s=3 * o.half_life_s, exclude=exclude)
+    mask = allowed.rows()
     if not mask.any():
-        return [], nothing_allowed(view, model, key, now=now, horizon_s=horizon_s, exclude=exclude)
+        return [], allowed.why_none()
     cache: dict[int, tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]] = {}
     collab_rows = np.flatnonzero(collab > 0)
     picks: list[Pick] = []

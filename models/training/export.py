@@ -87,18 +87,28 @@ def output_names(blob: bytes) -> tuple[str, str | None]:
     return by_size[len(MODEL_CLASSES)], by_size.get(len(FER2013_CLASSES)) if len(details) > 1 else None
 
 
-def metadata(
-    notes: str, *, edgetpu_model: str | None = None, outputs: tuple[str, str | None] | None = None
+def describe_model(
+    name: str,
+    cpu_model: str,
+    *,
+    crop_margin: float = CROP_MARGIN,
+    edgetpu_model: str | None = None,
+    outputs: tuple[str, str | None] | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
-    """expression.json as agreed in coord/INTERFACES.md (class order = model outputs)."""
+    """An expression.json as agreed in coord/INTERFACES.md (class order = model outputs), `extra` last.
+
+    One description for the exported model and the benchmarks' untrained placeholder, so the two
+    cannot drift apart in what the appliance's classifier reads.
+    """
     heads: dict[str, Any] = {}
     if outputs is not None:
         heads["output"] = outputs[0]
         if outputs[1] is not None:
             heads["fer2013_head"] = {"output": outputs[1], "classes": list(FER2013_CLASSES)}
     return {
-        "name": "moodspeaker-expression-v1",
-        "cpu_model": MODEL_FILE,
+        "name": name,
+        "cpu_model": cpu_model,
         "edgetpu_model": edgetpu_model,
         "input": {
             "width": 48,
@@ -109,13 +119,26 @@ def metadata(
             "mean": 0.0,
             "std": 1.0,
         },
-        "crop": {"margin": CROP_MARGIN, "square": True},
+        "crop": {"margin": crop_margin, "square": True},
         "classes": list(MODEL_CLASSES),
         **heads,
-        "converter": converter_name(),
-        "trained": dt.datetime.now(dt.UTC).date().isoformat(),
-        "notes": notes,
+        **extra,
     }
+
+
+def metadata(
+    notes: str, *, edgetpu_model: str | None = None, outputs: tuple[str, str | None] | None = None
+) -> dict[str, Any]:
+    """The exported model's expression.json: the agreed fields plus the converter and the date."""
+    return describe_model(
+        "moodspeaker-expression-v1",
+        MODEL_FILE,
+        edgetpu_model=edgetpu_model,
+        outputs=outputs,
+        converter=converter_name(),
+        trained=dt.datetime.now(dt.UTC).date().isoformat(),
+        notes=notes,
+    )
 
 
 def classify_all(

@@ -2,9 +2,11 @@
 
 Outbound, bus events become retained state topics (published only when a value changes), event
 topics (mood changes, tracks, rejected commands, errors) and a periodic stats topic; Home Assistant
-gets one device-based discovery message.  Inbound, `…/<command>/set` messages (for this speaker or
-`<base>/all/…` for every speaker) are parsed and handed to ControlAPI.execute, the one place that
-validates commands; a bad payload is answered with a `command_rejected` event and changes nothing.
+gets one device-based discovery message.  A library scan's counts change with no event per file, so
+while one runs the state is read again every SCAN_POLL_S (and its counts go out no more often).
+Inbound, `…/<command>/set` messages (for this speaker or `<base>/all/…` for every speaker) are parsed
+and handed to ControlAPI.execute, the one place that validates commands; a bad payload is answered
+with a `command_rejected` event and changes nothing.
 
 Threads: the bus callback only enqueues (the publisher never waits), one worker thread does all the
 mapping and command execution, paho's network thread does the I/O.
@@ -25,11 +27,13 @@ from moodspeaker.mqtt.client import OFFLINE, ONLINE, Connection, ConnectionSetti
 from moodspeaker.mqtt.discovery import discovery_config
 from moodspeaker.mqtt.identity import device_id_of, lan_address, reachable_url
 from moodspeaker.mqtt.payloads import (
+    SCANNING,
     PayloadError,
     encode,
     event_payload,
     mood_values,
     parse_command,
+    scan_progress_only,
     stamp,
     state_values,
 )
@@ -57,6 +61,11 @@ _REFRESHING = (StateChanged, TrackStarted, TrackEnded)
 _WORK_QUEUE_SIZE = 1000
 #: Commands waiting to run; more than this at once are refused (a flood must not grow memory).
 _COMMAND_QUEUE_SIZE = 100
+
+#: While a library scan runs, its progress is read this often, and published at most this often
+#: (its start, end, phases and merged passes go out at once): a big scan counts thousands of files,
+#: and a retained message per file would flood the broker and every subscriber.
+SCAN_POLL_S = 1.0
 
 SOURCE = "mqtt"
 GROUP_SOURCE = "mqtt-group"
@@ -92,6 +101,7 @@ class MqttBridge:
         self._work: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=_WORK_QUEUE_SIZE)
         self._commands: queue.Queue[tuple[str, bytes, bool] | None] = queue.Queue(maxsize=_COMMAND_QUEUE_SIZE)
         self._last: dict[str, dict[str, Any]] = {}  # state key -> last published payload (without ts)
+        self._next_scan_poll = 0.0  # while a scan runs: when its progress is read (and may go out) again
         self._profiles: list[str] = []
         self._health: dict[str, Any] = {}
         self._counters = {"commands": 0, "rejected": 0, "work_dropped": 0, "ha_online": 0}
@@ -207,7 +217,8 @@ class MqttBridge:
     def _run(self) -> None:
         next_stats = self._monotonic() + self._stats_interval
         while True:
-            timeout = max(0.0, next_stats - self._monotonic())
+            wake = min(next_stats, self._next_scan_poll) if self._scanning() else next_stats
+            timeout = max(0.0, wake - self._monotonic())
             try:
                 kind, item = self._work.get(timeout=timeout)
             except queue.Empty:
@@ -216,6 +227,9 @@ class MqttBridge:
                 return
             try:
                 self._handle(kind, item)
+                if self._scanning() and self._monotonic() >= self._next_scan_poll:
+                    self._refresh_state()  # a scan's counts change without an event per file
+                    self._next_scan_poll = self._monotonic() + SCAN_POLL_S
             except Exception:
                 log.exception("MQTT bridge failed handling %s; carrying on", kind)
             if self._monotonic() >= next_stats:
@@ -317,6 +331,19 @@ class MqttBridge:
             if self._conn.connected:
                 self._publish_discovery()
 
+    def _scanning(self) -> bool:
+        return self._last.get("scan", {}).get("value") == SCANNING
+
+    def _throttled(self, key: str, payload: Mapping[str, Any]) -> bool:
+        """A scan's new counts (nothing else changed) before the next poll wait for it (SCAN_POLL_S)."""
+        last = self._last.get(key)
+        return (
+            key == "scan"
+            and last is not None
+            and scan_progress_only(last, payload)
+            and self._monotonic() < self._next_scan_poll
+        )
+
     def _publish_values(
         self, values: Mapping[str, dict[str, Any]], ts: float, keys: tuple[str, ...] | None = None
     ) -> None:
@@ -324,12 +351,16 @@ class MqttBridge:
         for key, payload in values.items():
             if (keys is not None and key not in keys) or self._last.get(key) == payload:
                 continue
+            if self._throttled(key, payload):
+                continue
             try:
                 body = encode(stamp(payload, ts), f"state.{key}")
             except PayloadError as exc:
                 log.error("state %s not published: %s", key, exc)
                 continue
             self._last[key] = payload
+            if key == "scan":
+                self._next_scan_poll = self._monotonic() + SCAN_POLL_S
             self._publish(self.topics.state(key), body, retain=True)
 
     def _publish_stats(self) -> None:

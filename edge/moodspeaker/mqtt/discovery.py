@@ -16,7 +16,7 @@ from typing import Any
 
 from moodspeaker import __version__
 from moodspeaker.mood.classes import EXPRESSIONS, UNKNOWN
-from moodspeaker.mqtt.payloads import CAMERA_OFF
+from moodspeaker.mqtt.payloads import CAMERA_OFF, IDLE, SCAN_FIELDS, SCANNING
 from moodspeaker.mqtt.topics import Topics
 from moodspeaker.service.control import STRATEGIES
 
@@ -42,6 +42,8 @@ _NOW_PLAYING_TEMPLATE = (
     "{% else %}None{% endif %}"
 )
 _NOW_PLAYING_ATTRIBUTES = "{{ (value_json.value or {}) | tojson }}"
+#: The scan's numbers as attributes, by name (`get`: a key an older speaker lacks is null, not an error).
+_SCAN_ATTRIBUTES = "{{ {" + ", ".join(f"'{k}': value_json.get('{k}')" for k in SCAN_FIELDS) + "} | tojson }}"
 
 
 def discovery_config(
@@ -112,6 +114,18 @@ def discovery_config(
                 json_attributes_topic=state("now_playing"),
                 json_attributes_template=_NOW_PLAYING_ATTRIBUTES,
                 icon="mdi:music",
+            ),
+            component(
+                "scan",
+                "sensor",
+                "Library scan",
+                device_class="enum",
+                options=[IDLE, SCANNING],
+                state_topic=state("scan"),
+                value_template=_VALUE_TEMPLATE,
+                json_attributes_topic=state("scan"),
+                json_attributes_template=_SCAN_ATTRIBUTES,
+                icon="mdi:folder-sync",
             ),
             component(
                 "face",

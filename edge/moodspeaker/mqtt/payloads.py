@@ -18,6 +18,7 @@ from typing import Any
 from moodspeaker.mood.classes import UNKNOWN
 from moodspeaker.service.control import Command
 from moodspeaker.service.events import PAYLOAD_SCHEMA, Event, MoodChanged
+from moodspeaker.service.scan_state import PASS_COUNTS, RUN_COUNTS
 
 #: A command payload larger than this is refused before it is even parsed.
 MAX_COMMAND_BYTES = 4096
@@ -28,8 +29,16 @@ MAX_PUBLISH_BYTES = 16384
 LIVE = "live"
 CAMERA_OFF = "camera_off"
 
+#: `value` of the library scan topic.
+IDLE = "idle"
+SCANNING = "scanning"
+#: The scan topic's keys besides schema/value/ts, always all present (null when not known) so that
+#: consumers (and HA's attribute template) can rely on them.  What each means: service.scan_state.
+SCAN_FIELDS = ("phase", "pass", "queued", *PASS_COUNTS, *RUN_COUNTS, "result", "started", "finished")
+
 _MOOD_KEYS = ("mood", "confidence", "valence", "arousal", "face")
 _NOW_PLAYING_FIELDS = ("track_id", "title", "artist", "reason")
+_MAX_TEXT = 300
 
 
 class PayloadError(ValueError):
@@ -97,11 +106,51 @@ def mood_values(
     }
 
 
+def _count(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        return None
+    return int(value)
+
+
 def _now_playing(state: Mapping[str, Any]) -> dict[str, Any] | None:
     raw = state.get("now_playing")
     if not isinstance(raw, Mapping) or not raw.get("track_id"):
         return None
-    return {k: str(raw.get(k) or "")[:300] for k in _NOW_PLAYING_FIELDS}
+    return {k: str(raw.get(k) or "")[:_MAX_TEXT] for k in _NOW_PLAYING_FIELDS}
+
+
+def scan_value(raw: Any) -> dict[str, Any]:
+    """The library scan topic's payload (without `ts`) from the snapshot's `scan` (ScanRun.snapshot).
+
+    `value` is `scanning` from the first request to the end of the last merged pass, else `idle`
+    (also before any scan, when the snapshot is empty).  Beside it, as the mood topics carry
+    `status`, the numbers the page shows: files seen, analysed `done` of `total`, `queued` (one
+    more pass follows) and, once a run is over, its one-sentence `result`.  Built from SCAN_FIELDS
+    only, so whatever else the snapshot may grow stays off the broker.
+    """
+    scan: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    phase, result = scan.get("phase"), scan.get("result")
+    out: dict[str, Any] = {
+        "schema": PAYLOAD_SCHEMA,
+        "value": SCANNING if scan.get("running") is True else IDLE,
+        "phase": phase[:_MAX_TEXT] if isinstance(phase, str) and phase else None,
+        "pass": _count(scan.get("pass")),
+        "queued": scan.get("queued") is True,
+    }
+    for key in (*PASS_COUNTS, *RUN_COUNTS):
+        out[key] = _count(scan.get(key))
+    out["result"] = result[:_MAX_TEXT] if isinstance(result, str) and result else None
+    out["started"] = _number(scan.get("started"))
+    out["finished"] = _number(scan.get("finished"))
+    return out
+
+
+def scan_progress_only(last: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """True when two scan payloads differ only in the running pass's counts (the frequent change a
+    big scan makes per file, which the bridge throttles); a start, end, phase, pass or queued pass
+    is a change of state and goes out at once."""
+    same = ("value", "phase", "pass", "queued", "result", "started", "finished")
+    return last.get("value") == new.get("value") == SCANNING and all(last.get(k) == new.get(k) for k in same)
 
 
 def state_values(state: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -128,6 +177,7 @@ def state_values(state: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     for key in ("strategy", "profile"):
         value = state.get(key)
         out[key] = {**base, "value": value if isinstance(value, str) else None}
+    out["scan"] = scan_value(state.get("scan"))
     return out
 
 

@@ -29,6 +29,7 @@ STATE_KEYS = (
     "volume",
     "strategy",
     "profile",
+    "scan",
 )
 
 #: Home Assistant only accepts these characters in a discovery object id; we use the same for topics.

@@ -13,7 +13,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,6 +32,7 @@ if str(TESTS) not in sys.path:  # child scripts (diskfull_web.py) run with PYTHO
     sys.path.append(str(TESTS))
 
 import tonetracks  # noqa: E402
+from polling import until  # noqa: E402
 
 CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 MOSQUITTO = "/usr/sbin/mosquitto"
@@ -54,12 +54,8 @@ def free_port() -> int:
 
 
 def wait_for(pred: Callable[[], object], timeout: float = 20.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+    """tests/polling.until with the stress kits' shorter default (20 s)."""
+    until(pred, timeout, what)
 
 
 def tone_tracks(folder: Path, n: int = 6, seconds: float = 8.0) -> list[Track]:

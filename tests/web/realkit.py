@@ -32,6 +32,7 @@ from moodspeaker.service.events import EventBus
 from moodspeaker.vision.pipeline import Observation
 from moodspeaker_web.app import create_app
 from moodspeaker_web.server import WebServer, serve
+from polling import until
 from tonetracks import tone_tracks
 
 #: (id, title, artist, valence, arousal, tone in Hz)
@@ -99,12 +100,7 @@ class RealService:
         return {"config": self.config, "config_path": self.config_path, "data_dir": self.data_dir}
 
     def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if predicate():
-                return
-            time.sleep(0.02)
-        raise AssertionError(f"timed out waiting for {what}; state: {self.appliance.state()}")
+        until(predicate, timeout, what, detail=lambda: f"state: {self.appliance.state()}")
 
 
 def start_service(tmp_path: Path, *, music: Path | None = None, **changes: Any) -> RealService:

@@ -20,28 +20,12 @@ CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 
 
 def tone_tracks(folder: Path, seconds: float = 20.0) -> list[Any]:
-    """Real audio files (sine tones) with known valence/arousal, as the library would describe them."""
-    import numpy as np  # noqa: PLC0415
-    import soundfile as sf  # noqa: PLC0415
+    """The TONES as real audio files (sine tones, tests/tonetracks.py) with known valence/arousal, as
+    the library would describe them."""
+    from tonetracks import tone_tracks as write_tones  # noqa: PLC0415 (soundfile only when needed)
 
-    from moodspeaker.library.track import Track  # noqa: PLC0415
-
-    sr = 22050
-    t = np.arange(int(sr * seconds)) / sr
-    tracks = []
-    for tid, v, a, f in TONES:
-        path = folder / f"{tid}.ogg"
-        if not path.exists():
-            x = (0.2 * np.sin(2 * np.pi * f * t)).astype(np.float32)
-            with sf.SoundFile(str(path), "w", sr, 1, format="OGG") as handle:
-                for i in range(0, len(x), sr):  # blocks: soundfile can crash on long OGG writes
-                    handle.write(x[i : i + sr])
-        tracks.append(
-            Track(id=tid, location=str(path), title=f"Tone {tid}", artist=f"artist-{tid}", duration_s=seconds,
-                  mode=1 if v > 0 else 0, loudness_lufs=-16.0,
-                  valence=v, arousal=a, energy=(a + 1) / 2, tempo=80 + 60 * (a + 1))
-        )  # fmt: skip
-    return tracks
+    songs = [(tid, f"Tone {tid}", f"artist-{tid}", v, a, f) for tid, v, a, f in TONES]
+    return write_tones(folder, songs, duration_s=seconds)
 
 
 @dataclass

@@ -60,6 +60,11 @@ class ListenerCommands(ApplianceCore):
                 f"the strategy of profile {self.conductor.profile!r} cannot be read: {storage_reason(exc)};"
                 f" using {self.conductor.strategy!r}",
             )
+        self._say_strategy_if_changed(before)
+
+    def _say_strategy_if_changed(self, before: str) -> None:
+        """Publish the active strategy when it is no longer `before`: a switch of profile, the state
+        restored at start or the profile's data deleted can change it without a set_strategy."""
         if self.conductor.strategy != before:
             self.bus.publish(StateChanged(ts=time.time(), key="strategy", value=self.conductor.strategy))
 
@@ -94,8 +99,7 @@ class ListenerCommands(ApplianceCore):
             raise CommandError(message)
         self._use_calibration(profile)
         self.bus.publish(StateChanged(ts=time.time(), key="profile", value=profile))
-        if self.conductor.strategy != strategy:
-            self.bus.publish(StateChanged(ts=time.time(), key="strategy", value=self.conductor.strategy))
+        self._say_strategy_if_changed(strategy)
 
     def set_strategy(self, strategy: str) -> None:
         """The active listener's choice, kept with their profile.  Planned with first, then stored,

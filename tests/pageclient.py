@@ -1,4 +1,4 @@
-"""The phone page in front of a real appliance, already set up by its owner, for the child scripts that
+"""A real appliance running with its phone page, already set up by its owner, for the child scripts that
 break the disk under both (tests/service/readonly_profile_kid.py, tests/stress/diskfull_web.py).
 
 Flask's test client, no HTTP: the children run inside `unshare -m` with only their own test folder and
@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from moodspeaker.config import Config, save
+from moodspeaker.config import save
+from moodspeaker.service.app import Appliance
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus
 from moodspeaker_web.app import create_app
@@ -25,10 +26,12 @@ PASSWORD = "correct horse battery"
 
 @dataclass
 class OwnerClient:
-    """The owner's session on the page: the test client and the CSRF token its commands carry."""
+    """The owner's session on the page (the test client and the CSRF token its commands carry), and
+    the control API the page speaks to (what MQTT and the buttons use too)."""
 
     client: Any
     token: str
+    control: ControlAPI
 
     def command(self, command: str, args: dict[str, Any] | None = None) -> Any:
         """POST /api/command as the page's buttons do; the test client's response."""
@@ -37,13 +40,15 @@ class OwnerClient:
 
 
 @contextmanager
-def owner_client(control: ControlAPI, bus: EventBus, config: Config, folder: Path) -> Iterator[OwnerClient]:
-    """The page for `config` (saved as folder/config.toml, data in folder/data) after first boot: the
-    setup code read from the data folder, the owner's password set.  The page is closed on leaving."""
-    save(config, folder / "config.toml")
+def running_with_page(app: Appliance, bus: EventBus, folder: Path) -> Iterator[OwnerClient]:
+    """`app` started, with its page (its config saved as folder/config.toml, data in folder/data) set
+    up by its owner first: the setup code read from the data folder, the owner's password set.  On
+    leaving, the appliance is stopped, then the page closed."""
+    control = ControlAPI(app, bus)
+    save(app.config, folder / "config.toml")
     data = folder / "data"
-    app = create_app(control, bus, config=config, config_path=folder / "config.toml", data_dir=data)
-    client = app.test_client()
+    page = create_app(control, bus, config=app.config, config_path=folder / "config.toml", data_dir=data)
+    client = page.test_client()
 
     def csrf(path: str) -> str:
         match = re.search(r'name="csrf-token" content="([^"]+)"', client.get(path).get_data(as_text=True))
@@ -58,6 +63,11 @@ def owner_client(control: ControlAPI, bus: EventBus, config: Config, folder: Pat
             "confirm": PASSWORD,
         }
         assert client.post("/setup", data=form).status_code == 302
-        yield OwnerClient(client, csrf("/"))
+        owner = OwnerClient(client, csrf("/"), control)
+        app.start()
+        try:
+            yield owner
+        finally:
+            app.stop()
     finally:
-        app.extensions["moodspeaker"].close()
+        page.extensions["moodspeaker"].close()

@@ -16,42 +16,38 @@ from typing import Any
 
 from servicekit import Script, build, wait_for
 
-from moodspeaker.service.control import CommandError, ControlAPI
+from moodspeaker.service.control import CommandError
 
 
 def main() -> int:
-    from pageclient import owner_client  # noqa: PLC0415 (on sys.path once servicekit is imported)
+    from pageclient import running_with_page  # noqa: PLC0415 (on sys.path once servicekit is imported)
 
     tmp = Path(sys.argv[1])
     profiles: dict[str, Any] = {"recommend.profiles": ["default", "Kim"]}
     app, bus = build(tmp, Script("happy"), **profiles)
-    api = ControlAPI(app, bus)
     data = tmp / "data"
-    with owner_client(api, bus, app.config, tmp) as page:
-        app.start()
+    with running_with_page(app, bus, tmp) as page:
+        wait_for(lambda: app.state()["mood"] == "happy", what="the mood read (no flip re-plans later)")
+        wait_for(lambda: app.state()["now_playing"] is not None, what="a track playing (autoplay)")
+        queue = [q["track_id"] for q in app.state()["queue"]]
+        # the card turns read-only: files already open stay writable (as the kernel allows), new ones not
+        subprocess.run(["mount", "--bind", "-o", "ro", str(data), str(data)], check=True)
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(data)], check=True)
         try:
-            wait_for(lambda: app.state()["mood"] == "happy", what="the mood read (no flip re-plans later)")
-            wait_for(lambda: app.state()["now_playing"] is not None, what="a track playing (autoplay)")
-            queue = [q["track_id"] for q in app.state()["queue"]]
-            # the card turns read-only: files already open stay writable (as the kernel allows), new ones not
-            subprocess.run(["mount", "--bind", "-o", "ro", str(data), str(data)], check=True)
-            subprocess.run(["mount", "-o", "remount,bind,ro", str(data)], check=True)
-            try:
-                api.execute("set_profile", {"profile": "Kim"})
-                print("refused NOTHING (the switch was accepted)", flush=True)
-            except CommandError as exc:
-                print(f"refused {exc}", flush=True)
-            r = page.command("set_profile", {"profile": "Kim"})
-            print(f"page {r.status_code} {r.get_data(as_text=True)[:300]}", flush=True)
-            state = app.state()
-            same = [q["track_id"] for q in state["queue"]] == queue
-            kept = f"{state['profile']} {'same-queue' if same else 'other-queue'} {state['player']}"
-            print(f"kept {kept}", flush=True)
-            subprocess.run(["umount", str(data)], check=True)
-            api.execute("set_profile", {"profile": "Kim"})
-            print(f"writable {app.state()['profile']}", flush=True)
-        finally:
-            app.stop()
+            page.control.execute("set_profile", {"profile": "Kim"})
+            print("refused NOTHING (the switch was accepted)", flush=True)
+        except CommandError as exc:
+            print(f"refused {exc}", flush=True)
+        r = page.command("set_profile", {"profile": "Kim"})
+        print(f"page {r.status_code} {r.get_data(as_text=True)[:300]}", flush=True)
+        state = app.state()
+        same = [q["track_id"] for q in state["queue"]] == queue
+        print(
+            f"kept {state['profile']} {'same-queue' if same else 'other-queue'} {state['player']}", flush=True
+        )
+        subprocess.run(["umount", str(data)], check=True)
+        page.control.execute("set_profile", {"profile": "Kim"})
+        print(f"writable {app.state()['profile']}", flush=True)
     return 0
 
 

@@ -14,30 +14,24 @@ from pathlib import Path
 
 from stresskit import ScriptedFace, appliance, wait_for
 
-from moodspeaker.service.control import ControlAPI
-
 
 def main() -> int:
-    from pageclient import owner_client  # noqa: PLC0415 (on sys.path once stresskit is imported)
+    from pageclient import running_with_page  # noqa: PLC0415 (on sys.path once stresskit is imported)
 
     folder = Path(sys.argv[1])
-    app, bus, cfg = appliance(folder, ScriptedFace("happy"))
-    with owner_client(ControlAPI(app, bus), bus, cfg, folder) as page:
-        app.start()
-        try:
-            page.command("play")
-            wait_for(lambda: app.player.status().current is not None, 30, "a track playing")
-            with contextlib.suppress(OSError), (folder / "filler").open("ab") as f:
-                while True:
-                    f.write(b"\0" * 512)
-                    f.flush()
-            r = page.command("like")
-            print(f"status {r.status_code} {r.get_data(as_text=True)[:300]!r}", flush=True)
-            (folder / "filler").unlink()
-            r = page.command("like")
-            print(f"after {r.status_code}", flush=True)
-        finally:
-            app.stop()
+    app, bus, _ = appliance(folder, ScriptedFace("happy"))
+    with running_with_page(app, bus, folder) as page:
+        page.command("play")
+        wait_for(lambda: app.player.status().current is not None, 30, "a track playing")
+        with contextlib.suppress(OSError), (folder / "filler").open("ab") as f:
+            while True:
+                f.write(b"\0" * 512)
+                f.flush()
+        r = page.command("like")
+        print(f"status {r.status_code} {r.get_data(as_text=True)[:300]!r}", flush=True)
+        (folder / "filler").unlink()
+        r = page.command("like")
+        print(f"after {r.status_code}", flush=True)
     return 0
 
 

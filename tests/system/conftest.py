@@ -5,11 +5,12 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from polling import until
 
 
 def free_port() -> int:
@@ -39,14 +40,16 @@ def mosquitto(tmp_path: Path) -> Iterator[Callable[..., int]]:
         conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous {'true' if anonymous else 'false'}\n")
         proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(proc)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
+
+        def listening() -> bool:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                return port
             except OSError:
-                time.sleep(0.05)
-        pytest.fail("mosquitto did not start listening")
+                return False
+            return True
+
+        until(listening, 10, f"mosquitto to start listening on port {port}", interval=0.05)
+        return port
 
     yield start
     for proc in procs:

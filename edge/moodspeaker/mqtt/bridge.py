@@ -27,16 +27,15 @@ from moodspeaker.mqtt.client import OFFLINE, ONLINE, Connection, ConnectionSetti
 from moodspeaker.mqtt.discovery import discovery_config
 from moodspeaker.mqtt.identity import device_id_of, lan_address, reachable_url
 from moodspeaker.mqtt.payloads import (
-    SCANNING,
     PayloadError,
     encode,
     event_payload,
     mood_values,
     parse_command,
-    scan_progress_only,
     stamp,
     state_values,
 )
+from moodspeaker.mqtt.scan_feed import SCAN_POLL_S, ScanFeed
 from moodspeaker.mqtt.topics import Topics
 from moodspeaker.service.control import CommandError, ControlAPI
 from moodspeaker.service.events import (
@@ -52,6 +51,8 @@ from moodspeaker.service.events import (
     TrackStarted,
 )
 
+__all__ = ["GROUP_SOURCE", "SCAN_POLL_S", "SOURCE", "MqttBridge"]  # SCAN_POLL_S: the bridge's pace
+
 log = logging.getLogger(__name__)
 
 #: Events forwarded to `<root>/event/<kind>` (not retained).
@@ -61,11 +62,6 @@ _REFRESHING = (StateChanged, TrackStarted, TrackEnded)
 _WORK_QUEUE_SIZE = 1000
 #: Commands waiting to run; more than this at once are refused (a flood must not grow memory).
 _COMMAND_QUEUE_SIZE = 100
-
-#: While a library scan runs, its progress is read this often, and published at most this often
-#: (its start, end, phases and merged passes go out at once): a big scan counts thousands of files,
-#: and a retained message per file would flood the broker and every subscriber.
-SCAN_POLL_S = 1.0
 
 SOURCE = "mqtt"
 GROUP_SOURCE = "mqtt-group"
@@ -101,7 +97,7 @@ class MqttBridge:
         self._work: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=_WORK_QUEUE_SIZE)
         self._commands: queue.Queue[tuple[str, bytes, bool] | None] = queue.Queue(maxsize=_COMMAND_QUEUE_SIZE)
         self._last: dict[str, dict[str, Any]] = {}  # state key -> last published payload (without ts)
-        self._next_scan_poll = 0.0  # while a scan runs: when its progress is read (and may go out) again
+        self._scan = ScanFeed(SCAN_POLL_S)  # when a running scan's state is read again and may go out
         self._profiles: list[str] = []
         self._health: dict[str, Any] = {}
         self._counters = {"commands": 0, "rejected": 0, "work_dropped": 0, "ha_online": 0}
@@ -217,7 +213,7 @@ class MqttBridge:
     def _run(self) -> None:
         next_stats = self._monotonic() + self._stats_interval
         while True:
-            wake = min(next_stats, self._next_scan_poll) if self._scanning() else next_stats
+            wake = self._scan.wake(next_stats)
             timeout = max(0.0, wake - self._monotonic())
             try:
                 kind, item = self._work.get(timeout=timeout)
@@ -227,9 +223,9 @@ class MqttBridge:
                 return
             try:
                 self._handle(kind, item)
-                if self._scanning() and self._monotonic() >= self._next_scan_poll:
+                if self._scan.poll_due(self._monotonic()):
                     self._refresh_state()  # a scan's counts change without an event per file
-                    self._next_scan_poll = self._monotonic() + SCAN_POLL_S
+                    self._scan.polled(self._monotonic())
             except Exception:
                 log.exception("MQTT bridge failed handling %s; carrying on", kind)
             if self._monotonic() >= next_stats:
@@ -331,19 +327,6 @@ class MqttBridge:
             if self._conn.connected:
                 self._publish_discovery()
 
-    def _scanning(self) -> bool:
-        return self._last.get("scan", {}).get("value") == SCANNING
-
-    def _throttled(self, key: str, payload: Mapping[str, Any]) -> bool:
-        """A scan's new counts (nothing else changed) before the next poll wait for it (SCAN_POLL_S)."""
-        last = self._last.get(key)
-        return (
-            key == "scan"
-            and last is not None
-            and scan_progress_only(last, payload)
-            and self._monotonic() < self._next_scan_poll
-        )
-
     def _publish_values(
         self, values: Mapping[str, dict[str, Any]], ts: float, keys: tuple[str, ...] | None = None
     ) -> None:
@@ -351,8 +334,8 @@ class MqttBridge:
         for key, payload in values.items():
             if (keys is not None and key not in keys) or self._last.get(key) == payload:
                 continue
-            if self._throttled(key, payload):
-                continue
+            if key == "scan" and self._scan.held(payload, self._monotonic()):
+                continue  # only a running scan's counts changed: the next poll sends them
             try:
                 body = encode(stamp(payload, ts), f"state.{key}")
             except PayloadError as exc:
@@ -360,7 +343,7 @@ class MqttBridge:
                 continue
             self._last[key] = payload
             if key == "scan":
-                self._next_scan_poll = self._monotonic() + SCAN_POLL_S
+                self._scan.published(payload, self._monotonic())
             self._publish(self.topics.state(key), body, retain=True)
 
     def _publish_stats(self) -> None:

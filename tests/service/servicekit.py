@@ -64,16 +64,28 @@ class Script:
 
 
 class ScriptSource:
+    """A frame source that keeps the real sources' contract (vision.sources): close() may come from
+    another thread (the privacy switch) and waits for a read in progress, and a closed source captures
+    nothing (None).  So `script.reads` counts the frames captured, and none is counted after close()."""
+
     def __init__(self, script: Script) -> None:
         self.script = script
+        self._lock = threading.Lock()
+        self._closed = False
         script.open_sources += 1
 
     def read(self) -> np.ndarray | None:
-        self.script.reads += 1
-        return np.zeros((48, 64, 3), np.uint8)
+        with self._lock:
+            if self._closed:
+                return None
+            self.script.reads += 1
+            return np.zeros((48, 64, 3), np.uint8)
 
     def close(self) -> None:
-        self.script.open_sources -= 1
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self.script.open_sources -= 1
 
 
 class ScriptPipeline:

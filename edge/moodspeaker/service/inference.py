@@ -158,6 +158,10 @@ class InferenceStage:
 
     def _step(self, generation: int) -> bool:
         with self._lock:
+            if not self._enabled or self._stop.is_set():
+                # switched off (or stopping) since `_run` looked: opening a source now would leave the
+                # camera on behind the privacy switch, which closed the last one and will not again
+                return True
             if self._source is None:
                 self._source = self._make_source()
                 self._health.set_state("camera", "ok")
@@ -167,6 +171,12 @@ class InferenceStage:
         t1 = self._clock()
         self._health.timing("capture", t1 - t0)
         if frame is None:
+            with self._lock:
+                closed_meanwhile = self._source is not source
+            if closed_meanwhile:
+                # switched off (or replaced) during the read: a closed source gives no frame, which
+                # says nothing about the camera (and must not close a source opened since)
+                return True
             if getattr(source, "state", "ended") == "retrying":
                 # A live camera that dropped out reopens itself with back-off on later reads: keep
                 # it (a new one every interval would lose the back-off and repeat the warning).

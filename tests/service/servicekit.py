@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,6 +26,7 @@ TESTS = Path(__file__).resolve().parents[1]
 if str(TESTS) not in sys.path:  # child processes import this kit with only tests/service on their path
     sys.path.append(str(TESTS))
 
+from polling import until  # noqa: E402
 from tonetracks import tone_tracks  # noqa: E402
 
 # (id, valence, arousal, frequency): two clearly happy tracks, two clearly sad ones, one calm
@@ -138,10 +138,6 @@ def build(
 
 
 def wait_for(pred: Callable[[], object], timeout: float = 30.0, what: str = "condition") -> None:
-    """Poll until `pred()` holds; the timeout is generous because CI machines are busy."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
+    """Poll until `pred()` holds (tests/polling.until); the timeout is generous because CI machines
+    are busy."""
+    until(pred, timeout, what)

@@ -81,37 +81,74 @@ def migrate(conn: sqlite3.Connection) -> int:
 
 
 class Database:
-    """One serialised SQLite connection shared by the threads of a process (reads are short)."""
+    """SQLite in WAL mode through two connections: one for writes, one for reads.
+
+    Why two: a write transaction starts with BEGIN IMMEDIATE, which waits (up to the busy timeout,
+    30 s) while another process writes the library (`moodspeaker library index` run by hand, a backup
+    tool), and a scan batch stays open while it hashes and tags up to 500 files.  With one shared
+    connection behind one lock, the planner's and the page's reads waited all that time too.  WAL lets
+    readers go on while one writer writes, so reads use their own connection and lock and never wait
+    for a writer.  A thread inside `transaction()` reads through the write connection (it sees its
+    own uncommitted writes, as before).  ":memory:" has one database per connection, so it keeps one.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        if str(path) != ":memory:":
+        memory = str(path) == ":memory:"
+        if not memory:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.lock = threading.RLock()
-        self.conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30.0)
-        self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.execute("PRAGMA foreign_keys=ON")
-        with self.lock:
-            migrate(self.conn)
+        self._write_lock = threading.RLock()
+        self._writer = self._connect(path)
+        self._writer.execute("PRAGMA journal_mode=WAL")
+        self._writer.execute("PRAGMA synchronous=NORMAL")
+        self._writer.execute("PRAGMA foreign_keys=ON")
+        with self._write_lock:
+            migrate(self._writer)
+        self._writing: int | None = None  # the thread inside transaction(), if any
+        if memory:
+            self._read_lock, self._reader = self._write_lock, self._writer
+        else:
+            self._read_lock, self._reader = threading.RLock(), self._connect(path)
+            self._reader.execute("PRAGMA query_only=ON")
+
+    @staticmethod
+    def _connect(path: str | Path) -> sqlite3.Connection:
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30.0)
+        conn.row_factory = sqlite3.Row
+        return conn
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic batch: all of it is committed, or (on error or crash) none of it."""
-        with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
+        """One atomic batch: all of it is committed, or (on error or crash) none of it.  Waiting for
+        another writer (BEGIN IMMEDIATE) holds up other writers only, never the readers."""
+        with self._write_lock:
+            self._writer.execute("BEGIN IMMEDIATE")
+            self._writing = threading.get_ident()
             try:
-                yield self.conn
+                yield self._writer
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                self._writer.execute("ROLLBACK")
                 raise
-            self.conn.execute("COMMIT")
+            finally:
+                self._writing = None
+            self._writer.execute("COMMIT")
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """The connection to read with (for a cursor read in chunks); `query` for plain reads."""
+        if self._writing == threading.get_ident():  # inside this thread's transaction
+            yield self._writer
+            return
+        with self._read_lock:
+            yield self._reader
 
     def query(self, sql: str, params: tuple[object, ...] | list[object] = ()) -> list[sqlite3.Row]:
-        with self.lock:
-            return self.conn.execute(sql, params).fetchall()
+        with self.reading() as conn:
+            return conn.execute(sql, params).fetchall()
 
     def close(self) -> None:
-        with self.lock:
-            self.conn.close()
+        with self._read_lock:
+            if self._reader is not self._writer:
+                self._reader.close()
+        with self._write_lock:
+            self._writer.close()

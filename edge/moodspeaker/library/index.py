@@ -147,8 +147,8 @@ class LibraryIndex:
         cols = ", ".join(FEATURE_COLUMNS)
         ids: list[str] = []
         parts: list[np.ndarray] = []
-        with self.db.lock:
-            cur = self.db.conn.cursor()
+        with self.db.reading() as conn:
+            cur = conn.cursor()
             cur.row_factory = None
             cur.execute(f"SELECT id, {cols} FROM tracks WHERE status='analysed' ORDER BY id")
             while chunk := cur.fetchmany(20000):

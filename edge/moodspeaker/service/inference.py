@@ -73,6 +73,7 @@ class InferenceStage:
         self._pipeline: Pipeline | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
+        self._capture_now = False  # switched on: the next capture is due at once, not at its slot
         self._thread: threading.Thread | None = None
         self.frames = 0
         self.first_result_at: float | None = None
@@ -107,10 +108,14 @@ class InferenceStage:
         self._wake.set()
 
     def set_enabled(self, enabled: bool) -> None:
-        """Camera on/off. Off closes the source at once: no frame is captured while off."""
-        self._enabled = enabled
+        """Camera on/off. Off closes the source at once: no frame is captured while off.  On captures
+        at once: whoever switched it on wants the mood read now, not after up to one interval (the
+        loop, idling while off, has its next run scheduled an interval ahead)."""
+        was_enabled, self._enabled = self._enabled, enabled
         if not enabled:
             self._close_source()
+        elif not was_enabled:
+            self._capture_now = True  # set before the wake below, so the woken loop sees it
         self._health.set_state("camera", "ok" if enabled else "off", "" if enabled else "privacy switch")
         self._wake.set()
 
@@ -136,6 +141,9 @@ class InferenceStage:
         failures = 0
         while not self._stop.is_set() and self._hb.generation == generation:
             now = self._clock()
+            if self._capture_now:
+                self._capture_now = False
+                next_at = min(next_at, now)
             if now < next_at:
                 self._wake.wait(next_at - now)
                 self._wake.clear()

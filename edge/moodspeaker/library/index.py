@@ -24,17 +24,7 @@ import numpy as np
 
 from moodspeaker.library.batch import EXTRA_KEYS, Batch, Tags, track_id
 from moodspeaker.library.db import Database
-from moodspeaker.library.track import Track
-
-FEATURE_COLUMNS: tuple[str, ...] = (
-    "valence",
-    "arousal",
-    "energy",
-    "tempo",
-    "loudness_lufs",
-    "mode",
-    "brightness",
-)
+from moodspeaker.library.track import FEATURE_COLUMNS, Track
 
 #: Distances are measured in these units per column, so each spans roughly 0..1 (tempo: 100 BPM,
 #: loudness: 20 LU, valence/arousal: the full -1..1 range).

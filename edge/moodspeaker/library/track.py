@@ -12,6 +12,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+#: Column order of a library's feature matrix: the Track fields content scoring compares, on the
+#: scales above.  Defined here, beside Track, so the SQLite index (library.index) and the pure
+#: recommender (recommend.content) share one list without the recommender importing the index.
+FEATURE_COLUMNS: tuple[str, ...] = (
+    "valence",
+    "arousal",
+    "energy",
+    "tempo",
+    "loudness_lufs",
+    "mode",
+    "brightness",
+)
+
 
 @dataclass(frozen=True)
 class Track:

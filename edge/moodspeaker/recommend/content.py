@@ -18,16 +18,7 @@ from collections.abc import Mapping
 import numpy as np
 import numpy.typing as npt
 
-#: Column order of the library's feature matrix (agreed in INTERFACES.md).
-FEATURE_COLUMNS: tuple[str, ...] = (
-    "valence",
-    "arousal",
-    "energy",
-    "tempo",
-    "loudness_lufs",
-    "mode",
-    "brightness",
-)
+from moodspeaker.library.track import FEATURE_COLUMNS  # the column order (agreed in INTERFACES.md)
 
 #: How much each normalised dimension counts in the distance to a mood target.  Valence and
 #: arousal carry the mood; the rest are what a listener hears as "calm, slow, minor key".

@@ -29,8 +29,9 @@ def apps() -> Iterator[list[Appliance]]:
         app.stop()
 
 
-def _start(tmp_path: Path, script: Script, apps: list[Appliance], **changes: object) -> ControlAPI:
-    app, bus = build(tmp_path, script, **{"camera.interval_s": LONGEST_INTERVAL_S, **changes})
+def _start(tmp_path: Path, script: Script, apps: list[Appliance], *, camera: bool = True) -> ControlAPI:
+    settings = {"camera.interval_s": LONGEST_INTERVAL_S, "camera.enabled": camera}
+    app, bus = build(tmp_path, script, **settings)
     app.start()
     apps.append(app)
     return ControlAPI(app, bus)
@@ -49,7 +50,7 @@ def test_switching_on_again_captures_at_once(tmp_path: Path, apps: list[Applianc
 
 def test_switching_on_a_camera_started_off_captures_at_once(tmp_path: Path, apps: list[Appliance]) -> None:
     script = Script(None)
-    control = _start(tmp_path, script, apps, **{"camera.enabled": False})
+    control = _start(tmp_path, script, apps, camera=False)
     assert control.state()["camera"] is False
     assert script.reads == 0 and script.open_sources == 0
     control.execute("set_camera", {"enabled": True})

@@ -129,9 +129,15 @@ class Player(PlayerLoop):
 
     def wait_idle(self, timeout: float = 2.0) -> bool:
         """Block until every posted command has run and `status()` shows its effect (a command that
-        answers with the state, such as set_volume, waits here).  The player thread publishes the
-        status only after its tick, which follows the commands it ran, so it is published here first:
-        released before that, the caller would read the status from before the commands."""
+        answers with the state, such as set_volume, waits here); False when `timeout` ran out first."""
+        return self.when_idle().wait(timeout)
+
+    def when_idle(self) -> threading.Event:
+        """An event set once every command posted so far has run and `status()` shows its effect.
+        The player thread publishes the status only after its tick, which follows the commands it
+        ran, so it is published here first: released before that, the caller would read the status
+        from before the commands.  A caller that cannot wait long keeps the event to learn when its
+        change took effect (the service marks such a change pending until then)."""
         done = threading.Event()
 
         def published() -> None:
@@ -141,4 +147,4 @@ class Player(PlayerLoop):
                 done.set()
 
         self._post(published)
-        return done.wait(timeout)
+        return done

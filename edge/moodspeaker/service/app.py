@@ -36,6 +36,7 @@ from moodspeaker.service.feedback import FeedbackRecording
 from moodspeaker.service.health import Health
 from moodspeaker.service.inference import InferenceStage
 from moodspeaker.service.listeners import ListenerCommands
+from moodspeaker.service.pending import PendingChanges
 from moodspeaker.service.playback import PlaybackCommands
 from moodspeaker.service.policy import replan_on
 from moodspeaker.service.reporting import STUCK_RESTARTS_LIMIT, ServiceReports
@@ -94,6 +95,7 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
         self._threads = []
         self._unrecovered_restarts = 0
         self._scans = ScanRun()
+        self._pending = PendingChanges()
         self.started_tracks = deque(maxlen=500)
         self.player = Player(config.player, bus.publish, on_missing=self._on_missing)
         self.conductor = Conductor(config, self.player, parts.recommender, self.health)
@@ -217,6 +219,7 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
             try:
                 if not self._feedback_pending():  # what just ended must count as played first
                     self.conductor.refill(self._current_mood())
+                self._announce_settled()  # what a busy player has applied since its command answered
                 self._save()
                 if time.monotonic() >= next_health:
                     next_health = time.monotonic() + HEALTH_INTERVAL_S

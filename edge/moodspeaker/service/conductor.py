@@ -174,15 +174,18 @@ class Conductor:
         self._queue_plan(items, strategy)
         return True
 
-    def change_strategy(self, mood: MoodState, strategy: str, store: Callable[[], None]) -> None:
+    def change_strategy(
+        self, mood: MoodState, strategy: str, store: Callable[[], None]
+    ) -> list[QueueItem] | None:
         """The active profile chose `strategy`: plan with it first (a failure raises PlanningError),
         then `store()` it with the profile (a storage error propagates), and only then make it active
-        and queue the plan.  A failure at either step leaves the strategy, queue and track as they were."""
+        and queue the plan.  A failure at either step leaves the strategy, queue and track as they were.
+        Returns the queue given to the player (None: the queue left as it was)."""
         self._quiet_until = 0.0
         items = self._plan_for(mood, self.profile, strategy)
         store()
         self.strategy = strategy
-        self._queue_plan(items, strategy)
+        return self._queue_plan(items, strategy)
 
     def _plan_for(self, mood: MoodState, profile: str, strategy: str) -> list[QueueItem]:
         current = self.player.status().current
@@ -195,10 +198,11 @@ class Conductor:
         None, the queue as it was, when a plan found nothing (every track rejected or queued)."""
         return items if items or strategy == "off" else None
 
-    def _queue_plan(self, items: list[QueueItem], strategy: str) -> None:
+    def _queue_plan(self, items: list[QueueItem], strategy: str) -> list[QueueItem] | None:
         new = self._new_queue(items, strategy)
         if new is not None:
             self.player.set_queue(new)
+        return new
 
 
 def storage_reason(exc: BaseException) -> str:

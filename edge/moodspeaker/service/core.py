@@ -8,7 +8,9 @@ protocol, but its parts live in separate modules by responsibility (`service.pla
 - an incident is both counted in health and published as an ErrorReported (`_report`);
 - a command's write that fails, or a plan that fails, is a clear refusal naming what was not done
   (`_stored`, `_planned`), never an internal error, and nothing unwritten is acknowledged;
-- what must survive a power cut is saved atomically, and a refusing disk shows in health (`_save`).
+- what must survive a power cut is saved atomically, and a refusing disk shows in health (`_save`);
+- an answer never shows a change the player has not applied as done: it is listed as pending until
+  then (`_player_applied`, `service.pending`).
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ from moodspeaker.player.queue import QueueItem
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.service.conductor import Conductor, PlanningError, storage_reason
 from moodspeaker.service.control import CommandError
-from moodspeaker.service.events import ErrorReported, EventBus
+from moodspeaker.service.events import ErrorReported, EventBus, StateChanged
 from moodspeaker.service.health import Health
 from moodspeaker.service.inference import FrameSource, InferenceStage, Pipeline
+from moodspeaker.service.pending import PendingChanges
 from moodspeaker.service.scan_state import Rescan
 from moodspeaker.service.skips import RecordedSkips
 from moodspeaker.service.state import Snapshot, StateStore
@@ -44,6 +47,9 @@ log = logging.getLogger(__name__)
 #: The saved position moves in steps of this much: a resume is at most this far back, and the SD card
 #: sees one small write per step while music plays (plus one per change of track, queue or setting).
 POSITION_STEP_S = 5.0
+#: How long a command that changes what the player holds waits for the player thread to apply it
+#: (the same as a replay waits for its answer); longer, and the change is answered as pending.
+PLAYER_WAIT_S = 5.0
 
 
 @dataclass
@@ -87,6 +93,7 @@ class ApplianceCore:
     _unrecovered_restarts: int  # watchdog restarts since the last completed inference step
     _threads: list[threading.Thread]
     _stop: threading.Event
+    _pending: PendingChanges  # changes posted to the player that its status does not show yet
 
     def _report(self, component: str, message: str) -> None:
         self.health.incident(component, message)
@@ -96,6 +103,25 @@ class ApplianceCore:
         with self._lock:
             return self._override or self._mood
 
+    def _player_applied(self, key: str, value: object) -> bool:
+        """Wait (up to PLAYER_WAIT_S) until the player shows what a command just posted to it; True
+        when it does.  Otherwise the change, `value` for the state's `key`, is marked pending: the
+        answer shows what is in effect plus the change under `pending`, saves use the change (what
+        the command leads to), and `_announce_settled` publishes it once the player applied it."""
+        done = self.player.when_idle()
+        if done.wait(PLAYER_WAIT_S):
+            return True
+        self._pending.add(key, value, done)
+        log.warning("the player is busy: %s is answered as pending until it takes effect", key)
+        return False
+
+    def _announce_settled(self) -> None:
+        """Publish the pending changes the player has applied since (housekeeping, before a save),
+        as their command would have.  The queue has no StateChanged: it is read with the state."""
+        for key, value in self._pending.settled().items():
+            if key != "queue":
+                self.bus.publish(StateChanged(ts=time.time(), key=key, value=value))
+
     def _save(self, upcoming: Sequence[QueueItem] | None = None) -> bool:
         """Save what must survive a power cut; False (reported in health) when the disk refused.
         `upcoming`: the queue a command is about to apply (a profile switch), else the player's.  Saves
@@ -104,13 +130,16 @@ class ApplianceCore:
             return self._save_now(upcoming)
 
     def _save_now(self, upcoming: Sequence[QueueItem] | None) -> bool:
+        pending = self._pending.values()  # before the status: see PendingChanges.values
         status = self.player.status()
+        if upcoming is None:
+            upcoming = pending.get("queue", status.queue)
         snap = Snapshot(
             current=status.current,
             position_s=status.position_s // POSITION_STEP_S * POSITION_STEP_S,
-            queue=status.queue if upcoming is None else tuple(upcoming),
+            queue=tuple(upcoming),
             playing=status.state == "playing",
-            volume=status.volume,
+            volume=pending.get("volume", status.volume),
             profile=self.conductor.profile,
             strategy=self.conductor.strategy,
             camera=self.stage.enabled,

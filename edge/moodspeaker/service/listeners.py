@@ -14,6 +14,7 @@ import sqlite3
 import time
 from typing import Any
 
+from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.calibration import load_calibration
 from moodspeaker.service.conductor import storage_reason
 from moodspeaker.service.control import STRATEGIES, CommandError
@@ -87,11 +88,17 @@ class ListenerCommands(ApplianceCore):
         # One save, with the new listener's queue, and none in between (the housekeeping's would show
         # the new listener with the previous one's queue): after a power cut the speaker comes back
         # as it was before the switch or as it is after it.
+        saved: list[list[QueueItem] | None] = [None]
+
+        def save(upcoming: list[QueueItem] | None) -> bool:
+            saved[0] = upcoming
+            return self._save(upcoming)
+
         with self._saving:
             with self._stored(what), self._planned(what):
-                switched = self.conductor.switch_profile(self._current_mood(), profile, self._save)
-            if switched:  # the player has the queue saved; the answer and the state published too
-                self.player.wait_idle(1.0)
+                switched = self.conductor.switch_profile(self._current_mood(), profile, save)
+            if switched and saved[0] is not None:  # the answer shows the queue saved, or it pending
+                self._player_applied("queue", saved[0])
         if not switched:
             message = f"{what}: {self.store.last_error or 'the state could not be saved'}"
             log.error("%s", message)
@@ -112,8 +119,9 @@ class ListenerCommands(ApplianceCore):
 
         with self._saving:  # no save in between with the new strategy and the previous queue
             with self._stored(what), self._planned(what):
-                self.conductor.change_strategy(self._current_mood(), strategy, store)
-            self.player.wait_idle(1.0)  # the answer, the state published and the state saved: the new queue
+                queued = self.conductor.change_strategy(self._current_mood(), strategy, store)
+            if queued is not None:  # the answer and the state saved: the new queue (or it pending)
+                self._player_applied("queue", queued)
             self._save()
         self.bus.publish(StateChanged(ts=time.time(), key="strategy", value=strategy))
 

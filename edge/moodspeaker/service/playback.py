@@ -128,10 +128,13 @@ class PlaybackCommands(ApplianceCore):
         self.conductor.react(corrected)
 
     def set_volume(self, volume: float) -> None:
+        """Answered with the new volume once the player applied it; a player too busy to do so within
+        PLAYER_WAIT_S leaves the volume in effect in the answer and the new one under `pending`,
+        published by the housekeeping once it is in effect (`core._player_applied`)."""
         self.player.set_volume(volume)
-        self.player.wait_idle(1.0)
-        self.bus.publish(StateChanged(ts=time.time(), key="volume", value=volume))
-        self._save()
+        if self._player_applied("volume", volume):
+            self.bus.publish(StateChanged(ts=time.time(), key="volume", value=volume))
+        self._save()  # the new volume either way: a restart brings back what the listener asked for
 
     def set_camera(self, enabled: bool) -> None:
         self.stage.set_enabled(enabled)

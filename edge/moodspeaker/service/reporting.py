@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+from collections.abc import Iterable
 from typing import Any
 
+from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.conductor import storage_reason
 from moodspeaker.service.control import CommandError
 from moodspeaker.service.core import ApplianceCore
@@ -99,7 +101,19 @@ class ServiceReports(ApplianceCore):
         except CommandError:
             return list(self._known_profiles)
 
+    @staticmethod
+    def _queue_entries(items: Iterable[QueueItem]) -> list[dict[str, Any]]:
+        return [
+            {"track_id": i.track.id, "title": i.track.title, "artist": i.track.artist, "reason": i.reason}
+            for i in items
+        ]
+
     def state(self) -> dict[str, Any]:
+        """What is in effect now; `pending`: what commands asked the player for that it has not
+        applied yet (a busy player, see `service.pending`), by the key it will change."""
+        pending = self._pending.values()  # before the status: see PendingChanges.values
+        if "queue" in pending:
+            pending["queue"] = self._queue_entries(pending["queue"])
         status = self.player.status()
         mood = self._current_mood()
         current = status.current
@@ -127,14 +141,12 @@ class ServiceReports(ApplianceCore):
             "player": status.state,
             "audio": status.audio,
             "now_playing": now_playing,
-            "queue": [
-                {"track_id": i.track.id, "title": i.track.title, "artist": i.track.artist, "reason": i.reason}
-                for i in status.queue
-            ],
+            "queue": self._queue_entries(status.queue),
             "volume": status.volume,
             "strategy": self.conductor.strategy,
             "profile": self.conductor.profile,
             "profiles": self._profiles_or_known(),
             "health": self.health_snapshot(),
             "scan": self._scans.snapshot(),
+            "pending": pending,
         }

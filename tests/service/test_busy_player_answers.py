@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from servicekit import Script, build, wait_for
 
+from moodspeaker.config import with_changes
 from moodspeaker.service import core
 from moodspeaker.service.app import Appliance
 from moodspeaker.service.control import ControlAPI
@@ -99,4 +100,26 @@ def test_set_strategy_on_a_busy_player_answers_the_queue_pending(
     finally:
         held.release()
     wait_for(lambda: control.state()["queue"] == [], what="the empty queue applied")
+    assert control.state()["pending"] == {}
+
+
+def test_set_profile_on_a_busy_player_answers_their_queue_pending(
+    started: tuple[Appliance, ControlAPI, list[Event]],
+) -> None:
+    app, control, _events = started
+    app.apply_config(with_changes(app.config, {"recommend.profiles": ["default", "Kim"]}))
+    app._recommender.set_strategy("Kim", "off")  # Kim's choice: no planned queue
+    wait_for(lambda: control.state()["queue"], what="music planned for the happy face")
+    held = HeldPlayer(app)
+    try:
+        before = control.state()["queue"]
+        answer = control.execute("set_profile", {"profile": "Kim"})
+        assert (answer["profile"], answer["strategy"]) == ("Kim", "off")  # in effect at once
+        snap = app.store.load()[0]
+        assert (snap.profile, snap.strategy, snap.queue) == ("Kim", "off", ())  # Kim with Kim's queue
+        assert answer["queue"] == before  # the player still holds the previous listener's queue ...
+        assert answer["pending"] == {"queue": []}  # ... and Kim's is under way
+    finally:
+        held.release()
+    wait_for(lambda: control.state()["queue"] == [], what="Kim's queue applied")
     assert control.state()["pending"] == {}

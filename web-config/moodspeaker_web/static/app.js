@@ -137,6 +137,14 @@ function commandFromForm(form) {
   return { command, args };
 }
 
+/* What the live region says after a command: a change the busy player has not applied yet is under
+   way, not done (the state's `pending`; the next poll shows it in effect). */
+function commandOutcome(command, state) {
+  const what = command.replace("_", " ");
+  const pending = Object.keys((state && state.pending) || {});
+  return pending.length ? `Under way: ${what} (the player is busy; ${pending.join(", ")} follows)` : `Done: ${what}`;
+}
+
 /* Commands go out one after another: two quick volume key presses must arrive in the order pressed. */
 let commandChain = Promise.resolve();
 
@@ -146,7 +154,7 @@ function runCommand(form) {
     try {
       const result = await api("/api/command", body);
       showState(result.state);
-      live("Done: " + body.command.replace("_", " "));
+      live(commandOutcome(body.command, result.state));
     } catch (err) { live("Not done: " + err.message); }
   });
   return commandChain;

@@ -98,3 +98,15 @@ def weighted_sq_distance(
     out += float((t * t) @ p)
     np.maximum(out, 0.0, out=out)
     return out
+
+
+__all__ = [  # FEATURE_COLUMNS lives in library.track; re-exported for the recommender's modules
+    "DEFAULT_WEIGHTS",
+    "FEATURE_COLUMNS",
+    "KERNEL_WIDTH",
+    "FloatArray",
+    "columns_dot",
+    "normalise",
+    "weight_vector",
+    "weighted_sq_distance",
+]

@@ -212,8 +212,10 @@ class Indexer:
         last = time.monotonic()
 
         def flush() -> None:
+            finished = results[:]
+            results.clear()  # a batch that fails is not written twice (see the `finally` below)
             with self.index.batch() as b:
-                for r in results:
+                for r in finished:
                     if r.analysis is not None:
                         b.set_analysed(r.path, r.analysis.features, track_values(
                             r.analysis.features, self.model, r.analysis.duration_s))  # fmt: skip
@@ -222,25 +224,28 @@ class Indexer:
                         b.problem(r.path, "vanished", "file disappeared before it was analysed")
                     else:
                         b.set_failed(r.path, r.error or "analysis failed")
-            results.clear()
 
-        for r in self.pool.analyse(paths):
-            results.append(r)
-            if r.analysis is not None:
-                summary.analysed += 1
-            elif not os.path.exists(r.path):
-                summary.problems.append((r.path, "vanished", "file disappeared before it was analysed"))
-            else:
-                summary.failed.append((r.path, r.error or "analysis failed"))
-            summary.done += 1
-            report("analysing")
-            if on_done:
-                on_done(r.path, r.error)
-            if len(results) >= self.batch_size or time.monotonic() - last > self.batch_seconds:
+        try:
+            for r in self.pool.analyse(paths):
+                results.append(r)
+                if r.analysis is not None:
+                    summary.analysed += 1
+                elif not os.path.exists(r.path):
+                    summary.problems.append((r.path, "vanished", "file disappeared before it was analysed"))
+                else:
+                    summary.failed.append((r.path, r.error or "analysis failed"))
+                summary.done += 1
+                report("analysing")
+                if on_done:
+                    on_done(r.path, r.error)
+                if len(results) >= self.batch_size or time.monotonic() - last > self.batch_seconds:
+                    flush()
+                    last = time.monotonic()
+        finally:
+            # also when a callback stops the scan (the service shutting down): the analyses already
+            # finished are kept, not done again by the next scan
+            if results:
                 flush()
-                last = time.monotonic()
-        if results:
-            flush()
 
     def reestimate(self) -> int:
         """Recompute valence/arousal of every analysed local track from stored features (new model)."""

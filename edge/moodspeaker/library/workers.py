@@ -168,6 +168,19 @@ class AnalysisPool:
                 except BrokenProcessPool:
                     retry.append(path)
                     self._reset()
+                except RuntimeError:
+                    # "cannot schedule new futures after shutdown": we never submit to an executor we
+                    # shut down ourselves, so the interpreter is exiting (its atexit hook shuts every
+                    # executor down) while this runs in a daemon thread, e.g. a rescan when the
+                    # service stops.  Stop quietly: the tracks in flight still finish and are yielded;
+                    # the rest stay `pending` in the index for the next scan.
+                    left = 1 + len(retry) + sum(1 for _ in pending)
+                    log.info(
+                        "analysis stopped: the program is exiting (%d tracks left for the next scan)", left
+                    )
+                    retry.clear()
+                    exhausted = True
+                    break
             if not inflight:
                 return
             oldest = min(started[f] for f in inflight)

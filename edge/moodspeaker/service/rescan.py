@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Mapping
 
 from moodspeaker.service.core import ApplianceCore
 from moodspeaker.service.events import StateChanged
@@ -21,6 +22,15 @@ from moodspeaker.service.health import library_state
 from moodspeaker.service.scan_state import ScanRun
 
 log = logging.getLogger(__name__)
+
+
+class ScanStoppedError(Exception):
+    """The speaker is stopping: the scan stops at its next step (the next file checked or analysed).
+
+    Raised from the progress callback, in the scanning thread: the index keeps what was finished and
+    leaves the rest `pending` for the next scan, and the analysis workers are shut down now, not by
+    the interpreter's exit under a scan still submitting work ("cannot schedule new futures after
+    shutdown")."""
 
 
 class LibraryRescans(ApplianceCore):
@@ -49,6 +59,9 @@ class LibraryRescans(ApplianceCore):
                 self._announce_scan()
                 if self._scans.end_pass(self._scan_pass(), time.time()):
                     break
+        except ScanStoppedError:
+            log.info("library rescan stopped: the speaker is stopping (what is left waits for the next scan)")
+            reason = "the speaker stopped during the scan"
         except Exception as exc:  # a broken pass must not leave the run "running" for ever
             log.exception("library rescan stopped")
             reason = str(exc) or type(exc).__name__
@@ -60,9 +73,12 @@ class LibraryRescans(ApplianceCore):
     def _scan_pass(self) -> str:
         """One pass: the library brought up to date, reloaded and re-checked; its one-sentence result."""
         result = "library reloaded"
+        self._check_stop()
         try:
             if self.parts.rescan is not None:
-                result = self.parts.rescan(self._scans.progress)
+                result = self.parts.rescan(self._progress)
+        except ScanStoppedError:
+            raise
         except Exception as exc:
             log.exception("library rescan failed")
             result = f"failed: {exc}"
@@ -74,3 +90,12 @@ class LibraryRescans(ApplianceCore):
         self.health.set_state("library", *library_state(n, source, self.config.library.folders))
         self.bus.publish(StateChanged(ts=time.time(), key="library", value=result))
         return result
+
+    def _progress(self, phase: str, counts: Mapping[str, int]) -> None:
+        """The pass's progress (a ScanListener), and where it stops when the speaker stops."""
+        self._check_stop()
+        self._scans.progress(phase, counts)
+
+    def _check_stop(self) -> None:
+        if self._stop.is_set():
+            raise ScanStoppedError

@@ -1,0 +1,107 @@
+"""Stopping the speaker stops a running library scan in order, and nothing of the library is lost.
+
+Before, `Appliance.stop()` left the rescan thread running: it went on analysing after the speaker had
+stopped, and when the process exited under it the interpreter's exit hook shut the analysis pool
+down while the scan still submitted work ("cannot schedule new futures after shutdown", logged as a
+failed rescan).  Now the scan stops at its next step, says why, logs no error, and the files it did
+not get to are simply found again by the next scan.
+
+The scan is held at a real boundary (another connection holds the library database's write lock,
+as in test_scan_lock) so the speaker is certainly stopped while it runs; real index, real analysis
+workers, real tone files.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from servicekit import Script, ScriptPipeline, ScriptSource, config
+
+from moodspeaker.library import db_path
+from moodspeaker.library.index import LibraryIndex
+from moodspeaker.recommend.hybrid import Recommender
+from moodspeaker.service.app import Appliance, Parts
+from moodspeaker.service.components import open_library
+from moodspeaker.service.control import ControlAPI
+from moodspeaker.service.events import EventBus
+from polling import until
+from testcache import numba_cache
+from tonetracks import write_tone
+
+
+def _rescan_thread() -> threading.Thread | None:
+    return next((t for t in threading.enumerate() if t.name == "rescan"), None)
+
+
+def _waits_for_the_write_lock(thread: threading.Thread) -> bool:
+    """`thread` is inside the library database's transaction start (BEGIN IMMEDIATE), read from its
+    stack (as in test_scan_lock)."""
+    frame = sys._current_frames().get(thread.ident or -1)
+    if frame is None:
+        return False
+    return frame.f_code.co_name == "transaction" and Path(frame.f_code.co_filename).name == "db.py"
+
+
+def test_stopping_the_speaker_stops_the_scan_and_the_next_scan_finds_what_it_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(numba_cache()))  # warm JIT shared with the other tests
+    caplog.set_level(logging.INFO)
+    music = tmp_path / "music"
+    music.mkdir()
+    for i in range(2):
+        write_tone(music / f"old{i}.ogg", 220.0 + 40 * i, 4.0, 0.2)
+    cfg = config(tmp_path / "data", **{"library.folders": [str(music)], "library.workers": 1})
+    source, rescan = open_library(cfg)
+    script = Script(None)
+    parts = Parts(lambda: ScriptSource(script), lambda: ScriptPipeline(script),
+                  Recommender.from_config(cfg, source), rescan=rescan)  # fmt: skip
+    bus = EventBus()
+    app = Appliance(cfg, bus, parts, tmp_path / "data")
+    control = ControlAPI(app, bus)
+    app.start()
+    stopped = False
+    try:
+        control.execute("rescan")
+        until(lambda: control.state()["scan"].get("running") is False, 120, "the first scan")
+        assert control.state()["scan"]["result"].startswith("2 files, 2 new"), control.state()["scan"]
+        for i in range(2):  # copied in before Rescan is pressed
+            write_tone(music / f"new{i}.ogg", 600.0 + 40 * i, 4.0, 0.2)
+
+        holder = sqlite3.connect(db_path(cfg), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another writer holds the library database
+        try:
+            control.execute("rescan")
+            until(_rescan_thread, 30, "the rescan thread")
+            scanner = _rescan_thread()
+            assert scanner is not None
+            until(lambda: _waits_for_the_write_lock(scanner), 60, "the scan to wait for the database")
+            caplog.clear()
+            app.stop()  # the speaker stops while the scan runs
+            stopped = True
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        until(lambda: not scanner.is_alive(), 120, "the scan to stop after the speaker stopped")
+    finally:
+        if not stopped:
+            app.stop()
+
+    scan = control.state()["scan"]
+    assert scan["running"] is False and scan["result"] == "failed: the speaker stopped during the scan", scan
+    errors = [r for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith("moodspeaker")]
+    assert errors == [], [r.getMessage() for r in errors]
+    index = LibraryIndex(db_path(cfg))
+    assert index.stats()["analysed"] == 2  # the stopped scan analysed nothing more and failed nothing
+    assert not [s for s in index.file_states().values() if s.status == "failed"]
+
+    # the next scan (the speaker started again) finds the files the stopped one left
+    result = rescan()
+    assert result.startswith("4 files, 2 new, 0 changed, 2 analysed, 0 removed"), result
+    names = sorted(Path(t.location).name for t in index.tracks())
+    assert names == ["new0.ogg", "new1.ogg", "old0.ogg", "old1.ogg"]

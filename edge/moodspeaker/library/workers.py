@@ -90,6 +90,9 @@ class AnalysisPool:
             Path(numba_cache_dir).mkdir(parents=True, exist_ok=True)
         self._executor: ProcessPoolExecutor | None = None
         self.warmup_s = 0.0
+        #: worker sets started so far (each costs the JIT warm-up): 1 for a pool that served every
+        #: `analyse` call, more after a crash or a stuck track restarted the workers
+        self.executors_started = 0
 
     def _warm_cache_once(self) -> None:
         """Fill a cold numba cache from one process before starting several.
@@ -114,6 +117,7 @@ class AnalysisPool:
             self._executor = ProcessPoolExecutor(
                 self.workers, mp_context=ctx, initializer=_init, initargs=self._initargs
             )
+            self.executors_started += 1
         return self._executor
 
     def start(self) -> float:

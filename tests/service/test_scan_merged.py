@@ -65,8 +65,11 @@ class Sampler:
             self.samples.append(self._control.state()["scan"])
 
     def stop(self) -> list[dict[str, Any]]:
+        """Stop sampling; one last read after the thread ended, so the samples end with the state as it
+        is now (the loop may have left between the scan finishing and its next read)."""
         self._stop.set()
         self._thread.join(5)
+        self.samples.append(self._control.state()["scan"])
         return self.samples
 
 

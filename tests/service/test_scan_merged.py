@@ -1,6 +1,8 @@
 """A rescan asked for while one runs is merged into one more pass: the real service (real library
 index, real analysis workers, real tone files) says "running" from the first request to the end of
-that pass, with counts that add up over both passes, and "finished" once, at the end.
+that pass, with counts that add up over both passes, and "finished" once, at the end.  The passes
+of one run share one set of analysis workers (each new worker pays librosa's JIT warm-up), stopped
+when the run ends.
 
 The first pass is held at a real boundary: another connection holds the library database's write
 lock (as `moodspeaker library index` run by hand would), so the scan has walked the folder and waits
@@ -9,6 +11,7 @@ for the database; the second request is therefore certainly made while the first
 
 from __future__ import annotations
 
+import multiprocessing
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -23,9 +26,10 @@ from moodspeaker.library import db_path
 from moodspeaker.library.index import LibraryIndex
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.service.app import Appliance, Parts
-from moodspeaker.service.components import open_library
+from moodspeaker.service.components import LibraryRescan, open_library
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus, StateChanged
+from polling import until
 from testcache import numba_cache
 from tonetracks import write_tone
 
@@ -104,6 +108,10 @@ def test_status_says_scanning_until_the_merged_pass_ends_and_the_counts_add_up(
         first = control.state()["scan"]
         assert (first["pass"], first["added"], first["analysed"], first["seen"]) == (1, 4, 4, 4), first
         assert first["result"].startswith("4 files, 4 new, 0 changed, 4 analysed, 0 removed"), first
+        rescan = app.parts.rescan
+        assert isinstance(rescan, LibraryRescan)
+        assert rescan.workers_started == 1
+        until(lambda: not multiprocessing.active_children(), what="the run's analysis workers to stop")
         scan_events.clear()
         library_events.clear()
 
@@ -136,6 +144,9 @@ def test_status_says_scanning_until_the_merged_pass_ends_and_the_counts_add_up(
             holder.close()
         wait_for(lambda: _finished(control), 120, "the merged scan to end")
         samples = sampler.stop()
+        # both passes analysed (new0, new1, old1; then new2) on one set of workers, stopped at the end
+        assert rescan.workers_started == 2
+        until(lambda: not multiprocessing.active_children(), what="the run's analysis workers to stop")
 
     end = samples[-1]
     assert (end["running"], end["queued"], end["pass"], end["phase"]) == (False, False, 2, "finished"), end

@@ -29,6 +29,7 @@ from moodspeaker.service.scan_state import Rescan, ScanListener
 
 if TYPE_CHECKING:
     from moodspeaker.library.indexer import ScanSummary
+    from moodspeaker.library.workers import AnalysisPool
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +77,11 @@ class Libraries:
         return self._ids, self._matrix
 
 
-def open_library(config: Config, say: Callable[[str], None] = log.info) -> tuple[Any, Rescan]:
-    """The library source (local index + LAN servers) and a `rescan(progress)` that brings it up to
+def open_library(config: Config, say: Callable[[str], None] = log.info) -> tuple[Any, LibraryRescan]:
+    """The library source (local index + LAN servers) and the `LibraryRescan` that brings it up to
     date, reporting its counts to `progress` as it goes (see service.scan_state)."""
-    from moodspeaker.library import db_path, numba_cache_dir  # noqa: PLC0415 (library extra)
+    from moodspeaker.library import db_path  # noqa: PLC0415 (library extra)
     from moodspeaker.library.index import LibraryIndex  # noqa: PLC0415
-    from moodspeaker.library.lan.client import LanError, SyncResult  # noqa: PLC0415
     from moodspeaker.library.lan.sources import open_remote  # noqa: PLC0415
 
     local = LibraryIndex(db_path(config))
@@ -91,11 +91,46 @@ def open_library(config: Config, say: Callable[[str], None] = log.info) -> tuple
             lans.append(open_remote(url, data_dir(config) / "lan-cache"))  # ours or OpenSubsonic
         except ValueError as exc:
             say(f"library server skipped: {exc}")
+    source = Libraries([local, *lans]) if lans else local
+    return source, LibraryRescan(config, local, lans, say)
 
-    def rescan(progress: ScanListener | None = None) -> str:
+
+class LibraryRescan:
+    """One pass of a library rescan per call (local folders, then LAN servers): one sentence back.
+
+    The analysis workers are kept from one call to the next until `close()`: each new worker process
+    pays librosa's JIT warm-up (seconds, minutes on a cold cache), and the passes of one merged rescan
+    (Rescan pressed again during a scan) follow each other at once.  The service closes it when the
+    whole run ends (service.rescan), so idle workers never hold memory between runs."""
+
+    def __init__(self, config: Config, local: Any, lans: list[Any], say: Callable[[str], None]) -> None:
+        self._config = config
+        self._local = local
+        self._lans = lans
+        self._say = say
+        self._pool: AnalysisPool | None = None  # made on the first pass that has folders to scan
+        self._started_before = 0  # worker sets started by the pools already closed
+
+    @property
+    def workers_started(self) -> int:
+        """Worker sets started so far, over every run (each one paid the JIT warm-up): one per run
+        that analysed something, more only after a crashed or stuck worker restarted them."""
+        return self._started_before + (self._pool.executors_started if self._pool is not None else 0)
+
+    def close(self) -> None:
+        """The run is over: stop the analysis workers."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            self._started_before += pool.executors_started
+            pool.close()
+
+    def __call__(self, progress: ScanListener | None = None, /) -> str:
+        from moodspeaker.library import numba_cache_dir  # noqa: PLC0415 (library extra)
         from moodspeaker.library.indexer import Indexer  # noqa: PLC0415 (analysis pulls in librosa)
+        from moodspeaker.library.lan.client import LanError, SyncResult  # noqa: PLC0415
         from moodspeaker.library.workers import AnalysisPool  # noqa: PLC0415
 
+        config = self._config
         counts: dict[str, int] = {}
 
         def report(phase: str, summary: ScanSummary) -> None:
@@ -107,9 +142,10 @@ def open_library(config: Config, say: Callable[[str], None] = log.info) -> tuple
         configured = [Path(f).expanduser() for f in config.library.folders]
         folders = [f for f in configured if f.is_dir()]
         if folders:
-            cache = numba_cache_dir(config)
-            with AnalysisPool(config.library.workers, config.library.excerpt_s, cache) as pool:
-                summary = Indexer(local, pool).scan([str(f) for f in folders], on_progress=report)
+            if self._pool is None:
+                lib = config.library
+                self._pool = AnalysisPool(lib.workers, lib.excerpt_s, numba_cache_dir(config))
+            summary = Indexer(self._local, self._pool).scan([str(f) for f in folders], on_progress=report)
             said.append(
                 f"{summary.files} files, {summary.added} new, {summary.updated} changed, "
                 f"{summary.analysed} analysed, {summary.removed} removed"
@@ -119,7 +155,7 @@ def open_library(config: Config, say: Callable[[str], None] = log.info) -> tuple
             said.append("no music folder found")
         # a folder that is gone (an unplugged disk's mount point removed) keeps its tracks: say so
         said += [f"{f}: not found (disk unmounted?)" for f in configured if not f.is_dir()]
-        for lan in lans:
+        for lan in self._lans:
             if progress is not None:
                 progress("syncing", counts)
             try:
@@ -129,11 +165,8 @@ def open_library(config: Config, say: Callable[[str], None] = log.info) -> tuple
             except LanError as exc:
                 said.append(f"{lan.base_url}: {exc}")
         text = "; ".join(said)
-        say(f"library: {text}")
+        self._say(f"library: {text}")
         return text
-
-    source = Libraries([local, *lans]) if lans else local
-    return source, rescan
 
 
 def scan_counts(summary: ScanSummary) -> dict[str, int]:

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from moodspeaker.service.core import ApplianceCore
 from moodspeaker.service.events import StateChanged
 from moodspeaker.service.health import library_state
-from moodspeaker.service.scan_state import ScanRun
+from moodspeaker.service.scan_state import ClosingRescan, ScanRun
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +52,20 @@ class LibraryRescans(ApplianceCore):
         self.bus.publish(StateChanged(ts=time.time(), key="scan", value=self._scans.snapshot()))
 
     def _scan_passes(self) -> None:
+        """The run's passes, one after another while more are asked for.  Its analysis workers are
+        stopped before the run is declared over, and only this thread declares it over: once it is,
+        a new request starts a new run (and thread) that nothing here may touch any more."""
         reason = "the scan stopped unexpectedly"
+        ended = False
         try:
             while True:
                 self._scans.begin_pass()
                 self._announce_scan()
-                if self._scans.end_pass(self._scan_pass(), time.time()):
+                result = self._scan_pass()
+                if not self._scans.more_asked():
+                    self._close_rescan()  # asked for after this, the next pass starts its own workers
+                if self._scans.end_pass(result, time.time()):
+                    ended = True
                     break
         except ScanStoppedError:
             log.info("library rescan stopped: the speaker is stopping (what is left waits for the next scan)")
@@ -67,8 +75,18 @@ class LibraryRescans(ApplianceCore):
             reason = str(exc) or type(exc).__name__
             self._report("library", f"rescan failed: {reason}")
         finally:
-            self._scans.abort(reason, time.time())  # nothing to do when the run ended normally
+            if not ended:
+                self._close_rescan()
+                self._scans.abort(reason, time.time())
             self._announce_scan()
+
+    def _close_rescan(self) -> None:
+        """The run's workers go (a rescan that keeps them across its passes; see ClosingRescan)."""
+        if isinstance(self.parts.rescan, ClosingRescan):
+            try:
+                self.parts.rescan.close()
+            except Exception:
+                log.exception("library rescan: stopping the analysis workers failed")
 
     def _scan_pass(self) -> str:
         """One pass: the library brought up to date, reloaded and re-checked; its one-sentence result."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 #: The current pass's counts (what the progress bar and "Scanning… N files" show).
 PASS_COUNTS = ("seen", "checked", "done", "total")
@@ -38,6 +38,14 @@ class Rescan(Protocol):
     (positional-only: the service passes it by position, and a test's stand-in may name it otherwise)."""
 
     def __call__(self, progress: ScanListener | None = None, /) -> str: ...
+
+
+@runtime_checkable
+class ClosingRescan(Rescan, Protocol):
+    """A rescan that keeps something for the passes of one run (the real one: its analysis workers,
+    whose start costs seconds each) and lets go of it when the service says the run is over."""
+
+    def close(self) -> None: ...
 
 
 class ScanRun:
@@ -82,6 +90,11 @@ class ScanRun:
                 return
             self._phase = phase
             self._current = {k: int(v) for k, v in counts.items() if k in PASS_COUNTS + RUN_COUNTS}
+
+    def more_asked(self) -> bool:
+        """Whether one more pass was asked for during the current one (so far)."""
+        with self._lock:
+            return self._queued
 
     def end_pass(self, result: str, now: float) -> bool:
         """The current pass ended with `result` (one sentence): True when that ends the run, False

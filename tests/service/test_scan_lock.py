@@ -10,58 +10,17 @@ service is used (real index, real analysis workers, real tone files, a real seco
 from __future__ import annotations
 
 import sqlite3
-import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from servicekit import Script, ScriptPipeline, ScriptSource, config
+from librarykit import rescan_thread, scan_finished, started_service, waits_for_the_write_lock
 
 from moodspeaker.library import db_path
 from moodspeaker.library.index import LibraryIndex
-from moodspeaker.recommend.hybrid import Recommender
-from moodspeaker.service.app import Appliance, Parts
-from moodspeaker.service.components import open_library
-from moodspeaker.service.control import ControlAPI
-from moodspeaker.service.events import EventBus
 from polling import until
 from testcache import numba_cache
 from tonetracks import write_tone
-
-
-@contextmanager
-def _service(tmp_path: Path, music: Path) -> Iterator[tuple[Appliance, ControlAPI]]:
-    cfg = config(tmp_path / "data", **{"library.folders": [str(music)], "library.workers": 1})
-    source, rescan = open_library(cfg)
-    script = Script(None)
-    parts = Parts(lambda: ScriptSource(script), lambda: ScriptPipeline(script),
-                  Recommender.from_config(cfg, source), rescan=rescan)  # fmt: skip
-    bus = EventBus()
-    app = Appliance(cfg, bus, parts, tmp_path / "data")
-    app.start()
-    try:
-        yield app, ControlAPI(app, bus)
-    finally:
-        app.stop()
-
-
-def _finished(control: ControlAPI) -> bool:
-    scan = control.state()["scan"]
-    return bool(scan) and scan["running"] is False
-
-
-def _scanner_waits_for_the_write_lock() -> bool:
-    """The rescan thread is inside the library database's transaction start (BEGIN IMMEDIATE, which
-    waits while another connection writes); read from its stack, so nothing is faked or timed."""
-    frames = sys._current_frames()
-    for thread in threading.enumerate():
-        frame = frames.get(thread.ident or -1)
-        if thread.name == "rescan" and frame is not None:
-            code = frame.f_code
-            return code.co_name == "transaction" and Path(code.co_filename).name == "db.py"
-    return False
 
 
 def test_index_reads_answer_while_a_scan_waits_for_the_write_lock(
@@ -72,9 +31,10 @@ def test_index_reads_answer_while_a_scan_waits_for_the_write_lock(
     music.mkdir()
     for i in range(3):
         write_tone(music / f"old{i}.ogg", 220.0 + 40 * i, 4.0, 0.2)
-    with _service(tmp_path, music) as (app, control):
+    with started_service(tmp_path, music) as service:
+        app, control = service.app, service.control
         control.execute("rescan")
-        until(lambda: _finished(control), 120, "the first scan")
+        until(lambda: scan_finished(control), 120, "the first scan")
         index = app.parts.recommender.source
         assert isinstance(index, LibraryIndex)
         assert len(index.tracks()) == 3
@@ -95,16 +55,16 @@ def test_index_reads_answer_while_a_scan_waits_for_the_write_lock(
         holder.execute("BEGIN IMMEDIATE")  # another writer holds the library database
         try:
             control.execute("rescan")
-            until(_scanner_waits_for_the_write_lock, 60, "the scan to wait for the database")
+            until(lambda: waits_for_the_write_lock(rescan_thread()), 60, "the scan to wait for the database")
             reader = threading.Thread(target=read, name="reader", daemon=True)
             reader.start()
             until(lambda: order, what="the index reads while the scan waits for the write lock")
-            assert _scanner_waits_for_the_write_lock()  # still waiting: the reads did not need it
+            assert waits_for_the_write_lock(rescan_thread())  # still waiting: the reads did not need it
         finally:
             order.append("released")
             holder.execute("ROLLBACK")
             holder.close()
-        until(lambda: _finished(control), 120, "the scan after the lock was released")
+        until(lambda: scan_finished(control), 120, "the scan after the lock was released")
         order.append("scanned")
 
         assert order == ["read", "released", "scanned"]

@@ -11,24 +11,19 @@ for the database; the second request is therefore certainly made while the first
 
 from __future__ import annotations
 
-import multiprocessing
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from servicekit import Script, ScriptPipeline, ScriptSource, config, wait_for
+from librarykit import scan_finished, started_service
+from servicekit import wait_for
 
 from moodspeaker.library import db_path
 from moodspeaker.library.index import LibraryIndex
-from moodspeaker.recommend.hybrid import Recommender
-from moodspeaker.service.app import Appliance, Parts
-from moodspeaker.service.components import LibraryRescan, open_library
 from moodspeaker.service.control import ControlAPI
-from moodspeaker.service.events import EventBus, StateChanged
+from moodspeaker.service.events import StateChanged
 from polling import until
 from testcache import numba_cache
 from tonetracks import write_tone
@@ -36,22 +31,6 @@ from tonetracks import write_tone
 
 def _tone(folder: Path, name: str, freq: float) -> None:
     write_tone(folder / f"{name}.ogg", freq, 4.0, 0.2)
-
-
-@contextmanager
-def _service(tmp_path: Path, music: Path) -> Iterator[tuple[Appliance, ControlAPI, EventBus]]:
-    cfg = config(tmp_path / "data", **{"library.folders": [str(music)], "library.workers": 1})
-    source, rescan = open_library(cfg)
-    script = Script(None)
-    parts = Parts(lambda: ScriptSource(script), lambda: ScriptPipeline(script),
-                  Recommender.from_config(cfg, source), rescan=rescan)  # fmt: skip
-    bus = EventBus()
-    app = Appliance(cfg, bus, parts, tmp_path / "data")
-    app.start()
-    try:
-        yield app, ControlAPI(app, bus), bus
-    finally:
-        app.stop()
 
 
 class Sampler:
@@ -77,11 +56,6 @@ class Sampler:
         return self.samples
 
 
-def _finished(control: ControlAPI) -> bool:
-    scan = control.state()["scan"]
-    return bool(scan) and scan["running"] is False
-
-
 def test_status_says_scanning_until_the_merged_pass_ends_and_the_counts_add_up(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -90,7 +64,8 @@ def test_status_says_scanning_until_the_merged_pass_ends_and_the_counts_add_up(
     music.mkdir()
     for i in range(4):
         _tone(music, f"old{i}", 220.0 + 40 * i)
-    with _service(tmp_path, music) as (app, control, bus):
+    with started_service(tmp_path, music) as service:
+        app, control, bus = service.app, service.control, service.bus
         scan_events: list[dict[str, Any]] = []
         library_events: list[str] = []
         bus.subscribe(
@@ -104,14 +79,14 @@ def test_status_says_scanning_until_the_merged_pass_ends_and_the_counts_add_up(
         assert control.state()["scan"] == {}  # nothing asked for yet
 
         control.execute("rescan")  # a plain scan first: four new files
-        wait_for(lambda: _finished(control), 120, "the first scan")
+        wait_for(lambda: scan_finished(control), 120, "the first scan")
         first = control.state()["scan"]
         assert (first["pass"], first["added"], first["analysed"], first["seen"]) == (1, 4, 4, 4), first
         assert first["result"].startswith("4 files, 4 new, 0 changed, 4 analysed, 0 removed"), first
-        rescan = app.parts.rescan
-        assert isinstance(rescan, LibraryRescan)
+        rescan = service.rescan
+        assert app.parts.rescan is rescan
         assert rescan.workers_started == 1
-        until(lambda: not multiprocessing.active_children(), what="the run's analysis workers to stop")
+        until(lambda: not rescan.holds_workers, what="the run's analysis workers to stop")
         scan_events.clear()
         library_events.clear()
 
@@ -142,11 +117,11 @@ def test_status_says_scanning_until_the_merged_pass_ends_and_the_counts_add_up(
         finally:
             holder.execute("ROLLBACK")
             holder.close()
-        wait_for(lambda: _finished(control), 120, "the merged scan to end")
+        wait_for(lambda: scan_finished(control), 120, "the merged scan to end")
         samples = sampler.stop()
         # both passes analysed (new0, new1, old1; then new2) on one set of workers, stopped at the end
         assert rescan.workers_started == 2
-        until(lambda: not multiprocessing.active_children(), what="the run's analysis workers to stop")
+        until(lambda: not rescan.holds_workers, what="the run's analysis workers to stop")
 
     end = samples[-1]
     assert (end["running"], end["queued"], end["pass"], end["phase"]) == (False, False, 2, "finished"), end

@@ -15,36 +15,16 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import sys
-import threading
 from pathlib import Path
 
 import pytest
-from servicekit import Script, ScriptPipeline, ScriptSource, config
+from librarykit import library_service, rescan_thread, waits_for_the_write_lock
 
 from moodspeaker.library import db_path
 from moodspeaker.library.index import LibraryIndex
-from moodspeaker.recommend.hybrid import Recommender
-from moodspeaker.service.app import Appliance, Parts
-from moodspeaker.service.components import open_library
-from moodspeaker.service.control import ControlAPI
-from moodspeaker.service.events import EventBus
 from polling import until
 from testcache import numba_cache
 from tonetracks import write_tone
-
-
-def _rescan_thread() -> threading.Thread | None:
-    return next((t for t in threading.enumerate() if t.name == "rescan"), None)
-
-
-def _waits_for_the_write_lock(thread: threading.Thread) -> bool:
-    """`thread` is inside the library database's transaction start (BEGIN IMMEDIATE), read from its
-    stack (as in test_scan_lock)."""
-    frame = sys._current_frames().get(thread.ident or -1)
-    if frame is None:
-        return False
-    return frame.f_code.co_name == "transaction" and Path(frame.f_code.co_filename).name == "db.py"
 
 
 def test_stopping_the_speaker_stops_the_scan_and_the_next_scan_finds_what_it_left(
@@ -56,14 +36,8 @@ def test_stopping_the_speaker_stops_the_scan_and_the_next_scan_finds_what_it_lef
     music.mkdir()
     for i in range(2):
         write_tone(music / f"old{i}.ogg", 220.0 + 40 * i, 4.0, 0.2)
-    cfg = config(tmp_path / "data", **{"library.folders": [str(music)], "library.workers": 1})
-    source, rescan = open_library(cfg)
-    script = Script(None)
-    parts = Parts(lambda: ScriptSource(script), lambda: ScriptPipeline(script),
-                  Recommender.from_config(cfg, source), rescan=rescan)  # fmt: skip
-    bus = EventBus()
-    app = Appliance(cfg, bus, parts, tmp_path / "data")
-    control = ControlAPI(app, bus)
+    service = library_service(tmp_path, music)
+    cfg, app, control, rescan = service.config, service.app, service.control, service.rescan
     app.start()
     stopped = False
     try:
@@ -77,10 +51,10 @@ def test_stopping_the_speaker_stops_the_scan_and_the_next_scan_finds_what_it_lef
         holder.execute("BEGIN IMMEDIATE")  # another writer holds the library database
         try:
             control.execute("rescan")
-            until(_rescan_thread, 30, "the rescan thread")
-            scanner = _rescan_thread()
+            until(rescan_thread, 30, "the rescan thread")
+            scanner = rescan_thread()
             assert scanner is not None
-            until(lambda: _waits_for_the_write_lock(scanner), 60, "the scan to wait for the database")
+            until(lambda: waits_for_the_write_lock(scanner), 60, "the scan to wait for the database")
             caplog.clear()
             app.stop()  # the speaker stops while the scan runs
             stopped = True
@@ -102,6 +76,7 @@ def test_stopping_the_speaker_stops_the_scan_and_the_next_scan_finds_what_it_lef
 
     # the next scan (the speaker started again) finds the files the stopped one left
     result = rescan()
+    rescan.close()  # outside the service, whoever calls it ends the run (its workers go)
     assert result.startswith("4 files, 2 new, 0 changed, 2 analysed, 0 removed"), result
     names = sorted(Path(t.location).name for t in index.tracks())
     assert names == ["new0.ogg", "new1.ogg", "old0.ogg", "old1.ogg"]

@@ -101,7 +101,8 @@ class LibraryRescan:
     The analysis workers are kept from one call to the next until `close()`: each new worker process
     pays librosa's JIT warm-up (seconds, minutes on a cold cache), and the passes of one merged rescan
     (Rescan pressed again during a scan) follow each other at once.  The service closes it when the
-    whole run ends (service.rescan), so idle workers never hold memory between runs."""
+    whole run ends (service.rescan), so idle workers never hold memory between runs; any other caller
+    must call `close()` when done, as the service does."""
 
     def __init__(self, config: Config, local: Any, lans: list[Any], say: Callable[[str], None]) -> None:
         self._config = config
@@ -116,6 +117,11 @@ class LibraryRescan:
         """Worker sets started so far, over every run (each one paid the JIT warm-up): one per run
         that analysed something, more only after a crashed or stuck worker restarted them."""
         return self._started_before + (self._pool.executors_started if self._pool is not None else 0)
+
+    @property
+    def holds_workers(self) -> bool:
+        """Whether a run's analysis workers are kept (between its passes; False once it is closed)."""
+        return self._pool is not None
 
     def close(self) -> None:
         """The run is over: stop the analysis workers."""

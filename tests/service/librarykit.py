@@ -1,0 +1,73 @@
+"""The real service over a real music folder, for the library-scan tests: the real library index and
+rescan (`open_library`, real analysis workers), a scripted camera and pipeline (no face: the scan is
+what is tested), and the helpers that read where the scanning thread is, from its stack, so nothing
+is faked or timed."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from servicekit import Script, ScriptPipeline, ScriptSource, config
+
+from moodspeaker.config import Config
+from moodspeaker.recommend.hybrid import Recommender
+from moodspeaker.service.app import Appliance, Parts
+from moodspeaker.service.components import LibraryRescan, open_library
+from moodspeaker.service.control import ControlAPI
+from moodspeaker.service.events import EventBus
+
+
+@dataclass(frozen=True)
+class LibraryService:
+    """An appliance (not started) scanning `music` with one analysis worker, and what drives it."""
+
+    config: Config
+    app: Appliance
+    control: ControlAPI
+    bus: EventBus
+    rescan: LibraryRescan
+
+
+def library_service(tmp_path: Path, music: Path) -> LibraryService:
+    cfg = config(tmp_path / "data", **{"library.folders": [str(music)], "library.workers": 1})
+    source, rescan = open_library(cfg)
+    script = Script(None)
+    parts = Parts(lambda: ScriptSource(script), lambda: ScriptPipeline(script),
+                  Recommender.from_config(cfg, source), rescan=rescan)  # fmt: skip
+    bus = EventBus()
+    app = Appliance(cfg, bus, parts, tmp_path / "data")
+    return LibraryService(cfg, app, ControlAPI(app, bus), bus, rescan)
+
+
+@contextmanager
+def started_service(tmp_path: Path, music: Path) -> Iterator[LibraryService]:
+    """`library_service`, started, and stopped at the end."""
+    service = library_service(tmp_path, music)
+    service.app.start()
+    try:
+        yield service
+    finally:
+        service.app.stop()
+
+
+def scan_finished(control: ControlAPI) -> bool:
+    scan = control.state()["scan"]
+    return bool(scan) and scan["running"] is False
+
+
+def rescan_thread() -> threading.Thread | None:
+    return next((t for t in threading.enumerate() if t.name == "rescan"), None)
+
+
+def waits_for_the_write_lock(thread: threading.Thread | None) -> bool:
+    """`thread` is inside the library database's transaction start (BEGIN IMMEDIATE, which waits while
+    another connection writes), read from its stack."""
+    frame = sys._current_frames().get(thread.ident or -1) if thread is not None else None
+    if frame is None:
+        return False
+    return frame.f_code.co_name == "transaction" and Path(frame.f_code.co_filename).name == "db.py"

@@ -239,8 +239,8 @@ class MqttBridge:
     def _handle(self, kind: str, item: Any) -> None:
         if kind == "event":
             self._handle_event(item)
-        elif kind == "state":
-            self._refresh_state(item)
+        elif kind == "state":  # a command's answer: by now the state may have moved on (a scan's
+            self._refresh_state()  # counts, polled meanwhile), so what is current goes out, never it
         elif kind == "announce":
             self._announce()
         elif kind == "ha_online":

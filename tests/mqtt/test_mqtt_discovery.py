@@ -95,6 +95,19 @@ def test_home_assistant_online_triggers_republication(rig: Rig, watcher: Watcher
     assert not watcher.on("homeassistant/device/kitchen/config")
 
 
+def test_each_state_topic_goes_out_once_when_it_connects(broker: Mosquitto, watcher: Watcher) -> None:
+    r = make_rig(broker.port)
+    r.bridge.start()  # the watcher is subscribed already: it sees the whole first announcement
+    try:
+        watcher.wait_for("moodspeaker/kitchen/stats")
+        r.speaker.set_volume(0.41)  # published after the announcement, so it marks its end
+        watcher.wait_for("moodspeaker/kitchen/state/volume", lambda m: value(m) == 0.41)
+        counts = {key: len(watcher.on(f"moodspeaker/kitchen/state/{key}")) for key in STATE_KEYS}
+        assert counts == {key: 2 if key == "volume" else 1 for key in STATE_KEYS}, counts
+    finally:
+        r.bridge.stop()
+
+
 def test_forget_removes_the_device_from_home_assistant(rig: Rig, broker: Mosquitto, watcher: Watcher) -> None:
     watcher.wait_for("homeassistant/device/kitchen/config")
     rig.bridge.forget()

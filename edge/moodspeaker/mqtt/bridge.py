@@ -248,12 +248,17 @@ class MqttBridge:
             self._announce()
 
     def _announce(self) -> None:
-        """After a (re)connect or HA's restart: online, discovery, the whole state, kept events."""
+        """After a (re)connect or HA's restart: online, discovery, the whole state, kept events.
+
+        What was published before goes out again first, then only what changed since: the other way
+        round, a value that changed while offline (or everything, on the first connect) went out twice,
+        and a client waiting for a state to come back saw it come back again later.
+        """
         self._publish(self.topics.availability, ONLINE, retain=True)
         self._profiles = self._read_profiles()
         self._publish_discovery()
-        self._refresh_state()
         self._conn.resend(skip=(self.topics.availability, self.topics.discovery))
+        self._refresh_state()
         self._publish_stats()
 
     def _read_profiles(self) -> list[str]:

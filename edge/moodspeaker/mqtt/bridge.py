@@ -4,17 +4,16 @@ Outbound, bus events become retained state topics (published only when a value c
 topics (mood changes, tracks, rejected commands, errors) and a periodic stats topic; Home Assistant
 gets one device-based discovery message.  A library scan's counts change with no event per file, so
 while one runs the state is read again every SCAN_POLL_S (and its counts go out no more often).
-Inbound, `…/<command>/set` messages (for this speaker or `<base>/all/…` for every speaker) are parsed
-and handed to ControlAPI.execute, the one place that validates commands; a bad payload is answered
-with a `command_rejected` event and changes nothing.
+Inbound, `…/<command>/set` messages (for this speaker or `<base>/all/…` for every speaker) go to the
+CommandInbox (inbound.py), which hands them to ControlAPI.execute, the one place that validates
+commands; a bad payload is answered with a `command_rejected` event and changes nothing.
 
 Threads: the bus callback only enqueues (the publisher never waits), one worker thread does all the
-mapping and command execution, paho's network thread does the I/O.
+mapping and publishing, the inbox's thread runs the commands, paho's network thread does the I/O.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import queue
 import threading
@@ -26,18 +25,11 @@ from moodspeaker.config.schema import Config
 from moodspeaker.mqtt.client import OFFLINE, ONLINE, Connection, ConnectionSettings
 from moodspeaker.mqtt.discovery import discovery_config
 from moodspeaker.mqtt.identity import device_id_of, lan_address, reachable_url
-from moodspeaker.mqtt.payloads import (
-    PayloadError,
-    encode,
-    event_payload,
-    mood_values,
-    parse_command,
-    stamp,
-    state_values,
-)
+from moodspeaker.mqtt.inbound import GROUP_SOURCE, SOURCE, CommandInbox
+from moodspeaker.mqtt.payloads import PayloadError, encode, event_payload, mood_values, stamp, state_values
 from moodspeaker.mqtt.scan_feed import SCAN_POLL_S, ScanFeed
 from moodspeaker.mqtt.topics import Topics
-from moodspeaker.service.control import CommandError, ControlAPI
+from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import (
     CommandRejected,
     ErrorReported,
@@ -60,11 +52,6 @@ _FORWARDED = (MoodChanged, TrackStarted, TrackEnded, CommandRejected, ErrorRepor
 #: Events after which the state snapshot is read again.
 _REFRESHING = (StateChanged, TrackStarted, TrackEnded)
 _WORK_QUEUE_SIZE = 1000
-#: Commands waiting to run; more than this at once are refused (a flood must not grow memory).
-_COMMAND_QUEUE_SIZE = 100
-
-SOURCE = "mqtt"
-GROUP_SOURCE = "mqtt-group"
 
 
 class MqttBridge:
@@ -95,7 +82,6 @@ class MqttBridge:
         self._discovery = cfg.discovery
         self._stats_interval = cfg.stats_interval_s
         self._work: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=_WORK_QUEUE_SIZE)
-        self._commands: queue.Queue[tuple[str, bytes, bool] | None] = queue.Queue(maxsize=_COMMAND_QUEUE_SIZE)
         self._last: dict[str, dict[str, Any]] = {}  # state key -> last published payload (without ts)
         self._scan = ScanFeed(SCAN_POLL_S)  # when a running scan's state is read again and may go out
         self._profiles: list[str] = []
@@ -103,7 +89,10 @@ class MqttBridge:
         self._counters = {"commands": 0, "rejected": 0, "work_dropped": 0, "ha_online": 0}
         self._started = 0.0
         self._thread: threading.Thread | None = None
-        self._command_thread: threading.Thread | None = None
+        # Commands run on the inbox's own thread: a slow one (re-planning, a fade) never delays publishing.
+        self._inbox = CommandInbox(
+            self.topics, control, bus, self._counters, lambda state: self._put("state", state), clock=clock
+        )
         self._unsubscribe: Callable[[], None] | None = None
         subscriptions = [*self.topics.command_filters]
         if self._discovery:
@@ -140,9 +129,7 @@ class MqttBridge:
         self._unsubscribe = self._bus.subscribe(self._on_event)
         self._thread = threading.Thread(target=self._run, name="mqtt-bridge", daemon=True)
         self._thread.start()
-        # Commands run on their own thread: a slow one (re-planning, a fade) never delays publishing.
-        self._command_thread = threading.Thread(target=self._run_commands, name="mqtt-commands", daemon=True)
-        self._command_thread.start()
+        self._inbox.start()
         self._conn.start()
         log.info("MQTT bridge for %s started (topics under %s/)", self.device_id, self.topics.root)
 
@@ -167,13 +154,10 @@ class MqttBridge:
             self._unsubscribe()
         self._stopping.set()
         self._put("stop", None)  # wakes the worker; if the queue is full it sees _stopping next round
-        with contextlib.suppress(queue.Full):
-            self._commands.put_nowait(None)
+        self._inbox.stop()
         self._thread.join(timeout)
         self._thread = None
-        if self._command_thread is not None:
-            self._command_thread.join(timeout)
-            self._command_thread = None
+        self._inbox.join(timeout)
         self._conn.stop(last=last, timeout=timeout)
         log.info("MQTT bridge for %s stopped", self.device_id)
 
@@ -197,16 +181,11 @@ class MqttBridge:
             if payload.strip().lower() == b"online":
                 self._put("ha_online", None)
             return
-        try:
-            self._commands.put_nowait((topic, payload, retained))
-        except queue.Full:
-            self._counters["rejected"] += 1
-            parsed = self.topics.command_of(topic)
-            name = parsed[0] if parsed else topic
-            error = f"{name}: too many commands at once ({_COMMAND_QUEUE_SIZE} waiting); try again"
-            self._bus.publish(
-                CommandRejected(ts=self._clock(), command=name[:100], error=error, source=SOURCE)
-            )
+        self._inbox.offer(topic, payload, retained)
+
+    def _handle_command(self, topic: str, raw: bytes, retained: bool) -> None:
+        """Run one command message on this thread (tests/stress fuzzes the command surface through it)."""
+        self._inbox.handle(topic, raw, retained)
 
     # --- the worker ------------------------------------------------------------------------------
 
@@ -367,47 +346,3 @@ class MqttBridge:
             log.warning("health left out of the stats: %s", exc)
             body = encode({**payload, "health": {"omitted": str(exc)[:200]}}, "stats")
         self._publish(self.topics.stats, body, retain=True)
-
-    # --- inbound ---------------------------------------------------------------------------------
-
-    def _run_commands(self) -> None:
-        while not self._stopping.is_set():
-            item = self._commands.get()
-            if item is None:
-                return
-            try:
-                self._handle_command(*item)
-            except Exception:
-                log.exception("MQTT command handling failed; carrying on")
-
-    def _handle_command(self, topic: str, raw: bytes, retained: bool) -> None:
-        parsed = self.topics.command_of(topic)
-        if parsed is None:
-            return
-        name, group = parsed
-        source = GROUP_SOURCE if group else SOURCE
-        self._counters["commands"] += 1
-        try:
-            if retained:
-                raise PayloadError("retained commands are ignored: publish commands without the retain flag")
-            args = parse_command(self._control.commands().get(name), name, raw)
-        except PayloadError as exc:
-            self._counters["rejected"] += 1
-            log.info("MQTT command %s on %s rejected: %s", name, topic, exc)
-            error = f"{name}: {exc}"
-            self._bus.publish(
-                CommandRejected(ts=self._clock(), command=name[:100], error=error, source=source)
-            )
-            return
-        try:
-            state = self._control.execute(name, args, source=source)
-        except CommandError:
-            self._counters["rejected"] += 1  # ControlAPI already published CommandRejected on the bus
-            return
-        except Exception as exc:  # a bug in the speaker: the caller still gets an answer
-            log.exception("MQTT command %s failed inside the speaker", name)
-            self._counters["rejected"] += 1
-            error = f"{name} failed inside the speaker: {type(exc).__name__}: {exc}"[:500]
-            self._bus.publish(CommandRejected(ts=self._clock(), command=name, error=error, source=source))
-            return
-        self._put("state", state)  # the worker publishes what changed (it alone owns the state topics)

@@ -1,0 +1,137 @@
+"""CommandInbox: the MQTT bridge's command side, from `…/<command>/set` messages to ControlAPI calls.
+
+Inbound messages (for this speaker or `<base>/all/…` for every speaker) are queued by paho's network
+thread and run, one at a time, on the inbox's own thread: a slow command (re-planning, a fade) never
+delays publishing.  Each payload is parsed and handed to ControlAPI.execute, the one place that
+validates commands; a bad payload, a retained command, a full queue or a failure inside the speaker
+is answered with a CommandRejected event on the bus (which the bridge publishes) and changes nothing.
+A command's resulting state goes to `answered`: the bridge alone owns the state topics.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Mapping, MutableMapping
+from typing import Any
+
+from moodspeaker.mqtt.payloads import PayloadError, parse_command
+from moodspeaker.mqtt.topics import Topics
+from moodspeaker.service.control import CommandError, ControlAPI
+from moodspeaker.service.events import CommandRejected, EventBus
+
+__all__ = ["COMMAND_QUEUE_SIZE", "GROUP_SOURCE", "SOURCE", "CommandInbox"]
+
+log = logging.getLogger(__name__)
+
+#: Commands waiting to run; more than this at once are refused (a flood must not grow memory).
+COMMAND_QUEUE_SIZE = 100
+
+#: `source` of a command that came on this speaker's own topics, and on the group's.
+SOURCE = "mqtt"
+GROUP_SOURCE = "mqtt-group"
+
+
+class CommandInbox:
+    """Queues inbound command messages and runs them on one thread; start() returns at once.
+
+    `counters` is the bridge's stats dict: the inbox counts into its `commands` and `rejected` keys,
+    so the stats topic keeps one flat set of counters.
+    """
+
+    def __init__(
+        self,
+        topics: Topics,
+        control: ControlAPI,
+        bus: EventBus,
+        counters: MutableMapping[str, int],
+        answered: Callable[[Mapping[str, Any]], None],
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._topics = topics
+        self._control = control
+        self._bus = bus
+        self._counters = counters
+        self._answered = answered
+        self._clock = clock  # timestamps of the rejections
+        self._stopping = threading.Event()
+        self._queue: queue.Queue[tuple[str, bytes, bool] | None] = queue.Queue(maxsize=COMMAND_QUEUE_SIZE)
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the command thread."""
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="mqtt-commands", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Tell the command thread to end after the command it runs (does not wait: see join)."""
+        self._stopping.set()
+        with contextlib.suppress(queue.Full):
+            self._queue.put_nowait(None)
+
+    def join(self, timeout: float) -> None:
+        """Wait up to `timeout` seconds for the command thread to end."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def offer(self, topic: str, payload: bytes, retained: bool) -> None:
+        """Queue a command message (any thread, never blocks); a full queue refuses it at once."""
+        try:
+            self._queue.put_nowait((topic, payload, retained))
+        except queue.Full:
+            self._counters["rejected"] += 1
+            parsed = self._topics.command_of(topic)
+            name = parsed[0] if parsed else topic
+            error = f"{name}: too many commands at once ({COMMAND_QUEUE_SIZE} waiting); try again"
+            self._bus.publish(
+                CommandRejected(ts=self._clock(), command=name[:100], error=error, source=SOURCE)
+            )
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            item = self._queue.get()
+            if item is None:
+                return
+            try:
+                self.handle(*item)
+            except Exception:
+                log.exception("MQTT command handling failed; carrying on")
+
+    def handle(self, topic: str, raw: bytes, retained: bool) -> None:
+        """Parse and run one command message on the calling thread (topics not a command are ignored)."""
+        parsed = self._topics.command_of(topic)
+        if parsed is None:
+            return
+        name, group = parsed
+        source = GROUP_SOURCE if group else SOURCE
+        self._counters["commands"] += 1
+        try:
+            if retained:
+                raise PayloadError("retained commands are ignored: publish commands without the retain flag")
+            args = parse_command(self._control.commands().get(name), name, raw)
+        except PayloadError as exc:
+            self._counters["rejected"] += 1
+            log.info("MQTT command %s on %s rejected: %s", name, topic, exc)
+            error = f"{name}: {exc}"
+            self._bus.publish(
+                CommandRejected(ts=self._clock(), command=name[:100], error=error, source=source)
+            )
+            return
+        try:
+            state = self._control.execute(name, args, source=source)
+        except CommandError:
+            self._counters["rejected"] += 1  # ControlAPI already published CommandRejected on the bus
+            return
+        except Exception as exc:  # a bug in the speaker: the caller still gets an answer
+            log.exception("MQTT command %s failed inside the speaker", name)
+            self._counters["rejected"] += 1
+            error = f"{name} failed inside the speaker: {type(exc).__name__}: {exc}"[:500]
+            self._bus.publish(CommandRejected(ts=self._clock(), command=name, error=error, source=source))
+            return
+        self._answered(state)

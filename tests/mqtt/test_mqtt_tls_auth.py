@@ -16,6 +16,7 @@ from moodspeaker.mqtt import MqttBridge
 from moodspeaker.mqtt.client import MqttSetupError
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus
+from polling import until
 
 
 def _password_file(path: Path, user: str, password: str) -> Path:
@@ -33,11 +34,8 @@ def _bridge(port: int, **cfg: object) -> tuple[MqttBridge, MemorySpeaker]:
     return bridge, speaker
 
 
-def _wait(bridge: MqttBridge, connected: bool = True, timeout: float = 8.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while bridge.connected != connected and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return bridge.connected == connected
+def _connected(bridge: MqttBridge) -> None:
+    until(lambda: bridge.connected, what="the bridge to connect", detail=bridge.stats)
 
 
 @pytest.fixture
@@ -65,9 +63,9 @@ def test_tls_with_user_and_password(tls_broker: Mosquitto, pki: Pki) -> None:
     )
     bridge.start()
     try:
-        assert _wait(bridge), bridge.stats()
-        found: dict[str, bytes] = {}
-        for _ in range(20):
+        _connected(bridge)
+
+        def announced() -> dict[str, bytes] | None:
             found = retained(
                 tls_broker.port,
                 "#",
@@ -75,10 +73,10 @@ def test_tls_with_user_and_password(tls_broker: Mosquitto, pki: Pki) -> None:
                 tls=(str(pki.ca), None, None),
                 auth=("speaker", "s3cret-pass"),
             )
-            if "homeassistant/device/secure/config" in found:
-                break
+            return found if "homeassistant/device/secure/config" in found else None
+
+        found = until(announced, what="the discovery config, read over TLS with the password")
         assert found["moodspeaker/secure/availability"] == b"online"
-        assert "homeassistant/device/secure/config" in found
     finally:
         bridge.stop()
 
@@ -93,9 +91,11 @@ def test_wrong_password_is_refused_and_reported(tls_broker: Mosquitto, pki: Pki)
     )
     bridge.start()
     try:
-        deadline = time.monotonic() + 8
-        while "refused" not in bridge.stats()["last_error"] and time.monotonic() < deadline:
-            time.sleep(0.05)
+        until(
+            lambda: "refused" in bridge.stats()["last_error"],
+            what="the broker's refusal",
+            detail=bridge.stats,
+        )
         stats = bridge.stats()
         assert not stats["connected"] and "refused" in stats["last_error"], stats
     finally:
@@ -116,9 +116,12 @@ def test_tls_rejects_a_server_signed_by_another_ca(tls_broker: Mosquitto, tmp_pa
     )
     bridge.start()
     try:
-        time.sleep(1.5)
+        until(
+            lambda: "cannot connect" in bridge.stats()["last_error"],
+            what="the failed TLS handshake reported",
+            detail=bridge.stats,
+        )
         assert not bridge.connected
-        assert "cannot connect" in bridge.stats()["last_error"]
     finally:
         bridge.stop()
 
@@ -142,7 +145,7 @@ def test_tls_client_certificate(tmp_path: Path, pki: Pki) -> None:
         )
         bridge.start()
         try:
-            assert _wait(bridge), bridge.stats()
+            _connected(bridge)
         finally:
             bridge.stop()
         without, _ = _bridge(b.port, mqtt__tls=True, mqtt__ca_file=str(pki.ca))

@@ -6,7 +6,7 @@ gpiozero is real; only its pins are mocked, with gpiozero's own MockFactory (the
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ from moodspeaker.config.schema import GpioConfig
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import Event, EventBus, StateChanged
 from moodspeaker.system.gpio import PrivacyButton, camera_on, make_privacy_button
+from polling import until
 
 
 class CameraSpeaker:
@@ -34,15 +35,6 @@ class CameraSpeaker:
 
     def profiles(self) -> list[str]:
         return ["default"]
-
-
-def wait_for(condition: Callable[[], object], timeout: float = 2.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return bool(condition())
 
 
 Rig = tuple[CameraSpeaker, EventBus, MockFactory, PrivacyButton]
@@ -73,12 +65,12 @@ def test_press_toggles_the_camera_through_the_control_api(rig: Rig) -> None:
     led = factory.pin(27)
     assert led.state == 1  # camera on at start: LED lit
     press(factory)
-    assert wait_for(lambda: speaker.camera is False)
-    assert wait_for(lambda: led.state == 0)
+    until(lambda: speaker.camera is False, what="the camera switched off")
+    until(lambda: led.state == 0, what="the LED off")
     assert [e.value for e in seen if isinstance(e, StateChanged)] == [False]
     press(factory)
-    assert wait_for(lambda: speaker.camera is True)
-    assert wait_for(lambda: led.state == 1)
+    until(lambda: speaker.camera is True, what="the camera switched on again")
+    until(lambda: led.state == 1, what="the LED lit again")
 
 
 def test_led_follows_a_switch_made_elsewhere(rig: Rig) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import socket
-import threading
-import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +17,7 @@ from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus
 from moodspeaker_web.advertise import HTTP_TYPE, OWN_TYPE, friendly_name, host_label
 from moodspeaker_web.server import serve
+from polling import until
 
 
 def test_friendly_names() -> None:
@@ -33,20 +32,14 @@ def test_friendly_names() -> None:
 class Seen:
     def __init__(self) -> None:
         self.events: list[tuple[str, str, ServiceStateChange]] = []
-        self.changed = threading.Event()
 
     def handler(
         self, zeroconf: Zeroconf, service_type: str, name: str, state_change: ServiceStateChange
     ) -> None:
         self.events.append((service_type, name, state_change))
-        self.changed.set()
 
-    def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            assert time.monotonic() < deadline, f"zeroconf events so far: {self.events}"
-            self.changed.wait(0.1)
-            self.changed.clear()
+    def wait_for(self, predicate: Callable[[], bool], what: str) -> None:
+        until(predicate, 10.0, what, detail=lambda: f"zeroconf events so far: {self.events}")
 
 
 @pytest.mark.timeout(60)
@@ -80,7 +73,7 @@ def test_page_is_announced_and_reachable_from_a_browser_on_this_machine(tmp_path
                     for e in seen.events
                 )
 
-            seen.wait_for(announced)
+            seen.wait_for(announced, f"{service_type} announced")
         name = next(e[1] for e in seen.events if e[0] == HTTP_TYPE and e[1].startswith(expected))
         info = browser_zc.get_service_info(HTTP_TYPE, name, timeout=5000)
         assert info is not None
@@ -97,13 +90,18 @@ def test_page_is_announced_and_reachable_from_a_browser_on_this_machine(tmp_path
         server.ctx.save_changes({"device.name": f"Attic {os.getpid() % 10000}"})
         renamed = f"Moodspeaker (Attic {os.getpid() % 10000})"
         seen.wait_for(
-            lambda: any(e[1].startswith(renamed) and e[2] is ServiceStateChange.Added for e in seen.events)
+            lambda: any(e[1].startswith(renamed) and e[2] is ServiceStateChange.Added for e in seen.events),
+            "the new name announced",
         )
-        seen.wait_for(lambda: any(e[1] == name and e[2] is ServiceStateChange.Removed for e in seen.events))
+        seen.wait_for(
+            lambda: any(e[1] == name and e[2] is ServiceStateChange.Removed for e in seen.events),
+            "the old name withdrawn",
+        )
         new_name = next(e[1] for e in seen.events if e[0] == HTTP_TYPE and e[1].startswith(renamed))
         server.stop()
         seen.wait_for(
-            lambda: any(e[1] == new_name and e[2] is ServiceStateChange.Removed for e in seen.events)
+            lambda: any(e[1] == new_name and e[2] is ServiceStateChange.Removed for e in seen.events),
+            "the name withdrawn when the server stops",
         )
     finally:
         for browser in browsers:

@@ -29,6 +29,23 @@ def write_tone(path: Path, freq: float, seconds: float, amplitude: float) -> Non
             handle.write(x[i : i + SR])
 
 
+def tone_file(folder: Path, name: str, freq: float) -> Path:
+    """`<name>.ogg` in `folder`: a four-second tone at `freq` Hz, a song of the library-scan tests
+    (short, so a real analysis of it is quick); an existing file is kept, as by write_tone."""
+    path = folder / f"{name}.ogg"
+    write_tone(path, freq, 4.0, 0.2)
+    return path
+
+
+def tone_folder(folder: Path, n: int, *, name: str = "tone", first_hz: float = 220.0) -> Path:
+    """A music folder (made if missing) of `n` such songs, `<name>0.ogg` … at `first_hz` and 40 Hz
+    steps up: distinct files for a real scan, in the same place on every run."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        tone_file(folder, f"{name}{i}", first_hz + 40 * i)
+    return folder
+
+
 def tone_tracks(
     folder: Path,
     songs: Iterable[Song],

@@ -33,7 +33,7 @@ from moodspeaker.mqtt.payloads import IDLE, SCAN_FIELDS, SCANNING, encode, scan_
 from moodspeaker.service.components import open_library
 from moodspeaker.service.scan_state import ScanListener
 from polling import until
-from tonetracks import write_tone
+from tonetracks import tone_folder
 
 TOPIC = f"{ROOT}/state/scan"
 DISCOVERY = "homeassistant/device/living-room/config"
@@ -58,11 +58,7 @@ def _render(template: str, payload: Mapping[str, Any]) -> str:
 def test_a_real_rescan_is_published_scanning_then_idle_with_its_numbers(
     tmp_path: Path, broker: Mosquitto, watcher: Watcher
 ) -> None:
-    music = tmp_path / "music"
-    music.mkdir()
-    for i in range(4):
-        write_tone(music / f"tone{i}.ogg", 220.0 + 40 * i, 4.0, 0.2)
-    folder: list[str] = [str(music)]
+    folder: list[str] = [str(tone_folder(tmp_path / "music", 4))]
     with bridged(tmp_path, broker, Shown(None), library__folders=folder, library__workers=1) as (app, _):
         app.parts.rescan = open_library(app.config)[1]  # the service's real rescan of that folder
         before = watcher.wait_for(TOPIC, _is(IDLE), BUSY).json()

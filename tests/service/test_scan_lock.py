@@ -13,24 +13,16 @@ import sqlite3
 import threading
 from pathlib import Path
 
-import pytest
 from librarykit import rescan_thread, scan_finished, started_service, waits_for_the_write_lock
 
 from moodspeaker.library import db_path
 from moodspeaker.library.index import LibraryIndex
 from polling import until
-from testcache import numba_cache
-from tonetracks import write_tone
+from tonetracks import tone_folder
 
 
-def test_index_reads_answer_while_a_scan_waits_for_the_write_lock(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("NUMBA_CACHE_DIR", str(numba_cache()))  # warm JIT shared with the other tests
-    music = tmp_path / "music"
-    music.mkdir()
-    for i in range(3):
-        write_tone(music / f"old{i}.ogg", 220.0 + 40 * i, 4.0, 0.2)
+def test_index_reads_answer_while_a_scan_waits_for_the_write_lock(tmp_path: Path) -> None:
+    music = tone_folder(tmp_path / "music", 3, name="old")
     with started_service(tmp_path, music) as service:
         app, control = service.app, service.control
         control.execute("rescan")
@@ -38,8 +30,7 @@ def test_index_reads_answer_while_a_scan_waits_for_the_write_lock(
         index = app.parts.recommender.source
         assert isinstance(index, LibraryIndex)
         assert len(index.tracks()) == 3
-        for i in range(2):  # copied in before Rescan is pressed
-            write_tone(music / f"new{i}.ogg", 600.0 + 40 * i, 4.0, 0.2)
+        tone_folder(music, 2, name="new", first_hz=600.0)  # copied in before Rescan is pressed
 
         order: list[str] = []
         answers: dict[str, object] = {}

@@ -16,7 +16,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import pytest
 from librarykit import scan_finished, started_service
 from servicekit import wait_for
 
@@ -25,12 +24,7 @@ from moodspeaker.library.index import LibraryIndex
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import StateChanged
 from polling import until
-from testcache import numba_cache
-from tonetracks import write_tone
-
-
-def _tone(folder: Path, name: str, freq: float) -> None:
-    write_tone(folder / f"{name}.ogg", freq, 4.0, 0.2)
+from tonetracks import tone_file, tone_folder
 
 
 class Sampler:
@@ -56,14 +50,8 @@ class Sampler:
         return self.samples
 
 
-def test_status_says_scanning_until_the_merged_pass_ends_and_the_counts_add_up(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("NUMBA_CACHE_DIR", str(numba_cache()))  # warm JIT shared with the other tests
-    music = tmp_path / "music"
-    music.mkdir()
-    for i in range(4):
-        _tone(music, f"old{i}", 220.0 + 40 * i)
+def test_status_says_scanning_until_the_merged_pass_ends_and_the_counts_add_up(tmp_path: Path) -> None:
+    music = tone_folder(tmp_path / "music", 4, name="old")
     with started_service(tmp_path, music) as service:
         app, control, bus = service.app, service.control, service.bus
         scan_events: list[dict[str, Any]] = []
@@ -93,9 +81,8 @@ def test_status_says_scanning_until_the_merged_pass_ends_and_the_counts_add_up(
         # what the listener did before pressing Rescan: one file gone, one re-encoded, two new
         (music / "old0.ogg").unlink()
         (music / "old1.ogg").unlink()
-        _tone(music, "old1", 660.0)
-        _tone(music, "new0", 700.0)
-        _tone(music, "new1", 740.0)
+        tone_file(music, "old1", 660.0)
+        tone_folder(music, 2, name="new", first_hz=700.0)
 
         holder = sqlite3.connect(db_path(app.config), isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")  # another writer holds the library database
@@ -113,7 +100,7 @@ def test_status_says_scanning_until_the_merged_pass_ends_and_the_counts_add_up(
             control.execute("rescan")  # pressed again after copying one more file
             held = control.state()["scan"]
             assert (held["running"], held["queued"], held["pass"]) == (True, True, 1), held
-            _tone(music, "new2", 780.0)
+            tone_file(music, "new2", 780.0)
         finally:
             holder.execute("ROLLBACK")
             holder.close()

@@ -23,19 +23,14 @@ from librarykit import library_service, rescan_thread, waits_for_the_write_lock
 from moodspeaker.library import db_path
 from moodspeaker.library.index import LibraryIndex
 from polling import until
-from testcache import numba_cache
-from tonetracks import write_tone
+from tonetracks import tone_folder
 
 
 def test_stopping_the_speaker_stops_the_scan_and_the_next_scan_finds_what_it_left(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setenv("NUMBA_CACHE_DIR", str(numba_cache()))  # warm JIT shared with the other tests
     caplog.set_level(logging.INFO)
-    music = tmp_path / "music"
-    music.mkdir()
-    for i in range(2):
-        write_tone(music / f"old{i}.ogg", 220.0 + 40 * i, 4.0, 0.2)
+    music = tone_folder(tmp_path / "music", 2, name="old")
     service = library_service(tmp_path, music)
     cfg, app, control, rescan = service.config, service.app, service.control, service.rescan
     app.start()
@@ -44,8 +39,7 @@ def test_stopping_the_speaker_stops_the_scan_and_the_next_scan_finds_what_it_lef
         control.execute("rescan")
         until(lambda: control.state()["scan"].get("running") is False, 120, "the first scan")
         assert control.state()["scan"]["result"].startswith("2 files, 2 new"), control.state()["scan"]
-        for i in range(2):  # copied in before Rescan is pressed
-            write_tone(music / f"new{i}.ogg", 600.0 + 40 * i, 4.0, 0.2)
+        tone_folder(music, 2, name="new", first_hz=600.0)  # copied in before Rescan is pressed
 
         holder = sqlite3.connect(db_path(cfg), isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")  # another writer holds the library database

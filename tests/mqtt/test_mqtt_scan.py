@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -191,21 +192,34 @@ def test_only_the_whitelisted_scan_fields_are_published(tmp_path: Path, broker: 
     assert scan_value(None)["value"] == scan_value({})["value"] == IDLE
     assert scan_value({"running": "yes"})["value"] == IDLE
 
-    # on the broker, from the service's own bookkeeping (the real ScanRun behind the real state):
-    # a run asked for, walking, and Rescan pressed again (merged, announced on the bus)
+    # on the broker, from the service's own rescan and bookkeeping (a stand-in scan reporting to the
+    # real ScanRun behind the real state): a run walking, held there, and Rescan pressed again
+    # (merged, announced on the bus)
+    walked, release = threading.Event(), threading.Event()
+
+    def scan(progress: ScanListener | None = None, /) -> str:
+        assert progress is not None
+        if not walked.is_set():  # the first pass walks and waits; the merged one finds nothing new
+            progress("walking", {"seen": 7, "bogus": 99})
+            walked.set()
+            release.wait(BUSY)
+        return "7 files, 0 new"
+
     with bridged(tmp_path, broker, Shown(None)) as (app, _):
-        scans = app._scans
-        scans.request(time.time())
-        scans.begin_pass()
-        scans.progress("walking", {"seen": 7, "bogus": 99})
-        app.rescan_library()
+        app.parts.rescan = scan
         found: dict[str, bytes] = {}
 
         def published() -> bool:
             found.update(retained(broker.port, TOPIC, settle=0.2))
             return TOPIC in found and json.loads(found[TOPIC]).get("queued") is True
 
-        until(published, BUSY, what="the merged scan state on the broker")
+        try:
+            app.rescan_library()
+            until(walked.is_set, BUSY, what="the stand-in scan to walk")
+            app.rescan_library()
+            until(published, BUSY, what="the merged scan state on the broker")
+        finally:
+            release.set()
     on_broker = json.loads(found[TOPIC])
     assert set(on_broker) == {"schema", "value", "ts", *SCAN_FIELDS}
     assert (on_broker["value"], on_broker["seen"], on_broker["pass"]) == (SCANNING, 7, 1)

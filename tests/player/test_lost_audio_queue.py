@@ -62,13 +62,18 @@ def test_play_from_a_new_queue_as_the_device_goes(
     assert started(rec) == ["c", "d"]
 
 
+def ends(rec: Recorder, track_id: str) -> list[TrackEnded]:
+    return [e for e in rec.of("track_ended") if isinstance(e, TrackEnded) and e.track_id == track_id]
+
+
 @pytest.mark.parametrize("fade_s", [0.0, 0.5])
 def test_next_as_the_device_goes(
     tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]], fade_s: float
 ) -> None:
     """Next cuts (or fades) the track playing and takes the next one from the queue as the output goes.
-    Cut: the cut play has ended, the next one plays when the device is back.  Faded: the track still
-    heard resumes where it was (the switch did not happen), and the next one follows it."""
+    Either way the Next stands: the skipped play has ended (announced once, as skipped) and the next
+    one plays when the device is back.  Before the fix a faded Next was undone: the track being
+    faded out was still the one heard, so it resumed with the device and the next one came after it."""
     a = item(write_tone(tmp_path / "a.wav", 440, 2.0), "a")
     b = item(write_tone(tmp_path / "b.wav", 550, 0.6), "b")
     c = item(write_tone(tmp_path / "c.wav", 660, 0.6), "c")
@@ -79,8 +84,35 @@ def test_next_as_the_device_goes(
     lose_audio_during(player, lambda: player.next(fade_s=fade_s))
     wait_lost_and_back(rec)
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c", timeout=15)
-    resumed = ["a"] if fade_s > 0 else []
-    assert started(rec) == ["a", *resumed, "b", "c"]
+    assert started(rec) == ["a", "b", "c"]
+    assert [(e.skipped, e.completed) for e in ends(rec, "a")] == [(True, False)]
+
+
+def test_the_device_going_while_a_next_fades_the_skipped_track_out(
+    tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
+    """Next went through (the next track is heard, the skipped one fading out under it) and then the
+    output goes: the track Next started resumes, the skipped one has ended (announced, as skipped)."""
+    a = item(write_tone(tmp_path / "a.wav", 440, 3.0), "a")
+    b = item(write_tone(tmp_path / "b.wav", 550, 0.6), "b")
+    player, rec = make_player()
+    player.set_queue([a, b])
+    player.play()
+    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "a")
+    gate = threading.Event()
+
+    def busy() -> None:
+        gate.wait(10)
+
+    player._post(busy)  # the player thread is busy for a moment...
+    player.next(fade_s=30.0)  # ...then runs the Next: b heard at once, a fading out over 30 s...
+    player._post(pygame.mixer.quit)  # ...and the output goes before the fade got anywhere
+    gate.set()
+    wait_lost_and_back(rec)
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b", timeout=15)
+    assert started(rec) == ["a", "b", "b"]  # b resumed (announced again), a not
+    assert [(e.skipped, e.completed) for e in ends(rec, "a")] == [(True, False)]
+    assert [e.completed for e in ends(rec, "b")] == [True]  # the play dropped with the device is not
 
 
 def test_a_switch_to_a_track_that_fits_a_new_mood_as_the_device_goes(

@@ -151,11 +151,10 @@ class PlayerLoop:
         return True
 
     def _audio_lost(self, reason: str) -> None:
-        """Remember where we were, drop the mixer, and retry later (with back-off up to 30 s)."""
-        current = self._current_position()
-        if current is not None:
-            self._mixer.resume = current
-        self._mixer.drop()
+        """Remember where we were, drop the mixer, and retry later (with back-off up to 30 s).  What
+        resumes is the play still going on; one a Next or a switch was fading out is over (its end
+        is announced now), so a Next pressed as the device went is not undone (`DeckMixer.drop`)."""
+        self._mixer.drop(self._now())
         first = self._audio != "lost"
         self._audio, self._audio_error = "lost", reason
         self._state = "stopped"  # _want_playing is kept: playback resumes when the device is back

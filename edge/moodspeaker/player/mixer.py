@@ -19,7 +19,7 @@ import numpy as np
 import pygame
 
 from moodspeaker.config.schema import PlayerConfig
-from moodspeaker.player.deck import CHUNK_S, RATE, Chunk, Deck
+from moodspeaker.player.deck import CHUNK_S, RATE, Chunk, Deck, Play
 from moodspeaker.player.decode import DecodeError, open_decoder
 from moodspeaker.player.fetch import FetchError, Prefetcher
 from moodspeaker.player.history import PlayHistory
@@ -66,19 +66,41 @@ class DeckMixer:
         for ch in self.channels:
             ch.set_volume(self.volume)
 
-    def drop(self) -> None:
-        """The device is gone: empty both decks and let go of the mixer.  Nothing is reported: the
-        play heard is resumed when the device is back (`resume`, set by the player thread first), and
-        an item opened but never heard, taken as the next track just as the device went, is put back
-        where it came from: at the head of the queue, or as the item to resume when it was opened at
-        a position (a restored one).  Else it would be neither played nor queued: lost."""
+    def drop(self, now: float) -> None:
+        """The device is gone at monotonic time `now`: empty both decks and let go of the mixer.
+
+        What was decided before the device went stands.  The play still going on (the one not being
+        faded out) is resumed where it was heard when the device is back (`resume`).  A play whose end
+        was already decided is over: one faded out by a Next, a switch or a crossfade, or decoded to
+        its end with only its last chunks left.  Its end is announced now, skipped, cut or completed
+        as decided, and it is not resumed: else the skipped track came back with the device and the
+        listener's Next was undone.  An item opened but never heard (taken as the next track just as
+        the device went) is put back where it came from: at the head of the queue, or as the item to
+        resume when it was opened at a position (a restored one); else it would be lost."""
+        over: list[Play] = []
+        going_on: tuple[QueueItem, float] | None = None
         unheard: list[tuple[QueueItem, float]] = []
         for deck in (self.decks[1 - self.active], self.decks[self.active]):  # the order they opened in
+            heard_at = deck.decoded_s  # where the deck's decoding play is heard (none of it is out: here)
+            chunk = deck.playing
+            if chunk is not None:  # the part of the chunk heard counts as played
+                elapsed = min(chunk.dur_s, max(0.0, now - deck.chunk_started))
+                chunk.play.played_s += elapsed
+                heard_at = chunk.offset_s + elapsed
+            current = deck.play if not deck.env_stop_at_zero else None
             for play in deck.plays():
                 if not play.started:
                     first = next((c for c in (deck.playing, deck.queued) if c and c.play is play), None)
                     unheard.append((play.item, first.offset_s if first is not None else deck.decoded_s))
+                elif play is current:
+                    going_on = (play.item, heard_at)
+                else:
+                    over.append(play)
             deck.reset()
+        for play in over:
+            self._history.ended(play)
+        if going_on is not None:
+            self.resume = going_on
         for item, start_s in reversed(unheard):
             if start_s > 0 and self.resume is None:
                 self.resume = (item, start_s)

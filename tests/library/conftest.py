@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from moodspeaker.library.workers import AnalysisPool
-
-ROOT = Path(__file__).resolve().parents[2]
+from testcache import numba_cache
 
 
 @pytest.fixture(scope="session")
 def pool() -> Iterator[AnalysisPool]:
-    with AnalysisPool(2, excerpt_s=4.0, numba_cache_dir=ROOT / ".cache" / "numba") as p:
+    with AnalysisPool(2, excerpt_s=4.0, numba_cache_dir=numba_cache()) as p:
         p.start()
         yield p

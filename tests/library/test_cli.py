@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 import synth
 
-ROOT = Path(__file__).resolve().parents[2]
+from testcache import numba_cache
 
 
 def _cli(tmp_path: Path, *args: str, **kw: Any) -> subprocess.CompletedProcess[str]:
     cmd = [sys.executable, "-m", "moodspeaker", "--set", f"device.data_dir={tmp_path / 'data'}", *args]
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(ROOT / ".cache" / "numba")}
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(numba_cache())}  # the warm JIT of every test
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=240, check=False, **kw)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,42 +28,46 @@ def _password_file(path: Path, user: str, password: str) -> Path:
     return path
 
 
-def _bridge(port: int, **cfg: object) -> tuple[MqttBridge, MemorySpeaker]:
+@contextmanager
+def _running(port: int, ca: Path, **cfg: object) -> Iterator[MqttBridge]:
+    """A bridge of an in-memory speaker, on TLS trusting `ca`, started against the broker at `port`
+    (settings `cfg` as for mqtt_config) and stopped at the end."""
     bus = EventBus()
-    speaker = MemorySpeaker(bus)
-    bridge = MqttBridge(mqtt_config(port, **cfg), ControlAPI(speaker, bus), bus, "secure")
-    return bridge, speaker
+    config = mqtt_config(port, mqtt__tls=True, mqtt__ca_file=str(ca), **cfg)
+    bridge = MqttBridge(config, ControlAPI(MemorySpeaker(bus), bus), bus, "secure")
+    bridge.start()
+    try:
+        yield bridge
+    finally:
+        bridge.stop()
 
 
 def _connected(bridge: MqttBridge) -> None:
     until(lambda: bridge.connected, what="the bridge to connect", detail=bridge.stats)
 
 
+def _failed(bridge: MqttBridge, error: str, what: str) -> None:
+    """Wait until the bridge reports a connection failure whose message contains `error`."""
+    until(lambda: error in bridge.stats()["last_error"], what=what, detail=bridge.stats)
+
+
+def _tls_listener(pki: Pki) -> str:
+    """Mosquitto's settings for a TLS listener with the test PKI's server certificate."""
+    return f"cafile {pki.ca}\ncertfile {pki.server_cert}\nkeyfile {pki.server_key}\n"
+
+
 @pytest.fixture
 def tls_broker(tmp_path: Path, pki: Pki) -> Iterator[Mosquitto]:
     pw = _password_file(tmp_path / "passwd", "speaker", "s3cret-pass")
-    b = Mosquitto(
-        tmp_path,
-        extra=(
-            f"cafile {pki.ca}\ncertfile {pki.server_cert}\nkeyfile {pki.server_key}\n"
-            f"password_file {pw}\nallow_anonymous false\n"
-        ),
-    )
+    b = Mosquitto(tmp_path, extra=f"{_tls_listener(pki)}password_file {pw}\nallow_anonymous false\n")
     b.start()
     yield b
     b.stop()
 
 
 def test_tls_with_user_and_password(tls_broker: Mosquitto, pki: Pki) -> None:
-    bridge, _ = _bridge(
-        tls_broker.port,
-        mqtt__tls=True,
-        mqtt__ca_file=str(pki.ca),
-        mqtt__username="speaker",
-        mqtt__password="s3cret-pass",
-    )
-    bridge.start()
-    try:
+    login = {"mqtt__username": "speaker", "mqtt__password": "s3cret-pass"}
+    with _running(tls_broker.port, pki.ca, **login) as bridge:
         _connected(bridge)
 
         def announced() -> dict[str, bytes] | None:
@@ -77,29 +82,13 @@ def test_tls_with_user_and_password(tls_broker: Mosquitto, pki: Pki) -> None:
 
         found = until(announced, what="the discovery config, read over TLS with the password")
         assert found["moodspeaker/secure/availability"] == b"online"
-    finally:
-        bridge.stop()
 
 
 def test_wrong_password_is_refused_and_reported(tls_broker: Mosquitto, pki: Pki) -> None:
-    bridge, _ = _bridge(
-        tls_broker.port,
-        mqtt__tls=True,
-        mqtt__ca_file=str(pki.ca),
-        mqtt__username="speaker",
-        mqtt__password="wrong",
-    )
-    bridge.start()
-    try:
-        until(
-            lambda: "refused" in bridge.stats()["last_error"],
-            what="the broker's refusal",
-            detail=bridge.stats,
-        )
+    with _running(tls_broker.port, pki.ca, mqtt__username="speaker", mqtt__password="wrong") as bridge:
+        _failed(bridge, "refused", "the broker's refusal")
         stats = bridge.stats()
         assert not stats["connected"] and "refused" in stats["last_error"], stats
-    finally:
-        bridge.stop()
 
 
 def test_tls_rejects_a_server_signed_by_another_ca(tls_broker: Mosquitto, tmp_path: Path) -> None:
@@ -107,54 +96,22 @@ def test_tls_rejects_a_server_signed_by_another_ca(tls_broker: Mosquitto, tmp_pa
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                     "-subj", "/CN=Other", "-keyout", str(tmp_path / "o.key"), "-out", str(other)],
                    check=True, capture_output=True)  # fmt: skip
-    bridge, _ = _bridge(
-        tls_broker.port,
-        mqtt__tls=True,
-        mqtt__ca_file=str(other),
-        mqtt__username="speaker",
-        mqtt__password="x1",
-    )
-    bridge.start()
-    try:
-        until(
-            lambda: "cannot connect" in bridge.stats()["last_error"],
-            what="the failed TLS handshake reported",
-            detail=bridge.stats,
-        )
+    with _running(tls_broker.port, other, mqtt__username="speaker", mqtt__password="x1") as bridge:
+        _failed(bridge, "cannot connect", "the failed TLS handshake reported")
         assert not bridge.connected
-    finally:
-        bridge.stop()
 
 
 def test_tls_client_certificate(tmp_path: Path, pki: Pki) -> None:
-    b = Mosquitto(
-        tmp_path,
-        extra=(
-            f"cafile {pki.ca}\ncertfile {pki.server_cert}\nkeyfile {pki.server_key}\n"
-            "require_certificate true\nuse_identity_as_username true\nallow_anonymous false\n"
-        ),
-    )
+    client_auth = "require_certificate true\nuse_identity_as_username true\nallow_anonymous false\n"
+    b = Mosquitto(tmp_path, extra=_tls_listener(pki) + client_auth)
     b.start()
     try:
-        bridge, _ = _bridge(
-            b.port,
-            mqtt__tls=True,
-            mqtt__ca_file=str(pki.ca),
-            mqtt__cert_file=str(pki.client_cert),
-            mqtt__key_file=str(pki.client_key),
-        )
-        bridge.start()
-        try:
+        client = {"mqtt__cert_file": str(pki.client_cert), "mqtt__key_file": str(pki.client_key)}
+        with _running(b.port, pki.ca, **client) as bridge:
             _connected(bridge)
-        finally:
-            bridge.stop()
-        without, _ = _bridge(b.port, mqtt__tls=True, mqtt__ca_file=str(pki.ca))
-        without.start()
-        try:
+        with _running(b.port, pki.ca) as without:
             time.sleep(1.5)
             assert not without.connected  # no client certificate, no connection
-        finally:
-            without.stop()
     finally:
         b.stop()
 

@@ -18,6 +18,7 @@ from stresskit import Recorder, ScriptedFace, appliance, free_port
 
 from moodspeaker.config import with_changes
 from moodspeaker.mqtt import MqttBridge
+from moodspeaker.mqtt.inbound import CommandInbox
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import CommandRejected
 
@@ -32,8 +33,12 @@ def mqtt_rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, ..
     app.start()
     control = ControlAPI(app, bus)
     cfg = with_changes(cfg, {"mqtt.enabled": True, "mqtt.host": "127.0.0.1", "mqtt.port": free_port()})
-    bridge = MqttBridge(cfg, control, bus, "fuzz")  # not started: payloads are handed to it directly
-    yield app, bus, bridge
+    topics = MqttBridge(cfg, control, bus, "fuzz").topics  # the bridge's own topic layout
+    counters = {"commands": 0, "rejected": 0}
+    answers: list[Any] = []
+    # the bridge's command side, not started: payloads are handed to it directly on this thread
+    inbox = CommandInbox(topics, control, bus, counters, answers.append)
+    yield app, bus, topics, inbox, counters
     app.stop()
 
 
@@ -50,13 +55,13 @@ mqtt_payloads = (
 def test_mqtt_command_payloads(
     mqtt_rig: tuple[Any, ...], name: str, payload: bytes, retained: bool, group: bool
 ) -> None:
-    app, bus, bridge = mqtt_rig
-    root = bridge.topics.group_root if group else bridge.topics.root
+    app, bus, topics, inbox, counters = mqtt_rig
+    root = topics.group_root if group else topics.root
     topic = f"{root}/{name}/set"
     rec = Recorder(bus)
-    before = dict(bridge._counters)
+    before = dict(counters)
     try:
-        bridge._handle_command(topic, payload, retained)
+        inbox.handle(topic, payload, retained)
     finally:
         rec.stop()
     rejected = [e for e in rec.of("command_rejected") if isinstance(e, CommandRejected)]
@@ -65,11 +70,11 @@ def test_mqtt_command_payloads(
         assert "failed inside the speaker" not in event.error, (
             f"speaker bug on {topic} {payload!r}: {event.error}"
         )
-    if bridge.topics.command_of(topic) is None:
+    if topics.command_of(topic) is None:
         assert not rejected
     else:
-        assert bridge._counters["commands"] == before["commands"] + 1
-        got_rejected = bridge._counters["rejected"] - before["rejected"]
+        assert counters["commands"] == before["commands"] + 1
+        got_rejected = counters["rejected"] - before["rejected"]
         assert got_rejected == len(rejected) <= 1
         if retained:
             assert got_rejected == 1

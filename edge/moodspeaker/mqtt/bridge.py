@@ -183,10 +183,6 @@ class MqttBridge:
             return
         self._inbox.offer(topic, payload, retained)
 
-    def _handle_command(self, topic: str, raw: bytes, retained: bool) -> None:
-        """Run one command message on this thread (tests/stress fuzzes the command surface through it)."""
-        self._inbox.handle(topic, raw, retained)
-
     # --- the worker ------------------------------------------------------------------------------
 
     def _run(self) -> None:

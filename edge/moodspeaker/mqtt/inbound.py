@@ -96,8 +96,10 @@ class CommandInbox:
     def _run(self) -> None:
         while not self._stopping.is_set():
             item = self._queue.get()
-            if item is None:
-                return
+            if item is None:  # stop()'s wake-up; one left over from an earlier stop is skipped
+                if self._stopping.is_set():
+                    return
+                continue
             try:
                 self.handle(*item)
             except Exception:

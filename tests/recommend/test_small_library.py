@@ -84,7 +84,22 @@ def test_what_is_playing_or_queued_is_never_planned_again(tmp_path: Path) -> Non
     picks = rec.plan(HAPPY, "kim", "match", NOW + 5000, 3, exclude=frozenset({heard[0], heard[-1]}))
     assert [p.track.id for p in picks] == [heard[1]]  # the one heard longest ago of those left
     nothing = rec.plan(HAPPY, "kim", "match", NOW + 5000, 3, exclude=frozenset(heard))
-    assert nothing == [] and rec.status == "nothing left to offer: 5 tracks playing or queued already"
+    # all is well: the status says so, not "nothing left to offer" (read as a fault on the health page)
+    assert nothing == [] and rec.status == (
+        "all 5 tracks of the library are on already (playing or queued): each plays again once it ends"
+    )
+
+
+def test_a_one_track_library_playing_is_not_reported_as_a_fault(tmp_path: Path) -> None:
+    """While the only track plays it cannot be planned again: nothing to add, and nothing wrong."""
+    one = make_tracks(1, artists=1)
+    rec = small(tmp_path, one)
+    assert play_on(rec, 1) == ["t0"]
+    assert rec.plan(HAPPY, "kim", "match", NOW + 500, 3, exclude=frozenset({"t0"})) == []
+    assert rec.status == "the library's one track is on already: it plays again when it ends"
+    rec.feedback("kim", "t0", "skip", HAPPY, NOW + 600, played_s=5.0)  # ...but a rejection is said
+    assert rec.plan(HAPPY, "kim", "match", NOW + 700, 3, exclude=frozenset({"t0"})) == []
+    assert rec.status == "nothing left to offer: 1 track rejected in this mood (skipped or disliked)"
 
 
 def test_a_track_disliked_in_this_mood_stays_out_after_everything_has_played(tmp_path: Path) -> None:

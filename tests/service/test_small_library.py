@@ -138,3 +138,23 @@ def test_a_one_track_library_plays_on_like_a_player_on_repeat(
         assert app.health_snapshot()["recommender"] == "ready"
     finally:
         app.stop()
+
+
+def test_health_while_the_one_track_of_a_library_plays(tmp_path: Path) -> None:
+    """While the only track plays every refill finds nothing to add, and nothing is wrong: health says
+    so calmly.  Before the fix the recommender's status (health's `recommender`, and the detail of its
+    component) read "nothing left to offer: 1 track playing or queued already", like a fault.  The
+    track is long, so the first refill's answer stands while it plays."""
+    app, _bus, started = small_library(tmp_path, 60.0, SONGS[:1])
+    app.start()
+    try:
+        wait_for(lambda: started == ["ann1"], what="autoplay on the happy face")
+        calm = "the library's one track is on already: it plays again when it ends"
+        wait_for(lambda: app.health_snapshot()["recommender"] == calm, what="the first refill's answer")
+        health = app.health_snapshot()
+        assert health["components"]["recommender"] == {**health["components"]["recommender"],
+                                                       "state": "ok", "detail": calm}, health  # fmt: skip
+        assert not [i for i in health["incidents"] if i["component"] == "recommender"], health
+        assert app.state()["playing"] and started == ["ann1"]
+    finally:
+        app.stop()

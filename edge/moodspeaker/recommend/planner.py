@@ -123,11 +123,16 @@ class Allowed:
         return mask
 
     def why_none(self) -> str:
-        """Why `rows` left nothing, in a sentence for the status (what the listener can change)."""
+        """Why `rows` left nothing, in a sentence for the status (what the listener can change).  When
+        every track of the library is playing or queued already nothing is wrong: the music goes on
+        and each track comes round again once it has ended, so the status says that, calmly, and not
+        "nothing left to offer" (which reads like a fault on the health page)."""
         rejected = self._rejected()
         missing = self._missing() - rejected
         queued = self.exclude - rejected - missing
         ids = self.view.row.keys()
+        if ids and ids <= queued:
+            return whole_library_on(len(ids))
         parts = [
             (len(rejected & ids), "rejected in this mood (skipped or disliked)"),
             (len(missing & ids), "could not be opened"),
@@ -141,6 +146,14 @@ class Allowed:
 
     def _missing(self) -> set[str]:
         return self.model.missing(self.now, self.horizon_s)
+
+
+def whole_library_on(n: int) -> str:
+    """The status while all `n` tracks of the library are playing or queued already: all is well
+    (see `Allowed.why_none`), and the sentence says so."""
+    if n == 1:
+        return "the library's one track is on already: it plays again when it ends"
+    return f"all {n} tracks of the library are on already (playing or queued): each plays again once it ends"
 
 
 def plan_queue(

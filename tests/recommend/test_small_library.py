@@ -90,16 +90,30 @@ def test_what_is_playing_or_queued_is_never_planned_again(tmp_path: Path) -> Non
     )
 
 
-def test_a_one_track_library_playing_is_not_reported_as_a_fault(tmp_path: Path) -> None:
-    """While the only track plays it cannot be planned again: nothing to add, and nothing wrong."""
-    one = make_tracks(1, artists=1)
-    rec = small(tmp_path, one)
+def test_the_only_track_allowed_is_planned_again_while_it_plays(tmp_path: Path) -> None:
+    """While the only track of a library plays, it is planned again, marked as a repeat: queued, it
+    follows itself without a gap (before, nothing was planned until it had ended: a silence, and a
+    status reading "nothing left to offer", like a fault).  A rejection still stands."""
+    rec = small(tmp_path, make_tracks(1, artists=1))
     assert play_on(rec, 1) == ["t0"]
-    assert rec.plan(HAPPY, "kim", "match", NOW + 500, 3, exclude=frozenset({"t0"})) == []
-    assert rec.status == "the library's one track is on already: it plays again when it ends"
-    rec.feedback("kim", "t0", "skip", HAPPY, NOW + 600, played_s=5.0)  # ...but a rejection is said
+    picks = rec.plan(HAPPY, "kim", "match", NOW + 500, 3, exclude=frozenset({"t0"}))
+    assert [(p.track.id, p.again) for p in picks] == [("t0", True)] and rec.status == "ready"
+    assert picks[0].reason.endswith("; again, as the only track to play now"), picks[0].reason
+    rec.feedback("kim", "t0", "skip", HAPPY, NOW + 600, played_s=5.0)
     assert rec.plan(HAPPY, "kim", "match", NOW + 700, 3, exclude=frozenset({"t0"})) == []
     assert rec.status == "nothing left to offer: 1 track rejected in this mood (skipped or disliked)"
+
+
+def test_a_repeat_only_when_no_other_track_is_allowed(tmp_path: Path) -> None:
+    """Two tracks: while one plays the other is planned (no repeat); once the other is disliked, the
+    one playing is the only one allowed and is planned again."""
+    rec = small(tmp_path, make_tracks(2, artists=2))
+    first, second = play_on(rec, 2)
+    picks = rec.plan(HAPPY, "kim", "match", NOW + 900, 3, exclude=frozenset({second}))
+    assert [(p.track.id, p.again) for p in picks] == [(first, False)]
+    rec.feedback("kim", first, "dislike", HAPPY, NOW + 950)
+    picks = rec.plan(HAPPY, "kim", "match", NOW + 1000, 3, exclude=frozenset({second}))
+    assert [(p.track.id, p.again) for p in picks] == [(second, True)]
 
 
 def test_a_track_disliked_in_this_mood_stays_out_after_everything_has_played(tmp_path: Path) -> None:

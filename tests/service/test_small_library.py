@@ -121,11 +121,12 @@ def test_every_track_disliked_stops_the_music_and_says_why(tmp_path: Path) -> No
 def test_a_one_track_library_plays_on_like_a_player_on_repeat(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The only track cannot be planned while it plays (it is playing already), so every refill in
-    that time finds nothing.  Before the fix that failed try held refills off for REFILL_BACKOFF_S
-    (30 s) even after the track had ended: silence until the back-off ran out.  Now the back-off holds
-    only while what blocked the plan still stands, so the track starts again as it ends.  The back-off
-    is made an hour here: whether the track repeats then does not hang on how long it lasts."""
+    """The one track plays round and round: it is planned again while it plays, as a repeat (see the
+    next test).  This also guards an earlier fix: a refill that found nothing (then, every refill while
+    the only track played) held the next ones off for REFILL_BACKOFF_S (30 s) even after the track had
+    ended: silence until the back-off ran out.  Now the back-off holds only while what blocked the plan
+    still stands.  The back-off is made an hour here: whether the track repeats then does not hang on
+    how long it lasts."""
     monkeypatch.setattr(conductor, "REFILL_BACKOFF_S", 3600.0)
     app, bus, started = small_library(tmp_path, 1.5, SONGS[:1])
     ended: list[TrackEnded] = []
@@ -140,21 +141,24 @@ def test_a_one_track_library_plays_on_like_a_player_on_repeat(
         app.stop()
 
 
-def test_health_while_the_one_track_of_a_library_plays(tmp_path: Path) -> None:
-    """While the only track plays every refill finds nothing to add, and nothing is wrong: health says
-    so calmly.  Before the fix the recommender's status (health's `recommender`, and the detail of its
-    component) read "nothing left to offer: 1 track playing or queued already", like a fault.  The
-    track is long, so the first refill's answer stands while it plays."""
+def test_the_one_track_of_a_library_is_queued_again_while_it_plays(tmp_path: Path) -> None:
+    """While the only track plays, a refill queues it again as a repeat (it follows itself without a
+    gap: tests/player/test_repeat), and health says all is well.  Before the fix nothing could be
+    planned until it had ended (a stop between the plays), and meanwhile the recommender's status,
+    health's `recommender` and its component's detail, read "nothing left to offer: 1 track playing
+    or queued already", like a fault.  The track is long: the refill comes while it plays."""
     app, _bus, started = small_library(tmp_path, 60.0, SONGS[:1])
     app.start()
     try:
         wait_for(lambda: started == ["ann1"], what="autoplay on the happy face")
-        calm = "the library's one track is on already: it plays again when it ends"
-        wait_for(lambda: app.health_snapshot()["recommender"] == calm, what="the first refill's answer")
-        health = app.health_snapshot()
-        assert health["components"]["recommender"] == {**health["components"]["recommender"],
-                                                       "state": "ok", "detail": calm}, health  # fmt: skip
+        wait_for(lambda: [q["track_id"] for q in app.state()["queue"]] == ["ann1"], what="the repeat queued")
+        state = app.state()
+        assert state["playing"] and state["now_playing"]["track_id"] == "ann1" and started == ["ann1"]
+        assert state["queue"][0]["reason"].endswith("again, as the only track to play now"), state["queue"]
+        health = state["health"]
+        assert health["recommender"] == "ready", health
+        assert health["components"]["recommender"]["state"] == "ok", health
+        assert health["components"]["recommender"]["detail"] == "ready", health
         assert not [i for i in health["incidents"] if i["component"] == "recommender"], health
-        assert app.state()["playing"] and started == ["ann1"]
     finally:
         app.stop()

@@ -49,7 +49,8 @@ class Player(PlayerLoop):
 
     def set_queue(self, items: list[QueueItem]) -> None:
         """Replace what comes next.  The track playing now is left out: a plan made from a status read
-        a moment before it started (Play pressed as autoplay begins) must not queue it a second time."""
+        a moment before it started (Play pressed as autoplay begins) must not queue it a second time.
+        A repeat queued on purpose (`QueueItem.again`: the only track allowed) is kept."""
         self._post(lambda: self._queue.replace(self._not_playing(items)))
 
     def extend_queue(self, items: list[QueueItem]) -> None:

@@ -204,6 +204,9 @@ class PlayerLoop:
 
     def _do_switch(self, item: QueueItem | None, fade_s: float | None, skipped: bool) -> None:
         fade = self._cfg.crossfade_s if fade_s is None else fade_s
+        current = self._mixer.now_playing(self._now())
+        if skipped and current is not None:
+            self._queue.drop_again(current[0].track.id)  # a Next moves on from a track on repeat
         if self._audio != "ok" or self._state != "playing":
             if self._state == "paused":
                 self._do_stop()
@@ -231,10 +234,14 @@ class PlayerLoop:
         return self._paused_at if self._state == "paused" else time.monotonic()
 
     def _not_playing(self, items: list[QueueItem]) -> list[QueueItem]:
+        """`items` less the track playing and the one opened to follow it; a repeat of the track
+        playing queued on purpose (`QueueItem.again`) is kept, unless it is the one opened already."""
         current = self._mixer.now_playing(self._now())
         item = current[0] if current else None
-        busy = {i.track.id for i in (item, self._opened_next(item)) if i is not None}
-        return [i for i in items if i.track.id not in busy]
+        opened = self._opened_next(item)
+        playing = item.track.id if item is not None else None
+        up_next = opened.track.id if opened is not None else None
+        return [i for i in items if i.track.id != up_next and (i.again or i.track.id != playing)]
 
     def _opened_next(self, current: QueueItem | None) -> QueueItem | None:
         """The item already taken from the queue and opened to follow `current` (heard now) while the

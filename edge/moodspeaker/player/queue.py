@@ -10,10 +10,16 @@ from moodspeaker.library.track import Track
 
 @dataclass(frozen=True)
 class QueueItem:
-    """A track to play and the recommender's reason for it (shown on the page, sent over MQTT)."""
+    """A track to play and the recommender's reason for it (shown on the page, sent over MQTT).
+
+    `again`: queued on purpose while that track plays, because it is the only one the recommender may
+    offer (a one-track library, or every other track rejected): it repeats without a gap.  The player
+    keeps such an item in a new queue although it is the track playing (any other copy of the track
+    playing is a plan made from a stale status, and dropped), and a Next on the track drops it."""
 
     track: Track
     reason: str = ""
+    again: bool = False
 
 
 class PlayQueue:
@@ -38,6 +44,10 @@ class PlayQueue:
             if item.track.id not in have:
                 self._items.append(item)
                 have.add(item.track.id)
+
+    def drop_again(self, track_id: str) -> None:
+        """A Next moved on from `track_id`: its repeat queued while it played goes too."""
+        self._items = [i for i in self._items if not (i.again and i.track.id == track_id)]
 
     def push_front(self, item: QueueItem) -> None:
         self._items.insert(0, item)

@@ -8,7 +8,8 @@ options and `now`); the Recommender holds the state and the lock and calls `plan
      the profile's keep-or-skip model (timbre taste, mood-relative and per-mood terms).
   3. Collaborative: item-kNN over (profile, mood) contexts of the whole household, blended by alpha.
   4. Filters: rejected in this mood, vanished, recently played (the window shrinks to what a small
-     library allows); no artist twice in a row (unless that leaves nothing).
+     library allows); no artist twice in a row (unless that leaves nothing).  When they leave only
+     the track playing (a one-track library), it is planned again, marked as a repeat.
 """
 
 from __future__ import annotations
@@ -37,11 +38,13 @@ VAR_FLOOR = 0.03
 
 @dataclass(frozen=True)
 class Pick:
-    """One planned track, its score (0..1) and a sentence saying why."""
+    """One planned track, its score (0..1) and a sentence saying why; `again`: the track playing or
+    queued already, planned once more because it is the only one allowed (`Allowed.only_one_on`)."""
 
     track: Track
     score: float
     reason: str
+    again: bool = False
 
 
 def position_targets(
@@ -122,6 +125,19 @@ class Allowed:
                 mask[r] = False
         return mask
 
+    def only_one_on(self) -> npt.NDArray[np.bool_]:
+        """When `rows` left nothing: the row of the one track not ruled out by its verdicts, if it is
+        playing or queued already (else none).  That is a one-track library, or one whose other tracks
+        are all rejected or missing: planned again, it repeats without a gap (a player on repeat), where
+        waiting for it to end left a silence between the plays."""
+        view = self.view
+        mask = np.zeros(view.n, bool)
+        ruled_out = self._rejected() | self._missing()
+        left = [tid for tid in view.row if tid not in ruled_out]
+        if len(left) == 1 and left[0] in self.exclude:
+            mask[view.row[left[0]]] = True
+        return mask
+
     def why_none(self) -> str:
         """Why `rows` left nothing, in a sentence for the status (what the listener can change).  When
         every track of the library is playing or queued already nothing is wrong: the music goes on
@@ -150,9 +166,8 @@ class Allowed:
 
 def whole_library_on(n: int) -> str:
     """The status while all `n` tracks of the library are playing or queued already: all is well
-    (see `Allowed.why_none`), and the sentence says so."""
-    if n == 1:
-        return "the library's one track is on already: it plays again when it ends"
+    (see `Allowed.why_none`), and the sentence says so.  (Never one track: that one is planned again,
+    `Allowed.only_one_on`.)"""
     return f"all {n} tracks of the library are on already (playing or queued): each plays again once it ends"
 
 
@@ -203,8 +218,11 @@ def plan_queue(
     share = alpha(now) if collab_map else 1.0
     allowed = Allowed(view, model, key, now=now, horizon_s=3 * o.half_life_s, exclude=exclude)
     mask = allowed.rows()
-    if not mask.any():
-        return [], allowed.why_none()
+    again = not mask.any()
+    if again:
+        mask = allowed.only_one_on()
+        if not mask.any():
+            return [], allowed.why_none()
     cache: dict[int, tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]] = {}
     collab_rows = np.flatnonzero(collab > 0)
     picks: list[Pick] = []
@@ -242,6 +260,8 @@ def plan_queue(
             analysed=bool(view.analysed[row]),
         )
         text = explain.reason(mood.mood, mood.confidence, mood_point(mood)[1], tr, ev)
+        if again:
+            text += "; again, as the only track to play now"
         score = float(ranked_scores[int(np.flatnonzero(ranked_rows == row)[0])])
-        picks.append(Pick(tr, round(score, 4), text))
+        picks.append(Pick(tr, round(score, 4), text, again))
     return picks, "" if picks else "nothing left to offer: the tracks allowed have left the library"

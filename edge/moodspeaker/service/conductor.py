@@ -91,7 +91,7 @@ class Conductor:
             raise PlanningError(f"the queue could not be planned: {reason}") from exc
         self.health.timing("plan", time.monotonic() - t0)
         self.health.set_state("recommender", "ok", self._recommender.status)
-        return [QueueItem(p.track, p.reason) for p in picks]
+        return [QueueItem(p.track, p.reason, p.again) for p in picks]
 
     def react(self, mood: MoodState) -> None:
         """A new confident mood: re-plan at once; cut the current track only if it clearly clashes."""

@@ -1,0 +1,101 @@
+"""A repeat of the track playing, queued on purpose (`QueueItem.again`), follows it without a stop.
+
+The recommender plans the track playing again when it is the only one it may offer (a one-track
+library).  Before, the player left the track playing out of every new queue (a guard against plans
+made from a stale status), so the queue ran dry at its end: the music stopped, and started again only
+once a refill planned the track after it had ended.  Now a repeat is kept and plays on at once; any
+other copy of the track playing is still left out; and a Next on the track drops its repeat (the
+listener moved on from it).  Real player on SDL's dummy driver; the commands are posted while the
+player thread is held, so they all apply while the first play is still the one playing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playerkit import Recorder, item, write_tone
+
+from moodspeaker.player.engine import Player
+from moodspeaker.service.events import Event, StateChanged, TrackEnded, TrackStarted
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def while_held(player: Player, commands: Callable[[], None]) -> None:
+    """Post `commands` while the player thread is held, so they run together, before its next tick."""
+    gate = threading.Event()
+
+    def busy() -> None:
+        gate.wait(10)
+
+    player._post(busy)
+    commands()
+    gate.set()
+
+
+def starts(rec: Recorder, track_id: str) -> list[int]:
+    """Where in the recorded events `track_id` started."""
+    return [i for i, e in enumerate(rec.events) if isinstance(e, TrackStarted) and e.track_id == track_id]
+
+
+def stopped(e: Event) -> bool:
+    return isinstance(e, StateChanged) and e.key == "playing" and e.value is False
+
+
+def test_a_repeat_queued_while_the_track_plays_follows_it_without_a_stop(
+    tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
+    x = item(write_tone(tmp_path / "x.wav", 440, 1.0), "x")
+    player, rec = make_player()
+    player.set_queue([x])
+    player.play()
+    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "x")
+    while_held(player, lambda: player.set_queue([dataclasses.replace(x, again=True)]))
+    rec.wait(lambda e: len(starts(rec, "x")) == 2)
+    first, second = starts(rec, "x")
+    between = rec.events[first:second]
+    assert not [e for e in between if stopped(e)], between  # the music never stopped
+    ends = [e for e in between if isinstance(e, TrackEnded)]
+    assert [(e.track_id, e.completed) for e in ends] == [("x", True)], between  # the first play ended
+    rec.wait(lambda e: len([e for e in rec.events if isinstance(e, TrackEnded)]) == 2)
+    rec.wait(stopped)  # then the queue is empty: nothing more
+
+
+def test_a_copy_of_the_track_playing_that_is_no_repeat_is_left_out(
+    tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
+    """A plan made from a status read just before the track started still cannot queue it again."""
+    x = item(write_tone(tmp_path / "x.wav", 440, 1.0), "x")
+    y = item(write_tone(tmp_path / "y.wav", 550, 0.6), "y")
+    player, rec = make_player()
+    player.set_queue([x])
+    player.play()
+    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "x")
+    while_held(player, lambda: player.set_queue([x, y]))
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "y")
+    assert [e.track_id for e in rec.of("track_started") if isinstance(e, TrackStarted)] == ["x", "y"]
+
+
+def test_a_next_on_a_track_on_repeat_moves_on(
+    tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
+    x = item(write_tone(tmp_path / "x.wav", 440, 3.0), "x")
+    y = item(write_tone(tmp_path / "y.wav", 550, 0.6), "y")
+    player, rec = make_player()
+    player.set_queue([x])
+    player.play()
+    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "x")
+
+    def repeat_then_next() -> None:
+        player.set_queue([dataclasses.replace(x, again=True), y])
+        player.next(fade_s=0.0)
+
+    while_held(player, repeat_then_next)
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "y")
+    assert [e.track_id for e in rec.of("track_started") if isinstance(e, TrackStarted)] == ["x", "y"]
+    ended = [e for e in rec.of("track_ended") if isinstance(e, TrackEnded) and e.track_id == "x"]
+    assert [e.skipped for e in ended] == [True]

@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 from models.training.augment import AugmentConfig, augment_batch
 from models.training.model import ModelConfig, build_model, copy_weights
+from models.training.tflite_weights import load_tflite_weights
 
 from moodspeaker.evaluation.ferplus import (
     FER2013_CLASSES,
@@ -57,7 +58,8 @@ class TrainConfig:
     targets: str = "soft"  # "soft": FER+ vote distributions; "majority": one-hot Barsoum majority labels
     limit: int = 0  # use only the first N training images (0 = all); for smoke tests
     # Warm start: a .keras file (e.g. an earlier run's best.keras, same [model]) whose weights start this
-    # run; the optimizer and schedule are new (a cosine restart). Empty: random initialisation.
+    # run; the optimizer and schedule are new (a cosine restart). Empty: random initialisation. A .tflite
+    # (an exported int8 model, same [model]) works too: models/training/tflite_weights.py.
     init_from: str = ""
     val_limit: int = 0
     #: Loss weight of the FER2013 head (used only when [model] fer2013_head is on): cross-entropy against
@@ -241,7 +243,13 @@ def train(
     else:
         keras.utils.set_random_seed(tc.seed)
         model = build_model(cfg.model)
-        if tc.init_from:
+        if tc.init_from.endswith(".tflite"):  # an exported model: the float run folder may be gone
+            rng = np.random.default_rng([tc.seed, 0xCA1])
+            pick = rng.choice(len(data.x_train), size=min(1024, len(data.x_train)), replace=False)
+            calibration = augment_batch(data.x_train[np.sort(pick)], cfg.augment, rng)
+            load_tflite_weights(model, Path(tc.init_from), calibration)
+            log.info("warm start from %s (every layer; BatchNorm statistics measured)", tc.init_from)
+        elif tc.init_from:
             fresh = copy_weights(keras.models.load_model(tc.init_from, compile=False), model)
             log.info("warm start from %s (new layers: %s)", tc.init_from, ", ".join(fresh) or "none")
         ce = keras.losses.CategoricalCrossentropy(label_smoothing=tc.label_smoothing)

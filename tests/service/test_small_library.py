@@ -162,3 +162,19 @@ def test_the_one_track_of_a_library_is_queued_again_while_it_plays(tmp_path: Pat
         assert not [i for i in health["incidents"] if i["component"] == "recommender"], health
     finally:
         app.stop()
+
+
+def test_next_on_the_one_track_of_a_library_stops_it(tmp_path: Path) -> None:
+    """Next on the only track (a skip: rejected in this mood) drops its queued repeat: the music stops
+    and the status says why, as before the repeat was queued; it does not start the track again."""
+    app, _bus, started = small_library(tmp_path, 60.0, SONGS[:1])
+    app.start()
+    try:
+        wait_for(lambda: [q["track_id"] for q in app.state()["queue"]] == ["ann1"], what="the repeat queued")
+        app.next_track()
+        why = "nothing left to offer: 1 track rejected in this mood (skipped or disliked)"
+        wait_for(lambda: app.health_snapshot()["recommender"] == why, what="the status saying why")
+        wait_for(lambda: not app.state()["playing"], what="the music stopped")
+        assert app.state()["queue"] == [] and started == ["ann1"], (app.state()["queue"], started)
+    finally:
+        app.stop()

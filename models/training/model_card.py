@@ -2,9 +2,11 @@
 
     python -m models.training.model_card --run runs/mbv2 [--baseline runs/baseline-fer/eval.json]
         [--calibration models/edgetpu/calibration_report.json] [--bench runs/bench_classifier.json]
+        [--earlier models/training/history/stage3.json]   # a chain that starts from a shipped .tflite
 
 Every figure in the card comes from a report file written by export / eval-faces / eval_calibration /
-bench_classifier, so the card cannot drift from what was measured.
+bench_classifier, so the card cannot drift from what was measured.  A chain that starts from an exported
+.tflite (runs/ does not survive sessions) takes its earlier stages from a committed record (card_history).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from models.training.card_history import Earlier, comparison_rows, describe, head_weights, origin
 from models.training.confusion_png import write_png
 from models.training.train import RunConfig
 
@@ -168,9 +171,20 @@ def _best_row(run: Path) -> dict[str, Any] | None:
     return max(rows, key=lambda r: r["val_accuracy"]) if rows else None
 
 
-def _comparison(soft: Path, hard: Path) -> str:
+def _comparison(soft: Path, hard: Path, earlier: Earlier | None = None) -> str:
     """Soft (vote distribution) vs hard (one-hot majority) targets: same stage-1 config otherwise."""
     soft_row, hard_row = _best_row(soft), _best_row(hard)
+    recorded = comparison_rows(earlier)
+    if (soft_row is None or hard_row is None) and recorded and earlier is not None and earlier.comparison:
+        c = earlier.comparison
+        head = (
+            f"Soft vs hard targets (stage 1 only: `{c['soft_run']}` vs `{c['hard_run']}`, identical config, "
+            f"seed and schedule except `targets`; the hard run did {c['hard_epochs_done']} of "
+            f"{c['hard_epochs']} epochs; float model, one pass, best epoch, FER2013Valid; as recorded in "
+            f"`{earlier.path.as_posix()}`). Hard targets also drop the training faces without a clear "
+            "majority, as in Barsoum et al.'s majority scheme:"
+        )
+        return _comparison_table(head, recorded)
     if soft_row is None or hard_row is None:
         return (
             "Hard (majority one-hot) targets: not compared yet (`make train RUN=runs/mbv2-hard "
@@ -178,16 +192,25 @@ def _comparison(soft: Path, hard: Path) -> str:
         )
     hard_cfg = RunConfig.load(hard / "config.toml")
     hard_state = _load(hard / "state.json") or {}
-    lines = [
+    head = (
         f"Soft vs hard targets (stage 1 only: `{soft.name}` vs `{hard.name}`, identical config, seed and "
         f"schedule except `targets`; the hard run has done {hard_state.get('epochs_done')} of "
         f"{hard_cfg.train.epochs} epochs; float model, one pass, best epoch, FER2013Valid). Hard targets "
-        "also drop the training faces without a clear majority, as in Barsoum et al.'s majority scheme:",
+        "also drop the training faces without a clear majority, as in Barsoum et al.'s majority scheme:"
+    )
+    return _comparison_table(
+        head, [("soft (vote distributions)", soft_row), ("hard (one-hot majority)", hard_row)]
+    )
+
+
+def _comparison_table(head: str, rows: list[tuple[str, dict[str, Any]]]) -> str:
+    lines = [
+        head,
         "",
         "| targets | best epoch | FER+ majority | FER2013 labels | macro-F1 | neutral read as sad |",
         "|---|---|---|---|---|---|",
     ]
-    for name, r in (("soft (vote distributions)", soft_row), ("hard (one-hot majority)", hard_row)):
+    for name, r in rows:
         lines.append(
             f"| {name} | {r['epoch']} | {_pct(r['val_accuracy'])} | {_pct(r.get('val_accuracy_fer2013'))} "
             f"| {_pct(r.get('val_macro_f1'))} | {_pct(r.get('val_neutral_as_sad'))} |"
@@ -215,43 +238,54 @@ def _chain(run: Path) -> list[Stage]:
     return stages
 
 
-def _stages(chain: list[Stage]) -> str:
-    if len(chain) < 2:
+def _from_tflite(chain: list[Stage]) -> bool:
+    """Whether the chain's first run started from an exported .tflite (its earlier runs are gone)."""
+    return bool(chain) and chain[0].cfg.train.init_from.endswith(".tflite")
+
+
+def _stages(chain: list[Stage], earlier: Earlier | None = None) -> str:
+    tflite = _from_tflite(chain)
+    if len(chain) < 2 and not tflite:
         return f"One run ({chain[-1].run.name})." if chain else ""
-    parts = []
+    parts = [describe(earlier)] if tflite and earlier is not None else []
     for i, st in enumerate(chain):
+        start = origin(chain[0].cfg.train.init_from, earlier) if tflite else ""
         what = (
             f"run `{st.run.name}` ({st.cfg.train.epochs} epochs, "
             f"peak learning rate {st.cfg.train.learning_rate:g}"
-            + ("" if i == 0 else ", warm-started from the previous stage's best checkpoint by `init_from`")
+            + (start if i == 0 else ", warm-started from the previous stage's best checkpoint by `init_from`")
             + (", with the FER2013 head" if st.cfg.model.fer2013_head else "")
             + (f"; best epoch {st.state.get('best_epoch')}" if i < len(chain) - 1 else "")
             + ")"
         )
         parts.append(what)
+    count = len(chain) + (len(earlier.stages) if tflite and earlier is not None else 0)
     return (
-        f"{len(chain)} stages: " + "; then ".join(parts) + ". The first run stopped under-fitted (training "
+        f"{count} stages: " + "; then ".join(parts) + ". The first run stopped under-fitted (training "
         "accuracy below validation, validation still rising); one long run does not fit a 3-hour session on "
         "2 cores, warm restarts do. Epochs below count every stage up to the checkpoint each next stage "
         "started from."
     )
 
 
-def _fer2013_head(meta: dict[str, Any], rep: dict[str, Any], chain: list[Stage]) -> str:
+def _fer2013_head(
+    meta: dict[str, Any], rep: dict[str, Any], chain: list[Stage], earlier: Earlier | None = None
+) -> str:
     """The paragraph on the second output, when the shipped model has one."""
     if not meta.get("fer2013_head"):
         return (
             "The shipped model has one output (FER+); its top class is what the original FER2013 labels are "
             "scored against."
         )
-    head_stage = next((st for st in chain if st.cfg.model.fer2013_head), chain[-1] if chain else None)
-    weight = head_stage.cfg.train.fer2013_weight if head_stage else None
+    heads = head_weights(earlier if _from_tflite(chain) else None)
+    heads += [(st.run.name, st.cfg.train.fer2013_weight) for st in chain if st.cfg.model.fer2013_head]
+    trained_by = ", then ".join(f"loss weight {w:g} in run `{name}`" for name, w in heads) or "?"
     shipped = _shipped(rep)
     return (
         "The shipped model therefore has **two outputs** on the same features: the FER+ softmax the "
         "appliance acts on, and a **FER2013 head** (a second dense + softmax over the original seven FER2013 "
         f"classes, `fer2013_head` in `expression.json`) trained jointly on FER2013Train's original labels "
-        f"(loss weight {weight}, run `{head_stage.run.name if head_stage else '?'}`). `moodspeaker "
+        f"({trained_by}). `moodspeaker "
         "eval-faces` scores the FER+ majority against the first output and the original FER2013 labels "
         "against the head (the report says which: `fer2013.scored_output`); mood, music and MQTT use the "
         "FER+ output only. With the head, the shipped int8 model scores "
@@ -271,6 +305,7 @@ def build(
     template: str,
     soft_run: Path = Path("runs/mbv2"),
     hard_run: Path = Path("runs/mbv2-hard"),
+    earlier: Earlier | None = None,
 ) -> str:
     rep = _load(out / "export_report.json")
     if rep is None:
@@ -286,6 +321,15 @@ def build(
     epochs_done = int(state.get("epochs_done", 0)) + sum(
         int(st.state.get("best_epoch", 0)) for st in chain[:-1]
     )
+    epochs = sum(st.cfg.train.epochs for st in chain)
+    recorded = earlier if _from_tflite(chain) else None
+    if recorded is not None:  # the stages before the .tflite, from the committed record
+        started = chain[0].state.get("init_from_sha256")
+        if started and started != recorded.tflite_sha256:
+            raise ValueError(f"{chain[0].run} started from a .tflite that {recorded.path} does not describe")
+        seconds += recorded.train_minutes * 60
+        epochs_done += recorded.epochs
+        epochs += recorded.epochs
     finished = bool(state.get("finished"))
     status = (
         f"**Status:** checkpoint `{Path(rep['checkpoint']).name}` from epoch {rep.get('epoch')} of a "
@@ -313,11 +357,11 @@ def build(
         "agree": _pct(rep.get("int8_float_top1_agreement")),
         "train_minutes": f"{seconds / 60:.0f}",
         "epochs_done": str(epochs_done),
-        "epochs": str(sum(st.cfg.train.epochs for st in chain)),
-        "stages": _stages(chain),
-        "fer2013_head": _fer2013_head(meta, rep, chain),
+        "epochs": str(epochs),
+        "stages": _stages(chain, recorded),
+        "fer2013_head": _fer2013_head(meta, rep, chain, recorded),
         "probe": _probe(_load(out / "probe_fer2013.json")),
-        "comparison": _comparison(soft_run, hard_run),
+        "comparison": _comparison(soft_run, hard_run, recorded),
         "config": cfg.to_toml().strip(),
         "compiled": f"`{compiled}` (compiled by edgetpu_compiler)"
         if compiled
@@ -340,16 +384,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--template", type=Path, default=Path(__file__).parent / "MODEL_CARD.template.md")
     parser.add_argument("--soft-run", type=Path, default=Path("runs/mbv2"), help="stage 1, soft targets")
     parser.add_argument("--hard-run", type=Path, default=Path("runs/mbv2-hard"), help="stage 1, hard targets")
+    parser.add_argument(
+        "--earlier", type=Path, help="record of the stages behind the .tflite the run started from (history/)"
+    )
     args = parser.parse_args(argv)
+    earlier = Earlier.load(args.earlier) if args.earlier else None
+    base = _load(args.baseline) or (earlier.baseline if earlier else None)  # measured, else as recorded
     text = build(
         args.run,
         out=args.out,
-        base=_load(args.baseline),
+        base=base,
         cal=_load(args.calibration),
         bench=_load(args.bench),
         template=args.template.read_text(encoding="utf-8"),
         soft_run=args.soft_run,
         hard_run=args.hard_run,
+        earlier=earlier,
     )
     atomic_write_text(args.out / "MODEL_CARD.md", text)
     print(args.out / "MODEL_CARD.md")

@@ -13,6 +13,7 @@ augmentation are seeded by (seed, epoch): a resumed run continues exactly where 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import os
@@ -263,6 +264,8 @@ def train(
         else:
             model.compile(optimizer=make_optimizer(tc, steps), loss=ce, metrics=["categorical_accuracy"])
         state = {"epochs_done": 0, "best_val_accuracy": -1.0, "best_epoch": 0, "train_seconds": 0.0}
+        if tc.init_from.endswith(".tflite"):  # which model it was: the path may be overwritten later
+            state["init_from_sha256"] = hashlib.sha256(Path(tc.init_from).read_bytes()).hexdigest()
         start = 0
         log.info("new run %s: %d parameters, %d steps/epoch", run_dir, model.count_params(), steps)
     last = tc.epochs if stop_after is None else min(tc.epochs, stop_after)

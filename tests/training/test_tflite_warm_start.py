@@ -6,6 +6,7 @@ scale or BatchNorm fold would not.  On the real data the shipped model is checke
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,8 @@ tf = pytest.importorskip("tensorflow")
 
 import keras  # noqa: E402
 from ai_edge_litert.interpreter import Interpreter  # noqa: E402
-from models.training import export, train  # noqa: E402
+from models.training import card_history, export, model_card, train  # noqa: E402
+from models.training.card_history import Earlier  # noqa: E402
 from models.training.model import ModelConfig, build_model  # noqa: E402
 from models.training.tflite_weights import WeightMappingError, load_tflite_weights  # noqa: E402
 
@@ -155,24 +157,68 @@ def test_a_model_of_another_config_is_refused_by_name(
         load_tflite_weights(model, exported["tflite"])
 
 
-def test_a_run_starts_from_a_tflite(exported: dict[str, Any]) -> None:
-    """`init_from = "....tflite"` in a run's config: the run's first epoch starts from those weights."""
-    tmp = exported["tmp"]
+@pytest.fixture(scope="module")
+def warm_run(exported: dict[str, Any]) -> Path:
+    """A one-epoch run with `init_from = "....tflite"` at a learning rate of ~0."""
+    tmp: Path = exported["tmp"]
     toml = TOML.replace("epochs = 8", "epochs = 1")
     toml = toml.replace("learning_rate = 0.02", "learning_rate = 1e-12\nmin_learning_rate = 1e-13")
     (tmp / "warm.toml").write_text(toml.replace("[train]", f'[train]\ninit_from = "{exported["tflite"]}"'))
     run = tmp / "runs" / "warm"
     args = ["--run", str(run), "--config", str(tmp / "warm.toml"), "--data", str(exported["ferplus"])]
     assert train.main(args) == 0
+    return run
+
+
+def test_a_run_starts_from_a_tflite(exported: dict[str, Any], warm_run: Path) -> None:
+    """The run's first epoch starts from the .tflite's weights, and its state names that file's hash."""
     reference = build_model(HEAD_CFG)
     load_tflite_weights(reference, exported["tflite"])
-    started = keras.models.load_model(run / "last.keras")
+    started = keras.models.load_model(warm_run / "last.keras")
     for name in ("stem_conv", "head_conv", "fer2013_logits"):
         np.testing.assert_allclose(
             started.get_layer(name).get_weights()[0], reference.get_layer(name).get_weights()[0], atol=1e-6
         )
-    row = json.loads((run / "metrics.jsonl").read_text().splitlines()[0])
+    row = json.loads((warm_run / "metrics.jsonl").read_text().splitlines()[0])
     assert row["val_accuracy"] >= 0.9  # the exported model's skill, not a fresh net's
+    state = json.loads((warm_run / "state.json").read_text())
+    assert state["init_from_sha256"] == card_history.sha256(exported["tflite"])
+
+
+def test_model_card_counts_the_recorded_stages_before_the_tflite(
+    exported: dict[str, Any], warm_run: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "edgetpu"
+    export.export(warm_run / "last.keras", out, exported["ferplus"], rep_count=16)
+    record = {
+        "name": "stage 2", "tflite": str(exported["tflite"]), "git_commit": "0123456789abcdef",
+        "tflite_sha256": card_history.sha256(exported["tflite"]), "epochs": 9, "train_minutes": 30,
+        "stages": [
+            {"run": "first", "epochs": 5, "learning_rate": 0.01, "best_epoch": 5},
+            {"run": "second", "epochs": 4, "learning_rate": 0.005, "best_epoch": 4, "fer2013_head": True,
+             "fer2013_weight": 1.0},
+        ],
+        "comparison": {"soft_run": "first", "hard_run": "first-hard", "hard_epochs_done": 5, "hard_epochs": 5,
+                       "rows": [{"targets": "soft", "epoch": 5, "val_accuracy": 0.814}]},
+    }  # fmt: skip
+    path = tmp_path / "stage2.json"
+    path.write_text(json.dumps(record))
+    template = (
+        "{{stages}}\n{{epochs_done}} of {{epochs}}, {{train_minutes}} min\n{{fer2013_head}}\n{{comparison}}\n"
+    )
+    absent = tmp_path / "absent"
+    args: dict[str, Any] = {"out": out, "base": None, "cal": None, "bench": None, "template": template}
+    text = model_card.build(warm_run, soft_run=absent, hard_run=absent, earlier=Earlier.load(path), **args)
+    assert text.startswith("3 stages: run `first` (5 epochs") and "; then run `warm` (1 epochs" in text
+    assert "warm-started from the stage 2 int8 model" in text and "commit 0123456" in text
+    assert re.search(r"\n10 of 10, 3\d min\n", text)  # the recorded 9 epochs and 30 minutes, then this run
+    assert "loss weight 1 in run `second`, then loss weight 0.5 in run `warm`" in text
+    assert f"as recorded in `{path.as_posix()}`" in text and "| soft | 5 | 81.4% |" in text
+    alone = model_card.build(warm_run, soft_run=absent, hard_run=absent, **args)
+    assert alone.startswith("1 stages: run `warm`") and "how that one was trained is not recorded" in alone
+    path.write_text(json.dumps({**record, "tflite_sha256": "0" * 64}))  # a record of another model
+    with pytest.raises(ValueError, match="does not describe"):
+        model_card.build(warm_run, soft_run=absent, hard_run=absent, earlier=Earlier.load(path), **args)
 
 
 @pytest.mark.needs_data

@@ -81,12 +81,17 @@ def test_kill9_during_index_feedback_and_config_writes_loses_nothing_acknowledge
     assert not lost, f"acknowledged feedback lost after kill -9: {lost[:10]}"
     # (c) config saves, in a tight loop of the real save() ...
     path = tmp_path / "config.toml"
+    saved = False  # a save was acknowledged: from then on the file is there, whole, every time
     for r in range(ROUNDS["config"]):
         acked = kill_at_random("config", tmp_path, 1000 * r, rng)
         kills += 1
+        saved = saved or bool(acked)
+        if not saved and not path.exists():  # killed before its first save (a busy machine): nothing lost
+            continue
         name = load(path).device.name  # valid TOML and a valid config, every time
         if acked:
             assert name in {f"Name {acked[-1]}", f"Name {acked[-1] + 1}"}, (name, acked[-3:])
+    assert saved, "no config save was acknowledged in any round"
     # ... and through `moodspeaker config set` killed at a random moment of its run
     for r in range(CLI_ROUNDS):
         before = load(path).device.name

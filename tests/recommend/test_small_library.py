@@ -17,6 +17,8 @@ from pathlib import Path
 from moodspeaker.config.schema import RecommendConfig
 from moodspeaker.library.track import Track
 from moodspeaker.recommend import Catalogue, FeedbackStore, Mood, Options, Recommender
+from moodspeaker.recommend.hybrid import PICKS_OFF, Outcome, Readiness
+from moodspeaker.recommend.planner import whole_library_on
 
 NOW = 1_800_000_000.0
 HAPPY = Mood.of("happy", 0.9)
@@ -164,3 +166,31 @@ def test_a_window_of_zero_means_no_no_repeat_rule(tmp_path: Path) -> None:
     rec = Recommender(Catalogue(tracks), FeedbackStore(tmp_path / "one.sqlite"), one)
     heard = play_on(rec, 4)
     assert all(a != b for a, b in pairwise(heard)) and heard[0] == heard[2], heard
+
+
+def test_readiness_tells_a_dead_end_from_music_that_goes_on(tmp_path: Path) -> None:
+    """`readiness` (what the service's health records) tells the outcomes of a plan apart without
+    reading the status sentence: READY with picks, and while all tracks of a small library are on
+    already (they come round again); OFF when automatic picks are switched off; NOTHING when every
+    track is rejected in this mood or the library is empty (the music stops).  Before, only the
+    sentence told them apart, and health read "ok" for all of them."""
+    rec = small(tmp_path, make_tracks(3, artists=3))
+    heard = play_on(rec, 3)
+    assert (rec.readiness, rec.status) == (Readiness.READY, "ready")
+    picks, outcome = rec.plan_with_outcome(HAPPY, "kim", "match", NOW + 900, 3, exclude=frozenset(heard))
+    assert picks == [] and outcome == rec.outcome == Outcome(Readiness.READY, whole_library_on(3))
+    assert rec.plan_with_outcome(HAPPY, "kim", "off", NOW + 950, 3) == ([], PICKS_OFF)
+    assert (rec.readiness, rec.status) == (Readiness.OFF, PICKS_OFF.status)
+    for i, tid in enumerate(heard):
+        rec.feedback("kim", tid, "skip", HAPPY, NOW + 1000 + i, played_s=4.0)
+    picks, outcome = rec.plan_with_outcome(HAPPY, "kim", "match", NOW + 1100, 3)
+    assert picks == [] and outcome == rec.outcome
+    assert outcome == Outcome(
+        Readiness.NOTHING, "nothing left to offer: 3 tracks rejected in this mood (skipped or disliked)"
+    )
+    assert rec.plan(Mood.of("sad", 0.9), "kim", "match", NOW + 1200, 3)  # the skips were in another mood
+    assert (rec.readiness, rec.status) == (Readiness.READY, "ready")
+    (tmp_path / "empty").mkdir()
+    empty = small(tmp_path / "empty", [])
+    assert empty.plan(HAPPY, "kim", "match", NOW, 3) == [] and empty.readiness is Readiness.NOTHING
+    assert "library is empty" in empty.status

@@ -8,6 +8,11 @@ while the others were never offered, and a track disliked in this mood came back
 shrinks to what the library allows (a rotation: never the same track twice in a row while another
 one is allowed), a dislike in this mood stands, and when every track is disliked the music stops and
 the recommender's status says why (health, and a Play refused with that reason).
+
+Health's `recommender` component is "ok" only while the music can go on (also while all tracks of
+the library are on already), "off" while automatic picks are off, and "empty" (a problem on the page)
+when there is nothing it may offer.  Before the fix it read "ok" after every plan that did not raise:
+only its detail told a dead end apart.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import pytest
 from servicekit import Script, ScriptPipeline, ScriptSource, config, wait_for
 
 from moodspeaker.recommend.hybrid import Recommender
+from moodspeaker.recommend.planner import whole_library_on
 from moodspeaker.recommend.source import Catalogue
 from moodspeaker.service import conductor
 from moodspeaker.service.app import Appliance, Parts
@@ -42,11 +48,12 @@ IDS = {s[0] for s in SONGS}
 
 
 def small_library(
-    tmp_path: Path, seconds: float, songs: list[Song] = SONGS
+    tmp_path: Path, seconds: float, songs: list[Song] = SONGS, **changes: object
 ) -> tuple[Appliance, EventBus, list[str]]:
-    """The appliance over `songs`, a happy face in view; and the ids of the tracks started."""
+    """The appliance over `songs` (settings `changes`), a happy face in view; and the ids of the
+    tracks started."""
     script = Script("happy")
-    cfg = config(tmp_path / "data")
+    cfg = config(tmp_path / "data", **changes)
     tracks = tone_tracks(tmp_path / "music", songs, duration_s=seconds)
     bus = EventBus()
     parts = Parts(
@@ -62,6 +69,12 @@ def small_library(
 
     bus.subscribe(on)
     return Appliance(cfg, bus, parts, tmp_path / "data"), bus, started
+
+
+def component(app: Appliance) -> tuple[str, str]:
+    """Health's `recommender` component: (state, detail)."""
+    entry = app.health_snapshot()["components"].get("recommender", {})
+    return entry.get("state", ""), entry.get("detail", "")
 
 
 def disliked(app: Appliance) -> list[str]:
@@ -113,6 +126,7 @@ def test_every_track_disliked_stops_the_music_and_says_why(tmp_path: Path) -> No
         assert not app.state()["playing"] and app.state()["queue"] == []
         with pytest.raises(CommandError, match=re.escape(f"nothing to play: {why}")):
             app.play()
+        assert component(app) == ("empty", why)  # a problem, not "ok": nothing can play
         assert len(started) == len(set(started)), started  # no disliked track started again
     finally:
         app.stop()
@@ -173,8 +187,28 @@ def test_next_on_the_one_track_of_a_library_stops_it(tmp_path: Path) -> None:
         wait_for(lambda: [q["track_id"] for q in app.state()["queue"]] == ["ann1"], what="the repeat queued")
         app.next_track()
         why = "nothing left to offer: 1 track rejected in this mood (skipped or disliked)"
-        wait_for(lambda: app.health_snapshot()["recommender"] == why, what="the status saying why")
+        wait_for(lambda: component(app) == ("empty", why), what="health saying why, as a problem")
         wait_for(lambda: not app.state()["playing"], what="the music stopped")
         assert app.state()["queue"] == [] and started == ["ann1"], (app.state()["queue"], started)
+    finally:
+        app.stop()
+
+
+def test_health_is_ok_while_all_tracks_are_on_and_off_while_picks_are(tmp_path: Path) -> None:
+    """Two long tracks and a queue of five: once one plays and the other is queued, a refill finds
+    nothing more to add.  Nothing is wrong (each comes round again): health's component is "ok"
+    with the calm detail.  Automatic picks switched off read "off", and "ok" once they are back."""
+    app, _bus, started = small_library(tmp_path, 60.0, SONGS[:2], **{"recommend.queue_length": 5})
+    app.start()
+    try:
+        wait_for(lambda: len(started) == 1 and len(app.state()["queue"]) == 1, what="one on, one queued")
+        wait_for(lambda: component(app)[1] == whole_library_on(2), what="a refill finding all on already")
+        assert component(app) == ("ok", whole_library_on(2)) and app.state()["playing"]
+        app.set_strategy("off")
+        assert component(app) == ("off", "automatic picks are off for this profile")
+        wait_for(lambda: app.state()["queue"] == [], what="no automatic picks queued")
+        app.set_strategy("match")  # the other track planned again ("ready"; a refill may follow)
+        assert component(app)[0] == "ok"
+        wait_for(lambda: len(app.state()["queue"]) == 1, what="the other track queued again")
     finally:
         app.stop()

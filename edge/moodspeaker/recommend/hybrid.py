@@ -9,7 +9,8 @@ scoring itself is planner.py's (targets, tolerance, filters, ranking).  This cla
 feedback() writes the event durably first, then teaches the in-memory models.
 
 Bad input never crashes: an empty or unanalysed library gives no picks (or unanalysed picks) and
-`status` says why in a sentence.
+`status` says why in a sentence; `readiness` says the same for machines (health): whether the last
+plan was ready, off, or had nothing it may offer (`planner.Readiness`).
 """
 
 from __future__ import annotations
@@ -33,15 +34,18 @@ from moodspeaker.recommend.feedback import (
     evidence_weight,
 )
 from moodspeaker.recommend.options import DAY, Options
-from moodspeaker.recommend.planner import Pick, plan_queue
+from moodspeaker.recommend.planner import Outcome, Pick, Readiness, nothing_left, plan_queue
 from moodspeaker.recommend.profiles import ProfileError, check_profile_name
 from moodspeaker.recommend.source import CatalogueView, TrackSource, track_features, track_taste
 from moodspeaker.recommend.store import FeedbackRow, FeedbackStore
 from moodspeaker.recommend.targets import STRATEGIES, Mood, MoodLike
 
-__all__ = ["Options", "Pick", "Recommender"]
+__all__ = ["Options", "Outcome", "Pick", "Readiness", "Recommender"]
 
 log = logging.getLogger(__name__)
+
+#: Automatic picks switched off for the profile: no picks, as chosen.
+PICKS_OFF = Outcome(Readiness.OFF, "automatic picks are off for this profile")
 
 
 def _as_mood(mood: MoodLike | None) -> Mood:
@@ -55,7 +59,8 @@ class Recommender:
 
     def __init__(self, source: TrackSource, store: FeedbackStore, options: Options) -> None:
         self.source, self.store, self.options = source, store, options
-        self.status = "ready"
+        #: How the last plan came out (replaced whole, so readers see one plan's readiness and words).
+        self.outcome = Outcome(Readiness.READY, "ready")
         self._lock = threading.RLock()
         self._view: CatalogueView | None = None
         self._models: dict[str, PersonalModel] = {}
@@ -75,6 +80,16 @@ class Recommender:
         for name in config.recommend.profiles:
             rec.create_profile(name, 0.0)
         return rec
+
+    @property
+    def status(self) -> str:
+        """The last plan in a sentence: "ready", or why there were no picks (or unanalysed ones)."""
+        return self.outcome.status
+
+    @property
+    def readiness(self) -> Readiness:
+        """Whether the last plan was ready, off, or had nothing it may offer."""
+        return self.outcome.readiness
 
     # -- catalogue --------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -246,6 +261,20 @@ class Recommender:
         exclude: frozenset[str] = frozenset(),
     ) -> list[Pick]:
         """The next `k` tracks for this profile in this mood, best first; [] with `status` when none."""
+        return self.plan_with_outcome(mood, profile, strategy, now, k, exclude=exclude)[0]
+
+    def plan_with_outcome(
+        self,
+        mood: MoodLike | None,
+        profile: str,
+        strategy: str | None = None,
+        now: float = 0.0,
+        k: int = 5,
+        *,
+        exclude: frozenset[str] = frozenset(),
+    ) -> tuple[list[Pick], Outcome]:
+        """`plan`, and how this very plan came out (also left in `outcome`): a caller that records it
+        (the service's health) gets its own plan's, not that of a plan made meanwhile on another thread."""
         profile = check_profile_name(profile)
         m = _as_mood(mood)
         with self._lock:
@@ -253,15 +282,15 @@ class Recommender:
             if strategy not in STRATEGIES:
                 raise ProfileError(f"unknown strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}")
             if strategy == "off":
-                self.status = "automatic picks are off for this profile"
-                return []
+                self.outcome = PICKS_OFF
+                return [], self.outcome
             view = self._catalogue()
             if view.n == 0:
-                self.status = self._empty_reason()
+                self.outcome = Outcome(Readiness.NOTHING, self._empty_reason())
                 log.warning("no picks: %s", self.status)
-                return []
+                return [], self.outcome
             get = getattr(self.source, "get", None)
-            picks, why_none = plan_queue(
+            picks, none = plan_queue(
                 view,
                 m,
                 profile,
@@ -277,13 +306,15 @@ class Recommender:
                 exists=(lambda tid: get(tid) is not None) if callable(get) else None,
             )
             if not picks:
-                self.status = why_none
-                log.info("no picks for %s: %s", profile, why_none)
+                self.outcome = none or nothing_left("no track is allowed")
+                log.info("no picks for %s: %s", profile, self.status)
             elif view.n_analysed == 0:
-                self.status = "the library is not analysed yet: playing it in shuffled order"
+                self.outcome = Outcome(
+                    Readiness.READY, "the library is not analysed yet: playing it in shuffled order"
+                )
             else:
-                self.status = "ready"
-            return picks
+                self.outcome = Outcome(Readiness.READY, "ready")
+            return picks, self.outcome
 
     def _empty_reason(self) -> str:
         """Why there is nothing to play, in a sentence (a library still being analysed, or none)."""

@@ -14,6 +14,7 @@ options and `now`); the Recommender holds the state and the lock and calls `plan
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -34,6 +35,28 @@ MAPPING_HALF = 2.0
 #: Pseudo-count of the prior tolerance around a target, and the tightest tolerances learned.
 SPREAD_PRIOR = 3.0
 VAR_FLOOR = 0.03
+
+
+class Readiness(enum.Enum):
+    """What a plan says about the recommender, for health (typed: its status sentence is for people).
+
+    READY: it planned picks, or all tracks of the library are on already (they come round again).
+    OFF: automatic picks are switched off for the profile, as the listener chose.
+    NOTHING: nothing it may offer (every track rejected in this mood, none that could be opened, an
+    empty or unanalysed library, the tracks allowed gone): the music stops until something changes."""
+
+    READY = "ready"
+    OFF = "off"
+    NOTHING = "nothing"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a plan came out: `readiness` for machines, `status` in a sentence for the listener.  One
+    value, so that a reader never pairs the readiness of one plan with the words of another."""
+
+    readiness: Readiness
+    status: str
 
 
 @dataclass(frozen=True)
@@ -138,24 +161,25 @@ class Allowed:
             mask[view.row[left[0]]] = True
         return mask
 
-    def why_none(self) -> str:
+    def why_none(self) -> Outcome:
         """Why `rows` left nothing, in a sentence for the status (what the listener can change).  When
         every track of the library is playing or queued already nothing is wrong: the music goes on
-        and each track comes round again once it has ended, so the status says that, calmly, and not
-        "nothing left to offer" (which reads like a fault on the health page)."""
+        and each track comes round again once it has ended, so the outcome is READY and the status
+        says that, calmly; anything else is NOTHING, "nothing left to offer" (a fault on the health
+        page: the music stops)."""
         rejected = self._rejected()
         missing = self._missing() - rejected
         queued = self.exclude - rejected - missing
         ids = self.view.row.keys()
         if ids and ids <= queued:
-            return whole_library_on(len(ids))
+            return Outcome(Readiness.READY, whole_library_on(len(ids)))
         parts = [
             (len(rejected & ids), "rejected in this mood (skipped or disliked)"),
             (len(missing & ids), "could not be opened"),
             (len(queued & ids), "playing or queued already"),
         ]
         said = ", ".join(f"{n} {'track' if n == 1 else 'tracks'} {what}" for n, what in parts if n)
-        return f"nothing left to offer: {said or 'no track is allowed'}"
+        return nothing_left(said or "no track is allowed")
 
     def _rejected(self) -> set[str]:
         return self.model.rejected(self.key, self.now, self.horizon_s)
@@ -169,6 +193,11 @@ def whole_library_on(n: int) -> str:
     (see `Allowed.why_none`), and the sentence says so.  (Never one track: that one is planned again,
     `Allowed.only_one_on`.)"""
     return f"all {n} tracks of the library are on already (playing or queued): each plays again once it ends"
+
+
+def nothing_left(why: str) -> Outcome:
+    """The outcome of a plan that may offer nothing, and why (see `Readiness.NOTHING`)."""
+    return Outcome(Readiness.NOTHING, f"nothing left to offer: {why}")
 
 
 def plan_queue(
@@ -186,9 +215,9 @@ def plan_queue(
     k: int,
     exclude: frozenset[str],
     exists: Callable[[str], bool] | None,
-) -> tuple[list[Pick], str]:
+) -> tuple[list[Pick], Outcome | None]:
     """The best `k` picks for `profile` in `mood` (fewer when the filters leave fewer), with reasons,
-    and why there are none when none is allowed ("" otherwise).
+    and, when there are none, the outcome saying why (None when there are picks).
 
     `alpha(now)` is the household's content share (Recommender.alpha); it is asked only where the
     profile's context has collaborative evidence, else content decides alone."""
@@ -264,4 +293,4 @@ def plan_queue(
             text += "; again, as the only track to play now"
         score = float(ranked_scores[int(np.flatnonzero(ranked_rows == row)[0])])
         picks.append(Pick(tr, round(score, 4), text, again))
-    return picks, "" if picks else "nothing left to offer: the tracks allowed have left the library"
+    return picks, None if picks else nothing_left("the tracks allowed have left the library")

@@ -23,7 +23,7 @@ from moodspeaker.mood.classes import UNKNOWN
 from moodspeaker.mood.filter import MoodState
 from moodspeaker.player.engine import Player
 from moodspeaker.player.queue import QueueItem
-from moodspeaker.recommend.hybrid import Recommender
+from moodspeaker.recommend.hybrid import Readiness, Recommender
 from moodspeaker.service.health import Health
 from moodspeaker.service.policy import clashes
 
@@ -32,6 +32,15 @@ log = logging.getLogger(__name__)
 #: After a refill found nothing to add, wait this long before asking the recommender again (unless
 #: what was playing or queued then has gone since: see `Conductor.refill`).
 REFILL_BACKOFF_S = 30.0
+
+#: The `recommender` health component's state after a plan, by its outcome.  Nothing it may offer is
+#: "empty", a state health's readers already show as a problem (the page's amber badge, as for an
+#: empty library): the music stops there.  All tracks of a small library on already is READY, "ok".
+HEALTH_STATES: dict[Readiness, str] = {
+    Readiness.READY: "ok",
+    Readiness.OFF: "off",
+    Readiness.NOTHING: "empty",
+}
 
 
 class PlanningError(RuntimeError):
@@ -78,10 +87,11 @@ class Conductor:
     def _plan_or_raise(
         self, mood: MoodState, k: int, exclude: set[str], profile: str, strategy: str
     ) -> list[QueueItem]:
-        """Up to `k` picks; a failure is reported in health and raised as a PlanningError."""
+        """Up to `k` picks; the outcome is health's `recommender` state (`HEALTH_STATES`), and a
+        failure is reported there as "error" and raised as a PlanningError."""
         t0 = time.monotonic()
         try:
-            picks = self._recommender.plan(
+            picks, outcome = self._recommender.plan_with_outcome(
                 mood, profile, strategy, time.time(), k, exclude=frozenset(exclude)
             )
         except Exception as exc:
@@ -90,7 +100,7 @@ class Conductor:
             self.health.set_state("recommender", "error", reason[:200])
             raise PlanningError(f"the queue could not be planned: {reason}") from exc
         self.health.timing("plan", time.monotonic() - t0)
-        self.health.set_state("recommender", "ok", self._recommender.status)
+        self.health.set_state("recommender", HEALTH_STATES[outcome.readiness], outcome.status)
         return [QueueItem(p.track, p.reason, p.again) for p in picks]
 
     def react(self, mood: MoodState) -> None:
@@ -162,8 +172,8 @@ class Conductor:
         is), before applying it: what is saved is the new listener with their own queue, never with
         the previous listener's.  When the save fails the previous profile and strategy are put back
         with the queue untouched and False is returned; on success the queue is the new listener's
-        plan (kept as it was when their plan is empty: nothing better to offer)."""
-        self._quiet_until = 0.0
+        plan (kept as it was when their plan is empty: nothing better to offer).  Refills may try
+        again at once only once the switch is in effect (see `change_strategy`)."""
         strategy = self.strategy_of(profile)
         items = self._plan_for(mood, profile, strategy)
         previous = self.profile, self.strategy
@@ -171,6 +181,7 @@ class Conductor:
         if not save(self._new_queue(items, strategy)):
             self.profile, self.strategy = previous
             return False
+        self.retry_soon()
         self._queue_plan(items, strategy)
         return True
 
@@ -180,11 +191,13 @@ class Conductor:
         """The active profile chose `strategy`: plan with it first (a failure raises PlanningError),
         then `store()` it with the profile (a storage error propagates), and only then make it active
         and queue the plan.  A failure at either step leaves the strategy, queue and track as they were.
-        Returns the queue given to the player (None: the queue left as it was)."""
-        self._quiet_until = 0.0
+        Returns the queue given to the player (None: the queue left as it was).  Refills may try again
+        at once only once the strategy is active: one let through before would plan with the previous
+        strategy (after a switch to "off": queue picks, and leave health's `recommender` "ok")."""
         items = self._plan_for(mood, self.profile, strategy)
         store()
         self.strategy = strategy
+        self.retry_soon()
         return self._queue_plan(items, strategy)
 
     def _plan_for(self, mood: MoodState, profile: str, strategy: str) -> list[QueueItem]:

@@ -12,6 +12,7 @@ tests/player do).
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import threading
 from pathlib import Path
@@ -63,6 +64,45 @@ def test_a_next_lost_with_the_audio_device_stands(tmp_path: Path) -> None:
         wait_for(lambda: not app._feedback_pending(), what="the feedback written")
         assert feedback(app, x) == ["skip"]  # recorded once, by the command
         assert app._recorded_skips.pending() == []  # the mark went with that play's end
+    finally:
+        app.stop()
+
+
+def test_a_next_while_the_audio_device_is_gone_is_recorded_once(tmp_path: Path) -> None:
+    """The device went while x played and is still gone: the page shows x (it resumes with the device),
+    the player is "stopped".  A Next then skips x as it would while playing: one skip recorded by the
+    command, x's end announced as skipped (the mark swallows it), and the next queued track plays when
+    the device is back.  Before the fix the command recorded nothing (the player was not "playing")."""
+    app, bus = build(tmp_path, Script("happy"), track_s=3.0)
+    events: list[Event] = []
+    bus.subscribe(events.append)
+    app.start()
+    try:
+        wait_for(lambda: (app.player.status().current is not None and app.player.status().position_s > 0.5
+                          and len(app.player.status().queue) > 0),
+                 what="a track playing, another queued")  # fmt: skip
+        player = app.player
+        gone = dataclasses.replace(player._cfg, audio_device="no-such-device")
+        player._post(lambda: setattr(player, "_cfg", gone))  # the output is unplugged: retries fail
+        player._post(pygame.mixer.quit)
+        wait_for(lambda: player.status().audio == "lost", what="the audio device lost")
+        status = player.status()
+        assert status.current is not None and status.state == "stopped"
+        x, upcoming = status.current.track.id, status.queue[0].track.id
+        app.next_track()
+        assert feedback(app, x) == ["skip"]  # written before the command returned
+        assert status.waiting_for_audio  # what told the command that x would have been heard
+        wait_for(lambda: any(isinstance(e, TrackEnded) and e.track_id == x for e in events),
+                 what="x's end announced")  # fmt: skip
+        back = dataclasses.replace(player._cfg, audio_device="")
+        player._post(lambda: setattr(player, "_cfg", back))  # plugged back
+        wait_for(lambda: started_since_lost(events), what="a track started once the device was back")
+        assert started_since_lost(events)[0] == upcoming != x
+        ends = [e for e in events if isinstance(e, TrackEnded) and e.track_id == x]
+        assert [(e.skipped, e.completed) for e in ends] == [(True, False)], ends
+        wait_for(lambda: not app._feedback_pending(), what="the feedback written")
+        assert feedback(app, x) == ["skip"]  # once: the announced end added nothing
+        assert app._recorded_skips.pending() == []
     finally:
         app.stop()
 

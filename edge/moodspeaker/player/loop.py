@@ -47,6 +47,10 @@ class PlayerStatus:
     #: in it was gone: an unplugged disk), not because play was paused or stopped: the conductor then
     #: plans more even without a mood, since the listener still wants music.
     ran_out: bool = False
+    #: Stopped only because the audio output is gone while the listener wants music: `current` is the
+    #: play the lost device interrupted, resuming when the device is back, so a Next skips it as it
+    #: would while playing (the skip is feedback, its end announced as skipped: `DeckMixer.interrupted`).
+    waiting_for_audio: bool = False
 
 
 class PlayerLoop:
@@ -193,6 +197,7 @@ class PlayerLoop:
     def _do_stop(self) -> None:
         current = self._current_position()
         self._mixer.cut_all()
+        self._mixer.end_interrupted(skipped=False)  # a play the lost device interrupted is stopped too
         if self._audio == "ok":
             pygame.mixer.unpause()
         if current is not None:
@@ -210,6 +215,9 @@ class PlayerLoop:
         if self._audio != "ok" or self._state != "playing":
             if self._state == "paused":
                 self._do_stop()
+            # The play a lost device interrupted ends here rather than resume: skipped by a Next while
+            # the music is meant to play (the status said so: `waiting_for_audio`), else cut.
+            self._mixer.end_interrupted(skipped=skipped and self._want_playing)
             if item is not None:
                 self._queue.push_front(item)
             self._mixer.resume = None
@@ -268,6 +276,7 @@ class PlayerLoop:
             failures=tuple(self._history.failures),
             audio_error=self._audio_error,
             ran_out=self._ran_out,
+            waiting_for_audio=self._audio == "lost" and self._want_playing,
         )
         with self._lock:
             self._status = status

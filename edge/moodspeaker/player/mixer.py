@@ -51,6 +51,10 @@ class DeckMixer:
         self.volume = volume
         #: The item to open before the queue, at a position (restored after a restart or a lost device).
         self.resume: tuple[QueueItem, float] | None = None
+        #: The play a lost device interrupted (heard, its end not announced), while it waits to resume
+        #: with the device.  A command that decides its end meanwhile (Next, a switch, Stop) announces
+        #: that end (`end_interrupted`); resumed, it is announced as a new play (its start again).
+        self.interrupted: Play | None = None
 
     # ---- the output device ---------------------------------------------------------------------
     def open(self, device: str) -> None:
@@ -70,7 +74,8 @@ class DeckMixer:
         """The device is gone at monotonic time `now`: empty both decks and let go of the mixer.
 
         What was decided before the device went stands.  The play still going on (the one not being
-        faded out) is resumed where it was heard when the device is back (`resume`).  A play whose end
+        faded out) is resumed where it was heard when the device is back (`resume`; its end, should a
+        command decide it first, is `end_interrupted`'s to announce).  A play whose end
         was already decided is over: one faded out by a Next, a switch or a crossfade, or decoded to
         its end with only its last chunks left.  Its end is announced now, skipped, cut or completed
         as decided, and it is not resumed: else the skipped track came back with the device and the
@@ -78,7 +83,7 @@ class DeckMixer:
         the device went) is put back where it came from: at the head of the queue, or as the item to
         resume when it was opened at a position (a restored one); else it would be lost."""
         over: list[Play] = []
-        going_on: tuple[QueueItem, float] | None = None
+        going_on: tuple[Play, float] | None = None
         unheard: list[tuple[QueueItem, float]] = []
         for deck in (self.decks[1 - self.active], self.decks[self.active]):  # the order they opened in
             heard_at = deck.decoded_s  # where the deck's decoding play is heard (none of it is out: here)
@@ -93,14 +98,15 @@ class DeckMixer:
                     first = next((c for c in (deck.playing, deck.queued) if c and c.play is play), None)
                     unheard.append((play.item, first.offset_s if first is not None else deck.decoded_s))
                 elif play is current:
-                    going_on = (play.item, heard_at)
+                    going_on = (play, heard_at)
                 else:
                     over.append(play)
             deck.reset()
         for play in over:
             self._history.ended(play)
         if going_on is not None:
-            self.resume = going_on
+            self.interrupted, heard_at = going_on
+            self.resume = (self.interrupted.item, heard_at)
         for item, start_s in reversed(unheard):
             if start_s > 0 and self.resume is None:
                 self.resume = (item, start_s)
@@ -110,9 +116,20 @@ class DeckMixer:
         with contextlib.suppress(Exception):
             pygame.mixer.quit()
 
+    def end_interrupted(self, *, skipped: bool) -> None:
+        """A command decided the end of the play the lost device interrupted (a Next: `skipped`; a
+        switch or a Stop: cut) before it could resume: announce that end now, as it would have been
+        announced with the device there; else the skip a Next recorded would have no play ending."""
+        play, self.interrupted = self.interrupted, None
+        if play is not None:
+            play.completed, play.skipped = False, skipped
+            self._history.ended(play)
+
     def shutdown(self) -> None:
-        """Stop both decks (reporting what was playing) and close the mixer."""
+        """Stop both decks (reporting what was playing, or what the lost device interrupted) and close
+        the mixer."""
         self.cut_all()
+        self.end_interrupted(skipped=False)
         with contextlib.suppress(Exception):
             pygame.mixer.quit()
 
@@ -249,7 +266,7 @@ class DeckMixer:
             start_s = 0.0
             if item is None and self.resume is not None:
                 item, start_s = self.resume
-                self.resume = None
+                self.resume, self.interrupted = None, None  # it resumes: announced as it starts again
             if item is None:
                 item = self._queue.pop()
             if item is None:

@@ -49,7 +49,9 @@ class PlaybackCommands(ApplianceCore):
         that follows is not recorded again; a storage failure is reported but the music still moves on
         (the listener asked to skip, not to record anything)."""
         status = self.player.status()
-        if status.current is not None and status.state == "playing":
+        # While the audio output is gone (`waiting_for_audio`) the track shown is the one interrupted,
+        # resuming with the device: a Next skips it all the same (the player announces its end, skipped).
+        if status.current is not None and (status.state == "playing" or status.waiting_for_audio):
             track = status.current.track
             self._tell_anyway(track, "skip", "skip", played_s=status.position_s)
             self._recorded_skips.mark(track.id)

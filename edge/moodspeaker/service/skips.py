@@ -2,10 +2,11 @@
 
 Why a module of its own: `next` and `dislike` write their feedback before they answer; the player
 then reports the end of the play (TrackEnded, skipped), which must add nothing.  The mark is for that
-play, not for the track id forever: a play whose end is never announced (the audio device vanished
-just before the player ran the Next, so the play went with the device and the Next only called off
-its resumption; or it had already ended a moment before the command read the status) must not make
-the service swallow the end of a later play of the same track.
+play, not for the track id forever: a play whose end is never announced (it had already ended a
+moment before the command read the status; or the track shown while the audio device is gone was a
+restored one never heard, so the Next only called off its start) must not make the service swallow
+the end of a later play of the same track.  (A play the lost device interrupted is announced as
+skipped when a Next calls off its resumption: `DeckMixer.end_interrupted`.)
 TrackStarted/TrackEnded carry only the track id, so a play is "the latest start of that track": a
 new start of the track clears its mark, and marks are kept only for the few tracks started last (two
 decks: at most two plays sound at once).  Pure bookkeeping, thread-safe (the player thread reports

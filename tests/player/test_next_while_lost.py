@@ -1,0 +1,130 @@
+"""A Next pressed while the audio device is gone skips the track the listener was hearing.
+
+The device went while track a played: the player is "stopped" (audio lost), a is what the status
+shows, and it resumes where it was when the device is back.  A Next pressed then skips a, as it
+would while playing: a's end is announced once, as skipped (the service records the skip from the
+status, `waiting_for_audio`, and that end must go with it), and b plays when the device is back, not
+a.  Before the fix the Next only called off a's resumption: a's end was never announced.
+
+Real player on SDL's dummy driver.  The device is "unplugged" the way it happens on the speaker: the
+configured output disappears (the player's device name points at no device, so every reopening
+fails) and pygame's mixer is shut under the player; it is plugged back by naming the default again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+import pygame
+import pytest
+from playerkit import Recorder, item, write_tone
+
+from moodspeaker.player.engine import Player
+from moodspeaker.service.events import StateChanged, TrackEnded, TrackStarted
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def unplug(player: Player, rec: Recorder) -> None:
+    """The output goes and stays gone (every retry fails) until `plug_back`."""
+    gone = lambda: setattr(player, "_cfg", dataclasses.replace(player._cfg, audio_device="no-such-device"))  # noqa: E731
+    player._post(gone)
+    player._post(pygame.mixer.quit)
+    rec.wait(lambda e: isinstance(e, StateChanged) and e.key == "audio" and e.value == "lost")
+    player.wait_idle()  # the status published after the loss
+
+
+def plug_back(player: Player) -> None:
+    player._post(lambda: setattr(player, "_cfg", dataclasses.replace(player._cfg, audio_device="")))
+
+
+def started(rec: Recorder) -> list[str]:
+    return [e.track_id for e in rec.of("track_started") if isinstance(e, TrackStarted)]
+
+
+def ends(rec: Recorder, track_id: str) -> list[tuple[bool, bool]]:
+    """(skipped, completed) of each announced end of `track_id`."""
+    return [
+        (e.skipped, e.completed)
+        for e in rec.of("track_ended")
+        if isinstance(e, TrackEnded) and e.track_id == track_id
+    ]
+
+
+def playing_a_then_lost(
+    tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
+) -> tuple[Player, Recorder]:
+    a = item(write_tone(tmp_path / "a.wav", 440, 4.0), "a")
+    b = item(write_tone(tmp_path / "b.wav", 550, 0.6), "b")
+    c = item(write_tone(tmp_path / "c.wav", 660, 0.6), "c")
+    player, rec = make_player()
+    player.set_queue([a, b, c])
+    player.play()
+    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "a")
+    unplug(player, rec)
+    return player, rec
+
+
+@pytest.mark.parametrize("fade_s", [0.0, 0.5])
+def test_next_while_the_device_is_gone_skips_the_track_shown(
+    tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]], fade_s: float
+) -> None:
+    player, rec = playing_a_then_lost(tmp_path, make_player)
+    status = player.status()
+    assert status.state == "stopped" and status.audio == "lost"
+    assert status.current is not None and status.current.track.id == "a"  # what the page shows
+    assert ends(rec, "a") == []  # interrupted, not over: it would resume with the device
+    player.next(fade_s=fade_s)
+    player.wait_idle()
+    assert ends(rec, "a") == [(True, False)]  # the Next ended it, skipped, with the device still gone
+    assert status.waiting_for_audio  # a Next then is a skip (the service records it from this)
+    assert player.status().audio == "lost"
+    plug_back(player)
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c", timeout=15)
+    assert started(rec) == ["a", "b", "c"]  # b when the device is back: a is not resumed
+    assert ends(rec, "a") == [(True, False)]  # announced once
+
+
+def test_stop_while_the_device_is_gone_ends_the_play_as_stopped(
+    tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
+    """Stop while the device is gone ends a's play (cut: neither skipped nor completed), as Stop does
+    while playing; Play once the device is back starts a again where it was, as a new play."""
+    player, rec = playing_a_then_lost(tmp_path, make_player)
+    player.stop()
+    player.wait_idle()
+    assert ends(rec, "a") == [(False, False)]
+    status = player.status()
+    assert not status.waiting_for_audio  # the listener stopped the music: a Next is no skip now
+    assert status.current is not None and status.current.track.id == "a"  # where Play resumes
+    plug_back(player)
+    rec.wait(lambda e: isinstance(e, StateChanged) and e.key == "audio" and e.value == "ok")
+    player.play()
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b", timeout=15)
+    assert started(rec)[:3] == ["a", "a", "b"]
+    assert ends(rec, "a") == [(False, False), (False, True)]
+
+
+def test_next_after_pause_and_a_lost_device_is_no_skip(
+    tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
+    """Paused, then the device goes: Next moves on (a cut, as a Next while paused is), not a skip."""
+    a = item(write_tone(tmp_path / "a.wav", 440, 4.0), "a")
+    b = item(write_tone(tmp_path / "b.wav", 550, 0.6), "b")
+    player, rec = make_player()
+    player.set_queue([a, b])
+    player.play()
+    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "a")
+    player.pause()
+    unplug(player, rec)
+    assert not player.status().waiting_for_audio
+    player.next()
+    player.wait_idle()
+    assert ends(rec, "a") == [(False, False)]
+    plug_back(player)
+    rec.wait(lambda e: isinstance(e, StateChanged) and e.key == "audio" and e.value == "ok")
+    player.play()
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b", timeout=15)
+    assert started(rec) == ["a", "b"]

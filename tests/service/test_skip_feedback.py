@@ -5,11 +5,13 @@ the player reports the skipped track's end."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 from servicekit import Script, build, wait_for
 
 from moodspeaker.service.app import Appliance
+from moodspeaker.service.events import Event, TrackEnded
 
 
 def skips(app: Appliance) -> list[str]:
@@ -31,5 +33,45 @@ def test_a_skip_is_written_before_the_command_returns_and_only_once(tmp_path: Pa
         app.player.wait_idle()
         app.stop()  # drains the feedback queue: a second skip row would be written by now
         assert skips(app) == [skipped]
+    finally:
+        app.stop()
+
+
+def test_a_next_in_the_gap_of_a_gapless_change_skips_the_track_shown(tmp_path: Path) -> None:
+    """No crossfade: the next track y is opened on the deck while the last chunk of x still plays, and
+    the page shows x.  A Next then is a skip of x, recorded once; y plays as the next track and no
+    skip of y is recorded (before the fix the Next faded y out and y's skip was recorded instead)."""
+    app, bus = build(tmp_path, Script("happy"), track_s=2.0)
+    events: list[Event] = []
+    bus.subscribe(events.append)
+    app.start()
+    try:
+        app.play()
+        wait_for(
+            lambda: app.player.status().current is not None and app.player.status().queue, what="a track"
+        )
+        player, pressed = app.player, threading.Event()
+        seen: list[tuple[str, str]] = []  # (the track the status shows, the track opened after it)
+
+        def probe() -> None:  # on the player thread, between two ticks: the gap cannot pass meanwhile
+            current = player._mixer.now_playing(player._now())
+            up_next = player._opened_next(current[0]) if current is not None else None
+            shown = player.status().current
+            if not pressed.is_set() and up_next is not None and shown is not None:
+                seen.append((shown.track.id, up_next.track.id))
+                pressed.set()
+                app.next_track()  # what the page's Next button runs
+
+        while not pressed.is_set():
+            player._post(probe)
+            assert player.wait_idle(5.0)
+        x, y = seen[0]
+        assert x != y
+        wait_for(lambda: any(isinstance(e, TrackEnded) and e.track_id == y for e in events), what="y's end")
+        assert skips(app) == [x]  # the track shown was skipped, once
+        ends = [e for e in events if isinstance(e, TrackEnded) and e.track_id == y]
+        assert [(e.skipped, e.completed) for e in ends] == [(False, True)], ends  # y played whole
+        wait_for(lambda: not app._feedback_pending(), what="the feedback written")
+        assert skips(app) == [x]  # and no skip of y
     finally:
         app.stop()

@@ -301,28 +301,55 @@ class DeckMixer:
         remaining = max(CHUNK_S, duration - deck.decoded_s)
         deck.fade_out(remaining)
         other = self.decks[1 - deck.index]
-        self.cut(other, completed=False, skipped=False)
+        self._stop(other)  # the tail of an earlier fade: it ends as decided then
         self.start_next(other, remaining)
         deck.play.completed = True
 
     def switch(self, item: QueueItem | None, fade: float, *, skipped: bool) -> None:
-        """While playing: start `item` (else the next one), crossfading over `fade` seconds (0: cut)."""
+        """While playing: start `item` (else the next one), crossfading over `fade` seconds (0: cut).
+
+        The change is about the play heard, the one the status shows as current (`position`): only
+        that one ends as the command says (skipped by a Next, else cut).  Every other play sounding
+        ends as was decided before: a track a crossfade or an earlier switch is fading out was
+        completed, skipped or cut then, and a later Next must not turn it into a skip the listener
+        never gave.  In the gap of a gapless change (the deck has opened the next track while the
+        last chunk of the one heard still plays, `in_gap`) the track heard is cut: a fade cannot reach
+        chunks already handed to the mixer, and at most 0.8 s of it is left.  The track opened after
+        it was never heard: it goes back to the head of the queue, so a Next plays it from its start
+        (fading in); a fade of the whole deck would fade it out instead, announced as skipped."""
         current = self.decks[self.active]
         other = self.decks[1 - self.active]
-        self.cut(other, completed=False, skipped=skipped)
-        if fade > 0 and current.playing is not None:
-            if current.play is not None:
-                current.play.skipped = skipped
-            for chunk in (current.playing, current.queued):
-                if chunk is not None:
-                    chunk.play.skipped = skipped
+        heard = self._heard()
+        if heard is not None:
+            heard.completed, heard.skipped = False, skipped
+        self._stop(other)
+        if self.in_gap(current):
+            self._stop(current)
+            self.start_next(current, fade, item)
+        elif fade > 0 and current.playing is not None:
             if current.play is not None:  # else nothing is left to decode: the queued chunk ends
                 current.fade_out(fade)
             self.start_next(other, fade, item)
         else:
-            self.cut(current, completed=False, skipped=skipped)
+            self._stop(current)
             self.start_next(current, 0.0, item)
         self.feed(self.decks[self.active])  # audible at once, not at the next tick
+
+    def _heard(self) -> Play | None:
+        """The play the status shows as current (`now_playing`): the one whose chunk is heard, else
+        the one the active deck decodes (its next chunk not out yet: a busy machine)."""
+        chunk = self.decks[self.active].playing or self.decks[1 - self.active].playing
+        return chunk.play if chunk is not None else self.decks[self.active].play
+
+    @staticmethod
+    def in_gap(deck: Deck) -> bool:
+        """`deck` has opened its next play, not heard yet, while a chunk of the play before it is out."""
+        return (
+            deck.play is not None
+            and not deck.play.started
+            and deck.playing is not None
+            and deck.playing.play is not deck.play
+        )
 
     def start_over(self) -> bool:
         """From stopped: empty the active deck and open the next item on it. False if there is none."""
@@ -335,7 +362,15 @@ class DeckMixer:
             self.cut(deck, completed=False, skipped=False)
 
     def cut(self, deck: Deck, *, completed: bool, skipped: bool) -> None:
-        """Stop a deck now; the interrupted play is reported, an unstarted one goes back to the queue."""
+        """Stop a deck now; the interrupted plays are reported (as `completed`, `skipped`), an unstarted
+        one goes back to the queue."""
+        for play in deck.plays():
+            play.completed, play.skipped = completed, skipped
+        self._stop(deck)
+
+    def _stop(self, deck: Deck) -> None:
+        """Stop a deck now; its plays are reported as their end was decided, an unstarted one goes
+        back to the queue."""
         if deck.index < len(self.channels):
             with contextlib.suppress(Exception):
                 self.channels[deck.index].stop()
@@ -345,7 +380,6 @@ class DeckMixer:
             deck.playing.play.played_s += elapsed
         for play in plays:
             if play.started:
-                play.completed, play.skipped = completed, skipped
                 self._history.ended(play)
             else:  # opened but never heard: it is still next
                 self._queue.push_front(play.item)

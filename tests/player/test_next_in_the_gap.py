@@ -1,0 +1,169 @@
+"""A Next in the short gap of a gapless change skips the track heard, not the one opened after it.
+
+With no crossfade the next track b is opened on the same deck as soon as a is decoded to its end,
+while a's last chunk (0.4-0.8 s) still plays: the status shows a as current and b at the head of
+the queue.  A Next then is the listener skipping a.  Before the fix a faded Next faded the whole
+deck out: b's first moments were heard faintly and b was announced as skipped (recorded as a skip of
+b, a track the listener never chose to skip), then c played; a was announced completed and skipped.
+Now a is cut and announced as skipped (not completed: the listener moved on before its end), and b
+plays from its start as the next track.  The same rule for the other deck: a track a crossfade or an
+earlier switch is fading out ends as was decided then (completed, cut), not as skipped by a Next on
+the track heard over it.
+
+Real player on SDL's dummy driver.  The gap is caught by a probe posted to the player thread every
+loop turn: seeing a heard and b opened, it presses Next, which the player runs in the same turn,
+before any chunk moves on.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playerkit import Recorder, item, write_tone
+
+from moodspeaker.player.engine import Player
+from moodspeaker.player.queue import QueueItem
+from moodspeaker.service.events import TrackEnded, TrackStarted
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def in_the_gap(player: Player, heard: str) -> bool:
+    """`heard` is the track the status shows while the next one is opened on the deck already."""
+    current = player._mixer.now_playing(player._now())
+    return (
+        current is not None and current[0].track.id == heard and player._opened_next(current[0]) is not None
+    )
+
+
+def crossfading(player: Player, out: str, heard: str) -> bool:
+    """`out` is fading out on one deck while `heard` is heard on the other (the status shows it)."""
+    mixer = player._mixer
+    fading, active = mixer.decks[1 - mixer.active].playing, mixer.decks[mixer.active].playing
+    return (
+        fading is not None
+        and fading.play.item.track.id == out
+        and active is not None
+        and active.play.item.track.id == heard
+    )
+
+
+def press_when(
+    player: Player, rec: Recorder, ready: Callable[[], bool], before_end_of: str, press: Callable[[], None]
+) -> None:
+    """Run `press` (a command posting to the player) on the player thread once `ready()` holds there,
+    which must happen before `before_end_of` ends."""
+    hit = threading.Event()
+
+    def probe() -> None:
+        if not hit.is_set() and ready():
+            hit.set()
+            press()  # posted: run in this same turn, before the next tick
+
+    while not hit.is_set():
+        assert not ends(rec, before_end_of), f"{before_end_of} ended before the moment was caught"
+        player._post(probe)
+        assert player.wait_idle(5.0)
+
+
+def press_in_the_gap(player: Player, rec: Recorder, heard: str, press: Callable[[], None]) -> None:
+    """Run `press` on the player thread in the gap after `heard`."""
+    press_when(player, rec, lambda: in_the_gap(player, heard), heard, press)
+
+
+def started(rec: Recorder) -> list[str]:
+    return [e.track_id for e in rec.of("track_started") if isinstance(e, TrackStarted)]
+
+
+def ends(rec: Recorder, track_id: str) -> list[tuple[bool, bool]]:
+    """(skipped, completed) of each announced end of `track_id`."""
+    return [
+        (e.skipped, e.completed)
+        for e in rec.of("track_ended")
+        if isinstance(e, TrackEnded) and e.track_id == track_id
+    ]
+
+
+def three(tmp_path: Path) -> tuple[QueueItem, QueueItem, QueueItem]:
+    a = item(write_tone(tmp_path / "a.wav", 440, 1.5), "a")
+    b = item(write_tone(tmp_path / "b.wav", 550, 1.2), "b")
+    c = item(write_tone(tmp_path / "c.wav", 660, 0.6), "c")
+    return a, b, c
+
+
+@pytest.mark.parametrize("fade_s", [0.0, 0.5])
+def test_next_in_the_gap_skips_the_track_heard(
+    tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]], fade_s: float
+) -> None:
+    a, b, c = three(tmp_path)
+    player, rec = make_player()
+    player.set_queue([a, b, c])
+    player.play()
+    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "a")
+    press_in_the_gap(player, rec, "a", lambda: player.next(fade_s=fade_s))
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c", timeout=15)
+    assert ends(rec, "a") == [(True, False)]  # skipped by the listener's Next
+    assert ends(rec, "b") == [(False, True)]  # not skipped: played whole as the next track
+    assert started(rec) == ["a", "b", "c"]
+
+
+def test_a_switch_in_the_gap_keeps_the_track_opened_next(
+    tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
+    """A switch to a track that fits a new mood, in the gap: x plays, and b (opened, never heard)
+    is still next after it, not faded out and lost."""
+    a, b, c = three(tmp_path)
+    x = item(write_tone(tmp_path / "x.wav", 330, 0.6), "x")
+    player, rec = make_player()
+    player.set_queue([a, b, c])
+    player.play()
+    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "a")
+    press_in_the_gap(player, rec, "a", lambda: player.switch_to(x, fade_s=0.5))
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c", timeout=15)
+    assert started(rec) == ["a", "x", "b", "c"]
+    assert ends(rec, "b") == [(False, True)]
+
+
+def test_next_during_a_crossfade_leaves_the_track_fading_out_completed(
+    tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
+    """A crossfade has begun (a fading out, completed; b heard, the track shown): a Next skips b, and
+    a still ends completed.  Before the fix the Next cut a as skipped: a skip of a the listener never
+    gave (recorded as such by the service: its mark was on b)."""
+    a = item(write_tone(tmp_path / "a.wav", 440, 2.5), "a")
+    b = item(write_tone(tmp_path / "b.wav", 550, 3.0), "b")  # its own crossfade comes 2 s later
+    c = item(write_tone(tmp_path / "c.wav", 660, 0.6), "c")
+    player, rec = make_player(crossfade_s=1.0)
+    player.set_queue([a, b, c])
+    player.play()
+    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "a")
+    press_when(player, rec, lambda: crossfading(player, "a", "b"), "a", lambda: player.next(fade_s=0.5))
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b", timeout=15)  # faded out...
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c", timeout=15)  # ...under c
+    assert ends(rec, "a") == [(False, True)]
+    assert ends(rec, "b") == [(True, False)]
+    assert started(rec) == ["a", "b", "c"]
+
+
+def test_next_while_a_switch_fades_a_track_out_skips_only_the_track_heard(
+    tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
+    """A switch to x (a new mood) fades a out over a long fade, x is heard at once; a Next then skips
+    x, and a ends as the switch decided: cut, not skipped."""
+    a = item(write_tone(tmp_path / "a.wav", 440, 4.0), "a")
+    b = item(write_tone(tmp_path / "b.wav", 550, 0.6), "b")
+    x = item(write_tone(tmp_path / "x.wav", 330, 3.0), "x")
+    player, rec = make_player()
+    player.set_queue([a, b])
+    player.play()
+    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "a")
+    player.switch_to(x, fade_s=30.0)
+    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "x")
+    player.next(fade_s=0.0)
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b", timeout=15)
+    assert ends(rec, "a") == [(False, False)]
+    assert ends(rec, "x") == [(True, False)]
+    assert started(rec) == ["a", "x", "b"]

@@ -17,6 +17,7 @@ before any chunk moves on.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -167,3 +168,23 @@ def test_next_while_a_switch_fades_a_track_out_skips_only_the_track_heard(
     assert ends(rec, "a") == [(False, False)]
     assert ends(rec, "x") == [(True, False)]
     assert started(rec) == ["a", "x", "b"]
+
+
+@pytest.mark.parametrize("fade_s", [0.0, 0.5])
+def test_next_in_the_gap_before_a_repeat_moves_on(
+    tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]], fade_s: float
+) -> None:
+    """x is on repeat (the only track allowed, `QueueItem.again`): its repeat is what the deck opened
+    in the gap.  A Next on x moves on from it, as a Next on a track on repeat does at any other
+    moment: the repeat goes, y plays; x is not heard again."""
+    x = item(write_tone(tmp_path / "x.wav", 440, 1.5), "x")
+    y = item(write_tone(tmp_path / "y.wav", 550, 0.6), "y")
+    player, rec = make_player()
+    player.set_queue([x])
+    player.play()
+    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "x")
+    player.set_queue([dataclasses.replace(x, again=True), y])
+    press_in_the_gap(player, rec, "x", lambda: player.next(fade_s=fade_s))
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "y", timeout=15)
+    assert started(rec) == ["x", "y"]
+    assert ends(rec, "x") == [(True, False)]

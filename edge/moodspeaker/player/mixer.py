@@ -316,23 +316,26 @@ class DeckMixer:
         last chunk of the one heard still plays, `in_gap`) the track heard is cut: a fade cannot reach
         chunks already handed to the mixer, and at most 0.8 s of it is left.  The track opened after
         it was never heard: it goes back to the head of the queue, so a Next plays it from its start
-        (fading in); a fade of the whole deck would fade it out instead, announced as skipped."""
+        (fading in); a fade of the whole deck would fade it out instead, announced as skipped.  Unless
+        it is the repeat of the track skipped (`QueueItem.again`): a Next moves on from that track."""
         current = self.decks[self.active]
         other = self.decks[1 - self.active]
         heard = self._heard()
         if heard is not None:
             heard.completed, heard.skipped = False, skipped
         self._stop(other)
-        if self.in_gap(current):
+        gap = self.in_gap(current)
+        fading = fade > 0 and current.playing is not None and not gap
+        if not fading:
             self._stop(current)
-            self.start_next(current, fade, item)
-        elif fade > 0 and current.playing is not None:
+        if skipped and heard is not None:  # a Next moves on from a track on repeat: its repeat goes,
+            self._queue.drop_again(heard.item.track.id)  # also one opened in the gap (back in the queue)
+        if fading:
             if current.play is not None:  # else nothing is left to decode: the queued chunk ends
                 current.fade_out(fade)
             self.start_next(other, fade, item)
         else:
-            self._stop(current)
-            self.start_next(current, 0.0, item)
+            self.start_next(current, fade if gap else 0.0, item)
         self.feed(self.decks[self.active])  # audible at once, not at the next tick
 
     def _heard(self) -> Play | None:

@@ -8,7 +8,8 @@ b, a track the listener never chose to skip), then c played; a was announced com
 Now a is cut and announced as skipped (not completed: the listener moved on before its end), and b
 plays from its start as the next track.  The same rule for the other deck: a track a crossfade or an
 earlier switch is fading out ends as was decided then (completed, cut), not as skipped by a Next on
-the track heard over it.
+the track heard over it; and a track shown as current before its first chunk is out is the one a
+Next skips.
 
 Real player on SDL's dummy driver.  The gap is caught by a probe posted to the player thread every
 loop turn: seeing a heard and b opened, it presses Next, which the player runs in the same turn,
@@ -22,8 +23,10 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
-from playerkit import Recorder, item, write_tone
+import soundfile as sf
+from playerkit import SR, Recorder, item, write_tone
 
 from moodspeaker.player.engine import Player
 from moodspeaker.player.queue import QueueItem
@@ -188,3 +191,30 @@ def test_next_in_the_gap_before_a_repeat_moves_on(
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "y", timeout=15)
     assert started(rec) == ["x", "y"]
     assert ends(rec, "x") == [(True, False)]
+
+
+def test_next_on_a_track_shown_before_its_first_chunk_is_out_skips_it(
+    tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
+    """The first track cannot be decoded (NaN samples from the start), so the deck opens z in its
+    place; for a tick z is shown as current (`now_playing`) with no chunk of it out yet.  A Next then
+    skips z, the track the listener saw (the service records that skip): w plays, z does not.  Before
+    the fix z, never heard, went back to the head of the queue and played at once."""
+    nan = np.full((SR, 2), np.nan, np.float32)
+    bad = tmp_path / "bad.wav"
+    sf.write(str(bad), nan, SR, subtype="FLOAT")
+    z = item(write_tone(tmp_path / "z.wav", 550, 0.6), "z")
+    w = item(write_tone(tmp_path / "w.wav", 660, 0.6), "w")
+    player, rec = make_player()
+    player.set_queue([item(bad, "bad"), z, w])
+
+    def z_shown_unheard() -> bool:
+        deck = player._mixer.decks[player._mixer.active]
+        shown = player._mixer.now_playing(player._now())
+        return deck.playing is None and shown is not None and shown[0] is z
+
+    player.play()
+    press_when(player, rec, z_shown_unheard, "z", lambda: player.next(fade_s=0.5))
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "w", timeout=15)
+    assert started(rec) == ["w"]
+    assert [f["track_id"] for f in player.status().failures] == ["bad"]

@@ -317,7 +317,9 @@ class DeckMixer:
         chunks already handed to the mixer, and at most 0.8 s of it is left.  The track opened after
         it was never heard: it goes back to the head of the queue, so a Next plays it from its start
         (fading in); a fade of the whole deck would fade it out instead, announced as skipped.  Unless
-        it is the repeat of the track skipped (`QueueItem.again`): a Next moves on from that track."""
+        it is the repeat of the track skipped (`QueueItem.again`): a Next moves on from that track.
+        A track shown as current whose first chunk is not out yet (`now_playing`: opened in place of
+        one that failed to decode) is what a Next skips: it does not go back to the queue."""
         current = self.decks[self.active]
         other = self.decks[1 - self.active]
         heard = self._heard()
@@ -328,6 +330,8 @@ class DeckMixer:
         fading = fade > 0 and current.playing is not None and not gap
         if not fading:
             self._stop(current)
+            if skipped and heard is not None and not heard.started and self._queue.peek() is heard.item:
+                self._queue.pop()  # shown as current before its first chunk was out: skipped too
         if skipped and heard is not None:  # a Next moves on from a track on repeat: its repeat goes,
             self._queue.drop_again(heard.item.track.id)  # also one opened in the gap (back in the queue)
         if fading:

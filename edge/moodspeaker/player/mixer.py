@@ -308,7 +308,7 @@ class DeckMixer:
     def switch(self, item: QueueItem | None, fade: float, *, skipped: bool) -> None:
         """While playing: start `item` (else the next one), crossfading over `fade` seconds (0: cut).
 
-        The change is about the play heard, the one the status shows as current (`position`): only
+        The change is about the play heard, the one the status shows as current (`_heard`): only
         that one ends as the command says (skipped by a Next, else cut).  Every other play sounding
         ends as was decided before: a track a crossfade or an earlier switch is fading out was
         completed, skipped or cut then, and a later Next must not turn it into a skip the listener
@@ -344,7 +344,8 @@ class DeckMixer:
 
     def _heard(self) -> Play | None:
         """The play the status shows as current (`now_playing`): the one whose chunk is heard, else
-        the one the active deck decodes (its next chunk not out yet: a busy machine)."""
+        the one the active deck decodes (its next chunk not out yet on a busy machine, or none yet:
+        opened in place of a track that failed to decode)."""
         chunk = self.decks[self.active].playing or self.decks[1 - self.active].playing
         return chunk.play if chunk is not None else self.decks[self.active].play
 

@@ -279,7 +279,7 @@ def _fer2013_head(
         )
     heads = head_weights(earlier if _from_tflite(chain) else None)
     heads += [(st.run.name, st.cfg.train.fer2013_weight) for st in chain if st.cfg.model.fer2013_head]
-    trained_by = ", then ".join(f"loss weight {w:g} in run `{name}`" for name, w in heads) or "?"
+    trained_by = ", then ".join(f"loss weight {w} in run `{name}`" for name, w in heads) or "?"
     shipped = _shipped(rep)
     return (
         "The shipped model therefore has **two outputs** on the same features: the FER+ softmax the "

@@ -38,9 +38,7 @@ TOML = (
 )
 HEAD_CFG = ModelConfig.from_mapping({**TINY_MODEL, "fer2013_head": True})
 SHIPPED = Path(__file__).resolve().parents[2] / "models" / "edgetpu" / "expression_int8.tflite"
-SHIPPED_CONFIG = (
-    Path(__file__).resolve().parents[2] / "models" / "training" / "configs" / "mbv2-multitask.toml"
-)
+SHIPPED_CONFIG = Path(__file__).resolve().parents[2] / "models" / "training" / "configs" / "mbv2-stage4.toml"
 
 
 def bright_face(label: int, rng: np.random.Generator) -> npt.NDArray[np.uint8]:
@@ -212,7 +210,7 @@ def test_model_card_counts_the_recorded_stages_before_the_tflite(
     assert text.startswith("3 stages: run `first` (5 epochs") and "; then run `warm` (1 epochs" in text
     assert "warm-started from the stage 2 int8 model" in text and "commit 0123456" in text
     assert re.search(r"\n10 of 10, 3\d min\n", text)  # the recorded 9 epochs and 30 minutes, then this run
-    assert "loss weight 1 in run `second`, then loss weight 0.5 in run `warm`" in text
+    assert "loss weight 1.0 in run `second`, then loss weight 0.5 in run `warm`" in text
     assert f"as recorded in `{path.as_posix()}`" in text and "| soft | 5 | 81.4% |" in text
     alone = model_card.build(warm_run, soft_run=absent, hard_run=absent, **args)
     assert alone.startswith("1 stages: run `warm`") and "how that one was trained is not recorded" in alone
@@ -224,7 +222,7 @@ def test_model_card_counts_the_recorded_stages_before_the_tflite(
 @pytest.mark.needs_data
 @pytest.mark.skipif(not SHIPPED.is_file(), reason="no shipped expression model")
 def test_shipped_model_loads_into_its_config(datasets: Path) -> None:
-    """The committed int8 model into the stage-3 config, on 300 real FER2013Valid faces."""
+    """The committed int8 model into the config it was trained with, on 300 real FER2013Valid faces."""
     faces = load_split(datasets / "ferplus" / "FER2013Valid").images[:300]
     model = build_model(train.RunConfig.load(SHIPPED_CONFIG).model)
     load_tflite_weights(model, SHIPPED)

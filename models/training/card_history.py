@@ -61,8 +61,8 @@ def describe(earlier: Earlier) -> str:
     parts = []
     for i, st in enumerate(earlier.stages):
         text = f"run `{st['run']}` ({st['epochs']} epochs, peak learning rate {st['learning_rate']:g}"
-        if i:
-            text += ", warm-started from the previous stage's best checkpoint"
+        if i:  # a stage that started otherwise (e.g. from a .tflite) says how in "start"
+            text += ", " + str(st.get("start", "warm-started from the previous stage's best checkpoint"))
         if st.get("fer2013_head"):
             text += ", with the FER2013 head"
         parts.append(text + f"; best epoch {st['best_epoch']})")

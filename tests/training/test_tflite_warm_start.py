@@ -194,7 +194,7 @@ def test_model_card_counts_the_recorded_stages_before_the_tflite(
         "stages": [
             {"run": "first", "epochs": 5, "learning_rate": 0.01, "best_epoch": 5},
             {"run": "second", "epochs": 4, "learning_rate": 0.005, "best_epoch": 4, "fer2013_head": True,
-             "fer2013_weight": 1.0},
+             "fer2013_weight": 1.0, "start": "warm-started from the first int8 model"},
         ],
         "comparison": {"soft_run": "first", "hard_run": "first-hard", "hard_epochs_done": 5, "hard_epochs": 5,
                        "rows": [{"targets": "soft", "epoch": 5, "val_accuracy": 0.814}]},
@@ -208,6 +208,7 @@ def test_model_card_counts_the_recorded_stages_before_the_tflite(
     args: dict[str, Any] = {"out": out, "base": None, "cal": None, "bench": None, "template": template}
     text = model_card.build(warm_run, soft_run=absent, hard_run=absent, earlier=Earlier.load(path), **args)
     assert text.startswith("3 stages: run `first` (5 epochs") and "; then run `warm` (1 epochs" in text
+    assert "run `second` (4 epochs, peak learning rate 0.005, warm-started from the first int8 model" in text
     assert "warm-started from the stage 2 int8 model" in text and "commit 0123456" in text
     assert re.search(r"\n10 of 10, 3\d min\n", text)  # the recorded 9 epochs and 30 minutes, then this run
     assert "loss weight 1.0 in run `second`, then loss weight 0.5 in run `warm`" in text

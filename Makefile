@@ -54,9 +54,12 @@ pytest: $(VENV)/.stamp-dev
 test: lint typecheck pytest
 
 # Expression model (issue #3). RUN names the run folder under the git-ignored runs/, CONFIG its config.
-# The shipped model is three runs, each started after the one before finished: `make train`, then the warm
-# restarts `make train RUN=runs/mbv2-long CONFIG=models/training/configs/mbv2-long.toml` and
-# `make train RUN=runs/mbv2-mt CONFIG=models/training/configs/mbv2-multitask.toml`, exported from runs/mbv2-mt.
+# The shipped model is four runs, each started after the one before finished: `make train`, then the warm
+# restarts `make train RUN=runs/mbv2-long CONFIG=models/training/configs/mbv2-long.toml`,
+# `make train RUN=runs/mbv2-mt CONFIG=models/training/configs/mbv2-multitask.toml` (shipped in c984d8d) and
+# `make train RUN=runs/mbv2-s4 CONFIG=models/training/configs/mbv2-stage4.toml` (warm-started from stage 3's
+# int8 .tflite), exported from runs/mbv2-s4; `python -m models.training.model_card --run runs/mbv2-s4
+# --earlier models/training/history/stage3.json` writes the card.
 RUN ?= runs/mbv2
 CONFIG ?= models/training/configs/mbv2.toml
 train: $(VENV)/.stamp-dev

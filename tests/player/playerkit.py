@@ -1,4 +1,6 @@
-"""Helpers for player tests: real tone files (soundfile) and an event recorder on a real EventBus."""
+"""Helpers for player tests: real tone files (soundfile), an event recorder on a real EventBus, and
+the set-up and readings the player tests share (a queue playing its first track, the tracks started,
+how each play of a track ended)."""
 
 from __future__ import annotations
 
@@ -6,13 +8,15 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soundfile as sf
 
 from moodspeaker.library.track import Track
+from moodspeaker.player.engine import Player
 from moodspeaker.player.queue import QueueItem
-from moodspeaker.service.events import Event, EventBus
+from moodspeaker.service.events import Event, EventBus, TrackEnded, TrackStarted
 
 SR = 44100
 
@@ -63,3 +67,41 @@ class Recorder:
                         f"no matching event in {timeout}s; got {[e.kind for e in self.events]}"
                     )
                 self._cond.wait(left)
+
+
+def tone(folder: Path, track_id: str, freq: float, seconds: float) -> QueueItem:
+    """A queue item for a tone file `<track_id>.wav` written in `folder`."""
+    return item(write_tone(folder / f"{track_id}.wav", freq, seconds), track_id)
+
+
+def tones(folder: Path, *seconds: float) -> list[QueueItem]:
+    """Tracks a, b, c (440, 550, 660 Hz), as many as lengths given: the usual queue of the player tests."""
+    return [tone(folder, t, f, s) for t, f, s in zip("abc", (440, 550, 660), seconds, strict=False)]
+
+
+def playing(
+    make_player: Callable[..., tuple[Player, Recorder]], queue: list[QueueItem], **settings: Any
+) -> tuple[Player, Recorder]:
+    """A new player (the conftest's `make_player`, with `settings`) given `queue` and Play, returned
+    once the queue's first track has started, so a test's command lands while it plays."""
+    player, rec = make_player(**settings)
+    player.set_queue(queue)
+    player.play()
+    first = queue[0].track.id
+    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == first)
+    return player, rec
+
+
+def started(rec: Recorder) -> list[str]:
+    """The track ids of every announced start, in order (a resumed play is announced again)."""
+    return [e.track_id for e in rec.of("track_started") if isinstance(e, TrackStarted)]
+
+
+def end_events(rec: Recorder, track_id: str) -> list[TrackEnded]:
+    """Every announced end of `track_id`, in order."""
+    return [e for e in rec.of("track_ended") if isinstance(e, TrackEnded) and e.track_id == track_id]
+
+
+def ends(rec: Recorder, track_id: str) -> list[tuple[bool, bool]]:
+    """(skipped, completed) of each announced end of `track_id`."""
+    return [(e.skipped, e.completed) for e in end_events(rec, track_id)]

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pygame
 import pytest
-from playerkit import Recorder, item, write_tone
+from playerkit import Recorder, end_events, ends, playing, started, tone, tones
 
 from moodspeaker.player.engine import Player
-from moodspeaker.service.events import StateChanged, TrackEnded, TrackStarted
+from moodspeaker.service.events import StateChanged, TrackEnded
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -38,10 +38,6 @@ def lose_audio_during(player: Player, command: Callable[[], None]) -> None:
     gate.set()
 
 
-def started(rec: Recorder) -> list[str]:
-    return [e.track_id for e in rec.of("track_started") if isinstance(e, TrackStarted)]
-
-
 def wait_lost_and_back(rec: Recorder) -> None:
     rec.wait(lambda e: isinstance(e, StateChanged) and e.key == "audio" and e.value == "lost")
     rec.wait(lambda e: isinstance(e, StateChanged) and e.key == "audio" and e.value == "ok")
@@ -51,8 +47,7 @@ def test_play_from_a_new_queue_as_the_device_goes(
     tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
 ) -> None:
     """Stopped, a new queue arrives (a profile switch's), Play takes its first track: nothing lost."""
-    c = item(write_tone(tmp_path / "c.wav", 440, 0.6), "c")
-    d = item(write_tone(tmp_path / "d.wav", 550, 0.6), "d")
+    c, d = tone(tmp_path, "c", 440, 0.6), tone(tmp_path, "d", 550, 0.6)
     player, rec = make_player()
     player.wait_idle()
     player.set_queue([c, d])
@@ -60,10 +55,6 @@ def test_play_from_a_new_queue_as_the_device_goes(
     wait_lost_and_back(rec)
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "d")
     assert started(rec) == ["c", "d"]
-
-
-def ends(rec: Recorder, track_id: str) -> list[TrackEnded]:
-    return [e for e in rec.of("track_ended") if isinstance(e, TrackEnded) and e.track_id == track_id]
 
 
 @pytest.mark.parametrize("fade_s", [0.0, 0.5])
@@ -74,18 +65,12 @@ def test_next_as_the_device_goes(
     Either way the Next stands: the skipped play has ended (announced once, as skipped) and the next
     one plays when the device is back.  Before the fix a faded Next was undone: the track being
     faded out was still the one heard, so it resumed with the device and the next one came after it."""
-    a = item(write_tone(tmp_path / "a.wav", 440, 2.0), "a")
-    b = item(write_tone(tmp_path / "b.wav", 550, 0.6), "b")
-    c = item(write_tone(tmp_path / "c.wav", 660, 0.6), "c")
-    player, rec = make_player()
-    player.set_queue([a, b, c])
-    player.play()
-    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "a")
+    player, rec = playing(make_player, tones(tmp_path, 2.0, 0.6, 0.6))
     lose_audio_during(player, lambda: player.next(fade_s=fade_s))
     wait_lost_and_back(rec)
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c", timeout=15)
     assert started(rec) == ["a", "b", "c"]
-    assert [(e.skipped, e.completed) for e in ends(rec, "a")] == [(True, False)]
+    assert ends(rec, "a") == [(True, False)]
 
 
 def test_the_device_going_while_a_next_fades_the_skipped_track_out(
@@ -93,12 +78,7 @@ def test_the_device_going_while_a_next_fades_the_skipped_track_out(
 ) -> None:
     """Next went through (the next track is heard, the skipped one fading out under it) and then the
     output goes: the track Next started resumes, the skipped one has ended (announced, as skipped)."""
-    a = item(write_tone(tmp_path / "a.wav", 440, 3.0), "a")
-    b = item(write_tone(tmp_path / "b.wav", 550, 0.6), "b")
-    player, rec = make_player()
-    player.set_queue([a, b])
-    player.play()
-    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "a")
+    player, rec = playing(make_player, tones(tmp_path, 3.0, 0.6))
     gate = threading.Event()
 
     def busy() -> None:
@@ -111,21 +91,16 @@ def test_the_device_going_while_a_next_fades_the_skipped_track_out(
     wait_lost_and_back(rec)
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b", timeout=15)
     assert started(rec) == ["a", "b", "b"]  # b resumed (announced again), a not
-    assert [(e.skipped, e.completed) for e in ends(rec, "a")] == [(True, False)]
-    assert [e.completed for e in ends(rec, "b")] == [True]  # the play dropped with the device is not
+    assert ends(rec, "a") == [(True, False)]
+    assert [e.completed for e in end_events(rec, "b")] == [True]  # the play dropped with the device is not
 
 
 def test_a_switch_to_a_track_that_fits_a_new_mood_as_the_device_goes(
     tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
 ) -> None:
     """The conductor's switch on a clash hands the player a track that is in no queue: it comes next."""
-    a = item(write_tone(tmp_path / "a.wav", 440, 2.0), "a")
-    b = item(write_tone(tmp_path / "b.wav", 550, 0.6), "b")
-    x = item(write_tone(tmp_path / "x.wav", 330, 0.6), "x")
-    player, rec = make_player()
-    player.set_queue([a, b])
-    player.play()
-    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "a")
+    x = tone(tmp_path, "x", 330, 0.6)
+    player, rec = playing(make_player, tones(tmp_path, 2.0, 0.6))
     lose_audio_during(player, lambda: player.switch_to(x, fade_s=0.0))
     wait_lost_and_back(rec)
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b", timeout=15)
@@ -137,7 +112,7 @@ def test_a_restored_track_opened_as_the_device_goes_resumes_where_it_was(
 ) -> None:
     """After a restart the saved track is opened at its saved position: lost before its first chunk
     is out, it still resumes there, not from its start."""
-    a = item(write_tone(tmp_path / "a.wav", 440, 3.0), "a")
+    a = tone(tmp_path, "a", 440, 3.0)
     player, rec = make_player()
     player.load(a, 2.0, [])
     player.wait_idle()

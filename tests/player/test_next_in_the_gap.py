@@ -26,10 +26,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from playerkit import SR, Recorder, item, write_tone
+from playerkit import SR, Recorder, ends, item, playing, started, tone, tones
 
 from moodspeaker.player.engine import Player
-from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.events import TrackEnded, TrackStarted
 
 pytestmark = pytest.mark.timeout(60)
@@ -78,35 +77,11 @@ def press_in_the_gap(player: Player, rec: Recorder, heard: str, press: Callable[
     press_when(player, rec, lambda: in_the_gap(player, heard), heard, press)
 
 
-def started(rec: Recorder) -> list[str]:
-    return [e.track_id for e in rec.of("track_started") if isinstance(e, TrackStarted)]
-
-
-def ends(rec: Recorder, track_id: str) -> list[tuple[bool, bool]]:
-    """(skipped, completed) of each announced end of `track_id`."""
-    return [
-        (e.skipped, e.completed)
-        for e in rec.of("track_ended")
-        if isinstance(e, TrackEnded) and e.track_id == track_id
-    ]
-
-
-def three(tmp_path: Path) -> tuple[QueueItem, QueueItem, QueueItem]:
-    a = item(write_tone(tmp_path / "a.wav", 440, 1.5), "a")
-    b = item(write_tone(tmp_path / "b.wav", 550, 1.2), "b")
-    c = item(write_tone(tmp_path / "c.wav", 660, 0.6), "c")
-    return a, b, c
-
-
 @pytest.mark.parametrize("fade_s", [0.0, 0.5])
 def test_next_in_the_gap_skips_the_track_heard(
     tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]], fade_s: float
 ) -> None:
-    a, b, c = three(tmp_path)
-    player, rec = make_player()
-    player.set_queue([a, b, c])
-    player.play()
-    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "a")
+    player, rec = playing(make_player, tones(tmp_path, 1.5, 1.2, 0.6))
     press_in_the_gap(player, rec, "a", lambda: player.next(fade_s=fade_s))
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c", timeout=15)
     assert ends(rec, "a") == [(True, False)]  # skipped by the listener's Next
@@ -119,12 +94,8 @@ def test_a_switch_in_the_gap_keeps_the_track_opened_next(
 ) -> None:
     """A switch to a track that fits a new mood, in the gap: x plays, and b (opened, never heard)
     is still next after it, not faded out and lost."""
-    a, b, c = three(tmp_path)
-    x = item(write_tone(tmp_path / "x.wav", 330, 0.6), "x")
-    player, rec = make_player()
-    player.set_queue([a, b, c])
-    player.play()
-    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "a")
+    x = tone(tmp_path, "x", 330, 0.6)
+    player, rec = playing(make_player, tones(tmp_path, 1.5, 1.2, 0.6))
     press_in_the_gap(player, rec, "a", lambda: player.switch_to(x, fade_s=0.5))
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c", timeout=15)
     assert started(rec) == ["a", "x", "b", "c"]
@@ -137,13 +108,8 @@ def test_next_during_a_crossfade_leaves_the_track_fading_out_completed(
     """A crossfade has begun (a fading out, completed; b heard, the track shown): a Next skips b, and
     a still ends completed.  Before the fix the Next cut a as skipped: a skip of a the listener never
     gave (recorded as such by the service: its mark was on b)."""
-    a = item(write_tone(tmp_path / "a.wav", 440, 2.5), "a")
-    b = item(write_tone(tmp_path / "b.wav", 550, 3.0), "b")  # its own crossfade comes 2 s later
-    c = item(write_tone(tmp_path / "c.wav", 660, 0.6), "c")
-    player, rec = make_player(crossfade_s=1.0)
-    player.set_queue([a, b, c])
-    player.play()
-    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "a")
+    # b is 3.0 s long: its own crossfade comes 2 s later
+    player, rec = playing(make_player, tones(tmp_path, 2.5, 3.0, 0.6), crossfade_s=1.0)
     press_when(player, rec, lambda: crossfading(player, "a", "b"), "a", lambda: player.next(fade_s=0.5))
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b", timeout=15)  # faded out...
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c", timeout=15)  # ...under c
@@ -157,13 +123,8 @@ def test_next_while_a_switch_fades_a_track_out_skips_only_the_track_heard(
 ) -> None:
     """A switch to x (a new mood) fades a out over a long fade, x is heard at once; a Next then skips
     x, and a ends as the switch decided: cut, not skipped."""
-    a = item(write_tone(tmp_path / "a.wav", 440, 4.0), "a")
-    b = item(write_tone(tmp_path / "b.wav", 550, 0.6), "b")
-    x = item(write_tone(tmp_path / "x.wav", 330, 3.0), "x")
-    player, rec = make_player()
-    player.set_queue([a, b])
-    player.play()
-    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "a")
+    x = tone(tmp_path, "x", 330, 3.0)
+    player, rec = playing(make_player, tones(tmp_path, 4.0, 0.6))
     player.switch_to(x, fade_s=30.0)
     rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "x")
     player.next(fade_s=0.0)
@@ -180,12 +141,8 @@ def test_next_in_the_gap_before_a_repeat_moves_on(
     """x is on repeat (the only track allowed, `QueueItem.again`): its repeat is what the deck opened
     in the gap.  A Next on x moves on from it, as a Next on a track on repeat does at any other
     moment: the repeat goes, y plays; x is not heard again."""
-    x = item(write_tone(tmp_path / "x.wav", 440, 1.5), "x")
-    y = item(write_tone(tmp_path / "y.wav", 550, 0.6), "y")
-    player, rec = make_player()
-    player.set_queue([x])
-    player.play()
-    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "x")
+    x, y = tone(tmp_path, "x", 440, 1.5), tone(tmp_path, "y", 550, 0.6)
+    player, rec = playing(make_player, [x])
     player.set_queue([dataclasses.replace(x, again=True), y])
     press_in_the_gap(player, rec, "x", lambda: player.next(fade_s=fade_s))
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "y", timeout=15)
@@ -203,8 +160,7 @@ def test_next_on_a_track_shown_before_its_first_chunk_is_out_skips_it(
     nan = np.full((SR, 2), np.nan, np.float32)
     bad = tmp_path / "bad.wav"
     sf.write(str(bad), nan, SR, subtype="FLOAT")
-    z = item(write_tone(tmp_path / "z.wav", 550, 0.6), "z")
-    w = item(write_tone(tmp_path / "w.wav", 660, 0.6), "w")
+    z, w = tone(tmp_path, "z", 550, 0.6), tone(tmp_path, "w", 660, 0.6)
     player, rec = make_player()
     player.set_queue([item(bad, "bad"), z, w])
 

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pygame
 import pytest
-from playerkit import Recorder, item, write_tone
+from playerkit import Recorder, ends, playing, started, tones
 
 from moodspeaker.player.engine import Player
-from moodspeaker.service.events import StateChanged, TrackEnded, TrackStarted
+from moodspeaker.service.events import StateChanged, TrackEnded
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -40,29 +40,10 @@ def plug_back(player: Player) -> None:
     player._post(lambda: setattr(player, "_cfg", dataclasses.replace(player._cfg, audio_device="")))
 
 
-def started(rec: Recorder) -> list[str]:
-    return [e.track_id for e in rec.of("track_started") if isinstance(e, TrackStarted)]
-
-
-def ends(rec: Recorder, track_id: str) -> list[tuple[bool, bool]]:
-    """(skipped, completed) of each announced end of `track_id`."""
-    return [
-        (e.skipped, e.completed)
-        for e in rec.of("track_ended")
-        if isinstance(e, TrackEnded) and e.track_id == track_id
-    ]
-
-
 def playing_a_then_lost(
     tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
 ) -> tuple[Player, Recorder]:
-    a = item(write_tone(tmp_path / "a.wav", 440, 4.0), "a")
-    b = item(write_tone(tmp_path / "b.wav", 550, 0.6), "b")
-    c = item(write_tone(tmp_path / "c.wav", 660, 0.6), "c")
-    player, rec = make_player()
-    player.set_queue([a, b, c])
-    player.play()
-    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "a")
+    player, rec = playing(make_player, tones(tmp_path, 4.0, 0.6, 0.6))
     unplug(player, rec)
     return player, rec
 
@@ -111,12 +92,7 @@ def test_next_after_pause_and_a_lost_device_is_no_skip(
     tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
 ) -> None:
     """Paused, then the device goes: Next moves on (a cut, as a Next while paused is), not a skip."""
-    a = item(write_tone(tmp_path / "a.wav", 440, 4.0), "a")
-    b = item(write_tone(tmp_path / "b.wav", 550, 0.6), "b")
-    player, rec = make_player()
-    player.set_queue([a, b])
-    player.play()
-    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "a")
+    player, rec = playing(make_player, tones(tmp_path, 4.0, 0.6))
     player.pause()
     unplug(player, rec)
     assert not player.status().waiting_for_audio

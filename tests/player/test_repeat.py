@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playerkit import Recorder, item, write_tone
+from playerkit import Recorder, end_events, playing, started, tone
 
 from moodspeaker.player.engine import Player
 from moodspeaker.service.events import Event, StateChanged, TrackEnded, TrackStarted
@@ -49,11 +49,8 @@ def stopped(e: Event) -> bool:
 def test_a_repeat_queued_while_the_track_plays_follows_it_without_a_stop(
     tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
 ) -> None:
-    x = item(write_tone(tmp_path / "x.wav", 440, 1.0), "x")
-    player, rec = make_player()
-    player.set_queue([x])
-    player.play()
-    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "x")
+    x = tone(tmp_path, "x", 440, 1.0)
+    player, rec = playing(make_player, [x])
     while_held(player, lambda: player.set_queue([dataclasses.replace(x, again=True)]))
     rec.wait(lambda e: len(starts(rec, "x")) == 2)
     first, second = starts(rec, "x")
@@ -69,26 +66,18 @@ def test_a_copy_of_the_track_playing_that_is_no_repeat_is_left_out(
     tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
 ) -> None:
     """A plan made from a status read just before the track started still cannot queue it again."""
-    x = item(write_tone(tmp_path / "x.wav", 440, 1.0), "x")
-    y = item(write_tone(tmp_path / "y.wav", 550, 0.6), "y")
-    player, rec = make_player()
-    player.set_queue([x])
-    player.play()
-    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "x")
+    x, y = tone(tmp_path, "x", 440, 1.0), tone(tmp_path, "y", 550, 0.6)
+    player, rec = playing(make_player, [x])
     while_held(player, lambda: player.set_queue([x, y]))
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "y")
-    assert [e.track_id for e in rec.of("track_started") if isinstance(e, TrackStarted)] == ["x", "y"]
+    assert started(rec) == ["x", "y"]
 
 
 def test_a_next_on_a_track_on_repeat_moves_on(
     tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
 ) -> None:
-    x = item(write_tone(tmp_path / "x.wav", 440, 3.0), "x")
-    y = item(write_tone(tmp_path / "y.wav", 550, 0.6), "y")
-    player, rec = make_player()
-    player.set_queue([x])
-    player.play()
-    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "x")
+    x, y = tone(tmp_path, "x", 440, 3.0), tone(tmp_path, "y", 550, 0.6)
+    player, rec = playing(make_player, [x])
 
     def repeat_then_next() -> None:
         player.set_queue([dataclasses.replace(x, again=True), y])
@@ -96,6 +85,5 @@ def test_a_next_on_a_track_on_repeat_moves_on(
 
     while_held(player, repeat_then_next)
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "y")
-    assert [e.track_id for e in rec.of("track_started") if isinstance(e, TrackStarted)] == ["x", "y"]
-    ended = [e for e in rec.of("track_ended") if isinstance(e, TrackEnded) and e.track_id == "x"]
-    assert [e.skipped for e in ended] == [True]
+    assert started(rec) == ["x", "y"]
+    assert [e.skipped for e in end_events(rec, "x")] == [True]

@@ -15,6 +15,8 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pygame
@@ -34,7 +36,10 @@ def feedback(app: Appliance, track_id: str) -> list[str]:
         return [r[0] for r in rows]
 
 
-def test_a_next_lost_with_the_audio_device_stands(tmp_path: Path) -> None:
+@contextmanager
+def playing_one_queued(tmp_path: Path) -> Iterator[tuple[Appliance, list[Event]]]:
+    """A real appliance playing a track (past its first moment) with another queued, and the events
+    of its bus; stopped on the way out."""
     app, bus = build(tmp_path, Script("happy"), track_s=3.0)
     events: list[Event] = []
     bus.subscribe(events.append)
@@ -43,6 +48,13 @@ def test_a_next_lost_with_the_audio_device_stands(tmp_path: Path) -> None:
         wait_for(lambda: (app.player.status().current is not None and app.player.status().position_s > 0.5
                           and len(app.player.status().queue) > 0),
                  what="a track playing, another queued")  # fmt: skip
+        yield app, events
+    finally:
+        app.stop()
+
+
+def test_a_next_lost_with_the_audio_device_stands(tmp_path: Path) -> None:
+    with playing_one_queued(tmp_path) as (app, events):
         status = app.player.status()
         assert status.current is not None
         x, upcoming = status.current.track.id, status.queue[0].track.id
@@ -64,8 +76,6 @@ def test_a_next_lost_with_the_audio_device_stands(tmp_path: Path) -> None:
         wait_for(lambda: not app._feedback_pending(), what="the feedback written")
         assert feedback(app, x) == ["skip"]  # recorded once, by the command
         assert app._recorded_skips.pending() == []  # the mark went with that play's end
-    finally:
-        app.stop()
 
 
 def test_a_next_while_the_audio_device_is_gone_is_recorded_once(tmp_path: Path) -> None:
@@ -73,14 +83,7 @@ def test_a_next_while_the_audio_device_is_gone_is_recorded_once(tmp_path: Path) 
     the player is "stopped".  A Next then skips x as it would while playing: one skip recorded by the
     command, x's end announced as skipped (the mark swallows it), and the next queued track plays when
     the device is back.  Before the fix the command recorded nothing (the player was not "playing")."""
-    app, bus = build(tmp_path, Script("happy"), track_s=3.0)
-    events: list[Event] = []
-    bus.subscribe(events.append)
-    app.start()
-    try:
-        wait_for(lambda: (app.player.status().current is not None and app.player.status().position_s > 0.5
-                          and len(app.player.status().queue) > 0),
-                 what="a track playing, another queued")  # fmt: skip
+    with playing_one_queued(tmp_path) as (app, events):
         player = app.player
         gone = dataclasses.replace(player._cfg, audio_device="no-such-device")
         player._post(lambda: setattr(player, "_cfg", gone))  # the output is unplugged: retries fail
@@ -103,8 +106,6 @@ def test_a_next_while_the_audio_device_is_gone_is_recorded_once(tmp_path: Path) 
         wait_for(lambda: not app._feedback_pending(), what="the feedback written")
         assert feedback(app, x) == ["skip"]  # once: the announced end added nothing
         assert app._recorded_skips.pending() == []
-    finally:
-        app.stop()
 
 
 def started_since_lost(events: list[Event]) -> list[str]:

@@ -54,12 +54,14 @@ pytest: $(VENV)/.stamp-dev
 test: lint typecheck pytest
 
 # Expression model (issue #3). RUN names the run folder under the git-ignored runs/, CONFIG its config.
-# The shipped model is four runs, each started after the one before finished: `make train`, then the warm
+# The shipped model is five runs, each started after the one before finished: `make train`, then the warm
 # restarts `make train RUN=runs/mbv2-long CONFIG=models/training/configs/mbv2-long.toml`,
-# `make train RUN=runs/mbv2-mt CONFIG=models/training/configs/mbv2-multitask.toml` (shipped in c984d8d) and
+# `make train RUN=runs/mbv2-mt CONFIG=models/training/configs/mbv2-multitask.toml` (shipped in c984d8d),
 # `make train RUN=runs/mbv2-s4 CONFIG=models/training/configs/mbv2-stage4.toml` (warm-started from stage 3's
-# int8 .tflite), exported from runs/mbv2-s4; `python -m models.training.model_card --run runs/mbv2-s4
-# --earlier models/training/history/stage3.json` writes the card.
+# int8 .tflite; shipped in 31a5bd5) and `make train RUN=runs/mbv2-s5 CONFIG=models/training/configs/
+# mbv2-stage5.toml` (from runs/mbv2-s4/best.keras), exported from runs/mbv2-s5; `python -m
+# models.training.model_card --run runs/mbv2-s5 --earlier models/training/history/stage3.json` writes the
+# card (models/training/history/stage5.json records every stage for a later start from the shipped .tflite).
 RUN ?= runs/mbv2
 CONFIG ?= models/training/configs/mbv2.toml
 train: $(VENV)/.stamp-dev

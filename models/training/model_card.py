@@ -14,26 +14,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models.training.card_history import Earlier, comparison_rows, describe, head_weights, origin
+from models.training.card_chain import Stage, chain_of, comparison, from_tflite, load_json, pct, stages
+from models.training.card_history import Earlier, head_weights
 from models.training.confusion_png import write_png
-from models.training.train import RunConfig
 
 from moodspeaker.util.atomic import atomic_write_text
 
 OUT = Path(__file__).resolve().parents[1] / "edgetpu"
 PNG = "confusion_int8_fer2013valid.png"
-
-
-def _load(path: Path | None) -> dict[str, Any] | None:
-    return json.loads(path.read_text(encoding="utf-8")) if path and path.is_file() else None
-
-
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value * 100:.1f}%"
 
 
 def _shipped(rep: dict[str, Any]) -> dict[str, Any]:
@@ -60,8 +51,8 @@ def _results_table(rep: dict[str, Any], base: dict[str, Any] | None) -> list[str
         rows[1] = ("Accuracy vs original FER2013 labels (ours: by the FER2013 head)", *rows[1][1:])
     for label, key, target in rows:
         lines.append(
-            f"| {label} | {_pct(f.get(key))} | {_pct(q.get(key))} | **{_pct(s.get(key))}** "
-            f"| {_pct(b.get(key))} | {target} |"
+            f"| {label} | {pct(f.get(key))} | {pct(q.get(key))} | **{pct(s.get(key))}** "
+            f"| {pct(b.get(key))} | {target} |"
         )
     lines.append(
         f"| Faces scored (FER+ majority / FER2013) | {f['count']} / {f['fer2013']['count']} | "
@@ -80,14 +71,14 @@ def _targets(rep: dict[str, Any], base: dict[str, Any] | None, bench: dict[str, 
     fer_plus_win = bool(b) and q["accuracy"] > b.get("accuracy", 1.0)
     fer2013_win = bool(b) and (q.get("accuracy_fer2013") or 0) > (b.get("accuracy_fer2013") or 1.0)
     checks: list[tuple[str, bool | str, str]] = [
-        ("accuracy vs FER+ majority >= 84 %", q["accuracy"] >= 0.84, _pct(q["accuracy"])),
+        ("accuracy vs FER+ majority >= 84 %", q["accuracy"] >= 0.84, pct(q["accuracy"])),
         ("accuracy vs original FER2013 labels >= 70 %", (q.get("accuracy_fer2013") or 0) >= 0.70,
-         _pct(q.get("accuracy_fer2013"))),
+         pct(q.get("accuracy_fer2013"))),
         ("beats the `fer` baseline", (fer_plus_win and fer2013_win) or ("partly" if fer_plus_win else False),
-         f"FER+ {_pct(q['accuracy'])} vs {_pct(b.get('accuracy'))}; FER2013 labels "
-         f"{_pct(q.get('accuracy_fer2013'))} vs {_pct(b.get('accuracy_fer2013'))} (the baseline was trained "
+         f"FER+ {pct(q['accuracy'])} vs {pct(b.get('accuracy'))}; FER2013 labels "
+         f"{pct(q.get('accuracy_fer2013'))} vs {pct(b.get('accuracy_fer2013'))} (the baseline was trained "
          "on FER2013 labels)"),
-        ("neutral read as sad <= 10 %", nas is not None and nas <= 0.10, _pct(nas)),
+        ("neutral read as sad <= 10 %", nas is not None and nas <= 0.10, pct(nas)),
         ("model file <= 2 MB", rep["model_bytes"] <= 2_000_000, f"{rep['model_bytes'] / 1e6:.2f} MB"),
         ("<= 1 ms per face, one thread", ms is not None and ms <= 1.0,
          "n/a" if ms is None else f"{ms:.2f} ms median"),
@@ -110,7 +101,7 @@ def _recall_table(rep: dict[str, Any], base: dict[str, Any] | None) -> list[str]
     ]
     for name, value in q.items():
         lines.append(
-            f"| {name} | {support.get(name, 0)} | {_pct(f.get(name))} | {_pct(value)} | {_pct(b.get(name))} |"
+            f"| {name} | {support.get(name, 0)} | {pct(f.get(name))} | {pct(value)} | {pct(b.get(name))} |"
         )
     return lines
 
@@ -129,9 +120,9 @@ def _calibration_table(cal: dict[str, Any] | None) -> list[str]:
     for r in cal["results"]:
         n, a, s = r["neutral_as_sad"], r["accuracy"], r["sad_recall"]
         lines.append(
-            f"| {r['frames']} | {_pct(n['before'])} | {_pct(n['after'])} "
-            f"({_pct(n['after_p10'])}-{_pct(n['after_p90'])}) "
-            f"| {_pct(a['before'])} | {_pct(a['after'])} | {_pct(s['before'])} | {_pct(s['after'])} |"
+            f"| {r['frames']} | {pct(n['before'])} | {pct(n['after'])} "
+            f"({pct(n['after_p10'])}-{pct(n['after_p90'])}) "
+            f"| {pct(a['before'])} | {pct(a['after'])} | {pct(s['before'])} | {pct(s['after'])} |"
         )
     return lines
 
@@ -157,114 +148,8 @@ def _probe(probe: dict[str, Any] | None) -> str:
     return (
         "For comparison, a logistic-regression head fitted on FER2013Train's original labels on top of the "
         f"*frozen* features of `{Path(probe['checkpoint']).parent.name}` (`probe_fer2013.json`) reached "
-        f"{_pct(probe['valid_accuracy_fer2013'])} on FER2013Valid: the labels' disagreement, not the output "
+        f"{pct(probe['valid_accuracy_fer2013'])} on FER2013Valid: the labels' disagreement, not the output "
         "layer, is what holds the figure down."
-    )
-
-
-def _best_row(run: Path) -> dict[str, Any] | None:
-    """The metrics.jsonl line of the run's best epoch (FER+ validation accuracy, float, one pass)."""
-    path = run / "metrics.jsonl"
-    if not path.is_file():
-        return None
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return max(rows, key=lambda r: r["val_accuracy"]) if rows else None
-
-
-def _comparison(soft: Path, hard: Path, earlier: Earlier | None = None) -> str:
-    """Soft (vote distribution) vs hard (one-hot majority) targets: same stage-1 config otherwise."""
-    soft_row, hard_row = _best_row(soft), _best_row(hard)
-    recorded = comparison_rows(earlier)
-    if (soft_row is None or hard_row is None) and recorded and earlier is not None and earlier.comparison:
-        c = earlier.comparison
-        head = (
-            f"Soft vs hard targets (stage 1 only: `{c['soft_run']}` vs `{c['hard_run']}`, identical config, "
-            f"seed and schedule except `targets`; the hard run did {c['hard_epochs_done']} of "
-            f"{c['hard_epochs']} epochs; float model, one pass, best epoch, FER2013Valid; as recorded in "
-            f"`{earlier.path.as_posix()}`). Hard targets also drop the training faces without a clear "
-            "majority, as in Barsoum et al.'s majority scheme:"
-        )
-        return _comparison_table(head, recorded)
-    if soft_row is None or hard_row is None:
-        return (
-            "Hard (majority one-hot) targets: not compared yet (`make train RUN=runs/mbv2-hard "
-            "CONFIG=models/training/configs/mbv2-hard.toml`)."
-        )
-    hard_cfg = RunConfig.load(hard / "config.toml")
-    hard_state = _load(hard / "state.json") or {}
-    head = (
-        f"Soft vs hard targets (stage 1 only: `{soft.name}` vs `{hard.name}`, identical config, seed and "
-        f"schedule except `targets`; the hard run has done {hard_state.get('epochs_done')} of "
-        f"{hard_cfg.train.epochs} epochs; float model, one pass, best epoch, FER2013Valid). Hard targets "
-        "also drop the training faces without a clear majority, as in Barsoum et al.'s majority scheme:"
-    )
-    return _comparison_table(
-        head, [("soft (vote distributions)", soft_row), ("hard (one-hot majority)", hard_row)]
-    )
-
-
-def _comparison_table(head: str, rows: list[tuple[str, dict[str, Any]]]) -> str:
-    lines = [
-        head,
-        "",
-        "| targets | best epoch | FER+ majority | FER2013 labels | macro-F1 | neutral read as sad |",
-        "|---|---|---|---|---|---|",
-    ]
-    for name, r in rows:
-        lines.append(
-            f"| {name} | {r['epoch']} | {_pct(r['val_accuracy'])} | {_pct(r.get('val_accuracy_fer2013'))} "
-            f"| {_pct(r.get('val_macro_f1'))} | {_pct(r.get('val_neutral_as_sad'))} |"
-        )
-    return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class Stage:
-    """One run of the chain that made the shipped checkpoint (each warm-starts from the one before)."""
-
-    run: Path
-    cfg: RunConfig
-    state: dict[str, Any]
-
-
-def _chain(run: Path) -> list[Stage]:
-    """The run and the runs it was warm-started from (`init_from`), oldest first."""
-    stages: list[Stage] = []
-    current: Path | None = run
-    while current is not None and (current / "config.toml").is_file() and len(stages) < 10:
-        cfg = RunConfig.load(current / "config.toml")
-        stages.insert(0, Stage(current, cfg, _load(current / "state.json") or {}))
-        current = Path(cfg.train.init_from).parent if cfg.train.init_from else None
-    return stages
-
-
-def _from_tflite(chain: list[Stage]) -> bool:
-    """Whether the chain's first run started from an exported .tflite (its earlier runs are gone)."""
-    return bool(chain) and chain[0].cfg.train.init_from.endswith(".tflite")
-
-
-def _stages(chain: list[Stage], earlier: Earlier | None = None) -> str:
-    tflite = _from_tflite(chain)
-    if len(chain) < 2 and not tflite:
-        return f"One run ({chain[-1].run.name})." if chain else ""
-    parts = [describe(earlier)] if tflite and earlier is not None else []
-    for i, st in enumerate(chain):
-        start = origin(chain[0].cfg.train.init_from, earlier) if tflite else ""
-        what = (
-            f"run `{st.run.name}` ({st.cfg.train.epochs} epochs, "
-            f"peak learning rate {st.cfg.train.learning_rate:g}"
-            + (start if i == 0 else ", warm-started from the previous stage's best checkpoint by `init_from`")
-            + (", with the FER2013 head" if st.cfg.model.fer2013_head else "")
-            + (f"; best epoch {st.state.get('best_epoch')}" if i < len(chain) - 1 else "")
-            + ")"
-        )
-        parts.append(what)
-    count = len(chain) + (len(earlier.stages) if tflite and earlier is not None else 0)
-    return (
-        f"{count} stages: " + "; then ".join(parts) + ". The first run stopped under-fitted (training "
-        "accuracy below validation, validation still rising); one long run does not fit a 3-hour session on "
-        "2 cores, warm restarts do. Epochs below count every stage up to the checkpoint each next stage "
-        "started from."
     )
 
 
@@ -277,7 +162,7 @@ def _fer2013_head(
             "The shipped model has one output (FER+); its top class is what the original FER2013 labels are "
             "scored against."
         )
-    heads = head_weights(earlier if _from_tflite(chain) else None)
+    heads = head_weights(earlier if from_tflite(chain) else None)
     heads += [(st.run.name, st.cfg.train.fer2013_weight) for st in chain if st.cfg.model.fer2013_head]
     trained_by = ", then ".join(f"loss weight {w} in run `{name}`" for name, w in heads) or "?"
     shipped = _shipped(rep)
@@ -289,8 +174,8 @@ def _fer2013_head(
         "eval-faces` scores the FER+ majority against the first output and the original FER2013 labels "
         "against the head (the report says which: `fer2013.scored_output`); mood, music and MQTT use the "
         "FER+ output only. With the head, the shipped int8 model scores "
-        f"{_pct(shipped.get('accuracy_fer2013'))} "
-        f"against the original labels and {_pct(shipped['accuracy'])} against the FER+ majority. The head "
+        f"{pct(shipped.get('accuracy_fer2013'))} "
+        f"against the original labels and {pct(shipped['accuracy'])} against the FER+ majority. The head "
         "costs one 512x7 dense layer (~3.6k parameters) and no extra invoke."
     )
 
@@ -307,11 +192,11 @@ def build(
     hard_run: Path = Path("runs/mbv2-hard"),
     earlier: Earlier | None = None,
 ) -> str:
-    rep = _load(out / "export_report.json")
+    rep = load_json(out / "export_report.json")
     if rep is None:
         raise FileNotFoundError(f"{out / 'export_report.json'}: run the export first")
     meta = json.loads((out / "expression.json").read_text(encoding="utf-8"))
-    chain = _chain(run)
+    chain = chain_of(run)
     state, cfg = chain[-1].state, chain[-1].cfg
     cm = _shipped(rep)["confusion"]
     title = f"int8 model + mirror pass, epoch {rep.get('epoch')}, FER2013Valid"
@@ -322,7 +207,7 @@ def build(
         int(st.state.get("best_epoch", 0)) for st in chain[:-1]
     )
     epochs = sum(st.cfg.train.epochs for st in chain)
-    recorded = earlier if _from_tflite(chain) else None
+    recorded = earlier if from_tflite(chain) else None
     if recorded is not None:  # the stages before the .tflite, from the committed record
         started = chain[0].state.get("init_from_sha256")
         if started and started != recorded.tflite_sha256:
@@ -354,14 +239,14 @@ def build(
         "bytes": f"{rep['model_bytes'] / 1e6:.2f} MB ({rep['model_bytes']:,} bytes)",
         "converter": rep["converter"],
         "delta": f"{rep['int8_minus_float_accuracy'] * 100:+.2f}",
-        "agree": _pct(rep.get("int8_float_top1_agreement")),
+        "agree": pct(rep.get("int8_float_top1_agreement")),
         "train_minutes": f"{seconds / 60:.0f}",
         "epochs_done": str(epochs_done),
         "epochs": str(epochs),
-        "stages": _stages(chain, recorded),
+        "stages": stages(chain, recorded),
         "fer2013_head": _fer2013_head(meta, rep, chain, recorded),
-        "probe": _probe(_load(out / "probe_fer2013.json")),
-        "comparison": _comparison(soft_run, hard_run, recorded),
+        "probe": _probe(load_json(out / "probe_fer2013.json")),
+        "comparison": comparison(soft_run, hard_run, recorded),
         "config": cfg.to_toml().strip(),
         "compiled": f"`{compiled}` (compiled by edgetpu_compiler)"
         if compiled
@@ -389,13 +274,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     earlier = Earlier.load(args.earlier) if args.earlier else None
-    base = _load(args.baseline) or (earlier.baseline if earlier else None)  # measured, else as recorded
+    base = load_json(args.baseline) or (earlier.baseline if earlier else None)  # measured, else as recorded
     text = build(
         args.run,
         out=args.out,
         base=base,
-        cal=_load(args.calibration),
-        bench=_load(args.bench),
+        cal=load_json(args.calibration),
+        bench=load_json(args.bench),
         template=args.template.read_text(encoding="utf-8"),
         soft_run=args.soft_run,
         hard_run=args.hard_run,

@@ -209,10 +209,10 @@ class PlayerLoop:
 
     def _do_switch(self, item: QueueItem | None, fade_s: float | None, skipped: bool) -> None:
         fade = self._cfg.crossfade_s if fade_s is None else fade_s
-        current = self._mixer.now_playing(self._now())
-        if skipped and current is not None:
-            self._queue.drop_again(current[0].track.id)  # a Next moves on from a track on repeat
         if self._audio != "ok" or self._state != "playing":
+            current = self._mixer.now_playing(self._now())
+            if skipped and current is not None:  # (while playing, DeckMixer.switch drops it)
+                self._queue.drop_again(current[0].track.id)  # a Next moves on from a track on repeat
             if self._state == "paused":
                 self._do_stop()
             # The play a lost device interrupted ends here rather than resume: skipped by a Next while

@@ -5,7 +5,11 @@ thread and run, one at a time, on the inbox's own thread: a slow command (re-pla
 delays publishing.  Each payload is parsed and handed to ControlAPI.execute, the one place that
 validates commands; a bad payload, a retained command, a full queue or a failure inside the speaker
 is answered with a CommandRejected event on the bus (which the bridge publishes) and changes nothing.
-A command's resulting state goes to `answered`: the bridge alone owns the state topics.
+Every answer the inbox gives is built by one helper (`_reject`): a topic level may be 65535 bytes
+long, so the echoed name is always cut to MAX_NAME_CHARS (an answer echoing all of it would be over the
+bridge's publish limit, and the caller would get no answer at all), and a name that long is refused
+here, since no command has one.  A command's resulting state goes to `answered`: the bridge alone owns
+the state topics.
 """
 
 from __future__ import annotations
@@ -23,12 +27,25 @@ from moodspeaker.mqtt.topics import Topics
 from moodspeaker.service.control import CommandError, ControlAPI
 from moodspeaker.service.events import CommandRejected, EventBus
 
-__all__ = ["COMMAND_QUEUE_SIZE", "GROUP_SOURCE", "SOURCE", "CommandInbox"]
+__all__ = [
+    "COMMAND_QUEUE_SIZE",
+    "GROUP_SOURCE",
+    "MAX_ERROR_CHARS",
+    "MAX_NAME_CHARS",
+    "SOURCE",
+    "CommandInbox",
+]
 
 log = logging.getLogger(__name__)
 
 #: Commands waiting to run; more than this at once are refused (a flood must not grow memory).
 COMMAND_QUEUE_SIZE = 100
+#: A rejection echoes at most this much of the command name (as ControlAPI's own rejections do) and
+#: says why in at most MAX_ERROR_CHARS; longer names are refused before ControlAPI sees them.
+MAX_NAME_CHARS = 100
+MAX_ERROR_CHARS = 500
+#: How much of a topic a rejection's log line shows.
+_LOGGED_TOPIC_CHARS = 200
 
 #: `source` of a command that came on this speaker's own topics, and on the group's.
 SOURCE = "mqtt"
@@ -85,12 +102,10 @@ class CommandInbox:
         try:
             self._queue.put_nowait((topic, payload, retained))
         except queue.Full:
-            self._counters["rejected"] += 1
             parsed = self._topics.command_of(topic)
-            name = parsed[0] if parsed else topic
-            error = f"{name}: too many commands at once ({COMMAND_QUEUE_SIZE} waiting); try again"
-            self._bus.publish(
-                CommandRejected(ts=self._clock(), command=name[:100], error=error, source=SOURCE)
+            name, group = parsed if parsed else (topic, False)
+            self._reject(
+                topic, name, group, f"too many commands at once ({COMMAND_QUEUE_SIZE} waiting); try again"
             )
 
     def _run(self) -> None:
@@ -117,13 +132,10 @@ class CommandInbox:
             if retained:
                 raise PayloadError("retained commands are ignored: publish commands without the retain flag")
             args = parse_command(self._control.commands().get(name), name, raw)
+            if len(name) > MAX_NAME_CHARS:  # no command is named so; ControlAPI's answer would echo it all
+                raise PayloadError(f"unknown command (a name of {len(name)} characters)")
         except PayloadError as exc:
-            self._counters["rejected"] += 1
-            log.info("MQTT command %s on %s rejected: %s", name, topic, exc)
-            error = f"{name}: {exc}"
-            self._bus.publish(
-                CommandRejected(ts=self._clock(), command=name[:100], error=error, source=source)
-            )
+            self._reject(topic, name, group, str(exc))
             return
         try:
             state = self._control.execute(name, args, source=source)
@@ -131,9 +143,25 @@ class CommandInbox:
             self._counters["rejected"] += 1  # ControlAPI already published CommandRejected on the bus
             return
         except Exception as exc:  # a bug in the speaker: the caller still gets an answer
-            log.exception("MQTT command %s failed inside the speaker", name)
-            self._counters["rejected"] += 1
-            error = f"{name} failed inside the speaker: {type(exc).__name__}: {exc}"[:500]
-            self._bus.publish(CommandRejected(ts=self._clock(), command=name, error=error, source=source))
+            self._reject(
+                topic, name, group, f"failed inside the speaker: {type(exc).__name__}: {exc}", bug=True
+            )
             return
         self._answered(state)
+
+    def _reject(self, topic: str, name: str, group: bool, why: str, *, bug: bool = False) -> None:
+        """Count, log once and answer a refused command: every refusal the inbox makes goes through here,
+        so its answer always has the same shape (`<name>: <why>`, the name cut to MAX_NAME_CHARS).
+
+        A speaker bug (`bug`) is logged as an error with its traceback (call it inside the `except`),
+        anything the sender got wrong only at info level: it is the sender's mistake, and already
+        answered on the broker.
+        """
+        self._counters["rejected"] += 1
+        command = name[:MAX_NAME_CHARS]
+        error = f"{command}: {why}"[:MAX_ERROR_CHARS]
+        shown = topic if len(topic) <= _LOGGED_TOPIC_CHARS else f"{topic[:_LOGGED_TOPIC_CHARS]}…"
+        level = logging.ERROR if bug else logging.INFO
+        log.log(level, "MQTT command on %s rejected: %s", shown, error, exc_info=bug)
+        source = GROUP_SOURCE if group else SOURCE
+        self._bus.publish(CommandRejected(ts=self._clock(), command=command, error=error, source=source))

@@ -82,6 +82,13 @@ class Mosquitto:
                 self.proc.stderr.close()
             self.proc = None
 
+    def logged(self, text: str) -> int:
+        """How many lines of the broker's log contain `text` so far (mosquitto writes each line at once;
+        its error, warning and notice lines are logged, e.g. a refused TLS handshake and why)."""
+        if not self.log.exists():
+            return 0
+        return sum(text in line for line in self.log.read_text(errors="replace").splitlines())
+
     def restart(self, down_s: float = 0.0) -> None:
         self.stop()
         time.sleep(down_s)

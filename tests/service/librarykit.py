@@ -1,10 +1,12 @@
 """The real service over a real music folder, for the library-scan tests: the real library index and
 rescan (`open_library`, real analysis workers), a scripted camera and pipeline (no face: the scan is
 what is tested), and the helpers that read where the scanning thread is, from its stack, so nothing
-is faked or timed."""
+is faked or timed.  Also `library_index`: the service's test tracks in a real library index, analysed
+already (no scan), for tests of what plays from one."""
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from collections.abc import Iterator
@@ -12,9 +14,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from servicekit import Script, ScriptPipeline, ScriptSource, config
+from servicekit import Script, ScriptPipeline, ScriptSource, config, make_tracks
 
 from moodspeaker.config import Config
+from moodspeaker.library.batch import Tags
+from moodspeaker.library.index import LibraryIndex
+from moodspeaker.recommend.content import FEATURE_COLUMNS
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.service.app import Appliance, Parts
 from moodspeaker.service.components import LibraryRescan, open_library
@@ -71,3 +76,17 @@ def waits_for_the_write_lock(thread: threading.Thread | None) -> bool:
     if frame is None:
         return False
     return frame.f_code.co_name == "transaction" and Path(frame.f_code.co_filename).name == "db.py"
+
+
+def library_index(tmp_path: Path) -> LibraryIndex:
+    """The five test tracks in a real library index, analysed (their features as the kit pins them)."""
+    index = LibraryIndex(tmp_path / "library.sqlite")
+    with index.batch() as batch:
+        for t in make_tracks(tmp_path / "music"):
+            stat = os.stat(t.location)
+            batch.upsert_file(
+                t.location, stat.st_size, stat.st_mtime_ns, f"hash-{t.id}", Tags(t.title, t.artist)
+            )
+            values = {c: float(getattr(t, c)) for c in FEATURE_COLUMNS} | {"duration_s": t.duration_s}
+            batch.set_analysed(t.location, {}, values)
+    return index

@@ -11,17 +11,14 @@ service's own), which is turned to garbage on disk while it runs (test_profile_s
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 
 import pytest
-from servicekit import Script, ScriptPipeline, ScriptSource, config, make_tracks, wait_for
+from librarykit import library_index
+from servicekit import Script, ScriptPipeline, ScriptSource, config, wait_for
 
 from moodspeaker.config import Config
-from moodspeaker.library.batch import Tags
-from moodspeaker.library.index import LibraryIndex
-from moodspeaker.recommend.content import FEATURE_COLUMNS
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.service.app import Appliance, Parts
 from moodspeaker.service.control import CommandError, ControlAPI
@@ -31,20 +28,6 @@ from sqlitefaults import corrupt
 pytestmark = pytest.mark.timeout(120)
 
 REASON = "the queue could not be planned: storage error (file is not a database)"
-
-
-def library_index(tmp_path: Path) -> LibraryIndex:
-    """The five test tracks in a real library index, analysed (their features as the kit pins them)."""
-    index = LibraryIndex(tmp_path / "library.sqlite")
-    with index.batch() as batch:
-        for t in make_tracks(tmp_path / "music"):
-            stat = os.stat(t.location)
-            batch.upsert_file(
-                t.location, stat.st_size, stat.st_mtime_ns, f"hash-{t.id}", Tags(t.title, t.artist)
-            )
-            values = {c: float(getattr(t, c)) for c in FEATURE_COLUMNS} | {"duration_s": t.duration_s}
-            batch.set_analysed(t.location, {}, values)
-    return index
 
 
 def start(tmp_path: Path) -> tuple[Appliance, ControlAPI, list[Event], Config]:

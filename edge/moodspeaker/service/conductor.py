@@ -8,22 +8,31 @@ The active strategy is the active profile's: the one it chose (stored with the p
 `recommend.strategy`, the household default for profiles that never chose.  A switch of profile or
 strategy plans first and changes nothing when planning fails: the queue and the playing track are
 kept and the failure is raised as a PlanningError for the caller to refuse the command with.
+
+Plans run on several threads (refills on the housekeeping's, a mood's re-plan on the inference
+thread's, switches on a command's), and a plan takes a while.  Every change of the active profile or
+strategy counts a generation; a refill or re-plan notes it before planning and applies its picks (and
+its outcome to health) only if it is still the same, under the lock a switch changes it under.  A plan
+made under a profile or strategy replaced meanwhile is dropped: the next refill plans again.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from moodspeaker.config.schema import Config
 from moodspeaker.mood.classes import UNKNOWN
 from moodspeaker.mood.filter import MoodState
-from moodspeaker.player.engine import Player
+from moodspeaker.player.engine import Player, PlayerStatus
 from moodspeaker.player.queue import QueueItem
-from moodspeaker.recommend.hybrid import Readiness, Recommender
+from moodspeaker.recommend.hybrid import Outcome, Readiness, Recommender
 from moodspeaker.service.health import Health
 from moodspeaker.service.policy import clashes
 
@@ -43,26 +52,74 @@ HEALTH_STATES: dict[Readiness, str] = {
 }
 
 
+@dataclass(frozen=True)
+class Plan:
+    """One plan and what it was made under (`generation`, see the module doc): the picks, and its
+    outcome as health's `recommender` (`state`, `detail`): `HEALTH_STATES` with the recommender's
+    status sentence, or "error" with the reason when planning failed (then no picks, no `outcome`)."""
+
+    generation: int
+    items: list[QueueItem]
+    state: str
+    detail: str
+    outcome: Outcome | None = None
+
+
 class PlanningError(RuntimeError):
-    """Planning for a command failed; nothing was changed.  The message says why and `__cause__`
-    is the original error (a storage error: a corrupt or unreadable library index or database)."""
+    """Planning for a command failed; nothing was changed.  The message says why (`reason`, in a
+    sentence for a refusal) and `__cause__` is the original error (a storage error: a corrupt or
+    unreadable library index or database)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"the queue could not be planned: {reason}")
+        self.reason = reason
 
 
 class Conductor:
     """Plans with the recommender and drives the player (called from the inference and housekeeping
-    threads and from commands; every player call is a posted command, so this needs no lock)."""
+    threads and from commands).  Every player call is a posted command; the lock only makes a change
+    of profile or strategy and the applying of a plan made before it follow each other (module doc)."""
 
     def __init__(self, config: Config, player: Player, recommender: Recommender, health: Health) -> None:
         self.config = config
         self.player = player
         self._recommender = recommender
         self.health = health
-        self.profile: str = config.recommend.profile
-        self.strategy: str = config.recommend.strategy  # the active profile's: see follow_profile()
+        self._lock = threading.Lock()
+        self._generation = 0  # changes of the active profile or strategy so far
+        self._profile: str = config.recommend.profile
+        self._strategy: str = config.recommend.strategy  # the active profile's: see follow_profile()
+        #: The outcome of the last plan applied (for health's `recommender` sentence): not the
+        #: recommender's `outcome`, which a plan dropped as outdated, or made for a command, may
+        #: have replaced.
+        self.outcome: Outcome = recommender.outcome
         self.user_paused = False
         self.flips: deque[tuple[float, str]] = deque(maxlen=500)  # (monotonic time of a flip, first pick)
         self._quiet_until = 0.0
         self._quiet_exclude: frozenset[str] = frozenset()  # what was playing or queued at that try
+
+    @property
+    def profile(self) -> str:
+        return self._profile
+
+    @profile.setter
+    def profile(self, profile: str) -> None:
+        self._make_active(profile, self._strategy)
+
+    @property
+    def strategy(self) -> str:
+        return self._strategy
+
+    @strategy.setter
+    def strategy(self, strategy: str) -> None:
+        self._make_active(self._profile, strategy)
+
+    def _make_active(self, profile: str, strategy: str) -> None:
+        """Change the active profile and strategy: a plan made under the previous ones is outdated."""
+        with self._lock:
+            if (profile, strategy) != (self._profile, self._strategy):
+                self._profile, self._strategy = profile, strategy
+                self._generation += 1
 
     def retry_soon(self) -> None:
         """Something changed (library, profile, strategy): the next refill may plan again at once."""
@@ -76,19 +133,47 @@ class Conductor:
         """Make the active strategy the active profile's (on start, and after its data was deleted)."""
         self.strategy = self.strategy_of(self.profile)
 
-    def plan(self, mood: MoodState, k: int, exclude: set[str]) -> list[QueueItem]:
-        """Up to `k` picks for the active profile and strategy; [] when planning failed, which is
-        reported in health (the mood loop and refills go on; commands use `_plan_or_raise`)."""
+    def plan(self, mood: MoodState, k: int, exclude: set[str]) -> Plan:
+        """Up to `k` picks for the active profile and strategy, its outcome recorded in health (a
+        failure too, as "error": no picks, and the mood loop and refills go on).  For a command that
+        applies the picks at once (Play): refills and re-plans use `_plan_now` and `_applying`."""
+        plan = self._plan_now(mood, k, exclude)
+        self._record(plan)
+        return plan
+
+    def _plan_now(self, mood: MoodState, k: int, exclude: set[str]) -> Plan:
+        """`plan`, recording nothing yet: see `_applying`."""
+        with self._lock:
+            generation, profile, strategy = self._generation, self._profile, self._strategy
         try:
-            return self._plan_or_raise(mood, k, exclude, self.profile, self.strategy)
-        except PlanningError:
-            return []
+            items, outcome = self._plan_or_raise(mood, k, exclude, profile, strategy)
+        except PlanningError as exc:
+            return Plan(generation, [], "error", exc.reason[:200])
+        return Plan(generation, items, HEALTH_STATES[outcome.readiness], outcome.status, outcome)
+
+    @contextmanager
+    def _applying(self, plan: Plan) -> Iterator[bool]:
+        """`with self._applying(plan) as current:` apply the plan's picks only when `current`, False
+        when the profile or strategy changed since it was planned.  The lock is held meanwhile, so no
+        switch takes effect in between; the plan's outcome goes to health only when current."""
+        with self._lock:
+            current = plan.generation == self._generation
+            if current:
+                self._record(plan)
+            else:
+                log.info("a plan made before the switch to %s (%s) dropped", self._profile, self._strategy)
+            yield current
+
+    def _record(self, plan: Plan) -> None:
+        self.health.set_state("recommender", plan.state, plan.detail)
+        if plan.outcome is not None:
+            self.outcome = plan.outcome
 
     def _plan_or_raise(
         self, mood: MoodState, k: int, exclude: set[str], profile: str, strategy: str
-    ) -> list[QueueItem]:
-        """Up to `k` picks; the outcome is health's `recommender` state (`HEALTH_STATES`), and a
-        failure is reported there as "error" and raised as a PlanningError."""
+    ) -> tuple[list[QueueItem], Outcome]:
+        """Up to `k` picks and how the plan came out (recorded by the caller: `_record`); a
+        failure raises a PlanningError."""
         t0 = time.monotonic()
         try:
             picks, outcome = self._recommender.plan_with_outcome(
@@ -97,11 +182,9 @@ class Conductor:
         except Exception as exc:
             log.exception("planning failed")
             reason = describe(exc)
-            self.health.set_state("recommender", "error", reason[:200])
-            raise PlanningError(f"the queue could not be planned: {reason}") from exc
+            raise PlanningError(reason) from exc
         self.health.timing("plan", time.monotonic() - t0)
-        self.health.set_state("recommender", HEALTH_STATES[outcome.readiness], outcome.status)
-        return [QueueItem(p.track, p.reason, p.again) for p in picks]
+        return [QueueItem(p.track, p.reason, p.again) for p in picks], outcome
 
     def react(self, mood: MoodState) -> None:
         """A new confident mood: re-plan at once; cut the current track only if it clearly clashes."""
@@ -109,9 +192,17 @@ class Conductor:
         self._quiet_until = 0.0
         status = self.player.status()
         current = status.current
-        items = self.plan(mood, self.config.recommend.queue_length, {current.track.id} if current else set())
+        plan = self._plan_now(
+            mood, self.config.recommend.queue_length, {current.track.id} if current else set()
+        )
+        with self._applying(plan) as still_current:
+            if still_current:  # else a switch planned with this mood already
+                self._react(mood, plan.items, status, flip_at)
+
+    def _react(self, mood: MoodState, items: list[QueueItem], status: PlayerStatus, flip_at: float) -> None:
         if not items:
             return
+        current = status.current
         cfg = self.config.player
         playing = status.state == "playing" and current is not None
         if (
@@ -151,17 +242,21 @@ class Conductor:
             exclude.add(status.current.track.id)
         if time.monotonic() < self._quiet_until and exclude >= self._quiet_exclude:
             return  # the last try found nothing; a new mood, setting or rescan tries again sooner
-        items = self.plan(mood, want - len(status.queue), exclude)
-        if items:
-            self.player.extend_queue(items)
-        else:
-            self._quiet_until = time.monotonic() + REFILL_BACKOFF_S
-            self._quiet_exclude = frozenset(exclude)
-        # Music that ran out (the rest of the queue was on a disk that went away) carries on with what
-        # can still be played: the listener started it, so this is not autoplay.
-        carry_on = self.config.player.autoplay or status.ran_out
-        if status.state == "stopped" and carry_on and not self.user_paused and items:
-            self.player.play()
+        plan = self._plan_now(mood, want - len(status.queue), exclude)
+        with self._applying(plan) as still_current:
+            if not still_current:
+                return  # planned for the previous profile or strategy: the next refill plans again
+            items = plan.items
+            if items:
+                self.player.extend_queue(items)
+            else:
+                self._quiet_until = time.monotonic() + REFILL_BACKOFF_S
+                self._quiet_exclude = frozenset(exclude)
+            # Music that ran out (the rest of the queue was on a disk that went away) carries on with
+            # what can still be played: the listener started it, so this is not autoplay.
+            carry_on = self.config.player.autoplay or status.ran_out
+            if status.state == "stopped" and carry_on and not self.user_paused and items:
+                self.player.play()
 
     def switch_profile(
         self, mood: MoodState, profile: str, save: Callable[[list[QueueItem] | None], bool]
@@ -172,17 +267,18 @@ class Conductor:
         is), before applying it: what is saved is the new listener with their own queue, never with
         the previous listener's.  When the save fails the previous profile and strategy are put back
         with the queue untouched and False is returned; on success the queue is the new listener's
-        plan (kept as it was when their plan is empty: nothing better to offer).  Refills may try
-        again at once only once the switch is in effect (see `change_strategy`)."""
+        plan (kept as it was when their plan is empty: nothing better to offer), and its outcome is
+        health's.  A refill or re-plan planned under the previous profile is dropped (module doc);
+        refills may try again at once only once the switch is in effect (see `change_strategy`)."""
         strategy = self.strategy_of(profile)
-        items = self._plan_for(mood, profile, strategy)
+        items, outcome = self._plan_for(mood, profile, strategy)
         previous = self.profile, self.strategy
-        self.profile, self.strategy = profile, strategy
+        self._make_active(profile, strategy)
         if not save(self._new_queue(items, strategy)):
-            self.profile, self.strategy = previous
+            self._make_active(*previous)
             return False
         self.retry_soon()
-        self._queue_plan(items, strategy)
+        self._queue_plan(items, strategy, outcome)
         return True
 
     def change_strategy(
@@ -193,17 +289,23 @@ class Conductor:
         and queue the plan.  A failure at either step leaves the strategy, queue and track as they were.
         Returns the queue given to the player (None: the queue left as it was).  Refills may try again
         at once only once the strategy is active: one let through before would plan with the previous
-        strategy (after a switch to "off": queue picks, and leave health's `recommender` "ok")."""
-        items = self._plan_for(mood, self.profile, strategy)
+        strategy (after a switch to "off": queue picks, and leave health's `recommender` "ok"); one
+        planning already then is dropped when it is done (module doc)."""
+        items, outcome = self._plan_for(mood, self.profile, strategy)
         store()
         self.strategy = strategy
         self.retry_soon()
-        return self._queue_plan(items, strategy)
+        return self._queue_plan(items, strategy, outcome)
 
-    def _plan_for(self, mood: MoodState, profile: str, strategy: str) -> list[QueueItem]:
+    def _plan_for(self, mood: MoodState, profile: str, strategy: str) -> tuple[list[QueueItem], Outcome]:
+        """A switch's plan; a failure is health's `recommender` "error" and raised (PlanningError)."""
         current = self.player.status().current
         exclude = {current.track.id} if current else set()
-        return self._plan_or_raise(mood, self.config.recommend.queue_length, exclude, profile, strategy)
+        try:
+            return self._plan_or_raise(mood, self.config.recommend.queue_length, exclude, profile, strategy)
+        except PlanningError as exc:
+            self.health.set_state("recommender", "error", exc.reason[:200])
+            raise
 
     @staticmethod
     def _new_queue(items: list[QueueItem], strategy: str) -> list[QueueItem] | None:
@@ -211,10 +313,17 @@ class Conductor:
         None, the queue as it was, when a plan found nothing (every track rejected or queued)."""
         return items if items or strategy == "off" else None
 
-    def _queue_plan(self, items: list[QueueItem], strategy: str) -> list[QueueItem] | None:
+    def _queue_plan(self, items: list[QueueItem], strategy: str, outcome: Outcome) -> list[QueueItem] | None:
+        """Apply a switch's plan (now in effect) and record its outcome, under the lock: a refill or
+        re-plan made before the switch either went before this (and the queue is replaced) or is
+        dropped, so neither its picks nor its outcome outlive the switch."""
         new = self._new_queue(items, strategy)
-        if new is not None:
-            self.player.set_queue(new)
+        with self._lock:
+            self._record(
+                Plan(self._generation, items, HEALTH_STATES[outcome.readiness], outcome.status, outcome)
+            )
+            if new is not None:
+                self.player.set_queue(new)
         return new
 
 

@@ -33,7 +33,7 @@ class PlaybackCommands(ApplianceCore):
         self.conductor.user_paused = False
         status = self.player.status()
         if status.current is None and not status.queue:
-            items = self.conductor.plan(self._current_mood(), self.config.recommend.queue_length, set())
+            items = self.conductor.plan(self._current_mood(), self.config.recommend.queue_length, set()).items
             if not items:
                 raise CommandError(f"nothing to play: {self._recommender.status}")
             self.player.set_queue(items)

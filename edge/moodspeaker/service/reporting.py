@@ -76,7 +76,7 @@ class ServiceReports(ApplianceCore):
         snap = self.health.snapshot()
         snap["inference_restarts"] = self.watchdog.restarts
         snap["failed_tracks"] = list(status.failures)
-        snap["recommender"] = self._recommender.status
+        snap["recommender"] = self.conductor.outcome.status  # the last plan applied, not one dropped
         return snap
 
     def profiles(self) -> list[str]:

@@ -114,6 +114,10 @@ def test_tls_client_certificate(tmp_path: Path, pki: Pki) -> None:
             until(lambda: b.logged(refused), what="the broker refusing a TLS handshake without a client "
                   "certificate", detail=lambda: (without.stats(), b.log.read_text()))  # fmt: skip
             assert not without.connected
+            _failed(
+                without, "closed the connection before accepting it", "the bridge saying it was turned away"
+            )
+            assert "mqtt.cert_file" in without.stats()["last_error"]  # and what to look at
     finally:
         b.stop()
 

@@ -126,6 +126,7 @@ class Connection:
         self._client_id = client_id
         self._connected_at = 0.0
         self._short_connections = 0
+        self._refused = False  # the broker's CONNACK refused the attempt (its reason is last_error)
         self.counters = dict.fromkeys(
             ("connects", "disconnects", "published", "dropped", "expired", "received"), 0
         )
@@ -247,6 +248,7 @@ class Connection:
         self, client: mqtt.Client, userdata: Any, flags: Any, reason_code: Any, properties: Any
     ) -> None:
         if reason_code.is_failure:
+            self._refused = True
             self.last_error = f"broker refused the connection: {reason_code}"
             log.error(
                 "MQTT broker %s:%s refused the connection: %s",
@@ -285,7 +287,12 @@ class Connection:
     ) -> None:
         was = self._connected
         self._connected = False
-        if not was or self._stopping:
+        refused, self._refused = self._refused, False
+        if self._stopping:
+            return
+        if not was:
+            if not refused:  # a refusal already said why; this is the socket closing after it
+                self._turned_away(reason_code)
             return
         self.counters["disconnects"] += 1
         self.last_error = f"connection lost: {reason_code}"
@@ -301,6 +308,18 @@ class Connection:
             log.error("%s", self.last_error)
         else:
             log.warning("MQTT connection lost (%s); reconnecting with back-off", reason_code)
+
+    def _turned_away(self, reason_code: Any) -> None:
+        """The connection closed before the broker answered the CONNECT: without this it would fail
+        silently, over and over (last_error empty).  Under TLS 1.3 the client finishes its side of the
+        handshake before the broker checks the client's certificate, so a broker requiring one (or a
+        plain client on a TLS port) ends the attempt here, not in on_connect_fail."""
+        self.last_error = (
+            f"the broker at {self._settings.host}:{self._settings.port} closed the connection before "
+            f"accepting it ({reason_code}): does it require a client certificate (mqtt.cert_file, "
+            "mqtt.key_file), or TLS on or off (mqtt.tls)?"
+        )
+        log.warning("%s; retrying with back-off", self.last_error)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         self.counters["received"] += 1

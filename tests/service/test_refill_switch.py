@@ -23,9 +23,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
+from heldplans import HeldRecommender
 from librarykit import library_index
 from servicekit import config
 
@@ -33,8 +33,6 @@ from moodspeaker.config import Config
 from moodspeaker.mood.filter import MoodState
 from moodspeaker.player.engine import Player
 from moodspeaker.player.queue import QueueItem
-from moodspeaker.recommend.hybrid import Outcome, Pick, Recommender
-from moodspeaker.recommend.targets import MoodLike
 from moodspeaker.service.conductor import Conductor
 from moodspeaker.service.events import EventBus
 from moodspeaker.service.health import Health
@@ -42,42 +40,6 @@ from moodspeaker.service.health import Health
 pytestmark = pytest.mark.timeout(60)
 
 HAPPY = MoodState("happy", 0.9, 0.8, 0.5, face=True, changed=True)
-
-
-class HeldRecommender(Recommender):
-    """The real recommender; after `hold_next()`, the next plan, once made (the recommender's lock
-    released again), signals `planned` and waits for `release` before it is returned.  `asked`: the
-    (profile, strategy) of every plan."""
-
-    planned: threading.Event
-    release: threading.Event
-    _armed: bool = False
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.asked: list[tuple[str, str | None]] = []
-
-    def hold_next(self) -> None:
-        self.planned, self.release = threading.Event(), threading.Event()
-        self._armed = True
-
-    def plan_with_outcome(
-        self,
-        mood: MoodLike | None,
-        profile: str,
-        strategy: str | None = None,
-        now: float = 0.0,
-        k: int = 5,
-        *,
-        exclude: frozenset[str] = frozenset(),
-    ) -> tuple[list[Pick], Outcome]:
-        held, self._armed = self._armed, False
-        self.asked.append((profile, strategy))
-        made = super().plan_with_outcome(mood, profile, strategy, now, k, exclude=exclude)
-        if held:
-            self.planned.set()
-            assert self.release.wait(30), "the test never released the held plan"
-        return made
 
 
 @dataclass

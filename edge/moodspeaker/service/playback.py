@@ -30,13 +30,16 @@ class PlaybackCommands(ApplianceCore):
     """The `Speaker` commands about the music playing now (see the module doc)."""
 
     def play(self) -> None:
+        """Play, planning first when nothing is playing or queued; refused when that plan has no
+        picks, with its own reason (the recommender's `status` is the last plan's on any thread:
+        a refill or another command's may have replaced it meanwhile)."""
         self.conductor.user_paused = False
         status = self.player.status()
         if status.current is None and not status.queue:
-            items = self.conductor.plan(self._current_mood(), self.config.recommend.queue_length, set()).items
-            if not items:
-                raise CommandError(f"nothing to play: {self._recommender.status}")
-            self.player.set_queue(items)
+            plan = self.conductor.plan(self._current_mood(), self.config.recommend.queue_length, set())
+            if not plan.items:
+                raise CommandError(f"nothing to play: {plan.detail}")
+            self.player.set_queue(plan.items)
         self.player.play()
 
     def pause(self) -> None:

@@ -164,7 +164,7 @@ class PlayerLoop:
         self._state = "stopped"  # _want_playing is kept: playback resumes when the device is back
         self._next_retry = time.monotonic() + self._retry_s
         if first:
-            log.error("audio output lost: %s; retrying every %.0f s", reason, self._retry_s)
+            log.error("audio output lost: %s; retrying in %g s, then less often", reason, self._retry_s)
             self._emit(ErrorReported(ts=time.time(), component="audio", message=f"{reason}; retrying"))
             self._emit(StateChanged(ts=time.time(), key="audio", value="lost"))
 

@@ -93,7 +93,8 @@ def playing(
 
 
 def started(rec: Recorder) -> list[str]:
-    """The track ids of every announced start, in order (a resumed play is announced again)."""
+    """The track ids of every announced start, in order (a play resumed after a lost device is
+    not announced again: it continues)."""
     return [e.track_id for e in rec.of("track_started") if isinstance(e, TrackStarted)]
 
 

@@ -55,9 +55,20 @@ class Deck:
     queued: Chunk | None = None
     chunk_started: float = 0.0
 
-    def begin(self, decoder: Decoder, item: QueueItem, start_s: float, gain: float, fade_in_s: float) -> None:
-        """Decode `item` from `start_s`, fading in over `fade_in_s` (0: at full level at once)."""
-        self.decoder, self.play, self.decoded_s = decoder, Play(item), start_s
+    def begin(
+        self,
+        decoder: Decoder,
+        item: QueueItem,
+        start_s: float,
+        gain: float,
+        fade_in_s: float,
+        *,
+        play: Play | None = None,
+    ) -> None:
+        """Decode `item` from `start_s`, fading in over `fade_in_s` (0: at full level at once), as a new
+        play or as the continuation of `play` (a play the lost audio device interrupted)."""
+        self.decoder, self.decoded_s = decoder, start_s
+        self.play = play if play is not None else Play(item)
         self.gain = gain
         self.env = 0.0 if fade_in_s > 0 else 1.0
         self.env_step = 1.0 / (fade_in_s * RATE) if fade_in_s > 0 else 0.0

@@ -23,6 +23,7 @@ from moodspeaker.player.deck import CHUNK_S, RATE, Chunk, Deck, Play
 from moodspeaker.player.decode import DecodeError, open_decoder
 from moodspeaker.player.fetch import FetchError, Prefetcher
 from moodspeaker.player.history import PlayHistory
+from moodspeaker.player.lost import continued, sort_out
 from moodspeaker.player.loudness import apply_gain, db_to_linear, gain_db, to_int16
 from moodspeaker.player.queue import PlayQueue, QueueItem
 
@@ -53,7 +54,8 @@ class DeckMixer:
         self.resume: tuple[QueueItem, float] | None = None
         #: The play a lost device interrupted (heard, its end not announced), while it waits to resume
         #: with the device.  A command that decides its end meanwhile (Next, a switch, Stop) announces
-        #: that end (`end_interrupted`); resumed, it is announced as a new play (its start again).
+        #: that end (`end_interrupted`); resumed, it continues (`lost.continued`): one play, announced
+        #: as started once, its end counting the time heard before and after the loss.
         self.interrupted: Play | None = None
 
     # ---- the output device ---------------------------------------------------------------------
@@ -73,41 +75,25 @@ class DeckMixer:
     def drop(self, now: float) -> None:
         """The device is gone at monotonic time `now`: empty both decks and let go of the mixer.
 
-        What was decided before the device went stands.  The play still going on (the one not being
-        faded out) is resumed where it was heard when the device is back (`resume`; its end, should a
-        command decide it first, is `end_interrupted`'s to announce).  A play whose end
+        What was decided before the device went stands (the plays are sorted out by `lost.sort_out`).
+        The play still going on (the one not being faded out) is resumed where it was heard when the
+        device is back, the same play continuing (`resume`, `interrupted`; its end, should a command
+        decide it first, is `end_interrupted`'s to announce).  A play whose end
         was already decided is over: one faded out by a Next, a switch or a crossfade, or decoded to
         its end with only its last chunks left.  Its end is announced now, skipped, cut or completed
         as decided, and it is not resumed: else the skipped track came back with the device and the
         listener's Next was undone.  An item opened but never heard (taken as the next track just as
         the device went) is put back where it came from: at the head of the queue, or as the item to
         resume when it was opened at a position (a restored one); else it would be lost."""
-        over: list[Play] = []
-        going_on: tuple[Play, float] | None = None
-        unheard: list[tuple[QueueItem, float]] = []
-        for deck in (self.decks[1 - self.active], self.decks[self.active]):  # the order they opened in
-            heard_at = deck.decoded_s  # where the deck's decoding play is heard (none of it is out: here)
-            chunk = deck.playing
-            if chunk is not None:  # the part of the chunk heard counts as played
-                elapsed = min(chunk.dur_s, max(0.0, now - deck.chunk_started))
-                chunk.play.played_s += elapsed
-                heard_at = chunk.offset_s + elapsed
-            current = deck.play if not deck.env_stop_at_zero else None
-            for play in deck.plays():
-                if not play.started:
-                    first = next((c for c in (deck.playing, deck.queued) if c and c.play is play), None)
-                    unheard.append((play.item, first.offset_s if first is not None else deck.decoded_s))
-                elif play is current:
-                    going_on = (play, heard_at)
-                else:
-                    over.append(play)
+        left = sort_out(self.decks, self.active, now)
+        for deck in self.decks:
             deck.reset()
-        for play in over:
+        for play in left.over:
             self._history.ended(play)
-        if going_on is not None:
-            self.interrupted, heard_at = going_on
+        if left.going_on is not None:
+            self.interrupted, heard_at = left.going_on
             self.resume = (self.interrupted.item, heard_at)
-        for item, start_s in reversed(unheard):
+        for item, start_s in reversed(left.unheard):
             if start_s > 0 and self.resume is None:
                 self.resume = (item, start_s)
             else:
@@ -261,12 +247,16 @@ class DeckMixer:
             self.start_next(deck, 0.0)
 
     def start_next(self, deck: Deck, fade_in_s: float, item: QueueItem | None = None) -> bool:
-        """Open the next item (or `item`) on `deck`; on failure skip to the one after. True if started."""
+        """Open the next item (or `item`) on `deck`; on failure skip to the one after. True if started.
+        The item to resume comes first; it continues the play the lost device interrupted, if any."""
         while True:
-            start_s = 0.0
+            start_s, play = 0.0, None  # play: the one it continues (else a new one)
             if item is None and self.resume is not None:
                 item, start_s = self.resume
-                self.resume, self.interrupted = None, None  # it resumes: announced as it starts again
+                play = continued(self.interrupted, item)
+                if play is None:  # a restored item, not the interrupted play: that one is over (cut)
+                    self.end_interrupted(skipped=False)
+                self.resume, self.interrupted = None, None
             if item is None:
                 item = self._queue.pop()
             if item is None:
@@ -279,10 +269,12 @@ class DeckMixer:
                 decoder = open_decoder(source, RATE, start_s=start_s, name=item.track.title)
             except (FetchError, DecodeError) as exc:
                 self._history.failed(item, str(exc), missing=True)
+                if play is not None:  # it cannot continue: its end (cut) is announced with what was heard
+                    self._history.ended(play)
                 item = None
                 continue
             gain = db_to_linear(gain_db(item.track, self._settings().target_lufs))
-            deck.begin(decoder, item, start_s, gain, fade_in_s)
+            deck.begin(decoder, item, start_s, gain, fade_in_s, play=play)
             self.active = deck.index
             return True
 

@@ -69,11 +69,13 @@ def rig(tmp_path: Path) -> Iterator[Rig]:
 
 
 @contextmanager
-def refill_held(rig: Rig) -> Iterator[None]:
+def refill_held(rig: Rig, what: str = "refill") -> Iterator[None]:
     """A refill (on a thread of its own, as the housekeeping's) whose plan is made and then held for
-    the body of the `with`; on leaving it the plan is let go and the refill finishes."""
+    the body of the `with`; on leaving it the plan is let go and the refill finishes.  `what`:
+    "react" for a new mood's re-plan instead (the inference thread's)."""
     rig.recommender.hold_next()
-    refill = threading.Thread(target=rig.conductor.refill, args=(HAPPY,), name="housekeeping")
+    run = rig.conductor.react if what == "react" else rig.conductor.refill
+    refill = threading.Thread(target=run, args=(HAPPY,), name=what)
     refill.start()
     try:
         assert rig.recommender.planned.wait(30), "the refill never planned"
@@ -95,9 +97,11 @@ def recommender_health(rig: Rig) -> tuple[str, str]:
     return entry["state"], entry["detail"]
 
 
-@pytest.mark.parametrize("how", ["set_strategy", "set_profile"])
-def test_a_refill_planned_before_a_switch_to_off_queues_nothing(rig: Rig, how: str) -> None:
-    with refill_held(rig):
+@pytest.mark.parametrize(
+    ("what", "how"), [("refill", "set_strategy"), ("refill", "set_profile"), ("react", "set_profile")]
+)
+def test_a_plan_made_before_a_switch_to_off_queues_nothing(rig: Rig, what: str, how: str) -> None:
+    with refill_held(rig, what):
         if how == "set_strategy":
             rig.conductor.change_strategy(
                 HAPPY, "off", lambda: rig.recommender.set_strategy("default", "off")

@@ -67,6 +67,7 @@ class PlayerLoop:
     ) -> None:
         self._cfg = config
         self._emit = emit
+        self._first_retry_s = retry_s  # where the back-off starts again once the output is back
         self._retry_s = retry_s
         self._queue = PlayQueue()
         self._prefetch = Prefetcher()
@@ -147,6 +148,9 @@ class PlayerLoop:
             return False
         was_lost = self._audio == "lost"
         self._audio, self._audio_error = "ok", ""
+        # The back-off is for this outage only: the next loss (a USB DAC blipping again) retries soon
+        # again, not at the up to 30 s a long outage grew the interval to.
+        self._retry_s = self._first_retry_s
         if was_lost:
             log.warning("audio output is back")
             self._emit(StateChanged(ts=time.time(), key="audio", value="ok"))
@@ -155,7 +159,8 @@ class PlayerLoop:
         return True
 
     def _audio_lost(self, reason: str) -> None:
-        """Remember where we were, drop the mixer, and retry later (with back-off up to 30 s).  What
+        """Remember where we were, drop the mixer, and retry later (with back-off up to 30 s, starting
+        over at the configured interval with each outage: `_open_audio` sets it back).  What
         resumes is the play still going on; one a Next or a switch was fading out is over (its end
         is announced now), so a Next pressed as the device went is not undone (`DeckMixer.drop`)."""
         self._mixer.drop(self._now())

@@ -39,6 +39,7 @@ class MemorySpeaker:
             "volume": 0.6,
             "strategy": "uplift",
             "profile": "default",
+            "audio": "ok",
             "health": {"fps": 1.0},
         }
 

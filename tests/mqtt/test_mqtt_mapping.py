@@ -87,6 +87,7 @@ def _state(**over: object) -> dict[str, object]:
         "volume": 0.5,
         "strategy": "match",
         "profile": "default",
+        "audio": "lost",
         "queue": ["t2", "t3"],
         "health": {"fps": 1.0},
     }
@@ -103,6 +104,9 @@ def test_state_values_cover_every_state_topic_with_schema() -> None:
     assert values["arousal"]["value"] == 0.25  # numpy scalar unwrapped
     assert values["now_playing"]["value"]["reason"] == "fits happy"
     assert values["volume"]["value"] == 0.5
+    assert values["audio"]["value"] == "lost"
+    assert [state_values(_state(audio=a))["audio"]["value"] for a in ("ok", "starting", None, 1)] == [
+        "ok", None, None, None]  # fmt: skip
     assert "queue" not in values and "health" not in values  # whitelist only
     encode(values["arousal"])  # JSON-safe
 
@@ -184,7 +188,7 @@ def test_discovery_is_device_based_and_complete() -> None:
         "now_playing": "sensor", "face": "binary_sensor", "camera": "switch", "strategy": "select",
         "profile": "select", "volume": "number", "play": "button", "pause": "button", "next": "button",
         "replay": "button", "like": "button", "dislike": "button", "rescan": "button",
-        "mood_changed": "event", "stats": "sensor", "scan": "sensor",
+        "mood_changed": "event", "stats": "sensor", "scan": "sensor", "audio": "binary_sensor",
     }  # fmt: skip
     uids = [c["unique_id"] for c in cmps.values()]
     assert len(set(uids)) == len(uids) and all(u.startswith("kitchen_") for u in uids)

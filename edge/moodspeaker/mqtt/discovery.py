@@ -16,7 +16,7 @@ from typing import Any
 
 from moodspeaker import __version__
 from moodspeaker.mood.classes import EXPRESSIONS, UNKNOWN
-from moodspeaker.mqtt.payloads import CAMERA_OFF, IDLE, SCAN_FIELDS, SCANNING
+from moodspeaker.mqtt.payloads import AUDIO_LOST, AUDIO_OK, CAMERA_OFF, IDLE, SCAN_FIELDS, SCANNING
 from moodspeaker.mqtt.topics import Topics
 from moodspeaker.service.control import STRATEGIES
 
@@ -37,6 +37,12 @@ _PERCENT_TEMPLATE = (
 )
 _VALUE_TEMPLATE = "{% if value_json.value is none %}None{% else %}{{ value_json.value }}{% endif %}"
 _BOOL_TEMPLATE = "{% if value_json.value is none %}None{% elif value_json.value %}ON{% else %}OFF{% endif %}"
+#: The audio output as a problem: ON while it is lost, OFF while it plays, unknown while it is starting.
+_AUDIO_PROBLEM_TEMPLATE = (
+    "{% if value_json.value == '" + AUDIO_LOST + "' %}ON"
+    + "{% elif value_json.value == '" + AUDIO_OK + "' %}OFF"
+    + "{% else %}" + _NONE + "{% endif %}"
+)  # fmt: skip
 _NOW_PLAYING_TEMPLATE = (
     "{% if value_json.value %}{{ (value_json.value.artist ~ ' - ' ~ value_json.value.title)[:255] }}"
     "{% else %}None{% endif %}"
@@ -134,6 +140,14 @@ def discovery_config(
                 device_class="occupancy",
                 state_topic=state("face"),
                 value_template=_BOOL_TEMPLATE,
+            ),
+            component(
+                "audio",
+                "binary_sensor",
+                "Audio output",
+                device_class="problem",
+                state_topic=state("audio"),
+                value_template=_AUDIO_PROBLEM_TEMPLATE,
             ),
             component(
                 "camera",

@@ -36,6 +36,10 @@ SCANNING = "scanning"
 #: consumers (and HA's attribute template) can rely on them.  What each means: service.scan_state.
 SCAN_FIELDS = ("phase", "pass", "queued", *PASS_COUNTS, *RUN_COUNTS, "result", "started", "finished")
 
+#: `value` of the audio output topic (the player's own words); null while the player is starting.
+AUDIO_OK = "ok"
+AUDIO_LOST = "lost"
+
 _MOOD_KEYS = ("mood", "confidence", "valence", "arousal", "face")
 _NOW_PLAYING_FIELDS = ("track_id", "title", "artist", "reason")
 _MAX_TEXT = 300
@@ -178,7 +182,15 @@ def state_values(state: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         value = state.get(key)
         out[key] = {**base, "value": value if isinstance(value, str) else None}
     out["scan"] = scan_value(state.get("scan"))
+    out["audio"] = {**base, "value": audio_value(state.get("audio"))}
     return out
+
+
+def audio_value(raw: Any) -> str | None:
+    """The audio topic's `value` from the snapshot's (or a `StateChanged("audio")`'s) `audio`: `lost`
+    while the output device is gone, `ok` while it plays, null for anything else (`starting`: not
+    known yet), so Home Assistant's problem sensor is unknown rather than wrongly OK."""
+    return raw if isinstance(raw, str) and raw in (AUDIO_OK, AUDIO_LOST) else None
 
 
 def event_payload(event: Event) -> dict[str, Any]:

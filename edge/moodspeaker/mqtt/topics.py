@@ -30,6 +30,7 @@ STATE_KEYS = (
     "strategy",
     "profile",
     "scan",
+    "audio",
 )
 
 #: Home Assistant only accepts these characters in a discovery object id; we use the same for topics.

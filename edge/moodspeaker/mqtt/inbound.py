@@ -24,7 +24,7 @@ from typing import Any
 
 from moodspeaker.mqtt.payloads import PayloadError, parse_command
 from moodspeaker.mqtt.topics import Topics
-from moodspeaker.service.control import CommandError, ControlAPI
+from moodspeaker.service.control import MAX_NAME_CHARS, CommandError, ControlAPI
 from moodspeaker.service.events import CommandRejected, EventBus
 
 __all__ = [
@@ -40,9 +40,9 @@ log = logging.getLogger(__name__)
 
 #: Commands waiting to run; more than this at once are refused (a flood must not grow memory).
 COMMAND_QUEUE_SIZE = 100
-#: A rejection echoes at most this much of the command name (as ControlAPI's own rejections do) and
-#: says why in at most MAX_ERROR_CHARS; longer names are refused before ControlAPI sees them.
-MAX_NAME_CHARS = 100
+#: A rejection echoes at most MAX_NAME_CHARS of the command name (ControlAPI's limit, shared so its own
+#: rejections and the inbox's agree) and says why in at most MAX_ERROR_CHARS; longer names are refused
+#: before ControlAPI sees them.
 MAX_ERROR_CHARS = 500
 #: How much of a topic a rejection's log line shows.
 _LOGGED_TOPIC_CHARS = 200

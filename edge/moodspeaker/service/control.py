@@ -21,6 +21,10 @@ from moodspeaker.service.events import CommandRejected, EventBus
 log = logging.getLogger(__name__)
 
 STRATEGIES = ("match", "uplift", "steady", "off")
+#: A refusal echoes at most this much of a command's name (the CommandRejected event and the sentence
+#: alike): the name comes from outside (a web request's body may be 64 KiB, an MQTT topic level 65535
+#: bytes), so all of it would make a huge answer; no command has a name anywhere near this long.
+MAX_NAME_CHARS = 100
 
 
 class CommandError(ValueError):
@@ -162,6 +166,20 @@ def _check_arg(arg: Arg, value: Any, speaker: Speaker) -> Any:
     return value
 
 
+def _cut(name: object) -> str:
+    """The part of a command's name that a refusal echoes (see MAX_NAME_CHARS)."""
+    return str(name)[:MAX_NAME_CHARS]
+
+
+def _quoted(name: object) -> str:
+    """A command's name as a refusal's sentence quotes it: whole, or its first MAX_NAME_CHARS characters
+    and how long it was (so the cut is not mistaken for the name sent)."""
+    text = str(name)
+    if len(text) <= MAX_NAME_CHARS:
+        return repr(text)
+    return f"{_cut(text)!r}… (a name of {len(text)} characters)"
+
+
 class ControlAPI:
     """Validates and applies commands; everything outside the service talks to the speaker through it."""
 
@@ -204,7 +222,7 @@ class ControlAPI:
         try:
             command = COMMANDS.get(name)
             if command is None:
-                raise CommandError(f"unknown command {name!r}; known: {', '.join(sorted(COMMANDS))}")
+                raise CommandError(f"unknown command {_quoted(name)}; known: {', '.join(sorted(COMMANDS))}")
             given = dict(args or {})
             unknown = sorted(set(given) - {a.name for a in command.args})
             if unknown:
@@ -220,13 +238,16 @@ class ControlAPI:
         except CommandError as exc:
             log.info("command from %s rejected: %s", source, exc)
             self._bus.publish(
-                CommandRejected(ts=time.time(), command=str(name)[:100], error=str(exc), source=source)
+                CommandRejected(ts=time.time(), command=_cut(name), error=str(exc), source=source)
             )
             raise
         try:
             command.apply(self._speaker, checked)
         except CommandError as exc:  # the speaker refused (e.g. "like: nothing is playing"): say so too
-            log.info("command %s from %s refused by the speaker: %s", name, source, exc)
-            self._bus.publish(CommandRejected(ts=time.time(), command=name, error=str(exc), source=source))
+            # named by the command's own name, never by what was sent (short whatever the request was)
+            log.info("command %s from %s refused by the speaker: %s", command.name, source, exc)
+            self._bus.publish(
+                CommandRejected(ts=time.time(), command=command.name, error=str(exc), source=source)
+            )
             raise
         return self._speaker.state()

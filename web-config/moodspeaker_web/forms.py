@@ -46,6 +46,9 @@ URL_LISTS = frozenset({"library.servers"})
 SERVER_SCHEMES = frozenset({"http", "https", "subsonic+http", "subsonic+https"})
 MASK = "********"
 
+#: Words of setting keys shown in capitals in the labels.
+ABBREVIATIONS = {"id": "ID", "tls": "TLS", "ca": "CA", "lufs": "LUFS", "led": "LED", "mqtt": "MQTT"}
+
 MAX_TEXT = 1024
 MAX_LIST_ITEMS = 32
 PROFILE_NAME = re.compile(r"^[\w][\w .-]{0,31}$")
@@ -69,7 +72,17 @@ class Field:
 
     @property
     def label(self) -> str:
-        return self.info.key.replace("_s", "").replace("_", " ").capitalize()
+        """The key in words: a trailing `_s` goes (the unit "(s)" follows the label), abbreviations
+        stay capitals.  Only the suffix: `uplift_steps` once read "Upliftteps"."""
+        key = self.info.key.removesuffix("_s") if self.info.unit == "s" else self.info.key
+        text = " ".join(ABBREVIATIONS.get(word, word) for word in key.split("_"))
+        return text[:1].upper() + text[1:]
+
+    @property
+    def unit(self) -> str:
+        """The unit to show after the label; empty when the label names it already ("Target LUFS")."""
+        unit = self.info.unit or ""
+        return "" if unit.lower() in self.label.lower().split() else unit
 
     @property
     def text(self) -> str:

@@ -1,0 +1,60 @@
+"""The settings page as a new owner meets it on a phone, in real headless Chromium in front of the real
+service: what the fields and buttons are called, and where a refused save says why."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from browserkit import claim, needs_chromium, phone_page, watch
+from realkit import served
+
+if TYPE_CHECKING:  # Playwright is optional at run time (these tests skip without it)
+    from playwright.sync_api import Browser, Page
+
+pytest.importorskip("playwright.sync_api")
+
+pytestmark = [needs_chromium, pytest.mark.timeout(180)]
+
+
+@pytest.fixture
+def settings(tmp_path: Path, browser: Browser) -> Iterator[tuple[Page, list[str]]]:
+    """The owner's phone on the settings page of a freshly claimed speaker."""
+    with served(tmp_path) as (service, server):
+        context, page = phone_page(browser)
+        problems = watch(page)
+        claim(page, server.url, service.data_dir)
+        try:
+            yield page, problems
+        finally:
+            context.close()
+
+
+def open_everything(page: Page) -> None:
+    for details in page.query_selector_all("details"):
+        details.evaluate("e => { e.open = true; }")
+
+
+def test_every_label_is_made_of_whole_words(settings: tuple[Page, list[str]]) -> None:
+    """Labels come from the setting's key: only a unit suffix (`_s`) may go, not an `_s` inside a key
+    (`uplift_steps` read "Upliftteps", `outbox_size` "Outboxize"), abbreviations stay capitals, and a
+    unit the label already names is not repeated after it."""
+    page, problems = settings
+    open_everything(page)
+
+    def label(field_id: str) -> str:
+        return page.inner_text(f"label[for={field_id}]").strip()
+
+    assert label("f-recommend-uplift-steps") == "Uplift steps"
+    assert label("f-mqtt-outbox-size") == "Outbox size"
+    assert label("f-mqtt-stats-interval-s") == "Stats interval (s)"
+    assert label("f-mqtt-tls") == "TLS"
+    assert label("f-mqtt-ca-file") == "CA file"
+    assert label("f-gpio-led-pin") == "LED pin"
+    assert label("f-player-target-lufs") == "Target LUFS"  # the unit is said once
+    assert label("f-recommend-half-life-days") == "Half life days"
+    assert label("f-mood-half-life-s") == "Half life (s)"
+    assert label("f-device-id") == "ID"
+    assert problems == []

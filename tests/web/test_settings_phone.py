@@ -58,3 +58,13 @@ def test_every_label_is_made_of_whole_words(settings: tuple[Page, list[str]]) ->
     assert label("f-mood-half-life-s") == "Half life (s)"
     assert label("f-device-id") == "ID"
     assert problems == []
+
+
+def test_save_buttons_keep_the_capitals_of_their_section(settings: tuple[Page, list[str]]) -> None:
+    """ "Save home automation (MQTT)", not "(mqtt)": only the title's first letter is lowered."""
+    page, problems = settings
+    open_everything(page)
+    assert page.inner_text("#save-mqtt").strip() == "Save home automation (MQTT)"
+    assert page.inner_text("#save-gpio").strip() == "Save privacy button and LED"
+    assert page.inner_text("#save-device").strip() == "Save speaker"
+    assert problems == []

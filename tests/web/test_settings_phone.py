@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import claim, needs_chromium, phone_page, watch
+from browserkit import PHONE, claim, needs_chromium, phone_page, watch
 from realkit import served
 
 if TYPE_CHECKING:  # Playwright is optional at run time (these tests skip without it)
@@ -68,3 +68,30 @@ def test_save_buttons_keep_the_capitals_of_their_section(settings: tuple[Page, l
     assert page.inner_text("#save-gpio").strip() == "Save privacy button and LED"
     assert page.inner_text("#save-device").strip() == "Save speaker"
     assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("section", "field", "value"),
+    [("classifier", "f-classifier-threads", "99"), ("mqtt", "f-mqtt-outbox-size", "5")],
+)
+def test_a_refused_value_is_shown_where_the_phone_is_looking(
+    settings: tuple[Page, list[str]], section: str, field: str, value: str
+) -> None:
+    """The answer to a refused save is the whole settings page again: on a phone it opened at the top,
+    the reason (and the field) a long scroll below, so the save looked ignored.  The field in error is
+    now on screen, below the sticky bar, with the focus in it."""
+    page, _ = settings
+    page.click(f"#s-{section} > summary")
+    page.click(f"#s-{section} details.advanced > summary")
+    page.fill(f"#{field}", value)
+    with page.expect_navigation():
+        page.click(f"#save-{section}")
+    error = page.locator(f"#{field}-err")
+    assert "Expected a whole number" in error.inner_text()
+    bar = page.locator("header.top").bounding_box()
+    box = page.locator(f"#{field}").bounding_box()
+    err = error.bounding_box()
+    assert bar is not None and box is not None and err is not None
+    assert box["y"] >= bar["y"] + bar["height"] - 1, "the field is hidden under the sticky bar"
+    assert err["y"] + err["height"] <= PHONE["height"], f"the reason is below the screen (at y={err['y']})"
+    assert page.evaluate("document.activeElement.id") == field

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 from browserkit import PHONE, claim, needs_chromium, phone_page, watch
-from realkit import served
+from realkit import served, start_service
+
+from moodspeaker_web.server import serve
 
 if TYPE_CHECKING:  # Playwright is optional at run time (these tests skip without it)
     from playwright.sync_api import Browser, Page
@@ -95,3 +97,33 @@ def test_a_refused_value_is_shown_where_the_phone_is_looking(
     assert box["y"] >= bar["y"] + bar["height"] - 1, "the field is hidden under the sticky bar"
     assert err["y"] + err["height"] <= PHONE["height"], f"the reason is below the screen (at y={err['y']})"
     assert page.evaluate("document.activeElement.id") == field
+
+
+def test_a_save_refused_as_a_whole_says_why_without_pointing_at_fields(
+    tmp_path: Path, browser: Browser
+) -> None:
+    """A speaker started without a config file (as `moodspeaker demo` is) cannot save settings.  The
+    section said so and then "please correct the marked fields", with no field marked: that second
+    line is for field errors only.  The reason is on screen (focused) even for a section far down."""
+    service = start_service(tmp_path)
+    settings = {**service.page_settings(), "config_path": None}
+    server = serve(service.control, service.bus, **settings, host="127.0.0.1", port=0, advertise=False)
+    context, page = phone_page(browser)
+    try:
+        claim(page, server.url, service.data_dir)
+        page.click("#s-privacy > summary")
+        page.fill("#f-privacy-retention-days", "7")
+        with page.expect_navigation():
+            page.click("#save-privacy")
+        section = page.locator("#s-privacy")
+        errors = [e.inner_text() for e in section.locator(".error").all()]
+        assert errors == [
+            "Nothing was saved: the speaker was started without a config file, so settings cannot be saved."
+        ]
+        assert page.input_value("#f-privacy-retention-days") == "7"  # what was typed is kept
+        reason = section.locator(".error").bounding_box()
+        assert reason is not None and 0 <= reason["y"] <= PHONE["height"] - reason["height"]
+    finally:
+        context.close()
+        server.stop()
+        service.appliance.stop()

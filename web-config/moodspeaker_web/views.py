@@ -232,7 +232,7 @@ def save_section(section: str) -> str | BaseResponse | tuple[str, int]:
         except ConfigError as exc:
             errors = {f"{section}._": " ".join(exc.problems)}
         except OSError as exc:
-            errors = {f"{section}._": f"Nothing was saved: {exc}"}
+            errors = {f"{section}._": f"Nothing was saved: {str(exc).rstrip('.')}."}
     if errors:
         submitted = {k: v[-1] for k, v in form.items() if v and not k.startswith("mqtt.password")}
         return _settings_page(errors, submitted, section), 400

@@ -16,7 +16,7 @@ import soundfile as sf
 from moodspeaker.library.track import Track
 from moodspeaker.player.engine import Player
 from moodspeaker.player.queue import QueueItem
-from moodspeaker.service.events import Event, EventBus, TrackEnded, TrackStarted
+from moodspeaker.service.events import Event, EventBus, StateChanged, TrackEnded, TrackStarted
 
 SR = 44100
 
@@ -55,16 +55,25 @@ class Recorder:
             return [e for e in self.events if e.kind == kind]
 
     def wait(self, pred: Callable[[Event], bool], timeout: float = 10.0) -> Event:
+        """The first event so far or to come that `pred` matches."""
+        found: list[Event] = []
+
+        def matched(events: list[Event]) -> bool:
+            found[:] = [e for e in events if pred(e)][:1]
+            return bool(found)
+
+        self.wait_until(matched, timeout)
+        return found[0]
+
+    def wait_until(self, check: Callable[[list[Event]], bool], timeout: float = 10.0) -> None:
+        """Until `check` holds on every event so far (in order): for a sequence, not one event."""
         deadline = time.monotonic() + timeout
         with self._cond:
-            while True:
-                for e in self.events:
-                    if pred(e):
-                        return e
+            while not check(list(self.events)):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise AssertionError(
-                        f"no matching event in {timeout}s; got {[e.kind for e in self.events]}"
+                        f"no matching events in {timeout}s; got {[e.kind for e in self.events]}"
                     )
                 self._cond.wait(left)
 
@@ -106,3 +115,19 @@ def end_events(rec: Recorder, track_id: str) -> list[TrackEnded]:
 def ends(rec: Recorder, track_id: str) -> list[tuple[bool, bool]]:
     """(skipped, completed) of each announced end of `track_id`."""
     return [(e.skipped, e.completed) for e in end_events(rec, track_id)]
+
+
+def audio_announced(events: list[Event]) -> list[object]:
+    """The values of every `StateChanged("audio")` in `events`, in order."""
+    return [e.value for e in events if isinstance(e, StateChanged) and e.key == "audio"]
+
+
+def audio_back(rec: Recorder, timeout: float = 10.0) -> None:
+    """Wait until the output is announced back ("ok") after its last announced loss.  A wait for any
+    "ok" would not do: the first opening of the output is announced "ok" too."""
+
+    def back(events: list[Event]) -> bool:
+        said = audio_announced(events)
+        return "lost" in said and said[-1] == "ok"
+
+    rec.wait_until(back, timeout)

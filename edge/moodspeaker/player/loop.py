@@ -137,7 +137,7 @@ class PlayerLoop:
         if self._state == "playing" and not self._mixer.play_on():
             self._state = "stopped"
             self._want_playing, self._ran_out = False, True
-            self._emit(StateChanged(ts=time.time(), key="playing", value=False))
+            self._announce("playing", False)
 
     # ---- the audio device ----------------------------------------------------------------------
     def _open_audio(self) -> bool:
@@ -153,7 +153,7 @@ class PlayerLoop:
         self._retry_s = self._first_retry_s
         if was_lost:
             log.warning("audio output is back")
-            self._emit(StateChanged(ts=time.time(), key="audio", value="ok"))
+            self._announce("audio", "ok")
             if self._want_playing:
                 self._do_play()
         return True
@@ -170,8 +170,8 @@ class PlayerLoop:
         self._next_retry = time.monotonic() + self._retry_s
         if first:
             log.error("audio output lost: %s; retrying in %g s, then less often", reason, self._retry_s)
-            self._emit(ErrorReported(ts=time.time(), component="audio", message=f"{reason}; retrying"))
-            self._emit(StateChanged(ts=time.time(), key="audio", value="lost"))
+            error = ErrorReported(ts=time.time(), component="audio", message=f"{reason}; retrying")
+            self._announce("audio", "lost", error)
 
     # ---- commands (run on the player thread) ---------------------------------------------------
     def _do_play(self) -> None:
@@ -187,7 +187,7 @@ class PlayerLoop:
             self._want_playing, self._ran_out = False, True
             return
         self._state, self._ran_out = "playing", False
-        self._emit(StateChanged(ts=time.time(), key="playing", value=True))
+        self._announce("playing", True)
 
     def _do_pause(self) -> None:
         self._want_playing, self._ran_out = False, False
@@ -197,7 +197,7 @@ class PlayerLoop:
             pygame.mixer.pause()
         self._paused_at = time.monotonic()
         self._state = "paused"
-        self._emit(StateChanged(ts=time.time(), key="playing", value=False))
+        self._announce("playing", False)
 
     def _do_stop(self) -> None:
         current = self._current_position()
@@ -210,7 +210,7 @@ class PlayerLoop:
         was = self._state
         self._state, self._want_playing, self._ran_out = "stopped", False, False
         if was != "stopped":
-            self._emit(StateChanged(ts=time.time(), key="playing", value=False))
+            self._announce("playing", False)
 
     def _do_switch(self, item: QueueItem | None, fade_s: float | None, skipped: bool) -> None:
         fade = self._cfg.crossfade_s if fade_s is None else fade_s
@@ -266,6 +266,16 @@ class PlayerLoop:
 
     def _current_position(self) -> tuple[QueueItem, float] | None:
         return self._mixer.position(self._now())
+
+    def _announce(self, key: str, value: Any, *first: Event) -> None:
+        """Publish the status, then announce the change it shows (`StateChanged(key, value)`, after
+        the events `first`: a lost output's ErrorReported).  A listener reacts to the event by reading
+        the state (the MQTT bridge publishes its state topics so); announced before the status showed
+        it, a read in between got the old value, published it and kept it until some later read.
+        Every StateChanged the player sends goes through here."""
+        self._publish_status()
+        for event in (*first, StateChanged(ts=time.time(), key=key, value=value)):
+            self._emit(event)
 
     def _publish_status(self) -> None:
         current = self._mixer.now_playing(self._now())

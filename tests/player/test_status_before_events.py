@@ -1,0 +1,111 @@
+"""The player's status shows a change before the player announces it.
+
+A `StateChanged` ("playing", "audio") tells listeners that something changed; a listener that reacts
+by reading the state (the MQTT bridge publishes the state topics from `state()`, which reads
+`Player.status()`) must read the new value.  The player announced first and published its status
+only at the end of the step, so a read in between (on the event's own thread, or the bridge's worker
+reading at once) got the value from before the change and published it.
+
+Real player on SDL's dummy driver; a subscriber reads `status()` inside each event's callback (on the
+player thread, synchronously: the bus fans out in the publishing thread), so the moment is always the
+one between the announcement and anything the player does after it.  The output is lost and regained
+with test_next_while_lost's unplug/plug_back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playerkit import Recorder, audio_back, tone, tones
+from test_next_while_lost import plug_back, unplug
+
+from moodspeaker.config.schema import PlayerConfig
+from moodspeaker.player.engine import Player, PlayerStatus
+from moodspeaker.service.events import Event, EventBus, StateChanged
+
+pytestmark = pytest.mark.timeout(60)
+
+Seen = list[tuple[StateChanged, PlayerStatus]]
+
+
+@pytest.fixture
+def spied() -> Iterator[tuple[Player, Recorder, Seen]]:
+    """A started player, its events' recorder, and each `StateChanged` with the status read in its
+    callback (subscribed before the player starts, so its first opening of the output is in too)."""
+    bus = EventBus()
+    player = Player(PlayerConfig(crossfade_s=0.0), bus.publish, retry_s=0.3)
+    seen: Seen = []
+
+    def read_status(event: Event) -> None:
+        if isinstance(event, StateChanged):
+            seen.append((event, player.status()))
+
+    bus.subscribe(read_status)  # before the recorder: an event the recorder has is in `seen` already
+    rec = Recorder(bus)
+    player.start()
+    try:
+        yield player, rec, seen
+    finally:
+        player.close()
+
+
+def said(seen: Seen, key: str) -> list[object]:
+    return [event.value for event, _status in seen if event.key == key]
+
+
+def playing(events: list[Event]) -> list[Event]:
+    return [e for e in events if isinstance(e, StateChanged) and e.key == "playing"]
+
+
+def disagreeing(seen: Seen) -> list[tuple[str, object, str, str]]:
+    """The announcements the status read in their callback did not show yet: (key, value, state,
+    audio) of each."""
+    wrong = []
+    for event, status in seen:
+        shown: object = status.state == "playing" if event.key == "playing" else status.audio
+        if event.key in ("playing", "audio") and shown != event.value:
+            wrong.append((event.key, event.value, status.state, status.audio))
+    return wrong
+
+
+def do(player: Player, command: Callable[[], None]) -> None:
+    command()
+    player.wait_idle()  # its announcements are made (on the player thread) before this returns
+
+
+def test_play_pause_stop_and_running_out_are_shown_before_they_are_announced(
+    tmp_path: Path, spied: tuple[Player, Recorder, Seen]
+) -> None:
+    player, rec, seen = spied
+    player.wait_idle()
+    player.set_queue([tone(tmp_path, "a", 440, 4.0)])
+    for command in (player.play, player.pause, player.play, player.stop, player.play, player.stop):
+        do(player, command)
+    player.set_queue([tone(tmp_path, "b", 550, 0.4)])  # a short one, heard to the end: the queue runs out
+    do(player, player.next)  # b now (from stopped: queued first, started by the Play)
+    do(player, player.play)
+    rec.wait_until(lambda events: len(playing(events)) == 8)  # b heard to its end
+    assert said(seen, "playing") == [True, False, True, False, True, False, True, False]
+    assert disagreeing(seen) == []
+
+
+def test_a_lost_and_regained_output_is_shown_before_it_is_announced(
+    tmp_path: Path, spied: tuple[Player, Recorder, Seen]
+) -> None:
+    """Lost while playing (the status: lost, stopped, waiting for the output), back (ok), and the
+    play resuming by itself (playing): each shown in the status its announcement's callback reads."""
+    player, rec, seen = spied
+    player.set_queue(tones(tmp_path, 4.0))
+    do(player, player.play)
+    unplug(player, rec)
+    [(_lost, status)] = [(e, s) for e, s in seen if e.key == "audio" and e.value == "lost"]
+    assert status.waiting_for_audio and status.current is not None and status.current.track.id == "a"
+    plug_back(player)
+    audio_back(rec)
+    rec.wait_until(lambda events: len(playing(events)) == 2)  # the resume
+    player.wait_idle()
+    assert said(seen, "audio")[-2:] == ["lost", "ok"]
+    assert said(seen, "playing") == [True, True]
+    assert disagreeing(seen) == []

@@ -83,7 +83,6 @@ class MqttBridge:
         self._stats_interval = cfg.stats_interval_s
         self._work: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=_WORK_QUEUE_SIZE)
         self._last: dict[str, dict[str, Any]] = {}  # state key -> last published payload (without ts)
-        self._audio: Any = None  # an announced audio value the state read has not caught up with yet
         self._scan = ScanFeed(SCAN_POLL_S)  # when a running scan's state is read again and may go out
         self._profiles: list[str] = []
         self._health: dict[str, Any] = {}
@@ -274,8 +273,6 @@ class MqttBridge:
             )
         elif isinstance(event, HealthReport):
             self._health = dict(event.stats)
-        elif isinstance(event, StateChanged) and event.key == "audio":
-            self._audio = event.value  # stands until the state read says so too (see _refresh_state)
         if isinstance(event, _FORWARDED):
             try:
                 body = encode(event_payload(event), event.kind)
@@ -301,15 +298,6 @@ class MqttBridge:
             except Exception:
                 log.exception("could not read the speaker's state")
                 return
-        if self._audio is not None:
-            # The player announces a lost or regained output before its status says so, and a state
-            # read in between (this event's own, or the next one's: a resumed play's) would publish
-            # the old value and keep it until some later read.  So the announced value stands until
-            # the status catches up; from then on the status rules again.
-            if state.get("audio") == self._audio:
-                self._audio = None
-            else:
-                state = {**state, "audio": self._audio}
         self._publish_values(state_values(state), self._clock())
         if not check_profiles:
             return

@@ -27,12 +27,23 @@ async function api(path, body) {
 }
 
 function setText(id, text) { const el = $(id); if (el && el.textContent !== text) el.textContent = text; }
-function live(text) { setText("live", text); }
+
+/* What a command did, or that the speaker is out of reach, in a bar at the foot of the screen: the
+   page is long on a phone, and a line at its end was never seen.  A passing message goes after a few
+   seconds; a `lasting` one (a problem) stays until the next message. */
+let liveTimer = null;
+function live(text, lasting = false) {
+  const el = $("live"); if (!el) return;
+  setText("live", text);
+  el.classList.toggle("shown", Boolean(text));
+  clearTimeout(liveTimer);
+  if (text && !lasting) liveTimer = setTimeout(() => el.classList.remove("shown"), 4000);
+}
 
 /* ---------- status page ---------- */
 
 function showState(s) {
-  if (s.unavailable) { live(s.unavailable); return; }
+  if (s.unavailable) { live(s.unavailable, true); return; }
   const camera = s.camera !== false;
   const mood = camera ? (s.mood || "unknown") : "unknown";
   setText("mood-word", camera ? (mood === "unknown" ? "Not sure yet" : mood) : "Camera off");
@@ -155,7 +166,7 @@ function runCommand(form) {
       const result = await api("/api/command", body);
       showState(result.state);
       live(commandOutcome(body.command, result.state));
-    } catch (err) { live("Not done: " + err.message); }
+    } catch (err) { live("Not done: " + err.message, true); }
   });
   return commandChain;
 }
@@ -181,7 +192,7 @@ function initStatus() {
       refresh();
     } catch (err) { setText("tell-reply", err.message); }
   });
-  const refresh = async () => { try { showState(await api("/api/state")); } catch (err) { live("Cannot reach the speaker: " + err.message); } };
+  const refresh = async () => { try { showState(await api("/api/state")); } catch (err) { live("Cannot reach the speaker: " + err.message, true); } };
   const refreshPlot = async () => { try { drawPlot(await api("/api/history?minutes=60")); } catch (err) { /* keep the old plot */ } };
   refresh(); refreshPlot();
   setInterval(refresh, 2000);

@@ -1,0 +1,68 @@
+"""The status page's answers to a person on a phone, in real headless Chromium in front of the real
+service: what a button did, and a lost connection, must show on the screen the person is looking at.
+
+The page's timers (polling, the message's fading) run on Playwright's fake clock, moved on by the
+tests, so nothing here depends on how fast the machine is."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from browserkit import PHONE, claim, needs_chromium, phone_page, watch
+from realkit import served
+
+from polling import until
+
+if TYPE_CHECKING:  # Playwright is optional at run time (these tests skip without it)
+    from playwright.sync_api import Browser, Page
+
+pytest.importorskip("playwright.sync_api")
+
+pytestmark = [needs_chromium, pytest.mark.timeout(180)]
+
+
+@pytest.fixture
+def status(tmp_path: Path, browser: Browser) -> Iterator[tuple[Page, list[str]]]:
+    """The owner's phone on the status page, scrolled to the top, with a track playing."""
+    with served(tmp_path) as (service, server):
+        context, page = phone_page(browser)
+        problems = watch(page)
+        page.clock.install()
+        claim(page, server.url, service.data_dir)
+        page.goto(server.url)
+        until(lambda: page.inner_text("#np-reason").startswith("Why:"), what="a track with its reason")
+        try:
+            yield page, problems
+        finally:
+            context.close()
+
+
+def on_screen(page: Page, selector: str) -> bool:
+    """Shown (not transparent) and wholly inside the phone's screen."""
+    box = page.locator(selector).bounding_box()
+    opacity = page.eval_on_selector(selector, "e => getComputedStyle(e).opacity")
+    return (
+        box is not None
+        and float(opacity) > 0.5
+        and box["y"] >= 0
+        and box["y"] + box["height"] <= PHONE["height"]
+        and box["x"] >= 0
+        and box["x"] + box["width"] <= PHONE["width"]
+    )
+
+
+def test_what_a_button_did_is_said_on_screen(status: tuple[Page, list[str]]) -> None:
+    """ "Done: like" was written at the very end of a long page, out of sight below the queue: a Like
+    (which changes nothing else on screen) looked like a button that does nothing.  It now shows at the
+    foot of the screen and goes after a few seconds."""
+    page, problems = status
+    page.click("#btn-like")
+    until(lambda: page.inner_text("#live") == "Done: like", what="the page to say it was done")
+    assert on_screen(page, "#live"), page.locator("#live").bounding_box()
+    page.clock.run_for(10_000)
+    assert not on_screen(page, "#live"), "the message of a done command stays"
+    assert problems == []
+

@@ -66,3 +66,18 @@ def test_what_a_button_did_is_said_on_screen(status: tuple[Page, list[str]]) -> 
     assert not on_screen(page, "#live"), "the message of a done command stays"
     assert problems == []
 
+
+def test_a_lost_connection_is_said_until_it_is_back(status: tuple[Page, list[str]]) -> None:
+    """ "Cannot reach the speaker" stayed on the page after the speaker answered again, until a reload."""
+    page, problems = status
+    page.route("**/api/state", lambda route: route.abort())
+    page.clock.run_for(2_500)
+    until(lambda: page.inner_text("#live").startswith("Cannot reach the speaker"), what="the lost connection")
+    page.clock.run_for(10_000)
+    assert on_screen(page, "#live"), "a lost connection is said for as long as it lasts"
+    page.unroute("**/api/state")
+    page.clock.run_for(2_500)
+    until(lambda: not page.inner_text("#live").startswith("Cannot reach"), what="the message to go")
+    page.clock.run_for(10_000)
+    assert not on_screen(page, "#live")
+    assert [p for p in problems if "/api/state" not in p and "ERR_FAILED" not in p] == []

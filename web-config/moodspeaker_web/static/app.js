@@ -40,10 +40,16 @@ function live(text, lasting = false) {
   if (text && !lasting) liveTimer = setTimeout(() => el.classList.remove("shown"), 4000);
 }
 
+/* The speaker out of reach (or not answering) is said until it answers again, then that it does. */
+let troubled = false;
+function trouble(text) { troubled = true; live(text, true); }
+function untroubled() { if (troubled) { troubled = false; live("The speaker answers again."); } }
+
 /* ---------- status page ---------- */
 
 function showState(s) {
-  if (s.unavailable) { live(s.unavailable, true); return; }
+  if (s.unavailable) { trouble(s.unavailable); return; }
+  untroubled();
   const camera = s.camera !== false;
   const mood = camera ? (s.mood || "unknown") : "unknown";
   setText("mood-word", camera ? (mood === "unknown" ? "Not sure yet" : mood) : "Camera off");
@@ -192,7 +198,7 @@ function initStatus() {
       refresh();
     } catch (err) { setText("tell-reply", err.message); }
   });
-  const refresh = async () => { try { showState(await api("/api/state")); } catch (err) { live("Cannot reach the speaker: " + err.message, true); } };
+  const refresh = async () => { try { showState(await api("/api/state")); } catch (err) { trouble("Cannot reach the speaker; trying again…"); } };
   const refreshPlot = async () => { try { drawPlot(await api("/api/history?minutes=60")); } catch (err) { /* keep the old plot */ } };
   refresh(); refreshPlot();
   setInterval(refresh, 2000);

@@ -81,3 +81,16 @@ def test_a_lost_connection_is_said_until_it_is_back(status: tuple[Page, list[str
     page.clock.run_for(10_000)
     assert not on_screen(page, "#live")
     assert [p for p in problems if "/api/state" not in p and "ERR_FAILED" not in p] == []
+
+
+def test_the_mood_line_is_written_as_a_sentence(status: tuple[Page, list[str]]) -> None:
+    """The mood word is capitalised for show, but only its first letter: with the camera off the line
+    read "Camera Off" (and "Not Sure Yet" without a reading)."""
+    page, problems = status
+    until(lambda: page.inner_text("#mood-word") == "Happy", what="the mood read")
+    page.goto(page.url.rstrip("/") + "/privacy")
+    page.click("#camera-switch")
+    page.wait_for_selector("#camera-switch[aria-checked=false]")
+    page.click("nav >> text=Now")
+    until(lambda: page.inner_text("#mood-word") == "Camera off", what="the camera-off line")
+    assert problems == []

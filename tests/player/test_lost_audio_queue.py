@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pygame
 import pytest
-from playerkit import Recorder, end_events, ends, playing, started, tone, tones
+from playerkit import Recorder, audio_back, end_events, ends, playing, started, tone, tones
 
 from moodspeaker.player.engine import Player
 from moodspeaker.service.events import StateChanged, TrackEnded
@@ -40,7 +40,7 @@ def lose_audio_during(player: Player, command: Callable[[], None]) -> None:
 
 def wait_lost_and_back(rec: Recorder) -> None:
     rec.wait(lambda e: isinstance(e, StateChanged) and e.key == "audio" and e.value == "lost")
-    rec.wait(lambda e: isinstance(e, StateChanged) and e.key == "audio" and e.value == "ok")
+    audio_back(rec)
 
 
 def test_play_from_a_new_queue_as_the_device_goes(

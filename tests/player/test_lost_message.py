@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 
 import pytest
-from playerkit import Recorder
+from playerkit import Recorder, audio_back
 from test_next_while_lost import plug_back, unplug
 
 from moodspeaker.player.engine import Player
@@ -49,7 +49,7 @@ def test_a_second_loss_retries_at_the_first_interval_again(
     # the loop grows it in the same step, before the status showing that reason is published.
     until(lambda: player.status().audio_error.startswith("cannot open audio device"), what="a failed retry")
     plug_back(player)
-    rec.wait(lambda e: isinstance(e, StateChanged) and e.key == "audio" and e.value == "ok")
+    audio_back(rec)
     unplug(player, rec)  # (its wait for a "lost" is met by the first one: the second is waited for here)
     until(lambda: len([e for e in rec.of("state_changed") if lost(e)]) == 2, what="the second loss")
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("audio output lost")]

@@ -17,11 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playerkit import Recorder, ends, playing, started, tone
+from playerkit import Recorder, audio_back, ends, playing, started, tone
 from test_next_while_lost import plug_back, unplug
 
 from moodspeaker.player.engine import Player
-from moodspeaker.service.events import StateChanged
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -43,7 +42,7 @@ def test_a_next_while_the_device_is_gone_drops_the_repeat_of_the_track_shown(
     assert ends(rec, "x") == [(True, False)]  # skipped, announced once
     assert player.status().queue == ()  # its repeat went with it
     plug_back(player)
-    rec.wait(lambda e: isinstance(e, StateChanged) and e.key == "audio" and e.value == "ok")
+    audio_back(rec)
     player.wait_idle()
     player.wait_idle()  # a tick after the device came back: what it started is announced by now
     status = player.status()

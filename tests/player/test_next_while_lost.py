@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pygame
 import pytest
-from playerkit import Recorder, ends, playing, started, tones
+from playerkit import Recorder, audio_back, ends, playing, started, tones
 
 from moodspeaker.player.engine import Player
 from moodspeaker.service.events import StateChanged, TrackEnded
@@ -81,7 +81,7 @@ def test_stop_while_the_device_is_gone_ends_the_play_as_stopped(
     assert not status.waiting_for_audio  # the listener stopped the music: a Next is no skip now
     assert status.current is not None and status.current.track.id == "a"  # where Play resumes
     plug_back(player)
-    rec.wait(lambda e: isinstance(e, StateChanged) and e.key == "audio" and e.value == "ok")
+    audio_back(rec)
     player.play()
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b", timeout=15)
     assert started(rec)[:3] == ["a", "a", "b"]
@@ -100,7 +100,7 @@ def test_next_after_pause_and_a_lost_device_is_no_skip(
     player.wait_idle()
     assert ends(rec, "a") == [(False, False)]
     plug_back(player)
-    rec.wait(lambda e: isinstance(e, StateChanged) and e.key == "audio" and e.value == "ok")
+    audio_back(rec)
     player.play()
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b", timeout=15)
     assert started(rec) == ["a", "b"]

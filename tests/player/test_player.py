@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pygame
-from playerkit import Recorder, item, write_tone
+from playerkit import Recorder, audio_back, item, write_tone
 
 from moodspeaker.config.schema import PlayerConfig
 from moodspeaker.player.engine import Player, PlayerStatus
@@ -116,7 +116,7 @@ def test_audio_output_vanishing_mid_play_resumes_where_it_was(
     time.sleep(1.0)
     player._post(pygame.mixer.quit)  # the mixer disappears under the player, as with a lost device
     rec.wait(lambda e: isinstance(e, StateChanged) and e.key == "audio" and e.value == "lost")
-    rec.wait(lambda e: isinstance(e, StateChanged) and e.key == "audio" and e.value == "ok", timeout=5)
+    audio_back(rec, timeout=5)
     time.sleep(0.3)
     status = player.status()
     assert status.state == "playing" and status.current is not None and status.current.track.id == "a"

@@ -17,11 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playerkit import Recorder, end_events, playing, started, tones
+from playerkit import Recorder, audio_back, end_events, playing, started, tones
 from test_next_while_lost import plug_back, unplug
 
 from moodspeaker.player.engine import Player
-from moodspeaker.service.events import StateChanged, TrackEnded
+from moodspeaker.service.events import TrackEnded
 from polling import until
 
 pytestmark = pytest.mark.timeout(60)
@@ -59,7 +59,7 @@ def test_a_next_on_a_resumed_track_skips_the_one_play(
     player, rec = playing(make_player, tones(tmp_path, 4.0, 0.6))
     heard = lost_past(player, rec, 1.0)
     plug_back(player)
-    rec.wait(lambda e: isinstance(e, StateChanged) and e.key == "audio" and e.value == "ok")
+    audio_back(rec)
     until(lambda: player.status().position_s >= heard + 0.5, 15, "playback past the resume")
     player.next(fade_s=0.0)
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b", timeout=15)

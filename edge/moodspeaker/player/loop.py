@@ -146,16 +146,18 @@ class PlayerLoop:
         except pygame.error as exc:
             self._audio_lost(f"cannot open audio device {self._cfg.audio_device or '(default)'}: {exc}")
             return False
-        was_lost = self._audio == "lost"
+        was = self._audio
         self._audio, self._audio_error = "ok", ""
         # The back-off is for this outage only: the next loss (a USB DAC blipping again) retries soon
         # again, not at the up to 30 s a long outage grew the interval to.
         self._retry_s = self._first_retry_s
-        if was_lost:
+        if was == "lost":
             log.warning("audio output is back")
-            self._announce("audio", "ok")
-            if self._want_playing:
-                self._do_play()
+        # The first opening ("starting") is announced too: else what follows the output (HA's "Audio
+        # output" sensor) stays unknown at boot until some later state read (a minute on, for MQTT).
+        self._announce("audio", "ok")
+        if was == "lost" and self._want_playing:
+            self._do_play()
         return True
 
     def _audio_lost(self, reason: str) -> None:

@@ -12,6 +12,7 @@ from browserkit import PHONE, claim, needs_chromium, phone_page, watch
 from realkit import served, start_service
 
 from moodspeaker_web.server import serve
+from polling import until
 
 if TYPE_CHECKING:  # Playwright is optional at run time (these tests skip without it)
     from playwright.sync_api import Browser, Page
@@ -127,3 +128,21 @@ def test_a_save_refused_as_a_whole_says_why_without_pointing_at_fields(
         context.close()
         server.stop()
         service.appliance.stop()
+
+
+def test_a_name_taken_off_the_profiles_says_the_profile_stays(settings: tuple[Page, list[str]]) -> None:
+    """Taking a listener off Settings -> Profiles only stops the speaker creating it: the profile and
+    what it learned stay, and the Now tab still offers it.  The page said just "saved", as if it were
+    gone; it now says it is not."""
+    page, problems = settings
+    page.click("#s-recommend > summary")
+    page.fill("#f-recommend-profiles", "default")
+    with page.expect_navigation():
+        page.click("#save-recommend")
+    notes = [e.inner_text() for e in page.locator(".flash").all()]
+    assert notes[0] == "Music choice and profiles: saved."
+    assert any(n.startswith("Sam is still a listener on the speaker") for n in notes), notes
+    assert "Privacy" in notes[-1]
+    page.click("nav >> text=Now")
+    until(lambda: "Sam" in page.eval_on_selector_all("#profile option", "os => os.map(o => o.value)"))
+    assert problems == []

@@ -238,7 +238,22 @@ def save_section(section: str) -> str | BaseResponse | tuple[str, int]:
         return _settings_page(errors, submitted, section), 400
     title = forms.SECTION_TITLES.get(section, section)
     flash(f"{title}: saved." if changes else f"{title}: nothing changed.")
+    if "recommend.profiles" in changes:
+        _say_kept_profiles(changes["recommend.profiles"])
     return redirect(url_for("views.settings", _anchor=f"s-{section}"))
+
+
+def _say_kept_profiles(listed: list[str] | tuple[str, ...]) -> None:
+    """A name taken off recommend.profiles only stops the speaker creating that profile: the profile
+    and what it learned stay (and stay choosable), so say so instead of letting "saved" suggest it
+    is gone."""
+    kept = [name for name in web().profiles() if name not in listed]
+    if kept:
+        still = "is still a listener" if len(kept) == 1 else "are still listeners"
+        flash(
+            f"{', '.join(kept)} {still} on the speaker, with their learned taste: taking a name off this "
+            "list does not delete a profile (Privacy → Delete everything deletes all of them)."
+        )
 
 
 @views.post("/settings/password")

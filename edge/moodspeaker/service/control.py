@@ -22,8 +22,9 @@ log = logging.getLogger(__name__)
 
 STRATEGIES = ("match", "uplift", "steady", "off")
 #: A refusal echoes at most this much of a command's name (the CommandRejected event and the sentence
-#: alike): the name comes from outside (a web request's body may be 64 KiB, an MQTT topic level 65535
-#: bytes), so all of it would make a huge answer; no command has a name anywhere near this long.
+#: alike), and of an argument's name or value: they come from outside (a web request's body may be
+#: 64 KiB, an MQTT topic level 65535 bytes), so all of it would make a huge answer; no command or
+#: argument has a name anywhere near this long, nor a valid value.
 MAX_NAME_CHARS = 100
 
 
@@ -139,27 +140,36 @@ COMMANDS: dict[str, Command] = {
 def _check_arg(arg: Arg, value: Any, speaker: Speaker) -> Any:
     if arg.kind == "float":
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise CommandError(f"{arg.name} must be a number, got {value!r}")
-        number = float(value)
+            raise CommandError(f"{arg.name} must be a number, got {_quoted(value, 'value')}")
+        try:
+            number = float(value)
+        except OverflowError:  # an int past float's range (JSON allows any number of digits)
+            number = math.inf
         if (
             not math.isfinite(number)
             or (arg.min is not None and number < arg.min)
             or (arg.max is not None and number > arg.max)
         ):
-            raise CommandError(f"{arg.name} must be between {arg.min:g} and {arg.max:g}, got {value!r}")
+            raise CommandError(
+                f"{arg.name} must be between {arg.min:g} and {arg.max:g}, got {_quoted(value, 'value')}"
+            )
         return number
     if arg.kind == "bool":
         if not isinstance(value, bool):
-            raise CommandError(f"{arg.name} must be true or false, got {value!r}")
+            raise CommandError(f"{arg.name} must be true or false, got {_quoted(value, 'value')}")
         return value
     if arg.kind in {"choice", "mood"}:
         if not isinstance(value, str) or value not in arg.choices:
-            raise CommandError(f"{arg.name} must be one of {', '.join(arg.choices)}; got {value!r}")
+            raise CommandError(
+                f"{arg.name} must be one of {', '.join(arg.choices)}; got {_quoted(value, 'value')}"
+            )
         return value
     if arg.kind == "profile":
         known = speaker.profiles()
         if not isinstance(value, str) or value not in known:
-            raise CommandError(f"{arg.name} must be an existing profile ({', '.join(known)}); got {value!r}")
+            raise CommandError(
+                f"{arg.name} must be an existing profile ({', '.join(known)}); got {_quoted(value, 'value')}"
+            )
         return value
     if not isinstance(value, str) or len(value) > arg.max_len:
         raise CommandError(f"{arg.name} must be text of at most {arg.max_len} characters")
@@ -171,13 +181,27 @@ def _cut(name: object) -> str:
     return str(name)[:MAX_NAME_CHARS]
 
 
-def _quoted(name: object) -> str:
-    """A command's name as a refusal's sentence quotes it: whole, or its first MAX_NAME_CHARS characters
-    and how long it was (so the cut is not mistaken for the name sent)."""
-    text = str(name)
+def _quoted(sent: object, what: str = "name") -> str:
+    """Something sent (a command's name, an argument's value) as a refusal's sentence quotes it (repr):
+    whole, or its first MAX_NAME_CHARS characters and how long it was (so the cut is not mistaken for
+    what was sent).  A value that is no text (a list, a number of 4000 digits) is cut as written out."""
+    if not isinstance(sent, str):
+        text = repr(sent)
+        return text if len(text) <= MAX_NAME_CHARS else f"{_cut(text)}… ({len(text)} characters written out)"
+    if len(sent) <= MAX_NAME_CHARS:
+        return repr(sent)
+    return f"{_cut(sent)!r}… (a {what} of {len(sent)} characters)"
+
+
+def _listed(names: list[str]) -> str:
+    """Argument names a refusal lists (unquoted, as ever): all of them when the list is short, else its
+    first MAX_NAME_CHARS characters and how much there was (one name can be long, or the names many)."""
+    text = ", ".join(names)
     if len(text) <= MAX_NAME_CHARS:
-        return repr(text)
-    return f"{_cut(text)!r}… (a name of {len(text)} characters)"
+        return text
+    if len(names) == 1:
+        return f"{_cut(text)}… (a name of {len(text)} characters)"
+    return f"{_cut(text)}… ({len(names)} names, {len(text)} characters in all)"
 
 
 class ControlAPI:
@@ -222,11 +246,13 @@ class ControlAPI:
         try:
             command = COMMANDS.get(name)
             if command is None:
-                raise CommandError(f"unknown command {_quoted(name)}; known: {', '.join(sorted(COMMANDS))}")
+                raise CommandError(
+                    f"unknown command {_quoted(str(name))}; known: {', '.join(sorted(COMMANDS))}"
+                )
             given = dict(args or {})
             unknown = sorted(set(given) - {a.name for a in command.args})
             if unknown:
-                raise CommandError(f"{name}: unexpected argument(s) {', '.join(unknown)}")
+                raise CommandError(f"{name}: unexpected argument(s) {_listed(unknown)}")
             checked: dict[str, Any] = {}
             for arg in command.args:
                 if arg.name not in given:

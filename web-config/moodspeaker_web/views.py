@@ -345,14 +345,26 @@ def delete_everything() -> BaseResponse:
     if ctx.recorder is not None:
         ctx.recorder.flush()
     ctx.history.clear()
-    ctx.control.delete_data(None)
+    # the config's profiles first: the speaker makes again the profiles its config lists
     defaults = RecommendConfig()
     if ctx.config_path is not None and (
         ctx.config.recommend.profiles != defaults.profiles or ctx.config.recommend.profile != defaults.profile
     ):
-        ctx.save_changes(
-            {"recommend.profiles": list(defaults.profiles), "recommend.profile": defaults.profile}
-        )
+        try:
+            ctx.save_changes(
+                {"recommend.profiles": list(defaults.profiles), "recommend.profile": defaults.profile}
+            )
+        except (ConfigError, OSError) as exc:
+            log.warning("the profiles of the config file could not be reset: %s", exc)
+    ctx.control.delete_data(None)
+    # and the listener chosen on the Now tab goes too: left active, its name stays in the picker and
+    # the next track's feedback makes its profile again
+    listener = ctx.config.recommend.profile
+    if ctx.state().get("profile") not in (None, listener):
+        try:
+            ctx.control.execute("set_profile", {"profile": listener}, source="web")
+        except CommandError as exc:
+            flash(f"The listener could not be switched back to {listener}: {exc}", "error")
     log.warning("all personal data deleted from the web page")
     flash("Everything is deleted: mood history, feedback and profiles.")
     return redirect(url_for("views.privacy"))

@@ -145,13 +145,20 @@ def start_service(tmp_path: Path, *, music: Path | None = None, **changes: Any) 
 
 @contextmanager
 def served(
-    tmp_path: Path, *, music: Path | None = None, **changes: Any
+    tmp_path: Path, *, music: Path | None = None, live: bool = False, **changes: Any
 ) -> Iterator[tuple[RealService, WebServer]]:
     """The real service (settings `changes`, library `music` as in start_service) with the page served
-    on a free loopback port, for a real browser; both stopped when the test is done."""
+    on a free loopback port, for a real browser; both stopped when the test is done.  With `live`, a
+    saved config is handed to the running service as `moodspeaker run` does (Appliance.apply_config)."""
     service = start_service(tmp_path, music=music, **changes)
     server = serve(
-        service.control, service.bus, **service.page_settings(), host="127.0.0.1", port=0, advertise=False
+        service.control,
+        service.bus,
+        **service.page_settings(),
+        on_config_change=service.appliance.apply_config if live else None,
+        host="127.0.0.1",
+        port=0,
+        advertise=False,
     )
     try:
         yield service, server

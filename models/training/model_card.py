@@ -1,6 +1,7 @@
 """Write models/edgetpu/MODEL_CARD.md and the confusion-matrix PNG from the measured reports.
 
     python -m models.training.model_card --run runs/mbv2 [--baseline runs/baseline-fer/eval.json]
+        [--baseline-mirror runs/baseline-fer/eval_mirror.json]   # the baseline with the mirror pass too
         [--calibration models/edgetpu/calibration_report.json] [--bench runs/bench_classifier.json]
         [--earlier models/training/history/stage3.json]   # a chain that starts from a shipped .tflite
 
@@ -33,9 +34,11 @@ def _shipped(rep: dict[str, Any]) -> dict[str, Any]:
     return shipped
 
 
-def _results_table(rep: dict[str, Any], base: dict[str, Any] | None) -> list[str]:
+def _results_table(
+    rep: dict[str, Any], base: dict[str, Any] | None, base_mirror: dict[str, Any] | None
+) -> list[str]:
     f, q, s = rep["float"], rep["int8"], _shipped(rep)
-    b = base or {}
+    b, bm = base or {}, base_mirror or {}
     rows = [
         ("Accuracy vs FER+ majority (8 classes)", "accuracy", ">= 84%"),
         ("Accuracy vs original FER2013 labels", "accuracy_fer2013", ">= 70%"),
@@ -44,40 +47,64 @@ def _results_table(rep: dict[str, Any], base: dict[str, Any] | None) -> list[str
     ]
     lines = [
         "| Metric (FER2013Valid) | ours, float | ours, int8, one pass | ours, int8 + mirror (shipped) "
-        "| `fer` mini-Xception | target |",
-        "|---|---|---|---|---|---|",
+        "| `fer` mini-Xception, one pass | `fer`, + mirror | target |",
+        "|---|---|---|---|---|---|---|",
     ]
     if s.get("fer2013", {}).get("scored_output") == "fer2013 head":
         rows[1] = ("Accuracy vs original FER2013 labels (ours: by the FER2013 head)", *rows[1][1:])
     for label, key, target in rows:
         lines.append(
             f"| {label} | {pct(f.get(key))} | {pct(q.get(key))} | **{pct(s.get(key))}** "
-            f"| {pct(b.get(key))} | {target} |"
+            f"| {pct(b.get(key))} | {pct(bm.get(key))} | {target} |"
         )
     lines.append(
         f"| Faces scored (FER+ majority / FER2013) | {f['count']} / {f['fer2013']['count']} | "
         f"{q['count']} / {q['fer2013']['count']} | {s['count']} / {s['fer2013']['count']} "
-        f"| {b.get('count', 'n/a')} | |"
+        f"| {b.get('count', 'n/a')} | {bm.get('count', 'n/a')} | |"
     )
     return lines
 
 
-def _targets(rep: dict[str, Any], base: dict[str, Any] | None, bench: dict[str, Any] | None) -> list[str]:
+def _baseline_check(
+    rep: dict[str, Any], base: dict[str, Any] | None, base_mirror: dict[str, Any] | None
+) -> tuple[bool | str, str]:
+    """Whether we beat the `fer` baseline, judged like for like only: our one pass against its one pass,
+    our shipped mirror-averaged figure against its mirror-averaged one.  (Our mirror figure against its
+    one pass would credit the mirror pass, which helps it as much, to the model.)"""
+    pairs = [("one pass", rep["int8"], base), ("+ mirror", _shipped(rep), base_mirror)]
+    measured = [(name, ours, b) for name, ours, b in pairs if b]
+    if not measured:
+        return False, "the baseline was not measured"
+
+    def wins(key: str) -> bool:
+        return all((ours.get(key) or 0) > (b.get(key) or 1.0) for _, ours, b in measured)
+
+    fer_plus, fer2013 = wins("accuracy"), wins("accuracy_fer2013")
+    verdict: bool | str = (fer_plus and fer2013) or ("partly" if fer_plus or fer2013 else False)
+    detail = "; ".join(
+        f"{name}: FER+ {pct(ours['accuracy'])} vs {pct(b.get('accuracy'))}, FER2013 labels "
+        f"{pct(ours.get('accuracy_fer2013'))} vs {pct(b.get('accuracy_fer2013'))}"
+        for name, ours, b in measured
+    )
+    return verdict, f"{detail} (ours vs the baseline, which was trained on FER2013 labels)"
+
+
+def _targets(
+    rep: dict[str, Any],
+    base: dict[str, Any] | None,
+    base_mirror: dict[str, Any] | None,
+    bench: dict[str, Any] | None,
+) -> list[str]:
     """One line per target of issue #3, met or not, from the int8 model as the appliance runs it."""
     q = _shipped(rep)
     ms = (bench or {}).get("ours", {}).get("stage_median_ms")
     nas = q.get("neutral_as_sad")
-    b = base or {}
-    fer_plus_win = bool(b) and q["accuracy"] > b.get("accuracy", 1.0)
-    fer2013_win = bool(b) and (q.get("accuracy_fer2013") or 0) > (b.get("accuracy_fer2013") or 1.0)
+    beaten, versus = _baseline_check(rep, base, base_mirror)
     checks: list[tuple[str, bool | str, str]] = [
         ("accuracy vs FER+ majority >= 84 %", q["accuracy"] >= 0.84, pct(q["accuracy"])),
         ("accuracy vs original FER2013 labels >= 70 %", (q.get("accuracy_fer2013") or 0) >= 0.70,
          pct(q.get("accuracy_fer2013"))),
-        ("beats the `fer` baseline", (fer_plus_win and fer2013_win) or ("partly" if fer_plus_win else False),
-         f"FER+ {pct(q['accuracy'])} vs {pct(b.get('accuracy'))}; FER2013 labels "
-         f"{pct(q.get('accuracy_fer2013'))} vs {pct(b.get('accuracy_fer2013'))} (the baseline was trained "
-         "on FER2013 labels)"),
+        ("beats the `fer` baseline (like for like)", beaten, versus),
         ("neutral read as sad <= 10 %", nas is not None and nas <= 0.10, pct(nas)),
         ("model file <= 2 MB", rep["model_bytes"] <= 2_000_000, f"{rep['model_bytes'] / 1e6:.2f} MB"),
         ("<= 1 ms per face, one thread", ms is not None and ms <= 1.0,
@@ -89,14 +116,18 @@ def _targets(rep: dict[str, Any], base: dict[str, Any] | None, bench: dict[str, 
     return [f"- {words[ok]}: {name} — {value}" for name, ok, value in checks]
 
 
-def _recall_table(rep: dict[str, Any], base: dict[str, Any] | None) -> list[str]:
+def _recall_table(
+    rep: dict[str, Any], base: dict[str, Any] | None, base_mirror: dict[str, Any] | None
+) -> list[str]:
+    """Recall per class, the baseline's as measured like the shipped column (with the mirror) if it was."""
     shipped = _shipped(rep)
     q, f = shipped["per_class_recall"], rep["float"]["per_class_recall"]
-    b = (base or {}).get("per_class_recall", {})
+    b = (base_mirror or base or {}).get("per_class_recall", {})
+    b_name = "`fer` baseline" + (", + mirror" if base_mirror else ", one pass")
     cm = shipped["confusion"]
     support = dict(zip(cm["classes"], map(sum, cm["matrix"]), strict=True))
     lines = [
-        "| Class | faces | recall, float | recall, int8 + mirror (shipped) | `fer` baseline |",
+        f"| Class | faces | recall, float | recall, int8 + mirror (shipped) | {b_name} |",
         "|---|---|---|---|---|",
     ]
     for name, value in q.items():
@@ -186,6 +217,7 @@ def build(
     out: Path,
     base: dict[str, Any] | None,
     cal: dict[str, Any] | None,
+    base_mirror: dict[str, Any] | None = None,
     bench: dict[str, Any] | None,
     template: str,
     soft_run: Path = Path("runs/mbv2"),
@@ -229,9 +261,9 @@ def build(
     compiled = meta.get("edgetpu_model")
     values = {
         "status": status,
-        "results": "\n".join(_results_table(rep, base)),
-        "targets": "\n".join(_targets(rep, base, bench)),
-        "recall": "\n".join(_recall_table(rep, base)),
+        "results": "\n".join(_results_table(rep, base, base_mirror)),
+        "targets": "\n".join(_targets(rep, base, base_mirror, bench)),
+        "recall": "\n".join(_recall_table(rep, base, base_mirror)),
         "calibration": "\n".join(_calibration_table(cal)),
         "latency": "\n".join(_latency(bench)),
         "png": PNG,
@@ -263,7 +295,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--run", type=Path, required=True)
     parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--baseline", type=Path, default=Path("runs/baseline-fer/eval.json"))
+    parser.add_argument("--baseline", type=Path, default=Path("runs/baseline-fer/eval.json"), help="one pass")
+    parser.add_argument(
+        "--baseline-mirror",
+        type=Path,
+        default=Path("runs/baseline-fer/eval_mirror.json"),
+        help="the baseline with classifier.flip_average on, as the shipped column is measured",
+    )
     parser.add_argument("--calibration", type=Path, default=OUT / "calibration_report.json")
     parser.add_argument("--bench", type=Path, default=Path("runs/bench_classifier.json"))
     parser.add_argument("--template", type=Path, default=Path(__file__).parent / "MODEL_CARD.template.md")
@@ -279,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         args.run,
         out=args.out,
         base=base,
+        base_mirror=load_json(args.baseline_mirror),
         cal=load_json(args.calibration),
         bench=load_json(args.bench),
         template=args.template.read_text(encoding="utf-8"),

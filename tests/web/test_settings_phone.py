@@ -146,3 +146,34 @@ def test_a_name_taken_off_the_profiles_says_the_profile_stays(settings: tuple[Pa
     page.click("nav >> text=Now")
     until(lambda: "Sam" in page.eval_on_selector_all("#profile option", "os => os.map(o => o.value)"))
     assert problems == []
+
+
+def test_a_setting_that_waits_for_a_restart_says_so(tmp_path: Path, browser: Browser) -> None:
+    """Most settings reach the running speaker only when it restarts (it logs which), but the page said
+    just "saved", so a changed mood smoothing or a new page port looked ignored.  The page now names
+    them; a setting applied at once (the crossfade) gets no such note."""
+    with served(tmp_path, live=True) as (service, server):
+        context, page = phone_page(browser)
+        problems = watch(page)
+        try:
+            claim(page, server.url, service.data_dir)
+            page.click("#s-mood > summary")
+            page.fill("#f-mood-half-life-s", "5")
+            with page.expect_navigation():
+                page.click("#save-mood")
+            notes = [e.inner_text() for e in page.locator(".flash").all()]
+            assert notes == ["Mood smoothing: saved. Half life takes effect when the speaker restarts."]
+            page.click("#s-web > summary")
+            page.fill("#f-web-port", "8089")
+            with page.expect_navigation():
+                page.click("#save-web")
+            notes = [e.inner_text() for e in page.locator(".flash").all()]
+            assert notes == ["This page: saved. Port takes effect when the speaker restarts."]
+            page.click("#s-player > summary")
+            page.fill("#f-player-crossfade-s", "2")
+            with page.expect_navigation():
+                page.click("#save-player")
+            assert [e.inner_text() for e in page.locator(".flash").all()] == ["Audio: saved."]
+            assert problems == []
+        finally:
+            context.close()

@@ -29,6 +29,18 @@ log = logging.getLogger(__name__)
 
 DAY_S = 86400.0
 
+#: Settings of this page that only a restart applies (the server listens and announces as it started).
+PAGE_RESTART = frozenset({"web.enabled", "web.host", "web.port", "web.zeroconf"})
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A saved config, and which of the changed settings reach the running speaker only when it
+    restarts (the service says which while it applies the new config), so the page can say so."""
+
+    config: Config
+    restart: tuple[str, ...] = ()
+
 
 @dataclass
 class WebContext:
@@ -113,7 +125,7 @@ class WebContext:
                 self.config.privacy.retention_days,
             )
 
-    def save_changes(self, changes: dict[str, Any]) -> Config:
+    def save_changes(self, changes: dict[str, Any]) -> Saved:
         """Validate all changes together, save atomically, then tell the service (raises ConfigError)."""
         with self._lock:
             new = with_changes(self.config, changes, source="web page")
@@ -122,13 +134,24 @@ class WebContext:
             save(new, self.config_path)
             self.config = new
         log.info("settings changed from the web page: %s", ", ".join(sorted(changes)))
-        listeners = [*self.config_listeners, *([self.on_config_change] if self.on_config_change else [])]
-        for listener in listeners:
-            try:
-                listener(new)
-            except Exception:
-                log.exception("the new settings could not all be applied at once (%r)", listener)
-        return new
+        restart = set(PAGE_RESTART & changes.keys())
+
+        def heard(event: Event) -> None:  # the service names what waits, while it applies the config
+            if isinstance(event, StateChanged) and event.key == "restart_needed":
+                waiting = event.value if isinstance(event.value, list) else []
+                restart.update(str(key) for key in waiting if key in changes)
+
+        unsubscribe = self.bus.subscribe(heard)
+        try:
+            listeners = [*self.config_listeners, *([self.on_config_change] if self.on_config_change else [])]
+            for listener in listeners:
+                try:
+                    listener(new)
+                except Exception:
+                    log.exception("the new settings could not all be applied at once (%r)", listener)
+        finally:
+            unsubscribe()
+        return Saved(new, tuple(sorted(restart)))
 
     def close(self) -> None:
         if self._unsubscribe is not None:

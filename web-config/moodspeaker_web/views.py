@@ -226,9 +226,10 @@ def save_section(section: str) -> str | BaseResponse | tuple[str, int]:
         abort(404)
     form = {key: request.form.getlist(key) for key in request.form}
     changes, errors = forms.parse_section(ctx.config, section, form)
+    restart: tuple[str, ...] = ()
     if not errors and changes:
         try:
-            ctx.save_changes(changes)
+            restart = ctx.save_changes(changes).restart
         except ConfigError as exc:
             errors = {f"{section}._": " ".join(exc.problems)}
         except OSError as exc:
@@ -237,10 +238,21 @@ def save_section(section: str) -> str | BaseResponse | tuple[str, int]:
         submitted = {k: v[-1] for k, v in form.items() if v and not k.startswith("mqtt.password")}
         return _settings_page(errors, submitted, section), 400
     title = forms.SECTION_TITLES.get(section, section)
-    flash(f"{title}: saved." if changes else f"{title}: nothing changed.")
+    flash(f"{title}: saved.{_restart_note(section, restart)}" if changes else f"{title}: nothing changed.")
     if "recommend.profiles" in changes:
         _say_kept_profiles(changes["recommend.profiles"])
     return redirect(url_for("views.settings", _anchor=f"s-{section}"))
+
+
+def _restart_note(section: str, restart: tuple[str, ...]) -> str:
+    """ " Half life takes effect when the speaker restarts." for settings the running speaker keeps
+    as they were until then (empty when everything saved applies at once)."""
+    labels = {f.name: f.label for f in forms.fields(web().config, section)}
+    names = [labels.get(key, key) for key in restart]
+    if not names:
+        return ""
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f" {listed} {'takes' if len(names) == 1 else 'take'} effect when the speaker restarts."
 
 
 def _say_kept_profiles(listed: list[str] | tuple[str, ...]) -> None:

@@ -94,3 +94,22 @@ def test_the_mood_line_is_written_as_a_sentence(status: tuple[Page, list[str]]) 
     page.click("nav >> text=Now")
     until(lambda: page.inner_text("#mood-word") == "Camera off", what="the camera-off line")
     assert problems == []
+
+
+def test_the_mood_plot_is_not_stretched_on_a_wide_screen(tmp_path: Path, browser: Browser) -> None:
+    """The plot was drawn 360 units wide and stretched to the card: on a desktop its "now" dots were
+    flat ellipses and its +1/-1 labels wide.  It is drawn at the width it is shown."""
+    with served(tmp_path) as (service, server):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        try:
+            page = context.new_page()
+            problems = watch(page)
+            claim(page, server.url, service.data_dir)
+            page.goto(server.url)
+            dots = page.locator("#plot circle")
+            until(lambda: dots.count() > 0, what="the plot's 'now' dots")
+            box = dots.first.bounding_box()
+            assert box is not None and box["width"] == pytest.approx(box["height"], rel=0.1), box
+            assert problems == []
+        finally:
+            context.close()

@@ -107,9 +107,14 @@ function queueItem(item) {
   return li;
 }
 
+let lastPlot = null;
 function drawPlot(data) {
   const svg = $("plot"); if (!svg) return;
-  const W = 360, top = 6, bottom = 120, stripY = 130, stripH = 16;
+  lastPlot = data;
+  /* drawn as wide as it is shown (one unit a pixel): a fixed 360 stretched to a desktop's card made
+     the dots ellipses and the labels wide */
+  const W = Math.max(120, Math.round(svg.getBoundingClientRect().width) || 360), top = 6, bottom = 120, stripY = 130, stripH = 16;
+  svg.setAttribute("viewBox", `0 0 ${W} 150`);
   const end = data.now, start = end - data.minutes * 60;
   const x = (ts) => ((ts - start) / (end - start)) * W;
   const y = (v) => top + ((1 - Math.max(-1, Math.min(1, v))) / 2) * (bottom - top);
@@ -201,6 +206,7 @@ function initStatus() {
   const refresh = async () => { try { showState(await api("/api/state")); } catch (err) { trouble("Cannot reach the speaker; trying again…"); } };
   const refreshPlot = async () => { try { drawPlot(await api("/api/history?minutes=60")); } catch (err) { /* keep the old plot */ } };
   refresh(); refreshPlot();
+  window.addEventListener("resize", () => { if (lastPlot) drawPlot(lastPlot); });
   setInterval(refresh, 2000);
   setInterval(refreshPlot, 15000);
 }

@@ -7,6 +7,7 @@ tests, so nothing here depends on how fast the machine is."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -110,6 +111,31 @@ def test_the_mood_plot_is_not_stretched_on_a_wide_screen(tmp_path: Path, browser
             until(lambda: dots.count() > 0, what="the plot's 'now' dots")
             box = dots.first.bounding_box()
             assert box is not None and box["width"] == pytest.approx(box["height"], rel=0.1), box
+            assert problems == []
+        finally:
+            context.close()
+
+
+def test_the_tabs_fit_a_small_phone(tmp_path: Path, browser: Browser) -> None:
+    """On a 320-pixel phone the tab names overflowed their equal shares and ran together
+    ("SettingsPrivacy")."""
+    with served(tmp_path) as (service, server):
+        context = browser.new_context(viewport={"width": 320, "height": 640}, is_mobile=True, has_touch=True)
+        try:
+            page = context.new_page()
+            problems = watch(page)
+            claim(page, server.url, service.data_dir)
+            tabs = page.locator("nav.tabs a")
+            boxes = []
+            for i in range(tabs.count()):
+                tab = tabs.nth(i)
+                name = tab.inner_text()
+                assert tab.evaluate("a => a.scrollWidth <= a.clientWidth"), f"{name!r} overflows its tab"
+                box = tab.bounding_box()
+                assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 320, name
+                boxes.append(box)
+            for left, right in pairwise(boxes):
+                assert left["x"] + left["width"] <= right["x"] + 0.5, "two tabs overlap"
             assert problems == []
         finally:
             context.close()

@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pygame
+import pytest
 from playerkit import Recorder, audio_back, item, write_tone
 
 from moodspeaker.config.schema import PlayerConfig
+from moodspeaker.player.deck import Play
 from moodspeaker.player.engine import Player, PlayerStatus
-from moodspeaker.service.events import ErrorReported, Event, EventBus, StateChanged, TrackEnded, TrackStarted
+from moodspeaker.service.events import ErrorReported, EventBus, StateChanged, TrackEnded, TrackStarted
 
 
 def test_plays_queue_in_order_and_reports_completion(
@@ -136,7 +138,9 @@ class StatusSpy(Player):
         self.published.append(self.status())
 
 
-def test_a_track_queued_as_the_last_one_ends_never_shows_playing_without_a_track(tmp_path: Path) -> None:
+def test_a_track_queued_as_the_last_one_ends_never_shows_playing_without_a_track(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A refill that lands after the last queued track finished decoding but before it finished
     playing: the next track starts at once and every published status names what plays."""
     bus = EventBus()
@@ -144,12 +148,16 @@ def test_a_track_queued_as_the_last_one_ends_never_shows_playing_without_a_track
     player = StatusSpy(PlayerConfig(crossfade_s=0.0), bus.publish)
     first = item(write_tone(tmp_path / "a.wav", 440, 0.5), "a")
     second = item(write_tone(tmp_path / "b.wav", 550, 0.5), "b")
+    ended = player._history.ended
 
-    def refill_just_in_time(event: Event) -> None:  # runs on the player thread, inside its tick
-        if isinstance(event, TrackEnded) and event.track_id == "a":
+    def refill_just_in_time(play: Play) -> None:
+        """As a's end is recorded: on the player thread, inside its tick (its TrackEnded is sent only
+        with the status after the tick, too late for this moment)."""
+        ended(play)
+        if play.item.track.id == "a":
             player._queue.extend([second])
 
-    bus.subscribe(refill_just_in_time)
+    monkeypatch.setattr(player._history, "ended", refill_just_in_time)
     player.start()
     try:
         player.set_queue([first])

@@ -23,24 +23,23 @@ from test_next_while_lost import plug_back, unplug
 
 from moodspeaker.config.schema import PlayerConfig
 from moodspeaker.player.engine import Player, PlayerStatus
-from moodspeaker.service.events import Event, EventBus, StateChanged
+from moodspeaker.service.events import Event, EventBus, StateChanged, TrackEnded, TrackStarted
 
 pytestmark = pytest.mark.timeout(60)
 
-Seen = list[tuple[StateChanged, PlayerStatus]]
+Seen = list[tuple[Event, PlayerStatus]]
 
 
 @pytest.fixture
 def spied() -> Iterator[tuple[Player, Recorder, Seen]]:
-    """A started player, its events' recorder, and each `StateChanged` with the status read in its
-    callback (subscribed before the player starts, so its first opening of the output is in too)."""
+    """A started player, its events' recorder, and each event with the status read in its callback
+    (subscribed before the player starts, so its first opening of the output is in too)."""
     bus = EventBus()
     player = Player(PlayerConfig(crossfade_s=0.0), bus.publish, retry_s=0.3)
     seen: Seen = []
 
     def read_status(event: Event) -> None:
-        if isinstance(event, StateChanged):
-            seen.append((event, player.status()))
+        seen.append((event, player.status()))
 
     bus.subscribe(read_status)  # before the recorder: an event the recorder has is in `seen` already
     rec = Recorder(bus)
@@ -51,8 +50,16 @@ def spied() -> Iterator[tuple[Player, Recorder, Seen]]:
         player.close()
 
 
+def changes(seen: Seen) -> list[tuple[StateChanged, PlayerStatus]]:
+    return [(e, status) for e, status in seen if isinstance(e, StateChanged)]
+
+
+def tracked(seen: Seen) -> list[tuple[TrackStarted | TrackEnded, PlayerStatus]]:
+    return [(e, status) for e, status in seen if isinstance(e, TrackStarted | TrackEnded)]
+
+
 def said(seen: Seen, key: str) -> list[object]:
-    return [event.value for event, _status in seen if event.key == key]
+    return [event.value for event, _status in changes(seen) if event.key == key]
 
 
 def playing(events: list[Event]) -> list[Event]:
@@ -63,7 +70,7 @@ def disagreeing(seen: Seen) -> list[tuple[str, object, str, str]]:
     """The announcements the status read in their callback did not show yet: (key, value, state,
     audio) of each."""
     wrong = []
-    for event, status in seen:
+    for event, status in changes(seen):
         shown: object = status.state == "playing" if event.key == "playing" else status.audio
         if event.key in ("playing", "audio") and shown != event.value:
             wrong.append((event.key, event.value, status.state, status.audio))
@@ -100,7 +107,7 @@ def test_a_lost_and_regained_output_is_shown_before_it_is_announced(
     player.set_queue(tones(tmp_path, 4.0))
     do(player, player.play)
     unplug(player, rec)
-    [(_lost, status)] = [(e, s) for e, s in seen if e.key == "audio" and e.value == "lost"]
+    [(_lost, status)] = [(e, s) for e, s in changes(seen) if e.key == "audio" and e.value == "lost"]
     assert status.waiting_for_audio and status.current is not None and status.current.track.id == "a"
     plug_back(player)
     audio_back(rec)
@@ -109,3 +116,28 @@ def test_a_lost_and_regained_output_is_shown_before_it_is_announced(
     assert said(seen, "audio")[-2:] == ["lost", "ok"]
     assert said(seen, "playing") == [True, True]
     assert disagreeing(seen) == []
+
+
+def test_a_track_started_is_shown_before_it_is_announced(
+    tmp_path: Path, spied: tuple[Player, Recorder, Seen]
+) -> None:
+    """A TrackStarted's callback reads the started track as current, an ended one's reads it no more:
+    for tracks following each other gaplessly (the next one starts within the tick the last one
+    ends in) and for a Next.  The status read on the MQTT bridge's refresh after a TrackStarted gave
+    `now_playing` the track before, kept until the next event (the end of the new track)."""
+    player, rec, seen = spied
+    player.set_queue(tones(tmp_path, 0.6, 0.6, 4.0))
+    player.play()
+    rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "c")
+    player.next()  # c skipped: the queue is empty, so nothing plays after it
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c")
+    player.wait_idle()
+    shown = [(e.kind, e.track_id, s.current.track.id if s.current else None) for e, s in tracked(seen)]
+    assert shown == [
+        ("track_started", "a", "a"),
+        ("track_ended", "a", "b"),
+        ("track_started", "b", "b"),
+        ("track_ended", "b", "c"),
+        ("track_started", "c", "c"),
+        ("track_ended", "c", None),
+    ]

@@ -71,7 +71,10 @@ class PlayerLoop:
         self._retry_s = retry_s
         self._queue = PlayQueue()
         self._prefetch = Prefetcher()
-        self._history = PlayHistory(emit, on_missing)
+        # What the history announces (a play started or ended, a track skipped as unplayable) is held
+        # until the status shows it (`_publish_status`): see `_announce` for why.
+        self._held: list[Event] = []
+        self._history = PlayHistory(self._held.append, on_missing)
         self._mixer = DeckMixer(
             self._queue,
             self._prefetch,
@@ -120,6 +123,7 @@ class PlayerLoop:
                     self._emit(ErrorReported(ts=time.time(), component="player", message=str(exc)))
             self._publish_status()
         self._mixer.shutdown()
+        self._send_held()  # the ends shutdown announces (no status after it: it is the one to keep)
 
     @staticmethod
     def _is_audio_error(exc: Exception) -> bool:
@@ -274,7 +278,8 @@ class PlayerLoop:
         the events `first`: a lost output's ErrorReported).  A listener reacts to the event by reading
         the state (the MQTT bridge publishes its state topics so); announced before the status showed
         it, a read in between got the old value, published it and kept it until some later read.
-        Every StateChanged the player sends goes through here."""
+        Every StateChanged the player sends goes through here; the history's events are held until
+        the next status is published, and sent (in their order) right after it."""
         self._publish_status()
         for event in (*first, StateChanged(ts=time.time(), key=key, value=value)):
             self._emit(event)
@@ -297,3 +302,11 @@ class PlayerLoop:
         )
         with self._lock:
             self._status = status
+        self._send_held()
+
+    def _send_held(self) -> None:
+        """Send the history's events held since the last status (their listeners may read it now)."""
+        held = list(self._held)
+        self._held.clear()
+        for event in held:
+            self._emit(event)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 from browserkit import PHONE, claim, needs_chromium, phone_page, watch
 from realkit import served, start_service
+from webkit import PASSWORD, setup_code
 
 from moodspeaker_web.server import serve
 from polling import until
@@ -33,6 +34,17 @@ def settings(tmp_path: Path, browser: Browser) -> Iterator[tuple[Page, list[str]
             yield page, problems
         finally:
             context.close()
+
+
+def first_boot(page: Page, url: str, data_dir: Path) -> None:
+    """browserkit.claim for a page without a config file, whose first boot does not end on /settings."""
+    page.goto(url)
+    page.wait_for_url("**/setup")
+    page.fill("#code", setup_code(data_dir))
+    page.fill("#password", PASSWORD)
+    page.fill("#confirm", PASSWORD)
+    with page.expect_navigation():
+        page.click("text=Make it mine")
 
 
 def open_everything(page: Page) -> None:
@@ -111,7 +123,8 @@ def test_a_save_refused_as_a_whole_says_why_without_pointing_at_fields(
     server = serve(service.control, service.bus, **settings, host="127.0.0.1", port=0, advertise=False)
     context, page = phone_page(browser)
     try:
-        claim(page, server.url, service.data_dir)
+        first_boot(page, server.url, service.data_dir)
+        page.goto(server.url + "settings")
         page.click("#s-privacy > summary")
         page.fill("#f-privacy-retention-days", "7")
         with page.expect_navigation():
@@ -177,3 +190,24 @@ def test_a_setting_that_waits_for_a_restart_says_so(tmp_path: Path, browser: Bro
             assert problems == []
         finally:
             context.close()
+
+
+def test_first_boot_without_a_config_file_welcomes_on_the_now_tab(tmp_path: Path, browser: Browser) -> None:
+    """`moodspeaker demo` serves the page without a config file.  First boot welcomed the new owner with
+    "Check the settings below" right above "changes cannot be saved here"; it now opens the Now tab."""
+    service = start_service(tmp_path)
+    settings = {**service.page_settings(), "config_path": None}
+    server = serve(service.control, service.bus, **settings, host="127.0.0.1", port=0, advertise=False)
+    context, page = phone_page(browser)
+    problems = watch(page)
+    try:
+        first_boot(page, server.url, service.data_dir)
+        assert page.url == server.url
+        notes = [e.inner_text() for e in page.locator(".flash").all()]
+        assert notes == ["Welcome! Your speaker is yours now."]
+        assert page.locator("#np-title").count() == 1
+        assert problems == []
+    finally:
+        context.close()
+        server.stop()
+        service.appliance.stop()

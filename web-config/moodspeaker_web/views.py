@@ -100,6 +100,9 @@ def setup() -> Page:
                 ctx.limiter.success(client_key())
                 log_in()
                 log.info("the owner password was set from %s; the setup code is used up", client_key())
+                if ctx.config_path is None:  # settings cannot be saved (moodspeaker demo): the music
+                    flash("Welcome! Your speaker is yours now.")
+                    return redirect(url_for("views.index"))
                 flash("Welcome! Your speaker is yours now. Check the settings below.")
                 return redirect(url_for("views.settings"))
     status = 400 if error else 200

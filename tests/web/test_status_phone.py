@@ -139,3 +139,18 @@ def test_the_tabs_fit_a_small_phone(tmp_path: Path, browser: Browser) -> None:
             assert problems == []
         finally:
             context.close()
+
+
+def test_an_empty_list_on_the_health_tab_says_none(tmp_path: Path, browser: Browser) -> None:
+    """A health figure that is an empty list (no failed tracks) showed as a blank cell, as if missing."""
+    with served(tmp_path) as (service, server):
+        context, page = phone_page(browser)
+        try:
+            problems = watch(page)
+            claim(page, server.url, service.data_dir)
+            page.click("nav >> text=Health")
+            row = page.locator("tr", has=page.locator("th", has_text="failed tracks"))
+            assert row.locator("td").inner_text().strip() == "none"
+            assert problems == []
+        finally:
+            context.close()

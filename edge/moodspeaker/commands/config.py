@@ -8,7 +8,7 @@ import sys
 
 import tomli_w
 
-from moodspeaker.config import Config, ConfigError, describe, save, with_changes
+from moodspeaker.config import Config, ConfigError, describe, load, save, with_changes
 from moodspeaker.config.load import config_path, to_mapping
 
 
@@ -58,7 +58,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
             return 2
         changes[key.strip()] = value
     try:
-        new = with_changes(config, changes, source=str(path))
+        # Start from the file itself, not `config`: that one carries this run's `--set` overrides,
+        # which are for one run only and must not be written into the file.
+        new = with_changes(load(path), changes, source=str(path))
     except ConfigError as exc:
         print(f"moodspeaker: {exc}", file=sys.stderr)
         return 2

@@ -290,10 +290,26 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
 
 
 def save(config: Config, path: str | os.PathLike[str]) -> None:
-    """Write the non-default settings atomically (temp file, fsync, rename, fsync of the folder)."""
+    """Write the non-default settings atomically (temp file, fsync, rename, fsync of the folder).
+
+    The file holds secrets, so it is never left readable by others (0600, plus the group's read
+    access if it had it).  A file that exists keeps its owner and group: `sudo moodspeaker config
+    set ...` on the device must not leave root's 0600 file where the service's user (moodspeaker)
+    had its own, or the service could no longer read its configuration.
+    """
+    target = Path(path)
+    try:
+        before: os.stat_result | None = target.stat()
+    except FileNotFoundError:
+        before = None
     body = tomli_w.dumps(to_mapping(config))
     header = "# Moodspeaker configuration: only settings that differ from the defaults are listed.\n"
-    atomic_write_bytes(Path(path), (header + body).encode("utf-8"), mode=0o600)
+    mode = 0o600 | (before.st_mode & 0o040 if before is not None else 0)
+    atomic_write_bytes(target, (header + body).encode("utf-8"), mode=mode)
+    if before is not None and os.geteuid() == 0:
+        after = target.stat()
+        if (after.st_uid, after.st_gid) != (before.st_uid, before.st_gid):
+            os.chown(target, before.st_uid, before.st_gid)
 
 
 def data_dir(config: Config) -> Path:

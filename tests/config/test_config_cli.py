@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from moodspeaker.cli import main
-from moodspeaker.config import load
+from moodspeaker.config import ConfigError, load
+from moodspeaker.config.load import from_mapping
 
 #: A user that exists on every Debian system (the service user stands in for it).
 NOBODY_UID = 65534
@@ -53,3 +54,37 @@ def test_config_set_keeps_group_read_and_never_opens_the_file_to_others(tmp_path
     loose.chmod(0o644)
     assert main(["-c", str(loose), "config", "set", "mqtt.password=s3cret"]) == 0
     assert loose.stat().st_mode & 0o777 == 0o640
+
+
+def test_exact_key_in_another_section_beats_a_near_miss_here() -> None:
+    """privacy.retention_days written under [web] is that setting, not a typo of web.session_days."""
+    with pytest.raises(ConfigError) as err:
+        from_mapping({"web": {"retention_days": 3}})
+    assert "belongs in [privacy]" in str(err.value)
+    assert "session_days" not in str(err.value)
+
+
+def test_setting_outside_any_section_names_its_section(tmp_path: Path) -> None:
+    """`volume = 0.3` at the top of the file is a setting without its [player] header, not a section."""
+    path = tmp_path / "config.toml"
+    path.write_text("volume = 0.3\n")
+    with pytest.raises(ConfigError) as err:
+        load(path)
+    message = str(err.value)
+    assert "volume" in message and "[player]" in message
+    assert "unknown section" not in message
+
+
+def test_config_check_names_the_file_and_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[web]\nretention_days = 3\n")
+    assert main(["-c", str(path), "config", "check"]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "[privacy]" in err
+
+
+def test_shared_name_outside_any_section_lists_its_sections() -> None:
+    with pytest.raises(ConfigError) as err:
+        from_mapping({"enabled": True})
+    assert "outside any [section]" in str(err.value)
+    assert "[camera]" in str(err.value) and "[mqtt]" in str(err.value)

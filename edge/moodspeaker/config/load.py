@@ -193,6 +193,12 @@ def _suggest(name: str, known: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def _home_section(key: str, schema: Mapping[str, Mapping[str, SettingInfo]]) -> str | None:
+    """The section that has a setting called `key`, if exactly one has."""
+    homes = [section for section, keys in schema.items() if key in keys]
+    return homes[0] if len(homes) == 1 else None
+
+
 def from_mapping(raw: Mapping[str, Any], source: str = "config") -> Config:
     """Build a validated Config from a TOML-shaped mapping; every problem is reported at once."""
     schema = _settings_by_section()
@@ -200,7 +206,14 @@ def from_mapping(raw: Mapping[str, Any], source: str = "config") -> Config:
     sections: dict[str, Any] = {}
     for section, body in raw.items():
         if section not in schema:
-            problems.append(f"{source}: unknown section [{section}]{_suggest(section, list(schema))}")
+            if not isinstance(body, Mapping):  # `volume = 0.3` above every [section] header
+                homes = [name for name, keys in schema.items() if section in keys]
+                where = " or ".join(f"[{h}]" for h in homes) if homes else "its [section]"
+                problems.append(
+                    f"{source}: {section} = {body!r} is outside any [section]: put it under {where}"
+                )
+            else:
+                problems.append(f"{source}: unknown section [{section}]{_suggest(section, list(schema))}")
             continue
         if not isinstance(body, Mapping):
             problems.append(f"{source}: [{section}] must be a table of settings, not {type(body).__name__}")
@@ -209,12 +222,10 @@ def from_mapping(raw: Mapping[str, Any], source: str = "config") -> Config:
         for key, value in body.items():
             info = schema[section].get(key)
             if info is None:
-                hint = _suggest(key, list(schema[section]))
-                if not hint:  # maybe the key belongs to another section
-                    for other, keys in schema.items():
-                        if key in keys:
-                            hint = f" (it belongs in [{other}])"
-                            break
+                # the exact name in another section beats a near miss here: privacy.retention_days
+                # under [web] is that setting in the wrong place, not a typo of web.session_days
+                home = _home_section(key, schema)
+                hint = f" (it belongs in [{home}])" if home else _suggest(key, list(schema[section]))
                 problems.append(f"{source}: unknown setting {section}.{key}{hint}")
                 continue
             try:

@@ -30,9 +30,12 @@ def tone_tracks(folder: Path, seconds: float = 20.0) -> list[Any]:
 
 @dataclass
 class Shown:
-    """What the scripted camera shows now (a test changes `mood` while the appliance runs)."""
+    """What the scripted camera shows now (a test changes `mood` while the appliance runs), and the
+    classes the scripted classifier has: FER2013's seven, or e.g. FER+'s eight (with contempt) as the
+    shipped model has."""
 
     mood: str | None = "neutral"
+    classes: tuple[str, ...] = CLASSES
 
 
 @dataclass
@@ -61,7 +64,8 @@ class _Pipeline:
         mood = self.shown.mood
         if mood is None:
             return _Observation(False, None)
-        probs = {c: 0.9 if c == mood else 0.1 / (len(CLASSES) - 1) for c in CLASSES}
+        classes = self.shown.classes
+        probs = {c: 0.9 if c == mood else 0.1 / (len(classes) - 1) for c in classes}
         return _Observation(True, probs, timings={"classify": 0.004})
 
 

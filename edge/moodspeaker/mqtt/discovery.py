@@ -15,21 +15,23 @@ from collections.abc import Sequence
 from typing import Any
 
 from moodspeaker import __version__
-from moodspeaker.mood.classes import EXPRESSIONS, UNKNOWN
+from moodspeaker.mood.classes import ALL_EXPRESSIONS, MOODS
 from moodspeaker.mqtt.payloads import AUDIO_LOST, AUDIO_OK, CAMERA_OFF, IDLE, SCAN_FIELDS, SCANNING
 from moodspeaker.mqtt.topics import Topics
 from moodspeaker.service.control import STRATEGIES
 
-#: Options of the mood enum sensor: the expressions plus the camera-off state (unknown is HA's own).
-MOOD_OPTIONS = (*EXPRESSIONS, CAMERA_OFF)
-#: Event types of the "mood changed" event entity.
-MOOD_EVENT_TYPES = (*EXPRESSIONS, UNKNOWN)
+#: Options of the mood enum sensor: every expression a model may have (FER+'s contempt too: the shipped
+#: model has it) plus the camera-off state (unknown is HA's own).  A mood missing here would show as
+#: unknown, and HA drops an event whose type is not among the event entity's types.
+MOOD_OPTIONS = (*ALL_EXPRESSIONS, CAMERA_OFF)
+#: Event types of the "mood changed" event entity: every mood the filter can report.
+MOOD_EVENT_TYPES = MOODS
 
 _NONE = "None"  # what a template renders for "no value"; HA then shows the entity as unknown
 
 _MOOD_TEMPLATE = (
     "{% if value_json.status == '" + CAMERA_OFF + "' %}" + CAMERA_OFF
-    + "{% elif value_json.value in " + json.dumps(list(EXPRESSIONS)) + " %}{{ value_json.value }}"
+    + "{% elif value_json.value in " + json.dumps(list(ALL_EXPRESSIONS)) + " %}{{ value_json.value }}"
     + "{% else %}" + _NONE + "{% endif %}"
 )  # fmt: skip
 _PERCENT_TEMPLATE = (

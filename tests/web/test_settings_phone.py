@@ -211,3 +211,29 @@ def test_first_boot_without_a_config_file_welcomes_on_the_now_tab(tmp_path: Path
         context.close()
         server.stop()
         service.appliance.stop()
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "confirm", "reason"),
+    [
+        ("not my password", "another password", "another password", "The current password is not right"),
+        (PASSWORD, "another password 1", "another password 2", "The two passwords are not the same"),
+    ],
+)
+def test_a_refused_password_change_says_why_in_its_section(
+    settings: tuple[Page, list[str]], current: str, new: str, confirm: str, reason: str
+) -> None:
+    """A refused password change came back scrolled to its (closed) section, its reason at the top of
+    the page, out of sight: the change looked done.  The section now opens with the reason on screen."""
+    page, _ = settings
+    page.click("#s-password > summary")
+    page.fill("#pw-current", current)
+    page.fill("#pw-new", new)
+    page.fill("#pw-confirm", confirm)
+    with page.expect_navigation():
+        page.click("#s-password button[type=submit]")
+    error = page.locator("#s-password .error")
+    assert error.inner_text().startswith(reason) and error.inner_text().endswith("Nothing changed.")
+    box = error.bounding_box()
+    assert box is not None and 0 <= box["y"] <= PHONE["height"] - box["height"], box
+    assert page.eval_on_selector("#s-password", "e => e.open")

@@ -274,19 +274,19 @@ def _say_kept_profiles(listed: list[str] | tuple[str, ...]) -> None:
 @views.post("/settings/password")
 @owner_required
 def change_password() -> Page:
+    """A refusal is said in the password section, opened (a flash sat at the top, out of sight)."""
     ctx = web()
     limited = _rate_limited()
     if limited:
         return limited
     if not ctx.passwords.verify(request.form.get("current", "")):
         ctx.limiter.failure(client_key(), ctx.clock())
-        flash("The current password is not right; nothing changed.", "error")
-        return redirect(url_for("views.settings", _anchor="s-password"))
+        refused = {"password._": "The current password is not right. Nothing changed."}
+        return _settings_page(refused, {}, "password"), 400
     try:
         ctx.passwords.set_password(request.form.get("password", ""), request.form.get("confirm", ""))
     except PasswordError as exc:
-        flash(f"{exc} Nothing changed.", "error")
-        return redirect(url_for("views.settings", _anchor="s-password"))
+        return _settings_page({"password._": f"{exc} Nothing changed."}, {}, "password"), 400
     log_in()  # this session continues; every other session ends
     flash("Password changed. Other phones will need to log in again.")
     return redirect(url_for("views.settings"))

@@ -4,6 +4,7 @@ MqttBridge (ControlAPI and EventBus as in the service; the real Appliance drives
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,8 @@ from moodspeaker.service.events import Event, EventBus, MoodChanged, MoodObserve
 
 class MemorySpeaker:
     """The Speaker interface in memory: records the calls, publishes state changes on the bus as the
-    real service does, and can be made to fail (`broken`) or be slow (`slow_s`)."""
+    real service does, and can be made to fail (`broken`) or be slow (`slow_s`); with `gate` set, a
+    state read waits until the gate opens (`reading` says one is waiting)."""
 
     def __init__(self, bus: EventBus, profiles: tuple[str, ...] = ("default", "alex")) -> None:
         self.bus = bus
@@ -26,6 +28,8 @@ class MemorySpeaker:
         self.calls: list[tuple[str, Any]] = []
         self.broken = False
         self.slow_s = 0.0
+        self.gate: threading.Event | None = None
+        self.reading = threading.Event()
         self.s: dict[str, Any] = {
             "mood": "neutral",
             "confidence": 0.5,
@@ -92,6 +96,9 @@ class MemorySpeaker:
         return list(self._profiles)
 
     def state(self) -> dict[str, Any]:
+        if self.gate is not None:
+            self.reading.set()
+            self.gate.wait()
         return dict(self.s)
 
     # --- what the service's loop would do ---

@@ -227,12 +227,16 @@ class MqttBridge:
 
         What was published before goes out again first, then only what changed since: the other way
         round, a value that changed while offline (or everything, on the first connect) went out twice,
-        and a client waiting for a state to come back saw it come back again later.
+        and a client waiting for a state to come back saw it come back again later.  Until `resend`
+        the connection holds back whatever else is published (a change handled between the connect
+        and this announcement), so nothing precedes `online` and nothing goes out twice.
         """
-        self._publish(self.topics.availability, ONLINE, retain=True)
+        self._conn.publish(self.topics.availability, ONLINE, retain=True, at_once=True)
         self._profiles = self._read_profiles()
-        self._publish_discovery()
-        self._conn.resend(skip=(self.topics.availability, self.topics.discovery))
+        try:
+            self._publish_discovery()
+        finally:  # until resend runs the connection holds everything back: it must run
+            self._conn.resend(skip=(self.topics.availability, self.topics.discovery))
         self._refresh_state()
         self._publish_stats()
 
@@ -251,7 +255,7 @@ class MqttBridge:
         config = discovery_config(
             self.topics, name=self._config.device.name, profiles=self._profiles, web_url=self._web_url
         )
-        self._publish(self.topics.discovery, encode(config, "discovery"), retain=True)
+        self._conn.publish(self.topics.discovery, encode(config, "discovery"), retain=True, at_once=True)
 
     def _publish(self, topic: str, payload: bytes, retain: bool) -> None:
         self._conn.publish(topic, payload, retain)

@@ -4,6 +4,8 @@ The appliance must never wait for the broker.  `publish` only touches memory: a 
 remembered as the latest value of its topic (so memory is bounded by the number of topics, and
 the whole state is re-sent after every reconnect), an event goes to a bounded deque while the broker
 is unreachable (oldest dropped first, counted; sent afterwards only if at most EVENT_MAX_AGE_S old).
+After a (re)connect nothing goes out until the owner announces itself: what it sends `at_once`
+(availability, discovery) first, then `resend` sends everything else, each topic once.
 paho's own network thread reconnects with a delay that doubles from 1 s up to `reconnect_max_s`,
 and its in-flight queue is capped as well.
 """
@@ -122,6 +124,7 @@ class Connection:
         self._retained: dict[str, bytes] = {}
         self._outbox: deque[tuple[str, bytes, float]] = deque(maxlen=settings.outbox_size)
         self._connected = False
+        self._announcing = False  # connected, but `resend` has not run yet: publishes wait for it
         self._stopping = False
         self._client_id = client_id
         self._connected_at = 0.0
@@ -188,12 +191,17 @@ class Connection:
 
     # --- publishing ------------------------------------------------------------------------------
 
-    def publish(self, topic: str, payload: bytes, retain: bool) -> None:
-        """Send now if possible; otherwise keep it (retained: latest per topic; events: bounded)."""
+    def publish(self, topic: str, payload: bytes, retain: bool, *, at_once: bool = False) -> None:
+        """Send now if possible; otherwise keep it (retained: latest per topic; events: bounded).
+
+        Between a (re)connect and the `resend` that follows it only `at_once` messages are sent: a
+        value published in that window would otherwise go out before `online` and then again.
+        """
         with self._lock:
             if retain:
                 self._retained[topic] = payload
-            if self._connected and self._send(topic, payload, retain):
+            ready = self._connected and (at_once or not self._announcing)
+            if ready and self._send(topic, payload, retain):
                 return
             if not retain:
                 if len(self._outbox) == self._outbox.maxlen:
@@ -208,10 +216,12 @@ class Connection:
                 self._send(topic, b"", True)
 
     def resend(self, skip: Sequence[str] = ()) -> None:
-        """After (re)connecting: every remembered retained value, then the events kept in the outbox."""
+        """After (re)connecting: every remembered retained value, then the events kept in the outbox;
+        from then on every publish is sent at once again."""
         with self._lock:
             if not self._connected:
                 return
+            self._announcing = False
             for topic, payload in list(self._retained.items()):
                 if topic not in skip:
                     self._send(topic, payload, True)
@@ -263,7 +273,9 @@ class Connection:
         if self._subscriptions:
             client.subscribe([(topic, QOS) for topic in self._subscriptions])
         self._connected_at = time.monotonic()
-        self._connected = True
+        with self._lock:
+            self._announcing = True
+            self._connected = True
         self._on_connected()
 
     def _on_socket_open(self, client: mqtt.Client, userdata: Any, sock: Any) -> None:

@@ -42,6 +42,17 @@ def test_discovery_and_state_are_retained_and_well_formed(rig: Rig, broker: Mosq
     assert json.loads(found["moodspeaker/kitchen/state/volume"])["value"] == 0.6
 
 
+def test_every_entity_asks_for_qos_1_itself(rig: Rig, broker: Mosquitto) -> None:
+    """Home Assistant before 2026.5 did not pass a device discovery's shared `qos` on to its components
+    (home-assistant/core#170166): they subscribed to the state topics and sent commands at QoS 0."""
+    watcher = Watcher(broker.port).start()
+    watcher.wait_for("homeassistant/device/kitchen/config")
+    watcher.stop()
+    config = json.loads(retained(broker.port, "homeassistant/#")["homeassistant/device/kitchen/config"])
+    at_qos_0 = [key for key, c in config["cmps"].items() if c.get("qos") != 1]
+    assert not at_qos_0, f"these entities would use QoS 0 on such a Home Assistant: {at_qos_0}"
+
+
 def test_state_follows_the_speaker_and_mood_events_only_on_change(rig: Rig, watcher: Watcher) -> None:
     watcher.wait_for("moodspeaker/kitchen/stats")  # the announcement (retained state) is through
     watcher.clear()

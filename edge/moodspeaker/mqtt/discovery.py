@@ -16,6 +16,7 @@ from typing import Any
 
 from moodspeaker import __version__
 from moodspeaker.mood.classes import ALL_EXPRESSIONS, MOODS
+from moodspeaker.mqtt.client import QOS
 from moodspeaker.mqtt.payloads import AUDIO_LOST, AUDIO_OK, CAMERA_OFF, IDLE, SCAN_FIELDS, SCANNING
 from moodspeaker.mqtt.topics import Topics
 from moodspeaker.service.control import STRATEGIES
@@ -65,7 +66,10 @@ def discovery_config(
     uid = topics.device_id
 
     def component(key: str, platform: str, entity_name: str, **options: Any) -> tuple[str, dict[str, Any]]:
-        return key, {"p": platform, "name": entity_name, "unique_id": f"{uid}_{key}", **options}
+        # `qos` on each component too: HA before 2026.5 ignored the shared one (core#170166), so its
+        # entities subscribed and sent commands at QoS 0.
+        entity = {"p": platform, "name": entity_name, "unique_id": f"{uid}_{key}", "qos": QOS}
+        return key, {**entity, **options}
 
     def state(key: str) -> str:
         return topics.state(key)
@@ -257,6 +261,6 @@ def discovery_config(
         "availability_topic": topics.availability,
         "payload_available": "online",
         "payload_not_available": "offline",
-        "qos": 1,
+        "qos": QOS,
         "cmps": components,
     }

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import PHONE, claim, needs_chromium, phone_page, watch
+from browserkit import ARTIFACTS, PHONE, claim, needs_chromium, phone_page, watch
 from realkit import served, start_service
 from webkit import PASSWORD, setup_code
 
@@ -237,3 +237,28 @@ def test_a_refused_password_change_says_why_in_its_section(
     box = error.bounding_box()
     assert box is not None and 0 <= box["y"] <= PHONE["height"] - box["height"], box
     assert page.eval_on_selector("#s-password", "e => e.open")
+
+
+def test_a_saved_section_says_so_where_it_was_saved(tmp_path: Path, browser: Browser) -> None:
+    """Saving a section far down came back scrolled to it, closed, with "saved" at the top of the page,
+    out of sight.  The section now stays open with its note (and the restart note) on screen."""
+    with served(tmp_path, live=True) as (service, server):
+        context, page = phone_page(browser)
+        try:
+            claim(page, server.url, service.data_dir)
+            page.click("#s-classifier > summary")
+            page.click("#s-classifier details.advanced > summary")
+            page.fill("#f-classifier-threads", "3")
+            with page.expect_navigation():
+                page.click("#save-classifier")
+            note = page.locator("#s-classifier .flash")
+            said = "Expression model: saved. Threads takes effect when the speaker restarts."
+            assert note.inner_text() == said
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "settings-saved-in-section.png"))
+            box = note.bounding_box()
+            assert box is not None and 0 <= box["y"] <= PHONE["height"] - box["height"], box
+            assert page.eval_on_selector("#s-classifier", "e => e.open")
+            assert page.locator("main > .flash").count() == 0  # said once
+        finally:
+            context.close()

@@ -197,7 +197,8 @@ def _component(state: dict[str, Any], name: str) -> str:
 @views.get("/settings")
 @owner_required
 def settings() -> str:
-    return _settings_page({}, {})
+    saved = request.args.get("saved", "")
+    return _settings_page({}, {}, saved if saved in forms.sections() else "")
 
 
 def _settings_page(errors: dict[str, str], submitted: dict[str, str], status_section: str = "") -> str:
@@ -241,10 +242,11 @@ def save_section(section: str) -> str | BaseResponse | tuple[str, int]:
         submitted = {k: v[-1] for k, v in form.items() if v and not k.startswith("mqtt.password")}
         return _settings_page(errors, submitted, section), 400
     title = forms.SECTION_TITLES.get(section, section)
-    flash(f"{title}: saved.{_restart_note(section, restart)}" if changes else f"{title}: nothing changed.")
+    saved = f"{title}: saved.{_restart_note(section, restart)}" if changes else f"{title}: nothing changed."
+    flash(saved, "section")  # said in the section, which stays open (the top of the page is out of sight)
     if "recommend.profiles" in changes:
         _say_kept_profiles(changes["recommend.profiles"])
-    return redirect(url_for("views.settings", _anchor=f"s-{section}"))
+    return redirect(url_for("views.settings", saved=section, _anchor=f"s-{section}"))
 
 
 def _restart_note(section: str, restart: tuple[str, ...]) -> str:
@@ -267,7 +269,8 @@ def _say_kept_profiles(listed: list[str] | tuple[str, ...]) -> None:
         still = "is still a listener" if len(kept) == 1 else "are still listeners"
         flash(
             f"{', '.join(kept)} {still} on the speaker, with their learned taste: taking a name off this "
-            "list does not delete a profile (Privacy → Delete everything deletes all of them)."
+            "list does not delete a profile (Privacy → Delete everything deletes all of them).",
+            "section",
         )
 
 

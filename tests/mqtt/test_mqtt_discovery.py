@@ -18,6 +18,7 @@ from speakerkit import Rig, make_rig, value
 
 from moodspeaker.mqtt.topics import STATE_KEYS
 from moodspeaker.service.events import HealthReport, MoodChanged
+from polling import until
 
 
 def test_discovery_and_state_are_retained_and_well_formed(rig: Rig, broker: Mosquitto) -> None:
@@ -104,6 +105,26 @@ def test_home_assistant_online_triggers_republication(rig: Rig, watcher: Watcher
     watcher.publish("homeassistant/status", "offline")  # HA going away needs nothing from us
     time.sleep(0.3)
     assert not watcher.on("homeassistant/device/kitchen/config")
+
+
+def test_a_retained_home_assistant_birth_message_is_not_a_restart(
+    broker: Mosquitto, watcher: Watcher
+) -> None:
+    """HA can be set to retain its birth message: then every (re)connect of the speaker receives an old
+    `online`, which is no news of a restart (a real one reaches a connected speaker as a live message)."""
+    watcher.publish("homeassistant/status", "online", retain=True)
+    r = make_rig(broker.port)
+    r.bridge.start()
+    try:
+        watcher.wait_for("moodspeaker/kitchen/stats")
+        until(lambda: r.bridge.stats()["received"] >= 1, 8, what="the retained birth message arrived")
+        r.speaker.set_volume(0.41)  # queued after whatever the birth message caused
+        watcher.wait_for("moodspeaker/kitchen/state/volume", lambda m: value(m) == 0.41)
+        assert len(watcher.on("homeassistant/device/kitchen/config")) == 1
+        assert r.bridge.stats()["ha_online"] == 0
+    finally:
+        r.bridge.stop()
+        watcher.publish("homeassistant/status", "", retain=True)
 
 
 def test_each_state_topic_goes_out_once_when_it_connects(broker: Mosquitto, watcher: Watcher) -> None:

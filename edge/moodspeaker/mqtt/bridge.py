@@ -178,7 +178,9 @@ class MqttBridge:
 
     def _on_message(self, topic: str, payload: bytes, retained: bool) -> None:
         if topic == self.topics.ha_status:
-            if payload.strip().lower() == b"online":
+            # A retained `online` (HA can be set to retain its birth message) is replayed at each of our
+            # (re)connects, which announce anyway; a real HA restart reaches us as a live message.
+            if payload.strip().lower() == b"online" and not retained:
                 self._put("ha_online", None)
             return
         self._inbox.offer(topic, payload, retained)

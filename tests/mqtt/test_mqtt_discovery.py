@@ -54,6 +54,25 @@ def test_every_entity_asks_for_qos_1_itself(rig: Rig, broker: Mosquitto) -> None
     assert not at_qos_0, f"these entities would use QoS 0 on such a Home Assistant: {at_qos_0}"
 
 
+def test_upkeep_entities_are_categorised_as_home_assistant_expects(rig: Rig, broker: Mosquitto) -> None:
+    """The library scan, the audio output's health and the uptime are diagnostics and Rescan is a
+    config action (HA lists them apart from the controls and sensors a household uses); HA refuses
+    the `config` category on read-only entities."""
+    watcher = Watcher(broker.port).start()
+    watcher.wait_for("homeassistant/device/kitchen/config")
+    watcher.stop()
+    config = json.loads(retained(broker.port, "homeassistant/#")["homeassistant/device/kitchen/config"])
+    categories = {key: c["entity_category"] for key, c in config["cmps"].items() if "entity_category" in c}
+    assert categories == {
+        "scan": "diagnostic",
+        "audio": "diagnostic",
+        "stats": "diagnostic",
+        "rescan": "config",
+    }
+    read_only = [k for k, c in config["cmps"].items() if c["p"] in ("sensor", "binary_sensor", "event")]
+    assert not [k for k in read_only if categories.get(k) == "config"]
+
+
 def test_state_follows_the_speaker_and_mood_events_only_on_change(rig: Rig, watcher: Watcher) -> None:
     watcher.wait_for("moodspeaker/kitchen/stats")  # the announcement (retained state) is through
     watcher.clear()

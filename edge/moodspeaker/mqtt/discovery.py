@@ -137,6 +137,7 @@ def discovery_config(
                 value_template=_VALUE_TEMPLATE,
                 json_attributes_topic=state("scan"),
                 json_attributes_template=_SCAN_ATTRIBUTES,
+                entity_category="diagnostic",
                 icon="mdi:folder-sync",
             ),
             component(
@@ -154,6 +155,7 @@ def discovery_config(
                 device_class="problem",
                 state_topic=state("audio"),
                 value_template=_AUDIO_PROBLEM_TEMPLATE,
+                entity_category="diagnostic",
             ),
             component(
                 "camera",
@@ -213,15 +215,16 @@ def discovery_config(
                     command_topic=topics.command(command),
                     payload_press="{}",
                     icon=icon,
+                    **category,
                 )
-                for command, label, icon in (
-                    ("play", "Play", "mdi:play"),
-                    ("pause", "Pause", "mdi:pause"),
-                    ("next", "Next track", "mdi:skip-next"),
-                    ("replay", "Play again", "mdi:replay"),
-                    ("like", "Like track", "mdi:thumb-up"),
-                    ("dislike", "Wrong for this mood", "mdi:thumb-down"),
-                    ("rescan", "Rescan library", "mdi:folder-refresh"),
+                for command, label, icon, category in (
+                    ("play", "Play", "mdi:play", {}),
+                    ("pause", "Pause", "mdi:pause", {}),
+                    ("next", "Next track", "mdi:skip-next", {}),
+                    ("replay", "Play again", "mdi:replay", {}),
+                    ("like", "Like track", "mdi:thumb-up", {}),
+                    ("dislike", "Wrong for this mood", "mdi:thumb-down", {}),
+                    ("rescan", "Rescan library", "mdi:folder-refresh", {"entity_category": "config"}),
                 )
             ),
             component(

@@ -13,6 +13,7 @@ import time
 
 import pytest
 from brokerkit import Mosquitto, free_port
+from jinja2.sandbox import SandboxedEnvironment
 from mqtt_helpers import Watcher, retained
 from speakerkit import Rig, make_rig, value
 
@@ -95,6 +96,20 @@ def test_state_follows_the_speaker_and_mood_events_only_on_change(rig: Rig, watc
     playing = watcher.wait_for("moodspeaker/kitchen/state/now_playing", lambda m: value(m) is not None)
     assert value(playing) == {"track_id": "t1", "title": "Walking on Sunshine", "artist": "Katrina",
                               "reason": "fits happy"}  # fmt: skip
+
+
+def test_now_playing_shows_a_track_without_an_artist_by_its_title(rig: Rig, watcher: Watcher) -> None:
+    """An untagged file has no artist (its title is the file name): HA shows just the title."""
+    config = watcher.wait_for("homeassistant/device/kitchen/config").json()
+    template = config["cmps"]["now_playing"]["value_template"]
+    rig.speaker.start_track("t7", "holiday-2019", "", "fits neutral")
+    untagged = watcher.wait_for("moodspeaker/kitchen/state/now_playing", lambda m: value(m) is not None)
+    rig.speaker.start_track("t8", "Song", "Band", "fits neutral")
+    topic = "moodspeaker/kitchen/state/now_playing"
+    tagged = watcher.wait_for(topic, lambda m: (value(m) or {}).get("track_id") == "t8")
+    render = SandboxedEnvironment().from_string(template).render  # as HA renders it
+    assert render(value_json=untagged.json()) == "holiday-2019"
+    assert render(value_json=tagged.json()) == "Band - Song"
 
 
 def test_camera_off_makes_mood_topics_say_so(rig: Rig, watcher: Watcher) -> None:

@@ -46,8 +46,10 @@ _AUDIO_PROBLEM_TEMPLATE = (
     + "{% elif value_json.value == '" + AUDIO_OK + "' %}OFF"
     + "{% else %}" + _NONE + "{% endif %}"
 )  # fmt: skip
+#: "Artist - Title", or just the title of an untagged file (no artist): never " - Title".
 _NOW_PLAYING_TEMPLATE = (
-    "{% if value_json.value %}{{ (value_json.value.artist ~ ' - ' ~ value_json.value.title)[:255] }}"
+    "{% if value_json.value %}"
+    "{{ ([value_json.value.artist, value_json.value.title] | select | join(' - '))[:255] }}"
     "{% else %}None{% endif %}"
 )
 _NOW_PLAYING_ATTRIBUTES = "{{ (value_json.value or {}) | tojson }}"

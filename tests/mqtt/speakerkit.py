@@ -137,14 +137,17 @@ class Rig:
             time.sleep(0.02)
 
 
-def make_rig(port: int, device_id: str = "kitchen", **cfg: Any) -> Rig:
-    """A rig for `device_id` on the broker at `port` (settings `cfg` as for mqtt_config), not started."""
+def make_rig(
+    port: int, device_id: str = "kitchen", web_url: str = "http://kitchen.local:8080/", **cfg: Any
+) -> Rig:
+    """A rig for `device_id` on the broker at `port` (settings `cfg` as for mqtt_config), not started;
+    `web_url` is the page's address as the web server reports it."""
     bus = EventBus()
     events: list[Event] = []
     bus.subscribe(events.append)
     speaker = MemorySpeaker(bus)
     control = ControlAPI(speaker, bus)
-    bridge = MqttBridge(mqtt_config(port, **cfg), control, bus, device_id, "http://kitchen.local:8080/")
+    bridge = MqttBridge(mqtt_config(port, **cfg), control, bus, device_id, web_url)
     return Rig(bus, speaker, control, bridge, events)
 
 

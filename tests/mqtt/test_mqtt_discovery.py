@@ -112,6 +112,20 @@ def test_now_playing_shows_a_track_without_an_artist_by_its_title(rig: Rig, watc
     assert render(value_json=tagged.json()) == "Band - Song"
 
 
+def test_home_assistant_gets_no_page_link_it_cannot_open(broker: Mosquitto, watcher: Watcher) -> None:
+    """A page that listens on loopback only (`web.host = 127.0.0.1`) cannot be opened from another
+    machine: HA's "Visit" link would lead nowhere, so the device gets none.  The page on every
+    address (0.0.0.0, reported as 127.0.0.1) is linked by the speaker's LAN address, if it has one, and
+    without one not at all (a loopback link opens the viewer's own machine)."""
+    r = make_rig(broker.port, web_url="http://127.0.0.1:8080/", web__host="127.0.0.1")
+    r.bridge.start()
+    try:
+        config = watcher.wait_for("homeassistant/device/kitchen/config").json()
+    finally:
+        r.bridge.stop()
+    assert "configuration_url" not in config["dev"], config["dev"]
+
+
 def test_camera_off_makes_mood_topics_say_so(rig: Rig, watcher: Watcher) -> None:
     rig.speaker.observe("happy", 0.8, 0.7, 0.4)
     watcher.wait_for("moodspeaker/kitchen/state/mood", lambda m: value(m) == "happy")

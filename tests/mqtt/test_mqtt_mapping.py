@@ -232,5 +232,5 @@ def test_configuration_url_is_reachable_from_home_assistant() -> None:
     assert reachable_url("http://127.0.0.1:8080/", lan) == "http://192.168.1.20:8080/"
     assert reachable_url("http://localhost/", lan) == "http://192.168.1.20/"
     assert reachable_url("http://speaker.local:8080/", lan) == "http://speaker.local:8080/"
-    assert reachable_url("http://127.0.0.1:8080/", lambda: None) == "http://127.0.0.1:8080/"
+    assert reachable_url("http://127.0.0.1:8080/", lambda: None) == ""  # no link beats a wrong one
     assert reachable_url("", lan) == ""

@@ -24,7 +24,7 @@ from typing import Any
 from moodspeaker.config.schema import Config
 from moodspeaker.mqtt.client import OFFLINE, ONLINE, Connection, ConnectionSettings
 from moodspeaker.mqtt.discovery import discovery_config
-from moodspeaker.mqtt.identity import device_id_of, lan_address, reachable_url
+from moodspeaker.mqtt.identity import device_id_of, is_loopback, lan_address, reachable_url
 from moodspeaker.mqtt.inbound import GROUP_SOURCE, SOURCE, CommandInbox
 from moodspeaker.mqtt.payloads import PayloadError, encode, event_payload, mood_values, stamp, state_values
 from moodspeaker.mqtt.scan_feed import SCAN_POLL_S, ScanFeed
@@ -75,7 +75,8 @@ class MqttBridge:
         self._config = config
         self._control = control
         self._bus = bus
-        self._web_url = reachable_url(web_url, lan_address)
+        # A page listening on loopback only cannot be opened from HA's side: no link rather than a dead one.
+        self._web_url = "" if is_loopback(config.web.host) else reachable_url(web_url, lan_address)
         self._clock = clock  # timestamps in payloads
         self._monotonic = monotonic  # schedules and uptime: a Pi without RTC jumps its wall clock at boot
         self._stopping = threading.Event()

@@ -33,13 +33,24 @@ def lan_address() -> str | None:
     return None if address.startswith("127.") or address == "0.0.0.0" else address
 
 
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine can reach (127.x, ::1, localhost)."""
+    return host in _LOOPBACK or host.startswith("127.")
+
+
 def reachable_url(url: str, address: Callable[[], str | None]) -> str:
-    """The page's URL as Home Assistant (on another machine) can open it: loopback -> the LAN address."""
+    """The page's URL as Home Assistant (on another machine) can open it: loopback -> the LAN address.
+
+    Without a LAN address there is none: '' (a loopback link in HA would open the viewer's own machine).
+    """
     parts = urlsplit(url)
-    if parts.hostname not in {"127.0.0.1", "localhost", "::1"}:
+    if not is_loopback(parts.hostname or ""):
         return url
     lan = address()
     if not lan:
-        return url
+        return ""
     netloc = f"{lan}:{parts.port}" if parts.port else lan
     return urlunsplit(parts._replace(netloc=netloc))

@@ -1,12 +1,18 @@
 """Short reasons a person can read for every pick (pure).
 
-"you look tired (0.71); calm, slow, minor key; you often keep tracks like this in the evening"
+"you look tired (71% sure); calm, slow, minor key; you often keep tracks like this in the evening"
 = what the camera read (with the filter's confidence), what the track sounds like, and why it was
 chosen over others (learned evidence, the household, the uplift step, or an honest "first guess").
+
+The confidence is the mood state's, written as the phone page writes it (a whole percentage): the
+page shows the state's confidence next to the reason, and two spellings of one figure read as two
+figures.  It is the figure when the track was picked (a queue is planned when the mood changes,
+while the belief in the new mood is still low); the page's meter is live.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from moodspeaker.library.track import Track
@@ -24,14 +30,24 @@ _MOOD_WORDS = {
 }
 
 
+def percent(confidence: float) -> str | None:
+    """'41%' for 0.41, as the page shows a state's confidence (its round(c, 3) through JavaScript's
+    Math.round(c * 100)); None for a confidence that is no number."""
+    if not math.isfinite(confidence):
+        return None
+    c = min(1.0, max(0.0, round(confidence, 3)))
+    return f"{math.floor(c * 100 + 0.5)}%"
+
+
 def mood_phrase(mood: str, confidence: float, arousal: float) -> str:
-    """'you look tired (0.71)'; 'no face seen' for an unknown mood."""
+    """'you look tired (71% sure)'; 'no face seen' for an unknown mood."""
     if mood not in _MOOD_WORDS:
         return "no face seen"
     word = _MOOD_WORDS[mood]
     if mood in ("sad", "neutral") and arousal < -0.35:
         word = "tired"
-    return f"you look {word} ({confidence:.2f})"
+    sure = percent(confidence)
+    return f"you look {word} ({sure} sure)" if sure else f"you look {word}"
 
 
 def sound_phrase(valence: float, arousal: float, tempo: float, mode: int) -> str:

@@ -1,0 +1,50 @@
+"""The "why this track" sentence agrees with what the page shows about the mood.
+
+The moods come from the real mood filter (the stage the service runs), the picks from the real
+recommender over a real track list: what a pick says is checked against the `MoodState` it was
+planned for, the way the phone page shows that state.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+from moodspeaker.config.schema import MoodConfig
+from moodspeaker.mood.classes import EXPRESSIONS
+from moodspeaker.mood.filter import MoodFilter, MoodState
+from moodspeaker.recommend import Recommender
+
+NOW = 1_800_000_000.0
+
+
+def frame(mood: str, p: float) -> dict[str, float]:
+    """One classifier output: `p` on `mood`, the rest spread evenly."""
+    rest = (1.0 - p) / (len(EXPRESSIONS) - 1)
+    return {c: (p if c == mood else rest) for c in EXPRESSIONS}
+
+
+def readings(script: list[tuple[str, float, int]]) -> Iterator[MoodState]:
+    """The filter's states for `script`: (mood, probability, frames) at two frames a second."""
+    mood_filter = MoodFilter(MoodConfig(), EXPRESSIONS)
+    t = 0.0
+    for mood, p, n in script:
+        for _ in range(n):
+            yield mood_filter.update(frame(mood, p), t)
+            t += 0.5
+
+
+def as_the_page_shows(confidence: float) -> str:
+    """The page's confidence: the state's round(confidence, 3) as JavaScript's Math.round(c * 100) + "%"."""
+    return f"{math.floor(round(confidence, 3) * 100 + 0.5)}%"
+
+
+def test_the_reason_quotes_the_confidence_as_the_page_shows_it(rec: Recommender) -> None:
+    """A mood change is when the queue is planned, and then the filter's belief in the new mood is
+    still low (about 0.2): the reason quoted it as '(0.18)' while the page shows the same state's
+    confidence as a percentage.  The same figure, written the same way."""
+    states = list(readings([("neutral", 0.7, 20), ("angry", 0.5, 10)]))
+    flip = next(s for s in states if s.changed and s.mood == "angry")
+    assert 0.0 < flip.confidence < 0.5  # the belief in a mood just announced: the case QA saw
+    pick = rec.plan(flip, "alice", "match", NOW, 1)[0]
+    assert pick.reason.startswith(f"you look angry ({as_the_page_shows(flip.confidence)} sure)"), pick.reason

@@ -3,8 +3,9 @@
 Security choices (ETSI EN 303 645 and OWASP habits for a LAN appliance):
 - no default password: a per-device setup code, then an owner password hashed with argon2id;
 - session cookie HttpOnly + SameSite=Strict, signed with a per-device random key kept in the data
-  folder; sessions end after web.session_days, after a week without use, and at once when the
-  password changes (generation number);
+  folder; sessions end after web.session_days, after a week without use, at once when the
+  password changes (generation number), and on the speaker at log out (a live-session list in the
+  data folder, so a copied cookie ends with its session; "log out everywhere" ends them all);
 - CSRF tokens (Flask-WTF) on every state-changing request, including the page's JSON calls;
 - login and setup-code attempts rate-limited; bodies over 64 KiB refused;
 - a strict Content-Security-Policy (everything from the speaker itself, no inline script), no framing;
@@ -35,6 +36,7 @@ from moodspeaker_web.api import api
 from moodspeaker_web.auth import LoginLimiter, PasswordStore
 from moodspeaker_web.context import WebContext
 from moodspeaker_web.history import MoodHistory
+from moodspeaker_web.sessions import SessionStore
 from moodspeaker_web.setup_code import ensure_setup_code, web_dir
 from moodspeaker_web.views import views
 
@@ -140,6 +142,7 @@ def create_app(
         config_path=Path(config_path) if config_path else None,
         data_dir=data_dir,
         passwords=PasswordStore(data_dir),
+        sessions=SessionStore(data_dir),
         limiter=limiter or LoginLimiter(),
         history=MoodHistory(data_dir / "mood-history.sqlite3"),
         clock=clock,

@@ -24,6 +24,7 @@ from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import CommandRejected, ErrorReported, Event, EventBus, StateChanged
 from moodspeaker_web.auth import LoginLimiter, PasswordStore
 from moodspeaker_web.history import HistoryRecorder, MoodHistory
+from moodspeaker_web.sessions import SessionStore
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class WebContext:
     config_path: Path | None
     data_dir: Path
     passwords: PasswordStore
+    sessions: SessionStore
     limiter: LoginLimiter
     history: MoodHistory
     clock: Callable[[], float] = time.time

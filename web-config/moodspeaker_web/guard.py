@@ -1,4 +1,9 @@
-"""Who may see what: owner sessions (with expiry) and the optional read-only guest view."""
+"""Who may see what: owner sessions (with expiry) and the optional read-only guest view.
+
+An owner session is a signed cookie with the password generation, its login and last-use times, and
+a session id that the speaker must still list as live (sessions.py): logging out ends the session on
+the speaker, so a copy of the cookie stops working too.
+"""
 
 from __future__ import annotations
 
@@ -17,17 +22,32 @@ F = TypeVar("F", bound=Callable[..., Any])
 _TOUCH_S = 60.0
 
 
+def _sid() -> str | None:
+    sid = session.get("sid")
+    return sid if isinstance(sid, str) else None
+
+
 def log_in() -> None:
+    """A new session (new id) for this browser; its earlier session, if any, ends."""
     ctx = web()
     now = ctx.clock()
+    sid = ctx.sessions.begin(now, ctx.session_lifetime_s, replacing=_sid())
     session.clear()  # a fresh session on login: no fixation of a pre-login session
     session.permanent = True
+    session["sid"] = sid
     session["gen"] = ctx.passwords.generation()
     session["login_at"] = now
     session["seen"] = now
 
 
-def log_out() -> None:
+def log_out(everywhere: bool = False) -> None:
+    """End this browser's session on the speaker (or every session), not only its cookie."""
+    sessions = web().sessions
+    sid = _sid()
+    if everywhere:
+        sessions.end_all()
+    elif sid is not None:
+        sessions.end(sid)
     session.clear()
 
 
@@ -44,8 +64,11 @@ def is_owner() -> bool:
     except (TypeError, ValueError):
         session.clear()
         return False
+    sid = _sid()
     if (
-        gen != ctx.passwords.generation()
+        sid is None
+        or not ctx.sessions.is_live(sid)
+        or gen != ctx.passwords.generation()
         or now - login_at > ctx.session_lifetime_s
         or now - seen > ctx.idle_timeout_s
     ):

@@ -98,6 +98,7 @@ def setup() -> Page:
                 error = str(exc)
             else:
                 ctx.limiter.success(client_key())
+                ctx.sessions.end_all()  # a new owner (after a reset): nobody's earlier session lives on
                 log_in()
                 log.info("the owner password was set from %s; the setup code is used up", client_key())
                 if ctx.config_path is None:  # settings cannot be saved (moodspeaker demo): the music
@@ -139,6 +140,16 @@ def login() -> Page:
 @views.post("/logout")
 def logout() -> BaseResponse:
     log_out()
+    return redirect(url_for("views.login"))
+
+
+@views.post("/logout/everywhere")
+@owner_required
+def logout_everywhere() -> BaseResponse:
+    """For a lost phone or a login on someone else's browser: every session ends, this one too."""
+    log_out(everywhere=True)
+    log.info("every session of the page was ended from %s", client_key())
+    flash("Logged out everywhere: every phone and browser has to log in again.")
     return redirect(url_for("views.login"))
 
 
@@ -290,7 +301,8 @@ def change_password() -> Page:
         ctx.passwords.set_password(request.form.get("password", ""), request.form.get("confirm", ""))
     except PasswordError as exc:
         return _settings_page({"password._": f"{exc} Nothing changed."}, {}, "password"), 400
-    log_in()  # this session continues; every other session ends
+    ctx.sessions.end_all()
+    log_in()  # this session continues (a new id); every other session ends
     flash("Password changed. Other phones will need to log in again.")
     return redirect(url_for("views.settings"))
 

@@ -163,7 +163,7 @@ def test_wrong_mood_corrections_remap_a_misread_mood(rec: Recommender, tracks: l
         pick = rec.plan(angry, "ivy", "match", NOW + i * 300, 1)[0]
         rec.feedback("ivy", pick.track.id, "wrong_mood", angry, NOW + i * 300 + 20, corrected_mood="neutral")
     picks = rec.plan(angry, "ivy", "match", NOW + 1000, 3)
-    assert "which you told me usually means calm" in picks[0].reason
+    assert "which you told me usually means neutral" in picks[0].reason
     assert all(abs(p.track.arousal) < 0.5 for p in picks)  # neutral music, not angry music
     stored = [e for e in rec.store.events("ivy") if e.kind == "wrong_mood"]
     assert [e.corrected_mood for e in stored] == ["neutral", "neutral"]

@@ -87,13 +87,13 @@ def test_weighted_distance_matches_the_plain_formula() -> None:
 def test_reason_reads_like_the_issue_example() -> None:
     track = Track("t", "/x", "T", "A", valence=-0.2, arousal=-0.6, tempo=80.0, mode=0)
     ev = explain.Evidence(strategy="match", mood="sad", own_context=0.8, day_part="evening")
-    text = explain.reason("sad", 0.71, -0.5, track, ev)
+    text = explain.reason("sad", 0.71, track, ev)
     assert text == (
-        "you look tired (71% sure); calm, slow, minor key; you often keep tracks like this in the evening"
+        "you look sad (71% sure); calm, slow, minor key; you often keep tracks like this in the evening"
     )
-    cold = explain.reason("angry", 0.6, 0.7, track, explain.Evidence(strategy="match", mood="angry"))
+    cold = explain.reason("angry", 0.6, track, explain.Evidence(strategy="match", mood="angry"))
     assert cold.startswith("you look angry (60% sure)") and "first guess" in cold
-    assert explain.mood_phrase("unknown", 0.0, 0.0) == "no face seen"
+    assert explain.mood_phrase("unknown", 0.0) == "no face seen"
 
 
 def test_taste_vector_reads_spotify_and_library_descriptors() -> None:

@@ -11,9 +11,9 @@ import math
 from collections.abc import Iterator
 
 from moodspeaker.config.schema import MoodConfig
-from moodspeaker.mood.classes import EXPRESSIONS
+from moodspeaker.mood.classes import ALL_EXPRESSIONS, EXPRESSIONS
 from moodspeaker.mood.filter import MoodFilter, MoodState
-from moodspeaker.recommend import Recommender
+from moodspeaker.recommend import Recommender, explain
 
 NOW = 1_800_000_000.0
 
@@ -48,3 +48,33 @@ def test_the_reason_quotes_the_confidence_as_the_page_shows_it(rec: Recommender)
     assert 0.0 < flip.confidence < 0.5  # the belief in a mood just announced: the case QA saw
     pick = rec.plan(flip, "alice", "match", NOW, 1)[0]
     assert pick.reason.startswith(f"you look angry ({as_the_page_shows(flip.confidence)} sure)"), pick.reason
+
+
+#: The page shows the class name; a reason must name the same state (its adjective), never another.
+SAME_STATE = {
+    "angry": "angry",
+    "disgust": "disgusted",
+    "fear": "afraid",
+    "happy": "happy",
+    "sad": "sad",
+    "surprise": "surprised",
+    "neutral": "neutral",
+    "contempt": "contemptuous",
+}
+
+
+def test_a_sad_reading_is_called_sad_not_tired(rec: Recommender) -> None:
+    """A sad face sits low on the arousal axis, so the old wording ('low arousal turns sad into
+    tired') called nearly every sad reading 'tired': a state the classifier has no class for."""
+    states = list(readings([("sad", 0.8, 12)]))
+    sad = states[-1]
+    assert sad.mood == "sad" and sad.arousal < -0.35
+    picks = rec.plan(sad, "alice", "match", NOW, 3)
+    assert all(p.reason.startswith("you look sad (") for p in picks), [p.reason for p in picks]
+    assert not any("tired" in p.reason for p in picks)
+
+
+def test_every_mood_of_the_vocabulary_is_worded_as_that_mood() -> None:
+    assert set(SAME_STATE) == set(ALL_EXPRESSIONS)  # the table covers the vocabulary, nothing else
+    for mood, word in SAME_STATE.items():
+        assert explain.mood_phrase(mood, 0.5) == f"you look {word} (50% sure)"

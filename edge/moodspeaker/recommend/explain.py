@@ -1,6 +1,6 @@
 """Short reasons a person can read for every pick (pure).
 
-"you look tired (71% sure); calm, slow, minor key; you often keep tracks like this in the evening"
+"you look sad (71% sure); calm, slow, minor key; you often keep tracks like this in the evening"
 = what the camera read (with the filter's confidence), what the track sounds like, and why it was
 chosen over others (learned evidence, the household, the uplift step, or an honest "first guess").
 
@@ -17,16 +17,18 @@ from dataclasses import dataclass
 
 from moodspeaker.library.track import Track
 
-#: How a mood reads in a sentence; low arousal turns sad/neutral into "tired".
+#: How a mood reads in a sentence: the adjective of the class the page shows, naming that state and
+#: no other (the page says "sad" next to the reason: "tired", "calm" or "tense" would be a second,
+#: different reading of the same face).  Covers the mood vocabulary (mood.classes) but `unknown`.
 _MOOD_WORDS = {
-    "happy": "happy",
-    "surprise": "surprised",
-    "neutral": "calm",
-    "sad": "sad",
     "angry": "angry",
-    "disgust": "put off",
-    "fear": "tense",
-    "contempt": "unimpressed",
+    "disgust": "disgusted",
+    "fear": "afraid",
+    "happy": "happy",
+    "sad": "sad",
+    "surprise": "surprised",
+    "neutral": "neutral",
+    "contempt": "contemptuous",
 }
 
 
@@ -39,13 +41,11 @@ def percent(confidence: float) -> str | None:
     return f"{math.floor(c * 100 + 0.5)}%"
 
 
-def mood_phrase(mood: str, confidence: float, arousal: float) -> str:
-    """'you look tired (71% sure)'; 'no face seen' for an unknown mood."""
+def mood_phrase(mood: str, confidence: float) -> str:
+    """'you look sad (71% sure)'; 'no face seen' for an unknown mood."""
     if mood not in _MOOD_WORDS:
         return "no face seen"
     word = _MOOD_WORDS[mood]
-    if mood in ("sad", "neutral") and arousal < -0.35:
-        word = "tired"
     sure = percent(confidence)
     return f"you look {word} ({sure} sure)" if sure else f"you look {word}"
 
@@ -103,9 +103,9 @@ def evidence_phrase(e: Evidence) -> str:
     return "a first guess for this mood; skip it if it does not fit"
 
 
-def reason(mood: str, confidence: float, arousal: float, track: Track, evidence: Evidence) -> str:
+def reason(mood: str, confidence: float, track: Track, evidence: Evidence) -> str:
     """The whole sentence shown on the page and over MQTT."""
-    parts = [mood_phrase(mood, confidence, arousal)]
+    parts = [mood_phrase(mood, confidence)]
     if evidence.corrected_from:
         parts[0] += f", which you told me usually means {_MOOD_WORDS.get(evidence.mood, evidence.mood)}"
     if evidence.analysed:

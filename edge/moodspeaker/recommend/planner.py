@@ -28,7 +28,7 @@ from moodspeaker.recommend.content import FloatArray, weighted_sq_distance
 from moodspeaker.recommend.feedback import MoodAim, PersonalModel
 from moodspeaker.recommend.options import Options
 from moodspeaker.recommend.source import CatalogueView
-from moodspeaker.recommend.targets import Mood, mood_point, music_point, target_point
+from moodspeaker.recommend.targets import Mood, music_point, target_point
 
 #: Evidence at which the learned mapping and the strategy's prior weigh the same.
 MAPPING_HALF = 2.0
@@ -288,7 +288,7 @@ def plan_queue(
             corrected_from=corrected_from,
             analysed=bool(view.analysed[row]),
         )
-        text = explain.reason(mood.mood, mood.confidence, mood_point(mood)[1], tr, ev)
+        text = explain.reason(mood.mood, mood.confidence, tr, ev)
         if again:
             text += "; again, as the only track to play now"
         score = float(ranked_scores[int(np.flatnonzero(ranked_rows == row)[0])])

@@ -18,7 +18,7 @@ from moodspeaker.recommend.content import (
     weighted_sq_distance,
 )
 from moodspeaker.recommend.preference import TASTE_KEYS, fit_taste, taste_vector
-from moodspeaker.recommend.targets import Mood, mood_point, music_point, target_point
+from moodspeaker.recommend.targets import Mood, lifts, mood_point, music_point, target_point
 
 
 def test_match_targets_the_mood_and_steady_has_none() -> None:
@@ -36,7 +36,7 @@ def test_match_targets_the_mood_and_steady_has_none() -> None:
 
 @settings(deadline=None)  # the machine is shared: no per-example time limit
 @given(
-    st.sampled_from(["sad", "angry", "fear", "neutral", "happy", "disgust", "surprise"]),
+    st.sampled_from(["sad", "angry", "fear", "neutral", "disgust", "surprise", "contempt"]),
     st.floats(0, 1),
 )
 def test_uplift_starts_at_the_mood_and_moves_monotonically_towards_calm_and_happy(
@@ -53,6 +53,18 @@ def test_uplift_starts_at_the_mood_and_moves_monotonically_towards_calm_and_happ
     assert goal is not None
     gv, ga = goal
     assert gv >= 0.5 - 1e-9 and -0.25 - 1e-9 <= ga <= 0.3 + 1e-9  # happier, calm if agitated
+
+
+@settings(deadline=None)
+@given(st.floats(0, 1), st.floats(-1, 1), st.floats(-1, 1))
+def test_uplift_leaves_a_bright_mood_where_it_is(conf: float, valence: float, arousal: float) -> None:
+    """A happy face (however unsure), or any mood at the goal's valence already, is not lifted."""
+    happy = Mood("happy", conf, valence, arousal)
+    assert not lifts(happy)
+    assert {target_point(happy, "uplift", step, 4) for step in range(6)} == {target_point(happy, "match")}
+    bright = Mood("neutral", 1.0, 0.6, 0.8)
+    assert not lifts(bright) and target_point(bright, "uplift", 3, 4) == target_point(bright, "match")
+    assert lifts(Mood.of("neutral", conf)) and lifts(Mood.of("sad", conf))
 
 
 def test_low_confidence_pulls_towards_neutral() -> None:

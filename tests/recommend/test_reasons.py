@@ -78,3 +78,30 @@ def test_every_mood_of_the_vocabulary_is_worded_as_that_mood() -> None:
     assert set(SAME_STATE) == set(ALL_EXPRESSIONS)  # the table covers the vocabulary, nothing else
     for mood, word in SAME_STATE.items():
         assert explain.mood_phrase(mood, 0.5) == f"you look {word} (50% sure)"
+
+
+def test_uplift_does_not_lift_a_happy_mood(rec: Recommender) -> None:
+    """Uplift moves the queue from the mood towards a happier goal; from a happy face there is
+    nothing to lift (the goal was the mood's own valence, only calmer), yet the reasons counted
+    'step 1 of 4 towards a brighter mood'.  Planned just after the flip to happy (a low belief, whose
+    point sits below the goal's valence) and once the belief has settled: no steps, music that fits."""
+    states = list(readings([("neutral", 0.7, 20), ("happy", 0.6, 12)]))
+    flip = next(s for s in states if s.changed and s.mood == "happy")
+    for state in (flip, states[-1]):
+        assert state.mood == "happy"
+        uplift = rec.plan(state, f"u{state.confidence:.2f}", "uplift", NOW, 4)
+        match = rec.plan(state, f"m{state.confidence:.2f}", "match", NOW, 4)
+        assert not any("brighter" in p.reason or "step " in p.reason for p in uplift), [
+            p.reason for p in uplift
+        ]
+        assert all("a bright mood already: music that fits it" in p.reason for p in uplift)
+        assert [p.track.id for p in uplift] == [p.track.id for p in match]  # it plays what fits
+
+
+def test_uplift_still_lifts_a_sad_mood(rec: Recommender) -> None:
+    sad = list(readings([("sad", 0.8, 12)]))[-1]
+    picks = rec.plan(sad, "alice", "uplift", NOW, 4)
+    assert [p.reason.count(f"step {i + 1} of 4 towards a brighter mood") for i, p in enumerate(picks)] == [
+        1
+    ] * 4
+    assert picks[-1].track.valence > picks[0].track.valence

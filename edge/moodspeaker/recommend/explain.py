@@ -93,8 +93,13 @@ def evidence_phrase(e: Evidence) -> str:
     if e.household >= 0.3:
         return f"others in the household keep tracks like this when {mood_word}"
     learned = f"fits what you keep when {mood_word}{when}" if e.learned >= 3 else ""
-    if e.strategy == "uplift" and e.steps and e.mood in _MOOD_WORDS:
-        step = f"step {min(e.step + 1, e.steps)} of {e.steps} towards a brighter mood"
+    if e.strategy == "uplift" and e.mood in _MOOD_WORDS:
+        # no steps: a mood bright already is not lifted (targets.lifts), the music fits it
+        step = (
+            f"step {min(e.step + 1, e.steps)} of {e.steps} towards a brighter mood"
+            if e.steps
+            else "a bright mood already: music that fits it"
+        )
         return f"{step}, {learned}" if learned else step
     if e.strategy == "steady" or e.mood not in _MOOD_WORDS:
         return "close to your usual taste" if e.learned >= 2 else "from your library"

@@ -28,7 +28,7 @@ from moodspeaker.recommend.content import FloatArray, weighted_sq_distance
 from moodspeaker.recommend.feedback import MoodAim, PersonalModel
 from moodspeaker.recommend.options import Options
 from moodspeaker.recommend.source import CatalogueView
-from moodspeaker.recommend.targets import Mood, music_point, target_point
+from moodspeaker.recommend.targets import Mood, lifts, music_point, target_point
 
 #: Evidence at which the learned mapping and the strategy's prior weigh the same.
 MAPPING_HALF = 2.0
@@ -283,7 +283,7 @@ def plan_queue(
             learned=0.0 if aim is None else aim.kept,
             liked=model.liked(key, tr.id),
             step=step0 + i,
-            steps=o.uplift_steps if strategy == "uplift" else 0,
+            steps=o.uplift_steps if strategy == "uplift" and lifts(used) else 0,
             day_part=model.usual_day_part(key, now) if o.learning else None,
             corrected_from=corrected_from,
             analysed=bool(view.analysed[row]),

@@ -4,7 +4,8 @@ Strategies (per profile):
 - match:  music that fits the mood (a sad face gets quiet, minor, slow music).
 - uplift: the iso principle of music therapy: start *at* the listener's mood and move the queue step
           by step towards a calmer (if agitated) or happier (if low) goal.  Jumping straight to
-          happy music when someone is sad is what listeners reject.
+          happy music when someone is sad is what listeners reject.  A mood that is bright already
+          (happy, or a point as positive as the goal) is not lifted: uplift plays what fits it.
 - steady: ignore moods; only the learned taste counts (target is None).
 - off:    no automatic picks.
 
@@ -41,6 +42,11 @@ MOOD_POINTS: Final[dict[str, tuple[float, float]]] = {
 
 #: Number of queue steps the uplift strategy takes to go from the mood to its goal.
 UPLIFT_STEPS: Final = 4
+#: The least valence the uplift strategy aims for.
+UPLIFT_VALENCE: Final = 0.5
+#: Classes that are bright in themselves: uplift has nothing to lift them to, however unsure the filter
+#: is (an unsure reading is pulled towards neutral, below UPLIFT_VALENCE, yet the face is a happy one).
+BRIGHT_MOODS: Final = frozenset({"happy"})
 
 
 class MoodLike(Protocol):
@@ -103,7 +109,16 @@ def music_point(valence: float, arousal: float) -> FloatArray:
 
 def uplift_goal(valence: float, arousal: float) -> tuple[float, float]:
     """Calmer if agitated, a little livelier if flat, and happier in any case."""
-    return (max(valence, 0.5), float(np.clip(arousal, -0.25, 0.3)))
+    return (max(valence, UPLIFT_VALENCE), float(np.clip(arousal, -0.25, 0.3)))
+
+
+def lifts(mood: MoodLike) -> bool:
+    """Whether the uplift strategy moves away from this mood.  Not from `unknown` (no aim), a bright
+    class, or a point as positive as the goal already: "towards a brighter mood" would be untrue,
+    and the only change left (calming a happy listener down) is not what uplift is chosen for."""
+    if mood.mood == "unknown" or mood.mood in BRIGHT_MOODS:
+        return False
+    return mood_point(mood)[0] < UPLIFT_VALENCE
 
 
 def target_point(
@@ -115,7 +130,7 @@ def target_point(
     if strategy in ("steady", "off") or mood.mood == "unknown":
         return None
     v, a = mood_point(mood)
-    if strategy == "match":
+    if strategy == "match" or not lifts(mood):
         return (v, a)
     gv, ga = uplift_goal(v, a)
     frac = min(1.0, max(0, step) / max(1, steps))

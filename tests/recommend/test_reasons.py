@@ -105,3 +105,25 @@ def test_uplift_still_lifts_a_sad_mood(rec: Recommender) -> None:
         1
     ] * 4
     assert picks[-1].track.valence > picks[0].track.valence
+
+
+def test_a_face_the_filter_is_still_reading_is_not_called_no_face(rec: Recommender) -> None:
+    """The filter names a mood only after `min_dwell_s` of evidence (1.5 s: several readings), and
+    says `unknown` meanwhile, with `face` True.  A pick planned then (Play pressed as the listener
+    sits down) said 'no face seen' although the camera had just read their face."""
+    first = next(readings([("happy", 0.8, 1)]))
+    assert first.mood == "unknown" and first.face  # the first reading: a face, no mood named yet
+    pick = rec.plan(first, "alice", None, NOW, 1)[0]
+    assert pick.reason.startswith("not sure of your mood yet; "), pick.reason
+
+
+def test_no_face_is_said_as_it_is_before_and_after_faces(rec: Recommender) -> None:
+    mood_filter = MoodFilter(MoodConfig(), EXPRESSIONS)
+    before = mood_filter.update(None, 0.0)  # the camera's first frame had nobody in it
+    assert before.mood == "unknown" and not before.face
+    assert rec.plan(before, "alice", None, NOW, 1)[0].reason.startswith("no face seen yet; ")
+    for i in range(8):
+        mood_filter.update(frame("sad", 0.8), 1.0 + i)
+    gone = mood_filter.update(None, 100.0)  # the listener left long ago: the mood fell back to unknown
+    assert gone.mood == "unknown" and not gone.face
+    assert rec.plan(gone, "bob", None, NOW, 1)[0].reason.startswith("no face seen; ")

@@ -41,10 +41,17 @@ def percent(confidence: float) -> str | None:
     return f"{math.floor(c * 100 + 0.5)}%"
 
 
-def mood_phrase(mood: str, confidence: float) -> str:
-    """'you look sad (71% sure)'; 'no face seen' for an unknown mood."""
+def mood_phrase(
+    mood: str, confidence: float, *, face: bool | None = None, faces_read: bool | None = None
+) -> str:
+    """'you look sad (71% sure)'.  An unknown mood is said as it is: a face in view whose mood the
+    filter has not named yet (it takes a few readings: `mood.min_dwell_s`) is 'not sure of your mood
+    yet', like the page's "Not sure yet"; no face read at all so far, 'no face seen yet'; else (the
+    face left, or nothing said about faces) 'no face seen'."""
     if mood not in _MOOD_WORDS:
-        return "no face seen"
+        if face:
+            return "not sure of your mood yet"
+        return "no face seen yet" if faces_read is False else "no face seen"
     word = _MOOD_WORDS[mood]
     sure = percent(confidence)
     return f"you look {word} ({sure} sure)" if sure else f"you look {word}"
@@ -108,9 +115,17 @@ def evidence_phrase(e: Evidence) -> str:
     return "a first guess for this mood; skip it if it does not fit"
 
 
-def reason(mood: str, confidence: float, track: Track, evidence: Evidence) -> str:
+def reason(
+    mood: str,
+    confidence: float,
+    track: Track,
+    evidence: Evidence,
+    *,
+    face: bool | None = None,
+    faces_read: bool | None = None,
+) -> str:
     """The whole sentence shown on the page and over MQTT."""
-    parts = [mood_phrase(mood, confidence)]
+    parts = [mood_phrase(mood, confidence, face=face, faces_read=faces_read)]
     if evidence.corrected_from:
         parts[0] += f", which you told me usually means {_MOOD_WORDS.get(evidence.mood, evidence.mood)}"
     if evidence.analysed:

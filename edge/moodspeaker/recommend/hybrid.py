@@ -49,9 +49,20 @@ PICKS_OFF = Outcome(Readiness.OFF, "automatic picks are off for this profile")
 
 
 def _as_mood(mood: MoodLike | None) -> Mood:
+    """A plain Mood of the caller's; a filter's MoodState also says whether a face is in view and
+    whether any was read so far (its `probs` are empty until then), for the wording of `unknown`."""
     if mood is None:
         return Mood("unknown", 0.0, 0.0, 0.0)
-    return Mood(str(mood.mood), float(mood.confidence), float(mood.valence), float(mood.arousal))
+    face = getattr(mood, "face", None)
+    probs = getattr(mood, "probs", None)
+    return Mood(
+        str(mood.mood),
+        float(mood.confidence),
+        float(mood.valence),
+        float(mood.arousal),
+        face=face if isinstance(face, bool) else None,
+        faces_read=bool(probs) if probs is not None else getattr(mood, "faces_read", None),
+    )
 
 
 class Recommender:

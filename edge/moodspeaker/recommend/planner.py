@@ -288,7 +288,7 @@ def plan_queue(
             corrected_from=corrected_from,
             analysed=bool(view.analysed[row]),
         )
-        text = explain.reason(mood.mood, mood.confidence, tr, ev)
+        text = explain.reason(mood.mood, mood.confidence, tr, ev, face=mood.face, faces_read=mood.faces_read)
         if again:
             text += "; again, as the only track to play now"
         score = float(ranked_scores[int(np.flatnonzero(ranked_rows == row)[0])])

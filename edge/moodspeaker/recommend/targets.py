@@ -64,12 +64,17 @@ class MoodLike(Protocol):
 
 @dataclass(frozen=True)
 class Mood:
-    """A plain mood value (tests, the simulator, and feedback records)."""
+    """A plain mood value (tests, the simulator, and feedback records).
+
+    `face` and `faces_read` only word an `unknown` mood (explain.mood_phrase): whether a face is in
+    view at this reading, and whether the filter has read any face so far; None when not known."""
 
     mood: str
     confidence: float = 1.0
     valence: float = 0.0
     arousal: float = 0.0
+    face: bool | None = None
+    faces_read: bool | None = None
 
     @staticmethod
     def of(mood: str, confidence: float = 1.0) -> Mood:

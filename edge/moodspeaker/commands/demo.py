@@ -14,13 +14,14 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from moodspeaker.commands import argtypes
 from moodspeaker.config import Config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=int, help="web page port (default: web.port, 8080)")
+    parser.add_argument("--port", type=argtypes.port, help="web page port (default: web.port, 8080)")
     parser.add_argument("--mqtt-host", help="MQTT broker host (default: mqtt.host)")
-    parser.add_argument("--mqtt-port", type=int, help="MQTT broker port (default: mqtt.port)")
+    parser.add_argument("--mqtt-port", type=argtypes.port, help="MQTT broker port (default: mqtt.port)")
     parser.add_argument(
         "--data-dir", help="where the demo keeps its library and state (default: <data_dir>/demo)"
     )

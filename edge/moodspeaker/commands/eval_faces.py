@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from moodspeaker.commands import argtypes
 from moodspeaker.config import Config
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--model", type=Path, help="model metadata JSON (default: the configured/shipped model)"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a text report")
-    parser.add_argument("--limit", type=int, default=0, help="score only the first N faces (0 = all)")
+    parser.add_argument(
+        "--limit", type=argtypes.count, default=0, help="score only the first N faces (0 = all)"
+    )
 
 
 def _class_folders(data: Path) -> dict[str, Path]:

@@ -13,6 +13,7 @@ import os
 import sys
 from pathlib import Path
 
+from moodspeaker.commands import argtypes
 from moodspeaker.config import Config
 
 
@@ -25,7 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--model", type=Path, help="emotion model JSON (default: the shipped one)")
     parser.add_argument("--cache", type=Path, help="feature cache file (JSON lines); reused when valid")
-    parser.add_argument("--workers", type=int, help="analysis workers (default: library.workers)")
+    parser.add_argument(
+        "--workers", type=argtypes.positive, help="analysis workers (default: library.workers)"
+    )
     parser.add_argument(
         "--fit",
         nargs="?",

@@ -6,13 +6,16 @@ import argparse
 import json
 import sys
 
+from moodspeaker.commands import argtypes
 from moodspeaker.config import Config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", help="folders to scan (default: the configured library.folders)")
     parser.add_argument("--retry-failed", action="store_true", help="analyse files that failed before again")
-    parser.add_argument("--workers", type=int, help="analysis worker processes (default: library.workers)")
+    parser.add_argument(
+        "--workers", type=argtypes.positive, help="analysis worker processes (default: library.workers)"
+    )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument(

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from moodspeaker.commands import argtypes
 from moodspeaker.config import Config, data_dir
 
 
@@ -20,7 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     stats.add_argument("--json", action="store_true", help="print one JSON object")
     serve = sub.add_parser("serve", help="serve the index and the audio on the LAN (HTTP + zeroconf)")
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on")
-    serve.add_argument("--port", type=int, help="port (default: library.serve_port; 0 picks a free one)")
+    serve.add_argument(
+        "--port", type=argtypes.port_or_any, help="port (default: library.serve_port; 0 picks a free one)"
+    )
     serve.add_argument("--no-zeroconf", action="store_true", help="do not announce the server")
     sync = sub.add_parser("sync", help="mirror a library server's index into the local LAN cache")
     sync.add_argument("url", nargs="?", help="server URL (default: library.servers, else discovery)")

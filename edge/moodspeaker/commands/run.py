@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from moodspeaker.commands import argtypes
 from moodspeaker.config import Config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=int, help="web page port (overrides web.port)")
+    parser.add_argument("--port", type=argtypes.port, help="web page port (overrides web.port)")
     parser.add_argument("--no-web", action="store_true", help="do not serve the page")
     parser.add_argument("--no-mqtt", action="store_true", help="do not connect to MQTT")
 

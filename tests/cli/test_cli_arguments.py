@@ -1,0 +1,36 @@
+"""Numbers on the command line are checked before a command starts: a port that is no port, or a
+negative count, is refused with argparse's one-line error (exit 2) instead of doing something else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from moodspeaker.cli import main
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["run", "--port", "99999"], "99999 is not a port"),
+        (["run", "--port", "0"], "0 is not a port"),
+        (["demo", "--port", "70000"], "70000 is not a port"),
+        (["demo", "--mqtt-port", "-1"], "-1 is not a port"),
+        (["library", "serve", "--port", "65536"], "65536 is not a port"),
+        (["library", "serve", "--port", "http"], "'http' is not a whole number"),
+        (["eval-faces", "--data", "/nonexistent", "--limit", "-1"], "-1 is negative"),
+        (["index", "--workers", "0"], "0 is too small"),
+        (["eval-music", "--workers", "-2"], "-2 is too small"),
+    ],
+)
+@pytest.mark.timeout(60)  # were a number let through, the command would start (a service runs on)
+def test_bad_numbers_are_refused_before_the_command_runs(
+    argv: list[str], fragment: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["--set", f"device.data_dir={tmp_path / 'data'}", *argv])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert fragment in err
+    assert "Traceback" not in err

@@ -6,6 +6,7 @@ test client: the cookie is copied by hand, which is what a browser cannot show).
 from __future__ import annotations
 
 import re
+import stat
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -121,7 +122,7 @@ def test_a_damaged_session_list_logs_everyone_out_and_login_still_works(owner: P
     """Unreadable means no session is known to be live: the page fails closed, not open."""
     cookie = cookie_of(owner.client)
     sessions = web_dir(owner.data_dir) / "sessions.json"
-    assert sessions.is_file()
+    assert stat.S_IMODE(sessions.stat().st_mode) == 0o600  # the ids are as good as the cookies
     sessions.write_text("{not json", encoding="utf-8")
     restart(owner)
     assert refused(phone(owner.app, cookie))

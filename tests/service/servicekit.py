@@ -141,3 +141,20 @@ def wait_for(pred: Callable[[], object], timeout: float = 30.0, what: str = "con
     """Poll until `pred()` holds (tests/polling.until); the timeout is generous because CI machines
     are busy."""
     until(pred, timeout, what)
+
+
+class HeldPlayer:
+    """Holds the appliance's player thread inside a posted command until `release()`."""
+
+    def __init__(self, app: Appliance) -> None:
+        self._holding, self._release = threading.Event(), threading.Event()
+
+        def hold() -> None:
+            self._holding.set()
+            self._release.wait(60)
+
+        app.player._post(hold)
+        wait_for(self._holding.is_set, what="the player thread to be held")
+
+    def release(self) -> None:
+        self._release.set()

@@ -12,35 +12,17 @@ it and the state, the StateChanged and the saved state follow.  Only the order o
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from servicekit import Script, build, wait_for
+from servicekit import HeldPlayer, Script, build, wait_for
 
 from moodspeaker.config import with_changes
 from moodspeaker.service import core
 from moodspeaker.service.app import Appliance
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import Event, StateChanged
-
-
-class HeldPlayer:
-    """Holds the appliance's player thread inside a posted command until `release()`."""
-
-    def __init__(self, app: Appliance) -> None:
-        self._holding, self._release = threading.Event(), threading.Event()
-
-        def hold() -> None:
-            self._holding.set()
-            self._release.wait(60)
-
-        app.player._post(hold)
-        wait_for(self._holding.is_set, what="the player thread to be held")
-
-    def release(self) -> None:
-        self._release.set()
 
 
 @pytest.fixture

@@ -8,8 +8,10 @@ import sqlite3
 import threading
 from pathlib import Path
 
+import pytest
 from servicekit import Script, build, wait_for
 
+from moodspeaker.service import core
 from moodspeaker.service.app import Appliance
 from moodspeaker.service.events import Event, TrackEnded
 
@@ -37,10 +39,15 @@ def test_a_skip_is_written_before_the_command_returns_and_only_once(tmp_path: Pa
         app.stop()
 
 
-def test_a_next_in_the_gap_of_a_gapless_change_skips_the_track_shown(tmp_path: Path) -> None:
+def test_a_next_in_the_gap_of_a_gapless_change_skips_the_track_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """No crossfade: the next track y is opened on the deck while the last chunk of x still plays, and
     the page shows x.  A Next then is a skip of x, recorded once; y plays as the next track and no
-    skip of y is recorded (before the fix the Next faded y out and y's skip was recorded instead)."""
+    skip of y is recorded (before the fix the Next faded y out and y's skip was recorded instead).
+    The Next is pressed on the player thread itself (so the gap cannot pass meanwhile), which cannot
+    wait for the player to answer it: its answer is left pending at once (no wait)."""
+    monkeypatch.setattr(core, "PLAYER_WAIT_S", 0.0)
     app, bus = build(tmp_path, Script("happy"), track_s=2.0)
     events: list[Event] = []
     bus.subscribe(events.append)

@@ -50,6 +50,9 @@ POSITION_STEP_S = 5.0
 #: How long a command that changes what the player holds waits for the player thread to apply it
 #: (the same as a replay waits for its answer); longer, and the change is answered as pending.
 PLAYER_WAIT_S = 5.0
+#: Pending changes the player announces itself once applied (its status and TrackStarted, or the
+#: StateChanged of `playing`): the housekeeping announces only the others (`_announce_settled`).
+PLAYER_ANNOUNCED = frozenset({"queue", "now_playing", "playing"})
 
 
 @dataclass
@@ -117,9 +120,10 @@ class ApplianceCore:
 
     def _announce_settled(self) -> None:
         """Publish the pending changes the player has applied since (housekeeping, before a save),
-        as their command would have.  The queue has no StateChanged: it is read with the state."""
+        as their command would have; what the player announces itself is left to it (PLAYER_ANNOUNCED;
+        the queue has no StateChanged: it is read with the state)."""
         for key, value in self._pending.settled().items():
-            if key != "queue":
+            if key not in PLAYER_ANNOUNCED:
                 self.bus.publish(StateChanged(ts=time.time(), key=key, value=value))
 
     def _save(self, upcoming: Sequence[QueueItem] | None = None) -> bool:
@@ -134,9 +138,13 @@ class ApplianceCore:
         status = self.player.status()
         if upcoming is None:
             upcoming = pending.get("queue", status.queue)
+        current, position_s = status.current, status.position_s
+        if "now_playing" in pending:  # a Next under way: a restart resumes with the track it moves to
+            current, position_s = pending["now_playing"], 0.0
+            upcoming = [i for i in upcoming if i is not current]
         snap = Snapshot(
-            current=status.current,
-            position_s=status.position_s // POSITION_STEP_S * POSITION_STEP_S,
+            current=current,
+            position_s=position_s // POSITION_STEP_S * POSITION_STEP_S,
             queue=tuple(upcoming),
             playing=status.state == "playing",
             volume=pending.get("volume", status.volume),

@@ -15,6 +15,8 @@ import time
 from moodspeaker.library.track import Track
 from moodspeaker.mood.circumplex import to_valence_arousal
 from moodspeaker.mood.filter import MoodState
+from moodspeaker.player.engine import PlayerStatus
+from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.control import CommandError
 from moodspeaker.service.core import ApplianceCore
 from moodspeaker.service.events import MoodChanged, StateChanged
@@ -41,10 +43,22 @@ class PlaybackCommands(ApplianceCore):
                 raise CommandError(f"nothing to play: {plan.detail}")
             self.player.set_queue(plan.items)
         self.player.play()
+        if status.state != "playing":  # answered once playing (or pending): see `_player_applied`
+            self._player_applied("playing", True)
 
     def pause(self) -> None:
         self.conductor.user_paused = True
+        status = self.player.status()
         self.player.pause()
+        if status.state == "playing":
+            self._player_applied("playing", False)
+
+    def _move_on(self, status: PlayerStatus) -> None:
+        """Skip what `status` shows as current (a Next, a Dislike) and answer once the player has
+        moved on: the answer shows the track that now plays, or names it under `pending` while the
+        player is too busy (`_player_applied`), never the skipped one as if nothing happened."""
+        self.player.next(fade_s=self.config.player.switch_fade_s, skipped=True)
+        self._player_applied("now_playing", _up_next(status))
 
     def next_track(self) -> None:
         """Skip the current track.  The skip is feedback the listener gave, so it is written before the
@@ -58,7 +72,7 @@ class PlaybackCommands(ApplianceCore):
             track = status.current.track
             self._tell_anyway(track, "skip", "skip", played_s=status.position_s)
             self._recorded_skips.mark(track.id)
-        self.player.next(fade_s=self.config.player.switch_fade_s, skipped=True)
+        self._move_on(status)
 
     def replay(self) -> None:
         """Play the current track again from its start, or the previous one when the current one has
@@ -106,10 +120,11 @@ class PlaybackCommands(ApplianceCore):
         self._tell(self._current_track_id("like"), "like", self._current_mood())
 
     def dislike(self) -> None:
+        status = self.player.status()
         track_id = self._current_track_id("dislike")
         self._tell(track_id, "dislike", self._current_mood())
         self._recorded_skips.mark(track_id)
-        self.player.next(fade_s=self.config.player.switch_fade_s, skipped=True)
+        self._move_on(status)
 
     def correct_mood(self, mood: str) -> None:
         current = self.player.status().current
@@ -145,3 +160,13 @@ class PlaybackCommands(ApplianceCore):
         self.stage.set_enabled(enabled)
         self.bus.publish(StateChanged(ts=time.time(), key="camera", value=enabled))
         self._save()
+
+
+def _up_next(status: PlayerStatus) -> QueueItem | None:
+    """What a Next given at `status` leads to: the head of the queue while playing (less a repeat
+    of the skipped track, which a Next drops); nothing when not playing (paused, stopped, waiting for
+    the audio output: the skipped track is let go and the queue's head plays on Play)."""
+    if status.state != "playing":
+        return None
+    skipped = status.current.track.id if status.current is not None else None
+    return next((i for i in status.queue if not (i.again and i.track.id == skipped)), None)

@@ -108,28 +108,35 @@ class ServiceReports(ApplianceCore):
             for i in items
         ]
 
+    @staticmethod
+    def _track_entry(item: QueueItem) -> dict[str, Any]:
+        """`now_playing` but for the position: the track playing, or the one a Next moves to."""
+        t = item.track
+        return {
+            "track_id": t.id,
+            "title": t.title,
+            "artist": t.artist,
+            "album": t.album,
+            "reason": item.reason,
+            "duration_s": t.duration_s,
+            "source": t.source,
+        }
+
     def state(self) -> dict[str, Any]:
         """What is in effect now; `pending`: what commands asked the player for that it has not
         applied yet (a busy player, see `service.pending`), by the key it will change."""
         pending = self._pending.values()  # before the status: see PendingChanges.values
         if "queue" in pending:
             pending["queue"] = self._queue_entries(pending["queue"])
+        if "now_playing" in pending:  # the track a Next moves to (None: nothing, until Play)
+            item = pending["now_playing"]
+            pending["now_playing"] = None if item is None else self._track_entry(item)
         status = self.player.status()
         mood = self._current_mood()
         current = status.current
         now_playing = None
         if current is not None:
-            t = current.track
-            now_playing = {
-                "track_id": t.id,
-                "title": t.title,
-                "artist": t.artist,
-                "album": t.album,
-                "reason": current.reason,
-                "position_s": status.position_s,
-                "duration_s": t.duration_s,
-                "source": t.source,
-            }
+            now_playing = {**self._track_entry(current), "position_s": status.position_s}
         return {
             "mood": mood.mood,
             "confidence": round(mood.confidence, 3),

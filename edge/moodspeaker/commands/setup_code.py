@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from moodspeaker.commands.owner import as_owner_of
 from moodspeaker.config import Config
 from moodspeaker.config.load import data_dir
 from moodspeaker_web.setup_code import ensure_setup_code, reset_owner
@@ -26,7 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, config: Config) -> int:
     folder = data_dir(config)
     try:
-        return _show(args, config, folder)
+        with as_owner_of(folder):  # sudo: the code must stay readable by the page's own user
+            return _show(args, config, folder)
     except OSError as exc:
         print(
             f"moodspeaker setup-code: cannot use {folder} ({exc.strerror}); "

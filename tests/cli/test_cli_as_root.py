@@ -1,0 +1,55 @@
+"""Commands run with sudo on the device write into the data folder as the folder's owner (the
+service's user), so the service can still read what they wrote."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from moodspeaker.cli import main
+
+#: A user that exists on every Debian system; it stands in for the service's user (moodspeaker).
+NOBODY = 65534
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root, as `sudo moodspeaker ...`")
+
+
+@pytest.fixture
+def service_data() -> Iterator[Path]:
+    """A data folder owned by another user, like /var/lib/moodspeaker (0750 moodspeaker)."""
+    top = Path(tempfile.mkdtemp(prefix="moodspeaker-root-"))  # pytest's tmp_path is root-only (0700)
+    try:
+        top.chmod(0o755)
+        data = top / "data"
+        data.mkdir(mode=0o750)
+        os.chown(data, NOBODY, NOBODY)
+        yield data
+    finally:
+        shutil.rmtree(top)
+
+
+def _owners(folder: Path) -> set[tuple[str, int, int]]:
+    return {(str(p.relative_to(folder)), p.stat().st_uid, p.stat().st_gid) for p in folder.rglob("*")}
+
+
+@pytest.mark.parametrize("reset", [False, True])
+def test_sudo_setup_code_leaves_files_the_service_can_read(
+    service_data: Path, reset: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--set", f"device.data_dir={service_data}", "setup-code", *(["--reset"] if reset else [])]
+    assert main(args) == 0
+    assert "Setup code:" in capsys.readouterr().out
+    owners = _owners(service_data)
+    assert ("web/setup-code", NOBODY, NOBODY) in owners
+    assert all(uid == NOBODY and gid == NOBODY for _, uid, gid in owners), owners
+    assert os.geteuid() == 0 and os.getegid() == 0  # root again afterwards
+
+
+def test_root_owned_data_folder_stays_roots(tmp_path: Path) -> None:
+    assert main(["--set", f"device.data_dir={tmp_path}", "setup-code"]) == 0
+    assert (tmp_path / "web" / "setup-code").stat().st_uid == 0

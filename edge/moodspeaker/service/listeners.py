@@ -129,12 +129,29 @@ class ListenerCommands(ApplianceCore):
         return {"profiles": {p: self._recommender.export_profile(p) for p in self._recommender.profiles()}}
 
     def delete_data(self, before: float | None = None) -> None:
+        """Forget the feedback before `before` (retention) and what was learned from it; or, with
+        None ("delete everything"), every profile, the configured ones created again empty.  The
+        active listener then is one that exists: theirs if configured, else `recommend.profile`."""
         with self._stored("data not deleted"):
             if before is not None:  # and forget what was learned from it, at once
                 self._recommender.forget_before(before)
                 return
             for profile in self._recommender.profiles():
                 self._recommender.delete_profile(profile)
-            for profile in self.config.recommend.profiles:
+            kept = dict.fromkeys((*self.config.recommend.profiles, self.config.recommend.profile))
+            for profile in kept:
                 self._recommender.create_profile(profile, time.time())
+        if self.conductor.profile not in kept:
+            self._fall_back_to(self.config.recommend.profile)
         self._follow_profile()  # the profile's chosen strategy went with its data
+        self._save()
+
+    def _fall_back_to(self, profile: str) -> None:
+        """Make `profile` the listener without a plan first: the one active was deleted, and any
+        listener that exists is better than one that does not (whose feedback would go nowhere).
+        The queue is left to the next mood or refill."""
+        self.conductor.profile = profile
+        self.conductor.retry_soon()
+        self._use_calibration(profile)
+        log.info("the active listener was deleted; %r is active now", profile)
+        self.bus.publish(StateChanged(ts=time.time(), key="profile", value=profile))

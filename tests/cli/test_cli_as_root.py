@@ -53,3 +53,18 @@ def test_sudo_setup_code_leaves_files_the_service_can_read(
 def test_root_owned_data_folder_stays_roots(tmp_path: Path) -> None:
     assert main(["--set", f"device.data_dir={tmp_path}", "setup-code"]) == 0
     assert (tmp_path / "web" / "setup-code").stat().st_uid == 0
+
+
+def test_sudo_index_leaves_an_index_the_service_can_write(
+    service_data: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`sudo moodspeaker index` made library.db root's: the service then failed with 'attempt to
+    write a readonly database' on its next scan or feedback."""
+    monkeypatch.delenv("NUMBA_CACHE_DIR")  # the tests' shared cache is root's: sudo has none set
+    music = service_data.parent / "music"
+    music.mkdir()
+    assert main(["--set", f"device.data_dir={service_data}", "index", "--quiet", str(music)]) == 0
+    assert "0 audio files" in capsys.readouterr().out
+    owners = _owners(service_data)
+    assert ("library.db", NOBODY, NOBODY) in owners
+    assert all(uid == NOBODY and gid == NOBODY for _, uid, gid in owners), owners

@@ -7,7 +7,8 @@ import json
 import sys
 
 from moodspeaker.commands import argtypes
-from moodspeaker.config import Config
+from moodspeaker.commands.owner import as_owner_of
+from moodspeaker.config import Config, data_dir
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,56 +35,59 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from moodspeaker.library.indexer import Indexer
     from moodspeaker.library.workers import AnalysisPool, WorkerStartError
 
-    folders = args.paths or list(config.library.folders)
-    if not folders:
-        print("index: no folders given and library.folders is empty", file=sys.stderr)
-        return 2
-    try:
-        index = LibraryIndex(db_path(config))
-    except SchemaError as exc:
-        print(f"index: {exc}", file=sys.stderr)
-        return 2
-    bar: tqdm | None = None
+    with as_owner_of(data_dir(config)):  # sudo: the service must still be able to write the index
+        folders = args.paths or list(config.library.folders)
+        if not folders:
+            print("index: no folders given and library.folders is empty", file=sys.stderr)
+            return 2
+        try:
+            index = LibraryIndex(db_path(config))
+        except SchemaError as exc:
+            print(f"index: {exc}", file=sys.stderr)
+            return 2
+        bar: tqdm | None = None
 
-    def on_total(total: int) -> None:
-        nonlocal bar
-        bar = tqdm(total=total, unit="track", desc="analysing", file=sys.stderr, disable=args.quiet or None)
-
-    def on_done(path: str, error: str | None) -> None:
-        if bar is not None:
-            bar.update(1)
-
-    if args.reestimate:
-        with index, AnalysisPool(1) as idle:  # the pool is never started: no audio is decoded
-            count = Indexer(index, idle).reestimate()
-        print(f"valence/arousal re-estimated for {count} tracks")
-        return 0
-    workers = args.workers or config.library.workers
-    try:
-        with index, AnalysisPool(workers, config.library.excerpt_s, numba_cache_dir(config)) as pool:
-            summary = Indexer(index, pool).scan(
-                folders, retry_failed=args.retry_failed, on_total=on_total, on_done=on_done
+        def on_total(total: int) -> None:
+            nonlocal bar
+            bar = tqdm(
+                total=total, unit="track", desc="analysing", file=sys.stderr, disable=args.quiet or None
             )
-    except WorkerStartError as exc:
-        print(f"index: {exc}; files found so far stay pending for the next run", file=sys.stderr)
-        return 1
-    if bar is not None:
-        bar.close()
-    if args.json:
-        print(json.dumps({
-            "files": summary.files, "analysed": summary.analysed, "skipped": summary.skipped,
-            "reused": summary.reused, "removed": summary.removed, "seconds": round(summary.seconds, 2),
-            "failed": [{"path": p, "reason": r} for p, r in summary.failed],
-            "problems": [{"path": p, "kind": k, "reason": r} for p, k, r in summary.problems],
-        }))  # fmt: skip
+
+        def on_done(path: str, error: str | None) -> None:
+            if bar is not None:
+                bar.update(1)
+
+        if args.reestimate:
+            with index, AnalysisPool(1) as idle:  # the pool is never started: no audio is decoded
+                count = Indexer(index, idle).reestimate()
+            print(f"valence/arousal re-estimated for {count} tracks")
+            return 0
+        workers = args.workers or config.library.workers
+        try:
+            with index, AnalysisPool(workers, config.library.excerpt_s, numba_cache_dir(config)) as pool:
+                summary = Indexer(index, pool).scan(
+                    folders, retry_failed=args.retry_failed, on_total=on_total, on_done=on_done
+                )
+        except WorkerStartError as exc:
+            print(f"index: {exc}; files found so far stay pending for the next run", file=sys.stderr)
+            return 1
+        if bar is not None:
+            bar.close()
+        if args.json:
+            print(json.dumps({
+                "files": summary.files, "analysed": summary.analysed, "skipped": summary.skipped,
+                "reused": summary.reused, "removed": summary.removed, "seconds": round(summary.seconds, 2),
+                "failed": [{"path": p, "reason": r} for p, r in summary.failed],
+                "problems": [{"path": p, "kind": k, "reason": r} for p, k, r in summary.problems],
+            }))  # fmt: skip
+            return 0
+        print(
+            f"{summary.files} audio files: {summary.analysed} analysed, {summary.skipped} unchanged, "
+            f"{summary.reused} kept from an earlier analysis, {summary.removed} removed, "
+            f"{len(summary.failed)} failed ({summary.seconds:.1f} s)"
+        )
+        for path, reason in summary.failed:
+            print(f"  failed: {path}: {reason}")
+        for path, kind, reason in summary.problems:
+            print(f"  {kind}: {path}: {reason}")
         return 0
-    print(
-        f"{summary.files} audio files: {summary.analysed} analysed, {summary.skipped} unchanged, "
-        f"{summary.reused} kept from an earlier analysis, {summary.removed} removed, "
-        f"{len(summary.failed)} failed ({summary.seconds:.1f} s)"
-    )
-    for path, reason in summary.failed:
-        print(f"  failed: {path}: {reason}")
-    for path, kind, reason in summary.problems:
-        print(f"  {kind}: {path}: {reason}")
-    return 0

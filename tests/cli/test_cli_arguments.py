@@ -34,3 +34,19 @@ def test_bad_numbers_are_refused_before_the_command_runs(
     err = capsys.readouterr().err
     assert fragment in err
     assert "Traceback" not in err
+
+
+def test_index_of_a_missing_folder_fails_and_says_which(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`moodspeaker index ~/Musci` printed '0 audio files' and exited 0, as if it had worked."""
+    music = tmp_path / "music"
+    music.mkdir()
+    typo = tmp_path / "Musci"
+    argv = ["--set", f"device.data_dir={tmp_path / 'data'}", "index", "--quiet"]
+    assert main([*argv, str(music)]) == 0  # an empty folder is fine
+    capsys.readouterr()
+    assert main([*argv, str(music), str(typo)]) == 1
+    err = capsys.readouterr().err
+    assert str(typo) in err and "could not scan" in err
+    assert main([*argv, "--json", str(typo)]) == 1

@@ -1,4 +1,8 @@
-"""`moodspeaker index [PATH...]`: scan folders (default: library.folders) and analyse new or changed files."""
+"""`moodspeaker index [PATH...]`: scan folders (default: library.folders) and analyse new or changed files.
+
+Exit code 1 when a folder could not be scanned at all (missing, not a folder, or an emptied mount
+point); files that failed to decode are listed but are not an error of the scan.
+"""
 
 from __future__ import annotations
 
@@ -80,7 +84,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
                 "failed": [{"path": p, "reason": r} for p, r in summary.failed],
                 "problems": [{"path": p, "kind": k, "reason": r} for p, k, r in summary.problems],
             }))  # fmt: skip
-            return 0
+            return _unreachable(summary.problems)
         print(
             f"{summary.files} audio files: {summary.analysed} analysed, {summary.skipped} unchanged, "
             f"{summary.reused} kept from an earlier analysis, {summary.removed} removed, "
@@ -90,4 +94,22 @@ def run(args: argparse.Namespace, config: Config) -> int:
             print(f"  failed: {path}: {reason}")
         for path, kind, reason in summary.problems:
             print(f"  {kind}: {path}: {reason}")
+        return _unreachable(summary.problems)
+
+
+#: Problems that mean a whole music folder could not be scanned (not one bad file).
+UNREACHABLE = frozenset({"missing", "empty"})
+
+
+def _unreachable(problems: list[tuple[str, str, str]]) -> int:
+    """Exit code 1 when a music folder could not be scanned at all (a typo'd path, an unmounted disk):
+    what was asked was not done, even though the files that were reached are indexed."""
+    folders = [path for path, kind, _ in problems if kind in UNREACHABLE]
+    if not folders:
         return 0
+    print(
+        f"index: could not scan {', '.join(folders)}: mount or create it, or check the path "
+        "(or library.folders)",
+        file=sys.stderr,
+    )
+    return 1

@@ -3,6 +3,7 @@ that say where a misplaced setting belongs."""
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
@@ -88,3 +89,21 @@ def test_shared_name_outside_any_section_lists_its_sections() -> None:
         from_mapping({"enabled": True})
     assert "outside any [section]" in str(err.value)
     assert "[camera]" in str(err.value) and "[mqtt]" in str(err.value)
+
+
+def test_config_set_without_a_file_says_how_to_make_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It said 'name the file with --config', and a named new file was then refused as missing: the
+    messages now say that the file must exist and that an empty one will do."""
+    loader = importlib.import_module("moodspeaker.config.load")  # the package exports a load() too
+    monkeypatch.setattr(loader, "SYSTEM_CONFIG", tmp_path / "etc" / "config.toml")
+    assert main(["config", "set", "player.volume=0.3"]) == 2
+    assert "create" in capsys.readouterr().err
+    new = tmp_path / "new.toml"
+    assert main(["-c", str(new), "config", "set", "player.volume=0.3"]) == 2
+    err = capsys.readouterr().err
+    assert str(new) in err and "create it" in err and "empty" in err
+    new.touch()
+    assert main(["-c", str(new), "config", "set", "player.volume=0.3"]) == 0
+    assert load(new).player.volume == 0.3

@@ -9,7 +9,7 @@ import sys
 import tomli_w
 
 from moodspeaker.config import Config, ConfigError, describe, load, save, with_changes
-from moodspeaker.config.load import config_path, to_mapping
+from moodspeaker.config.load import SYSTEM_CONFIG, config_path, to_mapping
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,7 +48,11 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return 0
     path = config_path(args.config)
     if path is None:
-        print("moodspeaker config set: name the file with --config (or $MOODSPEAKER_CONFIG)", file=sys.stderr)
+        print(
+            f"moodspeaker config set: there is no config file yet: create {SYSTEM_CONFIG} (or any file "
+            "named with --config or $MOODSPEAKER_CONFIG); an empty file means the defaults",
+            file=sys.stderr,
+        )
         return 2
     changes: dict[str, str] = {}
     for item in args.changes:

@@ -288,7 +288,12 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
     try:
         data = chosen.read_bytes()
     except FileNotFoundError:
-        raise ConfigError([f"{chosen}: no such config file"]) from None
+        raise ConfigError(
+            [
+                f"{chosen}: no such config file (create it, an empty file means the defaults; "
+                f"or leave out --config and ${ENV_CONFIG} for the built-in defaults)"
+            ]
+        ) from None
     except OSError as exc:
         raise ConfigError([f"{chosen}: cannot be read ({exc.strerror})"]) from None
     try:

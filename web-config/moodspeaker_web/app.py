@@ -34,6 +34,7 @@ from moodspeaker.service.events import EventBus
 from moodspeaker.util.atomic import atomic_write_text
 from moodspeaker_web.api import api
 from moodspeaker_web.auth import LoginLimiter, PasswordStore
+from moodspeaker_web.auth_views import auth
 from moodspeaker_web.context import WebContext
 from moodspeaker_web.history import MoodHistory
 from moodspeaker_web.sessions import SessionStore
@@ -159,6 +160,7 @@ def create_app(
             code,
         )
 
+    app.register_blueprint(auth)
     app.register_blueprint(views)
     app.register_blueprint(api)
 

@@ -93,8 +93,8 @@ def owner_required(view: F) -> F:
         if request.path.startswith("/api/"):
             return jsonify(ok=False, error="Please log in again."), 401
         if not is_set_up(web().data_dir):
-            return redirect(url_for("views.setup"))
-        return redirect(url_for("views.login", next=request.path))
+            return redirect(url_for("auth.setup"))
+        return redirect(url_for("auth.login", next=request.path))
 
     return wrapper  # type: ignore[return-value]
 

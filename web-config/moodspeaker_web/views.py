@@ -1,4 +1,4 @@
-"""HTML pages: first-boot setup, login, status/controls, settings, privacy and health."""
+"""HTML pages: status/controls, settings, privacy and health (setup, login and logout: auth_views.py)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ from moodspeaker.config.load import to_mapping
 from moodspeaker.config.schema import RecommendConfig
 from moodspeaker.service.control import STRATEGIES, CommandError
 from moodspeaker_web import forms
-from moodspeaker_web.auth import MIN_PASSWORD, PasswordError
+from moodspeaker_web.auth import PasswordError
+from moodspeaker_web.auth_views import Page, rate_limited
 from moodspeaker_web.context import json_safe, web
-from moodspeaker_web.guard import client_key, guest_allowed, is_owner, log_in, log_out, owner_required
-from moodspeaker_web.setup_code import check_setup_code, is_set_up
+from moodspeaker_web.guard import client_key, guest_allowed, is_owner, log_in, owner_required
+from moodspeaker_web.setup_code import is_set_up
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,6 @@ ICONS = {
     'stroke-linecap="round"/>',
 }
 
-Page = str | BaseResponse | tuple[str, int] | tuple[str, int, dict[str, str]]
-
 
 @views.app_context_processor
 def _globals() -> dict[str, Any]:
@@ -46,22 +45,11 @@ def _globals() -> dict[str, Any]:
     return {"speaker_name": ctx.config.device.name, "owner": is_owner(), "version": __version__}
 
 
-def _rate_limited() -> tuple[str, int, dict[str, str]] | None:
-    ctx = web()
-    wait = ctx.limiter.retry_after(client_key(), ctx.clock())
-    if wait <= 0:
-        return None
-    minutes = max(1, round(wait / 60))
-    message = f"Too many wrong attempts. Please wait about {minutes} minute(s) and try again."
-    page = render_template("error.html", title="Please wait", message=message)
-    return page, 429, {"Retry-After": str(int(wait) + 1)}
-
-
 @views.get("/")
 def index() -> Page:
     ctx = web()
     if not is_set_up(ctx.data_dir):
-        return redirect(url_for("views.setup"))
+        return redirect(url_for("auth.setup"))
     if is_owner():
         current = ctx.state()
         return render_template(
@@ -73,84 +61,7 @@ def index() -> Page:
         )
     if guest_allowed():
         return render_template("guest.html")
-    return redirect(url_for("views.login"))
-
-
-@views.route("/setup", methods=["GET", "POST"])
-def setup() -> Page:
-    ctx = web()
-    if is_set_up(ctx.data_dir):
-        return redirect(url_for("views.login"))
-    error = ""
-    if request.method == "POST":
-        limited = _rate_limited()
-        if limited:
-            return limited
-        code = request.form.get("code", "")
-        if not check_setup_code(ctx.data_dir, code):
-            ctx.limiter.failure(client_key(), ctx.clock())
-            log.warning("wrong setup code entered from %s", client_key())
-            error = "That setup code is not right. Run `moodspeaker setup-code` on the speaker to see it."
-        else:
-            try:
-                ctx.passwords.set_password(request.form.get("password", ""), request.form.get("confirm", ""))
-            except PasswordError as exc:
-                error = str(exc)
-            else:
-                ctx.limiter.success(client_key())
-                ctx.sessions.end_all()  # a new owner (after a reset): nobody's earlier session lives on
-                log_in()
-                log.info("the owner password was set from %s; the setup code is used up", client_key())
-                if ctx.config_path is None:  # settings cannot be saved (moodspeaker demo): the music
-                    flash("Welcome! Your speaker is yours now.")
-                    return redirect(url_for("views.index"))
-                flash("Welcome! Your speaker is yours now. Check the settings below.")
-                return redirect(url_for("views.settings"))
-    status = 400 if error else 200
-    return render_template("setup.html", error=error, min_password=MIN_PASSWORD), status
-
-
-def _safe_next(target: str | None) -> str:
-    """Only local paths: a login link must not bounce the person to another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("views.index")
-
-
-@views.route("/login", methods=["GET", "POST"])
-def login() -> Page:
-    ctx = web()
-    if not is_set_up(ctx.data_dir):
-        return redirect(url_for("views.setup"))
-    error = ""
-    if request.method == "POST":
-        limited = _rate_limited()
-        if limited:
-            return limited
-        if ctx.passwords.verify(request.form.get("password", "")):
-            ctx.limiter.success(client_key())
-            log_in()
-            return redirect(_safe_next(request.args.get("next")))
-        ctx.limiter.failure(client_key(), ctx.clock())
-        log.warning("failed login from %s", client_key())
-        error = "That password is not right."
-    return render_template("login.html", error=error), (401 if error else 200)
-
-
-@views.post("/logout")
-def logout() -> BaseResponse:
-    log_out()
-    return redirect(url_for("views.login"))
-
-
-@views.post("/logout/everywhere")
-@owner_required
-def logout_everywhere() -> BaseResponse:
-    """For a lost phone or a login on someone else's browser: every session ends, this one too."""
-    log_out(everywhere=True)
-    log.info("every session of the page was ended from %s", client_key())
-    flash("Logged out everywhere: every phone and browser has to log in again.")
-    return redirect(url_for("views.login"))
+    return redirect(url_for("auth.login"))
 
 
 @views.post("/control")
@@ -290,7 +201,7 @@ def _say_kept_profiles(listed: list[str] | tuple[str, ...]) -> None:
 def change_password() -> Page:
     """A refusal is said in the password section, opened (a flash sat at the top, out of sight)."""
     ctx = web()
-    limited = _rate_limited()
+    limited = rate_limited()
     if limited:
         return limited
     if not ctx.passwords.verify(request.form.get("current", "")):

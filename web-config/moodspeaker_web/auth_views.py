@@ -1,0 +1,114 @@
+"""Login pages: first-boot setup, login, log out and log out everywhere.
+
+Kept apart from views.py (the household's pages) so the session handling reads in one place: each
+login gets an id the speaker lists as live (sessions.py, guard.py), and logging out ends that id on
+the speaker, not only the browser's cookie.  The setup-code and password forms share one
+per-client rate limiter with the password change (settings), so `rate_limited` is used there too.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from moodspeaker_web.auth import MIN_PASSWORD, PasswordError
+from moodspeaker_web.context import web
+from moodspeaker_web.guard import client_key, log_in, log_out, owner_required
+from moodspeaker_web.setup_code import check_setup_code, is_set_up
+
+log = logging.getLogger(__name__)
+
+auth = Blueprint("auth", __name__)
+
+Page = str | BaseResponse | tuple[str, int] | tuple[str, int, dict[str, str]]
+
+
+def rate_limited() -> tuple[str, int, dict[str, str]] | None:
+    """The "please wait" page (429) while this client has too many wrong attempts, else None."""
+    ctx = web()
+    wait = ctx.limiter.retry_after(client_key(), ctx.clock())
+    if wait <= 0:
+        return None
+    minutes = max(1, round(wait / 60))
+    message = f"Too many wrong attempts. Please wait about {minutes} minute(s) and try again."
+    page = render_template("error.html", title="Please wait", message=message)
+    return page, 429, {"Retry-After": str(int(wait) + 1)}
+
+
+@auth.route("/setup", methods=["GET", "POST"])
+def setup() -> Page:
+    ctx = web()
+    if is_set_up(ctx.data_dir):
+        return redirect(url_for("auth.login"))
+    error = ""
+    if request.method == "POST":
+        limited = rate_limited()
+        if limited:
+            return limited
+        code = request.form.get("code", "")
+        if not check_setup_code(ctx.data_dir, code):
+            ctx.limiter.failure(client_key(), ctx.clock())
+            log.warning("wrong setup code entered from %s", client_key())
+            error = "That setup code is not right. Run `moodspeaker setup-code` on the speaker to see it."
+        else:
+            try:
+                ctx.passwords.set_password(request.form.get("password", ""), request.form.get("confirm", ""))
+            except PasswordError as exc:
+                error = str(exc)
+            else:
+                ctx.limiter.success(client_key())
+                ctx.sessions.end_all()  # a new owner (after a reset): nobody's earlier session lives on
+                log_in()
+                log.info("the owner password was set from %s; the setup code is used up", client_key())
+                if ctx.config_path is None:  # settings cannot be saved (moodspeaker demo): the music
+                    flash("Welcome! Your speaker is yours now.")
+                    return redirect(url_for("views.index"))
+                flash("Welcome! Your speaker is yours now. Check the settings below.")
+                return redirect(url_for("views.settings"))
+    status = 400 if error else 200
+    return render_template("setup.html", error=error, min_password=MIN_PASSWORD), status
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: a login link must not bounce the person to another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("views.index")
+
+
+@auth.route("/login", methods=["GET", "POST"])
+def login() -> Page:
+    ctx = web()
+    if not is_set_up(ctx.data_dir):
+        return redirect(url_for("auth.setup"))
+    error = ""
+    if request.method == "POST":
+        limited = rate_limited()
+        if limited:
+            return limited
+        if ctx.passwords.verify(request.form.get("password", "")):
+            ctx.limiter.success(client_key())
+            log_in()
+            return redirect(_safe_next(request.args.get("next")))
+        ctx.limiter.failure(client_key(), ctx.clock())
+        log.warning("failed login from %s", client_key())
+        error = "That password is not right."
+    return render_template("login.html", error=error), (401 if error else 200)
+
+
+@auth.post("/logout")
+def logout() -> BaseResponse:
+    log_out()
+    return redirect(url_for("auth.login"))
+
+
+@auth.post("/logout/everywhere")
+@owner_required
+def logout_everywhere() -> BaseResponse:
+    """For a lost phone or a login on someone else's browser: every session ends, this one too."""
+    log_out(everywhere=True)
+    log.info("every session of the page was ended from %s", client_key())
+    flash("Logged out everywhere: every phone and browser has to log in again.")
+    return redirect(url_for("auth.login"))

@@ -16,6 +16,7 @@ from plays by itself), `service.rescan` (library rescans and their progress) and
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import threading
@@ -31,8 +32,17 @@ from moodspeaker.mood.filter import MoodFilter, MoodState
 from moodspeaker.player.engine import Player
 from moodspeaker.service.conductor import Conductor
 from moodspeaker.service.core import POSITION_STEP_S, Parts
-from moodspeaker.service.events import EventBus, HealthReport, MoodChanged, MoodObserved, StateChanged
+from moodspeaker.service.events import (
+    Event,
+    EventBus,
+    HealthReport,
+    MoodChanged,
+    MoodObserved,
+    StateChanged,
+    TrackStarted,
+)
 from moodspeaker.service.feedback import FeedbackRecording
+from moodspeaker.service.forget import ForgottenReasons
 from moodspeaker.service.health import Health
 from moodspeaker.service.inference import InferenceStage
 from moodspeaker.service.listeners import ListenerCommands
@@ -96,8 +106,9 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
         self._unrecovered_restarts = 0
         self._scans = ScanRun()
         self._pending = PendingChanges()
+        self._forgotten, self._forgotten_at = ForgottenReasons(), float("-inf")
         self.started_tracks = deque(maxlen=500)
-        self.player = Player(config.player, bus.publish, on_missing=self._on_missing)
+        self.player = Player(config.player, self._from_player, on_missing=self._on_missing)
         self.conductor = Conductor(config, self.player, parts.recommender, self.health)
         self._heartbeat = Heartbeat()
         self.stage = InferenceStage(
@@ -179,10 +190,21 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
         self.health.count("inference_restarts")
         self._report("watchdog", message)
 
+    def _from_player(self, event: Event) -> None:
+        """The player's events, published: a track planned before "delete everything" starts without
+        the explanation that was taken back (service.forget)."""
+        if isinstance(event, TrackStarted):
+            reason = self._forgotten.reason(event.reason)
+            if reason != event.reason:
+                event = dataclasses.replace(event, reason=reason)
+        self.bus.publish(event)
+
     # ---- mood -> plan -> player --------------------------------------------------------------------
-    def _on_result(self, state: MoodState, _observation: Any, _now: float) -> None:
+    def _on_result(self, state: MoodState, _observation: Any, now: float) -> None:
         with self._lock:
             self._unrecovered_restarts = 0  # a step completed: inference works (again)
+            if now <= self._forgotten_at:
+                return  # made from the mood history "delete everything" has just forgotten
             self._mood = state
             if state.changed:
                 self._override = None

@@ -121,6 +121,13 @@ class Conductor:
                 self._profile, self._strategy = profile, strategy
                 self._generation += 1
 
+    def forget_moods(self) -> None:
+        """ "Delete everything": drop what was kept of the moods read (the flips), and the plans made
+        meanwhile from them (a refill or re-plan under way is dropped, as after a switch)."""
+        with self._lock:
+            self._generation += 1
+            self.flips.clear()
+
     def retry_soon(self) -> None:
         """Something changed (library, profile, strategy): the next refill may plan again at once."""
         self._quiet_until = 0.0

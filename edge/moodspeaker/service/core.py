@@ -34,6 +34,7 @@ from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.service.conductor import Conductor, PlanningError, storage_reason
 from moodspeaker.service.control import CommandError
 from moodspeaker.service.events import ErrorReported, EventBus, StateChanged
+from moodspeaker.service.forget import ForgottenReasons
 from moodspeaker.service.health import Health
 from moodspeaker.service.inference import FrameSource, InferenceStage, Pipeline
 from moodspeaker.service.pending import PendingChanges
@@ -97,6 +98,8 @@ class ApplianceCore:
     _threads: list[threading.Thread]
     _stop: threading.Event
     _pending: PendingChanges  # changes posted to the player that its status does not show yet
+    _forgotten: ForgottenReasons  # explanations "delete everything" took back (service.forget)
+    _forgotten_at: float  # the stage's clock at the last deletion: readings until then are dropped
 
     def _report(self, component: str, message: str) -> None:
         self.health.incident(component, message)
@@ -142,10 +145,11 @@ class ApplianceCore:
         if "now_playing" in pending:  # a Next under way: a restart resumes with the track it moves to
             current, position_s = pending["now_playing"], 0.0
             upcoming = [i for i in upcoming if i is not current]
+        forgotten = self._forgotten.item
         snap = Snapshot(
-            current=current,
+            current=None if current is None else forgotten(current),
             position_s=position_s // POSITION_STEP_S * POSITION_STEP_S,
-            queue=tuple(upcoming),
+            queue=tuple(forgotten(i) for i in upcoming),
             playing=status.state == "playing",
             volume=pending.get("volume", status.volume),
             profile=self.conductor.profile,

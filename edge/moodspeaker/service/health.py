@@ -79,6 +79,17 @@ class Health:
         with self._lock:
             self._reasons.append({"ts": time.time(), "track_id": track_id, "title": title, "reason": reason})
 
+    def reasons(self) -> list[str]:
+        """The explanations of the tracks started last (shown as "why these tracks")."""
+        with self._lock:
+            return [r["reason"] for r in self._reasons]
+
+    def forget_reasons(self) -> None:
+        """Drop the explanations kept so far: they quote moods read and what was learned ("delete
+        everything" deletes that; see service.forget)."""
+        with self._lock:
+            self._reasons.clear()
+
     def incident(self, component: str, message: str) -> None:
         """Remember a notable event (restart, lost device, corrupt state) for the page."""
         with self._lock:

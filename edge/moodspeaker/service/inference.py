@@ -69,6 +69,7 @@ class InferenceStage:
         self._clock = clock
         self._enabled = enabled
         self._lock = threading.Lock()
+        self._filter_lock = threading.Lock()  # the filter's update, and forgetting what it holds
         self._source: FrameSource | None = None
         self._pipeline: Pipeline | None = None
         self._stop = threading.Event()
@@ -102,6 +103,14 @@ class InferenceStage:
     def set_calibration(self, calibration: NeutralCalibration | None) -> None:
         """The active listener's resting-face correction, applied before the mood filter."""
         self._calibration = calibration
+
+    def forget_mood(self) -> float:
+        """Forget the mood history the filter holds ("delete everything"): the next reading starts
+        unknown.  Returns the stage's clock once forgotten: a result stamped no later than that (a
+        step under way meanwhile) was made from what was forgotten, and its reader drops it."""
+        with self._filter_lock:
+            self._filter.reset()
+        return self._clock()
 
     def set_interval(self, interval_s: float) -> None:
         self._interval_s = interval_s
@@ -212,7 +221,8 @@ class InferenceStage:
         calibration = self._calibration
         if probs is not None and calibration is not None:
             probs = calibration.apply_mapping(probs)
-        state = self._filter.update(probs, t2)
+        with self._filter_lock:
+            state = self._filter.update(probs, t2)
         self._health.timing("filter", self._clock() - t2)
         self.frames += 1
         if self.first_result_at is None:

@@ -101,15 +101,18 @@ class ServiceReports(ApplianceCore):
         except CommandError:
             return list(self._known_profiles)
 
-    @staticmethod
-    def _queue_entries(items: Iterable[QueueItem]) -> list[dict[str, Any]]:
+    def _queue_entries(self, items: Iterable[QueueItem]) -> list[dict[str, Any]]:
         return [
-            {"track_id": i.track.id, "title": i.track.title, "artist": i.track.artist, "reason": i.reason}
+            {
+                "track_id": i.track.id,
+                "title": i.track.title,
+                "artist": i.track.artist,
+                "reason": self._forgotten.reason(i.reason),
+            }
             for i in items
         ]
 
-    @staticmethod
-    def _track_entry(item: QueueItem) -> dict[str, Any]:
+    def _track_entry(self, item: QueueItem) -> dict[str, Any]:
         """`now_playing` but for the position: the track playing, or the one a Next moves to."""
         t = item.track
         return {
@@ -117,7 +120,7 @@ class ServiceReports(ApplianceCore):
             "title": t.title,
             "artist": t.artist,
             "album": t.album,
-            "reason": item.reason,
+            "reason": self._forgotten.reason(item.reason),
             "duration_s": t.duration_s,
             "source": t.source,
         }

@@ -24,7 +24,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(f"moodspeaker mqtt forget: {exc}", file=sys.stderr)
         return 2
     except TimeoutError as exc:
-        print(f"moodspeaker mqtt forget: {exc}", file=sys.stderr)
+        hint = "check that the broker runs and mqtt.host, mqtt.port and mqtt.tls (moodspeaker config show)"
+        if not config.mqtt.enabled:  # maybe not the speaker's config at all
+            hint += "; mqtt.enabled is false here: on the speaker, use its config (sudo, or --config FILE)"
+        print(f"moodspeaker mqtt forget: {exc}; {hint}", file=sys.stderr)
         return 1
     print(f"removed from Home Assistant: {cleared[0]}")
     print(f"cleared {len(cleared) - 1} retained topics under {cleared[1].rsplit('/', 1)[0]}/")

@@ -294,6 +294,13 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
                 f"or leave out --config and ${ENV_CONFIG} for the built-in defaults)"
             ]
         ) from None
+    except PermissionError:
+        raise ConfigError(
+            [
+                f"{chosen}: cannot be read (permission denied): "
+                "run the command with sudo or as the speaker's user"
+            ]
+        ) from None
     except OSError as exc:
         raise ConfigError([f"{chosen}: cannot be read ({exc.strerror})"]) from None
     try:

@@ -1,0 +1,45 @@
+"""Errors a new user or an installer meets say what to do next, in one line, without a traceback."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+from moodspeaker.cli import main
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_mqtt_forget_without_a_broker_says_what_to_check(capsys: pytest.CaptureFixture[str]) -> None:
+    port = _closed_port()
+    argv = ["--set", f"mqtt.port={port}", "mqtt", "forget", "--device-id", "kitchen", "--timeout", "1"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert f"127.0.0.1:{port}" in err or f"localhost:{port}" in err
+    assert "mqtt.host" in err and "mqtt.port" in err
+    assert "mqtt.enabled is false" in err  # the default config: probably not the speaker's
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as another user")
+def test_unreadable_config_says_to_use_sudo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """/etc/moodspeaker/config.toml is 0600 moodspeaker: the pi user's `moodspeaker doctor` is refused."""
+    path = tmp_path / "config.toml"
+    path.write_text("")
+    path.chmod(0o600)
+    tmp_path.chmod(0o755)
+    tmp_path.parent.chmod(0o755)  # pytest's base folder is root's (0700)
+    os.seteuid(65534)  # nobody: the modules are loaded already, only the config file is read
+    try:
+        code = main(["-c", str(path), "config", "check"])
+    finally:
+        os.seteuid(0)
+    assert code == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "sudo" in err

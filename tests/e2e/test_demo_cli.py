@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from moodspeaker.vision.expression import default_model_json
+from moodspeaker_web.setup_code import read_setup_code
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,4 +59,9 @@ def test_demo_runs_serves_the_page_plays_and_stops_on_sigterm(tmp_path: Path) ->
     assert f"MQTT: no broker answers at 127.0.0.1:{mqtt_port}; MQTT is off" in text
     assert f"web page: http://127.0.0.1:{port}/" in text
     assert "SIGTERM: shutting down" in text and "demo: stopped" in text
+    # the code the demo's page accepts, and the command that shows it again (plain `moodspeaker
+    # setup-code` reads the configured data folder, not the demo's)
+    code = read_setup_code(tmp_path / "demo")
+    assert code is not None and f"demo: page setup code: {code}" in text
+    assert f"--set device.data_dir={tmp_path / 'demo'} setup-code" in text
     assert not list((tmp_path / "demo").rglob("*.png")) and not list((tmp_path / "demo").rglob("*.jpg"))

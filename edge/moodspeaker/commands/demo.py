@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import threading
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,18 @@ def _printer(event: Any) -> None:
         _say(f"{event.key}: {event.value}")
 
 
+def _setup_note(folder: Path) -> str:
+    """The page's setup code for the demo's own data folder.  `moodspeaker setup-code` alone reads
+    the configured data folder, whose code the demo's page does not accept, so say the full command."""
+    from moodspeaker_web.setup_code import ensure_setup_code
+
+    again = f"moodspeaker --set device.data_dir={shlex.quote(str(folder))} setup-code"
+    code = ensure_setup_code(folder)
+    if code is None:
+        return f"page: already set up; forgot its password? {again} --reset"
+    return f"page setup code: {code} (shown again by: {again})"
+
+
 def run(args: argparse.Namespace, config: Config) -> int:
     from moodspeaker.config import with_changes
     from moodspeaker.config.load import data_dir
@@ -136,6 +149,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
         timer = threading.Timer(args.seconds, stop.set)
         timer.daemon = True
         timer.start()
+    if not args.no_web:
+        _say(_setup_note(folder))
     _say("starting; press Ctrl-C to stop")
     control = ControlAPI(app, bus)
 

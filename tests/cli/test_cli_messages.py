@@ -43,3 +43,24 @@ def test_unreadable_config_says_to_use_sudo(tmp_path: Path, capsys: pytest.Captu
     assert code == 2
     err = capsys.readouterr().err
     assert str(path) in err and "sudo" in err
+
+
+def test_eval_faces_names_a_label_file_that_is_not_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue #3 'Bad input': the error names the file (Python's decode error named none)."""
+    split = tmp_path / "FER2013Valid"
+    split.mkdir()
+    (split / "label.csv").write_bytes(b"fer0000001.png,\xff\xfe\x97 binary")
+    assert main(["eval-faces", "--data", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{split / 'label.csv'}: not UTF-8 text" in err
+
+
+def test_eval_music_names_an_annotation_file_that_is_not_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "audio").mkdir()
+    (tmp_path / "annotations.csv").write_bytes(b"song,\xa7\xff\x00")
+    assert main(["eval-music", "--data", str(tmp_path)]) == 2
+    assert f"{tmp_path / 'annotations.csv'}: not UTF-8 text" in capsys.readouterr().err

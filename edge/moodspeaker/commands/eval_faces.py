@@ -15,13 +15,16 @@ import dataclasses
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from moodspeaker.commands import argtypes
 from moodspeaker.config import Config
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".pgm", ".webp")
 
@@ -47,6 +50,16 @@ def _class_folders(data: Path) -> dict[str, Path]:
     }
 
 
+def _read(reader: Callable[[], T], path: Path) -> T:
+    """Run a dataset reader; a file that is not text is named (Python's decode error names no file)."""
+    from moodspeaker.evaluation.ferplus import DatasetError
+
+    try:
+        return reader()
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+
+
 def _score_ferplus_split(clf: Any, split: Path, data: Path, limit: int) -> dict[str, Any]:
     import numpy as np
 
@@ -54,7 +67,7 @@ def _score_ferplus_split(clf: Any, split: Path, data: Path, limit: int) -> dict[
     from moodspeaker.evaluation.metrics import remap_probs
     from moodspeaker.evaluation.scoring import score_ferplus
 
-    ds = ferplus.load_split(split)
+    ds = _read(lambda: ferplus.load_split(split), split / "label.csv")
     n = min(limit, len(ds.names)) if limit else len(ds.names)
     head_classes = getattr(clf, "fer2013_classes", None)
     if head_classes is not None:
@@ -76,7 +89,8 @@ def _score_ferplus_split(clf: Any, split: Path, data: Path, limit: int) -> dict[
         None,
     )
     if labels_path is not None:
-        original = ferplus.read_original_labels(labels_path, ds.names[:n])
+        found = labels_path
+        original = _read(lambda: ferplus.read_original_labels(found, ds.names[:n]), found)
     majority = ferplus.majority_labels(ds.votes[:n])
     report = score_ferplus(probs, clf.classes, majority, original, fer2013_probs)
     report.update(

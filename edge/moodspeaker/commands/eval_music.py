@@ -60,6 +60,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
     try:
         clips = load_annotations(folder)
         model = None if args.fit is not None else EmotionModel.load(args.model)
+    except UnicodeDecodeError as exc:  # from the CSV (the model's reader names its file); Python names none
+        print(f"eval-music: {folder / 'annotations.csv'}: not UTF-8 text (byte {exc.start})", file=sys.stderr)
+        return 2
     except ValueError as exc:
         print(f"eval-music: {exc}", file=sys.stderr)
         return 2

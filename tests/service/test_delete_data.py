@@ -85,6 +85,7 @@ def test_nothing_mood_derived_is_reported_after_deleting(
     assert (state["mood"], state["confidence"], state["valence"], state["arousal"]) == ("unknown", 0, 0, 0)
     saved = (Path(app.config.device.data_dir) / "state.json").read_text()
     assert not _mood_words(saved)  # nor in the state a restart brings back
+    assert app.store.load()[0].picked_for == {}  # nor the mood each pick was made for
     seen = len(events)
     after = control.execute("next", {})  # a track planned before the deletion starts now
     assert after["now_playing"] is not None and not _mood_words(json.dumps(after))

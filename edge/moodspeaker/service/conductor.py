@@ -22,8 +22,8 @@ import logging
 import sqlite3
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterator
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -41,6 +41,10 @@ log = logging.getLogger(__name__)
 #: After a refill found nothing to add, wait this long before asking the recommender again (unless
 #: what was playing or queued then has gone since: see `Conductor.refill`).
 REFILL_BACKOFF_S = 30.0
+
+#: Picks whose mood is remembered (`Conductor.picked_for`): far more than a queue and the track
+#: playing, so every track still to be heard is among them.
+PICKED_KEPT = 200
 
 #: The `recommender` health component's state after a plan, by its outcome.  Nothing it may offer is
 #: "empty", a state health's readers already show as a problem (the page's amber badge, as for an
@@ -97,6 +101,7 @@ class Conductor:
         self.flips: deque[tuple[float, str]] = deque(maxlen=500)  # (monotonic time of a flip, first pick)
         self._quiet_until = 0.0
         self._quiet_exclude: frozenset[str] = frozenset()  # what was playing or queued at that try
+        self._picked: OrderedDict[str, str] = OrderedDict()  # track id -> the mood it was picked for
 
     @property
     def profile(self) -> str:
@@ -127,6 +132,33 @@ class Conductor:
         with self._lock:
             self._generation += 1
             self.flips.clear()
+            self._picked.clear()
+
+    def picked_for(self, track_id: str) -> str | None:
+        """The mood the latest plan that queued `track_id` was made for (None: not known)."""
+        with self._lock:
+            return self._picked.get(track_id)
+
+    def picks(self, track_ids: Iterable[str]) -> dict[str, str]:
+        """The moods `track_ids` were picked for, as far as known (saved across a restart)."""
+        with self._lock:
+            return {t: self._picked[t] for t in track_ids if t in self._picked}
+
+    def remember_picks(self, picked: dict[str, str]) -> None:
+        """What the saved state says the restored tracks were picked for (at start)."""
+        with self._lock:
+            self._remember(picked)
+
+    def _note(self, items: list[QueueItem], mood: MoodState) -> None:
+        """`items` are applied, planned for `mood` (the conductor's lock held, or nothing else runs)."""
+        self._remember({i.track.id: mood.mood for i in items})
+
+    def _remember(self, picked: dict[str, str]) -> None:
+        for track_id, mood in picked.items():
+            self._picked.pop(track_id, None)
+            self._picked[track_id] = mood
+        while len(self._picked) > PICKED_KEPT:
+            self._picked.popitem(last=False)
 
     def retry_soon(self) -> None:
         """Something changed (library, profile, strategy): the next refill may plan again at once."""
@@ -145,7 +177,9 @@ class Conductor:
         failure too, as "error": no picks, and the mood loop and refills go on).  For a command that
         applies the picks at once (Play): refills and re-plans use `_plan_now` and `_applying`."""
         plan = self._plan_now(mood, k, exclude)
-        self._record(plan)
+        with self._lock:
+            self._record(plan)
+            self._note(plan.items, mood)
         return plan
 
     def _plan_now(self, mood: MoodState, k: int, exclude: set[str]) -> Plan:
@@ -209,6 +243,7 @@ class Conductor:
     def _react(self, mood: MoodState, items: list[QueueItem], status: PlayerStatus, flip_at: float) -> None:
         if not items:
             return
+        self._note(items, mood)
         current = status.current
         cfg = self.config.player
         playing = status.state == "playing" and current is not None
@@ -216,6 +251,10 @@ class Conductor:
             playing
             and current is not None
             and cfg.switch_on_clash
+            # A track picked for this very mood suits it, however far the next best pick now is (the
+            # tracks near it may be playing, queued or heard just now): a restart, or a face seen
+            # again, reads the mood the music was chosen for, which is no reason to cut it.
+            and self._picked.get(current.track.id) != mood.mood
             and clashes(
                 current.track, items[0].track, clash_distance=cfg.clash_distance, strategy=self.strategy
             )
@@ -255,6 +294,7 @@ class Conductor:
                 return  # planned for the previous profile or strategy: the next refill plans again
             items = plan.items
             if items:
+                self._note(items, mood)
                 self.player.extend_queue(items)
             else:
                 self._quiet_until = time.monotonic() + REFILL_BACKOFF_S
@@ -285,7 +325,7 @@ class Conductor:
             self._make_active(*previous)
             return False
         self.retry_soon()
-        self._queue_plan(items, strategy, outcome)
+        self._queue_plan(items, strategy, outcome, mood)
         return True
 
     def change_strategy(
@@ -302,7 +342,7 @@ class Conductor:
         store()
         self.strategy = strategy
         self.retry_soon()
-        return self._queue_plan(items, strategy, outcome)
+        return self._queue_plan(items, strategy, outcome, mood)
 
     def _plan_for(self, mood: MoodState, profile: str, strategy: str) -> tuple[list[QueueItem], Outcome]:
         """A switch's plan; a failure is health's `recommender` "error" and raised (PlanningError)."""
@@ -320,7 +360,9 @@ class Conductor:
         None, the queue as it was, when a plan found nothing (every track rejected or queued)."""
         return items if items or strategy == "off" else None
 
-    def _queue_plan(self, items: list[QueueItem], strategy: str, outcome: Outcome) -> list[QueueItem] | None:
+    def _queue_plan(
+        self, items: list[QueueItem], strategy: str, outcome: Outcome, mood: MoodState
+    ) -> list[QueueItem] | None:
         """Apply a switch's plan (now in effect) and record its outcome, under the lock: a refill or
         re-plan made before the switch either went before this (and the queue is replaced) or is
         dropped, so neither its picks nor its outcome outlive the switch."""
@@ -330,6 +372,7 @@ class Conductor:
                 Plan(self._generation, items, HEALTH_STATES[outcome.readiness], outcome.status, outcome)
             )
             if new is not None:
+                self._note(new, mood)
                 self.player.set_queue(new)
         return new
 

@@ -1,5 +1,8 @@
 """What the speaker must remember across a power cut: queue, position, volume, profile, camera.
 
+And the mood each restored pick was made for: a track picked for the mood the camera reads first
+after the restart suits it, and is not cut for a "new" mood that is the one it was chosen for.
+
 One small JSON document in the data folder, written atomically (temp file, fsync, rename), so after a
 crash there is either the previous snapshot or the new one.  A file that cannot be understood is moved
 aside (kept for a person to look at) and the speaker starts clean, saying so.  A full disk never stops
@@ -33,7 +36,8 @@ class StateError(ValueError):
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Everything restored at start-up (no frames, no mood history: those are never persisted)."""
+    """Everything restored at start-up (no frames, no mood history: those are never persisted; only
+    `picked_for`, the mood name each track playing or queued was picked for, by track id)."""
 
     current: QueueItem | None = None
     position_s: float = 0.0
@@ -44,6 +48,7 @@ class Snapshot:
     strategy: str | None = None
     camera: bool | None = None
     saved_at: float = 0.0
+    picked_for: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -82,6 +87,7 @@ def to_json(snap: Snapshot) -> str:
         "profile": snap.profile,
         "strategy": snap.strategy,
         "camera": snap.camera,
+        "picked_for": snap.picked_for,
         "extra": snap.extra,
     }
     return json.dumps(body, indent=1, sort_keys=True)
@@ -114,6 +120,9 @@ def from_json(text: str) -> Snapshot:
     extra = raw.get("extra") or {}
     if not isinstance(extra, dict):
         raise StateError("'extra' is not an object")
+    picked_for = raw.get("picked_for") or {}  # absent in a state saved before it was kept
+    if not isinstance(picked_for, dict) or not all(isinstance(m, str) for m in picked_for.values()):
+        raise StateError("'picked_for' is not an object of mood names")
     return Snapshot(
         current=_item_from_json(raw["current"]) if raw.get("current") is not None else None,
         position_s=max(0.0, float(position)),
@@ -124,6 +133,7 @@ def from_json(text: str) -> Snapshot:
         strategy=_typed(raw, "strategy", (str,)),
         camera=_typed(raw, "camera", (bool,)),
         saved_at=float(_typed(raw, "saved_at", (int, float)) or 0.0),
+        picked_for=dict(picked_for),
         extra=extra,
     )
 

@@ -9,6 +9,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 
 from moodspeaker.cli import main
@@ -67,4 +69,24 @@ def test_sudo_index_leaves_an_index_the_service_can_write(
     assert "0 audio files" in capsys.readouterr().out
     owners = _owners(service_data)
     assert ("library.db", NOBODY, NOBODY) in owners
+    assert all(uid == NOBODY and gid == NOBODY for _, uid, gid in owners), owners
+
+
+def test_sudo_calibrate_neutral_leaves_a_file_the_service_owns(
+    service_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`sudo moodspeaker calibrate-neutral --profile ann` wrote calibration/ as root's."""
+    data = pytest.importorskip("skimage.data")
+    bgr = np.ascontiguousarray(data.astronaut()[:, :, ::-1])  # Eileen Collins, NASA, public domain
+    frames = service_data.parent / "frames"
+    frames.mkdir()
+    for i in range(3):
+        cv2.imwrite(str(frames / f"{i:02d}.png"), np.roll(bgr, 4 * i, axis=1))
+    args = ["--set", f"device.data_dir={service_data}", "--set", "detector.type=haar"]
+    assert (
+        main([*args, "calibrate-neutral", "--profile", "ann", "--source", str(frames), "--frames", "3"]) == 0
+    )
+    assert "saved" in capsys.readouterr().out
+    owners = _owners(service_data)
+    assert ("calibration/neutral-ann.json", NOBODY, NOBODY) in owners
     assert all(uid == NOBODY and gid == NOBODY for _, uid, gid in owners), owners

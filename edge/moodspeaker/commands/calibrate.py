@@ -9,13 +9,15 @@ NeutralCalibration (a per-class logit bias, moodspeaker.mood.calibration) is wri
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import sys
 import time
 from pathlib import Path
 
-from moodspeaker.config import Config
+from moodspeaker.commands.owner import as_owner_of
+from moodspeaker.config import Config, data_dir
 
 MIN_FRAMES = 3
 
@@ -82,7 +84,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
     probs = np.asarray(collected)
     cal = NeutralCalibration.fit(probs, classifier.classes)
     path = args.out or calibration_file(config.device.data_dir, args.profile)
-    atomic_write_text(path, cal.to_json() + "\n")
+    # sudo: a file in the data folder stays the service user's (it is deleted with the profile)
+    with contextlib.nullcontext() if args.out else as_owner_of(data_dir(config)):
+        atomic_write_text(path, cal.to_json() + "\n")
     before = probs.mean(axis=0)
     after = cal.apply(probs).mean(axis=0)
     result = {

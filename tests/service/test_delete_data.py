@@ -86,6 +86,8 @@ def test_nothing_mood_derived_is_reported_after_deleting(
     saved = (Path(app.config.device.data_dir) / "state.json").read_text()
     assert not _mood_words(saved)  # nor in the state a restart brings back
     assert app.store.load()[0].picked_for == {}  # nor the mood each pick was made for
+    deleted = [e for e in events if isinstance(e, StateChanged) and e.key == "data_deleted"]
+    assert deleted  # so the MQTT bridge republishes its retained state (now playing) without them
     seen = len(events)
     after = control.execute("next", {})  # a track planned before the deletion starts now
     assert after["now_playing"] is not None and not _mood_words(json.dumps(after))

@@ -148,6 +148,9 @@ class ListenerCommands(ApplianceCore):
             self._fall_back_to(self.config.recommend.profile)
         self._follow_profile()  # the profile's chosen strategy went with its data
         self._save()
+        # Whoever shows the state reads it again (the MQTT bridge republishes its retained topics,
+        # whose now playing still quoted the explanations taken back).
+        self.bus.publish(StateChanged(ts=time.time(), key="data_deleted", value=True))
 
     def _forget_moods(self) -> None:
         """What the service derived from the moods it read goes with the data: the explanations of

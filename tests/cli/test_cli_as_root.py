@@ -90,3 +90,14 @@ def test_sudo_calibrate_neutral_leaves_a_file_the_service_owns(
     owners = _owners(service_data)
     assert ("calibration/neutral-ann.json", NOBODY, NOBODY) in owners
     assert all(uid == NOBODY and gid == NOBODY for _, uid, gid in owners), owners
+
+
+def test_sudo_library_stats_leaves_the_index_to_the_service(
+    service_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`sudo moodspeaker library stats` before the first scan created library.db as root's."""
+    assert main(["--set", f"device.data_dir={service_data}", "library", "stats"]) == 0
+    assert "tracks: 0" in capsys.readouterr().out
+    owners = _owners(service_data)
+    assert ("library.db", NOBODY, NOBODY) in owners
+    assert all(uid == NOBODY and gid == NOBODY for _, uid, gid in owners), owners

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from moodspeaker.commands import argtypes
+from moodspeaker.commands.owner import as_owner_of
 from moodspeaker.config import Config, data_dir
 
 
@@ -32,6 +33,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
+    # sudo: the index, its journal and the LAN cache stay the service user's, who writes them later
+    with as_owner_of(data_dir(config)):
+        return _run(args, config)
+
+
+def _run(args: argparse.Namespace, config: Config) -> int:
     from moodspeaker.library import db_path
     from moodspeaker.library.db import SchemaError
     from moodspeaker.library.index import LibraryIndex

@@ -134,7 +134,7 @@ def test_first_boot_login_setting_camera_and_delete(speaker: Speaker, phone: Pho
     page.press("#password", "Enter")
     page.wait_for_url(server.url)
     # a track with its reason (between two tracks the state can say "Playing" without a title)
-    wait_text(page, "#np-reason", lambda t: t.startswith("Why:"))
+    wait_text(page, "#np-reason", lambda t: t.startswith("Why, when picked:"))
     page.wait_for_selector("#plot path", state="attached")
     assert page.inner_text("#mood-word").lower() == "happy"
     shot(page, "03-status")

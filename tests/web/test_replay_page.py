@@ -37,7 +37,10 @@ def test_the_again_button_replays_in_a_real_browser(tmp_path: Path, browser: Bro
         problems = watch(page)
         claim(page, server.url, service.data_dir)
         page.goto(server.url)
-        until(lambda: page.inner_text("#np-reason").startswith("Why:"), what="a track with its reason")
+        until(
+            lambda: page.inner_text("#np-reason").startswith("Why, when picked:"),
+            what="a track with its reason",
+        )
         button = page.locator("#btn-replay")
         assert button.inner_text().strip() == "Again" and button.get_attribute("title")
         box = button.bounding_box()  # on the phone's screen, in the row with the other buttons

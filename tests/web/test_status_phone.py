@@ -6,6 +6,7 @@ tests, so nothing here depends on how fast the machine is."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
@@ -34,7 +35,10 @@ def status(tmp_path: Path, browser: Browser) -> Iterator[tuple[Page, list[str]]]
         page.clock.install()
         claim(page, server.url, service.data_dir)
         page.goto(server.url)
-        until(lambda: page.inner_text("#np-reason").startswith("Why:"), what="a track with its reason")
+        until(
+            lambda: page.inner_text("#np-reason").startswith("Why, when picked:"),
+            what="a track with its reason",
+        )
         try:
             yield page, problems
         finally:
@@ -94,6 +98,27 @@ def test_the_mood_line_is_written_as_a_sentence(status: tuple[Page, list[str]]) 
     page.wait_for_selector("#camera-switch[aria-checked=false]")
     page.click("nav >> text=Now")
     until(lambda: page.inner_text("#mood-word") == "Camera off", what="the camera-off line")
+    assert problems == []
+
+
+def test_the_reason_says_it_is_from_when_the_track_was_picked(status: tuple[Page, list[str]]) -> None:
+    """A track's reason is written when it is picked, mostly as the mood changes, while the filter is
+    least sure of the new mood: "you look angry (18% sure)" sat under a live "49%" and the two figures
+    read as a contradiction.  The reason now says it is from the pick, in a label set apart from it
+    (upright in the italic line), and so do the queue's reasons (shown on hover)."""
+    page, problems = status
+    text = page.inner_text("#np-reason")
+    mood = r"(you look \w+ \(\d+% sure\)|not sure of your mood yet|no face seen( yet)?)"
+    assert re.match(rf"Why, when picked: {mood}; ", text), text
+    assert page.inner_text("#np-reason .when") == "Why, when picked:"
+    styles = page.eval_on_selector(
+        "#np-reason .when",
+        "e => [getComputedStyle(e).fontStyle, getComputedStyle(e.parentElement).fontStyle]",
+    )
+    assert styles == ["normal", "italic"]
+    until(lambda: page.locator("#queue li[title]").count() > 0, what="the queue with its reasons")
+    titles = page.eval_on_selector_all("#queue li[title]", "items => items.map(li => li.title)")
+    assert titles and all(re.match(rf"Why, when picked: {mood}; ", t) for t in titles), titles
     assert problems == []
 
 

@@ -163,7 +163,8 @@ def test_health_page_shows_timings_backend_states_and_errors(owner: Page) -> Non
         "42 tracks",
         "camera unplugged; retrying",
         "volume must be",
-        "you look calm",
+        "you look neutral (72% sure)",
+        "as it was when its track was picked",
     ):
         assert text.lower() in html.lower(), text
 

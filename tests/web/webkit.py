@@ -17,6 +17,9 @@ from moodspeaker.service.events import EventBus, MoodObserved, StateChanged
 from moodspeaker_web.setup_code import read_setup_code
 
 PASSWORD = "correct horse battery"
+#: The playing track's reason, as the recommender writes it (recommend/explain.py): the mood with the
+#: filter's confidence at pick time as the page writes a percentage, the sound, why this one.
+REASON = "you look neutral (72% sure); calm, slow, major key; step 1 of 3 towards a brighter mood"
 
 
 @dataclass
@@ -91,7 +94,7 @@ class HomeSpeaker:
                 "track_id": "t1",
                 "title": "Clair de lune",
                 "artist": "Debussy",
-                "reason": "you look calm (0.72); slow, soft, major key",
+                "reason": REASON,
             },
             "queue": [{"track_id": "t2", "title": "Gymnopédie No.1", "artist": "Satie"}],
             "volume": self.volume,
@@ -113,7 +116,7 @@ class HomeSpeaker:
                     "broker": {"state": "off", "detail": "mqtt.enabled = false"},
                 },
                 "counters": {"inference_restarts": 0},
-                "reasons": [{"track_id": "t1", "title": "Clair de lune", "reason": "you look calm"}],
+                "reasons": [{"track_id": "t1", "title": "Clair de lune", "reason": REASON}],
                 "incidents": [],
             },
         }

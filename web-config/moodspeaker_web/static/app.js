@@ -66,7 +66,7 @@ function showState(s) {
   const now = s.now_playing || {};
   setText("np-title", now.title || (s.playing ? "Playing" : "Nothing playing"));
   setText("np-artist", now.artist || "");
-  setText("np-reason", now.reason ? "Why: " + now.reason : "");
+  showReason(now.reason);
   const play = $("btn-play"), pause = $("btn-pause");
   if (play) play.setAttribute("aria-pressed", s.playing ? "true" : "false");
   if (pause) pause.setAttribute("aria-pressed", s.playing ? "false" : "true");
@@ -89,6 +89,19 @@ function showState(s) {
   }
 }
 
+/* A track's reason is written when the track is picked, usually as the mood changes, while the
+   filter's belief in the new mood is still low; the mood line above is live.  So the reason says it
+   is from then: "you look angry (18% sure)" next to a live 49% read as two answers to one question. */
+const REASON_LABEL = "Why, when picked:";
+function showReason(reason) {
+  const el = $("np-reason"); if (!el) return;
+  const text = reason ? REASON_LABEL + " " + reason : "";
+  if (el.textContent === text) return;
+  if (!reason) { el.replaceChildren(); return; }
+  const label = document.createElement("span"); label.className = "when"; label.textContent = REASON_LABEL;
+  el.replaceChildren(label, " " + reason);
+}
+
 function syncOptions(select, names) {
   const have = Array.from(select.options).map((o) => o.value).join("\n");
   if (have === names.join("\n")) return;
@@ -103,7 +116,7 @@ function queueItem(item) {
   const title = document.createElement("span"); title.textContent = item.title || item.track_id || "?";
   li.append(title);
   if (item.artist) { const by = document.createElement("span"); by.className = "by"; by.textContent = " · " + item.artist; li.append(by); }
-  if (item.reason) li.title = item.reason;
+  if (item.reason) li.title = REASON_LABEL + " " + item.reason;
   return li;
 }
 

@@ -283,9 +283,6 @@ def delete_everything() -> BaseResponse:
     if request.form.get("confirm", "").strip().lower() != "delete":
         flash("Type the word delete to confirm; nothing was deleted.", "error")
         return redirect(url_for("views.privacy"))
-    if ctx.recorder is not None:
-        ctx.recorder.flush()
-    ctx.history.clear()
     # the config's profiles first: the speaker makes again the profiles its config lists
     defaults = RecommendConfig()
     if ctx.config_path is not None and (
@@ -297,7 +294,15 @@ def delete_everything() -> BaseResponse:
             )
         except (ConfigError, OSError) as exc:
             log.warning("the profiles of the config file could not be reset: %s", exc)
-    ctx.control.delete_data(None)
+    try:
+        ctx.control.delete_data(None)
+    finally:
+        # the page's mood history after the service's data: the service says at the end of its
+        # deletion that the mood is unknown now (a MoodObserved), which the recorder would keep as
+        # the first sample of the history just deleted
+        if ctx.recorder is not None:
+            ctx.recorder.flush()
+        ctx.history.clear()
     # and the listener chosen on the Now tab goes too: left active, its name stays in the picker and
     # the next track's feedback makes its profile again
     listener = ctx.config.recommend.profile

@@ -107,3 +107,35 @@ def test_config_set_without_a_file_says_how_to_make_one(
     new.touch()
     assert main(["-c", str(new), "config", "set", "player.volume=0.3"]) == 0
     assert load(new).player.volume == 0.3
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("device.data_dir", "", "a full path"),
+        ("device.data_dir", "data", "a full path"),
+        ("device.data_dir", "  /tmp/x", "a full path"),
+        ("device.name", "  ", "a non-empty text string"),
+        ("mqtt.host", "", "a non-empty text string"),
+        ("web.host", "", "a non-empty text string"),
+    ],
+)
+def test_blank_or_relative_places_are_refused(
+    case: tuple[str, str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`--set device.data_dir=` wrote the page's setup code into ./web of whatever folder the
+    command ran in (and the service, started in /, would write there)."""
+    setting, value, expected = case
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    assert main(["--set", f"{setting}={value}", "setup-code"]) == 2
+    assert f"{setting} = {value!r} is invalid: expected {expected}" in capsys.readouterr().err
+    assert not any(cwd.iterdir())
+
+
+def test_data_dir_may_start_with_a_tilde() -> None:
+    assert from_mapping({"device": {"data_dir": "~/speaker"}}).device.data_dir == "~/speaker"

@@ -41,6 +41,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
                 "max": i.max,
                 "unit": i.unit,
                 "secret": i.secret,
+                "required": i.required,
+                "absolute": i.absolute,
             }
             for i in describe()
         ]

@@ -107,7 +107,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from moodspeaker.service.events import EventBus
     from moodspeaker.service.runner import broker_answers, serve_until_signal
 
-    folder = Path(args.data_dir).expanduser() if args.data_dir else data_dir(config) / "demo"
+    folder = Path(args.data_dir).expanduser().absolute() if args.data_dir else data_dir(config) / "demo"
     folder.mkdir(parents=True, exist_ok=True)
     config = with_changes(config, {"device.data_dir": str(folder)}, source="demo")
     _say(f"data folder: {folder}")

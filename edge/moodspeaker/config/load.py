@@ -52,6 +52,8 @@ class SettingInfo:
     secret: bool = False
     unit: str = ""
     advanced: bool = False
+    required: bool = False  # text that may not be blank
+    absolute: bool = False  # text that is a full path (~ allowed)
 
     @property
     def dotted(self) -> str:
@@ -99,6 +101,8 @@ def describe() -> Iterator[SettingInfo]:
                 secret=bool(f.metadata.get("secret", False)),
                 unit=f.metadata.get("unit", ""),
                 advanced=bool(f.metadata.get("advanced", False)),
+                required=bool(f.metadata.get("required", False)),
+                absolute=bool(f.metadata.get("absolute", False)),
             )
 
 
@@ -110,11 +114,13 @@ def _expected(info: SettingInfo) -> str:
         bounds = f" from {info.min:g} to {info.max:g}"
     elif info.min is not None:
         bounds = f" of at least {info.min:g}"
+    if info.absolute:
+        return "a full path (starting with / or ~)"
     names = {
         "bool": "true or false",
         "int": "a whole number",
         "float": "a number",
-        "str": "a text string",
+        "str": "a non-empty text string" if info.required else "a text string",
         "list": "a list of text strings",
     }
     return names[info.kind] + bounds
@@ -177,6 +183,10 @@ def coerce(info: SettingInfo, value: Any) -> Any:
             return tuple(value)
         raise ValueError(_expected(info))
     if isinstance(value, str):
+        if info.required and not value.strip():
+            raise ValueError(_expected(info))
+        if info.absolute and not os.path.isabs(os.path.expanduser(value)):
+            raise ValueError(_expected(info))
         return value
     raise ValueError(_expected(info))
 

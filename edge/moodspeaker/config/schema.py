@@ -23,12 +23,25 @@ def setting(
     secret: bool = False,
     unit: str = "",
     advanced: bool = False,
+    required: bool = False,
+    absolute: bool = False,
 ) -> Any:
     """Declare one setting: default, a help sentence, and optional bounds.
 
     `secret` settings (passwords) are never echoed back by the web page or `config show`.
+    `required` text may not be blank; `absolute` text is a full path (`~` allowed): a relative or
+    empty data folder meant files written wherever the command was started.
     """
-    meta = {"help": help, "min": min, "max": max, "secret": secret, "unit": unit, "advanced": advanced}
+    meta = {
+        "help": help,
+        "min": min,
+        "max": max,
+        "secret": secret,
+        "unit": unit,
+        "advanced": advanced,
+        "required": required or absolute,
+        "absolute": absolute,
+    }
     if isinstance(default, list):
         default = tuple(default)
     if isinstance(default, tuple):
@@ -39,7 +52,7 @@ def setting(
 
 @dataclass(frozen=True)
 class DeviceConfig:
-    name: str = setting("Moodspeaker", "Friendly name shown on the LAN and in Home Assistant.")
+    name: str = setting("Moodspeaker", "Friendly name shown on the LAN and in Home Assistant.", required=True)
     id: str = setting(
         "",
         "Unique device id used in MQTT topics; empty derives a stable one from the machine id.",
@@ -48,6 +61,7 @@ class DeviceConfig:
     data_dir: str = setting(
         "~/.local/share/moodspeaker",
         "Where state, the library index, feedback and logs live (/var/lib/moodspeaker on the device).",
+        absolute=True,
     )
 
 
@@ -243,7 +257,7 @@ class PlayerConfig:
 @dataclass(frozen=True)
 class MqttConfig:
     enabled: bool = setting(False, "Publish mood events and accept commands over MQTT.")
-    host: str = setting("localhost", "Broker host name or address.")
+    host: str = setting("localhost", "Broker host name or address.", required=True)
     port: int = setting(1883, "Broker port (8883 is usual with TLS).", min=1, max=65535)
     username: str = setting("", "Broker user name (set together with the password).")
     password: str = setting("", "Broker password.", secret=True)
@@ -285,7 +299,7 @@ class MqttConfig:
 @dataclass(frozen=True)
 class WebConfig:
     enabled: bool = setting(True, "Serve the setup and control page.")
-    host: str = setting("0.0.0.0", "Address the page listens on.", advanced=True)
+    host: str = setting("0.0.0.0", "Address the page listens on.", advanced=True, required=True)
     port: int = setting(8080, "Port of the page.", min=1, max=65535)
     zeroconf: bool = setting(True, "Advertise the page on the LAN (mDNS/zeroconf).")
     guest_view: bool = setting(False, "Allow a read-only view of what is playing without logging in.")

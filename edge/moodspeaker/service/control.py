@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from moodspeaker.mood.classes import EXPRESSIONS
+from moodspeaker.mood.classes import ALL_EXPRESSIONS
 from moodspeaker.service.events import CommandRejected, EventBus
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,8 @@ COMMANDS: dict[str, Command] = {
         Command(
             "correct_mood",
             "Tell the speaker the mood it read is wrong.",
-            (Arg("mood", "mood", choices=EXPRESSIONS),),
+            # every expression the model may read (FER+'s contempt too): the one list, in mood.classes
+            (Arg("mood", "mood", choices=ALL_EXPRESSIONS),),
             lambda s, a: s.correct_mood(a["mood"]),
         ),
         Command(

@@ -75,6 +75,14 @@ def run(args: argparse.Namespace, config: Config) -> int:
         except WorkerStartError as exc:
             print(f"index: {exc}; files found so far stay pending for the next run", file=sys.stderr)
             return 1
+        except KeyboardInterrupt:  # Ctrl-C: every finished analysis is committed already
+            if bar is not None:
+                bar.close()
+            print(
+                "index: interrupted; the tracks analysed so far are kept, run it again to analyse the rest",
+                file=sys.stderr,
+            )
+            return 130
         if bar is not None:
             bar.close()
         if args.json:

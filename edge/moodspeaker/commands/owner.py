@@ -24,15 +24,8 @@ def as_owner_of(folder: Path) -> Iterator[None]:
     Nothing changes for anyone else, for a folder root owns or for one that does not exist yet
     (whoever creates it owns it).  The ids are restored afterwards.
     """
-    if os.geteuid() != 0:
-        yield
-        return
-    try:
-        st = folder.stat()
-    except OSError:
-        yield
-        return
-    if st.st_uid == 0:
+    st = _stat(folder) if os.geteuid() == 0 else None
+    if st is None or st.st_uid == 0:
         yield
         return
     log.debug("acting as uid %d gid %d, the owner of %s", st.st_uid, st.st_gid, folder)
@@ -45,3 +38,10 @@ def as_owner_of(folder: Path) -> Iterator[None]:
             os.seteuid(0)
     finally:
         os.setegid(0)
+
+
+def _stat(folder: Path) -> os.stat_result | None:
+    try:
+        return folder.stat()
+    except OSError:  # not there yet: whoever creates it owns it
+        return None

@@ -50,3 +50,10 @@ def test_index_of_a_missing_folder_fails_and_says_which(
     err = capsys.readouterr().err
     assert str(typo) in err and "could not scan" in err
     assert main([*argv, "--json", str(typo)]) == 1
+
+
+def test_bench_report_refuses_an_unknown_area(capsys: pytest.CaptureFixture[str]) -> None:
+    """`bench report --only foo` ran nothing, printed '0 figures' and exited 0."""
+    assert main(["bench", "report", "--only", "index", "--only", "foo"]) == 2
+    err = capsys.readouterr().err
+    assert "'foo'" in err and "'index'" in err and "'recommend'" in err

@@ -40,6 +40,15 @@ def run(args: argparse.Namespace, config: Config) -> int:
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up by name
     spec.loader.exec_module(module)
+    areas = sorted({bench.area for bench in module.BENCHES})
+    unknown = [area for area in args.only or [] if area not in areas]
+    if unknown:  # else the report ran nothing and said "0 figures" with exit 0
+        print(
+            f"moodspeaker bench report: no area {', '.join(map(repr, unknown))}; "
+            f"the areas are {', '.join(map(repr, areas))}",
+            file=sys.stderr,
+        )
+        return 2
     argv = [*(["--quick"] if args.quick else []), *(["--json"] if args.json else [])]
     for area in args.only or []:
         argv += ["--only", area]

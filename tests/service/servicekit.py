@@ -93,12 +93,12 @@ class ScriptPipeline:
         self.script = script
 
     def step(self, frame: np.ndarray, now: float) -> Obs:
+        mood = self.script.mood  # what the frame shows: who was in front of the camera as it was taken
         if self.script.hang.is_set():
             self.script.hang.clear()
             self.script.release.wait(30)
         if self.script.stuck.is_set():
             self.script.release.wait(60)
-        mood = self.script.mood
         return Obs(mood is not None, one_hot(mood) if mood else None, timings={"classify": 0.004})
 
 

@@ -106,7 +106,7 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
         self._unrecovered_restarts = 0
         self._scans = ScanRun()
         self._pending = PendingChanges()
-        self._forgotten, self._forgotten_at = ForgottenReasons(), float("-inf")
+        self._forgotten = ForgottenReasons()
         self.started_tracks = deque(maxlen=500)
         self.player = Player(config.player, self._from_player, on_missing=self._on_missing)
         self.conductor = Conductor(config, self.player, parts.recommender, self.health)
@@ -201,11 +201,11 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
         self.bus.publish(event)
 
     # ---- mood -> plan -> player --------------------------------------------------------------------
-    def _on_result(self, state: MoodState, _observation: Any, now: float) -> None:
+    def _on_result(self, state: MoodState, _observation: Any, _now: float) -> None:
+        """One reading (the stage's thread; a reading that ended is never delivered, see
+        InferenceStage.end_reading): the mood in force, published; a new mood re-plans."""
         with self._lock:
             self._unrecovered_restarts = 0  # a step completed: inference works (again)
-            if now <= self._forgotten_at:
-                return  # made from the mood history "delete everything" has just forgotten
             self._mood = state
             if state.changed:
                 self._override = None

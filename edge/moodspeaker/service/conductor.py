@@ -134,6 +134,13 @@ class Conductor:
             self.flips.clear()
             self._picked.clear()
 
+    def drop_plans(self) -> None:
+        """The mood reading ended (camera off): a refill or re-plan under way, made for the mood read
+        until then, is dropped as after a switch; the next refill plans at once, for the mood now."""
+        with self._lock:
+            self._generation += 1
+        self.retry_soon()
+
     def picked_for(self, track_id: str) -> str | None:
         """The mood the latest plan that queued `track_id` was made for (None: not known)."""
         with self._lock:

@@ -27,13 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from moodspeaker.config.schema import Config
+from moodspeaker.mood.classes import UNKNOWN
 from moodspeaker.mood.filter import MoodState
 from moodspeaker.player.engine import Player
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.service.conductor import Conductor, PlanningError, storage_reason
 from moodspeaker.service.control import CommandError
-from moodspeaker.service.events import ErrorReported, EventBus, StateChanged
+from moodspeaker.service.events import ErrorReported, EventBus, MoodChanged, MoodObserved, StateChanged
 from moodspeaker.service.forget import ForgottenReasons
 from moodspeaker.service.health import Health
 from moodspeaker.service.inference import FrameSource, InferenceStage, Pipeline
@@ -99,7 +100,6 @@ class ApplianceCore:
     _stop: threading.Event
     _pending: PendingChanges  # changes posted to the player that its status does not show yet
     _forgotten: ForgottenReasons  # explanations "delete everything" took back (service.forget)
-    _forgotten_at: float  # the stage's clock at the last deletion: readings until then are dropped
 
     def _report(self, component: str, message: str) -> None:
         self.health.incident(component, message)
@@ -108,6 +108,28 @@ class ApplianceCore:
     def _current_mood(self) -> MoodState:
         with self._lock:
             return self._override or self._mood
+
+    def _end_reading(self) -> None:
+        """The camera's reading of the mood ends (the camera switched off, "delete everything"): a
+        mood read before is not the listener's mood now.  The filter starts afresh and a capture under
+        way is dropped (InferenceStage.end_reading); the mood in force is unknown, a correction of it
+        goes too, and that is published as a reading (MoodObserved: the page, MQTT) and, when a mood
+        was in force, as a change to unknown.  Refills and re-plans under way, made for the mood read,
+        are dropped: the next ones plan as for an unknown mood.  The music playing carries on."""
+
+        def ended() -> None:
+            with self._lock:
+                shown = (self._override or self._mood).mood
+                self._mood = MoodState(UNKNOWN, 0.0, 0.0, 0.0, face=False, changed=False)
+                self._override = None
+            now = time.time()
+            camera = self.stage.enabled
+            self.bus.publish(MoodObserved(now, UNKNOWN, 0.0, 0.0, 0.0, face=False, camera=camera))
+            if shown != UNKNOWN:
+                self.bus.publish(MoodChanged(now, UNKNOWN, shown, 0.0, 0.0, 0.0))
+
+        self.stage.end_reading(ended)
+        self.conductor.drop_plans()
 
     def _player_applied(self, key: str, value: object) -> bool:
         """Wait (up to PLAYER_WAIT_S) until the player shows what a command just posted to it; True

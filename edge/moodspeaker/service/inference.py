@@ -69,7 +69,10 @@ class InferenceStage:
         self._clock = clock
         self._enabled = enabled
         self._lock = threading.Lock()
-        self._filter_lock = threading.Lock()  # the filter's update, and forgetting what it holds
+        # The filter's update and the result's delivery, and ending the reading (end_reading): a
+        # result is either out before a reading ends or dropped, never published after it.
+        self._filter_lock = threading.Lock()
+        self._reading = 0  # readings ended so far: a capture taken during an earlier one is dropped
         self._source: FrameSource | None = None
         self._pipeline: Pipeline | None = None
         self._stop = threading.Event()
@@ -104,13 +107,17 @@ class InferenceStage:
         """The active listener's resting-face correction, applied before the mood filter."""
         self._calibration = calibration
 
-    def forget_mood(self) -> float:
-        """Forget the mood history the filter holds ("delete everything"): the next reading starts
-        unknown.  Returns the stage's clock once forgotten: a result stamped no later than that (a
-        step under way meanwhile) was made from what was forgotten, and its reader drops it."""
+    def end_reading(self, then: Callable[[], None] | None = None) -> None:
+        """End the mood reading (the camera switched off, "delete everything"): the filter forgets
+        what it holds, so the next capture starts a fresh reading from unknown, and a capture under
+        way (taken before, still being classified) is dropped, not fed to the new reading nor
+        reported.  A result being delivered meanwhile goes out first; `then` (the reader's own
+        "ended": mood unknown) runs before any result of the new reading."""
         with self._filter_lock:
+            self._reading += 1
             self._filter.reset()
-        return self._clock()
+            if then is not None:
+                then()
 
     def set_interval(self, interval_s: float) -> None:
         self._interval_s = interval_s
@@ -175,6 +182,7 @@ class InferenceStage:
 
     def _step(self, generation: int) -> bool:
         with self._lock:
+            reading = self._reading
             if not self._enabled or self._stop.is_set():
                 # switched off (or stopping) since `_run` looked: opening a source now would leave the
                 # camera on behind the privacy switch, which closed the last one and will not again
@@ -222,12 +230,16 @@ class InferenceStage:
         if probs is not None and calibration is not None:
             probs = calibration.apply_mapping(probs)
         with self._filter_lock:
+            if reading != self._reading or not self._enabled:
+                # taken before the reading ended (camera off, "delete everything"), or the camera is
+                # off now: no part of a reading that has ended
+                return True
             state = self._filter.update(probs, t2)
-        self._health.timing("filter", self._clock() - t2)
-        self.frames += 1
-        if self.first_result_at is None:
-            self.first_result_at = self._clock()
-            log.info("first classification done (face: %s)", bool(probs))
-        self._health.set_state("vision", "ok")
-        self._on_result(state, observation, t2)
+            self._health.timing("filter", self._clock() - t2)
+            self.frames += 1
+            if self.first_result_at is None:
+                self.first_result_at = self._clock()
+                log.info("first classification done (face: %s)", bool(probs))
+            self._health.set_state("vision", "ok")
+            self._on_result(state, observation, t2)
         return True

@@ -14,14 +14,12 @@ import sqlite3
 import time
 from typing import Any
 
-from moodspeaker.mood.classes import UNKNOWN
-from moodspeaker.mood.filter import MoodState
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.calibration import load_calibration
 from moodspeaker.service.conductor import storage_reason
 from moodspeaker.service.control import STRATEGIES, CommandError
 from moodspeaker.service.core import ApplianceCore
-from moodspeaker.service.events import MoodObserved, StateChanged
+from moodspeaker.service.events import StateChanged
 
 log = logging.getLogger(__name__)
 
@@ -155,30 +153,16 @@ class ListenerCommands(ApplianceCore):
     def _forget_moods(self) -> None:
         """What the service derived from the moods it read goes with the data: the explanations of
         the picks (kept out of every report from now on, service.forget), the mood in force and the
-        filter's history, the conductor's flips and the plans under way.  The listener is told: the
-        mood is unknown until the camera reads it again."""
+        filter's history (the reading ends: `_end_reading`, a capture under way is dropped), the
+        conductor's flips and the plans under way.  The listener is told: the mood is unknown until
+        the camera reads it again."""
         status = self.player.status()
         held = [status.current, *status.queue, self._pending.values().get("now_playing")]
         kept = [i.reason for i in held if i is not None]
         self._forgotten.forget([*kept, *self.health.reasons()])
         self.health.forget_reasons()
+        self._end_reading()
         self.conductor.forget_moods()
-        forgotten_at = self.stage.forget_mood()
-        with self._lock:
-            self._forgotten_at = forgotten_at
-            self._mood = MoodState(UNKNOWN, 0.0, 0.0, 0.0, face=False, changed=False)
-            self._override = None
-        self.bus.publish(
-            MoodObserved(
-                ts=time.time(),
-                mood=UNKNOWN,
-                confidence=0.0,
-                valence=0.0,
-                arousal=0.0,
-                face=False,
-                camera=self.stage.enabled,
-            )
-        )
 
     def _fall_back_to(self, profile: str) -> None:
         """Make `profile` the listener without a plan first: the one active was deleted, and any

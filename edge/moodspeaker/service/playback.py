@@ -157,7 +157,11 @@ class PlaybackCommands(ApplianceCore):
         self._save()  # the new volume either way: a restart brings back what the listener asked for
 
     def set_camera(self, enabled: bool) -> None:
+        """The privacy switch.  Off ends the mood reading (`_end_reading`): the mood is unknown, new
+        picks are planned as for an unknown mood, the music playing carries on; on reads afresh."""
         self.stage.set_enabled(enabled)
+        if not enabled:
+            self._end_reading()
         self.bus.publish(StateChanged(ts=time.time(), key="camera", value=enabled))
         self._save()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 from pathlib import Path
@@ -64,3 +65,15 @@ def test_eval_music_names_an_annotation_file_that_is_not_text(
     (tmp_path / "annotations.csv").write_bytes(b"song,\xa7\xff\x00")
     assert main(["eval-music", "--data", str(tmp_path)]) == 2
     assert f"{tmp_path / 'annotations.csv'}: not UTF-8 text" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(
+    any(Path("/dev").glob("video*")) or importlib.util.find_spec("picamera2") is not None,
+    reason="a camera may answer here",
+)
+@pytest.mark.parametrize("command", ["watch", "calibrate-neutral"])
+def test_no_camera_says_what_to_do(command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without a camera the camera commands said only 'no camera found: ...camera.replay_path is empty'."""
+    assert main(["--set", f"device.data_dir={tmp_path}", command]) == 2
+    err = capsys.readouterr().err
+    assert "no camera found" in err and "--source" in err and "moodspeaker doctor" in err

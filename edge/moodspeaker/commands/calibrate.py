@@ -54,7 +54,11 @@ def run(args: argparse.Namespace, config: Config) -> int:
         classifier = make_classifier(config.classifier)
         pipeline = VisionPipeline(make_detector(config.detector), classifier, config)
         source = make_camera(camera_cfg)
-    except (CameraError, ModelError, OSError) as exc:
+    except CameraError as exc:
+        hint = "" if args.source else "; or give --source (an image folder or a video of the listener)"
+        print(f"calibrate-neutral: {exc}{hint}; `moodspeaker doctor` says what to fix", file=sys.stderr)
+        return 2
+    except (ModelError, OSError) as exc:
         print(f"calibrate-neutral: {exc}", file=sys.stderr)
         return 2
     if not args.json:

@@ -88,7 +88,11 @@ def run(args: argparse.Namespace, config: Config) -> int:
         source = make_camera(camera_settings(config, args.source, interval, args.loop))
         detector = make_detector(config.detector, threads=config.classifier.threads)
         classifier = make_classifier(config.classifier)
-    except (CameraError, ModelError) as exc:
+    except CameraError as exc:
+        hint = "" if args.source else "; or give --source (an image folder, a video, 0 for a webcam)"
+        print(f"moodspeaker watch: {exc}{hint}; `moodspeaker doctor` says what to fix", file=sys.stderr)
+        return 2
+    except ModelError as exc:
         print(f"moodspeaker watch: {exc}", file=sys.stderr)
         return 2
     if classifier.fallback_reason:

@@ -139,3 +139,13 @@ def test_blank_or_relative_places_are_refused(
 
 def test_data_dir_may_start_with_a_tilde() -> None:
     assert from_mapping({"device": {"data_dir": "~/speaker"}}).device.data_dir == "~/speaker"
+
+
+def test_config_show_hides_passwords_inside_server_urls(capsys: pytest.CaptureFixture[str]) -> None:
+    """`config show` hid mqtt.password but printed an OpenSubsonic server's password in full (the
+    page's data export already masked it)."""
+    server = "subsonic+http://ann:hunter2@nas.local:4533"
+    assert main(["--set", f"library.servers={server}, http://nas.local:8765", "config", "show"]) == 0
+    out = capsys.readouterr().out
+    assert "hunter2" not in out
+    assert "subsonic+http://ann:********@nas.local:4533" in out and "http://nas.local:8765" in out

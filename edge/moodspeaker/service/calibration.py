@@ -3,7 +3,8 @@
 `moodspeaker calibrate-neutral --profile NAME` saves a per-listener logit bias so that a resting face is
 not read as sad (mood/calibration.py); the service applies the active profile's calibration to every
 classification before the mood filter.  A missing file means no correction; a bad one is reported and
-ignored, never fatal.
+ignored, never fatal.  A calibration is fitted to a listener's face: "delete everything" deletes them
+all (`delete_calibrations`).
 """
 
 from __future__ import annotations
@@ -39,3 +40,18 @@ def load_calibration(
         )
     log.info("neutral calibration for %r loaded from %s (%d frames)", profile, path, calibration.frames)
     return calibration, None
+
+
+def delete_calibrations(data_dir: Path) -> list[Path]:
+    """Delete every saved calibration in the data folder and return what was deleted: each profile's
+    (also of a listener no longer configured, or whose file another name maps to) and the temporary
+    files an interrupted save left (util.atomic's `.neutral-NAME.json.*.tmp`).  Fitted to a listener's
+    resting face, they are personal data.  An OSError (a read-only card) propagates: the deletion is
+    refused, not half-announced."""
+    folder = calibration_file(data_dir).parent
+    if not folder.is_dir():
+        return []
+    found = sorted({*folder.glob("neutral-*.json"), *folder.glob(".neutral-*.json.*.tmp")})
+    for path in found:
+        path.unlink(missing_ok=True)
+    return found

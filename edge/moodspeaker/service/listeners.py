@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from moodspeaker.player.queue import QueueItem
-from moodspeaker.service.calibration import load_calibration
+from moodspeaker.service.calibration import delete_calibrations, load_calibration
 from moodspeaker.service.conductor import storage_reason
 from moodspeaker.service.control import STRATEGIES, CommandError
 from moodspeaker.service.core import ApplianceCore
@@ -130,17 +130,26 @@ class ListenerCommands(ApplianceCore):
 
     def delete_data(self, before: float | None = None) -> None:
         """Forget the feedback before `before` (retention) and what was learned from it; or, with
-        None ("delete everything"), every profile, the configured ones created again empty.  The
-        active listener then is one that exists: theirs if configured, else `recommend.profile`."""
+        None ("delete everything"), every profile, the configured ones created again empty, and every
+        listener's neutral-face calibration (fitted to their face; the running correction goes too).
+        The active listener then is one that exists: theirs if configured, else `recommend.profile`."""
         with self._stored("data not deleted"):
             if before is not None:  # and forget what was learned from it, at once
                 self._recommender.forget_before(before)
                 return
+            calibrations = delete_calibrations(self._data_dir)  # first: a refusal leaves the rest
+            self.stage.set_calibration(None)
             for profile in self._recommender.profiles():
                 self._recommender.delete_profile(profile)
             kept = dict.fromkeys((*self.config.recommend.profiles, self.config.recommend.profile))
             for profile in kept:
                 self._recommender.create_profile(profile, time.time())
+        log.info(
+            "delete everything: every profile and its feedback deleted, and %s",
+            f"the neutral-face calibrations ({', '.join(p.name for p in calibrations)})"
+            if calibrations
+            else "no neutral-face calibration was saved",
+        )
         self._forget_moods()
         if self.conductor.profile not in kept:
             self._fall_back_to(self.config.recommend.profile)

@@ -18,7 +18,7 @@ from typing import Any
 
 from zeroconf import IPVersion, ServiceInfo, Zeroconf
 
-from moodspeaker.util.net import local_addresses
+from moodspeaker.util.net import local_addresses, zeroconf_interfaces
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,9 @@ class Advertiser:
             if self._closed:
                 return
             if self._zc is None:
-                self._zc = Zeroconf(interfaces=self._interfaces or "all", ip_version=IPVersion.V4Only)
+                self._zc = Zeroconf(
+                    interfaces=zeroconf_interfaces(self._interfaces), ip_version=IPVersion.V4Only
+                )
             self._register()
 
     def _register(self) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Sequence
+
+from zeroconf import InterfaceChoice
 
 
 def local_addresses() -> list[str]:
@@ -25,3 +28,11 @@ def local_addresses() -> list[str]:
     finally:
         probe.close()
     return sorted(ip for ip in found if not ip.startswith("127.")) or ["127.0.0.1"]
+
+
+def zeroconf_interfaces(interfaces: Sequence[str] | None) -> list[str] | InterfaceChoice:
+    """What to hand Zeroconf(interfaces=...): the addresses given (tests: the loopback only), else every
+    interface.  Every interface is `InterfaceChoice.All`: zeroconf releases since 0.1xx refuse the string
+    "all" ("choice must be a list or InterfaceChoice"), which left the page and the library server
+    unannounced on a real LAN while the loopback-only tests passed."""
+    return list(interfaces) if interfaces else InterfaceChoice.All

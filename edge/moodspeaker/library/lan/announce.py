@@ -14,6 +14,7 @@ from typing import Any
 from zeroconf import IPVersion, ServiceBrowser, ServiceInfo, ServiceListener, Zeroconf
 
 from moodspeaker.library.lan import API_PREFIX, HTTP_TYPE, PROTOCOL_VERSION, SERVICE_TYPE
+from moodspeaker.util.net import zeroconf_interfaces
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ class Announcer:
         self._zc: Any = None
 
     def start(self) -> None:
-        zc = Zeroconf(interfaces=self._interfaces or "all", ip_version=IPVersion.V4Only)
+        zc = Zeroconf(interfaces=zeroconf_interfaces(self._interfaces), ip_version=IPVersion.V4Only)
         self._zc = zc
         host = socket.gethostname().split(".")[0] or "moodspeaker"
         props = {"path": API_PREFIX, "version": str(PROTOCOL_VERSION), "kind": "moodspeaker-library"}
@@ -72,7 +73,7 @@ class _Collector(ServiceListener):
 
 def discover(timeout_s: float = 3.0, interfaces: Sequence[str] | None = None) -> list[str]:
     """Base URLs (http://address:port) of library servers answering on the LAN within `timeout_s`."""
-    zc = Zeroconf(interfaces=list(interfaces) if interfaces else "all", ip_version=IPVersion.V4Only)
+    zc = Zeroconf(interfaces=zeroconf_interfaces(interfaces), ip_version=IPVersion.V4Only)
     try:
         collector = _Collector()
         browser = ServiceBrowser(zc, SERVICE_TYPE, collector)

@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECTION.KEY=VALUE",
         help="override one setting for this run (validated like the file)",
     )
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="debug log output")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     groups: dict[str, argparse._SubParsersAction[argparse.ArgumentParser]] = {}
     for name, (module, help_text) in COMMANDS.items():
@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _setup_logging(verbosity: int) -> None:
-    level = logging.WARNING - 10 * min(verbosity, 2) if verbosity else logging.INFO
+    level = logging.DEBUG if verbosity else logging.INFO  # the default already logs INFO
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S"
     )
@@ -107,7 +107,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"moodspeaker: {exc}", file=sys.stderr)
         return 2
-    result: int = _load_module(args._module).run(args, config)
+    try:
+        result: int = _load_module(args._module).run(args, config)
+    except KeyboardInterrupt:  # Ctrl-C: a one-line note, not a traceback (commands that keep work say so)
+        print("moodspeaker: interrupted", file=sys.stderr)
+        return 130
     return result
 
 

@@ -87,6 +87,20 @@ def test_camera_switch(owner: Page) -> None:
     assert owner.speaker.camera is True
 
 
+def test_privacy_page_says_the_calibrations_are_stored_and_deleted(owner: Page) -> None:
+    """`moodspeaker calibrate-neutral` keeps a correction fitted to each listener's resting face, and
+    "delete everything" deletes it: the page lists it with what is stored and in what is deleted."""
+    html = owner.client.get("/privacy").get_data(as_text=True)
+    assert (
+        "<li><strong>Neutral-face calibrations</strong>: a small correction per listener, made by "
+        "<code>moodspeaker calibrate-neutral</code>, so a resting face is not read as sad.</li>"
+    ) in html
+    assert (
+        "To delete the mood history, all feedback, all profiles and the neutral-face calibrations, "
+        "type <strong>delete</strong>:"
+    ) in html
+
+
 def test_export_my_data(owner: Page) -> None:
     owner.mood("happy", owner.clock.now - 30, 0.7, 0.3)
     owner.post_json("/api/command", {"command": "like"})
@@ -114,7 +128,12 @@ def test_delete_everything_really_deletes(owner: Page) -> None:
     response = owner.client.post("/privacy/delete", data={"csrf_token": token, "confirm": "no"})
     assert response.status_code == 302 and owner.ctx.history.count() == 20  # needs the word
 
-    owner.client.post("/privacy/delete", data={"csrf_token": token, "confirm": " Delete "})
+    done = owner.client.post(
+        "/privacy/delete", data={"csrf_token": token, "confirm": " Delete "}, follow_redirects=True
+    )
+    # the service deletes the neutral-face calibrations too, and the page says so
+    said = done.get_data(as_text=True)
+    assert "Everything is deleted: mood history, feedback, profiles and neutral-face calibrations." in said
     assert owner.ctx.history.count() == 0
     assert owner.speaker.feedback == [] and owner.speaker.profile_names == ["default"]
     assert load(owner.config_path).recommend.profiles == ("default",)

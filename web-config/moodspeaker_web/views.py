@@ -312,7 +312,7 @@ def delete_everything() -> BaseResponse:
         except CommandError as exc:
             flash(f"The listener could not be switched back to {listener}: {exc}", "error")
     log.warning("all personal data deleted from the web page")
-    flash("Everything is deleted: mood history, feedback and profiles.")
+    flash("Everything is deleted: mood history, feedback, profiles and neutral-face calibrations.")
     return redirect(url_for("views.privacy"))
 
 

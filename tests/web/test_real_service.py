@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
+import cv2
+import numpy as np
 import pytest
 from realkit import RealService
 from webkit import AppPage
 
+from moodspeaker.cli import main
+from moodspeaker.mood.calibration import calibration_file
 from moodspeaker.service.events import MoodObserved
+
+SHIPPED = Path(__file__).resolve().parents[2] / "models" / "edgetpu" / "expression.json"
 
 
 @pytest.mark.timeout(120)
@@ -121,3 +128,39 @@ def test_retention_reaches_the_services_feedback(real: tuple[RealService, AppPag
     page.ctx.enforce_retention()  # what the history thread runs at start and every hour
     assert liked() == ["sunny"]
     assert all(s["ts"] > now - 31 * 86400 for s in page.ctx.history.export())
+
+
+def _calibrate(service: RealService, profile: str, frames: Path) -> Path:
+    """`moodspeaker calibrate-neutral --profile PROFILE` with the service's config, a photo as the
+    camera (as tests/service/test_delete_calibration makes them): the real detector, shipped model
+    and save."""
+    args = ["--config", str(service.config_path), "--set", "detector.type=haar", "calibrate-neutral"]
+    assert main([*args, "--profile", profile, "--source", str(frames), "--frames", "3"]) == 0
+    return calibration_file(service.data_dir, profile)
+
+
+@pytest.mark.skipif(not SHIPPED.is_file(), reason="no shipped expression model")
+@pytest.mark.timeout(180)
+def test_export_has_the_neutral_face_calibrations(real: tuple[RealService, AppPage], tmp_path: Path) -> None:
+    """A calibration is fitted to a listener's resting face (personal data, deleted by "delete
+    everything"), so "Export my data" gives each one saved: Sam's (a configured listener) and ann's
+    (not one: a calibration made for a name never configured is still kept on the speaker)."""
+    service, page = real
+    photo = pytest.importorskip("skimage.data").astronaut()[:, :, ::-1]  # NASA, public domain
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for i in range(3):
+        cv2.imwrite(str(frames / f"{i:02d}.png"), np.roll(np.ascontiguousarray(photo), 4 * i, axis=1))
+    saved = {profile: _calibrate(service, profile, frames) for profile in ("Sam", "ann")}
+
+    export = page.client.get("/privacy/export").get_json()
+    calibrations = export["speaker_data"]["neutral_calibrations"]
+    assert set(calibrations) == {"Sam", "ann"}, calibrations
+    for profile, path in saved.items():
+        assert calibrations[profile]["file"] == f"calibration/{path.name}"
+        assert calibrations[profile]["calibration"] == json.loads(path.read_text()), profile
+
+    token = page.csrf("/privacy")
+    page.client.post("/privacy/delete", data={"csrf_token": token, "confirm": "delete"})
+    export = page.client.get("/privacy/export").get_json()
+    assert export["speaker_data"]["neutral_calibrations"] == {}

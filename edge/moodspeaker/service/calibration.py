@@ -4,14 +4,16 @@
 not read as sad (mood/calibration.py); the service applies the active profile's calibration to every
 classification before the mood filter.  A missing file means no correction; a bad one is reported and
 ignored, never fatal.  A calibration is fitted to a listener's face: "delete everything" deletes them
-all (`delete_calibrations`).
+all (`delete_calibrations`) and "export my data" gives them all (`export_calibrations`).
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from moodspeaker.mood.calibration import NeutralCalibration, calibration_file
 
@@ -55,3 +57,34 @@ def delete_calibrations(data_dir: Path) -> list[Path]:
     for path in found:
         path.unlink(missing_ok=True)
     return found
+
+
+def export_calibrations(data_dir: Path, profiles: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Every saved calibration for the data export, by profile: {"file": its path in the data folder,
+    "calibration": its contents}.  Fitted to a listener's resting face, they are personal data, and
+    an export must hold what "delete everything" deletes: also the file of a name no longer a profile
+    (keyed by the name in the file), and one that is not valid JSON (its text).  A file that cannot be
+    read is listed with the reason instead of failing the whole export."""
+    folder = calibration_file(data_dir).parent
+    if not folder.is_dir():
+        return {}
+    found = sorted(folder.glob("neutral-*.json"))
+    owners: dict[Path, str] = {}
+    for profile in profiles:
+        owners.setdefault(calibration_file(data_dir, profile), profile)
+    exported: dict[str, dict[str, Any]] = {}
+    for path in found:
+        name = owners.get(path, path.stem.removeprefix("neutral-"))
+        entry: dict[str, Any] = {"file": f"{folder.name}/{path.name}"}
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            log.warning("%s: cannot be read for the data export (%s)", path, exc)
+            entry["error"] = f"cannot be read ({getattr(exc, 'strerror', None) or exc})"
+        else:
+            try:
+                entry["calibration"] = json.loads(text)
+            except json.JSONDecodeError:
+                entry["calibration"] = text
+        exported[name] = entry
+    return exported

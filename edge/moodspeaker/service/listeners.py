@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from moodspeaker.player.queue import QueueItem
-from moodspeaker.service.calibration import delete_calibrations, load_calibration
+from moodspeaker.service.calibration import delete_calibrations, export_calibrations, load_calibration
 from moodspeaker.service.conductor import storage_reason
 from moodspeaker.service.control import STRATEGIES, CommandError
 from moodspeaker.service.core import ApplianceCore
@@ -126,7 +126,13 @@ class ListenerCommands(ApplianceCore):
         self.bus.publish(StateChanged(ts=time.time(), key="strategy", value=strategy))
 
     def export_data(self) -> dict[str, Any]:
-        return {"profiles": {p: self._recommender.export_profile(p) for p in self._recommender.profiles()}}
+        """Each profile's feedback and what was learned, and every listener's neutral-face
+        calibration (fitted to their face: what "delete everything" deletes, the export gives)."""
+        profiles = self._recommender.profiles()
+        return {
+            "profiles": {p: self._recommender.export_profile(p) for p in profiles},
+            "neutral_calibrations": export_calibrations(self._data_dir, profiles),
+        }
 
     def delete_data(self, before: float | None = None) -> None:
         """Forget the feedback before `before` (retention) and what was learned from it; or, with

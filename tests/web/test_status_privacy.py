@@ -99,6 +99,14 @@ def test_privacy_page_says_the_calibrations_are_stored_and_deleted(owner: Page) 
         "To delete the mood history, all feedback, all profiles and the neutral-face calibrations, "
         "type <strong>delete</strong>:"
     ) in html
+    # retention deletes old mood history and feedback only; the calibrations stay (the service keeps
+    # them, tests/service/test_delete_calibration), so the page may not say "all of it" goes
+    assert "All of it is deleted automatically" not in html
+    assert (
+        "The mood history and the feedback (and what was learned from it) are deleted automatically "
+        "after <strong>30 days</strong>"
+    ) in html
+    assert "the profile names and the neutral-face calibrations stay until you delete everything" in html
 
 
 def test_export_my_data(owner: Page) -> None:

@@ -24,7 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mqtt-host", help="MQTT broker host (default: mqtt.host)")
     parser.add_argument("--mqtt-port", type=argtypes.port, help="MQTT broker port (default: mqtt.port)")
     parser.add_argument(
-        "--data-dir", help="where the demo keeps its library and state (default: <data_dir>/demo)"
+        "--data-dir",
+        help="where the demo keeps its library, state and settings (config.toml) (default: <data_dir>/demo)",
     )
     parser.add_argument("--replay", action="store_true", help="use the face replay even if a webcam exists")
     parser.add_argument("--no-web", action="store_true", help="do not serve the page")
@@ -96,8 +97,36 @@ def _setup_note(folder: Path) -> str:
     return f"page setup code: {code} (shown again by: {again})"
 
 
+def demo_config(config: Config, folder: Path, overrides: list[str] | None = None) -> tuple[Config, Path]:
+    """The demo's own settings file, folder/config.toml, and the config to start from.
+
+    Without a file the page could not save a setting or add a profile, so a newcomer trying the
+    demo found the Settings tab dead.  The demo's file is not the speaker's (/etc/moodspeaker):
+    it is made from the settings the demo was started with when missing, and once it exists it
+    wins over them, so what was saved on the page lasts to the next demo; `--set` still applies
+    on top (`overrides`, as given on the command line).  camera.type stays the one started with:
+    the page saves the demo's running choice ("replay" without a webcam), which must not stop the
+    next demo from looking for a webcam.
+    """
+    from moodspeaker.config import load, save, with_changes
+
+    path = folder / "config.toml"
+    if path.is_file():
+        config = with_changes(load(path), {"camera.type": config.camera.type}, source="demo")
+        changes: dict[str, str] = {}
+        for item in overrides or ():  # SECTION.KEY=VALUE, already checked by the command line
+            key, _, value = item.partition("=")
+            changes[key.strip()] = value
+        if changes:
+            config = with_changes(config, changes, source="--set")
+    config = with_changes(config, {"device.data_dir": str(folder)}, source="demo")
+    if not path.is_file():
+        save(config, path)
+    return config, path
+
+
 def run(args: argparse.Namespace, config: Config) -> int:
-    from moodspeaker.config import with_changes
+    from moodspeaker.config import ConfigError, with_changes
     from moodspeaker.config.load import data_dir
     from moodspeaker.demo import library
     from moodspeaker.demo.faces import FaceReplay
@@ -109,8 +138,13 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     folder = Path(args.data_dir).expanduser().absolute() if args.data_dir else data_dir(config) / "demo"
     folder.mkdir(parents=True, exist_ok=True)
-    config = with_changes(config, {"device.data_dir": str(folder)}, source="demo")
+    try:
+        config, settings = demo_config(config, folder, getattr(args, "set", None))
+    except ConfigError as exc:
+        _say(f"cannot start: {exc}")
+        return 1
     _say(f"data folder: {folder}")
+    _say(f"settings: {settings} (the page saves its changes there)")
     _say(f"audio: {_audio(config.player.audio_device)}")
     webcam = not args.replay and config.camera.type in {"auto", "v4l2"} and _webcam()
     _say("camera: the webcam" if webcam else "camera: none found; replaying a public-domain face")
@@ -161,5 +195,14 @@ def run(args: argparse.Namespace, config: Config) -> int:
             _say(f"nothing to play yet: {exc}")
 
     return serve_until_signal(
-        app, control, bus, config, folder, web_port=args.port, say=_say, stop=stop, ready=first_tune
+        app,
+        control,
+        bus,
+        config,
+        folder,
+        config_path=settings,
+        web_port=args.port,
+        say=_say,
+        stop=stop,
+        ready=first_tune,
     )

@@ -149,3 +149,33 @@ def test_config_show_hides_passwords_inside_server_urls(capsys: pytest.CaptureFi
     out = capsys.readouterr().out
     assert "hunter2" not in out
     assert "subsonic+http://ann:********@nas.local:4533" in out and "http://nas.local:8765" in out
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        '["default","alex"]',
+        "['default', 'alex']",
+        '[ "default", "alex", ]',
+        "default,alex",
+        " default , alex ",
+    ],
+)
+def test_set_takes_a_list_literal_or_commas(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--set 'recommend.profiles=["default","alex"]'` was split on its commas into the names
+    '["default"' and '"alex"]'; a TOML/JSON list literal is a list, and a,b still works."""
+    assert main(["--set", f"recommend.profiles={value}", "config", "show"]) == 0
+    out = capsys.readouterr().out
+    assert 'profiles = [\n    "default",\n    "alex",\n]' in out, (
+        out
+    )  # two names, no brackets or quotes in them
+
+
+@pytest.mark.parametrize(
+    "value", ['["default","alex"', 'default","alex"]', '"default","alex"', "[default, alex]"]
+)
+def test_set_refuses_a_broken_list_naming_the_setting(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--set", f"recommend.profiles={value}", "config", "show"]) != 0
+    err = capsys.readouterr().err
+    assert "recommend.profiles" in err and "list" in err, err
+    assert '["default", "alex"]' in err, err  # says how to write it

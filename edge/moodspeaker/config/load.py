@@ -178,7 +178,7 @@ def coerce(info: SettingInfo, value: Any) -> Any:
         raise ValueError(_expected(info))
     if kind == "list":
         if isinstance(value, str):
-            value = [v.strip() for v in value.replace("\n", ",").split(",") if v.strip()]
+            value = _list_from_text(value)
         if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
             return tuple(value)
         raise ValueError(_expected(info))
@@ -189,6 +189,34 @@ def coerce(info: SettingInfo, value: Any) -> Any:
             raise ValueError(_expected(info))
         return value
     raise ValueError(_expected(info))
+
+
+#: Told with a refused list: both forms `--set` takes.
+LIST_FORMS = 'write a,b or a list literal such as ["default", "alex"]'
+_LIST_MARKS = "[]\"'"
+
+
+def _list_from_text(text: str) -> list[str]:
+    """A list setting given as text (`--set`, a string in the file): a TOML/JSON list literal
+    (`["a", "b"]`), else names separated by commas or lines.
+
+    Splitting a literal on its commas gave names like '["default"' (and a profile of that name),
+    so text that starts like a literal must be one, and an item that starts or ends with a bracket
+    or quote is refused as a list broken on the way (an unclosed bracket, shell quoting).
+    """
+    stripped = text.strip()
+    if stripped.startswith("["):
+        try:
+            parsed = tomllib.loads(f"v = {stripped}")["v"]
+        except tomllib.TOMLDecodeError:
+            raise ValueError(f"a list of text strings ({LIST_FORMS}); this list literal is broken") from None
+        if not isinstance(parsed, list) or not all(isinstance(v, str) for v in parsed):
+            raise ValueError(f"a list of text strings ({LIST_FORMS})")
+        return [v.strip() for v in parsed if v.strip()]
+    items = [v.strip() for v in text.replace("\n", ",").split(",") if v.strip()]
+    if any(item[0] in _LIST_MARKS or item[-1] in _LIST_MARKS for item in items):
+        raise ValueError(f"a list of text strings ({LIST_FORMS}); this looks like a broken list literal")
+    return items
 
 
 def _settings_by_section() -> dict[str, dict[str, SettingInfo]]:

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from moodspeaker.config import Config, describe
 from moodspeaker.config.load import SettingInfo, coerce
+from moodspeaker.util.net import MASK, mask_url
 
 #: Shown on their own pages (camera switch on Privacy) or unsafe to move from a web form (data_dir:
 #: changing it would strand the history, feedback and this page's password).
@@ -44,7 +45,6 @@ FORBIDDEN_ROOTS = ("/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/run", "/
 #: Lists of URLs that may carry a password (shown masked, kept when the mask is sent back).
 URL_LISTS = frozenset({"library.servers"})
 SERVER_SCHEMES = frozenset({"http", "https", "subsonic+http", "subsonic+https"})
-MASK = "********"
 
 #: Words of setting keys shown in capitals in the labels.
 ABBREVIATIONS = {"id": "ID", "tls": "TLS", "ca": "CA", "lufs": "LUFS", "led": "LED", "mqtt": "MQTT"}
@@ -130,20 +130,6 @@ def _check_folder(folder: str) -> str | None:
         if folder == root or folder.startswith(root + "/") or folder == "/":
             return f"{folder!r} is a system folder, not a music folder"
     return None
-
-
-def mask_url(url: str) -> str:
-    """The URL with its password (OpenSubsonic servers carry one) replaced by MASK, for showing."""
-    try:
-        parts = urlsplit(url)
-        password = parts.password
-    except ValueError:
-        return url
-    if not password:
-        return url
-    user = parts.username or ""
-    netloc = parts.netloc.replace(f"{user}:{password}@", f"{user}:{MASK}@", 1)
-    return parts._replace(netloc=netloc).geturl()
 
 
 def unmask_urls(submitted: tuple[str, ...], current: tuple[str, ...]) -> tuple[tuple[str, ...], list[str]]:

@@ -14,6 +14,7 @@ from moodspeaker.config import ConfigError
 from moodspeaker.config.load import to_mapping
 from moodspeaker.config.schema import RecommendConfig
 from moodspeaker.service.control import STRATEGIES, CommandError
+from moodspeaker.util.net import mask_url
 from moodspeaker_web import forms
 from moodspeaker_web.auth import PasswordError
 from moodspeaker_web.auth_views import Page, rate_limited
@@ -272,7 +273,7 @@ def _settings_for_export(config: Any) -> dict[str, Any]:
     for dotted in forms.URL_LISTS:
         section, key = dotted.split(".")
         if key in data.get(section, {}):
-            data[section][key] = [forms.mask_url(url) for url in data[section][key]]
+            data[section][key] = [mask_url(url) for url in data[section][key]]
     return data
 
 

@@ -6,12 +6,12 @@ import argparse
 import json
 import sys
 from typing import Any
-from urllib.parse import urlsplit
 
 import tomli_w
 
 from moodspeaker.config import Config, ConfigError, describe, load, save, with_changes
 from moodspeaker.config.load import SYSTEM_CONFIG, config_path, to_mapping
+from moodspeaker.util.net import mask_url
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,26 +24,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     setp.add_argument("changes", nargs="+", metavar="SECTION.KEY=VALUE")
 
 
-def _mask_url(url: str) -> str:
-    """The URL with its password (an OpenSubsonic server in library.servers carries one) hidden."""
-    try:
-        parts = urlsplit(url)
-        password = parts.password
-    except ValueError:
-        return url
-    if not password:
-        return url
-    user = parts.username or ""
-    return parts._replace(netloc=parts.netloc.replace(f"{user}:{password}@", f"{user}:********@", 1)).geturl()
-
-
 def _shown(config: Config, include_defaults: bool) -> dict[str, Any]:
     """The settings for `config show`: secrets hidden, including passwords inside server URLs."""
     data = to_mapping(config, include_defaults=include_defaults, hide_secrets=True)
     for body in data.values():
         for key, value in body.items():
             if isinstance(value, list):
-                body[key] = [_mask_url(v) if isinstance(v, str) else v for v in value]
+                body[key] = [mask_url(v) if isinstance(v, str) else v for v in value]
     return data
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from zeroconf import InterfaceChoice
 
@@ -36,3 +37,21 @@ def zeroconf_interfaces(interfaces: Sequence[str] | None) -> list[str] | Interfa
     "all" ("choice must be a list or InterfaceChoice"), which left the page and the library server
     unannounced on a real LAN while the loopback-only tests passed."""
     return list(interfaces) if interfaces else InterfaceChoice.All
+
+
+#: What a URL's password is replaced with wherever a URL is shown (config show, the page, its export).
+MASK = "********"
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password (OpenSubsonic servers in library.servers carry one) replaced by MASK."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return url
+    if not password:
+        return url
+    user = parts.username or ""
+    netloc = parts.netloc.replace(f"{user}:{password}@", f"{user}:{MASK}@", 1)
+    return parts._replace(netloc=netloc).geturl()

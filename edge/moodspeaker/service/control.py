@@ -228,7 +228,8 @@ class ControlAPI:
         return list(self._speaker.profiles())
 
     def export_data(self) -> dict[str, Any]:
-        """The speaker's personal data (feedback, profiles) as JSON-ready data; {} when it keeps none."""
+        """The speaker's personal data (feedback, profiles, neutral-face calibrations) as JSON-ready data; {}
+        when it keeps none."""
         if isinstance(self._speaker, DataKeeper):
             return self._speaker.export_data()
         return {}

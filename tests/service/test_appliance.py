@@ -227,7 +227,32 @@ def test_saved_settings_apply_at_once_or_say_restart(running: Start) -> None:
     app.player.wait_idle()
     assert app.player._cfg.switch_fade_s == 0.1
     restart = [e for e in events if isinstance(e, StateChanged) and e.key == "restart_needed"]
-    assert restart and restart[-1].value == ["mood.half_life_s"]
+    assert restart and restart[-1].value == ["mood.half_life_s", "web.port"]
+
+
+def test_the_page_s_address_settings_and_the_start_profile_wait_for_a_restart(running: Start) -> None:
+    """LIVE_SETTINGS counted all of web. as live, but the page keeps its port, address, on/off and
+    mDNS announcement until the service restarts; recommend.profile is where the speaker starts."""
+    app, _bus, events = running(Script(None))
+    changes = {
+        "web.port": 9000,
+        "web.host": "127.0.0.1",
+        "web.enabled": False,
+        "web.zeroconf": False,
+        "web.guest_view": True,  # the page reads these at once
+        "web.session_days": 7,
+        "recommend.profiles": ["default", "Kim"],
+        "recommend.profile": "Kim",
+    }
+    app.apply_config(with_changes(app.config, changes))
+    restart = [e for e in events if isinstance(e, StateChanged) and e.key == "restart_needed"]
+    assert restart and restart[-1].value == [
+        "recommend.profile",
+        "web.enabled",
+        "web.host",
+        "web.port",
+        "web.zeroconf",
+    ]
 
 
 def test_deleting_old_feedback_also_forgets_what_was_learned_from_it(tmp_path: Path) -> None:

@@ -191,7 +191,11 @@ class RecommendConfig:
         "is kept with the active profile). match: music that fits the mood; uplift: start there and "
         "lift it gently; steady: ignore moods; off: no automatic picks.",
     )
-    profile: str = setting("default", "Active listener profile.")
+    profile: str = setting(
+        "default",
+        "Listener profile the speaker starts with (a change applies at the next start; the page "
+        "and MQTT switch the active listener at once).",
+    )
     profiles: tuple[str, ...] = setting(["default"], "Household listener profiles.")
     queue_length: int = setting(5, "Tracks planned ahead.", min=1, max=50, advanced=True)
     no_repeat_window: int = setting(

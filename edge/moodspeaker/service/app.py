@@ -69,14 +69,17 @@ log = logging.getLogger(__name__)
 
 HEALTH_INTERVAL_S = 10.0
 SAVE_INTERVAL_S = 2.0
-#: Settings applied while running (the rest need a restart; the page is told which).
+#: Settings applied while running (the rest need a restart; the page is told which).  Not all of
+#: web.: the page keeps its address, port, on/off and mDNS announcement until the service restarts.
 LIVE_SETTINGS = (
     "player.",
     "camera.interval_s",
     "camera.enabled",
     "recommend.queue_length",
     "recommend.profiles",
-    "web.",
+    "web.guest_view",
+    "web.allowed_hosts",
+    "web.session_days",
     "privacy.",
 )
 

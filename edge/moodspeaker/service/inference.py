@@ -10,6 +10,7 @@ queued, logged or written anywhere.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +24,16 @@ from moodspeaker.service.health import Health
 from moodspeaker.service.watchdog import Heartbeat
 
 log = logging.getLogger(__name__)
+
+
+def _camera_missing(exc: BaseException) -> bool:
+    """True for the frame sources' CameraError (no camera, a path that cannot be opened).
+
+    Looked up among the loaded modules, not imported: vision.sources brings OpenCV, which the
+    service loads only with a real camera; if it is not loaded, nothing raised its error."""
+    sources = sys.modules.get("moodspeaker.vision.sources")
+    camera_error = getattr(sources, "CameraError", None) if sources is not None else None
+    return isinstance(camera_error, type) and isinstance(exc, camera_error)
 
 
 class FrameSource(Protocol):
@@ -176,7 +187,12 @@ class InferenceStage:
                 failures += 1
                 self._health.count("inference_errors")
                 component = "camera" if self._source is None else "vision"
-                if self._health.set_state(component, "error", str(exc)[:200]):
+                if not self._health.set_state(component, "error", str(exc)[:200]):
+                    pass  # said when the state changed: not again on every retry
+                elif component == "camera" and _camera_missing(exc):
+                    # no camera (yet) is an ordinary state, not a bug: the reason, no traceback
+                    log.warning("camera: %s (retrying with back-off)", exc)
+                else:
                     log.exception("capture step failed (retrying with back-off)")
                 next_at = self._clock() + min(30.0, max(1.0, self._interval_s) * failures)
 

@@ -12,6 +12,7 @@ import argparse
 import os
 import shlex
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -74,15 +75,40 @@ def _webcam() -> bool:
         del capture
 
 
-def _printer(event: Any) -> None:
-    if event.kind == "track_started":
-        _say(f"playing {event.title} by {event.artist} - {event.reason}")
-    elif event.kind == "mood_changed":
-        _say(f"mood: {event.mood} (confidence {event.confidence:.0%}, was {event.previous})")
-    elif event.kind == "error":
-        _say(f"problem ({event.component}): {event.message}")
-    elif event.kind == "state_changed" and event.key in {"audio", "camera", "broker"}:
-        _say(f"{event.key}: {event.value}")
+_STATE_WORDS = {
+    ("audio", "ok"): "audio: playing",
+    ("audio", "lost"): "audio: the output device is gone",
+    ("audio", "starting"): "audio: starting",
+    ("broker", "ok"): "MQTT: connected",
+    ("broker", "connecting"): "MQTT: connecting",
+    ("broker", "disconnected"): "MQTT: disconnected",
+}
+
+
+def state_words(event: Any, *, webcam: bool) -> str:
+    """A camera, audio or MQTT change in words: the raw value ("camera: False") told a newcomer
+    nothing about what the demo is doing."""
+    if event.key == "camera":
+        if not event.value:
+            return "camera: off (privacy switch): no face is read"
+        return "camera: on, the webcam" if webcam else "camera: on, replaying a public-domain face"
+    words = _STATE_WORDS.get((event.key, str(event.value)))
+    name = "MQTT" if event.key == "broker" else event.key
+    return words or f"{name}: {event.value}"
+
+
+def _printer(webcam: bool) -> Callable[[Any], None]:
+    def say(event: Any) -> None:
+        if event.kind == "track_started":
+            _say(f"playing {event.title} by {event.artist} - {event.reason}")
+        elif event.kind == "mood_changed":
+            _say(f"mood: {event.mood} (confidence {event.confidence:.0%}, was {event.previous})")
+        elif event.kind == "error":
+            _say(f"problem ({event.component}): {event.message}")
+        elif event.kind == "state_changed" and event.key in {"audio", "camera", "broker"}:
+            _say(state_words(event, webcam=webcam))
+
+    return say
 
 
 def _setup_note(folder: Path) -> str:
@@ -176,7 +202,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         parts.make_source = FaceReplay
     _say(f"expression model on the CPU; classes: {', '.join(parts.classes or ())}")
     bus = EventBus()
-    bus.subscribe(_printer)
+    bus.subscribe(_printer(webcam))
     app = Appliance(config, bus, parts, folder)
     stop = threading.Event()
     if args.seconds > 0:

@@ -325,3 +325,17 @@ def test_command_runs_every_check_on_this_machine(capsys: pytest.CaptureFixture[
     for name in doctor.CHECK_NAMES:
         assert f"] {name}" in text
     assert code in {0, 1}
+
+
+def test_library_says_missing_for_a_folder_that_is_not_there(tmp_path: Path) -> None:
+    """A folder that does not exist was reported as "not readable", which sends the owner looking at
+    permissions instead of at an unplugged USB stick or a mistyped path."""
+    result = doctor.check_library(cfg(**{"library.folders": [str(tmp_path / "usb")]}))
+    assert result.status == "warn"
+    assert f"folder(s) missing: {tmp_path / 'usb'}" in result.summary
+    assert "not readable" not in result.summary
+    (tmp_path / "file").write_text("")  # there, but not a folder
+    result = doctor.check_library(cfg(**{"library.folders": [str(tmp_path / "file")]}))
+    assert (
+        f"not a folder: {tmp_path / 'file'}" in result.summary and "folder(s) missing" not in result.summary
+    )

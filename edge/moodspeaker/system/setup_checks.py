@@ -62,13 +62,25 @@ def check_library(config: Config) -> CheckResult:
             fix="moodspeaker config set library.folders=/path/to/music",
         )
     missing: list[str] = []
+    # what is wrong -> its folders: "missing" sends the owner to the USB stick or the path, "not
+    # readable" to the permissions (a missing folder was called not readable)
+    problems: dict[str, list[str]] = {}
+    for folder in lib.folders:
+        path = Path(os.path.expanduser(folder))
+        if path.is_dir() and os.access(path, os.R_OK | os.X_OK):
+            continue
+        if path.is_dir():
+            what = "folder(s) not readable"
+        else:
+            what = "not a folder" if path.exists() else "folder(s) missing"
+        problems.setdefault(what, []).append(folder)
+        missing.append(folder)
     total = 0
     capped = False
     for folder in lib.folders:
-        path = Path(os.path.expanduser(folder))
-        if not path.is_dir() or not os.access(path, os.R_OK | os.X_OK):
-            missing.append(folder)
+        if folder in missing:
             continue
+        path = Path(os.path.expanduser(folder))
         count, hit = probes.count_audio_files(path)
         total += count
         capped = capped or hit
@@ -79,7 +91,7 @@ def check_library(config: Config) -> CheckResult:
         return CheckResult(
             "library",
             "warn",
-            f"{counted}; folder(s) not readable: {', '.join(missing)}",
+            f"{counted}; " + "; ".join(f"{what}: {', '.join(f)}" for what, f in problems.items()),
             fix="mount or create them, or change library.folders",
             details=details,
         )

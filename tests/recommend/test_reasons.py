@@ -127,3 +127,22 @@ def test_no_face_is_said_as_it_is_before_and_after_faces(rec: Recommender) -> No
     gone = mood_filter.update(None, 100.0)  # the listener left long ago: the mood fell back to unknown
     assert gone.mood == "unknown" and not gone.face
     assert rec.plan(gone, "bob", None, NOW, 1)[0].reason.startswith("no face seen; ")
+
+
+def test_the_camera_switched_off_is_said_as_such() -> None:
+    """While the privacy switch has the camera off the mood is unknown, and a pick said 'no face seen
+    yet' as if the camera were looking: it says the camera is off, whatever it read before."""
+    for face, faces_read in ((False, False), (False, True), (True, True), (None, None)):
+        phrase = explain.mood_phrase("unknown", 0.0, face=face, faces_read=faces_read, camera=False)
+        assert phrase == "camera off: music for no particular mood"
+    assert explain.mood_phrase("unknown", 0.0, faces_read=False, camera=True) == "no face seen yet"
+    # a mood the listener named (a correction) is theirs, camera or not
+    assert explain.mood_phrase("sad", 1.0, camera=False) == "you look sad (100% sure)"
+
+
+def test_a_pick_planned_with_the_camera_off_says_so(rec: Recommender) -> None:
+    """The service's mood while the camera is off: the filter's unknown state, said to be camera-less
+    (`MoodState.camera`); the recommender words it from there, as it words `face`."""
+    off = MoodState("unknown", 0.0, 0.0, 0.0, face=False, changed=False, camera=False)
+    pick = rec.plan(off, "alice", None, NOW, 1)[0]
+    assert pick.reason.startswith("camera off: music for no particular mood; "), pick.reason

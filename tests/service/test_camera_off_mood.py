@@ -43,6 +43,10 @@ def started(tmp_path: Path) -> Iterator[Started]:
         app.stop()
 
 
+#: How a pick planned while the camera is off begins (recommend.explain.mood_phrase).
+OFF = "camera off: music for no particular mood; "
+
+
 def _observed(events: list[Event]) -> list[MoodObserved]:
     return [e for e in events if isinstance(e, MoodObserved)]
 
@@ -69,11 +73,25 @@ def test_switching_off_ends_the_reading_and_the_music_carries_on(started: Starte
     app.apply_config(with_changes(app.config, {"recommend.profiles": ["default", "Kim"]}))
     control.execute("set_profile", {"profile": "Kim"})  # plans a whole new queue at once
     wait_for(
-        lambda: app.state()["queue"] and all("no face seen" in q["reason"] for q in app.state()["queue"]),
+        lambda: app.state()["queue"] and all(q["reason"].startswith(OFF) for q in app.state()["queue"]),
         what="picks planned for an unknown mood",
     )
     assert not any("angry" in q["reason"] for q in app.state()["queue"])
     assert app.state()["now_playing"]["track_id"] == playing
+
+
+def test_a_refill_with_the_camera_off_says_the_camera_is_off(started: Started) -> None:
+    """A refill planned while the camera is off said 'no face seen yet' (the filter starts afresh),
+    as if the camera were looking at an empty room: it says the camera is off."""
+    app, control, _events, _script = started
+    wait_for(lambda: app.state()["player"] == "playing", what="music")
+    control.execute("set_camera", {"enabled": False})
+    queued = len(app.state()["queue"])
+    for _ in range(queued):  # the queue planned for the angry face runs out: a refill tops it up
+        control.execute("next")
+    wait_for(lambda: app.state()["queue"], what="a refill")
+    reasons = [q["reason"] for q in app.state()["queue"]]
+    assert all(r.startswith(OFF) for r in reasons), reasons
 
 
 def test_switching_on_starts_a_fresh_reading_without_the_capture_under_way(started: Started) -> None:

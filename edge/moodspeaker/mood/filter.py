@@ -65,6 +65,9 @@ class MoodState:
     changed: bool
     previous: str = UNKNOWN
     probs: Mapping[str, float] = field(default_factory=dict)
+    #: False: the camera is off (the privacy switch), so no face can be read at all; the service
+    #: says so of the mood it plans with (recommend.explain words it).  None: not said (the filter).
+    camera: bool | None = None
 
 
 class Smoother(Protocol):

@@ -42,13 +42,22 @@ def percent(confidence: float) -> str | None:
 
 
 def mood_phrase(
-    mood: str, confidence: float, *, face: bool | None = None, faces_read: bool | None = None
+    mood: str,
+    confidence: float,
+    *,
+    face: bool | None = None,
+    faces_read: bool | None = None,
+    camera: bool | None = None,
 ) -> str:
-    """'you look sad (71% sure)'.  An unknown mood is said as it is: a face in view whose mood the
-    filter has not named yet (it takes a few readings: `mood.min_dwell_s`) is 'not sure of your mood
-    yet', like the page's "Not sure yet"; no face read at all so far, 'no face seen yet'; else (the
-    face left, or nothing said about faces) 'no face seen'."""
+    """'you look sad (71% sure)'.  An unknown mood is said as it is: with the camera switched off
+    (the privacy switch: `camera` False) 'camera off: music for no particular mood', since no face
+    can be seen, and 'no face seen yet' would send the listener to sit in front of it; a face in view
+    whose mood the filter has not named yet (it takes a few readings: `mood.min_dwell_s`) is 'not sure
+    of your mood yet', like the page's "Not sure yet"; no face read at all so far, 'no face seen yet';
+    else (the face left, or nothing said about faces) 'no face seen'."""
     if mood not in _MOOD_WORDS:
+        if camera is False:
+            return "camera off: music for no particular mood"
         if face:
             return "not sure of your mood yet"
         return "no face seen yet" if faces_read is False else "no face seen"
@@ -123,9 +132,10 @@ def reason(
     *,
     face: bool | None = None,
     faces_read: bool | None = None,
+    camera: bool | None = None,
 ) -> str:
     """The whole sentence shown on the page and over MQTT."""
-    parts = [mood_phrase(mood, confidence, face=face, faces_read=faces_read)]
+    parts = [mood_phrase(mood, confidence, face=face, faces_read=faces_read, camera=camera)]
     if evidence.corrected_from:
         parts[0] += f", which you told me usually means {_MOOD_WORDS.get(evidence.mood, evidence.mood)}"
     if evidence.analysed:

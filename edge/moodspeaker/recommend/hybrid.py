@@ -49,12 +49,14 @@ PICKS_OFF = Outcome(Readiness.OFF, "automatic picks are off for this profile")
 
 
 def _as_mood(mood: MoodLike | None) -> Mood:
-    """A plain Mood of the caller's; a filter's MoodState also says whether a face is in view and
-    whether any was read so far (its `probs` are empty until then), for the wording of `unknown`."""
+    """A plain Mood of the caller's; a filter's MoodState also says whether a face is in view,
+    whether any was read so far (its `probs` are empty until then) and, from the service, whether the
+    camera is off, for the wording of `unknown`."""
     if mood is None:
         return Mood("unknown", 0.0, 0.0, 0.0)
     face = getattr(mood, "face", None)
     probs = getattr(mood, "probs", None)
+    camera = getattr(mood, "camera", None)
     return Mood(
         str(mood.mood),
         float(mood.confidence),
@@ -62,6 +64,7 @@ def _as_mood(mood: MoodLike | None) -> Mood:
         float(mood.arousal),
         face=face if isinstance(face, bool) else None,
         faces_read=bool(probs) if probs is not None else getattr(mood, "faces_read", None),
+        camera=camera if isinstance(camera, bool) else None,
     )
 
 

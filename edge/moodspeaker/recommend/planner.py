@@ -288,7 +288,9 @@ def plan_queue(
             corrected_from=corrected_from,
             analysed=bool(view.analysed[row]),
         )
-        text = explain.reason(mood.mood, mood.confidence, tr, ev, face=mood.face, faces_read=mood.faces_read)
+        text = explain.reason(
+            mood.mood, mood.confidence, tr, ev, face=mood.face, faces_read=mood.faces_read, camera=mood.camera
+        )
         if again:
             text += "; again, as the only track to play now"
         score = float(ranked_scores[int(np.flatnonzero(ranked_rows == row)[0])])

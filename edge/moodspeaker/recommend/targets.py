@@ -66,8 +66,9 @@ class MoodLike(Protocol):
 class Mood:
     """A plain mood value (tests, the simulator, and feedback records).
 
-    `face` and `faces_read` only word an `unknown` mood (explain.mood_phrase): whether a face is in
-    view at this reading, and whether the filter has read any face so far; None when not known."""
+    `face`, `faces_read` and `camera` only word an `unknown` mood (explain.mood_phrase): whether a
+    face is in view at this reading, whether the filter has read any face so far, and whether the
+    camera is on at all; None when not known."""
 
     mood: str
     confidence: float = 1.0
@@ -75,6 +76,7 @@ class Mood:
     arousal: float = 0.0
     face: bool | None = None
     faces_read: bool | None = None
+    camera: bool | None = None
 
     @staticmethod
     def of(mood: str, confidence: float = 1.0) -> Mood:

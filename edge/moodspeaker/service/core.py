@@ -16,6 +16,7 @@ protocol, but its parts live in separate modules by responsibility (`service.pla
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import queue
 import sqlite3
@@ -106,8 +107,11 @@ class ApplianceCore:
         self.bus.publish(ErrorReported(ts=time.time(), component=component, message=message))
 
     def _current_mood(self) -> MoodState:
+        """The mood in force; while the camera is off it says so (`MoodState.camera`), so the picks
+        planned with it say the camera is off rather than that no face was seen yet."""
         with self._lock:
-            return self._override or self._mood
+            mood = self._override or self._mood
+        return mood if self.stage.enabled else dataclasses.replace(mood, camera=False)
 
     def _end_reading(self) -> None:
         """The camera's reading of the mood ends (the camera switched off, "delete everything"): a

@@ -101,7 +101,7 @@ def test_bad_files_raise_decode_errors_with_reasons(tmp_path: Path) -> None:
         read_excerpts(empty, 20)
     junk = tmp_path / "junk.flac"
     junk.write_bytes(b"fLaC" + bytes(range(256)) * 40)
-    with pytest.raises(DecodeError, match=r"junk\.flac"):
+    with pytest.raises(DecodeError, match="not a readable audio file"):
         read_excerpts(junk, 20)
     with pytest.raises(DecodeError, match="cannot read"):
         read_excerpts(tmp_path / "missing.ogg", 20)

@@ -1,7 +1,8 @@
 """Analyse one file: decode excerpts, measure loudness at the native rate, extract features.
 
 This is what a worker process runs per track.  It returns plain data (picklable) and raises
-`DecodeError`/`AnalysisError` with a reason that the index records.
+`DecodeError`/`AnalysisError` with a reason that the index records (without the path, which is
+printed next to it).
 """
 
 from __future__ import annotations
@@ -33,11 +34,11 @@ def analyse_file(path: str | os.PathLike[str], excerpt_s: float = 20.0, count: i
     mono = [to_mono(w, excerpts.samplerate, SR) for w in excerpts.windows]
     peak = max(float(np.max(np.abs(m))) if m.size else 0.0 for m in mono)
     if peak < 1e-4:
-        raise AnalysisError(f"{path}: silent (peak below -80 dBFS)")
+        raise AnalysisError("silent (peak below -80 dBFS)")
     try:
         features = analyse_windows(mono, SR)
     except ValueError as exc:
-        raise AnalysisError(f"{path}: {exc}") from exc
+        raise AnalysisError(str(exc)) from exc
     features["loudness_lufs"] = loudness
     features["peak"] = peak
     return Analysis(features, excerpts.duration_s)

@@ -2,13 +2,16 @@
 
 libsndfile (through soundfile) reads WAV, FLAC, OGG Vorbis/Opus and MP3 and can seek, so only the
 excerpts are decoded.  Anything it cannot open (M4A/AAC, odd MP3s) goes through an `ffmpeg`
-subprocess when ffmpeg is installed.  Every failure becomes a `DecodeError` whose message says what
-went wrong with which file, so the index can record the reason and the scan can go on.
+subprocess when ffmpeg is installed.  Every failure becomes a `DecodeError` whose message is one
+sentence saying what is wrong, so the index can record the reason and the scan can go on.  The message
+never names the file: the index, `moodspeaker index` and `library stats` print it next to its path,
+and a path inside the reason showed it three times.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -25,7 +28,24 @@ AUDIO_SUFFIXES = frozenset({".mp3", ".ogg", ".oga", ".opus", ".flac", ".wav", ".
 
 
 class DecodeError(Exception):
-    """The file could not be decoded; the message is the reason recorded in the index."""
+    """The file could not be decoded; the message is the reason recorded in the index (no path)."""
+
+
+class _OpenError(DecodeError):
+    """The decoder did not recognise the data at all (as opposed to a file that opened but is bad)."""
+
+
+#: libsndfile's answer for data it does not recognise as any format; on a file that exists it only
+#: misleads ("File does not exist or is not a regular file (possibly a pipe?)")
+_MISLEADING = re.compile(r"file does not exist or is not a regular file.*", re.IGNORECASE)
+_UNREADABLE = "not a readable audio file (corrupt or unsupported)"
+
+
+def _short(reason: str, path: Path) -> str:
+    """A decoder's message without the file name in it and without libsndfile's misleading text."""
+    text = reason.replace(f"Error opening {str(path)!r}: ", "").replace(str(path), "").strip()
+    text = _MISLEADING.sub("", text).strip(" :;.")
+    return "" if text.lower().startswith("error : unknown error") else text
 
 
 @dataclass(frozen=True)
@@ -61,27 +81,41 @@ def read_excerpts(path: str | os.PathLike[str], excerpt_s: float, count: int = 3
     try:
         st = p.stat()
     except OSError as exc:
-        raise DecodeError(f"cannot read {p}: {exc.strerror or exc}") from exc
+        raise DecodeError(f"cannot read the file: {exc.strerror or exc}") from exc
     if st.st_size == 0 and stat.S_ISREG(st.st_mode):
-        raise DecodeError(f"{p}: empty file (0 bytes)")
+        raise DecodeError("empty file (0 bytes)")
     try:
         return _read_soundfile(p, excerpt_s, count)
     except DecodeError as first:
         if shutil.which("ffmpeg") is None:
+            if isinstance(first, _OpenError):
+                raise DecodeError(_unreadable(str(first))) from first
             raise
         try:
             return _read_ffmpeg(p, excerpt_s, count)
         except DecodeError as second:
-            raise DecodeError(f"{first}; ffmpeg: {second}") from second
+            if not isinstance(first, _OpenError):
+                raise first from second  # it opened: what libsndfile found wrong is the reason
+            raise DecodeError(_unreadable(str(first), _short(str(second), p))) from second
+
+
+def _unreadable(*reasons: str) -> str:
+    """One sentence for data no decoder could read, with the decoders' own short reasons."""
+    said = [r for r in dict.fromkeys(reasons) if r]
+    return f"{_UNREADABLE}: {'; '.join(said)}" if said else _UNREADABLE
 
 
 def _read_soundfile(path: Path, excerpt_s: float, count: int) -> Excerpts:
     try:
-        with sf.SoundFile(str(path)) as f:
+        f = sf.SoundFile(str(path))
+    except Exception as exc:  # libsndfile reports unrecognised data with several exception types
+        raise _OpenError(_short(str(exc), path)) from exc
+    try:
+        with f:
             sr = int(f.samplerate)
             frames = int(f.frames)
             if sr <= 0:
-                raise DecodeError(f"{path}: invalid sample rate {sr}")
+                raise DecodeError(f"invalid sample rate {sr}")
             duration = frames / sr
             windows: list[np.ndarray] = []
             for start, length in excerpt_starts(duration, excerpt_s, count):
@@ -94,10 +128,10 @@ def _read_soundfile(path: Path, excerpt_s: float, count: int) -> Excerpts:
                     windows.append(np.ascontiguousarray(data.T))
     except DecodeError:
         raise
-    except Exception as exc:  # libsndfile reports corrupt data with several exception types
-        raise DecodeError(f"{path}: soundfile cannot decode: {exc}") from exc
+    except Exception as exc:  # corrupt data after a good header, with several exception types
+        raise DecodeError(f"corrupt audio data: {_short(str(exc), path) or type(exc).__name__}") from exc
     if not windows or sum(w.shape[1] for w in windows) < sr // 2:
-        raise DecodeError(f"{path}: no audio (shorter than half a second or truncated)")
+        raise DecodeError("no audio (shorter than half a second or truncated)")
     _check_finite(path, windows)
     return Excerpts(windows, sr, duration)
 
@@ -107,7 +141,10 @@ def _probe_duration(path: Path) -> tuple[float, int, int]:
     try:
         info = mutagen.File(str(path))
     except Exception as exc:
-        raise DecodeError(f"cannot read the container: {exc}") from exc
+        detail = str(exc).strip()
+        raise DecodeError(
+            f"cannot read the container: {detail}" if detail else "container not recognised"
+        ) from exc
     if info is None or getattr(info, "info", None) is None:
         raise DecodeError("unsupported or unrecognised format")
     duration = float(getattr(info.info, "length", 0.0) or 0.0)
@@ -144,7 +181,7 @@ def _read_ffmpeg(path: Path, excerpt_s: float, count: int) -> Excerpts:
 def _check_finite(path: Path, windows: list[np.ndarray]) -> None:
     for w in windows:
         if not np.all(np.isfinite(w)):
-            raise DecodeError(f"{path}: decoded samples are not finite (corrupt data)")
+            raise DecodeError("decoded samples are not finite (corrupt data)")
 
 
 def to_mono(window: np.ndarray, samplerate: int, target_sr: int) -> np.ndarray:

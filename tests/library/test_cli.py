@@ -175,3 +175,20 @@ def test_serve_sync_outage_and_stats(tmp_path: Path) -> None:
     (remote,) = stats["remotes"]
     assert remote["tracks"] == 1 and remote["last_sync"]["error"]
     assert "last sync" in _cli(speaker_home, "library", "stats").stdout
+
+
+def test_eval_music_fit_writes_nothing_into_the_working_folder(tmp_path: Path) -> None:
+    """`--fit` keeps its feature cache in the data folder: a run from $HOME left a `.cache/` there."""
+    clips = []
+    for kind, quadrants in (("happy", ("Q1", "Q2")), ("sad", ("Q3", "Q4"))):
+        src = synth.write(tmp_path / f"{kind}.mp3", synth.song(kind, 2.0))
+        clips += [(f"{kind}{i}", f"artist{i % 5}", quadrants[i % 2], src) for i in range(10)]
+    data = _four_q_layout(tmp_path / "4q", clips)
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    out = tmp_path / "fitted.json"
+    res = _cli(tmp_path, "eval-music", "--data", str(data), "--fit", str(out), "--workers", "1", cwd=cwd)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(out.read_text())["arousal"]
+    assert sorted(os.listdir(cwd)) == []
+    assert list((tmp_path / "data").rglob("features.jsonl"))  # the cache is kept for the next --fit

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from moodspeaker.commands import argtypes
-from moodspeaker.config import Config
+from moodspeaker.config import Config, data_dir
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,7 +25,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--model", type=Path, help="emotion model JSON (default: the shipped one)")
-    parser.add_argument("--cache", type=Path, help="feature cache file (JSON lines); reused when valid")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        help="feature cache file (JSON lines); reused when valid (--fit default: in the data folder)",
+    )
     parser.add_argument(
         "--workers", type=argtypes.positive, help="analysis workers (default: library.workers)"
     )
@@ -71,7 +75,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return 2
     cache = args.cache
     if cache is None and args.fit is not None:
-        cache = Path(".cache") / "music-4q" / "features.jsonl"
+        # in the data folder, next to the numba cache: never the working folder, where a run from
+        # $HOME or the repository left a stray `.cache/`
+        cache = data_dir(config) / "eval-music-cache" / "music-4q" / "features.jsonl"
     workers = args.workers or config.library.workers
     bar = tqdm(total=len(clips), unit="clip", desc="analysing", file=sys.stderr, disable=None)
 

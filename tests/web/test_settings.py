@@ -243,3 +243,30 @@ def test_server_passwords_are_shown_masked_and_kept(owner: Page) -> None:
     # a new password replaces the old one
     _post(owner, "library", {"library.servers": "subsonic+http://anna:new-pw@navidrome.local:4533"})
     assert load(owner.config_path).library.servers == ("subsonic+http://anna:new-pw@navidrome.local:4533",)
+
+
+@pytest.mark.parametrize(
+    ("typed", "saved", "error"),
+    [
+        ("45", 0.45, None),
+        ("45 %", 0.45, None),
+        ("0", 0.0, None),
+        ("100", 1.0, None),
+        ("0.5", 0.005, None),  # a percentage, not the old 0-1: half of one per cent
+        ("150", None, "Volume must be from 0 to 100 %, not 150 %."),
+        ("-5", None, "Volume must be from 0 to 100 %, not -5 %."),
+        ("loud", None, "Volume must be a number from 0 to 100 %."),
+        ("nan", None, "Volume must be a number from 0 to 100 %."),
+    ],
+)
+def test_the_volume_is_typed_as_a_percentage(
+    owner: Page, typed: str, saved: float | None, error: str | None
+) -> None:
+    """Settings takes the volume in % (as the Now tab shows it) and gives the schema its 0-1."""
+    changes, errors = forms.parse_section(owner.ctx.config, "player", {"player.volume": [typed]})
+    if error is None:
+        assert errors == {} and changes.get("player.volume", owner.ctx.config.player.volume) == pytest.approx(
+            saved
+        )
+    else:
+        assert errors == {"player.volume": error} and changes == {}

@@ -9,6 +9,7 @@ Saving is all or nothing: `with_changes` validates the whole config before the a
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -46,6 +47,11 @@ FORBIDDEN_ROOTS = ("/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/run", "/
 URL_LISTS = frozenset({"library.servers"})
 SERVER_SCHEMES = frozenset({"http", "https", "subsonic+http", "subsonic+https"})
 
+#: Settings the schema keeps as a fraction (0 to 1) that people read as a percentage: the Now tab
+#: shows the volume as "30%", so Settings shows, takes and refuses it in % too (0.3 read as almost
+#: silent, and 30 was refused), and saves the schema's fraction.
+PERCENT = frozenset({"player.volume"})
+
 #: Words of setting keys shown in capitals in the labels.
 ABBREVIATIONS = {"id": "ID", "tls": "TLS", "ca": "CA", "lufs": "LUFS", "led": "LED", "mqtt": "MQTT"}
 
@@ -79,9 +85,21 @@ class Field:
         return text[:1].upper() + text[1:]
 
     @property
+    def percent(self) -> bool:
+        """Shown and typed as a percentage of the schema's 0-1 (see PERCENT)."""
+        return self.info.dotted in PERCENT
+
+    @property
+    def bounds(self) -> tuple[float | None, float | None]:
+        """The (min, max) a person may type, in the unit shown."""
+        scale = 100.0 if self.percent else 1.0
+        low, high = self.info.min, self.info.max
+        return (None if low is None else low * scale, None if high is None else high * scale)
+
+    @property
     def unit(self) -> str:
         """The unit to show after the label; empty when the label names it already ("Target LUFS")."""
-        unit = self.info.unit or ""
+        unit = "%" if self.percent else self.info.unit or ""
         return "" if unit.lower() in self.label.lower().split() else unit
 
     @property
@@ -92,6 +110,8 @@ class Field:
             return "\n".join(shown)
         if isinstance(self.value, bool):
             return "true" if self.value else "false"
+        if self.percent and isinstance(self.value, int | float):
+            return f"{round(self.value * 100, 2):g}"  # 0.3 * 100 is 30.000000000000004
         return str(self.value)
 
 
@@ -160,6 +180,22 @@ def _check_server(url: str) -> str | None:
     return None
 
 
+def _from_percent(field_: Field, text: str) -> float:
+    """A percentage typed for a PERCENT field ("45", "45 %") as the schema's fraction; a ValueError
+    says what is wrong in %, naming the setting."""
+    low, high = field_.bounds
+    span = f"from {low:g} to {high:g} %" if low is not None and high is not None else "a percentage"
+    try:
+        number = float(text.removesuffix("%").strip())
+    except ValueError:
+        raise ValueError(f"{field_.label} must be a number {span}.") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{field_.label} must be a number {span}.")
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise ValueError(f"{field_.label} must be {span}, not {number:g} %.")
+    return round(number / 100, 6)
+
+
 def _extra_checks(info: SettingInfo, value: Any) -> str | None:
     """Checks beyond the schema's types, for values typed by people on the network."""
     if isinstance(value, str):
@@ -222,6 +258,12 @@ def parse_section(
             submitted = [line.strip() for line in raw.splitlines() if line.strip()]
         elif not info.secret:
             submitted = raw.strip()
+        try:
+            if field_.percent:
+                submitted = _from_percent(field_, submitted)
+        except ValueError as exc:
+            errors[info.dotted] = str(exc)
+            continue
         try:
             value = coerce(info, submitted)
         except ValueError as exc:

@@ -11,9 +11,10 @@ kept and the failure is raised as a PlanningError for the caller to refuse the c
 
 Plans run on several threads (refills on the housekeeping's, a mood's re-plan on the inference
 thread's, switches on a command's), and a plan takes a while.  Every change of the active profile or
-strategy counts a generation; a refill or re-plan notes it before planning and applies its picks (and
-its outcome to health) only if it is still the same, under the lock a switch changes it under.  A plan
-made under a profile or strategy replaced meanwhile is dropped: the next refill plans again.
+strategy counts a generation; a refill, re-plan or Play notes it before planning and applies its picks
+(and its outcome to health) only if it is still the same, under the lock a switch changes it under.  A
+plan made under a profile or strategy replaced meanwhile is dropped: the next refill plans again, Play
+plans once more at once (`plan_to_play`).
 """
 
 from __future__ import annotations
@@ -179,15 +180,24 @@ class Conductor:
         """Make the active strategy the active profile's (on start, and after its data was deleted)."""
         self.strategy = self.strategy_of(self.profile)
 
-    def plan(self, mood: MoodState, k: int, exclude: set[str]) -> Plan:
-        """Up to `k` picks for the active profile and strategy, its outcome recorded in health (a
-        failure too, as "error": no picks, and the mood loop and refills go on).  For a command that
-        applies the picks at once (Play): refills and re-plans use `_plan_now` and `_applying`."""
-        plan = self._plan_now(mood, k, exclude)
-        with self._lock:
-            self._record(plan)
-            self._note(plan.items, mood)
-        return plan
+    def plan_to_play(self, mood: Callable[[], MoodState], k: int) -> Plan:
+        """Play's plan, queued: up to `k` picks for the active profile and strategy and the mood now
+        (`mood()`), given to the player as the queue when it has picks, its outcome recorded in health
+        (a failure too, as "error": no picks).  Checked as refills are (module doc): a plan made while
+        a switch took effect is dropped and made once more, under the new profile and strategy (and
+        the mood then: camera off ends the reading); when that one is overtaken too, nothing is
+        queued and PlanningError says so.  Else a Play pressed as the listener switched queued, and
+        played, the previous listener's or strategy's picks (under "off": picks although off)."""
+        for _ in range(2):
+            now = mood()
+            plan = self._plan_now(now, k, set())
+            with self._applying(plan) as current:
+                if current:
+                    if plan.items:
+                        self._note(plan.items, now)
+                        self.player.set_queue(plan.items)
+                    return plan
+        raise PlanningError("the listener, strategy or mood reading changed twice while planning; try again")
 
     def _plan_now(self, mood: MoodState, k: int, exclude: set[str]) -> Plan:
         """`plan`, recording nothing yet: see `_applying`."""

@@ -17,6 +17,7 @@ from moodspeaker.mood.circumplex import to_valence_arousal
 from moodspeaker.mood.filter import MoodState
 from moodspeaker.player.engine import PlayerStatus
 from moodspeaker.player.queue import QueueItem
+from moodspeaker.service.conductor import PlanningError
 from moodspeaker.service.control import CommandError
 from moodspeaker.service.core import ApplianceCore
 from moodspeaker.service.events import MoodChanged, StateChanged
@@ -34,14 +35,17 @@ class PlaybackCommands(ApplianceCore):
     def play(self) -> None:
         """Play, planning first when nothing is playing or queued; refused when that plan has no
         picks, with its own reason (the recommender's `status` is the last plan's on any thread:
-        a refill or another command's may have replaced it meanwhile)."""
+        a refill or another command's may have replaced it meanwhile).  A plan overtaken by a switch
+        of listener or strategy is never queued (`Conductor.plan_to_play`)."""
         self.conductor.user_paused = False
         status = self.player.status()
         if status.current is None and not status.queue:
-            plan = self.conductor.plan(self._current_mood(), self.config.recommend.queue_length, set())
+            try:
+                plan = self.conductor.plan_to_play(self._current_mood, self.config.recommend.queue_length)
+            except PlanningError as exc:
+                raise CommandError(f"nothing to play: {exc.reason}") from exc
             if not plan.items:
                 raise CommandError(f"nothing to play: {plan.detail}")
-            self.player.set_queue(plan.items)
         self.player.play()
         if status.state != "playing":  # answered once playing (or pending): see `_player_applied`
             self._player_applied("playing", True)

@@ -121,7 +121,15 @@ def _serve(index: Any, args: argparse.Namespace, config: Config) -> int:
     try:
         server = LibraryServer(index, args.host, port, name=f"{config.device.name} library").start()
     except OSError as exc:
-        print(f"library serve: cannot listen on {args.host}:{port}: {exc}", file=sys.stderr)
+        from moodspeaker.system.listen import in_use
+
+        why = (
+            f"port {port} is already in use by another program; stop it, or serve on another port "
+            "with --port N (or the library.serve_port setting)"
+            if in_use(exc)
+            else f"cannot listen on {args.host}:{port}: {exc.strerror or exc}"
+        )
+        print(f"library serve: {why}", file=sys.stderr)
         return 2
     announcer = None
     if not args.no_zeroconf:

@@ -29,6 +29,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
         config = dataclasses.replace(config, web=dataclasses.replace(config.web, enabled=False))
     if args.no_mqtt:
         config = dataclasses.replace(config, mqtt=dataclasses.replace(config.mqtt, enabled=False))
+    problem = _web_port_problem(config, args.port)
+    if problem:
+        print(f"moodspeaker run: {problem}", file=sys.stderr)
+        return 1
     folder = data_dir(config)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -48,3 +52,28 @@ def run(args: argparse.Namespace, config: Config) -> int:
         web_port=args.port,
         ready=lambda _faces: app.rescan_library(),  # catch up with files and LAN servers, in the background
     )
+
+
+def _web_port_problem(config: Config, port_option: int | None) -> str | None:
+    """Why the page cannot listen, in one line naming what changes the port; None when it can.
+
+    Checked before anything starts: werkzeug, when the port is taken, prints its own advice (which
+    names neither web.port nor --port) and exits, so the service's "running without the page" path
+    never runs.  A failure other than "in use" is left to the service, which reports it and carries on.
+    """
+    from moodspeaker.system.listen import check_port_free, in_use
+
+    port = config.web.port if port_option is None else port_option
+    if not config.web.enabled or port == 0:
+        return None
+    try:
+        check_port_free(config.web.host, port)
+    except OSError as exc:
+        if not in_use(exc):
+            return None
+        where = "given with --port" if port_option is not None else "the web.port setting"
+        return (
+            f"port {port} for the web page ({where}) is already in use by another program; stop it, or "
+            "choose another port with --port N or `moodspeaker config set web.port=N` (--no-web: no page)"
+        )
+    return None

@@ -22,6 +22,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from moodspeaker.library.index import LibraryIndex
 from moodspeaker.library.lan import API_PREFIX, PROTOCOL_VERSION
+from moodspeaker.system.listen import listening_socket
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +74,20 @@ def create_app(index: LibraryIndex, name: str = "Moodspeaker library") -> Flask:
 
 
 class LibraryServer:
-    """The HTTP server on its own thread (optionally announced with zeroconf by the caller)."""
+    """The HTTP server on its own thread (optionally announced with zeroconf by the caller).
+
+    Raises OSError when it cannot listen (the port in use, an address not on this machine).
+    """
 
     def __init__(self, index: LibraryIndex, host: str = "0.0.0.0", port: int = 8765, name: str = "") -> None:
         self.app = create_app(index, name or "Moodspeaker library")
-        self._server: BaseWSGIServer = make_server(host, port, self.app, threaded=True)
-        self.port = int(self._server.server_port)
+        # bound here, not by werkzeug, whose failure is a printed message and sys.exit(1) (system/listen)
+        sock = listening_socket(host, port)
+        try:
+            self._server: BaseWSGIServer = make_server(host, port, self.app, threaded=True, fd=sock.fileno())
+        finally:
+            sock.close()  # werkzeug listens on its own duplicate of the descriptor
+        self.port = int(self._server.port)
         self.host = host
         self._thread = threading.Thread(target=self._server.serve_forever, name="library-server", daemon=True)
 

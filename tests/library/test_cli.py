@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import http.server
 import json
 import os
 import shutil
@@ -10,6 +11,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -192,3 +194,39 @@ def test_eval_music_fit_writes_nothing_into_the_working_folder(tmp_path: Path) -
     assert json.loads(out.read_text())["arousal"]
     assert sorted(os.listdir(cwd)) == []
     assert list((tmp_path / "data").rglob("features.jsonl"))  # the cache is kept for the next --fit
+
+
+class _NotALibrary(http.server.BaseHTTPRequestHandler):
+    """A web server that is not a library server: 404 under /missing, garbage elsewhere."""
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/missing"):
+            self.send_error(404)
+            return
+        body = b"<html>garbage \x00\xff"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_failed_sync_of_a_wrong_url_keeps_no_mirror(tmp_path: Path) -> None:
+    """A mistyped URL used to leave a mirror that `library stats` listed from then on."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotALibrary)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        for url in (f"{base}/missing", base, f"subsonic+http://u:p@127.0.0.1:{server.server_address[1]}"):
+            res = _cli(tmp_path, "library", "sync", url)
+            assert res.returncode == 1, res.stdout + res.stderr
+            assert "sync failed" in res.stdout and "nothing kept" in res.stdout
+    finally:
+        server.shutdown()
+        server.server_close()
+    stats = json.loads(_cli(tmp_path, "library", "stats", "--json").stdout)
+    assert stats["remotes"] == []
+    assert list((tmp_path / "data" / "lan-cache").glob("*")) == []
+    assert "server mirror" not in _cli(tmp_path, "library", "stats").stdout

@@ -184,8 +184,13 @@ def _sync(args: argparse.Namespace, config: Config) -> int:
             for tid, reason in getattr(result, "rejected", getattr(result, "failed", [])):
                 print(f"  rejected {tid}: {reason}")
         except LanError as exc:
-            print(f"{url}: sync failed ({exc}); {len(lan.tracks())} tracks still usable from the cache")
             status = 1
+            if not lan.ever_answered():
+                # a wrong URL: no mirror is kept, or `library stats` would list it from then on
+                lan.discard()
+                print(f"{url}: sync failed ({exc}); nothing kept")
+                continue
+            print(f"{url}: sync failed ({exc}); {len(lan.tracks())} tracks still usable from the cache")
         finally:
             lan.close()
     return status

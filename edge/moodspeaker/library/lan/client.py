@@ -26,7 +26,7 @@ from typing import Any
 
 from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex
 from moodspeaker.library.lan import API_PREFIX, PROTOCOL_VERSION
-from moodspeaker.library.lan.mirror import MirroredLibrary
+from moodspeaker.library.lan.mirror import ANSWERED, MirroredLibrary
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +72,11 @@ def validate_row(row: Any) -> str | None:
 
 def note_sync(cache: LibraryIndex, error: str | None) -> None:
     """Remember the outcome of the last sync in the mirror (shown by `library stats`)."""
+    now = time.time()
     with cache.batch() as b:
-        b.set_meta("last_sync", json.dumps({"at": time.time(), "error": error}))
+        b.set_meta("last_sync", json.dumps({"at": now, "error": error}))
+        if error is None:
+            b.set_meta(ANSWERED, str(now))
 
 
 def slug(url: str) -> str:
@@ -88,9 +91,9 @@ class LanLibrary(MirroredLibrary):
             raise ValueError(f"library server URL must start with http:// or https://: {base_url!r}")
         self.base_url = base_url.rstrip("/")
         self.source = f"lan:{self.base_url}"
-        root = Path(cache_dir) / slug(self.base_url)
-        self.audio_dir = root / "audio"
-        self.cache = LibraryIndex(root / "index.db")
+        self.root = Path(cache_dir) / slug(self.base_url)
+        self.audio_dir = self.root / "audio"
+        self.cache = LibraryIndex(self.root / "index.db")
         self.timeout_s = timeout_s
         self.last_error: str | None = None
 
@@ -225,9 +228,6 @@ class LanLibrary(MirroredLibrary):
         final = self.audio_dir / track_id
         os.replace(part, final)
         return final
-
-    def close(self) -> None:
-        self.cache.close()
 
 
 def _expected_total(headers: Any, status: int, have: int) -> int | None:

@@ -67,8 +67,8 @@ class SubsonicLibrary(MirroredLibrary):
         netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
         self.base_url = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
         self.source = f"subsonic:{self.base_url}"
-        root = Path(cache_dir) / ("subsonic-" + slug(self.base_url))
-        self.cache = LibraryIndex(root / "index.db")
+        self.root = Path(cache_dir) / ("subsonic-" + slug(self.base_url))
+        self.cache = LibraryIndex(self.root / "index.db")
         self.timeout_s = timeout_s
         self.last_error: str | None = None
 
@@ -204,6 +204,3 @@ class SubsonicLibrary(MirroredLibrary):
             },
             "extra": {k: float(features[k]) for k in ("key", "onset_rate", "pulse_clarity") if k in features},
         }
-
-    def close(self) -> None:
-        self.cache.close()

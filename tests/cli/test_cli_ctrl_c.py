@@ -11,10 +11,10 @@ import logging
 import os
 import signal
 import socket
-import subprocess
 import sys
 from pathlib import Path
 
+from interrupts import start_interruptible
 from moodspeaker import cli
 
 
@@ -25,9 +25,7 @@ def test_ctrl_c_in_library_sync_is_one_line_and_130(tmp_path: Path) -> None:
     port = silent.getsockname()[1]
     cmd = [sys.executable, "-m", "moodspeaker", "--set", f"device.data_dir={tmp_path / 'data'}",
            "library", "sync", f"http://127.0.0.1:{port}"]  # fmt: skip
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
-    )
+    proc = start_interruptible(cmd)
     try:
         silent.settimeout(60)
         conn, _ = silent.accept()  # the command is running and waiting for an answer

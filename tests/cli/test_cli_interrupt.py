@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+from interrupts import start_interruptible
 from tonetracks import tone_folder
 
 
@@ -31,9 +31,7 @@ def test_ctrl_c_during_index_is_a_clean_stop(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "moodspeaker", "--set", f"device.data_dir={tmp_path / 'data'}",
            "index", "--workers", "1", "--quiet", str(music)]  # fmt: skip
     # a session of its own: Ctrl-C reaches the whole foreground process group, workers included
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
-    )
+    proc = start_interruptible(cmd)
     try:
         deadline = time.monotonic() + 180
         while _analysed(db) == 0 and proc.poll() is None and time.monotonic() < deadline:

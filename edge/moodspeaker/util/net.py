@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from zeroconf import InterfaceChoice
+if TYPE_CHECKING:  # zeroconf is an optional extra (`lan`): imported only where it is used
+    from zeroconf import InterfaceChoice
 
 
 def local_addresses() -> list[str]:
@@ -36,6 +38,8 @@ def zeroconf_interfaces(interfaces: Sequence[str] | None) -> list[str] | Interfa
     interface.  Every interface is `InterfaceChoice.All`: zeroconf releases since 0.1xx refuse the string
     "all" ("choice must be a list or InterfaceChoice"), which left the page and the library server
     unannounced on a real LAN while the loopback-only tests passed."""
+    from zeroconf import InterfaceChoice  # noqa: PLC0415  (optional extra; callers already need it)
+
     return list(interfaces) if interfaces else InterfaceChoice.All
 
 

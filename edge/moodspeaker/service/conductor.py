@@ -23,7 +23,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,6 +35,7 @@ from moodspeaker.player.engine import Player, PlayerStatus
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.recommend.hybrid import Outcome, Readiness, Recommender
 from moodspeaker.service.health import Health
+from moodspeaker.service.picked import PickedFor
 from moodspeaker.service.policy import clashes
 
 log = logging.getLogger(__name__)
@@ -42,10 +43,6 @@ log = logging.getLogger(__name__)
 #: After a refill found nothing to add, wait this long before asking the recommender again (unless
 #: what was playing or queued then has gone since: see `Conductor.refill`).
 REFILL_BACKOFF_S = 30.0
-
-#: Picks whose mood is remembered (`Conductor.picked_for`): far more than a queue and the track
-#: playing, so every track still to be heard is among them.
-PICKED_KEPT = 200
 
 #: The `recommender` health component's state after a plan, by its outcome.  Nothing it may offer is
 #: "empty", a state health's readers already show as a problem (the page's amber badge, as for an
@@ -102,7 +99,7 @@ class Conductor:
         self.flips: deque[tuple[float, str]] = deque(maxlen=500)  # (monotonic time of a flip, first pick)
         self._quiet_until = 0.0
         self._quiet_exclude: frozenset[str] = frozenset()  # what was playing or queued at that try
-        self._picked: OrderedDict[str, str] = OrderedDict()  # track id -> the mood it was picked for
+        self._picked = PickedFor()  # what the applied plans' tracks were picked for
 
     @property
     def profile(self) -> str:
@@ -150,23 +147,16 @@ class Conductor:
     def picks(self, track_ids: Iterable[str]) -> dict[str, str]:
         """The moods `track_ids` were picked for, as far as known (saved across a restart)."""
         with self._lock:
-            return {t: self._picked[t] for t in track_ids if t in self._picked}
+            return self._picked.of(track_ids)
 
     def remember_picks(self, picked: dict[str, str]) -> None:
         """What the saved state says the restored tracks were picked for (at start)."""
         with self._lock:
-            self._remember(picked)
+            self._picked.remember(picked)
 
     def _note(self, items: list[QueueItem], mood: MoodState) -> None:
         """`items` are applied, planned for `mood` (the conductor's lock held, or nothing else runs)."""
-        self._remember({i.track.id: mood.mood for i in items})
-
-    def _remember(self, picked: dict[str, str]) -> None:
-        for track_id, mood in picked.items():
-            self._picked.pop(track_id, None)
-            self._picked[track_id] = mood
-        while len(self._picked) > PICKED_KEPT:
-            self._picked.popitem(last=False)
+        self._picked.remember({i.track.id: mood.mood for i in items})
 
     def retry_soon(self) -> None:
         """Something changed (library, profile, strategy): the next refill may plan again at once."""

@@ -18,6 +18,7 @@ from moodspeaker import __version__
 from moodspeaker.config import Config
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus
+from moodspeaker.system.listen import listening_socket
 from moodspeaker_web.advertise import Advertiser
 from moodspeaker_web.app import create_app
 from moodspeaker_web.context import WebContext
@@ -39,7 +40,7 @@ class WebServer:
         self._server = server
         self.ctx = ctx
         self.advertiser = advertiser
-        self.port = server.server_port
+        self.port = int(server.port)  # server_port is unset when werkzeug is handed the socket (fd=)
         host = server.host
         self.url = f"http://{'127.0.0.1' if host in {'0.0.0.0', '', '::'} else host}:{self.port}/"
         self._stopped = False
@@ -107,21 +108,25 @@ def serve(
         clock=clock,
     )
     ctx: WebContext = app.extensions["moodspeaker"]
+    bind_host = host if host is not None else config.web.host
+    bind_port = config.web.port if port is None else port
     try:
-        server = make_server(
-            host if host is not None else config.web.host,
-            config.web.port if port is None else port,
-            app,
-            threaded=True,
-            request_handler=_QuietHandler,
-        )
+        # bound here, not by werkzeug, whose failure is a printed message and sys.exit(1), so a port in
+        # use stays an OSError the service can report and run on without the page (system/listen)
+        sock = listening_socket(bind_host, bind_port)
+        try:
+            server = make_server(
+                bind_host, bind_port, app, threaded=True, request_handler=_QuietHandler, fd=sock.fileno()
+            )
+        finally:
+            sock.close()  # werkzeug listens on its own duplicate of the descriptor
     except BaseException:
         ctx.close()
         raise
     advertiser = None
     if config.web.zeroconf if advertise is None else advertise:
         advertiser = Advertiser(
-            config.device.name, server.server_port, interfaces=interfaces, version=__version__
+            config.device.name, int(server.port), interfaces=interfaces, version=__version__
         )
         try:
             advertiser.start()

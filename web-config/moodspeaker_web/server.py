@@ -12,13 +12,13 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
 from moodspeaker import __version__
 from moodspeaker.config import Config
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus
-from moodspeaker.system.listen import listening_socket
+from moodspeaker.system.listen import wsgi_server
 from moodspeaker_web.advertise import Advertiser
 from moodspeaker_web.app import create_app
 from moodspeaker_web.context import WebContext
@@ -108,18 +108,15 @@ def serve(
         clock=clock,
     )
     ctx: WebContext = app.extensions["moodspeaker"]
-    bind_host = host if host is not None else config.web.host
-    bind_port = config.web.port if port is None else port
     try:
-        # bound here, not by werkzeug, whose failure is a printed message and sys.exit(1), so a port in
+        # bound by us, not by werkzeug, whose failure is a printed message and sys.exit(1), so a port in
         # use stays an OSError the service can report and run on without the page (system/listen)
-        sock = listening_socket(bind_host, bind_port)
-        try:
-            server = make_server(
-                bind_host, bind_port, app, threaded=True, request_handler=_QuietHandler, fd=sock.fileno()
-            )
-        finally:
-            sock.close()  # werkzeug listens on its own duplicate of the descriptor
+        server = wsgi_server(
+            host if host is not None else config.web.host,
+            config.web.port if port is None else port,
+            app,
+            request_handler=_QuietHandler,
+        )
     except BaseException:
         ctx.close()
         raise

@@ -57,9 +57,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
 def _web_port_problem(config: Config, port_option: int | None) -> str | None:
     """Why the page cannot listen, in one line naming what changes the port; None when it can.
 
-    Checked before anything starts: werkzeug, when the port is taken, prints its own advice (which
-    names neither web.port nor --port) and exits, so the service's "running without the page" path
-    never runs.  A failure other than "in use" is left to the service, which reports it and carries on.
+    Checked before anything starts: a speaker asked to serve its page on a port another program holds
+    refuses to start, naming web.port / --port, rather than run on without the page (which the service
+    does for a port lost later).  A failure other than "in use" is left to the service, which reports
+    it and carries on.
     """
     from moodspeaker.system.listen import check_port_free, in_use
 

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import errno
 import socket
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # werkzeug comes with flask (the `library` and `web` extras), not with the core
+    from werkzeug.serving import BaseWSGIServer
 
 #: werkzeug's own listen backlog (werkzeug.serving.LISTEN_QUEUE)
 _BACKLOG = 128
@@ -30,6 +34,18 @@ def listening_socket(host: str, port: int) -> socket.socket:
         sock.close()
         raise
     return sock
+
+
+def wsgi_server(host: str, port: int, app: Any, **options: Any) -> BaseWSGIServer:
+    """werkzeug's threaded server for `app` on a socket bound here: OSError, not an exit, if the port
+    cannot be had.  `options` go to `make_server` (e.g. request_handler)."""
+    from werkzeug.serving import make_server  # noqa: PLC0415  (optional extra)
+
+    sock = listening_socket(host, port)
+    try:
+        return make_server(host, port, app, threaded=True, fd=sock.fileno(), **options)
+    finally:
+        sock.close()  # werkzeug listens on its own duplicate of the descriptor
 
 
 def check_port_free(host: str, port: int) -> None:

@@ -18,11 +18,11 @@ import threading
 from typing import Any
 
 from flask import Flask, abort, jsonify, request, send_file
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer
 
 from moodspeaker.library.index import LibraryIndex
 from moodspeaker.library.lan import API_PREFIX, PROTOCOL_VERSION
-from moodspeaker.system.listen import listening_socket
+from moodspeaker.system.listen import wsgi_server
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +81,8 @@ class LibraryServer:
 
     def __init__(self, index: LibraryIndex, host: str = "0.0.0.0", port: int = 8765, name: str = "") -> None:
         self.app = create_app(index, name or "Moodspeaker library")
-        # bound here, not by werkzeug, whose failure is a printed message and sys.exit(1) (system/listen)
-        sock = listening_socket(host, port)
-        try:
-            self._server: BaseWSGIServer = make_server(host, port, self.app, threaded=True, fd=sock.fileno())
-        finally:
-            sock.close()  # werkzeug listens on its own duplicate of the descriptor
+        # bound by us, not by werkzeug, whose failure is a printed message and sys.exit(1) (system/listen)
+        self._server: BaseWSGIServer = wsgi_server(host, port, self.app)
         self.port = int(self._server.port)
         self.host = host
         self._thread = threading.Thread(target=self._server.serve_forever, name="library-server", daemon=True)

@@ -231,9 +231,14 @@ def _suggest(name: str, known: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def _homes(key: str, schema: Mapping[str, Mapping[str, SettingInfo]]) -> list[str]:
+    """The sections that have a setting called `key`."""
+    return [section for section, keys in schema.items() if key in keys]
+
+
 def _home_section(key: str, schema: Mapping[str, Mapping[str, SettingInfo]]) -> str | None:
     """The section that has a setting called `key`, if exactly one has."""
-    homes = [section for section, keys in schema.items() if key in keys]
+    homes = _homes(key, schema)
     return homes[0] if len(homes) == 1 else None
 
 
@@ -245,7 +250,7 @@ def from_mapping(raw: Mapping[str, Any], source: str = "config") -> Config:
     for section, body in raw.items():
         if section not in schema:
             if not isinstance(body, Mapping):  # `volume = 0.3` above every [section] header
-                homes = [name for name, keys in schema.items() if section in keys]
+                homes = _homes(section, schema)
                 where = " or ".join(f"[{h}]" for h in homes) if homes else "its [section]"
                 problems.append(
                     f"{source}: {section} = {body!r} is outside any [section]: put it under {where}"

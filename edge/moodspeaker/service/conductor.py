@@ -62,9 +62,16 @@ class Plan:
 
     generation: int
     items: list[QueueItem]
-    state: str
-    detail: str
     outcome: Outcome | None = None
+    error: str = ""  # why planning failed (then `outcome` is None)
+
+    @property
+    def state(self) -> str:
+        return "error" if self.outcome is None else HEALTH_STATES[self.outcome.readiness]
+
+    @property
+    def detail(self) -> str:
+        return self.error if self.outcome is None else self.outcome.status
 
 
 class PlanningError(RuntimeError):
@@ -196,8 +203,8 @@ class Conductor:
         try:
             items, outcome = self._plan_or_raise(mood, k, exclude, profile, strategy)
         except PlanningError as exc:
-            return Plan(generation, [], "error", exc.reason[:200])
-        return Plan(generation, items, HEALTH_STATES[outcome.readiness], outcome.status, outcome)
+            return Plan(generation, [], error=exc.reason[:200])
+        return Plan(generation, items, outcome)
 
     @contextmanager
     def _applying(self, plan: Plan) -> Iterator[bool]:
@@ -375,9 +382,7 @@ class Conductor:
         dropped, so neither its picks nor its outcome outlive the switch."""
         new = self._new_queue(items, strategy)
         with self._lock:
-            self._record(
-                Plan(self._generation, items, HEALTH_STATES[outcome.readiness], outcome.status, outcome)
-            )
+            self._record(Plan(self._generation, items, outcome))
             if new is not None:
                 self._note(new, mood)
                 self.player.set_queue(new)

@@ -9,7 +9,7 @@ from report_harness import Figures, find_line, met, py, run_command
 
 
 def mood_to_track(quick: bool) -> Figures:
-    args = ["--flips", "2", "--hold", "3", "--tracks", "300"] if quick else []
+    args = ["--flips", "2", "--hold", "6", "--tracks", "300"] if quick else []
     text = run_command(py("bench_latency.py", *args), 900)
     m = find_line(r"^decision -> audible: median\s+([\d.]+) ms, p95\s+([\d.]+) ms", text)
     med, p95 = float(m[1]), float(m[2])

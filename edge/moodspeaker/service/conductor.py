@@ -20,22 +20,21 @@ plans once more at once (`plan_to_play`).
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from moodspeaker.config.schema import Config
 from moodspeaker.mood.classes import UNKNOWN
 from moodspeaker.mood.filter import MoodState
 from moodspeaker.player.engine import Player, PlayerStatus
 from moodspeaker.player.queue import QueueItem
-from moodspeaker.recommend.hybrid import Outcome, Readiness, Recommender
+from moodspeaker.recommend.hybrid import Outcome, Recommender
 from moodspeaker.service.health import Health
 from moodspeaker.service.picked import PickedFor
+from moodspeaker.service.plans import Plan, PlanningError, describe
 from moodspeaker.service.policy import clashes
 
 log = logging.getLogger(__name__)
@@ -43,45 +42,6 @@ log = logging.getLogger(__name__)
 #: After a refill found nothing to add, wait this long before asking the recommender again (unless
 #: what was playing or queued then has gone since: see `Conductor.refill`).
 REFILL_BACKOFF_S = 30.0
-
-#: The `recommender` health component's state after a plan, by its outcome.  Nothing it may offer is
-#: "empty", a state health's readers already show as a problem (the page's amber badge, as for an
-#: empty library): the music stops there.  All tracks of a small library on already is READY, "ok".
-HEALTH_STATES: dict[Readiness, str] = {
-    Readiness.READY: "ok",
-    Readiness.OFF: "off",
-    Readiness.NOTHING: "empty",
-}
-
-
-@dataclass(frozen=True)
-class Plan:
-    """One plan and what it was made under (`generation`, see the module doc): the picks, and its
-    outcome as health's `recommender` (`state`, `detail`): `HEALTH_STATES` with the recommender's
-    status sentence, or "error" with the reason when planning failed (then no picks, no `outcome`)."""
-
-    generation: int
-    items: list[QueueItem]
-    outcome: Outcome | None = None
-    error: str = ""  # why planning failed (then `outcome` is None)
-
-    @property
-    def state(self) -> str:
-        return "error" if self.outcome is None else HEALTH_STATES[self.outcome.readiness]
-
-    @property
-    def detail(self) -> str:
-        return self.error if self.outcome is None else self.outcome.status
-
-
-class PlanningError(RuntimeError):
-    """Planning for a command failed; nothing was changed.  The message says why (`reason`, in a
-    sentence for a refusal) and `__cause__` is the original error (a storage error: a corrupt or
-    unreadable library index or database)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"the queue could not be planned: {reason}")
-        self.reason = reason
 
 
 class Conductor:
@@ -387,17 +347,3 @@ class Conductor:
                 self._note(new, mood)
                 self.player.set_queue(new)
         return new
-
-
-def storage_reason(exc: BaseException) -> str:
-    """A storage failure in words for a refusal: a full disk said plainly, anything else as it came."""
-    text = str(exc)
-    return "the disk is full" if "full" in text.lower() else f"storage error ({text})"
-
-
-def describe(exc: BaseException) -> str:
-    """A planning failure in words: a storage error as `storage_reason` says it, anything else with
-    its type, since its message alone may be a bare key or number."""
-    if isinstance(exc, sqlite3.Error | OSError):
-        return storage_reason(exc)
-    return f"{type(exc).__name__}: {exc}"

@@ -33,13 +33,14 @@ from moodspeaker.mood.filter import MoodState
 from moodspeaker.player.engine import Player
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.recommend.hybrid import Recommender
-from moodspeaker.service.conductor import Conductor, PlanningError, storage_reason
+from moodspeaker.service.conductor import Conductor
 from moodspeaker.service.control import CommandError
 from moodspeaker.service.events import ErrorReported, EventBus, MoodChanged, MoodObserved, StateChanged
 from moodspeaker.service.forget import ForgottenReasons
 from moodspeaker.service.health import Health
 from moodspeaker.service.inference import FrameSource, InferenceStage, Pipeline
 from moodspeaker.service.pending import PendingChanges
+from moodspeaker.service.plans import PlanningError, storage_reason
 from moodspeaker.service.scan_state import Rescan
 from moodspeaker.service.skips import RecordedSkips
 from moodspeaker.service.state import Snapshot, StateStore

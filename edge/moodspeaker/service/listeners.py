@@ -16,10 +16,10 @@ from typing import Any
 
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.calibration import delete_calibrations, export_calibrations, load_calibration
-from moodspeaker.service.conductor import storage_reason
 from moodspeaker.service.control import STRATEGIES, CommandError
 from moodspeaker.service.core import ApplianceCore
 from moodspeaker.service.events import StateChanged
+from moodspeaker.service.plans import storage_reason
 
 log = logging.getLogger(__name__)
 

@@ -17,10 +17,10 @@ from moodspeaker.mood.circumplex import to_valence_arousal
 from moodspeaker.mood.filter import MoodState
 from moodspeaker.player.engine import PlayerStatus
 from moodspeaker.player.queue import QueueItem
-from moodspeaker.service.conductor import PlanningError
 from moodspeaker.service.control import CommandError
 from moodspeaker.service.core import ApplianceCore
 from moodspeaker.service.events import MoodChanged, StateChanged
+from moodspeaker.service.plans import PlanningError
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from moodspeaker.player.queue import QueueItem
-from moodspeaker.service.conductor import storage_reason
 from moodspeaker.service.control import CommandError
 from moodspeaker.service.core import ApplianceCore
 from moodspeaker.service.health import tpu_state
+from moodspeaker.service.plans import storage_reason
 from moodspeaker.service.scan_state import ScanRun
 
 log = logging.getLogger(__name__)

@@ -144,7 +144,7 @@ def test_first_boot_login_setting_camera_and_delete(speaker: Speaker, phone: Pho
     page.click("#s-camera > summary")
     page.fill("#f-camera-interval-s", "abc")
     page.click("#save-camera")
-    assert "Expected a number from 0 to 60" in page.inner_text("#f-camera-interval-s-err")
+    assert "Interval must be a number from 0 to 60 s" in page.inner_text("#f-camera-interval-s-err")
     shot(page, "04-settings-refused")
     assert load(service.config_path).camera.interval_s == pytest.approx(0.2)
     page.fill("#f-camera-interval-s", "2")

@@ -253,10 +253,10 @@ def test_server_passwords_are_shown_masked_and_kept(owner: Page) -> None:
         ("0", 0.0, None),
         ("100", 1.0, None),
         ("0.5", 0.005, None),  # a percentage, not the old 0-1: half of one per cent
-        ("150", None, "Volume must be from 0 to 100 %, not 150 %."),
-        ("-5", None, "Volume must be from 0 to 100 %, not -5 %."),
-        ("loud", None, "Volume must be a number from 0 to 100 %."),
-        ("nan", None, "Volume must be a number from 0 to 100 %."),
+        ("150", None, "Volume must be a number from 0 to 100 %, not 150."),
+        ("-5", None, "Volume must be a number from 0 to 100 %, not -5."),
+        ("loud", None, "Volume must be a number from 0 to 100 %, not “loud”."),
+        ("nan", None, "Volume must be a number from 0 to 100 %, not “nan”."),
     ],
 )
 def test_the_volume_is_typed_as_a_percentage(

@@ -102,7 +102,7 @@ def test_a_refused_value_is_shown_where_the_phone_is_looking(
     with page.expect_navigation():
         page.click(f"#save-{section}")
     error = page.locator(f"#{field}-err")
-    assert "Expected a whole number" in error.inner_text()
+    assert "must be a whole number" in error.inner_text()
     bar = page.locator("header.top").bounding_box()
     box = page.locator(f"#{field}").bounding_box()
     err = error.bounding_box()

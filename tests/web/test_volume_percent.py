@@ -79,7 +79,7 @@ def test_a_volume_over_100_percent_is_refused_in_percent(tmp_path: Path, browser
             page.click("#save-player")
             error = page.locator("#f-player-volume-err")
             error.wait_for()
-            assert error.inner_text() == "Volume must be from 0 to 100 %, not 150 %."
+            assert error.inner_text() == "Volume must be a number from 0 to 100 %, not 150."
             assert page.locator("#f-player-volume").input_value() == "150"
             assert service.config_path.read_bytes() == before
             refusal = ("400 ", "Failed to load resource: the server responded with a status of 400")

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from moodspeaker.config import Config, describe
 from moodspeaker.config.load import SettingInfo, coerce
+from moodspeaker.config.messages import expected, problem_on_form, refused_on_form
 from moodspeaker.util.net import MASK, mask_url
 
 #: Shown on their own pages (camera switch on Privacy) or unsafe to move from a web form (data_dir:
@@ -52,9 +53,6 @@ SERVER_SCHEMES = frozenset({"http", "https", "subsonic+http", "subsonic+https"})
 #: silent, and 30 was refused), and saves the schema's fraction.
 PERCENT = frozenset({"player.volume"})
 
-#: Words of setting keys shown in capitals in the labels.
-ABBREVIATIONS = {"id": "ID", "tls": "TLS", "ca": "CA", "lufs": "LUFS", "led": "LED", "mqtt": "MQTT"}
-
 MAX_TEXT = 1024
 MAX_LIST_ITEMS = 32
 PROFILE_NAME = re.compile(r"^[\w][\w .-]{0,31}$")
@@ -78,11 +76,8 @@ class Field:
 
     @property
     def label(self) -> str:
-        """The key in words: a trailing `_s` goes (the unit "(s)" follows the label), abbreviations
-        stay capitals.  Only the suffix: `uplift_steps` once read "Upliftteps"."""
-        key = self.info.key.removesuffix("_s") if self.info.unit == "s" else self.info.key
-        text = " ".join(ABBREVIATIONS.get(word, word) for word in key.split("_"))
-        return text[:1].upper() + text[1:]
+        """The setting in words, from the schema (messages.label_of): the same name its refusals use."""
+        return self.info.label
 
     @property
     def percent(self) -> bool:
@@ -184,15 +179,17 @@ def _from_percent(field_: Field, text: str) -> float:
     """A percentage typed for a PERCENT field ("45", "45 %") as the schema's fraction; a ValueError
     says what is wrong in %, naming the setting."""
     low, high = field_.bounds
-    span = f"from {low:g} to {high:g} %" if low is not None and high is not None else "a percentage"
+    span = f"a number from {low:g} to {high:g} %" if low is not None and high is not None else "a percentage"
     try:
         number = float(text.removesuffix("%").strip())
     except ValueError:
-        raise ValueError(f"{field_.label} must be a number {span}.") from None
-    if not math.isfinite(number):
-        raise ValueError(f"{field_.label} must be a number {span}.")
-    if (low is not None and number < low) or (high is not None and number > high):
-        raise ValueError(f"{field_.label} must be {span}, not {number:g} %.")
+        raise ValueError(refused_on_form(field_.label, span, text)) from None
+    if (
+        not math.isfinite(number)
+        or (low is not None and number < low)
+        or (high is not None and number > high)
+    ):
+        raise ValueError(refused_on_form(field_.label, span, text))
     return round(number / 100, 6)
 
 
@@ -266,17 +263,20 @@ def parse_section(
             continue
         try:
             value = coerce(info, submitted)
-        except ValueError as exc:
-            errors[info.dotted] = f"Expected {exc}."
+        except ValueError as exc:  # the schema's words for what the setting takes (messages.expected)
+            typed = None if info.secret or info.kind == "list" else submitted
+            errors[info.dotted] = refused_on_form(field_.label, str(exc) or expected(info), typed)
             continue
         if info.dotted in URL_LISTS:
             value, unknown = unmask_urls(value, getattr(getattr(config, info.section), info.key))
             if unknown:
-                errors[info.dotted] = f"Type the password again for {unknown[0][:80]}."
+                errors[info.dotted] = problem_on_form(
+                    field_.label, f"type the password again for {unknown[0][:80]}"
+                )
                 continue
         problem = _extra_checks(info, value)
         if problem:
-            errors[info.dotted] = problem[0].upper() + problem[1:] + "."
+            errors[info.dotted] = problem_on_form(field_.label, problem)
             continue
         if value != getattr(getattr(config, info.section), info.key):
             changes[info.dotted] = value
@@ -284,5 +284,8 @@ def parse_section(
         profiles = changes.get("recommend.profiles", config.recommend.profiles)
         active = changes.get("recommend.profile", config.recommend.profile)
         if active not in profiles:
-            errors["recommend.profile"] = f"The active profile {active!r} must be one of the profiles."
+            label = next(f.label for f in fields(config, section) if f.name == "recommend.profile")
+            errors["recommend.profile"] = problem_on_form(
+                label, f"{active!r} is not one of the profiles listed"
+            )
     return changes, errors

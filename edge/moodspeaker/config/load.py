@@ -21,6 +21,7 @@ from typing import Any, Literal, get_args, get_origin
 
 import tomli_w
 
+from moodspeaker.config.messages import expected, label_of, refused_in_file
 from moodspeaker.config.schema import Config
 from moodspeaker.util.atomic import atomic_write_bytes
 
@@ -54,6 +55,7 @@ class SettingInfo:
     advanced: bool = False
     required: bool = False  # text that may not be blank
     absolute: bool = False  # text that is a full path (~ allowed)
+    label: str = ""  # the setting in words, as the form shows it (messages.label_of)
 
     @property
     def dotted(self) -> str:
@@ -103,27 +105,8 @@ def describe() -> Iterator[SettingInfo]:
                 advanced=bool(f.metadata.get("advanced", False)),
                 required=bool(f.metadata.get("required", False)),
                 absolute=bool(f.metadata.get("absolute", False)),
+                label=label_of(f.name, f.metadata.get("unit", ""), f.metadata.get("label", "")),
             )
-
-
-def _expected(info: SettingInfo) -> str:
-    if info.kind == "choice":
-        return "one of " + ", ".join(repr(c) for c in info.choices)
-    bounds = ""
-    if info.min is not None and info.max is not None:
-        bounds = f" from {info.min:g} to {info.max:g}"
-    elif info.min is not None:
-        bounds = f" of at least {info.min:g}"
-    if info.absolute:
-        return "a full path (starting with / or ~)"
-    names = {
-        "bool": "true or false",
-        "int": "a whole number",
-        "float": "a number",
-        "str": "a non-empty text string" if info.required else "a text string",
-        "list": "a list of text strings",
-    }
-    return names[info.kind] + bounds
 
 
 def coerce(info: SettingInfo, value: Any) -> Any:
@@ -147,48 +130,48 @@ def coerce(info: SettingInfo, value: Any) -> Any:
             "no",
         }:
             return value.strip().lower() in {"true", "on", "1", "yes"}
-        raise ValueError(_expected(info))
+        raise ValueError(expected(info))
     if kind in {"int", "float"}:
         number: float
         if isinstance(value, bool):
-            raise ValueError(_expected(info))
+            raise ValueError(expected(info))
         if isinstance(value, int | float):
             number = value
         elif isinstance(value, str):
             try:
                 number = int(value) if kind == "int" else float(value)
             except ValueError:
-                raise ValueError(_expected(info)) from None
+                raise ValueError(expected(info)) from None
         else:
-            raise ValueError(_expected(info))
+            raise ValueError(expected(info))
         if kind == "int":
             if isinstance(number, float) and not number.is_integer():
-                raise ValueError(_expected(info))
+                raise ValueError(expected(info))
             number = int(number)
         else:
             number = float(number)
             if not math.isfinite(number):
-                raise ValueError(_expected(info))
+                raise ValueError(expected(info))
         if (info.min is not None and number < info.min) or (info.max is not None and number > info.max):
-            raise ValueError(_expected(info))
+            raise ValueError(expected(info))
         return number
     if kind == "choice":
         if isinstance(value, str) and value in info.choices:
             return value
-        raise ValueError(_expected(info))
+        raise ValueError(expected(info))
     if kind == "list":
         if isinstance(value, str):
             value = _list_from_text(value)
         if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
             return tuple(value)
-        raise ValueError(_expected(info))
+        raise ValueError(expected(info))
     if isinstance(value, str):
         if info.required and not value.strip():
-            raise ValueError(_expected(info))
+            raise ValueError(expected(info))
         if info.absolute and not os.path.isabs(os.path.expanduser(value)):
-            raise ValueError(_expected(info))
+            raise ValueError(expected(info))
         return value
-    raise ValueError(_expected(info))
+    raise ValueError(expected(info))
 
 
 #: Told with a refused list: both forms `--set` takes.
@@ -274,7 +257,7 @@ def from_mapping(raw: Mapping[str, Any], source: str = "config") -> Config:
             try:
                 values[key] = coerce(info, value)
             except ValueError as exc:
-                problems.append(f"{source}: {section}.{key} = {value!r} is invalid: expected {exc}")
+                problems.append(f"{source}: {refused_in_file(info, value, str(exc))}")
         sections[section] = values
     if problems:
         raise ConfigError(problems)

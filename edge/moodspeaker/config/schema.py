@@ -25,12 +25,14 @@ def setting(
     advanced: bool = False,
     required: bool = False,
     absolute: bool = False,
+    label: str = "",
 ) -> Any:
     """Declare one setting: default, a help sentence, and optional bounds.
 
     `secret` settings (passwords) are never echoed back by the web page or `config show`.
     `required` text may not be blank; `absolute` text is a full path (`~` allowed): a relative or
-    empty data folder meant files written wherever the command was started.
+    empty data folder meant files written wherever the command was started.  `label` names the
+    setting on the form (and in its refusals) when the key in words would mislead.
     """
     meta = {
         "help": help,
@@ -41,6 +43,7 @@ def setting(
         "advanced": advanced,
         "required": required or absolute,
         "absolute": absolute,
+        "label": label,
     }
     if isinstance(default, list):
         default = tuple(default)

@@ -84,11 +84,14 @@ class Health:
         with self._lock:
             return [r["reason"] for r in self._reasons]
 
-    def forget_reasons(self) -> None:
-        """Drop the explanations kept so far: they quote moods read and what was learned ("delete
-        everything" deletes that; see service.forget)."""
+    def forget_reasons(self, before: float | None = None) -> None:
+        """Drop the explanations kept so far, or those recorded before `before` (the privacy
+        retention): they quote moods read and what was learned, which "delete everything" deletes
+        (see service.forget) and retention deletes once older than its cut-off."""
         with self._lock:
+            kept = [] if before is None else [r for r in self._reasons if r["ts"] >= before]
             self._reasons.clear()
+            self._reasons.extend(kept)
 
     def incident(self, component: str, message: str) -> None:
         """Remember a notable event (restart, lost device, corrupt state) for the page."""

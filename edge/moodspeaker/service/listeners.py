@@ -135,13 +135,16 @@ class ListenerCommands(ApplianceCore):
         }
 
     def delete_data(self, before: float | None = None) -> None:
-        """Forget the feedback before `before` (retention) and what was learned from it; or, with
-        None ("delete everything"), every profile, the configured ones created again empty, and every
-        listener's neutral-face calibration (fitted to their face; the running correction goes too).
-        The active listener then is one that exists: theirs if configured, else `recommend.profile`."""
+        """Forget the feedback before `before` (retention), what was learned from it and the pick
+        explanations recorded before it (health's "why these tracks": they quote the moods read then);
+        or, with None ("delete everything"), every profile, the configured ones created again empty,
+        and every listener's neutral-face calibration (fitted to their face; the running correction
+        goes too).  The active listener then is one that exists: theirs if configured, else
+        `recommend.profile`."""
         with self._stored("data not deleted"):
             if before is not None:  # and forget what was learned from it, at once
                 self._recommender.forget_before(before)
+                self.health.forget_reasons(before)
                 return
             calibrations = delete_calibrations(self._data_dir)  # first: a refusal leaves the rest
             self.stage.set_calibration(None)

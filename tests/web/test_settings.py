@@ -252,11 +252,11 @@ def test_server_passwords_are_shown_masked_and_kept(owner: Page) -> None:
         ("45 %", 0.45, None),
         ("0", 0.0, None),
         ("100", 1.0, None),
-        ("0.5", 0.005, None),  # a percentage, not the old 0-1: half of one per cent
-        ("150", None, "Volume must be a number from 0 to 100 %, not 150."),
-        ("-5", None, "Volume must be a number from 0 to 100 %, not -5."),
-        ("loud", None, "Volume must be a number from 0 to 100 %, not “loud”."),
-        ("nan", None, "Volume must be a number from 0 to 100 %, not “nan”."),
+        ("0.5 %", 0.005, None),  # half of one per cent, said outright (0.5 alone: test_start_volume)
+        ("150", None, "Start volume must be a number from 0 to 100 %, not 150."),
+        ("-5", None, "Start volume must be a number from 0 to 100 %, not -5."),
+        ("loud", None, "Start volume must be a number from 0 to 100 %, not “loud”."),
+        ("nan", None, "Start volume must be a number from 0 to 100 %, not “nan”."),
     ],
 )
 def test_the_volume_is_typed_as_a_percentage(

@@ -41,7 +41,7 @@ def test_the_start_volume_is_a_percentage_in_settings_as_on_the_now_tab(
             open_audio(page)
             field = page.locator("#f-player-volume")
             assert field.input_value() == "30"
-            assert page.inner_text("label[for=f-player-volume]").strip() == "Volume (%)"
+            assert page.inner_text("label[for=f-player-volume]").strip() == "Start volume (%)"
             assert "(0 to 100)" in page.inner_text("#f-player-volume-help")
             field.fill("45")
             page.click("#save-player")
@@ -79,7 +79,7 @@ def test_a_volume_over_100_percent_is_refused_in_percent(tmp_path: Path, browser
             page.click("#save-player")
             error = page.locator("#f-player-volume-err")
             error.wait_for()
-            assert error.inner_text() == "Volume must be a number from 0 to 100 %, not 150."
+            assert error.inner_text() == "Start volume must be a number from 0 to 100 %, not 150."
             assert page.locator("#f-player-volume").input_value() == "150"
             assert service.config_path.read_bytes() == before
             refusal = ("400 ", "Failed to load resource: the server responded with a status of 400")

@@ -177,11 +177,17 @@ def _check_server(url: str) -> str | None:
 
 def _from_percent(field_: Field, text: str) -> float:
     """A percentage typed for a PERCENT field ("45", "45 %") as the schema's fraction; a ValueError
-    says what is wrong in %, naming the setting."""
+    says what is wrong in %, naming the setting.
+
+    A fraction typed out of the old 0-1 habit ("0.5", "1.0") is refused, not read as 0.5 % (silent
+    to the ear, so the speaker would seem broken at its next start) nor guessed to mean 50 %: a
+    guess would make "1" and "1.0" mean 1 % and 100 %.  The refusal says what to type instead.
+    A value under 1 % is still taken when the % is typed with it ("0.5 %")."""
     low, high = field_.bounds
     span = f"a number from {low:g} to {high:g} %" if low is not None and high is not None else "a percentage"
+    number_text = text.removesuffix("%").strip()
     try:
-        number = float(text.removesuffix("%").strip())
+        number = float(number_text)
     except ValueError:
         raise ValueError(refused_on_form(field_.label, span, text)) from None
     if (
@@ -190,6 +196,12 @@ def _from_percent(field_: Field, text: str) -> float:
         or (high is not None and number > high)
     ):
         raise ValueError(refused_on_form(field_.label, span, text))
+    if 0 < number <= 1 and "." in number_text and not text.endswith("%"):
+        whole = f"{number * 100:g}"
+        raise ValueError(
+            f"{field_.label} is a percentage ({span.removeprefix('a number ')}): type {whole} for {whole} % "
+            f"({number_text} would be {number:g} %, almost silent; type {number_text} % if you mean that)."
+        )
     return round(number / 100, 6)
 
 

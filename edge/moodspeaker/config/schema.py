@@ -239,7 +239,14 @@ class RecommendConfig:
 @dataclass(frozen=True)
 class PlayerConfig:
     audio_device: str = setting("", "Audio output device name; empty uses the system default.")
-    volume: float = setting(0.6, "Start volume.", min=0.0, max=1.0)
+    volume: float = setting(
+        0.6,
+        "The volume the speaker starts at. Saving it leaves the volume playing now as it is: the Now "
+        "tab's slider changes that one.",
+        min=0.0,
+        max=1.0,
+        label="Start volume",
+    )
     crossfade_s: float = setting(3.0, "Crossfade between tracks; 0 for none.", min=0.0, max=15.0, unit="s")
     target_lufs: float = setting(
         -16.0, "Loudness every track is normalised to.", min=-40.0, max=-5.0, unit="LUFS", advanced=True

@@ -7,7 +7,7 @@ as 0.5 %, a speaker silent at its next start."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from browserkit import claim, needs_chromium, phone_page, watch
@@ -25,7 +25,8 @@ REFUSED = ("400 ", "Failed to load resource: the server responded with a status 
 @needs_chromium
 @pytest.mark.timeout(180)
 def test_the_start_volume_says_what_it_is_and_refuses_a_fraction(tmp_path: Path, browser: Browser) -> None:
-    with served(tmp_path, **{"player.volume": 0.3}) as (service, server):
+    changes: dict[str, Any] = {"player.volume": 0.3}
+    with served(tmp_path, **changes) as (service, server):
         context, page = phone_page(browser)
         try:
             problems = watch(page)

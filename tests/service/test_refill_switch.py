@@ -104,10 +104,10 @@ def test_a_plan_made_before_a_switch_to_off_queues_nothing(rig: Rig, what: str, 
     with refill_held(rig, what):
         if how == "set_strategy":
             rig.conductor.change_strategy(
-                HAPPY, "off", lambda: rig.recommender.set_strategy("default", "off")
+                lambda: HAPPY, "off", lambda: rig.recommender.set_strategy("default", "off")
             )
         else:
-            assert rig.conductor.switch_profile(HAPPY, "Kim", lambda _queue: True)
+            assert rig.conductor.switch_profile(lambda: HAPPY, "Kim", lambda _queue: True)
     assert rig.conductor.strategy == "off"
     status = rig.player.status()
     assert queued(rig) == [], "picks of the previous strategy queued after the switch to off"
@@ -128,7 +128,7 @@ def test_a_refill_planned_for_the_previous_listener_is_planned_again_for_the_new
         return True
 
     with refill_held(rig):
-        assert rig.conductor.switch_profile(HAPPY, "Lee", save)
+        assert rig.conductor.switch_profile(lambda: HAPPY, "Lee", save)
     assert (rig.conductor.profile, rig.conductor.strategy) == ("Lee", "steady")
     [lees] = plans
     assert lees, "Lee's plan under steady has picks"

@@ -15,6 +15,11 @@ strategy counts a generation; a refill, re-plan or Play notes it before planning
 (and its outcome to health) only if it is still the same, under the lock a switch changes it under.  A
 plan made under a profile or strategy replaced meanwhile is dropped: the next refill plans again, Play
 plans once more at once (`plan_to_play`).
+
+A plan is made for the mood in force, so when the mood reading ends (the camera switched off, "delete
+everything": `drop_plans`) the plans under way are dropped the same way.  A switch plans with the mood
+too (its picks are mood-driven like any other): one whose reading ended while it planned plans once
+more, with the mood then, before it takes effect (`_within_reading`).
 """
 
 from __future__ import annotations
@@ -56,6 +61,10 @@ class Conductor:
         self.health = health
         self._lock = threading.Lock()
         self._generation = 0  # changes of the active profile or strategy so far
+        self._readings = 0  # mood readings ended so far (drop_plans, forget_moods)
+        #: Held by a switch from finding its plan made within the current reading until its picks are
+        #: queued; a reading ends (`drop_plans`) only outside it (lock order: this one, then `_lock`).
+        self._switching = threading.Lock()
         self._profile: str = config.recommend.profile
         self._strategy: str = config.recommend.strategy  # the active profile's: see follow_profile()
         #: The outcome of the last plan applied (for health's `recommender` sentence): not the
@@ -93,17 +102,21 @@ class Conductor:
 
     def forget_moods(self) -> None:
         """ "Delete everything": drop what was kept of the moods read (the flips), and the plans made
-        meanwhile from them (a refill or re-plan under way is dropped, as after a switch)."""
-        with self._lock:
+        meanwhile from them (a refill, re-plan or switch under way is dropped or planned again, as
+        when the camera goes off: `drop_plans`)."""
+        with self._switching, self._lock:
             self._generation += 1
+            self._readings += 1
             self.flips.clear()
             self._picked.clear()
 
     def drop_plans(self) -> None:
         """The mood reading ended (camera off): a refill or re-plan under way, made for the mood read
-        until then, is dropped as after a switch; the next refill plans at once, for the mood now."""
-        with self._lock:
+        until then, is dropped as after a switch; the next refill plans at once, for the mood now.  A
+        switch planning now plans again; one whose plan is being applied finishes first."""
+        with self._switching, self._lock:
             self._generation += 1
+            self._readings += 1
         self.retry_soon()
 
     def picked_for(self, track_id: str) -> str | None:
@@ -280,7 +293,7 @@ class Conductor:
                 self.player.play()
 
     def switch_profile(
-        self, mood: MoodState, profile: str, save: Callable[[list[QueueItem] | None], bool]
+        self, mood: Callable[[], MoodState], profile: str, save: Callable[[list[QueueItem] | None], bool]
     ) -> bool:
         """Switch the listener and, with them, the strategy to theirs: read it and plan for `profile`
         first (a storage error propagates, a failed plan raises PlanningError: nothing has changed),
@@ -290,20 +303,22 @@ class Conductor:
         with the queue untouched and False is returned; on success the queue is the new listener's
         plan (kept as it was when their plan is empty: nothing better to offer), and its outcome is
         health's.  A refill or re-plan planned under the previous profile is dropped (module doc);
-        refills may try again at once only once the switch is in effect (see `change_strategy`)."""
+        refills may try again at once only once the switch is in effect (see `change_strategy`).  The
+        plan is for the mood now (`mood()`), made within one reading (`_within_reading`)."""
         strategy = self.strategy_of(profile)
-        items, outcome = self._plan_for(mood, profile, strategy)
-        previous = self.profile, self.strategy
-        self._make_active(profile, strategy)
-        if not save(self._new_queue(items, strategy)):
-            self._make_active(*previous)
-            return False
-        self.retry_soon()
-        self._queue_plan(items, strategy, outcome, mood)
-        return True
+        with self._within_reading(mood, profile, strategy) as (items, outcome, read):
+            previous = self.profile, self.strategy
+            self._make_active(profile, strategy)
+            saved = save(self._new_queue(items, strategy))
+            if saved:
+                self.retry_soon()
+                self._queue_plan(items, strategy, outcome, read)
+            else:
+                self._make_active(*previous)
+        return saved
 
     def change_strategy(
-        self, mood: MoodState, strategy: str, store: Callable[[], None]
+        self, mood: Callable[[], MoodState], strategy: str, store: Callable[[], None]
     ) -> list[QueueItem] | None:
         """The active profile chose `strategy`: plan with it first (a failure raises PlanningError),
         then `store()` it with the profile (a storage error propagates), and only then make it active
@@ -311,12 +326,36 @@ class Conductor:
         Returns the queue given to the player (None: the queue left as it was).  Refills may try again
         at once only once the strategy is active: one let through before would plan with the previous
         strategy (after a switch to "off": queue picks, and leave health's `recommender` "ok"); one
-        planning already then is dropped when it is done (module doc)."""
-        items, outcome = self._plan_for(mood, self.profile, strategy)
-        store()
-        self.strategy = strategy
-        self.retry_soon()
-        return self._queue_plan(items, strategy, outcome, mood)
+        planning already then is dropped when it is done (module doc).  The plan is for the mood now
+        (`mood()`), made within one reading (`_within_reading`)."""
+        with self._within_reading(mood, self.profile, strategy) as (items, outcome, read):
+            store()
+            self.strategy = strategy
+            self.retry_soon()
+            return self._queue_plan(items, strategy, outcome, read)
+
+    @contextmanager
+    def _within_reading(
+        self, mood: Callable[[], MoodState], profile: str, strategy: str
+    ) -> Iterator[tuple[list[QueueItem], Outcome, MoodState]]:
+        """`with self._within_reading(...) as (items, outcome, read):` a switch's plan for the mood
+        `read` now, made while that reading lasted; the body makes the switch and queues `items`.  A
+        reading that ended while planning (the camera went off: the listener just stopped the mood
+        reading) made them for a mood no longer read, quoted in every pick's reason: they are dropped
+        and planned once more, with the mood then; when that reading ends too, PlanningError and
+        nothing has changed.  The body runs holding `_switching`: no reading ends before its picks
+        are queued (and a reading that ends after keeps them, as it keeps a refill applied before)."""
+        for _ in range(2):
+            read = mood()
+            with self._lock:
+                reading = self._readings
+            items, outcome = self._plan_for(read, profile, strategy)
+            with self._switching:
+                if reading == self._readings:
+                    yield items, outcome, read
+                    return
+            log.info("the mood reading ended while planning for %s (%s): planning again", profile, strategy)
+        raise PlanningError("the mood reading ended twice while planning; try again")
 
     def _plan_for(self, mood: MoodState, profile: str, strategy: str) -> tuple[list[QueueItem], Outcome]:
         """A switch's plan; a failure is health's `recommender` "error" and raised (PlanningError)."""

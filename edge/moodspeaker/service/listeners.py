@@ -96,7 +96,7 @@ class ListenerCommands(ApplianceCore):
 
         with self._saving:
             with self._stored(what), self._planned(what):
-                switched = self.conductor.switch_profile(self._current_mood(), profile, save)
+                switched = self.conductor.switch_profile(self._current_mood, profile, save)
             if switched and saved[0] is not None:  # the answer shows the queue saved, or it pending
                 self._player_applied("queue", saved[0])
         if not switched:
@@ -119,7 +119,7 @@ class ListenerCommands(ApplianceCore):
 
         with self._saving:  # no save in between with the new strategy and the previous queue
             with self._stored(what), self._planned(what):
-                queued = self.conductor.change_strategy(self._current_mood(), strategy, store)
+                queued = self.conductor.change_strategy(self._current_mood, strategy, store)
             if queued is not None:  # the answer and the state saved: the new queue (or it pending)
                 self._player_applied("queue", queued)
             self._save()

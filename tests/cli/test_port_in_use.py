@@ -57,3 +57,19 @@ def test_run_on_a_taken_web_port(tmp_path: Path, taken_port: int, by_option: boo
     assert f"port {taken_port} " in line and "--port" in line and "web.port" in line
     assert ("given with --port" in line) == by_option
     assert "Either identify" not in res.stderr
+
+
+@pytest.mark.parametrize("by_option", [False, True])
+def test_demo_on_a_taken_web_port(tmp_path: Path, taken_port: int, by_option: bool) -> None:
+    """The demo ran on without its page (exit 0, the service's "running without it" in passing); it
+    now refuses at once, before analysing its library.  The page listens on 0.0.0.0 (web.host's
+    default) while the other program holds only the loopback address: still taken."""
+    where = ["demo", "--port", str(taken_port)] if by_option else ["--set", f"web.port={taken_port}", "demo"]
+    res = _cli(tmp_path, *where, "--seconds", "1")
+    assert res.returncode == 1, res.stdout + res.stderr
+    (line,) = _error_lines(res.stderr)
+    assert line.startswith("moodspeaker demo: port ") and f"port {taken_port} " in line
+    assert "--port" in line and "web.port" in line and str(tmp_path / "data" / "demo" / "config.toml") in line
+    assert ("given with --port" in line) == by_option
+    assert "Traceback" not in res.stderr and "Either identify" not in res.stderr
+    assert "analys" not in res.stdout  # refused before the library, not after

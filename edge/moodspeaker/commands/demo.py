@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -152,6 +153,7 @@ def demo_config(config: Config, folder: Path, overrides: list[str] | None = None
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
+    from moodspeaker.commands.webport import web_port_problem
     from moodspeaker.config import ConfigError, with_changes
     from moodspeaker.config.load import data_dir
     from moodspeaker.demo import library
@@ -169,6 +171,12 @@ def run(args: argparse.Namespace, config: Config) -> int:
     except ConfigError as exc:
         _say(f"cannot start: {exc}")
         return 1
+    if not args.no_web:  # before the minutes of library analysis, not after (see commands.webport)
+        hint = f"web.port in {settings} (or --set web.port=N)"
+        problem = web_port_problem(with_changes(config, {"web.enabled": True}), args.port, setting_hint=hint)
+        if problem:
+            print(f"moodspeaker demo: {problem}", file=sys.stderr)
+            return 1
     _say(f"data folder: {folder}")
     _say(f"settings: {settings} (the page saves its changes there)")
     _say(f"audio: {_audio(config.player.audio_device)}")

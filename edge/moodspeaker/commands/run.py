@@ -18,6 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, config: Config) -> int:
     import dataclasses
 
+    from moodspeaker.commands.webport import web_port_problem
     from moodspeaker.config.load import config_path, data_dir
     from moodspeaker.service.app import Appliance
     from moodspeaker.service.components import PartError, build_parts
@@ -29,7 +30,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
         config = dataclasses.replace(config, web=dataclasses.replace(config.web, enabled=False))
     if args.no_mqtt:
         config = dataclasses.replace(config, mqtt=dataclasses.replace(config.mqtt, enabled=False))
-    problem = _web_port_problem(config, args.port)
+    # refuse to start rather than run on without the page (see commands.webport)
+    problem = web_port_problem(config, args.port, setting_hint="`moodspeaker config set web.port=N`")
     if problem:
         print(f"moodspeaker run: {problem}", file=sys.stderr)
         return 1
@@ -52,29 +54,3 @@ def run(args: argparse.Namespace, config: Config) -> int:
         web_port=args.port,
         ready=lambda _faces: app.rescan_library(),  # catch up with files and LAN servers, in the background
     )
-
-
-def _web_port_problem(config: Config, port_option: int | None) -> str | None:
-    """Why the page cannot listen, in one line naming what changes the port; None when it can.
-
-    Checked before anything starts: a speaker asked to serve its page on a port another program holds
-    refuses to start, naming web.port / --port, rather than run on without the page (which the service
-    does for a port lost later).  A failure other than "in use" is left to the service, which reports
-    it and carries on.
-    """
-    from moodspeaker.system.listen import check_port_free, in_use
-
-    port = config.web.port if port_option is None else port_option
-    if not config.web.enabled or port == 0:
-        return None
-    try:
-        check_port_free(config.web.host, port)
-    except OSError as exc:
-        if not in_use(exc):
-            return None
-        where = "given with --port" if port_option is not None else "the web.port setting"
-        return (
-            f"port {port} for the web page ({where}) is already in use by another program; stop it, or "
-            "choose another port with --port N or `moodspeaker config set web.port=N` (--no-web: no page)"
-        )
-    return None

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import logging
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from moodspeaker import __version__
+from moodspeaker.commands.config_report import as_json
 from moodspeaker.config import ConfigError, load, with_changes
+from moodspeaker.config.load import config_path
 
 #: command name -> (module, one-line help).  "group sub" names nest under their group.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -87,6 +90,14 @@ def _setup_logging(verbosity: int) -> None:
     )
 
 
+def _config_error_json(args: argparse.Namespace, exc: ConfigError) -> dict[str, Any]:
+    """The configuration's problems as one JSON object (file and line of each); a command may add
+    its own keys with `config_error_json(report)` (doctor: its failed "config" check)."""
+    report = as_json(exc, config_path(args.config))
+    extend = getattr(_load_module(args._module), "config_error_json", None)
+    return extend(report) if callable(extend) else report
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -105,7 +116,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if overrides:
             config = with_changes(config, overrides, source="--set")
     except ConfigError as exc:
-        print(f"moodspeaker: {exc}", file=sys.stderr)
+        if getattr(args, "json", False):  # a program reading the output gets JSON, failure or not
+            print(json.dumps(_config_error_json(args, exc), indent=1))
+        else:
+            print(f"moodspeaker: {exc}", file=sys.stderr)
         return 2
     try:
         result: int = _load_module(args._module).run(args, config)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from moodspeaker.config import Config
 from moodspeaker.config.load import config_path
@@ -25,6 +26,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="CHECK",
         help=f"run only this check (repeatable): {', '.join(CHECK_NAMES)}",
     )
+
+
+def config_error_json(report: dict[str, Any]) -> dict[str, Any]:
+    """`doctor --json` on a configuration that does not load: the usual object, with one failed
+    "config" check naming the file and line (the other checks need a configuration to run)."""
+    from moodspeaker.system.check_result import CheckResult
+
+    check = CheckResult(
+        "config",
+        "fail",
+        report["error"],
+        fix="correct the file (moodspeaker config check lists every problem)",
+        details={"source": report["config"], "line": next((p["line"] for p in report["problems"]), None)},
+    )
+    return {**report, "checks": [check.to_json()]}
 
 
 def run(args: argparse.Namespace, config: Config) -> int:

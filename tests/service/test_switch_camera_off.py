@@ -94,6 +94,11 @@ def camera_said(rig: Rig) -> list[object]:
     return [e.value for e in rig.events if isinstance(e, StateChanged) and e.key == "camera"]
 
 
+def camera_switched(rig: Rig, said: list[object]) -> None:
+    """Wait until the camera switches said so far are `said`."""
+    wait_for(lambda: camera_said(rig) == said, what=f"the camera switched {said}")
+
+
 @pytest.mark.parametrize(
     ("name", "args", "asked"),
     [
@@ -108,7 +113,7 @@ def test_a_switch_planning_as_the_camera_goes_off_plans_again_without_the_mood(
     switch = command(rig, name, args)
     assert rig.recommender.planned.wait(30), "the switch never planned"
     camera = command(rig, "set_camera", {"enabled": False})
-    wait_for(lambda: camera_said(rig) == [False], what="the camera off")
+    camera_switched(rig, [False])
     rig.recommender.release.set()
     finish(switch)
     finish(camera)
@@ -127,14 +132,15 @@ def test_a_switch_whose_reading_ends_twice_while_planning_is_refused(rig: Rig) -
     switch = command(rig, "set_profile", {"profile": "Lee"})
     assert rig.recommender.planned.wait(30), "the switch never planned"
     off = [command(rig, "set_camera", {"enabled": False})]
-    wait_for(lambda: camera_said(rig) == [False], what="the camera off")
+    camera_switched(rig, [False])
     first = rig.recommender.release
     rig.recommender.hold_next(thread="set_profile")  # hold its second plan too
     first.set()
     assert rig.recommender.planned.wait(30), "the switch never planned again"
-    for enabled, said in ((True, [False, True]), (False, [False, True, False])):  # on and off again
-        off.append(command(rig, "set_camera", {"enabled": enabled}))
-        wait_for(lambda said=said: camera_said(rig) == said, what=f"the camera {enabled}")
+    off.append(command(rig, "set_camera", {"enabled": True}))  # on and off again
+    camera_switched(rig, [False, True])
+    off.append(command(rig, "set_camera", {"enabled": False}))
+    camera_switched(rig, [False, True, False])
     rig.recommender.release.set()
     finish(switch)
     for thread in off:

@@ -5,7 +5,8 @@ check the conductor's generation (bc73dc8) and drop a plan made under a profile 
 switch replaced meanwhile; Play did not: a Play whose plan was under way while set_profile switched
 to a listener whose automatic picks are off queued and played the previous listener's picks.  Now
 Play's plan is checked the same way: one made before a switch is planned again, under the new
-listener and strategy; when that one too is overtaken by a switch, Play is refused with a reason.
+listener and strategy; when that one too is overtaken by a switch, Play plays what the last switch
+queued, or is refused with a reason when it queued nothing.
 
 Real parts: the running appliance (real player on SDL's dummy driver, real recommender on SQLite)
 over a real library index of tone files, commands through ControlAPI.  Play's plan is made and then
@@ -18,6 +19,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from heldplans import HeldRecommender
@@ -107,21 +109,41 @@ def test_a_play_planned_before_a_switch_plays_the_new_listeners_plan(rig: Rig) -
     assert rig.recommender.asked[-1] == ("Lee", "steady")  # planned again, for Lee
 
 
-def test_a_play_overtaken_twice_is_refused_with_the_reason(rig: Rig) -> None:
+def overtaken_twice(rig: Rig, last: str) -> dict[str, Any]:
+    """Play pressed, its plan overtaken by a switch to Lee, its second plan by a switch to `last`
+    (whose answer is returned); Play is done."""
     play = press_play(rig)
     rig.control.execute("set_profile", {"profile": "Lee"})
     first = rig.recommender.release
     rig.recommender.hold_next(thread="play")  # hold Play's second plan too
     first.set()
     assert rig.recommender.planned.wait(30), "Play never planned again"
-    switched = rig.control.execute("set_profile", {"profile": "default"})
+    switched = rig.control.execute("set_profile", {"profile": last})
     rig.recommender.release.set()
     finish(play)
+    return switched
+
+
+def test_a_play_overtaken_twice_plays_what_the_last_switch_queued(rig: Rig) -> None:
+    """Play was refused ('try again') although the last switch had queued the new listener's music:
+    it plays that (planned under what is in effect, never Play's own outdated plans)."""
+    switched = overtaken_twice(rig, "default")
+    assert switched["queue"], "the last switch queued music"
+    [answer] = rig.answers
+    assert isinstance(answer, dict), f"Play refused although music was queued: {answer}"
+    queued = [q["track_id"] for q in switched["queue"]]
+    played = [answer["now_playing"]["track_id"]] + [q["track_id"] for q in answer["queue"]]
+    assert played == queued, "Play plays the queue the last switch planned"
+    assert answer["profile"] == "default" and answer["player"] == "playing"
+
+
+def test_a_play_overtaken_twice_with_nothing_queued_is_refused_with_the_reason(rig: Rig) -> None:
+    switched = overtaken_twice(rig, "Kim")  # automatic picks off: the switch queues nothing
+    assert switched["queue"] == []
     [answer] = rig.answers
     assert isinstance(answer, CommandError), f"Play queued a plan made before a switch: {answer}"
     assert str(answer) == (
         "nothing to play: the listener, strategy or mood reading changed twice while planning; try again"
     )
     state = rig.app.state()
-    assert state["now_playing"] is None and state["player"] != "playing"
-    assert state["queue"] == switched["queue"], "the queue is the one the last switch planned"
+    assert state["now_playing"] is None and state["player"] != "playing" and state["queue"] == []

@@ -39,7 +39,7 @@ from moodspeaker.player.queue import QueueItem
 from moodspeaker.recommend.hybrid import Outcome, Recommender
 from moodspeaker.service.health import Health
 from moodspeaker.service.picked import PickedFor
-from moodspeaker.service.plans import Plan, PlanningError, describe
+from moodspeaker.service.plans import OvertakenError, Plan, PlanningError, describe
 from moodspeaker.service.policy import clashes
 
 log = logging.getLogger(__name__)
@@ -156,8 +156,9 @@ class Conductor:
         (a failure too, as "error": no picks).  Checked as refills are (module doc): a plan made while
         a switch took effect is dropped and made once more, under the new profile and strategy (and
         the mood then: camera off ends the reading); when that one is overtaken too, nothing is
-        queued and PlanningError says so.  Else a Play pressed as the listener switched queued, and
-        played, the previous listener's or strategy's picks (under "off": picks although off)."""
+        queued and OvertakenError says so (what the switch queued, if anything, is in effect).  Else
+        a Play pressed as the listener switched queued, and played, the previous listener's or
+        strategy's picks (under "off": picks although off)."""
         for _ in range(2):
             now = mood()
             plan = self._plan_now(now, k, set())
@@ -167,7 +168,7 @@ class Conductor:
                         self._note(plan.items, now)
                         self.player.set_queue(plan.items)
                     return plan
-        raise PlanningError("the listener, strategy or mood reading changed twice while planning; try again")
+        raise OvertakenError("the listener, strategy or mood reading changed twice while planning; try again")
 
     def _plan_now(self, mood: MoodState, k: int, exclude: set[str]) -> Plan:
         """`plan`, recording nothing yet: see `_applying`."""

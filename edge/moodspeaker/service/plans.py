@@ -55,6 +55,11 @@ class PlanningError(RuntimeError):
         self.reason = reason
 
 
+class OvertakenError(PlanningError):
+    """Play's plan was overtaken twice: a switch of listener or strategy, or the end of the mood
+    reading, came between planning and queueing each time; none of its picks were queued."""
+
+
 def storage_reason(exc: BaseException) -> str:
     """A storage failure in words for a refusal: a full disk said plainly, anything else as it came."""
     text = str(exc)

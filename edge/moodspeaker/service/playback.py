@@ -20,7 +20,7 @@ from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.control import CommandError
 from moodspeaker.service.core import ApplianceCore
 from moodspeaker.service.events import MoodChanged, StateChanged
-from moodspeaker.service.plans import PlanningError
+from moodspeaker.service.plans import OvertakenError
 
 log = logging.getLogger(__name__)
 
@@ -36,19 +36,33 @@ class PlaybackCommands(ApplianceCore):
         """Play, planning first when nothing is playing or queued; refused when that plan has no
         picks, with its own reason (the recommender's `status` is the last plan's on any thread:
         a refill or another command's may have replaced it meanwhile).  A plan overtaken by a switch
-        of listener or strategy is never queued (`Conductor.plan_to_play`)."""
+        of listener or strategy is never queued (`Conductor.plan_to_play`); when both of Play's plans
+        were, the music the last switch queued is played (`_music_in_effect`), else Play is refused."""
         self.conductor.user_paused = False
         status = self.player.status()
         if status.current is None and not status.queue:
             try:
                 plan = self.conductor.plan_to_play(self._current_mood, self.config.recommend.queue_length)
-            except PlanningError as exc:
-                raise CommandError(f"nothing to play: {exc.reason}") from exc
-            if not plan.items:
-                raise CommandError(f"nothing to play: {plan.detail}")
+            except OvertakenError as exc:
+                if not self._music_in_effect():
+                    raise CommandError(f"nothing to play: {exc.reason}") from exc
+            else:
+                if not plan.items:
+                    raise CommandError(f"nothing to play: {plan.detail}")
         self.player.play()
         if status.state != "playing":  # answered once playing (or pending): see `_player_applied`
             self._player_applied("playing", True)
+
+    def _music_in_effect(self) -> bool:
+        """Whether there is music to play now that switches overtook Play's plans: the last switch's
+        queue (or one a refill added since).  A switch holds `_saving` from before it plans until its
+        queue is applied or marked pending, so once `_saving` is free the switch that overtook Play
+        has left its queue where this reads it; without this wait Play was refused ("try again")
+        while the switch was queuing music for it to play."""
+        with self._saving:
+            pending = self._pending.values()  # before the status: see PendingChanges.values
+            status = self.player.status()
+        return bool(status.current or status.queue or pending.get("queue"))
 
     def pause(self) -> None:
         self.conductor.user_paused = True

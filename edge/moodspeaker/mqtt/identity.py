@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from moodspeaker.config.schema import Config
 from moodspeaker.mqtt.topics import machine_id, resolve_device_id
+from moodspeaker.util.net import route_source_address
 
 
 def device_id_of(config: Config) -> str:
@@ -20,17 +21,8 @@ def device_id_of(config: Config) -> str:
 
 
 def lan_address() -> str | None:
-    """This machine's address on its LAN (the source address of its default route), if it has one.
-
-    Connecting a UDP socket sends nothing; it only asks the kernel which interface would be used.
-    """
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed anywhere
-            address = str(s.getsockname()[0])
-    except OSError:
-        return None
-    return None if address.startswith("127.") or address == "0.0.0.0" else address
+    """This machine's address on its LAN (the source address of its default route), if it has one."""
+    return route_source_address()
 
 
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})

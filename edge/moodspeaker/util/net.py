@@ -11,6 +11,21 @@ if TYPE_CHECKING:  # zeroconf is an optional extra (`lan`): imported only where 
     from zeroconf import InterfaceChoice
 
 
+def route_source_address(target: str = "192.0.2.1") -> str | None:
+    """The source address of this machine's route to `target` (by default TEST-NET-1, never routed
+    anywhere: the default route's, i.e. the LAN address), if it has one.
+
+    Connecting a UDP socket sends nothing; it only asks the kernel which interface would be used.
+    """
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect((target, 9))
+            address = str(s.getsockname()[0])
+    except OSError:
+        return None
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
+
+
 def local_addresses() -> list[str]:
     """This machine's IPv4 addresses other than loopback (best effort; sends nothing).
 
@@ -22,15 +37,12 @@ def local_addresses() -> list[str]:
             found.add(str(info[4][0]))
     except OSError:
         pass
-    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        probe.connect(("10.255.255.255", 1))  # a UDP connect sends nothing; it only picks a route
-        found.add(str(probe.getsockname()[0]))
-    except OSError:
-        pass
-    finally:
-        probe.close()
-    return sorted(ip for ip in found if not ip.startswith("127.")) or ["127.0.0.1"]
+    # The default route's address, and a 10/8 one for a LAN without a default route (offline homes).
+    for target in ("192.0.2.1", "10.255.255.255"):
+        route = route_source_address(target)
+        if route:
+            found.add(route)
+    return sorted(ip for ip in found if not ip.startswith("127.") and ip != "0.0.0.0") or ["127.0.0.1"]
 
 
 def zeroconf_interfaces(interfaces: Sequence[str] | None) -> list[str] | InterfaceChoice:

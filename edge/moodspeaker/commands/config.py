@@ -9,7 +9,8 @@ from typing import Any
 
 import tomli_w
 
-from moodspeaker.config import Config, ConfigError, describe, load, save, with_changes
+from moodspeaker.commands import config_edit
+from moodspeaker.config import Config, ConfigError, describe, load, with_changes
 from moodspeaker.config.load import SYSTEM_CONFIG, config_path, to_mapping
 from moodspeaker.util.net import mask_url
 
@@ -78,10 +79,11 @@ def run(args: argparse.Namespace, config: Config) -> int:
     try:
         # Start from the file itself, not `config`: that one carries this run's `--set` overrides,
         # which are for one run only and must not be written into the file.
-        new = with_changes(load(path), changes, source=str(path))
+        old = load(path)
+        new = with_changes(old, changes, source=str(path))
     except ConfigError as exc:
         print(f"moodspeaker: {exc}", file=sys.stderr)
         return 2
-    save(new, path)
+    config_edit.write(path, old, new)  # only the changed lines: the file's comments stay
     print(f"saved {path}")
     return 0

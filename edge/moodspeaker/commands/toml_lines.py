@@ -106,7 +106,7 @@ def line_of(text: str, section: str, key: str | None) -> int | None:
 
 
 def value_text(key: str, value: Any) -> str:
-    """`key = value` as TOML (one line; lists inline)."""
+    """`key = value` as TOML (tomli_w's layout: a list spans several lines)."""
     import tomli_w
 
     return tomli_w.dumps({key: list(value) if isinstance(value, tuple) else value}).strip()

@@ -4,6 +4,9 @@ Kept apart from views.py (the household's pages) so the session handling reads i
 login gets an id the speaker lists as live (sessions.py, guard.py), and logging out ends that id on
 the speaker, not only the browser's cookie.  The setup-code and password forms share one
 per-client rate limiter with the password change (settings), so `rate_limited` is used there too.
+
+A login or logout the speaker could not write down (disk full, read-only data folder) holds until the
+page restarts; the person is told so (`unsaved`), and "log out everywhere" then does not claim success.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from moodspeaker_web.auth import MIN_PASSWORD, PasswordError
 from moodspeaker_web.context import web
 from moodspeaker_web.guard import client_key, log_in, log_out, owner_required
+from moodspeaker_web.sessions import SessionSaveError
 from moodspeaker_web.setup_code import check_setup_code, is_set_up
 
 log = logging.getLogger(__name__)
@@ -23,6 +27,22 @@ log = logging.getLogger(__name__)
 auth = Blueprint("auth", __name__)
 
 Page = str | BaseResponse | tuple[str, int] | tuple[str, int, dict[str, str]]
+
+#: What a restart would undo, by the change SessionSaveError names.
+UNDONE = {
+    "the login": "after a restart this browser will have to log in again",
+    "the logout": "if the speaker restarts before it can, a copy of this login would work again",
+    "log out everywhere": "if the speaker restarts before it can, every login ended now would work again",
+}
+
+
+def unsaved(exc: SessionSaveError, done: str) -> str:
+    """`done` ("You are logged in"), and why it may not last: the reason and what a restart undoes."""
+    undone = UNDONE.get(exc.change, "a restart would undo it")
+    return (
+        f"{done}, but the speaker could not save {exc.change} ({exc.reason}): {undone}. "
+        "Free some space on the speaker (or make its data folder writable), then try again."
+    )
 
 
 def rate_limited() -> tuple[str, int, dict[str, str]] | None:
@@ -59,8 +79,14 @@ def setup() -> Page:
                 error = str(exc)
             else:
                 ctx.limiter.success(client_key())
-                ctx.sessions.end_all()  # a new owner (after a reset): nobody's earlier session lives on
-                log_in()
+                try:
+                    ctx.sessions.end_all()  # a new owner (after a reset): nobody's earlier session lives on
+                except SessionSaveError as exc:
+                    flash(unsaved(exc, "Your speaker is yours now"), "error")
+                try:
+                    log_in()
+                except SessionSaveError as exc:
+                    flash(unsaved(exc, "You are logged in"), "error")
                 log.info("the owner password was set from %s; the setup code is used up", client_key())
                 if ctx.config_path is None:  # settings cannot be saved (moodspeaker demo): the music
                     flash("Welcome! Your speaker is yours now.")
@@ -90,7 +116,10 @@ def login() -> Page:
             return limited
         if ctx.passwords.verify(request.form.get("password", "")):
             ctx.limiter.success(client_key())
-            log_in()
+            try:
+                log_in()
+            except SessionSaveError as exc:
+                flash(unsaved(exc, "You are logged in"), "error")
             return redirect(_safe_next(request.args.get("next")))
         ctx.limiter.failure(client_key(), ctx.clock())
         log.warning("failed login from %s", client_key())
@@ -100,15 +129,23 @@ def login() -> Page:
 
 @auth.post("/logout")
 def logout() -> BaseResponse:
-    log_out()
+    try:
+        log_out()
+    except SessionSaveError as exc:
+        flash(unsaved(exc, "This browser is logged out"), "error")
     return redirect(url_for("auth.login"))
 
 
 @auth.post("/logout/everywhere")
 @owner_required
-def logout_everywhere() -> BaseResponse:
-    """For a lost phone or a login on someone else's browser: every session ends, this one too."""
-    log_out(everywhere=True)
+def logout_everywhere() -> Page:
+    """For a lost phone or a login on someone else's browser: every session ends, this one too.
+    Said done only when the speaker wrote it down: a restart would otherwise undo it."""
+    try:
+        log_out(everywhere=True)
+    except SessionSaveError as exc:
+        message = unsaved(exc, "Every login to this page has ended for now")
+        return render_template("error.html", title="Log out everywhere was not saved", message=message), 500
     log.info("every session of the page was ended from %s", client_key())
     flash("Logged out everywhere: every phone and browser has to log in again.")
     return redirect(url_for("auth.login"))

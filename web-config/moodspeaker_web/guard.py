@@ -1,8 +1,12 @@
 """Who may see what: owner sessions (with expiry) and the optional read-only guest view.
 
-An owner session is a signed cookie with the password generation, its login and last-use times, and
-a session id that the speaker must still list as live (sessions.py): logging out ends the session on
-the speaker, so a copy of the cookie stops working too.
+An owner session is a signed cookie with the password generation and a session id that the speaker
+must still list as live (sessions.py): logging out ends the session on the speaker, so a copy of the
+cookie stops working too.  The session's age and last use are the speaker's record, not the cookie's
+(which said when it was last used, so a replayed copy could claim a use that never happened).
+
+Logging in and out write the session list; when that fails (disk full, read-only data folder) the
+change holds until a restart and SessionSaveError reaches the view, which tells the person.
 """
 
 from __future__ import annotations
@@ -14,12 +18,10 @@ from typing import Any, TypeVar
 from flask import jsonify, redirect, request, session, url_for
 
 from moodspeaker_web.context import web
+from moodspeaker_web.sessions import SessionSaveError
 from moodspeaker_web.setup_code import is_set_up
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-#: `seen` is refreshed at most this often, so that polling does not rewrite the cookie every time.
-_TOUCH_S = 60.0
 
 
 def _sid() -> str | None:
@@ -28,54 +30,60 @@ def _sid() -> str | None:
 
 
 def log_in() -> None:
-    """A new session (new id) for this browser; its earlier session, if any, ends."""
+    """A new session (new id) for this browser; its earlier session, if any, ends.
+
+    Raises SessionSaveError when the session list could not be written: this browser is logged in
+    all the same (until the page restarts), and the view says so."""
     ctx = web()
     now = ctx.clock()
-    sid = ctx.sessions.begin(now, ctx.session_lifetime_s, replacing=_sid())
+    unsaved: SessionSaveError | None = None
+    try:
+        sid = ctx.sessions.begin(now, ctx.session_lifetime_s, ctx.idle_timeout_s, replacing=_sid())
+    except SessionSaveError as exc:
+        assert exc.sid is not None  # begin always names the session it made
+        sid, unsaved = exc.sid, exc
     session.clear()  # a fresh session on login: no fixation of a pre-login session
     session.permanent = True
     session["sid"] = sid
     session["gen"] = ctx.passwords.generation()
-    session["login_at"] = now
-    session["seen"] = now
+    if unsaved is not None:
+        raise unsaved
 
 
 def log_out(everywhere: bool = False) -> None:
-    """End this browser's session on the speaker (or every session), not only its cookie."""
+    """End this browser's session on the speaker (or every session), not only its cookie.
+
+    The cookie goes either way; SessionSaveError (raised after) means the speaker ended the session(s)
+    only until it restarts."""
     sessions = web().sessions
     sid = _sid()
+    session.clear()
     if everywhere:
         sessions.end_all()
     elif sid is not None:
         sessions.end(sid)
-    session.clear()
 
 
 def is_owner() -> bool:
-    """A valid, unexpired owner session made with the current password."""
+    """A live owner session made with the current password, neither too old nor unused too long
+    (both by the speaker's own record of the session)."""
     ctx = web()
-    if "gen" not in session:
+    if "gen" not in session:  # a visitor (its session may hold the login form's CSRF token)
         return False
-    now = ctx.clock()
+    sid = _sid()
     try:
-        login_at = float(session.get("login_at", 0))
-        seen = float(session.get("seen", 0))
         gen = int(session["gen"])
     except (TypeError, ValueError):
         session.clear()
         return False
-    sid = _sid()
-    if (
-        sid is None
-        or not ctx.sessions.is_live(sid)
-        or gen != ctx.passwords.generation()
-        or now - login_at > ctx.session_lifetime_s
-        or now - seen > ctx.idle_timeout_s
+    if sid is None:
+        session.clear()
+        return False
+    if gen != ctx.passwords.generation() or not ctx.sessions.check(
+        sid, ctx.clock(), ctx.session_lifetime_s, ctx.idle_timeout_s
     ):
         session.clear()
         return False
-    if now - seen > _TOUCH_S:
-        session["seen"] = now
     return True
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from typing import Any
@@ -17,9 +18,10 @@ from moodspeaker.service.control import STRATEGIES, CommandError
 from moodspeaker.util.net import mask_url
 from moodspeaker_web import forms
 from moodspeaker_web.auth import PasswordError
-from moodspeaker_web.auth_views import Page, rate_limited
+from moodspeaker_web.auth_views import Page, rate_limited, unsaved
 from moodspeaker_web.context import json_safe, web
 from moodspeaker_web.guard import client_key, guest_allowed, is_owner, log_in, owner_required
+from moodspeaker_web.sessions import SessionSaveError
 from moodspeaker_web.setup_code import is_set_up
 
 log = logging.getLogger(__name__)
@@ -213,9 +215,15 @@ def change_password() -> Page:
         ctx.passwords.set_password(request.form.get("password", ""), request.form.get("confirm", ""))
     except PasswordError as exc:
         return _settings_page({"password._": f"{exc} Nothing changed."}, {}, "password"), 400
-    ctx.sessions.end_all()
-    log_in()  # this session continues (a new id); every other session ends
     flash("Password changed. Other phones will need to log in again.")
+    # The new password's generation has ended the other sessions for good already (auth.json), so a
+    # session list that cannot be written loses only tidiness, and this browser's login after a restart.
+    with contextlib.suppress(SessionSaveError):  # logged by the store
+        ctx.sessions.end_all()
+    try:
+        log_in()  # this session continues (a new id); every other session ends
+    except SessionSaveError as exc:
+        flash(unsaved(exc, "You are logged in"), "error")
     return redirect(url_for("views.settings"))
 
 

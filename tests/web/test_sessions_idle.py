@@ -70,3 +70,16 @@ def test_the_last_use_is_written_at_most_hourly(owner: Page) -> None:
         owner.clock.now += 60
         assert in_use(owner.client)
     assert path.read_bytes() == written
+
+
+def test_a_session_list_from_before_keeps_its_logins_with_the_login_as_last_use(owner: Page) -> None:
+    """The file used to list id -> login time; such a session stays live, counted as last used at login."""
+    path = sessions_path(owner.data_dir)
+    cookie = cookie_of(owner.client)
+    listed = json.loads(path.read_text())["sessions"]
+    path.write_text(json.dumps({"sessions": {sid: record["login"] for sid, record in listed.items()}}))
+    owner.clock.now += 6 * DAY
+    restart(owner)
+    assert in_use(phone(owner.app, cookie))
+    owner.clock.now += WEEK + 60
+    assert refused(phone(owner.app, cookie))

@@ -50,7 +50,7 @@ def _is(value: str) -> Any:
 
 def _on_broker(port: int, value: str) -> dict[str, Any] | None:
     """The retained audio state a newly connecting client gets, if it says `value`."""
-    found = retained(port, TOPIC, settle=0.2)
+    found = retained(port, TOPIC)
     payload = json.loads(found[TOPIC]) if TOPIC in found else None
     return payload if payload is not None and payload["value"] == value else None
 

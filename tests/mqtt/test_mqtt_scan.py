@@ -210,7 +210,7 @@ def test_only_the_whitelisted_scan_fields_are_published(tmp_path: Path, broker: 
         found: dict[str, bytes] = {}
 
         def published() -> bool:
-            found.update(retained(broker.port, TOPIC, settle=0.2))
+            found.update(retained(broker.port, TOPIC))
             return TOPIC in found and json.loads(found[TOPIC]).get("queued") is True
 
         try:

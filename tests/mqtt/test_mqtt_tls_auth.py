@@ -73,7 +73,6 @@ def test_tls_with_user_and_password(tls_broker: Mosquitto, pki: Pki) -> None:
             found = retained(
                 tls_broker.port,
                 "#",
-                settle=0.3,
                 tls=(str(pki.ca), None, None),
                 auth=("speaker", "s3cret-pass"),
             )

@@ -11,13 +11,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from brokerkit import Mosquitto
 from mqtt_helpers import Watcher, retained
+
+from polling import until
 
 ROOT = "moodspeaker/hall"
 
@@ -98,7 +99,7 @@ def test_availability_follows_the_service_process(
     service.append(proc)
     try:
         watcher.wait_for(f"{ROOT}/availability", lambda m: m.payload == b"online", timeout=60)
-        config = watcher.wait_for("homeassistant/device/hall/config", timeout=10)
+        config = watcher.wait_for("homeassistant/device/hall/config", timeout=60)
         assert json.loads(config.payload)["cmps"]["mood"]["options"]
         watcher.publish(f"{ROOT}/set_volume/set", '{"volume": 0.2}')
         watcher.wait_for(f"{ROOT}/state/volume", lambda m: m.json()["value"] == 0.2)
@@ -107,26 +108,29 @@ def test_availability_follows_the_service_process(
 
         proc.send_signal(signal.SIGKILL)  # the appliance dies: the broker publishes its last will
         proc.wait(10)
-        watcher.wait_for(f"{ROOT}/availability", lambda m: m.payload == b"offline", timeout=10)
+        watcher.wait_for(f"{ROOT}/availability", lambda m: m.payload == b"offline", timeout=60)
 
         watcher.clear()
         proc = _start(tmp_path, broker.port, frames)
         service.append(proc)
         watcher.wait_for(f"{ROOT}/availability", lambda m: m.payload == b"online", timeout=60)
-        volume = watcher.wait_for(f"{ROOT}/state/volume", timeout=10)
+        volume = watcher.wait_for(f"{ROOT}/state/volume", timeout=60)
         assert volume.json()["value"] == 0.2  # the restarted service restored and re-announced its state
 
         broker.restart()  # the broker restarts with nothing retained: the service re-announces itself
-        found: dict[str, bytes] = {}
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and found.get(f"{ROOT}/availability") != b"online":
-            found = retained(broker.port, "#", settle=0.3)
+        # `online` goes out first, then the discovery and the state: wait for all three
+        wanted = (f"{ROOT}/availability", "homeassistant/device/hall/config", f"{ROOT}/state/volume")
+
+        def reannounced() -> dict[str, bytes] | None:
+            found = retained(broker.port, "#")
+            return found if all(topic in found for topic in wanted) else None
+
+        found = until(reannounced, 60, what="the service re-announced to the restarted broker")
         assert found[f"{ROOT}/availability"] == b"online"
-        assert "homeassistant/device/hall/config" in found
         assert json.loads(found[f"{ROOT}/state/volume"])["value"] == 0.2
 
         proc.send_signal(signal.SIGTERM)  # clean shutdown: no will, so the bridge says offline itself
         assert proc.wait(30) == 0
-        watcher.wait_for(f"{ROOT}/availability", lambda m: m.payload == b"offline", timeout=10)
+        watcher.wait_for(f"{ROOT}/availability", lambda m: m.payload == b"offline", timeout=60)
     except AssertionError as exc:
         raise AssertionError(f"{exc}\n--- service log ---\n{_log(tmp_path)}") from None

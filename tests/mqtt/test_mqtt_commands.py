@@ -14,6 +14,7 @@ from speakerkit import Rig, make_rig, value
 
 from moodspeaker.mqtt.payloads import MAX_COMMAND_BYTES
 from moodspeaker.service.events import CommandRejected
+from polling import until
 
 
 def test_commands_change_the_speaker_state(rig: Rig, watcher: Watcher) -> None:
@@ -29,9 +30,11 @@ def test_commands_change_the_speaker_state(rig: Rig, watcher: Watcher) -> None:
     watcher.publish("moodspeaker/kitchen/like/set", "{}")
     watcher.publish("moodspeaker/kitchen/rescan/set", "{}")
     watcher.publish("moodspeaker/kitchen/correct_mood/set", '{"mood": "sad"}')
-    deadline = time.monotonic() + 5
-    while ("correct_mood", "sad") not in rig.speaker.calls and time.monotonic() < deadline:
-        time.sleep(0.02)
+    until(
+        lambda: ("correct_mood", "sad") in rig.speaker.calls,
+        what="correct_mood",
+        detail=lambda: rig.speaker.calls,
+    )
     assert {"next", "like", "rescan"} <= {name for name, _ in rig.speaker.calls}
     assert ("correct_mood", "sad") in rig.speaker.calls
     # HA's own payloads (from the discovery templates) work too
@@ -55,7 +58,7 @@ BAD_PAYLOADS = [
 
 
 def test_bad_payloads_are_rejected_with_an_error_event_and_change_nothing(rig: Rig, watcher: Watcher) -> None:
-    time.sleep(0.3)
+    watcher.wait_for("moodspeaker/kitchen/stats")  # the announcement (retained state) is through
     before = rig.speaker.state()
     watcher.clear()
     for name, raw, _ in BAD_PAYLOADS:

@@ -86,7 +86,8 @@ def test_state_follows_the_speaker_and_mood_events_only_on_change(rig: Rig, watc
     rig.speaker.observe("happy", 0.9, 0.7, 0.4)  # same mood, new confidence
     rig.speaker.observe("happy", 0.9, 0.7, 0.4)  # nothing new at all
     watcher.wait_for("moodspeaker/kitchen/state/confidence", lambda m: value(m) == 0.9)
-    time.sleep(0.3)
+    rig.speaker.set_volume(0.41)  # published after whatever the observations caused: marks its end
+    watcher.wait_for("moodspeaker/kitchen/state/volume", lambda m: value(m) == 0.41)
     assert len(watcher.on("moodspeaker/kitchen/event/mood_changed")) == 1
     assert [value(m) for m in watcher.on("moodspeaker/kitchen/state/mood")] == ["happy"]
     assert len(watcher.on("moodspeaker/kitchen/state/confidence")) == 2
@@ -140,7 +141,7 @@ def test_camera_off_makes_mood_topics_say_so(rig: Rig, watcher: Watcher) -> None
 
 
 def test_home_assistant_online_triggers_republication(rig: Rig, watcher: Watcher) -> None:
-    time.sleep(0.3)
+    watcher.wait_for("moodspeaker/kitchen/stats")  # the first announcement is through
     watcher.clear()
     watcher.publish("homeassistant/status", "online")
     config = watcher.wait_for("homeassistant/device/kitchen/config")
@@ -165,7 +166,7 @@ def test_a_retained_home_assistant_birth_message_is_not_a_restart(
     r.bridge.start()
     try:
         watcher.wait_for("moodspeaker/kitchen/stats")
-        until(lambda: r.bridge.stats()["received"] >= 1, 8, what="the retained birth message arrived")
+        until(lambda: r.bridge.stats()["received"] >= 1, what="the retained birth message arrived")
         r.speaker.set_volume(0.41)  # queued after whatever the birth message caused
         watcher.wait_for("moodspeaker/kitchen/state/volume", lambda m: value(m) == 0.41)
         assert len(watcher.on("homeassistant/device/kitchen/config")) == 1
@@ -193,9 +194,11 @@ def test_forget_removes_the_device_from_home_assistant(rig: Rig, broker: Mosquit
     rig.bridge.forget()
     cleared = watcher.wait_for("homeassistant/device/kitchen/config", lambda m: m.payload == b"")
     assert cleared.payload == b""
-    time.sleep(0.2)
-    left = retained(broker.port, "#")
-    assert not [t for t in left if "kitchen" in t], left
+
+    def kitchen_left() -> list[str]:
+        return [t for t in retained(broker.port, "#") if "kitchen" in t]
+
+    until(lambda: not kitchen_left(), what="every kitchen topic cleared", detail=kitchen_left)
 
 
 def test_discovery_off_clears_an_earlier_announcement(broker: Mosquitto, watcher: Watcher) -> None:
@@ -217,7 +220,7 @@ def test_periodic_stats(broker: Mosquitto, watcher: Watcher) -> None:
     r.bridge.start()
     try:
         r.bus.publish(MoodChanged(time.time(), "happy", "neutral", 0.8, 0.7, 0.4))
-        stats = watcher.wait_for("moodspeaker/kitchen/stats", timeout=5).json()
+        stats = watcher.wait_for("moodspeaker/kitchen/stats").json()
         assert stats["schema"] == 1 and stats["device_id"] == "kitchen"
         assert stats["mqtt"]["connected"] is True and stats["mqtt"]["published"] > 0
         assert stats["health"] == {}

@@ -130,7 +130,7 @@ class Rig:
     bridge: MqttBridge
     events: list[Event]
 
-    def wait_connected(self, timeout: float = 8.0) -> None:
+    def wait_connected(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while not self.bridge.connected:
             assert time.monotonic() < deadline, f"bridge never connected: {self.bridge.stats()}"

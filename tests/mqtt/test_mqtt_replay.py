@@ -36,6 +36,7 @@ def speaker(tmp_path: Path, broker: Mosquitto) -> Iterator[Any]:
 
 def test_the_replay_button_is_announced_and_a_press_replays_the_track(speaker: Any, watcher: Watcher) -> None:
     app = speaker
+    watcher.wait_for("homeassistant/device/living-room/config")  # announced (the bridge only connected)
     discovery = retained(watcher.port, "homeassistant/device/living-room/config")
     button = json.loads(discovery["homeassistant/device/living-room/config"])["cmps"]["replay"]
     assert button["p"] == "button" and button["unique_id"] == "living-room_replay"

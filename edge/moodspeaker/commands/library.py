@@ -158,8 +158,7 @@ def _serve(index: Any, args: argparse.Namespace, config: Config) -> int:
 
 
 def _sync(args: argparse.Namespace, config: Config) -> int:
-    from moodspeaker.library.lan.client import LanError
-    from moodspeaker.library.lan.sources import open_remote
+    from moodspeaker.library.lan.sources import SyncError, open_remote, sync_remote
 
     urls = [args.url] if args.url else list(config.library.servers)
     if not urls:
@@ -178,19 +177,16 @@ def _sync(args: argparse.Namespace, config: Config) -> int:
             status = 2
             continue
         try:
-            result = lan.sync()
+            result = sync_remote(lan)  # the service's rescan syncs the same way
             changed = getattr(result, "updated", getattr(result, "analysed", 0))
             print(f"{url}: {changed} new or updated, {result.removed} removed, {len(lan.tracks())} cached")
             for tid, reason in getattr(result, "rejected", getattr(result, "failed", [])):
                 print(f"  rejected {tid}: {reason}")
-        except LanError as exc:
+        except SyncError as exc:
             status = 1
-            if not lan.ever_answered():
-                # a wrong URL: no mirror is kept, or `library stats` would list it from then on
-                lan.discard()
-                print(f"{url}: sync failed ({exc}); nothing kept")
-                continue
-            print(f"{url}: sync failed ({exc}); {len(lan.tracks())} tracks still usable from the cache")
+            print(f"{url}: sync failed ({exc.reason}); " + (
+                "nothing kept" if exc.kept is None else f"{exc.kept} tracks still usable from the cache"
+            ))  # fmt: skip
         finally:
             lan.close()
     return status

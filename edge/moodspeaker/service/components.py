@@ -133,7 +133,8 @@ class LibraryRescan:
     def __call__(self, progress: ScanListener | None = None, /) -> str:
         from moodspeaker.library import numba_cache_dir  # noqa: PLC0415 (library extra)
         from moodspeaker.library.indexer import Indexer  # noqa: PLC0415 (analysis pulls in librosa)
-        from moodspeaker.library.lan.client import LanError, SyncResult  # noqa: PLC0415
+        from moodspeaker.library.lan.client import SyncResult  # noqa: PLC0415
+        from moodspeaker.library.lan.sources import SyncError, sync_remote  # noqa: PLC0415
         from moodspeaker.library.workers import AnalysisPool  # noqa: PLC0415
 
         config = self._config
@@ -165,10 +166,10 @@ class LibraryRescan:
             if progress is not None:
                 progress("syncing", counts)
             try:
-                result = lan.sync()
+                result = sync_remote(lan)  # as `library sync`: a first sync that fails keeps no mirror
                 changed = result.updated if isinstance(result, SyncResult) else result.analysed
                 said.append(f"{lan.base_url}: {changed} updated, {result.removed} removed")
-            except LanError as exc:
+            except SyncError as exc:
                 said.append(f"{lan.base_url}: {exc}")
         text = "; ".join(said)
         self._say(f"library: {text}")

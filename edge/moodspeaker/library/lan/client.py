@@ -91,9 +91,8 @@ class LanLibrary(MirroredLibrary):
             raise ValueError(f"library server URL must start with http:// or https://: {base_url!r}")
         self.base_url = base_url.rstrip("/")
         self.source = f"lan:{self.base_url}"
-        self.root = Path(cache_dir) / slug(self.base_url)
+        super().__init__(Path(cache_dir) / slug(self.base_url))
         self.audio_dir = self.root / "audio"
-        self.cache = LibraryIndex(self.root / "index.db")
         self.timeout_s = timeout_s
         self.last_error: str | None = None
 

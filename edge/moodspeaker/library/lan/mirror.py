@@ -1,19 +1,22 @@
 """The reading half every remote library shares: a local mirror index answers like LibraryIndex.
 
 A speaker keeps working from this mirror when the server is gone, so reading never touches the network.
-A mirror whose server never once answered a sync (a mistyped URL, something that is not a library
-server) holds nothing worth keeping: `library sync` discards it, so `library stats` does not list it.
+The mirror is made by the first sync, not when the remote is opened: the service opens every
+`library.servers` entry at start, and a mistyped URL there left an empty mirror behind that `library
+stats` listed from then on.  A first sync that fails removes what it made (`sources.sync_remote`, the
+one sync path of `library sync` and the service); a later failure keeps the last good copy.
 """
 
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
-from moodspeaker.library.index import LibraryIndex
+from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex
 from moodspeaker.library.track import Track
 
 #: meta key of the mirror: when a sync last succeeded (set with the outcome, see client.note_sync)
@@ -21,34 +24,76 @@ ANSWERED = "answered_at"
 
 
 class MirroredLibrary:
-    """Subclasses set `self.cache` (their mirror) and `self.root` (its folder) in `__init__` and add
-    syncing and streaming."""
+    """Subclasses call `__init__` with the mirror's folder, use `self.cache` (the mirror, made on
+    first use) to sync, and add syncing and streaming."""
 
-    cache: LibraryIndex
-    root: Path
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._cache: LibraryIndex | None = None
+        self._lock = threading.Lock()  # opening, closing and reading the mirror (the service reads
+        # on its planning threads while a rescan syncs, and a failed first sync removes the mirror)
+
+    @property
+    def _db(self) -> Path:
+        return self.root / "index.db"
+
+    @property
+    def cache(self) -> LibraryIndex:
+        """The mirror, made (folder and database) when it does not exist yet: only syncing calls this."""
+        with self._lock:
+            if self._cache is None:
+                self._cache = LibraryIndex(self._db)
+            return self._cache
+
+    def has_mirror(self) -> bool:
+        """A mirror exists (open here, or on disk from an earlier run)."""
+        return self._cache is not None or self._db.is_file()
 
     def ever_answered(self) -> bool:
         """A sync has succeeded once (mirrors from before this mark count when they hold tracks)."""
+        if not self.has_mirror():
+            return False
         return self.cache.meta(ANSWERED) is not None or self.cache.stats()["tracks"] > 0
 
     def close(self) -> None:
-        self.cache.close()
+        with self._lock:
+            cache, self._cache = self._cache, None
+        if cache is not None:
+            cache.close()
 
     def discard(self) -> None:
-        """Close the mirror and delete its folder (for a server that never answered)."""
-        self.close()
-        shutil.rmtree(self.root, ignore_errors=True)
+        """Close the mirror and delete its folder (a first sync that failed); the object stays usable
+        (empty until a sync makes the mirror again)."""
+        with self._lock:
+            cache, self._cache = self._cache, None
+            if cache is not None:
+                cache.close()
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    _EMPTY: tuple[list[str], np.ndarray] = ([], np.zeros((0, len(FEATURE_COLUMNS)), dtype=np.float32))
 
     def tracks(self) -> list[Track]:
-        return self.cache.tracks()
+        with self._lock:
+            return self._cache.tracks() if self._reading() and self._cache else []
 
     def get(self, track_id: str) -> Track | None:
-        return self.cache.get(track_id)
+        with self._lock:
+            return self._cache.get(track_id) if self._reading() and self._cache else None
 
     def feature_matrix(self) -> tuple[list[str], np.ndarray]:
-        return self.cache.feature_matrix()
+        with self._lock:
+            # the same empty pair each time: the recommender keeps its arrays while nothing changed
+            return self._cache.feature_matrix() if self._reading() and self._cache else self._EMPTY
 
     def query(
         self, target: Mapping[str, float], k: int = 10, weights: Mapping[str, float] | None = None
     ) -> list[tuple[Track, float]]:
-        return self.cache.query(target, k, weights)
+        with self._lock:
+            return self._cache.query(target, k, weights) if self._reading() and self._cache else []
+
+    def _reading(self) -> bool:
+        """Open a mirror that exists on disk (a restart: its tracks play without the server); never
+        make one for reading.  Called with the lock held."""
+        if self._cache is None and self._db.is_file():
+            self._cache = LibraryIndex(self._db)
+        return self._cache is not None

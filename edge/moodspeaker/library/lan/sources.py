@@ -1,23 +1,60 @@
-"""One factory for every remote library in `library.servers`.
+"""One factory for every remote library in `library.servers`, and the one way to sync it.
 
 - http(s)://host:port                         a Moodspeaker library server (`library serve`)
 - subsonic+http(s)://user:password@host:port  an OpenSubsonic server (Navidrome, Gonic, ...)
 Both answer tracks()/get()/feature_matrix()/query() from a local mirror and have sync() (LanError
-when the server cannot be reached; the mirror stays usable).
+when the server cannot be reached; the mirror stays usable).  `sync_remote` is what `library sync`
+and the service's rescan both call, so a wrong URL leaves no mirror behind either way.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from moodspeaker.library.lan.client import LanLibrary
-from moodspeaker.library.lan.subsonic import SubsonicLibrary
+from moodspeaker.library.lan.client import LanError, LanLibrary, SyncResult
+from moodspeaker.library.lan.subsonic import SubsonicLibrary, SubsonicSync
 
 SUBSONIC_PREFIX = "subsonic+"
 
+Remote = LanLibrary | SubsonicLibrary
 
-def open_remote(url: str, cache_dir: str | Path) -> LanLibrary | SubsonicLibrary:
-    """The right client for `url`; ValueError for a URL that is neither."""
+
+def open_remote(url: str, cache_dir: str | Path) -> Remote:
+    """The right client for `url`; ValueError for a URL that is neither.  Nothing is written yet:
+    the mirror is made by the first sync."""
     if url.startswith(SUBSONIC_PREFIX):
         return SubsonicLibrary(url[len(SUBSONIC_PREFIX) :], cache_dir)
     return LanLibrary(url, cache_dir)
+
+
+class SyncError(LanError):
+    """A sync failed; `kept` is how many tracks the last good copy still offers, None when this was
+    the first sync and nothing was kept.  The message says which, after the reason."""
+
+    def __init__(self, reason: str, kept: int | None) -> None:
+        self.reason = reason
+        self.kept = kept
+        what = "nothing kept" if kept is None else f"{kept} tracks still usable from the last good sync"
+        super().__init__(f"{reason}; {what}")
+
+
+def sync_remote(remote: Remote, **options: Any) -> SyncResult | SubsonicSync:
+    """Sync `remote` (options go to its sync()); SyncError when it fails.
+
+    A mirror whose server never answered a sync before (a mistyped URL, something that is not a
+    library server, a port nobody listens on) is removed with whatever this sync wrote, so `library
+    stats` does not list it; a mirror that once synced keeps its last good copy to play from.
+    """
+    answered_before = remote.ever_answered()
+    try:
+        return remote.sync(**options)
+    except LanError as exc:
+        if answered_before:
+            raise SyncError(str(exc), len(remote.tracks())) from exc
+        remote.discard()
+        raise SyncError(str(exc), None) from exc
+    except BaseException:  # Ctrl-C or a crash in the middle of a first sync: no half mirror either
+        if not answered_before:
+            remote.discard()
+        raise

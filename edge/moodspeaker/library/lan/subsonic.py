@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from moodspeaker.library.emotion import EmotionModel
-from moodspeaker.library.index import LibraryIndex, track_id
+from moodspeaker.library.index import track_id
 from moodspeaker.library.indexer import track_values
 from moodspeaker.library.lan.client import LanError, note_sync, slug
 from moodspeaker.library.lan.mirror import MirroredLibrary
@@ -67,8 +67,7 @@ class SubsonicLibrary(MirroredLibrary):
         netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
         self.base_url = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
         self.source = f"subsonic:{self.base_url}"
-        self.root = Path(cache_dir) / ("subsonic-" + slug(self.base_url))
-        self.cache = LibraryIndex(self.root / "index.db")
+        super().__init__(Path(cache_dir) / ("subsonic-" + slug(self.base_url)))
         self.timeout_s = timeout_s
         self.last_error: str | None = None
 

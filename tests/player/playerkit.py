@@ -54,7 +54,7 @@ class Recorder:
         with self._cond:
             return [e for e in self.events if e.kind == kind]
 
-    def wait(self, pred: Callable[[Event], bool], timeout: float = 10.0) -> Event:
+    def wait(self, pred: Callable[[Event], bool], timeout: float = 60.0) -> Event:
         """The first event so far or to come that `pred` matches."""
         found: list[Event] = []
 
@@ -65,7 +65,7 @@ class Recorder:
         self.wait_until(matched, timeout)
         return found[0]
 
-    def wait_until(self, check: Callable[[list[Event]], bool], timeout: float = 10.0) -> None:
+    def wait_until(self, check: Callable[[list[Event]], bool], timeout: float = 60.0) -> None:
         """Until `check` holds on every event so far (in order): for a sequence, not one event."""
         deadline = time.monotonic() + timeout
         with self._cond:
@@ -122,7 +122,7 @@ def audio_announced(events: list[Event]) -> list[object]:
     return [e.value for e in events if isinstance(e, StateChanged) and e.key == "audio"]
 
 
-def audio_back(rec: Recorder, timeout: float = 10.0) -> None:
+def audio_back(rec: Recorder, timeout: float = 60.0) -> None:
     """Wait until the output is announced back ("ok") after its last announced loss.  A wait for any
     "ok" would not do: the first opening of the output is announced "ok" too."""
 

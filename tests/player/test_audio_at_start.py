@@ -23,7 +23,7 @@ def test_the_output_opened_at_start_is_announced_ok(
     make_player: Callable[..., tuple[Player, Recorder]],
 ) -> None:
     player, rec = make_player()
-    assert player.wait_idle()
+    assert player.wait_idle(30)
     assert player.status().audio == "ok"
     assert audio_announced(rec.events) == ["ok"]
 
@@ -32,6 +32,6 @@ def test_an_output_missing_at_start_is_announced_lost_once(
     make_player: Callable[..., tuple[Player, Recorder]],
 ) -> None:
     player, rec = make_player(audio_device="no-such-device")
-    assert player.wait_idle()
+    assert player.wait_idle(30)
     assert player.status().audio == "lost"
     assert audio_announced(rec.events) == ["lost"]  # not "ok": it never opened

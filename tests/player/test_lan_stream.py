@@ -62,7 +62,7 @@ def test_streams_from_lan_and_skips_broken_downloads(
         ]
     )
     player.play()
-    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "local", timeout=15)
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "local")
     started = [e for e in rec.events if isinstance(e, TrackStarted)]
     assert [e.track_id for e in started] == ["ok", "local"]
     assert started[0].source == "lan"

@@ -22,7 +22,7 @@ from playerkit import Recorder, audio_back, end_events, ends, playing, started, 
 from moodspeaker.player.engine import Player
 from moodspeaker.service.events import StateChanged, TrackEnded
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(180)
 
 
 def lose_audio_during(player: Player, command: Callable[[], None]) -> None:
@@ -30,7 +30,7 @@ def lose_audio_during(player: Player, command: Callable[[], None]) -> None:
     gate = threading.Event()
 
     def busy() -> None:
-        gate.wait(10)
+        gate.wait(60)
 
     player._post(busy)  # the player thread is busy for a moment...
     player._post(pygame.mixer.quit)  # ...the audio device vanishes under it...
@@ -49,7 +49,7 @@ def test_play_from_a_new_queue_as_the_device_goes(
     """Stopped, a new queue arrives (a profile switch's), Play takes its first track: nothing lost."""
     c, d = tone(tmp_path, "c", 440, 0.6), tone(tmp_path, "d", 550, 0.6)
     player, rec = make_player()
-    player.wait_idle()
+    assert player.wait_idle(30)
     player.set_queue([c, d])
     lose_audio_during(player, player.play)
     wait_lost_and_back(rec)
@@ -68,7 +68,7 @@ def test_next_as_the_device_goes(
     player, rec = playing(make_player, tones(tmp_path, 2.0, 0.6, 0.6))
     lose_audio_during(player, lambda: player.next(fade_s=fade_s))
     wait_lost_and_back(rec)
-    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c", timeout=15)
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c")
     assert started(rec) == ["a", "b", "c"]
     assert ends(rec, "a") == [(True, False)]
 
@@ -82,14 +82,14 @@ def test_the_device_going_while_a_next_fades_the_skipped_track_out(
     gate = threading.Event()
 
     def busy() -> None:
-        gate.wait(10)
+        gate.wait(60)
 
     player._post(busy)  # the player thread is busy for a moment...
     player.next(fade_s=30.0)  # ...then runs the Next: b heard at once, a fading out over 30 s...
     player._post(pygame.mixer.quit)  # ...and the output goes before the fade got anywhere
     gate.set()
     wait_lost_and_back(rec)
-    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b", timeout=15)
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b")
     assert started(rec) == ["a", "b"]  # b resumed (the same play: no second start), a not
     assert ends(rec, "a") == [(True, False)]
     assert [e.completed for e in end_events(rec, "b")] == [True]  # b's one play, heard to its end
@@ -103,7 +103,7 @@ def test_a_switch_to_a_track_that_fits_a_new_mood_as_the_device_goes(
     player, rec = playing(make_player, tones(tmp_path, 2.0, 0.6))
     lose_audio_during(player, lambda: player.switch_to(x, fade_s=0.0))
     wait_lost_and_back(rec)
-    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b", timeout=15)
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b")
     assert started(rec) == ["a", "x", "b"]
 
 
@@ -115,7 +115,7 @@ def test_a_restored_track_opened_as_the_device_goes_resumes_where_it_was(
     a = tone(tmp_path, "a", 440, 3.0)
     player, rec = make_player()
     player.load(a, 2.0, [])
-    player.wait_idle()
+    assert player.wait_idle(30)
     lose_audio_during(player, player.play)
     wait_lost_and_back(rec)
     ended = rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "a")

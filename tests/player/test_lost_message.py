@@ -43,7 +43,7 @@ def test_a_second_loss_retries_at_the_first_interval_again(
     a second loss: its log line gives the configured 0.3 s, not the grown interval."""
     caplog.set_level(logging.ERROR, logger="moodspeaker.player.loop")
     player, rec = make_player()  # the kit's player retries after 0.3 s
-    player.wait_idle()
+    assert player.wait_idle(30)
     unplug(player, rec)
     # A reopening failed (its reason replaced the first one's): the interval has grown by then, since
     # the loop grows it in the same step, before the status showing that reason is published.

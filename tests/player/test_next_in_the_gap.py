@@ -31,7 +31,7 @@ from playerkit import SR, Recorder, ends, item, playing, started, tone, tones
 from moodspeaker.player.engine import Player
 from moodspeaker.service.events import TrackEnded, TrackStarted
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(180)
 
 
 def in_the_gap(player: Player, heard: str) -> bool:
@@ -69,7 +69,7 @@ def press_when(
     while not hit.is_set():
         assert not ends(rec, before_end_of), f"{before_end_of} ended before the moment was caught"
         player._post(probe)
-        assert player.wait_idle(5.0)
+        assert player.wait_idle(30)
 
 
 def press_in_the_gap(player: Player, rec: Recorder, heard: str, press: Callable[[], None]) -> None:
@@ -83,7 +83,7 @@ def test_next_in_the_gap_skips_the_track_heard(
 ) -> None:
     player, rec = playing(make_player, tones(tmp_path, 1.5, 1.2, 0.6))
     press_in_the_gap(player, rec, "a", lambda: player.next(fade_s=fade_s))
-    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c", timeout=15)
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c")
     assert ends(rec, "a") == [(True, False)]  # skipped by the listener's Next
     assert ends(rec, "b") == [(False, True)]  # not skipped: played whole as the next track
     assert started(rec) == ["a", "b", "c"]
@@ -97,7 +97,7 @@ def test_a_switch_in_the_gap_keeps_the_track_opened_next(
     x = tone(tmp_path, "x", 330, 0.6)
     player, rec = playing(make_player, tones(tmp_path, 1.5, 1.2, 0.6))
     press_in_the_gap(player, rec, "a", lambda: player.switch_to(x, fade_s=0.5))
-    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c", timeout=15)
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c")
     assert started(rec) == ["a", "x", "b", "c"]
     assert ends(rec, "b") == [(False, True)]
 
@@ -111,8 +111,8 @@ def test_next_during_a_crossfade_leaves_the_track_fading_out_completed(
     # b is 3.0 s long: its own crossfade comes 2 s later
     player, rec = playing(make_player, tones(tmp_path, 2.5, 3.0, 0.6), crossfade_s=1.0)
     press_when(player, rec, lambda: crossfading(player, "a", "b"), "a", lambda: player.next(fade_s=0.5))
-    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b", timeout=15)  # faded out...
-    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c", timeout=15)  # ...under c
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b")  # faded out...
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c")  # ...under c
     assert ends(rec, "a") == [(False, True)]
     assert ends(rec, "b") == [(True, False)]
     assert started(rec) == ["a", "b", "c"]
@@ -128,7 +128,7 @@ def test_next_while_a_switch_fades_a_track_out_skips_only_the_track_heard(
     player.switch_to(x, fade_s=30.0)
     rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "x")
     player.next(fade_s=0.0)
-    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b", timeout=15)
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b")
     assert ends(rec, "a") == [(False, False)]
     assert ends(rec, "x") == [(True, False)]
     assert started(rec) == ["a", "x", "b"]
@@ -145,7 +145,7 @@ def test_next_in_the_gap_before_a_repeat_moves_on(
     player, rec = playing(make_player, [x])
     player.set_queue([dataclasses.replace(x, again=True), y])
     press_in_the_gap(player, rec, "x", lambda: player.next(fade_s=fade_s))
-    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "y", timeout=15)
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "y")
     assert started(rec) == ["x", "y"]
     assert ends(rec, "x") == [(True, False)]
 
@@ -171,6 +171,6 @@ def test_next_on_a_track_shown_before_its_first_chunk_is_out_skips_it(
 
     player.play()
     press_when(player, rec, z_shown_unheard, "z", lambda: player.next(fade_s=0.5))
-    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "w", timeout=15)
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "w")
     assert started(rec) == ["w"]
     assert [f["track_id"] for f in player.status().failures] == ["bad"]

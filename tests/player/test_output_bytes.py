@@ -57,7 +57,7 @@ def test_crossfade_overlaps_both_tracks(
     player, rec = make_player(crossfade_s=1.0)
     player.set_queue([item(a, "a"), item(b, "b")])
     player.play()
-    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b", timeout=10)
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b")
     levels = _tone_levels(_read(disk_output, player), (440, 880))
     both = np.nonzero((levels[0] > 0.03) & (levels[1] > 0.03))[0]
     assert len(both) * 2048 / SR > 0.5, "the two tracks overlap for most of the 1 s crossfade"
@@ -76,7 +76,7 @@ def test_no_gap_when_crossfade_is_zero(
     player, rec = make_player(crossfade_s=0.0)
     player.set_queue([item(a, "a"), item(b, "b")])
     player.play()
-    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b", timeout=10)
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b")
     time.sleep(0.1)
     x = _read(disk_output, player)
     start = np.nonzero(np.abs(x) > 1e-3)[0][0]
@@ -93,7 +93,7 @@ def test_loudness_normalised_to_target(
     # the same audio labelled quiet (-22 LUFS: +6 dB) then loud (-10 LUFS: -6 dB)
     player.set_queue([item(tone, "quiet", lufs=-22.0), item(tone, "loud", lufs=-10.0)])
     player.play()
-    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "loud", timeout=10)
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "loud")
     levels = _tone_levels(_read(disk_output, player), (440,))[0]
     playing = levels[levels > 0.01]
     quiet_level = np.median(playing[: len(playing) // 2 - 2])

@@ -22,7 +22,7 @@ def test_a_queue_of_vanished_files_runs_out_and_says_so(
     player.play()
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "good")
     rec.wait(lambda e: isinstance(e, StateChanged) and e.key == "playing" and e.value is False)
-    player.wait_idle()
+    assert player.wait_idle(30)
     status = player.status()
     assert status.state == "stopped" and status.ran_out
     assert [f["error"] for f in status.failures] == [f"{p}: no such file" for p in gone]
@@ -32,8 +32,8 @@ def test_a_queue_of_vanished_files_runs_out_and_says_so(
     player.set_queue([item(good, "good")])
     player.play()  # the listener (or the conductor) carries on: no longer ran out
     rec.wait(lambda e: e.kind == "track_started" and e.ts > status.failures[-1]["ts"])
-    player.wait_idle()
+    assert player.wait_idle(30)
     assert not player.status().ran_out
     player.stop()
-    player.wait_idle()
+    assert player.wait_idle(30)
     assert player.status().state == "stopped" and not player.status().ran_out  # asked to stop

@@ -22,7 +22,7 @@ from playerkit import Recorder, end_events, playing, started, tone
 from moodspeaker.player.engine import Player
 from moodspeaker.service.events import Event, StateChanged, TrackEnded, TrackStarted
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(180)
 
 
 def while_held(player: Player, commands: Callable[[], None]) -> None:
@@ -30,7 +30,7 @@ def while_held(player: Player, commands: Callable[[], None]) -> None:
     gate = threading.Event()
 
     def busy() -> None:
-        gate.wait(10)
+        gate.wait(60)
 
     player._post(busy)
     commands()

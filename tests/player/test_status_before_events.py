@@ -25,7 +25,7 @@ from moodspeaker.config.schema import PlayerConfig
 from moodspeaker.player.engine import Player, PlayerStatus
 from moodspeaker.service.events import Event, EventBus, StateChanged, TrackEnded, TrackStarted
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(180)
 
 Seen = list[tuple[Event, PlayerStatus]]
 
@@ -79,14 +79,14 @@ def disagreeing(seen: Seen) -> list[tuple[str, object, str, str]]:
 
 def do(player: Player, command: Callable[[], None]) -> None:
     command()
-    player.wait_idle()  # its announcements are made (on the player thread) before this returns
+    assert player.wait_idle(30)  # its announcements are made (on the player thread) before this returns
 
 
 def test_play_pause_stop_and_running_out_are_shown_before_they_are_announced(
     tmp_path: Path, spied: tuple[Player, Recorder, Seen]
 ) -> None:
     player, rec, seen = spied
-    player.wait_idle()
+    assert player.wait_idle(30)
     player.set_queue([tone(tmp_path, "a", 440, 4.0)])
     for command in (player.play, player.pause, player.play, player.stop, player.play, player.stop):
         do(player, command)
@@ -112,7 +112,7 @@ def test_a_lost_and_regained_output_is_shown_before_it_is_announced(
     plug_back(player)
     audio_back(rec)
     rec.wait_until(lambda events: len(playing(events)) == 2)  # the resume
-    player.wait_idle()
+    assert player.wait_idle(30)
     assert said(seen, "audio")[-2:] == ["lost", "ok"]
     assert said(seen, "playing") == [True, True]
     assert disagreeing(seen) == []
@@ -131,7 +131,7 @@ def test_a_track_started_is_shown_before_it_is_announced(
     rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "c")
     player.next()  # c skipped: the queue is empty, so nothing plays after it
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c")
-    player.wait_idle()
+    assert player.wait_idle(30)
     shown = [(e.kind, e.track_id, s.current.track.id if s.current else None) for e, s in tracked(seen)]
     assert shown == [
         ("track_started", "a", "a"),

@@ -48,7 +48,7 @@ def mosquitto(tmp_path: Path) -> Iterator[Callable[..., int]]:
                 return False
             return True
 
-        until(listening, 10, f"mosquitto to start listening on port {port}", interval=0.05)
+        until(listening, 30, f"mosquitto to start listening on port {port}", interval=0.05)
         return port
 
     yield start

@@ -30,6 +30,8 @@ def _snap() -> Snapshot:
         strategy="match",
         camera=False,
         saved_at=1000.0,
+        picked_for={"t1": "happy", "t2": "sad"},
+        picked_at={"t1": 990.0},  # t2's time not known (a state saved before notes had times)
     )
 
 
@@ -57,6 +59,7 @@ def test_round_trip_and_no_rewrite_when_unchanged(tmp_path: Path) -> None:
         (b'{"version": 1, "volume": 7}', "outside 0..1"),
         (b'{"version": 1, "queue": [{"track": {"id": 1}}]}', "'id' missing"),
         (b'{"version": 1, "camera": "yes"}', "'camera' has the wrong type"),
+        (b'{"version": 1, "picked_at": {"t1": NaN}}', "'picked_at' is not an object of times"),
     ],
 )
 def test_corrupt_file_starts_clean_keeps_a_copy_and_says_so(

@@ -177,7 +177,8 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
             self.stage.set_enabled(snap.camera)
         self.health.set_state("camera", "ok" if self.stage.enabled else "off")
         if snap.current is not None or snap.queue:
-            self.conductor.remember_picks(snap.picked_for)  # what they suit: see Conductor._react
+            held = [*([snap.current] if snap.current else []), *snap.queue]
+            self.conductor.picked.restore(held, snap.picked_for, snap.picked_at)  # see Conductor._react
             self.player.load(snap.current, snap.position_s, list(snap.queue))
             log.info(
                 "restored: %s at %.0f s, %d queued",

@@ -28,7 +28,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from moodspeaker.config.schema import Config
@@ -75,7 +75,9 @@ class Conductor:
         self.flips: deque[tuple[float, str]] = deque(maxlen=500)  # (monotonic time of a flip, first pick)
         self._quiet_until = 0.0
         self._quiet_exclude: frozenset[str] = frozenset()  # what was playing or queued at that try
-        self._picked = PickedFor()  # what the applied plans' tracks were picked for
+        #: What the applied plans' tracks were picked for, and when (thread-safe: the state saves it,
+        #: the privacy retention trims it).
+        self.picked = PickedFor()
 
     @property
     def profile(self) -> str:
@@ -108,7 +110,7 @@ class Conductor:
             self._generation += 1
             self._readings += 1
             self.flips.clear()
-            self._picked.clear()
+            self.picked.clear()
 
     def drop_plans(self) -> None:
         """The mood reading ended (camera off): a refill or re-plan under way, made for the mood read
@@ -121,22 +123,11 @@ class Conductor:
 
     def picked_for(self, track_id: str) -> str | None:
         """The mood the latest plan that queued `track_id` was made for (None: not known)."""
-        with self._lock:
-            return self._picked.get(track_id)
-
-    def picks(self, track_ids: Iterable[str]) -> dict[str, str]:
-        """The moods `track_ids` were picked for, as far as known (saved across a restart)."""
-        with self._lock:
-            return self._picked.of(track_ids)
-
-    def remember_picks(self, picked: dict[str, str]) -> None:
-        """What the saved state says the restored tracks were picked for (at start)."""
-        with self._lock:
-            self._picked.remember(picked)
+        return self.picked.get(track_id)
 
     def _note(self, items: list[QueueItem], mood: MoodState) -> None:
         """`items` are applied, planned for `mood` (the conductor's lock held, or nothing else runs)."""
-        self._picked.remember({i.track.id: mood.mood for i in items})
+        self.picked.remember(items, mood.mood, time.time())
 
     def retry_soon(self) -> None:
         """Something changed (library, profile, strategy): the next refill may plan again at once."""
@@ -242,7 +233,7 @@ class Conductor:
             # A track picked for this very mood suits it, however far the next best pick now is (the
             # tracks near it may be playing, queued or heard just now): a restart, or a face seen
             # again, reads the mood the music was chosen for, which is no reason to cut it.
-            and self._picked.get(current.track.id) != mood.mood
+            and self.picked.get(current.track.id) != mood.mood
             and clashes(
                 current.track, items[0].track, clash_distance=cfg.clash_distance, strategy=self.strategy
             )

@@ -173,7 +173,7 @@ class ApplianceCore:
             current, position_s = pending["now_playing"], 0.0
             upcoming = [i for i in upcoming if i is not current]
         forgotten = self._forgotten.item
-        held = [i.track.id for i in (current, *upcoming) if i is not None]
+        moods, times = self.conductor.picked.saved(i for i in (current, *upcoming) if i is not None)
         snap = Snapshot(
             current=None if current is None else forgotten(current),
             position_s=position_s // POSITION_STEP_S * POSITION_STEP_S,
@@ -184,7 +184,8 @@ class ApplianceCore:
             strategy=self.conductor.strategy,
             camera=self.stage.enabled,
             saved_at=time.time(),
-            picked_for=self.conductor.picks(held),
+            picked_for=moods,
+            picked_at=times,
         )
         ok = self.store.save(snap)
         if self.health.set_state("storage", "ok" if ok else "error", self.store.last_error) and not ok:

@@ -135,17 +135,17 @@ class ListenerCommands(ApplianceCore):
         }
 
     def delete_data(self, before: float | None = None) -> None:
-        """Forget the feedback before `before` (retention), what was learned from it and the pick
-        explanations recorded before it (health's "why these tracks": they quote the moods read then);
-        or, with None ("delete everything"), every profile, the configured ones created again empty,
-        and every listener's neutral-face calibration (fitted to their face; the running correction
-        goes too).  The active listener then is one that exists: theirs if configured, else
+        """Forget the feedback before `before` (retention), what was learned from it, the pick
+        explanations recorded before it (health's "why these tracks": they quote the moods read then)
+        and the moods the tracks were picked for before it (service.picked), saved at once without
+        them; or, with None ("delete everything"), every profile, the configured ones created again
+        empty, and every listener's neutral-face calibration (fitted to their face; the running
+        correction goes too).  The active listener then is one that exists: theirs if configured, else
         `recommend.profile`."""
+        if before is not None:
+            self._expire(before)
+            return
         with self._stored("data not deleted"):
-            if before is not None:  # and forget what was learned from it, at once
-                self._recommender.forget_before(before)
-                self.health.forget_reasons(before)
-                return
             calibrations = delete_calibrations(self._data_dir)  # first: a refusal leaves the rest
             self.stage.set_calibration(None)
             for profile in self._recommender.profiles():
@@ -167,6 +167,15 @@ class ListenerCommands(ApplianceCore):
         # Whoever shows the state reads it again (the MQTT bridge republishes its retained topics,
         # whose now playing still quoted the explanations taken back).
         self.bus.publish(StateChanged(ts=time.time(), key="data_deleted", value=True))
+
+    def _expire(self, before: float) -> None:
+        """The privacy retention (`delete_data(before)`): what is kept in memory goes first, so a
+        database that refuses the deletion (its CommandError) leaves nothing else behind."""
+        self.health.forget_reasons(before)
+        if self.conductor.picked.forget_before(before):
+            self._save()  # state.json holds the notes of the tracks playing and queued
+        with self._stored("data not deleted"):  # and forget what was learned from it, at once
+            self._recommender.forget_before(before)
 
     def _forget_moods(self) -> None:
         """What the service derived from the moods it read goes with the data: the explanations of

@@ -1,7 +1,9 @@
 """What the speaker must remember across a power cut: queue, position, volume, profile, camera.
 
 And the mood each restored pick was made for: a track picked for the mood the camera reads first
-after the restart suits it, and is not cut for a "new" mood that is the one it was chosen for.
+after the restart suits it, and is not cut for a "new" mood that is the one it was chosen for.  With
+when it was made (`picked_at`), so the privacy retention can drop it once older than its cut-off
+(service.picked); a state saved before the times were kept has none (read as older than any cut-off).
 
 One small JSON document in the data folder, written atomically (temp file, fsync, rename), so after a
 crash there is either the previous snapshot or the new one.  A file that cannot be understood is moved
@@ -15,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +40,8 @@ class StateError(ValueError):
 @dataclass(frozen=True)
 class Snapshot:
     """Everything restored at start-up (no frames, no mood history: those are never persisted; only
-    `picked_for`, the mood name each track playing or queued was picked for, by track id)."""
+    `picked_for`, the mood name each track playing or queued was picked for, by track id, and
+    `picked_at`, when, where known: service.picked)."""
 
     current: QueueItem | None = None
     position_s: float = 0.0
@@ -49,6 +53,7 @@ class Snapshot:
     camera: bool | None = None
     saved_at: float = 0.0
     picked_for: dict[str, str] = field(default_factory=dict)
+    picked_at: dict[str, float] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -88,6 +93,7 @@ def to_json(snap: Snapshot) -> str:
         "strategy": snap.strategy,
         "camera": snap.camera,
         "picked_for": snap.picked_for,
+        "picked_at": snap.picked_at,
         "extra": snap.extra,
     }
     return json.dumps(body, indent=1, sort_keys=True)
@@ -98,6 +104,11 @@ def _typed(raw: dict[str, Any], key: str, kinds: tuple[type, ...]) -> Any:
     if value is not None and (not isinstance(value, kinds) or isinstance(value, bool) is not (bool in kinds)):
         raise StateError(f"{key!r} has the wrong type ({type(value).__name__})")
     return value
+
+
+def _is_time(value: Any) -> bool:
+    """A finite number (NaN would never be older than a retention cut-off)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def from_json(text: str) -> Snapshot:
@@ -123,6 +134,9 @@ def from_json(text: str) -> Snapshot:
     picked_for = raw.get("picked_for") or {}  # absent in a state saved before it was kept
     if not isinstance(picked_for, dict) or not all(isinstance(m, str) for m in picked_for.values()):
         raise StateError("'picked_for' is not an object of mood names")
+    picked_at = raw.get("picked_at") or {}  # absent in a state saved before notes had times
+    if not isinstance(picked_at, dict) or not all(_is_time(t) for t in picked_at.values()):
+        raise StateError("'picked_at' is not an object of times")
     return Snapshot(
         current=_item_from_json(raw["current"]) if raw.get("current") is not None else None,
         position_s=max(0.0, float(position)),
@@ -134,6 +148,7 @@ def from_json(text: str) -> Snapshot:
         camera=_typed(raw, "camera", (bool,)),
         saved_at=float(_typed(raw, "saved_at", (int, float)) or 0.0),
         picked_for=dict(picked_for),
+        picked_at={t: float(at) for t, at in picked_at.items()},
         extra=extra,
     )
 

@@ -289,21 +289,21 @@ def test_close_from_another_thread_waits_for_the_capture(
 
     def slow_capture(stream: str = "main") -> np.ndarray:
         entered.set()
-        release.wait(5)
+        release.wait(60)
         assert not instance.closed, "released while capturing"
         return original(stream)
 
     monkeypatch.setattr(instance, "capture_array", slow_capture)
     reader = threading.Thread(target=cam.read)
     reader.start()
-    assert entered.wait(5)
+    assert entered.wait(60)
     closer = threading.Thread(target=cam.close)
     closer.start()
     closer.join(0.2)
     assert closer.is_alive()  # waiting for the capture to finish
     release.set()
-    reader.join(5)
-    closer.join(5)
+    reader.join(60)
+    closer.join(60)
     assert instance.closed and cam.state == "closed" and cam.read() is None
 
 

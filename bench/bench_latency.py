@@ -1,8 +1,9 @@
 """Mood flip -> new track audible: median and p95 over scripted flips (goal <= 1 s).
 
 The appliance runs in-process with its real parts except the camera and model: the "classifier"
-replays SCRIPTED probabilities (the listener turns from happy to sad and back every `--hold` seconds),
-so every flip is a real, clear mood change whose timing is known.  Measured per flip:
+replays SCRIPTED probabilities (the listener turns from happy to sad and back, each face held at least
+`--hold` seconds and on until the new track it led to was heard), so every flip is a real, clear mood
+change whose timing is known.  Measured per flip:
 - decision -> audible: from the filter announcing the new mood to the first chunk of the new pick
   being handed to the mixer (TrackStarted; SDL's dummy driver, 1024-frame buffer = +23 ms on a card);
 - face -> audible: from the moment the scripted face changed, i.e. plus the filter's detection time
@@ -21,7 +22,6 @@ import random
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -106,7 +106,10 @@ def pct(values: list[float], q: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--flips", type=int, default=12)
-    parser.add_argument("--hold", type=float, default=6.0, help="seconds each expression is held")
+    parser.add_argument("--hold", type=float, default=6.0, help="seconds each expression is held at least")
+    parser.add_argument(
+        "--max-hold", type=float, default=90.0, help="seconds an expression is held at most for its reaction"
+    )
     parser.add_argument("--interval", type=float, default=1.0, help="capture interval")
     parser.add_argument("--tracks", type=int, default=2000)
     args = parser.parse_args()
@@ -128,22 +131,32 @@ def main() -> int:
         parts = Parts(make_source=Source, make_pipeline=lambda: Pipeline(listener), recommender=rec)
         app = Appliance(cfg, bus, parts, work / "data")
         face_changes: list[float] = []
-        done = threading.Event()
 
-        def script() -> None:
-            for i in range(args.flips + 1):
-                if done.wait(args.hold):
-                    return
-                listener.mood = "sad" if i % 2 == 0 else "happy"
-                listener.changed_at = time.monotonic()
-                face_changes.append(listener.changed_at)
+        def heard_since(at: float) -> bool:
+            """A track was heard that the appliance started at or after `at`: the autoplay (at 0) or the
+            first pick of a flip after the face changed at `at`."""
+            starts = list(app.started_tracks)
+            if at == 0.0:
+                return bool(starts)
+            flips = [(t, first) for t, first in list(app.conductor.flips) if t >= at]
+            return any(tid == first and t >= flip_at for flip_at, first in flips for t, tid in starts)
+
+        def hold(changed_at: float) -> None:
+            """Keep the face for --hold s, and on until its reaction was heard (at most --max-hold s):
+            a fixed hold, on a loaded machine, could end before the filter's detection time
+            (evidence + min_dwell_s, ~3 s) and lose the flip."""
+            time.sleep(args.hold)
+            give_up = time.monotonic() + args.max_hold - args.hold
+            while not heard_since(changed_at) and time.monotonic() < give_up:
+                time.sleep(0.05)
 
         app.start()
-        thread = threading.Thread(target=script, daemon=True)
-        thread.start()
-        thread.join()
-        time.sleep(2.0)
-        done.set()
+        hold(0.0)  # the autoplay on the first face is no flip: heard before the first change
+        for i in range(args.flips):
+            listener.mood = "sad" if i % 2 == 0 else "happy"
+            listener.changed_at = time.monotonic()
+            face_changes.append(listener.changed_at)
+            hold(listener.changed_at)
         app.stop()
     decision, face = [], []
     for flip_at, first in app.conductor.flips:
@@ -158,8 +171,8 @@ def main() -> int:
     print(f"{args.tracks} tracks, capture every {args.interval} s, {len(face_changes)} face changes, "
           f"{reacted} reactions (autoplay + flips that clashed)")  # fmt: skip
     if not decision:
-        print(f"no face change led to a new track: each was held {args.hold} s; the filter needs "
-              f"its evidence + min_dwell_s = {cfg.mood.min_dwell_s} s, so try a longer --hold")  # fmt: skip
+        print(f"no face change led to a new track: each was held {args.hold}-{args.max_hold} s; the filter "
+              f"needs its evidence + min_dwell_s = {cfg.mood.min_dwell_s} s")  # fmt: skip
         return 1
     ms = [d * 1000 for d in decision]
     print(f"decision -> audible: median {statistics.median(ms):6.0f} ms, "

@@ -28,6 +28,7 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)
 def test_demo_runs_serves_the_page_plays_and_stops_on_sigterm(tmp_path: Path) -> None:
     if not default_model_json().is_file():
         pytest.skip(f"no expression model shipped yet ({default_model_json()})")
@@ -40,18 +41,19 @@ def test_demo_runs_serves_the_page_plays_and_stops_on_sigterm(tmp_path: Path) ->
     )
     assert proc.stdout is not None
     lines: list[str] = []
-    deadline = time.monotonic() + 240  # the first analysis compiles librosa's numba kernels
+    # the first analysis compiles librosa's numba kernels: about a minute on a cold cache, idle
+    deadline = time.monotonic() + 420
     try:
         for line in proc.stdout:
             lines.append(line)
             if "playing" in line and "demo: playing" in line:
                 break
             assert time.monotonic() < deadline, "".join(lines)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as response:
             assert response.status == 200
     finally:
         proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=30)
+        out, _ = proc.communicate(timeout=120)  # generous: an orderly stop on a loaded machine
     text = "".join(lines) + out
     assert proc.returncode == 0, text
     assert "demo: audio:" in text and "demo: camera: " in text and "replaying a public-domain face" in text

@@ -178,6 +178,13 @@ enabled = false
 
         threading.Thread(target=reader, daemon=True).start()
         ps = psutil.Process(proc.pid)
+        # The service up first (its first classification, the cold-start figure's own line), however
+        # long a loaded machine takes to import and load; then the warm-up and the window.  A fixed
+        # wait could send the SIGTERM below before the service had set up its shutdown: it then died
+        # of the signal, this script exited 1 and the report lost its rows.
+        up_by = time.monotonic() + 180
+        while not first_at and proc.poll() is None and time.monotonic() < up_by:
+            time.sleep(0.1)
         time.sleep(args.warmup)
         if proc.poll() is not None:
             print("\n".join(log_tail))
@@ -192,7 +199,7 @@ enabled = false
         cpu = (c1.user + c1.system - c0.user - c0.system) / (w1 - w0) * 100
         t_stop = time.monotonic()
         proc.send_signal(signal.SIGTERM)
-        code = proc.wait(30)
+        code = proc.wait(120)  # generous: an orderly stop on a loaded machine
         stop_s = time.monotonic() - t_stop
         resume_s = crash_and_resume(cmd, env)
     cold = first_at[0] if first_at else float("nan")

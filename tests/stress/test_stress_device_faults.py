@@ -89,8 +89,8 @@ def test_camera_unplugged_and_back_the_service_carries_on(
     try:
         wait_for(lambda: app.stage.frames > 5, 30, "frames from the camera")
         flaky_camera.unplugged = True
-        time.sleep(3.0)
-        assert app.health.state_of("camera") != "ok", "an unplugged camera must not look healthy"
+        # an unplugged camera must not look healthy (noticed at its next capture, however busy the CPU)
+        wait_for(lambda: app.health.state_of("camera") != "ok", 60, "the unplugged camera reported")
         frames = app.stage.frames
         flaky_camera.unplugged = False
         wait_for(lambda: app.stage.frames > frames + 5, 60, "frames again after the camera came back")
@@ -113,7 +113,10 @@ def test_unplugged_camera_is_retried_with_back_off_and_reported_as_retrying(
         flaky_camera.unplugged = True
         opens = flaky_camera.opens
         time.sleep(4.0)  # back-off 0.5 + 1 + 2 s: at most ~4 attempts, not one per 0.1 s interval
-        attempts = flaky_camera.opens - opens
+        attempts = flaky_camera.opens - opens  # (a busy CPU only makes fewer)
+        # the state once it is retrying (a busy CPU may not have got that far in those 4 s)
+        wait_for(lambda: flaky_camera.opens - opens >= 2, 60, "the camera retried")
+        wait_for(lambda: app.health.state_of("camera") != "ok", 60, "the unplugged camera reported")
         state = app.health.state_of("camera")
     finally:
         app.stop()

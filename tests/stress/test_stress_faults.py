@@ -31,8 +31,12 @@ ROUNDS = {"index": 16, "feedback": 16, "config": 12}  # + CLI config saves below
 CLI_ROUNDS = 6
 
 
-def kill_at_random(mode: str, folder: Path, start: int, rng: random.Random) -> list[int]:
-    """Start the child, let it write for a random moment, kill -9 it; the writes it acknowledged."""
+def kill_at_random(
+    mode: str, folder: Path, start: int, rng: random.Random, *, after_first_ack: bool = False
+) -> list[int]:
+    """Start the child, let it write for a random moment, kill -9 it; the writes it acknowledged.
+    With `after_first_ack` the moment starts at its first acknowledged write instead of at `ready`:
+    on a loaded machine a first write can take longer than the whole random moment."""
     proc = subprocess.Popen(
         [sys.executable, str(KID), mode, str(folder), str(start)],
         stdout=subprocess.PIPE,
@@ -42,11 +46,15 @@ def kill_at_random(mode: str, folder: Path, start: int, rng: random.Random) -> l
     assert proc.stdout is not None
     first = proc.stdout.readline()
     assert first.strip() == "ready", first + (proc.stderr.read() if proc.stderr else "")
+    early = proc.stdout.readline() if after_first_ack else ""  # blocks until that write returned
+    assert early.startswith("ack ") or not after_first_ack, early + (
+        proc.stderr.read() if proc.stderr else ""
+    )
     time.sleep(rng.uniform(0.0, 0.25))
     proc.send_signal(signal.SIGKILL)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGKILL, err[-2000:]
-    return [int(line.split()[1]) for line in out.splitlines() if line.startswith("ack ")]
+    return [int(line.split()[1]) for line in (early + out).splitlines() if line.startswith("ack ")]
 
 
 def integrity(db: Path) -> str:
@@ -83,7 +91,8 @@ def test_kill9_during_index_feedback_and_config_writes_loses_nothing_acknowledge
     path = tmp_path / "config.toml"
     saved = False  # a save was acknowledged: from then on the file is there, whole, every time
     for r in range(ROUNDS["config"]):
-        acked = kill_at_random("config", tmp_path, 1000 * r, rng)
+        # until one save is acknowledged, the kill waits for it (the check below needs one on record)
+        acked = kill_at_random("config", tmp_path, 1000 * r, rng, after_first_ack=not saved)
         kills += 1
         saved = saved or bool(acked)
         if not saved and not path.exists():  # killed before its first save (a busy machine): nothing lost

@@ -48,7 +48,7 @@ class Page:
         *,
         form: dict[str, str] | None = None,
         body: Any = None,
-        timeout: float = 15,
+        timeout: float = 60,
     ) -> tuple[int, str, dict[str, str]]:
         """(status, text, headers); raises OSError when the service is not there (killed, not up)."""
         data, headers = None, {}

@@ -53,8 +53,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_for(pred: Callable[[], object], timeout: float = 20.0, what: str = "condition") -> None:
-    """tests/polling.until with the stress kits' shorter default (20 s)."""
+def wait_for(pred: Callable[[], object], timeout: float = 60.0, what: str = "condition") -> None:
+    """tests/polling.until with the stress kits' default (60 s: they run whole services)."""
     until(pred, timeout, what)
 
 
@@ -134,7 +134,7 @@ class Mosquitto:
             with socket.socket() as s:
                 return s.connect_ex(("127.0.0.1", self.port)) == 0
 
-        wait_for(up, 10, "mosquitto to listen")
+        wait_for(up, 30, "mosquitto to listen")
         return self
 
     def kill(self) -> None:

@@ -89,7 +89,7 @@ def main() -> int:
         usb0, usb1, usb2, usb3, usb4 = (QueueItem(t, "queued by the listener") for t in on_usb)
         nas0 = QueueItem(on_nas[0], "queued by the listener")
         app.player.set_queue([usb0, usb1, usb2, nas0, usb3, usb4])
-        wait_for(lambda: len(app.player.status().queue) == 6, 10, "the queue")  # not one play() plans
+        wait_for(lambda: len(app.player.status().queue) == 6, 30, "the queue")  # not one play() plans
         app.play()
 
         def position() -> float:

@@ -236,7 +236,7 @@ port = {broker.port}
         sockets.stop.set()
         proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(30)
+            proc.wait(120)  # an orderly stop on a loaded machine (a kill after it fails the exit code)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(10)

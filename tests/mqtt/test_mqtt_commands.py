@@ -103,7 +103,7 @@ def test_slow_commands_never_delay_events_and_a_flood_is_refused(rig: Rig, watch
     refused = watcher.wait_for("moodspeaker/kitchen/event/command_rejected", too_many)
     assert refused.json()["error"].startswith("rescan: too many commands at once")
     rig.speaker.observe("happy", 0.8, 0.7, 0.4)  # the speaker now has ~50 s of slow commands queued:
-    watcher.wait_for("moodspeaker/kitchen/event/mood_changed")  # the event still arrives (within 8 s)
+    watcher.wait_for("moodspeaker/kitchen/event/mood_changed")  # still arrives: within 30 s, not ~50
     rig.speaker.slow_s = 0.0
 
 

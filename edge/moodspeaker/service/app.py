@@ -109,10 +109,10 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
         self._unrecovered_restarts = 0
         self._scans = ScanRun()
         self._pending = PendingChanges()
-        self._forgotten = ForgottenReasons()
         self.started_tracks = deque(maxlen=500)
         self.player = Player(config.player, self._from_player, on_missing=self._on_missing)
         self.conductor = Conductor(config, self.player, parts.recommender, self.health)
+        self._forgotten = ForgottenReasons(self.conductor.picked)  # dated by the notes of the picks
         self._heartbeat = Heartbeat()
         self.stage = InferenceStage(
             parts.make_source,
@@ -196,10 +196,10 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
         self._report("watchdog", message)
 
     def _from_player(self, event: Event) -> None:
-        """The player's events, published: a track planned before "delete everything" starts without
-        the explanation that was taken back (service.forget)."""
+        """The player's events, published: a track planned before "delete everything", or before the
+        last retention cut-off, starts without the explanation that was taken back (service.forget)."""
         if isinstance(event, TrackStarted):
-            reason = self._forgotten.reason(event.reason)
+            reason = self._forgotten.reason(event.reason, event.track_id)
             if reason != event.reason:
                 event = dataclasses.replace(event, reason=reason)
         self.bus.publish(event)

@@ -1,12 +1,20 @@
-"""The pick explanations that "delete everything" took back, kept out of everything reported after it.
+"""The pick explanations taken back, kept out of everything reported: by "delete everything", and by
+the privacy retention once older than its cut-off.
 
-Why: an explanation quotes the mood the camera read ("you look happy (0.95)") and what was learned
+Why: an explanation quotes the mood the camera read ("you look happy (95% sure)") and what was learned
 from the listener ("you liked this when happy"): personal data derived from what was deleted.  The
 tracks planned before the deletion still play (the listener asked to delete their data, not to stop
 the music), and the player keeps them with their explanations (the track playing, the queue, the one a
 replay goes back to).  So the service remembers the explanations it had then and reports none of them
 again: not in the state, the saved state, health's "why these tracks", nor a TrackStarted (MQTT).
 Plans made after the deletion explain themselves from what is read and learned from then on.
+
+The retention (`privacy.retention_days`) deletes what is older than its cut-off, and a track can stay
+queued, or paused, past it (a speaker left paused for a weekend, with retention_days 1): from a
+retention run on, an explanation is reported only while the notes of the picks (service.picked, which
+that run trimmed by the same cut-off) say it was made at or after the cut-off; one older, or of a time
+not known, is reported as none.  It is replaced by nothing rather than by the rest of its words: those
+say what was learned from the feedback, which the retention deletes too.
 """
 
 from __future__ import annotations
@@ -16,25 +24,40 @@ import threading
 from collections.abc import Iterable
 
 from moodspeaker.player.queue import QueueItem
+from moodspeaker.service.picked import PickedFor
 
 
 class ForgottenReasons:
-    """The explanations taken back by deletions so far (a few per deletion); thread-safe."""
+    """The explanations taken back by deletions so far (a few per deletion) and the cut-off of the
+    last retention run, dated by the conductor's notes of the picks; thread-safe."""
 
-    def __init__(self) -> None:
+    def __init__(self, picked: PickedFor) -> None:
         self._lock = threading.Lock()
         self._reasons: set[str] = set()
+        self._picked = picked
+        self._before: float | None = None  # the last retention run's cut-off
 
     def forget(self, reasons: Iterable[str]) -> None:
         with self._lock:
             self._reasons.update(r for r in reasons if r)
 
-    def reason(self, reason: str) -> str:
-        """`reason` as it may be reported: "" when it was taken back."""
+    def expire(self, before: float) -> None:
+        """A retention run with the cut-off `before`: explanations made before it are not reported."""
         with self._lock:
-            return "" if reason in self._reasons else reason
+            self._before = before
+
+    def reason(self, reason: str, track_id: str) -> str:
+        """`reason`, the explanation of an item of `track_id`, as it may be reported: "" when it was
+        taken back, or made before the last retention cut-off (or at a time not known)."""
+        if not reason:
+            return reason
+        with self._lock:
+            forgotten, before = reason in self._reasons, self._before
+        if forgotten or (before is not None and not self._picked.made_since(track_id, reason, before)):
+            return ""
+        return reason
 
     def item(self, item: QueueItem) -> QueueItem:
         """`item` as it may be reported or saved: without an explanation that was taken back."""
-        shown = self.reason(item.reason)
+        shown = self.reason(item.reason, item.track.id)
         return item if shown == item.reason else dataclasses.replace(item, reason=shown)

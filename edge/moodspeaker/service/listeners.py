@@ -170,10 +170,16 @@ class ListenerCommands(ApplianceCore):
 
     def _expire(self, before: float) -> None:
         """The privacy retention (`delete_data(before)`): what is kept in memory goes first, so a
-        database that refuses the deletion (its CommandError) leaves nothing else behind."""
+        database that refuses the deletion (its CommandError) leaves nothing else behind.  The tracks
+        playing and queued carry on, without an explanation made before the cut-off (service.forget)
+        from now on, and state.json is saved at once without them and their notes."""
         self.health.forget_reasons(before)
-        if self.conductor.picked.forget_before(before):
-            self._save()  # state.json holds the notes of the tracks playing and queued
+        self.conductor.picked.forget_before(before)
+        self._forgotten.expire(before)
+        self._save()  # unchanged, it is not written again
+        # Whoever shows the state reads it again (the MQTT bridge republishes its retained topics,
+        # whose now playing may quote an explanation expired now).
+        self.bus.publish(StateChanged(ts=time.time(), key="data_expired", value=before))
         with self._stored("data not deleted"):  # and forget what was learned from it, at once
             self._recommender.forget_before(before)
 

@@ -107,7 +107,7 @@ class ServiceReports(ApplianceCore):
                 "track_id": i.track.id,
                 "title": i.track.title,
                 "artist": i.track.artist,
-                "reason": self._forgotten.reason(i.reason),
+                "reason": self._forgotten.reason(i.reason, i.track.id),
             }
             for i in items
         ]
@@ -120,7 +120,7 @@ class ServiceReports(ApplianceCore):
             "title": t.title,
             "artist": t.artist,
             "album": t.album,
-            "reason": self._forgotten.reason(item.reason),
+            "reason": self._forgotten.reason(item.reason, t.id),
             "duration_s": t.duration_s,
             "source": t.source,
         }

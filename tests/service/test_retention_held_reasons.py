@@ -68,9 +68,14 @@ def test_explanations_made_before_the_cut_off_are_no_longer_reported(
     seen = len(events)
     control.execute("play", {})
     control.execute("next", {})  # a track queued before the cut-off starts after it
-    wait_for(lambda: any(isinstance(e, TrackStarted) for e in events[seen:]), what="the next track")
-    start = next(e for e in events[seen:] if isinstance(e, TrackStarted))
-    assert (start.track_id, start.reason) == (early[1]["track_id"], "")  # nor on MQTT
+    queued = early[1]["track_id"]
+
+    def its_start() -> TrackStarted | None:
+        return next((e for e in events[seen:] if isinstance(e, TrackStarted) and e.track_id == queued), None)
+
+    wait_for(its_start, what="the next track")
+    start = its_start()
+    assert start is not None and start.reason == ""  # nor on MQTT
     record = wait_for_record(control, start.track_id)
     assert record["reason"] == "" and record["ts"] >= cut  # nor in health's "why these tracks"
 

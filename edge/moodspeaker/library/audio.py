@@ -45,7 +45,19 @@ def _short(reason: str, path: Path) -> str:
     """A decoder's message without the file name in it and without libsndfile's misleading text."""
     text = reason.replace(f"Error opening {str(path)!r}: ", "").replace(str(path), "").strip()
     text = _MISLEADING.sub("", text).strip(" :;.")
-    return "" if text.lower().startswith("error : unknown error") else text
+    if text.lower().startswith("error : unknown error"):
+        return ""
+    return text.removeprefix("Error : ")  # libsndfile's "Error : flac decoder lost sync"
+
+
+def file_reason(exc: BaseException, path: str | os.PathLike[str]) -> str:
+    """Any error about a file as a reason printed next to its path: without the path ("[Errno 13]
+    Permission denied: '/music/a.mp3'" printed the path twice), OS errors as "cannot read the file:
+    Permission denied"."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"cannot read the file: {exc.strerror}"
+    text = str(exc).replace(repr(os.fspath(path)), "").replace(os.fspath(path), "").strip(" :;.")
+    return text or type(exc).__name__
 
 
 @dataclass(frozen=True)
@@ -141,7 +153,11 @@ def _probe_duration(path: Path) -> tuple[float, int, int]:
     try:
         info = mutagen.File(str(path))
     except Exception as exc:
-        detail = str(exc).strip()
+        # mutagen's own verdict ("can't sync to MPEG frame") helps; the name it quotes first ("'x.flac'
+        # is not a valid FLAC file") repeats the path; a parser error it wraps ("'ascii' codec can't
+        # decode byte 0xfb") or raises means no more than "not recognised"
+        own = isinstance(exc, mutagen.MutagenError) and exc.__context__ is None
+        detail = re.sub(r"^'[^']*' is ", "", str(exc).strip()) if own else ""
         raise DecodeError(
             f"cannot read the container: {detail}" if detail else "container not recognised"
         ) from exc

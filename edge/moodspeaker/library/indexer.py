@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from moodspeaker.library.audio import file_reason
 from moodspeaker.library.emotion import EmotionModel
 from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex
 from moodspeaker.library.scanner import FileEntry, content_hash, is_under, printable, walk
@@ -150,7 +151,9 @@ class Indexer:
                     except OSError as exc:
                         gone = not os.path.exists(f.path)
                         kind, reason = (
-                            ("vanished", "vanished during the scan") if gone else ("unreadable", str(exc))
+                            ("vanished", "vanished during the scan")
+                            if gone
+                            else ("unreadable", file_reason(exc, f.path))  # the path is printed beside it
                         )
                         b.problem(f.path, kind, reason)
                         summary.problems.append((f.path, kind, reason))

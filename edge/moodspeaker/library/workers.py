@@ -9,9 +9,12 @@ tracks in flight are retried in a fresh pool, and one that breaks it twice is re
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
+import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -22,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from moodspeaker.library.analysis import Analysis, analyse_file
+from moodspeaker.library.audio import file_reason
 from moodspeaker.library.features import SR, analyse_windows
 
 log = logging.getLogger(__name__)
@@ -62,12 +66,39 @@ def _init(numba_cache_dir: str | None, excerpt_s: float, warm: bool) -> None:
         _warm_up()
 
 
+@contextlib.contextmanager
+def _decoder_notes_caught(path: str) -> Iterator[None]:
+    """Keep what the C decoders print while one file is analysed off the terminal (logged at debug).
+
+    libmpg123 writes its notes on a corrupt MP3 ("Note: Illegal Audio-MPEG-Header ... Trying to
+    resync...") straight to the process's stderr, past Python: they landed among `moodspeaker index`'s
+    progress and summary, although the failure is already one line of that summary.  A worker runs
+    one file at a time on one thread, so pointing its descriptor 2 at a temporary file meanwhile
+    catches only that file's notes.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            notes = caught.read(4000).decode("utf-8", "replace").strip()
+            if notes:
+                log.debug("%s: the decoder said: %s", path, notes)
+
+
 def _work(path: str) -> WorkResult:
     start, cpu = time.perf_counter(), time.process_time()
     try:
-        analysis = analyse_file(path, _EXCERPT_S)
+        with _decoder_notes_caught(path):
+            analysis = analyse_file(path, _EXCERPT_S)
     except Exception as exc:  # every failure is a recorded reason, never a dead scan
-        error = str(exc) or type(exc).__name__
+        error = file_reason(exc, path)  # the path is printed beside the reason
         return WorkResult(path, None, error, time.perf_counter() - start, time.process_time() - cpu)
     return WorkResult(path, analysis, None, time.perf_counter() - start, time.process_time() - cpu)
 

@@ -92,7 +92,7 @@ class Watcher:
         """Return once a message sent now through the broker came back: Mosquitto queues a client's
         messages in order, and the retained messages of a subscription were queued with its SUBACK,
         so by then they (and everything published before) have arrived."""
-        token = uuid.uuid4().hex.encode()
+        token = json.dumps({"sync": uuid.uuid4().hex}).encode()  # JSON, as what other watchers check
         self.publish(self._sync_topic, token)
         self.wait(lambda _: token in self._synced, timeout)
 

@@ -30,6 +30,7 @@ from playerkit import SR, Recorder, ends, item, playing, started, tone, tones
 
 from moodspeaker.player.engine import Player
 from moodspeaker.service.events import TrackEnded, TrackStarted
+from polling import until
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -58,18 +59,27 @@ def press_when(
     player: Player, rec: Recorder, ready: Callable[[], bool], before_end_of: str, press: Callable[[], None]
 ) -> None:
     """Run `press` (a command posting to the player) on the player thread once `ready()` holds there,
-    which must happen before `before_end_of` ends."""
+    which must happen before `before_end_of` ends.  The probe runs after each of the player's ticks
+    (what it posts runs first thing in the next turn, before any chunk moves on); posted from this
+    thread, as before, a loaded machine could keep the probes away from the player for the whole gap
+    (0.4-0.8 s) and miss the moment."""
     hit = threading.Event()
+    tick = player._tick
 
-    def probe() -> None:
+    def tick_then_probe() -> None:
+        tick()
         if not hit.is_set() and ready():
             hit.set()
-            press()  # posted: run in this same turn, before the next tick
+            press()
 
-    while not hit.is_set():
-        assert not ends(rec, before_end_of), f"{before_end_of} ended before the moment was caught"
-        player._post(probe)
-        assert player.wait_idle(30)
+    setattr(player, "_tick", tick_then_probe)  # noqa: B010 (mypy: a method cannot be assigned to)
+    try:
+        until(
+            lambda: hit.is_set() or ends(rec, before_end_of), 60, f"the moment or the end of {before_end_of}"
+        )
+    finally:
+        delattr(player, "_tick")  # the class's own again
+    assert hit.is_set(), f"{before_end_of} ended before the moment was caught"
 
 
 def press_in_the_gap(player: Player, rec: Recorder, heard: str, press: Callable[[], None]) -> None:

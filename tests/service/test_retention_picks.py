@@ -4,8 +4,8 @@ Why: the conductor notes the mood each track was picked for (up to 200 tracks, s
 state.json keeps the notes of the tracks playing and queued: mood readings tied to a time of listening.
 privacy.retention_days deletes the moods read before its cut-off, but these notes carried no date and
 stayed until "delete everything".  A note from a state saved before notes had times counts as older
-than any cut-off.  Real player on SDL's dummy driver, real recommender on SQLite; only the camera is
-scripted.
+than any cut-off: the service's own retention drops it at start.  Real player on SDL's dummy driver,
+real recommender on SQLite; only the camera is scripted.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from servicekit import Script, build, make_tracks, wait_for
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.app import Appliance
 from moodspeaker.service.control import ControlAPI
+from moodspeaker.service.events import StateChanged
 from moodspeaker.service.state import Snapshot, to_json
 
 pytestmark = pytest.mark.timeout(120)
@@ -91,13 +92,16 @@ def test_a_state_saved_without_times_counts_as_older_than_any_cut_off(tmp_path: 
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "state.json").write_text(json.dumps(body))
     app, bus = build(tmp_path, Script(None))  # no face: nothing is planned or noted anew
-    app.start()
+    runs: list[float] = []
+    bus.subscribe(
+        lambda e: runs.append(e.ts) if isinstance(e, StateChanged) and e.key == "data_expired" else None
+    )
+    app.start()  # the service's own retention runs at start, however far back its cut-off
     try:
-        control = ControlAPI(app, bus)
-        assert app.state()["now_playing"]["track_id"] == "happy1"  # restored
-        assert app.conductor.picked_for("happy1") == "happy"  # the first reading may use it
-        assert control.delete_data(before=time.time() - 30 * DAY_S)  # any cut-off, however far back
+        # from the start on, before a first reading could use them (tests/service/test_retention_service)
         assert (app.conductor.picked_for("happy1"), app.conductor.picked_for("happy2")) == (None, None)
+        wait_for(lambda: runs, what="the retention run at start")
+        assert app.state()["now_playing"]["track_id"] == "happy1"  # restored, and it carries on
         assert _saved(app)["picked_for"] == {}
     finally:
         app.stop()

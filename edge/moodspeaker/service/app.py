@@ -2,7 +2,8 @@
 
 It implements `control.Speaker` (so the ControlAPI, the page and MQTT drive it) and publishes every
 change on the EventBus.  Threads: inference (capture + classify + filter, watched by the watchdog),
-the player, a feedback writer, and a housekeeping loop (queue refill, state saving, health reports).
+the player, a feedback writer, a housekeeping loop (queue refill, state saving, health reports) and
+the privacy retention (`service.retention`: the service deletes its own old data, page or no page).
 What must survive a power cut is saved atomically by `StateStore`; feedback is committed by the
 recommender before the command that caused it returns (likes) or before shutdown completes (plays).
 
@@ -51,6 +52,7 @@ from moodspeaker.service.playback import PlaybackCommands
 from moodspeaker.service.policy import replan_on
 from moodspeaker.service.reporting import STUCK_RESTARTS_LIMIT, ServiceReports
 from moodspeaker.service.rescan import LibraryRescans
+from moodspeaker.service.retention import Retention
 from moodspeaker.service.scan_state import ScanRun
 from moodspeaker.service.skips import RecordedSkips
 from moodspeaker.service.state import StateStore
@@ -130,6 +132,7 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
             timeout_s=config.classifier.stuck_timeout_s,
             on_restart=self._on_stage_restart,
         )
+        self.retention = Retention(self._expire, lambda: self.config.privacy.retention_days)
         self._unsubscribe = bus.subscribe(self._on_event)
 
     # ---- lifecycle -------------------------------------------------------------------------------
@@ -139,17 +142,25 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
         for notice in self.parts.notices:
             self._report("service", notice)
         self._restore()
+        # What was restored is under the retention's cut-off before any of it plays or is reported
+        # (a track resumed before the first run would put its old explanation in health anew).
+        _, picks = self._expire_in_memory(self.retention.cut_off())
+        if picks:
+            log.info("retention: deleted %d restored notes of the moods tracks were picked for", picks)
         self.player.start()
+        restored = self.player.when_idle()  # the first run saves: once the player holds the restored
         self.stage.start()
         self.watchdog.start()
         for name, target in (("feedback", self._feedback_loop), ("housekeeping", self._housekeeping)):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
+        self.retention.start(after=restored)
 
     def stop(self) -> None:
         """Orderly shutdown: stop capturing, save where we are, write pending feedback, close audio."""
         self._stop.set()
+        self.retention.stop()  # at once, unless a deletion is under way: that one ends first
         self.watchdog.stop()
         self.stage.stop()
         self._save()
@@ -263,6 +274,8 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
         self._ensure_profiles(new.recommend.profiles)
         if new.camera.enabled != old.camera.enabled:
             self.set_camera(new.camera.enabled)
+        if new.privacy.retention_days != old.privacy.retention_days:
+            self.retention.run_now()  # a shorter period deletes more, now rather than within the hour
         before, after = to_mapping(old, include_defaults=True), to_mapping(new, include_defaults=True)
         changed = [
             f"{section}.{key}"

@@ -55,7 +55,8 @@ class Speaker(Protocol):
 class DataKeeper(Protocol):
     """Optional capability of a Speaker that keeps personal data (feedback, learned profiles).
 
-    The privacy page exports it and deletes it ("delete everything", and retention with `before`).
+    The privacy page exports it and deletes it ("delete everything"); the privacy retention deletes
+    what is older than its cut-off (`before`: the running service's own loop, service.retention).
     A Speaker without it keeps no such data; the ControlAPI then exports nothing and deletes nothing.
     """
 

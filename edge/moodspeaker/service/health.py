@@ -84,14 +84,17 @@ class Health:
         with self._lock:
             return [r["reason"] for r in self._reasons]
 
-    def forget_reasons(self, before: float | None = None) -> None:
+    def forget_reasons(self, before: float | None = None) -> int:
         """Drop the explanations kept so far, or those recorded before `before` (the privacy
         retention): they quote moods read and what was learned, which "delete everything" deletes
-        (see service.forget) and retention deletes once older than its cut-off."""
+        (see service.forget) and retention deletes once older than its cut-off.  Returns how many
+        went (the retention logs the count)."""
         with self._lock:
             kept = [] if before is None else [r for r in self._reasons if r["ts"] >= before]
+            gone = len(self._reasons) - len(kept)
             self._reasons.clear()
             self._reasons.extend(kept)
+        return gone
 
     def incident(self, component: str, message: str) -> None:
         """Remember a notable event (restart, lost device, corrupt state) for the page."""

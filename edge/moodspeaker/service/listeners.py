@@ -20,6 +20,7 @@ from moodspeaker.service.control import STRATEGIES, CommandError
 from moodspeaker.service.core import ApplianceCore
 from moodspeaker.service.events import StateChanged
 from moodspeaker.service.plans import storage_reason
+from moodspeaker.service.retention import Expired
 
 log = logging.getLogger(__name__)
 
@@ -168,20 +169,34 @@ class ListenerCommands(ApplianceCore):
         # whose now playing still quoted the explanations taken back).
         self.bus.publish(StateChanged(ts=time.time(), key="data_deleted", value=True))
 
-    def _expire(self, before: float) -> None:
-        """The privacy retention (`delete_data(before)`): what is kept in memory goes first, so a
-        database that refuses the deletion (its CommandError) leaves nothing else behind.  The tracks
-        playing and queued carry on, without an explanation made before the cut-off (service.forget)
-        from now on, and state.json is saved at once without them and their notes."""
-        self.health.forget_reasons(before)
-        self.conductor.picked.forget_before(before)
-        self._forgotten.expire(before)
+    def _expire(self, before: float) -> Expired:
+        """The privacy retention (`delete_data(before)`; run by the service itself, service.retention):
+        what is kept in memory goes first, so a database that refuses the deletion (its CommandError)
+        leaves nothing else behind.  The tracks playing and queued carry on, without an explanation
+        made before the cut-off (service.forget) from now on, and state.json is saved at once without
+        them and their notes.  Returns what went, counted."""
+        explanations, picks = self._expire_in_memory(before)
         self._save()  # unchanged, it is not written again
-        # Whoever shows the state reads it again (the MQTT bridge republishes its retained topics,
-        # whose now playing may quote an explanation expired now).
-        self.bus.publish(StateChanged(ts=time.time(), key="data_expired", value=before))
-        with self._stored("data not deleted"):  # and forget what was learned from it, at once
-            self._recommender.forget_before(before)
+        try:
+            with self._stored("data not deleted"):  # and forget what was learned from it, at once
+                feedback = self._recommender.forget_before(before)
+        finally:
+            # Whoever shows the state reads it again (the MQTT bridge republishes its retained topics,
+            # whose now playing may quote an explanation expired now); once the run is over, so whoever
+            # waits for it finds the feedback gone too.
+            self.bus.publish(StateChanged(ts=time.time(), key="data_expired", value=before))
+        return Expired(feedback=feedback, explanations=explanations, picks=picks)
+
+    def _expire_in_memory(self, before: float) -> tuple[int, int]:
+        """The retention's cut-off applied to what the service keeps in memory: health's explanations
+        and the notes of the picks made before `before` go, and from now on an explanation made
+        before it is reported as none.  Also at start, on what was restored, before anything of it
+        plays or is reported (the first run, on the retention's thread, saves and deletes the rest).
+        Returns (explanations, notes) that went."""
+        explanations = self.health.forget_reasons(before)
+        picks = self.conductor.picked.forget_before(before)
+        self._forgotten.expire(before)
+        return explanations, picks
 
     def _forget_moods(self) -> None:
         """What the service derived from the moods it read goes with the data: the explanations of

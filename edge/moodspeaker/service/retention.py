@@ -1,0 +1,119 @@
+"""The privacy retention, run by the service itself: at start, then every hour, page or no page.
+
+Why the service: `privacy.retention_days` promises that what was learned about the household is
+deleted once older than that: the feedback (and what was learned from it), the "why these tracks"
+explanations and the moods the tracks were picked for, all kept by the service (`delete_data(before)`,
+service.listeners), and the page's mood history, kept by the page.  It used to run only from the page
+(at its start and hourly), so a speaker without it (`moodspeaker run --no-web`, `web.enabled = false`,
+a Home-Assistant-only install) never deleted anything.  Now each keeper deletes its own: this loop the
+service's data, the page its mood history (moodspeaker_web.context).
+
+The loop waits on an Event between runs, so a stop ends it at once (not after the hour), and a
+changed `retention_days` takes effect at once (`run_now`: a shorter period deletes more, now).
+What each run deleted is logged as counts, never the data itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from moodspeaker.service.control import CommandError
+
+log = logging.getLogger(__name__)
+
+DAY_S = 86400.0
+#: How often the retention runs after the one at start (the page's history ran on the same hour).
+RETENTION_INTERVAL_S = 3600.0
+#: The first run waits this long at most for the player to hold what was restored: the run saves the
+#: state, and a save before the player applied the restored queue would save none.
+RESTORE_WAIT_S = 30.0
+
+
+@dataclass(frozen=True)
+class Expired:
+    """What one retention run deleted, counted (logged; never the data itself)."""
+
+    feedback: int = 0
+    explanations: int = 0
+    picks: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.feedback or self.explanations or self.picks)
+
+
+class Retention:
+    """Runs `expire(cut_off)` on its own thread at start and every `interval_s`; the cut-off is
+    `retention_days()` before `clock()` (both read at each run: the setting changes at run time)."""
+
+    def __init__(
+        self,
+        expire: Callable[[float], Expired],
+        retention_days: Callable[[], int],
+        *,
+        clock: Callable[[], float] = time.time,
+        interval_s: float = RETENTION_INTERVAL_S,
+    ) -> None:
+        self._expire = expire
+        self._days = retention_days
+        self._clock = clock
+        self._interval_s = interval_s
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def cut_off(self) -> float:
+        """What was made before this time is deleted now."""
+        return self._clock() - self._days() * DAY_S
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self, after: threading.Event | None = None) -> None:
+        """Run now (once `after` is set, or RESTORE_WAIT_S passed), then every `interval_s`."""
+        self._thread = threading.Thread(target=self._run, args=(after,), name="retention", daemon=True)
+        self._thread.start()
+
+    def run_now(self) -> None:
+        """Run again at once (a changed retention_days), without waiting for the hour."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """End the loop: at once while it waits; after the run under way (a database deletion)."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self, after: threading.Event | None) -> None:
+        if after is not None:
+            waited = 0.0
+            while not after.wait(0.1) and not self._stopping.is_set() and waited < RESTORE_WAIT_S:
+                waited += 0.1
+        while not self._stopping.is_set():
+            self._once()
+            self._wake.wait(self._interval_s)
+            self._wake.clear()
+
+    def _once(self) -> None:
+        days = self._days()
+        try:
+            expired = self._expire(self.cut_off())
+        except CommandError as exc:  # the database refused: reported in health already
+            log.warning("retention (%d days) not done: %s; trying again within the hour", days, exc)
+        except Exception:
+            log.exception("retention (%d days) failed; trying again within the hour", days)
+        else:
+            if expired:
+                log.info(
+                    "retention: deleted what was older than %d days: %d feedback events, "
+                    "%d track explanations, %d notes of the moods tracks were picked for",
+                    days,
+                    expired.feedback,
+                    expired.explanations,
+                    expired.picks,
+                )

@@ -43,12 +43,23 @@ class Recorder:
     def __init__(self, bus: EventBus) -> None:
         self.events: list[Event] = []
         self._cond = threading.Condition()
+        self._hooks: list[tuple[Callable[[Event], bool], Callable[[], None]]] = []
         bus.subscribe(self._on)
 
     def _on(self, event: Event) -> None:
         with self._cond:
             self.events.append(event)
+            due = [hook for hook in self._hooks if hook[0](event)]
+            self._hooks = [hook for hook in self._hooks if hook not in due]
             self._cond.notify_all()
+        for _, action in due:  # on the announcing thread (the player's), as the event goes out
+            action()
+
+    def on(self, pred: Callable[[Event], bool], action: Callable[[], None]) -> None:
+        """Run `action` once, on the thread announcing it, at the first event to come that `pred`
+        matches."""
+        with self._cond:
+            self._hooks.append((pred, action))
 
     def of(self, kind: str) -> list[Event]:
         with self._cond:
@@ -89,14 +100,23 @@ def tones(folder: Path, *seconds: float) -> list[QueueItem]:
 
 
 def playing(
-    make_player: Callable[..., tuple[Player, Recorder]], queue: list[QueueItem], **settings: Any
+    make_player: Callable[..., tuple[Player, Recorder]],
+    queue: list[QueueItem],
+    *,
+    then: Callable[[Player], None] | None = None,
+    **settings: Any,
 ) -> tuple[Player, Recorder]:
     """A new player (the conftest's `make_player`, with `settings`) given `queue` and Play, returned
-    once the queue's first track has started, so a test's command lands while it plays."""
+    once the queue's first track has started, so a test's command lands while it plays.  `then` runs
+    on the player thread as that start is announced: the commands it posts run in the player's next
+    turn, before any chunk moves on.  A command the test must land while a short track plays goes
+    there: sent from the test thread, a busy machine could delay it past the track's end."""
     player, rec = make_player(**settings)
+    first = queue[0].track.id
+    if then is not None:
+        rec.on(lambda e: isinstance(e, TrackStarted) and e.track_id == first, lambda: then(player))
     player.set_queue(queue)
     player.play()
-    first = queue[0].track.id
     rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == first)
     return player, rec
 

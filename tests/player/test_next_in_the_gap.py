@@ -152,8 +152,9 @@ def test_next_in_the_gap_before_a_repeat_moves_on(
     in the gap.  A Next on x moves on from it, as a Next on a track on repeat does at any other
     moment: the repeat goes, y plays; x is not heard again."""
     x, y = tone(tmp_path, "x", 440, 1.5), tone(tmp_path, "y", 550, 0.6)
-    player, rec = playing(make_player, [x])
-    player.set_queue([dataclasses.replace(x, again=True), y])
+    player, rec = playing(
+        make_player, [x], then=lambda p: p.set_queue([dataclasses.replace(x, again=True), y])
+    )
     press_in_the_gap(player, rec, "x", lambda: player.next(fade_s=fade_s))
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "y")
     assert started(rec) == ["x", "y"]

@@ -30,8 +30,8 @@ def test_a_next_while_the_device_is_gone_drops_the_repeat_of_the_track_shown(
     tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]], fade_s: float
 ) -> None:
     x = tone(tmp_path, "x", 440, 4.0)
-    player, rec = playing(make_player, [x])
-    player.set_queue([dataclasses.replace(x, again=True)])  # the only track: queued again as it plays
+    # the only track: queued again as it plays
+    player, rec = playing(make_player, [x], then=lambda p: p.set_queue([dataclasses.replace(x, again=True)]))
     assert player.wait_idle(30)
     unplug(player, rec)
     status = player.status()

@@ -5,14 +5,14 @@ library).  Before, the player left the track playing out of every new queue (a g
 made from a stale status), so the queue ran dry at its end: the music stopped, and started again only
 once a refill planned the track after it had ended.  Now a repeat is kept and plays on at once; any
 other copy of the track playing is still left out; and a Next on the track drops its repeat (the
-listener moved on from it).  Real player on SDL's dummy driver; the commands are posted while the
-player thread is held, so they all apply while the first play is still the one playing.
+listener moved on from it).  Real player on SDL's dummy driver; the commands are posted on the player
+thread as the first play's start is announced (playerkit.playing's `then`), so they all apply together
+while it is still the one playing, however busy the machine.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,18 +23,6 @@ from moodspeaker.player.engine import Player
 from moodspeaker.service.events import Event, StateChanged, TrackEnded, TrackStarted
 
 pytestmark = pytest.mark.timeout(180)
-
-
-def while_held(player: Player, commands: Callable[[], None]) -> None:
-    """Post `commands` while the player thread is held, so they run together, before its next tick."""
-    gate = threading.Event()
-
-    def busy() -> None:
-        gate.wait(60)
-
-    player._post(busy)
-    commands()
-    gate.set()
 
 
 def starts(rec: Recorder, track_id: str) -> list[int]:
@@ -50,8 +38,7 @@ def test_a_repeat_queued_while_the_track_plays_follows_it_without_a_stop(
     tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
 ) -> None:
     x = tone(tmp_path, "x", 440, 1.0)
-    player, rec = playing(make_player, [x])
-    while_held(player, lambda: player.set_queue([dataclasses.replace(x, again=True)]))
+    _, rec = playing(make_player, [x], then=lambda p: p.set_queue([dataclasses.replace(x, again=True)]))
     rec.wait(lambda e: len(starts(rec, "x")) == 2)
     first, second = starts(rec, "x")
     between = rec.events[first:second]
@@ -67,8 +54,7 @@ def test_a_copy_of_the_track_playing_that_is_no_repeat_is_left_out(
 ) -> None:
     """A plan made from a status read just before the track started still cannot queue it again."""
     x, y = tone(tmp_path, "x", 440, 1.0), tone(tmp_path, "y", 550, 0.6)
-    player, rec = playing(make_player, [x])
-    while_held(player, lambda: player.set_queue([x, y]))
+    _, rec = playing(make_player, [x], then=lambda p: p.set_queue([x, y]))
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "y")
     assert started(rec) == ["x", "y"]
 
@@ -77,13 +63,12 @@ def test_a_next_on_a_track_on_repeat_moves_on(
     tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
 ) -> None:
     x, y = tone(tmp_path, "x", 440, 3.0), tone(tmp_path, "y", 550, 0.6)
-    player, rec = playing(make_player, [x])
 
-    def repeat_then_next() -> None:
+    def repeat_then_next(player: Player) -> None:  # posted together: they run in the same turn
         player.set_queue([dataclasses.replace(x, again=True), y])
         player.next(fade_s=0.0)
 
-    while_held(player, repeat_then_next)
+    _, rec = playing(make_player, [x], then=repeat_then_next)
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "y")
     assert started(rec) == ["x", "y"]
     assert [e.skipped for e in end_events(rec, "x")] == [True]

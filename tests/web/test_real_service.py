@@ -107,9 +107,13 @@ def test_export_delete_and_health_with_the_real_service(real: tuple[RealService,
     assert set(service.control.profiles()) <= {"default", "Sam"}
 
 
-@pytest.mark.timeout(120)
-def test_retention_reaches_the_services_feedback(real: tuple[RealService, AppPage]) -> None:
+@pytest.mark.timeout(180)
+def test_retention_each_keeper_deletes_its_own(real: tuple[RealService, AppPage]) -> None:
+    """The page prunes its mood history; the service deletes its feedback on its own run (at start
+    and hourly, page or no page): one keeper for each, nothing deleted twice."""
     service, page = real
+    retention = service.appliance.retention
+    service.wait_for(lambda: retention.runs >= 1, timeout=120.0, what="the service's run at start")
     recommender = service.appliance.parts.recommender
     now = time.time()
     recommender.feedback("default", "rain", "like", None, now - 40 * 86400)
@@ -126,8 +130,12 @@ def test_retention_reaches_the_services_feedback(real: tuple[RealService, AppPag
 
     assert liked() == ["rain", "sunny"]
     page.ctx.enforce_retention()  # what the history thread runs at start and every hour
-    assert liked() == ["sunny"]
     assert all(s["ts"] > now - 31 * 86400 for s in page.ctx.history.export())
+    assert liked() == ["rain", "sunny"]  # the page leaves the speaker's data to the speaker
+
+    retention.run_now()  # the service's own hourly run, without waiting for the hour
+    service.wait_for(lambda: retention.runs >= 2, timeout=120.0, what="the service's next run")
+    assert liked() == ["sunny"]
 
 
 def _calibrate(service: RealService, profile: str, frames: Path) -> Path:

@@ -72,7 +72,8 @@ class WebContext:
         return self.config.web.session_days * DAY_S
 
     def start(self) -> None:
-        """Subscribe to errors for the health page and start the history writer with retention."""
+        """Subscribe to errors for the health page and start the history writer with the history's
+        retention."""
         self._unsubscribe = self.bus.subscribe(self._on_event)
         self.recorder = HistoryRecorder(self.history, self.bus, housekeeping=self.enforce_retention)
 
@@ -116,10 +117,12 @@ class WebContext:
         return dict(self.scan)
 
     def enforce_retention(self) -> None:
-        """Delete mood history and speaker data older than privacy.retention_days."""
+        """Delete the page's own mood history older than privacy.retention_days.  Only that: the
+        speaker's data (feedback, the pick explanations, the moods tracks were picked for) is deleted
+        by the service itself, at its start and hourly, whether or not the page runs
+        (moodspeaker.service.retention); each piece has one keeper that deletes it."""
         before = self.clock() - self.config.privacy.retention_days * DAY_S
         gone = self.history.prune(before)
-        self.control.delete_data(before)
         if gone:
             log.info(
                 "retention: deleted %d mood samples older than %d days",

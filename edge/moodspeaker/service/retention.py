@@ -64,10 +64,16 @@ class Retention:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._runs = 0
 
     def cut_off(self) -> float:
         """What was made before this time is deleted now."""
         return self._clock() - self._days() * DAY_S
+
+    @property
+    def runs(self) -> int:
+        """How many runs have ended (done or failed): what a caller waits on to know one happened."""
+        return self._runs
 
     @property
     def alive(self) -> bool:
@@ -95,7 +101,10 @@ class Retention:
             while not after.wait(0.1) and not self._stopping.is_set() and waited < RESTORE_WAIT_S:
                 waited += 0.1
         while not self._stopping.is_set():
-            self._once()
+            try:
+                self._once()
+            finally:
+                self._runs += 1
             self._wake.wait(self._interval_s)
             self._wake.clear()
 

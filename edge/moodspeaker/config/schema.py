@@ -331,7 +331,12 @@ class WebConfig:
 @dataclass(frozen=True)
 class PrivacyConfig:
     retention_days: int = setting(
-        30, "Mood history and feedback older than this are deleted.", min=1, max=3650, unit="days"
+        30,
+        "Mood history, feedback and the pick explanations older than this are deleted (by the service, "
+        "whether or not the page runs).",
+        min=1,
+        max=3650,
+        unit="days",
     )
 
 

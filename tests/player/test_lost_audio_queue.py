@@ -65,8 +65,12 @@ def test_next_as_the_device_goes(
     Either way the Next stands: the skipped play has ended (announced once, as skipped) and the next
     one plays when the device is back.  Before the fix a faded Next was undone: the track being
     faded out was still the one heard, so it resumed with the device and the next one came after it."""
-    player, rec = playing(make_player, tones(tmp_path, 2.0, 0.6, 0.6))
-    lose_audio_during(player, lambda: player.next(fade_s=fade_s))
+    # as a starts (on the player thread: a busy machine cannot delay it past a's end)
+    _, rec = playing(
+        make_player,
+        tones(tmp_path, 2.0, 0.6, 0.6),
+        then=lambda p: lose_audio_during(p, lambda: p.next(fade_s=fade_s)),
+    )
     wait_lost_and_back(rec)
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c")
     assert started(rec) == ["a", "b", "c"]
@@ -78,16 +82,13 @@ def test_the_device_going_while_a_next_fades_the_skipped_track_out(
 ) -> None:
     """Next went through (the next track is heard, the skipped one fading out under it) and then the
     output goes: the track Next started resumes, the skipped one has ended (announced, as skipped)."""
-    player, rec = playing(make_player, tones(tmp_path, 3.0, 0.6))
-    gate = threading.Event()
 
-    def busy() -> None:
-        gate.wait(60)
+    def next_then_gone(player: Player) -> None:
+        """Posted on the player thread as a starts, so both run in its next turn, together."""
+        player.next(fade_s=30.0)  # the Next: b heard at once, a fading out over 30 s...
+        player._post(pygame.mixer.quit)  # ...and the output goes before the fade got anywhere
 
-    player._post(busy)  # the player thread is busy for a moment...
-    player.next(fade_s=30.0)  # ...then runs the Next: b heard at once, a fading out over 30 s...
-    player._post(pygame.mixer.quit)  # ...and the output goes before the fade got anywhere
-    gate.set()
+    _, rec = playing(make_player, tones(tmp_path, 3.0, 0.6), then=next_then_gone)
     wait_lost_and_back(rec)
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b")
     assert started(rec) == ["a", "b"]  # b resumed (the same play: no second start), a not
@@ -100,8 +101,11 @@ def test_a_switch_to_a_track_that_fits_a_new_mood_as_the_device_goes(
 ) -> None:
     """The conductor's switch on a clash hands the player a track that is in no queue: it comes next."""
     x = tone(tmp_path, "x", 330, 0.6)
-    player, rec = playing(make_player, tones(tmp_path, 2.0, 0.6))
-    lose_audio_during(player, lambda: player.switch_to(x, fade_s=0.0))
+    _, rec = playing(
+        make_player,
+        tones(tmp_path, 2.0, 0.6),
+        then=lambda p: lose_audio_during(p, lambda: p.switch_to(x, fade_s=0.0)),
+    )
     wait_lost_and_back(rec)
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b")
     assert started(rec) == ["a", "x", "b"]

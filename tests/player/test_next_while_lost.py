@@ -27,13 +27,23 @@ from moodspeaker.service.events import StateChanged, TrackEnded
 pytestmark = pytest.mark.timeout(180)
 
 
-def unplug(player: Player, rec: Recorder) -> None:
-    """The output goes and stays gone (every retry fails) until `plug_back`."""
+def pull_out(player: Player) -> None:
+    """Post the output's going (it stays gone, every retry fails, until `plug_back`); any thread."""
     gone = lambda: setattr(player, "_cfg", dataclasses.replace(player._cfg, audio_device="no-such-device"))  # noqa: E731
     player._post(gone)
     player._post(pygame.mixer.quit)
+
+
+def lost(player: Player, rec: Recorder) -> None:
+    """Until the loss is announced and the status after it published."""
     rec.wait(lambda e: isinstance(e, StateChanged) and e.key == "audio" and e.value == "lost")
-    assert player.wait_idle(30)  # the status published after the loss
+    assert player.wait_idle(30)
+
+
+def unplug(player: Player, rec: Recorder) -> None:
+    """The output goes and stays gone (every retry fails) until `plug_back`."""
+    pull_out(player)
+    lost(player, rec)
 
 
 def plug_back(player: Player) -> None:
@@ -43,8 +53,9 @@ def plug_back(player: Player) -> None:
 def playing_a_then_lost(
     tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
 ) -> tuple[Player, Recorder]:
-    player, rec = playing(make_player, tones(tmp_path, 4.0, 0.6, 0.6))
-    unplug(player, rec)
+    # as a starts, on the player thread (sent from here, a busy machine could delay it past a's end)
+    player, rec = playing(make_player, tones(tmp_path, 4.0, 0.6, 0.6), then=pull_out)
+    lost(player, rec)
     return player, rec
 
 
@@ -92,9 +103,13 @@ def test_next_after_pause_and_a_lost_device_is_no_skip(
     tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]]
 ) -> None:
     """Paused, then the device goes: Next moves on (a cut, as a Next while paused is), not a skip."""
-    player, rec = playing(make_player, tones(tmp_path, 4.0, 0.6))
-    player.pause()
-    unplug(player, rec)
+
+    def pause_then_pull_out(player: Player) -> None:  # as a starts, on the player thread
+        player.pause()
+        pull_out(player)
+
+    player, rec = playing(make_player, tones(tmp_path, 4.0, 0.6), then=pause_then_pull_out)
+    lost(player, rec)
     assert not player.status().waiting_for_audio
     player.next()
     assert player.wait_idle(30)

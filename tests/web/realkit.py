@@ -52,25 +52,40 @@ def make_tracks(folder: Path, seconds: float = 30.0) -> list[Track]:
 
 
 class Camera:
-    """What the scripted camera shows; `reads` counts captures (to see the privacy switch act)."""
+    """What the scripted camera shows; `reads` counts captures and `open_sources` the sources not yet
+    closed (to see the privacy switch act)."""
 
     def __init__(self, mood: str | None = "happy") -> None:
         self.mood = mood
         self.reads = 0
+        self.open_sources = 0
         self.lock = threading.Lock()
 
 
 class ScriptSource:
+    """A frame source that keeps the real sources' contract (vision.sources): close() may come from
+    another thread (the privacy switch) and waits for a read in progress, and a closed source captures
+    nothing (None).  So `camera.reads` counts the frames captured, and none is counted after close():
+    a capture that took the source before the switch and reads it after does not count as a read."""
+
     def __init__(self, camera: Camera) -> None:
         self.camera = camera
+        self._closed = False
+        with camera.lock:
+            camera.open_sources += 1
 
     def read(self) -> np.ndarray | None:
         with self.camera.lock:
+            if self._closed:
+                return None
             self.camera.reads += 1
-        return np.zeros((48, 64, 3), np.uint8)
+            return np.zeros((48, 64, 3), np.uint8)
 
     def close(self) -> None:
-        pass
+        with self.camera.lock:
+            if not self._closed:
+                self._closed = True
+                self.camera.open_sources -= 1
 
 
 class ScriptPipeline:
@@ -99,7 +114,8 @@ class RealService:
         """What the page app (create_app, serve) is given besides the control and the bus."""
         return {"config": self.config, "config_path": self.config_path, "data_dir": self.data_dir}
 
-    def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> None:
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 60.0, what: str = "condition") -> None:
+        """Generous by default: the whole service runs on a loaded CI machine (tests/polling.until)."""
         until(predicate, timeout, what, detail=lambda: f"state: {self.appliance.state()}")
 
 

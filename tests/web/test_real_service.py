@@ -13,6 +13,7 @@ import pytest
 from realkit import RealService
 from webkit import AppPage
 
+from captureloop import CaptureLoop
 from moodspeaker.cli import main
 from moodspeaker.mood.calibration import calibration_file
 from moodspeaker.service.events import MoodObserved
@@ -67,15 +68,18 @@ def test_status_controls_and_tell_against_the_real_service(real: tuple[RealServi
 @pytest.mark.timeout(120)
 def test_camera_switch_is_honoured_within_one_capture_interval(real: tuple[RealService, AppPage]) -> None:
     service, page = real
+    loop = CaptureLoop(service.appliance.stage, service.config.camera.interval_s)
     service.wait_for(lambda: service.camera.reads > 2, what="captures")
     token = page.csrf("/privacy")
     page.client.post("/privacy/camera", data={"csrf_token": token, "enabled": "off"})
     assert service.appliance.state()["camera"] is False
-    # at most the capture that was under way finishes; then nothing more is read
-    time.sleep(service.config.camera.interval_s * 1.5)
+    # at most the capture that was under way finishes (the switch closes the camera, which waits for
+    # a read in progress); then nothing more is read, though the capture loop goes on and a capture
+    # falls due while the camera is off
+    service.wait_for(lambda: service.camera.open_sources == 0, what="the camera released")
     reads = service.camera.reads
-    time.sleep(service.config.camera.interval_s * 4)
-    assert service.camera.reads == reads
+    loop.went_round()
+    assert service.camera.reads == reads and service.camera.open_sources == 0
     html = page.client.get("/privacy").get_data(as_text=True)
     assert "The camera is <strong>off</strong> right now" in html
     page.client.post("/privacy/camera", data={"csrf_token": token, "enabled": "on"})

@@ -5,14 +5,14 @@ in the history)."""
 
 from __future__ import annotations
 
-import time
+import threading
 from pathlib import Path
 
 import pytest
 from servicekit import Script, build, wait_for
 
 from moodspeaker.service.control import ControlAPI
-from moodspeaker.service.events import Event, MoodChanged
+from moodspeaker.service.events import Event, MoodChanged, MoodObserved
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -21,6 +21,7 @@ def test_play_pressed_as_the_first_mood_arrives_queues_the_playing_track_once(tm
     app, bus = build(tmp_path, Script("happy"))
     api = ControlAPI(app, bus)
     pressed: list[bool] = []
+    reacted = threading.Event()
 
     def press_play(event: Event) -> None:
         # runs on the inference thread right before the appliance reacts to the mood: a listener's
@@ -28,18 +29,22 @@ def test_play_pressed_as_the_first_mood_arrives_queues_the_playing_track_once(tm
         if isinstance(event, MoodChanged) and not pressed:
             pressed.append(True)
             api.execute("play")
+        elif isinstance(event, MoodObserved) and pressed:
+            # the next capture's: the inference thread reacted to the mood (and posted its plan to
+            # the player) before it took it
+            reacted.set()
 
     bus.subscribe(press_play)
     app.start()
     try:
         wait_for(lambda: app.state()["now_playing"] is not None, what="a track")
-        app.player.wait_idle(2.0)
-        time.sleep(0.2)
+        assert reacted.wait(60), "the inference thread never went on after reacting to the mood"
+        assert app.player.wait_idle(30), "the player never ran both plans"
         state = app.state()
         playing = state["now_playing"]["track_id"]
         queued = [q["track_id"] for q in state["queue"]]
         assert pressed and playing not in queued and len(set(queued)) == len(queued), (playing, queued)
         api.execute("next")
-        wait_for(lambda: (app.state()["now_playing"] or {}).get("track_id") != playing, 10, "another track")
+        wait_for(lambda: (app.state()["now_playing"] or {}).get("track_id") != playing, 60, "another track")
     finally:
         app.stop()

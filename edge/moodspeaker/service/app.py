@@ -52,6 +52,7 @@ from moodspeaker.service.playback import PlaybackCommands
 from moodspeaker.service.policy import replan_on
 from moodspeaker.service.reporting import STUCK_RESTARTS_LIMIT, ServiceReports
 from moodspeaker.service.rescan import LibraryRescans
+from moodspeaker.service.restored import RestoredState
 from moodspeaker.service.retention import Retention
 from moodspeaker.service.scan_state import ScanRun
 from moodspeaker.service.skips import RecordedSkips
@@ -111,6 +112,7 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
         self._unrecovered_restarts = 0
         self._scans = ScanRun()
         self._pending = PendingChanges()
+        self._restored = RestoredState()
         self.started_tracks = deque(maxlen=500)
         self.player = Player(config.player, self._from_player, on_missing=self._on_missing)
         self.conductor = Conductor(config, self.player, parts.recommender, self.health)
@@ -148,14 +150,13 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
         if picks:
             log.info("retention: deleted %d restored notes of the moods tracks were picked for", picks)
         self.player.start()
-        restored = self.player.when_idle()  # the first run saves: once the player holds the restored
         self.stage.start()
         self.watchdog.start()
         for name, target in (("feedback", self._feedback_loop), ("housekeeping", self._housekeeping)):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
-        self.retention.start(after=restored)
+        self.retention.start(after=self._restored.applied)
 
     def stop(self) -> None:
         """Orderly shutdown: stop capturing, save where we are, write pending feedback, close audio."""
@@ -199,6 +200,9 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
             )
         if snap.playing:
             self.player.play()
+        # Until the player shows all this, saves take it from `snap` (a starved player thread must not
+        # have state.json saved empty in the meantime: service.restored).
+        self._restored.restoring(snap, self.player.when_idle())
 
     def _on_stage_restart(self, message: str) -> None:
         with self._lock:

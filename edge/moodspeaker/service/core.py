@@ -41,6 +41,7 @@ from moodspeaker.service.health import Health
 from moodspeaker.service.inference import FrameSource, InferenceStage, Pipeline
 from moodspeaker.service.pending import PendingChanges
 from moodspeaker.service.plans import PlanningError, storage_reason
+from moodspeaker.service.restored import RestoredState
 from moodspeaker.service.scan_state import Rescan
 from moodspeaker.service.skips import RecordedSkips
 from moodspeaker.service.state import Snapshot, StateStore
@@ -102,6 +103,7 @@ class ApplianceCore:
     _stop: threading.Event
     _pending: PendingChanges  # changes posted to the player that its status does not show yet
     _forgotten: ForgottenReasons  # explanations "delete everything" took back (service.forget)
+    _restored: RestoredState  # what was restored, for the saves until the player shows it (service.restored)
 
     def _report(self, component: str, message: str) -> None:
         self.health.incident(component, message)
@@ -165,7 +167,7 @@ class ApplianceCore:
 
     def _save_now(self, upcoming: Sequence[QueueItem] | None) -> bool:
         pending = self._pending.values()  # before the status: see PendingChanges.values
-        status = self.player.status()
+        status = self._restored.status(self.player.status)  # never a restore not applied yet as none
         if upcoming is None:
             upcoming = pending.get("queue", status.queue)
         current, position_s = status.current, status.position_s

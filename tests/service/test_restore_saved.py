@@ -1,0 +1,125 @@
+"""No save forgets what was restored while the player has not applied it yet.
+
+Why: at start the service posts the saved queue, track, position and volume to the player thread, and
+its saves (the housekeeping's every second, the retention's first run, a command's) read what to save
+from the player's status.  On a starved machine the player may not have run the restore before the
+first save: state.json was then written with an empty queue and no track, and a power cut in that
+moment lost the listener's queue for good.  Here the player thread is held on a gate (a command posted
+before the service starts, so the restore waits behind it) while the housekeeping ticks and the
+retention runs; state.json must still hold what was restored, and once the gate opens it follows the
+player again.  Real player on SDL's dummy driver, real recommender on SQLite; only the camera is
+scripted (no face: nothing is planned on top of the restored queue).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from servicekit import Script, build, make_tracks, wait_for
+
+from moodspeaker.player.queue import QueueItem
+from moodspeaker.service.app import Appliance
+from moodspeaker.service.events import Event, HealthReport, StateChanged
+from moodspeaker.service.state import Snapshot, to_json
+
+pytestmark = pytest.mark.timeout(300)
+
+TRACK_S = 60.0  # long enough that the resumed track is still playing when the saves are compared
+
+
+class PlayerGate:
+    """Holds the player thread in its first command until `open()`: posted before the appliance
+    starts, it runs before anything the start-up posts (the restore among them), whatever the load."""
+
+    def __init__(self, app: Appliance) -> None:
+        self.holding, self._open = threading.Event(), threading.Event()
+
+        def hold() -> None:
+            self.holding.set()
+            self._open.wait(120)
+
+        app.player._post(hold)
+
+    def open(self) -> None:
+        self._open.set()
+
+
+class Signals:
+    """What the service announces: the housekeeping's health reports (sent after its save, in the same
+    tick) and the retention's runs (StateChanged data_expired, after its save)."""
+
+    def __init__(self, app: Appliance) -> None:
+        self.health_reports = 0
+        self.retention_runs = 0
+        app.bus.subscribe(self._on_event)
+
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, HealthReport):
+            self.health_reports += 1
+        elif isinstance(event, StateChanged) and event.key == "data_expired":
+            self.retention_runs += 1
+
+
+def _write_state(tmp_path: Path) -> None:
+    """A state.json as a speaker saves it: calm playing at 12 s, happy2 and sad1 queued, volume 0.4."""
+    library = {t.id: t for t in make_tracks(tmp_path, TRACK_S)}  # the files build() writes again
+    now = time.time()
+    snap = Snapshot(
+        current=QueueItem(library["calm"], "calm for a calm face"),
+        position_s=12.0,
+        queue=(QueueItem(library["happy2"], "happy next"), QueueItem(library["sad1"], "sad after")),
+        playing=True,
+        volume=0.4,
+        picked_for={"calm": "neutral", "happy2": "happy", "sad1": "sad"},
+        picked_at={"calm": now, "happy2": now, "sad1": now},
+    )
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "state.json").write_text(to_json(snap))
+
+
+def _saved(tmp_path: Path) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads((tmp_path / "data" / "state.json").read_text())
+    return body
+
+
+def _ids(saved: dict[str, Any]) -> tuple[str | None, list[str]]:
+    current = saved["current"]["track"]["id"] if saved["current"] else None
+    return current, [i["track"]["id"] for i in saved["queue"]]
+
+
+def _follows_player(app: Appliance, tmp_path: Path) -> bool:
+    status = app.player.status()
+    saved = _saved(tmp_path)
+    shown = (status.current.track.id if status.current else None, [i.track.id for i in status.queue])
+    return _ids(saved) == shown and saved["volume"] == status.volume
+
+
+def test_saves_keep_the_restored_queue_until_the_player_applied_it(tmp_path: Path) -> None:
+    _write_state(tmp_path)
+    app, _bus = build(tmp_path, Script(None), track_s=TRACK_S)
+    gate = PlayerGate(app)
+    signals = Signals(app)
+    app.start()
+    try:
+        wait_for(gate.holding.is_set, what="the player thread to be held before the restore")
+        wait_for(lambda: signals.health_reports >= 2, timeout=120.0, what="two housekeeping ticks")
+        wait_for(lambda: signals.retention_runs >= 1, timeout=120.0, what="the retention's first run")
+        status = app.player.status()
+        assert status.current is None and not status.queue, "the gate must hold the restore back"
+        saved = _saved(tmp_path)
+        assert _ids(saved) == ("calm", ["happy2", "sad1"]), saved
+        assert saved["position_s"] == 10.0 and saved["playing"] is True and saved["volume"] == 0.4, saved
+        assert saved["picked_for"] == {"calm": "neutral", "happy2": "happy", "sad1": "sad"}, saved
+    finally:
+        gate.open()
+    try:
+        wait_for(lambda: app.player.status().current is not None, what="the restored track to resume")
+        wait_for(lambda: _follows_player(app, tmp_path), what="state.json to follow the player")
+        assert _ids(_saved(tmp_path))[0] == "calm"
+    finally:
+        app.stop()

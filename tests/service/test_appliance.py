@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import pytest
 from servicekit import Script, build, config, make_tracks, one_hot, wait_for
 
+from captureloop import CaptureLoop
 from moodspeaker.config import with_changes
 from moodspeaker.mood.filter import MoodFilter
 from moodspeaker.recommend.hybrid import Recommender
@@ -107,6 +108,7 @@ def test_the_scripted_flip_plans_for_the_new_mood_at_any_frame_timing(tmp_path: 
 def test_commands_through_the_control_api(running: Start) -> None:
     script = Script("happy")
     app, bus, events = running(script)
+    loop = CaptureLoop(app.stage, app.config.camera.interval_s)
     control = ControlAPI(app, bus)
     wait_for(lambda: app.state()["now_playing"] is not None)
     playing = app.state()["now_playing"]["track_id"]
@@ -142,8 +144,8 @@ def test_commands_through_the_control_api(running: Start) -> None:
     control.execute("set_camera", {"enabled": False})
     wait_for(lambda: script.open_sources == 0, what="camera released")
     reads = script.reads
-    time.sleep(0.4)
-    assert script.reads == reads  # no frame captured while the camera is off
+    loop.went_round()  # a capture fell due since (the loop goes on while the camera is off)
+    assert script.reads == reads and script.open_sources == 0  # no frame captured while the camera is off
     assert app.state()["camera"] is False
     control.execute("set_camera", {"enabled": True})
     wait_for(lambda: script.reads > reads, what="capture again")
@@ -224,7 +226,7 @@ def test_saved_settings_apply_at_once_or_say_restart(running: Start) -> None:
     wait_for(lambda: script.open_sources == 0, what="camera off from the settings")
     assert app.state()["camera"] is False
     assert app.conductor.config.player.switch_fade_s == 0.1
-    app.player.wait_idle()
+    assert app.player.wait_idle(30), "the player never ran the new settings"
     assert app.player._cfg.switch_fade_s == 0.1
     restart = [e for e in events if isinstance(e, StateChanged) and e.key == "restart_needed"]
     assert restart and restart[-1].value == ["mood.half_life_s", "web.port"]

@@ -170,7 +170,7 @@ def test_serve_sync_outage_and_stats(tmp_path: Path) -> None:
         assert synced.returncode == 0 and "1 new or updated" in synced.stdout, synced.stderr
     finally:
         serve.send_signal(signal.SIGTERM)
-        assert serve.wait(timeout=20) == 0
+        assert serve.wait(timeout=60) == 0
     gone = _cli(speaker_home, "library", "sync", url)
     assert gone.returncode == 1 and "1 tracks still usable from the cache" in gone.stdout
     stats = json.loads(_cli(speaker_home, "library", "stats", "--json").stdout)

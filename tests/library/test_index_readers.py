@@ -54,7 +54,7 @@ def test_reads_go_on_while_a_batch_is_open_in_another_thread(tmp_path: Path) -> 
         assert own_view == [["new", "old"]]
     finally:
         finish.set()
-        writer.join(10)
+        writer.join(60)
     assert sorted(t.title for t in index.tracks()) == ["new", "old"]  # committed as one batch
     index.close()
 

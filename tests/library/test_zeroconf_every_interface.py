@@ -42,7 +42,7 @@ CHILD = textwrap.dedent(
             def remove_service(self, zc, type_, name): pass
         ServiceBrowser(browser_zc, HTTP_TYPE, Seen())
         import time
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60  # generous: a loaded CI machine
         while not names and time.monotonic() < deadline:
             time.sleep(0.1)
         print("page:", names)
@@ -61,7 +61,7 @@ def _namespace_works() -> bool:
     return probe.returncode == 0
 
 
-@pytest.mark.timeout(90)
+@pytest.mark.timeout(300)
 def test_default_interfaces_announce_and_discover_in_a_namespace() -> None:
     if not _namespace_works():
         pytest.skip("needs `unshare -n` (root or user namespaces) to make a private network")
@@ -71,7 +71,7 @@ def test_default_interfaces_announce_and_discover_in_a_namespace() -> None:
         check=False,
         capture_output=True,
         text=True,
-        timeout=80,
+        timeout=240,
         env={"CHILD": CHILD, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
     )
     assert done.returncode == 0, done.stderr[-2000:]

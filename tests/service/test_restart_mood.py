@@ -53,7 +53,7 @@ def test_a_restored_track_that_suits_the_first_reading_keeps_playing(tmp_path: P
         changed = next(i for i, e in enumerate(events) if isinstance(e, MoodChanged))
         # the reading after it: the re-plan of the first one (on the same thread) is done
         wait_for(lambda: any(isinstance(e, MoodObserved) for e in events[changed + 1 :]), what="a reading")
-        again.player.wait_idle()
+        assert again.player.wait_idle(30), "the player never ran the re-plan"
         assert list(again.conductor.flips) == []  # nothing was switched for the "new" mood
         wait_for(
             lambda: any(isinstance(e, TrackEnded) and e.track_id == second for e in events),

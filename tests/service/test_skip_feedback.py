@@ -32,7 +32,7 @@ def test_a_skip_is_written_before_the_command_returns_and_only_once(tmp_path: Pa
         assert skips(app) == [skipped]  # at once: not left to the background feedback writer
         wait_for(lambda: (app.state()["now_playing"] or {}).get("track_id") not in {None, skipped},
                  what="the next track")  # fmt: skip
-        app.player.wait_idle()
+        assert app.player.wait_idle(30), "the player never ran the Next"
         app.stop()  # drains the feedback queue: a second skip row would be written by now
         assert skips(app) == [skipped]
     finally:
@@ -71,7 +71,7 @@ def test_a_next_in_the_gap_of_a_gapless_change_skips_the_track_shown(
 
         while not pressed.is_set():
             player._post(probe)
-            assert player.wait_idle(5.0)
+            assert player.wait_idle(30)
         x, y = seen[0]
         assert x != y
         wait_for(lambda: any(isinstance(e, TrackEnded) and e.track_id == y for e in events), what="y's end")

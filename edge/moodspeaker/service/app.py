@@ -156,7 +156,7 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
-        self.retention.start(after=self._restored.applied)
+        self.retention.start()
 
     def stop(self) -> None:
         """Orderly shutdown: stop capturing, save where we are, write pending feedback, close audio."""

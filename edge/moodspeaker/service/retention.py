@@ -28,9 +28,6 @@ log = logging.getLogger(__name__)
 DAY_S = 86400.0
 #: How often the retention runs after the one at start (the page's history ran on the same hour).
 RETENTION_INTERVAL_S = 3600.0
-#: The first run waits this long at most for the player to hold what was restored: the run saves the
-#: state, and a save before the player applied the restored queue would save none.
-RESTORE_WAIT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -79,9 +76,10 @@ class Retention:
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self, after: threading.Event | None = None) -> None:
-        """Run now (once `after` is set, or RESTORE_WAIT_S passed), then every `interval_s`."""
-        self._thread = threading.Thread(target=self._run, args=(after,), name="retention", daemon=True)
+    def start(self) -> None:
+        """Run now, then every `interval_s`.  The first run need not wait for the player to hold what
+        was restored: its save keeps that until then (service.restored), as every save does."""
+        self._thread = threading.Thread(target=self._run, name="retention", daemon=True)
         self._thread.start()
 
     def run_now(self) -> None:
@@ -95,11 +93,7 @@ class Retention:
         if self._thread is not None:
             self._thread.join(timeout)
 
-    def _run(self, after: threading.Event | None) -> None:
-        if after is not None:
-            waited = 0.0
-            while not after.wait(0.1) and not self._stopping.is_set() and waited < RESTORE_WAIT_S:
-                waited += 0.1
+    def _run(self) -> None:
         while not self._stopping.is_set():
             try:
                 self._once()

@@ -85,7 +85,7 @@ def refill_held(rig: Rig, what: str = "refill") -> Iterator[None]:
         rig.recommender.release.set()
         refill.join(30)
     assert not refill.is_alive()
-    assert rig.player.when_idle().wait(10), "the player never ran the posted commands"
+    assert rig.player.when_idle().wait(30), "the player never ran the posted commands"
 
 
 def queued(rig: Rig) -> list[str]:
@@ -114,7 +114,7 @@ def test_a_plan_made_before_a_switch_to_off_queues_nothing(rig: Rig, what: str, 
     assert status.state == "stopped" and status.current is None, "autoplay started a stale pick"
     assert recommender_health(rig) == ("off", "automatic picks are off for this profile")
     rig.conductor.refill(HAPPY)  # the next housekeeping tick: nothing to plan under "off"
-    assert rig.player.when_idle().wait(10)
+    assert rig.player.when_idle().wait(30)
     assert queued(rig) == [] and recommender_health(rig)[0] == "off"
 
 
@@ -137,9 +137,9 @@ def test_a_refill_planned_for_the_previous_listener_is_planned_again_for_the_new
     assert playing + queued(rig) == lees, "the previous listener's refill added to Lee's queue"
     assert recommender_health(rig)[0] == "ok"
     rig.player.set_queue([])  # played through (as far as the refill can tell)
-    assert rig.player.when_idle().wait(10)
+    assert rig.player.when_idle().wait(30)
     asked = len(rig.recommender.asked)
     rig.conductor.refill(HAPPY)
     assert rig.recommender.asked[asked:] == [("Lee", "steady")]
-    assert rig.player.when_idle().wait(10)
+    assert rig.player.when_idle().wait(30)
     assert queued(rig) or rig.player.status().current is not None

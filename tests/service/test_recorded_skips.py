@@ -27,7 +27,7 @@ from moodspeaker.service.app import Appliance
 from moodspeaker.service.events import Event, StateChanged, TrackEnded, TrackStarted
 from moodspeaker.service.skips import RecordedSkips
 
-pytestmark = pytest.mark.timeout(90)
+pytestmark = pytest.mark.timeout(240)
 
 
 def feedback(app: Appliance, track_id: str) -> list[str]:
@@ -58,10 +58,10 @@ def test_a_next_lost_with_the_audio_device_stands(tmp_path: Path) -> None:
         status = app.player.status()
         assert status.current is not None
         x, upcoming = status.current.track.id, status.queue[0].track.id
-        gate = threading.Event()
+        gate, let_go = threading.Event(), []
 
         def busy() -> None:
-            gate.wait(10)
+            let_go.append(gate.wait(60))  # False: let go by the timeout, not by the test
 
         app.player._post(busy)  # the player thread is busy for a moment...
         app.player._post(pygame.mixer.quit)  # ...and the audio device vanishes under it
@@ -69,6 +69,7 @@ def test_a_next_lost_with_the_audio_device_stands(tmp_path: Path) -> None:
         assert feedback(app, x) == ["skip"]
         gate.set()  # the switch fails with the device: the skipped play is over all the same
         wait_for(lambda: started_since_lost(events), what="a track started once the device was back")
+        assert let_go == [True], "the player thread went on before the Next was recorded"
         after = started_since_lost(events)
         assert after[0] == upcoming != x, (x, upcoming, after)  # the Next stands: x is not resumed
         ends = [e for e in events if isinstance(e, TrackEnded) and e.track_id == x]

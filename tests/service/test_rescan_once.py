@@ -15,6 +15,7 @@ def test_rescans_asked_for_while_one_runs_are_coalesced_into_one_more(tmp_path: 
     app, bus = build(tmp_path, Script(None))
     release = threading.Event()
     running, most, calls = [0], [0], [0]
+    let_go: list[bool] = []  # False: a scan let go by the timeout, not by the test
     lock = threading.Lock()
 
     def rescan(_progress: object = None) -> str:
@@ -22,7 +23,7 @@ def test_rescans_asked_for_while_one_runs_are_coalesced_into_one_more(tmp_path: 
             running[0] += 1
             calls[0] += 1
             most[0] = max(most[0], running[0])
-        release.wait(10)
+        let_go.append(release.wait(60))
         with lock:
             running[0] -= 1
         return f"scan {calls[0]}"
@@ -41,6 +42,7 @@ def test_rescans_asked_for_while_one_runs_are_coalesced_into_one_more(tmp_path: 
     app.rescan_library()  # idle again: a new request scans at once
     wait_for(lambda: len(done) == 3, what="a later scan")
     assert (most[0], calls[0], done) == (1, 3, ["scan 1", "scan 2", "scan 3"])
+    assert let_go == [True] * 3, "a scan ended before the test let it go"
 
 
 def test_a_rescan_that_fails_does_not_block_later_ones(tmp_path: Path) -> None:

@@ -30,31 +30,39 @@ sys.exit(serve_until_signal(app, ControlAPI(app, bus), bus, app.config, app.stor
 """
 
 
+@pytest.mark.timeout(400)
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_signal_stops_cleanly_and_saves_state(tmp_path: Path, sig: signal.Signals) -> None:
     code = SERVICE.format(here=str(HERE), tmp=str(tmp_path))
     proc = subprocess.Popen(
         [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    assert proc.stdout is not None
-    lines = []
-    for line in proc.stdout:
-        lines.append(line)
-        if line.startswith("READY"):
-            break
-    state_file = tmp_path / "data" / "state.json"
-    deadline = time.monotonic() + 30.0  # a mood is read and music starts (and is saved)
-    while not (state_file.exists() and json.loads(state_file.read_text())["current"]):
-        assert time.monotonic() < deadline and proc.poll() is None, "no music saved"
-        time.sleep(0.05)
-    proc.send_signal(sig)
-    out, _ = proc.communicate(timeout=20)
-    lines.append(out)
-    text = "".join(lines)
-    assert proc.returncode == 0, text
-    assert f"{sig.name}: shutting down" in text and "stopped" in text
-    saved = json.loads((tmp_path / "data" / "state.json").read_text())
-    assert saved["current"] is not None and saved["current"]["track"]["id"].startswith("happy")
+    try:
+        assert proc.stdout is not None
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("READY"):
+                break
+        state_file = tmp_path / "data" / "state.json"
+        # a mood is read and music starts (and is saved): generous, a loaded CI machine
+        deadline = time.monotonic() + 120.0
+        while not (state_file.exists() and json.loads(state_file.read_text())["current"]):
+            assert time.monotonic() < deadline and proc.poll() is None, "no music saved"
+            time.sleep(0.05)
+        proc.send_signal(sig)
+        # an orderly stop saves and closes the audio; after a TimeoutExpired the exit code says nothing
+        out, _ = proc.communicate(timeout=120)
+        lines.append(out)
+        text = "".join(lines)
+        assert proc.returncode == 0, text
+        assert f"{sig.name}: shutting down" in text and "stopped" in text
+        saved = json.loads((tmp_path / "data" / "state.json").read_text())
+        assert saved["current"] is not None and saved["current"]["track"]["id"].startswith("happy")
+    finally:
+        if proc.poll() is None:  # a failed check: the service is not left running
+            proc.kill()
+            proc.communicate()
 
 
 def _t(tid: str, v: float, a: float) -> Track:

@@ -9,8 +9,7 @@ from typing import Any
 
 import tomli_w
 
-from moodspeaker.commands import config_edit
-from moodspeaker.config import Config, ConfigError, describe, load, with_changes
+from moodspeaker.config import Config, ConfigError, describe, load, save, with_changes
 from moodspeaker.config.load import SYSTEM_CONFIG, config_path, to_mapping
 from moodspeaker.util.net import mask_url
 
@@ -84,6 +83,6 @@ def run(args: argparse.Namespace, config: Config) -> int:
     except ConfigError as exc:
         print(f"moodspeaker: {exc}", file=sys.stderr)
         return 2
-    config_edit.write(path, old, new)  # only the changed lines: the file's comments stay
+    save(new, path)  # only the changed lines: the file's comments stay
     print(f"saved {path}")
     return 0

@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from moodspeaker.commands.toml_lines import line_of
 from moodspeaker.config import ConfigError
+from moodspeaker.config.toml_lines import line_of
 
 _AT_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 _SECTION = re.compile(r"unknown section \[([A-Za-z0-9_-]+)\]")

@@ -1,9 +1,8 @@
-"""Load, validate, change and save the configuration through the one schema.
+"""Load, validate and change the configuration through the one schema (`edit.save` writes it).
 
 Validation collects every problem at once and names the file, the key, the bad value and the
 expected form; an unknown key is reported with the nearest known key (Mopidy's habit), because a
-typo that is silently ignored is the worst kind of setting.  Saving is atomic so a power cut never
-leaves a half-written file.
+typo that is silently ignored is the worst kind of setting.
 """
 
 from __future__ import annotations
@@ -19,11 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
-import tomli_w
-
 from moodspeaker.config.messages import expected, label_of, refused_in_file
 from moodspeaker.config.schema import Config
-from moodspeaker.util.atomic import atomic_write_bytes
 
 #: Where the device keeps its configuration (written by the provisioning scripts).
 SYSTEM_CONFIG = Path("/etc/moodspeaker/config.toml")
@@ -336,29 +332,6 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{chosen}: not valid TOML: {exc}"]) from None
     return from_mapping(raw, str(chosen))
-
-
-def save(config: Config, path: str | os.PathLike[str]) -> None:
-    """Write the non-default settings atomically (temp file, fsync, rename, fsync of the folder).
-
-    The file holds secrets, so it is never left readable by others (0600, plus the group's read
-    access if it had it).  A file that exists keeps its owner and group: `sudo moodspeaker config
-    set ...` on the device must not leave root's 0600 file where the service's user (moodspeaker)
-    had its own, or the service could no longer read its configuration.
-    """
-    target = Path(path)
-    try:
-        before: os.stat_result | None = target.stat()
-    except FileNotFoundError:
-        before = None
-    body = tomli_w.dumps(to_mapping(config))
-    header = "# Moodspeaker configuration: only settings that differ from the defaults are listed.\n"
-    mode = 0o600 | (before.st_mode & 0o040 if before is not None else 0)
-    atomic_write_bytes(target, (header + body).encode("utf-8"), mode=mode)
-    if before is not None and os.geteuid() == 0:
-        after = target.stat()
-        if (after.st_uid, after.st_gid) != (before.st_uid, before.st_gid):
-            os.chown(target, before.st_uid, before.st_gid)
 
 
 def data_dir(config: Config) -> Path:

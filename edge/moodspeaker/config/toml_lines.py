@@ -1,11 +1,11 @@
 """Where each setting sits in a config file's text: its [section], its lines, its trailing comment.
 
-The config is plain TOML of `[section]` tables holding `key = value` lines.  Two commands need the
-text itself, not just the values: `config set` rewrites only the lines it changes (a rewrite from the
-values alone dropped the installer's comment header and every note the owner wrote), and `--json`
-reports of a broken file give the line a problem is on.  Anything richer (dotted keys, inline or
-nested tables, arrays of tables) is not ours to edit: `entries` returns None for such a file and
-the caller falls back to writing the values alone.
+The config is plain TOML of `[section]` tables holding `key = value` lines.  Two things need the
+text itself, not just the values: every save (`config.save`: the page, `config set`, the demo)
+rewrites only the lines it changes (a rewrite from the values alone dropped the installer's comment
+header and every note the owner wrote), and `--json` reports of a broken file give the line a
+problem is on.  Anything richer (dotted keys, inline or nested tables, arrays of tables) is not ours
+to edit: `layout` returns None for such a file and the caller falls back to writing the values alone.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import re
 import tomllib
 from dataclasses import dataclass
 from typing import Any
+
+import tomli_w
 
 _HEADER = re.compile(r"^\s*\[\s*([A-Za-z0-9_-]+)\s*\]\s*(#.*)?$")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
@@ -107,6 +109,4 @@ def line_of(text: str, section: str, key: str | None) -> int | None:
 
 def value_text(key: str, value: Any) -> str:
     """`key = value` as TOML (tomli_w's layout: a list spans several lines)."""
-    import tomli_w
-
     return tomli_w.dumps({key: list(value) if isinstance(value, tuple) else value}).strip()

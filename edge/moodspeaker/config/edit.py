@@ -1,0 +1,146 @@
+"""Save the configuration by rewriting only the lines of the settings that change; every comment stays.
+
+Every writer goes through `save`: the page's Settings, `moodspeaker config set`, the demo.  Writing
+the file from the values alone dropped the installer's comment header ("written once by the
+installer ... change with: sudo -u moodspeaker moodspeaker config set ...") and every note the owner
+had added; `config set` already kept them, the page did not, so the same file lost its comments or
+kept them depending on where a setting was changed.  Now one path for all: a changed setting's line
+gets its new value (and keeps its trailing comment), a new setting goes at the end of its [section]
+(a new section at the end of the file).  A setting set back to its default keeps its line, with the
+default written out.  A file of a shape `toml_lines` does not edit (dotted keys, inline tables), or
+one that does not load, is written from the values after its leading comment block, so at least the
+header survives.  A file that does not exist yet gets a short header and the non-default values.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tomllib
+from pathlib import Path
+
+import tomli_w
+
+from moodspeaker.config.load import ConfigError, describe, from_mapping, to_mapping
+from moodspeaker.config.schema import Config
+from moodspeaker.config.toml_lines import layout, value_text
+from moodspeaker.util.atomic import atomic_write_bytes
+
+log = logging.getLogger(__name__)
+
+#: The first line of a config file `save` creates (an existing file keeps its own header).
+NEW_FILE_HEADER = "# Moodspeaker configuration. Every setting and its default: moodspeaker config schema.\n"
+
+
+def _changed(old: Config, new: Config) -> list[tuple[str, str, object]]:
+    out = []
+    for info in describe():
+        value = getattr(getattr(new, info.section), info.key)
+        if getattr(getattr(old, info.section), info.key) != value:
+            out.append((info.section, info.key, value))
+    return out
+
+
+def edited(text: str, old: Config, new: Config) -> str | None:
+    """`text` (the file that loads as `old`) with the settings that differ in `new` rewritten; None
+    when the file is not of the plain shape or the result would not load as `new`."""
+    found = layout(text)
+    if found is None:
+        return None
+    lines = text.splitlines()
+    replace: dict[int, tuple[int, list[str]]] = {}  # first line -> (end, new lines)
+    after: dict[int, list[str]] = {}  # insert after this line index
+    appended: dict[str, list[str]] = {}  # new [section] -> its lines
+    for section, key, value in _changed(old, new):
+        entry = next((e for e in found.entries if (e.section, e.key) == (section, key)), None)
+        line = value_text(key, value).splitlines()
+        if entry is not None:
+            line[-1] += entry.comment
+            replace[entry.first] = (entry.last, line)
+        elif section in found.headers:
+            in_section = [e.last - 1 for e in found.entries if e.section == section]
+            after.setdefault(max(in_section, default=found.headers[section]), []).extend(line)
+        else:
+            appended.setdefault(section, []).extend(line)
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if i in replace:
+            end, new_lines = replace[i]
+            out += new_lines
+            last = end - 1
+            i = end
+        else:
+            out.append(lines[i])
+            last = i
+            i += 1
+        out += after.get(last, [])
+    for section, body in appended.items():
+        if out and out[-1].strip():
+            out.append("")
+        out += [f"[{section}]", *body]
+    result = "\n".join(out) + "\n"
+    try:
+        if from_mapping(tomllib.loads(result)) != new:
+            return None
+    except (tomllib.TOMLDecodeError, ConfigError):
+        return None
+    return result
+
+
+def _from_values(text: str, new: Config) -> str:
+    """The values alone, after the file's leading comment block (the installer's header)."""
+    lead = []
+    for line in text.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            break
+        lead.append(line)
+    head = "\n".join(lead).rstrip()
+    return (head + "\n\n" if head else "") + tomli_w.dumps(to_mapping(new))
+
+
+def updated(text: str | None, new: Config) -> str:
+    """The file's new text: `text` (None: there is no file yet) with only `new`'s changes written."""
+    if text is None:
+        return NEW_FILE_HEADER + tomli_w.dumps(to_mapping(new))
+    try:
+        old: Config | None = from_mapping(tomllib.loads(text))
+    except (tomllib.TOMLDecodeError, ConfigError):
+        old = None  # a file that does not load is replaced by the values; its header still stays
+    body = edited(text, old, new) if old is not None else None
+    return body if body is not None else _from_values(text, new)
+
+
+def _text_of(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return ""  # not text: nothing of it to keep
+    except OSError as exc:
+        log.warning(
+            "%s could not be read (%s): it is written from the values, its comments are lost", path, exc
+        )
+        return ""
+
+
+def save(config: Config, path: str | os.PathLike[str]) -> None:
+    """Write `config` atomically (temp file, fsync, rename, fsync of the folder), keeping the
+    file's comments and changing only the lines of settings whose values change.
+
+    The file holds secrets, so it is never left readable by others (0600, plus the group's read
+    access if it had it).  A file that exists keeps its owner and group: `sudo moodspeaker config
+    set ...` on the device must not leave root's 0600 file where the service's user (moodspeaker)
+    had its own, or the service could no longer read its configuration.
+    """
+    target = Path(path)
+    try:
+        before: os.stat_result | None = target.stat()
+    except FileNotFoundError:
+        before = None
+    body = updated(_text_of(target) if before is not None else None, config)
+    mode = 0o600 | (before.st_mode & 0o040 if before is not None else 0)
+    atomic_write_bytes(target, body.encode("utf-8"), mode=mode)
+    if before is not None and os.geteuid() == 0:
+        after = target.stat()
+        if (after.st_uid, after.st_gid) != (before.st_uid, before.st_gid):
+            os.chown(target, before.st_uid, before.st_gid)

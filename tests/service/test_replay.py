@@ -5,7 +5,6 @@ has only just begun, and the recommender receives `replayed` for the replayed tr
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +16,7 @@ from servicekit import Script, build, wait_for
 from moodspeaker.service import playback
 from moodspeaker.service.app import Appliance
 from moodspeaker.service.control import CommandError, ControlAPI
-from moodspeaker.service.events import CommandRejected, Event
+from moodspeaker.service.events import CommandRejected, Event, TrackEnded
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -26,6 +25,20 @@ def rows(app: Appliance, kind: str | None = None) -> list[tuple[str, str]]:
     with sqlite3.connect(app.config.device.data_dir + "/recommend.sqlite") as db:
         found = db.execute("SELECT kind, track_id FROM feedback ORDER BY id").fetchall()
     return [r for r in found if kind is None or r[0] == kind]
+
+
+def recorded(app: Appliance) -> list[Event]:
+    """The appliance's events from now on (its own handlers, subscribed first, have run for each)."""
+    events: list[Event] = []
+    app.bus.subscribe(events.append)
+    return events
+
+
+def play_over(app: Appliance, events: list[Event], track_id: str, what: str) -> None:
+    """Wait until the end of a play of `track_id` was announced and any feedback its end gives has
+    been written: from then on a row it should not have given would be in the database."""
+    wait_for(lambda: any(isinstance(e, TrackEnded) and e.track_id == track_id for e in events), what=what)
+    wait_for(lambda: not app._feedback_pending(), what="the feedback written")
 
 
 def now_playing(app: Appliance) -> Any:
@@ -58,12 +71,14 @@ def test_replay_late_in_a_track_plays_it_again_from_the_start(
         wait_for(lambda: (now_playing(app) or {}).get("position_s", 0) > 1.5, what="1.5 s into a track")
         track = now_playing(app)["track_id"]
         queued = [q["track_id"] for q in app.state()["queue"]]
+        events = recorded(app)
         state = api.execute("replay")
         assert state["now_playing"]["track_id"] == track
         assert state["now_playing"]["position_s"] < 1.0 and state["playing"]
         assert [q["track_id"] for q in state["queue"]] == queued  # nothing else moved
         assert rows(app, "replayed") == [("replayed", track)]  # written before the command returned
-        time.sleep(1.0)  # the interrupted first play ends now: neither a skip nor a completed play
+        # the interrupted first play ends: neither a skip nor a completed play
+        play_over(app, events, track, "the end of the interrupted first play")
         assert rows(app) == [("replayed", track)]
     assert rows(app, "replayed") == [("replayed", track)]  # exactly once, shutdown included
 
@@ -75,11 +90,13 @@ def test_replay_just_after_a_change_goes_back_to_the_track_that_ended(tmp_path: 
         api.execute("next")
         wait_for(lambda: (now_playing(app) or {}).get("track_id") not in {None, first}, what="the next track")
         second = now_playing(app)["track_id"]
+        events = recorded(app)
         state = api.execute("replay")  # within the first seconds of `second`: the listener wants `first`
         assert state["now_playing"]["track_id"] == first and state["now_playing"]["position_s"] < 1.0
         assert state["queue"][0]["track_id"] == second  # the interrupted track comes next again
         wait_for(lambda: len(rows(app)) >= 2, what="the skip of the first play to be written")
-        time.sleep(0.5)  # the interrupted `second` has faded out by now: it is not counted a skip
+        # the interrupted `second` fades out: it is not counted a skip
+        play_over(app, events, second, "the end of the interrupted second track")
         assert sorted(rows(app)) == [("replayed", first), ("skip", first)]
     assert rows(app, "replayed") == [("replayed", first)]
 

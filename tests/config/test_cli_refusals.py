@@ -36,3 +36,39 @@ def test_the_cli_names_the_key_the_value_and_the_range_with_its_unit(
     assert f"{info.dotted} = '{_too_big(info)}' is invalid: expected " in err, err
     assert _range(info) in err, err
     assert config.read_text() == ""
+
+
+@pytest.mark.parametrize(
+    ("typed", "hint"),
+    [("50", ": for 50 % write 0.5"), ("7.5", ": for 7.5 % write 0.075"), ("-1", ""), ("abc", "")],
+)
+def test_the_volume_refusal_says_the_key_is_a_fraction_and_the_page_shows_percent(
+    typed: str, hint: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The page shows the volume in % (Settings -> Start volume (%)); the key stays a fraction.
+    `config set player.volume=50`, typed from the page, said only "expected a number from 0 to 1"."""
+    config = tmp_path / "config.toml"
+    config.write_text("# my notes\n")
+    assert main(["-c", str(config), "config", "set", f"player.volume={typed}"]) == 2
+    err = capsys.readouterr().err
+    said = (
+        f"player.volume = '{typed}' is invalid: expected a fraction from 0 to 1 "
+        f"(0.5 = 50 %; the page shows it in %){hint}\n"
+    )
+    assert said in err, err
+    assert config.read_text() == "# my notes\n"
+    assert main(["-c", str(config), "--set", f"player.volume={typed}", "config", "show"]) == 2
+    assert said in capsys.readouterr().err  # one run's override: the same words
+    assert main(["-c", str(config), "config", "set", "player.volume=0.5"]) == 0
+    assert config.read_text() == "# my notes\n\n[player]\nvolume = 0.5\n"
+
+
+def test_a_volume_of_50_in_the_file_is_refused_with_the_fraction_to_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[player]\nvolume = 50\n")
+    assert main(["-c", str(config), "config", "check"]) == 2
+    err = capsys.readouterr().err
+    assert "player.volume = 50 is invalid: expected a fraction from 0 to 1 (0.5 = 50 %; " in err, err
+    assert ": for 50 % write 0.5" in err, err

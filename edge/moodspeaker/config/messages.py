@@ -20,6 +20,11 @@ if TYPE_CHECKING:  # load.py imports this module; the type is only needed for ch
 #: Words of setting keys shown in capitals in the labels.
 ABBREVIATIONS = {"id": "ID", "tls": "TLS", "ca": "CA", "lufs": "LUFS", "led": "LED", "mqtt": "MQTT"}
 
+#: Settings the schema keeps as a fraction from 0 to 1 that the page shows, takes and refuses in %
+#: (Settings -> Start volume (%), like the Now tab's slider).  `config set player.volume=50`, typed
+#: from what the page shows, was refused with only "expected a number from 0 to 1", no word of the %.
+SHOWN_IN_PERCENT = frozenset({"player.volume"})
+
 #: How much of a typed value a refusal repeats (a pasted page must not fill the screen).
 SHOWN_CHARS = 40
 
@@ -62,8 +67,32 @@ def expected(info: SettingInfo) -> str:
 
 def refused_in_file(info: SettingInfo, value: Any, reason: str) -> str:
     """A refusal for the config file, `config set` and `--set`: the key, the value as written, and
-    `reason` (`expected(info)`, or what `coerce` said more precisely)."""
+    `reason` (`expected(info)`, or what `coerce` said more precisely).
+
+    A setting the page shows in % (SHOWN_IN_PERCENT) says that the key itself is a fraction and
+    what the page's % is here, and a value that reads as a percentage gets the fraction to write:
+    "player.volume = '50' is invalid: expected a fraction from 0 to 1 (0.5 = 50 %; the page shows it
+    in %): for 50 % write 0.5"."""
+    if info.dotted in SHOWN_IN_PERCENT and reason == expected(info):
+        reason = f"{_fraction(info)} (0.5 = 50 %; the page shows it in %)" + _as_fraction(value)
     return f"{info.dotted} = {value!r} is invalid: expected {reason}"
+
+
+def _fraction(info: SettingInfo) -> str:
+    low = 0.0 if info.min is None else info.min
+    high = 1.0 if info.max is None else info.max
+    return f"a fraction from {low:g} to {high:g}"
+
+
+def _as_fraction(value: Any) -> str:
+    """ ": for 50 % write 0.5" when `value` reads as a percentage above 1 (else "")."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return ""
+    if isinstance(value, bool) or not math.isfinite(number) or not 1 < number <= 100:
+        return ""
+    return f": for {number:g} % write {number / 100:g}"
 
 
 def shown(typed: Any) -> str:

@@ -4,6 +4,7 @@ that say where a misplaced setting belongs."""
 from __future__ import annotations
 
 import importlib
+import json
 import os
 from pathlib import Path
 
@@ -179,3 +180,14 @@ def test_set_refuses_a_broken_list_naming_the_setting(value: str, capsys: pytest
     err = capsys.readouterr().err
     assert "recommend.profiles" in err and "list" in err, err
     assert '["default", "alex"]' in err, err  # says how to write it
+
+
+def test_config_schema_gives_each_setting_its_label(capsys: pytest.CaptureFixture[str]) -> None:
+    """`config schema` names each setting as the page does (setting(label=...) or the key in words),
+    so a tool built on it can say "Start volume" where the page does, not only player.volume."""
+    assert main(["config", "schema"]) == 0
+    rows = {row["key"]: row for row in json.loads(capsys.readouterr().out)}
+    assert rows["player.volume"]["label"] == "Start volume"  # the schema's own label
+    assert rows["camera.interval_s"]["label"] == "Interval"  # the key in words, its unit apart
+    assert rows["mqtt.ca_file"]["label"] == "CA file"
+    assert all(row["label"] for row in rows.values())

@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     show = sub.add_parser("show", help="print the effective configuration (secrets hidden)")
     show.add_argument("--all", action="store_true", help="include settings left at their defaults")
     sub.add_parser("check", help="validate the config file and exit non-zero on any problem")
-    sub.add_parser("schema", help="print every setting with its type, default and help as JSON")
+    sub.add_parser("schema", help="print every setting with its label, type, default and help as JSON")
     setp = sub.add_parser("set", help="change settings in the config file (atomic; all or nothing)")
     setp.add_argument("changes", nargs="+", metavar="SECTION.KEY=VALUE")
 
@@ -45,6 +45,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         rows = [
             {
                 "key": i.dotted,
+                "label": i.label,  # the setting's name on the page's Settings (and in its refusals)
                 "type": i.kind,
                 "default": "" if i.secret else list(i.default) if isinstance(i.default, tuple) else i.default,
                 "help": i.help,

@@ -65,14 +65,17 @@ class Signals:
             self.retention_runs += 1
 
 
+REASONS = ("calm for a calm face", "happy next", "sad after")  # what the restored picks said, and why
+
+
 def _write_state(tmp_path: Path) -> None:
     """A state.json as a speaker saves it: calm playing at 12 s, happy2 and sad1 queued, volume 0.4."""
     library = {t.id: t for t in make_tracks(tmp_path, TRACK_S)}  # the files build() writes again
     now = time.time()
     snap = Snapshot(
-        current=QueueItem(library["calm"], "calm for a calm face"),
+        current=QueueItem(library["calm"], REASONS[0]),
         position_s=12.0,
-        queue=(QueueItem(library["happy2"], "happy next"), QueueItem(library["sad1"], "sad after")),
+        queue=(QueueItem(library["happy2"], REASONS[1]), QueueItem(library["sad1"], REASONS[2])),
         playing=True,
         volume=0.4,
         picked_for={"calm": "neutral", "happy2": "happy", "sad1": "sad"},
@@ -106,20 +109,48 @@ def test_saves_keep_the_restored_queue_until_the_player_applied_it(tmp_path: Pat
     signals = Signals(app)
     app.start()
     try:
-        wait_for(gate.holding.is_set, what="the player thread to be held before the restore")
-        wait_for(lambda: signals.health_reports >= 2, timeout=120.0, what="two housekeeping ticks")
-        wait_for(lambda: signals.retention_runs >= 1, timeout=120.0, what="the retention's first run")
-        status = app.player.status()
-        assert status.current is None and not status.queue, "the gate must hold the restore back"
-        saved = _saved(tmp_path)
-        assert _ids(saved) == ("calm", ["happy2", "sad1"]), saved
-        assert saved["position_s"] == 10.0 and saved["playing"] is True and saved["volume"] == 0.4, saved
-        assert saved["picked_for"] == {"calm": "neutral", "happy2": "happy", "sad1": "sad"}, saved
-    finally:
-        gate.open()
-    try:
+        try:
+            wait_for(gate.holding.is_set, what="the player thread to be held before the restore")
+            wait_for(lambda: signals.health_reports >= 2, timeout=120.0, what="two housekeeping ticks")
+            wait_for(lambda: signals.retention_runs >= 1, timeout=120.0, what="the retention's first run")
+            status = app.player.status()
+            assert status.current is None and not status.queue, "the gate must hold the restore back"
+            saved = _saved(tmp_path)
+            assert _ids(saved) == ("calm", ["happy2", "sad1"]), saved
+            assert saved["position_s"] == 10.0 and saved["playing"] is True and saved["volume"] == 0.4, saved
+            assert saved["picked_for"] == {"calm": "neutral", "happy2": "happy", "sad1": "sad"}, saved
+        finally:
+            gate.open()
         wait_for(lambda: app.player.status().current is not None, what="the restored track to resume")
         wait_for(lambda: _follows_player(app, tmp_path), what="state.json to follow the player")
         assert _ids(_saved(tmp_path))[0] == "calm"
+    finally:
+        app.stop()
+
+
+def test_delete_everything_before_the_player_applied_the_restore_takes_back_its_explanations(
+    tmp_path: Path,
+) -> None:
+    _write_state(tmp_path)
+    app, _bus = build(tmp_path, Script(None), track_s=TRACK_S)
+    gate = PlayerGate(app)
+    app.start()
+    try:
+        try:
+            wait_for(gate.holding.is_set, what="the player thread to be held before the restore")
+            app.delete_data()  # as the page's "delete everything" does; it saves at once
+            assert app.player.status().current is None, "the gate must hold the restore back"
+            saved = _saved(tmp_path)
+            assert _ids(saved) == ("calm", ["happy2", "sad1"]), saved  # the music carries on
+            assert not any(r in json.dumps(saved) for r in REASONS), saved
+        finally:
+            gate.open()
+        wait_for(lambda: app.player.status().current is not None, what="the restored track to resume")
+        state = app.state()
+        shown = [state["now_playing"], *state["queue"]]
+        assert [i["track_id"] for i in shown] == ["calm", "happy2", "sad1"], shown
+        assert all(i["reason"] not in REASONS for i in shown), shown
+        wait_for(lambda: _follows_player(app, tmp_path), what="state.json to follow the player")
+        assert not any(r in json.dumps(_saved(tmp_path)) for r in REASONS)
     finally:
         app.stop()

@@ -6,8 +6,9 @@ command's) reads what to save from the player's status.  On a starved machine th
 have run the restore when the first save comes: state.json was written with an empty queue and no
 track, and a power cut in that moment lost the listener's queue for good.  So until the player shows
 the restore applied, a save takes those from the snapshot restored instead (what the player is about
-to show); the commands posted after the restore are applied after it, so until then their changes
-are only what `service.pending` lists, which a save lays on top as it does on the player's status.
+to show).  The commands posted after the restore run after it, so the player's status shows none of
+them yet either: a save lays on top what `service.pending` lists, as it always does, and takes back
+the explanations deleted since (`service.forget`), as it does from the player's items.
 
 This is the one place that knows whether the restore is applied: the saves ask it (`status`), so the
 housekeeping and the retention (whose runs save) need no wait of their own, and a player that never
@@ -37,11 +38,6 @@ class RestoredState:
         """`snapshot` was posted to the player; `applied` is set once its status shows it
         (`Player.when_idle`, asked for after the restore's commands)."""
         self._held = (snapshot, applied)
-
-    @property
-    def applied(self) -> threading.Event:
-        """Set once the player's status shows what was restored (at once when nothing was)."""
-        return self._held[1]
 
     def status(self, read: Callable[[], PlayerStatus]) -> PlayerStatus:
         """The player's status (`read`) as a save must see it: until the restore is applied, with the

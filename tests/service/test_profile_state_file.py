@@ -22,6 +22,7 @@ from servicekit import Script, build, wait_for
 
 from moodspeaker.service.app import Appliance
 from moodspeaker.service.control import CommandError, ControlAPI
+from moodspeaker.service.state import Snapshot
 from sqlitefaults import corrupt
 
 pytestmark = pytest.mark.timeout(90)
@@ -49,9 +50,13 @@ class Versions:
 
     def _watch(self) -> None:
         while not self._stop.wait(0.002):
-            version = saved(self.app)
-            if version != self.seen[-1]:
-                self.seen.append(version)
+            self._look()
+        self._look()  # the last save too, however late the watcher was scheduled
+
+    def _look(self) -> None:
+        version = saved(self.app)
+        if version != self.seen[-1]:
+            self.seen.append(version)
 
     def __enter__(self) -> Versions:
         self._thread.start()
@@ -59,7 +64,31 @@ class Versions:
 
     def __exit__(self, *_: object) -> None:
         self._stop.set()
-        self._thread.join(5)
+        self._thread.join(30)
+        assert not self._thread.is_alive(), "the state file watcher never stopped"
+
+
+def housekeeping_saves(app: Appliance, monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """When the housekeeping thread saved the state file from now on (it does every second, after its
+    refill): once it has saved twice after a command, what the command left for the housekeeping has
+    been saved, and the watcher has seen every version written meanwhile."""
+    times: list[float] = []
+    save = app.store.save
+
+    def counted(snap: Snapshot) -> bool:
+        ok = save(snap)
+        if threading.current_thread().name == "housekeeping":
+            times.append(time.monotonic())
+        return ok
+
+    monkeypatch.setattr(app.store, "save", counted)
+    return times
+
+
+def settled(saves: list[float]) -> None:
+    """Wait for two whole housekeeping saves from now (one under way now may have begun before)."""
+    wanted = len(saves) + 3
+    wait_for(lambda: len(saves) >= wanted, what="two housekeeping saves after the command")
 
 
 @contextlib.contextmanager
@@ -78,30 +107,30 @@ def playing_with_queue_saved(tmp_path: Path) -> Iterator[tuple[Appliance, Contro
         app.stop()
 
 
-def test_a_switch_saves_the_new_listener_with_their_own_queue(tmp_path: Path) -> None:
+def test_a_switch_saves_the_new_listener_with_their_own_queue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with playing_with_queue_saved(tmp_path) as (app, api, before):
+        saves = housekeeping_saves(app, monkeypatch)
         for tid in before:  # Kim does not want what default has queued: their plan is another one
             app.parts.recommender.feedback("Kim", tid, "dislike", app._current_mood(), time.time())
         with Versions(app) as versions:
             api.execute("set_profile", {"profile": "Kim"})
             after = saved(app)  # as the command answers
-            time.sleep(SAVE_SETTLE_S)  # and the housekeeping's saves after it
+            settled(saves)  # and the housekeeping's saves after it
         assert after == ("Kim", queued(app)), (after, queued(app), before)
         assert after[1] and not set(after[1]) & set(before), (after, before)
         assert ("Kim", before) not in versions.seen, versions.seen  # never Kim with default's queue
         assert all(v in [("default", before), after] for v in versions.seen), versions.seen
 
 
-def test_a_refused_switch_saves_nothing(tmp_path: Path) -> None:
+def test_a_refused_switch_saves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with playing_with_queue_saved(tmp_path) as (app, api, before):
+        saves = housekeeping_saves(app, monkeypatch)
         corrupt(tmp_path / "data" / "recommend.sqlite")  # Kim's strategy and plan cannot be read
         with Versions(app) as versions:
             with pytest.raises(CommandError, match="file is not a database"):
                 api.execute("set_profile", {"profile": "Kim"})
-            time.sleep(SAVE_SETTLE_S)
+            settled(saves)
         assert saved(app) == ("default", before) and queued(app) == before
         assert versions.seen == [("default", before)], versions.seen
-
-
-#: Long enough for a housekeeping save or two (one every second) after the command answered.
-SAVE_SETTLE_S = 2.5

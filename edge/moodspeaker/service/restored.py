@@ -43,7 +43,8 @@ class RestoredState:
         """The player's status (`read`) as a save must see it: until the restore is applied, with the
         restored track, position, queue, playing state and volume in place of the player's."""
         snap, applied = self._held
-        # Asked before the status is read: a restore applied in between is then in the status too.
+        # Asked before the status is read: one applied after the question is then taken from `snap`
+        # (what the player just applied), never missed by a status read before it.
         if applied.is_set() or snap is None:
             return read()
         status = read()

@@ -11,6 +11,7 @@ import argparse
 import importlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -126,6 +127,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C: a one-line note, not a traceback (commands that keep work say so)
         print("moodspeaker: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `moodspeaker config schema | head`: the reader left, which is no error
+        # Python's own recipe: point stdout at /dev/null so the interpreter's final flush stays quiet.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 141  # what a shell reports for a command ended by SIGPIPE (128 + 13)
     return result
 
 

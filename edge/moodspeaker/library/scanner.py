@@ -4,6 +4,12 @@ The walk never raises for bad input.  Unreadable folders, symlink loops, files t
 listing and stat, and names that are not valid UTF-8 (they cannot be stored or shown reliably) are
 reported as `Problem`s, and the folders that could not be read are listed so that the indexer
 does not mistake "could not look" for "deleted" (an unmounted NAS share must not empty the index).
+
+Symbolic links are followed only after every real file and folder: a file reachable both by its own
+path and through a link is indexed under its own path, whatever order the folder listing comes in (the
+listing order is arbitrary, so the chosen path, and with it the track's identity, changed between
+scans).  Hidden entries (names starting with a dot) are skipped: a USB disk's `.Trash-1000` holds
+deleted music, and macOS leaves a `._song.mp3` metadata file (not audio) next to every song.
 """
 
 from __future__ import annotations
@@ -63,6 +69,7 @@ def walk(
     result = WalkResult()
     seen_dirs: set[tuple[int, int]] = set()
     seen_files: set[str] = set()
+    stack: list[str] = []
     for folder in folders:
         root = os.path.abspath(os.path.expanduser(os.fspath(folder)))
         try:
@@ -78,40 +85,61 @@ def walk(
             result.unreadable.append(root)
             continue
         result.roots.append(root)
-        stack = [root]
-        while stack:
-            current = stack.pop()
-            try:
-                cst = os.stat(current)
-            except OSError as exc:
-                result.problems.append(Problem(printable(current), "unreadable", str(exc.strerror or exc)))
-                result.unreadable.append(current)
-                continue
-            key = (cst.st_dev, cst.st_ino)
-            if key in seen_dirs:
-                if os.path.islink(current):
-                    result.problems.append(
-                        Problem(
-                            printable(current), "symlink-loop", "symbolic link to a folder already scanned"
-                        )
-                    )
-                continue
-            seen_dirs.add(key)
-            try:
-                with os.scandir(current) as it:
-                    entries = list(it)
-            except OSError as exc:
-                result.problems.append(Problem(printable(current), "unreadable", str(exc.strerror or exc)))
-                result.unreadable.append(current)
-                continue
-            for entry in entries:
-                _visit(entry, result, stack, seen_files)
-            if on_found is not None:
-                on_found(len(result.files))
+    stack.extend(reversed(result.roots))  # the first root is listed first
+    links: list[os.DirEntry[str]] = []  # followed once every real entry of every root is in
+    while stack or links:
+        if not stack:
+            _visit(links.pop(0), result, stack, seen_files, links=None)
+            continue
+        current = stack.pop()
+        try:
+            cst = os.stat(current)
+        except OSError as exc:
+            result.problems.append(Problem(printable(current), "unreadable", str(exc.strerror or exc)))
+            result.unreadable.append(current)
+            continue
+        key = (cst.st_dev, cst.st_ino)
+        if key in seen_dirs:
+            if os.path.islink(current):
+                result.problems.append(
+                    Problem(printable(current), "symlink-loop", "symbolic link to a folder already scanned")
+                )
+            continue
+        seen_dirs.add(key)
+        try:
+            with os.scandir(current) as it:
+                entries = list(it)
+        except OSError as exc:
+            result.problems.append(Problem(printable(current), "unreadable", str(exc.strerror or exc)))
+            result.unreadable.append(current)
+            continue
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.name.startswith("."):
+                continue  # hidden: a trash folder, macOS's ._ metadata files
+            _visit(entry, result, stack, seen_files, links=links)
+        if on_found is not None:
+            on_found(len(result.files))
     return result
 
 
-def _visit(entry: os.DirEntry[str], result: WalkResult, stack: list[str], seen_files: set[str]) -> None:
+def _visit(
+    entry: os.DirEntry[str],
+    result: WalkResult,
+    stack: list[str],
+    seen_files: set[str],
+    *,
+    links: list[os.DirEntry[str]] | None,
+) -> None:
+    """One listed entry: a folder goes on `stack`, an audio file into `result`; a symbolic link is
+    put on `links` for later (when `links` is given) so that real paths are seen first."""
+    if links is not None:
+        try:
+            is_link = entry.is_symlink()
+        except OSError:
+            is_link = False
+        if is_link:
+            links.append(entry)
+            return
     try:
         is_dir = entry.is_dir(follow_symlinks=True)
     except OSError:
@@ -143,8 +171,8 @@ def _visit(entry: os.DirEntry[str], result: WalkResult, stack: list[str], seen_f
         )
         return
     real = os.path.realpath(entry.path)
-    if real in seen_files and real != entry.path:
-        return  # the same file reached twice through links: index it once
+    if real in seen_files:
+        return  # the same file reached twice (through links): index it once, real paths came first
     seen_files.add(real)
     result.files.append(FileEntry(entry.path, st.st_size, st.st_mtime_ns))
 

@@ -26,7 +26,15 @@ from moodspeaker.mqtt.client import OFFLINE, ONLINE, Connection, ConnectionSetti
 from moodspeaker.mqtt.discovery import discovery_config
 from moodspeaker.mqtt.identity import device_id_of, is_loopback, lan_address, reachable_url
 from moodspeaker.mqtt.inbound import GROUP_SOURCE, SOURCE, CommandInbox
-from moodspeaker.mqtt.payloads import PayloadError, encode, event_payload, mood_values, stamp, state_values
+from moodspeaker.mqtt.payloads import (
+    PayloadError,
+    encode,
+    event_payload,
+    mood_values,
+    stamp,
+    state_values,
+    stats_health,
+)
 from moodspeaker.mqtt.scan_feed import SCAN_POLL_S, ScanFeed
 from moodspeaker.mqtt.topics import Topics
 from moodspeaker.service.control import ControlAPI
@@ -341,7 +349,7 @@ class MqttBridge:
             "device_id": self.device_id,
             "uptime_s": round(self._monotonic() - self._started, 1),
             "mqtt": self.stats(),
-            "health": self._health,
+            "health": stats_health(self._health),  # how it runs, not why it played what (no moods)
         }
         try:
             body = encode(payload, "stats")

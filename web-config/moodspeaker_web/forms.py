@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from moodspeaker.config import Config, describe
 from moodspeaker.config.load import SettingInfo, coerce
-from moodspeaker.config.messages import expected, problem_on_form, refused_on_form
+from moodspeaker.config.messages import SHOWN_IN_PERCENT, expected, problem_on_form, refused_on_form
 from moodspeaker.util.net import MASK, mask_url
 
 #: Shown on their own pages (camera switch on Privacy) or unsafe to move from a web form (data_dir:
@@ -50,8 +50,9 @@ SERVER_SCHEMES = frozenset({"http", "https", "subsonic+http", "subsonic+https"})
 
 #: Settings the schema keeps as a fraction (0 to 1) that people read as a percentage: the Now tab
 #: shows the volume as "30%", so Settings shows, takes and refuses it in % too (0.3 read as almost
-#: silent, and 30 was refused), and saves the schema's fraction.
-PERCENT = frozenset({"player.volume"})
+#: silent, and 30 was refused), and saves the schema's fraction.  One list with the config's own
+#: refusals, which point the file's and `config set`'s users to the page's %.
+PERCENT = SHOWN_IN_PERCENT
 
 MAX_TEXT = 1024
 MAX_LIST_ITEMS = 32

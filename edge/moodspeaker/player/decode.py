@@ -142,13 +142,22 @@ class FfmpegDecoder:
 
 
 def open_decoder(
-    source: str | Path | IO[bytes], rate: int, *, start_s: float = 0.0, name: str = ""
+    source: str | Path | IO[bytes],
+    rate: int,
+    *,
+    start_s: float = 0.0,
+    name: str = "",
+    duration_s: float = 0.0,
 ) -> Decoder:
-    """The best decoder for `source` (a path or a seekable in-memory file)."""
+    """The best decoder for `source` (a path or a seekable in-memory file).
+
+    `duration_s` (the index's, from the tags) is the track's length for a file only ffmpeg reads,
+    whose raw stream states none: a decoder without a duration never crossfades, so an M4A/AAC track
+    ended in a hard cut whatever `crossfade_s` said."""
     try:
         return SoundfileDecoder(source, rate, start_s=start_s, name=name)
     except DecodeError as first:
         if isinstance(source, str | Path) and Path(source).is_file() and shutil.which("ffmpeg"):
             log.debug("libsndfile cannot read %s (%s); trying ffmpeg", source, first)
-            return FfmpegDecoder(Path(source), rate, start_s=start_s)
+            return FfmpegDecoder(Path(source), rate, start_s=start_s, duration_s=duration_s)
         raise

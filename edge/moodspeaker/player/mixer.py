@@ -266,7 +266,9 @@ class DeckMixer:
                 self._prefetch.want(upcoming.track)
             try:
                 source = self._prefetch.open(item.track)
-                decoder = open_decoder(source, RATE, start_s=start_s, name=item.track.title)
+                decoder = open_decoder(
+                    source, RATE, start_s=start_s, name=item.track.title, duration_s=item.track.duration_s
+                )
             except (FetchError, DecodeError) as exc:
                 self._history.failed(item, str(exc), missing=True)
                 if play is not None:  # it cannot continue: its end (cut) is announced with what was heard

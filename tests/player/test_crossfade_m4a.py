@@ -1,0 +1,62 @@
+"""M4A/AAC tracks (decoded by ffmpeg, whose stream states no length) crossfade like any other: the
+player takes the length the index read from the tags.  Without it the crossfade never began and an
+M4A track ended in a hard cut.  The bytes are SDL's disk driver output."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from playerkit import SR, Recorder, item, write_tone
+
+from moodspeaker.library.tags import read_tags
+from moodspeaker.player.engine import Player
+from moodspeaker.player.queue import QueueItem
+from moodspeaker.service.events import TrackEnded
+
+pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
+
+WIN = 2048
+
+
+def _m4a(tmp_path: Path, name: str, freq: float, seconds: float) -> QueueItem:
+    wav = write_tone(tmp_path / f"{name}.wav", freq, seconds)
+    m4a = tmp_path / f"{name}.m4a"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-i", str(wav), "-c:a", "aac", "-b:a", "128k", str(m4a)],
+        check=True,
+    )
+    queued = item(m4a, name)
+    track = dataclasses.replace(queued.track, duration_s=read_tags(m4a).duration_s)  # as indexed
+    return dataclasses.replace(queued, track=track)
+
+
+def _levels(x: np.ndarray, freq: float) -> np.ndarray:
+    n = len(x) // WIN
+    probe = np.exp(-2j * np.pi * freq * np.arange(WIN) / SR)
+    return np.array([2 * abs(np.dot(x[i * WIN : (i + 1) * WIN], probe)) / WIN for i in range(n)])
+
+
+def test_m4a_tracks_crossfade(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
+    out = tmp_path / "speaker.raw"
+    monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
+    monkeypatch.setenv("SDL_DISKAUDIOFILE", str(out))
+    a, b = _m4a(tmp_path, "a", 440, 3.0), _m4a(tmp_path, "b", 880, 2.0)
+    assert a.track.duration_s > 2.5
+    player, rec = make_player(crossfade_s=1.0)
+    player.set_queue([a, b])
+    player.play()
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b")
+    player.close()
+    x = np.fromfile(out, dtype=np.int16).reshape(-1, 2)[:, 0].astype(np.float32) / 32767.0
+    la, lb = _levels(x, 440), _levels(x, 880)
+    both = np.nonzero((la > 0.03) & (lb > 0.03))[0]
+    assert len(both) * WIN / SR > 0.5, "the two tracks overlap for most of the 1 s crossfade"
+    assert la[both[-1]] < la[both[0]] and lb[both[-1]] > lb[both[0]]

@@ -5,12 +5,19 @@ The service publishes `MoodObserved` every capture; this store keeps at most one
 30 days at a 1 s capture interval around 260k small rows.  Only numbers and mood names are stored,
 never anything from a frame.  Writes happen on a small writer thread, because EventBus subscribers
 must return at once.  `clear()` vacuums the file so deleted rows do not linger in free pages.
+
+What is deleted must not be readable in the files afterwards: `secure_delete` zeroes the deleted rows,
+but every sample ever added also sits in the write-ahead log (one page image per insert) until that
+is overwritten, and copies left by page rebuilds lie in pages' unused space; so a prune that deleted
+rows vacuums and truncates the log too (what `clear()` always did).  The files hold mood readings:
+they are the owner's alone (0600), whatever the umask, also when an older file was readable by others.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import queue
 import sqlite3
 import threading
@@ -36,6 +43,17 @@ CREATE INDEX IF NOT EXISTS mood_ts ON mood (ts);
 
 _COLUMNS = ("ts", "mood", "confidence", "valence", "arousal", "face")
 
+#: The file and the ones SQLite keeps beside it (which it makes with the file's own mode).
+_SIDE_FILES = ("", "-wal", "-shm", "-journal")
+
+
+def _owner_only(path: Path) -> None:
+    """Create `path` if missing and make it and its side files readable by the owner alone."""
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for suffix in _SIDE_FILES:
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(f"{path}{suffix}", 0o600)
+
 
 class MoodHistory:
     """SQLite (WAL) table of mood samples; thread-safe."""
@@ -45,6 +63,7 @@ class MoodHistory:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.min_spacing_s = min_spacing_s
         self._lock = threading.Lock()
+        _owner_only(self.path)  # before SQLite opens it: its -wal and -shm take the file's mode
         self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -85,10 +104,14 @@ class MoodHistory:
             return int(self._db.execute("SELECT COUNT(*) FROM mood").fetchone()[0])
 
     def prune(self, before: float) -> int:
-        """Delete samples older than `before` (retention); returns how many went."""
+        """Delete samples older than `before` (retention); returns how many went.  When some went, the
+        file is compacted and the log emptied, so they are not left in either (module docstring)."""
         with self._lock:
-            cursor = self._db.execute("DELETE FROM mood WHERE ts < ?", (before,))
-            return cursor.rowcount
+            gone = self._db.execute("DELETE FROM mood WHERE ts < ?", (before,)).rowcount
+            if gone:
+                self._db.execute("VACUUM")
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return gone
 
     def clear(self) -> None:
         """Delete every sample and compact the file, so nothing is recoverable from free pages."""

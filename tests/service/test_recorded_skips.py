@@ -40,7 +40,7 @@ def feedback(app: Appliance, track_id: str) -> list[str]:
 def playing_one_queued(tmp_path: Path) -> Iterator[tuple[Appliance, list[Event]]]:
     """A real appliance playing a track (past its first moment) with another queued, and the events
     of its bus; stopped on the way out."""
-    app, bus = build(tmp_path, Script("happy"), track_s=3.0)
+    app, bus = build(tmp_path, Script("happy"), track_s=20.0)
     events: list[Event] = []
     bus.subscribe(events.append)
     app.start()

@@ -83,7 +83,12 @@ def test_replay_late_in_a_track_plays_it_again_from_the_start(
     assert rows(app, "replayed") == [("replayed", track)]  # exactly once, shutdown included
 
 
-def test_replay_just_after_a_change_goes_back_to_the_track_that_ended(tmp_path: Path) -> None:
+def test_replay_just_after_a_change_goes_back_to_the_track_that_ended(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "just after": within 15 s (4 s) of the 20 s track's start, however late a busy machine lets the
+    # test thread press Replay after it saw the change
+    monkeypatch.setattr(playback, "REPLAY_PREVIOUS_S", 15.0)
     with playing_when_happy(tmp_path) as (app, api):
         wait_for(lambda: now_playing(app) is not None, what="a track")
         first = now_playing(app)["track_id"]
@@ -129,8 +134,14 @@ def test_replay_with_nothing_played_is_refused_and_records_nothing(tmp_path: Pat
         app.stop()
 
 
-def test_replay_during_a_crossfade_goes_back_to_the_track_fading_out(tmp_path: Path) -> None:
-    with playing_when_happy(tmp_path, track_s=3.0, **{"player.crossfade_s": 1.0}) as (app, api):
+def test_replay_during_a_crossfade_goes_back_to_the_track_fading_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the Replay is pressed by the test thread after it saw the crossfade: 10 s tracks and a 30 s
+    # "just after" leave a busy machine 9 s for that, where 3 s tracks and 4 s left 2 s (then the
+    # second track had ended too)
+    monkeypatch.setattr(playback, "REPLAY_PREVIOUS_S", 30.0)
+    with playing_when_happy(tmp_path, track_s=10.0, **{"player.crossfade_s": 1.0}) as (app, api):
         wait_for(lambda: now_playing(app) is not None, what="a track")
         first = now_playing(app)["track_id"]
         # near its end the next track fades in over it and becomes the current one

@@ -1,10 +1,16 @@
-"""Atomic file writes: a power cut leaves either the old file or the new one, never half of one."""
+"""Atomic file writes: a power cut leaves either the old file or the new one, never half of one.
+
+A file written without a `mode` gets the permissions a plain `open()` would give it (0666 less the
+process umask).  It used to be chmod-ed to 0644 whatever the umask, so the systemd unit's UMask=0027
+was undone and, e.g., a listener's neutral-face calibration was readable by every user of the machine.
+A caller that gives `mode` gets exactly that (secrets and personal data pass 0o600).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 import time
 from pathlib import Path
 
@@ -12,21 +18,23 @@ from pathlib import Path
 STALE_TMP_S = 60.0
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> None:
     """Write `data` to `path` via a temp file in the same folder, fsync, rename, fsync the folder.
+    `mode`: the file's permissions exactly; None: as `open()` would make it (the umask applies).
 
     Raises OSError (e.g. ENOSPC) with the old file untouched and no temp file left behind.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temps(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _create_temp(path, 0o666 if mode is None else 0o600)
     try:
         with os.fdopen(fd, "wb") as handle:
+            if mode is not None:
+                os.fchmod(handle.fileno(), mode)  # before any byte is in it
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -39,6 +47,19 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> None:
         os.close(dir_fd)
 
 
+def _create_temp(path: Path, create_mode: int) -> tuple[int, str]:
+    """A new temp file beside `path` (`.NAME.XXXXXXXX.tmp`), opened for writing; the kernel applies the
+    umask to `create_mode`, as for any new file (tempfile.mkstemp always makes 0600)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, flags, create_mode), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
+
+
 def _remove_stale_temps(path: Path) -> None:
     """Delete temp files of earlier writes to `path` that were cut off before their rename."""
     cutoff = time.time() - STALE_TMP_S
@@ -48,5 +69,5 @@ def _remove_stale_temps(path: Path) -> None:
                 leftover.unlink()
 
 
-def atomic_write_text(path: Path, text: str, *, mode: int = 0o644) -> None:
+def atomic_write_text(path: Path, text: str, *, mode: int | None = None) -> None:
     atomic_write_bytes(path, text.encode("utf-8"), mode=mode)

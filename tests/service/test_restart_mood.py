@@ -32,7 +32,7 @@ def _saved_current(state_file: Path) -> str | None:
 
 def test_a_restored_track_that_suits_the_first_reading_keeps_playing(tmp_path: Path) -> None:
     # Before: happy1 plays to its end, happy2 follows; only calm and the sad tracks are left unheard.
-    app, _bus = build(tmp_path, Script("happy"), track_s=6.0)
+    app, _bus = build(tmp_path, Script("happy"), track_s=12.0)
     app.start()
     state_file = tmp_path / "data" / "state.json"
     wait_for(lambda: len(app.started_tracks) >= 2, what="the second track")
@@ -43,7 +43,7 @@ def test_a_restored_track_that_suits_the_first_reading_keeps_playing(tmp_path: P
     app.stage.stop()
     app.player.close()
 
-    again, bus = build(tmp_path, Script("happy"), track_s=6.0)  # the same face after the reboot
+    again, bus = build(tmp_path, Script("happy"), track_s=12.0)  # the same face after the reboot
     events: list[Event] = []
     bus.subscribe(events.append)
     again.start()

@@ -117,6 +117,21 @@ def _unreadable(*reasons: str) -> str:
     return f"{_UNREADABLE}: {'; '.join(said)}" if said else _UNREADABLE
 
 
+#: a window decoded to less than this share of its length ends before the header says the file does
+_CUT_SHORT = 0.75
+
+
+def _check_window(start: float, length: float, got_s: float, duration: float) -> None:
+    """A file whose audio stops well before the length its header states is cut short (an interrupted
+    copy or download): analysed, it was indexed with the header's length, picked, and played a few
+    seconds of the song (or failed half-way) on the speaker."""
+    if got_s < length * _CUT_SHORT:
+        raise DecodeError(
+            f"cut short: the audio stops at {start + got_s:.1f} s of the {duration:.1f} s its header "
+            "states (an interrupted copy?)"
+        )
+
+
 def _read_soundfile(path: Path, excerpt_s: float, count: int) -> Excerpts:
     try:
         f = sf.SoundFile(str(path))
@@ -136,6 +151,8 @@ def _read_soundfile(path: Path, excerpt_s: float, count: int) -> Excerpts:
                 elif windows:
                     break
                 data = f.read(int(length * sr), dtype="float32", always_2d=True)
+                if f.seekable():  # an unseekable stream's length is a guess
+                    _check_window(start, length, len(data) / sr, duration)
                 if data.size:
                     windows.append(np.ascontiguousarray(data.T))
     except DecodeError:
@@ -186,6 +203,7 @@ def _read_ffmpeg(path: Path, excerpt_s: float, count: int) -> Excerpts:
             raise DecodeError(lines[-1] if lines else f"exit status {proc.returncode}")
         data = np.frombuffer(proc.stdout, dtype="<f4")
         usable = data.size - data.size % channels
+        _check_window(start, length, usable / channels / sr, duration)
         if usable:
             windows.append(np.ascontiguousarray(data[:usable].reshape(-1, channels).T))
     if not windows or sum(w.shape[1] for w in windows) < sr // 2:

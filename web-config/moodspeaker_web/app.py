@@ -102,6 +102,21 @@ def _secret_key(data_dir: Path) -> str:
     return key
 
 
+def _retention_follows(ctx: WebContext) -> Callable[[Config], None]:
+    """A saved privacy.retention_days applies to the page's mood history at once (before the page is
+    answered), not at the history's next hourly housekeeping: a shorter period deletes more, now, as
+    the service does with its own data (service.retention.run_now)."""
+    days = ctx.config.privacy.retention_days
+
+    def follow(config: Config) -> None:
+        nonlocal days
+        if config.privacy.retention_days != days:
+            days = config.privacy.retention_days
+            ctx.enforce_retention()  # reads the new config: ctx holds it before its listeners run
+
+    return follow
+
+
 def create_app(
     control: ControlAPI,
     bus: EventBus,
@@ -151,6 +166,7 @@ def create_app(
     )
     app.extensions["moodspeaker"] = ctx
     ctx.start()
+    ctx.config_listeners.append(_retention_follows(ctx))
 
     code = ensure_setup_code(data_dir)
     if code:

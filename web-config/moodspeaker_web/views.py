@@ -266,6 +266,7 @@ def export() -> Response:
         "note": "Everything this speaker keeps about its listeners. It never stores pictures.",
         "mood_history": ctx.history.export(),
         "speaker_data": json_safe(ctx.control.export_data()),
+        "explanations": _explanations(ctx.state()),
         "settings": _settings_for_export(ctx.config),
     }
     return Response(
@@ -273,6 +274,31 @@ def export() -> Response:
         mimetype="application/json",
         headers={"Content-Disposition": 'attachment; filename="moodspeaker-my-data.json"'},
     )
+
+
+def _explanations(state: dict[str, Any]) -> dict[str, Any]:
+    """Why the tracks playing, queued and started last were picked, as the speaker reports them.  Each
+    quotes the mood read then and what was learned ("you look sad (80% sure)"): kept by the speaker
+    (its state file, health's "why these tracks") and taken back by delete-everything and the
+    retention, so the export gives them too (it gave only the mood history, feedback and profiles)."""
+
+    def pick(item: Any) -> dict[str, Any] | None:
+        if not isinstance(item, dict) or not item.get("reason"):
+            return None
+        return {key: item.get(key) for key in ("track_id", "title", "artist", "reason")}
+
+    queue = state.get("queue")
+    health = state.get("health")
+    recent = health.get("reasons") if isinstance(health, dict) else None
+    return {
+        "now_playing": pick(state.get("now_playing")),
+        "queue": [p for p in map(pick, queue if isinstance(queue, list) else []) if p],
+        "started_last": [
+            {key: r.get(key) for key in ("ts", "track_id", "title", "reason")}
+            for r in (recent if isinstance(recent, list) else [])
+            if isinstance(r, dict) and r.get("reason")
+        ],
+    }
 
 
 def _settings_for_export(config: Any) -> dict[str, Any]:

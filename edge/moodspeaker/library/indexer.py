@@ -180,6 +180,11 @@ class Indexer:
                     reason = "folder is empty (disk unmounted?): its indexed tracks are kept"
                     b.problem(printable(root), "empty", reason)
                     summary.problems.append((printable(root), "empty", reason))
+        # A known file the complete listing of its folder did not give is gone from the library, even
+        # if its path still opens: a folder moved and replaced by a link to its new place (the files
+        # are listed at the new place, the link's copies skipped), a hidden file.  Kept only when the
+        # walk met it and could not take it (a problem: unreadable, bad name...).
+        met = {p.path for p in walked.problems}
         with self.index.batch() as b:
             for location in known:
                 if location in seen or not os.path.isabs(location):
@@ -190,7 +195,7 @@ class Indexer:
                     and not is_under(location, walked.unreadable)
                     and not is_under(location, emptied)
                 )
-                if readable and not os.path.lexists(location):
+                if readable and (location not in met or not os.path.lexists(location)):
                     b.remove(location)
                     summary.removed += 1
         report("removing")

@@ -7,7 +7,12 @@ tracks planned before the deletion still play (the listener asked to delete thei
 the music), and the player keeps them with their explanations (the track playing, the queue, the one a
 replay goes back to).  So the service remembers the explanations it had then and reports none of them
 again: not in the state, the saved state, health's "why these tracks", nor a TrackStarted (MQTT).
-Plans made after the deletion explain themselves from what is read and learned from then on.
+Plans made after the deletion explain themselves from what is read and learned from then on, also
+in the same words as one taken back (the same track picked again for the same face at the same
+confidence, common with a steady reading): an explanation is taken back by its words only where it is
+not known to be made since the deletion (the conductor's notes of the picks, which the deletion
+cleared, date each one queued after it).  It used to be hidden by its words alone, forever, so such
+a new pick showed no explanation.
 
 The retention (`privacy.retention_days`) deletes what is older than its cut-off, and a track can stay
 queued, or paused, past it (a speaker left paused for a weekend, with retention_days 1): from a
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from collections.abc import Iterable
 
 from moodspeaker.player.queue import QueueItem
@@ -36,10 +42,13 @@ class ForgottenReasons:
         self._reasons: set[str] = set()
         self._picked = picked
         self._before: float | None = None  # the last retention run's cut-off
+        self._forgot_at = 0.0  # when the last deletion took explanations back
 
-    def forget(self, reasons: Iterable[str]) -> None:
+    def forget(self, reasons: Iterable[str], at: float | None = None) -> None:
+        """A deletion at `at` (now) takes `reasons` back: made before it, they are not reported."""
         with self._lock:
             self._reasons.update(r for r in reasons if r)
+            self._forgot_at = time.time() if at is None else at
 
     def expire(self, before: float) -> None:
         """A retention run with the cut-off `before`: explanations made before it are not reported."""
@@ -52,8 +61,10 @@ class ForgottenReasons:
         if not reason:
             return reason
         with self._lock:
-            forgotten, before = reason in self._reasons, self._before
-        if forgotten or (before is not None and not self._picked.made_since(track_id, reason, before)):
+            forgotten, forgot_at, before = reason in self._reasons, self._forgot_at, self._before
+        if forgotten and not self._picked.made_since(track_id, reason, forgot_at):
+            return ""
+        if before is not None and not self._picked.made_since(track_id, reason, before):
             return ""
         return reason
 

@@ -16,6 +16,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
 from moodspeaker import __version__
 from moodspeaker.config import Config
+from moodspeaker.mqtt.identity import is_loopback
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus
 from moodspeaker.system.listen import wsgi_server
@@ -121,6 +122,12 @@ def serve(
         ctx.close()
         raise
     advertiser = None
+    bound = host if host is not None else config.web.host
+    if advertise is None and config.web.zeroconf and is_loopback(bound):
+        # a page only this machine can open is not announced to every device on the LAN: the
+        # announcement names the speaker and says where it stands, for a page nobody there can use
+        log.info("the page is not announced on the LAN: it listens on %s only (web.host)", bound)
+        advertise = False
     if config.web.zeroconf if advertise is None else advertise:
         advertiser = Advertiser(
             config.device.name, int(server.port), interfaces=interfaces, version=__version__

@@ -148,6 +148,17 @@ def _visit(
         stack.append(entry.path)
         return
     if os.path.splitext(entry.name)[1].lower() not in AUDIO_SUFFIXES:
+        if links is None and not os.path.exists(entry.path):
+            # a link to a folder elsewhere (a NAS share, a USB disk) whose target is not mounted: its
+            # contents are unknown, not deleted
+            result.problems.append(
+                Problem(
+                    printable(entry.path),
+                    "broken-link",
+                    "link to something not available (disk unmounted?); its tracks are kept",
+                )
+            )
+            result.unreadable.append(entry.path)
         return
     if not _is_utf8(entry.path):
         result.problems.append(

@@ -15,6 +15,7 @@ from moodspeaker.config import ConfigError
 from moodspeaker.config.load import to_mapping
 from moodspeaker.config.schema import RecommendConfig
 from moodspeaker.service.control import STRATEGIES, CommandError
+from moodspeaker.service.forget import delete_set_aside_states
 from moodspeaker.util.net import mask_url
 from moodspeaker_web import forms
 from moodspeaker_web.auth import PasswordError
@@ -338,6 +339,14 @@ def delete_everything() -> BaseResponse:
         if ctx.recorder is not None:
             ctx.recorder.flush()
         ctx.history.clear()
+        # and the copies of state files the service could not read at a start (they quote moods too)
+        try:
+            delete_set_aside_states(ctx.data_dir)
+        except OSError as exc:
+            log.error("the set-aside copies of the state file could not be deleted: %s", exc)
+            flash(
+                f"Copies of an unreadable state file in the data folder could not be deleted: {exc}", "error"
+            )
     # and the listener chosen on the Now tab goes too: left active, its name stays in the picker and
     # the next track's feedback makes its profile again
     listener = ctx.config.recommend.profile

@@ -20,6 +20,11 @@ retention run on, an explanation is reported only while the notes of the picks (
 that run trimmed by the same cut-off) say it was made at or after the cut-off; one older, or of a time
 not known, is reported as none.  It is replaced by nothing rather than by the rest of its words: those
 say what was learned from the feedback, which the retention deletes too.
+
+A state file that could not be read at start is kept beside it as `state.json.corrupt-<time>` (for a
+person to look at): it holds the queue's explanations and the moods the tracks were picked for, as
+state.json does, so "delete everything" deletes those copies too (`delete_set_aside_states`), and the
+retention those older than its cut-off.
 """
 
 from __future__ import annotations
@@ -28,9 +33,11 @@ import dataclasses
 import threading
 import time
 from collections.abc import Iterable
+from pathlib import Path
 
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.picked import PickedFor
+from moodspeaker.service.state import STATE_FILE
 
 
 class ForgottenReasons:
@@ -72,3 +79,19 @@ class ForgottenReasons:
         """`item` as it may be reported or saved: without an explanation that was taken back."""
         shown = self.reason(item.reason, item.track.id)
         return item if shown == item.reason else dataclasses.replace(item, reason=shown)
+
+
+def delete_set_aside_states(data_dir: Path, before: float | None = None) -> list[Path]:
+    """Delete the copies of unreadable state files kept in the data folder (`state.json.corrupt-*`):
+    all of them, or those last written before `before` (the retention's cut-off).  Returns what went.
+    An OSError (a read-only card) propagates: the deletion is not reported as done."""
+    gone: list[Path] = []
+    for path in sorted(Path(data_dir).glob(f"{STATE_FILE}.corrupt-*")):
+        try:
+            if before is not None and path.stat().st_mtime >= before:
+                continue
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        gone.append(path)
+    return gone

@@ -147,5 +147,6 @@ class Batch:
             (key, value),
         )
 
-    def remove_id(self, tid: str) -> None:
-        self.conn.execute("DELETE FROM tracks WHERE id = ?", (tid,))
+    def remove_id(self, tid: str) -> bool:
+        """Whether there was such a track (a mirror counts only removals it had to make)."""
+        return bool(self.conn.execute("DELETE FROM tracks WHERE id = ?", (tid,)).rowcount)

@@ -170,8 +170,7 @@ class LanLibrary(MirroredLibrary):
                 b.put_remote({**row, "location": self.stream_url(row["id"])}, self.source)
                 result.updated += 1
             for tid in page["removed"]:
-                if isinstance(tid, str):
-                    b.remove_id(tid)
+                if isinstance(tid, str) and b.remove_id(tid):  # a first sync gets every removal ever
                     result.removed += 1
             b.set_meta(_CURSOR, str(nxt))
         return nxt

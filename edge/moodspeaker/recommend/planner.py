@@ -15,7 +15,7 @@ options and `now`); the Recommender holds the state and the lock and calls `plan
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 
 import numpy as np
@@ -200,6 +200,20 @@ def nothing_left(why: str) -> Outcome:
     return Outcome(Readiness.NOTHING, f"nothing left to offer: {why}")
 
 
+def _twins_of_heard(view: CatalogueView, mask: npt.NDArray[np.bool_], heard: Set[str]) -> set[int]:
+    """Rows allowed by `mask` that are the same song (by tags) as a track playing, queued or played
+    recently (`heard`): a household's copy of a song is not the next pick after the song itself.
+    None when they are all that is allowed (the song is then let through, like the no-repeat rule)."""
+    twins = {
+        r
+        for tid in heard
+        if (row := view.row.get(tid)) is not None
+        for r in view.twins.get(row, ())
+        if mask[r]
+    }
+    return twins if twins and int(mask.sum()) > len(twins) else set()
+
+
 def plan_queue(
     view: CatalogueView,
     mood: Mood,
@@ -256,6 +270,8 @@ def plan_queue(
     collab_rows = np.flatnonzero(collab > 0)
     picks: list[Pick] = []
     taken: set[int] = set()
+    if not again:
+        taken = _twins_of_heard(view, mask, exclude | set(model.recent))
     last = model.last_artist
     prev_artist = view.artist_code.get(last.casefold().strip()) if last else None
     for i in range(k):
@@ -273,6 +289,7 @@ def plan_queue(
         if row is None:
             break
         taken.add(row)
+        taken.update(view.twins.get(row, ()))  # the same song in another file: not in the same plan
         prev_artist = int(view.artists[row])
         tr = view.tracks[row]
         ev = explain.Evidence(

@@ -66,6 +66,13 @@ class Catalogue:
         self._set([t for t in self._tracks if t.id != track_id])
 
 
+def song_key(track: Track) -> tuple[str, str] | None:
+    """The song a track is by its tags, None without both an artist and a title (untagged files'
+    names such as "Track 01" say nothing about the song)."""
+    artist, title = track.artist.casefold().strip(), track.title.casefold().strip()
+    return (artist, title) if artist and title else None
+
+
 class CatalogueView:
     """Aligned arrays over a source's tracks: normalised features, analysed mask, artists, taste."""
 
@@ -97,6 +104,14 @@ class CatalogueView:
             [names.setdefault(t.artist.casefold().strip(), len(names)) for t in self.tracks], np.int64
         )
         self.artist_code = names
+        #: rows of the same song by its tags (artist and title): one song in two files (a copy, the
+        #: single and the album) counts as one for the no-repeat rule; only songs found twice are kept
+        songs: dict[tuple[str, str], list[int]] = {}
+        for n, t in enumerate(self.tracks):
+            key = song_key(t)
+            if key is not None:
+                songs.setdefault(key, []).append(n)
+        self.twins: dict[int, list[int]] = {r: rows for rows in songs.values() if len(rows) > 1 for r in rows}
         self.taste: FloatArray = np.array([track_taste(t) for t in self.tracks], np.float32).reshape(
             len(self.tracks), len(TASTE_KEYS)
         )

@@ -63,14 +63,29 @@ def replaygain_from(tags: Mapping[str, Any] | None) -> float | None:
     return None
 
 
+def _by_content(path: Path) -> Any:
+    """The file's tags, its type told by its content alone: mutagen trusts a name's suffix first, and
+    an MP3 named .flac (a household's renamed download) failed as "not a valid FLAC file", so its
+    title became the file name.  None when the content is not recognised either."""
+    try:
+        with path.open("rb", buffering=0) as raw:
+            raw.name = ""  # no name: the suffix cannot mislead mutagen
+            return mutagen.File(raw, easy=True)
+    except Exception as exc:  # mutagen raises many types for damaged headers
+        log.debug("%s: not recognised by content either: %s", path, exc)
+        return None
+
+
 def read_tags(path: str | Path) -> Tags:
     p = Path(path)
     fallback = Tags(title=p.stem)
     try:
         f = mutagen.File(str(p), easy=True)
     except Exception as exc:  # mutagen raises many types for damaged headers
-        log.debug("%s: tags unreadable: %s", p, exc)
-        return fallback
+        f = _by_content(p)
+        if f is None:
+            log.debug("%s: tags unreadable: %s", p, exc)
+            return fallback
     if f is None:
         return fallback
     tags = f.tags if f.tags is not None else None

@@ -225,10 +225,14 @@ def test_periodic_stats(broker: Mosquitto, watcher: Watcher) -> None:
         assert stats["mqtt"]["connected"] is True and stats["mqtt"]["published"] > 0
         assert stats["health"] == {}
         watcher.wait(lambda ms: len([m for m in ms if m.topic.endswith("/stats")]) >= 2)  # and again
-        r.bus.publish(HealthReport(time.time(), {"fps": 9.5}))
+        stages = {"classify": {"avg_ms": 0.8, "count": 9}}
+        reasons = [{"ts": 1.0, "track_id": "t1", "title": "Song", "reason": "you look happy (80% sure)"}]
+        r.bus.publish(HealthReport(time.time(), {"stages": stages, "reasons": reasons}))
         topic = "moodspeaker/kitchen/stats"
-        watcher.wait_for(topic, lambda m: m.json()["health"] == {"fps": 9.5})
-        r.bus.publish(HealthReport(time.time(), {"log": "x" * 20000}))  # too big: stats go out without it
+        # how it runs goes out; the explanations (they quote the moods read) do not
+        watcher.wait_for(topic, lambda m: m.json()["health"] == {"stages": stages})
+        incidents = [{"ts": 1.0, "component": "camera", "message": "x" * 20000}]
+        r.bus.publish(HealthReport(time.time(), {"incidents": incidents}))  # too big: stats go without it
         stats = watcher.wait_for(topic, lambda m: "omitted" in m.json()["health"]).json()
         assert "publish limit" in stats["health"]["omitted"] and stats["mqtt"]["connected"]
     finally:

@@ -98,8 +98,17 @@ def setup() -> Page:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only local paths: a login link must not bounce the person to another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Only local paths: a login link must not bounce the person to another site.  No backslash, space
+    or control character either: browsers drop tabs and line breaks from a Location they read, so
+    "/<TAB>/evil.example" went out as a local path and was followed as //evil.example (another site,
+    right after the person typed the password: a phishing page's cue), and a line break made the
+    header invalid (an error page after a good login)."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not any(c == "\\" or ord(c) <= 0x20 or ord(c) == 0x7F for c in target)
+    ):
         return target
     return url_for("views.index")
 

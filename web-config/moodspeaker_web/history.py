@@ -48,10 +48,12 @@ _SIDE_FILES = ("", "-wal", "-shm", "-journal")
 
 
 def _owner_only(path: Path) -> None:
-    """Create `path` if missing and make it and its side files readable by the owner alone."""
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    """Create `path` if missing and make it and its side files readable by the owner alone.  Where the
+    folder or file refuses (a read-only card, another owner), SQLite's own open says what is wrong."""
+    with contextlib.suppress(OSError):
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
     for suffix in _SIDE_FILES:
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):
             os.chmod(f"{path}{suffix}", 0o600)
 
 

@@ -44,7 +44,9 @@ class PlayHistory:
         play.started = True
         self.started.append(play.item)
         track = play.item.track
-        log.info("playing %s - %s (%s)", track.artist, track.title, play.item.reason or "queued")
+        # Artist and title only: the pick's explanation quotes the mood read, and the journal outlives
+        # the retention and delete-everything (README, Privacy).
+        log.info("playing %s - %s", track.artist, track.title)
         self._emit(
             TrackStarted(
                 ts=time.time(),

@@ -238,7 +238,7 @@ class Conductor:
                 current.track, items[0].track, clash_distance=cfg.clash_distance, strategy=self.strategy
             )
         ):
-            log.info("mood is now %s: %s clashes; switching", mood.mood, current.track.title)
+            log.info("the mood changed: %s clashes; switching", current.track.title)  # no mood: journal
             self.flips.append((flip_at, items[0].track.id))
             self.player.set_queue(items[1:])
             self.player.switch_to(items[0], fade_s=cfg.switch_fade_s)

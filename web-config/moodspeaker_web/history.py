@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import queue
 import sqlite3
 import threading
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from moodspeaker.service.events import Event, EventBus, MoodObserved
+from moodspeaker.util.sqlitefiles import owner_only, scrub
 
 log = logging.getLogger(__name__)
 
@@ -43,19 +43,6 @@ CREATE INDEX IF NOT EXISTS mood_ts ON mood (ts);
 
 _COLUMNS = ("ts", "mood", "confidence", "valence", "arousal", "face")
 
-#: The file and the ones SQLite keeps beside it (which it makes with the file's own mode).
-_SIDE_FILES = ("", "-wal", "-shm", "-journal")
-
-
-def _owner_only(path: Path) -> None:
-    """Create `path` if missing and make it and its side files readable by the owner alone.  Where the
-    folder or file refuses (a read-only card, another owner), SQLite's own open says what is wrong."""
-    with contextlib.suppress(OSError):
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-    for suffix in _SIDE_FILES:
-        with contextlib.suppress(OSError):
-            os.chmod(f"{path}{suffix}", 0o600)
-
 
 class MoodHistory:
     """SQLite (WAL) table of mood samples; thread-safe."""
@@ -65,7 +52,7 @@ class MoodHistory:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.min_spacing_s = min_spacing_s
         self._lock = threading.Lock()
-        _owner_only(self.path)  # before SQLite opens it: its -wal and -shm take the file's mode
+        owner_only(self.path)  # before SQLite opens it: its -wal and -shm take the file's mode
         self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -111,16 +98,14 @@ class MoodHistory:
         with self._lock:
             gone = self._db.execute("DELETE FROM mood WHERE ts < ?", (before,)).rowcount
             if gone:
-                self._db.execute("VACUUM")
-                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                scrub(self._db)
             return gone
 
     def clear(self) -> None:
         """Delete every sample and compact the file, so nothing is recoverable from free pages."""
         with self._lock:
             self._db.execute("DELETE FROM mood")
-            self._db.execute("VACUUM")
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            scrub(self._db)
             self._last = None
 
     def close(self) -> None:

@@ -1,9 +1,10 @@
 """Durable storage of profiles and feedback (SQLite, WAL, synchronous=FULL).
 
 A feedback call returns only after its row is committed: a power cut right after a "like" must not
-lose it.  Deleting a profile really deletes: rows are removed with `secure_delete` (freed pages are
-zeroed), the WAL is checkpointed and truncated, and the file is vacuumed, so the profile's history
-is not left readable in free pages or in the log.
+lose it.  Deleting really deletes: rows are removed with `secure_delete` (freed pages are zeroed),
+and a profile's deletion or a retention prune that removed rows vacuums the file and truncates the
+WAL (util/sqlitefiles.scrub), so the rows are not left readable in free pages or in the log.  The file
+and its -wal/-shm hold listeners' moods and tastes: they are the owner's alone (0600).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from moodspeaker.recommend.profiles import ProfileError, check_profile_name
+from moodspeaker.util.sqlitefiles import owner_only, scrub
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +86,7 @@ class FeedbackStore:
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            owner_only(self.path)  # before SQLite opens it: its -wal and -shm take the file's mode
         self._lock = threading.Lock()
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
@@ -141,8 +144,7 @@ class FeedbackStore:
                 raise ProfileError(f"no profile named {name!r}")
             self._db.execute("DELETE FROM feedback WHERE profile=?", (name,))
             if self.path != ":memory:":
-                self._db.execute("VACUUM")
-                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                scrub(self._db)
         return int(n)
 
     # -- feedback ---------------------------------------------------------------------------------
@@ -200,10 +202,13 @@ class FeedbackStore:
             )
 
     def prune(self, older_than: float) -> int:
-        """Delete feedback older than a time (the privacy retention setting)."""
+        """Delete feedback older than a time (the privacy retention setting); when rows went, they are
+        scrubbed from the file and its log too (module docstring)."""
         with self._lock:
-            cur = self._db.execute("DELETE FROM feedback WHERE ts < ?", (older_than,))
-        return int(cur.rowcount)
+            gone = int(self._db.execute("DELETE FROM feedback WHERE ts < ?", (older_than,)).rowcount)
+            if gone and self.path != ":memory:":
+                scrub(self._db)
+        return gone
 
     def export(self, profile: str) -> dict[str, Any]:
         """Everything stored about a profile, as JSON-ready data."""

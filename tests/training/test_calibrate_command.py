@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import cv2
@@ -40,6 +42,20 @@ def test_calibration_is_fitted_and_saved(
     assert cal.frames == 3 and "neutral" in cal.classes
     assert cal.bias[cal.classes.index("neutral")] >= 0
     assert all(b <= 0 for c, b in zip(cal.classes, cal.bias, strict=True) if c != "neutral")
+
+
+def test_the_calibration_is_the_owners_alone(face_folder: Path, tmp_path: Path) -> None:
+    """A listener's resting face is personal data: 0600 whatever the umask (a plain write under the
+    usual 022 made it 0644, readable by every user of the machine)."""
+    data = tmp_path / "data"
+    args = ["--set", "detector.type=haar", "--set", f"device.data_dir={data}", "calibrate-neutral"]
+    old = os.umask(0o022)
+    try:
+        assert main([*args, "--source", str(face_folder), "--frames", "3", "--profile", "ann", "--json"]) == 0
+    finally:
+        os.umask(old)
+    saved = calibration_file(data, "ann")
+    assert oct(stat.S_IMODE(saved.stat().st_mode)) == "0o600"
 
 
 def test_no_face_saves_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

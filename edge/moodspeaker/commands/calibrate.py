@@ -88,9 +88,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
     probs = np.asarray(collected)
     cal = NeutralCalibration.fit(probs, classifier.classes)
     path = args.out or calibration_file(config.device.data_dir, args.profile)
-    # sudo: a file in the data folder stays the service user's (it is deleted with the profile)
+    # sudo: a file in the data folder stays the service user's (it is deleted with the profile); 0600:
+    # it is a listener's resting face, read by nobody else (as the state file and profiles)
     with contextlib.nullcontext() if args.out else as_owner_of(data_dir(config)):
-        atomic_write_text(path, cal.to_json() + "\n")
+        atomic_write_text(path, cal.to_json() + "\n", mode=0o600)
     before = probs.mean(axis=0)
     after = cal.apply(probs).mean(axis=0)
     result = {

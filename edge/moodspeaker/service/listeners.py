@@ -127,12 +127,18 @@ class ListenerCommands(ApplianceCore):
         self.bus.publish(StateChanged(ts=time.time(), key="strategy", value=strategy))
 
     def export_data(self) -> dict[str, Any]:
-        """Each profile's feedback and what was learned, and every listener's neutral-face
-        calibration (fitted to their face: what "delete everything" deletes, the export gives)."""
+        """Each profile's feedback and what was learned, every listener's neutral-face calibration
+        (fitted to their face: what "delete everything" deletes, the export gives), and the mood each
+        track playing or queued was picked for, and when (`picked_for`, `picked_at`: mood readings the
+        state file keeps, service.picked)."""
         profiles = self._recommender.profiles()
+        status = self._restored.status(self.player.status)  # as a save sees it (service.restored)
+        moods, times = self.conductor.picked.saved(i for i in (status.current, *status.queue) if i)
         return {
             "profiles": {p: self._recommender.export_profile(p) for p in profiles},
             "neutral_calibrations": export_calibrations(self._data_dir, profiles),
+            "picked_for": moods,
+            "picked_at": times,
         }
 
     def delete_data(self, before: float | None = None) -> None:

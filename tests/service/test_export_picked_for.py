@@ -1,0 +1,37 @@
+"""The data export gives the mood each track playing or queued was picked for.
+
+The speaker notes the mood of every plan it applies (service.picked) and keeps the notes of the tracks
+playing and queued in state.json (`picked_for`, with `picked_at`): mood readings tied to a time of
+listening, taken back by the retention and delete-everything.  The export ("everything this speaker
+keeps about its listeners") left them out.  Real parts: the running appliance (real player on SDL's
+dummy driver, real recommender on SQLite); only the camera and classifier are scripted (a happy face).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from servicekit import Script, build, wait_for
+
+from moodspeaker.service.control import ControlAPI
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def test_the_export_gives_the_moods_the_tracks_were_picked_for(tmp_path: Path) -> None:
+    start = time.time()
+    app, bus = build(tmp_path, Script("happy"))
+    app.start()
+    try:
+        wait_for(lambda: app.state()["now_playing"] is not None, what="autoplay on the happy face")
+        playing = app.state()["now_playing"]["track_id"]
+        export = ControlAPI(app, bus).export_data()
+        json.dumps(export)  # JSON-ready
+        assert export["picked_for"].get(playing) == "happy", export.get("picked_for")
+        assert set(export["picked_for"].values()) == {"happy"}
+        assert all(start <= at <= time.time() for at in export["picked_at"].values())
+    finally:
+        app.stop()

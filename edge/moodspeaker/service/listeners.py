@@ -19,6 +19,7 @@ from moodspeaker.service.calibration import delete_calibrations, export_calibrat
 from moodspeaker.service.control import STRATEGIES, CommandError
 from moodspeaker.service.core import ApplianceCore
 from moodspeaker.service.events import StateChanged
+from moodspeaker.service.forget import delete_set_aside_states
 from moodspeaker.service.plans import storage_reason
 from moodspeaker.service.retention import Expired
 
@@ -180,18 +181,21 @@ class ListenerCommands(ApplianceCore):
         what is kept in memory goes first, so a database that refuses the deletion (its CommandError)
         leaves nothing else behind.  The tracks playing and queued carry on, without an explanation
         made before the cut-off (service.forget) from now on, and state.json is saved at once without
-        them and their notes.  Returns what went, counted."""
+        them and their notes, and the copies of unreadable state files set aside before it go too
+        (service.forget).  Returns what went, counted."""
         explanations, picks = self._expire_in_memory(before)
         self._save()  # unchanged, it is not written again
         try:
             with self._stored("data not deleted"):  # and forget what was learned from it, at once
                 feedback = self._recommender.forget_before(before)
+                # the set-aside copies of unreadable state files quote moods as state.json does
+                copies = len(delete_set_aside_states(self._data_dir, before))
         finally:
             # Whoever shows the state reads it again (the MQTT bridge republishes its retained topics,
             # whose now playing may quote an explanation expired now); once the run is over, so whoever
             # waits for it finds the feedback gone too.
             self.bus.publish(StateChanged(ts=time.time(), key="data_expired", value=before))
-        return Expired(feedback=feedback, explanations=explanations, picks=picks)
+        return Expired(feedback=feedback, explanations=explanations, picks=picks, state_copies=copies)
 
     def _expire_in_memory(self, before: float) -> tuple[int, int]:
         """The retention's cut-off applied to what the service keeps in memory: health's explanations

@@ -37,9 +37,10 @@ class Expired:
     feedback: int = 0
     explanations: int = 0
     picks: int = 0
+    state_copies: int = 0  # copies of unreadable state files set aside (service.forget)
 
     def __bool__(self) -> bool:
-        return bool(self.feedback or self.explanations or self.picks)
+        return bool(self.feedback or self.explanations or self.picks or self.state_copies)
 
 
 class Retention:
@@ -114,9 +115,11 @@ class Retention:
             if expired:
                 log.info(
                     "retention: deleted what was older than %d days: %d feedback events, "
-                    "%d track explanations, %d notes of the moods tracks were picked for",
+                    "%d track explanations, %d notes of the moods tracks were picked for, "
+                    "%d set-aside copies of unreadable state files",
                     days,
                     expired.feedback,
                     expired.explanations,
                     expired.picks,
+                    expired.state_copies,
                 )

@@ -1,4 +1,6 @@
-"""Mood history for the page's plot, the data export and retention (the web package owns it).
+"""Mood history for the page's plot, the data export and retention (the web package owns it; the table
+and its prune are shared with the service, which prunes the file while no page runs in its process:
+moodspeaker.service.mood_history).
 
 The service publishes `MoodObserved` every capture; this store keeps at most one row per
 `min_spacing_s` (plus every change of mood), which is plenty for a plot of the last hour and keeps
@@ -25,21 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from moodspeaker.service.events import Event, EventBus, MoodObserved
+from moodspeaker.service.mood_history import BUSY_TIMEOUT_S, SCHEMA, kept_here, let_go, prune
 from moodspeaker.util.sqlitefiles import owner_only, scrub
 
 log = logging.getLogger(__name__)
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS mood (
-    ts REAL NOT NULL,
-    mood TEXT NOT NULL,
-    confidence REAL NOT NULL,
-    valence REAL NOT NULL,
-    arousal REAL NOT NULL,
-    face INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS mood_ts ON mood (ts);
-"""
 
 _COLUMNS = ("ts", "mood", "confidence", "valence", "arousal", "face")
 
@@ -53,13 +44,18 @@ class MoodHistory:
         self.min_spacing_s = min_spacing_s
         self._lock = threading.Lock()
         owner_only(self.path)  # before SQLite opens it: its -wal and -shm take the file's mode
-        self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        # timeout: the service's retention may be pruning the file as the page starts (mood_history)
+        self._db = sqlite3.connect(
+            str(self.path), check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_S
+        )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         # Rows removed by retention are overwritten, not left readable in free pages.
         self._db.execute("PRAGMA secure_delete=ON")
-        self._db.executescript(_SCHEMA)
+        self._db.executescript(SCHEMA)
         self._last: tuple[float, str] | None = None
+        self._open = True
+        kept_here(self.path)  # the service's retention leaves the file to this one's (mood_history)
 
     def add(self, sample: MoodObserved) -> bool:
         """Store one sample unless it is within `min_spacing_s` of the last and the mood is the same."""
@@ -96,10 +92,7 @@ class MoodHistory:
         """Delete samples older than `before` (retention); returns how many went.  When some went, the
         file is compacted and the log emptied, so they are not left in either (module docstring)."""
         with self._lock:
-            gone = self._db.execute("DELETE FROM mood WHERE ts < ?", (before,)).rowcount
-            if gone:
-                scrub(self._db)
-            return gone
+            return prune(self._db, before)
 
     def clear(self) -> None:
         """Delete every sample and compact the file, so nothing is recoverable from free pages."""
@@ -110,6 +103,9 @@ class MoodHistory:
 
     def close(self) -> None:
         with self._lock, contextlib.suppress(sqlite3.Error):
+            if self._open:
+                self._open = False
+                let_go(self.path)
             self._db.close()
 
 

@@ -20,6 +20,7 @@ from moodspeaker.service.control import STRATEGIES, CommandError
 from moodspeaker.service.core import ApplianceCore
 from moodspeaker.service.events import StateChanged
 from moodspeaker.service.forget import delete_set_aside_states
+from moodspeaker.service.mood_history import prune_file as prune_mood_history
 from moodspeaker.service.plans import storage_reason
 from moodspeaker.service.retention import Expired
 
@@ -182,7 +183,8 @@ class ListenerCommands(ApplianceCore):
         leaves nothing else behind.  The tracks playing and queued carry on, without an explanation
         made before the cut-off (service.forget) from now on, and state.json is saved at once without
         them and their notes, and the copies of unreadable state files set aside before it go too
-        (service.forget).  Returns what went, counted."""
+        (service.forget), and the page's mood history older than it when no page here prunes it
+        (service.mood_history).  Returns what went, counted."""
         explanations, picks = self._expire_in_memory(before)
         self._save()  # unchanged, it is not written again
         try:
@@ -190,12 +192,19 @@ class ListenerCommands(ApplianceCore):
                 feedback = self._recommender.forget_before(before)
                 # the set-aside copies of unreadable state files quote moods as state.json does
                 copies = len(delete_set_aside_states(self._data_dir, before))
+                samples = prune_mood_history(self._data_dir, before)  # unless a page here keeps it
         finally:
             # Whoever shows the state reads it again (the MQTT bridge republishes its retained topics,
             # whose now playing may quote an explanation expired now); once the run is over, so whoever
             # waits for it finds the feedback gone too.
             self.bus.publish(StateChanged(ts=time.time(), key="data_expired", value=before))
-        return Expired(feedback=feedback, explanations=explanations, picks=picks, state_copies=copies)
+        return Expired(
+            feedback=feedback,
+            explanations=explanations,
+            picks=picks,
+            state_copies=copies,
+            mood_samples=samples,
+        )
 
     def _expire_in_memory(self, before: float) -> tuple[int, int]:
         """The retention's cut-off applied to what the service keeps in memory: health's explanations

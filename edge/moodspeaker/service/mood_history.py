@@ -1,0 +1,92 @@
+"""The mood history file (`<data_dir>/mood-history.sqlite3`): its table, its retention, and who prunes it.
+
+Why here: the page's MoodHistory (moodspeaker_web.history) keeps the file and prunes it by the privacy
+retention, but only while the page runs; a speaker run without it (`moodspeaker run --no-web`,
+`web.enabled = false`) kept the readings it had stored forever.  So the service's retention prunes the
+file itself when no page in this process keeps it (`prune_file`), with the same SQL as the page's
+(`prune`), and the edge package does not import the web package for it: the page imports this module.
+An open MoodHistory marks its file as kept here (`kept_here`/`let_go`): two writers of one file in one
+process would only wait on each other's locks, and the page's own retention covers it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from pathlib import Path
+
+from moodspeaker.util.sqlitefiles import owner_only, scrub
+
+#: The file's name in the data folder.
+FILE_NAME = "mood-history.sqlite3"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS mood (
+    ts REAL NOT NULL,
+    mood TEXT NOT NULL,
+    confidence REAL NOT NULL,
+    valence REAL NOT NULL,
+    arousal REAL NOT NULL,
+    face INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS mood_ts ON mood (ts);
+"""
+
+#: How long the service's prune waits for a page of another process that is writing the file.
+BUSY_TIMEOUT_S = 30.0
+
+_lock = threading.Lock()
+_kept: dict[str, int] = {}  # the files an open MoodHistory of this process keeps, and how many
+
+
+def _key(path: str | Path) -> str:
+    return os.path.realpath(path)
+
+
+def kept_here(path: str | Path) -> None:
+    """A MoodHistory of this process opened `path`: its retention is the page's (until `let_go`)."""
+    with _lock:
+        _kept[_key(path)] = _kept.get(_key(path), 0) + 1
+
+
+def let_go(path: str | Path) -> None:
+    """The MoodHistory that opened `path` closed it."""
+    with _lock:
+        left = _kept.get(_key(path), 0) - 1
+        if left > 0:
+            _kept[_key(path)] = left
+        else:
+            _kept.pop(_key(path), None)
+
+
+def is_kept_here(path: str | Path) -> bool:
+    with _lock:
+        return _key(path) in _kept
+
+
+def prune(db: sqlite3.Connection, before: float) -> int:
+    """Delete the readings older than `before` (autocommit connection); when some went, scrub the file
+    and its log of them (util.sqlitefiles).  Returns how many went."""
+    gone = int(db.execute("DELETE FROM mood WHERE ts < ?", (before,)).rowcount)
+    if gone:
+        scrub(db)
+    return gone
+
+
+def prune_file(data_dir: str | Path, before: float) -> int:
+    """The service's retention of the mood history: prune `<data_dir>/mood-history.sqlite3` unless a
+    page of this process keeps it (it prunes it itself) or there is none.  Returns how many readings
+    went.  sqlite3.Error or OSError (a locked or unreadable file, a read-only card) propagates."""
+    path = Path(data_dir) / FILE_NAME
+    if is_kept_here(path) or not path.is_file():
+        return 0
+    owner_only(path)  # an older file readable by others is tightened too
+    db = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    try:
+        db.execute("PRAGMA secure_delete=ON")
+        if db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='mood'").fetchone() is None:
+            return 0
+        return prune(db, before)
+    finally:
+        db.close()

@@ -29,6 +29,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from moodspeaker.config import Config
+from moodspeaker.service import mood_history
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus
 from moodspeaker.util.atomic import atomic_write_text
@@ -160,7 +161,7 @@ def create_app(
         passwords=PasswordStore(data_dir),
         sessions=SessionStore(data_dir),
         limiter=limiter or LoginLimiter(),
-        history=MoodHistory(data_dir / "mood-history.sqlite3"),
+        history=MoodHistory(data_dir / mood_history.FILE_NAME),
         clock=clock,
         on_config_change=on_config_change,
     )

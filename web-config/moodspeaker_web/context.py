@@ -120,7 +120,9 @@ class WebContext:
         """Delete the page's own mood history older than privacy.retention_days.  Only that: the
         speaker's data (feedback, the pick explanations, the moods tracks were picked for) is deleted
         by the service itself, at its start and hourly, whether or not the page runs
-        (moodspeaker.service.retention); each piece has one keeper that deletes it."""
+        (moodspeaker.service.retention).  The service prunes this history too, but only while no page
+        in its process holds it open (moodspeaker.service.mood_history): a speaker without its page
+        still forgets old moods."""
         before = self.clock() - self.config.privacy.retention_days * DAY_S
         gone = self.history.prune(before)
         if gone:

@@ -141,6 +141,43 @@ class FfmpegDecoder:
                 stream.close()
 
 
+#: the ramp down over the last audio before a decoding failure (a step to silence is a click)
+FADE_ON_FAILURE_S = 0.02
+
+
+class FadeOnFailure:
+    """A decoder that reads one block ahead, so that when the source breaks (a USB disk pulled out, a
+    file cut short) the last block heard ramps down to silence instead of stopping on a step, which
+    the speaker turns into a loud click; the failure is raised at the read after that block."""
+
+    def __init__(self, inner: Decoder, rate: int) -> None:
+        self._inner = inner
+        self._rate = rate
+        self.duration_s = inner.duration_s
+        self._ahead: np.ndarray | None = None
+        self._failure: DecodeError | None = None
+
+    def read(self, frames: int) -> np.ndarray:
+        if self._ahead is None:
+            self._ahead = self._inner.read(frames)  # the first block: a failure here is raised as is
+        if self._failure is not None:
+            raise self._failure
+        block = self._ahead
+        if len(block) == 0:
+            return block
+        try:
+            self._ahead = self._inner.read(frames)
+        except DecodeError as exc:
+            self._failure, self._ahead = exc, np.zeros((0, 2), np.float32)
+            n = min(len(block), max(1, int(FADE_ON_FAILURE_S * self._rate)))
+            block = block.copy()
+            block[-n:] *= np.linspace(1.0, 0.0, n, dtype=np.float32)[:, None]
+        return block
+
+    def close(self) -> None:
+        self._inner.close()
+
+
 def open_decoder(
     source: str | Path | IO[bytes],
     rate: int,
@@ -154,10 +191,12 @@ def open_decoder(
     `duration_s` (the index's, from the tags) is the track's length for a file only ffmpeg reads,
     whose raw stream states none: a decoder without a duration never crossfades, so an M4A/AAC track
     ended in a hard cut whatever `crossfade_s` said."""
+    decoder: Decoder
     try:
-        return SoundfileDecoder(source, rate, start_s=start_s, name=name)
+        decoder = SoundfileDecoder(source, rate, start_s=start_s, name=name)
     except DecodeError as first:
-        if isinstance(source, str | Path) and Path(source).is_file() and shutil.which("ffmpeg"):
-            log.debug("libsndfile cannot read %s (%s); trying ffmpeg", source, first)
-            return FfmpegDecoder(Path(source), rate, start_s=start_s, duration_s=duration_s)
-        raise
+        if not (isinstance(source, str | Path) and Path(source).is_file() and shutil.which("ffmpeg")):
+            raise
+        log.debug("libsndfile cannot read %s (%s); trying ffmpeg", source, first)
+        decoder = FfmpegDecoder(Path(source), rate, start_s=start_s, duration_s=duration_s)
+    return FadeOnFailure(decoder, rate)

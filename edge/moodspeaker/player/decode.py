@@ -2,16 +2,18 @@
 
 Decoding is incremental, block by block, so a long track never sits in memory as PCM and a file that
 breaks half-way through is noticed at the block where it breaks (the player then skips it).
-libsndfile (via soundfile) reads WAV, FLAC, OGG/Vorbis, Opus and MP3; anything else on local disk
-(AAC/M4A, WMA...) goes through an `ffmpeg` subprocess when ffmpeg is installed.
+libsndfile (via soundfile) reads WAV, FLAC, OGG/Vorbis, Opus and MP3; anything else (AAC/M4A, WMA...)
+goes through an `ffmpeg` subprocess when ffmpeg is installed, a download from a temporary copy.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -52,14 +54,21 @@ class SoundfileDecoder:
     """libsndfile decoding with streaming resampling (soxr) to the mixer's rate."""
 
     def __init__(
-        self, source: str | Path | IO[bytes], rate: int, *, start_s: float = 0.0, name: str = ""
+        self,
+        source: str | Path | IO[bytes],
+        rate: int,
+        *,
+        start_s: float = 0.0,
+        name: str = "",
+        keep_open: bool = False,
     ) -> None:
+        """`keep_open`: a download that libsndfile cannot open stays open (for ffmpeg to try)."""
         self._name = name or str(source)
         self._owned = None if isinstance(source, str | Path) else source  # a download: ours to close
         try:
             self._file = sf.SoundFile(source)
         except Exception as exc:  # libsndfile reports unknown formats and broken headers alike
-            if self._owned is not None:
+            if self._owned is not None and not keep_open:
                 self._owned.close()
             raise DecodeError(f"{self._name}: cannot open ({exc})") from exc
         self._in_rate = int(self._file.samplerate)
@@ -103,13 +112,23 @@ class SoundfileDecoder:
 
 
 class FfmpegDecoder:
-    """Decoding through an ffmpeg subprocess (formats libsndfile lacks); local files only."""
+    """Decoding through an ffmpeg subprocess (formats libsndfile lacks) from a file on disk."""
 
-    def __init__(self, path: Path, rate: int, *, start_s: float = 0.0, duration_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        path: Path,
+        rate: int,
+        *,
+        start_s: float = 0.0,
+        duration_s: float = 0.0,
+        name: str = "",
+        owned: bool = False,
+    ) -> None:
         binary = shutil.which("ffmpeg")
         if binary is None:
-            raise DecodeError(f"{path}: format needs ffmpeg, which is not installed")
-        self._name = str(path)
+            raise DecodeError(f"{name or path}: format needs ffmpeg, which is not installed")
+        self._name = name or str(path)
+        self._owned = path if owned else None  # a download's temporary copy: deleted on close
         self.duration_s = duration_s
         cmd = [binary, "-nostdin", "-v", "error"]
         if start_s > 0:
@@ -139,6 +158,26 @@ class FfmpegDecoder:
         for stream in (self._proc.stdout, self._proc.stderr):
             if stream is not None:
                 stream.close()
+        if self._owned is not None:
+            with contextlib.suppress(OSError):
+                self._owned.unlink()
+
+
+def _spill(source: IO[bytes]) -> Path:
+    """A download (in memory) copied to a temporary file for ffmpeg, which needs to seek in an M4A
+    (its index may come last); the caller deletes it."""
+    fd, name = tempfile.mkstemp(prefix="moodspeaker-", suffix=".audio")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            source.seek(0)
+            shutil.copyfileobj(source, out)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
+    finally:
+        source.close()
+    return Path(name)
 
 
 #: the ramp down over the last audio before a decoding failure (a step to silence is a click)
@@ -178,6 +217,32 @@ class FadeOnFailure:
         self._inner.close()
 
 
+def _with_ffmpeg(
+    source: str | Path | IO[bytes],
+    rate: int,
+    first: DecodeError,
+    *,
+    start_s: float,
+    duration_s: float,
+    name: str,
+) -> Decoder:
+    """ffmpeg for what libsndfile could not open (M4A/AAC...), a local file or a download; else
+    libsndfile's error (`first`)."""
+    found = shutil.which("ffmpeg") is not None
+    if isinstance(source, str | Path):
+        if not found or not Path(source).is_file():
+            raise first
+        log.debug("libsndfile cannot read %s (%s); trying ffmpeg", source, first)
+        return FfmpegDecoder(Path(source), rate, start_s=start_s, duration_s=duration_s)
+    if not found:
+        source.close()
+        raise first
+    log.debug("libsndfile cannot read the download of %s (%s); trying ffmpeg", name, first)
+    # a download (an M4A from a LAN library server): ffmpeg reads a temporary copy, deleted on close
+    copy = _spill(source)
+    return FfmpegDecoder(copy, rate, start_s=start_s, duration_s=duration_s, name=name, owned=True)
+
+
 def open_decoder(
     source: str | Path | IO[bytes],
     rate: int,
@@ -193,10 +258,7 @@ def open_decoder(
     ended in a hard cut whatever `crossfade_s` said."""
     decoder: Decoder
     try:
-        decoder = SoundfileDecoder(source, rate, start_s=start_s, name=name)
+        decoder = SoundfileDecoder(source, rate, start_s=start_s, name=name, keep_open=True)
     except DecodeError as first:
-        if not (isinstance(source, str | Path) and Path(source).is_file() and shutil.which("ffmpeg")):
-            raise
-        log.debug("libsndfile cannot read %s (%s); trying ffmpeg", source, first)
-        decoder = FfmpegDecoder(Path(source), rate, start_s=start_s, duration_s=duration_s)
+        decoder = _with_ffmpeg(source, rate, first, start_s=start_s, duration_s=duration_s, name=name)
     return FadeOnFailure(decoder, rate)

@@ -50,3 +50,19 @@ def test_hidden_files_and_folders_are_skipped(tmp_path: Path) -> None:
     result = walk([music])
     assert [f.path for f in result.files] == [str(music / "album" / "song.mp3")]
     assert result.problems == []
+
+
+def test_a_folder_whose_name_is_not_utf8_is_named_once(tmp_path: Path) -> None:
+    """The advice was 'file name is not valid UTF-8; rename the file', once per file in the folder,
+    though the files' own names were fine: the folder's name is what to change."""
+    music = tmp_path / "music"
+    _song(music / "ok.mp3")
+    bad = os.fsencode(music) + b"/Caf\xe9 del Mar"
+    os.makedirs(bad + b"/CD 1")
+    for name in (b"/one.mp3", b"/two.mp3", b"/CD 1/three.mp3"):
+        with open(bad + name, "wb") as f:
+            f.write(b"x")
+    result = walk([music])
+    assert [f.path for f in result.files] == [str(music / "ok.mp3")]
+    assert [(p.path, p.kind) for p in result.problems] == [(str(music) + "/Caf\\xe9 del Mar", "bad-name")]
+    assert "rename the folder" in result.problems[0].reason

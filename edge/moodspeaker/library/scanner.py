@@ -92,6 +92,15 @@ def walk(
             _visit(links.pop(0), result, stack, seen_files, links=None)
             continue
         current = stack.pop()
+        if not _is_utf8(current):  # every path under it is unusable: said once, for the folder
+            result.problems.append(
+                Problem(
+                    printable(current),
+                    "bad-name",
+                    "folder name is not valid UTF-8; rename the folder to index its files",
+                )
+            )
+            continue
         try:
             cst = os.stat(current)
         except OSError as exc:

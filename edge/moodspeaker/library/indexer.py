@@ -205,7 +205,33 @@ class Indexer:
         report("analysing")
         if on_total:
             on_total(len(pending))
-        self._analyse(pending, summary, on_done, report)
+        # the same content found twice in this scan (a copied album, a song in two folders) is analysed
+        # once, then the copies take its analysis; a copy whose first one failed is tried itself
+        hashes = {loc: st.content_hash for loc, st in self.index.file_states().items()}
+        contents: set[str] = set()
+        originals: list[str] = []
+        copies: list[str] = []
+        for path in pending:
+            digest = hashes.get(path, "")
+            (copies if digest and digest in contents else originals).append(path)
+            if digest:
+                contents.add(digest)
+        self._analyse(originals, summary, on_done, report)
+        left: list[str] = []
+        with self.index.batch() as b:
+            for path in copies:
+                done = self.index.analysed_by_hash(hashes[path])
+                if done is None:
+                    left.append(path)
+                    continue
+                b.set_analysed(path, done[0], done[1])
+                summary.reused += 1
+                summary.done += 1
+                report("analysing")
+                if on_done:
+                    on_done(path, None)
+        if left:
+            self._analyse(left, summary, on_done, report)
         summary.seconds = time.monotonic() - start
         return summary
 

@@ -16,6 +16,7 @@ held (tests/service/heldplans) while the switch happens; then Play goes on.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,7 +98,8 @@ def test_a_play_planned_before_a_switch_plays_the_new_listeners_plan(rig: Rig) -
     """Lee rejected three of the five tracks: a Play planned for default has at least one of them."""
     rejected = {t.id for t in rig.recommender.source.tracks()[:3]}
     for track_id in rejected:
-        rig.recommender.feedback("Lee", track_id, "dislike", None, 0.0)
+        # now, not at 0.0: the service's own retention (at start, then hourly) deletes 1970's feedback
+        rig.recommender.feedback("Lee", track_id, "dislike", None, time.time())
     play = press_play(rig)
     rig.control.execute("set_profile", {"profile": "Lee"})
     rig.recommender.release.set()

@@ -4,6 +4,8 @@ mounted: the tracks indexed under it are kept and the scan says why, as for an u
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import synth
@@ -25,7 +27,24 @@ def test_tracks_behind_a_link_to_an_unmounted_share_are_kept(tmp_path: Path, poo
     off = indexer.scan([str(music)])
     assert off.removed == 0
     assert sorted(Path(t.location).name for t in index.tracks()) == ["far.flac", "local.wav"]
-    assert [(Path(p).name, kind) for p, kind, _ in off.problems] == [("nas", "broken-link")]
+    assert [(Path(p).name, kind) for p, kind, _ in off.problems] == [("nas", "unmounted-link")]
     (tmp_path / "mnt" / "share-off").rename(share)  # mounted again: nothing to analyse anew
     back = indexer.scan([str(music)])
     assert (back.removed, back.analysed, back.problems) == (0, 0, [])
+
+
+def test_index_exits_1_for_a_link_to_an_unmounted_share(tmp_path: Path) -> None:
+    """`index` says what it could not do: a share behind a link was not scanned (README: exit 1 when a
+    folder could not be scanned, e.g. an unmounted disk), like an unmounted library root."""
+    music = tmp_path / "music"
+    music.mkdir()
+    os.symlink(tmp_path / "mnt" / "share", music / "nas")  # the share is not mounted
+    env = {**os.environ, "HOME": str(tmp_path)}
+    env.pop("MOODSPEAKER_CONFIG", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "moodspeaker", "--set", f"device.data_dir={tmp_path / 'data'}",
+         "index", "--workers", "1", "--quiet", str(music)],
+        capture_output=True, text=True, timeout=300, env=env, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "nas" in done.stderr and "could not scan" in done.stderr, done.stderr

@@ -105,8 +105,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return _unreachable(summary.problems)
 
 
-#: Problems that mean a whole music folder could not be scanned (not one bad file).
-UNREACHABLE = frozenset({"missing", "empty"})
+#: Problems that mean a whole music folder could not be scanned (not one bad file): a library root
+#: missing or empty (an unmounted disk), or a link in it to a folder elsewhere that is not mounted.
+UNREACHABLE = frozenset({"missing", "empty", "unmounted-link"})
 
 
 def _unreachable(problems: list[tuple[str, str, str]]) -> int:

@@ -163,7 +163,7 @@ def _visit(
             result.problems.append(
                 Problem(
                     printable(entry.path),
-                    "broken-link",
+                    "unmounted-link",
                     "link to something not available (disk unmounted?); its tracks are kept",
                 )
             )

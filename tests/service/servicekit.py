@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,8 @@ from moodspeaker.library.track import Track
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.recommend.source import Catalogue
 from moodspeaker.service.app import Appliance, Parts
-from moodspeaker.service.events import EventBus
+from moodspeaker.service.control import ControlAPI
+from moodspeaker.service.events import Event, EventBus
 from moodspeaker.vision.pipeline import Observation as Obs  # what the real vision stage returns
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -135,6 +137,19 @@ def build(
         recommender=rec,
     )
     return Appliance(cfg, bus, parts, tmp_path / "data"), bus
+
+
+@contextmanager
+def running(tmp_path: Path, script: Script) -> Iterator[tuple[Appliance, ControlAPI, list[Event]]]:
+    """A started appliance (stopped on the way out), its command API and every event it publishes."""
+    app, bus = build(tmp_path, script)
+    events: list[Event] = []
+    bus.subscribe(events.append)
+    app.start()
+    try:
+        yield app, ControlAPI(app, bus), events
+    finally:
+        app.stop()
 
 
 def wait_for(pred: Callable[[], object], timeout: float = 30.0, what: str = "condition") -> None:

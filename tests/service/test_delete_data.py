@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from servicekit import Script, build, wait_for
+from servicekit import Script, running, wait_for
 
 from moodspeaker.config import with_changes
 from moodspeaker.service.app import Appliance
@@ -28,14 +28,8 @@ pytestmark = pytest.mark.timeout(120)
 @pytest.fixture
 def started(tmp_path: Path) -> Iterator[tuple[Appliance, ControlAPI, list[Event], Script]]:
     script = Script("happy")
-    app, bus = build(tmp_path, script)
-    events: list[Event] = []
-    bus.subscribe(events.append)
-    app.start()
-    try:
-        yield app, ControlAPI(app, bus), events, script
-    finally:
-        app.stop()
+    with running(tmp_path, script) as (app, control, events):
+        yield app, control, events, script
 
 
 def test_after_deleting_the_active_listener_is_one_that_exists(

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from servicekit import Script, build, wait_for
+from servicekit import Script, running, wait_for
 
 from moodspeaker.service.app import Appliance
 from moodspeaker.service.control import ControlAPI
@@ -30,14 +30,8 @@ pytestmark = pytest.mark.timeout(120)
 @pytest.fixture
 def started(tmp_path: Path) -> Iterator[tuple[Appliance, ControlAPI, list[Event], Script]]:
     script = Script("happy")
-    app, bus = build(tmp_path, script)
-    events: list[Event] = []
-    bus.subscribe(events.append)
-    app.start()
-    try:
-        yield app, ControlAPI(app, bus), events, script
-    finally:
-        app.stop()
+    with running(tmp_path, script) as (app, control, events):
+        yield app, control, events, script
 
 
 def _held(state: dict[str, Any]) -> list[dict[str, Any]]:

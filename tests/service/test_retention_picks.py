@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from servicekit import Script, build, make_tracks, wait_for
+from servicekit import Script, build, make_tracks, running, wait_for
 
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.app import Appliance
@@ -32,12 +32,8 @@ DAY_S = 86400.0
 
 @pytest.fixture
 def started(tmp_path: Path) -> Iterator[tuple[Appliance, ControlAPI]]:
-    app, bus = build(tmp_path, Script("happy"))
-    app.start()
-    try:
-        yield app, ControlAPI(app, bus)
-    finally:
-        app.stop()
+    with running(tmp_path, Script("happy")) as (app, control, _):
+        yield app, control
 
 
 def _held(state: dict[str, Any]) -> list[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from servicekit import Script, build, wait_for
+from servicekit import Script, running, wait_for
 
 from moodspeaker.service.app import Appliance
 from moodspeaker.service.control import ControlAPI
@@ -26,12 +26,8 @@ pytestmark = pytest.mark.timeout(120)
 
 @pytest.fixture
 def started(tmp_path: Path) -> Iterator[tuple[Appliance, ControlAPI]]:
-    app, bus = build(tmp_path, Script("happy"))
-    app.start()
-    try:
-        yield app, ControlAPI(app, bus)
-    finally:
-        app.stop()
+    with running(tmp_path, Script("happy")) as (app, control, _):
+        yield app, control
 
 
 def _records(control: ControlAPI) -> list[dict[str, Any]]:

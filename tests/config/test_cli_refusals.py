@@ -8,21 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from bounds import allowed_range, too_big
 from moodspeaker.cli import main
 from moodspeaker.config import describe
 from moodspeaker.config.load import SettingInfo
 
 BOUNDED = [info for info in describe() if info.kind in {"int", "float"} and info.min is not None]
-
-
-def _too_big(info: SettingInfo) -> str:
-    assert info.max is not None
-    return str(int(info.max) + 1)
-
-
-def _range(info: SettingInfo) -> str:
-    unit = f" {info.unit}" if info.unit else ""
-    return f"from {info.min:g} to {info.max:g}{unit}"
 
 
 @pytest.mark.parametrize("info", BOUNDED, ids=lambda info: info.dotted)
@@ -31,10 +22,10 @@ def test_the_cli_names_the_key_the_value_and_the_range_with_its_unit(
 ) -> None:
     config = tmp_path / "config.toml"
     config.touch()
-    assert main(["-c", str(config), "config", "set", f"{info.dotted}={_too_big(info)}"]) == 2
+    assert main(["-c", str(config), "config", "set", f"{info.dotted}={too_big(info)}"]) == 2
     err = capsys.readouterr().err
-    assert f"{info.dotted} = '{_too_big(info)}' is invalid: expected " in err, err
-    assert _range(info) in err, err
+    assert f"{info.dotted} = '{too_big(info)}' is invalid: expected " in err, err
+    assert allowed_range(info) in err, err
     assert config.read_text() == ""
 
 

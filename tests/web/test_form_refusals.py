@@ -11,6 +11,7 @@ import pytest
 from browserkit import claim, needs_chromium, phone_page, watch
 from realkit import served
 
+from bounds import allowed_range, too_big
 from moodspeaker.config import Config, describe
 from moodspeaker.config.load import SettingInfo
 from moodspeaker_web import forms
@@ -27,25 +28,15 @@ BOUNDED = [
 ]
 
 
-def _too_big(info: SettingInfo) -> str:
-    assert info.max is not None
-    return str(int(info.max) + 1)
-
-
-def _range(info: SettingInfo) -> str:
-    unit = f" {info.unit}" if info.unit else ""
-    return f"from {info.min:g} to {info.max:g}{unit}"
-
-
 @pytest.mark.parametrize("info", BOUNDED, ids=lambda i: i.dotted)
-def test_the_form_names_the_field_by_its_label_and_says_the_range(info: SettingInfo) -> None:
+def test_the_form_names_the_field_by_its_label_and_says_theallowed_range(info: SettingInfo) -> None:
     """The label is the one the form shows above the field; the range carries the unit."""
     config = Config()
-    _, errors = forms.parse_section(config, info.section, {info.dotted: [_too_big(info)]})
+    _, errors = forms.parse_section(config, info.section, {info.dotted: [too_big(info)]})
     field = next(f for f in forms.fields(config, info.section) if f.name == info.dotted)
     assert errors == {
         info.dotted: f"{field.label} must be a {'whole ' if info.kind == 'int' else ''}number "
-        f"{_range(info)}, not {_too_big(info)}."
+        f"{allowed_range(info)}, not {too_big(info)}."
     }
 
 

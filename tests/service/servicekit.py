@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -140,9 +141,12 @@ def build(
 
 
 @contextmanager
-def running(tmp_path: Path, script: Script) -> Iterator[tuple[Appliance, ControlAPI, list[Event]]]:
-    """A started appliance (stopped on the way out), its command API and every event it publishes."""
-    app, bus = build(tmp_path, script)
+def running(
+    tmp_path: Path, script: Script, **changes: Any
+) -> Iterator[tuple[Appliance, ControlAPI, list[Event]]]:
+    """A started appliance (stopped on the way out), its command API and every event it publishes;
+    `changes` are settings (dotted keys), as for `build`."""
+    app, bus = build(tmp_path, script, **changes)
     events: list[Event] = []
     bus.subscribe(events.append)
     app.start()

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from servicekit import HeldPlayer, Script, build, wait_for
+from servicekit import HeldPlayer, Script, running, wait_for
 
 from moodspeaker.config import with_changes
 from moodspeaker.service import core
@@ -30,14 +30,8 @@ def started(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[Appliance, ControlAPI, list[Event]]]:
     monkeypatch.setattr(core, "PLAYER_WAIT_S", 0.05)  # the player is held however long the wait is
-    app, bus = build(tmp_path, Script("happy"), **{"player.volume": 0.5})
-    events: list[Event] = []
-    bus.subscribe(events.append)
-    app.start()
-    try:
-        yield app, ControlAPI(app, bus), events
-    finally:
-        app.stop()
+    with running(tmp_path, Script("happy"), **{"player.volume": 0.5}) as started:
+        yield started
 
 
 def _volume_changes(events: list[Event]) -> list[object]:

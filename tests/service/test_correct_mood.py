@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from servicekit import Script, build, wait_for
+from servicekit import Script, running, wait_for
 
 from moodspeaker.mood.classes import ALL_EXPRESSIONS, CONTEMPT, UNKNOWN
 from moodspeaker.service.app import Appliance
@@ -25,14 +25,8 @@ pytestmark = pytest.mark.timeout(120)
 
 @pytest.fixture
 def started(tmp_path: Path) -> Iterator[tuple[Appliance, ControlAPI, list[Event]]]:
-    app, bus = build(tmp_path, Script("happy"))
-    events: list[Event] = []
-    bus.subscribe(events.append)
-    app.start()
-    try:
-        yield app, ControlAPI(app, bus), events
-    finally:
-        app.stop()
+    with running(tmp_path, Script("happy")) as started:
+        yield started
 
 
 def test_contempt_can_be_the_corrected_mood(started: tuple[Appliance, ControlAPI, list[Event]]) -> None:

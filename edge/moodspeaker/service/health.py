@@ -12,7 +12,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,16 +84,29 @@ class Health:
         with self._lock:
             return [r["reason"] for r in self._reasons]
 
-    def forget_reasons(self, before: float | None = None) -> int:
-        """Drop the explanations kept so far, or those recorded before `before` (the privacy
-        retention): they quote moods read and what was learned, which "delete everything" deletes
-        (see service.forget) and retention deletes once older than its cut-off.  Returns how many
+    def forget_reasons(
+        self, before: float | None = None, made_since: Callable[[str, str, float], bool] | None = None
+    ) -> int:
+        """Drop the explanations kept so far, or (the privacy retention) those made before `before`:
+        they quote moods read and what was learned, which "delete everything" deletes (see
+        service.forget) and retention deletes once older than its cut-off.  A record is dated by its
+        track's start, but what it quotes was made when the track was picked, which can be long
+        before (a queued track, a speaker paused overnight): `made_since(track_id, explanation,
+        before)` (service.picked) says whether an explanation is known to be made since; one that is
+        not goes whenever its track started.  Without it, the start's time decides.  Returns how many
         went (the retention logs the count)."""
+
+        def kept(record: dict[str, Any], before: float) -> bool:
+            if record["ts"] < before:
+                return False
+            reason = str(record["reason"])
+            return not reason or made_since is None or made_since(str(record["track_id"]), reason, before)
+
         with self._lock:
-            kept = [] if before is None else [r for r in self._reasons if r["ts"] >= before]
-            gone = len(self._reasons) - len(kept)
+            keep = [] if before is None else [r for r in self._reasons if kept(r, before)]
+            gone = len(self._reasons) - len(keep)
             self._reasons.clear()
-            self._reasons.extend(kept)
+            self._reasons.extend(keep)
         return gone
 
     def incident(self, component: str, message: str) -> None:

@@ -212,7 +212,7 @@ class ListenerCommands(ApplianceCore):
         before it is reported as none.  Also at start, on what was restored, before anything of it
         plays or is reported (the first run, on the retention's thread, saves and deletes the rest).
         Returns (explanations, notes) that went."""
-        explanations = self.health.forget_reasons(before)
+        explanations = self.health.forget_reasons(before, self.conductor.picked.made_since)
         picks = self.conductor.picked.forget_before(before)
         self._forgotten.expire(before)
         return explanations, picks

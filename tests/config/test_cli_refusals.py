@@ -63,3 +63,23 @@ def test_a_volume_of_50_in_the_file_is_refused_with_the_fraction_to_write(
     err = capsys.readouterr().err
     assert "player.volume = 50 is invalid: expected a fraction from 0 to 1 (0.5 = 50 %; " in err, err
     assert ": for 50 % write 0.5" in err, err
+
+
+def test_config_set_names_the_command_line_as_the_source_of_a_typed_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The refusal of a value typed after `config set` named the config file as its source
+    ("/etc/moodspeaker/config.toml: camera.interval_s = '99' is invalid"), sending the owner to a
+    file that holds no such line.  A problem of the file itself still names the file."""
+    config = tmp_path / "config.toml"
+    config.write_text("[camera]\ninterval_s = 5\n")
+    assert main(["-c", str(config), "config", "set", "camera.interval_s=99", "camera.intervall_s=3"]) == 2
+    err = capsys.readouterr().err
+    assert "command line: camera.interval_s = '99' is invalid: expected " in err, err
+    assert "command line: unknown setting camera.intervall_s" in err, err
+    assert f"{config}: camera" not in err, err
+    assert f"nothing was saved to {config}" in err, err
+    assert config.read_text() == "[camera]\ninterval_s = 5\n"
+    config.write_text("[camera]\ninterval_s = 99\n")
+    assert main(["-c", str(config), "config", "check"]) == 2
+    assert f"{config}: camera.interval_s = 99 is invalid" in capsys.readouterr().err

@@ -9,9 +9,13 @@ from typing import Any
 
 import tomli_w
 
-from moodspeaker.config import Config, ConfigError, describe, load, save, with_changes
+from moodspeaker.config import Config, ConfigError, describe, with_changes
+from moodspeaker.config.edit import update
 from moodspeaker.config.load import SYSTEM_CONFIG, config_path, to_mapping
 from moodspeaker.util.net import mask_url
+
+#: The source a refusal names for a value typed after `config set` (a problem of the file names the file).
+TYPED_HERE = "command line"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -77,13 +81,17 @@ def run(args: argparse.Namespace, config: Config) -> int:
             return 2
         changes[key.strip()] = value
     try:
-        # Start from the file itself, not `config`: that one carries this run's `--set` overrides,
-        # which are for one run only and must not be written into the file.
-        old = load(path)
-        new = with_changes(old, changes, source=str(path))
+        # Start from the file itself as it is now, under its lock (config.edit.update), not `config`:
+        # that one carries this run's `--set` overrides, which are for one run only and must not be
+        # written into the file.  A refused value was typed here, so its refusal names the command line.
+        update(path, lambda current: with_changes(current, changes, source=TYPED_HERE))
     except ConfigError as exc:
-        print(f"moodspeaker: {exc}", file=sys.stderr)
+        problems = "\n  ".join(exc.problems)
+        print(f"moodspeaker config set: nothing was saved to {path}:\n  {problems}", file=sys.stderr)
         return 2
-    save(new, path)  # only the changed lines: the file's comments stay
-    print(f"saved {path}")
+    except OSError as exc:  # a folder it may not write (run it as the speaker's user, or with sudo)
+        where = exc.filename or path
+        print(f"moodspeaker config set: nothing was saved: {where}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"saved {path}")  # only the changed lines: the file's comments stay
     return 0

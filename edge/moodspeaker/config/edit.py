@@ -10,18 +10,26 @@ gets its new value (and keeps its trailing comment), a new setting goes at the e
 default written out.  A file of a shape `toml_lines` does not edit (dotted keys, inline tables), or
 one that does not load, is written from the values after its leading comment block, so at least the
 header survives.  A file that does not exist yet gets a short header and the non-default values.
+
+Two writers may meet: `config set` over SSH while the page is open.  `update` is the read-modify-write
+they both use: under the file's lock it reads the file as it is now, applies only the caller's changes
+to that, and writes the result, so neither undoes what the other saved (the page saved its whole
+config from memory, which put back a value `config set` had changed since the page started).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import os
 import tomllib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import tomli_w
 
-from moodspeaker.config.load import ConfigError, describe, from_mapping, to_mapping
+from moodspeaker.config.load import ConfigError, describe, from_mapping, load, to_mapping
 from moodspeaker.config.schema import Config
 from moodspeaker.config.toml_lines import layout, value_text
 from moodspeaker.util.atomic import atomic_write_bytes
@@ -144,3 +152,42 @@ def save(config: Config, path: str | os.PathLike[str]) -> None:
         after = target.stat()
         if (after.st_uid, after.st_gid) != (before.st_uid, before.st_gid):
             os.chown(target, before.st_uid, before.st_gid)
+
+
+@contextlib.contextmanager
+def locked(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Hold the config file's lock: an exclusive flock on the folder that holds it.
+
+    The folder, not the file: a save replaces the file by renaming a new one over it, so a lock on
+    the old file would not keep out a writer that opens the new one; and no lock file is left beside
+    the config.  Blocks until the other writer is done (a save takes milliseconds).
+    """
+    folder = os.open(Path(path).parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(folder)  # releases the lock
+
+
+def read(path: str | os.PathLike[str], *, missing_ok: bool = False) -> Config:
+    """The config the file holds now (ConfigError when it does not load); with `missing_ok`, a file
+    that is not there (deleted while the speaker runs) reads as the defaults."""
+    if missing_ok and not Path(path).exists():
+        return Config()
+    return load(path)
+
+
+def update(
+    path: str | os.PathLike[str], change: Callable[[Config], Config], *, missing_ok: bool = False
+) -> tuple[Config, Config]:
+    """Read-modify-write under the file's lock: `change` gets the config as the file holds it now and
+    returns it with the caller's changes; only those are written (the file's other values and its
+    comments stay).  Returns (as it was, as saved).  Whatever `change` raises leaves the file as it
+    was; a change that changes nothing writes nothing."""
+    with locked(path):
+        current = read(path, missing_ok=missing_ok)
+        new = change(current)
+        if new != current:
+            save(new, path)
+    return current, new

@@ -97,7 +97,8 @@ class ListenerCommands(ApplianceCore):
             saved[0] = upcoming
             return self._save(upcoming)
 
-        with self._saving:
+        # Under way (for a Play this switch overtakes: service.switches) until its queue is in effect.
+        with self._switches.under_way(), self._saving:
             with self._stored(what), self._planned(what):
                 switched = self.conductor.switch_profile(self._current_mood, profile, save)
             if switched and saved[0] is not None:  # the answer shows the queue saved, or it pending
@@ -120,7 +121,9 @@ class ListenerCommands(ApplianceCore):
         def store() -> None:
             self._recommender.set_strategy(self.conductor.profile, strategy)
 
-        with self._saving:  # no save in between with the new strategy and the previous queue
+        # No save in between with the new strategy and the previous queue (`_saving`); under way
+        # (for a Play this switch overtakes: service.switches) until its queue is in effect.
+        with self._switches.under_way(), self._saving:
             with self._stored(what), self._planned(what):
                 queued = self.conductor.change_strategy(self._current_mood, strategy, store)
             if queued is not None:  # the answer and the state saved: the new queue (or it pending)
@@ -134,7 +137,7 @@ class ListenerCommands(ApplianceCore):
         track playing or queued was picked for, and when (`picked_for`, `picked_at`: mood readings the
         state file keeps, service.picked)."""
         profiles = self._recommender.profiles()
-        status = self._restored.status(self.player.status)  # as a save sees it (service.restored)
+        status = self._status()  # the restore at start applied, or as a save sees it (service.restored)
         moods, times = self.conductor.picked.saved(i for i in (status.current, *status.queue) if i)
         return {
             "profiles": {p: self._recommender.export_profile(p) for p in profiles},
@@ -182,10 +185,11 @@ class ListenerCommands(ApplianceCore):
         what is kept in memory goes first, so a database that refuses the deletion (its CommandError)
         leaves nothing else behind.  The tracks playing and queued carry on, without an explanation
         made before the cut-off (service.forget) from now on, and state.json is saved at once without
-        them and their notes, and the copies of unreadable state files set aside before it go too
-        (service.forget), and the page's mood history older than it when no page here prunes it
-        (service.mood_history).  Returns what went, counted."""
+        them and their notes; the conductor's flips made before it go, and the copies of unreadable
+        state files set aside before it (service.forget), and the page's mood history older than it
+        when no page here prunes it (service.mood_history).  Returns what went, counted."""
         explanations, picks = self._expire_in_memory(before)
+        flips = self.conductor.forget_flips(before)  # not restored at start: this run is enough
         self._save()  # unchanged, it is not written again
         try:
             with self._stored("data not deleted"):  # and forget what was learned from it, at once
@@ -202,6 +206,7 @@ class ListenerCommands(ApplianceCore):
             feedback=feedback,
             explanations=explanations,
             picks=picks,
+            flips=flips,
             state_copies=copies,
             mood_samples=samples,
         )
@@ -223,7 +228,7 @@ class ListenerCommands(ApplianceCore):
         filter's history (the reading ends: `_end_reading`, a capture under way is dropped), the
         conductor's flips and the plans under way.  The listener is told: the mood is unknown until
         the camera reads it again."""
-        status = self.player.status()
+        status = self._status()  # the restored track and queue too, before the player shows them
         held = [status.current, *status.queue, self._pending.values().get("now_playing")]
         kept = [i.reason for i in held if i is not None]
         self._forgotten.forget([*kept, *self.health.reasons()])

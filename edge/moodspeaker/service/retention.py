@@ -2,12 +2,13 @@
 
 Why the service: `privacy.retention_days` promises that what was learned about the household is
 deleted once older than that: the feedback (and what was learned from it), the "why these tracks"
-explanations and the moods the tracks were picked for, all kept by the service (`delete_data(before)`,
-service.listeners), and the page's mood history, kept by the page.  It used to run only from the page
-(at its start and hourly), so a speaker without it (`moodspeaker run --no-web`, `web.enabled = false`,
-a Home-Assistant-only install) never deleted anything.  Now each keeper deletes its own: this loop the
-service's data, the page its mood history (moodspeaker_web.context); while no page runs in this
-process, this loop prunes the mood history file too (service.mood_history), which it kept for good.
+explanations, the moods the tracks were picked for and when a mood changed the music, all kept by
+the service (`delete_data(before)`, service.listeners), and the page's mood history, kept by the
+page.  It used to run only from the page (at its start and hourly), so a speaker without it
+(`moodspeaker run --no-web`, `web.enabled = false`, a Home-Assistant-only install) never deleted
+anything.  Now each keeper deletes its own: this loop the service's data, the page its mood
+history (moodspeaker_web.context); while no page runs in this process, this loop prunes the mood
+history file too (service.mood_history), which it kept for good.
 
 The loop waits on an Event between runs, so a stop ends it at once (not after the hour), and a
 changed `retention_days` takes effect at once (`run_now`: a shorter period deletes more, now).
@@ -38,12 +39,18 @@ class Expired:
     feedback: int = 0
     explanations: int = 0
     picks: int = 0
+    flips: int = 0  # when a mood made the music change, and to which track (service.conductor)
     state_copies: int = 0  # copies of unreadable state files set aside (service.forget)
     mood_samples: int = 0  # the page's mood history, when no page prunes it (service.mood_history)
 
     def __bool__(self) -> bool:
         return bool(
-            self.feedback or self.explanations or self.picks or self.state_copies or self.mood_samples
+            self.feedback
+            or self.explanations
+            or self.picks
+            or self.flips
+            or self.state_copies
+            or self.mood_samples
         )
 
 
@@ -120,11 +127,13 @@ class Retention:
                 log.info(
                     "retention: deleted what was older than %d days: %d feedback events, "
                     "%d track explanations, %d notes of the moods tracks were picked for, "
+                    "%d times a mood changed the music, "
                     "%d set-aside copies of unreadable state files, %d mood history samples",
                     days,
                     expired.feedback,
                     expired.explanations,
                     expired.picks,
+                    expired.flips,
                     expired.state_copies,
                     expired.mood_samples,
                 )

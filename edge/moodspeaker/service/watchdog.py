@@ -5,6 +5,16 @@ So the stage runs in its own thread and marks when each step starts; the watchdo
 that has run longer than the timeout, abandons that thread (its late result is discarded because its
 generation is stale), builds a fresh stage through the factory and starts a new thread.  Every
 restart is reported through `on_restart`.
+
+Starvation is not a hang.  On a Pi under load (swap, a thermal throttle, an index scan) or across a
+host suspend the whole process can stand still for seconds: the stage thread with it, so a step that
+began before the pause looks stuck afterwards although it never had a chance to run.  Restarting it
+then throws away a healthy pipeline (and, on the Edge TPU, a costly reload).  So, as the Linux
+soft-lockup detector does after a suspend, the watchdog measures its own lateness: a tick that comes
+much later than asked means the process was starved, and the step's stuck time is counted again from
+that tick (the baseline is reset) instead of tripping.  A step is restarted only after it has been
+busy for the timeout while the watchdog ran on time throughout, which a real hang (a blocked
+`invoke()`) still reaches within the timeout plus a period.
 """
 
 from __future__ import annotations
@@ -20,7 +30,8 @@ log = logging.getLogger(__name__)
 class Heartbeat:
     """Shared between a stage thread and the watchdog: is a step running, since when, which thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock  # the watchdog's clock (a test drives both with one it sets)
         self._lock = threading.Lock()
         self.generation = 0
         self._busy_since: float | None = None
@@ -30,7 +41,7 @@ class Heartbeat:
         with self._lock:
             if generation != self.generation:
                 return False
-            self._busy_since = time.monotonic()
+            self._busy_since = self._clock()
             return True
 
     def end(self, generation: int) -> bool:
@@ -53,7 +64,12 @@ class Heartbeat:
 
 
 class Watchdog:
-    """Checks a heartbeat every `period_s`; calls `restart()` when a step exceeds `timeout_s`."""
+    """Checks a heartbeat every `period_s`; calls `restart()` when a step exceeds `timeout_s`.
+
+    A tick more than `late_s` later than its period asked is taken for a starved process (see the
+    module doc): the stuck time restarts from that tick.  `clock` is the monotonic clock the ticks
+    read; the heartbeat must use the same one.
+    """
 
     def __init__(
         self,
@@ -64,6 +80,8 @@ class Watchdog:
         period_s: float = 0.5,
         on_restart: Callable[[str], None] | None = None,
         name: str = "inference",
+        late_s: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._hb = heartbeat
         self._restart = restart
@@ -71,7 +89,13 @@ class Watchdog:
         self._period_s = period_s
         self._on_restart = on_restart
         self._name = name
+        self._late_s = late_s
+        self._clock = clock
+        self._last_tick: float | None = None  # when the last check ran (None: none yet)
+        #: Since when the watchdog has been ticking on time: stuck time before it does not count.
+        self._awake_since = float("-inf")
         self.restarts = 0
+        self.starved = 0  # ticks that came late (the process was starved): seen, not tripped on
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"watchdog-{name}", daemon=True)
 
@@ -84,8 +108,13 @@ class Watchdog:
             self._thread.join(2.0)
 
     def check(self, now: float) -> bool:
-        """One check (the thread calls this; tests may too). True when a restart happened."""
-        stuck = self._hb.stuck_for(now)
+        """One tick at monotonic time `now` (the thread calls this every period; tests may too, with
+        the times they choose).  True when a restart happened."""
+        last, self._last_tick = self._last_tick, now
+        if last is not None and now - last > self._period_s + self._late_s:
+            self._starved(now - last - self._period_s, now)
+            return False
+        stuck = min(self._hb.stuck_for(now), now - self._awake_since)
         if stuck <= self._timeout_s:
             return False
         generation = self._hb.replace()
@@ -101,6 +130,25 @@ class Watchdog:
             self._on_restart(message)
         return True
 
+    def _starved(self, late: float, now: float) -> None:
+        """The tick came `late` seconds late: the whole process stood still, the stage with it.  What
+        a step did not do meanwhile says nothing about it: its stuck time counts from `now`."""
+        self._awake_since = now
+        self.starved += 1
+        stuck = self._hb.stuck_for(now)
+        if stuck > self._timeout_s:
+            log.warning(
+                "the process was starved for %.1f s (heavy load or a suspend): the %s step busy for "
+                "%.1f s gets another %.1f s before it counts as stuck",
+                late,
+                self._name,
+                stuck,
+                self._timeout_s,
+            )
+        else:
+            log.debug("the %s watchdog ticked %.1f s late: stuck time counted from now", self._name, late)
+
     def _run(self) -> None:
+        self._last_tick = self._clock()  # the first tick's lateness is measured from the start
         while not self._stop.wait(self._period_s):
-            self.check(time.monotonic())
+            self.check(self._clock())

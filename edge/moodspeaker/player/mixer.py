@@ -26,9 +26,7 @@ from moodspeaker.player.history import PlayHistory
 from moodspeaker.player.lost import continued, sort_out
 from moodspeaker.player.loudness import apply_gain, db_to_linear, gain_db, to_int16
 from moodspeaker.player.queue import PlayQueue, QueueItem
-
-#: A playing chunk that has not advanced after this many chunk lengths means the output stalled.
-STALL_CHUNKS = 6
+from moodspeaker.player.stall import StallWatch
 
 
 class DeckMixer:
@@ -57,6 +55,7 @@ class DeckMixer:
         #: that end (`end_interrupted`); resumed, it continues (`lost.continued`): one play, announced
         #: as started once, its end counting the time heard before and after the loss.
         self.interrupted: Play | None = None
+        self.stall = StallWatch()  # a stalled output, not mistaken for a starved process
 
     # ---- the output device ---------------------------------------------------------------------
     def open(self, device: str) -> None:
@@ -150,6 +149,7 @@ class DeckMixer:
     # ---- playing on (once per tick) -----------------------------------------------------------
     def follow(self, now: float, playing: bool) -> None:
         """Follow both channels: chunks that started, chunks that finished, a stalled output."""
+        self.stall.tick(now)
         for deck in self.decks:
             self._advance(deck, now, playing)
 
@@ -181,8 +181,7 @@ class DeckMixer:
         if deck.playing is not None and not busy and deck.queued is None:
             self._chunk_done(deck, deck.playing)
             deck.playing = None
-        stalled = now - deck.chunk_started > STALL_CHUNKS * CHUNK_S + 1.0
-        if deck.playing is not None and playing and stalled:
+        if deck.playing is not None and playing and self.stall.stalled(deck.chunk_started, now):
             raise pygame.error("audio output stalled (device gone?)")
 
     def _chunk_done(self, deck: Deck, chunk: Chunk | None) -> None:

@@ -23,6 +23,8 @@ import mutagen
 import numpy as np
 import soundfile as sf
 
+from moodspeaker.library.adts import adts_info, is_adts
+
 #: Formats the scanner picks up (lower-case suffixes); the decoder decides per file whether it can.
 AUDIO_SUFFIXES = frozenset({".mp3", ".ogg", ".oga", ".opus", ".flac", ".wav", ".m4a", ".mp4", ".aac"})
 
@@ -166,7 +168,13 @@ def _read_soundfile(path: Path, excerpt_s: float, count: int) -> Excerpts:
 
 
 def _probe_duration(path: Path) -> tuple[float, int, int]:
-    """Duration, sample rate and channels from the container's tags (mutagen)."""
+    """Duration, sample rate and channels from the container's tags (mutagen), or counted frame by
+    frame for raw AAC (see library.adts: mutagen's estimate can be many times too long)."""
+    if is_adts(path):
+        adts = adts_info(path)
+        if adts is None:
+            raise DecodeError("no whole AAC frame in the file")
+        return adts.duration_s, adts.sample_rate, adts.channels
     try:
         info = mutagen.File(str(path))
     except Exception as exc:

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import mutagen
+from mutagen.easyid3 import EasyID3
 
+from moodspeaker.library.adts import adts_info, is_adts
 from moodspeaker.library.index import Tags
 
 log = logging.getLogger(__name__)
@@ -76,9 +78,30 @@ def _by_content(path: Path) -> Any:
         return None
 
 
+def _adts_tags(path: Path) -> Tags:
+    """A raw AAC file: its length counted frame by frame (mutagen's is an estimate from the first
+    frames' bit rate, 898 s for a 60 s song that starts quietly) and its ID3 tags, if any (mutagen
+    takes an ID3-tagged ADTS file for a broken MP3)."""
+    info = adts_info(path)
+    try:
+        tags: Any = EasyID3(str(path))  # type: ignore[no-untyped-call]
+    except Exception as exc:  # no ID3 tag (the usual case), or a damaged one
+        log.debug("%s: no ID3 tags: %s", path, exc)
+        tags = None
+    return Tags(
+        title=_first(tags, "title") or path.stem,
+        artist=_first(tags, "artist", "albumartist"),
+        album=_first(tags, "album"),
+        duration_s=info.duration_s if info is not None else 0.0,
+        replaygain_db=replaygain_from(tags),
+    )
+
+
 def read_tags(path: str | Path) -> Tags:
     p = Path(path)
     fallback = Tags(title=p.stem)
+    if is_adts(p):
+        return _adts_tags(p)
     try:
         f = mutagen.File(str(p), easy=True)
     except Exception as exc:  # mutagen raises many types for damaged headers

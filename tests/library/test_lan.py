@@ -13,21 +13,13 @@ from pathlib import Path
 import pytest
 import synth
 from flask import Flask, Response
+from lankit import add_track
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex, Tags, track_id
+from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex
 from moodspeaker.library.lan.announce import Announcer, discover
 from moodspeaker.library.lan.client import LanError, LanLibrary, validate_row
 from moodspeaker.library.lan.server import LibraryServer
-
-
-def _add(index: LibraryIndex, path: Path, valence: float) -> str:
-    values = dict(zip(FEATURE_COLUMNS, (valence, 0.1, 0.5, 120.0, -12.0, 1, 0.4), strict=True))
-    with index.batch() as b:
-        b.upsert_file(str(path), path.stat().st_size, 1, "h" + path.name, Tags(path.stem, "Artist"))
-        b.set_analysed(str(path), {"key": 3.0}, values)
-    return track_id(str(path))
-
 
 Served = tuple[LibraryIndex, LibraryServer, dict[str, str]]
 
@@ -38,7 +30,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     ids: dict[str, str] = {}
     for i, v in enumerate((-0.5, 0.0, 0.5)):
         path = synth.write(tmp_path / "music" / f"song{i}.wav", synth.chord(synth.C_MAJOR, 1.0 + i))
-        ids[path.name] = _add(index, path, v)
+        ids[path.name] = add_track(index, path, v)
     server = LibraryServer(index, "127.0.0.1", 0).start()
     yield index, server, ids
     server.stop()
@@ -63,7 +55,7 @@ def test_sync_stream_and_incremental_updates(tmp_path: Path, served: Served) -> 
     assert path.read_bytes() == (tmp_path / "music" / "song2.wav").read_bytes()
     # incremental: one new, one removed, nothing else is sent again
     new = synth.write(tmp_path / "music" / "new.wav", synth.chord(synth.A_MINOR, 1.0))
-    _add(index, new, 0.9)
+    add_track(index, new, 0.9)
     with index.batch() as b:
         b.remove(str(tmp_path / "music" / "song0.wav"))
     second = lan.sync()

@@ -6,6 +6,13 @@ the client remembers the server's change counter and asks only for what changed 
 page is applied in one transaction together with the new cursor, so an interrupted sync resumes
 where it stopped.  Rows that fail validation are skipped and recorded as problems; a response
 that is not the expected JSON aborts the sync without touching the mirror.
+
+A server whose database was replaced (a household re-installs its NAS: the change counter starts
+again, below the cursor) is copied whole into a staging database beside the mirror, and the mirror
+takes the copy in one transaction once it is complete.  Until then the speaker keeps playing from
+what it mirrored; a copy that fails is deleted and leaves the mirror as it was, marked so that the
+next sync copies the server whole again (by then the new counter may have passed the old cursor,
+and its changes would look like those that follow the old library's).
 """
 
 from __future__ import annotations
@@ -27,10 +34,15 @@ from typing import Any
 from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex
 from moodspeaker.library.lan import API_PREFIX, PROTOCOL_VERSION
 from moodspeaker.library.lan.mirror import ANSWERED, MirroredLibrary
+from moodspeaker.library.track import Track
 
 log = logging.getLogger(__name__)
 
 _CURSOR = "lan_cursor"
+#: meta key of the mirror: "1" while the server's database was found replaced and not copied yet
+_RECOPY = "lan_recopy"
+#: the staging database a full copy is made in, beside the mirror's (deleted once it is taken or fails)
+_STAGING = "recopy.db"
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _RANGES = {"valence": (-1.0, 1.0), "arousal": (-1.0, 1.0), "energy": (0.0, 1.0), "tempo": (0.0, 400.0),
            "loudness_lufs": (-100.0, 10.0), "mode": (0.0, 1.0), "brightness": (0.0, 1.0)}  # fmt: skip
@@ -38,6 +50,10 @@ _RANGES = {"valence": (-1.0, 1.0), "arousal": (-1.0, 1.0), "energy": (0.0, 1.0),
 
 class LanError(Exception):
     """The server could not be reached or answered with something that is not the protocol."""
+
+
+class ServerReplacedError(LanError):
+    """The server's change counter went back: its database is not the one the mirror follows."""
 
 
 @dataclass
@@ -121,17 +137,21 @@ class LanLibrary(MirroredLibrary):
         return data
 
     def sync(self, limit: int = 2000) -> SyncResult:
-        """Bring the mirror up to date; raises LanError (the mirror keeps what it had) on failure."""
-        result = SyncResult()
+        """Bring the mirror up to date; raises LanError (the mirror keeps what it had) on failure.  A
+        server whose database was replaced is copied whole first (module doc)."""
         try:
             self.info()
-            cursor = int(self.cache.meta(_CURSOR) or 0)
-            while True:
-                page = self._json(f"changes?since={cursor}&limit={limit}")
-                cursor = self._apply(page, cursor, result)
-                result.pages += 1
-                if not page["more"]:
-                    break
+            if self.cache.meta(_RECOPY):
+                result = self._copy_whole(limit)
+            else:
+                result = SyncResult()
+                try:
+                    self._follow(self.cache, int(self.cache.meta(_CURSOR) or 0), limit, result)
+                except ServerReplacedError as exc:
+                    log.warning("%s; copying the new library whole, playing from the mirror meanwhile", exc)
+                    with self.cache.batch() as b:
+                        b.set_meta(_RECOPY, "1")
+                    result = self._copy_whole(limit)
         except LanError as exc:
             self.last_error = str(exc)
             note_sync(self.cache, self.last_error)
@@ -140,7 +160,56 @@ class LanLibrary(MirroredLibrary):
         note_sync(self.cache, None)
         return result
 
-    def _apply(self, page: Any, cursor: int, result: SyncResult) -> int:
+    def _follow(self, target: LibraryIndex, cursor: int, limit: int, result: SyncResult) -> None:
+        """Apply the server's changes after `cursor` to `target`, page by page."""
+        while True:
+            page = self._json(f"changes?since={cursor}&limit={limit}")
+            cursor = self._apply(target, page, cursor, result)
+            result.pages += 1
+            if not page["more"]:
+                return
+
+    def _copy_whole(self, limit: int) -> SyncResult:
+        """Copy the server's whole library into the staging database, then make the mirror that copy
+        in one transaction (readers see the old mirror or the new one, never a mix or nothing).  On
+        failure the staging database goes and the mirror stays, still marked for a whole copy."""
+        staging = self.root / _STAGING
+        _delete_database(staging)  # what a copy cut short (a power cut) left
+        copy = LibraryIndex(staging)
+        try:
+            staged = SyncResult()
+            self._follow(copy, 0, limit, staged)
+            return self._take(copy, staged)
+        finally:
+            copy.close()
+            _delete_database(staging)
+
+    def _take(self, copy: LibraryIndex, staged: SyncResult) -> SyncResult:
+        """The mirror becomes `copy`: its tracks, the problems its rows had, its cursor."""
+        tracks = copy.tracks()
+        keep = {t.id for t in tracks}
+        problems = copy.stats()["problems"]
+        result = SyncResult(updated=len(tracks), pages=staged.pages, rejected=staged.rejected)
+        with self.cache.batch() as b:
+            for t in self.cache.tracks():
+                if t.id not in keep and b.remove_id(t.id):
+                    result.removed += 1
+            for t in tracks:
+                b.put_remote(_row(t), self.source)
+            b.clear_problems(self.source)  # the old server's rows and streams
+            for p in problems:
+                b.problem(p["path"], p["kind"], p["reason"])
+            b.set_meta(_CURSOR, copy.meta(_CURSOR) or "0")
+            b.set_meta(_RECOPY, "")
+        log.info(
+            "%s: the new library copied whole (%d tracks, %d gone)",
+            self.base_url,
+            len(tracks),
+            result.removed,
+        )
+        return result
+
+    def _apply(self, target: LibraryIndex, page: Any, cursor: int, result: SyncResult) -> int:
         ok = (
             isinstance(page, dict)
             and isinstance(page.get("tracks"), list)
@@ -152,14 +221,9 @@ class LanLibrary(MirroredLibrary):
             raise LanError(f"{self.base_url}: malformed changes page")
         nxt = int(page["next"])
         if nxt < cursor:
-            # the server's database was replaced (counter went back): start again from scratch
-            log.warning("%s: change counter went back (%d < %d); full resync", self.base_url, nxt, cursor)
-            with self.cache.batch() as b:
-                for t in self.cache.tracks():
-                    b.remove_id(t.id)
-                b.set_meta(_CURSOR, "0")
-            raise LanError(f"{self.base_url}: server index was reset; resynchronising from the start")
-        with self.cache.batch() as b:
+            went_back = f"the server's change counter went back ({nxt} < {cursor})"
+            raise ServerReplacedError(f"{self.base_url}: {went_back}")
+        with target.batch() as b:
             for row in page["tracks"]:
                 reason = validate_row(row)
                 if reason is not None:
@@ -226,6 +290,21 @@ class LanLibrary(MirroredLibrary):
         final = self.audio_dir / track_id
         os.replace(part, final)
         return final
+
+
+def _row(track: Track) -> dict[str, Any]:
+    """A mirrored track as the row `put_remote` takes (a staged copy's, moved into the mirror)."""
+    return {
+        "id": track.id, "location": track.location, "title": track.title, "artist": track.artist,
+        "album": track.album, "duration_s": track.duration_s, "replaygain_db": track.replaygain_db,
+        **{c: getattr(track, c) for c in FEATURE_COLUMNS}, "extra": track.extra,
+    }  # fmt: skip
+
+
+def _delete_database(path: Path) -> None:
+    """An SQLite database and its WAL files."""
+    for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        part.unlink(missing_ok=True)
 
 
 def _expected_total(headers: Any, status: int, have: int) -> int | None:

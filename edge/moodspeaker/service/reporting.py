@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -46,7 +45,9 @@ class ServiceReports(ApplianceCore):
         if unrecovered >= STUCK_RESTARTS_LIMIT:
             return f"inference is still stuck after {unrecovered} restarts"
         timeout = self.config.classifier.stuck_timeout_s
-        stuck = self._heartbeat.stuck_for(time.monotonic())
+        # as the watchdog counts it: a step the whole process stood still through (a suspend, swap)
+        # is not stuck, also in the pass that runs before the watchdog's first tick after the pause
+        stuck = self.watchdog.stuck_for()
         if stuck > 2 * timeout + 1.0:
             return f"inference has been stuck for {stuck:.0f} s and was not restarted"
         if not self.player.alive:

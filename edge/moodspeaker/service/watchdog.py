@@ -15,6 +15,9 @@ much later than asked means the process was starved, and the step's stuck time i
 that tick (the baseline is reset) instead of tripping.  A step is restarted only after it has been
 busy for the timeout while the watchdog ran on time throughout, which a real hang (a blocked
 `invoke()`) still reaches within the timeout plus a period.
+
+The same pair watches the player thread (player.hang), whose "restart" frees the thread instead of
+replacing it: `restart` may return what it did, which the report then says instead of "restarted it".
 """
 
 from __future__ import annotations
@@ -74,7 +77,7 @@ class Watchdog:
     def __init__(
         self,
         heartbeat: Heartbeat,
-        restart: Callable[[int], None],
+        restart: Callable[[int], str | None],
         *,
         timeout_s: float,
         period_s: float = 0.5,
@@ -119,16 +122,39 @@ class Watchdog:
             return False
         generation = self._hb.replace()
         self.restarts += 1
-        message = f"{self._name} stage stuck for {stuck:.1f} s; restarted it (restart #{self.restarts})"
-        log.error("%s", message)
+        message = f"{self._name} stage stuck for {stuck:.1f} s"
         try:
-            self._restart(generation)
+            done = self._restart(generation)
         except Exception as exc:
-            message += f"; the restart failed: {exc}"
+            message += f"; restarting it failed: {exc} (restart #{self.restarts})"
             log.exception("restarting the %s stage failed", self._name)
+        else:
+            message += f"; {done or 'restarted it'} (restart #{self.restarts})"
+        log.error("%s", message)
         if self._on_restart is not None:
             self._on_restart(message)
         return True
+
+    def stuck_for(self, now: float | None = None) -> float:
+        """How long the step has been stuck at `now` (on the watchdog's clock, its own by default) as
+        the watchdog counts it: busy
+        time while the watchdog ran on time (`check` trips on the same).  The raw busy time is not
+        the stuck time after a suspend or a swap storm (module doc); a caller outside the watchdog
+        (the liveness check before each systemd ping) must use this one.  When `now` is already too
+        late for the last tick (the process was just woken and the watchdog's next tick has not run
+        yet), the process stood still since that tick, the step with it: the stuck time counts from
+        `now`, as that tick will decide.  Unless the watchdog's thread died without `stop()`: then
+        nothing ticks any more, and only the raw busy time tells that the step hangs."""
+        now = self._clock() if now is None else now
+        busy = self._hb.stuck_for(now)
+        last = self._last_tick
+        if last is None or now - last <= self._period_s + self._late_s:
+            return max(0.0, min(busy, now - self._awake_since))
+        return busy if self._died() else 0.0
+
+    def _died(self) -> bool:
+        """The thread was started and ended, but not by stop() (a bug escaped its loop)."""
+        return self._thread.ident is not None and not self._thread.is_alive() and not self._stop.is_set()
 
     def _starved(self, late: float, now: float) -> None:
         """The tick came `late` seconds late: the whole process stood still, the stage with it.  What

@@ -183,6 +183,19 @@ class LibraryConfig:
         unit="s",
         advanced=True,
     )
+    # Why a minimum at all: households keep ringtones, jingles, sound effects and voice memos next to
+    # their music (a phone's backup, a podcast's intro), and a 0.5 s ringtone was picked and played
+    # as music.  Why 30 s: shorter than almost any song (a punk single or an interlude aside) and
+    # longer than almost every ringtone, jingle and effect; 0 indexes every file.
+    min_track_s: float = setting(
+        30.0,
+        "Files shorter than this are not indexed as music (ringtones, jingles, sound effects); "
+        "0 indexes every file. Applies to files indexed before at the next scan.",
+        min=0.0,
+        max=600.0,
+        unit="s",
+        advanced=True,
+    )
     serve_port: int = setting(8765, "Port of `moodspeaker library serve`.", min=1, max=65535, advanced=True)
 
 

@@ -27,6 +27,10 @@ EXTRA_KEYS: tuple[str, ...] = (
 )
 
 
+#: How the reason of a file kept out for being shorter than library.min_track_s begins (see set_short).
+SHORT_REASON = "too short for music"
+
+
 @dataclass(frozen=True)
 class Tags:
     title: str = ""
@@ -68,11 +72,25 @@ class Batch:
         self.conn.execute("DELETE FROM removed WHERE id = ?", (tid,))
         return tid
 
-    def touch_file(self, location: str, size: int, mtime_ns: int) -> None:
-        """Same content under a new mtime (e.g. copied back): remember the new stat, keep the analysis."""
+    def retag_file(self, location: str, size: int, mtime_ns: int, content_hash: str, tags: Tags) -> bool:
+        """Same audio under a new stat (a tag editor, a touch, a copy back): the new stat and tags are
+        stored and the analysis kept.  True when the tags changed; only then is the row stamped with
+        this batch's change (LAN clients fetch the new title; a touch is no news to them)."""
+        tid = track_id(location)
+        length = tags.duration_s if tags.duration_s > 0 else None
+        retagged = self.conn.execute(
+            "UPDATE tracks SET title=?, artist=?, album=?, replaygain_db=?,"
+            " duration_s=COALESCE(?, duration_s), changed=? WHERE id=? AND (title IS NOT ?"
+            " OR artist IS NOT ? OR album IS NOT ? OR replaygain_db IS NOT ?"
+            " OR duration_s IS NOT COALESCE(?, duration_s))",
+            (tags.title, tags.artist, tags.album, tags.replaygain_db, length, self.change, tid,
+             tags.title, tags.artist, tags.album, tags.replaygain_db, length),
+        ).rowcount  # fmt: skip
         self.conn.execute(
-            "UPDATE tracks SET size = ?, mtime_ns = ? WHERE id = ?", (size, mtime_ns, track_id(location))
+            "UPDATE tracks SET size=?, mtime_ns=?, content_hash=? WHERE id=?",
+            (size, mtime_ns, content_hash, tid),
         )
+        return bool(retagged)
 
     def set_analysed(self, location: str, features: Mapping[str, float], values: Mapping[str, float]) -> None:
         """Store the full feature set and the Track columns (`values` has FEATURE_COLUMNS)."""
@@ -91,6 +109,14 @@ class Batch:
             "INSERT INTO features (id, data) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET data=excluded.data",
             (tid, json.dumps(dict(features))),
         )
+
+    def set_short(self, location: str, duration_s: float, min_track_s: float) -> str:
+        """A file shorter than library.min_track_s: kept out of the picks (and from LAN clients) like
+        a failed one, with a reason that says so; its stat is kept, so a rescan costs one stat.
+        Returns the reason."""
+        reason = f"{SHORT_REASON}: {duration_s:.1f} s, under library.min_track_s ({min_track_s:g} s)"
+        self.set_failed(location, reason)
+        return reason
 
     def set_failed(self, location: str, reason: str) -> None:
         self.conn.execute(

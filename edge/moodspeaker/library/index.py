@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from moodspeaker.library.batch import EXTRA_KEYS, Batch, Tags, track_id
+from moodspeaker.library.batch import EXTRA_KEYS, SHORT_REASON, Batch, Tags, track_id
 from moodspeaker.library.db import Database
 from moodspeaker.library.track import FEATURE_COLUMNS, Track
 
@@ -53,6 +53,8 @@ class FileState:
     mtime_ns: int
     content_hash: str
     status: str
+    duration_s: float = 0.0  # from the tags, else from the analysis (0: not known)
+    error: str = ""  # why it failed (or was kept out: batch.SHORT_REASON)
 
 
 def _row_to_track(row: sqlite3.Row) -> Track:
@@ -164,10 +166,11 @@ class LibraryIndex:
 
     def file_states(self, source: str = "local") -> dict[str, FileState]:
         rows = self.db.query(
-            "SELECT id, location, size, mtime_ns, content_hash, status FROM tracks WHERE source = ?",
+            "SELECT id, location, size, mtime_ns, content_hash, status, duration_s, error FROM tracks"
+            " WHERE source = ?",
             (source,),
         )
-        return {r[1]: FileState(r[0], r[2], r[3], r[4], r[5]) for r in rows}
+        return {r[1]: FileState(r[0], r[2], r[3], r[4], r[5], float(r[6] or 0.0), r[7]) for r in rows}
 
     def analysed_by_hash(self, content_hash: str) -> tuple[dict[str, float], dict[str, float]] | None:
         """Features and Track values of an analysed track with this content (a moved or copied file)."""
@@ -201,11 +204,16 @@ class LibraryIndex:
         problems = self.db.query("SELECT path, kind, reason FROM problems ORDER BY path")
         sources = {r[0]: r[1] for r in self.db.query("SELECT source, COUNT(*) FROM tracks GROUP BY source")}
         hours = self.db.query("SELECT COALESCE(SUM(duration_s), 0) FROM tracks WHERE status='analysed'")
+        short = self.db.query(
+            "SELECT COUNT(*) FROM tracks WHERE status='failed' AND substr(error, 1, ?) = ?",
+            (len(SHORT_REASON), SHORT_REASON),
+        )
         return {
             "tracks": sum(counts.values()),
             "analysed": counts.get("analysed", 0),
             "pending": counts.get("pending", 0),
             "failed": counts.get("failed", 0),
+            "short": int(short[0][0]),  # of the failed: kept out as shorter than library.min_track_s
             "hours": float(hours[0][0]) / 3600.0,
             "sources": sources,
             "change_counter": self.change_counter(),

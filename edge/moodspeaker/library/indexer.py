@@ -6,9 +6,13 @@ Order of work, chosen so that a crash at any moment loses nothing:
    could not be read, e.g. an unmounted share);
 3. every `pending` file, including those left by an interrupted earlier run, is analysed and the
    results are committed in batches.
-Unchanged files (same size and mtime) cost one stat; a changed stat with the same content hash
-(a copy, a touch) keeps the analysis; a new file whose content is already analysed elsewhere
-(a move) reuses that analysis.
+Unchanged files (same size and mtime) cost one stat; a changed stat with the same audio (a copy, a
+touch, a tag editor: the hash leaves tag blocks out, see library.payload) keeps the analysis and reads
+the tags again; a new file whose audio is already analysed elsewhere (a move) reuses that analysis.
+Files shorter than `min_track_s` (library.min_track_s: ringtones, jingles, sound effects) are never
+analysed: they are kept out like failed files, counted (`short`) and reported (kind "too-short"); the
+minimum is checked again for every known file at each scan, so a change of it applies to files
+indexed before.
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from moodspeaker.library.audio import file_reason
+from moodspeaker.library.batch import SHORT_REASON, Batch
 from moodspeaker.library.emotion import EmotionModel
-from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex
+from moodspeaker.library.index import FEATURE_COLUMNS, FileState, LibraryIndex
+from moodspeaker.library.payload import is_legacy, legacy_hash, same_audio
 from moodspeaker.library.scanner import FileEntry, content_hash, is_under, printable, walk
 from moodspeaker.library.tags import read_tags
 from moodspeaker.library.workers import AnalysisPool, WorkResult
@@ -45,8 +51,9 @@ class ScanSummary:
     done: int = 0  # of those, finished (analysed, failed or vanished)
     analysed: int = 0
     skipped: int = 0  # unchanged
-    reused: int = 0  # moved/copied/touched files whose analysis was kept
+    reused: int = 0  # moved/copied/touched/retagged files whose analysis was kept
     removed: int = 0
+    short: int = 0  # files kept out as shorter than min_track_s by this scan (each one in `problems`)
     failed: list[tuple[str, str]] = field(default_factory=list)
     problems: list[tuple[str, str, str]] = field(default_factory=list)
     seconds: float = 0.0
@@ -79,8 +86,12 @@ class Indexer:
         model: EmotionModel | None = None,
         batch_size: int = 25,
         batch_seconds: float = 2.0,
+        *,
+        min_track_s: float = 0.0,
     ) -> None:
+        """`min_track_s`: library.min_track_s (callers pass the setting; 0 indexes every file)."""
         self.index = index
+        self.min_track_s = min_track_s
         self.pool = pool
         self.model = model or EmotionModel.load()
         self.batch_size = batch_size
@@ -117,6 +128,7 @@ class Indexer:
         report("checking")
         summary.problems = [(p.path, p.kind, p.reason) for p in walked.problems]
         known = self.index.file_states()
+        legacy = any(is_legacy(st.content_hash) for st in known.values())  # indexed by an earlier version
         seen: set[str] = set()
         with self.index.batch() as b:
             for root in list(walked.roots) + list(walked.unreadable):
@@ -134,12 +146,12 @@ class Indexer:
                     seen.add(f.path)
                     state = known.get(f.path)
                     unchanged = state is not None and (state.size, state.mtime_ns) == (f.size, f.mtime_ns)
-                    if unchanged and state is not None:
-                        if state.status == "analysed" or (state.status == "failed" and not retry_failed):
-                            summary.skipped += 1
-                            continue
-                        if state.status == "pending":
-                            continue  # analysed below
+                    if (
+                        unchanged
+                        and state is not None
+                        and self._settled(b, f.path, state, summary, retry_failed)
+                    ):
+                        continue
                     if f.size == 0:
                         b.upsert_file(f.path, 0, f.mtime_ns, "", read_tags(f.path))
                         b.set_failed(f.path, "empty file (0 bytes)")
@@ -160,13 +172,21 @@ class Indexer:
                         if gone:
                             seen.discard(f.path)  # a known file that is gone leaves the index below
                         continue
-                    if state is not None and state.content_hash == digest and state.status == "analysed":
-                        b.touch_file(f.path, f.size, f.mtime_ns)
+                    tags = read_tags(f.path)
+                    kept = state.content_hash if state is not None and state.status == "analysed" else None
+                    if state is not None and kept is not None and same_audio(kept, digest, f.path, f.size):
+                        if b.retag_file(f.path, f.size, f.mtime_ns, digest, tags):
+                            summary.updated += 1
                         summary.reused += 1
+                        self._keep_out_if_short(b, f.path, tags.duration_s or state.duration_s, summary)
                         continue
-                    b.upsert_file(f.path, f.size, f.mtime_ns, digest, read_tags(f.path))
+                    b.upsert_file(f.path, f.size, f.mtime_ns, digest, tags)
                     _count_change(summary, new=state is None, changed=not unchanged)
+                    if self._keep_out_if_short(b, f.path, tags.duration_s, summary):
+                        continue
                     copy = self.index.analysed_by_hash(digest)
+                    if copy is None and legacy:
+                        copy = self.index.analysed_by_hash(legacy_hash(f.path, f.size))
                     if copy is not None:
                         b.set_analysed(f.path, copy[0], copy[1])
                         summary.reused += 1
@@ -200,14 +220,21 @@ class Indexer:
                     summary.removed += 1
         report("removing")
 
-        pending = self.index.pending()
+        states = self.index.file_states()
+        pending = [p for p in self.index.pending() if p in states]
+        if self.min_track_s > 0:  # left pending by an interrupted scan, before the minimum was set
+            with self.index.batch() as b:
+                pending = [
+                    p for p in pending if not self._keep_out_if_short(b, p, states[p].duration_s, summary)
+                ]
         summary.to_analyse = len(pending)
         report("analysing")
         if on_total:
             on_total(len(pending))
         # the same content found twice in this scan (a copied album, a song in two folders) is analysed
         # once, then the copies take its analysis; a copy whose first one failed is tried itself
-        hashes = {loc: st.content_hash for loc, st in self.index.file_states().items()}
+        hashes = {loc: st.content_hash for loc, st in states.items()}
+        lengths = {loc: st.duration_s for loc, st in states.items()}
         contents: set[str] = set()
         originals: list[str] = []
         copies: list[str] = []
@@ -216,7 +243,7 @@ class Indexer:
             (copies if digest and digest in contents else originals).append(path)
             if digest:
                 contents.add(digest)
-        self._analyse(originals, summary, on_done, report)
+        self._analyse(originals, summary, on_done, report, lengths)
         left: list[str] = []
         with self.index.batch() as b:
             for path in copies:
@@ -231,7 +258,7 @@ class Indexer:
                 if on_done:
                     on_done(path, None)
         if left:
-            self._analyse(left, summary, on_done, report)
+            self._analyse(left, summary, on_done, report, lengths)
         summary.seconds = time.monotonic() - start
         return summary
 
@@ -241,7 +268,10 @@ class Indexer:
         summary: ScanSummary,
         on_done: Callable[[str, str | None], None] | None,
         report: Callable[[str], None],
+        lengths: Mapping[str, float],
     ) -> None:
+        """Analyse `paths` in the pool; `lengths`: their lengths from the tags (0 when not known, then
+        the analysis's length decides whether the file is too short)."""
         results: list[WorkResult] = []
         last = time.monotonic()
 
@@ -253,6 +283,8 @@ class Indexer:
                     if r.analysis is not None:
                         b.set_analysed(r.path, r.analysis.features, track_values(
                             r.analysis.features, self.model, r.analysis.duration_s))  # fmt: skip
+                        length = lengths.get(r.path, 0.0) or r.analysis.duration_s  # as set_analysed keeps
+                        self._keep_out_if_short(b, r.path, length, summary)
                     elif not os.path.exists(r.path):
                         b.remove(r.path)
                         b.problem(r.path, "vanished", "file disappeared before it was analysed")
@@ -280,6 +312,39 @@ class Indexer:
             # finished are kept, not done again by the next scan
             if results:
                 flush()
+
+    def _settled(self, b: Batch, path: str, state: FileState, summary: ScanSummary, retry: bool) -> bool:
+        """An unchanged file: True when nothing more is to be done with it in the checking phase.
+
+        The minimum length may have changed since the last scan: an analysed file now too short is
+        kept out, and one kept out that no longer is goes on to be indexed (and analysed) as music."""
+        if state.status == "analysed":
+            if not self._keep_out_if_short(b, path, state.duration_s, summary):
+                summary.skipped += 1
+            return True
+        if state.status == "failed":
+            if state.error.startswith(SHORT_REASON):
+                if self._too_short(state.duration_s):
+                    summary.skipped += 1  # too short is not a failure to retry (retry_failed)
+                    return True
+                return False
+            if not retry:
+                summary.skipped += 1
+                return True
+            return False
+        return state.status == "pending"  # analysed below
+
+    def _too_short(self, duration_s: float) -> bool:
+        return self.min_track_s > 0 and 0 < duration_s < self.min_track_s
+
+    def _keep_out_if_short(self, b: Batch, path: str, duration_s: float, summary: ScanSummary) -> bool:
+        """Keep a file shorter than min_track_s out of the picks, counted and reported; True if it is."""
+        if not self._too_short(duration_s):
+            return False
+        reason = b.set_short(path, duration_s, self.min_track_s)
+        summary.short += 1
+        summary.problems.append((path, "too-short", reason))
+        return True
 
     def reestimate(self) -> int:
         """Recompute valence/arousal of every analysed local track from stored features (new model)."""

@@ -14,15 +14,13 @@ deleted music, and macOS leaves a `._song.mp3` metadata file (not audio) next to
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from moodspeaker.library.audio import AUDIO_SUFFIXES
-
-HASH_CHUNK = 64 * 1024
+from moodspeaker.library.payload import audio_hash, legacy_hash
 
 
 @dataclass(frozen=True)
@@ -198,19 +196,22 @@ def _visit(
 
 
 def content_hash(path: str, size: int) -> str:
-    """Fast content identity: size, first and last 64 KiB (tags at either end change it)."""
-    h = hashlib.blake2b(digest_size=16)
-    h.update(str(size).encode())
-    with open(path, "rb") as f:
-        h.update(f.read(HASH_CHUNK))
-        if size > 2 * HASH_CHUNK:
-            f.seek(-HASH_CHUNK, os.SEEK_END)
-            h.update(f.read(HASH_CHUNK))
-    return h.hexdigest()
+    """Identity of a file's audio: its payload without tag blocks, sampled (see library.payload), so a
+    tag-only edit keeps it (and the analysis) while any change to the audio's ends or length does not."""
+    return audio_hash(path, size)
 
 
 def is_under(path: str, folders: Iterable[str]) -> bool:
     return any(path == folder or path.startswith(folder.rstrip(os.sep) + os.sep) for folder in folders)
 
 
-__all__ = ["FileEntry", "Problem", "WalkResult", "content_hash", "is_under", "printable", "walk"]
+__all__ = [
+    "FileEntry",
+    "Problem",
+    "WalkResult",
+    "content_hash",
+    "is_under",
+    "legacy_hash",
+    "printable",
+    "walk",
+]

@@ -52,7 +52,12 @@ def _first(tags: Mapping[str, Any] | None, *keys: str) -> str:
 def replaygain_from(tags: Mapping[str, Any] | None) -> float | None:
     """Track gain in dB from ReplayGain tags, or from Opus R128_TRACK_GAIN (Q7.8, -23 LUFS reference)."""
     text = _first(
-        tags, "replaygain_track_gain", "REPLAYGAIN_TRACK_GAIN", "----:com.apple.iTunes:replaygain_track_gain"
+        tags,
+        "replaygain_track_gain",
+        "REPLAYGAIN_TRACK_GAIN",
+        "----:com.apple.iTunes:replaygain_track_gain",
+        "TXXX:replaygain_track_gain",
+        "TXXX:REPLAYGAIN_TRACK_GAIN",
     )
     if text:
         return parse_gain(text)
@@ -115,9 +120,10 @@ def read_tags(path: str | Path) -> Tags:
     duration = float(getattr(getattr(f, "info", None), "length", 0.0) or 0.0)
     rg = replaygain_from(tags)
     return Tags(
-        title=_first(tags, "title") or p.stem,
-        artist=_first(tags, "artist", "albumartist"),
-        album=_first(tags, "album"),
+        # WAV files carry a plain ID3 chunk (no "easy" names): its frame ids come second
+        title=_first(tags, "title", "TIT2") or p.stem,
+        artist=_first(tags, "artist", "albumartist", "TPE1", "TPE2"),
+        album=_first(tags, "album", "TALB"),
         duration_s=duration,
         replaygain_db=rg,
     )

@@ -197,6 +197,18 @@ class LibraryConfig:
         advanced=True,
     )
     serve_port: int = setting(8765, "Port of `moodspeaker library serve`.", min=1, max=65535, advanced=True)
+    # Why a bound: the speaker's SD card is shared with the system and the databases, and downloads
+    # from a LAN server were kept for ever.  2 GB holds a few hundred songs of MP3 (about a hundred
+    # of FLAC), a day or more of listening without the server.
+    server_cache_mb: int = setting(
+        2048,
+        "Disk space for audio downloaded from each LAN library server; the least recently played "
+        "downloads are deleted beyond it (downloads of tracks gone from the server go at each sync).",
+        min=50,
+        max=1_000_000,
+        unit="MB",
+        advanced=True,
+    )
 
 
 @dataclass(frozen=True)

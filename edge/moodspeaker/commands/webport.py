@@ -1,37 +1,83 @@
-"""The page's port, checked before `run` or `demo` starts anything: one line in our words when it is taken.
+"""The page's port and address, checked before `run` or `demo` starts anything: one line in our words
+when the page could not listen.
 
-A speaker (or a demo) asked to serve its page on a port another program holds refuses to start and
-says which port, where that port came from and how to change it (`--port`, the web.port setting),
-rather than run on without the page: the service alone would only log "running without it" (the
-right thing for a port lost later, not for one that was never free), and the demo then ran on with
-exit status 0 and no page a newcomer could open.
+A speaker (or a demo) asked to serve its page where it cannot refuses to start and says which port or
+address, where it came from and how to change it (`--port`, the web.port or web.host setting), rather
+than run on without the page: the service alone would only log "running without it" (the right thing
+for a port lost later, not for one that was never to be had), and the demo then ran on with exit
+status 0 and no page a newcomer could open.
+
+Every reason is refused, not only "in use": a port below 1024 that the speaker's user may not open
+(web.port = 80 without the right to it) and an address this machine does not have (web.host set to the
+Pi's old address) leave the speaker just as pageless, and the page is where its owner sets it up and
+controls it.  The one who just changed the setting is the one who sees the refusal (their terminal,
+`systemctl status`), and the fix is one command; a speaker quietly without its page is found out
+only later, from a phone that cannot reach it.
 """
 
 from __future__ import annotations
 
+import errno
+import socket
+from pathlib import Path
+
 from moodspeaker.config import Config
+
+#: Where Linux keeps the first port any user may open (1024 unless the administrator lowered it).
+UNPRIVILEGED_START = Path("/proc/sys/net/ipv4/ip_unprivileged_port_start")
+
+
+def _first_open_port() -> int:
+    try:
+        return int(UNPRIVILEGED_START.read_text())
+    except (OSError, ValueError):
+        return 1024
+
+
+def _host_hint(setting_hint: str) -> str:
+    """How this command changes web.host, from how it changes web.port (the same command or file)."""
+    return setting_hint.replace("web.port=N", "web.host=ADDRESS").replace("web.port", "web.host")
 
 
 def web_port_problem(config: Config, port_option: int | None, *, setting_hint: str) -> str | None:
-    """Why the page cannot listen, in one line naming what changes the port; None when it can.
+    """Why the page cannot listen, in one line naming what changes the port or address; None when it can.
 
     `port_option` is --port (None: not given); `setting_hint` says how this command changes web.port
-    (`moodspeaker config set web.port=N` for the speaker, the demo's own settings file for the demo).
-    A failure other than "in use" is left to the service, which reports it and carries on.
+    (`moodspeaker config set web.port=N` for the speaker, the demo's own settings file for the demo);
+    web.host is changed the same way.
     """
     from moodspeaker.system.listen import check_port_free, in_use
 
+    host = config.web.host
     port = config.web.port if port_option is None else port_option
     if not config.web.enabled or port == 0:
         return None
     try:
-        check_port_free(config.web.host, port)
+        check_port_free(host, port)
     except OSError as exc:
-        if not in_use(exc):
-            return None
         where = "given with --port" if port_option is not None else "the web.port setting"
+        change_port = f"choose another port with --port N or {setting_hint} (--no-web: no page)"
+        change_host = (
+            f"set web.host to one of this machine's addresses, or 0.0.0.0 for all of them, with "
+            f"{_host_hint(setting_hint)} (--no-web: no page)"
+        )
+        if in_use(exc):
+            taken = f"port {port} for the web page ({where}) is already in use by another program"
+            return f"{taken}; stop it, or {change_port}"
+        if exc.errno in {errno.EACCES, errno.EPERM}:
+            first = _first_open_port()
+            return (
+                f"port {port} for the web page ({where}) may be opened only with administrator rights "
+                f"(ports below {first}); {change_port.replace('another port', f'a port from {first} up')}"
+            )
+        if exc.errno == errno.EADDRNOTAVAIL:
+            foreign = f"{host} (the web.host setting): it is not an address of this machine"
+            return f"the web page cannot listen on {foreign}; {change_host}"
+        if isinstance(exc, socket.gaierror):
+            unknown = f"{host!r} (the web.host setting): no such host name ({exc.strerror})"
+            return f"the web page cannot listen on {unknown}; {change_host}"
         return (
-            f"port {port} for the web page ({where}) is already in use by another program; stop it, or "
-            f"choose another port with --port N or {setting_hint} (--no-web: no page)"
+            f"the web page cannot listen on {host} port {port} ({exc.strerror or exc}); {change_port}, "
+            f"or {change_host.removesuffix(' (--no-web: no page)')}"
         )
     return None

@@ -113,3 +113,14 @@ def test_unknown_format_still_hashes(tmp_path: Path) -> None:
     digest = content_hash(str(path), path.stat().st_size)
     path.write_bytes(np.arange(300000, dtype=np.uint32).tobytes()[:-1] + b"\x01")
     assert content_hash(str(path), path.stat().st_size) != digest
+
+
+@pytest.mark.parametrize("header", [b"fLaC\x00\xff\xff\xff", b"ID3\x04\x00\x00\x7f\x7f\x7f\x7f"])
+def test_header_pointing_past_the_end_hashes_the_whole_file(tmp_path: Path, header: bytes) -> None:
+    """A damaged header whose lengths point past the end leaves no audio to hash: the whole file is
+    hashed, or every such file would look alike (and take the analysis of another)."""
+    rng = np.random.default_rng(0)
+    one, two = tmp_path / "one.flac", tmp_path / "two.flac"
+    one.write_bytes(header + rng.bytes(5000))
+    two.write_bytes(header + rng.bytes(5000))
+    assert content_hash(str(one), 5000 + len(header)) != content_hash(str(two), 5000 + len(header))

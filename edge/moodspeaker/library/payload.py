@@ -21,6 +21,7 @@ changed file reads 128 KiB, not the whole file from a NAS.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import struct
@@ -28,7 +29,11 @@ from typing import BinaryIO
 
 from moodspeaker.library.adts import id3v2_size
 
+log = logging.getLogger(__name__)
+
 SAMPLE = 64 * 1024
+#: less audio than this (bytes) means the layout was misread: the whole file is hashed instead
+MIN_PAYLOAD = 64
 #: marks a hash of the audio payload; hashes without it are whole-file hashes of an earlier version
 SCHEME = "a1:"
 
@@ -41,7 +46,7 @@ def audio_hash(path: str, size: int) -> str:
     with open(path, "rb") as f:
         head = f.read(SAMPLE)
         ogg = _ogg_audio_start(f, head) if head[:4] == b"OggS" else None
-        if ogg is not None:
+        if ogg is not None and size - ogg >= MIN_PAYLOAD:
             h.update(b"ogg")
             _sample_ogg(f, h, ogg, size)
         else:
@@ -58,19 +63,28 @@ def audio_hash(path: str, size: int) -> str:
 
 
 def _spans(f: BinaryIO, head: bytes, size: int) -> list[Span]:
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        found = _riff_data(f, size)
-    elif head[4:8] == b"ftyp":
-        found = _mp4_mdat(f, size)
-    else:
+    """The audio's byte ranges; the whole file when the layout is not understood or leaves no audio
+    (a damaged header must not make different files look alike: an empty payload hashes the same)."""
+    try:
+        found = _layout(f, head, size)
+    except (struct.error, ValueError) as exc:  # a header cut short or lying about its lengths
+        log.debug("payload of a %d-byte file not understood: %s", size, exc)
         found = None
-    if found:
-        return found
+    if not found or any(end - start < MIN_PAYLOAD for start, end in found):
+        return [(0, size)]
+    return found
+
+
+def _layout(f: BinaryIO, head: bytes, size: int) -> list[Span] | None:
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return _riff_data(f, size)
+    if head[4:8] == b"ftyp":
+        return _mp4_mdat(f, size)
     start = _after_id3v2(f, size)
     f.seek(start)
     if f.read(4) == b"fLaC":
         start = _after_flac_metadata(f, start + 4, size)
-    return [(start, max(start, _before_trailing_tags(f, start, size)))]
+    return [(start, _before_trailing_tags(f, start, size))]
 
 
 def _after_id3v2(f: BinaryIO, size: int) -> int:

@@ -4,6 +4,11 @@ Decoding is incremental, block by block, so a long track never sits in memory as
 breaks half-way through is noticed at the block where it breaks (the player then skips it).
 libsndfile (via soundfile) reads WAV, FLAC, OGG/Vorbis, Opus and MP3; anything else (AAC/M4A, WMA...)
 goes through an `ffmpeg` subprocess when ffmpeg is installed, a download from a temporary copy.
+
+A decode call that never returns (ffmpeg sent into a loop by a corrupt or hostile file) blocks the
+player thread; its watcher (player.hang) calls `abort` from its own thread, which ends an ffmpeg
+decoder's read with a DecodeError naming the hang.  libsndfile decodes inside this process: a call
+blocked in it cannot be interrupted (`abort` says so).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import contextlib
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -38,6 +44,11 @@ class Decoder(Protocol):
         ...
 
     def close(self) -> None: ...
+
+    def abort(self, reason: str) -> bool:
+        """From another thread: end a read blocked in this decoder, which then raises DecodeError
+        saying `reason`.  False when it cannot be ended (in-process decoding)."""
+        ...
 
 
 def _to_stereo(block: np.ndarray) -> np.ndarray:
@@ -103,6 +114,9 @@ class SoundfileDecoder:
             self._ended = True
         return np.ascontiguousarray(block, dtype=np.float32)
 
+    def abort(self, reason: str) -> bool:
+        return False  # libsndfile runs in this process: a blocked call cannot be interrupted
+
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self._file.close()
@@ -134,8 +148,13 @@ class FfmpegDecoder:
         if start_s > 0:
             cmd += ["-ss", f"{start_s:.3f}"]
         cmd += ["-i", str(path), "-vn", "-f", "f32le", "-ac", "2", "-ar", str(rate), "pipe:1"]
-        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # a process group of its own: `abort` and `close` kill whatever holds the pipe open (a wrapper
+        # script's child too), else a read could stay blocked after ffmpeg itself was killed
+        self._proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        )
         self._ended = False
+        self._aborted = ""  # why `abort` stopped it (the reason the read raises)
 
     def read(self, frames: int) -> np.ndarray:
         if self._ended or self._proc.stdout is None:
@@ -144,15 +163,28 @@ class FfmpegDecoder:
         if len(raw) < frames * 8:
             self._ended = True
             code = self._proc.wait()
+            if self._aborted:
+                raise DecodeError(f"{self._name}: {self._aborted}")
             if code != 0:
                 err = self._proc.stderr.read().decode("utf-8", "replace").strip() if self._proc.stderr else ""
                 raise DecodeError(f"{self._name}: ffmpeg failed ({err.splitlines()[-1] if err else code})")
         usable = len(raw) - len(raw) % 8
         return np.frombuffer(raw[:usable], dtype="<f4").reshape(-1, 2).copy()
 
+    def abort(self, reason: str) -> bool:
+        if self._proc.poll() is not None:
+            return False  # it ended: no read is blocked in it
+        self._aborted = reason
+        self._kill()
+        return True
+
+    def _kill(self) -> None:
+        with contextlib.suppress(OSError):
+            os.killpg(self._proc.pid, signal.SIGKILL)  # its own group (start_new_session)
+
     def close(self) -> None:
         if self._proc.poll() is None:
-            self._proc.kill()
+            self._kill()
         with contextlib.suppress(Exception):
             self._proc.wait(timeout=2)
         for stream in (self._proc.stdout, self._proc.stderr):
@@ -212,6 +244,9 @@ class FadeOnFailure:
             block = block.copy()
             block[-n:] *= np.linspace(1.0, 0.0, n, dtype=np.float32)[:, None]
         return block
+
+    def abort(self, reason: str) -> bool:
+        return self._inner.abort(reason)
 
     def close(self) -> None:
         self._inner.close()

@@ -31,8 +31,10 @@ class Player(PlayerLoop):
 
     def start(self) -> None:
         self._thread.start()
+        self.watch.start()
 
     def close(self, timeout: float = 3.0) -> None:
+        self.watch.stop()
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
@@ -43,9 +45,14 @@ class Player(PlayerLoop):
         """The player thread runs (it only ends on close(), or on a bug that escaped its loop)."""
         return self._thread.is_alive()
 
+    @property
+    def stuck(self) -> str:
+        """Why the player thread counts as stuck for good ("" while it is not): blocked in a call
+        its watcher could not end (`player.hang`), so only restarting the service brings music back."""
+        return self.watch.stuck
+
     def status(self) -> PlayerStatus:
-        with self._lock:
-            return self._status
+        return self._published()
 
     def set_queue(self, items: list[QueueItem]) -> None:
         """Replace what comes next.  The track playing now is left out: a plan made from a status read

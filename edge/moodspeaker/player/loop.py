@@ -4,11 +4,14 @@ Why a module of its own: one thread owns every pygame call (see `player.engine`)
 thread's side of the player: it takes the commands the public methods post, decides what play,
 pause, stop, a track change and a replay mean for the decks (`player.mixer`), keeps the decks fed
 once per tick, turns a lost or stalled output into a "lost" state that retries with back-off and
-resumes where it was, and publishes the status snapshot other threads read.
+resumes where it was, and publishes the status snapshot other threads read.  Each pass of the loop
+beats the heartbeat of a watchdog outside the thread (`player.hang`), which frees it from a decoder
+that never returns.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import threading
@@ -21,6 +24,7 @@ import pygame
 
 from moodspeaker.config.schema import PlayerConfig
 from moodspeaker.player.fetch import Prefetcher
+from moodspeaker.player.hang import PlayerWatch
 from moodspeaker.player.history import PlayHistory
 from moodspeaker.player.mixer import DeckMixer
 from moodspeaker.player.queue import PlayQueue, QueueItem
@@ -64,7 +68,9 @@ class PlayerLoop:
         volume: float | None = None,
         retry_s: float = 2.0,
         on_missing: Callable[[QueueItem, str], None] | None = None,
+        watch_clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`watch_clock`: the clock of the watchdog outside the thread (`watch`; a test sets it)."""
         self._cfg = config
         self._emit = emit
         self._first_retry_s = retry_s  # where the back-off starts again once the output is back
@@ -75,15 +81,22 @@ class PlayerLoop:
         # until the status shows it (`_publish_status`): see `_announce` for why.
         self._held: list[Event] = []
         self._history = PlayHistory(self._held.append, on_missing)
+        self._lock = threading.Lock()
+        self.watch = PlayerWatch(
+            on_stuck=self._stuck_on,
+            on_report=self._error,
+            playing=lambda: self._published().current,
+            clock=watch_clock,
+        )
         self._mixer = DeckMixer(
             self._queue,
             self._prefetch,
             self._history,
             lambda: self._cfg,
             config.volume if volume is None else volume,
+            watch=self.watch,
         )
         self._commands: queue.Queue[Callable[[], None]] = queue.Queue()
-        self._lock = threading.Lock()
         self._state = "stopped"
         self._want_playing = False
         self._ran_out = False
@@ -106,6 +119,7 @@ class PlayerLoop:
                 command = self._commands.get(timeout=TICK_S if self._state == "playing" else 10 * TICK_S)
             except queue.Empty:
                 command = None
+            self.watch.pass_begins()
             try:
                 if command is not None:
                     command()
@@ -122,6 +136,7 @@ class PlayerLoop:
                     log.exception("player step failed")
                     self._emit(ErrorReported(ts=time.time(), component="player", message=str(exc)))
             self._publish_status()
+            self.watch.pass_ends()
         self._mixer.shutdown()
         self._send_held()  # the ends shutdown announces (no status after it: it is the one to keep)
 
@@ -247,6 +262,31 @@ class PlayerLoop:
             self._do_play()
         return target
 
+    def _stuck_on(self, item: QueueItem | None, error: str) -> None:
+        """The watcher gave this thread up, stuck on `item` (player.hang; on the watcher's thread):
+        the service is to be restarted from its saved state.  The status the saves read leaves the
+        hung track out, so the restart does not resume it (and hang again), and lists it as failed,
+        as a track that fails to decode is.  The thread publishes nothing while it hangs; should it
+        come back, it publishes its own status again."""
+        if item is None:
+            return
+        failure = {"track_id": item.track.id, "title": item.track.title, "error": error, "ts": time.time()}
+        with self._lock:
+            status = self._status
+            hung = status.current is not None and status.current.track.id == item.track.id
+            self._status = dataclasses.replace(
+                status,
+                current=None if hung else status.current,
+                position_s=0.0 if hung else status.position_s,
+                queue=tuple(i for i in status.queue if i is not item),
+                failures=(*status.failures, failure)[-20:],
+            )
+        log.warning("skipping %s: %s", item.track.title, error)
+        self._error(f"skipped {item.track.title}: {error}")
+
+    def _error(self, message: str) -> None:
+        self._emit(ErrorReported(ts=time.time(), component="player", message=message))
+
     # ---- status --------------------------------------------------------------------------------
     def _now(self) -> float:
         """The monotonic time playback has reached: frozen while paused."""
@@ -303,6 +343,10 @@ class PlayerLoop:
         with self._lock:
             self._status = status
         self._send_held()
+
+    def _published(self) -> PlayerStatus:
+        with self._lock:
+            return self._status
 
     def _send_held(self) -> None:
         """Send the history's events held since the last status (their listeners may read it now)."""

@@ -22,6 +22,7 @@ from moodspeaker.config.schema import PlayerConfig
 from moodspeaker.player.deck import CHUNK_S, RATE, Chunk, Deck, Play
 from moodspeaker.player.decode import DecodeError, open_decoder
 from moodspeaker.player.fetch import FetchError, Prefetcher
+from moodspeaker.player.hang import PlayerWatch
 from moodspeaker.player.history import PlayHistory
 from moodspeaker.player.lost import continued, sort_out
 from moodspeaker.player.loudness import apply_gain, db_to_linear, gain_db, to_int16
@@ -39,6 +40,8 @@ class DeckMixer:
         history: PlayHistory,
         settings: Callable[[], PlayerConfig],
         volume: float,
+        *,
+        watch: PlayerWatch | None = None,
     ) -> None:
         self._queue = queue
         self._prefetch = prefetch
@@ -56,6 +59,7 @@ class DeckMixer:
         #: as started once, its end counting the time heard before and after the loss.
         self.interrupted: Play | None = None
         self.stall = StallWatch()  # a stalled output, not mistaken for a starved process
+        self.watch = watch or PlayerWatch(on_stuck=lambda _item, _error: None)  # what a hang blocks in
 
     # ---- the output device ---------------------------------------------------------------------
     def open(self, device: str) -> None:
@@ -264,10 +268,11 @@ class DeckMixer:
             if upcoming is not None:
                 self._prefetch.want(upcoming.track)
             try:
-                source = self._prefetch.open(item.track)
-                decoder = open_decoder(
-                    source, RATE, start_s=start_s, name=item.track.title, duration_s=item.track.duration_s
-                )
+                with self.watch.during(item):
+                    source = self._prefetch.open(item.track)
+                    decoder = open_decoder(
+                        source, RATE, start_s=start_s, name=item.track.title, duration_s=item.track.duration_s
+                    )
             except (FetchError, DecodeError) as exc:
                 self._history.failed(item, str(exc), missing=True)
                 if play is not None:  # it cannot continue: its end (cut) is announced with what was heard
@@ -275,7 +280,7 @@ class DeckMixer:
                 item = None
                 continue
             gain = db_to_linear(gain_db(item.track, self._settings().target_lufs))
-            deck.begin(decoder, item, start_s, gain, fade_in_s, play=play)
+            deck.begin(self.watch.watched(decoder, item), item, start_s, gain, fade_in_s, play=play)
             self.active = deck.index
             return True
 

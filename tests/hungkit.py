@@ -1,0 +1,77 @@
+"""A real hung decoder for the player's watchdog tests: an `ffmpeg` on PATH that never writes.
+
+decode.py finds ffmpeg on PATH; these scripts stand in for it, as a corrupt or hostile file that
+sends ffmpeg into a loop without output would: the player thread's read blocks for real.  Every
+process they start writes its id to a file, so the test ends them by id.  `Clock`: the monotonic
+clock of the player's watchdog, moved only by the test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+#: ffmpeg stuck in a loop without output (itself: killing it frees the read)
+HANGS = '#!/bin/sh\necho $$ >> "$HUNG_PIDS"\nexec sleep 1000000\n'
+#: ...and a process of another session holding its output open: killing ffmpeg's group leaves the
+#: read blocked (what a read stuck in C code stands for: a thread no recovery can free)
+HANGS_FOR_GOOD = (
+    '#!/bin/sh\nsetsid sleep 1000000 &\necho $! >> "$HUNG_PIDS"\n'
+    'echo $$ >> "$HUNG_PIDS"\nexec sleep 1000000\n'
+)
+
+
+class Clock:
+    """A monotonic clock that moves only when the test says."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class HungFfmpeg:
+    """The fake ffmpeg put first on PATH, and the processes it started."""
+
+    def __init__(self, folder: Path, monkeypatch: pytest.MonkeyPatch, script: str) -> None:
+        folder.mkdir()
+        binary = folder / "ffmpeg"
+        binary.write_text(script)
+        binary.chmod(0o755)
+        self.pid_file = folder / "pids"
+        monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+        monkeypatch.setenv("HUNG_PIDS", str(self.pid_file))
+
+    def pids(self) -> list[int]:
+        if not self.pid_file.exists():
+            return []
+        return [int(line) for line in self.pid_file.read_text().split()]
+
+    def started(self, count: int) -> bool:
+        """Whether the script has started (and written the ids of) `count` processes."""
+        return len(self.pids()) >= count
+
+    def kill_all(self) -> None:
+        for pid in self.pids():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def alive(pid: int) -> bool:
+    """Whether process `pid` still runs (a zombie, ended but not reaped, counts as ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def not_audio(path: Path) -> Path:
+    """A file libsndfile cannot open, so the player hands it to ffmpeg (as an M4A)."""
+    path.write_bytes(b"\x00\x00\x00\x20ftypM4A " + bytes(4000))
+    return path

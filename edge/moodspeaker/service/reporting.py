@@ -37,8 +37,9 @@ class ServiceReports(ApplianceCore):
         """Why the process should stop telling systemd it is alive; "" while it is healthy.
 
         The main loop pings systemd's watchdog only when this is empty, so a process whose inference
-        stays stuck however often it is restarted, or whose player or housekeeping thread died, is
-        restarted by systemd instead of sitting there silent.
+        stays stuck however often it is restarted, whose player or housekeeping thread died, or whose
+        player thread hangs in a call its watcher could not end (player.hang), is restarted by systemd
+        instead of sitting there silent.
         """
         with self._lock:
             unrecovered = self._unrecovered_restarts
@@ -52,6 +53,8 @@ class ServiceReports(ApplianceCore):
             return f"inference has been stuck for {stuck:.0f} s and was not restarted"
         if not self.player.alive:
             return "the player thread has stopped"
+        if self.player.stuck:  # its watcher could not free it (player.hang): only a restart can
+            return self.player.stuck
         for thread in self._threads:
             if not thread.is_alive():
                 return f"the {thread.name} thread has stopped"
@@ -74,6 +77,12 @@ class ServiceReports(ApplianceCore):
     def health_snapshot(self) -> dict[str, Any]:
         status = self.player.status()
         self.health.set_state("audio", status.audio, status.audio_error)
+        # the player's watcher (player.hang): hangs found since the last report become incidents here
+        for message, hang in self.player.watch.reports():
+            self.health.incident("player", message)
+            if hang:
+                self.health.count("player_hangs")
+        self.health.set_state("player", *self.player.watch.state())
         snap = self.health.snapshot()
         snap["inference_restarts"] = self.watchdog.restarts
         snap["failed_tracks"] = list(status.failures)

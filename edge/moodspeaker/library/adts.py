@@ -65,14 +65,20 @@ class AdtsInfo:
 
 def is_adts(path: str | os.PathLike[str]) -> bool:
     """Whether the file is an ADTS stream (after any ID3v2 tags): mutagen takes an ID3-tagged one for
-    an MP3 and fails on it ("can't sync to MPEG frame"), losing its tags and its length."""
+    an MP3 and fails on it ("can't sync to MPEG frame"), losing its tags and its length.  Two frames
+    of the same stream in a row are asked for, so junk after an MP3's tag is not taken for one."""
     try:
         start = _leading_tags(path)
         with open(path, "rb") as f:
             f.seek(start)
-            return _parse(f.read(7)) is not None
+            first = _parse(f.read(7))
+            if first is None:
+                return False
+            f.seek(start + first[0])
+            second = _parse(f.read(7))
     except OSError:
         return False
+    return second is not None and second[1:3] == first[1:3]
 
 
 def adts_frames(path: str | os.PathLike[str]) -> tuple[int, int, int] | None:

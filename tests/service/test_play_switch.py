@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from heldplans import HeldRecommender
 from librarykit import library_index
-from servicekit import Script, ScriptPipeline, ScriptSource, config
+from servicekit import HeldPlayer, Script, ScriptPipeline, ScriptSource, config, wait_for
 
 from moodspeaker.service.app import Appliance, Parts
 from moodspeaker.service.control import CommandError, ControlAPI
@@ -149,3 +149,60 @@ def test_a_play_overtaken_twice_with_nothing_queued_is_refused_with_the_reason(r
     )
     state = rig.app.state()
     assert state["now_playing"] is None and state["player"] != "playing" and state["queue"] == []
+
+
+def test_a_play_overtaken_twice_waits_for_the_switch_still_under_way(rig: Rig) -> None:
+    """Play's second plan overtaken by a switch whose queue is not in effect yet (the player is held:
+    the switch waits for it, then lists its queue as pending): Play waits for that switch, then plays
+    its queue, rather than finding nothing queued and being refused ("try again")."""
+    play = press_play(rig)
+    rig.control.execute("set_profile", {"profile": "Lee"})
+    first = rig.recommender.release
+    rig.recommender.hold_next(thread="play")  # hold Play's second plan too
+    first.set()
+    assert rig.recommender.planned.wait(30), "Play never planned again"
+    held = HeldPlayer(rig.app)  # the next switch's queue is posted, not applied, until released
+    switched: list[dict[str, Any]] = []
+    switch = threading.Thread(
+        target=lambda: switched.append(rig.control.execute("set_profile", {"profile": "default"})),
+        name="switch",
+    )
+    switch.start()
+    try:
+        wait_for(lambda: rig.app.conductor.profile == "default", what="the switch to take effect")
+        rig.recommender.release.set()  # Play's plan, overtaken: the switch may still be under way
+        finish(play)
+        switch.join(60)
+    finally:
+        held.release()
+    [answer] = rig.answers
+    assert isinstance(answer, dict), f"Play refused while the switch was queuing music: {answer}"
+    [done] = switched
+    queued = [q["track_id"] for q in done["pending"]["queue"]]
+    assert queued, "the switch queued music (pending: the player was held)"
+    assert [q["track_id"] for q in answer["pending"]["queue"]] == queued, answer["pending"]
+    assert answer["pending"]["playing"] is True
+
+
+def test_a_play_overtaken_twice_does_not_wait_for_a_save(rig: Rig) -> None:
+    """Play waits for the switches under way, nothing else: overtaken twice by the camera going off
+    (no switch; nothing queued), it is refused at once even while a save is under way (held here,
+    as a slow SD card holds it).  Play used to wait for the save lock, and sat out the save."""
+    play = press_play(rig)
+    with rig.app._saving:  # a save under way, until the end of the block
+        rig.control.execute("set_camera", {"enabled": False})  # the mood reading ends: plans dropped
+        first = rig.recommender.release
+        rig.recommender.hold_next(thread="play")
+        first.set()
+        assert rig.recommender.planned.wait(30), "Play never planned again"
+        rig.control.execute("set_camera", {"enabled": False})  # pressed again: the reading ends again
+        rig.recommender.release.set()
+        play.join(60)
+        answered = not play.is_alive()
+    finish(play)
+    assert answered, "Play waited for the save to end"
+    [answer] = rig.answers
+    assert isinstance(answer, CommandError), answer
+    assert str(answer) == (
+        "nothing to play: the listener, strategy or mood reading changed twice while planning; try again"
+    )

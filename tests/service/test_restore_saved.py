@@ -14,39 +14,17 @@ scripted (no face: nothing is planned on top of the restored queue).
 from __future__ import annotations
 
 import json
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from servicekit import Script, build, make_tracks, wait_for
+from restorekit import REASONS, TRACK_S, PlayerGate, saved, write_state
+from servicekit import Script, build, wait_for
 
-from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.app import Appliance
 from moodspeaker.service.events import Event, HealthReport, StateChanged
-from moodspeaker.service.state import Snapshot, to_json
 
 pytestmark = pytest.mark.timeout(300)
-
-TRACK_S = 60.0  # long enough that the resumed track is still playing when the saves are compared
-
-
-class PlayerGate:
-    """Holds the player thread in its first command until `open()`: posted before the appliance
-    starts, it runs before anything the start-up posts (the restore among them), whatever the load."""
-
-    def __init__(self, app: Appliance) -> None:
-        self.holding, self._open = threading.Event(), threading.Event()
-
-        def hold() -> None:
-            self.holding.set()
-            self._open.wait(120)
-
-        app.player._post(hold)
-
-    def open(self) -> None:
-        self._open.set()
 
 
 class Signals:
@@ -65,45 +43,20 @@ class Signals:
             self.retention_runs += 1
 
 
-REASONS = ("calm for a calm face", "happy next", "sad after")  # what the restored picks said, and why
-
-
-def _write_state(tmp_path: Path) -> None:
-    """A state.json as a speaker saves it: calm playing at 12 s, happy2 and sad1 queued, volume 0.4."""
-    library = {t.id: t for t in make_tracks(tmp_path, TRACK_S)}  # the files build() writes again
-    now = time.time()
-    snap = Snapshot(
-        current=QueueItem(library["calm"], REASONS[0]),
-        position_s=12.0,
-        queue=(QueueItem(library["happy2"], REASONS[1]), QueueItem(library["sad1"], REASONS[2])),
-        playing=True,
-        volume=0.4,
-        picked_for={"calm": "neutral", "happy2": "happy", "sad1": "sad"},
-        picked_at={"calm": now, "happy2": now, "sad1": now},
-    )
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "state.json").write_text(to_json(snap))
-
-
-def _saved(tmp_path: Path) -> dict[str, Any]:
-    body: dict[str, Any] = json.loads((tmp_path / "data" / "state.json").read_text())
-    return body
-
-
-def _ids(saved: dict[str, Any]) -> tuple[str | None, list[str]]:
-    current = saved["current"]["track"]["id"] if saved["current"] else None
-    return current, [i["track"]["id"] for i in saved["queue"]]
+def _ids(body: dict[str, Any]) -> tuple[str | None, list[str]]:
+    current = body["current"]["track"]["id"] if body["current"] else None
+    return current, [i["track"]["id"] for i in body["queue"]]
 
 
 def _follows_player(app: Appliance, tmp_path: Path) -> bool:
     status = app.player.status()
-    saved = _saved(tmp_path)
+    body = saved(tmp_path)
     shown = (status.current.track.id if status.current else None, [i.track.id for i in status.queue])
-    return _ids(saved) == shown and saved["volume"] == status.volume
+    return _ids(body) == shown and body["volume"] == status.volume
 
 
 def test_saves_keep_the_restored_queue_until_the_player_applied_it(tmp_path: Path) -> None:
-    _write_state(tmp_path)
+    write_state(tmp_path)
     app, _bus = build(tmp_path, Script(None), track_s=TRACK_S)
     gate = PlayerGate(app)
     signals = Signals(app)
@@ -116,15 +69,15 @@ def test_saves_keep_the_restored_queue_until_the_player_applied_it(tmp_path: Pat
             wait_for(lambda: signals.retention_runs >= 1, timeout=120.0, what="the retention's first run")
             status = app.player.status()
             assert status.current is None and not status.queue, "the gate must hold the restore back"
-            saved = _saved(tmp_path)
-            assert _ids(saved) == ("calm", ["happy2", "sad1"]), saved
-            assert saved["position_s"] == 10.0 and saved["playing"] is True and saved["volume"] == 0.4, saved
-            assert saved["picked_for"] == {"calm": "neutral", "happy2": "happy", "sad1": "sad"}, saved
+            body = saved(tmp_path)
+            assert _ids(body) == ("calm", ["happy2", "sad1"]), body
+            assert body["position_s"] == 10.0 and body["playing"] is True and body["volume"] == 0.4, body
+            assert body["picked_for"] == {"calm": "neutral", "happy2": "happy", "sad1": "sad"}, body
         finally:
             gate.open()
         wait_for(lambda: app.player.status().current is not None, what="the restored track to resume")
         wait_for(lambda: _follows_player(app, tmp_path), what="state.json to follow the player")
-        assert _ids(_saved(tmp_path))[0] == "calm"
+        assert _ids(saved(tmp_path))[0] == "calm"
     finally:
         app.stop()
 
@@ -132,7 +85,7 @@ def test_saves_keep_the_restored_queue_until_the_player_applied_it(tmp_path: Pat
 def test_delete_everything_before_the_player_applied_the_restore_takes_back_its_explanations(
     tmp_path: Path,
 ) -> None:
-    _write_state(tmp_path)
+    write_state(tmp_path)
     app, _bus = build(tmp_path, Script(None), track_s=TRACK_S)
     gate = PlayerGate(app)
     app.start()
@@ -141,9 +94,9 @@ def test_delete_everything_before_the_player_applied_the_restore_takes_back_its_
             wait_for(gate.holding.is_set, what="the player thread to be held before the restore")
             app.delete_data()  # as the page's "delete everything" does; it saves at once
             assert app.player.status().current is None, "the gate must hold the restore back"
-            saved = _saved(tmp_path)
-            assert _ids(saved) == ("calm", ["happy2", "sad1"]), saved  # the music carries on
-            assert not any(r in json.dumps(saved) for r in REASONS), saved
+            body = saved(tmp_path)
+            assert _ids(body) == ("calm", ["happy2", "sad1"]), body  # the music carries on
+            assert not any(r in json.dumps(body) for r in REASONS), body
         finally:
             gate.open()
         wait_for(lambda: app.player.status().current is not None, what="the restored track to resume")
@@ -152,6 +105,6 @@ def test_delete_everything_before_the_player_applied_the_restore_takes_back_its_
         assert [i["track_id"] for i in shown] == ["calm", "happy2", "sad1"], shown
         assert all(i["reason"] not in REASONS for i in shown), shown
         wait_for(lambda: _follows_player(app, tmp_path), what="state.json to follow the player")
-        assert not any(r in json.dumps(_saved(tmp_path)) for r in REASONS)
+        assert not any(r in json.dumps(saved(tmp_path)) for r in REASONS)
     finally:
         app.stop()

@@ -57,6 +57,7 @@ from moodspeaker.service.retention import Retention
 from moodspeaker.service.scan_state import ScanRun
 from moodspeaker.service.skips import RecordedSkips
 from moodspeaker.service.state import StateStore
+from moodspeaker.service.switches import SwitchesUnderWay
 from moodspeaker.service.watchdog import Heartbeat, Watchdog
 
 __all__ = [
@@ -112,10 +113,14 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
         self._unrecovered_restarts = 0
         self._scans = ScanRun()
         self._pending = PendingChanges()
-        self._restored = RestoredState()
+        self._switches = SwitchesUnderWay()
         self.started_tracks = deque(maxlen=500)
         self.player = Player(config.player, self._from_player, on_missing=self._on_missing)
-        self.conductor = Conductor(config, self.player, parts.recommender, self.health)
+        self._restored = RestoredState(self.player.status)
+        # The conductor reads the status as the saves do: what was restored, until the player shows it.
+        self.conductor = Conductor(
+            config, self.player, parts.recommender, self.health, status=self._restored.status
+        )
         self._forgotten = ForgottenReasons(self.conductor.picked)  # dated by the notes of the picks
         self._heartbeat = Heartbeat()
         self.stage = InferenceStage(
@@ -200,8 +205,9 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
             )
         if snap.playing:
             self.player.play()
-        # Until the player shows all this, saves take it from `snap` (a starved player thread must not
-        # have state.json saved empty in the meantime: service.restored).
+        # Until the player shows all this, commands, saves and the conductor take it from `snap` (a
+        # starved player thread must not have state.json saved empty, nor Play plan over the restored
+        # queue, in the meantime: service.restored).
         self._restored.restoring(snap, self.player.when_idle())
 
     def _on_stage_restart(self, message: str) -> None:

@@ -54,9 +54,20 @@ class Conductor:
     threads and from commands).  Every player call is a posted command; the lock only makes a change
     of profile or strategy and the applying of a plan made before it follow each other (module doc)."""
 
-    def __init__(self, config: Config, player: Player, recommender: Recommender, health: Health) -> None:
+    def __init__(
+        self,
+        config: Config,
+        player: Player,
+        recommender: Recommender,
+        health: Health,
+        *,
+        status: Callable[[], PlayerStatus] | None = None,
+    ) -> None:
         self.config = config
         self.player = player
+        #: The player's status as plans see it: the service's stands the restored state in until the
+        #: player shows it (service.restored), so a mood read first checks the clash with that track.
+        self._status = player.status if status is None else status
         self._recommender = recommender
         self.health = health
         self._lock = threading.Lock()
@@ -223,7 +234,7 @@ class Conductor:
         """A new confident mood: re-plan at once; cut the current track only if it clearly clashes."""
         flip_at = time.monotonic()
         self._quiet_until = 0.0
-        status = self.player.status()
+        status = self._status()
         current = status.current
         plan = self._plan_now(
             mood, self.config.recommend.queue_length, {current.track.id} if current else set()
@@ -266,7 +277,7 @@ class Conductor:
         next ones off for REFILL_BACKOFF_S, but only while every track then playing or queued still
         is: one that has ended may be planned again (in a one-track library, the only track can come
         back only once it has ended, and waiting out the back-off then would be silence)."""
-        status = self.player.status()
+        status = self._status()
         if status.ran_out and status.queue and status.state == "stopped" and not self.user_paused:
             self.player.play()  # tracks arrived just after the music ran out (planned as it did)
             return
@@ -364,7 +375,7 @@ class Conductor:
 
     def _plan_for(self, mood: MoodState, profile: str, strategy: str) -> tuple[list[QueueItem], Outcome]:
         """A switch's plan; a failure is health's `recommender` "error" and raised (PlanningError)."""
-        current = self.player.status().current
+        current = self._status().current
         exclude = {current.track.id} if current else set()
         try:
             return self._plan_or_raise(mood, self.config.recommend.queue_length, exclude, profile, strategy)

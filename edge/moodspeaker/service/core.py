@@ -30,7 +30,7 @@ from pathlib import Path
 from moodspeaker.config.schema import Config
 from moodspeaker.mood.classes import UNKNOWN
 from moodspeaker.mood.filter import MoodState
-from moodspeaker.player.engine import Player
+from moodspeaker.player.engine import Player, PlayerStatus
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.service.conductor import Conductor
@@ -45,6 +45,7 @@ from moodspeaker.service.restored import RestoredState
 from moodspeaker.service.scan_state import Rescan
 from moodspeaker.service.skips import RecordedSkips
 from moodspeaker.service.state import Snapshot, StateStore
+from moodspeaker.service.switches import SwitchesUnderWay
 from moodspeaker.service.watchdog import Heartbeat, Watchdog
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,8 @@ class ApplianceCore:
     _stop: threading.Event
     _pending: PendingChanges  # changes posted to the player that its status does not show yet
     _forgotten: ForgottenReasons  # explanations "delete everything" took back (service.forget)
-    _restored: RestoredState  # what was restored, for the saves until the player shows it (service.restored)
+    _restored: RestoredState  # what was restored, for commands and saves until the player shows it
+    _switches: SwitchesUnderWay  # switches of listener or strategy whose queue is not in effect yet
 
     def _report(self, component: str, message: str) -> None:
         self.health.incident(component, message)
@@ -138,6 +140,14 @@ class ApplianceCore:
         self.stage.end_reading(ended)
         self.conductor.drop_plans()
 
+    def _status(self) -> PlayerStatus:
+        """The player's status as a command must act on it: once the restore at start is applied, or
+        (a player too busy to apply it within RESTORE_WAIT_S of start) with the snapshot restored
+        standing in (`service.restored`).  Read the live status instead and, in the first moments after
+        start, Play planned over the restored queue and a Next or Like found nothing playing."""
+        self._restored.wait()
+        return self._restored.status()
+
     def _player_applied(self, key: str, value: object) -> bool:
         """Wait (up to PLAYER_WAIT_S) until the player shows what a command just posted to it; True
         when it does.  Otherwise the change, `value` for the state's `key`, is marked pending: the
@@ -167,7 +177,7 @@ class ApplianceCore:
 
     def _save_now(self, upcoming: Sequence[QueueItem] | None) -> bool:
         pending = self._pending.values()  # before the status: see PendingChanges.values
-        status = self._restored.status(self.player.status)  # never a restore not applied yet as none
+        status = self._restored.status()  # never a restore not applied yet as none (no wait: housekeeping)
         if upcoming is None:
             upcoming = pending.get("queue", status.queue)
         current, position_s = status.current, status.position_s

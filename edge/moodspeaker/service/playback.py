@@ -37,9 +37,11 @@ class PlaybackCommands(ApplianceCore):
         picks, with its own reason (the recommender's `status` is the last plan's on any thread:
         a refill or another command's may have replaced it meanwhile).  A plan overtaken by a switch
         of listener or strategy is never queued (`Conductor.plan_to_play`); when both of Play's plans
-        were, the music the last switch queued is played (`_music_in_effect`), else Play is refused."""
+        were, the music the last switch queued is played (`_music_in_effect`), else Play is refused.
+        What was restored at start counts as playing or queued (`_status`): Play never plans over it."""
         self.conductor.user_paused = False
-        status = self.player.status()
+        status = self._status()
+        shown = self.player.status().state  # what the answer shows (a restore not applied: not playing)
         if status.current is None and not status.queue:
             try:
                 plan = self.conductor.plan_to_play(self._current_mood, self.config.recommend.queue_length)
@@ -50,23 +52,24 @@ class PlaybackCommands(ApplianceCore):
                 if not plan.items:
                     raise CommandError(f"nothing to play: {plan.detail}")
         self.player.play()
-        if status.state != "playing":  # answered once playing (or pending): see `_player_applied`
+        if shown != "playing":  # answered once playing (or pending): see `_player_applied`
             self._player_applied("playing", True)
 
     def _music_in_effect(self) -> bool:
         """Whether there is music to play now that switches overtook Play's plans: the last switch's
-        queue (or one a refill added since).  A switch holds `_saving` from before it plans until its
-        queue is applied or marked pending, so once `_saving` is free the switch that overtook Play
-        has left its queue where this reads it; without this wait Play was refused ("try again")
-        while the switch was queuing music for it to play."""
-        with self._saving:
-            pending = self._pending.values()  # before the status: see PendingChanges.values
-            status = self.player.status()
+        queue (or one a refill added since).  The switch that overtook Play may still be under way:
+        this waits (bounded) until no switch is (`service.switches`), so its queue is where this reads
+        it, applied or pending; without the wait Play was refused ("try again") while the switch was
+        queuing music for it to play."""
+        if not self._switches.wait():
+            log.warning("a switch of listener or strategy is still under way; Play answers without it")
+        pending = self._pending.values()  # before the status: see PendingChanges.values
+        status = self._status()
         return bool(status.current or status.queue or pending.get("queue"))
 
     def pause(self) -> None:
         self.conductor.user_paused = True
-        status = self.player.status()
+        status = self._status()
         self.player.pause()
         if status.state == "playing":
             self._player_applied("playing", False)
@@ -83,7 +86,7 @@ class PlaybackCommands(ApplianceCore):
         command returns (a kill -9 right after the page's answer must not lose it) and the TrackEnded
         that follows is not recorded again; a storage failure is reported but the music still moves on
         (the listener asked to skip, not to record anything)."""
-        status = self.player.status()
+        status = self._status()  # a restored track not resumed yet is the one skipped
         # While the audio output is gone (`waiting_for_audio`) the track shown is the one interrupted,
         # resuming with the device: a Next skips it all the same (the player announces its end, skipped).
         if status.current is not None and (status.state == "playing" or status.waiting_for_audio):
@@ -121,7 +124,7 @@ class PlaybackCommands(ApplianceCore):
             self._report("recommender", f"{label} was not recorded: {exc}")
 
     def _current_track_id(self, action: str) -> str:
-        current = self.player.status().current
+        current = self._status().current
         if current is None:
             raise CommandError(f"{action}: nothing is playing")
         return current.track.id
@@ -138,14 +141,14 @@ class PlaybackCommands(ApplianceCore):
         self._tell(self._current_track_id("like"), "like", self._current_mood())
 
     def dislike(self) -> None:
-        status = self.player.status()
+        status = self._status()
         track_id = self._current_track_id("dislike")
         self._tell(track_id, "dislike", self._current_mood())
         self._recorded_skips.mark(track_id)
         self._move_on(status)
 
     def correct_mood(self, mood: str) -> None:
-        current = self.player.status().current
+        current = self._status().current
         seen = self._current_mood()
         if current is not None:
             self._tell(current.track.id, "wrong_mood", seen, corrected_mood=mood)

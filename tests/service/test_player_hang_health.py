@@ -37,8 +37,9 @@ def test_a_player_stuck_for_good_is_reported_and_restarted_without_its_track(
         watch = app.player.watch
         watch.stop()  # the test ticks it
         try:
-            app.player.switch_to(hung)
-            app.player.play()
+            status = app.player.status
+            until(lambda: status().state == "playing" and status().current, what="the music to play")
+            app.player.switch_to(hung)  # while playing: opened and read in the same turn of the player
             until(
                 lambda: (
                     (call := watch.doing()) is not None and call.item is hung and call.decoder is not None

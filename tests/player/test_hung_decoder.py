@@ -121,3 +121,25 @@ def test_a_thread_that_cannot_be_freed_counts_as_stuck_and_drops_the_track(
         assert [f["track_id"] for f in the_player.status().failures] == ["hostile"]
     finally:
         ffmpeg.kill_all()
+
+
+def test_a_pass_the_whole_process_stood_still_through_is_not_a_hang(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, player: tuple[Player, Recorder, Clock]
+) -> None:
+    """A suspend (or swap) during a long decode: the watcher's next tick comes late, the decoder is
+    left alone, and only time watched on time counts towards the bound."""
+    ffmpeg = HungFfmpeg(tmp_path / "bin", monkeypatch, HANGS)
+    the_player, _rec, clock = player
+    hung, next_up = item(not_audio(tmp_path / "hostile.m4a"), "hostile"), tone(tmp_path, "b", 550, 5.0)
+    try:
+        hung_on(the_player, clock, ffmpeg, hung, next_up)
+        assert ticks(the_player, clock, 20.0) == 0
+        clock.now += 600.0  # the host slept through the decode: the next tick is late
+        assert not the_player.watch.watchdog.check(clock.now)
+        assert ticks(the_player, clock, STUCK_S) == 0  # counted again from the resume
+        (pid,) = ffmpeg.pids()
+        assert alive(pid) and the_player.watch.recoveries == 0
+        assert ticks(the_player, clock, PERIOD_S) == 1  # still hung, watched on time: stopped
+        until(lambda: not alive(pid), what="the hung ffmpeg to end")
+    finally:
+        ffmpeg.kill_all()

@@ -152,11 +152,12 @@ def test_a_play_overtaken_twice_with_nothing_queued_is_refused_with_the_reason(r
 
 
 def test_a_play_overtaken_twice_waits_for_the_switch_still_under_way(rig: Rig) -> None:
-    """Play's second plan overtaken by a switch whose queue is not in effect yet (the player is held:
-    the switch waits for it, then lists its queue as pending): Play waits for that switch, then plays
-    its queue, rather than finding nothing queued and being refused ("try again")."""
+    """Play's first plan overtaken by a switch to Kim (automatic picks off: the queue emptied), its
+    second by a switch to default whose queue is not in effect yet (the player is held: the switch
+    waits for it, then lists its queue as pending).  Play waits for that switch, then plays its
+    queue, rather than finding nothing queued and being refused ("try again")."""
     play = press_play(rig)
-    rig.control.execute("set_profile", {"profile": "Lee"})
+    rig.control.execute("set_profile", {"profile": "Kim"})
     first = rig.recommender.release
     rig.recommender.hold_next(thread="play")  # hold Play's second plan too
     first.set()

@@ -12,11 +12,19 @@ again, below the cursor) is copied whole into a staging database beside the mirr
 takes the copy in one transaction once it is complete.  Until then the speaker keeps playing from
 what it mirrored; a copy that fails is deleted and leaves the mirror as it was, marked so that the
 next sync copies the server whole again (by then the new counter may have passed the old cursor,
-and its changes would look like those that follow the old library's).
+and its changes would look like those that follow the old library's).  A server says which database
+it serves (`library_id` in `info`, made once with the database); a mirror that followed another one
+copies the server whole too, which catches a new library whose counter is already past the cursor.
+A server without it (an older release) is unknown, not different: the counter rule alone decides.
+
+Downloaded audio is kept bounded and never gone or stale (audiocache): each sync and each download
+sweeps the downloads of tracks no longer mirrored or mirrored in a newer version, and the least
+recently used ones beyond `library.server_cache_mb`; `playing` holds a file against all of that.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import logging
@@ -26,13 +34,15 @@ import re
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from moodspeaker.config.schema import LibraryConfig
 from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex
 from moodspeaker.library.lan import API_PREFIX, PROTOCOL_VERSION
+from moodspeaker.library.lan.audiocache import AudioCache, version_of
 from moodspeaker.library.lan.mirror import ANSWERED, MirroredLibrary
 from moodspeaker.library.track import Track
 
@@ -43,7 +53,10 @@ _CURSOR = "lan_cursor"
 _RECOPY = "lan_recopy"
 #: the staging database a full copy is made in, beside the mirror's (deleted once it is taken or fails)
 _STAGING = "recopy.db"
+#: meta key of the mirror: the identity of the server's database it follows ("" or none: not known)
+_IDENTITY = "lan_library_id"
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_LIBRARY_ID = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 _RANGES = {"valence": (-1.0, 1.0), "arousal": (-1.0, 1.0), "energy": (0.0, 1.0), "tempo": (0.0, 400.0),
            "loudness_lufs": (-100.0, 10.0), "mode": (0.0, 1.0), "brightness": (0.0, 1.0)}  # fmt: skip
 
@@ -100,15 +113,25 @@ def slug(url: str) -> str:
 
 
 class LanLibrary(MirroredLibrary):
-    """A library server seen from a speaker: tracks(), get(), query() from the mirror; fetch() audio."""
+    """A library server seen from a speaker: tracks(), get(), query() from the mirror; fetch() audio
+    (kept up to `audio_cache_bytes`, by default library.server_cache_mb)."""
 
-    def __init__(self, base_url: str, cache_dir: str | Path, timeout_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        cache_dir: str | Path,
+        timeout_s: float = 5.0,
+        audio_cache_bytes: int | None = None,
+    ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(f"library server URL must start with http:// or https://: {base_url!r}")
         self.base_url = base_url.rstrip("/")
         self.source = f"lan:{self.base_url}"
         super().__init__(Path(cache_dir) / slug(self.base_url))
-        self.audio_dir = self.root / "audio"
+        if audio_cache_bytes is None:
+            audio_cache_bytes = LibraryConfig().server_cache_mb * 2**20
+        self.audio = AudioCache(self.root / "audio", audio_cache_bytes)
+        self.audio_dir = self.audio.folder
         self.timeout_s = timeout_s
         self.last_error: str | None = None
 
@@ -140,36 +163,52 @@ class LanLibrary(MirroredLibrary):
         """Bring the mirror up to date; raises LanError (the mirror keeps what it had) on failure.  A
         server whose database was replaced is copied whole first (module doc)."""
         try:
-            self.info()
+            identity = _identity(self.info())
+            if not self.cache.meta(_RECOPY) and self._another_library(identity):
+                self._mark_replaced(f"{self.base_url} serves another library database ({identity})")
             if self.cache.meta(_RECOPY):
-                result = self._copy_whole(limit)
+                result = self._copy_whole(limit, identity)
             else:
                 result = SyncResult()
                 try:
-                    self._follow(self.cache, int(self.cache.meta(_CURSOR) or 0), limit, result)
+                    self._follow(self.cache, int(self.cache.meta(_CURSOR) or 0), limit, result, identity)
                 except ServerReplacedError as exc:
-                    log.warning("%s; copying the new library whole, playing from the mirror meanwhile", exc)
-                    with self.cache.batch() as b:
-                        b.set_meta(_RECOPY, "1")
-                    result = self._copy_whole(limit)
+                    self._mark_replaced(str(exc))
+                    result = self._copy_whole(limit, identity)
         except LanError as exc:
             self.last_error = str(exc)
             note_sync(self.cache, self.last_error)
+            self._sweep()  # pages applied before the failure may have removed tracks
             raise
         self.last_error = None
         note_sync(self.cache, None)
+        self._sweep()
         return result
 
-    def _follow(self, target: LibraryIndex, cursor: int, limit: int, result: SyncResult) -> None:
-        """Apply the server's changes after `cursor` to `target`, page by page."""
+    def _another_library(self, identity: str | None) -> bool:
+        """The server says it serves another database than the one the mirror followed (False when
+        either is not known: an older server, a mirror made before identities)."""
+        known = self.cache.meta(_IDENTITY) or None
+        return identity is not None and known is not None and identity != known
+
+    def _mark_replaced(self, why: str) -> None:
+        log.warning("%s; copying the new library whole, playing from the mirror meanwhile", why)
+        with self.cache.batch() as b:
+            b.set_meta(_RECOPY, "1")
+
+    def _follow(
+        self, target: LibraryIndex, cursor: int, limit: int, result: SyncResult, identity: str | None
+    ) -> None:
+        """Apply the server's changes after `cursor` to `target`, page by page (each page notes the
+        server's `identity` with the cursor, when the server said it)."""
         while True:
             page = self._json(f"changes?since={cursor}&limit={limit}")
-            cursor = self._apply(target, page, cursor, result)
+            cursor = self._apply(target, page, cursor, result, identity)
             result.pages += 1
             if not page["more"]:
                 return
 
-    def _copy_whole(self, limit: int) -> SyncResult:
+    def _copy_whole(self, limit: int, identity: str | None) -> SyncResult:
         """Copy the server's whole library into the staging database, then make the mirror that copy
         in one transaction (readers see the old mirror or the new one, never a mix or nothing).  On
         failure the staging database goes and the mirror stays, still marked for a whole copy."""
@@ -178,7 +217,7 @@ class LanLibrary(MirroredLibrary):
         copy = LibraryIndex(staging)
         try:
             staged = SyncResult()
-            self._follow(copy, 0, limit, staged)
+            self._follow(copy, 0, limit, staged, identity)
             return self._take(copy, staged)
         finally:
             copy.close()
@@ -200,6 +239,7 @@ class LanLibrary(MirroredLibrary):
             for p in problems:
                 b.problem(p["path"], p["kind"], p["reason"])
             b.set_meta(_CURSOR, copy.meta(_CURSOR) or "0")
+            b.set_meta(_IDENTITY, copy.meta(_IDENTITY) or "")  # none: the new server does not say
             b.set_meta(_RECOPY, "")
         log.info(
             "%s: the new library copied whole (%d tracks, %d gone)",
@@ -209,7 +249,9 @@ class LanLibrary(MirroredLibrary):
         )
         return result
 
-    def _apply(self, target: LibraryIndex, page: Any, cursor: int, result: SyncResult) -> int:
+    def _apply(
+        self, target: LibraryIndex, page: Any, cursor: int, result: SyncResult, identity: str | None
+    ) -> int:
         ok = (
             isinstance(page, dict)
             and isinstance(page.get("tracks"), list)
@@ -237,18 +279,24 @@ class LanLibrary(MirroredLibrary):
                 if isinstance(tid, str) and b.remove_id(tid):  # a first sync gets every removal ever
                     result.removed += 1
             b.set_meta(_CURSOR, str(nxt))
+            if identity is not None:
+                b.set_meta(_IDENTITY, identity)
         return nxt
 
+    # -- audio -----------------------------------------------------------------------------------
     def cached_audio(self, track_id: str) -> Path | None:
-        """The local copy of a track fetched earlier (playable without the server)."""
-        path = self.audio_dir / track_id
+        """The local copy of the track as mirrored now, fetched earlier (playable without the server)."""
+        if not _ID.match(track_id):
+            return None
+        path = self.audio.path(track_id, self._versions([track_id]).get(track_id, ""))
         return path if path.is_file() else None
 
     def fetch(self, track_id: str, chunk: int = 256 * 1024) -> Path:
         """Download a track (resuming a partial download with a Range request); returns the file.
 
         A server that disappears mid-stream raises LanError (also recorded as a problem of the
-        mirror); the partial file stays for the next try.
+        mirror); the partial file stays for the next try.  The file may be deleted by a later sweep
+        (module doc): `playing` holds it.
         """
         try:
             return self._fetch(track_id, chunk)
@@ -257,15 +305,36 @@ class LanLibrary(MirroredLibrary):
                 b.problem(f"{self.source}/{track_id}", "stream", str(exc))
             raise
 
+    @contextlib.contextmanager
+    def playing(self, track_id: str) -> Iterator[Path]:
+        """The track's file, fetched if need be, kept for the block: no sync or download deletes it
+        meanwhile, in this process or another on the same cache folder."""
+        for _ in range(3):  # a sweep elsewhere may delete it between the fetch and the hold
+            path = self.fetch(track_id)
+            with self.audio.hold(path) as held:
+                if held:
+                    yield path
+                    return
+        raise LanError(f"{self.stream_url(track_id)}: the download kept being deleted")
+
     def _fetch(self, track_id: str, chunk: int) -> Path:
-        done = self.cached_audio(track_id)
-        if done is not None:
-            return done
         if not _ID.match(track_id):
             raise LanError(f"invalid track id {track_id!r}")
-        self.audio_dir.mkdir(parents=True, exist_ok=True)
-        part = self.audio_dir / f"{track_id}.part"
-        have = part.stat().st_size if part.exists() else 0
+        version = self._versions([track_id]).get(track_id, "")  # "": not mirrored, not kept
+        done = self.audio.find(track_id, version)
+        if done is not None:
+            return done
+        with self.audio.writing(track_id, version) as out:
+            if out is None:  # downloaded meanwhile (another fetch of the same track)
+                return self.audio.path(track_id, version)
+            self._download(track_id, out, chunk)
+            final = self.audio.finish(track_id, version)
+        self._sweep(keep=final)
+        return final
+
+    def _download(self, track_id: str, out: BinaryIO, chunk: int) -> None:
+        """The stream into `out` (a locked partial download, appended to from where it stopped)."""
+        have = os.fstat(out.fileno()).st_size
         req = urllib.request.Request(self.stream_url(track_id))
         if have:
             req.add_header("Range", f"bytes={have}-")
@@ -273,23 +342,31 @@ class LanLibrary(MirroredLibrary):
             with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
                 total = _expected_total(resp.headers, resp.status, have)
                 if resp.status == 200 and have:
-                    have = 0  # the server ignored the range: start over
-                with part.open("ab" if have else "wb") as out:
-                    while True:
-                        block = resp.read(chunk)
-                        if not block:
-                            break
-                        out.write(block)
+                    out.truncate(0)  # the server ignored the range: start over
+                while True:
+                    block = resp.read(chunk)
+                    if not block:
+                        break
+                    out.write(block)
+                out.flush()
         except urllib.error.HTTPError as exc:
             raise LanError(f"{self.stream_url(track_id)}: HTTP {exc.code}") from exc
         except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as exc:
             raise LanError(f"{self.stream_url(track_id)}: stream broken: {exc}") from exc
-        size = part.stat().st_size
+        size = os.fstat(out.fileno()).st_size
         if total is not None and size != total:
             raise LanError(f"{self.stream_url(track_id)}: stream ended early ({size} of {total} bytes)")
-        final = self.audio_dir / track_id
-        os.replace(part, final)
-        return final
+
+    def _sweep(self, keep: Path | None = None) -> None:
+        """Delete the downloads that are gone, stale or beyond the bound (audiocache)."""
+        try:
+            self.audio.sweep(self._versions, keep)
+        except OSError as exc:
+            log.warning("%s: cannot clean the downloaded audio: %s", self.audio_dir, exc)
+
+    def _versions(self, ids: Iterable[str]) -> dict[str, str]:
+        """The mirrored version of each track (audiocache.version_of) the mirror has of `ids`."""
+        return {tid: version_of(t) for tid, t in self.get_many(ids).items()}
 
 
 def _row(track: Track) -> dict[str, Any]:
@@ -299,6 +376,12 @@ def _row(track: Track) -> dict[str, Any]:
         "album": track.album, "duration_s": track.duration_s, "replaygain_db": track.replaygain_db,
         **{c: getattr(track, c) for c in FEATURE_COLUMNS}, "extra": track.extra,
     }  # fmt: skip
+
+
+def _identity(info: Mapping[str, Any]) -> str | None:
+    """The database identity a server's `info` gives; None when it gives none (an older release)."""
+    value = info.get("library_id")
+    return value if isinstance(value, str) and _LIBRARY_ID.match(value) else None
 
 
 def _delete_database(path: Path) -> None:

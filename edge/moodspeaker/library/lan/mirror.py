@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -79,6 +79,10 @@ class MirroredLibrary:
     def get(self, track_id: str) -> Track | None:
         with self._lock:
             return self._cache.get(track_id) if self._reading() and self._cache else None
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, Track]:
+        with self._lock:
+            return self._cache.get_many(ids) if self._reading() and self._cache else {}
 
     def feature_matrix(self) -> tuple[list[str], np.ndarray]:
         with self._lock:

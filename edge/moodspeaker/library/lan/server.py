@@ -1,7 +1,10 @@
 """`moodspeaker library serve`: the index and the audio files over HTTP, in a background thread.
 
 Endpoints (JSON unless noted), all under /api/v1:
-- GET info: name, protocol version, track count, change counter;
+- GET info: name, protocol version, track count, change counter, `library_id` (the database's
+  identity: a random id made the first time the database is served and kept in it, so a client
+  tells a replaced database from the one it mirrored even when the new change counter is already
+  past its cursor; releases before it sent none, and clients take none as not known);
 - GET changes?since=N&limit=M: analysed tracks changed after N, ids removed since N, `next`, `more`;
 - GET tracks/<id>: one track;
 - GET stream/<id>: the audio file (range requests, conditional GET); only files in the index are
@@ -14,6 +17,8 @@ from __future__ import annotations
 import logging
 import mimetypes
 import os
+import secrets
+import sqlite3
 import threading
 from typing import Any
 
@@ -31,16 +36,39 @@ _MIME = {".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus"
          ".aac": "audio/aac"}  # fmt: skip
 
 
+#: meta key of the served database: its identity (see `library_id`)
+LIBRARY_ID = "library_id"
+
+
+def library_id(index: LibraryIndex) -> str | None:
+    """The database's identity, made and stored in it the first time it is served (without moving
+    the change counter: nothing changed for clients to sync).  Two servers starting on one database
+    at once keep the same one.  None when the database cannot be written (not known to clients)."""
+    try:
+        with index.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
+                (LIBRARY_ID, secrets.token_hex(16)),
+            )
+    except sqlite3.Error as exc:
+        log.warning("the library database has no identity to serve: %s", exc)
+    return index.meta(LIBRARY_ID)
+
+
 def create_app(index: LibraryIndex, name: str = "Moodspeaker library") -> Flask:
     app = Flask("moodspeaker.library.lan")
+    identity = library_id(index)
 
     @app.get(f"{API_PREFIX}/info")
     def info() -> Any:
         stats = index.stats()
-        return jsonify({
+        about = {
             "service": "moodspeaker-library", "name": name, "protocol": PROTOCOL_VERSION,
             "tracks": stats["analysed"], "change_counter": stats["change_counter"],
-        })  # fmt: skip
+        }  # fmt: skip
+        if identity is not None:
+            about["library_id"] = identity
+        return jsonify(about)
 
     @app.get(f"{API_PREFIX}/changes")
     def changes() -> Any:

@@ -1,0 +1,205 @@
+"""The speaker's downloaded audio from one library server: bounded, versioned, safe to share.
+
+Why: downloads were kept for ever, so an SD card filled up over months with the audio of tracks the
+server had long dropped, and a track updated on the server (same id, new content) played its old
+copy.  Music appliances keep such a cache bounded and drop what is gone or stale; so does this one:
+
+- A download is named by its track and the version of the track it was made from
+  (`<id>.<version>`, `version_of`: a fingerprint of the mirrored row, which the server sends again
+  when the file changes: new tags, a new analysis of new audio).  The mirror's current version is
+  the only one found; `sweep` deletes the others and the downloads of tracks no longer mirrored.
+  A file whose bytes changed while its tags and analysis stayed the same plays the same music, and
+  keeps its copy.
+- Beyond `max_bytes`, the least recently used downloads go first (each use stamps the file's mtime);
+  the file just downloaded stays even when it alone is larger (it is about to be played).
+- A file being played is held with a shared flock (`hold`); a partial download is locked by its
+  writer.  Deleting takes an exclusive flock without waiting and skips what it cannot lock, so
+  nothing in use is deleted, by this process or another on the same folder (`library sync` run by
+  hand beside the service); what was skipped goes at a later sweep.  A track's partial download is
+  named by its version too, so a download resumed with a Range request never mixes two versions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from moodspeaker.library.track import FEATURE_COLUMNS, Track
+
+log = logging.getLogger(__name__)
+
+PART = ".part"
+
+
+def version_of(track: Track) -> str:
+    """The fingerprint of what the server said of a track: it changes when the server sends the
+    track again with anything new (tags, duration, analysis)."""
+    said = [track.title, track.artist, track.album, track.duration_s, track.replaygain_db,
+            *(getattr(track, c) for c in FEATURE_COLUMNS), sorted(track.extra.items())]  # fmt: skip
+    return hashlib.blake2b(json.dumps(said).encode("utf-8"), digest_size=6).hexdigest()
+
+
+@dataclass(frozen=True)
+class Entry:
+    path: Path
+    track_id: str
+    version: str  # "" for a download made without a mirrored row (or before versions)
+    size: int
+    used_ns: int
+
+
+def _same_file(path: Path, handle: BinaryIO) -> bool:
+    """Whether `path` still names the file open as `handle` (not deleted or replaced meanwhile)."""
+    try:
+        return os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino
+    except FileNotFoundError:
+        return False
+
+
+class AudioCache:
+    """One folder of downloads (module doc).  Thread-safe; several processes may share the folder."""
+
+    def __init__(self, folder: Path, max_bytes: int) -> None:
+        self.folder = folder
+        self.max_bytes = max_bytes
+        self._clock = threading.Lock()
+        self._last_ns = 0
+
+    def path(self, track_id: str, version: str) -> Path:
+        return self.folder / (f"{track_id}.{version}" if version else track_id)
+
+    def find(self, track_id: str, version: str) -> Path | None:
+        """The download of this version of the track, stamped as used; None when there is none."""
+        path = self.path(track_id, version)
+        try:
+            self._touch(path)
+        except FileNotFoundError:
+            return None
+        return path if path.is_file() else None
+
+    def _touch(self, path: Path) -> None:
+        """Stamp `path` as used now (strictly after the last use stamped here: the file clock's
+        granularity would otherwise tie two uses in a row)."""
+        with self._clock:
+            self._last_ns = max(time.time_ns(), self._last_ns + 1)
+            now = self._last_ns
+        os.utime(path, ns=(now, now))
+
+    @contextlib.contextmanager
+    def writing(self, track_id: str, version: str) -> Iterator[BinaryIO | None]:
+        """The partial download of this version, opened for appending and locked for the block;
+        None when the download is there (a second download of the same track waits here for the
+        first one).  A partial download left empty (the server refused) is deleted after it."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        part = self.folder / (self.path(track_id, version).name + PART)
+        while True:
+            out = part.open("ab")
+            fcntl.flock(out, fcntl.LOCK_EX)
+            if _same_file(part, out):
+                break
+            out.close()  # deleted or finished by someone else while we waited: open it again
+        with out:
+            try:
+                yield None if self.find(track_id, version) else out
+            finally:
+                if _same_file(part, out) and os.fstat(out.fileno()).st_size == 0:
+                    part.unlink(missing_ok=True)
+
+    def finish(self, track_id: str, version: str) -> Path:
+        """The partial download (complete now, still locked by `writing`) becomes the download."""
+        final = self.path(track_id, version)
+        os.replace(self.folder / (final.name + PART), final)
+        self._touch(final)
+        return final
+
+    @contextlib.contextmanager
+    def hold(self, path: Path) -> Iterator[bool]:
+        """Keep `path` from being deleted during the block (a shared flock); yields False when it
+        was deleted before it could be held."""
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError:
+            yield False
+            return
+        with handle:
+            fcntl.flock(handle, fcntl.LOCK_SH)
+            yield _same_file(path, handle)
+
+    def entries(self) -> list[Entry]:
+        """Every download and partial download in the folder (other files are not ours)."""
+        found = []
+        try:
+            listing = list(os.scandir(self.folder))
+        except FileNotFoundError:
+            return []
+        for item in listing:
+            name = item.name
+            stem = name[: -len(PART)] if name.endswith(PART) else name
+            track_id, _, version = stem.partition(".")
+            if not track_id or "." in version:
+                continue
+            try:
+                st = item.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            found.append(Entry(Path(item.path), track_id, version, st.st_size, st.st_mtime_ns))
+        return found
+
+    def sweep(self, current: Callable[[Iterable[str]], Mapping[str, str]], keep: Path | None = None) -> int:
+        """Delete the downloads that are gone or stale, then the least recently used ones beyond the
+        bound; never `keep` (just fetched) nor anything in use.  `current(ids)` gives the version the
+        mirror has of each of those ids it still has.  Returns how many files were deleted."""
+        entries = self.entries()
+        versions = current({e.track_id for e in entries})
+        deleted, total, live = 0, 0, []
+        for e in entries:
+            stale = e.path != keep and versions.get(e.track_id) != e.version
+            if stale and self._delete(e.path):
+                deleted += 1
+                continue
+            total += e.size  # a stale file in use takes room too
+            if not stale:
+                live.append(e)
+        for e in sorted(live, key=lambda e: (e.used_ns, e.path.name)):
+            if total <= self.max_bytes:
+                break
+            if e.path != keep and self._delete(e.path):
+                deleted += 1
+                total -= e.size
+        if total > self.max_bytes:
+            log.info(
+                "audio cache %s: %d bytes, over %d (the rest is in use)", self.folder, total, self.max_bytes
+            )
+        return deleted
+
+    @staticmethod
+    def _delete(path: Path) -> bool:
+        """Delete `path` unless it is in use (held or being written); whether it is gone."""
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError:
+            return False
+        with handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                log.debug("%s is in use: kept for now", path)
+                return False
+            if not _same_file(path, handle):
+                return False
+            try:
+                path.unlink()
+            except OSError as exc:
+                log.warning("cannot delete %s: %s", path, exc)
+                return False
+        return True

@@ -44,6 +44,9 @@ def library_id(index: LibraryIndex) -> str | None:
     """The database's identity, made and stored in it the first time it is served (without moving
     the change counter: nothing changed for clients to sync).  Two servers starting on one database
     at once keep the same one.  None when the database cannot be written (not known to clients)."""
+    known = index.meta(LIBRARY_ID)
+    if known is not None:  # read without the write lock, which a scan under way holds for seconds
+        return known
     try:
         with index.db.transaction() as conn:
             conn.execute(

@@ -12,17 +12,18 @@ loopback.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import synth
+from flask import Response, request
 from lankit import add_track, cached_files
 
 from moodspeaker.config.schema import LibraryConfig
 from moodspeaker.library.index import LibraryIndex
-from moodspeaker.library.lan.client import LanLibrary
+from moodspeaker.library.lan.client import LanError, LanLibrary
 from moodspeaker.library.lan.server import LibraryServer
 from moodspeaker.library.lan.sources import open_remote
 
@@ -131,6 +132,48 @@ def test_a_playing_file_is_never_deleted(tmp_path: Path, served: Served) -> None
     assert set(cached_files(player)) == {c}
     player.close()
     other.close()
+
+
+def test_a_download_resumed_after_the_file_changed_is_not_a_mix(tmp_path: Path) -> None:
+    """A download broken half-way is resumed from where it stopped (a Range request); when the file
+    changed on the server meanwhile (before the speaker's next sync told it), the rest of the new
+    file after the old half would play as garbage: the resume asks for the rest only of the same
+    file (If-Range), and the server sends the new one whole."""
+    music = tmp_path / "music"
+    index = LibraryIndex(tmp_path / "server.db")
+    song = synth.write(music / "a.wav", synth.chord(synth.C_MAJOR, 2.0))
+    a = add_track(index, song, 0.1)
+    server = LibraryServer(index, "127.0.0.1", 0)
+    broken: list[str] = []
+
+    @server.app.after_request
+    def break_the_first_stream(response: Response) -> Response:
+        if "/stream/" in request.path and not broken:  # half of it, then the server is gone
+            broken.append(request.path)
+            half = song.read_bytes()[: song.stat().st_size // 2]
+            response.close()  # the file it was sending
+            response.direct_passthrough = False
+            response.response = _then_gone(half)
+        return response
+
+    server.start()
+    lan = LanLibrary(server.url, tmp_path / "cache")
+    try:
+        lan.sync()
+        with pytest.raises(LanError, match="stream"):
+            lan.fetch(a)
+        assert broken and cached_files(lan)[a], "a partial download to resume"
+        synth.write(song, synth.chord(synth.A_MINOR, 2.0))  # same size, other music
+        assert lan.fetch(a).read_bytes() == song.read_bytes()
+    finally:
+        lan.close()
+        server.stop()
+        index.close()
+
+
+def _then_gone(body: bytes) -> Iterable[bytes]:
+    yield body
+    raise ConnectionAbortedError("the library server went away")
 
 
 def test_the_bound_is_the_setting(tmp_path: Path) -> None:

@@ -15,8 +15,11 @@ copy.  Music appliances keep such a cache bounded and drop what is gone or stale
 - A file being played is held with a shared flock (`hold`); a partial download is locked by its
   writer.  Deleting takes an exclusive flock without waiting and skips what it cannot lock, so
   nothing in use is deleted, by this process or another on the same folder (`library sync` run by
-  hand beside the service); what was skipped goes at a later sweep.  A track's partial download is
-  named by its version too, so a download resumed with a Range request never mixes two versions.
+  hand beside the service); what was skipped goes at a later sweep.
+- A download broken half-way is resumed with a Range request, and only if the server's file is still
+  the one it began (If-Range with the ETag kept beside the partial download, `<name>.etag`): a file
+  changed on the server before the speaker's next sync says so is sent whole again, never its tail
+  after the old file's start.  A partial download is named by its version too.
 """
 
 from __future__ import annotations
@@ -24,11 +27,15 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import http.client
 import json
 import logging
 import os
+import re
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +46,13 @@ from moodspeaker.library.track import FEATURE_COLUMNS, Track
 log = logging.getLogger(__name__)
 
 PART = ".part"
+#: beside a partial download: the server's ETag of the file it is the start of
+TAG = ".etag"
+_STRONG_ETAG = re.compile(r'^"[\x21\x23-\x7e]{1,200}"$')
+
+
+class DownloadError(Exception):
+    """A download failed: the server refused, the stream broke or ended early."""
 
 
 def version_of(track: Track) -> str:
@@ -114,11 +128,46 @@ class AudioCache:
             finally:
                 if _same_file(part, out) and os.fstat(out.fileno()).st_size == 0:
                     part.unlink(missing_ok=True)
+                    (self.folder / (self.path(track_id, version).name + TAG)).unlink(missing_ok=True)
+
+    def download(
+        self, url: str, track_id: str, version: str, out: BinaryIO, *, timeout_s: float, chunk: int
+    ) -> None:
+        """The stream at `url` into `out` (from `writing`), resumed from where it stopped when the
+        server's file is the one it began with (module doc); DownloadError on failure."""
+        have = os.fstat(out.fileno()).st_size
+        req = urllib.request.Request(url)
+        tag = self.folder / (self.path(track_id, version).name + TAG)
+        if have:
+            req.add_header("Range", f"bytes={have}-")
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                req.add_header("If-Range", tag.read_text("ascii"))
+        try:
+            with urllib.request.urlopen(req, timeout=timeout_s) as resp:
+                total = _expected_total(resp.headers, resp.status, have)
+                if resp.status == 200:  # the whole file: another one, or the range was not served
+                    out.truncate(0)
+                    etag = resp.headers.get("ETag") or ""
+                    if _STRONG_ETAG.match(etag):
+                        tag.write_text(etag, "ascii")
+                    else:
+                        tag.unlink(missing_ok=True)
+                while block := resp.read(chunk):
+                    out.write(block)
+                out.flush()
+        except urllib.error.HTTPError as exc:
+            raise DownloadError(f"HTTP {exc.code}") from exc
+        except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as exc:
+            raise DownloadError(f"stream broken: {exc}") from exc
+        size = os.fstat(out.fileno()).st_size
+        if total is not None and size != total:
+            raise DownloadError(f"stream ended early ({size} of {total} bytes)")
 
     def finish(self, track_id: str, version: str) -> Path:
         """The partial download (complete now, still locked by `writing`) becomes the download."""
         final = self.path(track_id, version)
         os.replace(self.folder / (final.name + PART), final)
+        (self.folder / (final.name + TAG)).unlink(missing_ok=True)
         self._touch(final)
         return final
 
@@ -144,7 +193,7 @@ class AudioCache:
             return []
         for item in listing:
             name = item.name
-            stem = name[: -len(PART)] if name.endswith(PART) else name
+            stem = next((name[: -len(end)] for end in (PART, TAG) if name.endswith(end)), name)
             track_id, _, version = stem.partition(".")
             if not track_id or "." in version:
                 continue
@@ -203,3 +252,14 @@ class AudioCache:
                 log.warning("cannot delete %s: %s", path, exc)
                 return False
         return True
+
+
+def _expected_total(headers: Mapping[str, str], status: int, have: int) -> int | None:
+    """Full size of the file from Content-Range (206) or Content-Length (200)."""
+    if status == 206:
+        m = re.match(r"bytes (\d+)-(\d+)/(\d+)", headers.get("Content-Range", ""))
+        if not m or int(m.group(1)) != have:
+            raise DownloadError(f"unexpected Content-Range {headers.get('Content-Range')!r}")
+        return int(m.group(3))
+    length = headers.get("Content-Length")
+    return int(length) if length and length.isdigit() else None

@@ -29,7 +29,6 @@ import http.client
 import json
 import logging
 import math
-import os
 import re
 import time
 import urllib.error
@@ -37,12 +36,12 @@ import urllib.request
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from moodspeaker.config.schema import LibraryConfig
 from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex
 from moodspeaker.library.lan import API_PREFIX, PROTOCOL_VERSION
-from moodspeaker.library.lan.audiocache import AudioCache, version_of
+from moodspeaker.library.lan.audiocache import AudioCache, DownloadError, version_of
 from moodspeaker.library.lan.mirror import ANSWERED, MirroredLibrary
 from moodspeaker.library.track import Track
 
@@ -327,35 +326,14 @@ class LanLibrary(MirroredLibrary):
         with self.audio.writing(track_id, version) as out:
             if out is None:  # downloaded meanwhile (another fetch of the same track)
                 return self.audio.path(track_id, version)
-            self._download(track_id, out, chunk)
+            url = self.stream_url(track_id)
+            try:
+                self.audio.download(url, track_id, version, out, timeout_s=self.timeout_s, chunk=chunk)
+            except DownloadError as exc:
+                raise LanError(f"{url}: {exc}") from exc
             final = self.audio.finish(track_id, version)
         self._sweep(keep=final)
         return final
-
-    def _download(self, track_id: str, out: BinaryIO, chunk: int) -> None:
-        """The stream into `out` (a locked partial download, appended to from where it stopped)."""
-        have = os.fstat(out.fileno()).st_size
-        req = urllib.request.Request(self.stream_url(track_id))
-        if have:
-            req.add_header("Range", f"bytes={have}-")
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
-                total = _expected_total(resp.headers, resp.status, have)
-                if resp.status == 200 and have:
-                    out.truncate(0)  # the server ignored the range: start over
-                while True:
-                    block = resp.read(chunk)
-                    if not block:
-                        break
-                    out.write(block)
-                out.flush()
-        except urllib.error.HTTPError as exc:
-            raise LanError(f"{self.stream_url(track_id)}: HTTP {exc.code}") from exc
-        except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as exc:
-            raise LanError(f"{self.stream_url(track_id)}: stream broken: {exc}") from exc
-        size = os.fstat(out.fileno()).st_size
-        if total is not None and size != total:
-            raise LanError(f"{self.stream_url(track_id)}: stream ended early ({size} of {total} bytes)")
 
     def _sweep(self, keep: Path | None = None) -> None:
         """Delete the downloads that are gone, stale or beyond the bound (audiocache)."""
@@ -388,14 +366,3 @@ def _delete_database(path: Path) -> None:
     """An SQLite database and its WAL files."""
     for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         part.unlink(missing_ok=True)
-
-
-def _expected_total(headers: Any, status: int, have: int) -> int | None:
-    """Full size of the file from Content-Range (206) or Content-Length (200)."""
-    if status == 206:
-        m = re.match(r"bytes (\d+)-(\d+)/(\d+)", headers.get("Content-Range", ""))
-        if not m or int(m.group(1)) != have:
-            raise LanError(f"unexpected Content-Range {headers.get('Content-Range')!r}")
-        return int(m.group(3))
-    length = headers.get("Content-Length")
-    return int(length) if length and length.isdigit() else None

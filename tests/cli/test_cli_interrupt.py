@@ -29,6 +29,7 @@ def test_ctrl_c_during_index_is_a_clean_stop(tmp_path: Path) -> None:
     music = tone_folder(tmp_path / "music", 40)
     db = tmp_path / "data" / "library.db"
     cmd = [sys.executable, "-m", "moodspeaker", "--set", f"device.data_dir={tmp_path / 'data'}",
+           "--set", "library.min_track_s=0",  # the tone songs last seconds
            "index", "--workers", "1", "--quiet", str(music)]  # fmt: skip
     # a session of its own: Ctrl-C reaches the whole foreground process group, workers included
     proc = start_interruptible(cmd)

@@ -92,6 +92,7 @@ def appliance_config(tmp: Path, port: int, **extra: Any) -> Config:
         "recommend.strategy": "match",
         "recommend.queue_length": 3,
         "recommend.profiles": ["default", "alex"],
+        "library.min_track_s": 0.0,  # a real rescan's test songs last seconds: indexed all the same
     }
     changes.update({k.replace("__", "."): v for k, v in extra.items()})
     return with_changes(mqtt_config(port), changes)

@@ -120,6 +120,8 @@ def config(data: Path, **changes: object) -> Config:
         "recommend.strategy": "match",
         "recommend.queue_length": 3,
         "classifier.stuck_timeout_s": 0.5,
+        # the test songs last seconds (a household's minutes): the service's scan indexes them all
+        "library.min_track_s": 0.0,
     }
     base.update({k: v for k, v in changes.items()})
     return with_changes(Config(), base)

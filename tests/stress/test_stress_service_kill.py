@@ -270,6 +270,7 @@ interval_s = 1.0
 folders = ["{music}"]
 workers = 1
 excerpt_s = 5.0
+min_track_s = 0.0
 [player]
 crossfade_s = 0.0
 [web]

@@ -122,7 +122,8 @@ class RealService:
 def start_service(tmp_path: Path, *, music: Path | None = None, **changes: Any) -> RealService:
     data_dir = tmp_path / "data"
     if music is not None:
-        changes = {"library.folders": [str(music)], "library.workers": 1, **changes}
+        # the test songs last seconds, under library.min_track_s's default: indexed all the same
+        changes = {"library.folders": [str(music)], "library.workers": 1, "library.min_track_s": 0, **changes}
     config = with_changes(
         Config(),
         {

@@ -69,7 +69,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         workers = args.workers or config.library.workers
         try:
             with index, AnalysisPool(workers, config.library.excerpt_s, numba_cache_dir(config)) as pool:
-                summary = Indexer(index, pool).scan(
+                summary = Indexer(index, pool, min_track_s=config.library.min_track_s).scan(
                     folders, retry_failed=args.retry_failed, on_total=on_total, on_done=on_done
                 )
         except WorkerStartError as exc:
@@ -88,7 +88,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
         if args.json:
             print(json.dumps({
                 "files": summary.files, "analysed": summary.analysed, "skipped": summary.skipped,
-                "reused": summary.reused, "removed": summary.removed, "seconds": round(summary.seconds, 2),
+                "reused": summary.reused, "removed": summary.removed, "short": summary.short,
+                "seconds": round(summary.seconds, 2),
                 "failed": [{"path": p, "reason": r} for p, r in summary.failed],
                 "problems": [{"path": p, "kind": k, "reason": r} for p, k, r in summary.problems],
             }))  # fmt: skip
@@ -96,7 +97,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(
             f"{summary.files} audio files: {summary.analysed} analysed, {summary.skipped} unchanged, "
             f"{summary.reused} kept from an earlier analysis, {summary.removed} removed, "
-            f"{len(summary.failed)} failed ({summary.seconds:.1f} s)"
+            f"{summary.short} too short, {len(summary.failed)} failed ({summary.seconds:.1f} s)"
         )
         for path, reason in summary.failed:
             print(f"  failed: {path}: {reason}")

@@ -152,10 +152,12 @@ class LibraryRescan:
             if self._pool is None:
                 lib = config.library
                 self._pool = AnalysisPool(lib.workers, lib.excerpt_s, numba_cache_dir(config))
-            summary = Indexer(self._local, self._pool).scan([str(f) for f in folders], on_progress=report)
+            indexer = Indexer(self._local, self._pool, min_track_s=config.library.min_track_s)
+            summary = indexer.scan([str(f) for f in folders], on_progress=report)
             said.append(
                 f"{summary.files} files, {summary.added} new, {summary.updated} changed, "
                 f"{summary.analysed} analysed, {summary.removed} removed"
+                + (f", {summary.short} too short (library.min_track_s)" if summary.short else "")
             )
             said += [f"{path}: {why}" for path, kind, why in summary.problems if kind == "empty"]
         else:

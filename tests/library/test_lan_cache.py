@@ -165,6 +165,7 @@ def test_a_download_resumed_after_the_file_changed_is_not_a_mix(tmp_path: Path) 
         assert broken and cached_files(lan)[a], "a partial download to resume"
         synth.write(song, synth.chord(synth.A_MINOR, 2.0))  # same size, other music
         assert lan.fetch(a).read_bytes() == song.read_bytes()
+        assert len(cached_files(lan)[a]) == 1, "the download alone, nothing of the partial one"
     finally:
         lan.close()
         server.stop()

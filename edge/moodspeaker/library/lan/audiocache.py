@@ -217,7 +217,7 @@ class AudioCache:
                 deleted += 1
                 continue
             total += e.size  # a stale file in use takes room too
-            if not stale:
+            if not stale and not e.path.name.endswith(TAG):  # an ETag goes with its partial download
                 live.append(e)
         for e in sorted(live, key=lambda e: (e.used_ns, e.path.name)):
             if total <= self.max_bytes:
@@ -229,6 +229,9 @@ class AudioCache:
             log.info(
                 "audio cache %s: %d bytes, over %d (the rest is in use)", self.folder, total, self.max_bytes
             )
+        for e in entries:  # ETags whose partial download is gone (finished, evicted, stale)
+            if e.path.name.endswith(TAG) and not e.path.with_name(e.path.name[: -len(TAG)] + PART).exists():
+                e.path.unlink(missing_ok=True)
         return deleted
 
     @staticmethod

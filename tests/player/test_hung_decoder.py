@@ -88,7 +88,10 @@ def test_a_hung_ffmpeg_is_killed_and_its_track_skipped(
         assert the_player.watch.state() == ("ok", "recovered from 1 hang")
         assert not [e for e in rec.of("track_started") if getattr(e, "track_id", "") == "hostile"]
         said = errors(rec)
-        assert any("player stage stuck for 30.5 s; stopped the decoder on tone - hostile" in m for m in said)
+        stopped = (
+            "player thread stuck for 30.5 s; stopped the decoder on tone - hostile: the track is skipped"
+        )
+        assert f"{stopped} (hang #1)" in said  # a hang counted, not a restart: nothing was restarted
         assert any(m.startswith("skipped hostile: ") for m in said)
     finally:
         ffmpeg.kill_all()
@@ -114,6 +117,13 @@ def test_a_thread_that_cannot_be_freed_counts_as_stuck_and_drops_the_track(
         assert [f["track_id"] for f in status.failures] == ["hostile"]
         assert status.state == "playing"  # the restarted service plays on, with b
         assert any(m.startswith("skipped hostile: the player hung on it") for m in errors(rec))
+        assert (
+            errors(rec).count(
+                "player thread stuck for 30.5 s; cannot free the thread: the player counts as stuck "
+                "(systemd restarts the service) (hang #2)"
+            )
+            == 1
+        )
         ffmpeg.kill_all()  # what holds the read ends after all: the thread is back, and plays on
         rec.wait(lambda e: isinstance(e, TrackStarted) and e.track_id == "b")
         until(lambda: the_player.stuck == "", what="the player to count as not stuck")

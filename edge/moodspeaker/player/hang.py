@@ -34,7 +34,7 @@ import numpy as np
 
 from moodspeaker.player.decode import Decoder
 from moodspeaker.player.queue import QueueItem
-from moodspeaker.service.watchdog import Heartbeat, Watchdog
+from moodspeaker.service.watchdog import Heartbeat, Watchdog, Wording
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,7 @@ class PlayerWatch:
             on_restart=self._report,
             name="player",
             clock=clock,
+            wording=Wording("player thread", failed="freeing it failed", count="hang"),
         )
         self._lock = threading.Lock()
         self._call: Call | None = None

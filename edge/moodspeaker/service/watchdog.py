@@ -17,7 +17,8 @@ busy for the timeout while the watchdog ran on time throughout, which a real han
 `invoke()`) still reaches within the timeout plus a period.
 
 The same pair watches the player thread (player.hang), whose "restart" frees the thread instead of
-replacing it: `restart` may return what it did, which the report then says instead of "restarted it".
+replacing it: `restart` may return what it did, which the report then says instead of "restarted it",
+and `Wording` names what is watched and what a trip counts (the player's are hangs, not restarts).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,22 @@ class Heartbeat:
             return self.generation
 
 
+@dataclass(frozen=True)
+class Wording:
+    """How a trip's report (log line, `on_restart`) names what is watched and what was done.
+
+    An inference stage is replaced, so its trips are restarts ("inference stage stuck for 31.0 s;
+    restarted it (restart #1)").  The player thread is never restarted, only freed or given up on
+    (player.hang): its report said "(restart #1)" after "stopped the decoder", which read as if the
+    player had been restarted too; its trips are counted as hangs.
+    """
+
+    subject: str  # what is stuck: "inference stage"
+    done: str = "restarted it"  # what a trip did, when `restart` does not say
+    failed: str = "restarting it failed"  # when `restart` raised
+    count: str = "restart"  # what each trip counts as: "(restart #2)"
+
+
 class Watchdog:
     """Checks a heartbeat every `period_s`; calls `restart()` when a step exceeds `timeout_s`.
 
@@ -85,6 +103,7 @@ class Watchdog:
         name: str = "inference",
         late_s: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        wording: Wording | None = None,
     ) -> None:
         self._hb = heartbeat
         self._restart = restart
@@ -94,6 +113,7 @@ class Watchdog:
         self._name = name
         self._late_s = late_s
         self._clock = clock
+        self._wording = wording or Wording(f"{name} stage")
         self._last_tick: float | None = None  # when the last check ran (None: none yet)
         #: Since when the watchdog has been ticking on time: stuck time before it does not count.
         self._awake_since = float("-inf")
@@ -122,14 +142,15 @@ class Watchdog:
             return False
         generation = self._hb.replace()
         self.restarts += 1
-        message = f"{self._name} stage stuck for {stuck:.1f} s"
+        words = self._wording
+        message = f"{words.subject} stuck for {stuck:.1f} s"
         try:
             done = self._restart(generation)
         except Exception as exc:
-            message += f"; restarting it failed: {exc} (restart #{self.restarts})"
-            log.exception("restarting the %s stage failed", self._name)
+            message += f"; {words.failed}: {exc} ({words.count} #{self.restarts})"
+            log.exception("%s: %s", words.subject, words.failed)
         else:
-            message += f"; {done or 'restarted it'} (restart #{self.restarts})"
+            message += f"; {done or words.done} ({words.count} #{self.restarts})"
         log.error("%s", message)
         if self._on_restart is not None:
             self._on_restart(message)

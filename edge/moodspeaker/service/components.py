@@ -88,7 +88,8 @@ def open_library(config: Config, say: Callable[[str], None] = log.info) -> tuple
     lans = []
     for url in config.library.servers:
         try:
-            lans.append(open_remote(url, data_dir(config) / "lan-cache"))  # ours or OpenSubsonic
+            # ours or OpenSubsonic; a library server's downloads are kept up to server_cache_mb
+            lans.append(open_remote(url, data_dir(config) / "lan-cache", config.library.server_cache_mb))
         except ValueError as exc:
             say(f"library server skipped: {exc}")
     source = Libraries([local, *lans]) if lans else local

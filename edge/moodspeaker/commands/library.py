@@ -171,7 +171,7 @@ def _sync(args: argparse.Namespace, config: Config) -> int:
     status = 0
     for url in urls:
         try:
-            lan = open_remote(url, data_dir(config) / "lan-cache")
+            lan = open_remote(url, data_dir(config) / "lan-cache", config.library.server_cache_mb)
         except ValueError as exc:
             print(f"library sync: {exc}", file=sys.stderr)
             status = 2

@@ -3,6 +3,11 @@
 Kept in `app.extensions["moodspeaker"]`; views reach it with `web()`.  The config is held here and
 replaced on every successful save, so settings of the page itself (guest view, retention) act at once;
 the service hears about a saved config through `on_config_change`.
+
+The config held here is the one the speaker runs with, which may differ from the file: one-run
+overrides (`--set`, `run --no-mqtt`) and whatever `moodspeaker config set` wrote since the start.  So
+Settings shows and saves onto the file as it is now (`saved_config`, `save_changes`), and only the
+changed settings reach the file and the running speaker.
 """
 
 from __future__ import annotations
@@ -12,14 +17,15 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
 
-from moodspeaker.config import Config, save, with_changes
+from moodspeaker.config import Config, ConfigError, with_changes
+from moodspeaker.config.edit import read, update
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import CommandRejected, ErrorReported, Event, EventBus, StateChanged
 from moodspeaker_web.auth import LoginLimiter, PasswordStore
@@ -41,6 +47,7 @@ class Saved:
 
     config: Config
     restart: tuple[str, ...] = ()
+    changes: Mapping[str, Any] = field(default_factory=dict)  # what was changed ({}: nothing)
 
 
 @dataclass
@@ -132,21 +139,48 @@ class WebContext:
                 self.config.privacy.retention_days,
             )
 
-    def save_changes(self, changes: dict[str, Any]) -> Saved:
-        """Validate all changes together, save atomically, then tell the service (raises ConfigError)."""
+    def saved_config(self) -> Config:
+        """The settings as the config file holds them now: what Settings shows, and saves onto.  The
+        running config when there is no file to save to, or it does not load (a save then says why)."""
+        if self.config_path is None:
+            return self.config
+        try:
+            return read(self.config_path, missing_ok=True)
+        except (ConfigError, OSError) as exc:
+            log.warning("the config file cannot be read now: %s", exc)
+            return self.config
+
+    def save_changes(self, changes: Mapping[str, Any] | Callable[[Config], Mapping[str, Any]]) -> Saved:
+        """Apply `changes` ({"section.key": value}, or worked out by a function from the file's config
+        as it is now) onto the file as it is now, under its lock (config.edit.update), then onto the
+        running config, and tell the service.  All or nothing: raises ConfigError (a change refused, or
+        the file does not load now), OSError (not saved), or what the function raises."""
+        applied: dict[str, Any] = {}
+
+        def change(now: Config) -> Config:
+            applied.update(changes(now) if callable(changes) else changes)
+            return with_changes(now, applied, source="web page")
+
         with self._lock:
-            new = with_changes(self.config, changes, source="web page")
             if self.config_path is None:
-                raise OSError("the speaker was started without a config file, so settings cannot be saved")
-            save(new, self.config_path)
+                change(self.config)
+                if applied:
+                    raise OSError(
+                        "the speaker was started without a config file, so settings cannot be saved"
+                    )
+                return Saved(self.config)
+            update(self.config_path, change, missing_ok=True)
+            if not applied:
+                return Saved(self.config)
+            new = with_changes(self.config, applied, source="web page")
             self.config = new
-        log.info("settings changed from the web page: %s", ", ".join(sorted(changes)))
-        restart = set(PAGE_RESTART & changes.keys())
+        log.info("settings changed from the web page: %s", ", ".join(sorted(applied)))
+        restart = set(PAGE_RESTART & applied.keys())
 
         def heard(event: Event) -> None:  # the service names what waits, while it applies the config
             if isinstance(event, StateChanged) and event.key == "restart_needed":
                 waiting = event.value if isinstance(event.value, list) else []
-                restart.update(str(key) for key in waiting if key in changes)
+                restart.update(str(key) for key in waiting if key in applied)
 
         unsubscribe = self.bus.subscribe(heard)
         try:
@@ -158,7 +192,7 @@ class WebContext:
                     log.exception("the new settings could not all be applied at once (%r)", listener)
         finally:
             unsubscribe()
-        return Saved(new, tuple(sorted(restart)))
+        return Saved(new, tuple(sorted(restart)), applied)
 
     def close(self) -> None:
         if self._unsubscribe is not None:

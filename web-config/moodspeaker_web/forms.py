@@ -5,10 +5,15 @@ and the submitted text goes through the schema's own `coerce`.  On top of that, 
 checks that only matter when strangers can type into them (library folders must be plain absolute
 paths outside the system folders, servers must be http(s) URLs, names have no control characters).
 Saving is all or nothing: `with_changes` validates the whole config before the atomic `save`.
+
+Each field also carries what it showed when the page was loaded (`Field.loaded`), so that a save
+applies only the fields changed on the page (edits.py).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 import re
 import unicodedata
@@ -66,6 +71,7 @@ class Field:
     info: SettingInfo
     value: Any  # current value, "" for secrets
     has_secret: bool = False
+    secret_mark: str = ""  # a secret's keyed digest (see `loaded`)
 
     @property
     def name(self) -> str:
@@ -110,6 +116,19 @@ class Field:
             return f"{round(self.value * 100, 2):g}"  # 0.3 * 100 is 30.000000000000004
         return str(self.value)
 
+    @property
+    def loaded(self) -> str:
+        """What the field's hidden `:loaded` input carries (edits.py): its text as shown, or for a
+        secret a digest keyed with the page's own secret key, which says whether the saved secret
+        changed without telling the page (or anyone reading it) the secret."""
+        return self.secret_mark if self.info.secret else self.text
+
+
+def _mark(key: bytes, value: str) -> str:
+    # labelled, so the digest cannot stand for anything else signed with the same key (the session's)
+    message = b"moodspeaker settings: saved secret\0" + value.encode("utf-8")
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
 
 def sections() -> list[str]:
     order = list(SECTION_TITLES)
@@ -117,14 +136,15 @@ def sections() -> list[str]:
     return [s for s in order if s in present] + sorted(present - set(order))
 
 
-def fields(config: Config, section: str) -> list[Field]:
+def fields(config: Config, section: str, mark_key: bytes = b"") -> list[Field]:
+    """The section's fields with `config`'s values; `mark_key` keys the secrets' digests."""
     out = []
     for info in describe():
         if info.section != section or info.dotted in HIDDEN:
             continue
         value = getattr(getattr(config, info.section), info.key)
         if info.secret:
-            out.append(Field(info, "", has_secret=bool(value)))
+            out.append(Field(info, "", has_secret=bool(value), secret_mark=_mark(mark_key, str(value))))
         else:
             out.append(Field(info, value))
     return out

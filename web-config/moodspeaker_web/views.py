@@ -7,7 +7,7 @@ import json
 import logging
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from moodspeaker import __version__
@@ -17,7 +17,7 @@ from moodspeaker.config.schema import RecommendConfig
 from moodspeaker.service.control import STRATEGIES, CommandError
 from moodspeaker.service.forget import delete_set_aside_states
 from moodspeaker.util.net import mask_url
-from moodspeaker_web import forms
+from moodspeaker_web import edits, forms
 from moodspeaker_web.auth import PasswordError
 from moodspeaker_web.auth_views import Page, rate_limited, unsaved
 from moodspeaker_web.context import json_safe, web
@@ -127,10 +127,23 @@ def settings() -> str:
     return _settings_page({}, {}, saved if saved in forms.sections() else "")
 
 
-def _settings_page(errors: dict[str, str], submitted: dict[str, str], status_section: str = "") -> str:
+def _mark_key() -> bytes:
+    """The key of the secrets' digests on the form (forms.Field.loaded): the page's own secret key."""
+    return str(current_app.secret_key).encode("utf-8")
+
+
+def _settings_page(
+    errors: dict[str, str],
+    submitted: dict[str, str],
+    status_section: str = "",
+    loaded: dict[str, str] | None = None,
+) -> str:
+    """Settings with the file's values as they are now (`submitted`: what was typed, shown instead;
+    `loaded`: what those fields were loaded with, carried on)."""
     ctx = web()
+    saved = ctx.saved_config()
     sections = [
-        (name, forms.SECTION_TITLES.get(name, name.title()), forms.fields(ctx.config, name))
+        (name, forms.SECTION_TITLES.get(name, name.title()), forms.fields(saved, name, _mark_key()))
         for name in forms.sections()
     ]
     state = ctx.state()
@@ -139,6 +152,7 @@ def _settings_page(errors: dict[str, str], submitted: dict[str, str], status_sec
         sections=sections,
         errors=errors,
         submitted=submitted,
+        loaded=loaded or {},
         open_section=status_section,
         can_save=ctx.config_path is not None,
         live_apply=ctx.on_config_change is not None,
@@ -151,25 +165,35 @@ def _settings_page(errors: dict[str, str], submitted: dict[str, str], status_sec
 @views.post("/settings/<section>")
 @owner_required
 def save_section(section: str) -> str | BaseResponse | tuple[str, int]:
+    """Only the fields changed on the form, onto the file as it is now (edits.edited); a field that
+    was also changed elsewhere since the page was loaded is refused (edits.changed_elsewhere)."""
     ctx = web()
     if section not in forms.sections():
         abort(404)
     form = {key: request.form.getlist(key) for key in request.form}
-    changes, errors = forms.parse_section(ctx.config, section, form)
-    restart: tuple[str, ...] = ()
-    if not errors and changes:
-        try:
-            restart = ctx.save_changes(changes).restart
-        except ConfigError as exc:
-            errors = {f"{section}._": " ".join(exc.problems)}
-        except OSError as exc:
-            errors = {f"{section}._": f"Nothing was saved: {str(exc).rstrip('.')}."}
+    told: frozenset[str] = frozenset()
+    try:
+        saved = ctx.save_changes(lambda now: edits.changes_onto(now, section, form, _mark_key()))
+    except edits.Refused as exc:
+        errors, told = exc.errors, exc.told
+    except ConfigError as exc:
+        errors = {f"{section}._": "Nothing was saved: " + " ".join(exc.problems)}
+    except OSError as exc:
+        errors = {f"{section}._": f"Nothing was saved: {str(exc).rstrip('.')}."}
+    else:
+        errors = {}
     if errors:
-        submitted = {k: v[-1] for k, v in form.items() if v and not k.startswith("mqtt.password")}
-        return _settings_page(errors, submitted, section), 400
+        secret = {f.name for f in forms.fields(ctx.config, section) if f.info.secret}
+        edited = edits.edited(section, form)
+        submitted = {k: v[-1] for k, v in edited.items() if v and k not in secret}
+        loaded = {k: v for k, v in edits.loaded_values(edited, form).items() if k not in told}
+        return _settings_page(errors, submitted, section, loaded), 400
     title = forms.SECTION_TITLES.get(section, section)
-    saved = f"{title}: saved.{_restart_note(section, restart)}" if changes else f"{title}: nothing changed."
-    flash(saved, "section")  # said in the section, which stays open (the top of the page is out of sight)
+    changes = saved.changes
+    note = (
+        f"{title}: saved.{_restart_note(section, saved.restart)}" if changes else f"{title}: nothing changed."
+    )
+    flash(note, "section")  # said in the section, which stays open (the top of the page is out of sight)
     if "recommend.profiles" in changes:
         _say_kept_profiles(changes["recommend.profiles"])
     return redirect(url_for("views.settings", saved=section, _anchor=f"s-{section}"))

@@ -1,0 +1,101 @@
+"""What a settings form changed, and whether someone else changed it meanwhile.
+
+A save applies only the fields the person changed, onto the config file as it is now: each field
+carries, in a hidden `<name>:loaded` input, what it showed when the page was loaded (`Field.loaded`: a
+keyed digest for a secret, which is never shown).  A field sent back as it was loaded is left out, so a
+value `moodspeaker config set` wrote meanwhile stays (the page saved its whole config from memory and
+put the old value back); a field changed here whose saved value also changed since the page was
+loaded is refused (`changed_elsewhere`), not overwritten unseen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from moodspeaker.config import Config, describe
+from moodspeaker.config.messages import problem_on_form
+from moodspeaker_web.forms import fields, parse_section
+
+#: The hidden input beside each field that holds what the field showed when the page was loaded.
+LOADED = ":loaded"
+
+
+class Refused(Exception):  # noqa: N818  (a refusal, not a failure of the program)
+    """The form is refused as a whole: {"section.key" or "section._": sentence}.  `told` are the
+    fields refused as changed elsewhere: the person now knows their saved value, so the page shown
+    with the refusal takes that as loaded (saving again replaces it); every other changed field keeps
+    the value it was loaded with, so a clash is still caught at the next save."""
+
+    def __init__(self, errors: dict[str, str], told: frozenset[str] = frozenset()) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+        self.told = told
+
+
+def _plain(text: str) -> str:
+    """Text as a browser may send it back (CRLF line ends, a list's blank lines) in one form."""
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def edited(section: str, form: Mapping[str, Sequence[str]]) -> dict[str, Sequence[str]]:
+    """The submitted fields the person changed: those sent back as the page loaded them go (a field
+    without its LOADED input, from a form not of this page, counts as changed; a secret counts when
+    something is typed or its "clear" box ticked, as `parse_section` reads it)."""
+    out: dict[str, Sequence[str]] = {}
+    for info in describe():
+        if info.section != section:
+            continue
+        values, loaded = form.get(info.dotted), form.get(info.dotted + LOADED)
+        if info.secret:
+            out.update({k: form[k] for k in (info.dotted, info.dotted + ":clear") if form.get(k)})
+        elif values and (not loaded or _plain(values[-1]) != _plain(loaded[-1])):
+            out[info.dotted] = values
+    return out
+
+
+def loaded_values(
+    edited_form: Mapping[str, Sequence[str]], form: Mapping[str, Sequence[str]]
+) -> dict[str, str]:
+    """{name: value it was loaded with} of the changed fields, for the page shown with a refusal."""
+    return {k: form[k + LOADED][-1] for k in edited_form if form.get(k + LOADED)}
+
+
+def changed_elsewhere(
+    now: Config, section: str, form: Mapping[str, Sequence[str]], changes: Mapping[str, Any], mark_key: bytes
+) -> dict[str, str]:
+    """Refusals of the `changes` (the fields changed here, as `parse_section` read them against `now`,
+    the file as it is) whose saved value is no longer the one the page was loaded with: someone else
+    changed it meanwhile (`config set`, another phone).  Overwriting would undo their change unseen."""
+    errors: dict[str, str] = {}
+    for field_ in fields(now, section, mark_key):
+        loaded = form.get(field_.name + LOADED)
+        if field_.name not in changes or not loaded or _plain(field_.loaded) == _plain(loaded[-1]):
+            continue
+        scalar = not field_.info.secret and field_.info.kind != "list"
+        shown = f" (it is now {field_.text}{' ' + field_.unit if field_.unit else ''})" if scalar else ""
+        errors[field_.name] = problem_on_form(
+            field_.label,
+            f"changed elsewhere since this page was loaded{shown}; reload the page to see the settings "
+            "as they are now, or save again to replace it with what you typed",
+        )
+    if errors:
+        errors[f"{section}._"] = (
+            "Nothing was saved: a setting here was changed elsewhere (moodspeaker config set, or another "
+            "phone) since this page was loaded. Reload the page to see the settings as they are now."
+        )
+    return errors
+
+
+def changes_onto(
+    now: Config, section: str, form: Mapping[str, Sequence[str]], mark_key: bytes
+) -> dict[str, Any]:
+    """The changes of a submitted form onto `now`, the file as it is: only the fields changed on the
+    page ({"section.key": value}).  Raises Refused for a refused value, or for a clash."""
+    changes, errors = parse_section(now, section, edited(section, form))
+    if errors:
+        raise Refused(errors)
+    clashes = changed_elsewhere(now, section, form, changes, mark_key)
+    if clashes:
+        raise Refused(clashes, told=frozenset(clashes))
+    return changes

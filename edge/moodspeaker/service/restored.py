@@ -69,10 +69,6 @@ class RestoredState:
         held = self._held
         return held.applied.wait(max(0.0, held.deadline - time.monotonic()))
 
-    def applied(self) -> bool:
-        """Whether the player's status shows what was restored (or nothing was)."""
-        return self._held.applied.is_set()
-
     def status(self) -> PlayerStatus:
         """The player's status as a command or a save must see it: until the restore is applied, with
         the restored track, position, queue, playing state and volume in place of the player's."""

@@ -38,8 +38,9 @@ class LibraryService:
     rescan: LibraryRescan
 
 
-def library_service(tmp_path: Path, music: Path) -> LibraryService:
-    cfg = config(tmp_path / "data", **{"library.folders": [str(music)], "library.workers": 1})
+def library_service(tmp_path: Path, music: Path, **changes: object) -> LibraryService:
+    """`changes`: settings on top of servicekit.config's (which indexes files of any length)."""
+    cfg = config(tmp_path / "data", **{"library.folders": [str(music)], "library.workers": 1, **changes})
     source, rescan = open_library(cfg)
     script = Script(None)
     parts = Parts(lambda: ScriptSource(script), lambda: ScriptPipeline(script),
@@ -50,9 +51,9 @@ def library_service(tmp_path: Path, music: Path) -> LibraryService:
 
 
 @contextmanager
-def started_service(tmp_path: Path, music: Path) -> Iterator[LibraryService]:
+def started_service(tmp_path: Path, music: Path, **changes: object) -> Iterator[LibraryService]:
     """`library_service`, started, and stopped at the end."""
-    service = library_service(tmp_path, music)
+    service = library_service(tmp_path, music, **changes)
     service.app.start()
     try:
         yield service

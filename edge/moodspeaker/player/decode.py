@@ -4,6 +4,8 @@ Decoding is incremental, block by block, so a long track never sits in memory as
 breaks half-way through is noticed at the block where it breaks (the player then skips it).
 libsndfile (via soundfile) reads WAV, FLAC, OGG/Vorbis, Opus and MP3; anything else (AAC/M4A, WMA...)
 goes through an `ffmpeg` subprocess when ffmpeg is installed, a download from a temporary copy.
+A `HeldFile` (a LAN library server's download in the speaker's cache) is decoded from its path, ffmpeg
+included, and let go when its decoder closes: till then no sweep of the cache deletes it.
 
 A decode call that never returns (ffmpeg sent into a loop by a corrupt or hostile file) blocks the
 player thread; its watcher (player.hang) calls `abort` from its own thread, which ends an ffmpeg
@@ -20,6 +22,8 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -49,6 +53,15 @@ class Decoder(Protocol):
         """From another thread: end a read blocked in this decoder, which then raises DecodeError
         saying `reason`.  False when it cannot be ended (in-process decoding)."""
         ...
+
+
+@dataclass
+class HeldFile:
+    """A file on disk kept from deletion until `close` (a LAN download held against its cache's
+    sweeps): the decoder reading it closes it with itself.  `close` may be called more than once."""
+
+    path: Path
+    close: Callable[[], None]
 
 
 def _to_stereo(block: np.ndarray) -> np.ndarray:
@@ -221,8 +234,10 @@ class FadeOnFailure:
     file cut short) the last block heard ramps down to silence instead of stopping on a step, which
     the speaker turns into a loud click; the failure is raised at the read after that block."""
 
-    def __init__(self, inner: Decoder, rate: int) -> None:
+    def __init__(self, inner: Decoder, rate: int, on_close: Callable[[], None] | None = None) -> None:
+        """`on_close`: what to let go once the decoder is closed (a held file's hold)."""
         self._inner = inner
+        self._on_close = on_close
         self._rate = rate
         self.duration_s = inner.duration_s
         self._ahead: np.ndarray | None = None
@@ -249,7 +264,11 @@ class FadeOnFailure:
         return self._inner.abort(reason)
 
     def close(self) -> None:
-        self._inner.close()
+        try:
+            self._inner.close()
+        finally:
+            if self._on_close is not None:
+                self._on_close()
 
 
 def _with_ffmpeg(
@@ -279,21 +298,29 @@ def _with_ffmpeg(
 
 
 def open_decoder(
-    source: str | Path | IO[bytes],
+    source: str | Path | IO[bytes] | HeldFile,
     rate: int,
     *,
     start_s: float = 0.0,
     name: str = "",
     duration_s: float = 0.0,
 ) -> Decoder:
-    """The best decoder for `source` (a path or a seekable in-memory file).
+    """The best decoder for `source` (a path, a seekable in-memory file, or a held file: closed with
+    the decoder, or at once when it cannot be decoded).
 
     `duration_s` (the index's, from the tags) is the track's length for a file only ffmpeg reads,
     whose raw stream states none: a decoder without a duration never crossfades, so an M4A/AAC track
     ended in a hard cut whatever `crossfade_s` said."""
     decoder: Decoder
+    held = source if isinstance(source, HeldFile) else None
+    readable = source.path if isinstance(source, HeldFile) else source
     try:
-        decoder = SoundfileDecoder(source, rate, start_s=start_s, name=name, keep_open=True)
-    except DecodeError as first:
-        decoder = _with_ffmpeg(source, rate, first, start_s=start_s, duration_s=duration_s, name=name)
-    return FadeOnFailure(decoder, rate)
+        try:
+            decoder = SoundfileDecoder(readable, rate, start_s=start_s, name=name, keep_open=True)
+        except DecodeError as first:
+            decoder = _with_ffmpeg(readable, rate, first, start_s=start_s, duration_s=duration_s, name=name)
+    except BaseException:
+        if held is not None:
+            held.close()
+        raise
+    return FadeOnFailure(decoder, rate, held.close if held is not None else None)

@@ -1,13 +1,19 @@
 """Where the audio bytes come from: a local path as is, a LAN URL downloaded ahead of time.
 
-A stream from the LAN library server is fetched whole into a spooled buffer (memory up to a limit,
-then an anonymous temp file) by a background worker while the previous track still plays, so starting
-it costs nothing and a flaky network never stalls the mixer.  Nothing here touches camera frames.
+A track of a LAN library server is fetched by a background worker while the previous track still
+plays, so starting it costs nothing and a flaky network never stalls the mixer.  Its client (the
+`LanLibrary` that mirrored it, found by its URL: library.lan.registry) fetches it into that server's
+download cache, or finds it there: a track heard before plays again without a download, with the
+server off too.  The download is held (`LanLibrary.playing`) from the fetch until its decoder closes
+(`decode.HeldFile`), so no sweep of the cache deletes it while it waits or plays.  Any other URL (an
+OpenSubsonic server's, whose downloads are not kept) is fetched whole into a spooled buffer (memory
+up to a limit, then an anonymous temp file).  Nothing here touches camera frames.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import http.client
 import logging
 import tempfile
@@ -17,11 +23,14 @@ import urllib.request
 from pathlib import Path
 from typing import IO
 
+from moodspeaker.library.lan import registry
 from moodspeaker.library.track import Track
+from moodspeaker.player.decode import HeldFile
 
 log = logging.getLogger(__name__)
 
-Source = Path | IO[bytes]
+Source = Path | IO[bytes] | HeldFile
+Fetched = IO[bytes] | HeldFile  # what a fetch of a URL gives, the caller's to close
 _BLOCK = 256 * 1024
 
 
@@ -60,6 +69,30 @@ def download(url: str, *, timeout_s: float, max_bytes: int, memory_bytes: int) -
     return buffer
 
 
+def held(client: registry.CachedAudio, track_id: str, url: str) -> HeldFile:
+    """The track's download in its client's cache (fetched first if need be), held until the
+    result is closed; raises FetchError with the reason (the server is off and it was never heard)."""
+    hold = contextlib.ExitStack()
+    try:
+        path = hold.enter_context(client.playing(track_id))
+    except Exception as exc:  # LanError (the server), OSError (the cache's disk)
+        hold.close()
+        raise FetchError(f"{url}: download failed ({str(exc).removeprefix(url + ': ')})") from exc
+    return HeldFile(path, hold.close)
+
+
+def _close(future: concurrent.futures.Future[Fetched]) -> None:
+    """Let go of what a fetch nobody will open gives, once it is done (now if it is)."""
+    if future.cancel():
+        return
+
+    def done(f: concurrent.futures.Future[Fetched]) -> None:
+        if not f.cancelled() and f.exception() is None:
+            f.result().close()
+
+    future.add_done_callback(done)
+
+
 class Prefetcher:
     """Fetches upcoming tracks in one background thread; keeps at most a few results."""
 
@@ -68,7 +101,7 @@ class Prefetcher:
     ) -> None:
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
         self._lock = threading.Lock()
-        self._futures: dict[str, concurrent.futures.Future[IO[bytes]]] = {}
+        self._futures: dict[str, concurrent.futures.Future[Fetched]] = {}
         self._timeout_s = timeout_s
         self._max_bytes = max_mb * 2**20
         self._memory_bytes = memory_mb * 2**20
@@ -81,21 +114,25 @@ class Prefetcher:
         with self._lock:
             if track.id in self._futures:
                 return
-            self._futures[track.id] = self._pool.submit(
-                download,
-                track.location,
-                timeout_s=self._timeout_s,
-                max_bytes=self._max_bytes,
-                memory_bytes=self._memory_bytes,
-            )
+            cached = registry.serving(track.location)
+            future: concurrent.futures.Future[Fetched]
+            if cached is not None:
+                future = self._pool.submit(held, *cached, track.location)
+            else:
+                future = self._pool.submit(
+                    download,
+                    track.location,
+                    timeout_s=self._timeout_s,
+                    max_bytes=self._max_bytes,
+                    memory_bytes=self._memory_bytes,
+                )
+            self._futures[track.id] = future
             while len(self._futures) > self._keep:
                 oldest = next(iter(self._futures))
                 self._drop(oldest)
 
     def _drop(self, track_id: str) -> None:
-        future = self._futures.pop(track_id)
-        if not future.cancel() and future.done() and future.exception() is None:
-            future.result().close()
+        _close(self._futures.pop(track_id))
 
     def ready(self, track: Track) -> bool:
         """True when `open` would not block (local file, or download finished either way)."""
@@ -106,7 +143,8 @@ class Prefetcher:
             return self._futures[track.id].done()
 
     def open(self, track: Track) -> Source:
-        """The source to decode; for a URL the finished download (handed over, not kept)."""
+        """The source to decode; for a URL the finished download (handed over, not kept): the
+        caller closes it (a held one: its decoder, `decode.open_decoder`)."""
         if not is_url(track.location):
             path = Path(track.location).expanduser()
             if not path.is_file():
@@ -118,6 +156,7 @@ class Prefetcher:
         try:
             return future.result(timeout=self._timeout_s + 5)
         except concurrent.futures.TimeoutError as exc:
+            _close(future)  # it may still finish: a held download is let go then
             raise FetchError(f"{track.location}: download timed out") from exc
 
     def close(self) -> None:

@@ -20,6 +20,8 @@ A server without it (an older release) is unknown, not different: the counter ru
 Downloaded audio is kept bounded and never gone or stale (audiocache): each sync and each download
 sweeps the downloads of tracks no longer mirrored or mirrored in a newer version, and the least
 recently used ones beyond `library.server_cache_mb`; `playing` holds a file against all of that.
+The player plays a server's tracks through `playing` (each client registers itself: lan.registry),
+so a track heard before plays again from its download, with the server off too.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from typing import Any
 
 from moodspeaker.config.schema import LibraryConfig
 from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex
-from moodspeaker.library.lan import API_PREFIX, PROTOCOL_VERSION
+from moodspeaker.library.lan import API_PREFIX, PROTOCOL_VERSION, registry
 from moodspeaker.library.lan.audiocache import AudioCache, DownloadError, version_of
 from moodspeaker.library.lan.mirror import ANSWERED, MirroredLibrary
 from moodspeaker.library.track import Track
@@ -133,6 +135,7 @@ class LanLibrary(MirroredLibrary):
         self.audio_dir = self.audio.folder
         self.timeout_s = timeout_s
         self.last_error: str | None = None
+        registry.register(self)  # the player plays this server's tracks from `playing` (registry)
 
     def stream_url(self, track_id: str) -> str:
         return f"{self.base_url}{API_PREFIX}/stream/{track_id}"
@@ -294,8 +297,8 @@ class LanLibrary(MirroredLibrary):
         """Download a track (resuming a partial download with a Range request); returns the file.
 
         A server that disappears mid-stream raises LanError (also recorded as a problem of the
-        mirror); the partial file stays for the next try.  The file may be deleted by a later sweep
-        (module doc): `playing` holds it.
+        mirror, until the track is downloaded); the partial file stays for the next try.  The file
+        may be deleted by a later sweep (module doc): `playing` holds it.
         """
         try:
             return self._fetch(track_id, chunk)
@@ -332,6 +335,8 @@ class LanLibrary(MirroredLibrary):
             except DownloadError as exc:
                 raise LanError(f"{url}: {exc}") from exc
             final = self.audio.finish(track_id, version)
+        with self.cache.batch() as b:  # a failure noted before (the server was off) is over
+            b.clear_problems(f"{self.source}/{track_id}")
         self._sweep(keep=final)
         return final
 

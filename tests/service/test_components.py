@@ -37,12 +37,15 @@ def test_library_servers_of_both_kinds_are_opened_and_an_unreachable_one_is_repo
         **{
             "library.folders": [str(tmp_path / "no-music")],
             "library.servers": [f"http://127.0.0.1:{port}", f"subsonic+http://me:pw@127.0.0.1:{port}"],
+            "library.server_cache_mb": 300,
         },
     )
     said: list[str] = []
     source, rescan = open_library(cfg, said.append)
     kinds = [type(p) for p in source.parts[1:]]
     assert kinds == [LanLibrary, SubsonicLibrary]
+    lan = source.parts[1]
+    assert isinstance(lan, LanLibrary) and lan.audio.max_bytes == 300 * 2**20  # the setting's bound
     text = rescan(None)  # no progress listener
     assert "no music folder found" in text
     assert f"{port}/api/v1/info" in text and f"{port} ping" in text  # each server tried and reported

@@ -86,16 +86,27 @@ def _stats(stats: dict[str, Any], as_json: bool, where: str) -> int:
     if as_json:
         print(json.dumps(stats))
         return 0
+    from moodspeaker.library.batch import SHORT_REASON
+
+    # the index counts files kept out as shorter than library.min_track_s among the failed (`short`
+    # of them, as the JSON says); here they are told apart: a ringtone is no failure to look into
+    short = [f for f in stats["failures"] if str(f["reason"]).startswith(SHORT_REASON)]
+    failures = [f for f in stats["failures"] if f not in short]
     print(f"library index: {where}")
     print(
         f"tracks: {stats['tracks']} ({stats['analysed']} analysed, {stats['pending']} pending, "
-        f"{stats['failed']} failed), {stats['hours']:.1f} hours of music"
+        f"{stats['failed'] - len(short)} failed, {len(short)} too short), "
+        f"{stats['hours']:.1f} hours of music"
     )
     for source, count in sorted(stats["sources"].items()):
         print(f"  source {source}: {count}")
-    if stats["failures"]:
+    if failures:
         print("failed:")
-        for f in stats["failures"]:
+        for f in failures:
+            print(f"  {f['path']}: {f['reason']}")
+    if short:
+        print("too short (not analysed; a lower library.min_track_s indexes them at the next scan):")
+        for f in short:
             print(f"  {f['path']}: {f['reason']}")
     if stats["problems"]:
         print("problems found while scanning:")

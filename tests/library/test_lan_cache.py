@@ -163,13 +163,20 @@ def test_a_download_resumed_after_the_file_changed_is_not_a_mix(tmp_path: Path) 
         with pytest.raises(LanError, match="stream"):
             lan.fetch(a)
         assert broken and cached_files(lan)[a], "a partial download to resume"
+        assert _problems(lan) == [(f"{lan.source}/{a}", "stream")]
         synth.write(song, synth.chord(synth.A_MINOR, 2.0))  # same size, other music
         assert lan.fetch(a).read_bytes() == song.read_bytes()
         assert len(cached_files(lan)[a]) == 1, "the download alone, nothing of the partial one"
+        assert _problems(lan) == [], "the track downloads: its failure is no longer a problem"
     finally:
         lan.close()
         server.stop()
         index.close()
+
+
+def _problems(lan: LanLibrary) -> list[tuple[str, str]]:
+    """The mirror's problems (as `library stats` lists them): path and kind."""
+    return [(p["path"], p["kind"]) for p in lan.cache.stats()["problems"]]
 
 
 def _then_gone(body: bytes) -> Iterable[bytes]:

@@ -134,6 +134,9 @@ class LanLibrary(MirroredLibrary):
         self.audio = AudioCache(self.root / "audio", audio_cache_bytes)
         self.audio_dir = self.audio.folder
         self.timeout_s = timeout_s
+        #: a download waits longer for the server than a sync's question: a NAS may wake its disks
+        #: before the first byte of a file (the player's own downloads waited as long)
+        self.stream_timeout_s = max(timeout_s, 20.0)
         self.last_error: str | None = None
         registry.register(self)  # the player plays this server's tracks from `playing` (registry)
 
@@ -331,12 +334,14 @@ class LanLibrary(MirroredLibrary):
                 return self.audio.path(track_id, version)
             url = self.stream_url(track_id)
             try:
-                self.audio.download(url, track_id, version, out, timeout_s=self.timeout_s, chunk=chunk)
+                self.audio.download(url, track_id, version, out, timeout_s=self.stream_timeout_s, chunk=chunk)
             except DownloadError as exc:
                 raise LanError(f"{url}: {exc}") from exc
             final = self.audio.finish(track_id, version)
-        with self.cache.batch() as b:  # a failure noted before (the server was off) is over
-            b.clear_problems(f"{self.source}/{track_id}")
+        noted = f"{self.source}/{track_id}"  # a failure noted before (the server was off) is over
+        if self.cache.db.query("SELECT 1 FROM problems WHERE path = ?", (noted,)):
+            with self.cache.batch() as b:  # (only then: a batch moves the mirror's change counter)
+                b.clear_problems(noted)
         self._sweep(keep=final)
         return final
 

@@ -42,10 +42,15 @@ def soundtrack_files(limit: int = MAX_TRACKS) -> list[Path]:
     return unique[:limit]
 
 
-def index_files(folders: list[Path], index: LibraryIndex, say: Say, numba_cache: Path) -> int:
-    """Analyse what is new in `folders` with the library's own indexer; returns the analysed count."""
+def index_files(
+    folders: list[Path], index: LibraryIndex, say: Say, numba_cache: Path, min_track_s: float = 0.0
+) -> int:
+    """Analyse what is new in `folders` with the library's own indexer; returns the analysed count.
+
+    `min_track_s` (library.min_track_s) keeps jingles and effects out as on a speaker: a game's
+    music folder may hold a few-second "level done" tune beside its songs."""
     with AnalysisPool(1, 20.0, numba_cache) as pool:
-        summary = Indexer(index, pool).scan(
+        summary = Indexer(index, pool, min_track_s=min_track_s).scan(
             [str(f) for f in folders],
             on_total=lambda n: (
                 say(f"analysing {n} new files (the first run compiles the analyser)") if n else None
@@ -54,20 +59,27 @@ def index_files(folders: list[Path], index: LibraryIndex, say: Say, numba_cache:
         )
     for path, reason in summary.failed:
         say(f"  skipped {path}: {reason}")
+    for path, kind, reason in summary.problems:
+        if kind == "too-short":
+            say(f"  skipped {path}: {reason}")
     return sum(1 for t in index.tracks())
 
 
 def prepare(config: Config, say: Say, *, clip_s: float = 45.0) -> tuple[LibraryIndex, str]:
-    """The demo library in the config's data folder and a sentence saying what it is."""
+    """The demo library in the config's data folder and a sentence saying what it is.
+
+    Generated clips last at least library.min_track_s (and some more): shorter ones would be kept
+    out as too short and the demo would have nothing to play."""
+    minimum = config.library.min_track_s
     files = soundtrack_files()
     if files:
         what = f"{len(files)} soundtrack files from installed Debian packages"
         folders = sorted({f.parent for f in files})
     else:
         say("no soundtrack packages installed: generating demo clips (tempo, mode and energy differ)")
-        clips = write_all(data_dir(config) / "clips", clip_s)
+        clips = write_all(data_dir(config) / "clips", max(clip_s, minimum + 5.0))
         what = f"{len(clips)} generated clips"
         folders = [clips[0].parent]
     index = LibraryIndex(db_path(config))
-    count = index_files(folders, index, say, numba_cache_dir(config))
+    count = index_files(folders, index, say, numba_cache_dir(config), minimum)
     return index, f"{what}; {count} tracks in the index"

@@ -42,6 +42,11 @@ class _OpenError(DecodeError):
 _MISLEADING = re.compile(r"file does not exist or is not a regular file.*", re.IGNORECASE)
 _UNREADABLE = "not a readable audio file (corrupt or unsupported)"
 
+#: How long one ffmpeg call (one excerpt) may run: a few seconds normally, even on a Pi.  One past it
+#: is stuck (a loop on corrupt data) and killed, and the file fails saying so; a worker stuck anywhere
+#: else is stopped by the pool's own, longer bound (library.workers).
+FFMPEG_TIMEOUT_S = 120.0
+
 
 def _short(reason: str, path: Path) -> str:
     """A decoder's message without the file name in it and without libsndfile's misleading text."""
@@ -89,7 +94,13 @@ def excerpt_starts(duration_s: float, excerpt_s: float, count: int = 3) -> list[
     return out
 
 
-def read_excerpts(path: str | os.PathLike[str], excerpt_s: float, count: int = 3) -> Excerpts:
+def read_excerpts(
+    path: str | os.PathLike[str],
+    excerpt_s: float,
+    count: int = 3,
+    *,
+    ffmpeg_timeout_s: float = FFMPEG_TIMEOUT_S,
+) -> Excerpts:
     """Decode `count` excerpts of `excerpt_s` seconds (0 or a short file: the whole file)."""
     p = Path(path)
     try:
@@ -106,7 +117,7 @@ def read_excerpts(path: str | os.PathLike[str], excerpt_s: float, count: int = 3
                 raise DecodeError(_unreadable(str(first))) from first
             raise
         try:
-            return _read_ffmpeg(p, excerpt_s, count)
+            return _read_ffmpeg(p, excerpt_s, count, ffmpeg_timeout_s)
         except DecodeError as second:
             if not isinstance(first, _OpenError):
                 raise first from second  # it opened: what libsndfile found wrong is the reason
@@ -194,7 +205,7 @@ def _probe_duration(path: Path) -> tuple[float, int, int]:
     return duration, sr, min(max(channels, 1), 2)
 
 
-def _read_ffmpeg(path: Path, excerpt_s: float, count: int) -> Excerpts:
+def _read_ffmpeg(path: Path, excerpt_s: float, count: int, timeout_s: float) -> Excerpts:
     duration, sr, channels = _probe_duration(path)
     if duration <= 0:
         raise DecodeError("duration unknown or zero")
@@ -203,8 +214,10 @@ def _read_ffmpeg(path: Path, excerpt_s: float, count: int) -> Excerpts:
         cmd = ["ffmpeg", "-nostdin", "-v", "error", "-ss", f"{start:.3f}", "-t", f"{length:.3f}"]
         cmd += ["-i", str(path), "-vn", "-f", "f32le", "-ac", str(channels), "-ar", str(sr), "-"]
         try:
-            proc = subprocess.run(cmd, capture_output=True, timeout=120, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
+            proc = subprocess.run(cmd, capture_output=True, timeout=timeout_s, check=False)
+        except subprocess.TimeoutExpired as exc:  # it was killed; its message held the whole command
+            raise DecodeError(f"ffmpeg did not finish in {timeout_s:g} s (stuck on corrupt data?)") from exc
+        except OSError as exc:
             raise DecodeError(f"ffmpeg failed: {exc}") from exc
         if proc.returncode != 0:
             lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()

@@ -30,7 +30,7 @@ from moodspeaker.library.index import FEATURE_COLUMNS, FileState, LibraryIndex
 from moodspeaker.library.payload import is_legacy, legacy_hash, same_audio
 from moodspeaker.library.scanner import FileEntry, content_hash, is_under, printable, walk
 from moodspeaker.library.tags import read_tags
-from moodspeaker.library.workers import AnalysisPool, WorkResult
+from moodspeaker.library.workers import AnalysisPool, WorkResult, expected_length
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +235,8 @@ class Indexer:
         # once, then the copies take its analysis; a copy whose first one failed is tried itself
         hashes = {loc: st.content_hash for loc, st in states.items()}
         lengths = {loc: st.duration_s for loc, st in states.items()}
+        # each analysis is bounded by the file's length (a stuck decoder must not hold up the scan)
+        bounds = {loc: expected_length(st.duration_s, st.size) for loc, st in states.items()}
         contents: set[str] = set()
         originals: list[str] = []
         copies: list[str] = []
@@ -243,7 +245,7 @@ class Indexer:
             (copies if digest and digest in contents else originals).append(path)
             if digest:
                 contents.add(digest)
-        self._analyse(originals, summary, on_done, report, lengths)
+        self._analyse(originals, summary, on_done, report, lengths=lengths, bounds=bounds)
         left: list[str] = []
         with self.index.batch() as b:
             for path in copies:
@@ -258,7 +260,7 @@ class Indexer:
                 if on_done:
                     on_done(path, None)
         if left:
-            self._analyse(left, summary, on_done, report, lengths)
+            self._analyse(left, summary, on_done, report, lengths=lengths, bounds=bounds)
         summary.seconds = time.monotonic() - start
         return summary
 
@@ -268,10 +270,13 @@ class Indexer:
         summary: ScanSummary,
         on_done: Callable[[str, str | None], None] | None,
         report: Callable[[str], None],
+        *,
         lengths: Mapping[str, float],
+        bounds: Mapping[str, float],
     ) -> None:
         """Analyse `paths` in the pool; `lengths`: their lengths from the tags (0 when not known, then
-        the analysis's length decides whether the file is too short)."""
+        the analysis's length decides whether the file is too short); `bounds`: the lengths the pool
+        bounds each analysis by (workers.expected_length: guessed from the size when not known)."""
         results: list[WorkResult] = []
         last = time.monotonic()
 
@@ -292,7 +297,7 @@ class Indexer:
                         b.set_failed(r.path, r.error or "analysis failed")
 
         try:
-            for r in self.pool.analyse(paths):
+            for r in self.pool.analyse(paths, lengths=bounds):
                 results.append(r)
                 if r.analysis is not None:
                     summary.analysed += 1

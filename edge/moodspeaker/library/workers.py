@@ -5,6 +5,13 @@ initializer (which also points numba at a writable on-disk cache), and then fed 
 `ProcessPoolExecutor` is used rather than `multiprocessing.Pool` because a worker that dies (a
 decoder crashing on a corrupt file) breaks the executor visibly instead of hanging the pool: the
 tracks in flight are retried in a fresh pool, and one that breaks it twice is recorded as failed.
+
+A worker can also get stuck on one file without dying: a decoder looping in C on corrupt data, an
+ffmpeg that never ends, a read from a network mount that stopped answering.  Nothing inside the
+worker can notice, so the pool bounds each file's analysis (`AnalysisPool.bound_s`, generous and
+longer for longer files); past it the file is recorded as failed ("analysis did not finish in N s"),
+the workers are killed with every process they started (library.proctree: the ffmpeg too) and
+replaced, and the scan goes on with the rest.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -27,10 +34,30 @@ import numpy as np
 from moodspeaker.library.analysis import Analysis, analyse_file
 from moodspeaker.library.audio import file_reason
 from moodspeaker.library.features import SR, analyse_windows
+from moodspeaker.library.proctree import kill_tree
 
 log = logging.getLogger(__name__)
 
 _EXCERPT_S = 20.0
+
+#: How long one file's analysis may take (`AnalysisPool.bound_s`): this base, which the analysis of
+#: a song (three 20 s excerpts, tens of seconds on a busy Pi) stays far below...
+TASK_TIMEOUT_S = 300.0
+#: ...plus this much per second of the file's length.  The analysis itself reads excerpts, but what it
+#: takes to reach them grows with the length: libsndfile's MP3 seek decodes from the start (for each
+#: of the three excerpts, up to 1.5 times the file in all), ffmpeg walks a raw AAC stream to its
+#: position, and the frames of raw AAC are counted over the whole file.  0.25 s per second of audio
+#: allows that at 6 times real time, which even a Pi Zero 2 decoding beside the player beats: a
+#: 4-minute song gets 360 s, an hour-long mix 20 minutes.
+PER_AUDIO_S = 0.25
+#: Bytes per second of audio assumed for a file whose length is not known (`expected_length`): 128
+#: kbit/s, the lowest common bit rate of music, so the guess errs long (a longer bound) for most files.
+GUESS_BYTES_PER_S = 16_000
+
+
+def expected_length(duration_s: float, size: int) -> float:
+    """A file's length in seconds for its bound: its tags' `duration_s`, else guessed from its size."""
+    return duration_s if duration_s > 0 else max(0, size) / GUESS_BYTES_PER_S
 
 
 class WorkerStartError(RuntimeError):
@@ -112,8 +139,9 @@ class AnalysisPool:
         excerpt_s: float = 20.0,
         numba_cache_dir: str | Path | None = None,
         warm: bool = True,
-        task_timeout_s: float = 600.0,
+        task_timeout_s: float = TASK_TIMEOUT_S,
     ) -> None:
+        """`task_timeout_s`: the base of each file's bound (`bound_s`); a test sets it small."""
         self.workers = max(1, workers)
         self.task_timeout_s = task_timeout_s
         self._initargs = (str(numba_cache_dir) if numba_cache_dir else None, excerpt_s, warm)
@@ -124,6 +152,8 @@ class AnalysisPool:
         #: worker sets started so far (each costs the JIT warm-up): 1 for a pool that served every
         #: `analyse` call, more after a crash or a stuck track restarted the workers
         self.executors_started = 0
+        #: analyses submitted and not collected yet, by every `analyse` call (see `close`)
+        self._running: set[Future[WorkResult]] = set()
 
     def _warm_cache_once(self) -> None:
         """Fill a cold numba cache from one process before starting several.
@@ -166,20 +196,44 @@ class AnalysisPool:
         self.warmup_s = time.perf_counter() - begin
         return self.warmup_s
 
+    def bound_s(self, length_s: float = 0.0) -> float:
+        """How long the analysis of a file `length_s` long (0: not known) may run before it counts
+        as stuck: `task_timeout_s` plus PER_AUDIO_S per second of audio (why: see PER_AUDIO_S)."""
+        return self.task_timeout_s + PER_AUDIO_S * max(0.0, length_s)
+
     def analyse(
-        self, paths: Iterable[str], on_start: Callable[[str], None] | None = None
-    ) -> Iterator[WorkResult]:
+        self,
+        paths: Iterable[str],
+        on_start: Callable[[str], None] | None = None,
+        *,
+        lengths: Mapping[str, float] | None = None,
+    ) -> Generator[WorkResult, None, None]:
         """Analyse `paths` in parallel; results arrive in completion order.
 
         One track in flight per worker, so the time since submission is the time a worker has been
-        on it: a track still unfinished after `task_timeout_s` (a file on a hung network mount, a
-        decoder stuck in a loop) is recorded as timed out and the pool is restarted.
+        on it (time.monotonic: a suspend does not count).  A track still unfinished past its bound
+        (`bound_s` of its length in `lengths`, seconds, see `expected_length`) is recorded as failed,
+        and the workers are killed with their ffmpeg (`_kill`) and replaced; the tracks beside it are
+        analysed again.  Should the caller stop taking results (a scan stopped), the analyses still
+        running are killed: one stuck would otherwise hold up `close` for ever.
         """
+        try:
+            yield from self._analyse(paths, on_start, lengths or {})
+        finally:
+            if self._busy():
+                log.info("analysis stopped with tracks in flight; stopping the workers")
+                self._kill()
+            self._running.clear()
+
+    def _analyse(
+        self, paths: Iterable[str], on_start: Callable[[str], None] | None, lengths: Mapping[str, float]
+    ) -> Iterator[WorkResult]:
         pending = iter(paths)
         crashes: dict[str, int] = {}
         retry: list[str] = []
         inflight: dict[Future[WorkResult], str] = {}
         started: dict[Future[WorkResult], float] = {}
+        deadline: dict[Future[WorkResult], float] = {}
         limit = self.workers
         exhausted = False
         while True:
@@ -199,7 +253,9 @@ class AnalysisPool:
                         self.start()  # only when there is work; warm-up must not count as task time
                     fut = self._pool().submit(_work, path)
                     inflight[fut] = path
+                    self._running.add(fut)
                     started[fut] = time.monotonic()
+                    deadline[fut] = started[fut] + self.bound_s(lengths.get(path, 0.0))
                 except BrokenProcessPool:
                     retry.append(path)
                     self._reset()
@@ -218,25 +274,32 @@ class AnalysisPool:
                     break
             if not inflight:
                 return
-            oldest = min(started[f] for f in inflight)
-            patience = max(0.05, oldest + self.task_timeout_s - time.monotonic())
+            patience = max(0.05, min(deadline[f] for f in inflight) - time.monotonic())
             done, _ = wait(list(inflight), timeout=patience, return_when=FIRST_COMPLETED)
             if not done:
                 now = time.monotonic()
+                if all(now < deadline[f] for f in inflight):
+                    continue  # woke a hair early: wait on
+                stuck: list[WorkResult] = []
                 for fut, path in list(inflight.items()):
                     inflight.pop(fut)
-                    if now - started.pop(fut) >= self.task_timeout_s:
-                        error = f"analysis timed out after {self.task_timeout_s:.0f} s (hung mount?)"
-                        yield WorkResult(path, None, error, now - oldest)
+                    self._running.discard(fut)
+                    begun, end = started.pop(fut), deadline.pop(fut)
+                    if now >= end:
+                        stuck.append(WorkResult(path, None, _stuck_reason(end - begun), now - begun))
                     else:
                         retry.append(path)  # an innocent neighbour of the stuck one
-                log.warning("an analysis took longer than %.0f s; restarting the pool", self.task_timeout_s)
-                self._kill()
+                for r in stuck:
+                    log.warning("%s: %s; stopping the workers (and their decoders)", r.path, r.error)
+                self._kill()  # before the results go out: no decoder runs on while the caller works
+                yield from stuck
                 continue
             broken = False
             for fut in done:
                 path = inflight.pop(fut)
+                self._running.discard(fut)
                 started.pop(fut, None)
+                deadline.pop(fut, None)
                 try:
                     yield fut.result()
                 except BrokenProcessPool:
@@ -252,15 +315,28 @@ class AnalysisPool:
                     crashes[path] = crashes.get(path, 0) + 1
                     retry.append(path)
                     inflight.pop(fut)
+                    self._running.discard(fut)
                     started.pop(fut, None)
+                    deadline.pop(fut, None)
                 self._reset()
 
+    def _busy(self) -> bool:
+        """Whether an analysis submitted by `analyse` is still running."""
+        return any(not f.done() for f in self._running)
+
     def _kill(self) -> None:
-        """Stop the workers now, even one blocked in a system call (a hung NFS read)."""
+        """Stop the workers now, even one blocked in a system call (a hung NFS read) or looping in C,
+        with every process they started: an ffmpeg decoding for one would else live on, orphaned
+        (maybe looping for ever).  A ProcessPoolExecutor cannot lose one worker and go on (the
+        others are stopped with it, their tasks fail), so all are replaced at the next submit."""
+        self._running.clear()
         if self._executor is not None:
             # ProcessPoolExecutor has no public way to kill busy workers before Python 3.14
             for proc in list(getattr(self._executor, "_processes", {}).values()):
-                proc.kill()
+                if proc.pid is not None:
+                    orphans = kill_tree(proc.pid)
+                    if orphans:
+                        log.info("killed worker %d and the processes it started: %s", proc.pid, orphans)
             self._reset()
 
     def _reset(self) -> None:
@@ -269,6 +345,10 @@ class AnalysisPool:
             self._executor = None
 
     def close(self) -> None:
+        """Stop the workers; analyses still running (results no one collected: a scan stopped) are
+        killed, as one stuck on a file would never let `shutdown` return."""
+        if self._busy():
+            self._kill()
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
@@ -278,3 +358,8 @@ class AnalysisPool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _stuck_reason(bound_s: float) -> str:
+    """The reason recorded for a file whose analysis was stopped at its bound."""
+    return f"analysis did not finish in {bound_s:.0f} s (a decoder stuck on this file, or a hung mount?)"

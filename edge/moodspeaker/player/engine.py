@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from typing import Any
 
 from moodspeaker.config.schema import PlayerConfig
 from moodspeaker.player.loop import PlayerLoop, PlayerStatus
@@ -123,6 +124,17 @@ class Player(PlayerLoop):
                 called_off[0] = True
                 raise TimeoutError(f"the player did not answer within {timeout:g} s")
             return result[0]
+
+    def forget_plays(self, before: float | None = None) -> int:
+        """The privacy retention (`before`, a `time.time()`) or "delete everything" (None): the plays
+        recorded before it go from the play history, and the tracks skipped as unplayable from the
+        status (player.history).  Returns how many went; the status shows it once the player thread
+        publishes again (`when_idle`)."""
+        return self._history.forget(before)
+
+    def plays(self) -> dict[str, list[dict[str, Any]]]:
+        """The play history as the data export gives it (player.history)."""
+        return self._history.record()
 
     def set_config(self, config: PlayerConfig) -> None:
         """New [player] settings (crossfade, loudness target...) from the next decision on."""

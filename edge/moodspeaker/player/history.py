@@ -5,11 +5,19 @@ feedback is learned from, a track that could not be played becomes a reported fa
 tracks heard most recently are what a "play that again" chooses from (a music player's "previous"
 button).  That is one record of what was played, kept apart from the mixer mechanics that produce it;
 the replay choice itself is pure.
+
+What was played, and when, is the listeners' history: the privacy retention (`privacy.retention_days`)
+and "delete everything" reach it too (`forget`, through `Player.forget_plays`), and the data export
+gives it (`record`).  Each start is timed on the monotonic clock, as the service's other records of
+plays are, so its age decides (a wall clock set by NTP after boot moves); a failure keeps the
+`time.time()` it is reported with.  The player thread adds to it and a replay takes from it, while the
+retention and the export come from other threads: the record is guarded by a lock of its own.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -33,16 +41,19 @@ class PlayHistory:
     ) -> None:
         self._emit = emit
         self._on_missing = on_missing  # a queued track that could not be opened (gone, unreadable)
+        self._lock = threading.Lock()  # the record below (module doc)
         self.started: deque[QueueItem] = deque(maxlen=HISTORY)  # items as they started, newest last
+        self._started_at: deque[float] = deque(maxlen=HISTORY)  # when each began (monotonic), in step
         self.failures: deque[dict[str, Any]] = deque(maxlen=20)
-        self.last: tuple[QueueItem, float] | None = None
 
     def began(self, play: Play) -> None:
         """The first chunk of `play` is audible: announce it (once per play)."""
         if play.started:
             return
         play.started = True
-        self.started.append(play.item)
+        with self._lock:
+            self.started.append(play.item)
+            self._started_at.append(time.monotonic())
         track = play.item.track
         # Artist and title only: the pick's explanation quotes the mood read, and the journal outlives
         # the retention and delete-everything (README, Privacy).
@@ -63,7 +74,6 @@ class PlayHistory:
         if not play.started:
             return
         play.started = False  # report once
-        self.last = (play.item, play.played_s)
         self._emit(
             TrackEnded(
                 ts=time.time(),
@@ -80,9 +90,10 @@ class PlayHistory:
         log.warning("skipping %s: %s", item.track.title, error)
         if missing and self._on_missing is not None:
             self._on_missing(item, error)
-        self.failures.append(
-            {"track_id": item.track.id, "title": item.track.title, "error": error, "ts": time.time()}
-        )
+        with self._lock:
+            self.failures.append(
+                {"track_id": item.track.id, "title": item.track.title, "error": error, "ts": time.time()}
+            )
         self._emit(
             ErrorReported(ts=time.time(), component="player", message=f"skipped {item.track.title}: {error}")
         )
@@ -95,14 +106,56 @@ class PlayHistory:
         nothing current, the last one heard.  Returns (track to play, track to put back at the front
         of the queue or None), or None when nothing was played yet.  The chosen item leaves the
         history: it is added again as it starts."""
-        history = self.started
-        if now is None:
-            if not history:
-                return None
-            return history.pop(), None
-        item, position = now
-        if history and history[-1].track.id == item.track.id:
-            history.pop()
-        if position < previous_within_s and history:
-            return history.pop(), item  # the track it interrupts comes next again
-        return item, None
+        with self._lock:
+            history = self.started
+            if now is None:
+                if not history:
+                    return None
+                return self._pop(), None
+            item, position = now
+            if history and history[-1].track.id == item.track.id:
+                self._pop()
+            if position < previous_within_s and history:
+                return self._pop(), item  # the track it interrupts comes next again
+            return item, None
+
+    def _pop(self) -> QueueItem:
+        """The newest start leaves the record, with its time (the lock held)."""
+        self._started_at.pop()
+        return self.started.pop()
+
+    def forget(self, before: float | None = None) -> int:
+        """Drop the starts and failures recorded before `before` (a `time.time()`: the privacy
+        retention's cut-off), or all of them ("delete everything").  Returns how many went.  What a
+        replay can go back to goes with them: the track playing can still be played again."""
+        since = None if before is None else time.monotonic() - (time.time() - before)
+        with self._lock:
+            gone = len(self.started) + len(self.failures)
+            while self.started and (since is None or self._started_at[0] < since):
+                self.started.popleft()
+                self._started_at.popleft()
+            kept = [f for f in self.failures if before is not None and f["ts"] >= before]
+            self.failures.clear()
+            self.failures.extend(kept)
+            return gone - len(self.started) - len(self.failures)
+
+    def record(self) -> dict[str, list[dict[str, Any]]]:
+        """What is kept, JSON-ready (the data export): the tracks started last, oldest first, each with
+        when it started (`time.time()`), and the tracks skipped as unplayable."""
+        now, mono = time.time(), time.monotonic()
+        with self._lock:
+            started = list(zip(self._started_at, self.started, strict=True))
+            failures = [dict(f) for f in self.failures]
+        return {
+            "started": [
+                {
+                    "started_at": round(now - (mono - at), 3),
+                    "track_id": item.track.id,
+                    "title": item.track.title,
+                    "artist": item.track.artist,
+                    "reason": item.reason,  # the service leaves out one taken back (service.forget)
+                }
+                for at, item in started
+            ],
+            "failed": failures,
+        }

@@ -86,7 +86,7 @@ class ApplianceCore:
     conductor: Conductor
     stage: InferenceStage
     watchdog: Watchdog
-    started_tracks: deque[tuple[float, str]]  # (monotonic, track id)
+    started_tracks: deque[tuple[float, str]]  # (monotonic, track id); retention and export: service.plays
     _data_dir: Path
     _recommender: Recommender
     _classifier_type: str  # changing it takes a restart

@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 from moodspeaker.player.queue import QueueItem
+from moodspeaker.service import plays
 from moodspeaker.service.calibration import delete_calibrations, export_calibrations, load_calibration
 from moodspeaker.service.control import STRATEGIES, CommandError
 from moodspeaker.service.core import ApplianceCore
@@ -133,9 +134,10 @@ class ListenerCommands(ApplianceCore):
 
     def export_data(self) -> dict[str, Any]:
         """Each profile's feedback and what was learned, every listener's neutral-face calibration
-        (fitted to their face: what "delete everything" deletes, the export gives), and the mood each
+        (fitted to their face: what "delete everything" deletes, the export gives), the mood each
         track playing or queued was picked for, and when (`picked_for`, `picked_at`: mood readings the
-        state file keeps, service.picked)."""
+        state file keeps, service.picked), and what was played when (service.plays: the tracks
+        started, when a mood changed the music, the player's play history)."""
         profiles = self._recommender.profiles()
         status = self._status()  # the restore at start applied, or as a save sees it (service.restored)
         moods, times = self.conductor.picked.saved(i for i in (status.current, *status.queue) if i)
@@ -144,6 +146,7 @@ class ListenerCommands(ApplianceCore):
             "neutral_calibrations": export_calibrations(self._data_dir, profiles),
             "picked_for": moods,
             "picked_at": times,
+            **plays.export(self.started_tracks, self.conductor.flips, self.player, self._forgotten),
         }
 
     def delete_data(self, before: float | None = None) -> None:
@@ -152,8 +155,9 @@ class ListenerCommands(ApplianceCore):
         and the moods the tracks were picked for before it (service.picked), saved at once without
         them; or, with None ("delete everything"), every profile, the configured ones created again
         empty, and every listener's neutral-face calibration (fitted to their face; the running
-        correction goes too).  The active listener then is one that exists: theirs if configured, else
-        `recommend.profile`."""
+        correction goes too).  Either way the records of what was played when go too (service.plays:
+        before the cut-off, or all of them).  The active listener then is one that exists: theirs if
+        configured, else `recommend.profile`."""
         if before is not None:
             self._expire(before)
             return
@@ -172,6 +176,7 @@ class ListenerCommands(ApplianceCore):
             else "no neutral-face calibration was saved",
         )
         self._forget_moods()
+        plays.forget(self.started_tracks, self._lock, self.player)  # what was played when (service.plays)
         if self.conductor.profile not in kept:
             self._fall_back_to(self.config.recommend.profile)
         self._follow_profile()  # the profile's chosen strategy went with its data
@@ -185,11 +190,13 @@ class ListenerCommands(ApplianceCore):
         what is kept in memory goes first, so a database that refuses the deletion (its CommandError)
         leaves nothing else behind.  The tracks playing and queued carry on, without an explanation
         made before the cut-off (service.forget) from now on, and state.json is saved at once without
-        them and their notes; the conductor's flips made before it go, and the copies of unreadable
-        state files set aside before it (service.forget), and the page's mood history older than it
-        when no page here prunes it (service.mood_history).  Returns what went, counted."""
+        them and their notes; the conductor's flips and the records of plays (service.plays) made
+        before it go, and the copies of unreadable state files set aside before it (service.forget),
+        and the page's mood history older than it when no page here prunes it (service.mood_history).
+        Returns what went, counted."""
         explanations, picks = self._expire_in_memory(before)
         flips = self.conductor.forget_flips(before)  # not restored at start: this run is enough
+        played = plays.forget(self.started_tracks, self._lock, self.player, before)  # nor these
         self._save()  # unchanged, it is not written again
         try:
             with self._stored("data not deleted"):  # and forget what was learned from it, at once
@@ -207,6 +214,7 @@ class ListenerCommands(ApplianceCore):
             explanations=explanations,
             picks=picks,
             flips=flips,
+            plays=played,
             state_copies=copies,
             mood_samples=samples,
         )

@@ -2,13 +2,14 @@
 
 Why the service: `privacy.retention_days` promises that what was learned about the household is
 deleted once older than that: the feedback (and what was learned from it), the "why these tracks"
-explanations, the moods the tracks were picked for and when a mood changed the music, all kept by
-the service (`delete_data(before)`, service.listeners), and the page's mood history, kept by the
-page.  It used to run only from the page (at its start and hourly), so a speaker without it
-(`moodspeaker run --no-web`, `web.enabled = false`, a Home-Assistant-only install) never deleted
-anything.  Now each keeper deletes its own: this loop the service's data, the page its mood
-history (moodspeaker_web.context); while no page runs in this process, this loop prunes the mood
-history file too (service.mood_history), which it kept for good.
+explanations, the moods the tracks were picked for, when a mood changed the music and which tracks
+were played when (service.plays), all kept by the service (`delete_data(before)`,
+service.listeners), and the page's mood history, kept by the page.  It used to run only from the
+page (at its start and hourly), so a speaker without it (`moodspeaker run --no-web`,
+`web.enabled = false`, a Home-Assistant-only install) never deleted anything.  Now each keeper
+deletes its own: this loop the service's data, the page its mood history (moodspeaker_web.context);
+while no page runs in this process, this loop prunes the mood history file too
+(service.mood_history), which it kept for good.
 
 The loop waits on an Event between runs, so a stop ends it at once (not after the hour), and a
 changed `retention_days` takes effect at once (`run_now`: a shorter period deletes more, now).
@@ -40,6 +41,7 @@ class Expired:
     explanations: int = 0
     picks: int = 0
     flips: int = 0  # when a mood made the music change, and to which track (service.conductor)
+    plays: int = 0  # tracks started, and skipped as unplayable (service.feedback, player.history)
     state_copies: int = 0  # copies of unreadable state files set aside (service.forget)
     mood_samples: int = 0  # the page's mood history, when no page prunes it (service.mood_history)
 
@@ -49,6 +51,7 @@ class Expired:
             or self.explanations
             or self.picks
             or self.flips
+            or self.plays
             or self.state_copies
             or self.mood_samples
         )
@@ -127,13 +130,14 @@ class Retention:
                 log.info(
                     "retention: deleted what was older than %d days: %d feedback events, "
                     "%d track explanations, %d notes of the moods tracks were picked for, "
-                    "%d times a mood changed the music, "
+                    "%d times a mood changed the music, %d records of tracks played, "
                     "%d set-aside copies of unreadable state files, %d mood history samples",
                     days,
                     expired.feedback,
                     expired.explanations,
                     expired.picks,
                     expired.flips,
+                    expired.plays,
                     expired.state_copies,
                     expired.mood_samples,
                 )

@@ -1,0 +1,79 @@
+"""The records of what was played, and when: how the privacy retention, "delete everything" and the
+data export reach them.
+
+Why a module of its own: a record that ties a time to a track played is the household's listening
+history, personal data as the feedback is, and the running service keeps three such records besides
+the feedback: every track start (`ApplianceCore.started_tracks`, the last 500, recorded on each
+TrackStarted: what the latency bench and tests measure a mood change by), each time a mood changed the
+music and the track it changed to (the conductor's flips, trimmed by `Conductor.forget_flips`), and
+the player's play history (the tracks started last, which a replay goes back to, and those skipped
+as unplayable, which health shows: player.history).  They were cut by neither the retention nor
+"delete everything", and the export ("everything this speaker keeps about its listeners") left
+them out.  None of them is saved in state.json or restored at start.
+
+Starts and flips are timed on the monotonic clock, so their age decides (a wall clock set by NTP
+after boot moves); the export dates them by the wall clock.  What a deletion costs: a replay can no
+longer go back to a track started before it (the track playing can still be played again), and
+health's list of tracks skipped as unplayable starts afresh.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable
+from typing import Any
+
+from moodspeaker.player.engine import Player
+from moodspeaker.service.forget import ForgottenReasons
+
+
+def forget(
+    starts: deque[tuple[float, str]], lock: threading.RLock, player: Player, before: float | None = None
+) -> int:
+    """The privacy retention (`before`, a `time.time()`) or "delete everything" (None): the track
+    starts recorded before it go, the service's (`starts`) and the player's (player.history; the status
+    shows it once the player publishes again).  `lock`: one trimmer at a time (the event thread only
+    appends).  Returns how many records went."""
+    with lock:
+        if before is None:
+            gone = len(starts)
+            starts.clear()
+        else:
+            since, gone = _monotonic(before), 0
+            while starts and starts[0][0] < since:
+                starts.popleft()
+                gone += 1
+    return gone + player.forget_plays(before)
+
+
+def export(
+    starts: Iterable[tuple[float, str]],
+    flips: Iterable[tuple[float, str]],
+    player: Player,
+    forgotten: ForgottenReasons,
+) -> dict[str, Any]:
+    """What is kept of the plays, JSON-ready, with `time.time()` dates: every track start
+    (`tracks_started`), each time a mood changed the music and the track it changed to
+    (`mood_changes`), and the player's play history (`play_history`: the tracks started last and those
+    skipped as unplayable), without an explanation taken back (service.forget)."""
+    history = player.plays()
+    for entry in history["started"]:
+        entry["reason"] = forgotten.reason(str(entry["reason"]), str(entry["track_id"]))
+    return {
+        "tracks_started": _dated(starts, "started_at"),
+        "mood_changes": _dated(flips, "at"),
+        "play_history": history,
+    }
+
+
+def _monotonic(at: float) -> float:
+    """The monotonic time of the wall-clock time `at` (a cut-off), as ages are measured."""
+    return time.monotonic() - (time.time() - at)
+
+
+def _dated(entries: Iterable[tuple[float, str]], key: str) -> list[dict[str, Any]]:
+    """(monotonic time, track id) records as JSON-ready entries dated by the wall clock."""
+    now, mono = time.time(), time.monotonic()
+    return [{key: round(now - (mono - at), 3), "track_id": track_id} for at, track_id in list(entries)]

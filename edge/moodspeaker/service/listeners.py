@@ -136,8 +136,9 @@ class ListenerCommands(ApplianceCore):
         """Each profile's feedback and what was learned, every listener's neutral-face calibration
         (fitted to their face: what "delete everything" deletes, the export gives), the mood each
         track playing or queued was picked for, and when (`picked_for`, `picked_at`: mood readings the
-        state file keeps, service.picked), and what was played when (service.plays: the tracks
-        started, when a mood changed the music, the player's play history)."""
+        state file keeps, service.picked; `picked_notes`: every such note kept, and when each
+        explanation was queued), and what was played when (service.plays: the tracks started, when a
+        mood changed the music, the player's play history)."""
         profiles = self._recommender.profiles()
         status = self._status()  # the restore at start applied, or as a save sees it (service.restored)
         moods, times = self.conductor.picked.saved(i for i in (status.current, *status.queue) if i)
@@ -146,6 +147,7 @@ class ListenerCommands(ApplianceCore):
             "neutral_calibrations": export_calibrations(self._data_dir, profiles),
             "picked_for": moods,
             "picked_at": times,
+            "picked_notes": self.conductor.picked.export(),  # also of tracks no longer held
             **plays.export(self.started_tracks, self.conductor.flips, self.player, self._forgotten),
         }
 

@@ -126,6 +126,18 @@ class PickedFor:
             at = self._made.get((track_id, reason))
         return at is not None and at >= since
 
+    def export(self) -> dict[str, list[dict[str, object]]]:
+        """Every note kept, JSON-ready (the data export gives what is kept, not only the notes of the
+        tracks held, which state.json saves): by track, the mood it was last picked for and when
+        (`picks`), and when each explanation was queued (`explanations`), oldest first."""
+        with self._lock:
+            notes = list(self._notes.items())
+            made = list(self._made.items())
+        return {
+            "picks": [{"track_id": t, "mood": n.mood, "at": n.at} for t, n in notes],
+            "explanations": [{"track_id": t, "reason": r, "at": at} for (t, r), at in made],
+        }
+
     def clear(self) -> None:
         with self._lock:
             self._notes.clear()

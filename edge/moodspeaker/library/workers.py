@@ -47,8 +47,9 @@ TASK_TIMEOUT_S = 300.0
 #: takes to reach them grows with the length: libsndfile's MP3 seek decodes from the start (for each
 #: of the three excerpts, up to 1.5 times the file in all), ffmpeg walks a raw AAC stream to its
 #: position, and the frames of raw AAC are counted over the whole file.  0.25 s per second of audio
-#: allows that at 6 times real time, which even a Pi Zero 2 decoding beside the player beats: a
-#: 4-minute song gets 360 s, an hour-long mix 20 minutes.
+#: allows that decoding at only 6 times real time (a slow Pi sharing its cores with the player and a
+#: second worker; desktop decoders run at hundreds): a 4-minute song gets 360 s, an hour-long mix 20
+#: minutes.  A stuck file costs that once: it is failed, and not tried again by later scans.
 PER_AUDIO_S = 0.25
 #: Bytes per second of audio assumed for a file whose length is not known (`expected_length`): 128
 #: kbit/s, the lowest common bit rate of music, so the guess errs long (a longer bound) for most files.

@@ -23,6 +23,7 @@ class Play:
     """One play of one item: what the events and feedback report."""
 
     item: QueueItem
+    from_s: float = 0.0  # where it was opened: unheard, it goes back to the queue at this position
     played_s: float = 0.0
     started: bool = False
     decoding_done: bool = False
@@ -68,7 +69,7 @@ class Deck:
         """Decode `item` from `start_s`, fading in over `fade_in_s` (0: at full level at once), as a new
         play or as the continuation of `play` (a play the lost audio device interrupted)."""
         self.decoder, self.decoded_s = decoder, start_s
-        self.play = play if play is not None else Play(item)
+        self.play = play if play is not None else Play(item, from_s=start_s)
         self.gain = gain
         self.env = 0.0 if fade_in_s > 0 else 1.0
         self.env_step = 1.0 / (fade_in_s * RATE) if fade_in_s > 0 else 0.0

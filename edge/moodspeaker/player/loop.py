@@ -199,19 +199,27 @@ class PlayerLoop:
         self._want_playing = True
         if self._audio != "ok":
             return
-        if self._state == "paused":
+        if self._state == "paused" and self._on_decks():
             pygame.mixer.unpause()
             shift = time.monotonic() - self._paused_at
             for deck in self._mixer.decks:
                 deck.chunk_started += shift
-        elif self._state == "stopped" and not self._mixer.start_over():
-            self._want_playing, self._ran_out = False, True
+        elif self._state != "playing" and not self._mixer.start_over():  # paused with nothing opened:
+            self._want_playing, self._ran_out = False, True  # the item to resume opens at its position
             return
         self._state, self._ran_out = "playing", False
         self._announce("playing", True)
 
     def _do_pause(self) -> None:
+        """Pause playback.  Stopped with a track to resume at its position (restored after a restart
+        while paused: `Player.load` then Pause), the player is paused on it too: that track is the
+        current one, shown paused where it was, and Play resumes it there; the decks stay empty until
+        then (`_do_play` opens it).  Stopped, autoplay would start it on the next mood read."""
         self._want_playing, self._ran_out = False, False
+        if self._state == "stopped" and self._mixer.resume is not None and not self._on_decks():
+            self._paused_at = time.monotonic()
+            self._state = "paused"  # "playing" was False already: nothing to announce
+            return
         if self._state != "playing":
             return
         if self._audio == "ok":
@@ -219,6 +227,10 @@ class PlayerLoop:
         self._paused_at = time.monotonic()
         self._state = "paused"
         self._announce("playing", False)
+
+    def _on_decks(self) -> bool:
+        """Some play is open on a deck (paused on pygame's mixer, when paused)."""
+        return any(deck.plays() for deck in self._mixer.decks)
 
     def _do_stop(self) -> None:
         current = self._current_position()

@@ -100,7 +100,7 @@ class DeckMixer:
             if start_s > 0 and self.resume is None:
                 self.resume = (item, start_s)
             else:
-                self._queue.push_front(item)
+                self._queue.push_front(item.at(start_s))
         self.channels = []
         with contextlib.suppress(Exception):
             pygame.mixer.quit()
@@ -251,7 +251,9 @@ class DeckMixer:
 
     def start_next(self, deck: Deck, fade_in_s: float, item: QueueItem | None = None) -> bool:
         """Open the next item (or `item`) on `deck`; on failure skip to the one after. True if started.
-        The item to resume comes first; it continues the play the lost device interrupted, if any."""
+        The item to resume comes first; it continues the play the lost device interrupted, if any.
+        A queued item put back at a position (`QueueItem.start_s`) opens there; the play holds the item
+        without the position, so the track heard, replayed or put back later starts from 0 again."""
         while True:
             start_s, play = 0.0, None  # play: the one it continues (else a new one)
             if item is None and self.resume is not None:
@@ -262,8 +264,10 @@ class DeckMixer:
                 self.resume, self.interrupted = None, None
             if item is None:
                 item = self._queue.pop()
+                start_s = 0.0 if item is None else item.start_s
             if item is None:
                 return False
+            item = item.at(0.0) if play is None else item
             upcoming = self._queue.peek()
             if upcoming is not None:
                 self._prefetch.want(upcoming.track)
@@ -326,10 +330,9 @@ class DeckMixer:
         self._stop(other)
         gap = self.in_gap(current)
         fading = fade > 0 and current.playing is not None and not gap
-        if not fading:
-            self._stop(current)
-            if skipped and heard is not None and not heard.started and self._queue.peek() is heard.item:
-                self._queue.pop()  # shown as current before its first chunk was out: skipped too
+        if not fading:  # shown as current before its first chunk was out, it is skipped too (not put back)
+            unheard = heard if heard is not None and not heard.started else None
+            self._stop(current, skipped=unheard if skipped else None)
         if skipped and heard is not None:  # a Next moves on from a track on repeat: its repeat goes,
             self._queue.drop_again(heard.item.track.id)  # also one opened in the gap (back in the queue)
         if fading:
@@ -374,9 +377,10 @@ class DeckMixer:
             play.completed, play.skipped = completed, skipped
         self._stop(deck)
 
-    def _stop(self, deck: Deck) -> None:
+    def _stop(self, deck: Deck, *, skipped: Play | None = None) -> None:
         """Stop a deck now; its plays are reported as their end was decided, an unstarted one goes
-        back to the queue."""
+        back to the queue, at the position it was opened at (a restored track resumes there), unless
+        it is the play a Next skipped (`skipped`)."""
         if deck.index < len(self.channels):
             with contextlib.suppress(Exception):
                 self.channels[deck.index].stop()
@@ -387,6 +391,6 @@ class DeckMixer:
         for play in plays:
             if play.started:
                 self._history.ended(play)
-            else:  # opened but never heard: it is still next
-                self._queue.push_front(play.item)
+            elif play is not skipped:  # opened but never heard: it is still next
+                self._queue.push_front(play.item.at(play.from_s))
         deck.reset()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -15,11 +16,21 @@ class QueueItem:
     `again`: queued on purpose while that track plays, because it is the only one the recommender may
     offer (a one-track library, or every other track rejected): it repeats without a gap.  The player
     keeps such an item in a new queue although it is the track playing (any other copy of the track
-    playing is a plan made from a stale status, and dropped), and a Next on the track drops it."""
+    playing is a plan made from a stale status, and dropped), and a Next on the track drops it.
+
+    `start_s`: where it starts playing.  A track opened at a position (resumed after a restart) but
+    cut before it was heard (a switch came first) goes back to the queue with that position, so it
+    resumes there when it plays, and a save keeps it; the play opened from it starts from 0 again
+    (`DeckMixer.start_next`), so the track heard, replayed or put back later carries none."""
 
     track: Track
     reason: str = ""
     again: bool = False
+    start_s: float = 0.0
+
+    def at(self, start_s: float) -> QueueItem:
+        """This item starting at `start_s` when it plays (itself when that changes nothing)."""
+        return self if start_s == self.start_s else dataclasses.replace(self, start_s=max(0.0, start_s))
 
 
 class PlayQueue:

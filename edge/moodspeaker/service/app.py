@@ -205,6 +205,8 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
             )
         if snap.playing:
             self.player.play()
+        elif snap.current is not None:  # paused at the power cut: back paused on it (not stopped, which
+            self.player.pause()  # autoplay would start on the first mood read), as a music player is
         # Until the player shows all this, commands, saves and the conductor take it from `snap` (a
         # starved player thread must not have state.json saved empty, nor Play plan over the restored
         # queue, in the meantime: service.restored).

@@ -71,16 +71,20 @@ class RestoredState:
 
     def status(self) -> PlayerStatus:
         """The player's status as a command or a save must see it: until the restore is applied, with
-        the restored track, position, queue, playing state and volume in place of the player's."""
+        the restored track, position, queue, playing state (paused on a track restored not playing)
+        and volume in place of the player's."""
         snap, applied, _ = self._held
         # Asked before the status is read: one applied after the question is then taken from `snap`
         # (what the player just applied), never missed by a status read before it.
         if applied.is_set() or snap is None:
             return self._read()
         status = self._read()
+        state = "playing" if snap.playing else status.state
+        if not snap.playing and snap.current is not None:
+            state = "paused"  # paused at the power cut: the player pauses on it (`Appliance._restore`)
         return dataclasses.replace(
             status,
-            state="playing" if snap.playing else status.state,
+            state=state,
             current=snap.current,
             position_s=snap.position_s,
             queue=snap.queue,

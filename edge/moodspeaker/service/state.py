@@ -58,7 +58,10 @@ class Snapshot:
 
 
 def _item_to_json(item: QueueItem) -> dict[str, Any]:
-    return {"track": dataclasses.asdict(item.track), "reason": item.reason}
+    body: dict[str, Any] = {"track": dataclasses.asdict(item.track), "reason": item.reason}
+    if item.start_s > 0:  # a restored track a switch put back unheard resumes there (QueueItem)
+        body["start_s"] = item.start_s
+    return body
 
 
 _TRACK_FIELDS = {f.name: f for f in dataclasses.fields(Track)}
@@ -74,8 +77,11 @@ def _item_from_json(raw: Any) -> QueueItem:
     for name in ("id", "location", "title", "artist"):
         if not isinstance(track.get(name), str):
             raise StateError(f"track field {name!r} missing or not text")
+    start_s = raw.get("start_s", 0.0)  # absent: from its start
+    if not _is_time(start_s) or start_s < 0:
+        raise StateError(f"start_s {start_s!r} is not a position in seconds")
     try:
-        return QueueItem(Track(**track), str(raw.get("reason", "")))
+        return QueueItem(Track(**track), str(raw.get("reason", "")), start_s=float(start_s))
     except TypeError as exc:
         raise StateError(f"track is malformed ({exc})") from exc
 

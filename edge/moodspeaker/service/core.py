@@ -56,6 +56,9 @@ POSITION_STEP_S = 5.0
 #: How long a command that changes what the player holds waits for the player thread to apply it
 #: (the same as a replay waits for its answer); longer, and the change is answered as pending.
 PLAYER_WAIT_S = 5.0
+#: How long "delete everything" waits for the feedback being written to end before it deletes (a
+#: write waits up to 30 s for a locked database); past it, it deletes all the same and says so.
+FEEDBACK_DRAIN_S = 40.0
 #: Pending changes the player announces itself once applied (its status and TrackStarted, or the
 #: StateChanged of `playing`): the housekeeping announces only the others (`_announce_settled`).
 PLAYER_ANNOUNCED = frozenset({"queue", "now_playing", "playing"})
@@ -96,6 +99,7 @@ class ApplianceCore:
     _override: MoodState | None  # a mood the listener corrected, until the camera sees a change
     _recorded_skips: RecordedSkips  # plays whose skip the command itself recorded
     _feedback: queue.Queue[Callable[[], None] | None]  # jobs for the feedback writer thread
+    _deletions: int = 0  # "delete everything" runs so far: a write queued before one is dropped
     _known_profiles: list[str]  # the last profile list read, for state() when reads fail
     _profiles_error: str  # the last failure reading it (reported once, not on every poll)
     _heartbeat: Heartbeat
@@ -106,6 +110,31 @@ class ApplianceCore:
     _forgotten: ForgottenReasons  # explanations "delete everything" took back (service.forget)
     _restored: RestoredState  # what was restored, for commands and saves until the player shows it
     _switches: SwitchesUnderWay  # switches of listener or strategy whose queue is not in effect yet
+
+    def _queue_feedback(self, write: Callable[[], None]) -> None:
+        """Have the feedback writer thread run `write` (a feedback row), unless "delete everything"
+        comes first: the row is evidence from before it, which it deletes (`_drop_queued_feedback`)."""
+        queued_in = self._deletions
+
+        def job() -> None:
+            if self._deletions == queued_in:
+                write()
+
+        self._feedback.put(job)
+
+    def _drop_queued_feedback(self) -> None:
+        """ "Delete everything" is about to delete the feedback: the rows still queued for the writer
+        thread (a track that ended, one that could not be opened, a moment before) are dropped, and the
+        one being written is waited for (up to FEEDBACK_DRAIN_S), so it is deleted with the rest.
+        Written after the deletion, they went into the profiles made again empty, and the export
+        showed listening from before it."""
+        self._deletions += 1
+        done = self._feedback.all_tasks_done
+        with done:
+            if self._feedback.unfinished_tasks:
+                log.info("delete everything: waiting for the feedback being written")
+            if not done.wait_for(lambda: not self._feedback.unfinished_tasks, FEEDBACK_DRAIN_S):
+                log.warning("delete everything: the feedback writer is busy; deleting all the same")
 
     def _report(self, component: str, message: str) -> None:
         self.health.incident(component, message)

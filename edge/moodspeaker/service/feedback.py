@@ -4,7 +4,8 @@ Why a module of its own: a listener's commands write their feedback before they 
 (`service.playback`), but most evidence arrives on its own: a track played to the end (with a
 listener in view, or left running to an empty room), a track skipped, a track that could not be
 opened (an unplugged disk).  Those are recorded here, in a writer thread of their own so the player
-thread never waits on the disk; what is still queued is written before shutdown completes.
+thread never waits on the disk; what is still queued is written before shutdown completes, and
+dropped by "delete everything" (`ApplianceCore._drop_queued_feedback`: evidence from before it).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class FeedbackRecording(ApplianceCore):
             mood, profile = self._current_mood(), self.conductor.profile
             kind = ended_kind(event, camera=self.stage.enabled, face=mood.face)
             if kind:
-                self._feedback.put(
+                self._queue_feedback(
                     lambda: self._recommender.feedback(
                         profile, event.track_id, kind, mood, event.ts, played_s=event.played_s
                     )
@@ -61,7 +62,7 @@ class FeedbackRecording(ApplianceCore):
             log.warning("library: %s", detail)
             self._report("library", detail)
         mood, profile, track_id = self._current_mood(), self.conductor.profile, item.track.id
-        self._feedback.put(
+        self._queue_feedback(
             lambda: self._recommender.feedback(profile, track_id, "missing", mood, time.time())
         )
 

@@ -163,6 +163,7 @@ class ListenerCommands(ApplianceCore):
         if before is not None:
             self._expire(before)
             return
+        self._drop_queued_feedback()  # else written after the deletion (service.core)
         with self._stored("data not deleted"):
             calibrations = delete_calibrations(self._data_dir)  # first: a refusal leaves the rest
             self.stage.set_calibration(None)

@@ -129,6 +129,8 @@ class ApplianceCore:
         Written after the deletion, they went into the profiles made again empty, and the export
         showed listening from before it."""
         self._deletions += 1
+        if self._stop.is_set():  # the writer is ending (its stop job is never marked done)
+            return
         done = self._feedback.all_tasks_done
         with done:
             if self._feedback.unfinished_tasks:

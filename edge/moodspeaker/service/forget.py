@@ -24,16 +24,19 @@ say what was learned from the feedback, which the retention deletes too.
 A state file that could not be read at start is kept beside it as `state.json.corrupt-<time>` (for a
 person to look at): it holds the queue's explanations and the moods the tracks were picked for, as
 state.json does, so "delete everything" deletes those copies too (`delete_set_aside_states`), and the
-retention those older than its cut-off.
+retention those older than its cut-off.  The data export gives state.json and those copies as they
+are on disk (`export_saved_states`): what is kept about the listeners is what the export shows.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.picked import PickedFor
@@ -95,3 +98,34 @@ def delete_set_aside_states(data_dir: Path, before: float | None = None) -> list
             continue
         gone.append(path)
     return gone
+
+
+def export_saved_states(data_dir: Path) -> dict[str, Any]:
+    """state.json as saved (the track playing and its position, the queue with its explanations, the
+    moods they were picked for, when it was saved: what a restart resumes from), and the copies of
+    unreadable state files set aside beside it, each with when it was last written and its text, for
+    the data export.  A file that cannot be read is left out; one that is not JSON is given as text."""
+    folder = Path(data_dir)
+    saved: Any = None
+    try:
+        text = (folder / STATE_FILE).read_text("utf-8", errors="replace")
+    except OSError:
+        text = ""
+    if text:
+        try:
+            saved = json.loads(text)
+        except ValueError:
+            saved = text
+    copies: list[dict[str, Any]] = []
+    for path in sorted(folder.glob(f"{STATE_FILE}.corrupt-*")):
+        try:
+            copies.append(
+                {
+                    "file": path.name,
+                    "modified_at": path.stat().st_mtime,
+                    "text": path.read_text("utf-8", errors="replace"),
+                }
+            )
+        except OSError:
+            continue
+    return {"saved_state": saved, "set_aside_states": copies}

@@ -20,7 +20,7 @@ from moodspeaker.service.calibration import delete_calibrations, export_calibrat
 from moodspeaker.service.control import STRATEGIES, CommandError
 from moodspeaker.service.core import ApplianceCore
 from moodspeaker.service.events import StateChanged
-from moodspeaker.service.forget import delete_set_aside_states
+from moodspeaker.service.forget import delete_set_aside_states, export_saved_states
 from moodspeaker.service.mood_history import prune_file as prune_mood_history
 from moodspeaker.service.plans import storage_reason
 from moodspeaker.service.retention import Expired
@@ -138,7 +138,8 @@ class ListenerCommands(ApplianceCore):
         track playing or queued was picked for, and when (`picked_for`, `picked_at`: mood readings the
         state file keeps, service.picked; `picked_notes`: every such note kept, and when each
         explanation was queued), and what was played when (service.plays: the tracks started, when a
-        mood changed the music, the player's play history)."""
+        mood changed the music, the player's play history), and state.json and the copies of unreadable
+        ones as they are on disk (service.forget)."""
         profiles = self._recommender.profiles()
         status = self._status()  # the restore at start applied, or as a save sees it (service.restored)
         moods, times = self.conductor.picked.saved(i for i in (status.current, *status.queue) if i)
@@ -149,6 +150,7 @@ class ListenerCommands(ApplianceCore):
             "picked_at": times,
             "picked_notes": self.conductor.picked.export(),  # also of tracks no longer held
             **plays.export(self.started_tracks, self.conductor.flips, self.player, self._forgotten),
+            **export_saved_states(self._data_dir),  # state.json and set-aside copies, as on disk
         }
 
     def delete_data(self, before: float | None = None) -> None:

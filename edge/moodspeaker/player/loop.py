@@ -187,7 +187,9 @@ class PlayerLoop:
         self._mixer.drop(self._now())
         first = self._audio != "lost"
         self._audio, self._audio_error = "lost", reason
-        self._state = "stopped"  # _want_playing is kept: playback resumes when the device is back
+        # _want_playing is kept: playback resumes when the device is back.  Paused stays paused (on the
+        # track to resume: `_do_play` opens it), else autoplay would start what the listener paused.
+        self._state = "paused" if self._state == "paused" else "stopped"
         self._next_retry = time.monotonic() + self._retry_s
         if first:
             log.error("audio output lost: %s; retrying in %g s, then less often", reason, self._retry_s)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from servicekit import Script, running, wait_for
+from servicekit import Script, build, running, wait_for
 
 from moodspeaker.service.app import Appliance
 from moodspeaker.service.control import ControlAPI
@@ -91,9 +91,12 @@ def test_plays_older_than_the_cut_off_go_and_delete_everything_takes_the_rest(
 
 
 def test_tracks_skipped_as_unplayable_go_by_the_cut_off_and_with_delete_everything(tmp_path: Path) -> None:
-    with running(tmp_path, Script("happy")) as (app, control, _events):
-        for name in ("happy1.ogg", "happy2.ogg"):  # the picks for a happy face cannot be opened
-            (tmp_path / name).unlink()
+    app, bus = build(tmp_path, Script("happy"))
+    for name in ("happy1.ogg", "happy2.ogg"):  # the picks for a happy face cannot be opened
+        (tmp_path / name).unlink()
+    control = ControlAPI(app, bus)
+    app.start()
+    try:
 
         def failed() -> list[dict[str, Any]]:
             return list(control.state()["health"]["failed_tracks"])
@@ -113,3 +116,5 @@ def test_tracks_skipped_as_unplayable_go_by_the_cut_off_and_with_delete_everythi
         assert control.delete_data()  # delete everything
         assert app.player.wait_idle(30)
         assert all(f["ts"] >= deleted_at for f in failed()), failed()
+    finally:
+        app.stop()

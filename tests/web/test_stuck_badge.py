@@ -10,13 +10,13 @@ PATH that never writes, whose helper holds its output open: hungkit); the test t
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 from browserkit import claim, needs_chromium, phone_page, watch
+from contrast import AA, contrast
 from realkit import RealService, served
 
 from hungkit import HANGS_FOR_GOOD, HungFfmpeg, not_audio
@@ -58,27 +58,6 @@ def stick_the_player(service: RealService, tmp_path: Path) -> None:
     assert app.health_snapshot()["components"]["player"]["state"] == "stuck"
 
 
-def rgb(css: str) -> tuple[float, float, float]:
-    """A computed colour ("rgb(194, 58, 58)") as its three channels."""
-    found = re.fullmatch(r"rgba?\((\d+(?:\.\d+)?), (\d+(?:\.\d+)?), (\d+(?:\.\d+)?)(?:, 1)?\)", css)
-    assert found is not None, f"not an opaque rgb() colour: {css}"
-    r, g, b = (float(x) for x in found.groups())
-    return r, g, b
-
-
-def contrast(a: str, b: str) -> float:
-    """WCAG's contrast ratio of two computed colours."""
-
-    def luminance(css: str) -> float:
-        lin = [
-            (c / 255 / 12.92 if c / 255 <= 0.03928 else ((c / 255 + 0.055) / 1.055) ** 2.4) for c in rgb(css)
-        ]
-        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-
-    dark, light = sorted((luminance(a), luminance(b)))
-    return (light + 0.05) / (dark + 0.05)
-
-
 def probe(page: Page, html: str) -> list[str]:
     """The colours of an element made from `html` on the current page (then removed)."""
     colours: list[str] = page.evaluate(
@@ -112,7 +91,7 @@ def test_a_stuck_player_shows_a_danger_badge_readable_in_both_schemes(
                     assert [background, text] != unstyled, f"{scheme}: the badge has no style of its own"
                     danger = probe(page, '<button class="danger">x</button>')
                     assert background == danger[0], f"{scheme}: not in the danger colour"
-                    assert contrast(background, text) >= 4.5, f"{scheme}: {text} on {background}"
+                    assert contrast(text, background) >= AA, f"{scheme}: {text} on {background}"
                 assert problems == []
             finally:
                 context.close()

@@ -10,6 +10,7 @@ from playerkit import Recorder
 
 from moodspeaker.config.schema import PlayerConfig
 from moodspeaker.player.engine import Player
+from moodspeaker.player.fetch import StreamCache
 from moodspeaker.service.events import EventBus
 
 
@@ -17,11 +18,12 @@ from moodspeaker.service.events import EventBus
 def make_player() -> Iterator[Callable[..., tuple[Player, Recorder]]]:
     players: list[Player] = []
 
-    def make(**settings: Any) -> tuple[Player, Recorder]:
+    def make(caches: StreamCache | None = None, **settings: Any) -> tuple[Player, Recorder]:
+        """`settings`: PlayerConfig's; `caches`: the download caches it plays LAN tracks from."""
         bus = EventBus()
         rec = Recorder(bus)
         cfg = PlayerConfig(**{"crossfade_s": 0.0, **settings})
-        player = Player(cfg, bus.publish, retry_s=0.3)
+        player = Player(cfg, bus.publish, retry_s=0.3, caches=caches)
         players.append(player)
         player.start()
         return player, rec

@@ -5,8 +5,11 @@ Why: the player downloaded each play of a LAN track again into a buffer of its o
 heard a minute before was downloaded again, and with the server off (a NAS asleep) nothing from it
 played at all.  Now the track's client fetches it into the cache or finds it there, and holds the
 file while the player has it open, so a sweep (a sync, another download over the bound) never
-deletes the file playing.  A real library server (`library serve`'s LibraryServer) on the loopback,
-whose stream requests the test counts as they come in, and a real player on SDL's dummy driver.
+deletes the file playing.  The player is handed the speaker's own clients (library.lan.downloads), as
+the service hands it those of its library: another client of the same server in the process (a
+second service, a `library sync` of another data folder) is not what it plays from.  A real library
+server (`library serve`'s LibraryServer) on the loopback, whose stream requests the test counts as
+they come in, and a real player on SDL's dummy driver.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from playerkit import Recorder, end_events, ends, playing, started, write_tone
 
 from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex, Tags, track_id
 from moodspeaker.library.lan.client import LanLibrary
+from moodspeaker.library.lan.downloads import ServerDownloads
 from moodspeaker.library.lan.server import LibraryServer
 from moodspeaker.library.lan.sources import open_remote
 from moodspeaker.player.engine import Player
@@ -79,6 +83,11 @@ def _speaker(served: Served, cache: Path) -> tuple[LanLibrary, dict[str, QueueIt
     return lan, {t.title: QueueItem(t, "from the LAN") for t in lan.tracks()}
 
 
+def _caches(lan: LanLibrary) -> ServerDownloads:
+    """What the service hands its player: the download caches of its own clients."""
+    return ServerDownloads([lan])
+
+
 def _downloads(lan: LanLibrary, item: QueueItem) -> list[str]:
     return sorted(p.name for p in lan.audio_dir.glob(item.track.id + "*")) if lan.audio_dir.is_dir() else []
 
@@ -93,7 +102,7 @@ def test_a_track_played_twice_is_downloaded_once(
 ) -> None:
     lan, items = _speaker(served, tmp_path / "cache")
     a = items["a"]
-    player, rec = make_player()
+    player, rec = make_player(_caches(lan))
     for times in (1, 2):
         player.set_queue([a])
         player.play()
@@ -111,7 +120,7 @@ def test_a_track_heard_before_plays_with_the_server_off(
 ) -> None:
     lan, items = _speaker(served, tmp_path / "cache")
     a, b = items["a"], items["b"]
-    player, rec = make_player()
+    player, rec = make_player(_caches(lan))
     player.set_queue([a])
     player.play()
     rec.wait_until(_ended(a.track.id, 1))
@@ -134,7 +143,7 @@ def test_a_sweep_while_a_track_plays_does_not_delete_its_file(
     lan, items = _speaker(served, tmp_path / "cache")
     a = items["long"]
     # paused as it starts (on the player thread), so it is still playing when the sync runs
-    player, rec = playing(make_player, [a], then=lambda p: p.pause())
+    player, rec = playing(make_player, [a], then=lambda p: p.pause(), caches=_caches(lan))
     assert player.wait_idle(30) and player.status().state == "paused"
     with served.index.batch() as batch:  # removed from the server: its download is to go
         batch.remove(str(served.music / "long.wav"))
@@ -161,7 +170,7 @@ def test_an_m4a_plays_from_its_download_through_ffmpeg(
     copies = set(Path(tempfile.gettempdir()).glob("moodspeaker-*.audio"))
     lan, items = _speaker(served, tmp_path / "cache")
     song = items["song"]
-    player, rec = make_player()
+    player, rec = make_player(_caches(lan))
     player.set_queue([song])
     player.play()
     rec.wait_until(_ended(song.track.id, 1))
@@ -171,3 +180,31 @@ def test_an_m4a_plays_from_its_download_through_ffmpeg(
     assert len(_downloads(lan, song)) == 1
     assert set(Path(tempfile.gettempdir()).glob("moodspeaker-*.audio")) <= copies
     lan.close()
+
+
+def test_each_speaker_plays_from_the_cache_of_its_own_client(
+    tmp_path: Path, served: Served, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
+    """Two speakers in one process on one server (two services; a service and a `library sync` of
+    another data folder): each plays from its own client's cache.  The clients registered in a
+    global by URL, the one made last answering for all: the first speaker's play went into the
+    second one's cache (its own never filled, so its track did not play with the server off)."""
+    one, items = _speaker(served, tmp_path / "one")
+    two, _ = _speaker(served, tmp_path / "two")  # made last
+    a = items["a"]
+    player, rec = make_player(_caches(one))
+    player.set_queue([a])
+    player.play()
+    rec.wait_until(_ended(a.track.id, 1))
+    assert len(_downloads(one, a)) == 1, "the play was not downloaded into its speaker's own cache"
+    assert _downloads(two, a) == [], "the play went into another speaker's cache"
+
+    other, heard = make_player(_caches(two))  # the second speaker downloads into its own
+    other.set_queue([a])
+    other.play()
+    heard.wait_until(_ended(a.track.id, 1))
+    assert ends(heard, a.track.id) == [(False, True)], other.status().failures
+    assert len(_downloads(two, a)) == 1
+    assert served.streams == [f"/api/v1/stream/{a.track.id}"] * 2
+    one.close()
+    two.close()

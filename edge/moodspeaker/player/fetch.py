@@ -1,13 +1,15 @@
 """Where the audio bytes come from: a local path as is, a LAN URL downloaded ahead of time.
 
 A track of a LAN library server is fetched by a background worker while the previous track still
-plays, so starting it costs nothing and a flaky network never stalls the mixer.  Its client (the
-`LanLibrary` that mirrored it, found by its URL: library.lan.registry) fetches it into that server's
-download cache, or finds it there: a track heard before plays again without a download, with the
-server off too.  The download is held (`LanLibrary.playing`) from the fetch until its decoder closes
-(`decode.HeldFile`), so no sweep of the cache deletes it while it waits or plays.  Any other URL (an
-OpenSubsonic server's, whose downloads are not kept) is fetched whole into a spooled buffer (memory
-up to a limit, then an anonymous temp file).  Nothing here touches camera frames.
+plays, so starting it costs nothing and a flaky network never stalls the mixer.  The player is
+handed the speaker's download caches (`StreamCache`, by whoever builds it: the service wires the
+same LAN clients the recommender reads, library.lan.downloads).  Through them the track's client
+(the `LanLibrary` that mirrored it) fetches it into that server's download cache, or finds it there:
+a track heard before plays again without a download, with the server off too.  The download is held
+(`LanLibrary.playing`) from the fetch until its decoder closes (`decode.HeldFile`), so no sweep of
+the cache deletes it while it waits or plays.  Any other URL (an OpenSubsonic server's, whose
+downloads are not kept; any URL of a player given no caches) is fetched whole into a spooled buffer
+(memory up to a limit, then an anonymous temp file).  Nothing here touches camera frames.
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ import tempfile
 import threading
 import urllib.error
 import urllib.request
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
-from moodspeaker.library.lan import registry
 from moodspeaker.library.track import Track
 from moodspeaker.player.decode import HeldFile
 
@@ -32,6 +34,18 @@ log = logging.getLogger(__name__)
 Source = Path | IO[bytes] | HeldFile
 Fetched = IO[bytes] | HeldFile  # what a fetch of a URL gives, the caller's to close
 _BLOCK = 256 * 1024
+
+
+class StreamCache(Protocol):
+    """Which download cache serves a stream URL: given to the player by whoever builds it, so what it
+    plays from is in its constructor (the service's own LAN clients), never found through a global
+    another speaker in the same process (a second service, a `library sync`) could answer."""
+
+    def hold(self, url: str) -> AbstractContextManager[Path] | None:
+        """The track at `url` as a file in its cache, fetched there on entering if need be (raising
+        then when it cannot be) and kept from deletion until the block ends; None when no cache
+        serves `url`.  Nothing is fetched before the block is entered."""
+        ...
 
 
 class FetchError(RuntimeError):
@@ -69,12 +83,12 @@ def download(url: str, *, timeout_s: float, max_bytes: int, memory_bytes: int) -
     return buffer
 
 
-def held(client: registry.CachedAudio, track_id: str, url: str) -> HeldFile:
-    """The track's download in its client's cache (fetched first if need be), held until the
-    result is closed; raises FetchError with the reason (the server is off and it was never heard)."""
+def held(cached: AbstractContextManager[Path], url: str) -> HeldFile:
+    """The track's download in its cache (`StreamCache.hold`: fetched first if need be), held until
+    the result is closed; raises FetchError with the reason (the server is off and it was never heard)."""
     hold = contextlib.ExitStack()
     try:
-        path = hold.enter_context(client.playing(track_id))
+        path = hold.enter_context(cached)
     except Exception as exc:  # LanError (the server), OSError (the cache's disk)
         hold.close()
         raise FetchError(f"{url}: download failed ({str(exc).removeprefix(url + ': ')})") from exc
@@ -97,8 +111,16 @@ class Prefetcher:
     """Fetches upcoming tracks in one background thread; keeps at most a few results."""
 
     def __init__(
-        self, *, timeout_s: float = 20.0, max_mb: int = 200, memory_mb: int = 32, keep: int = 3
+        self,
+        *,
+        timeout_s: float = 20.0,
+        max_mb: int = 200,
+        memory_mb: int = 32,
+        keep: int = 3,
+        caches: StreamCache | None = None,
     ) -> None:
+        """`caches`: where the URLs kept in a download cache are played from (the module doc)."""
+        self._caches = caches
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
         self._lock = threading.Lock()
         self._futures: dict[str, concurrent.futures.Future[Fetched]] = {}
@@ -114,10 +136,10 @@ class Prefetcher:
         with self._lock:
             if track.id in self._futures:
                 return
-            cached = registry.serving(track.location)
+            cached = self._caches.hold(track.location) if self._caches is not None else None
             future: concurrent.futures.Future[Fetched]
             if cached is not None:
-                future = self._pool.submit(held, *cached, track.location)
+                future = self._pool.submit(held, cached, track.location)
             else:
                 future = self._pool.submit(
                     download,

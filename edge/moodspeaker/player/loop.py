@@ -23,7 +23,7 @@ from typing import Any
 import pygame
 
 from moodspeaker.config.schema import PlayerConfig
-from moodspeaker.player.fetch import Prefetcher
+from moodspeaker.player.fetch import Prefetcher, StreamCache
 from moodspeaker.player.hang import PlayerWatch
 from moodspeaker.player.history import PlayHistory
 from moodspeaker.player.mixer import DeckMixer
@@ -69,14 +69,17 @@ class PlayerLoop:
         retry_s: float = 2.0,
         on_missing: Callable[[QueueItem, str], None] | None = None,
         watch_clock: Callable[[], float] = time.monotonic,
+        caches: StreamCache | None = None,
     ) -> None:
-        """`watch_clock`: the clock of the watchdog outside the thread (`watch`; a test sets it)."""
+        """`watch_clock`: the clock of the watchdog outside the thread (`watch`; a test sets it).
+        `caches`: the download caches a library server's tracks play from (`player.fetch`; the
+        service's LAN clients); without them every URL is downloaded for each play."""
         self._cfg = config
         self._emit = emit
         self._first_retry_s = retry_s  # where the back-off starts again once the output is back
         self._retry_s = retry_s
         self._queue = PlayQueue()
-        self._prefetch = Prefetcher()
+        self._prefetch = Prefetcher(caches=caches)
         # What the history announces (a play started or ended, a track skipped as unplayable) is held
         # until the status shows it (`_publish_status`): see `_announce` for why.
         self._held: list[Event] = []

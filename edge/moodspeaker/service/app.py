@@ -115,7 +115,9 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
         self._pending = PendingChanges()
         self._switches = SwitchesUnderWay()
         self.started_tracks = deque(maxlen=500)
-        self.player = Player(config.player, self._from_player, on_missing=self._on_missing)
+        self.player = Player(
+            config.player, self._from_player, on_missing=self._on_missing, caches=parts.downloads
+        )
         self._restored = RestoredState(self.player.status)
         # The conductor reads the status as the saves do: what was restored, until the player shows it.
         self.conductor = Conductor(

@@ -20,6 +20,7 @@ import numpy as np
 from moodspeaker.config.load import data_dir
 from moodspeaker.config.schema import Config
 from moodspeaker.library.track import Track
+from moodspeaker.player.fetch import StreamCache
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.recommend.source import TrackSource
 from moodspeaker.service.app import Parts
@@ -106,7 +107,12 @@ class LibraryRescan:
     must call `close()` when done, as the service does."""
 
     def __init__(self, config: Config, local: Any, lans: list[Any], say: Callable[[str], None]) -> None:
+        from moodspeaker.library.lan.downloads import ServerDownloads  # noqa: PLC0415 (library extra)
+
         self._config = config
+        #: the download caches of the library servers synced here, by stream URL: what the service's
+        #: player plays their tracks from (`build_parts` hands it over: Parts.downloads)
+        self.downloads = ServerDownloads(lans)
         self._local = local
         self._lans = lans
         self._say = say
@@ -237,8 +243,10 @@ def build_parts(
 ) -> Parts:
     """Everything `Appliance` needs, from the config (raises PartError when vision is unusable)."""
     make_source, make_pipeline, classes, states = vision_factories(config)
+    downloads: StreamCache | None = None
     if library is None:
-        library, rescan = open_library(config)
+        library, opened = open_library(config)
+        rescan, downloads = opened, opened.downloads  # the player plays from the same LAN clients
     source = library
     n = len(source.tracks())
     states["library"] = ("ok", f"{n} tracks") if n else ("empty", "no tracks: add music and rescan")
@@ -250,6 +258,7 @@ def build_parts(
         classes=classes,
         rescan=rescan,
         states=states,
+        downloads=downloads,
     )
 
 

@@ -31,6 +31,7 @@ from moodspeaker.config.schema import Config
 from moodspeaker.mood.classes import UNKNOWN
 from moodspeaker.mood.filter import MoodState
 from moodspeaker.player.engine import Player, PlayerStatus
+from moodspeaker.player.fetch import StreamCache
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.service.conductor import Conductor
@@ -75,6 +76,9 @@ class Parts:
     rescan: Rescan | None = None  # one sentence on what changed; see service.rescan
     states: dict[str, tuple[str, str]] = field(default_factory=dict)  # component -> (state, detail)
     notices: list[str] = field(default_factory=list)
+    #: where the player plays a library server's tracks from (the download caches of the library's own
+    #: LAN clients: library.lan.downloads); None: every URL is downloaded for each play
+    downloads: StreamCache | None = None
 
 
 class ApplianceCore:

@@ -20,8 +20,8 @@ A server without it (an older release) is unknown, not different: the counter ru
 Downloaded audio is kept bounded and never gone or stale (audiocache): each sync and each download
 sweeps the downloads of tracks no longer mirrored or mirrored in a newer version, and the least
 recently used ones beyond `library.server_cache_mb`; `playing` holds a file against all of that.
-The player plays a server's tracks through `playing` (each client registers itself: lan.registry),
-so a track heard before plays again from its download, with the server off too.
+The player plays a server's tracks through `playing` (the service hands it its clients:
+lan.downloads), so a track heard before plays again from its download, with the server off too.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from typing import Any
 
 from moodspeaker.config.schema import LibraryConfig
 from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex
-from moodspeaker.library.lan import API_PREFIX, PROTOCOL_VERSION, registry
+from moodspeaker.library.lan import API_PREFIX, PROTOCOL_VERSION
 from moodspeaker.library.lan.audiocache import AudioCache, DownloadError, version_of
 from moodspeaker.library.lan.mirror import ANSWERED, MirroredLibrary
 from moodspeaker.library.track import Track
@@ -138,7 +138,6 @@ class LanLibrary(MirroredLibrary):
         #: before the first byte of a file (the player's own downloads waited as long)
         self.stream_timeout_s = max(timeout_s, 20.0)
         self.last_error: str | None = None
-        registry.register(self)  # the player plays this server's tracks from `playing` (registry)
 
     def stream_url(self, track_id: str) -> str:
         return f"{self.base_url}{API_PREFIX}/stream/{track_id}"

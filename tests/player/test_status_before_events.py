@@ -69,7 +69,7 @@ def playing(events: list[Event]) -> list[Event]:
 def disagreeing(seen: Seen) -> list[tuple[str, object, str, str]]:
     """The announcements the status read in their callback did not show yet: (key, value, state,
     audio) of each."""
-    wrong = []
+    wrong: list[tuple[str, object, str, str]] = []
     for event, status in changes(seen):
         shown: object = status.state == "playing" if event.key == "playing" else status.audio
         if event.key in ("playing", "audio") and shown != event.value:

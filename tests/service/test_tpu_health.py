@@ -16,6 +16,7 @@ from servicekit import Script, ScriptPipeline, ScriptSource, config, make_tracks
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.recommend.source import Catalogue
 from moodspeaker.service.app import Appliance, Parts
+from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.events import ErrorReported, Event, EventBus
 
 
@@ -37,7 +38,7 @@ def test_health_follows_the_classifier_backend_and_reports_each_change(tmp_path:
         make_source=lambda: ScriptSource(script),
         make_pipeline=lambda: PipelineWithClassifier(script, classifier),
         recommender=Recommender.from_config(cfg, Catalogue(make_tracks(tmp_path))),
-        states={"tpu": ("ok", "edgetpu")},
+        states={"tpu": (ComponentState.OK, "edgetpu")},
     )
     bus = EventBus()
     events: list[Event] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
+from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.health import Health
 from moodspeaker.service.watchdog import Heartbeat, Watchdog
 
@@ -52,9 +53,9 @@ def test_health_snapshot() -> None:
     health = Health()
     for ms in (10, 20, 30):
         health.timing("classify", ms / 1000)
-    assert health.set_state("camera", "ok")
-    assert not health.set_state("camera", "ok")
-    assert health.set_state("camera", "off", "privacy switch")
+    assert health.set_state("camera", ComponentState.OK)
+    assert not health.set_state("camera", ComponentState.OK)
+    assert health.set_state("camera", ComponentState.OFF, "privacy switch")
     health.reason("t1", "Song", "fits a happy mood")
     health.count("restarts")
     snap = health.snapshot()

@@ -26,6 +26,7 @@ from moodspeaker.mood.classes import EXPRESSIONS
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.recommend.source import Catalogue
 from moodspeaker.service.app import Appliance, Parts
+from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.components import open_library
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus
@@ -153,7 +154,10 @@ def start_service(tmp_path: Path, *, music: Path | None = None, **changes: Any) 
         make_pipeline=lambda: ScriptPipeline(camera),
         recommender=recommender,
         rescan=rescan,
-        states={"tpu": ("off", "classifier.type = cpu"), "library": ("ok", f"{len(source.tracks())} tracks")},
+        states={
+            "tpu": (ComponentState.OFF, "classifier.type = cpu"),
+            "library": (ComponentState.OK, f"{len(source.tracks())} tracks"),
+        },
     )
     appliance = Appliance(config, bus, parts, data_dir)
     appliance.start()

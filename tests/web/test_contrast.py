@@ -26,6 +26,8 @@ from browserkit import claim, needs_chromium, phone_page, watch
 from contrast import AA, RGBA, colour, flatten, ratio
 from realkit import served
 
+from moodspeaker.service.component_states import UNKNOWN, Meaning, by_meaning
+
 if TYPE_CHECKING:  # Playwright is optional at run time (these tests skip without it)
     from playwright.sync_api import Browser, Page
 
@@ -33,25 +35,11 @@ pytest.importorskip("playwright.sync_api")
 
 pytestmark = [needs_chromium, pytest.mark.timeout(240)]
 
-#: Every state a part is reported in (health.set_state's callers), by what it means to the owner.
+#: Every state a part is reported in, by what it means to the owner: the service's declaration
+#: (service.component_states), so a state added there gets its badge checked here too.
 STATES: dict[str, tuple[str, ...]] = {
-    "good": ("ok",),
-    # on its way: the audio output opening (player loop), the MQTT broker connecting (runner)
-    "on its way": ("starting", "connecting"),
-    # working, but not as asked or not wholly: the CPU instead of the Edge TPU (health.tpu_state), no
-    # tracks or nothing to offer (library, recommender), a music folder gone (library_state), the
-    # camera reopened with back-off (inference)
-    "warning": ("fallback", "empty", "missing", "retrying"),
-    # the part does not do its job: an error (camera, vision, storage, recommender, web, broker, gpio),
-    # the audio output lost (player loop), the broker disconnected (runner)
-    "error": ("error", "lost", "disconnected"),
-    # only a restart of the service helps: the player thread its watcher gave up on (player.hang)
-    "alarm": ("stuck",),
-    # idle on purpose or for good: switched off (camera, tpu, web, broker, recommender), a replay's end
-    "idle": ("off", "ended"),
+    meaning.value: tuple(state.value for state in states) for meaning, states in by_meaning().items()
 }
-#: The page's badge when a part's entry has no state (health.html's default).
-UNKNOWN = "unknown"
 
 #: Each text on the page, as [where, text, colour, backgrounds innermost first] (see `texts`).
 TEXTS = """() => {
@@ -143,25 +131,30 @@ def badge_meanings(page: Page) -> list[str]:
         page.emulate_media(color_scheme=scheme)
         looks: dict[str, list[str]] = page.evaluate(BADGE_LOOKS)
         unknown = tuple(looks[UNKNOWN])
-        by_meaning: dict[str, tuple[str, ...]] = {}
+        look_of: dict[str, tuple[str, ...]] = {}
         for meaning, states in STATES.items():
             alike = {tuple(looks[s]) for s in states}
             if len(alike) > 1:
                 wrong.append(f"{scheme}: the {meaning} states {states} look different: {sorted(alike)}")
-            by_meaning[meaning] = tuple(looks[states[0]])
-        for meaning, look in by_meaning.items():
+            look_of[meaning] = tuple(looks[states[0]])
+        for meaning, look in look_of.items():
             if look == unknown:
                 wrong.append(f"{scheme}: {meaning} looks like an unknown state: {look}")
-            same = [other for other, seen in by_meaning.items() if other != meaning and seen == look]
+            same = [other for other, seen in look_of.items() if other != meaning and seen == look]
             if same:
                 wrong.append(f"{scheme}: {meaning} looks like {same}")
         # the colour that carries the meaning: the text of a tinted badge, the fill of the alarm's
-        expected = {"good": "green", "warning": "amber", "error": "red", "on its way": "blue"}
+        expected = {
+            Meaning.GOOD: "green",
+            Meaning.WARNING: "amber",
+            Meaning.ERROR: "red",
+            Meaning.ON_ITS_WAY: "blue",
+        }
         for meaning, family in expected.items():
-            if (got := hue(colour(by_meaning[meaning][1]))) != family:
-                wrong.append(f"{scheme}: {meaning}'s text is {got}, not {family}: {by_meaning[meaning][1]}")
-        if (got := hue(colour(by_meaning["alarm"][0]))) != "red":
-            wrong.append(f"{scheme}: the alarm is filled in {got}, not red: {by_meaning['alarm'][0]}")
+            if (got := hue(colour(look_of[meaning][1]))) != family:
+                wrong.append(f"{scheme}: {meaning}'s text is {got}, not {family}: {look_of[meaning][1]}")
+        if (got := hue(colour(look_of[Meaning.ALARM][0]))) != "red":
+            wrong.append(f"{scheme}: the alarm is filled in {got}, not red: {look_of[Meaning.ALARM][0]}")
     page.emulate_media(color_scheme="light")
     return wrong
 

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from moodspeaker.mood.classes import UNKNOWN
+from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.control import Command
 from moodspeaker.service.events import PAYLOAD_SCHEMA, Event, MoodChanged
 from moodspeaker.service.scan_state import PASS_COUNTS, RUN_COUNTS
@@ -36,9 +37,10 @@ SCANNING = "scanning"
 #: consumers (and HA's attribute template) can rely on them.  What each means: service.scan_state.
 SCAN_FIELDS = ("phase", "pass", "queued", *PASS_COUNTS, *RUN_COUNTS, "result", "started", "finished")
 
-#: `value` of the audio output topic (the player's own words); null while the player is starting.
-AUDIO_OK = "ok"
-AUDIO_LOST = "lost"
+#: `value` of the audio output topic: the player's own words, its health states (`audio` component);
+#: null while the player is starting (ComponentState.STARTING).
+AUDIO_OK = ComponentState.OK.value
+AUDIO_LOST = ComponentState.LOST.value
 
 _MOOD_KEYS = ("mood", "confidence", "valence", "arousal", "face")
 _NOW_PLAYING_FIELDS = ("track_id", "title", "artist", "reason")

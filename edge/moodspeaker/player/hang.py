@@ -34,6 +34,7 @@ import numpy as np
 
 from moodspeaker.player.decode import Decoder
 from moodspeaker.player.queue import QueueItem
+from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.watchdog import Heartbeat, Watchdog, Wording
 
 log = logging.getLogger(__name__)
@@ -148,12 +149,12 @@ class PlayerWatch:
         with self._lock:
             return self._call
 
-    def state(self) -> tuple[str, str]:
+    def state(self) -> tuple[ComponentState, str]:
         """Health's `player` component: ("stuck", why) or ("ok", the hangs recovered from, if any)."""
         stuck, hangs = self.stuck, self.recoveries
         if stuck:
-            return "stuck", stuck
-        return "ok", f"recovered from {hangs} hang{'s' if hangs > 1 else ''}" if hangs else ""
+            return ComponentState.STUCK, stuck
+        return ComponentState.OK, f"recovered from {hangs} hang{'s' if hangs > 1 else ''}" if hangs else ""
 
     def reports(self) -> list[tuple[str, bool]]:
         """What was reported since the last call (health's incidents take it), each with whether it

@@ -28,6 +28,7 @@ from moodspeaker.player.hang import PlayerWatch
 from moodspeaker.player.history import PlayHistory
 from moodspeaker.player.mixer import DeckMixer
 from moodspeaker.player.queue import PlayQueue, QueueItem
+from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.events import ErrorReported, Event, StateChanged
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ class PlayerStatus:
     """A snapshot for state(), persistence and health (no samples, no frames)."""
 
     state: str  # "playing" | "paused" | "stopped"
-    audio: str  # "ok" | "lost" | "starting"
+    audio: ComponentState  # ok, lost or starting (health's `audio` component)
     current: QueueItem | None
     position_s: float
     queue: tuple[QueueItem, ...]
@@ -103,11 +104,11 @@ class PlayerLoop:
         self._state = "stopped"
         self._want_playing = False
         self._ran_out = False
-        self._audio = "starting"
+        self._audio = ComponentState.STARTING
         self._audio_error = ""
         self._next_retry = 0.0
         self._paused_at = 0.0
-        self._status = PlayerStatus("stopped", "starting", None, 0.0, (), self._mixer.volume)
+        self._status = PlayerStatus("stopped", ComponentState.STARTING, None, 0.0, (), self._mixer.volume)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="player", daemon=True)
 
@@ -149,7 +150,7 @@ class PlayerLoop:
 
     def _tick(self) -> None:
         now = time.monotonic()
-        if self._audio == "lost":
+        if self._audio == ComponentState.LOST:
             if now >= self._next_retry and not self._open_audio():
                 self._retry_s = min(30.0, self._retry_s * 1.5)
             return
@@ -169,16 +170,16 @@ class PlayerLoop:
             self._audio_lost(f"cannot open audio device {self._cfg.audio_device or '(default)'}: {exc}")
             return False
         was = self._audio
-        self._audio, self._audio_error = "ok", ""
+        self._audio, self._audio_error = ComponentState.OK, ""
         # The back-off is for this outage only: the next loss (a USB DAC blipping again) retries soon
         # again, not at the up to 30 s a long outage grew the interval to.
         self._retry_s = self._first_retry_s
-        if was == "lost":
+        if was == ComponentState.LOST:
             log.warning("audio output is back")
         # The first opening ("starting") is announced too: else what follows the output (HA's "Audio
         # output" sensor) stays unknown at boot until some later state read (a minute on, for MQTT).
-        self._announce("audio", "ok")
-        if was == "lost" and self._want_playing:
+        self._announce("audio", ComponentState.OK)
+        if was == ComponentState.LOST and self._want_playing:
             self._do_play()
         return True
 
@@ -188,8 +189,8 @@ class PlayerLoop:
         resumes is the play still going on; one a Next or a switch was fading out is over (its end
         is announced now), so a Next pressed as the device went is not undone (`DeckMixer.drop`)."""
         self._mixer.drop(self._now())
-        first = self._audio != "lost"
-        self._audio, self._audio_error = "lost", reason
+        first = self._audio != ComponentState.LOST
+        self._audio, self._audio_error = ComponentState.LOST, reason
         # _want_playing is kept: playback resumes when the device is back.  Paused stays paused (on the
         # track to resume: `_do_play` opens it), else autoplay would start what the listener paused.
         self._state = "paused" if self._state == "paused" else "stopped"
@@ -197,12 +198,12 @@ class PlayerLoop:
         if first:
             log.error("audio output lost: %s; retrying in %g s, then less often", reason, self._retry_s)
             error = ErrorReported(ts=time.time(), component="audio", message=f"{reason}; retrying")
-            self._announce("audio", "lost", error)
+            self._announce("audio", ComponentState.LOST, error)
 
     # ---- commands (run on the player thread) ---------------------------------------------------
     def _do_play(self) -> None:
         self._want_playing = True
-        if self._audio != "ok":
+        if self._audio != ComponentState.OK:
             return
         if self._state == "paused" and self._on_decks():
             pygame.mixer.unpause()
@@ -227,7 +228,7 @@ class PlayerLoop:
             return
         if self._state != "playing":
             return
-        if self._audio == "ok":
+        if self._audio == ComponentState.OK:
             pygame.mixer.pause()
         self._paused_at = time.monotonic()
         self._state = "paused"
@@ -241,7 +242,7 @@ class PlayerLoop:
         current = self._current_position()
         self._mixer.cut_all()
         self._mixer.end_interrupted(skipped=False)  # a play the lost device interrupted is stopped too
-        if self._audio == "ok":
+        if self._audio == ComponentState.OK:
             pygame.mixer.unpause()
         if current is not None:
             self._mixer.resume = current
@@ -252,7 +253,7 @@ class PlayerLoop:
 
     def _do_switch(self, item: QueueItem | None, fade_s: float | None, skipped: bool) -> None:
         fade = self._cfg.crossfade_s if fade_s is None else fade_s
-        if self._audio != "ok" or self._state != "playing":
+        if self._audio != ComponentState.OK or self._state != "playing":
             current = self._mixer.now_playing(self._now())
             if skipped and current is not None:  # (while playing, DeckMixer.switch drops it)
                 self._queue.drop_again(current[0].track.id)  # a Next moves on from a track on repeat
@@ -355,7 +356,7 @@ class PlayerLoop:
             failures=tuple(self._history.failures),
             audio_error=self._audio_error,
             ran_out=self._ran_out,
-            waiting_for_audio=self._audio == "lost" and self._want_playing,
+            waiting_for_audio=self._audio == ComponentState.LOST and self._want_playing,
         )
         with self._lock:
             self._status = status

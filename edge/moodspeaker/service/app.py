@@ -31,6 +31,7 @@ from moodspeaker.config.schema import Config
 from moodspeaker.mood.classes import UNKNOWN
 from moodspeaker.mood.filter import MoodFilter, MoodState
 from moodspeaker.player.engine import Player
+from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.conductor import Conductor
 from moodspeaker.service.core import POSITION_STEP_S, Parts
 from moodspeaker.service.events import (
@@ -194,7 +195,7 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
             self.player.set_volume(snap.volume)
         if snap.camera is not None and snap.camera != self.stage.enabled:
             self.stage.set_enabled(snap.camera)
-        self.health.set_state("camera", "ok" if self.stage.enabled else "off")
+        self.health.set_state("camera", ComponentState.OK if self.stage.enabled else ComponentState.OFF)
         if snap.current is not None or snap.queue:
             held = [*([snap.current] if snap.current else []), *snap.queue]
             self.conductor.picked.restore(held, snap.picked_for, snap.picked_at)  # see Conductor._react

@@ -24,6 +24,7 @@ from moodspeaker.player.fetch import StreamCache
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.recommend.source import TrackSource
 from moodspeaker.service.app import Parts
+from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.health import tpu_state
 from moodspeaker.service.inference import FrameSource, Pipeline
 from moodspeaker.service.scan_state import Rescan, ScanListener
@@ -202,7 +203,9 @@ def scan_counts(summary: ScanSummary) -> dict[str, int]:
 
 def vision_factories(
     config: Config,
-) -> tuple[Callable[[], FrameSource], Callable[[], Pipeline], tuple[str, ...], dict[str, tuple[str, str]]]:
+) -> tuple[
+    Callable[[], FrameSource], Callable[[], Pipeline], tuple[str, ...], dict[str, tuple[ComponentState, str]]
+]:
     """Camera and pipeline factories (called again by the watchdog on a restart), classes, states."""
     try:
         faces = importlib.import_module("moodspeaker.vision.faces")
@@ -212,7 +215,7 @@ def vision_factories(
     except ImportError as exc:
         raise PartError(f"the vision package is not available ({exc})") from exc
 
-    states: dict[str, tuple[str, str]] = {}
+    states: dict[str, tuple[ComponentState, str]] = {}
     try:
         probe = make_classifier(config.classifier)
     except Exception as exc:  # ModelError, a corrupt file, an interpreter that will not load
@@ -249,7 +252,9 @@ def build_parts(
         rescan, downloads = opened, opened.downloads  # the player plays from the same LAN clients
     source = library
     n = len(source.tracks())
-    states["library"] = ("ok", f"{n} tracks") if n else ("empty", "no tracks: add music and rescan")
+    states["library"] = (
+        (ComponentState.OK, f"{n} tracks") if n else (ComponentState.EMPTY, "no tracks: add music and rescan")
+    )
     recommender = Recommender.from_config(config, source, data_dir / "recommend.sqlite")
     return Parts(
         make_source=make_source,

@@ -37,6 +37,7 @@ from moodspeaker.mood.filter import MoodState
 from moodspeaker.player.engine import Player, PlayerStatus
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.recommend.hybrid import Outcome, Recommender
+from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.health import Health
 from moodspeaker.service.picked import PickedFor
 from moodspeaker.service.plans import OvertakenError, Plan, PlanningError, describe
@@ -380,7 +381,7 @@ class Conductor:
         try:
             return self._plan_or_raise(mood, self.config.recommend.queue_length, exclude, profile, strategy)
         except PlanningError as exc:
-            self.health.set_state("recommender", "error", exc.reason[:200])
+            self.health.set_state("recommender", ComponentState.ERROR, exc.reason[:200])
             raise
 
     @staticmethod

@@ -34,6 +34,7 @@ from moodspeaker.player.engine import Player, PlayerStatus
 from moodspeaker.player.fetch import StreamCache
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.recommend.hybrid import Recommender
+from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.conductor import Conductor
 from moodspeaker.service.control import CommandError
 from moodspeaker.service.events import ErrorReported, EventBus, MoodChanged, MoodObserved, StateChanged
@@ -74,7 +75,8 @@ class Parts:
     recommender: Recommender
     classes: tuple[str, ...] | None = None
     rescan: Rescan | None = None  # one sentence on what changed; see service.rescan
-    states: dict[str, tuple[str, str]] = field(default_factory=dict)  # component -> (state, detail)
+    #: component -> (state, detail)
+    states: dict[str, tuple[ComponentState, str]] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
     #: where the player plays a library server's tracks from (the download caches of the library's own
     #: LAN clients: library.lan.downloads); None: every URL is downloaded for each play
@@ -235,7 +237,8 @@ class ApplianceCore:
             picked_at=times,
         )
         ok = self.store.save(snap)
-        if self.health.set_state("storage", "ok" if ok else "error", self.store.last_error) and not ok:
+        state = ComponentState.OK if ok else ComponentState.ERROR
+        if self.health.set_state("storage", state, self.store.last_error) and not ok:
             self._report("storage", self.store.last_error)
         return ok
 

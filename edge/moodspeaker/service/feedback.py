@@ -14,6 +14,7 @@ import logging
 import time
 
 from moodspeaker.player.queue import QueueItem
+from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.core import ApplianceCore
 from moodspeaker.service.events import Event, TrackEnded, TrackStarted
 
@@ -56,8 +57,8 @@ class FeedbackRecording(ApplianceCore):
         # Health says so too (page, MQTT), with the file: an unplugged disk is reported once as the
         # library's problem, not only as one skipped-track line per track; a rescan resets it.
         detail = f"cannot open {error}; disk unplugged or files moved? (rescan once it is back)"
-        first = self.health.state_of("library") != "missing"
-        self.health.set_state("library", "missing", detail)
+        first = self.health.state_of("library") != ComponentState.MISSING
+        self.health.set_state("library", ComponentState.MISSING, detail)
         if first:
             log.warning("library: %s", detail)
             self._report("library", detail)

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from moodspeaker.service.component_states import UNKNOWN, ComponentState
+
 #: Weight of the newest sample in the exponential moving average of stage timings.
 EMA_ALPHA = 0.1
 
@@ -57,19 +59,21 @@ class Health:
                 t.ema_ms += EMA_ALPHA * (ms - t.ema_ms)
                 t.last_ms, t.max_ms, t.count = ms, max(t.max_ms, ms), t.count + 1
 
-    def set_state(self, component: str, state: str, detail: str = "") -> bool:
-        """Record a component's state ("ok", "off", "lost", "fallback"...); True when it changed."""
+    def set_state(self, component: str, state: ComponentState, detail: str = "") -> bool:
+        """Record a component's state (one of the declared ComponentState: the page has a badge for
+        each); True when it changed.  Kept as its plain string, as the snapshot's readers had it."""
+        state = ComponentState(state)  # a str of a declared state (via Any) is one too; others raise
         with self._lock:
             old = self._states.get(component)
             changed = old is None or old["state"] != state or old["detail"] != detail
             if changed:
-                self._states[component] = {"state": state, "detail": detail, "since": time.time()}
+                self._states[component] = {"state": state.value, "detail": detail, "since": time.time()}
             return changed
 
     def state_of(self, component: str) -> str:
         with self._lock:
             entry = self._states.get(component)
-            return entry["state"] if entry else "unknown"
+            return entry["state"] if entry else UNKNOWN
 
     def count(self, name: str, n: int = 1) -> None:
         with self._lock:
@@ -144,19 +148,19 @@ class Health:
             }
 
 
-def tpu_state(classifier_type: str, classifier: Any) -> tuple[str, str]:
+def tpu_state(classifier_type: str, classifier: Any) -> tuple[ComponentState, str]:
     """The `tpu` component's (state, detail) for a classifier: "off" when the CPU was asked for, "ok"
     while it runs on the Edge TPU, "fallback" with the classifier's reason once it uses the CPU
     instead (at load, or after the TPU failed while running: the classifier switches by itself)."""
     if classifier_type != "edgetpu":
-        return "off", f"classifier.type = {classifier_type}"
+        return ComponentState.OFF, f"classifier.type = {classifier_type}"
     backend = str(getattr(classifier, "backend", "cpu"))
     if backend == "edgetpu":
-        return "ok", backend
-    return "fallback", str(getattr(classifier, "fallback_reason", "") or "") or "using the CPU"
+        return ComponentState.OK, backend
+    return ComponentState.FALLBACK, str(getattr(classifier, "fallback_reason", "") or "") or "using the CPU"
 
 
-def library_state(n_tracks: int, source: Any, folders: Sequence[str]) -> tuple[str, str]:
+def library_state(n_tracks: int, source: Any, folders: Sequence[str]) -> tuple[ComponentState, str]:
     """The `library` component's (state, detail) after a rescan: "missing" while a music folder whose
     tracks are indexed is gone or left empty (an unplugged disk: the scan keeps its tracks, so the
     count alone would look healthy), else "ok", or "empty" without tracks."""
@@ -172,5 +176,5 @@ def library_state(n_tracks: int, source: Any, folders: Sequence[str]) -> tuple[s
             if any(loc.startswith(folder.rstrip(os.sep) + os.sep) for loc in locations)
         ]
     if gone:
-        return "missing", f"{n_tracks} tracks; " + "; ".join(gone[:3])
-    return ("ok" if n_tracks else "empty"), f"{n_tracks} tracks"
+        return ComponentState.MISSING, f"{n_tracks} tracks; " + "; ".join(gone[:3])
+    return (ComponentState.OK if n_tracks else ComponentState.EMPTY), f"{n_tracks} tracks"

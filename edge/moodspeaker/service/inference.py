@@ -20,6 +20,7 @@ import numpy as np
 
 from moodspeaker.mood.calibration import NeutralCalibration
 from moodspeaker.mood.filter import MoodFilter, MoodState
+from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.health import Health
 from moodspeaker.service.watchdog import Heartbeat
 
@@ -143,7 +144,8 @@ class InferenceStage:
             self._close_source()
         elif not was_enabled:
             self._capture_now = True  # set before the wake below, so the woken loop sees it
-        self._health.set_state("camera", "ok" if enabled else "off", "" if enabled else "privacy switch")
+        state = ComponentState.OK if enabled else ComponentState.OFF
+        self._health.set_state("camera", state, "" if enabled else "privacy switch")
         self._wake.set()
 
     def stop(self, timeout: float = 3.0) -> None:
@@ -187,7 +189,7 @@ class InferenceStage:
                 failures += 1
                 self._health.count("inference_errors")
                 component = "camera" if self._source is None else "vision"
-                if not self._health.set_state(component, "error", str(exc)[:200]):
+                if not self._health.set_state(component, ComponentState.ERROR, str(exc)[:200]):
                     pass  # said when the state changed: not again on every retry
                 elif component == "camera" and _camera_missing(exc):
                     # no camera (yet) is an ordinary state, not a bug: the reason, no traceback
@@ -205,7 +207,7 @@ class InferenceStage:
                 return True
             if self._source is None:
                 self._source = self._make_source()
-                self._health.set_state("camera", "ok")
+                self._health.set_state("camera", ComponentState.OK)
             source = self._source
         t0 = self._clock()
         frame = source.read()
@@ -222,13 +224,13 @@ class InferenceStage:
                 # A live camera that dropped out reopens itself with back-off on later reads: keep
                 # it (a new one every interval would lose the back-off and repeat the warning).
                 error = str(getattr(source, "last_error", "") or "no frame from the camera")
-                self._health.set_state("camera", "retrying", error)
+                self._health.set_state("camera", ComponentState.RETRYING, error)
                 return True
-            self._health.set_state("camera", "ended", "the frame source has no more frames")
+            self._health.set_state("camera", ComponentState.ENDED, "the frame source has no more frames")
             self._close_source()
             return True
-        if self._health.state_of("camera") == "retrying":
-            self._health.set_state("camera", "ok")  # the camera is back
+        if self._health.state_of("camera") == ComponentState.RETRYING:
+            self._health.set_state("camera", ComponentState.OK)  # the camera is back
         if self._pipeline is None:
             self._pipeline = self._make_pipeline()
         if not self._hb.begin(generation):
@@ -256,6 +258,6 @@ class InferenceStage:
             if self.first_result_at is None:
                 self.first_result_at = self._clock()
                 log.info("first classification done (face: %s)", bool(probs))
-            self._health.set_state("vision", "ok")
+            self._health.set_state("vision", ComponentState.OK)
             self._on_result(state, observation, t2)
         return True

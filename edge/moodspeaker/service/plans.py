@@ -14,14 +14,15 @@ from dataclasses import dataclass
 
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.recommend.hybrid import Outcome, Readiness
+from moodspeaker.service.component_states import ComponentState
 
 #: The `recommender` health component's state after a plan, by its outcome.  Nothing it may offer is
 #: "empty", a state health's readers already show as a problem (the page's amber badge, as for an
 #: empty library): the music stops there.  All tracks of a small library on already is READY, "ok".
-HEALTH_STATES: dict[Readiness, str] = {
-    Readiness.READY: "ok",
-    Readiness.OFF: "off",
-    Readiness.NOTHING: "empty",
+HEALTH_STATES: dict[Readiness, ComponentState] = {
+    Readiness.READY: ComponentState.OK,
+    Readiness.OFF: ComponentState.OFF,
+    Readiness.NOTHING: ComponentState.EMPTY,
 }
 
 
@@ -37,8 +38,8 @@ class Plan:
     error: str = ""  # why planning failed (then `outcome` is None)
 
     @property
-    def state(self) -> str:
-        return "error" if self.outcome is None else HEALTH_STATES[self.outcome.readiness]
+    def state(self) -> ComponentState:
+        return ComponentState.ERROR if self.outcome is None else HEALTH_STATES[self.outcome.readiness]
 
     @property
     def detail(self) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from moodspeaker.player.queue import QueueItem
+from moodspeaker.service.component_states import UNKNOWN, ComponentState
 from moodspeaker.service.control import CommandError
 from moodspeaker.service.core import ApplianceCore
 from moodspeaker.service.health import tpu_state
@@ -67,10 +68,14 @@ class ServiceReports(ApplianceCore):
         classifier = getattr(self.stage.pipeline, "classifier", None)
         if classifier is None:
             return
-        known = self.health.state_of("tpu") != "unknown"  # set at start-up from the probe classifier
+        known = self.health.state_of("tpu") != UNKNOWN  # set at start-up from the probe classifier
         state, detail = tpu_state(self._classifier_type, classifier)
         if self.health.set_state("tpu", state, detail) and known:
-            message = "the Edge TPU is used again" if state == "ok" else f"the Edge TPU is not used: {detail}"
+            message = (
+                "the Edge TPU is used again"
+                if state == ComponentState.OK
+                else f"the Edge TPU is not used: {detail}"
+            )
             log.warning("%s", message)
             self._report("tpu", message)
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from moodspeaker.config.schema import Config
 from moodspeaker.service.app import Appliance
+from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus, StateChanged
 from moodspeaker.system import sdnotify
@@ -59,13 +60,13 @@ def start_web(
     port: int | None = None,
 ) -> Any:
     if not config.web.enabled:
-        app.health.set_state("web", "off", "web.enabled = false")
+        app.health.set_state("web", ComponentState.OFF, "web.enabled = false")
         return None
     try:
         from moodspeaker_web.server import serve  # noqa: PLC0415 (optional extra)
     except ImportError as exc:
         say(f"web page: not available ({exc}); install the 'web' extra")
-        app.health.set_state("web", "off", str(exc))
+        app.health.set_state("web", ComponentState.OFF, str(exc))
         return None
     try:
         server = serve(
@@ -79,9 +80,9 @@ def start_web(
         )
     except OSError as exc:
         say(f"web page: cannot listen on port {port or config.web.port} ({exc.strerror}); running without it")
-        app.health.set_state("web", "error", str(exc))
+        app.health.set_state("web", ComponentState.ERROR, str(exc))
         return None
-    app.health.set_state("web", "ok", server.url)
+    app.health.set_state("web", ComponentState.OK, server.url)
     say(f"web page: {server.url}")
     return server
 
@@ -91,26 +92,26 @@ def start_mqtt(
 ) -> Any:
     cfg = config.mqtt
     if not cfg.enabled:
-        app.health.set_state("broker", "off", "mqtt.enabled = false")
+        app.health.set_state("broker", ComponentState.OFF, "mqtt.enabled = false")
         return None
     try:
         from moodspeaker.mqtt.bridge import MqttBridge  # noqa: PLC0415 (optional extra)
     except ImportError as exc:
         say(f"MQTT: not available ({exc}); install the 'mqtt' extra")
-        app.health.set_state("broker", "off", str(exc))
+        app.health.set_state("broker", ComponentState.OFF, str(exc))
         return None
     try:
         bridge = MqttBridge(config, control, bus, web_url=web_url)
     except ValueError as exc:  # MqttSetupError / TopicError: settings that cannot work together
         say(f"MQTT: {exc}; running without it")
-        app.health.set_state("broker", "error", str(exc))
+        app.health.set_state("broker", ComponentState.ERROR, str(exc))
         return None
     bridge.start()
-    app.health.set_state("broker", "connecting", f"{cfg.host}:{cfg.port}")
+    app.health.set_state("broker", ComponentState.CONNECTING, f"{cfg.host}:{cfg.port}")
     say(f"MQTT: connecting to {cfg.host}:{cfg.port} (topics under {cfg.base_topic}/{bridge.device_id}/)")
 
     def track(_event: Any) -> None:
-        state = "ok" if bridge.connected else "disconnected"
+        state = ComponentState.OK if bridge.connected else ComponentState.DISCONNECTED
         error = "" if bridge.connected else str(bridge.stats().get("last_error", ""))
         detail = f"{cfg.host}:{cfg.port}" + (f": {error}" if error else "")  # e.g. refused credentials
         if app.health.set_state("broker", state, detail):
@@ -126,10 +127,12 @@ def start_gpio(app: Appliance, *, control: ControlAPI, bus: EventBus, config: Co
         button = make_privacy_button(config.gpio, control, bus)
     except RuntimeError as exc:
         say(f"privacy button: {exc}; running without it")
-        app.health.set_state("gpio", "error", str(exc))
+        app.health.set_state("gpio", ComponentState.ERROR, str(exc))
         return None
     if button is not None:
-        app.health.set_state("gpio", "ok", f"button {config.gpio.button_pin}, LED {config.gpio.led_pin}")
+        app.health.set_state(
+            "gpio", ComponentState.OK, f"button {config.gpio.button_pin}, LED {config.gpio.led_pin}"
+        )
         say(f"privacy button: GPIO {config.gpio.button_pin}")
     return button
 

@@ -152,10 +152,11 @@ function drawPlot(data) {
     el("rect", { x: x(p.ts).toFixed(1), y: stripY, width: w.toFixed(1), height: stripH, fill: MOOD_COLORS[p.mood] || MOOD_COLORS.unknown });
   });
   if (!samples.length) {
-    const t = el("text", { x: W / 2, y: 70, "text-anchor": "middle", fill: "#9aa0a6", "font-size": 13 });
+    const t = el("text", { x: W / 2, y: 70, "text-anchor": "middle", "font-size": 13 });
     t.textContent = "No mood readings in the last hour";
   }
-  const label = (text, ty) => { const t = el("text", { x: 4, y: ty, fill: "#9aa0a6", "font-size": 10 }); t.textContent = text; };
+  /* the labels' colour is the stylesheet's (.plot svg text), one that reads in both schemes */
+  const label = (text, ty) => { const t = el("text", { x: 4, y: ty, "font-size": 10 }); t.textContent = text; };
   label("+1", 14); label("−1", bottom - 2);
   svg.replaceChildren(...parts);
   const moods = samples.map((p) => p.mood);

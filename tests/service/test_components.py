@@ -46,6 +46,8 @@ def test_library_servers_of_both_kinds_are_opened_and_an_unreachable_one_is_repo
     assert kinds == [LanLibrary, SubsonicLibrary]
     lan = source.parts[1]
     assert isinstance(lan, LanLibrary) and lan.audio.max_bytes == 300 * 2**20  # the setting's bound
+    # the player plays from the library server's client (the OpenSubsonic one keeps no downloads)
+    assert rescan.downloads.clients == [lan]
     text = rescan(None)  # no progress listener
     assert "no music folder found" in text
     assert f"{port}/api/v1/info" in text and f"{port} ping" in text  # each server tried and reported

@@ -10,7 +10,8 @@ Unchanged files (same size and mtime) cost one stat; a changed stat with the sam
 touch, a tag editor: the hash leaves tag blocks out, see library.payload) keeps the analysis and reads
 the tags again; a new file whose audio is already analysed elsewhere (a move) reuses that analysis.
 Files shorter than `min_track_s` (library.min_track_s: ringtones, jingles, sound effects) are never
-analysed: they are kept out like failed files, counted (`short`) and reported (kind "too-short"); the
+analysed: they are kept out like failed files, counted (`short`: every file kept out at the end of the
+scan, also one kept out before and unchanged) and reported when kept out (kind "too-short"); the
 minimum is checked again for every known file at each scan, so a change of it applies to files
 indexed before.
 """
@@ -50,10 +51,13 @@ class ScanSummary:
     to_analyse: int = 0  # files queued for analysis (new, changed, and left pending by an earlier scan)
     done: int = 0  # of those, finished (analysed, failed or vanished)
     analysed: int = 0
-    skipped: int = 0  # unchanged
+    skipped: int = 0  # unchanged (a file still kept out as too short counts in `short` instead)
     reused: int = 0  # moved/copied/touched/retagged files whose analysis was kept
     removed: int = 0
-    short: int = 0  # files kept out as shorter than min_track_s by this scan (each one in `problems`)
+    # files kept out as shorter than min_track_s at the end of the scan (those it kept out are also in
+    # `problems`; those kept out before and unchanged are not listed again): why a user's files are not
+    # played is a number of files, not of changes, and the page, MQTT and the CLI all show this one
+    short: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     problems: list[tuple[str, str, str]] = field(default_factory=list)
     seconds: float = 0.0
@@ -330,7 +334,7 @@ class Indexer:
         if state.status == "failed":
             if state.error.startswith(SHORT_REASON):
                 if self._too_short(state.duration_s):
-                    summary.skipped += 1  # too short is not a failure to retry (retry_failed)
+                    summary.short += 1  # still kept out (and not a failure to retry: retry_failed)
                     return True
                 return False
             if not retry:

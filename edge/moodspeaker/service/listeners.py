@@ -149,7 +149,9 @@ class ListenerCommands(ApplianceCore):
             "picked_for": moods,
             "picked_at": times,
             "picked_notes": self.conductor.picked.export(),  # also of tracks no longer held
-            **plays.export(self.started_tracks, self.conductor.flips, self.player, self._forgotten),
+            **plays.export(
+                self.started_tracks, self.conductor.flips, self.player, self._forgotten, self.parts.downloads
+            ),
             **export_saved_states(self._data_dir),  # state.json and set-aside copies, as on disk
         }
 
@@ -182,6 +184,7 @@ class ListenerCommands(ApplianceCore):
         )
         self._forget_moods()
         plays.forget(self.started_tracks, self._lock, self.player)  # what was played when (service.plays)
+        plays.forget_downloads(self.parts.downloads)  # and the library servers' downloads, in their times
         if self.conductor.profile not in kept:
             self._fall_back_to(self.config.recommend.profile)
         self._follow_profile()  # the profile's chosen strategy went with its data
@@ -202,6 +205,7 @@ class ListenerCommands(ApplianceCore):
         explanations, picks = self._expire_in_memory(before)
         flips = self.conductor.forget_flips(before)  # not restored at start: this run is enough
         played = plays.forget(self.started_tracks, self._lock, self.player, before)  # nor these
+        played += plays.forget_downloads(self.parts.downloads, before)  # their file times say when
         self._save()  # unchanged, it is not written again
         try:
             with self._stored("data not deleted"):  # and forget what was learned from it, at once

@@ -7,7 +7,8 @@ the feedback: every track start (`ApplianceCore.started_tracks`, the last 500, r
 TrackStarted: what the latency bench and tests measure a mood change by), each time a mood changed the
 music and the track it changed to (the conductor's flips, trimmed by `Conductor.forget_flips`), and
 the player's play history (the tracks started last, which a replay goes back to, and those skipped
-as unplayable, which health shows: player.history).  They were cut by neither the retention nor
+as unplayable, which health shows: player.history).  The download caches of library servers record
+it too, in their files' times (`forget_downloads`).  They were cut by neither the retention nor
 "delete everything", and the export ("everything this speaker keeps about its listeners") left
 them out.  None of them is saved in state.json or restored at start.
 
@@ -19,14 +20,18 @@ health's list of tracks skipped as unplayable starts afresh.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
+from moodspeaker.library.lan.audiocache import AudioCache
 from moodspeaker.player.engine import Player
 from moodspeaker.service.forget import ForgottenReasons
+
+log = logging.getLogger(__name__)
 
 
 def forget(
@@ -48,16 +53,42 @@ def forget(
     return gone + player.forget_plays(before)
 
 
+def forget_downloads(downloads: object, before: float | None = None) -> int:
+    """The same for the library servers' download caches (library.lan.audiocache): each file's times
+    say when its track was last played, so those last used before `before` (all: None) are deleted
+    (`AudioCache.forget_uses`).  `downloads`: the service's `Parts.downloads` (ServerDownloads, or
+    None without library servers).  Returns how many files went."""
+    gone = 0
+    for client in getattr(downloads, "clients", ()):
+        cache: AudioCache = client.audio
+        try:
+            gone += cache.forget_uses(before)
+        except OSError as exc:  # an unreadable folder: the rest is deleted all the same
+            log.warning("%s: downloads not deleted: %s", cache.folder, exc)
+    return gone
+
+
+def _downloads(downloads: object) -> list[dict[str, Any]]:
+    """What the download caches keep (`forget_downloads`): each track and when it was last used."""
+    return [
+        {"track_id": e.track_id, "file": e.path.name, "last_used_at": round(e.used_ns / 1e9, 3)}
+        for client in getattr(downloads, "clients", ())
+        for e in client.audio.entries()
+    ]
+
+
 def export(
     starts: Iterable[tuple[float, str]],
     flips: Iterable[tuple[float, str]],
     player: Player,
     forgotten: ForgottenReasons,
+    downloads: object = None,
 ) -> dict[str, Any]:
     """What is kept of the plays, JSON-ready, with `time.time()` dates: every track start
     (`tracks_started`), each time a mood changed the music and the track it changed to
     (`mood_changes`), and the player's play history (`play_history`: the tracks started last and those
-    skipped as unplayable), without an explanation taken back (service.forget)."""
+    skipped as unplayable), without an explanation taken back (service.forget), and the library
+    servers' downloads with when each was last used (`downloaded`)."""
     history = player.plays()
     for entry in history["started"]:
         entry["reason"] = forgotten.reason(str(entry["reason"]), str(entry["track_id"]))
@@ -65,6 +96,7 @@ def export(
         "tracks_started": _dated(starts, "started_at"),
         "mood_changes": _dated(flips, "at"),
         "play_history": history,
+        "downloaded": _downloads(downloads),
     }
 
 

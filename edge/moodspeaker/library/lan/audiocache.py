@@ -234,6 +234,26 @@ class AudioCache:
                 e.path.unlink(missing_ok=True)
         return deleted
 
+    def forget_uses(self, before: float | None = None) -> int:
+        """The privacy retention (`before`, a `time.time()`) or "delete everything" (None): a
+        download's file times say when its track was last played (`_touch`), and a partial one's
+        when a play began to fetch it, so the files last used before `before` (all of them) are
+        deleted; zeroing their times would not do, the change time of each file would say when it
+        was done.  A file in use (playing, being written) stays, its times set to 0 (one instant for
+        all; its change time is now): it goes, or is stamped anew, at its next use.  Returns how
+        many files were deleted."""
+        cut_ns = None if before is None else int(before * 1e9)
+        deleted = 0
+        for e in self.entries():
+            if cut_ns is not None and e.used_ns >= cut_ns:
+                continue
+            if self._delete(e.path):
+                deleted += 1
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                os.utime(e.path, ns=(0, 0))
+        return deleted
+
     @staticmethod
     def _delete(path: Path) -> bool:
         """Delete `path` unless it is in use (held or being written); whether it is gone."""

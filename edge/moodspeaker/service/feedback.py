@@ -58,7 +58,9 @@ class FeedbackRecording(ApplianceCore):
         # library's problem, not only as one skipped-track line per track; a rescan resets it.
         detail = f"cannot open {error}; disk unplugged or files moved? (rescan once it is back)"
         first = self.health.state_of("library") != ComponentState.MISSING
-        self.health.set_state("library", ComponentState.MISSING, detail)
+        # (a deletion of the listening data keeps the state, not which track was to play: Health.forget)
+        redacted = "a track could not be opened; disk unplugged or files moved? (rescan once it is back)"
+        self.health.set_state("library", ComponentState.MISSING, detail, redacted=redacted)
         if first:
             log.warning("library: %s", detail)
             self._report("library", detail)

@@ -42,6 +42,8 @@ class Health:
         self._counters: dict[str, int] = {}
         self._reasons: deque[dict[str, Any]] = deque(maxlen=10)
         self._events: deque[dict[str, Any]] = deque(maxlen=20)
+        #: by component, its detail without what ties it to the listening (a track's file): forget()
+        self._redacted: dict[str, str] = {}
         self._process: Any = None
         try:
             psutil = importlib.import_module("psutil")
@@ -59,15 +61,22 @@ class Health:
                 t.ema_ms += EMA_ALPHA * (ms - t.ema_ms)
                 t.last_ms, t.max_ms, t.count = ms, max(t.max_ms, ms), t.count + 1
 
-    def set_state(self, component: str, state: ComponentState, detail: str = "") -> bool:
+    def set_state(
+        self, component: str, state: ComponentState, detail: str = "", *, redacted: str | None = None
+    ) -> bool:
         """Record a component's state (one of the declared ComponentState: the page has a badge for
-        each); True when it changed.  Kept as its plain string, as the snapshot's readers had it."""
+        each); True when it changed.  Kept as its plain string, as the snapshot's readers had it.
+        `redacted`: the detail to show instead once the listening data is deleted (`forget`), for a
+        detail that names a track (with `since`, it says when that track was to play)."""
         state = ComponentState(state)  # a str of a declared state (via Any) is one too; others raise
         with self._lock:
             old = self._states.get(component)
             changed = old is None or old["state"] != state or old["detail"] != detail
             if changed:
                 self._states[component] = {"state": state.value, "detail": detail, "since": time.time()}
+                self._redacted.pop(component, None)
+                if redacted is not None:
+                    self._redacted[component] = redacted
             return changed
 
     def state_of(self, component: str) -> str:
@@ -117,6 +126,24 @@ class Health:
         """Remember a notable event (restart, lost device, corrupt state) for the page."""
         with self._lock:
             self._events.append({"ts": time.time(), "component": component, "message": message})
+
+    def forget(self, before: float | None = None) -> int:
+        """The privacy retention (`before`) or "delete everything" (None): the incidents recorded
+        before it go (they can name a track, "stopped the decoder on <track>", or a listener, "profile
+        not changed to 'Kim'", with when), and a component's detail naming a track since before it
+        (a file that could not be opened) says its `redacted` words instead; its state stays (the
+        disk may still be unplugged).  Returns how many incidents went."""
+        with self._lock:
+            keep = [] if before is None else [e for e in self._events if e["ts"] >= before]
+            gone = len(self._events) - len(keep)
+            self._events.clear()
+            self._events.extend(keep)
+            for component, words in list(self._redacted.items()):
+                entry = self._states[component]
+                if before is None or entry["since"] < before:
+                    entry["detail"] = words
+                    del self._redacted[component]
+        return gone
 
     def snapshot(self) -> dict[str, Any]:
         rss_mb = cpu_s = None

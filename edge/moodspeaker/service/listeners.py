@@ -162,8 +162,9 @@ class ListenerCommands(ApplianceCore):
         them; or, with None ("delete everything"), every profile, the configured ones created again
         empty, and every listener's neutral-face calibration (fitted to their face; the running
         correction goes too).  Either way the records of what was played when go too (service.plays:
-        before the cut-off, or all of them).  The active listener then is one that exists: theirs if
-        configured, else `recommend.profile`."""
+        before the cut-off, or all of them; the library servers' downloads too), and health's
+        incidents and a detail naming a track (service.health).  The active listener then is one
+        that exists: theirs if configured, else `recommend.profile`."""
         if before is not None:
             self._expire(before)
             return
@@ -185,6 +186,10 @@ class ListenerCommands(ApplianceCore):
         self._forget_moods()
         plays.forget(self.started_tracks, self._lock, self.player)  # what was played when (service.plays)
         plays.forget_downloads(self.parts.downloads)  # and the library servers' downloads, in their times
+        for _message, hang in self.player.watch.reports():  # hangs not yet incidents: they name tracks
+            if hang:
+                self.health.count("player_hangs")
+        self.health.forget()  # the incidents (naming tracks, listeners) and a detail naming a track
         if self.conductor.profile not in kept:
             self._fall_back_to(self.config.recommend.profile)
         self._follow_profile()  # the profile's chosen strategy went with its data
@@ -206,6 +211,7 @@ class ListenerCommands(ApplianceCore):
         flips = self.conductor.forget_flips(before)  # not restored at start: this run is enough
         played = plays.forget(self.started_tracks, self._lock, self.player, before)  # nor these
         played += plays.forget_downloads(self.parts.downloads, before)  # their file times say when
+        incidents = self.health.forget(before)  # they can name a track or a listener, with when
         self._save()  # unchanged, it is not written again
         try:
             with self._stored("data not deleted"):  # and forget what was learned from it, at once
@@ -226,6 +232,7 @@ class ListenerCommands(ApplianceCore):
             plays=played,
             state_copies=copies,
             mood_samples=samples,
+            incidents=incidents,
         )
 
     def _expire_in_memory(self, before: float) -> tuple[int, int]:

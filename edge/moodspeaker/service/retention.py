@@ -44,6 +44,7 @@ class Expired:
     plays: int = 0  # tracks started, and skipped as unplayable (service.feedback, player.history)
     state_copies: int = 0  # copies of unreadable state files set aside (service.forget)
     mood_samples: int = 0  # the page's mood history, when no page prunes it (service.mood_history)
+    incidents: int = 0  # health's incidents, which can name a track or a listener (service.health)
 
     def __bool__(self) -> bool:
         return bool(
@@ -54,6 +55,7 @@ class Expired:
             or self.plays
             or self.state_copies
             or self.mood_samples
+            or self.incidents
         )
 
 
@@ -131,7 +133,8 @@ class Retention:
                     "retention: deleted what was older than %d days: %d feedback events, "
                     "%d track explanations, %d notes of the moods tracks were picked for, "
                     "%d times a mood changed the music, %d records of tracks played, "
-                    "%d set-aside copies of unreadable state files, %d mood history samples",
+                    "%d set-aside copies of unreadable state files, %d mood history samples, "
+                    "%d health incidents",
                     days,
                     expired.feedback,
                     expired.explanations,
@@ -140,4 +143,5 @@ class Retention:
                     expired.plays,
                     expired.state_copies,
                     expired.mood_samples,
+                    expired.incidents,
                 )

@@ -35,7 +35,7 @@ from moodspeaker.mqtt.payloads import IDLE, SCAN_FIELDS, SCANNING, encode, scan_
 from moodspeaker.service.components import open_library
 from moodspeaker.service.scan_state import ScanListener
 from polling import until
-from tonetracks import tone_folder
+from tonetracks import tone_folder, write_tone
 
 TOPIC = f"{ROOT}/state/scan"
 DISCOVERY = "homeassistant/device/living-room/config"
@@ -106,6 +106,45 @@ def test_a_real_rescan_is_published_scanning_then_idle_with_its_numbers(
     assert _render(sensor["value_template"], end) == IDLE
     attributes = json.loads(_render(sensor["json_attributes_template"], end))
     assert attributes == {k: end[k] for k in SCAN_FIELDS}
+
+
+@pytest.mark.timeout(480)
+def test_files_kept_out_as_too_short_are_counted_on_every_scan(
+    tmp_path: Path, broker: Mosquitto, watcher: Watcher
+) -> None:
+    """A ringtone beside the songs (under library.min_track_s) is on the broker as `short`, as
+    `moodspeaker index --json` counts it: how many files are not played because they are short, on the
+    scan that kept it out and on every later one (where it is unchanged).  Before, the topic had no
+    such count, and a rescan's sentence forgot the ringtone once it had been kept out."""
+    music = tmp_path / "music"
+    music.mkdir()
+    write_tone(music / "song.ogg", 330.0, 4.0, 0.2)
+    write_tone(music / "ring.ogg", 880.0, 1.0, 0.2)
+    folder = [str(music)]
+    with bridged(
+        tmp_path, broker, Shown(None), library__folders=folder, library__workers=1, library__min_track_s=3.0
+    ) as (app, _):
+        app.parts.rescan = open_library(app.config)[1]  # the service's real rescan of that folder
+        watcher.wait_for(TOPIC, _is(IDLE), BUSY)
+        ends: list[dict[str, Any]] = []
+        for _ in range(2):
+            after = ends[-1]["finished"] if ends else 0.0
+
+            def ended(m: Message, after: float = after) -> bool:
+                return _is(IDLE)(m) and (m.json()["finished"] or 0.0) > after
+
+            watcher.publish(f"{ROOT}/rescan/set", "")
+            ends.append(watcher.wait_for(TOPIC, ended, SCAN_TIMEOUT).json())
+        assert json.loads(retained(broker.port, TOPIC)[TOPIC]) == ends[-1]  # what HA gets after a restart
+    first, again = ends
+    assert {k: first[k] for k in ("seen", "added", "analysed", "short")} == {
+        "seen": 2, "added": 2, "analysed": 1, "short": 1}, first  # fmt: skip
+    assert {k: again[k] for k in ("seen", "added", "analysed", "short")} == {
+        "seen": 2, "added": 0, "analysed": 0, "short": 1}, again  # fmt: skip
+    for end in ends:
+        assert end["result"].endswith(", 1 too short (library.min_track_s)"), end
+        assert set(end) == {"schema", "value", "ts", *SCAN_FIELDS}, end
+    assert "short" in SCAN_FIELDS  # the whitelist lets it through (HA's attributes list it too)
 
 
 def test_scan_progress_is_paced_and_every_step_and_merged_pass_shows(

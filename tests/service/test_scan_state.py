@@ -67,3 +67,21 @@ def test_a_single_pass_says_its_own_result_and_a_broken_run_ends_saying_why() ->
     assert (snap["running"], snap["queued"], snap["result"]) == (False, False, "failed: disk on fire")
     run.progress("analysing", {"done": 3})  # a late report after the end changes nothing
     assert "done" not in run.snapshot()
+
+
+def test_files_kept_out_as_too_short_are_the_last_pass_count_not_a_sum() -> None:
+    """`short` counts files (every one kept out at the end of a pass, also from before), not changes:
+    a ringtone found by both passes of a merged run is one file kept out, not two."""
+    run = ScanRun()
+    run.request(1.0)
+    run.begin_pass()
+    _pass(run, seen=3, added=3, short=1)
+    assert run.request(2.0) is False
+    assert run.end_pass("3 files, 3 new, 1 too short", 3.0) is False
+    assert run.snapshot()["short"] == 1
+    run.begin_pass()
+    assert "short" not in run.snapshot()  # the new pass has not counted yet
+    _pass(run, seen=3, short=1)
+    assert run.end_pass("3 files, 0 new, 1 too short", 4.0) is True
+    snap = run.snapshot()
+    assert (snap["short"], snap["added"], snap["seen"]) == (1, 3, 3), snap

@@ -38,6 +38,8 @@ STATES: list[dict[str, Any]] = [
     {"running": True, "queued": False, "pass": 2, "phase": "checking", "seen": 7, "checked": 2},
     {"running": True, "queued": False, "pass": 1, "phase": "starting"},
     {"running": True, "done": 3, "total": 10},
+    {"running": True, "pass": 1, "phase": "analysing", "seen": 12, "short": 2, "done": 1, "total": 9},
+    {"running": True, "pass": 1, "phase": "checking", "seen": 5, "short": 0},
     {"running": False, "queued": False, "pass": 2, "seen": 121, "result": "2 passes, 1 new"},
     {"running": False, "seen": 4},
     {},
@@ -51,6 +53,8 @@ def test_the_scan_line_is_worded_alike_by_the_server_and_the_script() -> None:
         "Scanning… 7 files (pass 2)",
         "Scanning the library…",
         "Scanning… analysed 3 of 10",
+        "Scanning… 12 files, 2 too short, analysed 1 of 9",
+        "Scanning… 5 files",
         "Scan finished (2 passes, 1 new).",
         "Last scan: 4 files",
         "",
@@ -115,4 +119,52 @@ def test_the_page_says_scanning_across_a_merged_pass_and_finished_only_at_the_en
     # every line the page showed before the end said it was still scanning; "finished" came once, last
     assert texts[-1] == final and sum(t.startswith("Scan finished") for t in texts) == 1, texts
     assert all(t.startswith(("Starting the scan", "Scanning")) for t in texts[:-1]), texts
+    assert problems == []
+
+
+@needs_chromium
+def test_the_page_counts_the_files_kept_out_as_too_short_on_every_scan(
+    tmp_path: Path, browser: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ringtone beside the songs, under library.min_track_s: the scan that keeps it out and every
+    later one (where it is unchanged) say so, and /api/state's scan counts it as `short` (the name
+    `moodspeaker index --json` gives it).  Before, the second scan's line forgot it and the state had
+    no such count."""
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(numba_cache()))
+    music = tmp_path / "library"
+    music.mkdir()
+    for i in range(2):
+        write_tone(music / f"song{i}.ogg", 262.0 + 60 * i, 4.0, 0.2)
+    write_tone(music / "ring.ogg", 880.0, 1.0, 0.2)
+    minimum: dict[str, Any] = {"library.min_track_s": 3.0}
+    with served(tmp_path, music=music, **minimum) as (service, server):
+        context, page = phone_page(browser)
+        problems = watch(page)
+        claim(page, server.url, service.data_dir)
+        page.click("#s-library > summary")
+        said = ", 1 too short (library.min_track_s))."
+        finished = [
+            f"Scan finished (3 files, 3 new, 0 changed, 2 analysed, 0 removed{said}",
+            f"Scan finished (3 files, 0 new, 0 changed, 0 analysed, 0 removed{said}",
+        ]
+        scans: list[dict[str, Any]] = []
+        shown: list[str] = []
+        for _ in finished:
+            before = page.inner_text("#scan-text")
+
+            def ended(before: str = before) -> bool:
+                text = page.inner_text("#scan-text")
+                return text != before and text.startswith("Scan finished")
+
+            page.click("#rescan")
+            until(ended, 120, "the end of the scan")
+            shown.append(page.inner_text("#scan-text"))
+            scans.append(page.evaluate("async () => (await api('/api/state')).scan"))
+        context.close()
+
+    assert shown == finished
+
+    first, again = ({k: s.get(k) for k in ("seen", "added", "analysed", "short")} for s in scans)
+    assert first == {"seen": 3, "added": 3, "analysed": 2, "short": 1}, scans
+    assert again == {"seen": 3, "added": 0, "analysed": 0, "short": 1}, scans
     assert problems == []

@@ -92,11 +92,15 @@ def control() -> BaseResponse:
 def scan_text(scan: dict[str, Any]) -> str:
     """One sentence about the library scan (the page's script, scanText in app.js, words it the same
     way).  The service reports one scan from the first request to the end of the last pass merged
-    into it, so "finished" is said only once the whole update is done."""
+    into it, so "finished" is said only once the whole update is done.  While it runs, the files kept
+    out as too short (library.min_track_s) so far are said beside the files found: a ringtone folder
+    is why a scan analyses fewer files than it found."""
     if not scan:
         return ""
     if scan.get("running"):
         parts = [f"{scan['seen']} files"] if "seen" in scan else []
+        if scan.get("short"):  # kept out of the music as shorter than library.min_track_s
+            parts.append(f"{scan['short']} too short")
         if scan.get("total"):
             parts.append(f"analysed {scan.get('done', 0)} of {scan['total']}")
         text = f"Scanning… {', '.join(parts)}" if parts else "Scanning the library…"

@@ -138,9 +138,10 @@ def scan_value(raw: Any) -> dict[str, Any]:
 
     `value` is `scanning` from the first request to the end of the last merged pass, else `idle`
     (also before any scan, when the snapshot is empty).  Beside it, as the mood topics carry
-    `status`, the numbers the page shows: files seen, analysed `done` of `total`, `queued` (one
-    more pass follows) and, once a run is over, its one-sentence `result`.  Built from SCAN_FIELDS
-    only, so whatever else the snapshot may grow stays off the broker.
+    `status`, the numbers the page shows: files seen, analysed `done` of `total`, files kept out as
+    too `short`, `queued` (one more pass follows) and, once a run is over, its one-sentence
+    `result`.  Built from SCAN_FIELDS only, so whatever else the snapshot may grow stays off the
+    broker.
     """
     scan: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
     phase, result = scan.get("phase"), scan.get("result")

@@ -193,6 +193,7 @@ def scan_counts(summary: ScanSummary) -> dict[str, int]:
         "checked": summary.checked,
         "done": summary.done,
         "total": summary.to_analyse,
+        "short": summary.short,  # files kept out as shorter than library.min_track_s (also from before)
         "added": summary.added,
         "updated": summary.updated,
         "removed": summary.removed,

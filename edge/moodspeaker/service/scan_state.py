@@ -6,10 +6,13 @@ after it.  The page, the control API's state and the CLI must then say "scanning
 merged pass is done, with counts that add up over the passes, not "finished" after the first one.
 This is the bookkeeping only (thread-safe, no I/O, time passed in); `service.rescan` runs the passes.
 
-Counts: `seen`, `checked`, `done` and `total` are the current pass's (files found, compared with the
-index, analysed so far of those queued for analysis); `added`, `updated`, `removed`, `analysed` and
-`failed` are the whole run's, summed over its passes (a file is new in the pass that found it, and
-unchanged in the next).
+Counts: `seen`, `checked`, `done`, `total` and `short` are the current pass's (files found, compared
+with the index, analysed so far of those queued for analysis, kept out as shorter than
+library.min_track_s); `added`, `updated`, `removed`, `analysed` and `failed` are the whole run's,
+summed over its passes (a file is new in the pass that found it, and unchanged in the next).  `short`
+is a pass count because it counts files, not changes (library.indexer.ScanSummary.short: every file
+kept out at the end of the pass, also one kept out before): summed over two passes a ringtone would
+count twice.  Once the run is over, the pass counts are its last pass's.
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ import threading
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
-#: The current pass's counts (what the progress bar and "Scanning… N files" show).
-PASS_COUNTS = ("seen", "checked", "done", "total")
+#: The current pass's counts (what the progress bar and "Scanning… N files, K too short" show).
+PASS_COUNTS = ("seen", "checked", "done", "total", "short")
 #: The run's counts, summed over its passes.
 RUN_COUNTS = ("added", "updated", "removed", "analysed", "failed")
 

@@ -233,6 +233,7 @@ function initStatus() {
 function scanText(scan) {
   if (scan.running) {
     const parts = "seen" in scan ? [`${scan.seen} files`] : [];
+    if (scan.short) parts.push(`${scan.short} too short`);
     if (scan.total) parts.push(`analysed ${scan.done || 0} of ${scan.total}`);
     let text = parts.length ? `Scanning… ${parts.join(", ")}` : "Scanning the library…";
     if (scan.queued) text += " (one more pass follows)";

@@ -59,6 +59,8 @@ log = logging.getLogger(__name__)
 _FORWARDED = (MoodChanged, TrackStarted, TrackEnded, CommandRejected, ErrorReported)
 #: Events after which the state snapshot is read again.
 _REFRESHING = (StateChanged, TrackStarted, TrackEnded)
+#: The StateChanged keys of a deletion ("delete everything", a retention run: service.listeners).
+_DELETIONS = frozenset({"data_deleted", "data_expired"})
 _WORK_QUEUE_SIZE = 1000
 
 
@@ -305,6 +307,23 @@ class MqttBridge:
             )
         if isinstance(event, _REFRESHING):
             self._refresh_state()
+        if isinstance(event, StateChanged) and event.key in _DELETIONS:
+            self._restate_stats()
+
+    def _restate_stats(self) -> None:
+        """ "Delete everything" or the retention took data back: the retained stats are made again
+        now from the health report as it is after it.  Its incidents can name a track or a listener
+        with when ("cannot open <file>", "stopped the decoder on <track>"), its failed tracks too,
+        and until the next stats (mqtt.stats_interval_s, up to an hour) the broker kept them for
+        every client after the service had deleted them."""
+        try:
+            health = self._control.state().get("health")
+        except Exception:
+            log.exception("could not read the speaker's health")
+            return
+        if isinstance(health, Mapping):
+            self._health = dict(health)
+        self._publish_stats()
 
     def _refresh_state(self, state: Mapping[str, Any] | None = None, check_profiles: bool = False) -> None:
         if state is None:

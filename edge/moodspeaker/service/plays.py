@@ -33,6 +33,9 @@ from moodspeaker.service.forget import ForgottenReasons
 
 log = logging.getLogger(__name__)
 
+#: How long a deletion waits for the player to publish its status without what was deleted.
+STATUS_WAIT_S = 5.0
+
 
 def forget(
     starts: deque[tuple[float, str]], lock: threading.RLock, player: Player, before: float | None = None
@@ -50,7 +53,11 @@ def forget(
             while starts and starts[0][0] < since:
                 starts.popleft()
                 gone += 1
-    return gone + player.forget_plays(before)
+    gone += player.forget_plays(before)
+    # the status (health's failed tracks) without them before the deletion is reported done (MQTT
+    # republishes the stats then); a player thread that is stuck cannot hold the deletion up
+    player.when_idle().wait(STATUS_WAIT_S)
+    return gone
 
 
 def forget_downloads(downloads: object, before: float | None = None) -> int:

@@ -44,10 +44,11 @@ def test_library_servers_of_both_kinds_are_opened_and_an_unreachable_one_is_repo
     source, rescan = open_library(cfg, said.append)
     kinds = [type(p) for p in source.parts[1:]]
     assert kinds == [LanLibrary, SubsonicLibrary]
-    lan = source.parts[1]
+    lan, sub = source.parts[1:]
     assert isinstance(lan, LanLibrary) and lan.audio.max_bytes == 300 * 2**20  # the setting's bound
-    # the player plays from the library server's client (the OpenSubsonic one keeps no downloads)
-    assert rescan.downloads.clients == [lan]
+    assert isinstance(sub, SubsonicLibrary) and sub.audio.max_bytes == 300 * 2**20  # the same for each
+    # the player plays from both clients' download caches
+    assert rescan.downloads.clients == [lan, sub]
     text = rescan(None)  # no progress listener
     assert "no music folder found" in text
     assert f"{port}/api/v1/info" in text and f"{port} ping" in text  # each server tried and reported

@@ -60,6 +60,7 @@ def _service(data: Path, url: str) -> tuple[Appliance, list[Event], LanLibrary]:
     assert "1 updated" in parts.rescan(None)  # the service's rescan syncs its client
     assert isinstance(parts.downloads, ServerDownloads)
     [client] = parts.downloads.clients
+    assert isinstance(client, LanLibrary)
     bus = EventBus()
     events: list[Event] = []
     bus.subscribe(events.append)

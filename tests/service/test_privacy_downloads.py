@@ -70,6 +70,7 @@ def _service(data: Path, url: str) -> tuple[Appliance, list[Event], LanLibrary]:
     assert "2 updated" in parts.rescan(None)
     assert isinstance(parts.downloads, ServerDownloads)
     [client] = parts.downloads.clients
+    assert isinstance(client, LanLibrary)
     bus = EventBus()
     events: list[Event] = []
     bus.subscribe(events.append)

@@ -4,12 +4,12 @@ A track of a LAN library server is fetched by a background worker while the prev
 plays, so starting it costs nothing and a flaky network never stalls the mixer.  The player is
 handed the speaker's download caches (`StreamCache`, by whoever builds it: the service wires the
 same LAN clients the recommender reads, library.lan.downloads).  Through them the track's client
-(the `LanLibrary` that mirrored it) fetches it into that server's download cache, or finds it there:
-a track heard before plays again without a download, with the server off too.  The download is held
-(`LanLibrary.playing`) from the fetch until its decoder closes (`decode.HeldFile`), so no sweep of
-the cache deletes it while it waits or plays.  Any other URL (an OpenSubsonic server's, whose
-downloads are not kept; any URL of a player given no caches) is fetched whole into a spooled buffer
-(memory up to a limit, then an anonymous temp file).  Nothing here touches camera frames.
+(the `LanLibrary` or `SubsonicLibrary` that mirrored it) fetches it into that server's download
+cache, or finds it there: a track heard before plays again without a download, with the server off
+too.  The download is held (their `playing`) from the fetch until its decoder closes
+(`decode.HeldFile`), so no sweep of the cache deletes it while it waits or plays.  Any other URL
+(any URL of a player given no caches) is fetched whole into a spooled buffer (memory up to a
+limit, then an anonymous temp file).  Nothing here touches camera frames.
 """
 
 from __future__ import annotations

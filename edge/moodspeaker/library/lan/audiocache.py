@@ -131,10 +131,20 @@ class AudioCache:
                     (self.folder / (self.path(track_id, version).name + TAG)).unlink(missing_ok=True)
 
     def download(
-        self, url: str, track_id: str, version: str, out: BinaryIO, *, timeout_s: float, chunk: int
+        self,
+        url: str,
+        track_id: str,
+        version: str,
+        out: BinaryIO,
+        *,
+        timeout_s: float,
+        chunk: int,
+        refused_types: tuple[str, ...] = (),
     ) -> None:
         """The stream at `url` into `out` (from `writing`), resumed from where it stopped when the
-        server's file is the one it began with (module doc); DownloadError on failure."""
+        server's file is the one it began with (module doc); DownloadError on failure.  An answer
+        whose Content-Type begins with one of `refused_types` is not audio (an OpenSubsonic server
+        says its errors with status 200) and fails before anything is written."""
         have = os.fstat(out.fileno()).st_size
         req = urllib.request.Request(url)
         tag = self.folder / (self.path(track_id, version).name + TAG)
@@ -144,6 +154,9 @@ class AudioCache:
                 req.add_header("If-Range", tag.read_text("ascii"))
         try:
             with urllib.request.urlopen(req, timeout=timeout_s) as resp:
+                ctype = resp.headers.get("Content-Type") or ""
+                if refused_types and ctype.startswith(refused_types):
+                    raise DownloadError(f"the server answered {ctype}, not audio")
                 total = _expected_total(resp.headers, resp.status, have)
                 if resp.status == 200:  # the whole file: another one, or the range was not served
                     out.truncate(0)
@@ -170,6 +183,43 @@ class AudioCache:
         (self.folder / (final.name + TAG)).unlink(missing_ok=True)
         self._touch(final)
         return final
+
+    def get(
+        self,
+        url: str,
+        track_id: str,
+        version: str,
+        *,
+        timeout_s: float,
+        chunk: int = 256 * 1024,
+        refused_types: tuple[str, ...] = (),
+    ) -> tuple[Path, bool]:
+        """The download of this version of the track, made from `url` when there is none (resuming a
+        partial one; a second caller waits for the first one's download), and whether it was made
+        now (the caller sweeps then, keeping it).  DownloadError when it cannot be made."""
+        done = self.find(track_id, version)
+        if done is not None:
+            return done, False
+        with self.writing(track_id, version) as out:
+            if out is None:  # downloaded meanwhile (another fetch of the same track)
+                return self.path(track_id, version), False
+            self.download(
+                url, track_id, version, out, timeout_s=timeout_s, chunk=chunk, refused_types=refused_types
+            )
+            return self.finish(track_id, version), True
+
+    @contextlib.contextmanager
+    def held(self, fetch: Callable[[], Path]) -> Iterator[Path]:
+        """The file `fetch` gives (`get` it), held for the block (`hold`).  A sweep elsewhere may
+        delete it between the fetch and the hold: it is fetched again then (DownloadError after 3
+        tries)."""
+        for _ in range(3):
+            path = fetch()
+            with self.hold(path) as kept:
+                if kept:
+                    yield path
+                    return
+        raise DownloadError("the download kept being deleted")
 
     @contextlib.contextmanager
     def hold(self, path: Path) -> Iterator[bool]:

@@ -23,10 +23,10 @@ Remote = LanLibrary | SubsonicLibrary
 def open_remote(url: str, cache_dir: str | Path, audio_cache_mb: int | None = None) -> Remote:
     """The right client for `url`; ValueError for a URL that is neither.  Nothing is written yet:
     the mirror is made by the first sync.  `audio_cache_mb` is library.server_cache_mb (its default
-    when None): a library server's downloads are kept up to it (an OpenSubsonic server's are not kept)."""
-    if url.startswith(SUBSONIC_PREFIX):
-        return SubsonicLibrary(url[len(SUBSONIC_PREFIX) :], cache_dir)
+    when None): each server's downloads, of either kind, are kept up to it."""
     bound = None if audio_cache_mb is None else audio_cache_mb * 2**20
+    if url.startswith(SUBSONIC_PREFIX):
+        return SubsonicLibrary(url[len(SUBSONIC_PREFIX) :], cache_dir, audio_cache_bytes=bound)
     return LanLibrary(url, cache_dir, audio_cache_bytes=bound)
 
 

@@ -8,11 +8,23 @@ major server implements).  Authentication is the Subsonic salted token (t = md5(
 the password itself is never stored in the mirror.  A song that vanished from a *complete* listing
 is removed; a failed or partial listing removes nothing.
 
+A song's audio is known by a fingerprint of what the listing says of its file (`song_version`:
+size, format, bit rate, length, when it was added; the API has no change date for a song), kept per
+song in the mirror (`_VERSIONS`).  A song listed with another fingerprint than the one it was
+analysed from was changed on the server (re-encoded, replaced): the sync downloads and analyses it
+again.  Its tags alone are not part of it: a retagged file of the same size keeps its analysis.
+
+Played songs are kept like a library server's tracks (audiocache: bounded by
+library.server_cache_mb, named by the fingerprint, so a changed song's old copy is never played and
+goes at the next sweep with those of removed songs; held while playing): `playing` is what the
+player plays through (lan.downloads), so a song heard before plays again without the server.
+
 Server URL form: http(s)://user:password@host:port[/prefix]
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.client
 import json
@@ -23,14 +35,16 @@ import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from moodspeaker.config.schema import LibraryConfig
 from moodspeaker.library.emotion import EmotionModel
 from moodspeaker.library.index import track_id
 from moodspeaker.library.indexer import track_values
+from moodspeaker.library.lan.audiocache import AudioCache, DownloadError
 from moodspeaker.library.lan.client import LanError, note_sync, slug
 from moodspeaker.library.lan.mirror import MirroredLibrary
 from moodspeaker.library.workers import AnalysisPool
@@ -40,7 +54,21 @@ log = logging.getLogger(__name__)
 API_VERSION = "1.16.1"
 CLIENT = "moodspeaker"
 PAGE = 500
-_SEEN = "subsonic_seen"  # song ids already analysed or failed: JSON list in meta
+#: meta key: {song id: the fingerprint (song_version) it was last analysed or failed from}, JSON
+_VERSIONS = "subsonic_versions"
+#: meta key of mirrors made before fingerprints: the song ids analysed or failed, a JSON list
+_SEEN = "subsonic_seen"
+#: what a song's file is known by (Child fields of the OpenSubsonic API); never tags or play counts
+_FILE_FIELDS = ("size", "suffix", "contentType", "bitRate", "duration", "bitDepth", "samplingRate",
+                "channelCount", "created")  # fmt: skip
+#: a stream answered with one of these is the server's error message, not audio (status 200 too)
+_NOT_AUDIO = ("text/", "application/json", "application/xml")
+
+
+def song_version(song: Mapping[str, Any]) -> str:
+    """The fingerprint of a listed song's file (module doc): it changes when the file does."""
+    said = [[k, song.get(k)] for k in _FILE_FIELDS]
+    return hashlib.blake2b(json.dumps(said, default=str).encode("utf-8"), digest_size=6).hexdigest()
 
 
 @dataclass
@@ -49,12 +77,21 @@ class SubsonicSync:
     analysed: int = 0
     removed: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    changed: int = 0  # of `analysed`: songs analysed again, their file changed on the server
 
 
 class SubsonicLibrary(MirroredLibrary):
-    """tracks()/get()/query() from the mirror; sync() lists, downloads and analyses new songs."""
+    """tracks()/get()/query() from the mirror; sync() lists, downloads and analyses new or changed
+    songs; playing() gives a song's file from the download cache (kept up to `audio_cache_bytes`,
+    by default library.server_cache_mb)."""
 
-    def __init__(self, url: str, cache_dir: str | Path, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        cache_dir: str | Path,
+        timeout_s: float = 10.0,
+        audio_cache_bytes: int | None = None,
+    ) -> None:
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"OpenSubsonic server URL must be http(s)://user:password@host[:port]: {url!r}")
@@ -68,8 +105,16 @@ class SubsonicLibrary(MirroredLibrary):
         self.base_url = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
         self.source = f"subsonic:{self.base_url}"
         super().__init__(Path(cache_dir) / ("subsonic-" + slug(self.base_url)))
+        if audio_cache_bytes is None:
+            audio_cache_bytes = LibraryConfig().server_cache_mb * 2**20
+        self.audio = AudioCache(self.root / "audio", audio_cache_bytes)
+        self.audio_dir = self.audio.folder
         self.timeout_s = timeout_s
+        #: a play's download waits longer than a question: a NAS may wake its disks first
+        self.stream_timeout_s = max(timeout_s, 20.0)
         self.last_error: str | None = None
+        #: the fingerprints' JSON as last read, by song id and by track id (`_versions_by_song`)
+        self._memo: tuple[str | None, dict[str, str], dict[str, str]] = (None, {}, {})
 
     # -- protocol ----------------------------------------------------------------------------------
     def _url(self, method: str, **params: str | int) -> str:
@@ -111,6 +156,15 @@ class SubsonicLibrary(MirroredLibrary):
                 return songs
             offset += len(page)
 
+    def song_of(self, url: str) -> str | None:
+        """The song id of a stream URL of this server and user (a mirrored location); else None."""
+        parts = urllib.parse.urlsplit(url)
+        if urllib.parse.urlunsplit((*parts[:3], "", "")) != f"{self.base_url}/rest/stream":
+            return None
+        query = urllib.parse.parse_qs(parts.query)
+        ids, users = query.get("id", []), query.get("u", [])
+        return ids[0] if len(ids) == 1 and users == [self._user] else None
+
     def _download(self, song_id: str, suffix: str, folder: Path) -> Path:
         target = folder / f"{hashlib.blake2b(song_id.encode(), digest_size=8).hexdigest()}.{suffix}"
         try:
@@ -118,7 +172,7 @@ class SubsonicLibrary(MirroredLibrary):
                 self._url("stream", id=song_id, format="raw"), timeout=self.timeout_s
             ) as r:
                 ctype = r.headers.get("Content-Type", "")
-                if ctype.startswith(("text/", "application/json", "application/xml")):
+                if ctype.startswith(_NOT_AUDIO):
                     raise LanError(f"stream of {song_id}: server answered {ctype}, not audio")
                 expected = r.headers.get("Content-Length")
                 with target.open("wb") as out:
@@ -130,8 +184,10 @@ class SubsonicLibrary(MirroredLibrary):
             raise LanError(f"stream of {song_id}: cut short")
         return target
 
+    # -- sync --------------------------------------------------------------------------------------
     def sync(self, pool: AnalysisPool | None = None, model: EmotionModel | None = None) -> SubsonicSync:
-        """List the server's songs, analyse the new ones, drop the ones gone; LanError if unreachable.
+        """List the server's songs, analyse the new and changed ones, drop the ones gone; LanError if
+        unreachable.  The downloads of songs gone or changed are deleted (and any beyond the bound).
 
         Without a `pool`, one worker is started for this sync (only if there is something new).
         """
@@ -146,41 +202,95 @@ class SubsonicLibrary(MirroredLibrary):
         except LanError as exc:
             self.last_error = str(exc)
             note_sync(self.cache, self.last_error)
+            self._sweep()
             raise
         result.listed = len(songs)
-        seen = set(json.loads(self.cache.meta(_SEEN) or "[]"))
         listed = {str(s["id"]): s for s in songs}
+        now = {sid: song_version(s) for sid, s in listed.items()}
+        versions = self._known(now)
         with self.cache.batch() as b:
-            for sid in seen - set(listed):
-                b.remove_id(track_id(f"{self.base_url}#{sid}"))
+            for sid in set(versions) - set(listed):
+                b.remove_id(self._track(sid))
                 result.removed += 1
-            seen &= set(listed)
-            b.set_meta(_SEEN, json.dumps(sorted(seen)))
-        new = [sid for sid in listed if sid not in seen]
+            versions = {sid: v for sid, v in versions.items() if sid in listed}
+            b.set_meta(_VERSIONS, json.dumps(versions, sort_keys=True))
+        todo = [sid for sid in listed if versions.get(sid) != now[sid]]  # new, or changed on the server
         with tempfile.TemporaryDirectory(prefix="moodspeaker-subsonic-") as tmp:
-            for start in range(0, len(new), 8):  # download a few, analyse them, repeat: bounded disk use
-                files: dict[str, str] = {}
-                for sid in new[start : start + 8]:
-                    suffix = "".join(c for c in str(listed[sid].get("suffix") or "mp3") if c.isalnum())[:5]
-                    try:
-                        files[str(self._download(sid, suffix or "mp3", Path(tmp)))] = sid
-                    except LanError as exc:
-                        result.failed.append((sid, str(exc)))
-                for r in pool.analyse(list(files)):
-                    sid = files[r.path]
-                    os.unlink(r.path)
-                    with self.cache.batch() as b:
-                        if r.analysis is None:
-                            result.failed.append((sid, r.error or "analysis failed"))
-                            b.problem(f"{self.source}/{sid}", "analysis", r.error or "analysis failed")
-                        else:
-                            b.put_remote(self._row(listed[sid], r.analysis.features, model), self.source)
-                            result.analysed += 1
-                        seen.add(sid)
-                        b.set_meta(_SEEN, json.dumps(sorted(seen)))
+            for start in range(0, len(todo), 8):  # download a few, analyse them, repeat: bounded disk use
+                group = todo[start : start + 8]
+                self._analyse(
+                    group,
+                    listed=listed,
+                    now=now,
+                    versions=versions,
+                    tmp=Path(tmp),
+                    pool=pool,
+                    model=model,
+                    result=result,
+                )
         self.last_error = None
         note_sync(self.cache, None)
+        self._sweep()
         return result
+
+    def _known(self, now: Mapping[str, str]) -> dict[str, str]:
+        """The fingerprint each song was analysed (or failed) from.  A mirror made before fingerprints
+        lists the songs only: they are taken as analysed from their file as listed `now` (nothing to
+        compare with; analysing a whole library again to find out would take hours)."""
+        raw = self.cache.meta(_VERSIONS)
+        if raw is not None:
+            return {str(k): str(v) for k, v in json.loads(raw).items()}
+        seen = [str(sid) for sid in json.loads(self.cache.meta(_SEEN) or "[]")]
+        if seen:
+            log.info("%s: %d songs analysed before; their files taken as listed", self.base_url, len(seen))
+        return {sid: now.get(sid, "") for sid in seen}  # those not listed are removed as before
+
+    def _analyse(
+        self,
+        sids: list[str],
+        *,
+        listed: Mapping[str, Mapping[str, Any]],
+        now: Mapping[str, str],
+        versions: dict[str, str],
+        tmp: Path,
+        pool: AnalysisPool,
+        model: EmotionModel,
+        result: SubsonicSync,
+    ) -> None:
+        """Download and analyse these songs; the mirror takes their rows and fingerprints in one
+        batch (one write of the fingerprints per few songs, not per song).  A song that cannot be
+        downloaded keeps what the mirror had (tried again at the next sync); a changed song whose new
+        file cannot be analysed leaves the mirror: its analysis was of audio the server no longer has."""
+        files: dict[str, str] = {}
+        for sid in sids:
+            suffix = "".join(c for c in str(listed[sid].get("suffix") or "mp3") if c.isalnum())[:5]
+            try:
+                files[str(self._download(sid, suffix or "mp3", tmp))] = sid
+            except LanError as exc:
+                result.failed.append((sid, str(exc)))
+        done = []
+        for r in pool.analyse(list(files)):
+            os.unlink(r.path)
+            done.append((files[r.path], r))
+        with self.cache.batch() as b:
+            for sid, r in done:
+                noted = f"{self.source}/{sid}"
+                if r.analysis is None:
+                    result.failed.append((sid, r.error or "analysis failed"))
+                    b.problem(noted, "analysis", r.error or "analysis failed")
+                    if sid in versions:
+                        b.remove_id(self._track(sid))
+                else:
+                    b.put_remote(self._row(listed[sid], r.analysis.features, model), self.source)
+                    b.clear_problems(noted)
+                    result.analysed += 1
+                    result.changed += int(sid in versions)
+                versions[sid] = now[sid]
+            b.set_meta(_VERSIONS, json.dumps(versions, sort_keys=True))
+
+    def _track(self, song_id: str) -> str:
+        """The mirror's id of a song (its downloads are named by it too)."""
+        return track_id(f"{self.base_url}#{song_id}")
 
     def _row(
         self, song: Mapping[str, Any], features: Mapping[str, float], model: EmotionModel
@@ -190,7 +300,7 @@ class SubsonicLibrary(MirroredLibrary):
         rg = song.get("replayGain") if isinstance(song.get("replayGain"), dict) else {}
         gain = rg.get("trackGain") if isinstance(rg, dict) else None
         return {
-            "id": track_id(f"{self.base_url}#{sid}"),
+            "id": self._track(sid),
             "location": self._url("stream", id=sid, format="raw"),
             "title": str(song.get("title") or sid),
             "artist": str(song.get("artist") or ""),
@@ -203,3 +313,63 @@ class SubsonicLibrary(MirroredLibrary):
             },
             "extra": {k: float(features[k]) for k in ("key", "onset_rate", "pulse_clarity") if k in features},
         }
+
+    # -- audio -------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def playing(self, song_id: str) -> Iterator[Path]:
+        """The song's file, from the download cache or downloaded into it, kept for the block: no
+        sync or download deletes it meanwhile.  LanError when it is not there and cannot be fetched."""
+        try:
+            with self.audio.held(lambda: self._fetch(song_id)) as path:
+                yield path
+        except DownloadError as exc:
+            raise LanError(f"{self.base_url} stream of {song_id}: {exc}") from exc
+
+    def fetch(self, song_id: str) -> Path:
+        """The song's file in the download cache, downloaded now if need be (LanError when it cannot
+        be).  A later sweep may delete it: `playing` holds it."""
+        try:
+            return self._fetch(song_id)
+        except DownloadError as exc:
+            raise LanError(f"{self.base_url} stream of {song_id}: {exc}") from exc
+
+    def _fetch(self, song_id: str) -> Path:
+        version = self._versions_by_song()[0].get(song_id, "")  # "": not mirrored, not kept
+        path, new = self.audio.get(
+            self._url("stream", id=song_id, format="raw"),
+            self._track(song_id),
+            version,
+            timeout_s=self.stream_timeout_s,
+            refused_types=_NOT_AUDIO,
+        )
+        if new:
+            self._sweep(keep=path)
+        return path
+
+    def cached_audio(self, song_id: str) -> Path | None:
+        """The song's download as mirrored now, made earlier (playable without the server)."""
+        path = self.audio.path(self._track(song_id), self._versions_by_song()[0].get(song_id, ""))
+        return path if path.is_file() else None
+
+    def _sweep(self, keep: Path | None = None) -> None:
+        """Delete the downloads of songs gone or changed, and those beyond the bound (audiocache)."""
+        try:
+            self.audio.sweep(self._versions, keep)
+        except OSError as exc:
+            log.warning("%s: cannot clean the downloaded audio: %s", self.audio_dir, exc)
+
+    def _versions(self, ids: Iterable[str]) -> dict[str, str]:
+        """The current fingerprint of each of these mirrored tracks (by the mirror's ids)."""
+        by_track = self._versions_by_song()[1]
+        mirrored = self.get_many(set(ids) & set(by_track))  # a song that failed analysis has none
+        return {tid: by_track[tid] for tid in mirrored}
+
+    def _versions_by_song(self) -> tuple[dict[str, str], dict[str, str]]:
+        """The fingerprints the mirror has now ({song id: fingerprint}, and the same by the mirror's
+        track id), read without making a mirror; read again only when they changed."""
+        with self._lock:
+            raw = self._cache.meta(_VERSIONS) if self._reading() and self._cache else None
+        if raw != self._memo[0]:
+            by_song = {str(k): str(v) for k, v in json.loads(raw or "{}").items()}
+            self._memo = (raw, by_song, {self._track(sid): v for sid, v in by_song.items()})
+        return self._memo[1], self._memo[2]

@@ -90,6 +90,28 @@ def test_a_song_changed_on_the_server_is_analysed_again_and_downloaded_again(
     lib.close()
 
 
+def test_a_retagged_song_keeps_its_analysis_and_its_copy(
+    tmp_path: Path, server: Subsonic, pool: AnalysisPool
+) -> None:
+    """New tags in a file of the same size (tag padding): the mirror takes them, nothing is
+    downloaded or analysed again.  The tags of an analysed song never reached the mirror before."""
+    lib = _synced(server, tmp_path / "cache", pool)
+    tone = _track_of(lib, "Tone")
+    before = lib.get(tone)
+    copy = lib.fetch("s2")
+    server.streams.clear()
+    server.songs["s2"].update(title="Tone (2024 remaster)", replayGain={"trackGain": -3.0})
+    again = lib.sync(pool)
+    assert (again.analysed, again.retagged, server.streams) == (0, 1, [])
+    after = lib.get(tone)
+    assert after is not None and before is not None
+    assert (after.title, after.replaygain_db) == ("Tone (2024 remaster)", -3.0)
+    assert (after.tempo, after.valence, after.extra) == (before.tempo, before.valence, before.extra)
+    assert lib.cached_audio("s2") == copy and copy.is_file()
+    assert lib.sync(pool).retagged == 0
+    lib.close()
+
+
 def test_a_removed_songs_copy_goes_at_the_sync_unless_it_plays(
     tmp_path: Path, server: Subsonic, pool: AnalysisPool
 ) -> None:

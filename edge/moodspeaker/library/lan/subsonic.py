@@ -12,7 +12,8 @@ A song's audio is known by a fingerprint of what the listing says of its file (`
 size, format, bit rate, length, when it was added; the API has no change date for a song), kept per
 song in the mirror (`_VERSIONS`).  A song listed with another fingerprint than the one it was
 analysed from was changed on the server (re-encoded, replaced): the sync downloads and analyses it
-again.  Its tags alone are not part of it: a retagged file of the same size keeps its analysis.
+again.  Its tags are not part of it: a song retagged in a file of the same size keeps its analysis,
+and the mirror takes its new tags.
 
 Played songs are kept like a library server's tracks (audiocache: bounded by
 library.server_cache_mb, named by the fingerprint, so a changed song's old copy is never played and
@@ -42,7 +43,7 @@ from typing import Any
 
 from moodspeaker.config.schema import LibraryConfig
 from moodspeaker.library.emotion import EmotionModel
-from moodspeaker.library.index import track_id
+from moodspeaker.library.index import FEATURE_COLUMNS, track_id
 from moodspeaker.library.indexer import track_values
 from moodspeaker.library.lan.audiocache import AudioCache, DownloadError
 from moodspeaker.library.lan.client import LanError, note_sync, slug
@@ -71,6 +72,19 @@ def song_version(song: Mapping[str, Any]) -> str:
     return hashlib.blake2b(json.dumps(said, default=str).encode("utf-8"), digest_size=6).hexdigest()
 
 
+def _tags(song: Mapping[str, Any]) -> dict[str, Any]:
+    """What the mirror keeps of a listed song besides its analysis (Track's field names)."""
+    rg = song.get("replayGain") if isinstance(song.get("replayGain"), dict) else {}
+    gain = rg.get("trackGain") if isinstance(rg, dict) else None
+    return {
+        "title": str(song.get("title") or song["id"]),
+        "artist": str(song.get("artist") or ""),
+        "album": str(song.get("album") or ""),
+        "duration_s": float(song.get("duration") or 0.0),
+        "replaygain_db": float(gain) if isinstance(gain, int | float) else None,
+    }
+
+
 @dataclass
 class SubsonicSync:
     listed: int = 0
@@ -78,6 +92,7 @@ class SubsonicSync:
     removed: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     changed: int = 0  # of `analysed`: songs analysed again, their file changed on the server
+    retagged: int = 0  # songs whose tags changed but not their file: analysis kept
 
 
 class SubsonicLibrary(MirroredLibrary):
@@ -215,6 +230,7 @@ class SubsonicLibrary(MirroredLibrary):
             versions = {sid: v for sid, v in versions.items() if sid in listed}
             b.set_meta(_VERSIONS, json.dumps(versions, sort_keys=True))
         todo = [sid for sid in listed if versions.get(sid) != now[sid]]  # new, or changed on the server
+        result.retagged = self._retag([sid for sid in listed if versions.get(sid) == now[sid]], listed)
         with tempfile.TemporaryDirectory(prefix="moodspeaker-subsonic-") as tmp:
             for start in range(0, len(todo), 8):  # download a few, analyse them, repeat: bounded disk use
                 group = todo[start : start + 8]
@@ -292,21 +308,31 @@ class SubsonicLibrary(MirroredLibrary):
         """The mirror's id of a song (its downloads are named by it too)."""
         return track_id(f"{self.base_url}#{song_id}")
 
+    def _retag(self, sids: list[str], listed: Mapping[str, Mapping[str, Any]]) -> int:
+        """The mirror takes the tags of these songs (their files unchanged) where they changed on the
+        server (a retag that kept the file's size), keeping their analysis.  Returns how many."""
+        by_track = {self._track(sid): sid for sid in sids}
+        rows = []
+        for tid, t in self.get_many(by_track).items():
+            tags = _tags(listed[by_track[tid]])
+            if tags != {k: getattr(t, k) for k in tags}:
+                rows.append({"id": tid, "location": t.location, **tags, "extra": t.extra,
+                             **{c: getattr(t, c) for c in FEATURE_COLUMNS}})  # fmt: skip
+        if rows:
+            with self.cache.batch() as b:
+                for row in rows:
+                    b.put_remote(row, self.source)
+        return len(rows)
+
     def _row(
         self, song: Mapping[str, Any], features: Mapping[str, float], model: EmotionModel
     ) -> dict[str, Any]:
         sid = str(song["id"])
         values = track_values(features, model)
-        rg = song.get("replayGain") if isinstance(song.get("replayGain"), dict) else {}
-        gain = rg.get("trackGain") if isinstance(rg, dict) else None
         return {
             "id": self._track(sid),
             "location": self._url("stream", id=sid, format="raw"),
-            "title": str(song.get("title") or sid),
-            "artist": str(song.get("artist") or ""),
-            "album": str(song.get("album") or ""),
-            "duration_s": float(song.get("duration") or 0.0),
-            "replaygain_db": float(gain) if isinstance(gain, int | float) else None,
+            **_tags(song),
             **{
                 k: values[k]
                 for k in ("valence", "arousal", "energy", "tempo", "loudness_lufs", "mode", "brightness")

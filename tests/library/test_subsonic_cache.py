@@ -102,7 +102,7 @@ def test_a_retagged_song_keeps_its_analysis_and_its_copy(
     server.streams.clear()
     server.songs["s2"].update(title="Tone (2024 remaster)", replayGain={"trackGain": -3.0})
     again = lib.sync(pool)
-    assert (again.analysed, again.retagged, server.streams) == (0, 1, [])
+    assert (again.analysed, again.retagged, again.updated, server.streams) == (0, 1, 1, [])
     after = lib.get(tone)
     assert after is not None and before is not None
     assert (after.title, after.replaygain_db) == ("Tone (2024 remaster)", -3.0)

@@ -94,6 +94,11 @@ class SubsonicSync:
     changed: int = 0  # of `analysed`: songs analysed again, their file changed on the server
     retagged: int = 0  # songs whose tags changed but not their file: analysis kept
 
+    @property
+    def updated(self) -> int:
+        """Songs the mirror took anew (analysed, new or changed, or retagged): as SyncResult's."""
+        return self.analysed + self.retagged
+
 
 class SubsonicLibrary(MirroredLibrary):
     """tracks()/get()/query() from the mirror; sync() lists, downloads and analyses new or changed

@@ -5,8 +5,9 @@ download's file times (audiocache: the least recently used go first when the cac
 cache folder held, for every track played, when it was last played: listening history that neither
 the retention nor "delete everything" reached and the export did not show.  Now the export lists the
 downloads with when each was last used, the retention deletes those not used since its cut-off, and
-"delete everything" deletes them all.  The real wiring (`build_parts` from the config, a scripted
-camera), a real library server on the loopback and the real player on SDL's dummy driver.
+"delete everything" deletes them all; their folder is the owner's alone.  The real wiring
+(`build_parts` from the config, a scripted camera), a real library server on the loopback and the
+real player on SDL's dummy driver.
 """
 
 from __future__ import annotations
@@ -107,6 +108,8 @@ def test_retention_and_delete_everything_reach_the_downloads(
             _play(app, events, track)
         files = _downloads(client)
         assert sorted(n.partition(".")[0] for n in files) == sorted([old, recent]), files
+        mode = client.audio_dir.stat().st_mode & 0o777
+        assert mode == 0o700, f"the downloads (tracks played, and when) are open to others: {mode:o}"
 
         exported = {d["track_id"]: d["last_used_at"] for d in app.export_data()["downloaded"]}
         assert set(exported) == {old, recent}  # the export shows what the cache keeps, and when

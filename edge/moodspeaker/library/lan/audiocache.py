@@ -109,12 +109,22 @@ class AudioCache:
             now = self._last_ns
         os.utime(path, ns=(now, now))
 
+    def _make_folder(self) -> None:
+        """The folder, the owner's alone (0700): its file names are the tracks played and their times
+        when (`_touch`), listening history as the feedback is (whose database is 0600).  Under the
+        umask of a run by hand (022) it was open to every user of the machine.  Best effort: a
+        folder of another owner keeps its mode (SQLite's and the downloads' own errors say more)."""
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with contextlib.suppress(OSError):
+            if self.folder.stat().st_mode & 0o077:
+                os.chmod(self.folder, 0o700)
+
     @contextlib.contextmanager
     def writing(self, track_id: str, version: str) -> Iterator[BinaryIO | None]:
         """The partial download of this version, opened for appending and locked for the block;
         None when the download is there (a second download of the same track waits here for the
         first one).  A partial download left empty (the server refused) is deleted after it."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self._make_folder()
         part = self.folder / (self.path(track_id, version).name + PART)
         while True:
             out = part.open("ab")

@@ -27,7 +27,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -38,6 +37,7 @@ from moodspeaker.player.engine import Player, PlayerStatus
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.recommend.hybrid import Outcome, Recommender
 from moodspeaker.service.component_states import ComponentState
+from moodspeaker.service.flips import Flips
 from moodspeaker.service.health import Health
 from moodspeaker.service.picked import PickedFor
 from moodspeaker.service.plans import OvertakenError, Plan, PlanningError, describe
@@ -84,7 +84,7 @@ class Conductor:
         #: have replaced.
         self.outcome: Outcome = recommender.outcome
         self.user_paused = False
-        self.flips: deque[tuple[float, str]] = deque(maxlen=500)  # (monotonic time of a flip, first pick)
+        self.flips = Flips()  # when a mood made the music change, and to which track
         self._quiet_until = 0.0
         self._quiet_exclude: frozenset[str] = frozenset()  # what was playing or queued at that try
         #: What the applied plans' tracks were picked for, and when (thread-safe: the state saves it,
@@ -126,16 +126,8 @@ class Conductor:
 
     def forget_flips(self, before: float) -> int:
         """The privacy retention: drop the flips made before `before` (a `time.time()`); returns how
-        many went.  A flip holds no mood but ties a time to a track played because of the mood read
-        then.  Flips are timed on the monotonic clock, so their age decides (a wall clock set by NTP
-        after boot moves)."""
-        since = time.monotonic() - (time.time() - before)
-        with self._lock:
-            kept = [flip for flip in self.flips if flip[0] >= since]
-            gone = len(self.flips) - len(kept)
-            self.flips.clear()
-            self.flips.extend(kept)
-        return gone
+        many went (service.flips)."""
+        return self.flips.forget_before(before)
 
     def drop_plans(self) -> None:
         """The mood reading ended (camera off): a refill or re-plan under way, made for the mood read

@@ -12,6 +12,7 @@ every user of the machine); they are 0600 now, also an older file's.
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 from pathlib import Path
 
@@ -63,5 +64,44 @@ def test_an_older_database_is_tightened(tmp_path: Path) -> None:
         assert "recommend.sqlite3-wal" in modes(tmp_path)
         assert set(modes(tmp_path).values()) == {"0o600"}, modes(tmp_path)
         assert os.access(tmp_path / "recommend.sqlite3", os.R_OK | os.W_OK)
+    finally:
+        store.close()
+
+
+def _count(path: Path) -> list[tuple[str, int]]:
+    """What sqlite_sequence keeps of the feedback (its AUTOINCREMENT counter), read as any reader of
+    the file would."""
+    db = sqlite3.connect(path)
+    try:
+        return list(db.execute("SELECT name, seq FROM sqlite_sequence WHERE name = 'feedback'"))
+    finally:
+        db.close()
+
+
+def test_no_count_of_the_feedback_ever_recorded_is_left_once_all_of_it_is_deleted(tmp_path: Path) -> None:
+    """ "Delete everything" deletes every profile, the retention may prune every event: the counter of
+    the feedback table said how many events were ever recorded all the same (`feedback|N`)."""
+    path = tmp_path / "recommend.sqlite3"
+    store = FeedbackStore(path)
+    try:
+        for name in ("anna", "ben"):
+            store.create_profile(name, 0.0)
+        for i in range(7):
+            store.add(
+                FeedbackRow("anna" if i < 4 else "ben", f"t{i}", "like", "happy", 0.9, 0.5, 0.4, 10.0 + i)
+            )
+        assert _count(path) == [("feedback", 7)]
+        assert store.delete_profile("anna") == 4
+        assert _count(path) == [("feedback", 7)]  # ben's events are left, numbered up to 7
+        assert store.delete_profile("ben") == 3
+        assert _count(path) == [], "the number of feedback events ever recorded outlived them all"
+
+        store.create_profile("default", 20.0)
+        for i in range(3):
+            store.add(row(100.0 + i, f"u{i}"))  # numbered from 1 again
+        assert store.prune(101.0) == 1
+        assert _count(path) == [("feedback", 3)]
+        assert store.prune(1000.0) == 2
+        assert _count(path) == [], "the retention pruned every event, not their count"
     finally:
         store.close()

@@ -3,7 +3,8 @@
 A feedback call returns only after its row is committed: a power cut right after a "like" must not
 lose it.  Deleting really deletes: rows are removed with `secure_delete` (freed pages are zeroed),
 and a profile's deletion or a retention prune that removed rows vacuums the file and truncates the
-WAL (util/sqlitefiles.scrub), so the rows are not left readable in free pages or in the log.  The file
+WAL (util/sqlitefiles.scrub), so the rows are not left readable in free pages or in the log; once
+no feedback is left, neither is the count of events ever recorded (`_forget_count`).  The file
 and its -wal/-shm hold listeners' moods and tastes: they are the owner's alone (0600).
 """
 
@@ -143,6 +144,7 @@ class FeedbackStore:
             if cur.rowcount == 0:
                 raise ProfileError(f"no profile named {name!r}")
             self._db.execute("DELETE FROM feedback WHERE profile=?", (name,))
+            self._forget_count()
             if self.path != ":memory:":
                 scrub(self._db)
         return int(n)
@@ -206,9 +208,19 @@ class FeedbackStore:
         scrubbed from the file and its log too (module docstring)."""
         with self._lock:
             gone = int(self._db.execute("DELETE FROM feedback WHERE ts < ?", (older_than,)).rowcount)
+            if gone:
+                self._forget_count()
             if gone and self.path != ":memory:":
                 scrub(self._db)
         return gone
+
+    def _forget_count(self) -> None:
+        """With no feedback left, its AUTOINCREMENT counter goes too (called with the lock held, before
+        the scrub): sqlite_sequence's `feedback|N` said how many events were ever recorded, after all of
+        them were deleted.  The next event is numbered 1 again; nothing reads the numbers but the order
+        of events of the same time."""
+        if self._db.execute("SELECT 1 FROM feedback LIMIT 1").fetchone() is None:
+            self._db.execute("DELETE FROM sqlite_sequence WHERE name='feedback'")
 
     def export(self, profile: str) -> dict[str, Any]:
         """Everything stored about a profile, as JSON-ready data."""

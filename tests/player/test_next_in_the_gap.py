@@ -12,8 +12,8 @@ the track heard over it; and a track shown as current before its first chunk is 
 Next skips.
 
 Real player on SDL's dummy driver.  The gap is caught by a probe posted to the player thread every
-loop turn: seeing a heard and b opened, it presses Next, which the player runs in the same turn,
-before any chunk moves on.
+loop turn (armed before Play: `press_when`): seeing a heard and b opened, it presses Next, which the
+player runs in its next turn, before any chunk moves on.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import dataclasses
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -29,6 +30,7 @@ import soundfile as sf
 from playerkit import SR, Recorder, ends, item, playing, started, tone, tones
 
 from moodspeaker.player.engine import Player
+from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.events import TrackEnded, TrackStarted
 from polling import until
 
@@ -56,13 +58,21 @@ def crossfading(player: Player, out: str, heard: str) -> bool:
 
 
 def press_when(
-    player: Player, rec: Recorder, ready: Callable[[], bool], before_end_of: str, press: Callable[[], None]
+    player: Player,
+    rec: Recorder,
+    ready: Callable[[], bool],
+    before_end_of: str,
+    press: Callable[[], None],
+    *,
+    start: Callable[[], None],
 ) -> None:
     """Run `press` (a command posting to the player) on the player thread once `ready()` holds there,
     which must happen before `before_end_of` ends.  The probe runs after each of the player's ticks
     (what it posts runs first thing in the next turn, before any chunk moves on); posted from this
     thread, as before, a loaded machine could keep the probes away from the player for the whole gap
-    (0.4-0.8 s) and miss the moment."""
+    (0.4-0.8 s) and miss the moment.  The probe is armed before `start` (Play) runs: armed after it,
+    a loaded machine could keep this thread away while the player ran past the moment (a track opened
+    in place of a failed one is unheard for one tick only), and no probe saw it."""
     hit = threading.Event()
     tick = player._tick
 
@@ -74,6 +84,7 @@ def press_when(
 
     setattr(player, "_tick", tick_then_probe)  # noqa: B010 (mypy: a method cannot be assigned to)
     try:
+        start()
         until(
             lambda: hit.is_set() or ends(rec, before_end_of), 60, f"the moment or the end of {before_end_of}"
         )
@@ -83,15 +94,25 @@ def press_when(
 
 
 def press_in_the_gap(player: Player, rec: Recorder, heard: str, press: Callable[[], None]) -> None:
-    """Run `press` on the player thread in the gap after `heard`."""
-    press_when(player, rec, lambda: in_the_gap(player, heard), heard, press)
+    """Press Play, then run `press` on the player thread in the gap after `heard`."""
+    press_when(player, rec, lambda: in_the_gap(player, heard), heard, press, start=player.play)
+
+
+def queued(
+    make_player: Callable[..., tuple[Player, Recorder]], queue: list[QueueItem], **settings: Any
+) -> tuple[Player, Recorder]:
+    """A new player (the conftest's `make_player`, with `settings`) given `queue`, not playing yet:
+    Play is `press_when`'s `start`, once its probe is armed."""
+    player, rec = make_player(**settings)
+    player.set_queue(queue)
+    return player, rec
 
 
 @pytest.mark.parametrize("fade_s", [0.0, 0.5])
 def test_next_in_the_gap_skips_the_track_heard(
     tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]], fade_s: float
 ) -> None:
-    player, rec = playing(make_player, tones(tmp_path, 1.5, 1.2, 0.6))
+    player, rec = queued(make_player, tones(tmp_path, 1.5, 1.2, 0.6))
     press_in_the_gap(player, rec, "a", lambda: player.next(fade_s=fade_s))
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c")
     assert ends(rec, "a") == [(True, False)]  # skipped by the listener's Next
@@ -105,7 +126,7 @@ def test_a_switch_in_the_gap_keeps_the_track_opened_next(
     """A switch to a track that fits a new mood, in the gap: x plays, and b (opened, never heard)
     is still next after it, not faded out and lost."""
     x = tone(tmp_path, "x", 330, 0.6)
-    player, rec = playing(make_player, tones(tmp_path, 1.5, 1.2, 0.6))
+    player, rec = queued(make_player, tones(tmp_path, 1.5, 1.2, 0.6))
     press_in_the_gap(player, rec, "a", lambda: player.switch_to(x, fade_s=0.5))
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c")
     assert started(rec) == ["a", "x", "b", "c"]
@@ -119,8 +140,15 @@ def test_next_during_a_crossfade_leaves_the_track_fading_out_completed(
     a still ends completed.  Before the fix the Next cut a as skipped: a skip of a the listener never
     gave (recorded as such by the service: its mark was on b)."""
     # b is 3.0 s long: its own crossfade comes 2 s later
-    player, rec = playing(make_player, tones(tmp_path, 2.5, 3.0, 0.6), crossfade_s=1.0)
-    press_when(player, rec, lambda: crossfading(player, "a", "b"), "a", lambda: player.next(fade_s=0.5))
+    player, rec = queued(make_player, tones(tmp_path, 2.5, 3.0, 0.6), crossfade_s=1.0)
+    press_when(
+        player,
+        rec,
+        lambda: crossfading(player, "a", "b"),
+        "a",
+        lambda: player.next(fade_s=0.5),
+        start=player.play,
+    )
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b")  # faded out...
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c")  # ...under c
     assert ends(rec, "a") == [(False, True)]
@@ -152,8 +180,10 @@ def test_next_in_the_gap_before_a_repeat_moves_on(
     in the gap.  A Next on x moves on from it, as a Next on a track on repeat does at any other
     moment: the repeat goes, y plays; x is not heard again."""
     x, y = tone(tmp_path, "x", 440, 1.5), tone(tmp_path, "y", 550, 0.6)
-    player, rec = playing(
-        make_player, [x], then=lambda p: p.set_queue([dataclasses.replace(x, again=True), y])
+    player, rec = queued(make_player, [x])
+    rec.on(
+        lambda e: isinstance(e, TrackStarted) and e.track_id == "x",
+        lambda: player.set_queue([dataclasses.replace(x, again=True), y]),  # (posted in x's start)
     )
     press_in_the_gap(player, rec, "x", lambda: player.next(fade_s=fade_s))
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "y")
@@ -167,7 +197,9 @@ def test_next_on_a_track_shown_before_its_first_chunk_is_out_skips_it(
     """The first track cannot be decoded (NaN samples from the start), so the deck opens z in its
     place; for a tick z is shown as current (`now_playing`) with no chunk of it out yet.  A Next then
     skips z, the track the listener saw (the service records that skip): w plays, z does not.  Before
-    the fix z, never heard, went back to the head of the queue and played at once."""
+    the fix z, never heard, went back to the head of the queue and played at once.  That tick can
+    come right after Play: the probe is armed before Play is pressed (armed after, as it once was, a
+    loaded machine kept the test thread away past it, z already heard)."""
     nan = np.full((SR, 2), np.nan, np.float32)
     bad = tmp_path / "bad.wav"
     sf.write(str(bad), nan, SR, subtype="FLOAT")
@@ -180,8 +212,7 @@ def test_next_on_a_track_shown_before_its_first_chunk_is_out_skips_it(
         shown = player._mixer.now_playing(player._now())
         return deck.playing is None and shown is not None and shown[0] is z
 
-    player.play()
-    press_when(player, rec, z_shown_unheard, "z", lambda: player.next(fade_s=0.5))
+    press_when(player, rec, z_shown_unheard, "z", lambda: player.next(fade_s=0.5), start=player.play)
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "w")
     assert started(rec) == ["w"]
     assert [f["track_id"] for f in player.status().failures] == ["bad"]

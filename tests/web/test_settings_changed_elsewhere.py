@@ -170,8 +170,8 @@ def test_in_chromium_a_save_keeps_config_set_and_refuses_a_clash(tmp_path: Path,
                 page.click("#save-player")
             error = page.locator("#f-player-crossfade-s-err").inner_text()
             assert "changed elsewhere since this page was loaded (it is now 5.0 s)" in error, error
-            assert "reload the page" in error, error
-            assert "Reload the page" in page.locator("#s-player [role=alert]").first.inner_text()
+            assert "reload the settings" in error, error
+            assert "Reload the settings" in page.locator("#s-player [role=alert]").first.inner_text()
             assert path.read_bytes() == before
             page.goto(f"{server.url}/settings")
             page.locator("#s-player").evaluate("e => { e.open = true; }")

@@ -76,13 +76,14 @@ def changed_elsewhere(
         shown = f" (it is now {field_.text}{' ' + field_.unit if field_.unit else ''})" if scalar else ""
         errors[field_.name] = problem_on_form(
             field_.label,
-            f"changed elsewhere since this page was loaded{shown}; reload the page to see the settings "
-            "as they are now, or save again to replace it with what you typed",
+            f"changed elsewhere since this page was loaded{shown}; reload the settings to see them as "
+            "they are now, or save again to replace it with what you typed",
         )
     if errors:
         errors[f"{section}._"] = (
             "Nothing was saved: a setting here was changed elsewhere (moodspeaker config set, or another "
-            "phone) since this page was loaded. Reload the page to see the settings as they are now."
+            "phone) since this page was loaded. Reload the settings (the button below) to see them as they "
+            "are now, or save again to replace them with what you typed."
         )
     return errors
 

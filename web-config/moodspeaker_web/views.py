@@ -127,8 +127,22 @@ def _component(state: dict[str, Any], name: str) -> str:
 @views.get("/settings")
 @owner_required
 def settings() -> str:
-    saved = request.args.get("saved", "")
-    return _settings_page({}, {}, saved if saved in forms.sections() else "")
+    """`saved` (after a save) or `open` (the reload a refused save offers) names the section shown open."""
+    wanted = request.args.get("saved") or request.args.get("open") or ""
+    return _settings_page({}, {}, wanted if wanted in (*forms.sections(), "password") else "")
+
+
+@views.get("/settings/<section>")
+@owner_required
+def show_section(section: str) -> BaseResponse:
+    """The address a refused save leaves in the browser (its answer is the settings page itself).
+    Opened again (a restored tab, the address typed anew) it answered 405 "not something this page
+    accepts", a dead end; now it is the settings with that section open.  A browser's reload of that
+    answer sends the form again, so the refusal offers its own reload link (`clash`)."""
+    known = section in (*forms.sections(), "password")
+    return redirect(
+        url_for("views.settings", open=section if known else None, _anchor=f"s-{section}" if known else None)
+    )
 
 
 def _mark_key() -> bytes:
@@ -141,9 +155,12 @@ def _settings_page(
     submitted: dict[str, str],
     status_section: str = "",
     loaded: dict[str, str] | None = None,
+    *,
+    clash: bool = False,
 ) -> str:
     """Settings with the file's values as they are now (`submitted`: what was typed, shown instead;
-    `loaded`: what those fields were loaded with, carried on)."""
+    `loaded`: what those fields were loaded with, carried on; `clash`: a field was changed elsewhere,
+    so the section offers a link that loads the settings afresh)."""
     ctx = web()
     saved = ctx.saved_config()
     sections = [
@@ -158,6 +175,7 @@ def _settings_page(
         submitted=submitted,
         loaded=loaded or {},
         open_section=status_section,
+        clash=clash,
         can_save=ctx.config_path is not None,
         live_apply=ctx.on_config_change is not None,
         scan=ctx.scan_state(state),
@@ -191,7 +209,7 @@ def save_section(section: str) -> str | BaseResponse | tuple[str, int]:
         edited = edits.edited(section, form)
         submitted = {k: v[-1] for k, v in edited.items() if v and k not in secret}
         loaded = {k: v for k, v in edits.loaded_values(edited, form).items() if k not in told}
-        return _settings_page(errors, submitted, section, loaded), 400
+        return _settings_page(errors, submitted, section, loaded, clash=bool(told)), 400
     title = forms.SECTION_TITLES.get(section, section)
     changes = saved.changes
     note = (

@@ -92,6 +92,8 @@ def test_replay_just_after_a_change_goes_back_to_the_track_that_ended(
     with playing_when_happy(tmp_path) as (app, api):
         wait_for(lambda: now_playing(app) is not None, what="a track")
         first = now_playing(app)["track_id"]
+        # pressed as soon as the status shows `first`, perhaps before its start reached the service's
+        # handlers: its skip is recorded once all the same (test_skip_before_start_announced)
         api.execute("next")
         wait_for(lambda: (now_playing(app) or {}).get("track_id") not in {None, first}, what="the next track")
         second = now_playing(app)["track_id"]

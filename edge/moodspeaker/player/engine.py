@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from moodspeaker.config.schema import PlayerConfig
@@ -82,9 +83,23 @@ class Player(PlayerLoop):
     def stop(self) -> None:
         self._post(self._do_stop)
 
-    def next(self, *, fade_s: float | None = None, skipped: bool = True) -> None:
-        """Move to the next queued item, crossfading over `fade_s` (default: the configured fade)."""
-        self._post(lambda: self._do_switch(None, fade_s, skipped))
+    def next(
+        self, *, fade_s: float | None = None, skipped: bool = True, before: Callable[[], None] | None = None
+    ) -> None:
+        """Move to the next queued item, crossfading over `fade_s` (default: the configured fade).
+
+        `before` runs on the player thread just before the Next is applied, when every event the
+        status read so far shows has been announced (the status is published before its events: a
+        caller reading it in between saw a track whose TrackStarted its handlers had not had yet),
+        and before the end the Next decides is announced: the service marks there the skip its
+        command recorded, so that the end of that play is not recorded again."""
+
+        def apply() -> None:
+            if before is not None:
+                before()
+            self._do_switch(None, fade_s, skipped)
+
+        self._post(apply)
 
     def switch_to(self, item: QueueItem, *, fade_s: float | None = None) -> None:
         """Start `item` now (crossfading the current track away); used when the mood clearly changed."""

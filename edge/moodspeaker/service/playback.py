@@ -74,11 +74,20 @@ class PlaybackCommands(ApplianceCore):
         if status.state == "playing":
             self._player_applied("playing", False)
 
-    def _move_on(self, status: PlayerStatus) -> None:
+    def _move_on(self, status: PlayerStatus, recorded: str | None) -> None:
         """Skip what `status` shows as current (a Next, a Dislike) and answer once the player has
         moved on: the answer shows the track that now plays, or names it under `pending` while the
-        player is too busy (`_player_applied`), never the skipped one as if nothing happened."""
-        self.player.next(fade_s=self.config.player.switch_fade_s, skipped=True)
+        player is too busy (`_player_applied`), never the skipped one as if nothing happened.
+
+        `recorded`: the track whose skip (or dislike) the command wrote; its play is marked so that
+        its end, announced as skipped, is not recorded again (`service.skips`).  The mark is set on
+        the player thread as the Next runs there (`Player.next`'s `before`): the status is published
+        before the events it shows, and marked from here, between the two, a track whose start was
+        not handled yet was taken for one already over: the mark was dropped and the skip recorded
+        twice (on a loaded machine)."""
+        skips = self._recorded_skips
+        mark = None if recorded is None else lambda: skips.mark(recorded)
+        self.player.next(fade_s=self.config.player.switch_fade_s, skipped=True, before=mark)
         self._player_applied("now_playing", _up_next(status))
 
     def next_track(self) -> None:
@@ -87,13 +96,14 @@ class PlaybackCommands(ApplianceCore):
         that follows is not recorded again; a storage failure is reported but the music still moves on
         (the listener asked to skip, not to record anything)."""
         status = self._status()  # a restored track not resumed yet is the one skipped
+        recorded = None
         # While the audio output is gone (`waiting_for_audio`) the track shown is the one interrupted,
         # resuming with the device: a Next skips it all the same (the player announces its end, skipped).
         if status.current is not None and (status.state == "playing" or status.waiting_for_audio):
             track = status.current.track
             self._tell_anyway(track, "skip", "skip", played_s=status.position_s)
-            self._recorded_skips.mark(track.id)
-        self._move_on(status)
+            recorded = track.id
+        self._move_on(status, recorded)
 
     def replay(self) -> None:
         """Play the current track again from its start, or the previous one when the current one has
@@ -144,8 +154,7 @@ class PlaybackCommands(ApplianceCore):
         status = self._status()
         track_id = self._current_track_id("dislike")
         self._tell(track_id, "dislike", self._current_mood())
-        self._recorded_skips.mark(track_id)
-        self._move_on(status)
+        self._move_on(status, track_id)
 
     def correct_mood(self, mood: str) -> None:
         current = self._status().current

@@ -9,8 +9,11 @@ the end of a later play of the same track.  (A play the lost device interrupted 
 skipped when a Next calls off its resumption: `DeckMixer.end_interrupted`.)
 TrackStarted/TrackEnded carry only the track id, so a play is "the latest start of that track": a
 new start of the track clears its mark, and marks are kept only for the few tracks started last (two
-decks: at most two plays sound at once).  Pure bookkeeping, thread-safe (the player thread reports
-plays, command threads mark them).
+decks: at most two plays sound at once).  Pure bookkeeping, thread-safe.  Plays are reported and
+marked on the player thread: a command's mark is set there just before its Next runs (`Player.next`'s
+`before`), when every start the status showed the command has been handled.  Marked from the command
+thread, a track shown in the status before its TrackStarted was handled (the status is published
+first) was taken for one already over, and its skip was recorded twice.
 """
 
 from __future__ import annotations
@@ -44,8 +47,9 @@ class RecordedSkips:
                 self._marked.discard(old)
 
     def mark(self, track_id: str) -> None:
-        """The command recorded the skip of the play of `track_id` sounding now; a track that is not
-        sounding (its end was already announced) is not marked, so nothing stale is left."""
+        """The command recorded the skip of the play of `track_id` sounding now (called on the player
+        thread as its Next runs: module doc); a track that is not sounding (its end was already
+        announced, or it was never heard) is not marked, so nothing stale is left."""
         with self._lock:
             if track_id in self._sounding:
                 self._marked.add(track_id)

@@ -39,7 +39,7 @@ from moodspeaker_web.auth_views import auth
 from moodspeaker_web.context import WebContext
 from moodspeaker_web.history import MoodHistory
 from moodspeaker_web.sessions import SessionStore
-from moodspeaker_web.setup_code import ensure_setup_code, web_dir
+from moodspeaker_web.setup_code import ensure_setup_code, setup_code_command, web_dir
 from moodspeaker_web.views import views
 
 log = logging.getLogger(__name__)
@@ -169,12 +169,13 @@ def create_app(
     ctx.start()
     ctx.config_listeners.append(_retention_follows(ctx))
 
+    app.config["MOODSPEAKER_SETUP_COMMAND"] = command = setup_code_command(data_dir)
     code = ensure_setup_code(data_dir)
     if code:
         log.warning(
-            "first start of the web page: open it and enter the setup code %s "
-            "(also shown by `moodspeaker setup-code`)",
+            "first start of the web page: open it and enter the setup code %s (also shown by `%s`)",
             code,
+            command,
         )
 
     app.register_blueprint(auth)

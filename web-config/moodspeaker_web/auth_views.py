@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from moodspeaker_web.auth import MIN_PASSWORD, PasswordError
@@ -71,7 +71,7 @@ def setup() -> Page:
         if not check_setup_code(ctx.data_dir, code):
             ctx.limiter.failure(client_key(), ctx.clock())
             log.warning("wrong setup code entered from %s", client_key())
-            error = "That setup code is not right. Run `moodspeaker setup-code` on the speaker to see it."
+            error = "That setup code is not right."  # setup.html says the command that shows it
         else:
             try:
                 ctx.passwords.set_password(request.form.get("password", ""), request.form.get("confirm", ""))
@@ -94,7 +94,14 @@ def setup() -> Page:
                 flash("Welcome! Your speaker is yours now. Check the settings below.")
                 return redirect(url_for("views.settings"))
     status = 400 if error else 200
-    return render_template("setup.html", error=error, min_password=MIN_PASSWORD), status
+    command = current_app.config.get("MOODSPEAKER_SETUP_COMMAND", "moodspeaker setup-code")
+    return render_template(
+        "setup.html",
+        error=error,
+        wrong_code=error.startswith("That setup code"),
+        command=command,
+        min_password=MIN_PASSWORD,
+    ), status
 
 
 def _safe_next(target: str | None) -> str:

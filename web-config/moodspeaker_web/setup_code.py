@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import hmac
+import os
 import secrets
+import shlex
 from pathlib import Path
 
+from moodspeaker.config import ConfigError
+from moodspeaker.config.load import data_dir as config_data_dir
+from moodspeaker.config.load import load
 from moodspeaker.util.atomic import atomic_write_text
 
 #: No 0/O/1/I/L: the code is read off a terminal and typed on a phone.
@@ -30,6 +35,22 @@ def private_dir(data_dir: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o700)
     return folder
+
+
+def setup_code_command(data_dir: Path) -> str:
+    """The command that shows this page's setup code on the speaker.  `moodspeaker setup-code` alone
+    reads the data folder of the config the CLI finds by itself ($MOODSPEAKER_CONFIG, else
+    /etc/moodspeaker/config.toml, else the defaults); a page on another folder (the demo's
+    <data_dir>/demo, a speaker run with a --config of its own) was shown that command, which printed
+    another folder's code (made there on the spot) that this page refused.  Such a page names its
+    folder, as the demo's console does."""
+    try:
+        found = config_data_dir(load())
+    except ConfigError:
+        found = None
+    if found is not None and os.path.realpath(found) == os.path.realpath(data_dir):
+        return "moodspeaker setup-code"
+    return f"moodspeaker --set device.data_dir={shlex.quote(str(data_dir))} setup-code"
 
 
 def code_path(data_dir: Path) -> Path:

@@ -1,0 +1,97 @@
+"""The first-boot page names the command that shows *its* setup code.
+
+It said `moodspeaker setup-code`, which reads the data folder of the config the CLI finds by itself; a
+page on another folder (`moodspeaker demo` keeps its own, <data_dir>/demo) got a code from another
+folder, made there on the spot, which the page refused: "That setup code is not right. Run
+`moodspeaker setup-code`..." (backticks shown as typed), the same wrong command again.  Now the page
+names the folder when the CLI would not find it by itself, and the command it names gives the code it
+accepts.  Real service, the real CLI, headless Chromium on a phone.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from browserkit import needs_chromium, phone_page, watch
+from realkit import served
+
+from moodspeaker.cli import main
+
+if TYPE_CHECKING:  # Playwright is optional at run time (the browser tests skip without it)
+    from playwright.sync_api import Browser
+
+pytest.importorskip("playwright.sync_api")
+
+pytestmark = [needs_chromium, pytest.mark.timeout(240)]
+
+#: What the browser reports for the wrong code the test enters on purpose (a 400 answer).
+REFUSED = ("400 ", "Failed to load resource: the server responded with a status of 400")
+
+
+def _run(command: str, capsys: pytest.CaptureFixture[str]) -> str:
+    """The command as a person would paste it, run through the real CLI; its printed setup code."""
+    words = shlex.split(command)
+    assert words[0] == "moodspeaker", command
+    capsys.readouterr()
+    assert main(words[1:]) == 0
+    found = re.search(r"Setup code: (\S+)", capsys.readouterr().out)
+    assert found, command
+    return found.group(1)
+
+
+def test_the_setup_page_names_the_command_for_its_own_data_folder(
+    tmp_path: Path, browser: Browser, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    elsewhere = tmp_path / "someone-elses.toml"  # the config the CLI finds: another data folder
+    elsewhere.write_text(f'[device]\ndata_dir = "{tmp_path / "other"}"\n')
+    monkeypatch.setenv("MOODSPEAKER_CONFIG", str(elsewhere))
+    with served(tmp_path) as (service, server):
+        context, page = phone_page(browser)
+        try:
+            problems = watch(page)
+            page.goto(server.url)
+            page.wait_for_url("**/setup")
+            command = page.inner_text("#setup-command")
+            assert str(service.data_dir) in command, command
+            page.fill("#code", "AAAAA-BBBBB")
+            page.fill("#password", "a long enough password")
+            page.fill("#confirm", "a long enough password")
+            with page.expect_navigation():
+                page.click("text=Make it mine")
+            error = page.inner_text("#setup-error")
+            assert command in error and "`" not in error, error
+            page.fill("#code", _run(command, capsys))  # what the page said to run
+            page.fill("#password", "a long enough password")
+            page.fill("#confirm", "a long enough password")
+            with page.expect_navigation():
+                page.click("text=Make it mine")
+            assert page.url.endswith("/settings"), page.url
+            assert [p for p in problems if not p.startswith(REFUSED)] == []
+        finally:
+            context.close()
+
+
+def test_a_page_on_the_folder_the_cli_finds_says_the_plain_command(
+    tmp_path: Path, browser: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with served(tmp_path) as (service, server):
+        context, page = phone_page(browser)
+        try:
+            page.goto(server.url)
+            page.wait_for_url("**/setup")
+            assert str(service.data_dir) in page.inner_text("#setup-command")
+        finally:
+            context.close()
+    monkeypatch.setenv("MOODSPEAKER_CONFIG", str(service.config_path))  # the speaker's own config
+    with served(tmp_path) as (service, server):
+        context, page = phone_page(browser)
+        try:
+            page.goto(server.url)
+            page.wait_for_url("**/setup")
+            assert page.inner_text("#setup-command") == "moodspeaker setup-code"
+        finally:
+            context.close()

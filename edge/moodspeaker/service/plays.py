@@ -21,6 +21,7 @@ health's list of tracks skipped as unplayable starts afresh.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections import deque
@@ -63,8 +64,9 @@ def forget(
 def forget_downloads(downloads: object, before: float | None = None) -> int:
     """The same for the library servers' download caches (library.lan.audiocache): each file's times
     say when its track was last played, so those last used before `before` (all: None) are deleted
-    (`AudioCache.forget_uses`).  `downloads`: the service's `Parts.downloads` (ServerDownloads, or
-    None without library servers).  Returns how many files went."""
+    (`AudioCache.forget_uses`), and the notes of downloads that failed then, which the mirrors keep
+    until the track downloads (library.lan.mirror).  `downloads`: the service's `Parts.downloads`
+    (ServerDownloads, or None without library servers).  Returns how many files and notes went."""
     gone = 0
     for client in getattr(downloads, "clients", ()):
         cache: AudioCache = client.audio
@@ -72,6 +74,10 @@ def forget_downloads(downloads: object, before: float | None = None) -> int:
             gone += cache.forget_uses(before)
         except OSError as exc:  # an unreadable folder: the rest is deleted all the same
             log.warning("%s: downloads not deleted: %s", cache.folder, exc)
+        try:  # and the mirror's notes of downloads that failed, each with when
+            gone += client.forget_failed_downloads(before)
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("%s: notes of failed downloads not deleted: %s", client.root, exc)
     return gone
 
 
@@ -95,7 +101,8 @@ def export(
     (`tracks_started`), each time a mood changed the music and the track it changed to
     (`mood_changes`), and the player's play history (`play_history`: the tracks started last and those
     skipped as unplayable), without an explanation taken back (service.forget), and the library
-    servers' downloads with when each was last used (`downloaded`)."""
+    servers' downloads with when each was last used (`downloaded`) and the notes of those that
+    failed, with when and why (`failed_downloads`)."""
     history = player.plays()
     for entry in history["started"]:
         entry["reason"] = forgotten.reason(str(entry["reason"]), str(entry["track_id"]))
@@ -104,6 +111,7 @@ def export(
         "mood_changes": _dated(flips, "at"),
         "play_history": history,
         "downloaded": _downloads(downloads),
+        "failed_downloads": [f for c in getattr(downloads, "clients", ()) for f in c.failed_downloads()],
     }
 
 

@@ -44,7 +44,7 @@ from moodspeaker.config.schema import LibraryConfig
 from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex
 from moodspeaker.library.lan import API_PREFIX, PROTOCOL_VERSION
 from moodspeaker.library.lan.audiocache import AudioCache, DownloadError, version_of
-from moodspeaker.library.lan.mirror import ANSWERED, MirroredLibrary
+from moodspeaker.library.lan.mirror import ANSWERED, STREAM, MirroredLibrary
 from moodspeaker.library.track import Track
 
 log = logging.getLogger(__name__)
@@ -240,6 +240,7 @@ class LanLibrary(MirroredLibrary):
             for t in tracks:
                 b.put_remote(_row(t), self.source)
             b.clear_problems(self.source)  # the old server's rows and streams
+            self.scrub_due = True  # (mirror.forget_failed_downloads)
             for p in problems:
                 b.problem(p["path"], p["kind"], p["reason"])
             b.set_meta(_CURSOR, copy.meta(_CURSOR) or "0")
@@ -299,14 +300,15 @@ class LanLibrary(MirroredLibrary):
         """Download a track (resuming a partial download with a Range request); returns the file.
 
         A server that disappears mid-stream raises LanError (also recorded as a problem of the
-        mirror, until the track is downloaded); the partial file stays for the next try.  The file
+        mirror, until the track is downloaded, or forgotten by the privacy retention or "delete
+        everything": mirror.py); the partial file stays for the next try.  The file
         may be deleted by a later sweep (module doc): `playing` holds it.
         """
         try:
             return self._fetch(track_id, chunk)
         except LanError as exc:
             with self.cache.batch() as b:
-                b.problem(f"{self.source}/{track_id}", "stream", str(exc))
+                b.problem(f"{self.source}/{track_id}", STREAM, str(exc))
             raise
 
     @contextlib.contextmanager
@@ -341,6 +343,7 @@ class LanLibrary(MirroredLibrary):
         if self.cache.db.query("SELECT 1 FROM problems WHERE path = ?", (noted,)):
             with self.cache.batch() as b:  # (only then: a batch moves the mirror's change counter)
                 b.clear_problems(noted)
+            self.scrub_due = True  # it said when the track was to be played (mirror.py)
         self._sweep(keep=final)
         return final
 

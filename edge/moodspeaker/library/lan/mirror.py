@@ -5,11 +5,19 @@ The mirror is made by the first sync, not when the remote is opened: the service
 `library.servers` entry at start, and a mistyped URL there left an empty mirror behind that `library
 stats` listed from then on.  A first sync that fails removes what it made (`sources.sync_remote`, the
 one sync path of `library sync` and the service); a later failure keeps the last good copy.
+
+A download that failed is noted in the mirror's problems (kind `STREAM`, with the track and when)
+until the track downloads: a record of when the track was to be played, as the downloads' file times
+are (audiocache).  So "delete everything" and the privacy retention forget those notes too
+(`forget_failed_downloads`, from service.plays), with `secure_delete` and a scrub as the speaker's own
+databases (util.sqlitefiles), and the mirror's files are the owner's alone.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import sqlite3
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -18,9 +26,14 @@ import numpy as np
 
 from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex
 from moodspeaker.library.track import Track
+from moodspeaker.util.sqlitefiles import owner_only, scrub
 
 #: meta key of the mirror: when a sync last succeeded (set with the outcome, see client.note_sync)
 ANSWERED = "answered_at"
+#: kind of the mirror's problems noting a download that failed (client.LanLibrary.fetch), with when
+STREAM = "stream"
+#: how long the deletion waits for a sync writing the mirror (as the library database waits)
+_BUSY_S = 30.0
 
 
 class MirroredLibrary:
@@ -32,6 +45,9 @@ class MirroredLibrary:
         self._cache: LibraryIndex | None = None
         self._lock = threading.Lock()  # opening, closing and reading the mirror (the service reads
         # on its planning threads while a rescan syncs, and a failed first sync removes the mirror)
+        #: a note of a failed download was deleted without a scrub (the track downloaded since): its
+        #: bytes stay in the file's free space and log until the next `forget_failed_downloads`
+        self.scrub_due = False
 
     @property
     def _db(self) -> Path:
@@ -42,6 +58,8 @@ class MirroredLibrary:
         """The mirror, made (folder and database) when it does not exist yet: only syncing calls this."""
         with self._lock:
             if self._cache is None:
+                self.root.mkdir(parents=True, exist_ok=True)
+                owner_only(self._db)  # before SQLite opens it: its -wal and -shm take its mode
                 self._cache = LibraryIndex(self._db)
             return self._cache
 
@@ -99,5 +117,36 @@ class MirroredLibrary:
         """Open a mirror that exists on disk (a restart: its tracks play without the server); never
         make one for reading.  Called with the lock held."""
         if self._cache is None and self._db.is_file():
+            owner_only(self._db)  # a mirror made before is tightened too
             self._cache = LibraryIndex(self._db)
         return self._cache is not None
+
+    def forget_failed_downloads(self, before: float | None = None) -> int:
+        """The privacy retention (`before`, a `time.time()`) or "delete everything" (None): the notes
+        of downloads that failed before `before` (all of them) are deleted (module doc), and the file
+        and its log scrubbed of them (also of notes the tracks' downloads deleted since; "delete
+        everything" always scrubs: such leftovers may be from an earlier run).  Through a connection
+        of its own (SQLite's locks order it with a sync; the mirror's change counter stays: nothing
+        a server sent changed).  Returns how many notes went; sqlite3.Error or OSError propagates."""
+        if not self._db.is_file():
+            return 0
+        owner_only(self._db)
+        with contextlib.closing(sqlite3.connect(self._db, timeout=_BUSY_S, isolation_level=None)) as db:
+            db.execute("PRAGMA secure_delete=ON")
+            cut = "" if before is None else " AND seen_at < ?"
+            args: tuple[object, ...] = (STREAM,) if before is None else (STREAM, before)
+            gone = int(db.execute(f"DELETE FROM problems WHERE kind = ?{cut}", args).rowcount)
+            if gone or before is None or self.scrub_due:
+                self.scrub_due = False
+                scrub(db)
+        return gone
+
+    def failed_downloads(self) -> list[dict[str, object]]:
+        """The notes of downloads that failed (for the data export): the track, when, and why."""
+        if not self._db.is_file():
+            return []
+        with contextlib.closing(sqlite3.connect(self._db, timeout=_BUSY_S)) as db:
+            rows = db.execute(
+                "SELECT path, seen_at, reason FROM problems WHERE kind = ? ORDER BY seen_at", (STREAM,)
+            ).fetchall()
+        return [{"track_id": p.rpartition("/")[2], "failed_at": at, "reason": why} for p, at, why in rows]

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from markupsafe import Markup, escape
+
 from moodspeaker.config import Config, describe
 from moodspeaker.config.load import SettingInfo, coerce
 from moodspeaker.config.messages import SHOWN_IN_PERCENT, expected, problem_on_form, refused_on_form
@@ -64,6 +66,15 @@ MAX_LIST_ITEMS = 32
 PROFILE_NAME = re.compile(r"^[\w][\w .-]{0,31}$")
 
 
+#: A `command` in a setting's help text (schema.py writes them as in its docstrings).
+CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def _plain_number(value: float) -> str:
+    """A number as typed: no exponent, no ".0" on a whole one."""
+    return str(int(value)) if float(value).is_integer() else f"{value:f}".rstrip("0").rstrip(".")
+
+
 @dataclass(frozen=True)
 class Field:
     """One input of a settings form."""
@@ -97,6 +108,20 @@ class Field:
         scale = 100.0 if self.percent else 1.0
         low, high = self.info.min, self.info.max
         return (None if low is None else low * scale, None if high is None else high * scale)
+
+    @property
+    def span(self) -> str:
+        """The allowed range as the help shows it, "50 to 1000000": '%g' wrote the largest bound as
+        "1e+06", which is not a number a person types.  Empty unless both ends are set."""
+        low, high = self.bounds
+        if low is None or high is None:
+            return ""
+        return f"{_plain_number(low)} to {_plain_number(high)}"
+
+    @property
+    def help_html(self) -> Markup:
+        """The schema's help, escaped, with its `command` spans as code (they showed as typed)."""
+        return Markup(CODE_SPAN.sub(r"<code>\1</code>", str(escape(self.info.help))))
 
     @property
     def unit(self) -> str:

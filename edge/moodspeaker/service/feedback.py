@@ -17,6 +17,7 @@ from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.core import ApplianceCore
 from moodspeaker.service.events import Event, TrackEnded, TrackStarted
+from moodspeaker.service.health import library_state
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ class FeedbackRecording(ApplianceCore):
             self.started_tracks.append((time.monotonic(), event.track_id))
             self._recorded_skips.started(event.track_id)
             self.health.reason(event.track_id, event.title, event.reason)
+            self._server_back(event.source)
         elif isinstance(event, TrackEnded):
             if self._recorded_skips.ended(event.track_id):
                 return  # the command that skipped this play recorded it already
@@ -56,6 +58,17 @@ class FeedbackRecording(ApplianceCore):
         of the plans for a while ("missing" says nothing about taste)."""
         # Health says so too (page, MQTT), with the file: an unplugged disk is reported once as the
         # library's problem, not only as one skipped-track line per track; a rescan resets it.
+        if "://" not in item.track.source:  # a file of this speaker's, not "lan:<url>", "subsonic:<url>"
+            self._local_missing(error)
+        else:
+            self._server_missing(item.track.source, error)
+        mood, profile, track_id = self._current_mood(), self.conductor.profile, item.track.id
+        self._queue_feedback(
+            lambda: self._recommender.feedback(profile, track_id, "missing", mood, time.time())
+        )
+
+    def _local_missing(self, error: str) -> None:
+        """A file of a music folder could not be opened: a disk to plug back in and a rescan."""
         detail = f"cannot open {error}; disk unplugged or files moved? (rescan once it is back)"
         first = self.health.state_of("library") != ComponentState.MISSING
         # (a deletion of the listening data keeps the state, not which track was to play: Health.forget)
@@ -64,10 +77,32 @@ class FeedbackRecording(ApplianceCore):
         if first:
             log.warning("library: %s", detail)
             self._report("library", detail)
-        mood, profile, track_id = self._current_mood(), self.conductor.profile, item.track.id
-        self._queue_feedback(
-            lambda: self._recommender.feedback(profile, track_id, "missing", mood, time.time())
-        )
+
+    def _server_missing(self, source: str, error: str) -> None:
+        """A library server's track could not be downloaded (`source` "lan:<url>"): the server is off
+        or out of reach, no disk of the speaker's.  Said with the server, and over once a track of
+        that server plays again (`_server_back`) or a rescan sets the library's state.  A folder's
+        problem already shown stays shown: it needs a rescan, this clears by itself."""
+        state, cause = self.health.state_of("library"), self.health.cause_of("library")
+        if state == ComponentState.MISSING and not cause:
+            return
+        server = source.partition(":")[2] or source
+        note = f"library server {server} unreachable? (its tracks play again once it is back)"
+        detail, redacted = f"cannot download {error}; {note}", f"a track could not be downloaded; {note}"
+        self.health.set_state("library", ComponentState.MISSING, detail, redacted=redacted, cause=source)
+        if cause != source:
+            log.warning("library: %s", detail)
+            self._report("library", detail)
+
+    def _server_back(self, source: str) -> None:
+        """A track of `source` started: the library's state set when that server was out of reach
+        is over; it says what a rescan would (the count, a folder gone)."""
+        if "://" not in source or self.health.cause_of("library") != source:
+            return
+        library = self._recommender.source
+        state = library_state(len(library.tracks()), library, self.config.library.folders)
+        self.health.set_state("library", *state)
+        log.info("library: %s is back", source)
 
     def _feedback_pending(self) -> bool:
         """Feedback queued but not written yet.  A refill waits for it (a tick): the track that just

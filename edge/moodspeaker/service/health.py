@@ -44,6 +44,8 @@ class Health:
         self._events: deque[dict[str, Any]] = deque(maxlen=20)
         #: by component, its detail without what ties it to the listening (a track's file): forget()
         self._redacted: dict[str, str] = {}
+        #: by component, what its state was set for, when the setter said (set_state's `cause`)
+        self._causes: dict[str, str] = {}
         self._process: Any = None
         try:
             psutil = importlib.import_module("psutil")
@@ -62,12 +64,20 @@ class Health:
                 t.last_ms, t.max_ms, t.count = ms, max(t.max_ms, ms), t.count + 1
 
     def set_state(
-        self, component: str, state: ComponentState, detail: str = "", *, redacted: str | None = None
+        self,
+        component: str,
+        state: ComponentState,
+        detail: str = "",
+        *,
+        redacted: str | None = None,
+        cause: str = "",
     ) -> bool:
         """Record a component's state (one of the declared ComponentState: the page has a badge for
         each); True when it changed.  Kept as its plain string, as the snapshot's readers had it.
         `redacted`: the detail to show instead once the listening data is deleted (`forget`), for a
-        detail that names a track (with `since`, it says when that track was to play)."""
+        detail that names a track (with `since`, it says when that track was to play).  `cause`: what
+        the state is about (`cause_of`), so the one who set it can tell it is still its own, e.g. a
+        library server off, cleared when that server's track plays; any other state set clears it."""
         state = ComponentState(state)  # a str of a declared state (via Any) is one too; others raise
         with self._lock:
             old = self._states.get(component)
@@ -77,7 +87,15 @@ class Health:
                 self._redacted.pop(component, None)
                 if redacted is not None:
                     self._redacted[component] = redacted
+                self._causes.pop(component, None)
+                if cause:
+                    self._causes[component] = cause
             return changed
+
+    def cause_of(self, component: str) -> str:
+        """The `cause` the component's current state was set with ("" for none)."""
+        with self._lock:
+            return self._causes.get(component, "")
 
     def state_of(self, component: str) -> str:
         with self._lock:

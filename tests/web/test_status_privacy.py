@@ -96,15 +96,17 @@ def test_privacy_page_says_the_calibrations_are_stored_and_deleted(owner: Page) 
         "<code>moodspeaker calibrate-neutral</code>, so a resting face is not read as sad.</li>"
     ) in html
     assert (
-        "To delete the mood history, all feedback, all profiles and the neutral-face calibrations, "
-        "type <strong>delete</strong>:"
+        "To delete the mood history, all feedback, all profiles, the neutral-face calibrations, what "
+        "played, the downloaded tracks (but those playing or up next) and the recent problems, type "
+        "<strong>delete</strong>:"
     ) in html
     # retention deletes old mood history and feedback only; the calibrations stay (the service keeps
     # them, tests/service/test_delete_calibration), so the page may not say "all of it" goes
     assert "All of it is deleted automatically" not in html
     assert (
-        "The mood history and the feedback (and what was learned from it) are deleted automatically "
-        "after <strong>30 days</strong>"
+        "The mood history and the feedback (and what was learned from it), what played, the downloaded "
+        "tracks not played since and the recent problems are deleted automatically after "
+        "<strong>30 days</strong>"
     ) in html
     assert "the profile names and the neutral-face calibrations stay until you delete everything" in html
 
@@ -141,7 +143,7 @@ def test_delete_everything_really_deletes(owner: Page) -> None:
     )
     # the service deletes the neutral-face calibrations too, and the page says so
     said = done.get_data(as_text=True)
-    assert "Everything is deleted: mood history, feedback, profiles and neutral-face calibrations." in said
+    assert "Everything is deleted: mood history, feedback, profiles, neutral-face calibrations, " in said
     assert owner.ctx.history.count() == 0
     assert owner.speaker.feedback == [] and owner.speaker.profile_names == ["default"]
     assert load(owner.config_path).recommend.profiles == ("default",)

@@ -402,7 +402,10 @@ def delete_everything() -> BaseResponse:
         except CommandError as exc:
             flash(f"The listener could not be switched back to {listener}: {exc}", "error")
     log.warning("all personal data deleted from the web page")
-    flash("Everything is deleted: mood history, feedback, profiles and neutral-face calibrations.")
+    flash(
+        "Everything is deleted: mood history, feedback, profiles, neutral-face calibrations, what played, "
+        "the downloaded tracks (but those playing or up next) and the recent problems."
+    )
     return redirect(url_for("views.privacy"))
 
 

@@ -25,8 +25,9 @@ A state file that could not be read at start is kept beside it as `state.json.co
 person to look at): it holds the queue's explanations and the moods the tracks were picked for, as
 state.json does, so "delete everything" deletes those copies too (`delete_set_aside_states`, called by
 the page's deletion after the service's `delete_data(None)`: the page is where a person deletes
-everything), and the retention those older than its cut-off (the service's `_expire`).  The data export gives state.json and those copies as they
-are on disk (`export_saved_states`): what is kept about the listeners is what the export shows.
+everything), and the retention those older than its cut-off (the service's `_expire`).  The data
+export gives state.json and those copies as they are on disk (`export_saved_states`): what is kept
+about the listeners is what the export shows.
 """
 
 from __future__ import annotations

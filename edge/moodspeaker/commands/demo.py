@@ -124,6 +124,16 @@ def _setup_note(folder: Path) -> str:
     return f"page setup code: {code} (shown again by: {again})"
 
 
+def commands_note(settings: Path) -> str:
+    """How to point the other commands at the demo.  Alone they read the configured speaker's data
+    folder, not the demo's: after a demo, `library stats` showed an empty library and `config set`
+    asked for /etc/moodspeaker/config.toml.  The demo's file names its data folder, so `-c` does it."""
+    return (
+        f"other commands on the demo's data: moodspeaker -c {shlex.quote(str(settings))} COMMAND "
+        "(e.g. library stats, config set library.min_track_s=10)"
+    )
+
+
 def demo_config(config: Config, folder: Path, overrides: list[str] | None = None) -> tuple[Config, Path]:
     """The demo's own settings file, folder/config.toml, and the config to start from.
 
@@ -179,6 +189,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
             return 1
     _say(f"data folder: {folder}")
     _say(f"settings: {settings} (the page saves its changes there)")
+    _say(commands_note(settings))
     _say(f"audio: {_audio(config.player.audio_device)}")
     webcam = not args.replay and config.camera.type in {"auto", "v4l2"} and _webcam()
     _say("camera: the webcam" if webcam else "camera: none found; replaying a public-domain face")

@@ -315,37 +315,30 @@ class LanLibrary(MirroredLibrary):
     def playing(self, track_id: str) -> Iterator[Path]:
         """The track's file, fetched if need be, kept for the block: no sync or download deletes it
         meanwhile, in this process or another on the same cache folder."""
-        for _ in range(3):  # a sweep elsewhere may delete it between the fetch and the hold
-            path = self.fetch(track_id)
-            with self.audio.hold(path) as held:
-                if held:
-                    yield path
-                    return
-        raise LanError(f"{self.stream_url(track_id)}: the download kept being deleted")
+        try:  # (held: a sweep elsewhere may delete it between the fetch and the hold)
+            with self.audio.held(lambda: self.fetch(track_id)) as path:
+                yield path
+        except DownloadError as exc:
+            raise LanError(f"{self.stream_url(track_id)}: {exc}") from exc
 
     def _fetch(self, track_id: str, chunk: int) -> Path:
         if not _ID.match(track_id):
             raise LanError(f"invalid track id {track_id!r}")
         version = self._versions([track_id]).get(track_id, "")  # "": not mirrored, not kept
-        done = self.audio.find(track_id, version)
-        if done is not None:
-            return done
-        with self.audio.writing(track_id, version) as out:
-            if out is None:  # downloaded meanwhile (another fetch of the same track)
-                return self.audio.path(track_id, version)
-            url = self.stream_url(track_id)
-            try:
-                self.audio.download(url, track_id, version, out, timeout_s=self.stream_timeout_s, chunk=chunk)
-            except DownloadError as exc:
-                raise LanError(f"{url}: {exc}") from exc
-            final = self.audio.finish(track_id, version)
+        url = self.stream_url(track_id)
+        try:
+            path, new = self.audio.get(url, track_id, version, timeout_s=self.stream_timeout_s, chunk=chunk)
+        except DownloadError as exc:
+            raise LanError(f"{url}: {exc}") from exc
+        if not new:  # found in the cache, or downloaded meanwhile by another fetch of the same track
+            return path
         noted = f"{self.source}/{track_id}"  # a failure noted before (the server was off) is over
         if self.cache.db.query("SELECT 1 FROM problems WHERE path = ?", (noted,)):
             with self.cache.batch() as b:  # (only then: a batch moves the mirror's change counter)
                 b.clear_problems(noted)
             self.scrub_due = True  # it said when the track was to be played (mirror.py)
-        self._sweep(keep=final)
-        return final
+        self._sweep(keep=path)
+        return path
 
     def _sweep(self, keep: Path | None = None) -> None:
         """Delete the downloads that are gone, stale or beyond the bound (audiocache)."""

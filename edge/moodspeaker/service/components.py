@@ -141,7 +141,6 @@ class LibraryRescan:
     def __call__(self, progress: ScanListener | None = None, /) -> str:
         from moodspeaker.library import numba_cache_dir  # noqa: PLC0415 (library extra)
         from moodspeaker.library.indexer import Indexer  # noqa: PLC0415 (analysis pulls in librosa)
-        from moodspeaker.library.lan.client import SyncResult  # noqa: PLC0415
         from moodspeaker.library.lan.sources import SyncError, sync_remote  # noqa: PLC0415
         from moodspeaker.library.workers import AnalysisPool  # noqa: PLC0415
 
@@ -177,8 +176,8 @@ class LibraryRescan:
                 progress("syncing", counts)
             try:
                 result = sync_remote(lan)  # as `library sync`: a first sync that fails keeps no mirror
-                changed = result.updated if isinstance(result, SyncResult) else result.analysed
-                said.append(f"{lan.base_url}: {changed} updated, {result.removed} removed")
+                # both kinds count what the mirror took anew (OpenSubsonic: analysed + retagged)
+                said.append(f"{lan.base_url}: {result.updated} updated, {result.removed} removed")
             except SyncError as exc:
                 said.append(f"{lan.base_url}: {exc}")
         text = "; ".join(said)

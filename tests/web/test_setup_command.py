@@ -5,7 +5,8 @@ page on another folder (`moodspeaker demo` keeps its own, <data_dir>/demo) got a
 folder, made there on the spot, which the page refused: "That setup code is not right. Run
 `moodspeaker setup-code`..." (backticks shown as typed), the same wrong command again.  Now the page
 names the folder when the CLI would not find it by itself, and the command it names gives the code it
-accepts.  Real service, the real CLI, headless Chromium on a phone.
+accepts; the login page's "Forgot it?" reset command likewise.  Real service, the real CLI, headless
+Chromium on a phone.
 """
 
 from __future__ import annotations
@@ -70,6 +71,14 @@ def test_the_setup_page_names_the_command_for_its_own_data_folder(
             with page.expect_navigation():
                 page.click("text=Make it mine")
             assert page.url.endswith("/settings"), page.url
+
+            with page.expect_navigation():  # the login page's "Forgot it?" names the same folder
+                page.click("text=Log out")
+            reset = page.inner_text("#reset-command")
+            assert reset == f"{command} --reset", reset
+            assert main(shlex.split(reset)[1:]) == 0
+            page.goto(server.url)
+            page.wait_for_url("**/setup")  # that reset this page's owner, not another folder's
             assert [p for p in problems if not p.startswith(REFUSED)] == []
         finally:
             context.close()

@@ -94,7 +94,7 @@ def setup() -> Page:
                 flash("Welcome! Your speaker is yours now. Check the settings below.")
                 return redirect(url_for("views.settings"))
     status = 400 if error else 200
-    command = current_app.config.get("MOODSPEAKER_SETUP_COMMAND", "moodspeaker setup-code")
+    command = _setup_command()
     return render_template(
         "setup.html",
         error=error,
@@ -102,6 +102,11 @@ def setup() -> Page:
         command=command,
         min_password=MIN_PASSWORD,
     ), status
+
+
+def _setup_command() -> str:
+    """`moodspeaker setup-code` as this page's speaker needs it (setup_code.setup_code_command)."""
+    return str(current_app.config.get("MOODSPEAKER_SETUP_COMMAND", "moodspeaker setup-code"))
 
 
 def _safe_next(target: str | None) -> str:
@@ -140,7 +145,7 @@ def login() -> Page:
         ctx.limiter.failure(client_key(), ctx.clock())
         log.warning("failed login from %s", client_key())
         error = "That password is not right."
-    return render_template("login.html", error=error), (401 if error else 200)
+    return render_template("login.html", error=error, command=_setup_command()), (401 if error else 200)
 
 
 @auth.post("/logout")

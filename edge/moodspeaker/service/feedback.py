@@ -16,7 +16,7 @@ import time
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.core import ApplianceCore
-from moodspeaker.service.events import Event, TrackEnded, TrackStarted
+from moodspeaker.service.events import Event, HealthReport, TrackEnded, TrackStarted
 from moodspeaker.service.health import library_state
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,8 @@ class FeedbackRecording(ApplianceCore):
             self._recorded_skips.started(event.track_id)
             self.health.reason(event.track_id, event.title, event.reason)
             self._server_back(event.source)
+        elif isinstance(event, HealthReport):
+            self._library_filled()
         elif isinstance(event, TrackEnded):
             if self._recorded_skips.ended(event.track_id):
                 return  # the command that skipped this play recorded it already
@@ -103,6 +105,20 @@ class FeedbackRecording(ApplianceCore):
         state = library_state(len(library.tracks()), library, self.config.library.folders)
         self.health.set_state("library", *state)
         log.info("library: %s is back", source)
+
+    def _library_filled(self) -> None:
+        """At each periodic health report (housekeeping): a library health calls empty that has tracks
+        now says so.  `moodspeaker library sync URL` run by hand fills the mirror the service reads,
+        which plans from those tracks at once (they play), without a rescan to set the state: "empty"
+        stayed until the next one.  Only while empty: the check then reads an empty library."""
+        if self.health.state_of("library") != ComponentState.EMPTY:
+            return
+        library = self._recommender.source
+        n = len(library.tracks())
+        if n:
+            state = library_state(n, library, self.config.library.folders)
+            if self.health.set_state("library", *state):
+                log.info("library: %s (found at a health report: synced by hand?)", state[1])
 
     def _feedback_pending(self) -> bool:
         """Feedback queued but not written yet.  A refill waits for it (a tick): the track that just

@@ -6,6 +6,9 @@ listener in view, or left running to an empty room), a track skipped, a track th
 opened (an unplugged disk).  Those are recorded here, in a writer thread of their own so the player
 thread never waits on the disk; what is still queued is written before shutdown completes, and
 dropped by "delete everything" (`ApplianceCore._drop_queued_feedback`: evidence from before it).
+The same evidence keeps health's `library` true between rescans: a track that cannot be opened (a
+disk, or a library server out of reach, cleared once that server's track plays), and tracks that
+appeared without a rescan (a mirror synced by hand), noticed at the periodic health report.
 """
 
 from __future__ import annotations

@@ -15,27 +15,18 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from servicekit import Script, ScriptPipeline, ScriptSource, config, wait_for
+from lanservicekit import lan_service, queue_and_play, running_server
+from servicekit import wait_for
 
-from moodspeaker.library.index import LibraryIndex
 from moodspeaker.library.lan.client import LanLibrary
-from moodspeaker.library.lan.downloads import ServerDownloads
 from moodspeaker.library.lan.server import LibraryServer
-from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.app import Appliance
-from moodspeaker.service.components import build_parts
-from moodspeaker.service.events import EventBus
 from moodspeaker.vision.expression import default_model_json
-from tonetracks import write_tone
-
-sys.path.append(str(Path(__file__).resolve().parents[1] / "library"))
-from lankit import add_track
 
 pytestmark = pytest.mark.timeout(180)
 DAY_S = 86400.0
@@ -44,45 +35,14 @@ DAY_S = 86400.0
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[LibraryServer, list[str]]]:
     """A running library server offering two analysed tone tracks, and the tracks' ids."""
-    music = tmp_path / "music"
-    music.mkdir()
-    index = LibraryIndex(tmp_path / "server.db")
-    ids = []
-    for name, hz in (("a", 440), ("b", 550)):
-        song = music / f"{name}.ogg"
-        write_tone(song, hz, 0.8, 0.2)
-        ids.append(add_track(index, song, 0.2))
-    srv = LibraryServer(index, "127.0.0.1", 0)
-    srv.start()
-    try:
-        yield srv, ids
-    finally:
-        srv.stop()
-        index.close()
-
-
-def _service(data: Path, url: str) -> tuple[Appliance, LanLibrary]:
-    """A service on `url` built as `moodspeaker run` builds it, its tracks mirrored; no automatic
-    picks (strategy off): only the tracks a test queues are fetched."""
-    cfg = config(data, **{"library.servers": [url], "library.folders": [], "recommend.strategy": "off"})
-    parts = build_parts(cfg, data)
-    script = Script(None)
-    parts.make_source, parts.make_pipeline = lambda: ScriptSource(script), lambda: ScriptPipeline(script)
-    assert parts.rescan is not None
-    assert "2 updated" in parts.rescan(None)
-    assert isinstance(parts.downloads, ServerDownloads)
-    [client] = parts.downloads.clients
-    assert isinstance(client, LanLibrary)
-    return Appliance(cfg, EventBus(), parts, data), client
+    with running_server(tmp_path) as served:
+        yield served
 
 
 def _fail_to_play(app: Appliance, client: LanLibrary, track: str) -> None:
     """Queue the track and press Play with its server off: its download fails and is noted, and the
     player skips the track as unplayable."""
-    [found] = [t for t in app.parts.recommender.source.tracks() if t.id == track]
-    app.player.set_queue([QueueItem(found, "queued")])
-    wait_for(lambda: [i.track.id for i in app.player.status().queue] == [track], what="the queue")
-    app.play()
+    queue_and_play(app, track)
     wait_for(lambda: track in _noted(client), what="the failed download noted")
     wait_for(lambda: not app.player.status().queue and app.player.status().current is None, what="idle")
 
@@ -106,7 +66,8 @@ def test_retention_and_delete_everything_reach_the_notes_of_failed_downloads(
     if not default_model_json().is_file():
         pytest.skip("no expression model shipped (build_parts loads it)")
     srv, (old, recent) = server
-    app, client = _service(tmp_path / "data", srv.url)
+    service = lan_service(tmp_path / "data", srv.url, synced=2)
+    app, client = service.app, service.client
     app.start()
     try:
         wait_for(lambda: app.retention.runs >= 1, what="the retention at start")
@@ -139,5 +100,4 @@ def test_retention_and_delete_everything_reach_the_notes_of_failed_downloads(
         assert app.export_data()["failed_downloads"] == []
         assert len(client.tracks()) == 2  # the mirror itself is kept: the music plays on
     finally:
-        app.stop()
-        client.close()
+        service.close()

@@ -1,0 +1,117 @@
+"""The real service whose music comes from a real library server on the loopback, for the service tests
+of a speaker on a library server (downloads, their privacy, health): the server's tone tracks (indexed
+as a scan would, tests/library/lankit.py), the service built as `moodspeaker run` builds it
+(`build_parts` from the config, a scripted camera) and its LAN client, and a track queued and played.
+One place, so each test states only what it is about."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from servicekit import Script, ScriptPipeline, ScriptSource, config, wait_for
+
+from moodspeaker.library.index import LibraryIndex
+from moodspeaker.library.lan.client import LanLibrary
+from moodspeaker.library.lan.downloads import ServerDownloads
+from moodspeaker.library.lan.server import LibraryServer
+from moodspeaker.player.queue import QueueItem
+from moodspeaker.service.app import Appliance
+from moodspeaker.service.components import build_parts
+from moodspeaker.service.events import Event, EventBus, TrackEnded
+from tonetracks import write_tone
+
+LIBRARY_TESTS = Path(__file__).resolve().parents[1] / "library"
+if str(LIBRARY_TESTS) not in sys.path:  # lankit lives with the library tests
+    sys.path.append(str(LIBRARY_TESTS))
+
+from lankit import add_track  # noqa: E402
+
+#: The served tone tracks by default: name (file music/<name>.ogg) and frequency
+TONES = (("a", 440), ("b", 550))
+
+
+def served_index(
+    tmp_path: Path, tones: tuple[tuple[str, int], ...] = TONES
+) -> tuple[LibraryIndex, list[str]]:
+    """A library server's index (`tmp_path`/server.db) of `tones` written as analysed tone tracks in
+    `tmp_path`/music, and the tracks' ids; the caller closes the index."""
+    index = LibraryIndex(tmp_path / "server.db")
+    ids = []
+    for name, hz in tones:
+        song = tmp_path / "music" / f"{name}.ogg"
+        song.parent.mkdir(exist_ok=True)
+        write_tone(song, hz, 0.8, 0.2)
+        ids.append(add_track(index, song, 0.2))
+    return index, ids
+
+
+@contextmanager
+def running_server(
+    tmp_path: Path, tones: tuple[tuple[str, int], ...] = TONES
+) -> Iterator[tuple[LibraryServer, list[str]]]:
+    """A library server on the loopback offering `served_index`'s tracks, and their ids; stopped (and
+    its index closed) at the end."""
+    index, ids = served_index(tmp_path, tones)
+    server = LibraryServer(index, "127.0.0.1", 0).start()
+    try:
+        yield server, ids
+    finally:
+        server.stop()
+        index.close()
+
+
+@dataclass(frozen=True)
+class LanService:
+    """A service (not started) on one library server, the events it announced, and its LAN client."""
+
+    app: Appliance
+    events: list[Event]
+    client: LanLibrary
+
+    def close(self) -> None:
+        """Stop the service and close its mirror of the server (the next service opens its own)."""
+        self.app.stop()
+        self.client.close()
+
+
+def lan_service(data: Path, url: str, *, synced: int | None = None, picks: bool = False) -> LanService:
+    """A service in `data` on the library server at `url` alone (no music folder), built as `moodspeaker
+    run` builds it.  `synced`: the service's rescan is run once before and syncs that many tracks (None:
+    not synced).  `picks` False: no automatic picks (strategy off), so only the tracks a test queues play
+    and nothing is fetched meanwhile."""
+    changes: dict[str, object] = {"library.servers": [url], "library.folders": []}
+    if not picks:
+        changes["recommend.strategy"] = "off"
+    cfg = config(data, **changes)
+    parts = build_parts(cfg, data)
+    script = Script(None)
+    parts.make_source, parts.make_pipeline = lambda: ScriptSource(script), lambda: ScriptPipeline(script)
+    if synced is not None:
+        assert parts.rescan is not None
+        assert f"{synced} updated" in parts.rescan(None)  # the service's rescan syncs its client
+    assert isinstance(parts.downloads, ServerDownloads)
+    [client] = parts.downloads.clients
+    assert isinstance(client, LanLibrary)
+    bus = EventBus()
+    events: list[Event] = []
+    bus.subscribe(events.append)
+    return LanService(Appliance(cfg, bus, parts, data), events, client)
+
+
+def queue_and_play(app: Appliance, track: str) -> None:
+    """Queue `track` alone and press Play."""
+    [found] = [t for t in app.parts.recommender.source.tracks() if t.id == track]
+    app.player.set_queue([QueueItem(found, "queued")])
+    wait_for(lambda: [i.track.id for i in app.player.status().queue] == [track], what="the queue")
+    app.play()
+
+
+def play_to_end(service: LanService, track: str) -> None:
+    """Queue `track` alone, press Play and wait until its end is announced."""
+    queue_and_play(service.app, track)
+    events = service.events
+    wait_for(lambda: any(isinstance(e, TrackEnded) and e.track_id == track for e in events), what="its end")

@@ -12,24 +12,18 @@ the loopback, no music folder.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from servicekit import Script, ScriptPipeline, ScriptSource, config, wait_for
+from lanservicekit import LanService, lan_service, running_server
+from servicekit import wait_for
 
-from moodspeaker.library.index import LibraryIndex
 from moodspeaker.library.lan.server import LibraryServer
 from moodspeaker.service.app import Appliance
-from moodspeaker.service.components import build_parts
-from moodspeaker.service.events import Event, EventBus, StateChanged
+from moodspeaker.service.events import Event, StateChanged
 from moodspeaker.vision.expression import default_model_json
-from tonetracks import write_tone
-
-sys.path.append(str(Path(__file__).resolve().parents[1] / "library"))
-from lankit import add_track
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -37,40 +31,15 @@ pytestmark = pytest.mark.timeout(180)
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LibraryServer]:
     """A running library server offering two analysed tone tracks."""
-    index = LibraryIndex(tmp_path / "server.db")
-    for name, hz in (("a", 440), ("b", 550)):
-        song = tmp_path / "music" / f"{name}.ogg"
-        song.parent.mkdir(exist_ok=True)
-        write_tone(song, hz, 0.8, 0.2)
-        add_track(index, song, 0.2)
-    srv = LibraryServer(index, "127.0.0.1", 0)
-    srv.start()
-    try:
+    with running_server(tmp_path) as (srv, _):
         yield srv
-    finally:
-        srv.stop()
-        index.close()
 
 
-def _started(data: Path, url: str) -> tuple[Appliance, list[Event]]:
+def _started(data: Path, url: str) -> LanService:
     """A service on `url` alone (no music folder), built as `moodspeaker run` builds it, started."""
-    cfg = config(data, **{"library.servers": [url], "library.folders": [], "recommend.strategy": "off"})
-    parts = build_parts(cfg, data)
-    script = Script(None)
-    parts.make_source, parts.make_pipeline = lambda: ScriptSource(script), lambda: ScriptPipeline(script)
-    bus = EventBus()
-    events: list[Event] = []
-    bus.subscribe(events.append)
-    app = Appliance(cfg, bus, parts, data)
-    app.start()
-    return app, events
-
-
-def _stop(app: Appliance) -> None:
-    """Stop the service and close its library server's mirror (the next service opens its own)."""
-    app.stop()
-    for client in getattr(app.parts.downloads, "clients", ()):
-        client.close()
+    service = lan_service(data, url)
+    service.app.start()
+    return service
 
 
 def _rescanned(app: Appliance, events: list[Event]) -> dict[str, Any]:
@@ -91,20 +60,22 @@ def test_a_speaker_on_a_library_server_alone_says_ok_with_the_mirrored_count(
     if not default_model_json().is_file():
         pytest.skip("no expression model shipped (build_parts loads it)")
     data = tmp_path / "data"
-    app, events = _started(data, server.url)
+    service = _started(data, server.url)
+    app = service.app
     try:
         assert app.health_snapshot()["components"]["library"]["state"] == "empty"  # nothing mirrored yet
-        library = _rescanned(app, events)
+        library = _rescanned(app, service.events)
         assert (library["state"], library["detail"]) == ("ok", "2 tracks"), library
     finally:
-        _stop(app)
+        service.close()
 
-    app, events = _started(data, server.url)  # a restart: the mirror is there before any sync
+    service = _started(data, server.url)  # a restart: the mirror is there before any sync
+    app = service.app
     try:
         library = app.health_snapshot()["components"]["library"]
         assert (library["state"], library["detail"]) == ("ok", "2 tracks"), library
         server.stop()  # the server is off: the rescan's sync fails, the mirror still plays
-        library = _rescanned(app, events)
+        library = _rescanned(app, service.events)
         assert (library["state"], library["detail"]) == ("ok", "2 tracks"), library
     finally:
-        _stop(app)
+        service.close()

@@ -1,7 +1,8 @@
 """The real service whose music comes from a real library server on the loopback, for the service tests
 of a speaker on a library server (downloads, their privacy, health): the server's tone tracks (indexed
 as a scan would, tests/library/lankit.py), the service built as `moodspeaker run` builds it
-(`build_parts` from the config, a scripted camera) and its LAN client, and a track queued and played.
+(`build_parts` from the config, a scripted camera) and its LAN client, a track queued and played, and
+health's `library`.
 One place, so each test states only what it is about."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from servicekit import Script, ScriptPipeline, ScriptSource, config, wait_for
 
@@ -100,6 +102,12 @@ def lan_service(data: Path, url: str, *, synced: int | None = None, picks: bool 
     events: list[Event] = []
     bus.subscribe(events.append)
     return LanService(Appliance(cfg, bus, parts, data), events, client)
+
+
+def library_health(app: Appliance) -> dict[str, Any]:
+    """Health's `library` component now (state, detail)."""
+    library: dict[str, Any] = app.health_snapshot()["components"]["library"]
+    return library
 
 
 def queue_and_play(app: Appliance, track: str) -> None:

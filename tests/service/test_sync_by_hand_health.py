@@ -16,23 +16,16 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from servicekit import Script, ScriptPipeline, ScriptSource, config, wait_for
+from lanservicekit import lan_service, library_health, running_server
+from servicekit import wait_for
 
 from moodspeaker.config import save
-from moodspeaker.library.index import LibraryIndex
 from moodspeaker.library.lan.server import LibraryServer
 from moodspeaker.player.queue import QueueItem
-from moodspeaker.service.app import Appliance
-from moodspeaker.service.components import build_parts
-from moodspeaker.service.events import Event, EventBus, HealthReport, TrackStarted
+from moodspeaker.service.events import HealthReport, TrackStarted
 from moodspeaker.vision.expression import default_model_json
-from tonetracks import write_tone
-
-sys.path.append(str(Path(__file__).resolve().parents[1] / "library"))
-from lankit import add_track
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -40,24 +33,8 @@ pytestmark = pytest.mark.timeout(240)
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[LibraryServer, list[str]]]:
     """A running library server offering two analysed tone tracks, and their ids."""
-    index = LibraryIndex(tmp_path / "server.db")
-    ids = []
-    for name, hz in (("a", 440), ("b", 550)):
-        song = tmp_path / "music" / f"{name}.ogg"
-        song.parent.mkdir(exist_ok=True)
-        write_tone(song, hz, 0.8, 0.2)
-        ids.append(add_track(index, song, 0.2))
-    srv = LibraryServer(index, "127.0.0.1", 0).start()
-    try:
-        yield srv, ids
-    finally:
-        srv.stop()
-        index.close()
-
-
-def _library(app: Appliance) -> dict[str, Any]:
-    library: dict[str, Any] = app.health_snapshot()["components"]["library"]
-    return library
+    with running_server(tmp_path) as served:
+        yield served
 
 
 def test_health_follows_a_mirror_synced_by_hand_while_the_service_runs(
@@ -66,20 +43,13 @@ def test_health_follows_a_mirror_synced_by_hand_while_the_service_runs(
     if not default_model_json().is_file():
         pytest.skip("no expression model shipped (build_parts loads it)")
     srv, (first, _second) = server
-    data = tmp_path / "data"
-    cfg = config(data, **{"library.servers": [srv.url], "library.folders": [], "recommend.strategy": "off"})
+    service = lan_service(tmp_path / "data", srv.url)
+    app, events = service.app, service.events
     path = tmp_path / "config.toml"
-    save(cfg, path)
-    parts = build_parts(cfg, data)
-    script = Script(None)
-    parts.make_source, parts.make_pipeline = lambda: ScriptSource(script), lambda: ScriptPipeline(script)
-    bus = EventBus()
-    events: list[Event] = []
-    bus.subscribe(events.append)
-    app = Appliance(cfg, bus, parts, data)
+    save(app.config, path)
     app.start()
     try:
-        assert _library(app)["state"] == "empty"  # nothing mirrored yet
+        assert library_health(app)["state"] == "empty"  # nothing mirrored yet
         cli = [sys.executable, "-m", "moodspeaker", "-c", str(path), "library", "sync", srv.url]
         done = subprocess.run(cli, capture_output=True, text=True, env=os.environ.copy(), check=False)
         assert done.returncode == 0, done.stderr
@@ -91,7 +61,7 @@ def test_health_follows_a_mirror_synced_by_hand_while_the_service_runs(
         wait_for(
             lambda: sum(isinstance(e, HealthReport) for e in events) > reports + 1, 90.0, "health reports"
         )
-        library = _library(app)
+        library = library_health(app)
         assert (library["state"], library["detail"]) == ("ok", "2 tracks"), library
         app.player.set_queue([QueueItem(found, "queued")])
         wait_for(lambda: [i.track.id for i in app.player.status().queue] == [first], what="the queue")
@@ -100,6 +70,4 @@ def test_health_follows_a_mirror_synced_by_hand_while_the_service_runs(
             lambda: any(isinstance(e, TrackStarted) and e.track_id == first for e in events), 60.0, "play"
         )
     finally:
-        app.stop()
-        for client in getattr(app.parts.downloads, "clients", ()):
-            client.close()
+        service.close()

@@ -294,6 +294,15 @@ class AudioCache:
                 e.path.unlink(missing_ok=True)
         return deleted
 
+    def tidy(self, current: Callable[[Iterable[str]], Mapping[str, str]], keep: Path | None = None) -> None:
+        """`sweep`, an error of the folder (unreadable, the card read-only) logged and not raised: a
+        client sweeps after a sync or a download, whose result stands without it, and what is left
+        goes at a later sweep."""
+        try:
+            self.sweep(current, keep)
+        except OSError as exc:
+            log.warning("%s: cannot clean the downloaded audio: %s", self.folder, exc)
+
     def forget_uses(self, before: float | None = None) -> int:
         """The privacy retention (`before`, a `time.time()`) or "delete everything" (None): a
         download's file times say when its track was last played (`_touch`), and a partial one's

@@ -182,11 +182,11 @@ class LanLibrary(MirroredLibrary):
         except LanError as exc:
             self.last_error = str(exc)
             note_sync(self.cache, self.last_error)
-            self._sweep()  # pages applied before the failure may have removed tracks
+            self.audio.tidy(self._versions)  # pages applied before the failure may have removed tracks
             raise
         self.last_error = None
         note_sync(self.cache, None)
-        self._sweep()
+        self.audio.tidy(self._versions)
         return result
 
     def _another_library(self, identity: str | None) -> bool:
@@ -337,15 +337,8 @@ class LanLibrary(MirroredLibrary):
             with self.cache.batch() as b:  # (only then: a batch moves the mirror's change counter)
                 b.clear_problems(noted)
             self.scrub_due = True  # it said when the track was to be played (mirror.py)
-        self._sweep(keep=path)
+        self.audio.tidy(self._versions, keep=path)
         return path
-
-    def _sweep(self, keep: Path | None = None) -> None:
-        """Delete the downloads that are gone, stale or beyond the bound (audiocache)."""
-        try:
-            self.audio.sweep(self._versions, keep)
-        except OSError as exc:
-            log.warning("%s: cannot clean the downloaded audio: %s", self.audio_dir, exc)
 
     def _versions(self, ids: Iterable[str]) -> dict[str, str]:
         """The mirrored version of each track (audiocache.version_of) the mirror has of `ids`."""

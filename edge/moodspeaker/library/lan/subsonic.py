@@ -222,7 +222,7 @@ class SubsonicLibrary(MirroredLibrary):
         except LanError as exc:
             self.last_error = str(exc)
             note_sync(self.cache, self.last_error)
-            self._sweep()
+            self.audio.tidy(self._versions)
             raise
         result.listed = len(songs)
         listed = {str(s["id"]): s for s in songs}
@@ -251,7 +251,7 @@ class SubsonicLibrary(MirroredLibrary):
                 )
         self.last_error = None
         note_sync(self.cache, None)
-        self._sweep()
+        self.audio.tidy(self._versions)
         return result
 
     def _known(self, now: Mapping[str, str]) -> dict[str, str]:
@@ -374,20 +374,13 @@ class SubsonicLibrary(MirroredLibrary):
             refused_types=_NOT_AUDIO,
         )
         if new:
-            self._sweep(keep=path)
+            self.audio.tidy(self._versions, keep=path)
         return path
 
     def cached_audio(self, song_id: str) -> Path | None:
         """The song's download as mirrored now, made earlier (playable without the server)."""
         path = self.audio.path(self._track(song_id), self._versions_by_song()[0].get(song_id, ""))
         return path if path.is_file() else None
-
-    def _sweep(self, keep: Path | None = None) -> None:
-        """Delete the downloads of songs gone or changed, and those beyond the bound (audiocache)."""
-        try:
-            self.audio.sweep(self._versions, keep)
-        except OSError as exc:
-            log.warning("%s: cannot clean the downloaded audio: %s", self.audio_dir, exc)
 
     def _versions(self, ids: Iterable[str]) -> dict[str, str]:
         """The current fingerprint of each of these mirrored tracks (by the mirror's ids)."""

@@ -135,14 +135,10 @@ def settings() -> str:
 @views.get("/settings/<section>")
 @owner_required
 def show_section(section: str) -> BaseResponse:
-    """The address a refused save leaves in the browser (its answer is the settings page itself).
-    Opened again (a restored tab, the address typed anew) it answered 405 "not something this page
-    accepts", a dead end; now it is the settings with that section open.  A browser's reload of that
-    answer sends the form again, so the refusal offers its own reload link (`clash`)."""
-    known = section in (*forms.sections(), "password")
-    return redirect(
-        url_for("views.settings", open=section if known else None, _anchor=f"s-{section}" if known else None)
-    )
+    """The address a refused save leaves in the browser, opened again (a restored tab): it answered 405,
+    a dead end.  (A reload of the refusal sends the form again: the refusal offers a link instead.)"""
+    shown = section if section in (*forms.sections(), "password") else None
+    return redirect(url_for("views.settings", open=shown, _anchor=shown and f"s-{shown}"))
 
 
 def _mark_key() -> bytes:

@@ -17,20 +17,11 @@ from pathlib import Path
 import pytest
 from servicekit import Script, running
 
+from hungkit import Clock  # the watchdog's clock, moved by the test (hungkit: the player's watchdog)
 from moodspeaker.service.watchdog import Heartbeat, Watchdog
 from polling import until
 
 PERIOD_S = 0.5
-
-
-class Clock:
-    """A monotonic clock that moves only when the test says."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def ticks(dog: Watchdog, clock: Clock, seconds: float) -> None:

@@ -12,20 +12,11 @@ from __future__ import annotations
 
 import pytest
 
+from hungkit import Clock  # the watchdog's clock, moved by the test (hungkit: the player's watchdog)
 from moodspeaker.service.watchdog import Heartbeat, Watchdog
 
 TIMEOUT_S = 5.0
 PERIOD_S = 0.5
-
-
-class Clock:
-    """A monotonic clock that moves only when the test says."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def watched(clock: Clock) -> tuple[Heartbeat, Watchdog, list[int]]:

@@ -1,33 +1,31 @@
-"""HTML pages: status/controls, settings, privacy and health (setup, login and logout: auth_views.py)."""
+"""HTML pages: status/controls, settings and health (setup, login and logout: auth_views.py; privacy:
+privacy_views.py)."""
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from moodspeaker import __version__
 from moodspeaker.config import ConfigError
-from moodspeaker.config.load import to_mapping
-from moodspeaker.config.schema import RecommendConfig
 from moodspeaker.service.control import STRATEGIES, CommandError
-from moodspeaker.service.forget import delete_set_aside_states
-from moodspeaker.util.net import mask_url
 from moodspeaker_web import edits, forms
 from moodspeaker_web.auth import PasswordError
 from moodspeaker_web.auth_views import Page, rate_limited, unsaved
-from moodspeaker_web.context import json_safe, web
+from moodspeaker_web.context import web
 from moodspeaker_web.guard import client_key, guest_allowed, is_owner, log_in, owner_required
+from moodspeaker_web.privacy_views import add_privacy_pages
 from moodspeaker_web.sessions import SessionSaveError
 from moodspeaker_web.setup_code import is_set_up
 
 log = logging.getLogger(__name__)
 
 views = Blueprint("views", __name__)
+add_privacy_pages(views)
 
 #: Button icons as SVG paths (fixed strings, drawn with currentColor; no icon font or CDN needed).
 ICONS = {
@@ -268,141 +266,6 @@ def change_password() -> Page:
     except SessionSaveError as exc:
         flash(unsaved(exc, "You are logged in"), "error")
     return redirect(url_for("views.settings"))
-
-
-@views.get("/privacy")
-@owner_required
-def privacy() -> str:
-    ctx = web()
-    state = ctx.state()
-    return render_template(
-        "privacy.html",
-        camera=bool(state.get("camera", ctx.config.camera.enabled)),
-        interval=ctx.config.camera.interval_s,
-        retention=ctx.config.privacy.retention_days,
-        samples=ctx.history.count(),
-    )
-
-
-@views.post("/privacy/camera")
-@owner_required
-def camera() -> BaseResponse:
-    enabled = request.form.get("enabled") == "on"
-    try:
-        web().control.execute("set_camera", {"enabled": enabled}, source="web")
-    except CommandError as exc:
-        flash(str(exc), "error")
-    else:
-        flash("Camera on." if enabled else "Camera off: no pictures are taken from now on.")
-    return redirect(url_for("views.privacy"))
-
-
-@views.get("/privacy/export")
-@owner_required
-def export() -> Response:
-    ctx = web()
-    if ctx.recorder is not None:
-        ctx.recorder.flush()
-    body = {
-        "exported_at": ctx.clock(),
-        "speaker": ctx.config.device.name,
-        "note": "Everything this speaker keeps about its listeners. It never stores pictures.",
-        "mood_history": ctx.history.export(),
-        "speaker_data": json_safe(ctx.control.export_data()),
-        "explanations": _explanations(ctx.state()),
-        "settings": _settings_for_export(ctx.config),
-    }
-    return Response(
-        json.dumps(body, indent=1),
-        mimetype="application/json",
-        headers={"Content-Disposition": 'attachment; filename="moodspeaker-my-data.json"'},
-    )
-
-
-def _explanations(state: dict[str, Any]) -> dict[str, Any]:
-    """Why the tracks playing, queued and started last were picked, as the speaker reports them.  Each
-    quotes the mood read then and what was learned ("you look sad (80% sure)"): kept by the speaker
-    (its state file, health's "why these tracks") and taken back by delete-everything and the
-    retention, so the export gives them too (it gave only the mood history, feedback and profiles)."""
-
-    def pick(item: Any) -> dict[str, Any] | None:
-        if not isinstance(item, dict) or not item.get("reason"):
-            return None
-        return {key: item.get(key) for key in ("track_id", "title", "artist", "reason")}
-
-    queue = state.get("queue")
-    health = state.get("health")
-    recent = health.get("reasons") if isinstance(health, dict) else None
-    return {
-        "now_playing": pick(state.get("now_playing")),
-        "queue": [p for p in map(pick, queue if isinstance(queue, list) else []) if p],
-        "started_last": [
-            {key: r.get(key) for key in ("ts", "track_id", "title", "reason")}
-            for r in (recent if isinstance(recent, list) else [])
-            if isinstance(r, dict) and r.get("reason")
-        ],
-    }
-
-
-def _settings_for_export(config: Any) -> dict[str, Any]:
-    """The settings with secrets hidden, including passwords inside server URLs."""
-    data = to_mapping(config, hide_secrets=True)
-    for dotted in forms.URL_LISTS:
-        section, key = dotted.split(".")
-        if key in data.get(section, {}):
-            data[section][key] = [mask_url(url) for url in data[section][key]]
-    return data
-
-
-@views.post("/privacy/delete")
-@owner_required
-def delete_everything() -> BaseResponse:
-    ctx = web()
-    if request.form.get("confirm", "").strip().lower() != "delete":
-        flash("Type the word delete to confirm; nothing was deleted.", "error")
-        return redirect(url_for("views.privacy"))
-    # the config's profiles first: the speaker makes again the profiles its config lists
-    defaults = RecommendConfig()
-    if ctx.config_path is not None and (
-        ctx.config.recommend.profiles != defaults.profiles or ctx.config.recommend.profile != defaults.profile
-    ):
-        try:
-            ctx.save_changes(
-                {"recommend.profiles": list(defaults.profiles), "recommend.profile": defaults.profile}
-            )
-        except (ConfigError, OSError) as exc:
-            log.warning("the profiles of the config file could not be reset: %s", exc)
-    try:
-        ctx.control.delete_data(None)
-    finally:
-        # the page's mood history after the service's data: the service says at the end of its
-        # deletion that the mood is unknown now (a MoodObserved), which the recorder would keep as
-        # the first sample of the history just deleted
-        if ctx.recorder is not None:
-            ctx.recorder.flush()
-        ctx.history.clear()
-        # and the copies of state files the service could not read at a start (they quote moods too)
-        try:
-            delete_set_aside_states(ctx.data_dir)
-        except OSError as exc:
-            log.error("the set-aside copies of the state file could not be deleted: %s", exc)
-            flash(
-                f"Copies of an unreadable state file in the data folder could not be deleted: {exc}", "error"
-            )
-    # and the listener chosen on the Now tab goes too: left active, its name stays in the picker and
-    # the next track's feedback makes its profile again
-    listener = ctx.config.recommend.profile
-    if ctx.state().get("profile") not in (None, listener):
-        try:
-            ctx.control.execute("set_profile", {"profile": listener}, source="web")
-        except CommandError as exc:
-            flash(f"The listener could not be switched back to {listener}: {exc}", "error")
-    log.warning("all personal data deleted from the web page")
-    flash(
-        "Everything is deleted: mood history, feedback, profiles, neutral-face calibrations, what played, "
-        "the downloaded tracks (but those playing or up next) and the recent problems."
-    )
-    return redirect(url_for("views.privacy"))
 
 
 @views.get("/health")

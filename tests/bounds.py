@@ -13,6 +13,12 @@ def too_big(info: SettingInfo) -> str:
 
 
 def allowed_range(info: SettingInfo) -> str:
-    """The range as a refusal states it, with the unit."""
+    """The range as a refusal states it, with the unit, in numbers as typed ("1000000", not "1e+06")."""
+    assert info.min is not None and info.max is not None
     unit = f" {info.unit}" if info.unit else ""
-    return f"from {info.min:g} to {info.max:g}{unit}"
+    return f"from {_typed(info.min)} to {_typed(info.max)}{unit}"
+
+
+def _typed(number: float) -> str:
+    """A bound as a person types it (worked out here, not with the code's own formatting)."""
+    return str(int(number)) if number == int(number) else repr(float(number))

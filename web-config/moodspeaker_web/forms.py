@@ -26,7 +26,13 @@ from markupsafe import Markup, escape
 
 from moodspeaker.config import Config, describe
 from moodspeaker.config.load import SettingInfo, coerce
-from moodspeaker.config.messages import SHOWN_IN_PERCENT, expected, problem_on_form, refused_on_form
+from moodspeaker.config.messages import (
+    SHOWN_IN_PERCENT,
+    expected,
+    plain_number,
+    problem_on_form,
+    refused_on_form,
+)
 from moodspeaker.util.net import MASK, mask_url
 
 #: Shown on their own pages (camera switch on Privacy) or unsafe to move from a web form (data_dir:
@@ -70,11 +76,6 @@ PROFILE_NAME = re.compile(r"^[\w][\w .-]{0,31}$")
 CODE_SPAN = re.compile(r"`([^`]+)`")
 
 
-def _plain_number(value: float) -> str:
-    """A number as typed: no exponent, no ".0" on a whole one."""
-    return str(int(value)) if float(value).is_integer() else f"{value:f}".rstrip("0").rstrip(".")
-
-
 @dataclass(frozen=True)
 class Field:
     """One input of a settings form."""
@@ -116,7 +117,7 @@ class Field:
         low, high = self.bounds
         if low is None or high is None:
             return ""
-        return f"{_plain_number(low)} to {_plain_number(high)}"
+        return f"{plain_number(low)} to {plain_number(high)}"
 
     @property
     def help_html(self) -> Markup:

@@ -25,6 +25,11 @@ ABBREVIATIONS = {"id": "ID", "tls": "TLS", "ca": "CA", "lufs": "LUFS", "led": "L
 #: from what the page shows, was refused with only "expected a number from 0 to 1", no word of the %.
 SHOWN_IN_PERCENT = frozenset({"player.volume"})
 
+#: The end of a key that names its unit, dropped from the label when the unit is shown after it
+#: ("Server cache (MB)", "Interval (s)"): "server_cache_mb" read "Server cache mb" and, with "mb"
+#: in it, the form took the unit as named already and left "(MB)" out.
+UNIT_SUFFIXES = {"s": "_s", "MB": "_mb"}
+
 #: How much of a typed value a refusal repeats (a pasted page must not fill the screen).
 SHOWN_CHARS = 40
 
@@ -32,13 +37,20 @@ SHOWN_CHARS = 40
 def label_of(key: str, unit: str = "", override: str = "") -> str:
     """The setting's name in words, as the form shows it above the field: the schema's own `label`
     when it has one ("Start volume"), else the key in words.  A trailing `_s` goes when the unit is
-    seconds (the form shows "(s)" after the label); only the suffix: `uplift_steps` once read
-    "Upliftteps".  Abbreviations stay capitals."""
+    seconds (the form shows "(s)" after the label), a trailing `_mb` when it is MB (UNIT_SUFFIXES);
+    only the suffix: `uplift_steps` once read "Upliftteps".  Abbreviations stay capitals."""
     if override:
         return override
-    key = key.removesuffix("_s") if unit == "s" else key
+    suffix = UNIT_SUFFIXES.get(unit)
+    key = key.removesuffix(suffix) if suffix else key
     text = " ".join(ABBREVIATIONS.get(word, word) for word in key.split("_"))
     return text[:1].upper() + text[1:]
+
+
+def plain_number(value: float) -> str:
+    """A number as a person types it: no exponent, no ".0" on a whole one ("1000000", not '%g''s
+    "1e+06").  The settings page's help shows its ranges with it too, so the two read alike."""
+    return str(int(value)) if float(value).is_integer() else f"{value:f}".rstrip("0").rstrip(".")
 
 
 def expected(info: SettingInfo) -> str:
@@ -50,11 +62,11 @@ def expected(info: SettingInfo) -> str:
     unit = f" {info.unit}" if info.unit else ""
     bounds = ""
     if info.min is not None and info.max is not None:
-        bounds = f" from {info.min:g} to {info.max:g}{unit}"
+        bounds = f" from {plain_number(info.min)} to {plain_number(info.max)}{unit}"
     elif info.min is not None:
-        bounds = f" of at least {info.min:g}{unit}"
+        bounds = f" of at least {plain_number(info.min)}{unit}"
     elif info.max is not None:
-        bounds = f" of at most {info.max:g}{unit}"
+        bounds = f" of at most {plain_number(info.max)}{unit}"
     names = {
         "bool": "true or false",
         "int": "a whole number",
@@ -81,7 +93,7 @@ def refused_in_file(info: SettingInfo, value: Any, reason: str) -> str:
 def _fraction(info: SettingInfo) -> str:
     low = 0.0 if info.min is None else info.min
     high = 1.0 if info.max is None else info.max
-    return f"a fraction from {low:g} to {high:g}"
+    return f"a fraction from {plain_number(low)} to {plain_number(high)}"
 
 
 def _as_fraction(value: Any) -> str:

@@ -195,6 +195,7 @@ class LibraryConfig:
         max=600.0,
         unit="s",
         advanced=True,
+        label="Minimum track length",
     )
     serve_port: int = setting(8765, "Port of `moodspeaker library serve`.", min=1, max=65535, advanced=True)
     # Why a bound: the speaker's SD card is shared with the system and the databases, and downloads
@@ -357,8 +358,8 @@ class WebConfig:
 class PrivacyConfig:
     retention_days: int = setting(
         30,
-        "Mood history, feedback and the pick explanations older than this are deleted (by the service, "
-        "whether or not the page runs).",
+        "Mood history, feedback, pick explanations, what played when, library-server downloads not played "
+        "since and health's recent problems older than this are deleted (also without the page running).",
         min=1,
         max=3650,
         unit="days",

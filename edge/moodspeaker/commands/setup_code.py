@@ -13,7 +13,7 @@ from pathlib import Path
 from moodspeaker.commands.owner import as_owner_of
 from moodspeaker.config import Config
 from moodspeaker.config.load import data_dir
-from moodspeaker_web.setup_code import ensure_setup_code, reset_owner
+from moodspeaker_web.setup_code import ensure_setup_code, reset_owner, setup_code_command
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,7 +47,9 @@ def _show(args: argparse.Namespace, config: Config, folder: Path) -> int:
     code = ensure_setup_code(folder)
     if code is None:
         print("The web page is already set up (an owner password exists).")
-        print("Forgot it? Run `moodspeaker setup-code --reset` to make a new setup code.")
+        # The same folder again: after `--set device.data_dir=...` a bare `setup-code --reset` would
+        # reset another folder's page (the one of the config the CLI finds by itself).
+        print(f"Forgot it? Run `{setup_code_command(folder)} --reset` to make a new setup code.")
         return 0
     print(f"Setup code: {code}")
     print(f"Open http://<speaker>.local:{config.web.port}/ and enter it to choose the page's password.")

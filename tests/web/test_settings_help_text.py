@@ -29,6 +29,8 @@ def test_help_shows_plain_ranges_and_commands_as_code(tmp_path: Path, browser: B
                 details.evaluate("e => { e.open = true; }")
             cache = page.inner_text("#f-library-server-cache-mb-help")
             assert cache.endswith("(50 to 1000000)"), cache
+            label = page.inner_text("label[for=f-library-server-cache-mb]")
+            assert label == "Server cache (MB)", label  # was "Server cache mb", the unit left out
             serve = page.locator("#f-library-serve-port-help")
             assert "`" not in serve.inner_text(), serve.inner_text()
             assert serve.locator("code").inner_text() == "moodspeaker library serve"

@@ -68,6 +68,9 @@ class MoodState:
     #: False: the camera is off (the privacy switch), so no face can be read at all; the service
     #: says so of the mood it plans with (recommend.explain words it).  None: not said (the filter).
     camera: bool | None = None
+    #: True: the listener said this mood (a correction: "I'm sad" in the Tell box), the camera did not
+    #: read it; the picks planned with it say so ("you said you feel sad", explain.mood_phrase).
+    told: bool = False
 
 
 class Smoother(Protocol):

@@ -48,8 +48,11 @@ def mood_phrase(
     face: bool | None = None,
     faces_read: bool | None = None,
     camera: bool | None = None,
+    told: bool = False,
 ) -> str:
-    """'you look sad (71% sure)'.  An unknown mood is said as it is: with the camera switched off
+    """'you look sad (71% sure)'; a mood the listener `told` the speaker (a correction: "I'm sad" in
+    the Tell box) 'you said you feel sad', with no figure: the camera did not read it, and the
+    correction's certainty is no reading's.  An unknown mood is said as it is: with the camera switched off
     (the privacy switch: `camera` False) 'camera off: music for no particular mood', since no face
     can be seen, and 'no face seen yet' would send the listener to sit in front of it; a face in view
     whose mood the filter has not named yet (it takes a few readings: `mood.min_dwell_s`) is 'not sure
@@ -62,6 +65,8 @@ def mood_phrase(
             return "not sure of your mood yet"
         return "no face seen yet" if faces_read is False else "no face seen"
     word = _MOOD_WORDS[mood]
+    if told:
+        return f"you said you feel {word}"
     sure = percent(confidence)
     return f"you look {word} ({sure} sure)" if sure else f"you look {word}"
 
@@ -133,9 +138,10 @@ def reason(
     face: bool | None = None,
     faces_read: bool | None = None,
     camera: bool | None = None,
+    told: bool = False,
 ) -> str:
     """The whole sentence shown on the page and over MQTT."""
-    parts = [mood_phrase(mood, confidence, face=face, faces_read=faces_read, camera=camera)]
+    parts = [mood_phrase(mood, confidence, face=face, faces_read=faces_read, camera=camera, told=told)]
     if evidence.corrected_from:
         parts[0] += f", which you told me usually means {_MOOD_WORDS.get(evidence.mood, evidence.mood)}"
     if evidence.analysed:

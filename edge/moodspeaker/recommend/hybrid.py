@@ -57,6 +57,7 @@ def _as_mood(mood: MoodLike | None) -> Mood:
     face = getattr(mood, "face", None)
     probs = getattr(mood, "probs", None)
     camera = getattr(mood, "camera", None)
+    told = getattr(mood, "told", False)
     return Mood(
         str(mood.mood),
         float(mood.confidence),
@@ -65,6 +66,7 @@ def _as_mood(mood: MoodLike | None) -> Mood:
         face=face if isinstance(face, bool) else None,
         faces_read=bool(probs) if probs is not None else getattr(mood, "faces_read", None),
         camera=camera if isinstance(camera, bool) else None,
+        told=told is True,
     )
 
 

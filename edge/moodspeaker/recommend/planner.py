@@ -306,7 +306,14 @@ def plan_queue(
             analysed=bool(view.analysed[row]),
         )
         text = explain.reason(
-            mood.mood, mood.confidence, tr, ev, face=mood.face, faces_read=mood.faces_read, camera=mood.camera
+            mood.mood,
+            mood.confidence,
+            tr,
+            ev,
+            face=mood.face,
+            faces_read=mood.faces_read,
+            camera=mood.camera,
+            told=mood.told,
         )
         if again:
             text += "; again, as the only track to play now"

@@ -68,7 +68,8 @@ class Mood:
 
     `face`, `faces_read` and `camera` only word an `unknown` mood (explain.mood_phrase): whether a
     face is in view at this reading, whether the filter has read any face so far, and whether the
-    camera is on at all; None when not known."""
+    camera is on at all; None when not known.  `told`: the listener said this mood (a correction),
+    the camera did not read it."""
 
     mood: str
     confidence: float = 1.0
@@ -77,6 +78,7 @@ class Mood:
     face: bool | None = None
     faces_read: bool | None = None
     camera: bool | None = None
+    told: bool = False
 
     @staticmethod
     def of(mood: str, confidence: float = 1.0) -> Mood:

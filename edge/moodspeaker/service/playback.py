@@ -162,7 +162,9 @@ class PlaybackCommands(ApplianceCore):
         if current is not None:
             self._tell(current.track.id, "wrong_mood", seen, corrected_mood=mood)
         valence, arousal = to_valence_arousal({mood: 1.0})
-        corrected = MoodState(mood, 1.0, valence, arousal, face=seen.face, changed=True, previous=seen.mood)
+        corrected = MoodState(
+            mood, 1.0, valence, arousal, face=seen.face, changed=True, previous=seen.mood, told=True
+        )
         with self._lock:
             self._override = corrected
         self.bus.publish(

@@ -1,0 +1,37 @@
+"""A mood the listener told the speaker is explained as said, not as read from the face.
+
+Why: after "I'm sad" in the page's Tell box (ControlAPI `correct_mood`), the picks planned for it said
+"you look sad (100% sure)": the camera had not read that, the listener said it, and the 100% was the
+correction's, not a reading's.  Real appliance behind the ControlAPI, real recommender on SQLite; only
+the camera is scripted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from servicekit import Script, running, wait_for
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def _reasons(state: dict[str, Any]) -> list[str]:
+    picks = [state.get("now_playing"), *(state.get("queue") or [])]
+    return [str(p["reason"]) for p in picks if isinstance(p, dict) and p.get("reason")]
+
+
+def test_a_told_mood_reads_as_said_by_the_listener(tmp_path: Path) -> None:
+    with running(tmp_path, Script("happy")) as (app, control, _events):
+        wait_for(
+            lambda: any(r.startswith("you look happy") for r in _reasons(app.state())), what="happy picks"
+        )
+        control.execute("correct_mood", {"mood": "sad"}, source="web")
+        wait_for(
+            lambda: any("sad" in r.split(";")[0] for r in _reasons(app.state())),
+            what="picks for the told mood",
+        )
+        told = [r for r in _reasons(app.state()) if "sad" in r.split(";")[0]]
+        assert all(r.startswith("you said you feel sad;") for r in told), told
+        assert not any("you look sad" in r for r in _reasons(app.state())), _reasons(app.state())

@@ -18,7 +18,7 @@ from moodspeaker.config import ConfigError
 from moodspeaker.config.load import to_mapping
 from moodspeaker.config.schema import RecommendConfig
 from moodspeaker.service.control import CommandError
-from moodspeaker.service.forget import delete_set_aside_states
+from moodspeaker.service.listeners import StateCopiesNotDeletedError
 from moodspeaker.util.net import mask_url
 from moodspeaker_web import forms
 from moodspeaker_web.context import json_safe, web
@@ -134,7 +134,12 @@ def delete_everything() -> BaseResponse:
         except (ConfigError, OSError) as exc:
             log.warning("the profiles of the config file could not be reset: %s", exc)
     try:
+        # the service's deletion includes the copies of state files it could not read at a start
+        # (they quote moods too); when only those stay, the rest is deleted and the page says so
         ctx.control.delete_data(None)
+    except StateCopiesNotDeletedError as exc:
+        message = str(exc)
+        flash(message[:1].upper() + message[1:], "error")
     finally:
         # the page's mood history after the service's data: the service says at the end of its
         # deletion that the mood is unknown now (a MoodObserved), which the recorder would keep as
@@ -142,14 +147,6 @@ def delete_everything() -> BaseResponse:
         if ctx.recorder is not None:
             ctx.recorder.flush()
         ctx.history.clear()
-        # and the copies of state files the service could not read at a start (they quote moods too)
-        try:
-            delete_set_aside_states(ctx.data_dir)
-        except OSError as exc:
-            log.error("the set-aside copies of the state file could not be deleted: %s", exc)
-            flash(
-                f"Copies of an unreadable state file in the data folder could not be deleted: {exc}", "error"
-            )
     # and the listener chosen on the Now tab goes too: left active, its name stays in the picker and
     # the next track's feedback makes its profile again
     listener = ctx.config.recommend.profile

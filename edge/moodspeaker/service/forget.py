@@ -24,8 +24,8 @@ say what was learned from the feedback, which the retention deletes too.
 A state file that could not be read at start is kept beside it as `state.json.corrupt-<time>` (for a
 person to look at): it holds the queue's explanations and the moods the tracks were picked for, as
 state.json does, so "delete everything" deletes those copies too (`delete_set_aside_states`, called by
-the page's deletion after the service's `delete_data(None)`: the page is where a person deletes
-everything), and the retention those older than its cut-off (the service's `_expire`).  The data
+the service's own `delete_data(None)`, last: so every caller, the page or MQTT, deletes them), and the
+retention those older than its cut-off (the service's `_expire`).  The data
 export gives state.json and those copies as they are on disk (`export_saved_states`): what is kept
 about the listeners is what the export shows.
 """

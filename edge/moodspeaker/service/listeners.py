@@ -28,6 +28,11 @@ from moodspeaker.service.retention import Expired
 log = logging.getLogger(__name__)
 
 
+class StateCopiesNotDeletedError(CommandError):
+    """Delete everything deleted all but the copies of unreadable state files (`state.json.corrupt-*`,
+    service.forget): a caller may say so and still report the rest deleted, which it is."""
+
+
 class ListenerCommands(ApplianceCore):
     """Profiles, strategies, calibration and the household's data (see the module doc)."""
 
@@ -164,7 +169,8 @@ class ListenerCommands(ApplianceCore):
         correction goes too).  Either way the records of what was played when go too (service.plays:
         before the cut-off, or all of them; the library servers' downloads too), and health's
         incidents and a detail naming a track (service.health).  The active listener then is one
-        that exists: theirs if configured, else `recommend.profile`."""
+        that exists: theirs if configured, else `recommend.profile`.  With None the copies of
+        unreadable state files go last (StateCopiesNotDeletedError if they cannot: the rest is deleted)."""
         if before is not None:
             self._expire(before)
             return
@@ -197,6 +203,25 @@ class ListenerCommands(ApplianceCore):
         # Whoever shows the state reads it again (the MQTT bridge republishes its retained topics,
         # whose now playing still quoted the explanations taken back).
         self.bus.publish(StateChanged(ts=time.time(), key="data_deleted", value=True))
+        self._delete_set_aside_states()
+
+    def _delete_set_aside_states(self) -> None:
+        """Delete everything's last step: the copies of state files unreadable at a start
+        (service.forget) quote moods as state.json does.  Here, not in the page, so every caller of
+        `delete_data(None)` (the page, MQTT, a command line) deletes them; last, so a card that
+        refuses it leaves nothing else behind.  A refusal raises StateCopiesNotDeletedError."""
+        try:
+            gone = delete_set_aside_states(self._data_dir)
+        except OSError as exc:
+            message = (
+                "copies of an unreadable state file in the data folder could not be deleted: "
+                + storage_reason(exc)
+            )
+            log.error("%s", message)
+            self._report("storage", message)
+            raise StateCopiesNotDeletedError(message) from exc
+        if gone:
+            log.info("delete everything: %s deleted", ", ".join(p.name for p in gone))
 
     def _expire(self, before: float) -> Expired:
         """The privacy retention (`delete_data(before)`; run by the service itself, service.retention):

@@ -1,8 +1,8 @@
 """The one configuration schema: every setting, its type, its default and its help text, stated once.
 
 Each section is a frozen dataclass (wyoming-satellite style); each field is declared with
-`setting(...)`, which records the help text and bounds that the loader, the CLI and the web form all
-read.  Nothing else in the project may repeat a default: read it from here.
+`setting(...)` (config.declare), which records the help text and bounds that the loader, the CLI and
+the web form all read.  Nothing else in the project may repeat a default: read it from here.
 
 Adding a setting: add a field to the right section with `setting(...)`.  Types understood by the
 validator: bool, int, float, str, Literal[...] (a choice), tuple[str, ...] (a TOML list of strings).
@@ -11,46 +11,9 @@ validator: bool, int, float, str, Literal[...] (a choice), tuple[str, ...] (a TO
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
-
-def setting(
-    default: Any,
-    help: str,
-    *,
-    min: float | None = None,
-    max: float | None = None,
-    secret: bool = False,
-    unit: str = "",
-    advanced: bool = False,
-    required: bool = False,
-    absolute: bool = False,
-    label: str = "",
-) -> Any:
-    """Declare one setting: default, a help sentence, and optional bounds.
-
-    `secret` settings (passwords) are never echoed back by the web page or `config show`.
-    `required` text may not be blank; `absolute` text is a full path (`~` allowed): a relative or
-    empty data folder meant files written wherever the command was started.  `label` names the
-    setting on the form (and in its refusals) when the key in words would mislead.
-    """
-    meta = {
-        "help": help,
-        "min": min,
-        "max": max,
-        "secret": secret,
-        "unit": unit,
-        "advanced": advanced,
-        "required": required or absolute,
-        "absolute": absolute,
-        "label": label,
-    }
-    if isinstance(default, list):
-        default = tuple(default)
-    if isinstance(default, tuple):
-        value = default
-        return field(default_factory=lambda: value, metadata=meta)
-    return field(default=default, metadata=meta)
+from moodspeaker.config.declare import setting
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,50 @@
+"""How a setting is declared (`setting`): its default, help text, bounds and how it is shown.
+
+Why a module of its own: the schema (config.schema) is the list of every setting; this is the one
+helper its fields are declared with, kept apart so that list stays short.  What `setting` records
+(the field's metadata) is what the loader, the CLI and the web form read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import field
+from typing import Any
+
+
+def setting(
+    default: Any,
+    help: str,
+    *,
+    min: float | None = None,
+    max: float | None = None,
+    secret: bool = False,
+    unit: str = "",
+    advanced: bool = False,
+    required: bool = False,
+    absolute: bool = False,
+    label: str = "",
+) -> Any:
+    """Declare one setting: default, a help sentence, and optional bounds.
+
+    `secret` settings (passwords) are never echoed back by the web page or `config show`.
+    `required` text may not be blank; `absolute` text is a full path (`~` allowed): a relative or
+    empty data folder meant files written wherever the command was started.  `label` names the
+    setting on the form (and in its refusals) when the key in words would mislead.
+    """
+    meta = {
+        "help": help,
+        "min": min,
+        "max": max,
+        "secret": secret,
+        "unit": unit,
+        "advanced": advanced,
+        "required": required or absolute,
+        "absolute": absolute,
+        "label": label,
+    }
+    if isinstance(default, list):
+        default = tuple(default)
+    if isinstance(default, tuple):
+        value = default
+        return field(default_factory=lambda: value, metadata=meta)
+    return field(default=default, metadata=meta)

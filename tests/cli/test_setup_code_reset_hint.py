@@ -33,3 +33,22 @@ def test_the_reset_hint_keeps_the_data_folder(
     assert not is_set_up(data)
     code = read_setup_code(data)
     assert code and f"Setup code: {code}" in capsys.readouterr().out
+
+
+def test_the_permission_hint_keeps_the_data_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder the command cannot use (here a file where the data folder should be: refused even to
+    root) is answered with the command to run as the service user, for the same folder: a bare
+    `sudo -u moodspeaker moodspeaker setup-code` reads the folder of the config found by itself."""
+    monkeypatch.delenv("MOODSPEAKER_CONFIG", raising=False)
+    data = tmp_path / "speaker data"
+    data.write_text("not a folder", encoding="utf-8")
+    assert main(["--set", f"device.data_dir={data}", "setup-code"]) == 1
+    said = capsys.readouterr().err
+    hint = re.search(r"e\.g\. (sudo -u moodspeaker .+?setup-code)\)", said)
+    assert hint, said
+    command = shlex.split(hint.group(1))
+    assert command[:4] == ["sudo", "-u", "moodspeaker", "moodspeaker"], command
+    assert f"device.data_dir={data}" in command, command
+    assert command[-1] == "setup-code", command

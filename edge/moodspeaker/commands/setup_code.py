@@ -30,9 +30,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
         with as_owner_of(folder):  # sudo: the code must stay readable by the page's own user
             return _show(args, config, folder)
     except OSError as exc:
+        # the same folder again, as the reset hint below: a bare `setup-code` reads another one
         print(
             f"moodspeaker setup-code: cannot use {folder} ({exc.strerror}); "
-            "run it as the speaker's service user (e.g. sudo -u moodspeaker moodspeaker setup-code)",
+            f"run it as the speaker's service user (e.g. sudo -u moodspeaker {setup_code_command(folder)})",
             file=sys.stderr,
         )
         return 1

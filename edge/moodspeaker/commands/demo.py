@@ -144,12 +144,24 @@ def demo_config(config: Config, folder: Path, overrides: list[str] | None = None
     on top (`overrides`, as given on the command line).  camera.type stays the one started with:
     the page saves the demo's running choice ("replay" without a webcam), which must not stop the
     next demo from looking for a webcam.
+
+    library.folders is the demo's own music folders (demo.library.own_folders), written when the
+    file is made: the page showed the schema's ~/Music while the demo played its clips.  A file
+    made before that, which never chose its folders (none written in it), gets them once, written
+    to it: its ~/Music was never scanned by the demo, so nothing a person chose is lost, and the
+    page then tells the truth there too.  Folders the file does name are the person's, kept.
     """
     from moodspeaker.config import load, save, with_changes
+    from moodspeaker.demo.library import own_folders
 
     path = folder / "config.toml"
+    own = {"library.folders": [str(f) for f in own_folders(folder)]}
+    update = False
     if path.is_file():
         config = with_changes(load(path), {"camera.type": config.camera.type}, source="demo")
+        if "folders" not in _saved_section(path, "library"):
+            config = with_changes(config, own, source="demo")
+            update = True
         changes: dict[str, str] = {}
         for item in overrides or ():  # SECTION.KEY=VALUE, already checked by the command line
             key, _, value = item.partition("=")
@@ -158,8 +170,20 @@ def demo_config(config: Config, folder: Path, overrides: list[str] | None = None
             config = with_changes(config, changes, source="--set")
     config = with_changes(config, {"device.data_dir": str(folder)}, source="demo")
     if not path.is_file():
+        config = with_changes(config, own, source="demo")
         save(config, path)
+    elif update:
+        save(with_changes(load(path), own, source="demo"), path)  # the file's own settings, not --set's
     return config, path
+
+
+def _saved_section(path: Path, section: str) -> dict[str, Any]:
+    """What the file itself says in `section` (the loaded config also holds the defaults)."""
+    import tomllib
+
+    with path.open("rb") as handle:
+        value = tomllib.load(handle).get(section, {})
+    return value if isinstance(value, dict) else {}
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
@@ -194,6 +218,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     webcam = not args.replay and config.camera.type in {"auto", "v4l2"} and _webcam()
     _say("camera: the webcam" if webcam else "camera: none found; replaying a public-domain face")
     index, what = library.prepare(config, _say)
+    index.close()  # build_parts opens it again, with the rescan the page's Rescan runs (see below)
     _say(f"library: {what}")
     host = args.mqtt_host or config.mqtt.host
     port = args.mqtt_port or config.mqtt.port
@@ -213,7 +238,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
         changes["web.port"] = args.port
     config = with_changes(config, changes, source="demo")
     try:
-        parts = build_parts(config, folder, library=index)
+        # the library as `run` opens it: the page's Rescan scans library.folders (and library.servers);
+        # the demo's analysed index given as is had no rescan, so Rescan only reloaded it
+        parts = build_parts(config, folder)
     except PartError as exc:
         _say(f"cannot start: {exc}")
         return 1

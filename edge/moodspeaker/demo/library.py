@@ -29,6 +29,8 @@ SOUNDTRACK_GLOBS = (
     "/usr/share/*/music/*.ogg",
 )
 MAX_TRACKS = 24
+#: The folder, in the demo's data folder, of the clips it generates without soundtracks.
+CLIPS = "clips"
 
 Say = Callable[[str], None]
 
@@ -65,21 +67,38 @@ def index_files(
     return sum(1 for t in index.tracks())
 
 
-def prepare(config: Config, say: Say, *, clip_s: float = 45.0) -> tuple[LibraryIndex, str]:
-    """The demo library in the config's data folder and a sentence saying what it is.
-
-    Generated clips last at least library.min_track_s (and some more): shorter ones would be kept
-    out as too short and the demo would have nothing to play."""
-    minimum = config.library.min_track_s
+def own_folders(folder: Path) -> list[Path]:
+    """The folders the demo brings its music from: the installed soundtracks' folders, else
+    `folder`/clips, where it generates its clips.  The demo's settings file lists them as
+    library.folders, so its page shows where the music comes from and a Rescan scans them (the
+    schema's ~/Music, shown before, was never what the demo played)."""
     files = soundtrack_files()
     if files:
-        what = f"{len(files)} soundtrack files from installed Debian packages"
-        folders = sorted({f.parent for f in files})
-    else:
-        say("no soundtrack packages installed: generating demo clips (tempo, mode and energy differ)")
-        clips = write_all(data_dir(config) / "clips", max(clip_s, minimum + 5.0))
-        what = f"{len(clips)} generated clips"
-        folders = [clips[0].parent]
+        return sorted({f.parent for f in files})
+    return [folder / CLIPS]
+
+
+def prepare(config: Config, say: Say, *, clip_s: float = 45.0) -> tuple[LibraryIndex, str]:
+    """The demo library: library.folders analysed (the demo's own folders, listed there by the
+    demo's settings file, and any the person added on the page), and a sentence saying what it is.
+
+    The clips are generated when their folder is listed.  They last at least library.min_track_s
+    (and some more): shorter ones would be kept out as too short and the demo would have nothing
+    to play."""
+    minimum = config.library.min_track_s
+    folders = [Path(f).expanduser() for f in config.library.folders]
+    clips_folder = data_dir(config) / CLIPS
+    said: list[str] = []
+    if clips_folder in folders:
+        say("generating demo clips (tempo, mode and energy differ)")
+        said.append(f"{len(write_all(clips_folder, max(clip_s, minimum + 5.0)))} generated clips")
+    soundtracks = [f for f in soundtrack_files() if f.parent in folders]
+    if soundtracks:
+        said.append(f"{len(soundtracks)} soundtrack files from installed Debian packages")
+    said += [f"{f}: not found" for f in folders if not f.is_dir()]
     index = LibraryIndex(db_path(config))
-    count = index_files(folders, index, say, numba_cache_dir(config), minimum)
-    return index, f"{what}; {count} tracks in the index"
+    found = [f for f in folders if f.is_dir()]
+    count = index_files(found, index, say, numba_cache_dir(config), minimum)
+    where = ", ".join(str(f) for f in folders) or "none"
+    what = "; ".join(said) or "no demo music"
+    return index, f"{what}; {count} tracks in the index (library.folders: {where})"

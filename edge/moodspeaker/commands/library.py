@@ -51,6 +51,8 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         return 0
     if args.action == "sync":
         return _sync(args, config)
+    if args.action == "stats" and not db_path(config).exists():
+        return _stats_before_indexing(args.json, config)
     try:
         index = LibraryIndex(db_path(config))
     except SchemaError as exc:
@@ -59,9 +61,27 @@ def _run(args: argparse.Namespace, config: Config) -> int:
     with index:
         if args.action == "stats":
             stats = index.stats()
+            stats["indexed"] = True
             stats["remotes"] = _remote_stats(data_dir(config) / "lan-cache")
             return _stats(stats, args.json, str(db_path(config)))
         return _serve(index, args, config)
+
+
+def _stats_before_indexing(as_json: bool, config: Config) -> int:
+    """`stats` with no index yet: said, not made (opening the index as the indexer does creates an
+    empty library.db and its schema, which a look should not).  The mirrors of LAN servers are
+    reported all the same: a speaker playing only from the LAN has none of its own."""
+    folder = data_dir(config)
+    remotes = _remote_stats(folder / "lan-cache")
+    if as_json:
+        # the keys of LibraryIndex.stats, all zero (tests/library/test_stats_no_index.py keeps them so)
+        print(json.dumps({"tracks": 0, "analysed": 0, "pending": 0, "failed": 0, "short": 0, "hours": 0.0,
+                          "sources": {}, "change_counter": 0, "failures": [], "problems": [],
+                          "indexed": False, "remotes": remotes}))  # fmt: skip
+        return 0
+    print(f"no library indexed yet in {folder} (run moodspeaker index)")
+    _print_remotes(remotes)
+    return 0
 
 
 def _remote_stats(cache_dir: Path) -> list[dict[str, Any]]:
@@ -112,7 +132,12 @@ def _stats(stats: dict[str, Any], as_json: bool, where: str) -> int:
         print("problems found while scanning:")
         for p in stats["problems"]:
             print(f"  [{p['kind']}] {p['path']}: {p['reason']}")
-    for remote in stats.get("remotes", []):
+    _print_remotes(stats.get("remotes", []))
+    return 0
+
+
+def _print_remotes(remotes: list[dict[str, Any]]) -> None:
+    for remote in remotes:
         if "error" in remote:
             print(f"server mirror {remote['mirror']}: unreadable ({remote['error']})")
             continue
@@ -122,7 +147,6 @@ def _stats(stats: dict[str, Any], as_json: bool, where: str) -> int:
         print(f"server mirror {remote['mirror']}: {remote['tracks']} tracks, last sync {when} ({outcome})")
         for p in remote["problems"]:
             print(f"  [{p['kind']}] {p['path']}: {p['reason']}")
-    return 0
 
 
 def _serve(index: Any, args: argparse.Namespace, config: Config) -> int:

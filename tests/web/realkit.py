@@ -120,7 +120,10 @@ class RealService:
         until(predicate, timeout, what, detail=lambda: f"state: {self.appliance.state()}")
 
 
-def start_service(tmp_path: Path, *, music: Path | None = None, **changes: Any) -> RealService:
+def start_service(
+    tmp_path: Path, *, music: Path | None = None, make_source: Callable[[], Any] | None = None, **changes: Any
+) -> RealService:
+    """`make_source`: the frame source instead of the scripted camera's (e.g. the demo's FaceReplay)."""
     data_dir = tmp_path / "data"
     if music is not None:
         # the test songs last seconds, under library.min_track_s's default: indexed all the same
@@ -150,7 +153,7 @@ def start_service(tmp_path: Path, *, music: Path | None = None, **changes: Any) 
     recommender = Recommender.from_config(config, source)
     recommender.create_profile("Sam", time.time())
     parts = Parts(
-        make_source=lambda: ScriptSource(camera),
+        make_source=make_source or (lambda: ScriptSource(camera)),
         make_pipeline=lambda: ScriptPipeline(camera),
         recommender=recommender,
         rescan=rescan,
@@ -166,12 +169,17 @@ def start_service(tmp_path: Path, *, music: Path | None = None, **changes: Any) 
 
 @contextmanager
 def served(
-    tmp_path: Path, *, music: Path | None = None, live: bool = False, **changes: Any
+    tmp_path: Path,
+    *,
+    music: Path | None = None,
+    live: bool = False,
+    make_source: Callable[[], Any] | None = None,
+    **changes: Any,
 ) -> Iterator[tuple[RealService, WebServer]]:
     """The real service (settings `changes`, library `music` as in start_service) with the page served
     on a free loopback port, for a real browser; both stopped when the test is done.  With `live`, a
     saved config is handed to the running service as `moodspeaker run` does (Appliance.apply_config)."""
-    service = start_service(tmp_path, music=music, **changes)
+    service = start_service(tmp_path, music=music, make_source=make_source, **changes)
     server = serve(
         service.control,
         service.bus,

@@ -10,6 +10,7 @@ queued, logged or written anywhere.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import threading
 import time
@@ -35,6 +36,18 @@ def _camera_missing(exc: BaseException) -> bool:
     sources = sys.modules.get("moodspeaker.vision.sources")
     camera_error = getattr(sources, "CameraError", None) if sources is not None else None
     return isinstance(camera_error, type) and isinstance(exc, camera_error)
+
+
+def source_name(source: object) -> str:
+    """Which source feeds the mood, for the camera's health detail ("ok · face replay" is not a real
+    camera): the live cameras' own `name` ("Raspberry Pi camera", "webcam 0"), else the class name
+    in words (the demo's FaceReplay: "face replay", a ReplaySource: "replay source"); "" for none."""
+    if source is None:
+        return ""
+    name = getattr(source, "name", "")
+    if isinstance(name, str) and name:
+        return name
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", type(source).__name__).lower()
 
 
 class FrameSource(Protocol):
@@ -145,7 +158,7 @@ class InferenceStage:
         elif not was_enabled:
             self._capture_now = True  # set before the wake below, so the woken loop sees it
         state = ComponentState.OK if enabled else ComponentState.OFF
-        self._health.set_state("camera", state, "" if enabled else "privacy switch")
+        self._health.set_state("camera", state, source_name(self._source) if enabled else "privacy switch")
         self._wake.set()
 
     def stop(self, timeout: float = 3.0) -> None:
@@ -207,7 +220,7 @@ class InferenceStage:
                 return True
             if self._source is None:
                 self._source = self._make_source()
-                self._health.set_state("camera", ComponentState.OK)
+                self._health.set_state("camera", ComponentState.OK, source_name(self._source))
             source = self._source
         t0 = self._clock()
         frame = source.read()
@@ -230,7 +243,7 @@ class InferenceStage:
             self._close_source()
             return True
         if self._health.state_of("camera") == ComponentState.RETRYING:
-            self._health.set_state("camera", ComponentState.OK)  # the camera is back
+            self._health.set_state("camera", ComponentState.OK, source_name(source))  # the camera is back
         if self._pipeline is None:
             self._pipeline = self._make_pipeline()
         if not self._hb.begin(generation):

@@ -121,7 +121,15 @@ def test_the_demo_page_shows_and_rescans_the_demo_folders_and_scans_music_added_
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=CHROMIUM,
-                args=["--no-sandbox", "--disable-gpu", "--no-first-run"],
+                # the flags of tests/web/browserkit.py: off the network (no component or sync calls)
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                ],
                 headless=True,
             )
             page = browser.new_page()

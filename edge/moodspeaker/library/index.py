@@ -57,6 +57,17 @@ class FileState:
     error: str = ""  # why it failed (or was kept out: batch.SHORT_REASON)
 
 
+def track_row(t: Track) -> dict[str, Any]:
+    """A track as a row of the library-server protocol (`changes_since`), which is also what a mirror's
+    `Batch.put_remote` takes once the row has a location: the server and a mirror moving a staged copy
+    (library.lan.client) write the same fields."""
+    return {
+        "id": t.id, "title": t.title, "artist": t.artist, "album": t.album,
+        "duration_s": t.duration_s, "replaygain_db": t.replaygain_db,
+        **{c: getattr(t, c) for c in FEATURE_COLUMNS}, "extra": t.extra,
+    }  # fmt: skip
+
+
 def _row_to_track(row: sqlite3.Row) -> Track:
     try:
         extra = {k: float(v) for k, v in json.loads(row["extra"]).items()}
@@ -250,14 +261,7 @@ class LibraryIndex:
             "SELECT id FROM tracks WHERE changed > ? AND changed <= ? AND status != 'analysed'",
             (counter, upto))]  # fmt: skip
         more = upto < current
-        tracks = []
-        for r in rows:
-            t = _row_to_track(r)
-            tracks.append({
-                "id": t.id, "title": t.title, "artist": t.artist, "album": t.album,
-                "duration_s": t.duration_s, "replaygain_db": t.replaygain_db,
-                **{c: getattr(t, c) for c in FEATURE_COLUMNS}, "extra": t.extra,
-            })  # fmt: skip
+        tracks = [track_row(_row_to_track(r)) for r in rows]
         return {"tracks": tracks, "removed": removed, "next": upto, "more": more}
 
     # -- writing -------------------------------------------------------------------------------

@@ -41,11 +41,12 @@ from pathlib import Path
 from typing import Any
 
 from moodspeaker.config.schema import LibraryConfig
-from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex
+from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex, track_row
 from moodspeaker.library.lan import API_PREFIX, PROTOCOL_VERSION
 from moodspeaker.library.lan.audiocache import AudioCache, DownloadError, version_of
 from moodspeaker.library.lan.mirror import ANSWERED, STREAM, MirroredLibrary
 from moodspeaker.library.track import Track
+from moodspeaker.util.sqlitefiles import SIDE_FILES
 
 log = logging.getLogger(__name__)
 
@@ -347,11 +348,7 @@ class LanLibrary(MirroredLibrary):
 
 def _row(track: Track) -> dict[str, Any]:
     """A mirrored track as the row `put_remote` takes (a staged copy's, moved into the mirror)."""
-    return {
-        "id": track.id, "location": track.location, "title": track.title, "artist": track.artist,
-        "album": track.album, "duration_s": track.duration_s, "replaygain_db": track.replaygain_db,
-        **{c: getattr(track, c) for c in FEATURE_COLUMNS}, "extra": track.extra,
-    }  # fmt: skip
+    return {**track_row(track), "location": track.location}
 
 
 def _identity(info: Mapping[str, Any]) -> str | None:
@@ -361,6 +358,6 @@ def _identity(info: Mapping[str, Any]) -> str | None:
 
 
 def _delete_database(path: Path) -> None:
-    """An SQLite database and its WAL files."""
-    for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        part.unlink(missing_ok=True)
+    """An SQLite database and the files SQLite keeps beside it (util.sqlitefiles.SIDE_FILES)."""
+    for suffix in SIDE_FILES:
+        Path(f"{path}{suffix}").unlink(missing_ok=True)

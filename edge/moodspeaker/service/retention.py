@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from moodspeaker.service.control import CommandError
 
@@ -47,16 +47,8 @@ class Expired:
     incidents: int = 0  # health's incidents, which can name a track or a listener (service.health)
 
     def __bool__(self) -> bool:
-        return bool(
-            self.feedback
-            or self.explanations
-            or self.picks
-            or self.flips
-            or self.plays
-            or self.state_copies
-            or self.mood_samples
-            or self.incidents
-        )
+        """Something went (every field is a count: a field added later counts without a change here)."""
+        return any(astuple(self))
 
 
 class Retention:

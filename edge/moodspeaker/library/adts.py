@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from typing import BinaryIO
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +31,17 @@ def id3v2_size(head: bytes) -> int:
     return 10 + body + (10 if head[5] & 0x10 else 0)
 
 
-def _leading_tags(path: str | os.PathLike[str]) -> int:
-    """Where the audio starts: after any ID3v2 tags at the front (some taggers write several)."""
+def after_id3v2(f: BinaryIO, size: int) -> int:
+    """Where the audio of the open file (`size` bytes) starts: after any ID3v2 tags at the front (some
+    taggers write several); at most `size`, for a tag cut short."""
     offset = 0
-    with open(path, "rb") as f:
-        while True:
-            f.seek(offset)
-            length = id3v2_size(f.read(10))
-            if not length:
-                return offset
-            offset += length
+    while offset < size:
+        f.seek(offset)
+        length = id3v2_size(f.read(10))
+        if not length:
+            break
+        offset += length
+    return min(offset, size)
 
 
 def _parse(header: bytes) -> tuple[int, int, int, int] | None:
@@ -68,8 +70,8 @@ def is_adts(path: str | os.PathLike[str]) -> bool:
     an MP3 and fails on it ("can't sync to MPEG frame"), losing its tags and its length.  Two frames
     of the same stream in a row are asked for, so junk after an MP3's tag is not taken for one."""
     try:
-        start = _leading_tags(path)
         with open(path, "rb") as f:
+            start = after_id3v2(f, os.fstat(f.fileno()).st_size)
             f.seek(start)
             first = _parse(f.read(7))
             if first is None:
@@ -88,10 +90,10 @@ def adts_frames(path: str | os.PathLike[str]) -> tuple[int, int, int] | None:
     The walk stops at the first thing that is not a frame like the first one (an ID3v1 or APE tag at
     the end, garbage) and at a last frame cut short (an interrupted copy), which is not counted.
     """
-    start = _leading_tags(path)
     samples = 0
     first: tuple[int, int] | None = None
     with open(path, "rb") as f:
+        start = after_id3v2(f, os.fstat(f.fileno()).st_size)
         f.seek(start)
         buf = f.read(_READ)
         base = start  # file offset of buf[0]

@@ -27,7 +27,7 @@ import re
 import struct
 from typing import BinaryIO
 
-from moodspeaker.library.adts import id3v2_size
+from moodspeaker.library.adts import after_id3v2
 
 log = logging.getLogger(__name__)
 
@@ -80,22 +80,11 @@ def _layout(f: BinaryIO, head: bytes, size: int) -> list[Span] | None:
         return _riff_data(f, size)
     if head[4:8] == b"ftyp":
         return _mp4_mdat(f, size)
-    start = _after_id3v2(f, size)
+    start = after_id3v2(f, size)
     f.seek(start)
     if f.read(4) == b"fLaC":
         start = _after_flac_metadata(f, start + 4, size)
     return [(start, _before_trailing_tags(f, start, size))]
-
-
-def _after_id3v2(f: BinaryIO, size: int) -> int:
-    offset = 0
-    while offset < size:
-        f.seek(offset)
-        length = id3v2_size(f.read(10))
-        if not length:
-            break
-        offset += length
-    return min(offset, size)
 
 
 def _after_flac_metadata(f: BinaryIO, offset: int, size: int) -> int:

@@ -63,6 +63,7 @@ def setup() -> Page:
     if is_set_up(ctx.data_dir):
         return redirect(url_for("auth.login"))
     error = ""
+    wrong_code = False  # setup.html then says the command that shows the code
     if request.method == "POST":
         limited = rate_limited()
         if limited:
@@ -71,7 +72,7 @@ def setup() -> Page:
         if not check_setup_code(ctx.data_dir, code):
             ctx.limiter.failure(client_key(), ctx.clock())
             log.warning("wrong setup code entered from %s", client_key())
-            error = "That setup code is not right."  # setup.html says the command that shows it
+            error, wrong_code = "That setup code is not right.", True
         else:
             try:
                 ctx.passwords.set_password(request.form.get("password", ""), request.form.get("confirm", ""))
@@ -98,7 +99,7 @@ def setup() -> Page:
     return render_template(
         "setup.html",
         error=error,
-        wrong_code=error.startswith("That setup code"),
+        wrong_code=wrong_code,
         command=command,
         min_password=MIN_PASSWORD,
     ), status

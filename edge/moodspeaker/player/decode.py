@@ -84,16 +84,14 @@ class SoundfileDecoder:
         *,
         start_s: float = 0.0,
         name: str = "",
-        keep_open: bool = False,
     ) -> None:
-        """`keep_open`: a download that libsndfile cannot open stays open (for ffmpeg to try)."""
+        """A download that libsndfile cannot open stays open: `open_decoder` hands it to ffmpeg, which
+        closes it (or closes it at once when there is no ffmpeg)."""
         self._name = name or str(source)
         self._owned = None if isinstance(source, str | Path) else source  # a download: ours to close
         try:
             self._file = sf.SoundFile(source)
         except Exception as exc:  # libsndfile reports unknown formats and broken headers alike
-            if self._owned is not None and not keep_open:
-                self._owned.close()
             raise DecodeError(f"{self._name}: cannot open ({exc})") from exc
         self._in_rate = int(self._file.samplerate)
         self._rate = rate
@@ -316,7 +314,7 @@ def open_decoder(
     readable = source.path if isinstance(source, HeldFile) else source
     try:
         try:
-            decoder = SoundfileDecoder(readable, rate, start_s=start_s, name=name, keep_open=True)
+            decoder = SoundfileDecoder(readable, rate, start_s=start_s, name=name)
         except DecodeError as first:
             decoder = _with_ffmpeg(readable, rate, first, start_s=start_s, duration_s=duration_s, name=name)
     except BaseException:

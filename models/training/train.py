@@ -2,12 +2,19 @@
 
     python -m models.training.train --config models/training/configs/mbv2.toml --run runs/mbv2
     python -m models.training.train --resume runs/mbv2          # continue after an interruption
+    python -m models.training.train --resume runs/mbv2 --finish-at 48   # ... and end sooner than planned
 
 The run folder (git-ignored under runs/) holds config.toml (the exact config used), last.keras
 (model + optimizer state, written atomically after every epoch), best.keras (best FER+ validation
 accuracy), state.json and metrics.jsonl (one line per epoch).  The learning-rate schedule is a function
 of the optimizer's step counter, which is saved with the optimizer, and each epoch's shuffling and
 augmentation are seeded by (seed, epoch): a resumed run continues exactly where it stopped.
+
+`--finish-at N` shortens a resumed run to N epochs: from the next step the learning rate falls on a cosine
+from where it is to min_learning_rate at the end of epoch N (not a jump to the old schedule's value at N:
+that would cut the rate mid-run).  Why: sessions on this machine end at a fixed time and take their
+processes with them, so a run planned for 60 epochs may have to anneal within the time that is left.  The
+new schedule is saved with the optimizer and config.toml records the new length, so later resumes follow it.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import os
 import sys
 import time
 import tomllib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 from models.training.augment import AugmentConfig, augment_batch
 from models.training.model import ModelConfig, build_model, copy_weights
+from models.training.schedule import make_optimizer, shorten_schedule
 from models.training.tflite_weights import load_tflite_weights
 
 from moodspeaker.evaluation.ferplus import (
@@ -161,19 +169,6 @@ def load_data(ferplus: Path, cfg: TrainConfig, *, fer2013_head: bool = False) ->
     return Data(x, y, val.images[sl], val.votes[sl], majority_labels(val.votes)[sl], original, y_fer)
 
 
-def make_optimizer(cfg: TrainConfig, steps_per_epoch: int) -> Any:
-    total = max(1, cfg.epochs * steps_per_epoch)
-    warmup = int(cfg.warmup_epochs * steps_per_epoch)
-    schedule = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=cfg.min_learning_rate,
-        decay_steps=max(1, total - warmup),
-        alpha=cfg.min_learning_rate / cfg.learning_rate,
-        warmup_target=cfg.learning_rate,
-        warmup_steps=warmup,
-    )
-    return keras.optimizers.AdamW(learning_rate=schedule, weight_decay=cfg.weight_decay)
-
-
 def predict(model: Any, images: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.float32]]:
     """Every output of the model (FER+ probabilities first, then the FER2013 head's if it has one)."""
     x = images.astype(np.float32)[..., None]
@@ -219,12 +214,19 @@ def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
 
 
 def train(
-    run_dir: Path, cfg: RunConfig, data: Data, *, resume: bool, stop_after: int | None = None
+    run_dir: Path,
+    cfg: RunConfig,
+    data: Data,
+    *,
+    resume: bool,
+    stop_after: int | None = None,
+    shortened_from: int | None = None,
 ) -> dict[str, Any]:
     """Train from scratch or from run_dir/last.keras up to cfg.train.epochs; returns the final state.
 
     `stop_after` ends this invocation after that epoch (the run stays resumable), e.g. to split a run
-    over sessions; the schedule is unaffected.
+    over sessions; the schedule is unaffected.  `shortened_from` (resumes only): the run was planned for
+    that many epochs and cfg.train.epochs is its new, shorter length (see shorten_schedule).
     """
     tc = cfg.train
     steps = int(np.ceil(len(data.x_train) / tc.batch_size))
@@ -237,6 +239,19 @@ def train(
         log.info(
             "resuming %s after epoch %d (optimizer step %d)", run_dir, start, int(model.optimizer.iterations)
         )
+        if shortened_from is not None:
+            lr = shorten_schedule(model, tc, steps, start, tc.epochs)
+            state.setdefault("shortened", []).append(
+                {"after_epoch": start, "from_epochs": shortened_from, "to_epochs": tc.epochs, "lr": lr}
+            )
+            # The new schedule, then the new length, then the record: a later plain --resume follows them
+            # even if this one stops before its first epoch ends.
+            _save_atomic(model, run_dir / "last.keras")
+            (run_dir / "config.toml").write_text(cfg.to_toml(), encoding="utf-8")
+            _write_json_atomic(state_path, state)
+            log.info(
+                "schedule shortened: %d -> %d epochs, cosine from lr %.2e", shortened_from, tc.epochs, lr
+            )
         if metrics_path.is_file():  # drop lines of an epoch that finished after the last checkpoint
             lines = [ln for ln in metrics_path.read_text().splitlines() if ln.strip()]
             kept = [ln for ln in lines if json.loads(ln)["epoch"] <= start]
@@ -324,15 +339,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="override [train] limit (new runs only)")
     parser.add_argument("--val-limit", type=int, help="override [train] val_limit (new runs only)")
     parser.add_argument("--stop-after", type=int, help="stop after this epoch (resume later)")
+    parser.add_argument(
+        "--finish-at", type=int, help="with --resume: end the run after this epoch, annealing from now"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     run_dir: Path = args.resume or args.run
+    shortened_from: int | None = None
     if args.resume:
         if not (run_dir / "config.toml").is_file():
             print(f"train: {run_dir}: no config.toml; not a run folder", file=sys.stderr)
             return 2
         cfg = RunConfig.load(run_dir / "config.toml")
+        if args.finish_at is not None:
+            done = int(json.loads((run_dir / "state.json").read_text(encoding="utf-8"))["epochs_done"])
+            if not done < args.finish_at < cfg.train.epochs:
+                print(
+                    f"train: --finish-at {args.finish_at}: must lie after the {done} epochs done and before "
+                    f"the planned {cfg.train.epochs}",
+                    file=sys.stderr,
+                )
+                return 2
+            shortened_from = cfg.train.epochs
+            cfg = RunConfig(replace(cfg.train, epochs=args.finish_at), cfg.model, cfg.augment)
     else:
+        if args.finish_at is not None:
+            print("train: --finish-at shortens a resumed run; for a new run use --epochs", file=sys.stderr)
+            return 2
         if (run_dir / "state.json").exists():
             print(f"train: {run_dir} already holds a run; use --resume {run_dir}", file=sys.stderr)
             return 2
@@ -351,7 +384,14 @@ def main(argv: list[str] | None = None) -> int:
     except DatasetError as exc:
         print(f"train: {exc}", file=sys.stderr)
         return 2
-    state = train(run_dir, cfg, data, resume=bool(args.resume), stop_after=args.stop_after)
+    state = train(
+        run_dir,
+        cfg,
+        data,
+        resume=bool(args.resume),
+        stop_after=args.stop_after,
+        shortened_from=shortened_from,
+    )
     print(json.dumps(state))
     return 0
 

@@ -197,10 +197,11 @@ def served(
 
 
 @contextmanager
-def owned_page(tmp_path: Path) -> Iterator[tuple[RealService, AppPage]]:
-    """The real service with the page app in front of it (Flask's test client, no browser), after first
-    boot and logged in as the owner; both closed when the test is done."""
-    service = start_service(tmp_path)
+def owned_page(tmp_path: Path, **changes: Any) -> Iterator[tuple[RealService, AppPage]]:
+    """The real service (settings `changes`, as in start_service) with the page app in front of it
+    (Flask's test client, no browser), after first boot and logged in as the owner; both closed when
+    the test is done."""
+    service = start_service(tmp_path, **changes)
     app = create_app(service.control, service.bus, **service.page_settings())
     page = AppPage(app, app.test_client(), service.bus, service.data_dir, service.config_path, [])
     try:

@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from moodspeaker.config import ConfigError
+from moodspeaker.config import Config, ConfigError
 from moodspeaker.config.load import to_mapping
 from moodspeaker.config.schema import RecommendConfig
 from moodspeaker.service.control import CommandError
@@ -116,6 +116,18 @@ def _settings_for_export(config: Any) -> dict[str, Any]:
     return data
 
 
+def _profiles_reset(now: Config, running: Config) -> dict[str, Any]:
+    """The default profile names, when the config file as it is now (`now`, as save_changes reads it)
+    or the `running` speaker's config lists others; {} when neither does.  The file, not only the
+    running config: names `moodspeaker config set` (or an edit by hand) wrote since the start would
+    stay in Settings, and make their profiles again at the next start."""
+    defaults = RecommendConfig()
+    listed = {(c.recommend.profiles, c.recommend.profile) for c in (now, running)}
+    if listed == {(defaults.profiles, defaults.profile)}:
+        return {}
+    return {"recommend.profiles": list(defaults.profiles), "recommend.profile": defaults.profile}
+
+
 @owner_required
 def delete_everything() -> BaseResponse:
     ctx = web()
@@ -123,14 +135,9 @@ def delete_everything() -> BaseResponse:
         flash("Type the word delete to confirm; nothing was deleted.", "error")
         return redirect(url_for("views.privacy"))
     # the config's profiles first: the speaker makes again the profiles its config lists
-    defaults = RecommendConfig()
-    if ctx.config_path is not None and (
-        ctx.config.recommend.profiles != defaults.profiles or ctx.config.recommend.profile != defaults.profile
-    ):
+    if ctx.config_path is not None:
         try:
-            ctx.save_changes(
-                {"recommend.profiles": list(defaults.profiles), "recommend.profile": defaults.profile}
-            )
+            ctx.save_changes(lambda now: _profiles_reset(now, ctx.config))
         except (ConfigError, OSError) as exc:
             log.warning("the profiles of the config file could not be reset: %s", exc)
     try:

@@ -17,6 +17,7 @@ what a replay goes back to).
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +27,8 @@ from moodspeaker.player.loop import PlayerLoop, PlayerStatus
 from moodspeaker.player.queue import QueueItem
 
 __all__ = ["Player", "PlayerStatus"]
+
+log = logging.getLogger(__name__)
 
 
 class Player(PlayerLoop):
@@ -84,17 +87,32 @@ class Player(PlayerLoop):
         self._post(self._do_stop)
 
     def next(
-        self, *, fade_s: float | None = None, skipped: bool = True, before: Callable[[], None] | None = None
+        self,
+        *,
+        fade_s: float | None = None,
+        skipped: bool = True,
+        before: Callable[[], None] | None = None,
+        on: str | None = None,
     ) -> None:
         """Move to the next queued item, crossfading over `fade_s` (default: the configured fade).
+
+        `on`: the id of the track the caller's status showed as current, the one the Next is meant
+        for.  When that track is no longer the one shown as it runs (it ended on its own, or a switch
+        replaced it, between the caller's read and the player thread getting to the command), the Next
+        is dropped: applied, it skipped the track that followed, which the listener never chose to
+        skip (and the service recorded both skips).  None: whatever is current is skipped.
 
         `before` runs on the player thread just before the Next is applied, when every event the
         status read so far shows has been announced (the status is published before its events: a
         caller reading it in between saw a track whose TrackStarted its handlers had not had yet),
         and before the end the Next decides is announced: the service marks there the skip its
-        command recorded, so that the end of that play is not recorded again."""
+        command recorded, so that the end of that play is not recorded again.  It does not run for a
+        Next dropped for `on`: the play it would mark is over."""
 
         def apply() -> None:
+            if on is not None and not self._shows(on):
+                log.info("a Next on %s came after that track ended: nothing else is skipped", on)
+                return
             if before is not None:
                 before()
             self._do_switch(None, fade_s, skipped)

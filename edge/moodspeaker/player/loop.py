@@ -328,6 +328,11 @@ class PlayerLoop:
         opened = deck.play.item if deck.play is not None else None
         return opened if current is not None and opened is not None and opened is not current else None
 
+    def _shows(self, track_id: str) -> bool:
+        """`track_id` is the track the status shows as current now (`now_playing`, as published)."""
+        current = self._mixer.now_playing(self._now())
+        return current is not None and current[0].track.id == track_id
+
     def _current_position(self) -> tuple[QueueItem, float] | None:
         return self._mixer.position(self._now())
 

@@ -84,10 +84,15 @@ class PlaybackCommands(ApplianceCore):
         the player thread as the Next runs there (`Player.next`'s `before`): the status is published
         before the events it shows, and marked from here, between the two, a track whose start was
         not handled yet was taken for one already over: the mark was dropped and the skip recorded
-        twice (on a loaded machine)."""
+        twice (on a loaded machine).
+
+        The Next is for the track `status` shows (`Player.next`'s `on`): should that track end on its
+        own before the player runs the Next, the track after it plays on, not skipped as well (which
+        recorded a second skip, of a track the listener never skipped)."""
         skips = self._recorded_skips
         mark = None if recorded is None else lambda: skips.mark(recorded)
-        self.player.next(fade_s=self.config.player.switch_fade_s, skipped=True, before=mark)
+        on = status.current.track.id if status.current is not None else None
+        self.player.next(fade_s=self.config.player.switch_fade_s, skipped=True, before=mark, on=on)
         self._player_applied("now_playing", _up_next(status))
 
     def next_track(self) -> None:

@@ -122,12 +122,18 @@ def _component(state: dict[str, Any], name: str) -> str:
     return str(entry.get("detail") or entry.get("state") or "")
 
 
+def _openable(section: str) -> str | None:
+    """`section` if Settings has a section of that name to show open (a settings form's, or the
+    password's), else None: what an address may ask to open."""
+    return section if section in (*forms.sections(), "password") else None
+
+
 @views.get("/settings")
 @owner_required
 def settings() -> str:
     """`saved` (after a save) or `open` (the reload a refused save offers) names the section shown open."""
     wanted = request.args.get("saved") or request.args.get("open") or ""
-    return _settings_page({}, {}, wanted if wanted in (*forms.sections(), "password") else "")
+    return _settings_page({}, {}, _openable(wanted) or "")
 
 
 @views.get("/settings/<section>")
@@ -135,7 +141,7 @@ def settings() -> str:
 def show_section(section: str) -> BaseResponse:
     """The address a refused save leaves in the browser, opened again (a restored tab): it answered 405,
     a dead end.  (A reload of the refusal sends the form again: the refusal offers a link instead.)"""
-    shown = section if section in (*forms.sections(), "password") else None
+    shown = _openable(section)
     return redirect(url_for("views.settings", open=shown, _anchor=shown and f"s-{shown}"))
 
 

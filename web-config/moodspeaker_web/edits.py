@@ -15,7 +15,7 @@ from typing import Any
 
 from moodspeaker.config import Config, describe
 from moodspeaker.config.messages import problem_on_form
-from moodspeaker_web.forms import fields, parse_section
+from moodspeaker_web.forms import entries, fields, parse_section
 
 #: The hidden input beside each field that holds what the field showed when the page was loaded.
 LOADED = ":loaded"
@@ -34,8 +34,9 @@ class Refused(Exception):  # noqa: N818  (a refusal, not a failure of the progra
 
 
 def _plain(text: str) -> str:
-    """Text as a browser may send it back (CRLF line ends, a list's blank lines) in one form."""
-    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+    """Text as a browser may send it back (CRLF line ends, a list's blank lines) in one form: the
+    lines as `parse_section` reads a list's entries (forms.entries)."""
+    return "\n".join(entries(text))
 
 
 def edited(section: str, form: Mapping[str, Sequence[str]]) -> dict[str, Sequence[str]]:

@@ -286,6 +286,13 @@ def _extra_checks(info: SettingInfo, value: Any) -> str | None:
     return None
 
 
+def entries(text: str) -> list[str]:
+    """A list field's entries: one a line (folder names may contain commas), each stripped, blank
+    lines left out (a browser sends CRLF line ends back).  edits.py compares a field's text as read
+    here, so a list sent back as it was loaded counts as unchanged."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 def parse_section(
     config: Config, section: str, form: Mapping[str, Sequence[str]]
 ) -> tuple[dict[str, Any], dict[str, str]]:
@@ -310,8 +317,8 @@ def parse_section(
                 changes[info.dotted] = ""
             continue
         submitted: Any = raw
-        if info.kind == "list":  # one entry per line: folder names may contain commas
-            submitted = [line.strip() for line in raw.splitlines() if line.strip()]
+        if info.kind == "list":
+            submitted = entries(raw)
         elif not info.secret:
             submitted = raw.strip()
         try:

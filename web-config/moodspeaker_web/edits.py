@@ -20,6 +20,9 @@ from moodspeaker_web.forms import entries, fields, parse_section
 #: The hidden input beside each field that holds what the field showed when the page was loaded.
 LOADED = ":loaded"
 
+#: The secret settings (the schema's `secret`): what was typed into one is never put into a page.
+SECRETS = frozenset(info.dotted for info in describe() if info.secret)
+
 
 class Refused(Exception):  # noqa: N818  (a refusal, not a failure of the program)
     """The form is refused as a whole: {"section.key" or "section._": sentence}.  `told` are the
@@ -53,6 +56,12 @@ def edited(section: str, form: Mapping[str, Sequence[str]]) -> dict[str, Sequenc
         elif values and (not loaded or _plain(values[-1]) != _plain(loaded[-1])):
             out[info.dotted] = values
     return out
+
+
+def typed(edited_form: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """{name: text} of the changed fields (`edited`), shown in them again with a refusal; a secret's
+    never is."""
+    return {k: v[-1] for k, v in edited_form.items() if v and k not in SECRETS}
 
 
 def loaded_values(
@@ -90,11 +99,16 @@ def changed_elsewhere(
 
 
 def changes_onto(
-    now: Config, section: str, form: Mapping[str, Sequence[str]], mark_key: bytes
+    now: Config,
+    section: str,
+    form: Mapping[str, Sequence[str]],
+    edited_form: Mapping[str, Sequence[str]],
+    mark_key: bytes,
 ) -> dict[str, Any]:
-    """The changes of a submitted form onto `now`, the file as it is: only the fields changed on the
-    page ({"section.key": value}).  Raises Refused for a refused value, or for a clash."""
-    changes, errors = parse_section(now, section, edited(section, form))
+    """The changes of a submitted `form` onto `now`, the file as it is: only the fields changed on
+    the page (`edited_form`, what `edited` kept of `form`) as {"section.key": value}.  Raises Refused
+    for a refused value, or for a clash."""
+    changes, errors = parse_section(now, section, edited_form)
     if errors:
         raise Refused(errors)
     clashes = changed_elsewhere(now, section, form, changes, mark_key)

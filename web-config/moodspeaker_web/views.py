@@ -193,9 +193,10 @@ def save_section(section: str) -> str | BaseResponse | tuple[str, int]:
     if section not in forms.sections():
         abort(404)
     form = {key: request.form.getlist(key) for key in request.form}
+    edited = edits.edited(section, form)
     told: frozenset[str] = frozenset()
     try:
-        saved = ctx.save_changes(lambda now: edits.changes_onto(now, section, form, _mark_key()))
+        saved = ctx.save_changes(lambda now: edits.changes_onto(now, section, form, edited, _mark_key()))
     except edits.Refused as exc:
         errors, told = exc.errors, exc.told
     except ConfigError as exc:
@@ -205,11 +206,8 @@ def save_section(section: str) -> str | BaseResponse | tuple[str, int]:
     else:
         errors = {}
     if errors:
-        secret = {f.name for f in forms.fields(ctx.config, section) if f.info.secret}
-        edited = edits.edited(section, form)
-        submitted = {k: v[-1] for k, v in edited.items() if v and k not in secret}
         loaded = {k: v for k, v in edits.loaded_values(edited, form).items() if k not in told}
-        return _settings_page(errors, submitted, section, loaded, clash=bool(told)), 400
+        return _settings_page(errors, edits.typed(edited), section, loaded, clash=bool(told)), 400
     title = forms.SECTION_TITLES.get(section, section)
     changes = saved.changes
     note = (

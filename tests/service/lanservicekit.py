@@ -42,13 +42,16 @@ def served_index(
     """A library server's index (`tmp_path`/server.db) of `tones` written as analysed tone tracks in
     `tmp_path`/music, and the tracks' ids; the caller closes the index."""
     index = LibraryIndex(tmp_path / "server.db")
-    ids = []
-    for name, hz in tones:
-        song = tmp_path / "music" / f"{name}.ogg"
-        song.parent.mkdir(exist_ok=True)
-        write_tone(song, hz, 0.8, 0.2)
-        ids.append(add_track(index, song, 0.2))
-    return index, ids
+    return index, [serve_tone(index, tmp_path, name, hz) for name, hz in tones]
+
+
+def serve_tone(index: LibraryIndex, tmp_path: Path, name: str, hz: int) -> str:
+    """One more tone track (`tmp_path`/music/<name>.ogg) in a library server's `index`, analysed;
+    its id."""
+    song = tmp_path / "music" / f"{name}.ogg"
+    song.parent.mkdir(exist_ok=True)
+    write_tone(song, hz, 0.8, 0.2)
+    return add_track(index, song, 0.2)
 
 
 @contextmanager

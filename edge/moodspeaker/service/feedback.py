@@ -45,7 +45,7 @@ class FeedbackRecording(ApplianceCore):
             self.health.reason(event.track_id, event.title, event.reason)
             self._server_back(event.source)
         elif isinstance(event, HealthReport):
-            self._library_filled()
+            self._library_followed()
         elif isinstance(event, TrackEnded):
             if self._recorded_skips.ended(event.track_id):
                 return  # the command that skipped this play recorded it already
@@ -109,19 +109,18 @@ class FeedbackRecording(ApplianceCore):
         self.health.set_state("library", *state)
         log.info("library: %s is back", source)
 
-    def _library_filled(self) -> None:
-        """At each periodic health report (housekeeping): a library health calls empty that has tracks
-        now says so.  `moodspeaker library sync URL` run by hand fills the mirror the service reads,
-        which plans from those tracks at once (they play), without a rescan to set the state: "empty"
-        stayed until the next one.  Only while empty: the check then reads an empty library."""
-        if self.health.state_of("library") != ComponentState.EMPTY:
-            return
+    def _library_followed(self) -> None:
+        """At each periodic health report (housekeeping): the library's state and count follow the
+        index.  `moodspeaker library sync URL` or a scan run by hand changes the index (or the mirror)
+        the service reads, which plans from those tracks at once, without a rescan of the service's to
+        set the state: "empty", or the old count, stayed until the next one.  Only from "empty" or
+        "ok": a "missing" (a file that could not be opened, a server out of reach) is for a rescan or
+        a track of that server playing to clear; checked as the state is set, so one set meanwhile
+        stays."""
         library = self._recommender.source
-        n = len(library.tracks())
-        if n:
-            state = library_state(n, library, self.config.library.folders)
-            if self.health.set_state("library", *state):
-                log.info("library: %s (found at a health report: synced by hand?)", state[1])
+        state = library_state(len(library.tracks()), library, self.config.library.folders)
+        if self.health.set_state("library", *state, replacing=(ComponentState.EMPTY, ComponentState.OK)):
+            log.info("library: %s (found at a health report: synced or scanned by hand?)", state[1])
 
     def _feedback_pending(self) -> bool:
         """Feedback queued but not written yet.  A refill waits for it (a tick): the track that just

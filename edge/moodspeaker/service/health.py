@@ -12,7 +12,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,16 +71,21 @@ class Health:
         *,
         redacted: str | None = None,
         cause: str = "",
+        replacing: Collection[ComponentState] | None = None,
     ) -> bool:
         """Record a component's state (one of the declared ComponentState: the page has a badge for
         each); True when it changed.  Kept as its plain string, as the snapshot's readers had it.
         `redacted`: the detail to show instead once the listening data is deleted (`forget`), for a
         detail that names a track (with `since`, it says when that track was to play).  `cause`: what
         the state is about (`cause_of`), so the one who set it can tell it is still its own, e.g. a
-        library server off, cleared when that server's track plays; any other state set clears it."""
+        library server off, cleared when that server's track plays; any other state set clears it.
+        `replacing`: set only while the component is in one of these states (checked under the lock,
+        so a state set meanwhile by another thread is not overwritten); None: whatever it is."""
         state = ComponentState(state)  # a str of a declared state (via Any) is one too; others raise
         with self._lock:
             old = self._states.get(component)
+            if replacing is not None and (old is None or old["state"] not in {s.value for s in replacing}):
+                return False
             changed = old is None or old["state"] != state or old["detail"] != detail
             if changed:
                 self._states[component] = {"state": state.value, "detail": detail, "since": time.time()}

@@ -106,16 +106,14 @@ def _stats(stats: dict[str, Any], as_json: bool, where: str) -> int:
     if as_json:
         print(json.dumps(stats))
         return 0
-    from moodspeaker.library.batch import SHORT_REASON
-
     # the index counts files kept out as shorter than library.min_track_s among the failed (`short`
     # of them, as the JSON says); here they are told apart: a ringtone is no failure to look into
-    short = [f for f in stats["failures"] if str(f["reason"]).startswith(SHORT_REASON)]
-    failures = [f for f in stats["failures"] if f not in short]
+    short = [f for f in stats["failures"] if f["status"] == "short"]
+    failures = [f for f in stats["failures"] if f["status"] != "short"]
     print(f"library index: {where}")
     print(
         f"tracks: {stats['tracks']} ({stats['analysed']} analysed, {stats['pending']} pending, "
-        f"{stats['failed'] - len(short)} failed, {len(short)} too short), "
+        f"{stats['failed'] - stats['short']} failed, {stats['short']} too short), "
         f"{stats['hours']:.1f} hours of music"
     )
     for source, count in sorted(stats["sources"].items()):

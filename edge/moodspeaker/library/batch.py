@@ -27,7 +27,8 @@ EXTRA_KEYS: tuple[str, ...] = (
 )
 
 
-#: How the reason of a file kept out for being shorter than library.min_track_s begins (see set_short).
+#: How the reason of a file kept out for being shorter than library.min_track_s begins (see set_short):
+#: wording for people; such a file is told apart by its status, `short`.
 SHORT_REASON = "too short for music"
 
 
@@ -111,17 +112,20 @@ class Batch:
         )
 
     def set_short(self, location: str, duration_s: float, min_track_s: float) -> str:
-        """A file shorter than library.min_track_s: kept out of the picks (and from LAN clients) like
-        a failed one, with a reason that says so; its stat is kept, so a rescan costs one stat.
-        Returns the reason."""
+        """A file shorter than library.min_track_s: status `short`, kept out of the picks (and from LAN
+        clients) like a failed one, with a reason that says so; its stat is kept, so a rescan costs one
+        stat.  Returns the reason."""
         reason = f"{SHORT_REASON}: {duration_s:.1f} s, under library.min_track_s ({min_track_s:g} s)"
-        self.set_failed(location, reason)
+        self._set_status(location, "short", reason)
         return reason
 
     def set_failed(self, location: str, reason: str) -> None:
+        self._set_status(location, "failed", reason)
+
+    def _set_status(self, location: str, status: str, reason: str) -> None:
         self.conn.execute(
-            "UPDATE tracks SET status='failed', error=?, changed=? WHERE id=?",
-            (reason[:2000], self.change, track_id(location)),
+            "UPDATE tracks SET status=?, error=?, changed=? WHERE id=?",
+            (status, reason[:2000], self.change, track_id(location)),
         )
 
     def remove(self, location: str) -> None:

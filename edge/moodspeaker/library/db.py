@@ -51,6 +51,42 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE removed (id TEXT PRIMARY KEY, changed INTEGER NOT NULL);
     CREATE INDEX removed_changed ON removed(changed);
     """,
+    # 2: status `short`: files kept out as shorter than library.min_track_s were `failed` rows told
+    # apart by the start of their reason's wording.  SQLite cannot change a CHECK constraint in place,
+    # so the table is rebuilt (https://sqlite.org/lang_altertable.html#otheralter; `migrate` turns
+    # foreign keys off around it, or dropping the old table would empty `features` by its cascade).
+    # The wording is written out here, not taken from batch.py: this is what version 1 wrote.
+    """
+    CREATE TABLE tracks_v2 (
+        id TEXT PRIMARY KEY,
+        location TEXT NOT NULL UNIQUE,
+        source TEXT NOT NULL DEFAULT 'local',
+        title TEXT NOT NULL DEFAULT '',
+        artist TEXT NOT NULL DEFAULT '',
+        album TEXT NOT NULL DEFAULT '',
+        duration_s REAL NOT NULL DEFAULT 0,
+        replaygain_db REAL,
+        size INTEGER NOT NULL DEFAULT 0,
+        mtime_ns INTEGER NOT NULL DEFAULT 0,
+        content_hash TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL DEFAULT 'pending'
+            CHECK (status IN ('pending', 'analysed', 'failed', 'short')),
+        error TEXT NOT NULL DEFAULT '',
+        valence REAL, arousal REAL, energy REAL, tempo REAL, loudness_lufs REAL,
+        mode INTEGER, brightness REAL,
+        extra TEXT NOT NULL DEFAULT '{}',
+        analysed_at REAL,
+        changed INTEGER NOT NULL DEFAULT 0
+    );
+    INSERT INTO tracks_v2 SELECT * FROM tracks;
+    UPDATE tracks_v2 SET status = 'short'
+        WHERE status = 'failed' AND substr(error, 1, 19) = 'too short for music';
+    DROP TABLE tracks;
+    ALTER TABLE tracks_v2 RENAME TO tracks;
+    CREATE INDEX tracks_status ON tracks(status);
+    CREATE INDEX tracks_changed ON tracks(changed);
+    CREATE INDEX tracks_hash ON tracks(content_hash);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -61,22 +97,41 @@ class SchemaError(Exception):
 
 
 def migrate(conn: sqlite3.Connection) -> int:
-    """Apply pending migrations, each in its own transaction; returns the resulting version."""
+    """Apply pending migrations, each in its own transaction; returns the resulting version.
+
+    Foreign keys are off while they run (a migration that rebuilds a table must not fire the
+    cascades of the old one) and each is checked against them before it commits.  The version is
+    read again inside each transaction: a service and a `library stats` opening a database of an
+    older version at the same time apply each migration once, the later one finding it done."""
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if version > SCHEMA_VERSION:
         raise SchemaError(f"library database schema {version} is newer than this program ({SCHEMA_VERSION})")
-    for number in range(version, SCHEMA_VERSION):
-        log.info("library database: applying migration %d", number + 1)
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in MIGRATIONS[number].split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number + 1}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+    if version == SCHEMA_VERSION:
+        return SCHEMA_VERSION
+    foreign_keys = int(conn.execute("PRAGMA foreign_keys").fetchone()[0])
+    conn.execute("PRAGMA foreign_keys=OFF")  # a no-op inside a transaction: set before BEGIN
+    try:
+        for number in range(version, SCHEMA_VERSION):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if int(conn.execute("PRAGMA user_version").fetchone()[0]) > number:
+                    conn.execute("ROLLBACK")  # applied by another process meanwhile
+                    continue
+                log.info("library database: applying migration %d", number + 1)
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise sqlite3.IntegrityError(f"migration {number + 1} broke foreign keys: {broken[:5]}")
+                conn.execute(f"PRAGMA user_version = {number + 1}")
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+    finally:
+        conn.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
     return SCHEMA_VERSION
 
 

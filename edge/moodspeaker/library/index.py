@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from moodspeaker.library.batch import EXTRA_KEYS, SHORT_REASON, Batch, Tags, track_id
+from moodspeaker.library.batch import EXTRA_KEYS, Batch, Tags, track_id
 from moodspeaker.library.db import Database
 from moodspeaker.library.track import FEATURE_COLUMNS, Track
 
@@ -52,9 +52,9 @@ class FileState:
     size: int
     mtime_ns: int
     content_hash: str
-    status: str
+    status: str  # pending, analysed, failed, or short (kept out as shorter than library.min_track_s)
     duration_s: float = 0.0  # from the tags, else from the analysis (0: not known)
-    error: str = ""  # why it failed (or was kept out: batch.SHORT_REASON)
+    error: str = ""  # why it failed or was kept out (words for people: the status tells them apart)
 
 
 def track_row(t: Track) -> dict[str, Any]:
@@ -209,26 +209,28 @@ class LibraryIndex:
         return json.loads(rows[0][0]) if rows else None
 
     def stats(self) -> dict[str, Any]:
-        """Counts by status, failures with reasons, scan problems: what `library stats` shows."""
+        """Counts by status, failures with reasons, scan problems: what `library stats` shows.
+
+        Files kept out as shorter than library.min_track_s (status `short`) count among the `failed`
+        and are listed in `failures` (with their status): recommend.hybrid and `library stats --json`
+        read them so since before the status existed; `short` says how many of the failed they are."""
         counts = {r[0]: r[1] for r in self.db.query("SELECT status, COUNT(*) FROM tracks GROUP BY status")}
-        failed = self.db.query("SELECT location, error FROM tracks WHERE status='failed' ORDER BY location")
+        failed = self.db.query(
+            "SELECT location, error, status FROM tracks WHERE status IN ('failed', 'short') ORDER BY location"
+        )
         problems = self.db.query("SELECT path, kind, reason FROM problems ORDER BY path")
         sources = {r[0]: r[1] for r in self.db.query("SELECT source, COUNT(*) FROM tracks GROUP BY source")}
         hours = self.db.query("SELECT COALESCE(SUM(duration_s), 0) FROM tracks WHERE status='analysed'")
-        short = self.db.query(
-            "SELECT COUNT(*) FROM tracks WHERE status='failed' AND substr(error, 1, ?) = ?",
-            (len(SHORT_REASON), SHORT_REASON),
-        )
         return {
             "tracks": sum(counts.values()),
             "analysed": counts.get("analysed", 0),
             "pending": counts.get("pending", 0),
-            "failed": counts.get("failed", 0),
-            "short": int(short[0][0]),  # of the failed: kept out as shorter than library.min_track_s
+            "failed": counts.get("failed", 0) + counts.get("short", 0),
+            "short": counts.get("short", 0),
             "hours": float(hours[0][0]) / 3600.0,
             "sources": sources,
             "change_counter": self.change_counter(),
-            "failures": [{"path": r[0], "reason": r[1]} for r in failed],
+            "failures": [{"path": r[0], "reason": r[1], "status": r[2]} for r in failed],
             "problems": [{"path": r[0], "kind": r[1], "reason": r[2]} for r in problems],
         }
 

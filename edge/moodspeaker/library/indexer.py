@@ -10,10 +10,10 @@ Unchanged files (same size and mtime) cost one stat; a changed stat with the sam
 touch, a tag editor: the hash leaves tag blocks out, see library.payload) keeps the analysis and reads
 the tags again; a new file whose audio is already analysed elsewhere (a move) reuses that analysis.
 Files shorter than `min_track_s` (library.min_track_s: ringtones, jingles, sound effects) are never
-analysed: they are kept out like failed files, counted (`short`: every file kept out at the end of the
-scan, also one kept out before and unchanged) and reported when kept out (kind "too-short"); the
-minimum is checked again for every known file at each scan, so a change of it applies to files
-indexed before.
+analysed: they are kept out like failed files (status `short`), counted (`short`: every file kept out
+at the end of the scan, also one kept out before and unchanged) and reported when kept out (kind
+"too-short"); the minimum is checked again for every known file at each scan, so a change of it
+applies to files indexed before.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from moodspeaker.library.audio import file_reason
-from moodspeaker.library.batch import SHORT_REASON, Batch
+from moodspeaker.library.batch import Batch
 from moodspeaker.library.emotion import EmotionModel
 from moodspeaker.library.index import FEATURE_COLUMNS, FileState, LibraryIndex
 from moodspeaker.library.payload import is_legacy, legacy_hash, same_audio
@@ -331,12 +331,12 @@ class Indexer:
             if not self._keep_out_if_short(b, path, state.duration_s, summary):
                 summary.skipped += 1
             return True
+        if state.status == "short":
+            if self._too_short(state.duration_s):
+                summary.short += 1  # still kept out (and not a failure to retry: retry_failed)
+                return True
+            return False
         if state.status == "failed":
-            if state.error.startswith(SHORT_REASON):
-                if self._too_short(state.duration_s):
-                    summary.short += 1  # still kept out (and not a failure to retry: retry_failed)
-                    return True
-                return False
             if not retry:
                 summary.skipped += 1
                 return True

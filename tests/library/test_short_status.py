@@ -1,0 +1,199 @@
+"""Files kept out as shorter than library.min_track_s have a status of their own, `short`.
+
+Why: they were `failed` rows told apart by the first words of their reason, in three places (an SQL
+`substr`, the indexer, `library stats`); a reworded reason would have turned ringtones into failures
+to look into, and retried them with `--retry-failed`.  A database written by the previous version
+(made here with that version's schema, as it was) is migrated: its "too short" failures become
+`short`, every other row and the analyses stay as they were.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+import synth
+
+from moodspeaker.cli import main
+from moodspeaker.library.db import SCHEMA_VERSION
+from moodspeaker.library.index import LibraryIndex, track_id
+from moodspeaker.library.indexer import Indexer
+from moodspeaker.library.workers import AnalysisPool
+
+#: The whole schema of version 1, as that version created it (db.MIGRATIONS[0]), written out here so
+#: the test keeps building the database an installed speaker has even if the migrations are edited.
+SCHEMA_1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta VALUES ('change_counter', '0');
+CREATE TABLE tracks (
+    id TEXT PRIMARY KEY,
+    location TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL DEFAULT 'local',
+    title TEXT NOT NULL DEFAULT '',
+    artist TEXT NOT NULL DEFAULT '',
+    album TEXT NOT NULL DEFAULT '',
+    duration_s REAL NOT NULL DEFAULT 0,
+    replaygain_db REAL,
+    size INTEGER NOT NULL DEFAULT 0,
+    mtime_ns INTEGER NOT NULL DEFAULT 0,
+    content_hash TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'analysed', 'failed')),
+    error TEXT NOT NULL DEFAULT '',
+    valence REAL, arousal REAL, energy REAL, tempo REAL, loudness_lufs REAL,
+    mode INTEGER, brightness REAL,
+    extra TEXT NOT NULL DEFAULT '{}',
+    analysed_at REAL,
+    changed INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX tracks_status ON tracks(status);
+CREATE INDEX tracks_changed ON tracks(changed);
+CREATE INDEX tracks_hash ON tracks(content_hash);
+CREATE TABLE features (id TEXT PRIMARY KEY REFERENCES tracks(id) ON DELETE CASCADE, data TEXT NOT NULL);
+CREATE TABLE problems (
+    path TEXT PRIMARY KEY, kind TEXT NOT NULL, reason TEXT NOT NULL, seen_at REAL NOT NULL
+);
+CREATE TABLE removed (id TEXT PRIMARY KEY, changed INTEGER NOT NULL);
+CREATE INDEX removed_changed ON removed(changed);
+PRAGMA user_version = 1;
+"""
+
+RING_REASON = "too short for music: 1.0 s, under library.min_track_s (2 s)"  # as version 1 wrote it
+BROKEN_REASON = "audio too short to analyse"  # a real failure, "too short" in its words but not first
+
+
+@pytest.fixture
+def music(tmp_path: Path) -> Path:
+    """A 4-second song, a 1-second ringtone and a file that is no audio (tests use seconds)."""
+    folder = tmp_path / "music"
+    synth.write(folder / "song.wav", synth.song("happy", 4.0))
+    synth.write(folder / "ring.wav", synth.song("happy", 1.0))
+    (folder / "broken.mp3").write_bytes(np.random.default_rng(3).bytes(50000))
+    return folder
+
+
+def _old_database(path: Path, music: Path) -> None:
+    """A library.db as version 1 left it after indexing `music` with library.min_track_s = 2: the song
+    analysed, the ringtone failed as too short, the broken file failed; plus a problem and a tombstone."""
+    conn = sqlite3.connect(path)
+    conn.executescript(SCHEMA_1)
+    rows = [("song.wav", 4.0, "analysed", ""), ("ring.wav", 1.0, "failed", RING_REASON),
+            ("broken.mp3", 0.0, "failed", BROKEN_REASON)]  # fmt: skip
+    for name, length, status, error in rows:
+        where = str(music / name)
+        st = os.stat(where)
+        conn.execute(
+            "INSERT INTO tracks (id, location, title, duration_s, size, mtime_ns, status, error, valence,"
+            " arousal, energy, tempo, loudness_lufs, mode, brightness, changed)"
+            " VALUES (?,?,?,?,?,?,?,?,0.5,0.5,0.7,140,-12,1,0.6,1)",
+            (track_id(where), where, Path(name).stem, length, st.st_size, st.st_mtime_ns, status, error),
+        )
+    conn.execute(
+        "INSERT INTO features VALUES (?, '{\"tempo\": 140.0}')", (track_id(str(music / "song.wav")),)
+    )
+    conn.execute("INSERT INTO problems VALUES (?, 'unreadable', 'permission denied', 1.0)", (str(music),))
+    conn.execute("INSERT INTO removed VALUES ('gone', 1)")
+    conn.execute("UPDATE meta SET value='1' WHERE key='change_counter'")
+    conn.commit()
+    conn.close()
+
+
+def test_a_version_1_database_is_migrated(tmp_path: Path, music: Path) -> None:
+    db = tmp_path / "library.db"
+    _old_database(db, music)
+    song, ring, broken = (str(music / n) for n in ("song.wav", "ring.wav", "broken.mp3"))
+    with LibraryIndex(db) as index:
+        states = index.file_states()
+        assert {Path(k).name: (s.status, s.error) for k, s in states.items()} == {
+            "song.wav": ("analysed", ""), "ring.wav": ("short", RING_REASON),
+            "broken.mp3": ("failed", BROKEN_REASON)}  # fmt: skip
+        assert states[ring].duration_s == 1.0 and states[ring].size == os.stat(ring).st_size
+        assert [t.location for t in index.tracks()] == [song]
+        assert index.features(track_id(song)) == {"tempo": 140.0}  # not emptied with the old table
+        assert index.change_counter() == 1
+        stats = index.stats()
+        assert (stats["tracks"], stats["failed"], stats["short"]) == (3, 2, 1), stats
+        assert stats["problems"] == [
+            {"path": str(music), "kind": "unreadable", "reason": "permission denied"}
+        ]
+        assert set(index.changes_since(0)["removed"]) == {"gone", track_id(broken), track_id(ring)}
+        with index.batch() as b:  # the foreign key still holds: a removed track takes its features along
+            b.remove(song)
+        assert index.features(track_id(song)) is None
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'tracks'")}
+    assert {"tracks", "tracks_status", "tracks_changed", "tracks_hash"} <= names
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):  # still a checked list of statuses
+        conn.execute("UPDATE tracks SET status='kept out'")
+    conn.close()
+
+
+def test_a_migration_that_fails_changes_nothing(tmp_path: Path, music: Path) -> None:
+    """Each migration is one transaction: one that fails half-way (here: a table in the way of the
+    rebuilt one) leaves the version-1 database as it was, readable by version 1."""
+    db = tmp_path / "library.db"
+    _old_database(db, music)
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE tracks_v2 (x)")
+    conn.commit()
+    with pytest.raises(sqlite3.OperationalError, match="tracks_v2"):
+        LibraryIndex(db)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    statuses = sorted(r[0] for r in conn.execute("SELECT status FROM tracks"))
+    assert statuses == ["analysed", "failed", "failed"]
+    assert conn.execute("SELECT COUNT(*) FROM features").fetchone()[0] == 1
+    conn.close()
+
+
+def test_migrated_short_file_is_counted_not_retried(tmp_path: Path, music: Path, pool: AnalysisPool) -> None:
+    """The scan reads the status: the migrated ringtone is counted as too short, unchanged, and a
+    `--retry-failed` scan tries the broken file again but not the ringtone."""
+    db = tmp_path / "library.db"
+    _old_database(db, music)
+    with LibraryIndex(db) as index:
+        again = Indexer(index, pool, min_track_s=2.0).scan([str(music)])
+        assert (again.short, again.skipped, again.analysed, again.failed) == (1, 2, 0, [])
+        tried: list[str] = []
+        retried = Indexer(index, pool, min_track_s=2.0).scan(
+            [str(music)], retry_failed=True, on_done=lambda path, error: tried.append(Path(path).name)
+        )
+        assert tried == ["broken.mp3"]
+        assert (retried.short, retried.analysed, len(retried.failed)) == (1, 0, 1), retried
+
+
+def test_library_stats_counts_migrated_short_files_apart(
+    tmp_path: Path, music: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    _old_database(data / "library.db", music)
+    assert main(["--set", f"device.data_dir={data}", "library", "stats"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "tracks: 3 (1 analysed, 0 pending, 1 failed, 1 too short), 0.0 hours of music" in lines, lines
+    failed = lines.index("failed:")
+    assert lines[failed + 1] == f"  {music / 'broken.mp3'}: {BROKEN_REASON}", lines
+    heading = "too short (not analysed; a lower library.min_track_s indexes them at the next scan):"
+    short = lines.index(heading)
+    assert lines[short + 1 : short + 3] == [
+        f"  {music / 'ring.wav'}: {RING_REASON}",
+        "problems found while scanning:",
+    ]
+
+
+def test_a_short_file_grown_past_the_minimum_is_analysed(tmp_path: Path, pool: AnalysisPool) -> None:
+    """A ringtone replaced by a whole song under the same name is music again at the next scan."""
+    music = tmp_path / "music"
+    synth.write(music / "ring.wav", synth.song("happy", 1.0))
+    index = LibraryIndex(tmp_path / "lib.db")
+    first = Indexer(index, pool, min_track_s=2.0).scan([str(music)])
+    assert (first.short, first.analysed, index.stats()["short"]) == (1, 0, 1)
+    synth.write(music / "ring.wav", synth.song("happy", 4.0))
+    grown = Indexer(index, pool, min_track_s=2.0).scan([str(music)])
+    assert (grown.short, grown.analysed, grown.updated, grown.problems) == (0, 1, 1, []), grown
+    assert [Path(t.location).name for t in index.tracks()] == ["ring.wav"]
+    stats = index.stats()
+    assert (stats["analysed"], stats["failed"], stats["short"]) == (1, 0, 0), stats
+    index.close()

@@ -56,6 +56,6 @@ def test_stats_json_without_an_index_is_an_empty_library(tmp_path: Path) -> None
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)
     assert (out["indexed"], out["tracks"], out["analysed"], out["remotes"]) == (False, 0, 0, [])
-    with LibraryIndex(":memory:") as empty:  # the zeros written out by hand: an index's keys, all there
-        assert set(out) == {*empty.stats(), "indexed", "remotes"}
+    with LibraryIndex(":memory:") as empty:  # what an index with nothing in it says, key for key
+        assert {k: v for k, v in out.items() if k not in ("indexed", "remotes")} == empty.stats()
     assert os.listdir(data) == []

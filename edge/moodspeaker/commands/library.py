@@ -74,10 +74,9 @@ def _stats_before_indexing(as_json: bool, config: Config) -> int:
     folder = data_dir(config)
     remotes = _remote_stats(folder / "lan-cache")
     if as_json:
-        # the keys of LibraryIndex.stats, all zero (tests/library/test_stats_no_index.py keeps them so)
-        print(json.dumps({"tracks": 0, "analysed": 0, "pending": 0, "failed": 0, "short": 0, "hours": 0.0,
-                          "sources": {}, "change_counter": 0, "failures": [], "problems": [],
-                          "indexed": False, "remotes": remotes}))  # fmt: skip
+        from moodspeaker.library.index import empty_stats
+
+        print(json.dumps({**empty_stats(), "indexed": False, "remotes": remotes}))
         return 0
     print(f"no library indexed yet in {folder} (run moodspeaker index)")
     _print_remotes(remotes)

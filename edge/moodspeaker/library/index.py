@@ -221,18 +221,20 @@ class LibraryIndex:
         problems = self.db.query("SELECT path, kind, reason FROM problems ORDER BY path")
         sources = {r[0]: r[1] for r in self.db.query("SELECT source, COUNT(*) FROM tracks GROUP BY source")}
         hours = self.db.query("SELECT COALESCE(SUM(duration_s), 0) FROM tracks WHERE status='analysed'")
-        return {
-            "tracks": sum(counts.values()),
-            "analysed": counts.get("analysed", 0),
-            "pending": counts.get("pending", 0),
-            "failed": counts.get("failed", 0) + counts.get("short", 0),
-            "short": counts.get("short", 0),
-            "hours": float(hours[0][0]) / 3600.0,
-            "sources": sources,
-            "change_counter": self.change_counter(),
-            "failures": [{"path": r[0], "reason": r[1], "status": r[2]} for r in failed],
-            "problems": [{"path": r[0], "kind": r[1], "reason": r[2]} for r in problems],
-        }
+        stats = empty_stats()
+        stats.update(
+            tracks=sum(counts.values()),
+            analysed=counts.get("analysed", 0),
+            pending=counts.get("pending", 0),
+            failed=counts.get("failed", 0) + counts.get("short", 0),
+            short=counts.get("short", 0),
+            hours=float(hours[0][0]) / 3600.0,
+            sources=sources,
+            change_counter=self.change_counter(),
+            failures=[{"path": r[0], "reason": r[1], "status": r[2]} for r in failed],
+            problems=[{"path": r[0], "kind": r[1], "reason": r[2]} for r in problems],
+        )
+        return stats
 
     def changes_since(self, counter: int, limit: int = 5000) -> dict[str, Any]:
         """Analysed tracks changed after `counter`, ids removed since, and the counter to ask from next.
@@ -285,6 +287,16 @@ class LibraryIndex:
         self.close()
 
 
+def empty_stats() -> dict[str, Any]:
+    """`LibraryIndex.stats` of a library with nothing in it: what `library stats --json` prints before
+    anything was indexed (without opening an index, which would create one).  One list of the keys,
+    so the two cannot drift apart; a new dict each time, as its lists are filled in."""
+    return {
+        "tracks": 0, "analysed": 0, "pending": 0, "failed": 0, "short": 0, "hours": 0.0, "sources": {},
+        "change_counter": 0, "failures": [], "problems": [],
+    }  # fmt: skip
+
+
 def nearest(
     matrix: np.ndarray, target: Mapping[str, float], k: int, weights: Mapping[str, float] | None = None
 ) -> list[tuple[int, float]]:
@@ -316,6 +328,7 @@ __all__ = [
     "FileState",
     "LibraryIndex",
     "Tags",
+    "empty_stats",
     "nearest",
     "track_id",
 ]

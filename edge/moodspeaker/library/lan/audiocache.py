@@ -11,7 +11,10 @@ copy.  Music appliances keep such a cache bounded and drop what is gone or stale
   A file whose bytes changed while its tags and analysis stayed the same plays the same music, and
   keeps its copy.
 - Beyond `max_bytes`, the least recently used downloads go first (each use stamps the file's mtime);
-  the file just downloaded stays even when it alone is larger (it is about to be played).
+  the file just downloaded stays even when it alone is larger (it is about to be played).  A download
+  made for another reason than a play (an OpenSubsonic song's analysis: `get(..., use=False)`) is
+  stamped as older than every other: it goes first when room is needed, never a song played for it,
+  and while there is room the song's first play finds it.
 - A file being played is held with a shared flock (`hold`); a partial download is locked by its
   writer.  Deleting takes an exclusive flock without waiting and skips what it cannot lock, so
   nothing in use is deleted, by this process or another on the same folder (`library sync` run by
@@ -92,13 +95,14 @@ class AudioCache:
     def path(self, track_id: str, version: str) -> Path:
         return self.folder / (f"{track_id}.{version}" if version else track_id)
 
-    def find(self, track_id: str, version: str) -> Path | None:
-        """The download of this version of the track, stamped as used; None when there is none."""
+    def find(self, track_id: str, version: str, *, use: bool = True) -> Path | None:
+        """The download of this version of the track, stamped as used (`use`); None when there is none."""
         path = self.path(track_id, version)
-        try:
-            self._touch(path)
-        except FileNotFoundError:
-            return None
+        if use:
+            try:
+                self._touch(path)
+            except FileNotFoundError:
+                return None
         return path if path.is_file() else None
 
     def _touch(self, path: Path) -> None:
@@ -108,6 +112,14 @@ class AudioCache:
             self._last_ns = max(time.time_ns(), self._last_ns + 1)
             now = self._last_ns
         os.utime(path, ns=(now, now))
+
+    def _set_aside(self, path: Path) -> None:
+        """Stamp `path` as used before every other file here (module doc: a download no play asked
+        for is the first to go).  Its time says nothing of a play: it is the oldest one's, or now's
+        in an empty folder."""
+        oldest = min((e.used_ns for e in self.entries() if e.path != path), default=time.time_ns())
+        stamp = max(oldest - 1, 0)
+        os.utime(path, ns=(stamp, stamp))
 
     def _make_folder(self) -> None:
         """The folder, the owner's alone (0700): its file names are the tracks played and their times
@@ -186,12 +198,16 @@ class AudioCache:
         if total is not None and size != total:
             raise DownloadError(f"stream ended early ({size} of {total} bytes)")
 
-    def finish(self, track_id: str, version: str) -> Path:
-        """The partial download (complete now, still locked by `writing`) becomes the download."""
+    def finish(self, track_id: str, version: str, *, use: bool = True) -> Path:
+        """The partial download (complete now, still locked by `writing`) becomes the download,
+        stamped as used (`use`) or set aside (`_set_aside`)."""
         final = self.path(track_id, version)
         os.replace(self.folder / (final.name + PART), final)
         (self.folder / (final.name + TAG)).unlink(missing_ok=True)
-        self._touch(final)
+        if use:
+            self._touch(final)
+        else:
+            self._set_aside(final)
         return final
 
     def get(
@@ -203,11 +219,13 @@ class AudioCache:
         timeout_s: float,
         chunk: int = 256 * 1024,
         refused_types: tuple[str, ...] = (),
+        use: bool = True,
     ) -> tuple[Path, bool]:
         """The download of this version of the track, made from `url` when there is none (resuming a
         partial one; a second caller waits for the first one's download), and whether it was made
-        now (the caller sweeps then, keeping it).  DownloadError when it cannot be made."""
-        done = self.find(track_id, version)
+        now (the caller sweeps then, keeping it).  DownloadError when it cannot be made.  Without
+        `use` (not for a play) a download found keeps its time and one made now is set aside."""
+        done = self.find(track_id, version, use=use)
         if done is not None:
             return done, False
         with self.writing(track_id, version) as out:
@@ -216,7 +234,7 @@ class AudioCache:
             self.download(
                 url, track_id, version, out, timeout_s=timeout_s, chunk=chunk, refused_types=refused_types
             )
-            return self.finish(track_id, version), True
+            return self.finish(track_id, version, use=use), True
 
     @contextlib.contextmanager
     def held(self, fetch: Callable[[], Path]) -> Iterator[Path]:

@@ -1,12 +1,12 @@
 """A second LAN source: an OpenSubsonic-compatible server (Navidrome, Gonic, Airsonic...).
 
 Such servers know tags but not how music feels, so new songs are downloaded once (`stream` with
-`format=raw`), analysed here by the same worker pool as local files, and kept in a mirror index
-(a LibraryIndex database per server) with the stream URL as their location.  The song list comes
-from `search3` with an empty query, paged by `songOffset` (the OpenSubsonic clarification every
-major server implements).  Authentication is the Subsonic salted token (t = md5(password + salt));
-the password itself is never stored in the mirror.  A song that vanished from a *complete* listing
-is removed; a failed or partial listing removes nothing.
+`format=raw`) into the download cache below, analysed there by the same worker pool as local files,
+and kept in a mirror index (a LibraryIndex database per server) with the stream URL as their
+location.  The song list comes from `search3` with an empty query, paged by `songOffset` (the
+OpenSubsonic clarification every major server implements).  Authentication is the Subsonic salted
+token (t = md5(password + salt)); the password itself is never stored in the mirror.  A song that
+vanished from a *complete* listing is removed; a failed or partial listing removes nothing.
 
 A song's audio is known by a fingerprint of what the listing says of its file (`song_version`:
 size, format, bit rate, length, when it was added; the API has no change date for a song), kept per
@@ -18,7 +18,9 @@ and the mirror takes its new tags.
 Played songs are kept like a library server's tracks (audiocache: bounded by
 library.server_cache_mb, named by the fingerprint, so a changed song's old copy is never played and
 goes at the next sweep with those of removed songs; held while playing): `playing` is what the
-player plays through (lan.downloads), so a song heard before plays again without the server.
+player plays through (lan.downloads), so a song heard before plays again without the server.  The
+download an analysis made stays there too, set aside (audiocache: first to go when room is needed,
+never a played song's copy for it), so a new song's first play is not a second download of it.
 
 Server URL form: http(s)://user:password@host:port[/prefix]
 """
@@ -26,13 +28,13 @@ Server URL form: http(s)://user:password@host:port[/prefix]
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import http.client
 import json
 import logging
 import os
 import secrets
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -185,25 +187,6 @@ class SubsonicLibrary(MirroredLibrary):
         ids, users = query.get("id", []), query.get("u", [])
         return ids[0] if len(ids) == 1 and users == [self._user] else None
 
-    def _download(self, song_id: str, suffix: str, folder: Path) -> Path:
-        target = folder / f"{hashlib.blake2b(song_id.encode(), digest_size=8).hexdigest()}.{suffix}"
-        try:
-            with urllib.request.urlopen(
-                self._url("stream", id=song_id, format="raw"), timeout=self.timeout_s
-            ) as r:
-                ctype = r.headers.get("Content-Type", "")
-                if ctype.startswith(_NOT_AUDIO):
-                    raise LanError(f"stream of {song_id}: server answered {ctype}, not audio")
-                expected = r.headers.get("Content-Length")
-                with target.open("wb") as out:
-                    while block := r.read(256 * 1024):
-                        out.write(block)
-        except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as exc:
-            raise LanError(f"stream of {song_id}: {exc}") from exc
-        if expected and expected.isdigit() and target.stat().st_size != int(expected):
-            raise LanError(f"stream of {song_id}: cut short")
-        return target
-
     # -- sync --------------------------------------------------------------------------------------
     def sync(self, pool: AnalysisPool | None = None, model: EmotionModel | None = None) -> SubsonicSync:
         """List the server's songs, analyse the new and changed ones, drop the ones gone; LanError if
@@ -236,19 +219,12 @@ class SubsonicLibrary(MirroredLibrary):
             b.set_meta(_VERSIONS, json.dumps(versions, sort_keys=True))
         todo = [sid for sid in listed if versions.get(sid) != now[sid]]  # new, or changed on the server
         result.retagged = self._retag([sid for sid in listed if versions.get(sid) == now[sid]], listed)
-        with tempfile.TemporaryDirectory(prefix="moodspeaker-subsonic-") as tmp:
-            for start in range(0, len(todo), 8):  # download a few, analyse them, repeat: bounded disk use
-                group = todo[start : start + 8]
-                self._analyse(
-                    group,
-                    listed=listed,
-                    now=now,
-                    versions=versions,
-                    tmp=Path(tmp),
-                    pool=pool,
-                    model=model,
-                    result=result,
-                )
+        for start in range(0, len(todo), 8):  # download a few, analyse them, sweep: bounded disk use
+            group = todo[start : start + 8]
+            self._analyse(
+                group, listed=listed, now=now, versions=versions, pool=pool, model=model, result=result
+            )
+            self.audio.tidy(self._versions)
         self.last_error = None
         note_sync(self.cache, None)
         self.audio.tidy(self._versions)
@@ -273,41 +249,54 @@ class SubsonicLibrary(MirroredLibrary):
         listed: Mapping[str, Mapping[str, Any]],
         now: Mapping[str, str],
         versions: dict[str, str],
-        tmp: Path,
         pool: AnalysisPool,
         model: EmotionModel,
         result: SubsonicSync,
     ) -> None:
-        """Download and analyse these songs; the mirror takes their rows and fingerprints in one
-        batch (one write of the fingerprints per few songs, not per song).  A song that cannot be
-        downloaded keeps what the mirror had (tried again at the next sync); a changed song whose new
-        file cannot be analysed leaves the mirror: its analysis was of audio the server no longer has."""
-        files: dict[str, str] = {}
-        for sid in sids:
-            suffix = "".join(c for c in str(listed[sid].get("suffix") or "mp3") if c.isalnum())[:5]
-            try:
-                files[str(self._download(sid, suffix or "mp3", tmp))] = sid
-            except LanError as exc:
-                result.failed.append((sid, str(exc)))
-        done = []
-        for r in pool.analyse(list(files)):
-            os.unlink(r.path)
-            done.append((files[r.path], r))
-        with self.cache.batch() as b:
-            for sid, r in done:
-                noted = f"{self.source}/{sid}"
-                if r.analysis is None:
-                    result.failed.append((sid, r.error or "analysis failed"))
-                    b.problem(noted, "analysis", r.error or "analysis failed")
-                    if sid in versions:
-                        b.remove_id(self._track(sid))
-                else:
-                    b.put_remote(self._row(listed[sid], r.analysis.features, model), self.source)
-                    b.clear_problems(noted)
-                    result.analysed += 1
-                    result.changed += int(sid in versions)
-                versions[sid] = now[sid]
-            b.set_meta(_VERSIONS, json.dumps(versions, sort_keys=True))
+        """Download these songs into the download cache (set aside: module doc) and analyse them
+        there, each held until its analysis is written (no sweep deletes a song not mirrored yet);
+        the mirror takes their rows and fingerprints in one batch (one write of the fingerprints per
+        few songs, not per song).  A song that cannot be downloaded keeps what the mirror had (tried
+        again at the next sync); a changed song whose new file cannot be analysed leaves the mirror:
+        its analysis was of audio the server no longer has (its download goes at the next sweep)."""
+        with contextlib.ExitStack() as held:
+            files: dict[str, str] = {}
+            for sid in sids:
+                try:
+                    path = held.enter_context(self.audio.held(functools.partial(self._copy, sid, now[sid])))
+                except DownloadError as exc:
+                    result.failed.append((sid, f"stream of {sid}: {exc}"))
+                    continue
+                files[str(path)] = sid
+            done = [(files[r.path], r) for r in pool.analyse(list(files))]
+            with self.cache.batch() as b:
+                for sid, r in done:
+                    noted = f"{self.source}/{sid}"
+                    if r.analysis is None:
+                        result.failed.append((sid, r.error or "analysis failed"))
+                        b.problem(noted, "analysis", r.error or "analysis failed")
+                        if sid in versions:
+                            b.remove_id(self._track(sid))
+                    else:
+                        b.put_remote(self._row(listed[sid], r.analysis.features, model), self.source)
+                        b.clear_problems(noted)
+                        result.analysed += 1
+                        result.changed += int(sid in versions)
+                    versions[sid] = now[sid]
+                b.set_meta(_VERSIONS, json.dumps(versions, sort_keys=True))
+
+    def _copy(self, song_id: str, version: str) -> Path:
+        """The song's file as listed now (fingerprint `version`) in the download cache, for its
+        analysis: downloaded and set aside unless there."""
+        url = self._url("stream", id=song_id, format="raw")
+        return self.audio.get(
+            url,
+            self._track(song_id),
+            version,
+            timeout_s=self.stream_timeout_s,
+            refused_types=_NOT_AUDIO,
+            use=False,
+        )[0]
 
     def _track(self, song_id: str) -> str:
         """The mirror's id of a song (its downloads are named by it too)."""

@@ -1,0 +1,95 @@
+"""A new OpenSubsonic song's first play uses the download its analysis made: no second download.
+
+Why: the sync downloaded each new song to a temporary folder to analyse it and deleted it after, so
+the song's first play streamed the whole file again (a NAS woken twice, twice the bytes on a weak
+Wi-Fi, and a first play that fails when the server went off after the sync).  The analysis now
+downloads into the server's download cache (library.lan.audiocache), named by the fingerprint the
+mirror keeps, so the first play finds it.  That download is no play: it is set aside (stamped older
+than every other copy), so with the cache full it is the first to go and never pushes out a song
+the listener played.  The OpenSubsonic server of subsonickit on the loopback, counting its stream
+requests; a real analysis pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import synth
+
+from moodspeaker.library.lan.subsonic import SubsonicLibrary
+from moodspeaker.library.workers import AnalysisPool
+from subsonickit import Songs, Subsonic, serve
+
+
+@pytest.fixture
+def music(tmp_path: Path) -> dict[str, Path]:
+    folder = tmp_path / "music"
+    return {
+        "big": synth.write(folder / "big.flac", synth.song("happy")),
+        "small": synth.write(folder / "small.flac", synth.chord(synth.C_MAJOR, 2.0)),
+        "quiet": synth.write(folder / "quiet.flac", synth.chord(synth.C_MAJOR, 2.0, amp=0.1)),
+    }
+
+
+@pytest.fixture
+def server(music: dict[str, Path]) -> Iterator[Subsonic]:
+    songs: Songs = {}
+    srv = serve(songs, page_cap=2)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def _add(server: Subsonic, music: dict[str, Path], *names: str) -> None:
+    for name in names:
+        server.songs[name] = {"title": name, "artist": "Synth", "suffix": "flac", "path": music[name]}
+
+
+def _copies(lib: SubsonicLibrary) -> list[str]:
+    """The songs (titled by their ids) whose audio is in the download cache (whole files only)."""
+    ids = {t.id: t.title for t in lib.tracks()}
+    names = [p.name for p in lib.audio_dir.iterdir()] if lib.audio_dir.is_dir() else []
+    return sorted(ids[n.split(".")[0]] for n in names if n.count(".") == 1)
+
+
+def test_a_new_songs_first_play_uses_the_analysis_download(
+    tmp_path: Path, server: Subsonic, music: dict[str, Path], pool: AnalysisPool
+) -> None:
+    _add(server, music, "big", "small")
+    lib = SubsonicLibrary(server.url, tmp_path / "cache")
+    assert lib.sync(pool).analysed == 2
+    assert sorted(server.streams) == ["big", "small"], "each song downloaded once, to be analysed"
+    server.streams.clear()
+
+    for sid in ("big", "small"):
+        assert lib.cached_audio(sid) is not None, f"{sid}: the analysis download is not in the cache"
+        with lib.playing(sid) as path:
+            assert path.read_bytes() == music[sid].read_bytes()
+    assert server.streams == [], "the first play downloaded the song again"
+    lib.close()
+
+
+def test_analysis_downloads_never_push_out_a_played_song(
+    tmp_path: Path, server: Subsonic, music: dict[str, Path], pool: AnalysisPool
+) -> None:
+    """The cache holds the played song and one of the two songs analysed after it, not all three: a
+    song analysed (never played) goes, not the played one, however recently it was downloaded."""
+    size = {name: path.stat().st_size for name, path in music.items()}
+    bound = size["big"] + size["small"] + 100
+    assert bound < sum(size.values()), "the three would fit: this test shows nothing"
+    _add(server, music, "small")
+    lib = SubsonicLibrary(server.url, tmp_path / "cache", audio_cache_bytes=bound)
+    assert lib.sync(pool).analysed == 1
+    with lib.playing("small"):
+        pass  # played: its copy is the listener's now
+
+    _add(server, music, "big", "quiet")  # new on the server: analysed after the play
+    assert lib.sync(pool).analysed == 2
+    kept = _copies(lib)
+    assert "small" in kept, f"the played song's copy was evicted for an analysis download: {kept}"
+    assert len(kept) == 2, f"the cache kept {kept}: one analysis download fits beside the played song"
+    assert sum(p.stat().st_size for p in lib.audio_dir.iterdir()) <= bound
+    lib.close()

@@ -151,14 +151,22 @@ class InferenceStage:
     def set_enabled(self, enabled: bool) -> None:
         """Camera on/off. Off closes the source at once: no frame is captured while off.  On captures
         at once: whoever switched it on wants the mood read now, not after up to one interval (the
-        loop, idling while off, has its next run scheduled an interval ahead)."""
-        was_enabled, self._enabled = self._enabled, enabled
+        loop, idling while off, has its next run scheduled an interval ahead).
+
+        The camera's state changes with the switch only: switched on while on already (the page's or
+        MQTT's switch sent again) the state stays what the camera does ("retrying", "error"), not "ok"
+        over it.  It is set under the lock the capture opens the camera and sets its state under, with
+        the switch: a capture started by the switch sets its state after this one, never before."""
+        with self._lock:
+            was_enabled, self._enabled = self._enabled, enabled
+            if enabled != was_enabled:
+                state = ComponentState.OK if enabled else ComponentState.OFF
+                detail = source_name(self._source) if enabled else "privacy switch"
+                self._health.set_state("camera", state, detail)
         if not enabled:
             self._close_source()
         elif not was_enabled:
             self._capture_now = True  # set before the wake below, so the woken loop sees it
-        state = ComponentState.OK if enabled else ComponentState.OFF
-        self._health.set_state("camera", state, source_name(self._source) if enabled else "privacy switch")
         self._wake.set()
 
     def stop(self, timeout: float = 3.0) -> None:
@@ -226,24 +234,26 @@ class InferenceStage:
         frame = source.read()
         t1 = self._clock()
         self._health.timing("capture", t1 - t0)
+        # What the read says about the camera is set under the lock, and only while this source is
+        # still the one in use and the switch on: switched off meanwhile, the state is "off" for good.
         if frame is None:
             with self._lock:
-                closed_meanwhile = self._source is not source
-            if closed_meanwhile:
-                # switched off (or replaced) during the read: a closed source gives no frame, which
-                # says nothing about the camera (and must not close a source opened since)
-                return True
-            if getattr(source, "state", "ended") == "retrying":
-                # A live camera that dropped out reopens itself with back-off on later reads: keep
-                # it (a new one every interval would lose the back-off and repeat the warning).
-                error = str(getattr(source, "last_error", "") or "no frame from the camera")
-                self._health.set_state("camera", ComponentState.RETRYING, error)
-                return True
-            self._health.set_state("camera", ComponentState.ENDED, "the frame source has no more frames")
+                if self._source is not source or not self._enabled:
+                    # switched off (or replaced) during the read: a closed source gives no frame, which
+                    # says nothing about the camera (and must not close a source opened since)
+                    return True
+                if getattr(source, "state", "ended") == "retrying":
+                    # A live camera that dropped out reopens itself with back-off on later reads: keep
+                    # it (a new one every interval would lose the back-off and repeat the warning).
+                    error = str(getattr(source, "last_error", "") or "no frame from the camera")
+                    self._health.set_state("camera", ComponentState.RETRYING, error)
+                    return True
+                self._health.set_state("camera", ComponentState.ENDED, "the frame source has no more frames")
             self._close_source()
             return True
-        if self._health.state_of("camera") == ComponentState.RETRYING:
-            self._health.set_state("camera", ComponentState.OK, source_name(source))  # the camera is back
+        with self._lock:
+            if self._source is source and self._health.state_of("camera") == ComponentState.RETRYING:
+                self._health.set_state("camera", ComponentState.OK, source_name(source))  # it is back
         if self._pipeline is None:
             self._pipeline = self._make_pipeline()
         if not self._hb.begin(generation):

@@ -97,7 +97,7 @@ class PlayerWatch:
         self._call: Call | None = None
         self._aborted: Decoder | None = None  # stopped by a recovery, the thread not back since
         self._stuck = ""
-        self._reports: list[tuple[str, bool]] = []  # not taken by `reports()` yet
+        self._reports: list[str] = []  # not taken by `reports()` yet
 
     def start(self) -> None:
         self.watchdog.start()
@@ -115,7 +115,7 @@ class PlayerWatch:
             was, self._stuck, self._aborted = self._stuck, "", None
         if was:
             log.warning("the player thread is back after all; it plays on (was: %s)", was)
-            self._report(f"the player thread is back after all (was: {was})", hang=False)
+            self._report(f"the player thread is back after all (was: {was})")
 
     @contextlib.contextmanager
     def during(self, item: QueueItem, decoder: Decoder | None = None) -> Iterator[None]:
@@ -156,9 +156,9 @@ class PlayerWatch:
             return ComponentState.STUCK, stuck
         return ComponentState.OK, f"recovered from {hangs} hang{'s' if hangs > 1 else ''}" if hangs else ""
 
-    def reports(self) -> list[tuple[str, bool]]:
-        """What was reported since the last call (health's incidents take it), each with whether it
-        is a hang (else a thread given up on that came back)."""
+    def reports(self) -> list[str]:
+        """What was reported since the last call (health's incidents take it): each hang and its
+        recovery, and a thread given up on that came back.  The hangs are counted by `recoveries`."""
         with self._lock:
             reports, self._reports = self._reports, []
         return reports
@@ -187,9 +187,9 @@ class PlayerWatch:
         item = self._playing() if self._playing is not None else None
         return f" (playing {Call(item, None).track})" if item is not None else ""
 
-    def _report(self, message: str, *, hang: bool = True) -> None:
+    def _report(self, message: str) -> None:
         with self._lock:
-            self._reports = [*self._reports[-19:], (message, hang)]
+            self._reports = [*self._reports[-19:], message]
         if self._on_report is not None:
             self._on_report(message)
 

@@ -192,9 +192,7 @@ class ListenerCommands(ApplianceCore):
         self._forget_moods()
         plays.forget(self.started_tracks, self._lock, self.player)  # what was played when (service.plays)
         plays.forget_downloads(self.parts.downloads)  # and the library servers' downloads, in their times
-        for _message, hang in self.player.watch.reports():  # hangs not yet incidents: they name tracks
-            if hang:
-                self.health.count("player_hangs")
+        self.player.watch.reports()  # dropped, not made incidents: they name tracks (counted: recoveries)
         self.health.forget()  # the incidents (naming tracks, listeners) and a detail naming a track
         if self.conductor.profile not in kept:
             self._fall_back_to(self.config.recommend.profile)

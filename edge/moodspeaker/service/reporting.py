@@ -82,13 +82,15 @@ class ServiceReports(ApplianceCore):
     def health_snapshot(self) -> dict[str, Any]:
         status = self.player.status()
         self.health.set_state("audio", status.audio, status.audio_error)
-        # the player's watcher (player.hang): hangs found since the last report become incidents here
-        for message, hang in self.player.watch.reports():
+        # the player's watcher (player.hang): what it reported since the last report becomes incidents
+        for message in self.player.watch.reports():
             self.health.incident("player", message)
-            if hang:
-                self.health.count("player_hangs")
         self.health.set_state("player", *self.player.watch.state())
         snap = self.health.snapshot()
+        # the hangs are counted by the player's watchdog, as the inference stage's restarts by its own;
+        # the counter is there from the first hang on, as the counters health keeps
+        if hangs := self.player.watch.recoveries:
+            snap["counters"]["player_hangs"] = hangs
         snap["inference_restarts"] = self.watchdog.restarts
         snap["failed_tracks"] = list(status.failures)
         snap["recommender"] = self.conductor.outcome.status  # the last plan applied, not one dropped

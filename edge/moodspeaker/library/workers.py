@@ -153,8 +153,9 @@ class AnalysisPool:
         #: worker sets started so far (each costs the JIT warm-up): 1 for a pool that served every
         #: `analyse` call, more after a crash or a stuck track restarted the workers
         self.executors_started = 0
-        #: analyses submitted and not collected yet, by every `analyse` call (see `close`)
-        self._running: set[Future[WorkResult]] = set()
+        #: the analyses submitted and not collected yet of each `analyse` call under way: each call's
+        #: own dict of them, not a copy kept in step with it (see `close`)
+        self._inflight: list[dict[Future[WorkResult], str]] = []
 
     def _warm_cache_once(self) -> None:
         """Fill a cold numba cache from one process before starting several.
@@ -218,21 +219,27 @@ class AnalysisPool:
         analysed again.  Should the caller stop taking results (a scan stopped), the analyses still
         running are killed: one stuck would otherwise hold up `close` for ever.
         """
+        inflight: dict[Future[WorkResult], str] = {}
+        self._inflight.append(inflight)
         try:
-            yield from self._analyse(paths, on_start, lengths or {})
+            yield from self._analyse(paths, on_start, lengths or {}, inflight)
         finally:
             if self._busy():
                 log.info("analysis stopped with tracks in flight; stopping the workers")
                 self._kill()
-            self._running.clear()
+            self._inflight = [d for d in self._inflight if d is not inflight]
 
     def _analyse(
-        self, paths: Iterable[str], on_start: Callable[[str], None] | None, lengths: Mapping[str, float]
+        self,
+        paths: Iterable[str],
+        on_start: Callable[[str], None] | None,
+        lengths: Mapping[str, float],
+        inflight: dict[Future[WorkResult], str],
     ) -> Iterator[WorkResult]:
+        """The work of `analyse`; `inflight`: its analyses submitted and not collected yet (by path)."""
         pending = iter(paths)
         crashes: dict[str, int] = {}
         retry: list[str] = []
-        inflight: dict[Future[WorkResult], str] = {}
         started: dict[Future[WorkResult], float] = {}
         deadline: dict[Future[WorkResult], float] = {}
         limit = self.workers
@@ -254,7 +261,6 @@ class AnalysisPool:
                         self.start()  # only when there is work; warm-up must not count as task time
                     fut = self._pool().submit(_work, path)
                     inflight[fut] = path
-                    self._running.add(fut)
                     started[fut] = time.monotonic()
                     deadline[fut] = started[fut] + self.bound_s(lengths.get(path, 0.0))
                 except BrokenProcessPool:
@@ -284,7 +290,6 @@ class AnalysisPool:
                 stuck: list[WorkResult] = []
                 for fut, path in list(inflight.items()):
                     inflight.pop(fut)
-                    self._running.discard(fut)
                     begun, end = started.pop(fut), deadline.pop(fut)
                     if now >= end:
                         stuck.append(WorkResult(path, None, _stuck_reason(end - begun), now - begun))
@@ -298,7 +303,6 @@ class AnalysisPool:
             broken = False
             for fut in done:
                 path = inflight.pop(fut)
-                self._running.discard(fut)
                 started.pop(fut, None)
                 deadline.pop(fut, None)
                 try:
@@ -316,21 +320,19 @@ class AnalysisPool:
                     crashes[path] = crashes.get(path, 0) + 1
                     retry.append(path)
                     inflight.pop(fut)
-                    self._running.discard(fut)
                     started.pop(fut, None)
                     deadline.pop(fut, None)
                 self._reset()
 
     def _busy(self) -> bool:
         """Whether an analysis submitted by `analyse` is still running."""
-        return any(not f.done() for f in self._running)
+        return any(not f.done() for calls in list(self._inflight) for f in list(calls))
 
     def _kill(self) -> None:
         """Stop the workers now, even one blocked in a system call (a hung NFS read) or looping in C,
         with every process they started: an ffmpeg decoding for one would else live on, orphaned
         (maybe looping for ever).  A ProcessPoolExecutor cannot lose one worker and go on (the
         others are stopped with it, their tasks fail), so all are replaced at the next submit."""
-        self._running.clear()
         if self._executor is not None:
             # ProcessPoolExecutor has no public way to kill busy workers before Python 3.14
             for proc in list(getattr(self._executor, "_processes", {}).values()):

@@ -26,6 +26,7 @@ from typing import Any
 from moodspeaker.player.deck import Play
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.events import ErrorReported, Event, TrackEnded, TrackStarted
+from moodspeaker.util.clock import monotonic_of, wall_dates
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ class PlayHistory:
         """Drop the starts and failures recorded before `before` (a `time.time()`: the privacy
         retention's cut-off), or all of them ("delete everything").  Returns how many went.  What a
         replay can go back to goes with them: the track playing can still be played again."""
-        since = None if before is None else time.monotonic() - (time.time() - before)
+        since = None if before is None else monotonic_of(before)
         with self._lock:
             gone = len(self.started) + len(self.failures)
             while self.started and (since is None or self._started_at[0] < since):
@@ -142,14 +143,14 @@ class PlayHistory:
     def record(self) -> dict[str, list[dict[str, Any]]]:
         """What is kept, JSON-ready (the data export): the tracks started last, oldest first, each with
         when it started (`time.time()`), and the tracks skipped as unplayable."""
-        now, mono = time.time(), time.monotonic()
+        dated = wall_dates()
         with self._lock:
             started = list(zip(self._started_at, self.started, strict=True))
             failures = [dict(f) for f in self.failures]
         return {
             "started": [
                 {
-                    "started_at": round(now - (mono - at), 3),
+                    "started_at": dated(at),
                     "track_id": item.track.id,
                     "title": item.track.title,
                     "artist": item.track.artist,

@@ -16,9 +16,10 @@ from a command's thread, and the export and the tests read them from others.
 from __future__ import annotations
 
 import threading
-import time
 from collections import deque
 from collections.abc import Iterator
+
+from moodspeaker.util.clock import monotonic_of
 
 #: Flips kept (the oldest forgotten first): the retention trims them by age, this bounds their number.
 FLIPS_KEPT = 500
@@ -42,7 +43,7 @@ class Flips:
         """The privacy retention: drop the flips made before `before` (a `time.time()`); returns how
         many went.  Flips are timed on the monotonic clock, so their age decides (a wall clock set by
         NTP after boot moves)."""
-        since = time.monotonic() - (time.time() - before)
+        since = monotonic_of(before)
         with self._lock:
             kept = [flip for flip in self._flips if flip[0] >= since]
             gone = len(self._flips) - len(kept)

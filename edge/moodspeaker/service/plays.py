@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-import time
 from collections import deque
 from collections.abc import Iterable
 from typing import Any
@@ -31,6 +30,7 @@ from typing import Any
 from moodspeaker.library.lan.audiocache import AudioCache
 from moodspeaker.player.engine import Player
 from moodspeaker.service.forget import ForgottenReasons
+from moodspeaker.util.clock import monotonic_of, wall_dates
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def forget(
             gone = len(starts)
             starts.clear()
         else:
-            since, gone = _monotonic(before), 0
+            since, gone = monotonic_of(before), 0
             while starts and starts[0][0] < since:
                 starts.popleft()
                 gone += 1
@@ -115,12 +115,7 @@ def export(
     }
 
 
-def _monotonic(at: float) -> float:
-    """The monotonic time of the wall-clock time `at` (a cut-off), as ages are measured."""
-    return time.monotonic() - (time.time() - at)
-
-
 def _dated(entries: Iterable[tuple[float, str]], key: str) -> list[dict[str, Any]]:
     """(monotonic time, track id) records as JSON-ready entries dated by the wall clock."""
-    now, mono = time.time(), time.monotonic()
-    return [{key: round(now - (mono - at), 3), "track_id": track_id} for at, track_id in list(entries)]
+    dated = wall_dates()
+    return [{key: dated(at), "track_id": track_id} for at, track_id in list(entries)]

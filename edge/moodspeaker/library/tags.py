@@ -93,11 +93,18 @@ def _adts_tags(path: Path) -> Tags:
     except Exception as exc:  # no ID3 tag (the usual case), or a damaged one
         log.debug("%s: no ID3 tags: %s", path, exc)
         tags = None
+    return _tags(path, tags, info.duration_s if info is not None else 0.0)
+
+
+def _tags(path: Path, tags: Mapping[str, Any] | None, duration_s: float) -> Tags:
+    """Tags from a file's tag mapping (None: it has none) and its length: one place for the names
+    each field is read under and for the title's fallback, the file name."""
     return Tags(
-        title=_first(tags, "title") or path.stem,
-        artist=_first(tags, "artist", "albumartist"),
-        album=_first(tags, "album"),
-        duration_s=info.duration_s if info is not None else 0.0,
+        # WAV files carry a plain ID3 chunk (no "easy" names): its frame ids come second
+        title=_first(tags, "title", "TIT2") or path.stem,
+        artist=_first(tags, "artist", "albumartist", "TPE1", "TPE2"),
+        album=_first(tags, "album", "TALB"),
+        duration_s=duration_s,
         replaygain_db=replaygain_from(tags),
     )
 
@@ -117,13 +124,4 @@ def read_tags(path: str | Path) -> Tags:
     if f is None:
         return fallback
     tags = f.tags if f.tags is not None else None
-    duration = float(getattr(getattr(f, "info", None), "length", 0.0) or 0.0)
-    rg = replaygain_from(tags)
-    return Tags(
-        # WAV files carry a plain ID3 chunk (no "easy" names): its frame ids come second
-        title=_first(tags, "title", "TIT2") or p.stem,
-        artist=_first(tags, "artist", "albumartist", "TPE1", "TPE2"),
-        album=_first(tags, "album", "TALB"),
-        duration_s=duration,
-        replaygain_db=rg,
-    )
+    return _tags(p, tags, float(getattr(getattr(f, "info", None), "length", 0.0) or 0.0))

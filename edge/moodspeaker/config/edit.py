@@ -139,6 +139,10 @@ def save(config: Config, path: str | os.PathLike[str]) -> None:
     access if it had it).  A file that exists keeps its owner and group: `sudo moodspeaker config
     set ...` on the device must not leave root's 0600 file where the service's user (moodspeaker)
     had its own, or the service could no longer read its configuration.
+
+    Raises OSError only when nothing was saved: once the new file is renamed into place the save
+    has happened, so what fails after it (giving the file back to its owner, the folder's fsync)
+    is logged as a warning, never reported as "nothing was saved".
     """
     target = Path(path)
     try:
@@ -149,9 +153,29 @@ def save(config: Config, path: str | os.PathLike[str]) -> None:
     mode = 0o600 | (before.st_mode & 0o040 if before is not None else 0)
     atomic_write_bytes(target, body.encode("utf-8"), mode=mode)
     if before is not None and os.geteuid() == 0:
+        _keep_owner(target, before)
+
+
+def _keep_owner(target: Path, before: os.stat_result) -> None:
+    """Give the file just saved (as root) back to the owner and group it had `before`.  A failure
+    (a filesystem that refuses chown: NFS with root_squash, FAT) is a warning saying what to run:
+    the new settings are in the file, but the service's user may not be able to read it."""
+    try:
         after = target.stat()
         if (after.st_uid, after.st_gid) != (before.st_uid, before.st_gid):
             os.chown(target, before.st_uid, before.st_gid)
+    except OSError as exc:
+        log.warning(
+            "%s was saved, but giving it back to its owner (uid %d, gid %d) failed (%s): the speaker's "
+            "service may not be able to read it; fix with: chown %d:%d %s",
+            target,
+            before.st_uid,
+            before.st_gid,
+            exc,
+            before.st_uid,
+            before.st_gid,
+            target,
+        )
 
 
 @contextlib.contextmanager

@@ -4,15 +4,22 @@ A file written without a `mode` gets the permissions a plain `open()` would give
 process umask).  It used to be chmod-ed to 0644 whatever the umask, so the systemd unit's UMask=0027
 was undone and, e.g., a listener's neutral-face calibration was readable by every user of the machine.
 A caller that gives `mode` gets exactly that (secrets and personal data pass 0o600).
+
+Once the rename has happened the write has happened: the folder's fsync after it only makes the
+rename itself survive a power cut, so its failure is logged, not raised.  Raised, it made callers say
+"nothing was saved" (the page's Settings, `moodspeaker config set`) about a file that had changed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import secrets
 import time
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 #: A temp file this old was left by a write that was killed (power cut, kill -9): nobody owns it.
 STALE_TMP_S = 60.0
@@ -22,7 +29,8 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> N
     """Write `data` to `path` via a temp file in the same folder, fsync, rename, fsync the folder.
     `mode`: the file's permissions exactly; None: as `open()` would make it (the umask applies).
 
-    Raises OSError (e.g. ENOSPC) with the old file untouched and no temp file left behind.
+    Raises OSError (e.g. ENOSPC) only with the old file untouched and no temp file left behind;
+    after the rename nothing raises (see _sync_folder).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -40,11 +48,29 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> N
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
+    _sync_folder(path)
+
+
+def _sync_folder(path: Path) -> None:
+    """fsync the folder of `path`, just renamed into place, so the rename outlasts a power cut.
+
+    The new file is in place whatever happens here (every reader sees it), so a failure (EIO, or a
+    filesystem that refuses to fsync a folder) is a warning naming the file, not an error: what it
+    risks is a power cut soon after bringing the old file back, not a write that did not happen.
+    """
     try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError as exc:
+        log.warning(
+            "%s was written, but syncing its folder afterwards failed (%s): a power cut soon after "
+            "could bring back the file as it was before",
+            path,
+            exc,
+        )
 
 
 def _create_temp(path: Path, create_mode: int) -> tuple[int, str]:

@@ -32,6 +32,18 @@ log = logging.getLogger(__name__)
 
 #: Tracks remembered as started, newest last, for `replay` going back (a bounded history).
 HISTORY = 50
+#: Tracks skipped as unplayable that the status lists (health's failed tracks), newest last.
+FAILURES_KEPT = 20
+
+
+def skipped(item: QueueItem, error: str) -> tuple[dict[str, Any], ErrorReported]:
+    """`item` is skipped as unplayable (`error`): logged here, and its record as the status lists it
+    and the event reporting it.  One wording for a track that failed to open or decode
+    (`PlayHistory.failed`) and for one the player thread hung on (`PlayerLoop._stuck_on`)."""
+    log.warning("skipping %s: %s", item.track.title, error)
+    ts = time.time()
+    record = {"track_id": item.track.id, "title": item.track.title, "error": error, "ts": ts}
+    return record, ErrorReported(ts=ts, component="player", message=f"skipped {item.track.title}: {error}")
 
 
 class PlayHistory:
@@ -45,7 +57,7 @@ class PlayHistory:
         self._lock = threading.Lock()  # the record below (module doc)
         self.started: deque[QueueItem] = deque(maxlen=HISTORY)  # items as they started, newest last
         self._started_at: deque[float] = deque(maxlen=HISTORY)  # when each began (monotonic), in step
-        self.failures: deque[dict[str, Any]] = deque(maxlen=20)
+        self.failures: deque[dict[str, Any]] = deque(maxlen=FAILURES_KEPT)
 
     def began(self, play: Play) -> None:
         """The first chunk of `play` is audible: announce it (once per play)."""
@@ -88,16 +100,12 @@ class PlayHistory:
     def failed(self, item: QueueItem, error: str, *, missing: bool) -> None:
         """`item` is skipped because it could not be played; `missing`: it could not even be opened
         (file gone, server down), which the service hears about separately."""
-        log.warning("skipping %s: %s", item.track.title, error)
+        record, event = skipped(item, error)
         if missing and self._on_missing is not None:
             self._on_missing(item, error)
         with self._lock:
-            self.failures.append(
-                {"track_id": item.track.id, "title": item.track.title, "error": error, "ts": time.time()}
-            )
-        self._emit(
-            ErrorReported(ts=time.time(), component="player", message=f"skipped {item.track.title}: {error}")
-        )
+            self.failures.append(record)
+        self._emit(event)
 
     def replay_choice(
         self, now: tuple[QueueItem, float] | None, previous_within_s: float

@@ -25,7 +25,7 @@ import pygame
 from moodspeaker.config.schema import PlayerConfig
 from moodspeaker.player.fetch import Prefetcher, StreamCache
 from moodspeaker.player.hang import PlayerWatch
-from moodspeaker.player.history import PlayHistory
+from moodspeaker.player.history import FAILURES_KEPT, PlayHistory, skipped
 from moodspeaker.player.mixer import DeckMixer
 from moodspeaker.player.queue import PlayQueue, QueueItem
 from moodspeaker.service.component_states import ComponentState
@@ -288,7 +288,7 @@ class PlayerLoop:
         come back, it publishes its own status again."""
         if item is None:
             return
-        failure = {"track_id": item.track.id, "title": item.track.title, "error": error, "ts": time.time()}
+        failure, event = skipped(item, error)  # said as a track that cannot be played is
         with self._lock:
             status = self._status
             hung = status.current is not None and status.current.track.id == item.track.id
@@ -297,10 +297,9 @@ class PlayerLoop:
                 current=None if hung else status.current,
                 position_s=0.0 if hung else status.position_s,
                 queue=tuple(i for i in status.queue if i is not item),
-                failures=(*status.failures, failure)[-20:],
+                failures=(*status.failures, failure)[-FAILURES_KEPT:],
             )
-        log.warning("skipping %s: %s", item.track.title, error)
-        self._error(f"skipped {item.track.title}: {error}")
+        self._emit(event)  # not held: the thread that sends what is held is the one stuck
 
     def _error(self, message: str) -> None:
         self._emit(ErrorReported(ts=time.time(), component="player", message=message))

@@ -11,7 +11,12 @@ copy.  Music appliances keep such a cache bounded and drop what is gone or stale
   A file whose bytes changed while its tags and analysis stayed the same plays the same music, and
   keeps its copy.
 - Beyond `max_bytes`, the least recently used downloads go first (each use stamps the file's mtime);
-  the file just downloaded stays even when it alone is larger (it is about to be played).  A download
+  the file just downloaded stays even when the files in use leave no room (it is about to be played).
+  No file may be larger than `max_bytes` itself, the whole cache: a card has room for the bound the
+  setting gives and maybe no more.  One the server says is larger (Content-Length, Content-Range) is
+  refused before a byte is written; one that passes it while streaming (a server that gives no
+  length, or a stream that never ends) is stopped there.  Nothing of it is kept (no partial download
+  to resume: it would only grow past the bound again), and it fails as a broken stream does.  A download
   made for another reason than a play (an OpenSubsonic song's analysis: `get(..., use=False)`) is
   stamped as older than every other: it goes first when room is needed, never a song played for it,
   and while there is room the song's first play finds it.
@@ -55,7 +60,11 @@ _STRONG_ETAG = re.compile(r'^"[\x21\x23-\x7e]{1,200}"$')
 
 
 class DownloadError(Exception):
-    """A download failed: the server refused, the stream broke or ended early."""
+    """A download failed: the server refused, the stream broke or ended early, or it is too large."""
+
+
+class _TooLargeError(DownloadError):
+    """A download would pass the cache's bound (module doc); what it wrote is to be dropped."""
 
 
 def version_of(track: Track) -> str:
@@ -180,6 +189,8 @@ class AudioCache:
                 if refused_types and ctype.startswith(refused_types):
                     raise DownloadError(f"the server answered {ctype}, not audio")
                 total = _expected_total(resp.headers, resp.status, have)
+                if total is not None and total > self.max_bytes:
+                    raise _TooLargeError(f"{total} bytes")
                 if resp.status == 200:  # the whole file: another one, or the range was not served
                     out.truncate(0)
                     etag = resp.headers.get("ETag") or ""
@@ -187,9 +198,19 @@ class AudioCache:
                         tag.write_text(etag, "ascii")
                     else:
                         tag.unlink(missing_ok=True)
+                size = os.fstat(out.fileno()).st_size
                 while block := resp.read(chunk):
+                    size += len(block)
+                    if size > self.max_bytes:  # no length said, or more sent than said
+                        raise _TooLargeError(f"over {self.max_bytes} bytes and still coming")
                     out.write(block)
                 out.flush()
+        except _TooLargeError as exc:
+            out.truncate(0)  # `writing` deletes the partial download, left empty, and its ETag
+            raise DownloadError(
+                f"the file ({exc}) is larger than the whole download cache ({self.max_bytes} bytes, "
+                "library.server_cache_mb); not downloaded"
+            ) from None
         except urllib.error.HTTPError as exc:
             raise DownloadError(f"HTTP {exc.code}") from exc
         except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as exc:

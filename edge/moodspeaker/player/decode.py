@@ -141,6 +141,7 @@ class FfmpegDecoder:
 
     def __init__(
         self,
+        binary: str,
         path: Path,
         rate: int,
         *,
@@ -149,9 +150,8 @@ class FfmpegDecoder:
         name: str = "",
         owned: bool = False,
     ) -> None:
-        binary = shutil.which("ffmpeg")
-        if binary is None:
-            raise DecodeError(f"{name or path}: format needs ffmpeg, which is not installed")
+        """`binary`: the ffmpeg to run, found by the caller (`_with_ffmpeg`), which also needs to know
+        whether there is one: looked up once per file opened, not twice."""
         self._name = name or str(path)
         self._owned = path if owned else None  # a download's temporary copy: deleted on close
         self.duration_s = duration_s
@@ -280,19 +280,19 @@ def _with_ffmpeg(
 ) -> Decoder:
     """ffmpeg for what libsndfile could not open (M4A/AAC...), a local file or a download; else
     libsndfile's error (`first`)."""
-    found = shutil.which("ffmpeg") is not None
+    binary = shutil.which("ffmpeg")
     if isinstance(source, str | Path):
-        if not found or not Path(source).is_file():
+        if binary is None or not Path(source).is_file():
             raise first
         log.debug("libsndfile cannot read %s (%s); trying ffmpeg", source, first)
-        return FfmpegDecoder(Path(source), rate, start_s=start_s, duration_s=duration_s)
-    if not found:
+        return FfmpegDecoder(binary, Path(source), rate, start_s=start_s, duration_s=duration_s)
+    if binary is None:
         source.close()
         raise first
     log.debug("libsndfile cannot read the download of %s (%s); trying ffmpeg", name, first)
     # a download (an M4A from a LAN library server): ffmpeg reads a temporary copy, deleted on close
     copy = _spill(source)
-    return FfmpegDecoder(copy, rate, start_s=start_s, duration_s=duration_s, name=name, owned=True)
+    return FfmpegDecoder(binary, copy, rate, start_s=start_s, duration_s=duration_s, name=name, owned=True)
 
 
 def open_decoder(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from moodspeaker.library.db import SCHEMA_VERSION, SchemaError
+from moodspeaker.library.db import SCHEMA_VERSION, SchemaError, migrate
 from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex, Tags, nearest, track_id
 
 
@@ -130,3 +131,30 @@ def test_schema_version_and_newer_database(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(SchemaError, match="newer"):
         LibraryIndex(path)
+
+
+def test_two_processes_migrating_at_once_apply_each_migration_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A service and a `library stats` opening an older database together: the second to take the write
+    lock finds the migrations done by the first (here: done while it waits for the lock, from the
+    trace hook of its first BEGIN), where it applied them again and failed ("table meta already
+    exists")."""
+    path = tmp_path / "lib.db"
+    first = sqlite3.connect(path, isolation_level=None)
+    second = sqlite3.connect(path, isolation_level=None)
+    caught_up: list[int] = []
+
+    def meanwhile(statement: str) -> None:
+        if statement.startswith("BEGIN") and not caught_up:
+            caught_up.append(migrate(second))
+
+    first.set_trace_callback(meanwhile)
+    with caplog.at_level(logging.INFO, logger="moodspeaker.library.db"):
+        assert migrate(first) == SCHEMA_VERSION
+    assert caught_up == [SCHEMA_VERSION]
+    applied = [r.getMessage() for r in caplog.records if "applying migration" in r.getMessage()]
+    assert applied == [f"library database: applying migration {n}" for n in range(1, SCHEMA_VERSION + 1)]
+    assert first.execute("SELECT value FROM meta").fetchall() == [("0",)]
+    first.close()
+    second.close()

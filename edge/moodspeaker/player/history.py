@@ -55,9 +55,15 @@ class PlayHistory:
         self._emit = emit
         self._on_missing = on_missing  # a queued track that could not be opened (gone, unreadable)
         self._lock = threading.Lock()  # the record below (module doc)
-        self.started: deque[QueueItem] = deque(maxlen=HISTORY)  # items as they started, newest last
-        self._started_at: deque[float] = deque(maxlen=HISTORY)  # when each began (monotonic), in step
+        #: (when it began on the monotonic clock, item) of the plays as they started, newest last
+        self._started: deque[tuple[float, QueueItem]] = deque(maxlen=HISTORY)
         self.failures: deque[dict[str, Any]] = deque(maxlen=FAILURES_KEPT)
+
+    @property
+    def started(self) -> list[QueueItem]:
+        """The items as they started, newest last (a copy)."""
+        with self._lock:
+            return [item for _, item in self._started]
 
     def began(self, play: Play) -> None:
         """The first chunk of `play` is audible: announce it (once per play)."""
@@ -65,8 +71,7 @@ class PlayHistory:
             return
         play.started = True
         with self._lock:
-            self.started.append(play.item)
-            self._started_at.append(time.monotonic())
+            self._started.append((time.monotonic(), play.item))
         track = play.item.track
         # Artist and title only: the pick's explanation quotes the mood read, and the journal outlives
         # the retention and delete-everything (README, Privacy).
@@ -116,22 +121,21 @@ class PlayHistory:
         of the queue or None), or None when nothing was played yet.  The chosen item leaves the
         history: it is added again as it starts."""
         with self._lock:
-            history = self.started
+            history = self._started
             if now is None:
                 if not history:
                     return None
                 return self._pop(), None
             item, position = now
-            if history and history[-1].track.id == item.track.id:
+            if history and history[-1][1].track.id == item.track.id:
                 self._pop()
             if position < previous_within_s and history:
                 return self._pop(), item  # the track it interrupts comes next again
             return item, None
 
     def _pop(self) -> QueueItem:
-        """The newest start leaves the record, with its time (the lock held)."""
-        self._started_at.pop()
-        return self.started.pop()
+        """The newest start leaves the record (the lock held): its item."""
+        return self._started.pop()[1]
 
     def forget(self, before: float | None = None) -> int:
         """Drop the starts and failures recorded before `before` (a `time.time()`: the privacy
@@ -139,21 +143,20 @@ class PlayHistory:
         replay can go back to goes with them: the track playing can still be played again."""
         since = None if before is None else monotonic_of(before)
         with self._lock:
-            gone = len(self.started) + len(self.failures)
-            while self.started and (since is None or self._started_at[0] < since):
-                self.started.popleft()
-                self._started_at.popleft()
+            gone = len(self._started) + len(self.failures)
+            while self._started and (since is None or self._started[0][0] < since):
+                self._started.popleft()
             kept = [f for f in self.failures if before is not None and f["ts"] >= before]
             self.failures.clear()
             self.failures.extend(kept)
-            return gone - len(self.started) - len(self.failures)
+            return gone - len(self._started) - len(self.failures)
 
     def record(self) -> dict[str, list[dict[str, Any]]]:
         """What is kept, JSON-ready (the data export): the tracks started last, oldest first, each with
         when it started (`time.time()`), and the tracks skipped as unplayable."""
         dated = wall_dates()
         with self._lock:
-            started = list(zip(self._started_at, self.started, strict=True))
+            started = list(self._started)
             failures = [dict(f) for f in self.failures]
         return {
             "started": [

@@ -112,6 +112,26 @@ def test_a_retagged_song_keeps_its_analysis_and_its_copy(
     lib.close()
 
 
+def test_a_retag_keeps_the_gain_a_listing_no_longer_gives(
+    tmp_path: Path, server: Subsonic, pool: AnalysisPool
+) -> None:
+    """ReplayGain measures the audio, which a retag leaves as it was: a listing that says nothing of
+    the gain (a server that gives it in some answers only) is no news that it went.  The retag took
+    the listing's tags as they were, the gain dropped with them, so the track played at another
+    loudness than its album; and as the mirror's gain never matched the listing's none, every later
+    sync counted the song retagged again."""
+    server.songs["s2"]["replayGain"] = {"trackGain": -4.5}
+    lib = _synced(server, tmp_path / "cache", pool)
+    tone = _track_of(lib, "Tone")
+    server.songs["s2"]["title"] = "Tone (live)"
+    del server.songs["s2"]["replayGain"]
+    assert lib.sync(pool).retagged == 1
+    after = lib.get(tone)
+    assert after is not None and (after.title, after.replaygain_db) == ("Tone (live)", -4.5)
+    assert lib.sync(pool).retagged == 0, "the song was retagged again with nothing new"
+    lib.close()
+
+
 def test_a_removed_songs_copy_goes_at_the_sync_unless_it_plays(
     tmp_path: Path, server: Subsonic, pool: AnalysisPool
 ) -> None:

@@ -12,8 +12,8 @@ A song's audio is known by a fingerprint of what the listing says of its file (`
 size, format, bit rate, length, when it was added; the API has no change date for a song), kept per
 song in the mirror (`_VERSIONS`).  A song listed with another fingerprint than the one it was
 analysed from was changed on the server (re-encoded, replaced): the sync downloads and analyses it
-again.  Its tags are not part of it: a song retagged in a file of the same size keeps its analysis,
-and the mirror takes its new tags.
+again.  Its tags are not part of it: a song retagged in a file of the same size keeps its analysis
+(and its ReplayGain, unless the listing gives another), and the mirror takes its new tags.
 
 Played songs are kept like a library server's tracks (audiocache: bounded by
 library.server_cache_mb, named by the fingerprint, so a changed song's old copy is never played and
@@ -45,7 +45,7 @@ from typing import Any
 
 from moodspeaker.config.schema import LibraryConfig
 from moodspeaker.library.emotion import EmotionModel
-from moodspeaker.library.index import FEATURE_COLUMNS, track_id
+from moodspeaker.library.index import track_id, track_row
 from moodspeaker.library.indexer import track_values
 from moodspeaker.library.lan.audiocache import AudioCache, DownloadError
 from moodspeaker.library.lan.client import LanError, note_sync, slug
@@ -304,14 +304,18 @@ class SubsonicLibrary(MirroredLibrary):
 
     def _retag(self, sids: list[str], listed: Mapping[str, Mapping[str, Any]]) -> int:
         """The mirror takes the tags of these songs (their files unchanged) where they changed on the
-        server (a retag that kept the file's size), keeping their analysis.  Returns how many."""
+        server (a retag that kept the file's size), keeping their analysis, and their ReplayGain when
+        the listing gives none: the gain measures the audio, which a retag leaves as it was, and a
+        listing without it (a server that lists it in some answers only) is no news that it went.  A
+        gain the listing gives is taken (a corrected one).  Returns how many."""
         by_track = {self._track(sid): sid for sid in sids}
         rows = []
         for tid, t in self.get_many(by_track).items():
             tags = _tags(listed[by_track[tid]])
+            if tags["replaygain_db"] is None:
+                del tags["replaygain_db"]  # none said: the mirror's stays, and is no change
             if tags != {k: getattr(t, k) for k in tags}:
-                rows.append({"id": tid, "location": t.location, **tags, "extra": t.extra,
-                             **{c: getattr(t, c) for c in FEATURE_COLUMNS}})  # fmt: skip
+                rows.append({**track_row(t), "location": t.location, **tags})  # as a mirror moves a row
         if rows:
             with self.cache.batch() as b:
                 for row in rows:

@@ -18,7 +18,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,6 +33,7 @@ from moodspeaker.config.messages import (
     problem_on_form,
     refused_on_form,
 )
+from moodspeaker.config.rules import conflicts
 from moodspeaker.util.net import MASK, mask_url
 
 #: Shown on their own pages (camera switch on Privacy) or unsafe to move from a web form (data_dir:
@@ -346,12 +347,22 @@ def parse_section(
             continue
         if value != getattr(getattr(config, info.section), info.key):
             changes[info.dotted] = value
-    if section == "recommend" and "recommend.profiles" not in errors:
-        profiles = changes.get("recommend.profiles", config.recommend.profiles)
-        active = changes.get("recommend.profile", config.recommend.profile)
-        if active not in profiles:
-            label = next(f.label for f in fields(config, section) if f.name == "recommend.profile")
-            errors["recommend.profile"] = problem_on_form(
-                label, f"{active!r} is not one of the profiles listed"
-            )
+    errors.update(_broken_rules(config, section, changes, errors))
     return changes, errors
+
+
+def _broken_rules(
+    config: Config, section: str, changes: Mapping[str, Any], errors: Mapping[str, str]
+) -> dict[str, str]:
+    """The schema's rules between settings (config.rules: the start profile is one of the profiles)
+    that `changes` break, each under the field it refuses, named by its label.  Only rules between
+    two fields of this section that are not refused already; the save (with_changes) refuses any
+    other, as it refuses these for `config set` and the file."""
+    own = {dotted.partition(".")[2]: value for dotted, value in changes.items()}
+    changed = replace(config, **{section: replace(getattr(config, section), **own)})
+    labels = {f.name: f.label for f in fields(config, section)}
+    out: dict[str, str] = {}
+    for rule in conflicts(changed):
+        if {rule.setting, rule.other} <= labels.keys() and not {rule.setting, rule.other} & errors.keys():
+            out.setdefault(rule.setting, problem_on_form(labels[rule.setting], rule.on_form))
+    return out

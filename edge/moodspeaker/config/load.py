@@ -2,7 +2,8 @@
 
 Validation collects every problem at once and names the file, the key, the bad value and the
 expected form; an unknown key is reported with the nearest known key (Mopidy's habit), because a
-typo that is silently ignored is the worst kind of setting.
+typo that is silently ignored is the worst kind of setting.  Once every setting is right on its own,
+the rules between settings (config.rules: the start profile is one of the profiles) are checked.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
 from moodspeaker.config.messages import expected, label_of, refused_in_file
+from moodspeaker.config.rules import conflicts
 from moodspeaker.config.schema import Config
 
 #: Where the device keeps its configuration (written by the provisioning scripts).
@@ -259,7 +261,11 @@ def from_mapping(raw: Mapping[str, Any], source: str = "config") -> Config:
         raise ConfigError(problems)
     section_types = _section_types()
     built = {name: section_types[name](**sections.get(name, {})) for name in section_types}
-    return Config(**built)
+    config = Config(**built)
+    broken = conflicts(config)  # rules between settings, once each setting is right on its own
+    if broken:
+        raise ConfigError([f"{source}: {c.in_file}" for c in broken])
+    return config
 
 
 def to_mapping(

@@ -63,7 +63,6 @@ def follows(mixer: DeckMixer, start: float, seconds: float, every: float = 0.5) 
 
 def test_a_chunk_frozen_while_the_process_was_starved_is_no_stall(frozen: tuple[DeckMixer, Deck]) -> None:
     mixer, deck = frozen
-    starved = mixer.stall.starved
     now = follows(mixer, deck.chunk_started, 3.0)  # watched 3 s without moving on: under the bound
     now += 5.0  # then the process stood still for 5 s (swap, a suspend): the next tick is late
     mixer.follow(now, True)  # was: "audio output stalled (device gone?)"
@@ -72,6 +71,5 @@ def test_a_chunk_frozen_while_the_process_was_starved_is_no_stall(frozen: tuple[
     # count too): that trips at the bound
     follows(mixer, resumed, 3.0, every=0.75)
     mixer.follow(resumed + BOUND_S - 0.01, True)
-    with pytest.raises(pygame.error, match="stalled"):
+    with pytest.raises(pygame.error, match="stalled"):  # counted from the late tick, not before it
         mixer.follow(resumed + BOUND_S + 0.01, True)
-    assert mixer.stall.starved == starved + 1

@@ -42,14 +42,12 @@ class StallWatch:
     def __init__(self) -> None:
         self._last: float | None = None  # the last tick's monotonic time (None: none yet)
         self._watched_since = float("-inf")
-        self.starved = 0  # late ticks seen (each reset the baseline)
 
     def tick(self, now: float) -> None:
         """The player thread follows the channels at monotonic time `now` (once per tick)."""
         last, self._last = self._last, now
         if last is not None and now - last > LATE_S:
             self._watched_since = now
-            self.starved += 1
             log.debug("the player ticked %.1f s late: a chunk's stall is counted from now", now - last)
 
     def stalled(self, chunk_started: float, now: float) -> bool:

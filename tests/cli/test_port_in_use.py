@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from moodspeaker.library.index import LibraryIndex
+
 
 @pytest.fixture
 def taken_port() -> Iterator[int]:
@@ -37,6 +39,7 @@ def _error_lines(stderr: str) -> list[str]:
 
 
 def test_library_serve_on_a_taken_port(tmp_path: Path, taken_port: int) -> None:
+    LibraryIndex(tmp_path / "data" / "library.db").close()  # a library to serve (none: refused before)
     res = _cli(
         tmp_path, "library", "serve", "--host", "127.0.0.1", "--port", str(taken_port), "--no-zeroconf"
     )

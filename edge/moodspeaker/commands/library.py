@@ -53,6 +53,15 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         return _sync(args, config)
     if args.action == "stats" and not db_path(config).exists():
         return _stats_before_indexing(args.json, config)
+    if args.action == "serve" and not db_path(config).exists():
+        # said, not made (as `stats`): opening the index would create an empty library.db, its schema
+        # and the identity it is served with, in a data folder nothing was indexed in
+        print(
+            f"library serve: no library indexed yet in {data_dir(config)}, nothing to serve "
+            "(run moodspeaker index first)",
+            file=sys.stderr,
+        )
+        return 1
     try:
         index = LibraryIndex(db_path(config))
     except SchemaError as exc:

@@ -108,10 +108,28 @@ def from_tflite(chain: list[Stage]) -> bool:
     return bool(chain) and chain[0].cfg.train.init_from.endswith(".tflite")
 
 
+def one_run(st: Stage) -> str:
+    """A model trained by one run: how it started, its schedule, and any shortening (train --finish-at)."""
+    tc = st.cfg.train
+    start = f"warm-started from `{tc.init_from}`" if tc.init_from else "from random initialisation"
+    text = (
+        f"One run (`{st.run.name}`, {start}, {tc.epochs} epochs, peak learning rate {tc.learning_rate:g}"
+        + (", with the FER2013 head" if st.cfg.model.fer2013_head else "")
+        + ")."
+    )
+    for cut in st.state.get("shortened", []):
+        text += (
+            f" It was planned for {cut['from_epochs']} epochs; after epoch {cut['after_epoch']} its schedule "
+            f"was shortened to end at epoch {cut['to_epochs']} (`train --finish-at`: a cosine from learning "
+            f"rate {float(cut['lr']):.2g} to the floor), so that it finished within a session."
+        )
+    return text
+
+
 def stages(chain: list[Stage], earlier: Earlier | None = None) -> str:
     tflite = from_tflite(chain)
     if len(chain) < 2 and not tflite:
-        return f"One run ({chain[-1].run.name})." if chain else ""
+        return one_run(chain[-1]) if chain else ""
     parts = [describe(earlier)] if tflite and earlier is not None else []
     for i, st in enumerate(chain):
         start = origin(chain[0].cfg.train.init_from, earlier) if tflite else ""
@@ -130,4 +148,27 @@ def stages(chain: list[Stage], earlier: Earlier | None = None) -> str:
         "accuracy below validation, validation still rising); one long run does not fit a 3-hour session on "
         "2 cores, warm restarts do. Epochs below count every stage up to the checkpoint each next stage "
         "started from."
+    )
+
+
+def replaced(previous: Earlier, shipped: dict[str, Any]) -> str:
+    """The card's sentence on the model this one replaces: same measure (int8 + mirror, FER2013Valid).
+
+    Why: a model trained from scratch has no `init_from` chain, so nothing else in the card would say what
+    was shipped before it or by how much the new one differs.
+    """
+    old = previous.int8_flip_average or {}
+    figures = [
+        ("FER+ majority", "accuracy"), ("original FER2013 labels", "accuracy_fer2013"),
+        ("macro-F1", "macro_f1"), ("neutral read as sad", "neutral_as_sad"),
+    ]  # fmt: skip
+    changes = ", ".join(
+        f"{label} {pct(old.get(key))} -> {pct(shipped.get(key))}" for label, key in figures if key in old
+    )
+    return (
+        f"It replaces the {previous.name} model (commit {previous.git_commit[:7]}: {len(previous.stages)} "
+        f"stages, {previous.epochs} epochs, {previous.train_minutes:.0f} minutes, recorded in "
+        f"`{previous.path.as_posix()}`). Int8 + mirror on FER2013Valid, {previous.name} -> this model: "
+        + (changes or "the record has no figures")
+        + "."
     )

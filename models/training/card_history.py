@@ -31,6 +31,7 @@ class Earlier:
     train_minutes: float
     comparison: dict[str, Any] | None
     baseline: dict[str, Any] | None
+    int8_flip_average: dict[str, Any] | None = None  # the shipped figures (FER2013Valid, int8 + mirror)
 
     @classmethod
     def load(cls, path: Path) -> Earlier:
@@ -47,6 +48,7 @@ class Earlier:
                 train_minutes=float(data["train_minutes"]),
                 comparison=data.get("comparison"),
                 baseline=data.get("baseline"),
+                int8_flip_average=data.get("int8_flip_average"),
             )
         except KeyError as exc:
             raise ValueError(f"{path}: record without {exc.args[0]!r}") from exc

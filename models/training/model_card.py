@@ -4,6 +4,7 @@
         [--baseline-mirror runs/baseline-fer/eval_mirror.json]   # the baseline with the mirror pass too
         [--calibration models/edgetpu/calibration_report.json] [--bench runs/bench_classifier.json]
         [--earlier models/training/history/stage3.json]   # a chain that starts from a shipped .tflite
+        [--replaces models/training/history/stage5.json]  # the record of the model this one replaces
 
 Every figure in the card comes from a report file written by export / eval-faces / eval_calibration /
 bench_classifier, so the card cannot drift from what was measured.  A chain that starts from an exported
@@ -18,7 +19,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from models.training.card_chain import Stage, chain_of, comparison, from_tflite, load_json, pct, stages
+from models.training.card_chain import (
+    Stage,
+    chain_of,
+    comparison,
+    from_tflite,
+    load_json,
+    pct,
+    replaced,
+    stages,
+)
 from models.training.card_history import Earlier, head_weights
 from models.training.confusion_png import write_png
 
@@ -223,6 +233,7 @@ def build(
     soft_run: Path = Path("runs/mbv2"),
     hard_run: Path = Path("runs/mbv2-hard"),
     earlier: Earlier | None = None,
+    replaces: Earlier | None = None,
 ) -> str:
     rep = load_json(out / "export_report.json")
     if rep is None:
@@ -278,7 +289,8 @@ def build(
         "stages": stages(chain, recorded),
         "fer2013_head": _fer2013_head(meta, rep, chain, recorded),
         "probe": _probe(load_json(out / "probe_fer2013.json")),
-        "comparison": comparison(soft_run, hard_run, recorded),
+        "comparison": comparison(soft_run, hard_run, recorded or replaces),
+        "replaces": replaced(replaces, _shipped(rep)) if replaces else "",
         "config": cfg.to_toml().strip(),
         "compiled": f"`{compiled}` (compiled by edgetpu_compiler)"
         if compiled
@@ -310,9 +322,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--earlier", type=Path, help="record of the stages behind the .tflite the run started from (history/)"
     )
+    parser.add_argument(
+        "--replaces", type=Path, help="record of the model this one replaces, when it is not its ancestor"
+    )
     args = parser.parse_args(argv)
     earlier = Earlier.load(args.earlier) if args.earlier else None
-    base = load_json(args.baseline) or (earlier.baseline if earlier else None)  # measured, else as recorded
+    replaces = Earlier.load(args.replaces) if args.replaces else None
+    recorded = earlier or replaces
+    base = load_json(args.baseline) or (recorded.baseline if recorded else None)  # measured, else as recorded
     text = build(
         args.run,
         out=args.out,
@@ -324,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
         soft_run=args.soft_run,
         hard_run=args.hard_run,
         earlier=earlier,
+        replaces=replaces,
     )
     atomic_write_text(args.out / "MODEL_CARD.md", text)
     print(args.out / "MODEL_CARD.md")

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.train
 pytest.importorskip("tensorflow")
 
 import keras  # noqa: E402
-from models.training import train  # noqa: E402
+from models.training import export, model_card, train  # noqa: E402
+from models.training.card_history import Earlier  # noqa: E402
 
 MIN_LR = 1e-5  # TrainConfig's default min_learning_rate (run_config leaves it unset)
 
@@ -79,3 +80,45 @@ def test_finish_at_on_a_new_run_is_refused(ferplus_dir: Path, tmp_path: Path) ->
     run = tmp_path / "runs" / "new"
     assert train.main(["--run", str(run), "--config", str(config), "--finish-at", "3"]) == 2
     assert not run.exists()
+
+
+def test_the_model_card_tells_the_shortening_and_what_the_model_replaces(
+    ferplus_dir: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "five.toml"
+    config.write_text(run_config(seed=3, epochs=5, augment={}))
+    run, data = tmp_path / "runs" / "five", ["--data", str(ferplus_dir)]
+    assert train.main(["--run", str(run), "--config", str(config), *data, "--stop-after", "1"]) == 0
+    assert train.main(["--resume", str(run), *data, "--finish-at", "2"]) == 0
+    out = tmp_path / "edgetpu"
+    shipped = export.export(run / "best.keras", out, ferplus_dir, rep_count=16)["int8_flip_average"]
+    record = {
+        "name": "stage 5", "tflite": "models/edgetpu/expression_int8.tflite", "git_commit": "824bf50b5c60",
+        "tflite_sha256": "0" * 64, "epochs": 53, "train_minutes": 220,
+        "stages": [{"run": "a", "epochs": 50, "learning_rate": 0.001, "best_epoch": 50},
+                   {"run": "b", "epochs": 3, "learning_rate": 0.0003, "best_epoch": 3}],
+        "int8_flip_average": {"accuracy": 0.8555, "accuracy_fer2013": 0.6571, "neutral_as_sad": 0.0638},
+        "comparison": {"soft_run": "a", "hard_run": "a-hard", "hard_epochs_done": 5, "hard_epochs": 5,
+                       "rows": [{"targets": "soft", "epoch": 5, "val_accuracy": 0.814}]},
+    }  # fmt: skip
+    path = tmp_path / "stage5.json"
+    path.write_text(json.dumps(record))
+    absent = tmp_path / "absent"
+    text = model_card.build(
+        run, out=out, base=None, cal=None, bench=None, soft_run=absent, hard_run=absent,
+        template="{{stages}}\n{{epochs_done}} of {{epochs}}\n{{replaces}}\n{{comparison}}\n",
+        replaces=Earlier.load(path),
+    )  # fmt: skip
+    lines = text.splitlines()
+    assert lines[0].startswith(
+        "One run (`five`, from random initialisation, 2 epochs, peak learning rate 0.01)"
+    )
+    assert "planned for 5 epochs; after epoch 1 its schedule was shortened to end at epoch 2" in lines[0]
+    assert lines[1] == "2 of 2"  # this run only: the replaced model's epochs are not this one's
+    assert lines[2].startswith(
+        "It replaces the stage 5 model (commit 824bf50: 2 stages, 53 epochs, 220 minutes"
+    )
+    assert f"FER+ majority 85.5% -> {shipped['accuracy'] * 100:.1f}%" in lines[2]
+    assert "original FER2013 labels 65.7% -> " in lines[2] and "neutral read as sad 6.4% -> " in lines[2]
+    assert "macro-F1" not in lines[2]  # not in the record: not compared
+    assert f"as recorded in `{path.as_posix()}`" in text and "| soft | 5 | 81.4% |" in text

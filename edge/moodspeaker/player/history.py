@@ -57,7 +57,15 @@ class PlayHistory:
         self._lock = threading.Lock()  # the record below (module doc)
         #: (when it began on the monotonic clock, item) of the plays as they started, newest last
         self._started: deque[tuple[float, QueueItem]] = deque(maxlen=HISTORY)
-        self.failures: deque[dict[str, Any]] = deque(maxlen=FAILURES_KEPT)
+        self._failures: deque[dict[str, Any]] = deque(maxlen=FAILURES_KEPT)
+        #: the item the player thread was given up on, stuck (`gave_up`): its failure is recorded
+        self._gave_up: QueueItem | None = None
+
+    @property
+    def failures(self) -> tuple[dict[str, Any], ...]:
+        """The tracks skipped as unplayable, newest last (what the status lists)."""
+        with self._lock:
+            return tuple(self._failures)
 
     @property
     def started(self) -> list[QueueItem]:
@@ -105,12 +113,29 @@ class PlayHistory:
     def failed(self, item: QueueItem, error: str, *, missing: bool) -> None:
         """`item` is skipped because it could not be played; `missing`: it could not even be opened
         (file gone, server down), which the service hears about separately."""
-        record, event = skipped(item, error)
         if missing and self._on_missing is not None:
             self._on_missing(item, error)
         with self._lock:
-            self.failures.append(record)
+            if item is self._gave_up:  # the thread is back from the hang: its failure is recorded
+                self._gave_up = None
+                log.info("%s failed after the hang it is recorded for: %s", item.track.title, error)
+                return
+        record, event = skipped(item, error)
+        with self._lock:
+            self._failures.append(record)
         self._emit(event)
+
+    def gave_up(self, item: QueueItem, error: str) -> ErrorReported:
+        """The player thread was given up on, stuck on `item` (the watcher's thread, player.hang):
+        the track is recorded as failed as one that cannot be played is, so the status, the export
+        and the retention have it whether or not the thread comes back; a thread that comes back and
+        fails the same play records nothing more.  Returns the event reporting it, for the caller to
+        send (the thread that sends the history's events is the one stuck)."""
+        record, event = skipped(item, error)
+        with self._lock:
+            self._failures.append(record)
+            self._gave_up = item
+        return event
 
     def replay_choice(
         self, now: tuple[QueueItem, float] | None, previous_within_s: float
@@ -143,13 +168,13 @@ class PlayHistory:
         replay can go back to goes with them: the track playing can still be played again."""
         since = None if before is None else monotonic_of(before)
         with self._lock:
-            gone = len(self._started) + len(self.failures)
+            gone = len(self._started) + len(self._failures)
             while self._started and (since is None or self._started[0][0] < since):
                 self._started.popleft()
-            kept = [f for f in self.failures if before is not None and f["ts"] >= before]
-            self.failures.clear()
-            self.failures.extend(kept)
-            return gone - len(self._started) - len(self.failures)
+            kept = [f for f in self._failures if before is not None and f["ts"] >= before]
+            self._failures.clear()
+            self._failures.extend(kept)
+            return gone - len(self._started) - len(self._failures)
 
     def record(self) -> dict[str, list[dict[str, Any]]]:
         """What is kept, JSON-ready (the data export): the tracks started last, oldest first, each with
@@ -157,7 +182,7 @@ class PlayHistory:
         dated = wall_dates()
         with self._lock:
             started = list(self._started)
-            failures = [dict(f) for f in self.failures]
+            failures = [dict(f) for f in self._failures]
         return {
             "started": [
                 {

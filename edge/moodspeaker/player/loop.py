@@ -25,7 +25,7 @@ import pygame
 from moodspeaker.config.schema import PlayerConfig
 from moodspeaker.player.fetch import Prefetcher, StreamCache
 from moodspeaker.player.hang import PlayerWatch
-from moodspeaker.player.history import FAILURES_KEPT, PlayHistory, skipped
+from moodspeaker.player.history import PlayHistory
 from moodspeaker.player.mixer import DeckMixer
 from moodspeaker.player.queue import PlayQueue, QueueItem
 from moodspeaker.service.component_states import ComponentState
@@ -283,12 +283,13 @@ class PlayerLoop:
     def _stuck_on(self, item: QueueItem | None, error: str) -> None:
         """The watcher gave this thread up, stuck on `item` (player.hang; on the watcher's thread):
         the service is to be restarted from its saved state.  The status the saves read leaves the
-        hung track out, so the restart does not resume it (and hang again), and lists it as failed,
-        as a track that fails to decode is.  The thread publishes nothing while it hangs; should it
-        come back, it publishes its own status again."""
+        hung track out, so the restart does not resume it (and hang again), and lists it as failed:
+        a failure of the play history, as a track that fails to decode is (`PlayHistory.gave_up`), so
+        the status the thread publishes should it come back, the export and the retention keep it.
+        The thread publishes nothing while it hangs."""
         if item is None:
             return
-        failure, event = skipped(item, error)  # said as a track that cannot be played is
+        event = self._history.gave_up(item, error)  # said as a track that cannot be played is
         with self._lock:
             status = self._status
             hung = status.current is not None and status.current.track.id == item.track.id
@@ -297,7 +298,7 @@ class PlayerLoop:
                 current=None if hung else status.current,
                 position_s=0.0 if hung else status.position_s,
                 queue=tuple(i for i in status.queue if i is not item),
-                failures=(*status.failures, failure)[-FAILURES_KEPT:],
+                failures=self._history.failures,
             )
         self._emit(event)  # not held: the thread that sends what is held is the one stuck
 
@@ -357,7 +358,7 @@ class PlayerLoop:
             position_s=round(current[1], 2) if current else 0.0,
             queue=((opened,) if opened is not None else ()) + tuple(self._queue.items()),
             volume=self._mixer.volume,
-            failures=tuple(self._history.failures),
+            failures=self._history.failures,
             audio_error=self._audio_error,
             ran_out=self._ran_out,
             waiting_for_audio=self._audio == ComponentState.LOST and self._want_playing,

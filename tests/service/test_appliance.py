@@ -217,6 +217,7 @@ def test_watchdog_restarts_a_stuck_inference_stage(running: Start) -> None:
     errors = [e for e in events if isinstance(e, ErrorReported) and e.component == "watchdog"]
     assert errors and "stuck" in errors[0].message
     assert app.state()["health"]["inference_restarts"] == 1
+    assert app.health_snapshot()["counters"]["inference_restarts"] == 1  # the page's: the same count
 
 
 def test_saved_settings_apply_at_once_or_say_restart(running: Start) -> None:

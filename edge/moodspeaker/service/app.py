@@ -217,8 +217,7 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
 
     def _on_stage_restart(self, message: str) -> None:
         with self._lock:
-            self._unrecovered_restarts += 1
-        self.health.count("inference_restarts")
+            self._unrecovered_restarts += 1  # (the restarts are counted by the watchdog: health_snapshot)
         self._report("watchdog", message)
 
     def _from_player(self, event: Event) -> None:

@@ -87,11 +87,14 @@ class ServiceReports(ApplianceCore):
             self.health.incident("player", message)
         self.health.set_state("player", *self.player.watch.state())
         snap = self.health.snapshot()
-        # the hangs are counted by the player's watchdog, as the inference stage's restarts by its own;
-        # the counter is there from the first hang on, as the counters health keeps
+        # the hangs are counted by the player's watchdog, the inference stage's restarts by its own: read
+        # from them, never counted a second time; each counter is there from the first on, as the
+        # counters health keeps (`inference_restarts` also at the top, always: MQTT's stats carry it)
         if hangs := self.player.watch.recoveries:
             snap["counters"]["player_hangs"] = hangs
-        snap["inference_restarts"] = self.watchdog.restarts
+        if restarts := self.watchdog.restarts:
+            snap["counters"]["inference_restarts"] = restarts
+        snap["inference_restarts"] = restarts
         snap["failed_tracks"] = list(status.failures)
         snap["recommender"] = self.conductor.outcome.status  # the last plan applied, not one dropped
         return snap

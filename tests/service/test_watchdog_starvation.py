@@ -46,13 +46,12 @@ def test_a_step_busy_across_a_starved_process_keeps_its_result() -> None:
     assert not dog.check(clock.now)
     assert heartbeat.end(0), "the step was restarted although the process, not the step, was stuck"
     assert ticks(dog, clock, 30.0) == [] and restarted == []
-    assert dog.starved == 1
     # the next step hangs for real, the watchdog on time: restarted at the first tick past the timeout
     assert heartbeat.begin(0)
     began = clock.now
     assert ticks(dog, clock, TIMEOUT_S) == []  # busy for exactly the timeout: not over it yet
     assert ticks(dog, clock, PERIOD_S) == [began + TIMEOUT_S + PERIOD_S]
-    assert restarted == [1] and dog.starved == 1
+    assert restarted == [1]
 
 
 def test_a_real_hang_after_a_starved_process_still_trips_within_the_timeout() -> None:

@@ -118,7 +118,6 @@ class Watchdog:
         #: Since when the watchdog has been ticking on time: stuck time before it does not count.
         self._awake_since = float("-inf")
         self.restarts = 0
-        self.starved = 0  # ticks that came late (the process was starved): seen, not tripped on
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"watchdog-{name}", daemon=True)
 
@@ -181,7 +180,6 @@ class Watchdog:
         """The tick came `late` seconds late: the whole process stood still, the stage with it.  What
         a step did not do meanwhile says nothing about it: its stuck time counts from `now`."""
         self._awake_since = now
-        self.starved += 1
         stuck = self._hb.stuck_for(now)
         if stuck > self._timeout_s:
             log.warning(

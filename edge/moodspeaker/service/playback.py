@@ -138,8 +138,9 @@ class PlaybackCommands(ApplianceCore):
             log.error("%s of %s not recorded: %s", label, track.title, exc)
             self._report("recommender", f"{label} was not recorded: {exc}")
 
-    def _current_track_id(self, action: str) -> str:
-        current = self._status().current
+    def _current_track_id(self, action: str, status: PlayerStatus | None = None) -> str:
+        """The track `status` (by default the status now) shows as current; refused when none."""
+        current = (status or self._status()).current
         if current is None:
             raise CommandError(f"{action}: nothing is playing")
         return current.track.id
@@ -156,8 +157,11 @@ class PlaybackCommands(ApplianceCore):
         self._tell(self._current_track_id("like"), "like", self._current_mood())
 
     def dislike(self) -> None:
+        """The track shown is disliked and skipped: the one read of the status decides both (read
+        twice, a track ending in between had the next one disliked and the Next aimed at the one
+        before it, over already)."""
         status = self._status()
-        track_id = self._current_track_id("dislike")
+        track_id = self._current_track_id("dislike", status)
         self._tell(track_id, "dislike", self._current_mood())
         self._move_on(status, track_id)
 

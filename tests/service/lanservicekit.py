@@ -2,7 +2,8 @@
 of a speaker on a library server (downloads, their privacy, health): the server's tone tracks (indexed
 as a scan would, tests/library/lankit.py), the service built as `moodspeaker run` builds it
 (`build_parts` from the config, a scripted camera) and its LAN client, a track queued and played, and
-health's `library`.
+health's `library`.  The same service on an OpenSubsonic server (`subsonic_service`: tests/subsonickit's
+server, its songs analysed by the service's rescan).
 One place, so each test states only what it is about."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from servicekit import Script, ScriptPipeline, ScriptSource, config, wait_for
 
@@ -20,6 +21,8 @@ from moodspeaker.library.index import LibraryIndex
 from moodspeaker.library.lan.client import LanLibrary
 from moodspeaker.library.lan.downloads import ServerDownloads
 from moodspeaker.library.lan.server import LibraryServer
+from moodspeaker.library.lan.sources import SUBSONIC_PREFIX
+from moodspeaker.library.lan.subsonic import SubsonicLibrary
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.app import Appliance
 from moodspeaker.service.components import build_parts
@@ -69,13 +72,17 @@ def running_server(
         index.close()
 
 
+#: the kind of server's client: a library server's (LanLibrary) or an OpenSubsonic server's
+Client = TypeVar("Client", LanLibrary, SubsonicLibrary)
+
+
 @dataclass(frozen=True)
-class LanService:
-    """A service (not started) on one library server, the events it announced, and its LAN client."""
+class RemoteService(Generic[Client]):
+    """A service (not started) on one server, the events it announced, and its client of the server."""
 
     app: Appliance
     events: list[Event]
-    client: LanLibrary
+    client: Client
 
     def close(self) -> None:
         """Stop the service and close its mirror of the server (the next service opens its own)."""
@@ -83,11 +90,29 @@ class LanService:
         self.client.close()
 
 
+#: a service on one library server
+LanService = RemoteService[LanLibrary]
+
+
 def lan_service(data: Path, url: str, *, synced: int | None = None, picks: bool = False) -> LanService:
     """A service in `data` on the library server at `url` alone (no music folder), built as `moodspeaker
     run` builds it.  `synced`: the service's rescan is run once before and syncs that many tracks (None:
     not synced).  `picks` False: no automatic picks (strategy off), so only the tracks a test queues play
     and nothing is fetched meanwhile."""
+    return _service(data, url, LanLibrary, synced=synced, picks=picks)
+
+
+def subsonic_service(
+    data: Path, url: str, *, synced: int | None = None, picks: bool = False
+) -> RemoteService[SubsonicLibrary]:
+    """As `lan_service`, on the OpenSubsonic server at `url` (http://user:password@host:port, as
+    subsonickit's `Subsonic.url`); `synced`: the songs the rescan analyses."""
+    return _service(data, SUBSONIC_PREFIX + url, SubsonicLibrary, synced=synced, picks=picks)
+
+
+def _service(
+    data: Path, url: str, kind: type[Client], *, synced: int | None, picks: bool
+) -> RemoteService[Client]:
     changes: dict[str, object] = {"library.servers": [url], "library.folders": []}
     if not picks:
         changes["recommend.strategy"] = "off"
@@ -100,11 +125,11 @@ def lan_service(data: Path, url: str, *, synced: int | None = None, picks: bool 
         assert f"{synced} updated" in parts.rescan(None)  # the service's rescan syncs its client
     assert isinstance(parts.downloads, ServerDownloads)
     [client] = parts.downloads.clients
-    assert isinstance(client, LanLibrary)
+    assert isinstance(client, kind)
     bus = EventBus()
     events: list[Event] = []
     bus.subscribe(events.append)
-    return LanService(Appliance(cfg, bus, parts, data), events, client)
+    return RemoteService(Appliance(cfg, bus, parts, data), events, client)
 
 
 def library_health(app: Appliance) -> dict[str, Any]:
@@ -121,7 +146,7 @@ def queue_and_play(app: Appliance, track: str) -> None:
     app.play()
 
 
-def play_to_end(service: LanService, track: str) -> None:
+def play_to_end(service: RemoteService[Any], track: str) -> None:
     """Queue `track` alone, press Play and wait until its end is announced."""
     queue_and_play(service.app, track)
     events = service.events

@@ -44,7 +44,7 @@ from moodspeaker.config.schema import LibraryConfig
 from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex, track_row
 from moodspeaker.library.lan import API_PREFIX, PROTOCOL_VERSION
 from moodspeaker.library.lan.audiocache import AudioCache, DownloadError, version_of
-from moodspeaker.library.lan.mirror import ANSWERED, STREAM, MirroredLibrary
+from moodspeaker.library.lan.mirror import ANSWERED, MirroredLibrary
 from moodspeaker.library.track import Track
 from moodspeaker.util.sqlitefiles import SIDE_FILES
 
@@ -308,8 +308,7 @@ class LanLibrary(MirroredLibrary):
         try:
             return self._fetch(track_id, chunk)
         except LanError as exc:
-            with self.cache.batch() as b:
-                b.problem(f"{self.source}/{track_id}", STREAM, str(exc))
+            self._note_failed_download(track_id, str(exc))
             raise
 
     @contextlib.contextmanager
@@ -333,11 +332,7 @@ class LanLibrary(MirroredLibrary):
             raise LanError(f"{url}: {exc}") from exc
         if not new:  # found in the cache, or downloaded meanwhile by another fetch of the same track
             return path
-        noted = f"{self.source}/{track_id}"  # a failure noted before (the server was off) is over
-        if self.cache.db.query("SELECT 1 FROM problems WHERE path = ?", (noted,)):
-            with self.cache.batch() as b:  # (only then: a batch moves the mirror's change counter)
-                b.clear_problems(noted)
-            self.scrub_due = True  # it said when the track was to be played (mirror.py)
+        self._downloaded(track_id)  # a failure noted before (the server was off) is over
         self.audio.tidy(self._versions, keep=path)
         return path
 

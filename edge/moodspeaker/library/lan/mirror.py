@@ -6,9 +6,10 @@ The mirror is made by the first sync, not when the remote is opened: the service
 stats` listed from then on.  A first sync that fails removes what it made (`sources.sync_remote`, the
 one sync path of `library sync` and the service); a later failure keeps the last good copy.
 
-A download that failed is noted in the mirror's problems (kind `STREAM`, with the track and when)
-until the track downloads: a record of when the track was to be played, as the downloads' file times
-are (audiocache).  So "delete everything" and the privacy retention forget those notes too
+A download that failed (a library server's track, an OpenSubsonic song) is noted in the mirror's
+problems (kind `STREAM`, with the mirror's id of the track and when: `_note_failed_download`) until
+the track downloads (`_downloaded`): a record of when the track was to be played, as the downloads'
+file times are (audiocache).  So "delete everything" and the privacy retention forget those notes too
 (`forget_failed_downloads`, from service.plays), with `secure_delete` and a scrub as the speaker's own
 databases (util.sqlitefiles), and the mirror's files are the owner's alone.
 """
@@ -39,6 +40,9 @@ _BUSY_S = 30.0
 class MirroredLibrary:
     """Subclasses call `__init__` with the mirror's folder, use `self.cache` (the mirror, made on
     first use) to sync, and add syncing and streaming."""
+
+    #: the server as the mirror names it (each note's path starts with it); set by the subclass
+    source: str
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -120,6 +124,21 @@ class MirroredLibrary:
             owner_only(self._db)  # a mirror made before is tightened too
             self._cache = LibraryIndex(self._db)
         return self._cache is not None
+
+    def _note_failed_download(self, track_id: str, error: str) -> None:
+        """The download of the mirror's track `track_id` failed (`error`): noted until it downloads
+        (module doc); `library stats` lists it with the mirror's other problems."""
+        with self.cache.batch() as b:
+            b.problem(f"{self.source}/{track_id}", STREAM, error)
+
+    def _downloaded(self, track_id: str) -> None:
+        """The track downloaded: a failure noted before (the server was off) is over.  Its note is
+        deleted, and scrubbed at the next `forget_failed_downloads` (not here: a play waits on this)."""
+        noted = f"{self.source}/{track_id}"
+        if self.cache.db.query("SELECT 1 FROM problems WHERE path = ?", (noted,)):
+            with self.cache.batch() as b:  # (only then: a batch moves the mirror's change counter)
+                b.clear_problems(noted)
+            self.scrub_due = True  # it said when the track was to be played
 
     def forget_failed_downloads(self, before: float | None = None) -> int:
         """The privacy retention (`before`, a `time.time()`) or "delete everything" (None): the notes

@@ -18,7 +18,9 @@ again.  Its tags are not part of it: a song retagged in a file of the same size 
 Played songs are kept like a library server's tracks (audiocache: bounded by
 library.server_cache_mb, named by the fingerprint, so a changed song's old copy is never played and
 goes at the next sweep with those of removed songs; held while playing): `playing` is what the
-player plays through (lan.downloads), so a song heard before plays again without the server.  The
+player plays through (lan.downloads), so a song heard before plays again without the server.  A
+play whose download fails is noted in the mirror until the song downloads, as a library server's
+track is (lan.mirror: `library stats`, the data export, the privacy retention reach it).  The
 download an analysis made stays there too, set aside (audiocache: first to go when room is needed,
 never a played song's copy for it), so a new song's first play is not a second download of it.
 
@@ -268,6 +270,7 @@ class SubsonicLibrary(MirroredLibrary):
                     result.failed.append((sid, f"stream of {sid}: {exc}"))
                     continue
                 files[str(path)] = sid
+                self._downloaded(self._track(sid))  # its next play plays this copy: a failed one is over
             done = [(files[r.path], r) for r in pool.analyse(list(files))]
             with self.cache.batch() as b:
                 for sid, r in done:
@@ -344,18 +347,21 @@ class SubsonicLibrary(MirroredLibrary):
         """The song's file, from the download cache or downloaded into it, kept for the block: no
         sync or download deletes it meanwhile.  LanError when it is not there and cannot be fetched."""
         try:
-            with self.audio.held(lambda: self._fetch(song_id)) as path:
+            with self.audio.held(lambda: self.fetch(song_id)) as path:
                 yield path
         except DownloadError as exc:
             raise LanError(f"{self.base_url} stream of {song_id}: {exc}") from exc
 
     def fetch(self, song_id: str) -> Path:
         """The song's file in the download cache, downloaded now if need be (LanError when it cannot
-        be).  A later sweep may delete it: `playing` holds it."""
+        be, noted in the mirror until the song downloads: module doc).  A later sweep may delete it:
+        `playing` holds it."""
         try:
             return self._fetch(song_id)
         except DownloadError as exc:
-            raise LanError(f"{self.base_url} stream of {song_id}: {exc}") from exc
+            error = LanError(f"{self.base_url} stream of {song_id}: {exc}")
+            self._note_failed_download(self._track(song_id), str(error))
+            raise error from exc
 
     def _fetch(self, song_id: str) -> Path:
         version = self._versions_by_song()[0].get(song_id, "")  # "": not mirrored, not kept
@@ -367,6 +373,7 @@ class SubsonicLibrary(MirroredLibrary):
             refused_types=_NOT_AUDIO,
         )
         if new:
+            self._downloaded(self._track(song_id))
             self.audio.tidy(self._versions, keep=path)
         return path
 

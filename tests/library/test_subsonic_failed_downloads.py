@@ -1,0 +1,100 @@
+"""An OpenSubsonic song whose download fails when it is to be played is noted, as a library server's is.
+
+Why: a library server's track that cannot be downloaded for a play is noted in the speaker's mirror
+(the track, when and why) until it downloads, so `library stats` lists it, the data export gives
+it, and the privacy retention and "delete everything" reach it (library.lan.mirror).  A song of an
+OpenSubsonic server that failed the same way (the server off, the song gone from it) left no note:
+missing from all of them.  Now `SubsonicLibrary.playing`/`fetch` note it under the mirror's id of the
+song, the same way, and a later download of the song (its play, or the sync's to analyse it) deletes
+the note; the retention's next run scrubs it from the mirror's files.  The OpenSubsonic server of
+subsonickit on the loopback, a real analysis worker.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import synth
+
+from moodspeaker.library.lan.client import LanError
+from moodspeaker.library.lan.mirror import STREAM
+from moodspeaker.library.lan.subsonic import SubsonicLibrary
+from moodspeaker.library.workers import AnalysisPool
+from subsonickit import Songs, Subsonic, serve
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Subsonic]:
+    songs: Songs = {
+        "s1": {"title": "Tone", "artist": "Synth", "duration": 2, "suffix": "flac",
+               "path": synth.write(tmp_path / "music" / "1.flac", synth.chord(synth.C_MAJOR, 2.0))},
+    }  # fmt: skip
+    srv = serve(songs)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def _on_disk(lib: SubsonicLibrary, text: str) -> list[str]:
+    """The mirror's files (the database, its log) holding `text`."""
+    return [p.name for p in lib.root.glob("index.db*") if text.encode() in p.read_bytes()]
+
+
+def _fails_to_play(lib: SubsonicLibrary, song: str) -> None:
+    """The song played as the player plays it (`playing`), its download failing."""
+    with pytest.raises(LanError), lib.playing(song):
+        raise AssertionError("a song the server does not stream was played")
+
+
+def test_a_failed_play_is_noted_until_the_song_downloads(
+    tmp_path: Path, server: Subsonic, pool: AnalysisPool
+) -> None:
+    lib = SubsonicLibrary(server.url, tmp_path / "cache")
+    try:
+        assert lib.sync(pool).analysed == 1
+        [track] = [t.id for t in lib.tracks()]
+        lib.audio.forget_uses()  # the analysis's copy gone: the play has to download the song
+        path = server.songs["s1"].pop("path")  # the server has lost the file: it answers an error
+
+        _fails_to_play(lib, "s1")
+        note = f"{lib.source}/{track}"  # the mirror's id of the song, as the export and history name it
+        assert [(p["path"], p["kind"]) for p in lib.cache.stats()["problems"]] == [(note, STREAM)]
+        [failed] = lib.failed_downloads()  # the data export's entry
+        assert failed["track_id"] == track and "stream of s1" in str(failed["reason"])
+        assert abs(float(str(failed["failed_at"])) - time.time()) < 86400.0
+
+        server.songs["s1"]["path"] = path
+        with lib.playing("s1") as played:  # downloaded now: the note is deleted
+            assert played.read_bytes() == Path(path).read_bytes()
+        assert lib.cache.stats()["problems"] == [] and lib.failed_downloads() == []
+        assert _on_disk(lib, note), "the note was not left in the files: this test shows nothing"
+        assert lib.forget_failed_downloads(time.time() - 86400.0) == 0  # none older than a day
+        assert not _on_disk(lib, note), f"the deleted note is still readable in {_on_disk(lib, note)}"
+    finally:
+        lib.close()
+
+
+def test_the_retention_and_delete_everything_reach_the_notes(
+    tmp_path: Path, server: Subsonic, pool: AnalysisPool
+) -> None:
+    lib = SubsonicLibrary(server.url, tmp_path / "cache")
+    try:
+        assert lib.sync(pool).analysed == 1
+        lib.audio.forget_uses()
+        server.stop()  # the server is off (a NAS asleep)
+        _fails_to_play(lib, "s1")
+        [failed] = lib.failed_downloads()
+        assert lib.forget_failed_downloads(time.time() - 86400.0) == 0  # a failure of today stays
+        assert lib.failed_downloads() == [failed]
+        assert lib.forget_failed_downloads(float(str(failed["failed_at"])) + 1.0) == 1  # older: gone
+        _fails_to_play(lib, "s1")
+        assert lib.forget_failed_downloads() == 1  # delete everything
+        assert lib.failed_downloads() == [] and lib.cache.stats()["problems"] == []
+        assert not _on_disk(lib, f"{lib.source}/{failed['track_id']}"), "the deleted note is still readable"
+        assert len(lib.tracks()) == 1  # the mirror itself is kept: the song plays when the server is back
+    finally:
+        lib.close()

@@ -360,7 +360,8 @@ def _broken_rules(
     other, as it refuses these for `config set` and the file."""
     own = {dotted.partition(".")[2]: value for dotted, value in changes.items()}
     changed = replace(config, **{section: replace(getattr(config, section), **own)})
-    labels = {f.name: f.label for f in fields(config, section)}
+    # the schema's labels of the section's fields, not `fields()`: that keys a digest for every secret
+    labels = {i.dotted: i.label for i in describe() if i.section == section and i.dotted not in HIDDEN}
     out: dict[str, str] = {}
     for rule in conflicts(changed):
         if {rule.setting, rule.other} <= labels.keys() and not {rule.setting, rule.other} & errors.keys():

@@ -80,6 +80,9 @@ class PlayHistory:
         play.started = True
         with self._lock:
             self._started.append((time.monotonic(), play.item))
+            self._back(play.item)
+            if play.item is self._gave_up:  # the thread came back and plays it after all: a later
+                self._gave_up = None  # failure of this play is one of its own
         track = play.item.track
         # Artist and title only: the pick's explanation quotes the mood read, and the journal outlives
         # the retention and delete-everything (README, Privacy).
@@ -97,6 +100,8 @@ class PlayHistory:
 
     def ended(self, play: Play) -> None:
         """`play` is over (finished, cut or skipped): announce it, once, if it was ever heard."""
+        with self._lock:
+            self._back(play.item)
         if not play.started:
             return
         play.started = False  # report once
@@ -129,13 +134,21 @@ class PlayHistory:
         """The player thread was given up on, stuck on `item` (the watcher's thread, player.hang):
         the track is recorded as failed as one that cannot be played is, so the status, the export
         and the retention have it whether or not the thread comes back; a thread that comes back and
-        fails the same play records nothing more.  Returns the event reporting it, for the caller to
+        fails the same play records nothing more (one whose play goes on instead, `_back`, leaves
+        any later failure of the item to be recorded).  Returns the event reporting it, for the caller to
         send (the thread that sends the history's events is the one stuck)."""
         record, event = skipped(item, error)
         with self._lock:
             self._failures.append(record)
             self._gave_up = item
         return event
+
+    def _back(self, item: QueueItem) -> None:
+        """The thread given up on `item` is back and its play went on (it began, or ended without
+        failing): a later failure of the same item (a replay hands it back) is a failure of its own,
+        not the one `gave_up` recorded.  The lock held."""
+        if item is self._gave_up:
+            self._gave_up = None
 
     def replay_choice(
         self, now: tuple[QueueItem, float] | None, previous_within_s: float

@@ -8,7 +8,7 @@ from moodspeaker.library.track import Track
 from moodspeaker.player.deck import RATE, Chunk, Deck, Play
 from moodspeaker.player.history import HISTORY, PlayHistory
 from moodspeaker.player.queue import QueueItem
-from moodspeaker.service.events import Event, TrackEnded, TrackStarted
+from moodspeaker.service.events import ErrorReported, Event, TrackEnded, TrackStarted
 
 
 def qi(track_id: str) -> QueueItem:
@@ -70,6 +70,31 @@ def test_failed_track_is_recorded_and_only_an_unopenable_one_counts_as_missing()
     history.failed(qi("b"), "no such file", missing=True)
     assert missing == ["b"]
     assert [f["track_id"] for f in history.failures] == ["a", "b"]
+
+
+def test_a_play_given_up_on_that_goes_on_leaves_a_later_failure_of_its_item_recorded() -> None:
+    """The player thread given up on (stuck) on an item comes back and the play goes on: the hang's
+    failure stays the only one of that play, but the same item failing later (a replay hands the
+    item back) is a failure of its own, recorded and reported.  It was swallowed: the mark of the
+    hang was cleared only by a failure of the item."""
+    events: list[Event] = []
+    history = PlayHistory(events.append, None)
+    for goes_on in ("began", "ended"):  # back before its first chunk, or in the middle of the play
+        item = qi(goes_on)
+        play = Play(item)
+        if goes_on == "ended":
+            history.began(play)
+        history.gave_up(item, "its decoder gave nothing for 30 s (hung?); it was stopped")
+        if goes_on == "began":
+            history.began(play)
+        history.ended(play)
+        replayed = history.replay_choice(None, previous_within_s=4.0)
+        assert replayed is not None and replayed[0] is item
+        history.failed(item, "corrupt frame", missing=False)
+        assert [f["error"] for f in history.failures if f["track_id"] == goes_on][-1] == "corrupt frame"
+        reported = [e for e in events if isinstance(e, ErrorReported)]
+        assert reported[-1].message == f"skipped {goes_on}: corrupt frame", reported
+    assert len(history.failures) == 4  # each hang and each failure after it, once
 
 
 def test_deck_envelope_fades_in_then_out_to_silence_and_stays_within_0_1() -> None:

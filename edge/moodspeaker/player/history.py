@@ -81,8 +81,6 @@ class PlayHistory:
         with self._lock:
             self._started.append((time.monotonic(), play.item))
             self._back(play.item)
-            if play.item is self._gave_up:  # the thread came back and plays it after all: a later
-                self._gave_up = None  # failure of this play is one of its own
         track = play.item.track
         # Artist and title only: the pick's explanation quotes the mood read, and the journal outlives
         # the retention and delete-everything (README, Privacy).

@@ -98,3 +98,28 @@ def test_the_retention_and_delete_everything_reach_the_notes(
         assert len(lib.tracks()) == 1  # the mirror itself is kept: the song plays when the server is back
     finally:
         lib.close()
+
+
+def test_the_sync_s_download_of_a_changed_song_ends_the_note(
+    tmp_path: Path, server: Subsonic, pool: AnalysisPool
+) -> None:
+    """A song changed on the server is downloaded by the sync to be analysed, and its next play plays
+    that copy (no download of its own): the note of its failed play ends with the sync's download."""
+    lib = SubsonicLibrary(server.url, tmp_path / "cache")
+    try:
+        assert lib.sync(pool).analysed == 1
+        lib.audio.forget_uses()
+        path = server.songs["s1"].pop("path")
+        _fails_to_play(lib, "s1")
+        assert len(lib.failed_downloads()) == 1
+        server.songs["s1"]["path"] = synth.write(
+            Path(path).with_name("1b.flac"), synth.chord(synth.C_MAJOR, 3.0)
+        )
+        assert lib.sync(pool).changed == 1
+        assert lib.failed_downloads() == [] and lib.cache.stats()["problems"] == []
+        server.streams.clear()
+        with lib.playing("s1") as played:
+            assert played.read_bytes() == server.songs["s1"]["path"].read_bytes()
+        assert server.streams == [], "the play downloaded the song: this test shows nothing"
+    finally:
+        lib.close()

@@ -22,6 +22,7 @@ import multiprocessing
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -154,8 +155,10 @@ class AnalysisPool:
         #: `analyse` call, more after a crash or a stuck track restarted the workers
         self.executors_started = 0
         #: the analyses submitted and not collected yet of each `analyse` call under way: each call's
-        #: own dict of them, not a copy kept in step with it (see `close`)
+        #: own dict of them, not a copy kept in step with it (see `close`).  The list is changed and
+        #: read by the calls' threads and `close`: under `_inflight_lock`
         self._inflight: list[dict[Future[WorkResult], str]] = []
+        self._inflight_lock = threading.Lock()
 
     def _warm_cache_once(self) -> None:
         """Fill a cold numba cache from one process before starting several.
@@ -220,14 +223,19 @@ class AnalysisPool:
         running are killed: one stuck would otherwise hold up `close` for ever.
         """
         inflight: dict[Future[WorkResult], str] = {}
-        self._inflight.append(inflight)
+        with self._inflight_lock:
+            self._inflight.append(inflight)
         try:
             yield from self._analyse(paths, on_start, lengths or {}, inflight)
         finally:
-            if self._busy():
+            with self._inflight_lock:
+                # by identity: list.remove compares dicts by value (two calls' empty dicts are equal)
+                self._inflight = [d for d in self._inflight if d is not inflight]
+            # its own analyses only: another call's (a second scan on this pool) are not this one's to
+            # stop, and ending a call that finished must not kill the workers under one still running
+            if any(not f.done() for f in list(inflight)):
                 log.info("analysis stopped with tracks in flight; stopping the workers")
                 self._kill()
-            self._inflight = [d for d in self._inflight if d is not inflight]
 
     def _analyse(
         self,
@@ -325,8 +333,10 @@ class AnalysisPool:
                 self._reset()
 
     def _busy(self) -> bool:
-        """Whether an analysis submitted by `analyse` is still running."""
-        return any(not f.done() for calls in list(self._inflight) for f in list(calls))
+        """Whether an analysis submitted by any `analyse` call is still running (`close`)."""
+        with self._inflight_lock:
+            calls = list(self._inflight)
+        return any(not f.done() for inflight in calls for f in list(inflight))
 
     def _kill(self) -> None:
         """Stop the workers now, even one blocked in a system call (a hung NFS read) or looping in C,

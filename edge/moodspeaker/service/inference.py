@@ -209,8 +209,18 @@ class InferenceStage:
             except Exception as exc:
                 failures += 1
                 self._health.count("inference_errors")
-                component = "camera" if self._source is None else "vision"
-                if not self._health.set_state(component, ComponentState.ERROR, str(exc)[:200]):
+                # Under the lock the switch sets the camera's state under, and only while it is on: a
+                # camera that failed to open as the privacy switch turned it off stays "off", not
+                # "error" over it (the failure says nothing about a camera no one may use now).
+                with self._lock:
+                    component = "camera" if self._source is None else "vision"
+                    off = component == "camera" and not self._enabled
+                    changed = not off and self._health.set_state(
+                        component, ComponentState.ERROR, str(exc)[:200]
+                    )
+                if off:
+                    log.info("camera: %s (switched off meanwhile)", exc)
+                elif not changed:
                     pass  # said when the state changed: not again on every retry
                 elif component == "camera" and _camera_missing(exc):
                     # no camera (yet) is an ordinary state, not a bug: the reason, no traceback

@@ -131,6 +131,31 @@ def test_a_version_1_database_is_migrated(tmp_path: Path, music: Path) -> None:
     conn.close()
 
 
+def test_a_version_1_database_with_an_orphaned_analysis_is_migrated(
+    tmp_path: Path, music: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A features row whose track was deleted with foreign keys off (garbage: the analysis of a
+    track no longer there) failed the migration's foreign-key check at every open, so the library
+    never opened.  The migration deletes it, as the key's cascade would have, says so, and goes on;
+    it still fails on a key it breaks itself (test_a_version_1_database_is_migrated: the features
+    stay with their tracks)."""
+    db = tmp_path / "library.db"
+    _old_database(db, music)
+    conn = sqlite3.connect(db)  # foreign keys off, as sqlite3 has them by default
+    conn.execute("INSERT INTO features VALUES ('deleted-track', '{\"tempo\": 90.0}')")
+    conn.commit()
+    conn.close()
+    with LibraryIndex(db) as index:
+        assert index.features("deleted-track") is None
+        assert index.features(track_id(str(music / "song.wav"))) == {"tempo": 140.0}
+        assert len(index.file_states()) == 3
+    assert "deleted the analyses of 1 tracks no longer in the library" in caplog.text
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    conn.close()
+
+
 def test_a_migration_that_fails_changes_nothing(tmp_path: Path, music: Path) -> None:
     """Each migration is one transaction: one that fails half-way (here: a table in the way of the
     rebuilt one) leaves the version-1 database as it was, readable by version 1."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -100,7 +101,8 @@ def migrate(conn: sqlite3.Connection) -> int:
     """Apply pending migrations, each in its own transaction; returns the resulting version.
 
     Foreign keys are off while they run (a migration that rebuilds a table must not fire the
-    cascades of the old one) and each is checked against them before it commits.  The version is
+    cascades of the old one) and each is checked against them before it commits: it fails only on
+    rows it left breaking them, not on ones there before it (`_before_migration`).  The version is
     read again inside each transaction: a service and a `library stats` opening a database of an
     older version at the same time apply each migration once, the later one finding it done."""
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
@@ -118,10 +120,11 @@ def migrate(conn: sqlite3.Connection) -> int:
                     conn.execute("ROLLBACK")  # applied by another process meanwhile
                     continue
                 log.info("library database: applying migration %d", number + 1)
+                before = _before_migration(conn, number + 1)
                 for statement in MIGRATIONS[number].split(";"):
                     if statement.strip():
                         conn.execute(statement)
-                broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+                broken = list((_broken_keys(conn) - before).elements())
                 if broken:
                     raise sqlite3.IntegrityError(f"migration {number + 1} broke foreign keys: {broken[:5]}")
                 conn.execute(f"PRAGMA user_version = {number + 1}")
@@ -133,6 +136,41 @@ def migrate(conn: sqlite3.Connection) -> int:
     finally:
         conn.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
     return SCHEMA_VERSION
+
+
+def _broken_keys(conn: sqlite3.Connection) -> Counter[tuple[object, ...]]:
+    """The rows breaking a foreign key now (`PRAGMA foreign_key_check`: table, rowid, parent, key)."""
+    return Counter(tuple(row) for row in conn.execute("PRAGMA foreign_key_check").fetchall())
+
+
+def _before_migration(conn: sqlite3.Connection, migration: int) -> Counter[tuple[object, ...]]:
+    """Rows breaking a foreign key before `migration` runs (inside its transaction), once the
+    orphaned analyses are gone; the migration fails only on rows it leaves broken beyond these.
+
+    A features row whose track was deleted while foreign keys were off (an older version, the
+    sqlite3 shell, a copy of the file) is the analysis of a track no longer in the library: garbage,
+    which the key's ON DELETE CASCADE would have deleted with its track (and which a track added
+    again under that id would otherwise show before its own analysis).  It is deleted, as the cascade
+    would have, and said.  Failing the migration on it failed it at every open: the library never
+    opened.  Any other row breaking a key is left as it was (no migration makes such rows)."""
+    orphans = [row[1] for row in _broken_keys(conn) if row[0] == "features" and row[2] == "tracks"]
+    if orphans:
+        conn.executemany("DELETE FROM features WHERE rowid = ?", [(rowid,) for rowid in orphans])
+        log.warning(
+            "library database: deleted the analyses of %d tracks no longer in the library (left by "
+            "an older version or another program) before migration %d",
+            len(orphans),
+            migration,
+        )
+    found = _broken_keys(conn)
+    if found:
+        log.warning(
+            "library database: %d rows of %s refer to rows no longer there; migration %d leaves them",
+            found.total(),
+            ", ".join(sorted({str(row[0]) for row in found})),
+            migration,
+        )
+    return found
 
 
 class Database:

@@ -50,6 +50,7 @@ from moodspeaker.evaluation.ferplus import (
     soft_targets,
 )
 from moodspeaker.evaluation.scoring import score_ferplus
+from moodspeaker.util.atomic import atomic_write_text
 
 log = logging.getLogger("train")
 
@@ -208,9 +209,7 @@ def _save_atomic(model: Any, path: Path) -> None:
 
 
 def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(data, indent=2))
 
 
 def train(
@@ -247,7 +246,7 @@ def train(
             # The new schedule, then the new length, then the record: a later plain --resume follows them
             # even if this one stops before its first epoch ends.
             _save_atomic(model, run_dir / "last.keras")
-            (run_dir / "config.toml").write_text(cfg.to_toml(), encoding="utf-8")
+            atomic_write_text(run_dir / "config.toml", cfg.to_toml())
             _write_json_atomic(state_path, state)
             log.info(
                 "schedule shortened: %d -> %d epochs, cosine from lr %.2e", shortened_from, tc.epochs, lr
@@ -352,6 +351,13 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         cfg = RunConfig.load(run_dir / "config.toml")
         if args.finish_at is not None:
+            if not (run_dir / "last.keras").is_file() or not (run_dir / "state.json").is_file():
+                print(
+                    f"train: --finish-at: {run_dir} has no finished epoch to shorten from; "
+                    "start it again with --run and --epochs",
+                    file=sys.stderr,
+                )
+                return 2
             done = int(json.loads((run_dir / "state.json").read_text(encoding="utf-8"))["epochs_done"])
             if not done < args.finish_at < cfg.train.epochs:
                 print(

@@ -122,3 +122,16 @@ def test_the_model_card_tells_the_shortening_and_what_the_model_replaces(
     assert "original FER2013 labels 65.7% -> " in lines[2] and "neutral read as sad 6.4% -> " in lines[2]
     assert "macro-F1" not in lines[2]  # not in the record: not compared
     assert f"as recorded in `{path.as_posix()}`" in text and "| soft | 5 | 81.4% |" in text
+
+
+def test_finish_at_on_a_run_killed_before_its_first_epoch_is_refused(
+    ferplus_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run folder with only its config.toml (killed while loading data or in epoch 1) has nothing to
+    shorten: a clear refusal, not a traceback from reading a state.json that is not there."""
+    run = tmp_path / "runs" / "early"
+    run.mkdir(parents=True)
+    (run / "config.toml").write_text(run_config(seed=3, epochs=5, augment={}))
+    assert train.main(["--resume", str(run), "--data", str(ferplus_dir), "--finish-at", "3"]) == 2
+    assert "has no finished epoch to shorten from" in capsys.readouterr().err
+    assert sorted(p.name for p in run.iterdir()) == ["config.toml"]

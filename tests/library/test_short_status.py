@@ -157,16 +157,23 @@ def test_a_version_1_database_with_an_orphaned_analysis_is_migrated(
 
 
 def test_a_migration_that_fails_changes_nothing(tmp_path: Path, music: Path) -> None:
-    """Each migration is one transaction: one that fails half-way (here: a table in the way of the
-    rebuilt one) leaves the version-1 database as it was, readable by version 1."""
+    """Each migration is one transaction: one that fails late, after it dropped the old table and
+    renamed the rebuilt one into place (here: a view in the way of the index it creates last),
+    leaves the version-1 database as it was, readable by version 1.  A failure at its first
+    statement would prove nothing: nothing had changed yet."""
     db = tmp_path / "library.db"
     _old_database(db, music)
     conn = sqlite3.connect(db)
-    conn.execute("CREATE TABLE tracks_v2 (x)")
-    conn.commit()
-    with pytest.raises(sqlite3.OperationalError, match="tracks_v2"):
+    conn.executescript("DROP INDEX tracks_status; CREATE VIEW tracks_status AS SELECT 1;")
+    schema = sorted(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall())
+    rows = conn.execute("SELECT * FROM tracks ORDER BY id").fetchall()
+    conn.close()
+    with pytest.raises(sqlite3.OperationalError, match="tracks_status"):
         LibraryIndex(db)
+    conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert sorted(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()) == schema
+    assert conn.execute("SELECT * FROM tracks ORDER BY id").fetchall() == rows  # no 'short' status
     statuses = sorted(r[0] for r in conn.execute("SELECT status FROM tracks"))
     assert statuses == ["analysed", "failed", "failed"]
     assert conn.execute("SELECT COUNT(*) FROM features").fetchone()[0] == 1

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import tomli_w
 
-from moodspeaker.config.load import ConfigError, describe, from_mapping, load, to_mapping
+from moodspeaker.config.load import ConfigError, describe, from_mapping, load, to_mapping, written
 from moodspeaker.config.schema import Config
 from moodspeaker.config.toml_lines import layout, value_text
 from moodspeaker.util.atomic import atomic_write_bytes
@@ -112,7 +112,9 @@ def updated(text: str | None, new: Config) -> str:
     if text is None:
         return NEW_FILE_HEADER + tomli_w.dumps(to_mapping(new))
     try:
-        old: Config | None = from_mapping(tomllib.loads(text))
+        # as written: a file kept working against a rule (config.rules.kept) has what the speaker
+        # took it as written out too, its start profile into its profiles
+        old: Config | None = written(tomllib.loads(text))
     except (tomllib.TOMLDecodeError, ConfigError):
         old = None  # a file that does not load is replaced by the values; its header still stays
     body = edited(text, old, new) if old is not None else None
@@ -208,10 +210,20 @@ def update(
     """Read-modify-write under the file's lock: `change` gets the config as the file holds it now and
     returns it with the caller's changes; only those are written (the file's other values and its
     comments stay).  Returns (as it was, as saved).  Whatever `change` raises leaves the file as it
-    was; a change that changes nothing writes nothing."""
+    was; a change that changes nothing writes nothing, unless the file loads as other than it says
+    (config.rules.kept: a start profile it does not list is taken as listed), which any save mends.
+    """
     with locked(path):
         current = read(path, missing_ok=missing_ok)
         new = change(current)
-        if new != current:
+        if new != current or _as_written(path) not in (None, current):
             save(new, path)
     return current, new
+
+
+def _as_written(path: str | os.PathLike[str]) -> Config | None:
+    """The file's values as written (config.load.written), None when there is none to read."""
+    try:
+        return written(tomllib.loads(Path(path).read_text(encoding="utf-8")), str(path))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ConfigError):
+        return None

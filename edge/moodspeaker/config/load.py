@@ -3,13 +3,16 @@
 Validation collects every problem at once and names the file, the key, the bad value and the
 expected form; an unknown key is reported with the nearest known key (Mopidy's habit), because a
 typo that is silently ignored is the worst kind of setting.  Once every setting is right on its own,
-the rules between settings (config.rules: the start profile is one of the profiles) are checked.
+the rules between settings (config.rules: the start profile is one of the profiles) are checked:
+strictly for a change (`with_changes`: `--set`, `config set`, the page), while a config file
+written before a rule and breaking it (`load`) is kept working, with a warning (config.rules.kept).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import logging
 import math
 import os
 import tomllib
@@ -20,12 +23,17 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
 from moodspeaker.config.messages import expected, label_of, refused_in_file
-from moodspeaker.config.rules import conflicts
+from moodspeaker.config.rules import conflicts, kept
 from moodspeaker.config.schema import Config
 
 #: Where the device keeps its configuration (written by the provisioning scripts).
 SYSTEM_CONFIG = Path("/etc/moodspeaker/config.toml")
 ENV_CONFIG = "MOODSPEAKER_CONFIG"
+
+log = logging.getLogger(__name__)
+#: The warnings of config.rules.kept said so far, by file: once per process, not at every read of the
+#: file (the page reads it for each Settings page it shows)
+_warned: set[str] = set()
 
 
 class ConfigError(ValueError):
@@ -223,8 +231,28 @@ def _home_section(key: str, schema: Mapping[str, Mapping[str, SettingInfo]]) -> 
     return homes[0] if len(homes) == 1 else None
 
 
-def from_mapping(raw: Mapping[str, Any], source: str = "config") -> Config:
-    """Build a validated Config from a TOML-shaped mapping; every problem is reported at once."""
+def from_mapping(raw: Mapping[str, Any], source: str = "config", *, file: bool = False) -> Config:
+    """Build a validated Config from a TOML-shaped mapping; every problem is reported at once.
+
+    `file`: `raw` is a config file's (`load`): a rule between settings it breaks that a file written
+    before the rule could (config.rules.kept) is kept working, with a warning naming `source`."""
+    config = written(raw, source)
+    if file:
+        config, warnings = kept(config)
+        for warning in warnings:
+            if f"{source}: {warning}" not in _warned:
+                _warned.add(f"{source}: {warning}")
+                log.warning("%s: %s", source, warning)
+    broken = conflicts(config)  # rules between settings, once each setting is right on its own
+    if broken:
+        raise ConfigError([f"{source}: {c.in_file}" for c in broken])
+    return config
+
+
+def written(raw: Mapping[str, Any], source: str = "config") -> Config:
+    """The Config `raw` says, each setting checked on its own but not the rules between them: a
+    config file's values as written (what a save compares with, config.edit); `from_mapping` for
+    a config to use."""
     schema = _settings_by_section()
     problems: list[str] = []
     sections: dict[str, Any] = {}
@@ -261,11 +289,7 @@ def from_mapping(raw: Mapping[str, Any], source: str = "config") -> Config:
         raise ConfigError(problems)
     section_types = _section_types()
     built = {name: section_types[name](**sections.get(name, {})) for name in section_types}
-    config = Config(**built)
-    broken = conflicts(config)  # rules between settings, once each setting is right on its own
-    if broken:
-        raise ConfigError([f"{source}: {c.in_file}" for c in broken])
-    return config
+    return Config(**built)
 
 
 def to_mapping(
@@ -337,7 +361,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
         raise ConfigError([f"{chosen}: not UTF-8 text (byte {exc.start})"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{chosen}: not valid TOML: {exc}"]) from None
-    return from_mapping(raw, str(chosen))
+    return from_mapping(raw, str(chosen), file=True)
 
 
 def data_dir(config: Config) -> Path:

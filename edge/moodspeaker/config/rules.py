@@ -1,16 +1,22 @@
 """Rules between settings: what no one setting's type or range can say (the schema's validation hook).
 
-`load.from_mapping` checks them after each setting's own check, so the config file, `--set`,
-`moodspeaker config set` and the page's Settings (whose saves go through `with_changes`) all refuse
-the same.  The one rule: recommend.profile, the listener the speaker starts with, is one of
-recommend.profiles.  It used to live in the page's form only, so `--set recommend.profile=bob` or a
-hand-edited file started the speaker on a listener the household's list does not have.  The form
-still names the field it refuses by its label (forms.parse_section asks `conflicts` too).
+`load.from_mapping` checks them after each setting's own check, so `--set`, `moodspeaker config set`
+and the page's Settings (whose saves go through `with_changes`) all refuse the same.  The one rule:
+recommend.profile, the listener the speaker starts with, is one of recommend.profiles.  It used to
+live in the page's form only, so `--set recommend.profile=bob` or a hand-edited file started the
+speaker on a listener the household's list does not have.  The form still names the field it
+refuses by its label (forms.parse_section asks `conflicts` too).
+
+A config FILE breaking it is not refused (`kept`): until this rule such files loaded, and the
+speaker used the start profile as one of the household's (the service keeps the data of
+profiles + profile).  Refusing them stopped the speaker at every start, and its page, with no
+command left to mend the file (each loads it first).  The file's profile is taken as listed, with a
+warning, and the next save writes the list so.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from moodspeaker.config.schema import Config
 
@@ -43,3 +49,19 @@ def conflicts(config: Config) -> list[Conflict]:
             )
         )
     return out
+
+
+def kept(config: Config) -> tuple[Config, list[str]]:
+    """A config FILE's `config` as the speaker runs with it: a start profile its profiles do not list
+    is added to them (what a file written before the rule meant), with the warning saying so (names
+    both settings; the caller adds the file's name).  None kept: `config` itself, no warning."""
+    recommend = config.recommend
+    if recommend.profile in recommend.profiles:
+        return config, []
+    listed = (*recommend.profiles, recommend.profile)
+    warning = (
+        f"recommend.profile = {recommend.profile!r} is not one of recommend.profiles "
+        f"{list(recommend.profiles)!r}: it is taken as listed ({list(listed)!r}), as before this "
+        "rule; the next save (moodspeaker config set, the page's Settings) writes that list into the file"
+    )
+    return replace(config, recommend=replace(recommend, profiles=listed)), [warning]

@@ -12,22 +12,16 @@ copy.  Music appliances keep such a cache bounded and drop what is gone or stale
   keeps its copy.
 - Beyond `max_bytes`, the least recently used downloads go first (each use stamps the file's mtime);
   the file just downloaded stays even when the files in use leave no room (it is about to be played).
-  No file may be larger than `max_bytes` itself, the whole cache: a card has room for the bound the
-  setting gives and maybe no more.  One the server says is larger (Content-Length, Content-Range) is
-  refused before a byte is written; one that passes it while streaming (a server that gives no
-  length, or a stream that never ends) is stopped there.  Nothing of it is kept (no partial download
-  to resume: it would only grow past the bound again), and it fails as a broken stream does.  A download
-  made for another reason than a play (an OpenSubsonic song's analysis: `get(..., use=False)`) is
-  stamped as older than every other: it goes first when room is needed, never a song played for it,
-  and while there is room the song's first play finds it.
+  No file may be larger than `max_bytes` itself, the whole cache (lan.transfer: refused, nothing
+  kept, TooLargeError).  A download made for another reason than a play (an OpenSubsonic song's
+  analysis: `get(..., use=False)`) is stamped as older than every other: it goes first when room is
+  needed, never a song played for it, and while there is room the song's first play finds it.
 - A file being played is held with a shared flock (`hold`); a partial download is locked by its
   writer.  Deleting takes an exclusive flock without waiting and skips what it cannot lock, so
   nothing in use is deleted, by this process or another on the same folder (`library sync` run by
   hand beside the service); what was skipped goes at a later sweep.
-- A download broken half-way is resumed with a Range request, and only if the server's file is still
-  the one it began (If-Range with the ETag kept beside the partial download, `<name>.etag`): a file
-  changed on the server before the speaker's next sync says so is sent whole again, never its tail
-  after the old file's start.  A partial download is named by its version too.
+- A download broken half-way is resumed (lan.transfer: Range with If-Range, the ETag kept beside the
+  partial download, `<name>.etag`).  A partial download is named by its version too.
 """
 
 from __future__ import annotations
@@ -35,36 +29,27 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import http.client
 import json
 import logging
 import os
-import re
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from moodspeaker.library.lan import transfer
+from moodspeaker.library.lan.transfer import DownloadError, TooLargeError
 from moodspeaker.library.track import FEATURE_COLUMNS, Track
+
+__all__ = ["AudioCache", "DownloadError", "Entry", "TooLargeError", "version_of"]
 
 log = logging.getLogger(__name__)
 
 PART = ".part"
 #: beside a partial download: the server's ETag of the file it is the start of
 TAG = ".etag"
-_STRONG_ETAG = re.compile(r'^"[\x21\x23-\x7e]{1,200}"$')
-
-
-class DownloadError(Exception):
-    """A download failed: the server refused, the stream broke or ended early, or it is too large."""
-
-
-class _TooLargeError(DownloadError):
-    """A download would pass the cache's bound (module doc); what it wrote is to be dropped."""
 
 
 def version_of(track: Track) -> str:
@@ -172,52 +157,12 @@ class AudioCache:
         chunk: int,
         refused_types: tuple[str, ...] = (),
     ) -> None:
-        """The stream at `url` into `out` (from `writing`), resumed from where it stopped when the
-        server's file is the one it began with (module doc); DownloadError on failure.  An answer
-        whose Content-Type begins with one of `refused_types` is not audio (an OpenSubsonic server
-        says its errors with status 200) and fails before anything is written."""
-        have = os.fstat(out.fileno()).st_size
-        req = urllib.request.Request(url)
+        """The stream at `url` into `out` (from `writing`), within the bound (lan.transfer)."""
         tag = self.folder / (self.path(track_id, version).name + TAG)
-        if have:
-            req.add_header("Range", f"bytes={have}-")
-            with contextlib.suppress(OSError, UnicodeDecodeError):
-                req.add_header("If-Range", tag.read_text("ascii"))
-        try:
-            with urllib.request.urlopen(req, timeout=timeout_s) as resp:
-                ctype = resp.headers.get("Content-Type") or ""
-                if refused_types and ctype.startswith(refused_types):
-                    raise DownloadError(f"the server answered {ctype}, not audio")
-                total = _expected_total(resp.headers, resp.status, have)
-                if total is not None and total > self.max_bytes:
-                    raise _TooLargeError(f"{total} bytes")
-                if resp.status == 200:  # the whole file: another one, or the range was not served
-                    out.truncate(0)
-                    etag = resp.headers.get("ETag") or ""
-                    if _STRONG_ETAG.match(etag):
-                        tag.write_text(etag, "ascii")
-                    else:
-                        tag.unlink(missing_ok=True)
-                size = os.fstat(out.fileno()).st_size
-                while block := resp.read(chunk):
-                    size += len(block)
-                    if size > self.max_bytes:  # no length said, or more sent than said
-                        raise _TooLargeError(f"over {self.max_bytes} bytes and still coming")
-                    out.write(block)
-                out.flush()
-        except _TooLargeError as exc:
-            out.truncate(0)  # `writing` deletes the partial download, left empty, and its ETag
-            raise DownloadError(
-                f"the file ({exc}) is larger than the whole download cache ({self.max_bytes} bytes, "
-                "library.server_cache_mb); not downloaded"
-            ) from None
-        except urllib.error.HTTPError as exc:
-            raise DownloadError(f"HTTP {exc.code}") from exc
-        except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as exc:
-            raise DownloadError(f"stream broken: {exc}") from exc
-        size = os.fstat(out.fileno()).st_size
-        if total is not None and size != total:
-            raise DownloadError(f"stream ended early ({size} of {total} bytes)")
+        transfer.download(
+            url, out, tag=tag, max_bytes=self.max_bytes, timeout_s=timeout_s, chunk=chunk,
+            refused_types=refused_types,
+        )  # fmt: skip
 
     def finish(self, track_id: str, version: str, *, use: bool = True) -> Path:
         """The partial download (complete now, still locked by `writing`) becomes the download,
@@ -383,14 +328,3 @@ class AudioCache:
                 log.warning("cannot delete %s: %s", path, exc)
                 return False
         return True
-
-
-def _expected_total(headers: Mapping[str, str], status: int, have: int) -> int | None:
-    """Full size of the file from Content-Range (206) or Content-Length (200)."""
-    if status == 206:
-        m = re.match(r"bytes (\d+)-(\d+)/(\d+)", headers.get("Content-Range", ""))
-        if not m or int(m.group(1)) != have:
-            raise DownloadError(f"unexpected Content-Range {headers.get('Content-Range')!r}")
-        return int(m.group(3))
-    length = headers.get("Content-Length")
-    return int(length) if length and length.isdigit() else None

@@ -126,10 +126,12 @@ class AudioCache:
                 os.chmod(self.folder, 0o700)
 
     @contextlib.contextmanager
-    def writing(self, track_id: str, version: str) -> Iterator[BinaryIO | None]:
+    def writing(self, track_id: str, version: str, *, use: bool = True) -> Iterator[BinaryIO | None]:
         """The partial download of this version, opened for appending and locked for the block;
         None when the download is there (a second download of the same track waits here for the
-        first one).  A partial download left empty (the server refused) is deleted after it."""
+        first one), stamped as used only with `use`: a download no play asked for that waited on
+        another one's must not mark it played.  A partial download left empty (the server refused)
+        is deleted after it."""
         self._make_folder()
         part = self.folder / (self.path(track_id, version).name + PART)
         while True:
@@ -140,7 +142,7 @@ class AudioCache:
             out.close()  # deleted or finished by someone else while we waited: open it again
         with out:
             try:
-                yield None if self.find(track_id, version) else out
+                yield None if self.find(track_id, version, use=use) else out
             finally:
                 if _same_file(part, out) and os.fstat(out.fileno()).st_size == 0:
                     part.unlink(missing_ok=True)
@@ -194,7 +196,7 @@ class AudioCache:
         done = self.find(track_id, version, use=use)
         if done is not None:
             return done, False
-        with self.writing(track_id, version) as out:
+        with self.writing(track_id, version, use=use) as out:
             if out is None:  # downloaded meanwhile (another fetch of the same track)
                 return self.path(track_id, version), False
             self.download(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.component_states import ComponentState
@@ -37,6 +38,11 @@ def ended_kind(event: TrackEnded, *, camera: bool, face: bool) -> str:
 
 class FeedbackRecording(ApplianceCore):
     """Turns TrackStarted/TrackEnded and unopenable tracks into recorded feedback (module doc)."""
+
+    #: what the last health report read of the library (`_library_followed`): the feature matrix's
+    #: ids (the very list: a new one once the library changed) and the music folders, each with
+    #: whether it was there; only the housekeeping thread reads and sets it
+    _library_seen: tuple[list[str], tuple[tuple[str, bool], ...]] | None = None
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, TrackStarted):
@@ -105,7 +111,8 @@ class FeedbackRecording(ApplianceCore):
         if "://" not in source or self.health.cause_of("library") != source:
             return
         library = self._recommender.source
-        state = library_state(len(library.tracks()), library, self.config.library.folders)
+        ids, _ = library.feature_matrix()  # one id per analysed track, as tracks(): cached, not rebuilt
+        state = library_state(len(ids), library, self.config.library.folders)
         self.health.set_state("library", *state)
         log.info("library: %s is back", source)
 
@@ -115,11 +122,27 @@ class FeedbackRecording(ApplianceCore):
         the service reads, which plans from those tracks at once, without a rescan of the service's to
         set the state: "empty", or the old count, stayed until the next one.  Only from "empty" or
         "ok": a "missing" (a file that could not be opened, a server out of reach) is for a rescan or
-        a track of that server playing to clear; checked as the state is set, so one set meanwhile
-        stays."""
+        a track of that server playing to clear.  And only if no state was set since this report
+        began reading (`Health.set_state`'s `unset_since`): a rescan's state set meanwhile, with a
+        newer count, stays.
+
+        Cheap when nothing changed, as it runs every HEALTH_INTERVAL_S on the thread that also
+        refills and saves, over libraries of tens of thousands of tracks: the count is the length of
+        the feature matrix's ids, which the index (and `Libraries`) keep, rebuilt only when a change
+        counter moves, and the same list object until then; while it is the same one and the music
+        folders are where they were, the state is the one worked out last time (library_state's
+        queries and the track list are skipped)."""
         library = self._recommender.source
-        state = library_state(len(library.tracks()), library, self.config.library.folders)
-        if self.health.set_state("library", *state, replacing=(ComponentState.EMPTY, ComponentState.OK)):
+        sets = self.health.sets_of("library")  # before the library is read (see set_state)
+        ids, _ = library.feature_matrix()
+        folders = tuple((f, Path(f).expanduser().is_dir()) for f in self.config.library.folders)
+        seen = self._library_seen
+        if seen is not None and seen[0] is ids and seen[1] == folders:
+            return
+        self._library_seen = (ids, folders)
+        state = library_state(len(ids), library, self.config.library.folders)
+        ok = (ComponentState.EMPTY, ComponentState.OK)
+        if self.health.set_state("library", *state, replacing=ok, unset_since=sets):
             log.info("library: %s (found at a health report: synced or scanned by hand?)", state[1])
 
     def _feedback_pending(self) -> bool:

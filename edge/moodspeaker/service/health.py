@@ -46,6 +46,8 @@ class Health:
         self._redacted: dict[str, str] = {}
         #: by component, what its state was set for, when the setter said (set_state's `cause`)
         self._causes: dict[str, str] = {}
+        #: by component, how many times its state was set (set_state's `unset_since`)
+        self._sets: dict[str, int] = {}
         self._process: Any = None
         try:
             psutil = importlib.import_module("psutil")
@@ -72,6 +74,7 @@ class Health:
         redacted: str | None = None,
         cause: str = "",
         replacing: Collection[ComponentState] | None = None,
+        unset_since: int | None = None,
     ) -> bool:
         """Record a component's state (one of the declared ComponentState: the page has a badge for
         each); True when it changed.  Kept as its plain string, as the snapshot's readers had it.
@@ -80,12 +83,18 @@ class Health:
         the state is about (`cause_of`), so the one who set it can tell it is still its own, e.g. a
         library server off, cleared when that server's track plays; any other state set clears it.
         `replacing`: set only while the component is in one of these states (checked under the lock,
-        so a state set meanwhile by another thread is not overwritten); None: whatever it is."""
+        so a state set meanwhile by another thread is not overwritten); None: whatever it is.
+        `unset_since`: set only if no state was set since `sets_of` said this (a state computed from
+        data read after that call loses to one set meanwhile, which may come from newer data: a
+        rescan's count wins over a health report's read before the rescan changed the library)."""
         state = ComponentState(state)  # a str of a declared state (via Any) is one too; others raise
         with self._lock:
             old = self._states.get(component)
             if replacing is not None and (old is None or old["state"] not in {s.value for s in replacing}):
                 return False
+            if unset_since is not None and self._sets.get(component, 0) != unset_since:
+                return False
+            self._sets[component] = self._sets.get(component, 0) + 1  # set, changed or not
             changed = old is None or old["state"] != state or old["detail"] != detail
             if changed:
                 self._states[component] = {"state": state.value, "detail": detail, "since": time.time()}
@@ -96,6 +105,13 @@ class Health:
                 if cause:
                     self._causes[component] = cause
             return changed
+
+    def sets_of(self, component: str) -> int:
+        """How many times the component's state was set so far (calls of set_state that set it,
+        changed or not): read before the data a state is computed from, for set_state's
+        `unset_since`."""
+        with self._lock:
+            return self._sets.get(component, 0)
 
     def cause_of(self, component: str) -> str:
         """The `cause` the component's current state was set with ("" for none)."""

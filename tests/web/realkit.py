@@ -121,9 +121,16 @@ class RealService:
 
 
 def start_service(
-    tmp_path: Path, *, music: Path | None = None, make_source: Callable[[], Any] | None = None, **changes: Any
+    tmp_path: Path,
+    *,
+    music: Path | None = None,
+    make_source: Callable[[], Any] | None = None,
+    make_pipeline: Callable[[], Any] | None = None,
+    **changes: Any,
 ) -> RealService:
-    """`make_source`: the frame source instead of the scripted camera's (e.g. the demo's FaceReplay)."""
+    """`make_source`: the frame source instead of the scripted camera's (e.g. the demo's FaceReplay);
+    `make_pipeline`: the vision pipeline instead of the script's (e.g. one that hangs, for the
+    watchdog)."""
     data_dir = tmp_path / "data"
     if music is not None:
         # the test songs last seconds, under library.min_track_s's default: indexed all the same
@@ -154,7 +161,7 @@ def start_service(
     recommender.create_profile("Sam", time.time())
     parts = Parts(
         make_source=make_source or (lambda: ScriptSource(camera)),
-        make_pipeline=lambda: ScriptPipeline(camera),
+        make_pipeline=make_pipeline or (lambda: ScriptPipeline(camera)),
         recommender=recommender,
         rescan=rescan,
         states={
@@ -174,12 +181,15 @@ def served(
     music: Path | None = None,
     live: bool = False,
     make_source: Callable[[], Any] | None = None,
+    make_pipeline: Callable[[], Any] | None = None,
     **changes: Any,
 ) -> Iterator[tuple[RealService, WebServer]]:
     """The real service (settings `changes`, library `music` as in start_service) with the page served
     on a free loopback port, for a real browser; both stopped when the test is done.  With `live`, a
     saved config is handed to the running service as `moodspeaker run` does (Appliance.apply_config)."""
-    service = start_service(tmp_path, music=music, make_source=make_source, **changes)
+    service = start_service(
+        tmp_path, music=music, make_source=make_source, make_pipeline=make_pipeline, **changes
+    )
     server = serve(
         service.control,
         service.bus,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 from moodspeaker.library.lan.audiocache import PART, AudioCache
@@ -58,3 +59,29 @@ def test_an_analysis_download_that_waited_for_another_is_not_a_play(tmp_path: Pa
     cache.sweep(lambda ids: {i: "v" for i in ids})  # room for one: the analysis copy goes first
     assert played.is_file(), "the played song's copy was deleted for an analysis copy"
     assert not aside.is_file()
+
+
+def test_the_retention_goes_by_a_set_aside_copys_real_age(tmp_path: Path) -> None:
+    """An analysis copy made now outlives a retention pass that deletes the plays of two days ago
+    (it was stamped older than the oldest file, so it went with them), and it still goes first
+    when room is needed, until its first play."""
+    cache = AudioCache(tmp_path / "audio", max_bytes=250)
+    old = _put(cache, "old", b"o" * 100, use=True)
+    two_days_ago = time.time_ns() - 2 * 86400 * 10**9
+    os.utime(old, ns=(two_days_ago, two_days_ago))  # played two days ago
+    aside = _put(cache, "aside", b"a" * 100, use=False)
+    assert cache.forget_uses(before=time.time() - 86400) == 1  # a retention of one day
+    assert aside.is_file(), "a new analysis copy went with the plays older than the retention"
+    assert not old.is_file()
+
+    played = _put(cache, "played", b"p" * 100, use=True)  # played after the analysis copy was made
+    _put(cache, "more", b"m" * 100, use=True)  # 300 bytes now: one has to go
+    cache.sweep(lambda ids: {i: "v" for i in ids})
+    assert not aside.is_file() and played.is_file(), "the set-aside copy did not go first"
+
+    again = _put(cache, "again", b"g" * 100, use=False)
+    assert cache.find("again", "v") == again  # its first play: a played copy now, and the newest
+    _put(cache, "last", b"l" * 100, use=True)
+    cache.sweep(lambda ids: {i: "v" for i in ids})
+    assert again.is_file() and not played.is_file(), "a played copy kept its set-aside mark"
+    assert sorted(p.name for p in cache.folder.iterdir()) == ["again.v", "last.v"]  # no mark left

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import synth
 
+from moodspeaker.library.lan.audiocache import ASIDE
 from moodspeaker.library.lan.client import LanError
 from moodspeaker.library.lan.subsonic import SubsonicLibrary
 from moodspeaker.library.workers import AnalysisPool
@@ -51,8 +52,9 @@ def _synced(srv: Subsonic, cache: Path, pool: AnalysisPool, bound: int | None = 
 
 
 def _copies(lib: SubsonicLibrary) -> list[str]:
-    """The names of the files in the download cache."""
-    return sorted(p.name for p in lib.audio_dir.iterdir()) if lib.audio_dir.is_dir() else []
+    """The names of the files in the download cache (not the marks of copies set aside)."""
+    names = [p.name for p in lib.audio_dir.iterdir()] if lib.audio_dir.is_dir() else []
+    return sorted(n for n in names if not n.endswith(ASIDE))
 
 
 def _track_of(lib: SubsonicLibrary, title: str) -> str:

@@ -14,8 +14,12 @@ copy.  Music appliances keep such a cache bounded and drop what is gone or stale
   the file just downloaded stays even when the files in use leave no room (it is about to be played).
   No file may be larger than `max_bytes` itself, the whole cache (lan.transfer: refused, nothing
   kept, TooLargeError).  A download made for another reason than a play (an OpenSubsonic song's
-  analysis: `get(..., use=False)`) is stamped as older than every other: it goes first when room is
-  needed, never a song played for it, and while there is room the song's first play finds it.
+  analysis: `get(..., use=False)`) is set aside: an empty file beside it (`<name>.aside`) says no
+  play used it yet, until its first play (`find`) takes the mark off.  It goes first when room is
+  needed, never a song played for it, and while there is room the song's first play finds it.  Its
+  file times stay its own (when it was downloaded): the privacy retention (`forget_uses`) goes by
+  them, so a new analysis copy is not deleted with the old plays (it was stamped older than every
+  other file once, and so went at the next retention pass however new it was).
 - A file being played is held with a shared flock (`hold`); a partial download is locked by its
   writer.  Deleting takes an exclusive flock without waiting and skips what it cannot lock, so
   nothing in use is deleted, by this process or another on the same folder (`library sync` run by
@@ -50,6 +54,8 @@ log = logging.getLogger(__name__)
 PART = ".part"
 #: beside a partial download: the server's ETag of the file it is the start of
 TAG = ".etag"
+#: beside a download no play has used yet (module doc: set aside)
+ASIDE = ".aside"
 
 
 def version_of(track: Track) -> str:
@@ -67,6 +73,7 @@ class Entry:
     version: str  # "" for a download made without a mirrored row (or before versions)
     size: int
     used_ns: int
+    aside: bool = False  # no play used it yet (module doc)
 
 
 def _same_file(path: Path, handle: BinaryIO) -> bool:
@@ -94,10 +101,15 @@ class AudioCache:
         path = self.path(track_id, version)
         if use:
             try:
-                self._touch(path)
+                self._use(path)
             except FileNotFoundError:
                 return None
         return path if path.is_file() else None
+
+    def _use(self, path: Path) -> None:
+        """`path` used by a play: stamped now, its set-aside mark (if any) taken off."""
+        self._touch(path)
+        (self.folder / (path.name + ASIDE)).unlink(missing_ok=True)
 
     def _touch(self, path: Path) -> None:
         """Stamp `path` as used now (strictly after the last use stamped here: the file clock's
@@ -106,14 +118,6 @@ class AudioCache:
             self._last_ns = max(time.time_ns(), self._last_ns + 1)
             now = self._last_ns
         os.utime(path, ns=(now, now))
-
-    def _set_aside(self, path: Path) -> None:
-        """Stamp `path` as used before every other file here (module doc: a download no play asked
-        for is the first to go).  Its time says nothing of a play: it is the oldest one's, or now's
-        in an empty folder."""
-        oldest = min((e.used_ns for e in self.entries() if e.path != path), default=time.time_ns())
-        stamp = max(oldest - 1, 0)
-        os.utime(path, ns=(stamp, stamp))
 
     def _make_folder(self) -> None:
         """The folder, the owner's alone (0700): its file names are the tracks played and their times
@@ -168,14 +172,16 @@ class AudioCache:
 
     def finish(self, track_id: str, version: str, *, use: bool = True) -> Path:
         """The partial download (complete now, still locked by `writing`) becomes the download,
-        stamped as used (`use`) or set aside (`_set_aside`)."""
+        stamped as used (`use`) or set aside (module doc), its file times those of its download.
+        The mark is made before the file is there, so no sweep sees it unmarked (nor, its partial
+        download there, takes the mark for a leftover)."""
         final = self.path(track_id, version)
+        if not use:
+            (self.folder / (final.name + ASIDE)).touch()
         os.replace(self.folder / (final.name + PART), final)
         (self.folder / (final.name + TAG)).unlink(missing_ok=True)
         if use:
-            self._touch(final)
-        else:
-            self._set_aside(final)
+            self._use(final)
         return final
 
     def get(
@@ -231,7 +237,8 @@ class AudioCache:
             yield _same_file(path, handle)
 
     def entries(self) -> list[Entry]:
-        """Every download and partial download in the folder (other files are not ours)."""
+        """Every download and partial download in the folder, and the ETags (other files are not
+        ours; the set-aside marks are the `aside` of their downloads)."""
         found = []
         try:
             listing = list(os.scandir(self.folder))
@@ -239,6 +246,8 @@ class AudioCache:
             return []
         for item in listing:
             name = item.name
+            if name.endswith(ASIDE):
+                continue
             stem = next((name[: -len(end)] for end in (PART, TAG) if name.endswith(end)), name)
             track_id, _, version = stem.partition(".")
             if not track_id or "." in version:
@@ -247,7 +256,8 @@ class AudioCache:
                 st = item.stat(follow_symlinks=False)
             except FileNotFoundError:
                 continue
-            found.append(Entry(Path(item.path), track_id, version, st.st_size, st.st_mtime_ns))
+            aside = os.path.lexists(item.path + ASIDE)
+            found.append(Entry(Path(item.path), track_id, version, st.st_size, st.st_mtime_ns, aside))
         return found
 
     def sweep(self, current: Callable[[Iterable[str]], Mapping[str, str]], keep: Path | None = None) -> int:
@@ -265,7 +275,7 @@ class AudioCache:
             total += e.size  # a stale file in use takes room too
             if not stale and not e.path.name.endswith(TAG):  # an ETag goes with its partial download
                 live.append(e)
-        for e in sorted(live, key=lambda e: (e.used_ns, e.path.name)):
+        for e in sorted(live, key=lambda e: (not e.aside, e.used_ns, e.path.name)):  # set aside first
             if total <= self.max_bytes:
                 break
             if e.path != keep and self._delete(e.path):
@@ -278,7 +288,16 @@ class AudioCache:
         for e in entries:  # ETags whose partial download is gone (finished, evicted, stale)
             if e.path.name.endswith(TAG) and not e.path.with_name(e.path.name[: -len(TAG)] + PART).exists():
                 e.path.unlink(missing_ok=True)
+        self._drop_marks()
         return deleted
+
+    def _drop_marks(self) -> None:
+        """Delete the set-aside marks whose download is gone (and not being made)."""
+        with contextlib.suppress(FileNotFoundError):
+            for item in os.scandir(self.folder):
+                base = item.path[: -len(ASIDE)]
+                if item.name.endswith(ASIDE) and not any(os.path.lexists(base + end) for end in ("", PART)):
+                    Path(item.path).unlink(missing_ok=True)
 
     def tidy(self, current: Callable[[Iterable[str]], Mapping[str, str]], keep: Path | None = None) -> None:
         """`sweep`, an error of the folder (unreadable, the card read-only) logged and not raised: a
@@ -291,8 +310,8 @@ class AudioCache:
 
     def forget_uses(self, before: float | None = None) -> int:
         """The privacy retention (`before`, a `time.time()`) or "delete everything" (None): a
-        download's file times say when its track was last played (`_touch`), and a partial one's
-        when a play began to fetch it, so the files last used before `before` (all of them) are
+        download's file times say when its track was last played (`_touch`; a set-aside one's, when
+        it was downloaded), and a partial one's when a play began to fetch it, so the files last used before `before` (all of them) are
         deleted; zeroing their times would not do, the change time of each file would say when it
         was done.  A file in use (playing, being written) stays, its times set to 0 (one instant for
         all; its change time is now): it goes, or is stamped anew, at its next use.  Returns how
@@ -307,6 +326,7 @@ class AudioCache:
                 continue
             with contextlib.suppress(FileNotFoundError):
                 os.utime(e.path, ns=(0, 0))
+        self._drop_marks()
         return deleted
 
     @staticmethod

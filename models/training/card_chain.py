@@ -108,22 +108,34 @@ def from_tflite(chain: list[Stage]) -> bool:
     return bool(chain) and chain[0].cfg.train.init_from.endswith(".tflite")
 
 
+def shortened(st: Stage) -> str:
+    """What `train --finish-at` did to a run's schedule (its state.json records each cut), or ""."""
+    return "".join(
+        f"; planned for {cut['from_epochs']} epochs, after epoch {cut['after_epoch']} its schedule was "
+        f"shortened to end at epoch {cut['to_epochs']} (`train --finish-at`: a cosine from learning rate "
+        f"{float(cut['lr']):.2g} to the floor) to finish within a session"
+        for cut in st.state.get("shortened", [])
+    )
+
+
+def _run(st: Stage, start: str) -> str:
+    """One run's clause: name, epochs, peak rate, how it started, the head, any shortening."""
+    tc = st.cfg.train
+    return (
+        f"`{st.run.name}` ({tc.epochs} epochs, peak learning rate {tc.learning_rate:g}{start}"
+        + (", with the FER2013 head" if st.cfg.model.fer2013_head else "")
+        + shortened(st)
+    )
+
+
 def one_run(st: Stage) -> str:
     """A model trained by one run: how it started, its schedule, and any shortening (train --finish-at)."""
-    tc = st.cfg.train
-    start = f"warm-started from `{tc.init_from}`" if tc.init_from else "from random initialisation"
-    text = (
-        f"One run (`{st.run.name}`, {start}, {tc.epochs} epochs, peak learning rate {tc.learning_rate:g}"
-        + (", with the FER2013 head" if st.cfg.model.fer2013_head else "")
+    init = st.cfg.train.init_from
+    return (
+        "One run "
+        + _run(st, f", warm-started from `{init}`" if init else ", from random initialisation")
         + ")."
     )
-    for cut in st.state.get("shortened", []):
-        text += (
-            f" It was planned for {cut['from_epochs']} epochs; after epoch {cut['after_epoch']} its schedule "
-            f"was shortened to end at epoch {cut['to_epochs']} (`train --finish-at`: a cosine from learning "
-            f"rate {float(cut['lr']):.2g} to the floor), so that it finished within a session."
-        )
-    return text
 
 
 def stages(chain: list[Stage], earlier: Earlier | None = None) -> str:
@@ -134,10 +146,13 @@ def stages(chain: list[Stage], earlier: Earlier | None = None) -> str:
     for i, st in enumerate(chain):
         start = origin(chain[0].cfg.train.init_from, earlier) if tflite else ""
         what = (
-            f"run `{st.run.name}` ({st.cfg.train.epochs} epochs, "
-            f"peak learning rate {st.cfg.train.learning_rate:g}"
-            + (start if i == 0 else ", warm-started from the previous stage's best checkpoint by `init_from`")
-            + (", with the FER2013 head" if st.cfg.model.fer2013_head else "")
+            "run "
+            + _run(
+                st,
+                start
+                if i == 0
+                else ", warm-started from the previous stage's best checkpoint by `init_from`",
+            )
             + (f"; best epoch {st.state.get('best_epoch')}" if i < len(chain) - 1 else "")
             + ")"
         )

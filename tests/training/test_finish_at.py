@@ -19,6 +19,7 @@ pytest.importorskip("tensorflow")
 
 import keras  # noqa: E402
 from models.training import export, model_card, train  # noqa: E402
+from models.training.card_chain import Stage, stages  # noqa: E402
 from models.training.card_history import Earlier  # noqa: E402
 
 MIN_LR = 1e-5  # TrainConfig's default min_learning_rate (run_config leaves it unset)
@@ -111,9 +112,9 @@ def test_the_model_card_tells_the_shortening_and_what_the_model_replaces(
     )  # fmt: skip
     lines = text.splitlines()
     assert lines[0].startswith(
-        "One run (`five`, from random initialisation, 2 epochs, peak learning rate 0.01)"
+        "One run `five` (2 epochs, peak learning rate 0.01, from random initialisation;"
     )
-    assert "planned for 5 epochs; after epoch 1 its schedule was shortened to end at epoch 2" in lines[0]
+    assert "; planned for 5 epochs, after epoch 1 its schedule was shortened to end at epoch 2" in lines[0]
     assert lines[1] == "2 of 2"  # this run only: the replaced model's epochs are not this one's
     assert lines[2].startswith(
         "It replaces the stage 5 model (commit 824bf50: 2 stages, 53 epochs, 220 minutes"
@@ -135,3 +136,22 @@ def test_finish_at_on_a_run_killed_before_its_first_epoch_is_refused(
     assert train.main(["--resume", str(run), "--data", str(ferplus_dir), "--finish-at", "3"]) == 2
     assert "has no finished epoch to shorten from" in capsys.readouterr().err
     assert sorted(p.name for p in run.iterdir()) == ["config.toml"]
+
+
+def test_a_shortened_stage_of_a_chain_says_so(tmp_path: Path) -> None:
+    """The card's stage list (card_chain.stages) carries the cut for whichever stage was shortened."""
+    config = tmp_path / "run.toml"
+    config.write_text(run_config(seed=3, epochs=5, augment={}))
+    cfg = train.RunConfig.load(config)
+    cut = {"after_epoch": 2, "from_epochs": 8, "to_epochs": 5, "lr": 0.00123}
+    chain = [
+        Stage(tmp_path / "first", cfg, {"best_epoch": 5}),
+        Stage(tmp_path / "second", cfg, {"shortened": [cut]}),
+    ]
+    text = stages(chain)
+    assert text.startswith("2 stages: run `first` (5 epochs, peak learning rate 0.01; best epoch 5)")
+    assert (
+        "then run `second` (5 epochs, peak learning rate 0.01, warm-started from the previous stage's best "
+        "checkpoint by `init_from`; planned for 8 epochs, after epoch 2 its schedule was shortened to end at "
+        "epoch 5 (`train --finish-at`: a cosine from learning rate 0.0012 to the floor)"
+    ) in text

@@ -18,6 +18,7 @@ import shutil
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -117,7 +118,7 @@ class Speaker:
 
 
 @pytest.fixture
-def speaker(tmp_path: Path) -> Any:
+def speaker(tmp_path: Path) -> Iterator[Speaker]:
     made = Speaker(tmp_path)
     try:
         yield made

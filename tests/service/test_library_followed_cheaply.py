@@ -156,3 +156,31 @@ def test_a_rescan_count_set_during_a_report_stays(speaker: Speaker) -> None:
     reporter.join(60)
     assert not reporter.is_alive()
     assert speaker.library() == ("ok", "7 tracks"), "the report's older count replaced the rescan's"
+
+
+def test_an_empty_library_keeps_saying_what_to_do(tmp_path: Path) -> None:
+    """Without tracks the part says "add music and rescan" at start, after a rescan and after a report
+    (the report and the rescan used to set a bare "0 tracks" over the start-up hint)."""
+    index = LibraryIndex(tmp_path / "empty.sqlite")
+    cfg = config(tmp_path / "data")
+    script = Script(None)
+    parts = Parts(
+        lambda: ScriptSource(script), lambda: ScriptPipeline(script), Recommender.from_config(cfg, index)
+    )
+    bus = EventBus()
+    app = Appliance(cfg, bus, parts, tmp_path / "data")
+    control = ControlAPI(app, bus)
+    try:
+
+        def library() -> tuple[str, str]:
+            entry = app.health_snapshot()["components"]["library"]
+            return entry["state"], entry["detail"]
+
+        app.rescan_library()
+        wait_for(lambda: scan_finished(control), 60.0, "the rescan to end")
+        assert library() == ("empty", "no tracks: add music and rescan")
+        bus.publish(HealthReport(ts=time.time(), stats=app.health_snapshot()))
+        assert library() == ("empty", "no tracks: add music and rescan")
+    finally:
+        app.stop()
+        index.close()

@@ -25,7 +25,7 @@ from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.recommend.source import TrackSource
 from moodspeaker.service.app import Parts
 from moodspeaker.service.component_states import ComponentState
-from moodspeaker.service.health import tpu_state
+from moodspeaker.service.health import NO_TRACKS, tpu_state
 from moodspeaker.service.inference import FrameSource, Pipeline
 from moodspeaker.service.scan_state import Rescan, ScanListener
 
@@ -252,9 +252,7 @@ def build_parts(
         rescan, downloads = opened, opened.downloads  # the player plays from the same LAN clients
     source = library
     n = len(source.tracks())
-    states["library"] = (
-        (ComponentState.OK, f"{n} tracks") if n else (ComponentState.EMPTY, "no tracks: add music and rescan")
-    )
+    states["library"] = (ComponentState.OK, f"{n} tracks") if n else (ComponentState.EMPTY, NO_TRACKS)
     recommender = Recommender.from_config(config, source, data_dir / "recommend.sqlite")
     return Parts(
         make_source=make_source,

@@ -226,6 +226,10 @@ def tpu_state(classifier_type: str, classifier: Any) -> tuple[ComponentState, st
     return ComponentState.FALLBACK, str(getattr(classifier, "fallback_reason", "") or "") or "using the CPU"
 
 
+#: The `library` component's detail without tracks: what to do about it, not a bare "0 tracks".
+NO_TRACKS = "no tracks: add music and rescan"
+
+
 def library_state(n_tracks: int, source: Any, folders: Sequence[str]) -> tuple[ComponentState, str]:
     """The `library` component's (state, detail) after a rescan: "missing" while a music folder whose
     tracks are indexed is gone or left empty (an unplugged disk: the scan keeps its tracks, so the
@@ -243,4 +247,4 @@ def library_state(n_tracks: int, source: Any, folders: Sequence[str]) -> tuple[C
         ]
     if gone:
         return ComponentState.MISSING, f"{n_tracks} tracks; " + "; ".join(gone[:3])
-    return (ComponentState.OK if n_tracks else ComponentState.EMPTY), f"{n_tracks} tracks"
+    return (ComponentState.OK, f"{n_tracks} tracks") if n_tracks else (ComponentState.EMPTY, NO_TRACKS)

@@ -7,7 +7,8 @@ paged by songOffset; servers may cap the page size) and `/rest/stream`; salted-t
 A song (Child) is listed with `size`, the size of the file it streams, as servers give it, unless the
 test gives another.  No real Navidrome/Gonic installs here, so this is the only server the client is
 tested against.  The songs are the test's live dictionary: a change to it is what the server says
-from then on.  The stream requests are counted (`streams`: the song ids, in order).
+from then on.  The stream requests are counted (`streams`: the song ids, in order); a song's stream
+can be held until the test lets it go (`gates`: its answer waits for the event, counted before).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class Subsonic:
     user: str
     password: str
     streams: list[str] = field(default_factory=list)
+    #: song id -> an event its stream waits for before it answers (the test sets it)
+    gates: dict[str, threading.Event] = field(default_factory=dict)
 
     @property
     def server_port(self) -> int:
@@ -96,6 +99,9 @@ def serve(songs: Songs, user: str = "alice", password: str = "s3cret", page_cap:
     def stream() -> Response:
         sid = request.args.get("id", "")
         found.streams.append(sid)
+        gate = found.gates.get(sid)
+        if gate is not None and not gate.wait(120):
+            return failed(0, "the test never let this stream go")
         song = songs.get(sid)
         if song is None or "path" not in song:
             return failed(70, "The requested data was not found")

@@ -12,14 +12,16 @@ requests; a real analysis pool.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import synth
 
-from moodspeaker.library.lan.subsonic import SubsonicLibrary
+from moodspeaker.library.lan.subsonic import SubsonicLibrary, SubsonicSync
 from moodspeaker.library.workers import AnalysisPool
+from polling import until
 from subsonickit import Songs, Subsonic, serve
 
 
@@ -92,4 +94,47 @@ def test_analysis_downloads_never_push_out_a_played_song(
     assert "small" in kept, f"the played song's copy was evicted for an analysis download: {kept}"
     assert len(kept) == 2, f"the cache kept {kept}: one analysis download fits beside the played song"
     assert sum(p.stat().st_size for p in lib.audio_dir.iterdir()) <= bound
+    lib.close()
+
+
+def test_a_play_during_a_syncs_analysis_keeps_the_played_copies(
+    tmp_path: Path, server: Subsonic, music: dict[str, Path], pool: AnalysisPool
+) -> None:
+    """A sync holds its group's analysis downloads until their analysis is in the mirror; a play
+    meanwhile (the service beside a `library sync`) downloads a song and sweeps.  Held in the cache,
+    those downloads could not be deleted yet counted, so the sweep deleted the played song's copy to
+    get under the bound.  The sync is held at its group's second download (the server's gate)."""
+    for name, amp in (("first", 0.3), ("second", 0.2)):
+        music[name] = synth.write(
+            tmp_path / "music" / f"{name}.flac", synth.chord(synth.C_MAJOR, 2.0, amp=amp)
+        )
+    size = {name: path.stat().st_size for name, path in music.items()}
+    bound = size["small"] + size["quiet"] + 100
+    assert bound < size["small"] + size["quiet"] + size["first"], "all would fit: this test shows nothing"
+    _add(server, music, "small", "quiet")
+    lib = SubsonicLibrary(server.url, tmp_path / "cache", audio_cache_bytes=bound)
+    assert lib.sync(pool).analysed == 2
+    with lib.playing("small"):
+        pass  # played: its copy is the listener's now
+    quiet = lib.cached_audio("quiet")
+    assert quiet is not None
+    quiet.unlink()  # its analysis copy gone: its play below downloads it
+
+    _add(server, music, "first", "second")  # new on the server: one group of the next sync
+    server.gates["second"] = gate = threading.Event()
+    results: list[SubsonicSync] = []
+    syncing = threading.Thread(target=lambda: results.append(lib.sync(pool)))
+    syncing.start()
+    player = SubsonicLibrary(server.url, tmp_path / "cache", audio_cache_bytes=bound)
+    try:
+        until(lambda: "second" in server.streams, what="the sync to download the group's second song")
+        with player.playing("quiet"):  # downloaded, then the sweep
+            assert player.cached_audio("small") is not None, "the played song's copy was deleted"
+    finally:
+        gate.set()
+        syncing.join(timeout=600)
+    assert [r.analysed for r in results] == [2]
+    assert player.cached_audio("small") is not None and player.cached_audio("quiet") is not None
+    assert sum(p.stat().st_size for p in lib.audio_dir.iterdir()) <= bound, "the analysis copies stayed"
+    player.close()
     lib.close()

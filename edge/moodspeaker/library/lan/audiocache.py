@@ -170,15 +170,15 @@ class AudioCache:
             refused_types=refused_types,
         )  # fmt: skip
 
-    def finish(self, track_id: str, version: str, *, use: bool = True) -> Path:
-        """The partial download (complete now, still locked by `writing`) becomes the download,
-        stamped as used (`use`) or set aside (module doc), its file times those of its download.
-        The mark is made before the file is there, so no sweep sees it unmarked (nor, its partial
-        download there, takes the mark for a leftover)."""
+    def finish(self, track_id: str, version: str, *, use: bool = True, made: Path | None = None) -> Path:
+        """The partial download (complete now, still locked by `writing`), or the whole file `made`
+        elsewhere (`adopt`), becomes the download, stamped as used (`use`) or set aside (module
+        doc), its file times those of its download.  The mark is made before the file is there, so
+        no sweep sees it unmarked (nor, the partial download there, takes the mark for a leftover)."""
         final = self.path(track_id, version)
         if not use:
             (self.folder / (final.name + ASIDE)).touch()
-        os.replace(self.folder / (final.name + PART), final)
+        os.replace(made or self.folder / (final.name + PART), final)
         (self.folder / (final.name + TAG)).unlink(missing_ok=True)
         if use:
             self._use(final)
@@ -209,6 +209,16 @@ class AudioCache:
                 url, track_id, version, out, timeout_s=timeout_s, chunk=chunk, refused_types=refused_types
             )
             return self.finish(track_id, version, use=use), True
+
+    def adopt(self, made: Path, track_id: str, version: str) -> None:
+        """The whole download `made` in another folder on the same file system (an OpenSubsonic
+        analysis copy, staged out of this cache until its analysis is in the mirror) moves in, set
+        aside, unless this version is here already (then `made` stays where it is).  Under the lock
+        of a download of this version, so a play's download of it waits or is found.  The caller
+        sweeps after."""
+        with self.writing(track_id, version, use=False) as out:
+            if out is not None:  # its partial download, left empty, is deleted by `writing`
+                self.finish(track_id, version, use=False, made=made)
 
     @contextlib.contextmanager
     def held(self, fetch: Callable[[], Path]) -> Iterator[Path]:

@@ -23,6 +23,9 @@ play whose download fails is noted in the mirror until the song downloads, as a 
 track is (lan.mirror: `library stats`, the data export, the privacy retention reach it).  The
 download an analysis made stays there too, set aside (audiocache: first to go when room is needed,
 never a played song's copy for it), so a new song's first play is not a second download of it.
+While it is analysed it is staged beside the cache (`analysing/`, where no sweep looks) and moves
+in once its analysis is in the mirror: held in the cache, a sweep could not delete it yet counted
+its bytes, so a play's sweep meanwhile deleted played songs' copies to get under the bound.
 
 Server URL form: http(s)://user:password@host:port[/prefix]
 """
@@ -133,6 +136,8 @@ class SubsonicLibrary(MirroredLibrary):
             audio_cache_bytes = LibraryConfig().server_cache_mb * 2**20
         self.audio = AudioCache(self.root / "audio", audio_cache_bytes)
         self.audio_dir = self.audio.folder
+        #: the analysis downloads of a sync, until their analysis is in the mirror (module doc)
+        self.staging = AudioCache(self.root / "analysing", audio_cache_bytes)
         self.timeout_s = timeout_s
         #: a play's download waits longer than a question: a NAS may wake its disks first
         self.stream_timeout_s = max(timeout_s, 20.0)
@@ -255,17 +260,17 @@ class SubsonicLibrary(MirroredLibrary):
         model: EmotionModel,
         result: SubsonicSync,
     ) -> None:
-        """Download these songs into the download cache (set aside: module doc) and analyse them
-        there, each held until its analysis is written (no sweep deletes a song not mirrored yet);
+        """Download these songs (staged: module doc) and analyse them there, each held until its
+        analysis is written, then moved into the download cache, set aside (the caller sweeps);
         the mirror takes their rows and fingerprints in one batch (one write of the fingerprints per
         few songs, not per song).  A song that cannot be downloaded keeps what the mirror had (tried
         again at the next sync); a changed song whose new file cannot be analysed leaves the mirror:
-        its analysis was of audio the server no longer has (its download goes at the next sweep)."""
+        its analysis was of audio the server no longer has (its download is deleted)."""
         with contextlib.ExitStack() as held:
             files: dict[str, str] = {}
             for sid in sids:
                 try:
-                    path = held.enter_context(self.audio.held(functools.partial(self._copy, sid, now[sid])))
+                    path = held.enter_context(self.staging.held(functools.partial(self._copy, sid, now[sid])))
                 except DownloadError as exc:
                     result.failed.append((sid, f"stream of {sid}: {exc}"))
                     continue
@@ -287,12 +292,20 @@ class SubsonicLibrary(MirroredLibrary):
                         result.changed += int(sid in versions)
                     versions[sid] = now[sid]
                 b.set_meta(_VERSIONS, json.dumps(versions, sort_keys=True))
+            for sid, r in done:
+                if r.analysis is not None:
+                    try:
+                        self.audio.adopt(Path(r.path), self._track(sid), now[sid])
+                    except OSError as exc:  # not kept: its first play downloads it
+                        log.warning("%s: cannot keep the download of %s: %s", self.base_url, sid, exc)
+        with contextlib.suppress(OSError):  # the rest (failed analyses, leftovers of a power cut)
+            self.staging.forget_uses()  # every file not in use (another sync's is held) goes
 
     def _copy(self, song_id: str, version: str) -> Path:
-        """The song's file as listed now (fingerprint `version`) in the download cache, for its
-        analysis: downloaded and set aside unless there."""
+        """The song's file as listed now (fingerprint `version`) staged for its analysis
+        (module doc): downloaded unless there (a sync cut short left it)."""
         url = self._url("stream", id=song_id, format="raw")
-        return self.audio.get(
+        return self.staging.get(
             url,
             self._track(song_id),
             version,

@@ -321,11 +321,11 @@ class AudioCache:
     def forget_uses(self, before: float | None = None) -> int:
         """The privacy retention (`before`, a `time.time()`) or "delete everything" (None): a
         download's file times say when its track was last played (`_touch`; a set-aside one's, when
-        it was downloaded), and a partial one's when a play began to fetch it, so the files last used before `before` (all of them) are
-        deleted; zeroing their times would not do, the change time of each file would say when it
-        was done.  A file in use (playing, being written) stays, its times set to 0 (one instant for
-        all; its change time is now): it goes, or is stamped anew, at its next use.  Returns how
-        many files were deleted."""
+        it was downloaded), and a partial one's when a play began to fetch it, so the files last
+        used before `before` (all of them) are deleted; zeroing their times would not do, the
+        change time of each file would say when it was done.  A file in use (playing, being
+        written) stays, its times set to 0 (one instant for all; its change time is now): it goes,
+        or is stamped anew, at its next use.  Returns how many files were deleted."""
         cut_ns = None if before is None else int(before * 1e9)
         deleted = 0
         for e in self.entries():

@@ -44,18 +44,19 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from moodspeaker.config.schema import LibraryConfig
 from moodspeaker.library.emotion import EmotionModel
 from moodspeaker.library.index import track_id, track_row
-from moodspeaker.library.indexer import track_values
 from moodspeaker.library.lan.audiocache import AudioCache, DownloadError
 from moodspeaker.library.lan.client import LanError, note_sync, slug
 from moodspeaker.library.lan.mirror import MirroredLibrary
+from moodspeaker.library.lan.subsonicsongs import NOT_AUDIO, SubsonicSync, mirror_row, song_tags, song_version
 from moodspeaker.library.workers import AnalysisPool
+
+__all__ = ["SubsonicLibrary", "SubsonicSync", "song_version"]
 
 log = logging.getLogger(__name__)
 
@@ -66,45 +67,6 @@ PAGE = 500
 _VERSIONS = "subsonic_versions"
 #: meta key of mirrors made before fingerprints: the song ids analysed or failed, a JSON list
 _SEEN = "subsonic_seen"
-#: what a song's file is known by (Child fields of the OpenSubsonic API); never tags or play counts
-_FILE_FIELDS = ("size", "suffix", "contentType", "bitRate", "duration", "bitDepth", "samplingRate",
-                "channelCount", "created")  # fmt: skip
-#: a stream answered with one of these is the server's error message, not audio (status 200 too)
-_NOT_AUDIO = ("text/", "application/json", "application/xml")
-
-
-def song_version(song: Mapping[str, Any]) -> str:
-    """The fingerprint of a listed song's file (module doc): it changes when the file does."""
-    said = [[k, song.get(k)] for k in _FILE_FIELDS]
-    return hashlib.blake2b(json.dumps(said, default=str).encode("utf-8"), digest_size=6).hexdigest()
-
-
-def _tags(song: Mapping[str, Any]) -> dict[str, Any]:
-    """What the mirror keeps of a listed song besides its analysis (Track's field names)."""
-    rg = song.get("replayGain") if isinstance(song.get("replayGain"), dict) else {}
-    gain = rg.get("trackGain") if isinstance(rg, dict) else None
-    return {
-        "title": str(song.get("title") or song["id"]),
-        "artist": str(song.get("artist") or ""),
-        "album": str(song.get("album") or ""),
-        "duration_s": float(song.get("duration") or 0.0),
-        "replaygain_db": float(gain) if isinstance(gain, int | float) else None,
-    }
-
-
-@dataclass
-class SubsonicSync:
-    listed: int = 0
-    analysed: int = 0
-    removed: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    changed: int = 0  # of `analysed`: songs analysed again, their file changed on the server
-    retagged: int = 0  # songs whose tags changed but not their file: analysis kept
-
-    @property
-    def updated(self) -> int:
-        """Songs the mirror took anew (analysed, new or changed, or retagged): as SyncResult's."""
-        return self.analysed + self.retagged
 
 
 class SubsonicLibrary(MirroredLibrary):
@@ -286,7 +248,9 @@ class SubsonicLibrary(MirroredLibrary):
                         if sid in versions:
                             b.remove_id(self._track(sid))
                     else:
-                        b.put_remote(self._row(listed[sid], r.analysis.features, model), self.source)
+                        url = self._url("stream", id=sid, format="raw")
+                        row = mirror_row(self._track(sid), url, listed[sid], r.analysis.features, model)
+                        b.put_remote(row, self.source)
                         b.clear_problems(noted)
                         result.analysed += 1
                         result.changed += int(sid in versions)
@@ -310,7 +274,7 @@ class SubsonicLibrary(MirroredLibrary):
             self._track(song_id),
             version,
             timeout_s=self.stream_timeout_s,
-            refused_types=_NOT_AUDIO,
+            refused_types=NOT_AUDIO,
             use=False,
         )[0]
 
@@ -327,7 +291,7 @@ class SubsonicLibrary(MirroredLibrary):
         by_track = {self._track(sid): sid for sid in sids}
         rows = []
         for tid, t in self.get_many(by_track).items():
-            tags = _tags(listed[by_track[tid]])
+            tags = song_tags(listed[by_track[tid]])
             if tags["replaygain_db"] is None:
                 del tags["replaygain_db"]  # none said: the mirror's stays, and is no change
             if tags != {k: getattr(t, k) for k in tags}:
@@ -337,22 +301,6 @@ class SubsonicLibrary(MirroredLibrary):
                 for row in rows:
                     b.put_remote(row, self.source)
         return len(rows)
-
-    def _row(
-        self, song: Mapping[str, Any], features: Mapping[str, float], model: EmotionModel
-    ) -> dict[str, Any]:
-        sid = str(song["id"])
-        values = track_values(features, model)
-        return {
-            "id": self._track(sid),
-            "location": self._url("stream", id=sid, format="raw"),
-            **_tags(song),
-            **{
-                k: values[k]
-                for k in ("valence", "arousal", "energy", "tempo", "loudness_lufs", "mode", "brightness")
-            },
-            "extra": {k: float(features[k]) for k in ("key", "onset_rate", "pulse_clarity") if k in features},
-        }
 
     # -- audio -------------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -383,7 +331,7 @@ class SubsonicLibrary(MirroredLibrary):
             self._track(song_id),
             version,
             timeout_s=self.stream_timeout_s,
-            refused_types=_NOT_AUDIO,
+            refused_types=NOT_AUDIO,
         )
         if new:
             self._downloaded(self._track(song_id))

@@ -4,11 +4,12 @@ Why: the download cache (library.lan.audiocache) wrote whatever a server streame
 without Content-Length (chunked, or a server that streams a live source or loops on a broken file)
 was written until it ended, so a misbehaving server could fill the SD card the system and the
 databases live on; a file larger than library.server_cache_mb was kept whole too.  Now a download
-that says it is larger than the whole cache is refused before a byte is written, one that passes
-the bound while streaming is stopped there, nothing of it stays on the card, and it fails as a
-broken stream does (a library server's track: a failed-download note in the mirror; an OpenSubsonic
-song: a failed analysis of the sync).  Real library servers (`library serve`'s LibraryServer) and
-the OpenSubsonic server of subsonickit on the loopback; a real analysis pool.
+that says it is larger than the whole cache is refused before a byte is written, one that passes the
+bound while streaming is stopped there, nothing of it stays on the card, and it fails as a broken
+stream does (a library server's track: a failed-download note in the mirror; an OpenSubsonic song: a
+failed analysis of the sync, whose refusal is kept until the file or the bound changes).  Real
+library servers (`library serve`'s LibraryServer) and the OpenSubsonic server of subsonickit on the
+loopback; a real analysis pool.
 """
 
 from __future__ import annotations
@@ -124,6 +125,48 @@ def test_an_opensubsonic_song_larger_than_the_cache_is_not_analysed(
         assert {t.title for t in lib.tracks()} == {"Small"}
         copies = [p.name.count(".") for p in lib.audio_dir.iterdir() if not p.name.endswith(ASIDE)]
         assert copies == [1], "only the small song's copy"
+    finally:
+        lib.close()
+        srv.stop()
+
+
+def test_a_refused_opensubsonic_song_is_tried_again_only_when_its_file_changes(
+    tmp_path: Path, pool: AnalysisPool
+) -> None:
+    """Its refusal is kept, with a problem `library stats` lists: a sync downloaded it again each
+    time (with no length said, up to the bound, 2 GB by default) to learn the same.  Its file
+    changed on the server, or a larger bound, and it is tried again."""
+    music = tmp_path / "music"
+    small = synth.write(music / "small.flac", synth.chord(synth.C_MAJOR, 2.0))
+    big = synth.write(music / "big.flac", synth.song("happy"))
+    bound = small.stat().st_size + 1000
+    srv = serve({
+        "small": {"title": "Small", "suffix": "flac", "path": small},
+        "big": {"title": "Big", "suffix": "flac", "path": big},
+    })  # fmt: skip
+    cache = tmp_path / "cache"
+    lib = SubsonicLibrary(srv.url, cache, audio_cache_bytes=bound)
+    try:
+        assert [sid for sid, _ in lib.sync(pool).failed] == ["big"]
+        srv.streams.clear()
+        again = lib.sync(pool)
+        assert srv.streams == [], "the refused song was downloaded again"
+        assert again.failed == [] and again.analysed == 0
+        [noted] = [p for p in lib.cache.stats()["problems"] if p["kind"] == "too large"]
+        assert noted["path"].endswith("/big") and "larger than the whole download cache" in noted["reason"]
+
+        srv.songs["big"]["created"] = "2026-12-05T10:00:00Z"  # replaced on the server: a new fingerprint
+        assert [sid for sid, _ in lib.sync(pool).failed] == ["big"] and srv.streams == ["big"]
+        srv.streams.clear()
+        lib.sync(pool)
+        assert srv.streams == [], "the changed file's refusal was not kept"
+        lib.close()
+
+        lib = SubsonicLibrary(srv.url, cache, audio_cache_bytes=bound + big.stat().st_size)  # a larger bound
+        grown = lib.sync(pool)
+        assert grown.analysed == 1 and grown.failed == [] and srv.streams == ["big"]
+        assert {t.title for t in lib.tracks()} == {"Small", "Big"}
+        assert [p for p in lib.cache.stats()["problems"] if p["kind"] == "too large"] == []
     finally:
         lib.close()
         srv.stop()

@@ -167,7 +167,8 @@ class LibraryConfig:
     server_cache_mb: int = setting(
         2048,
         "Disk space for audio downloaded from each LAN library server; the least recently played "
-        "downloads are deleted beyond it (downloads of tracks gone from the server go at each sync).",
+        "downloads are deleted beyond it (downloads of tracks gone from the server go at each sync). "
+        "A single file larger than this is refused: that track cannot be played from that server.",
         min=50,
         max=1_000_000,
         unit="MB",

@@ -13,7 +13,12 @@ size, format, bit rate, length, when it was added; the API has no change date fo
 song in the mirror (`_VERSIONS`).  A song listed with another fingerprint than the one it was
 analysed from was changed on the server (re-encoded, replaced): the sync downloads and analyses it
 again.  Its tags are not part of it: a song retagged in a file of the same size keeps its analysis
-(and its ReplayGain, unless the listing gives another), and the mirror takes its new tags.
+(and its ReplayGain, unless the listing gives another), and the mirror takes its new tags.  A song
+larger than the whole download cache (audiocache: refused, nothing kept) cannot be analysed nor
+played from this server: its refusal is kept (`_REFUSED`, with the bound it was refused at, and a
+problem `library stats` lists), so it is tried again only when its file changes on the server or
+library.server_cache_mb grows, not at every sync (a server that gives no length had the sync
+download up to the bound, 2 GB by default, each time to learn the same).
 
 Played songs are kept like a library server's tracks (audiocache: bounded by
 library.server_cache_mb, named by the fingerprint, so a changed song's old copy is never played and
@@ -50,7 +55,7 @@ from typing import Any
 from moodspeaker.config.schema import LibraryConfig
 from moodspeaker.library.emotion import EmotionModel
 from moodspeaker.library.index import track_id, track_row
-from moodspeaker.library.lan.audiocache import AudioCache, DownloadError
+from moodspeaker.library.lan.audiocache import AudioCache, DownloadError, TooLargeError
 from moodspeaker.library.lan.client import LanError, note_sync, slug
 from moodspeaker.library.lan.mirror import MirroredLibrary
 from moodspeaker.library.lan.subsonicsongs import NOT_AUDIO, SubsonicSync, mirror_row, song_tags, song_version
@@ -67,6 +72,11 @@ PAGE = 500
 _VERSIONS = "subsonic_versions"
 #: meta key of mirrors made before fingerprints: the song ids analysed or failed, a JSON list
 _SEEN = "subsonic_seen"
+#: meta key: {song id: the cache bound (bytes) its file, as its fingerprint in _VERSIONS says, was
+#: refused at for being larger (module doc)}, JSON
+_REFUSED = "subsonic_refused"
+#: kind of the mirror's problem noting a song refused for its size
+TOO_LARGE = "too large"
 
 
 class SubsonicLibrary(MirroredLibrary):
@@ -184,14 +194,31 @@ class SubsonicLibrary(MirroredLibrary):
             for sid in set(versions) - set(listed):
                 b.remove_id(self._track(sid))
                 result.removed += 1
+                b.clear_problems(f"{self.source}/{sid}")  # its failed analysis or refusal too
             versions = {sid: v for sid, v in versions.items() if sid in listed}
             b.set_meta(_VERSIONS, json.dumps(versions, sort_keys=True))
-        todo = [sid for sid in listed if versions.get(sid) != now[sid]]  # new, or changed on the server
+        refused = {  # refusals of the files as listed now (a changed file is tried again)
+            sid: int(bound)
+            for sid, bound in json.loads(self.cache.meta(_REFUSED) or "{}").items()
+            if versions.get(sid) == now.get(sid)
+        }
+        todo = [  # new, changed on the server, or refused when the bound was smaller than now
+            sid
+            for sid in listed
+            if versions.get(sid) != now[sid] or refused.get(sid, self.audio.max_bytes) < self.audio.max_bytes
+        ]
         result.retagged = self._retag([sid for sid in listed if versions.get(sid) == now[sid]], listed)
         for start in range(0, len(todo), 8):  # download a few, analyse them, sweep: bounded disk use
             group = todo[start : start + 8]
             self._analyse(
-                group, listed=listed, now=now, versions=versions, pool=pool, model=model, result=result
+                group,
+                listed=listed,
+                now=now,
+                versions=versions,
+                refused=refused,
+                pool=pool,
+                model=model,
+                result=result,
             )
             self.audio.tidy(self._versions)
         self.last_error = None
@@ -218,6 +245,7 @@ class SubsonicLibrary(MirroredLibrary):
         listed: Mapping[str, Mapping[str, Any]],
         now: Mapping[str, str],
         versions: dict[str, str],
+        refused: dict[str, int],
         pool: AnalysisPool,
         model: EmotionModel,
         result: SubsonicSync,
@@ -226,13 +254,19 @@ class SubsonicLibrary(MirroredLibrary):
         analysis is written, then moved into the download cache, set aside (the caller sweeps);
         the mirror takes their rows and fingerprints in one batch (one write of the fingerprints per
         few songs, not per song).  A song that cannot be downloaded keeps what the mirror had (tried
-        again at the next sync); a changed song whose new file cannot be analysed leaves the mirror:
-        its analysis was of audio the server no longer has (its download is deleted)."""
+        again at the next sync), unless it is too large (module doc: its refusal is kept in
+        `refused`); a changed song whose new file cannot be analysed or is refused leaves the
+        mirror: its analysis was of audio the server no longer has (its download is deleted)."""
         with contextlib.ExitStack() as held:
             files: dict[str, str] = {}
+            too_large: dict[str, str] = {}
             for sid in sids:
                 try:
                     path = held.enter_context(self.staging.held(functools.partial(self._copy, sid, now[sid])))
+                except TooLargeError as exc:
+                    too_large[sid] = f"stream of {sid}: {exc}; tried again when the file changes"
+                    result.failed.append((sid, too_large[sid]))
+                    continue
                 except DownloadError as exc:
                     result.failed.append((sid, f"stream of {sid}: {exc}"))
                     continue
@@ -240,7 +274,14 @@ class SubsonicLibrary(MirroredLibrary):
                 self._downloaded(self._track(sid))  # its next play plays this copy: a failed one is over
             done = [(files[r.path], r) for r in pool.analyse(list(files))]
             with self.cache.batch() as b:
+                for sid, why in too_large.items():
+                    b.problem(f"{self.source}/{sid}", TOO_LARGE, why)
+                    if sid in versions:
+                        b.remove_id(self._track(sid))
+                    versions[sid] = now[sid]
+                    refused[sid] = self.staging.max_bytes
                 for sid, r in done:
+                    refused.pop(sid, None)
                     noted = f"{self.source}/{sid}"
                     if r.analysis is None:
                         result.failed.append((sid, r.error or "analysis failed"))
@@ -256,6 +297,7 @@ class SubsonicLibrary(MirroredLibrary):
                         result.changed += int(sid in versions)
                     versions[sid] = now[sid]
                 b.set_meta(_VERSIONS, json.dumps(versions, sort_keys=True))
+                b.set_meta(_REFUSED, json.dumps(refused, sort_keys=True))
             for sid, r in done:
                 if r.analysis is not None:
                     try:

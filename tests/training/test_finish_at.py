@@ -25,6 +25,15 @@ from models.training.card_history import Earlier  # noqa: E402
 MIN_LR = 1e-5  # TrainConfig's default min_learning_rate (run_config leaves it unset)
 
 
+def _planned_for_five(ferplus_dir: Path, tmp_path: Path) -> tuple[Path, list[str]]:
+    """A run of the tiny model planned for 5 epochs and stopped after its first; (run folder, --data)."""
+    config = tmp_path / "five.toml"
+    config.write_text(run_config(seed=3, epochs=5, augment={}))
+    run, data = tmp_path / "runs" / "five", ["--data", str(ferplus_dir)]
+    assert train.main(["--run", str(run), "--config", str(config), *data, "--stop-after", "1"]) == 0
+    return run, data
+
+
 def _rows(run: Path) -> list[dict[str, float]]:
     return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
 
@@ -32,10 +41,7 @@ def _rows(run: Path) -> list[dict[str, float]]:
 def test_a_shortened_run_anneals_to_its_new_end_and_later_resumes_follow_it(
     ferplus_dir: Path, tmp_path: Path
 ) -> None:
-    config = tmp_path / "five.toml"
-    config.write_text(run_config(seed=3, epochs=5, augment={}))
-    run, data = tmp_path / "runs" / "five", ["--data", str(ferplus_dir)]
-    assert train.main(["--run", str(run), "--config", str(config), *data, "--stop-after", "1"]) == 0
+    run, data = _planned_for_five(ferplus_dir, tmp_path)
     planned_lr = _rows(run)[0]["lr"]  # the 5-epoch cosine after epoch 1: far above the floor
     assert planned_lr > 100 * MIN_LR
 
@@ -63,10 +69,7 @@ def test_a_shortened_run_anneals_to_its_new_end_and_later_resumes_follow_it(
 def test_finish_at_outside_the_remaining_epochs_is_refused_and_changes_nothing(
     ferplus_dir: Path, tmp_path: Path, finish_at: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = tmp_path / "five.toml"
-    config.write_text(run_config(seed=3, epochs=5, augment={}))
-    run, data = tmp_path / "runs" / "five", ["--data", str(ferplus_dir)]
-    assert train.main(["--run", str(run), "--config", str(config), *data, "--stop-after", "1"]) == 0
+    run, data = _planned_for_five(ferplus_dir, tmp_path)
     before = {name: (run / name).read_bytes() for name in ("config.toml", "state.json", "last.keras")}
     assert train.main(["--resume", str(run), *data, "--finish-at", finish_at]) == 2
     assert f"--finish-at {finish_at}: must lie after the 1 epochs done and before the planned 5" in (
@@ -86,10 +89,7 @@ def test_finish_at_on_a_new_run_is_refused(ferplus_dir: Path, tmp_path: Path) ->
 def test_the_model_card_tells_the_shortening_and_what_the_model_replaces(
     ferplus_dir: Path, tmp_path: Path
 ) -> None:
-    config = tmp_path / "five.toml"
-    config.write_text(run_config(seed=3, epochs=5, augment={}))
-    run, data = tmp_path / "runs" / "five", ["--data", str(ferplus_dir)]
-    assert train.main(["--run", str(run), "--config", str(config), *data, "--stop-after", "1"]) == 0
+    run, data = _planned_for_five(ferplus_dir, tmp_path)
     assert train.main(["--resume", str(run), *data, "--finish-at", "2"]) == 0
     out = tmp_path / "edgetpu"
     shipped = export.export(run / "best.keras", out, ferplus_dir, rep_count=16)["int8_flip_average"]

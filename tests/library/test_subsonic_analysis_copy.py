@@ -12,6 +12,7 @@ requests; a real analysis pool.
 
 from __future__ import annotations
 
+import fcntl
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,10 +20,12 @@ from pathlib import Path
 import pytest
 import synth
 
-from moodspeaker.library.lan.subsonic import SubsonicLibrary, SubsonicSync
+from moodspeaker.library.index import track_id
+from moodspeaker.library.lan.subsonic import SubsonicLibrary, SubsonicSync, song_version
 from moodspeaker.library.workers import AnalysisPool
 from polling import until
 from subsonickit import Songs, Subsonic, serve
+from testcache import numba_cache
 
 
 @pytest.fixture
@@ -133,6 +136,55 @@ def test_a_play_during_a_syncs_analysis_keeps_the_played_copies(
     finally:
         gate.set()
         syncing.join(timeout=600)
+    assert [r.analysed for r in results] == [2]
+    assert player.cached_audio("small") is not None and player.cached_audio("quiet") is not None
+    assert sum(p.stat().st_size for p in lib.audio_dir.iterdir()) <= bound, "the analysis copies stayed"
+    player.close()
+    lib.close()
+
+
+def test_a_play_while_a_sync_moves_its_copies_in_keeps_the_played_copies(
+    tmp_path: Path, server: Subsonic, music: dict[str, Path]
+) -> None:
+    """The sync moved its group's analysis copies into the cache while it still held them, so a
+    play's sweep between two moves ranked the one moved first (set aside), could not delete it, still
+    counted it, and deleted the played song's copy.  The sync is held at its second move (the cache's
+    lock of that download, taken here first); one worker, so the group is analysed in order."""
+    for name, amp in (("first", 0.3), ("second", 0.2)):
+        music[name] = synth.write(
+            tmp_path / "music" / f"{name}.flac", synth.chord(synth.C_MAJOR, 2.0, amp=amp)
+        )
+    size = {name: path.stat().st_size for name, path in music.items()}
+    bound = size["small"] + size["quiet"] + 100
+    assert bound < size["small"] + size["quiet"] + size["first"], "all would fit: this test shows nothing"
+    _add(server, music, "small", "quiet")
+    lib = SubsonicLibrary(server.url, tmp_path / "cache", audio_cache_bytes=bound)
+    player = SubsonicLibrary(server.url, tmp_path / "cache", audio_cache_bytes=bound)
+    with AnalysisPool(1, excerpt_s=4.0, numba_cache_dir=numba_cache()) as pool:
+        pool.start()
+        assert lib.sync(pool).analysed == 2
+        with lib.playing("small"):
+            pass  # played: its copy is the listener's now
+        quiet = lib.cached_audio("quiet")
+        assert quiet is not None
+        quiet.unlink()  # its analysis copy gone: its play below downloads it
+
+        _add(server, music, "first", "second")  # new on the server: one group of the next sync
+        listed = {str(s["id"]): s for s in lib.list_songs()}
+        first = lib.audio.path(track_id(f"{lib.base_url}#first"), song_version(listed["first"]))
+        second = lib.audio.path(track_id(f"{lib.base_url}#second"), song_version(listed["second"]))
+        results: list[SubsonicSync] = []
+        with (second.parent / (second.name + ".part")).open("ab") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # the sync's move of "second" waits for this
+            syncing = threading.Thread(target=lambda: results.append(lib.sync(pool)))
+            syncing.start()
+            try:
+                until(first.is_file, what="the sync to move its first analysis copy into the cache")
+                with player.playing("quiet"):  # downloaded, then the sweep
+                    assert player.cached_audio("small") is not None, "the played song's copy was deleted"
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+                syncing.join(timeout=600)
     assert [r.analysed for r in results] == [2]
     assert player.cached_audio("small") is not None and player.cached_audio("quiet") is not None
     assert sum(p.stat().st_size for p in lib.audio_dir.iterdir()) <= bound, "the analysis copies stayed"

@@ -260,9 +260,13 @@ class SubsonicLibrary(MirroredLibrary):
         with contextlib.ExitStack() as held:
             files: dict[str, str] = {}
             too_large: dict[str, str] = {}
+            holds: dict[str, contextlib.ExitStack] = {}  # each closed just before its file moves in
             for sid in sids:
+                holds[sid] = held.enter_context(contextlib.ExitStack())
                 try:
-                    path = held.enter_context(self.staging.held(functools.partial(self._copy, sid, now[sid])))
+                    path = holds[sid].enter_context(
+                        self.staging.held(functools.partial(self._copy, sid, now[sid]))
+                    )
                 except TooLargeError as exc:
                     too_large[sid] = f"stream of {sid}: {exc}; tried again when the file changes"
                     result.failed.append((sid, too_large[sid]))
@@ -299,6 +303,7 @@ class SubsonicLibrary(MirroredLibrary):
                 b.set_meta(_VERSIONS, json.dumps(versions, sort_keys=True))
                 b.set_meta(_REFUSED, json.dumps(refused, sort_keys=True))
             for sid, r in done:
+                holds[sid].close()  # held in the cache, a sweep could not delete it yet counted it
                 if r.analysis is not None:
                     try:
                         self.audio.adopt(Path(r.path), self._track(sid), now[sid])

@@ -339,6 +339,22 @@ class AudioCache:
         self._drop_marks()
         return deleted
 
+    def clear(self) -> int:
+        """Delete every file not in use and leave the others as they are: a folder another process
+        works in at the same time (an OpenSubsonic sync's staging beside a second sync: its copies
+        held, its download in progress), where `forget_uses` would zero the times of the files kept
+        (a copy adopted then dated 1970, deleted by the next retention pass) and delete the ETag of
+        a download in progress (it could not resume).  An ETag goes with its partial download only.
+        Returns how many files were deleted."""
+        entries = self.entries()
+        tags = [e for e in entries if e.path.name.endswith(TAG)]
+        deleted = sum(self._delete(e.path) for e in entries if e not in tags)
+        for e in tags:  # after the partial downloads: a leftover's goes in the same pass
+            if not e.path.with_name(e.path.name[: -len(TAG)] + PART).exists() and self._delete(e.path):
+                deleted += 1
+        self._drop_marks()
+        return deleted
+
     @staticmethod
     def _delete(path: Path) -> bool:
         """Delete `path` unless it is in use (held or being written); whether it is gone."""

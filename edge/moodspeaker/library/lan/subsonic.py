@@ -310,7 +310,7 @@ class SubsonicLibrary(MirroredLibrary):
                     except OSError as exc:  # not kept: its first play downloads it
                         log.warning("%s: cannot keep the download of %s: %s", self.base_url, sid, exc)
         with contextlib.suppress(OSError):  # the rest (failed analyses, leftovers of a power cut)
-            self.staging.forget_uses()  # every file not in use (another sync's is held) goes
+            self.staging.clear()  # every file not in use goes (another sync's stay as they are)
 
     def _copy(self, song_id: str, version: str) -> Path:
         """The song's file as listed now (fingerprint `version`) staged for its analysis

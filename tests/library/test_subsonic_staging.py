@@ -1,0 +1,61 @@
+"""An OpenSubsonic sync's staging of analysis downloads (`analysing/`) is cleaned without harming a
+second sync's files there, and is cleaned even when the sync has nothing new.
+
+Why: the sync cleaned its staging with the download cache's "delete everything" (forget_uses), which
+zeroes the times of the files it cannot delete: a second sync at the same time (the service beside a
+`library sync` run by hand) had its held copy dated 1970 (moved into the cache so, the next privacy
+retention pass deleted it at once, and the export said 1970), and the ETag of its download in
+progress deleted (it could not resume).  The OpenSubsonic server of subsonickit on the loopback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import synth
+
+from moodspeaker.library.lan.audiocache import AudioCache
+from moodspeaker.library.lan.subsonic import SubsonicLibrary
+from moodspeaker.library.workers import AnalysisPool
+from subsonickit import Songs, Subsonic, serve
+
+#: when the second sync's copy was downloaded (ns), as its file times say
+DOWNLOADED_NS = 1_700_000_000 * 10**9
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Subsonic]:
+    song = synth.write(tmp_path / "music" / "small.flac", synth.chord(synth.C_MAJOR, 2.0))
+    songs: Songs = {"small": {"title": "small", "artist": "Synth", "suffix": "flac", "path": song}}
+    srv = serve(songs)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def test_a_syncs_cleanup_leaves_another_syncs_staged_files_as_they_are(
+    tmp_path: Path, server: Subsonic, pool: AnalysisPool
+) -> None:
+    lib = SubsonicLibrary(server.url, tmp_path / "cache")
+    other = AudioCache(lib.staging.folder, lib.staging.max_bytes)  # the second sync's view of it
+    other.folder.mkdir(parents=True)
+    copy = other.folder / "aaaa.v1"
+    copy.write_bytes(b"audio")
+    os.utime(copy, ns=(DOWNLOADED_NS, DOWNLOADED_NS))
+    leftover = other.folder / "cccc.v3"
+    leftover.write_bytes(b"a power cut's")
+    with other.hold(copy) as kept, other.writing("bbbb", "v2", use=False) as out:
+        assert kept and out is not None
+        out.write(b"the start")
+        out.flush()
+        tag = other.folder / "bbbb.v2.etag"
+        tag.write_text('"e1"')
+        assert lib.sync(pool).analysed == 1
+        assert copy.stat().st_mtime_ns == DOWNLOADED_NS, "the other sync's held copy was re-dated"
+        assert tag.is_file(), "the ETag of the other sync's download in progress was deleted"
+        assert not leftover.exists(), "a file no sync uses stayed in the staging"
+    lib.close()

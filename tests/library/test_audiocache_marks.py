@@ -16,7 +16,9 @@ import threading
 import time
 from pathlib import Path
 
-from moodspeaker.library.lan.audiocache import PART, AudioCache
+import pytest
+
+from moodspeaker.library.lan.audiocache import ASIDE, PART, AudioCache
 from polling import until
 
 #: never asked: every download here is found or written by the test
@@ -85,3 +87,35 @@ def test_the_retention_goes_by_a_set_aside_copys_real_age(tmp_path: Path) -> Non
     cache.sweep(lambda ids: {i: "v" for i in ids})
     assert again.is_file() and not played.is_file(), "a played copy kept its set-aside mark"
     assert sorted(p.name for p in cache.folder.iterdir()) == ["again.v", "last.v"]  # no mark left
+
+
+def test_a_copy_finished_during_a_sweep_keeps_its_mark(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sweep drops the marks of copies gone; it looked for the finished file before the partial
+    one, so a copy finished between its two looks (finish renames the partial download in one step)
+    lost its mark and ranked as played.  The finish is made to happen right after the sweep's first
+    look at this copy's files (the file system's own check, then the rename)."""
+    cache = AudioCache(tmp_path / "audio", max_bytes=1000)
+    final = str(cache.path("aside", "v"))
+    looks = [final, final + PART]
+    real = os.path.lexists
+    finished: list[bool] = []
+
+    def look(path: str) -> bool:
+        found = real(path)
+        if path in looks and not finished:  # the first look, then the download finishes
+            os.replace(final + PART, final)
+            finished.append(True)
+        return found
+
+    with cache.writing("aside", "v", use=False) as out:
+        assert out is not None
+        out.write(b"a" * 100)
+        out.flush()
+        (cache.folder / ("aside.v" + ASIDE)).touch()  # as finish makes it, before the rename
+        monkeypatch.setattr(os.path, "lexists", look)
+        cache.sweep(lambda ids: {i: "v" for i in ids})
+        monkeypatch.undo()
+    assert finished, "the sweep never looked for the copy's files: this test shows nothing"
+    assert (cache.folder / ("aside.v" + ASIDE)).exists(), "a copy finished during a sweep lost its mark"

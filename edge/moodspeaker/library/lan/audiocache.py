@@ -174,7 +174,8 @@ class AudioCache:
         """The partial download (complete now, still locked by `writing`), or the whole file `made`
         elsewhere (`adopt`), becomes the download, stamped as used (`use`) or set aside (module
         doc), its file times those of its download.  The mark is made before the file is there, so
-        no sweep sees it unmarked (nor, the partial download there, takes the mark for a leftover)."""
+        no sweep sees it unmarked; the rename is one step and a sweep looks for the partial download
+        before the download (`_drop_marks`), so none takes the mark for a leftover meanwhile."""
         final = self.path(track_id, version)
         if not use:
             (self.folder / (final.name + ASIDE)).touch()
@@ -302,11 +303,14 @@ class AudioCache:
         return deleted
 
     def _drop_marks(self) -> None:
-        """Delete the set-aside marks whose download is gone (and not being made)."""
+        """Delete the set-aside marks whose download is gone (and not being made).  The partial
+        download is looked for first: `finish` renames it to the download in one step, so a download
+        finished between the two looks is seen as one or the other (looked for the other way round,
+        it was seen as neither, and a fresh copy lost its mark)."""
         with contextlib.suppress(FileNotFoundError):
             for item in os.scandir(self.folder):
                 base = item.path[: -len(ASIDE)]
-                if item.name.endswith(ASIDE) and not any(os.path.lexists(base + end) for end in ("", PART)):
+                if item.name.endswith(ASIDE) and not any(os.path.lexists(base + end) for end in (PART, "")):
                     Path(item.path).unlink(missing_ok=True)
 
     def tidy(self, current: Callable[[Iterable[str]], Mapping[str, str]], keep: Path | None = None) -> None:

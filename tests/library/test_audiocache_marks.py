@@ -119,3 +119,17 @@ def test_a_copy_finished_during_a_sweep_keeps_its_mark(
         monkeypatch.undo()
     assert finished, "the sweep never looked for the copy's files: this test shows nothing"
     assert (cache.folder / ("aside.v" + ASIDE)).exists(), "a copy finished during a sweep lost its mark"
+
+
+def test_a_copy_moved_in_over_a_partial_download_leaves_none(tmp_path: Path) -> None:
+    """A play's download of the song cut short (a power cut) left its partial download; the analysis
+    copy moved in (`adopt`) over it kept it, stranded: counted toward the bound, never resumed."""
+    cache = AudioCache(tmp_path / "audio", max_bytes=1000)
+    cache.folder.mkdir(parents=True)
+    (cache.folder / ("song.v" + PART)).write_bytes(b"half")
+    (cache.folder / "song.v.etag").write_text('"e1"')
+    made = tmp_path / "made"
+    made.write_bytes(b"w" * 100)
+    cache.adopt(made, "song", "v")
+    assert sorted(p.name for p in cache.folder.iterdir()) == ["song.v", "song.v" + ASIDE]
+    assert (cache.folder / "song.v").read_bytes() == b"w" * 100

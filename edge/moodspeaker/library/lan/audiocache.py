@@ -216,9 +216,11 @@ class AudioCache:
         analysis copy, staged out of this cache until its analysis is in the mirror) moves in, set
         aside, unless this version is here already (then `made` stays where it is).  Under the lock
         of a download of this version, so a play's download of it waits or is found.  The caller
-        sweeps after."""
+        sweeps after.  A partial download of this version (a play's, cut short) is emptied, so
+        `writing` deletes it: beside the whole file it would only take room."""
         with self.writing(track_id, version, use=False) as out:
-            if out is not None:  # its partial download, left empty, is deleted by `writing`
+            if out is not None:
+                out.truncate(0)
                 self.finish(track_id, version, use=False, made=made)
 
     @contextlib.contextmanager

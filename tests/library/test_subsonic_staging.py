@@ -5,7 +5,9 @@ Why: the sync cleaned its staging with the download cache's "delete everything" 
 zeroes the times of the files it cannot delete: a second sync at the same time (the service beside a
 `library sync` run by hand) had its held copy dated 1970 (moved into the cache so, the next privacy
 retention pass deleted it at once, and the export said 1970), and the ETag of its download in
-progress deleted (it could not resume).  The OpenSubsonic server of subsonickit on the loopback.
+progress deleted (it could not resume).  And what a sync cut short (a power cut, a failed sync) left
+there stayed until a later sync had a new song, out of reach of "delete everything" and the export.
+The OpenSubsonic server of subsonickit on the loopback.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import synth
@@ -20,6 +23,7 @@ import synth
 from moodspeaker.library.lan.audiocache import AudioCache
 from moodspeaker.library.lan.subsonic import SubsonicLibrary
 from moodspeaker.library.workers import AnalysisPool
+from moodspeaker.service import plays
 from subsonickit import Songs, Subsonic, serve
 
 #: when the second sync's copy was downloaded (ns), as its file times say
@@ -58,4 +62,31 @@ def test_a_syncs_cleanup_leaves_another_syncs_staged_files_as_they_are(
         assert copy.stat().st_mtime_ns == DOWNLOADED_NS, "the other sync's held copy was re-dated"
         assert tag.is_file(), "the ETag of the other sync's download in progress was deleted"
         assert not leftover.exists(), "a file no sync uses stayed in the staging"
+    lib.close()
+
+
+def test_a_sync_with_nothing_new_deletes_the_leftovers_of_one_cut_short(
+    tmp_path: Path, server: Subsonic, pool: AnalysisPool
+) -> None:
+    lib = SubsonicLibrary(server.url, tmp_path / "cache")
+    assert lib.sync(pool).analysed == 1
+    leftover = lib.staging.folder / "cccc.v3"
+    leftover.write_bytes(b"a power cut's")
+    assert lib.sync(pool).analysed == 0
+    assert not leftover.exists(), "a sync with nothing new left a sync's leftover in the staging"
+    lib.close()
+
+
+def test_delete_everything_and_the_export_reach_the_staging(tmp_path: Path, server: Subsonic) -> None:
+    lib = SubsonicLibrary(server.url, tmp_path / "cache")
+    lib.staging.folder.mkdir(parents=True)
+    leftover = lib.staging.folder / "cccc.v3"
+    leftover.write_bytes(b"a power cut's")
+    downloads = SimpleNamespace(clients=[lib])
+    assert plays.downloaded(downloads) == [
+        {"track_id": "cccc", "file": "cccc.v3", "last_used_at": None, "analysing": True}
+    ], "the export left out an analysis download (or dated it as a play)"
+    assert plays.forget_downloads(downloads) == 1
+    assert not leftover.exists(), "delete everything left an analysis download"
+    assert plays.downloaded(downloads) == []
     lib.close()

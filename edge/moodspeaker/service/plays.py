@@ -65,8 +65,10 @@ def forget_downloads(downloads: object, before: float | None = None) -> int:
     """The same for the library servers' download caches (library.lan.audiocache): each file's times
     say when its track was last played, so those last used before `before` (all: None) are deleted
     (`AudioCache.forget_uses`), and the notes of downloads that failed then, which the mirrors keep
-    until the track downloads (library.lan.mirror).  `downloads`: the service's `Parts.downloads`
-    (ServerDownloads, or None without library servers).  Returns how many files and notes went."""
+    until the track downloads (library.lan.mirror).  Deleting everything also deletes what an
+    OpenSubsonic sync staged for analysis (`staging`: left there by a sync cut short).
+    `downloads`: the service's `Parts.downloads` (ServerDownloads, or None without library
+    servers).  Returns how many files and notes went."""
     gone = 0
     for client in getattr(downloads, "clients", ()):
         cache: AudioCache = client.audio
@@ -74,6 +76,12 @@ def forget_downloads(downloads: object, before: float | None = None) -> int:
             gone += cache.forget_uses(before)
         except OSError as exc:  # an unreadable folder: the rest is deleted all the same
             log.warning("%s: downloads not deleted: %s", cache.folder, exc)
+        staging: AudioCache | None = getattr(client, "staging", None)
+        if before is None and staging is not None:  # an interrupted sync's analysis copies too
+            try:
+                gone += staging.clear()  # (a sync's copies in use stay: it moves them in or deletes them)
+            except OSError as exc:
+                log.warning("%s: analysis downloads not deleted: %s", staging.folder, exc)
         try:  # and the mirror's notes of downloads that failed, each with when
             gone += client.forget_failed_downloads(before)
         except (OSError, sqlite3.Error) as exc:
@@ -81,13 +89,24 @@ def forget_downloads(downloads: object, before: float | None = None) -> int:
     return gone
 
 
-def _downloads(downloads: object) -> list[dict[str, Any]]:
-    """What the download caches keep (`forget_downloads`): each track and when it was last used."""
-    return [
-        {"track_id": e.track_id, "file": e.path.name, "last_used_at": round(e.used_ns / 1e9, 3)}
-        for client in getattr(downloads, "clients", ())
-        for e in client.audio.entries()
-    ]
+def downloaded(downloads: object) -> list[dict[str, Any]]:
+    """What the download caches keep (`forget_downloads`): each track and when it was last used,
+    and an OpenSubsonic sync's analysis downloads (`analysing`: staged beside the cache, or left
+    there by a sync cut short; no play used them, so no date)."""
+    found = []
+    for client in getattr(downloads, "clients", ()):
+        found += [
+            {"track_id": e.track_id, "file": e.path.name, "last_used_at": round(e.used_ns / 1e9, 3),
+             "analysing": False}
+            for e in client.audio.entries()
+        ]  # fmt: skip
+        staging: AudioCache | None = getattr(client, "staging", None)
+        entries = staging.entries() if staging is not None else []
+        found += [
+            {"track_id": e.track_id, "file": e.path.name, "last_used_at": None, "analysing": True}
+            for e in entries
+        ]
+    return found
 
 
 def export(
@@ -110,7 +129,7 @@ def export(
         "tracks_started": _dated(starts, "started_at"),
         "mood_changes": _dated(flips, "at"),
         "play_history": history,
-        "downloaded": _downloads(downloads),
+        "downloaded": downloaded(downloads),
         "failed_downloads": [f for c in getattr(downloads, "clients", ()) for f in c.failed_downloads()],
     }
 

@@ -176,6 +176,8 @@ class SubsonicLibrary(MirroredLibrary):
         if pool is None:
             with AnalysisPool(1, numba_cache_dir=os.environ.get("NUMBA_CACHE_DIR") or None) as own:
                 return self.sync(own, model)
+        with contextlib.suppress(OSError):  # leftovers of a sync cut short (a power cut, an error)
+            self.staging.clear()
         model = model or EmotionModel.load()
         result = SubsonicSync()
         try:

@@ -84,9 +84,28 @@ def test_delete_everything_and_the_export_reach_the_staging(tmp_path: Path, serv
     leftover.write_bytes(b"a power cut's")
     downloads = SimpleNamespace(clients=[lib])
     assert plays.downloaded(downloads) == [
-        {"track_id": "cccc", "file": "cccc.v3", "last_used_at": None, "analysing": True}
+        {"track_id": "cccc", "file": "cccc.v3", "last_used_at": None, "aside": True, "analysing": True}
     ], "the export left out an analysis download (or dated it as a play)"
     assert plays.forget_downloads(downloads) == 1
     assert not leftover.exists(), "delete everything left an analysis download"
     assert plays.downloaded(downloads) == []
+    lib.close()
+
+
+def test_the_export_dates_no_play_for_a_copy_no_play_used(tmp_path: Path, server: Subsonic) -> None:
+    """A set-aside copy's file times say when it was downloaded (for an analysis): the export gave
+    them as when it was last used, claiming a play the listener never made."""
+    lib = SubsonicLibrary(server.url, tmp_path / "cache")
+    with lib.audio.writing("aaaa", "v1", use=False) as out:
+        assert out is not None
+        out.write(b"audio")
+        out.flush()
+        lib.audio.finish("aaaa", "v1", use=False)
+    downloads = SimpleNamespace(clients=[lib])
+    (entry,) = plays.downloaded(downloads)
+    assert entry["last_used_at"] is None, "a copy never played dated as a play"
+    assert entry["aside"]
+    assert lib.audio.find("aaaa", "v1") is not None  # its first play
+    (entry,) = plays.downloaded(downloads)
+    assert entry["last_used_at"] is not None and not entry["aside"]
     lib.close()

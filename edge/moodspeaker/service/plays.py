@@ -90,22 +90,25 @@ def forget_downloads(downloads: object, before: float | None = None) -> int:
 
 
 def downloaded(downloads: object) -> list[dict[str, Any]]:
-    """What the download caches keep (`forget_downloads`): each track and when it was last used,
-    and an OpenSubsonic sync's analysis downloads (`analysing`: staged beside the cache, or left
-    there by a sync cut short; no play used them, so no date)."""
+    """What the download caches keep (`forget_downloads`): each track and when it was last played.
+    A copy no play used yet (`aside`: an OpenSubsonic song's analysis download) has no date (its
+    file times say when it was downloaded, which is no play), nor have a sync's analysis downloads
+    (`analysing`: staged beside the cache, or left there by a sync cut short)."""
     found = []
     for client in getattr(downloads, "clients", ()):
         found += [
-            {"track_id": e.track_id, "file": e.path.name, "last_used_at": round(e.used_ns / 1e9, 3),
+            {"track_id": e.track_id, "file": e.path.name,
+             "last_used_at": None if e.aside else round(e.used_ns / 1e9, 3), "aside": e.aside,
              "analysing": False}
             for e in client.audio.entries()
         ]  # fmt: skip
         staging: AudioCache | None = getattr(client, "staging", None)
         entries = staging.entries() if staging is not None else []
         found += [
-            {"track_id": e.track_id, "file": e.path.name, "last_used_at": None, "analysing": True}
+            {"track_id": e.track_id, "file": e.path.name, "last_used_at": None, "aside": True,
+             "analysing": True}
             for e in entries
-        ]
+        ]  # fmt: skip
     return found
 
 

@@ -123,3 +123,22 @@ def test_the_sync_s_download_of_a_changed_song_ends_the_note(
         assert server.streams == [], "the play downloaded the song: this test shows nothing"
     finally:
         lib.close()
+
+
+def test_a_song_removed_from_the_server_takes_its_note_along(
+    tmp_path: Path, server: Subsonic, pool: AnalysisPool
+) -> None:
+    """The sync removes a song gone from the server with its problems, but looked for them by the
+    song's server id, not the mirror's id its failed play is noted under: the note stayed."""
+    lib = SubsonicLibrary(server.url, tmp_path / "cache")
+    try:
+        assert lib.sync(pool).analysed == 1
+        lib.audio.forget_uses()
+        server.songs["s1"].pop("path")
+        _fails_to_play(lib, "s1")
+        assert len(lib.failed_downloads()) == 1
+        del server.songs["s1"]  # gone from the server
+        assert lib.sync(pool).removed == 1
+        assert lib.failed_downloads() == [] and lib.cache.stats()["problems"] == []
+    finally:
+        lib.close()

@@ -196,7 +196,9 @@ class SubsonicLibrary(MirroredLibrary):
             for sid in set(versions) - set(listed):
                 b.remove_id(self._track(sid))
                 result.removed += 1
-                b.clear_problems(f"{self.source}/{sid}")  # its failed analysis or refusal too
+                b.clear_problems(f"{self.source}/{sid}")  # its failed analysis or refusal too,
+                b.clear_problems(f"{self.source}/{self._track(sid)}")  # and a failed play's note
+                self.scrub_due = True  # (mirror.forget_failed_downloads)
             versions = {sid: v for sid, v in versions.items() if sid in listed}
             b.set_meta(_VERSIONS, json.dumps(versions, sort_keys=True))
         refused = {  # refusals of the files as listed now (a changed file is tried again)

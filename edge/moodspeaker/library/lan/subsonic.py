@@ -272,7 +272,10 @@ class SubsonicLibrary(MirroredLibrary):
                         self.staging.held(functools.partial(self._copy, sid, now[sid]))
                     )
                 except TooLargeError as exc:
-                    too_large[sid] = f"stream of {sid}: {exc}; tried again when the file changes"
+                    too_large[sid] = (
+                        f"stream of {sid}: {exc}; tried again when the file changes"
+                        " or library.server_cache_mb grows"
+                    )
                     result.failed.append((sid, too_large[sid]))
                     continue
                 except DownloadError as exc:
@@ -287,7 +290,7 @@ class SubsonicLibrary(MirroredLibrary):
                     if sid in versions:
                         b.remove_id(self._track(sid))
                     versions[sid] = now[sid]
-                    refused[sid] = self.staging.max_bytes
+                    refused[sid] = self.audio.max_bytes  # the bound `todo` compares with
                 for sid, r in done:
                     refused.pop(sid, None)
                     noted = f"{self.source}/{sid}"

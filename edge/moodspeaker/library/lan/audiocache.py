@@ -14,8 +14,9 @@ copy.  Music appliances keep such a cache bounded and drop what is gone or stale
   the file just downloaded stays even when the files in use leave no room (it is about to be played).
   No file may be larger than `max_bytes` itself, the whole cache (lan.transfer: refused, nothing
   kept, TooLargeError).  A download made for another reason than a play (an OpenSubsonic song's
-  analysis: `get(..., use=False)`) is set aside: an empty file beside it (`<name>.aside`) says no
-  play used it yet, until its first play (`find`) takes the mark off.  It goes first when room is
+  analysis copy, staged elsewhere and moved in by `adopt`; `get(..., use=False)`) is set aside: an
+  empty file beside it (`<name>.aside`) says no play used it yet, until its first play (`find`)
+  takes the mark off.  It goes first when room is
   needed, never a song played for it, and while there is room the song's first play finds it.  Its
   file times stay its own (when it was downloaded): the privacy retention (`forget_uses`) goes by
   them, so a new analysis copy is not deleted with the old plays (it was stamped older than every

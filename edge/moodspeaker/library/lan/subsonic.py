@@ -1,12 +1,13 @@
 """A second LAN source: an OpenSubsonic-compatible server (Navidrome, Gonic, Airsonic...).
 
 Such servers know tags but not how music feels, so new songs are downloaded once (`stream` with
-`format=raw`) into the download cache below, analysed there by the same worker pool as local files,
-and kept in a mirror index (a LibraryIndex database per server) with the stream URL as their
-location.  The song list comes from `search3` with an empty query, paged by `songOffset` (the
-OpenSubsonic clarification every major server implements).  Authentication is the Subsonic salted
-token (t = md5(password + salt)); the password itself is never stored in the mirror.  A song that
-vanished from a *complete* listing is removed; a failed or partial listing removes nothing.
+`format=raw`), staged beside the download cache (`analysing/`, below) and analysed there by the same
+worker pool as local files, and kept in a mirror index (a LibraryIndex database per server) with the
+stream URL as their location.  The song list comes from `search3` with an empty query, paged by
+`songOffset` (the OpenSubsonic clarification every major server implements).  Authentication is the
+Subsonic salted token (t = md5(password + salt)); the password itself is never stored in the
+mirror.  A song that vanished from a *complete* listing is removed; a failed or partial listing
+removes nothing.
 
 A song's audio is known by a fingerprint of what the listing says of its file (`song_version`:
 size, format, bit rate, length, when it was added; the API has no change date for a song), kept per
@@ -14,7 +15,7 @@ song in the mirror (`_VERSIONS`).  A song listed with another fingerprint than t
 analysed from was changed on the server (re-encoded, replaced): the sync downloads and analyses it
 again.  Its tags are not part of it: a song retagged in a file of the same size keeps its analysis
 (and its ReplayGain, unless the listing gives another), and the mirror takes its new tags.  A song
-larger than the whole download cache (audiocache: refused, nothing kept) cannot be analysed nor
+larger than the whole download cache (lan.transfer: refused, nothing kept) cannot be analysed nor
 played from this server: its refusal is kept (`_REFUSED`, with the bound it was refused at, and a
 problem `library stats` lists), so it is tried again only when its file changes on the server or
 library.server_cache_mb grows, not at every sync (a server that gives no length had the sync

@@ -11,12 +11,12 @@ removes nothing.
 
 A song's audio is known by a fingerprint of what the listing says of its file (`song_version`:
 size, format, bit rate, length, when it was added; the API has no change date for a song), kept per
-song in the mirror (`_VERSIONS`).  A song listed with another fingerprint than the one it was
+song in the mirror (`VERSIONS`).  A song listed with another fingerprint than the one it was
 analysed from was changed on the server (re-encoded, replaced): the sync downloads and analyses it
 again.  Its tags are not part of it: a song retagged in a file of the same size keeps its analysis
 (and its ReplayGain, unless the listing gives another), and the mirror takes its new tags.  A song
 larger than the whole download cache (lan.transfer: refused, nothing kept) cannot be analysed nor
-played from this server: its refusal is kept (`_REFUSED`, with the bound it was refused at, and a
+played from this server: its refusal is kept (`REFUSED`, with the bound it was refused at, and a
 problem `library stats` lists), so it is tried again only when its file changes on the server or
 library.server_cache_mb grows, not at every sync (a server that gives no length had the sync
 download up to the bound, 2 GB by default, each time to learn the same).
@@ -59,7 +59,19 @@ from moodspeaker.library.index import track_id, track_row
 from moodspeaker.library.lan.audiocache import AudioCache, DownloadError, TooLargeError
 from moodspeaker.library.lan.client import LanError, note_sync, slug
 from moodspeaker.library.lan.mirror import MirroredLibrary
-from moodspeaker.library.lan.subsonicsongs import NOT_AUDIO, SubsonicSync, mirror_row, song_tags, song_version
+from moodspeaker.library.lan.subsonicsongs import (
+    NOT_AUDIO,
+    REFUSED,
+    TOO_LARGE,
+    VERSIONS,
+    SubsonicSync,
+    known_versions,
+    mirror_row,
+    refusals,
+    song_tags,
+    song_version,
+    to_analyse,
+)
 from moodspeaker.library.workers import AnalysisPool
 
 __all__ = ["SubsonicLibrary", "SubsonicSync", "song_version"]
@@ -69,15 +81,6 @@ log = logging.getLogger(__name__)
 API_VERSION = "1.16.1"
 CLIENT = "moodspeaker"
 PAGE = 500
-#: meta key: {song id: the fingerprint (song_version) it was last analysed or failed from}, JSON
-_VERSIONS = "subsonic_versions"
-#: meta key of mirrors made before fingerprints: the song ids analysed or failed, a JSON list
-_SEEN = "subsonic_seen"
-#: meta key: {song id: the cache bound (bytes) its file, as its fingerprint in _VERSIONS says, was
-#: refused at for being larger (module doc)}, JSON
-_REFUSED = "subsonic_refused"
-#: kind of the mirror's problem noting a song refused for its size
-TOO_LARGE = "too large"
 
 
 class SubsonicLibrary(MirroredLibrary):
@@ -192,7 +195,7 @@ class SubsonicLibrary(MirroredLibrary):
         result.listed = len(songs)
         listed = {str(s["id"]): s for s in songs}
         now = {sid: song_version(s) for sid, s in listed.items()}
-        versions = self._known(now)
+        versions = known_versions(self.cache.meta, now, self.base_url)
         with self.cache.batch() as b:
             for sid in set(versions) - set(listed):
                 b.remove_id(self._track(sid))
@@ -201,17 +204,9 @@ class SubsonicLibrary(MirroredLibrary):
                 b.clear_problems(f"{self.source}/{self._track(sid)}")  # and a failed play's note
                 self.scrub_due = True  # (mirror.forget_failed_downloads)
             versions = {sid: v for sid, v in versions.items() if sid in listed}
-            b.set_meta(_VERSIONS, json.dumps(versions, sort_keys=True))
-        refused = {  # refusals of the files as listed now (a changed file is tried again)
-            sid: int(bound)
-            for sid, bound in json.loads(self.cache.meta(_REFUSED) or "{}").items()
-            if versions.get(sid) == now.get(sid)
-        }
-        todo = [  # new, changed on the server, or refused when the bound was smaller than now
-            sid
-            for sid in listed
-            if versions.get(sid) != now[sid] or refused.get(sid, self.audio.max_bytes) < self.audio.max_bytes
-        ]
+            b.set_meta(VERSIONS, json.dumps(versions, sort_keys=True))
+        refused = refusals(self.cache.meta(REFUSED), versions, now)
+        todo = to_analyse(listed, versions, now, refused, self.audio.max_bytes)
         result.retagged = self._retag([sid for sid in listed if versions.get(sid) == now[sid]], listed)
         for start in range(0, len(todo), 8):  # download a few, analyse them, sweep: bounded disk use
             group = todo[start : start + 8]
@@ -230,18 +225,6 @@ class SubsonicLibrary(MirroredLibrary):
         note_sync(self.cache, None)
         self.audio.tidy(self._versions)
         return result
-
-    def _known(self, now: Mapping[str, str]) -> dict[str, str]:
-        """The fingerprint each song was analysed (or failed) from.  A mirror made before fingerprints
-        lists the songs only: they are taken as analysed from their file as listed `now` (nothing to
-        compare with; analysing a whole library again to find out would take hours)."""
-        raw = self.cache.meta(_VERSIONS)
-        if raw is not None:
-            return {str(k): str(v) for k, v in json.loads(raw).items()}
-        seen = [str(sid) for sid in json.loads(self.cache.meta(_SEEN) or "[]")]
-        if seen:
-            log.info("%s: %d songs analysed before; their files taken as listed", self.base_url, len(seen))
-        return {sid: now.get(sid, "") for sid in seen}  # those not listed are removed as before
 
     def _analyse(
         self,
@@ -308,8 +291,8 @@ class SubsonicLibrary(MirroredLibrary):
                         result.analysed += 1
                         result.changed += int(sid in versions)
                     versions[sid] = now[sid]
-                b.set_meta(_VERSIONS, json.dumps(versions, sort_keys=True))
-                b.set_meta(_REFUSED, json.dumps(refused, sort_keys=True))
+                b.set_meta(VERSIONS, json.dumps(versions, sort_keys=True))
+                b.set_meta(REFUSED, json.dumps(refused, sort_keys=True))
             for sid, r in done:
                 holds[sid].close()  # held in the cache, a sweep could not delete it yet counted it
                 if r.analysis is not None:
@@ -408,7 +391,7 @@ class SubsonicLibrary(MirroredLibrary):
         """The fingerprints the mirror has now ({song id: fingerprint}, and the same by the mirror's
         track id), read without making a mirror; read again only when they changed."""
         with self._lock:
-            raw = self._cache.meta(_VERSIONS) if self._reading() and self._cache else None
+            raw = self._cache.meta(VERSIONS) if self._reading() and self._cache else None
         if raw != self._memo[0]:
             by_song = {str(k): str(v) for k, v in json.loads(raw or "{}").items()}
             self._memo = (raw, by_song, {self._track(sid): v for sid, v in by_song.items()})

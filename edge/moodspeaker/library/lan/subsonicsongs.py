@@ -1,14 +1,17 @@
 """What an OpenSubsonic listing says of a song, as the mirror keeps it (library.lan.subsonic).
 
 Why a module of its own: the fingerprint of a song's file, its tags and its mirror row are what a
-listing means, which the sync's protocol and cache handling only pass along.
+listing means, which the sync's protocol and cache handling only pass along; so is what the mirror
+keeps of the files it was given (the fingerprints analysed, the refusals) and what is to be analysed
+anew of a listing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +23,17 @@ _FILE_FIELDS = ("size", "suffix", "contentType", "bitRate", "duration", "bitDept
                 "channelCount", "created")  # fmt: skip
 #: a stream answered with one of these is the server's error message, not audio (status 200 too)
 NOT_AUDIO = ("text/", "application/json", "application/xml")
+#: meta key: {song id: the fingerprint (song_version) it was last analysed or failed from}, JSON
+VERSIONS = "subsonic_versions"
+#: meta key of mirrors made before fingerprints: the song ids analysed or failed, a JSON list
+_SEEN = "subsonic_seen"
+#: meta key: {song id: the cache bound (bytes) its file, as its fingerprint in VERSIONS says, was
+#: refused at for being larger (library.lan.subsonic's doc)}, JSON
+REFUSED = "subsonic_refused"
+#: kind of the mirror's problem noting a song refused for its size
+TOO_LARGE = "too large"
+
+log = logging.getLogger(__name__)
 
 
 def song_version(song: Mapping[str, Any]) -> str:
@@ -72,3 +86,37 @@ def mirror_row(
         },
         "extra": {k: float(features[k]) for k in ("key", "onset_rate", "pulse_clarity") if k in features},
     }
+
+
+def known_versions(meta: Callable[[str], str | None], now: Mapping[str, str], server: str) -> dict[str, str]:
+    """The fingerprint each song was analysed (or failed) from, as the mirror's `meta` keeps it.  A
+    mirror made before fingerprints lists the songs only: they are taken as analysed from their file
+    as listed `now` (nothing to compare with; analysing a whole library again to find out would take
+    hours)."""
+    raw = meta(VERSIONS)
+    if raw is not None:
+        return {str(k): str(v) for k, v in json.loads(raw).items()}
+    seen = [str(sid) for sid in json.loads(meta(_SEEN) or "[]")]
+    if seen:
+        log.info("%s: %d songs analysed before; their files taken as listed", server, len(seen))
+    return {sid: now.get(sid, "") for sid in seen}  # those not listed are removed as before
+
+
+def refusals(raw: str | None, versions: Mapping[str, str], now: Mapping[str, str]) -> dict[str, int]:
+    """The refusals kept (`raw`: the mirror's REFUSED) of the files as listed `now`: a file changed
+    since is tried again."""
+    return {
+        sid: int(bound) for sid, bound in json.loads(raw or "{}").items() if versions.get(sid) == now.get(sid)
+    }
+
+
+def to_analyse(
+    listed: Mapping[str, object],
+    versions: Mapping[str, str],
+    now: Mapping[str, str],
+    refused: Mapping[str, int],
+    bound: int,
+) -> list[str]:
+    """The listed songs to download and analyse: new, changed on the server, or refused when the
+    download cache's bound was smaller than it is now (`bound`)."""
+    return [sid for sid in listed if versions.get(sid) != now[sid] or refused.get(sid, bound) < bound]

@@ -7,9 +7,14 @@ without custom objects).
 
 from __future__ import annotations
 
+import json
+import logging
+from pathlib import Path
 from typing import Any, Protocol
 
 import keras
+
+log = logging.getLogger("train")
 
 
 class ScheduleSettings(Protocol):
@@ -61,3 +66,34 @@ def shorten_schedule(
         warmup_steps=now,
     )
     return current
+
+
+def resumed_length(run_dir: Path, planned: int, finish_at: int | None) -> int | None:
+    """The epochs a resumed run ends at when that is not its config's `planned` length, else None.
+
+    `finish_at` (train --finish-at) must lie between the epochs done and the planned length (ValueError
+    says why not).  Without it, a --finish-at that was stopped after recording its cut in state.json but
+    before config.toml said the new length is finished: re-applying the cut at the same step gives the
+    same schedule, so it does not matter whether last.keras already had it.
+    """
+    state_path = run_dir / "state.json"
+    state = json.loads(state_path.read_text(encoding="utf-8")) if state_path.is_file() else {}
+    cuts = state.get("shortened") or []
+    if finish_at is None:
+        if not cuts or cuts[-1]["to_epochs"] == planned:
+            return None
+        log.warning(
+            "%s: finishing the shortening to %d epochs stopped midway", run_dir, cuts[-1]["to_epochs"]
+        )
+        return int(cuts[-1]["to_epochs"])
+    if not (run_dir / "last.keras").is_file() or not state:
+        raise ValueError(
+            f"--finish-at: {run_dir} has no finished epoch to shorten from; "
+            "start it again with --run and --epochs"
+        )
+    if not int(state["epochs_done"]) < finish_at < planned:
+        raise ValueError(
+            f"--finish-at {finish_at}: must lie after the {state['epochs_done']} epochs done and before the "
+            f"planned {planned}"
+        )
+    return finish_at

@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 from models.training.augment import AugmentConfig, augment_batch
 from models.training.model import ModelConfig, build_model, copy_weights
-from models.training.schedule import make_optimizer, shorten_schedule
+from models.training.schedule import make_optimizer, resumed_length, shorten_schedule
 from models.training.tflite_weights import load_tflite_weights
 
 from moodspeaker.evaluation.ferplus import (
@@ -208,10 +208,6 @@ def _save_atomic(model: Any, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    atomic_write_text(path, json.dumps(data, indent=2))
-
-
 def train(
     run_dir: Path,
     cfg: RunConfig,
@@ -240,14 +236,15 @@ def train(
         )
         if shortened_from is not None:
             lr = shorten_schedule(model, tc, steps, start, tc.epochs)
-            state.setdefault("shortened", []).append(
-                {"after_epoch": start, "from_epochs": shortened_from, "to_epochs": tc.epochs, "lr": lr}
-            )
-            # The new schedule, then the new length, then the record: a later plain --resume follows them
-            # even if this one stops before its first epoch ends.
+            cut = {"after_epoch": start, "from_epochs": shortened_from, "to_epochs": tc.epochs}
+            cuts = state.setdefault("shortened", [])
+            if not cuts or {k: cuts[-1][k] for k in cut} != cut:  # not a cut stopped midway, redone
+                cuts.append({**cut, "lr": lr})
+            # The record, then the new schedule, then the new length: a later plain --resume finishes a cut
+            # stopped anywhere in between (resumed_length), and follows a finished one.
+            atomic_write_text(state_path, json.dumps(state, indent=2))
             _save_atomic(model, run_dir / "last.keras")
             atomic_write_text(run_dir / "config.toml", cfg.to_toml())
-            _write_json_atomic(state_path, state)
             log.info(
                 "schedule shortened: %d -> %d epochs, cosine from lr %.2e", shortened_from, tc.epochs, lr
             )
@@ -315,7 +312,7 @@ def train(
         state["epochs_done"] = epoch + 1
         state["train_seconds"] = round(float(state["train_seconds"]) + row["seconds"], 1)
         state["finished"] = epoch + 1 == tc.epochs
-        _write_json_atomic(state_path, state)
+        atomic_write_text(state_path, json.dumps(state, indent=2))
         log.info(
             "epoch %d/%d  loss %.4f  val acc %.4f  fer2013 %s  neutral->sad %.3f  lr %.2e  %.0fs",
             epoch + 1, tc.epochs, row["train_loss"], metrics["val_accuracy"],
@@ -323,7 +320,7 @@ def train(
             metrics["val_neutral_as_sad"] or 0.0, lr, row["seconds"],
         )  # fmt: skip
     state["finished"] = state["epochs_done"] >= tc.epochs
-    _write_json_atomic(state_path, state)
+    atomic_write_text(state_path, json.dumps(state, indent=2))
     return state
 
 
@@ -350,24 +347,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"train: {run_dir}: no config.toml; not a run folder", file=sys.stderr)
             return 2
         cfg = RunConfig.load(run_dir / "config.toml")
-        if args.finish_at is not None:
-            if not (run_dir / "last.keras").is_file() or not (run_dir / "state.json").is_file():
-                print(
-                    f"train: --finish-at: {run_dir} has no finished epoch to shorten from; "
-                    "start it again with --run and --epochs",
-                    file=sys.stderr,
-                )
-                return 2
-            done = int(json.loads((run_dir / "state.json").read_text(encoding="utf-8"))["epochs_done"])
-            if not done < args.finish_at < cfg.train.epochs:
-                print(
-                    f"train: --finish-at {args.finish_at}: must lie after the {done} epochs done and before "
-                    f"the planned {cfg.train.epochs}",
-                    file=sys.stderr,
-                )
-                return 2
+        try:
+            length = resumed_length(run_dir, cfg.train.epochs, args.finish_at)
+        except ValueError as exc:
+            print(f"train: {exc}", file=sys.stderr)
+            return 2
+        if length is not None:
             shortened_from = cfg.train.epochs
-            cfg = RunConfig(replace(cfg.train, epochs=args.finish_at), cfg.model, cfg.augment)
+            cfg = RunConfig(replace(cfg.train, epochs=length), cfg.model, cfg.augment)
     else:
         if args.finish_at is not None:
             print("train: --finish-at shortens a resumed run; for a new run use --epochs", file=sys.stderr)

@@ -155,3 +155,23 @@ def test_a_shortened_stage_of_a_chain_says_so(tmp_path: Path) -> None:
         "checkpoint by `init_from`; planned for 8 epochs, after epoch 2 its schedule was shortened to end at "
         "epoch 5 (`train --finish-at`: a cosine from learning rate 0.0012 to the floor)"
     ) in text
+
+
+def test_a_shortening_stopped_before_config_toml_is_finished_by_a_plain_resume(
+    ferplus_dir: Path, tmp_path: Path
+) -> None:
+    """A kill after --finish-at recorded its cut in state.json (the first of its three writes) but before
+    last.keras and config.toml had it: the files are left exactly so, and a plain resume ends the run at
+    the recorded length, annealed, with the cut recorded once."""
+    run, data = _planned_for_five(ferplus_dir, tmp_path)
+    state = json.loads((run / "state.json").read_text())
+    cut = {"after_epoch": 1, "from_epochs": 5, "to_epochs": 3, "lr": _rows(run)[0]["lr"]}
+    (run / "state.json").write_text(json.dumps({**state, "shortened": [cut]}))
+    assert "epochs = 5" in (run / "config.toml").read_text()
+
+    assert train.main(["--resume", str(run), *data]) == 0
+    assert "epochs = 3" in (run / "config.toml").read_text()
+    state = json.loads((run / "state.json").read_text())
+    assert state["epochs_done"] == 3 and state["finished"]
+    assert state["shortened"] == [{**cut, "lr": pytest.approx(cut["lr"], rel=1e-5)}]
+    assert _rows(run)[-1]["lr"] == pytest.approx(MIN_LR, rel=1e-3)

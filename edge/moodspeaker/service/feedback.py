@@ -110,9 +110,7 @@ class FeedbackRecording(ApplianceCore):
         is over; it says what a rescan would (the count, a folder gone)."""
         if "://" not in source or self.health.cause_of("library") != source:
             return
-        library = self._recommender.source
-        ids, _ = library.feature_matrix()  # one id per analysed track, as tracks(): cached, not rebuilt
-        state = library_state(len(ids), library, self.config.library.folders)
+        state = library_state(self._recommender.source, self.config.library.folders)
         self.health.set_state("library", *state)
         log.info("library: %s is back", source)
 
@@ -140,7 +138,7 @@ class FeedbackRecording(ApplianceCore):
         if seen is not None and seen[0] is ids and seen[1] == folders:
             return
         self._library_seen = (ids, folders)
-        state = library_state(len(ids), library, self.config.library.folders)
+        state = library_state(library, self.config.library.folders)
         ok = (ComponentState.EMPTY, ComponentState.OK)
         if self.health.set_state("library", *state, replacing=ok, unset_since=sets):
             log.info("library: %s (found at a health report: synced or scanned by hand?)", state[1])

@@ -230,10 +230,13 @@ def tpu_state(classifier_type: str, classifier: Any) -> tuple[ComponentState, st
 NO_TRACKS = "no tracks: add music and rescan"
 
 
-def library_state(n_tracks: int, source: Any, folders: Sequence[str]) -> tuple[ComponentState, str]:
+def library_state(source: Any, folders: Sequence[str]) -> tuple[ComponentState, str]:
     """The `library` component's (state, detail) after a rescan: "missing" while a music folder whose
     tracks are indexed is gone or left empty (an unplugged disk: the scan keeps its tracks, so the
-    count alone would look healthy), else "ok", or "empty" without tracks."""
+    count alone would look healthy), else "ok", or "empty" without tracks.  The count is the feature
+    matrix's (one id per analysed track, as tracks(), but kept by the index and rebuilt only when it
+    changed: this runs at every health report)."""
+    n_tracks = len(source.feature_matrix()[0])
     stats = getattr(source, "stats", None)
     problems = stats().get("problems", []) if callable(stats) else []
     gone = [f"{p['path']}: {p['reason']}" for p in problems if p.get("kind") in {"empty", "missing"}]

@@ -103,9 +103,9 @@ class LibraryRescans(ApplianceCore):
             self._report("library", f"rescan failed: {exc}")
         self._recommender.refresh()
         self.conductor.retry_soon()
-        source = self._recommender.source
-        n = len(source.tracks())
-        self.health.set_state("library", *library_state(n, source, self.config.library.folders))
+        self.health.set_state(
+            "library", *library_state(self._recommender.source, self.config.library.folders)
+        )
         self.bus.publish(StateChanged(ts=time.time(), key="library", value=result))
         return result
 

@@ -305,7 +305,7 @@ class SubsonicLibrary(MirroredLibrary):
 
     def _copy(self, song_id: str, version: str) -> Path:
         """The song's file as listed now (fingerprint `version`) staged for its analysis
-        (module doc): downloaded unless there (a sync cut short left it)."""
+        (module doc): downloaded unless there (another sync's, at the same time)."""
         url = self._url("stream", id=song_id, format="raw")
         return self.staging.get(
             url,

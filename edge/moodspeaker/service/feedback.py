@@ -138,7 +138,7 @@ class FeedbackRecording(ApplianceCore):
         if seen is not None and seen[0] is ids and seen[1] == folders:
             return
         self._library_seen = (ids, folders)
-        state = library_state(library, self.config.library.folders)
+        state = library_state(library, self.config.library.folders, ids)
         ok = (ComponentState.EMPTY, ComponentState.OK)
         if self.health.set_state("library", *state, replacing=ok, unset_since=sets):
             log.info("library: %s (found at a health report: synced or scanned by hand?)", state[1])

@@ -230,13 +230,16 @@ def tpu_state(classifier_type: str, classifier: Any) -> tuple[ComponentState, st
 NO_TRACKS = "no tracks: add music and rescan"
 
 
-def library_state(source: Any, folders: Sequence[str]) -> tuple[ComponentState, str]:
+def library_state(
+    source: Any, folders: Sequence[str], ids: Sequence[str] | None = None
+) -> tuple[ComponentState, str]:
     """The `library` component's (state, detail) after a rescan: "missing" while a music folder whose
     tracks are indexed is gone or left empty (an unplugged disk: the scan keeps its tracks, so the
     count alone would look healthy), else "ok", or "empty" without tracks.  The count is the feature
     matrix's (one id per analysed track, as tracks(), but kept by the index and rebuilt only when it
-    changed: this runs at every health report)."""
-    n_tracks = len(source.feature_matrix()[0])
+    changed: this runs at every health report), or `ids` when the caller has read them already (the
+    count it set must be the one it read, or a newer count set meanwhile could not be told apart)."""
+    n_tracks = len(source.feature_matrix()[0] if ids is None else ids)
     stats = getattr(source, "stats", None)
     problems = stats().get("problems", []) if callable(stats) else []
     gone = [f"{p['path']}: {p['reason']}" for p in problems if p.get("kind") in {"empty", "missing"}]

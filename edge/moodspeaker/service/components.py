@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,9 +50,10 @@ class Libraries:
 
     def __init__(self, parts: list[Any]) -> None:
         self.parts = parts
-        self._key: tuple[int, ...] = ()
-        self._ids: list[str] = []
-        self._matrix: np.ndarray = np.zeros((0, 0), np.float32)
+        # (key, ids, rows) as one value under a lock: the planner, a rescan and the health report
+        # call feature_matrix from their own threads, and ids must never meet another build's rows
+        self._lock = threading.Lock()
+        self._built: tuple[tuple[int, ...], list[str], np.ndarray] = ((), [], np.zeros((0, 0), np.float32))
 
     def tracks(self) -> list[Track]:
         return [t for part in self.parts for t in part.tracks()]
@@ -72,11 +74,13 @@ class Libraries:
     def feature_matrix(self) -> tuple[list[str], np.ndarray]:
         results = [part.feature_matrix() for part in self.parts]
         key = tuple(id(ids) for ids, _ in results)
-        if key != self._key:
-            self._ids = [i for ids, _ in results for i in ids]
-            self._matrix = np.concatenate([np.asarray(m, np.float32) for _, m in results], axis=0)
-            self._key = key
-        return self._ids, self._matrix
+        with self._lock:  # one build at a time: callers with the same parts get the same list
+            if key != self._built[0]:
+                ids = [i for part_ids, _ in results for i in part_ids]
+                matrix = np.concatenate([np.asarray(m, np.float32) for _, m in results], axis=0)
+                self._built = (key, ids, matrix)
+            _, ids, matrix = self._built
+        return ids, matrix
 
 
 def open_library(config: Config, say: Callable[[str], None] = log.info) -> tuple[Any, LibraryRescan]:

@@ -236,10 +236,12 @@ def train(
         )
         if shortened_from is not None:
             lr = shorten_schedule(model, tc, steps, start, tc.epochs)
-            cut = {"after_epoch": start, "from_epochs": shortened_from, "to_epochs": tc.epochs}
             cuts = state.setdefault("shortened", [])
-            if not cuts or {k: cuts[-1][k] for k in cut} != cut:  # not a cut stopped midway, redone
-                cuts.append({**cut, "lr": lr})
+            if cuts and cuts[-1]["after_epoch"] == start:  # no epoch ran under it (stopped midway): redone
+                shortened_from = int(cuts.pop()["from_epochs"])
+            cuts.append(
+                {"after_epoch": start, "from_epochs": shortened_from, "to_epochs": tc.epochs, "lr": lr}
+            )
             # The record, then the new schedule, then the new length: a later plain --resume finishes a cut
             # stopped anywhere in between (resumed_length), and follows a finished one.
             atomic_write_text(state_path, json.dumps(state, indent=2))

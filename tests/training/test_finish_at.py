@@ -175,3 +175,21 @@ def test_a_shortening_stopped_before_config_toml_is_finished_by_a_plain_resume(
     assert state["epochs_done"] == 3 and state["finished"]
     assert state["shortened"] == [{**cut, "lr": pytest.approx(cut["lr"], rel=1e-5)}]
     assert _rows(run)[-1]["lr"] == pytest.approx(MIN_LR, rel=1e-3)
+
+
+def test_a_shortening_stopped_before_config_toml_then_shortened_again_is_one_cut(
+    ferplus_dir: Path, tmp_path: Path
+) -> None:
+    """A --finish-at 4 that wrote its record and last.keras but not config.toml (left at 5 here, as the
+    kill would), then a plain resume stopped at once, then --finish-at 3 on it: the run ends at 3 and
+    state.json records one cut from the planned 5, not a cut that never took effect."""
+    run, data = _planned_for_five(ferplus_dir, tmp_path)
+    assert train.main(["--resume", str(run), *data, "--finish-at", "4", "--stop-after", "1"]) == 0
+    (run / "config.toml").write_text((run / "config.toml").read_text().replace("epochs = 4", "epochs = 5"))
+    assert train.main(["--resume", str(run), *data, "--stop-after", "1"]) == 0  # finishes the cut to 4
+    assert "epochs = 4" in (run / "config.toml").read_text()
+    assert train.main(["--resume", str(run), *data, "--finish-at", "3"]) == 0
+    state = json.loads((run / "state.json").read_text())
+    assert state["epochs_done"] == 3 and state["finished"]
+    assert [(c["after_epoch"], c["from_epochs"], c["to_epochs"]) for c in state["shortened"]] == [(1, 5, 3)]
+    assert _rows(run)[-1]["lr"] == pytest.approx(MIN_LR, rel=1e-3)

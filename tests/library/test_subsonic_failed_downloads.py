@@ -140,5 +140,23 @@ def test_a_song_removed_from_the_server_takes_its_note_along(
         del server.songs["s1"]  # gone from the server
         assert lib.sync(pool).removed == 1
         assert lib.failed_downloads() == [] and lib.cache.stats()["problems"] == []
+        assert lib.scrub_due  # the note's deleted row is still in the files until the next retention
+    finally:
+        lib.close()
+
+
+def test_a_removed_song_without_a_note_leaves_no_scrub_due(
+    tmp_path: Path, server: Subsonic, pool: AnalysisPool
+) -> None:
+    """The sync marked a scrub (a VACUUM of the mirror at the next retention: SD-card wear) for
+    every song gone from the server, with a note of a failed play or not.  Only a deleted note
+    needs one."""
+    lib = SubsonicLibrary(server.url, tmp_path / "cache")
+    try:
+        assert lib.sync(pool).analysed == 1
+        assert lib.failed_downloads() == []
+        del server.songs["s1"]
+        assert lib.sync(pool).removed == 1
+        assert not lib.scrub_due
     finally:
         lib.close()

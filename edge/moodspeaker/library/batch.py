@@ -145,12 +145,13 @@ class Batch:
             (path, kind, reason[:2000], self.now),
         )
 
-    def clear_problems(self, prefix: str) -> None:
-        """Forget old problems under a folder being rescanned (found again if still there)."""
-        self.conn.execute(
+    def clear_problems(self, prefix: str) -> int:
+        """Forget old problems under a folder being rescanned (found again if still there).  Returns
+        how many went (a LAN mirror scrubs its files only when a note was deleted: SD-card wear)."""
+        return self.conn.execute(
             "DELETE FROM problems WHERE path = ? OR substr(path, 1, ?) = ?",
             (prefix, len(prefix) + 1, prefix.rstrip("/") + "/"),
-        )
+        ).rowcount
 
     def put_remote(self, row: Mapping[str, Any], source: str) -> None:
         """Mirror an analysed track from a LAN server (the client's cache)."""

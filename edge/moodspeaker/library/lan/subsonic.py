@@ -201,8 +201,8 @@ class SubsonicLibrary(MirroredLibrary):
                 b.remove_id(self._track(sid))
                 result.removed += 1
                 b.clear_problems(f"{self.source}/{sid}")  # its failed analysis or refusal too,
-                b.clear_problems(f"{self.source}/{self._track(sid)}")  # and a failed play's note
-                self.scrub_due = True  # (mirror.forget_failed_downloads)
+                if b.clear_problems(f"{self.source}/{self._track(sid)}"):  # and a failed play's note
+                    self.scrub_due = True  # (mirror.forget_failed_downloads; only then: SD-card wear)
             versions = {sid: v for sid, v in versions.items() if sid in listed}
             b.set_meta(VERSIONS, json.dumps(versions, sort_keys=True))
         refused = refusals(self.cache.meta(REFUSED), versions, now)

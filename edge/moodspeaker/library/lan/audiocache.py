@@ -178,9 +178,15 @@ class AudioCache:
         no sweep sees it unmarked; the rename is one step and a sweep looks for the partial download
         before the download (`_drop_marks`), so none takes the mark for a leftover meanwhile."""
         final = self.path(track_id, version)
+        mark = self.folder / (final.name + ASIDE)
         if not use:
-            (self.folder / (final.name + ASIDE)).touch()
-        os.replace(made or self.folder / (final.name + PART), final)
+            mark.touch()
+        try:
+            os.replace(made or self.folder / (final.name + PART), final)
+        except OSError:
+            if not use:  # no download for it to mark: a stray mark would outlive it
+                mark.unlink(missing_ok=True)
+            raise
         (self.folder / (final.name + TAG)).unlink(missing_ok=True)
         if use:
             self._use(final)
@@ -212,14 +218,24 @@ class AudioCache:
             )
             return self.finish(track_id, version, use=use), True
 
-    def adopt(self, made: Path, track_id: str, version: str) -> None:
+    def adopt(
+        self, made: Path, track_id: str, version: str, release: Callable[[], None] = lambda: None
+    ) -> None:
         """The whole download `made` in another folder on the same file system (an OpenSubsonic
         analysis copy, staged out of this cache until its analysis is in the mirror) moves in, set
         aside, unless this version is here already (then `made` stays where it is).  Under the lock
         of a download of this version, so a play's download of it waits or is found.  The caller
         sweeps after.  A partial download of this version (a play's, cut short) is emptied, so
-        `writing` deletes it: beside the whole file it would only take room."""
-        with self.writing(track_id, version, use=False) as out:
+        `writing` deletes it: beside the whole file it would only take room.
+
+        `made` is held (`hold`) from inside that lock until it is moved in, and only then is the
+        caller's own hold on it let go (`release`): between the two a clear of its folder (a
+        second sync, "delete everything") could delete it.  FileNotFoundError, with nothing here
+        changed, when it is gone all the same (or was never held)."""
+        with self.writing(track_id, version, use=False) as out, self.hold(made) as kept:
+            release()
+            if not kept:
+                raise FileNotFoundError(f"{made} was deleted before it could be kept")
             if out is not None:
                 out.truncate(0)
                 self.finish(track_id, version, use=False, made=made)

@@ -294,12 +294,13 @@ class SubsonicLibrary(MirroredLibrary):
                 b.set_meta(VERSIONS, json.dumps(versions, sort_keys=True))
                 b.set_meta(REFUSED, json.dumps(refused, sort_keys=True))
             for sid, r in done:
-                holds[sid].close()  # held in the cache, a sweep could not delete it yet counted it
                 if r.analysis is not None:
-                    try:
-                        self.audio.adopt(Path(r.path), self._track(sid), now[sid])
+                    try:  # let go once adopt holds it (a clear meanwhile must not delete it), not
+                        # after: held in the cache, a sweep could not delete it yet counted it
+                        self.audio.adopt(Path(r.path), self._track(sid), now[sid], release=holds[sid].close)
                     except OSError as exc:  # not kept: its first play downloads it
                         log.warning("%s: cannot keep the download of %s: %s", self.base_url, sid, exc)
+                holds[sid].close()
         with contextlib.suppress(OSError):  # the rest (failed analyses, leftovers of a power cut)
             self.staging.clear()  # every file not in use goes (another sync's stay as they are)
 

@@ -46,6 +46,7 @@ import json
 import logging
 import os
 import secrets
+import sqlite3
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -205,6 +206,12 @@ class SubsonicLibrary(MirroredLibrary):
                     self.scrub_due = True  # (mirror.forget_failed_downloads; only then: SD-card wear)
             versions = {sid: v for sid, v in versions.items() if sid in listed}
             b.set_meta(VERSIONS, json.dumps(versions, sort_keys=True))
+        if self.scrub_due:  # scrubbed now: a hand-run `library sync` exits before any retention
+            try:  # (no note is from before 1970: none deleted, the files scrubbed)
+                self.forget_failed_downloads(0.0)
+            except (OSError, sqlite3.Error) as exc:
+                self.scrub_due = True  # the next retention does it
+                log.warning("%s: deleted notes not scrubbed yet: %s", self.base_url, exc)
         refused = refusals(self.cache.meta(REFUSED), versions, now)
         todo = to_analyse(listed, versions, now, refused, self.audio.max_bytes)
         result.retagged = self._retag([sid for sid in listed if versions.get(sid) == now[sid]], listed)

@@ -172,7 +172,11 @@ def test_wrong_mood_corrections_remap_a_misread_mood(rec: Recommender, tracks: l
 def test_from_config_and_export_file(tmp_path: Path, tracks: list[Track]) -> None:
     cfg = with_changes(
         Config(),
-        {"device.data_dir": str(tmp_path / "data"), "recommend.profiles": "anna,ben"},
+        {
+            "device.data_dir": str(tmp_path / "data"),
+            "recommend.profiles": "anna,ben",
+            "recommend.profile": "anna",
+        },
         source="test",
     )
     rec = Recommender.from_config(cfg, Catalogue(tracks))

@@ -9,7 +9,7 @@ weights from the same `models/training/model.py` builder the training uses, quan
 `export.py` does (random calibration images: latency and size do not depend on the weights' values), and
 its bare interpreter invoke is timed on one thread with ai-edge-litert.  Ratios are against the shipped
 layout measured in the same run (the machine is shared: compare ratios, not absolutes).  "with mirror"
-is twice the one pass (the appliance's default `classifier.flip_average`).  Needs the `train` extra.
+is twice the one pass (`classifier.flip_average`, off by default).  Needs the `train` extra.
 """
 
 from __future__ import annotations

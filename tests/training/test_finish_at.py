@@ -92,7 +92,7 @@ def test_the_model_card_tells_the_shortening_and_what_the_model_replaces(
     run, data = _planned_for_five(ferplus_dir, tmp_path)
     assert train.main(["--resume", str(run), *data, "--finish-at", "2"]) == 0
     out = tmp_path / "edgetpu"
-    shipped = export.export(run / "best.keras", out, ferplus_dir, rep_count=16)["int8_flip_average"]
+    shipped = model_card._shipped(export.export(run / "best.keras", out, ferplus_dir, rep_count=16))
     record = {
         "name": "stage 5", "tflite": "models/edgetpu/expression_int8.tflite", "git_commit": "824bf50b5c60",
         "tflite_sha256": "0" * 64, "epochs": 53, "train_minutes": 220,

@@ -38,7 +38,7 @@ TOML = (
 )
 HEAD_CFG = ModelConfig.from_mapping({**TINY_MODEL, "fer2013_head": True})
 SHIPPED = Path(__file__).resolve().parents[2] / "models" / "edgetpu" / "expression_int8.tflite"
-SHIPPED_CONFIG = Path(__file__).resolve().parents[2] / "models" / "training" / "configs" / "mbv2-stage5.toml"
+SHIPPED_CONFIG = Path(__file__).resolve().parents[2] / "models" / "training" / "configs" / "mbv2-w15.toml"
 
 
 def bright_face(label: int, rng: np.random.Generator) -> npt.NDArray[np.uint8]:

@@ -129,3 +129,25 @@ def test_a_copy_that_fails_leaves_the_mirror_and_a_later_one_completes(household
     assert (result.updated, result.removed) == (3, 2)
     assert all(s == household.old for s in server.seen)
     assert lan.sync().updated == 0
+
+
+def test_a_whole_copy_marks_the_scrub_only_when_it_deleted_a_note(household: Household) -> None:
+    """The swap to the new library forgets the old server's notes; it marked a scrub (a VACUUM of
+    the mirror at the next retention: SD-card wear) even when the mirror held none.  Only a deleted
+    note needs one."""
+    lan = household.lan
+    assert lan.cache.stats()["problems"] == []
+    lan.sync(limit=1)
+    assert _ids(lan) == {t.id for t in household.new_index.tracks()}
+    assert not lan.scrub_due
+
+
+def test_a_whole_copy_that_deletes_a_note_marks_the_scrub(household: Household) -> None:
+    lan = household.lan
+    gone = sorted(household.old - {household.kept})[0]  # not on the new server: its download fails
+    with pytest.raises(LanError):
+        lan.fetch(gone)
+    assert [d["track_id"] for d in lan.failed_downloads()] == [gone]
+    lan.sync(limit=1)
+    assert lan.failed_downloads() == []
+    assert lan.scrub_due  # the note's deleted row is still in the files until the next retention

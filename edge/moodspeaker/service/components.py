@@ -53,7 +53,13 @@ class Libraries:
         # (key, ids, rows) as one value under a lock: the planner, a rescan and the health report
         # call feature_matrix from their own threads, and ids must never meet another build's rows
         self._lock = threading.Lock()
-        self._built: tuple[tuple[int, ...], list[str], np.ndarray] = ((), [], np.zeros((0, 0), np.float32))
+        # the key holds the parts' id lists themselves, not their id(): a list freed once its part
+        # changed could give its id() to the part's next list, and the old build would come back
+        self._built: tuple[tuple[list[str], ...], list[str], np.ndarray] = (
+            (),
+            [],
+            np.zeros((0, 0), np.float32),
+        )
 
     def tracks(self) -> list[Track]:
         return [t for part in self.parts for t in part.tracks()]
@@ -73,9 +79,10 @@ class Libraries:
 
     def feature_matrix(self) -> tuple[list[str], np.ndarray]:
         results = [part.feature_matrix() for part in self.parts]
-        key = tuple(id(ids) for ids, _ in results)
+        key = tuple(ids for ids, _ in results)
         with self._lock:  # one build at a time: callers with the same parts get the same list
-            if key != self._built[0]:
+            held = self._built[0]
+            if len(key) != len(held) or any(a is not b for a, b in zip(key, held, strict=True)):
                 ids = [i for part_ids, _ in results for i in part_ids]
                 matrix = np.concatenate([np.asarray(m, np.float32) for _, m in results], axis=0)
                 self._built = (key, ids, matrix)

@@ -17,7 +17,7 @@ import hmac
 import math
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -163,12 +163,15 @@ def sections() -> list[str]:
     return [s for s in order if s in present] + sorted(present - set(order))
 
 
+def _shown(section: str) -> Iterator[SettingInfo]:
+    """The section's settings the page shows (HIDDEN ones are not the page's to edit)."""
+    return (info for info in describe() if info.section == section and info.dotted not in HIDDEN)
+
+
 def fields(config: Config, section: str, mark_key: bytes = b"") -> list[Field]:
     """The section's fields with `config`'s values; `mark_key` keys the secrets' digests."""
     out = []
-    for info in describe():
-        if info.section != section or info.dotted in HIDDEN:
-            continue
+    for info in _shown(section):
         value = getattr(getattr(config, info.section), info.key)
         if info.secret:
             out.append(Field(info, "", has_secret=bool(value), secret_mark=_mark(mark_key, str(value))))
@@ -361,7 +364,7 @@ def _broken_rules(
     own = {dotted.partition(".")[2]: value for dotted, value in changes.items()}
     changed = replace(config, **{section: replace(getattr(config, section), **own)})
     # the schema's labels of the section's fields, not `fields()`: that keys a digest for every secret
-    labels = {i.dotted: i.label for i in describe() if i.section == section and i.dotted not in HIDDEN}
+    labels = {i.dotted: i.label for i in _shown(section)}
     out: dict[str, str] = {}
     for rule in conflicts(changed):
         if {rule.setting, rule.other} <= labels.keys() and not {rule.setting, rule.other} & errors.keys():

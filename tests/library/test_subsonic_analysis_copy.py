@@ -100,13 +100,9 @@ def test_analysis_downloads_never_push_out_a_played_song(
     lib.close()
 
 
-def test_a_play_during_a_syncs_analysis_keeps_the_played_copies(
-    tmp_path: Path, server: Subsonic, music: dict[str, Path], pool: AnalysisPool
-) -> None:
-    """A sync holds its group's analysis downloads until their analysis is in the mirror; a play
-    meanwhile (the service beside a `library sync`) downloads a song and sweeps.  Held in the cache,
-    those downloads could not be deleted yet counted, so the sweep deleted the played song's copy to
-    get under the bound.  The sync is held at its group's second download (the server's gate)."""
+def _two_more_over_the_bound(tmp_path: Path, music: dict[str, Path]) -> int:
+    """Songs `first` and `second` added to `music`; a cache bound that holds `small` and `quiet` but not
+    `first` beside them (returned), so a sweep must choose what to delete."""
     for name, amp in (("first", 0.3), ("second", 0.2)):
         music[name] = synth.write(
             tmp_path / "music" / f"{name}.flac", synth.chord(synth.C_MAJOR, 2.0, amp=amp)
@@ -114,6 +110,17 @@ def test_a_play_during_a_syncs_analysis_keeps_the_played_copies(
     size = {name: path.stat().st_size for name, path in music.items()}
     bound = size["small"] + size["quiet"] + 100
     assert bound < size["small"] + size["quiet"] + size["first"], "all would fit: this test shows nothing"
+    return bound
+
+
+def test_a_play_during_a_syncs_analysis_keeps_the_played_copies(
+    tmp_path: Path, server: Subsonic, music: dict[str, Path], pool: AnalysisPool
+) -> None:
+    """A sync holds its group's analysis downloads until their analysis is in the mirror; a play
+    meanwhile (the service beside a `library sync`) downloads a song and sweeps.  Held in the cache,
+    those downloads could not be deleted yet counted, so the sweep deleted the played song's copy to
+    get under the bound.  The sync is held at its group's second download (the server's gate)."""
+    bound = _two_more_over_the_bound(tmp_path, music)
     _add(server, music, "small", "quiet")
     lib = SubsonicLibrary(server.url, tmp_path / "cache", audio_cache_bytes=bound)
     assert lib.sync(pool).analysed == 2
@@ -150,13 +157,7 @@ def test_a_play_while_a_sync_moves_its_copies_in_keeps_the_played_copies(
     play's sweep between two moves ranked the one moved first (set aside), could not delete it, still
     counted it, and deleted the played song's copy.  The sync is held at its second move (the cache's
     lock of that download, taken here first); one worker, so the group is analysed in order."""
-    for name, amp in (("first", 0.3), ("second", 0.2)):
-        music[name] = synth.write(
-            tmp_path / "music" / f"{name}.flac", synth.chord(synth.C_MAJOR, 2.0, amp=amp)
-        )
-    size = {name: path.stat().st_size for name, path in music.items()}
-    bound = size["small"] + size["quiet"] + 100
-    assert bound < size["small"] + size["quiet"] + size["first"], "all would fit: this test shows nothing"
+    bound = _two_more_over_the_bound(tmp_path, music)
     _add(server, music, "small", "quiet")
     lib = SubsonicLibrary(server.url, tmp_path / "cache", audio_cache_bytes=bound)
     player = SubsonicLibrary(server.url, tmp_path / "cache", audio_cache_bytes=bound)

@@ -168,12 +168,12 @@ def stages(chain: list[Stage], earlier: Earlier | None = None) -> str:
 
 def replaced(previous: Earlier, shipped: dict[str, Any], how: str) -> str:
     """The card's sentence on the model this one replaces, each as it ships (`how`: this one's way, e.g.
-    "int8, one pass"; the record's figures are int8 + mirror), on FER2013Valid.
+    "int8, one pass"; the record names its own), on FER2013Valid.
 
     Why: a model trained from scratch has no `init_from` chain, so nothing else in the card would say what
     was shipped before it or by how much the new one differs.
     """
-    old = previous.int8_flip_average or {}
+    old_how, old = previous.shipped
     figures = [
         ("FER+ majority", "accuracy"), ("original FER2013 labels", "accuracy_fer2013"),
         ("macro-F1", "macro_f1"), ("neutral read as sad", "neutral_as_sad"),
@@ -184,6 +184,6 @@ def replaced(previous: Earlier, shipped: dict[str, Any], how: str) -> str:
     return (
         f"It replaces the {previous.name} model (commit {previous.git_commit[:7]}: {len(previous.stages)} "
         f"stages, {previous.epochs} epochs, {previous.train_minutes:.0f} minutes, recorded in "
-        f"`{previous.path.as_posix()}`). On FER2013Valid, {previous.name} as it shipped (int8 + mirror) -> "
+        f"`{previous.path.as_posix()}`). On FER2013Valid, {previous.name} as it shipped ({old_how}) -> "
         f"this model as it ships ({how}): " + (changes or "the record has no figures") + "."
     )

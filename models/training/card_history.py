@@ -31,7 +31,20 @@ class Earlier:
     train_minutes: float
     comparison: dict[str, Any] | None
     baseline: dict[str, Any] | None
-    int8_flip_average: dict[str, Any] | None = None  # the shipped figures (FER2013Valid, int8 + mirror)
+    int8_flip_average: dict[str, Any] | None = None  # FER2013Valid, int8 + mirror
+    int8: dict[str, Any] | None = None  # FER2013Valid, int8, one pass
+    shipped_flip_average: bool = True  # how it ran on the speaker (`classifier.flip_average`'s default)
+
+    @property
+    def shipped(self) -> tuple[str, dict[str, Any]]:
+        """How the model ran as it shipped, and its figures that way.
+
+        Why: the mirror pass's default changed between models (stage 5 shipped with it, width-1.5 without),
+        so a record names its own; older records, written before the key, all shipped with the mirror.
+        """
+        if self.shipped_flip_average:
+            return "int8 + mirror", self.int8_flip_average or {}
+        return "int8, one pass", self.int8 or {}
 
     @classmethod
     def load(cls, path: Path) -> Earlier:
@@ -49,6 +62,8 @@ class Earlier:
                 comparison=data.get("comparison"),
                 baseline=data.get("baseline"),
                 int8_flip_average=data.get("int8_flip_average"),
+                int8=data.get("int8"),
+                shipped_flip_average=bool(data.get("shipped_flip_average", True)),
             )
         except KeyError as exc:
             raise ValueError(f"{path}: record without {exc.args[0]!r}") from exc

@@ -3,11 +3,9 @@
 Such servers know tags but not how music feels, so new songs are downloaded once (`stream` with
 `format=raw`), staged beside the download cache (`analysing/`, below) and analysed there by the same
 worker pool as local files, and kept in a mirror index (a LibraryIndex database per server) with the
-stream URL as their location.  The song list comes from `search3` with an empty query, paged by
-`songOffset` (the OpenSubsonic clarification every major server implements).  Authentication is the
-Subsonic salted token (t = md5(password + salt)); the password itself is never stored in the
-mirror.  A song that vanished from a *complete* listing is removed; a failed or partial listing
-removes nothing.
+stream URL as their location.  The protocol (the song list, the salted-token authentication, the
+password) is library.lan.subsonicapi's; the password itself is never stored in the mirror.  A song
+that vanished from a *complete* listing is removed; a failed or partial listing removes nothing.
 
 A song's audio is known by a fingerprint of what the listing says of its file (`song_version`:
 size, format, bit rate, length, when it was added; the API has no change date for a song), kept per
@@ -40,16 +38,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
-import http.client
 import json
 import logging
 import os
-import secrets
 import sqlite3
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -60,6 +52,7 @@ from moodspeaker.library.index import track_id, track_row
 from moodspeaker.library.lan.audiocache import AudioCache, DownloadError, TooLargeError
 from moodspeaker.library.lan.client import LanError, note_sync, slug
 from moodspeaker.library.lan.mirror import MirroredLibrary
+from moodspeaker.library.lan.subsonicapi import SubsonicApi
 from moodspeaker.library.lan.subsonicsongs import (
     NOT_AUDIO,
     REFUSED,
@@ -79,10 +72,6 @@ __all__ = ["SubsonicLibrary", "SubsonicSync", "song_version"]
 
 log = logging.getLogger(__name__)
 
-API_VERSION = "1.16.1"
-CLIENT = "moodspeaker"
-PAGE = 500
-
 
 class SubsonicLibrary(MirroredLibrary):
     """tracks()/get()/query() from the mirror; sync() lists, downloads and analyses new or changed
@@ -96,17 +85,8 @@ class SubsonicLibrary(MirroredLibrary):
         timeout_s: float = 10.0,
         audio_cache_bytes: int | None = None,
     ) -> None:
-        parts = urllib.parse.urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"OpenSubsonic server URL must be http(s)://user:password@host[:port]: {url!r}")
-        if not parts.username:
-            raise ValueError(
-                f"OpenSubsonic server URL needs a user name (http://user:password@host): {url!r}"
-            )
-        self._user = urllib.parse.unquote(parts.username)
-        self._password = urllib.parse.unquote(parts.password or "")
-        netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
-        self.base_url = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+        self.api = SubsonicApi(url, timeout_s)  # the password stays in there (its module doc)
+        self.base_url = self.api.base_url
         self.source = f"subsonic:{self.base_url}"
         super().__init__(Path(cache_dir) / ("subsonic-" + slug(self.base_url)))
         if audio_cache_bytes is None:
@@ -115,61 +95,20 @@ class SubsonicLibrary(MirroredLibrary):
         self.audio_dir = self.audio.folder
         #: the analysis downloads of a sync, until their analysis is in the mirror (module doc)
         self.staging = AudioCache(self.root / "analysing", audio_cache_bytes)
-        self.timeout_s = timeout_s
         #: a play's download waits longer than a question: a NAS may wake its disks first
         self.stream_timeout_s = max(timeout_s, 20.0)
         self.last_error: str | None = None
         #: the fingerprints' JSON as last read, by song id and by track id (`_versions_by_song`)
         self._memo: tuple[str | None, dict[str, str], dict[str, str]] = (None, {}, {})
 
-    # -- protocol ----------------------------------------------------------------------------------
-    def _url(self, method: str, **params: str | int) -> str:
-        salt = secrets.token_hex(6)
-        token = hashlib.md5((self._password + salt).encode("utf-8")).hexdigest()  # the protocol's token
-        query = {"u": self._user, "t": token, "s": salt, "v": API_VERSION, "c": CLIENT, "f": "json", **params}
-        return f"{self.base_url}/rest/{method}?{urllib.parse.urlencode(query)}"
-
-    def _call(self, method: str, **params: str | int) -> dict[str, Any]:
-        url = self._url(method, **params)
-        try:
-            with urllib.request.urlopen(url, timeout=self.timeout_s) as resp:
-                data = json.loads(resp.read(64 * 1024 * 1024))
-        except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as exc:
-            raise LanError(f"{self.base_url} {method}: {exc}") from exc
-        except ValueError as exc:
-            raise LanError(f"{self.base_url} {method}: not JSON ({exc})") from exc
-        body = data.get("subsonic-response") if isinstance(data, dict) else None
-        if not isinstance(body, dict):
-            raise LanError(f"{self.base_url} {method}: not a Subsonic response")
-        if body.get("status") != "ok":
-            err = body.get("error") or {}
-            raise LanError(f"{self.base_url} {method}: error {err.get('code')}: {err.get('message')}")
-        return body
-
+    # -- protocol (library.lan.subsonicapi) ----------------------------------------------------------
     def list_songs(self) -> list[dict[str, Any]]:
-        """Every song on the server (search3 with an empty query, page by page until an empty page)."""
-        songs: list[dict[str, Any]] = []
-        offset = 0
-        while True:
-            body = self._call(
-                "search3", query="", artistCount=0, albumCount=0, songCount=PAGE, songOffset=offset
-            )
-            page = (body.get("searchResult3") or {}).get("song") or []
-            if not isinstance(page, list):
-                raise LanError(f"{self.base_url} search3: song is not a list")
-            songs += [s for s in page if isinstance(s, dict) and isinstance(s.get("id"), str | int)]
-            if not page:  # servers may cap the page below what was asked: stop only when empty
-                return songs
-            offset += len(page)
+        """Every song on the server (SubsonicApi.list_songs)."""
+        return self.api.list_songs()
 
     def song_of(self, url: str) -> str | None:
         """The song id of a stream URL of this server and user (a mirrored location); else None."""
-        parts = urllib.parse.urlsplit(url)
-        if urllib.parse.urlunsplit((*parts[:3], "", "")) != f"{self.base_url}/rest/stream":
-            return None
-        query = urllib.parse.parse_qs(parts.query)
-        ids, users = query.get("id", []), query.get("u", [])
-        return ids[0] if len(ids) == 1 and users == [self._user] else None
+        return self.api.song_of(url)
 
     # -- sync --------------------------------------------------------------------------------------
     def sync(self, pool: AnalysisPool | None = None, model: EmotionModel | None = None) -> SubsonicSync:
@@ -186,7 +125,7 @@ class SubsonicLibrary(MirroredLibrary):
         model = model or EmotionModel.load()
         result = SubsonicSync()
         try:
-            self._call("ping")
+            self.api.call("ping")
             songs = self.list_songs()
         except LanError as exc:
             self.last_error = str(exc)
@@ -291,7 +230,7 @@ class SubsonicLibrary(MirroredLibrary):
                         if sid in versions:
                             b.remove_id(self._track(sid))
                     else:
-                        url = self._url("stream", id=sid, format="raw")
+                        url = self.api.url("stream", id=sid, format="raw")
                         row = mirror_row(self._track(sid), url, listed[sid], r.analysis.features, model)
                         b.put_remote(row, self.source)
                         b.clear_problems(noted)
@@ -314,7 +253,7 @@ class SubsonicLibrary(MirroredLibrary):
     def _copy(self, song_id: str, version: str) -> Path:
         """The song's file as listed now (fingerprint `version`) staged for its analysis
         (module doc): downloaded unless there (another sync's, at the same time)."""
-        url = self._url("stream", id=song_id, format="raw")
+        url = self.api.url("stream", id=song_id, format="raw")
         return self.staging.get(
             url,
             self._track(song_id),
@@ -373,7 +312,7 @@ class SubsonicLibrary(MirroredLibrary):
     def _fetch(self, song_id: str) -> Path:
         version = self._versions_by_song()[0].get(song_id, "")  # "": not mirrored, not kept
         path, new = self.audio.get(
-            self._url("stream", id=song_id, format="raw"),
+            self.api.url("stream", id=song_id, format="raw"),
             self._track(song_id),
             version,
             timeout_s=self.stream_timeout_s,

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.train
 tf = pytest.importorskip("tensorflow")
 
 from ai_edge_litert.interpreter import Interpreter  # noqa: E402
-from models.training import edgetpu_check, export, model_card, train  # noqa: E402
+from models.training import edgetpu_check, export, model_card, posthoc_fer2013, train  # noqa: E402
 from models.training.model import ModelConfig, build_model, copy_weights  # noqa: E402
 
 from moodspeaker.cli import main  # noqa: E402
@@ -204,3 +204,23 @@ def test_model_card_counts_every_stage_and_explains_the_head(
     assert f"\n{best_single + 6} of 11\n" in text  # the single run up to its best epoch, then all of multi
     assert "**two outputs**" in text and "loss weight 0.5" in text  # the default
     assert "{{" not in text
+
+
+def test_posthoc_measure_scores_the_head_and_refuses_a_run_without_one(
+    multitask_run: Path, workspace: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`models.training.posthoc_fer2013` on a trained two-output run: every figure is the head's (it
+    learnt the shifted labels, which the FER+ output would score ~0 on), an ensemble with itself changes
+    nothing, and a run without the head is a clear error, not a traceback."""
+    out, data = tmp_path / "posthoc.json", ["--data", str(workspace["ferplus"])]
+    argv = ["--run", str(multitask_run), "--also", str(multitask_run), *data, "--out", str(out)]
+    assert posthoc_fer2013.main(argv) == 0
+    result = json.loads(out.read_text())
+    assert result["faces"] == 31  # one valid face has no original label
+    assert result["one_pass"] >= 0.75 and result["mirror_pass"] >= 0.75
+    assert 0.0 <= result["class_offsets_cv"] <= 1.0 and 0.0 <= result["both_heads_logistic_cv"] <= 1.0
+    (ensemble,) = result["ensembles"].values()
+    assert ensemble["one_pass"] == result["one_pass"] and ensemble["invokes_per_face"] == 2
+    single = workspace["tmp"] / "runs" / "single"
+    assert posthoc_fer2013.main(["--run", str(single), *data]) == 2
+    assert "no FER2013 head" in capsys.readouterr().err

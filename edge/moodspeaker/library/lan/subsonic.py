@@ -122,6 +122,7 @@ class SubsonicLibrary(MirroredLibrary):
                 return self.sync(own, model)
         with contextlib.suppress(OSError):  # leftovers of a sync cut short (a power cut, an error)
             self.staging.clear()
+        self._forget_tokens()  # before the server is asked: a server gone for good has them too
         model = model or EmotionModel.load()
         result = SubsonicSync()
         try:
@@ -145,12 +146,7 @@ class SubsonicLibrary(MirroredLibrary):
                     self.scrub_due = True  # (mirror.forget_failed_downloads; only then: SD-card wear)
             versions = {sid: v for sid, v in versions.items() if sid in listed}
             b.set_meta(VERSIONS, json.dumps(versions, sort_keys=True))
-        if self.scrub_due:  # scrubbed now: a hand-run `library sync` exits before any retention
-            try:  # (no note is from before 1970: none deleted, the files scrubbed)
-                self.forget_failed_downloads(0.0)
-            except (OSError, sqlite3.Error) as exc:
-                self.scrub_due = True  # the next retention does it
-                log.warning("%s: deleted notes not scrubbed yet: %s", self.base_url, exc)
+        self._scrub_if_due()
         refused = refusals(self.cache.meta(REFUSED), versions, now)
         todo = to_analyse(listed, versions, now, refused, self.audio.max_bytes)
         result.retagged = self._retag([sid for sid in listed if versions.get(sid) == now[sid]], listed)
@@ -171,6 +167,40 @@ class SubsonicLibrary(MirroredLibrary):
         note_sync(self.cache, None)
         self.audio.tidy(self._versions)
         return result
+
+    def _forget_tokens(self) -> None:
+        """A mirror made before `SubsonicApi.location` kept each song's stream URL with the user's
+        salted token (a credential, replayable until the password changes): its rows are given the
+        location without it, and the files scrubbed of the old ones (SQLite keeps a rewritten row's
+        old bytes in free pages and the log).  Migrated here, once, not stripped at each read: the
+        token would stay in the file (and its backups) for as long as the mirror lives.  Until
+        then such rows play all the same: `song_of` reads the song id of either form."""
+        rows = self.cache.db.query("SELECT id, location FROM tracks WHERE location LIKE '%?%'")
+        ids = {str(r["id"]) for r in rows if self._canonical(str(r["location"])) not in (None, r["location"])}
+        if not ids:
+            return
+        with self.cache.batch() as b:
+            for t in self.cache.get_many(ids).values():
+                b.put_remote({**track_row(t), "location": self._canonical(t.location)}, self.source)
+        log.info("%s: %d mirrored locations no longer carry a token", self.base_url, len(ids))
+        self.scrub_due = True
+        self._scrub_if_due()
+
+    def _canonical(self, location: str) -> str | None:
+        """The location the mirror keeps for a stream URL of this server (None: not one)."""
+        song = self.api.song_of(location)
+        return None if song is None else self.api.location(song)
+
+    def _scrub_if_due(self) -> None:
+        """Scrub the mirror's files now when a deletion left bytes to scrub (mirror.py): a hand-run
+        `library sync` exits before any retention (no note is from before 1970: none deleted)."""
+        if not self.scrub_due:
+            return
+        try:
+            self.forget_failed_downloads(0.0)
+        except (OSError, sqlite3.Error) as exc:
+            self.scrub_due = True  # the next retention does it
+            log.warning("%s: deleted data not scrubbed yet: %s", self.base_url, exc)
 
     def _analyse(
         self,
@@ -230,8 +260,8 @@ class SubsonicLibrary(MirroredLibrary):
                         if sid in versions:
                             b.remove_id(self._track(sid))
                     else:
-                        url = self.api.url("stream", id=sid, format="raw")
-                        row = mirror_row(self._track(sid), url, listed[sid], r.analysis.features, model)
+                        loc = self.api.location(sid)  # no credential (SubsonicApi.location)
+                        row = mirror_row(self._track(sid), loc, listed[sid], r.analysis.features, model)
                         b.put_remote(row, self.source)
                         b.clear_problems(noted)
                         result.analysed += 1

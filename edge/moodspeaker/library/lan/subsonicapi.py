@@ -86,11 +86,19 @@ class SubsonicApi:
                 return songs
             offset += len(page)
 
+    def location(self, song_id: str) -> str:
+        """Where the mirror says the song is: its stream URL without any authentication (no user,
+        token or salt).  A token is a credential (it can be replayed until the password changes) and
+        the mirror is not a place for one: `library stats`, the data export and the state file show
+        or copy locations.  `url("stream", ...)` authenticates it when it is fetched."""
+        return f"{self.base_url}/rest/stream?{urllib.parse.urlencode({'id': song_id})}"
+
     def song_of(self, url: str) -> str | None:
-        """The song id of a stream URL of this server and user (a mirrored location); else None."""
+        """The song id of a stream URL of this server (a mirrored location, `location`'s or one with
+        the user and token a mirror made before kept); else None.  The user it names (if any) is not
+        compared: the mirror is this server's, whoever asked for the song then."""
         parts = urllib.parse.urlsplit(url)
         if urllib.parse.urlunsplit((*parts[:3], "", "")) != f"{self.base_url}/rest/stream":
             return None
-        query = urllib.parse.parse_qs(parts.query)
-        ids, users = query.get("id", []), query.get("u", [])
-        return ids[0] if len(ids) == 1 and users == [self.user] else None
+        ids = urllib.parse.parse_qs(parts.query).get("id", [])
+        return ids[0] if len(ids) == 1 else None

@@ -1,0 +1,102 @@
+"""An OpenSubsonic mirror keeps no credential: its locations carry no token, an older mirror's lose theirs.
+
+Why: the mirror stored each song's stream URL with the user's salted token (`t=`, `s=`) as the
+song's location.  That token is a credential (it can be replayed until the password changes), and
+the mirror is not a place for one: `library stats`, the data export, backups and the state file show
+or copy locations.  Now the mirror keeps the bare stream URL (`?id=<song>`) and the client adds the
+authentication when it downloads (SubsonicApi.location / url); a mirror made before is rewritten at
+the next sync (before the server is asked, so a server gone for good too) and its files scrubbed of
+the old tokens, and its songs play all the same meanwhile.  The OpenSubsonic server of subsonickit on
+the loopback, a real analysis pool.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import synth
+
+from moodspeaker.library.index import track_row
+from moodspeaker.library.lan.client import LanError
+from moodspeaker.library.lan.downloads import ServerDownloads
+from moodspeaker.library.lan.subsonic import SubsonicLibrary
+from moodspeaker.library.workers import AnalysisPool
+from subsonickit import Songs, Subsonic, serve
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Subsonic]:
+    songs: Songs = {
+        "s1": {"title": "Tone", "artist": "Synth", "duration": 2, "suffix": "flac",
+               "path": synth.write(tmp_path / "music" / "1.flac", synth.chord(synth.C_MAJOR, 2.0))},
+    }  # fmt: skip
+    srv = serve(songs)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def _on_disk(lib: SubsonicLibrary, text: str) -> list[str]:
+    """The mirror's files (the database, its log) holding `text`."""
+    return [p.name for p in lib.root.glob("index.db*") if text.encode() in p.read_bytes()]
+
+
+def _auth(location: str) -> set[str]:
+    """The authentication parameters a location carries."""
+    return set(urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)) & {"u", "t", "s", "p"}
+
+
+def _plays(lib: SubsonicLibrary, location: str, server: Subsonic) -> None:
+    """The song at `location` plays as the player plays it (lan.downloads), downloaded now."""
+    lib.audio.forget_uses()  # no copy: the play has to ask the server
+    streamed = len(server.streams)
+    held = ServerDownloads([lib]).hold(location)
+    assert held is not None, f"no client serves {location}"
+    with held as path:
+        assert path.read_bytes() == Path(server.songs["s1"]["path"]).read_bytes()
+    assert len(server.streams) == streamed + 1
+
+
+def test_a_mirrored_location_carries_no_credential(
+    tmp_path: Path, server: Subsonic, pool: AnalysisPool
+) -> None:
+    lib = SubsonicLibrary(server.url, tmp_path / "cache")
+    try:
+        assert lib.sync(pool).analysed == 1
+        [track] = lib.tracks()
+        assert _auth(track.location) == set(), f"a credential in the mirror: {track.location}"
+        assert lib.song_of(track.location) == "s1"
+        assert not _on_disk(lib, "&t="), "a token in the mirror's files"
+        _plays(lib, track.location, server)  # authenticated when it is fetched
+    finally:
+        lib.close()
+
+
+def test_an_older_mirrors_tokens_go_and_its_songs_play_meanwhile(
+    tmp_path: Path, server: Subsonic, pool: AnalysisPool
+) -> None:
+    lib = SubsonicLibrary(server.url, tmp_path / "cache")
+    try:
+        assert lib.sync(pool).analysed == 1
+        [track] = lib.tracks()
+        old = lib.api.url("stream", id="s1", format="raw")  # what the mirror kept before
+        with lib.cache.batch() as b:
+            b.put_remote({**track_row(track), "location": old}, lib.source)
+        token = urllib.parse.parse_qs(urllib.parse.urlsplit(old).query)["t"][0]
+        assert _on_disk(lib, token), "the older mirror's token is not in its files: this test shows nothing"
+
+        _plays(lib, old, server)  # before any sync: an older mirror's song plays as it did
+
+        server.stop()  # and the next sync rewrites it, with the server gone for good too
+        with pytest.raises(LanError):
+            lib.sync(pool)
+        [track] = lib.tracks()
+        assert _auth(track.location) == set(), f"the older mirror's token stayed: {track.location}"
+        assert lib.song_of(track.location) == "s1"
+        assert not _on_disk(lib, token), f"the old token is still readable in {_on_disk(lib, token)}"
+    finally:
+        lib.close()

@@ -18,9 +18,11 @@ import pytest
 #: ffmpeg stuck in a loop without output (itself: killing it frees the read)
 HANGS = '#!/bin/sh\necho $$ >> "$HUNG_PIDS"\nexec sleep 1000000\n'
 #: ...and a process of another session holding its output open: killing ffmpeg's group leaves the
-#: read blocked (what a read stuck in C code stands for: a thread no recovery can free)
+#: read blocked (what a read stuck in C code stands for: a thread no recovery can free).  The helper
+#: writes its id once it is in its own session, so `started(2)` means a kill of ffmpeg's group can no
+#: longer reach it (written by the shell right after `&`, a kill could come before its setsid)
 HANGS_FOR_GOOD = (
-    '#!/bin/sh\nsetsid sleep 1000000 &\necho $! >> "$HUNG_PIDS"\n'
+    "#!/bin/sh\nsetsid sh -c 'echo $$ >> \"$HUNG_PIDS\"; exec sleep 1000000' &\n"
     'echo $$ >> "$HUNG_PIDS"\nexec sleep 1000000\n'
 )
 

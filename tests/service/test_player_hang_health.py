@@ -46,6 +46,7 @@ def test_a_player_stuck_for_good_is_reported_and_restarted_without_its_track(
                 ),
                 what="the player thread to read the hung decoder",
             )
+            until(lambda: ffmpeg.started(2), what="the fake ffmpeg's helper to leave its group")
             assert app.liveness_problem() == ""
             now, tripped = time.monotonic(), 0
             for _ in range(400):  # up to 200 s on the watcher's time: a kill, then giving up

@@ -35,7 +35,7 @@ pytestmark = [needs_chromium, pytest.mark.timeout(240)]
 COLOURS = "e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).color]"
 
 
-def stick_the_player(service: RealService, tmp_path: Path) -> None:
+def stick_the_player(service: RealService, tmp_path: Path, ffmpeg: HungFfmpeg) -> None:
     """Play a track whose decoder hangs for good; tick the watcher until it gives the thread up."""
     app = service.appliance
     watch = app.player.watch
@@ -51,6 +51,7 @@ def stick_the_player(service: RealService, tmp_path: Path) -> None:
         lambda: (call := watch.doing()) is not None and call.item is hung and call.decoder is not None,
         what="the player thread to read the hung decoder",
     )
+    until(lambda: ffmpeg.started(2), what="the fake ffmpeg's helper to leave its group")
     now, tripped = time.monotonic(), 0
     while tripped < 2:  # a kill to no avail, then the thread is given up on
         now += 0.5
@@ -75,7 +76,7 @@ def test_a_stuck_player_shows_a_danger_badge_readable_in_both_schemes(
     ffmpeg = HungFfmpeg(tmp_path / "bin", monkeypatch, HANGS_FOR_GOOD)
     try:
         with served(tmp_path) as (service, server):
-            stick_the_player(service, tmp_path)
+            stick_the_player(service, tmp_path, ffmpeg)
             context, page = phone_page(browser)
             try:
                 problems = watch(page)

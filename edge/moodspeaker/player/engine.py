@@ -161,9 +161,15 @@ class Player(PlayerLoop):
     def forget_plays(self, before: float | None = None) -> int:
         """The privacy retention (`before`, a `time.time()`) or "delete everything" (None): the plays
         recorded before it go from the play history, and the tracks skipped as unplayable from the
-        status (player.history).  Returns how many went; the status shows it once the player thread
-        publishes again (`when_idle`)."""
-        return self._history.forget(before)
+        status (player.history).  Returns how many went.  The failures go from the published status
+        at once: the player thread publishes a new one only when it runs, and one stuck for good
+        (player.hang) never does until the restart, so health listed the hung track after the
+        deletion.  The watcher's words for a stuck thread stop naming the track too (`forget`)."""
+        gone = self._history.forget(before)
+        self.watch.forget(before)
+        with self._lock:  # a status the thread publishes later reads the history as it is now
+            self._status = dataclasses.replace(self._status, failures=self._history.failures)
+        return gone
 
     def plays(self) -> dict[str, list[dict[str, Any]]]:
         """The play history as the data export gives it (player.history)."""

@@ -97,6 +97,8 @@ class PlayerWatch:
         self._call: Call | None = None
         self._aborted: Decoder | None = None  # stopped by a recovery, the thread not back since
         self._stuck = ""
+        self._stuck_at = 0.0  # when it was given up on (`time.time()`: the retention's cut-offs)
+        self._unnamed = ""  # `_stuck` without the track it names (what `forget` leaves)
         self._reports: list[str] = []  # not taken by `reports()` yet
 
     def start(self) -> None:
@@ -178,9 +180,20 @@ class PlayerWatch:
         why = "its decoder was stopped to no avail" if decoder is not None else "nothing there can be stopped"
         stuck = f"the player thread is stuck{on} ({why}); the service must be restarted"
         with self._lock:
-            self._stuck = stuck
+            self._stuck, self._stuck_at = stuck, time.time()
+            self._unnamed = f"the player thread is stuck ({why}); the service must be restarted"
         self._on_stuck(call.item if call is not None else None, f"the player hung on it ({why})")
         return "cannot free the thread: the player counts as stuck (systemd restarts the service)"
+
+    def forget(self, before: float | None = None) -> None:
+        """For "delete everything" (None) or the privacy retention (`before`, a `time.time()`): the
+        words of a thread given up on before it stop naming its track at once (what was played is
+        the listeners' history, player.history).  Health and the liveness check show them until the
+        restart, which a thread stuck for good does not bring about by itself.  It still counts as
+        stuck."""
+        with self._lock:
+            if self._stuck and (before is None or self._stuck_at < before):
+                self._stuck = self._unnamed
 
     def _where(self) -> str:
         """Where a thread stuck outside a decode call is: with the track playing, if any."""

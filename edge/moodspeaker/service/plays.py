@@ -42,9 +42,9 @@ def forget(
     starts: deque[tuple[float, str]], lock: threading.RLock, player: Player, before: float | None = None
 ) -> int:
     """The privacy retention (`before`, a `time.time()`) or "delete everything" (None): the track
-    starts recorded before it go, the service's (`starts`) and the player's (player.history; the status
-    shows it once the player publishes again).  `lock`: one trimmer at a time (the event thread only
-    appends).  Returns how many records went."""
+    starts recorded before it go, the service's (`starts`) and the player's (player.history; and its
+    failures from the published status at once, `Player.forget_plays`).  `lock`: one trimmer at a
+    time (the event thread only appends).  Returns how many records went."""
     with lock:
         if before is None:
             gone = len(starts)

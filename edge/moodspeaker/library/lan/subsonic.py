@@ -37,6 +37,7 @@ Server URL form: http(s)://user:password@host:port[/prefix]
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
 import json
 import logging
@@ -71,6 +72,9 @@ from moodspeaker.library.workers import AnalysisPool
 __all__ = ["SubsonicLibrary", "SubsonicSync", "song_version"]
 
 log = logging.getLogger(__name__)
+
+#: in the mirror's folder: held by the sync in progress (`_one_sync`)
+SYNC_LOCK = "sync.lock"
 
 
 class SubsonicLibrary(MirroredLibrary):
@@ -107,7 +111,7 @@ class SubsonicLibrary(MirroredLibrary):
         return self.api.list_songs()
 
     def song_of(self, url: str) -> str | None:
-        """The song id of a stream URL of this server and user (a mirrored location); else None."""
+        """The song id of a stream URL of this server (a mirrored location: SubsonicApi.song_of)."""
         return self.api.song_of(url)
 
     # -- sync --------------------------------------------------------------------------------------
@@ -115,11 +119,41 @@ class SubsonicLibrary(MirroredLibrary):
         """List the server's songs, analyse the new and changed ones, drop the ones gone; LanError if
         unreachable.  The downloads of songs gone or changed are deleted (and any beyond the bound).
 
-        Without a `pool`, one worker is started for this sync (only if there is something new).
+        Without a `pool`, one worker is started for this sync (only if there is something new).  A
+        sync of this server in progress (here or in another process) is waited for (`_one_sync`).
         """
         if pool is None:
             with AnalysisPool(1, numba_cache_dir=os.environ.get("NUMBA_CACHE_DIR") or None) as own:
                 return self.sync(own, model)
+        with self._one_sync():
+            return self._sync(pool, model)
+
+    @contextlib.contextmanager
+    def _one_sync(self) -> Iterator[None]:
+        """This server's syncs one at a time, in this process and any other on the same mirror
+        (the service's rescan beside a `library sync` run by hand): an exclusive flock on a file in
+        the mirror's folder, waited for.  Two at once each read the fingerprints and refusals
+        (`VERSIONS`, `REFUSED`), added their own songs and wrote the whole back, the last one
+        dropping the other's (those songs analysed again, their copies swept as not mirrored); and
+        a sync's clear of the staging deleted the other's download between its end and its hold
+        (downloaded again).  The mirror's folder may be deleted meanwhile (a first sync that
+        failed: sources.sync_remote): a lock taken on a deleted file is taken again."""
+        while True:
+            self.root.mkdir(parents=True, exist_ok=True)
+            lock = (self.root / SYNC_LOCK).open("ab")
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                log.info("%s: waiting for another sync of this server to finish", self.base_url)
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            with contextlib.suppress(FileNotFoundError):
+                if os.stat(lock.name).st_ino == os.fstat(lock.fileno()).st_ino:
+                    break
+            lock.close()
+        with lock:
+            yield
+
+    def _sync(self, pool: AnalysisPool, model: EmotionModel | None) -> SubsonicSync:
         with contextlib.suppress(OSError):  # leftovers of a sync cut short (a power cut, an error)
             self.staging.clear()
         self._forget_tokens()  # before the server is asked: a server gone for good has them too

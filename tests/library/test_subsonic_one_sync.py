@@ -1,0 +1,120 @@
+"""Two syncs of one OpenSubsonic server run one after the other, in one process or two.
+
+Why: a sync reads the mirror's fingerprints and refusals (`VERSIONS`, `REFUSED`) at its start, adds
+the songs it analysed and writes the whole back.  A second sync at the same time (the service's
+rescan beside a `library sync` run by hand) wrote its own, and whichever wrote last dropped the
+other's songs: analysed again at the next sync, their copies swept meanwhile as not mirrored.  And
+the second sync's clear of the staging (`analysing/`) deleted the first one's download in the moment
+between its end and the first sync's hold on it: downloaded again.  Now a sync waits for the one in
+progress (`SubsonicLibrary._one_sync`, a flock in the mirror's folder).
+
+The first sync is held after its download (a subclass waits there for the test: the moment no lock
+covers the file), the second is started and the test goes on once it either finished or says it
+waits; no timing.  The OpenSubsonic server of subsonickit on the loopback, a real analysis pool;
+two clients on one cache folder, as two processes are.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import synth
+
+from moodspeaker.library.lan.subsonic import SubsonicLibrary, SubsonicSync, song_version
+from moodspeaker.library.lan.subsonicsongs import VERSIONS
+from moodspeaker.library.workers import AnalysisPool
+from polling import until
+from subsonickit import Songs, Subsonic, serve
+
+
+class _HeldAfterDownload(SubsonicLibrary):
+    """A client whose sync stops after its first staged download until `go` is set (`staged` says
+    it is there), before it holds the file: where a second sync could step in."""
+
+    def __init__(self, url: str, cache: Path) -> None:
+        super().__init__(url, cache)
+        self.staged, self.go = threading.Event(), threading.Event()
+
+    def _copy(self, song_id: str, version: str) -> Path:
+        path = super()._copy(song_id, version)
+        if not self.staged.is_set():
+            self.staged.set()
+            assert self.go.wait(300), "the test never let the first sync go on"
+        return path
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Subsonic]:
+    music = tmp_path / "music"
+    songs: Songs = {
+        "a": {"title": "A", "artist": "Synth", "duration": 2, "suffix": "flac",
+              "path": synth.write(music / "a.flac", synth.chord(synth.C_MAJOR, 2.0))},
+    }  # fmt: skip
+    srv = serve(songs)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def _both(
+    server: Subsonic, cache: Path, pool: AnalysisPool, caplog: pytest.LogCaptureFixture
+) -> tuple[list[SubsonicSync], SubsonicLibrary]:
+    """The first sync held after its download of "a"; song "b" added to the server; a second sync
+    (another client of the same mirror) started meanwhile, and the first one let go once the second
+    finished or waits for it.  Returns the syncs' results (first, second) and the second client."""
+    first, second = _HeldAfterDownload(server.url, cache), SubsonicLibrary(server.url, cache)
+    results: dict[str, SubsonicSync] = {}
+    threads = [
+        threading.Thread(target=lambda: results.__setitem__("first", first.sync(pool))),
+        threading.Thread(target=lambda: results.__setitem__("second", second.sync(pool))),
+    ]
+    caplog.set_level(logging.INFO, logger="moodspeaker.library.lan.subsonic")
+    threads[0].start()
+    try:
+        until(first.staged.is_set, timeout=300, what="the first sync's download of a")
+        server.songs["b"] = {**server.songs["a"], "title": "B"}
+        threads[1].start()
+        until(
+            lambda: "second" in results or "waiting for another sync" in caplog.text,
+            timeout=300,
+            what="the second sync to finish or wait for the first",
+        )
+    finally:
+        first.go.set()
+        for t in threads:
+            t.join(timeout=600)
+    first.close()
+    assert set(results) == {"first", "second"}, "a sync failed"
+    return [results["first"], results["second"]], second
+
+
+def test_two_syncs_at_once_keep_each_others_fingerprints(
+    tmp_path: Path, server: Subsonic, pool: AnalysisPool, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, lib = _both(server, tmp_path / "cache", pool, caplog)
+    try:
+        listed = {str(s["id"]): song_version(s) for s in lib.list_songs()}
+        kept = json.loads(lib.cache.meta(VERSIONS) or "{}")
+        assert kept == listed, f"a sync dropped the other's fingerprints: {kept} of {listed}"
+        assert {t.title for t in lib.tracks()} == {"A", "B"}
+        assert lib.sync(pool).analysed == 0, "a song was analysed again"
+    finally:
+        lib.close()
+
+
+def test_a_second_sync_does_not_delete_the_firsts_download(
+    tmp_path: Path, server: Subsonic, pool: AnalysisPool, caplog: pytest.LogCaptureFixture
+) -> None:
+    results, lib = _both(server, tmp_path / "cache", pool, caplog)
+    try:
+        assert server.streams.count("a") == 1, f"song a downloaded again: {server.streams}"
+        assert sorted(server.streams) == ["a", "b"]
+        assert [r.analysed for r in results] == [1, 1]  # a by the first sync, b by the second
+    finally:
+        lib.close()

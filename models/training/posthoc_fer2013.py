@@ -112,7 +112,7 @@ def measure(run: Path, also: list[Path], ferplus: Path) -> dict[str, Any]:
         result["ensembles"][" + ".join([str(run), *map(str, also[: also.index(other) + 1])])] = {
             "one_pass": accuracy(total, y),
             "mirror_pass": accuracy(total_m, y),
-            "invokes_per_face": also.index(other) + 2,
+            "models": also.index(other) + 2,  # invokes per face one pass; twice that with the mirror
         }
     return result
 

@@ -220,7 +220,7 @@ def test_posthoc_measure_scores_the_head_and_refuses_a_run_without_one(
     assert result["one_pass"] >= 0.75 and result["mirror_pass"] >= 0.75
     assert 0.0 <= result["class_offsets_cv"] <= 1.0 and 0.0 <= result["both_heads_logistic_cv"] <= 1.0
     (ensemble,) = result["ensembles"].values()
-    assert ensemble["one_pass"] == result["one_pass"] and ensemble["invokes_per_face"] == 2
+    assert ensemble["one_pass"] == result["one_pass"] and ensemble["models"] == 2
     single = workspace["tmp"] / "runs" / "single"
     assert posthoc_fer2013.main(["--run", str(single), *data]) == 2
     assert "no FER2013 head" in capsys.readouterr().err

@@ -13,6 +13,7 @@ next `config set` writes the list so.
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 
@@ -60,6 +61,31 @@ def test_a_file_written_before_the_rule_loads_with_a_warning_and_the_profile_lis
     assert main(["-c", str(path), "config", "show"]) == 0
     assert 'profiles = [\n    "default",\n    "bob",\n]' in capsys.readouterr().out
     assert path.read_text() == OLD_FILE  # loading it writes nothing
+
+
+def test_config_check_and_doctor_fail_on_a_file_written_before_the_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The speaker runs on such a file, but not as written (the profile taken as listed): `config
+    check`, which a provisioning script runs to learn whether a file will do what it says, exits 2
+    as for any other problem of the configuration, naming the file and both settings; `doctor`'s
+    config check fails (exit 1, as any failed check).  They exited 0, the warning in the log only.
+    A file that keeps the rule passes both."""
+    path = tmp_path / "config.toml"
+    path.write_text(OLD_FILE)
+    assert main(["-c", str(path), "config", "check"]) == 2
+    captured = capsys.readouterr()
+    assert "configuration OK" not in captured.out
+    assert f"{path}: " in captured.err and _names_both(captured.err), captured.err
+    assert main(["-c", str(path), "doctor", "--json", "--only", "config"]) == 1
+    (check,) = json.loads(capsys.readouterr().out)["checks"]
+    assert check["status"] == "fail" and _names_both(check["summary"]), check
+    assert path.read_text() == OLD_FILE  # checking it writes nothing
+    path.write_text(LISTED)
+    assert main(["-c", str(path), "config", "check"]) == 0
+    assert "configuration OK" in capsys.readouterr().out
+    assert main(["-c", str(path), "doctor", "--json", "--only", "config"]) == 0
+    assert json.loads(capsys.readouterr().out)["checks"][0]["status"] == "ok"
 
 
 def test_config_set_mends_a_file_written_before_the_rule(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import tomli_w
 
 from moodspeaker.config import Config, ConfigError, describe, with_changes
 from moodspeaker.config.edit import update
-from moodspeaker.config.load import SYSTEM_CONFIG, config_path, to_mapping
+from moodspeaker.config.load import SYSTEM_CONFIG, config_path, file_conflicts, to_mapping
 from moodspeaker.util.net import mask_url
 
 #: The source a refusal names for a value typed after `config set` (a problem of the file names the file).
@@ -38,13 +38,34 @@ def _shown(config: Config, include_defaults: bool) -> dict[str, Any]:
     return data
 
 
+def _check(args: argparse.Namespace) -> int:
+    """`config check`: the file loaded (else the command exited 2 before this), but a rule between
+    settings it breaks only for the file's sake (config.rules.kept: the start profile taken as
+    listed, with a warning in the log) is a problem too: the speaker does not run as written, and a
+    provisioning script checking the file learns it from the exit code.  2, as for any other
+    problem of the configuration."""
+    try:
+        broken = file_conflicts(args.config)
+    except ConfigError as exc:  # the file changed since it was loaded a moment ago
+        broken = exc.problems
+    if broken:
+        problems = "\n  ".join(broken)
+        print(
+            "moodspeaker config check: the file breaks a rule between settings (the speaker still "
+            f"starts, its start profile taken as listed):\n  {problems}",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"configuration OK ({config_path(args.config) or 'built-in defaults'})")
+    return 0
+
+
 def run(args: argparse.Namespace, config: Config) -> int:
     if args.action == "show":
         print(tomli_w.dumps(_shown(config, args.all)), end="")
         return 0
     if args.action == "check":
-        print(f"configuration OK ({config_path(args.config) or 'built-in defaults'})")
-        return 0
+        return _check(args)
     if args.action == "schema":
         rows = [
             {

@@ -1,7 +1,9 @@
 """`moodspeaker doctor`: check camera, TPU, audio, library, broker, disk and temperature.
 
 Prints what works and, for what does not, what to do.  Exit code: 0 when nothing is broken
-(warnings such as "no camera" or "no TPU: CPU fallback" are advice), 1 when a check failed.
+(warnings such as "no camera" or "no TPU: CPU fallback" are advice), 1 when a check failed (the
+config check too when the file breaks a rule between settings it is kept working despite: the speaker
+does not run as written), 2 when the configuration does not load at all (as every command).
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ import argparse
 import json
 from typing import Any
 
-from moodspeaker.config import Config
-from moodspeaker.config.load import config_path
+from moodspeaker.config import Config, ConfigError
+from moodspeaker.config.load import config_path, file_conflicts
 from moodspeaker.system.doctor import CHECK_NAMES, exit_code, run_checks  # stdlib only: cheap to import
 
 _MARK = {"ok": " ok ", "warn": "warn", "fail": "FAIL", "skip": " -- "}
@@ -46,7 +48,11 @@ def config_error_json(report: dict[str, Any]) -> dict[str, Any]:
 def run(args: argparse.Namespace, config: Config) -> int:
     path = config_path(args.config)
     source = str(path) if path else "built-in defaults (no config file)"
-    results = run_checks(config, source, only=frozenset(args.only) if args.only else None)
+    try:  # the rules the file breaks though it loads: the "config" check fails on them
+        broken = file_conflicts(args.config)
+    except ConfigError as exc:  # the file changed since it was loaded a moment ago
+        broken = exc.problems
+    results = run_checks(config, source, only=frozenset(args.only) if args.only else None, broken=broken)
     code = exit_code(results)
     if args.json:
         print(json.dumps({"ok": code == 0, "checks": [r.to_json() for r in results]}, indent=1))

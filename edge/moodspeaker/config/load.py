@@ -337,6 +337,23 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
     chosen = config_path(path)
     if chosen is None:
         return Config()
+    return from_mapping(_read(chosen), str(chosen), file=True)
+
+
+def file_conflicts(path: str | os.PathLike[str] | None = None) -> list[str]:
+    """The rules between settings the config file breaks though it loads (config.rules.kept: its
+    start profile taken as listed, with a warning), each naming the file, both settings and how to
+    mend it; none without a file.  `config check` and `doctor` fail on them: the speaker runs, but
+    not as the file says, which a provisioning script checking the file must learn from the exit
+    code, not from a log line.  A ConfigError as `load` raises one."""
+    chosen = config_path(path)
+    if chosen is None:
+        return []
+    return [f"{chosen}: {c.in_file}" for c in conflicts(written(_read(chosen), str(chosen)))]
+
+
+def _read(chosen: Path) -> dict[str, Any]:
+    """The TOML of config file `chosen`; a ConfigError saying why it cannot be read or parsed."""
     try:
         data = chosen.read_bytes()
     except FileNotFoundError:
@@ -361,7 +378,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
         raise ConfigError([f"{chosen}: not UTF-8 text (byte {exc.start})"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{chosen}: not valid TOML: {exc}"]) from None
-    return from_mapping(raw, str(chosen), file=True)
+    return raw
 
 
 def data_dir(config: Config) -> Path:

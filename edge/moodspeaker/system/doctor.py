@@ -11,7 +11,7 @@ temperature, GPIO) and setup_checks.py (config, model, library, broker, disk).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from moodspeaker.config import Config
 from moodspeaker.system.check_result import CheckResult, Status
@@ -66,12 +66,17 @@ CHECK_NAMES = (
 
 
 def run_checks(
-    config: Config, source: str, machine: Machine | None = None, only: frozenset[str] | None = None
+    config: Config,
+    source: str,
+    machine: Machine | None = None,
+    only: frozenset[str] | None = None,
+    broken: Sequence[str] = (),
 ) -> list[CheckResult]:
-    """Run the checks (all, or the named ones) in a fixed order; one check's crash never hides the rest."""
+    """Run the checks (all, or the named ones) in a fixed order; one check's crash never hides the rest.
+    `broken`: the rules between settings the config file breaks though it loads (`check_config`)."""
     m = machine or Machine()
     table: dict[str, Callable[[], CheckResult]] = {
-        "config": lambda: check_config(config, source),
+        "config": lambda: check_config(config, source, broken),
         "camera": lambda: check_camera(config, m),
         "tpu": lambda: check_tpu(config, m),
         "model": lambda: check_model(config),

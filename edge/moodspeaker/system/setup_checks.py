@@ -7,6 +7,7 @@ import importlib
 import os
 import shutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,18 @@ from moodspeaker.system.check_result import CheckResult
 from moodspeaker.system.machine import Machine
 
 
-def check_config(config: Config, source: str) -> CheckResult:
+def check_config(config: Config, source: str, broken: Sequence[str] = ()) -> CheckResult:
+    """`broken`: the rules between settings the file breaks though it loads (config.load's
+    `file_conflicts`): a failure, as for `config check`, since the speaker does not run as written."""
+    if broken:
+        return CheckResult(
+            "config",
+            "fail",
+            broken[0] if len(broken) == 1 else f"{broken[0]} (and {len(broken) - 1} more)",
+            fix="correct the file (moodspeaker config check lists every problem); until then the "
+            "speaker takes its start profile as listed",
+            details={"source": source, "problems": list(broken)},
+        )
     return CheckResult("config", "ok", f"{source}: valid", details={"source": source})
 
 

@@ -13,7 +13,9 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -99,3 +101,30 @@ def test_the_lock_is_the_folders_flock(tmp_path: Path) -> None:
     update(path, probing)
     assert held == [9]
     assert subprocess.run(probe, check=False).returncode == 0  # released
+
+
+def test_the_file_is_parsed_once_per_update(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under its lock `update` parsed the file two or three times: to load it, for what it says as
+    written (a file kept working against a rule, config.rules.kept) and for the save to edit.  One
+    read now serves all three.  Counted here are the real parser's calls on the file's text (the
+    save's check of the text it writes is a parse of the new text, not of the file)."""
+    real = tomllib.loads
+    parsed: list[str] = []
+
+    def counting(text: str, **kw: Any) -> dict[str, Any]:
+        parsed.append(text)
+        return real(text, **kw)
+
+    monkeypatch.setattr(tomllib, "loads", counting)
+    path = tmp_path / "config.toml"
+    path.write_text(NOTES)
+    update(path, lambda now: with_changes(now, {"player.crossfade_s": 2.0}))  # a change
+    assert parsed.count(NOTES) == 1, f"the file was parsed {parsed.count(NOTES)} times"
+    assert load(path).player.crossfade_s == 2.0 and "# the baby sleeps next door" in path.read_text()
+    kept = NOTES + '[recommend]\nprofile = "bob"\n'  # taken as listed: an update without a change mends it
+    path.write_text(kept)
+    parsed.clear()
+    before, after = update(path, lambda now: now)
+    assert parsed.count(kept) == 1, f"the file was parsed {parsed.count(kept)} times"
+    assert before == after and after.recommend.profiles == ("default", "bob")
+    assert tomllib.loads(path.read_text())["recommend"]["profiles"] == ["default", "bob"]

@@ -29,7 +29,16 @@ from pathlib import Path
 
 import tomli_w
 
-from moodspeaker.config.load import ConfigError, describe, from_mapping, load, to_mapping, written
+from moodspeaker.config.load import (
+    ConfigError,
+    checked,
+    describe,
+    from_mapping,
+    load,
+    read_file,
+    to_mapping,
+    written,
+)
 from moodspeaker.config.schema import Config
 from moodspeaker.config.toml_lines import layout, value_text
 from moodspeaker.util.atomic import atomic_write_bytes
@@ -110,13 +119,20 @@ def _from_values(text: str, new: Config) -> str:
 def updated(text: str | None, new: Config) -> str:
     """The file's new text: `text` (None: there is no file yet) with only `new`'s changes written."""
     if text is None:
-        return NEW_FILE_HEADER + tomli_w.dumps(to_mapping(new))
+        return _rewritten(None, None, new)
     try:
         # as written: a file kept working against a rule (config.rules.kept) has what the speaker
         # took it as written out too, its start profile into its profiles
         old: Config | None = written(tomllib.loads(text))
     except (tomllib.TOMLDecodeError, ConfigError):
         old = None  # a file that does not load is replaced by the values; its header still stays
+    return _rewritten(text, old, new)
+
+
+def _rewritten(text: str | None, old: Config | None, new: Config) -> str:
+    """`updated`, given what `text` says as written (`old`; None: it does not load)."""
+    if text is None:
+        return NEW_FILE_HEADER + tomli_w.dumps(to_mapping(new))
     body = edited(text, old, new) if old is not None else None
     return body if body is not None else _from_values(text, new)
 
@@ -147,11 +163,19 @@ def save(config: Config, path: str | os.PathLike[str]) -> None:
     is logged as a warning, never reported as "nothing was saved".
     """
     target = Path(path)
+    before = _stat(target)
+    _write(target, before, updated(_text_of(target) if before is not None else None, config))
+
+
+def _stat(target: Path) -> os.stat_result | None:
     try:
-        before: os.stat_result | None = target.stat()
+        return target.stat()
     except FileNotFoundError:
-        before = None
-    body = updated(_text_of(target) if before is not None else None, config)
+        return None
+
+
+def _write(target: Path, before: os.stat_result | None, body: str) -> None:
+    """`save`'s writing of `body` over the file that was `before` (None: there was none)."""
     mode = 0o600 | (before.st_mode & 0o040 if before is not None else 0)
     atomic_write_bytes(target, body.encode("utf-8"), mode=mode)
     if before is not None and os.geteuid() == 0:
@@ -212,18 +236,22 @@ def update(
     comments stay).  Returns (as it was, as saved).  Whatever `change` raises leaves the file as it
     was; a change that changes nothing writes nothing, unless the file loads as other than it says
     (config.rules.kept: a start profile it does not list is taken as listed), which any save mends.
+    The file is read and parsed once, under the lock: what it loads as, what it says as written and
+    the text the save edits all come from that one read (they were three reads and parses).
     """
-    with locked(path):
-        current = read(path, missing_ok=missing_ok)
+    target = Path(path)
+    with locked(target):
+        text: str | None = None
+        as_written: Config | None = None
+        if missing_ok and not target.exists():
+            current = Config()
+        else:
+            text, raw = read_file(target)  # a ConfigError as `load` (`read`) raises it
+            as_written = written(raw, str(target))
+            current = checked(as_written, str(target), file=True)
+            # the newlines as `save` reads them (`_text_of`: read_text's universal newlines)
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
         new = change(current)
-        if new != current or _as_written(path) not in (None, current):
-            save(new, path)
+        if new != current or as_written not in (None, current):
+            _write(target, _stat(target), _rewritten(text, as_written, new))
     return current, new
-
-
-def _as_written(path: str | os.PathLike[str]) -> Config | None:
-    """The file's values as written (config.load.written), None when there is none to read."""
-    try:
-        return written(tomllib.loads(Path(path).read_text(encoding="utf-8")), str(path))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ConfigError):
-        return None

@@ -236,7 +236,12 @@ def from_mapping(raw: Mapping[str, Any], source: str = "config", *, file: bool =
 
     `file`: `raw` is a config file's (`load`): a rule between settings it breaks that a file written
     before the rule could (config.rules.kept) is kept working, with a warning naming `source`."""
-    config = written(raw, source)
+    return checked(written(raw, source), source, file=file)
+
+
+def checked(config: Config, source: str = "config", *, file: bool = False) -> Config:
+    """`config` (settings each right on its own: `written`) once the rules between settings are
+    checked, as `from_mapping` does (`file`: kept working against a rule, with a warning)."""
     if file:
         config, warnings = kept(config)
         for warning in warnings:
@@ -337,7 +342,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
     chosen = config_path(path)
     if chosen is None:
         return Config()
-    return from_mapping(_read(chosen), str(chosen), file=True)
+    return from_mapping(read_file(chosen)[1], str(chosen), file=True)
 
 
 def file_conflicts(path: str | os.PathLike[str] | None = None) -> list[str]:
@@ -349,11 +354,12 @@ def file_conflicts(path: str | os.PathLike[str] | None = None) -> list[str]:
     chosen = config_path(path)
     if chosen is None:
         return []
-    return [f"{chosen}: {c.in_file}" for c in conflicts(written(_read(chosen), str(chosen)))]
+    return [f"{chosen}: {c.in_file}" for c in conflicts(written(read_file(chosen)[1], str(chosen)))]
 
 
-def _read(chosen: Path) -> dict[str, Any]:
-    """The TOML of config file `chosen`; a ConfigError saying why it cannot be read or parsed."""
+def read_file(chosen: Path) -> tuple[str, dict[str, Any]]:
+    """Config file `chosen`'s text and its TOML, read and parsed once (config.edit.update edits the
+    text it checked); a ConfigError saying why it cannot be read or parsed."""
     try:
         data = chosen.read_bytes()
     except FileNotFoundError:
@@ -373,12 +379,13 @@ def _read(chosen: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError([f"{chosen}: cannot be read ({exc.strerror})"]) from None
     try:
-        raw = tomllib.loads(data.decode("utf-8"))
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError([f"{chosen}: not UTF-8 text (byte {exc.start})"]) from None
+    try:
+        return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{chosen}: not valid TOML: {exc}"]) from None
-    return raw
 
 
 def data_dir(config: Config) -> Path:

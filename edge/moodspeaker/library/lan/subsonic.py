@@ -58,6 +58,7 @@ from moodspeaker.library.lan.subsonicsongs import (
     NOT_AUDIO,
     REFUSED,
     TOO_LARGE,
+    UNFETCHED,
     VERSIONS,
     SubsonicSync,
     known_versions,
@@ -178,6 +179,11 @@ class SubsonicLibrary(MirroredLibrary):
                 b.clear_problems(f"{self.source}/{sid}")  # its failed analysis or refusal too,
                 if b.clear_problems(f"{self.source}/{self._track(sid)}"):  # and a failed play's note
                     self.scrub_due = True  # (mirror.forget_failed_downloads; only then: SD-card wear)
+            gone = {f"{self.source}/{sid}" for sid in set(versions) - set(listed)}  # their notes went
+            for (noted,) in self.cache.db.query("SELECT path FROM problems WHERE kind = ?", (UNFETCHED,)):
+                sid = str(noted).removeprefix(f"{self.source}/")  # a new song that never downloaded
+                if sid not in listed and noted not in gone:  # is in no `versions`: gone, its note goes
+                    b.clear_problems(str(noted))
             versions = {sid: v for sid, v in versions.items() if sid in listed}
             b.set_meta(VERSIONS, json.dumps(versions, sort_keys=True))
         self._scrub_if_due()
@@ -252,12 +258,14 @@ class SubsonicLibrary(MirroredLibrary):
         analysis is written, then moved into the download cache, set aside (the caller sweeps);
         the mirror takes their rows and fingerprints in one batch (one write of the fingerprints per
         few songs, not per song).  A song that cannot be downloaded keeps what the mirror had (tried
-        again at the next sync), unless it is too large (module doc: its refusal is kept in
-        `refused`); a changed song whose new file cannot be analysed or is refused leaves the
-        mirror: its analysis was of audio the server no longer has (its download is deleted)."""
+        again at the next sync; noted, `UNFETCHED`, until it downloads or leaves the server), unless
+        it is too large (module doc: its refusal is kept in `refused`); a changed song whose new
+        file cannot be analysed or is refused leaves the mirror: its analysis was of audio the
+        server no longer has (its download is deleted)."""
         with contextlib.ExitStack() as held:
             files: dict[str, str] = {}
             too_large: dict[str, str] = {}
+            unfetched: dict[str, str] = {}  # the other downloads that failed: why
             holds: dict[str, contextlib.ExitStack] = {}  # each closed just before its file moves in
             for sid in sids:
                 holds[sid] = held.enter_context(contextlib.ExitStack())
@@ -273,12 +281,15 @@ class SubsonicLibrary(MirroredLibrary):
                     result.failed.append((sid, too_large[sid]))
                     continue
                 except DownloadError as exc:
-                    result.failed.append((sid, f"stream of {sid}: {exc}"))
+                    unfetched[sid] = f"stream of {sid}: {exc}; tried again at the next sync"
+                    result.failed.append((sid, unfetched[sid]))
                     continue
                 files[str(path)] = sid
                 self._downloaded(self._track(sid))  # its next play plays this copy: a failed one is over
             done = [(files[r.path], r) for r in pool.analyse(list(files))]
             with self.cache.batch() as b:
+                for sid, why in unfetched.items():  # noted (`library stats`) until it downloads
+                    b.problem(f"{self.source}/{sid}", UNFETCHED, why)
                 for sid, why in too_large.items():
                     b.problem(f"{self.source}/{sid}", TOO_LARGE, why)
                     if sid in versions:

@@ -32,6 +32,9 @@ _SEEN = "subsonic_seen"
 REFUSED = "subsonic_refused"
 #: kind of the mirror's problem noting a song refused for its size
 TOO_LARGE = "too large"
+#: kind of the mirror's problem noting a song whose download for its analysis failed (by the sync:
+#: no play asked for it, so it is no listening history, unlike mirror.STREAM's notes)
+UNFETCHED = "download"
 
 log = logging.getLogger(__name__)
 

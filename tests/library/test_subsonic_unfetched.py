@@ -1,0 +1,79 @@
+"""An OpenSubsonic song the sync could not download is noted until it downloads or leaves the server.
+
+Why: a song whose analysis failed, or that was refused for its size, is noted in the mirror's
+problems (`library stats` lists them), but one whose download for its analysis failed (the server
+answered an error for it, the connection broke) left no note: the listener never learned why the
+song was missing from the speaker's picks.  Now it is noted (`UNFETCHED`) like the others, the note
+deleted once a later sync downloads and analyses it, or once the song is gone from the server.  The
+OpenSubsonic server of subsonickit on the loopback (a song whose file is a folder is listed, and its
+stream fails), a real analysis pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import synth
+
+from moodspeaker.library.lan.subsonic import SubsonicLibrary
+from moodspeaker.library.lan.subsonicsongs import UNFETCHED
+from moodspeaker.library.workers import AnalysisPool
+from subsonickit import Songs, Subsonic, serve
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Subsonic]:
+    music = tmp_path / "music"
+    songs: Songs = {
+        "s1": {"title": "Tone", "artist": "Synth", "duration": 2, "suffix": "flac",
+               "path": synth.write(music / "1.flac", synth.chord(synth.C_MAJOR, 2.0))},
+        # listed, but its "file" is a folder: its stream fails (the server answers 500)
+        "s2": {"title": "Lost", "artist": "Synth", "duration": 2, "suffix": "flac", "path": music / "2.flac"},
+    }  # fmt: skip
+    (music / "2.flac").mkdir()
+    srv = serve(songs)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def _notes(lib: SubsonicLibrary) -> list[tuple[str, str]]:
+    return [(p["path"], p["kind"]) for p in lib.cache.stats()["problems"]]
+
+
+def test_a_failed_download_is_noted_until_the_song_downloads(
+    tmp_path: Path, server: Subsonic, pool: AnalysisPool
+) -> None:
+    lib = SubsonicLibrary(server.url, tmp_path / "cache")
+    try:
+        first = lib.sync(pool)
+        assert first.analysed == 1 and [sid for sid, _ in first.failed] == ["s2"]
+        assert _notes(lib) == [(f"{lib.source}/s2", UNFETCHED)], "the failed download left no note"
+        [note] = lib.cache.stats()["problems"]
+        assert "stream of s2" in note["reason"]
+
+        server.songs["s2"]["path"].rmdir()  # its file is back
+        synth.write(server.songs["s2"]["path"], synth.chord(synth.C_MAJOR, 2.0, amp=0.1))
+        second = lib.sync(pool)
+        assert second.analysed == 1 and second.failed == []
+        assert _notes(lib) == [], "the note stayed after the song downloaded"
+        assert {t.title for t in lib.tracks()} == {"Tone", "Lost"}
+    finally:
+        lib.close()
+
+
+def test_a_failed_downloads_note_goes_with_the_song(
+    tmp_path: Path, server: Subsonic, pool: AnalysisPool
+) -> None:
+    lib = SubsonicLibrary(server.url, tmp_path / "cache")
+    try:
+        assert [sid for sid, _ in lib.sync(pool).failed] == ["s2"]
+        assert _notes(lib) == [(f"{lib.source}/s2", UNFETCHED)]
+        del server.songs["s2"]["path"]  # gone from the server (never mirrored: no fingerprint kept)
+        assert lib.sync(pool).failed == []
+        assert _notes(lib) == [], "the note of a song gone from the server stayed"
+    finally:
+        lib.close()

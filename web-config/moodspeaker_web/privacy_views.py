@@ -22,6 +22,7 @@ from moodspeaker.service.listeners import StateCopiesNotDeletedError
 from moodspeaker.util.net import mask_url
 from moodspeaker_web import forms
 from moodspeaker_web.context import json_safe, web
+from moodspeaker_web.export_dates import dated
 from moodspeaker_web.guard import owner_required
 
 log = logging.getLogger("moodspeaker_web.views")
@@ -68,14 +69,16 @@ def export() -> Response:
     body = {
         "exported_at": ctx.clock(),
         "speaker": ctx.config.device.name,
-        "note": "Everything this speaker keeps about its listeners. It never stores pictures.",
+        "note": "Everything this speaker keeps about its listeners. It never stores pictures. "
+        "Times are ISO 8601 dates in UTC, except inside the files given as they are on disk "
+        "(saved_state, calibration, text).",
         "mood_history": ctx.history.export(),
         "speaker_data": json_safe(ctx.control.export_data()),
         "explanations": _explanations(ctx.state()),
         "settings": _settings_for_export(ctx.config),
     }
     return Response(
-        json.dumps(body, indent=1),
+        json.dumps(dated(body), indent=1),
         mimetype="application/json",
         headers={"Content-Disposition": 'attachment; filename="moodspeaker-my-data.json"'},
     )

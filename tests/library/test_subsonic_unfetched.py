@@ -77,3 +77,31 @@ def test_a_failed_downloads_note_goes_with_the_song(
         assert _notes(lib) == [], "the note of a song gone from the server stayed"
     finally:
         lib.close()
+
+
+def test_a_songs_note_is_its_own(tmp_path: Path, server: Subsonic, pool: AnalysisPool) -> None:
+    """Song ids are opaque strings: the note of song "1" is not "10"'s, nor is "a"'s "a/b"'s (a note
+    was deleted as a folder's, with every path under it: Batch.clear_problems)."""
+    music = tmp_path / "music"
+    for sid in ("1", "10", "a", "a/b"):  # each listed, each failing as s2 does
+        (music / f"id-{sid.replace('/', '-')}.flac").mkdir()
+        server.songs[sid] = {
+            "title": sid,
+            "artist": "Synth",
+            "suffix": "flac",
+            "path": music / f"id-{sid.replace('/', '-')}.flac",
+        }
+    lib = SubsonicLibrary(server.url, tmp_path / "cache")
+    try:
+        lib.sync(pool)
+        assert {p for p, kind in _notes(lib) if kind == UNFETCHED} == {
+            f"{lib.source}/{sid}" for sid in ("s2", "1", "10", "a", "a/b")
+        }
+        for sid in ("1", "a"):  # these download now
+            server.songs[sid]["path"].rmdir()
+            synth.write(server.songs[sid]["path"], synth.chord(synth.C_MAJOR, 2.0))
+        assert lib.sync(pool).analysed == 2
+        noted = {p for p, _ in _notes(lib)}
+        assert noted == {f"{lib.source}/{sid}" for sid in ("s2", "10", "a/b")}, "another song's note went"
+    finally:
+        lib.close()

@@ -153,6 +153,12 @@ class Batch:
             (prefix, len(prefix) + 1, prefix.rstrip("/") + "/"),
         ).rowcount
 
+    def clear_problem(self, path: str) -> int:
+        """Forget the problem noted for exactly `path` (a LAN mirror's note of one song or track).
+        Not `clear_problems`: that one takes a folder, and an OpenSubsonic song id is an opaque
+        string that may hold a "/" ("a" would clear "a/b"'s note too).  Returns how many went."""
+        return self.conn.execute("DELETE FROM problems WHERE path = ?", (path,)).rowcount
+
     def put_remote(self, row: Mapping[str, Any], source: str) -> None:
         """Mirror an analysed track from a LAN server (the client's cache)."""
         self.conn.execute(

@@ -137,7 +137,7 @@ class MirroredLibrary:
         noted = f"{self.source}/{track_id}"
         if self.cache.db.query("SELECT 1 FROM problems WHERE path = ?", (noted,)):
             with self.cache.batch() as b:  # (only then: a batch moves the mirror's change counter)
-                b.clear_problems(noted)
+                b.clear_problem(noted)
             self.scrub_due = True  # it said when the track was to be played
 
     def forget_failed_downloads(self, before: float | None = None) -> int:

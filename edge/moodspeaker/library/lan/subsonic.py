@@ -176,14 +176,14 @@ class SubsonicLibrary(MirroredLibrary):
             for sid in set(versions) - set(listed):
                 b.remove_id(self._track(sid))
                 result.removed += 1
-                b.clear_problems(f"{self.source}/{sid}")  # its failed analysis or refusal too,
-                if b.clear_problems(f"{self.source}/{self._track(sid)}"):  # and a failed play's note
+                b.clear_problem(f"{self.source}/{sid}")  # its failed analysis or refusal too,
+                if b.clear_problem(f"{self.source}/{self._track(sid)}"):  # and a failed play's note
                     self.scrub_due = True  # (mirror.forget_failed_downloads; only then: SD-card wear)
             gone = {f"{self.source}/{sid}" for sid in set(versions) - set(listed)}  # their notes went
             for (noted,) in self.cache.db.query("SELECT path FROM problems WHERE kind = ?", (UNFETCHED,)):
                 sid = str(noted).removeprefix(f"{self.source}/")  # a new song that never downloaded
                 if sid not in listed and noted not in gone:  # is in no `versions`: gone, its note goes
-                    b.clear_problems(str(noted))
+                    b.clear_problem(str(noted))
             versions = {sid: v for sid, v in versions.items() if sid in listed}
             b.set_meta(VERSIONS, json.dumps(versions, sort_keys=True))
         self._scrub_if_due()
@@ -308,7 +308,7 @@ class SubsonicLibrary(MirroredLibrary):
                         loc = self.api.location(sid)  # no credential (SubsonicApi.location)
                         row = mirror_row(self._track(sid), loc, listed[sid], r.analysis.features, model)
                         b.put_remote(row, self.source)
-                        b.clear_problems(noted)
+                        b.clear_problem(noted)
                         result.analysed += 1
                         result.changed += int(sid in versions)
                     versions[sid] = now[sid]

@@ -262,7 +262,10 @@ def build_parts(
         library, opened = open_library(config)
         rescan, downloads = opened, opened.downloads  # the player plays from the same LAN clients
     source = library
-    n = len(source.tracks())
+    # counted as health's library_state counts (the ids of the analysed tracks' feature rows: kept
+    # by the source, and the recommender's first plan reads the same), not len(tracks()), which
+    # built a Track of every row only to count them
+    n = len(source.feature_matrix()[0])
     states["library"] = (ComponentState.OK, f"{n} tracks") if n else (ComponentState.EMPTY, NO_TRACKS)
     recommender = Recommender.from_config(config, source, data_dir / "recommend.sqlite")
     return Parts(

@@ -7,8 +7,13 @@ helper its fields are declared with, kept apart so that list stays short.  What 
 
 from __future__ import annotations
 
+import re
 from dataclasses import field
 from typing import Any
+
+#: A plain MQTT topic prefix: levels of anything but '/', '#', '+' and white space, no empty level, no
+#: '$' first (the broker's own topics).  mqtt.topics checks its prefixes with it too: one spelling.
+TOPIC_PREFIX = re.compile(r"^[^/#+\s$][^/#+\s]*(/[^/#+\s]+)*$")
 
 
 def setting(
@@ -22,13 +27,16 @@ def setting(
     advanced: bool = False,
     required: bool = False,
     absolute: bool = False,
+    topic: bool = False,
     label: str = "",
 ) -> Any:
     """Declare one setting: default, a help sentence, and optional bounds.
 
     `secret` settings (passwords) are never echoed back by the web page or `config show`.
     `required` text may not be blank; `absolute` text is a full path (`~` allowed): a relative or
-    empty data folder meant files written wherever the command was started.  `label` names the
+    empty data folder meant files written wherever the command was started.  `topic` text is an MQTT
+    topic prefix (TOPIC_PREFIX): 'homeassistant/' was taken, and Home Assistant, listening under
+    'homeassistant/', never saw the speaker's 'homeassistant//device/...'.  `label` names the
     setting on the form (and in its refusals) when the key in words would mislead.
     """
     meta = {
@@ -38,8 +46,9 @@ def setting(
         "secret": secret,
         "unit": unit,
         "advanced": advanced,
-        "required": required or absolute,
+        "required": required or absolute or topic,
         "absolute": absolute,
+        "topic": topic,
         "label": label,
     }
     if isinstance(default, list):

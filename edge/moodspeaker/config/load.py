@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
+from moodspeaker.config.declare import TOPIC_PREFIX
 from moodspeaker.config.messages import expected, label_of, refused_in_file
 from moodspeaker.config.rules import conflicts, kept
 from moodspeaker.config.schema import Config
@@ -61,6 +62,7 @@ class SettingInfo:
     advanced: bool = False
     required: bool = False  # text that may not be blank
     absolute: bool = False  # text that is a full path (~ allowed)
+    topic: bool = False  # text that is an MQTT topic prefix (declare.TOPIC_PREFIX)
     label: str = ""  # the setting in words, as the form shows it (messages.label_of)
 
     @property
@@ -111,6 +113,7 @@ def describe() -> Iterator[SettingInfo]:
                 advanced=bool(f.metadata.get("advanced", False)),
                 required=bool(f.metadata.get("required", False)),
                 absolute=bool(f.metadata.get("absolute", False)),
+                topic=bool(f.metadata.get("topic", False)),
                 label=label_of(f.name, f.metadata.get("unit", ""), f.metadata.get("label", "")),
             )
 
@@ -175,6 +178,8 @@ def coerce(info: SettingInfo, value: Any) -> Any:
         if info.required and not value.strip():
             raise ValueError(expected(info))
         if info.absolute and not os.path.isabs(os.path.expanduser(value)):
+            raise ValueError(expected(info))
+        if info.topic and not TOPIC_PREFIX.match(value):
             raise ValueError(expected(info))
         return value
     raise ValueError(expected(info))

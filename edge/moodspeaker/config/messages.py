@@ -59,6 +59,11 @@ def expected(info: SettingInfo) -> str:
         return "one of " + ", ".join(repr(c) for c in info.choices)
     if info.absolute:
         return "a full path (starting with / or ~)"
+    if info.topic:
+        return (
+            "an MQTT topic prefix such as 'moodspeaker' or 'home/speakers' (no '#', '+', spaces or "
+            "empty levels, no '/' at either end, no '$' first)"
+        )
     unit = f" {info.unit}" if info.unit else ""
     bounds = ""
     if info.min is not None and info.max is not None:

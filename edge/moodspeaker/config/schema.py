@@ -270,9 +270,11 @@ class MqttConfig:
     ca_file: str = setting("", "CA certificate file for TLS; empty uses the system store.", advanced=True)
     cert_file: str = setting("", "Client certificate for TLS client authentication.", advanced=True)
     key_file: str = setting("", "Client key for TLS client authentication.", advanced=True)
-    base_topic: str = setting("moodspeaker", "Topic prefix; the device id is added below it.")
+    base_topic: str = setting("moodspeaker", "Topic prefix; the device id is added below it.", topic=True)
     discovery: bool = setting(True, "Announce entities to Home Assistant (MQTT discovery).")
-    discovery_prefix: str = setting("homeassistant", "Home Assistant discovery prefix.", advanced=True)
+    discovery_prefix: str = setting(
+        "homeassistant", "Home Assistant discovery prefix.", advanced=True, topic=True
+    )
     stats_interval_s: float = setting(
         60.0, "Seconds between stats messages.", min=1.0, max=3600.0, unit="s", advanced=True
     )

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from moodspeaker.config.declare import TOPIC_PREFIX
+
 #: The group "device id": commands under `<base>/all/…/set` reach every speaker.
 GROUP_ID = "all"
 
@@ -35,7 +37,6 @@ STATE_KEYS = (
 
 #: Home Assistant only accepts these characters in a discovery object id; we use the same for topics.
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-_BASE_RE = re.compile(r"^[^#+\s]+(/[^#+\s]+)*$")
 
 
 class TopicError(ValueError):
@@ -79,7 +80,13 @@ def resolve_device_id(configured: str, machine: str, fallback: str = "") -> str:
     12-hex-digit digest is still unique across a household's speakers.
     """
     if configured.strip():
-        return check_device_id(slug(configured))
+        device_id = slug(configured)
+        if not device_id:  # nothing of it survives as a topic level: name what was typed
+            raise TopicError(
+                f"device.id {configured!r} has none of the characters MQTT topics and Home Assistant "
+                "take (letters a-z, digits, '_' or '-'): write it in those, e.g. 'kitchen'"
+            )
+        return check_device_id(device_id)
     source = machine or fallback
     if not source:
         raise TopicError("no device id configured and no machine id to derive one from: set device.id")
@@ -87,12 +94,15 @@ def resolve_device_id(configured: str, machine: str, fallback: str = "") -> str:
     return check_device_id(f"moodspeaker-{digest}")
 
 
-def check_base_topic(base: str) -> str:
-    """A base topic must be a plain topic (no wildcards, no empty levels, no leading/trailing '/')."""
-    if not base or not _BASE_RE.match(base) or base.startswith("$"):
+def check_base_topic(base: str, setting: str = "mqtt.base_topic") -> str:
+    """A topic prefix must be a plain topic (no wildcards, no empty levels, no leading/trailing '/').
+
+    The config loader refuses such settings already (declare.TOPIC_PREFIX); this guards the callers
+    that build Topics from other sources (`moodspeaker mqtt` commands, tests)."""
+    if not TOPIC_PREFIX.match(base):
         raise TopicError(
-            f"mqtt.base_topic {base!r} is not a usable topic prefix (no wildcards, spaces, empty levels "
-            "or leading '$')"
+            f"{setting} {base!r} is not a usable topic prefix (no wildcards, spaces, empty levels, "
+            "no '/' at either end, no leading '$')"
         )
     return base
 
@@ -107,7 +117,7 @@ class Topics:
 
     def __post_init__(self) -> None:
         check_base_topic(self.base)
-        check_base_topic(self.discovery_prefix)
+        check_base_topic(self.discovery_prefix, "mqtt.discovery_prefix")
         check_device_id(self.device_id)
 
     @property

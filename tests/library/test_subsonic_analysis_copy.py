@@ -101,14 +101,16 @@ def test_analysis_downloads_never_push_out_a_played_song(
 
 
 def _two_more_over_the_bound(tmp_path: Path, music: dict[str, Path]) -> int:
-    """Songs `first` and `second` added to `music`; a cache bound that holds `small` and `quiet` but not
-    `first` beside them (returned), so a sweep must choose what to delete."""
-    for name, amp in (("first", 0.3), ("second", 0.2)):
+    """Songs `first` and `second` (smaller than `quiet`) added to `music`; a cache bound that holds
+    `small` (played) with `first` and `second` beside it, so the sync analyses those two in one group
+    (subsonicsongs.next_group), but not `small`, `quiet` and `first` (returned), so a sweep must
+    choose what to delete."""
+    for name, amp in (("first", 0.3), ("second", 0.05)):
         music[name] = synth.write(
             tmp_path / "music" / f"{name}.flac", synth.chord(synth.C_MAJOR, 2.0, amp=amp)
         )
     size = {name: path.stat().st_size for name, path in music.items()}
-    bound = size["small"] + size["quiet"] + 100
+    bound = size["small"] + size["first"] + size["second"] + 100
     assert bound < size["small"] + size["quiet"] + size["first"], "all would fit: this test shows nothing"
     return bound
 

@@ -12,6 +12,8 @@ copy.  Music appliances keep such a cache bounded and drop what is gone or stale
   keeps its copy.
 - Beyond `max_bytes`, the least recently used downloads go first (each use stamps the file's mtime);
   the file just downloaded stays even when the files in use leave no room (it is about to be played).
+  The files of a folder counted with the cache (`counted`: an OpenSubsonic sync's staged analysis
+  copies) and the room asked for downloads to come count too, but only set-aside copies go for them.
   No file may be larger than `max_bytes` itself, the whole cache (lan.transfer: refused, nothing
   kept, TooLargeError).  A download made for another reason than a play (an OpenSubsonic song's
   analysis copy, staged elsewhere and moved in by `adopt`; `get(..., use=False)`) is set aside: an
@@ -67,8 +69,8 @@ class AudioCache(CacheFolder):
     """One folder of downloads (module doc): how a file comes in and is found, stamped, held;
     which go is CacheFolder's.  Thread-safe; several processes may share the folder."""
 
-    def __init__(self, folder: Path, max_bytes: int) -> None:
-        super().__init__(folder, max_bytes)
+    def __init__(self, folder: Path, max_bytes: int, counted: Path | None = None) -> None:
+        super().__init__(folder, max_bytes, counted)
         self._clock = threading.Lock()
         self._last_ns = 0
 

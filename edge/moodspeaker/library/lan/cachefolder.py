@@ -52,9 +52,13 @@ class CacheFolder:
     """A folder of downloads bounded by `max_bytes` (audiocache's module doc): listing, holding and
     deleting.  Thread-safe; several processes may share the folder."""
 
-    def __init__(self, folder: Path, max_bytes: int) -> None:
+    def __init__(self, folder: Path, max_bytes: int, counted: Path | None = None) -> None:
+        """`counted`: a folder whose files count against this bound but are not this cache's to
+        delete (an OpenSubsonic sync's staging: its copies are on the same card, and move in once
+        analysed); the room they take comes from the set-aside copies only (`sweep`)."""
         self.folder = folder
         self.max_bytes = max_bytes
+        self.counted = counted
 
     @contextlib.contextmanager
     def hold(self, path: Path) -> Iterator[bool]:
@@ -69,12 +73,12 @@ class CacheFolder:
             fcntl.flock(handle, fcntl.LOCK_SH)
             yield same_file(path, handle)
 
-    def entries(self) -> list[Entry]:
-        """Every download and partial download in the folder, and the ETags (other files are not
-        ours; the set-aside marks are the `aside` of their downloads)."""
+    def entries(self, folder: Path | None = None) -> list[Entry]:
+        """Every download and partial download in the folder (or in `folder`), and the ETags (other
+        files are not ours; the set-aside marks are the `aside` of their downloads)."""
         found = []
         try:
-            listing = list(os.scandir(self.folder))
+            listing = list(os.scandir(folder or self.folder))
         except FileNotFoundError:
             return []
         for item in listing:
@@ -93,10 +97,17 @@ class CacheFolder:
             found.append(Entry(Path(item.path), track_id, version, st.st_size, st.st_mtime_ns, aside))
         return found
 
-    def sweep(self, current: Callable[[Iterable[str]], Mapping[str, str]], keep: Path | None = None) -> int:
+    def sweep(
+        self, current: Callable[[Iterable[str]], Mapping[str, str]], keep: Path | None = None, room: int = 0
+    ) -> int:
         """Delete the downloads that are gone or stale, then the least recently used ones beyond the
         bound; never `keep` (just fetched) nor anything in use.  `current(ids)` gives the version the
-        mirror has of each of those ids it still has.  Returns how many files were deleted."""
+        mirror has of each of those ids it still has.  Then, for the files of `counted` and `room`
+        bytes more (downloads about to be made for an analysis), set-aside copies go too, oldest
+        first, never a played one: an analysis download never pushes out a song the listener played
+        (audiocache's module doc), so what it cannot get from them is over the bound (at most one
+        song's file: library.lan.subsonic sizes its groups by the room left).  Returns how many
+        files were deleted."""
         entries = self.entries()
         versions = current({e.track_id for e in entries})
         deleted, total, live = 0, 0, []
@@ -108,39 +119,48 @@ class CacheFolder:
             total += e.size  # a stale file in use takes room too
             if not stale and not e.path.name.endswith(TAG):  # an ETag goes with its partial download
                 live.append(e)
+        coming = room + (sum(e.size for e in self.entries(self.counted)) if self.counted else 0)
         for e in sorted(live, key=lambda e: (not e.aside, e.used_ns, e.path.name)):  # set aside first
-            if total <= self.max_bytes:
+            if total + (coming if e.aside else 0) <= self.max_bytes:
                 break
             if e.path != keep and self._delete(e.path):
                 deleted += 1
                 total -= e.size
-        if total > self.max_bytes:
+        if total + coming > self.max_bytes:
             log.info(
-                "audio cache %s: %d bytes, over %d (the rest is in use)", self.folder, total, self.max_bytes
-            )
+                "audio cache %s: %d bytes and %d to come, over %d (the rest is in use or played)",
+                self.folder, total, coming, self.max_bytes,
+            )  # fmt: skip
         for e in entries:  # ETags whose partial download is gone (finished, evicted, stale)
             if e.path.name.endswith(TAG) and not e.path.with_name(e.path.name[: -len(TAG)] + PART).exists():
                 e.path.unlink(missing_ok=True)
         self._drop_marks()
         return deleted
 
+    def aside_room(self) -> int:
+        """What the bound leaves beside the copies plays used (and partial downloads): the room the
+        set-aside copies and the downloads for an analysis share (`sweep`)."""
+        return self.max_bytes - sum(e.size for e in self.entries() if not e.aside)
+
     def _drop_marks(self) -> None:
         """Delete the set-aside marks whose download is gone (and not being made).  The partial
-        download is looked for first: `AudioCache.finish` renames it to the download in one step, so a download
-        finished between the two looks is seen as one or the other (looked for the other way round,
-        it was seen as neither, and a fresh copy lost its mark)."""
+        download is looked for first: `AudioCache.finish` renames it to the download in one step,
+        so a download finished between the two looks is seen as one or the other (looked for the
+        other way round, it was seen as neither, and a fresh copy lost its mark)."""
         with contextlib.suppress(FileNotFoundError):
             for item in os.scandir(self.folder):
                 base = item.path[: -len(ASIDE)]
                 if item.name.endswith(ASIDE) and not any(os.path.lexists(base + end) for end in (PART, "")):
                     Path(item.path).unlink(missing_ok=True)
 
-    def tidy(self, current: Callable[[Iterable[str]], Mapping[str, str]], keep: Path | None = None) -> None:
+    def tidy(
+        self, current: Callable[[Iterable[str]], Mapping[str, str]], keep: Path | None = None, room: int = 0
+    ) -> None:
         """`sweep`, an error of the folder (unreadable, the card read-only) logged and not raised: a
         client sweeps after a sync or a download, whose result stands without it, and what is left
         goes at a later sweep."""
         try:
-            self.sweep(current, keep)
+            self.sweep(current, keep, room)
         except OSError as exc:
             log.warning("%s: cannot clean the downloaded audio: %s", self.folder, exc)
 

@@ -29,7 +29,14 @@ download an analysis made stays there too, set aside (audiocache: first to go wh
 never a played song's copy for it), so a new song's first play is not a second download of it.
 While it is analysed it is staged beside the cache (`analysing/`, where no sweep looks) and moves
 in once its analysis is in the mirror: held in the cache, a sweep could not delete it yet counted
-its bytes, so a play's sweep meanwhile deleted played songs' copies to get under the bound.
+its bytes, so a play's sweep meanwhile deleted played songs' copies to get under the bound.  Its
+bytes count against the bound all the same (the card is one), but only set-aside copies make room
+for them (CacheFolder.sweep), made before each group, and a group is as many songs as their listed
+sizes fit beside the played copies (`next_group`).  What can still pass the bound, and why: one
+song's file when played copies fill the cache (a sync analyses one song at a time then; a played
+song is never deleted for an analysis), a song the listing gives no size for until its group is
+swept, a play's download until the sweep after it (its size is not known before the server
+answers), and files in use.
 
 Server URL form: http(s)://user:password@host:port[/prefix]
 """
@@ -62,7 +69,9 @@ from moodspeaker.library.lan.subsonicsongs import (
     VERSIONS,
     SubsonicSync,
     known_versions,
+    listed_size,
     mirror_row,
+    next_group,
     refusals,
     song_tags,
     song_version,
@@ -96,7 +105,8 @@ class SubsonicLibrary(MirroredLibrary):
         super().__init__(Path(cache_dir) / ("subsonic-" + slug(self.base_url)))
         if audio_cache_bytes is None:
             audio_cache_bytes = LibraryConfig().server_cache_mb * 2**20
-        self.audio = AudioCache(self.root / "audio", audio_cache_bytes)
+        #: the staged analysis copies count against its bound (CacheFolder.sweep, `next_group`)
+        self.audio = AudioCache(self.root / "audio", audio_cache_bytes, counted=self.root / "analysing")
         self.audio_dir = self.audio.folder
         #: the analysis downloads of a sync, until their analysis is in the mirror (module doc)
         self.staging = AudioCache(self.root / "analysing", audio_cache_bytes)
@@ -190,8 +200,11 @@ class SubsonicLibrary(MirroredLibrary):
         refused = refusals(self.cache.meta(REFUSED), versions, now)
         todo = to_analyse(listed, versions, now, refused, self.audio.max_bytes)
         result.retagged = self._retag([sid for sid in listed if versions.get(sid) == now[sid]], listed)
-        for start in range(0, len(todo), 8):  # download a few, analyse them, sweep: bounded disk use
-            group = todo[start : start + 8]
+        sizes = {sid: listed_size(listed[sid], self.audio.max_bytes) for sid in todo}
+        while todo:  # download a few, analyse them, sweep: bounded disk use (`next_group`)
+            group = next_group(todo, sizes, self.audio.aside_room())
+            todo = todo[len(group) :]
+            self.audio.tidy(self._versions, room=sum(sizes[sid] for sid in group))  # room made first
             self._analyse(
                 group,
                 listed=listed,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,3 +123,30 @@ def to_analyse(
     """The listed songs to download and analyse: new, changed on the server, or refused when the
     download cache's bound was smaller than it is now (`bound`)."""
     return [sid for sid in listed if versions.get(sid) != now[sid] or refused.get(sid, bound) < bound]
+
+
+def listed_size(song: Mapping[str, Any], bound: int) -> int:
+    """The room a song's download takes in a download cache bounded by `bound`: its file's size as
+    listed (bytes), 0 when the listing does not say, or when it is larger than the bound (refused
+    before a byte is written: lan.transfer)."""
+    size = song.get("size")
+    if isinstance(size, bool) or not isinstance(size, int):
+        return 0
+    return size if 0 < size <= bound else 0
+
+
+def next_group(todo: Sequence[str], sizes: Mapping[str, int], room: int, most: int = 8) -> list[str]:
+    """The next songs of `todo` a sync downloads and analyses together: up to `most`, as many as
+    their listed `sizes` fit in `room` (what the download cache's bound leaves beside the copies
+    plays used: CacheFolder.aside_room), and always one.  Staged at once, 8 songs went past the
+    bound by up to 8 files; sized so, the copies in flight fit beside the played ones (the set-aside
+    copies make way for them), and only a cache full of played songs goes over, by one file (a song
+    with no listed size counts as 0: it is known once downloaded)."""
+    group: list[str] = []
+    used = 0
+    for sid in todo[:most]:
+        if group and used + sizes.get(sid, 0) > room:
+            break
+        group.append(sid)
+        used += sizes.get(sid, 0)
+    return group

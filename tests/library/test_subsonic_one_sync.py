@@ -6,7 +6,7 @@ rescan beside a `library sync` run by hand) wrote its own, and whichever wrote l
 other's songs: analysed again at the next sync, their copies swept meanwhile as not mirrored.  And
 the second sync's clear of the staging (`analysing/`) deleted the first one's download in the moment
 between its end and the first sync's hold on it: downloaded again.  Now a sync waits for the one in
-progress (`SubsonicLibrary._one_sync`, a flock in the mirror's folder).
+progress (`MirroredLibrary._one_sync`, a flock in the mirror's folder).
 
 The first sync is held after its download (a subclass waits there for the test: the moment no lock
 covers the file), the second is started and the test goes on once it either finished or says it
@@ -74,7 +74,7 @@ def _both(
         threading.Thread(target=lambda: results.__setitem__("first", first.sync(pool))),
         threading.Thread(target=lambda: results.__setitem__("second", second.sync(pool))),
     ]
-    caplog.set_level(logging.INFO, logger="moodspeaker.library.lan.subsonic")
+    caplog.set_level(logging.INFO, logger="moodspeaker.library.lan.mirror")
     threads[0].start()
     try:
         until(first.staged.is_set, timeout=300, what="the first sync's download of a")

@@ -17,18 +17,25 @@ databases (util.sqlitefiles), and the mirror's files are the owner's alone.
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import logging
 import shutil
 import sqlite3
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
 
 from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex
+from moodspeaker.library.lan.cachefolder import same_file
 from moodspeaker.library.track import Track
 from moodspeaker.util.sqlitefiles import owner_only, scrub
 
+log = logging.getLogger(__name__)
+
+#: in the mirror's folder: held by the sync in progress (`_one_sync`)
+SYNC_LOCK = "sync.lock"
 #: meta key of the mirror: when a sync last succeeded (set with the outcome, see client.note_sync)
 ANSWERED = "answered_at"
 #: kind of the mirror's problems noting a download that failed (client.LanLibrary.fetch), with when
@@ -39,7 +46,7 @@ _BUSY_S = 30.0
 
 class MirroredLibrary:
     """Subclasses call `__init__` with the mirror's folder, use `self.cache` (the mirror, made on
-    first use) to sync, and add syncing and streaming."""
+    first use) to sync (inside `_one_sync`), and add syncing and streaming."""
 
     #: the server as the mirror names it (each note's path starts with it); set by the subclass
     source: str
@@ -91,6 +98,30 @@ class MirroredLibrary:
             if cache is not None:
                 cache.close()
             shutil.rmtree(self.root, ignore_errors=True)
+
+    @contextlib.contextmanager
+    def _one_sync(self) -> Iterator[None]:
+        """A sync of this server, one at a time in this process and any other on the same mirror
+        (the service's rescan beside a `library sync` run by hand): an exclusive flock on a file in
+        the mirror's folder, waited for.  Two OpenSubsonic syncs at once each read the fingerprints
+        and refusals (subsonicsongs.VERSIONS, REFUSED), added their own songs and wrote the whole
+        back, the last one dropping the other's (those songs analysed again, their copies swept as
+        not mirrored); and a sync's clear of the staging deleted the other's download between its
+        end and its hold (downloaded again).  The mirror's folder may be deleted meanwhile (a first
+        sync that failed: sources.sync_remote): a lock taken on a deleted file is taken again."""
+        while True:
+            self.root.mkdir(parents=True, exist_ok=True)
+            lock = (self.root / SYNC_LOCK).open("ab")
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                log.info("%s: waiting for another sync of this server to finish", self.source)
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            if same_file(self.root / SYNC_LOCK, lock):
+                break
+            lock.close()
+        with lock:
+            yield
 
     _EMPTY: tuple[list[str], np.ndarray] = ([], np.zeros((0, len(FEATURE_COLUMNS)), dtype=np.float32))
 
@@ -159,6 +190,17 @@ class MirroredLibrary:
                 self.scrub_due = False
                 scrub(db)
         return gone
+
+    def _scrub_if_due(self) -> None:
+        """Scrub the mirror's files now when a deletion left bytes to scrub (`scrub_due`): a sync run
+        by hand exits before any retention (no note is from before 1970: none deleted)."""
+        if not self.scrub_due:
+            return
+        try:
+            self.forget_failed_downloads(0.0)
+        except (OSError, sqlite3.Error) as exc:
+            self.scrub_due = True  # the next retention does it
+            log.warning("%s: deleted data not scrubbed yet: %s", self.source, exc)
 
     def failed_downloads(self) -> list[dict[str, object]]:
         """The notes of downloads that failed (for the data export): the track, when, and why."""

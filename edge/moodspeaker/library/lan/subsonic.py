@@ -44,12 +44,10 @@ Server URL form: http(s)://user:password@host:port[/prefix]
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import json
 import logging
 import os
-import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -82,9 +80,6 @@ from moodspeaker.library.workers import AnalysisPool
 __all__ = ["SubsonicLibrary", "SubsonicSync", "song_version"]
 
 log = logging.getLogger(__name__)
-
-#: in the mirror's folder: held by the sync in progress (`_one_sync`)
-SYNC_LOCK = "sync.lock"
 
 
 class SubsonicLibrary(MirroredLibrary):
@@ -138,31 +133,6 @@ class SubsonicLibrary(MirroredLibrary):
                 return self.sync(own, model)
         with self._one_sync():
             return self._sync(pool, model)
-
-    @contextlib.contextmanager
-    def _one_sync(self) -> Iterator[None]:
-        """This server's syncs one at a time, in this process and any other on the same mirror
-        (the service's rescan beside a `library sync` run by hand): an exclusive flock on a file in
-        the mirror's folder, waited for.  Two at once each read the fingerprints and refusals
-        (`VERSIONS`, `REFUSED`), added their own songs and wrote the whole back, the last one
-        dropping the other's (those songs analysed again, their copies swept as not mirrored); and
-        a sync's clear of the staging deleted the other's download between its end and its hold
-        (downloaded again).  The mirror's folder may be deleted meanwhile (a first sync that
-        failed: sources.sync_remote): a lock taken on a deleted file is taken again."""
-        while True:
-            self.root.mkdir(parents=True, exist_ok=True)
-            lock = (self.root / SYNC_LOCK).open("ab")
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                log.info("%s: waiting for another sync of this server to finish", self.base_url)
-                fcntl.flock(lock, fcntl.LOCK_EX)
-            with contextlib.suppress(FileNotFoundError):
-                if os.stat(lock.name).st_ino == os.fstat(lock.fileno()).st_ino:
-                    break
-            lock.close()
-        with lock:
-            yield
 
     def _sync(self, pool: AnalysisPool, model: EmotionModel | None) -> SubsonicSync:
         with contextlib.suppress(OSError):  # leftovers of a sync cut short (a power cut, an error)
@@ -243,17 +213,6 @@ class SubsonicLibrary(MirroredLibrary):
         """The location the mirror keeps for a stream URL of this server (None: not one)."""
         song = self.api.song_of(location)
         return None if song is None else self.api.location(song)
-
-    def _scrub_if_due(self) -> None:
-        """Scrub the mirror's files now when a deletion left bytes to scrub (mirror.py): a hand-run
-        `library sync` exits before any retention (no note is from before 1970: none deleted)."""
-        if not self.scrub_due:
-            return
-        try:
-            self.forget_failed_downloads(0.0)
-        except (OSError, sqlite3.Error) as exc:
-            self.scrub_due = True  # the next retention does it
-            log.warning("%s: deleted data not scrubbed yet: %s", self.base_url, exc)
 
     def _analyse(
         self,

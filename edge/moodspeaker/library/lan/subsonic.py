@@ -295,11 +295,11 @@ class SubsonicLibrary(MirroredLibrary):
                         log.warning("%s: cannot keep the download of %s: %s", self.base_url, sid, exc)
                 holds[sid].close()
         with contextlib.suppress(OSError):  # the rest (failed analyses, leftovers of a power cut)
-            self.staging.clear()  # every file not in use goes (another sync's stay as they are)
+            self.staging.clear()  # every file not in use goes (none is: syncs run one at a time)
 
     def _copy(self, song_id: str, version: str) -> Path:
-        """The song's file as listed now (fingerprint `version`) staged for its analysis
-        (module doc): downloaded unless there (another sync's, at the same time)."""
+        """The song's file as listed now (fingerprint `version`) downloaded into the staging for
+        its analysis (module doc)."""
         url = self.api.url("stream", id=song_id, format="raw")
         return self.staging.get(
             url,

@@ -73,6 +73,14 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def hostile_aac(path: Path, seconds: float = 8.0) -> Path:
+    """A raw AAC (ADTS) stream `seconds` long at 32 kHz whose frames hold no audio: libsndfile cannot
+    open it, so the analysis hands it to ffmpeg (the hung one)."""
+    frame = bytes([0xFF, 0xF1, 0x54, 0x80, 0x05, 0x1F, 0xFC]) + bytes(33)  # LC, 32 kHz, stereo, 40 bytes
+    path.write_bytes(frame * round(seconds * 32000 / 1024))
+    return path
+
+
 def not_audio(path: Path) -> Path:
     """A file libsndfile cannot open, so the player hands it to ffmpeg (as an M4A)."""
     path.write_bytes(b"\x00\x00\x00\x20ftypM4A " + bytes(4000))

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import synth
 
-from hungkit import HANGS, HungFfmpeg, alive
+from hungkit import HANGS, HungFfmpeg, alive, hostile_aac
 from moodspeaker.library.audio import DecodeError, read_excerpts
 from moodspeaker.library.index import LibraryIndex
 from moodspeaker.library.indexer import Indexer
@@ -30,14 +30,6 @@ pytestmark = pytest.mark.timeout(300)
 
 BASE_S = 2.0  # the pool's base bound here (its default is minutes)
 STUCK = "analysis did not finish in {} s (a decoder stuck on this file, or a hung mount?)"
-
-
-def hostile_aac(path: Path, seconds: float = 8.0) -> Path:
-    """A raw AAC (ADTS) stream `seconds` long at 32 kHz whose frames hold no audio: libsndfile cannot
-    open it, so the analysis hands it to ffmpeg (the hung one)."""
-    frame = bytes([0xFF, 0xF1, 0x54, 0x80, 0x05, 0x1F, 0xFC]) + bytes(33)  # LC, 32 kHz, stereo, 40 bytes
-    path.write_bytes(frame * round(seconds * 32000 / 1024))
-    return path
 
 
 @pytest.fixture

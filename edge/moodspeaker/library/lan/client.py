@@ -166,7 +166,13 @@ class LanLibrary(MirroredLibrary):
 
     def sync(self, limit: int = 2000) -> SyncResult:
         """Bring the mirror up to date; raises LanError (the mirror keeps what it had) on failure.  A
-        server whose database was replaced is copied whole first (module doc)."""
+        server whose database was replaced is copied whole first (module doc).  A sync of this
+        server in progress (here or in another process) is waited for (`_one_sync`): a second whole
+        copy deleted the first one's staging database while it was being written."""
+        with self._one_sync():
+            return self._sync(limit)
+
+    def _sync(self, limit: int) -> SyncResult:
         try:
             identity = _identity(self.info())
             if not self.cache.meta(_RECOPY) and self._another_library(identity):

@@ -107,7 +107,9 @@ class MirroredLibrary:
         and refusals (subsonicsongs.VERSIONS, REFUSED), added their own songs and wrote the whole
         back, the last one dropping the other's (those songs analysed again, their copies swept as
         not mirrored); and a sync's clear of the staging deleted the other's download between its
-        end and its hold (downloaded again).  The mirror's folder may be deleted meanwhile (a first
+        end and its hold (downloaded again).  A library server's second whole copy deleted the
+        first one's staging database while it was written (client.LanLibrary: the first sync failed
+        with an SQLite error).  The mirror's folder may be deleted meanwhile (a first
         sync that failed: sources.sync_remote): a lock taken on a deleted file is taken again."""
         while True:
             self.root.mkdir(parents=True, exist_ok=True)

@@ -115,6 +115,7 @@ class MqttBridge:
             subscriptions=subscriptions,
             on_connected=lambda: self._put("announce", None),
             on_message=self._on_message,
+            on_room=lambda: self._put("flush", None),  # paho refused some: it has room again
         )
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -231,6 +232,8 @@ class MqttBridge:
             self._refresh_state()  # counts, polled meanwhile), so what is current goes out, never it
         elif kind == "announce":
             self._announce()
+        elif kind == "flush":
+            self._conn.flush()
         elif kind == "ha_online":
             self._counters["ha_online"] += 1
             self._announce()

@@ -6,8 +6,10 @@ the whole state is re-sent after every reconnect), an event goes to a bounded de
 is unreachable (oldest dropped first, counted; sent afterwards only if at most EVENT_MAX_AGE_S old).
 After a (re)connect nothing goes out until the owner announces itself: what it sends `at_once`
 (availability, discovery) first, then `resend` sends everything else, each topic once.
-paho's own network thread reconnects with a delay that doubles from 1 s up to `reconnect_max_s`,
-and its in-flight queue is capped as well.
+paho's own network thread reconnects with a delay that doubles from 1 s up to `reconnect_max_s`.
+The bridge's Outbox (outbox.py), not paho, decides what is sent again after a reconnect: paho's own
+queue is dropped at every connect (its capped size still bounds what it holds meanwhile), and a
+message paho refuses (that queue full) stays owed and is sent again, never lost.
 """
 
 from __future__ import annotations
@@ -18,16 +20,17 @@ import socket
 import ssl
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from moodspeaker.config.schema import MqttConfig
+from moodspeaker.mqtt.outbox import Ack, Outbox
+from moodspeaker.mqtt.settings import ConnectionSettings, MqttSetupError
+
+__all__ = ["EVENT_MAX_AGE_S", "OFFLINE", "ONLINE", "QOS", "Connection"]
+__all__ += ["ConnectionSettings", "MqttSetupError"]  # settings.py's, imported from here as before
 
 log = logging.getLogger(__name__)
 
@@ -43,67 +46,12 @@ ONLINE = b"online"
 OFFLINE = b"offline"
 
 
-class MqttSetupError(ValueError):
-    """The [mqtt] settings cannot work together; `problems` lists each as a full sentence."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("invalid MQTT settings:\n  " + "\n  ".join(problems))
-
-
-@dataclass(frozen=True)
-class ConnectionSettings:
-    """What the connection needs, checked as a whole (the schema checks each setting alone)."""
-
-    host: str
-    port: int
-    username: str = ""
-    password: str = ""
-    tls: bool = False
-    ca_file: str = ""
-    cert_file: str = ""
-    key_file: str = ""
-    keepalive_s: int = 30
-    reconnect_max_s: float = 60.0
-    outbox_size: int = 200
-
-    @classmethod
-    def from_config(cls, cfg: MqttConfig) -> ConnectionSettings:
-        problems: list[str] = []
-        if not cfg.host.strip():
-            problems.append("mqtt.host is empty: name the broker's host or address")
-        if bool(cfg.username) != bool(cfg.password):
-            missing = "mqtt.password" if cfg.username else "mqtt.username"
-            problems.append(f"mqtt.username and mqtt.password must be set together ({missing} is empty)")
-        if bool(cfg.cert_file) != bool(cfg.key_file):
-            problems.append("mqtt.cert_file and mqtt.key_file must be set together for TLS client auth")
-        files = (("ca_file", cfg.ca_file), ("cert_file", cfg.cert_file), ("key_file", cfg.key_file))
-        for key, path in files:
-            if not path:
-                continue
-            if not cfg.tls:
-                problems.append(f"mqtt.{key} is set but mqtt.tls is off: turn TLS on or clear it")
-            elif not Path(path).expanduser().is_file():
-                problems.append(f"mqtt.{key} = {path!r}: no such file")
-        if problems:
-            raise MqttSetupError(problems)
-        return cls(
-            host=cfg.host.strip(),
-            port=cfg.port,
-            username=cfg.username,
-            password=cfg.password,
-            tls=cfg.tls,
-            ca_file=str(Path(cfg.ca_file).expanduser()) if cfg.ca_file else "",
-            cert_file=str(Path(cfg.cert_file).expanduser()) if cfg.cert_file else "",
-            key_file=str(Path(cfg.key_file).expanduser()) if cfg.key_file else "",
-            keepalive_s=cfg.keepalive_s,
-            reconnect_max_s=cfg.reconnect_max_s,
-            outbox_size=cfg.outbox_size,
-        )
-
-
 class Connection:
-    """One paho client; callbacks run on paho's network thread and must stay short."""
+    """One paho client; callbacks run on paho's network thread and must stay short.
+
+    `on_room` (optional) is called on that thread when the broker acknowledges a message while
+    something paho refused is still owed: the owner calls `flush` then (from its own thread).
+    """
 
     def __init__(
         self,
@@ -114,15 +62,19 @@ class Connection:
         subscriptions: Sequence[str],
         on_connected: Callable[[], None],
         on_message: Callable[[str, bytes, bool], None],
+        on_room: Callable[[], None] | None = None,
     ) -> None:
         self._settings = settings
         self._will_topic = will_topic
         self._subscriptions = list(subscriptions)
         self._on_connected = on_connected
         self._on_message_cb = on_message
+        self._on_room = on_room
         self._lock = threading.Lock()
-        self._retained: dict[str, bytes] = {}
-        self._outbox: deque[tuple[str, bytes, float]] = deque(maxlen=settings.outbox_size)
+        self.counters = dict.fromkeys(
+            ("connects", "disconnects", "published", "refused", "dropped", "expired", "received"), 0
+        )
+        self._box = Outbox(settings.outbox_size, self.counters)
         self._connected = False
         self._announcing = False  # connected, but `resend` has not run yet: publishes wait for it
         self._stopping = False
@@ -130,9 +82,8 @@ class Connection:
         self._connected_at = 0.0
         self._short_connections = 0
         self._refused = False  # the broker's CONNACK refused the attempt (its reason is last_error)
-        self.counters = dict.fromkeys(
-            ("connects", "disconnects", "published", "dropped", "expired", "received"), 0
-        )
+        self._refusing = 0  # publishes paho refused in a row (its queue full); logged at the first
+        self._owed = False  # something refused is owed: the next acknowledgement calls on_room
         self.last_error = ""
         client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
@@ -153,13 +104,19 @@ class Connection:
         if will_topic is not None:
             client.will_set(will_topic, OFFLINE, qos=QOS, retain=True)
         client.reconnect_delay_set(min_delay=1, max_delay=max(1, round(settings.reconnect_max_s)))
-        client.max_inflight_messages_set(100)
+        # No in-flight window: paho's count of messages in flight is not lowered by drop_out_messages
+        # (at each connect), so with a window the dropped messages would use it up for good and
+        # every later publish would wait in paho's queue forever.  The queue's cap bounds it instead.
+        client.max_inflight_messages_set(0)
+        if not hasattr(client, "drop_out_messages"):
+            log.warning("paho-mqtt < 2.2 cannot drop its queue: after an outage it re-sends old messages")
         client.max_queued_messages_set(settings.outbox_size + 100)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_connect_fail = self._on_connect_fail
         client.on_socket_open = self._on_socket_open
         client.on_message = self._on_message
+        client.on_publish = self._on_publish
         self._client = client
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -170,20 +127,24 @@ class Connection:
         self._client.connect_async(s.host, s.port, keepalive=s.keepalive_s)
         self._client.loop_start()
 
-    def stop(self, last: Sequence[tuple[str, bytes]] = (), timeout: float = 3.0) -> None:
-        """Publish `last` (e.g. availability offline) if connected, then disconnect cleanly."""
+    def stop(self, last: Sequence[tuple[str, bytes]] = (), timeout: float = 3.0) -> bool:
+        """Publish `last` (e.g. availability offline) if connected, then disconnect cleanly; True when
+        the broker acknowledged every one of `last` (also when there were none)."""
         self._stopping = True
-        if self._connected:
+        delivered = not last
+        if last and self._connected:
             infos = [self._client.publish(t, p, qos=QOS, retain=True) for t, p in last]
             self.counters["published"] += len(infos)
-            for info in infos:
-                try:
+            try:
+                for info in infos:
                     info.wait_for_publish(timeout)
-                except (RuntimeError, ValueError):
-                    break
+                delivered = all(info.is_published() for info in infos)
+            except (RuntimeError, ValueError):  # paho did not take one (queue full, connection gone)
+                delivered = False
         self._client.disconnect()
         self._client.loop_stop()
         self._connected = False
+        return delivered
 
     @property
     def connected(self) -> bool:
@@ -196,24 +157,24 @@ class Connection:
 
         Between a (re)connect and the `resend` that follows it only `at_once` messages are sent: a
         value published in that window would otherwise go out before `online` and then again.
+        Whatever is owed from before (refused by paho) goes first, so the order holds.
         """
         with self._lock:
             if retain:
-                self._retained[topic] = payload
-            ready = self._connected and (at_once or not self._announcing)
-            if ready and self._send(topic, payload, retain):
+                self._box.remember(topic, payload)
+            else:
+                self._box.hold(topic, payload, time.monotonic())
+            if not self._connected:
                 return
-            if not retain:
-                if len(self._outbox) == self._outbox.maxlen:
-                    self.counters["dropped"] += 1
-                self._outbox.append((topic, payload, time.monotonic()))
+            if not self._announcing:
+                self._flush()
+            elif at_once and retain:
+                self._box.send_now(topic, self._send)
 
     def clear(self, topic: str) -> None:
-        """Delete a retained topic on the broker (empty retained payload) and forget it here."""
-        with self._lock:
-            self._retained.pop(topic, None)
-            if self._connected:
-                self._send(topic, b"", True)
+        """Delete a retained topic on the broker (empty retained payload), sent ahead of the rest
+        like an `at_once` publish and again after each reconnect (an empty one deletes nothing new)."""
+        self.publish(topic, b"", retain=True, at_once=True)
 
     def resend(self, skip: Sequence[str] = ()) -> None:
         """After (re)connecting: every remembered retained value, then the events kept in the outbox;
@@ -222,33 +183,53 @@ class Connection:
             if not self._connected:
                 return
             self._announcing = False
-            for topic, payload in list(self._retained.items()):
-                if topic not in skip:
-                    self._send(topic, payload, True)
-            oldest = time.monotonic() - EVENT_MAX_AGE_S
-            while self._outbox:
-                topic, payload, kept_at = self._outbox[0]
-                if kept_at < oldest:
-                    self.counters["expired"] += 1
-                elif not self._send(topic, payload, False):
-                    break
-                self._outbox.popleft()
+            self._box.resend_all(skip)
+            self._flush()
 
-    def _send(self, topic: str, payload: bytes, retain: bool) -> bool:
+    def flush(self) -> None:
+        """Send what paho refused before (after `on_room`); nothing while not connected."""
+        with self._lock:
+            if self._connected and not self._announcing:
+                self._flush()
+
+    def drop_events(self, topics: Sequence[str]) -> int:
+        """Forget the events on `topics` that are kept or not acknowledged yet (see Outbox)."""
+        with self._lock:
+            return self._box.drop_events(frozenset(topics))
+
+    def _flush(self) -> None:
+        self._box.flush(self._send, time.monotonic(), EVENT_MAX_AGE_S)
+
+    def _send(self, topic: str, payload: bytes, retain: bool) -> Ack | None:
         info = self._client.publish(topic, payload, qos=QOS, retain=retain)
         if info.rc == mqtt.MQTT_ERR_SUCCESS:
             self.counters["published"] += 1
-            return True
-        log.debug("publish to %s not accepted now (%s); kept for later", topic, mqtt.error_string(info.rc))
-        return False
+            if self._refusing:
+                log.info("paho takes publishes again (%d refused); the refused follow", self._refusing)
+                self._refusing = 0
+            return info
+        if info.rc == mqtt.MQTT_ERR_NO_CONN:  # the connection just went: on_disconnect follows
+            log.debug("publish to %s kept for the reconnect (connection gone)", topic)
+            return None
+        self.counters["refused"] += 1
+        self._owed = True
+        self._refusing += 1
+        if self._refusing == 1:
+            log.warning(
+                "paho refused a publish to %s (%s): the broker has not acknowledged the last messages; "
+                "it and what follows are kept and sent when paho takes them again or after the reconnect",
+                topic,
+                mqtt.error_string(info.rc),
+            )
+        return None
 
     def stats(self) -> dict[str, Any]:
         with self._lock:
             return {
                 "connected": self._connected,
                 **self.counters,
-                "outbox": len(self._outbox),
-                "retained_topics": len(self._retained),
+                "outbox": self._box.events,
+                "retained_topics": len(self._box.retained),
                 "last_error": self.last_error,
             }
 
@@ -270,13 +251,36 @@ class Connection:
         self.counters["connects"] += 1
         self.last_error = ""
         log.info("connected to MQTT broker %s:%s", self._settings.host, self._settings.port)
+        # paho re-sends its queue right after this callback, before `online`: drop it, the Outbox
+        # knows what is owed.  (Outside our lock: publish takes paho's queue lock under ours.)
+        drop = getattr(client, "drop_out_messages", None)  # paho-mqtt >= 2.2
+        dropped = len(drop()) if drop is not None else 0
         if self._subscriptions:
             client.subscribe([(topic, QOS) for topic in self._subscriptions])
         self._connected_at = time.monotonic()
         with self._lock:
+            back = self._box.reconnected()
+            self._refusing = 0
+            self._owed = False
             self._announcing = True
             self._connected = True
+        if dropped:
+            log.info(
+                "dropped paho's %d unacknowledged messages from the lost connection; the state is "
+                "re-sent, and %d events if still recent enough",
+                dropped,
+                back,
+            )
         self._on_connected()
+
+    def _on_publish(
+        self, client: mqtt.Client, userdata: Any, mid: int, reason_code: Any, properties: Any
+    ) -> None:
+        """A PUBACK: paho has room again.  Runs holding paho's queue lock, so it takes none of ours
+        (publish takes that lock under ours); it only tells the owner to flush."""
+        if self._owed and self._on_room is not None:
+            self._owed = False
+            self._on_room()
 
     def _on_socket_open(self, client: mqtt.Client, userdata: Any, sock: Any) -> None:
         """No Nagle: an event sent right after a PUBACK would wait ~40 ms for the broker's delayed ACK.
@@ -297,8 +301,11 @@ class Connection:
     def _on_disconnect(
         self, client: mqtt.Client, userdata: Any, flags: Any, reason_code: Any, properties: Any
     ) -> None:
-        was = self._connected
-        self._connected = False
+        # Not under our lock: paho can call this holding its queue lock (a write failing right after
+        # the CONNACK), which publish takes under ours.  A publish racing with this store is still
+        # sent once: paho takes it into the queue dropped at the connect, and the Outbox keeps it
+        # (refused: not connected) or has it in flight, unacknowledged, until then.
+        was, self._connected = self._connected, False
         refused, self._refused = self._refused, False
         if self._stopping:
             return

@@ -1,0 +1,71 @@
+"""The [mqtt] settings the broker connection needs, checked as a whole when the bridge is made.
+
+Their own module so that client.py stays about the connection; both names are still importable from
+moodspeaker.mqtt.client, where callers have always found them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from moodspeaker.config.schema import MqttConfig
+
+
+class MqttSetupError(ValueError):
+    """The [mqtt] settings cannot work together; `problems` lists each as a full sentence."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid MQTT settings:\n  " + "\n  ".join(problems))
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """What the connection needs, checked as a whole (the schema checks each setting alone)."""
+
+    host: str
+    port: int
+    username: str = ""
+    password: str = ""
+    tls: bool = False
+    ca_file: str = ""
+    cert_file: str = ""
+    key_file: str = ""
+    keepalive_s: int = 30
+    reconnect_max_s: float = 60.0
+    outbox_size: int = 200
+
+    @classmethod
+    def from_config(cls, cfg: MqttConfig) -> ConnectionSettings:
+        problems: list[str] = []
+        if not cfg.host.strip():
+            problems.append("mqtt.host is empty: name the broker's host or address")
+        if bool(cfg.username) != bool(cfg.password):
+            missing = "mqtt.password" if cfg.username else "mqtt.username"
+            problems.append(f"mqtt.username and mqtt.password must be set together ({missing} is empty)")
+        if bool(cfg.cert_file) != bool(cfg.key_file):
+            problems.append("mqtt.cert_file and mqtt.key_file must be set together for TLS client auth")
+        files = (("ca_file", cfg.ca_file), ("cert_file", cfg.cert_file), ("key_file", cfg.key_file))
+        for key, path in files:
+            if not path:
+                continue
+            if not cfg.tls:
+                problems.append(f"mqtt.{key} is set but mqtt.tls is off: turn TLS on or clear it")
+            elif not Path(path).expanduser().is_file():
+                problems.append(f"mqtt.{key} = {path!r}: no such file")
+        if problems:
+            raise MqttSetupError(problems)
+        return cls(
+            host=cfg.host.strip(),
+            port=cfg.port,
+            username=cfg.username,
+            password=cfg.password,
+            tls=cfg.tls,
+            ca_file=str(Path(cfg.ca_file).expanduser()) if cfg.ca_file else "",
+            cert_file=str(Path(cfg.cert_file).expanduser()) if cfg.cert_file else "",
+            key_file=str(Path(cfg.key_file).expanduser()) if cfg.key_file else "",
+            keepalive_s=cfg.keepalive_s,
+            reconnect_max_s=cfg.reconnect_max_s,
+            outbox_size=cfg.outbox_size,
+        )

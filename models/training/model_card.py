@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from models.training import card_fer2013
 from models.training.card_chain import (
     Stage,
     chain_of,
@@ -206,15 +207,10 @@ def _latency(bench: dict[str, Any] | None) -> list[str]:
     return lines
 
 
-def _probe(probe: dict[str, Any] | None) -> str:
-    if not probe:
-        return "(not measured: `python -m models.training.probe_fer2013`)."
-    return (
-        "For comparison, a logistic-regression head fitted on FER2013Train's original labels on top of the "
-        f"*frozen* features of `{Path(probe['checkpoint']).parent.name}` (`probe_fer2013.json`) reached "
-        f"{pct(probe['valid_accuracy_fer2013'])} on FER2013Valid: the labels' disagreement, not the output "
-        "layer, is what holds the figure down."
-    )
+def _head_mirror(rep: dict[str, Any]) -> float | None:
+    """The shipped int8 model's FER2013 figure with the mirror pass (what the probe compares with)."""
+    value = (rep.get("int8_flip_average") or {}).get("accuracy_fer2013")
+    return None if value is None else float(value)
 
 
 def _fer2013_head(
@@ -311,7 +307,11 @@ def build(
         "epochs": str(epochs),
         "stages": stages(chain, recorded),
         "fer2013_head": _fer2013_head(meta, rep, chain, recorded),
-        "probe": _probe(load_json(out / "probe_fer2013.json")),
+        "probe": card_fer2013.probe(
+            load_json(out / "probe_fer2013.json"),
+            (rep.get("int8_flip_average") or {}).get("accuracy_fer2013"),
+        ),
+        "posthoc": card_fer2013.posthoc(load_json(out / "posthoc_fer2013.json")),
         "comparison": comparison(soft_run, hard_run, recorded or replaces),
         "replaces": replaced(replaces, _shipped(rep), "int8 + mirror" if MIRROR_DEFAULT else "int8, one pass")
         if replaces

@@ -11,8 +11,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from models.training.card_chain import replaced
-from models.training.card_history import Earlier
+import pytest
+
+pytestmark = pytest.mark.train
+pytest.importorskip("tensorflow")  # the card generator reads run configs through models.training.train
+
+from models.training.card_chain import replaced  # noqa: E402
+from models.training.card_history import Earlier  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = {"accuracy": 0.9, "accuracy_fer2013": 0.7, "neutral_as_sad": 0.05}

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from brokerkit import Mosquitto
-from mqtt_helpers import Watcher
+from mqtt_helpers import Watcher, retained
 from speakerkit import make_rig, value
 
 from moodspeaker.mqtt.topics import STATE_KEYS
@@ -49,3 +49,34 @@ def test_a_change_while_connecting_goes_out_after_online_and_only_once(tmp_path:
     assert mine[:2] == [f"{ROOT}/availability", "homeassistant/device/kitchen/config"], mine[:5]
     counts = {key: mine.count(f"{ROOT}/state/{key}") for key in STATE_KEYS}
     assert counts == {key: 2 if key == "volume" else 1 for key in STATE_KEYS}, counts
+
+
+def test_the_announcement_is_never_dropped_when_the_work_queue_is_full(tmp_path: Path) -> None:
+    """The work queue is bounded and drops what does not fit; the announcement after a reconnect must not
+    be among it (the connection holds back every publish until it: connected, but mute for good)."""
+    broker = Mosquitto(tmp_path)
+    broker.start()
+    rig = make_rig(broker.port)
+    rig.bridge.start()
+    try:
+        rig.wait_connected()
+        until(lambda: rig.bridge.stats()["published"] >= len(STATE_KEYS) + 2, what="the first announcement")
+        rig.speaker.gate = threading.Event()  # the worker is held in the speaker's state read
+        rig.bus.publish(StateChanged(time.time(), "volume", 0.6))
+        assert rig.speaker.reading.wait(30), "the bridge never read the state"
+        while rig.bridge.stats()["work_dropped"] == 0:  # meanwhile the events fill its queue
+            rig.speaker.observe("happy", 0.8, 0.5, 0.1)
+        broker.stop()
+        until(lambda: not rig.bridge.connected, what="the bridge to notice the broker gone")
+        broker.start()  # no persistence: nothing retained until the bridge announces itself again
+        until(lambda: rig.bridge.connected, what="the reconnect")  # its announcement finds the queue full
+        rig.speaker.gate.set()
+        found = until(
+            lambda: retained(broker.port, f"{ROOT}/#").get(f"{ROOT}/availability"),
+            what="online after the reconnect",
+            detail=rig.bridge.stats,
+        )
+        assert found == b"online"
+    finally:
+        rig.bridge.stop()
+        broker.stop()

@@ -10,10 +10,14 @@ commands; a bad payload is answered with a `command_rejected` event and changes 
 
 Threads: the bus callback only enqueues (the publisher never waits), one worker thread does all the
 mapping and publishing, the inbox's thread runs the commands, paho's network thread does the I/O.
+The work queue is bounded and drops what does not fit (counted); the control signals (announce after
+a connect or HA's restart, flush when paho has room again) are flags the worker checks every round,
+never dropped: a lost announcement left the speaker connected but silent until the next reconnect.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -93,6 +97,8 @@ class MqttBridge:
         self._discovery = cfg.discovery
         self._stats_interval = cfg.stats_interval_s
         self._work: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=_WORK_QUEUE_SIZE)
+        self._announce_due = threading.Event()  # control signals: see _signal
+        self._flush_due = threading.Event()
         self._last: dict[str, dict[str, Any]] = {}  # state key -> last published payload (without ts)
         self._scan = ScanFeed(SCAN_POLL_S)  # when a running scan's state is read again and may go out
         self._profiles: list[str] = []
@@ -113,9 +119,9 @@ class MqttBridge:
             client_id=f"moodspeaker-{device}",
             will_topic=self.topics.availability,
             subscriptions=subscriptions,
-            on_connected=lambda: self._put("announce", None),
+            on_connected=lambda: self._signal(self._announce_due),
             on_message=self._on_message,
-            on_room=lambda: self._put("flush", None),  # paho refused some: it has room again
+            on_room=lambda: self._signal(self._flush_due),  # paho refused some: it has room again
         )
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -184,6 +190,13 @@ class MqttBridge:
         except queue.Full:
             self._counters["work_dropped"] += 1
 
+    def _signal(self, due: threading.Event) -> None:
+        """Raise a control signal: a flag the worker checks every round, so it is never dropped; the
+        queue entry only wakes a waiting worker (a full queue wakes it anyway)."""
+        due.set()
+        with contextlib.suppress(queue.Full):
+            self._work.put_nowait(("wake", None))
+
     def _on_event(self, event: Event) -> None:
         """Bus subscriber: runs on the publisher's thread, so it only enqueues."""
         self._put("event", event)
@@ -193,7 +206,8 @@ class MqttBridge:
             # A retained `online` (HA can be set to retain its birth message) is replayed at each of our
             # (re)connects, which announce anyway; a real HA restart reaches us as a live message.
             if payload.strip().lower() == b"online" and not retained:
-                self._put("ha_online", None)
+                self._counters["ha_online"] += 1
+                self._signal(self._announce_due)
             return
         self._inbox.offer(topic, payload, retained)
 
@@ -211,6 +225,7 @@ class MqttBridge:
             if kind == "stop" or self._stopping.is_set():
                 return
             try:
+                self._signalled()
                 self._handle(kind, item)
                 if self._scan.poll_due(self._monotonic()):
                     self._refresh_state()  # a scan's counts change without an event per file
@@ -225,18 +240,21 @@ class MqttBridge:
                 except Exception:
                     log.exception("MQTT bridge failed publishing stats; carrying on")
 
+    def _signalled(self) -> None:
+        """The control signals raised since the last round (before the work in hand: until the
+        announcement the connection holds back whatever the work publishes)."""
+        if self._announce_due.is_set():
+            self._announce_due.clear()
+            self._announce()
+        if self._flush_due.is_set():
+            self._flush_due.clear()
+            self._conn.flush()
+
     def _handle(self, kind: str, item: Any) -> None:
         if kind == "event":
             self._handle_event(item)
         elif kind == "state":  # a command's answer: by now the state may have moved on (a scan's
             self._refresh_state()  # counts, polled meanwhile), so what is current goes out, never it
-        elif kind == "announce":
-            self._announce()
-        elif kind == "flush":
-            self._conn.flush()
-        elif kind == "ha_online":
-            self._counters["ha_online"] += 1
-            self._announce()
 
     def _announce(self) -> None:
         """After a (re)connect or HA's restart: online, discovery, the whole state, kept events.

@@ -15,7 +15,6 @@ the same faces would report a gain the held-out test set would not show.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any, Literal
@@ -23,12 +22,12 @@ from typing import Any, Literal
 import keras
 import numpy as np
 import numpy.typing as npt
+from models.training.probe_fer2013 import emit
 from models.training.train import resolve_ferplus
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from moodspeaker.evaluation.ferplus import ORIGINAL_LABELS_FILE, load_split, read_original_labels
-from moodspeaker.util.atomic import atomic_write_text
 
 Floats = npt.NDArray[np.float64]
 Labels = npt.NDArray[np.int64]
@@ -129,11 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:  # a missing run or dataset, a run without the head
         print(f"posthoc_fer2013: {exc}", file=sys.stderr)
         return 2
-    text = json.dumps(result, indent=2)
-    if args.out:
-        atomic_write_text(args.out, text + "\n")
-    print(text)
-    return 0
+    return emit(result, args.out)
 
 
 if __name__ == "__main__":

@@ -63,10 +63,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", help="datasets root or ferplus folder (default: $MOODSPEAKER_DATA)")
     parser.add_argument("--out", type=Path, help="write the result here as JSON too")
     args = parser.parse_args(argv)
-    result = probe(args.run / "best.keras", resolve_ferplus(args.data))
+    return emit(probe(args.run / "best.keras", resolve_ferplus(args.data)), args.out)
+
+
+def emit(result: dict[str, Any], out: Path | None) -> int:
+    """Print a measurement as JSON, and write it to `out` too (the card reads it from there)."""
     text = json.dumps(result, indent=2)
-    if args.out:
-        atomic_write_text(args.out, text + "\n")
+    if out:
+        atomic_write_text(out, text + "\n")
     print(text)
     return 0
 

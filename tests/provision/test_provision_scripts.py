@@ -169,6 +169,12 @@ def test_service_unit_is_hardened_with_restart_and_watchdog() -> None:
     assert unit["WantedBy"] == ["multi-user.target"]
 
 
+def test_service_runs_in_its_writable_state_folder() -> None:
+    """lgpio (gpiozero's pin factory on bookworm) makes a pipe in the working directory; "/" is read-only."""
+    unit = unit_settings(FIRMWARE / "systemd" / "moodspeaker.service")
+    assert unit.get("WorkingDirectory") == ["/var/lib/" + unit["StateDirectory"][0]]
+
+
 def test_coral_udev_rules_cover_both_usb_ids() -> None:
     rules = (FIRMWARE / "udev" / "99-moodspeaker-coral.rules").read_text()
     for vendor, product in (("1a6e", "089a"), ("18d1", "9302")):

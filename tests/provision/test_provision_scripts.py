@@ -175,6 +175,20 @@ def test_service_runs_in_its_writable_state_folder() -> None:
     assert unit.get("WorkingDirectory") == ["/var/lib/" + unit["StateDirectory"][0]]
 
 
+def test_units_sharing_the_state_folder_keep_the_installers_mode() -> None:
+    """systemd chmods an existing StateDirectory to the starting unit's mode (0755 when unset)."""
+    steps = (PROVISION / "lib" / "steps.sh").read_text()
+    found = re.search(r'ensure_dir "\$MS_DATA" (\d+) ', steps)
+    assert found, "step_dirs no longer sets the data folder's mode"
+    sharing = []
+    for path in sorted((FIRMWARE / "systemd").glob("*.service")):
+        unit = unit_settings(path)
+        if unit.get("StateDirectory") == ["moodspeaker"]:
+            sharing.append(path.name)
+            assert unit.get("StateDirectoryMode") == ["0" + found.group(1)], path.name
+    assert len(sharing) >= 2
+
+
 def test_coral_udev_rules_cover_both_usb_ids() -> None:
     rules = (FIRMWARE / "udev" / "99-moodspeaker-coral.rules").read_text()
     for vendor, product in (("1a6e", "089a"), ("18d1", "9302")):

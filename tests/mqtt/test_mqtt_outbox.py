@@ -82,3 +82,17 @@ def test_put_back_events_keep_the_bound_dropping_the_oldest() -> None:
     paho.sent.clear()
     box.flush(paho.send, now=2.0, max_age=60)
     assert [p for _, p, _ in paho.sent] == [b"2", b"3", b"4"] and counters["dropped"] == 2
+
+
+def test_dropped_events_are_neither_kept_nor_put_back() -> None:
+    box, _ = _box()
+    paho = Paho()
+    box.hold("mood", b"in flight", now=0.0)
+    box.flush(paho.send, now=0.0, max_age=60)
+    box.hold("mood", b"kept", now=0.0)
+    box.hold("error", b"kept", now=0.0)
+    assert box.drop_events({"mood"}) == 2
+    box.reconnected()
+    paho.sent.clear()
+    box.flush(paho.send, now=0.0, max_age=60)
+    assert paho.sent == [("error", b"kept", False)]

@@ -65,6 +65,9 @@ _FORWARDED = (MoodChanged, TrackStarted, TrackEnded, CommandRejected, ErrorRepor
 _REFRESHING = (StateChanged, TrackStarted, TrackEnded)
 #: The StateChanged keys of a deletion ("delete everything", a retention run: service.listeners).
 _DELETIONS = frozenset({"data_deleted", "data_expired"})
+#: Events that tell the listener's mood (track_started quotes it in its reason) or listening: those still
+#: held for the broker go when the listener deletes data or switches the camera off (privacy).
+_MOOD_EVENTS = ("mood_changed", "track_started", "track_ended")
 _WORK_QUEUE_SIZE = 1000
 
 
@@ -326,10 +329,22 @@ class MqttBridge:
                 event.ts,
                 keys=("mood",),
             )
+        if isinstance(event, StateChanged) and (
+            event.key in _DELETIONS or (event.key == "camera" and not event.value)
+        ):
+            self._drop_mood_events(event.key)
         if isinstance(event, _REFRESHING):
             self._refresh_state()
         if isinstance(event, StateChanged) and event.key in _DELETIONS:
             self._restate_stats()
+
+    def _drop_mood_events(self, why: str) -> None:
+        """A deletion or the camera switched off: the moods read before it (and the tracks they chose,
+        whose reasons quote them) must not reach the broker after it, as they would once it is back
+        if they were still held for it (kept during an outage, or sent but never acknowledged)."""
+        dropped = self._conn.drop_events([self.topics.event(kind) for kind in _MOOD_EVENTS])
+        if dropped:
+            log.info("%s: %d mood and track events held for the broker dropped", why, dropped)
 
     def _restate_stats(self) -> None:
         """ "Delete everything" or the retention took data back: the retained stats are made again

@@ -106,6 +106,7 @@ class MqttBridge:
         self._scan = ScanFeed(SCAN_POLL_S)  # when a running scan's state is read again and may go out
         self._profiles: list[str] = []
         self._health: dict[str, Any] = {}
+        self._camera = True  # as last heard (readings, its StateChanged, the state): a mood change shows so
         self._counters = {"commands": 0, "rejected": 0, "work_dropped": 0, "ha_online": 0}
         self._started = 0.0
         self._thread: threading.Thread | None = None
@@ -301,6 +302,7 @@ class MqttBridge:
 
     def _handle_event(self, event: Event) -> None:
         if isinstance(event, MoodObserved):
+            self._camera = bool(event.camera)
             self._publish_values(
                 mood_values(
                     event.mood,
@@ -324,11 +326,18 @@ class MqttBridge:
         if isinstance(event, MoodChanged):
             self._publish_values(
                 mood_values(
-                    event.mood, event.confidence, event.valence, event.arousal, face=True, camera=True
+                    event.mood,
+                    event.confidence,
+                    event.valence,
+                    event.arousal,
+                    face=True,
+                    camera=self._camera,  # off: a correction while in privacy mode shows camera_off
                 ),
                 event.ts,
                 keys=("mood",),
             )
+        if isinstance(event, StateChanged) and event.key == "camera":
+            self._camera = bool(event.value)
         if isinstance(event, StateChanged) and (
             event.key in _DELETIONS or (event.key == "camera" and not event.value)
         ):
@@ -368,6 +377,7 @@ class MqttBridge:
             except Exception:
                 log.exception("could not read the speaker's state")
                 return
+        self._camera = bool(state.get("camera", True))
         self._publish_values(state_values(state), self._clock())
         if not check_profiles:
             return

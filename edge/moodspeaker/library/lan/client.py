@@ -44,7 +44,7 @@ from moodspeaker.config.schema import LibraryConfig
 from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex, track_row
 from moodspeaker.library.lan import API_PREFIX, PROTOCOL_VERSION
 from moodspeaker.library.lan.audiocache import AudioCache, DownloadError, version_of
-from moodspeaker.library.lan.mirror import ANSWERED, MirroredLibrary
+from moodspeaker.library.lan.mirror import ANSWERED, MirroredLibrary, SyncGuard
 from moodspeaker.library.track import Track
 from moodspeaker.util.sqlitefiles import SIDE_FILES
 
@@ -164,12 +164,13 @@ class LanLibrary(MirroredLibrary):
             raise LanError(f"{self.base_url}: protocol {data.get('protocol')!r}, expected {PROTOCOL_VERSION}")
         return data
 
-    def sync(self, limit: int = 2000) -> SyncResult:
+    def sync(self, limit: int = 2000, *, guard: SyncGuard | None = None) -> SyncResult:
         """Bring the mirror up to date; raises LanError (the mirror keeps what it had) on failure.  A
         server whose database was replaced is copied whole first (module doc).  A sync of this
         server in progress (here or in another process) is waited for (`_one_sync`): a second whole
-        copy deleted the first one's staging database while it was being written."""
-        with self._one_sync():
+        copy deleted the first one's staging database while it was being written.  `guard` runs under
+        that lock (MirroredLibrary._one_sync)."""
+        with self._one_sync(guard):
             return self._sync(limit)
 
     def _sync(self, limit: int) -> SyncResult:

@@ -4,7 +4,9 @@ A speaker keeps working from this mirror when the server is gone, so reading nev
 The mirror is made by the first sync, not when the remote is opened: the service opens every
 `library.servers` entry at start, and a mistyped URL there left an empty mirror behind that `library
 stats` listed from then on.  A first sync that fails removes what it made (`sources.sync_remote`, the
-one sync path of `library sync` and the service); a later failure keeps the last good copy.
+one sync path of `library sync` and the service); a later failure keeps the last good copy.  Which
+of the two a sync is, and the removal, are decided under the sync's lock (`_one_sync`'s `guard`): a
+sync that waited through another's first sync is no first sync, and its failure keeps that copy.
 
 A download that failed (a library server's track, an OpenSubsonic song) is noted in the mirror's
 problems (kind `STREAM`, with the mirror's id of the track and when: `_note_failed_download`) until
@@ -22,7 +24,8 @@ import logging
 import shutil
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +43,9 @@ SYNC_LOCK = "sync.lock"
 ANSWERED = "answered_at"
 #: kind of the mirror's problems noting a download that failed (client.LanLibrary.fetch), with when
 STREAM = "stream"
+#: a sync's caller's own part of it, run under the sync's lock (`_one_sync`): entered once the lock
+#: is held, left (with the sync's exception, if any) before it is let go
+SyncGuard = Callable[[], AbstractContextManager[object]]
 #: how long the deletion waits for a sync writing the mirror (as the library database waits)
 _BUSY_S = 30.0
 
@@ -100,7 +106,7 @@ class MirroredLibrary:
             shutil.rmtree(self.root, ignore_errors=True)
 
     @contextlib.contextmanager
-    def _one_sync(self) -> Iterator[None]:
+    def _one_sync(self, guard: SyncGuard | None = None) -> Iterator[None]:
         """A sync of this server, one at a time in this process and any other on the same mirror
         (the service's rescan beside a `library sync` run by hand): an exclusive flock on a file in
         the mirror's folder, waited for.  Two OpenSubsonic syncs at once each read the fingerprints
@@ -110,7 +116,11 @@ class MirroredLibrary:
         end and its hold (downloaded again).  A library server's second whole copy deleted the
         first one's staging database while it was written (client.LanLibrary: the first sync failed
         with an SQLite error).  The mirror's folder may be deleted meanwhile (a first
-        sync that failed: sources.sync_remote): a lock taken on a deleted file is taken again."""
+        sync that failed: sources.sync_remote): a lock taken on a deleted file is taken again.
+
+        `guard` (sources.sync_remote's) wraps the sync under the lock: whether the server ever
+        answered is only known once no other sync can still make its first mirror, and a failed
+        first sync's mirror may only be removed before the next sync can start on it."""
         while True:
             self.root.mkdir(parents=True, exist_ok=True)
             lock = (self.root / SYNC_LOCK).open("ab")
@@ -122,7 +132,7 @@ class MirroredLibrary:
             if same_file(self.root / SYNC_LOCK, lock):
                 break
             lock.close()
-        with lock:
+        with lock, guard() if guard is not None else contextlib.nullcontext():
             yield
 
     _EMPTY: tuple[list[str], np.ndarray] = ([], np.zeros((0, len(FEATURE_COLUMNS)), dtype=np.float32))

@@ -9,6 +9,8 @@ and the service's rescan both call, so a wrong URL leaves no mirror behind eithe
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,17 +48,31 @@ def sync_remote(remote: Remote, **options: Any) -> SyncResult | SubsonicSync:
 
     A mirror whose server never answered a sync before (a mistyped URL, something that is not a
     library server, a port nobody listens on) is removed with whatever this sync wrote, so `library
-    stats` does not list it; a mirror that once synced keeps its last good copy to play from.
+    stats` does not list it; a mirror that once synced keeps its last good copy to play from.  Both
+    are decided under the sync's lock (`_first_leaves_nothing`).  Decided before it, a sync that
+    waited through another one's first sync (the service's rescan beside a `library sync` run by
+    hand) had found no good sync yet, and its failure deleted the mirror the other had just made;
+    and a Ctrl-C while it waited deleted the other's first sync in progress.
     """
-    answered_before = remote.ever_answered()
+    first: list[bool] = []  # whether the server never answered, as decided under the lock
     try:
-        return remote.sync(**options)
+        return remote.sync(guard=lambda: _first_leaves_nothing(remote, first), **options)
     except LanError as exc:
-        if answered_before:
+        if first == [False] or (not first and remote.has_mirror()):  # (none: no lock was taken)
             raise SyncError(str(exc), len(remote.tracks())) from exc
-        remote.discard()
         raise SyncError(str(exc), None) from exc
-    except BaseException:  # Ctrl-C or a crash in the middle of a first sync: no half mirror either
-        if not answered_before:
+
+
+@contextlib.contextmanager
+def _first_leaves_nothing(remote: Remote, first: list[bool]) -> Iterator[None]:
+    """Under the sync's lock, around the sync: whether the server never answered a sync (noted in
+    `first`), and if so, the mirror removed when the sync fails (a LanError, or Ctrl-C or a crash
+    in the middle of it: no half mirror either).  Before the lock is let go: the next sync must find
+    the mirror as this one left it."""
+    first.append(not remote.ever_answered())
+    try:
+        yield
+    except BaseException:
+        if first[0]:
             remote.discard()
         raise

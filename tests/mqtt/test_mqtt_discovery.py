@@ -274,3 +274,25 @@ def test_mqtt_forget_command_removes_a_stopped_speaker(
     assert main(["--set", f"mqtt.port={closed}", "mqtt", "forget", "--device-id", "x", "--timeout", "1"]) == 1
     assert "could not connect" in capsys.readouterr().err
     assert main(["--set", "mqtt.username=u", "mqtt", "forget"]) == 2
+
+
+def test_a_new_profile_is_in_the_select_before_its_state(broker: Mosquitto, watcher: Watcher) -> None:
+    """A listener added at run time and chosen: HA's select must offer it by the time the profile state
+    says it (HA refuses a state that is not one of its options), not at the next stats (up to an hour)."""
+    r = make_rig(broker.port, mqtt__stats_interval_s=3600.0)
+    r.bridge.start()
+    try:
+        discovery = "homeassistant/device/kitchen/config"
+        watcher.wait_for(discovery)
+        r.speaker._profiles.append("bob")  # added in the page...
+        r.speaker.set_profile("bob")  # ...and chosen (its StateChanged, as the service publishes it)
+        watcher.wait_for("moodspeaker/kitchen/state/profile", lambda m: value(m) == "bob")
+        order = [
+            "state" if m.topic.endswith("/state/profile") else "offered"
+            for m in watcher.messages
+            if (m.topic.endswith("/state/profile") and value(m) == "bob")
+            or (m.topic == discovery and "bob" in m.json()["cmps"]["profile"]["options"])
+        ]
+        assert order[:2] == ["offered", "state"], order  # as received, in the broker's order
+    finally:
+        r.bridge.stop()

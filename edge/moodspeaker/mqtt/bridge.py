@@ -342,8 +342,8 @@ class MqttBridge:
             event.key in _DELETIONS or (event.key == "camera" and not event.value)
         ):
             self._drop_mood_events(event.key)
-        if isinstance(event, _REFRESHING):
-            self._refresh_state()
+        if isinstance(event, _REFRESHING):  # a control changed: maybe the profiles too (added, deleted)
+            self._refresh_state(check_profiles=isinstance(event, StateChanged))
         if isinstance(event, StateChanged) and event.key in _DELETIONS:
             self._restate_stats()
 
@@ -371,6 +371,12 @@ class MqttBridge:
         self._publish_stats()
 
     def _refresh_state(self, state: Mapping[str, Any] | None = None, check_profiles: bool = False) -> None:
+        if check_profiles:  # first: HA refuses a profile state that is not one of the select's options
+            profiles = self._read_profiles()
+            if profiles != self._profiles:  # a profile was added or removed: HA's select must follow
+                self._profiles = profiles
+                if self._conn.connected:
+                    self._publish_discovery()
         if state is None:
             try:
                 state = self._control.state()
@@ -379,13 +385,6 @@ class MqttBridge:
                 return
         self._camera = bool(state.get("camera", True))
         self._publish_values(state_values(state), self._clock())
-        if not check_profiles:
-            return
-        profiles = self._read_profiles()
-        if profiles != self._profiles:  # a profile was added or removed: HA's select must follow
-            self._profiles = profiles
-            if self._conn.connected:
-                self._publish_discovery()
 
     def _publish_values(
         self, values: Mapping[str, dict[str, Any]], ts: float, keys: tuple[str, ...] | None = None

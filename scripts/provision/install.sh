@@ -26,7 +26,8 @@ Usage: sudo scripts/provision/install.sh [options]
   --no-ffmpeg          do not install ffmpeg (only needed to analyse m4a/aac files)
   --hostname NAME      host name announced over mDNS as NAME.local (default: moodspeaker)
   --keep-hostname      leave the host name alone
-  --extras LIST        Python extras to install (default: pi,coral,all)
+  --extras LIST        Python extras to install (default: coral,all; picamera2 and gpiozero come
+                       from apt, never from pip: see lib/release.sh)
   --wheelhouse DIR     install Python packages from DIR only (offline image builds)
   --no-doctor          skip the closing self-check
   --strict             fail when the closing self-check finds a problem
@@ -96,9 +97,10 @@ if [ -n "$MS_HOSTNAME" ] && ! printf '%s' "$MS_HOSTNAME" | grep -qE '^[a-z0-9]([
   die "--hostname '$MS_HOSTNAME' is not a valid host name (lower-case letters, digits and -)"
 fi
 if [ -z "$MS_EXTRAS" ]; then
+  # Not the `pi` extra: its picamera2 and gpiozero come from apt (step_apt), and asking pip for them
+  # makes pip resolve the apt packages' own requirements (see lib/release.sh).
   MS_EXTRAS=all
   [ "$MS_CORAL" != none ] && MS_EXTRAS="coral,$MS_EXTRAS"
-  [ "$MS_PI" = 1 ] && MS_EXTRAS="pi,$MS_EXTRAS"
 fi
 require_root "$@"
 

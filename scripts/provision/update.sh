@@ -106,8 +106,13 @@ if [ "$MS_GIT_PULL" = 1 ]; then
   act runuser -u "$(stat -c %U "$MS_SRC")" -- git -C "$MS_SRC" pull --ff-only
 fi
 [ -n "$MS_EXTRAS" ] || MS_EXTRAS=$(release_field "$MS_PREFIX/releases/$OLD" extras)
-MS_PI=0
-case ",$MS_EXTRAS," in *,pi,*) MS_PI=1 ;; esac
+MS_PI=$(release_field "$MS_PREFIX/releases/$OLD" pi)
+if [ -z "$MS_PI" ]; then # a release stamped before pi= was recorded: it had the `pi` extra
+  MS_PI=0
+  case ",$MS_EXTRAS," in *,pi,*) MS_PI=1 ;; esac
+fi
+# The Pi packages come from apt, never from pip (lib/release.sh): drop an inherited `pi` extra.
+MS_EXTRAS=$(printf ',%s,' "$MS_EXTRAS" | sed -e 's/,pi,/,/g' -e 's/^,//' -e 's/,$//')
 
 step "Building the new release (extras: ${MS_EXTRAS:-none})"
 build_release

@@ -123,14 +123,14 @@ require_root() {
   fi
 }
 
-# The source fingerprint: what goes into a release.  Same sources + extras + Python = same release,
-# which is what makes a second install (or an update without changes) a no-op.
+# The source fingerprint: what goes into a release.  Same sources, constraints, extras and Python =
+# same release, which is what makes a second install (or an update without changes) a no-op.
 source_fingerprint() {
   local src=$1 extras=$2 python=$3
   {
     printf 'extras=%s\n' "$extras"
     "$python" -c 'import sys; print(sys.version)'
-    (cd "$src" && find pyproject.toml edge web-config models/edgetpu -type f \
+    (cd "$src" && find pyproject.toml edge web-config models/edgetpu scripts/provision/constraints-pi.txt -type f \
       ! -path '*/__pycache__/*' ! -path '*.egg-info/*' ! -name '*.pyc' -print0 2>/dev/null |
       LC_ALL=C sort -z | xargs -0 sha256sum)
   } | sha256sum | cut -c1-12

@@ -13,10 +13,11 @@ stage_sources() {
     pyproject.toml README.md edge web-config) | tar -xf - -C "$dest"
 }
 
-# Write the release stamp last: a release folder without it is a half-built leftover.
+# Write the release stamp last: a release folder without it is a half-built leftover.  pi=1 records
+# that the release uses the Raspberry Pi packages from apt (update.sh builds the next one the same way).
 write_release_stamp() {
-  local dir=$1 fp=$2 extras=$3 src=$4
-  printf 'fingerprint=%s\nextras=%s\nsource=%s\nbuilt=%s\n' "$fp" "$extras" "$src" \
+  local dir=$1 fp=$2 extras=$3 src=$4 pi=$5
+  printf 'fingerprint=%s\nextras=%s\npi=%s\nsource=%s\nbuilt=%s\n' "$fp" "$extras" "$pi" "$src" \
     "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$dir/.release"
 }
 
@@ -28,7 +29,8 @@ previous_release() { [ -L "$MS_PREFIX/previous" ] && basename "$(readlink "$MS_P
 # build_release: sets MS_RELEASE to the fingerprint; builds the venv only when it does not exist yet.
 build_release() {
   local python=${MS_PYTHON:-/usr/bin/python3} dir stage pip_args=() spec
-  MS_RELEASE=$(source_fingerprint "$MS_SRC" "$MS_EXTRAS" "$python")
+  # pi= too: a Pi release differs (numpy constrained, apt packages checked) with the same extras.
+  MS_RELEASE=$(source_fingerprint "$MS_SRC" "$MS_EXTRAS;pi=$MS_PI" "$python")
   dir="$MS_PREFIX/releases/$MS_RELEASE"
   if [ -f "$dir/.release" ]; then
     ok "release $MS_RELEASE (venv already built from these sources)"
@@ -52,7 +54,11 @@ build_release() {
     pip_args+=(--no-index --find-links "$MS_WHEELHOUSE")
   fi
   if [ "$MS_PI" = 1 ]; then
-    # picamera2 and simplejpeg from apt are built against Raspberry Pi OS's numpy 1.x.
+    # picamera2 and simplejpeg from apt are built against Raspberry Pi OS's numpy 1.x.  They are
+    # seen through --system-site-packages and never asked of pip (no `pi` extra): pip would then
+    # resolve the apt packages' own requirements, and an apt picamera2 older than the extra's
+    # minimum, or whose metadata names apt packages (python3-jsonschema in some releases), sends it
+    # to PyPI for picamera2 and python-prctl, which does not build without libcap headers.
     pip_args+=(--constraint "$MS_SRC/scripts/provision/constraints-pi.txt")
   fi
   act "$dir/bin/pip" install "${pip_args[@]}" "$spec"
@@ -60,18 +66,25 @@ build_release() {
     act mkdir -p "$dir/share/moodspeaker/models"
     act cp -r "$MS_SRC/models/edgetpu" "$dir/share/moodspeaker/models/"
   fi
-  act write_release_stamp "$dir" "$MS_RELEASE" "$MS_EXTRAS" "$MS_SRC"
+  act write_release_stamp "$dir" "$MS_RELEASE" "$MS_EXTRAS" "$MS_SRC" "$MS_PI"
   if [ "$MS_DRY_RUN" != 1 ]; then rm -rf "$(dirname "$stage")"; fi
 }
 
-# smoke_test_release FP: the new code starts and accepts the config it will run with.
+# smoke_test_release FP: the new code starts and accepts the config it will run with; on a Pi the
+# venv also imports apt's camera and GPIO packages (a numpy 2 pulled into the venv breaks them).
 smoke_test_release() {
-  local bin="$MS_PREFIX/releases/$1/bin/moodspeaker"
+  local bin="$MS_PREFIX/releases/$1/bin/moodspeaker" python="$MS_PREFIX/releases/$1/bin/python"
+  local imports="import picamera2, gpiozero"
   if [ "$MS_DRY_RUN" = 1 ]; then
     say "  would check: $bin --version; $bin config check"
+    if [ "$MS_PI" = 1 ]; then say "  would check: $python -c '$imports'"; fi
     return 0
   fi
   "$bin" --version >/dev/null || return 1
+  if [ "$MS_PI" = 1 ] && ! "$python" -c "$imports"; then
+    warn "the venv cannot import apt's python3-picamera2 / python3-gpiozero (output above)"
+    return 1
+  fi
   if [ -f "$MS_ETC/config.toml" ]; then
     "$bin" --config "$MS_ETC/config.toml" config check >/dev/null || return 1
   fi

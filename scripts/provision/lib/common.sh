@@ -57,6 +57,8 @@ act_write() {
 
 # install_file SRC DEST MODE OWNER:GROUP: copy when missing or different; fix mode/owner when wrong.
 # Returns 0 when it changed something, 1 when DEST was already right (callers use it to reload).
+# Callers test its status (`if install_file ...`), which switches `set -e` off inside it: a failed
+# copy must stop the installer here, not be reported as a change.
 install_file() {
   local src=$1 dest=$2 mode=$3 owner=$4
   if [ -f "$dest" ] && cmp -s "$src" "$dest"; then
@@ -64,11 +66,11 @@ install_file() {
       ok "$dest"
       return 1
     fi
-    act chmod "$mode" "$dest"
-    act chown "$owner" "$dest"
+    act chmod "$mode" "$dest" || die "could not set the mode of $dest"
+    act chown "$owner" "$dest" || die "could not set the owner of $dest"
     return 0
   fi
-  act install -D -m "$mode" -o "${owner%%:*}" -g "${owner##*:}" "$src" "$dest"
+  act install -D -m "$mode" -o "${owner%%:*}" -g "${owner##*:}" "$src" "$dest" || die "could not install $dest"
   return 0
 }
 

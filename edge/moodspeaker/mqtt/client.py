@@ -44,6 +44,8 @@ TAKEOVER_SUSPECT = 3
 EVENT_MAX_AGE_S = 120.0
 ONLINE = b"online"
 OFFLINE = b"offline"
+#: How paho names the end of a connection the broker stopped answering (no PINGRESP, or no CONNACK).
+_KEEPALIVE_TIMEOUT = "Keep alive timeout"
 
 
 class Connection:
@@ -315,6 +317,8 @@ class Connection:
             return
         self.counters["disconnects"] += 1
         self.last_error = f"connection lost: {reason_code}"
+        if reason_code == _KEEPALIVE_TIMEOUT:
+            self.last_error += " (the broker stopped answering: hung, or the network dropped)"
         short = time.monotonic() - self._connected_at < SHORT_CONNECTION_S
         self._short_connections = self._short_connections + 1 if short else 0
         if self._short_connections >= TAKEOVER_SUSPECT:
@@ -332,12 +336,25 @@ class Connection:
         """The connection closed before the broker answered the CONNECT: without this it would fail
         silently, over and over (last_error empty).  Under TLS 1.3 the client finishes its side of the
         handshake before the broker checks the client's certificate, so a broker requiring one (or a
-        plain client on a TLS port) ends the attempt here, not in on_connect_fail."""
-        self.last_error = (
-            f"the broker at {self._settings.host}:{self._settings.port} closed the connection before "
-            f"accepting it ({reason_code}): does it require a client certificate (mqtt.cert_file, "
-            "mqtt.key_file), or TLS on or off (mqtt.tls)?"
-        )
+        plain client on a TLS port) ends the attempt here, not in on_connect_fail.  A broker that took
+        the connection and never answered (hung, overloaded) ends it here too, by the keepalive: no
+        question about certificates then."""
+        where = f"the broker at {self._settings.host}:{self._settings.port}"
+        if reason_code == _KEEPALIVE_TIMEOUT:
+            self.last_error = (
+                f"{where} took the connection but never answered it within mqtt.keepalive_s "
+                f"({self._settings.keepalive_s} s): is it hung or overloaded, or not an MQTT broker?"
+            )
+        elif self._settings.tls:
+            self.last_error = (
+                f"{where} closed the connection before accepting it ({reason_code}): does it require a "
+                "client certificate (mqtt.cert_file, mqtt.key_file), or TLS off (mqtt.tls)?"
+            )
+        else:
+            self.last_error = (
+                f"{where} closed the connection before accepting it ({reason_code}): does it require "
+                "TLS (mqtt.tls), or was it stopping?"
+            )
         log.warning("%s; retrying with back-off", self.last_error)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:

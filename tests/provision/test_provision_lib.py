@@ -8,6 +8,7 @@ are installed owned by root:root, so these tests need root (CI runs as root).
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -27,6 +28,80 @@ def lib_run(script: str, **env: str) -> subprocess.CompletedProcess[str]:
         f"{assignments}{script}\n"
     )
     return subprocess.run(["bash", "-c", body], capture_output=True, text=True, timeout=60, check=False)
+
+
+def make_key(home: Path, armored: Path) -> bytes:
+    """A real OpenPGP public key: written ASCII-armored to `armored`; returns its binary form."""
+    gpg = shutil.which("gpg")
+    if gpg is None:
+        pytest.fail("gpg is missing (Debian package gpg)")
+    home.mkdir(mode=0o700)
+    env = {**os.environ, "GNUPGHOME": str(home)}
+    subprocess.run(
+        [gpg, "--batch", "--passphrase", "", "--quick-gen-key", "Coral test <t@example.org>", "ed25519"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    export = [gpg, "--export"]
+    armored.write_bytes(subprocess.run([*export, "--armor"], env=env, check=True, capture_output=True).stdout)
+    return subprocess.run(export, env=env, check=True, capture_output=True).stdout
+
+
+CHECK = 'if ensure_coral_key; then echo "changed=yes"; else echo "changed=no"; fi'
+
+
+def test_coral_key_is_dearmored_installed_once_and_refreshed(tmp_path: Path) -> None:
+    served = tmp_path / "apt-key.gpg"
+    binary = make_key(tmp_path / "gnupg", served)
+    keyring = tmp_path / "keyrings" / "coral-edgetpu.gpg"
+    env = {"CORAL_KEY_URL": served.as_uri(), "CORAL_KEYRING": str(keyring)}
+
+    first = lib_run(CHECK, **env)
+    assert first.returncode == 0, first.stderr
+    assert "changed=yes" in first.stdout
+    assert keyring.read_bytes() == binary  # the binary keyring apt's signed-by= reads
+    assert oct(keyring.stat().st_mode & 0o777) == "0o644"
+
+    again = lib_run(CHECK, **env)
+    assert again.returncode == 0, again.stderr
+    assert "changed=no" in again.stdout
+    assert f"ok: {keyring}" in again.stdout
+
+    served.write_bytes(binary)  # served binary instead of armored: the same keyring, no change
+    assert "changed=no" in lib_run(CHECK, **env).stdout
+
+    newer = make_key(tmp_path / "gnupg2", served)  # a replaced key is picked up
+    assert "changed=yes" in lib_run(CHECK, **env).stdout
+    assert keyring.read_bytes() == newer
+
+
+def test_a_failed_key_download_writes_nothing_and_a_later_run_recovers(tmp_path: Path) -> None:
+    served = tmp_path / "apt-key.gpg"
+    served.write_text("<html>captive portal</html>\n")
+    keyring = tmp_path / "keyrings" / "coral-edgetpu.gpg"
+    env = {"CORAL_KEY_URL": served.as_uri(), "CORAL_KEYRING": str(keyring)}
+
+    failed = lib_run(CHECK, **env)
+    assert failed.returncode == 1
+    assert "could not fetch Coral's signing key" in failed.stderr
+    assert not keyring.exists()  # was an empty file that gpg refused to overwrite ever after
+
+    missing = lib_run(CHECK, CORAL_KEY_URL=(tmp_path / "absent").as_uri(), CORAL_KEYRING=str(keyring))
+    assert missing.returncode == 1
+    assert not keyring.exists()
+
+    binary = make_key(tmp_path / "gnupg", served)
+    recovered = lib_run(CHECK, **env)
+    assert recovered.returncode == 0, recovered.stderr
+    assert keyring.read_bytes() == binary
+
+    served.write_text("<html>offline again</html>\n")
+    offline = lib_run(CHECK, **env)
+    assert offline.returncode == 0, offline.stderr
+    assert "changed=no" in offline.stdout
+    assert "keeping" in offline.stderr
+    assert keyring.read_bytes() == binary
 
 
 def test_a_failed_install_stops_the_installer_even_when_its_status_is_tested(tmp_path: Path) -> None:

@@ -7,7 +7,8 @@ APT_FFMPEG=(ffmpeg) # decodes m4a/aac for the library analysis (libsndfile reads
 # Raspberry Pi OS only: the camera stack must come from apt (picamera2 needs the system libcamera).
 APT_PI=(python3-picamera2 python3-libcamera rpicam-apps-lite python3-gpiozero python3-lgpio)
 CORAL_KEY_URL=https://packages.cloud.google.com/apt/doc/apt-key.gpg
-CORAL_REPO_LINE="deb [signed-by=/etc/apt/keyrings/coral-edgetpu.gpg] https://packages.cloud.google.com/apt coral-edgetpu-stable main"
+CORAL_KEYRING=/etc/apt/keyrings/coral-edgetpu.gpg # signed-by= keyring (apt-key is deprecated)
+CORAL_REPO_LINE="deb [signed-by=$CORAL_KEYRING] https://packages.cloud.google.com/apt coral-edgetpu-stable main"
 
 step_preflight() {
   step "Checking this machine"
@@ -47,21 +48,50 @@ step_coral() {
   [ "$MS_CORAL" = none ] && return 0
   step "Coral Edge TPU runtime (libedgetpu1-$MS_CORAL from Coral's apt repository)"
   ensure_apt curl gnupg
-  ensure_dir /etc/apt/keyrings 755 root:root
-  if [ -s /etc/apt/keyrings/coral-edgetpu.gpg ]; then
-    ok "/etc/apt/keyrings/coral-edgetpu.gpg"
-  else
-    act sh -c "curl -fsSL $CORAL_KEY_URL | gpg --dearmor -o /etc/apt/keyrings/coral-edgetpu.gpg"
-  fi
-  local pkg="libedgetpu1-$MS_CORAL"
+  ensure_dir "$(dirname "$CORAL_KEYRING")" 755 root:root
+  local pkg="libedgetpu1-$MS_CORAL" fresh=1
+  if ensure_coral_key; then fresh=0; fi
   if printf '%s\n' "$CORAL_REPO_LINE" | act_write /etc/apt/sources.list.d/coral-edgetpu.list 644 root:root; then
-    export MS_APT_FRESH=0 # the new source's package lists are needed
+    fresh=0
+  fi
+  if [ "$fresh" = 0 ]; then
+    export MS_APT_FRESH=0 # the new source or key: its package lists are needed
   fi
   if [ "$MS_CORAL" = max ] && ! apt_installed "$pkg"; then
     # The package asks this question itself; the warning above is the answer given on the user's behalf.
     act sh -c "echo 'libedgetpu1-max libedgetpu/accepted-eula boolean true' | debconf-set-selections"
   fi
   ensure_apt "$pkg"
+}
+
+# ensure_coral_key: Coral's signing key, dearmored (the file may be ASCII-armored or binary) into
+# CORAL_KEYRING.  Fetched into a scratch folder and installed only when complete: a failed download
+# (sh has no pipefail) used to leave an empty keyring that `gpg -o` then refused to overwrite on every
+# later run.  Fetched again each run so that a key Google replaced is picked up; offline, a key
+# already in place is kept.  Returns 0 when it changed the keyring (apt's lists must be updated).
+ensure_coral_key() {
+  if [ "$MS_DRY_RUN" = 1 ]; then
+    if [ -s "$CORAL_KEYRING" ]; then
+      ok "$CORAL_KEYRING (fetched again and compared on a real run)"
+      return 1
+    fi
+    MS_CHANGES=$((MS_CHANGES + 1))
+    say "  would run: curl -fsSL $CORAL_KEY_URL | gpg --dearmor, installed as $CORAL_KEYRING"
+    return 0
+  fi
+  local tmp status=1
+  tmp=$(mktemp -d)
+  if curl -fsSL --retry 3 -o "$tmp/key" "$CORAL_KEY_URL" &&
+    GNUPGHOME="$tmp" gpg --batch --quiet --dearmor -o "$tmp/key.gpg" <"$tmp/key" && [ -s "$tmp/key.gpg" ]; then
+    if install_file "$tmp/key.gpg" "$CORAL_KEYRING" 644 root:root; then status=0; fi
+  elif [ -s "$CORAL_KEYRING" ]; then
+    warn "could not fetch Coral's signing key from $CORAL_KEY_URL: keeping $CORAL_KEYRING"
+  else
+    rm -rf "$tmp"
+    die "could not fetch Coral's signing key from $CORAL_KEY_URL (network?); nothing was written"
+  fi
+  rm -rf "$tmp"
+  return "$status"
 }
 
 step_user() {

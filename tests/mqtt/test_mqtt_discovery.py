@@ -191,7 +191,7 @@ def test_each_state_topic_goes_out_once_when_it_connects(broker: Mosquitto, watc
 
 def test_forget_removes_the_device_from_home_assistant(rig: Rig, broker: Mosquitto, watcher: Watcher) -> None:
     watcher.wait_for("homeassistant/device/kitchen/config")
-    rig.bridge.forget()
+    assert rig.bridge.forget() is True  # the broker acknowledged the removal
     cleared = watcher.wait_for("homeassistant/device/kitchen/config", lambda m: m.payload == b"")
     assert cleared.payload == b""
 
@@ -199,6 +199,12 @@ def test_forget_removes_the_device_from_home_assistant(rig: Rig, broker: Mosquit
         return [t for t in retained(broker.port, "#") if "kitchen" in t]
 
     until(lambda: not kitchen_left(), what="every kitchen topic cleared", detail=kitchen_left)
+
+
+def test_forget_without_the_broker_says_nothing_was_cleared(rig: Rig, broker: Mosquitto) -> None:
+    broker.stop()
+    until(lambda: not rig.bridge.connected, what="the outage noticed")
+    assert rig.bridge.forget(timeout=1.0) is False  # not a silent success: HA still has the device
 
 
 def test_discovery_off_clears_an_earlier_announcement(broker: Mosquitto, watcher: Watcher) -> None:

@@ -41,7 +41,9 @@ def forget_device(config: Config, device_id: str | None = None, timeout: float =
                 f"could not connect to {settings.host}:{settings.port} in {timeout:g} s ({detail})"
             )
         cleared = [topics.discovery, *topics.retained_topics()]
-        conn.stop(last=[(topic, b"") for topic in cleared], timeout=timeout)
+        if not conn.stop(last=[(topic, b"") for topic in cleared], timeout=timeout):
+            detail = conn.stats()["last_error"] or "no acknowledgement"
+            raise TimeoutError(f"the broker did not confirm the removal in {timeout:g} s ({detail})")
         return cleared
     finally:
         conn.stop()

@@ -159,19 +159,30 @@ class MqttBridge:
         """Announce `offline` (a clean stop does not trigger the last will) and disconnect."""
         self._shutdown([(self.topics.availability, OFFLINE)], timeout)
 
-    def forget(self, timeout: float = 3.0) -> None:
-        """Remove this speaker from Home Assistant and the broker, then stop.
+    def forget(self, timeout: float = 3.0) -> bool:
+        """Remove this speaker from Home Assistant and the broker, then stop; False (and a warning in
+        the log) when the broker did not acknowledge it, e.g. unreachable: nothing was cleared then,
+        and `moodspeaker mqtt forget` does it once the broker is back.
 
         An empty retained message on the discovery topic makes HA delete the device and its entities;
         empty retained messages clear the speaker's own topics.  The bridge stops first so that nothing
         re-publishes them (the `moodspeaker mqtt forget` command does the same without the service).
         """
         cleared = [self.topics.discovery, *self.topics.retained_topics()]
-        self._shutdown([(topic, b"") for topic in cleared], timeout)
+        if self._shutdown([(topic, b"") for topic in cleared], timeout):
+            return True
+        log.warning(
+            "MQTT forget: the broker did not acknowledge the removal of %s (not connected?); it is still "
+            "in Home Assistant: run `moodspeaker mqtt forget --device-id %s` once the broker is back",
+            self.device_id,
+            self.device_id,
+        )
+        return False
 
-    def _shutdown(self, last: list[tuple[str, bytes]], timeout: float) -> None:
+    def _shutdown(self, last: list[tuple[str, bytes]], timeout: float) -> bool:
+        """Stop; True when the broker acknowledged every one of `last`."""
         if self._thread is None:
-            return
+            return False
         if self._unsubscribe is not None:
             self._unsubscribe()
         self._stopping.set()
@@ -180,8 +191,9 @@ class MqttBridge:
         self._thread.join(timeout)
         self._thread = None
         self._inbox.join(timeout)
-        self._conn.stop(last=last, timeout=timeout)
+        delivered = self._conn.stop(last=last, timeout=timeout)
         log.info("MQTT bridge for %s stopped", self.device_id)
+        return delivered
 
     def stats(self) -> dict[str, Any]:
         return {**self._conn.stats(), **self._counters}

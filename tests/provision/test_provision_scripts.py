@@ -202,6 +202,14 @@ def test_coral_udev_rules_cover_both_usb_ids() -> None:
         )
 
 
+def test_boot_snippets_apply_to_every_board() -> None:
+    """Appended to config.txt, whose last section may be a conditional one ([cm5], [pi4]...)."""
+    for path in sorted((FIRMWARE / "boot").glob("config-*.txt")):
+        lines = [line.strip() for line in path.read_text().splitlines()]
+        settings = [line for line in lines if line and not line.startswith("#")]
+        assert settings[0] == "[all]", path.name
+
+
 def test_installer_default_config_is_valid_for_the_schema(tmp_path: Path) -> None:
     """The config the installer writes (a heredoc in lib/steps.sh) must pass the real validator."""
     script = (

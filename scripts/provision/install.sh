@@ -116,6 +116,7 @@ step_firmware
 step_hostname
 if [ "$MS_START" = 1 ]; then step_start; fi
 step_doctor
+[ "${MS_START_FAILED:-0}" = 1 ] && die "installed, but moodspeaker.service does not start (see above)"
 
 if [ "$MS_DRY_RUN" = 1 ]; then
   say ""

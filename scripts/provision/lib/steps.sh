@@ -223,15 +223,23 @@ step_hostname() {
   fi
 }
 
+# A service that does not start (Type=notify: no READY=1) must not end the run before the self-check,
+# which says why: MS_START_FAILED makes install.sh fail after it instead.
 step_start() {
   systemd_running || return 0
   step "Starting the service"
+  local verb=""
   if ! systemctl is-active --quiet moodspeaker.service; then
-    act systemctl start moodspeaker.service
+    verb=start
   elif [ "${MS_UNITS_CHANGED:-0}" = 1 ] || [ "${MS_CODE_CHANGED:-0}" = 1 ]; then
-    act systemctl restart moodspeaker.service
+    verb=restart
   else
     ok "moodspeaker.service running"
+    return 0
+  fi
+  if ! act systemctl "$verb" moodspeaker.service; then
+    warn "moodspeaker.service did not start; the self-check below and journalctl -u moodspeaker -b say why"
+    export MS_START_FAILED=1 # read by install.sh after the self-check
   fi
 }
 

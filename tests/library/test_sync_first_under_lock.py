@@ -163,3 +163,54 @@ def _playable(remote: Remote, ids: list[str]) -> None:
                 assert path.stat().st_size > 0
     finally:
         remote.close()
+
+
+def test_a_sync_after_anothers_failed_first_sync_writes_the_mirror_on_disk(tmp_path: Path) -> None:
+    """The other way round: a client that read the mirror while another's first sync made it (the
+    service's planner, beside a `library sync` run by hand), that sync failing and removing the
+    folder.  The reader's mirror was still open on the deleted file: its next sync judged and wrote
+    that file, seen by no one else and gone at the restart.  The sync takes the mirror on disk."""
+    with LibraryIndex(tmp_path / "server.db") as index:
+        ids = {add_track(index, synth.write(tmp_path / "music" / f"s{i}.wav",
+                                            synth.chord(synth.C_MAJOR, 1.0)), 0.1 * i)
+               for i in range(3)}  # fmt: skip
+        server = LibraryServer(index, "127.0.0.1", 0)
+        held, go = threading.Event(), threading.Event()
+
+        @server.app.before_request
+        def hold_then_fail_once() -> Response | None:
+            if request.path.endswith("/changes") and not held.is_set():
+                held.set()
+                assert go.wait(300), "the test never let the first sync go on"
+                return Response("<html>not a library server</html>", 200)
+            return None
+
+        server.start()
+        cache = tmp_path / "cache"
+        first, reader = LanLibrary(server.url, cache), LanLibrary(server.url, cache)
+        failed: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                sync_remote(first)
+            except BaseException as exc:  # judged below
+                failed.append(exc)
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        try:
+            until(held.is_set, timeout=300, what="the first sync to ask for changes")
+            assert reader.tracks() == [] and reader.has_mirror()  # open now, as the planner's
+        finally:
+            go.set()
+            thread.join(timeout=300)
+        try:
+            assert len(failed) == 1 and getattr(failed[0], "kept", 0) is None, failed
+            assert getattr(sync_remote(reader), "updated", None) == 3
+            again = LanLibrary(server.url, cache)  # as after a restart, or another process
+            assert {t.id for t in again.tracks()} == ids, "the sync wrote a deleted mirror"
+            again.close()
+        finally:
+            first.close()
+            reader.close()
+            server.stop()

@@ -27,6 +27,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -62,6 +63,7 @@ class MirroredLibrary:
         self._cache: LibraryIndex | None = None
         self._lock = threading.Lock()  # opening, closing and reading the mirror (the service reads
         # on its planning threads while a rescan syncs, and a failed first sync removes the mirror)
+        self._file: BinaryIO | None = None  # the open mirror's file, to tell it was deleted (`_one_sync`)
         #: a note of a failed download was deleted without a scrub (the track downloaded since): its
         #: bytes stay in the file's free space and log until the next `forget_failed_downloads`
         self.scrub_due = False
@@ -77,8 +79,23 @@ class MirroredLibrary:
             if self._cache is None:
                 self.root.mkdir(parents=True, exist_ok=True)
                 owner_only(self._db)  # before SQLite opens it: its -wal and -shm take its mode
-                self._cache = LibraryIndex(self._db)
+                self._cache = self._open()
             return self._cache
+
+    def _open(self) -> LibraryIndex:
+        """The mirror's database opened (made when missing), the lock held."""
+        cache = LibraryIndex(self._db)
+        with contextlib.suppress(FileNotFoundError):  # (deleted already: the next sync's look says so)
+            self._file = self._db.open("rb")  # held open: its inode is no other file's meanwhile
+        return cache
+
+    def _shut(self) -> LibraryIndex | None:
+        """Forget the open mirror, the lock held; returns it for the caller to close."""
+        cache, self._cache = self._cache, None
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        return cache
 
     def has_mirror(self) -> bool:
         """A mirror exists (open here, or on disk from an earlier run)."""
@@ -92,7 +109,7 @@ class MirroredLibrary:
 
     def close(self) -> None:
         with self._lock:
-            cache, self._cache = self._cache, None
+            cache = self._shut()
         if cache is not None:
             cache.close()
 
@@ -100,7 +117,7 @@ class MirroredLibrary:
         """Close the mirror and delete its folder (a first sync that failed); the object stays usable
         (empty until a sync makes the mirror again)."""
         with self._lock:
-            cache, self._cache = self._cache, None
+            cache = self._shut()
             if cache is not None:
                 cache.close()
             shutil.rmtree(self.root, ignore_errors=True)
@@ -132,8 +149,23 @@ class MirroredLibrary:
             if same_file(self.root / SYNC_LOCK, lock):
                 break
             lock.close()
-        with lock, guard() if guard is not None else contextlib.nullcontext():
-            yield
+        with lock:
+            self._drop_if_deleted()
+            with guard() if guard is not None else contextlib.nullcontext():
+                yield
+
+    def _drop_if_deleted(self) -> None:
+        """Under the sync's lock: a mirror open here whose file was deleted since (another process's
+        first sync failed and removed the folder; this one read the mirror while it was made) is
+        closed, so the sync judges and writes the mirror on disk (made anew), not a deleted file
+        that no other process sees and that is gone at the restart."""
+        with self._lock:
+            if self._cache is None or (self._file is not None and same_file(self._db, self._file)):
+                return
+            cache = self._shut()
+            log.info("%s: the mirror was removed by another process; opened again", self.source)
+        if cache is not None:
+            cache.close()
 
     _EMPTY: tuple[list[str], np.ndarray] = ([], np.zeros((0, len(FEATURE_COLUMNS)), dtype=np.float32))
 
@@ -165,7 +197,7 @@ class MirroredLibrary:
         make one for reading.  Called with the lock held."""
         if self._cache is None and self._db.is_file():
             owner_only(self._db)  # a mirror made before is tightened too
-            self._cache = LibraryIndex(self._db)
+            self._cache = self._open()
         return self._cache is not None
 
     def _note_failed_download(self, track_id: str, error: str) -> None:

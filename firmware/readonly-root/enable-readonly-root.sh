@@ -25,6 +25,10 @@ step "Data partition $device"
 if grep -q "LABEL=$LABEL" /etc/fstab; then
   ok "/etc/fstab mounts $LABEL"
 else
+  # Copy a still database, not one the service is writing (SQLite WAL): stopped until the reboot.
+  for unit in moodspeaker.service moodspeaker-library.service; do
+    if systemctl is-active --quiet "$unit"; then act systemctl stop "$unit"; fi
+  done
   tmp=/mnt/moodspeaker-data
   act mkdir -p "$tmp"
   act mount "$device" "$tmp"
@@ -32,8 +36,11 @@ else
   act mkdir -p "$tmp/etc"
   act cp -a /etc/moodspeaker/. "$tmp/etc/"
   act umount "$tmp"
-  act sh -c "printf '%s\n' 'LABEL=$LABEL $DATA ext4 defaults,noatime,commit=30 0 2' >> /etc/fstab"
-  act sh -c "printf '%s\n' '$DATA/etc /etc/moodspeaker none bind,x-systemd.requires-mounts-for=$DATA 0 0' >> /etc/fstab"
+  # nofail: a missing stick must not stop the boot in emergency mode (no network, no ssh on a
+  # headless speaker).  moodspeaker.service then does not start instead: its StateDirectory= and
+  # WorkingDirectory= make it require the mount (RequiresMountsFor), so it never writes to RAM.
+  act sh -c "printf '%s\n' 'LABEL=$LABEL $DATA ext4 defaults,noatime,commit=30,nofail,x-systemd.device-timeout=15s 0 2' >> /etc/fstab"
+  act sh -c "printf '%s\n' '$DATA/etc /etc/moodspeaker none bind,nofail,x-systemd.requires-mounts-for=$DATA 0 0' >> /etc/fstab"
 fi
 
 step "Journal in RAM"

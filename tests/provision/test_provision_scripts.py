@@ -194,6 +194,17 @@ def test_units_sharing_the_state_folder_keep_the_installers_mode() -> None:
     assert len(sharing) >= 2
 
 
+def test_units_wait_for_the_config_folder_mount() -> None:
+    """The read-only root bind-mounts /etc/moodspeaker with nofail: local-fs.target does not wait for it."""
+    for path in sorted((FIRMWARE / "systemd").glob("*.service")):
+        unit = unit_settings(path)
+        if any(v.startswith("MOODSPEAKER_CONFIG=/etc/moodspeaker/") for v in unit.get("Environment", [])):
+            assert "/etc/moodspeaker" in " ".join(unit.get("RequiresMountsFor", [])).split(), path.name
+    script = (FIRMWARE / "readonly-root" / "enable-readonly-root.sh").read_text()
+    fstab = [line for line in script.splitlines() if ">> /etc/fstab" in line]
+    assert len(fstab) == 2 and all("nofail" in line for line in fstab)
+
+
 def test_coral_udev_rules_cover_both_usb_ids() -> None:
     rules = (FIRMWARE / "udev" / "99-moodspeaker-coral.rules").read_text()
     for vendor, product in (("1a6e", "089a"), ("18d1", "9302")):

@@ -34,12 +34,10 @@ from moodspeaker.mqtt.payloads import (
     PayloadError,
     encode,
     event_payload,
-    mood_values,
-    stamp,
-    state_values,
     stats_health,
 )
-from moodspeaker.mqtt.scan_feed import SCAN_POLL_S, ScanFeed
+from moodspeaker.mqtt.scan_feed import SCAN_POLL_S
+from moodspeaker.mqtt.state_feed import StateFeed
 from moodspeaker.mqtt.topics import Topics
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import (
@@ -102,11 +100,10 @@ class MqttBridge:
         self._work: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=_WORK_QUEUE_SIZE)
         self._announce_due = threading.Event()  # control signals: see _signal
         self._flush_due = threading.Event()
-        self._last: dict[str, dict[str, Any]] = {}  # state key -> last published payload (without ts)
-        self._scan = ScanFeed(SCAN_POLL_S)  # when a running scan's state is read again and may go out
+        # The retained state topics, each sent only when it changed (a running scan's counts paced).
+        self._state = StateFeed(self.topics, lambda topic, body: self._publish(topic, body, True), monotonic)
         self._profiles: list[str] = []
         self._health: dict[str, Any] = {}
-        self._camera = True  # as last heard (readings, its StateChanged, the state): a mood change shows so
         self._counters = {"commands": 0, "rejected": 0, "work_dropped": 0, "ha_online": 0}
         self._started = 0.0
         self._thread: threading.Thread | None = None
@@ -232,7 +229,7 @@ class MqttBridge:
     def _run(self) -> None:
         next_stats = self._monotonic() + self._stats_interval
         while True:
-            wake = self._scan.wake(next_stats)
+            wake = self._state.scan.wake(next_stats)
             timeout = max(0.0, wake - self._monotonic())
             try:
                 kind, item = self._work.get(timeout=timeout)
@@ -243,9 +240,9 @@ class MqttBridge:
             try:
                 self._signalled()
                 self._handle(kind, item)
-                if self._scan.poll_due(self._monotonic()):
+                if self._state.scan.poll_due(self._monotonic()):
                     self._refresh_state()  # a scan's counts change without an event per file
-                    self._scan.polled(self._monotonic())
+                    self._state.scan.polled(self._monotonic())
             except Exception:
                 log.exception("MQTT bridge failed handling %s; carrying on", kind)
             if self._monotonic() >= next_stats:
@@ -314,18 +311,7 @@ class MqttBridge:
 
     def _handle_event(self, event: Event) -> None:
         if isinstance(event, MoodObserved):
-            self._camera = bool(event.camera)
-            self._publish_values(
-                mood_values(
-                    event.mood,
-                    event.confidence,
-                    event.valence,
-                    event.arousal,
-                    face=event.face,
-                    camera=event.camera,
-                ),
-                event.ts,
-            )
+            self._state.reading(event)
         elif isinstance(event, HealthReport):
             self._health = dict(event.stats)
         if isinstance(event, _FORWARDED):
@@ -336,20 +322,9 @@ class MqttBridge:
                 return
             self._publish(self.topics.event(event.kind), body, retain=False)
         if isinstance(event, MoodChanged):
-            self._publish_values(
-                mood_values(
-                    event.mood,
-                    event.confidence,
-                    event.valence,
-                    event.arousal,
-                    face=True,
-                    camera=self._camera,  # off: a correction while in privacy mode shows camera_off
-                ),
-                event.ts,
-                keys=("mood",),
-            )
+            self._state.mood_changed(event)  # as the camera is: off, a correction shows camera_off
         if isinstance(event, StateChanged) and event.key == "camera":
-            self._camera = bool(event.value)
+            self._state.camera = bool(event.value)
         if isinstance(event, StateChanged) and (
             event.key in _DELETIONS or (event.key == "camera" and not event.value)
         ):
@@ -395,27 +370,7 @@ class MqttBridge:
             except Exception:
                 log.exception("could not read the speaker's state")
                 return
-        self._camera = bool(state.get("camera", True))
-        self._publish_values(state_values(state), self._clock())
-
-    def _publish_values(
-        self, values: Mapping[str, dict[str, Any]], ts: float, keys: tuple[str, ...] | None = None
-    ) -> None:
-        """Publish the state topics whose value changed since they were last published."""
-        for key, payload in values.items():
-            if (keys is not None and key not in keys) or self._last.get(key) == payload:
-                continue
-            if key == "scan" and self._scan.held(payload, self._monotonic()):
-                continue  # only a running scan's counts changed: the next poll sends them
-            try:
-                body = encode(stamp(payload, ts), f"state.{key}")
-            except PayloadError as exc:
-                log.error("state %s not published: %s", key, exc)
-                continue
-            self._last[key] = payload
-            if key == "scan":
-                self._scan.published(payload, self._monotonic())
-            self._publish(self.topics.state(key), body, retain=True)
+        self._state.snapshot(state, self._clock())
 
     def _publish_stats(self) -> None:
         now = self._clock()

@@ -1,0 +1,74 @@
+"""StateFeed: the retained state topics of one speaker, each published only when its value changed.
+
+The bridge hands it what it learns (a state snapshot, a mood reading, a mood change, the camera
+switched); this decides what goes out: a topic whose payload (without `ts`) equals the one published
+last is skipped, a running scan's counts alone wait for the next poll (ScanFeed), and the mood topics
+follow the camera as last heard, so a mood change while it is off (a correction from Home Assistant or
+the page) keeps them `camera_off` instead of showing a mood in privacy mode.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from moodspeaker.mqtt.payloads import PayloadError, encode, mood_values, stamp, state_values
+from moodspeaker.mqtt.scan_feed import SCAN_POLL_S, ScanFeed
+from moodspeaker.mqtt.topics import Topics
+from moodspeaker.service.events import MoodChanged, MoodObserved
+
+log = logging.getLogger(__name__)
+
+
+class StateFeed:
+    """`publish(topic, body)` sends a retained message; `monotonic` paces the scan topic."""
+
+    def __init__(
+        self, topics: Topics, publish: Callable[[str, bytes], None], monotonic: Callable[[], float]
+    ) -> None:
+        self._topics = topics
+        self._publish = publish
+        self._monotonic = monotonic
+        self.scan = ScanFeed(SCAN_POLL_S)  # when a running scan's state is read again and may go out
+        self.last: dict[str, dict[str, Any]] = {}  # state key -> last published payload (without ts)
+        self.camera = True  # as last heard: readings, its StateChanged, the snapshots
+
+    def snapshot(self, state: Mapping[str, Any], ts: float) -> None:
+        """A ControlAPI.state() snapshot: every state topic."""
+        self.camera = bool(state.get("camera", True))
+        self.publish(state_values(state), ts)
+
+    def reading(self, event: MoodObserved) -> None:
+        """A mood reading: the five mood topics (blank with the camera off)."""
+        self.camera = bool(event.camera)
+        values = mood_values(
+            event.mood, event.confidence, event.valence, event.arousal, face=event.face, camera=event.camera
+        )
+        self.publish(values, event.ts)
+
+    def mood_changed(self, event: MoodChanged) -> None:
+        """The stable mood changed: the mood topic, as the camera is (off: camera_off)."""
+        values = mood_values(
+            event.mood, event.confidence, event.valence, event.arousal, face=True, camera=self.camera
+        )
+        self.publish(values, event.ts, keys=("mood",))
+
+    def publish(
+        self, values: Mapping[str, dict[str, Any]], ts: float, keys: tuple[str, ...] | None = None
+    ) -> None:
+        """Publish the state topics whose value changed since they were last published."""
+        for key, payload in values.items():
+            if (keys is not None and key not in keys) or self.last.get(key) == payload:
+                continue
+            if key == "scan" and self.scan.held(payload, self._monotonic()):
+                continue  # only a running scan's counts changed: the next poll sends them
+            try:
+                body = encode(stamp(payload, ts), f"state.{key}")
+            except PayloadError as exc:
+                log.error("state %s not published: %s", key, exc)
+                continue
+            self.last[key] = payload
+            if key == "scan":
+                self.scan.published(payload, self._monotonic())
+            self._publish(self._topics.state(key), body)

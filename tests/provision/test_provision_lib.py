@@ -125,3 +125,10 @@ def test_a_failed_install_stops_the_installer_even_when_its_status_is_tested(tmp
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.strip().endswith("changed")
     assert dest.read_text() == "[Unit]\n"
+
+
+def test_only_64_bit_systems_are_supported() -> None:
+    script = 'for a in arm64 amd64 armhf i386; do supported_arch "$a" && echo "$a yes" || echo "$a no"; done'
+    done = lib_run(script)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:4] == ["arm64 yes", "amd64 yes", "armhf no", "i386 no"]

@@ -10,12 +10,20 @@ CORAL_KEY_URL=https://packages.cloud.google.com/apt/doc/apt-key.gpg
 CORAL_KEYRING=/etc/apt/keyrings/coral-edgetpu.gpg # signed-by= keyring (apt-key is deprecated)
 CORAL_REPO_LINE="deb [signed-by=$CORAL_KEYRING] https://packages.cloud.google.com/apt coral-edgetpu-stable main"
 
+# 64-bit only: the model runtime (ai-edge-litert) has wheels for arm64 and amd64, none for the
+# 32-bit armhf Raspberry Pi OS, where pip would fail late with "no matching distribution".
+supported_arch() { case "$1" in arm64 | amd64) return 0 ;; *) return 1 ;; esac }
+
 step_preflight() {
   step "Checking this machine"
   if [ ! -f "$MS_SRC/pyproject.toml" ] || [ ! -d "$MS_SRC/edge/moodspeaker" ]; then
     die "$MS_SRC does not look like a Moodspeaker checkout (no pyproject.toml / edge/moodspeaker)"
   fi
   command -v apt-get >/dev/null || die "apt-get not found: the installer supports Debian and Raspberry Pi OS"
+  local arch
+  arch=$(dpkg --print-architecture)
+  supported_arch "$arch" || die "this is a 32-bit ($arch) system: Moodspeaker needs Raspberry Pi OS 64-bit (arm64)"
+  ok "architecture: $arch"
   if [ -r /proc/device-tree/model ]; then
     ok "board: $(tr -d '\0' </proc/device-tree/model)"
   else

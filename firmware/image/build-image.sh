@@ -20,4 +20,8 @@ cd "$PIGEN"
 if [ "$MODE" = --native ]; then
   exec sudo ./build.sh -c "$config"
 fi
+# The container holds pi-gen only: STAGE_LIST names this stage by its host path, and the stage copies
+# the checkout from ../../../.., so the checkout is mounted at the same path inside.
+checkout=$(cd "$HERE/../.." && pwd)
+export PIGEN_DOCKER_OPTS="${PIGEN_DOCKER_OPTS:-} --volume $checkout:$checkout:ro"
 exec ./build-docker.sh -c "$config"

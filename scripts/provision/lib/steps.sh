@@ -220,7 +220,11 @@ step_hostname() {
     ok "/etc/hostname is $MS_HOSTNAME"
   else
     printf '%s\n' "$MS_HOSTNAME" | act_write /etc/hostname 644 root:root || true
-    if systemd_running; then act hostnamectl set-hostname "$MS_HOSTNAME"; fi
+    if systemd_running; then
+      act hostnamectl set-hostname "$MS_HOSTNAME"
+      # avahi keeps announcing the old name until it restarts: the page would not be at NAME.local.
+      if systemctl is-active --quiet avahi-daemon.service; then act systemctl restart avahi-daemon.service; fi
+    fi
   fi
   if grep -qE "^127\.0\.1\.1[[:space:]]+$MS_HOSTNAME\$" /etc/hosts 2>/dev/null; then
     ok "/etc/hosts names $MS_HOSTNAME"

@@ -14,6 +14,7 @@ import json
 import os
 import signal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from brokerkit import Mosquitto
@@ -96,3 +97,43 @@ def test_after_a_silent_outage_the_bridge_alone_decides_what_goes_out(
             os.kill(first.proc.pid, signal.SIGCONT)
         first.stop()
         second.stop()
+
+
+def test_what_paho_refused_goes_out_once_the_broker_answers_again(tmp_path: Path) -> None:
+    """The broker stalls long enough for paho's queue to fill, then answers again before the keepalive
+    gives up on it (10 minutes here): what paho refused meanwhile goes out then, without a reconnect."""
+    broker = Mosquitto(tmp_path)
+    broker.start()
+    r = make_rig(broker.port, mqtt__keepalive_s=600, mqtt__outbox_size=10)  # paho's queue: 110 messages
+    r.bridge.start()
+    assert broker.proc is not None
+    try:
+        r.wait_connected()
+        until(lambda: r.bridge.stats()["published"] >= 15, what="the first announcement")
+        os.kill(broker.proc.pid, signal.SIGSTOP)
+        readings = [0]
+
+        def pressed() -> bool:
+            if not r.bridge._work.empty():
+                return False
+            for _ in range(50):
+                readings[0] += 1
+                x = readings[0] / 100000
+                r.speaker.observe("happy", 0.5 + x, 0.2 + x, 0.1 + x)
+            return bool(r.bridge.stats()["refused"] > 0)
+
+        until(pressed, 60, what="paho refusing publishes", interval=0.05)
+        r.speaker.set_volume(0.66)  # refused as well: paho's queue is full
+        until(lambda: r.bridge._state.last["volume"]["value"] == 0.66, what="the volume handled (refused)")
+        os.kill(broker.proc.pid, signal.SIGCONT)
+
+        def volume() -> Any:
+            found = retained(broker.port, f"{ROOT}/state/volume").get(f"{ROOT}/state/volume")
+            return found and json.loads(found)["value"] == 0.66
+
+        until(volume, what="the refused volume sent", detail=r.bridge.stats)
+        assert r.bridge.stats()["connects"] == 1  # no reconnect did it
+    finally:
+        r.bridge.stop()
+        os.kill(broker.proc.pid, signal.SIGCONT)
+        broker.stop()

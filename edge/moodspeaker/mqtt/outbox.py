@@ -80,14 +80,11 @@ class Outbox:
         self._unsent.setdefault(topic)
 
     def hold(self, topic: str, payload: bytes, now: float) -> None:
-        """An event to send (now, or after the reconnect)."""
-        self._keep([Held(topic, payload, now)], at_front=False)
-
-    def _keep(self, held: list[Held], *, at_front: bool) -> None:
-        events = [*held, *self._events] if at_front else [*self._events, *held]
-        over = max(0, len(events) - self._size)
-        self._counters["dropped"] += over  # the oldest go first
-        self._events = deque(events[over:])
+        """An event to send (now, or after the reconnect); when full, the oldest kept goes."""
+        if len(self._events) >= self._size:
+            self._events.popleft()
+            self._counters["dropped"] += 1
+        self._events.append(Held(topic, payload, now))
 
     def send_now(self, topic: str, send: Send) -> None:
         """Send one retained topic ahead of everything else (availability, discovery)."""
@@ -136,7 +133,10 @@ class Outbox:
         to the front of the kept events, with their first time; how many."""
         back = [held for ack, held in self._flight if not _acked(ack)]
         self._flight.clear()
-        self._keep(back, at_front=True)
+        events = [*back, *self._events]
+        over = max(0, len(events) - self._size)
+        self._counters["dropped"] += over  # the oldest go first
+        self._events = deque(events[over:])
         return len(back)
 
     def drop_events(self, topics: Collection[str]) -> int:

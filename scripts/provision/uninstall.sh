@@ -48,6 +48,9 @@ for unit in $MS_UNITS; do
 done
 remove /etc/systemd/journald.conf.d/moodspeaker.conf /etc/udev/rules.d/99-moodspeaker-coral.rules \
   /etc/logrotate.d/moodspeaker
+# A flashed image's first-boot setup (firmware/image): left enabled, it ran again at the next boot
+# once --purge had deleted its done-flag, and failed there with the service user gone.
+remove /usr/local/sbin/moodspeaker-firstboot /etc/issue.d/moodspeaker.issue
 if systemd_running; then act systemctl daemon-reload; fi
 
 step "Program"

@@ -235,7 +235,16 @@ def test_update_rolls_back_a_broken_release_and_keeps_config_and_data(chroot: Ch
 
 
 def test_uninstall_keeps_config_and_data_unless_purged(chroot: Chroot) -> None:
+    # As on a flashed image: the first-boot setup installed and enabled (firmware/image).
+    files = rootfs.ROOT / "firmware" / "image" / "stage-moodspeaker" / "00-moodspeaker" / "files"
+    shutil.copy2(files / "moodspeaker-firstboot", chroot.path("/usr/local/sbin/moodspeaker-firstboot"))
+    shutil.copy2(files / "moodspeaker-firstboot.service", chroot.path("/etc/systemd/system/"))
+    chroot.run("systemctl", "enable", "moodspeaker-firstboot.service")
     chroot.run(f"{SRC}/uninstall.sh")
+    wants = chroot.path("/etc/systemd/system/multi-user.target.wants")
+    assert not (wants / "moodspeaker-firstboot.service").exists()
+    assert not chroot.path("/etc/systemd/system/moodspeaker-firstboot.service").exists()
+    assert not chroot.path("/usr/local/sbin/moodspeaker-firstboot").exists()
     assert not chroot.path("/opt/moodspeaker").exists()
     assert not chroot.path("/etc/systemd/system/moodspeaker.service").exists()
     assert not chroot.path("/etc/systemd/system/multi-user.target.wants/moodspeaker.service").exists()

@@ -103,7 +103,12 @@ fi
 
 if [ "$MS_GIT_PULL" = 1 ]; then
   step "Fetching the new version"
-  act runuser -u "$(stat -c %U "$MS_SRC")" -- git -C "$MS_SRC" pull --ff-only
+  owner=$(stat -c %U "$MS_SRC") # as the owner: root's git refuses another user's checkout
+  command -v git >/dev/null || die "git is not installed (sudo apt install git)"
+  # A flashed image's /opt/moodspeaker-src is a copy without .git (firmware/image).
+  runuser -u "$owner" -- git -C "$MS_SRC" rev-parse --git-dir >/dev/null 2>&1 ||
+    die "$MS_SRC is not a git checkout: git clone the repository and run its scripts/provision/update.sh"
+  act runuser -u "$owner" -- git -C "$MS_SRC" pull --ff-only
 fi
 [ -n "$MS_EXTRAS" ] || MS_EXTRAS=$(release_field "$MS_PREFIX/releases/$OLD" extras)
 MS_PI=$(release_field "$MS_PREFIX/releases/$OLD" pi)

@@ -96,6 +96,7 @@ def test_dry_run_prints_every_action_and_changes_nothing() -> None:
     # resolve their apt metadata's requirements (PyPI picamera2, python-prctl that needs libcap headers).
     pip = next(line for line in out.splitlines() if "/bin/pip install" in line)
     assert re.search(r"constraints-pi\.txt .*\[coral,all\]'?$", pip), pip
+    assert "--prefer-binary" in pip  # no compiler on a Pi: a wheel of an older release beats an sdist
     assert "would check: /opt/moodspeaker/releases/" in out and "-c 'import picamera2, gpiozero'" in out
     assert re.search(r"would run: install .* /etc/moodspeaker/config\.toml", out)
     assert "would run: systemctl enable moodspeaker.service" in out

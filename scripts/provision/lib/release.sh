@@ -49,7 +49,9 @@ build_release() {
   act stage_sources "$MS_SRC" "$stage"
   spec=$stage
   if [ -n "$MS_EXTRAS" ]; then spec="${stage}[$MS_EXTRAS]"; fi
-  pip_args=(--quiet --disable-pip-version-check --no-warn-script-location)
+  # --prefer-binary: a Pi has no compiler or python3-dev; a release whose aarch64 wheels are not
+  # uploaded yet must not be chosen over the previous one that has them.
+  pip_args=(--quiet --disable-pip-version-check --no-warn-script-location --prefer-binary)
   if [ -n "$MS_WHEELHOUSE" ]; then
     pip_args+=(--no-index --find-links "$MS_WHEELHOUSE")
   fi

@@ -118,6 +118,7 @@ def test_dry_run_without_pi_packages_and_with_the_hot_coral() -> None:
     assert re.search(r"pip install .*\[coral,all\]", out)
     assert re.search(r"apt-get install .*libedgetpu1-max", out)
     assert "libedgetpu/accepted-eula boolean true" in out
+    assert "libedgetpu/install-confirm-max boolean true" in out  # its second question
     assert "hot enough" in done.stderr
     assert "Host name" not in out
 

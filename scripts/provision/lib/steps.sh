@@ -66,8 +66,11 @@ step_coral() {
     export MS_APT_FRESH=0 # the new source or key: its package lists are needed
   fi
   if [ "$MS_CORAL" = max ] && ! apt_installed "$pkg"; then
-    # The package asks this question itself; the warning above is the answer given on the user's behalf.
-    act sh -c "echo 'libedgetpu1-max libedgetpu/accepted-eula boolean true' | debconf-set-selections"
+    # The package asks two questions itself (its licence, then whether to install the hot runtime at
+    # all); unanswered under DEBIAN_FRONTEND=noninteractive the install is refused.  The warning above
+    # is the answer given on the user's behalf.
+    local q="libedgetpu1-max libedgetpu"
+    act sh -c "printf '%s\n' '$q/accepted-eula boolean true' '$q/install-confirm-max boolean true' | debconf-set-selections"
   fi
   ensure_apt "$pkg"
 }

@@ -13,8 +13,10 @@ can be held until the test lets it go (`gates`: its answer waits for the event, 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,3 +113,13 @@ def serve(songs: Songs, user: str = "alice", password: str = "s3cret", page_cap:
     found = Subsonic(srv, songs, user, password)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     return found
+
+
+@contextlib.contextmanager
+def served(songs: Songs, **options: Any) -> Iterator[Subsonic]:
+    """`serve(songs, **options)`, stopped when the block ends: a test's `server` fixture yields it."""
+    srv = serve(songs, **options)
+    try:
+        yield srv
+    finally:
+        srv.stop()

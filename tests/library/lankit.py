@@ -1,16 +1,24 @@
 """What the LAN library tests share: a served library's tracks, added as a scan would add them; a
-server answering as an older release; the speaker's downloaded audio on disk."""
+server answering as an older release; the speaker's downloaded audio on disk; an OpenSubsonic song
+as subsonickit's server lists it; two syncs of one mirror at once."""
 
 from __future__ import annotations
 
 import json
+import logging
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
+import synth
 from flask import Response, request
 
 from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex, Tags, track_id
 from moodspeaker.library.lan.client import LanLibrary
 from moodspeaker.library.lan.server import LibraryServer
+from polling import until
 
 
 def add_track(index: LibraryIndex, path: Path, valence: float) -> str:
@@ -46,3 +54,47 @@ def cached_files(lan: LanLibrary) -> dict[str, list[str]]:
         for path in sorted(lan.audio_dir.iterdir()):
             out.setdefault(path.name.split(".")[0], []).append(path.name)
     return out
+
+
+def tone_song(path: Path, title: str, *, amp: float = 0.3, **fields: Any) -> dict[str, Any]:
+    """A song for subsonickit's `Songs`: `title` by Synth, listed with `fields` too (`duration`...),
+    streaming 2 s of C major at `amp` written to `path` as FLAC."""
+    audio = synth.write(path, synth.chord(synth.C_MAJOR, 2.0, amp=amp))
+    return {"title": title, "artist": "Synth", **fields, "suffix": "flac", "path": audio}
+
+
+def second_sync_meanwhile(
+    first: Callable[[], object],
+    second: Callable[[], object],
+    *,
+    held: Callable[[], bool],
+    let_go: Callable[[], None],
+    caplog: pytest.LogCaptureFixture,
+    what: str,
+) -> dict[str, object]:
+    """`first` (a sync) run in a thread until it is `held` (`what` names where); `second` started in
+    another meanwhile, and `let_go()` called once the second finished or logged that it waits for
+    the one in progress (MirroredLibrary._one_sync): no timing.  Both joined; returns each one's
+    result or what it raised, by "first" and "second", for the test to judge."""
+    results: dict[str, object] = {}
+
+    def run(name: str, sync: Callable[[], object]) -> None:
+        try:
+            results[name] = sync()
+        except BaseException as exc:  # judged by the test
+            results[name] = exc
+
+    caplog.set_level(logging.INFO, logger="moodspeaker.library.lan.mirror")
+    threads = [threading.Thread(target=run, args=("first", first)),
+               threading.Thread(target=run, args=("second", second))]  # fmt: skip
+    threads[0].start()
+    try:
+        until(held, timeout=300, what=what)
+        threads[1].start()
+        until(lambda: "second" in results or "waiting for another sync" in caplog.text, timeout=300,
+              what="the second sync to finish or wait for the first")  # fmt: skip
+    finally:
+        let_go()
+        for t in threads:
+            t.join(timeout=600)
+    return results

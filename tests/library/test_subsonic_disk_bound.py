@@ -16,12 +16,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import synth
+from lankit import tone_song
 
 from moodspeaker.library.lan.subsonic import SubsonicLibrary
 from moodspeaker.library.lan.subsonicsongs import next_group
 from moodspeaker.library.workers import AnalysisPool
-from subsonickit import Songs, Subsonic, serve
+from subsonickit import Songs, Subsonic, served
 
 NEW = ("n1", "n2", "n3", "n4")
 
@@ -43,15 +43,11 @@ class _Measured(SubsonicLibrary):
 def server(tmp_path: Path) -> Iterator[Subsonic]:
     music = tmp_path / "music"
     songs: Songs = {
-        name: {"title": name, "artist": "Synth", "suffix": "flac",
-               "path": synth.write(music / f"{name}.flac", synth.chord(synth.C_MAJOR, 2.0, amp=amp))}
+        name: tone_song(music / f"{name}.flac", name, amp=amp)
         for name, amp in (("played", 0.5), ("n1", 0.3), ("n2", 0.3), ("n3", 0.3), ("n4", 0.3))
-    }  # fmt: skip
-    srv = serve(songs)
-    try:
+    }
+    with served(songs) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 def test_analysis_downloads_count_against_the_bound(

@@ -24,26 +24,19 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-import synth
+from lankit import tone_song
 
 from moodspeaker.library.lan.subsonic import SubsonicLibrary, SubsonicSync
 from moodspeaker.library.workers import AnalysisPool
 from moodspeaker.service import plays
 from polling import until
-from subsonickit import Songs, Subsonic, serve
+from subsonickit import Subsonic, served
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Subsonic]:
-    songs: Songs = {
-        "a": {"title": "A", "artist": "Synth", "duration": 2, "suffix": "flac",
-              "path": synth.write(tmp_path / "music" / "a.flac", synth.chord(synth.C_MAJOR, 2.0))},
-    }  # fmt: skip
-    srv = serve(songs)
-    try:
+    with served({"a": tone_song(tmp_path / "music" / "a.flac", "A", duration=2)}) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 class _Paused(SubsonicLibrary):

@@ -17,27 +17,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import synth
+from lankit import tone_song
 
 from moodspeaker.library.index import track_row
 from moodspeaker.library.lan.client import LanError
 from moodspeaker.library.lan.downloads import ServerDownloads
 from moodspeaker.library.lan.subsonic import SubsonicLibrary
 from moodspeaker.library.workers import AnalysisPool
-from subsonickit import Songs, Subsonic, serve
+from subsonickit import Subsonic, served
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Subsonic]:
-    songs: Songs = {
-        "s1": {"title": "Tone", "artist": "Synth", "duration": 2, "suffix": "flac",
-               "path": synth.write(tmp_path / "music" / "1.flac", synth.chord(synth.C_MAJOR, 2.0))},
-    }  # fmt: skip
-    srv = serve(songs)
-    try:
+    with served({"s1": tone_song(tmp_path / "music" / "1.flac", "Tone", duration=2)}) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 def _on_disk(lib: SubsonicLibrary, text: str) -> list[str]:

@@ -18,13 +18,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-import synth
+from lankit import tone_song
 
 from moodspeaker.library.lan.audiocache import AudioCache
 from moodspeaker.library.lan.subsonic import SubsonicLibrary
 from moodspeaker.library.workers import AnalysisPool
 from moodspeaker.service import plays
-from subsonickit import Songs, Subsonic, serve
+from subsonickit import Subsonic, served
 
 #: when the second sync's copy was downloaded (ns), as its file times say
 DOWNLOADED_NS = 1_700_000_000 * 10**9
@@ -32,13 +32,8 @@ DOWNLOADED_NS = 1_700_000_000 * 10**9
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Subsonic]:
-    song = synth.write(tmp_path / "music" / "small.flac", synth.chord(synth.C_MAJOR, 2.0))
-    songs: Songs = {"small": {"title": "small", "artist": "Synth", "suffix": "flac", "path": song}}
-    srv = serve(songs)
-    try:
+    with served({"small": tone_song(tmp_path / "music" / "small.flac", "small")}) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 def test_a_syncs_cleanup_leaves_another_syncs_staged_files_as_they_are(

@@ -16,28 +16,25 @@ from pathlib import Path
 
 import pytest
 import synth
+from lankit import tone_song
 
 from moodspeaker.library.lan.subsonic import SubsonicLibrary
 from moodspeaker.library.lan.subsonicsongs import UNFETCHED
 from moodspeaker.library.workers import AnalysisPool
-from subsonickit import Songs, Subsonic, serve
+from subsonickit import Songs, Subsonic, served
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Subsonic]:
     music = tmp_path / "music"
     songs: Songs = {
-        "s1": {"title": "Tone", "artist": "Synth", "duration": 2, "suffix": "flac",
-               "path": synth.write(music / "1.flac", synth.chord(synth.C_MAJOR, 2.0))},
+        "s1": tone_song(music / "1.flac", "Tone", duration=2),
         # listed, but its "file" is a folder: its stream fails (the server answers 500)
         "s2": {"title": "Lost", "artist": "Synth", "duration": 2, "suffix": "flac", "path": music / "2.flac"},
-    }  # fmt: skip
+    }
     (music / "2.flac").mkdir()
-    srv = serve(songs)
-    try:
+    with served(songs) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 def _notes(lib: SubsonicLibrary) -> list[tuple[str, str]]:

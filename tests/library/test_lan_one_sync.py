@@ -13,7 +13,6 @@ on once it either finished or says it waits; no timing.  A real library server o
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,12 +20,11 @@ from pathlib import Path
 import pytest
 import synth
 from flask import request
-from lankit import add_track
+from lankit import add_track, second_sync_meanwhile
 
 from moodspeaker.library.index import LibraryIndex
 from moodspeaker.library.lan.client import LanLibrary, SyncResult
 from moodspeaker.library.lan.server import LibraryServer
-from polling import until
 
 
 @pytest.fixture
@@ -59,27 +57,14 @@ def test_a_second_sync_waits_for_a_whole_copy_in_progress(
         with first.cache.batch() as b:
             b.set_meta("lan_recopy", "1")  # as when the server's counter went back: copied whole
         armed.set()
-        results: dict[str, SyncResult | BaseException] = {}
-
-        def run(name: str, lan: LanLibrary) -> None:
-            try:
-                results[name] = lan.sync()
-            except BaseException as exc:  # reported below, whatever it is
-                results[name] = exc
-
-        caplog.set_level(logging.INFO, logger="moodspeaker.library.lan.mirror")
-        threads = [threading.Thread(target=run, args=("first", first)),
-                   threading.Thread(target=run, args=("second", second))]  # fmt: skip
-        threads[0].start()
-        try:
-            until(held.is_set, timeout=300, what="the first sync's whole copy to ask for changes")
-            threads[1].start()
-            until(lambda: "second" in results or "waiting for another sync" in caplog.text, timeout=300,
-                  what="the second sync to finish or wait for the first")  # fmt: skip
-        finally:
-            go.set()
-            for t in threads:
-                t.join(timeout=300)
+        results = second_sync_meanwhile(
+            first.sync,
+            second.sync,
+            held=held.is_set,
+            let_go=go.set,
+            caplog=caplog,
+            what="the first sync's whole copy to ask for changes",
+        )
         assert all(isinstance(r, SyncResult) for r in results.values()), f"a sync failed: {results}"
         assert {t.title for t in second.tracks()} == {"s0", "s1", "s2"}
     finally:

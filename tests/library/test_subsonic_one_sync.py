@@ -17,19 +17,17 @@ two clients on one cache folder, as two processes are.
 from __future__ import annotations
 
 import json
-import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import synth
+from lankit import second_sync_meanwhile, tone_song
 
 from moodspeaker.library.lan.subsonic import SubsonicLibrary, SubsonicSync, song_version
 from moodspeaker.library.lan.subsonicsongs import VERSIONS
 from moodspeaker.library.workers import AnalysisPool
-from polling import until
-from subsonickit import Songs, Subsonic, serve
+from subsonickit import Subsonic, served
 
 
 class _HeldAfterDownload(SubsonicLibrary):
@@ -50,16 +48,8 @@ class _HeldAfterDownload(SubsonicLibrary):
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Subsonic]:
-    music = tmp_path / "music"
-    songs: Songs = {
-        "a": {"title": "A", "artist": "Synth", "duration": 2, "suffix": "flac",
-              "path": synth.write(music / "a.flac", synth.chord(synth.C_MAJOR, 2.0))},
-    }  # fmt: skip
-    srv = serve(songs)
-    try:
+    with served({"a": tone_song(tmp_path / "music" / "a.flac", "A", duration=2)}) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 def _both(
@@ -69,29 +59,23 @@ def _both(
     (another client of the same mirror) started meanwhile, and the first one let go once the second
     finished or waits for it.  Returns the syncs' results (first, second) and the second client."""
     first, second = _HeldAfterDownload(server.url, cache), SubsonicLibrary(server.url, cache)
-    results: dict[str, SubsonicSync] = {}
-    threads = [
-        threading.Thread(target=lambda: results.__setitem__("first", first.sync(pool))),
-        threading.Thread(target=lambda: results.__setitem__("second", second.sync(pool))),
-    ]
-    caplog.set_level(logging.INFO, logger="moodspeaker.library.lan.mirror")
-    threads[0].start()
-    try:
-        until(first.staged.is_set, timeout=300, what="the first sync's download of a")
-        server.songs["b"] = {**server.songs["a"], "title": "B"}
-        threads[1].start()
-        until(
-            lambda: "second" in results or "waiting for another sync" in caplog.text,
-            timeout=300,
-            what="the second sync to finish or wait for the first",
-        )
-    finally:
-        first.go.set()
-        for t in threads:
-            t.join(timeout=600)
+
+    def second_sync() -> SubsonicSync:
+        server.songs["b"] = {**server.songs["a"], "title": "B"}  # new while the first is held
+        return second.sync(pool)
+
+    results = second_sync_meanwhile(
+        lambda: first.sync(pool),
+        second_sync,
+        held=first.staged.is_set,
+        let_go=first.go.set,
+        caplog=caplog,
+        what="the first sync's download of a",
+    )
     first.close()
-    assert set(results) == {"first", "second"}, "a sync failed"
-    return [results["first"], results["second"]], second
+    one, two = results.get("first"), results.get("second")
+    assert isinstance(one, SubsonicSync) and isinstance(two, SubsonicSync), f"a sync failed: {results}"
+    return [one, two], second
 
 
 def test_two_syncs_at_once_keep_each_others_fingerprints(

@@ -17,7 +17,6 @@ server of subsonickit switched off; two clients of one cache folder, as two proc
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +24,7 @@ from pathlib import Path
 import pytest
 import synth
 from flask import Response, request
-from lankit import add_track
+from lankit import add_track, second_sync_meanwhile, tone_song
 
 from moodspeaker.library.index import LibraryIndex
 from moodspeaker.library.lan.client import LanLibrary
@@ -34,7 +33,7 @@ from moodspeaker.library.lan.sources import Remote, SyncError, sync_remote
 from moodspeaker.library.lan.subsonic import SubsonicLibrary
 from moodspeaker.library.workers import AnalysisPool
 from polling import until
-from subsonickit import Songs, serve
+from subsonickit import serve
 
 Outcome = object  # a sync's result, or what it raised
 
@@ -53,29 +52,19 @@ def _second_fails_after_the_first(
     held; once the second waits for the lock the server breaks (`breaking`) and the first goes on.
     Both through sync_remote, as `library sync` and the service.  Returns each one's result or
     exception."""
-    results: dict[str, Outcome] = {}
 
-    def run(name: str, remote: Remote) -> None:
-        try:
-            results[name] = sync_remote(remote, **options)
-        except BaseException as exc:  # judged by the test
-            results[name] = exc
-
-    caplog.set_level(logging.INFO, logger="moodspeaker.library.lan.mirror")
-    threads = [threading.Thread(target=run, args=("first", first)),
-               threading.Thread(target=run, args=("second", second))]  # fmt: skip
-    threads[0].start()
-    try:
-        until(held.is_set, timeout=300, what="the first sync to be held")
-        threads[1].start()
-        until(lambda: "second" in results or "waiting for another sync" in caplog.text, timeout=300,
-              what="the second sync to wait for the first")  # fmt: skip
-    finally:
+    def let_go() -> None:
         breaking()  # the first sync asks nothing more: only the second meets it
         go.set()
-        for t in threads:
-            t.join(timeout=600)
-    return results
+
+    return second_sync_meanwhile(
+        lambda: sync_remote(first, **options),
+        lambda: sync_remote(second, **options),
+        held=held.is_set,
+        let_go=let_go,
+        caplog=caplog,
+        what="the first sync to be held",
+    )
 
 
 def _kept_by_the_second(results: dict[str, Outcome]) -> None:
@@ -124,11 +113,7 @@ def test_a_failed_sync_keeps_the_library_servers_first_mirror(
 def test_a_failed_sync_keeps_the_opensubsonic_servers_first_mirror(
     tmp_path: Path, pool: AnalysisPool, caplog: pytest.LogCaptureFixture
 ) -> None:
-    songs: Songs = {
-        "a": {"title": "A", "artist": "Synth", "duration": 2, "suffix": "flac",
-              "path": synth.write(tmp_path / "music" / "a.flac", synth.chord(synth.C_MAJOR, 2.0))},
-    }  # fmt: skip
-    server = serve(songs)
+    server = serve({"a": tone_song(tmp_path / "music" / "a.flac", "A", duration=2)})
     held, go = threading.Event(), threading.Event()
 
     class HeldAfterDownload(SubsonicLibrary):

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from moodspeaker.library.lan.subsonicapi import bare_location
 from moodspeaker.library.track import Track
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.util.atomic import atomic_write_text
@@ -80,6 +81,9 @@ def _item_from_json(raw: Any) -> QueueItem:
     start_s = raw.get("start_s", 0.0)  # absent: from its start
     if not _is_time(start_s) or start_s < 0:
         raise StateError(f"start_s {start_s!r} is not a position in seconds")
+    # a location an older OpenSubsonic mirror kept carried the user's token: not restored, so not
+    # saved again (library.lan.subsonicapi.bare_location; the client serves either form)
+    track = {**track, "location": bare_location(track["location"])}
     try:
         return QueueItem(Track(**track), str(raw.get("reason", "")), start_s=float(start_s))
     except TypeError as exc:

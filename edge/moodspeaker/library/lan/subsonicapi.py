@@ -26,6 +26,8 @@ from moodspeaker.library.lan.client import LanError
 API_VERSION = "1.16.1"
 CLIENT = "moodspeaker"
 PAGE = 500
+#: the query parameters a request authenticates with: the user, a salted token, the password
+_AUTH = frozenset(("u", "t", "s", "p"))
 
 
 class SubsonicApi:
@@ -102,3 +104,18 @@ class SubsonicApi:
             return None
         ids = urllib.parse.parse_qs(parts.query).get("id", [])
         return ids[0] if len(ids) == 1 else None
+
+
+def bare_location(url: str) -> str:
+    """`url` as a mirror keeps a stream URL now (`SubsonicApi.location`) when it is an OpenSubsonic
+    stream URL that carries authentication (an older mirror's location, saved in the speaker's
+    state: service.state), else `url` as it is.  For what no SubsonicApi of the server is at hand
+    for: the state file is read before the library's clients are opened, and the server may no
+    longer be configured."""
+    parts = urllib.parse.urlsplit(url)
+    query = urllib.parse.parse_qs(parts.query)
+    ids = query.get("id", [])
+    if not parts.path.endswith("/rest/stream") or not _AUTH & query.keys() or len(ids) != 1:
+        return url
+    base = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    return f"{base}?{urllib.parse.urlencode({'id': ids[0]})}"

@@ -3,7 +3,8 @@
 decode.py finds ffmpeg on PATH; these scripts stand in for it, as a corrupt or hostile file that
 sends ffmpeg into a loop without output would: the player thread's read blocks for real.  Every
 process they start writes its id to a file, so the test ends them by id.  `Clock`: the monotonic
-clock of the player's watchdog, moved only by the test.
+clock of the player's watchdog, moved only by the test.  `hostile_item`, `hang_the_player` and
+`give_up`: a running service's player hung for good on a track, its watcher ticked by the test.
 """
 
 from __future__ import annotations
@@ -11,9 +12,19 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+from moodspeaker.library.track import Track
+from moodspeaker.player.queue import QueueItem
+from polling import until
+
+if TYPE_CHECKING:
+    from moodspeaker.player.engine import Player
+    from moodspeaker.player.hang import PlayerWatch
 
 #: ffmpeg stuck in a loop without output (itself: killing it frees the read)
 HANGS = '#!/bin/sh\necho $$ >> "$HUNG_PIDS"\nexec sleep 1000000\n'
@@ -85,3 +96,40 @@ def not_audio(path: Path) -> Path:
     """A file libsndfile cannot open, so the player hands it to ffmpeg (as an M4A)."""
     path.write_bytes(b"\x00\x00\x00\x20ftypM4A " + bytes(4000))
     return path
+
+
+def hostile_item(folder: Path) -> QueueItem:
+    """The queue item of track "hostile" (X - Hostile), whose file (`not_audio`, written into
+    `folder`) the player hands to ffmpeg."""
+    hostile = Track(
+        id="hostile", location=str(not_audio(folder / "hostile.m4a")), title="Hostile", artist="X"
+    )
+    return QueueItem(hostile, "test")
+
+
+def hang_the_player(player: Player, hung: QueueItem, ffmpeg: HungFfmpeg) -> None:
+    """The playing `player` switched to `hung` (its decoder `ffmpeg`): returns once the player thread
+    reads the decoder that never answers and ffmpeg's helper is out of reach of a kill (HANGS_FOR_GOOD).
+    The watcher is stopped first: the test ticks it (`give_up`)."""
+    watch = player.watch
+    watch.stop()
+    status = player.status
+    until(lambda: status().state == "playing" and status().current, what="the music to play")
+    player.switch_to(hung)  # while playing: opened and read in the same turn of the player
+    until(
+        lambda: (call := watch.doing()) is not None and call.item is hung and call.decoder is not None,
+        what="the player thread to read the hung decoder",
+    )
+    until(lambda: ffmpeg.started(2), what="the fake ffmpeg's helper to leave its group")
+
+
+def give_up(watch: PlayerWatch) -> int:
+    """The watcher ticked on a clock the test moves (half a second a tick, up to 200 s) until it has
+    tripped twice on the hang (a kill, then giving up); returns how many times it tripped."""
+    now, tripped = time.monotonic(), 0
+    for _ in range(400):
+        now += 0.5
+        tripped += watch.watchdog.check(now)
+        if tripped == 2:
+            break
+    return tripped

@@ -11,46 +11,24 @@ real (hungkit's `ffmpeg` whose helper holds its output open); the test ticks the
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 from servicekit import Script, running
 
-from hungkit import HANGS_FOR_GOOD, HungFfmpeg, not_audio
-from moodspeaker.library.track import Track
-from moodspeaker.player.queue import QueueItem
-from polling import until
+from hungkit import HANGS_FOR_GOOD, HungFfmpeg, give_up, hang_the_player, hostile_item
 
 
 def test_delete_everything_forgets_the_track_a_stuck_player_hung_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ffmpeg = HungFfmpeg(tmp_path / "bin", monkeypatch, HANGS_FOR_GOOD)
-    hostile = Track(
-        id="hostile", location=str(not_audio(tmp_path / "hostile.m4a")), title="Hostile", artist="X"
-    )
-    hung = QueueItem(hostile, "test")
+    hung = hostile_item(tmp_path)
     with running(tmp_path, Script("happy"), **{"web.enabled": False}) as (app, control, _events):
         watch = app.player.watch
-        watch.stop()  # the test ticks it
         try:
-            status = app.player.status
-            until(lambda: status().state == "playing" and status().current, what="the music to play")
-            app.player.switch_to(hung)
-            until(
-                lambda: (
-                    (call := watch.doing()) is not None and call.item is hung and call.decoder is not None
-                ),
-                what="the player thread to read the hung decoder",
-            )
-            until(lambda: ffmpeg.started(2), what="the fake ffmpeg's helper to leave its group")
-            now, tripped = time.monotonic(), 0
-            for _ in range(400):  # a kill, then giving up
-                now += 0.5
-                tripped += watch.watchdog.check(now)
-                if tripped == 2:
-                    break
+            hang_the_player(app.player, hung, ffmpeg)
+            tripped = give_up(watch)  # a kill, then giving up
             assert tripped == 2 and watch.doing() is not None, "the thread must still be stuck"
             health = app.health_snapshot()
             assert "hostile" in [f["track_id"] for f in health["failed_tracks"]]  # the guard

@@ -12,15 +12,12 @@ itself: no timed assertions.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 from servicekit import Script, running
 
-from hungkit import HANGS_FOR_GOOD, HungFfmpeg, not_audio
-from moodspeaker.library.track import Track
-from moodspeaker.player.queue import QueueItem
+from hungkit import HANGS_FOR_GOOD, HungFfmpeg, give_up, hang_the_player, hostile_item
 from moodspeaker.service.events import ErrorReported
 from polling import until
 
@@ -29,31 +26,12 @@ def test_a_player_stuck_for_good_is_reported_and_restarted_without_its_track(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ffmpeg = HungFfmpeg(tmp_path / "bin", monkeypatch, HANGS_FOR_GOOD)
-    hostile = Track(
-        id="hostile", location=str(not_audio(tmp_path / "hostile.m4a")), title="Hostile", artist="X"
-    )
-    hung = QueueItem(hostile, "test")
+    hung = hostile_item(tmp_path)
     with running(tmp_path, Script("happy"), **{"web.enabled": False}) as (app, _control, events):
-        watch = app.player.watch
-        watch.stop()  # the test ticks it
         try:
-            status = app.player.status
-            until(lambda: status().state == "playing" and status().current, what="the music to play")
-            app.player.switch_to(hung)  # while playing: opened and read in the same turn of the player
-            until(
-                lambda: (
-                    (call := watch.doing()) is not None and call.item is hung and call.decoder is not None
-                ),
-                what="the player thread to read the hung decoder",
-            )
-            until(lambda: ffmpeg.started(2), what="the fake ffmpeg's helper to leave its group")
+            hang_the_player(app.player, hung, ffmpeg)
             assert app.liveness_problem() == ""
-            now, tripped = time.monotonic(), 0
-            for _ in range(400):  # up to 200 s on the watcher's time: a kill, then giving up
-                now += 0.5
-                tripped += watch.watchdog.check(now)
-                if tripped == 2:
-                    break
+            tripped = give_up(app.player.watch)  # a kill, then giving up
             assert tripped == 2
             assert app.liveness_problem().startswith("the player thread is stuck on X - Hostile")
             health = app.health_snapshot()

@@ -164,6 +164,16 @@ def test_installed_machine_is_as_specified(chroot: Chroot) -> None:
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
     assert chroot.path("/etc/hostname").read_text() == "moodspeaker\n"
     assert "127.0.1.1\tmoodspeaker" in chroot.path("/etc/hosts").read_text()
+    # The shipped models are found by the installed package (sys.prefix/share/moodspeaker), not only
+    # in a checkout: the face detector was left out and every device fell back to Haar cascades.
+    probe = (
+        "from moodspeaker.vision.faces import default_detector_model as d;"
+        "from moodspeaker.vision.expression import default_model_json as e;"
+        "print(d().is_file(), e().is_file(), d())"
+    )
+    found = chroot.run("/opt/moodspeaker/venv/bin/python", "-c", probe).stdout.split()
+    assert found[:2] == ["True", "True"], found
+    assert found[2].startswith("/opt/moodspeaker/venv/share/moodspeaker/"), found
     doctor = chroot.run("runuser", "-u", "moodspeaker", "--", "moodspeaker", "doctor", "--json", check=False)
     assert doctor.returncode in {0, 1}
     assert '"name": "camera"' in doctor.stdout

@@ -132,7 +132,8 @@ source_fingerprint() {
   {
     printf 'extras=%s\n' "$extras"
     "$python" -c 'import sys; print(sys.version)'
-    (cd "$src" && find pyproject.toml edge web-config models/edgetpu scripts/provision/constraints-pi.txt -type f \
+    (cd "$src" && find pyproject.toml edge web-config models/edgetpu models/detector \
+      scripts/provision/constraints-pi.txt -type f \
       ! -path '*/__pycache__/*' ! -path '*.egg-info/*' ! -name '*.pyc' -print0 2>/dev/null |
       LC_ALL=C sort -z | xargs -0 sha256sum)
   } | sha256sum | cut -c1-12

@@ -64,10 +64,15 @@ build_release() {
     pip_args+=(--constraint "$MS_SRC/scripts/provision/constraints-pi.txt")
   fi
   act "$dir/bin/pip" install "${pip_args[@]}" "$spec"
-  if [ -d "$MS_SRC/models/edgetpu" ]; then
-    act mkdir -p "$dir/share/moodspeaker/models"
-    act cp -r "$MS_SRC/models/edgetpu" "$dir/share/moodspeaker/models/"
-  fi
+  # The shipped models, where an installed package looks for them (sys.prefix/share/moodspeaker):
+  # the expression classifier (edgetpu/) and the BlazeFace face detector (detector/).
+  local models
+  for models in edgetpu detector; do
+    if [ -d "$MS_SRC/models/$models" ]; then
+      act mkdir -p "$dir/share/moodspeaker/models"
+      act cp -r "$MS_SRC/models/$models" "$dir/share/moodspeaker/models/"
+    fi
+  done
   act write_release_stamp "$dir" "$MS_RELEASE" "$MS_EXTRAS" "$MS_SRC" "$MS_PI"
   if [ "$MS_DRY_RUN" != 1 ]; then rm -rf "$(dirname "$stage")"; fi
 }

@@ -1,6 +1,7 @@
 """What the LAN library tests share: a served library's tracks, added as a scan would add them; a
-server answering as an older release; the speaker's downloaded audio on disk; an OpenSubsonic song
-as subsonickit's server lists it; two syncs of one mirror at once."""
+server answering as an older release; the speaker's downloaded audio on disk; the mirror's files
+holding a text; an OpenSubsonic song as subsonickit's server lists it; two syncs of one mirror at
+once."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from flask import Response, request
 
 from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex, Tags, track_id
 from moodspeaker.library.lan.client import LanLibrary
+from moodspeaker.library.lan.mirror import MirroredLibrary
 from moodspeaker.library.lan.server import LibraryServer
 from polling import until
 
@@ -54,6 +56,12 @@ def cached_files(lan: LanLibrary) -> dict[str, list[str]]:
         for path in sorted(lan.audio_dir.iterdir()):
             out.setdefault(path.name.split(".")[0], []).append(path.name)
     return out
+
+
+def on_disk(mirror: MirroredLibrary, text: str) -> list[str]:
+    """The names of the mirror's files (the database, its log) holding `text`: what a deletion or a
+    scrub must leave unreadable there."""
+    return [p.name for p in mirror.root.glob("index.db*") if text.encode() in p.read_bytes()]
 
 
 def tone_song(path: Path, title: str, *, amp: float = 0.3, **fields: Any) -> dict[str, Any]:

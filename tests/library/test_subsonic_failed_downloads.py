@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import synth
-from lankit import tone_song
+from lankit import on_disk, tone_song
 
 from moodspeaker.library.lan.client import LanError
 from moodspeaker.library.lan.mirror import STREAM
@@ -31,11 +31,6 @@ from subsonickit import Subsonic, served
 def server(tmp_path: Path) -> Iterator[Subsonic]:
     with served({"s1": tone_song(tmp_path / "music" / "1.flac", "Tone", duration=2)}) as srv:
         yield srv
-
-
-def _on_disk(lib: SubsonicLibrary, text: str) -> list[str]:
-    """The mirror's files (the database, its log) holding `text`."""
-    return [p.name for p in lib.root.glob("index.db*") if text.encode() in p.read_bytes()]
 
 
 def _fails_to_play(lib: SubsonicLibrary, song: str) -> None:
@@ -65,9 +60,9 @@ def test_a_failed_play_is_noted_until_the_song_downloads(
         with lib.playing("s1") as played:  # downloaded now: the note is deleted
             assert played.read_bytes() == Path(path).read_bytes()
         assert lib.cache.stats()["problems"] == [] and lib.failed_downloads() == []
-        assert _on_disk(lib, note), "the note was not left in the files: this test shows nothing"
+        assert on_disk(lib, note), "the note was not left in the files: this test shows nothing"
         assert lib.forget_failed_downloads(time.time() - 86400.0) == 0  # none older than a day
-        assert not _on_disk(lib, note), f"the deleted note is still readable in {_on_disk(lib, note)}"
+        assert not on_disk(lib, note), f"the deleted note is still readable in {on_disk(lib, note)}"
     finally:
         lib.close()
 
@@ -88,7 +83,7 @@ def test_the_retention_and_delete_everything_reach_the_notes(
         _fails_to_play(lib, "s1")
         assert lib.forget_failed_downloads() == 1  # delete everything
         assert lib.failed_downloads() == [] and lib.cache.stats()["problems"] == []
-        assert not _on_disk(lib, f"{lib.source}/{failed['track_id']}"), "the deleted note is still readable"
+        assert not on_disk(lib, f"{lib.source}/{failed['track_id']}"), "the deleted note is still readable"
         assert len(lib.tracks()) == 1  # the mirror itself is kept: the song plays when the server is back
     finally:
         lib.close()
@@ -132,11 +127,11 @@ def test_a_song_removed_from_the_server_takes_its_note_along(
         _fails_to_play(lib, "s1")
         assert len(lib.failed_downloads()) == 1
         note = f"{lib.source}/{lib.tracks()[0].id}"
-        assert _on_disk(lib, note)
+        assert on_disk(lib, note)
         del server.songs["s1"]  # gone from the server
         assert lib.sync(pool).removed == 1
         assert lib.failed_downloads() == [] and lib.cache.stats()["problems"] == []
-        assert not _on_disk(lib, note), "the deleted note waits for a retention a hand-run sync never sees"
+        assert not on_disk(lib, note), "the deleted note waits for a retention a hand-run sync never sees"
         assert not lib.scrub_due
     finally:
         lib.close()

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from lankit import tone_song
+from lankit import on_disk, tone_song
 
 from moodspeaker.library.index import track_row
 from moodspeaker.library.lan.client import LanError
@@ -31,11 +31,6 @@ from subsonickit import Subsonic, served
 def server(tmp_path: Path) -> Iterator[Subsonic]:
     with served({"s1": tone_song(tmp_path / "music" / "1.flac", "Tone", duration=2)}) as srv:
         yield srv
-
-
-def _on_disk(lib: SubsonicLibrary, text: str) -> list[str]:
-    """The mirror's files (the database, its log) holding `text`."""
-    return [p.name for p in lib.root.glob("index.db*") if text.encode() in p.read_bytes()]
 
 
 def _auth(location: str) -> set[str]:
@@ -63,7 +58,7 @@ def test_a_mirrored_location_carries_no_credential(
         [track] = lib.tracks()
         assert _auth(track.location) == set(), f"a credential in the mirror: {track.location}"
         assert lib.song_of(track.location) == "s1"
-        assert not _on_disk(lib, "&t="), "a token in the mirror's files"
+        assert not on_disk(lib, "&t="), "a token in the mirror's files"
         _plays(lib, track.location, server)  # authenticated when it is fetched
     finally:
         lib.close()
@@ -80,7 +75,7 @@ def test_an_older_mirrors_tokens_go_and_its_songs_play_meanwhile(
         with lib.cache.batch() as b:
             b.put_remote({**track_row(track), "location": old}, lib.source)
         token = urllib.parse.parse_qs(urllib.parse.urlsplit(old).query)["t"][0]
-        assert _on_disk(lib, token), "the older mirror's token is not in its files: this test shows nothing"
+        assert on_disk(lib, token), "the older mirror's token is not in its files: this test shows nothing"
 
         _plays(lib, old, server)  # before any sync: an older mirror's song plays as it did
 
@@ -90,6 +85,6 @@ def test_an_older_mirrors_tokens_go_and_its_songs_play_meanwhile(
         [track] = lib.tracks()
         assert _auth(track.location) == set(), f"the older mirror's token stayed: {track.location}"
         assert lib.song_of(track.location) == "s1"
-        assert not _on_disk(lib, token), f"the old token is still readable in {_on_disk(lib, token)}"
+        assert not on_disk(lib, token), f"the old token is still readable in {on_disk(lib, token)}"
     finally:
         lib.close()

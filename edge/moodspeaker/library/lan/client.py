@@ -248,7 +248,7 @@ class LanLibrary(MirroredLibrary):
             for t in tracks:
                 b.put_remote(_row(t), self.source)
             if b.clear_problems(self.source):  # the old server's rows and streams
-                self.scrub_due = True  # (mirror.forget_failed_downloads; only then: SD-card wear)
+                self._scrub_later(b)  # (mirror.forget_failed_downloads; only then: SD-card wear)
             for p in problems:
                 b.problem(p["path"], p["kind"], p["reason"])
             b.set_meta(_CURSOR, copy.meta(_CURSOR) or "0")

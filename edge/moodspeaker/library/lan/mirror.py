@@ -31,6 +31,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from moodspeaker.library.batch import Batch
 from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex
 from moodspeaker.library.lan.cachefolder import same_file
 from moodspeaker.library.track import Track
@@ -44,6 +45,8 @@ SYNC_LOCK = "sync.lock"
 ANSWERED = "answered_at"
 #: kind of the mirror's problems noting a download that failed (client.LanLibrary.fetch), with when
 STREAM = "stream"
+#: meta key of the mirror: a deletion left bytes a scrub must still take from its files (`_scrub_later`)
+SCRUB_DUE = "scrub_due"
 #: a sync's caller's own part of it, run under the sync's lock (`_one_sync`): entered once the lock
 #: is held, left (with the sync's exception, if any) before it is let go
 SyncGuard = Callable[[], AbstractContextManager[object]]
@@ -213,7 +216,17 @@ class MirroredLibrary:
         if self.cache.db.query("SELECT 1 FROM problems WHERE path = ?", (noted,)):
             with self.cache.batch() as b:  # (only then: a batch moves the mirror's change counter)
                 b.clear_problem(noted)
-            self.scrub_due = True  # it said when the track was to be played
+                self._scrub_later(b)  # it said when the track was to be played
+
+    def _scrub_later(self, b: Batch) -> None:
+        """`b` deletes what must not stay readable in the mirror's files: scrubbed at the next
+        `forget_failed_downloads` (or the sync's `_scrub_if_due`), by this process or the next one.
+        Kept in the mirror too (SCRUB_DUE, in `b`'s transaction), not in this object only: a
+        process that stopped before the scrub (a power cut before the hourly retention, a `library
+        sync` run by hand whose scrub failed) took the debt with it, and the next one's retention
+        found nothing to delete and did not scrub."""
+        b.set_meta(SCRUB_DUE, str(b.change))
+        self.scrub_due = True
 
     def forget_failed_downloads(self, before: float | None = None) -> int:
         """The privacy retention (`before`, a `time.time()`) or "delete everything" (None): the notes
@@ -227,18 +240,24 @@ class MirroredLibrary:
         owner_only(self._db)
         with contextlib.closing(sqlite3.connect(self._db, timeout=_BUSY_S, isolation_level=None)) as db:
             db.execute("PRAGMA secure_delete=ON")
+            owed = db.execute("SELECT value FROM meta WHERE key = ?", (SCRUB_DUE,)).fetchone()
             cut = "" if before is None else " AND seen_at < ?"
             args: tuple[object, ...] = (STREAM,) if before is None else (STREAM, before)
             gone = int(db.execute(f"DELETE FROM problems WHERE kind = ?{cut}", args).rowcount)
-            if gone or before is None or self.scrub_due:
+            if gone or before is None or self.scrub_due or owed:
                 self.scrub_due = False
                 scrub(db)
+            # paid: gone after the scrub, and not one a deletion made since (another value)
+            paid = "DELETE FROM meta WHERE key = ? AND value = ?"
+            if owed and db.execute(paid, (SCRUB_DUE, owed[0])).rowcount:
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the log empty again
         return gone
 
     def _scrub_if_due(self) -> None:
         """Scrub the mirror's files now when a deletion left bytes to scrub (`scrub_due`): a sync run
-        by hand exits before any retention (no note is from before 1970: none deleted)."""
-        if not self.scrub_due:
+        by hand exits before any retention (no note is from before 1970: none deleted).  Also one
+        an earlier process owed (`_scrub_later`)."""
+        if not self.scrub_due and self.cache.meta(SCRUB_DUE) is None:
             return
         try:
             self.forget_failed_downloads(0.0)

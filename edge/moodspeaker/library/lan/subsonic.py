@@ -165,7 +165,7 @@ class SubsonicLibrary(MirroredLibrary):
                 result.removed += 1
                 b.clear_problem(f"{self.source}/{sid}")  # its failed analysis or refusal too,
                 if b.clear_problem(f"{self.source}/{self._track(sid)}"):  # and a failed play's note
-                    self.scrub_due = True  # (mirror.forget_failed_downloads; only then: SD-card wear)
+                    self._scrub_later(b)  # (mirror.forget_failed_downloads; only then: SD-card wear)
             gone = {f"{self.source}/{sid}" for sid in set(versions) - set(listed)}  # their notes went
             for (noted,) in self.cache.db.query("SELECT path FROM problems WHERE kind = ?", (UNFETCHED,)):
                 sid = str(noted).removeprefix(f"{self.source}/")  # a new song that never downloaded
@@ -207,14 +207,13 @@ class SubsonicLibrary(MirroredLibrary):
         then such rows play all the same: `song_of` reads the song id of either form."""
         rows = self.cache.db.query("SELECT id, location FROM tracks WHERE location LIKE '%?%'")
         ids = {str(r["id"]) for r in rows if self._canonical(str(r["location"])) not in (None, r["location"])}
-        if not ids:
-            return
-        with self.cache.batch() as b:
-            for t in self.cache.get_many(ids).values():
-                b.put_remote({**track_row(t), "location": self._canonical(t.location)}, self.source)
-        log.info("%s: %d mirrored locations no longer carry a token", self.base_url, len(ids))
-        self.scrub_due = True
-        self._scrub_if_due()
+        if ids:
+            with self.cache.batch() as b:
+                for t in self.cache.get_many(ids).values():
+                    b.put_remote({**track_row(t), "location": self._canonical(t.location)}, self.source)
+                self._scrub_later(b)  # in the same transaction: a process stopped before the scrub
+            log.info("%s: %d mirrored locations no longer carry a token", self.base_url, len(ids))
+        self._scrub_if_due()  # (also one an earlier process owed: the tokens are in no row by then)
 
     def _canonical(self, location: str) -> str | None:
         """The location the mirror keeps for a stream URL of this server (None: not one)."""

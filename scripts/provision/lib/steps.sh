@@ -183,13 +183,13 @@ step_config() {
 
 step_firmware() {
   step "systemd units, udev rules, log rotation"
-  local fw="$MS_SRC/firmware" unit units_changed=0 rules_changed=0
+  local fw="$MS_SRC/firmware" unit units_changed=0 rules_changed=0 journal_changed=0
   for unit in "$fw"/systemd/*.service "$fw"/systemd/*.timer; do
     [ -f "$unit" ] || continue
     if install_file "$unit" "/etc/systemd/system/$(basename "$unit")" 644 root:root; then units_changed=1; fi
   done
   if install_file "$fw/systemd/journald-moodspeaker.conf" /etc/systemd/journald.conf.d/moodspeaker.conf 644 root:root; then
-    units_changed=1
+    journal_changed=1 # journald reads its config only when it starts: daemon-reload does not apply it
   fi
   if install_file "$fw/udev/99-moodspeaker-coral.rules" /etc/udev/rules.d/99-moodspeaker-coral.rules 644 root:root; then
     rules_changed=1
@@ -197,6 +197,7 @@ step_firmware() {
   install_file "$fw/logrotate/moodspeaker" /etc/logrotate.d/moodspeaker 644 root:root || true
   if systemd_running; then
     if [ "$units_changed" = 1 ]; then act systemctl daemon-reload; fi
+    if [ "$journal_changed" = 1 ]; then act systemctl restart systemd-journald.service; fi
     if [ "$rules_changed" = 1 ]; then
       act udevadm control --reload-rules
       act udevadm trigger --subsystem-match=usb

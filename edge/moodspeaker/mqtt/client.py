@@ -131,15 +131,24 @@ class Connection:
 
     def stop(self, last: Sequence[tuple[str, bytes]] = (), timeout: float = 3.0) -> bool:
         """Publish `last` (e.g. availability offline) if connected, then disconnect cleanly; True when
-        the broker acknowledged every one of `last` (also when there were none)."""
-        self._stopping = True
+        the broker acknowledged every one of `last` (also when there were none).
+
+        `last` is the last thing sent: from here on `publish` only keeps what it is given (the owner's
+        worker can outlive its join, held in a slow state read, and its state went out after `offline`
+        or re-made a topic `forget` had just cleared).  `timeout` bounds the wait for all of `last`.
+        """
+        with self._lock:  # a publish under way ends first; none starts after
+            self._stopping = True
+            infos: list[mqtt.MQTTMessageInfo] = []
+            if last and self._connected:
+                infos = [self._client.publish(t, p, qos=QOS, retain=True) for t, p in last]
+                self.counters["published"] += len(infos)
         delivered = not last
-        if last and self._connected:
-            infos = [self._client.publish(t, p, qos=QOS, retain=True) for t, p in last]
-            self.counters["published"] += len(infos)
+        if infos:
+            deadline = time.monotonic() + timeout
             try:
                 for info in infos:
-                    info.wait_for_publish(timeout)
+                    info.wait_for_publish(max(0.0, deadline - time.monotonic()))
                 delivered = all(info.is_published() for info in infos)
             except (RuntimeError, ValueError):  # paho did not take one (queue full, connection gone)
                 delivered = False
@@ -166,7 +175,7 @@ class Connection:
                 self._box.remember(topic, payload)
             else:
                 self._box.hold(topic, payload, time.monotonic())
-            if not self._connected:
+            if not self._connected or self._stopping:
                 return
             if not self._announcing:
                 self._flush()
@@ -182,7 +191,7 @@ class Connection:
         """After (re)connecting: every remembered retained value, then the events kept in the outbox;
         from then on every publish is sent at once again."""
         with self._lock:
-            if not self._connected:
+            if not self._connected or self._stopping:
                 return
             self._announcing = False
             self._box.resend_all(skip)
@@ -191,7 +200,7 @@ class Connection:
     def flush(self) -> None:
         """Send what paho refused before (after `on_room`); nothing while not connected."""
         with self._lock:
-            if self._connected and not self._announcing:
+            if self._connected and not self._announcing and not self._stopping:
                 self._flush()
 
     def drop_events(self, topics: Sequence[str]) -> int:
@@ -204,6 +213,12 @@ class Connection:
 
     def _send(self, topic: str, payload: bytes, retain: bool) -> Ack | None:
         info = self._client.publish(topic, payload, qos=QOS, retain=retain)
+        if info.rc == mqtt.MQTT_ERR_QUEUE_SIZE:
+            # Owed from here on, then once more: had every acknowledgement arrived between paho's
+            # refusal and this flag, none would have called on_room, and the refused value would have
+            # waited for the next publish (an hour away on an idle speaker: the stats).
+            self._owed = True
+            info = self._client.publish(topic, payload, qos=QOS, retain=retain)
         if info.rc == mqtt.MQTT_ERR_SUCCESS:
             self.counters["published"] += 1
             if self._refusing:

@@ -1,0 +1,143 @@
+"""The broker connection at its edges: a stop while the broker is behind or the worker still runs, and
+a refusal that paho lifts before the connection has noted it.  Each forces an interleaving of paho's
+network thread and the bridge's threads on a real Mosquitto (SIGSTOP: the connection stays open,
+nothing is answered)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import pytest
+from brokerkit import Mosquitto
+from mqtt_helpers import Watcher, retained
+from speakerkit import make_rig
+
+from polling import until
+
+ROOT = "moodspeaker/kitchen"
+AVAILABILITY = f"{ROOT}/availability"
+SPEAKER = "Received PUBLISH from moodspeaker-kitchen"
+
+
+def _fill_paho_queue(conn_client: mqtt.Client, limit: int) -> None:
+    """Fill paho's queue of unacknowledged messages to its cap, past the bridge's ledger (the broker
+    is frozen: nothing is acknowledged), so that paho refuses the next publish."""
+    for i in range(limit):
+        info = conn_client.publish(f"{ROOT}/filler", str(i), qos=1)
+        if info.rc == mqtt.MQTT_ERR_QUEUE_SIZE:
+            return
+    raise AssertionError(f"paho took {limit} messages without refusing one")
+
+
+def test_a_stop_while_paho_refuses_still_leaves_the_speaker_offline(tmp_path: Path) -> None:
+    """paho's queue full (the broker behind) at a stop: `offline` is refused, and the will must say it
+    instead.  Pinned (it held before): paho's network thread ends without a DISCONNECT the broker reads,
+    so the broker sends the last will; a clean DISCONNECT after the refusal would keep `online` for good."""
+    broker = Mosquitto(tmp_path)
+    broker.start()
+    ha = Watcher(broker.port, (AVAILABILITY,)).start()
+    r = make_rig(broker.port, mqtt__keepalive_s=600, mqtt__outbox_size=10)  # paho's queue: 110
+    r.bridge.start()
+    assert broker.proc is not None
+    try:
+        ha.wait_for(AVAILABILITY, lambda m: m.payload == b"online")
+        until(lambda: r.bridge.stats()["published"] >= 15, what="the first announcement")
+        os.kill(broker.proc.pid, signal.SIGSTOP)
+        _fill_paho_queue(r.bridge._conn._client, 1000)
+        r.bridge.stop(timeout=1.0)  # offline refused at once: paho's queue is full
+        os.kill(broker.proc.pid, signal.SIGCONT)
+        ha.wait_for(AVAILABILITY, lambda m: m.payload == b"offline", 60)
+        assert retained(broker.port, AVAILABILITY)[AVAILABILITY] == b"offline"
+    finally:
+        os.kill(broker.proc.pid, signal.SIGCONT)
+        ha.stop()
+        broker.stop()
+
+
+def test_offline_is_the_last_message_even_when_the_worker_outlives_the_stop(tmp_path: Path) -> None:
+    """The bridge's worker, held in a slow state read, outlives stop()'s join: what it published
+    afterwards went out after `offline` (a state of a speaker said to be stopped; after forget's
+    clearing messages, a retained topic made again).  Now a stopping connection keeps it back."""
+    broker = Mosquitto(tmp_path, extra="log_type debug")
+    broker.start()
+    r = make_rig(broker.port, mqtt__keepalive_s=600)
+    r.bridge.start()
+    assert broker.proc is not None
+    gate = threading.Event()
+    try:
+        r.wait_connected()
+        until(lambda: r.bridge.stats()["published"] >= 15, what="the first announcement")
+        worker = r.bridge._thread
+        assert worker is not None
+        r.speaker.gate = gate
+        r.speaker.set_volume(0.31)  # the worker reads the state after it: held at the gate
+        assert r.speaker.reading.wait(30)
+        os.kill(broker.proc.pid, signal.SIGSTOP)  # offline is not acknowledged before the worker goes on
+        published = r.bridge._conn.counters["published"]
+        stopper = threading.Thread(target=r.bridge.stop, kwargs={"timeout": 5.0})
+        stopper.start()
+        until(lambda: r.bridge._conn.counters["published"] > published, what="offline handed to paho")
+        gate.set()
+        worker.join(30)
+        assert not worker.is_alive()
+        os.kill(broker.proc.pid, signal.SIGCONT)
+        stopper.join(60)
+        assert not stopper.is_alive()
+        lines = [line for line in broker.log.read_text().splitlines() if SPEAKER in line]
+        last = lines[-1]
+        assert f"'{AVAILABILITY}'" in last, lines[-3:]  # nothing after offline
+    finally:
+        gate.set()
+        os.kill(broker.proc.pid, signal.SIGCONT)
+        broker.stop()
+
+
+def test_a_refusal_lifted_before_it_is_noted_is_still_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """paho refuses a publish (its queue full), and before the connection notes that something is
+    owed, every acknowledgement arrives (the network thread ran in between): none of them asked the
+    worker to flush, so the refused value waited for the next publish, an hour away on an idle speaker.
+    The interleaving is forced: the refused publish returns only once paho's queue has emptied."""
+    broker = Mosquitto(tmp_path)
+    broker.start()
+    r = make_rig(broker.port, mqtt__keepalive_s=600, mqtt__outbox_size=10, mqtt__stats_interval_s=3600)
+    r.bridge.start()
+    assert broker.proc is not None
+    paho = r.bridge._conn._client
+    real_publish = paho.publish
+    lifted = threading.Event()
+
+    def publish(topic: str, payload: Any = None, qos: int = 0, retain: bool = False) -> mqtt.MQTTMessageInfo:
+        info = real_publish(topic, payload, qos=qos, retain=retain)
+        if info.rc == mqtt.MQTT_ERR_QUEUE_SIZE and topic == f"{ROOT}/state/volume" and not lifted.is_set():
+            lifted.set()
+            assert broker.proc is not None
+            os.kill(broker.proc.pid, signal.SIGCONT)
+            until(lambda: not paho._out_messages, 60, what="every message acknowledged")
+        return info
+
+    try:
+        r.wait_connected()
+        until(lambda: r.bridge.stats()["published"] >= 15, what="the first announcement")
+        until(lambda: not paho._out_messages, what="the announcement acknowledged")
+        os.kill(broker.proc.pid, signal.SIGSTOP)
+        _fill_paho_queue(paho, 1000)
+        monkeypatch.setattr(paho, "publish", publish)
+        r.speaker.set_volume(0.42)  # refused; paho has room again before the refusal is noted
+        assert lifted.wait(60)
+
+        def volume() -> bool:
+            found = retained(broker.port, f"{ROOT}/state/volume").get(f"{ROOT}/state/volume")
+            return found is not None and b'"value":0.42' in found
+
+        until(volume, 60, what="the refused volume sent", detail=r.bridge.stats)
+    finally:
+        os.kill(broker.proc.pid, signal.SIGCONT)
+        r.bridge.stop()
+        broker.stop()

@@ -5,8 +5,11 @@ nothing is answered)."""
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
 import signal
+import subprocess
 import threading
 from pathlib import Path
 from typing import Any
@@ -139,5 +142,36 @@ def test_a_refusal_lifted_before_it_is_noted_is_still_sent(
         until(volume, 60, what="the refused volume sent", detail=r.bridge.stats)
     finally:
         os.kill(broker.proc.pid, signal.SIGCONT)
+        r.bridge.stop()
+        broker.stop()
+
+
+def test_a_broker_refusing_every_attempt_is_logged_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A wrong password: the broker refuses every attempt, one a reconnect_max_s (60 s by default) for
+    as long as the speaker runs, and each was logged at ERROR (1440 a day).  Now the first is, and
+    the repeats of the same refusal at DEBUG; last_error still says it."""
+    if shutil.which("mosquitto_passwd") is None:
+        pytest.skip("mosquitto_passwd is not installed")
+    pw = tmp_path / "passwd"
+    subprocess.run(
+        ["mosquitto_passwd", "-c", "-b", str(pw), "speaker", "right"], check=True, capture_output=True
+    )
+    broker = Mosquitto(tmp_path, extra=f"password_file {pw}\nallow_anonymous false\n")
+    broker.start()
+    r = make_rig(broker.port, mqtt__username="speaker", mqtt__password="wrong", mqtt__reconnect_max_s=1.0)
+    caplog.set_level(logging.DEBUG, logger="moodspeaker.mqtt.client")
+    r.bridge.start()
+    try:
+
+        def refusals() -> list[logging.LogRecord]:
+            return [rec for rec in caplog.records if "refused the connection" in rec.getMessage()]
+
+        until(lambda: len(refusals()) >= 3, 60, what="three refused attempts")
+        levels = [rec.levelno for rec in refusals()]
+        assert levels[0] == logging.ERROR and set(levels[1:]) == {logging.DEBUG}, levels
+        assert "refused" in r.bridge.stats()["last_error"]
+    finally:
         r.bridge.stop()
         broker.stop()

@@ -257,12 +257,18 @@ class Connection:
     ) -> None:
         if reason_code.is_failure:
             self._refused = True
-            self.last_error = f"broker refused the connection: {reason_code}"
-            log.error(
-                "MQTT broker %s:%s refused the connection: %s",
+            error = f"broker refused the connection: {reason_code}"
+            # A broker refusing every attempt (a wrong password) answers each one, up to one a
+            # reconnect_max_s for as long as it runs: said once at ERROR, its repeats at DEBUG.
+            again = error == self.last_error
+            self.last_error = error
+            log.log(
+                logging.DEBUG if again else logging.ERROR,
+                "MQTT broker %s:%s refused the connection: %s%s",
                 self._settings.host,
                 self._settings.port,
                 reason_code,
+                " (again)" if again else "; retrying with back-off, the same refusal logged at DEBUG",
             )
             return
         self.counters["connects"] += 1

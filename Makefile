@@ -11,7 +11,7 @@ MOODSPEAKER_DATA ?= $(abspath ../shared/datasets)
 export MOODSPEAKER_DATA
 
 APT_RUN := python3 python3-venv python3-dev libsndfile1 ffmpeg
-APT_TEST := $(APT_RUN) mosquitto chromium shellcheck debootstrap debian-archive-keyring zstd iproute2 util-linux
+APT_TEST := $(APT_RUN) mosquitto chromium shellcheck debootstrap debian-archive-keyring zstd iproute2 util-linux gpg curl
 
 .PHONY: demo test lint typecheck pytest run venv train train-resume export-model edgetpu clean
 

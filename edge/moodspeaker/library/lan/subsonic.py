@@ -34,9 +34,10 @@ bytes count against the bound all the same (the card is one), but only set-aside
 for them (CacheFolder.sweep), made before each group, and a group is as many songs as their listed
 sizes fit beside the played copies (`next_group`).  What can still pass the bound, and why: one
 song's file when played copies fill the cache (a sync analyses one song at a time then; a played
-song is never deleted for an analysis), a song the listing gives no size for until its group is
-swept, a play's download until the sweep after it (its size is not known before the server
-answers), and files in use.
+song is never deleted for an analysis), one song's file whose listed size is short of it or not
+given (each download after a group's first waits for a later group unless it fits beside what is
+staged: CacheFolder.room_for), a play's download until the sweep after it (its size is not known
+before the server answers), and files in use.
 
 Server URL form: http(s)://user:password@host:port[/prefix]
 """
@@ -180,9 +181,9 @@ class SubsonicLibrary(MirroredLibrary):
         sizes = {sid: listed_size(listed[sid], self.audio.max_bytes) for sid in todo}
         while todo:  # download a few, analyse them, sweep: bounded disk use (`next_group`)
             group = next_group(todo, sizes, self.audio.aside_room())
-            todo = todo[len(group) :]
             self.audio.tidy(self._versions, room=sum(sizes[sid] for sid in group))  # room made first
-            self._analyse(
+            todo = todo[len(group) :]
+            todo[:0] = self._analyse(  # (those it found no room for: first of the next group)
                 group,
                 listed=listed,
                 now=now,
@@ -231,7 +232,7 @@ class SubsonicLibrary(MirroredLibrary):
         pool: AnalysisPool,
         model: EmotionModel,
         result: SubsonicSync,
-    ) -> None:
+    ) -> list[str]:
         """Download these songs (staged: module doc) and analyse them there, each held until its
         analysis is written, then moved into the download cache, set aside (the caller sweeps);
         the mirror takes their rows and fingerprints in one batch (one write of the fingerprints per
@@ -239,13 +240,19 @@ class SubsonicLibrary(MirroredLibrary):
         again at the next sync; noted, `UNFETCHED`, until it downloads or leaves the server), unless
         it is too large (module doc: its refusal is kept in `refused`); a changed song whose new
         file cannot be analysed or is refused leaves the mirror: its analysis was of audio the
-        server no longer has (its download is deleted)."""
+        server no longer has (its download is deleted).  Returns those left for a later group."""
         with contextlib.ExitStack() as held:
             files: dict[str, str] = {}
             too_large: dict[str, str] = {}
             unfetched: dict[str, str] = {}  # the other downloads that failed: why
             holds: dict[str, contextlib.ExitStack] = {}  # each closed just before its file moves in
-            for sid in sids:
+            later: list[str] = []  # no room left beside the staged files (listed sizes too short)
+            for n, sid in enumerate(sids):
+                if n and not self.audio.room_for(
+                    self._versions, listed_size(listed[sid], self.audio.max_bytes)
+                ):
+                    later = sids[n:]
+                    break
                 holds[sid] = held.enter_context(contextlib.ExitStack())
                 try:
                     path = holds[sid].enter_context(
@@ -302,6 +309,7 @@ class SubsonicLibrary(MirroredLibrary):
                 holds[sid].close()
         with contextlib.suppress(OSError):  # the rest (failed analyses, leftovers of a power cut)
             self.staging.clear()  # every file not in use goes (none is: syncs run one at a time)
+        return later
 
     def _copy(self, song_id: str, version: str) -> Path:
         """The song's file as listed now (fingerprint `version`) downloaded into the staging for

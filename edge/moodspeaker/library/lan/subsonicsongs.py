@@ -141,7 +141,8 @@ def next_group(todo: Sequence[str], sizes: Mapping[str, int], room: int, most: i
     plays used: CacheFolder.aside_room), and always one.  Staged at once, 8 songs went past the
     bound by up to 8 files; sized so, the copies in flight fit beside the played ones (the set-aside
     copies make way for them), and only a cache full of played songs goes over, by one file (a song
-    with no listed size counts as 0: it is known once downloaded)."""
+    with no listed size counts as 0: it is known once downloaded, and the sync then leaves the
+    rest of the group for later when it does not fit: CacheFolder.room_for)."""
     group: list[str] = []
     used = 0
     for sid in todo[:most]:

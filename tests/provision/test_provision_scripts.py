@@ -176,6 +176,32 @@ def test_service_unit_is_hardened_with_restart_and_watchdog() -> None:
     assert unit["WantedBy"] == ["multi-user.target"]
 
 
+def seconds(span: str) -> float:
+    """A systemd time span ("10s", "90", "5min 20s", "infinity") in seconds (systemd.time(5))."""
+    if span.strip() == "infinity":
+        return float("inf")
+    units = {"ms": 0.001, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600}
+    parts = re.findall(r"(\d+(?:\.\d+)?)\s*([a-z]*)", span)
+    assert parts and "".join(n + u for n, u in parts) == span.replace(" ", ""), span
+    return sum(float(n) * units[u or "s"] for n, u in parts)
+
+
+def test_service_never_gives_up_restarting() -> None:
+    """An appliance keeps trying (a sound card or camera late at boot): no start limit it can reach.
+
+    A service failing at once is started again every RestartSec; systemd refuses further starts once
+    StartLimitBurst of them fall within StartLimitIntervalSec (defaults 5 in 10 s; 0 turns it off).
+    """
+    unit = unit_settings(FIRMWARE / "systemd" / "moodspeaker.service")
+    assert unit.get("Restart") == ["on-failure"]
+    restart_s = seconds(unit.get("RestartSec", ["100ms"])[-1])
+    interval_s = seconds(unit.get("StartLimitIntervalSec", ["10s"])[-1])
+    burst = int(unit.get("StartLimitBurst", ["5"])[-1])
+    starts_in_window = (burst - 1) * restart_s < interval_s
+    assert interval_s == 0 or not starts_in_window, (interval_s, burst, restart_s)
+    assert restart_s >= 10, "restarts this close together spin the CPU when the service fails at once"
+
+
 def test_service_runs_in_its_writable_state_folder() -> None:
     """lgpio (gpiozero's pin factory on bookworm) makes a pipe in the working directory; "/" is read-only."""
     unit = unit_settings(FIRMWARE / "systemd" / "moodspeaker.service")

@@ -202,6 +202,29 @@ def test_service_never_gives_up_restarting() -> None:
     assert restart_s >= 10, "restarts this close together spin the CPU when the service fails at once"
 
 
+def test_first_boot_setup_ends_and_writes_its_flag_even_if_the_self_check_hangs() -> None:
+    """A oneshot unit has no start timeout by default, and this one is Before= the service and avahi.
+
+    The self-check is bounded inside the script (so the done-flag is still written) by less than the
+    unit's own bound, and generously: a first boot loads numba and TFLite from an SD card.
+    """
+    files = FIRMWARE / "image" / "stage-moodspeaker" / "00-moodspeaker" / "files"
+    unit = unit_settings(files / "moodspeaker-firstboot.service")
+    assert unit.get("Type") == ["oneshot"]
+    assert "moodspeaker.service" in " ".join(unit.get("Before", [])).split()
+    unit_s = seconds(unit.get("TimeoutStartSec", ["infinity"])[-1])
+    assert unit_s < float("inf"), "no TimeoutStartSec: a hung first boot holds the service back for ever"
+    script = (files / "moodspeaker-firstboot").read_text().splitlines()
+    doctor = [line for line in script if re.search(r"moodspeaker doctor\b", line)]
+    assert len(doctor) == 1, doctor
+    bounded = re.match(r"timeout (?:--kill-after=(\S+) )?(\S+) runuser ", doctor[0])
+    assert bounded, doctor[0]
+    doctor_s = seconds(bounded.group(2)) + seconds(bounded.group(1) or "0")
+    assert 120 <= doctor_s < unit_s, (doctor_s, unit_s)
+    flag = next(i for i, line in enumerate(script) if ".firstboot-done" in line and line.startswith("touch"))
+    assert script.index(doctor[0]) < flag
+
+
 def test_service_runs_in_its_writable_state_folder() -> None:
     """lgpio (gpiozero's pin factory on bookworm) makes a pipe in the working directory; "/" is read-only."""
     unit = unit_settings(FIRMWARE / "systemd" / "moodspeaker.service")

@@ -175,3 +175,33 @@ def test_a_broker_refusing_every_attempt_is_logged_once(
     finally:
         r.bridge.stop()
         broker.stop()
+
+
+def test_a_stop_on_a_stalled_link_does_not_wait_for_the_keepalive(tmp_path: Path) -> None:
+    """The broker stalled with a backlog larger than the socket's buffers: the DISCONNECT cannot be
+    written, and paho's network thread (which stop() joins) went on until the keepalive gave up on the
+    link, 10 minutes here (a 1 s stop took 58 s with a 60 s keepalive).  Now the socket is cut at the
+    stop's timeout, and the broker sends the will once it runs again."""
+    broker = Mosquitto(tmp_path)
+    broker.start()
+    ha = Watcher(broker.port, (AVAILABILITY,)).start()
+    r = make_rig(broker.port, mqtt__keepalive_s=600)  # paho's queue: 300 messages
+    r.bridge.start()
+    assert broker.proc is not None
+    try:
+        ha.wait_for(AVAILABILITY, lambda m: m.payload == b"online")
+        until(lambda: r.bridge.stats()["published"] >= 15, what="the first announcement")
+        os.kill(broker.proc.pid, signal.SIGSTOP)
+        paho = r.bridge._conn._client
+        for _ in range(250):  # 16 MB: more than both ends' socket buffers hold
+            assert paho.publish(f"{ROOT}/filler", b"x" * 65536, qos=1).rc == mqtt.MQTT_ERR_SUCCESS
+        stopper = threading.Thread(target=r.bridge.stop, kwargs={"timeout": 1.0})
+        stopper.start()
+        stopper.join(120)  # generous; before, it ended with the keepalive (600-900 s)
+        assert not stopper.is_alive(), "stop() waited for the keepalive"
+        os.kill(broker.proc.pid, signal.SIGCONT)
+        ha.wait_for(AVAILABILITY, lambda m: m.payload == b"offline", 60)
+    finally:
+        os.kill(broker.proc.pid, signal.SIGCONT)
+        ha.stop()
+        broker.stop()

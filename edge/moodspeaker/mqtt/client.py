@@ -80,6 +80,7 @@ class Connection:
         self._connected = False
         self._announcing = False  # connected, but `resend` has not run yet: publishes wait for it
         self._stopping = False
+        self._closed = threading.Event()  # paho closed the socket (on_disconnect): stop waits for it
         self._client_id = client_id
         self._connected_at = 0.0
         self._short_connections = 0
@@ -144,18 +145,33 @@ class Connection:
                 infos = [self._client.publish(t, p, qos=QOS, retain=True) for t, p in last]
                 self.counters["published"] += len(infos)
         delivered = not last
+        deadline = time.monotonic() + timeout
+        connected = self._connected
         if infos:
-            deadline = time.monotonic() + timeout
             try:
                 for info in infos:
                     info.wait_for_publish(max(0.0, deadline - time.monotonic()))
                 delivered = all(info.is_published() for info in infos)
             except (RuntimeError, ValueError):  # paho did not take one (queue full, connection gone)
                 delivered = False
+        self._closed.clear()
         self._client.disconnect()
+        if connected and not self._closed.wait(max(0.5, deadline - time.monotonic())):
+            self._cut()
         self._client.loop_stop()
         self._connected = False
         return delivered
+
+    def _cut(self) -> None:
+        """The DISCONNECT could not be written (a stalled link: paho's backlog fills the socket's
+        buffers): paho's thread would go on until the keepalive gave up (1-1.5x mqtt.keepalive_s, up
+        to 15 minutes), and stop() with it.  The socket is shut instead (the broker then sends the last
+        will, `offline`); the plain socket's shutdown, as an SSL socket's own would unwrap it under paho."""
+        sock = self._client.socket()
+        if isinstance(sock, socket.socket):
+            log.warning("the broker did not take the disconnect within the stop's timeout: connection cut")
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
     @property
     def connected(self) -> bool:
@@ -328,6 +344,7 @@ class Connection:
         # the CONNACK), which publish takes under ours.  A publish racing with this store is still
         # sent once: paho takes it into the queue dropped at the connect, and the Outbox keeps it
         # (refused: not connected) or has it in flight, unacknowledged, until then.
+        self._closed.set()
         was, self._connected = self._connected, False
         refused, self._refused = self._refused, False
         if self._stopping:

@@ -34,6 +34,7 @@ class Subsonic:
     songs: Songs
     user: str
     password: str
+    host: str = "127.0.0.1"
     streams: list[str] = field(default_factory=list)
     #: song id -> an event its stream waits for before it answers (the test sets it)
     gates: dict[str, threading.Event] = field(default_factory=dict)
@@ -45,7 +46,8 @@ class Subsonic:
     @property
     def url(self) -> str:
         """The server as a SubsonicLibrary takes it (http://user:password@host:port)."""
-        return f"http://{self.user}:{self.password}@127.0.0.1:{self.server_port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host  # an IPv6 literal
+        return f"http://{self.user}:{self.password}@{host}:{self.server_port}"
 
     def stop(self) -> None:
         """Off, its port closed (a connection is refused at once, as with a NAS switched off)."""
@@ -53,8 +55,11 @@ class Subsonic:
         self.server.server_close()
 
 
-def serve(songs: Songs, user: str = "alice", password: str = "s3cret", page_cap: int = 2) -> Subsonic:
-    """The server on a loopback port of its own, serving `songs` (the caller stops it)."""
+def serve(
+    songs: Songs, user: str = "alice", password: str = "s3cret", page_cap: int = 2, host: str = "127.0.0.1"
+) -> Subsonic:
+    """The server on a loopback port of its own (of `host`: "::1" for IPv6), serving `songs` (the
+    caller stops it)."""
     app = Flask("opensubsonic")
 
     def envelope(**body: object) -> Response:
@@ -109,8 +114,8 @@ def serve(songs: Songs, user: str = "alice", password: str = "s3cret", page_cap:
             return failed(70, "The requested data was not found")
         return send_file(song["path"], mimetype="audio/flac", conditional=True)
 
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    found = Subsonic(srv, songs, user, password)
+    srv = make_server(host, 0, app, threaded=True)
+    found = Subsonic(srv, songs, user, password, host)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     return found
 

@@ -121,7 +121,7 @@ class LibraryServer:
     @property
     def url(self) -> str:
         host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
-        return f"http://{host}:{self.port}"
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"  # IPv6
 
     def start(self) -> LibraryServer:
         self._thread.start()

@@ -43,7 +43,8 @@ class SubsonicApi:
             )
         self.user = urllib.parse.unquote(parts.username)
         self._password = urllib.parse.unquote(parts.password or "")
-        netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname  # an IPv6 literal
+        netloc = host + (f":{parts.port}" if parts.port else "")  # (the user and password left out)
         self.base_url = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
         self.timeout_s = timeout_s
 

@@ -17,14 +17,31 @@ for arg in "$@"; do
 done
 require_root "$@"
 
-command -v raspi-config >/dev/null || die "raspi-config not found: this needs Raspberry Pi OS"
-device=$(blkid -L "$LABEL" || true)
-[ -n "$device" ] || die "no partition labelled $LABEL (sudo mkfs.ext4 -L $LABEL /dev/sdX1)"
-step "Data partition $device"
+# Every step checks first, so a second run changes nothing: raspi-config's enable_overlayfs (which
+# builds an initramfs, minutes on a Pi) runs only while the overlay is off.  Its switch is a word in
+# cmdline.txt: overlayroot=tmpfs on bookworm (the overlayroot package), boot=overlay before.
+CMDLINE=/boot/firmware/cmdline.txt
+[ -f "$CMDLINE" ] || CMDLINE=/boot/cmdline.txt
+overlay_in() { grep -qE '(^|[[:space:]])(overlayroot=tmpfs[^[:space:]]*|boot=overlay)([[:space:]]|$)' "$1" 2>/dev/null; }
 
+if overlay_in /proc/cmdline; then
+  # Running on the overlay: whatever this wrote would be gone at the next boot.
+  if grep -q "LABEL=$LABEL" /etc/fstab; then
+    say "The root is read-only already (overlay): nothing to do."
+    exit 0
+  fi
+  die "the root is an overlay now (changes are lost at reboot): sudo raspi-config nonint disable_overlayfs, reboot, run this again"
+fi
+overlay_in "$CMDLINE" || command -v raspi-config >/dev/null ||
+  die "raspi-config not found: this needs Raspberry Pi OS"
+
+step "Data partition"
 if grep -q "LABEL=$LABEL" /etc/fstab; then
   ok "/etc/fstab mounts $LABEL"
 else
+  device=$(blkid -L "$LABEL" || true)
+  [ -n "$device" ] || die "no partition labelled $LABEL (sudo mkfs.ext4 -L $LABEL /dev/sdX1)"
+  say "  $LABEL is $device"
   # Copy a still database, not one the service is writing (SQLite WAL): stopped until the reboot.
   for unit in moodspeaker.service moodspeaker-library.service; do
     if systemctl is-active --quiet "$unit"; then act systemctl stop "$unit"; fi
@@ -48,5 +65,13 @@ printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=16M\n' |
   act_write /etc/systemd/journald.conf.d/moodspeaker-volatile.conf 644 root:root || true
 
 step "Overlay root"
-act raspi-config nonint enable_overlayfs
-say "Done: reboot to run read-only ($MS_CHANGES action(s))."
+if overlay_in "$CMDLINE"; then
+  ok "overlay root enabled in $CMDLINE"
+else
+  act raspi-config nonint enable_overlayfs
+fi
+if [ "$MS_CHANGES" = 0 ]; then
+  say "Nothing to change: the root is read-only from the next boot on."
+else
+  say "Done: reboot to run read-only ($MS_CHANGES action(s))."
+fi

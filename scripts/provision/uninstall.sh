@@ -46,8 +46,9 @@ for unit in $MS_UNITS; do
   fi
   remove "/etc/systemd/system/$unit"
 done
-remove /etc/systemd/journald.conf.d/moodspeaker.conf /etc/udev/rules.d/99-moodspeaker-coral.rules \
-  /etc/logrotate.d/moodspeaker
+# moodspeaker-volatile.conf: firmware/readonly-root's journal in RAM.
+remove /etc/systemd/journald.conf.d/moodspeaker.conf /etc/systemd/journald.conf.d/moodspeaker-volatile.conf \
+  /etc/udev/rules.d/99-moodspeaker-coral.rules /etc/logrotate.d/moodspeaker
 # A flashed image's first-boot setup (firmware/image): left enabled, it ran again at the next boot
 # once --purge had deleted its done-flag, and failed there with the service user gone.
 remove /usr/local/sbin/moodspeaker-firstboot /etc/issue.d/moodspeaker.issue
@@ -67,4 +68,9 @@ fi
 say ""
 say "Left in place: the host name, the Coral apt source (/etc/apt/sources.list.d/coral-edgetpu.list) and"
 say "the system packages: ${APT_BASE[*]} ${APT_FFMPEG[*]} (and on a Pi: ${APT_PI[*]})."
+if grep -q "LABEL=MOODDATA" /etc/fstab 2>/dev/null; then
+  say "And the read-only root (firmware/readonly-root): its MOODDATA lines in /etc/fstab and the overlay"
+  say "(sudo raspi-config nonint disable_overlayfs; while the overlay is active, what this run removed"
+  say "comes back at the next boot)."
+fi
 say "Moodspeaker removed: $MS_CHANGES change(s)."

@@ -1,0 +1,124 @@
+"""enable-readonly-root.sh really run in a Debian bookworm root, twice, then uninstall.sh.
+
+The data partition is real: an ext4 file system labelled MOODDATA on a loop device, found by the
+root's own blkid and mounted by the script inside the chroot's private mount namespace. raspi-config
+is not: it exists only in Raspberry Pi OS's archive and its enable_overlayfs builds an initramfs for
+the running Pi kernel, so a stand-in records each call and switches the overlay on in cmdline.txt
+the way bookworm's does (the word overlayroot=tmpfs), which is all the script reads back.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterator
+
+import provision_rootfs as rootfs
+import pytest
+from test_chroot_install import Chroot, _why_not, changed, manifest
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
+SRC = "/srv/moodspeaker-src"
+ENABLE = f"{SRC}/firmware/readonly-root/enable-readonly-root.sh"
+UNINSTALL = f"{SRC}/scripts/provision/uninstall.sh"
+CMDLINE = "/boot/firmware/cmdline.txt"
+CALLS = "/var/log/raspi-config.calls"  # under var/log: left out of the manifest, as apt's logs are
+VOLATILE = "/etc/systemd/journald.conf.d/moodspeaker-volatile.conf"
+STAND_IN = f"""#!/bin/sh
+echo "$*" >>{CALLS}
+[ "$1 $2" = "nonint enable_overlayfs" ] || exit 2
+sed -i '1s/^/overlayroot=tmpfs /' {CMDLINE}
+"""
+
+
+def with_sys(box: Chroot, *cmd: str) -> subprocess.CompletedProcess[str]:
+    """Run cmd with /sys mounted, as on a booted Pi: blkid -L finds a partition through it."""
+    return box.run("sh", "-c", 'mount -t sysfs sysfs /sys && exec "$@"', "sh", *cmd)
+
+
+@pytest.fixture(scope="module")
+def data_partition(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A loop device holding an ext4 file system labelled MOODDATA (detached afterwards)."""
+    reason = _why_not()
+    if reason:
+        pytest.skip(reason)
+    image = tmp_path_factory.mktemp("mooddata") / "data.img"
+    with image.open("wb") as f:
+        f.truncate(16 * 1024 * 1024)
+    subprocess.run(["mkfs.ext4", "-q", "-L", "MOODDATA", str(image)], check=True)
+    attached = subprocess.run(
+        ["losetup", "--find", "--show", str(image)], capture_output=True, text=True, check=False
+    )
+    if attached.returncode != 0:
+        pytest.skip(f"no loop device here: {attached.stderr.strip()}")
+    device = attached.stdout.strip()
+    try:
+        yield device
+    finally:
+        subprocess.run(["losetup", "-d", device], check=False)
+
+
+@pytest.fixture(scope="module")
+def pi(tmp_path_factory: pytest.TempPathFactory, data_partition: str) -> Iterator[Chroot]:
+    """A bookworm root dressed as an installed Raspberry Pi OS speaker with the overlay off."""
+    base = tmp_path_factory.mktemp("rochroot")
+    box = Chroot(base / "root", rootfs.snapshot_sources(base / "src"), rootfs.wheelhouse())
+    box.root.mkdir()
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2g,mode=755", "moodspeaker-ro", str(box.root)], check=True
+    )
+    try:
+        rootfs.unpack(rootfs.rootfs_tarball(), box.root)
+        cmdline = box.path(CMDLINE)
+        cmdline.parent.mkdir(parents=True)
+        cmdline.write_text(
+            "console=serial0,115200 console=tty1 root=PARTUUID=0a1b2c3d-02 rootfstype=ext4 rootwait\n"
+        )
+        stand_in = box.path("/usr/local/bin/raspi-config")
+        stand_in.write_text(STAND_IN)
+        stand_in.chmod(0o755)
+        box.path("/var/lib/moodspeaker").mkdir(parents=True)
+        box.path("/var/lib/moodspeaker/feedback.sqlite").write_bytes(b"listener history")
+        box.path("/etc/moodspeaker").mkdir()
+        box.path("/etc/moodspeaker/config.toml").write_text("[web]\nport = 8080\n")
+        yield box
+    finally:
+        subprocess.run(["umount", "--lazy", str(box.root)], check=False)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_enabling_twice_the_second_run_changes_nothing(pi: Chroot, data_partition: str) -> None:
+    first = with_sys(pi, ENABLE)
+    assert f"run: mount {data_partition} /mnt/moodspeaker-data" in first.stdout
+    assert "run: cp -a /var/lib/moodspeaker/. /mnt/moodspeaker-data/" in first.stdout
+    assert "run: raspi-config nonint enable_overlayfs" in first.stdout
+    assert pi.path(CMDLINE).read_text().startswith("overlayroot=tmpfs ")
+    assert pi.path(VOLATILE).is_file()
+    fstab = pi.path("/etc/fstab").read_text()
+    assert fstab.count("LABEL=MOODDATA ") == 1 and fstab.count(" /etc/moodspeaker none bind,") == 1
+
+    before = manifest(pi.root)
+    dry = with_sys(pi, ENABLE, "--dry-run")
+    second = with_sys(pi, ENABLE)
+    after = manifest(pi.root)
+    for out in (dry.stdout, second.stdout):
+        assert "run: " not in out, out  # neither done nor planned
+        assert "Nothing to change" in out
+    assert "ok: overlay root enabled in /boot/firmware/cmdline.txt" in second.stdout
+    assert changed(before, after) == []
+    assert pi.path(CALLS).read_text().splitlines() == ["nonint enable_overlayfs"]
+
+
+def test_uninstall_removes_the_volatile_journal_and_names_what_it_leaves(pi: Chroot) -> None:
+    if not pi.path(VOLATILE).exists():
+        with_sys(pi, ENABLE)
+    dry = pi.run(UNINSTALL, "--dry-run")
+    assert f"would run: rm -rf {VOLATILE}" in dry.stdout
+    assert pi.path(VOLATILE).exists()
+    done = pi.run(UNINSTALL)
+    assert not pi.path(VOLATILE).exists()
+    assert "MOODDATA lines in /etc/fstab" in done.stdout
+    assert "disable_overlayfs" in done.stdout
+    again = pi.run(UNINSTALL)
+    assert "Moodspeaker removed: 0 change(s)." in again.stdout

@@ -205,3 +205,37 @@ def test_a_stop_on_a_stalled_link_does_not_wait_for_the_keepalive(tmp_path: Path
         os.kill(broker.proc.pid, signal.SIGCONT)
         ha.stop()
         broker.stop()
+
+
+def test_a_broker_behind_is_warned_of_once_per_connection(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A broker that keeps up only just (a slow link): each PUBACK makes room for one publish, the next
+    is refused again, and every such run of refusals was a WARNING (several a second under a stream of
+    mood readings).  Now the first run of a connection is; later ones are logged at DEBUG."""
+    broker = Mosquitto(tmp_path)
+    broker.start()
+    r = make_rig(broker.port, mqtt__keepalive_s=600, mqtt__outbox_size=10)  # paho's queue: 110
+    caplog.set_level(logging.DEBUG, logger="moodspeaker.mqtt.client")
+    r.bridge.start()
+    assert broker.proc is not None
+    paho = r.bridge._conn._client
+    try:
+        r.wait_connected()
+        until(lambda: r.bridge.stats()["published"] >= 15, what="the first announcement")
+        for volume in (0.21, 0.22, 0.23):  # three runs of refusals, each ended by the broker answering
+            until(lambda: not paho._out_messages, 60, what="every message acknowledged")
+            refused = r.bridge.stats()["refused"]
+            os.kill(broker.proc.pid, signal.SIGSTOP)
+            _fill_paho_queue(paho, 1000)
+            r.speaker.set_volume(volume)
+            until(lambda: r.bridge.stats()["refused"] > refused, what="the volume refused")  # noqa: B023
+            os.kill(broker.proc.pid, signal.SIGCONT)
+            until(lambda: r.bridge._conn._refusing == 0, 60, what="the refused volume sent")
+        refusals = [rec.levelno for rec in caplog.records if rec.getMessage().startswith("paho refused")]
+        assert refusals == [logging.WARNING, logging.DEBUG, logging.DEBUG], refusals
+        assert r.bridge.stats()["connects"] == 1
+    finally:
+        os.kill(broker.proc.pid, signal.SIGCONT)
+        r.bridge.stop()
+        broker.stop()

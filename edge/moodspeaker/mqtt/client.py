@@ -86,6 +86,7 @@ class Connection:
         self._short_connections = 0
         self._refused = False  # the broker's CONNACK refused the attempt (its reason is last_error)
         self._refusing = 0  # publishes paho refused in a row (its queue full); logged at the first
+        self._streaks = 0  # such runs on this connection: a broker behind gives one per PUBACK (logged once)
         self._owed = False  # something refused is owed: the next acknowledgement calls on_room
         self.last_error = ""
         client = mqtt.Client(
@@ -238,7 +239,8 @@ class Connection:
         if info.rc == mqtt.MQTT_ERR_SUCCESS:
             self.counters["published"] += 1
             if self._refusing:
-                log.info("paho takes publishes again (%d refused); the refused follow", self._refusing)
+                level = logging.INFO if self._streaks == 1 else logging.DEBUG
+                log.log(level, "paho takes publishes again (%d refused); the refused follow", self._refusing)
                 self._refusing = 0
             return info
         if info.rc == mqtt.MQTT_ERR_NO_CONN:  # the connection just went: on_disconnect follows
@@ -248,7 +250,9 @@ class Connection:
         self._owed = True
         self._refusing += 1
         if self._refusing == 1:
-            log.warning(
+            self._streaks += 1
+            log.log(
+                logging.WARNING if self._streaks == 1 else logging.DEBUG,
                 "paho refused a publish to %s (%s): the broker has not acknowledged the last messages; "
                 "it and what follows are kept and sent when paho takes them again or after the reconnect",
                 topic,
@@ -299,7 +303,7 @@ class Connection:
         self._connected_at = time.monotonic()
         with self._lock:
             back = self._box.reconnected()
-            self._refusing = 0
+            self._refusing = self._streaks = 0
             self._owed = False
             self._announcing = True
             self._connected = True

@@ -152,7 +152,7 @@ class LibraryRescan:
     def __call__(self, progress: ScanListener | None = None, /) -> str:
         from moodspeaker.library import numba_cache_dir  # noqa: PLC0415 (library extra)
         from moodspeaker.library.indexer import Indexer  # noqa: PLC0415 (analysis pulls in librosa)
-        from moodspeaker.library.lan.sources import SyncError, sync_remote  # noqa: PLC0415
+        from moodspeaker.library.lan.sources import SyncError, prune_mirrors, sync_remote  # noqa: PLC0415
         from moodspeaker.library.workers import AnalysisPool  # noqa: PLC0415
 
         config = self._config
@@ -182,6 +182,9 @@ class LibraryRescan:
             said.append("no music folder found")
         # a folder that is gone (an unplugged disk's mount point removed) keeps its tracks: say so
         said += [f"{f}: not found (disk unmounted?)" for f in configured if not f.is_dir()]
+        # a server no longer configured (or its URL changed) leaves nothing (lan.sources's doc)
+        gone = prune_mirrors(data_dir(config) / "lan-cache", self._lans)
+        said += [f"{name}: no longer in library.servers, its mirror and downloads deleted" for name in gone]
         for lan in self._lans:
             if progress is not None:
                 progress("syncing", counts)

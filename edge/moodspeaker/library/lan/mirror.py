@@ -54,6 +54,29 @@ SyncGuard = Callable[[], AbstractContextManager[object]]
 _BUSY_S = 30.0
 
 
+def delete_mirror(root: Path) -> bool:
+    """Delete the mirror folder `root` (its server is no longer configured: sources.prune_mirrors),
+    its database, downloads and notes, unless a sync of it is in progress (a `library sync --url`
+    run by hand: False, and the next rescan deletes it).  Under the sync's lock: a sync starting
+    meanwhile waits, then finds its lock file deleted and makes its mirror anew (`_one_sync`).  On
+    a file system without locks (ENOLCK: NFS without lockd) it is deleted all the same: no sync can
+    run there either (`_one_sync` fails).  OSError when it cannot be deleted."""
+    try:
+        lock = (root / SYNC_LOCK).open("ab")
+    except FileNotFoundError:  # gone already
+        return not root.exists()
+    with lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.info("%s: a sync is in progress; its mirror is deleted at the next rescan", root)
+            return False
+        except OSError as exc:
+            log.info("%s: cannot be locked (%s); no sync can run there, deleted all the same", root, exc)
+        shutil.rmtree(root)
+    return True
+
+
 class MirroredLibrary:
     """Subclasses call `__init__` with the mirror's folder, use `self.cache` (the mirror, made on
     first use) to sync (inside `_one_sync`), and add syncing and streaming."""

@@ -5,18 +5,27 @@
 Both answer tracks()/get()/feature_matrix()/query() from a local mirror and have sync() (LanError
 when the server cannot be reached; the mirror stays usable).  `sync_remote` is what `library sync`
 and the service's rescan both call, so a wrong URL leaves no mirror behind either way.
+
+A server taken out of `library.servers` (or whose URL changed: the mirror's folder is named by it)
+leaves nothing behind after the service's next rescan (`prune_mirrors`): its mirror, downloads and
+notes are deleted whole.  Kept, they were reached by nothing any more: no sync migrated or scrubbed
+them (an old mirror's salted login tokens stayed), and the privacy retention and "delete
+everything" go through the configured servers' clients only.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import logging
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from moodspeaker.library.lan.client import LanError, LanLibrary, SyncResult
+from moodspeaker.library.lan.mirror import delete_mirror
 from moodspeaker.library.lan.subsonic import SubsonicLibrary, SubsonicSync
 
+log = logging.getLogger(__name__)
 SUBSONIC_PREFIX = "subsonic+"
 
 Remote = LanLibrary | SubsonicLibrary
@@ -30,6 +39,26 @@ def open_remote(url: str, cache_dir: str | Path, audio_cache_mb: int | None = No
     if url.startswith(SUBSONIC_PREFIX):
         return SubsonicLibrary(url[len(SUBSONIC_PREFIX) :], cache_dir, audio_cache_bytes=bound)
     return LanLibrary(url, cache_dir, audio_cache_bytes=bound)
+
+
+def prune_mirrors(cache_dir: str | Path, keep: Iterable[Remote]) -> list[str]:
+    """Delete the mirror folders in `cache_dir` (every server's, as `open_remote` places them) that
+    are none of `keep`'s, the servers configured now (module doc); returns the folders' names (a
+    server's host and port, never its credentials).  A folder with a sync in progress stays, for the
+    next call (mirror.delete_mirror); one that cannot be deleted is logged and stays too."""
+    kept = {Path(r.root).resolve() for r in keep}
+    gone: list[str] = []
+    folders = sorted(Path(cache_dir).iterdir()) if Path(cache_dir).is_dir() else []
+    for folder in folders:
+        if not folder.is_dir() or folder.is_symlink() or folder.resolve() in kept:
+            continue
+        try:
+            if delete_mirror(folder):
+                gone.append(folder.name)
+                log.info("%s: the mirror of a server no longer in library.servers deleted", folder)
+        except OSError as exc:
+            log.warning("%s: mirror of a server no longer configured not deleted: %s", folder, exc)
+    return gone
 
 
 class SyncError(LanError):

@@ -239,3 +239,24 @@ def test_a_broker_behind_is_warned_of_once_per_connection(
         os.kill(broker.proc.pid, signal.SIGCONT)
         r.bridge.stop()
         broker.stop()
+
+
+def test_two_speakers_with_the_same_device_id_are_reported_once(
+    broker: Mosquitto, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two speakers with one device id throw each other out about every second for as long as both
+    run; each such close logged the 'same device id' ERROR again (tens of thousands a day).  Now once
+    a speaker (at the third short connection), the repeats at DEBUG."""
+    caplog.set_level(logging.DEBUG, logger="moodspeaker.mqtt.client")
+    first, second = make_rig(broker.port, "twin"), make_rig(broker.port, "twin")
+    first.bridge.start()
+    second.bridge.start()
+    try:
+        until(lambda: first.bridge._conn._short_connections >= 6, 120, what="six short connections")
+        said = [rec for rec in caplog.records if "same device id" in rec.getMessage()]
+        levels = [rec.levelno for rec in said]
+        assert logging.ERROR in levels, levels
+        assert levels.count(logging.DEBUG) >= 3, levels  # the 4th to 6th short connection of `first`
+    finally:
+        first.bridge.stop()
+        second.bridge.stop()

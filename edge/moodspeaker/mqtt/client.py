@@ -112,8 +112,6 @@ class Connection:
         # (at each connect), so with a window the dropped messages would use it up for good and
         # every later publish would wait in paho's queue forever.  The queue's cap bounds it instead.
         client.max_inflight_messages_set(0)
-        if not hasattr(client, "drop_out_messages"):
-            log.warning("paho-mqtt < 2.2 cannot drop its queue: after an outage it re-sends old messages")
         client.max_queued_messages_set(settings.outbox_size + 100)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
@@ -296,8 +294,7 @@ class Connection:
         log.info("connected to MQTT broker %s:%s", self._settings.host, self._settings.port)
         # paho re-sends its queue right after this callback, before `online`: drop it, the Outbox
         # knows what is owed.  (Outside our lock: publish takes paho's queue lock under ours.)
-        drop = getattr(client, "drop_out_messages", None)  # paho-mqtt >= 2.2
-        dropped = len(drop()) if drop is not None else 0
+        dropped = len(client.drop_out_messages())  # paho-mqtt >= 2.2 (pyproject requires it)
         if self._subscriptions:
             client.subscribe([(topic, QOS) for topic in self._subscriptions])
         self._connected_at = time.monotonic()
@@ -370,7 +367,12 @@ class Connection:
                 f"the broker keeps closing the connection right after it opens: is another speaker "
                 f"using the same device id (client id {self._client_id!r})?"
             )
-            log.error("%s", self.last_error)
+            # Said once: the two reconnect in turn about every second for as long as both run.
+            log.log(
+                logging.ERROR if self._short_connections == TAKEOVER_SUSPECT else logging.DEBUG,
+                "%s",
+                self.last_error,
+            )
         else:
             log.warning("MQTT connection lost (%s); reconnecting with back-off", reason_code)
 

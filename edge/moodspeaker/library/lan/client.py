@@ -44,9 +44,12 @@ from moodspeaker.config.schema import LibraryConfig
 from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex, track_row
 from moodspeaker.library.lan import API_PREFIX, PROTOCOL_VERSION
 from moodspeaker.library.lan.audiocache import AudioCache, DownloadError, version_of
-from moodspeaker.library.lan.mirror import ANSWERED, MirroredLibrary, SyncGuard
+from moodspeaker.library.lan.mirror import ANSWERED, LanError, MirroredLibrary, SyncGuard
 from moodspeaker.library.track import Track
 from moodspeaker.util.sqlitefiles import SIDE_FILES
+
+#: LanError too: its home is mirror.py now (the mirror's sync lock raises it), imported from here
+__all__ = ["LanError", "LanLibrary", "ServerReplacedError", "SyncResult", "note_sync", "slug", "validate_row"]
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +64,6 @@ _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _LIBRARY_ID = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 _RANGES = {"valence": (-1.0, 1.0), "arousal": (-1.0, 1.0), "energy": (0.0, 1.0), "tempo": (0.0, 400.0),
            "loudness_lufs": (-100.0, 10.0), "mode": (0.0, 1.0), "brightness": (0.0, 1.0)}  # fmt: skip
-
-
-class LanError(Exception):
-    """The server could not be reached or answered with something that is not the protocol."""
 
 
 class ServerReplacedError(LanError):

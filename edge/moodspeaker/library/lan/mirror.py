@@ -54,6 +54,12 @@ SyncGuard = Callable[[], AbstractContextManager[object]]
 _BUSY_S = 30.0
 
 
+class LanError(Exception):
+    """The server could not be reached or answered with something that is not the protocol, or its
+    mirror cannot be synced here (`_lock_file`).  Here, not in client.py (which gives it too): the
+    mirror's sync lock raises it."""
+
+
 def delete_mirror(root: Path) -> bool:
     """Delete the mirror folder `root` (its server is no longer configured: sources.prune_mirrors),
     its database, downloads and notes, unless a sync of it is in progress (a `library sync --url`
@@ -165,13 +171,7 @@ class MirroredLibrary:
         answered is only known once no other sync can still make its first mirror, and a failed
         first sync's mirror may only be removed before the next sync can start on it."""
         while True:
-            self.root.mkdir(parents=True, exist_ok=True)
-            lock = (self.root / SYNC_LOCK).open("ab")
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                log.info("%s: waiting for another sync of this server to finish", self.source)
-                fcntl.flock(lock, fcntl.LOCK_EX)
+            lock = self._lock_file()
             if same_file(self.root / SYNC_LOCK, lock):
                 break
             lock.close()
@@ -179,6 +179,31 @@ class MirroredLibrary:
             self._drop_if_deleted()
             with guard() if guard is not None else contextlib.nullcontext():
                 yield
+
+    def _lock_file(self) -> BinaryIO:
+        """The sync's lock file, locked (waited for).  LanError naming the folder when it cannot be
+        made or locked: flock fails with ENOLCK on an NFS mount without lockd, and an OSError
+        escaped the sync as a traceback that stopped the rescan before the other servers synced
+        (sources.sync_remote makes it a SyncError)."""
+        path = self.root / SYNC_LOCK
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            lock = path.open("ab")
+        except OSError as exc:
+            raise LanError(f"{self.source}: cannot write its mirror folder {self.root}: {exc}") from exc
+        try:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                log.info("%s: waiting for another sync of this server to finish", self.source)
+                fcntl.flock(lock, fcntl.LOCK_EX)
+        except OSError as exc:
+            lock.close()
+            raise LanError(
+                f"{self.source}: cannot lock {path} ({exc}); a network file system without file"
+                " locks? keep the speaker's data folder on local storage"
+            ) from exc
+        return lock
 
     def _drop_if_deleted(self) -> None:
         """Under the sync's lock: a mirror open here whose file was deleted since (another process's

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Move Moodspeaker's config and data onto the MOODDATA partition and turn on Raspberry Pi OS's
-# overlay (read-only) root.  See README.md beside this file.  --dry-run prints every action.
+# overlay (read-only) root.  See README.md beside this file.  --dry-run prints every action;
+# --disable turns the overlay off again (for an update), which raspi-config alone cannot (below).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -9,10 +10,12 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 LABEL=MOODDATA
 DATA=/var/lib/moodspeaker
+DISABLE=0
 for arg in "$@"; do
   case "$arg" in
     --dry-run) MS_DRY_RUN=1 ;;
-    *) die "unknown option $arg (only --dry-run)" ;;
+    --disable) DISABLE=1 ;;
+    *) die "unknown option $arg (--dry-run, --disable)" ;;
   esac
 done
 require_root "$@"
@@ -23,14 +26,44 @@ require_root "$@"
 CMDLINE=/boot/firmware/cmdline.txt
 [ -f "$CMDLINE" ] || CMDLINE=/boot/cmdline.txt
 overlay_in() { grep -qE '(^|[[:space:]])(overlayroot=tmpfs[^[:space:]]*|boot=overlay)([[:space:]]|$)' "$1" 2>/dev/null; }
+# The word as raspi-config writes it, and as this script leaves it.  overlayroot's default (recurse=1)
+# also lays a RAM overlay over every fstab mount below /, the MOODDATA partition included: the data
+# and config would then vanish at each reboot, like the rest.  recurse=0 keeps the overlay to / alone.
+word_in() { grep -qE "(^|[[:space:]])$2([[:space:]]|\$)" "$1" 2>/dev/null; } # word_in FILE WORD
+RAM_ROOT=overlayroot=tmpfs
+OUR_ROOT=overlayroot=tmpfs:recurse=0
+# replace_word OLD NEW: in cmdline.txt, whose partition is read-only after raspi-config's enable_bootro.
+replace_word() {
+  local boot
+  boot=$(dirname "$CMDLINE")
+  if findmnt -no OPTIONS "$boot" 2>/dev/null | grep -qE '(^|,)ro(,|$)'; then act mount -o remount,rw "$boot"; fi
+  act sed -i -E "s/(^|[[:space:]])$1([[:space:]]|\$)/\1$2\2/" "$CMDLINE"
+}
+
+if [ "$DISABLE" = 1 ]; then
+  step "Overlay root off"
+  if ! overlay_in "$CMDLINE"; then
+    ok "no overlay root in $CMDLINE"
+  else
+    command -v raspi-config >/dev/null || die "raspi-config not found: this needs Raspberry Pi OS"
+    # raspi-config's disable_overlayfs removes only its own word (a literal "overlayroot=tmpfs "): hand
+    # it back that word first, or it reports success and changes nothing.
+    if word_in "$CMDLINE" "$OUR_ROOT"; then replace_word "$OUR_ROOT" "$RAM_ROOT"; fi
+    act raspi-config nonint disable_overlayfs
+  fi
+  say "Reboot to run read-write; run this script without --disable to turn the overlay on again."
+  exit 0
+fi
 
 if overlay_in /proc/cmdline; then
   # Running on the overlay: whatever this wrote would be gone at the next boot.
+  word_in /proc/cmdline "$RAM_ROOT" &&
+    die "the overlay covers the data partition too (no recurse=0; lost at reboot): run this with --disable, reboot, run it again"
   if grep -q "LABEL=$LABEL" /etc/fstab; then
     say "The root is read-only already (overlay): nothing to do."
     exit 0
   fi
-  die "the root is an overlay now (changes are lost at reboot): sudo raspi-config nonint disable_overlayfs, reboot, run this again"
+  die "the root is an overlay now (changes are lost at reboot): run this with --disable, reboot, run it again"
 fi
 overlay_in "$CMDLINE" || command -v raspi-config >/dev/null ||
   die "raspi-config not found: this needs Raspberry Pi OS"
@@ -65,10 +98,18 @@ printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=16M\n' |
   act_write /etc/systemd/journald.conf.d/moodspeaker-volatile.conf 644 root:root || true
 
 step "Overlay root"
+enabled=0
 if overlay_in "$CMDLINE"; then
   ok "overlay root enabled in $CMDLINE"
 else
   act raspi-config nonint enable_overlayfs
+  enabled=1
+fi
+# Under --dry-run raspi-config did not write its word: show what would follow it.
+if word_in "$CMDLINE" "$RAM_ROOT" || { [ "$MS_DRY_RUN" = 1 ] && [ "$enabled" = 1 ]; }; then
+  replace_word "$RAM_ROOT" "$OUR_ROOT"
+else
+  ok "the overlay leaves the data partition alone (no $RAM_ROOT without recurse=0)"
 fi
 if [ "$MS_CHANGES" = 0 ]; then
   say "Nothing to change: the root is read-only from the next boot on."

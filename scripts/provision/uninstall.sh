@@ -70,7 +70,7 @@ say "Left in place: the host name, the Coral apt source (/etc/apt/sources.list.d
 say "the system packages: ${APT_BASE[*]} ${APT_FFMPEG[*]} (and on a Pi: ${APT_PI[*]})."
 if grep -q "LABEL=MOODDATA" /etc/fstab 2>/dev/null; then
   say "And the read-only root (firmware/readonly-root): its MOODDATA lines in /etc/fstab and the overlay"
-  say "(sudo raspi-config nonint disable_overlayfs; while the overlay is active, what this run removed"
-  say "comes back at the next boot)."
+  say "(firmware/readonly-root/enable-readonly-root.sh --disable; while the overlay is active, what this"
+  say "run removed comes back at the next boot)."
 fi
 say "Moodspeaker removed: $MS_CHANGES change(s)."

@@ -3,8 +3,9 @@
 The data partition is real: an ext4 file system labelled MOODDATA on a loop device, found by the
 root's own blkid and mounted by the script inside the chroot's private mount namespace. raspi-config
 is not: it exists only in Raspberry Pi OS's archive and its enable_overlayfs builds an initramfs for
-the running Pi kernel, so a stand-in records each call and switches the overlay on in cmdline.txt
-the way bookworm's does (the word overlayroot=tmpfs), which is all the script reads back.
+the running Pi kernel, so a stand-in records each call and edits cmdline.txt as bookworm's does,
+which is all the script reads back: enable puts "overlayroot=tmpfs " first, disable removes that
+literal word with raspi-config's own sed expression.
 """
 
 from __future__ import annotations
@@ -25,11 +26,15 @@ UNINSTALL = f"{SRC}/scripts/provision/uninstall.sh"
 CMDLINE = "/boot/firmware/cmdline.txt"
 CALLS = "/var/log/raspi-config.calls"  # under var/log: left out of the manifest, as apt's logs are
 VOLATILE = "/etc/systemd/journald.conf.d/moodspeaker-volatile.conf"
-STAND_IN = f"""#!/bin/sh
+STAND_IN = rf"""#!/bin/sh
 echo "$*" >>{CALLS}
-[ "$1 $2" = "nonint enable_overlayfs" ] || exit 2
-sed -i '1s/^/overlayroot=tmpfs /' {CMDLINE}
+case "$1 $2" in
+  "nonint enable_overlayfs") sed -i '1s/^/overlayroot=tmpfs /' {CMDLINE} ;;
+  "nonint disable_overlayfs") sed -i {CMDLINE} -e "s/\(.*\)overlayroot=tmpfs \(.*\)/\1\2/" ;;
+  *) exit 2 ;;
+esac
 """
+BOOT = "console=tty1 root=PARTUUID=0a1b2c3d-02 rootfstype=ext4 rootwait\n"
 
 
 def with_sys(box: Chroot, *cmd: str) -> subprocess.CompletedProcess[str]:
@@ -72,9 +77,7 @@ def pi(tmp_path_factory: pytest.TempPathFactory, data_partition: str) -> Iterato
         rootfs.unpack(rootfs.rootfs_tarball(), box.root)
         cmdline = box.path(CMDLINE)
         cmdline.parent.mkdir(parents=True)
-        cmdline.write_text(
-            "console=serial0,115200 console=tty1 root=PARTUUID=0a1b2c3d-02 rootfstype=ext4 rootwait\n"
-        )
+        cmdline.write_text(BOOT)
         stand_in = box.path("/usr/local/bin/raspi-config")
         stand_in.write_text(STAND_IN)
         stand_in.chmod(0o755)
@@ -93,7 +96,8 @@ def test_enabling_twice_the_second_run_changes_nothing(pi: Chroot, data_partitio
     assert f"run: mount {data_partition} /mnt/moodspeaker-data" in first.stdout
     assert "run: cp -a /var/lib/moodspeaker/. /mnt/moodspeaker-data/" in first.stdout
     assert "run: raspi-config nonint enable_overlayfs" in first.stdout
-    assert pi.path(CMDLINE).read_text().startswith("overlayroot=tmpfs ")
+    # overlayroot's default would put the MOODDATA mount under a RAM overlay too
+    assert pi.path(CMDLINE).read_text() == "overlayroot=tmpfs:recurse=0 " + BOOT
     assert pi.path(VOLATILE).is_file()
     fstab = pi.path("/etc/fstab").read_text()
     assert fstab.count("LABEL=MOODDATA ") == 1 and fstab.count(" /etc/moodspeaker none bind,") == 1
@@ -110,6 +114,30 @@ def test_enabling_twice_the_second_run_changes_nothing(pi: Chroot, data_partitio
     assert pi.path(CALLS).read_text().splitlines() == ["nonint enable_overlayfs"]
 
 
+def test_disable_hands_raspi_config_its_word_and_enable_fixes_an_old_one(pi: Chroot) -> None:
+    """raspi-config's disable_overlayfs only removes a literal "overlayroot=tmpfs ", not ours."""
+    if "overlayroot=" not in pi.path(CMDLINE).read_text():
+        with_sys(pi, ENABLE)
+    calls = len(pi.path(CALLS).read_text().splitlines())
+    dry = with_sys(pi, ENABLE, "--disable", "--dry-run")
+    assert "would run: raspi-config nonint disable_overlayfs" in dry.stdout
+    assert pi.path(CMDLINE).read_text() == "overlayroot=tmpfs:recurse=0 " + BOOT
+    with_sys(pi, ENABLE, "--disable")
+    assert pi.path(CMDLINE).read_text() == BOOT
+    again = with_sys(pi, ENABLE, "--disable")
+    assert "run: " not in again.stdout and "ok: no overlay root" in again.stdout
+    assert pi.path(CALLS).read_text().splitlines()[calls:] == ["nonint disable_overlayfs"]
+
+    fresh = with_sys(pi, ENABLE, "--dry-run")  # the word raspi-config writes is then made ours
+    assert "would run: raspi-config nonint enable_overlayfs" in fresh.stdout
+    assert "overlayroot=tmpfs:recurse=0" in fresh.stdout.split("enable_overlayfs", 1)[1]
+    pi.path(CMDLINE).write_text("overlayroot=tmpfs " + BOOT)  # as the script left it before recurse=0
+    fixed = with_sys(pi, ENABLE)
+    assert "raspi-config" not in fixed.stdout
+    assert pi.path(CMDLINE).read_text() == "overlayroot=tmpfs:recurse=0 " + BOOT
+    assert pi.path(CALLS).read_text().splitlines()[calls:] == ["nonint disable_overlayfs"]
+
+
 def test_uninstall_removes_the_volatile_journal_and_names_what_it_leaves(pi: Chroot) -> None:
     if not pi.path(VOLATILE).exists():
         with_sys(pi, ENABLE)
@@ -119,6 +147,6 @@ def test_uninstall_removes_the_volatile_journal_and_names_what_it_leaves(pi: Chr
     done = pi.run(UNINSTALL)
     assert not pi.path(VOLATILE).exists()
     assert "MOODDATA lines in /etc/fstab" in done.stdout
-    assert "disable_overlayfs" in done.stdout
+    assert "enable-readonly-root.sh --disable" in done.stdout
     again = pi.run(UNINSTALL)
     assert "Moodspeaker removed: 0 change(s)." in again.stdout

@@ -39,8 +39,9 @@ def _fill_paho_queue(conn_client: mqtt.Client, limit: int) -> None:
 
 def test_a_stop_while_paho_refuses_still_leaves_the_speaker_offline(tmp_path: Path) -> None:
     """paho's queue full (the broker behind) at a stop: `offline` is refused, and the will must say it
-    instead.  Pinned (it held before): paho's network thread ends without a DISCONNECT the broker reads,
-    so the broker sends the last will; a clean DISCONNECT after the refusal would keep `online` for good."""
+    instead: a DISCONNECT after the refusal would make the broker discard the will and keep `online`
+    for good.  (It held before only by a race in Mosquitto: resumed, it failed a PUBACK to the closed
+    socket before it read the DISCONNECT.)  Now no DISCONNECT is sent then; the connection is cut."""
     broker = Mosquitto(tmp_path)
     broker.start()
     ha = Watcher(broker.port, (AVAILABILITY,)).start()

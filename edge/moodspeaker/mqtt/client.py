@@ -130,13 +130,10 @@ class Connection:
         self._client.loop_start()
 
     def stop(self, last: Sequence[tuple[str, bytes]] = (), timeout: float = 3.0) -> bool:
-        """Publish `last` (e.g. availability offline) if connected, then disconnect cleanly; True when
-        the broker acknowledged every one of `last` (also when there were none).
-
-        `last` is the last thing sent: from here on `publish` only keeps what it is given (the owner's
-        worker can outlive its join, held in a slow state read, and its state went out after `offline`
-        or re-made a topic `forget` had just cleared).  `timeout` bounds the wait for all of `last`.
-        """
+        """Publish `last` (e.g. availability offline) if connected, then disconnect; True when the broker
+        acknowledged all of `last` (or there were none) within `timeout`.  `last` is the last thing sent:
+        from here on `publish` only keeps what it gets (the owner's worker can outlive its join, held in
+        a slow state read: its state went out after `offline`, or re-made a topic `forget` cleared)."""
         with self._lock:  # a publish under way ends first; none starts after
             self._stopping = True
             infos: list[mqtt.MQTTMessageInfo] = []
@@ -154,21 +151,25 @@ class Connection:
             except (RuntimeError, ValueError):  # paho did not take one (queue full, connection gone)
                 delivered = False
         self._closed.clear()
-        self._client.disconnect()
-        if connected and not self._closed.wait(max(0.5, deadline - time.monotonic())):
-            self._cut()
+        if connected and not delivered and (self._will_topic, OFFLINE) in last:
+            # No DISCONNECT: it would make the broker discard the will, the one `offline` left.
+            self._cut("the broker did not acknowledge offline in time; the last will says it")
+        else:
+            self._client.disconnect()
+            if connected and not self._closed.wait(max(0.5, deadline - time.monotonic())):
+                self._cut("the broker did not take the disconnect in time")
         self._client.loop_stop()
         self._connected = False
         return delivered
 
-    def _cut(self) -> None:
-        """The DISCONNECT could not be written (a stalled link: paho's backlog fills the socket's
-        buffers): paho's thread would go on until the keepalive gave up (1-1.5x mqtt.keepalive_s, up
-        to 15 minutes), and stop() with it.  The socket is shut instead (the broker then sends the last
-        will, `offline`); the plain socket's shutdown, as an SSL socket's own would unwrap it under paho."""
+    def _cut(self, why: str) -> None:
+        """End the connection without a DISCONNECT: the broker sends the last will, `offline`.  Also
+        when a DISCONNECT could not be written (a stalled link, paho's backlog filling the socket's
+        buffers): paho's thread, which stop() joins, would go on until the keepalive gave up (up to
+        15 minutes).  The plain socket's shutdown: an SSL socket's own would unwrap it under paho."""
         sock = self._client.socket()
         if isinstance(sock, socket.socket):
-            log.warning("the broker did not take the disconnect within the stop's timeout: connection cut")
+            log.warning("%s: connection cut", why)
             with contextlib.suppress(OSError):
                 socket.socket.shutdown(sock, socket.SHUT_RDWR)
 

@@ -261,3 +261,21 @@ def test_two_speakers_with_the_same_device_id_are_reported_once(
     finally:
         first.bridge.stop()
         second.bridge.stop()
+
+
+def test_a_bridge_started_again_after_a_stop_publishes_again(broker: Mosquitto, watcher: Watcher) -> None:
+    """A stopping connection keeps back whatever is published (offline stays the last message); a
+    start after the stop publishes as before."""
+    r = make_rig(broker.port)
+    r.bridge.start()
+    try:
+        watcher.wait_for(AVAILABILITY, lambda m: m.payload == b"online")
+        r.bridge.stop()
+        watcher.wait_for(AVAILABILITY, lambda m: m.payload == b"offline")
+        watcher.clear()
+        r.bridge.start()
+        watcher.wait_for(AVAILABILITY, lambda m: m.payload == b"online")
+        r.speaker.set_volume(0.55)
+        watcher.wait_for(f"{ROOT}/state/volume", lambda m: m.json()["value"] == 0.55)
+    finally:
+        r.bridge.stop()

@@ -126,6 +126,7 @@ class Connection:
     def start(self) -> None:
         """Connect in the background: an absent broker is retried with back-off, never waited for."""
         s = self._settings
+        self._stopping = False  # started again after a stop: publishing as before
         self._client.connect_async(s.host, s.port, keepalive=s.keepalive_s)
         self._client.loop_start()
 

@@ -279,3 +279,43 @@ def test_a_bridge_started_again_after_a_stop_publishes_again(broker: Mosquitto, 
         watcher.wait_for(f"{ROOT}/state/volume", lambda m: m.json()["value"] == 0.55)
     finally:
         r.bridge.stop()
+
+
+def test_an_announcement_a_reconnect_outran_sends_nothing_before_online(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker announces (HA restarted) and is held reading the profiles; meanwhile the broker
+    restarts and the speaker reconnects.  The held announcement went on on the new connection: its
+    discovery went out at once and its resend released the state, all before that connection's
+    `online` (which came only with the next round's announcement).  Now it sends nothing ahead."""
+    broker = Mosquitto(tmp_path, extra="log_type debug")
+    broker.start()
+    r = make_rig(broker.port)
+    ha = Watcher(broker.port, (f"{ROOT}/stats",)).start()
+    r.bridge.start()
+    gate, entered = threading.Event(), threading.Event()
+    profiles = r.speaker.profiles
+
+    def held() -> list[str]:
+        entered.set()
+        gate.wait()
+        return profiles()
+
+    try:
+        ha.wait_for(f"{ROOT}/stats")  # the first announcement is through
+        monkeypatch.setattr(r.speaker, "profiles", held)
+        ha.publish("homeassistant/status", "online")  # HA restarted: the worker announces again
+        assert entered.wait(30)
+        ha.stop()
+        before = len(broker.log.read_text().splitlines())
+        broker.restart()
+        until(lambda: r.bridge.stats()["connects"] == 2, 60, what="the reconnect", detail=r.bridge.stats)
+        monkeypatch.setattr(r.speaker, "profiles", profiles)
+        gate.set()
+        until(lambda: f"{ROOT}/stats" in retained(broker.port, f"{ROOT}/#"), 60, what="the new announcement")
+        lines = [line for line in broker.log.read_text().splitlines()[before:] if SPEAKER in line]
+        assert f"'{AVAILABILITY}'" in lines[0], lines[:4]  # online first on the new connection
+    finally:
+        gate.set()
+        r.bridge.stop()
+        broker.stop()

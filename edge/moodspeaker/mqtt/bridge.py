@@ -278,12 +278,13 @@ class MqttBridge:
         the connection holds back whatever else is published (a change handled between the connect
         and this announcement), so nothing precedes `online` and nothing goes out twice.
         """
-        self._conn.publish(self.topics.availability, ONLINE, retain=True, at_once=True)
+        connect = self._conn.connects  # a reconnect meanwhile: its own announcement sends online first
+        self._conn.publish(self.topics.availability, ONLINE, retain=True, at_once=True, connect=connect)
         self._profiles = self._read_profiles()
         try:
-            self._publish_discovery()
+            self._publish_discovery(connect)
         finally:  # until resend runs the connection holds everything back: it must run
-            self._conn.resend(skip=(self.topics.availability, self.topics.discovery))
+            self._conn.resend(skip=(self.topics.availability, self.topics.discovery), connect=connect)
         self._refresh_state()
         self._publish_stats()
 
@@ -295,14 +296,15 @@ class MqttBridge:
             profiles = []
         return profiles or [self._config.recommend.profile]
 
-    def _publish_discovery(self) -> None:
+    def _publish_discovery(self, connect: int | None = None) -> None:
         if not self._discovery:
-            self._conn.clear(self.topics.discovery)  # discovery switched off: HA forgets the device
+            self._conn.clear(self.topics.discovery, connect)  # discovery switched off: HA forgets it
             return
         config = discovery_config(
             self.topics, name=self._config.device.name, profiles=self._profiles, web_url=self._web_url
         )
-        self._conn.publish(self.topics.discovery, encode(config, "discovery"), retain=True, at_once=True)
+        body = encode(config, "discovery")
+        self._conn.publish(self.topics.discovery, body, retain=True, at_once=True, connect=connect)
 
     def _publish(self, topic: str, payload: bytes, retain: bool) -> None:
         self._conn.publish(topic, payload, retain)

@@ -180,9 +180,10 @@ class Connection:
 
     # --- publishing ------------------------------------------------------------------------------
 
-    def publish(self, topic: str, payload: bytes, retain: bool, *, at_once: bool = False) -> None:
+    def publish(
+        self, topic: str, payload: bytes, retain: bool, *, at_once: bool = False, connect: int | None = None
+    ) -> None:
         """Send now if possible; otherwise keep it (retained: latest per topic; events: bounded).
-
         Between a (re)connect and the `resend` that follows it only `at_once` messages are sent: a
         value published in that window would otherwise go out before `online` and then again.
         Whatever is owed from before (refused by paho) goes first, so the order holds.
@@ -196,19 +197,25 @@ class Connection:
                 return
             if not self._announcing:
                 self._flush()
-            elif at_once and retain:
+            elif at_once and retain and connect in (None, self.connects):
                 self._box.send_now(topic, self._send)
 
-    def clear(self, topic: str) -> None:
+    @property
+    def connects(self) -> int:
+        """The current connection's number: an announcement a reconnect outran (`connect`: the one it
+        is for) sends nothing at once and leaves the wait to the next one, which sends `online` first."""
+        return self.counters["connects"]
+
+    def clear(self, topic: str, connect: int | None = None) -> None:
         """Delete a retained topic on the broker (empty retained payload), sent ahead of the rest
         like an `at_once` publish and again after each reconnect (an empty one deletes nothing new)."""
-        self.publish(topic, b"", retain=True, at_once=True)
+        self.publish(topic, b"", retain=True, at_once=True, connect=connect)
 
-    def resend(self, skip: Sequence[str] = ()) -> None:
+    def resend(self, skip: Sequence[str] = (), connect: int | None = None) -> None:
         """After (re)connecting: every remembered retained value, then the events kept in the outbox;
         from then on every publish is sent at once again."""
         with self._lock:
-            if not self._connected or self._stopping:
+            if not self._connected or self._stopping or connect not in (None, self.connects):
                 return
             self._announcing = False
             self._box.resend_all(skip)

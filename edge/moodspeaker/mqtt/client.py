@@ -27,7 +27,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from moodspeaker.mqtt.outbox import Ack, Outbox
-from moodspeaker.mqtt.settings import ConnectionSettings, MqttSetupError
+from moodspeaker.mqtt.settings import ConnectionSettings, MqttSetupError, turned_away
 
 __all__ = ["EVENT_MAX_AGE_S", "OFFLINE", "ONLINE", "QOS", "Connection"]
 __all__ += ["ConnectionSettings", "MqttSetupError"]  # settings.py's, imported from here as before
@@ -387,27 +387,8 @@ class Connection:
 
     def _turned_away(self, reason_code: Any) -> None:
         """The connection closed before the broker answered the CONNECT: without this it would fail
-        silently, over and over (last_error empty).  Under TLS 1.3 the client finishes its side of the
-        handshake before the broker checks the client's certificate, so a broker requiring one (or a
-        plain client on a TLS port) ends the attempt here, not in on_connect_fail.  A broker that took
-        the connection and never answered (hung, overloaded) ends it here too, by the keepalive: no
-        question about certificates then."""
-        where = f"the broker at {self._settings.host}:{self._settings.port}"
-        if reason_code == _KEEPALIVE_TIMEOUT:
-            self.last_error = (
-                f"{where} took the connection but never answered it within mqtt.keepalive_s "
-                f"({self._settings.keepalive_s} s): is it hung or overloaded, or not an MQTT broker?"
-            )
-        elif self._settings.tls:
-            self.last_error = (
-                f"{where} closed the connection before accepting it ({reason_code}): does it require a "
-                "client certificate (mqtt.cert_file, mqtt.key_file), or TLS off (mqtt.tls)?"
-            )
-        else:
-            self.last_error = (
-                f"{where} closed the connection before accepting it ({reason_code}): does it require "
-                "TLS (mqtt.tls), or was it stopping?"
-            )
+        silently, over and over (last_error empty); settings.turned_away says what to check."""
+        self.last_error = turned_away(self._settings, str(reason_code), reason_code == _KEEPALIVE_TIMEOUT)
         log.warning("%s; retrying with back-off", self.last_error)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:

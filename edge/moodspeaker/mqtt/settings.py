@@ -69,3 +69,26 @@ class ConnectionSettings:
             reconnect_max_s=cfg.reconnect_max_s,
             outbox_size=cfg.outbox_size,
         )
+
+
+def turned_away(settings: ConnectionSettings, reason: str, keepalive: bool) -> str:
+    """What to check when the connection closed before the broker answered the CONNECT.  Under TLS 1.3
+    the client finishes its side of the handshake before the broker checks the client's certificate,
+    so a broker requiring one (or a plain client on a TLS port) ends the attempt here, not in
+    on_connect_fail.  A broker that took the connection and never answered (hung, overloaded) ends it
+    here too, by the keepalive (`keepalive`): no question about certificates then."""
+    where = f"the broker at {settings.host}:{settings.port}"
+    if keepalive:
+        return (
+            f"{where} took the connection but never answered it within mqtt.keepalive_s "
+            f"({settings.keepalive_s} s): is it hung or overloaded, or not an MQTT broker?"
+        )
+    if settings.tls:
+        return (
+            f"{where} closed the connection before accepting it ({reason}): does it require a "
+            "client certificate (mqtt.cert_file, mqtt.key_file), or TLS off (mqtt.tls)?"
+        )
+    return (
+        f"{where} closed the connection before accepting it ({reason}): does it require "
+        "TLS (mqtt.tls), or was it stopping?"
+    )

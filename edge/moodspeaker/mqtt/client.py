@@ -108,9 +108,10 @@ class Connection:
         if will_topic is not None:
             client.will_set(will_topic, OFFLINE, qos=QOS, retain=True)
         client.reconnect_delay_set(min_delay=1, max_delay=max(1, round(settings.reconnect_max_s)))
-        # No in-flight window: paho's count of messages in flight is not lowered by drop_out_messages
-        # (at each connect), so with a window the dropped messages would use it up for good and
-        # every later publish would wait in paho's queue forever.  The queue's cap bounds it instead.
+        # No in-flight window: the announcement after a connect (discovery and every retained state
+        # topic) goes out at once instead of 20 at a time behind acknowledgements; the queue's cap
+        # bounds memory.  (paho's reconnect() zeroes its in-flight count, so drop_out_messages at
+        # each connect would not use a window up either.)
         client.max_inflight_messages_set(0)
         client.max_queued_messages_set(settings.outbox_size + 100)
         client.on_connect = self._on_connect

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,11 @@ import pytest
 import synth
 from flask import Response, request
 
-from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex, Tags, track_id
+from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex, Tags, track_id, track_row
 from moodspeaker.library.lan.client import LanLibrary
 from moodspeaker.library.lan.mirror import MirroredLibrary
 from moodspeaker.library.lan.server import LibraryServer
+from moodspeaker.library.lan.subsonic import SubsonicLibrary
 from polling import until
 
 
@@ -62,6 +64,19 @@ def on_disk(mirror: MirroredLibrary, text: str) -> list[str]:
     """The names of the mirror's files (the database, its log) holding `text`: what a deletion or a
     scrub must leave unreadable there."""
     return [p.name for p in mirror.root.glob("index.db*") if text.encode() in p.read_bytes()]
+
+
+def older_mirror(lib: SubsonicLibrary, song_id: str) -> tuple[str, str]:
+    """Make `lib`'s one mirrored song look as a mirror made before the credential fix kept it: its
+    location the stream URL with the user's salted token.  Returns (that location, the token), the
+    token checked to be in the mirror's files (else the test would show nothing)."""
+    [track] = lib.tracks()
+    old = lib.api.url("stream", id=song_id, format="raw")  # what the mirror kept before
+    with lib.cache.batch() as b:
+        b.put_remote({**track_row(track), "location": old}, lib.source)
+    token = urllib.parse.parse_qs(urllib.parse.urlsplit(old).query)["t"][0]
+    assert on_disk(lib, token), "the older mirror's token is not in its files: this test shows nothing"
+    return old, token
 
 
 def tone_song(path: Path, title: str, *, amp: float = 0.3, **fields: Any) -> dict[str, Any]:

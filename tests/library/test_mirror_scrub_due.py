@@ -17,26 +17,19 @@ from __future__ import annotations
 
 import sqlite3
 import time
-import urllib.parse
 from pathlib import Path
 
 import pytest
 import synth
-from lankit import add_track
+from lankit import add_track, older_mirror, on_disk
 
-from moodspeaker.library.index import LibraryIndex, track_id, track_row
+from moodspeaker.library.index import LibraryIndex, track_id
 from moodspeaker.library.lan import mirror
 from moodspeaker.library.lan.client import LanError, LanLibrary
-from moodspeaker.library.lan.mirror import MirroredLibrary
 from moodspeaker.library.lan.server import LibraryServer
 from moodspeaker.library.lan.subsonic import SubsonicLibrary
 from moodspeaker.library.workers import AnalysisPool
 from subsonickit import serve
-
-
-def _on_disk(lib: MirroredLibrary, text: str) -> list[str]:
-    """The mirror's files (the database, its log) holding `text`."""
-    return [p.name for p in lib.root.glob("index.db*") if text.encode() in p.read_bytes()]
 
 
 def test_a_deleted_note_is_scrubbed_by_the_next_process_retention(tmp_path: Path) -> None:
@@ -54,11 +47,11 @@ def test_a_deleted_note_is_scrubbed_by_the_next_process_retention(tmp_path: Path
         assert add_track(index, song, 0.1) == tid
         assert lan.fetch(tid).is_file()  # downloaded now: the note is deleted, its scrub owed
         assert lan.cache.stats()["problems"] == []
-        assert _on_disk(lan, note), "the note was not left in the files: this test shows nothing"
+        assert on_disk(lan, note), "the note was not left in the files: this test shows nothing"
         # the process stops here (a power cut before the hourly retention): `lan` is never used again
 
         assert after.forget_failed_downloads(time.time() - 86400.0) == 0  # none older than a day
-        assert not _on_disk(after, note), f"the deleted note is still readable in {_on_disk(after, note)}"
+        assert not on_disk(after, note), f"the deleted note is still readable in {on_disk(after, note)}"
         assert after.forget_failed_downloads(time.time() - 86400.0) == 0  # and the debt is paid
     finally:
         after.close()
@@ -76,12 +69,7 @@ def test_an_older_mirrors_tokens_are_scrubbed_when_the_migrating_process_stopped
     lib = SubsonicLibrary(server.url, tmp_path / "cache")
     try:
         assert lib.sync(pool).analysed == 1
-        [track] = lib.tracks()
-        old = lib.api.url("stream", id="s1", format="raw")  # what the mirror kept before
-        with lib.cache.batch() as b:
-            b.put_remote({**track_row(track), "location": old}, lib.source)
-        token = urllib.parse.parse_qs(urllib.parse.urlsplit(old).query)["t"][0]
-        assert _on_disk(lib, token), "the older mirror's token is not in its files: this test shows nothing"
+        _, token = older_mirror(lib, "s1")
 
         def stopped(db: sqlite3.Connection) -> None:  # the process stops as its scrub begins
             raise KeyboardInterrupt
@@ -93,14 +81,14 @@ def test_an_older_mirrors_tokens_are_scrubbed_when_the_migrating_process_stopped
         [track] = lib.tracks()
         assert lib.song_of(track.location) == "s1"
         assert "t=" not in track.location  # migrated: the rows hold no token, the log still does
-        assert _on_disk(lib, token), "the migration's scrub ran: this test shows nothing"
+        assert on_disk(lib, token), "the migration's scrub ran: this test shows nothing"
 
         server.stop()  # the next process's sync, with the server gone for good
         after = SubsonicLibrary(server.url, tmp_path / "cache")
         try:
             with pytest.raises(LanError):
                 after.sync(pool)
-            assert not _on_disk(after, token), f"the old token is still readable in {_on_disk(after, token)}"
+            assert not on_disk(after, token), f"the old token is still readable in {on_disk(after, token)}"
         finally:
             after.close()
     finally:

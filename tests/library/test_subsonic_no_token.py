@@ -17,9 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from lankit import on_disk, tone_song
+from lankit import older_mirror, on_disk, tone_song
 
-from moodspeaker.library.index import track_row
 from moodspeaker.library.lan.client import LanError
 from moodspeaker.library.lan.downloads import ServerDownloads
 from moodspeaker.library.lan.subsonic import SubsonicLibrary
@@ -70,12 +69,7 @@ def test_an_older_mirrors_tokens_go_and_its_songs_play_meanwhile(
     lib = SubsonicLibrary(server.url, tmp_path / "cache")
     try:
         assert lib.sync(pool).analysed == 1
-        [track] = lib.tracks()
-        old = lib.api.url("stream", id="s1", format="raw")  # what the mirror kept before
-        with lib.cache.batch() as b:
-            b.put_remote({**track_row(track), "location": old}, lib.source)
-        token = urllib.parse.parse_qs(urllib.parse.urlsplit(old).query)["t"][0]
-        assert on_disk(lib, token), "the older mirror's token is not in its files: this test shows nothing"
+        old, token = older_mirror(lib, "s1")
 
         _plays(lib, old, server)  # before any sync: an older mirror's song plays as it did
 

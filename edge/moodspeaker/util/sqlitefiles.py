@@ -31,8 +31,12 @@ def owner_only(path: str | Path) -> None:
             os.chmod(f"{path}{suffix}", 0o600)
 
 
-def scrub(db: sqlite3.Connection) -> None:
+def scrub(db: sqlite3.Connection) -> bool:
     """After rows were deleted (autocommit connection, WAL): rewrite the file and empty the log, so the
-    deleted rows are in neither (module docstring)."""
+    deleted rows are in neither (module docstring).  Returns whether the log was emptied: a reader of
+    another connection (or process) that keeps the log busy past the connection's busy timeout makes
+    the checkpoint partial (its first column, busy, is 1) and the deleted rows' page images stay in
+    the -wal, so the caller must keep the scrub owed and try again later."""
     db.execute("VACUUM")
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    return not busy

@@ -294,12 +294,23 @@ class MirroredLibrary:
             gone = int(db.execute(f"DELETE FROM problems WHERE kind = ?{cut}", args).rowcount)
             if gone or before is None or self.scrub_due or owed:
                 self.scrub_due = False
-                scrub(db)
+                if not scrub(db):  # a reader kept the log busy: the deleted bytes are still in it
+                    self._scrub_owed(db)
+                    return gone
             # paid: gone after the scrub, and not one a deletion made since (another value)
             paid = "DELETE FROM meta WHERE key = ? AND value = ?"
             if owed and db.execute(paid, (SCRUB_DUE, owed[0])).rowcount:
                 db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the log empty again
         return gone
+
+    def _scrub_owed(self, db: sqlite3.Connection) -> None:
+        """A scrub's checkpoint was partial (util.sqlitefiles.scrub): the deleted bytes stay in the
+        log, so the debt stays, here and in the mirror (SCRUB_DUE, kept if there: the next sync or
+        retention scrubs again), and is said.  Reported as done, a retention's deletion left them
+        readable until some later deletion happened to scrub."""
+        self.scrub_due = True
+        db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (SCRUB_DUE, "busy"))
+        log.warning("%s: deleted data not scrubbed yet: a reader kept the mirror's log busy", self.source)
 
     def _scrub_if_due(self) -> None:
         """Scrub the mirror's files now when a deletion left bytes to scrub (`scrub_due`): a sync run

@@ -96,6 +96,8 @@ class MirroredLibrary:
         self._lock = threading.Lock()  # opening, closing and reading the mirror (the service reads
         # on its planning threads while a rescan syncs, and a failed first sync removes the mirror)
         self._file: BinaryIO | None = None  # the open mirror's file, to tell it was deleted (`_one_sync`)
+        self._users: dict[int, int] = {}  # by id(): a mirror's users in progress (`_using`)
+        self._retired: list[LibraryIndex] = []  # shut while in use: closed by their last user
         #: a note of a failed download was deleted without a scrub (the track downloaded since): its
         #: bytes stay in the file's free space and log until the next `forget_failed_downloads`
         self.scrub_due = False
@@ -108,11 +110,38 @@ class MirroredLibrary:
     def cache(self) -> LibraryIndex:
         """The mirror, made (folder and database) when it does not exist yet: only syncing calls this."""
         with self._lock:
-            if self._cache is None:
-                self.root.mkdir(parents=True, exist_ok=True)
-                owner_only(self._db)  # before SQLite opens it: its -wal and -shm take its mode
-                self._cache = self._open()
-            return self._cache
+            return self._made()
+
+    def _made(self) -> LibraryIndex:
+        """`cache`, the lock held."""
+        if self._cache is None:
+            self.root.mkdir(parents=True, exist_ok=True)
+            owner_only(self._db)  # before SQLite opens it: its -wal and -shm take its mode
+            self._cache = self._open()
+        return self._cache
+
+    @contextlib.contextmanager
+    def _using(self) -> Iterator[LibraryIndex]:
+        """`cache`, kept open for the block.  For a play's thread (`_note_failed_download`,
+        `_downloaded`), which holds no sync lock: a sync's `_drop_if_deleted` or a failed first
+        sync's `discard` (another process deleted the mirror) closed the index it had taken and
+        not used yet, and the play failed with sqlite3.ProgrammingError.  Shut meanwhile, it is
+        closed when its last user leaves (`_shut`); what the user wrote went to the deleted copy."""
+        with self._lock:
+            cache = self._made()
+            self._users[id(cache)] = self._users.get(id(cache), 0) + 1
+        try:
+            yield cache
+        finally:
+            with self._lock:
+                left = self._users.pop(id(cache)) - 1
+                if left:
+                    self._users[id(cache)] = left
+                last = not left and any(c is cache for c in self._retired)
+                if last:
+                    self._retired = [c for c in self._retired if c is not cache]
+            if last:
+                cache.close()
 
     def _open(self) -> LibraryIndex:
         """The mirror's database opened (made when missing), the lock held."""
@@ -122,11 +151,15 @@ class MirroredLibrary:
         return cache
 
     def _shut(self) -> LibraryIndex | None:
-        """Forget the open mirror, the lock held; returns it for the caller to close."""
+        """Forget the open mirror, the lock held; returns it for the caller to close, or None when a
+        user is in progress (`_using`: its last user closes it)."""
         cache, self._cache = self._cache, None
         if self._file is not None:
             self._file.close()
             self._file = None
+        if cache is not None and self._users.get(id(cache)):
+            self._retired.append(cache)
+            return None
         return cache
 
     def has_mirror(self) -> bool:
@@ -254,17 +287,18 @@ class MirroredLibrary:
     def _note_failed_download(self, track_id: str, error: str) -> None:
         """The download of the mirror's track `track_id` failed (`error`): noted until it downloads
         (module doc); `library stats` lists it with the mirror's other problems."""
-        with self.cache.batch() as b:
+        with self._using() as cache, cache.batch() as b:
             b.problem(f"{self.source}/{track_id}", STREAM, error)
 
     def _downloaded(self, track_id: str) -> None:
         """The track downloaded: a failure noted before (the server was off) is over.  Its note is
         deleted, and scrubbed at the next `forget_failed_downloads` (not here: a play waits on this)."""
         noted = f"{self.source}/{track_id}"
-        if self.cache.db.query("SELECT 1 FROM problems WHERE path = ?", (noted,)):
-            with self.cache.batch() as b:  # (only then: a batch moves the mirror's change counter)
-                b.clear_problem(noted)
-                self._scrub_later(b)  # it said when the track was to be played
+        with self._using() as cache:
+            if cache.db.query("SELECT 1 FROM problems WHERE path = ?", (noted,)):
+                with cache.batch() as b:  # (only then: a batch moves the mirror's change counter)
+                    b.clear_problem(noted)
+                    self._scrub_later(b)  # it said when the track was to be played
 
     def _scrub_later(self, b: Batch) -> None:
         """`b` deletes what must not stay readable in the mirror's files: scrubbed at the next

@@ -57,8 +57,34 @@ if systemd_running; then act systemctl daemon-reload; fi
 step "Program"
 remove /usr/local/bin/moodspeaker "$MS_PREFIX"
 
+# With firmware/readonly-root the config and data folders are mount points (the MOODDATA partition
+# and a bind mount from it): rm -rf empties them, then fails on the mount point itself (busy), which
+# under set -e stopped --purge halfway, and its fstab lines would mount the partition again at boot.
+# So: empty each mount (the partition's own lost+found stays), unmount it, drop the two fstab lines
+# enable-readonly-root.sh added, and only then remove the folders (with the root's copy beneath).
+MS_FSTAB_DATA="^LABEL=MOODDATA[[:space:]]+${MS_DATA}[[:space:]]"
+MS_FSTAB_ETC="^$MS_DATA/etc[[:space:]]+${MS_ETC}[[:space:]]"
+purge_mounts() {
+  local path emptied=0
+  for path in "$MS_ETC" "$MS_DATA"; do # the bind mount first: it lives on the partition
+    if mountpoint -q "$path" 2>/dev/null; then
+      act find "$path" -mindepth 1 -maxdepth 1 ! -name lost+found -exec rm -rf {} +
+      act umount "$path"
+      [ "$path" != "$MS_DATA" ] || emptied=1
+    fi
+  done
+  if grep -qE "$MS_FSTAB_DATA|$MS_FSTAB_ETC" /etc/fstab 2>/dev/null; then
+    if [ "$emptied" = 0 ] && grep -qE "$MS_FSTAB_DATA" /etc/fstab; then
+      say "  the MOODDATA partition is not mounted: what it holds stays on it"
+    fi
+    act sed -i -E "\#$MS_FSTAB_DATA#d; \#$MS_FSTAB_ETC#d" /etc/fstab
+    if systemd_running; then act systemctl daemon-reload; fi # its fstab generator made mount units
+  fi
+}
+
 if [ "$MS_PURGE" = 1 ]; then
   step "Config, data and the service user (--purge)"
+  purge_mounts
   remove "$MS_ETC" "$MS_DATA" /var/cache/moodspeaker /var/log/moodspeaker
   if getent passwd "$MS_USER" >/dev/null; then act userdel "$MS_USER"; else ok "user $MS_USER already gone"; fi
 else
@@ -72,5 +98,9 @@ if grep -q "LABEL=MOODDATA" /etc/fstab 2>/dev/null; then
   say "And the read-only root (firmware/readonly-root): its MOODDATA lines in /etc/fstab and the overlay"
   say "(firmware/readonly-root/enable-readonly-root.sh --disable; while the overlay is active, what this"
   say "run removed comes back at the next boot)."
+elif grep -qE '(^|[[:space:]])(overlayroot=tmpfs[^[:space:]]*|boot=overlay)([[:space:]]|$)' \
+  /boot/firmware/cmdline.txt /boot/cmdline.txt 2>/dev/null; then
+  say "And the read-only root's overlay (firmware/readonly-root/enable-readonly-root.sh --disable; while"
+  say "it is active, what this run removed comes back at the next boot)."
 fi
 say "Moodspeaker removed: $MS_CHANGES change(s)."

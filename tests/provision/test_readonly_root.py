@@ -150,3 +150,28 @@ def test_uninstall_removes_the_volatile_journal_and_names_what_it_leaves(pi: Chr
     assert "enable-readonly-root.sh --disable" in done.stdout
     again = pi.run(UNINSTALL)
     assert "Moodspeaker removed: 0 change(s)." in again.stdout
+
+
+def test_purge_empties_and_unmounts_the_data_partition_and_drops_its_fstab_lines(pi: Chroot) -> None:
+    """On the read-only root the config and data folders are mount points: rm -rf stopped on them (busy)."""
+    if "LABEL=MOODDATA" not in pi.path("/etc/fstab").read_text():
+        with_sys(pi, ENABLE)
+    # Both mounts as the booted speaker has them (from the script's own fstab lines), then --purge,
+    # then what is still mounted: all in one run, the chroot's mounts end with it.
+    mounted = "mount /var/lib/moodspeaker && mount /etc/moodspeaker && ls /etc/moodspeaker"
+    ours = "'/etc/moodspeaker|/var/lib/moodspeaker'"
+    after = f"{{ findmnt -rno TARGET | grep -xE {ours} || echo 'nothing mounted'; }}"
+    dry = with_sys(pi, "sh", "-c", f"{mounted} && {UNINSTALL} --purge --dry-run")
+    assert "config.toml" in dry.stdout  # the bind mount really showed the partition's copy
+    assert "would run: umount /etc/moodspeaker" in dry.stdout
+    assert "would run: umount /var/lib/moodspeaker" in dry.stdout
+    done = with_sys(pi, "sh", "-c", f"{mounted} && {UNINSTALL} --purge && {after}")
+    assert done.stdout.rstrip().endswith("nothing mounted"), done.stdout
+    assert not pi.path("/etc/moodspeaker").exists()
+    assert not pi.path("/var/lib/moodspeaker").exists()
+    assert "moodspeaker" not in pi.path("/etc/fstab").read_text()
+    assert "enable-readonly-root.sh --disable" in done.stdout  # the overlay is still on
+    left = with_sys(pi, "sh", "-c", "mkdir -p /mnt/check && mount -L MOODDATA /mnt/check && ls -A /mnt/check")
+    assert left.stdout.split() == ["lost+found"]
+    again = pi.run(UNINSTALL, "--purge")
+    assert "Moodspeaker removed: 0 change(s)." in again.stdout

@@ -10,6 +10,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 LABEL=MOODDATA
 DATA=/var/lib/moodspeaker
+JIT_DROPIN=/etc/systemd/system/moodspeaker.service.d/moodspeaker-readonly.conf # uninstall.sh removes it
 DISABLE=0
 for arg in "$@"; do
   case "$arg" in
@@ -96,6 +97,14 @@ fi
 step "Journal in RAM"
 printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=16M\n' |
   act_write /etc/systemd/journald.conf.d/moodspeaker-volatile.conf 644 root:root || true
+
+# moodspeaker.service keeps librosa's numba JIT cache in /var/cache/moodspeaker (CacheDirectory=),
+# which is on the RAM overlay here: every boot would compile the analysis kernels again (minutes on
+# a Pi) before the library could be scanned.  The data partition keeps it, in the folder the program
+# itself uses when NUMBA_CACHE_DIR is unset.
+step "JIT cache on the data partition"
+printf '[Service]\nEnvironment=NUMBA_CACHE_DIR=%s/numba-cache\n' "$DATA" |
+  act_write "$JIT_DROPIN" 644 root:root || true
 
 step "Overlay root"
 enabled=0

@@ -49,6 +49,10 @@ done
 # moodspeaker-volatile.conf: firmware/readonly-root's journal in RAM.
 remove /etc/systemd/journald.conf.d/moodspeaker.conf /etc/systemd/journald.conf.d/moodspeaker-volatile.conf \
   /etc/udev/rules.d/99-moodspeaker-coral.rules /etc/logrotate.d/moodspeaker
+# firmware/readonly-root's JIT cache on the data partition (the folder only when nothing else is in it).
+dropins=/etc/systemd/system/moodspeaker.service.d
+remove "$dropins/moodspeaker-readonly.conf"
+if [ -d "$dropins" ] && [ -z "$(ls -A "$dropins")" ]; then act rmdir "$dropins"; fi
 # A flashed image's first-boot setup (firmware/image): left enabled, it ran again at the next boot
 # once --purge had deleted its done-flag, and failed there with the service user gone.
 remove /usr/local/sbin/moodspeaker-firstboot /etc/issue.d/moodspeaker.issue

@@ -26,6 +26,7 @@ UNINSTALL = f"{SRC}/scripts/provision/uninstall.sh"
 CMDLINE = "/boot/firmware/cmdline.txt"
 CALLS = "/var/log/raspi-config.calls"  # under var/log: left out of the manifest, as apt's logs are
 VOLATILE = "/etc/systemd/journald.conf.d/moodspeaker-volatile.conf"
+JIT_DROPIN = "/etc/systemd/system/moodspeaker.service.d/moodspeaker-readonly.conf"
 STAND_IN = rf"""#!/bin/sh
 echo "$*" >>{CALLS}
 case "$1 $2" in
@@ -99,6 +100,9 @@ def test_enabling_twice_the_second_run_changes_nothing(pi: Chroot, data_partitio
     # overlayroot's default would put the MOODDATA mount under a RAM overlay too
     assert pi.path(CMDLINE).read_text() == "overlayroot=tmpfs:recurse=0 " + BOOT
     assert pi.path(VOLATILE).is_file()
+    # the service's numba cache (/var/cache, CacheDirectory=) would be in RAM: compiled at every boot
+    dropin = pi.path(JIT_DROPIN).read_text().splitlines()
+    assert dropin == ["[Service]", "Environment=NUMBA_CACHE_DIR=/var/lib/moodspeaker/numba-cache"]
     fstab = pi.path("/etc/fstab").read_text()
     assert fstab.count("LABEL=MOODDATA ") == 1 and fstab.count(" /etc/moodspeaker none bind,") == 1
 
@@ -146,6 +150,7 @@ def test_uninstall_removes_the_volatile_journal_and_names_what_it_leaves(pi: Chr
     assert pi.path(VOLATILE).exists()
     done = pi.run(UNINSTALL)
     assert not pi.path(VOLATILE).exists()
+    assert not pi.path(JIT_DROPIN).parent.exists()
     assert "MOODDATA lines in /etc/fstab" in done.stdout
     assert "enable-readonly-root.sh --disable" in done.stdout
     again = pi.run(UNINSTALL)

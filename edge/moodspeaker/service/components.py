@@ -185,11 +185,15 @@ class LibraryRescan:
         # a server no longer configured (or its URL changed) leaves nothing (lan.sources's doc)
         gone = prune_mirrors(data_dir(config) / "lan-cache", self._lans)
         said += [f"{name}: no longer in library.servers, its mirror and downloads deleted" for name in gone]
+        # while a sync waits for another one of its server (a `library sync` run by hand), the
+        # progress callback is asked too: it raises when the speaker stops (service.rescan)
+        waiting = None if progress is None else lambda: progress("syncing", counts)
         for lan in self._lans:
             if progress is not None:
                 progress("syncing", counts)
             try:
-                result = sync_remote(lan)  # as `library sync`: a first sync that fails keeps no mirror
+                # as `library sync`: a first sync that fails keeps no mirror
+                result = sync_remote(lan, waiting=waiting)
                 # both kinds count what the mirror took anew (OpenSubsonic: analysed + retagged)
                 said.append(f"{lan.base_url}: {result.updated} updated, {result.removed} removed")
             except SyncError as exc:

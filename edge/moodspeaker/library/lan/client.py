@@ -44,7 +44,7 @@ from moodspeaker.config.schema import LibraryConfig
 from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex, track_row
 from moodspeaker.library.lan import API_PREFIX, PROTOCOL_VERSION
 from moodspeaker.library.lan.audiocache import AudioCache, DownloadError, version_of
-from moodspeaker.library.lan.mirror import ANSWERED, LanError, MirroredLibrary, SyncGuard
+from moodspeaker.library.lan.mirror import ANSWERED, LanError, MirroredLibrary, SyncGuard, WaitCheck
 from moodspeaker.library.track import Track
 from moodspeaker.util.sqlitefiles import SIDE_FILES
 
@@ -163,13 +163,15 @@ class LanLibrary(MirroredLibrary):
             raise LanError(f"{self.base_url}: protocol {data.get('protocol')!r}, expected {PROTOCOL_VERSION}")
         return data
 
-    def sync(self, limit: int = 2000, *, guard: SyncGuard | None = None) -> SyncResult:
+    def sync(
+        self, limit: int = 2000, *, guard: SyncGuard | None = None, waiting: WaitCheck | None = None
+    ) -> SyncResult:
         """Bring the mirror up to date; raises LanError (the mirror keeps what it had) on failure.  A
         server whose database was replaced is copied whole first (module doc).  A sync of this
         server in progress (here or in another process) is waited for (`_one_sync`): a second whole
         copy deleted the first one's staging database while it was being written.  `guard` runs under
-        that lock (MirroredLibrary._one_sync)."""
-        with self._one_sync(guard):
+        that lock, `waiting` is called while it waits for it (MirroredLibrary._one_sync)."""
+        with self._one_sync(guard, waiting):
             return self._sync(limit)
 
     def _sync(self, limit: int) -> SyncResult:

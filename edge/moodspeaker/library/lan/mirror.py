@@ -24,6 +24,7 @@ import logging
 import shutil
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -50,6 +51,11 @@ SCRUB_DUE = "scrub_due"
 #: a sync's caller's own part of it, run under the sync's lock (`_one_sync`): entered once the lock
 #: is held, left (with the sync's exception, if any) before it is let go
 SyncGuard = Callable[[], AbstractContextManager[object]]
+#: a sync's caller's check while the sync waits for another one's lock (`_lock_file`): raises to give
+#: up (the service's rescan: its progress callback raises ScanStoppedError once the speaker stops)
+WaitCheck = Callable[[], object]
+#: how often a sync with a WaitCheck tries the lock again meanwhile
+_WAIT_POLL_S = 0.2
 #: how long the deletion waits for a sync writing the mirror (as the library database waits)
 _BUSY_S = 30.0
 
@@ -81,6 +87,21 @@ def delete_mirror(root: Path) -> bool:
             log.info("%s: cannot be locked (%s); no sync can run there, deleted all the same", root, exc)
         shutil.rmtree(root)
     return True
+
+
+def _wait_for(lock: BinaryIO, waiting: WaitCheck | None) -> None:
+    """Lock `lock` (exclusive), which another sync holds: blocked in flock without `waiting`, else
+    polled, `waiting` called before each try (`_lock_file`)."""
+    if waiting is None:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return
+    while True:
+        waiting()
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            time.sleep(_WAIT_POLL_S)
 
 
 class MirroredLibrary:
@@ -188,7 +209,7 @@ class MirroredLibrary:
             shutil.rmtree(self.root, ignore_errors=True)
 
     @contextlib.contextmanager
-    def _one_sync(self, guard: SyncGuard | None = None) -> Iterator[None]:
+    def _one_sync(self, guard: SyncGuard | None = None, waiting: WaitCheck | None = None) -> Iterator[None]:
         """A sync of this server, one at a time in this process and any other on the same mirror
         (the service's rescan beside a `library sync` run by hand): an exclusive flock on a file in
         the mirror's folder, waited for.  Two OpenSubsonic syncs at once each read the fingerprints
@@ -202,9 +223,10 @@ class MirroredLibrary:
 
         `guard` (sources.sync_remote's) wraps the sync under the lock: whether the server ever
         answered is only known once no other sync can still make its first mirror, and a failed
-        first sync's mirror may only be removed before the next sync can start on it."""
+        first sync's mirror may only be removed before the next sync can start on it.  `waiting`
+        is called while another sync holds the lock (`_lock_file`), and may raise to give up."""
         while True:
-            lock = self._lock_file()
+            lock = self._lock_file(waiting)
             if same_file(self.root / SYNC_LOCK, lock):
                 break
             lock.close()
@@ -213,11 +235,14 @@ class MirroredLibrary:
             with guard() if guard is not None else contextlib.nullcontext():
                 yield
 
-    def _lock_file(self) -> BinaryIO:
+    def _lock_file(self, waiting: WaitCheck | None = None) -> BinaryIO:
         """The sync's lock file, locked (waited for).  LanError naming the folder when it cannot be
         made or locked: flock fails with ENOLCK on an NFS mount without lockd, and an OSError
         escaped the sync as a traceback that stopped the rescan before the other servers synced
-        (sources.sync_remote makes it a SyncError)."""
+        (sources.sync_remote makes it a SyncError).  With `waiting`, the wait polls the lock and
+        calls it before each try, and what it raises ends the wait: a blocking flock could not be
+        interrupted by the service's stop, which gave up on its join timeout while the rescan
+        waited for a long `library sync` run by hand."""
         path = self.root / SYNC_LOCK
         try:
             self.root.mkdir(parents=True, exist_ok=True)
@@ -229,13 +254,16 @@ class MirroredLibrary:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 log.info("%s: waiting for another sync of this server to finish", self.source)
-                fcntl.flock(lock, fcntl.LOCK_EX)
+                _wait_for(lock, waiting)
         except OSError as exc:
             lock.close()
             raise LanError(
                 f"{self.source}: cannot lock {path} ({exc}); a network file system without file"
                 " locks? keep the speaker's data folder on local storage"
             ) from exc
+        except BaseException:  # given up (`waiting`), or interrupted
+            lock.close()
+            raise
         return lock
 
     def _drop_if_deleted(self) -> None:

@@ -58,7 +58,7 @@ from moodspeaker.library.emotion import EmotionModel
 from moodspeaker.library.index import track_id, track_row
 from moodspeaker.library.lan.audiocache import AudioCache, DownloadError, TooLargeError
 from moodspeaker.library.lan.client import LanError, note_sync, slug
-from moodspeaker.library.lan.mirror import MirroredLibrary, SyncGuard
+from moodspeaker.library.lan.mirror import MirroredLibrary, SyncGuard, WaitCheck
 from moodspeaker.library.lan.subsonicapi import SubsonicApi
 from moodspeaker.library.lan.subsonicsongs import (
     NOT_AUDIO,
@@ -128,18 +128,19 @@ class SubsonicLibrary(MirroredLibrary):
         model: EmotionModel | None = None,
         *,
         guard: SyncGuard | None = None,
+        waiting: WaitCheck | None = None,
     ) -> SubsonicSync:
         """List the server's songs, analyse the new and changed ones, drop the ones gone; LanError if
         unreachable.  The downloads of songs gone or changed are deleted (and any beyond the bound).
 
         Without a `pool`, one worker is started for this sync (only if there is something new).  A
         sync of this server in progress (here or in another process) is waited for (`_one_sync`;
-        `guard` runs under its lock).
+        `guard` runs under its lock, `waiting` is called while it waits for it).
         """
         if pool is None:
             with AnalysisPool(1, numba_cache_dir=os.environ.get("NUMBA_CACHE_DIR") or None) as own:
-                return self.sync(own, model, guard=guard)
-        with self._one_sync(guard):
+                return self.sync(own, model, guard=guard, waiting=waiting)
+        with self._one_sync(guard, waiting):
             return self._sync(pool, model)
 
     def _sync(self, pool: AnalysisPool, model: EmotionModel | None) -> SubsonicSync:

@@ -18,7 +18,7 @@ import synth
 from flask import Response, request
 
 from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex, Tags, track_id, track_row
-from moodspeaker.library.lan.client import LanLibrary
+from moodspeaker.library.lan.client import LanError, LanLibrary
 from moodspeaker.library.lan.mirror import MirroredLibrary
 from moodspeaker.library.lan.server import LibraryServer
 from moodspeaker.library.lan.subsonic import SubsonicLibrary
@@ -64,6 +64,23 @@ def on_disk(mirror: MirroredLibrary, text: str) -> list[str]:
     """The names of the mirror's files (the database, its log) holding `text`: what a deletion or a
     scrub must leave unreadable there."""
     return [p.name for p in mirror.root.glob("index.db*") if text.encode() in p.read_bytes()]
+
+
+def noted_then_downloaded(lan: LanLibrary, index: LibraryIndex, music: Path) -> str:
+    """A track of `index` (the library server's) whose first download failed (not served yet: a note
+    in `lan`'s mirror) and then came (the note deleted, its scrub owed).  Returns the note's path,
+    checked to be still readable in the mirror's files (else the test would show nothing)."""
+    song = synth.write(music / "late.wav", synth.chord(synth.C_MAJOR, 1.0))
+    tid = track_id(str(song))
+    lan.sync()
+    with pytest.raises(LanError):  # not served yet: the download fails, and is noted
+        lan.fetch(tid)
+    note = f"{lan.source}/{tid}"
+    assert add_track(index, song, 0.1) == tid
+    assert lan.fetch(tid).is_file()  # downloaded now: the note is deleted, its scrub owed
+    assert lan.cache.stats()["problems"] == []
+    assert on_disk(lan, note), "the note was not left in the files: this test shows nothing"
+    return note
 
 
 def older_mirror(lib: SubsonicLibrary, song_id: str) -> tuple[str, str]:

@@ -17,19 +17,13 @@ import time
 from pathlib import Path
 
 import pytest
-import synth
-from lankit import add_track
+from lankit import noted_then_downloaded, on_disk
 
-from moodspeaker.library.index import LibraryIndex, track_id
+from moodspeaker.library.index import LibraryIndex
 from moodspeaker.library.lan import mirror
-from moodspeaker.library.lan.client import LanError, LanLibrary
-from moodspeaker.library.lan.mirror import SCRUB_DUE, MirroredLibrary
+from moodspeaker.library.lan.client import LanLibrary
+from moodspeaker.library.lan.mirror import SCRUB_DUE
 from moodspeaker.library.lan.server import LibraryServer
-
-
-def _on_disk(lib: MirroredLibrary, text: str) -> list[str]:
-    """The mirror's files (the database, its log) holding `text`."""
-    return [p.name for p in lib.root.glob("index.db*") if text.encode() in p.read_bytes()]
 
 
 def test_a_scrub_a_reader_kept_from_the_log_is_done_by_the_next_retention(
@@ -40,28 +34,20 @@ def test_a_scrub_a_reader_kept_from_the_log_is_done_by_the_next_retention(
     server = LibraryServer(index, "127.0.0.1", 0).start()
     lan = LanLibrary(server.url, tmp_path / "cache")
     try:
-        song = synth.write(tmp_path / "music" / "late.wav", synth.chord(synth.C_MAJOR, 1.0))
-        tid = track_id(str(song))
-        lan.sync()
-        with pytest.raises(LanError):  # not served yet: the download fails, and is noted
-            lan.fetch(tid)
-        note = f"{lan.source}/{tid}"
-        assert add_track(index, song, 0.1) == tid
-        assert lan.fetch(tid).is_file()  # downloaded now: the note is deleted, its scrub owed
-        assert _on_disk(lan, note), "the note was not left in the files: this test shows nothing"
+        note = noted_then_downloaded(lan, index, tmp_path / "music")
 
         reader = sqlite3.connect(lan.root / "index.db", isolation_level=None)
         with contextlib.closing(reader):
             reader.execute("BEGIN")
             reader.execute("SELECT count(*) FROM tracks").fetchall()  # a read transaction, held
             assert lan.forget_failed_downloads(time.time() - 86400.0) == 0
-            assert _on_disk(lan, note), "the scrub emptied the log all the same: this test shows nothing"
+            assert on_disk(lan, note), "the scrub emptied the log all the same: this test shows nothing"
             assert lan.cache.meta(SCRUB_DUE) is not None, "a partial scrub counted as done"
             assert "not scrubbed yet" in caplog.text
             reader.execute("ROLLBACK")
 
         assert lan.forget_failed_downloads(time.time() - 86400.0) == 0  # the next retention, unread
-        assert not _on_disk(lan, note), f"the deleted note is still readable in {_on_disk(lan, note)}"
+        assert not on_disk(lan, note), f"the deleted note is still readable in {on_disk(lan, note)}"
         assert lan.cache.meta(SCRUB_DUE) is None  # paid now
     finally:
         lan.close()

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 import synth
-from lankit import add_track, older_mirror, on_disk
+from lankit import noted_then_downloaded, older_mirror, on_disk
 
-from moodspeaker.library.index import LibraryIndex, track_id
+from moodspeaker.library.index import LibraryIndex
 from moodspeaker.library.lan import mirror
 from moodspeaker.library.lan.client import LanError, LanLibrary
 from moodspeaker.library.lan.server import LibraryServer
@@ -38,16 +38,7 @@ def test_a_deleted_note_is_scrubbed_by_the_next_process_retention(tmp_path: Path
     lan = LanLibrary(server.url, tmp_path / "cache")
     after = LanLibrary(server.url, tmp_path / "cache")  # the service after the restart
     try:
-        song = synth.write(tmp_path / "music" / "late.wav", synth.chord(synth.C_MAJOR, 1.0))
-        tid = track_id(str(song))
-        lan.sync()
-        with pytest.raises(LanError):  # not served yet: the download fails, and is noted
-            lan.fetch(tid)
-        note = f"{lan.source}/{tid}"
-        assert add_track(index, song, 0.1) == tid
-        assert lan.fetch(tid).is_file()  # downloaded now: the note is deleted, its scrub owed
-        assert lan.cache.stats()["problems"] == []
-        assert on_disk(lan, note), "the note was not left in the files: this test shows nothing"
+        note = noted_then_downloaded(lan, index, tmp_path / "music")
         # the process stops here (a power cut before the hourly retention): `lan` is never used again
 
         assert after.forget_failed_downloads(time.time() - 86400.0) == 0  # none older than a day

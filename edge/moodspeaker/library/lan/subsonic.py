@@ -30,14 +30,9 @@ never a played song's copy for it), so a new song's first play is not a second d
 While it is analysed it is staged beside the cache (`analysing/`, where no sweep looks) and moves
 in once its analysis is in the mirror: held in the cache, a sweep could not delete it yet counted
 its bytes, so a play's sweep meanwhile deleted played songs' copies to get under the bound.  Its
-bytes count against the bound all the same (the card is one), but only set-aside copies make room
-for them (CacheFolder.sweep), made before each group, and a group is as many songs as their listed
-sizes fit beside the played copies (`next_group`).  What can still pass the bound, and why: one
-song's file when played copies fill the cache (a sync analyses one song at a time then; a played
-song is never deleted for an analysis), one song's file whose listed size is short of it or not
-given (each download after a group's first waits for a later group unless it fits beside what is
-staged: CacheFolder.room_for), a play's download until the sweep after it (its size is not known
-before the server answers), and files in use.
+bytes count against the bound all the same: only set-aside copies make room for them, and a group is
+as many songs as fit (subsonicsongs.next_group and CacheFolder.room_for say what may still pass the
+bound, and why; so may a play's download until the sweep after it, and files in use).
 
 Server URL form: http(s)://user:password@host:port[/prefix]
 """

@@ -105,13 +105,15 @@ def measure(run: Path, also: list[Path], ferplus: Path) -> dict[str, Any]:
         "ensembles": {},
     }
     total, total_m = main["fer2013"].copy(), main["fer2013"] + main["fer2013_m"]
+    averaged = [str(run)]
     for other in also:
         heads = {k: v[keep] for k, v in _heads(other, valid.images).items()}
         total, total_m = total + heads["fer2013"], total_m + heads["fer2013"] + heads["fer2013_m"]
-        result["ensembles"][" + ".join([str(run), *map(str, also[: also.index(other) + 1])])] = {
+        averaged.append(str(other))
+        result["ensembles"][" + ".join(averaged)] = {
             "one_pass": accuracy(total, y),
             "mirror_pass": accuracy(total_m, y),
-            "models": also.index(other) + 2,  # invokes per face one pass; twice that with the mirror
+            "models": len(averaged),  # invokes per face one pass; twice that with the mirror
         }
     return result
 

@@ -54,16 +54,12 @@ pytest: $(VENV)/.stamp-dev
 test: lint typecheck pytest
 
 # Expression model (issue #3). RUN names the run folder under the git-ignored runs/, CONFIG its config.
-# The shipped model is five runs, each started after the one before finished: `make train`, then the warm
-# restarts `make train RUN=runs/mbv2-long CONFIG=models/training/configs/mbv2-long.toml`,
-# `make train RUN=runs/mbv2-mt CONFIG=models/training/configs/mbv2-multitask.toml` (shipped in c984d8d),
-# `make train RUN=runs/mbv2-s4 CONFIG=models/training/configs/mbv2-stage4.toml` (warm-started from stage 3's
-# int8 .tflite; shipped in 31a5bd5) and `make train RUN=runs/mbv2-s5 CONFIG=models/training/configs/
-# mbv2-stage5.toml` (from runs/mbv2-s4/best.keras), exported from runs/mbv2-s5; `python -m
-# models.training.model_card --run runs/mbv2-s5 --earlier models/training/history/stage3.json` writes the
-# card (models/training/history/stage5.json records every stage for a later start from the shipped .tflite).
-RUN ?= runs/mbv2
-CONFIG ?= models/training/configs/mbv2.toml
+# The defaults are the shipped model's one run, `mbv2-w15` (width 1.5, from scratch on both label sets):
+# `make train`, `make train-resume` after an interruption, then `make export-model`, `make edgetpu`,
+# and `python -m models.training.model_card --run runs/mbv2-w15 --replaces models/training/history/stage5.json`
+# for the card. models/training/history/ records the earlier five-stage width-1.0 chain it replaced.
+RUN ?= runs/mbv2-w15
+CONFIG ?= models/training/configs/mbv2-w15.toml
 train: $(VENV)/.stamp-dev
 	mkdir -p $(RUN) && nohup $(BIN)/python -m models.training.train --run $(RUN) \
 		--config $(CONFIG) >> $(RUN)/train.log 2>&1 & echo "training in the background; log: $(RUN)/train.log"

@@ -43,6 +43,9 @@ def test_a_rescan_deletes_the_mirrors_of_servers_no_longer_configured(
     index = LibraryIndex(tmp_path / "server.db")
     tid = add_track(index, synth.write(tmp_path / "music" / "a.wav", synth.chord(synth.C_MAJOR, 1.0)), 0.5)
     server = LibraryServer(index, "127.0.0.1", 0).start()
+    # the same library served on another port too: the URL it is configured under later (the loopback
+    # address, not a name: `localhost` need not resolve)
+    moved = LibraryServer(index, "127.0.0.1", 0).start()
     songs = {"s1": tone_song(tmp_path / "1.flac", "Tone")}
     try:
         with served(songs) as sub:
@@ -63,15 +66,15 @@ def test_a_rescan_deletes_the_mirrors_of_servers_no_longer_configured(
             )
             assert [p for p in cache.rglob("*") if p.parent.name == "audio"]  # copies are there
             # the settings now: the library server under another URL; the OpenSubsonic server removed
-            moved = f"http://localhost:{server.port}"
-            _, rescan = open_library(_config(tmp_path, [moved]))
+            _, rescan = open_library(_config(tmp_path, [moved.url]))
             text = rescan(None)
             rescan.close()
-        assert _mirrors(cache) == [slug(moved)], text  # only the configured server's, made anew
+        assert _mirrors(cache) == [slug(moved.url)], text  # only the configured server's, made anew
         assert "no longer in library.servers" in text and before[0] in text and before[1] in text
-        assert f"{moved}: 1 updated" in text
+        assert f"{moved.url}: 1 updated" in text
     finally:
         server.stop()
+        moved.stop()
         index.close()
 
 

@@ -18,7 +18,7 @@ from moodspeaker.config import Config, ConfigError
 from moodspeaker.config.load import to_mapping
 from moodspeaker.config.schema import RecommendConfig
 from moodspeaker.service.control import CommandError
-from moodspeaker.service.listeners import StateCopiesNotDeletedError
+from moodspeaker.service.listeners import PartlyDeletedError
 from moodspeaker.util.net import mask_url
 from moodspeaker_web import forms
 from moodspeaker_web.context import json_safe, web
@@ -145,9 +145,10 @@ def delete_everything() -> BaseResponse:
             log.warning("the profiles of the config file could not be reset: %s", exc)
     try:
         # the service's deletion includes the copies of state files it could not read at a start
-        # (they quote moods too); when only those stay, the rest is deleted and the page says so
+        # (they quote moods too); when only those stay, or the feedback is still in the database's
+        # log (a reader kept it busy), the rest is deleted and the page says so
         ctx.control.delete_data(None)
-    except StateCopiesNotDeletedError as exc:
+    except PartlyDeletedError as exc:
         message = str(exc)
         flash(message[:1].upper() + message[1:], "error")
     finally:

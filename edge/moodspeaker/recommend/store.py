@@ -4,8 +4,10 @@ A feedback call returns only after its row is committed: a power cut right after
 lose it.  Deleting really deletes: rows are removed with `secure_delete` (freed pages are zeroed),
 and a profile's deletion or a retention prune that removed rows vacuums the file and truncates the
 WAL (util/sqlitefiles.scrub), so the rows are not left readable in free pages or in the log; once
-no feedback is left, neither is the count of events ever recorded (`_forget_count`).  The file
-and its -wal/-shm hold listeners' moods and tastes: they are the owner's alone (0600).
+no feedback is left, neither is the count of events ever recorded (`_forget_count`).  A scrub a
+reader of another program kept from emptying the log stays owed in the file (`scrub_due`) and is
+done by the next deletion or retention prune, also one that deletes nothing.  The file and its
+-wal/-shm hold listeners' moods and tastes: they are the owner's alone (0600).
 """
 
 from __future__ import annotations
@@ -21,11 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from moodspeaker.recommend.profiles import ProfileError, check_profile_name
-from moodspeaker.util.sqlitefiles import owner_only, scrub
+from moodspeaker.util.sqlitefiles import owner_only, scrub_or_owe, scrub_owed
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
+
+#: How long a write waits for another program's, and a scrub's checkpoint for its readers (busy timeout).
+BUSY_TIMEOUT_S = 5.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -90,7 +95,9 @@ class FeedbackStore:
             owner_only(self.path)  # before SQLite opens it: its -wal and -shm take the file's mode
         self._lock = threading.Lock()
         try:
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_S
+            )
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'OFF'}")
             self._db.execute("PRAGMA foreign_keys=ON")
@@ -136,8 +143,20 @@ class FeedbackStore:
         if cur.rowcount == 0:
             raise ProfileError(f"no profile named {name!r}")
 
+    @property
+    def scrub_due(self) -> bool:
+        """A deletion's scrub is still owed: a reader kept the log busy (module docstring)."""
+        with self._lock:
+            return self.path != ":memory:" and scrub_owed(self._db) is not None
+
+    def _scrub(self) -> None:
+        """Scrub the file and its log (called with the lock held, after a deletion or for a debt)."""
+        if self.path != ":memory:":
+            scrub_or_owe(self._db, self.path)
+
     def delete_profile(self, name: str) -> int:
-        """Delete a profile and all its feedback for good; returns how many feedback rows went."""
+        """Delete a profile and all its feedback for good; returns how many feedback rows went.  Gone
+        from the file and its log too unless `scrub_due` says a reader kept the log busy."""
         with self._lock:
             n = self._db.execute("SELECT COUNT(*) FROM feedback WHERE profile=?", (name,)).fetchone()[0]
             cur = self._db.execute("DELETE FROM profiles WHERE name=?", (name,))
@@ -145,8 +164,7 @@ class FeedbackStore:
                 raise ProfileError(f"no profile named {name!r}")
             self._db.execute("DELETE FROM feedback WHERE profile=?", (name,))
             self._forget_count()
-            if self.path != ":memory:":
-                scrub(self._db)
+            self._scrub()
         return int(n)
 
     # -- feedback ---------------------------------------------------------------------------------
@@ -204,14 +222,14 @@ class FeedbackStore:
             )
 
     def prune(self, older_than: float) -> int:
-        """Delete feedback older than a time (the privacy retention setting); when rows went, they are
-        scrubbed from the file and its log too (module docstring)."""
+        """Delete feedback older than a time (the privacy retention setting); when rows went, or a
+        scrub is still owed (`scrub_due`), the file and its log are scrubbed (module docstring)."""
         with self._lock:
             gone = int(self._db.execute("DELETE FROM feedback WHERE ts < ?", (older_than,)).rowcount)
             if gone:
                 self._forget_count()
-            if gone and self.path != ":memory:":
-                scrub(self._db)
+            if gone or (self.path != ":memory:" and scrub_owed(self._db) is not None):
+                self._scrub()
         return gone
 
     def _forget_count(self) -> None:

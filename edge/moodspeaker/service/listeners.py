@@ -21,6 +21,7 @@ from moodspeaker.service.control import STRATEGIES, CommandError
 from moodspeaker.service.core import ApplianceCore
 from moodspeaker.service.events import StateChanged
 from moodspeaker.service.forget import delete_set_aside_states, export_saved_states
+from moodspeaker.service.mood_history import FILE_NAME as MOOD_HISTORY
 from moodspeaker.service.mood_history import prune_file as prune_mood_history
 from moodspeaker.service.plans import storage_reason
 from moodspeaker.service.retention import Expired
@@ -28,9 +29,20 @@ from moodspeaker.service.retention import Expired
 log = logging.getLogger(__name__)
 
 
-class StateCopiesNotDeletedError(CommandError):
+class PartlyDeletedError(CommandError):
+    """Delete everything did not finish one part, which the message names: a caller may say so and
+    still report the rest deleted, which it is."""
+
+
+class StateCopiesNotDeletedError(PartlyDeletedError):
     """Delete everything deleted all but the copies of unreadable state files (`state.json.corrupt-*`,
-    service.forget): a caller may say so and still report the rest deleted, which it is."""
+    service.forget)."""
+
+
+class NotScrubbedError(PartlyDeletedError):
+    """Delete everything deleted the feedback, but another program reading the database kept its log
+    busy: the deleted rows stay readable in the -wal until a later deletion or the next retention run
+    scrubs it (util.sqlitefiles.scrub_or_owe)."""
 
 
 class ListenerCommands(ApplianceCore):
@@ -170,7 +182,8 @@ class ListenerCommands(ApplianceCore):
         before the cut-off, or all of them; the library servers' downloads too), and health's
         incidents and a detail naming a track (service.health).  The active listener then is one
         that exists: theirs if configured, else `recommend.profile`.  With None the copies of
-        unreadable state files go last (StateCopiesNotDeletedError if they cannot: the rest is deleted)."""
+        unreadable state files go last (StateCopiesNotDeletedError if they cannot: the rest is deleted);
+        then NotScrubbedError if the deleted feedback is still in the database's log."""
         if before is not None:
             self._expire(before)
             return
@@ -201,7 +214,27 @@ class ListenerCommands(ApplianceCore):
         # Whoever shows the state reads it again (the MQTT bridge republishes its retained topics,
         # whose now playing still quoted the explanations taken back).
         self.bus.publish(StateChanged(ts=time.time(), key="data_deleted", value=True))
+        unscrubbed = self._unscrubbed()  # said now: a refusal of the copies' deletion raises first
         self._delete_set_aside_states()
+        if unscrubbed:
+            raise NotScrubbedError(unscrubbed)
+
+    def _unscrubbed(self, *also: str) -> str:
+        """The files a deletion's scrub is still owed in (the feedback database's, or `also`: a reader
+        of another program kept its log busy, util.sqlitefiles.scrub_or_owe): reported in health and
+        returned in a sentence; "" when none."""
+        store = self._recommender.store
+        files = [store.path] if store.scrub_due else []
+        files += also
+        if not files:
+            return ""
+        message = (
+            f"deleted data is still in the log of {', '.join(files)}: another program is reading it; "
+            "the next retention run (within the hour) scrubs it again"
+        )
+        log.warning("%s", message)
+        self._report("storage", message)
+        return message
 
     def _delete_set_aside_states(self) -> None:
         """Delete everything's last step: the copies of state files unreadable at a start
@@ -241,12 +274,13 @@ class ListenerCommands(ApplianceCore):
                 feedback = self._recommender.forget_before(before)
                 # the set-aside copies of unreadable state files quote moods as state.json does
                 copies = len(delete_set_aside_states(self._data_dir, before))
-                samples = prune_mood_history(self._data_dir, before)  # unless a page here keeps it
+                samples, scrubbed = prune_mood_history(self._data_dir, before)  # unless a page here keeps it
         finally:
             # Whoever shows the state reads it again (the MQTT bridge republishes its retained topics,
             # whose now playing may quote an explanation expired now); once the run is over, so whoever
             # waits for it finds the feedback gone too.
             self.bus.publish(StateChanged(ts=time.time(), key="data_expired", value=before))
+        self._unscrubbed(*(() if scrubbed else (str(self._data_dir / MOOD_HISTORY),)))
         return Expired(
             feedback=feedback,
             explanations=explanations,

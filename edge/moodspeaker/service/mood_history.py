@@ -6,7 +6,9 @@ retention, but only while the page runs; a speaker run without it (`moodspeaker 
 file itself when no page in this process keeps it (`prune_file`), with the same SQL as the page's
 (`prune`), and the edge package does not import the web package for it: the page imports this module.
 An open MoodHistory marks its file as kept here (`kept_here`/`let_go`): two writers of one file in one
-process would only wait on each other's locks, and the page's own retention covers it.
+process would only wait on each other's locks, and the page's own retention covers it.  A scrub a
+reader kept from emptying the file's log stays owed in the file (util.sqlitefiles.scrub_or_owe): the
+next prune scrubs again, also one that deletes nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from moodspeaker.util.sqlitefiles import owner_only, scrub
+from moodspeaker.util.sqlitefiles import owner_only, scrub_or_owe, scrub_owed
 
 #: The file's name in the data folder.
 FILE_NAME = "mood-history.sqlite3"
@@ -66,27 +68,35 @@ def is_kept_here(path: str | Path) -> bool:
 
 
 def prune(db: sqlite3.Connection, before: float) -> int:
-    """Delete the readings older than `before` (autocommit connection); when some went, scrub the file
-    and its log of them (util.sqlitefiles).  Returns how many went."""
+    """Delete the readings older than `before` (autocommit connection); when some went, or an earlier
+    scrub is still owed, scrub the file and its log (util.sqlitefiles; a scrub a reader kept from the
+    log is said there).  Returns how many went."""
+    return pruned(db, before, FILE_NAME)[0]
+
+
+def pruned(db: sqlite3.Connection, before: float, what: str) -> tuple[int, bool]:
+    """`prune`, naming the file `what` when its scrub stays owed; returns how many went and whether
+    nothing deleted is left in the file's log (False: a reader kept it busy; the next prune scrubs)."""
     gone = int(db.execute("DELETE FROM mood WHERE ts < ?", (before,)).rowcount)
-    if gone:
-        scrub(db)
-    return gone
+    if gone or scrub_owed(db) is not None:
+        return gone, scrub_or_owe(db, what)
+    return gone, True
 
 
-def prune_file(data_dir: str | Path, before: float) -> int:
+def prune_file(data_dir: str | Path, before: float) -> tuple[int, bool]:
     """The service's retention of the mood history: prune `<data_dir>/mood-history.sqlite3` unless a
     page of this process keeps it (it prunes it itself) or there is none.  Returns how many readings
-    went.  sqlite3.Error or OSError (a locked or unreadable file, a read-only card) propagates."""
+    went, and whether the file is scrubbed (`pruned`).  sqlite3.Error or OSError (a locked or
+    unreadable file, a read-only card) propagates."""
     path = Path(data_dir) / FILE_NAME
     if is_kept_here(path) or not path.is_file():
-        return 0
+        return 0, True
     owner_only(path)  # an older file readable by others is tightened too
     db = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
     try:
         db.execute("PRAGMA secure_delete=ON")
         if db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='mood'").fetchone() is None:
-            return 0
-        return prune(db, before)
+            return 0, True
+        return pruned(db, before, str(path))
     finally:
         db.close()

@@ -7,14 +7,25 @@ that removed rows is followed by `scrub`: VACUUM rewrites the file and the TRUNC
 the log.  SQLite makes its -wal and -shm with the database file's mode, and a plain open follows the
 umask (0644 under the usual 022): `owner_only` creates the file 0600 before SQLite opens it and
 tightens the side files of an older one.  The page's mood history and the feedback store share these.
+
+A reader of another connection can keep the scrub from emptying the log (`scrub`): `scrub_or_owe`
+then keeps the debt in the file itself (SCRUB_DUE in its `meta` table, so a restart does not lose
+it), and the store's next deletion or retention run scrubs again, even when it deleted nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sqlite3
 from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+#: The key, in the file's `meta` table, of a scrub still owed (`scrub_or_owe`); the LAN mirror's is
+#: the same (library.lan.mirror).
+SCRUB_DUE = "scrub_due"
 
 #: The database and the files SQLite keeps beside it (which it makes with the database's own mode).
 SIDE_FILES = ("", "-wal", "-shm", "-journal")
@@ -40,3 +51,35 @@ def scrub(db: sqlite3.Connection) -> bool:
     db.execute("VACUUM")
     busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
     return not busy
+
+
+def scrub_owed(db: sqlite3.Connection) -> str | None:
+    """The debt of a scrub an earlier `scrub_or_owe` could not finish (its token), else None."""
+    if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone() is None:
+        return None
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (SCRUB_DUE,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def scrub_or_owe(db: sqlite3.Connection, what: str) -> bool:
+    """`scrub`, and keep account of it in the file: when the log was emptied, a debt read before is
+    paid (deleted only if it is still that one: another connection's partial scrub in between left a
+    new one); when a reader kept it busy, the debt is written (a new token) and said, naming `what`
+    (the file), so the next deletion or retention scrubs again (`scrub_owed`).  Returns whether the
+    deleted data is gone from the file and its log."""
+    owed = scrub_owed(db)
+    if scrub(db):
+        if (
+            owed is not None
+            and db.execute("DELETE FROM meta WHERE key = ? AND value = ?", (SCRUB_DUE, owed)).rowcount
+        ):
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the log empty again
+        return True
+    db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (SCRUB_DUE, os.urandom(8).hex()))
+    log.warning(
+        "%s: deleted data not scrubbed from the file's log yet: another program is reading it;"
+        " scrubbed again at the next deletion or retention run",
+        what,
+    )
+    return False

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sqlite3
 import threading
 import time
@@ -118,6 +119,19 @@ class LibraryIndex:
         """Every analysed (playable) track."""
         rows = self.db.query(f"SELECT {_TRACK_COLS} FROM tracks WHERE status='analysed' ORDER BY id")
         return [_row_to_track(r) for r in rows]
+
+    def has_tracks_under(self, folder: str) -> bool:
+        """Whether an analysed track's file is inside the folder `folder` (a trailing separator or none).
+        One lookup on the location's own index (a range of its prefix; `+status` keeps SQLite off the
+        status index, which would walk every analysed row), not a Track built per row: health asks it
+        of a music folder that is missing (service.health.library_state)."""
+        prefix = folder.rstrip(os.sep) + os.sep
+        after = prefix[:-1] + chr(ord(os.sep) + 1)  # the first string past every one with the prefix
+        rows = self.db.query(
+            "SELECT 1 FROM tracks WHERE location > ? AND location < ? AND +status = 'analysed' LIMIT 1",
+            (prefix, after),
+        )
+        return bool(rows)
 
     def get(self, track_id: str) -> Track | None:
         rows = self.db.query(f"SELECT {_TRACK_COLS}, status FROM tracks WHERE id=?", (track_id,))

@@ -9,6 +9,7 @@ so that one recommendation over 100k tracks is a handful of vector operations.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -60,6 +61,11 @@ class Catalogue:
 
     def feature_matrix(self) -> tuple[list[str], FloatArray]:
         return self._ids, self._X
+
+    def has_tracks_under(self, folder: str) -> bool:
+        """Whether a track's location is inside `folder` (as LibraryIndex.has_tracks_under)."""
+        prefix = folder.rstrip(os.sep) + os.sep
+        return any(t.location.startswith(prefix) for t in self._tracks)
 
     def remove(self, track_id: str) -> None:
         """Drop a track (a file deleted or a LAN server gone) — used by tests of vanishing tracks."""

@@ -26,7 +26,7 @@ from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.recommend.source import TrackSource
 from moodspeaker.service.app import Parts
 from moodspeaker.service.component_states import ComponentState
-from moodspeaker.service.health import NO_TRACKS, tpu_state
+from moodspeaker.service.health import library_state, tpu_state
 from moodspeaker.service.inference import FrameSource, Pipeline
 from moodspeaker.service.scan_state import Rescan, ScanListener
 
@@ -76,6 +76,11 @@ class Libraries:
         "not analysed yet: N tracks waiting" rather than "the library is empty"."""
         stats = getattr(self.parts[0], "stats", None) if self.parts else None
         return dict(stats()) if callable(stats) else {}
+
+    def has_tracks_under(self, folder: str) -> bool:
+        """Whether a part's analysed track is inside the music folder `folder` (the local index's:
+        the mirrors' tracks are the servers', never in a folder here)."""
+        return any(part.has_tracks_under(folder) for part in self.parts if hasattr(part, "has_tracks_under"))
 
     def feature_matrix(self) -> tuple[list[str], np.ndarray]:
         results = [part.feature_matrix() for part in self.parts]
@@ -269,11 +274,11 @@ def build_parts(
         library, opened = open_library(config)
         rescan, downloads = opened, opened.downloads  # the player plays from the same LAN clients
     source = library
-    # counted as health's library_state counts (the ids of the analysed tracks' feature rows: kept
-    # by the source, and the recommender's first plan reads the same), not len(tracks()), which
-    # built a Track of every row only to count them
-    n = len(source.feature_matrix()[0])
-    states["library"] = (ComponentState.OK, f"{n} tracks") if n else (ComponentState.EMPTY, NO_TRACKS)
+    # health's library_state, as after a rescan: a configured music folder unplugged at start is
+    # "missing" from the start, not "ok" until the first rescan.  Counted from the ids of the analysed
+    # tracks' feature rows (kept by the source, and the recommender's first plan reads the same), not
+    # len(tracks()), which built a Track of every row only to count them
+    states["library"] = library_state(source, config.library.folders, source.feature_matrix()[0])
     recommender = Recommender.from_config(config, source, data_dir / "recommend.sqlite")
     return Parts(
         make_source=make_source,

@@ -244,13 +244,20 @@ def library_state(
     problems = stats().get("problems", []) if callable(stats) else []
     gone = [f"{p['path']}: {p['reason']}" for p in problems if p.get("kind") in {"empty", "missing"}]
     absent = [str(Path(f).expanduser()) for f in folders if not Path(f).expanduser().is_dir()]
-    if absent:
-        locations = [t.location for t in source.tracks()]
-        gone += [
-            f"{folder}: not found (disk unmounted?); its tracks are kept"
-            for folder in absent
-            if any(loc.startswith(folder.rstrip(os.sep) + os.sep) for loc in locations)
-        ]
+    gone += [
+        f"{folder}: not found (disk unmounted?); its tracks are kept"
+        for folder in absent
+        if _holds_tracks_under(source, folder)
+    ]
     if gone:
         return ComponentState.MISSING, f"{n_tracks} tracks; " + "; ".join(gone[:3])
     return (ComponentState.OK, f"{n_tracks} tracks") if n_tracks else (ComponentState.EMPTY, NO_TRACKS)
+
+
+def _holds_tracks_under(source: Any, folder: str) -> bool:
+    """Whether the source keeps an analysed track of the missing music folder `folder`: asked of the
+    index (`has_tracks_under`: one lookup; `Libraries` asks its parts) rather than by a Track built
+    for every row to read its location (tens of thousands, at every health report while a disk is
+    unplugged).  A source without it (a library server's mirror alone) has no track in a folder here."""
+    has = getattr(source, "has_tracks_under", None)
+    return callable(has) and bool(has(folder))

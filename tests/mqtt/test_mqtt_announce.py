@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from brokerkit import Mosquitto
 from mqtt_helpers import Watcher, retained
 from speakerkit import make_rig, value
@@ -80,3 +81,41 @@ def test_the_announcement_is_never_dropped_when_the_work_queue_is_full(tmp_path:
     finally:
         rig.bridge.stop()
         broker.stop()
+
+
+SPEAKER = "Received PUBLISH from moodspeaker-kitchen"
+
+
+@pytest.mark.parametrize("trigger", ["home assistant restarted", "reconnected"])
+def test_an_announcement_again_sends_each_retained_topic_once(tmp_path: Path, trigger: str) -> None:
+    """Every announcement after the first (HA's birth message, a reconnect) sent `stats` twice at its
+    end: the one remembered from before, resent with the rest, then a fresh one.  Counted in the
+    broker's log: what the speaker published from the trigger to a volume change made after it."""
+    broker = Mosquitto(tmp_path, extra="log_type debug")
+    broker.start()
+    rig = make_rig(broker.port, mqtt__stats_interval_s=3600)
+    rig.bridge.start()
+    ha = Watcher(broker.port, ("homeassistant/status",)).start()
+    try:
+        until(lambda: f"{ROOT}/stats" in retained(broker.port, f"{ROOT}/#"), what="the first announcement")
+        before = len(broker.log.read_text().splitlines())
+        if trigger == "reconnected":
+            broker.restart()  # no persistence: what comes back was announced again
+        else:
+            ha.publish("homeassistant/status", "online")
+
+        def published() -> list[str]:
+            lines = broker.log.read_text(errors="replace").splitlines()[before:]
+            return [line.split("'")[1] for line in lines if SPEAKER in line]
+
+        until(lambda: f"{ROOT}/stats" in published(), 60, what="the announcement", detail=published)
+        rig.speaker.set_volume(0.43)  # handled after the whole announcement: marks its end
+        until(lambda: published().count(f"{ROOT}/state/volume") == 2, 60, what="the mark", detail=published)
+        sent = published()
+    finally:
+        ha.stop()
+        rig.bridge.stop()
+        broker.stop()
+    mine = [*(f"{ROOT}/state/{key}" for key in STATE_KEYS), f"{ROOT}/stats", f"{ROOT}/availability"]
+    counts = {topic: sent.count(topic) for topic in [*mine, "homeassistant/device/kitchen/config"]}
+    assert counts == {t: 2 if t.endswith("/volume") else 1 for t in counts}, counts

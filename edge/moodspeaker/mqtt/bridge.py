@@ -276,7 +276,8 @@ class MqttBridge:
         round, a value that changed while offline (or everything, on the first connect) went out twice,
         and a client waiting for a state to come back saw it come back again later.  Until `resend`
         the connection holds back whatever else is published (a change handled between the connect
-        and this announcement), so nothing precedes `online` and nothing goes out twice.
+        and this announcement), so nothing precedes `online` and nothing goes out twice.  The stats
+        close it, made now: the ones remembered are not resent before them.
         """
         connect = self._conn.connects  # a reconnect meanwhile: its own announcement sends online first
         self._conn.publish(self.topics.availability, ONLINE, retain=True, at_once=True, connect=connect)
@@ -284,9 +285,12 @@ class MqttBridge:
         try:
             self._publish_discovery(connect)
         finally:  # until resend runs the connection holds everything back: it must run
-            self._conn.resend(skip=(self.topics.availability, self.topics.discovery), connect=connect)
-        self._refresh_state()
-        self._publish_stats()
+            sent = (self.topics.availability, self.topics.discovery)
+            self._conn.resend(skip=sent, connect=connect, renewed=(self.topics.stats,))
+        try:
+            self._refresh_state()
+        finally:  # renewed: not resent, so they must follow
+            self._publish_stats()
 
     def _read_profiles(self) -> list[str]:
         try:

@@ -212,14 +212,17 @@ class Connection:
         like an `at_once` publish and again after each reconnect (an empty one deletes nothing new)."""
         self.publish(topic, b"", retain=True, at_once=True, connect=connect)
 
-    def resend(self, skip: Sequence[str] = (), connect: int | None = None) -> None:
-        """After (re)connecting: every remembered retained value, then the events kept in the outbox;
-        from then on every publish is sent at once again."""
+    def resend(
+        self, skip: Sequence[str] = (), connect: int | None = None, renewed: Sequence[str] = ()
+    ) -> None:
+        """After (re)connecting: every remembered retained value (but `renewed`, which the owner
+        publishes anew next), then the events kept in the outbox; from then on every publish is sent
+        at once again."""
         with self._lock:
             if not self._connected or self._stopping or connect not in (None, self.connects):
                 return
             self._announcing = False
-            self._box.resend_all(skip)
+            self._box.resend_all(skip, renewed)
             self._flush()
 
     def flush(self) -> None:

@@ -92,11 +92,15 @@ class Outbox:
         if payload is not None and send(topic, payload, True) is not None:
             self._unsent.pop(topic, None)
 
-    def resend_all(self, skip: Collection[str] = ()) -> None:
-        """After a connect every retained value goes out again (`skip`: those sent just before)."""
+    def resend_all(self, skip: Collection[str] = (), renewed: Collection[str] = ()) -> None:
+        """After a connect every retained value goes out again (`skip`: those sent just before), but
+        not those `renewed` (published anew right after: the value remembered, even one still owed,
+        would go out first and then the new one)."""
         for topic in self.retained:
             if topic not in skip:
                 self._unsent.setdefault(topic)
+        for topic in renewed:
+            self._unsent.pop(topic, None)
 
     def flush(self, send: Send, now: float, max_age: float) -> bool:
         """Send what is owed, in order: retained topics, then events (those older than `max_age`

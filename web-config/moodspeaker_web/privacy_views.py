@@ -19,10 +19,10 @@ from moodspeaker.config.load import to_mapping
 from moodspeaker.config.schema import RecommendConfig
 from moodspeaker.service.control import CommandError
 from moodspeaker.service.listeners import PartlyDeletedError
+from moodspeaker.util.export_dates import dated
 from moodspeaker.util.net import mask_url
 from moodspeaker_web import forms
 from moodspeaker_web.context import json_safe, web
-from moodspeaker_web.export_dates import dated
 from moodspeaker_web.guard import owner_required
 
 log = logging.getLogger("moodspeaker_web.views")

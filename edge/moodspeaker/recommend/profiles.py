@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from moodspeaker.util.atomic import atomic_write_text
+from moodspeaker.util.export_dates import dated
 
 MAX_PROFILE_NAME = 64
 
@@ -32,7 +33,8 @@ def check_profile_name(name: str) -> str:
 
 
 def write_export(data: dict[str, Any], path: str | Path) -> Path:
-    """Write a profile export as JSON atomically (0600: it is personal data); returns the path."""
+    """Write a profile export (`FeedbackStore.export`) as JSON atomically (0600: it is personal data),
+    its times as the data export gives them (ISO 8601 in UTC, util.export_dates); returns the path."""
     target = Path(path)
-    atomic_write_text(target, json.dumps(data, indent=2, ensure_ascii=False) + "\n", mode=0o600)
+    atomic_write_text(target, json.dumps(dated(data), indent=2, ensure_ascii=False) + "\n", mode=0o600)
     return target

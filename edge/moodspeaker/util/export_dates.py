@@ -4,7 +4,9 @@ Why: the export ("everything this speaker keeps about its listeners") is for the
 and its times came as the numbers the speaker keeps (`1764972000.123`), which say nothing to a person
 without a program.  Nothing reads an export back (there is no import), so the dates replace the
 numbers.  The speaker's own records and `export_data` keep their numbers (the retention compares
-them); the page converts the whole export once, here, by the names the records give their times.
+them); the page converts the whole export once, here, by the names the records give their times,
+and so does one profile's export written to a file (recommend.profiles.write_export).  Here, not in
+the page's package: the speaker's package does not import the page's.
 
 Files the export gives as they are on disk (state.json and its set-aside copies, the neutral-face
 calibrations) are left as they are: what is kept is what the export shows, to the byte.

@@ -134,7 +134,9 @@ def commands_note(settings: Path) -> str:
     )
 
 
-def demo_config(config: Config, folder: Path, overrides: list[str] | None = None) -> tuple[Config, Path]:
+def demo_config(
+    config: Config, folder: Path, overrides: list[str] | None = None, soundtracks: list[Path] | None = None
+) -> tuple[Config, Path]:
     """The demo's own settings file, folder/config.toml, and the config to start from.
 
     Without a file the page could not save a setting or add a profile, so a newcomer trying the
@@ -145,21 +147,28 @@ def demo_config(config: Config, folder: Path, overrides: list[str] | None = None
     the page saves the demo's running choice ("replay" without a webcam), which must not stop the
     next demo from looking for a webcam.
 
-    library.folders is the demo's own music folders (demo.library.own_folders), written when the
-    file is made: the page showed the schema's ~/Music while the demo played its clips.  A file
-    made before that, which never chose its folders (none written in it), gets them once, written
-    to it: its ~/Music was never scanned by the demo, so nothing a person chose is lost, and the
-    page then tells the truth there too.  Folders the file does name are the person's, kept.
+    library.folders is the demo's own music folders (demo.library.own_folders, of `soundtracks`
+    when the caller found them already), written when the file is made: the page showed the
+    schema's ~/Music while the demo played its clips.  A file made before that, which never chose
+    its folders (none written in it), gets them once, written to it: its ~/Music was never scanned
+    by the demo, so nothing a person chose is lost, and the page then tells the truth there too.
+    Folders the file does name are the person's, kept.  The file is read and parsed once: the
+    settings and whether it names its folders both come from that.
     """
-    from moodspeaker.config import load, save, with_changes
+    from moodspeaker.config import save, with_changes
+    from moodspeaker.config.load import from_mapping, read_file
     from moodspeaker.demo.library import own_folders
 
     path = folder / "config.toml"
-    own = {"library.folders": [str(f) for f in own_folders(folder)]}
+    own = {"library.folders": [str(f) for f in own_folders(folder, soundtracks)]}
+    made = path.is_file()
     update = False
-    if path.is_file():
-        config = with_changes(load(path), {"camera.type": config.camera.type}, source="demo")
-        if "folders" not in _saved_section(path, "library"):
+    if made:
+        raw = read_file(path)[1]
+        filed = from_mapping(raw, str(path), file=True)  # as config.load reads it
+        config = with_changes(filed, {"camera.type": config.camera.type}, source="demo")
+        library = raw.get("library")
+        if not isinstance(library, dict) or "folders" not in library:
             config = with_changes(config, own, source="demo")
             update = True
         changes: dict[str, str] = {}
@@ -169,21 +178,12 @@ def demo_config(config: Config, folder: Path, overrides: list[str] | None = None
         if changes:
             config = with_changes(config, changes, source="--set")
     config = with_changes(config, {"device.data_dir": str(folder)}, source="demo")
-    if not path.is_file():
+    if not made:
         config = with_changes(config, own, source="demo")
         save(config, path)
     elif update:
-        save(with_changes(load(path), own, source="demo"), path)  # the file's own settings, not --set's
+        save(with_changes(filed, own, source="demo"), path)  # the file's own settings, not --set's
     return config, path
-
-
-def _saved_section(path: Path, section: str) -> dict[str, Any]:
-    """What the file itself says in `section` (the loaded config also holds the defaults)."""
-    import tomllib
-
-    with path.open("rb") as handle:
-        value = tomllib.load(handle).get(section, {})
-    return value if isinstance(value, dict) else {}
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
@@ -200,8 +200,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     folder = Path(args.data_dir).expanduser().absolute() if args.data_dir else data_dir(config) / "demo"
     folder.mkdir(parents=True, exist_ok=True)
+    soundtracks = library.soundtrack_files()  # once: the settings' folders and the library both use them
     try:
-        config, settings = demo_config(config, folder, getattr(args, "set", None))
+        config, settings = demo_config(config, folder, getattr(args, "set", None), soundtracks)
     except ConfigError as exc:
         _say(f"cannot start: {exc}")
         return 1
@@ -217,7 +218,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     _say(f"audio: {_audio(config.player.audio_device)}")
     webcam = not args.replay and config.camera.type in {"auto", "v4l2"} and _webcam()
     _say("camera: the webcam" if webcam else "camera: none found; replaying a public-domain face")
-    index, what = library.prepare(config, _say)
+    index, what = library.prepare(config, _say, soundtracks=soundtracks)
     index.close()  # build_parts opens it again, with the rescan the page's Rescan runs (see below)
     _say(f"library: {what}")
     host = args.mqtt_host or config.mqtt.host

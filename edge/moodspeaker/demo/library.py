@@ -67,20 +67,24 @@ def index_files(
     return sum(1 for t in index.tracks())
 
 
-def own_folders(folder: Path) -> list[Path]:
-    """The folders the demo brings its music from: the installed soundtracks' folders, else
-    `folder`/clips, where it generates its clips.  The demo's settings file lists them as
-    library.folders, so its page shows where the music comes from and a Rescan scans them (the
-    schema's ~/Music, shown before, was never what the demo played)."""
-    files = soundtrack_files()
+def own_folders(folder: Path, files: list[Path] | None = None) -> list[Path]:
+    """The folders the demo brings its music from: the installed soundtracks' folders (of `files`,
+    `soundtrack_files()` when not given), else `folder`/clips, where it generates its clips.  The
+    demo's settings file lists them as library.folders, so its page shows where the music comes from
+    and a Rescan scans them (the schema's ~/Music, shown before, was never what the demo played)."""
+    files = soundtrack_files() if files is None else files
     if files:
         return sorted({f.parent for f in files})
     return [folder / CLIPS]
 
 
-def prepare(config: Config, say: Say, *, clip_s: float = 45.0) -> tuple[LibraryIndex, str]:
+def prepare(
+    config: Config, say: Say, *, clip_s: float = 45.0, soundtracks: list[Path] | None = None
+) -> tuple[LibraryIndex, str]:
     """The demo library: library.folders analysed (the demo's own folders, listed there by the
     demo's settings file, and any the person added on the page), and a sentence saying what it is.
+    `soundtracks`: the installed soundtrack files when the caller found them already (the demo's
+    start: the packages' folders are searched once), else `soundtrack_files()`.
 
     The clips are generated when their folder is listed.  They last at least library.min_track_s
     (and some more): shorter ones would be kept out as too short and the demo would have nothing
@@ -92,7 +96,8 @@ def prepare(config: Config, say: Say, *, clip_s: float = 45.0) -> tuple[LibraryI
     if clips_folder in folders:
         say("generating demo clips (tempo, mode and energy differ)")
         said.append(f"{len(write_all(clips_folder, max(clip_s, minimum + 5.0)))} generated clips")
-    soundtracks = [f for f in soundtrack_files() if f.parent in folders]
+    installed = soundtrack_files() if soundtracks is None else soundtracks
+    soundtracks = [f for f in installed if f.parent in folders]
     if soundtracks:
         said.append(f"{len(soundtracks)} soundtrack files from installed Debian packages")
     said += [f"{f}: not found" for f in folders if not f.is_dir()]

@@ -242,25 +242,46 @@ def test_a_broker_behind_is_warned_of_once_per_connection(
         broker.stop()
 
 
-def test_two_speakers_with_the_same_device_id_are_reported_once(
+def test_two_speakers_with_one_device_id_back_off_and_are_reported_once(
     broker: Mosquitto, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Two speakers with one device id throw each other out about every second for as long as both
-    run; each such close logged the 'same device id' ERROR again (tens of thousands a day).  Now once
-    a speaker (at the third short connection), the repeats at DEBUG."""
+    """Two speakers with one device id throw each other out at every connect for as long as both run.
+    Each close logged the 'same device id' ERROR again (fixed before: once a speaker), and each came
+    back a second later (paho's back-off restarts at 1 s after an accepted connect) with an INFO line
+    and its whole announcement.  Now, once the takeover is suspected, each reconnect waits longer
+    (2 s, then up to reconnect_max_s) and is logged at DEBUG.  The waits are checked from below only
+    (paho sleeps them): a busy machine makes them longer, never shorter."""
     caplog.set_level(logging.DEBUG, logger="moodspeaker.mqtt.client")
-    first, second = make_rig(broker.port, "twin"), make_rig(broker.port, "twin")
-    first.bridge.start()
-    second.bridge.start()
+    twins = [make_rig(broker.port, "twin", mqtt__reconnect_max_s=4) for _ in range(2)]
+    for twin in twins:
+        twin.bridge.start()
     try:
-        until(lambda: first.bridge._conn._short_connections >= 6, 120, what="six short connections")
-        said = [rec for rec in caplog.records if "same device id" in rec.getMessage()]
-        levels = [rec.levelno for rec in said]
-        assert logging.ERROR in levels, levels
-        assert levels.count(logging.DEBUG) >= 3, levels  # the 4th to 6th short connection of `first`
+        conns = [twin.bridge._conn for twin in twins]
+        # Three takeovers each once suspected: the waits of 2 s and 4 s both used.
+        until(lambda: all(c._takeover.in_a_row >= 6 for c in conns), 180, what="three takeovers each")
     finally:
-        first.bridge.stop()
-        second.bridge.stop()
+        for twin in twins:
+            twin.bridge.stop()
+    said = [rec for rec in caplog.records if "same device id" in rec.getMessage()]
+    levels = [rec.levelno for rec in said]
+    assert levels.count(logging.ERROR) == 2 and levels.count(logging.DEBUG) >= 6, levels
+    by_thread: dict[int | None, list[logging.LogRecord]] = {}
+    for rec in caplog.records:
+        if "same device id" in rec.getMessage() or rec.getMessage().startswith("connected to MQTT"):
+            by_thread.setdefault(rec.thread, []).append(rec)  # each speaker's paho thread
+    assert len(by_thread) == 2
+    for records in by_thread.values():
+        suspected = next(i for i, rec in enumerate(records) if rec.levelno == logging.ERROR)
+        after = records[suspected:]
+        closes = [rec for rec in after if "same device id" in rec.getMessage()]
+        connects = [rec for rec in after if rec.getMessage().startswith("connected")]
+        assert {rec.levelno for rec in connects} == {logging.DEBUG}, [rec.levelno for rec in connects]
+        waits = [
+            min(c.created for c in connects if c.created > close.created) - close.created
+            for close in closes
+            if any(c.created > close.created for c in connects)
+        ]
+        assert len(waits) >= 2 and all(wait >= 1.9 for wait in waits), waits  # 1 s each before
 
 
 def test_a_bridge_started_again_after_a_stop_publishes_again(broker: Mosquitto, watcher: Watcher) -> None:

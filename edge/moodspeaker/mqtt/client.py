@@ -6,7 +6,8 @@ the whole state is re-sent after every reconnect), an event goes to a bounded de
 is unreachable (oldest dropped first, counted; sent afterwards only if at most EVENT_MAX_AGE_S old).
 After a (re)connect nothing goes out until the owner announces itself: what it sends `at_once`
 (availability, discovery) first, then `resend` sends everything else, each topic once.
-paho's own network thread reconnects with a delay that doubles from 1 s up to `reconnect_max_s`.
+paho's own network thread reconnects with a delay that doubles from 1 s up to `reconnect_max_s` (and
+keeps doubling while another speaker with this device id takes the connection over: takeover.py).
 The bridge's Outbox (outbox.py), not paho, decides what is sent again after a reconnect: paho's own
 queue is dropped at every connect (its capped size still bounds what it holds meanwhile), and a
 message paho refuses (that queue full) stays owed and is sent again, never lost.
@@ -28,6 +29,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from moodspeaker.mqtt.outbox import Ack, Outbox
 from moodspeaker.mqtt.settings import ConnectionSettings, MqttSetupError, turned_away
+from moodspeaker.mqtt.takeover import TakeoverWatch
 
 __all__ = ["EVENT_MAX_AGE_S", "OFFLINE", "ONLINE", "QOS", "Connection"]
 __all__ += ["ConnectionSettings", "MqttSetupError"]  # settings.py's, imported from here as before
@@ -35,10 +37,6 @@ __all__ += ["ConnectionSettings", "MqttSetupError"]  # settings.py's, imported f
 log = logging.getLogger(__name__)
 
 QOS = 1
-#: A connection closed this soon after it opened counts as "short"; this many in a row look like a
-#: client-id takeover (another speaker with the same device id).
-SHORT_CONNECTION_S = 5.0
-TAKEOVER_SUSPECT = 3
 #: Events kept during an outage are sent afterwards only if they are at most this old: a mood change
 #: from ten minutes ago must not fire a home automation now.  (State topics are always re-sent.)
 EVENT_MAX_AGE_S = 120.0
@@ -83,7 +81,8 @@ class Connection:
         self._closed = threading.Event()  # paho closed the socket (on_disconnect): stop waits for it
         self._client_id = client_id
         self._connected_at = 0.0
-        self._short_connections = 0
+        self._max_delay = max(1, round(settings.reconnect_max_s))
+        self._takeover = TakeoverWatch(self._max_delay)  # another speaker with this device id?
         self._refused = False  # the broker's CONNACK refused the attempt (its reason is last_error)
         self._refusing = 0  # publishes paho refused in a row (its queue full); logged at the first
         self._streaks = 0  # such runs on this connection: a broker behind gives one per PUBACK (logged once)
@@ -107,7 +106,7 @@ class Connection:
             )
         if will_topic is not None:
             client.will_set(will_topic, OFFLINE, qos=QOS, retain=True)
-        client.reconnect_delay_set(min_delay=1, max_delay=max(1, round(settings.reconnect_max_s)))
+        client.reconnect_delay_set(min_delay=1, max_delay=self._max_delay)
         # No in-flight window: the announcement after a connect (discovery and every retained state
         # topic) goes out at once instead of 20 at a time behind acknowledgements; the queue's cap
         # bounds memory.  (paho's reconnect() zeroes its in-flight count, so drop_out_messages at
@@ -304,7 +303,9 @@ class Connection:
             return
         self.counters["connects"] += 1
         self.last_error = ""
-        log.info("connected to MQTT broker %s:%s", self._settings.host, self._settings.port)
+        # Thrown out again and again by a speaker with this device id: its reconnects are not news.
+        quiet = logging.DEBUG if self._takeover.suspected else logging.INFO
+        log.log(quiet, "connected to MQTT broker %s:%s", self._settings.host, self._settings.port)
         # paho re-sends its queue right after this callback, before `online`: drop it, the Outbox
         # knows what is owed.  (Outside our lock: publish takes paho's queue lock under ours.)
         dropped = len(client.drop_out_messages())  # paho-mqtt >= 2.2 (pyproject requires it)
@@ -318,7 +319,8 @@ class Connection:
             self._announcing = True
             self._connected = True
         if dropped:
-            log.info(
+            log.log(
+                quiet,
                 "dropped paho's %d unacknowledged messages from the lost connection; the state is "
                 "re-sent, and %d events if still recent enough",
                 dropped,
@@ -371,21 +373,18 @@ class Connection:
         self.last_error = f"connection lost: {reason_code}"
         if reason_code == _KEEPALIVE_TIMEOUT:
             self.last_error += " (the broker stopped answering: hung, or the network dropped)"
-        short = time.monotonic() - self._connected_at < SHORT_CONNECTION_S
-        self._short_connections = self._short_connections + 1 if short else 0
-        if self._short_connections >= TAKEOVER_SUSPECT:
+        if self._takeover.closed(time.monotonic() - self._connected_at):
+            # Read at the wait after this callback; paho restarts from it after each accepted connect.
+            client.reconnect_delay_set(min_delay=self._takeover.delay, max_delay=self._max_delay)
+        if self._takeover.suspected:
             # The broker closes a connection when another client connects with the same client id:
             # two speakers configured with the same device.id keep throwing each other out.
             self.last_error = (
-                f"the broker keeps closing the connection right after it opens: is another speaker "
-                f"using the same device id (client id {self._client_id!r})?"
+                f"the broker keeps closing the connection soon after it opens: is another speaker "
+                f"using the same device id (client id {self._client_id!r})? Reconnecting less often"
             )
-            # Said once: the two reconnect in turn about every second for as long as both run.
-            log.log(
-                logging.ERROR if self._short_connections == TAKEOVER_SUSPECT else logging.DEBUG,
-                "%s",
-                self.last_error,
-            )
+            # Said once: the two go on reconnecting in turn for as long as both run.
+            log.log(logging.ERROR if self._takeover.first else logging.DEBUG, "%s", self.last_error)
         else:
             log.warning("MQTT connection lost (%s); reconnecting with back-off", reason_code)
 

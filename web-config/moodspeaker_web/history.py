@@ -28,7 +28,7 @@ from typing import Any
 
 from moodspeaker.service.events import Event, EventBus, MoodObserved
 from moodspeaker.service.mood_history import BUSY_TIMEOUT_S, SCHEMA, kept_here, let_go, prune
-from moodspeaker.util.sqlitefiles import owner_only, scrub
+from moodspeaker.util.sqlitefiles import owner_only, scrub_or_owe
 
 log = logging.getLogger(__name__)
 
@@ -89,17 +89,20 @@ class MoodHistory:
             return int(self._db.execute("SELECT COUNT(*) FROM mood").fetchone()[0])
 
     def prune(self, before: float) -> int:
-        """Delete samples older than `before` (retention); returns how many went.  When some went, the
-        file is compacted and the log emptied, so they are not left in either (module docstring)."""
+        """Delete samples older than `before` (retention); returns how many went.  When some went (or
+        a scrub is still owed: `clear`), the file is compacted and the log emptied, so they are not
+        left in either (module docstring)."""
         with self._lock:
             return prune(self._db, before)
 
-    def clear(self) -> None:
-        """Delete every sample and compact the file, so nothing is recoverable from free pages."""
+    def clear(self) -> bool:
+        """Delete every sample and compact the file, so nothing is recoverable from free pages or the
+        log.  False when a reader of another program kept the log busy: the deleted samples stay in
+        it until the next prune scrubs (the debt is kept in the file, util.sqlitefiles.scrub_or_owe)."""
         with self._lock:
             self._db.execute("DELETE FROM mood")
-            scrub(self._db)
             self._last = None
+            return scrub_or_owe(self._db, str(self.path))
 
     def close(self) -> None:
         with self._lock, contextlib.suppress(sqlite3.Error):

@@ -157,7 +157,12 @@ def delete_everything() -> BaseResponse:
         # the first sample of the history just deleted
         if ctx.recorder is not None:
             ctx.recorder.flush()
-        ctx.history.clear()
+        if not ctx.history.clear():
+            flash(
+                "The mood history is deleted, but another program reading its file kept the deleted "
+                "readings in its log: the next retention run (within the hour) scrubs them.",
+                "error",
+            )
     # and the listener chosen on the Now tab goes too: left active, its name stays in the picker and
     # the next track's feedback makes its profile again
     listener = ctx.config.recommend.profile

@@ -2,6 +2,8 @@
 # Move Moodspeaker's config and data onto the MOODDATA partition and turn on Raspberry Pi OS's
 # overlay (read-only) root.  See README.md beside this file.  --dry-run prints every action;
 # --disable turns the overlay off again (for an update), which raspi-config alone cannot (below).
+# On a speaker already booted read-only, a run refreshes what it can on the real root beneath the
+# overlay (the JIT cache drop-in) and changes nothing else.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -10,7 +12,9 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 LABEL=MOODDATA
 DATA=/var/lib/moodspeaker
+JIT_CACHE=$DATA/numba-cache # the units' NUMBA_CACHE_DIR (firmware/systemd), pinned by the drop-in
 JIT_DROPIN=/etc/systemd/system/moodspeaker.service.d/moodspeaker-readonly.conf # uninstall.sh removes it
+LOWER=/media/root-ro # overlayroot's read-only mount of the real root, on a booted overlay
 DISABLE=0
 for arg in "$@"; do
   case "$arg" in
@@ -26,7 +30,6 @@ require_root "$@"
 # cmdline.txt: overlayroot=tmpfs on bookworm (the overlayroot package), boot=overlay before.
 CMDLINE=/boot/firmware/cmdline.txt
 [ -f "$CMDLINE" ] || CMDLINE=/boot/cmdline.txt
-overlay_in() { grep -qE '(^|[[:space:]])(overlayroot=tmpfs[^[:space:]]*|boot=overlay)([[:space:]]|$)' "$1" 2>/dev/null; }
 # The word as raspi-config writes it, and as this script leaves it.  overlayroot's default (recurse=1)
 # also lays a RAM overlay over every fstab mount below /, the MOODDATA partition included: the data
 # and config would then vanish at each reboot, like the rest.  recurse=0 keeps the overlay to / alone.
@@ -41,9 +44,35 @@ replace_word() {
   act sed -i -E "s/(^|[[:space:]])$1([[:space:]]|\$)/\1$2\2/" "$CMDLINE"
 }
 
+# The drop-in pins librosa's numba JIT cache to the data partition.  moodspeaker.service kept it in
+# /var/cache/moodspeaker (CacheDirectory=), which is RAM here: every boot compiled the analysis kernels
+# again (minutes on a Pi) before the library could be scanned.  The units now name JIT_CACHE
+# themselves; the drop-in also covers a unit installed before that, until update.sh replaces it.
+jit_dropin() { printf '[Service]\nEnvironment=NUMBA_CACHE_DIR=%s\n' "$JIT_CACHE"; }
+
+# write_dropin ROOT: the drop-in under ROOT ("" for this root), written only when it differs.  ROOT
+# read-only (the real root beneath a booted overlay) is made writable just for the write.
+write_dropin() {
+  local dest=$1$JIT_DROPIN was_ro=0
+  if [ -f "$dest" ] && jit_dropin | cmp -s - "$dest" && [ "$(stat -c '%a %U:%G' "$dest")" = "644 root:root" ]; then
+    ok "$dest"
+    return 0
+  fi
+  if [ -n "$1" ] && findmnt -no OPTIONS "$1" | grep -qE '(^|,)ro(,|$)'; then
+    was_ro=1
+    act mount -o remount,rw "$1"
+    if [ "$MS_DRY_RUN" != 1 ]; then trap 'mount -o remount,ro "$LOWER"' EXIT; fi # also when the write fails
+  fi
+  act_write "$dest" 644 root:root < <(jit_dropin) || true # not piped: a subshell lost MS_CHANGES
+  if [ "$was_ro" = 1 ]; then
+    act mount -o remount,ro "$1"
+    trap - EXIT
+  fi
+}
+
 if [ "$DISABLE" = 1 ]; then
   step "Overlay root off"
-  if ! overlay_in "$CMDLINE"; then
+  if ! overlay_root_in "$CMDLINE"; then
     ok "no overlay root in $CMDLINE"
   else
     command -v raspi-config >/dev/null || die "raspi-config not found: this needs Raspberry Pi OS"
@@ -56,17 +85,29 @@ if [ "$DISABLE" = 1 ]; then
   exit 0
 fi
 
-if overlay_in /proc/cmdline; then
-  # Running on the overlay: whatever this wrote would be gone at the next boot.
+if overlay_root_in /proc/cmdline; then
+  # Running on the overlay: whatever this wrote through it would be gone at the next boot.
   word_in /proc/cmdline "$RAM_ROOT" &&
     die "the overlay covers the data partition too (no recurse=0; lost at reboot): run this with --disable, reboot, run it again"
-  if grep -q "LABEL=$LABEL" /etc/fstab; then
-    say "The root is read-only already (overlay): nothing to do."
-    exit 0
+  grep -q "LABEL=$LABEL" /etc/fstab ||
+    die "the root is an overlay now (changes are lost at reboot): run this with --disable, reboot, run it again"
+  # Set up before the drop-in existed: it goes on the real root, as overlayroot-chroot would write it.
+  step "JIT cache on the data partition (drop-in on the real root, $LOWER)"
+  if mountpoint -q "$LOWER"; then
+    write_dropin "$LOWER"
+  elif [ -f "$JIT_DROPIN" ] && jit_dropin | cmp -s - "$JIT_DROPIN"; then
+    ok "$JIT_DROPIN"
+  else
+    die "the real root is not mounted at $LOWER (an overlay other than overlayroot's): run this with --disable, reboot, run it again"
   fi
-  die "the root is an overlay now (changes are lost at reboot): run this with --disable, reboot, run it again"
+  if [ "$MS_CHANGES" = 0 ]; then
+    say "The root is read-only already (overlay): nothing to do."
+  else
+    say "Done: the service uses $JIT_CACHE from the next boot on ($MS_CHANGES action(s))."
+  fi
+  exit 0
 fi
-overlay_in "$CMDLINE" || command -v raspi-config >/dev/null ||
+overlay_root_in "$CMDLINE" || command -v raspi-config >/dev/null ||
   die "raspi-config not found: this needs Raspberry Pi OS"
 
 step "Data partition"
@@ -95,20 +136,15 @@ else
 fi
 
 step "Journal in RAM"
-printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=16M\n' |
-  act_write /etc/systemd/journald.conf.d/moodspeaker-volatile.conf 644 root:root || true
+act_write /etc/systemd/journald.conf.d/moodspeaker-volatile.conf 644 root:root \
+  < <(printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=16M\n') || true
 
-# moodspeaker.service keeps librosa's numba JIT cache in /var/cache/moodspeaker (CacheDirectory=),
-# which is on the RAM overlay here: every boot would compile the analysis kernels again (minutes on
-# a Pi) before the library could be scanned.  The data partition keeps it, in the folder the program
-# itself uses when NUMBA_CACHE_DIR is unset.
 step "JIT cache on the data partition"
-printf '[Service]\nEnvironment=NUMBA_CACHE_DIR=%s/numba-cache\n' "$DATA" |
-  act_write "$JIT_DROPIN" 644 root:root || true
+write_dropin ""
 
 step "Overlay root"
 enabled=0
-if overlay_in "$CMDLINE"; then
+if overlay_root_in "$CMDLINE"; then
   ok "overlay root enabled in $CMDLINE"
 else
   act raspi-config nonint enable_overlayfs

@@ -28,6 +28,15 @@ while [ $# -gt 0 ]; do
   shift
 done
 require_root "$@"
+# Booted with the read-only root's overlay (firmware/readonly-root), every change to the root goes to
+# RAM and is back at the next boot: the fstab lines, the program, the units, the service user.  Not the
+# MOODDATA partition beneath /var/lib/moodspeaker, which the overlay leaves alone: --purge emptied it
+# for good, and the speaker came back with its program and an empty data partition.  Refused up front.
+if [ "$MS_PURGE" = 1 ] && overlay_root_in /proc/cmdline; then
+  die "the root is a read-only overlay now: --purge would empty the MOODDATA partition for good while" \
+    "what it removes from the root (its fstab lines, the program, the service user) comes back at the next" \
+    "boot. Run firmware/readonly-root/enable-readonly-root.sh --disable, reboot, then run this again."
+fi
 
 remove() {
   local path
@@ -102,8 +111,7 @@ if grep -q "LABEL=MOODDATA" /etc/fstab 2>/dev/null; then
   say "And the read-only root (firmware/readonly-root): its MOODDATA lines in /etc/fstab and the overlay"
   say "(firmware/readonly-root/enable-readonly-root.sh --disable; while the overlay is active, what this"
   say "run removed comes back at the next boot)."
-elif grep -qE '(^|[[:space:]])(overlayroot=tmpfs[^[:space:]]*|boot=overlay)([[:space:]]|$)' \
-  /boot/firmware/cmdline.txt /boot/cmdline.txt 2>/dev/null; then
+elif overlay_root_in /boot/firmware/cmdline.txt /boot/cmdline.txt; then
   say "And the read-only root's overlay (firmware/readonly-root/enable-readonly-root.sh --disable; while"
   say "it is active, what this run removed comes back at the next boot)."
 fi

@@ -103,6 +103,10 @@ ensure_symlink() {
 # True when systemd manages this machine right now (false in a chroot or an image build).
 systemd_running() { [ -d /run/systemd/system ]; }
 
+# overlay_root_in FILE: FILE (cmdline.txt, or /proc/cmdline for the running boot) turns on Raspberry
+# Pi OS's overlay root (firmware/readonly-root): overlayroot=tmpfs on bookworm, boot=overlay before.
+overlay_root_in() { grep -qE '(^|[[:space:]])(overlayroot=tmpfs[^[:space:]]*|boot=overlay)([[:space:]]|$)' "$@" 2>/dev/null; }
+
 apt_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
 # ensure_apt PKG...: install the missing ones (one apt-get update first, only when needed).

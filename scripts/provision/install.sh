@@ -115,6 +115,7 @@ step_config
 step_firmware
 step_hostname
 if [ "$MS_START" = 1 ]; then step_start; fi
+step_old_cache # after the restart: the service ran on it until then
 step_doctor
 [ "${MS_START_FAILED:-0}" = 1 ] && die "installed, but moodspeaker.service does not start (see above)"
 

@@ -121,7 +121,14 @@ MS_EXTRAS=$(printf ',%s,' "$MS_EXTRAS" | sed -e 's/,pi,/,/g' -e 's/^,//' -e 's/,
 
 step "Building the new release (extras: ${MS_EXTRAS:-none})"
 build_release
+MS_ENABLE_UNITS="" # keep the user's enable/disable choices; only refresh changed unit files
 if [ "$MS_RELEASE" = "$OLD" ]; then
+  # A release is the Python code only: units, rules and the like may still have changed.
+  step_firmware
+  if [ "$MS_UNITS_CHANGED" = 1 ] && ! restart_and_check; then
+    die "the service does not stay up with the new unit files: see journalctl -u moodspeaker"
+  fi
+  step_old_cache
   say "Already up to date: release $OLD is built from these sources."
   exit 0
 fi
@@ -132,7 +139,6 @@ fi
 
 step "Switching to $MS_RELEASE"
 switch_release "$MS_RELEASE"
-MS_ENABLE_UNITS="" # keep the user's enable/disable choices; only refresh changed unit files
 step_firmware
 if ! restart_and_check; then
   warn "the service does not stay up on $MS_RELEASE: rolling back to $OLD"
@@ -143,5 +149,6 @@ if ! restart_and_check; then
   die "update failed and was rolled back to $OLD"
 fi
 prune_releases
+step_old_cache
 say ""
 say "Updated from $OLD to $MS_RELEASE; config and data untouched. Undo with: sudo $0 --rollback"

@@ -132,3 +132,33 @@ def test_only_64_bit_systems_are_supported() -> None:
     done = lib_run(script)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:4] == ["arm64 yes", "amd64 yes", "armhf no", "i386 no"]
+
+
+def test_the_old_jit_cache_is_removed_once_and_only_it(tmp_path: Path) -> None:
+    """moodspeaker.service kept librosa's numba cache in /var/cache/moodspeaker/numba (CacheDirectory=)
+    before every unit shared <data>/numba-cache: an upgrade leaves no second, dead copy behind."""
+    old = tmp_path / "cache" / "moodspeaker"
+    (old / "numba" / "librosa").mkdir(parents=True)
+    (old / "numba" / "librosa" / "core.nbi").write_bytes(b"index")
+    where = {"MS_OLD_CACHE": str(old)}
+    report = "step_old_cache; echo changes=$MS_CHANGES"
+
+    dry = lib_run(f"MS_DRY_RUN=1; {report}", **where)
+    assert dry.returncode == 0, dry.stderr
+    assert f"would run: rm -rf {old}/numba" in dry.stdout
+    assert f"would run: rmdir {old}" in dry.stdout  # nothing else was in it
+    assert (old / "numba" / "librosa" / "core.nbi").exists()
+
+    done = lib_run(report, **where)
+    assert done.returncode == 0, done.stderr
+    assert not old.exists() and old.parent.is_dir()
+    again = lib_run(report, **where)
+    assert again.returncode == 0, again.stderr
+    assert "changes=0" in again.stdout and "run: " not in again.stdout
+
+    (old / "numba").mkdir(parents=True)
+    (old / "someone-elses").write_text("kept\n")
+    kept = lib_run(report, **where)
+    assert kept.returncode == 0, kept.stderr
+    assert not (old / "numba").exists()
+    assert (old / "someone-elses").read_text() == "kept\n"

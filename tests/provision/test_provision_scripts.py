@@ -8,7 +8,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from moodspeaker.config import load
+from moodspeaker.library import numba_cache_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVISION = ROOT / "scripts" / "provision"
@@ -284,3 +287,37 @@ def test_installer_default_config_is_valid_for_the_schema(tmp_path: Path) -> Non
     assert config.classifier.type == "edgetpu"
     assert config.device.data_dir == "/var/lib/moodspeaker"
     assert config.library.folders == ("/var/lib/moodspeaker/music",)
+
+
+def test_every_unit_and_command_share_one_numba_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """librosa's numba JIT (minutes on a Pi) is paid once: one cache for the service, the library server
+    and commands run by hand (`moodspeaker index`), on the data partition under the read-only root.
+
+    It was two: the service's in /var/cache (CacheDirectory=, RAM under the overlay), and the folder the
+    program uses when NUMBA_CACHE_DIR is unset (<data_dir>/numba-cache), which `index` and the library
+    server used.  The installer's config, as the program reads it, names the folder all of them share.
+    """
+    libs = " ".join(f". {PROVISION}/lib/{name}.sh;" for name in ("common", "defaults", "steps"))
+    text = subprocess.run(
+        ["bash", "-c", f"{libs} MS_CORAL=none; default_config"], capture_output=True, text=True, check=True
+    )
+    (tmp_path / "config.toml").write_text(text.stdout)
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    shared = str(numba_cache_dir(load(tmp_path / "config.toml")))
+    assert shared == "/var/lib/moodspeaker/numba-cache"
+    running = 0
+    for path in sorted((FIRMWARE / "systemd").glob("*.service")):
+        unit = unit_settings(path)
+        if not any("/opt/moodspeaker/venv/bin/moodspeaker " in v for v in unit.get("ExecStart", [])):
+            continue
+        running += 1
+        assert f"NUMBA_CACHE_DIR={shared}" in unit.get("Environment", []), path.name
+        assert "CacheDirectory" not in unit, path.name  # nothing else is kept in /var/cache
+        assert shared.startswith("/var/lib/" + unit["StateDirectory"][0] + "/"), path.name  # writable
+    assert running >= 2
+    readonly = (FIRMWARE / "readonly-root" / "enable-readonly-root.sh").read_text()
+    # its drop-in names the same one
+    assert re.search(r"^DATA=/var/lib/moodspeaker$", readonly, re.M)
+    assert re.search(r"^JIT_CACHE=\$DATA/numba-cache(\s|$)", readonly, re.M)

@@ -215,6 +215,29 @@ step_firmware() {
   MS_UNITS_CHANGED=$units_changed
 }
 
+# Before the units shared $MS_DATA/numba-cache with `moodspeaker index` (firmware/systemd),
+# moodspeaker.service kept librosa's numba JIT cache in /var/cache/moodspeaker/numba (CacheDirectory=):
+# a second copy, compiled on its own, that nothing reads now.  Removed once the service no longer runs
+# on it (install.sh and update.sh call this after restarting it); the folder too, if nothing else is in it.
+MS_OLD_CACHE=/var/cache/moodspeaker
+step_old_cache() {
+  [ -e "$MS_OLD_CACHE" ] || return 0
+  step "The old JIT cache $MS_OLD_CACHE/numba (now in $MS_DATA/numba-cache)"
+  local pid=""
+  if systemd_running; then pid=$(systemctl show -p MainPID --value moodspeaker.service 2>/dev/null || true); fi
+  if [ -n "$pid" ] && [ "$pid" != 0 ] &&
+    tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "NUMBA_CACHE_DIR=$MS_OLD_CACHE/numba"; then
+    ok "the running service still uses it (not restarted): left for the next run"
+    return 0
+  fi
+  if [ -e "$MS_OLD_CACHE/numba" ]; then act rm -rf "$MS_OLD_CACHE/numba"; fi
+  if [ -z "$(find "$MS_OLD_CACHE" -mindepth 1 -maxdepth 1 ! -name numba -print -quit)" ]; then
+    act rmdir "$MS_OLD_CACHE"
+  else
+    ok "$MS_OLD_CACHE holds more than the cache: kept"
+  fi
+}
+
 step_hostname() {
   [ -z "$MS_HOSTNAME" ] && return 0
   step "Host name $MS_HOSTNAME (reachable as $MS_HOSTNAME.local through avahi/mDNS)"

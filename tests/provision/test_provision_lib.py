@@ -162,3 +162,56 @@ def test_the_old_jit_cache_is_removed_once_and_only_it(tmp_path: Path) -> None:
     assert kept.returncode == 0, kept.stderr
     assert not (old / "numba").exists()
     assert (old / "someone-elses").read_text() == "kept\n"
+
+
+def test_written_files_are_counted_as_changes(tmp_path: Path) -> None:
+    """Piped into act_write, a write ran in a subshell and its change was lost: install.sh's
+    "N change(s) made" left out the Coral apt source, the config file and /etc/hostname."""
+    report = 'MS_DRY_RUN=1; {}; echo "changes=$MS_CHANGES"'
+    steps = {
+        "step_coral": {"MS_CORAL": "std", "CORAL_KEYRING": str(tmp_path / "keyrings" / "coral.gpg")},
+        "step_config": {"MS_ETC": str(tmp_path / "etc"), "MS_USER": "root", "MS_CORAL": "none"},
+        "step_hostname": {"MS_HOSTNAME": "ms-count-test"},  # not this machine's name
+    }
+    written = {
+        "step_coral": "/etc/apt/sources.list.d/coral-edgetpu.list",
+        "step_config": f"{tmp_path}/etc/config.toml",
+        "step_hostname": "/etc/hostname",
+    }
+    for name, env in steps.items():
+        done = lib_run(report.format(name), **env)
+        assert done.returncode == 0, done.stderr
+        planned = [line for line in done.stdout.splitlines() if "would run: " in line]
+        assert any(line.endswith(written[name]) for line in planned), done.stdout
+        assert f"changes={len(planned)}" in done.stdout, (name, done.stdout)
+    assert not (tmp_path / "etc").exists()
+
+
+def test_the_written_config_is_counted_once(tmp_path: Path) -> None:
+    """A real run writes the config (checked by the real program) and counts it; the next keeps it."""
+    (tmp_path / "opt").mkdir()
+    (tmp_path / "opt" / "venv").symlink_to(PROVISION.parents[1] / ".venv")
+    env = {
+        "MS_ETC": str(tmp_path / "etc"),
+        "MS_USER": "root",
+        "MS_CORAL": "none",
+        "MS_PREFIX": str(tmp_path / "opt"),
+        "MS_DATA": str(tmp_path / "data"),
+    }
+    report = 'step_config; echo "changes=$MS_CHANGES"'
+    first = lib_run(report, **env)
+    assert first.returncode == 0, first.stderr
+    assert "changes=1" in first.stdout, first.stdout
+    config = tmp_path / "etc" / "config.toml"
+    assert f'data_dir = "{tmp_path}/data"' in config.read_text()
+    assert oct(config.stat().st_mode & 0o777) == "0o600"
+    again = lib_run(report, **env)
+    assert again.returncode == 0, again.stderr
+    assert "changes=0" in again.stdout and "exists: kept" in again.stdout
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the config folder should be\n")
+    failed = lib_run(f"{report}; echo 'carried on'", **{**env, "MS_ETC": str(blocker)})
+    assert failed.returncode == 1  # piped, die ended only the subshell and `|| true` carried on
+    assert f"could not install {blocker}/config.toml" in failed.stderr
+    assert "carried on" not in failed.stdout

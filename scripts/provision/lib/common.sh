@@ -42,6 +42,7 @@ act() {
 }
 
 # act_write DEST MODE OWNER:GROUP < content: write a file only when its content, mode or owner differ.
+# Feed it with `< <(cmd)`, never `cmd | act_write`: the pipe runs it in a subshell and loses the change count.
 act_write() {
   local dest=$1 mode=$2 owner=$3 tmp
   local status=0

@@ -59,7 +59,8 @@ step_coral() {
   ensure_dir "$(dirname "$CORAL_KEYRING")" 755 root:root
   local pkg="libedgetpu1-$MS_CORAL" fresh=1
   if ensure_coral_key; then fresh=0; fi
-  if printf '%s\n' "$CORAL_REPO_LINE" | act_write /etc/apt/sources.list.d/coral-edgetpu.list 644 root:root; then
+  # Never piped into act_write (here and below): a pipe runs it in a subshell, and its MS_CHANGES is lost.
+  if act_write /etc/apt/sources.list.d/coral-edgetpu.list 644 root:root < <(printf '%s\n' "$CORAL_REPO_LINE"); then
     fresh=0
   fi
   if [ "$fresh" = 0 ]; then
@@ -172,7 +173,7 @@ step_config() {
   if [ -e "$MS_ETC/config.toml" ]; then
     ok "$MS_ETC/config.toml exists: kept as it is"
   else
-    default_config | act_write "$MS_ETC/config.toml" 600 "$MS_USER:$MS_USER" || true
+    act_write "$MS_ETC/config.toml" 600 "$MS_USER:$MS_USER" < <(default_config) || true
   fi
   if [ "$MS_DRY_RUN" = 1 ]; then
     say "  would check: moodspeaker --config $MS_ETC/config.toml config check"
@@ -246,7 +247,7 @@ step_hostname() {
   if [ "$current" = "$MS_HOSTNAME" ]; then
     ok "/etc/hostname is $MS_HOSTNAME"
   else
-    printf '%s\n' "$MS_HOSTNAME" | act_write /etc/hostname 644 root:root || true
+    act_write /etc/hostname 644 root:root < <(printf '%s\n' "$MS_HOSTNAME") || true
     if systemd_running; then
       act hostnamectl set-hostname "$MS_HOSTNAME"
       # avahi keeps announcing the old name until it restarts: the page would not be at NAME.local.

@@ -69,7 +69,7 @@ def test_a_lost_audio_output_is_a_problem_in_home_assistant(
         sensor = config.json()["cmps"]["audio"]
         assert (sensor["p"], sensor["device_class"]) == ("binary_sensor", "problem")
         assert sensor["name"] == "Audio output"
-        assert sensor["state_topic"] == TOPIC and sensor["unique_id"] == "living-room_audio"
+        assert sensor["state_topic"] == TOPIC and sensor["unique_id"] == "moodspeaker_living-room_audio"
         assert DISCOVERY in retained(broker.port, DISCOVERY)  # the config itself is retained
 
         player = app.player

@@ -191,7 +191,7 @@ def test_discovery_is_device_based_and_complete() -> None:
         "mood_changed": "event", "stats": "sensor", "scan": "sensor", "audio": "binary_sensor",
     }  # fmt: skip
     uids = [c["unique_id"] for c in cmps.values()]
-    assert len(set(uids)) == len(uids) and all(u.startswith("kitchen_") for u in uids)
+    assert len(set(uids)) == len(uids) and all(u.startswith("moodspeaker_kitchen_") for u in uids)
     assert cmps["mood"]["device_class"] == "enum" and cmps["mood"]["options"] == list(MOOD_OPTIONS)
     assert set(EXPRESSIONS) < set(MOOD_OPTIONS)
     assert cmps["strategy"]["options"] == list(STRATEGIES)

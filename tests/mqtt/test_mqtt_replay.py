@@ -39,7 +39,7 @@ def test_the_replay_button_is_announced_and_a_press_replays_the_track(speaker: A
     watcher.wait_for("homeassistant/device/living-room/config")  # announced (the bridge only connected)
     discovery = retained(watcher.port, "homeassistant/device/living-room/config")
     button = json.loads(discovery["homeassistant/device/living-room/config"])["cmps"]["replay"]
-    assert button["p"] == "button" and button["unique_id"] == "living-room_replay"
+    assert button["p"] == "button" and button["unique_id"] == "moodspeaker_living-room_replay"
     assert button["command_topic"] == f"{ROOT}/replay/set"
     playing = until(lambda: app.state()["now_playing"], what="autoplay on the happy face")
     until(lambda: (app.state()["now_playing"] or {}).get("position_s", 0) > 0.5, what="0.5 s into the track")

@@ -70,7 +70,7 @@ def test_a_real_rescan_is_published_scanning_then_idle_with_its_numbers(
         config = watcher.wait_for(DISCOVERY, timeout=BUSY).json()
         sensor = config["cmps"]["scan"]
         assert (sensor["p"], sensor["name"]) == ("sensor", "Library scan")
-        assert sensor["unique_id"] == "living-room_scan"
+        assert sensor["unique_id"] == "moodspeaker_living-room_scan"
         assert sensor["state_topic"] == sensor["json_attributes_topic"] == TOPIC
         assert (sensor["device_class"], sensor["options"]) == ("enum", [IDLE, SCANNING])
 

@@ -2,8 +2,9 @@
 
 Outbound, bus events become retained state topics (published only when a value changes), event
 topics (mood changes, tracks, rejected commands, errors) and a periodic stats topic; Home Assistant
-gets one device-based discovery message.  A library scan's counts change with no event per file, so
-while one runs the state is read again every SCAN_POLL_S (and its counts go out no more often).
+gets one device-based discovery message (DiscoveryFeed).  A library scan's counts change with no
+event per file, so while one runs the state is read again every SCAN_POLL_S (and its counts go out
+no more often).
 Inbound, `…/<command>/set` messages (for this speaker or `<base>/all/…` for every speaker) go to the
 CommandInbox (inbound.py), which hands them to ControlAPI.execute, the one place that validates
 commands; a bad payload is answered with a `command_rejected` event and changes nothing.
@@ -11,8 +12,9 @@ commands; a bad payload is answered with a `command_rejected` event and changes 
 Threads: the bus callback only enqueues (the publisher never waits), one worker thread does all the
 mapping and publishing, the inbox's thread runs the commands, paho's network thread does the I/O.
 The work queue is bounded and drops what does not fit (counted); the control signals (announce after
-a connect or HA's restart, flush when paho has room again) are flags the worker checks every round,
-never dropped: a lost announcement left the speaker connected but silent until the next reconnect.
+a connect or HA's restart, flush when paho has room again, the discovery the broker kept) are flags
+the worker checks every round, never dropped: a lost announcement left the speaker connected but
+silent until the next reconnect.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import Any
 
 from moodspeaker.config.schema import Config
 from moodspeaker.mqtt.client import OFFLINE, ONLINE, Connection, ConnectionSettings
-from moodspeaker.mqtt.discovery import discovery_config
+from moodspeaker.mqtt.discovery_feed import DiscoveryFeed
 from moodspeaker.mqtt.identity import device_id_of, is_loopback, lan_address, reachable_url
 from moodspeaker.mqtt.inbound import GROUP_SOURCE, SOURCE, CommandInbox
 from moodspeaker.mqtt.payloads import (
@@ -95,14 +97,14 @@ class MqttBridge:
         self._clock = clock  # timestamps in payloads
         self._monotonic = monotonic  # schedules and uptime: a Pi without RTC jumps its wall clock at boot
         self._stopping = threading.Event()
-        self._discovery = cfg.discovery
         self._stats_interval = cfg.stats_interval_s
         self._work: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=_WORK_QUEUE_SIZE)
         self._announce_due = threading.Event()  # control signals: see _signal
         self._flush_due = threading.Event()
+        self._kept_due = threading.Event()  # the discovery the broker kept has come: `_kept`
+        self._kept = b""
         # The retained state topics, each sent only when it changed (a running scan's counts paced).
         self._state = StateFeed(self.topics, lambda topic, body: self._publish(topic, body, True), monotonic)
-        self._profiles: list[str] = []
         self._health: dict[str, Any] = {}
         self._counters = {"commands": 0, "rejected": 0, "work_dropped": 0, "ha_online": 0}
         self._started = 0.0
@@ -113,8 +115,8 @@ class MqttBridge:
         )
         self._unsubscribe: Callable[[], None] | None = None
         subscriptions = [*self.topics.command_filters]
-        if self._discovery:
-            subscriptions.append(self.topics.ha_status)
+        if cfg.discovery:  # HA's restarts, and the discovery the broker kept (DiscoveryFeed.kept)
+            subscriptions += [self.topics.ha_status, self.topics.discovery]
         self._conn = Connection(
             self._settings,
             client_id=f"moodspeaker-{device}",
@@ -123,6 +125,14 @@ class MqttBridge:
             on_connected=lambda: self._signal(self._announce_due),
             on_message=self._on_message,
             on_room=lambda: self._signal(self._flush_due),  # paho refused some: it has room again
+        )
+        self._discovery = DiscoveryFeed(
+            self._conn,
+            self.topics,
+            enabled=cfg.discovery,
+            name=config.device.name,
+            web_url=self._web_url,
+            read_profiles=self._read_profiles,
         )
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -222,6 +232,11 @@ class MqttBridge:
                 self._counters["ha_online"] += 1
                 self._signal(self._announce_due)
             return
+        if topic == self.topics.discovery:  # retained: kept from before; live: our own, sent back
+            if retained and payload:
+                self._kept = payload
+                self._signal(self._kept_due)
+            return
         self._inbox.offer(topic, payload, retained)
 
     # --- the worker ------------------------------------------------------------------------------
@@ -259,6 +274,9 @@ class MqttBridge:
         if self._announce_due.is_set():
             self._announce_due.clear()
             self._announce()
+        if self._kept_due.is_set():  # after the announcement: its discovery is sent again after this
+            self._kept_due.clear()
+            self._discovery.kept(self._kept)
         if self._flush_due.is_set():
             self._flush_due.clear()
             self._conn.flush()
@@ -281,9 +299,8 @@ class MqttBridge:
         """
         connect = self._conn.connects  # a reconnect meanwhile: its own announcement sends online first
         self._conn.publish(self.topics.availability, ONLINE, retain=True, at_once=True, connect=connect)
-        self._profiles = self._read_profiles()
         try:
-            self._publish_discovery(connect)
+            self._discovery.announce(connect)
         finally:  # until resend runs the connection holds everything back: it must run
             sent = (self.topics.availability, self.topics.discovery)
             self._conn.resend(skip=sent, connect=connect, renewed=(self.topics.stats,))
@@ -299,16 +316,6 @@ class MqttBridge:
             log.exception("could not read the profile list for discovery")
             profiles = []
         return profiles or [self._config.recommend.profile]
-
-    def _publish_discovery(self, connect: int | None = None) -> None:
-        if not self._discovery:
-            self._conn.clear(self.topics.discovery, connect)  # discovery switched off: HA forgets it
-            return
-        config = discovery_config(
-            self.topics, name=self._config.device.name, profiles=self._profiles, web_url=self._web_url
-        )
-        body = encode(config, "discovery")
-        self._conn.publish(self.topics.discovery, body, retain=True, at_once=True, connect=connect)
 
     def _publish(self, topic: str, payload: bytes, retain: bool) -> None:
         self._conn.publish(topic, payload, retain)
@@ -365,11 +372,7 @@ class MqttBridge:
 
     def _refresh_state(self, state: Mapping[str, Any] | None = None, check_profiles: bool = False) -> None:
         if check_profiles:  # first: HA refuses a profile state that is not one of the select's options
-            profiles = self._read_profiles()
-            if profiles != self._profiles:  # a profile was added or removed: HA's select must follow
-                self._profiles = profiles
-                if self._conn.connected:
-                    self._publish_discovery()
+            self._discovery.check_profiles()
         if state is None:
             try:
                 state = self._control.state()

@@ -3,7 +3,8 @@
 Follows HA's current device-based discovery: one retained message on
 `<discovery_prefix>/device/<device_id>/config` with the device (`dev`), the origin (`o`), the shared
 availability topic and the components (`cmps`), each with its platform and a unique_id.  An empty
-retained payload on the same topic removes the device and all its entities from HA.
+retained payload on the same topic removes the device and all its entities from HA; a component given
+with its platform alone (`{"p": "sensor"}`) removes that one entity (stale_components).
 Entities read the speaker's own JSON state topics through value templates, so HA and any other
 consumer see the same documented payloads.  Pure: builds dictionaries, publishes nothing.
 """
@@ -11,7 +12,7 @@ consumer see the same documented payloads.  Pure: builds dictionaries, publishes
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from moodspeaker import __version__
@@ -57,6 +58,40 @@ _NOW_PLAYING_ATTRIBUTES = "{{ (value_json.value or {}) | tojson }}"
 _SCAN_ATTRIBUTES = "{{ {" + ", ".join(f"'{k}': value_json.get('{k}')" for k in SCAN_FIELDS) + "} | tojson }}"
 
 
+def unique_id_base(device_id: str) -> str:
+    """What every unique_id of the speaker starts with: the device id with the product in front.
+
+    Home Assistant's entity registry is shared by every MQTT device of the house, and a configured
+    id such as `kitchen` (`kitchen_mood`) can be another DIY device's as well.  A derived id already
+    names the product (`moodspeaker-<hash>`) and stays as it is: a changed unique_id costs the
+    entity its registry entry (stale_components), so only the ids that need it change.
+    """
+    return device_id if device_id.startswith("moodspeaker-") else f"moodspeaker_{device_id}"
+
+
+def stale_components(announced: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """The components of an earlier discovery payload (`announced`, as the broker kept it) that
+    `config` does not announce as they were: gone, or another platform or unique_id under their key.
+
+    Each comes back as `{"p": <its platform>}`: a device discovery listing a component with its
+    platform alone makes HA remove that entity and its registry entry.  A running HA keeps an
+    entity's first unique_id through later discovery updates, and after its next restart makes a
+    second entity (`sensor.kitchen_speaker_mood_2`) beside the orphaned one; removed first, the
+    entity comes back under the same entity id with the new unique_id.
+    """
+    old, new = announced.get("cmps"), config["cmps"]
+    if not isinstance(old, Mapping):
+        return {}
+    stale: dict[str, dict[str, str]] = {}
+    for key, was in old.items():
+        if not isinstance(was, Mapping) or not isinstance(was.get("p"), str) or len(was) == 1:
+            continue  # not a component, or one removed already
+        now = new.get(key)
+        if now is None or (now["p"], now.get("unique_id")) != (was["p"], was.get("unique_id")):
+            stale[str(key)] = {"p": was["p"]}
+    return stale
+
+
 def discovery_config(
     topics: Topics,
     *,
@@ -66,11 +101,12 @@ def discovery_config(
 ) -> dict[str, Any]:
     """The device-based discovery payload of one speaker."""
     uid = topics.device_id
+    base = unique_id_base(uid)
 
     def component(key: str, platform: str, entity_name: str, **options: Any) -> tuple[str, dict[str, Any]]:
         # `qos` on each component too: HA before 2026.5 ignored the shared one (core#170166), so its
         # entities subscribed and sent commands at QoS 0.
-        entity = {"p": platform, "name": entity_name, "unique_id": f"{uid}_{key}", "qos": QOS}
+        entity = {"p": platform, "name": entity_name, "unique_id": f"{base}_{key}", "qos": QOS}
         return key, {**entity, **options}
 
     def state(key: str) -> str:

@@ -1,0 +1,98 @@
+"""DiscoveryFeed: what Home Assistant is told about the speaker's entities, as the bridge publishes it.
+
+The device discovery message (discovery.py builds it) goes out with every announcement and again when
+the household's profiles change (the profile select's options).  With discovery switched off an empty
+one goes out instead, which removes the device from HA.
+
+At each connect the broker hands back the discovery message it kept (the bridge subscribes to its own
+discovery topic; the broker sends a retained message with the subscription, flagged as such, before
+anything published later).  When that one named components this speaker no longer announces as they
+were (an older version's unique ids, a component gone), they are removed once: a message listing
+just their platforms, then the discovery again, which adds them anew (stale_components says why).
+Only a Home Assistant running at that moment can take the removal: one started afterwards never
+learnt the old ids, and their registry entries stay orphaned until removed in its settings.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from moodspeaker.mqtt.client import Connection
+from moodspeaker.mqtt.discovery import discovery_config, stale_components
+from moodspeaker.mqtt.payloads import encode
+from moodspeaker.mqtt.topics import Topics
+
+log = logging.getLogger(__name__)
+
+
+class DiscoveryFeed:
+    """`read_profiles` gives the profile select's options (never empty); the worker thread calls all."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        topics: Topics,
+        *,
+        enabled: bool,
+        name: str,
+        web_url: str,
+        read_profiles: Callable[[], list[str]],
+    ) -> None:
+        self._conn = conn
+        self._topics = topics
+        self.enabled = enabled
+        self._name = name
+        self._web_url = web_url
+        self._read_profiles = read_profiles
+        self.profiles: list[str] = []
+
+    def config(self) -> dict[str, Any]:
+        return discovery_config(self._topics, name=self._name, profiles=self.profiles, web_url=self._web_url)
+
+    def announce(self, connect: int | None = None) -> None:
+        """At an announcement: the profiles read again, the discovery sent ahead (`at_once`)."""
+        self.profiles = self._read_profiles()
+        self.publish(connect)
+
+    def publish(self, connect: int | None = None) -> None:
+        if not self.enabled:
+            self._conn.clear(self._topics.discovery, connect)  # discovery switched off: HA forgets it
+            return
+        body = encode(self.config(), "discovery")
+        self._conn.publish(self._topics.discovery, body, retain=True, at_once=True, connect=connect)
+
+    def check_profiles(self) -> None:
+        """A profile added or removed: HA's select must follow (before a new profile's state goes out:
+        HA refuses a state that is not one of the select's options)."""
+        profiles = self._read_profiles()
+        if profiles != self.profiles:
+            self.profiles = profiles
+            if self._conn.connected:
+                self.publish()
+
+    def kept(self, payload: bytes) -> None:
+        """The discovery message the broker kept from before this connection: its components that are
+        not announced as they were go first (a removal), then the discovery again."""
+        try:
+            announced = json.loads(payload)
+        except ValueError:  # not ours, or truncated: nothing to compare, the announcement stands
+            log.warning("the discovery message kept on %s is not JSON; left as it is", self._topics.discovery)
+            return
+        config = self.config()
+        stale = stale_components(announced, config) if isinstance(announced, dict) else {}
+        if not stale or not self.enabled:
+            return
+        log.info(
+            "Home Assistant: removing %d entities announced before with other unique ids (%s), then "
+            "announcing them again",
+            len(stale),
+            ", ".join(sorted(stale)),
+        )
+        removal = {"dev": config["dev"], "o": config["o"], "cmps": stale}
+        # Retained, as the discovery: paho refusing the removal leaves the discovery after it to be
+        # kept alone (the connection keeps a topic's latest), never the removal without it.
+        self._conn.publish(self._topics.discovery, encode(removal, "discovery"), retain=True)
+        self._conn.publish(self._topics.discovery, encode(config, "discovery"), retain=True)

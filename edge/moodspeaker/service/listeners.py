@@ -22,6 +22,7 @@ from moodspeaker.service.core import ApplianceCore
 from moodspeaker.service.events import StateChanged
 from moodspeaker.service.forget import delete_set_aside_states, export_saved_states
 from moodspeaker.service.mood_history import FILE_NAME as MOOD_HISTORY
+from moodspeaker.service.mood_history import clear_file as clear_mood_history
 from moodspeaker.service.mood_history import prune_file as prune_mood_history
 from moodspeaker.service.plans import storage_reason
 from moodspeaker.service.retention import Expired
@@ -40,9 +41,9 @@ class StateCopiesNotDeletedError(PartlyDeletedError):
 
 
 class NotScrubbedError(PartlyDeletedError):
-    """Delete everything deleted the feedback, but another program reading the database kept its log
-    busy: the deleted rows stay readable in the -wal until a later deletion or the next retention run
-    scrubs it (util.sqlitefiles.scrub_or_owe)."""
+    """Delete everything deleted the feedback and the mood history, but another program reading a
+    database kept its log busy: the deleted rows stay readable in the -wal until a later deletion or the
+    next retention run scrubs it (util.sqlitefiles.scrub_or_owe)."""
 
 
 class ListenerCommands(ApplianceCore):
@@ -177,13 +178,15 @@ class ListenerCommands(ApplianceCore):
         explanations recorded before it (health's "why these tracks": they quote the moods read then)
         and the moods the tracks were picked for before it (service.picked), saved at once without
         them; or, with None ("delete everything"), every profile, the configured ones created again
-        empty, and every listener's neutral-face calibration (fitted to their face; the running
-        correction goes too).  Either way the records of what was played when go too (service.plays:
-        before the cut-off, or all of them; the library servers' downloads too), and health's
-        incidents and a detail naming a track (service.health).  The active listener then is one
-        that exists: theirs if configured, else `recommend.profile`.  With None the copies of
-        unreadable state files go last (StateCopiesNotDeletedError if they cannot: the rest is deleted);
-        then NotScrubbedError if the deleted feedback is still in the database's log."""
+        empty, every listener's neutral-face calibration (fitted to their face; the running correction
+        goes too) and the page's mood history, page or no page (service.mood_history).  Either way the
+        records of what was played when go too (service.plays: before the cut-off, or all of them; the
+        library servers' downloads too), and health's incidents and a detail naming a track
+        (service.health).  The active listener then is one that exists: theirs if configured, else
+        `recommend.profile`.  With None the copies of unreadable state files go last
+        (StateCopiesNotDeletedError if they cannot: the rest is deleted);
+        then PartlyDeletedError if the mood history file refused its deletion, else NotScrubbedError if
+        the deleted feedback or readings are still in a database's log."""
         if before is not None:
             self._expire(before)
             return
@@ -214,10 +217,26 @@ class ListenerCommands(ApplianceCore):
         # Whoever shows the state reads it again (the MQTT bridge republishes its retained topics,
         # whose now playing still quoted the explanations taken back).
         self.bus.publish(StateChanged(ts=time.time(), key="data_deleted", value=True))
-        unscrubbed = self._unscrubbed()  # said now: a refusal of the copies' deletion raises first
+        refused, owed = self._clear_mood_history()  # what is left of the page's mood history, said
+        unscrubbed = self._unscrubbed(*owed)  # said now: a refusal of the copies' deletion raises first
         self._delete_set_aside_states()
+        if refused:
+            raise PartlyDeletedError("; ".join(m for m in (refused, unscrubbed) if m))
         if unscrubbed:
             raise NotScrubbedError(unscrubbed)
+
+    def _clear_mood_history(self) -> tuple[str, tuple[str, ...]]:
+        """Delete everything's part of the page's mood history (service.mood_history.clear_file: also
+        when no page runs, or one runs that did not ask).  Returns why the file refused the deletion
+        (reported; "" when it did not) and the file when a reader kept its scrub owed."""
+        path = self._data_dir / MOOD_HISTORY
+        try:
+            return "", () if clear_mood_history(self._data_dir) else (str(path),)
+        except (sqlite3.Error, OSError) as exc:
+            message = f"the mood history ({path}) could not be deleted: {storage_reason(exc)}"
+            log.error("%s", message)
+            self._report("storage", message)
+            return message, ()
 
     def _unscrubbed(self, *also: str) -> str:
         """The files a deletion's scrub is still owed in (the feedback database's, or `also`: a reader

@@ -8,14 +8,17 @@ file itself when no page in this process keeps it (`prune_file`), with the same 
 An open MoodHistory marks its file as kept here (`kept_here`/`let_go`): two writers of one file in one
 process would only wait on each other's locks, and the page's own retention covers it.  A scrub a
 reader kept from emptying the file's log stays owed in the file (util.sqlitefiles.scrub_or_owe): the
-next prune scrubs again, also one that deletes nothing.
+next prune scrubs again, also one that deletes nothing.  The service's delete everything clears the
+file itself (`clear_file`), page or no page: not every caller of it is the page.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from moodspeaker.util.sqlitefiles import owner_only, scrub_or_owe, scrub_owed
@@ -89,14 +92,38 @@ def prune_file(data_dir: str | Path, before: float) -> tuple[int, bool]:
     went, and whether the file is scrubbed (`pruned`).  sqlite3.Error or OSError (a locked or
     unreadable file, a read-only card) propagates."""
     path = Path(data_dir) / FILE_NAME
-    if is_kept_here(path) or not path.is_file():
+    if is_kept_here(path):
         return 0, True
+    with _opened(path) as db:
+        return (0, True) if db is None else pruned(db, before, str(path))
+
+
+def clear_file(data_dir: str | Path) -> bool:
+    """Delete everything's part (service.listeners): every reading in `<data_dir>/mood-history.sqlite3`
+    deleted and the file scrubbed, also while a page of this process keeps it (whoever asked the
+    service to delete everything, the page may not be the one, and its own `clear` may never come).
+    Returns whether nothing deleted is left in the file's log (False: a reader kept it busy, the scrub
+    stays owed, util.sqlitefiles.scrub_or_owe).  sqlite3.Error or OSError propagates."""
+    path = Path(data_dir) / FILE_NAME
+    with _opened(path) as db:
+        if db is None:
+            return True
+        db.execute("DELETE FROM mood")
+        return scrub_or_owe(db, str(path))
+
+
+@contextlib.contextmanager
+def _opened(path: Path) -> Iterator[sqlite3.Connection | None]:
+    """An autocommit connection to the mood history file with secure_delete on, closed on the way out;
+    None when there is no such file or it has no mood table."""
+    if not path.is_file():
+        yield None
+        return
     owner_only(path)  # an older file readable by others is tightened too
     db = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
     try:
         db.execute("PRAGMA secure_delete=ON")
-        if db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='mood'").fetchone() is None:
-            return 0, True
-        return pruned(db, before, str(path))
+        table = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='mood'").fetchone()
+        yield None if table is None else db
     finally:
         db.close()

@@ -103,6 +103,7 @@ if [ -z "$MS_EXTRAS" ]; then
   [ "$MS_CORAL" != none ] && MS_EXTRAS="coral,$MS_EXTRAS"
 fi
 require_root "$@"
+refuse_on_booted_overlay "everything this installs"
 
 [ "$MS_DRY_RUN" = 1 ] && say "Dry run: nothing on this machine will be changed."
 step_preflight

@@ -69,6 +69,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 require_root "$@"
+# --rollback and --dry-run too: a switch back would be undone at reboot, and the plan cannot be carried out.
+refuse_on_booted_overlay "the new release, its units and the switch to it"
 
 OLD=$(current_release || true)
 [ -n "$OLD" ] || die "no installed release in $MS_PREFIX: run scripts/provision/install.sh first"

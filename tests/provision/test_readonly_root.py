@@ -32,6 +32,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 SRC = "/srv/moodspeaker-src"
 ENABLE = f"{SRC}/firmware/readonly-root/enable-readonly-root.sh"
 UNINSTALL = f"{SRC}/scripts/provision/uninstall.sh"
+UPDATE = f"{SRC}/scripts/provision/update.sh"
+INSTALL = f"{SRC}/scripts/provision/install.sh"
 CMDLINE = "/boot/firmware/cmdline.txt"
 CALLS = "/var/log/raspi-config.calls"  # under var/log: left out of the manifest, as apt's logs are
 VOLATILE = "/etc/systemd/journald.conf.d/moodspeaker-volatile.conf"
@@ -270,6 +272,40 @@ def test_purge_on_the_booted_overlay_refuses_and_keeps_the_data(pi: Pi) -> None:
         assert "feedback.sqlite" in done.stdout.split("exit=1", 1)[1]  # the partition still holds it
         assert "run: " not in done.stdout
     assert pi.path("/etc/fstab").read_text() == fstab
+
+
+def installed_release(pi: Pi) -> Path:
+    """The installed release stood in by its stamp (built from these very sources, so an update builds
+    nothing, as in test_update_units), and moodspeaker.service as an older version left it."""
+    lib = f"{SRC}/scripts/provision/lib/common.sh"
+    fp = pi.run("bash", "-c", f'. {lib}; source_fingerprint {SRC} "all;pi=0" /usr/bin/python3').stdout.strip()
+    release = pi.path(f"/opt/moodspeaker/releases/{fp}")
+    release.mkdir(parents=True, exist_ok=True)
+    (release / ".release").write_text(f"fingerprint={fp}\nextras=all\npi=0\nsource={SRC}\n")
+    venv = pi.path("/opt/moodspeaker/venv")
+    if not venv.is_symlink():
+        venv.symlink_to(f"releases/{fp}")
+    unit = pi.path("/etc/systemd/system/moodspeaker.service")
+    unit.write_text("# installed by an older version\n")
+    return unit
+
+
+def test_update_and_install_on_the_booted_overlay_refuse(pi: Pi) -> None:
+    """Through the overlay an update went to RAM: it said it succeeded and was gone at the next boot."""
+    enabled(pi)
+    unit = installed_release(pi)
+    before = manifest(pi.root)
+    for cmd in ((UPDATE,), (UPDATE, "--dry-run"), (UPDATE, "--rollback"), (INSTALL, "--no-pi", "--dry-run")):
+        done = booted_ro(pi, *cmd)
+        assert done.returncode == 1, (*cmd, done.stdout, done.stderr)
+        assert "enable-readonly-root.sh --disable" in done.stderr, (cmd, done.stderr)
+        assert "run: " not in done.stdout, (cmd, done.stdout)
+    assert changed(before, manifest(pi.root)) == []
+
+    # Enabled in cmdline.txt but not booted with it yet: the root is the real one, the update is kept.
+    kept = with_sys(pi, UPDATE)
+    assert "Already up to date" in kept.stdout
+    assert unit.read_text() == (rootfs.ROOT / "firmware" / "systemd" / "moodspeaker.service").read_text()
 
 
 def test_uninstall_removes_the_volatile_journal_and_names_what_it_leaves(pi: Pi) -> None:

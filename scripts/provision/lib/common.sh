@@ -108,6 +108,16 @@ systemd_running() { [ -d /run/systemd/system ]; }
 # Pi OS's overlay root (firmware/readonly-root): overlayroot=tmpfs on bookworm, boot=overlay before.
 overlay_root_in() { grep -qE '(^|[[:space:]])(overlayroot=tmpfs[^[:space:]]*|boot=overlay)([[:space:]]|$)' "$@" 2>/dev/null; }
 
+# refuse_on_booted_overlay WHAT: stop when this boot's root is that overlay, where WHAT (install.sh's
+# or update.sh's changes to the root) would go to RAM and be gone at the next boot, after a run that
+# looked successful.  uninstall.sh --purge has its own refusal (it would also empty the data partition).
+refuse_on_booted_overlay() {
+  overlay_root_in /proc/cmdline || return 0
+  die "the root is a read-only overlay now (firmware/readonly-root): $1 would go to RAM and be gone at" \
+    "the next boot. Run firmware/readonly-root/enable-readonly-root.sh --disable, reboot, run this again," \
+    "then enable-readonly-root.sh and reboot."
+}
+
 apt_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
 # ensure_apt PKG...: install the missing ones (one apt-get update first, only when needed).

@@ -9,9 +9,12 @@ re-announced. Certificates are made with `openssl` in the test's temp dir (passw
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,6 +75,7 @@ class Mosquitto:
 
     def stop(self) -> None:
         if self.proc is not None:
+            self.thaw()  # frozen, it would take SIGTERM only once continued
             self.proc.terminate()
             try:
                 self.proc.wait(5)
@@ -88,6 +92,26 @@ class Mosquitto:
         if not self.log.exists():
             return 0
         return sum(text in line for line in self.log.read_text(errors="replace").splitlines())
+
+    def freeze(self) -> None:
+        """SIGSTOP: the connections stay open and nothing is answered (a hung broker, a stalled link)."""
+        assert self.proc is not None, "the broker is not running"
+        os.kill(self.proc.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """SIGCONT: a frozen broker goes on (nothing happens to a running one)."""
+        if self.proc is not None:
+            os.kill(self.proc.pid, signal.SIGCONT)
+
+    @contextmanager
+    def frozen(self) -> Iterator[None]:
+        """Frozen for the block, and going on after it, also when the block fails (a broker left
+        frozen would hold the test's teardown: every stop waits for it)."""
+        self.freeze()
+        try:
+            yield
+        finally:
+            self.thaw()
 
     def restart(self, down_s: float = 0.0) -> None:
         self.stop()

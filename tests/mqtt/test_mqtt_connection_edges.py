@@ -1,14 +1,12 @@
 """The broker connection at its edges: a stop while the broker is behind or the worker still runs, and
 a refusal that paho lifts before the connection has noted it.  Each forces an interleaving of paho's
-network thread and the bridge's threads on a real Mosquitto (SIGSTOP: the connection stays open,
-nothing is answered)."""
+network thread and the bridge's threads on a real Mosquitto (frozen, SIGSTOP: the connection stays
+open, nothing is answered; Mosquitto.frozen() lets it go on again also when a test fails)."""
 
 from __future__ import annotations
 
 import logging
-import os
 import shutil
-import signal
 import subprocess
 import threading
 from pathlib import Path
@@ -37,30 +35,24 @@ def _fill_paho_queue(conn_client: mqtt.Client, limit: int) -> None:
     raise AssertionError(f"paho took {limit} messages without refusing one")
 
 
-def test_a_stop_while_paho_refuses_still_leaves_the_speaker_offline(tmp_path: Path) -> None:
+def test_a_stop_while_paho_refuses_still_leaves_the_speaker_offline(broker: Mosquitto) -> None:
     """paho's queue full (the broker behind) at a stop: `offline` is refused, and the will must say it
     instead: a DISCONNECT after the refusal would make the broker discard the will and keep `online`
     for good.  (It held before only by a race in Mosquitto: resumed, it failed a PUBACK to the closed
     socket before it read the DISCONNECT.)  Now no DISCONNECT is sent then; the connection is cut."""
-    broker = Mosquitto(tmp_path)
-    broker.start()
     ha = Watcher(broker.port, (AVAILABILITY,)).start()
     r = make_rig(broker.port, mqtt__keepalive_s=600, mqtt__outbox_size=10)  # paho's queue: 110
     r.bridge.start()
-    assert broker.proc is not None
     try:
         ha.wait_for(AVAILABILITY, lambda m: m.payload == b"online")
         until(lambda: r.bridge.stats()["published"] >= 15, what="the first announcement")
-        os.kill(broker.proc.pid, signal.SIGSTOP)
-        _fill_paho_queue(r.bridge._conn._client, 1000)
-        r.bridge.stop(timeout=1.0)  # offline refused at once: paho's queue is full
-        os.kill(broker.proc.pid, signal.SIGCONT)
+        with broker.frozen():
+            _fill_paho_queue(r.bridge._conn._client, 1000)
+            r.bridge.stop(timeout=1.0)  # offline refused at once: paho's queue is full
         ha.wait_for(AVAILABILITY, lambda m: m.payload == b"offline", 60)
         assert retained(broker.port, AVAILABILITY)[AVAILABILITY] == b"offline"
     finally:
-        os.kill(broker.proc.pid, signal.SIGCONT)
         ha.stop()
-        broker.stop()
 
 
 def test_offline_is_the_last_message_even_when_the_worker_outlives_the_stop(tmp_path: Path) -> None:
@@ -71,7 +63,6 @@ def test_offline_is_the_last_message_even_when_the_worker_outlives_the_stop(tmp_
     broker.start()
     r = make_rig(broker.port, mqtt__keepalive_s=600)
     r.bridge.start()
-    assert broker.proc is not None
     gate = threading.Event()
     try:
         r.wait_connected()
@@ -81,15 +72,14 @@ def test_offline_is_the_last_message_even_when_the_worker_outlives_the_stop(tmp_
         r.speaker.gate = gate
         r.speaker.set_volume(0.31)  # the worker reads the state after it: held at the gate
         assert r.speaker.reading.wait(30)
-        os.kill(broker.proc.pid, signal.SIGSTOP)  # offline is not acknowledged before the worker goes on
-        published = r.bridge._conn.counters["published"]
         stopper = threading.Thread(target=r.bridge.stop, kwargs={"timeout": 5.0})
-        stopper.start()
-        until(lambda: r.bridge._conn.counters["published"] > published, what="offline handed to paho")
-        gate.set()
-        worker.join(30)
-        assert not worker.is_alive()
-        os.kill(broker.proc.pid, signal.SIGCONT)
+        with broker.frozen():  # offline is not acknowledged before the worker goes on
+            published = r.bridge._conn.counters["published"]
+            stopper.start()
+            until(lambda: r.bridge._conn.counters["published"] > published, what="offline handed to paho")
+            gate.set()
+            worker.join(30)
+            assert not worker.is_alive()
         stopper.join(60)
         assert not stopper.is_alive()
         lines = [line for line in broker.log.read_text().splitlines() if SPEAKER in line]
@@ -97,22 +87,18 @@ def test_offline_is_the_last_message_even_when_the_worker_outlives_the_stop(tmp_
         assert f"'{AVAILABILITY}'" in last, lines[-3:]  # nothing after offline
     finally:
         gate.set()
-        os.kill(broker.proc.pid, signal.SIGCONT)
         broker.stop()
 
 
 def test_a_refusal_lifted_before_it_is_noted_is_still_sent(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    broker: Mosquitto, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """paho refuses a publish (its queue full), and before the connection notes that something is
     owed, every acknowledgement arrives (the network thread ran in between): none of them asked the
     worker to flush, so the refused value waited for the next publish, an hour away on an idle speaker.
     The interleaving is forced: the refused publish returns only once paho's queue has emptied."""
-    broker = Mosquitto(tmp_path)
-    broker.start()
     r = make_rig(broker.port, mqtt__keepalive_s=600, mqtt__outbox_size=10, mqtt__stats_interval_s=3600)
     r.bridge.start()
-    assert broker.proc is not None
     paho = r.bridge._conn._client
     real_publish = paho.publish
     lifted = threading.Event()
@@ -121,8 +107,7 @@ def test_a_refusal_lifted_before_it_is_noted_is_still_sent(
         info = real_publish(topic, payload, qos=qos, retain=retain)
         if info.rc == mqtt.MQTT_ERR_QUEUE_SIZE and topic == f"{ROOT}/state/volume" and not lifted.is_set():
             lifted.set()
-            assert broker.proc is not None
-            os.kill(broker.proc.pid, signal.SIGCONT)
+            broker.thaw()
             until(lambda: not paho._out_messages, 60, what="every message acknowledged")
         return info
 
@@ -130,11 +115,11 @@ def test_a_refusal_lifted_before_it_is_noted_is_still_sent(
         r.wait_connected()
         until(lambda: r.bridge.stats()["published"] >= 15, what="the first announcement")
         until(lambda: not paho._out_messages, what="the announcement acknowledged")
-        os.kill(broker.proc.pid, signal.SIGSTOP)
-        _fill_paho_queue(paho, 1000)
-        monkeypatch.setattr(paho, "publish", publish)
-        r.speaker.set_volume(0.42)  # refused; paho has room again before the refusal is noted
-        assert lifted.wait(60)
+        with broker.frozen():  # until the publish below lifts it
+            _fill_paho_queue(paho, 1000)
+            monkeypatch.setattr(paho, "publish", publish)
+            r.speaker.set_volume(0.42)  # refused; paho has room again before the refusal is noted
+            assert lifted.wait(60)
 
         def volume() -> bool:
             found = retained(broker.port, f"{ROOT}/state/volume").get(f"{ROOT}/state/volume")
@@ -142,9 +127,7 @@ def test_a_refusal_lifted_before_it_is_noted_is_still_sent(
 
         until(volume, 60, what="the refused volume sent", detail=r.bridge.stats)
     finally:
-        os.kill(broker.proc.pid, signal.SIGCONT)
         r.bridge.stop()
-        broker.stop()
 
 
 def test_a_broker_refusing_every_attempt_is_logged_once(
@@ -178,48 +161,39 @@ def test_a_broker_refusing_every_attempt_is_logged_once(
         broker.stop()
 
 
-def test_a_stop_on_a_stalled_link_does_not_wait_for_the_keepalive(tmp_path: Path) -> None:
+def test_a_stop_on_a_stalled_link_does_not_wait_for_the_keepalive(broker: Mosquitto) -> None:
     """The broker stalled with a backlog larger than the socket's buffers: the DISCONNECT cannot be
     written, and paho's network thread (which stop() joins) went on until the keepalive gave up on the
     link, 10 minutes here (a 1 s stop took 58 s with a 60 s keepalive).  Now the socket is cut at the
     stop's timeout, and the broker sends the will once it runs again."""
-    broker = Mosquitto(tmp_path)
-    broker.start()
     ha = Watcher(broker.port, (AVAILABILITY,)).start()
     r = make_rig(broker.port, mqtt__keepalive_s=600)  # paho's queue: 300 messages
     r.bridge.start()
-    assert broker.proc is not None
     try:
         ha.wait_for(AVAILABILITY, lambda m: m.payload == b"online")
         until(lambda: r.bridge.stats()["published"] >= 15, what="the first announcement")
-        os.kill(broker.proc.pid, signal.SIGSTOP)
-        paho = r.bridge._conn._client
-        for _ in range(250):  # 16 MB: more than both ends' socket buffers hold
-            assert paho.publish(f"{ROOT}/filler", b"x" * 65536, qos=1).rc == mqtt.MQTT_ERR_SUCCESS
-        stopper = threading.Thread(target=r.bridge.stop, kwargs={"timeout": 1.0})
-        stopper.start()
-        stopper.join(120)  # generous; before, it ended with the keepalive (600-900 s)
-        assert not stopper.is_alive(), "stop() waited for the keepalive"
-        os.kill(broker.proc.pid, signal.SIGCONT)
+        with broker.frozen():
+            paho = r.bridge._conn._client
+            for _ in range(250):  # 16 MB: more than both ends' socket buffers hold
+                assert paho.publish(f"{ROOT}/filler", b"x" * 65536, qos=1).rc == mqtt.MQTT_ERR_SUCCESS
+            stopper = threading.Thread(target=r.bridge.stop, kwargs={"timeout": 1.0})
+            stopper.start()
+            stopper.join(120)  # generous; before, it ended with the keepalive (600-900 s)
+            assert not stopper.is_alive(), "stop() waited for the keepalive"
         ha.wait_for(AVAILABILITY, lambda m: m.payload == b"offline", 60)
     finally:
-        os.kill(broker.proc.pid, signal.SIGCONT)
         ha.stop()
-        broker.stop()
 
 
 def test_a_broker_behind_is_warned_of_once_per_connection(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    broker: Mosquitto, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A broker that keeps up only just (a slow link): each PUBACK makes room for one publish, the next
     is refused again, and every such run of refusals was a WARNING (several a second under a stream of
     mood readings).  Now the first run of a connection is; later ones are logged at DEBUG."""
-    broker = Mosquitto(tmp_path)
-    broker.start()
     r = make_rig(broker.port, mqtt__keepalive_s=600, mqtt__outbox_size=10)  # paho's queue: 110
     caplog.set_level(logging.DEBUG, logger="moodspeaker.mqtt.client")
     r.bridge.start()
-    assert broker.proc is not None
     paho = r.bridge._conn._client
     try:
         r.wait_connected()
@@ -227,19 +201,16 @@ def test_a_broker_behind_is_warned_of_once_per_connection(
         for volume in (0.21, 0.22, 0.23):  # three runs of refusals, each ended by the broker answering
             until(lambda: not paho._out_messages, 60, what="every message acknowledged")
             refused = r.bridge.stats()["refused"]
-            os.kill(broker.proc.pid, signal.SIGSTOP)
-            _fill_paho_queue(paho, 1000)
-            r.speaker.set_volume(volume)
-            until(lambda: r.bridge.stats()["refused"] > refused, what="the volume refused")  # noqa: B023
-            os.kill(broker.proc.pid, signal.SIGCONT)
+            with broker.frozen():
+                _fill_paho_queue(paho, 1000)
+                r.speaker.set_volume(volume)
+                until(lambda: r.bridge.stats()["refused"] > refused, what="the volume refused")  # noqa: B023
             until(lambda: r.bridge._conn._refusing == 0, 60, what="the refused volume sent")
         refusals = [rec.levelno for rec in caplog.records if rec.getMessage().startswith("paho refused")]
         assert refusals == [logging.WARNING, logging.DEBUG, logging.DEBUG], refusals
         assert r.bridge.stats()["connects"] == 1
     finally:
-        os.kill(broker.proc.pid, signal.SIGCONT)
         r.bridge.stop()
-        broker.stop()
 
 
 def test_two_speakers_with_one_device_id_back_off_and_are_reported_once(

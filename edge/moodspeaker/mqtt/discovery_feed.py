@@ -81,6 +81,8 @@ class DiscoveryFeed:
         except ValueError:  # not ours, or truncated: nothing to compare, the announcement stands
             log.warning("the discovery message kept on %s is not JSON; left as it is", self._topics.discovery)
             return
+        if not self.profiles:  # read by the announcement, which comes first: never an empty select
+            self.profiles = self._read_profiles()
         config = self.config()
         stale = stale_components(announced, config) if isinstance(announced, dict) else {}
         if not stale or not self.enabled:

@@ -36,7 +36,7 @@ from moodspeaker.library.batch import Batch
 from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex
 from moodspeaker.library.lan.cachefolder import same_file
 from moodspeaker.library.track import Track
-from moodspeaker.util.sqlitefiles import owner_only, scrub
+from moodspeaker.util.sqlitefiles import owner_only, scrub_or_owe, scrub_owed
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,8 @@ SYNC_LOCK = "sync.lock"
 ANSWERED = "answered_at"
 #: kind of the mirror's problems noting a download that failed (client.LanLibrary.fetch), with when
 STREAM = "stream"
-#: meta key of the mirror: a deletion left bytes a scrub must still take from its files (`_scrub_later`)
+#: meta key of the mirror: a deletion left bytes a scrub must still take from its files (`_scrub_later`);
+#: util.sqlitefiles.SCRUB_DUE, whose scrub_or_owe keeps and pays it
 SCRUB_DUE = "scrub_due"
 #: a sync's caller's own part of it, run under the sync's lock (`_one_sync`): entered once the lock
 #: is held, left (with the sync's exception, if any) before it is let go
@@ -350,29 +351,16 @@ class MirroredLibrary:
         owner_only(self._db)
         with contextlib.closing(sqlite3.connect(self._db, timeout=_BUSY_S, isolation_level=None)) as db:
             db.execute("PRAGMA secure_delete=ON")
-            owed = db.execute("SELECT value FROM meta WHERE key = ?", (SCRUB_DUE,)).fetchone()
             cut = "" if before is None else " AND seen_at < ?"
             args: tuple[object, ...] = (STREAM,) if before is None else (STREAM, before)
             gone = int(db.execute(f"DELETE FROM problems WHERE kind = ?{cut}", args).rowcount)
-            if gone or before is None or self.scrub_due or owed:
+            if gone or before is None or self.scrub_due or scrub_owed(db) is not None:
                 self.scrub_due = False
-                if not scrub(db):  # a reader kept the log busy: the deleted bytes are still in it
-                    self._scrub_owed(db)
-                    return gone
-            # paid: gone after the scrub, and not one a deletion made since (another value)
-            paid = "DELETE FROM meta WHERE key = ? AND value = ?"
-            if owed and db.execute(paid, (SCRUB_DUE, owed[0])).rowcount:
-                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the log empty again
+                # a debt (SCRUB_DUE) paid only if still the one read, or owed anew with a fresh value:
+                # another process's partial scrub in between is not taken for this one's success
+                if not scrub_or_owe(db, f"{self.source}: its mirror {self._db}"):
+                    self.scrub_due = True  # a reader kept the log busy: the next sync or retention
         return gone
-
-    def _scrub_owed(self, db: sqlite3.Connection) -> None:
-        """A scrub's checkpoint was partial (util.sqlitefiles.scrub): the deleted bytes stay in the
-        log, so the debt stays, here and in the mirror (SCRUB_DUE, kept if there: the next sync or
-        retention scrubs again), and is said.  Reported as done, a retention's deletion left them
-        readable until some later deletion happened to scrub."""
-        self.scrub_due = True
-        db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (SCRUB_DUE, "busy"))
-        log.warning("%s: deleted data not scrubbed yet: a reader kept the mirror's log busy", self.source)
 
     def _scrub_if_due(self) -> None:
         """Scrub the mirror's files now when a deletion left bytes to scrub (`scrub_due`): a sync run

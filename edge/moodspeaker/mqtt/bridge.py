@@ -89,7 +89,6 @@ class MqttBridge:
         self._settings = ConnectionSettings.from_config(cfg)
         device = device_id or device_id_of(config)
         self.topics = Topics(cfg.base_topic, device, cfg.discovery_prefix)
-        self._config = config
         self._control = control
         self._bus = bus
         # A page listening on loopback only cannot be opened from HA's side: no link rather than a dead one.
@@ -132,7 +131,8 @@ class MqttBridge:
             enabled=cfg.discovery,
             name=config.device.name,
             web_url=self._web_url,
-            read_profiles=self._read_profiles,
+            control=control,
+            default_profile=config.recommend.profile,
         )
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -308,14 +308,6 @@ class MqttBridge:
             self._refresh_state()
         finally:  # renewed: not resent, so they must follow
             self._publish_stats()
-
-    def _read_profiles(self) -> list[str]:
-        try:
-            profiles = [p for p in self._control.profiles() if isinstance(p, str) and p]
-        except Exception:
-            log.exception("could not read the profile list for discovery")
-            profiles = []
-        return profiles or [self._config.recommend.profile]
 
     def _publish(self, topic: str, payload: bytes, retain: bool) -> None:
         self._conn.publish(topic, payload, retain)

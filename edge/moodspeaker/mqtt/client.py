@@ -18,14 +18,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
-import ssl
 import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 
 from moodspeaker.mqtt.outbox import Ack, Outbox
 from moodspeaker.mqtt.settings import ConnectionSettings, MqttSetupError, turned_away
@@ -88,31 +86,9 @@ class Connection:
         self._streaks = 0  # such runs on this connection: a broker behind gives one per PUBACK (logged once)
         self._owed = False  # something refused is owed: the next acknowledgement calls on_room
         self.last_error = ""
-        client = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=client_id,
-            protocol=mqtt.MQTTv311,
-            clean_session=True,
-        )
-        if settings.username:
-            client.username_pw_set(settings.username, settings.password)
-        if settings.tls:
-            client.tls_set(
-                ca_certs=settings.ca_file or None,
-                certfile=settings.cert_file or None,
-                keyfile=settings.key_file or None,
-                cert_reqs=ssl.CERT_REQUIRED,
-                tls_version=ssl.PROTOCOL_TLS_CLIENT,
-            )
-        if will_topic is not None:
-            client.will_set(will_topic, OFFLINE, qos=QOS, retain=True)
+        will = None if will_topic is None else (will_topic, OFFLINE)
+        client = settings.paho_client(client_id, will, QOS)  # credentials, TLS, queue: settings.py
         client.reconnect_delay_set(min_delay=1, max_delay=self._max_delay)
-        # No in-flight window: the announcement after a connect (discovery and every retained state
-        # topic) goes out at once instead of 20 at a time behind acknowledgements; the queue's cap
-        # bounds memory.  (paho's reconnect() zeroes its in-flight count, so drop_out_messages at
-        # each connect would not use a window up either.)
-        client.max_inflight_messages_set(0)
-        client.max_queued_messages_set(settings.outbox_size + 100)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_connect_fail = self._on_connect_fail

@@ -17,19 +17,20 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from moodspeaker.mqtt.client import Connection
 from moodspeaker.mqtt.discovery import discovery_config, stale_components
 from moodspeaker.mqtt.payloads import encode
 from moodspeaker.mqtt.topics import Topics
+from moodspeaker.service.control import ControlAPI
 
 log = logging.getLogger(__name__)
 
 
 class DiscoveryFeed:
-    """`read_profiles` gives the profile select's options (never empty); the worker thread calls all."""
+    """The profile select's options are `control`'s profiles (`default_profile` when it has none or
+    cannot say); the worker thread calls all."""
 
     def __init__(
         self,
@@ -39,15 +40,25 @@ class DiscoveryFeed:
         enabled: bool,
         name: str,
         web_url: str,
-        read_profiles: Callable[[], list[str]],
+        control: ControlAPI,
+        default_profile: str,
     ) -> None:
         self._conn = conn
         self._topics = topics
         self.enabled = enabled
         self._name = name
         self._web_url = web_url
-        self._read_profiles = read_profiles
+        self._control = control
+        self._default_profile = default_profile
         self.profiles: list[str] = []
+
+    def _read_profiles(self) -> list[str]:
+        try:
+            profiles = [p for p in self._control.profiles() if isinstance(p, str) and p]
+        except Exception:
+            log.exception("could not read the profile list for discovery")
+            profiles = []
+        return profiles or [self._default_profile]
 
     def config(self) -> dict[str, Any]:
         return discovery_config(self._topics, name=self._name, profiles=self.profiles, web_url=self._web_url)

@@ -1,4 +1,5 @@
-"""The [mqtt] settings the broker connection needs, checked as a whole when the bridge is made.
+"""The [mqtt] settings the broker connection needs, checked as a whole when the bridge is made, and
+the paho client they make.
 
 Their own module so that client.py stays about the connection; both names are still importable from
 moodspeaker.mqtt.client, where callers have always found them.
@@ -6,8 +7,12 @@ moodspeaker.mqtt.client, where callers have always found them.
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
 
 from moodspeaker.config.schema import MqttConfig
 
@@ -69,6 +74,35 @@ class ConnectionSettings:
             reconnect_max_s=cfg.reconnect_max_s,
             outbox_size=cfg.outbox_size,
         )
+
+    def paho_client(self, client_id: str, will: tuple[str, bytes] | None, qos: int) -> mqtt.Client:
+        """A paho client for these settings (MQTT 3.1.1, clean session): credentials, TLS, the last
+        `will` (topic, payload; retained), and its queue capped; the callbacks are the caller's."""
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=mqtt.MQTTv311,
+            clean_session=True,
+        )
+        if self.username:
+            client.username_pw_set(self.username, self.password)
+        if self.tls:
+            client.tls_set(
+                ca_certs=self.ca_file or None,
+                certfile=self.cert_file or None,
+                keyfile=self.key_file or None,
+                cert_reqs=ssl.CERT_REQUIRED,
+                tls_version=ssl.PROTOCOL_TLS_CLIENT,
+            )
+        if will is not None:
+            client.will_set(will[0], will[1], qos=qos, retain=True)
+        # No in-flight window: the announcement after a connect (discovery and every retained state
+        # topic) goes out at once instead of 20 at a time behind acknowledgements; the queue's cap
+        # bounds memory.  (paho's reconnect() zeroes its in-flight count, so drop_out_messages at
+        # each connect would not use a window up either.)
+        client.max_inflight_messages_set(0)
+        client.max_queued_messages_set(self.outbox_size + 100)
+        return client
 
 
 def turned_away(settings: ConnectionSettings, reason: str, keepalive: bool) -> str:

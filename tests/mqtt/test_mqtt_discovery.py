@@ -166,8 +166,8 @@ def test_a_retained_home_assistant_birth_message_is_not_a_restart(
     r.bridge.start()
     try:
         watcher.wait_for("moodspeaker/kitchen/stats")
-        # The retained birth message and the echo of its own discovery (it subscribes to it):
-        until(lambda: r.bridge.stats()["received"] >= 2, what="the retained birth message arrived")
+        # The retained birth message (its own discovery, which comes back too, is not counted):
+        until(lambda: r.bridge.stats()["received"] >= 1, what="the retained birth message arrived")
         r.speaker.set_volume(0.41)  # queued after whatever the birth message caused
         watcher.wait_for("moodspeaker/kitchen/state/volume", lambda m: value(m) == 0.41)
         assert len(watcher.on("homeassistant/device/kitchen/config")) == 1

@@ -105,7 +105,7 @@ class MqttBridge:
         # The retained state topics, each sent only when it changed (a running scan's counts paced).
         self._state = StateFeed(self.topics, lambda topic, body: self._publish(topic, body, True), monotonic)
         self._health: dict[str, Any] = {}
-        self._counters = {"commands": 0, "rejected": 0, "work_dropped": 0, "ha_online": 0}
+        self._counters = {"received": 0, "commands": 0, "rejected": 0, "work_dropped": 0, "ha_online": 0}
         self._started = 0.0
         self._thread: threading.Thread | None = None
         # Commands run on the inbox's own thread: a slow one (re-planning, a fade) never delays publishing.
@@ -225,17 +225,18 @@ class MqttBridge:
         self._put("event", event)
 
     def _on_message(self, topic: str, payload: bytes, retained: bool) -> None:
+        if topic == self.topics.discovery:  # retained: kept from before; live: our own, sent back
+            if retained and payload:
+                self._kept = payload
+                self._signal(self._kept_due)
+            return  # not counted: `received` is what others sent (commands, HA's status)
+        self._counters["received"] += 1
         if topic == self.topics.ha_status:
             # A retained `online` (HA can be set to retain its birth message) is replayed at each of our
             # (re)connects, which announce anyway; a real HA restart reaches us as a live message.
             if payload.strip().lower() == b"online" and not retained:
                 self._counters["ha_online"] += 1
                 self._signal(self._announce_due)
-            return
-        if topic == self.topics.discovery:  # retained: kept from before; live: our own, sent back
-            if retained and payload:
-                self._kept = payload
-                self._signal(self._kept_due)
             return
         self._inbox.offer(topic, payload, retained)
 

@@ -70,8 +70,8 @@ class Connection:
         self._on_room = on_room
         self._lock = threading.Lock()
         self.counters = dict.fromkeys(
-            ("connects", "disconnects", "published", "refused", "dropped", "expired", "received"), 0
-        )
+            ("connects", "disconnects", "published", "refused", "dropped", "expired"), 0
+        )  # what it received is the owner's to count (MqttBridge: what others sent)
         self._box = Outbox(settings.outbox_size, self.counters)
         self._connected = False
         self._announcing = False  # connected, but `resend` has not run yet: publishes wait for it
@@ -371,5 +371,4 @@ class Connection:
         log.warning("%s; retrying with back-off", self.last_error)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        self.counters["received"] += 1
         self._on_message_cb(message.topic, bytes(message.payload), bool(message.retain))

@@ -86,6 +86,16 @@ class Mosquitto:
                 self.proc.stderr.close()
             self.proc = None
 
+    def kill(self) -> None:
+        """SIGKILL: gone at once, as a crash (frozen or not; no MQTT goodbye, the kernel just closes its
+        connections); start() runs a new one on the same port."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            if self.proc.stderr:
+                self.proc.stderr.close()
+            self.proc = None
+
     def logged(self, text: str) -> int:
         """How many lines of the broker's log contain `text` so far (mosquitto writes each line at once;
         its error, warning and notice lines are logged, e.g. a refused TLS handshake and why)."""

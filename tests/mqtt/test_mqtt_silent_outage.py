@@ -4,15 +4,14 @@ own queue, which paho used to re-send at the reconnect ahead of `online`, whatev
 once full, refused the reconnect's `online` and discovery for good (Home Assistant showed the speaker
 unavailable while it played).  Now the bridge alone decides what goes out after the reconnect.
 
-The freeze is SIGSTOP on a real Mosquitto (the connection stays open, nothing answers); a second one on
-the same port, with a debug log of every PUBLISH it receives, is the broker the speaker finds again.
+The freeze is brokerkit's (SIGSTOP on a real Mosquitto: the connection stays open, nothing answers); a
+second one on the same port, with a debug log of every PUBLISH it receives, is the broker the speaker
+finds again.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import signal
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +44,10 @@ def test_after_a_silent_outage_the_bridge_alone_decides_what_goes_out(
     r = make_rig(first.port, mqtt__keepalive_s=5, mqtt__outbox_size=10)  # paho's queue: 110 messages
     watcher = Watcher(first.port, (f"{ROOT}/stats",)).start()
     r.bridge.start()
-    assert first.proc is not None
     try:
         watcher.wait_for(f"{ROOT}/stats")  # the first announcement is through
         watcher.stop()
-        os.kill(first.proc.pid, signal.SIGSTOP)  # frozen: nothing is acknowledged from now on
+        first.freeze()  # nothing is acknowledged from now on
         for mood in ("happy", "sad", "angry"):
             r.speaker.observe(mood, 0.8, 0.1, 0.1)  # three mood_changed events into the dead link
         readings = [0]
@@ -68,9 +66,7 @@ def test_after_a_silent_outage_the_bridge_alone_decides_what_goes_out(
         until(pressed, 60, what="paho's queue full (or the outage noticed)", interval=0.05)
         r.speaker.set_volume(0.77)  # a change paho refuses (or, once noticed, kept for the reconnect)
         until(lambda: not r.bridge.connected, 60, what="the outage noticed", detail=r.bridge.stats)
-        os.kill(first.proc.pid, signal.SIGKILL)  # gone for good; another broker takes its port
-        first.proc.wait()
-        first.proc = None
+        first.kill()  # gone for good, still frozen; another broker takes its port
         second.start()
         r.wait_connected(60)
         x = readings[0] / 100000
@@ -93,9 +89,7 @@ def test_after_a_silent_outage_the_bridge_alone_decides_what_goes_out(
         assert not [p for p in received if p.startswith(" (d1")], received  # no re-send of paho's own
     finally:
         r.bridge.stop()
-        if first.proc is not None:
-            os.kill(first.proc.pid, signal.SIGCONT)
-        first.stop()
+        first.stop()  # thawed first, if it still runs
         second.stop()
 
 
@@ -106,11 +100,10 @@ def test_what_paho_refused_goes_out_once_the_broker_answers_again(tmp_path: Path
     broker.start()
     r = make_rig(broker.port, mqtt__keepalive_s=600, mqtt__outbox_size=10)  # paho's queue: 110 messages
     r.bridge.start()
-    assert broker.proc is not None
     try:
         r.wait_connected()
         until(lambda: r.bridge.stats()["published"] >= 15, what="the first announcement")
-        os.kill(broker.proc.pid, signal.SIGSTOP)
+        broker.freeze()
         readings = [0]
 
         def pressed() -> bool:
@@ -125,7 +118,7 @@ def test_what_paho_refused_goes_out_once_the_broker_answers_again(tmp_path: Path
         until(pressed, 60, what="paho refusing publishes", interval=0.05)
         r.speaker.set_volume(0.66)  # refused as well: paho's queue is full
         until(lambda: r.bridge._state.last["volume"]["value"] == 0.66, what="the volume handled (refused)")
-        os.kill(broker.proc.pid, signal.SIGCONT)
+        broker.thaw()
 
         def volume() -> Any:
             found = retained(broker.port, f"{ROOT}/state/volume").get(f"{ROOT}/state/volume")
@@ -135,5 +128,4 @@ def test_what_paho_refused_goes_out_once_the_broker_answers_again(tmp_path: Path
         assert r.bridge.stats()["connects"] == 1  # no reconnect did it
     finally:
         r.bridge.stop()
-        os.kill(broker.proc.pid, signal.SIGCONT)
-        broker.stop()
+        broker.stop()  # thawed first

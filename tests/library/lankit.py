@@ -124,7 +124,7 @@ def second_sync_meanwhile(
         except BaseException as exc:  # judged by the test
             results[name] = exc
 
-    caplog.set_level(logging.INFO, logger="moodspeaker.library.lan.mirror")
+    caplog.set_level(logging.INFO, logger="moodspeaker.library.lan.synclock")  # (logs the wait)
     threads = [threading.Thread(target=run, args=("first", first)),
                threading.Thread(target=run, args=("second", second))]  # fmt: skip
     threads[0].start()

@@ -2,8 +2,8 @@
 
 Why: a play's thread takes the mirror (`cache`) and writes to it after (a failed download's note),
 holding no sync lock.  When another process deleted the mirror folder (its failed first sync, a
-prune), this process's next sync closed the index open here (`_drop_if_deleted`), as does a failed
-first sync's `discard`; a play between the two steps then failed with sqlite3.ProgrammingError
+prune), this process's next use of it (a sync here) closed the index open here (`_current`), as
+does a failed first sync's `discard`; a play between the two steps then failed with sqlite3.ProgrammingError
 (closed database) instead of its own LanError.  The old index is now closed by its last user.  The
 play's thread is held right before its write (the index's `batch`, wrapped to wait for an event);
 a real library server on the loopback, the deletion by the function another process runs.

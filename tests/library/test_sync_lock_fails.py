@@ -93,3 +93,27 @@ def test_the_rescan_syncs_the_other_servers(
     assert f"{urls[0]}: lan:{urls[0]}: cannot lock {first.root / SYNC_LOCK}" in text, text
     assert f"{urls[1]}: 1 updated" in text  # the next server synced all the same
     assert len(source.tracks()) == 1
+
+
+@pytest.mark.parametrize("cache_before", ["none", "another server's mirror"])
+def test_a_first_sync_that_cannot_lock_leaves_nothing(
+    tmp_path: Path, servers: Servers, monkeypatch: pytest.MonkeyPatch, cache_before: str
+) -> None:
+    """The first sync made the folders and the lock file, then failed to lock: it left an empty
+    mirror folder holding only `sync.lock` (and the cache folder it made).  What it made goes again;
+    what was there before stays."""
+    cache = tmp_path / "cache"
+    if cache_before != "none":
+        (cache / "other-server-8765").mkdir(parents=True)
+        (cache / "other-server-8765" / "index.db").write_bytes(b"mirror")
+    before = sorted(str(p.relative_to(tmp_path)) for p in cache.rglob("*"))
+    lan = open_remote(servers[0][0].url, cache)
+    _no_locks_in(monkeypatch, lan.root)
+    with pytest.raises(SyncError) as failed:
+        sync_remote(lan)
+    assert failed.value.kept is None and str(lan.root / SYNC_LOCK) in str(failed.value)
+    assert not lan.root.exists(), sorted(p.name for p in lan.root.iterdir())
+    assert sorted(str(p.relative_to(tmp_path)) for p in cache.rglob("*")) == before
+    assert cache.exists() == (cache_before != "none")  # made by the sync: gone too
+    assert not lan.has_mirror() and lan.tracks() == []
+    lan.close()

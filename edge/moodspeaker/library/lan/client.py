@@ -48,7 +48,7 @@ from moodspeaker.library.lan.mirror import ANSWERED, LanError, MirroredLibrary, 
 from moodspeaker.library.track import Track
 from moodspeaker.util.sqlitefiles import SIDE_FILES
 
-#: LanError too: its home is mirror.py now (the mirror's sync lock raises it), imported from here
+#: LanError too: its home is synclock.py now (the mirror's sync lock raises it), imported from here
 __all__ = ["LanError", "LanLibrary", "ServerReplacedError", "SyncResult", "note_sync", "slug", "validate_row"]
 
 log = logging.getLogger(__name__)

@@ -19,12 +19,10 @@ databases (util.sqlitefiles), and the mirror's files are the owner's alone.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import shutil
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -35,13 +33,16 @@ import numpy as np
 from moodspeaker.library.batch import Batch
 from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex
 from moodspeaker.library.lan.cachefolder import same_file
+from moodspeaker.library.lan.synclock import SYNC_LOCK, LanError, WaitCheck, delete_mirror, lock_sync
 from moodspeaker.library.track import Track
 from moodspeaker.util.sqlitefiles import owner_only, scrub_or_owe, scrub_owed
 
+# the sync lock's names too (synclock is their home): the clients and the tests take them from here
+__all__ = ["ANSWERED", "SCRUB_DUE", "STREAM", "SYNC_LOCK", "LanError", "MirroredLibrary", "SyncGuard"]
+__all__ += ["WaitCheck", "delete_mirror"]
+
 log = logging.getLogger(__name__)
 
-#: in the mirror's folder: held by the sync in progress (`_one_sync`)
-SYNC_LOCK = "sync.lock"
 #: meta key of the mirror: when a sync last succeeded (set with the outcome, see client.note_sync)
 ANSWERED = "answered_at"
 #: kind of the mirror's problems noting a download that failed (client.LanLibrary.fetch), with when
@@ -52,57 +53,8 @@ SCRUB_DUE = "scrub_due"
 #: a sync's caller's own part of it, run under the sync's lock (`_one_sync`): entered once the lock
 #: is held, left (with the sync's exception, if any) before it is let go
 SyncGuard = Callable[[], AbstractContextManager[object]]
-#: a sync's caller's check while the sync waits for another one's lock (`_lock_file`): raises to give
-#: up (the service's rescan: its progress callback raises ScanStoppedError once the speaker stops)
-WaitCheck = Callable[[], object]
-#: how often a sync with a WaitCheck tries the lock again meanwhile
-_WAIT_POLL_S = 0.2
 #: how long the deletion waits for a sync writing the mirror (as the library database waits)
 _BUSY_S = 30.0
-
-
-class LanError(Exception):
-    """The server could not be reached or answered with something that is not the protocol, or its
-    mirror cannot be synced here (`_lock_file`).  Here, not in client.py (which gives it too): the
-    mirror's sync lock raises it."""
-
-
-def delete_mirror(root: Path) -> bool:
-    """Delete the mirror folder `root` (its server is no longer configured: sources.prune_mirrors),
-    its database, downloads and notes, unless a sync of it is in progress (a `library sync --url`
-    run by hand: False, and the next rescan deletes it).  Under the sync's lock: a sync starting
-    meanwhile waits, then finds its lock file deleted and makes its mirror anew (`_one_sync`).  On
-    a file system without locks (ENOLCK: NFS without lockd) it is deleted all the same: no sync can
-    run there either (`_one_sync` fails).  OSError when it cannot be deleted."""
-    try:
-        lock = (root / SYNC_LOCK).open("ab")
-    except FileNotFoundError:  # gone already
-        return not root.exists()
-    with lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            log.info("%s: a sync is in progress; its mirror is deleted at the next rescan", root)
-            return False
-        except OSError as exc:
-            log.info("%s: cannot be locked (%s); no sync can run there, deleted all the same", root, exc)
-        shutil.rmtree(root)
-    return True
-
-
-def _wait_for(lock: BinaryIO, waiting: WaitCheck | None) -> None:
-    """Lock `lock` (exclusive), which another sync holds: blocked in flock without `waiting`, else
-    polled, `waiting` called before each try (`_lock_file`)."""
-    if waiting is None:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        return
-    while True:
-        waiting()
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            time.sleep(_WAIT_POLL_S)
 
 
 class MirroredLibrary:
@@ -117,7 +69,7 @@ class MirroredLibrary:
         self._cache: LibraryIndex | None = None
         self._lock = threading.Lock()  # opening, closing and reading the mirror (the service reads
         # on its planning threads while a rescan syncs, and a failed first sync removes the mirror)
-        self._file: BinaryIO | None = None  # the open mirror's file, to tell it was deleted (`_one_sync`)
+        self._file: BinaryIO | None = None  # the open mirror's file, to tell it was deleted (`_current`)
         self._users: dict[int, int] = {}  # by id(): a mirror's users in progress (`_using`)
         self._retired: list[LibraryIndex] = []  # shut while in use: closed by their last user
         #: a note of a failed download was deleted without a scrub (the track downloaded since): its
@@ -136,22 +88,29 @@ class MirroredLibrary:
 
     def _made(self) -> LibraryIndex:
         """`cache`, the lock held."""
-        if self._cache is None:
+        while (cache := self._current()) is None:
             self.root.mkdir(parents=True, exist_ok=True)
             owner_only(self._db)  # before SQLite opens it: its -wal and -shm take its mode
-            self._cache = self._open()
-        return self._cache
+            if not self._db.is_file():  # owner_only could not make it: SQLite's own open says why
+                LibraryIndex(self._db).close()
+            self._cache = self._open()  # (None: deleted again meanwhile, made once more)
+        return cache
 
     @contextlib.contextmanager
-    def _using(self) -> Iterator[LibraryIndex]:
-        """`cache`, kept open for the block.  For a play's thread (`_note_failed_download`,
-        `_downloaded`), which holds no sync lock: a sync's `_drop_if_deleted` or a failed first
-        sync's `discard` (another process deleted the mirror) closed the index it had taken and
-        not used yet, and the play failed with sqlite3.ProgrammingError.  Shut meanwhile, it is
-        closed when its last user leaves (`_shut`); what the user wrote went to the deleted copy."""
+    def _using(self) -> Iterator[LibraryIndex | None]:
+        """The mirror on disk (None when there is none: never made for this), kept open for the
+        block.  For a play's thread (`_note_failed_download`, `_downloaded`), which holds no sync
+        lock: a use that found the file deleted (`_current`) or a failed first sync's `discard`
+        closed the index it had taken and not used yet, and the play failed with
+        sqlite3.ProgrammingError.  Shut meanwhile, it is closed when its last user leaves
+        (`_shut`); what the user wrote went to the deleted copy."""
         with self._lock:
-            cache = self._made()
-            self._users[id(cache)] = self._users.get(id(cache), 0) + 1
+            cache = self._cache if self._reading() else None
+            if cache is not None:
+                self._users[id(cache)] = self._users.get(id(cache), 0) + 1
+        if cache is None:
+            yield None
+            return
         try:
             yield cache
         finally:
@@ -165,12 +124,43 @@ class MirroredLibrary:
             if last:
                 cache.close()
 
-    def _open(self) -> LibraryIndex:
-        """The mirror's database opened (made when missing), the lock held."""
-        cache = LibraryIndex(self._db)
-        with contextlib.suppress(FileNotFoundError):  # (deleted already: the next sync's look says so)
-            self._file = self._db.open("rb")  # held open: its inode is no other file's meanwhile
+    def _open(self) -> LibraryIndex | None:
+        """The mirror's database opened, the lock held, with its file (`_file`, held open: its inode
+        is no other file's meanwhile, so `_current` can tell a file deleted or replaced since); None
+        when it is not there (deleted: another process's failed first sync, a prune).  The file is
+        opened first, and checked to be the one on disk once SQLite opened the database: opened
+        after, a file deleted and made anew in between was taken for the one SQLite had open."""
+        try:
+            file = self._db.open("rb")
+        except FileNotFoundError:
+            return None
+        try:
+            cache = LibraryIndex(self._db)
+        except BaseException:
+            file.close()
+            raise
+        if not same_file(self._db, file):
+            cache.close()
+            file.close()
+            return None
+        self._file = file
         return cache
+
+    def _current(self) -> LibraryIndex | None:
+        """The open mirror, the lock held, when its file is still the one on disk; one another
+        process deleted or replaced since (its failed first sync removed the folder, a prune, a sync
+        made it anew) is shut first, so what reads or writes next takes the mirror on disk: read
+        on, the deleted copy hid what that process's syncs wrote (until this one's next sync
+        looked), listed a mirror deleted for good, or failed (SQLite's disk I/O error), and a sync
+        wrote its whole result where no other process saw it, gone at the restart.  (A stat on
+        each use; closed now, or by its last user: `_using`.)"""
+        if self._cache is None or (self._file is not None and same_file(self._db, self._file)):
+            return self._cache
+        cache = self._shut()
+        log.info("%s: the mirror was removed or replaced by another process; opened again", self.source)
+        if cache is not None:
+            cache.close()
+        return None
 
     def _shut(self) -> LibraryIndex | None:
         """Forget the open mirror, the lock held; returns it for the caller to close, or None when a
@@ -185,8 +175,9 @@ class MirroredLibrary:
         return cache
 
     def has_mirror(self) -> bool:
-        """A mirror exists (open here, or on disk from an earlier run)."""
-        return self._cache is not None or self._db.is_file()
+        """A mirror exists (open here and still on disk, or on disk from an earlier run)."""
+        with self._lock:
+            return self._current() is not None or self._db.is_file()
 
     def ever_answered(self) -> bool:
         """A sync has succeeded once (mirrors from before this mark count when they hold tracks)."""
@@ -225,60 +216,16 @@ class MirroredLibrary:
         `guard` (sources.sync_remote's) wraps the sync under the lock: whether the server ever
         answered is only known once no other sync can still make its first mirror, and a failed
         first sync's mirror may only be removed before the next sync can start on it.  `waiting`
-        is called while another sync holds the lock (`_lock_file`), and may raise to give up."""
+        is called while another sync holds the lock (synclock.lock_sync), and may raise to give
+        up.  A mirror open here whose file another process deleted meanwhile is not the one synced:
+        each use takes the one on disk (`_current`)."""
         while True:
-            lock = self._lock_file(waiting)
+            lock = lock_sync(self.root, self.source, waiting)
             if same_file(self.root / SYNC_LOCK, lock):
                 break
             lock.close()
-        with lock:
-            self._drop_if_deleted()
-            with guard() if guard is not None else contextlib.nullcontext():
-                yield
-
-    def _lock_file(self, waiting: WaitCheck | None = None) -> BinaryIO:
-        """The sync's lock file, locked (waited for).  LanError naming the folder when it cannot be
-        made or locked: flock fails with ENOLCK on an NFS mount without lockd, and an OSError
-        escaped the sync as a traceback that stopped the rescan before the other servers synced
-        (sources.sync_remote makes it a SyncError).  With `waiting`, the wait polls the lock and
-        calls it before each try, and what it raises ends the wait: a blocking flock could not be
-        interrupted by the service's stop, which gave up on its join timeout while the rescan
-        waited for a long `library sync` run by hand."""
-        path = self.root / SYNC_LOCK
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            lock = path.open("ab")
-        except OSError as exc:
-            raise LanError(f"{self.source}: cannot write its mirror folder {self.root}: {exc}") from exc
-        try:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                log.info("%s: waiting for another sync of this server to finish", self.source)
-                _wait_for(lock, waiting)
-        except OSError as exc:
-            lock.close()
-            raise LanError(
-                f"{self.source}: cannot lock {path} ({exc}); a network file system without file"
-                " locks? keep the speaker's data folder on local storage"
-            ) from exc
-        except BaseException:  # given up (`waiting`), or interrupted
-            lock.close()
-            raise
-        return lock
-
-    def _drop_if_deleted(self) -> None:
-        """Under the sync's lock: a mirror open here whose file was deleted since (another process's
-        first sync failed and removed the folder; this one read the mirror while it was made) is
-        closed, so the sync judges and writes the mirror on disk (made anew), not a deleted file
-        that no other process sees and that is gone at the restart."""
-        with self._lock:
-            if self._cache is None or (self._file is not None and same_file(self._db, self._file)):
-                return
-            cache = self._shut()
-            log.info("%s: the mirror was removed by another process; opened again", self.source)
-        if cache is not None:
-            cache.close()
+        with lock, guard() if guard is not None else contextlib.nullcontext():
+            yield
 
     _EMPTY: tuple[list[str], np.ndarray] = ([], np.zeros((0, len(FEATURE_COLUMNS)), dtype=np.float32))
 
@@ -306,25 +253,28 @@ class MirroredLibrary:
             return self._cache.query(target, k, weights) if self._reading() and self._cache else []
 
     def _reading(self) -> bool:
-        """Open a mirror that exists on disk (a restart: its tracks play without the server); never
-        make one for reading.  Called with the lock held."""
-        if self._cache is None and self._db.is_file():
+        """Open the mirror on disk (a restart: its tracks play without the server; one made anew
+        by another process: `_current`); never make one for reading.  Called with the lock held."""
+        while self._current() is None and self._db.is_file():
             owner_only(self._db)  # a mirror made before is tightened too
-            self._cache = self._open()
+            self._cache = self._open()  # (None: replaced meanwhile, opened once more)
         return self._cache is not None
 
     def _note_failed_download(self, track_id: str, error: str) -> None:
         """The download of the mirror's track `track_id` failed (`error`): noted until it downloads
         (module doc); `library stats` lists it with the mirror's other problems."""
-        with self._using() as cache, cache.batch() as b:
-            b.problem(f"{self.source}/{track_id}", STREAM, error)
+        with self._using() as cache:
+            if cache is None:  # (the mirror was deleted meanwhile: nothing to note it in)
+                return
+            with cache.batch() as b:
+                b.problem(f"{self.source}/{track_id}", STREAM, error)
 
     def _downloaded(self, track_id: str) -> None:
         """The track downloaded: a failure noted before (the server was off) is over.  Its note is
         deleted, and scrubbed at the next `forget_failed_downloads` (not here: a play waits on this)."""
         noted = f"{self.source}/{track_id}"
         with self._using() as cache:
-            if cache.db.query("SELECT 1 FROM problems WHERE path = ?", (noted,)):
+            if cache is not None and cache.db.query("SELECT 1 FROM problems WHERE path = ?", (noted,)):
                 with cache.batch() as b:  # (only then: a batch moves the mirror's change counter)
                     b.clear_problem(noted)
                     self._scrub_later(b)  # it said when the track was to be played

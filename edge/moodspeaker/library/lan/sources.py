@@ -78,30 +78,44 @@ def sync_remote(remote: Remote, **options: Any) -> SyncResult | SubsonicSync:
     A mirror whose server never answered a sync before (a mistyped URL, something that is not a
     library server, a port nobody listens on) is removed with whatever this sync wrote, so `library
     stats` does not list it; a mirror that once synced keeps its last good copy to play from.  Both
-    are decided under the sync's lock (`_first_leaves_nothing`).  Decided before it, a sync that
-    waited through another one's first sync (the service's rescan beside a `library sync` run by
-    hand) had found no good sync yet, and its failure deleted the mirror the other had just made;
-    and a Ctrl-C while it waited deleted the other's first sync in progress.
+    are decided under the sync's lock (`_FirstSync`).  Decided before it, a sync that waited
+    through another one's first sync (the service's rescan beside a `library sync` run by hand) had
+    found no good sync yet, and its failure deleted the mirror the other had just made; and a
+    Ctrl-C while it waited deleted the other's first sync in progress.
     """
-    first: list[bool] = []  # whether the server never answered, as decided under the lock
+    verdict = _FirstSync(remote)
     try:
-        return remote.sync(guard=lambda: _first_leaves_nothing(remote, first), **options)
+        return remote.sync(guard=verdict.guard, **options)
     except LanError as exc:
-        if first == [False] or (not first and remote.has_mirror()):  # (none: no lock was taken)
+        if verdict.kept_a_mirror():
             raise SyncError(str(exc), len(remote.tracks())) from exc
         raise SyncError(str(exc), None) from exc
 
 
-@contextlib.contextmanager
-def _first_leaves_nothing(remote: Remote, first: list[bool]) -> Iterator[None]:
-    """Under the sync's lock, around the sync: whether the server never answered a sync (noted in
-    `first`), and if so, the mirror removed when the sync fails (a LanError, or Ctrl-C or a crash
-    in the middle of it: no half mirror either).  Before the lock is let go: the next sync must find
-    the mirror as this one left it."""
-    first.append(not remote.ever_answered())
-    try:
-        yield
-    except BaseException:
-        if first[0]:
-            remote.discard()
-        raise
+class _FirstSync:
+    """Whether a sync of `remote` is its server's first (`first`: None until the sync's lock was
+    taken and `guard` entered), and the guard that decides it and removes a failed first sync's
+    mirror (sync_remote)."""
+
+    def __init__(self, remote: Remote) -> None:
+        self.remote = remote
+        self.first: bool | None = None
+
+    @contextlib.contextmanager
+    def guard(self) -> Iterator[None]:
+        """Under the sync's lock, around the sync: whether the server never answered a sync, and if
+        so, the mirror removed when the sync fails (a LanError, or Ctrl-C or a crash in the middle
+        of it: no half mirror either).  Before the lock is let go: the next sync must find the
+        mirror as this one left it."""
+        self.first = not self.remote.ever_answered()
+        try:
+            yield
+        except BaseException:
+            if self.first:
+                self.remote.discard()
+            raise
+
+    def kept_a_mirror(self) -> bool:
+        """After a failed sync: whether a last good mirror stays (not this one's first sync; when
+        it failed before it held the lock, the mirror on disk decides)."""
+        return not self.first if self.first is not None else self.remote.has_mirror()

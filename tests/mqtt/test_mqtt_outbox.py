@@ -96,3 +96,33 @@ def test_dropped_events_are_neither_kept_nor_put_back() -> None:
     paho.sent.clear()
     box.flush(paho.send, now=0.0, max_age=60)
     assert paho.sent == [("error", b"kept", False)]
+
+
+def test_a_message_ahead_of_its_topic_goes_before_it_on_each_connection_until_acknowledged() -> None:
+    """A removal before the discovery that replaces it on the broker: the latest value alone would lose
+    it, so it is kept apart and sent ahead of the topic's value until the broker acknowledges it."""
+    box, _ = _box()
+    paho = Paho()
+    box.precede("d", b"removal")
+    box.precede("d", b"removal")  # the same twice (the broker kept the old discovery again): once
+    box.remember("d", b"discovery")
+    assert box.flush(paho.send, now=0.0, max_age=60)
+    box.remember("d", b"profiles changed")  # on the same connection: the removal went before already
+    assert box.flush(paho.send, now=0.0, max_age=60)
+    assert [p for _, p, _ in paho.sent] == [b"removal", b"discovery", b"profiles changed"]
+    for unacknowledged in (True, False):
+        box.reconnected()  # the first time none was acknowledged; then the removal was
+        box.resend_all()
+        paho.sent.clear()
+        assert box.flush(paho.send, now=0.0, max_age=60)
+        sent = [p for _, p, r in paho.sent if r]
+        assert sent == ([b"removal"] if unacknowledged else []) + [b"profiles changed"]
+        for ack in paho.acks:
+            ack.published = True
+    box.precede("d", b"another")  # paho refuses: the order holds, the value waits behind it
+    box.remember("d", b"discovery")
+    paho.room, paho.sent = 1, []
+    assert not box.flush(paho.send, now=0.0, max_age=60)
+    paho.room = 10
+    assert box.flush(paho.send, now=0.0, max_age=60)
+    assert [p for _, p, _ in paho.sent] == [b"another", b"discovery"]

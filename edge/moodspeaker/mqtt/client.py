@@ -206,6 +206,13 @@ class Connection:
             if self._connected and not self._announcing and not self._stopping:
                 self._flush()
 
+    def precede(self, topic: str, payload: bytes) -> None:
+        """`payload` goes out retained on `topic` before the topic's next value (publish it next), on
+        every connection until the broker acknowledges it: the value replaces it on the broker, so
+        the latest value alone would lose it (see Outbox.precede)."""
+        with self._lock:
+            self._box.precede(topic, payload)
+
     def drop_events(self, topics: Sequence[str]) -> int:
         """Forget the events on `topics` that are kept or not acknowledged yet (see Outbox)."""
         with self._lock:

@@ -9,6 +9,9 @@ discovery topic; the broker sends a retained message with the subscription, flag
 anything published later).  When that one named components this speaker no longer announces as they
 were (an older version's unique ids, a component gone), they are removed once: a message listing
 just their platforms, then the discovery again, which adds them anew (stale_components says why).
+The broker already keeps the announcement's discovery by then, so a connection lost before the
+removal reached it must not lose the removal: the connection keeps it apart (Connection.precede)
+and sends it ahead of the discovery on each connection until the broker acknowledges it.
 Only a Home Assistant running at that moment can take the removal: one started afterwards never
 learnt the old ids, and their registry entries stay orphaned until removed in its settings.
 """
@@ -105,7 +108,8 @@ class DiscoveryFeed:
             ", ".join(sorted(stale)),
         )
         removal = {"dev": config["dev"], "o": config["o"], "cmps": stale}
-        # Retained, as the discovery: paho refusing the removal leaves the discovery after it to be
-        # kept alone (the connection keeps a topic's latest), never the removal without it.
-        self._conn.publish(self._topics.discovery, encode(removal, "discovery"), retain=True)
+        # Ahead of the discovery, retained as it is (the discovery then replaces it on the broker),
+        # until acknowledged: from a connection lost meanwhile, the next one's announcement sends it
+        # ahead of its own discovery, even with no old discovery kept on the broker any more.
+        self._conn.precede(self._topics.discovery, encode(removal, "discovery"))
         self._conn.publish(self._topics.discovery, encode(config, "discovery"), retain=True)

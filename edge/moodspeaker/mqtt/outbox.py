@@ -11,6 +11,9 @@ is the only source of what is sent afterwards:
 
 - the latest value of every retained topic, re-sent in full after each connect, and the topics whose
   latest value paho has not accepted yet (refused: its queue full), retried until it does;
+- the retained messages that must reach the broker ahead of their topic's latest value though it
+  replaces them there (the removal of Home Assistant entities before the discovery that announces
+  them anew): sent before it on every connection until the broker acknowledges one (`precede`);
 - the events kept for later (bounded, oldest dropped first and counted), sent only if at most
   `max_age` old;
 - the events paho accepted but the broker has not acknowledged (PUBACK): at a connect they go back
@@ -38,6 +41,15 @@ class Ack(Protocol):
 Send = Callable[[str, bytes, bool], Ack | None]
 
 
+@dataclass
+class Ahead:
+    """A retained message sent ahead of its topic's latest value; `ack` is its send on this connection
+    (None: not sent on it yet)."""
+
+    payload: bytes
+    ack: Ack | None = None
+
+
 @dataclass(frozen=True)
 class Held:
     """An event and the monotonic time it was first published (its age survives re-sends)."""
@@ -61,6 +73,7 @@ class Outbox:
     def __init__(self, size: int, counters: dict[str, int]) -> None:
         self.retained: dict[str, bytes] = {}
         self._unsent: dict[str, None] = {}  # retained topics still to send, in order (a set with order)
+        self._ahead: dict[str, list[Ahead]] = {}  # sent before their topic's value until acknowledged
         self._events: deque[Held] = deque()
         self._flight: deque[tuple[Ack, Held]] = deque()
         self._size = size
@@ -79,6 +92,15 @@ class Outbox:
         self.retained[topic] = payload
         self._unsent.setdefault(topic)
 
+    def precede(self, topic: str, payload: bytes) -> None:
+        """A retained message for `topic` that must reach the broker before the topic's next value,
+        which replaces it there: kept apart from the latest value and sent ahead of it (again on each
+        connection) until the broker acknowledges it; the same one twice is kept once."""
+        ahead = self._ahead.setdefault(topic, [])
+        if all(a.payload != payload for a in ahead):
+            ahead.append(Ahead(payload))
+        self._unsent.setdefault(topic)
+
     def hold(self, topic: str, payload: bytes, now: float) -> None:
         """An event to send (now, or after the reconnect); when full, the oldest kept goes."""
         if len(self._events) >= self._size:
@@ -88,9 +110,19 @@ class Outbox:
 
     def send_now(self, topic: str, send: Send) -> None:
         """Send one retained topic ahead of everything else (availability, discovery)."""
-        payload = self.retained.get(topic)
-        if payload is not None and send(topic, payload, True) is not None:
+        if self._send_retained(topic, send):
             self._unsent.pop(topic, None)
+
+    def _send_retained(self, topic: str, send: Send) -> bool:
+        """`topic`'s messages still to go ahead of its value on this connection, then its latest
+        value; False when paho refused one (the rest waits: the order holds)."""
+        for ahead in self._ahead.get(topic, ()):
+            if ahead.ack is None:
+                ahead.ack = send(topic, ahead.payload, True)
+                if ahead.ack is None:
+                    return False
+        payload = self.retained.get(topic)
+        return payload is None or send(topic, payload, True) is not None
 
     def resend_all(self, skip: Collection[str] = (), renewed: Collection[str] = ()) -> None:
         """After a connect every retained value goes out again (`skip`: those sent just before), but
@@ -108,8 +140,7 @@ class Outbox:
         everything went."""
         while self._unsent:
             topic = next(iter(self._unsent))
-            payload = self.retained.get(topic)
-            if payload is not None and send(topic, payload, True) is None:
+            if not self._send_retained(topic, send):
                 return False
             del self._unsent[topic]
         oldest = now - max_age
@@ -137,6 +168,10 @@ class Outbox:
         to the front of the kept events, with their first time; how many."""
         back = [held for ack, held in self._flight if not _acked(ack)]
         self._flight.clear()
+        for topic, ahead in list(self._ahead.items()):  # acknowledged: done; the others go again
+            self._ahead[topic] = [Ahead(a.payload) for a in ahead if a.ack is None or not _acked(a.ack)]
+            if not self._ahead[topic]:
+                del self._ahead[topic]
         events = [*back, *self._events]
         over = max(0, len(events) - self._size)
         self._counters["dropped"] += over  # the oldest go first

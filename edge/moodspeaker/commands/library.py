@@ -27,7 +27,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     serve.add_argument("--no-zeroconf", action="store_true", help="do not announce the server")
     sync = sub.add_parser("sync", help="mirror a library server's index into the local LAN cache")
-    sync.add_argument("url", nargs="?", help="server URL (default: library.servers, else discovery)")
+    sync.add_argument(
+        "url",
+        nargs="?",
+        help="server URL (default: library.servers, else discovery); the mirror of a server not in "
+        "library.servers is deleted at the service's next rescan (add it there to keep it)",
+    )
     discover = sub.add_parser("discover", help="list library servers announced on the LAN")
     discover.add_argument("--timeout", type=float, default=3.0, help="seconds to listen")
 

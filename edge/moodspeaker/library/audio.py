@@ -24,6 +24,7 @@ import numpy as np
 import soundfile as sf
 
 from moodspeaker.library.adts import adts_info, is_adts
+from moodspeaker.library.pcmheader import audio_chunk
 
 #: Formats the scanner picks up (lower-case suffixes); the decoder decides per file whether it can.
 AUDIO_SUFFIXES = frozenset({".mp3", ".ogg", ".oga", ".opus", ".flac", ".wav", ".m4a", ".mp4", ".aac"})
@@ -35,6 +36,10 @@ class DecodeError(Exception):
 
 class _OpenError(DecodeError):
     """The decoder did not recognise the data at all (as opposed to a file that opened but is bad)."""
+
+
+class _CutShortError(DecodeError):
+    """The header states more audio than the file holds: no other decoder can find the rest."""
 
 
 #: libsndfile's answer for data it does not recognise as any format; on a file that exists it only
@@ -111,6 +116,8 @@ def read_excerpts(
         raise DecodeError("empty file (0 bytes)")
     try:
         return _read_soundfile(p, excerpt_s, count)
+    except _CutShortError:
+        raise
     except DecodeError as first:
         if shutil.which("ffmpeg") is None:
             if isinstance(first, _OpenError):
@@ -145,6 +152,25 @@ def _check_window(start: float, length: float, got_s: float, duration: float) ->
         )
 
 
+#: a WAV or AIFF may miss this much of the audio its header states (a writer's rounding) and still pass
+_HEADER_SLACK_S = 1.0
+
+
+def _check_header(path: Path, duration: float) -> None:
+    """A WAV or AIFF whose audio chunk ends before the size its header states is cut short: libsndfile
+    counts its frames from the bytes there, so the windows never come up short, while the index took
+    the header's length (mutagen) and the file was analysed."""
+    chunk = audio_chunk(path)
+    if chunk is None:
+        return
+    stated = chunk.stated_s(path.stat().st_size, duration)
+    if stated - duration > _HEADER_SLACK_S:
+        raise _CutShortError(
+            f"cut short: the audio stops at {duration:.1f} s of the {stated:.1f} s its header states "
+            "(an interrupted copy?)"
+        )
+
+
 def _read_soundfile(path: Path, excerpt_s: float, count: int) -> Excerpts:
     try:
         f = sf.SoundFile(str(path))
@@ -157,6 +183,7 @@ def _read_soundfile(path: Path, excerpt_s: float, count: int) -> Excerpts:
             if sr <= 0:
                 raise DecodeError(f"invalid sample rate {sr}")
             duration = frames / sr
+            _check_header(path, duration)
             windows: list[np.ndarray] = []
             for start, length in excerpt_starts(duration, excerpt_s, count):
                 if f.seekable():

@@ -49,7 +49,9 @@ class RestingFacePipeline(servicekit.ScriptPipeline):
 def _calibrate(data: Path, profile: str, frames: Path) -> Path:
     """`moodspeaker calibrate-neutral --profile PROFILE`, the listener's photo as the camera."""
     args = ["--set", f"device.data_dir={data}", "--set", "detector.type=haar", "calibrate-neutral"]
-    assert main([*args, "--profile", profile, "--source", str(frames), "--frames", "3"]) == 0
+    # --force: the photo smiles, which calibrate-neutral refuses as a resting face (what is tested
+    # here is the file's deletion, not the face)
+    assert main([*args, "--profile", profile, "--source", str(frames), "--frames", "3", "--force"]) == 0
     return calibration_file(data, profile)
 
 

@@ -115,7 +115,9 @@ def test_availability_follows_the_service_process(
         service.append(proc)
         watcher.wait_for(f"{ROOT}/availability", lambda m: m.payload == b"online", timeout=60)
         volume = watcher.wait_for(f"{ROOT}/state/volume", timeout=60)
-        assert volume.json()["value"] == 0.2  # the restarted service restored and re-announced its state
+        assert volume.json()["value"] == 0.6  # a start plays at player.volume (its default), announced
+        watcher.publish(f"{ROOT}/set_volume/set", '{"volume": 0.3}')
+        watcher.wait_for(f"{ROOT}/state/volume", lambda m: m.json()["value"] == 0.3)
 
         broker.restart()  # the broker restarts with nothing retained: the service re-announces itself
         # `online` goes out first, then the discovery and the state: wait for all three
@@ -127,7 +129,7 @@ def test_availability_follows_the_service_process(
 
         found = until(reannounced, 60, what="the service re-announced to the restarted broker")
         assert found[f"{ROOT}/availability"] == b"online"
-        assert json.loads(found[f"{ROOT}/state/volume"])["value"] == 0.2
+        assert json.loads(found[f"{ROOT}/state/volume"])["value"] == 0.3  # this run's volume
 
         proc.send_signal(signal.SIGTERM)  # clean shutdown: no will, so the bridge says offline itself
         assert proc.wait(30) == 0

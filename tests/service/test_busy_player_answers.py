@@ -51,7 +51,7 @@ def test_set_volume_on_a_busy_player_is_answered_pending(
         assert answer["volume"] == 0.4  # what plays now, not the volume asked for
         assert answer["pending"] == {"volume": 0.3}
         assert control.state()["pending"] == {"volume": 0.3}  # the page's poll says so too
-        assert app.store.load()[0].volume == 0.3  # a restart brings back what was asked for
+        assert app.store.load()[0].volume == 0.3  # saved for the record (a start plays at player.volume)
     finally:
         held.release()
     wait_for(lambda: _volume_changes(events) == [0.4, 0.3], what="the new volume announced once applied")

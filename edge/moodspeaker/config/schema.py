@@ -232,8 +232,8 @@ class PlayerConfig:
     audio_device: str = setting("", "Audio output device name; empty uses the system default.")
     volume: float = setting(
         0.6,
-        "The volume the speaker starts at. Saving it leaves the volume playing now as it is: the Now "
-        "tab's slider changes that one.",
+        "The volume the speaker starts at, at every start. Saving it leaves the volume playing now as "
+        "it is: the Now tab's slider changes that one until the speaker restarts.",
         min=0.0,
         max=1.0,
         label="Start volume",

@@ -191,8 +191,8 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
             self._recommender.create_profile(self.conductor.profile, time.time())
         self._use_calibration(self.conductor.profile)
         self._follow_profile(str(snap.strategy or ""))
-        if snap.volume is not None:
-            self.player.set_volume(snap.volume)
+        # Not snap.volume: the speaker starts at player.volume (Start volume), as moOde and Volumio do
+        # with a startup volume; the volume set while it plays holds until the process ends.
         if snap.camera is not None and snap.camera != self.stage.enabled:
             self.stage.set_enabled(snap.camera)
         self.health.set_state("camera", ComponentState.OK if self.stage.enabled else ComponentState.OFF)

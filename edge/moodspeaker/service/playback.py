@@ -195,7 +195,7 @@ class PlaybackCommands(ApplianceCore):
         self.player.set_volume(volume)
         if self._player_applied("volume", volume):
             self.bus.publish(StateChanged(ts=time.time(), key="volume", value=volume))
-        self._save()  # the new volume either way: a restart brings back what the listener asked for
+        self._save()  # the new volume either way, for the record (a restart plays at player.volume)
 
     def set_camera(self, enabled: bool) -> None:
         """The privacy switch.  Off ends the mood reading (`_end_reading`): the mood is unknown, new

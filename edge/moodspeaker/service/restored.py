@@ -1,6 +1,6 @@
 """What was restored at start, standing in for the player's status until the player has applied it.
 
-Why: at start the saved track, position, queue, playing state and volume are posted to the player
+Why: at start the saved track, position, queue and playing state are posted to the player
 thread (`Appliance._restore`), and everything that acts on what plays reads the player's status: the
 saves (the housekeeping's each second, the retention's, a command's), the commands (Play, Next, Like,
 a mood corrected from the page or MQTT, the export) and the conductor (a mood read by the camera, a
@@ -71,8 +71,8 @@ class RestoredState:
 
     def status(self) -> PlayerStatus:
         """The player's status as a command or a save must see it: until the restore is applied, with
-        the restored track, position, queue, playing state (paused on a track restored not playing)
-        and volume in place of the player's."""
+        the restored track, position, queue and playing state (paused on a track restored not
+        playing) in place of the player's (not the volume: the speaker starts at player.volume)."""
         snap, applied, _ = self._held
         # Asked before the status is read: one applied after the question is then taken from `snap`
         # (what the player just applied), never missed by a status read before it.
@@ -88,5 +88,4 @@ class RestoredState:
             current=snap.current,
             position_s=snap.position_s,
             queue=snap.queue,
-            volume=status.volume if snap.volume is None else snap.volume,
         )

@@ -1,4 +1,4 @@
-"""What the speaker must remember across a power cut: queue, position, volume, profile, camera.
+"""What the speaker must remember across a power cut: queue, position, profile, camera.
 
 And the mood each restored pick was made for: a track picked for the mood the camera reads first
 after the restart suits it, and is not cut for a "new" mood that is the one it was chosen for.  With
@@ -48,7 +48,7 @@ class Snapshot:
     position_s: float = 0.0
     queue: tuple[QueueItem, ...] = ()
     playing: bool = False
-    volume: float | None = None
+    volume: float | None = None  # at the save, for the record: a start plays at player.volume instead
     profile: str | None = None
     strategy: str | None = None
     camera: bool | None = None

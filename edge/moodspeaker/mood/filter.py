@@ -7,25 +7,43 @@ change-detection problem instead:
 1. Evidence, not averages: every frame gives each challenger class the log-likelihood ratio
    `log(p_c + floor) - log(p_current + floor)`; the ratios are summed per challenger and clipped at zero
    (Page's CUSUM, 1954: the quickest detector of a change for a given false-alarm rate).  Consistent
-   frames add up, so a real change wins in a few frames; the floor bounds what one frame can say.
+   frames add up, so a real change wins in a few seconds; the floor bounds what one frame can say.
 2. Confidence weighting: each frame's ratios are scaled by its certainty (1 - normalised entropy,
    softened); an ambiguous frame (a half-turned head, motion blur) moves little.
 3. Hysteresis: the challenger's sum must reach `switch_evidence` and it must have kept gaining for
-   `min_dwell_s`, so a yawn, squint or glance (one or two frames) never becomes a mood, and the sums
-   start again from zero after every switch.
+   `min_dwell_s`, so a yawn, squint or glance never becomes a mood, and the sums start again from zero
+   after every switch.
+
+Units: evidence is counted per second, not per frame, so the same face gives the same mood, switch
+time and confidence whatever `camera.interval_s` is (it can change live, 0-60 s).  A frame stands for
+its *span*, the time since the capture before it (face or not; at most MAX_FRAME_SPAN_S, so a slow
+camera or a stall is not assumed to have looked like the frame after it), measured in REFERENCE_INTERVAL_S
+(the schema's default `camera.interval_s`, 1 s): at the default interval every frame counts exactly 1,
+as before.  `switch_evidence` is in nats per reference interval of a steady face.  The dwell clock of
+a challenger starts at its first supporting frame, moved later by however much that frame's span falls
+short of the reference interval: the excursion must be supported for `min_dwell_s` plus one reference
+interval (2.5 s at the defaults; at 1 frame/s: three frames), so an excursion of 2 s never becomes the
+mood at any interval, and one frame alone never does (with `min_dwell_s` > 0).
 
 The reported confidence, class belief and valence/arousal come from a separate, faster view: the same
-weighted log-evidence with exponential forgetting (half-life `half_life_s`), softmaxed.
+weighted log-evidence with exponential forgetting (half-life `half_life_s`), softmaxed.  A frame adds
+its span's evidence as forgotten over that span, (1 - 2^(-span/h)) / (1 - 2^(-REFERENCE_INTERVAL_S/h)),
+so a steady face settles on the same confidence at any interval up to MAX_FRAME_SPAN_S.
 
 "No face" is not evidence: the belief is held and the reported confidence fades linearly to zero over
-`no_face_timeout_s`, after which the mood becomes `unknown`.  It never flips to another class.
+`no_face_timeout_s`, after which the mood becomes `unknown`.  It never flips to another class.  The
+fade lasts at least NO_FACE_CAPTURES capture intervals (the shorter of the last two spans, so one stall
+is not taken for the interval), so at a slow interval (30 s against the default 20 s timeout) one
+missed detection halves the confidence instead of ending the mood.
 
 `smoothing = "rolling"` gives the seeds' plain rolling average (argmax of the window mean) as the
-baseline the benchmark compares against.  Everything here is pure: time is passed in, no I/O.
+baseline the benchmark compares against (its window is in seconds already).  Everything here is pure:
+time is passed in, no I/O.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -35,7 +53,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from moodspeaker.config.schema import MoodConfig
+from moodspeaker.config.schema import CameraConfig, MoodConfig
 from moodspeaker.mood.circumplex import to_valence_arousal
 from moodspeaker.mood.classes import ALL_EXPRESSIONS, UNKNOWN
 
@@ -46,6 +64,17 @@ Vector = npt.NDArray[np.float64]
 EVIDENCE_FLOOR = 0.1
 #: Weight of the least certain frame; a confident frame counts up to 1.
 MIN_FRAME_WEIGHT = 0.5
+
+#: The capture interval evidence is counted in: the default `camera.interval_s` (the schema states it).
+REFERENCE_INTERVAL_S = float(CameraConfig().interval_s)
+#: The longest capture interval the settings allow; longer gaps (a stall) count as this for the fade.
+MAX_CAPTURE_INTERVAL_S = float(
+    next(f for f in dataclasses.fields(CameraConfig) if f.name == "interval_s").metadata["max"]
+)
+#: The most time one frame's evidence stands for, however long since the capture before it.
+MAX_FRAME_SPAN_S = 5.0
+#: Captures in a row without a face before the mood can become unknown, whatever the timeout.
+NO_FACE_CAPTURES = 2
 
 
 @dataclass(frozen=True)
@@ -76,7 +105,9 @@ class MoodState:
 class Smoother(Protocol):
     """Turns a stream of probability vectors into a belief vector (same class order)."""
 
-    def update(self, p: Vector, now: float) -> Vector: ...
+    def update(self, p: Vector, now: float, span: float = REFERENCE_INTERVAL_S) -> Vector:
+        """Add frame `p` taken at `now`, standing for the `span` seconds before it."""
+        ...
 
 
 class EvidenceSmoother:
@@ -87,12 +118,18 @@ class EvidenceSmoother:
         self._half_life = half_life_s
         self._last: float | None = None
 
-    def update(self, p: Vector, now: float) -> Vector:
+    def update(self, p: Vector, now: float, span: float = REFERENCE_INTERVAL_S) -> Vector:
         if self._last is not None:
             dt = max(0.0, now - self._last)
             self._scores *= 0.5 ** (dt / self._half_life)
         self._last = now
-        self._scores += frame_weight(p) * np.log(p + EVIDENCE_FLOOR)
+        # the span's evidence, forgotten over the span: 1 at the reference interval, and the same
+        # steady belief for a steady face at any interval
+        span = min(max(0.0, span), MAX_FRAME_SPAN_S)
+        weight = (1.0 - 0.5 ** (span / self._half_life)) / (
+            1.0 - 0.5 ** (REFERENCE_INTERVAL_S / self._half_life)
+        )
+        self._scores += weight * frame_weight(p) * np.log(p + EVIDENCE_FLOOR)
         return softmax(self._scores)
 
 
@@ -103,7 +140,7 @@ class RollingSmoother:
         self._window = window_s
         self._items: deque[tuple[float, Vector]] = deque()
 
-    def update(self, p: Vector, now: float) -> Vector:
+    def update(self, p: Vector, now: float, span: float = REFERENCE_INTERVAL_S) -> Vector:
         self._items.append((now, p))
         while self._items and self._items[0][0] <= now - self._window:
             self._items.popleft()
@@ -130,19 +167,23 @@ class ChangeDetector:
         """Evidence gathered by each challenger (read-only copy, for tests and diagnostics)."""
         return self._sums.copy()
 
-    def update(self, p: Vector, now: float) -> int | None:
+    def update(self, p: Vector, now: float, span: float = REFERENCE_INTERVAL_S) -> int | None:
+        """Add frame `p` taken at `now`, standing for the `span` seconds before it (module doc: units)."""
+        span = max(0.0, span)
         evidence = frame_weight(p) * np.log(p + EVIDENCE_FLOOR)
         if self.current is None:
             reference = frame_weight(p) * math.log(1.0 / self._n + EVIDENCE_FLOOR)
         else:
             reference = float(evidence[self.current])
-        gain = evidence - reference
+        gain = (evidence - reference) * (min(span, MAX_FRAME_SPAN_S) / REFERENCE_INTERVAL_S)
         self._sums = np.maximum(0.0, self._sums + gain)
         if self.current is not None:
             self._sums[self.current] = 0.0
         rising = self._sums > 0.0
         self._since[~rising] = np.nan
-        self._since[rising & np.isnan(self._since)] = now
+        # the dwell clock starts at the first supporting frame, later by what its span lacks of the
+        # reference interval: at any rate the support must last min_dwell_s + one reference interval
+        self._since[rising & np.isnan(self._since)] = now + max(0.0, REFERENCE_INTERVAL_S - span)
         best = int(np.argmax(self._sums))
         # Switch only on a frame that itself supports the challenger: a yawn that ends must not be
         # announced on the first frame after it just because the dwell time has passed.
@@ -206,6 +247,9 @@ class MoodFilter:
         self._belief: Vector | None = None
         self._mood = UNKNOWN
         self._last_face: float | None = None
+        self._last_capture: float | None = None
+        self._last_span: float | None = None
+        self._presence = 0.0
 
     @property
     def mood(self) -> str:
@@ -222,12 +266,23 @@ class MoodFilter:
         self._belief = None
         self._mood = UNKNOWN
         self._last_face = None
+        self._last_capture = None
+        self._last_span = None
+        self._presence = 0.0
 
     def update(self, probs: Mapping[str, float] | None, now: float) -> MoodState:
-        """Feed one capture: the classifier's probabilities, or None when no face was found."""
+        """Feed one capture: the classifier's probabilities, or None when no face was found.
+
+        Feed every capture, with or without a face: the time since the capture before is what a frame
+        stands for (the first one stands for REFERENCE_INTERVAL_S).
+        """
         previous = self._mood
+        span = REFERENCE_INTERVAL_S if self._last_capture is None else max(0.0, now - self._last_capture)
+        # the capture interval as seen: the shorter of the last two spans (one stall is no interval)
+        interval = span if self._last_span is None else min(span, self._last_span)
+        self._last_capture, self._last_span = now, span
         if probs is None:
-            return self._no_face(now, previous)
+            return self._no_face(now, previous, interval)
         if self._classes is None:
             self._classes = tuple(probs) or ALL_EXPRESSIONS
         n = len(self._classes)
@@ -239,25 +294,29 @@ class MoodFilter:
             )
         p = normalise(probs, self._classes)
         self._last_face = now
-        self._belief = self._smoother.update(p, now)
+        self._presence = 1.0
+        self._belief = self._smoother.update(p, now, span)
         if self._cfg.smoothing == "rolling":
             self._mood = self._classes[int(np.argmax(self._belief))]  # no hysteresis, as in the seeds
         else:
             if self._detector is None:
                 self._detector = ChangeDetector(n, self._cfg.switch_evidence, self._cfg.min_dwell_s)
-            index = self._detector.update(p, now)
+            index = self._detector.update(p, now, span)
             self._mood = UNKNOWN if index is None else self._classes[index]
         return self._state(presence=1.0, face=True, previous=previous)
 
-    def _no_face(self, now: float, previous: str) -> MoodState:
+    def _no_face(self, now: float, previous: str, interval: float) -> MoodState:
         if self._belief is None or self._last_face is None:
             return self._state(presence=0.0, face=False, previous=previous)
         absent = max(0.0, now - self._last_face)
-        presence = max(0.0, 1.0 - absent / self._cfg.no_face_timeout_s)
-        if presence <= 0.0 and self._mood != UNKNOWN:
+        # at least NO_FACE_CAPTURES intervals: at a slow interval one missed detection is not the end
+        timeout = max(self._cfg.no_face_timeout_s, NO_FACE_CAPTURES * min(interval, MAX_CAPTURE_INTERVAL_S))
+        # never rises again without a face (the interval may change live)
+        self._presence = min(self._presence, max(0.0, 1.0 - absent / timeout))
+        if self._presence <= 0.0 and self._mood != UNKNOWN:
             self._mood = UNKNOWN
             self._detector = None  # the next face starts a fresh decision
-        return self._state(presence=presence, face=False, previous=previous)
+        return self._state(presence=self._presence, face=False, previous=previous)
 
     def _state(self, *, presence: float, face: bool, previous: str) -> MoodState:
         probs: dict[str, float] = {}

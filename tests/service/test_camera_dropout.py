@@ -81,3 +81,28 @@ def test_a_camera_that_drops_out_is_kept_retrying_and_comes_back(tmp_path: Path)
         assert len(cameras) == 1
     finally:
         app.stop()
+
+
+def test_the_mood_fades_to_unknown_while_the_camera_is_unplugged(tmp_path: Path) -> None:
+    """A camera that cannot deliver sees no face: after mood.no_face_timeout_s the mood is unknown,
+    as when the listener walks away (it stayed at its last value for as long as the camera was gone)."""
+    plugged = threading.Event()
+    plugged.set()
+    script = Script("happy")
+    cfg = config(tmp_path / "data", **{"mood.no_face_timeout_s": 1.0})
+    parts = Parts(
+        make_source=lambda: UsbCamera(plugged),
+        make_pipeline=lambda: ScriptPipeline(script),
+        recommender=Recommender.from_config(cfg, Catalogue(make_tracks(tmp_path))),
+    )
+    app = Appliance(cfg, EventBus(), parts, tmp_path / "data")
+    app.start()
+    try:
+        wait_for(lambda: app._current_mood().mood == "happy", what="the mood read as happy")
+        plugged.clear()  # the cable comes loose
+        wait_for(lambda: app._current_mood().mood == "unknown", what="the mood fading to unknown")
+        mood = app._current_mood()
+        assert not mood.face and mood.confidence == 0.0
+        assert app.health_snapshot()["components"]["camera"]["state"] == "retrying"
+    finally:
+        app.stop()

@@ -202,11 +202,14 @@ class InferenceStage:
             if not self._enabled:
                 next_at = now + max(self._interval_s, 0.2)
                 continue
+            reading = self._reading
             try:
                 if not self._step(generation):
                     return  # replaced by the watchdog while we were stuck
                 failures = 0
             except Exception as exc:
+                if self._hb.generation != generation:
+                    return  # replaced meanwhile: the new thread reports for the camera
                 failures += 1
                 self._health.count("inference_errors")
                 # Under the lock the switch sets the camera's state under, and only while it is on: a
@@ -227,6 +230,7 @@ class InferenceStage:
                     log.warning("camera: %s (retrying with back-off)", exc)
                 else:
                     log.exception("capture step failed (retrying with back-off)")
+                self._no_capture(reading)
                 next_at = self._clock() + min(30.0, max(1.0, self._interval_s) * failures)
 
     def _step(self, generation: int) -> bool:
@@ -257,9 +261,16 @@ class InferenceStage:
                     # it (a new one every interval would lose the back-off and repeat the warning).
                     error = str(getattr(source, "last_error", "") or "no frame from the camera")
                     self._health.set_state("camera", ComponentState.RETRYING, error)
-                    return True
-                self._health.set_state("camera", ComponentState.ENDED, "the frame source has no more frames")
-            self._close_source()
+                    retrying = True
+                else:
+                    retrying = False
+                    ended = "the frame source has no more frames"
+                    self._health.set_state("camera", ComponentState.ENDED, ended)
+            if retrying:
+                # a camera that cannot deliver sees no face: the mood fades as when no one is there
+                self._no_capture(reading)
+            else:
+                self._close_source()
             return True
         with self._lock:
             if self._source is source and self._health.state_of("camera") == ComponentState.RETRYING:
@@ -294,3 +305,15 @@ class InferenceStage:
             self._health.set_state("vision", ComponentState.OK)
             self._on_result(state, observation, t2)
         return True
+
+    def _no_capture(self, reading: int) -> None:
+        """A capture that gave nothing to classify (the camera retrying or missing, the pipeline
+        failing) counts as a capture without a face: the mood fades to unknown after
+        `mood.no_face_timeout_s`, as it does when the listener walks away, instead of staying at its
+        last value for as long as the camera is gone.  Same checks as a classified capture."""
+        now = self._clock()
+        with self._filter_lock:
+            if reading != self._reading or not self._enabled or self._stop.is_set():
+                return
+            state = self._filter.update(None, now)
+            self._on_result(state, None, now)

@@ -21,12 +21,21 @@ from moodspeaker.library.workers import AnalysisPool
 
 log = logging.getLogger(__name__)
 
-#: Where Debian/Ubuntu game packages keep their music (e.g. supertux-data, frozen-bubble-data).
-SOUNDTRACK_GLOBS = (
-    "/usr/share/games/*/music/*.ogg",
-    "/usr/share/games/*/data/music/*.ogg",
-    "/usr/share/games/*/sounds/music/*.ogg",
-    "/usr/share/*/music/*.ogg",
+#: Where Debian/Ubuntu packages keep their files; the patterns below search only under it.
+SOUNDTRACK_ROOT = "/usr/share"
+#: Where Debian/Ubuntu game packages keep their music (e.g. supertux-data, frozen-bubble-data, and
+#: wesnoth-1.16-music, README's example, in a versioned folder: games/wesnoth/1.16/data/core/music).
+#: Each pattern is a fixed depth (a `*` is one folder), never a walk through all of /usr/share.
+SOUNDTRACK_GLOBS = tuple(
+    f"{SOUNDTRACK_ROOT}/{pattern}"
+    for pattern in (
+        "games/*/music/*.ogg",
+        "games/*/data/music/*.ogg",
+        "games/*/sounds/music/*.ogg",
+        "games/*/data/core/music/*.ogg",
+        "games/*/*/data/core/music/*.ogg",
+        "*/music/*.ogg",
+    )
 )
 MAX_TRACKS = 24
 #: The folder, in the demo's data folder, of the clips it generates without soundtracks.
@@ -35,10 +44,14 @@ CLIPS = "clips"
 Say = Callable[[str], None]
 
 
-def soundtrack_files(limit: int = MAX_TRACKS) -> list[Path]:
-    """Installed soundtrack files (sorted, at most `limit`); [] on a machine without any."""
+def soundtrack_files(limit: int = MAX_TRACKS, root: Path | None = None) -> list[Path]:
+    """Installed soundtrack files (sorted, at most `limit`); [] on a machine without any.
+    `root`: searched instead of /usr/share (a test's tree)."""
+    patterns = SOUNDTRACK_GLOBS
+    if root is not None:
+        patterns = tuple(glob.escape(str(root)) + p.removeprefix(SOUNDTRACK_ROOT) for p in patterns)
     found: list[Path] = []
-    for pattern in SOUNDTRACK_GLOBS:
+    for pattern in patterns:
         found.extend(Path(p) for p in sorted(glob.glob(pattern)))
     unique = list(dict.fromkeys(p for p in found if p.is_file() and p.stat().st_size > 10_000))
     return unique[:limit]

@@ -279,9 +279,13 @@ class InferenceStage:
             self._pipeline = self._make_pipeline()
         if not self._hb.begin(generation):
             return False
-        observation = self._pipeline.step(frame, t1)
-        del frame  # the frame ends here
-        if not self._hb.end(generation):
+        try:
+            observation = self._pipeline.step(frame, t1)
+        finally:
+            del frame  # the frame ends here
+            # also when the step raised: a failed step is over, not stuck (the watchdog would restart it)
+            current = self._hb.end(generation)
+        if not current:
             return False
         t2 = self._clock()
         self._health.timing("vision", t2 - t1)

@@ -10,6 +10,7 @@ from typing import Any
 
 from appliancekit import Shown, appliance_config, build_appliance
 from brokerkit import Mosquitto
+from mqtt_helpers import retained
 
 from moodspeaker.mqtt import MqttBridge
 from moodspeaker.service.control import ControlAPI
@@ -33,6 +34,9 @@ def bridged(
     bridge.start()
     try:
         until(lambda: bridge.connected, BUSY, what="bridge connected")
+        # Its stats end the first announcement: by then it is subscribed (connected comes before).
+        stats = bridge.topics.stats
+        until(lambda: stats in retained(broker.port, stats), BUSY, what="the bridge's announcement")
         yield app, bridge
     finally:
         bridge.stop()

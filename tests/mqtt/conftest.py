@@ -40,5 +40,6 @@ def rig(broker: Mosquitto) -> Iterator[Rig]:
     r = make_rig(broker.port)
     r.bridge.start()
     r.wait_connected()
+    r.wait_announced()  # subscribed: a command published now reaches it
     yield r
     r.bridge.stop()

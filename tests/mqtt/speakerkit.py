@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from brokerkit import mqtt_config
-from mqtt_helpers import Message
+from mqtt_helpers import Message, retained
 
 from moodspeaker.mqtt import MqttBridge
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import Event, EventBus, MoodChanged, MoodObserved, StateChanged, TrackStarted
+from polling import until
 
 
 class MemorySpeaker:
@@ -135,6 +136,14 @@ class Rig:
         while not self.bridge.connected:
             assert time.monotonic() < deadline, f"bridge never connected: {self.bridge.stats()}"
             time.sleep(0.02)
+
+    def wait_announced(self, timeout: float = 30.0) -> None:
+        """Until the broker keeps the bridge's stats, which end its first announcement: by then the
+        broker has its subscriptions too.  `connected` alone comes before them (paho writes the
+        SUBSCRIBE once its on_connect returns), so a command published right then could reach the
+        broker first and be lost."""
+        stats = self.bridge.topics.stats
+        until(lambda: stats in retained(self.bridge.settings.port, stats), timeout, what="the announcement")
 
 
 def make_rig(

@@ -65,8 +65,9 @@ SAME_STATE = {
 
 def test_a_sad_reading_is_called_sad_not_tired(rec: Recommender) -> None:
     """A sad face sits low on the arousal axis, so the old wording ('low arousal turns sad into
-    tired') called nearly every sad reading 'tired': a state the classifier has no class for."""
-    states = list(readings([("sad", 0.8, 12)]))
+    tired') called nearly every sad reading 'tired': a state the classifier has no class for.
+    Held 10 s: the filter counts evidence per second, so 2 frames/s settle no faster than 1."""
+    states = list(readings([("sad", 0.8, 20)]))
     sad = states[-1]
     assert sad.mood == "sad" and sad.arousal < -0.35
     picks = rec.plan(sad, "alice", "match", NOW, 3)

@@ -123,11 +123,31 @@ def render(style: Style, seconds: float, seed: int = 0) -> np.ndarray:
     return np.asarray(out * level, dtype=np.float32)
 
 
+def clip_path(style: Style, folder: Path) -> Path:
+    return folder / f"{style.name}.ogg"
+
+
+def is_current(path: Path, seconds: float) -> bool:
+    """Whether the clip at `path` is there, readable and lasts at least `seconds` (the length asked
+    for now: a clip made for a lower library.min_track_s is too short for a higher one)."""
+    try:
+        return path.stat().st_size > 0 and sf.info(str(path)).duration >= seconds - 0.5
+    except (OSError, RuntimeError) as exc:  # unreadable (a write cut short): made again
+        log.debug("%s: not a usable clip: %s", path, exc)
+        return False
+
+
+def to_write(folder: Path, seconds: float) -> list[Style]:
+    """The styles whose clip in `folder` is missing or shorter than `seconds`."""
+    return [style for style in STYLES if not is_current(clip_path(style, folder), seconds)]
+
+
 def write_clip(style: Style, folder: Path, seconds: float = 45.0) -> Path:
-    """Write one clip as OGG/Vorbis with title/artist tags (in one-second blocks; see COMMON)."""
+    """Write one clip as OGG/Vorbis with title/artist tags (in one-second blocks; see COMMON), unless
+    one lasting at least `seconds` is there already."""
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{style.name}.ogg"
-    if path.exists() and path.stat().st_size > 0:
+    path = clip_path(style, folder)
+    if is_current(path, seconds):
         return path
     audio = render(style, seconds)
     tmp = path.with_suffix(".tmp.ogg")

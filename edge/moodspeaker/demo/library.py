@@ -13,11 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from moodspeaker.config import Config, data_dir
-from moodspeaker.demo.clips import write_all
+from moodspeaker.demo.clips import to_write, write_all
 from moodspeaker.library import db_path, numba_cache_dir
 from moodspeaker.library.index import LibraryIndex
 from moodspeaker.library.indexer import Indexer
-from moodspeaker.library.workers import AnalysisPool
+from moodspeaker.library.workers import AnalysisPool, jit_cache_warm
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,10 @@ def soundtrack_files(limit: int = MAX_TRACKS, root: Path | None = None) -> list[
     return unique[:limit]
 
 
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
+
+
 def index_files(
     folders: list[Path], index: LibraryIndex, say: Say, numba_cache: Path, min_track_s: float = 0.0
 ) -> int:
@@ -64,12 +68,12 @@ def index_files(
 
     `min_track_s` (library.min_track_s) keeps jingles and effects out as on a speaker: a game's
     music folder may hold a few-second "level done" tune beside its songs."""
+    # a cold JIT cache is compiled into first (minutes on a Pi): said only then, not on each start
+    first = "" if jit_cache_warm(numba_cache) else " (the first run compiles the analyser)"
     with AnalysisPool(1, 20.0, numba_cache) as pool:
         summary = Indexer(index, pool, min_track_s=min_track_s).scan(
             [str(f) for f in folders],
-            on_total=lambda n: (
-                say(f"analysing {n} new files (the first run compiles the analyser)") if n else None
-            ),
+            on_total=lambda n: say(f"analysing {_count(n, 'new file')}{first}") if n else None,
             on_done=lambda path, error: say(f"  {Path(path).name}: {error or 'analysed'}"),
         )
     for path, reason in summary.failed:
@@ -107,8 +111,10 @@ def prepare(
     clips_folder = data_dir(config) / CLIPS
     said: list[str] = []
     if clips_folder in folders:
-        say("generating demo clips (tempo, mode and energy differ)")
-        said.append(f"{len(write_all(clips_folder, max(clip_s, minimum + 5.0)))} generated clips")
+        seconds = max(clip_s, minimum + 5.0)
+        if missing := to_write(clips_folder, seconds):  # said only when it happens: not on each start
+            say(f"generating {_count(len(missing), 'demo clip')} (tempo, mode and energy differ)")
+        said.append(f"{len(write_all(clips_folder, seconds))} generated clips")
     installed = soundtrack_files() if soundtracks is None else soundtracks
     soundtracks = [f for f in installed if f.parent in folders]
     if soundtracks:

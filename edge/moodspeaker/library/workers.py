@@ -132,6 +132,12 @@ def _work(path: str) -> WorkResult:
     return WorkResult(path, analysis, None, time.perf_counter() - start, time.process_time() - cpu)
 
 
+def jit_cache_warm(cache: str | Path) -> bool:
+    """Whether numba's cache folder holds compiled kernels already (an index file): a pool started on
+    it loads them instead of compiling them first (seconds here, minutes on a Pi)."""
+    return any(Path(cache).rglob("*.nbi"))
+
+
 class AnalysisPool:
     """A pool of warmed-up analysis workers; `analyse(paths)` yields results as they finish."""
 
@@ -167,7 +173,7 @@ class AnalysisPool:
         one process first makes every later start a cache load.
         """
         cache = self._initargs[0]
-        if not cache or not self._initargs[2] or self.workers == 1 or any(Path(cache).rglob("*.nbi")):
+        if not cache or not self._initargs[2] or self.workers == 1 or jit_cache_warm(cache):
             return
         log.info("first run: compiling librosa's kernels into %s (once)", cache)
         ctx = multiprocessing.get_context("spawn")

@@ -1,17 +1,16 @@
 """The expression classifier stage: a grayscale face crop in, class probabilities out.
 
 Everything model-specific (input size, normalisation, class order, which file runs where) comes from
-the model's metadata JSON (models/edgetpu/expression.json, see coord INTERFACES), so this code works
-with any model that honours it: the shipped one, a retrained one, or a placeholder in tests.
+the model's metadata JSON (models/edgetpu/expression.json, see coord INTERFACES; read by
+moodspeaker.vision.modelinfo, whose ModelInfo, default_model_json and load_model_info are re-exported
+here), so this code works with any model that honours it: the shipped one, a retrained one, or a
+placeholder in tests.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
 import logging
-import math
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -20,132 +19,15 @@ import numpy as np
 import numpy.typing as npt
 
 from moodspeaker.config.schema import ClassifierConfig
-from moodspeaker.mood.classes import ALL_EXPRESSIONS, FERPLUS_TO_MOOD
+from moodspeaker.vision.modelinfo import ModelInfo, default_model_json, load_model_info
 from moodspeaker.vision.runtime import ModelError, make_interpreter
 
 log = logging.getLogger(__name__)
 
+__all__ = ["ExpressionClassifier", "Probs", "TFLiteExpressionClassifier", "make_classifier"]
+__all__ += ["ModelInfo", "default_model_json", "load_model_info"]  # modelinfo.py's, imported from here
+
 Probs = npt.NDArray[np.float32]
-
-_REPO_ROOT = Path(__file__).resolve().parents[3]
-_MODEL_RELATIVE = Path("models") / "edgetpu" / "expression.json"
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    """The metadata of one expression model, with paths resolved next to the JSON file."""
-
-    json_path: Path
-    name: str
-    cpu_model: Path
-    edgetpu_model: Path | None
-    width: int
-    height: int
-    channels: int
-    mean: float
-    std: float
-    crop_margin: float
-    crop_square: bool
-    classes: tuple[str, ...]
-    #: Name of the output tensor holding `classes` (None: the one output of that size).
-    output: str | None = None
-    #: A model with a FER2013 head has a second output over the original FER2013 classes (see
-    #: models/training/model.py); eval-faces scores the original labels against it.  The appliance
-    #: acts on the main output only.
-    fer2013_classes: tuple[str, ...] | None = None
-    fer2013_output: str | None = None
-
-    @property
-    def input_shape(self) -> tuple[int, int, int, int]:
-        return (1, self.height, self.width, self.channels)
-
-
-def default_model_json() -> Path:
-    """The shipped model's metadata: the repository's models/edgetpu/, else an installed copy."""
-    candidates = [
-        _REPO_ROOT / _MODEL_RELATIVE,
-        Path(sys.prefix) / "share" / "moodspeaker" / _MODEL_RELATIVE,
-        Path("/usr/share/moodspeaker") / _MODEL_RELATIVE,
-    ]
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    return candidates[0]
-
-
-def _field(data: dict[str, Any], key: str, kind: type, where: Path) -> Any:
-    value = data.get(key)
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise ModelError(f"{where}: `{key}` must be a {kind.__name__}, got {value!r}")
-    return value
-
-
-def _class_list(raw: Any, key: str, where: Path) -> tuple[str, ...]:
-    if not isinstance(raw, list):
-        raise ModelError(f"{where}: `{key}` must be a list, got {raw!r}")
-    classes: list[str] = []
-    for name in raw:
-        mapped = FERPLUS_TO_MOOD.get(str(name), str(name))
-        if mapped not in ALL_EXPRESSIONS:
-            raise ModelError(
-                f"{where}: unknown class {name!r} in `{key}`; expected names from {ALL_EXPRESSIONS}"
-            )
-        classes.append(mapped)
-    if len(set(classes)) != len(classes) or len(classes) < 2:
-        raise ModelError(f"{where}: `{key}` must list at least two distinct classes, got {raw}")
-    return tuple(classes)
-
-
-def _optional_str(data: dict[str, Any], key: str, where: Path) -> str | None:
-    value = data.get(key)
-    if value is not None and not isinstance(value, str):
-        raise ModelError(f"{where}: `{key}` must be a string (an output tensor name), got {value!r}")
-    return value
-
-
-def load_model_info(json_path: str | Path) -> ModelInfo:
-    """Read and check a model's metadata JSON; errors name the file and the bad key."""
-    path = Path(json_path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ModelError(f"model metadata not found: {path}") from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(f"{path}: unreadable model metadata ({exc})") from exc
-    if not isinstance(data, dict):
-        raise ModelError(f"{path}: expected a JSON object")
-    inp = _field(data, "input", dict, path)
-    crop = data.get("crop") or {}
-    if not isinstance(crop, dict):
-        raise ModelError(f"{path}: `crop` must be an object")
-    classes = _class_list(_field(data, "classes", list, path), "classes", path)
-    head = data.get("fer2013_head")
-    if head is not None and not isinstance(head, dict):
-        raise ModelError(f"{path}: `fer2013_head` must be an object with `classes` and `output`")
-    edgetpu = data.get("edgetpu_model")
-    std = float(inp.get("std", 1.0))
-    if std == 0.0 or not math.isfinite(std):
-        raise ModelError(f"{path}: input.std must be a non-zero number, got {std}")
-    channels = int(inp.get("channels", 1))
-    if channels not in (1, 3):
-        raise ModelError(f"{path}: input.channels must be 1 or 3, got {channels}")
-    return ModelInfo(
-        json_path=path,
-        name=str(data.get("name", path.stem)),
-        cpu_model=path.parent / str(_field(data, "cpu_model", str, path)),
-        edgetpu_model=path.parent / str(edgetpu) if edgetpu else None,
-        width=int(_field(inp, "width", int, path)),
-        height=int(_field(inp, "height", int, path)),
-        channels=channels,
-        mean=float(inp.get("mean", 0.0)),
-        std=std,
-        crop_margin=float(crop.get("margin", 0.0)),
-        crop_square=bool(crop.get("square", True)),
-        classes=classes,
-        output=_optional_str(data, "output", path),
-        fer2013_classes=_class_list(head.get("classes"), "fer2013_head.classes", path) if head else None,
-        fer2013_output=_optional_str(head, "output", path) if head else None,
-    )
 
 
 class ExpressionClassifier(Protocol):
@@ -211,6 +93,7 @@ class TFLiteExpressionClassifier:
         self._in_index = int(inp["index"])
         self._out_index = int(out["index"])
         self._in_dtype = np.dtype(inp["dtype"])
+        self._blank = np.zeros(info.input_shape, self._in_dtype)
         self._in_scale, self._in_zero = (float(v) for v in inp["quantization"])
         self._out_dtype = np.dtype(out["dtype"])
         self._out_scale, self._out_zero = (float(v) for v in out["quantization"])
@@ -281,6 +164,23 @@ class TFLiteExpressionClassifier:
     def _run(self, face: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[Any], npt.NDArray[Any] | None]:
         x = self.preprocess(face)  # bad crops raise here, before the interpreter is involved
         try:
+            outputs = self._invoke(face, x)
+        except BaseException:
+            with contextlib.suppress(RuntimeError, ValueError):  # the invoke's error is the one to report
+                self._scrub_input()
+            raise
+        self._scrub_input()
+        return outputs
+
+    def _scrub_input(self) -> None:
+        """Zero the input tensor, which would otherwise hold the last face crop until the next face
+        (for ever while the camera is off): a frame is kept for one classification only."""
+        self._interpreter.set_tensor(self._in_index, self._blank)
+
+    def _invoke(
+        self, face: npt.NDArray[np.uint8], x: npt.NDArray[Any]
+    ) -> tuple[npt.NDArray[Any], npt.NDArray[Any] | None]:
+        try:
             self._interpreter.set_tensor(self._in_index, x)
             self._interpreter.invoke()
         except (RuntimeError, ValueError) as exc:
@@ -290,6 +190,7 @@ class TFLiteExpressionClassifier:
             x = self.preprocess(face)  # the CPU model may quantise its input differently
             self._interpreter.set_tensor(self._in_index, x)
             self._interpreter.invoke()
+        # get_tensor copies: nothing returned points into the interpreter
         raw: npt.NDArray[Any] = self._interpreter.get_tensor(self._out_index)[0]
         if self._aux is None:
             return raw, None

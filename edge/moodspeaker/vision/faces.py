@@ -88,6 +88,9 @@ def _validate(frame: Frame) -> None:
 class BlazeFaceDetector:
     """MediaPipe BlazeFace short-range with our own numpy post-processing."""
 
+    #: the `detector.type` naming it (the crop margin the expression model wants depends on it)
+    kind = "blazeface"
+
     def __init__(
         self,
         model_path: Path | None = None,
@@ -110,6 +113,7 @@ class BlazeFaceDetector:
         self._scores_index = int(outputs.get("classificators", by_size[0]["index"]))
         self._boxes_index = int(outputs.get("regressors", by_size[-1]["index"]))
         self._input_index = int(inp["index"])
+        self._blank = np.zeros(tuple(int(d) for d in inp["shape"]), np.dtype(inp["dtype"]))
         self._anchors = blazeface.ssd_anchors()
         self.min_confidence = min_confidence
         #: square (x, y, side) around the last face found, in frame pixels; never any pixels
@@ -136,8 +140,15 @@ class BlazeFaceDetector:
     def detect(self, frame: Frame) -> list[Face]:
         """Whole frame first; plus the region around the last face (so a distant listener, found once
         by the tile search, is followed with one extra run instead of a full search); the tile search
-        only when neither found anything.  Only the region's coordinates are kept between frames."""
+        only when neither found anything.  Only the region's coordinates are kept between frames: the
+        input tensor, holding a thumbnail of the last image searched, is zeroed before returning."""
         _validate(frame)
+        try:
+            return self._detect(frame)
+        finally:
+            self._interpreter.set_tensor(self._input_index, self._blank)
+
+    def _detect(self, frame: Frame) -> list[Face]:
         height, width = frame.shape[:2]
         found = self._run(frame)
         region = self._region
@@ -182,6 +193,9 @@ class BlazeFaceDetector:
 
 class HaarFaceDetector:
     """OpenCV's frontal-face Haar cascade (opencv-python < 5 ships the XML); score is always 1.0."""
+
+    #: the `detector.type` naming it (the crop margin the expression model wants depends on it)
+    kind = "haar"
 
     def __init__(self, *, max_side: int = 640) -> None:
         path = Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"  # type: ignore[attr-defined]

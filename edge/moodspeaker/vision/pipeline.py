@@ -51,9 +51,18 @@ class VisionPipeline:
         self.classifier = classifier
         self.config = config or Config()
         info = getattr(classifier, "info", None)
-        self.margin: float = getattr(info, "crop_margin", DEFAULT_MARGIN)
         self.size: int | None = getattr(info, "width", None)
         self._clock = clock
+
+    @property
+    def margin(self) -> float:
+        """The crop margin the model's metadata gives for this detector (each frames faces differently:
+        the FER2013 framing is BlazeFace's box plus 8 % a side, Haar's box itself)."""
+        info = getattr(self.classifier, "info", None)
+        margin_for = getattr(info, "margin_for", None)
+        if callable(margin_for):
+            return float(margin_for(getattr(self.detector, "kind", None)))
+        return float(getattr(info, "crop_margin", DEFAULT_MARGIN))
 
     def step(self, frame: npt.NDArray[np.uint8], now: float) -> Observation:
         """One frame -> one Observation (`now` is the capture time, kept for symmetry with the filter)."""

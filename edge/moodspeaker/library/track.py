@@ -44,3 +44,15 @@ class Track:
     replaygain_db: float | None = None
     source: str = "local"
     extra: dict[str, float] = field(default_factory=dict)
+
+
+def artist_title(title: str, artist: str) -> str:
+    """'Artist - Title' as a log line names a track; the title alone when it has no artist (an
+    untagged file: "playing  - tone440" before)."""
+    return f"{artist} - {title}" if artist.strip() else title
+
+
+def title_by(title: str, artist: str) -> str:
+    """'Title by Artist' as a sentence names a track; the title alone when it has no artist (an
+    untagged file: "playing tone440 by  - ..." before)."""
+    return f"{title} by {artist}" if artist.strip() else title

@@ -23,6 +23,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from moodspeaker.library.track import artist_title
 from moodspeaker.player.deck import Play
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.events import ErrorReported, Event, TrackEnded, TrackStarted
@@ -84,7 +85,7 @@ class PlayHistory:
         track = play.item.track
         # Artist and title only: the pick's explanation quotes the mood read, and the journal outlives
         # the retention and delete-everything (README, Privacy).
-        log.info("playing %s - %s", track.artist, track.title)
+        log.info("playing %s", artist_title(track.title, track.artist))
         self._emit(
             TrackStarted(
                 ts=time.time(),

@@ -154,6 +154,8 @@ def test_classes_follow_the_first_probabilities_and_junk_is_cleaned() -> None:
     assert filt.classes == ("happy", "sad")
     assert set(state.probs) == {"happy", "sad"}
     np.testing.assert_allclose(normalise({"happy": float("nan"), "sad": -3.0}, ("happy", "sad")), [0.5, 0.5])
+    # finite but huge: their sum overflowed to inf and the vector came out all zeros
+    np.testing.assert_allclose(normalise({"happy": 1.7e308, "sad": 1.7e308}, ("happy", "sad")), [0.5, 0.5])
 
 
 def test_reset_forgets() -> None:

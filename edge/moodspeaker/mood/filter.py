@@ -225,10 +225,11 @@ def normalise(probs: Mapping[str, float], classes: Sequence[str]) -> Vector:
     v = np.array([float(probs.get(c, 0.0)) for c in classes], dtype=np.float64)
     v[~np.isfinite(v)] = 0.0
     v = np.clip(v, 0.0, None)
-    total = v.sum()
-    if total <= 0.0:
+    top = v.max(initial=0.0)
+    if top <= 0.0:
         return np.full(len(classes), 1.0 / len(classes))
-    return v / total  # type: ignore[no-any-return]
+    v = v / top  # two values near the float maximum would sum to inf (and divide to all zeros)
+    return v / v.sum()  # type: ignore[no-any-return]
 
 
 class MoodFilter:

@@ -228,6 +228,14 @@ def test_first_boot_setup_ends_and_writes_its_flag_even_if_the_self_check_hangs(
     assert script.index(doctor[0]) < flag
 
 
+def test_speaker_never_dumps_core() -> None:
+    """A core dump writes the process's memory (the frame being classified) to disk: the unit that runs
+    the camera turns dumps off (RLIMIT_CORE 0; systemd-coredump honours it as well)."""
+    unit = unit_settings(FIRMWARE / "systemd" / "moodspeaker.service")
+    assert unit["ExecStart"] == ["/opt/moodspeaker/venv/bin/moodspeaker run"]
+    assert unit.get("LimitCORE") == ["0"]
+
+
 def test_service_runs_in_its_writable_state_folder() -> None:
     """lgpio (gpiozero's pin factory on bookworm) makes a pipe in the working directory; "/" is read-only."""
     unit = unit_settings(FIRMWARE / "systemd" / "moodspeaker.service")

@@ -2,6 +2,12 @@
 
 One line per capture (time, mood, confidence, valence, arousal, face found), or one JSON object per
 line with --json.  Frames stay in memory and are dropped after each step; only numbers are printed.
+
+The mood is the speaker's smoothed mood, so it needs a face held for a few seconds.  A camera feeds the
+filter the wall clock and a video its own timeline; a folder of images (or one image) has no clock of
+its own, so each image counts as one capture interval (--interval, or camera.interval_s when --interval
+is 0): at 0 the folder is read as fast as the pipeline goes and the moods come as a speaker would show
+them with one image per interval, instead of the whole folder falling inside the filter's dwell time.
 """
 
 from __future__ import annotations
@@ -47,6 +53,22 @@ def camera_settings(config: Config, source: str | None, interval: float, loop: b
     if re.fullmatch(r"\d+", source) or source.startswith("/dev/video"):
         return dataclasses.replace(cam, type="v4l2", device=source)
     return dataclasses.replace(cam, type="replay", replay_path=source, replay_loop=loop)
+
+
+def image_step_s(config: Config, source: str | None, interval: float) -> float | None:
+    """The nominal seconds between images of an image folder or file source; None for other sources."""
+    from moodspeaker.mood.filter import REFERENCE_INTERVAL_S
+    from moodspeaker.vision.sources import IMAGE_SUFFIXES
+
+    if source is None:
+        return None
+    path = Path(source).expanduser()
+    if not (path.is_dir() or path.suffix.lower() in IMAGE_SUFFIXES):
+        return None
+    for step in (interval, config.camera.interval_s):
+        if step > 0:
+            return step
+    return REFERENCE_INTERVAL_S
 
 
 def _line(record: dict[str, Any]) -> str:
@@ -99,6 +121,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(f"moodspeaker watch: note: {classifier.fallback_reason}", file=sys.stderr)
     pipeline = VisionPipeline(detector, classifier, config)
     mood_filter = MoodFilter(config.mood, classifier.classes)
+    image_step = None if is_device else image_step_s(config, args.source, interval)
     captures = 0
     start = time.monotonic()
     next_at = start
@@ -119,9 +142,15 @@ def run(args: argparse.Namespace, config: Config) -> int:
             else:
                 observation = pipeline.step(frame, captured)
                 del frame  # the frame ends here
-            # a video's own clock when it has one (so --interval 0 replays its timeline faithfully)
+            # a video's own clock when it has one (so --interval 0 replays its timeline faithfully),
+            # images one nominal interval apart, else the wall clock
             position = getattr(source, "position_s", None)
-            now = float(position) if isinstance(position, float) else captured - start
+            if image_step is not None:
+                now = captures * image_step
+            elif isinstance(position, float):
+                now = float(position)
+            else:
+                now = captured - start
             face = observation is not None and observation.face
             state = mood_filter.update(observation.probs if observation and face else None, now)
             captures += 1

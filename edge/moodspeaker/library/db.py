@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from moodspeaker.util.sqlitefiles import owner_only
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS: tuple[str, ...] = (
@@ -190,6 +192,9 @@ class Database:
         memory = str(path) == ":memory:"
         if not memory:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            # the owner's alone (README: the speaker's data files are 0600), as the mirror's are: made
+            # 0600 before SQLite opens it (its -wal and -shm take its mode), an older one tightened
+            owner_only(self.path)
         self._write_lock = threading.RLock()
         self._writer = self._connect(path)
         self._writer.execute("PRAGMA journal_mode=WAL")

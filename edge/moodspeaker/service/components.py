@@ -98,16 +98,18 @@ class Libraries:
 def open_library(config: Config, say: Callable[[str], None] = log.info) -> tuple[Any, LibraryRescan]:
     """The library source (local index + LAN servers) and the `LibraryRescan` that brings it up to
     date, reporting its counts to `progress` as it goes (see service.scan_state)."""
-    from moodspeaker.library import db_path  # noqa: PLC0415 (library extra)
+    from moodspeaker.library import db_path, numba_cache_dir  # noqa: PLC0415 (library extra)
     from moodspeaker.library.index import LibraryIndex  # noqa: PLC0415
     from moodspeaker.library.lan.sources import open_remote  # noqa: PLC0415
 
     local = LibraryIndex(db_path(config))
     lans = []
+    cache, mb = data_dir(config) / "lan-cache", config.library.server_cache_mb
     for url in config.library.servers:
         try:
-            # ours or OpenSubsonic; a library server's downloads are kept up to server_cache_mb
-            lans.append(open_remote(url, data_dir(config) / "lan-cache", config.library.server_cache_mb))
+            # ours or OpenSubsonic; a library server's downloads are kept up to server_cache_mb, and
+            # an OpenSubsonic sync analyses with the JIT cache every analyser shares
+            lans.append(open_remote(url, cache, mb, numba_cache_dir(config)))
         except ValueError as exc:
             say(f"library server skipped: {exc}")
     source = Libraries([local, *lans]) if lans else local

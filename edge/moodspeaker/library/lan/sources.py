@@ -31,13 +31,18 @@ SUBSONIC_PREFIX = "subsonic+"
 Remote = LanLibrary | SubsonicLibrary
 
 
-def open_remote(url: str, cache_dir: str | Path, audio_cache_mb: int | None = None) -> Remote:
+def open_remote(
+    url: str, cache_dir: str | Path, audio_cache_mb: int | None = None, numba_cache: str | Path | None = None
+) -> Remote:
     """The right client for `url`; ValueError for a URL that is neither.  Nothing is written yet:
     the mirror is made by the first sync.  `audio_cache_mb` is library.server_cache_mb (its default
-    when None): each server's downloads, of either kind, are kept up to it."""
+    when None): each server's downloads, of either kind, are kept up to it.  `numba_cache` is
+    library.numba_cache_dir(config), the JIT cache an OpenSubsonic sync analyses with (without it,
+    $NUMBA_CACHE_DIR or numba's default: librosa's kernels compiled again, minutes on a Pi)."""
     bound = None if audio_cache_mb is None else audio_cache_mb * 2**20
     if url.startswith(SUBSONIC_PREFIX):
-        return SubsonicLibrary(url[len(SUBSONIC_PREFIX) :], cache_dir, audio_cache_bytes=bound)
+        remote = url[len(SUBSONIC_PREFIX) :]
+        return SubsonicLibrary(remote, cache_dir, audio_cache_bytes=bound, numba_cache=numba_cache)
     return LanLibrary(url, cache_dir, audio_cache_bytes=bound)
 
 

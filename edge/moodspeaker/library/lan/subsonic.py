@@ -89,7 +89,11 @@ class SubsonicLibrary(MirroredLibrary):
         cache_dir: str | Path,
         timeout_s: float = 10.0,
         audio_cache_bytes: int | None = None,
+        numba_cache: str | Path | None = None,
     ) -> None:
+        """`numba_cache`: the JIT cache of a sync's own worker (library.numba_cache_dir(config), as
+        every analyser's; else $NUMBA_CACHE_DIR, else numba's default: a cache compiled anew)."""
+        self.numba_cache = numba_cache or os.environ.get("NUMBA_CACHE_DIR") or None
         self.api = SubsonicApi(url, timeout_s)  # the password stays in there (its module doc)
         self.base_url = self.api.base_url
         self.source = f"subsonic:{self.base_url}"
@@ -133,7 +137,7 @@ class SubsonicLibrary(MirroredLibrary):
         `guard` runs under its lock, `waiting` is called while it waits for it).
         """
         if pool is None:
-            with AnalysisPool(1, numba_cache_dir=os.environ.get("NUMBA_CACHE_DIR") or None) as own:
+            with AnalysisPool(1, numba_cache_dir=self.numba_cache) as own:
                 return self.sync(own, model, guard=guard, waiting=waiting)
         with self._one_sync(guard, waiting):
             return self._sync(pool, model)

@@ -187,9 +187,23 @@ def demo_config(
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
+    from moodspeaker.config.load import data_dir
+    from moodspeaker.service.datalock import FolderInUseError, hold_data_folder
+
+    folder = Path(args.data_dir).expanduser().absolute() if args.data_dir else data_dir(config) / "demo"
+    try:  # one speaker per data folder (service.datalock), before the settings and library are written
+        held = hold_data_folder(folder)
+    except (FolderInUseError, OSError) as exc:
+        print(f"moodspeaker demo: {exc}", file=sys.stderr)
+        return 1
+    with held:
+        return _run(args, config, folder)
+
+
+def _run(args: argparse.Namespace, config: Config, folder: Path) -> int:
+    """`run` on the data folder it holds."""
     from moodspeaker.commands.webport import web_port_problem
     from moodspeaker.config import ConfigError, with_changes
-    from moodspeaker.config.load import data_dir
     from moodspeaker.demo import library
     from moodspeaker.demo.faces import FaceReplay
     from moodspeaker.service.app import Appliance
@@ -198,8 +212,6 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from moodspeaker.service.events import EventBus
     from moodspeaker.service.runner import broker_answers, serve_until_signal
 
-    folder = Path(args.data_dir).expanduser().absolute() if args.data_dir else data_dir(config) / "demo"
-    folder.mkdir(parents=True, exist_ok=True)
     soundtracks = library.soundtrack_files()  # once: the settings' folders and the library both use them
     try:
         config, settings = demo_config(config, folder, getattr(args, "set", None), soundtracks)

@@ -23,6 +23,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from moodspeaker.service.app import Appliance
     from moodspeaker.service.components import PartError, build_parts
     from moodspeaker.service.control import ControlAPI
+    from moodspeaker.service.datalock import FolderInUseError, hold_data_folder
     from moodspeaker.service.events import EventBus
     from moodspeaker.service.runner import serve_until_signal
 
@@ -30,27 +31,33 @@ def run(args: argparse.Namespace, config: Config) -> int:
         config = dataclasses.replace(config, web=dataclasses.replace(config.web, enabled=False))
     if args.no_mqtt:
         config = dataclasses.replace(config, mqtt=dataclasses.replace(config.mqtt, enabled=False))
-    # refuse to start rather than run on without the page (see commands.webport)
-    problem = web_port_problem(config, args.port, setting_hint="`moodspeaker config set web.port=N`")
-    if problem:
-        print(f"moodspeaker run: {problem}", file=sys.stderr)
-        return 1
     folder = data_dir(config)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        parts = build_parts(config, folder)
-    except (PartError, OSError) as exc:
+    try:  # one speaker per data folder (service.datalock), before anything in it is opened
+        held = hold_data_folder(folder)
+    except (FolderInUseError, OSError) as exc:
         print(f"moodspeaker run: {exc}", file=sys.stderr)
         return 1
-    bus = EventBus()
-    app = Appliance(config, bus, parts, folder)
-    return serve_until_signal(
-        app,
-        ControlAPI(app, bus),
-        bus,
-        config,
-        folder,
-        config_path=config_path(args.config),
-        web_port=args.port,
-        ready=lambda _faces: app.rescan_library(),  # catch up with files and LAN servers, in the background
-    )
+    with held:
+        # refuse to start rather than run on without the page (see commands.webport)
+        problem = web_port_problem(config, args.port, setting_hint="`moodspeaker config set web.port=N`")
+        if problem:
+            print(f"moodspeaker run: {problem}", file=sys.stderr)
+            return 1
+        try:
+            parts = build_parts(config, folder)
+        except (PartError, OSError) as exc:
+            print(f"moodspeaker run: {exc}", file=sys.stderr)
+            return 1
+        bus = EventBus()
+        app = Appliance(config, bus, parts, folder)
+        return serve_until_signal(
+            app,
+            ControlAPI(app, bus),
+            bus,
+            config,
+            folder,
+            config_path=config_path(args.config),
+            web_port=args.port,
+            # catch up with files and LAN servers, in the background
+            ready=lambda _faces: app.rescan_library(),
+        )

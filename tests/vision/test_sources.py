@@ -6,6 +6,7 @@ import logging
 import sys
 import threading
 import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -17,6 +18,7 @@ from moodspeaker.config.schema import CameraConfig
 from moodspeaker.vision import sources
 from moodspeaker.vision.sources import (
     CameraError,
+    LiveCamera,
     Picamera2Camera,
     ReplaySource,
     V4L2Camera,
@@ -39,6 +41,7 @@ class FakePicamera2:
     instances: ClassVar[list[FakePicamera2]] = []
     fail_open = False
     fail_capture = False
+    frame_never_comes = False  # the capture hangs (picamera2 #794): wait() times out
     channels = 3
 
     def __init__(self) -> None:
@@ -48,6 +51,7 @@ class FakePicamera2:
         self.started = False
         self.closed = False
         self.frames = 0
+        self.timeouts: list[float | None] = []
         FakePicamera2.instances.append(self)
 
     def create_video_configuration(self, main: dict[str, Any]) -> dict[str, Any]:
@@ -59,7 +63,9 @@ class FakePicamera2:
     def start(self) -> None:
         self.started = True
 
-    def capture_array(self, stream: str = "main") -> np.ndarray:
+    def capture_array(self, stream: str = "main", wait: bool | None = None) -> Any:
+        if wait is False:  # a job, its frame handed out by wait()
+            return lambda: self.capture_array(stream)
         assert stream == "main" and self.started and self.config is not None
         if FakePicamera2.fail_capture:
             raise RuntimeError("Device or resource busy")
@@ -69,6 +75,13 @@ class FakePicamera2:
         arr[..., 0] = 10  # B in libcamera's "RGB888"
         arr[..., 2] = 30  # R
         return arr
+
+    def wait(self, job: Callable[[], np.ndarray], timeout: float | None = None) -> np.ndarray:
+        """picamera2's wait(job, timeout): TimeoutError when the frame is not there in time."""
+        self.timeouts.append(timeout)
+        if FakePicamera2.frame_never_comes:
+            raise TimeoutError()
+        return job()
 
     def stop(self) -> None:
         self.started = False
@@ -84,12 +97,13 @@ def fake_picamera2(monkeypatch: pytest.MonkeyPatch) -> type[FakePicamera2]:
     FakePicamera2.instances = []
     FakePicamera2.fail_open = False
     FakePicamera2.fail_capture = False
+    FakePicamera2.frame_never_comes = False
     FakePicamera2.channels = 3
     monkeypatch.setitem(sys.modules, "picamera2", module)
     return FakePicamera2
 
 
-def state_of(source: Picamera2Camera | ReplaySource) -> str:
+def state_of(source: LiveCamera | ReplaySource) -> str:
     """The source's state read through a call, so a check before read() does not stay narrowed for mypy
     (read() changes it)."""
     return source.state
@@ -277,34 +291,90 @@ def test_unreadable_video_file_ends_with_reason(tmp_path: Path) -> None:
     assert src.read() is None and src.state == "ended" and "not a readable video" in src.last_error
 
 
-def test_close_from_another_thread_waits_for_the_capture(
-    fake_picamera2: type[FakePicamera2], monkeypatch: pytest.MonkeyPatch
+def test_a_picamera2_capture_that_never_comes_times_out_and_is_retried(
+    fake_picamera2: type[FakePicamera2],
 ) -> None:
-    """The privacy switch closes the camera from another thread; it must not release mid-capture."""
-    cam = Picamera2Camera(64, 48)
+    """capture_array() can block for ever (picamera2 #794, #1004): the frame is asked for without
+    waiting and waited for with a timeout; a timeout is a failed capture, retried with back-off."""
+    clock = Clock()
+    cam = Picamera2Camera(64, 48, clock=clock)
     assert cam.read() is not None
     (instance,) = fake_picamera2.instances
-    entered, release = threading.Event(), threading.Event()
-    original = instance.capture_array
+    assert instance.timeouts == [sources.CAPTURE_TIMEOUT_S]
+    fake_picamera2.frame_never_comes = True
+    assert cam.read() is None
+    assert (
+        state_of(cam) == "retrying" and f"no frame within {sources.CAPTURE_TIMEOUT_S:g} s" in cam.last_error
+    )
+    assert instance.closed  # the wedged handle was let go
+    fake_picamera2.frame_never_comes = False
+    clock.t += 0.5
+    assert cam.read() is not None and state_of(cam) == "ok"
 
-    def slow_capture(stream: str = "main") -> np.ndarray:
-        entered.set()
-        release.wait(60)
-        assert not instance.closed, "released while capturing"
-        return original(stream)
 
-    monkeypatch.setattr(instance, "capture_array", slow_capture)
-    reader = threading.Thread(target=cam.read)
+class HungCamera(LiveCamera):
+    """A live camera whose capture blocks until `release` is set (a wedged driver)."""
+
+    name = "test camera"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hang, self.capturing, self.release = threading.Event(), threading.Event(), threading.Event()
+        self.released = 0
+
+    def _open(self) -> Any:
+        return object()
+
+    def _grab(self, handle: Any) -> Any:
+        if self.hang.is_set():
+            self.capturing.set()
+            self.release.wait(60)
+        return np.zeros((48, 64, 3), np.uint8)
+
+    def _release(self, handle: Any) -> None:
+        self.released += 1
+
+
+def test_close_does_not_wait_for_a_hung_capture_and_no_frame_comes_after_it() -> None:
+    """The privacy switch closes the camera from another thread: not waiting for a capture that never
+    returns, and not releasing the device under it (its reader does when it returns, handing out
+    nothing); another read meanwhile says the camera is busy instead of waiting too."""
+    cam = HungCamera()
+    assert cam.read() is not None
+    cam.hang.set()
+    frames: list[object] = []
+    reader = threading.Thread(target=lambda: frames.append(cam.read()))
     reader.start()
-    assert entered.wait(60)
+    try:
+        assert cam.capturing.wait(60)
+        assert cam.read() is None  # at once: not waiting behind the hung capture
+        assert state_of(cam) == "retrying" and "has not returned" in cam.last_error
+        closer = threading.Thread(target=cam.close)
+        closer.start()
+        closer.join(60)
+        assert not closer.is_alive(), "close() waited for a capture that never returns"
+        assert state_of(cam) == "closed" and cam.released == 0  # not released under the capture
+        assert cam.read() is None and state_of(cam) == "closed"
+    finally:
+        cam.release.set()
+        reader.join(60)
+    assert frames == [None]  # the capture that close() came during hands out nothing
+    assert cam.released == 1 and state_of(cam) == "closed"
+
+
+def test_close_during_a_capture_releases_the_device_once_it_returns() -> None:
+    cam = HungCamera()
+    cam.hang.set()
+    frames: list[object] = []
+    reader = threading.Thread(target=lambda: frames.append(cam.read()))
+    reader.start()
+    assert cam.capturing.wait(60)
     closer = threading.Thread(target=cam.close)
     closer.start()
-    closer.join(0.2)
-    assert closer.is_alive()  # waiting for the capture to finish
-    release.set()
-    reader.join(60)
+    cam.release.set()  # the capture returns (before or after close() stops waiting for it)
     closer.join(60)
-    assert instance.closed and cam.state == "closed" and cam.read() is None
+    reader.join(60)
+    assert frames == [None] and cam.released == 1 and state_of(cam) == "closed"
 
 
 def test_video_position_follows_video_time_across_loops(video: Path) -> None:

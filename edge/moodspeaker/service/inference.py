@@ -1,8 +1,10 @@
 """The capture/inference stage: camera -> vision pipeline -> mood filter, on a fixed interval.
 
 Runs in its own thread so the player and the page never wait on it.  Each step marks the heartbeat
-around the vision pipeline (detect + classify), which is what can hang on a wedged accelerator; the
-watchdog then abandons the thread and `restart()` starts a fresh one with a freshly built pipeline.
+around the camera's read and around the vision pipeline (detect + classify), which is what can hang
+(a wedged camera driver, a wedged accelerator); the watchdog then abandons the thread and `restart()`
+starts a fresh one with a freshly built pipeline.  A capture that gives nothing to classify (the
+camera retrying or missing, the pipeline failing) counts as no face, so the mood fades to unknown.
 A frame lives only inside `_step`: it is passed to the pipeline and dropped; it is never stored,
 queued, logged or written anywhere.
 """
@@ -245,7 +247,16 @@ class InferenceStage:
                 self._health.set_state("camera", ComponentState.OK, source_name(self._source))
             source = self._source
         t0 = self._clock()
-        frame = source.read()
+        # The read is watched too: a capture that never returns (a wedged camera driver) is a stuck
+        # step like a hung invoke; the restarted thread finds the camera busy ("retrying": no face).
+        if not self._hb.begin(generation):
+            return False
+        try:
+            frame = source.read()
+        finally:
+            current = self._hb.end(generation)
+        if not current:
+            return False
         t1 = self._clock()
         self._health.timing("capture", t1 - t0)
         # What the read says about the camera is set under the lock, and only while this source is

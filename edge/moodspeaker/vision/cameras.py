@@ -5,6 +5,7 @@ describes the contract and picks the source `camera.type` names."""
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
 import os
 import re
@@ -24,6 +25,8 @@ Frame = npt.NDArray[np.uint8]
 State = Literal["starting", "ok", "retrying", "ended", "closed"]
 BACKOFF_FIRST_S = 0.5
 BACKOFF_MAX_S = 30.0
+CAPTURE_TIMEOUT_S = 3.0  # picamera2: a frame not there by then is a failed capture (it may never come)
+CLOSE_WAIT_S = 1.0  # close() waits this long for a capture under way before leaving it to its reader
 
 
 class CameraError(RuntimeError):
@@ -68,8 +71,12 @@ class LiveCamera:
         self.failures = 0
         self._retry_at = 0.0
         self._handle: Any = None
-        # close() may come from another thread (the privacy switch) while read() is capturing
-        self._lock = threading.Lock()
+        # close() may come from another thread (the privacy switch) while read() is capturing, and a
+        # capture may never return (picamera2 #794/#1004; a wedged driver): this guards only the two
+        # flags below, never a capture, so neither close() nor another read() waits on a hung one.
+        self._flags = threading.Condition()
+        self._closed = False
+        self._capturing = False  # a read() is opening or grabbing; the handle is its alone meanwhile
 
     # -- the three device-specific steps --
     def _open(self) -> Any:
@@ -82,12 +89,45 @@ class LiveCamera:
         raise NotImplementedError
 
     def read(self) -> Frame | None:
-        with self._lock:
-            return self._read()
+        """A frame, or None (see `state`).  While an earlier capture has not returned (hung), None
+        and "retrying" at once: the device is busy with it.  A capture that close() came during gives
+        None, and its reader releases the device when the capture returns."""
+        with self._flags:
+            if self._closed:
+                return None
+            if self._capturing:
+                self._still_capturing()
+                return None
+            self._capturing = True
+        frame: Frame | None = None
+        try:
+            frame = self._read()
+        finally:
+            frame = self._end_capture(frame)
+        return frame
+
+    def _end_capture(self, frame: Frame | None) -> Frame | None:
+        with self._flags:
+            closed = self._closed
+            if not closed:
+                self._capturing = False
+                self._flags.notify_all()
+                return frame
+        # closed meanwhile (the privacy switch): this frame is not handed out; the device is let go
+        del frame
+        self._drop_handle()
+        with self._flags:
+            self.state, self._capturing = "closed", False
+            self._flags.notify_all()
+        return None
+
+    def _still_capturing(self) -> None:
+        message = f"{self.name} is not answering: an earlier capture has not returned"
+        if message != self.last_error:
+            log.warning("%s; it is released when it does", message)
+        self.state, self.last_error = "retrying", message
 
     def _read(self) -> Frame | None:
-        if self.state == "closed":
-            return None
         now = self._clock()
         if self._handle is None:
             if now < self._retry_at:
@@ -129,9 +169,22 @@ class LiveCamera:
                 log.debug("releasing %s failed: %s", self.name, exc)
 
     def close(self) -> None:
-        with self._lock:
-            self._drop_handle()
-            self.state = "closed"
+        """Release the device: at once when no capture is under way; else when the capture returns
+        (waited for up to CLOSE_WAIT_S; a hung one is left to its reader, which releases the device
+        when it returns).  No frame is handed out after close() either way."""
+        with self._flags:
+            self._closed = True
+            if self._capturing and not self._flags.wait_for(lambda: not self._capturing, CLOSE_WAIT_S):
+                log.warning(
+                    "closing %s: a capture has not returned within %.0f s; the device is released "
+                    "when it does",
+                    self.name,
+                    CLOSE_WAIT_S,
+                )
+                self.state = "closed"
+                return
+        self._drop_handle()  # no capture under way, and none can start: the handle is ours
+        self.state = "closed"
 
 
 def v4l2_target(device: str) -> int | str:
@@ -197,10 +250,29 @@ class Picamera2Camera(LiveCamera):
         return cam
 
     def _grab(self, handle: Any) -> Any:
-        return handle.capture_array("main")
+        if not _waits_with_timeout(handle):  # picamera2 before wait(job, timeout) (December 2023)
+            return handle.capture_array("main")
+        # capture_array("main") alone can block for ever (picamera2 #794, #1004): ask for the frame
+        # without waiting, then wait for it with a timeout (TimeoutError: a failed capture, retried)
+        job = handle.capture_array("main", wait=False)
+        try:
+            return handle.wait(job, timeout=CAPTURE_TIMEOUT_S)
+        except TimeoutError as exc:
+            raise CameraError(f"no frame within {CAPTURE_TIMEOUT_S:g} s") from exc
 
     def _release(self, handle: Any) -> None:
         try:
             handle.stop()
         finally:
             handle.close()
+
+
+def _waits_with_timeout(handle: Any) -> bool:
+    """True when this picamera2 has `wait(job, timeout=...)` (picamera2 pull request #889)."""
+    wait = getattr(handle, "wait", None)
+    if not callable(wait):
+        return False
+    try:
+        return "timeout" in inspect.signature(wait).parameters
+    except (TypeError, ValueError):  # no signature to read (a C function): assume the old one
+        return False

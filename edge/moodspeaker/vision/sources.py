@@ -29,6 +29,7 @@ from moodspeaker.config.schema import CameraConfig
 from moodspeaker.vision.cameras import (
     BACKOFF_FIRST_S,
     BACKOFF_MAX_S,
+    CAPTURE_TIMEOUT_S,
     CameraError,
     Frame,
     FrameSource,
@@ -44,6 +45,7 @@ from moodspeaker.vision.cameras import (
 __all__ = [
     "BACKOFF_FIRST_S",
     "BACKOFF_MAX_S",
+    "CAPTURE_TIMEOUT_S",
     "CameraError",
     "Frame",
     "FrameSource",

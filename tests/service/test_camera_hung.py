@@ -1,0 +1,89 @@
+"""A camera capture that never returns (picamera2 #794/#1004, a wedged driver) neither freezes the
+speaker nor traps the privacy switch or the shutdown.
+
+The read ran outside the watchdog's heartbeat and held the camera's lock for the whole capture, and
+close() waited for that lock: the mood froze, the watchdog saw nothing, and switching the camera off
+(or stopping the service) never returned.  Now the read is watched like the vision step (the stage is
+restarted; the new thread finds the camera busy, "retrying", and the mood fades), and close() does not
+wait for a capture that does not return.  The camera is the vision helper's real LiveCamera; only its
+device steps stand in for the driver, whose capture blocks until the test lets it go.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from servicekit import Script, ScriptPipeline, config, make_tracks, wait_for
+
+from moodspeaker.recommend.hybrid import Recommender
+from moodspeaker.recommend.source import Catalogue
+from moodspeaker.service.app import Appliance, Parts
+from moodspeaker.service.events import EventBus
+from moodspeaker.vision.sources import LiveCamera
+
+
+class WedgedCamera(LiveCamera):
+    name = "Raspberry Pi camera"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hang, self.release = threading.Event(), threading.Event()
+        self.released = 0
+
+    def _open(self) -> Any:
+        return object()
+
+    def _grab(self, handle: Any) -> Any:
+        if self.hang.is_set():
+            self.release.wait(120)  # a capture that never returns (until the test ends)
+        return np.zeros((48, 64, 3), np.uint8)
+
+    def _release(self, handle: Any) -> None:
+        self.released += 1
+
+
+def test_a_hung_capture_is_restarted_and_neither_the_switch_nor_stop_waits_for_it(tmp_path: Path) -> None:
+    camera = WedgedCamera()
+    script = Script("happy")
+    cfg = config(tmp_path / "data", **{"mood.no_face_timeout_s": 1.0})
+    parts = Parts(
+        make_source=lambda: camera,
+        make_pipeline=lambda: ScriptPipeline(script),
+        recommender=Recommender.from_config(cfg, Catalogue(make_tracks(tmp_path))),
+    )
+    app = Appliance(cfg, EventBus(), parts, tmp_path / "data")
+    app.start()
+    stopper: threading.Thread | None = None
+    try:
+        wait_for(lambda: app._current_mood().mood == "happy", what="the mood read as happy")
+        camera.hang.set()
+
+        def camera_state() -> str:
+            state: str = app.health_snapshot()["components"]["camera"]["state"]
+            return state
+
+        wait_for(lambda: app.watchdog.restarts >= 1, what="the watchdog restarting the stuck capture")
+        wait_for(lambda: camera_state() == "retrying", what="the camera reported busy")
+        assert "has not returned" in app.health_snapshot()["components"]["camera"]["detail"]
+        wait_for(lambda: app._current_mood().mood == "unknown", what="the mood fading to unknown")
+
+        switch = threading.Thread(target=app.set_camera, args=(False,), daemon=True)
+        switch.start()
+        switch.join(30)
+        assert not switch.is_alive(), "switching the camera off waited for the hung capture"
+        assert not app.stage.enabled and camera_state() == "off"
+        assert camera.read() is None and camera.state == "closed"
+        assert camera.released == 0  # not released under the capture: its reader does that
+
+        stopper = threading.Thread(target=app.stop, daemon=True)
+        stopper.start()
+        stopper.join(60)
+        assert not stopper.is_alive(), "stopping waited for the hung capture"
+    finally:
+        camera.release.set()
+        if stopper is None:
+            app.stop()
+    wait_for(lambda: camera.released == 1, what="the device released once the capture returned")

@@ -15,6 +15,7 @@ import soundfile as sf
 from moodspeaker.library.audio import DecodeError, read_excerpts
 from moodspeaker.library.index import LibraryIndex
 from moodspeaker.library.indexer import Indexer
+from moodspeaker.library.tags import read_tags
 from moodspeaker.library.workers import AnalysisPool
 
 SR = 22050
@@ -49,13 +50,15 @@ def test_a_wav_or_aiff_cut_short_fails_saying_so(
 
 
 def test_a_wav_written_to_a_pipe_is_not_taken_for_a_cut_one(tmp_path: Path) -> None:
-    """A WAV written to a pipe (ffmpeg) has no length in its header, only 0xFFFFFFFF: not cut short."""
+    """A WAV written to a pipe (ffmpeg) has no length in its header, only 0xFFFFFFFF: not cut short,
+    and its length is the audio's (mutagen took the placeholder for 13.5 hours of it)."""
     wav = _tone(tmp_path / "piped.wav", 12.0)
     data = bytearray(wav.read_bytes())
     at = data.index(b"data")
     data[4:8] = data[at + 4 : at + 8] = struct.pack("<I", 0xFFFFFFFF)
     wav.write_bytes(bytes(data))
     assert read_excerpts(wav, 4.0).duration_s == pytest.approx(12.0)
+    assert read_tags(wav).duration_s == pytest.approx(12.0)
 
 
 def test_the_index_lists_a_cut_wav_as_failed(tmp_path: Path, pool: AnalysisPool) -> None:

@@ -22,23 +22,24 @@ _MAX_CHUNKS = 64
 
 @dataclass(frozen=True)
 class AudioChunk:
-    """Where the audio data starts in the file and how many bytes of it the header states."""
+    """Where the audio data starts in the file and how many bytes of it the header states (None: no
+    usable size, 0 or a placeholder; the audio runs to the end of the file)."""
 
     offset: int
-    stated_bytes: int
+    stated_bytes: int | None
 
     def stated_s(self, file_size: int, decoded_s: float) -> float:
         """The length the header states, from `decoded_s`, the length of the audio a file of
         `file_size` bytes holds (libsndfile's count); `decoded_s` itself when nothing is missing."""
         there = file_size - self.offset
-        if there >= self.stated_bytes or there <= 0:
+        if self.stated_bytes is None or there >= self.stated_bytes or there <= 0:
             return decoded_s
         return decoded_s * self.stated_bytes / there
 
 
 def audio_chunk(path: Path) -> AudioChunk | None:
-    """The audio chunk of a RIFF WAV or an AIFF/AIFC file, None for any other file or when the header
-    states no usable size (0, a placeholder) or has no audio chunk before the file ends."""
+    """The audio chunk of a RIFF WAV or an AIFF/AIFC file, None for any other file or one without an
+    audio chunk before the file ends."""
     try:
         with path.open("rb") as f:
             head = f.read(12)
@@ -63,8 +64,7 @@ def _walk(f: BinaryIO, wanted: bytes, size_format: str, skip: int) -> AudioChunk
         (size,) = struct.unpack(size_format, header[4:8])
         if header[:4] == wanted:
             stated = size - skip
-            if size == 0 or size >= _PLACEHOLDER or stated <= 0:
-                return None
-            return AudioChunk(pos + 8 + skip, stated)
+            usable = 0 < size < _PLACEHOLDER and stated > 0
+            return AudioChunk(pos + 8 + skip, stated if usable else None)
         pos += 8 + size + (size & 1)  # chunks are padded to an even length
     return None

@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import mutagen
+import soundfile as sf
 from mutagen.easyid3 import EasyID3
 
 from moodspeaker.library.adts import adts_info, is_adts
 from moodspeaker.library.index import Tags
+from moodspeaker.library.pcmheader import audio_chunk
 
 log = logging.getLogger(__name__)
 
@@ -124,4 +126,18 @@ def read_tags(path: str | Path) -> Tags:
     if f is None:
         return fallback
     tags = f.tags if f.tags is not None else None
-    return _tags(p, tags, float(getattr(getattr(f, "info", None), "length", 0.0) or 0.0))
+    return _tags(p, tags, _length(p, float(getattr(getattr(f, "info", None), "length", 0.0) or 0.0)))
+
+
+def _length(path: Path, stated_s: float) -> float:
+    """`stated_s`, mutagen's length from the header, unless the header states none: a WAV written to a
+    pipe (ffmpeg) leaves a placeholder size there, which mutagen took for 13.5 hours of audio; then
+    the length of the audio in the file (libsndfile's count)."""
+    chunk = audio_chunk(path)
+    if chunk is None or chunk.stated_bytes is not None:
+        return stated_s
+    try:
+        return float(sf.info(str(path)).duration)
+    except (OSError, RuntimeError) as exc:  # unreadable: the analysis says why
+        log.debug("%s: length unknown: %s", path, exc)
+        return 0.0

@@ -31,6 +31,7 @@ from moodspeaker.config.schema import Config
 from moodspeaker.mood.classes import UNKNOWN
 from moodspeaker.mood.filter import MoodFilter, MoodState
 from moodspeaker.player.engine import Player
+from moodspeaker.service.calibration import FollowedCalibration
 from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.conductor import Conductor
 from moodspeaker.service.core import POSITION_STEP_S, Parts
@@ -135,6 +136,9 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
             health=self.health,
             heartbeat=self._heartbeat,
             enabled=config.camera.enabled,
+        )
+        self._calibration = FollowedCalibration(
+            data_dir, self.stage.set_calibration, lambda notice: self._report("calibration", notice)
         )
         self.watchdog = Watchdog(
             self._heartbeat,
@@ -273,6 +277,7 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
                     self.conductor.refill(self._current_mood())
                 self._announce_settled()  # what a busy player has applied since its command answered
                 self._save()
+                self._follow_calibration()  # one saved while the service runs corrects from now on
                 if time.monotonic() >= next_health:
                     next_health = time.monotonic() + HEALTH_INTERVAL_S
                     self.bus.publish(HealthReport(ts=time.time(), stats=self.health_snapshot()))

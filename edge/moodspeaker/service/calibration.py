@@ -3,15 +3,19 @@
 `moodspeaker calibrate-neutral --profile NAME` saves a per-listener logit bias so that a resting face is
 not read as sad (mood/calibration.py); the service applies the active profile's calibration to every
 classification before the mood filter.  A missing file means no correction; a bad one is reported and
-ignored, never fatal.  A calibration is fitted to a listener's face: "delete everything" deletes them
-all (`delete_calibrations`) and "export my data" gives them all (`export_calibrations`).
+ignored, never fatal.  The file is followed while the service runs (`FollowedCalibration`): one saved,
+replaced or deleted then (a calibrate-neutral run, a hand edit) is in effect within a housekeeping
+round, as it would be after a restart.  A calibration is fitted to a listener's face: "delete
+everything" deletes them all (`delete_calibrations`) and "export my data" gives them all
+(`export_calibrations`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +35,8 @@ def load_calibration(
         return None, None
     except OSError as exc:
         return None, f"{path}: cannot be read ({exc.strerror}); no neutral calibration for {profile!r}"
+    except UnicodeDecodeError:
+        return None, f"{path}: not text (not UTF-8); no neutral calibration for {profile!r}"
     try:
         calibration = NeutralCalibration.from_json(text, str(path))
     except ValueError as exc:
@@ -42,6 +48,77 @@ def load_calibration(
         )
     log.info("neutral calibration for %r loaded from %s (%d frames)", profile, path, calibration.frames)
     return calibration, None
+
+
+#: What tells one version of a file from the next without reading it: its inode (an atomic save
+#: replaces the file), size and modification time; None when there is no file; an errno when it
+#: cannot be looked at.
+Signature = tuple[int, int, int] | int | None
+
+
+def _signature(path: Path) -> Signature:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return exc.errno or -1
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+class FollowedCalibration:
+    """The active listener's calibration, kept as their file says while the service runs.
+
+    `use(profile, classes)` loads the profile's file (start-up, a switch of listener); `check()`, cheap
+    (one stat), loads it again when it changed since: saved by `calibrate-neutral` while the service
+    runs, replaced, or deleted.  Each load goes to `apply` (the inference stage's set_calibration); a
+    file that cannot be used goes to `report` once per version, not at every check.  One lock orders
+    the loads, so a check racing a switch of listener never applies the previous listener's file."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        apply: Callable[[NeutralCalibration | None], None],
+        report: Callable[[str], None],
+    ) -> None:
+        self._data_dir = data_dir
+        self._apply = apply
+        self._report = report
+        self._lock = threading.Lock()
+        self._profile: str | None = None
+        self._classes: tuple[str, ...] = ()
+        self._seen: Signature = None
+
+    def use(self, profile: str, classes: Sequence[str]) -> None:
+        """Make `profile` the listener whose file is applied and followed."""
+        with self._lock:
+            self._profile, self._classes = profile, tuple(classes)
+            self._load(profile)
+
+    def check(self) -> None:
+        """Load the listener's file again if it changed since it was last loaded."""
+        with self._lock:
+            profile = self._profile
+            if profile is None:
+                return
+            if _signature(calibration_file(self._data_dir, profile)) != self._seen:
+                self._load(profile)
+
+    def clear(self) -> None:
+        """No calibration (the files were deleted); a file saved later is picked up by `check`."""
+        with self._lock:
+            self._seen = None
+            self._apply(None)
+
+    def _load(self, profile: str) -> None:
+        path = calibration_file(self._data_dir, profile)
+        self._seen = _signature(path)  # before the read: a change during it is seen at the next check
+        calibration, notice = load_calibration(self._data_dir, profile, self._classes)
+        if notice:
+            self._report(notice)
+        elif calibration is None and self._seen is None:
+            log.info("no neutral calibration for %r (%s)", profile, path)
+        self._apply(calibration)
 
 
 def delete_calibrations(data_dir: Path) -> list[Path]:

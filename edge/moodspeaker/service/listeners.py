@@ -16,7 +16,7 @@ from typing import Any
 
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.service import plays
-from moodspeaker.service.calibration import delete_calibrations, export_calibrations, load_calibration
+from moodspeaker.service.calibration import FollowedCalibration, delete_calibrations, export_calibrations
 from moodspeaker.service.control import STRATEGIES, CommandError
 from moodspeaker.service.core import ApplianceCore
 from moodspeaker.service.events import StateChanged
@@ -48,6 +48,8 @@ class NotScrubbedError(PartlyDeletedError):
 
 class ListenerCommands(ApplianceCore):
     """Profiles, strategies, calibration and the household's data (see the module doc)."""
+
+    _calibration: FollowedCalibration  # the active listener's, followed as its file changes
 
     def _ensure_profiles(self, names: tuple[str, ...]) -> None:
         """Create the listed profiles the recommender does not know yet, so they can be picked.  A
@@ -94,10 +96,12 @@ class ListenerCommands(ApplianceCore):
     def _use_calibration(self, profile: str) -> None:
         if self.parts.classes is None:  # no expression model: nothing to calibrate
             return
-        calibration, notice = load_calibration(self._data_dir, profile, self.parts.classes)
-        if notice:
-            self._report("calibration", notice)
-        self.stage.set_calibration(calibration)
+        self._calibration.use(profile, self.parts.classes)
+
+    def _follow_calibration(self) -> None:
+        """The active listener's calibration as their file is now (housekeeping): one saved while
+        the service runs (`calibrate-neutral`) corrects the readings from then on."""
+        self._calibration.check()
 
     def set_profile(self, profile: str) -> None:
         """Switch the listener, or refuse naming what failed with the previous profile still active: a
@@ -193,7 +197,7 @@ class ListenerCommands(ApplianceCore):
         self._drop_queued_feedback()  # else written after the deletion (service.core)
         with self._stored("data not deleted"):
             calibrations = delete_calibrations(self._data_dir)  # first: a refusal leaves the rest
-            self.stage.set_calibration(None)
+            self._calibration.clear()
             for profile in self._recommender.profiles():
                 self._recommender.delete_profile(profile)
             kept = dict.fromkeys((*self.config.recommend.profiles, self.config.recommend.profile))

@@ -101,6 +101,9 @@ class InferenceStage:
         self._filter_lock = threading.Lock()
         self._reading = 0  # readings ended so far: a capture taken during an earlier one is dropped
         self._source: FrameSource | None = None
+        # The source said it has no more frames (a replay without camera.replay_loop): no new one is
+        # opened (it would start the replay again) until the camera is switched off and on.
+        self._ended = False
         self._pipeline: Pipeline | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -162,6 +165,7 @@ class InferenceStage:
         with self._lock:
             was_enabled, self._enabled = self._enabled, enabled
             if enabled != was_enabled:
+                self._ended = False  # switched off and on again: a source that ended starts afresh
                 state = ComponentState.OK if enabled else ComponentState.OFF
                 detail = source_name(self._source) if enabled else "privacy switch"
                 self._health.set_state("camera", state, detail)
@@ -243,6 +247,8 @@ class InferenceStage:
                 # camera on behind the privacy switch, which closed the last one and will not again
                 return True
             if self._source is None:
+                if self._ended:
+                    return True  # its camera state stays "ended"
                 self._source = self._make_source()
                 self._health.set_state("camera", ComponentState.OK, source_name(self._source))
             source = self._source
@@ -277,6 +283,7 @@ class InferenceStage:
                     retrying = False
                     ended = "the frame source has no more frames"
                     self._health.set_state("camera", ComponentState.ENDED, ended)
+                    self._ended = True
             if retrying:
                 # a camera that cannot deliver sees no face: the mood fades as when no one is there
                 self._no_capture(reading)

@@ -8,6 +8,7 @@ it is given.  The configured folder links to the tests' warm cache, so nothing i
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from lankit import tone_song
 
+from moodspeaker.commands import library as library_command
 from moodspeaker.config import Config, with_changes
 from moodspeaker.library import numba_cache_dir
 from moodspeaker.library.lan import subsonic
@@ -78,3 +80,22 @@ def test_the_services_servers_are_given_the_configured_jit_cache(config: Config,
         rescan.close()
         for part in source.parts:
             part.close()
+
+
+@pytest.mark.timeout(300)
+def test_library_sync_typed_by_hand_analyses_with_the_configured_jit_cache(
+    config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`moodspeaker library sync` (the command's own path, no URL: library.servers) gives the sync's
+    pool the configured folder, as the service does."""
+    given: list[Any] = []
+
+    class Watched(AnalysisPool):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            given.append(kwargs.get("numba_cache_dir"))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(subsonic, "AnalysisPool", Watched)
+    code = library_command.run(argparse.Namespace(action="sync", url=None), config)
+    assert code == 0, capsys.readouterr()
+    assert given == [tmp_path / "data" / "numba-cache"], given

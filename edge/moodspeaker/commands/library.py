@@ -204,6 +204,7 @@ def _serve(index: Any, args: argparse.Namespace, config: Config) -> int:
 
 
 def _sync(args: argparse.Namespace, config: Config) -> int:
+    from moodspeaker.library import numba_cache_dir
     from moodspeaker.library.lan.sources import SyncError, open_remote, sync_remote
 
     urls = [args.url] if args.url else list(config.library.servers)
@@ -217,7 +218,9 @@ def _sync(args: argparse.Namespace, config: Config) -> int:
     status = 0
     for url in urls:
         try:
-            lan = open_remote(url, data_dir(config) / "lan-cache", config.library.server_cache_mb)
+            # the JIT cache every analyser shares: an OpenSubsonic sync analyses its songs here
+            cache_mb = config.library.server_cache_mb
+            lan = open_remote(url, data_dir(config) / "lan-cache", cache_mb, numba_cache_dir(config))
         except ValueError as exc:
             print(f"library sync: {exc}", file=sys.stderr)
             status = 2

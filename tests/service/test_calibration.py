@@ -17,7 +17,7 @@ from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.recommend.source import Catalogue
 from moodspeaker.service.app import Appliance, Parts
 from moodspeaker.service.components import vision_factories
-from moodspeaker.service.events import EventBus
+from moodspeaker.service.events import ErrorReported, Event, EventBus
 from moodspeaker.util.atomic import atomic_write_text
 from moodspeaker.vision.pipeline import Observation
 
@@ -34,9 +34,11 @@ class RestingFacePipeline(servicekit.ScriptPipeline):
         return Observation(True, probs)
 
 
-def _build(tmp_path: Path) -> Appliance:
+def _build(tmp_path: Path, events: list[Event] | None = None) -> Appliance:
     tmp_path.mkdir(parents=True, exist_ok=True)
-    app, _bus = build(tmp_path, Script("neutral"))
+    app, bus = build(tmp_path, Script("neutral"))
+    if events is not None:
+        bus.subscribe(events.append)
     app.parts = dataclasses.replace(
         app.parts, classes=CLASSES, make_pipeline=lambda: RestingFacePipeline(Script("neutral"))
     )
@@ -64,14 +66,28 @@ def test_resting_face_reads_sad_without_and_neutral_with_the_listeners_calibrati
 
 
 def test_a_broken_calibration_file_is_reported_and_ignored(tmp_path: Path) -> None:
-    app = _build(tmp_path)
+    """Reported once for each version of the file, not at each check of it (every housekeeping round
+    looks at the file since a calibration saved while the service runs is followed)."""
+    events: list[Event] = []
+    app = _build(tmp_path, events)
     path = calibration_file(app.config.device.data_dir, "default")
     atomic_write_text(path, "{not json")
+
+    def reported() -> int:
+        return sum(isinstance(e, ErrorReported) and e.component == "calibration" for e in events)
+
     app.start()
     try:
         wait_for(lambda: app.state()["mood"] == "sad", what="the resting face read without calibration")
         incidents = str(app.state()["health"])
         assert "not JSON" in incidents and str(path) in incidents
+        for _ in range(3):
+            app._follow_calibration()
+        assert reported() == 1
+        atomic_write_text(path, "{still not json")  # a new version: said again
+        app._follow_calibration()
+        assert reported() == 2
+        wait_for(lambda: app.state()["mood"] == "sad", what="the resting face still read without calibration")
     finally:
         app.stop()
 

@@ -83,6 +83,10 @@ class FakePicamera2:
             raise TimeoutError()
         return job()
 
+    @staticmethod
+    def global_camera_info() -> list[dict[str, Any]]:
+        return [{"Model": "imx708"}]  # libcamera sees a camera on the CSI connector
+
     def stop(self) -> None:
         self.started = False
 
@@ -184,6 +188,40 @@ def test_auto_prefers_picamera2_then_webcam_then_replay(
     cfg = CameraConfig(type="auto", device="5", replay_path=str(tmp_path))
     assert isinstance(make_camera(cfg), ReplaySource)
     with pytest.raises(CameraError, match="no camera found"):
+        make_camera(CameraConfig(type="auto", device="5"))
+
+
+class NoCsiCamera:
+    """picamera2 as Raspberry Pi OS installs it on a Pi with no camera on the CSI connector."""
+
+    @staticmethod
+    def global_camera_info() -> list[dict[str, Any]]:
+        return []
+
+    def __init__(self) -> None:
+        raise IndexError("list index out of range")  # what Picamera2() does with no camera
+
+
+class BrokenLibcamera:
+    @staticmethod
+    def global_camera_info() -> list[dict[str, Any]]:
+        raise RuntimeError("libcamera: failed to start the camera manager")
+
+
+@pytest.mark.parametrize("picamera2", [NoCsiCamera, BrokenLibcamera])
+def test_auto_takes_the_webcam_when_picamera2_sees_no_camera(
+    picamera2: type, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Provisioning installs picamera2 on every Pi: that it imports is no camera.  With no camera on
+    the CSI connector and a USB webcam plugged in, auto must take the webcam (it took picamera2 and
+    retried 'list index out of range' for ever, while the doctor said the webcam was fine)."""
+    module = types.ModuleType("picamera2")
+    module.Picamera2 = picamera2  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "picamera2", module)
+    monkeypatch.setattr(sources, "_v4l2_present", lambda device: device == "0")
+    assert not sources.picamera2_available()
+    assert isinstance(make_camera(CameraConfig(type="auto", device="0")), V4L2Camera)
+    with pytest.raises(CameraError, match=r"no camera found: (libcamera sees no|picamera2 failed)"):
         make_camera(CameraConfig(type="auto", device="5"))
 
 

@@ -57,6 +57,7 @@ __all__ = [
     "backoff_delay",
     "make_camera",
     "picamera2_available",
+    "picamera2_cameras",
 ]
 
 log = logging.getLogger(__name__)
@@ -200,13 +201,24 @@ class ReplaySource:
             self.state = "closed"
 
 
-def picamera2_available() -> bool:
-    """True when picamera2 imports (Raspberry Pi OS with libcamera)."""
+def picamera2_cameras() -> tuple[int, str]:
+    """How many cameras libcamera sees through picamera2, and why none when none (as the doctor's
+    camera check asks it: system.hardware_checks).  Provisioning installs picamera2 on every Pi, so
+    that it imports says nothing about a camera on the CSI connector."""
     try:
-        importlib.import_module("picamera2")
+        module = importlib.import_module("picamera2")
     except Exception:  # ImportError, or libcamera failing at import time on a non-Pi
-        return False
-    return True
+        return 0, "picamera2 is not available"
+    try:
+        info = module.Picamera2.global_camera_info()
+    except Exception as exc:  # libcamera raises many kinds; any of them means "no usable camera"
+        return 0, f"picamera2 failed: {exc}"
+    return len(info), "libcamera sees no Raspberry Pi camera"
+
+
+def picamera2_available() -> bool:
+    """True when picamera2 imports and libcamera sees a camera: what `camera.type = auto` picks."""
+    return picamera2_cameras()[0] > 0
 
 
 def _v4l2_present(device: str) -> bool:
@@ -216,10 +228,12 @@ def _v4l2_present(device: str) -> bool:
 
 
 def make_camera(cfg: CameraConfig, *, clock: Callable[[], float] = time.monotonic) -> FrameSource:
-    """The frame source `camera.type` names; `auto` tries picamera2, then V4L2, then the replay path."""
+    """The frame source `camera.type` names; `auto` takes the Raspberry Pi camera when libcamera sees
+    one, else the V4L2 webcam when its device is there, else the replay path."""
     kind = cfg.type
     if kind == "auto":
-        if picamera2_available():
+        cameras, why_not = picamera2_cameras()
+        if cameras:
             kind = "picamera2"
         elif _v4l2_present(cfg.device):
             kind = "v4l2"
@@ -227,8 +241,7 @@ def make_camera(cfg: CameraConfig, *, clock: Callable[[], float] = time.monotoni
             kind = "replay"
         else:
             raise CameraError(
-                f"no camera found: picamera2 is not available, no webcam at {cfg.device!r}, "
-                "and camera.replay_path is empty"
+                f"no camera found: {why_not}, no webcam at {cfg.device!r}, and camera.replay_path is empty"
             )
         log.info("camera.type auto -> %s", kind)
     if kind == "picamera2":

@@ -1,4 +1,6 @@
-"""`moodspeaker eval-faces --data DIR [--model JSON] [--json]`: score the expression model on faces.
+"""`moodspeaker eval-faces [--data DIR] [--model JSON] [--json]`: score the expression model on faces.
+
+Without --data, $MOODSPEAKER_DATA/ferplus/FER2013Valid (the datasets folder's selection split).
 
 DIR is either a FER+-layout folder (`label.csv` + PNGs; or its parent holding FER2013Valid/ or
 FER2013Test/), scored against the FER+ majority vote and, when `fer2013_original_labels.csv` lies beside
@@ -14,6 +16,7 @@ import argparse
 import dataclasses
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -27,11 +30,16 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".pgm", ".webp")
+#: Where the faces are under $MOODSPEAKER_DATA when --data is not given (FER2013Test is held back).
+DEFAULT_SPLIT = Path("ferplus") / "FER2013Valid"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--data", type=Path, required=True, help="FER+ split folder (or its parent) or class folders"
+        "--data",
+        type=Path,
+        help="FER+ split folder (or its parent) or class folders "
+        f"(default: $MOODSPEAKER_DATA/{DEFAULT_SPLIT.as_posix()})",
     )
     parser.add_argument(
         "--model", type=Path, help="model metadata JSON (default: the configured/shipped model)"
@@ -158,9 +166,18 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from moodspeaker.vision.expression import make_classifier
     from moodspeaker.vision.runtime import ModelError
 
-    data: Path = args.data
+    root = os.environ.get("MOODSPEAKER_DATA")
+    if args.data is None and not root:
+        print(
+            "eval-faces: give --data DIR (or set MOODSPEAKER_DATA to the datasets folder: "
+            f"its {DEFAULT_SPLIT.as_posix()} is scored)",
+            file=sys.stderr,
+        )
+        return 2
+    data: Path = args.data if args.data is not None else Path(root or "") / DEFAULT_SPLIT
     if not data.is_dir():
-        print(f"eval-faces: {data}: no such folder", file=sys.stderr)
+        where = "" if args.data is not None else f" ($MOODSPEAKER_DATA/{DEFAULT_SPLIT.as_posix()})"
+        print(f"eval-faces: {data}: no such folder{where}", file=sys.stderr)
         return 2
     cfg = config.classifier
     if args.model is not None:

@@ -16,10 +16,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, config: Config) -> int:
     from moodspeaker.mqtt.admin import forget_device
     from moodspeaker.mqtt.client import MqttSetupError
-    from moodspeaker.mqtt.topics import TopicError
+    from moodspeaker.mqtt.identity import device_id_of
+    from moodspeaker.mqtt.topics import TopicError, Topics
 
     try:
-        cleared = forget_device(config, args.device_id, timeout=args.timeout)
+        device = args.device_id or device_id_of(config)
+        topics = Topics(config.mqtt.base_topic, device, config.mqtt.discovery_prefix)
+        cleared = forget_device(config, device, timeout=args.timeout)
     except (MqttSetupError, TopicError) as exc:
         print(f"moodspeaker mqtt forget: {exc}", file=sys.stderr)
         return 2
@@ -29,7 +32,20 @@ def run(args: argparse.Namespace, config: Config) -> int:
             hint += "; mqtt.enabled is false here: on the speaker, use its config (sudo, or --config FILE)"
         print(f"moodspeaker mqtt forget: {exc}; {hint}", file=sys.stderr)
         return 1
-    print(f"removed from Home Assistant: {cleared[0]}")
-    print(f"cleared {len(cleared) - 1} retained topics under {cleared[1].rsplit('/', 1)[0]}/")
+    where = f"{config.mqtt.host}:{config.mqtt.port}"
+    if not cleared:
+        print(
+            f"moodspeaker mqtt forget: nothing retained for device id {device} on the broker ({where}): "
+            f"no {topics.discovery} and nothing under {topics.root}/; is the device id right? "
+            "(`moodspeaker config show`, or the speaker's page, gives it)",
+            file=sys.stderr,
+        )
+        return 1
+    if topics.discovery in cleared:
+        print(f"removed from Home Assistant: {topics.discovery}")
+    else:
+        print(f"Home Assistant had no discovery config for {device} on the broker ({topics.discovery})")
+    others = [topic for topic in cleared if topic != topics.discovery]
+    print(f"cleared {len(others)} retained topics under {topics.root}/")
     print("if the speaker's service is still running it will announce itself again: stop it first")
     return 0

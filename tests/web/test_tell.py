@@ -37,17 +37,28 @@ def test_requests(text: str, expected: list[Action]) -> None:
     assert meaning.understood and meaning.reply.startswith("Understood")
 
 
-def test_something_calmer_skips_and_moves_away_from_matching() -> None:
-    meaning = interpret("something calmer", volume=0.5, strategy="match")
-    assert list(meaning.actions) == [Action("dislike"), Action("set_strategy", {"strategy": "uplift"})]
-    assert "calmer" in meaning.reply
-    assert list(interpret("something calmer", strategy="uplift").actions) == [Action("dislike")]
+@pytest.mark.parametrize("strategy", ["match", "uplift", "steady"])
+def test_something_calmer_steers_and_dislikes_nothing(strategy: str) -> None:
+    """Calmer moves the aim of the next picks under any strategy that picks; it used to dislike the
+    track playing (teaching the profile to avoid it, a calm one too) and switch to uplift."""
+    meaning = interpret("something calmer", volume=0.5, strategy=strategy)
+    assert list(meaning.actions) == [Action("steer", {"direction": "calmer"})]
+    assert "the next tracks will be calmer" in meaning.reply
+    livelier = interpret("something more energetic please", strategy=strategy).actions
+    assert livelier == (Action("steer", {"direction": "livelier"}),)
+
+
+def test_something_calmer_with_picks_off_turns_them_on_first() -> None:
+    meaning = interpret("something calmer", strategy="off")
+    steer = Action("steer", {"direction": "calmer"})
+    assert list(meaning.actions) == [Action("set_strategy", {"strategy": "uplift"}), steer]
 
 
 def test_feeling_and_request_together() -> None:
+    """The mood told comes first: a steer lasts while the mood it was asked in does."""
     meaning = interpret("I'm so stressed, something calmer please", strategy="uplift")
-    assert Action("correct_mood", {"mood": "fear"}) in meaning.actions
-    assert Action("dislike") in meaning.actions
+    steer = Action("steer", {"direction": "calmer"})
+    assert list(meaning.actions) == [Action("correct_mood", {"mood": "fear"}), steer]
 
 
 def test_volume_stays_in_range_and_needs_the_current_volume() -> None:

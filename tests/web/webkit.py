@@ -34,6 +34,7 @@ class HomeSpeaker:
     feedback: list[dict[str, Any]] = field(default_factory=list)
     profile_names: list[str] = field(default_factory=lambda: ["default", "Sam"])
     scans: int = 0
+    steered: list[str] = field(default_factory=list)  # the steer commands' directions
 
     def _changed(self, key: str, value: Any) -> None:
         self.bus.publish(StateChanged(ts=time.time(), key=key, value=value))
@@ -61,6 +62,9 @@ class HomeSpeaker:
     def correct_mood(self, mood: str) -> None:
         self.mood = mood
         self.feedback.append({"kind": "wrong_mood", "mood": mood, "ts": time.time()})
+
+    def steer(self, direction: str) -> None:
+        self.steered.append(direction)
 
     def set_volume(self, volume: float) -> None:
         self.volume = volume

@@ -172,21 +172,29 @@ def interpret(text: str, *, volume: float | None = None, strategy: str | None = 
     elif _has(said, ("ignore my mood", "ignore my face", "stop following my mood", "just my taste")):
         add(Action("set_strategy", {"strategy": "steady"}), "music will follow your taste, not your mood")
 
-    steer = _has(said, CALMER) or _has(said, LIVELIER)
-    if steer:
-        direction = "calmer" if _has(said, CALMER) else "livelier"
-        add(Action("dislike"), f"you want something {direction}: skipping this track")
-        if strategy in {"match", "steady", "off"}:
-            add(
-                Action("set_strategy", {"strategy": "uplift"}),
-                "switching to uplift, which moves the music gently towards where you want to be",
-            )
-
     feeling = _feeling(said)
     if feeling:
         mood, word = feeling
         felt = f"you are {word}" if word.startswith("not ") else f"you feel {word}"
         add(Action("correct_mood", {"mood": mood}), f"{felt}: the speaker now treats your mood as {mood}")
+
+    # Calmer or livelier moves the aim of the next picks (the `steer` command), under any strategy:
+    # nothing is recorded against the track playing, which may be a calm one already.  Only "off"
+    # (no automatic picks at all) needs a strategy that picks.  After a mood told with it: a steer
+    # lasts while the mood it was asked in does (recommend.steers).
+    steer = _has(said, CALMER) or _has(said, LIVELIER)
+    if steer:
+        direction = "calmer" if _has(said, CALMER) else "livelier"
+        if strategy == "off":
+            add(
+                Action("set_strategy", {"strategy": "uplift"}),
+                "switching automatic picks on (uplift), which moves the music gently towards where you "
+                "want to be",
+            )
+        add(
+            Action("steer", {"direction": direction}),
+            f"you want something {direction}: the next tracks will be {direction}",
+        )
 
     if _has(said, ("skip", "next", "next song", "next track", "another song")) and not any(
         a.command == "dislike" for a in actions
@@ -223,7 +231,7 @@ def interpret(text: str, *, volume: float | None = None, strategy: str | None = 
     ) and not any(a.command in {"dislike", "next"} for a in actions):
         add(Action("replay"), "playing it again (the speaker notes that you wanted to hear it twice)")
 
-    steering = any(a.command in {"set_strategy", "dislike"} for a in actions)
+    steering = any(a.command in {"set_strategy", "dislike", "steer"} for a in actions)
     if _has(said, ("pause", "stop", "be quiet", "shh", "shush", "silence")) and not (quieter or steering):
         add(Action("pause"), "pausing")
     elif _has(said, ("play", "resume", "continue", "start")) and not actions:

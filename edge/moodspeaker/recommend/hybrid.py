@@ -37,6 +37,7 @@ from moodspeaker.recommend.options import DAY, Options
 from moodspeaker.recommend.planner import Outcome, Pick, Readiness, nothing_left, plan_queue
 from moodspeaker.recommend.profiles import ProfileError, check_profile_name
 from moodspeaker.recommend.source import CatalogueView, TrackSource, track_features, track_taste
+from moodspeaker.recommend.steers import Steers
 from moodspeaker.recommend.store import FeedbackRow, FeedbackStore
 from moodspeaker.recommend.targets import STRATEGIES, Mood, MoodLike
 
@@ -81,6 +82,7 @@ class Recommender:
         self._view: CatalogueView | None = None
         self._models: dict[str, PersonalModel] = {}
         self._knn = ContextKNN(options.half_life_s)
+        self._steers = Steers()  # "calmer", "livelier": in memory only
         self._events = 0.0
         self._events_ts = 0.0
         w = weight_vector()
@@ -155,6 +157,7 @@ class Recommender:
             n = self.store.delete_profile(name)
             self._models.pop(name, None)
             self._knn.forget_context(name + "|")
+            self._steers.forget(name)
         return n
 
     def apply_retention(self, now: float, retention_days: float) -> int:
@@ -266,6 +269,14 @@ class Recommender:
         n = self._events * 0.5 ** (max(0.0, now - self._events_ts) / o.half_life_s)
         return float(o.alpha_min + (1.0 - o.alpha_min) * o.alpha_half_events / (o.alpha_half_events + n))
 
+    def steer(self, profile: str, mood: MoodLike | None, by: float) -> float:
+        """`profile` asked for calmer (`by` < 0) or livelier music in `mood`: its next plans aim `by`
+        further along arousal, for as long as that mood lasts (recommend.steers); returns the move
+        now in force.  Nothing is recorded: the track playing is not disliked."""
+        profile = check_profile_name(profile)
+        with self._lock:
+            return self._steers.add(profile, _as_mood(mood).mood, by)
+
     def plan(
         self,
         mood: MoodLike | None,
@@ -320,6 +331,7 @@ class Recommender:
                 k=max(1, int(k)),
                 exclude=exclude,
                 exists=(lambda tid: get(tid) is not None) if callable(get) else None,
+                steer=self._steers.now(profile, m.mood),
             )
             if not picks:
                 self.outcome = none or nothing_left("no track is allowed")

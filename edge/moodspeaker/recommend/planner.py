@@ -28,7 +28,7 @@ from moodspeaker.recommend.content import FloatArray, weighted_sq_distance
 from moodspeaker.recommend.feedback import MoodAim, PersonalModel
 from moodspeaker.recommend.options import Options
 from moodspeaker.recommend.source import CatalogueView
-from moodspeaker.recommend.targets import Mood, lifts, music_point, target_point
+from moodspeaker.recommend.targets import Mood, lifts, music_point, steered, target_point
 
 #: Evidence at which the learned mapping and the strategy's prior weigh the same.
 MAPPING_HALF = 2.0
@@ -80,10 +80,12 @@ def position_targets(
     step0: int,
     k: int,
     uplift_steps: int,
+    steer: float = 0.0,
 ) -> list[npt.NDArray[np.float32] | None]:
     """The music point to aim at for each of the `k` positions (None: no aim at all).
 
-    The strategy's prior point is blended with the learned one by the mapping's evidence."""
+    The strategy's prior point is blended with the learned one by the mapping's evidence, then moved
+    `steer` along arousal (the listener asked for calmer or livelier music: `targets.steered`)."""
     w_map = 0.0 if aim is None or aim.offset is None else aim.evidence / (aim.evidence + MAPPING_HALF)
     learned = ref + aim.offset if aim is not None and aim.offset is not None else None
     targets: list[npt.NDArray[np.float32] | None] = []
@@ -91,11 +93,12 @@ def position_targets(
         point = target_point(used, strategy, step0 + i, uplift_steps) if mood_on else None
         prior = music_point(*point) if point is not None else None
         if prior is None:
-            targets.append(None if learned is None else learned.astype(np.float32))
+            target = None if learned is None else learned.astype(np.float32)
         elif learned is None:
-            targets.append(prior)
+            target = prior
         else:
-            targets.append(((1 - w_map) * prior + w_map * learned).astype(np.float32))
+            target = ((1 - w_map) * prior + w_map * learned).astype(np.float32)
+        targets.append(steered(target, steer))
     return targets
 
 
@@ -229,9 +232,11 @@ def plan_queue(
     k: int,
     exclude: frozenset[str],
     exists: Callable[[str], bool] | None,
+    steer: float = 0.0,
 ) -> tuple[list[Pick], Outcome | None]:
     """The best `k` picks for `profile` in `mood` (fewer when the filters leave fewer), with reasons,
-    and, when there are none, the outcome saying why (None when there are picks).
+    and, when there are none, the outcome saying why (None when there are picks).  `steer`: how far
+    the listener asked to move the aim along arousal (below 0 calmer, above livelier).
 
     `alpha(now)` is the household's content share (Recommender.alpha); it is asked only where the
     profile's context has collaborative evidence, else content decides alone."""
@@ -247,7 +252,7 @@ def plan_queue(
     aim = model.aim(key, now, ref) if o.learning else None
     step0 = model.step_in_mood(key)
     targets = position_targets(
-        used, strategy, aim, ref, mood_on=mood_on, step0=step0, k=k, uplift_steps=o.uplift_steps
+        used, strategy, aim, ref, mood_on=mood_on, step0=step0, k=k, uplift_steps=o.uplift_steps, steer=steer
     )
     mood_prec = tolerance(prior_prec, aim)
     pref = model.preference() if o.learning else None
@@ -315,6 +320,8 @@ def plan_queue(
             camera=mood.camera,
             told=mood.told,
         )
+        if steer:
+            text += "; calmer, as you asked" if steer < 0 else "; livelier, as you asked"
         if again:
             text += "; again, as the only track to play now"
         score = float(ranked_scores[int(np.flatnonzero(ranked_rows == row)[0])])

@@ -44,6 +44,10 @@ MOOD_POINTS: Final[dict[str, tuple[float, float]]] = {
 UPLIFT_STEPS: Final = 4
 #: The least valence the uplift strategy aims for.
 UPLIFT_VALENCE: Final = 0.5
+#: How far one "calmer" or "livelier" from the listener moves the aim's arousal (`steered`), and
+#: the most that requests in a row move it (two steps: from a happy face's arousal to calm music).
+STEER_STEP: Final = 0.5
+STEER_MAX: Final = 1.0
 #: Classes that are bright in themselves: uplift has nothing to lift them to, however unsure the filter
 #: is (an unsure reading is pulled towards neutral, below UPLIFT_VALENCE, yet the face is a happy one).
 BRIGHT_MOODS: Final = frozenset({"happy"})
@@ -144,3 +148,14 @@ def target_point(
     gv, ga = uplift_goal(v, a)
     frac = min(1.0, max(0, step) / max(1, steps))
     return (v + (gv - v) * frac, a + (ga - a) * frac)
+
+
+def steered(target: FloatArray | None, by: float) -> FloatArray | None:
+    """`target` (None: no aim) moved `by` along arousal, as music a listener asked to be calmer
+    (`by` < 0) or livelier is: lower (higher) arousal, energy, tempo, loudness and brightness, the
+    same valence and mode (`music_point`'s arousal column).  With no aim (steady, an unknown mood)
+    the move is from neutral music.  `by` 0 leaves the target as it is."""
+    if by == 0.0:
+        return target
+    base = music_point(0.0, 0.0) if target is None else target
+    return (base + music_point(0.0, by) - music_point(0.0, 0.0)).astype(np.float32)

@@ -21,6 +21,8 @@ from moodspeaker.service.events import CommandRejected, EventBus
 log = logging.getLogger(__name__)
 
 STRATEGIES = ("match", "uplift", "steady", "off")
+#: What a `steer` may ask for: music with lower or higher arousal than the strategy aims at.
+DIRECTIONS = ("calmer", "livelier")
 #: A refusal echoes at most this much of a command's name (the CommandRejected event and the sentence
 #: alike), and of an argument's name or value: they come from outside (a web request's body may be
 #: 64 KiB, an MQTT topic level 65535 bytes), so all of it would make a huge answer; no command or
@@ -42,6 +44,7 @@ class Speaker(Protocol):
     def like(self) -> None: ...
     def dislike(self) -> None: ...
     def correct_mood(self, mood: str) -> None: ...
+    def steer(self, direction: str) -> None: ...
     def set_volume(self, volume: float) -> None: ...
     def set_camera(self, enabled: bool) -> None: ...
     def set_profile(self, profile: str) -> None: ...
@@ -104,6 +107,13 @@ COMMANDS: dict[str, Command] = {
             # every expression the model may read (FER+'s contempt too): the one list, in mood.classes
             (Arg("mood", "mood", choices=ALL_EXPRESSIONS),),
             lambda s, a: s.correct_mood(a["mood"]),
+        ),
+        Command(
+            "steer",
+            "Calmer or livelier music: the next tracks aim lower or higher arousal while this mood lasts "
+            "(the track playing is not disliked).",
+            (Arg("direction", "choice", choices=DIRECTIONS),),
+            lambda s, a: s.steer(a["direction"]),
         ),
         Command(
             "set_volume",

@@ -1,4 +1,5 @@
-"""The Appliance's playback commands: play, pause, next, replay, like, dislike, mood, volume, camera.
+"""The Appliance's playback commands: play, pause, next, replay, like, dislike, mood, steer, volume,
+camera.
 
 Why a module of its own: these are the `Speaker` commands a listener gives about what is playing
 now.  Each one either happens or is refused with the reason (CommandError), and the feedback it
@@ -17,8 +18,9 @@ from moodspeaker.mood.circumplex import to_valence_arousal
 from moodspeaker.mood.filter import MoodState
 from moodspeaker.player.engine import PlayerStatus
 from moodspeaker.player.queue import QueueItem
+from moodspeaker.recommend.targets import STEER_STEP
 from moodspeaker.service.control import CommandError
-from moodspeaker.service.core import ApplianceCore
+from moodspeaker.service.core import PLAYER_WAIT_S, ApplianceCore
 from moodspeaker.service.events import MoodChanged, StateChanged
 from moodspeaker.service.plans import OvertakenError
 
@@ -187,6 +189,21 @@ class PlaybackCommands(ApplianceCore):
             )
         )
         self.conductor.react(corrected)
+
+    def steer(self, direction: str) -> None:
+        """Calmer or livelier music ("calmer", "livelier"): the next picks aim lower or higher arousal
+        while the mood now lasts (recommend.steers), and the queue is planned again at once as for a
+        new mood (the track playing is cut only when it clearly clashes with the new first pick and
+        was not picked for this mood: `Conductor.react`).  No feedback: the track playing is not
+        disliked, it may well be a calm one."""
+        mood = self._current_mood()
+        self._recommender.steer(
+            self.conductor.profile, mood, -STEER_STEP if direction == "calmer" else STEER_STEP
+        )
+        self.conductor.react(mood)
+        # the answer shows the new queue once the player has it; a busy player's shows it at the next
+        # read (the queue is nobody's pending change: nothing was asked of it but a new plan)
+        self.player.when_idle().wait(PLAYER_WAIT_S)
 
     def set_volume(self, volume: float) -> None:
         """Answered with the new volume once the player applied it; a player too busy to do so within

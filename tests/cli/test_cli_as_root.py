@@ -43,6 +43,12 @@ def _owners(folder: Path) -> set[tuple[str, int, int]]:
 def test_sudo_setup_code_leaves_files_the_service_can_read(
     service_data: Path, reset: bool, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    if reset:  # the page has a password, set on the page (the service's user's files)
+        web = service_data / "web"
+        web.mkdir(mode=0o700)
+        (web / "auth.json").write_text("{}", encoding="utf-8")
+        for path in (web, web / "auth.json"):
+            os.chown(path, NOBODY, NOBODY)
     args = ["--set", f"device.data_dir={service_data}", "setup-code", *(["--reset"] if reset else [])]
     assert main(args) == 0
     assert "Setup code:" in capsys.readouterr().out

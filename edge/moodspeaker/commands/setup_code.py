@@ -13,7 +13,7 @@ from pathlib import Path
 from moodspeaker.commands.owner import as_owner_of
 from moodspeaker.config import Config
 from moodspeaker.config.load import data_dir
-from moodspeaker_web.setup_code import ensure_setup_code, reset_owner, setup_code_command
+from moodspeaker_web.setup_code import ensure_setup_code, is_set_up, reset_owner, setup_code_command
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,6 +41,17 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
 def _show(args: argparse.Namespace, config: Config, folder: Path) -> int:
     if args.reset:
+        if not is_set_up(folder):  # a typo'd data folder: create nothing there, say so
+            why = (
+                "no such folder: check device.data_dir, or give the speaker's config with --config"
+                if not folder.exists()
+                else f"the page is not set up yet; `{setup_code_command(folder)}` shows its setup code"
+            )
+            print(
+                f"moodspeaker setup-code: nothing to reset: {folder} has no page password ({why})",
+                file=sys.stderr,
+            )
+            return 1
         new_code = reset_owner(folder)
         print("The page's password was removed; anyone with this code can now set a new one.")
         print(f"Setup code: {new_code}")

@@ -125,7 +125,7 @@ def test_eval_music_json_on_the_4q_layout(tmp_path: Path) -> None:
     data = _four_q_layout(
         tmp_path / "4q", [("S1", "A", "Q1", happy), ("S2", "B", "Q3", sad), ("S3", "C", "Q2", broken)]
     )
-    res = _cli(tmp_path, "eval-music", "--data", str(data), "--json", "--workers", "1")
+    res = _cli(tmp_path, "eval-music", "--data", str(data), "--as-is", "--json", "--workers", "1")
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout.strip().splitlines()[-1])
     assert out["count"] == 3
@@ -141,9 +141,9 @@ def test_eval_music_json_on_the_4q_layout(tmp_path: Path) -> None:
 
 @pytest.mark.needs_data
 def test_eval_music_on_real_clips(tmp_path: Path, datasets: Path) -> None:
-    """A quick sanity run of the shipped estimator on 16 labelled clips.
+    """A quick sanity run of the shipped estimator as it is (--as-is) on 16 labelled clips.
 
-    The cross-validated figures are in the "info" of emotion_model.json.
+    The cross-validated figures are in the "info" of emotion_model.json (eval-music's default).
     """
     src = datasets / "music-emotion-4q"
     rows = list(csv.DictReader((src / "annotations.csv").open(encoding="utf-8")))
@@ -154,7 +154,7 @@ def test_eval_music_on_real_clips(tmp_path: Path, datasets: Path) -> None:
         tmp_path / "4q",
         [(r["song"], r["artist"], r["quadrant"], src / "audio" / f"{r['song']}.mp3") for r in picked],
     )
-    res = _cli(tmp_path, "eval-music", "--data", str(data), "--json")
+    res = _cli(tmp_path, "eval-music", "--data", str(data), "--as-is", "--json")
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout.strip().splitlines()[-1])
     assert out["count"] == 16 and out["failed"] == {}
@@ -187,7 +187,7 @@ def test_serve_sync_outage_and_stats(tmp_path: Path) -> None:
 
 
 def test_eval_music_fit_writes_nothing_into_the_working_folder(tmp_path: Path) -> None:
-    """`--fit` keeps its feature cache in the data folder: a run from $HOME left a `.cache/` there."""
+    """eval-music keeps its feature cache in the data folder: a run from $HOME left a `.cache/` there."""
     clips = []
     for kind, quadrants in (("happy", ("Q1", "Q2")), ("sad", ("Q3", "Q4"))):
         src = synth.write(tmp_path / f"{kind}.mp3", synth.song(kind, 2.0))
@@ -196,7 +196,7 @@ def test_eval_music_fit_writes_nothing_into_the_working_folder(tmp_path: Path) -
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     out = tmp_path / "fitted.json"
-    res = _cli(tmp_path, "eval-music", "--data", str(data), "--fit", str(out), "--workers", "1", cwd=cwd)
+    res = _cli(tmp_path, "eval-music", "--data", str(data), "--out", str(out), "--workers", "1", cwd=cwd)
     assert res.returncode == 0, res.stderr
     assert json.loads(out.read_text())["arousal"]
     assert sorted(os.listdir(cwd)) == []

@@ -125,7 +125,11 @@ class LanLibrary(MirroredLibrary):
         audio_cache_bytes: int | None = None,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
-            raise ValueError(f"library server URL must start with http:// or https://: {base_url!r}")
+            raise ValueError(
+                f"{base_url!r} is not a library server URL: it must start with http:// or https:// "
+                "(a Moodspeaker library server), or subsonic+http:// or subsonic+https:// "
+                "(an OpenSubsonic server)"
+            )
         self.base_url = base_url.rstrip("/")
         self.source = f"lan:{self.base_url}"
         super().__init__(Path(cache_dir) / slug(self.base_url))

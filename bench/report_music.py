@@ -82,10 +82,10 @@ def size_label(n: int) -> str:
 
 
 def index_query(quick: bool) -> Figures:
-    datasets()
+    data = datasets()
     sizes = INDEX_SIZES[:2] if quick else INDEX_SIZES
     cmd = py("bench_index.py", "--sizes", ",".join(map(str, sizes)), "--queries", "50" if quick else "200")
-    text = run_command(cmd, 3600)
+    text = run_command(cmd, 3600, env={"MOODSPEAKER_DATA": str(data)})  # the folder found, not its guess
     out: Figures = {}
     for n in INDEX_SIZES:
         label = f"index top-10 query at {size_label(n)} tracks, p50"
@@ -126,8 +126,9 @@ def rescan(quick: bool) -> Figures:
 
 
 def recommend(quick: bool) -> Figures:
-    datasets()
-    r = printed_json(run_command(cli("bench", "recommend", "--json", *(["--quick"] if quick else [])), 1800))
+    data = datasets()  # found also without $MOODSPEAKER_DATA: `bench recommend` is told where
+    cmd = cli("bench", "recommend", "--data", str(data), "--json", *(["--quick"] if quick else []))
+    r = printed_json(run_command(cmd, 1800))
     lat = r["latency"]
     red = r["skip_rate_reduction_vs_fixed_table"]
     atyp = r["atypical_days_hybrid_vs_history_only"]

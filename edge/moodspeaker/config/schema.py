@@ -35,13 +35,17 @@ class DeviceConfig:
 class CameraConfig:
     enabled: bool = setting(True, "Camera on. Off means no frame is captured at all (privacy switch).")
     type: Literal["auto", "picamera2", "v4l2", "replay"] = setting(
-        "auto", "Frame source: auto tries picamera2, then a V4L2 webcam, then the replay source."
+        "auto",
+        "Frame source: auto takes the Raspberry Pi camera when libcamera sees one, else a V4L2 webcam, "
+        "else the replay source.",
     )
     device: str = setting("0", "V4L2 device index or path (e.g. 0 or /dev/video0).", advanced=True)
     replay_path: str = setting(
         "", "Video file or folder of images for the replay source (development, tests, demos)."
     )
-    replay_loop: bool = setting(True, "Start the replay again when it ends.", advanced=True)
+    replay_loop: bool = setting(
+        True, "Start the replay again when it ends (off: camera health says ended).", advanced=True
+    )
     interval_s: float = setting(
         1.0, "Seconds between captures; 0 runs as fast as the pipeline allows.", min=0.0, max=60.0, unit="s"
     )
@@ -84,7 +88,7 @@ class ClassifierConfig:
     )
     stuck_timeout_s: float = setting(
         5.0,
-        "A classification slower than this is treated as stuck; the watchdog restarts the stage.",
+        "A capture or classification slower than this is treated as stuck; the watchdog restarts the stage.",
         min=0.5,
         max=120.0,
         unit="s",
@@ -107,13 +111,19 @@ class MoodConfig:
     switch_evidence: float = setting(
         2.5,
         "Evidence a new mood must gather against the current one before the mood changes "
-        "(summed log-likelihood ratio); higher is steadier, lower follows faster.",
+        "(log-likelihood ratio summed per second of a steady face, whatever camera.interval_s is); higher is "
+        "steadier, lower follows faster.",
         min=0.5,
         max=20.0,
         unit="nats",
     )
     min_dwell_s: float = setting(
-        1.5, "A new mood must keep gaining for this long before it is announced.", min=0.0, max=60.0, unit="s"
+        1.5,
+        "A new mood must keep gaining for this long after its first second of support before it is "
+        "announced (2.5 s in all with the default).",
+        min=0.0,
+        max=60.0,
+        unit="s",
     )
     no_face_timeout_s: float = setting(
         20.0, "Without a face for this long, the mood decays to unknown.", min=1.0, max=3600.0, unit="s"

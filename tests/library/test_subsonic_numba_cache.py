@@ -48,10 +48,8 @@ def config(tmp_path: Path, server: Subsonic, monkeypatch: pytest.MonkeyPatch) ->
     return with_changes(Config(), changes)
 
 
-@pytest.mark.timeout(300)
-def test_a_sync_analyses_with_the_configured_jit_cache(
-    config: Config, server: Subsonic, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def pools_given(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The JIT cache folder each analysis pool the sync starts is given (the pool itself is real)."""
     given: list[Any] = []
 
     class Watched(AnalysisPool):
@@ -60,6 +58,14 @@ def test_a_sync_analyses_with_the_configured_jit_cache(
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(subsonic, "AnalysisPool", Watched)
+    return given
+
+
+@pytest.mark.timeout(300)
+def test_a_sync_analyses_with_the_configured_jit_cache(
+    config: Config, server: Subsonic, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    given = pools_given(monkeypatch)
     remote = open_remote(
         config.library.servers[0], tmp_path / "data" / "lan-cache", None, numba_cache_dir(config)
     )
@@ -88,14 +94,7 @@ def test_library_sync_typed_by_hand_analyses_with_the_configured_jit_cache(
 ) -> None:
     """`moodspeaker library sync` (the command's own path, no URL: library.servers) gives the sync's
     pool the configured folder, as the service does."""
-    given: list[Any] = []
-
-    class Watched(AnalysisPool):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            given.append(kwargs.get("numba_cache_dir"))
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(subsonic, "AnalysisPool", Watched)
+    given = pools_given(monkeypatch)
     code = library_command.run(argparse.Namespace(action="sync", url=None), config)
     assert code == 0, capsys.readouterr()
     assert given == [tmp_path / "data" / "numba-cache"], given

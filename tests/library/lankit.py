@@ -1,7 +1,7 @@
 """What the LAN library tests share: a served library's tracks, added as a scan would add them; a
 server answering as an older release; the speaker's downloaded audio on disk; the mirror's files
 holding a text; an OpenSubsonic song as subsonickit's server lists it; two syncs of one mirror at
-once."""
+once; a client reading the mirror while another's first sync makes it and fails."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import json
 import logging
 import threading
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex, Tags, track
 from moodspeaker.library.lan.client import LanError, LanLibrary
 from moodspeaker.library.lan.mirror import MirroredLibrary
 from moodspeaker.library.lan.server import LibraryServer
+from moodspeaker.library.lan.sources import sync_remote
 from moodspeaker.library.lan.subsonic import SubsonicLibrary
 from polling import until
 
@@ -138,3 +140,50 @@ def second_sync_meanwhile(
         for t in threads:
             t.join(timeout=600)
     return results
+
+
+@contextmanager
+def read_during_a_failed_first_sync(
+    index: LibraryIndex, cache: Path
+) -> Iterator[tuple[LibraryServer, LanLibrary]]:
+    """A LibraryServer of `index` and a client of `cache` (the reader, as the service's planner) that
+    read the mirror (no tracks, the mirror there: open now) while another client's first sync
+    (sync_remote) was held at its request for changes; that request is then answered with garbage,
+    once, and the first sync is checked to have failed keeping nothing (it removed the mirror).
+    Yields (the server, the reader); both clients closed and the server stopped on the way out."""
+    server = LibraryServer(index, "127.0.0.1", 0)
+    held, go = threading.Event(), threading.Event()
+
+    @server.app.before_request
+    def hold_then_fail_once() -> Response | None:
+        if request.path.endswith("/changes") and not held.is_set():
+            held.set()
+            assert go.wait(300), "the test never let the first sync go on"
+            return Response("<html>not a library server</html>", 200)
+        return None
+
+    server.start()
+    first, reader = LanLibrary(server.url, cache), LanLibrary(server.url, cache)
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            sync_remote(first)
+        except BaseException as exc:  # judged below
+            failed.append(exc)
+
+    try:
+        thread = threading.Thread(target=run)
+        thread.start()
+        try:
+            until(held.is_set, timeout=300, what="the first sync to ask for changes")
+            assert reader.tracks() == [] and reader.has_mirror()  # open now, as the planner's
+        finally:
+            go.set()
+            thread.join(timeout=300)
+        assert len(failed) == 1 and getattr(failed[0], "kept", 0) is None, failed
+        yield server, reader
+    finally:
+        first.close()
+        reader.close()
+        server.stop()

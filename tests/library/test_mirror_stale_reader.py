@@ -17,14 +17,12 @@ constructor runs the other process's steps once it has opened the database (no t
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import synth
-from flask import Response, request
-from lankit import add_track
+from lankit import add_track, read_during_a_failed_first_sync
 
 from moodspeaker.library import index as index_module
 from moodspeaker.library.index import LibraryIndex
@@ -32,7 +30,6 @@ from moodspeaker.library.lan import mirror
 from moodspeaker.library.lan.client import LanLibrary
 from moodspeaker.library.lan.server import LibraryServer
 from moodspeaker.library.lan.sources import sync_remote
-from polling import until
 
 
 @pytest.fixture
@@ -52,47 +49,16 @@ def test_a_reader_sees_the_mirror_another_process_made_after_a_failed_first_sync
     tmp_path: Path, library: LibraryIndex
 ) -> None:
     ids = _add(library, tmp_path / "music", 3)
-    server = LibraryServer(library, "127.0.0.1", 0)
-    held, go = threading.Event(), threading.Event()
-
-    @server.app.before_request
-    def hold_then_fail_once() -> Response | None:
-        if request.path.endswith("/changes") and not held.is_set():
-            held.set()
-            assert go.wait(300), "the test never let the first sync go on"
-            return Response("<html>not a library server</html>", 200)
-        return None
-
-    server.start()
     cache = tmp_path / "cache"
-    first, reader = LanLibrary(server.url, cache), LanLibrary(server.url, cache)
-    failed: list[BaseException] = []
-
-    def run() -> None:
+    with read_during_a_failed_first_sync(library, cache) as (server, reader):
+        other = LanLibrary(server.url, cache)  # another process, later
         try:
-            sync_remote(first)
-        except BaseException as exc:  # judged below
-            failed.append(exc)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    try:
-        until(held.is_set, timeout=300, what="the first sync to ask for changes")
-        assert reader.tracks() == [] and reader.has_mirror()  # open now, as the planner's
-    finally:
-        go.set()
-        thread.join(timeout=300)
-    other = LanLibrary(server.url, cache)  # another process, later
-    try:
-        assert len(failed) == 1 and getattr(failed[0], "kept", 0) is None, failed
-        assert not reader.has_mirror(), "the reader still lists the mirror the failed sync removed"
-        assert getattr(sync_remote(other), "updated", None) == 3
-        assert {t.id for t in reader.tracks()} == ids, "the reader reads the deleted mirror"
-        assert reader.get(next(iter(ids))) is not None and len(reader.feature_matrix()[0]) == 3
-    finally:
-        for client in (first, reader, other):
-            client.close()
-        server.stop()
+            assert not reader.has_mirror(), "the reader still lists the mirror the failed sync removed"
+            assert getattr(sync_remote(other), "updated", None) == 3
+            assert {t.id for t in reader.tracks()} == ids, "the reader reads the deleted mirror"
+            assert reader.get(next(iter(ids))) is not None and len(reader.feature_matrix()[0]) == 3
+        finally:
+            other.close()
 
 
 @pytest.mark.parametrize("meanwhile", ["deleted", "deleted and made anew"])

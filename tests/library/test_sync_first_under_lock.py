@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import synth
 from flask import Response, request
-from lankit import add_track, second_sync_meanwhile, tone_song
+from lankit import add_track, read_during_a_failed_first_sync, second_sync_meanwhile, tone_song
 
 from moodspeaker.library.index import LibraryIndex
 from moodspeaker.library.lan.client import LanLibrary
@@ -32,7 +32,6 @@ from moodspeaker.library.lan.server import LibraryServer
 from moodspeaker.library.lan.sources import Remote, SyncError, sync_remote
 from moodspeaker.library.lan.subsonic import SubsonicLibrary
 from moodspeaker.library.workers import AnalysisPool
-from polling import until
 from subsonickit import serve
 
 Outcome = object  # a sync's result, or what it raised
@@ -159,43 +158,9 @@ def test_a_sync_after_anothers_failed_first_sync_writes_the_mirror_on_disk(tmp_p
         ids = {add_track(index, synth.write(tmp_path / "music" / f"s{i}.wav",
                                             synth.chord(synth.C_MAJOR, 1.0)), 0.1 * i)
                for i in range(3)}  # fmt: skip
-        server = LibraryServer(index, "127.0.0.1", 0)
-        held, go = threading.Event(), threading.Event()
-
-        @server.app.before_request
-        def hold_then_fail_once() -> Response | None:
-            if request.path.endswith("/changes") and not held.is_set():
-                held.set()
-                assert go.wait(300), "the test never let the first sync go on"
-                return Response("<html>not a library server</html>", 200)
-            return None
-
-        server.start()
         cache = tmp_path / "cache"
-        first, reader = LanLibrary(server.url, cache), LanLibrary(server.url, cache)
-        failed: list[BaseException] = []
-
-        def run() -> None:
-            try:
-                sync_remote(first)
-            except BaseException as exc:  # judged below
-                failed.append(exc)
-
-        thread = threading.Thread(target=run)
-        thread.start()
-        try:
-            until(held.is_set, timeout=300, what="the first sync to ask for changes")
-            assert reader.tracks() == [] and reader.has_mirror()  # open now, as the planner's
-        finally:
-            go.set()
-            thread.join(timeout=300)
-        try:
-            assert len(failed) == 1 and getattr(failed[0], "kept", 0) is None, failed
+        with read_during_a_failed_first_sync(index, cache) as (server, reader):
             assert getattr(sync_remote(reader), "updated", None) == 3
             again = LanLibrary(server.url, cache)  # as after a restart, or another process
             assert {t.id for t in again.tracks()} == ids, "the sync wrote a deleted mirror"
             again.close()
-        finally:
-            first.close()
-            reader.close()
-            server.stop()

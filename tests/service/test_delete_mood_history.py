@@ -15,12 +15,15 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from servicekit import Script, running, wait_for
 
 from moodspeaker.service import mood_history
+from moodspeaker.service.app import Appliance
+from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import Event, MoodObserved, StateChanged
 from moodspeaker.service.listeners import NotScrubbedError, PartlyDeletedError
 from moodspeaker_web.history import MoodHistory
@@ -84,26 +87,40 @@ def test_with_a_page_open_the_service_deletion_deletes_its_history_too(tmp_path:
         history.close()
 
 
-def test_a_reader_keeping_the_log_is_said_and_the_retention_scrubs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(mood_history, "BUSY_TIMEOUT_S", 0.0)  # the reader stays all through
+@contextlib.contextmanager
+def _another_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, begin: str
+) -> Iterator[tuple[Appliance, ControlAPI, sqlite3.Connection]]:
+    """The service running on tmp_path/data, whose mood history a page filled once; once its
+    retention run at start is done, another connection to the file begins a transaction with `begin`
+    (kept as long as the test keeps it; the connection closed on the way out, if the test did not).
+    The service waits for it not at all (a busy timeout of 0): the other connection stays all through."""
+    monkeypatch.setattr(mood_history, "BUSY_TIMEOUT_S", 0.0)
     data = tmp_path / "data"
     _history(data).close()
     with running(tmp_path, Script(None)) as (app, control, events):
         retention_ran(events)
-        reader = sqlite3.connect(data / mood_history.FILE_NAME, isolation_level=None)
-        with contextlib.closing(reader):
-            reader.execute("BEGIN")
-            reader.execute("SELECT count(*) FROM mood").fetchall()  # a read transaction, held
-            with pytest.raises(NotScrubbedError) as refused:
-                control.delete_data(None)
-            assert mood_history.FILE_NAME in str(refused.value), refused.value
-            assert on_disk(data), "the scrub emptied the log all the same: this test shows nothing"
-            incidents = app.health.snapshot()["incidents"]
-            assert any(mood_history.FILE_NAME in e["message"] for e in incidents), incidents
-            reader.execute("ROLLBACK")
-            assert reader.execute("SELECT count(*) FROM mood").fetchone()[0] == 0  # deleted all the same
+        other = sqlite3.connect(data / mood_history.FILE_NAME, isolation_level=None)
+        with contextlib.closing(other):
+            other.execute(begin)
+            yield app, control, other
+
+
+def test_a_reader_keeping_the_log_is_said_and_the_retention_scrubs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    with _another_connection(tmp_path, monkeypatch, "BEGIN") as (app, control, reader):
+        reader.execute("SELECT count(*) FROM mood").fetchall()  # a read transaction, held
+        with pytest.raises(NotScrubbedError) as refused:
+            control.delete_data(None)
+        assert mood_history.FILE_NAME in str(refused.value), refused.value
+        assert on_disk(data), "the scrub emptied the log all the same: this test shows nothing"
+        incidents = app.health.snapshot()["incidents"]
+        assert any(mood_history.FILE_NAME in e["message"] for e in incidents), incidents
+        reader.execute("ROLLBACK")
+        assert reader.execute("SELECT count(*) FROM mood").fetchone()[0] == 0  # deleted all the same
+        reader.close()
 
         assert control.delete_data(0.0)  # the next retention run: nothing older to delete, it scrubs
         assert on_disk(data) == {}, "the deleted readings are still readable"
@@ -112,20 +129,15 @@ def test_a_reader_keeping_the_log_is_said_and_the_retention_scrubs(
 def test_a_file_that_refuses_the_deletion_is_said_and_the_rest_is_deleted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(mood_history, "BUSY_TIMEOUT_S", 0.0)  # the writer stays all through
-    data = tmp_path / "data"
-    _history(data).close()
-    with running(tmp_path, Script(None)) as (app, control, events):
-        retention_ran(events)
-        writer = sqlite3.connect(data / mood_history.FILE_NAME, isolation_level=None)
-        with contextlib.closing(writer):
-            writer.execute("BEGIN IMMEDIATE")  # another program writing it: the file is locked
-            with pytest.raises(PartlyDeletedError) as refused:
-                control.delete_data(None)
-            assert not isinstance(refused.value, NotScrubbedError)
-            assert "mood history" in str(refused.value) and "locked" in str(refused.value), refused.value
-            incidents = app.health.snapshot()["incidents"]
-            assert any("mood history" in e["message"] for e in incidents), incidents
-            assert list(app._recommender.store.events()) == []  # the rest is deleted
-            writer.execute("ROLLBACK")
-        assert on_disk(data), "the readings are deleted all the same: this test shows nothing"
+    # another program writing it (BEGIN IMMEDIATE): the file is locked
+    with _another_connection(tmp_path, monkeypatch, "BEGIN IMMEDIATE") as (app, control, writer):
+        with pytest.raises(PartlyDeletedError) as refused:
+            control.delete_data(None)
+        assert not isinstance(refused.value, NotScrubbedError)
+        assert "mood history" in str(refused.value) and "locked" in str(refused.value), refused.value
+        incidents = app.health.snapshot()["incidents"]
+        assert any("mood history" in e["message"] for e in incidents), incidents
+        assert list(app._recommender.store.events()) == []  # the rest is deleted
+        writer.execute("ROLLBACK")
+        writer.close()
+        assert on_disk(tmp_path / "data"), "the readings are deleted all the same: this test shows nothing"

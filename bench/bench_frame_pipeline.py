@@ -132,6 +132,9 @@ def main() -> None:
         info = classifier.info
         detector = make_detector(DetectorConfig(type=args.detector), threads=1)
         mood = MoodFilter(MoodConfig(), classifier.classes)
+        # the margin the model's training crops had around this detector's boxes (Haar's: none), for
+        # the detector that runs (a BlazeFace model that cannot be loaded falls back to Haar)
+        margin = info.margin_for(getattr(detector, "kind", args.detector))
         source = ReplaySource(frames_dir)
         times: dict[str, list[float]] = {k: [] for k in ("capture", "detect", "crop", "classify", "smooth")}
         totals_face: list[float] = []
@@ -166,7 +169,7 @@ def main() -> None:
                 totals_noface.append((t2 - t0) + (t6 - t5))
                 n += 1
                 continue
-            crop = crop_face(frame, face, info.crop_margin, info.width)
+            crop = crop_face(frame, face, margin, info.width)
             del frame
             t3 = clock()
             probs = classifier.classify(crop)

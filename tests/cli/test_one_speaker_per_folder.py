@@ -22,6 +22,7 @@ import pytest
 
 from moodspeaker.service.datalock import LOCK_FILE, FolderInUseError, hold_data_folder
 from polling import until
+from replayframes import noise_frames
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -46,14 +47,7 @@ def _cli(data: Path, frames: Path, *args: str) -> list[str]:
 @pytest.fixture
 def frames(tmp_path: Path) -> Path:
     """A replay 'camera': a few plain frames (no face; nothing else matters here)."""
-    import cv2  # noqa: PLC0415
-    import numpy as np  # noqa: PLC0415
-
-    folder = tmp_path / "frames"
-    folder.mkdir()
-    rng = np.random.default_rng(0)
-    for i in range(3):
-        cv2.imwrite(str(folder / f"frame{i}.png"), (rng.random((120, 160, 3)) * 255).astype(np.uint8))
+    folder = noise_frames(tmp_path / "frames")
     (tmp_path / "music").mkdir()
     return folder
 

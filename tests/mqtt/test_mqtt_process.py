@@ -19,6 +19,7 @@ from brokerkit import Mosquitto
 from mqtt_helpers import Watcher, retained
 
 from polling import until
+from replayframes import noise_frames
 
 ROOT = "moodspeaker/hall"
 
@@ -36,15 +37,7 @@ def _model_ready() -> str:
 @pytest.fixture
 def frames(tmp_path: Path) -> Path:
     """A replay 'camera': a few plain frames (no face: the mood stays unknown, nothing else matters)."""
-    import cv2  # noqa: PLC0415
-    import numpy as np  # noqa: PLC0415
-
-    folder = tmp_path / "frames"
-    folder.mkdir()
-    rng = np.random.default_rng(0)
-    for i in range(3):
-        cv2.imwrite(str(folder / f"frame{i}.png"), (rng.random((120, 160, 3)) * 255).astype(np.uint8))
-    return folder
+    return noise_frames(tmp_path / "frames")
 
 
 @pytest.fixture

@@ -123,3 +123,26 @@ def test_the_default_on_the_4q_clips_gives_readmes_figures(
     expected = json.loads(emotion.default_model_path().read_text())["info"]["cv"]
     for key in ("quadrant_accuracy", "arousal_accuracy", "valence_accuracy", "count"):
         assert report[key] == pytest.approx(expected[key], abs=1e-9)
+
+
+def test_a_model_fitted_on_other_clips_says_which(
+    tmp_path: Path, shipped: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--out` on one's own clips wrote trained_on "music-emotion-4q (Panda et al. 2018), labelled half"
+    whatever DIR was, so `--as-is --model` on it took those clips for the 4Q set.  It names DIR and
+    the clips and artists the model was fitted on (a clip that failed to analyse is not one of them);
+    the shipped model keeps its own."""
+    data = _four_q(tmp_path / "my-clips", tmp_path, 10)
+    (data / "audio" / "broken.mp3").write_bytes(b"not audio at all")
+    with (data / "annotations.csv").open("a", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerow(["broken", "artist9", "broken", "Q1", "", ""])
+    out = tmp_path / "fitted.json"
+    code, report = _run(tmp_path, capsys, "--data", str(data), "--out", str(out), "--json")
+    assert code == 0 and list(report["failed"]) == ["broken"] and report["count"] == 20
+    trained_on = json.loads(out.read_text())["info"]["trained_on"]
+    assert trained_on == "my-clips (20 clips by 5 artists)"
+
+    code, report = _run(tmp_path, capsys, "--data", str(data), "--as-is", "--model", str(out), "--json")
+    assert code == 0 and "fitted on my-clips (20 clips by 5 artists)" in report["note"]
+    shipped_info = json.loads(shipped.read_text())["info"]
+    assert shipped_info["trained_on"] == "music-emotion-4q (Panda et al. 2018), labelled half"

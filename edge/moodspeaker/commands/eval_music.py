@@ -73,6 +73,13 @@ def _data_folder(args: argparse.Namespace) -> Path | None:
     return Path(root) / "music-emotion-4q" if root else None
 
 
+def _name(folder: Path) -> str:
+    """What a model fitted on `folder` says it was trained on: the folder's name (not its path, which
+    may name the user), `.` and the like resolved."""
+    full = folder.resolve()
+    return full.name or str(full)
+
+
 def _fail(message: str) -> int:
     print(f"eval-music: {message}", file=sys.stderr)
     return 2
@@ -124,7 +131,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         labels = {c.song: c.quadrant for c in clips}
         artists = {c.song: c.artist for c in clips}
         try:
-            fitted, result = fit_and_validate(features, labels, artists)
+            fitted, result = fit_and_validate(features, labels, artists, data_name=_name(folder))
         except ValueError as exc:  # too few clips or artists for 5 grouped folds
             return _fail(f"{folder}: cannot cross-validate: {exc}; --as-is scores the shipped model as it is")
         result["evaluation"] = CROSS_VALIDATED

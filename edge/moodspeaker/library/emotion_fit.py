@@ -111,8 +111,13 @@ def fit_and_validate(
     labels: Mapping[str, str],
     artists: Mapping[str, str],
     outer_folds: int = 5,
+    *,
+    data_name: str,
 ) -> tuple[EmotionModel, dict[str, Any]]:
-    """Nested grouped CV report, then the final model fitted on everything with C chosen by grouped CV."""
+    """Nested grouped CV report, then the final model fitted on everything with C chosen by grouped CV.
+
+    The model's info says what it was `trained_on`: `data_name` (the clips' folder or set), with how
+    many clips (those labelled and with features) by how many artists."""
     songs = sorted(s for s in labels if s in features)
     if len(songs) < outer_folds * 4:
         raise ValueError(f"only {len(songs)} labelled clips with features: too few to fit")
@@ -134,9 +139,10 @@ def fit_and_validate(
             predicted[i] = to_quadrant(pv, pa)
         log.info("outer fold %d: C_arousal=%g C_valence=%g", fold + 1, ca, cv)
     report = quadrant_metrics(truth, predicted)
+    n_artists = len(set(groups.tolist()))
     report["method"] = (
         f"nested cross-validation grouped by artist ({outer_folds} outer folds, 4 inner folds choose C); "
-        f"{len(set(groups.tolist()))} artists"
+        f"{n_artists} artists"
     )
     report["inner_choices"] = [{"c_arousal": ca, "c_valence": cv} for ca, cv in chosen]
     ca, cv = _choose(x, v, a, groups, names)
@@ -146,7 +152,7 @@ def fit_and_validate(
         k: report[k] for k in ("quadrant_accuracy", "arousal_accuracy", "valence_accuracy", "count")
     }
     info["cv_method"] = report["method"]
-    info["trained_on"] = "music-emotion-4q (Panda et al. 2018), labelled half"
+    info["trained_on"] = f"{data_name} ({len(songs)} clips by {n_artists} artists)"
     model = EmotionModel(model.features, model.mean, model.scale, model.arousal, model.valence_high,
                          model.valence_low, info)  # fmt: skip
     return model, report

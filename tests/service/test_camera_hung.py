@@ -20,7 +20,7 @@ from servicekit import Script, ScriptPipeline, config, make_tracks, wait_for
 
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.recommend.source import Catalogue
-from moodspeaker.service.app import Appliance, Parts
+from moodspeaker.service.app import STUCK_RESTARTS_LIMIT, Appliance, Parts
 from moodspeaker.service.events import EventBus
 from moodspeaker.vision.sources import LiveCamera
 
@@ -87,3 +87,41 @@ def test_a_hung_capture_is_restarted_and_neither_the_switch_nor_stop_waits_for_i
         if stopper is None:
             app.stop()
     wait_for(lambda: camera.released == 1, what="the device released once the capture returned")
+
+
+def test_a_camera_wedged_for_good_ends_in_a_process_restart(tmp_path: Path) -> None:
+    """The design's last resort: inference restarted STUCK_RESTARTS_LIMIT times in a row without a
+    frame read stops the systemd pings (liveness_problem), and systemd restarts the process, which frees
+    a wedged camera driver as no new thread can.  After one restart the new thread found the camera
+    held by the hung capture and read nothing, at once, every interval: no further restart, and its
+    no-face readings (observation None) reset the count as if inference worked, so a wedged camera
+    stayed wedged for ever.  Now that thread is stuck in the same capture (it cannot capture either)
+    and only a frame read resets the count; a capture that returns in time recovers without one."""
+    camera = WedgedCamera()
+    script = Script("happy")
+    cfg = config(tmp_path / "data", **{"mood.no_face_timeout_s": 1.0})
+    parts = Parts(
+        make_source=lambda: camera,
+        make_pipeline=lambda: ScriptPipeline(script),
+        recommender=Recommender.from_config(cfg, Catalogue(make_tracks(tmp_path))),
+    )
+    app = Appliance(cfg, EventBus(), parts, tmp_path / "data")
+    app.start()
+    try:
+        wait_for(lambda: app._current_mood().mood == "happy", what="the mood read as happy")
+        assert app.liveness_problem() == ""
+        camera.hang.set()
+        wait_for(
+            lambda: "still stuck" in app.liveness_problem(),
+            what=f"{STUCK_RESTARTS_LIMIT} watchdog restarts in a row without a frame (liveness problem)",
+        )
+        assert app.watchdog.restarts >= STUCK_RESTARTS_LIMIT
+        wait_for(lambda: app._current_mood().mood == "unknown", what="the mood faded meanwhile")
+
+        camera.hang.clear()
+        camera.release.set()  # the capture returns at last: frames again, inference works
+        wait_for(lambda: app.liveness_problem() == "", what="the count reset by a frame read")
+        wait_for(lambda: app._current_mood().mood == "happy", what="the mood read again")
+    finally:
+        camera.release.set()
+        app.stop()

@@ -234,11 +234,15 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
         self.bus.publish(event)
 
     # ---- mood -> plan -> player --------------------------------------------------------------------
-    def _on_result(self, state: MoodState, _observation: Any, _now: float) -> None:
+    def _on_result(self, state: MoodState, observation: Any, _now: float) -> None:
         """One reading (the stage's thread; a reading that ended is never delivered, see
         InferenceStage.end_reading): the mood in force, published; a new mood re-plans."""
         with self._lock:
-            self._unrecovered_restarts = 0  # a step completed: inference works (again)
+            if observation is not None:
+                # a frame was read and classified: inference works (again).  Not on a capture that
+                # gave nothing (observation None: a camera held by a hung capture, retrying or gone),
+                # or a camera wedged for good would never reach STUCK_RESTARTS_LIMIT
+                self._unrecovered_restarts = 0
             self._mood = state
             if state.changed:
                 self._override = None

@@ -108,6 +108,9 @@ class InferenceStage:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._capture_now = False  # switched on: the next capture is due at once, not at its slot
+        # The generation whose thread found the camera held by a capture that never returned (see
+        # `_read`): its step is left marked busy, so the watchdog restarts it in turn.
+        self._held: int | None = None
         self._thread: threading.Thread | None = None
         self.frames = 0
         self.first_result_at: float | None = None
@@ -206,6 +209,7 @@ class InferenceStage:
                 continue
             next_at = max(next_at + self._interval_s, now)
             if not self._enabled:
+                self._let_go(generation)  # off: no capture is waited for, none is stuck
                 next_at = now + max(self._interval_s, 0.2)
                 continue
             reading = self._reading
@@ -245,6 +249,7 @@ class InferenceStage:
             if not self._enabled or self._stop.is_set():
                 # switched off (or stopping) since `_run` looked: opening a source now would leave the
                 # camera on behind the privacy switch, which closed the last one and will not again
+                self._let_go(generation)
                 return True
             if self._source is None:
                 if self._ended:
@@ -253,14 +258,7 @@ class InferenceStage:
                 self._health.set_state("camera", ComponentState.OK, source_name(self._source))
             source = self._source
         t0 = self._clock()
-        # The read is watched too: a capture that never returns (a wedged camera driver) is a stuck
-        # step like a hung invoke; the restarted thread finds the camera busy ("retrying": no face).
-        if not self._hb.begin(generation):
-            return False
-        try:
-            frame = source.read()
-        finally:
-            current = self._hb.end(generation)
+        frame, current = self._read(source, generation)
         if not current:
             return False
         t1 = self._clock()
@@ -327,6 +325,39 @@ class InferenceStage:
             self._health.set_state("vision", ComponentState.OK)
             self._on_result(state, observation, t2)
         return True
+
+    def _read(self, source: FrameSource, generation: int) -> tuple[np.ndarray | None, bool]:
+        """The camera's read, watched like the vision step: a capture that never returns (a wedged
+        camera driver) is a stuck step like a hung invoke, and the watchdog restarts the stage.
+
+        The restarted thread finds the camera still held by that capture (the live cameras' read gives
+        None at once, "retrying", and `capture_pending`): it cannot capture either, so its step is left
+        marked busy from then on (its no-face readings still go out, so the mood fades) and the
+        watchdog restarts it in turn, until a capture returns.  Restarts in a row without a frame are
+        what ends in the process's restart (service.reporting.STUCK_RESTARTS_LIMIT), the only way
+        to free a camera whose driver is wedged.  Returns the frame and whether this thread is still
+        the current one."""
+        held = self._held == generation
+        if not held and not self._hb.begin(generation):
+            return None, False
+        try:
+            frame = source.read()
+        except BaseException:
+            self._let_go(generation)
+            self._hb.end(generation)
+            raise
+        if frame is None and bool(getattr(source, "capture_pending", False)):
+            self._held = generation  # the heartbeat stays busy since the first read it refused
+            return None, self._hb.generation == generation
+        self._let_go(generation)
+        return frame, self._hb.end(generation)
+
+    def _let_go(self, generation: int) -> None:
+        """This thread no longer waits on a capture held by a hung one (a frame came, the camera was
+        switched off): its step is over, not stuck."""
+        if self._held == generation:
+            self._held = None
+            self._hb.end(generation)
 
     def _no_capture(self, reading: int) -> None:
         """A capture that gave nothing to classify (the camera retrying or missing, the pipeline

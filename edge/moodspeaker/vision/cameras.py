@@ -78,6 +78,14 @@ class LiveCamera:
         self._closed = False
         self._capturing = False  # a read() is opening or grabbing; the handle is its alone meanwhile
 
+    @property
+    def capture_pending(self) -> bool:
+        """A capture is under way.  Asked by a reader whose read() just gave None, True means an
+        earlier capture (another reader's, abandoned as hung) has not returned and holds the device:
+        no read can capture until it does."""
+        with self._flags:
+            return self._capturing
+
     # -- the three device-specific steps --
     def _open(self) -> Any:
         raise NotImplementedError

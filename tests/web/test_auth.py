@@ -130,11 +130,14 @@ def test_setup_code_guessing_is_rate_limited(page: Page) -> None:
 def test_limiter_caps_all_clients_together() -> None:
     limiter = LoginLimiter(max_failures=5, window_s=60, global_max=10)
     for i in range(10):
-        limiter.failure(f"10.0.0.{i}", now=100.0)
+        assert limiter.attempt(f"10.0.0.{i}", now=100.0) == 0
     assert limiter.retry_after("10.0.0.99", now=101.0) == pytest.approx(59.0)
+    assert limiter.attempt("10.0.0.99", now=101.0) == pytest.approx(59.0)  # refused: not counted
     assert limiter.retry_after("10.0.0.99", now=161.0) == 0
-    limiter.failure("a", 200.0)
-    limiter.success("a")
+    for _ in range(5):
+        limiter.attempt("a", 200.0)
+    assert limiter.retry_after("a", 200.0) > 0
+    limiter.success("a", 200.0)
     assert limiter.retry_after("a", 200.0) == 0
 
 

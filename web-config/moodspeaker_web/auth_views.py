@@ -3,7 +3,7 @@
 Kept apart from views.py (the household's pages) so the session handling reads in one place: each
 login gets an id the speaker lists as live (sessions.py, guard.py), and logging out ends that id on
 the speaker, not only the browser's cookie.  The setup-code and password forms share one
-per-client rate limiter with the password change (settings), so `rate_limited` is used there too.
+per-client rate limiter with the password change (settings), so `counted_check` is used there too.
 
 A login or logout the speaker could not write down (disk full, read-only data folder) holds until the
 page restarts; the person is told so (`unsaved`), and "log out everywhere" then does not claim success.
@@ -12,19 +12,23 @@ page restarts; the person is told so (`unsaved`), and "log out everywhere" then 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from moodspeaker_web.auth import MIN_PASSWORD, PasswordError
+from moodspeaker_web.auth import MIN_PASSWORD, PasswordBusyError, PasswordError
 from moodspeaker_web.context import web
-from moodspeaker_web.guard import client_key, log_in, log_out, owner_required
+from moodspeaker_web.guard import client_key, limit_key, log_in, log_out, owner_required
 from moodspeaker_web.sessions import SessionSaveError
 from moodspeaker_web.setup_code import check_setup_code, is_set_up
 
 log = logging.getLogger(__name__)
 
 auth = Blueprint("auth", __name__)
+
+#: Retry-After (seconds) when the speaker is busy checking other passwords
+BUSY_RETRY_S = 2
 
 Page = str | BaseResponse | tuple[str, int] | tuple[str, int, dict[str, str]]
 
@@ -45,16 +49,40 @@ def unsaved(exc: SessionSaveError, done: str) -> str:
     )
 
 
-def rate_limited() -> tuple[str, int, dict[str, str]] | None:
-    """The "please wait" page (429) while this client has too many wrong attempts, else None."""
-    ctx = web()
-    wait = ctx.limiter.retry_after(client_key(), ctx.clock())
-    if wait <= 0:
-        return None
+def _wait_page(wait: float) -> tuple[str, int, dict[str, str]]:
+    """The "please wait" page (429) for a client with too many attempts."""
     minutes = max(1, round(wait / 60))
     message = f"Too many wrong attempts. Please wait about {minutes} minute(s) and try again."
     page = render_template("error.html", title="Please wait", message=message)
     return page, 429, {"Retry-After": str(int(wait) + 1)}
+
+
+def _busy_page() -> tuple[str, int, dict[str, str]]:
+    """503: the speaker is checking other passwords (PasswordBusyError); nothing was counted."""
+    message = "The speaker is busy checking other passwords. Please try again in a moment."
+    page = render_template("error.html", title="Please try again", message=message)
+    return page, 503, {"Retry-After": str(BUSY_RETRY_S)}
+
+
+def counted_check(check: Callable[[], bool]) -> bool | tuple[str, int, dict[str, str]]:
+    """Run `check` (a password or setup code) as one attempt of this client, counted before it runs:
+    whether it was right, else the page to answer with (429 while the client must wait; 503 while
+    the speaker runs as many password checks as it allows, that attempt not counted)."""
+    ctx = web()
+    key, trusted = limit_key()
+    now = ctx.clock()
+    wait = ctx.limiter.attempt(key, now, trusted=trusted)
+    if wait > 0:
+        return _wait_page(wait)
+    try:
+        right = check()
+    except PasswordBusyError:
+        ctx.limiter.undo(key, now)
+        log.warning("a password check from %s was refused: the speaker is checking others", client_key())
+        return _busy_page()
+    if right:
+        ctx.limiter.success(key, now)
+    return right
 
 
 @auth.route("/setup", methods=["GET", "POST"])
@@ -65,12 +93,11 @@ def setup() -> Page:
     error = ""
     wrong_code = False  # setup.html then says the command that shows the code
     if request.method == "POST":
-        limited = rate_limited()
-        if limited:
-            return limited
         code = request.form.get("code", "")
-        if not check_setup_code(ctx.data_dir, code):
-            ctx.limiter.failure(client_key(), ctx.clock())
+        right = counted_check(lambda: check_setup_code(ctx.data_dir, code))
+        if not isinstance(right, bool):
+            return right
+        if not right:
             log.warning("wrong setup code entered from %s", client_key())
             error, wrong_code = "That setup code is not right.", True
         else:
@@ -79,7 +106,6 @@ def setup() -> Page:
             except PasswordError as exc:
                 error = str(exc)
             else:
-                ctx.limiter.success(client_key())
                 try:
                     ctx.sessions.end_all()  # a new owner (after a reset): nobody's earlier session lives on
                 except SessionSaveError as exc:
@@ -133,17 +159,16 @@ def login() -> Page:
         return redirect(url_for("auth.setup"))
     error = ""
     if request.method == "POST":
-        limited = rate_limited()
-        if limited:
-            return limited
-        if ctx.passwords.verify(request.form.get("password", "")):
-            ctx.limiter.success(client_key())
+        password = request.form.get("password", "")
+        right = counted_check(lambda: ctx.passwords.verify(password))
+        if not isinstance(right, bool):
+            return right
+        if right:
             try:
                 log_in()
             except SessionSaveError as exc:
                 flash(unsaved(exc, "You are logged in"), "error")
             return redirect(_safe_next(request.args.get("next")))
-        ctx.limiter.failure(client_key(), ctx.clock())
         log.warning("failed login from %s", client_key())
         error = "That password is not right."
     return render_template("login.html", error=error, command=_setup_command()), (401 if error else 200)

@@ -109,3 +109,8 @@ def owner_required(view: F) -> F:
 
 def client_key() -> str:
     return request.remote_addr or "unknown"
+
+
+def limit_key() -> tuple[str, bool]:
+    """Whose attempts a login counts against (LoginLimiter), and whether that one is trusted."""
+    return client_key(), False

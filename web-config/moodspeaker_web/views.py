@@ -15,9 +15,9 @@ from moodspeaker.config import ConfigError
 from moodspeaker.service.control import STRATEGIES, CommandError
 from moodspeaker_web import edits, forms
 from moodspeaker_web.auth import PasswordError
-from moodspeaker_web.auth_views import Page, rate_limited, unsaved
+from moodspeaker_web.auth_views import Page, counted_check, unsaved
 from moodspeaker_web.context import web
-from moodspeaker_web.guard import client_key, guest_allowed, is_owner, log_in, owner_required
+from moodspeaker_web.guard import guest_allowed, is_owner, log_in, owner_required
 from moodspeaker_web.privacy_views import add_privacy_pages
 from moodspeaker_web.sessions import SessionSaveError
 from moodspeaker_web.setup_code import is_set_up
@@ -249,11 +249,11 @@ def _say_kept_profiles(listed: list[str] | tuple[str, ...]) -> None:
 def change_password() -> Page:
     """A refusal is said in the password section, opened (a flash sat at the top, out of sight)."""
     ctx = web()
-    limited = rate_limited()
-    if limited:
-        return limited
-    if not ctx.passwords.verify(request.form.get("current", "")):
-        ctx.limiter.failure(client_key(), ctx.clock())
+    current = request.form.get("current", "")
+    right = counted_check(lambda: ctx.passwords.verify(current))
+    if not isinstance(right, bool):
+        return right
+    if not right:
         refused = {"password._": "The current password is not right. Nothing changed."}
         return _settings_page(refused, {}, "password"), 400
     try:

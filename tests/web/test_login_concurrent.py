@@ -54,6 +54,15 @@ class Served:
         return sorted((self.results.get(timeout=20) for _ in range(n)), key=lambda r: r[0])
 
 
+def _session_cookie(response: http.client.HTTPResponse) -> str:
+    """The session cookie the response sets ("" if none): only it, so these logins come from a
+    browser the speaker does not know (no device cookie, test_login_lockout)."""
+    for header in response.headers.get_all("Set-Cookie") or []:
+        if header.startswith("moodspeaker_session="):
+            return header.split(";")[0]
+    return ""
+
+
 def _get(port: int, path: str, cookie: str = "") -> tuple[str, str]:
     """The page's HTML and the session cookie after it."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -61,7 +70,7 @@ def _get(port: int, path: str, cookie: str = "") -> tuple[str, str]:
     response = conn.getresponse()
     html = response.read().decode()
     conn.close()
-    return html, (response.getheader("Set-Cookie") or cookie).split(";")[0]
+    return html, _session_cookie(response) or cookie
 
 
 def _setup_over_http(port: int, code: str) -> str:
@@ -77,7 +86,7 @@ def _setup_over_http(port: int, code: str) -> str:
     response.read()
     conn.close()
     assert response.status == 302
-    return (response.getheader("Set-Cookie") or "").split(";")[0]
+    return _session_cookie(response)
 
 
 def _serve(tmp_path: Path, limiter: LoginLimiter, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:

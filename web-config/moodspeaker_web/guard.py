@@ -11,17 +11,25 @@ change holds until a restart and SessionSaveError reaches the view, which tells 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import jsonify, redirect, request, session, url_for
+from flask import after_this_request, current_app, jsonify, redirect, request, session, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.wrappers import Response
 
+from moodspeaker.util.net import client_network
 from moodspeaker_web.context import web
 from moodspeaker_web.sessions import SessionSaveError
 from moodspeaker_web.setup_code import is_set_up
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: A browser the owner logged in with: signed id, kept a year (limit_key)
+DEVICE_COOKIE = "moodspeaker_device"
+DEVICE_DAYS = 365
 
 
 def _sid() -> str | None:
@@ -46,6 +54,7 @@ def log_in() -> None:
     session.permanent = True
     session["sid"] = sid
     session["gen"] = ctx.passwords.generation()
+    _remember_device()
     if unsaved is not None:
         raise unsaved
 
@@ -108,9 +117,50 @@ def owner_required(view: F) -> F:
 
 
 def client_key() -> str:
-    return request.remote_addr or "unknown"
+    """The client's address (an IPv6 one's /64: util.net.client_network)."""
+    return client_network(request.remote_addr or "unknown")
+
+
+def _devices() -> URLSafeSerializer:
+    return URLSafeSerializer(str(current_app.secret_key), salt="moodspeaker-device")
+
+
+def known_device() -> str | None:
+    """This browser's device id, when it holds the device cookie of an earlier login (signed with the
+    speaker's key, so it cannot be made up or guessed), else None."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return None
+    try:
+        device = _devices().loads(raw)
+    except BadSignature:
+        return None
+    return device if isinstance(device, str) and device else None
+
+
+def _remember_device() -> None:
+    """Give this browser a device cookie (keeping the one it has): a right password was entered here."""
+    device = known_device() or secrets.token_urlsafe(16)
+
+    @after_this_request
+    def set_cookie(response: Response) -> Response:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            _devices().dumps(device),
+            max_age=DEVICE_DAYS * 86400,
+            httponly=True,
+            samesite="Strict",
+        )
+        return response
 
 
 def limit_key() -> tuple[str, bool]:
-    """Whose attempts a login counts against (LoginLimiter), and whether that one is trusted."""
+    """Whose attempts a login counts against (LoginLimiter), and whether that one is trusted.
+
+    OWASP's device cookies: a browser where the owner logged in before is counted by its own device id
+    only, not by its address nor in the cap over all clients, so a neighbour guessing from many
+    addresses locks out strangers but not the owner's phone (which still gets only its own few tries)."""
+    device = known_device()
+    if device is not None:
+        return f"device {device}", True
     return client_key(), False

@@ -1,7 +1,9 @@
-"""Network helpers shared by the LAN library server and the phone page's zeroconf announcements."""
+"""Network helpers shared by the LAN library server and the phone page (zeroconf announcements, who a
+client is, which Host names are the speaker's)."""
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -53,6 +55,21 @@ def zeroconf_interfaces(interfaces: Sequence[str] | None) -> list[str] | Interfa
     from zeroconf import InterfaceChoice  # noqa: PLC0415  (optional extra; callers already need it)
 
     return list(interfaces) if interfaces else InterfaceChoice.All
+
+
+def client_network(address: str) -> str:
+    """Who a client address stands for, when requests are counted per client: an IPv4 address itself,
+    an IPv6 address its /64 (one device hands itself any number of addresses in its /64, privacy
+    addresses among them, so counting per address would count nothing)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
+    return str(ip)
 
 
 #: What a URL's password is replaced with wherever a URL is shown (config show, the page, its export).

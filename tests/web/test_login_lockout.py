@@ -1,0 +1,79 @@
+"""A neighbour guessing from many addresses locks the login page for strangers, not for the owner: a
+browser holding the device cookie of an earlier login is counted on its own (OWASP's device cookies).
+IPv6 clients are counted per /64.  Each request's address is set with environ_base."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask.testing import FlaskClient
+from webkit import PASSWORD, Page
+
+from moodspeaker_web.guard import DEVICE_COOKIE
+
+
+def _login(client: FlaskClient, address: str, password: str) -> Any:
+    env = {"REMOTE_ADDR": address}
+    html = client.get("/login", environ_base=env).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert token, html
+    return client.post("/login", data={"csrf_token": token[1], "password": password}, environ_base=env)
+
+
+def _lock_everyone_out(page: Page) -> None:
+    """30 wrong passwords (the cap over all clients) from six addresses, five each (each one's limit)."""
+    for i in range(6):
+        stranger = page.app.test_client()
+        for _ in range(5):
+            assert _login(stranger, f"10.0.0.{i + 1}", "a wrong guess").status_code == 401
+    assert _login(page.app.test_client(), "10.0.0.99", PASSWORD).status_code == 429
+
+
+def _log_out(page: Page) -> None:
+    page.client.post("/logout", data={"csrf_token": page.csrf("/")})
+    assert page.client.get("/").status_code == 302
+
+
+def test_a_login_leaves_a_signed_device_cookie(owner: Page) -> None:
+    cookie = owner.client.get_cookie(DEVICE_COOKIE)
+    assert cookie is not None and cookie.http_only and cookie.same_site == "Strict"
+    _log_out(owner)
+    assert owner.client.get_cookie(DEVICE_COOKIE) is not None  # the browser stays known after log out
+
+
+def test_the_owners_browser_logs_in_while_strangers_are_locked_out(owner: Page) -> None:
+    _log_out(owner)
+    _lock_everyone_out(owner)
+    # before: 429 for the owner too, for as long as the neighbour kept guessing
+    assert _login(owner.client, "192.168.1.20", PASSWORD).status_code == 302
+    assert owner.client.get("/").status_code == 200
+
+
+def test_the_owners_browser_still_has_its_own_limit(owner: Page) -> None:
+    _log_out(owner)
+    for _ in range(5):
+        assert _login(owner.client, "192.168.1.20", "a wrong guess").status_code == 401
+    assert _login(owner.client, "192.168.1.21", PASSWORD).status_code == 429  # by device, not address
+    # its wrong guesses are not in the cap over everyone: a stranger at its old address may try
+    assert _login(owner.app.test_client(), "192.168.1.20", "a wrong guess").status_code == 401
+    owner.clock.now += 301
+    assert _login(owner.client, "192.168.1.20", PASSWORD).status_code == 302
+
+
+def test_a_made_up_device_cookie_counts_for_nothing(owner: Page) -> None:
+    _log_out(owner)
+    _lock_everyone_out(owner)
+    forger = owner.app.test_client()
+    forger.set_cookie(DEVICE_COOKIE, "someone-elses-device")
+    assert _login(forger, "10.0.0.50", PASSWORD).status_code == 429
+
+
+def test_ipv6_clients_are_counted_per_64(owner: Page) -> None:
+    _log_out(owner)
+    stranger = owner.app.test_client()
+    for i in range(5):  # one device, a new privacy address for each guess
+        assert _login(stranger, f"2001:db8:1:2::{i + 1:x}", "a wrong guess").status_code == 401
+    # before: each new address had its own five tries
+    assert _login(stranger, "2001:db8:1:2:aaaa::ff", "a wrong guess").status_code == 429
+    assert _login(owner.app.test_client(), "2001:db8:1:3::1", "a wrong guess").status_code == 401

@@ -6,7 +6,8 @@ around the camera's read and around the vision pipeline (detect + classify), whi
 starts a fresh one with a freshly built pipeline.  A capture that gives nothing to classify (the
 camera retrying or missing, the pipeline failing) counts as no face, so the mood fades to unknown.
 A frame lives only inside `_step`: it is passed to the pipeline and dropped; it is never stored,
-queued, logged or written anywhere.
+queued, logged or written anywhere; when the reading ends (camera off, "delete everything", stop)
+the models run once on a blank input, so their tensors keep nothing of the last one (`_forget`).
 """
 
 from __future__ import annotations
@@ -111,6 +112,8 @@ class InferenceStage:
         # The generation whose thread found the camera held by a capture that never returned (see
         # `_read`): its step is left marked busy, so the watchdog restarts it in turn.
         self._held: int | None = None
+        self._forget_due = False  # the reading ended: the pipeline runs once on a blank input
+        self.forgets = 0  # how often it did
         self._thread: threading.Thread | None = None
         self.frames = 0
         self.first_result_at: float | None = None
@@ -151,6 +154,8 @@ class InferenceStage:
             self._filter.reset()
             if then is not None:
                 then()
+            self._forget_due = True  # done by the stage's thread, the one that runs the models
+        self._wake.set()
 
     def set_interval(self, interval_s: float) -> None:
         self._interval_s = interval_s
@@ -185,6 +190,8 @@ class InferenceStage:
         if thread is not None and thread.is_alive():
             thread.join(timeout)
         self._close_source()
+        if thread is None or not thread.is_alive():  # a thread stuck in a step still holds the models
+            self._forget(None)
 
     def _close_source(self) -> None:
         with self._lock:
@@ -199,6 +206,9 @@ class InferenceStage:
         next_at = self._clock()
         failures = 0
         while not self._stop.is_set() and self._hb.generation == generation:
+            if self._forget_due:
+                self._forget_due = False
+                self._forget(generation)
             now = self._clock()
             if self._capture_now:
                 self._capture_now = False
@@ -326,17 +336,32 @@ class InferenceStage:
             self._on_result(state, observation, t2)
         return True
 
+    def _forget(self, generation: int | None) -> None:
+        """Run the pipeline's models once on a blank input (VisionPipeline.forget) on the thread that
+        runs them (`generation`; watched as a step: a wedged accelerator hangs here too), or with None
+        once that thread has ended.  No pipeline (none yet, or since a restart): nothing to do."""
+        forget = getattr(self._pipeline, "forget", None)
+        watched = generation if generation is not None and self._held != generation else None
+        if not callable(forget) or (watched is not None and not self._hb.begin(watched)):
+            return
+        try:
+            forget()
+            self.forgets += 1
+        except Exception:
+            log.exception("clearing the vision models of the last frame failed")
+        finally:
+            if watched is not None:
+                self._hb.end(watched)
+
     def _read(self, source: FrameSource, generation: int) -> tuple[np.ndarray | None, bool]:
         """The camera's read, watched like the vision step: a capture that never returns (a wedged
         camera driver) is a stuck step like a hung invoke, and the watchdog restarts the stage.
 
         The restarted thread finds the camera still held by that capture (the live cameras' read gives
         None at once, "retrying", and `capture_pending`): it cannot capture either, so its step is left
-        marked busy from then on (its no-face readings still go out, so the mood fades) and the
-        watchdog restarts it in turn, until a capture returns.  Restarts in a row without a frame are
-        what ends in the process's restart (service.reporting.STUCK_RESTARTS_LIMIT), the only way
-        to free a camera whose driver is wedged.  Returns the frame and whether this thread is still
-        the current one."""
+        marked busy (its no-face readings still go out: the mood fades) and the watchdog restarts it
+        in turn until a capture returns; restarts in a row without a frame end in the process's restart
+        (STUCK_RESTARTS_LIMIT), which alone frees a wedged driver.  Returns (frame, still current)."""
         held = self._held == generation
         if not held and not self._hb.begin(generation):
             return None, False

@@ -148,6 +148,16 @@ class BlazeFaceDetector:
         finally:
             self._interpreter.set_tensor(self._input_index, self._blank)
 
+    def forget(self) -> None:
+        """Keep nothing of the frames searched, for when the reading ends (the camera switched off, the
+        service stopping): the zeroed input alone leaves the last run's activations in the interpreter's
+        intermediate tensors and outputs (the early layers are low-resolution maps that look like the
+        frame), so run it once on the blank input, and forget where the last face was.  ~5 ms; not
+        per frame."""
+        self._region = None
+        self._interpreter.set_tensor(self._input_index, self._blank)
+        self._interpreter.invoke()
+
     def _detect(self, frame: Frame) -> list[Face]:
         height, width = frame.shape[:2]
         found = self._run(frame)

@@ -64,6 +64,15 @@ class VisionPipeline:
             return float(margin_for(getattr(self.detector, "kind", None)))
         return float(getattr(info, "crop_margin", DEFAULT_MARGIN))
 
+    def forget(self) -> None:
+        """The reading ended (camera off, stop): each model runs once on a blank input, so that nothing
+        of the last frame or face stays in its tensors (a step zeroes the inputs only: the activations
+        of the last run stay until the next one).  A detector with nothing kept (Haar) has nothing to do."""
+        for part in (self.detector, self.classifier):
+            forget = getattr(part, "forget", None)
+            if callable(forget):
+                forget()
+
     def step(self, frame: npt.NDArray[np.uint8], now: float) -> Observation:
         """One frame -> one Observation (`now` is the capture time, kept for symmetry with the filter)."""
         del now  # the pipeline itself is timeless; the filter uses the capture time

@@ -15,10 +15,8 @@ Security choices (ETSI EN 303 645 and OWASP habits for a LAN appliance):
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import secrets
-import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +31,7 @@ from moodspeaker.service import mood_history
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus
 from moodspeaker.util.atomic import atomic_write_text
+from moodspeaker.util.net import host_allowed
 from moodspeaker_web.api import api
 from moodspeaker_web.auth import LoginLimiter, PasswordStore
 from moodspeaker_web.auth_views import auth
@@ -61,32 +60,6 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
-
-
-#: Home-network name endings a phone may use for the speaker (mDNS, routers' local DNS, RFC 8375).
-HOME_SUFFIXES = (".local", ".lan", ".home", ".home.arpa", ".internal", ".localdomain")
-
-
-def host_allowed(host_header: str, extra: tuple[str, ...] = ()) -> bool:
-    """Is the Host header a name or address of this speaker on the home network?"""
-    host = host_header.strip().lower()
-    if host.startswith("["):  # [IPv6]:port
-        host = host[1 : host.find("]")] if "]" in host else ""
-    elif host.count(":") == 1:
-        host = host.rsplit(":", 1)[0]
-    host = host.rstrip(".")
-    if not host:
-        return False
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        pass
-    if host in {"localhost", socket.gethostname().lower()} or host in {h.lower() for h in extra}:
-        return True
-    if "." not in host:  # a bare name from the router's DNS, e.g. http://kitchen/
-        return True
-    return host.endswith(HOME_SUFFIXES)
 
 
 def _secret_key(data_dir: Path) -> str:

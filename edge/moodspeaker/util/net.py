@@ -72,6 +72,35 @@ def client_network(address: str) -> str:
     return str(ip)
 
 
+#: Home-network name endings a phone may use for the speaker (mDNS, routers' local DNS, RFC 8375).
+HOME_SUFFIXES = (".local", ".lan", ".home", ".home.arpa", ".internal", ".localdomain")
+
+
+def host_allowed(host_header: str, extra: Sequence[str] = ()) -> bool:
+    """Is the Host header a name or address of this machine on the home network?  (`extra`: more
+    names the owner allows.)  The phone page and the LAN library server refuse other names, so a web
+    site that re-points its own name at this machine's address (DNS rebinding) cannot talk to them from
+    a visitor's browser."""
+    host = host_header.strip().lower()
+    if host.startswith("["):  # [IPv6]:port
+        host = host[1 : host.find("]")] if "]" in host else ""
+    elif host.count(":") == 1:
+        host = host.rsplit(":", 1)[0]
+    host = host.rstrip(".")
+    if not host:
+        return False
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    if host in {"localhost", socket.gethostname().lower()} or host in {h.lower() for h in extra}:
+        return True
+    if "." not in host:  # a bare name from the router's DNS, e.g. http://kitchen/
+        return True
+    return host.endswith(HOME_SUFFIXES)
+
+
 #: What a URL's password is replaced with wherever a URL is shown (config show, the page, its export).
 MASK = "********"
 

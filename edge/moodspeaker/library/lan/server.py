@@ -9,6 +9,7 @@ Endpoints (JSON unless noted), all under /api/v1:
 - GET tracks/<id>: one track;
 - GET stream/<id>: the audio file (range requests, conditional GET); only files in the index are
   ever served, looked up by id, so no request can name a path.
+Requests for a Host that is not this machine's address or home-network name are refused (421).
 werkzeug's threaded server is small and well kept; the speaker reads, the NAS analyses.
 """
 
@@ -20,14 +21,16 @@ import os
 import secrets
 import sqlite3
 import threading
+from collections.abc import Sequence
 from typing import Any
 
-from flask import Flask, abort, jsonify, request, send_file
+from flask import Flask, Response, abort, jsonify, request, send_file
 from werkzeug.serving import BaseWSGIServer
 
 from moodspeaker.library.index import LibraryIndex
 from moodspeaker.library.lan import API_PREFIX, PROTOCOL_VERSION
 from moodspeaker.system.listen import wsgi_server
+from moodspeaker.util.net import host_allowed
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +61,22 @@ def library_id(index: LibraryIndex) -> str | None:
     return index.meta(LIBRARY_ID)
 
 
-def create_app(index: LibraryIndex, name: str = "Moodspeaker library") -> Flask:
+def create_app(
+    index: LibraryIndex, name: str = "Moodspeaker library", allowed_hosts: Sequence[str] = ()
+) -> Flask:
+    """`allowed_hosts`: host names to answer besides this machine's addresses and home-network names
+    (util.net.host_allowed); a request for any other name is refused (421), so a web site that points
+    its own name at the server (DNS rebinding) cannot read the track list or play the files."""
     app = Flask("moodspeaker.library.lan")
     identity = library_id(index)
+    extra = tuple(allowed_hosts)
+
+    @app.before_request
+    def _check_host() -> Any:
+        if not host_allowed(request.host, extra):
+            log.warning("refused a request for host %r (not this server's name)", request.host[:100])
+            return Response("Unknown host name for this library server.\n", status=421, mimetype="text/plain")
+        return None
 
     @app.get(f"{API_PREFIX}/info")
     def info() -> Any:
@@ -110,8 +126,15 @@ class LibraryServer:
     Raises OSError when it cannot listen (the port in use, an address not on this machine).
     """
 
-    def __init__(self, index: LibraryIndex, host: str = "0.0.0.0", port: int = 8765, name: str = "") -> None:
-        self.app = create_app(index, name or "Moodspeaker library")
+    def __init__(
+        self,
+        index: LibraryIndex,
+        host: str = "0.0.0.0",
+        port: int = 8765,
+        name: str = "",
+        allowed_hosts: Sequence[str] = (),
+    ) -> None:
+        self.app = create_app(index, name or "Moodspeaker library", allowed_hosts)
         # bound by us, not by werkzeug, whose failure is a printed message and sys.exit(1) (system/listen)
         self._server: BaseWSGIServer = wsgi_server(host, port, self.app)
         self.port = int(self._server.port)

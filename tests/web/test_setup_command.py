@@ -5,8 +5,8 @@ page on another folder (`moodspeaker demo` keeps its own, <data_dir>/demo) got a
 folder, made there on the spot, which the page refused: "That setup code is not right. Run
 `moodspeaker setup-code`..." (backticks shown as typed), the same wrong command again.  Now the page
 names the folder when the CLI would not find it by itself, and the command it names gives the code it
-accepts; the login page's "Forgot it?" reset command likewise.  Real service, the real CLI, headless
-Chromium on a phone.
+accepts; the login page's "Forgot it?" reset command likewise (the folder as FOLDER for a stranger).
+Real service, the real CLI, headless Chromium on a phone.
 """
 
 from __future__ import annotations
@@ -72,9 +72,12 @@ def test_the_setup_page_names_the_command_for_its_own_data_folder(
                 page.click("text=Make it mine")
             assert page.url.endswith("/settings"), page.url
 
-            with page.expect_navigation():  # the login page's "Forgot it?" names the same folder
-                page.click("text=Log out")
+            with page.expect_navigation():  # the login page's "Forgot it?": the same command, the
+                page.click("text=Log out")  # folder left for the person at the speaker to fill in
             reset = page.inner_text("#reset-command")
+            assert reset == "moodspeaker --set device.data_dir=FOLDER setup-code --reset", reset
+            assert str(service.data_dir) not in page.content()
+            reset = reset.replace("FOLDER", shlex.quote(str(service.data_dir)))
             assert reset == f"{command} --reset", reset
             assert main(shlex.split(reset)[1:]) == 0
             page.goto(server.url)

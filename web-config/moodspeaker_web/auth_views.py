@@ -19,9 +19,9 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from moodspeaker_web.auth import MIN_PASSWORD, PasswordBusyError, PasswordError
 from moodspeaker_web.context import web
-from moodspeaker_web.guard import client_key, limit_key, log_in, log_out, owner_required
+from moodspeaker_web.guard import client_key, is_owner, limit_key, log_in, log_out, owner_required
 from moodspeaker_web.sessions import SessionSaveError
-from moodspeaker_web.setup_code import check_setup_code, is_set_up
+from moodspeaker_web.setup_code import PLAIN_COMMAND, check_setup_code, is_set_up
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,23 @@ def setup() -> Page:
 
 def _setup_command() -> str:
     """`moodspeaker setup-code` as this page's speaker needs it (setup_code.setup_code_command)."""
-    return str(current_app.config.get("MOODSPEAKER_SETUP_COMMAND", "moodspeaker setup-code"))
+    return str(current_app.config.get("MOODSPEAKER_SETUP_COMMAND", PLAIN_COMMAND))
+
+
+#: What the login page shows a stranger instead of the speaker's data folder in the reset command
+FOLDER = "FOLDER"
+
+
+def _reset_command() -> tuple[str, str]:
+    """The setup-code command the login page names, and the placeholder it uses for the folder ("" if
+    none).  The plain command, or the one naming this page's folder (setup_code_command) for the
+    owner; a stranger gets the folder as FOLDER: the path tells anyone on the LAN the speaker's user
+    and layout, and the person resetting the password is at the speaker, which names it (its console,
+    its log)."""
+    command = _setup_command()
+    if command == PLAIN_COMMAND or is_owner():
+        return command, ""
+    return f"moodspeaker --set device.data_dir={FOLDER} setup-code", FOLDER
 
 
 def _safe_next(target: str | None) -> str:
@@ -171,7 +187,9 @@ def login() -> Page:
             return redirect(_safe_next(request.args.get("next")))
         log.warning("failed login from %s", client_key())
         error = "That password is not right."
-    return render_template("login.html", error=error, command=_setup_command()), (401 if error else 200)
+    command, hidden = _reset_command()
+    page = render_template("login.html", error=error, command=command, folder_hidden=hidden)
+    return page, (401 if error else 200)
 
 
 @auth.post("/logout")

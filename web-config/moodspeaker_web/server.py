@@ -51,6 +51,10 @@ class _QuietHandler(WSGIRequestHandler):
         super().setup()
         self.connection.settimeout(HANDLER_TIMEOUT_S)  # read here, so a test can shorten it
 
+    def version_string(self) -> str:
+        """The Server header: no Werkzeug or Python version for a stranger to look up flaws by."""
+        return "Moodspeaker"
+
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         log.debug("%s %s -> %s", self.command, self.path, code)
 

@@ -37,6 +37,10 @@ def private_dir(data_dir: Path) -> Path:
     return folder
 
 
+#: The command when the CLI finds the page's data folder by itself
+PLAIN_COMMAND = "moodspeaker setup-code"
+
+
 def setup_code_command(data_dir: Path) -> str:
     """The command that shows this page's setup code on the speaker.  `moodspeaker setup-code` alone
     reads the data folder of the config the CLI finds by itself ($MOODSPEAKER_CONFIG, else
@@ -49,7 +53,7 @@ def setup_code_command(data_dir: Path) -> str:
     except ConfigError:
         found = None
     if found is not None and os.path.realpath(found) == os.path.realpath(data_dir):
-        return "moodspeaker setup-code"
+        return PLAIN_COMMAND
     return f"moodspeaker --set device.data_dir={shlex.quote(str(data_dir))} setup-code"
 
 

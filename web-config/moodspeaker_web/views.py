@@ -44,7 +44,9 @@ ICONS = {
 @views.app_context_processor
 def _globals() -> dict[str, Any]:
     ctx = web()
-    return {"speaker_name": ctx.config.device.name, "owner": is_owner(), "version": __version__}
+    owner = is_owner()
+    # the version only for the owner: it tells a stranger on the LAN which known flaws to try
+    return {"speaker_name": ctx.config.device.name, "owner": owner, "version": __version__ if owner else ""}
 
 
 @views.get("/")

@@ -7,7 +7,10 @@ Security choices (ETSI EN 303 645 and OWASP habits for a LAN appliance):
   password changes (generation number), and on the speaker at log out (a live-session list in the
   data folder, so a copied cookie ends with its session; "log out everywhere" ends them all);
 - CSRF tokens (Flask-WTF) on every state-changing request, including the page's JSON calls;
-- login and setup-code attempts rate-limited; bodies over 64 KiB refused;
+- login, setup-code and password-change attempts rate-limited, each counted before it is checked, at
+  most two argon2 checks at once; a browser the owner logged in with (device cookie) has its own limit
+  and is not locked out by others' guessing; bodies over 64 KiB refused;
+- connections time out when silent and are capped (server.py); no versions or data folder for strangers;
 - a strict Content-Security-Policy (everything from the speaker itself, no inline script), no framing;
 - requests for host names that are not the speaker's are refused, so a web site that re-points its
   own name at the speaker's address (DNS rebinding) cannot talk to the page from a visitor's browser.

@@ -135,4 +135,4 @@ def _assert_blank(pipeline: VisionPipeline, preserve: bool) -> None:
     ):
         left = _residue(interpreter, model, all_readable=preserve)
         assert not left, f"{name} still holds the last frame's activations in {len(left)} tensors: {left[:5]}"
-    assert detector._region is None, "the detector still knows where the last face was"
+    assert detector._regions == [], "the detector still knows where the last faces were"

@@ -25,15 +25,26 @@ from moodspeaker.vision.runtime import ModelError, make_interpreter
 log = logging.getLogger(__name__)
 
 Frame = npt.NDArray[np.uint8]
+Detection = tuple[npt.NDArray[np.float32], float]  # a box (x_min, y_min, x_max, y_max) and its score
 _REPO_ROOT = Path(__file__).resolve().parents[3]
 _DETECTOR_RELATIVE = Path("models") / "detector" / "face_detection_short_range.tflite"
-#: Frames are searched whole, then (only if nothing was found) in overlapping tiles of this share of
-#: the shorter side, so that a small face in a large photo still reaches BlazeFace's useful size.
+#: Frames are searched whole, then (if nothing was found, or every TILE_EVERY frames) in overlapping
+#: tiles of this share of the shorter side, so that a small face in a large photo still reaches
+#: BlazeFace's useful size.
 TILE_FRACTIONS = (0.5, 0.3)
 #: Tiles are never smaller than this many pixels (smaller faces carry too little expression).
 MIN_TILE_PX = 192
 #: The region searched around the last face, in face sizes (BlazeFace sees faces of 1/6..1/2 input).
 REGION_SCALE = 3.0
+#: With a face in view the tile search runs again every this many frames (the first frame included:
+#: every 10 s at camera.interval_s 1), so that a second, distant face next to a near one is found too
+#: (Observation.faces: calibrate-neutral's refusal of a crowd); about 20 ms on a 640 x 480 frame.
+TILE_EVERY = 10
+#: The score a face that search adds next to faces in view needs (a surer one than min_confidence):
+#: a tile's view of the listener's shoulders or clothing can look like a small face (0.6-0.7).
+NEW_FACE_SCORE = 0.75
+#: Faces followed by the region around them from frame to frame (one run each), largest first.
+MAX_REGIONS = 3
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,12 @@ def _to_face(box: npt.NDArray[np.float32], score: float, width: int, height: int
     return Face(round(x0), round(y0), round(x1 - x0), round(y1 - y0), float(score))
 
 
+def _centre_in(box: npt.NDArray[np.float32], other: npt.NDArray[np.float32]) -> bool:
+    """Whether the centre of `box` lies inside `other` (both x_min, y_min, x_max, y_max)."""
+    cx, cy = (box[0] + box[2]) / 2.0, (box[1] + box[3]) / 2.0
+    return bool(other[0] <= cx <= other[2] and other[1] <= cy <= other[3])
+
+
 def _validate(frame: Frame) -> None:
     if not isinstance(frame, np.ndarray) or frame.ndim != 3 or frame.shape[2] != 3 or frame.size == 0:
         shape = getattr(frame, "shape", None)
@@ -116,8 +133,9 @@ class BlazeFaceDetector:
         self._blank = np.zeros(tuple(int(d) for d in inp["shape"]), np.dtype(inp["dtype"]))
         self._anchors = blazeface.ssd_anchors()
         self.min_confidence = min_confidence
-        #: square (x, y, side) around the last face found, in frame pixels; never any pixels
-        self._region: tuple[int, int, int] | None = None
+        #: squares (x, y, side) around the last faces found, in frame pixels; never any pixels
+        self._regions: list[tuple[int, int, int]] = []
+        self._since_tiles = TILE_EVERY  # frames since the last tile search: the first one searches
 
     def _run(self, bgr: Frame) -> list[tuple[npt.NDArray[np.float32], float]]:
         """Detections in the pixel coordinates of `bgr` (boxes x_min, y_min, x_max, y_max)."""
@@ -138,10 +156,11 @@ class BlazeFaceDetector:
         return [(box + offset, score) for box, score in self._run(bgr[y0 : y0 + side, x0 : x0 + side])]
 
     def detect(self, frame: Frame) -> list[Face]:
-        """Whole frame first; plus the region around the last face (so a distant listener, found once
+        """Whole frame first; plus the regions around the last faces (so a distant listener, found once
         by the tile search, is followed with one extra run instead of a full search); the tile search
-        only when neither found anything.  Only the region's coordinates are kept between frames: the
-        input tensor, holding a thumbnail of the last image searched, is zeroed before returning."""
+        when neither found anything, and every TILE_EVERY frames even when they did (a second, distant
+        face).  Only the regions' coordinates are kept between frames: the input tensor, holding a
+        thumbnail of the last image searched, is zeroed before returning."""
         _validate(frame)
         try:
             return self._detect(frame)
@@ -154,27 +173,47 @@ class BlazeFaceDetector:
         intermediate tensors and outputs (the early layers are low-resolution maps that look like the
         frame), so run it once on the blank input, and forget where the last face was.  ~5 ms; not
         per frame."""
-        self._region = None
+        self._regions, self._since_tiles = [], TILE_EVERY
         self._interpreter.set_tensor(self._input_index, self._blank)
         self._interpreter.invoke()
 
     def _detect(self, frame: Frame) -> list[Face]:
         height, width = frame.shape[:2]
         found = self._run(frame)
-        region = self._region
-        if region is not None and region[2] <= min(height, width):
-            x0, y0 = min(region[0], width - region[2]), min(region[1], height - region[2])
-            found += self._run_region(frame, x0, y0, region[2])
-        if not found and self.small_faces:
-            found = self._tiles(frame)
+        for x0, y0, side in self._regions:
+            if side <= min(height, width):
+                found += self._run_region(frame, min(x0, width - side), min(y0, height - side), side)
+        self._since_tiles += 1
+        if self.small_faces and (not found or self._since_tiles >= TILE_EVERY):
+            self._since_tiles = 0
+            found += self._new_faces(self._tiles(frame), found) if found else self._tiles(frame)
         if len(found) > 1:
             boxes = np.stack([b for b, _ in found])  # one face seen twice (frame and region) is merged
             scores = np.array([s for _, s in found], np.float32)
             found = blazeface.weighted_nms(boxes, scores, min_score=self.min_confidence)
         faces = [f for box, score in found if (f := _to_face(box, score, width, height)) is not None]
         faces.sort(key=lambda f: f.area, reverse=True)
-        self._region = self._region_around(faces[0], width, height) if faces else None
+        regions = (self._region_around(f, width, height) for f in faces[:MAX_REGIONS])
+        self._regions = [r for r in regions if r is not None]
         return faces
+
+    def _new_faces(self, tiled: list[Detection], known: list[Detection]) -> list[Detection]:
+        """What a tile search adds to faces already found: a box whose centre lies in one of them is
+        that face seen again (its whole-frame box is kept); a new one must be seen in two tiles (they
+        overlap by half: all of the frame but its corners lies in two or more) and score at least
+        NEW_FACE_SCORE, so that a tile's partial view of the listener's head or shoulders is not
+        counted as a second person."""
+        fresh = [(b, s) for b, s in tiled if not any(_centre_in(b, k) for k, _ in known)]
+        if not fresh:
+            return []
+        boxes = np.stack([b for b, _ in fresh])
+        scores = np.array([s for _, s in fresh], np.float32)
+        merged = blazeface.weighted_nms(boxes, scores, min_score=max(self.min_confidence, NEW_FACE_SCORE))
+        return [
+            (box, score)
+            for box, score in merged
+            if int((blazeface.iou(box, boxes) > blazeface.NMS_IOU).sum()) >= 2
+        ]
 
     def _region_around(self, face: Face, width: int, height: int) -> tuple[int, int, int] | None:
         """A square of REGION_SCALE face sizes around `face` if that is clearly smaller than the frame."""

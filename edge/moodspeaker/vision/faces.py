@@ -171,7 +171,7 @@ class BlazeFaceDetector:
         """Keep nothing of the frames searched, for when the reading ends (the camera switched off, the
         service stopping): the zeroed input alone leaves the last run's activations in the interpreter's
         intermediate tensors and outputs (the early layers are low-resolution maps that look like the
-        frame), so run it once on the blank input, and forget where the last face was.  ~5 ms; not
+        frame), so run it once on the blank input, and forget where the last faces were.  ~5 ms; not
         per frame."""
         self._regions, self._since_tiles = [], TILE_EVERY
         self._interpreter.set_tensor(self._input_index, self._blank)

@@ -63,8 +63,8 @@ class DetectorConfig:
     )
     small_faces: bool = setting(
         True,
-        "When the whole frame shows no face, search overlapping tiles for small, distant faces "
-        "(BlazeFace only; costs more time on frames without anyone in view).",
+        "When the whole frame shows no face, and every 10th frame with someone in view, search overlapping "
+        "tiles for small, distant faces (BlazeFace only; costs more time on those frames).",
         advanced=True,
     )
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from moodspeaker.commands.demo import state_words
-from moodspeaker.service.events import StateChanged
+from moodspeaker.commands.demo import _printer, state_words
+from moodspeaker.service.events import StateChanged, TrackStarted
 
 
 @pytest.mark.parametrize(
@@ -25,3 +25,19 @@ def test_state_changes_are_worded(key: str, value: object, webcam: bool, words: 
     said = state_words(StateChanged(ts=0.0, key=key, value=value), webcam=webcam)
     assert said == words
     assert "True" not in said and "False" not in said
+
+
+@pytest.mark.parametrize(
+    ("artist", "line"),
+    [
+        ("", "demo: playing tone440 - first tune\n"),  # untagged: it printed "tone440 by  - first tune"
+        ("Ann", "demo: playing tone440 by Ann - first tune\n"),
+    ],
+)
+def test_track_started_names_an_untagged_track_by_its_title(
+    capsys: pytest.CaptureFixture[str], artist: str, line: str
+) -> None:
+    _printer(webcam=False)(
+        TrackStarted(ts=0.0, track_id="t1", title="tone440", artist=artist, reason="first tune")
+    )
+    assert capsys.readouterr().out == line

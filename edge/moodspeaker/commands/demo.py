@@ -99,9 +99,11 @@ def state_words(event: Any, *, webcam: bool) -> str:
 
 
 def _printer(webcam: bool) -> Callable[[Any], None]:
+    from moodspeaker.library.track import title_by
+
     def say(event: Any) -> None:
         if event.kind == "track_started":
-            _say(f"playing {event.title} by {event.artist} - {event.reason}")
+            _say(f"playing {title_by(event.title, event.artist)} - {event.reason}")
         elif event.kind == "mood_changed":
             _say(f"mood: {event.mood} (confidence {event.confidence:.0%}, was {event.previous})")
         elif event.kind == "error":

@@ -1,4 +1,6 @@
-"""SIGTERM/SIGINT shut the service down cleanly: threads stopped, state saved, exit code 0."""
+"""SIGTERM/SIGINT shut the service down cleanly: threads stopped, state saved; exit code 0 after SIGTERM,
+KeyboardInterrupt after SIGINT (the command line makes it "interrupted", exit 130:
+tests/cli/test_serve_ctrl_c.py)."""
 
 from __future__ import annotations
 
@@ -25,8 +27,12 @@ from moodspeaker.service.runner import serve_until_signal
 app, bus = build(__import__("pathlib").Path({tmp!r}), Script("happy"), **{{"web.enabled": False}})
 def ready(_faces):
     print("READY", flush=True)
-sys.exit(serve_until_signal(app, ControlAPI(app, bus), bus, app.config, app.store.path.parent,
-                            ready=ready, say=lambda m: print(m, flush=True)))
+try:
+    sys.exit(serve_until_signal(app, ControlAPI(app, bus), bus, app.config, app.store.path.parent,
+                                ready=ready, say=lambda m: print(m, flush=True)))
+except KeyboardInterrupt:
+    print("KeyboardInterrupt", flush=True)
+    sys.exit(130)
 """
 
 
@@ -55,7 +61,7 @@ def test_signal_stops_cleanly_and_saves_state(tmp_path: Path, sig: signal.Signal
         out, _ = proc.communicate(timeout=120)
         lines.append(out)
         text = "".join(lines)
-        assert proc.returncode == 0, text
+        assert proc.returncode == (130 if sig == signal.SIGINT else 0), text
         assert f"{sig.name}: shutting down" in text and "stopped" in text
         saved = json.loads((tmp_path / "data" / "state.json").read_text())
         assert saved["current"] is not None and saved["current"]["track"]["id"].startswith("happy")

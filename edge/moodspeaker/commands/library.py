@@ -189,13 +189,12 @@ def _serve(index: Any, args: argparse.Namespace, config: Config) -> int:
         except Exception as exc:  # zeroconf problems must not stop the server itself
             print(f"library serve: zeroconf announcement failed: {exc}", file=sys.stderr)
             announcer = None
-    print(f"serving {index.stats()['analysed']} tracks on {server.url} (Ctrl-C to stop)", flush=True)
     stop = threading.Event()
+    # before saying it serves: a stop from then on is a clean one
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
+    print(f"serving {index.stats()['analysed']} tracks on {server.url} (Ctrl-C to stop)", flush=True)
+    try:  # Ctrl-C's KeyboardInterrupt goes on to cli.main ("interrupted", exit 130); SIGTERM returns 0
         stop.wait()
-    except KeyboardInterrupt:
-        pass
     finally:
         if announcer is not None:
             announcer.close()

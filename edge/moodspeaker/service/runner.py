@@ -153,14 +153,20 @@ def serve_until_signal(
 ) -> int:
     """Start everything, block until SIGTERM/SIGINT (or `stop`), then stop in reverse order.
 
+    SIGTERM (systemd's stop) and `stop` return 0.  SIGINT (Ctrl-C) stops just as cleanly, then
+    raises KeyboardInterrupt, so that the command line ends it as every command's Ctrl-C ends:
+    "moodspeaker: interrupted", exit 130 (it returned 0, which a script took for a normal end).
+
     Under systemd (Type=notify, WatchdogSec=) the main loop sends a watchdog ping after each pass
     that found the appliance healthy (`Appliance.liveness_problem`), every `tick_s` seconds; while
     it is not, the pings stop and systemd restarts the service.
     """
     stop = stop or threading.Event()
+    received: list[int] = []  # the signals that stopped it, in order
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         say(f"{signal.Signals(signum).name}: shutting down")
+        received.append(signum)
         stop.set()
 
     previous = {}
@@ -204,6 +210,8 @@ def serve_until_signal(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         say("stopped")
+    if received and received[0] == signal.SIGINT:
+        raise KeyboardInterrupt  # after the orderly stop above; cli.main says "interrupted", exit 130
     return 0
 
 

@@ -1,0 +1,126 @@
+"""Ctrl-C (SIGINT) stops the long-running commands as README says every command stops: cleanly (state
+saved, servers closed), then "moodspeaker: interrupted" and exit 130; SIGTERM (systemd's stop) stays
+a normal end, exit 0.
+
+Why: `library serve` swallowed the KeyboardInterrupt and `run` / `demo` (service.runner) turned
+SIGINT into the same exit 0 as SIGTERM, so a script could not tell a Ctrl-C from a finished run.
+Real subprocesses, started as from a terminal (tests/interrupts.py); `run` says it is ready over
+a real $NOTIFY_SOCKET datagram, as it tells systemd.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from interrupts import start_interruptible
+from moodspeaker.library.index import LibraryIndex
+
+MOODSPEAKER = [sys.executable, "-m", "moodspeaker"]
+
+
+def _config(tmp_path: Path) -> Path:
+    music = tmp_path / "music"
+    music.mkdir()
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'[device]\ndata_dir = "{tmp_path / "data"}"\n[library]\nfolders = ["{music}"]\n', encoding="utf-8"
+    )
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def notify_socket(tmp_path: Path) -> Iterator[socket.socket]:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(tmp_path / "notify.sock"))
+    sock.settimeout(180)  # generous: a loaded machine loads the model and opens the library first
+    try:
+        yield sock
+    finally:
+        sock.close()
+
+
+def _start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        return start_interruptible(cmd)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _stop(proc: subprocess.Popen[str], sig: signal.Signals) -> tuple[str, str]:
+    try:
+        os.killpg(proc.pid, sig)
+        return proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def run_until_ready(tmp_path: Path, notify: socket.socket, env: dict[str, str]) -> subprocess.Popen[str]:
+    """`moodspeaker run --no-web --no-mqtt`, returned once it told $NOTIFY_SOCKET it is ready."""
+    cmd = [*MOODSPEAKER, "-c", str(_config(tmp_path)), "run", "--no-web", "--no-mqtt"]
+    proc = _start(cmd, {**env, "NOTIFY_SOCKET": notify.getsockname()})
+    try:
+        while b"READY=1" not in notify.recv(4096).split(b"\n"):
+            pass
+    except BaseException:
+        _stop(proc, signal.SIGKILL)
+        raise
+    return proc
+
+
+@pytest.mark.timeout(400)
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 0)])
+def test_run_ctrl_c_is_interrupted_130_after_a_clean_stop(
+    tmp_path: Path, notify_socket: socket.socket, sig: signal.Signals, code: int
+) -> None:
+    proc = run_until_ready(tmp_path, notify_socket, {"SDL_AUDIODRIVER": "dummy"})
+    out, err = _stop(proc, sig)
+    assert proc.returncode == code, out + err
+    assert f"{sig.name}: shutting down" in out and "stopped" in out  # the orderly stop, as before
+    assert json.loads((tmp_path / "data" / "state.json").read_text(encoding="utf-8"))  # state saved
+    assert "Traceback" not in err
+    assert ("moodspeaker: interrupted" in err) == (sig == signal.SIGINT), err
+
+
+@pytest.mark.timeout(200)
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 0)])
+def test_library_serve_ctrl_c_is_interrupted_130(tmp_path: Path, sig: signal.Signals, code: int) -> None:
+    port = _free_port()
+    config = _config(tmp_path)
+    (tmp_path / "data").mkdir()
+    LibraryIndex(tmp_path / "data" / "library.db").close()  # an index, empty: serve needs one
+    cmd = [*MOODSPEAKER, "-c", str(config), "library", "serve",
+           "--host", "127.0.0.1", "--port", str(port), "--no-zeroconf"]  # fmt: skip
+    proc = start_interruptible(cmd)
+    assert proc.stdout is not None
+    seen = []
+    for line in proc.stdout:  # "serving N tracks on http://... (Ctrl-C to stop)": it waits now
+        seen.append(line)
+        if line.startswith("serving"):
+            break
+    assert seen and seen[-1].startswith("serving"), "".join(seen)
+    out, err = _stop(proc, sig)
+    assert proc.returncode == code, out + err
+    assert "Traceback" not in err
+    assert ("moodspeaker: interrupted" in err) == (sig == signal.SIGINT), err
+    with pytest.raises(OSError):  # the server was stopped, its port closed
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()

@@ -124,3 +124,26 @@ def test_library_serve_ctrl_c_is_interrupted_130(tmp_path: Path, sig: signal.Sig
     assert ("moodspeaker: interrupted" in err) == (sig == signal.SIGINT), err
     with pytest.raises(OSError):  # the server was stopped, its port closed
         socket.create_connection(("127.0.0.1", port), timeout=5).close()
+
+
+@pytest.mark.timeout(400)
+def test_run_without_a_sound_card_says_so_once_without_alsa_lines(
+    tmp_path: Path, notify_socket: socket.socket
+) -> None:
+    """SDL's real ALSA driver on a machine without a card (skipped where one exists): libasound printed
+    eight "ALSA lib ..." lines to stderr on every try of the output (56 in 30 s); the player's own
+    line says what is wrong."""
+    if Path("/dev/snd").is_dir() and any(Path("/dev/snd").glob("pcmC*")):
+        pytest.skip("this machine has a sound card: the output opens, ALSA has nothing to complain about")
+    proc = run_until_ready(tmp_path, notify_socket, {"SDL_AUDIODRIVER": "alsa"})
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:  # the first try of the output has failed once this line is out
+        seen.append(line)
+        if "audio output lost" in line:
+            break
+    out, err = _stop(proc, signal.SIGTERM)
+    err = "".join(seen) + err
+    assert proc.returncode == 0, out + err
+    assert "audio output lost: cannot open audio device" in err
+    assert "ALSA lib" not in err, err

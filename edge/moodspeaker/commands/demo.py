@@ -45,6 +45,10 @@ def _audio(device: str) -> str:
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     import pygame
 
+    from moodspeaker.system.alsa import quiet_alsa
+
+    quiet_alsa()  # as `run`: an output lost later while the demo plays is retried without ALSA's lines
+
     if os.environ.get("SDL_AUDIODRIVER") in {"dummy", "disk"}:
         return f"SDL_AUDIODRIVER={os.environ['SDL_AUDIODRIVER']} (set by you)"
     saved = os.dup(2)  # ALSA prints its own complaints to stderr while SDL probes: keep them out

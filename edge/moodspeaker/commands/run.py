@@ -26,6 +26,11 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from moodspeaker.service.datalock import FolderInUseError, hold_data_folder
     from moodspeaker.service.events import EventBus
     from moodspeaker.service.runner import serve_until_signal
+    from moodspeaker.system.alsa import quiet_alsa
+
+    # libasound's own lines on each try of a missing output (8 a try, retried for as long as it is
+    # missing) drown the log; the player says once what is wrong ("audio output lost: ...")
+    quiet_alsa()
 
     if args.no_web:
         config = dataclasses.replace(config, web=dataclasses.replace(config.web, enabled=False))

@@ -43,7 +43,9 @@ def test_the_demo_parses_its_settings_and_globs_the_soundtracks_once(
     folder = tmp_path / "demo"
     folder.mkdir()
     settings = folder / "config.toml"
-    settings.write_text("[library]\nfolders = []\n")  # the person's choice: no music folder
+    mqtt_port = _free_port()  # nothing answers there: MQTT off
+    # the person's choice: no music folder; the broker as given below, so the demo has none to note
+    settings.write_text(f'[library]\nfolders = []\n\n[mqtt]\nhost = "127.0.0.1"\nport = {mqtt_port}\n')
     text = settings.read_text()
 
     parsed: list[str] = []
@@ -71,7 +73,7 @@ def test_the_demo_parses_its_settings_and_globs_the_soundtracks_once(
     monkeypatch.setattr(tomllib, "load", counted_load)
     monkeypatch.setattr(glob, "glob", counted_glob)
     args = argparse.Namespace(
-        data_dir=str(folder), port=None, mqtt_host="127.0.0.1", mqtt_port=_free_port(),
+        data_dir=str(folder), port=None, mqtt_host="127.0.0.1", mqtt_port=mqtt_port,
         replay=True, no_web=True, seconds=0.3, set=None,
     )  # fmt: skip
     assert demo.run(args, Config()) == 0

@@ -22,9 +22,19 @@ from moodspeaker.config import Config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=argtypes.port, help="web page port (default: web.port, 8080)")
-    parser.add_argument("--mqtt-host", help="MQTT broker host (default: mqtt.host)")
-    parser.add_argument("--mqtt-port", type=argtypes.port, help="MQTT broker port (default: mqtt.port)")
+    parser.add_argument(
+        "--port",
+        type=argtypes.port,
+        help="web page port, kept in the demo's settings (default: their web.port, 8080)",
+    )
+    parser.add_argument(
+        "--mqtt-host", help="MQTT broker host, kept in the demo's settings (default: their mqtt.host)"
+    )
+    parser.add_argument(
+        "--mqtt-port",
+        type=argtypes.port,
+        help="MQTT broker port, kept in the demo's settings (default: their mqtt.port)",
+    )
     parser.add_argument(
         "--data-dir",
         help="where the demo keeps its library, state and settings (config.toml) (default: <data_dir>/demo)",
@@ -192,6 +202,36 @@ def demo_config(
     return config, path
 
 
+def note_choices(settings: Path, args: argparse.Namespace, mqtt_on: bool, started: Config) -> None:
+    """Write what this demo runs with, chosen on its command line (--port, --mqtt-host, --mqtt-port)
+    or found (whether a broker answers: mqtt.enabled), into its settings file, the other values and
+    the comments kept.  The page's Settings shows the file: it showed port 8080 while it was served
+    on --port, and MQTT off at localhost:1883 while Health had the broker at --mqtt-host:--mqtt-port,
+    and `moodspeaker -c <the demo's file> mqtt forget` tried localhost:1883.  A flag given once is
+    kept for the next demo, as a change saved on the page is.  Nothing is read or written when the
+    settings the demo started from (`started`: the file's, --set on top) have them already."""
+    from moodspeaker.config import ConfigError, with_changes
+    from moodspeaker.config.edit import update
+
+    given = {
+        "mqtt.enabled": mqtt_on,
+        "web.port": args.port,
+        "mqtt.host": args.mqtt_host,
+        "mqtt.port": args.mqtt_port,
+    }
+    choices: dict[str, Any] = {}
+    for key, value in given.items():
+        section, _, name = key.partition(".")
+        if value not in (None, "") and getattr(getattr(started, section), name) != value:
+            choices[key] = value
+    if not choices:
+        return
+    try:
+        update(settings, lambda now: with_changes(now, choices, source="demo"))
+    except (ConfigError, OSError) as exc:  # the demo runs with them all the same
+        _say(f"settings: this run's choices not written to {settings} ({exc})")
+
+
 def run(args: argparse.Namespace, config: Config) -> int:
     from moodspeaker.config.load import data_dir
     from moodspeaker.service.datalock import FolderInUseError, hold_data_folder
@@ -244,6 +284,7 @@ def _run(args: argparse.Namespace, config: Config, folder: Path) -> int:
     mqtt_on = broker_answers(host, port)
     if not mqtt_on:
         _say(f"MQTT: no broker answers at {host}:{port}; MQTT is off")
+    note_choices(settings, args, mqtt_on, config)
     changes: dict[str, Any] = {
         "camera.type": "v4l2" if webcam else "replay",
         "classifier.type": "cpu",

@@ -147,3 +147,23 @@ def test_run_without_a_sound_card_says_so_once_without_alsa_lines(
     assert proc.returncode == 0, out + err
     assert "audio output lost: cannot open audio device" in err
     assert "ALSA lib" not in err, err
+
+
+@pytest.mark.timeout(400)
+def test_demo_ctrl_c_is_interrupted_130(tmp_path: Path, notify_socket: socket.socket) -> None:
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    (folder / "config.toml").write_text("[library]\nfolders = []\n", encoding="utf-8")  # nothing to analyse
+    cmd = [*MOODSPEAKER, "demo", "--replay", "--no-web", "--data-dir", str(folder),
+           "--mqtt-host", "127.0.0.1", "--mqtt-port", str(_free_port())]  # fmt: skip
+    proc = _start(cmd, {"SDL_AUDIODRIVER": "dummy", "NOTIFY_SOCKET": notify_socket.getsockname()})
+    try:
+        while b"READY=1" not in notify_socket.recv(4096).split(b"\n"):
+            pass
+    except BaseException:
+        _stop(proc, signal.SIGKILL)
+        raise
+    out, err = _stop(proc, signal.SIGINT)
+    assert proc.returncode == 130, out + err
+    assert "demo: SIGINT: shutting down" in out and "demo: stopped" in out
+    assert "moodspeaker: interrupted" in err and "Traceback" not in err

@@ -23,6 +23,7 @@ import pytest
 
 from interrupts import start_interruptible
 from moodspeaker.library.index import LibraryIndex
+from replayframes import noise_frames
 
 MOODSPEAKER = [sys.executable, "-m", "moodspeaker"]
 
@@ -167,3 +168,19 @@ def test_demo_ctrl_c_is_interrupted_130(tmp_path: Path, notify_socket: socket.so
     assert proc.returncode == 130, out + err
     assert "demo: SIGINT: shutting down" in out and "demo: stopped" in out
     assert "moodspeaker: interrupted" in err and "Traceback" not in err
+
+
+@pytest.mark.timeout(200)
+def test_watch_ctrl_c_is_interrupted_130(tmp_path: Path) -> None:
+    """`watch` on a looping image folder, stopped after its first line: it swallowed the interrupt
+    and exited 0."""
+    frames = noise_frames(tmp_path / "frames")
+    cmd = [*MOODSPEAKER, "-c", str(_config(tmp_path)), "watch", "--source", str(frames), "--json",
+           "--loop", "--interval", "0.5"]  # fmt: skip
+    proc = start_interruptible(cmd)
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    assert json.loads(first)["face"] is False, first  # it watches; then Ctrl-C
+    out, err = _stop(proc, signal.SIGINT)
+    assert proc.returncode == 130, out + err
+    assert "moodspeaker: interrupted" in err and "Traceback" not in err, err

@@ -175,8 +175,6 @@ def run(args: argparse.Namespace, config: Config) -> int:
             if name:
                 record["source"] = name
             print(json.dumps(record) if args.json else _line(record), flush=True)
-    except KeyboardInterrupt:
-        pass
     except BrokenPipeError:  # `watch ... | head`
         sys.stderr.close()
         return 0

@@ -184,3 +184,30 @@ def test_watch_ctrl_c_is_interrupted_130(tmp_path: Path) -> None:
     out, err = _stop(proc, signal.SIGINT)
     assert proc.returncode == 130, out + err
     assert "moodspeaker: interrupted" in err and "Traceback" not in err, err
+
+
+@pytest.mark.timeout(200)
+def test_library_serve_answers_the_names_in_web_allowed_hosts(tmp_path: Path) -> None:
+    """A NAS reached by a router's name (nas.fritz.box) is not refused by the server's DNS-rebinding
+    guard once web.allowed_hosts names it; another foreign name still is (421)."""
+    import http.client  # noqa: PLC0415
+
+    port = _free_port()
+    (tmp_path / "data").mkdir()
+    LibraryIndex(tmp_path / "data" / "library.db").close()
+    cmd = [*MOODSPEAKER, "-c", str(_config(tmp_path)), "--set", "web.allowed_hosts=nas.fritz.box", "library",
+           "serve", "--host", "127.0.0.1", "--port", str(port), "--no-zeroconf"]  # fmt: skip
+    proc = start_interruptible(cmd)
+    assert proc.stdout is not None
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("serving"), line
+        statuses = {}
+        for host in ("nas.fritz.box", "rebind.attacker.example"):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", "/api/v1/info", headers={"Host": f"{host}:{port}"})
+            statuses[host] = conn.getresponse().status
+            conn.close()
+        assert statuses == {"nas.fritz.box": 200, "rebind.attacker.example": 421}, statuses
+    finally:
+        _stop(proc, signal.SIGTERM)

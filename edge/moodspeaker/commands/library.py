@@ -165,7 +165,10 @@ def _serve(index: Any, args: argparse.Namespace, config: Config) -> int:
 
     port = config.library.serve_port if args.port is None else args.port
     try:
-        server = LibraryServer(index, args.host, port, name=f"{config.device.name} library").start()
+        # the page's extra host names too (web.allowed_hosts): a NAS reached as nas.fritz.box is refused
+        # by the DNS-rebinding guard unless its owner names it there
+        name, hosts = f"{config.device.name} library", config.web.allowed_hosts
+        server = LibraryServer(index, args.host, port, name=name, allowed_hosts=hosts).start()
     except OSError as exc:
         from moodspeaker.system.listen import in_use
 

@@ -322,8 +322,9 @@ class WebConfig:
     guest_view: bool = setting(False, "Allow a read-only view of what is playing without logging in.")
     allowed_hosts: tuple[str, ...] = setting(
         [],
-        "Extra host names the page answers to, besides IP addresses, localhost, the device's name and "
-        "home-network names (*.local, *.lan, *.home.arpa); others are refused (DNS-rebinding guard).",
+        "Extra host names the page (and `library serve`) answers to, besides IP addresses, localhost, the "
+        "device's name and home-network names (*.local, *.lan, *.home.arpa); others are refused "
+        "(DNS-rebinding guard). E.g. nas.fritz.box for a library server reached by that name.",
         advanced=True,
     )
     session_days: int = setting(

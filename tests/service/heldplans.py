@@ -38,12 +38,13 @@ class HeldRecommender(Recommender):
         k: int = 5,
         *,
         exclude: frozenset[str] = frozenset(),
+        after: str | None = None,
     ) -> tuple[list[Pick], Outcome]:
         held = self._armed and self._thread in (None, threading.current_thread().name)
         if held:
             self._armed = False
         self.asked.append((profile, strategy))
-        made = super().plan_with_outcome(mood, profile, strategy, now, k, exclude=exclude)
+        made = super().plan_with_outcome(mood, profile, strategy, now, k, exclude=exclude, after=after)
         if held:
             self.planned.set()
             assert self.release.wait(30), "the test never released the held plan"

@@ -286,9 +286,12 @@ class Recommender:
         k: int = 5,
         *,
         exclude: frozenset[str] = frozenset(),
+        after: str | None = None,
     ) -> list[Pick]:
-        """The next `k` tracks for this profile in this mood, best first; [] with `status` when none."""
-        return self.plan_with_outcome(mood, profile, strategy, now, k, exclude=exclude)[0]
+        """The next `k` tracks for this profile in this mood, best first; [] with `status` when none.
+        `after`: the track id the first pick will follow (the last queued, else the one playing), so
+        that it is not by the same artist; None: the last one played."""
+        return self.plan_with_outcome(mood, profile, strategy, now, k, exclude=exclude, after=after)[0]
 
     def plan_with_outcome(
         self,
@@ -299,6 +302,7 @@ class Recommender:
         k: int = 5,
         *,
         exclude: frozenset[str] = frozenset(),
+        after: str | None = None,
     ) -> tuple[list[Pick], Outcome]:
         """`plan`, and how this very plan came out (also left in `outcome`): a caller that records it
         (the service's health) gets its own plan's, not that of a plan made meanwhile on another thread."""
@@ -332,6 +336,7 @@ class Recommender:
                 exclude=exclude,
                 exists=(lambda tid: get(tid) is not None) if callable(get) else None,
                 steer=self._steers.now(profile, m.mood),
+                after=after,
             )
             if not picks:
                 self.outcome = none or nothing_left("no track is allowed")

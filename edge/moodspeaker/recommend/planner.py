@@ -217,6 +217,17 @@ def _twins_of_heard(view: CatalogueView, mask: npt.NDArray[np.bool_], heard: Set
     return twins if twins and int(mask.sum()) > len(twins) else set()
 
 
+def _artist_before(view: CatalogueView, model: PersonalModel, after: str | None) -> int | None:
+    """The artist code of the track the first pick follows: `after`'s (playing or queued, so not in
+    the play history yet: a pick after it by the same artist is that artist twice in a row), else the
+    last one played."""
+    row = view.row.get(after) if after is not None else None
+    if row is not None:
+        return int(view.artists[row])
+    last = model.last_artist
+    return view.artist_code.get(last.casefold().strip()) if last else None
+
+
 def plan_queue(
     view: CatalogueView,
     mood: Mood,
@@ -233,10 +244,13 @@ def plan_queue(
     exclude: frozenset[str],
     exists: Callable[[str], bool] | None,
     steer: float = 0.0,
+    after: str | None = None,
 ) -> tuple[list[Pick], Outcome | None]:
     """The best `k` picks for `profile` in `mood` (fewer when the filters leave fewer), with reasons,
     and, when there are none, the outcome saying why (None when there are picks).  `steer`: how far
-    the listener asked to move the aim along arousal (below 0 calmer, above livelier).
+    the listener asked to move the aim along arousal (below 0 calmer, above livelier).  `after`: the
+    track the first pick will follow (the last one queued, else the one playing), whose artist the
+    first pick avoids; None: the last one played (the profile's history).
 
     `alpha(now)` is the household's content share (Recommender.alpha); it is asked only where the
     profile's context has collaborative evidence, else content decides alone."""
@@ -277,8 +291,7 @@ def plan_queue(
     taken: set[int] = set()
     if not again:
         taken = _twins_of_heard(view, mask, exclude | set(model.recent))
-    last = model.last_artist
-    prev_artist = view.artist_code.get(last.casefold().strip()) if last else None
+    prev_artist = _artist_before(view, model, after)
     for i in range(k):
         t = targets[i]
         tkey = hash(t.tobytes()) if t is not None else 0

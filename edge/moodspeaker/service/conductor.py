@@ -178,12 +178,13 @@ class Conductor:
                     return plan
         raise OvertakenError("the listener, strategy or mood reading changed twice while planning; try again")
 
-    def _plan_now(self, mood: MoodState, k: int, exclude: set[str]) -> Plan:
-        """`plan`, recording nothing yet: see `_applying`."""
+    def _plan_now(self, mood: MoodState, k: int, exclude: set[str], after: str | None = None) -> Plan:
+        """`plan`, recording nothing yet: see `_applying`.  `after`: the track the first pick follows
+        (its artist is not the first pick's)."""
         with self._lock:
             generation, profile, strategy = self._generation, self._profile, self._strategy
         try:
-            items, outcome = self._plan_or_raise(mood, k, exclude, profile, strategy)
+            items, outcome = self._plan_or_raise(mood, k, exclude, profile, strategy, after=after)
         except PlanningError as exc:
             return Plan(generation, [], error=exc.reason[:200])
         return Plan(generation, items, outcome)
@@ -207,14 +208,21 @@ class Conductor:
             self.outcome = plan.outcome
 
     def _plan_or_raise(
-        self, mood: MoodState, k: int, exclude: set[str], profile: str, strategy: str
+        self,
+        mood: MoodState,
+        k: int,
+        exclude: set[str],
+        profile: str,
+        strategy: str,
+        *,
+        after: str | None = None,
     ) -> tuple[list[QueueItem], Outcome]:
         """Up to `k` picks and how the plan came out (recorded by the caller: `_record`); a
         failure raises a PlanningError."""
         t0 = time.monotonic()
         try:
             picks, outcome = self._recommender.plan_with_outcome(
-                mood, profile, strategy, time.time(), k, exclude=frozenset(exclude)
+                mood, profile, strategy, time.time(), k, exclude=frozenset(exclude), after=after
             )
         except Exception as exc:
             log.exception("planning failed")
@@ -230,7 +238,10 @@ class Conductor:
         status = self._status()
         current = status.current
         plan = self._plan_now(
-            mood, self.config.recommend.queue_length, {current.track.id} if current else set()
+            mood,
+            self.config.recommend.queue_length,
+            {current.track.id} if current else set(),
+            current.track.id if current else None,
         )
         with self._applying(plan) as still_current:
             if still_current:  # else a switch planned with this mood already
@@ -284,7 +295,8 @@ class Conductor:
             exclude.add(status.current.track.id)
         if time.monotonic() < self._quiet_until and exclude >= self._quiet_exclude:
             return  # the last try found nothing; a new mood, setting or rescan tries again sooner
-        plan = self._plan_now(mood, want - len(status.queue), exclude)
+        after = status.queue[-1] if status.queue else status.current
+        plan = self._plan_now(mood, want - len(status.queue), exclude, after.track.id if after else None)
         with self._applying(plan) as still_current:
             if not still_current:
                 return  # planned for the previous profile or strategy: the next refill plans again
@@ -371,7 +383,14 @@ class Conductor:
         current = self._status().current
         exclude = {current.track.id} if current else set()
         try:
-            return self._plan_or_raise(mood, self.config.recommend.queue_length, exclude, profile, strategy)
+            return self._plan_or_raise(
+                mood,
+                self.config.recommend.queue_length,
+                exclude,
+                profile,
+                strategy,
+                after=current.track.id if current else None,
+            )
         except PlanningError as exc:
             self.health.set_state("recommender", ComponentState.ERROR, exc.reason[:200])
             raise

@@ -235,6 +235,19 @@ class ContextKNN:
             return 0.0
         return float(self._m[c, i])
 
+    def others_support(self, context: str, item: str) -> float:
+        """How strongly another profile kept the item, in any mood (0..1; the explanation's "others
+        in the household"): the scores of `scores` come from this context's own evidence as well, so
+        a listener alone in the house was told that others keep what only she kept."""
+        if self._dirty:
+            self._build()
+        i = self._item_index.get(item)
+        if i is None:
+            return 0.0
+        own = context.split("|", 1)[0] + "|"
+        rows = [n for c, n in self._ctx_index.items() if not c.startswith(own)]
+        return float(self._m[rows, i].max()) if rows else 0.0
+
 
 def item_weights(scores: Mapping[str, float], index: Mapping[str, int], n: int) -> FloatArray:
     """Scatter an item -> score mapping into a dense vector over the catalogue rows."""

@@ -314,7 +314,7 @@ def plan_queue(
             strategy=strategy if mood_on else "steady",
             mood=used.mood,
             own_context=knn.context_support(ctx, tr.id) if collab_map else 0.0,
-            household=float(collab[row]),
+            household=float(collab[row]) if collab_map and knn.others_support(ctx, tr.id) > 0 else 0.0,
             learned=0.0 if aim is None else aim.kept,
             liked=model.liked(key, tr.id),
             step=step0 + i,

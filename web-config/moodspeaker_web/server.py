@@ -6,23 +6,18 @@ enough for a handful of phones in one home, and it has no extra dependency.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
-
-from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from moodspeaker import __version__
 from moodspeaker.config import Config
 from moodspeaker.mqtt.identity import is_loopback
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus
-from moodspeaker.system.listen import listening_socket
-from moodspeaker.util.net import client_network
+from moodspeaker.system.guarded import GuardedServer, Limits, guarded_server
 from moodspeaker_web.advertise import Advertiser
 from moodspeaker_web.app import create_app
 from moodspeaker_web.context import WebContext
@@ -37,91 +32,17 @@ HANDLER_TIMEOUT_S = 30.0
 #: browser opens about six.  Past them a connection is answered 503 at once and closed.
 MAX_CONNECTIONS = 64
 MAX_PER_CLIENT = 16
-_BUSY = (
-    b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-)
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """Request lines go to debug logging: the device log is for things a person should read.  A
-    connection silent for HANDLER_TIMEOUT_S is closed (a phone's idle keep-alive, or a half-sent
-    request), which is not worth an error in that log either."""
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.settimeout(HANDLER_TIMEOUT_S)  # read here, so a test can shorten it
-
-    def version_string(self) -> str:
-        """The Server header: no Werkzeug or Python version for a stranger to look up flaws by."""
-        return "Moodspeaker"
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        log.debug("%s %s -> %s", self.command, self.path, code)
-
-    def log_error(self, format: str, *args: Any) -> None:
-        log.debug("connection from %s: %s", self.client_address[0], format % args)
-
-
-class _PageServer(ThreadedWSGIServer):
-    """werkzeug's threaded server with a cap on the connections (each a thread) it serves at once."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._open: dict[str, int] = {}
-        self._open_lock = threading.Lock()
-
-    def open_connections(self) -> int:
-        with self._open_lock:
-            return sum(self._open.values())
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        client = client_network(str(client_address[0]))
-        with self._open_lock:
-            full = sum(self._open.values()) >= MAX_CONNECTIONS or self._open.get(client, 0) >= MAX_PER_CLIENT
-            if not full:
-                self._open[client] = self._open.get(client, 0) + 1
-        if full:
-            log.debug("refused a connection from %s: too many open", client_address[0])
-            request.settimeout(0)  # the accepting thread never waits on a client
-            with contextlib.suppress(OSError):
-                request.sendall(_BUSY)
-            self.shutdown_request(request)
-            return
-        try:
-            super().process_request(request, client_address)
-        except BaseException:  # no thread started: it will not count itself out
-            self._closed(client)
-            raise
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self._closed(client_network(str(client_address[0])))
-
-    def _closed(self, client: str) -> None:
-        with self._open_lock:
-            left = self._open.get(client, 0) - 1
-            if left > 0:
-                self._open[client] = left
-            else:
-                self._open.pop(client, None)
-
-
-def _page_server(host: str, port: int, app: Any) -> _PageServer:
-    """The page's server on a socket bound here: OSError, not werkzeug's exit, if the port cannot be
-    had (system/listen)."""
-    sock = listening_socket(host, port)
-    try:
-        return _PageServer(host, port, app, handler=_QuietHandler, fd=sock.fileno())
-    finally:
-        sock.close()  # werkzeug listens on its own duplicate of the descriptor
+def _limits() -> Limits:
+    """The module's limits, read for each connection (so a test can shorten them)."""
+    return Limits(HANDLER_TIMEOUT_S, MAX_CONNECTIONS, MAX_PER_CLIENT)
 
 
 class WebServer:
     """A running page: `url`, `port`, `advertiser` (or None) and `stop()`."""
 
-    def __init__(self, server: _PageServer, ctx: WebContext, advertiser: Advertiser | None) -> None:
+    def __init__(self, server: GuardedServer, ctx: WebContext, advertiser: Advertiser | None) -> None:
         self._server = server
         self.ctx = ctx
         self.advertiser = advertiser
@@ -200,8 +121,11 @@ def serve(
     try:
         # bound by us, not by werkzeug, whose failure is a printed message and sys.exit(1), so a port in
         # use stays an OSError the service can report and run on without the page (system/listen)
-        server = _page_server(
-            host if host is not None else config.web.host, config.web.port if port is None else port, app
+        server = guarded_server(
+            host if host is not None else config.web.host,
+            config.web.port if port is None else port,
+            app,
+            _limits,
         )
     except BaseException:
         ctx.close()

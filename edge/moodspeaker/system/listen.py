@@ -4,17 +4,14 @@ werkzeug's `make_server` binds the port itself and, when that fails, prints its 
 identify and stop that program, or start the server with a different port") and calls `sys.exit(1)`:
 a `SystemExit`, not an `OSError`, so the caller cannot name the setting or option that changes the
 port.  Binding here first and handing werkzeug the descriptor (`fd=`), or checking the port before
-starting, keeps the failure an `OSError` the commands can explain.
+starting, keeps the failure an `OSError` the commands can explain.  The servers themselves are made in
+system/guarded (werkzeug comes with flask, not with the core).
 """
 
 from __future__ import annotations
 
 import errno
 import socket
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # werkzeug comes with flask (the `library` and `web` extras), not with the core
-    from werkzeug.serving import BaseWSGIServer
 
 #: werkzeug's own listen backlog (werkzeug.serving.LISTEN_QUEUE)
 _BACKLOG = 128
@@ -34,18 +31,6 @@ def listening_socket(host: str, port: int) -> socket.socket:
         sock.close()
         raise
     return sock
-
-
-def wsgi_server(host: str, port: int, app: Any, **options: Any) -> BaseWSGIServer:
-    """werkzeug's threaded server for `app` on a socket bound here: OSError, not an exit, if the port
-    cannot be had.  `options` go to `make_server` (e.g. request_handler)."""
-    from werkzeug.serving import make_server  # noqa: PLC0415  (optional extra)
-
-    sock = listening_socket(host, port)
-    try:
-        return make_server(host, port, app, threaded=True, fd=sock.fileno(), **options)
-    finally:
-        sock.close()  # werkzeug listens on its own duplicate of the descriptor
 
 
 def check_port_free(host: str, port: int) -> None:

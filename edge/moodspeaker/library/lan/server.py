@@ -10,7 +10,10 @@ Endpoints (JSON unless noted), all under /api/v1:
 - GET stream/<id>: the audio file (range requests, conditional GET); only files in the index are
   ever served, looked up by id, so no request can name a path.
 Requests for a Host that is not this machine's address or home-network name are refused (421).
-werkzeug's threaded server is small and well kept; the speaker reads, the NAS analyses.
+werkzeug's threaded server is small and well kept; the speaker reads, the NAS analyses.  It runs with
+system/guarded's guards: a connection silent for HANDLER_TIMEOUT_S (per read or write, so a long
+download to a slow client that keeps reading goes on) is closed, at most MAX_CONNECTIONS are served at
+once (MAX_PER_CLIENT from one client), and the Server header names no versions.
 """
 
 from __future__ import annotations
@@ -25,11 +28,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import Flask, Response, abort, jsonify, request, send_file
-from werkzeug.serving import BaseWSGIServer
 
 from moodspeaker.library.index import LibraryIndex
 from moodspeaker.library.lan import API_PREFIX, PROTOCOL_VERSION
-from moodspeaker.system.listen import wsgi_server
+from moodspeaker.system.guarded import GuardedServer, Limits, guarded_server
 from moodspeaker.util.net import host_allowed
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,20 @@ log = logging.getLogger(__name__)
 _MIME = {".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/ogg",
          ".flac": "audio/flac", ".wav": "audio/wav", ".m4a": "audio/mp4", ".mp4": "audio/mp4",
          ".aac": "audio/aac"}  # fmt: skip
+
+
+#: Seconds one read or write on a connection may wait before it is closed: each open connection holds
+#: a thread, and a half-sent request held it for good
+HANDLER_TIMEOUT_S = 30.0
+#: Connections served at once, in all and from one client (util.net.client_network): a speaker syncs
+#: and downloads a few at a time.  Past them a connection is answered 503 at once and closed.
+MAX_CONNECTIONS = 64
+MAX_PER_CLIENT = 16
+
+
+def _limits() -> Limits:
+    """The module's limits, read for each connection (so a test can shorten them)."""
+    return Limits(HANDLER_TIMEOUT_S, MAX_CONNECTIONS, MAX_PER_CLIENT)
 
 
 #: meta key of the served database: its identity (see `library_id`)
@@ -136,7 +152,7 @@ class LibraryServer:
     ) -> None:
         self.app = create_app(index, name or "Moodspeaker library", allowed_hosts)
         # bound by us, not by werkzeug, whose failure is a printed message and sys.exit(1) (system/listen)
-        self._server: BaseWSGIServer = wsgi_server(host, port, self.app)
+        self._server: GuardedServer = guarded_server(host, port, self.app, _limits)
         self.port = int(self._server.port)
         self.host = host
         self._thread = threading.Thread(target=self._server.serve_forever, name="library-server", daemon=True)
@@ -145,6 +161,10 @@ class LibraryServer:
     def url(self) -> str:
         host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
         return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"  # IPv6
+
+    def open_connections(self) -> int:
+        """Connections being served now (each holds a thread)."""
+        return self._server.open_connections()
 
     def start(self) -> LibraryServer:
         self._thread.start()

@@ -239,8 +239,9 @@ class PersonalModel:
         # With a profile-wide picture to fall back on, rejections in this mood are reason to trust
         # the strategy's prior less (evidence grows) while only kept tracks move the estimate.
         evidence = pos + 0.5 * neg + 0.35 * glob.kept
-        # A mood where most picks were rejected has an estimate not worth trusting yet.
-        trust = pos * pos / (pos + neg)
+        # A mood where most picks were rejected has an estimate not worth trusting yet.  Evidence faded
+        # to nothing (decades of half-lives: a clock set from 1970 by NTP) is no trust, not 0/0.
+        trust = pos * pos / (pos + neg) if pos + neg > 0.0 else 0.0
         mixed = (trust * o_off + MOOD_SHRINK * glob.offset) / (trust + MOOD_SHRINK)
         spread = (
             glob.spread

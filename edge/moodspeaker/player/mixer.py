@@ -20,6 +20,7 @@ import pygame
 
 from moodspeaker.config.schema import PlayerConfig
 from moodspeaker.player.deck import CHUNK_S, RATE, Chunk, Deck, Play
+from moodspeaker.player.declick import ramp_down
 from moodspeaker.player.decode import DecodeError, open_decoder
 from moodspeaker.player.fetch import FetchError, Prefetcher
 from moodspeaker.player.hang import PlayerWatch
@@ -49,6 +50,7 @@ class DeckMixer:
         self._settings = settings  # the [player] settings in force (they change while running)
         self.decks: list[Deck] = [Deck(0), Deck(1)]
         self.channels: list[Any] = []
+        self.spare: Any = None  # a third channel: `_stop(soft=True)` swaps it with the one ramping down
         self.active = 0
         self.volume = volume
         #: The item to open before the queue, at a position (restored after a restart or a lost device).
@@ -69,10 +71,11 @@ class DeckMixer:
         pygame.mixer.init(
             frequency=RATE, size=-16, channels=2, buffer=1024, devicename=device or None, allowedchanges=0
         )
-        pygame.mixer.set_num_channels(max(2, pygame.mixer.get_num_channels()))
-        pygame.mixer.set_reserved(2)
+        pygame.mixer.set_num_channels(max(3, pygame.mixer.get_num_channels()))
+        pygame.mixer.set_reserved(3)
         self.channels = [pygame.mixer.Channel(0), pygame.mixer.Channel(1)]
-        for ch in self.channels:
+        self.spare = pygame.mixer.Channel(2)
+        for ch in (*self.channels, self.spare):
             ch.set_volume(self.volume)
 
     def drop(self, now: float) -> None:
@@ -101,7 +104,7 @@ class DeckMixer:
                 self.resume = (item, start_s)
             else:
                 self._queue.push_front(item.at(start_s))
-        self.channels = []
+        self.channels, self.spare = [], None
         with contextlib.suppress(Exception):
             pygame.mixer.quit()
 
@@ -303,7 +306,7 @@ class DeckMixer:
         remaining = max(CHUNK_S, duration - deck.decoded_s)
         deck.fade_out(remaining)
         other = self.decks[1 - deck.index]
-        self._stop(other)  # the tail of an earlier fade: it ends as decided then
+        self._stop(other, soft=True)  # the tail of an earlier fade: it ends as decided then
         self.start_next(other, remaining)
         deck.play.completed = True
 
@@ -327,12 +330,12 @@ class DeckMixer:
         heard = self._heard()
         if heard is not None:
             heard.completed, heard.skipped = False, skipped
-        self._stop(other)
+        self._stop(other, soft=True)  # a fading tail (a Next mid-crossfade) ramps down, no click
         gap = self.in_gap(current)
         fading = fade > 0 and current.playing is not None and not gap
         if not fading:  # shown as current before its first chunk was out, it is skipped too (not put back)
             unheard = heard if heard is not None and not heard.started else None
-            self._stop(current, skipped=unheard if skipped else None)
+            self._stop(current, skipped=unheard if skipped else None, soft=True)
         if skipped and heard is not None:  # a Next moves on from a track on repeat: its repeat goes,
             self._queue.drop_again(heard.item.track.id)  # also one opened in the gap (back in the queue)
         if fading:
@@ -377,13 +380,20 @@ class DeckMixer:
             play.completed, play.skipped = completed, skipped
         self._stop(deck)
 
-    def _stop(self, deck: Deck, *, skipped: Play | None = None) -> None:
+    def _stop(self, deck: Deck, *, skipped: Play | None = None, soft: bool = False) -> None:
         """Stop a deck now; its plays are reported as their end was decided, an unstarted one goes
         back to the queue, at the position it was opened at (a restored track resumes there), unless
-        it is the play a Next skipped (`skipped`)."""
+        it is the play a Next skipped (`skipped`).  `soft` (a change while playing): its channel
+        ramps down (`declick`; a step clicked, e.g. a crossfade's tail a Next cut short) and the deck
+        goes on at once on the spare channel."""
         if deck.index < len(self.channels):
             with contextlib.suppress(Exception):
-                self.channels[deck.index].stop()
+                ch = self.channels[deck.index]
+                if not soft or self.spare is None:
+                    ch.stop()
+                elif ramp_down(ch, self.spare):
+                    self.channels[deck.index], self.spare = self.spare, ch
+                    self.channels[deck.index].set_volume(self.volume)
         plays = deck.plays()
         if deck.playing is not None:
             elapsed = min(deck.playing.dur_s, max(0.0, time.monotonic() - deck.chunk_started))

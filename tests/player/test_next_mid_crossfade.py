@@ -1,0 +1,45 @@
+"""A Next pressed during a crossfade ends the track fading out with a short ramp, not on a step.
+
+The fading tail was stopped at once on its channel, at whatever level it had reached (full level
+just after the next track began: its chunks already in the mixer are not faded yet), and the speaker
+clicked.  The bytes are what SDL's disk driver wrote; the track fading out is a constant level, so a
+cut shows as one step of that size whatever the moment the Next lands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from playerkit import SR, Recorder, item, write_tone
+
+from moodspeaker.player.engine import Player
+from moodspeaker.service.events import TrackEnded, TrackStarted
+
+
+def test_next_mid_crossfade_ramps_the_fading_track_down(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
+    out = tmp_path / "speaker.raw"
+    monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
+    monkeypatch.setenv("SDL_DISKAUDIOFILE", str(out))
+    level = 0.4
+    a = tmp_path / "a.wav"
+    sf.write(str(a), np.full((4 * SR, 2), level, np.float32), SR)  # a constant level: a cut is a step
+    b = write_tone(tmp_path / "b.wav", 880, 4.0)
+    c = write_tone(tmp_path / "c.wav", 660, 2.0)
+    player, rec = make_player(crossfade_s=3.0, volume=1.0, target_lufs=-16.0)
+    # Next as b's first chunk is heard: a (fading out over 3 s) still sounds near its full level
+    rec.on(lambda e: isinstance(e, TrackStarted) and e.track_id == "b", player.next)
+    player.set_queue([item(a, "a"), item(b, "b"), item(c, "c")])
+    player.play()
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c")
+    player.close()
+    x = np.fromfile(out, dtype=np.int16).reshape(-1, 2)[:, 0].astype(np.float32) / 32767.0
+    first = int(np.flatnonzero(np.abs(x) > 1e-3)[0])
+    assert np.abs(x[first + 50 : first + 2000]).min() > 0.9 * level, "a played at its level first"
+    steps = np.abs(np.diff(x[first + 50 :]))  # after a's own start from silence
+    at = int(np.argmax(steps))
+    assert steps[at] < level / 3, f"a step of {steps[at]:.2f} at {(first + 50 + at) / SR:.2f} s: a click"

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from lankit import add_track
 
+from guardkit import half_sent_request_is_closed, third_connection_is_refused
 from moodspeaker.library.index import LibraryIndex
 from moodspeaker.library.lan import server as lan_server
 from moodspeaker.library.lan.server import LibraryServer
-from polling import until
 
 #: bytes of the served file: far more than one write (8 KiB) and the loopback's socket buffers here
 _FILE_BYTES = 4 * 1024 * 1024
@@ -34,10 +34,6 @@ def served(tmp_path: Path) -> Iterator[tuple[LibraryServer, str]]:
     server = LibraryServer(index, "127.0.0.1", 0).start()
     yield server, track
     server.stop()
-
-
-def _handlers() -> set[threading.Thread]:
-    return {t for t in threading.enumerate() if "process_request_thread" in t.name}
 
 
 def test_the_server_header_names_no_versions(served: tuple[LibraryServer, str]) -> None:
@@ -60,16 +56,7 @@ def test_a_half_sent_request_is_closed_and_its_thread_ends(
 ) -> None:
     server, _ = served
     monkeypatch.setattr(lan_server, "HANDLER_TIMEOUT_S", 0.5)
-    before = _handlers()
-    with socket.create_connection(("127.0.0.1", server.port), timeout=20) as sock:
-        sock.sendall(b"GET /api/v1/info HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # the blank line never comes
-        handler = until(lambda: _handlers() - before, 10, "a thread for the connection")
-        # closed by the server (before: nothing came, and recv timed out here after 20 s)
-        assert sock.recv(1024) == b""
-    for thread in handler:
-        thread.join(timeout=10)
-        assert not thread.is_alive()
-    assert server.open_connections() == 0
+    half_sent_request_is_closed(server.port, server.open_connections, "/api/v1/info")
 
 
 @pytest.mark.parametrize("limit", ["MAX_CONNECTIONS", "MAX_PER_CLIENT"])
@@ -78,20 +65,10 @@ def test_connections_past_the_cap_are_refused_at_once(
 ) -> None:
     server, _ = served
     monkeypatch.setattr(lan_server, limit, 2)
-    idle = [socket.create_connection(("127.0.0.1", server.port), timeout=20) for _ in range(2)]
-    try:
-        until(lambda: server.open_connections() == 2, 10, "two connections served")
-        with socket.create_connection(("127.0.0.1", server.port), timeout=20) as third:
-            # before: a third thread, and a fourth, and so on
-            assert third.recv(1024).startswith(b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5")
-        idle.pop().close()
-        until(lambda: server.open_connections() == 1, 10, "a closed connection's thread to end")
-        with socket.create_connection(("127.0.0.1", server.port), timeout=20) as another:
-            another.sendall(b"GET /api/v1/info HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-            assert another.recv(1024).startswith(b"HTTP/1.1 200 OK")
-    finally:
-        for sock in idle:
-            sock.close()
+    assert (
+        third_connection_is_refused(server.port, server.open_connections, "/api/v1/info")
+        == b"HTTP/1.1 200 OK"
+    )
 
 
 def test_a_stream_longer_than_the_timeout_is_not_cut(

@@ -23,6 +23,7 @@ from moodspeaker.recommend.source import Catalogue
 from moodspeaker.service.app import Appliance, Parts
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import Event, EventBus
+from moodspeaker.service.inference import FrameSource
 from moodspeaker.vision.pipeline import Observation as Obs  # what the real vision stage returns
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -48,10 +49,23 @@ def make_tracks(folder: Path, seconds: float = 20.0) -> list[Track]:
     return tone_tracks(folder, songs, duration_s=seconds, amplitude=0.2)
 
 
+#: the expression classifier's classes, in its order
+CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+
+
 def one_hot(mood: str, p: float = 0.9) -> dict[str, float]:
-    classes = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
-    rest = (1 - p) / (len(classes) - 1)
-    return {c: p if c == mood else rest for c in classes}
+    rest = (1 - p) / (len(CLASSES) - 1)
+    return {c: p if c == mood else rest for c in CLASSES}
+
+
+class Frames:
+    """A frame source that delivers a black frame on every read."""
+
+    def read(self) -> np.ndarray | None:
+        return np.zeros((48, 64, 3), np.uint8)
+
+    def close(self) -> None:
+        pass
 
 
 class Script:
@@ -140,6 +154,19 @@ def build(
         recommender=rec,
     )
     return Appliance(cfg, bus, parts, tmp_path / "data"), bus
+
+
+def camera_appliance(tmp_path: Path, make_source: Callable[[], FrameSource], **changes: object) -> Appliance:
+    """An appliance (not started) reading frames from `make_source`'s cameras, whose vision sees a happy
+    face in every frame it gets; `changes` are settings (dotted keys), as for `build`."""
+    script = Script("happy")
+    cfg = config(tmp_path / "data", **changes)
+    parts = Parts(
+        make_source=make_source,
+        make_pipeline=lambda: ScriptPipeline(script),
+        recommender=Recommender.from_config(cfg, Catalogue(make_tracks(tmp_path))),
+    )
+    return Appliance(cfg, EventBus(), parts, tmp_path / "data")
 
 
 @contextmanager

@@ -11,12 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from servicekit import Script, ScriptPipeline, config, make_tracks, wait_for
+from servicekit import camera_appliance, wait_for
 
-from moodspeaker.recommend.hybrid import Recommender
-from moodspeaker.recommend.source import Catalogue
-from moodspeaker.service.app import Appliance, Parts
-from moodspeaker.service.events import EventBus
 from moodspeaker.vision.sources import CameraError, LiveCamera
 
 
@@ -52,14 +48,7 @@ def test_a_camera_that_drops_out_is_kept_retrying_and_comes_back(tmp_path: Path)
         cameras.append(UsbCamera(plugged))
         return cameras[-1]
 
-    script = Script("happy")
-    cfg = config(tmp_path / "data")
-    parts = Parts(
-        make_source=make_source,
-        make_pipeline=lambda: ScriptPipeline(script),
-        recommender=Recommender.from_config(cfg, Catalogue(make_tracks(tmp_path))),
-    )
-    app = Appliance(cfg, EventBus(), parts, tmp_path / "data")
+    app = camera_appliance(tmp_path, make_source)
     app.start()
     try:
         wait_for(lambda: app.stage.frames > 0, what="a first frame")
@@ -88,14 +77,7 @@ def test_the_mood_fades_to_unknown_while_the_camera_is_unplugged(tmp_path: Path)
     as when the listener walks away (it stayed at its last value for as long as the camera was gone)."""
     plugged = threading.Event()
     plugged.set()
-    script = Script("happy")
-    cfg = config(tmp_path / "data", **{"mood.no_face_timeout_s": 1.0})
-    parts = Parts(
-        make_source=lambda: UsbCamera(plugged),
-        make_pipeline=lambda: ScriptPipeline(script),
-        recommender=Recommender.from_config(cfg, Catalogue(make_tracks(tmp_path))),
-    )
-    app = Appliance(cfg, EventBus(), parts, tmp_path / "data")
+    app = camera_appliance(tmp_path, lambda: UsbCamera(plugged), **{"mood.no_face_timeout_s": 1.0})
     app.start()
     try:
         wait_for(lambda: app._current_mood().mood == "happy", what="the mood read as happy")

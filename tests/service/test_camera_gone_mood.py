@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from servicekit import CLASSES, Frames
 
 from moodspeaker.config.schema import MoodConfig
 from moodspeaker.mood.filter import MoodFilter, MoodState
@@ -24,16 +25,7 @@ from moodspeaker.vision.pipeline import Observation
 from moodspeaker.vision.sources import CameraError
 from polling import until
 
-CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 HAPPY = {c: 0.94 if c == "happy" else 0.01 for c in CLASSES}
-
-
-class Frames:
-    def read(self) -> np.ndarray | None:
-        return np.zeros((48, 64, 3), np.uint8)
-
-    def close(self) -> None:
-        pass
 
 
 class Faces:

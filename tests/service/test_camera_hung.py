@@ -16,12 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from servicekit import Script, ScriptPipeline, config, make_tracks, wait_for
+from servicekit import camera_appliance, wait_for
 
-from moodspeaker.recommend.hybrid import Recommender
-from moodspeaker.recommend.source import Catalogue
-from moodspeaker.service.app import STUCK_RESTARTS_LIMIT, Appliance, Parts
-from moodspeaker.service.events import EventBus
+from moodspeaker.service.app import STUCK_RESTARTS_LIMIT
 from moodspeaker.vision.sources import LiveCamera
 
 
@@ -47,14 +44,7 @@ class WedgedCamera(LiveCamera):
 
 def test_a_hung_capture_is_restarted_and_neither_the_switch_nor_stop_waits_for_it(tmp_path: Path) -> None:
     camera = WedgedCamera()
-    script = Script("happy")
-    cfg = config(tmp_path / "data", **{"mood.no_face_timeout_s": 1.0})
-    parts = Parts(
-        make_source=lambda: camera,
-        make_pipeline=lambda: ScriptPipeline(script),
-        recommender=Recommender.from_config(cfg, Catalogue(make_tracks(tmp_path))),
-    )
-    app = Appliance(cfg, EventBus(), parts, tmp_path / "data")
+    app = camera_appliance(tmp_path, lambda: camera, **{"mood.no_face_timeout_s": 1.0})
     app.start()
     stopper: threading.Thread | None = None
     try:
@@ -98,14 +88,7 @@ def test_a_camera_wedged_for_good_ends_in_a_process_restart(tmp_path: Path) -> N
     stayed wedged for ever.  Now that thread is stuck in the same capture (it cannot capture either)
     and only a frame read resets the count; a capture that returns in time recovers without one."""
     camera = WedgedCamera()
-    script = Script("happy")
-    cfg = config(tmp_path / "data", **{"mood.no_face_timeout_s": 1.0})
-    parts = Parts(
-        make_source=lambda: camera,
-        make_pipeline=lambda: ScriptPipeline(script),
-        recommender=Recommender.from_config(cfg, Catalogue(make_tracks(tmp_path))),
-    )
-    app = Appliance(cfg, EventBus(), parts, tmp_path / "data")
+    app = camera_appliance(tmp_path, lambda: camera, **{"mood.no_face_timeout_s": 1.0})
     app.start()
     try:
         wait_for(lambda: app._current_mood().mood == "happy", what="the mood read as happy")

@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 import numpy as np
+from servicekit import CLASSES, Frames
 
 from moodspeaker.config.schema import MoodConfig
 from moodspeaker.mood.filter import MoodFilter
@@ -20,16 +21,6 @@ from moodspeaker.service.health import Health
 from moodspeaker.service.inference import InferenceStage
 from moodspeaker.service.watchdog import Heartbeat, Watchdog
 from polling import until
-
-CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
-
-
-class Frames:
-    def read(self) -> np.ndarray | None:
-        return np.zeros((48, 64, 3), np.uint8)
-
-    def close(self) -> None:
-        pass
 
 
 class Raising:

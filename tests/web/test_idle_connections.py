@@ -8,28 +8,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from webkit import HomeSpeaker, make_config
+from webkit import serve_home
 
 from guardkit import half_sent_request_is_closed, third_connection_is_refused
-from moodspeaker.service.control import ControlAPI
-from moodspeaker.service.events import EventBus
 from moodspeaker_web import server as page_server
-from moodspeaker_web.server import WebServer, serve
+from moodspeaker_web.server import WebServer
 
 
 @pytest.fixture
 def web(tmp_path: Path) -> Iterator[WebServer]:
-    bus = EventBus()
-    server = serve(
-        ControlAPI(HomeSpeaker(bus), bus),
-        bus,
-        config=make_config(tmp_path / "data"),
-        data_dir=tmp_path / "data",
-        config_path=None,
-        host="127.0.0.1",
-        port=0,
-        advertise=False,
-    )
+    server = serve_home(tmp_path)
     yield server
     server.stop()
 

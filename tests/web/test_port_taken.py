@@ -12,25 +12,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from webkit import HomeSpeaker, make_config
-
-from moodspeaker.service.control import ControlAPI
-from moodspeaker.service.events import EventBus
-from moodspeaker_web.server import WebServer, serve
-
-
-def _serve(tmp_path: Path, port: int) -> WebServer:
-    bus = EventBus()
-    return serve(
-        ControlAPI(HomeSpeaker(bus), bus),
-        bus,
-        config=make_config(tmp_path / "data"),
-        data_dir=tmp_path / "data",
-        config_path=None,
-        host="127.0.0.1",
-        port=port,
-        advertise=False,
-    )
+from webkit import serve_home
 
 
 def test_a_taken_port_raises_oserror_and_leaves_nothing_open(tmp_path: Path) -> None:
@@ -38,7 +20,7 @@ def test_a_taken_port_raises_oserror_and_leaves_nothing_open(tmp_path: Path) -> 
     port = taken.getsockname()[1]
     try:
         with pytest.raises(OSError) as caught:
-            _serve(tmp_path, port)
+            serve_home(tmp_path, port)
         assert "in use" in str(caught.value).lower(), caught.value
     finally:
         taken.close()
@@ -47,7 +29,7 @@ def test_a_taken_port_raises_oserror_and_leaves_nothing_open(tmp_path: Path) -> 
 
 
 def test_the_page_still_serves_on_a_free_port(tmp_path: Path) -> None:
-    server = _serve(tmp_path, 0)
+    server = serve_home(tmp_path, 0)
     try:
         assert server.port > 0
         with socket.create_connection(("127.0.0.1", server.port), timeout=5):

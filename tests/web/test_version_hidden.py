@@ -8,12 +8,9 @@ import http.client
 import re
 from pathlib import Path
 
-from webkit import HomeSpeaker, Page, make_config
+from webkit import Page, serve_home
 
 from moodspeaker import __version__
-from moodspeaker.service.control import ControlAPI
-from moodspeaker.service.events import EventBus
-from moodspeaker_web.server import serve
 
 
 def _footer(html: str) -> str:
@@ -23,17 +20,7 @@ def _footer(html: str) -> str:
 
 
 def test_the_server_header_names_no_versions(tmp_path: Path) -> None:
-    bus = EventBus()
-    server = serve(
-        ControlAPI(HomeSpeaker(bus), bus),
-        bus,
-        config=make_config(tmp_path / "data"),
-        data_dir=tmp_path / "data",
-        config_path=None,
-        host="127.0.0.1",
-        port=0,
-        advertise=False,
-    )
+    server = serve_home(tmp_path)
     try:
         for path in ("/setup", "/no-such-page", "/static/app.css"):
             conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)

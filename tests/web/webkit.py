@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from moodspeaker.config import Config, with_changes
+from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus, MoodObserved, StateChanged
+from moodspeaker_web.server import WebServer, serve
 from moodspeaker_web.setup_code import read_setup_code
 
 PASSWORD = "correct horse battery"
@@ -205,3 +207,19 @@ def setup_code(data_dir: Path) -> str:
 
 def make_config(data_dir: Path, **changes: Any) -> Config:
     return with_changes(Config(), {"device.data_dir": str(data_dir), **changes})
+
+
+def serve_home(tmp_path: Path, port: int = 0) -> WebServer:
+    """The real page server for a HomeSpeaker on the loopback (port 0: a free one), not announced;
+    its data folder is tmp_path/data.  The caller stops it."""
+    bus = EventBus()
+    return serve(
+        ControlAPI(HomeSpeaker(bus), bus),
+        bus,
+        config=make_config(tmp_path / "data"),
+        data_dir=tmp_path / "data",
+        config_path=None,
+        host="127.0.0.1",
+        port=port,
+        advertise=False,
+    )

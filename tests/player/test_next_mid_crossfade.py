@@ -1,12 +1,14 @@
-"""A Next pressed during a crossfade ends the track fading out with a short ramp, not on a step.
+"""A Next pressed during a crossfade ends the track fading out with a short ramp, not on a step, and
+so does a Next with no fade (a cut).
 
-The fading tail was stopped at once on its channel, at whatever level it had reached (full level
-just after the next track began: its chunks already in the mixer are not faded yet), and the speaker
-clicked.  The bytes are what SDL's disk driver wrote; the track fading out is a constant level, so a
-cut shows as one step of that size whatever the moment the Next lands."""
+The fading tail (or the track cut) was stopped at once on its channel, at whatever level it had
+reached (full level just after the next track began: its chunks already in the mixer are not faded
+yet), and the speaker clicked.  The bytes are what SDL's disk driver wrote; the track stopped is a
+constant level, so a cut shows as one step of that size whatever the moment the Next lands."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +21,44 @@ from moodspeaker.player.engine import Player
 from moodspeaker.service.events import TrackEnded, TrackStarted
 
 
+def _steady(folder: Path, level: float, seconds: float) -> Path:
+    """A track at a constant `level`: stopped on a step, the step is that level."""
+    path = folder / "steady.wav"
+    sf.write(str(path), np.full((int(seconds * SR), 2), level, np.float32), SR)
+    return path
+
+
+def _largest_step(out: Path, level: float) -> tuple[float, float]:
+    """The largest sample-to-sample step after the first track's own start, and when (s)."""
+    x = np.fromfile(out, dtype=np.int16).reshape(-1, 2)[:, 0].astype(np.float32) / 32767.0
+    first = int(np.flatnonzero(np.abs(x) > 1e-3)[0])
+    assert np.abs(x[first + 50 : first + 2000]).min() > 0.9 * level, "a played at its level first"
+    steps = np.abs(np.diff(x[first + 50 :]))  # after a's own start from silence
+    at = int(np.argmax(steps))
+    return float(steps[at]), (first + 50 + at) / SR
+
+
+def test_next_with_no_fade_ramps_the_cut_track_down(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
+    out = tmp_path / "speaker.raw"
+    monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
+    monkeypatch.setenv("SDL_DISKAUDIOFILE", str(out))
+    level = 0.4
+    a = _steady(tmp_path, level, 4.0)
+    b = write_tone(tmp_path / "b.wav", 660, 1.0)
+    player, rec = make_player(crossfade_s=0.0, volume=1.0, target_lufs=-16.0)
+    player.set_queue([item(a, "a"), item(b, "b")])
+    player.play()
+    while player.status().position_s < 0.5:  # a heard at its level for a while (of its 4 s)
+        time.sleep(0.01)
+    player.next(fade_s=0.0)
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b")
+    player.close()
+    step, at = _largest_step(out, level)
+    assert step < level / 3, f"a step of {step:.2f} at {at:.2f} s: a click"
+
+
 def test_next_mid_crossfade_ramps_the_fading_track_down(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_player: Callable[..., tuple[Player, Recorder]]
 ) -> None:
@@ -26,8 +66,7 @@ def test_next_mid_crossfade_ramps_the_fading_track_down(
     monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
     monkeypatch.setenv("SDL_DISKAUDIOFILE", str(out))
     level = 0.4
-    a = tmp_path / "a.wav"
-    sf.write(str(a), np.full((4 * SR, 2), level, np.float32), SR)  # a constant level: a cut is a step
+    a = _steady(tmp_path, level, 4.0)
     b = write_tone(tmp_path / "b.wav", 880, 4.0)
     c = write_tone(tmp_path / "c.wav", 660, 2.0)
     player, rec = make_player(crossfade_s=3.0, volume=1.0, target_lufs=-16.0)
@@ -37,9 +76,5 @@ def test_next_mid_crossfade_ramps_the_fading_track_down(
     player.play()
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c")
     player.close()
-    x = np.fromfile(out, dtype=np.int16).reshape(-1, 2)[:, 0].astype(np.float32) / 32767.0
-    first = int(np.flatnonzero(np.abs(x) > 1e-3)[0])
-    assert np.abs(x[first + 50 : first + 2000]).min() > 0.9 * level, "a played at its level first"
-    steps = np.abs(np.diff(x[first + 50 :]))  # after a's own start from silence
-    at = int(np.argmax(steps))
-    assert steps[at] < level / 3, f"a step of {steps[at]:.2f} at {(first + 50 + at) / SR:.2f} s: a click"
+    step, at = _largest_step(out, level)
+    assert step < level / 3, f"a step of {step:.2f} at {at:.2f} s: a click"

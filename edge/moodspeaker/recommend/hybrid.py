@@ -155,8 +155,8 @@ class Recommender:
         name = check_profile_name(name)
         with self._lock:
             n = self.store.delete_profile(name)
-            self._models.pop(name, None)
-            self._knn.forget_context(name + "|")
+            # relearned from what remains: the household's evidence count (alpha) counted its events too
+            self._relearn()
             self._steers.forget(name)
         return n
 
@@ -170,12 +170,16 @@ class Recommender:
         with self._lock:
             n = self.store.prune(ts)
             if n:
-                self._models.clear()
-                self._knn = ContextKNN(self.options.half_life_s)
-                self._events, self._events_ts = 0.0, 0.0
-                for row in self.store.events():
-                    self._learn(row)
+                self._relearn()
         return n
+
+    def _relearn(self) -> None:
+        """Forget every model and learn them again from the feedback stored (after a deletion)."""
+        self._models.clear()
+        self._knn = ContextKNN(self.options.half_life_s)
+        self._events, self._events_ts = 0.0, 0.0
+        for row in self.store.events():
+            self._learn(row)
 
     def _model(self, profile: str) -> PersonalModel:
         m = self._models.get(profile)

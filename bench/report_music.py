@@ -139,11 +139,13 @@ def recommend(quick: bool) -> Figures:
             "-",
             met(lat["p95_ms"] <= lat["goal_ms"]),
         ),
+        # --quick simulates 3 listeners of 100 tracks: too few to judge the goal (the same code gave 11.8 %
+        # there and 58.8 % on the full run, 2026-12-06), so it is shown, not judged
         "skip-rate cut vs fixed mood table, worst style": (
             f"{red:.0%} (simulator, ours)",
             ">= 40%",
-            "vs the seeds' fixed table",
-            met(red >= 0.40),
+            "vs the seeds' fixed table" + ("; quick: 3 listeners, judged on the full run" if quick else ""),
+            "info" if quick else met(red >= 0.40),
         ),
         "skip rate on atypical-mood days": (
             f"{atyp['hybrid']:.3f}",

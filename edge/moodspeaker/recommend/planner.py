@@ -333,7 +333,7 @@ def plan_queue(
             camera=mood.camera,
             told=mood.told,
         )
-        if steer:
+        if steer and ev.analysed:  # an unanalysed track was not chosen as calmer or livelier
             text += "; calmer, as you asked" if steer < 0 else "; livelier, as you asked"
         if again:
             text += "; again, as the only track to play now"

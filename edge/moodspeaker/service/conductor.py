@@ -236,13 +236,8 @@ class Conductor:
         flip_at = time.monotonic()
         self._quiet_until = 0.0
         status = self._status()
-        current = status.current
-        plan = self._plan_now(
-            mood,
-            self.config.recommend.queue_length,
-            {current.track.id} if current else set(),
-            current.track.id if current else None,
-        )
+        after = status.current.track.id if status.current else None
+        plan = self._plan_now(mood, self.config.recommend.queue_length, {after} if after else set(), after)
         with self._applying(plan) as still_current:
             if still_current:  # else a switch planned with this mood already
                 self._react(mood, plan.items, status, flip_at)
@@ -381,16 +376,10 @@ class Conductor:
     def _plan_for(self, mood: MoodState, profile: str, strategy: str) -> tuple[list[QueueItem], Outcome]:
         """A switch's plan; a failure is health's `recommender` "error" and raised (PlanningError)."""
         current = self._status().current
-        exclude = {current.track.id} if current else set()
+        after = current.track.id if current else None
+        k, exclude = self.config.recommend.queue_length, {after} if after else set()
         try:
-            return self._plan_or_raise(
-                mood,
-                self.config.recommend.queue_length,
-                exclude,
-                profile,
-                strategy,
-                after=current.track.id if current else None,
-            )
+            return self._plan_or_raise(mood, k, exclude, profile, strategy, after=after)
         except PlanningError as exc:
             self.health.set_state("recommender", ComponentState.ERROR, exc.reason[:200])
             raise

@@ -20,12 +20,22 @@ from playerkit import SR, Recorder, item, write_tone
 from moodspeaker.player.engine import Player
 from moodspeaker.service.events import TrackEnded, TrackStarted
 
+LEVEL = 0.4  # track a's constant level: a cut of it shows as a step this size
+
 
 def _steady(folder: Path, level: float, seconds: float) -> Path:
     """A track at a constant `level`: stopped on a step, the step is that level."""
     path = folder / "steady.wav"
     sf.write(str(path), np.full((int(seconds * SR), 2), level, np.float32), SR)
     return path
+
+
+def _to_disk_with_steady(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """SDL's disk driver writing to speaker.raw (returned), and track a: 4 s steady at LEVEL."""
+    out = tmp_path / "speaker.raw"
+    monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
+    monkeypatch.setenv("SDL_DISKAUDIOFILE", str(out))
+    return out, _steady(tmp_path, LEVEL, 4.0)
 
 
 def _largest_step(out: Path, level: float) -> tuple[float, float]:
@@ -38,14 +48,15 @@ def _largest_step(out: Path, level: float) -> tuple[float, float]:
     return float(steps[at]), (first + 50 + at) / SR
 
 
+def _assert_no_click(out: Path) -> None:
+    step, at = _largest_step(out, LEVEL)
+    assert step < LEVEL / 3, f"a step of {step:.2f} at {at:.2f} s: a click"
+
+
 def test_next_with_no_fade_ramps_the_cut_track_down(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_player: Callable[..., tuple[Player, Recorder]]
 ) -> None:
-    out = tmp_path / "speaker.raw"
-    monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
-    monkeypatch.setenv("SDL_DISKAUDIOFILE", str(out))
-    level = 0.4
-    a = _steady(tmp_path, level, 4.0)
+    out, a = _to_disk_with_steady(tmp_path, monkeypatch)
     b = write_tone(tmp_path / "b.wav", 660, 1.0)
     player, rec = make_player(crossfade_s=0.0, volume=1.0, target_lufs=-16.0)
     player.set_queue([item(a, "a"), item(b, "b")])
@@ -55,18 +66,13 @@ def test_next_with_no_fade_ramps_the_cut_track_down(
     player.next(fade_s=0.0)
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b")
     player.close()
-    step, at = _largest_step(out, level)
-    assert step < level / 3, f"a step of {step:.2f} at {at:.2f} s: a click"
+    _assert_no_click(out)
 
 
 def test_next_mid_crossfade_ramps_the_fading_track_down(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_player: Callable[..., tuple[Player, Recorder]]
 ) -> None:
-    out = tmp_path / "speaker.raw"
-    monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
-    monkeypatch.setenv("SDL_DISKAUDIOFILE", str(out))
-    level = 0.4
-    a = _steady(tmp_path, level, 4.0)
+    out, a = _to_disk_with_steady(tmp_path, monkeypatch)
     b = write_tone(tmp_path / "b.wav", 880, 4.0)
     c = write_tone(tmp_path / "c.wav", 660, 2.0)
     player, rec = make_player(crossfade_s=3.0, volume=1.0, target_lufs=-16.0)
@@ -76,5 +82,4 @@ def test_next_mid_crossfade_ramps_the_fading_track_down(
     player.play()
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c")
     player.close()
-    step, at = _largest_step(out, level)
-    assert step < level / 3, f"a step of {step:.2f} at {at:.2f} s: a click"
+    _assert_no_click(out)

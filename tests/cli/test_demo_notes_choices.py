@@ -10,37 +10,26 @@ this process as `moodspeaker demo --replay --no-web --seconds 0.3 --port P --mqt
 from __future__ import annotations
 
 import argparse
-import socket
 import tomllib
 from pathlib import Path
 
 import pytest
 
+from demokit import demo_folder, free_port
 from moodspeaker.commands import demo
 from moodspeaker.config import Config
-from moodspeaker.vision.expression import default_model_json
 
 pytestmark = pytest.mark.timeout(180)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_the_demo_writes_its_port_and_broker_into_its_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not default_model_json().is_file():
-        pytest.skip(f"no expression model shipped yet ({default_model_json()})")
-    monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")
-    folder = tmp_path / "demo"
-    folder.mkdir()
-    settings = folder / "config.toml"
+    settings = demo_folder(tmp_path, monkeypatch)
+    folder = settings.parent
     # no music folder (nothing to analyse); MQTT on from an earlier page save, no broker now
     settings.write_text("# my notes\n[library]\nfolders = []\n\n[mqtt]\nenabled = true\n", encoding="utf-8")
-    web_port, mqtt_port = _free_port(), _free_port()
+    web_port, mqtt_port = free_port(), free_port()
     args = argparse.Namespace(
         data_dir=str(folder), port=web_port, mqtt_host="127.0.0.1", mqtt_port=mqtt_port,
         replay=True, no_web=True, seconds=0.3, set=None,

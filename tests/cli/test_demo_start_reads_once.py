@@ -13,37 +13,26 @@ from __future__ import annotations
 
 import argparse
 import glob
-import socket
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from demokit import demo_folder, free_port
 from moodspeaker.commands import demo
 from moodspeaker.config import Config
 from moodspeaker.demo.library import SOUNDTRACK_GLOBS
-from moodspeaker.vision.expression import default_model_json
 
 pytestmark = pytest.mark.timeout(180)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_the_demo_parses_its_settings_and_globs_the_soundtracks_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not default_model_json().is_file():
-        pytest.skip(f"no expression model shipped yet ({default_model_json()})")
-    monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")
-    folder = tmp_path / "demo"
-    folder.mkdir()
-    settings = folder / "config.toml"
-    mqtt_port = _free_port()  # nothing answers there: MQTT off
+    settings = demo_folder(tmp_path, monkeypatch)
+    folder = settings.parent
+    mqtt_port = free_port()  # nothing answers there: MQTT off
     # the person's choice: no music folder; the broker as given below, so the demo has none to note
     settings.write_text(f'[library]\nfolders = []\n\n[mqtt]\nhost = "127.0.0.1"\nport = {mqtt_port}\n')
     text = settings.read_text()

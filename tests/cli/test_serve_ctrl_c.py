@@ -75,9 +75,8 @@ def _stop(proc: subprocess.Popen[str], sig: signal.Signals) -> tuple[str, str]:
             proc.wait()
 
 
-def run_until_ready(tmp_path: Path, notify: socket.socket, env: dict[str, str]) -> subprocess.Popen[str]:
-    """`moodspeaker run --no-web --no-mqtt`, returned once it told $NOTIFY_SOCKET it is ready."""
-    cmd = [*MOODSPEAKER, "-c", str(_config(tmp_path)), "run", "--no-web", "--no-mqtt"]
+def _started_ready(cmd: list[str], notify: socket.socket, env: dict[str, str]) -> subprocess.Popen[str]:
+    """`cmd` started with $NOTIFY_SOCKET, returned once it said READY=1 there (killed if that fails)."""
     proc = _start(cmd, {**env, "NOTIFY_SOCKET": notify.getsockname()})
     try:
         while b"READY=1" not in notify.recv(4096).split(b"\n"):
@@ -86,6 +85,12 @@ def run_until_ready(tmp_path: Path, notify: socket.socket, env: dict[str, str]) 
         _stop(proc, signal.SIGKILL)
         raise
     return proc
+
+
+def run_until_ready(tmp_path: Path, notify: socket.socket, env: dict[str, str]) -> subprocess.Popen[str]:
+    """`moodspeaker run --no-web --no-mqtt`, returned once it told $NOTIFY_SOCKET it is ready."""
+    cmd = [*MOODSPEAKER, "-c", str(_config(tmp_path)), "run", "--no-web", "--no-mqtt"]
+    return _started_ready(cmd, notify, env)
 
 
 @pytest.mark.timeout(400)
@@ -157,13 +162,7 @@ def test_demo_ctrl_c_is_interrupted_130(tmp_path: Path, notify_socket: socket.so
     (folder / "config.toml").write_text("[library]\nfolders = []\n", encoding="utf-8")  # nothing to analyse
     cmd = [*MOODSPEAKER, "demo", "--replay", "--no-web", "--data-dir", str(folder),
            "--mqtt-host", "127.0.0.1", "--mqtt-port", str(_free_port())]  # fmt: skip
-    proc = _start(cmd, {"SDL_AUDIODRIVER": "dummy", "NOTIFY_SOCKET": notify_socket.getsockname()})
-    try:
-        while b"READY=1" not in notify_socket.recv(4096).split(b"\n"):
-            pass
-    except BaseException:
-        _stop(proc, signal.SIGKILL)
-        raise
+    proc = _started_ready(cmd, notify_socket, {"SDL_AUDIODRIVER": "dummy"})
     out, err = _stop(proc, signal.SIGINT)
     assert proc.returncode == 130, out + err
     assert "demo: SIGINT: shutting down" in out and "demo: stopped" in out

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 import pytest
 
-from moodspeaker.cli import main
+from calibratekit import refused_calibration
 from moodspeaker.vision.expression import default_model_json
 from moodspeaker.vision.faces import MAX_REGIONS, TILE_EVERY, BlazeFaceDetector
 
@@ -104,9 +104,5 @@ def test_calibrate_neutral_refuses_a_distant_second_face(
     frames.mkdir()
     for i in range(4):
         cv2.imwrite(str(frames / f"{i:02d}.png"), np.roll(scene(far_px=50), 4 * i, axis=1))
-    out = tmp_path / "cal.json"
-    args = ["calibrate-neutral", "--source", str(frames), "--frames", "3", "--out", str(out)]
-    assert main(args) == 1
-    err = capsys.readouterr().err
-    assert "more than one face in 3 of 3 frames" in err and "nothing saved" in err, err
-    assert not out.exists()
+    err = refused_calibration(frames, tmp_path / "cal.json", capsys)
+    assert "more than one face in 3 of 3 frames" in err, err

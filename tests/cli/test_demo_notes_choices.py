@@ -22,6 +22,15 @@ from moodspeaker.config import Config
 pytestmark = pytest.mark.timeout(180)
 
 
+def test_without_flags_the_file_keeps_its_port_and_broker(tmp_path: Path) -> None:
+    settings = tmp_path / "config.toml"
+    settings.write_text('[web]\nport = 18090\n\n[mqtt]\nhost = "10.0.0.2"\n', encoding="utf-8")
+    args = argparse.Namespace(port=None, mqtt_host=None, mqtt_port=None)
+    demo.note_choices(settings, args, mqtt_on=False, started=Config())
+    saved = tomllib.loads(settings.read_text(encoding="utf-8"))
+    assert saved["web"]["port"] == 18090 and saved["mqtt"]["host"] == "10.0.0.2"
+
+
 def test_the_demo_writes_its_port_and_broker_into_its_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -40,12 +49,3 @@ def test_the_demo_writes_its_port_and_broker_into_its_settings(
     assert saved["web"]["port"] == web_port
     assert saved["mqtt"] == {"enabled": False, "host": "127.0.0.1", "port": mqtt_port}  # as Health has it
     assert text.startswith("# my notes\n") and saved["library"]["folders"] == []  # the rest kept
-
-
-def test_without_flags_the_file_keeps_its_port_and_broker(tmp_path: Path) -> None:
-    settings = tmp_path / "config.toml"
-    settings.write_text('[web]\nport = 18090\n\n[mqtt]\nhost = "10.0.0.2"\n', encoding="utf-8")
-    args = argparse.Namespace(port=None, mqtt_host=None, mqtt_port=None)
-    demo.note_choices(settings, args, mqtt_on=False, started=Config())
-    saved = tomllib.loads(settings.read_text(encoding="utf-8"))
-    assert saved["web"]["port"] == 18090 and saved["mqtt"]["host"] == "10.0.0.2"

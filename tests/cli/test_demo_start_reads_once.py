@@ -30,9 +30,9 @@ pytestmark = pytest.mark.timeout(180)
 def test_the_demo_parses_its_settings_and_globs_the_soundtracks_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    mqtt_port = free_port()  # nothing answers there: MQTT off
     settings = demo_folder(tmp_path, monkeypatch)
     folder = settings.parent
-    mqtt_port = free_port()  # nothing answers there: MQTT off
     # the person's choice: no music folder; the broker as given below, so the demo has none to note
     settings.write_text(f'[library]\nfolders = []\n\n[mqtt]\nhost = "127.0.0.1"\nport = {mqtt_port}\n')
     text = settings.read_text()

@@ -80,6 +80,7 @@ def test_page_is_announced_and_reachable_from_a_browser_on_this_machine(tmp_path
         assert info.port == server.port
         assert info.server == f"{host_label(socket.gethostname())}.local."
         assert info.properties[b"path"] == b"/"
+        assert b"version" not in info.properties  # a stranger browsing the LAN learns no software version
         # The host name's A records: another program on this machine announcing on every interface
         # (a demo) adds the LAN address to the same `<host>.local.` in the browser's cache.
         addresses = [socket.inet_ntoa(a) for a in info.addresses]

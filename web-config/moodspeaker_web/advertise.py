@@ -73,7 +73,6 @@ class Advertiser:
         host: str | None = None,
         interfaces: Sequence[str] | None = None,
         addresses: Sequence[str] | None = None,
-        version: str = "",
     ) -> None:
         hostname = host_label(host or socket.gethostname())
         self.announcement = Announcement(
@@ -83,7 +82,6 @@ class Advertiser:
             addresses=tuple(addresses or interfaces or local_addresses()),
         )
         self._interfaces = list(interfaces) if interfaces else None
-        self._version = version
         self._zc: Any = None  # zeroconf.Zeroconf (untyped library)
         self._infos: list[Any] = []
         self._lock = threading.RLock()
@@ -106,7 +104,9 @@ class Advertiser:
 
     def _announce(self, a: Announcement) -> list[Any]:
         """Register `a` as both service types; if one fails, none stays registered (and it raises)."""
-        properties = {"path": "/", "version": self._version, "host": a.host.rstrip(".")}
+        # no software version: anyone browsing the LAN would read it without a request (the page hides it
+        # from strangers too)
+        properties = {"path": "/", "host": a.host.rstrip(".")}
         packed = [socket.inet_aton(ip) for ip in a.addresses if _is_ipv4(ip)]
         infos: list[Any] = []
         try:

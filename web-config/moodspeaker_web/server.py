@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from moodspeaker import __version__
 from moodspeaker.config import Config
 from moodspeaker.mqtt.identity import is_loopback
 from moodspeaker.service.control import ControlAPI
@@ -138,9 +137,7 @@ def serve(
         log.info("the page is not announced on the LAN: it listens on %s only (web.host)", bound)
         advertise = False
     if config.web.zeroconf if advertise is None else advertise:
-        advertiser = Advertiser(
-            config.device.name, int(server.port), interfaces=interfaces, version=__version__
-        )
+        advertiser = Advertiser(config.device.name, int(server.port), interfaces=interfaces)
         try:
             advertiser.start()
         except Exception as exc:  # the page still works by address without mDNS

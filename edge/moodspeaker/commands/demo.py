@@ -204,7 +204,7 @@ def demo_config(
 
 def note_choices(settings: Path, args: argparse.Namespace, mqtt_on: bool, started: Config) -> None:
     """Write what this demo runs with, chosen on its command line (--port, --mqtt-host, --mqtt-port)
-    or found (whether a broker answers: mqtt.enabled), into its settings file, the other values and
+    or found (a broker that answers: mqtt.enabled), into its settings file, the other values and
     the comments kept.  The page's Settings shows the file: it showed port 8080 while it was served
     on --port, and MQTT off at localhost:1883 while Health had the broker at --mqtt-host:--mqtt-port,
     and `moodspeaker -c <the demo's file> mqtt forget` tried localhost:1883.  A flag given once is
@@ -214,7 +214,9 @@ def note_choices(settings: Path, args: argparse.Namespace, mqtt_on: bool, starte
     from moodspeaker.config.edit import update
 
     given = {
-        "mqtt.enabled": mqtt_on,
+        # only a broker that answers is noted: one down at this start must not undo an owner's saved
+        # "on" (the demo probes at every start anyway)
+        "mqtt.enabled": True if mqtt_on else None,
         "web.port": args.port,
         "mqtt.host": args.mqtt_host,
         "mqtt.port": args.mqtt_port,

@@ -40,7 +40,8 @@ from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.flips import Flips
 from moodspeaker.service.health import Health
 from moodspeaker.service.picked import PickedFor
-from moodspeaker.service.plans import OvertakenError, Plan, PlanningError, describe
+from moodspeaker.service.planning import Planner
+from moodspeaker.service.plans import OvertakenError, Plan, PlanningError
 from moodspeaker.service.policy import clashes
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class Conductor:
         self._status = player.status if status is None else status
         self._recommender = recommender
         self.health = health
+        self._planner = Planner(recommender, health)  # asks for the plans (service.planning)
         self._lock = threading.Lock()
         self._generation = 0  # changes of the active profile or strategy so far
         self._readings = 0  # mood readings ended so far (drop_plans, forget_moods)
@@ -184,7 +186,7 @@ class Conductor:
         with self._lock:
             generation, profile, strategy = self._generation, self._profile, self._strategy
         try:
-            items, outcome = self._plan_or_raise(mood, k, exclude, profile, strategy, after=after)
+            items, outcome = self._planner.plan_or_raise(mood, k, exclude, profile, strategy, after=after)
         except PlanningError as exc:
             return Plan(generation, [], error=exc.reason[:200])
         return Plan(generation, items, outcome)
@@ -206,30 +208,6 @@ class Conductor:
         self.health.set_state("recommender", plan.state, plan.detail)
         if plan.outcome is not None:
             self.outcome = plan.outcome
-
-    def _plan_or_raise(
-        self,
-        mood: MoodState,
-        k: int,
-        exclude: set[str],
-        profile: str,
-        strategy: str,
-        *,
-        after: str | None = None,
-    ) -> tuple[list[QueueItem], Outcome]:
-        """Up to `k` picks and how the plan came out (recorded by the caller: `_record`); a
-        failure raises a PlanningError."""
-        t0 = time.monotonic()
-        try:
-            picks, outcome = self._recommender.plan_with_outcome(
-                mood, profile, strategy, time.time(), k, exclude=frozenset(exclude), after=after
-            )
-        except Exception as exc:
-            log.exception("planning failed")
-            reason = describe(exc)
-            raise PlanningError(reason) from exc
-        self.health.timing("plan", time.monotonic() - t0)
-        return [QueueItem(p.track, p.reason, p.again) for p in picks], outcome
 
     def react(self, mood: MoodState) -> None:
         """A new confident mood: re-plan at once; cut the current track only if it clearly clashes."""
@@ -379,7 +357,7 @@ class Conductor:
         after = current.track.id if current else None
         k, exclude = self.config.recommend.queue_length, {after} if after else set()
         try:
-            return self._plan_or_raise(mood, k, exclude, profile, strategy, after=after)
+            return self._planner.plan_or_raise(mood, k, exclude, profile, strategy, after=after)
         except PlanningError as exc:
             self.health.set_state("recommender", ComponentState.ERROR, exc.reason[:200])
             raise

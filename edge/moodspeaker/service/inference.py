@@ -1,10 +1,11 @@
 """The capture/inference stage: camera -> vision pipeline -> mood filter, on a fixed interval.
 
 Runs in its own thread so the player and the page never wait on it.  Each step marks the heartbeat
-around the camera's read and around the vision pipeline (detect + classify), which is what can hang
-(a wedged camera driver, a wedged accelerator); the watchdog then abandons the thread and `restart()`
-starts a fresh one with a freshly built pipeline.  A capture that gives nothing to classify (the
-camera retrying or missing, the pipeline failing) counts as no face, so the mood fades to unknown.
+around the camera's read (held_capture) and around the vision pipeline (detect + classify), which is
+what can hang (a wedged camera driver, a wedged accelerator); the watchdog then abandons the thread
+and `restart()` starts a fresh one with a freshly built pipeline.  A capture that gives nothing to
+classify (the camera retrying or missing, the pipeline failing) counts as no face, so the mood fades
+to unknown.
 A frame lives only inside `_step`: it is passed to the pipeline and dropped; it is never stored,
 queued, logged or written anywhere; when the reading ends (camera off, "delete everything", stop)
 the models run once on a blank input, so their tensors keep nothing of the last one (`_forget`).
@@ -26,6 +27,7 @@ from moodspeaker.mood.calibration import NeutralCalibration
 from moodspeaker.mood.filter import MoodFilter, MoodState
 from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.health import Health
+from moodspeaker.service.held_capture import HeldCapture
 from moodspeaker.service.watchdog import Heartbeat
 
 log = logging.getLogger(__name__)
@@ -109,9 +111,8 @@ class InferenceStage:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._capture_now = False  # switched on: the next capture is due at once, not at its slot
-        # The generation whose thread found the camera held by a capture that never returned (see
-        # `_read`): its step is left marked busy, so the watchdog restarts it in turn.
-        self._held: int | None = None
+        # The camera's read, watched on the heartbeat, and a capture that never returned (held_capture)
+        self._capture = HeldCapture(heartbeat)
         self._forget_due = False  # the reading ended: the pipeline runs once on a blank input
         self.forgets = 0  # how often it did
         self._thread: threading.Thread | None = None
@@ -201,6 +202,7 @@ class InferenceStage:
                 source.close()
             except Exception:
                 log.exception("closing the camera failed")
+            self._capture.closed(source)  # a hung capture of it still holds the device
 
     def _run(self, generation: int) -> None:
         next_at = self._clock()
@@ -219,7 +221,7 @@ class InferenceStage:
                 continue
             next_at = max(next_at + self._interval_s, now)
             if not self._enabled:
-                self._let_go(generation)  # off: no capture is waited for, none is stuck
+                self._capture.let_go(generation)  # off: no capture is waited for, none is stuck
                 next_at = now + max(self._interval_s, 0.2)
                 continue
             reading = self._reading
@@ -259,7 +261,7 @@ class InferenceStage:
             if not self._enabled or self._stop.is_set():
                 # switched off (or stopping) since `_run` looked: opening a source now would leave the
                 # camera on behind the privacy switch, which closed the last one and will not again
-                self._let_go(generation)
+                self._capture.let_go(generation)
                 return True
             if self._source is None:
                 if self._ended:
@@ -268,7 +270,7 @@ class InferenceStage:
                 self._health.set_state("camera", ComponentState.OK, source_name(self._source))
             source = self._source
         t0 = self._clock()
-        frame, current = self._read(source, generation)
+        frame, current = self._capture.read(source, generation)
         if not current:
             return False
         t1 = self._clock()
@@ -341,7 +343,7 @@ class InferenceStage:
         runs them (`generation`; watched as a step: a wedged accelerator hangs here too), or with None
         once that thread has ended.  No pipeline (none yet, or since a restart): nothing to do."""
         forget = getattr(self._pipeline, "forget", None)
-        watched = generation if generation is not None and self._held != generation else None
+        watched = generation if generation is not None and self._capture.generation != generation else None
         if not callable(forget) or (watched is not None and not self._hb.begin(watched)):
             return
         try:
@@ -352,37 +354,6 @@ class InferenceStage:
         finally:
             if watched is not None:
                 self._hb.end(watched)
-
-    def _read(self, source: FrameSource, generation: int) -> tuple[np.ndarray | None, bool]:
-        """The camera's read, watched like the vision step: a capture that never returns (a wedged
-        camera driver) is a stuck step like a hung invoke, and the watchdog restarts the stage.
-
-        The restarted thread finds the camera still held by that capture (the live cameras' read gives
-        None at once, "retrying", and `capture_pending`): it cannot capture either, so its step is left
-        marked busy (its no-face readings still go out: the mood fades) and the watchdog restarts it
-        in turn until a capture returns; restarts in a row without a frame end in the process's restart
-        (STUCK_RESTARTS_LIMIT), which alone frees a wedged driver.  Returns (frame, still current)."""
-        held = self._held == generation
-        if not held and not self._hb.begin(generation):
-            return None, False
-        try:
-            frame = source.read()
-        except BaseException:
-            self._let_go(generation)
-            self._hb.end(generation)
-            raise
-        if frame is None and bool(getattr(source, "capture_pending", False)):
-            self._held = generation  # the heartbeat stays busy since the first read it refused
-            return None, self._hb.generation == generation
-        self._let_go(generation)
-        return frame, self._hb.end(generation)
-
-    def _let_go(self, generation: int) -> None:
-        """This thread no longer waits on a capture held by a hung one (a frame came, the camera was
-        switched off): its step is over, not stuck."""
-        if self._held == generation:
-            self._held = None
-            self._hb.end(generation)
 
     def _no_capture(self, reading: int) -> None:
         """A capture that gave nothing to classify (the camera retrying or missing, the pipeline

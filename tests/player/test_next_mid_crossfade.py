@@ -83,3 +83,43 @@ def test_next_mid_crossfade_ramps_the_fading_track_down(
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c")
     player.close()
     _assert_no_click(out)
+
+
+def test_cut_mid_crossfade_ramps_both_tracks_down(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
+    """A Next with no fade during a crossfade ramps two channels down at once (the fading tail, then
+    the track cut): each needs a spare of its own, else the second ramp stops the first on a step."""
+    out, a = _to_disk_with_steady(tmp_path, monkeypatch)
+    b = write_tone(tmp_path / "b.wav", 880, 4.0)
+    c = write_tone(tmp_path / "c.wav", 660, 2.0)
+    player, rec = make_player(crossfade_s=3.0, volume=1.0, target_lufs=-16.0)
+    rec.on(lambda e: isinstance(e, TrackStarted) and e.track_id == "b", lambda: player.next(fade_s=0.0))
+    player.set_queue([item(a, "a"), item(b, "b"), item(c, "c")])
+    player.play()
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c")
+    player.close()
+    _assert_no_click(out)
+
+
+def test_two_quick_nexts_mid_crossfade_ramp_the_fading_track_down(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
+    """A second Next within the ramp of the first: the channel still ramping is not the spare taken."""
+    out, a = _to_disk_with_steady(tmp_path, monkeypatch)
+    b = write_tone(tmp_path / "b.wav", 880, 4.0)
+    c = write_tone(tmp_path / "c.wav", 660, 4.0)
+    d = write_tone(tmp_path / "d.wav", 440, 2.0)
+    player, rec = make_player(crossfade_s=3.0, volume=1.0, target_lufs=-16.0)
+
+    def two_nexts() -> None:
+        player.next()
+        time.sleep(0.05)  # well within the first Next's 0.2 s ramp
+        player.next()
+
+    rec.on(lambda e: isinstance(e, TrackStarted) and e.track_id == "b", two_nexts)
+    player.set_queue([item(a, "a"), item(b, "b"), item(c, "c"), item(d, "d")])
+    player.play()
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "d")
+    player.close()
+    _assert_no_click(out)

@@ -13,14 +13,13 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import pygame
 
 from moodspeaker.config.schema import PlayerConfig
 from moodspeaker.player.deck import CHUNK_S, RATE, Chunk, Deck, Play
-from moodspeaker.player.declick import ramp_down
+from moodspeaker.player.declick import Channels
 from moodspeaker.player.decode import DecodeError, open_decoder
 from moodspeaker.player.fetch import FetchError, Prefetcher
 from moodspeaker.player.hang import PlayerWatch
@@ -49,8 +48,7 @@ class DeckMixer:
         self._history = history
         self._settings = settings  # the [player] settings in force (they change while running)
         self.decks: list[Deck] = [Deck(0), Deck(1)]
-        self.channels: list[Any] = []
-        self.spare: Any = None  # a third channel: `_stop(soft=True)` swaps it with the one ramping down
+        self.channels = Channels()  # one per deck, and spares `_stop(soft=True)` swaps a ramping one with
         self.active = 0
         self.volume = volume
         #: The item to open before the queue, at a position (restored after a restart or a lost device).
@@ -71,12 +69,7 @@ class DeckMixer:
         pygame.mixer.init(
             frequency=RATE, size=-16, channels=2, buffer=1024, devicename=device or None, allowedchanges=0
         )
-        pygame.mixer.set_num_channels(max(3, pygame.mixer.get_num_channels()))
-        pygame.mixer.set_reserved(3)
-        self.channels = [pygame.mixer.Channel(0), pygame.mixer.Channel(1)]
-        self.spare = pygame.mixer.Channel(2)
-        for ch in (*self.channels, self.spare):
-            ch.set_volume(self.volume)
+        self.channels.open(self.volume)
 
     def drop(self, now: float) -> None:
         """The device is gone at monotonic time `now`: empty both decks and let go of the mixer.
@@ -104,7 +97,7 @@ class DeckMixer:
                 self.resume = (item, start_s)
             else:
                 self._queue.push_front(item.at(start_s))
-        self.channels, self.spare = [], None
+        self.channels.close()
         with contextlib.suppress(Exception):
             pygame.mixer.quit()
 
@@ -385,15 +378,10 @@ class DeckMixer:
         back to the queue, at the position it was opened at (a restored track resumes there), unless
         it is the play a Next skipped (`skipped`).  `soft` (a change while playing): its channel
         ramps down (`declick`; a step clicked, e.g. a crossfade's tail a Next cut short) and the deck
-        goes on at once on the spare channel."""
+        goes on at once on a spare channel."""
         if deck.index < len(self.channels):
             with contextlib.suppress(Exception):
-                ch = self.channels[deck.index]
-                if not soft or self.spare is None:
-                    ch.stop()
-                elif ramp_down(ch, self.spare):
-                    self.channels[deck.index], self.spare = self.spare, ch
-                    self.channels[deck.index].set_volume(self.volume)
+                self.channels.stop(deck.index, soft=soft, volume=self.volume)
         plays = deck.plays()
         if deck.playing is not None:
             elapsed = min(deck.playing.dur_s, max(0.0, time.monotonic() - deck.chunk_started))

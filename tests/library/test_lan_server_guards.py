@@ -19,6 +19,7 @@ from guardkit import half_sent_request_is_closed, third_connection_is_refused
 from moodspeaker.library.index import LibraryIndex
 from moodspeaker.library.lan import server as lan_server
 from moodspeaker.library.lan.server import LibraryServer
+from moodspeaker.util.net import client_network
 
 #: bytes of the served file: far more than one write (8 KiB) and the loopback's socket buffers here
 _FILE_BYTES = 4 * 1024 * 1024
@@ -102,3 +103,11 @@ def test_a_stream_longer_than_the_timeout_is_not_cut(
             if reads % 16 == 0:  # the server's writes wait on this reader, each well within the timeout
                 threading.Event().wait(0.05)
     assert received == _FILE_BYTES
+
+
+def test_ipv6_neighbours_on_one_64_are_different_clients() -> None:
+    """A home LAN is one /64 (and fe80::/64): counted per /64, one phone's connections filled
+    MAX_PER_CLIENT for every IPv6 device of the household.  Each address is its own client now."""
+    assert client_network("2001:db8:1:2::1") != client_network("2001:db8:1:2::2")
+    assert client_network("fe80::1") != client_network("fe80::2")
+    assert client_network("::ffff:192.168.1.5") == "192.168.1.5"  # IPv4 through a dual-stack socket

@@ -1,6 +1,8 @@
 """A neighbour guessing from many addresses locks the login page for strangers, not for the owner: a
 browser holding the device cookie of an earlier login is counted on its own (OWASP's device cookies).
-IPv6 clients are counted per /64.  Each request's address is set with environ_base."""
+A password change or "log out everywhere" revokes the device cookies (a lost phone is not trusted on).
+IPv6 clients are counted per address, not per /64 (a home LAN is one /64).  Each request's address is
+set with environ_base."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from flask.testing import FlaskClient
 from webkit import PASSWORD, Page
 
 from moodspeaker_web.guard import DEVICE_COOKIE
+from moodspeaker_web.setup_code import reset_owner
 
 
 def _login(client: FlaskClient, address: str, password: str) -> Any:
@@ -69,11 +72,53 @@ def test_a_made_up_device_cookie_counts_for_nothing(owner: Page) -> None:
     assert _login(forger, "10.0.0.50", PASSWORD).status_code == 429
 
 
-def test_ipv6_clients_are_counted_per_64(owner: Page) -> None:
+def test_ipv6_addresses_in_one_64_are_counted_apart(owner: Page) -> None:
     _log_out(owner)
     stranger = owner.app.test_client()
-    for i in range(5):  # one device, a new privacy address for each guess
-        assert _login(stranger, f"2001:db8:1:2::{i + 1:x}", "a wrong guess").status_code == 401
-    # before: each new address had its own five tries
-    assert _login(stranger, "2001:db8:1:2:aaaa::ff", "a wrong guess").status_code == 429
-    assert _login(owner.app.test_client(), "2001:db8:1:3::1", "a wrong guess").status_code == 401
+    for _ in range(5):
+        assert _login(stranger, "2001:db8:1:2::1", "a wrong guess").status_code == 401
+    assert _login(stranger, "2001:db8:1:2::1", "a wrong guess").status_code == 429
+    # before: the whole /64 (every device on the home LAN) was one client and locked out with it
+    assert _login(owner.app.test_client(), "2001:db8:1:2::2", "a wrong guess").status_code == 401
+    assert _login(owner.app.test_client(), "fe80::2", "a wrong guess").status_code == 401
+
+
+def _change_password(page: Page, new: str) -> None:
+    form = {"csrf_token": page.csrf("/settings"), "current": PASSWORD, "password": new, "confirm": new}
+    assert page.client.post("/settings/password", data=form).status_code == 302
+
+
+def test_a_password_change_revokes_the_old_device_cookies(owner: Page) -> None:
+    lost_phone = owner.app.test_client()
+    assert _login(lost_phone, "192.168.1.30", PASSWORD).status_code == 302
+    new = "a brand new password"
+    _change_password(owner, new)
+    _log_out(owner)
+    _lock_everyone_out(owner)
+    # before: the lost phone's cookie stayed trusted, past the cap over all strangers
+    assert _login(lost_phone, "192.168.1.30", new).status_code == 429
+    # this browser logged in with the new password (the change): its fresh cookie is trusted
+    assert _login(owner.client, "192.168.1.20", new).status_code == 302
+
+
+def test_log_out_everywhere_revokes_the_device_cookies(owner: Page) -> None:
+    lost_phone = owner.app.test_client()
+    assert _login(lost_phone, "192.168.1.30", PASSWORD).status_code == 302
+    everywhere = owner.client.post("/logout/everywhere", data={"csrf_token": owner.csrf("/")})
+    assert everywhere.status_code == 302
+    _lock_everyone_out(owner)
+    assert _login(lost_phone, "192.168.1.30", PASSWORD).status_code == 429  # before: 302
+    assert _login(owner.client, "192.168.1.20", PASSWORD).status_code == 429  # revoked here too
+    owner.clock.now += 301
+    assert _login(owner.client, "192.168.1.20", PASSWORD).status_code == 302
+    _log_out(owner)
+    _lock_everyone_out(owner)
+    assert _login(owner.client, "192.168.1.20", PASSWORD).status_code == 302  # a fresh login's cookie
+
+
+def test_a_reset_and_new_setup_revoke_the_device_cookies_even_with_the_same_password(owner: Page) -> None:
+    store = owner.app.extensions["moodspeaker"].passwords
+    before = store.device_token()
+    reset_owner(owner.data_dir)  # `moodspeaker setup-code --reset`
+    store.set_password(PASSWORD, PASSWORD)  # the generation starts at 1 again; the hash's salt is new
+    assert store.device_token() not in ("", before)

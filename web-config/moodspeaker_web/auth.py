@@ -8,8 +8,10 @@ pure (time passed in) so its behaviour is tested without sleeping.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import secrets
 import threading
 import time
 from collections import deque
@@ -84,6 +86,26 @@ class PasswordStore:
     def generation(self) -> int:
         data = self._read()
         return int(data.get("generation", 0)) if data else -1
+
+    def device_token(self) -> str:
+        """What the device cookies (guard.known_device) are signed with besides the page's key: a digest
+        of the stored hash (new with every password, its salt being random, a reset and new setup among
+        them) and of `devices` (new at "log out everywhere": forget_devices).  "" while no password is set."""
+        data = self._read()
+        if not data or not data.get("hash"):
+            return ""
+        seed = f"{data['hash']}\n{data.get('devices', '')}"
+        return hashlib.sha256(seed.encode()).hexdigest()[:32]
+
+    def forget_devices(self) -> None:
+        """Make every browser's device cookie count for nothing ("log out everywhere": a lost phone is no
+        longer trusted by the login limiter).  Raises OSError when auth.json cannot be written."""
+        with self._lock:
+            data = self._read()
+            if not data or not data.get("hash"):
+                return
+            data["devices"] = secrets.token_hex(16)
+            atomic_write_text(self._path, json.dumps(data), mode=0o600)
 
     def set_password(self, password: str, confirm: str) -> int:
         """Store a new password (raises PasswordError); returns the new session generation."""

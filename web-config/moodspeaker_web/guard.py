@@ -11,6 +11,7 @@ change holds until a restart and SessionSaveError reaches the view, which tells 
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable
 from functools import wraps
@@ -24,6 +25,8 @@ from moodspeaker.util.net import client_network
 from moodspeaker_web.context import web
 from moodspeaker_web.sessions import SessionSaveError
 from moodspeaker_web.setup_code import is_set_up
+
+log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -64,10 +67,17 @@ def log_out(everywhere: bool = False) -> None:
 
     The cookie goes either way; SessionSaveError (raised after) means the speaker ended the session(s)
     only until it restarts."""
-    sessions = web().sessions
+    ctx = web()
+    sessions = ctx.sessions
     sid = _sid()
     session.clear()
     if everywhere:
+        try:  # every browser's device cookie too: a lost phone stops being trusted by the limiter
+            ctx.passwords.forget_devices()
+        except OSError as exc:
+            log.error("could not forget the known browsers in %s (%s)", ctx.data_dir, exc)
+            sessions.end_all()
+            raise SessionSaveError("log out everywhere", ctx.data_dir, str(exc)) from exc
         sessions.end_all()
     elif sid is not None:
         sessions.end(sid)
@@ -117,17 +127,21 @@ def owner_required(view: F) -> F:
 
 
 def client_key() -> str:
-    """The client's address (an IPv6 one's /64: util.net.client_network)."""
+    """The client's address (util.net.client_network: an IPv6 one counted on its own, not per /64)."""
     return client_network(request.remote_addr or "unknown")
 
 
 def _devices() -> URLSafeSerializer:
-    return URLSafeSerializer(str(current_app.secret_key), salt="moodspeaker-device")
+    """Signs with the page's key and the current password's device token (PasswordStore.device_token),
+    so a password change, a reset and "log out everywhere" make every earlier device cookie invalid."""
+    token = web().passwords.device_token()
+    return URLSafeSerializer(str(current_app.secret_key), salt=f"moodspeaker-device {token}")
 
 
 def known_device() -> str | None:
-    """This browser's device id, when it holds the device cookie of an earlier login (signed with the
-    speaker's key, so it cannot be made up or guessed), else None."""
+    """This browser's device id, when it holds the device cookie of a login with the current password
+    since the last "log out everywhere" (signed with the speaker's key, so it cannot be made up or
+    guessed; a lost phone's cookie is revoked by either), else None."""
     raw = request.cookies.get(DEVICE_COOKIE)
     if not raw:
         return None

@@ -6,8 +6,8 @@ page (moodspeaker_web.server) and the LAN library server (library.lan.server).
   and each write on its own (werkzeug writes a response, a streamed audio file among them, in blocks of
   8 KiB, each one `sendall`): a long download to a slow client that keeps reading is never cut.
 - At most `Limits.max_connections` are served at once, `Limits.max_per_client` from one client
-  (util.net.client_network: an IPv6 client per /64); past them a connection is answered 503 at once and
-  closed.
+  (util.net.client_network: each address on its own, IPv6 ones too); past them a connection is answered
+  503 at once and closed.
 - The Server header says only "Moodspeaker": no Werkzeug or Python version to look up flaws by.
 - Request lines and a connection's errors (an idle keep-alive timing out) go to debug logging: the
   device log is for things a person should read.

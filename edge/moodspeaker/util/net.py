@@ -58,17 +58,17 @@ def zeroconf_interfaces(interfaces: Sequence[str] | None) -> list[str] | Interfa
 
 
 def client_network(address: str) -> str:
-    """Who a client address stands for, when requests are counted per client: an IPv4 address itself,
-    an IPv6 address its /64 (one device hands itself any number of addresses in its /64, privacy
-    addresses among them, so counting per address would count nothing)."""
+    """Who a client address stands for, when requests are counted per client: the address itself (an
+    IPv4-mapped IPv6 address as its IPv4 one).  An IPv6 address is not widened to its /64: on a home
+    LAN every device's address is in the same /64 (and link-local ones in fe80::/64), so counting per
+    /64 made the household one client.  A device rotating its own addresses is bounded by the caps
+    over all clients instead (LoginLimiter.global_max, the servers' MAX_CONNECTIONS)."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return address
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
     return str(ip)
 
 

@@ -37,7 +37,11 @@ def hold_data_folder(folder: Path) -> BinaryIO:
     holds it; OSError when the lock file cannot be made (a read-only folder)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / LOCK_FILE
-    held = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o644), "r+b")
+    held: BinaryIO
+    try:
+        held = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o644), "r+b")
+    except PermissionError:  # left by a `sudo moodspeaker run`: root's file; a lock needs no write
+        held = os.fdopen(os.open(path, os.O_RDONLY), "rb")
     try:
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -51,7 +55,8 @@ def hold_data_folder(folder: Path) -> BinaryIO:
     except OSError as exc:  # no locks on this file system: run as before, unguarded
         log.warning("%s: cannot be locked (%s); nothing stops a second speaker on this folder", path, exc)
         return held
-    held.truncate(0)
-    held.write(f"{os.getpid()}\n".encode())
-    held.flush()
+    if held.writable():
+        held.truncate(0)
+        held.write(f"{os.getpid()}\n".encode())
+        held.flush()
     return held

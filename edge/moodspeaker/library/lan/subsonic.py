@@ -40,7 +40,6 @@ Server URL form: http(s)://user:password@host:port[/prefix]
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import logging
 import os
@@ -51,20 +50,19 @@ from typing import Any
 from moodspeaker.config.schema import LibraryConfig
 from moodspeaker.library.emotion import EmotionModel
 from moodspeaker.library.index import track_id, track_row
-from moodspeaker.library.lan.audiocache import AudioCache, DownloadError, TooLargeError
+from moodspeaker.library.lan.audiocache import AudioCache, DownloadError
 from moodspeaker.library.lan.client import LanError, note_sync, slug
 from moodspeaker.library.lan.mirror import MirroredLibrary, SyncGuard, WaitCheck
 from moodspeaker.library.lan.subsonicapi import SubsonicApi
+from moodspeaker.library.lan.subsonicgroup import analyse_group
 from moodspeaker.library.lan.subsonicsongs import (
     NOT_AUDIO,
     REFUSED,
-    TOO_LARGE,
     UNFETCHED,
     VERSIONS,
     SubsonicSync,
     known_versions,
     listed_size,
-    mirror_row,
     next_group,
     refusals,
     song_tags,
@@ -183,7 +181,8 @@ class SubsonicLibrary(MirroredLibrary):
             group = next_group(todo, sizes, self.audio.aside_room())
             self.audio.tidy(self._versions, room=sum(sizes[sid] for sid in group))  # room made first
             todo = todo[len(group) :]
-            todo[:0] = self._analyse(  # (those it found no room for: first of the next group)
+            todo[:0] = analyse_group(  # (those it found no room for: first of the next group)
+                self,
                 group,
                 listed=listed,
                 now=now,
@@ -220,96 +219,6 @@ class SubsonicLibrary(MirroredLibrary):
         """The location the mirror keeps for a stream URL of this server (None: not one)."""
         song = self.api.song_of(location)
         return None if song is None else self.api.location(song)
-
-    def _analyse(
-        self,
-        sids: list[str],
-        *,
-        listed: Mapping[str, Mapping[str, Any]],
-        now: Mapping[str, str],
-        versions: dict[str, str],
-        refused: dict[str, int],
-        pool: AnalysisPool,
-        model: EmotionModel,
-        result: SubsonicSync,
-    ) -> list[str]:
-        """Download these songs (staged: module doc) and analyse them there, each held until its
-        analysis is written, then moved into the download cache, set aside (the caller sweeps);
-        the mirror takes their rows and fingerprints in one batch (one write of the fingerprints per
-        few songs, not per song).  A song that cannot be downloaded keeps what the mirror had (tried
-        again at the next sync; noted, `UNFETCHED`, until it downloads or leaves the server), unless
-        it is too large (module doc: its refusal is kept in `refused`); a changed song whose new
-        file cannot be analysed or is refused leaves the mirror: its analysis was of audio the
-        server no longer has (its download is deleted).  Returns those left for a later group."""
-        with contextlib.ExitStack() as held:
-            files: dict[str, str] = {}
-            too_large: dict[str, str] = {}
-            unfetched: dict[str, str] = {}  # the other downloads that failed: why
-            holds: dict[str, contextlib.ExitStack] = {}  # each closed just before its file moves in
-            later: list[str] = []  # no room left beside the staged files (listed sizes too short)
-            for n, sid in enumerate(sids):
-                if n and not self.audio.room_for(
-                    self._versions, listed_size(listed[sid], self.audio.max_bytes)
-                ):
-                    later = sids[n:]
-                    break
-                holds[sid] = held.enter_context(contextlib.ExitStack())
-                try:
-                    path = holds[sid].enter_context(
-                        self.staging.held(functools.partial(self._copy, sid, now[sid]))
-                    )
-                except TooLargeError as exc:
-                    too_large[sid] = (
-                        f"stream of {sid}: {exc}; tried again when the file changes"
-                        " or library.server_cache_mb grows"
-                    )
-                    result.failed.append((sid, too_large[sid]))
-                    continue
-                except DownloadError as exc:
-                    unfetched[sid] = f"stream of {sid}: {exc}; tried again at the next sync"
-                    result.failed.append((sid, unfetched[sid]))
-                    continue
-                files[str(path)] = sid
-                self._downloaded(self._track(sid))  # its next play plays this copy: a failed one is over
-            done = [(files[r.path], r) for r in pool.analyse(list(files))]
-            with self.cache.batch() as b:
-                for sid, why in unfetched.items():  # noted (`library stats`) until it downloads
-                    b.problem(f"{self.source}/{sid}", UNFETCHED, why)
-                for sid, why in too_large.items():
-                    b.problem(f"{self.source}/{sid}", TOO_LARGE, why)
-                    if sid in versions:
-                        b.remove_id(self._track(sid))
-                    versions[sid] = now[sid]
-                    refused[sid] = self.audio.max_bytes  # the bound `todo` compares with
-                for sid, r in done:
-                    refused.pop(sid, None)
-                    noted = f"{self.source}/{sid}"
-                    if r.analysis is None:
-                        result.failed.append((sid, r.error or "analysis failed"))
-                        b.problem(noted, "analysis", r.error or "analysis failed")
-                        if sid in versions:
-                            b.remove_id(self._track(sid))
-                    else:
-                        loc = self.api.location(sid)  # no credential (SubsonicApi.location)
-                        row = mirror_row(self._track(sid), loc, listed[sid], r.analysis.features, model)
-                        b.put_remote(row, self.source)
-                        b.clear_problem(noted)
-                        result.analysed += 1
-                        result.changed += int(sid in versions)
-                    versions[sid] = now[sid]
-                b.set_meta(VERSIONS, json.dumps(versions, sort_keys=True))
-                b.set_meta(REFUSED, json.dumps(refused, sort_keys=True))
-            for sid, r in done:
-                if r.analysis is not None:
-                    try:  # let go once adopt holds it (a clear meanwhile must not delete it), not
-                        # after: held in the cache, a sweep could not delete it yet counted it
-                        self.audio.adopt(Path(r.path), self._track(sid), now[sid], release=holds[sid].close)
-                    except OSError as exc:  # not kept: its first play downloads it
-                        log.warning("%s: cannot keep the download of %s: %s", self.base_url, sid, exc)
-                holds[sid].close()
-        with contextlib.suppress(OSError):  # the rest (failed analyses, leftovers of a power cut)
-            self.staging.clear()  # every file not in use goes (none is: syncs run one at a time)
-        return later
 
     def _copy(self, song_id: str, version: str) -> Path:
         """The song's file as listed now (fingerprint `version`) downloaded into the staging for

@@ -58,7 +58,7 @@ def _session_cookie(response: http.client.HTTPResponse) -> str:
     """The session cookie the response sets ("" if none): only it, so these logins come from a
     browser the speaker does not know (no device cookie, test_login_lockout)."""
     for header in response.headers.get_all("Set-Cookie") or []:
-        if header.startswith("moodspeaker_session="):
+        if header.startswith("moodspeaker_session_"):
             return header.split(";")[0]
     return ""
 

@@ -7,12 +7,16 @@ set with environ_base."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
-from webkit import PASSWORD, Page
+from webkit import PASSWORD, AppPage, HomeSpeaker, Page, make_config, setup_code
 
-from moodspeaker_web.guard import DEVICE_COOKIE
+from moodspeaker.service.control import ControlAPI
+from moodspeaker.service.events import EventBus
+from moodspeaker_web.app import create_app
+from moodspeaker_web.guard import cookie_names
 from moodspeaker_web.setup_code import reset_owner
 
 
@@ -38,11 +42,15 @@ def _log_out(page: Page) -> None:
     assert page.client.get("/").status_code == 302
 
 
+def _device_cookie(page: Page) -> str:
+    return cookie_names(str(page.app.secret_key))[1]
+
+
 def test_a_login_leaves_a_signed_device_cookie(owner: Page) -> None:
-    cookie = owner.client.get_cookie(DEVICE_COOKIE)
+    cookie = owner.client.get_cookie(_device_cookie(owner))
     assert cookie is not None and cookie.http_only and cookie.same_site == "Strict"
     _log_out(owner)
-    assert owner.client.get_cookie(DEVICE_COOKIE) is not None  # the browser stays known after log out
+    assert owner.client.get_cookie(_device_cookie(owner)) is not None  # the browser stays known after log out
 
 
 def test_the_owners_browser_logs_in_while_strangers_are_locked_out(owner: Page) -> None:
@@ -68,7 +76,7 @@ def test_a_made_up_device_cookie_counts_for_nothing(owner: Page) -> None:
     _log_out(owner)
     _lock_everyone_out(owner)
     forger = owner.app.test_client()
-    forger.set_cookie(DEVICE_COOKIE, "someone-elses-device")
+    forger.set_cookie(_device_cookie(owner), "someone-elses-device")
     assert _login(forger, "10.0.0.50", PASSWORD).status_code == 429
 
 
@@ -122,3 +130,33 @@ def test_a_reset_and_new_setup_revoke_the_device_cookies_even_with_the_same_pass
     reset_owner(owner.data_dir)  # `moodspeaker setup-code --reset`
     store.set_password(PASSWORD, PASSWORD)  # the generation starts at 1 again; the hash's salt is new
     assert store.device_token() not in ("", before)
+
+
+def test_a_second_speaker_on_the_same_host_leaves_this_ones_cookies_alone(
+    owner: Page, tmp_path: Path
+) -> None:
+    """The demo and the real speaker on one machine (one host name, two ports): a browser keeps cookies
+    per host, not per port, so what the demo sets lands in the same jar as the speaker's cookies."""
+    bus = EventBus()
+    demo_dir = tmp_path / "demo"
+    app = create_app(
+        ControlAPI(HomeSpeaker(bus), bus),
+        bus,
+        config=make_config(demo_dir),
+        config_path=None,
+        data_dir=demo_dir,
+    )
+    try:
+        demo = AppPage(app, app.test_client(), bus, demo_dir, tmp_path / "demo.toml", [])
+        form = {"code": setup_code(demo_dir), "password": PASSWORD, "confirm": PASSWORD}
+        response = demo.client.post("/setup", data={"csrf_token": demo.csrf("/setup"), **form})
+        assert response.status_code == 302
+        for header in response.headers.get_all("Set-Cookie"):  # into the owner's browser's jar
+            name, value = header.split(";")[0].split("=", 1)
+            owner.client.set_cookie(name, value)
+    finally:
+        app.extensions["moodspeaker"].close()
+    assert owner.client.get("/").status_code == 200  # before: the demo's session cookie replaced this one
+    _log_out(owner)
+    _lock_everyone_out(owner)
+    assert _login(owner.client, "192.168.1.20", PASSWORD).status_code == 302  # still a known device

@@ -17,11 +17,9 @@ from moodspeaker.service.control import ControlAPI
 from moodspeaker_web.app import create_app
 from moodspeaker_web.setup_code import reset_owner, web_dir
 
-COOKIE = "moodspeaker_session"
-
 
 def cookie_of(client: FlaskClient) -> str:
-    cookie = client.get_cookie(COOKIE)
+    cookie = client.get_cookie(client.application.config["SESSION_COOKIE_NAME"])
     assert cookie is not None, "no session cookie"
     return cookie.value
 
@@ -29,7 +27,7 @@ def cookie_of(client: FlaskClient) -> str:
 def phone(app: Flask, cookie: str) -> FlaskClient:
     """Another client carrying a copy of a session cookie."""
     client = app.test_client()
-    client.set_cookie(COOKIE, cookie)
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie)
     return client
 
 

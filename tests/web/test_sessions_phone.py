@@ -35,7 +35,7 @@ def test_a_copied_cookie_is_refused_after_its_phone_logs_out(tmp_path: Path, bro
         problems = watch(page)
         try:
             claim(page, server.url, service.data_dir)
-            (cookie,) = [c for c in context.cookies() if c["name"] == "moodspeaker_session"]
+            (cookie,) = [c for c in context.cookies() if c["name"].startswith("moodspeaker_session_")]
             # the session cookie, copied into another browser
             thief.add_cookies([{"name": cookie["name"], "value": cookie["value"], "url": server.url}])
             stolen.goto(server.url + "settings")

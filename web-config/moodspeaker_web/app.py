@@ -39,6 +39,7 @@ from moodspeaker_web.api import api
 from moodspeaker_web.auth import LoginLimiter, PasswordStore
 from moodspeaker_web.auth_views import auth
 from moodspeaker_web.context import WebContext
+from moodspeaker_web.guard import cookie_names
 from moodspeaker_web.history import MoodHistory
 from moodspeaker_web.sessions import SessionStore
 from moodspeaker_web.setup_code import ensure_setup_code, setup_code_command, web_dir
@@ -112,11 +113,12 @@ def create_app(
     """
     data_dir = Path(data_dir)
     app = Flask(__name__)
+    secret_key = _secret_key(data_dir)
     app.config.update(
-        SECRET_KEY=_secret_key(data_dir),
+        SECRET_KEY=secret_key,
         MAX_CONTENT_LENGTH=MAX_BODY,
         MAX_FORM_MEMORY_SIZE=MAX_BODY,
-        SESSION_COOKIE_NAME="moodspeaker_session",
+        SESSION_COOKIE_NAME=cookie_names(secret_key)[0],  # this speaker's own (guard.cookie_names)
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         # Plain HTTP on the home LAN (no certificate a phone would trust), so no Secure flag.

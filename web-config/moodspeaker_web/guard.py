@@ -11,6 +11,7 @@ change holds until a restart and SessionSaveError reaches the view, which tells 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from collections.abc import Callable
@@ -30,9 +31,23 @@ log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: A browser the owner logged in with: signed id, kept a year (limit_key)
-DEVICE_COOKIE = "moodspeaker_device"
+#: A browser the owner logged in with: signed id, kept a year (limit_key); named by cookie_names
 DEVICE_DAYS = 365
+
+
+def cookie_names(secret_key: str) -> tuple[str, str]:
+    """The (session, device) cookie names of the speaker whose page signs with `secret_key`.
+
+    A browser keeps cookies per host name, not per port, so the demo and the real speaker on one
+    machine (or two speakers reached as one name on different ports) would overwrite each other's
+    cookies under one name: logging in to one logged out of the other and cost the owner's browser its
+    trusted status there.  A short digest of the speaker's own key (not the key) keeps them apart."""
+    tag = hashlib.sha256(f"moodspeaker cookie name {secret_key}".encode()).hexdigest()[:10]
+    return f"moodspeaker_session_{tag}", f"moodspeaker_device_{tag}"
+
+
+def _device_cookie() -> str:
+    return cookie_names(str(current_app.secret_key))[1]
 
 
 def _sid() -> str | None:
@@ -142,7 +157,7 @@ def known_device() -> str | None:
     """This browser's device id, when it holds the device cookie of a login with the current password
     since the last "log out everywhere" (signed with the speaker's key, so it cannot be made up or
     guessed; a lost phone's cookie is revoked by either), else None."""
-    raw = request.cookies.get(DEVICE_COOKIE)
+    raw = request.cookies.get(_device_cookie())
     if not raw:
         return None
     try:
@@ -159,7 +174,7 @@ def _remember_device() -> None:
     @after_this_request
     def set_cookie(response: Response) -> Response:
         response.set_cookie(
-            DEVICE_COOKIE,
+            _device_cookie(),
             _devices().dumps(device),
             max_age=DEVICE_DAYS * 86400,
             httponly=True,

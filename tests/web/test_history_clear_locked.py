@@ -1,0 +1,105 @@
+"""Delete everything on the page with the mood history's file held by another program: one message, no 500.
+
+Why: the page's own clear of its MoodHistory (after the service's deletion) let sqlite3.Error through:
+another program writing the file (its lock held past the busy timeout) made delete everything answer
+500, the rest of the page's deletion (the listener switched back, the "deleted" message) undone on the
+screen though it was done.  And when another program was reading the file, the service's deletion
+already said the readings stay in the log (NotScrubbedError naming the file) and the page said it
+again with its own words: two messages for one file.  Now the page catches the error and names the
+file, and says nothing of the file the service's message already names.  Real SQLite files: a second
+connection holds a write (BEGIN IMMEDIATE) or read transaction through the request; the page in front
+of the in-memory household speaker, and in front of the real service (realkit) for the duplicate.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from realkit import RealService
+from webkit import AppPage, Page
+
+from moodspeaker.service import mood_history
+from moodspeaker.service.events import MoodObserved
+from moodspeaker_web import history as history_module
+from moodspeaker_web.history import MoodHistory
+
+pytestmark = pytest.mark.timeout(120)
+
+MARK = "zz-locked-mood"
+
+
+@pytest.fixture
+def quick(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page's and the service's connections give up on a busy file at once."""
+    monkeypatch.setattr(history_module, "BUSY_TIMEOUT_S", 0.0)
+    monkeypatch.setattr(mood_history, "BUSY_TIMEOUT_S", 0.0)
+
+
+def fill(history: MoodHistory) -> None:
+    for i in range(50):
+        history.add(
+            MoodObserved(ts=1000.0 + 10 * i, mood=MARK, confidence=0.5, valence=0.1, arousal=0.2, face=True)
+        )
+
+
+@contextlib.contextmanager
+def holding(path: Path, begin: str) -> Iterator[None]:
+    other = sqlite3.connect(path, isolation_level=None)
+    with contextlib.closing(other):
+        other.execute(begin)
+        other.execute("SELECT count(*) FROM mood").fetchall()
+        yield
+        other.execute("ROLLBACK")
+
+
+def delete_everything(page: AppPage) -> tuple[int, str]:
+    answer = page.client.post(
+        "/privacy/delete",
+        data={"csrf_token": page.csrf("/privacy"), "confirm": "delete"},
+        follow_redirects=True,
+    )
+    return answer.status_code, answer.get_data(as_text=True)
+
+
+def test_a_writer_locking_the_history_is_said_not_a_500(quick: None, owner: Page) -> None:
+    path = owner.data_dir / mood_history.FILE_NAME
+    fill(owner.ctx.history)
+    with holding(path, "BEGIN IMMEDIATE"):
+        status, text = delete_everything(owner)
+    assert status == 200, text[:500]
+    assert "could not be deleted" in text and str(path) in text, text
+    assert "Everything is deleted" in text  # the rest of the deletion is said
+    assert not owner.speaker.feedback  # and done
+    assert owner.ctx.history.count() == 50  # the readings stay: the message is true
+    assert owner.ctx.history.clear() is True  # once the writer let go, a second try deletes them
+    assert owner.ctx.history.count() == 0
+
+
+def test_a_reader_of_the_history_is_said_once(quick: None, real: tuple[RealService, AppPage]) -> None:
+    _service, page = real
+    path = page.data_dir / mood_history.FILE_NAME
+    fill(page.ctx.history)
+    with holding(path, "BEGIN"):
+        status, text = delete_everything(page)
+    assert status == 200, text[:500]
+    assert text.count(mood_history.FILE_NAME) == 1, text  # the service's message names it
+    assert "another program reading its file" not in text, text  # the page's own, for the same file
+    assert not [r for r in page.ctx.history.export() if r["mood"] == MARK]  # deleted all the same
+
+
+def test_a_writer_locking_the_history_is_said_once_in_front_of_the_service(
+    quick: None, real: tuple[RealService, AppPage]
+) -> None:
+    _service, page = real
+    path = page.data_dir / mood_history.FILE_NAME
+    fill(page.ctx.history)
+    with holding(path, "BEGIN IMMEDIATE"):
+        status, text = delete_everything(page)
+    assert status == 200, text[:500]
+    assert text.count("could not be deleted") == 1, text  # the service's, naming the file
+    assert text.count(mood_history.FILE_NAME) == 1, text
+    assert "Everything is deleted" in text

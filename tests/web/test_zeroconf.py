@@ -15,6 +15,8 @@ from zeroconf import ServiceBrowser, ServiceStateChange, Zeroconf
 from moodspeaker.config import save
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus
+from moodspeaker.util.net import zeroconf_interfaces
+from moodspeaker_web import advertise
 from moodspeaker_web.advertise import HTTP_TYPE, OWN_TYPE, friendly_name, host_label
 from moodspeaker_web.server import serve
 from polling import until
@@ -111,4 +113,41 @@ def test_page_is_announced_and_reachable_from_a_browser_on_this_machine(tmp_path
         for browser in browsers:
             browser.cancel()
         browser_zc.close()
+        server.stop()
+
+
+def test_a_page_on_one_address_is_announced_there_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """web.host is one address (here the loopback, announced on purpose): the announcement goes out on
+    that interface only and names only that address.  Before, it went out on every interface and listed
+    every local address, addresses the page does not answer on.  The machine's other addresses are
+    made up, and an announcement beyond the loopback is refused before it is sent (tests stay on it)."""
+    monkeypatch.setattr(advertise, "local_addresses", lambda: ["192.0.2.7"])
+    asked: list[object] = []
+
+    def loopback_only(interfaces: list[str] | None) -> object:
+        asked.append(interfaces)
+        if interfaces != ["127.0.0.1"]:
+            raise OSError(f"announced on {interfaces or 'every interface'}, not on the loopback only")
+        return zeroconf_interfaces(interfaces)
+
+    monkeypatch.setattr(advertise, "zeroconf_interfaces", loopback_only)
+    config = make_config(tmp_path / "data", **{"device.name": f"Porch {os.getpid() % 10000}"})
+    bus = EventBus()
+    server = serve(
+        ControlAPI(HomeSpeaker(bus), bus),
+        bus,
+        config=config,
+        config_path=None,
+        data_dir=tmp_path / "data",
+        host="127.0.0.1",
+        port=0,
+        advertise=True,
+    )
+    try:
+        assert asked == [["127.0.0.1"]]
+        assert server.advertiser is not None
+        assert server.advertiser.announcement.addresses == ("127.0.0.1",)
+    finally:
         server.stop()

@@ -6,6 +6,7 @@ enough for a handful of phones in one home, and it has no extra dependency.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import threading
 import time
@@ -31,6 +32,16 @@ HANDLER_TIMEOUT_S = 30.0
 #: browser opens about six.  Past them a connection is answered 503 at once and closed.
 MAX_CONNECTIONS = 64
 MAX_PER_CLIENT = 16
+
+
+def _one_address(bound: str) -> str | None:
+    """The address the page listens on, when it is one specific address (web.host), else None (every
+    address: "0.0.0.0", "::", or a host name)."""
+    try:
+        ip = ipaddress.ip_address(bound)
+    except ValueError:
+        return None
+    return None if ip.is_unspecified else str(ip)
 
 
 def _limits() -> Limits:
@@ -136,6 +147,15 @@ def serve(
         # announcement names the speaker and says where it stands, for a page nobody there can use
         log.info("the page is not announced on the LAN: it listens on %s only (web.host)", bound)
         advertise = False
+    only = _one_address(bound)
+    if only is not None and interfaces is None:
+        # a page on one LAN address is announced there only, for that address: announced on every
+        # interface with every local address, it sent phones on other networks to addresses it does
+        # not answer on
+        if ":" in only:  # the announcement is IPv4 only (Advertiser): it cannot name this address
+            log.info("the page is not announced on the LAN: it listens on %s only (web.host)", only)
+            advertise = False
+        interfaces = [only]
     if config.web.zeroconf if advertise is None else advertise:
         advertiser = Advertiser(config.device.name, int(server.port), interfaces=interfaces)
         try:

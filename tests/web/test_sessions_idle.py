@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from test_sessions import COOKIE, cookie_of, phone, refused, restart
+from test_sessions import cookie_of, phone, refused, restart
 from webkit import Page
 
 from moodspeaker_web.sessions import SEEN_SAVE_S, sessions_path
@@ -32,7 +32,8 @@ def rewritten(app: Flask, cookie: str, **fields: Any) -> str:
 
 
 def in_use(client: FlaskClient) -> bool:
-    return client.get("/").status_code == 200 and client.get_cookie(COOKIE) is not None
+    name = client.application.config["SESSION_COOKIE_NAME"]  # named per speaker
+    return client.get("/").status_code == 200 and client.get_cookie(name) is not None
 
 
 def test_a_cookie_claiming_a_recent_use_does_not_keep_an_unused_session_alive(owner: Page) -> None:

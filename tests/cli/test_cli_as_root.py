@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 
 from moodspeaker.cli import main
+from moodspeaker.commands.owner import as_owner_of
+from moodspeaker.service.datalock import hold_data_folder
 
 #: A user that exists on every Debian system; it stands in for the service's user (moodspeaker).
 NOBODY = 65534
@@ -109,3 +111,26 @@ def test_sudo_library_stats_leaves_the_index_to_the_service(
     owners = _owners(service_data)
     assert not any(name.startswith("library.db") for name, _, _ in owners), owners
     assert all(uid == NOBODY and gid == NOBODY for _, uid, gid in owners), owners
+
+
+def _hold_as_owner(folder: Path) -> bool:
+    """Take the folder's speaker lock as its owner (the service's user); whether the lock file was
+    opened for writing."""
+    with as_owner_of(folder):
+        held = hold_data_folder(folder)
+    with held:
+        return held.writable()
+
+
+def test_the_service_user_locks_a_folder_whose_lock_file_root_made(service_data: Path) -> None:
+    """`sudo moodspeaker run` leaves `speaker.lock` root's, 0644: the service, as its own user, could
+    not open it for writing and refused to start at all.  A lock needs no write: taken read-only."""
+    lock = service_data / "speaker.lock"
+    lock.write_text("4242\n", encoding="utf-8")  # root's, 0644: what `sudo moodspeaker run` leaves
+    lock.chmod(0o644)
+    assert _hold_as_owner(service_data) is False  # taken read-only: the pid is not written
+
+
+def test_the_service_user_writes_its_pid_into_its_own_lock_file(service_data: Path) -> None:
+    assert _hold_as_owner(service_data) is True
+    assert (service_data / "speaker.lock").read_text(encoding="utf-8") == f"{os.getpid()}\n"

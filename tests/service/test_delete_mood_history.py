@@ -64,7 +64,8 @@ def test_without_a_page_delete_everything_deletes_the_mood_history(tmp_path: Pat
     data = tmp_path / "data"
     _history(data).close()  # a page ran once; now the speaker runs without it (--no-web)
     assert on_disk(data), "the readings never reached the files: this test shows nothing"
-    with running(tmp_path, Script(None)) as (_app, control, _events):
+    with running(tmp_path, Script(None)) as (_app, control, events):
+        retention_ran(events)  # its read of the file at start would keep the deletion's scrub owed
         assert control.delete_data(None)
         assert on_disk(data) == {}, "the mood readings are still in the files"
     history = MoodHistory(data / mood_history.FILE_NAME)
@@ -79,7 +80,8 @@ def test_with_a_page_open_the_service_deletion_deletes_its_history_too(tmp_path:
     history = _history(data)  # open: the page runs in this process; the readings are in its -wal
     try:
         assert "mood-history.sqlite3-wal" in on_disk(data), "nothing in the log: this test shows less"
-        with running(tmp_path, Script(None)) as (_app, control, _events):
+        with running(tmp_path, Script(None)) as (_app, control, events):
+            retention_ran(events)  # as above: the retention at start reads the file too
             control.delete_data(None)  # not the page's button: its own clear is not called
             assert on_disk(data) == {}, "the mood readings are still in the files"
             assert history.count() == 0

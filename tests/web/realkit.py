@@ -190,33 +190,42 @@ def served(
     service = start_service(
         tmp_path, music=music, make_source=make_source, make_pipeline=make_pipeline, **changes
     )
-    server = serve(
-        service.control,
-        service.bus,
-        **service.page_settings(),
-        on_config_change=service.appliance.apply_config if live else None,
-        host="127.0.0.1",
-        port=0,
-        advertise=False,
-    )
-    try:
-        yield service, server
+    try:  # the service is stopped whatever fails after it started: one left running in the process
+        # (its player on pygame's mixer) crashed a later test's service (a segfault in a CI run)
+        server = serve(
+            service.control,
+            service.bus,
+            **service.page_settings(),
+            on_config_change=service.appliance.apply_config if live else None,
+            host="127.0.0.1",
+            port=0,
+            advertise=False,
+        )
+        try:
+            yield service, server
+        finally:
+            server.stop()
     finally:
-        server.stop()
         service.appliance.stop()
 
 
 @contextmanager
-def owned_page(tmp_path: Path, **changes: Any) -> Iterator[tuple[RealService, AppPage]]:
+def owned_page(
+    tmp_path: Path, *, before_page: Callable[[RealService], None] | None = None, **changes: Any
+) -> Iterator[tuple[RealService, AppPage]]:
     """The real service (settings `changes`, as in start_service) with the page app in front of it
     (Flask's test client, no browser), after first boot and logged in as the owner; both closed when
-    the test is done."""
+    the test is done.  `before_page` is called with the started service before the page app is made."""
     service = start_service(tmp_path, **changes)
-    app = create_app(service.control, service.bus, **service.page_settings())
-    page = AppPage(app, app.test_client(), service.bus, service.data_dir, service.config_path, [])
-    try:
-        page.setup_owner()
-        yield service, page
+    try:  # as in served: the service is stopped also when the page app fails to start
+        if before_page is not None:
+            before_page(service)
+        app = create_app(service.control, service.bus, **service.page_settings())
+        try:
+            page = AppPage(app, app.test_client(), service.bus, service.data_dir, service.config_path, [])
+            page.setup_owner()
+            yield service, page
+        finally:
+            app.extensions["moodspeaker"].close()
     finally:
-        app.extensions["moodspeaker"].close()
         service.appliance.stop()

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from realkit import RealService
+from realkit import RealService, owned_page
 from webkit import AppPage, Page
 
 from moodspeaker.service import mood_history
@@ -37,6 +37,22 @@ def quick(monkeypatch: pytest.MonkeyPatch) -> None:
     """The page's and the service's connections give up on a busy file at once."""
     monkeypatch.setattr(history_module, "BUSY_TIMEOUT_S", 0.0)
     monkeypatch.setattr(mood_history, "BUSY_TIMEOUT_S", 0.0)
+
+
+@pytest.fixture
+def real_quick(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[RealService, AppPage]]:
+    """The real service and its page as `quick`, the timeouts set to 0 once the service's retention run
+    at start has ended and before the page opens the mood history file: that run opens the file too,
+    and under CI load the page's opening of it met the run's lock (the page app failed to start, an
+    error in a fresh-clone CI run)."""
+
+    def settled(service: RealService) -> None:
+        service.wait_for(lambda: service.appliance.retention.runs >= 1, what="the retention run at start")
+        monkeypatch.setattr(history_module, "BUSY_TIMEOUT_S", 0.0)
+        monkeypatch.setattr(mood_history, "BUSY_TIMEOUT_S", 0.0)
+
+    with owned_page(tmp_path, before_page=settled) as both:
+        yield both
 
 
 def fill(history: MoodHistory) -> None:
@@ -79,8 +95,8 @@ def test_a_writer_locking_the_history_is_said_not_a_500(quick: None, owner: Page
     assert owner.ctx.history.count() == 0
 
 
-def test_a_reader_of_the_history_is_said_once(quick: None, real: tuple[RealService, AppPage]) -> None:
-    _service, page = real
+def test_a_reader_of_the_history_is_said_once(real_quick: tuple[RealService, AppPage]) -> None:
+    _service, page = real_quick
     path = page.data_dir / mood_history.FILE_NAME
     fill(page.ctx.history)
     with holding(path, "BEGIN"):
@@ -92,9 +108,9 @@ def test_a_reader_of_the_history_is_said_once(quick: None, real: tuple[RealServi
 
 
 def test_a_writer_locking_the_history_is_said_once_in_front_of_the_service(
-    quick: None, real: tuple[RealService, AppPage]
+    real_quick: tuple[RealService, AppPage],
 ) -> None:
-    _service, page = real
+    _service, page = real_quick
     path = page.data_dir / mood_history.FILE_NAME
     fill(page.ctx.history)
     with holding(path, "BEGIN IMMEDIATE"):

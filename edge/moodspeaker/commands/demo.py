@@ -61,19 +61,13 @@ def _audio(device: str) -> str:
 
     if os.environ.get("SDL_AUDIODRIVER") in {"dummy", "disk"}:
         return f"SDL_AUDIODRIVER={os.environ['SDL_AUDIODRIVER']} (set by you)"
-    saved = os.dup(2)  # ALSA prints its own complaints to stderr while SDL probes: keep them out
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-            pygame.mixer.init(frequency=44100, size=-16, channels=2, devicename=device or None)
+    try:  # stderr stays open: quiet_alsa above keeps ALSA's lines off it, other threads' lines show
+        pygame.mixer.init(frequency=44100, size=-16, channels=2, devicename=device or None)
         pygame.mixer.quit()
         return "the system's audio output"
     except pygame.error as exc:
         os.environ["SDL_AUDIODRIVER"] = "dummy"
         return f"no audio device ({exc}): playing silently through SDL's dummy driver"
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 def _webcam() -> bool:

@@ -69,32 +69,24 @@ def test_next_with_no_fade_ramps_the_cut_track_down(
     _assert_no_click(out)
 
 
+@pytest.mark.parametrize(
+    "fade_s",
+    [pytest.param(None, id="configured-fade"), pytest.param(0.0, id="cut")],
+)
 def test_next_mid_crossfade_ramps_the_fading_track_down(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_player: Callable[..., tuple[Player, Recorder]]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    make_player: Callable[..., tuple[Player, Recorder]],
+    fade_s: float | None,
 ) -> None:
+    """Next as b's first chunk is heard: a (fading out over 3 s) still sounds near its full level.
+    With no fade (a cut) it ramps two channels down at once (the fading tail, then the track cut):
+    each needs a spare of its own, else the second ramp stops the first on a step."""
     out, a = _to_disk_with_steady(tmp_path, monkeypatch)
     b = write_tone(tmp_path / "b.wav", 880, 4.0)
     c = write_tone(tmp_path / "c.wav", 660, 2.0)
     player, rec = make_player(crossfade_s=3.0, volume=1.0, target_lufs=-16.0)
-    # Next as b's first chunk is heard: a (fading out over 3 s) still sounds near its full level
-    rec.on(lambda e: isinstance(e, TrackStarted) and e.track_id == "b", player.next)
-    player.set_queue([item(a, "a"), item(b, "b"), item(c, "c")])
-    player.play()
-    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c")
-    player.close()
-    _assert_no_click(out)
-
-
-def test_cut_mid_crossfade_ramps_both_tracks_down(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_player: Callable[..., tuple[Player, Recorder]]
-) -> None:
-    """A Next with no fade during a crossfade ramps two channels down at once (the fading tail, then
-    the track cut): each needs a spare of its own, else the second ramp stops the first on a step."""
-    out, a = _to_disk_with_steady(tmp_path, monkeypatch)
-    b = write_tone(tmp_path / "b.wav", 880, 4.0)
-    c = write_tone(tmp_path / "c.wav", 660, 2.0)
-    player, rec = make_player(crossfade_s=3.0, volume=1.0, target_lufs=-16.0)
-    rec.on(lambda e: isinstance(e, TrackStarted) and e.track_id == "b", lambda: player.next(fade_s=0.0))
+    rec.on(lambda e: isinstance(e, TrackStarted) and e.track_id == "b", lambda: player.next(fade_s=fade_s))
     player.set_queue([item(a, "a"), item(b, "b"), item(c, "c")])
     player.play()
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "c")

@@ -1,11 +1,11 @@
 """The capture/inference stage: camera -> vision pipeline -> mood filter, on a fixed interval.
 
 Runs in its own thread so the player and the page never wait on it.  Each step marks the heartbeat
-around the camera's read (held_capture) and around the vision pipeline (detect + classify), which is
-what can hang (a wedged camera driver, a wedged accelerator); the watchdog then abandons the thread
-and `restart()` starts a fresh one with a freshly built pipeline.  A capture that gives nothing to
-classify (the camera retrying or missing, the pipeline failing) counts as no face, so the mood fades
-to unknown.
+around the camera's read (held_capture), around building the pipeline (a wedged USB Coral hangs in
+`load_delegate`) and around the vision pipeline (detect + classify): what can hang (a wedged camera
+driver, a wedged accelerator); the watchdog then abandons the thread and `restart()` starts a fresh
+one with a freshly built pipeline.  A capture that gives nothing to classify (the camera retrying or
+missing, the pipeline failing) counts as no face, so the mood fades to unknown.
 A frame lives only inside `_step`: it is passed to the pipeline and dropped; it is never stored,
 queued, logged or written anywhere; when the reading ends (camera off, "delete everything", stop)
 the models run once on a blank input, so their tensors keep nothing of the last one (`_forget`).
@@ -269,6 +269,10 @@ class InferenceStage:
                 self._source = self._make_source()
                 self._health.set_state("camera", ComponentState.OK, source_name(self._source))
             source = self._source
+        # built before the capture, so a build that hangs holds no frame
+        pipeline = self._pipeline if self._pipeline is not None else self._build(generation)
+        if pipeline is None:
+            return False
         t0 = self._clock()
         frame, current = self._capture.read(source, generation)
         if not current:
@@ -303,12 +307,10 @@ class InferenceStage:
         with self._lock:
             if self._source is source and self._health.state_of("camera") == ComponentState.RETRYING:
                 self._health.set_state("camera", ComponentState.OK, source_name(source))  # it is back
-        if self._pipeline is None:
-            self._pipeline = self._make_pipeline()
         if not self._hb.begin(generation):
             return False
         try:
-            observation = self._pipeline.step(frame, t1)
+            observation = pipeline.step(frame, t1)
         finally:
             del frame  # the frame ends here
             # also when the step raised: a failed step is over, not stuck (the watchdog would restart it)
@@ -337,6 +339,22 @@ class InferenceStage:
             self._health.set_state("vision", ComponentState.OK)
             self._on_result(state, observation, t2)
         return True
+
+    def _build(self, generation: int) -> Pipeline | None:
+        """A new pipeline, built as a watched step: loading the Edge TPU delegate hangs on a wedged USB
+        Coral as an invoke does, and the watchdog restarts (and escalates) the same.  None when the
+        thread was replaced meanwhile: its late pipeline is dropped, not put over the new thread's.  A
+        build that raises is a failed step, not a stuck one (reported by `_run`, retried)."""
+        if not self._hb.begin(generation, "building the vision pipeline"):
+            return None
+        try:
+            pipeline = self._make_pipeline()
+        finally:
+            current = self._hb.end(generation)
+        if not current:
+            return None
+        self._pipeline = pipeline
+        return pipeline
 
     def _forget(self, generation: int | None) -> None:
         """Run the pipeline's models once on a blank input (VisionPipeline.forget) on the thread that

@@ -40,13 +40,16 @@ class Heartbeat:
         self._lock = threading.Lock()
         self.generation = 0
         self._busy_since: float | None = None
+        self._doing = ""  # what the step does, when it says: named in the report of a trip
 
-    def begin(self, generation: int) -> bool:
-        """Mark a step as started; False when this thread has been replaced (it should exit)."""
+    def begin(self, generation: int, doing: str = "") -> bool:
+        """Mark a step as started (`doing`: what it does, for a trip's report, "building the vision
+        pipeline"); False when this thread has been replaced (it should exit)."""
         with self._lock:
             if generation != self.generation:
                 return False
             self._busy_since = self._clock()
+            self._doing = doing
             return True
 
     def end(self, generation: int) -> bool:
@@ -60,6 +63,11 @@ class Heartbeat:
     def stuck_for(self, now: float) -> float:
         with self._lock:
             return 0.0 if self._busy_since is None else now - self._busy_since
+
+    def doing(self) -> str:
+        """What the step under way said it does ("" when none is, or it did not say)."""
+        with self._lock:
+            return self._doing if self._busy_since is not None else ""
 
     def replace(self) -> int:
         with self._lock:
@@ -139,10 +147,11 @@ class Watchdog:
         stuck = min(self._hb.stuck_for(now), now - self._awake_since)
         if stuck <= self._timeout_s:
             return False
+        doing = self._hb.doing()
         generation = self._hb.replace()
         self.restarts += 1
         words = self._wording
-        message = f"{words.subject} stuck for {stuck:.1f} s"
+        message = f"{words.subject} stuck for {stuck:.1f} s" + (f" {doing}" if doing else "")
         try:
             done = self._restart(generation)
         except Exception as exc:

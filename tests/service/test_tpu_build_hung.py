@@ -102,7 +102,8 @@ def tpu_appliance(tmp_path: Path) -> Appliance:
 
 def trip(watchdog: Watchdog, now: list[float]) -> bool:
     """Tick the watchdog half a second at a time from `now[0]` (an hour ahead of the stage's clock)
-    until it restarts the stage, up to 200 s of its time; whether it did."""
+    until it restarts the stage, up to 200 s of its time; whether it did.  The first tick, an hour
+    after its thread's last, is taken for a starved process: the trip comes one timeout later."""
     for _ in range(400):
         now[0] += 0.5
         if watchdog.check(now[0]):

@@ -6,7 +6,6 @@ enough for a handful of phones in one home, and it has no extra dependency.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import threading
 import time
@@ -18,6 +17,7 @@ from moodspeaker.mqtt.identity import is_loopback
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus
 from moodspeaker.system.guarded import GuardedServer, Limits, guarded_server
+from moodspeaker.util.net import one_address
 from moodspeaker_web.advertise import Advertiser
 from moodspeaker_web.app import create_app
 from moodspeaker_web.context import WebContext
@@ -32,16 +32,6 @@ HANDLER_TIMEOUT_S = 30.0
 #: browser opens about six.  Past them a connection is answered 503 at once and closed.
 MAX_CONNECTIONS = 64
 MAX_PER_CLIENT = 16
-
-
-def _one_address(bound: str) -> str | None:
-    """The address the page listens on, when it is one specific address (web.host), else None (every
-    address: "0.0.0.0", "::", or a host name)."""
-    try:
-        ip = ipaddress.ip_address(bound)
-    except ValueError:
-        return None
-    return None if ip.is_unspecified else str(ip)
 
 
 def _limits() -> Limits:
@@ -147,7 +137,7 @@ def serve(
         # announcement names the speaker and says where it stands, for a page nobody there can use
         log.info("the page is not announced on the LAN: it listens on %s only (web.host)", bound)
         advertise = False
-    only = _one_address(bound)
+    only = one_address(bound)
     if only is not None and interfaces is None:
         # a page on one LAN address is announced there only, for that address: announced on every
         # interface with every local address, it sent phones on other networks to addresses it does

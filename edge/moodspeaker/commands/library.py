@@ -9,11 +9,15 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from moodspeaker.commands import argtypes
 from moodspeaker.commands.owner import as_owner_of
 from moodspeaker.config import Config, data_dir
+
+if TYPE_CHECKING:  # imported where used: zeroconf and flask are optional extras (`lan`)
+    from moodspeaker.library.lan.announce import Announcer
+    from moodspeaker.library.lan.server import LibraryServer
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -180,18 +184,7 @@ def _serve(index: Any, args: argparse.Namespace, config: Config) -> int:
         )
         print(f"library serve: {why}", file=sys.stderr)
         return 2
-    announcer = None
-    if not args.no_zeroconf:
-        from moodspeaker.library.lan.announce import Announcer
-        from moodspeaker.util.net import local_addresses
-
-        host_ip = [args.host] if args.host not in ("0.0.0.0", "") else local_addresses()
-        announcer = Announcer(f"{config.device.name} library", server.port, host_ip)
-        try:
-            announcer.start()
-        except Exception as exc:  # zeroconf problems must not stop the server itself
-            print(f"library serve: zeroconf announcement failed: {exc}", file=sys.stderr)
-            announcer = None
+    announcer = None if args.no_zeroconf else _announce(server, config)
     stop = threading.Event()
     # before saying it serves: a stop from then on is a clean one
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -203,6 +196,33 @@ def _serve(index: Any, args: argparse.Namespace, config: Config) -> int:
             announcer.close()
         server.stop()
     return 0
+
+
+def _announce(server: LibraryServer, config: Config) -> Announcer | None:
+    """The started zeroconf announcement of `server`, or None.  A server on one address is announced on
+    that address's interface only, naming that address only: announced on every interface, it sent
+    phones and speakers on other networks to a server they cannot reach (util.net.one_address)."""
+    from moodspeaker.library.lan.announce import Announcer
+    from moodspeaker.util.net import local_addresses, one_address
+
+    only = one_address(server.address)
+    if only is not None and ":" in only:  # the announcement is IPv4 only (Announcer): it cannot name it
+        print(
+            f"library serve: not announced on the LAN (zeroconf): it listens on {only} only, and the "
+            "announcement names IPv4 addresses only (serve on 0.0.0.0 or an IPv4 address to announce it)",
+            file=sys.stderr,
+        )
+        return None
+    # `only` None: every interface, every local address (a server on 0.0.0.0, "" or ::)
+    interfaces = None if only is None else [only]
+    addresses = interfaces or local_addresses()
+    announcer = Announcer(f"{config.device.name} library", server.port, addresses, interfaces=interfaces)
+    try:
+        announcer.start()
+    except Exception as exc:  # zeroconf problems must not stop the server itself
+        print(f"library serve: zeroconf announcement failed: {exc}", file=sys.stderr)
+        return None
+    return announcer
 
 
 def _sync(args: argparse.Namespace, config: Config) -> int:

@@ -57,6 +57,19 @@ def zeroconf_interfaces(interfaces: Sequence[str] | None) -> list[str] | Interfa
     return list(interfaces) if interfaces else InterfaceChoice.All
 
 
+def one_address(bound: str) -> str | None:
+    """The address a server listens on (`bound`), when it is one specific address, else None (every
+    address: "0.0.0.0", "", "::", or a host name).  The phone page and the LAN library server are then
+    announced on that address's interface only, naming that address only: announced on every interface
+    with every local address, they sent phones and speakers on other networks to addresses they do not
+    answer on."""
+    try:
+        ip = ipaddress.ip_address(bound)
+    except ValueError:
+        return None
+    return None if ip.is_unspecified else str(ip)
+
+
 def client_network(address: str) -> str:
     """Who a client address stands for, when requests are counted per client: the address itself (an
     IPv4-mapped IPv6 address as its IPv4 one).  An IPv6 address is not widened to its /64: on a home

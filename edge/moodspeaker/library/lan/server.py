@@ -155,6 +155,8 @@ class LibraryServer:
         self._server: GuardedServer = guarded_server(host, port, self.app, _limits)
         self.port = int(self._server.port)
         self.host = host
+        #: the address it listens on: `host`, a host name resolved ("localhost": 127.0.0.1)
+        self.address = str(self._server.server_address[0])
         self._thread = threading.Thread(target=self._server.serve_forever, name="library-server", daemon=True)
 
     @property

@@ -210,16 +210,22 @@ def served(
 
 
 @contextmanager
-def owned_page(
-    tmp_path: Path, *, before_page: Callable[[RealService], None] | None = None, **changes: Any
-) -> Iterator[tuple[RealService, AppPage]]:
+def owned_page(tmp_path: Path, **changes: Any) -> Iterator[tuple[RealService, AppPage]]:
     """The real service (settings `changes`, as in start_service) with the page app in front of it
     (Flask's test client, no browser), after first boot and logged in as the owner; both closed when
-    the test is done.  `before_page` is called with the started service before the page app is made."""
+    the test is done."""
+    with owned_page_after(tmp_path, lambda _service: None, **changes) as both:
+        yield both
+
+
+@contextmanager
+def owned_page_after(
+    tmp_path: Path, before_page: Callable[[RealService], None], **changes: Any
+) -> Iterator[tuple[RealService, AppPage]]:
+    """owned_page, with `before_page` called on the started service before the page app is made."""
     service = start_service(tmp_path, **changes)
     try:  # as in served: the service is stopped also when the page app fails to start
-        if before_page is not None:
-            before_page(service)
+        before_page(service)
         app = create_app(service.control, service.bus, **service.page_settings())
         try:
             page = AppPage(app, app.test_client(), service.bus, service.data_dir, service.config_path, [])

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from realkit import RealService, owned_page
+from realkit import RealService, owned_page_after
 from webkit import AppPage, Page
 
 from moodspeaker.service import mood_history
@@ -51,7 +51,7 @@ def real_quick(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tupl
         monkeypatch.setattr(history_module, "BUSY_TIMEOUT_S", 0.0)
         monkeypatch.setattr(mood_history, "BUSY_TIMEOUT_S", 0.0)
 
-    with owned_page(tmp_path, before_page=settled) as both:
+    with owned_page_after(tmp_path, settled) as both:
         yield both
 
 

@@ -29,7 +29,7 @@ def page(tmp_path: Path) -> Iterator[Page]:
     config = make_config(data_dir, **{"device.name": "Kitchen"})
     save(config, config_path)
     bus = EventBus()
-    speaker = HomeSpeaker(bus)
+    speaker = HomeSpeaker(bus, data_dir=data_dir)
     clock = Clock()
     saved: list[Config] = []
     app = create_app(

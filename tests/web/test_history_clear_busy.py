@@ -4,10 +4,12 @@ Why: the page's MoodHistory.clear (the privacy page's "delete everything") ignor
 result (util.sqlitefiles.scrub): with another program reading the file, the checkpoint cannot empty
 the -wal, the deleted readings stayed readable there, the page said everything was deleted, and
 nothing scrubbed again (the retention scrubs only when readings go).  Now clear keeps the debt in
-the file, the next prune scrubs, and the page says what is left.  A real MoodHistory on SQLite (the
-page in front of the in-memory household speaker for the page's part); the reader is a real read
-transaction of a second connection, held through the deletion (the busy timeout is shortened: the
-reader stays all through, no wait changes the outcome).
+the file, the next prune scrubs, and the page says what is left.  The clear is the service's now
+(service.mood_history.clear_file, the page's own clear is gone: test_history_cleared_once), and what
+the page says is the service's message.  A real MoodHistory on SQLite (the page in front of the real
+service, realkit, for the page's part); the reader is a real read transaction of a second connection,
+held through the deletion (the busy timeouts are shortened: the reader stays all through, no wait
+changes the outcome).
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from webkit import Page
+from realkit import RealService, owned_page_after
+from webkit import AppPage
 
+from moodspeaker.service import mood_history
 from moodspeaker.service.events import MoodObserved
 from moodspeaker_web import history as history_module
 from moodspeaker_web.history import MoodHistory
@@ -27,10 +31,28 @@ from moodspeaker_web.history import MoodHistory
 OLD = "zz-cleared-mood"
 
 
+pytestmark = pytest.mark.timeout(120)
+
+
 @pytest.fixture
 def quick(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A MoodHistory opened from now on gives up on a busy log at once."""
+    """A MoodHistory opened from now on, and the service's clear, give up on a busy log at once."""
     monkeypatch.setattr(history_module, "BUSY_TIMEOUT_S", 0.0)
+    monkeypatch.setattr(mood_history, "BUSY_TIMEOUT_S", 0.0)
+
+
+@pytest.fixture
+def real_quick(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[RealService, AppPage]]:
+    """The real service and its page as `quick`, once the service's retention run at start has ended
+    (it opens the file too: its lock would meet the page's opening with no wait)."""
+
+    def settled(service: RealService) -> None:
+        service.wait_for(lambda: service.appliance.retention.runs >= 1, what="the retention run at start")
+        monkeypatch.setattr(history_module, "BUSY_TIMEOUT_S", 0.0)
+        monkeypatch.setattr(mood_history, "BUSY_TIMEOUT_S", 0.0)
+
+    with owned_page_after(tmp_path, settled) as both:
+        yield both
 
 
 def fill(history: MoodHistory) -> None:
@@ -62,27 +84,29 @@ def test_a_clear_a_reader_kept_in_the_log_is_scrubbed_by_the_next_prune(tmp_path
         fill(history)
         assert on_disk(path), "the marker never reached the files: this test shows nothing"
         with reading(path):
-            assert history.clear() is False
+            assert mood_history.clear_file(tmp_path) is False  # delete everything's clear
             assert on_disk(path), "the scrub emptied the log all the same: this test shows nothing"
         assert history.count() == 0
         assert history.prune(0.0) == 0  # the page's next retention: nothing older, and it scrubs
         assert on_disk(path) == {}, "the cleared readings are still readable"
-        assert history.clear() is True
+        assert mood_history.clear_file(tmp_path) is True
     finally:
         history.close()
 
 
-def test_the_page_says_the_mood_history_is_still_in_the_log(quick: None, owner: Page) -> None:
-    path = owner.data_dir / "mood-history.sqlite3"
-    fill(owner.ctx.history)
+def test_the_page_says_the_mood_history_is_still_in_the_log(real_quick: tuple[RealService, AppPage]) -> None:
+    _service, page = real_quick
+    path = page.data_dir / "mood-history.sqlite3"
+    fill(page.ctx.history)
     assert on_disk(path)
     with reading(path):
-        answer = owner.client.post(
+        answer = page.client.post(
             "/privacy/delete",
-            data={"csrf_token": owner.csrf("/privacy"), "confirm": "delete"},
+            data={"csrf_token": page.csrf("/privacy"), "confirm": "delete"},
             follow_redirects=True,
         )
     assert answer.status_code == 200
-    assert "another program reading its file" in answer.get_data(as_text=True)
-    owner.ctx.enforce_retention()  # the page's next retention run
+    said = answer.get_data(as_text=True)
+    assert "another program is reading it" in said and str(path) in said, said  # the service's words
+    page.ctx.enforce_retention()  # the page's next retention run
     assert on_disk(path) == {}, "the cleared readings are still readable"

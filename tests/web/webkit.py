@@ -1,7 +1,9 @@
 """Helpers for the page tests: a household speaker in memory, a settable clock, and a client wrapper.
 
 `HomeSpeaker` is a small in-memory Speaker (and DataKeeper) used for the page's unit tests; the
-tests against the real service live in test_real_service.py.
+tests against the real service live in test_real_service.py.  Given its data folder, its delete
+everything clears the mood history file there as the service's does (service.mood_history.clear_file,
+the page does not clear it itself).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from moodspeaker.config import Config, with_changes
+from moodspeaker.service import mood_history
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus, MoodObserved, StateChanged
 from moodspeaker_web.server import WebServer, serve
@@ -37,6 +40,7 @@ class HomeSpeaker:
     profile_names: list[str] = field(default_factory=lambda: ["default", "Sam"])
     scans: int = 0
     steered: list[str] = field(default_factory=list)  # the steer commands' directions
+    data_dir: Path | None = None  # where delete everything clears the mood history, as the service
 
     def _changed(self, key: str, value: Any) -> None:
         self.bus.publish(StateChanged(ts=time.time(), key=key, value=value))
@@ -134,6 +138,8 @@ class HomeSpeaker:
         if before is None:
             self.feedback.clear()
             self.profile_names = ["default"]
+            if self.data_dir is not None:
+                mood_history.clear_file(self.data_dir)
         else:
             self.feedback = [f for f in self.feedback if f["ts"] >= before]
 

@@ -6,12 +6,17 @@ The service publishes `MoodObserved` every capture; this store keeps at most one
 `min_spacing_s` (plus every change of mood), which is plenty for a plot of the last hour and keeps
 30 days at a 1 s capture interval around 260k small rows.  Only numbers and mood names are stored,
 never anything from a frame.  Writes happen on a small writer thread, because EventBus subscribers
-must return at once.  `clear()` vacuums the file so deleted rows do not linger in free pages.
+must return at once.
+
+"Delete everything" clears the file in the service (moodspeaker.service.mood_history.clear_file, page
+or no page), which holds this store's `_clearing` through it: the samples queued before (the "mood
+unknown" the deletion publishes too) are dropped by the writer, not written after the clear, each
+sample carrying the store's `generation` from when it was queued; and none is written in between.
 
 What is deleted must not be readable in the files afterwards: `secure_delete` zeroes the deleted rows,
 but every sample ever added also sits in the write-ahead log (one page image per insert) until that
 is overwritten, and copies left by page rebuilds lie in pages' unused space; so a prune that deleted
-rows vacuums and truncates the log too (what `clear()` always did).  The files hold mood readings:
+rows vacuums and truncates the log too (what the service's clear does).  The files hold mood readings:
 they are the owner's alone (0600), whatever the umask, also when an older file was readable by others.
 """
 
@@ -22,13 +27,13 @@ import logging
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from moodspeaker.service.events import Event, EventBus, MoodObserved
 from moodspeaker.service.mood_history import BUSY_TIMEOUT_S, SCHEMA, kept_here, let_go, prune
-from moodspeaker.util.sqlitefiles import owner_only, scrub_or_owe
+from moodspeaker.util.sqlitefiles import owner_only
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +59,34 @@ class MoodHistory:
         self._db.execute("PRAGMA secure_delete=ON")
         self._db.executescript(SCHEMA)
         self._last: tuple[float, str] | None = None
+        self._generation = 0  # how many times the file was cleared while this store had it open
         self._open = True
-        kept_here(self.path)  # the service's retention leaves the file to this one's (mood_history)
+        # the service's retention leaves the file to this one's, and its clear tells it (mood_history)
+        kept_here(self.path, self._clearing)
 
-    def add(self, sample: MoodObserved) -> bool:
-        """Store one sample unless it is within `min_spacing_s` of the last and the mood is the same."""
+    @property
+    def generation(self) -> int:
+        """Changes with each clear of the file: a sample queued before it is not stored after (`add`)."""
+        return self._generation
+
+    @contextlib.contextmanager
+    def _clearing(self) -> Iterator[None]:
+        """Held through the service's clear of the file (mood_history.clear_file): nothing is written
+        meanwhile, and what was queued before it, of an older `generation`, is not stored after."""
+        with self._lock:
+            self._generation += 1
+            self._last = None
+            yield
+
+    def add(self, sample: MoodObserved, *, generation: int | None = None) -> bool:
+        """Store one sample unless it is within `min_spacing_s` of the last and the mood is the same,
+        or it was queued with a `generation` the file's clear has ended since (a reading from before
+        "delete everything", written after it: dropped)."""
         ts, mood = sample.ts, sample.mood
         confidence, valence, arousal, face = sample.confidence, sample.valence, sample.arousal, sample.face
         with self._lock:
+            if generation is not None and generation != self._generation:
+                return False
             if self._last is not None:
                 last_ts, last_mood = self._last
                 if mood == last_mood and 0 <= ts - last_ts < self.min_spacing_s:
@@ -95,20 +120,11 @@ class MoodHistory:
         with self._lock:
             return prune(self._db, before)
 
-    def clear(self) -> bool:
-        """Delete every sample and compact the file, so nothing is recoverable from free pages or the
-        log.  False when a reader of another program kept the log busy: the deleted samples stay in
-        it until the next prune scrubs (the debt is kept in the file, util.sqlitefiles.scrub_or_owe)."""
-        with self._lock:
-            self._db.execute("DELETE FROM mood")
-            self._last = None
-            return scrub_or_owe(self._db, str(self.path))
-
     def close(self) -> None:
         with self._lock, contextlib.suppress(sqlite3.Error):
             if self._open:
                 self._open = False
-                let_go(self.path)
+                let_go(self.path, self._clearing)
             self._db.close()
 
 
@@ -127,7 +143,8 @@ class HistoryRecorder:
         housekeeping_s: float = 3600.0,
     ) -> None:
         self.history = history
-        self._queue: queue.Queue[MoodObserved | None] = queue.Queue(maxsize=1000)
+        # each sample with the history's generation when it came: one from before a clear is dropped
+        self._queue: queue.Queue[tuple[MoodObserved, int] | None] = queue.Queue(maxsize=1000)
         self._housekeeping = housekeeping
         self._housekeeping_s = housekeeping_s
         self._unsubscribe = bus.subscribe(self._on_event)
@@ -137,7 +154,7 @@ class HistoryRecorder:
     def _on_event(self, event: Event) -> None:
         if isinstance(event, MoodObserved):
             with contextlib.suppress(queue.Full):  # a stalled disk drops plot points, never blocks
-                self._queue.put_nowait(event)
+                self._queue.put_nowait((event, self.history.generation))
 
     def _tidy(self) -> None:
         if self._housekeeping is None:
@@ -151,15 +168,15 @@ class HistoryRecorder:
         self._tidy()
         while True:
             try:
-                event = self._queue.get(timeout=self._housekeeping_s)
+                queued = self._queue.get(timeout=self._housekeeping_s)
             except queue.Empty:
                 self._tidy()
                 continue
-            if event is None:
+            if queued is None:
                 self._queue.task_done()
                 return
             try:
-                self.history.add(event)
+                self.history.add(queued[0], generation=queued[1])
             except sqlite3.Error:
                 log.exception("could not store a mood sample in %s", self.history.path)
             finally:

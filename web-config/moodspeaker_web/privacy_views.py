@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -25,7 +24,6 @@ from moodspeaker.util.net import mask_url
 from moodspeaker_web import forms
 from moodspeaker_web.context import json_safe, web
 from moodspeaker_web.guard import owner_required
-from moodspeaker_web.history import MoodHistory
 
 log = logging.getLogger("moodspeaker_web.views")
 
@@ -133,31 +131,6 @@ def _profiles_reset(now: Config, running: Config) -> dict[str, Any]:
     return {"recommend.profiles": list(defaults.profiles), "recommend.profile": defaults.profile}
 
 
-def _clear_history(history: MoodHistory, said: str) -> None:
-    """Delete everything's clear of the page's mood history, what is left said on the page: once, not
-    again when the service's deletion (which clears the same file, service.mood_history) already
-    named the file in `said`.  Another program writing the file past the busy timeout makes the
-    clear fail (sqlite3.Error): said, not raised, for the rest of the deletion is done."""
-    named = history.path.name in said
-    try:
-        scrubbed = history.clear()
-    except sqlite3.Error as exc:
-        log.warning("delete everything: the mood history (%s) could not be deleted: %s", history.path, exc)
-        if not named:
-            flash(
-                f"The mood history ({history.path}) could not be deleted: another program keeps the "
-                f"file busy ({exc}). The rest is deleted; delete everything again once it lets go.",
-                "error",
-            )
-        return
-    if not scrubbed and not named:
-        flash(
-            "The mood history is deleted, but another program reading its file kept the deleted "
-            "readings in its log: the next retention run (within the hour) scrubs them.",
-            "error",
-        )
-
-
 @owner_required
 def delete_everything() -> BaseResponse:
     ctx = web()
@@ -170,22 +143,17 @@ def delete_everything() -> BaseResponse:
             ctx.save_changes(lambda now: _profiles_reset(now, ctx.config))
         except (ConfigError, OSError) as exc:
             log.warning("the profiles of the config file could not be reset: %s", exc)
-    said = ""  # what the service's deletion said was left
     try:
-        # the service's deletion includes the copies of state files it could not read at a start
-        # (they quote moods too); when only those stay, or the feedback is still in the database's
-        # log (a reader kept it busy), the rest is deleted and the page says so
+        # the service's deletion includes the page's mood history (service.mood_history.clear_file:
+        # what the page's recorder queued before it, and the "mood unknown" it ends with, are dropped)
+        # and the copies of state files it could not read at a start (they quote moods too); when the
+        # history file refuses its deletion (another program writing it), only those copies stay, or
+        # deleted data is still in a database's log (a reader kept it busy), the rest is deleted and
+        # the page says so
         ctx.control.delete_data(None)
     except PartlyDeletedError as exc:
         said = str(exc)
         flash(said[:1].upper() + said[1:], "error")
-    finally:
-        # the page's mood history after the service's data: the service says at the end of its
-        # deletion that the mood is unknown now (a MoodObserved), which the recorder would keep as
-        # the first sample of the history just deleted
-        if ctx.recorder is not None:
-            ctx.recorder.flush()
-        _clear_history(ctx.history, said)
     # and the listener chosen on the Now tab goes too: left active, its name stays in the picker and
     # the next track's feedback makes its profile again
     listener = ctx.config.recommend.profile

@@ -231,8 +231,10 @@ class ListenerCommands(ApplianceCore):
 
     def _clear_mood_history(self) -> tuple[str, tuple[str, ...]]:
         """Delete everything's part of the page's mood history (service.mood_history.clear_file: also
-        when no page runs, or one runs that did not ask).  Returns why the file refused the deletion
-        (reported; "" when it did not) and the file when a reader kept its scrub owed."""
+        when no page runs, or one runs that did not ask; the only clear, the page's included: a page
+        of this process drops what it queued before, the "mood unknown" `_forget_moods` published
+        too).  Returns why the file refused the deletion (reported; "" when it did not) and the file
+        when a reader kept its scrub owed."""
         path = self._data_dir / MOOD_HISTORY
         try:
             return "", () if clear_mood_history(self._data_dir) else (str(path),)

@@ -9,7 +9,10 @@ An open MoodHistory marks its file as kept here (`kept_here`/`let_go`): two writ
 process would only wait on each other's locks, and the page's own retention covers it.  A scrub a
 reader kept from emptying the file's log stays owed in the file (util.sqlitefiles.scrub_or_owe): the
 next prune scrubs again, also one that deletes nothing.  The service's delete everything clears the
-file itself (`clear_file`), page or no page: not every caller of it is the page.
+file itself (`clear_file`), page or no page: not every caller of it is the page.  A MoodHistory kept
+here is told first (the `clearing` it gave `kept_here`, held through the clear): what its page's
+recorder queued before is dropped, not written after the clear (the "mood unknown" the deletion
+publishes too), and it writes nothing in between; so the page need not clear the file again.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import contextlib
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from moodspeaker.util.sqlitefiles import owner_only, scrub_or_owe, scrub_owed
@@ -41,27 +45,35 @@ CREATE INDEX IF NOT EXISTS mood_ts ON mood (ts);
 #: How long the service's prune waits for a page of another process that is writing the file.
 BUSY_TIMEOUT_S = 30.0
 
+#: What a MoodHistory kept here gives `kept_here`: entered before `clear_file` deletes, left after.
+Clearing = Callable[[], AbstractContextManager[None]]
+
 _lock = threading.Lock()
-_kept: dict[str, int] = {}  # the files an open MoodHistory of this process keeps, and how many
+_kept: dict[str, list[Clearing]] = {}  # the files an open MoodHistory of this process keeps: each one's
 
 
 def _key(path: str | Path) -> str:
     return os.path.realpath(path)
 
 
-def kept_here(path: str | Path) -> None:
-    """A MoodHistory of this process opened `path`: its retention is the page's (until `let_go`)."""
-    with _lock:
-        _kept[_key(path)] = _kept.get(_key(path), 0) + 1
+def _not_told() -> AbstractContextManager[None]:
+    return contextlib.nullcontext()
 
 
-def let_go(path: str | Path) -> None:
-    """The MoodHistory that opened `path` closed it."""
+def kept_here(path: str | Path, clearing: Clearing = _not_told) -> None:
+    """A MoodHistory of this process opened `path`: its retention is the page's (until `let_go`), and
+    `clearing()` is held through each `clear_file` of it (the store drops what it was about to write)."""
     with _lock:
-        left = _kept.get(_key(path), 0) - 1
-        if left > 0:
-            _kept[_key(path)] = left
-        else:
+        _kept.setdefault(_key(path), []).append(clearing)
+
+
+def let_go(path: str | Path, clearing: Clearing = _not_told) -> None:
+    """The MoodHistory that opened `path` (with `clearing`) closed it."""
+    with _lock:
+        kept = _kept.get(_key(path), [])
+        with contextlib.suppress(ValueError):
+            kept.remove(clearing)
+        if not kept:
             _kept.pop(_key(path), None)
 
 
@@ -101,15 +113,22 @@ def prune_file(data_dir: str | Path, before: float) -> tuple[int, bool]:
 def clear_file(data_dir: str | Path) -> bool:
     """Delete everything's part (service.listeners): every reading in `<data_dir>/mood-history.sqlite3`
     deleted and the file scrubbed, also while a page of this process keeps it (whoever asked the
-    service to delete everything, the page may not be the one, and its own `clear` may never come).
-    Returns whether nothing deleted is left in the file's log (False: a reader kept it busy, the scrub
-    stays owed, util.sqlitefiles.scrub_or_owe).  sqlite3.Error or OSError propagates."""
+    service to delete everything, the page may not be the one).  Each MoodHistory kept here is told
+    first and held through it (its `clearing`): the readings its recorder queued until now are
+    dropped, and none is written in between.  Returns whether nothing deleted is left in the file's
+    log (False: a reader kept it busy, the scrub stays owed, util.sqlitefiles.scrub_or_owe).
+    sqlite3.Error or OSError propagates."""
     path = Path(data_dir) / FILE_NAME
-    with _opened(path) as db:
-        if db is None:
-            return True
-        db.execute("DELETE FROM mood")
-        return scrub_or_owe(db, str(path))
+    with _lock:
+        told = list(_kept.get(_key(path), ()))
+    with contextlib.ExitStack() as held:
+        for clearing in told:
+            held.enter_context(clearing())
+        with _opened(path) as db:
+            if db is None:
+                return True
+            db.execute("DELETE FROM mood")
+            return scrub_or_owe(db, str(path))
 
 
 @contextlib.contextmanager

@@ -116,13 +116,16 @@ def test_page_is_announced_and_reachable_from_a_browser_on_this_machine(tmp_path
         server.stop()
 
 
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
 def test_a_page_on_one_address_is_announced_there_only(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, host: str
 ) -> None:
     """web.host is one address (here the loopback, announced on purpose): the announcement goes out on
     that interface only and names only that address.  Before, it went out on every interface and listed
-    every local address, addresses the page does not answer on.  The machine's other addresses are
-    made up, and an announcement beyond the loopback is refused before it is sent (tests stay on it)."""
+    every local address, addresses the page does not answer on.  A host name counts as the address the
+    page is bound to (localhost: 127.0.0.1; before, a host name was announced on every interface with
+    every local address).  The machine's other addresses are made up, and an announcement beyond the
+    loopback is refused before it is sent (tests stay on it)."""
     monkeypatch.setattr(advertise, "local_addresses", lambda: ["192.0.2.7"])
     asked: list[object] = []
 
@@ -141,7 +144,7 @@ def test_a_page_on_one_address_is_announced_there_only(
         config=config,
         config_path=None,
         data_dir=tmp_path / "data",
-        host="127.0.0.1",
+        host=host,
         port=0,
         advertise=True,
     )

@@ -131,7 +131,10 @@ def serve(
         ctx.close()
         raise
     advertiser = None
-    bound = host if host is not None else config.web.host
+    # where to announce is decided from the address the socket is bound to, not from web.host's text:
+    # a host name (localhost, kitchen.lan) is the one address it resolved to, which the page listens on
+    # only (before, it was announced on every interface with every local address)
+    bound = str(server.server_address[0])
     if advertise is None and config.web.zeroconf and is_loopback(bound):
         # a page only this machine can open is not announced to every device on the LAN: the
         # announcement names the speaker and says where it stands, for a page nobody there can use

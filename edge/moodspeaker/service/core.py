@@ -177,6 +177,21 @@ class ApplianceCore:
         self.stage.end_reading(ended)
         self.conductor.drop_plans()
 
+    def _start_reading(self) -> None:
+        """The camera is switched back on: a fresh reading starts (the filter was reset when it went
+        off), so a mood told while it was off (a correction, `_override`) is no longer in force.  Kept,
+        the state said the camera was on with that mood at full confidence and no face, and MQTT
+        published it as live until the filter moved on: Home Assistant recorded a mood nobody's face
+        showed.  Its end is published as a change to unknown, and the plans under way made for it
+        are dropped (`_end_reading`); the music playing carries on."""
+        with self._lock:
+            told, self._override = self._override, None
+        if told is None:
+            return
+        if told.mood != UNKNOWN:
+            self.bus.publish(MoodChanged(time.time(), UNKNOWN, told.mood, 0.0, 0.0, 0.0))
+        self.conductor.drop_plans()
+
     def _status(self) -> PlayerStatus:
         """The player's status as a command must act on it: once the restore at start is applied, or
         (a player too busy to apply it within RESTORE_WAIT_S of start) with the snapshot restored

@@ -216,7 +216,10 @@ class PlaybackCommands(ApplianceCore):
 
     def set_camera(self, enabled: bool) -> None:
         """The privacy switch.  Off ends the mood reading (`_end_reading`): the mood is unknown, new
-        picks are planned as for an unknown mood, the music playing carries on; on reads afresh."""
+        picks are planned as for an unknown mood, the music playing carries on; on reads afresh (a
+        mood told while it was off goes: `_start_reading`)."""
+        if enabled and not self.stage.enabled:
+            self._start_reading()  # before the switch: the state never says on with the told mood
         self.stage.set_enabled(enabled)
         if not enabled:
             self._end_reading()

@@ -4,7 +4,10 @@ The bridge hands it what it learns (a state snapshot, a mood reading, a mood cha
 switched); this decides what goes out: a topic whose payload (without `ts`) equals the one published
 last is skipped, a running scan's counts alone wait for the next poll (ScanFeed), and the mood topics
 follow the camera as last heard, so a mood change while it is off (a correction from Home Assistant or
-the page) keeps them `camera_off` instead of showing a mood in privacy mode.
+the page) keeps them `camera_off` instead of showing a mood in privacy mode.  Switched back on, they
+stay as they are until the first reading: a snapshot then holds nothing read yet (no face, confidence
+0), and published as live it showed the listener gone (Home Assistant's "Listener present" off, then
+on a moment later), which fires "listener left" automations for nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from moodspeaker.service.events import MoodChanged, MoodObserved
 
 log = logging.getLogger(__name__)
 
+#: The topics a mood reading publishes (payloads.mood_values).
+MOOD_KEYS = frozenset({"mood", "confidence", "valence", "arousal", "face"})
+
 
 class StateFeed:
     """`publish(topic, body)` sends a retained message; `monotonic` paces the scan topic."""
@@ -32,16 +38,31 @@ class StateFeed:
         self._monotonic = monotonic
         self.scan = ScanFeed(SCAN_POLL_S)  # when a running scan's state is read again and may go out
         self.last: dict[str, dict[str, Any]] = {}  # state key -> last published payload (without ts)
-        self.camera = True  # as last heard: readings, its StateChanged, the snapshots
+        self._camera = True  # as last heard: readings, its StateChanged, the snapshots
+        self._unread = False  # switched on, no reading since: the snapshots leave the mood topics out
+
+    @property
+    def camera(self) -> bool:
+        return self._camera
+
+    @camera.setter
+    def camera(self, on: bool) -> None:
+        if on != self._camera:
+            self._unread = on  # switched on: nothing read yet; off: the mood topics say camera_off
+        self._camera = on
 
     def snapshot(self, state: Mapping[str, Any], ts: float) -> None:
-        """A ControlAPI.state() snapshot: every state topic."""
+        """A ControlAPI.state() snapshot: every state topic (the mood topics only once read)."""
         self.camera = bool(state.get("camera", True))
-        self.publish(state_values(state), ts)
+        values = state_values(state)
+        if self._unread:
+            values = {key: payload for key, payload in values.items() if key not in MOOD_KEYS}
+        self.publish(values, ts)
 
     def reading(self, event: MoodObserved) -> None:
         """A mood reading: the five mood topics (blank with the camera off)."""
         self.camera = bool(event.camera)
+        self._unread = False
         values = mood_values(
             event.mood, event.confidence, event.valence, event.arousal, face=event.face, camera=event.camera
         )

@@ -236,13 +236,20 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
     # ---- mood -> plan -> player --------------------------------------------------------------------
     def _on_result(self, state: MoodState, observation: Any, _now: float) -> None:
         """One reading (the stage's thread; a reading that ended is never delivered, see
-        InferenceStage.end_reading): the mood in force, published; a new mood re-plans."""
+        InferenceStage.end_reading): the mood in force, published; a new mood re-plans.
+
+        A change is announced from the mood announced last (`shown`): the listener's correction in
+        force (`correct_mood`), not the mood the filter had read before it, so that each MoodChanged
+        follows on from the one before (MQTT's event).  The camera coming to read the corrected mood
+        is no change and is not announced as one (it is planned for all the same: the reading now
+        stands in for the correction)."""
         with self._lock:
             if observation is not None:
                 # a frame was read and classified: inference works (again).  Not on a capture that
                 # gave nothing (observation None: a camera held by a hung capture, retrying or gone),
                 # or a camera wedged for good would never reach STUCK_RESTARTS_LIMIT
                 self._unrecovered_restarts = 0
+            shown = (self._override or self._mood).mood
             self._mood = state
             if state.changed:
                 self._override = None
@@ -258,19 +265,19 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
                 camera=self.stage.enabled,  # False for a capture that finished as the camera went off
             )
         )
-        if state.changed:
+        if state.changed and state.mood != shown:
             self.bus.publish(
                 MoodChanged(
                     ts=time.time(),
                     mood=state.mood,
-                    previous=state.previous,
+                    previous=shown,
                     confidence=round(state.confidence, 3),
                     valence=round(state.valence, 3),
                     arousal=round(state.arousal, 3),
                 )
             )
-            if replan_on(state.mood, state.changed):
-                self.conductor.react(state)
+        if replan_on(state.mood, state.changed):
+            self.conductor.react(state)
 
     # ---- housekeeping, live settings ---------------------------------------------------------------
     def _housekeeping(self) -> None:

@@ -168,21 +168,25 @@ class PlaybackCommands(ApplianceCore):
         self._move_on(status, track_id)
 
     def correct_mood(self, mood: str) -> None:
+        """The listener says the mood is `mood`: in force until the camera reads a change (`app.
+        _on_result`), announced as a change from the mood announced last, taken with the correction
+        it replaces (a reading handled meanwhile is not skipped over)."""
         current = self._status().current
         seen = self._current_mood()
         if current is not None:
             self._tell(current.track.id, "wrong_mood", seen, corrected_mood=mood)
         valence, arousal = to_valence_arousal({mood: 1.0})
-        corrected = MoodState(
-            mood, 1.0, valence, arousal, face=seen.face, changed=True, previous=seen.mood, told=True
-        )
         with self._lock:
+            previous = (self._override or self._mood).mood
+            corrected = MoodState(
+                mood, 1.0, valence, arousal, face=seen.face, changed=True, previous=previous, told=True
+            )
             self._override = corrected
         self.bus.publish(
             MoodChanged(
                 ts=time.time(),
                 mood=mood,
-                previous=seen.mood,
+                previous=previous,
                 confidence=1.0,
                 valence=valence,
                 arousal=arousal,

@@ -4,6 +4,8 @@ Decoding is incremental, block by block, so a long track never sits in memory as
 breaks half-way through is noticed at the block where it breaks (the player then skips it).
 libsndfile (via soundfile) reads WAV, FLAC, OGG/Vorbis, Opus and MP3; anything else (AAC/M4A, WMA...)
 goes through an `ffmpeg` subprocess when ffmpeg is installed, a download from a temporary copy.
+Both give stereo: a file of 3 or more channels (5.1...) is downmixed, libsndfile's by `downmix_matrix`
+(ITU-R BS.775, normalised), ffmpeg's by its own default matrix (`-ac 2`).
 A `HeldFile` (a LAN library server's download in the speaker's cache) is decoded from its path, ffmpeg
 included, and let go when its decoder closes: till then no sweep of the cache deletes it.
 
@@ -64,13 +66,55 @@ class HeldFile:
     close: Callable[[], None]
 
 
-def _to_stereo(block: np.ndarray) -> np.ndarray:
+#: Where each channel goes in a stereo downmix, (to left, to right), by speaker (ITU-R BS.775, as
+#: ffmpeg's default matrix): centre and surrounds at -3 dB, a back centre at -6 dB to both, LFE left out.
+_A = float(np.sqrt(0.5))
+_TO_STEREO = {
+    "FL": (1.0, 0.0), "FR": (0.0, 1.0), "FC": (_A, _A), "LFE": (0.0, 0.0), "BL": (_A, 0.0),
+    "BR": (0.0, _A), "SL": (_A, 0.0), "SR": (0.0, _A), "BC": (0.5, 0.5),
+}  # fmt: skip
+#: The speakers of 3 to 8 channels in WAV/FLAC order (WAVEFORMATEXTENSIBLE's, the FLAC format's)...
+_WAV_ORDER = {
+    3: ("FL", "FR", "FC"), 4: ("FL", "FR", "BL", "BR"), 5: ("FL", "FR", "FC", "BL", "BR"),
+    6: ("FL", "FR", "FC", "LFE", "BL", "BR"), 7: ("FL", "FR", "FC", "LFE", "BC", "SL", "SR"),
+    8: ("FL", "FR", "FC", "LFE", "BL", "BR", "SL", "SR"),
+}  # fmt: skip
+#: ...and in Ogg Vorbis/Opus order, which libsndfile hands on as it is (the centre second of 5.1)
+_VORBIS_ORDER = {
+    3: ("FL", "FC", "FR"), 4: ("FL", "FR", "BL", "BR"), 5: ("FL", "FC", "FR", "BL", "BR"),
+    6: ("FL", "FC", "FR", "BL", "BR", "LFE"), 7: ("FL", "FC", "FR", "SL", "SR", "BC", "LFE"),
+    8: ("FL", "FC", "FR", "SL", "SR", "BL", "BR", "LFE"),
+}  # fmt: skip
+
+
+def downmix_matrix(channels: int, container: str = "WAV") -> np.ndarray | None:
+    """The (channels x 2) matrix taking a file's channels to stereo, None for mono and stereo (as they
+    are).  `container`: libsndfile's format name, which says the channel order ("OGG": Vorbis order).
+    Each output's coefficients are scaled to sum to at most 1, as ffmpeg's normalised matrix, so the
+    downmix never goes past full scale.  More than 8 channels (no standard order): the first two are
+    left and right, the others go to both at -3 dB."""
+    if channels <= 2:
+        return None
+    order = (_VORBIS_ORDER if container.upper() == "OGG" else _WAV_ORDER).get(channels)
+    if order is None:
+        rows = [(1.0, 0.0), (0.0, 1.0)] + [(_A, _A)] * (channels - 2)
+    else:
+        rows = [_TO_STEREO[speaker] for speaker in order]
+    matrix = np.array(rows, dtype=np.float32)
+    return matrix / np.float32(matrix.sum(axis=0).max())
+
+
+def _to_stereo(block: np.ndarray, matrix: np.ndarray | None = None) -> np.ndarray:
+    """Frames x 2 from frames x channels: mono to both sides, 3+ channels through `matrix`
+    (`downmix_matrix`; before, only the first two were kept, and a 5.1 file lost its centre)."""
     if block.ndim == 1:
         block = block[:, None]
     if block.shape[1] == 1:
         return np.repeat(block, 2, axis=1)
     if block.shape[1] > 2:
-        return block[:, :2]
+        if matrix is None:
+            matrix = downmix_matrix(block.shape[1])
+        return np.asarray(block @ matrix, dtype=np.float32)
     return block
 
 
@@ -94,6 +138,7 @@ class SoundfileDecoder:
         except Exception as exc:  # libsndfile reports unknown formats and broken headers alike
             raise DecodeError(f"{self._name}: cannot open ({exc})") from exc
         self._in_rate = int(self._file.samplerate)
+        self._mix = downmix_matrix(int(self._file.channels), str(self._file.format))
         self._rate = rate
         frames = int(self._file.frames) if self._file.frames > 0 else 0
         self.duration_s = frames / self._in_rate if frames else 0.0
@@ -115,7 +160,7 @@ class SoundfileDecoder:
             block = self._file.read(want, dtype="float32", always_2d=True)
         except Exception as exc:
             raise DecodeError(f"{self._name}: decoding failed ({exc})") from exc
-        block = _to_stereo(block)
+        block = _to_stereo(block, self._mix)
         last = len(block) < want
         if not np.all(np.isfinite(block)):
             raise DecodeError(f"{self._name}: decoded samples are not finite (corrupt data)")

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -227,8 +229,10 @@ def parse_command(command: Command | None, name: str, raw: bytes) -> dict[str, A
     """Turn a `…/<name>/set` payload into ControlAPI arguments (and the optional request id).
 
     Accepted: empty (no arguments), a JSON object of arguments, or, for a command with exactly one
-    argument, a bare JSON value as shorthand (`0.4` for set_volume).  The ControlAPI checks the
-    arguments themselves; this only checks that the payload is sane JSON of a sane size.
+    argument, a bare JSON value as shorthand (`0.4` for set_volume).  Plain text that is not JSON is
+    accepted too, as Home Assistant's entities and hand-written `mqtt.publish` calls send it by default
+    (`_plain_text`: a button's `PRESS`, a switch's `ON`, a select's `steady`).  The ControlAPI checks
+    the arguments themselves; this only checks that the payload is sane text of a sane size.
     """
     if len(raw) > MAX_COMMAND_BYTES:
         raise PayloadError(f"payload of {len(raw)} bytes is over the {MAX_COMMAND_BYTES}-byte command limit")
@@ -241,12 +245,66 @@ def parse_command(command: Command | None, name: str, raw: bytes) -> dict[str, A
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise PayloadError(f"payload is not valid JSON: {exc.msg} at character {exc.pos}") from None
+        not_json = f"payload is not valid JSON: {exc.msg} at character {exc.pos}"
     except RecursionError:
         raise PayloadError("payload is nested too deeply") from None
+    else:
+        return _json_arguments(command, name, text, data)
+    return _plain_text(command, text, not_json)
+
+
+def _json_arguments(command: Command | None, name: str, text: str, data: Any) -> dict[str, Any]:
+    """The arguments a payload that is JSON gives: an object is them; a bare value is the argument of a
+    one-argument command.  A text argument (a profile's name) takes a bare number, true, false or null
+    as written: a select sending the bare option `1984` means the profile so named."""
     if isinstance(data, dict):
         return data
     if command is not None and len(command.args) == 1:
-        return {command.args[0].name: data}
+        arg = command.args[0]
+        if arg.kind in _NAMED_KINDS and not isinstance(data, str | list):
+            return {arg.name: text.strip()}
+        return {arg.name: data}
     arity = "no arguments" if command is None or not command.args else "several arguments"
     raise PayloadError(f"{name} takes {arity}: send a JSON object, not {type(data).__name__}")
+
+
+#: Argument kinds whose values are names anyone may choose (ControlAPI's `Arg.kind`), not fixed words.
+_NAMED_KINDS = ("profile", "str")
+#: How a payload meant as JSON begins: one of these that is not valid JSON is refused as broken JSON,
+#: never taken as plain text (`{"volume": 0.3` is a mistake to point out, not a value).
+_JSON_OPENERS = ("{", "[", '"')
+#: Plain-text words a true/false argument takes, case aside: Home Assistant's switch sends `ON`/`OFF`
+#: by default (Frigate's `…/set` topics likewise), and a template rendering a test `True`/`False`.
+_BOOL_WORDS = {"on": True, "off": False, "true": True, "false": False}
+#: A decimal number as written by hand (`.5`, `+0.3`, `5.`), which JSON does not take as such.
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _plain_text(command: Command | None, text: str, not_json: str) -> dict[str, Any]:
+    """A payload that is not JSON, as Home Assistant sends by default: a button's `PRESS`, a switch's
+    `ON`/`OFF`, a select's bare option.  For a command without arguments any such text is a press; for
+    a one-argument command it is the argument, stripped of surrounding whitespace: `ON`/`OFF` (or
+    `true`/`false`, case aside) for a true/false argument, a number for a numeric one, else the text as
+    it is, so that the ControlAPI checks it as it checks a JSON argument and refuses a bad one in the
+    same words ("enabled must be true or false, got 'maybe'").  An unknown command is left to the
+    ControlAPI too, which refuses it naming the known ones.
+
+    Refused: control characters (binary data, not text anyone typed), and, as broken JSON
+    (`not_json`), text that begins as JSON does and text for a command of several arguments (which
+    one would it be?)."""
+    typed = "\t\n\r"  # the control characters typed text may have
+    bad = next((i for i, ch in enumerate(text) if ch not in typed and unicodedata.category(ch) == "Cc"), None)
+    if bad is not None:
+        raise PayloadError(f"payload is not text: a control character at position {bad}")
+    word = text.strip()
+    if word.startswith(_JSON_OPENERS) or (command is not None and len(command.args) > 1):
+        raise PayloadError(not_json)
+    if command is None or not command.args:
+        return {}
+    arg = command.args[0]
+    value: Any = word
+    if arg.kind == "bool":
+        value = _BOOL_WORDS.get(word.lower(), word)
+    elif arg.kind == "float" and _DECIMAL.fullmatch(word):
+        value = float(word)
+    return {arg.name: value}

@@ -40,7 +40,11 @@ def analyse_file(path: str | os.PathLike[str], excerpt_s: float = 20.0, count: i
     except ValueError as exc:
         raise AnalysisError(str(exc)) from exc
     features["loudness_lufs"] = loudness
-    features["peak"] = peak
+    features["peak"] = peak  # of the mono mix at SR: the silence check's
+    # the largest sample of any channel at the file's own rate, which playback's loudness boost must
+    # keep under the limiter's knee (Track.peak): the mono mix's is lower wherever the channels differ
+    # (named "peak_..." so that emotion_fit leaves it out of the mood model, as "peak")
+    features["peak_channels"] = max(float(np.max(np.abs(w))) if w.size else 0.0 for w in excerpts.windows)
     return Analysis(features, excerpts.duration_s)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -39,6 +40,20 @@ class Tags:
     album: str = ""
     duration_s: float = 0.0
     replaygain_db: float | None = None
+
+
+def peak_of(features: Mapping[str, Any]) -> float | None:
+    """A track's sample peak (Track.peak) from its analysis's features: the channels' (`peak_channels`),
+    else the older analyses' peak of the mono mix (`peak`, a little under it at most), else None (not
+    known: playback boosts as it did without one)."""
+    return a_peak(features.get("peak_channels", features.get("peak")))
+
+
+def a_peak(value: object) -> float | None:
+    """`value` as a Track.peak: a finite number above 0, else None (a LAN server's row may hold anything)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0:
+        return float(value)
+    return None
 
 
 def track_id(location: str) -> str:
@@ -99,12 +114,12 @@ class Batch:
         extra = {k: float(features[k]) for k in EXTRA_KEYS if k in features}
         self.conn.execute(
             "UPDATE tracks SET status='analysed', error='', valence=?, arousal=?, energy=?, tempo=?,"
-            " loudness_lufs=?, mode=?, brightness=?, extra=?, analysed_at=?, changed=?,"
+            " loudness_lufs=?, mode=?, brightness=?, extra=?, analysed_at=?, changed=?, peak=?,"
             " duration_s = CASE WHEN duration_s > 0 THEN duration_s ELSE ? END WHERE id=?",
             (float(values["valence"]), float(values["arousal"]), float(values["energy"]),
              float(values["tempo"]), float(values["loudness_lufs"]), int(values["mode"]),
              float(values["brightness"]), json.dumps(extra), self.now, self.change,
-             float(values.get("duration_s", 0.0)), tid),
+             peak_of(features), float(values.get("duration_s", 0.0)), tid),
         )  # fmt: skip
         self.conn.execute(
             "INSERT INTO features (id, data) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET data=excluded.data",
@@ -160,22 +175,24 @@ class Batch:
         return self.conn.execute("DELETE FROM problems WHERE path = ?", (path,)).rowcount
 
     def put_remote(self, row: Mapping[str, Any], source: str) -> None:
-        """Mirror an analysed track from a LAN server (the client's cache)."""
+        """Mirror an analysed track from a LAN server (the client's cache).  Its `peak` is optional: a
+        server of a version before it sends none, and the track plays as before (Track.peak None)."""
         self.conn.execute(
             "INSERT INTO tracks (id, location, source, title, artist, album, duration_s, replaygain_db,"
-            " status, valence, arousal, energy, tempo, loudness_lufs, mode, brightness, extra, changed)"
-            " VALUES (?,?,?,?,?,?,?,?,'analysed',?,?,?,?,?,?,?,?,?)"
+            " status, valence, arousal, energy, tempo, loudness_lufs, mode, brightness, extra, changed,"
+            " peak) VALUES (?,?,?,?,?,?,?,?,'analysed',?,?,?,?,?,?,?,?,?,?)"
             " ON CONFLICT(id) DO UPDATE SET location=excluded.location, source=excluded.source,"
             " title=excluded.title, artist=excluded.artist, album=excluded.album,"
             " duration_s=excluded.duration_s, replaygain_db=excluded.replaygain_db, status='analysed',"
             " valence=excluded.valence, arousal=excluded.arousal, energy=excluded.energy,"
             " tempo=excluded.tempo, loudness_lufs=excluded.loudness_lufs, mode=excluded.mode,"
-            " brightness=excluded.brightness, extra=excluded.extra, changed=excluded.changed",
+            " brightness=excluded.brightness, extra=excluded.extra, changed=excluded.changed,"
+            " peak=excluded.peak",
             (str(row["id"]), str(row["location"]), source, str(row["title"]), str(row["artist"]),
              str(row.get("album", "")), float(row.get("duration_s", 0.0)), row.get("replaygain_db"),
              float(row["valence"]), float(row["arousal"]), float(row["energy"]), float(row["tempo"]),
              float(row["loudness_lufs"]), int(row["mode"]), float(row["brightness"]),
-             json.dumps(row.get("extra", {})), self.change),
+             json.dumps(row.get("extra", {})), self.change, a_peak(row.get("peak"))),
         )  # fmt: skip
 
     def set_meta(self, key: str, value: str) -> None:

@@ -90,6 +90,22 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX tracks_changed ON tracks(changed);
     CREATE INDEX tracks_hash ON tracks(content_hash);
     """,
+    # 3: the track's sample peak (Track.peak; playback caps a boost with it).  A track analysed before
+    # takes the peak its stored analysis holds: that one was read on the mono mix of the excerpts, so
+    # it may be a little under the channels' (a boost a little less capped than a new analysis's,
+    # never more than before).  A track without an analysis to read it from (a LAN mirror's) has none
+    # (NULL), and plays as before.  json_valid first (CASE keeps that order): an analysis that is not JSON
+    # leaves the peak NULL rather than failing the migration, which would keep the library from opening.
+    """
+    ALTER TABLE tracks ADD COLUMN peak REAL;
+    UPDATE tracks SET peak = (
+        SELECT CASE WHEN json_valid(f.data) THEN (
+            CASE WHEN json_type(f.data, '$.peak') IN ('real', 'integer')
+                AND json_extract(f.data, '$.peak') > 0 THEN json_extract(f.data, '$.peak') END
+        ) END
+        FROM features f WHERE f.id = tracks.id
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

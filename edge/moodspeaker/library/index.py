@@ -41,7 +41,7 @@ COLUMN_SCALES: dict[str, float] = {
 
 _TRACK_COLS = (
     "id, location, source, title, artist, album, duration_s, replaygain_db, valence, arousal, energy, "
-    "tempo, loudness_lufs, mode, brightness, extra"
+    "tempo, loudness_lufs, mode, brightness, extra, peak"
 )
 
 
@@ -65,7 +65,7 @@ def track_row(t: Track) -> dict[str, Any]:
     return {
         "id": t.id, "title": t.title, "artist": t.artist, "album": t.album,
         "duration_s": t.duration_s, "replaygain_db": t.replaygain_db,
-        **{c: getattr(t, c) for c in FEATURE_COLUMNS}, "extra": t.extra,
+        **{c: getattr(t, c) for c in FEATURE_COLUMNS}, "extra": t.extra, "peak": t.peak,
     }  # fmt: skip
 
 
@@ -94,6 +94,7 @@ def _row_to_track(row: sqlite3.Row) -> Track:
         replaygain_db=None if row["replaygain_db"] is None else float(row["replaygain_db"]),
         source=row["source"],
         extra=extra,
+        peak=None if row["peak"] is None else float(row["peak"]),
     )
 
 

@@ -6,6 +6,9 @@ a LAN server, or the Spotify catalogue used by the simulator):
 - energy: 0..1 (loudness-independent RMS energy, normalised), tempo: beats per minute
 - loudness_lufs: integrated loudness (for playback normalisation), mode: 1 major, 0 minor
 - brightness: 0..1 (normalised spectral centroid), acousticness-like timbre lives in `extra`
+- peak: the largest sample magnitude the analysis found (full scale = 1), None when not known (a
+  track analysed by a version before it, or mirrored from a server that does not say it); playback
+  caps a loudness boost with it so the peak stays under the limiter's knee
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ class Track:
     replaygain_db: float | None = None
     source: str = "local"
     extra: dict[str, float] = field(default_factory=dict)
+    peak: float | None = None
 
 
 def artist_title(title: str, artist: str) -> str:

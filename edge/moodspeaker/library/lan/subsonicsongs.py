@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from moodspeaker.library.batch import peak_of
 from moodspeaker.library.emotion import EmotionModel
 from moodspeaker.library.indexer import track_values
 
@@ -88,6 +89,7 @@ def mirror_row(
             for k in ("valence", "arousal", "energy", "tempo", "loudness_lufs", "mode", "brightness")
         },
         "extra": {k: float(features[k]) for k in ("key", "onset_rate", "pulse_clarity") if k in features},
+        "peak": peak_of(features),  # of the speaker's own analysis of the download, as a local file's
     }
 
 

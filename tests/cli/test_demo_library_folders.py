@@ -11,6 +11,7 @@ Chromium (Debian's /usr/bin/chromium through Playwright's Python API, as tests/w
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -153,7 +154,11 @@ def test_the_demo_page_shows_and_rescans_the_demo_folders_and_scans_music_added_
 
             text = until(finished, 300, "the end of the scan")
             tracks = [t for t in LibraryIndex(db_path(load(folder / "config.toml"))).tracks()]
-            assert f"({len(tracks)} files, " in text and "no music folder found" not in text, text
+            # the files counted are the tracks indexed and those too short to be (library.min_track_s:
+            # supertux-data's jingles, where that package is installed)
+            short = re.search(r"(\d+) too short", text)
+            files = len(tracks) + (int(short.group(1)) if short else 0)
+            assert f"({files} files, " in text and "no music folder found" not in text, text
             page.fill("#f-library-folders", "\n".join([*own, "~/Music"]))
             with page.expect_navigation():
                 page.click("#save-library")

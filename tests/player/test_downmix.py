@@ -14,6 +14,8 @@ import pytest
 import soundfile as sf
 from playerkit import SR, Recorder, item
 
+from moodspeaker.library.analysis import analyse_file
+from moodspeaker.library.loudness import integrated_loudness
 from moodspeaker.player.decode import open_decoder
 from moodspeaker.player.engine import Player
 from moodspeaker.service.events import TrackEnded
@@ -101,3 +103,20 @@ def test_the_player_plays_a_5_1_centre(
     left, right = np.abs(heard).max(axis=0)
     assert left > 0.03 and right > 0.03, f"the centre was not heard ({left:.3f}, {right:.3f})"
     assert right == pytest.approx(left, rel=0.02)
+
+
+def test_the_analysis_measures_what_the_player_plays(tmp_path: Path) -> None:
+    """A 5.1 file's loudness and peak (which set its playback gain) are those of the stereo the player
+    makes of it: measured on the six channels (the LFE too), this one's loudness was 11 dB above what
+    was played, so the player turned it down that much too far."""
+    t = np.arange(8 * SR) / SR
+    x = np.zeros((len(t), 6), np.float32)
+    x[:, 2] = 0.5 * np.sin(2 * np.pi * 440 * t) * (1 + 0.5 * np.sin(2 * np.pi * 2 * t))  # the vocals
+    x[:, 0] = x[:, 1] = 0.1 * np.sin(2 * np.pi * 220 * t)  # the band, both sides
+    x[:, 3] = 0.9 * np.sin(2 * np.pi * 50 * t)  # LFE, which the downmix leaves out
+    path = tmp_path / "song51.flac"
+    sf.write(str(path), x, SR)
+    analysis = analyse_file(path)
+    played = _decode(path)
+    assert analysis.features["loudness_lufs"] == pytest.approx(integrated_loudness([played.T], SR), abs=0.3)
+    assert analysis.features["peak_channels"] == pytest.approx(np.abs(played).max(), rel=0.01)

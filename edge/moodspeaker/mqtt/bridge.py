@@ -29,7 +29,7 @@ from typing import Any
 
 from moodspeaker.config.schema import Config
 from moodspeaker.mqtt.client import OFFLINE, ONLINE, Connection, ConnectionSettings
-from moodspeaker.mqtt.discovery_feed import DiscoveryFeed
+from moodspeaker.mqtt.discovery_feed import DiscoveryFeed, active_profile
 from moodspeaker.mqtt.identity import device_id_of, is_loopback, lan_address, reachable_url
 from moodspeaker.mqtt.inbound import GROUP_SOURCE, SOURCE, CommandInbox
 from moodspeaker.mqtt.payloads import (
@@ -363,16 +363,20 @@ class MqttBridge:
             self._health = dict(health)
         self._publish_stats()
 
+    def _read_state(self) -> Mapping[str, Any] | None:
+        try:
+            return self._control.state()
+        except Exception:
+            log.exception("could not read the speaker's state")
+            return None
+
     def _refresh_state(self, state: Mapping[str, Any] | None = None, check_profiles: bool = False) -> None:
         if check_profiles:  # first: HA refuses a profile state that is not one of the select's options
             self._discovery.check_profiles()
-        if state is None:
-            try:
-                state = self._control.state()
-            except Exception:
-                log.exception("could not read the speaker's state")
-                return
-        self._state.snapshot(state, self._clock())
+        state = self._read_state() if state is None else state
+        if state is not None:
+            self._discovery.follow(active_profile(state))  # offered before its state, too
+            self._state.snapshot(state, self._clock())
 
     def _publish_stats(self) -> None:
         now = self._clock()

@@ -18,7 +18,15 @@ from typing import Any
 from moodspeaker import __version__
 from moodspeaker.mood.classes import ALL_EXPRESSIONS, MOODS
 from moodspeaker.mqtt.client import QOS
-from moodspeaker.mqtt.payloads import AUDIO_LOST, AUDIO_OK, CAMERA_OFF, IDLE, SCAN_FIELDS, SCANNING
+from moodspeaker.mqtt.payloads import (
+    AUDIO_LOST,
+    AUDIO_OK,
+    CAMERA_OFF,
+    IDLE,
+    MAX_PUBLISH_BYTES,
+    SCAN_FIELDS,
+    SCANNING,
+)
 from moodspeaker.mqtt.topics import Topics
 from moodspeaker.service.control import STRATEGIES
 
@@ -90,6 +98,40 @@ def stale_components(announced: Mapping[str, Any], config: Mapping[str, Any]) ->
         if now is None or (now["p"], now.get("unique_id")) != (was["p"], was.get("unique_id")):
             stale[str(key)] = {"p": was["p"]}
     return stale
+
+
+def _size(config: Mapping[str, Any]) -> int:
+    """Bytes of `config` as payloads.encode sends it (compact UTF-8 JSON)."""
+    return len(json.dumps(config, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+
+def fit_profiles(
+    topics: Topics,
+    *,
+    name: str,
+    profiles: Sequence[str],
+    web_url: str = "",
+    keep: str | None = None,
+    limit: int = MAX_PUBLISH_BYTES,
+) -> list[str]:
+    """The profile select's options: all of `profiles` when the discovery message fits in `limit`
+    bytes (the publish limit), else as many as fit, `keep` (the active profile: HA refuses a state
+    that is not one of the options) first, then the others in the household's order; listed in that
+    order.  A household of ~55 profiles with 64-character names (more with non-ASCII ones) made the
+    message too big to publish at all, and Home Assistant lost every entity with it."""
+    if _size(discovery_config(topics, name=name, profiles=profiles, web_url=web_url)) <= limit:
+        return list(profiles)
+    room = limit - _size(discovery_config(topics, name=name, profiles=[], web_url=web_url))
+    chosen: set[str] = set()
+    for profile in ([keep] if keep is not None and keep in profiles else []) + [
+        p for p in profiles if p != keep
+    ]:
+        cost = len(json.dumps(profile, ensure_ascii=False).encode("utf-8")) + (1 if chosen else 0)
+        if profile in chosen or cost > room:
+            continue
+        chosen.add(profile)
+        room -= cost
+    return [p for p in dict.fromkeys(profiles) if p in chosen]
 
 
 def discovery_config(

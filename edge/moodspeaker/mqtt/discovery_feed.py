@@ -2,7 +2,10 @@
 
 The device discovery message (discovery.py builds it) goes out with every announcement and again when
 the household's profiles change (the profile select's options).  With discovery switched off an empty
-one goes out instead, which removes the device from HA.
+one goes out instead, which removes the device from HA.  Profiles too many or too long for the message
+to fit the publish limit are left out of the select (fit_profiles: the active one is always offered);
+a message that cannot be published at all is logged, and the rest of the announcement (the state,
+the stats) goes out all the same.
 
 At each connect the broker hands back the discovery message it kept (the bridge subscribes to its own
 discovery topic; the broker sends a retained message with the subscription, flagged as such, before
@@ -20,20 +23,27 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from moodspeaker.mqtt.client import Connection
-from moodspeaker.mqtt.discovery import discovery_config, stale_components
-from moodspeaker.mqtt.payloads import encode
+from moodspeaker.mqtt.discovery import discovery_config, fit_profiles, stale_components
+from moodspeaker.mqtt.payloads import PayloadError, encode
 from moodspeaker.mqtt.topics import Topics
 from moodspeaker.service.control import ControlAPI
 
 log = logging.getLogger(__name__)
 
 
+def active_profile(state: Mapping[str, Any] | None) -> str | None:
+    """The active profile a state snapshot names, if any."""
+    profile = state.get("profile") if state is not None else None
+    return profile if isinstance(profile, str) and profile else None
+
+
 class DiscoveryFeed:
     """The profile select's options are `control`'s profiles (`default_profile` when it has none or
-    cannot say); the worker thread calls all."""
+    cannot say), as many as fit with the active one (`follow`); the worker thread calls all."""
 
     def __init__(
         self,
@@ -54,6 +64,9 @@ class DiscoveryFeed:
         self._control = control
         self._default_profile = default_profile
         self.profiles: list[str] = []
+        self.active = default_profile  # the active profile as last heard (`follow`)
+        self._options: list[str] = []  # the select's options as last published
+        self._fitted: tuple[tuple[str, ...], str, list[str]] = ((), "", [])  # (profiles, active) -> options
 
     def _read_profiles(self) -> list[str]:
         try:
@@ -63,20 +76,57 @@ class DiscoveryFeed:
             profiles = []
         return profiles or [self._default_profile]
 
+    def options(self) -> list[str]:
+        """The profile select's options: the profiles that fit the message, the active one first."""
+        profiles, active, options = self._fitted
+        if (profiles, active) != (tuple(self.profiles), self.active):
+            profiles, active = tuple(self.profiles), self.active
+            options = fit_profiles(
+                self._topics, name=self._name, profiles=profiles, web_url=self._web_url, keep=active
+            )
+            self._fitted = (profiles, active, options)
+        return options
+
     def config(self) -> dict[str, Any]:
-        return discovery_config(self._topics, name=self._name, profiles=self.profiles, web_url=self._web_url)
+        return discovery_config(self._topics, name=self._name, profiles=self.options(), web_url=self._web_url)
+
+    def _encoded(self, config: dict[str, Any]) -> bytes | None:
+        """`config` as published, or None (logged: what and why) when it cannot be."""
+        try:
+            return encode(config, "discovery")
+        except PayloadError as exc:
+            log.error(
+                "Home Assistant discovery not published on %s (the speaker's entities are not announced; "
+                "state and stats still go out): %s",
+                self._topics.discovery,
+                exc,
+            )
+            return None
 
     def announce(self, connect: int | None = None) -> None:
-        """At an announcement: the profiles read again, the discovery sent ahead (`at_once`)."""
+        """At an announcement: the profiles read again, the discovery sent ahead (`at_once`; with the
+        active profile as last heard: the state read after it follows, `follow`)."""
         self.profiles = self._read_profiles()
         self.publish(connect)
 
-    def publish(self, connect: int | None = None) -> None:
+    def publish(self, connect: int | None = None, *, at_once: bool = True) -> None:
         if not self.enabled:
             self._conn.clear(self._topics.discovery, connect)  # discovery switched off: HA forgets it
             return
-        body = encode(self.config(), "discovery")
-        self._conn.publish(self._topics.discovery, body, retain=True, at_once=True, connect=connect)
+        config = self.config()
+        body = self._encoded(config)
+        if body is None:
+            return
+        options = config["cmps"]["profile"]["options"]
+        if options != self._options and len(options) < len(self.profiles):
+            log.warning(
+                "Home Assistant's profile select offers %d of the %d profiles: all of them would put the "
+                "discovery message over the publish limit (the others can be chosen on the page)",
+                len(options),
+                len(self.profiles),
+            )
+        self._options = options
+        self._conn.publish(self._topics.discovery, body, retain=True, at_once=at_once, connect=connect)
 
     def check_profiles(self) -> None:
         """A profile added or removed: HA's select must follow (before a new profile's state goes out:
@@ -86,6 +136,16 @@ class DiscoveryFeed:
             self.profiles = profiles
             if self._conn.connected:
                 self.publish()
+
+    def follow(self, active: str | None) -> None:
+        """The active profile as a state snapshot says it (before that state goes out): when the
+        select cannot offer every profile, it must offer this one.  Not `at_once`: between a connect
+        and its announcement it would go out before `online` (the announcement sends its own)."""
+        if not active or active == self.active:
+            return
+        self.active = active
+        if self.enabled and self._conn.connected and self.options() != self._options:
+            self.publish(at_once=False)
 
     def kept(self, payload: bytes) -> None:
         """The discovery message the broker kept from before this connection: its components that are
@@ -112,4 +172,6 @@ class DiscoveryFeed:
         # until acknowledged: from a connection lost meanwhile, the next one's announcement sends it
         # ahead of its own discovery, even with no old discovery kept on the broker any more.
         self._conn.precede(self._topics.discovery, encode(removal, "discovery"))
-        self._conn.publish(self._topics.discovery, encode(config, "discovery"), retain=True)
+        body = self._encoded(config)
+        if body is not None:
+            self._conn.publish(self._topics.discovery, body, retain=True)

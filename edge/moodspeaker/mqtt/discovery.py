@@ -229,6 +229,15 @@ def discovery_config(
                 value_template=_BOOL_TEMPLATE,
             ),
             component(
+                "playing",
+                "binary_sensor",
+                "Playing",
+                device_class="running",
+                state_topic=state("playing"),
+                value_template=_BOOL_TEMPLATE,
+                icon="mdi:music-note",
+            ),
+            component(
                 "audio",
                 "binary_sensor",
                 "Audio output",

@@ -6,11 +6,18 @@ value templates rendered as HA renders them (a sandboxed Jinja environment).
 from __future__ import annotations
 
 import json
+import time
+from datetime import UTC, datetime
 from typing import Any
 
+from brokerkit import Mosquitto, mqtt_config
 from jinja2.sandbox import SandboxedEnvironment
 from mqtt_helpers import Watcher, retained
-from speakerkit import Rig, value
+from speakerkit import MemorySpeaker, Rig, value
+
+from moodspeaker.mqtt import MqttBridge
+from moodspeaker.service.control import ControlAPI
+from moodspeaker.service.events import EventBus, StateChanged
 
 DISCOVERY = "homeassistant/device/kitchen/config"
 ROOT = "moodspeaker/kitchen"
@@ -39,3 +46,67 @@ def test_playing_is_a_running_binary_sensor(rig: Rig, watcher: Watcher) -> None:
     off = watcher.wait_for(playing["state_topic"], lambda m: value(m) is False)
     assert _render(playing["value_template"], off.payload) == "OFF"
     assert _render(playing["value_template"], b'{"schema": 1, "value": null}') == "None"  # unknown
+
+
+class _Clocks:
+    """The bridge's two clocks, moved by the test: the wall clock (`ts`) and the monotonic one
+    (`uptime_s`)."""
+
+    def __init__(self) -> None:
+        self.wall = 1_796_500_000.4
+        self.mono = 1000.0
+
+    def advance(self, seconds: float, wall_extra: float = 0.0) -> None:
+        self.mono += seconds
+        self.wall += seconds + wall_extra
+
+
+def test_uptime_changes_only_when_the_speaker_restarts(broker: Mosquitto, watcher: Watcher) -> None:
+    """HA's Uptime was a count of seconds, a new state at every stats message (every minute): HA's
+    rule is that an entity does not change just because time passes.  It is the time the speaker
+    started (`device_class: timestamp`), the same from one stats message to the next, moved only
+    when the wall clock itself was set (NTP after the boot of a Pi without a real-time clock)."""
+    clocks = _Clocks()
+    bus = EventBus()
+    speaker = MemorySpeaker(bus)
+    config = mqtt_config(broker.port, mqtt__stats_interval_s=3600.0)
+    bridge = MqttBridge(
+        config,
+        ControlAPI(speaker, bus),
+        bus,
+        "kitchen",
+        clock=lambda: clocks.wall,
+        monotonic=lambda: clocks.mono,
+    )
+    bridge.start()
+    try:
+        stats = watcher.wait_for(f"{ROOT}/stats")
+        uptime = json.loads(retained(broker.port, DISCOVERY)[DISCOVERY])["cmps"]["stats"]
+        assert uptime["device_class"] == "timestamp" and "unit_of_measurement" not in uptime
+        assert uptime["entity_category"] == "diagnostic"  # its attributes: the link's counters
+        first = _render(uptime["value_template"], stats.payload)
+        assert datetime.fromisoformat(first) == datetime.fromtimestamp(1_796_500_000, UTC)  # to the second
+
+        def stats_again() -> str:
+            watcher.clear()
+            bus.publish(StateChanged(time.time(), "data_deleted", True))  # the stats are made again
+            return _render(uptime["value_template"], watcher.wait_for(f"{ROOT}/stats").payload)
+
+        clocks.advance(61.7, wall_extra=0.6)  # a minute later; the clocks' reads a little apart
+        assert stats_again() == first
+        clocks.advance(1800.0, wall_extra=-0.9)  # (the periodic stats, every 3600 s, never come)
+        assert stats_again() == first
+        assert value_of(watcher, "uptime_s") == 1861.7  # the count is still in the payload
+
+        clocks.advance(5.0, wall_extra=86_400.0)  # NTP set the wall clock a day on
+        moved = datetime.fromisoformat(stats_again())
+        assert moved.tzinfo is not None
+        assert moved == datetime.fromtimestamp(1_796_500_000 + 86_400, UTC)
+    finally:
+        bridge.stop()
+
+
+def value_of(watcher: Watcher, key: str) -> Any:
+    last = watcher.last(f"{ROOT}/stats")
+    assert last is not None
+    return last.json()[key]

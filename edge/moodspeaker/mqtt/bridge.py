@@ -36,10 +36,10 @@ from moodspeaker.mqtt.payloads import (
     PayloadError,
     encode,
     event_payload,
-    stats_health,
 )
 from moodspeaker.mqtt.scan_feed import SCAN_POLL_S
 from moodspeaker.mqtt.state_feed import StateFeed
+from moodspeaker.mqtt.stats_feed import StartTime, stats_body
 from moodspeaker.mqtt.topics import Topics
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import (
@@ -107,6 +107,7 @@ class MqttBridge:
         self._health: dict[str, Any] = {}
         self._counters = {"received": 0, "commands": 0, "rejected": 0, "work_dropped": 0, "ha_online": 0}
         self._started = 0.0
+        self._start = StartTime()  # the stats' `started`, HA's Uptime
         self._thread: threading.Thread | None = None
         # Commands run on the inbox's own thread: a slow one (re-planning, a fade) never delays publishing.
         self._inbox = CommandInbox(
@@ -379,18 +380,9 @@ class MqttBridge:
             self._state.snapshot(state, self._clock())
 
     def _publish_stats(self) -> None:
-        now = self._clock()
-        payload = {
-            "schema": 1,
-            "ts": round(now, 3),
-            "device_id": self.device_id,
-            "uptime_s": round(self._monotonic() - self._started, 1),
-            "mqtt": self.stats(),
-            "health": stats_health(self._health),  # how it runs, not why it played what (no moods)
-        }
-        try:
-            body = encode(payload, "stats")
-        except PayloadError as exc:  # an oversized or odd health report must not cost the stats
-            log.warning("health left out of the stats: %s", exc)
-            body = encode({**payload, "health": {"omitted": str(exc)[:200]}}, "stats")
+        uptime_s = self._monotonic() - self._started
+        now, mqtt = self._clock(), self.stats()
+        body = stats_body(
+            self._start, now=now, device_id=self.device_id, uptime_s=uptime_s, mqtt=mqtt, health=self._health
+        )
         self._publish(self.topics.stats, body, retain=True)

@@ -329,10 +329,12 @@ def discovery_config(
                 "sensor",
                 "Uptime",
                 state_topic=topics.stats,
-                value_template="{{ value_json.uptime_s | int }}",
-                device_class="duration",
-                unit_of_measurement="s",
+                # when it started (stats_feed): changes at a restart only, not every minute as a count
+                # of seconds did; HA shows it as "3 days ago"
+                value_template="{{ value_json.get('started') }}",
+                device_class="timestamp",
                 entity_category="diagnostic",
+                # the link's counters change with every stats message: attributes of a diagnostic
                 json_attributes_topic=topics.stats,
                 json_attributes_template="{{ value_json.mqtt | tojson }}",
             ),

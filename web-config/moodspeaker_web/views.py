@@ -94,7 +94,8 @@ def scan_text(scan: dict[str, Any]) -> str:
     way).  The service reports one scan from the first request to the end of the last pass merged
     into it, so "finished" is said only once the whole update is done.  While it runs, the files kept
     out as too short (library.min_track_s) so far are said beside the files found: a ringtone folder
-    is why a scan analyses fewer files than it found."""
+    is why a scan analyses fewer files than it found; and the files that failed so far.  The finished
+    line is the service's own (service.components.scan_line: failed and unreadable files counted)."""
     if not scan:
         return ""
     if scan.get("running"):
@@ -103,6 +104,8 @@ def scan_text(scan: dict[str, Any]) -> str:
             parts.append(f"{scan['short']} too short")
         if scan.get("total"):
             parts.append(f"analysed {scan.get('done', 0)} of {scan['total']}")
+        if scan.get("failed"):  # files that failed to decode so far (the finished line says it too)
+            parts.append(f"{scan['failed']} failed")
         text = f"Scanning… {', '.join(parts)}" if parts else "Scanning the library…"
         if scan.get("queued"):
             text += " (one more pass follows)"

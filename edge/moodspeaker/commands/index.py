@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from typing import TYPE_CHECKING
 
 from moodspeaker.commands import argtypes
 from moodspeaker.commands.owner import as_owner_of
 from moodspeaker.config import Config, data_dir
+
+if TYPE_CHECKING:
+    from moodspeaker.library.index import LibraryIndex
+    from moodspeaker.library.indexer import ScanSummary
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -72,6 +78,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
                 summary = Indexer(index, pool, min_track_s=config.library.min_track_s).scan(
                     folders, retry_failed=args.retry_failed, on_total=on_total, on_done=on_done
                 )
+                earlier = failed_earlier(index, summary, folders)
         except WorkerStartError as exc:
             print(f"index: {exc}; files found so far stay pending for the next run", file=sys.stderr)
             return 1
@@ -91,6 +98,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
                 "reused": summary.reused, "removed": summary.removed, "short": summary.short,
                 "seconds": round(summary.seconds, 2),
                 "failed": [{"path": p, "reason": r} for p, r in summary.failed],
+                "failed_earlier": earlier,
                 "problems": [{"path": p, "kind": k, "reason": r} for p, k, r in summary.problems],
             }))  # fmt: skip
             return _unreachable(summary.problems)
@@ -101,9 +109,28 @@ def run(args: argparse.Namespace, config: Config) -> int:
         )
         for path, reason in summary.failed:
             print(f"  failed: {path}: {reason}")
+        if earlier:
+            print(
+                f"  {earlier} failed earlier, not tried again while unchanged: `moodspeaker library stats` "
+                "lists them, `moodspeaker index --retry-failed` tries them again"
+            )
         for path, kind, reason in summary.problems:
             print(f"  {kind}: {path}: {reason}")
         return _unreachable(summary.problems)
+
+
+def failed_earlier(index: LibraryIndex, summary: ScanSummary, folders: list[str]) -> int:
+    """Files under `folders` that failed in an earlier run and were not tried again in this one (a
+    second run said "0 failed" while `library stats` listed them)."""
+    from moodspeaker.library.scanner import is_under
+
+    now = {path for path, _ in summary.failed}
+    roots = [os.path.abspath(os.path.expanduser(f)) for f in folders]
+    return sum(
+        1
+        for f in index.stats()["failures"]
+        if f["status"] == "failed" and f["path"] not in now and is_under(f["path"], roots)
+    )
 
 
 #: Problems that mean a whole music folder could not be scanned (not one bad file): a library root

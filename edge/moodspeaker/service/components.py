@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import logging
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -178,13 +179,11 @@ class LibraryRescan:
                 lib = config.library
                 self._pool = AnalysisPool(lib.workers, lib.excerpt_s, numba_cache_dir(config))
             indexer = Indexer(self._local, self._pool, min_track_s=config.library.min_track_s)
+            known = _problem_paths(self._local)  # the last scan's problems: warned about then
             summary = indexer.scan([str(f) for f in folders], on_progress=report)
-            said.append(
-                f"{summary.files} files, {summary.added} new, {summary.updated} changed, "
-                f"{summary.analysed} analysed, {summary.removed} removed"
-                + (f", {summary.short} too short (library.min_track_s)" if summary.short else "")
-            )
+            said.append(scan_line(summary, failed_earlier(self._local, summary, [str(f) for f in folders])))
             said += [f"{path}: {why}" for path, kind, why in summary.problems if kind == "empty"]
+            warn_new(summary, known)
         else:
             said.append("no music folder found")
         # a folder that is gone (an unplugged disk's mount point removed) keeps its tracks: say so
@@ -208,6 +207,58 @@ class LibraryRescan:
         text = "; ".join(said)
         self._say(f"library: {text}")
         return text
+
+
+#: Scan problems that are not a file or folder left unread: a file kept out as too short (counted as
+#: such), an emptied root (said with its path), a link to a folder scanned already (nothing is missed).
+NOT_UNREAD = frozenset({"too-short", "empty", "symlink-loop"})
+
+
+def scan_line(summary: ScanSummary, failed_earlier: int = 0) -> str:
+    """The counts of a local scan, as the page's "Scan finished (…)" and the log say them: files that
+    failed to decode this pass, and files or folders the walk could not read (an unreadable folder, a
+    name that is not UTF-8, a dangling link...), are said when there are any, and so are the failed
+    files from earlier scans (not tried again until they change: `moodspeaker index --retry-failed`).
+    Which ones and why: the log's warnings and `moodspeaker library stats`."""
+    unread = sum(1 for _, kind, _ in summary.problems if kind not in NOT_UNREAD)
+    return (
+        f"{summary.files} files, {summary.added} new, {summary.updated} changed, "
+        f"{summary.analysed} analysed, {summary.removed} removed"
+        + (f", {summary.short} too short (library.min_track_s)" if summary.short else "")
+        + (f", {len(summary.failed)} failed" if summary.failed else "")
+        + (f", {failed_earlier} failed earlier" if failed_earlier else "")
+        + (f", {unread} not readable" if unread else "")
+    )
+
+
+def warn_new(summary: ScanSummary, known: set[tuple[str, str]]) -> None:
+    """One warning per file that failed in this pass and per problem the last scan did not have
+    (`known`: its (path, kind)s), "path: reason": a failure or an unreadable folder is said once, when
+    it is met, not again at every rescan while it stays."""
+    for path, reason in summary.failed:
+        log.warning("library: %s: %s", path, reason)
+    for path, kind, reason in summary.problems:
+        if kind not in {"too-short", "empty"} and (path, kind) not in known:
+            log.warning("library: %s: %s", path, reason)
+
+
+def _problem_paths(index: Any) -> set[tuple[str, str]]:
+    """The (path, kind) of each scan problem the index holds (the last scan's)."""
+    return {(p["path"], p["kind"]) for p in index.stats().get("problems", [])}
+
+
+def failed_earlier(index: Any, summary: ScanSummary, folders: list[str]) -> int:
+    """Files under `folders` that failed in an earlier scan and were not tried again in this one
+    (unchanged since; `moodspeaker index` says the same of its folders)."""
+    from moodspeaker.library.scanner import is_under  # noqa: PLC0415 (library extra)
+
+    now = {path for path, _ in summary.failed}
+    roots = [os.path.abspath(os.path.expanduser(f)) for f in folders]
+    return sum(
+        1
+        for f in index.stats().get("failures", [])
+        if f.get("status") == "failed" and f["path"] not in now and is_under(f["path"], roots)
+    )
 
 
 def scan_counts(summary: ScanSummary) -> dict[str, int]:

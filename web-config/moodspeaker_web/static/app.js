@@ -235,6 +235,7 @@ function scanText(scan) {
     const parts = "seen" in scan ? [`${scan.seen} files`] : [];
     if (scan.short) parts.push(`${scan.short} too short`);
     if (scan.total) parts.push(`analysed ${scan.done || 0} of ${scan.total}`);
+    if (scan.failed) parts.push(`${scan.failed} failed`);
     let text = parts.length ? `Scanning… ${parts.join(", ")}` : "Scanning the library…";
     if (scan.queued) text += " (one more pass follows)";
     else if ((scan.pass || 0) > 1) text += ` (pass ${scan.pass})`;

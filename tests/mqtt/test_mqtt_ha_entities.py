@@ -110,3 +110,17 @@ def value_of(watcher: Watcher, key: str) -> Any:
     last = watcher.last(f"{ROOT}/stats")
     assert last is not None
     return last.json()[key]
+
+
+def test_valence_and_arousal_are_off_until_wanted(rig: Rig, watcher: Watcher) -> None:
+    """Each reading (every camera.interval_s) publishes new numbers: enabled, valence and arousal
+    filled HA's database with two states a second that hardly anyone charts.  They come disabled
+    (enabled_by_default false, as HA's integrations do with noisy numbers), their topics published
+    all the same; the mood and its confidence stay enabled."""
+    components = _components(rig)
+    assert components["valence"]["enabled_by_default"] is False
+    assert components["arousal"]["enabled_by_default"] is False
+    assert all(components[key].get("enabled_by_default", True) for key in ("mood", "confidence", "face"))
+    rig.speaker.observe("happy", 0.8, 0.7, 0.5)
+    watcher.wait_for(f"{ROOT}/state/valence", lambda m: value(m) == 0.7)
+    watcher.wait_for(f"{ROOT}/state/arousal", lambda m: value(m) == 0.5)

@@ -186,6 +186,9 @@ def discovery_config(
                 state_class="measurement",
                 suggested_display_precision=2,
                 icon="mdi:emoticon-happy-outline",
+                # a new value with every reading (camera.interval_s): off until the household wants
+                # them, as HA's integrations do with noisy numbers (the topics are published anyway)
+                enabled_by_default=False,
             ),
             component(
                 "arousal",
@@ -196,6 +199,7 @@ def discovery_config(
                 state_class="measurement",
                 suggested_display_precision=2,
                 icon="mdi:lightning-bolt-outline",
+                enabled_by_default=False,
             ),
             component(
                 "now_playing",

@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from brokerkit import Mosquitto, mqtt_config
 from jinja2.sandbox import SandboxedEnvironment
-from mqtt_helpers import Watcher, retained
+from mqtt_helpers import Message, Watcher, retained
 from speakerkit import MemorySpeaker, Rig, value
 
 from moodspeaker.mqtt import MqttBridge
@@ -124,3 +125,23 @@ def test_valence_and_arousal_are_off_until_wanted(rig: Rig, watcher: Watcher) ->
     rig.speaker.observe("happy", 0.8, 0.7, 0.5)
     watcher.wait_for(f"{ROOT}/state/valence", lambda m: value(m) == 0.7)
     watcher.wait_for(f"{ROOT}/state/arousal", lambda m: value(m) == 0.5)
+
+
+def test_confidence_changes_in_home_assistant_by_whole_percents(rig: Rig, watcher: Watcher) -> None:
+    """The confidence moves a little with every reading; HA writes a new state only when the rendered
+    value changes, and it rendered tenths of a percent (shown as whole ones): a row in its database
+    at nearly every reading.  Whole percents, as shown: a wobble within one percent writes nothing."""
+    template = _components(rig)["confidence"]["value_template"]
+    shown = []
+    for confidence in (0.713, 0.709, 0.716, 0.726):
+        rig.speaker.observe("happy", confidence, 0.7, 0.5)
+        published = watcher.wait(partial(_confidence, confidence=confidence))
+        shown.append(_render(template, published.payload))
+    assert shown == ["71", "71", "72", "73"], shown
+    assert _render(template, b'{"schema": 1, "value": null}') == "None"
+
+
+def _confidence(messages: list[Message], confidence: float) -> Message | None:
+    return next(
+        (m for m in messages if m.topic == f"{ROOT}/state/confidence" and value(m) == confidence), None
+    )

@@ -47,6 +47,12 @@ _MOOD_TEMPLATE = (
 _PERCENT_TEMPLATE = (
     "{% if value_json.value is number %}{{ (value_json.value * 100) | round(1) }}{% else %}None{% endif %}"
 )
+#: The mood's confidence in whole percents, as shown: HA writes a new state only when the rendered value
+#: changes, and in tenths it changed (a row in its database) at nearly every reading.
+_CONFIDENCE_TEMPLATE = (
+    "{% if value_json.value is number %}{{ (value_json.value * 100) | round(0) | int }}"
+    "{% else %}None{% endif %}"
+)  # fmt: skip
 _VALUE_TEMPLATE = "{% if value_json.value is none %}None{% else %}{{ value_json.value }}{% endif %}"
 _BOOL_TEMPLATE = "{% if value_json.value is none %}None{% elif value_json.value %}ON{% else %}OFF{% endif %}"
 #: The audio output as a problem: ON while it is lost, OFF while it plays, unknown while it is starting.
@@ -171,7 +177,7 @@ def discovery_config(
                 "sensor",
                 "Mood confidence",
                 state_topic=state("confidence"),
-                value_template=_PERCENT_TEMPLATE,
+                value_template=_CONFIDENCE_TEMPLATE,
                 unit_of_measurement="%",
                 state_class="measurement",
                 suggested_display_precision=0,

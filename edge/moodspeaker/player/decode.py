@@ -1,7 +1,8 @@
 """Decoders: turn a file (or an in-memory download) into float stereo blocks at the mixer's rate.
 
 Decoding is incremental, block by block, so a long track never sits in memory as PCM and a file that
-breaks half-way through is noticed at the block where it breaks (the player then skips it).
+breaks half-way through is noticed at the block where it breaks: the decoder ramps down there, and
+carries on past a damaged stretch of a file on disk (player.carryon), else the player skips it.
 libsndfile (via soundfile) reads WAV, FLAC, OGG/Vorbis, Opus and MP3; anything else (AAC/M4A, WMA...)
 goes through an `ffmpeg` subprocess when ffmpeg is installed, a download from a temporary copy.
 Both give stereo: a file of 3 or more channels (5.1...) is downmixed, libsndfile's by `downmix_matrix`
@@ -27,36 +28,19 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO
 
 import numpy as np
 import soundfile as sf
 import soxr
 
 from moodspeaker.library.downmix import downmix_matrix
+from moodspeaker.player.carryon import FadeOnFailure
+from moodspeaker.player.stream import DamagedDataError, DecodeError, Decoder
+
+__all__ = ["DamagedDataError", "DecodeError", "Decoder", "HeldFile", "open_decoder"]
 
 log = logging.getLogger(__name__)
-
-
-class DecodeError(RuntimeError):
-    """The audio could not be decoded; the message names the source and the reason."""
-
-
-class Decoder(Protocol):
-    """A stream of float32 stereo blocks (frames x 2, -1..1) at the rate it was opened with."""
-
-    duration_s: float
-
-    def read(self, frames: int) -> np.ndarray:
-        """Up to `frames` frames; an empty array means the end. Raises DecodeError."""
-        ...
-
-    def close(self) -> None: ...
-
-    def abort(self, reason: str) -> bool:
-        """From another thread: end a read blocked in this decoder, which then raises DecodeError
-        saying `reason`.  False when it cannot be ended (in-process decoding)."""
-        ...
 
 
 @dataclass
@@ -123,11 +107,11 @@ class SoundfileDecoder:
         try:
             block = self._file.read(want, dtype="float32", always_2d=True)
         except Exception as exc:
-            raise DecodeError(f"{self._name}: decoding failed ({exc})") from exc
+            raise DamagedDataError(f"{self._name}: decoding failed ({exc})") from exc
         block = _to_stereo(block, self._mix)
         last = len(block) < want
         if not np.all(np.isfinite(block)):
-            raise DecodeError(f"{self._name}: decoded samples are not finite (corrupt data)")
+            raise DamagedDataError(f"{self._name}: decoded samples are not finite (corrupt data)")
         if self._resampler is not None:
             block = self._resampler.resample_chunk(np.ascontiguousarray(block), last=last)
         if last:
@@ -187,7 +171,8 @@ class FfmpegDecoder:
                 raise DecodeError(f"{self._name}: {self._aborted}")
             if code != 0:
                 err = self._proc.stderr.read().decode("utf-8", "replace").strip() if self._proc.stderr else ""
-                raise DecodeError(f"{self._name}: ffmpeg failed ({err.splitlines()[-1] if err else code})")
+                last_line = err.splitlines()[-1] if err else code
+                raise DamagedDataError(f"{self._name}: ffmpeg failed ({last_line})")
         usable = len(raw) - len(raw) % 8
         return np.frombuffer(raw[:usable], dtype="<f4").reshape(-1, 2).copy()
 
@@ -230,52 +215,6 @@ def _spill(source: IO[bytes]) -> Path:
     finally:
         source.close()
     return Path(name)
-
-
-#: the ramp down over the last audio before a decoding failure (a step to silence is a click)
-FADE_ON_FAILURE_S = 0.02
-
-
-class FadeOnFailure:
-    """A decoder that reads one block ahead, so that when the source breaks (a USB disk pulled out, a
-    file cut short) the last block heard ramps down to silence instead of stopping on a step, which
-    the speaker turns into a loud click; the failure is raised at the read after that block."""
-
-    def __init__(self, inner: Decoder, rate: int, on_close: Callable[[], None] | None = None) -> None:
-        """`on_close`: what to let go once the decoder is closed (a held file's hold)."""
-        self._inner = inner
-        self._on_close = on_close
-        self._rate = rate
-        self.duration_s = inner.duration_s
-        self._ahead: np.ndarray | None = None
-        self._failure: DecodeError | None = None
-
-    def read(self, frames: int) -> np.ndarray:
-        if self._ahead is None:
-            self._ahead = self._inner.read(frames)  # the first block: a failure here is raised as is
-        if self._failure is not None:
-            raise self._failure
-        block = self._ahead
-        if len(block) == 0:
-            return block
-        try:
-            self._ahead = self._inner.read(frames)
-        except DecodeError as exc:
-            self._failure, self._ahead = exc, np.zeros((0, 2), np.float32)
-            n = min(len(block), max(1, int(FADE_ON_FAILURE_S * self._rate)))
-            block = block.copy()
-            block[-n:] *= np.linspace(1.0, 0.0, n, dtype=np.float32)[:, None]
-        return block
-
-    def abort(self, reason: str) -> bool:
-        return self._inner.abort(reason)
-
-    def close(self) -> None:
-        try:
-            self._inner.close()
-        finally:
-            if self._on_close is not None:
-                self._on_close()
 
 
 def _with_ffmpeg(
@@ -330,4 +269,26 @@ def open_decoder(
         if held is not None:
             held.close()
         raise
-    return FadeOnFailure(decoder, rate, held.close if held is not None else None)
+    path = Path(readable) if isinstance(readable, str | Path) else None  # a download: not reopened
+    return FadeOnFailure(
+        decoder,
+        rate,
+        held.close if held is not None else None,
+        reopen=None if path is None else _reopener(path, rate, name=name, duration_s=duration_s),
+        start_s=start_s,
+        name=f"{name} ({path})" if name and path is not None else name or str(path),
+    )
+
+
+def _reopener(path: Path, rate: int, *, name: str, duration_s: float) -> Callable[[float], Decoder]:
+    """How a file on disk is reopened past a damaged stretch (`FadeOnFailure`): with ffmpeg when there
+    is one (it resyncs past further damage by itself; libmpg123 gives up after 1024 bytes of garbage
+    and cannot seek past it), else with libsndfile seeking there."""
+
+    def reopen(at_s: float) -> Decoder:
+        binary = shutil.which("ffmpeg")
+        if binary is not None and path.is_file():
+            return FfmpegDecoder(binary, path, rate, start_s=at_s, duration_s=duration_s, name=name)
+        return SoundfileDecoder(path, rate, start_s=at_s, name=name)
+
+    return reopen

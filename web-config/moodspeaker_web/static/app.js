@@ -19,12 +19,19 @@ async function api(path, body) {
     options.headers["X-CSRFToken"] = csrf();
     options.body = JSON.stringify(body);
   }
-  const response = await fetch(path, options);
+  let response;
+  try { response = await fetch(path, options); } catch (err) { throw new Unreachable(); }  // fetch's TypeError
   if (response.status === 401) { window.location.href = "/login"; throw new Error("logged out"); }
-  const data = await response.json();
+  let data;
+  try { data = await response.json(); } catch (err) { throw new Error(`The speaker answered ${response.status} ${response.statusText}`.trim()); }
   if (!response.ok) throw new Error(data.error || response.statusText);
   return data;
 }
+
+/* No answer at all (the speaker is off, restarting or out of Wi-Fi): the browser's own words for it
+   ("Failed to fetch", "NetworkError when attempting…") mean nothing to a listener. */
+const UNREACHABLE = "Cannot reach the speaker";
+class Unreachable extends Error { constructor() { super(UNREACHABLE); this.name = "Unreachable"; } }
 
 function setText(id, text) { const el = $(id); if (el && el.textContent !== text) el.textContent = text; }
 
@@ -40,12 +47,24 @@ function live(text, lasting = false) {
   if (text && !lasting) liveTimer = setTimeout(() => el.classList.remove("shown"), 4000);
 }
 
-/* The speaker out of reach (or not answering) is said until it answers again, then that it does. */
+/* The speaker out of reach (or not answering) is said until it answers again, then that it does.
+   Meanwhile the cards that show its live state ([data-live]: the mood, the track, the pressed button,
+   the queue) are dimmed and busy: they are what it last said, not what it does now. */
 let troubled = false;
-function trouble(text) { troubled = true; live(text, true); }
-function untroubled() { if (troubled) { troubled = false; live("The speaker answers again."); } }
+function stale(on) {
+  document.querySelectorAll("[data-live]").forEach((card) => {
+    card.classList.toggle("stale", on);
+    if (on) card.setAttribute("aria-busy", "true"); else card.removeAttribute("aria-busy");
+  });
+}
+function trouble(text) { troubled = true; stale(true); live(text, true); }
+function untroubled() { if (troubled) { troubled = false; stale(false); live("The speaker answers again."); } }
 
 /* ---------- status page ---------- */
+
+/* A volume was sent and not applied (no answer, or refused): the slider shows a value the speaker
+   does not play at, until the next state puts it back. */
+let volumeRefused = false;
 
 function showState(s) {
   if (s.unavailable) { trouble(s.unavailable); return; }
@@ -71,10 +90,13 @@ function showState(s) {
   if (play) play.setAttribute("aria-pressed", s.playing ? "true" : "false");
   if (pause) pause.setAttribute("aria-pressed", s.playing ? "false" : "true");
 
+  /* the slider is left alone while a finger or key holds it, but not after a volume the speaker
+     did not take: it goes back to the speaker's own */
   const volume = $("volume");
-  if (volume && document.activeElement !== volume && typeof s.volume === "number") {
+  if (volume && (volumeRefused || document.activeElement !== volume) && typeof s.volume === "number") {
     volume.value = Math.round(s.volume * 100);
     setText("volume-out", volume.value + "%");
+    volumeRefused = false;
   }
   for (const key of ["strategy", "profile"]) {
     const select = $(key);
@@ -191,7 +213,11 @@ function runCommand(form) {
       const result = await api("/api/command", body);
       showState(result.state);
       live(commandOutcome(body.command, result.state));
-    } catch (err) { live("Not done: " + err.message, true); }
+    } catch (err) {
+      if (body.command === "set_volume") volumeRefused = true;
+      const text = "Not done: " + (err instanceof Unreachable ? "cannot reach the speaker" : err.message);
+      if (err instanceof Unreachable) trouble(text); else live(text, true);
+    }
   });
   return commandChain;
 }
@@ -215,9 +241,9 @@ function initStatus() {
       setText("tell-reply", result.reply + (result.errors.length ? " (" + result.errors.join("; ") + ")" : ""));
       if (result.done.length) input.value = "";
       refresh();
-    } catch (err) { setText("tell-reply", err.message); }
+    } catch (err) { setText("tell-reply", err.message); if (err instanceof Unreachable) trouble(UNREACHABLE + "; trying again…"); }
   });
-  const refresh = async () => { try { showState(await api("/api/state")); } catch (err) { trouble("Cannot reach the speaker; trying again…"); } };
+  const refresh = async () => { try { showState(await api("/api/state")); } catch (err) { trouble(UNREACHABLE + "; trying again…"); } };
   const refreshPlot = async () => { try { drawPlot(await api("/api/history?minutes=60")); } catch (err) { /* keep the old plot */ } };
   refresh(); refreshPlot();
   window.addEventListener("resize", () => { if (lastPlot) drawPlot(lastPlot); });

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 
 from moodspeaker.config import Config, ConfigError, with_changes
 from moodspeaker.config.edit import read, update
@@ -205,6 +205,15 @@ class WebContext:
 def web() -> WebContext:
     ctx: WebContext = current_app.extensions["moodspeaker"]
     return ctx
+
+
+def listening_port() -> int | None:
+    """The port this request came in on: the page's own (None under a test client, no socket)."""
+    connection = request.environ.get("werkzeug.socket")
+    try:
+        return int(connection.getsockname()[1]) if connection is not None else None
+    except (OSError, AttributeError, IndexError, TypeError, ValueError):
+        return None
 
 
 def json_safe(value: Any, depth: int = 0) -> Any:

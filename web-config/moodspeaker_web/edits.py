@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from moodspeaker.config import Config, describe
+from moodspeaker.commands.webport import page_listen_problem
+from moodspeaker.config import Config, describe, with_changes
 from moodspeaker.config.messages import problem_on_form
 from moodspeaker_web.forms import entries, fields, parse_section
 
@@ -104,14 +105,43 @@ def changes_onto(
     form: Mapping[str, Sequence[str]],
     edited_form: Mapping[str, Sequence[str]],
     mark_key: bytes,
+    *,
+    listening_port: int | None = None,
 ) -> dict[str, Any]:
     """The changes of a submitted `form` onto `now`, the file as it is: only the fields changed on
     the page (`edited_form`, what `edited` kept of `form`) as {"section.key": value}.  Raises Refused
-    for a refused value, or for a clash."""
+    for a refused value, for a page address the speaker could not start with (`unreachable`), or for
+    a clash."""
     changes, errors = parse_section(now, section, edited_form)
+    errors = errors or unreachable(now, changes, listening_port)
     if errors:
         raise Refused(errors)
     clashes = changed_elsewhere(now, section, form, changes, mark_key)
     if clashes:
         raise Refused(clashes, told=frozenset(clashes))
     return changes
+
+
+#: Said when Enabled of this page is unticked: nothing on the page can undo it after the restart.
+PAGE_OFF = (
+    "This page is now turned off: it will be gone after the speaker restarts, and then only "
+    "`moodspeaker config set web.enabled=true`, typed on the speaker (over SSH), brings it back. To keep "
+    "it, tick Enabled again and save before the speaker restarts."
+)
+
+#: The settings that decide where the page listens at the next start.
+WHERE_THE_PAGE_LISTENS = frozenset({"web.enabled", "web.host", "web.port"})
+
+
+def unreachable(now: Config, changes: Mapping[str, Any], listening_port: int | None) -> dict[str, str]:
+    """A refusal under web.port or web.host when the changed page address is one `moodspeaker run`
+    would refuse to start with (commands.webport: port 80 for a user without the right to it, another
+    program's port, an address this machine does not have): saved, it would stop the speaker at its
+    next restart, and only SSH could undo it.  `listening_port`: the port the page is on now (fine)."""
+    if not WHERE_THE_PAGE_LISTENS & changes.keys():
+        return {}
+    web = with_changes(now, changes, source="web page").web
+    if not web.enabled:
+        return {}
+    problem = page_listen_problem(web.host, web.port, listening_port=listening_port)
+    return dict([problem]) if problem else {}

@@ -16,7 +16,7 @@ from moodspeaker.service.control import STRATEGIES, CommandError
 from moodspeaker_web import edits, forms
 from moodspeaker_web.auth import PasswordError
 from moodspeaker_web.auth_views import Page, counted_check, unsaved
-from moodspeaker_web.context import web
+from moodspeaker_web.context import listening_port, web
 from moodspeaker_web.guard import guest_allowed, is_owner, log_in, owner_required
 from moodspeaker_web.privacy_views import add_privacy_pages
 from moodspeaker_web.sessions import SessionSaveError
@@ -200,8 +200,11 @@ def save_section(section: str) -> str | BaseResponse | tuple[str, int]:
     form = {key: request.form.getlist(key) for key in request.form}
     edited = edits.edited(section, form)
     told: frozenset[str] = frozenset()
+    port = listening_port()  # the page's own port: fine to keep (edits.unreachable)
     try:
-        saved = ctx.save_changes(lambda now: edits.changes_onto(now, section, form, edited, _mark_key()))
+        saved = ctx.save_changes(
+            lambda now: edits.changes_onto(now, section, form, edited, _mark_key(), listening_port=port)
+        )
     except edits.Refused as exc:
         errors, told = exc.errors, exc.told
     except ConfigError as exc:
@@ -219,6 +222,8 @@ def save_section(section: str) -> str | BaseResponse | tuple[str, int]:
         f"{title}: saved.{_restart_note(section, saved.restart)}" if changes else f"{title}: nothing changed."
     )
     flash(note, "section")  # said in the section, which stays open (the top of the page is out of sight)
+    if changes.get("web.enabled") is False:
+        flash(edits.PAGE_OFF, "section")
     if "recommend.profiles" in changes:
         _say_kept_profiles(changes["recommend.profiles"])
     return redirect(url_for("views.settings", saved=section, _anchor=f"s-{section}"))

@@ -81,3 +81,47 @@ def web_port_problem(config: Config, port_option: int | None, *, setting_hint: s
             f"or {change_host.removesuffix(' (--no-web: no page)')}"
         )
     return None
+
+
+def page_listen_problem(host: str, port: int, *, listening_port: int | None) -> tuple[str, str] | None:
+    """Why `run` would refuse to start with the page on (host, port), as the page's Settings says it
+    under the field at fault: ("web.port" or "web.host", sentence); None when it could listen.
+
+    `listening_port` is the port the page itself is on now (None: not known): that one is taken by
+    the page, which gives it up when the speaker restarts, so only the address is checked with it.
+    """
+    from moodspeaker.system.listen import check_port_free, in_use
+
+    if port == 0:
+        return None
+    ours = port == listening_port
+    try:
+        check_port_free(host, 0 if ours else port)
+    except OSError as exc:
+        after = "the speaker would not start at its next restart (it needs its page), until changed over SSH"
+        if in_use(exc):
+            return "web.port", (
+                f"Port {port} is already in use by another program on the speaker: {after}. "
+                "Choose another port, or stop that program first."
+            )
+        if exc.errno in {errno.EACCES, errno.EPERM}:
+            first = _first_open_port()
+            return "web.port", (
+                f"Port {port} may be opened only with administrator rights (ports below {first}), which "
+                f"the speaker does not have: {after}. Choose a port from {first} up, e.g. 8080."
+            )
+        if exc.errno == errno.EADDRNOTAVAIL:
+            return "web.host", (
+                f"{host} is not an address of this speaker: {after}. Use one of its addresses, or "
+                "0.0.0.0 for all of them."
+            )
+        if isinstance(exc, socket.gaierror):
+            return "web.host", (
+                f"{host!r} is not a host name this speaker knows ({exc.strerror}): {after}. Use one of "
+                "its addresses, or 0.0.0.0 for all of them."
+            )
+        return "web.port", (
+            f"The page cannot listen on {host} port {port} ({exc.strerror or exc}): {after}. Choose "
+            "another port or address."
+        )
+    return None

@@ -19,7 +19,7 @@ import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from moodspeaker.library.audio import AUDIO_SUFFIXES
+from moodspeaker.library.audio import AUDIO_SUFFIXES, UNSUPPORTED_SUFFIXES
 from moodspeaker.library.payload import audio_hash, legacy_hash
 
 
@@ -33,7 +33,7 @@ class FileEntry:
 @dataclass(frozen=True)
 class Problem:
     path: str
-    kind: str  # unreadable, missing, symlink-loop, vanished, bad-name, empty
+    kind: str  # unreadable, missing, symlink-loop, vanished, bad-name, empty, unsupported...
     reason: str
 
 
@@ -154,7 +154,11 @@ def _visit(
     if is_dir:
         stack.append(entry.path)
         return
-    if os.path.splitext(entry.name)[1].lower() not in AUDIO_SUFFIXES:
+    suffix = os.path.splitext(entry.name)[1].lower()
+    if suffix in UNSUPPORTED_SUFFIXES:
+        _unsupported(entry.path, UNSUPPORTED_SUFFIXES[suffix], result, seen_files)
+        return
+    if suffix not in AUDIO_SUFFIXES:
         if links is None and not os.path.exists(entry.path):
             # a link to a folder elsewhere (a NAS share, a USB disk) whose target is not mounted: its
             # contents are unknown, not deleted
@@ -193,6 +197,18 @@ def _visit(
         return  # the same file reached twice (through links): index it once, real paths came first
     seen_files.add(real)
     result.files.append(FileEntry(entry.path, st.st_size, st.st_mtime_ns))
+
+
+def _unsupported(path: str, why: str, result: WalkResult, seen_files: set[str]) -> None:
+    """A file in an audio format the speaker cannot index (a .mka, an iTunes .m4p): said, once per
+    file, as a problem (`library stats`, the scan's count) rather than passed over as a picture is."""
+    if not os.path.isfile(path):
+        return  # a dangling link or a pipe with such a name: nothing to say that a user can act on
+    real = os.path.realpath(path)
+    if real in seen_files:
+        return
+    seen_files.add(real)
+    result.problems.append(Problem(printable(path), "unsupported", f"unsupported format: {why}"))
 
 
 def content_hash(path: str, size: int) -> str:

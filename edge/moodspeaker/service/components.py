@@ -210,17 +210,20 @@ class LibraryRescan:
 
 
 #: Scan problems that are not a file or folder left unread: a file kept out as too short (counted as
-#: such), an emptied root (said with its path), a link to a folder scanned already (nothing is missed).
-NOT_UNREAD = frozenset({"too-short", "empty", "symlink-loop"})
+#: such), an emptied root (said with its path), a link to a folder scanned already (nothing is missed),
+#: a file in a format the speaker cannot index (counted as such).
+NOT_UNREAD = frozenset({"too-short", "empty", "symlink-loop", "unsupported"})
 
 
 def scan_line(summary: ScanSummary, failed_earlier: int = 0) -> str:
     """The counts of a local scan, as the page's "Scan finished (…)" and the log say them: files that
-    failed to decode this pass, and files or folders the walk could not read (an unreadable folder, a
-    name that is not UTF-8, a dangling link...), are said when there are any, and so are the failed
+    failed to decode this pass, files or folders the walk could not read (an unreadable folder, a
+    name that is not UTF-8, a dangling link...) and files in formats it cannot index (a .mka, an
+    iTunes .m4p: library.audio.UNSUPPORTED_SUFFIXES) are said when there are any, and so are the failed
     files from earlier scans (not tried again until they change: `moodspeaker index --retry-failed`).
     Which ones and why: the log's warnings and `moodspeaker library stats`."""
     unread = sum(1 for _, kind, _ in summary.problems if kind not in NOT_UNREAD)
+    unsupported = sum(1 for _, kind, _ in summary.problems if kind == "unsupported")
     return (
         f"{summary.files} files, {summary.added} new, {summary.updated} changed, "
         f"{summary.analysed} analysed, {summary.removed} removed"
@@ -228,6 +231,7 @@ def scan_line(summary: ScanSummary, failed_earlier: int = 0) -> str:
         + (f", {len(summary.failed)} failed" if summary.failed else "")
         + (f", {failed_earlier} failed earlier" if failed_earlier else "")
         + (f", {unread} not readable" if unread else "")
+        + (f", {unsupported} in unsupported formats" if unsupported else "")
     )
 
 

@@ -182,3 +182,17 @@ def test_the_player_plays_a_damaged_mp3_to_its_end(
     level = float(np.abs(x[:SR]).max())
     _played_on(x, failed_at, level)
     _no_click(x, level)
+
+
+@needs_ffmpeg
+def test_damage_to_the_end_fails_as_before(tmp_path: Path) -> None:
+    """Garbage from the middle to the end: nothing to carry on to (ffmpeg finds no audio past it
+    either), the track ends there with libsndfile's error, as before the carry-on."""
+    data = _mp3(tmp_path).read_bytes()
+    damaged = tmp_path / "damaged.mp3"
+    half = len(data) // 2
+    garbage = np.random.default_rng(0).integers(0, 256, len(data) - half, np.uint8).tobytes()
+    damaged.write_bytes(data[:half] + garbage)
+    assert _fails_mid_read(damaged), "libsndfile's read fails half-way"
+    with pytest.raises(DecodeError, match="damaged: decoding failed"):
+        _decode_all(damaged)

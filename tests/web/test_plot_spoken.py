@@ -1,0 +1,46 @@
+"""The mood chart as a screen reader gets it, in real headless Chromium in front of the real service.
+
+The chart's <svg> was labelled by its caption (aria-labelledby), which wins over the aria-label app.js
+writes with every reading ("Mood over the last hour, most recently happy"): that live summary never
+reached the accessibility tree, and a screen reader heard only the static caption.  The summary is now
+the chart's name and the caption its description."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from axkit import ax_node
+from browserkit import claim, needs_chromium, phone_page, watch
+from realkit import served
+
+from polling import until
+
+if TYPE_CHECKING:  # Playwright is optional at run time (the browser test skips without it)
+    from playwright.sync_api import Browser
+
+pytest.importorskip("playwright.sync_api")
+
+pytestmark = [needs_chromium, pytest.mark.timeout(180)]
+
+
+def test_the_chart_says_the_latest_mood_and_keeps_its_caption(tmp_path: Path, browser: Browser) -> None:
+    with served(tmp_path) as (service, server):
+        context, page = phone_page(browser)
+        try:
+            problems = watch(page)
+            claim(page, server.url, service.data_dir)
+            page.goto(server.url)
+            label = 'e => e.getAttribute("aria-label")'
+            until(lambda: page.eval_on_selector("#plot", label).endswith("happy"), what="the chart's summary")
+            node = ax_node(page, "#plot")
+            assert node["role"] == "image", node
+            assert node["name"] == "Mood over the last hour, most recently happy", node
+            assert node["description"].startswith("Last hour: valence (unhappy ↔ happy)"), node
+            assert "the strip below shows the mood" in node["description"], node
+            snapshot = page.locator("#plot").aria_snapshot()
+            assert 'img "Mood over the last hour, most recently happy"' in snapshot, snapshot
+            assert problems == []
+        finally:
+            context.close()

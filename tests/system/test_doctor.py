@@ -226,16 +226,27 @@ def test_audio(tmp_path: Path) -> None:
         " 1 [sndrpihifiberry]: simple-card - snd_rpi_hifiberry_dac\n"
         "                      snd_rpi_hifiberry_dac\n"
     )
+    dummy = make_machine(tmp_path, environ={"SDL_AUDIODRIVER": "dummy"})
+    assert "sound goes nowhere" in doctor.check_audio(cfg(), dummy).summary
+    # The check opens the device as the player would: SDL's ALSA driver, a fake ALSA configuration.
+    if not Path("/usr/share/alsa/alsa.conf").exists():
+        pytest.skip("ALSA's configuration (/usr/share/alsa/alsa.conf) is not installed")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".asoundrc").write_text("pcm.!default { type null }\npcm.fakedac { type null }\n")
+    machine = make_machine(tmp_path, environ={"HOME": str(home), "SDL_AUDIODRIVER": "alsa"})
     result = doctor.check_audio(cfg(), machine)
-    assert result.status == "ok"
+    if result.status != "ok":
+        pytest.skip(f"SDL's ALSA driver cannot open ALSA's default here: {result.summary}")
     assert result.details["cards"] == [
         "Headphones: bcm2835 Headphones",
         "sndrpihifiberry: snd_rpi_hifiberry_dac",
     ]
-    assert doctor.check_audio(cfg(**{"player.audio_device": "hifiberry"}), machine).status == "ok"
+    assert doctor.check_audio(cfg(**{"player.audio_device": "fakedac"}), machine).status == "ok"
+    hifiberry = doctor.check_audio(cfg(**{"player.audio_device": "hifiberry"}), machine)
+    assert hifiberry.status == "warn"  # the card's default device: that card is not really here
+    assert "ALSA device default:CARD=sndrpihifiberry" in hifiberry.summary
     assert doctor.check_audio(cfg(**{"player.audio_device": "usb"}), machine).status == "warn"
-    dummy = make_machine(tmp_path, environ={"SDL_AUDIODRIVER": "dummy"})
-    assert "sound goes nowhere" in doctor.check_audio(cfg(), dummy).summary
 
 
 def test_library(tmp_path: Path) -> None:

@@ -61,8 +61,10 @@ def _audio(device: str) -> str:
 
     if os.environ.get("SDL_AUDIODRIVER") in {"dummy", "disk"}:
         return f"SDL_AUDIODRIVER={os.environ['SDL_AUDIODRIVER']} (set by you)"
+    from moodspeaker.player.device import open_output
+
     try:  # stderr stays open: quiet_alsa above keeps ALSA's lines off it, other threads' lines show
-        pygame.mixer.init(frequency=44100, size=-16, channels=2, devicename=device or None)
+        open_output(device, frequency=44100, buffer=1024)  # as the player opens it (an ALSA name too)
         pygame.mixer.quit()
         return "the system's audio output"
     except pygame.error as exc:

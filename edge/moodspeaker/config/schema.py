@@ -239,7 +239,13 @@ class RecommendConfig:
 
 @dataclass(frozen=True)
 class PlayerConfig:
-    audio_device: str = setting("", "Audio output device name; empty uses the system default.")
+    audio_device: str = setting(
+        "",
+        "Audio output device; empty uses the system default. A card's id or a word of its name "
+        "(sndrpihifiberry, hifiberry, Device: that card's default device), an ALSA device "
+        "(default:CARD=sndrpihifiberry, plughw:CARD=Device, hdmi:CARD=vc4hdmi0; `aplay -L` lists them) "
+        "or SDL's own name for a device. `moodspeaker doctor --only audio` tries it.",
+    )
     volume: float = setting(
         0.6,
         "The volume the speaker starts at, at every start. Saving it leaves the volume playing now as "

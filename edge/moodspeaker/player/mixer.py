@@ -21,6 +21,7 @@ from moodspeaker.config.schema import PlayerConfig
 from moodspeaker.player.deck import CHUNK_S, RATE, Chunk, Deck, Play
 from moodspeaker.player.declick import Channels
 from moodspeaker.player.decode import DecodeError, open_decoder
+from moodspeaker.player.device import open_output
 from moodspeaker.player.fetch import FetchError, Prefetcher
 from moodspeaker.player.hang import PlayerWatch
 from moodspeaker.player.history import PlayHistory
@@ -66,9 +67,7 @@ class DeckMixer:
         """(Re)open the mixer on `device` ("" for the default); raises pygame.error."""
         if pygame.mixer.get_init():
             pygame.mixer.quit()
-        pygame.mixer.init(
-            frequency=RATE, size=-16, channels=2, buffer=1024, devicename=device or None, allowedchanges=0
-        )
+        open_output(device, frequency=RATE, buffer=1024)  # SDL's name for it, or an ALSA one
         self.channels.open(self.volume)
 
     def drop(self, now: float) -> None:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 from moodspeaker.config import Config
@@ -127,15 +130,46 @@ def check_audio(config: Config, machine: Machine) -> CheckResult:
             "or use HDMI audio; check with `aplay -l`",
         )
     wanted = config.player.audio_device
-    if wanted and not any(wanted.lower() in card.lower() for card in cards):
-        return CheckResult(
-            "audio",
-            "warn",
-            f"player.audio_device {wanted!r} is not among the sound cards",
-            fix="choose one of: " + "; ".join(cards),
-            details={"cards": cards},
+    said = "player.audio_device " + (repr(wanted) if wanted else "(the default output)")
+    opened = _open_audio(wanted, machine)
+    details: dict[str, object] = {"cards": cards, **opened}
+    if opened.get("ok"):
+        summary = f"{said} opens ({opened['output']}); sound cards: " + "; ".join(cards)
+        return CheckResult("audio", "ok", summary, details=details)
+    error = str(opened.get("error", ""))
+    if "busy" in error.lower():  # the service (or another program) has it open: it is there
+        return CheckResult("audio", "ok", f"{said} is in use ({opened['output']})", details=details)
+    return CheckResult(
+        "audio",
+        "warn",
+        f"{said} does not open: {error}",
+        fix="set player.audio_device to a card's id or a word of its name (" + "; ".join(cards) + "), "
+        "an ALSA device such as plughw:CARD=Device or hdmi:CARD=vc4hdmi0 (list them: aplay -L), "
+        "or empty for the default",
+        details=details,
+    )
+
+
+def _open_audio(wanted: str, machine: Machine) -> dict[str, object]:
+    """Open `wanted` as the player does (`player.device`), in a process of its own with the machine's
+    environment (SDL's driver and ALSA's configuration are the ones the player would have)."""
+    command = [sys.executable, "-m", "moodspeaker.player.device", "--proc", str(machine.proc), wanted]
+    try:
+        run = subprocess.run(
+            command, env=dict(machine.environ), capture_output=True, text=True, timeout=60, check=False
         )
-    return CheckResult("audio", "ok", "sound cards: " + "; ".join(cards), details={"cards": cards})
+    except subprocess.TimeoutExpired:
+        return {"ok": False, "error": "opening it did not finish in 60 s", "output": wanted}
+    except OSError as exc:
+        return {"ok": False, "error": f"the audio probe did not start: {exc}", "output": wanted}
+    try:
+        answer = json.loads(run.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        answer = None
+    if not isinstance(answer, dict):
+        failed = f"the audio probe failed: {run.stderr.strip()[-300:]}"
+        return {"ok": False, "error": failed, "output": wanted}
+    return answer
 
 
 def check_temperature(machine: Machine) -> CheckResult:

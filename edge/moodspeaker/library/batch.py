@@ -2,6 +2,11 @@
 
 Every row a batch touches is stamped with the batch's change number, which is what LAN clients
 sync on; removals leave a tombstone with that number.
+
+A track's id is made from where its file was first found (`track_id`) and kept when the file is moved
+or renamed (`move_file`): likes, dislikes, plays and LAN clients' mirrors know a track by its id.  So a
+file is written to by its location (`id_at`), never by the id its location would make: that id may
+be a moved file's, and a file new at a moved one's old place gets another (`_new_id`).
 """
 
 from __future__ import annotations
@@ -72,8 +77,9 @@ class Batch:
     def upsert_file(
         self, location: str, size: int, mtime_ns: int, content_hash: str, tags: Tags, *, source: str = "local"
     ) -> str:
-        """A new or changed file: tags stored, status `pending` until its analysis is written."""
-        tid = track_id(location)
+        """A new or changed file: tags stored, status `pending` until its analysis is written.  Returns
+        its id: the one of the row at `location` (also a moved file's), else a new one."""
+        tid = self.id_at(location) or self._new_id(location)
         self.conn.execute(
             "INSERT INTO tracks (id, location, source, title, artist, album, duration_s, replaygain_db,"
             " size, mtime_ns, content_hash, status, error, changed)"
@@ -92,7 +98,23 @@ class Batch:
         """Same audio under a new stat (a tag editor, a touch, a copy back): the new stat and tags are
         stored and the analysis kept.  True when the tags changed; only then is the row stamped with
         this batch's change (LAN clients fetch the new title; a touch is no news to them)."""
-        tid = track_id(location)
+        tid = self.id_at(location)
+        return tid is not None and self._restat(tid, size, mtime_ns, content_hash, tags)
+
+    def move_file(
+        self, tid: str, location: str, size: int, mtime_ns: int, content_hash: str, *, tags: Tags
+    ) -> bool:
+        """Track `tid`'s file found at `location`, its old place gone (renamed or moved: a tagger's
+        new folder names, an album moved into another folder): the row keeps its id, so the likes,
+        dislikes and plays kept by that id (recommend.store, the player's saved queue, LAN clients'
+        mirrors) stay the track's; its analysis is kept, and it takes the new location, stat and
+        tags.  As for `retag_file`, the row is stamped with this batch's change only when the tags
+        changed: LAN clients are sent no location (they stream by id), so a move alone is no news to
+        them.  True when the tags changed."""
+        self.conn.execute("UPDATE tracks SET location=? WHERE id=?", (location, tid))
+        return self._restat(tid, size, mtime_ns, content_hash, tags)
+
+    def _restat(self, tid: str, size: int, mtime_ns: int, content_hash: str, tags: Tags) -> bool:
         length = tags.duration_s if tags.duration_s > 0 else None
         retagged = self.conn.execute(
             "UPDATE tracks SET title=?, artist=?, album=?, replaygain_db=?,"
@@ -108,9 +130,37 @@ class Batch:
         )
         return bool(retagged)
 
+    def id_at(self, location: str) -> str | None:
+        """The id of the track at `location`, None when there is none.  Not always track_id(location):
+        a moved file keeps the id of its first place (`move_file`)."""
+        row = self.conn.execute("SELECT id FROM tracks WHERE location = ?", (location,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _new_id(self, location: str) -> str:
+        """An id for a file new at `location`: track_id(location), unless a file moved away from
+        there still holds that one; then the first free id made from the location and a count."""
+        tid, count = track_id(location), 0
+        while self.conn.execute("SELECT 1 FROM tracks WHERE id = ?", (tid,)).fetchone() is not None:
+            count += 1
+            tid = track_id(f"{location}\x00{count}")
+        return tid
+
+    def moved_away(self, content_hash: str) -> list[tuple[str, str]]:
+        """(id, location) of the analysed files of this machine with this content (a file found at a
+        new place may be one of them, moved), as this batch sees them."""
+        rows = self.conn.execute(
+            "SELECT id, location FROM tracks WHERE content_hash = ? AND status = 'analysed'"
+            " AND source = 'local' ORDER BY id",
+            (content_hash,),
+        ).fetchall()
+        return [(str(r[0]), str(r[1])) for r in rows]
+
     def set_analysed(self, location: str, features: Mapping[str, float], values: Mapping[str, float]) -> None:
-        """Store the full feature set and the Track columns (`values` has FEATURE_COLUMNS)."""
-        tid = track_id(location)
+        """Store the full feature set and the Track columns (`values` has FEATURE_COLUMNS) of the file
+        at `location` (nothing when none is indexed there)."""
+        tid = self.id_at(location)
+        if tid is None:
+            return
         extra = {k: float(features[k]) for k in EXTRA_KEYS if k in features}
         self.conn.execute(
             "UPDATE tracks SET status='analysed', error='', valence=?, arousal=?, energy=?, tempo=?,"
@@ -139,13 +189,15 @@ class Batch:
 
     def _set_status(self, location: str, status: str, reason: str) -> None:
         self.conn.execute(
-            "UPDATE tracks SET status=?, error=?, changed=? WHERE id=?",
-            (status, reason[:2000], self.change, track_id(location)),
+            "UPDATE tracks SET status=?, error=?, changed=? WHERE location=?",
+            (status, reason[:2000], self.change, location),
         )
 
     def remove(self, location: str) -> None:
-        tid = track_id(location)
-        if self.conn.execute("DELETE FROM tracks WHERE id = ?", (tid,)).rowcount:
+        """The file at `location` left the library (nothing when none is indexed there: a file moved
+        away took its row, and its id, with it)."""
+        tid = self.id_at(location)
+        if tid is not None and self.conn.execute("DELETE FROM tracks WHERE id = ?", (tid,)).rowcount:
             self.conn.execute(
                 "INSERT INTO removed (id, changed) VALUES (?, ?)"
                 " ON CONFLICT(id) DO UPDATE SET changed=excluded.changed",

@@ -8,7 +8,10 @@ Order of work, chosen so that a crash at any moment loses nothing:
    results are committed in batches.
 Unchanged files (same size and mtime) cost one stat; a changed stat with the same audio (a copy, a
 touch, a tag editor: the hash leaves tag blocks out, see library.payload) keeps the analysis and reads
-the tags again; a new file whose audio is already analysed elsewhere (a move) reuses that analysis.
+the tags again; a new file whose audio is already analysed elsewhere reuses that analysis.  When
+that other file's place is gone (a rename or a move: a tagger's new folder names, an album moved),
+the track keeps its id and takes the new place (library.moved, Batch.move_file): likes, dislikes and
+plays are kept by id, and a new id lost them.  A copy (the other file still there) gets its own.
 Files shorter than `min_track_s` (library.min_track_s: ringtones, jingles, sound effects) are never
 analysed: they are kept out like failed files (status `short`), counted (`short`: every file kept out
 at the end of the scan, also one kept out before and unchanged) and reported when kept out (kind
@@ -28,6 +31,7 @@ from moodspeaker.library.audio import file_reason
 from moodspeaker.library.batch import Batch
 from moodspeaker.library.emotion import EmotionModel
 from moodspeaker.library.index import FEATURE_COLUMNS, FileState, LibraryIndex
+from moodspeaker.library.moved import Places
 from moodspeaker.library.payload import is_legacy, legacy_hash, same_audio
 from moodspeaker.library.scanner import FileEntry, content_hash, is_under, printable, walk
 from moodspeaker.library.tags import read_tags
@@ -53,7 +57,8 @@ class ScanSummary:
     analysed: int = 0
     skipped: int = 0  # unchanged (a file still kept out as too short counts in `short` instead)
     reused: int = 0  # moved/copied/touched/retagged files whose analysis was kept
-    removed: int = 0
+    moved: int = 0  # of those, files found at a new place (renamed, moved): they kept their track ids
+    removed: int = 0  # (a moved file's old place is not counted)
     # files kept out as shorter than min_track_s at the end of the scan (those it kept out are also in
     # `problems`; those kept out before and unchanged are not listed again): why a user's files are not
     # played is a number of files, not of changes, and the page, MQTT and the CLI all show this one
@@ -134,6 +139,12 @@ class Indexer:
         known = self.index.file_states()
         legacy = any(is_legacy(st.content_hash) for st in known.values())  # indexed by an earlier version
         seen: set[str] = set()
+        # An unmounted USB disk or NAS share leaves its mount point behind as an empty folder: that
+        # reads like "every file deleted", so an empty root that used to hold tracks keeps them.
+        emptied = [r for r in walked.roots if _is_empty_dir(r) and any(is_under(k, [r]) for k in known)]
+        places = Places(frozenset(f.path for f in walked.files), tuple(walked.roots),
+                        (*walked.unreadable, *emptied))  # fmt: skip
+        moved_from: set[str] = set()  # old places of files found moved (their rows went with them)
         with self.index.batch() as b:
             for root in list(walked.roots) + list(walked.unreadable):
                 b.clear_problems(printable(root))
@@ -184,6 +195,18 @@ class Indexer:
                         summary.reused += 1
                         self._keep_out_if_short(b, f.path, tags.duration_s or state.duration_s, summary)
                         continue
+                    old = places.moved_from(b, f, digest, legacy) if state is None else None
+                    if old is not None:
+                        if b.move_file(old[0], f.path, f.size, f.mtime_ns, digest, tags=tags):
+                            summary.updated += 1
+                        log.debug("%s: moved from %s, keeps track id %s", f.path, old[1], old[0])
+                        moved_from.add(old[1])
+                        summary.moved += 1
+                        summary.reused += 1
+                        before = known.get(old[1])
+                        length = tags.duration_s or (before.duration_s if before is not None else 0.0)
+                        self._keep_out_if_short(b, f.path, length, summary)
+                        continue
                     b.upsert_file(f.path, f.size, f.mtime_ns, digest, tags)
                     _count_change(summary, new=state is None, changed=not unchanged)
                     if self._keep_out_if_short(b, f.path, tags.duration_s, summary):
@@ -195,9 +218,6 @@ class Indexer:
                         b.set_analysed(f.path, copy[0], copy[1])
                         summary.reused += 1
 
-        # An unmounted USB disk or NAS share leaves its mount point behind as an empty folder: that
-        # reads like "every file deleted", so an empty root that used to hold tracks keeps them.
-        emptied = [r for r in walked.roots if _is_empty_dir(r) and any(is_under(k, [r]) for k in known)]
         if emptied:
             with self.index.batch() as b:
                 for root in emptied:
@@ -211,7 +231,7 @@ class Indexer:
         met = {p.path for p in walked.problems}
         with self.index.batch() as b:
             for location in known:
-                if location in seen or not os.path.isabs(location):
+                if location in seen or location in moved_from or not os.path.isabs(location):
                     continue
                 # only under folders that were read completely; never touch an unreachable mount
                 readable = (

@@ -24,11 +24,13 @@ from typing import Any
 
 from flask import current_app, request
 
-from moodspeaker.config import Config, ConfigError, with_changes
+from moodspeaker.config import Config, ConfigError, describe, with_changes
 from moodspeaker.config.edit import read, update
+from moodspeaker.config.load import to_mapping
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import CommandRejected, ErrorReported, Event, EventBus, StateChanged
 from moodspeaker_web.auth import LoginLimiter, PasswordStore
+from moodspeaker_web.forms import SECTION_TITLES
 from moodspeaker_web.history import HistoryRecorder, MoodHistory
 from moodspeaker_web.sessions import SessionStore
 
@@ -73,6 +75,9 @@ class WebContext:
     scan: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _unsubscribe: Callable[[], None] | None = None
+    #: What the speaker started with: its running config, and the config file as it was then.
+    _started: Config | None = None
+    _file_at_start: Config | None = None
 
     @property
     def session_lifetime_s(self) -> float:
@@ -81,6 +86,7 @@ class WebContext:
     def start(self) -> None:
         """Subscribe to errors for the health page and start the history writer with the history's
         retention."""
+        self._started, self._file_at_start = self.config, self._file_now()
         self._unsubscribe = self.bus.subscribe(self._on_event)
         self.recorder = HistoryRecorder(self.history, self.bus, housekeeping=self.enforce_retention)
 
@@ -104,7 +110,40 @@ class WebContext:
         except Exception as exc:
             log.exception("the speaker's state could not be read")
             return {"unavailable": f"the speaker is not answering ({type(exc).__name__})"}
-        return snapshot if isinstance(snapshot, dict) else {}
+        if not isinstance(snapshot, dict):
+            return {}
+        waiting = self.restart_waiting()
+        snapshot["restart_waiting"] = {"settings": waiting, "text": waiting_text(waiting)}
+        return snapshot
+
+    def _file_now(self) -> Config | None:
+        """The config file as it is now; None without one or when it cannot be read (read afresh each
+        time: a save replaces the file within the clock's tick, often at the same size and inode)."""
+        if self.config_path is None:
+            return None
+        try:
+            return read(self.config_path, missing_ok=True)
+        except (ConfigError, OSError) as exc:
+            log.debug("the config file cannot be read now: %s", exc)
+            return None
+
+    def restart_waiting(self) -> list[str]:
+        """The settings saved since the speaker started that it applies only when it restarts
+        ("web.port", …; the service's own rule, service.app.LIVE_SETTINGS), in the schema's order: the
+        config file now against the file as it was at the start (one-run overrides such as `--set`
+        are in neither), or the page's own saves when the file cannot be read."""
+        from moodspeaker.service.app import LIVE_SETTINGS  # noqa: PLC0415 (the whole service, not at import)
+
+        now, then = self._file_now(), self._file_at_start
+        if now is None or then is None:
+            now, then = self.config, self._started or self.config
+        before, after = to_mapping(then, include_defaults=True), to_mapping(now, include_defaults=True)
+        return [
+            info.dotted
+            for info in describe()
+            if before.get(info.section, {}).get(info.key) != after.get(info.section, {}).get(info.key)
+            and (not info.dotted.startswith(LIVE_SETTINGS) or info.dotted == "player.audio_device")
+        ]
 
     def profiles(self) -> list[str]:
         """The profiles to pick from; when the speaker cannot read them now (its storage failed), the
@@ -205,6 +244,17 @@ class WebContext:
 def web() -> WebContext:
     ctx: WebContext = current_app.extensions["moodspeaker"]
     return ctx
+
+
+def waiting_text(waiting: list[str]) -> str:
+    """ "Waiting for a restart: Port (This page), Workers (Music library)." for `restart_waiting`; empty
+    when nothing waits."""
+    if not waiting:
+        return ""
+    infos = {info.dotted: info for info in describe()}
+    shown = [infos[key] for key in waiting if key in infos]
+    names = [f"{info.label} ({SECTION_TITLES.get(info.section, info.section)})" for info in shown]
+    return f"Waiting for a restart: {', '.join(names)}."
 
 
 def listening_port() -> int | None:

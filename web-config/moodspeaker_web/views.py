@@ -16,7 +16,7 @@ from moodspeaker.service.control import STRATEGIES, CommandError
 from moodspeaker_web import edits, forms
 from moodspeaker_web.auth import PasswordError
 from moodspeaker_web.auth_views import Page, counted_check, unsaved
-from moodspeaker_web.context import listening_port, web
+from moodspeaker_web.context import listening_port, waiting_text, web
 from moodspeaker_web.guard import guest_allowed, is_owner, log_in, owner_required
 from moodspeaker_web.privacy_views import add_privacy_pages
 from moodspeaker_web.sessions import SessionSaveError
@@ -186,6 +186,7 @@ def _settings_page(
         scan=ctx.scan_state(state),
         scan_text=scan_text(ctx.scan_state(state)),
         library_detail=_component(state, "library"),
+        restart_waiting=waiting_text(ctx.restart_waiting()),
     )
 
 

@@ -7,9 +7,10 @@ options and `now`); the Recommender holds the state and the lock and calls `plan
   2. Content: Gaussian kernel of a learned diagonal metric around the target, times the odds of
      the profile's keep-or-skip model (timbre taste, mood-relative and per-mood terms).
   3. Collaborative: item-kNN over (profile, mood) contexts of the whole household, blended by alpha.
-  4. Filters: rejected in this mood, vanished, recently played (the window shrinks to what a small
-     library allows); no artist twice in a row (unless that leaves nothing).  When they leave only
-     the track playing (a one-track library), it is planned again, marked as a repeat.
+  4. Filters: rejected in this mood (the song's other files too), vanished, recently played (the
+     window shrinks to what a small library allows); no artist twice in a row (unless that leaves
+     nothing).  When they leave only the track playing (a one-track library), it is planned again,
+     marked as a repeat.
 """
 
 from __future__ import annotations
@@ -128,11 +129,12 @@ class Allowed:
     def rows(self) -> npt.NDArray[np.bool_]:
         """Rows that may be picked.
 
-        Never: a track rejected in this mood (skipped, disliked), one that could not be opened, or one
-        in `exclude`.  Nor a track among the last `no_repeat_window` plays, unless that leaves nothing:
-        a library smaller than the window would then go silent once it has all played, so the window
-        shrinks to what the library allows and the track heard longest ago is the one allowed again (a
-        rotation, never the track just heard while another one is left)."""
+        Never: a track rejected in this mood (skipped, disliked) or the same song in another file,
+        one that could not be opened, or one in `exclude`.  Nor a track among the last
+        `no_repeat_window` plays, unless that leaves nothing: a library smaller than the window would
+        then go silent once it has all played, so the window shrinks to what the library allows and
+        the track heard longest ago is the one allowed again (a rotation, never the track just heard
+        while another one is left)."""
         view, model = self.view, self.model
         mask = np.ones(view.n, bool)
         for tid in self._rejected() | self._missing() | self.exclude:
@@ -185,7 +187,18 @@ class Allowed:
         return nothing_left(said or "no track is allowed")
 
     def _rejected(self) -> set[str]:
-        return self.model.rejected(self.key, self.now, self.horizon_s)
+        """Tracks rejected in this mood (skipped, disliked, the wrong mood), and the same song in its
+        other files (the view's twins, by tags, as the no-repeat rule has them): a song disliked in
+        one folder was offered again from its copy in another.  A twin whose own latest verdict here
+        was a yes (liked, replayed) stays allowed: the listener said so of that file."""
+        said_no = self.model.rejected(self.key, self.now, self.horizon_s)
+        view, out = self.view, set(said_no)
+        for tid in said_no:
+            row = view.row.get(tid)
+            for r in view.twins.get(row, ()) if row is not None else ():
+                if not self.model.liked(self.key, view.ids[r]):
+                    out.add(view.ids[r])
+        return out
 
     def _missing(self) -> set[str]:
         return self.model.missing(self.now, self.horizon_s)

@@ -159,9 +159,9 @@ def _visit(
         _unsupported(entry.path, UNSUPPORTED_SUFFIXES[suffix], result, seen_files)
         return
     if suffix not in AUDIO_SUFFIXES:
-        if links is None and not os.path.exists(entry.path):
+        if links is None and not os.path.exists(entry.path) and _dangling_folder(entry.path):
             # a link to a folder elsewhere (a NAS share, a USB disk) whose target is not mounted: its
-            # contents are unknown, not deleted
+            # contents are unknown, not deleted (a dead link to a picture is passed over as a picture is)
             result.problems.append(
                 Problem(
                     printable(entry.path),
@@ -197,6 +197,37 @@ def _visit(
         return  # the same file reached twice (through links): index it once, real paths came first
     seen_files.add(real)
     result.files.append(FileEntry(entry.path, st.st_size, st.st_mtime_ns))
+
+
+#: What else a music folder holds, by suffix: a dangling link of such a name (or to such a name) is a
+#: link to a file that is gone, not to a folder whose disk is unmounted.  A list of its own, not the
+#: system's MIME types: those also know ".Ros" and ".me", and band and album names have dots in them
+#: ("Vol.II", "Sigur.Ros", "Feat.Me"); a name not listed stays a folder, whose tracks are kept.
+OTHER_FILE_SUFFIXES = frozenset(
+    {
+        *(".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff", ".heic", ".ico", ".svg"),
+        *(".txt", ".nfo", ".pdf", ".log", ".cue", ".md5", ".sfv", ".ffp", ".lrc", ".accurip", ".sha1"),
+        *(".db", ".ini", ".url", ".htm", ".html", ".xml", ".json", ".rtf", ".doc", ".docx"),
+        *(".m3u", ".m3u8", ".pls", ".wpl", ".xspf"),
+        *(".zip", ".rar", ".7z", ".tar", ".gz"),
+        *(".mkv", ".avi", ".mov", ".webm", ".m4v", ".wmv", ".mpg", ".mpeg"),
+    }
+)
+_FILE_SUFFIXES = OTHER_FILE_SUFFIXES | AUDIO_SUFFIXES | frozenset(UNSUPPORTED_SUFFIXES)
+
+
+def _dangling_folder(path: str) -> bool:
+    """Whether the dangling link `path` stands for a folder (a share or disk that is not mounted)
+    rather than a file that is gone: it is one unless its name or its target's ends in the suffix of
+    a file (a picture, a playlist, audio...) and its target does not end in a slash."""
+    try:
+        target = os.readlink(path)
+    except OSError:
+        return True  # cannot tell: taken as a folder, whose tracks are kept
+    if target.endswith("/"):
+        return True
+    names = (os.path.basename(path), os.path.basename(target))
+    return not any(os.path.splitext(name)[1].lower() in _FILE_SUFFIXES for name in names)
 
 
 def _unsupported(path: str, why: str, result: WalkResult, seen_files: set[str]) -> None:

@@ -62,7 +62,9 @@ def a_peak(value: object) -> float | None:
 
 
 def track_id(location: str) -> str:
-    """Stable id of a track from where it lives (kept across re-analysis, so feedback survives)."""
+    """The id of a track first found at `location` (kept across re-analysis, and when its file is
+    moved or renamed: Batch.move_file; so feedback survives).  Not how to find a file's track: a moved
+    file's id was made from its old place, see Batch.id_at."""
     return hashlib.blake2b(location.encode("utf-8", "surrogateescape"), digest_size=8).hexdigest()
 
 

@@ -92,6 +92,7 @@ def setup() -> Page:
         return redirect(url_for("auth.login"))
     error = ""
     wrong_code = False  # setup.html then says the command that shows the code
+    code = ""  # shown again after a refused password: the visitor need not look it up twice
     if request.method == "POST":
         code = request.form.get("code", "")
         right = counted_check(lambda: check_setup_code(ctx.data_dir, code))
@@ -126,6 +127,7 @@ def setup() -> Page:
         "setup.html",
         error=error,
         wrong_code=wrong_code,
+        code=code.strip()[:20],
         command=command,
         min_password=MIN_PASSWORD,
     ), status

@@ -122,6 +122,14 @@ def changes_onto(
     return changes
 
 
+#: What a setting that waits for a restart does meanwhile, said instead of "takes effect when the
+#: speaker restarts" where that would not be true: the page (its header) and its announcement on the
+#: LAN take a new name at once (server._renamer); only Home Assistant's device keeps the old one.
+SAID_APART = {
+    "device.name": "This page and its announcement on the LAN use the new name now; Home Assistant sees it "
+    "after the speaker restarts.",
+}
+
 #: Said when Enabled of this page is unticked: nothing on the page can undo it after the restart.
 PAGE_OFF = (
     "This page is now turned off: it will be gone after the speaker restarts, and then only "

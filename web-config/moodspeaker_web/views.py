@@ -234,11 +234,12 @@ def _restart_note(section: str, restart: tuple[str, ...]) -> str:
     """ " Half life takes effect when the speaker restarts." for settings the running speaker keeps
     as they were until then (empty when everything saved applies at once)."""
     labels = {f.name: f.label for f in forms.fields(web().config, section)}
-    names = [labels.get(key, key) for key in restart]
+    names = [labels.get(key, key) for key in restart if key not in edits.SAID_APART]
+    apart = "".join(f" {edits.SAID_APART[key]}" for key in restart if key in edits.SAID_APART)
     if not names:
-        return ""
+        return apart
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return f" {listed} {'takes' if len(names) == 1 else 'take'} effect when the speaker restarts."
+    return f" {listed} {'takes' if len(names) == 1 else 'take'} effect when the speaker restarts.{apart}"
 
 
 def _say_kept_profiles(listed: list[str] | tuple[str, ...]) -> None:

@@ -7,8 +7,14 @@ asound.conf, or a word of the card's name).  `choose` turns the setting into wha
 own name as it is; on SDL's ALSA driver anything else is an ALSA device, given to SDL through the
 AUDIODEV variable its ALSA driver reads when no SDL name is passed; a card's id or a word of its name
 (`/proc/asound/cards`) stands for that card's `default:CARD=<id>` device (HDMI: `hdmi:CARD=<id>`,
-the device Raspberry Pi OS defines for its HDMI cards, whose default does not play).  `open_output`
+which an HDMI card needs).  `open_output`
 opens the mixer so, for the player, the demo and the doctor alike.
+
+And an unplugged USB DAC: SDL marks the device disconnected but keeps calling the mixer at real-time
+pace, so the chunks move on and the player's stall check never trips.  `DeviceWatch` asks SDL for the
+opened device's status (`SDL_GetAudioDeviceStatus`: a disconnected device reads as stopped) through
+ctypes on the libSDL2 pygame loaded; where that library cannot be found the watch says so in the log
+and the stall check is all there is.
 
 Run as `python -m moodspeaker.player.device [--proc DIR] DEVICE`, it opens DEVICE as the player
 would and prints what it opened, or why not, as JSON (the doctor's probe, in a process of its own).
@@ -133,8 +139,8 @@ def sdl() -> ctypes.CDLL | None:
         break
     if found is None:
         log.warning(
-            "cannot find the libSDL2 pygame loaded (tried %s): player.audio_device must be SDL's own name "
-            "for a device",
+            "cannot find the libSDL2 pygame loaded (tried %s): an unplugged audio device is noticed only "
+            "when its output stalls, and player.audio_device must be SDL's own name for a device",
             ", ".join(tried) or "nothing",
         )
     _sdl.append(found)
@@ -224,6 +230,37 @@ def open_chosen(output: Output, *, frequency: int, buffer: int) -> Output:
                 said += f" (SDL's {output.driver} driver has: {'; '.join(output.known)})"
             raise pygame.error(said) from exc
     return output
+
+
+class DeviceWatch:
+    """Whether the device the mixer opened is still there, as SDL says."""
+
+    def __init__(self) -> None:
+        self._id: int | None = None
+
+    def opened(self) -> None:
+        """The mixer was just opened: find its SDL device (the one playing)."""
+        lib = sdl()
+        self._id = None
+        if lib is None:
+            return
+        for dev in [*range(2, _MAX_DEVICE_ID + 1), 1]:
+            if lib.SDL_GetAudioDeviceStatus(dev) != _SDL_AUDIO_STOPPED:
+                self._id = dev
+                return
+        log.warning("no SDL audio device plays after opening the mixer: an unplugged one is not noticed")
+
+    def closed(self) -> None:
+        self._id = None
+
+    def gone(self) -> bool:
+        """SDL marked the opened device disconnected (it reads as stopped)."""
+        lib = _sdl[0] if _sdl else None
+        return (
+            lib is not None
+            and self._id is not None
+            and (lib.SDL_GetAudioDeviceStatus(self._id) == _SDL_AUDIO_STOPPED)
+        )
 
 
 def probe(wanted: str, proc: Path = Path("/proc")) -> dict[str, str | bool]:

@@ -21,7 +21,7 @@ from moodspeaker.config.schema import PlayerConfig
 from moodspeaker.player.deck import CHUNK_S, RATE, Chunk, Deck, Play
 from moodspeaker.player.declick import Channels
 from moodspeaker.player.decode import DecodeError, open_decoder
-from moodspeaker.player.device import open_output
+from moodspeaker.player.device import DeviceWatch, open_output
 from moodspeaker.player.fetch import FetchError, Prefetcher
 from moodspeaker.player.hang import PlayerWatch
 from moodspeaker.player.history import PlayHistory
@@ -60,6 +60,7 @@ class DeckMixer:
         #: as started once, its end counting the time heard before and after the loss.
         self.interrupted: Play | None = None
         self.stall = StallWatch()  # a stalled output, not mistaken for a starved process
+        self.device = DeviceWatch()  # an unplugged one: SDL keeps the chunks moving on, into nothing
         self.watch = watch or PlayerWatch(on_stuck=lambda _item, _error: None)  # what a hang blocks in
 
     # ---- the output device ---------------------------------------------------------------------
@@ -68,6 +69,7 @@ class DeckMixer:
         if pygame.mixer.get_init():
             pygame.mixer.quit()
         open_output(device, frequency=RATE, buffer=1024)  # SDL's name for it, or an ALSA one
+        self.device.opened()
         self.channels.open(self.volume)
 
     def drop(self, now: float) -> None:
@@ -97,6 +99,7 @@ class DeckMixer:
             else:
                 self._queue.push_front(item.at(start_s))
         self.channels.close()
+        self.device.closed()
         with contextlib.suppress(Exception):
             pygame.mixer.quit()
 
@@ -147,8 +150,10 @@ class DeckMixer:
 
     # ---- playing on (once per tick) -----------------------------------------------------------
     def follow(self, now: float, playing: bool) -> None:
-        """Follow both channels: chunks that started, chunks that finished, a stalled output."""
+        """Follow both channels: chunks that started, chunks that finished, a stalled or unplugged output."""
         self.stall.tick(now)
+        if self.device.gone():
+            raise pygame.error("audio device disconnected")
         for deck in self.decks:
             self._advance(deck, now, playing)
 

@@ -14,7 +14,7 @@ from moodspeaker import __version__
 from moodspeaker.config import ConfigError
 from moodspeaker.service.control import STRATEGIES, CommandError
 from moodspeaker_web import edits, forms
-from moodspeaker_web.auth import PasswordError
+from moodspeaker_web.auth import MIN_PASSWORD, PasswordError
 from moodspeaker_web.auth_views import Page, counted_check, unsaved
 from moodspeaker_web.context import listening_port, waiting_text, web
 from moodspeaker_web.guard import guest_allowed, is_owner, log_in, owner_required
@@ -187,6 +187,7 @@ def _settings_page(
         scan_text=scan_text(ctx.scan_state(state)),
         library_detail=_component(state, "library"),
         restart_waiting=waiting_text(ctx.restart_waiting()),
+        min_password=MIN_PASSWORD,
     )
 
 

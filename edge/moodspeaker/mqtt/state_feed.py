@@ -7,7 +7,9 @@ follow the camera as last heard, so a mood change while it is off (a correction 
 the page) keeps them `camera_off` instead of showing a mood in privacy mode.  Switched back on, they
 stay as they are until the first reading: a snapshot then holds nothing read yet (no face, confidence
 0), and published as live it showed the listener gone (Home Assistant's "Listener present" off, then
-on a moment later), which fires "listener left" automations for nothing.
+on a moment later), which fires "listener left" automations for nothing.  While a listener's
+correction holds, the mood topics show it (the mood in force, as the snapshots do), not the camera's
+readings, which reach them again once the camera reads a change and the correction ends.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ log = logging.getLogger(__name__)
 
 #: The topics a mood reading publishes (payloads.mood_values).
 MOOD_KEYS = frozenset({"mood", "confidence", "valence", "arousal", "face"})
+#: The topics of the mood in force (a correction's too: what the listener told, not who is there).
+IN_FORCE_KEYS = ("mood", "confidence", "valence", "arousal")
 
 
 class StateFeed:
@@ -60,20 +64,28 @@ class StateFeed:
         self.publish(values, ts)
 
     def reading(self, event: MoodObserved) -> None:
-        """A mood reading: the five mood topics (blank with the camera off)."""
+        """A mood reading: the five mood topics (blank with the camera off), with the mood in force:
+        while a correction holds (`told`), its mood, confidence, valence and arousal beside the
+        reading's face, as the state snapshots have them."""
         self.camera = bool(event.camera)
         self._unread = False
-        values = mood_values(
-            event.mood, event.confidence, event.valence, event.arousal, face=event.face, camera=event.camera
+        mood, confidence, valence, arousal = event.told or (
+            event.mood,
+            event.confidence,
+            event.valence,
+            event.arousal,
         )
+        values = mood_values(mood, confidence, valence, arousal, face=event.face, camera=event.camera)
         self.publish(values, event.ts)
 
     def mood_changed(self, event: MoodChanged) -> None:
-        """The stable mood changed: the mood topic, as the camera is (off: camera_off)."""
+        """The mood in force changed: its topics but the face, as the camera is (off: camera_off).
+        The camera's change follows its reading, which published the same; a correction's comes
+        with no reading, and the confidence read before stayed beside the mood corrected."""
         values = mood_values(
             event.mood, event.confidence, event.valence, event.arousal, face=True, camera=self.camera
         )
-        self.publish(values, event.ts, keys=("mood",))
+        self.publish(values, event.ts, keys=IN_FORCE_KEYS)
 
     def publish(
         self, values: Mapping[str, dict[str, Any]], ts: float, keys: tuple[str, ...] | None = None

@@ -49,6 +49,7 @@ from moodspeaker.service.forget import ForgottenReasons
 from moodspeaker.service.health import Health
 from moodspeaker.service.inference import InferenceStage
 from moodspeaker.service.listeners import ListenerCommands
+from moodspeaker.service.moved_tracks import current_snapshot
 from moodspeaker.service.pending import PendingChanges
 from moodspeaker.service.playback import PlaybackCommands
 from moodspeaker.service.policy import replan_on
@@ -200,6 +201,7 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
         if snap.camera is not None and snap.camera != self.stage.enabled:
             self.stage.set_enabled(snap.camera)
         self.health.set_state("camera", ComponentState.OK if self.stage.enabled else ComponentState.OFF)
+        snap = current_snapshot(snap, self._recommender.source)  # files moved since it was saved
         if snap.current is not None or snap.queue:
             held = [*([snap.current] if snap.current else []), *snap.queue]
             self.conductor.picked.restore(held, snap.picked_for, snap.picked_at)  # see Conductor._react
@@ -242,7 +244,11 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
         force (`correct_mood`), not the mood the filter had read before it, so that each MoodChanged
         follows on from the one before (MQTT's event).  The camera coming to read the corrected mood
         is no change and is not announced as one (it is planned for all the same: the reading now
-        stands in for the correction)."""
+        stands in for the correction).
+
+        The reading is published as read (the page's mood history plots what the camera read) and,
+        while a correction holds, with the mood in force (`told`): MQTT's mood topics show that, as
+        the state does, instead of flipping to the reading and back at every capture."""
         with self._lock:
             if observation is not None:
                 # a frame was read and classified: inference works (again).  Not on a capture that
@@ -253,6 +259,7 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
             self._mood = state
             if state.changed:
                 self._override = None
+            told = _in_force(self._override)
         self._follow_tpu()
         self.bus.publish(
             MoodObserved(
@@ -263,6 +270,7 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
                 arousal=round(state.arousal, 3),
                 face=state.face,
                 camera=self.stage.enabled,  # False for a capture that finished as the camera went off
+                told=told,  # the state topics show the correction while it holds, the plot the reading
             )
         )
         if state.changed and state.mood != shown:
@@ -317,3 +325,10 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
         if pending:
             log.warning("settings saved; these take effect after a restart: %s", ", ".join(pending))
             self.bus.publish(StateChanged(ts=time.time(), key="restart_needed", value=pending))
+
+
+def _in_force(told: MoodState | None) -> tuple[str, float, float, float] | None:
+    """A correction in force as MoodObserved's `told` (rounded as the state rounds it)."""
+    if told is None:
+        return None
+    return (told.mood, round(told.confidence, 3), round(told.valence, 3), round(told.arousal, 3))

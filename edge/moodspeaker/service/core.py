@@ -102,7 +102,8 @@ class ApplianceCore:
     _lock: threading.RLock
     _saving: threading.RLock  # held by a save, and by a command whose changes are saved as one
     _mood: MoodState
-    _override: MoodState | None  # a mood the listener corrected, until the camera sees a change
+    _override: MoodState | None  # a mood the listener corrected, until the camera reads a change or
+    # the camera is switched (`_end_reading`, `_start_reading`); in force over `_mood` meanwhile
     _recorded_skips: RecordedSkips  # plays whose skip the command itself recorded
     _feedback: queue.Queue[Callable[[], None] | None]  # jobs for the feedback writer thread
     _deletions: int = 0  # "delete everything" runs so far: a write queued before one is dropped
@@ -150,9 +151,14 @@ class ApplianceCore:
 
     def _current_mood(self) -> MoodState:
         """The mood in force; while the camera is off it says so (`MoodState.camera`), so the picks
-        planned with it say the camera is off rather than that no face was seen yet."""
+        planned with it say the camera is off rather than that no face was seen yet.  A correction
+        tells the mood, not who is there: its `face` is the camera's last reading, as MQTT's
+        "listener present" publishes it with every reading (frozen at the correction, each state
+        snapshot put it back and the topic flipped between the two)."""
         with self._lock:
-            mood = self._override or self._mood
+            mood = self._mood
+            if self._override is not None:
+                mood = dataclasses.replace(self._override, face=mood.face)
         return mood if self.stage.enabled else dataclasses.replace(mood, camera=False)
 
     def _end_reading(self) -> None:

@@ -36,7 +36,8 @@ class Event:
 
 @dataclass(frozen=True)
 class MoodObserved(Event):
-    """The filter's state after one capture (every interval), for live plots and state topics."""
+    """The filter's state after one capture (every interval): what the camera read, for live plots
+    (the page's mood history) and the state topics."""
 
     kind: ClassVar[str] = "mood_observed"
     mood: str
@@ -45,6 +46,9 @@ class MoodObserved(Event):
     arousal: float
     face: bool
     camera: bool = True
+    #: a listener's correction in force after this reading, (mood, confidence, valence, arousal): the
+    #: mood in force, which the state shows instead of the reading (None: the reading is in force)
+    told: tuple[str, float, float, float] | None = None
 
 
 @dataclass(frozen=True)

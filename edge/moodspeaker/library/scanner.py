@@ -19,8 +19,8 @@ import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from moodspeaker.library.audio import AUDIO_SUFFIXES, UNSUPPORTED_SUFFIXES
 from moodspeaker.library.payload import audio_hash, legacy_hash
+from moodspeaker.library.suffixes import AUDIO_SUFFIXES, UNSUPPORTED_SUFFIXES
 
 
 @dataclass(frozen=True)

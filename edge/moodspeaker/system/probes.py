@@ -14,15 +14,14 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+# the scanner's own list, from a module that loads nothing heavy (the doctor runs without librosa)
+from moodspeaker.library.suffixes import AUDIO_SUFFIXES
+
 #: Coral USB Accelerator ids: before its firmware is loaded, and after.
 CORAL_USB_IDS = {("1a6e", "089a"): "USB (firmware not loaded yet)", ("18d1", "9302"): "USB"}
 
 #: V4L2 nodes on a Raspberry Pi that are codecs/ISPs, not cameras a person would point at a face.
 _PI_INTERNAL_VIDEO = ("bcm2835-codec", "bcm2835-isp", "rpi-hevc", "pispbe", "rp1-cfe", "unicam", "rpivid")
-
-AUDIO_EXTENSIONS = frozenset(
-    {".mp3", ".flac", ".ogg", ".oga", ".opus", ".wav", ".m4a", ".aac", ".aiff", ".aif"}
-)
 
 
 def coral_devices(sysfs: Path, dev: Path) -> list[str]:
@@ -123,11 +122,12 @@ def parse_throttled(text: str) -> tuple[list[str], list[str]]:
 
 
 def count_audio_files(folder: Path, limit: int = 20000) -> tuple[int, bool]:
-    """Audio files below `folder`, counted up to `limit` (True when the count stopped there)."""
+    """Audio files below `folder` (those the scan would index: library.suffixes), counted up to
+    `limit` (True when the count stopped there)."""
     count = 0
     for _root, _dirs, files in os.walk(folder):
         for name in files:
-            if os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS:
+            if os.path.splitext(name)[1].lower() in AUDIO_SUFFIXES:
                 count += 1
                 if count >= limit:
                     return count, True

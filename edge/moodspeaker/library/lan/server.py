@@ -36,9 +36,12 @@ from moodspeaker.util.net import host_allowed
 
 log = logging.getLogger(__name__)
 
+#: Every suffix the scan indexes (library.suffixes), named here: the system's MIME list has no type for
+#: .ape or .m4b and takes WavPack's .wv for a WAP document (application/vnd.wv.csp+wbxml)
 _MIME = {".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/ogg",
          ".flac": "audio/flac", ".wav": "audio/wav", ".m4a": "audio/mp4", ".mp4": "audio/mp4",
-         ".aac": "audio/aac"}  # fmt: skip
+         ".m4b": "audio/mp4", ".aac": "audio/aac", ".aif": "audio/aiff", ".aiff": "audio/aiff",
+         ".wma": "audio/x-ms-wma", ".wv": "audio/x-wavpack", ".ape": "audio/x-ape"}  # fmt: skip
 
 
 #: Seconds one read or write on a connection may wait before it is closed: each open connection holds

@@ -51,14 +51,12 @@ def test_the_again_button_replays_in_a_real_browser(tmp_path: Path, browser: Bro
         page.screenshot(path=str(ARTIFACTS / "replay-status.png"), full_page=True)
 
         button.click()
-        until(lambda: page.inner_text("#live") == "Done: replay", what="the page to say it was done")
+        until(lambda: page.inner_text("#live") == "Playing it again", what="the page to say it was done")
         # a change a busy player has not applied yet (the answer's `pending`) is under way, not done
         outcome = "([command, state]) => commandOutcome(command, state)"
         busy = {"volume": 0.25, "pending": {"volume": 0.3}}
-        assert page.evaluate(outcome, ["set_volume", busy]) == (
-            "Under way: set volume (the player is busy; volume follows)"
-        )
-        assert page.evaluate(outcome, ["set_volume", {"volume": 0.3, "pending": {}}]) == "Done: set volume"
+        assert page.evaluate(outcome, ["set_volume", busy]) == "Volume 30% (in a moment: the player is busy)"
+        assert page.evaluate(outcome, ["set_volume", {"volume": 0.3, "pending": {}}]) == "Volume 30%"
         first = until(lambda: replayed(service.data_dir), what="the replay recorded")
         started = {tid for _, tid in service.appliance.started_tracks}
         assert len(first) == 1 and first[0] in started

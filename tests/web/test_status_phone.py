@@ -65,7 +65,7 @@ def test_what_a_button_did_is_said_on_screen(status: tuple[Page, list[str]]) -> 
     foot of the screen and goes after a few seconds."""
     page, problems = status
     page.click("#btn-like")
-    until(lambda: page.inner_text("#live") == "Done: like", what="the page to say it was done")
+    until(lambda: page.inner_text("#live") == "Liked", what="the page to say it was done")
     assert on_screen(page, "#live"), page.locator("#live").bounding_box()
     page.clock.run_for(10_000)
     assert not on_screen(page, "#live"), "the message of a done command stays"

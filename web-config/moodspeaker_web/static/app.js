@@ -43,8 +43,28 @@ function live(text, lasting = false) {
   const el = $("live"); if (!el) return;
   setText("live", text);
   el.classList.toggle("shown", Boolean(text));
+  placeLive();
   clearTimeout(liveTimer);
   if (text && !lasting) liveTimer = setTimeout(() => el.classList.remove("shown"), 4000);
+}
+
+/* The bar covers no control on screen: at the foot, unless a button, the slider or a field is there
+   (the Now card at a phone's foot: the next press would hit the message), then at the top under the
+   tabs; where both are taken, where it covers less.  Placed again as the page scrolls. */
+function placeLive() {
+  const el = $("live"); if (!el || !el.classList.contains("shown")) return;
+  const controls = Array.from(document.querySelectorAll("main button, main input:not([type=hidden]), main select"))
+    .map((c) => c.getBoundingClientRect()).filter((r) => r.width && r.height);
+  const covered = () => {
+    const t = el.getBoundingClientRect();
+    return controls.reduce((sum, r) => sum + Math.max(0, Math.min(t.right, r.right) - Math.max(t.left, r.left)) *
+      Math.max(0, Math.min(t.bottom, r.bottom) - Math.max(t.top, r.top)), 0);
+  };
+  el.classList.remove("at-top"); el.style.top = "";
+  const atFoot = covered(); if (!atFoot) return;
+  const header = document.querySelector("header.top");
+  el.classList.add("at-top"); el.style.top = Math.round((header ? header.getBoundingClientRect().bottom : 0) + 8) + "px";
+  if (covered() > atFoot) { el.classList.remove("at-top"); el.style.top = ""; }
 }
 
 /* The speaker out of reach (or not answering) is said until it answers again, then that it does.
@@ -195,12 +215,28 @@ function commandFromForm(form) {
   return { command, args };
 }
 
-/* What the live region says after a command: a change the busy player has not applied yet is under
-   way, not done (the state's `pending`; the next poll shows it in effect). */
+/* What the live region says after a command, in the page's own words (the buttons', the pickers'
+   labels), not the command's name.  A change the busy player has not applied yet (the state's
+   `pending` has the command's part of the state; the next poll shows it in effect) comes in a moment. */
+const DONE_WORDS = {
+  play: "Playing", pause: "Paused", replay: "Playing it again", next: "Next track", like: "Liked",
+  dislike: "Not this one: skipped",
+};
+const COMMAND_PART = { play: "playing", pause: "playing", replay: "now_playing", next: "now_playing", dislike: "now_playing", set_volume: "volume" };
+function optionLabel(id, value) {
+  const select = $(id);
+  const option = select && Array.from(select.options).find((o) => o.value === value);
+  return option ? option.textContent : String(value);
+}
 function commandOutcome(command, state) {
-  const what = command.replace("_", " ");
-  const pending = Object.keys((state && state.pending) || {});
-  return pending.length ? `Under way: ${what} (the player is busy; ${pending.join(", ")} follows)` : `Done: ${what}`;
+  const s = state || {}, pending = s.pending || {};
+  const part = COMMAND_PART[command];
+  const now = (key) => (key in pending ? pending[key] : s[key]);
+  let words = DONE_WORDS[command] || command.replace(/_/g, " ");
+  if (command === "set_volume") words = typeof now("volume") === "number" ? `Volume ${Math.round(now("volume") * 100)}%` : "Volume set";
+  if (command === "set_strategy") words = "Strategy: " + optionLabel("strategy", now("strategy"));
+  if (command === "set_profile") words = "Listener: " + now("profile");
+  return part && part in pending ? `${words} (in a moment: the player is busy)` : words;
 }
 
 /* Commands go out one after another: two quick volume key presses must arrive in the order pressed. */
@@ -246,7 +282,8 @@ function initStatus() {
   const refresh = async () => { try { showState(await api("/api/state")); } catch (err) { trouble(UNREACHABLE + "; trying again…"); } };
   const refreshPlot = async () => { try { drawPlot(await api("/api/history?minutes=60")); } catch (err) { /* keep the old plot */ } };
   refresh(); refreshPlot();
-  window.addEventListener("resize", () => { if (lastPlot) drawPlot(lastPlot); });
+  window.addEventListener("resize", () => { if (lastPlot) drawPlot(lastPlot); placeLive(); });
+  window.addEventListener("scroll", placeLive, { passive: true });
   setInterval(refresh, 2000);
   setInterval(refreshPlot, 15000);
 }

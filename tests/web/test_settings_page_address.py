@@ -23,9 +23,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from formkit import form_data
 from webkit import Page
 
+from moodspeaker.commands.webport import UNPRIVILEGED_START
 from moodspeaker.config import load
 from moodspeaker.system.listen import listening_socket
 
@@ -81,6 +83,8 @@ def _nothing_saved(owner: Page) -> None:
 
 
 def test_port_80_is_refused_where_the_speaker_may_not_open_it(owner: Page) -> None:
+    if int(UNPRIVILEGED_START.read_text()) <= 80:  # e.g. a container made with every port open to all
+        pytest.skip("every user may open port 80 on this machine")
     with unprivileged_ports():
         answer = _save_web(owner, web__port="80", web__guest_view="true")
     assert answer.status_code == 400

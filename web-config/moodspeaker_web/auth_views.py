@@ -200,6 +200,8 @@ def logout() -> BaseResponse:
         log_out()
     except SessionSaveError as exc:
         flash(unsaved(exc, "This browser is logged out"), "error")
+    else:  # said: the bare login page is also what a login that ran out gets
+        flash("You are logged out.")
     return redirect(url_for("auth.login"))
 
 

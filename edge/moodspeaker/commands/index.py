@@ -95,7 +95,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
         if args.json:
             print(json.dumps({
                 "files": summary.files, "analysed": summary.analysed, "skipped": summary.skipped,
-                "reused": summary.reused, "removed": summary.removed, "short": summary.short,
+                "reused": summary.reused, "moved": summary.moved, "removed": summary.removed,
+                "short": summary.short,
                 "seconds": round(summary.seconds, 2),
                 "failed": [{"path": p, "reason": r} for p, r in summary.failed],
                 "failed_earlier": earlier,
@@ -105,7 +106,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(
             f"{summary.files} audio files: {summary.analysed} analysed, {summary.skipped} unchanged, "
             f"{summary.reused} kept from an earlier analysis, {summary.removed} removed, "
-            f"{summary.short} too short, {len(summary.failed)} failed ({summary.seconds:.1f} s)"
+            + (f"{summary.moved} moved, " if summary.moved else "")  # renamed/moved: kept their ids
+            + f"{summary.short} too short, {len(summary.failed)} failed ({summary.seconds:.1f} s)"
         )
         for path, reason in summary.failed:
             print(f"  failed: {path}: {reason}")

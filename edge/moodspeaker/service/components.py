@@ -216,17 +216,19 @@ NOT_UNREAD = frozenset({"too-short", "empty", "symlink-loop", "unsupported"})
 
 
 def scan_line(summary: ScanSummary, failed_earlier: int = 0) -> str:
-    """The counts of a local scan, as the page's "Scan finished (…)" and the log say them: files that
-    failed to decode this pass, files or folders the walk could not read (an unreadable folder, a
-    name that is not UTF-8, a dangling link...) and files in formats it cannot index (a .mka, an
-    iTunes .m4p: library.audio.UNSUPPORTED_SUFFIXES) are said when there are any, and so are the failed
-    files from earlier scans (not tried again until they change: `moodspeaker index --retry-failed`).
+    """The counts of a local scan, as the page's "Scan finished (…)" and the log say them: files found
+    at a new place (renamed or moved: they keep their ids and feedback), files that failed to decode
+    this pass, files or folders the walk could not read (an unreadable folder, a name that is not
+    UTF-8, a dangling link...) and files in formats it cannot index (a .mka, an iTunes .m4p:
+    library.suffixes.UNSUPPORTED_SUFFIXES) are said when there are any, and so are the failed files
+    from earlier scans (not tried again until they change: `moodspeaker index --retry-failed`).
     Which ones and why: the log's warnings and `moodspeaker library stats`."""
     unread = sum(1 for _, kind, _ in summary.problems if kind not in NOT_UNREAD)
     unsupported = sum(1 for _, kind, _ in summary.problems if kind == "unsupported")
     return (
         f"{summary.files} files, {summary.added} new, {summary.updated} changed, "
         f"{summary.analysed} analysed, {summary.removed} removed"
+        + (f", {summary.moved} moved" if summary.moved else "")  # renamed/moved: kept their ids
         + (f", {summary.short} too short (library.min_track_s)" if summary.short else "")
         + (f", {len(summary.failed)} failed" if summary.failed else "")
         + (f", {failed_earlier} failed earlier" if failed_earlier else "")

@@ -19,12 +19,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from moodspeaker.config.schema import PlayerConfig
+from moodspeaker.library.track import Track
 from moodspeaker.player.loop import PlayerLoop, PlayerStatus
-from moodspeaker.player.queue import QueueItem
+from moodspeaker.player.queue import QueueItem, retracked
 
 __all__ = ["Player", "PlayerStatus"]
 
@@ -74,6 +75,24 @@ class Player(PlayerLoop):
         def apply() -> None:
             self._queue.replace(upcoming)
             self._mixer.resume = (item, max(0.0, position_s)) if item is not None else None
+
+        self._post(apply)
+
+    def retrack(self, tracks: Mapping[str, Track]) -> None:
+        """The tracks queued, and the one to resume (restored, or interrupted by a lost device),
+        replaced by those `tracks` holds under the same ids (a rescan found their files moved or
+        retagged: `service.moved_tracks`), in place and order; an item `tracks` has no track for is
+        left as it is.  The tracks on the decks play on from the files they opened."""
+
+        def apply() -> None:
+            self._queue.retrack(tracks)
+            if self._mixer.resume is not None:
+                item, at_s = self._mixer.resume
+                new = retracked(item, tracks)
+                interrupted = self._mixer.interrupted
+                if interrupted is not None and interrupted.item is item:
+                    interrupted.item = new  # still the play it continues (`lost.continued`)
+                self._mixer.resume = (new, at_s)
 
         self._post(apply)
 

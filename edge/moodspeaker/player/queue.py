@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from moodspeaker.library.track import Track
@@ -33,6 +33,14 @@ class QueueItem:
         return self if start_s == self.start_s else dataclasses.replace(self, start_s=max(0.0, start_s))
 
 
+def retracked(item: QueueItem, tracks: Mapping[str, Track]) -> QueueItem:
+    """`item` with the track `tracks` holds under its track's id, its reason, repeat and start kept
+    (itself when `tracks` has none for it or the same track): a file moved or retagged since it was
+    queued keeps its id (library.moved) and plays from its new place, with its new tags."""
+    track = tracks.get(item.track.id)
+    return item if track is None or track == item.track else dataclasses.replace(item, track=track)
+
+
 class PlayQueue:
     """An ordered list of upcoming items; the player takes from the front."""
 
@@ -55,6 +63,10 @@ class PlayQueue:
             if item.track.id not in have:
                 self._items.append(item)
                 have.add(item.track.id)
+
+    def retrack(self, tracks: Mapping[str, Track]) -> None:
+        """Each item's track replaced by the one `tracks` holds under its id (`retracked`), in order."""
+        self._items = [retracked(i, tracks) for i in self._items]
 
     def drop_again(self, track_id: str) -> None:
         """A Next moved on from `track_id`: its repeat queued while it played goes too."""

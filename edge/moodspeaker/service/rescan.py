@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from moodspeaker.service.core import ApplianceCore
 from moodspeaker.service.events import StateChanged
 from moodspeaker.service.health import library_state
+from moodspeaker.service.moved_tracks import follow_library
 from moodspeaker.service.scan_state import ClosingRescan, ScanRun
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,8 @@ class LibraryRescans(ApplianceCore):
             result = f"failed: {exc}"
             self._report("library", f"rescan failed: {exc}")
         self._recommender.refresh()
+        # a queued (or restored) track whose file moved kept its id: it plays from its new place
+        follow_library(self.player, self._status(), self._recommender.source)
         self.conductor.retry_soon()
         self.health.set_state(
             "library", *library_state(self._recommender.source, self.config.library.folders)

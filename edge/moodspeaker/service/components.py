@@ -27,7 +27,7 @@ from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.recommend.source import TrackSource
 from moodspeaker.service.app import Parts
 from moodspeaker.service.component_states import ComponentState
-from moodspeaker.service.health import library_state, tpu_state
+from moodspeaker.service.health import NOT_UNREAD, library_state, tpu_state
 from moodspeaker.service.inference import FrameSource, Pipeline
 from moodspeaker.service.scan_state import Rescan, ScanListener
 
@@ -207,12 +207,6 @@ class LibraryRescan:
         text = "; ".join(said)
         self._say(f"library: {text}")
         return text
-
-
-#: Scan problems that are not a file or folder left unread: a file kept out as too short (counted as
-#: such), an emptied root (said with its path), a link to a folder scanned already (nothing is missed),
-#: a file in a format the speaker cannot index (counted as such).
-NOT_UNREAD = frozenset({"too-short", "empty", "symlink-loop", "unsupported"})
 
 
 def scan_line(summary: ScanSummary, failed_earlier: int = 0) -> str:

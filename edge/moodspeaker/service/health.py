@@ -229,6 +229,11 @@ def tpu_state(classifier_type: str, classifier: Any) -> tuple[ComponentState, st
 #: The `library` component's detail without tracks: what to do about it, not a bare "0 tracks".
 NO_TRACKS = "no tracks: add music and rescan"
 
+#: Scan problems that are not a file or folder left unread: a file kept out as too short (counted as
+#: such), an emptied root (said with its path), a link to a folder scanned already (nothing is missed),
+#: a file in a format the speaker cannot index (counted as such).
+NOT_UNREAD = frozenset({"too-short", "empty", "symlink-loop", "unsupported"})
+
 
 def library_state(
     source: Any, folders: Sequence[str], ids: Sequence[str] | None = None
@@ -238,11 +243,21 @@ def library_state(
     count alone would look healthy), else "ok", or "empty" without tracks.  The count is the feature
     matrix's (one id per analysed track, as tracks(), but kept by the index and rebuilt only when it
     changed: this runs at every health report), or `ids` when the caller has read them already (the
-    count it set must be the one it read, or a newer count set meanwhile could not be told apart)."""
+    count it set must be the one it read, or a newer count set meanwhile could not be told apart).
+
+    Files that failed to decode and files or folders the last scan could not read follow the count
+    ("120 tracks; 2 failed, 1 not readable"), from the same `stats()` read as the gone folders (no
+    query more; the service asks again only when the library changed: feedback._library_followed)."""
     n_tracks = len(source.feature_matrix()[0] if ids is None else ids)
-    stats = getattr(source, "stats", None)
-    problems = stats().get("problems", []) if callable(stats) else []
+    stats_of = getattr(source, "stats", None)
+    stats = stats_of() if callable(stats_of) else {}
+    problems = stats.get("problems", [])
     gone = [f"{p['path']}: {p['reason']}" for p in problems if p.get("kind") in {"empty", "missing"}]
+    failed = sum(1 for f in stats.get("failures", []) if f.get("status") == "failed")  # not `short`
+    unread = sum(1 for p in problems if p.get("kind") not in NOT_UNREAD | {"missing"})
+    left = [f"{failed} failed"] if failed else []
+    left += [f"{unread} not readable"] if unread else []
+    left_out = f"; {', '.join(left)}" if left else ""
     absent = [str(Path(f).expanduser()) for f in folders if not Path(f).expanduser().is_dir()]
     gone += [
         f"{folder}: not found (disk unmounted?); its tracks are kept"
@@ -250,8 +265,10 @@ def library_state(
         if _holds_tracks_under(source, folder)
     ]
     if gone:
-        return ComponentState.MISSING, f"{n_tracks} tracks; " + "; ".join(gone[:3])
-    return (ComponentState.OK, f"{n_tracks} tracks") if n_tracks else (ComponentState.EMPTY, NO_TRACKS)
+        return ComponentState.MISSING, f"{n_tracks} tracks{left_out}; " + "; ".join(gone[:3])
+    if n_tracks:
+        return ComponentState.OK, f"{n_tracks} tracks{left_out}"
+    return ComponentState.EMPTY, NO_TRACKS + left_out
 
 
 def _holds_tracks_under(source: Any, folder: str) -> bool:

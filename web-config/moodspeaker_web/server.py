@@ -47,8 +47,10 @@ class WebServer:
         self.ctx = ctx
         self.advertiser = advertiser
         self.port = int(server.port)  # server_port is unset when werkzeug is handed the socket (fd=)
-        host = server.host
-        self.url = f"http://{'127.0.0.1' if host in {'0.0.0.0', '', '::'} else host}:{self.port}/"
+        host = "127.0.0.1" if server.host in {"0.0.0.0", "", "::"} else server.host
+        if ":" in host:  # an IPv6 address is bracketed in a URL (a zone's % written as %25)
+            host = f"[{host.strip('[]').replace('%', '%25')}]"
+        self.url = f"http://{host}:{self.port}/"
         self._stopped = False
         self._thread = threading.Thread(target=server.serve_forever, name="web", daemon=True)
         self._thread.start()

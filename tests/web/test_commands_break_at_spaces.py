@@ -1,0 +1,88 @@
+"""A command the page asks the person to type on the speaker is broken only between its words on a
+phone, in real headless Chromium in front of the real service.
+
+Commands were allowed to break anywhere (overflow-wrap: anywhere, so that a long path could not
+widen a phone's page) and at their hyphens: on a 320-pixel phone the login page's reset command read
+"setup-" / "code --reset" and "-" / "-reset", and a person copying it by hand typed a command that
+does not exist.  A word now breaks only when it alone is wider than the line (the data folder's
+path on the setup page), and no view is wider than the phone (test_phone_width.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from browserkit import claim, needs_chromium, watch
+from realkit import served
+
+if TYPE_CHECKING:  # Playwright is optional at run time (the browser test skips without it)
+    from playwright.sync_api import Browser, Page
+
+pytest.importorskip("playwright.sync_api")
+
+pytestmark = [needs_chromium, pytest.mark.timeout(180)]
+
+#: For each word of a command (its text split at spaces): the word, on how many lines it is shown,
+#: and whether it alone fits the line (its width unbroken, in the command's font, within the block
+#: the command is in, less the code's padding).
+WORDS = """code => {
+  const nodes = []; let pos = 0;
+  const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) { nodes.push([n, pos]); pos += n.data.length; }
+  const start = (i) => { const [n, p] = nodes.filter(([, p]) => p <= i).pop(); return [n, i - p]; };
+  const end = (i) => { const [n, p] = nodes.find(([n, p]) => i <= p + n.data.length); return [n, i - p]; };
+  const block = code.closest("p, li, section");
+  const room = block.clientWidth - 12;
+  const out = []; let at = 0;
+  for (const word of code.textContent.split(" ")) {
+    const range = document.createRange();
+    range.setStart(...start(at)); range.setEnd(...end(at + word.length));
+    const rects = Array.from(range.getClientRects()).filter((r) => r.width > 0);
+    const bottoms = rects.map((r) => r.bottom).sort((a, b) => a - b);
+    const lines = bottoms.filter((y, i) => i === 0 || y - bottoms[i - 1] > 8).length;
+    const probe = document.createElement("span");
+    probe.style.font = getComputedStyle(code).font; probe.style.whiteSpace = "pre"; probe.textContent = word;
+    document.body.append(probe); const wide = probe.getBoundingClientRect().width; probe.remove();
+    out.push([word, lines, wide <= room]);
+    at += word.length + 1;
+  }
+  return out;
+}"""
+
+
+def broken(page: Page, selector: str) -> list[str]:
+    """The words of the command at `selector` that fit a line and are shown on two or more."""
+    words = page.eval_on_selector(selector, WORDS)
+    assert words, selector
+    return [word for word, lines, fits in words if fits and lines > 1]
+
+
+@pytest.mark.parametrize("width", [320, 360])
+def test_a_command_breaks_only_between_words(tmp_path: Path, browser: Browser, width: int) -> None:
+    with served(tmp_path) as (service, server):
+        context = browser.new_context(
+            viewport={"width": width, "height": 640}, device_scale_factor=1, is_mobile=True, has_touch=True
+        )
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        try:
+            problems = watch(page)
+            page.goto(server.url)
+            page.wait_for_url("**/setup")
+            command = f"moodspeaker --set device.data_dir={service.data_dir} setup-code"
+            assert page.eval_on_selector("#setup-command", "e => e.textContent") == command  # as typed
+            found = {"setup": broken(page, "#setup-command")}
+            claim(page, server.url, service.data_dir)
+            page.goto(server.url + "privacy")
+            found["privacy"] = broken(page, "li code")  # moodspeaker calibrate-neutral
+            with page.expect_navigation():
+                page.click("text=Log out")
+            reset = "moodspeaker --set device.data_dir=FOLDER setup-code --reset"
+            assert page.eval_on_selector("#reset-command", "e => e.textContent") == reset
+            found["login"] = broken(page, "#reset-command")
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            assert (found, wide) == ({"setup": [], "privacy": [], "login": []}, width)
+            assert problems == []
+        finally:
+            context.close()

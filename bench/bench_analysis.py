@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from moodspeaker.library.audio import AUDIO_SUFFIXES
+from moodspeaker.library.suffixes import AUDIO_SUFFIXES
 from moodspeaker.library.workers import AnalysisPool
 
 DEBIAN_MUSIC = [

@@ -93,7 +93,8 @@ def test_privacy_page_says_the_calibrations_are_stored_and_deleted(owner: Page) 
     html = owner.client.get("/privacy").get_data(as_text=True)
     assert (
         "<li><strong>Neutral-face calibrations</strong>: a small correction per listener, made by "
-        "<code>moodspeaker calibrate-neutral</code>, so a resting face is not read as sad.</li>"
+        '<code class="command"><span>moodspeaker</span> <span>calibrate-neutral</span></code>, '
+        "so a resting face is not read as sad.</li>"
     ) in html
     assert (
         "To delete the mood history, all feedback, all profiles, the neutral-face calibrations, what "

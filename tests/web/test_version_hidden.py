@@ -43,5 +43,5 @@ def test_the_login_page_shows_a_stranger_no_version_and_no_folder(owner: Page) -
         html = owner.client.get(path).get_data(as_text=True)
         assert _footer(html).startswith("Moodspeaker ·"), path  # before: "Moodspeaker 0.x.y ·"
         assert __version__ not in html and folder not in html, path
-    html = owner.client.get("/login").get_data(as_text=True)
+    html = re.sub(r"</?span>", "", owner.client.get("/login").get_data(as_text=True))  # a word a span
     assert "moodspeaker --set device.data_dir=FOLDER setup-code --reset</code>, where FOLDER is" in html

@@ -106,7 +106,8 @@ class ApplianceCore:
     # the camera is switched (`_end_reading`, `_start_reading`); in force over `_mood` meanwhile
     _recorded_skips: RecordedSkips  # plays whose skip the command itself recorded
     _feedback: queue.Queue[Callable[[], None] | None]  # jobs for the feedback writer thread
-    _deletions: int = 0  # "delete everything" runs so far: a write queued before one is dropped
+    _deletions: int = 0  # "delete everything"'s starts and ends so far: a row of feedback read before
+    _deleting: int = 0  # one, or while one runs (how many), is dropped (`_queue_feedback`)
     _known_profiles: list[str]  # the last profile list read, for state() when reads fail
     _profiles_error: str  # the last failure reading it (reported once, not on every poll)
     _heartbeat: Heartbeat
@@ -118,32 +119,48 @@ class ApplianceCore:
     _restored: RestoredState  # what was restored, for commands and saves until the player shows it
     _switches: SwitchesUnderWay  # switches of listener or strategy whose queue is not in effect yet
 
-    def _queue_feedback(self, write: Callable[[], None]) -> None:
+    def _feedback_since(self) -> int | None:
+        """Read before the listener and mood a row of feedback names: the deletions so far, or None
+        while "delete everything" runs (its row is dropped, `_queue_feedback`)."""
+        with self._lock:
+            return None if self._deleting else self._deletions
+
+    def _queue_feedback(self, write: Callable[[], None], since: int | None) -> None:
         """Have the feedback writer thread run `write` (a feedback row), unless "delete everything"
-        comes first: the row is evidence from before it, which it deletes (`_drop_queued_feedback`)."""
-        queued_in = self._deletions
+        ran since `since` (`_feedback_since`) or was running then: the row is evidence from before it,
+        which it deletes (`_dropping_feedback`)."""
 
         def job() -> None:
-            if self._deletions == queued_in:
+            if since is not None and self._deletions == since:
                 write()
 
         self._feedback.put(job)
 
-    def _drop_queued_feedback(self) -> None:
-        """ "Delete everything" is about to delete the feedback: the rows still queued for the writer
+    @contextlib.contextmanager
+    def _dropping_feedback(self) -> Iterator[None]:
+        """ "Delete everything" deletes the feedback meanwhile: the rows still queued for the writer
         thread (a track that ended, one that could not be opened, a moment before) are dropped, and the
         one being written is waited for (up to FEEDBACK_DRAIN_S), so it is deleted with the rest.
         Written after the deletion, they went into the profiles made again empty, and the export
-        showed listening from before it."""
-        self._deletions += 1
-        if self._stop.is_set():  # the writer is ending (its stop job is never marked done)
-            return
-        done = self._feedback.all_tasks_done
-        with done:
-            if self._feedback.unfinished_tasks:
-                log.info("delete everything: waiting for the feedback being written")
-            if not done.wait_for(lambda: not self._feedback.unfinished_tasks, FEEDBACK_DRAIN_S):
-                log.warning("delete everything: the feedback writer is busy; deleting all the same")
+        showed listening from before it.  So is the feedback of a play that ends while it runs: it
+        names the listener active then, whose profile the deletion removes, and written after that
+        removal it made the profile again."""
+        with self._lock:
+            self._deletions += 1
+            self._deleting += 1
+        try:
+            if not self._stop.is_set():  # else the writer is ending (its stop job is never marked done)
+                done = self._feedback.all_tasks_done
+                with done:
+                    if self._feedback.unfinished_tasks:
+                        log.info("delete everything: waiting for the feedback being written")
+                    if not done.wait_for(lambda: not self._feedback.unfinished_tasks, FEEDBACK_DRAIN_S):
+                        log.warning("delete everything: the feedback writer is busy; deleting all the same")
+            yield
+        finally:
+            with self._lock:
+                self._deletions += 1
+                self._deleting -= 1
 
     def _report(self, component: str, message: str) -> None:
         self.health.incident(component, message)

@@ -5,7 +5,8 @@ Why a module of its own: a listener's commands write their feedback before they 
 listener in view, or left running to an empty room), a track skipped, a track that could not be
 opened (an unplugged disk).  Those are recorded here, in a writer thread of their own so the player
 thread never waits on the disk; what is still queued is written before shutdown completes, and
-dropped by "delete everything" (`ApplianceCore._drop_queued_feedback`: evidence from before it).
+dropped by "delete everything", with what a play that ends while it runs gives
+(`ApplianceCore._dropping_feedback`: evidence from before it, naming a listener it may delete).
 The same evidence keeps health's `library` true between rescans: a track that cannot be opened (a
 disk, or a library server out of reach, cleared once that server's track plays), and tracks that
 appeared without a rescan (a mirror synced by hand), noticed at the periodic health report.
@@ -55,13 +56,15 @@ class FeedbackRecording(ApplianceCore):
         elif isinstance(event, TrackEnded):
             if self._recorded_skips.ended(event.track_id):
                 return  # the command that skipped this play recorded it already
+            since = self._feedback_since()  # first: a deletion from now on drops the row
             mood, profile = self._current_mood(), self.conductor.profile
             kind = ended_kind(event, camera=self.stage.enabled, face=mood.face)
             if kind:
                 self._queue_feedback(
                     lambda: self._recommender.feedback(
                         profile, event.track_id, kind, mood, event.ts, played_s=event.played_s
-                    )
+                    ),
+                    since,
                 )
 
     def _on_missing(self, item: QueueItem, error: str) -> None:
@@ -73,9 +76,10 @@ class FeedbackRecording(ApplianceCore):
             self._local_missing(error)
         else:
             self._server_missing(item.track.source, error)
+        since = self._feedback_since()  # before the listener: a deletion from now on drops the row
         mood, profile, track_id = self._current_mood(), self.conductor.profile, item.track.id
         self._queue_feedback(
-            lambda: self._recommender.feedback(profile, track_id, "missing", mood, time.time())
+            lambda: self._recommender.feedback(profile, track_id, "missing", mood, time.time()), since
         )
 
     def _local_missing(self, error: str) -> None:

@@ -194,29 +194,31 @@ class ListenerCommands(ApplianceCore):
         if before is not None:
             self._expire(before)
             return
-        self._drop_queued_feedback()  # else written after the deletion (service.core)
-        with self._stored("data not deleted"):
-            calibrations = delete_calibrations(self._data_dir)  # first: a refusal leaves the rest
-            self._calibration.clear()
-            for profile in self._recommender.profiles():
-                self._recommender.delete_profile(profile)
-            kept = dict.fromkeys((*self.config.recommend.profiles, self.config.recommend.profile))
-            for profile in kept:
-                self._recommender.create_profile(profile, time.time())
-        log.info(
-            "delete everything: every profile and its feedback deleted, and %s",
-            f"the neutral-face calibrations ({', '.join(p.name for p in calibrations)})"
-            if calibrations
-            else "no neutral-face calibration was saved",
-        )
-        self._forget_moods()
-        plays.forget(self.started_tracks, self._lock, self.player)  # what was played when (service.plays)
-        plays.forget_downloads(self.parts.downloads)  # and the library servers' downloads, in their times
-        self.player.watch.reports()  # dropped, not made incidents: they name tracks (counted: recoveries)
-        self.health.forget()  # the incidents (naming tracks, listeners) and a detail naming a track
-        if self.conductor.profile not in kept:
-            self._fall_back_to(self.config.recommend.profile)
-        self._follow_profile()  # the profile's chosen strategy went with its data
+        # what the writer has queued is dropped, and so is the feedback of a play that ends before the
+        # active listener is one that exists: it names the deleted one (service.core)
+        with self._dropping_feedback():
+            with self._stored("data not deleted"):
+                calibrations = delete_calibrations(self._data_dir)  # first: a refusal leaves the rest
+                self._calibration.clear()
+                for profile in self._recommender.profiles():
+                    self._recommender.delete_profile(profile)
+                kept = dict.fromkeys((*self.config.recommend.profiles, self.config.recommend.profile))
+                for profile in kept:
+                    self._recommender.create_profile(profile, time.time())
+            log.info(
+                "delete everything: every profile and its feedback deleted, and %s",
+                f"the neutral-face calibrations ({', '.join(p.name for p in calibrations)})"
+                if calibrations
+                else "no neutral-face calibration was saved",
+            )
+            self._forget_moods()
+            plays.forget(self.started_tracks, self._lock, self.player)  # what was played when (service.plays)
+            plays.forget_downloads(self.parts.downloads)  # and the library servers' downloads, in their times
+            self.player.watch.reports()  # dropped, not made incidents: they name tracks (counted: recoveries)
+            self.health.forget()  # the incidents (naming tracks, listeners) and a detail naming a track
+            if self.conductor.profile not in kept:
+                self._fall_back_to(self.config.recommend.profile)
+            self._follow_profile()  # the profile's chosen strategy went with its data
         self._save()
         # Whoever shows the state reads it again (the MQTT bridge republishes its retained topics,
         # whose now playing still quoted the explanations taken back).

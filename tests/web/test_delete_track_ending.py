@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,47 @@ def test_a_track_ending_during_delete_everything_brings_no_listener_back(tmp_pat
             unsubscribe()
             recommender.delete_profile = delete_profile  # type: ignore[method-assign]  # put back
         assert cut == ["Sam"]
+        appliance._feedback.join()
+        assert appliance.state()["profile"] == "default"
+        assert service.control.profiles() == ["default"], "a deleted listener's profile came back"
+        assert _feedback_rows(service) == [], "feedback from before the deletion was written after it"
+    finally:
+        service.appliance.stop()
+
+
+def test_a_track_end_read_before_delete_everything_and_queued_after_it_is_dropped(tmp_path: Path) -> None:
+    """The other side of the same window: the play's end is read (the listener Sam, the mood) just
+    before the deletion begins, and queued for the writer once it is over.  The row kept the deletion
+    count of its queuing, not of its reading, so it was written: into nothing the deletion left, but
+    Sam's profile was made again for it."""
+    only_default: dict[str, Any] = {"recommend.profiles": ["default"]}
+    service = start_service(tmp_path, **only_default)
+    try:
+        appliance = service.appliance
+        service.control.execute("set_profile", {"profile": "Sam"})
+        service.control.execute("play")
+        service.wait_for(
+            lambda: appliance.state()["profile"] == "Sam" and appliance.state()["playing"],
+            what="Sam listening to a track",
+        )
+        queue_feedback = appliance._queue_feedback
+        deleted: list[bool] = []
+
+        def queued_after_deleting(write: Callable[[], None], since: int | None) -> None:
+            if not deleted:  # the first end read: the whole deletion runs before it is queued
+                deletion = threading.Thread(target=service.control.delete_data, args=(None,))
+                deletion.start()
+                deletion.join(60)
+                deleted.append(not deletion.is_alive())
+            queue_feedback(write, since)
+
+        appliance._queue_feedback = queued_after_deleting  # type: ignore[method-assign]
+        try:
+            appliance.player.next(skipped=True)  # the track ends (as when it runs out)
+            service.wait_for(lambda: deleted, what="the deletion between the end's reading and queuing")
+        finally:
+            appliance._queue_feedback = queue_feedback  # type: ignore[method-assign]  # put back
+        assert deleted == [True], "the deletion did not end while the player reported the track's end"
         appliance._feedback.join()
         assert appliance.state()["profile"] == "default"
         assert service.control.profiles() == ["default"], "a deleted listener's profile came back"

@@ -4,9 +4,10 @@ Why: `ON` to set_camera, `steady` to set_strategy and `PRESS` to next were all r
 is not valid JSON", yet they are what Home Assistant's own MQTT entities send unless told otherwise
 (a switch's payload_on/payload_off `ON`/`OFF`, a button's payload_press `PRESS`, a select's bare
 option) and what Frigate's `…/set` topics take, so anyone writing `mqtt.publish` by hand hit it.  Now a
-command without arguments takes any text as a press, and a one-argument command takes the text as its
-argument (`ON`/`OFF` as true/false, a number as a number), checked exactly as the JSON argument is: a
-bad value gets the same refusal, in the same words.  Binary data and broken JSON are still refused.
+command without arguments takes `PRESS` (other text is refused), and a one-argument command takes the
+text as its argument (`ON`/`OFF` as true/false, a number as a number), checked exactly as the JSON
+argument is: a bad value gets the same refusal, in the same words.  Binary data and broken JSON
+are still refused.
 
 The real Appliance (player on SDL's dummy driver, recommender on SQLite) and its bridge on a real
 Mosquitto, commanded as Home Assistant would; only the camera and classifier are scripted.
@@ -112,7 +113,7 @@ def test_a_bad_plain_value_is_refused_as_its_json_form_is(
     ("name", "raw", "expected"),
     [
         ("next", b"PRESS", {}),
-        ("pause", b"anything at all", {}),  # a button whose payload_press was set to something else
+        ("pause", b" press\n", {}),  # case and surrounding whitespace aside
         ("set_camera", b"ON", {"enabled": True}),
         ("set_camera", b" Off ", {"enabled": False}),
         ("set_camera", b"True", {"enabled": True}),  # a template rendering a test
@@ -149,6 +150,7 @@ TWO_ARGS = Command(
         (COMMANDS["next"], b"\x1b[1mPRESS", "not text: a control character at position 0"),
         (COMMANDS["set_camera"], b"\xc0ON", "not UTF-8"),
         (TWO_ARGS, b"hello", "not valid JSON"),  # which of the two would it be?
+        (COMMANDS["pause"], b"anything at all", "pause takes no arguments"),  # only PRESS is a press
     ],
 )
 def test_parse_command_still_refuses(command: Command, raw: bytes, error: str) -> None:

@@ -231,7 +231,8 @@ def parse_command(command: Command | None, name: str, raw: bytes) -> dict[str, A
     Accepted: empty (no arguments), a JSON object of arguments, or, for a command with exactly one
     argument, a bare JSON value as shorthand (`0.4` for set_volume).  Plain text that is not JSON is
     accepted too, as Home Assistant's entities and hand-written `mqtt.publish` calls send it by default
-    (`_plain_text`: a button's `PRESS`, a switch's `ON`, a select's `steady`).  The ControlAPI checks
+    (`_plain_text`: a button's `PRESS`, a switch's `ON`, a select's `steady`; a command without arguments
+    takes `PRESS` only).  The ControlAPI checks
     the arguments themselves; this only checks that the payload is sane text of a sane size.
     """
     if len(raw) > MAX_COMMAND_BYTES:
@@ -277,12 +278,16 @@ _JSON_OPENERS = ("{", "[", '"')
 #: by default (Frigate's `…/set` topics likewise), and a template rendering a test `True`/`False`.
 _BOOL_WORDS = {"on": True, "off": False, "true": True, "false": False}
 #: A decimal number as written by hand (`.5`, `+0.3`, `5.`), which JSON does not take as such.
-_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+#: The only text a command without arguments takes (case and surrounding whitespace aside): a Home
+#: Assistant button's default payload_press.  Other text (`OFF`, `hello`) is refused, as JSON `1` is.
+_PRESS = "press"
 
 
 def _plain_text(command: Command | None, text: str, not_json: str) -> dict[str, Any]:
     """A payload that is not JSON, as Home Assistant sends by default: a button's `PRESS`, a switch's
-    `ON`/`OFF`, a select's bare option.  For a command without arguments any such text is a press; for
+    `ON`/`OFF`, a select's bare option.  A command without arguments takes `PRESS` only (any case; other
+    text, such as a switch's `OFF` sent to the wrong topic, is refused rather than run); for
     a one-argument command it is the argument, stripped of surrounding whitespace: `ON`/`OFF` (or
     `true`/`false`, case aside) for a true/false argument, a number for a numeric one, else the text as
     it is, so that the ControlAPI checks it as it checks a JSON argument and refuses a bad one in the
@@ -299,7 +304,12 @@ def _plain_text(command: Command | None, text: str, not_json: str) -> dict[str, 
     word = text.strip()
     if word.startswith(_JSON_OPENERS) or (command is not None and len(command.args) > 1):
         raise PayloadError(not_json)
-    if command is None or not command.args:
+    if command is None:
+        return {}
+    if not command.args:
+        if word.lower() != _PRESS:
+            why = f"{command.name} takes no arguments: send nothing, {{}} or PRESS"
+            raise PayloadError(f"{why}, not {word[:40]!r}")
         return {}
     arg = command.args[0]
     value: Any = word

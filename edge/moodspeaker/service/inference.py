@@ -32,6 +32,14 @@ from moodspeaker.service.watchdog import Heartbeat
 
 log = logging.getLogger(__name__)
 
+#: How long building the vision pipeline may take before the watchdog takes it for hung; its own
+#: limit, not `classifier.stuck_timeout_s` (a few seconds, sized for one capture or classification).
+#: The build loads the Edge TPU delegate, on every restart after the first: a healthy USB Coral that
+#: re-enumerated uploads its firmware then, which takes seconds, and a build restarted for that would
+#: load it again, in a row, up to the systemd restart.  A wedged stick hangs for good, so a minute
+#: still finds it.
+BUILD_TIMEOUT_S = 60.0
+
 
 def _camera_missing(exc: BaseException) -> bool:
     """True for the frame sources' CameraError (no camera, a path that cannot be opened).
@@ -342,10 +350,11 @@ class InferenceStage:
 
     def _build(self, generation: int) -> Pipeline | None:
         """A new pipeline, built as a watched step: loading the Edge TPU delegate hangs on a wedged USB
-        Coral as an invoke does, and the watchdog restarts (and escalates) the same.  None when the
+        Coral as an invoke does, and the watchdog restarts (and escalates) the same, past its own
+        limit (BUILD_TIMEOUT_S: a healthy load can take seconds).  None when the
         thread was replaced meanwhile: its late pipeline is dropped, not put over the new thread's.  A
         build that raises is a failed step, not a stuck one (reported by `_run`, retried)."""
-        if not self._hb.begin(generation, "building the vision pipeline"):
+        if not self._hb.begin(generation, "building the vision pipeline", BUILD_TIMEOUT_S):
             return None
         try:
             pipeline = self._make_pipeline()

@@ -41,15 +41,18 @@ class Heartbeat:
         self.generation = 0
         self._busy_since: float | None = None
         self._doing = ""  # what the step does, when it says: named in the report of a trip
+        self._limit_s: float | None = None  # the step's own limit, when it has one (begin's limit_s)
 
-    def begin(self, generation: int, doing: str = "") -> bool:
+    def begin(self, generation: int, doing: str = "", limit_s: float | None = None) -> bool:
         """Mark a step as started (`doing`: what it does, for a trip's report, "building the vision
-        pipeline"); False when this thread has been replaced (it should exit)."""
+        pipeline"; `limit_s`: its own limit when the watchdog's timeout is too short for it, as for
+        that build); False when this thread has been replaced (it should exit)."""
         with self._lock:
             if generation != self.generation:
                 return False
             self._busy_since = self._clock()
             self._doing = doing
+            self._limit_s = limit_s
             return True
 
     def end(self, generation: int) -> bool:
@@ -68,6 +71,11 @@ class Heartbeat:
         """What the step under way said it does ("" when none is, or it did not say)."""
         with self._lock:
             return self._doing if self._busy_since is not None else ""
+
+    def limit_s(self) -> float | None:
+        """The step under way's own limit (None when none is, or it has none: the watchdog's)."""
+        with self._lock:
+            return self._limit_s if self._busy_since is not None else None
 
     def replace(self) -> int:
         with self._lock:
@@ -144,14 +152,15 @@ class Watchdog:
         if last is not None and now - last > self._period_s + self._late_s:
             self._starved(now - last - self._period_s, now)
             return False
-        stuck = min(self._hb.stuck_for(now), now - self._awake_since)
-        if stuck <= self._timeout_s:
+        busy = min(self._hb.stuck_for(now), now - self._awake_since)
+        if busy - self._grace() <= self._timeout_s:
             return False
         doing = self._hb.doing()
         generation = self._hb.replace()
         self.restarts += 1
         words = self._wording
-        message = f"{words.subject} stuck for {stuck:.1f} s" + (f" {doing}" if doing else "")
+        # how long the step was busy, a build's grace included
+        message = f"{words.subject} stuck for {busy:.1f} s" + (f" {doing}" if doing else "")
         try:
             done = self._restart(generation)
         except Exception as exc:
@@ -175,11 +184,19 @@ class Watchdog:
         `now`, as that tick will decide.  Unless the watchdog's thread died without `stop()`: then
         nothing ticks any more, and only the raw busy time tells that the step hangs."""
         now = self._clock() if now is None else now
-        busy = self._hb.stuck_for(now)
+        busy = self._hb.stuck_for(now) - self._grace()
         last = self._last_tick
         if last is None or now - last <= self._period_s + self._late_s:
-            return max(0.0, min(busy, now - self._awake_since))
-        return busy if self._died() else 0.0
+            return max(0.0, min(busy, now - self._awake_since - self._grace()))
+        return max(0.0, busy) if self._died() else 0.0
+
+    def _grace(self) -> float:
+        """How much longer than the timeout the step under way may take: a step with its own, longer
+        limit (Heartbeat.begin's `limit_s`, the vision pipeline's build) is stuck only past that
+        limit.  Its busy time up to the difference is not stuck time, here and in `stuck_for` (the
+        liveness check before each systemd ping reads that against the timeout too)."""
+        limit = self._hb.limit_s()
+        return 0.0 if limit is None else max(0.0, limit - self._timeout_s)
 
     def _died(self) -> bool:
         """The thread was started and ended, but not by stop() (a bug escaped its loop)."""
@@ -190,7 +207,7 @@ class Watchdog:
         a step did not do meanwhile says nothing about it: its stuck time counts from `now`."""
         self._awake_since = now
         stuck = self._hb.stuck_for(now)
-        if stuck > self._timeout_s:
+        if stuck - self._grace() > self._timeout_s:
             log.warning(
                 "the process was starved for %.1f s (heavy load or a suspend): the %s step busy for "
                 "%.1f s gets another %.1f s before it counts as stuck",

@@ -1,0 +1,119 @@
+"""Building the vision pipeline has its own limit (inference.BUILD_TIMEOUT_S), not the watchdog's
+`classifier.stuck_timeout_s` (5 s, sized for one capture or classification).
+
+Every build after a restart loads the Edge TPU delegate again; a healthy USB Coral that re-enumerated
+uploads its firmware then, which takes seconds.  Watched with the 5-second timeout, such a build was
+taken for hung and restarted, loading the delegate again, and restarts in a row end in systemd's
+restart of the process.  Here the appliance and its vision are the real ones (test_tpu_build_hung's
+Coral: libedgetpu's `load_delegate` faked at its boundary, whose load blocks until the test lets it
+go), with the default stuck_timeout_s; the watchdog's thread is stopped and the test ticks it
+(Watchdog.check) at the times it chooses, so no timing decides the outcome.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from servicekit import wait_for
+from test_tpu_build_hung import Coral, started
+
+from moodspeaker.config import Config, with_changes
+from moodspeaker.demo.faces import FACES_DIR
+from moodspeaker.recommend.hybrid import Recommender
+from moodspeaker.recommend.source import Catalogue
+from moodspeaker.service.app import Appliance, Parts
+from moodspeaker.service.components import vision_factories
+from moodspeaker.service.events import EventBus
+from moodspeaker.service.inference import BUILD_TIMEOUT_S
+from moodspeaker.service.watchdog import Watchdog
+from moodspeaker.vision import runtime
+from moodspeaker.vision.expression import default_model_json
+
+
+def appliance(tmp_path: Path) -> Appliance:
+    """test_tpu_build_hung's appliance (classifier.type = edgetpu, a replayed face as the camera, the
+    start-up probe's pipeline taken) with the default classifier.stuck_timeout_s."""
+    shipped = default_model_json()
+    meta = json.loads(shipped.read_text())
+    models = tmp_path / "models"
+    models.mkdir()
+    shutil.copy(shipped.parent / meta["cpu_model"], models / meta["cpu_model"])
+    shutil.copy(shipped.parent / meta["cpu_model"], models / "expression_int8_edgetpu.tflite")
+    meta["edgetpu_model"] = "expression_int8_edgetpu.tflite"
+    (models / "expression.json").write_text(json.dumps(meta))
+    cfg = with_changes(
+        Config(),
+        {
+            "device.data_dir": str(tmp_path / "data"),
+            "classifier.type": "edgetpu",
+            "classifier.model": str(models / "expression.json"),
+            "camera.type": "replay",
+            "camera.replay_path": str(FACES_DIR / "astronaut.jpg"),
+            "camera.replay_loop": True,
+            "camera.interval_s": 0.1,
+        },
+    )
+    assert cfg.classifier.stuck_timeout_s < BUILD_TIMEOUT_S
+    make_source, make_pipeline, classes, states = vision_factories(cfg)
+    make_pipeline()  # the probe's pipeline, the one the service started with
+    recommender = Recommender.from_config(cfg, Catalogue([]))
+    parts = Parts(make_source, make_pipeline, recommender, classes, states=states)
+    return Appliance(cfg, EventBus(), parts, tmp_path / "data")
+
+
+def tick_for(watchdog: Watchdog, now: list[float], seconds: float) -> bool:
+    """Tick the watchdog half a second at a time for `seconds` of its time; whether it restarted."""
+    for _ in range(int(seconds / 0.5)):
+        now[0] += 0.5
+        if watchdog.check(now[0]):
+            return True
+    return False
+
+
+@pytest.mark.timeout(180)
+def test_a_slow_build_under_its_limit_is_not_restarted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    coral = Coral()
+    monkeypatch.setattr(runtime, "_delegate", coral)
+    app = appliance(tmp_path)
+    coral.wedged = True  # the delegate's load takes its time: until the test lets it go
+    now = started(app)
+    try:
+        coral.wait_hung(1)
+        timeout = app.config.classifier.stuck_timeout_s
+        assert not app.watchdog.check(now[0])  # the first tick, an hour on: taken for a starved process
+        # six times the stuck timeout, well under the build's own limit
+        assert not tick_for(app.watchdog, now, 6 * timeout), "a slow build was taken for hung"
+        assert app.watchdog.stuck_for(now[0]) == 0.0  # the liveness check sees nothing stuck either
+        coral.wedged = False
+        coral.release.set()  # the load ends (no stick after all: the CPU model runs)
+        wait_for(lambda: app.stage.frames >= 2, 90, "classifications from the slowly built pipeline")
+        assert app.watchdog.restarts == 0 and app.health_snapshot()["inference_restarts"] == 0
+        assert app.liveness_problem() == ""
+    finally:
+        coral.release.set()
+        app.stop()
+
+
+@pytest.mark.timeout(180)
+def test_a_build_past_its_limit_is_still_restarted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    coral = Coral()
+    monkeypatch.setattr(runtime, "_delegate", coral)
+    app = appliance(tmp_path)
+    coral.wedged = True  # wedged: the load never returns
+    now = started(app)
+    try:
+        coral.wait_hung(1)
+        assert not app.watchdog.check(now[0])  # the first tick, an hour on: taken for a starved process
+        assert not tick_for(app.watchdog, now, BUILD_TIMEOUT_S - 1.0)
+        assert tick_for(app.watchdog, now, 2.0), "a build hung past its limit was not restarted"
+        messages = [e["message"] for e in app.health_snapshot()["incidents"] if e["component"] == "watchdog"]
+        assert len(messages) == 1 and "building the vision pipeline" in messages[0], messages
+        assert f"stuck for {BUILD_TIMEOUT_S + 0.5:.1f} s" in messages[0], messages
+    finally:
+        coral.release.set()
+        app.stop()

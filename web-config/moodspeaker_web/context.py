@@ -26,9 +26,9 @@ from flask import current_app, request
 
 from moodspeaker.config import Config, ConfigError, describe, with_changes
 from moodspeaker.config.edit import read, update
-from moodspeaker.config.load import to_mapping
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import CommandRejected, ErrorReported, Event, EventBus, StateChanged
+from moodspeaker.service.restart_rules import needs_restart, waits_for_restart
 from moodspeaker_web.auth import LoginLimiter, PasswordStore
 from moodspeaker_web.forms import SECTION_TITLES
 from moodspeaker_web.history import HistoryRecorder, MoodHistory
@@ -39,7 +39,9 @@ log = logging.getLogger(__name__)
 DAY_S = 86400.0
 
 #: Settings of this page that only a restart applies (the server listens and announces as it started).
-PAGE_RESTART = frozenset({"web.enabled", "web.host", "web.port", "web.zeroconf"})
+PAGE_RESTART = frozenset(
+    info.dotted for info in describe() if info.section == "web" and waits_for_restart(info.dotted)
+)
 
 
 @dataclass(frozen=True)
@@ -129,21 +131,13 @@ class WebContext:
 
     def restart_waiting(self) -> list[str]:
         """The settings saved since the speaker started that it applies only when it restarts
-        ("web.port", …; the service's own rule, service.app.LIVE_SETTINGS), in the schema's order: the
+        ("web.port", …; the service's own rule, service.restart_rules), in the schema's order: the
         config file now against the file as it was at the start (one-run overrides such as `--set`
         are in neither), or the page's own saves when the file cannot be read."""
-        from moodspeaker.service.app import LIVE_SETTINGS  # noqa: PLC0415 (the whole service, not at import)
-
         now, then = self._file_now(), self._file_at_start
         if now is None or then is None:
             now, then = self.config, self._started or self.config
-        before, after = to_mapping(then, include_defaults=True), to_mapping(now, include_defaults=True)
-        return [
-            info.dotted
-            for info in describe()
-            if before.get(info.section, {}).get(info.key) != after.get(info.section, {}).get(info.key)
-            and (not info.dotted.startswith(LIVE_SETTINGS) or info.dotted == "player.audio_device")
-        ]
+        return needs_restart(then, now)
 
     def profiles(self) -> list[str]:
         """The profiles to pick from; when the speaker cannot read them now (its storage failed), the

@@ -1,0 +1,44 @@
+"""Which settings the running speaker applies at once, and which wait for a restart.
+
+The one rule for it: the service says which saved settings wait when it applies a new config
+(`Appliance.apply_config`, its `restart_needed` event), and the page lists those still waiting
+(`moodspeaker_web.context.WebContext.restart_waiting`) and says which of its own do after a save.
+"""
+
+from __future__ import annotations
+
+from moodspeaker.config import Config, describe
+from moodspeaker.config.load import to_mapping
+
+#: Settings applied while running (prefixes end in "."; the rest need a restart).  Not all of web.:
+#: the page keeps its address, port, on/off and mDNS announcement until the service restarts.
+LIVE_SETTINGS = (
+    "player.",
+    "camera.interval_s",
+    "camera.enabled",
+    "recommend.queue_length",
+    "recommend.profiles",
+    "web.guest_view",
+    "web.allowed_hosts",
+    "web.session_days",
+    "privacy.",
+)
+
+#: Under a live prefix but still waiting for a restart: the player opens its audio output once.
+RESTART_ONLY = frozenset({"player.audio_device"})
+
+
+def waits_for_restart(key: str) -> bool:
+    """Whether a changed setting ("section.key") reaches the running speaker only when it restarts."""
+    return key in RESTART_ONLY or not key.startswith(LIVE_SETTINGS)
+
+
+def needs_restart(old: Config, new: Config) -> list[str]:
+    """The settings that differ between `old` and `new` and wait for a restart, in the schema's order."""
+    before, after = to_mapping(old, include_defaults=True), to_mapping(new, include_defaults=True)
+    return [
+        info.dotted
+        for info in describe()
+        if waits_for_restart(info.dotted)
+        and before.get(info.section, {}).get(info.key) != after.get(info.section, {}).get(info.key)
+    ]

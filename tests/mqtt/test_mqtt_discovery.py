@@ -68,6 +68,7 @@ def test_upkeep_entities_are_categorised_as_home_assistant_expects(rig: Rig, bro
         "scan": "diagnostic",
         "audio": "diagnostic",
         "stats": "diagnostic",
+        "mqtt": "diagnostic",
         "rescan": "config",
     }
     read_only = [k for k, c in config["cmps"].items() if c["p"] in ("sensor", "binary_sensor", "event")]

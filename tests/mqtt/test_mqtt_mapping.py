@@ -189,7 +189,7 @@ def test_discovery_is_device_based_and_complete() -> None:
         "profile": "select", "volume": "number", "play": "button", "pause": "button", "next": "button",
         "replay": "button", "like": "button", "dislike": "button", "rescan": "button",
         "mood_changed": "event", "stats": "sensor", "scan": "sensor", "audio": "binary_sensor",
-        "playing": "binary_sensor",
+        "playing": "binary_sensor", "mqtt": "sensor",
     }  # fmt: skip
     uids = [c["unique_id"] for c in cmps.values()]
     assert len(set(uids)) == len(uids) and all(u.startswith("moodspeaker_kitchen_") for u in uids)

@@ -71,6 +71,11 @@ _NOW_PLAYING_ATTRIBUTES = "{{ (value_json.value or {}) | tojson }}"
 #: The scan's numbers as attributes, by name (`get`: a key an older speaker lacks is null, not an error).
 _SCAN_ATTRIBUTES = "{{ {" + ", ".join(f"'{k}': value_json.get('{k}')" for k in SCAN_FIELDS) + "} | tojson }}"
 
+#: The stats' link counters (`mqtt`: connects, published, refused, ...): the "mqtt" entity's state is
+#: the count of messages published, its attributes all of them.
+_MQTT_SENT_TEMPLATE = "{{ (value_json.get('mqtt') or {}).get('published') }}"
+_MQTT_ATTRIBUTES = "{{ (value_json.get('mqtt') or {}) | tojson }}"
+
 
 def unique_id_base(device_id: str) -> str:
     """What every unique_id of the speaker starts with: the device id with the product in front.
@@ -344,9 +349,22 @@ def discovery_config(
                 value_template="{{ value_json.get('started') }}",
                 device_class="timestamp",
                 entity_category="diagnostic",
-                # the link's counters change with every stats message: attributes of a diagnostic
+                # no attributes: HA records a new state whenever they change, and the link's counters
+                # change with every stats message (they are on the "mqtt" entity below)
+            ),
+            component(
+                "mqtt",
+                "sensor",
+                "MQTT messages sent",
+                state_topic=topics.stats,
+                value_template=_MQTT_SENT_TEMPLATE,
+                state_class="total_increasing",
                 json_attributes_topic=topics.stats,
-                json_attributes_template="{{ value_json.mqtt | tojson }}",
+                json_attributes_template=_MQTT_ATTRIBUTES,
+                entity_category="diagnostic",
+                icon="mdi:lan-connect",
+                # a new state at every stats message (every mqtt.stats_interval_s): off until wanted
+                enabled_by_default=False,
             ),
         )
     )

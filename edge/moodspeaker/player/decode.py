@@ -148,15 +148,25 @@ class FfmpegDecoder:
         self._name = name or str(path)
         self._owned = path if owned else None  # a download's temporary copy: deleted on close
         self.duration_s = duration_s
-        cmd = [binary, "-nostdin", "-v", "error"]
+        # -max_error_rate 1: a long damaged stretch decoded past (ffmpeg resyncs) is no failure; by
+        # default, more than 2/3 of the frames bad made it exit with status 69 after all the audio
+        cmd = [binary, "-nostdin", "-v", "error", "-max_error_rate", "1"]
         if start_s > 0:
             cmd += ["-ss", f"{start_s:.3f}"]
         cmd += ["-i", str(path), "-vn", "-f", "f32le", "-ac", "2", "-ar", str(rate), "pipe:1"]
+        # its messages go to a file, read when it exits: a pipe read only then filled up on a long
+        # damaged stretch (a line per bad frame, more than the pipe's 64 KB) and ffmpeg blocked
+        # writing there while this read waited for its audio: a hang
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the decoder (`close`)
         # a process group of its own: `abort` and `close` kill whatever holds the pipe open (a wrapper
         # script's child too), else a read could stay blocked after ffmpeg itself was killed
-        self._proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
-        )
+        try:
+            self._proc = subprocess.Popen(
+                cmd, stdout=subprocess.PIPE, stderr=self._errors, start_new_session=True
+            )
+        except BaseException:
+            self._errors.close()
+            raise
         self._ended = False
         self._aborted = ""  # why `abort` stopped it (the reason the read raises)
 
@@ -170,11 +180,18 @@ class FfmpegDecoder:
             if self._aborted:
                 raise DecodeError(f"{self._name}: {self._aborted}")
             if code != 0:
-                err = self._proc.stderr.read().decode("utf-8", "replace").strip() if self._proc.stderr else ""
-                last_line = err.splitlines()[-1] if err else code
-                raise DamagedDataError(f"{self._name}: ffmpeg failed ({last_line})")
+                raise DamagedDataError(f"{self._name}: ffmpeg failed ({self._last_error() or code})")
         usable = len(raw) - len(raw) % 8
         return np.frombuffer(raw[:usable], dtype="<f4").reshape(-1, 2).copy()
+
+    def _last_error(self) -> str:
+        """The last line ffmpeg wrote to its messages ("" if none)."""
+        try:
+            self._errors.seek(max(0, self._errors.seek(0, os.SEEK_END) - 4096))
+            tail = self._errors.read().decode("utf-8", "replace").strip()
+        except (OSError, ValueError):
+            return ""
+        return tail.splitlines()[-1] if tail else ""
 
     def abort(self, reason: str) -> bool:
         if self._proc.poll() is not None:
@@ -192,9 +209,9 @@ class FfmpegDecoder:
             self._kill()
         with contextlib.suppress(Exception):
             self._proc.wait(timeout=2)
-        for stream in (self._proc.stdout, self._proc.stderr):
-            if stream is not None:
-                stream.close()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+        self._errors.close()
         if self._owned is not None:
             with contextlib.suppress(OSError):
                 self._owned.unlink()

@@ -260,30 +260,34 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
             if state.changed:
                 self._override = None
             told = _in_force(self._override)
-        self._follow_tpu()
-        self.bus.publish(
-            MoodObserved(
-                ts=time.time(),
-                mood=state.mood,
-                confidence=round(state.confidence, 3),
-                valence=round(state.valence, 3),
-                arousal=round(state.arousal, 3),
-                face=state.face,
-                camera=self.stage.enabled,  # False for a capture that finished as the camera went off
-                told=told,  # the state topics show the correction while it holds, the plot the reading
-            )
-        )
-        if state.changed and state.mood != shown:
+            # published under the lock the state changed under (an RLock; the bus's subscribers only
+            # queue): a correction (`correct_mood`) made after this reading's state change is
+            # published after it, never between it and its events, where its MoodChanged came before
+            # a MoodObserved still saying the reading without it (MQTT's mood showed the reading)
             self.bus.publish(
-                MoodChanged(
+                MoodObserved(
                     ts=time.time(),
                     mood=state.mood,
-                    previous=shown,
                     confidence=round(state.confidence, 3),
                     valence=round(state.valence, 3),
                     arousal=round(state.arousal, 3),
+                    face=state.face,
+                    camera=self.stage.enabled,  # False for a capture that finished as the camera went off
+                    told=told,  # the state topics show the correction while it holds, the plot the reading
                 )
             )
+            if state.changed and state.mood != shown:
+                self.bus.publish(
+                    MoodChanged(
+                        ts=time.time(),
+                        mood=state.mood,
+                        previous=shown,
+                        confidence=round(state.confidence, 3),
+                        valence=round(state.valence, 3),
+                        arousal=round(state.arousal, 3),
+                    )
+                )
+        self._follow_tpu()
         if replan_on(state.mood, state.changed):
             self.conductor.react(state)
 

@@ -182,16 +182,18 @@ class PlaybackCommands(ApplianceCore):
                 mood, 1.0, valence, arousal, face=seen.face, changed=True, previous=previous, told=True
             )
             self._override = corrected
-        self.bus.publish(
-            MoodChanged(
-                ts=time.time(),
-                mood=mood,
-                previous=previous,
-                confidence=1.0,
-                valence=valence,
-                arousal=arousal,
+            # under the lock, as a reading's events are (`app._on_result`): published in the order the
+            # mood in force changed
+            self.bus.publish(
+                MoodChanged(
+                    ts=time.time(),
+                    mood=mood,
+                    previous=previous,
+                    confidence=1.0,
+                    valence=valence,
+                    arousal=arousal,
+                )
             )
-        )
         self.conductor.react(corrected)
 
     def steer(self, direction: str) -> None:

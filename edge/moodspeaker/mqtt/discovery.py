@@ -26,6 +26,7 @@ from moodspeaker.mqtt.payloads import (
     MAX_PUBLISH_BYTES,
     SCAN_FIELDS,
     SCANNING,
+    encoded_size,
 )
 from moodspeaker.mqtt.topics import Topics
 from moodspeaker.service.control import STRATEGIES
@@ -111,11 +112,6 @@ def stale_components(announced: Mapping[str, Any], config: Mapping[str, Any]) ->
     return stale
 
 
-def _size(config: Mapping[str, Any]) -> int:
-    """Bytes of `config` as payloads.encode sends it (compact UTF-8 JSON)."""
-    return len(json.dumps(config, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
-
-
 def fit_profiles(
     topics: Topics,
     *,
@@ -130,9 +126,9 @@ def fit_profiles(
     that is not one of the options) first, then the others in the household's order; listed in that
     order.  A household of ~55 profiles with 64-character names (more with non-ASCII ones) made the
     message too big to publish at all, and Home Assistant lost every entity with it."""
-    if _size(discovery_config(topics, name=name, profiles=profiles, web_url=web_url)) <= limit:
+    if encoded_size(discovery_config(topics, name=name, profiles=profiles, web_url=web_url)) <= limit:
         return list(profiles)
-    room = limit - _size(discovery_config(topics, name=name, profiles=[], web_url=web_url))
+    room = limit - encoded_size(discovery_config(topics, name=name, profiles=[], web_url=web_url))
     chosen: set[str] = set()
     for profile in ([keep] if keep is not None and keep in profiles else []) + [
         p for p in profiles if p != keep

@@ -44,7 +44,8 @@ SCAN_FIELDS = ("phase", "pass", "queued", *PASS_COUNTS, *RUN_COUNTS, "result", "
 AUDIO_OK = ComponentState.OK.value
 AUDIO_LOST = ComponentState.LOST.value
 
-_MOOD_KEYS = ("mood", "confidence", "valence", "arousal", "face")
+#: The topics a mood reading publishes (mood_values' keys).
+MOOD_KEYS = ("mood", "confidence", "valence", "arousal", "face")
 _NOW_PLAYING_FIELDS = ("track_id", "title", "artist", "reason")
 #: What of the service's health report the stats topic carries: how the speaker runs, nothing about
 #: the listener.  Health's "reasons" (the explanations of the tracks started last, each quoting the
@@ -83,10 +84,20 @@ def _clean(value: Any, path: str) -> Any:
     raise PayloadError(f"{path}: {type(value).__name__} is not JSON data")
 
 
+def _compact(payload: Mapping[str, Any], what: str) -> bytes:
+    """Compact UTF-8 JSON of a payload, after the privacy checks (whatever its size)."""
+    data = json.dumps(_clean(payload, what), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return data.encode("utf-8")
+
+
+def encoded_size(payload: Mapping[str, Any], what: str = "payload") -> int:
+    """Bytes of `payload` as `encode` sends it, without the size limit (to fit a payload under it)."""
+    return len(_compact(payload, what))
+
+
 def encode(payload: Mapping[str, Any], what: str = "payload") -> bytes:
     """Compact UTF-8 JSON of a payload, after the privacy and size checks."""
-    data = json.dumps(_clean(payload, what), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    raw = data.encode("utf-8")
+    raw = _compact(payload, what)
     if len(raw) > MAX_PUBLISH_BYTES:
         raise PayloadError(f"{what}: {len(raw)} bytes is over the {MAX_PUBLISH_BYTES}-byte publish limit")
     return raw

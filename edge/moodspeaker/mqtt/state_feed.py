@@ -18,15 +18,13 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from moodspeaker.mqtt.payloads import PayloadError, encode, mood_values, stamp, state_values
+from moodspeaker.mqtt.payloads import MOOD_KEYS, PayloadError, encode, mood_values, stamp, state_values
 from moodspeaker.mqtt.scan_feed import SCAN_POLL_S, ScanFeed
 from moodspeaker.mqtt.topics import Topics
 from moodspeaker.service.events import MoodChanged, MoodObserved
 
 log = logging.getLogger(__name__)
 
-#: The topics a mood reading publishes (payloads.mood_values).
-MOOD_KEYS = frozenset({"mood", "confidence", "valence", "arousal", "face"})
 #: The topics of the mood in force (a correction's too: what the listener told, not who is there).
 IN_FORCE_KEYS = ("mood", "confidence", "valence", "arousal")
 

@@ -34,7 +34,7 @@ def _body() -> dict[str, Any]:
 @owner_required
 def state() -> ResponseReturnValue:
     ctx = web()
-    snapshot = ctx.state()
+    snapshot = ctx.state(restart_waiting=True)  # the owner's status page; the guest view never shows it
     snapshot["profiles"] = ctx.profiles()
     snapshot["speaker_name"] = ctx.config.device.name
     snapshot["scan"] = ctx.scan_state(snapshot)

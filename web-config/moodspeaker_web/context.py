@@ -80,6 +80,10 @@ class WebContext:
     #: What the speaker started with: its running config, and the config file as it was then.
     _started: Config | None = None
     _file_at_start: Config | None = None
+    #: The config file's last parse: (its bytes, None when missing; the config or None; why not).
+    _file_cache: tuple[bytes | None, Config | None, str] | None = None
+    #: The last restart_waiting: (the config then, the config now, the settings waiting).
+    _waiting: tuple[Config, Config, tuple[str, ...]] | None = None
 
     @property
     def session_lifetime_s(self) -> float:
@@ -105,8 +109,10 @@ class WebContext:
                 {"ts": event.ts, "component": f"command from {event.source}", "message": event.error}
             )
 
-    def state(self) -> dict[str, Any]:
-        """The service's state made JSON-safe; a failing service gives {"unavailable": reason}, not a 500."""
+    def state(self, *, restart_waiting: bool = False) -> dict[str, Any]:
+        """The service's state made JSON-safe; a failing service gives {"unavailable": reason}, not a 500.
+        With `restart_waiting` (the owner's /api/state), also which saved settings wait for a restart:
+        only there, as the other callers (the guest view, the status pages) never show it."""
         try:
             snapshot = json_safe(self.control.state())
         except Exception as exc:
@@ -114,30 +120,58 @@ class WebContext:
             return {"unavailable": f"the speaker is not answering ({type(exc).__name__})"}
         if not isinstance(snapshot, dict):
             return {}
-        waiting = self.restart_waiting()
-        snapshot["restart_waiting"] = {"settings": waiting, "text": waiting_text(waiting)}
+        if restart_waiting:
+            waiting = self.restart_waiting()
+            snapshot["restart_waiting"] = {"settings": waiting, "text": waiting_text(waiting)}
         return snapshot
 
-    def _file_now(self) -> Config | None:
-        """The config file as it is now; None without one or when it cannot be read (read afresh each
-        time: a save replaces the file within the clock's tick, often at the same size and inode)."""
+    def _file_read(self) -> tuple[Config | None, str]:
+        """The config file as it is now and "", or None and why it cannot be read ("" without a file).
+
+        Parsed only when its bytes differ from the last parse's (the owner's status page asks every
+        two seconds): the bytes, not its (mtime, size, inode), as a save replaces the file within the
+        clock's tick, often at the same size and an inode number just freed.  The bytes are read
+        before the parse, so a file changed in between is parsed again at the next call."""
         if self.config_path is None:
-            return None
+            return None, ""
         try:
-            return read(self.config_path, missing_ok=True)
+            key: bytes | None = self.config_path.read_bytes()
+        except FileNotFoundError:
+            key = None  # read(missing_ok=True): the defaults
+        except OSError as exc:
+            return None, str(exc)
+        cached = self._file_cache
+        if cached is not None and cached[0] == key:
+            return cached[1], cached[2]
+        try:
+            parsed: tuple[Config | None, str] = read(self.config_path, missing_ok=True), ""
         except (ConfigError, OSError) as exc:
-            log.debug("the config file cannot be read now: %s", exc)
-            return None
+            parsed = None, str(exc)
+        self._file_cache = (key, *parsed)
+        return parsed
+
+    def _file_now(self) -> Config | None:
+        """The config file as it is now; None without one or when it cannot be read."""
+        config, why = self._file_read()
+        if why:
+            log.debug("the config file cannot be read now: %s", why)
+        return config
 
     def restart_waiting(self) -> list[str]:
         """The settings saved since the speaker started that it applies only when it restarts
         ("web.port", …; the service's own rule, service.restart_rules), in the schema's order: the
         config file now against the file as it was at the start (one-run overrides such as `--set`
-        are in neither), or the page's own saves when the file cannot be read."""
+        are in neither), or the page's own saves when the file cannot be read.  Worked out again only
+        when either config is another (both are frozen, and the file's is kept while it is unchanged)."""
         now, then = self._file_now(), self._file_at_start
         if now is None or then is None:
             now, then = self.config, self._started or self.config
-        return needs_restart(then, now)
+        cached = self._waiting
+        if cached is not None and cached[0] is then and cached[1] is now:
+            return list(cached[2])
+        waiting = needs_restart(then, now)
+        self._waiting = (then, now, tuple(waiting))
+        return waiting
 
     def profiles(self) -> list[str]:
         """The profiles to pick from; when the speaker cannot read them now (its storage failed), the
@@ -175,13 +209,12 @@ class WebContext:
     def saved_config(self) -> Config:
         """The settings as the config file holds them now: what Settings shows, and saves onto.  The
         running config when there is no file to save to, or it does not load (a save then says why)."""
-        if self.config_path is None:
+        config, why = self._file_read()
+        if config is None:
+            if why:
+                log.warning("the config file cannot be read now: %s", why)
             return self.config
-        try:
-            return read(self.config_path, missing_ok=True)
-        except (ConfigError, OSError) as exc:
-            log.warning("the config file cannot be read now: %s", exc)
-            return self.config
+        return config
 
     def save_changes(self, changes: Mapping[str, Any] | Callable[[Config], Mapping[str, Any]]) -> Saved:
         """Apply `changes` ({"section.key": value}, or worked out by a function from the file's config

@@ -7,6 +7,8 @@ The one rule for it: the service says which saved settings wait when it applies 
 
 from __future__ import annotations
 
+import functools
+
 from moodspeaker.config import Config, describe
 from moodspeaker.config.load import to_mapping
 
@@ -33,12 +35,22 @@ def waits_for_restart(key: str) -> bool:
     return key in RESTART_ONLY or not key.startswith(LIVE_SETTINGS)
 
 
+@functools.cache
+def _waiting_kind() -> tuple[tuple[str, str, str], ...]:
+    """(dotted, section, key) of every setting that waits for a restart, in the schema's order (the
+    schema does not change while running; describe() reads its type hints each time)."""
+    return tuple(
+        (info.dotted, info.section, info.key) for info in describe() if waits_for_restart(info.dotted)
+    )
+
+
 def needs_restart(old: Config, new: Config) -> list[str]:
     """The settings that differ between `old` and `new` and wait for a restart, in the schema's order."""
+    if old == new:
+        return []
     before, after = to_mapping(old, include_defaults=True), to_mapping(new, include_defaults=True)
     return [
-        info.dotted
-        for info in describe()
-        if waits_for_restart(info.dotted)
-        and before.get(info.section, {}).get(info.key) != after.get(info.section, {}).get(info.key)
+        dotted
+        for dotted, section, key in _waiting_kind()
+        if before.get(section, {}).get(key) != after.get(section, {}).get(key)
     ]

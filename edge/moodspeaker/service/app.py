@@ -255,7 +255,7 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
                 # gave nothing (observation None: a camera held by a hung capture, retrying or gone),
                 # or a camera wedged for good would never reach STUCK_RESTARTS_LIMIT
                 self._unrecovered_restarts = 0
-            shown = (self._override or self._mood).mood
+            shown = self._announced_mood
             self._mood = state
             if state.changed:
                 self._override = None

@@ -178,6 +178,13 @@ class ApplianceCore:
                 mood = dataclasses.replace(self._override, face=mood.face)
         return mood if self.stage.enabled else dataclasses.replace(mood, camera=False)
 
+    @property
+    def _announced_mood(self) -> str:
+        """The mood announced last, the `previous` of the next MoodChanged: the listener's correction
+        in force (`_override`), else the camera's reading, so that each change follows on from the
+        one before.  Read under `_lock`, with the change it is the previous of."""
+        return (self._override or self._mood).mood
+
     def _end_reading(self) -> None:
         """The camera's reading of the mood ends (the camera switched off, "delete everything"): a
         mood read before is not the listener's mood now.  The filter starts afresh and a capture under
@@ -188,7 +195,7 @@ class ApplianceCore:
 
         def ended() -> None:
             with self._lock:
-                shown = (self._override or self._mood).mood
+                shown = self._announced_mood
                 self._mood = MoodState(UNKNOWN, 0.0, 0.0, 0.0, face=False, changed=False)
                 self._override = None
             now = time.time()

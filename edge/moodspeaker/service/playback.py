@@ -177,7 +177,7 @@ class PlaybackCommands(ApplianceCore):
             self._tell(current.track.id, "wrong_mood", seen, corrected_mood=mood)
         valence, arousal = to_valence_arousal({mood: 1.0})
         with self._lock:
-            previous = (self._override or self._mood).mood
+            previous = self._announced_mood
             corrected = MoodState(
                 mood, 1.0, valence, arousal, face=seen.face, changed=True, previous=previous, told=True
             )

@@ -25,7 +25,7 @@ from typing import Any
 from moodspeaker.config.schema import PlayerConfig
 from moodspeaker.library.track import Track
 from moodspeaker.player.loop import PlayerLoop, PlayerStatus
-from moodspeaker.player.queue import QueueItem, retracked
+from moodspeaker.player.queue import QueueItem, Retrack
 
 __all__ = ["Player", "PlayerStatus"]
 
@@ -79,22 +79,34 @@ class Player(PlayerLoop):
         self._post(apply)
 
     def retrack(self, tracks: Mapping[str, Track]) -> None:
-        """The tracks queued, and the one to resume (restored, or interrupted by a lost device),
-        replaced by those `tracks` holds under the same ids (a rescan found their files moved or
-        retagged: `service.moved_tracks`), in place and order; an item `tracks` has no track for is
-        left as it is.  The tracks on the decks play on from the files they opened."""
+        """Every item the player holds takes the track `tracks` holds under its track's id (a rescan
+        found its file moved or retagged: `service.moved_tracks`), in place and order, reason, start
+        and repeat kept: the queued ones, the one to resume (restored, or interrupted by a lost
+        device), the plays on the decks and the plays of the history.  The decks play on from the
+        files they opened; what reopens a track (Play or a replay after a pause or a stop, a replay of
+        a track heard before) opens it where it is now: before, a replay reopened the old path,
+        failed as missing and marked the moved track so.  An item `tracks` has no track for is left
+        as it is."""
 
         def apply() -> None:
-            self._queue.retrack(tracks)
+            swap = Retrack(tracks)
+            self._queue.replace([swap(i) for i in self._queue.items()])
+            for deck in self._mixer.decks:
+                for play in deck.plays():  # chunks hold their play: they follow
+                    play.item = swap(play.item)
+            interrupted = self._mixer.interrupted
+            if interrupted is not None:  # still the play it continues (`lost.continued`)
+                interrupted.item = swap(interrupted.item)
             if self._mixer.resume is not None:
                 item, at_s = self._mixer.resume
-                new = retracked(item, tracks)
-                interrupted = self._mixer.interrupted
-                if interrupted is not None and interrupted.item is item:
-                    interrupted.item = new  # still the play it continues (`lost.continued`)
-                self._mixer.resume = (new, at_s)
+                self._mixer.resume = (swap(item), at_s)
+            self._history.retrack(swap)
 
         self._post(apply)
+
+    def heard(self) -> list[QueueItem]:
+        """The items of the plays a replay can go back to (the play history), oldest first."""
+        return self._history.started
 
     def play(self) -> None:
         self._post(self._do_play)

@@ -149,6 +149,19 @@ class PlayHistory:
         if item is self._gave_up:
             self._gave_up = None
 
+    def retrack(self, swap: Callable[[QueueItem], QueueItem]) -> None:
+        """The plays recorded take the item `swap` gives for theirs (`queue.Retrack`: the library's
+        current track of the same id, a rescan having found its file moved or retagged;
+        `Player.retrack`), each keeping when it began and its place: a replay of a track heard before
+        its file moved opens it where it is now.  Before, it reopened the old path, failed as missing
+        and marked the moved track so."""
+        with self._lock:
+            started = [(at, swap(item)) for at, item in self._started]
+            self._started.clear()
+            self._started.extend(started)
+            if self._gave_up is not None:  # still the play it names, should the thread come back
+                self._gave_up = swap(self._gave_up)
+
     def replay_choice(
         self, now: tuple[QueueItem, float] | None, previous_within_s: float
     ) -> tuple[QueueItem, QueueItem | None] | None:

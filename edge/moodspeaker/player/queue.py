@@ -41,6 +41,25 @@ def retracked(item: QueueItem, tracks: Mapping[str, Track]) -> QueueItem:
     return item if track is None or track == item.track else dataclasses.replace(item, track=track)
 
 
+class Retrack:
+    """`retracked` for every place one rescan's `tracks` reach (the queue, the item to resume, the
+    plays on the decks, the play history): the same new item for the same item, since the player
+    tells an item held in two places apart by its identity (a play and the one it continues, the
+    item a hang was recorded for)."""
+
+    def __init__(self, tracks: Mapping[str, Track]) -> None:
+        self.tracks = tracks
+        self._done: dict[int, tuple[QueueItem, QueueItem]] = {}  # id(item): (item, its new item)
+
+    def __call__(self, item: QueueItem) -> QueueItem:
+        done = self._done.get(id(item))
+        if done is not None and done[0] is item:
+            return done[1]
+        new = retracked(item, self.tracks)
+        self._done[id(item)] = (item, new)  # the item kept: its id is not reused meanwhile
+        return new
+
+
 class PlayQueue:
     """An ordered list of upcoming items; the player takes from the front."""
 

@@ -1,13 +1,14 @@
 """Queued tracks brought up to date from the library by id: a file moved plays from its new place.
 
-Why a module of its own: a file renamed or moved keeps its track id (library.moved), but the player's
-queue, the track it resumes and state.json hold Tracks, paths included, as they were when queued.
-A track queued (or playing, restored at its position after a power cut) when its file moved failed to
-open, and its "missing" mark, now on the id it kept, held the moved track back from the picks
-(service.feedback).  So the service swaps each held track for the library's current Track of the same
-id (new location, tags, peak), keeping position, order, reason and repeat: at start before the saved
-queue is restored (`current_snapshot`), and after each rescan pass (`follow_library`).  A track whose
-id the library no longer has is left as it is: it fails to open and is skipped as missing, as before.
+Why a module of its own: a file renamed or moved keeps its track id (library.moved), but the
+player's queue, the track it resumes or is paused on, the plays a replay goes back to and state.json
+hold Tracks, paths included, as they were when queued.  A track queued (or playing, restored at its
+position after a power cut, or replayed) when its file moved failed to open, and its "missing" mark,
+now on the id it kept, held the moved track back from the picks (service.feedback).  So the service
+swaps each held track for the library's current Track of the same id (new location, tags, peak),
+keeping position, order, reason and repeat: at start before the saved queue is restored
+(`current_snapshot`), and after each rescan pass (`follow_library`).  A track whose id the library no
+longer has is left as it is: it fails to open and is skipped as missing, as before.
 """
 
 from __future__ import annotations
@@ -63,10 +64,11 @@ def current_snapshot(snap: Snapshot, source: object) -> Snapshot:
 
 
 def follow_library(player: Player, status: PlayerStatus, source: object) -> int:
-    """After a rescan: the player's queued tracks and the one it resumes (those of `status`, the
-    status as commands act on it) replaced by `source`'s current ones (`Player.retrack`); how many
-    tracks changed.  The lookups run here, not on the player thread (an index read may wait)."""
-    held = [*([status.current] if status.current is not None else []), *status.queue]
+    """After a rescan: the player's queued tracks, the one it plays or resumes (those of `status`,
+    the status as commands act on it) and those a replay goes back to (`Player.heard`) replaced by
+    `source`'s current ones (`Player.retrack`); how many tracks changed.  The lookups run here, not
+    on the player thread (an index read may wait)."""
+    held = [*([status.current] if status.current is not None else []), *status.queue, *player.heard()]
     tracks = current_tracks(held, source)
     if tracks:
         log.info("library rescan: %d queued tracks moved or retagged, queued as they are now", len(tracks))

@@ -10,6 +10,7 @@ and a path inside the reason showed it three times.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -24,6 +25,7 @@ import numpy as np
 import soundfile as sf
 
 from moodspeaker.library.adts import adts_info, is_adts
+from moodspeaker.library.ffmpegpcm import PcmHeaderError, pcm_command, read_wav_header
 from moodspeaker.library.pcmheader import audio_chunk
 from moodspeaker.library.suffixes import FFMPEG_SUFFIXES
 
@@ -234,13 +236,13 @@ def _probe_duration(path: Path) -> tuple[float, int, int]:
 
 
 def _read_ffmpeg(path: Path, excerpt_s: float, count: int, timeout_s: float) -> Excerpts:
-    duration, sr, channels = _probe_duration(path)
+    duration, sr, _ = _probe_duration(path)
     if duration <= 0:
         raise DecodeError("duration unknown or zero")
     windows = []
     for start, length in excerpt_starts(duration, excerpt_s, count):
-        cmd = ["ffmpeg", "-nostdin", "-v", "error", "-ss", f"{start:.3f}", "-t", f"{length:.3f}"]
-        cmd += ["-i", str(path), "-vn", "-f", "f32le", "-ac", str(channels), "-ar", str(sr), "-"]
+        # the player's command (library.ffmpegpcm): the file's own channels, as libsndfile gives them
+        cmd = pcm_command("ffmpeg", path, sr, start_s=start, length_s=length)
         try:
             proc = subprocess.run(cmd, capture_output=True, timeout=timeout_s, check=False)
         except subprocess.TimeoutExpired as exc:  # it was killed; its message held the whole command
@@ -250,7 +252,12 @@ def _read_ffmpeg(path: Path, excerpt_s: float, count: int, timeout_s: float) -> 
         if proc.returncode != 0:
             lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
             raise DecodeError(lines[-1] if lines else f"exit status {proc.returncode}")
-        data = np.frombuffer(proc.stdout, dtype="<f4")
+        out = io.BytesIO(proc.stdout)
+        try:
+            channels = read_wav_header(out.read)
+        except PcmHeaderError as exc:
+            raise DecodeError(str(exc)) from exc
+        data = np.frombuffer(out.read(), dtype="<f4")
         usable = data.size - data.size % channels
         _check_window(start, length, usable / channels / sr, duration)
         if usable:

@@ -1,9 +1,12 @@
 """Stereo from a file of 3 or more channels (5.1...), for the player (player.decode) and for the
 analysis, which measures a track's loudness and peak on what the player will play.
 
-ITU-R BS.775's downmix, as ffmpeg's default matrix: centre and surrounds at -3 dB, a back centre at
--6 dB to both sides, the LFE left out.  Numpy only: the library's analysis runs where the player's
-packages (soxr, pygame) may not be installed.
+ITU-R BS.775's downmix, the coefficients of ffmpeg's default matrix: centre and surrounds at -3 dB,
+a back centre at -6 dB to both sides, the LFE left out, then scaled so that the downmix never goes
+past full scale (ffmpeg's own `-ac 2` does not scale it: up to 7.7 dB louder, which is why ffmpeg
+hands on a file's channels and the project downmixes them here, library.ffmpegpcm).
+Numpy only: the library's analysis runs where the player's packages (soxr, pygame) may not be
+installed.
 """
 
 from __future__ import annotations
@@ -34,9 +37,9 @@ _VORBIS_ORDER = {
 def downmix_matrix(channels: int, container: str = "WAV") -> np.ndarray | None:
     """The (channels x 2) matrix taking a file's channels to stereo, None for mono and stereo (as they
     are).  `container`: libsndfile's format name, which says the channel order ("OGG": Vorbis order).
-    Each output's coefficients are scaled to sum to at most 1, as ffmpeg's normalised matrix, so the
-    downmix never goes past full scale.  More than 8 channels (no standard order): the first two are
-    left and right, the others go to both at -3 dB."""
+    Each output's coefficients are scaled to sum to at most 1, so the downmix never goes past full
+    scale (ffmpeg's `-ac 2` leaves them unscaled).  More than 8 channels (no standard order): the
+    first two are left and right, the others go to both at -3 dB."""
     if channels <= 2:
         return None
     order = (_VORBIS_ORDER if container.upper() == "OGG" else _WAV_ORDER).get(channels)

@@ -5,8 +5,9 @@ breaks half-way through is noticed at the block where it breaks: the decoder ram
 carries on past a damaged stretch of a file on disk (player.carryon), else the player skips it.
 libsndfile (via soundfile) reads WAV, FLAC, OGG/Vorbis, Opus and MP3; anything else (AAC/M4A, WMA...)
 goes through an `ffmpeg` subprocess when ffmpeg is installed, a download from a temporary copy.
-Both give stereo: a file of 3 or more channels (5.1...) is downmixed, libsndfile's by `downmix_matrix`
-(ITU-R BS.775, normalised), ffmpeg's by its own default matrix (`-ac 2`).
+Both give stereo the same way: mono on both sides at full level, a file of 3 or more channels (5.1...)
+downmixed by `downmix_matrix` (ITU-R BS.775, normalised); ffmpeg hands on the file's channels as they
+are (library.ffmpegpcm: its own downmix was up to 7.7 dB louder).
 A `HeldFile` (a LAN library server's download in the speaker's cache) is decoded from its path, ffmpeg
 included, and let go when its decoder closes: till then no sweep of the cache deletes it.
 
@@ -35,6 +36,7 @@ import soundfile as sf
 import soxr
 
 from moodspeaker.library.downmix import downmix_matrix
+from moodspeaker.library.ffmpegpcm import PcmHeaderError, pcm_command, read_wav_header
 from moodspeaker.player.carryon import FadeOnFailure
 from moodspeaker.player.stream import DamagedDataError, DecodeError, Decoder
 
@@ -148,12 +150,7 @@ class FfmpegDecoder:
         self._name = name or str(path)
         self._owned = path if owned else None  # a download's temporary copy: deleted on close
         self.duration_s = duration_s
-        # -max_error_rate 1: a long damaged stretch decoded past (ffmpeg resyncs) is no failure; by
-        # default, more than 2/3 of the frames bad made it exit with status 69 after all the audio
-        cmd = [binary, "-nostdin", "-v", "error", "-max_error_rate", "1"]
-        if start_s > 0:
-            cmd += ["-ss", f"{start_s:.3f}"]
-        cmd += ["-i", str(path), "-vn", "-f", "f32le", "-ac", "2", "-ar", str(rate), "pipe:1"]
+        cmd = pcm_command(binary, path, rate, start_s=start_s)  # the file's channels: see library.ffmpegpcm
         # its messages go to a file, read when it exits: a pipe read only then filled up on a long
         # damaged stretch (a line per bad frame, more than the pipe's 64 KB) and ffmpeg blocked
         # writing there while this read waited for its audio: a hang
@@ -169,20 +166,35 @@ class FfmpegDecoder:
             raise
         self._ended = False
         self._aborted = ""  # why `abort` stopped it (the reason the read raises)
+        self._channels = 0  # the file's, from the header of ffmpeg's output (read with the first block)
+        self._mix: np.ndarray | None = None
 
     def read(self, frames: int) -> np.ndarray:
         if self._ended or self._proc.stdout is None:
             return np.zeros((0, 2), np.float32)
-        raw = self._proc.stdout.read(frames * 8)
-        if len(raw) < frames * 8:
-            self._ended = True
-            code = self._proc.wait()
-            if self._aborted:
-                raise DecodeError(f"{self._name}: {self._aborted}")
-            if code != 0:
-                raise DamagedDataError(f"{self._name}: ffmpeg failed ({self._last_error() or code})")
-        usable = len(raw) - len(raw) % 8
-        return np.frombuffer(raw[:usable], dtype="<f4").reshape(-1, 2).copy()
+        if not self._channels:
+            try:
+                self._channels = read_wav_header(self._proc.stdout.read)
+            except PcmHeaderError:
+                self._ended_early()
+                return np.zeros((0, 2), np.float32)
+            self._mix = downmix_matrix(self._channels)  # ffmpeg's channel order is WAV's
+        size = 4 * self._channels
+        raw = self._proc.stdout.read(frames * size)
+        if len(raw) < frames * size:
+            self._ended_early()
+        usable = len(raw) - len(raw) % size
+        block = np.frombuffer(raw[:usable], dtype="<f4").reshape(-1, self._channels)
+        return np.array(_to_stereo(block, self._mix), dtype=np.float32)  # a copy: writable
+
+    def _ended_early(self) -> None:
+        """ffmpeg's output ended: raises its failure (or the abort), if any."""
+        self._ended = True
+        code = self._proc.wait()
+        if self._aborted:
+            raise DecodeError(f"{self._name}: {self._aborted}")
+        if code != 0:
+            raise DamagedDataError(f"{self._name}: ffmpeg failed ({self._last_error() or code})")
 
     def _last_error(self) -> str:
         """The last line ffmpeg wrote to its messages ("" if none)."""

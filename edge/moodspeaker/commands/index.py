@@ -8,17 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from typing import TYPE_CHECKING
 
 from moodspeaker.commands import argtypes
 from moodspeaker.commands.owner import as_owner_of
 from moodspeaker.config import Config, data_dir
-
-if TYPE_CHECKING:
-    from moodspeaker.library.index import LibraryIndex
-    from moodspeaker.library.indexer import ScanSummary
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,6 +37,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from moodspeaker.library.db import SchemaError
     from moodspeaker.library.index import LibraryIndex
     from moodspeaker.library.indexer import Indexer
+    from moodspeaker.library.left_out import failed_earlier
     from moodspeaker.library.workers import AnalysisPool, WorkerStartError
 
     with as_owner_of(data_dir(config)):  # sudo: the service must still be able to write the index
@@ -119,20 +114,6 @@ def run(args: argparse.Namespace, config: Config) -> int:
         for path, kind, reason in summary.problems:
             print(f"  {kind}: {path}: {reason}")
         return _unreachable(summary.problems)
-
-
-def failed_earlier(index: LibraryIndex, summary: ScanSummary, folders: list[str]) -> int:
-    """Files under `folders` that failed in an earlier run and were not tried again in this one (a
-    second run said "0 failed" while `library stats` listed them)."""
-    from moodspeaker.library.scanner import is_under
-
-    now = {path for path, _ in summary.failed}
-    roots = [os.path.abspath(os.path.expanduser(f)) for f in folders]
-    return sum(
-        1
-        for f in index.stats()["failures"]
-        if f["status"] == "failed" and f["path"] not in now and is_under(f["path"], roots)
-    )
 
 
 #: Problems that mean a whole music folder could not be scanned (not one bad file): a library root

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import logging
-import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -21,13 +20,14 @@ import numpy as np
 
 from moodspeaker.config.load import data_dir
 from moodspeaker.config.schema import Config
+from moodspeaker.library.left_out import failed_earlier, not_readable
 from moodspeaker.library.track import Track
 from moodspeaker.player.fetch import StreamCache
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.recommend.source import TrackSource
 from moodspeaker.service.app import Parts
 from moodspeaker.service.component_states import ComponentState
-from moodspeaker.service.health import NOT_UNREAD, library_state, tpu_state
+from moodspeaker.service.health import library_state, tpu_state
 from moodspeaker.service.inference import FrameSource, Pipeline
 from moodspeaker.service.scan_state import Rescan, ScanListener
 
@@ -217,7 +217,7 @@ def scan_line(summary: ScanSummary, failed_earlier: int = 0) -> str:
     library.suffixes.UNSUPPORTED_SUFFIXES) are said when there are any, and so are the failed files
     from earlier scans (not tried again until they change: `moodspeaker index --retry-failed`).
     Which ones and why: the log's warnings and `moodspeaker library stats`."""
-    unread = sum(1 for _, kind, _ in summary.problems if kind not in NOT_UNREAD)
+    unread = not_readable(kind for _, kind, _ in summary.problems)
     unsupported = sum(1 for _, kind, _ in summary.problems if kind == "unsupported")
     return (
         f"{summary.files} files, {summary.added} new, {summary.updated} changed, "
@@ -245,20 +245,6 @@ def warn_new(summary: ScanSummary, known: set[tuple[str, str]]) -> None:
 def _problem_paths(index: Any) -> set[tuple[str, str]]:
     """The (path, kind) of each scan problem the index holds (the last scan's)."""
     return {(p["path"], p["kind"]) for p in index.stats().get("problems", [])}
-
-
-def failed_earlier(index: Any, summary: ScanSummary, folders: list[str]) -> int:
-    """Files under `folders` that failed in an earlier scan and were not tried again in this one
-    (unchanged since; `moodspeaker index` says the same of its folders)."""
-    from moodspeaker.library.scanner import is_under  # noqa: PLC0415 (library extra)
-
-    now = {path for path, _ in summary.failed}
-    roots = [os.path.abspath(os.path.expanduser(f)) for f in folders]
-    return sum(
-        1
-        for f in index.stats().get("failures", [])
-        if f.get("status") == "failed" and f["path"] not in now and is_under(f["path"], roots)
-    )
 
 
 def scan_counts(summary: ScanSummary) -> dict[str, int]:

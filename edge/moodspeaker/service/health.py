@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from moodspeaker.library.left_out import not_readable
 from moodspeaker.service.component_states import UNKNOWN, ComponentState
 
 #: Weight of the newest sample in the exponential moving average of stage timings.
@@ -229,11 +230,6 @@ def tpu_state(classifier_type: str, classifier: Any) -> tuple[ComponentState, st
 #: The `library` component's detail without tracks: what to do about it, not a bare "0 tracks".
 NO_TRACKS = "no tracks: add music and rescan"
 
-#: Scan problems that are not a file or folder left unread: a file kept out as too short (counted as
-#: such), an emptied root (said with its path), a link to a folder scanned already (nothing is missed),
-#: a file in a format the speaker cannot index (counted as such).
-NOT_UNREAD = frozenset({"too-short", "empty", "symlink-loop", "unsupported"})
-
 
 def library_state(
     source: Any, folders: Sequence[str], ids: Sequence[str] | None = None
@@ -254,7 +250,7 @@ def library_state(
     problems = stats.get("problems", [])
     gone = [f"{p['path']}: {p['reason']}" for p in problems if p.get("kind") in {"empty", "missing"}]
     failed = sum(1 for f in stats.get("failures", []) if f.get("status") == "failed")  # not `short`
-    unread = sum(1 for p in problems if p.get("kind") not in NOT_UNREAD | {"missing"})
+    unread = not_readable(p.get("kind") for p in problems)
     left = [f"{failed} failed"] if failed else []
     left += [f"{unread} not readable"] if unread else []
     left_out = f"; {', '.join(left)}" if left else ""

@@ -26,7 +26,6 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from moodspeaker.config.load import to_mapping
 from moodspeaker.config.schema import Config
 from moodspeaker.mood.classes import UNKNOWN
 from moodspeaker.mood.filter import MoodFilter, MoodState
@@ -55,6 +54,7 @@ from moodspeaker.service.playback import PlaybackCommands
 from moodspeaker.service.policy import replan_on
 from moodspeaker.service.reporting import STUCK_RESTARTS_LIMIT, ServiceReports
 from moodspeaker.service.rescan import LibraryRescans
+from moodspeaker.service.restart_rules import needs_restart
 from moodspeaker.service.restored import RestoredState
 from moodspeaker.service.retention import Retention
 from moodspeaker.service.scan_state import ScanRun
@@ -76,19 +76,6 @@ log = logging.getLogger(__name__)
 
 HEALTH_INTERVAL_S = 10.0
 SAVE_INTERVAL_S = 2.0
-#: Settings applied while running (the rest need a restart; the page is told which).  Not all of
-#: web.: the page keeps its address, port, on/off and mDNS announcement until the service restarts.
-LIVE_SETTINGS = (
-    "player.",
-    "camera.interval_s",
-    "camera.enabled",
-    "recommend.queue_length",
-    "recommend.profiles",
-    "web.guest_view",
-    "web.allowed_hosts",
-    "web.session_days",
-    "privacy.",
-)
 
 
 class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRescans, ServiceReports):
@@ -318,14 +305,7 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
             self.set_camera(new.camera.enabled)
         if new.privacy.retention_days != old.privacy.retention_days:
             self.retention.run_now()  # a shorter period deletes more, now rather than within the hour
-        before, after = to_mapping(old, include_defaults=True), to_mapping(new, include_defaults=True)
-        changed = [
-            f"{section}.{key}"
-            for section, values in after.items()
-            for key, value in values.items()
-            if before.get(section, {}).get(key) != value
-        ]
-        pending = sorted(k for k in changed if not k.startswith(LIVE_SETTINGS) or k == "player.audio_device")
+        pending = sorted(needs_restart(old, new))
         if pending:
             log.warning("settings saved; these take effect after a restart: %s", ", ".join(pending))
             self.bus.publish(StateChanged(ts=time.time(), key="restart_needed", value=pending))

@@ -9,7 +9,7 @@ with the library (service.components) and hands this view of the same clients to
 builds (`player.fetch.StreamCache`), so the player plays from its own speaker's caches and no other:
 a second service in the process, or a `library sync` of another data folder, has clients of its own
 that this one never sees.  The clients are fixed for the service's life: `library.servers` is not a
-live setting (service.app.LIVE_SETTINGS), a change to it takes a restart, which opens them and this
+live setting (service.restart_rules.LIVE_SETTINGS), a change to it takes a restart, which opens them and this
 view anew.
 
 A URL none of them serves is the player's to download as before.

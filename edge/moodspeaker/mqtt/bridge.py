@@ -301,13 +301,19 @@ class MqttBridge:
         """
         connect = self._conn.connects  # a reconnect meanwhile: its own announcement sends online first
         self._conn.publish(self.topics.availability, ONLINE, retain=True, at_once=True, connect=connect)
+        read: list[Mapping[str, Any] | None] = []  # the state, when the discovery needed it first
+
+        def active() -> str | None:  # a cut profile list offers the state's active profile
+            read.append(self._read_state())
+            return active_profile(read[-1])
+
         try:
-            self._discovery.announce(connect)
+            self._discovery.announce(connect, active)
         finally:  # until resend runs the connection holds everything back: it must run
             sent = (self.topics.availability, self.topics.discovery)
             self._conn.resend(skip=sent, connect=connect, renewed=(self.topics.stats,))
         try:
-            self._refresh_state()
+            self._refresh_state(read[-1] if read else None)
         finally:  # renewed: not resent, so they must follow
             self._publish_stats()
 

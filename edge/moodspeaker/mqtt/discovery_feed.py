@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from moodspeaker.mqtt.client import Connection
@@ -103,10 +103,14 @@ class DiscoveryFeed:
             )
             return None
 
-    def announce(self, connect: int | None = None) -> None:
-        """At an announcement: the profiles read again, the discovery sent ahead (`at_once`; with the
-        active profile as last heard: the state read after it follows, `follow`)."""
+    def announce(self, connect: int | None = None, active: Callable[[], str | None] | None = None) -> None:
+        """At an announcement: the profiles read again, the discovery sent ahead (`at_once`).  When
+        not every profile fits, the select offers the active profile `active()` reads (the state the
+        announcement sends next), else the one last heard: fitted to the default profile, a cut list
+        went out twice on the first connect (the state's `follow` re-published it)."""
         self.profiles = self._read_profiles()
+        if active is not None and len(self.options()) < len(self.profiles):
+            self.active = active() or self.active
         self.publish(connect)
 
     def publish(self, connect: int | None = None, *, at_once: bool = True) -> None:

@@ -84,7 +84,7 @@ def test_uptime_changes_only_when_the_speaker_restarts(broker: Mosquitto, watche
         stats = watcher.wait_for(f"{ROOT}/stats")
         uptime = json.loads(retained(broker.port, DISCOVERY)[DISCOVERY])["cmps"]["stats"]
         assert uptime["device_class"] == "timestamp" and "unit_of_measurement" not in uptime
-        assert uptime["entity_category"] == "diagnostic"  # its attributes: the link's counters
+        assert uptime["entity_category"] == "diagnostic"  # when the service started: a diagnostic
         first = _render(uptime["value_template"], stats.payload)
         assert datetime.fromisoformat(first) == datetime.fromtimestamp(1_796_500_000, UTC)  # to the second
 

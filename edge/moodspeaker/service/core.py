@@ -194,15 +194,15 @@ class ApplianceCore:
         are dropped: the next ones plan as for an unknown mood.  The music playing carries on."""
 
         def ended() -> None:
-            with self._lock:
+            with self._lock:  # published under it, as a reading's events are (`app._on_result`)
                 shown = self._announced_mood
                 self._mood = MoodState(UNKNOWN, 0.0, 0.0, 0.0, face=False, changed=False)
                 self._override = None
-            now = time.time()
-            camera = self.stage.enabled
-            self.bus.publish(MoodObserved(now, UNKNOWN, 0.0, 0.0, 0.0, face=False, camera=camera))
-            if shown != UNKNOWN:
-                self.bus.publish(MoodChanged(now, UNKNOWN, shown, 0.0, 0.0, 0.0))
+                now = time.time()
+                camera = self.stage.enabled
+                self.bus.publish(MoodObserved(now, UNKNOWN, 0.0, 0.0, 0.0, face=False, camera=camera))
+                if shown != UNKNOWN:
+                    self.bus.publish(MoodChanged(now, UNKNOWN, shown, 0.0, 0.0, 0.0))
 
         self.stage.end_reading(ended)
         self.conductor.drop_plans()
@@ -214,12 +214,12 @@ class ApplianceCore:
         published it as live until the filter moved on: Home Assistant recorded a mood nobody's face
         showed.  Its end is published as a change to unknown, and the plans under way made for it
         are dropped (`_end_reading`); the music playing carries on."""
-        with self._lock:
+        with self._lock:  # published under it, in the order the mood in force changed
             told, self._override = self._override, None
+            if told is not None and told.mood != UNKNOWN:
+                self.bus.publish(MoodChanged(time.time(), UNKNOWN, told.mood, 0.0, 0.0, 0.0))
         if told is None:
             return
-        if told.mood != UNKNOWN:
-            self.bus.publish(MoodChanged(time.time(), UNKNOWN, told.mood, 0.0, 0.0, 0.0))
         self.conductor.drop_plans()
 
     def _status(self) -> PlayerStatus:

@@ -8,9 +8,11 @@ A file damaged in the middle (garbage bytes over a stretch of an MP3: libmpg123 
 and libsndfile's read fails) ended the track there and the player skipped to the next one, where
 ffmpeg, mpg123 and MPD play on.  Now the file is reopened `SKIP_S` past the position reached (by
 `reopen`: ffmpeg when installed, which resyncs on its own, else libsndfile seeking there) and the
-audio goes on after a short gap, ramped down before it and up after it.  A file that keeps failing
-(`CARRY_ON_TRIES` reopenings in all, or damage up to its end) ends as before, with the error of
-the read that failed.
+audio goes on after a short gap, ramped down before it and up after it; the seconds skipped are
+told (`on_skip`) to the mixer, whose position counts the audio read (else it stayed behind the audio
+by the skip: the crossfade came too late or never, and the resume point and the page lagged).  A
+file that keeps failing (`CARRY_ON_TRIES` reopenings in all, or damage up to its end) ends as before,
+with the error of the read that failed.
 """
 
 from __future__ import annotations
@@ -54,8 +56,12 @@ class FadeOnFailure:
         reopen: Reopen | None = None,
         start_s: float = 0.0,
         name: str = "",
+        on_skip: Callable[[float], None] | None = None,
     ) -> None:
-        """`on_close`: what to let go once the decoder is closed (a held file's hold)."""
+        """`on_close`: what to let go once the decoder is closed (a held file's hold).  `on_skip`: told
+        the seconds of the file skipped past a damaged stretch, at the read after the last block before
+        it (the block after it starts that much further on), for whoever counts the position reached
+        from the audio read (the mixer's `decoded_s`)."""
         self._inner = inner
         self._on_close = on_close
         self._rate = rate
@@ -67,8 +73,13 @@ class FadeOnFailure:
         self._base_s = start_s  # where the decoder reading now was opened
         self._frames = 0  # frames it gave so far (the block ahead included)
         self._tries = 0
+        self._on_skip = on_skip
+        self._skipped_s = 0.0  # skipped past the damage, not told yet
 
     def read(self, frames: int) -> np.ndarray:
+        if self._skipped_s > 0 and self._on_skip is not None:
+            self._on_skip(self._skipped_s)
+        self._skipped_s = 0.0
         if self._ahead is None:
             self._ahead = self._next(frames)  # the first block: a failure here is raised as is
         if self._failure is not None:
@@ -120,6 +131,7 @@ class FadeOnFailure:
                 continue
             self._inner.close()
             self._inner, self._base_s, self._frames = decoder, at, 0  # an abort now ends this one
+            self._skipped_s = at - reached  # the further tries included
             try:
                 first = self._next(frames)
             except DamagedDataError as exc:

@@ -75,6 +75,20 @@ class Deck:
         self.env_step = 1.0 / (fade_in_s * RATE) if fade_in_s > 0 else 0.0
         self.env_stop_at_zero = False
 
+    def in_gap(self) -> bool:
+        """It has opened its next play, not heard yet, while a chunk of the play before it is out."""
+        return (
+            self.play is not None
+            and not self.play.started
+            and self.playing is not None
+            and self.playing.play is not self.play
+        )
+
+    def skipped(self, seconds: float) -> None:
+        """Its decoder skipped `seconds` of the file past a damaged stretch (player.carryon): the
+        position decoded moves on as much, as the audio does (the crossfade, the resume point)."""
+        self.decoded_s += seconds
+
     def envelope(self, frames: int) -> np.ndarray:
         """The fade envelope for the next `frames` samples (advancing the deck's envelope)."""
         env = self.env + self.env_step * np.arange(frames, dtype=np.float32)

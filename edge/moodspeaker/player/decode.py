@@ -279,9 +279,11 @@ def open_decoder(
     start_s: float = 0.0,
     name: str = "",
     duration_s: float = 0.0,
+    on_skip: Callable[[float], None] | None = None,
 ) -> Decoder:
     """The best decoder for `source` (a path, a seekable in-memory file, or a held file: closed with
-    the decoder, or at once when it cannot be decoded).
+    the decoder, or at once when it cannot be decoded).  `on_skip`: told the seconds skipped past a
+    damaged stretch (player.carryon).
 
     `duration_s` (the index's, from the tags) is the track's length for a file only ffmpeg reads,
     whose raw stream states none: a decoder without a duration never crossfades, so an M4A/AAC track
@@ -306,6 +308,7 @@ def open_decoder(
         reopen=None if path is None else _reopener(path, rate, name=name, duration_s=duration_s),
         start_s=start_s,
         name=f"{name} ({path})" if name and path is not None else name or str(path),
+        on_skip=on_skip,
     )
 
 

@@ -274,8 +274,14 @@ class DeckMixer:
             try:
                 with self.watch.during(item):
                     source = self._prefetch.open(item.track)
+                    track, skipped = item.track, deck.skipped  # skipped: past a damaged stretch
                     decoder = open_decoder(
-                        source, RATE, start_s=start_s, name=item.track.title, duration_s=item.track.duration_s
+                        source,
+                        RATE,
+                        start_s=start_s,
+                        name=track.title,
+                        duration_s=track.duration_s,
+                        on_skip=skipped,
                     )
             except (FetchError, DecodeError) as exc:
                 self._history.failed(item, str(exc), missing=True)
@@ -315,7 +321,7 @@ class DeckMixer:
         ends as was decided before: a track a crossfade or an earlier switch is fading out was
         completed, skipped or cut then, and a later Next must not turn it into a skip the listener
         never gave.  In the gap of a gapless change (the deck has opened the next track while the
-        last chunk of the one heard still plays, `in_gap`) the track heard is cut: a fade cannot reach
+        last chunk of the one heard still plays, `Deck.in_gap`) the track heard is cut: a fade cannot reach
         chunks already handed to the mixer, and at most 0.8 s of it is left.  The track opened after
         it was never heard: it goes back to the head of the queue, so a Next plays it from its start
         (fading in); a fade of the whole deck would fade it out instead, announced as skipped.  Unless
@@ -328,7 +334,7 @@ class DeckMixer:
         if heard is not None:
             heard.completed, heard.skipped = False, skipped
         self._stop(other, soft=True)  # a fading tail (a Next mid-crossfade) ramps down, no click
-        gap = self.in_gap(current)
+        gap = current.in_gap()
         fading = fade > 0 and current.playing is not None and not gap
         if not fading:  # shown as current before its first chunk was out, it is skipped too (not put back)
             unheard = heard if heard is not None and not heard.started else None
@@ -349,16 +355,6 @@ class DeckMixer:
         opened in place of a track that failed to decode)."""
         chunk = self.decks[self.active].playing or self.decks[1 - self.active].playing
         return chunk.play if chunk is not None else self.decks[self.active].play
-
-    @staticmethod
-    def in_gap(deck: Deck) -> bool:
-        """`deck` has opened its next play, not heard yet, while a chunk of the play before it is out."""
-        return (
-            deck.play is not None
-            and not deck.play.started
-            and deck.playing is not None
-            and deck.playing.play is not deck.play
-        )
 
     def start_over(self) -> bool:
         """From stopped: empty the active deck and open the next item on it. False if there is none."""

@@ -55,8 +55,9 @@ def _as_played(windows: list[np.ndarray], path: str | os.PathLike[str]) -> list[
     """The excerpts as the player plays them, for the loudness and the peak it normalises with: a file
     of 3 or more channels downmixed to stereo by the player's matrix (library.downmix).  Measured on
     all its channels, a 5.1 file's loudness was that of six speakers, about 8 dB above the stereo the
-    player makes of it, so it played that much under the target.  (ffmpeg's excerpts come as stereo,
-    downmixed as the player's ffmpeg decoder does.)  The mood features keep all channels."""
+    player makes of it, so it played that much under the target.  (ffmpeg's excerpts come with the
+    file's own channels, as the player's ffmpeg decoder gets them, library.ffmpegpcm, and are downmixed
+    here the same way.)  The mood features keep all channels."""
     channels = max(w.shape[0] for w in windows)
     if channels <= 2:
         return windows

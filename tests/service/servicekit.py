@@ -17,13 +17,17 @@ from typing import Any
 import numpy as np
 
 from moodspeaker.config import Config, with_changes
+from moodspeaker.config.schema import MoodConfig
 from moodspeaker.library.track import Track
+from moodspeaker.mood.filter import MoodFilter
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.recommend.source import Catalogue
 from moodspeaker.service.app import Appliance, Parts
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import Event, EventBus
-from moodspeaker.service.inference import FrameSource
+from moodspeaker.service.health import Health
+from moodspeaker.service.inference import FrameSource, InferenceStage, Pipeline
+from moodspeaker.service.watchdog import Heartbeat, Watchdog
 from moodspeaker.vision.pipeline import Observation as Obs  # what the real vision stage returns
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -189,6 +193,26 @@ def wait_for(pred: Callable[[], object], timeout: float = 30.0, what: str = "con
     """Poll until `pred()` holds (tests/polling.until); the timeout is generous because CI machines
     are busy."""
     until(pred, timeout, what)
+
+
+def failing_stage(
+    make_pipeline: Callable[[], Pipeline],
+) -> tuple[InferenceStage, Health, Heartbeat, Watchdog]:
+    """The real InferenceStage over `make_pipeline` (whose build or step fails, in the tests that use
+    it) with its own Health and Heartbeat, not started, and a Watchdog on it with a 0.5 s timeout whose
+    thread is never started (the test ticks it).  The stage's interval is a minute, far longer than
+    the watchdog's timeout: after the failure the stage idles until the retry."""
+    health, heartbeat = Health(), Heartbeat()
+    stage = InferenceStage(
+        Frames,
+        make_pipeline,
+        MoodFilter(MoodConfig(), CLASSES),
+        interval_s=60.0,
+        on_result=lambda *_: None,
+        health=health,
+        heartbeat=heartbeat,
+    )
+    return stage, health, heartbeat, Watchdog(heartbeat, stage.restart, timeout_s=0.5)
 
 
 class HeldPlayer:

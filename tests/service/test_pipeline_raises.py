@@ -13,13 +13,8 @@ import time
 from typing import Any
 
 import numpy as np
-from servicekit import CLASSES, Frames
+from servicekit import failing_stage
 
-from moodspeaker.config.schema import MoodConfig
-from moodspeaker.mood.filter import MoodFilter
-from moodspeaker.service.health import Health
-from moodspeaker.service.inference import InferenceStage
-from moodspeaker.service.watchdog import Heartbeat, Watchdog
 from polling import until
 
 
@@ -33,19 +28,8 @@ class Raising:
 
 
 def test_a_step_that_raises_is_an_error_not_a_stuck_step() -> None:
-    health = Health()
-    heartbeat = Heartbeat()
     steps: list[int] = []
-    stage = InferenceStage(
-        Frames,
-        lambda: Raising(steps),
-        MoodFilter(MoodConfig(), CLASSES),
-        interval_s=60.0,  # far longer than the watchdog's timeout: the stage idles after the failure
-        on_result=lambda *_: None,
-        health=health,
-        heartbeat=heartbeat,
-    )
-    watchdog = Watchdog(heartbeat, stage.restart, timeout_s=0.5)  # not started: the test ticks it
+    stage, health, heartbeat, watchdog = failing_stage(lambda: Raising(steps))
     stage.start()
     try:
         until(lambda: health.state_of("vision") == "error", 30, "the failed step reported")

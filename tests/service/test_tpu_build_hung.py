@@ -13,31 +13,21 @@ ticks it (Watchdog.check) at times far past its timeout, so no timing decides th
 
 from __future__ import annotations
 
-import json
-import shutil
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from servicekit import CLASSES, Frames, wait_for
+from servicekit import failing_stage, wait_for
 
-from moodspeaker.config import Config, with_changes
-from moodspeaker.config.schema import MoodConfig
-from moodspeaker.demo.faces import FACES_DIR
-from moodspeaker.mood.filter import MoodFilter
-from moodspeaker.recommend.hybrid import Recommender
-from moodspeaker.recommend.source import Catalogue
-from moodspeaker.service.app import STUCK_RESTARTS_LIMIT, Appliance, Parts
-from moodspeaker.service.components import vision_factories
-from moodspeaker.service.events import EventBus
-from moodspeaker.service.health import Health
-from moodspeaker.service.inference import InferenceStage, Pipeline
-from moodspeaker.service.watchdog import Heartbeat, Watchdog
+from moodspeaker.service.app import STUCK_RESTARTS_LIMIT, Appliance
+from moodspeaker.service.inference import Pipeline
+from moodspeaker.service.watchdog import Watchdog
 from moodspeaker.vision import runtime
-from moodspeaker.vision.expression import default_model_json
 from moodspeaker.vision.runtime import ModelError
+from tpukit import tpu_appliance as kit_appliance
+from tpukit import tpu_config
 
 
 class Coral:
@@ -68,47 +58,26 @@ class Coral:
 
 
 def tpu_appliance(tmp_path: Path) -> Appliance:
-    """The real appliance with classifier.type = edgetpu (a model folder naming an Edge TPU model: a
-    copy of the CPU one) and a replayed photo of a face as the camera; not started.  The pipeline
-    built from the start-up probe is taken, so the stage builds its own (as after any restart)."""
-    shipped = default_model_json()
-    meta = json.loads(shipped.read_text())
-    models = tmp_path / "models"
-    models.mkdir()
-    shutil.copy(shipped.parent / meta["cpu_model"], models / meta["cpu_model"])
-    shutil.copy(shipped.parent / meta["cpu_model"], models / "expression_int8_edgetpu.tflite")
-    meta["edgetpu_model"] = "expression_int8_edgetpu.tflite"
-    (models / "expression.json").write_text(json.dumps(meta))
-    cfg = with_changes(
-        Config(),
-        {
-            "device.data_dir": str(tmp_path / "data"),
-            "classifier.type": "edgetpu",
-            "classifier.model": str(models / "expression.json"),
-            # far longer than any real build here: only the test's ticks can find a step stuck
-            "classifier.stuck_timeout_s": 60.0,
-            "camera.type": "replay",
-            "camera.replay_path": str(FACES_DIR / "astronaut.jpg"),
-            "camera.replay_loop": True,
-            "camera.interval_s": 0.1,
-        },
-    )
-    make_source, make_pipeline, classes, states = vision_factories(cfg)
-    make_pipeline()  # the probe's pipeline, the one the service started with
-    recommender = Recommender.from_config(cfg, Catalogue([]))
-    parts = Parts(make_source, make_pipeline, recommender, classes, states=states)
-    return Appliance(cfg, EventBus(), parts, tmp_path / "data")
+    """The real appliance with classifier.type = edgetpu and a replayed photo of a face as the camera
+    (tpukit); not started, the start-up probe's pipeline taken."""
+    # far longer than any real build here: only the test's ticks can find a step stuck
+    return kit_appliance(tmp_path, tpu_config(tmp_path, {"classifier.stuck_timeout_s": 60.0}))
+
+
+def tick_for(watchdog: Watchdog, now: list[float], seconds: float) -> bool:
+    """Tick the watchdog half a second at a time for `seconds` of its time; whether it restarted."""
+    for _ in range(int(seconds / 0.5)):
+        now[0] += 0.5
+        if watchdog.check(now[0]):
+            return True
+    return False
 
 
 def trip(watchdog: Watchdog, now: list[float]) -> bool:
     """Tick the watchdog half a second at a time from `now[0]` (an hour ahead of the stage's clock)
     until it restarts the stage, up to 200 s of its time; whether it did.  The first tick, an hour
     after its thread's last, is taken for a starved process: the trip comes one timeout later."""
-    for _ in range(400):
-        now[0] += 0.5
-        if watchdog.check(now[0]):
-            return True
-    return False
+    return tick_for(watchdog, now, 200.0)
 
 
 def started(app: Appliance) -> list[float]:
@@ -179,17 +148,7 @@ def test_a_build_that_raises_is_an_error_not_a_stuck_step(tmp_path: Path) -> Non
         builds.append(1)
         raise ModelError(f"model file not found: {tmp_path / 'expression_int8.tflite'}")
 
-    health, heartbeat = Health(), Heartbeat()
-    stage = InferenceStage(
-        Frames,
-        make_pipeline,
-        MoodFilter(MoodConfig(), CLASSES),
-        interval_s=60.0,  # the retry comes a minute later: the stage idles after the failure
-        on_result=lambda *_: None,
-        health=health,
-        heartbeat=heartbeat,
-    )
-    watchdog = Watchdog(heartbeat, stage.restart, timeout_s=0.5)  # not started: the test ticks it
+    stage, health, heartbeat, watchdog = failing_stage(make_pipeline)
     stage.start()
     try:
         wait_for(lambda: health.state_of("vision") == "error", what="the failed build reported")

@@ -12,65 +12,24 @@ go), with the default stuck_timeout_s; the watchdog's thread is stopped and the 
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
 import pytest
 from servicekit import wait_for
-from test_tpu_build_hung import Coral, started
+from test_tpu_build_hung import Coral, started, tick_for
 
-from moodspeaker.config import Config, with_changes
-from moodspeaker.demo.faces import FACES_DIR
-from moodspeaker.recommend.hybrid import Recommender
-from moodspeaker.recommend.source import Catalogue
-from moodspeaker.service.app import Appliance, Parts
-from moodspeaker.service.components import vision_factories
-from moodspeaker.service.events import EventBus
+from moodspeaker.service.app import Appliance
 from moodspeaker.service.inference import BUILD_TIMEOUT_S
-from moodspeaker.service.watchdog import Watchdog
 from moodspeaker.vision import runtime
-from moodspeaker.vision.expression import default_model_json
+from tpukit import tpu_appliance, tpu_config
 
 
 def appliance(tmp_path: Path) -> Appliance:
-    """test_tpu_build_hung's appliance (classifier.type = edgetpu, a replayed face as the camera, the
-    start-up probe's pipeline taken) with the default classifier.stuck_timeout_s."""
-    shipped = default_model_json()
-    meta = json.loads(shipped.read_text())
-    models = tmp_path / "models"
-    models.mkdir()
-    shutil.copy(shipped.parent / meta["cpu_model"], models / meta["cpu_model"])
-    shutil.copy(shipped.parent / meta["cpu_model"], models / "expression_int8_edgetpu.tflite")
-    meta["edgetpu_model"] = "expression_int8_edgetpu.tflite"
-    (models / "expression.json").write_text(json.dumps(meta))
-    cfg = with_changes(
-        Config(),
-        {
-            "device.data_dir": str(tmp_path / "data"),
-            "classifier.type": "edgetpu",
-            "classifier.model": str(models / "expression.json"),
-            "camera.type": "replay",
-            "camera.replay_path": str(FACES_DIR / "astronaut.jpg"),
-            "camera.replay_loop": True,
-            "camera.interval_s": 0.1,
-        },
-    )
-    assert cfg.classifier.stuck_timeout_s < BUILD_TIMEOUT_S
-    make_source, make_pipeline, classes, states = vision_factories(cfg)
-    make_pipeline()  # the probe's pipeline, the one the service started with
-    recommender = Recommender.from_config(cfg, Catalogue([]))
-    parts = Parts(make_source, make_pipeline, recommender, classes, states=states)
-    return Appliance(cfg, EventBus(), parts, tmp_path / "data")
-
-
-def tick_for(watchdog: Watchdog, now: list[float], seconds: float) -> bool:
-    """Tick the watchdog half a second at a time for `seconds` of its time; whether it restarted."""
-    for _ in range(int(seconds / 0.5)):
-        now[0] += 0.5
-        if watchdog.check(now[0]):
-            return True
-    return False
+    """test_tpu_build_hung's appliance (tpukit: classifier.type = edgetpu, a replayed face as the
+    camera, the start-up probe's pipeline taken) with the default classifier.stuck_timeout_s."""
+    app = tpu_appliance(tmp_path, tpu_config(tmp_path))
+    assert app.config.classifier.stuck_timeout_s < BUILD_TIMEOUT_S
+    return app
 
 
 @pytest.mark.timeout(180)

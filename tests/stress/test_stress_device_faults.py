@@ -7,8 +7,6 @@ Bounded: generous timeouts; nothing asserts a duration.
 
 from __future__ import annotations
 
-import json
-import shutil
 import sys
 import time
 import types
@@ -19,11 +17,11 @@ import numpy as np
 import pytest
 from stresskit import ScriptedFace, appliance, wait_for
 
-from moodspeaker.config import Config, with_changes
-from moodspeaker.demo.faces import FACES_DIR
+from moodspeaker.config import Config
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.recommend.source import Catalogue
 from moodspeaker.vision.sources import Picamera2Camera
+from tpukit import tpu_config
 
 # --- camera failing and returning -----------------------------------------------------------------
 
@@ -132,30 +130,9 @@ def test_unplugged_camera_is_retried_with_back_off_and_reported_as_retrying(
 
 
 def _tpu_config(tmp_path: Path) -> Config:
-    """classifier.type = edgetpu with a model folder naming an Edge TPU model (a copy of the CPU one)."""
-    from moodspeaker.vision.expression import default_model_json  # noqa: PLC0415
-
-    shipped = default_model_json()
-    meta = json.loads(shipped.read_text())
-    models = tmp_path / "models"
-    models.mkdir()
-    cpu = shipped.parent / meta["cpu_model"]
-    shutil.copy(cpu, models / meta["cpu_model"])
-    shutil.copy(cpu, models / "expression_int8_edgetpu.tflite")  # stands in for the compiled model
-    meta["edgetpu_model"] = "expression_int8_edgetpu.tflite"
-    (models / "expression.json").write_text(json.dumps(meta))
-    return with_changes(
-        Config(),
-        {
-            "device.data_dir": str(tmp_path / "data"),
-            "classifier.type": "edgetpu",
-            "classifier.model": str(models / "expression.json"),
-            "camera.type": "replay",
-            "camera.replay_path": str(FACES_DIR / "astronaut.jpg"),
-            "camera.replay_loop": True,
-            "camera.interval_s": 0.2,
-        },
-    )
+    """classifier.type = edgetpu with a model folder naming an Edge TPU model (tpukit), a frame every
+    0.2 s."""
+    return tpu_config(tmp_path, {"camera.interval_s": 0.2})
 
 
 def _run_appliance(cfg: Config, tmp_path: Path, frames: int) -> dict[str, Any]:

@@ -108,6 +108,8 @@ class ApplianceCore:
     _feedback: queue.Queue[Callable[[], None] | None]  # jobs for the feedback writer thread
     _deletions: int = 0  # "delete everything"'s starts and ends so far: a row of feedback read before
     _deleting: int = 0  # one, or while one runs (how many), is dropped (`_queue_feedback`)
+    _feedback_writes: threading.Lock  # held by a command writing its feedback and by "delete everything"
+    # as it begins (`_write_feedback`): the deletion waits for such a write under way, or it is dropped
     _known_profiles: list[str]  # the last profile list read, for state() when reads fail
     _profiles_error: str  # the last failure reading it (reported once, not on every poll)
     _heartbeat: Heartbeat
@@ -136,6 +138,20 @@ class ApplianceCore:
 
         self._feedback.put(job)
 
+    def _write_feedback(self, write: Callable[[], None], since: int | None) -> bool:
+        """Run `write` (a command's own feedback row, written on its thread before it answers) unless
+        "delete everything" ran since `since` (`_feedback_since`, read before the listener the row
+        names) or was running then; whether it ran.  Checked and written under `_feedback_writes`,
+        which the deletion takes as it begins: a write under way is waited for and deleted with the
+        rest, a later one is dropped.  Else a Like given as the deletion ran named the listener active
+        before it, and the recommender made that deleted profile again (`Recommender.feedback`)."""
+        with self._feedback_writes:
+            if since is None or self._deletions != since:
+                log.info("feedback not recorded: everything was deleted as the command ran")
+                return False
+            write()
+            return True
+
     @contextlib.contextmanager
     def _dropping_feedback(self) -> Iterator[None]:
         """ "Delete everything" deletes the feedback meanwhile: the rows still queued for the writer
@@ -144,8 +160,8 @@ class ApplianceCore:
         Written after the deletion, they went into the profiles made again empty, and the export
         showed listening from before it.  So is the feedback of a play that ends while it runs: it
         names the listener active then, whose profile the deletion removes, and written after that
-        removal it made the profile again."""
-        with self._lock:
+        removal it made the profile again; and so is a command's (`_write_feedback`)."""
+        with self._feedback_writes, self._lock:
             self._deletions += 1
             self._deleting += 1
         try:

@@ -131,10 +131,16 @@ class PlaybackCommands(ApplianceCore):
 
     def _tell_anyway(self, track: Track, kind: str, label: str, played_s: float | None = None) -> None:
         """Feedback riding on a command that happens whatever the disk says (a skip, a replay): written
-        before the command returns; a storage failure is logged and reported, never raised."""
+        before the command returns; a storage failure is logged and reported, never raised.  Dropped
+        when "delete everything" runs or ran since the listener was read (`_write_feedback`)."""
+        since = self._feedback_since()  # first: a deletion from now on drops the row
+        profile, mood = self.conductor.profile, self._current_mood()
         try:
-            self._recommender.feedback(
-                self.conductor.profile, track.id, kind, self._current_mood(), time.time(), played_s=played_s
+            self._write_feedback(
+                lambda: self._recommender.feedback(
+                    profile, track.id, kind, mood, time.time(), played_s=played_s
+                ),
+                since,
             )
         except (sqlite3.Error, OSError) as exc:
             log.error("%s of %s not recorded: %s", label, track.title, exc)
@@ -147,34 +153,46 @@ class PlaybackCommands(ApplianceCore):
             raise CommandError(f"{action}: nothing is playing")
         return current.track.id
 
-    def _tell(self, track_id: str, kind: str, mood: MoodState, corrected_mood: str | None = None) -> None:
-        """Feedback from a command: committed to disk before the command returns (or refused)."""
+    def _tell(
+        self, track_id: str, kind: str, mood: MoodState, since: int | None, corrected_mood: str | None = None
+    ) -> None:
+        """Feedback from a command: committed to disk before the command returns (or refused).  Not
+        recorded when "delete everything" runs or ran since `since` (`_feedback_since`, read by the
+        caller before the mood, here before the listener): the command answers all the same, as if
+        given just before the deletion, which deleted its row (`_write_feedback`)."""
         label = "mood correction" if kind == "wrong_mood" else kind
+        profile = self.conductor.profile
         with self._stored(f"{label} was not recorded"):
-            self._recommender.feedback(
-                self.conductor.profile, track_id, kind, mood, time.time(), corrected_mood=corrected_mood
+            self._write_feedback(
+                lambda: self._recommender.feedback(
+                    profile, track_id, kind, mood, time.time(), corrected_mood=corrected_mood
+                ),
+                since,
             )
 
     def like(self) -> None:
-        self._tell(self._current_track_id("like"), "like", self._current_mood())
+        since = self._feedback_since()  # first: a deletion from now on drops the row
+        self._tell(self._current_track_id("like"), "like", self._current_mood(), since)
 
     def dislike(self) -> None:
         """The track shown is disliked and skipped: the one read of the status decides both (read
         twice, a track ending in between had the next one disliked and the Next aimed at the one
         before it, over already)."""
+        since = self._feedback_since()  # first: a deletion from now on drops the row
         status = self._status()
         track_id = self._current_track_id("dislike", status)
-        self._tell(track_id, "dislike", self._current_mood())
+        self._tell(track_id, "dislike", self._current_mood(), since)
         self._move_on(status, track_id)
 
     def correct_mood(self, mood: str) -> None:
         """The listener says the mood is `mood`: in force until the camera reads a change (`app.
         _on_result`), announced as a change from the mood announced last, taken with the correction
         it replaces (a reading handled meanwhile is not skipped over)."""
+        since = self._feedback_since()  # first: a deletion from now on drops the row
         current = self._status().current
         seen = self._current_mood()
         if current is not None:
-            self._tell(current.track.id, "wrong_mood", seen, corrected_mood=mood)
+            self._tell(current.track.id, "wrong_mood", seen, since, corrected_mood=mood)
         valence, arousal = to_valence_arousal({mood: 1.0})
         with self._lock:
             previous = self._announced_mood

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 from moodspeaker.library.track import Track
-from moodspeaker.player.queue import PlayQueue, QueueItem
+from moodspeaker.player.queue import PlayQueue, QueueItem, Retrack
 from moodspeaker.recommend.source import Catalogue
 from moodspeaker.service.moved_tracks import current_snapshot, current_tracks
 from moodspeaker.service.state import Snapshot
@@ -49,8 +49,9 @@ def test_each_held_track_is_the_librarys_now_in_its_place_with_its_reason_and_st
     assert now.queue[1] is snap.queue[1] and now.queue[2] is snap.queue[2]
     assert (now.position_s, now.playing, now.picked_for) == (12.0, True, {"a": "sad"})
 
-    queue = PlayQueue(snap.queue)
-    queue.retrack(current_tracks(snap.queue, library))
+    queue = PlayQueue(snap.queue)  # as Player.retrack brings the player's queue up to date
+    swap = Retrack(current_tracks(snap.queue, library))
+    queue.replace([swap(i) for i in queue.items()])
     assert queue.items() == list(now.queue)
 
 

@@ -83,10 +83,6 @@ class PlayQueue:
                 self._items.append(item)
                 have.add(item.track.id)
 
-    def retrack(self, tracks: Mapping[str, Track]) -> None:
-        """Each item's track replaced by the one `tracks` holds under its id (`retracked`), in order."""
-        self._items = [retracked(i, tracks) for i in self._items]
-
     def drop_again(self, track_id: str) -> None:
         """A Next moved on from `track_id`: its repeat queued while it played goes too."""
         self._items = [i for i in self._items if not (i.again and i.track.id == track_id)]

@@ -11,7 +11,8 @@ dummy driver) and the real recommender and its store.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,20 @@ def _music(tmp_path: Path) -> Path:
     for i, hz in enumerate((262.0, 330.0, 392.0, 494.0)):
         write_tone(music / f"{i + 1:02d}.ogg", hz, 6.0, 0.2)
     return tmp_path / "library"
+
+
+@contextmanager
+def _scanned_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[RealService, Path]]:
+    """The real service over four tone tracks in tmp_path/library (the numba cache shared), its
+    library scanned; the service and the music folder.  Stopped on the way out."""
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(numba_cache()))
+    music = _music(tmp_path)
+    service = start_service(tmp_path, music=music, **SETTINGS)
+    try:
+        _scanned(service)
+        yield service, music
+    finally:
+        service.appliance.stop()
 
 
 def _scanned(service: RealService) -> None:
@@ -65,12 +80,14 @@ def _missing_marks(service: RealService, track_id: str) -> list[str]:
     return [e.kind for e in store.events() if e.track_id == track_id and e.kind == "missing"]
 
 
-def _first_start_after(service: RealService, act: Callable[[], None]) -> TrackStarted:
+def _first_start_after(
+    service: RealService, act: Callable[[], None], what: str = "a track to start"
+) -> TrackStarted:
     started: list[Event] = []
     unsubscribe = service.bus.subscribe(lambda e: started.append(e) if isinstance(e, TrackStarted) else None)
     try:
         act()
-        service.wait_for(lambda: started, what="a track to start")
+        service.wait_for(lambda: started, what=what)
     finally:
         unsubscribe()
     first = started[0]
@@ -81,11 +98,7 @@ def _first_start_after(service: RealService, act: Callable[[], None]) -> TrackSt
 def test_a_queued_track_moved_and_rescanned_plays_from_its_new_place(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("NUMBA_CACHE_DIR", str(numba_cache()))
-    music = _music(tmp_path)
-    service = start_service(tmp_path, music=music, **SETTINGS)
-    try:
-        _scanned(service)
+    with _scanned_service(tmp_path, monkeypatch) as (service, music):
         _paused_with_a_queue(service)
         head = service.appliance.player.status().queue[0]
         new = _moved(head, music, "01 Renamed.ogg")
@@ -103,8 +116,6 @@ def test_a_queued_track_moved_and_rescanned_plays_from_its_new_place(
         assert started.track_id == head.track.id  # before: skipped as missing, the track after it played
         assert service.appliance.player.status().failures == ()
         assert _missing_marks(service, head.track.id) == []
-    finally:
-        service.appliance.stop()
 
 
 def test_a_track_restored_after_its_file_moved_resumes_from_its_new_place(
@@ -113,17 +124,11 @@ def test_a_track_restored_after_its_file_moved_resumes_from_its_new_place(
     """Paused on a track, the speaker is switched off; its folder is renamed and the library indexed
     (`moodspeaker index`, or another scan) while it is off.  Back on, state.json names the old paths:
     the track paused on and the one queued after it open from their new places."""
-    monkeypatch.setenv("NUMBA_CACHE_DIR", str(numba_cache()))
-    music = _music(tmp_path)
-    service = start_service(tmp_path, music=music, **SETTINGS)
-    try:
-        _scanned(service)
+    with _scanned_service(tmp_path, monkeypatch) as (service, music):
         _paused_with_a_queue(service)
         status = service.appliance.player.status()
         current, head = status.current, status.queue[0]
         assert current is not None
-    finally:
-        service.appliance.stop()
     new_current = _moved(current, music, "a.ogg")
     new_head = _moved(head, music, "b.ogg")
     index, rescan = open_library(service.config)

@@ -13,23 +13,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from realkit import RealService, start_service
+from realkit import RealService
 from test_moved_while_queued import (
-    SETTINGS,
     _first_start_after,
     _missing_marks,
     _moved,
-    _music,
     _paused_with_a_queue,
     _scanned,
+    _scanned_service,
 )
 
 from moodspeaker.library import db_path
 from moodspeaker.library.index import LibraryIndex
 from moodspeaker.library.track import Track
 from moodspeaker.player.queue import QueueItem
-from moodspeaker.service.events import Event, TrackStarted
-from testcache import numba_cache
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -53,11 +50,7 @@ def _replay_then_play(service: RealService) -> None:
 def test_replaying_the_track_paused_on_after_its_file_moved(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("NUMBA_CACHE_DIR", str(numba_cache()))
-    music = _music(tmp_path)
-    service = start_service(tmp_path, music=music, **SETTINGS)
-    try:
-        _scanned(service)
+    with _scanned_service(tmp_path, monkeypatch) as (service, music):
         _paused_with_a_queue(service)
         current = service.appliance.player.status().current
         assert current is not None
@@ -72,8 +65,6 @@ def test_replaying_the_track_paused_on_after_its_file_moved(
         assert _missing_marks(service, current.track.id) == []
         shown = service.appliance.player.status().current
         assert shown is not None and shown.track.location == str(new)
-    finally:
-        service.appliance.stop()
 
 
 def test_replaying_a_track_heard_before_its_file_moved(
@@ -82,22 +73,8 @@ def test_replaying_a_track_heard_before_its_file_moved(
     """Heard, then paused and skipped (nothing current: a replay goes back to the last track heard);
     its file moves and the library is rescanned: the replay plays it from its new place.  The track
     is neither queued nor current, only in the play history."""
-    monkeypatch.setenv("NUMBA_CACHE_DIR", str(numba_cache()))
-    music = _music(tmp_path)
-    service = start_service(tmp_path, music=music, **SETTINGS)
-    try:
-        _scanned(service)
-        heard: list[Event] = []
-        unsubscribe = service.bus.subscribe(
-            lambda e: heard.append(e) if isinstance(e, TrackStarted) else None
-        )
-        try:
-            service.appliance.play()
-            service.wait_for(lambda: heard, what="a track heard")
-        finally:
-            unsubscribe()
-        first = heard[0]
-        assert isinstance(first, TrackStarted)
+    with _scanned_service(tmp_path, monkeypatch) as (service, music):
+        first = _first_start_after(service, service.appliance.play, "a track heard")
         service.appliance.pause()
         service.appliance.next_track()  # paused: stopped on nothing, the queue kept
         assert service.appliance.player.wait_idle(30)
@@ -116,5 +93,3 @@ def test_replaying_a_track_heard_before_its_file_moved(
         assert service.appliance.player.wait_idle(30)
         assert service.appliance.player.status().failures == ()
         assert _missing_marks(service, first.track_id) == []
-    finally:
-        service.appliance.stop()

@@ -36,18 +36,36 @@ def _feedback_rows(service: RealService) -> list[tuple[str, str]]:
         return [(r[0], r[1]) for r in db.execute("SELECT profile, kind FROM feedback ORDER BY id")]
 
 
-def test_a_track_ending_during_delete_everything_brings_no_listener_back(tmp_path: Path) -> None:
-    # as the privacy page leaves it: the config lists the default listener only, Sam is the active one
+def _sam_listening(tmp_path: Path) -> RealService:
+    """The real service as the privacy page leaves it (the config lists the default listener only),
+    Sam the active listener, a track playing."""
     only_default: dict[str, Any] = {"recommend.profiles": ["default"]}
     service = start_service(tmp_path, **only_default)
     try:
-        appliance = service.appliance
         service.control.execute("set_profile", {"profile": "Sam"})
         service.control.execute("play")
         service.wait_for(
-            lambda: appliance.state()["profile"] == "Sam" and appliance.state()["playing"],
+            lambda: service.appliance.state()["profile"] == "Sam" and service.appliance.state()["playing"],
             what="Sam listening to a track",
         )
+    except BaseException:
+        service.appliance.stop()
+        raise
+    return service
+
+
+def _assert_no_listener_back(service: RealService) -> None:
+    """Once the feedback writer is done: the default listener active and the only one, no feedback."""
+    service.appliance._feedback.join()
+    assert service.appliance.state()["profile"] == "default"
+    assert service.control.profiles() == ["default"], "a deleted listener's profile came back"
+    assert _feedback_rows(service) == [], "feedback from before the deletion was written after it"
+
+
+def test_a_track_ending_during_delete_everything_brings_no_listener_back(tmp_path: Path) -> None:
+    service = _sam_listening(tmp_path)
+    try:
+        appliance = service.appliance
         ended = threading.Event()
 
         def on_event(event: Event) -> None:
@@ -76,10 +94,7 @@ def test_a_track_ending_during_delete_everything_brings_no_listener_back(tmp_pat
             unsubscribe()
             recommender.delete_profile = delete_profile  # type: ignore[method-assign]  # put back
         assert cut == ["Sam"]
-        appliance._feedback.join()
-        assert appliance.state()["profile"] == "default"
-        assert service.control.profiles() == ["default"], "a deleted listener's profile came back"
-        assert _feedback_rows(service) == [], "feedback from before the deletion was written after it"
+        _assert_no_listener_back(service)
     finally:
         service.appliance.stop()
 
@@ -89,16 +104,9 @@ def test_a_track_end_read_before_delete_everything_and_queued_after_it_is_droppe
     before the deletion begins, and queued for the writer once it is over.  The row kept the deletion
     count of its queuing, not of its reading, so it was written: into nothing the deletion left, but
     Sam's profile was made again for it."""
-    only_default: dict[str, Any] = {"recommend.profiles": ["default"]}
-    service = start_service(tmp_path, **only_default)
+    service = _sam_listening(tmp_path)
     try:
         appliance = service.appliance
-        service.control.execute("set_profile", {"profile": "Sam"})
-        service.control.execute("play")
-        service.wait_for(
-            lambda: appliance.state()["profile"] == "Sam" and appliance.state()["playing"],
-            what="Sam listening to a track",
-        )
         queue_feedback = appliance._queue_feedback
         deleted: list[bool] = []
 
@@ -117,9 +125,6 @@ def test_a_track_end_read_before_delete_everything_and_queued_after_it_is_droppe
         finally:
             appliance._queue_feedback = queue_feedback  # type: ignore[method-assign]  # put back
         assert deleted == [True], "the deletion did not end while the player reported the track's end"
-        appliance._feedback.join()
-        assert appliance.state()["profile"] == "default"
-        assert service.control.profiles() == ["default"], "a deleted listener's profile came back"
-        assert _feedback_rows(service) == [], "feedback from before the deletion was written after it"
+        _assert_no_listener_back(service)
     finally:
         service.appliance.stop()

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from webkit import AppPage
 
 from moodspeaker.config import Config, save, with_changes
@@ -25,12 +26,14 @@ from moodspeaker.library.track import Track
 from moodspeaker.mood.classes import EXPRESSIONS
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.recommend.source import Catalogue
+from moodspeaker.service import mood_history
 from moodspeaker.service.app import Appliance, Parts
 from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.components import open_library
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus
 from moodspeaker.vision.pipeline import Observation
+from moodspeaker_web import history as history_module
 from moodspeaker_web.app import create_app
 from moodspeaker_web.server import WebServer, serve
 from polling import until
@@ -235,3 +238,26 @@ def owned_page_after(
             app.extensions["moodspeaker"].close()
     finally:
         service.appliance.stop()
+
+
+def no_busy_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mood history file opened from now on (the page's MoodHistory, the service's clear) gives up
+    on a busy lock at once (BUSY_TIMEOUT_S 0)."""
+    monkeypatch.setattr(history_module, "BUSY_TIMEOUT_S", 0.0)
+    monkeypatch.setattr(mood_history, "BUSY_TIMEOUT_S", 0.0)
+
+
+@contextmanager
+def quick_history_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[RealService, AppPage]]:
+    """owned_page, with no_busy_wait set once the service's retention run at start has ended and
+    before the page opens the mood history file: that run opens the file too, and under CI load the
+    page's opening of it met the run's lock (the page app failed to start)."""
+
+    def settled(service: RealService) -> None:
+        service.wait_for(lambda: service.appliance.retention.runs >= 1, what="the retention run at start")
+        no_busy_wait(monkeypatch)
+
+    with owned_page_after(tmp_path, settled) as both:
+        yield both

@@ -20,12 +20,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from realkit import RealService, owned_page_after
+from realkit import RealService, no_busy_wait, quick_history_page
 from webkit import AppPage
 
 from moodspeaker.service import mood_history
 from moodspeaker.service.events import MoodObserved
-from moodspeaker_web import history as history_module
 from moodspeaker_web.history import MoodHistory
 
 OLD = "zz-cleared-mood"
@@ -37,21 +36,14 @@ pytestmark = pytest.mark.timeout(120)
 @pytest.fixture
 def quick(monkeypatch: pytest.MonkeyPatch) -> None:
     """A MoodHistory opened from now on, and the service's clear, give up on a busy log at once."""
-    monkeypatch.setattr(history_module, "BUSY_TIMEOUT_S", 0.0)
-    monkeypatch.setattr(mood_history, "BUSY_TIMEOUT_S", 0.0)
+    no_busy_wait(monkeypatch)
 
 
 @pytest.fixture
 def real_quick(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[RealService, AppPage]]:
-    """The real service and its page as `quick`, once the service's retention run at start has ended
-    (it opens the file too: its lock would meet the page's opening with no wait)."""
-
-    def settled(service: RealService) -> None:
-        service.wait_for(lambda: service.appliance.retention.runs >= 1, what="the retention run at start")
-        monkeypatch.setattr(history_module, "BUSY_TIMEOUT_S", 0.0)
-        monkeypatch.setattr(mood_history, "BUSY_TIMEOUT_S", 0.0)
-
-    with owned_page_after(tmp_path, settled) as both:
+    """The real service and its page, the busy timeouts 0 once the service's retention run at start has
+    ended (realkit.quick_history_page)."""
+    with quick_history_page(tmp_path, monkeypatch) as both:
         yield both
 
 

@@ -21,12 +21,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from realkit import RealService, owned_page_after
+from realkit import RealService, quick_history_page
 from webkit import AppPage
 
 from moodspeaker.service import mood_history
 from moodspeaker.service.events import MoodObserved
-from moodspeaker_web import history as history_module
 from moodspeaker_web.history import MoodHistory
 
 pytestmark = pytest.mark.timeout(120)
@@ -36,17 +35,9 @@ MARK = "zz-locked-mood"
 
 @pytest.fixture
 def real_quick(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[RealService, AppPage]]:
-    """The real service and its page as `quick`, the timeouts set to 0 once the service's retention run
-    at start has ended and before the page opens the mood history file: that run opens the file too,
-    and under CI load the page's opening of it met the run's lock (the page app failed to start, an
-    error in a fresh-clone CI run)."""
-
-    def settled(service: RealService) -> None:
-        service.wait_for(lambda: service.appliance.retention.runs >= 1, what="the retention run at start")
-        monkeypatch.setattr(history_module, "BUSY_TIMEOUT_S", 0.0)
-        monkeypatch.setattr(mood_history, "BUSY_TIMEOUT_S", 0.0)
-
-    with owned_page_after(tmp_path, settled) as both:
+    """The real service and its page, the busy timeouts 0 once the service's retention run at start has
+    ended (realkit.quick_history_page)."""
+    with quick_history_page(tmp_path, monkeypatch) as both:
         yield both
 
 

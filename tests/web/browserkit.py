@@ -2,10 +2,12 @@
 Python API (never `playwright install`: no downloads), with the flags that keep it off the network and
 quiet in a container.  The `browser` fixture in conftest.py launches it; tests say `@needs_chromium`.
 `watch` and `claim` are the start most page tests share: record what the browser reports as wrong, then
-take the new speaker over at first boot."""
+take the new speaker over at first boot (`watched_phone`: a phone's page, watched, closed at the end)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,6 +46,17 @@ def phone_page(browser: Browser) -> tuple[BrowserContext, Page]:
     page = context.new_page()
     page.set_default_timeout(30_000)
     return context, page
+
+
+@contextmanager
+def watched_phone(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
+    """A phone_page and what the browser reports as wrong on it (watch, recording from the start);
+    its context closed on the way out."""
+    context, page = phone_page(browser)
+    try:
+        yield page, watch(page)
+    finally:
+        context.close()
 
 
 def watch(page: Page) -> list[str]:

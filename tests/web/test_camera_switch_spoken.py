@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from axkit import ax_node
-from browserkit import ARTIFACTS, claim, needs_chromium, phone_page, watch
+from browserkit import ARTIFACTS, claim, needs_chromium, watched_phone
 from realkit import served
 
 if TYPE_CHECKING:  # Playwright is optional at run time (the browser test skips without it)
@@ -25,27 +25,22 @@ pytestmark = [needs_chromium, pytest.mark.timeout(180)]
 
 
 def test_the_camera_switch_is_named_camera_and_says_its_state(tmp_path: Path, browser: Browser) -> None:
-    with served(tmp_path) as (service, server):
-        context, page = phone_page(browser)
-        try:
-            problems = watch(page)
-            claim(page, server.url, service.data_dir)
-            page.goto(server.url + "privacy")
-            switch = page.locator("#camera-switch")
-            for checked, word, snapshot in (
-                ("true", "On", '- switch "Camera" [checked]'),
-                ("false", "Off", '- switch "Camera"'),
-            ):
-                page.wait_for_selector(f"#camera-switch[aria-checked={checked}]")
-                node = ax_node(page, "#camera-switch")
-                assert (node["role"], node["name"], node["checked"]) == ("switch", "Camera", checked), node
-                assert switch.aria_snapshot() == snapshot
-                assert switch.inner_text().split() == ["Camera", word]  # seen: the name, then the state
-                ARTIFACTS.mkdir(parents=True, exist_ok=True)
-                switch.screenshot(path=str(ARTIFACTS / f"camera-switch-{word.lower()}.png"))
-                if checked == "true":
-                    switch.click()
-            assert service.appliance.state()["camera"] is False
-            assert problems == []
-        finally:
-            context.close()
+    with served(tmp_path) as (service, server), watched_phone(browser) as (page, problems):
+        claim(page, server.url, service.data_dir)
+        page.goto(server.url + "privacy")
+        switch = page.locator("#camera-switch")
+        for checked, word, snapshot in (
+            ("true", "On", '- switch "Camera" [checked]'),
+            ("false", "Off", '- switch "Camera"'),
+        ):
+            page.wait_for_selector(f"#camera-switch[aria-checked={checked}]")
+            node = ax_node(page, "#camera-switch")
+            assert (node["role"], node["name"], node["checked"]) == ("switch", "Camera", checked), node
+            assert switch.aria_snapshot() == snapshot
+            assert switch.inner_text().split() == ["Camera", word]  # seen: the name, then the state
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            switch.screenshot(path=str(ARTIFACTS / f"camera-switch-{word.lower()}.png"))
+            if checked == "true":
+                switch.click()
+        assert service.appliance.state()["camera"] is False
+        assert problems == []

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import claim, needs_chromium, phone_page, watch
+from browserkit import claim, needs_chromium, watched_phone
 from realkit import served
 
 if TYPE_CHECKING:  # Playwright is optional at run time (the browser test skips without it)
@@ -22,22 +22,17 @@ pytestmark = [needs_chromium, pytest.mark.timeout(180)]
 
 
 def test_the_login_page_says_you_are_logged_out(tmp_path: Path, browser: Browser) -> None:
-    with served(tmp_path) as (service, server):
-        context, page = phone_page(browser)
-        try:
-            problems = watch(page)
-            claim(page, server.url, service.data_dir)
-            page.goto(server.url)
-            with page.expect_navigation():
-                page.click("button:has-text('Log out')")
-            assert page.url.endswith("/login")
-            said = page.locator("main .flash[role=status]")
-            assert said.inner_text() == "You are logged out."
-            assert said.is_visible()
-            page.reload()  # said once, not again at every visit
-            assert page.locator("main .flash").count() == 0
-            page.goto(server.url + "settings")  # and the page is closed to this browser indeed
-            assert "/login" in page.url
-            assert problems == []
-        finally:
-            context.close()
+    with served(tmp_path) as (service, server), watched_phone(browser) as (page, problems):
+        claim(page, server.url, service.data_dir)
+        page.goto(server.url)
+        with page.expect_navigation():
+            page.click("button:has-text('Log out')")
+        assert page.url.endswith("/login")
+        said = page.locator("main .flash[role=status]")
+        assert said.inner_text() == "You are logged out."
+        assert said.is_visible()
+        page.reload()  # said once, not again at every visit
+        assert page.locator("main .flash").count() == 0
+        page.goto(server.url + "settings")  # and the page is closed to this browser indeed
+        assert "/login" in page.url
+        assert problems == []

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from axkit import ax_node
-from browserkit import claim, needs_chromium, phone_page, watch
+from browserkit import claim, needs_chromium, watched_phone
 from realkit import served
 
 from polling import until
@@ -26,21 +26,16 @@ pytestmark = [needs_chromium, pytest.mark.timeout(180)]
 
 
 def test_the_chart_says_the_latest_mood_and_keeps_its_caption(tmp_path: Path, browser: Browser) -> None:
-    with served(tmp_path) as (service, server):
-        context, page = phone_page(browser)
-        try:
-            problems = watch(page)
-            claim(page, server.url, service.data_dir)
-            page.goto(server.url)
-            label = 'e => e.getAttribute("aria-label")'
-            until(lambda: page.eval_on_selector("#plot", label).endswith("happy"), what="the chart's summary")
-            node = ax_node(page, "#plot")
-            assert node["role"] == "image", node
-            assert node["name"] == "Mood over the last hour, most recently happy", node
-            assert node["description"].startswith("Last hour: valence (unhappy ↔ happy)"), node
-            assert "the strip below shows the mood" in node["description"], node
-            snapshot = page.locator("#plot").aria_snapshot()
-            assert 'img "Mood over the last hour, most recently happy"' in snapshot, snapshot
-            assert problems == []
-        finally:
-            context.close()
+    with served(tmp_path) as (service, server), watched_phone(browser) as (page, problems):
+        claim(page, server.url, service.data_dir)
+        page.goto(server.url)
+        label = 'e => e.getAttribute("aria-label")'
+        until(lambda: page.eval_on_selector("#plot", label).endswith("happy"), what="the chart's summary")
+        node = ax_node(page, "#plot")
+        assert node["role"] == "image", node
+        assert node["name"] == "Mood over the last hour, most recently happy", node
+        assert node["description"].startswith("Last hour: valence (unhappy ↔ happy)"), node
+        assert "the strip below shows the mood" in node["description"], node
+        snapshot = page.locator("#plot").aria_snapshot()
+        assert 'img "Mood over the last hour, most recently happy"' in snapshot, snapshot
+        assert problems == []

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import claim, needs_chromium, phone_page, watch
+from browserkit import claim, needs_chromium, watched_phone
 from realkit import served
 
 if TYPE_CHECKING:  # Playwright is optional at run time (the browser test skips without it)
@@ -27,26 +27,21 @@ pytestmark = [needs_chromium, pytest.mark.timeout(180)]
 
 
 def test_the_privacy_tab_names_what_played_downloads_and_problems(tmp_path: Path, browser: Browser) -> None:
-    with served(tmp_path) as (service, server):
-        context, page = phone_page(browser)
-        try:
-            problems = watch(page)
-            claim(page, server.url, service.data_dir)
-            page.goto(f"{server.url}/privacy")
-            stored = page.locator("#what-h ~ ul").inner_text()
-            for kept in ("What played", "tracks started and when", "why each track was picked"):
-                assert kept in stored, stored
-            assert "Downloaded tracks" in stored and "last played" in stored, stored
-            assert "Recent problems" in stored, stored
-            retention = page.inner_text("#retention")
-            assert "what played" in retention and "downloaded tracks" in retention, retention
-            label = page.inner_text("label[for=confirm-delete]")
-            assert "what played" in label and "downloaded tracks" in label, label
-            page.fill("#confirm-delete", "delete")
-            with page.expect_navigation():
-                page.click("#delete-everything")
-            said = page.inner_text("main .flash")
-            assert "what played" in said and "downloaded tracks" in said, said
-            assert problems == []
-        finally:
-            context.close()
+    with served(tmp_path) as (service, server), watched_phone(browser) as (page, problems):
+        claim(page, server.url, service.data_dir)
+        page.goto(f"{server.url}/privacy")
+        stored = page.locator("#what-h ~ ul").inner_text()
+        for kept in ("What played", "tracks started and when", "why each track was picked"):
+            assert kept in stored, stored
+        assert "Downloaded tracks" in stored and "last played" in stored, stored
+        assert "Recent problems" in stored, stored
+        retention = page.inner_text("#retention")
+        assert "what played" in retention and "downloaded tracks" in retention, retention
+        label = page.inner_text("label[for=confirm-delete]")
+        assert "what played" in label and "downloaded tracks" in label, label
+        page.fill("#confirm-delete", "delete")
+        with page.expect_navigation():
+            page.click("#delete-everything")
+        said = page.inner_text("main .flash")
+        assert "what played" in said and "downloaded tracks" in said, said
+        assert problems == []

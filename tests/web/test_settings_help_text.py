@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import claim, needs_chromium, phone_page, watch
+from browserkit import claim, needs_chromium, watched_phone
 from realkit import served
 
 if TYPE_CHECKING:  # Playwright is optional at run time (the browser test skips without it)
@@ -20,23 +20,18 @@ pytestmark = [needs_chromium, pytest.mark.timeout(180)]
 
 
 def test_help_shows_plain_ranges_and_commands_as_code(tmp_path: Path, browser: Browser) -> None:
-    with served(tmp_path) as (service, server):
-        context, page = phone_page(browser)
-        try:
-            problems = watch(page)
-            claim(page, server.url, service.data_dir)
-            for details in page.query_selector_all("details"):
-                details.evaluate("e => { e.open = true; }")
-            cache = page.inner_text("#f-library-server-cache-mb-help")
-            assert cache.endswith("(50 to 1000000)"), cache
-            label = page.inner_text("label[for=f-library-server-cache-mb]")
-            assert label == "Server cache (MB)", label  # was "Server cache mb", the unit left out
-            serve = page.locator("#f-library-serve-port-help")
-            assert "`" not in serve.inner_text(), serve.inner_text()
-            assert serve.locator("code").inner_text() == "moodspeaker library serve"
-            helps = page.locator("p.help").all_inner_texts()
-            assert helps and not [h for h in helps if "e+" in h or "`" in h], helps
-            assert page.inner_text("#f-player-volume-help").endswith("(0 to 100)")  # % kept
-            assert problems == []
-        finally:
-            context.close()
+    with served(tmp_path) as (service, server), watched_phone(browser) as (page, problems):
+        claim(page, server.url, service.data_dir)
+        for details in page.query_selector_all("details"):
+            details.evaluate("e => { e.open = true; }")
+        cache = page.inner_text("#f-library-server-cache-mb-help")
+        assert cache.endswith("(50 to 1000000)"), cache
+        label = page.inner_text("label[for=f-library-server-cache-mb]")
+        assert label == "Server cache (MB)", label  # was "Server cache mb", the unit left out
+        serve = page.locator("#f-library-serve-port-help")
+        assert "`" not in serve.inner_text(), serve.inner_text()
+        assert serve.locator("code").inner_text() == "moodspeaker library serve"
+        helps = page.locator("p.help").all_inner_texts()
+        assert helps and not [h for h in helps if "e+" in h or "`" in h], helps
+        assert page.inner_text("#f-player-volume-help").endswith("(0 to 100)")  # % kept
+        assert problems == []

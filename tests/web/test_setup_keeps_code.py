@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import needs_chromium, phone_page, watch
+from browserkit import needs_chromium, watched_phone
 from realkit import served
 from webkit import PASSWORD, setup_code
 
@@ -25,28 +25,23 @@ pytestmark = [needs_chromium, pytest.mark.timeout(180)]
 
 
 def test_a_refused_password_keeps_the_code_typed(tmp_path: Path, browser: Browser) -> None:
-    with served(tmp_path) as (service, server):
-        context, page = phone_page(browser)
-        try:
-            problems = watch(page)
-            page.goto(server.url)
-            page.wait_for_url("**/setup")
-            code = setup_code(service.data_dir)
-            page.fill("#code", code)
-            for confirm in (PASSWORD + "!", PASSWORD.upper()):  # the second time with the code as left
-                page.fill("#password", PASSWORD)
-                page.fill("#confirm", confirm)
-                page.click("text=Make it mine")
-                page.wait_for_selector("#setup-error")
-                assert page.inner_text("#setup-error") == "The two passwords are not the same."
-                assert page.input_value("#code") == code
-                assert (page.input_value("#password"), page.input_value("#confirm")) == ("", "")
-                assert PASSWORD not in page.content()
-                assert page.evaluate("document.activeElement.id") == "password"
-            page.fill("#password", PASSWORD)  # only the passwords again
-            page.fill("#confirm", PASSWORD)
+    with served(tmp_path) as (service, server), watched_phone(browser) as (page, problems):
+        page.goto(server.url)
+        page.wait_for_url("**/setup")
+        code = setup_code(service.data_dir)
+        page.fill("#code", code)
+        for confirm in (PASSWORD + "!", PASSWORD.upper()):  # the second time with the code as left
+            page.fill("#password", PASSWORD)
+            page.fill("#confirm", confirm)
             page.click("text=Make it mine")
-            page.wait_for_url("**/settings")
-            assert [p for p in problems if "400" not in p] == []  # the refused forms answer 400
-        finally:
-            context.close()
+            page.wait_for_selector("#setup-error")
+            assert page.inner_text("#setup-error") == "The two passwords are not the same."
+            assert page.input_value("#code") == code
+            assert (page.input_value("#password"), page.input_value("#confirm")) == ("", "")
+            assert PASSWORD not in page.content()
+            assert page.evaluate("document.activeElement.id") == "password"
+        page.fill("#password", PASSWORD)  # only the passwords again
+        page.fill("#confirm", PASSWORD)
+        page.click("text=Make it mine")
+        page.wait_for_url("**/settings")
+        assert [p for p in problems if "400" not in p] == []  # the refused forms answer 400

@@ -9,14 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from webkit import HomeSpeaker, make_config
+from webkit import HomeSpeaker, loopback_announcements, make_config
 from zeroconf import ServiceBrowser, ServiceStateChange, Zeroconf
 
 from moodspeaker.config import save
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus
-from moodspeaker.util.net import zeroconf_interfaces
-from moodspeaker_web import advertise
 from moodspeaker_web.advertise import HTTP_TYPE, OWN_TYPE, friendly_name, host_label
 from moodspeaker_web.server import serve
 from polling import until
@@ -126,16 +124,7 @@ def test_a_page_on_one_address_is_announced_there_only(
     page is bound to (localhost: 127.0.0.1; before, a host name was announced on every interface with
     every local address).  The machine's other addresses are made up, and an announcement beyond the
     loopback is refused before it is sent (tests stay on it)."""
-    monkeypatch.setattr(advertise, "local_addresses", lambda: ["192.0.2.7"])
-    asked: list[object] = []
-
-    def loopback_only(interfaces: list[str] | None) -> object:
-        asked.append(interfaces)
-        if interfaces != ["127.0.0.1"]:
-            raise OSError(f"announced on {interfaces or 'every interface'}, not on the loopback only")
-        return zeroconf_interfaces(interfaces)
-
-    monkeypatch.setattr(advertise, "zeroconf_interfaces", loopback_only)
+    asked = loopback_announcements(monkeypatch)
     config = make_config(tmp_path / "data", **{"device.name": f"Porch {os.getpid() % 10000}"})
     bus = EventBus()
     server = serve(

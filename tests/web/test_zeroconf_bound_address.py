@@ -17,28 +17,17 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from webkit import HomeSpeaker, make_config
+from webkit import HomeSpeaker, loopback_announcements, make_config
 
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus
-from moodspeaker.util.net import zeroconf_interfaces
-from moodspeaker_web import advertise
 from moodspeaker_web.server import serve
 
 
 def test_a_host_name_for_the_loopback_is_not_announced(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(advertise, "local_addresses", lambda: ["192.0.2.7"])
-    asked: list[object] = []
-
-    def loopback_only(interfaces: list[str] | None) -> object:
-        asked.append(interfaces)
-        if interfaces != ["127.0.0.1"]:
-            raise OSError(f"announced on {interfaces or 'every interface'}, not on the loopback only")
-        return zeroconf_interfaces(interfaces)
-
-    monkeypatch.setattr(advertise, "zeroconf_interfaces", loopback_only)
+    asked = loopback_announcements(monkeypatch)
     config = make_config(tmp_path / "data", **{"web.host": "LOCALHOST", "web.zeroconf": True})
     bus = EventBus()
     with caplog.at_level(logging.INFO, logger="moodspeaker_web.server"):

@@ -14,10 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from moodspeaker.config import Config, with_changes
 from moodspeaker.service import mood_history
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus, MoodObserved, StateChanged
+from moodspeaker.util.net import zeroconf_interfaces
+from moodspeaker_web import advertise
 from moodspeaker_web.server import WebServer, serve
 from moodspeaker_web.setup_code import read_setup_code
 
@@ -229,3 +233,20 @@ def serve_home(tmp_path: Path, port: int = 0) -> WebServer:
         port=port,
         advertise=False,
     )
+
+
+def loopback_announcements(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Real zeroconf kept on the loopback: the machine's other addresses are made up (192.0.2.7), and an
+    announcement on anything but the loopback's interface is refused (OSError) before it is sent.  The
+    list returned fills with the interfaces each announcement asked for."""
+    monkeypatch.setattr(advertise, "local_addresses", lambda: ["192.0.2.7"])
+    asked: list[object] = []
+
+    def loopback_only(interfaces: list[str] | None) -> object:
+        asked.append(interfaces)
+        if interfaces != ["127.0.0.1"]:
+            raise OSError(f"announced on {interfaces or 'every interface'}, not on the loopback only")
+        return zeroconf_interfaces(interfaces)
+
+    monkeypatch.setattr(advertise, "zeroconf_interfaces", loopback_only)
+    return asked

@@ -68,6 +68,29 @@ SERVER_SCHEMES = frozenset({"http", "https", "subsonic+http", "subsonic+https"})
 #: refusals, which point the file's and `config set`'s users to the page's %.
 PERCENT = SHOWN_IN_PERCENT
 
+#: The strategies in words, on the Now tab's picker (its answers read them from there) and Settings.
+STRATEGY_LABELS: dict[str, str] = {
+    "match": "Match my mood",
+    "uplift": "Lift gently",
+    "steady": "Ignore mood",
+    "off": "No auto picks",
+}
+
+#: Choice settings' values in words, by setting (Settings showed the schema's `uplift`, `hysteresis`):
+#: an option shows the words and sends the value the file keeps; a value missing here shows as it is.
+CHOICE_LABELS: dict[str, dict[str, str]] = {
+    "camera.type": {
+        "auto": "Automatic",
+        "picamera2": "Pi camera",
+        "v4l2": "USB webcam",
+        "replay": "Recorded video",
+    },
+    "detector.type": {"blazeface": "BlazeFace (robust)", "haar": "Haar cascade (fallback)"},
+    "classifier.type": {"cpu": "The Pi's processor (CPU)", "edgetpu": "Coral Edge TPU"},
+    "mood.smoothing": {"hysteresis": "Steady (holds a mood)", "rolling": "Rolling average"},
+    "recommend.strategy": STRATEGY_LABELS,
+}
+
 MAX_TEXT = 1024
 MAX_LIST_ITEMS = 32
 PROFILE_NAME = re.compile(r"^[\w][\w .-]{0,31}$")
@@ -142,6 +165,12 @@ class Field:
         if self.percent and isinstance(self.value, int | float):
             return f"{round(self.value * 100, 2):g}"  # 0.3 * 100 is 30.000000000000004
         return str(self.value)
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        """A choice setting's (value, words) pairs: the option sends the value and shows the words."""
+        words = CHOICE_LABELS.get(self.info.dotted, {})
+        return [(value, words.get(value, value)) for value in self.info.choices]
 
     @property
     def loaded(self) -> str:

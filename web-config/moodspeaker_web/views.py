@@ -59,6 +59,7 @@ def index() -> Page:
         return render_template(
             "status.html",
             strategies=STRATEGIES,
+            strategy_labels=forms.STRATEGY_LABELS,
             profiles=ctx.profiles(),
             icons=ICONS,
             current=current,

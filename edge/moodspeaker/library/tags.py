@@ -1,7 +1,8 @@
 """Tags of an audio file (mutagen): title, artist, album, duration and ReplayGain.
 
 Missing or unreadable tags are not an error: the title falls back to the file name and the
-analysis decides whether the audio itself is usable.
+analysis decides whether the audio itself is usable.  A tag given several times (two ARTIST values)
+keeps them all, joined with "; "; each of title, artist and album is cut to MAX_TAG_CHARS.
 """
 
 from __future__ import annotations
@@ -31,9 +32,34 @@ def parse_gain(value: str) -> float | None:
     return float(m.group(1)) if m else None
 
 
-def _first(tags: Mapping[str, Any] | None, *keys: str) -> str:
+#: the longest a title, artist or album is kept (characters): a damaged or prankish tag of 200,000
+#: characters went whole into the index, the page, /api/state and MQTT (Home Assistant cuts at 255)
+MAX_TAG_CHARS = 512
+#: between the values of a tag given several times (two ARTIST values): as beets and Picard show them
+TAG_SEPARATOR = "; "
+
+
+def _values(value: Any) -> list[Any]:
+    """A tag's values: easy tags and Vorbis comments give a list, a plain ID3 frame (WAV) its `text`."""
+    text = getattr(value, "text", None)
+    if isinstance(text, list):
+        return text
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _as_text(value: Any) -> str:
+    return (value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)).strip()
+
+
+def _capped(text: str) -> str:
+    """`text` cut to MAX_TAG_CHARS characters, the last one "…" when it was cut."""
+    return text if len(text) <= MAX_TAG_CHARS else text[: MAX_TAG_CHARS - 1].rstrip() + "…"
+
+
+def _lookup(tags: Mapping[str, Any] | None, keys: tuple[str, ...]) -> list[str]:
+    """The non-empty values of the first of `keys` the tags have."""
     if not tags:
-        return ""
+        return []
     for key in keys:
         try:
             value = tags.get(key)
@@ -41,14 +67,29 @@ def _first(tags: Mapping[str, Any] | None, *keys: str) -> str:
             continue
         if value is None:
             continue
-        if isinstance(value, list | tuple):
-            value = value[0] if value else ""
-        if isinstance(value, bytes):
-            value = value.decode("utf-8", "replace")
-        text = str(value).strip()
-        if text:
-            return text
-    return ""
+        texts: list[str] = []
+        size = 0
+        for item in _values(value):
+            text = _as_text(item)
+            if text and text not in texts:
+                texts.append(text)
+                size += len(text) + len(TAG_SEPARATOR)
+                if size > MAX_TAG_CHARS:  # the rest would be cut off anyway
+                    break
+        if texts:
+            return texts
+    return []
+
+
+def _first(tags: Mapping[str, Any] | None, *keys: str) -> str:
+    """The first value of the first of `keys` the tags have (a gain: one number)."""
+    texts = _lookup(tags, keys)
+    return _capped(texts[0]) if texts else ""
+
+
+def _joined(tags: Mapping[str, Any] | None, *keys: str) -> str:
+    """All values of the first of `keys` the tags have, joined ("Alice; Bob"), cut to MAX_TAG_CHARS."""
+    return _capped(TAG_SEPARATOR.join(_lookup(tags, keys)))
 
 
 def replaygain_from(tags: Mapping[str, Any] | None) -> float | None:
@@ -103,9 +144,9 @@ def _tags(path: Path, tags: Mapping[str, Any] | None, duration_s: float) -> Tags
     each field is read under and for the title's fallback, the file name."""
     return Tags(
         # WAV files carry a plain ID3 chunk (no "easy" names): its frame ids come second
-        title=_first(tags, "title", "TIT2") or path.stem,
-        artist=_first(tags, "artist", "albumartist", "TPE1", "TPE2"),
-        album=_first(tags, "album", "TALB"),
+        title=_joined(tags, "title", "TIT2") or _capped(path.stem),
+        artist=_joined(tags, "artist", "albumartist", "TPE1", "TPE2"),
+        album=_joined(tags, "album", "TALB"),
         duration_s=duration_s,
         replaygain_db=replaygain_from(tags),
     )
@@ -113,7 +154,7 @@ def _tags(path: Path, tags: Mapping[str, Any] | None, duration_s: float) -> Tags
 
 def read_tags(path: str | Path) -> Tags:
     p = Path(path)
-    fallback = Tags(title=p.stem)
+    fallback = Tags(title=_capped(p.stem))
     if is_adts(p):
         return _adts_tags(p)
     try:

@@ -28,7 +28,7 @@ from moodspeaker.recommend.collaborative import ContextKNN, item_weights
 from moodspeaker.recommend.content import FloatArray, weighted_sq_distance
 from moodspeaker.recommend.feedback import MoodAim, PersonalModel
 from moodspeaker.recommend.options import Options
-from moodspeaker.recommend.source import CatalogueView
+from moodspeaker.recommend.source import CatalogueView, artist_key
 from moodspeaker.recommend.targets import Mood, lifts, music_point, steered, target_point
 
 #: Evidence at which the learned mapping and the strategy's prior weigh the same.
@@ -238,7 +238,7 @@ def _artist_before(view: CatalogueView, model: PersonalModel, after: str | None)
     if row is not None:
         return int(view.artists[row])
     last = model.last_artist
-    return view.artist_code.get(last.casefold().strip()) if last else None
+    return view.artist_code.get(artist_key(last)) if last else None
 
 
 def plan_queue(

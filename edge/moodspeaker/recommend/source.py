@@ -79,6 +79,13 @@ def song_key(track: Track) -> tuple[str, str] | None:
     return (artist, title) if artist and title else None
 
 
+def artist_key(artist: str) -> str:
+    """The artist the no-same-artist-twice rule compares: the first (primary) of the artists a tag
+    names, which the library joins with "; " ("Alice" of "Alice; Bob"), casefolded: a song of Alice
+    with Bob and one of Alice alone are the same artist twice in a row."""
+    return artist.split("; ", 1)[0].casefold().strip()
+
+
 class CatalogueView:
     """Aligned arrays over a source's tracks: normalised features, analysed mask, artists, taste."""
 
@@ -107,7 +114,7 @@ class CatalogueView:
         self.row: dict[str, int] = {i: n for n, i in enumerate(self.ids)}
         names: dict[str, int] = {}
         self.artists: npt.NDArray[np.int64] = np.array(
-            [names.setdefault(t.artist.casefold().strip(), len(names)) for t in self.tracks], np.int64
+            [names.setdefault(artist_key(t.artist), len(names)) for t in self.tracks], np.int64
         )
         self.artist_code = names
         #: rows of the same song by its tags (artist and title): one song in two files (a copy, the

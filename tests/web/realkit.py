@@ -9,6 +9,7 @@ testcache.numba_cache() first, or each test compiles librosa's kernels anew).
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -37,7 +38,7 @@ from moodspeaker_web import history as history_module
 from moodspeaker_web.app import create_app
 from moodspeaker_web.server import WebServer, serve
 from polling import until
-from tonetracks import tone_tracks
+from tonetracks import tone_tracks, write_tone
 
 #: (id, title, artist, valence, arousal, tone in Hz)
 SONGS = [
@@ -121,6 +122,13 @@ class RealService:
     def wait_for(self, predicate: Callable[[], Any], timeout: float = 60.0, what: str = "condition") -> None:
         """Generous by default: the whole service runs on a loaded CI machine (tests/polling.until)."""
         until(predicate, timeout, what, detail=lambda: f"state: {self.appliance.state()}")
+
+    def rescan(self) -> None:
+        """A rescan asked for through the command API, waited for until it has finished."""
+        self.control.execute("rescan")
+        self.wait_for(
+            lambda: (s := self.control.state()["scan"]) and s["running"] is False, 240, "the rescan"
+        )
 
 
 def start_service(
@@ -261,3 +269,14 @@ def quick_history_page(
 
     with owned_page_after(tmp_path, settled) as both:
         yield both
+
+
+def failing_library(tmp_path: Path) -> Path:
+    """tmp_path/library with one song (song.ogg, a real 3 s tone), garbage.mp3 (random bytes, not audio
+    at all: fails to decode) and pipe.mp3 (a FIFO, not a regular file: not readable)."""
+    music = tmp_path / "library"
+    music.mkdir()
+    write_tone(music / "song.ogg", 330.0, 3.0, 0.2)
+    (music / "garbage.mp3").write_bytes(os.urandom(4096))
+    os.mkfifo(music / "pipe.mp3")
+    return music

@@ -9,24 +9,20 @@ analysis worker), its state as /api/state gives it.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from realkit import RealService, start_service
+from realkit import RealService, failing_library, start_service
 
 from testcache import numba_cache
-from tonetracks import write_tone
 
 pytestmark = pytest.mark.timeout(300)
 
 
 def rescanned(service: RealService) -> tuple[str, str]:
     """A rescan asked for and finished: the library component's (state, detail)."""
-    control = service.control
-    control.execute("rescan")
-    service.wait_for(lambda: (s := control.state()["scan"]) and s["running"] is False, 240, "the rescan")
-    library = control.state()["health"]["components"]["library"]
+    service.rescan()
+    library = service.control.state()["health"]["components"]["library"]
     return library["state"], library["detail"]
 
 
@@ -34,11 +30,7 @@ def test_library_health_counts_failed_and_unreadable_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(numba_cache()))
-    music = tmp_path / "library"
-    music.mkdir()
-    write_tone(music / "song.ogg", 330.0, 3.0, 0.2)
-    (music / "garbage.mp3").write_bytes(os.urandom(4096))  # not audio at all: fails to decode
-    os.mkfifo(music / "pipe.mp3")  # not a regular file: not readable
+    music = failing_library(tmp_path)  # a song, a file that fails to decode, one not readable
     service = start_service(tmp_path, music=music)
     try:
         assert rescanned(service) == ("ok", "1 tracks; 1 failed, 1 not readable")

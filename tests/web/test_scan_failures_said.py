@@ -22,12 +22,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 from browserkit import claim, needs_chromium, phone_page
-from realkit import RealService, owned_page, served
+from realkit import RealService, failing_library, owned_page, served
 from webkit import AppPage
 
 from moodspeaker_web.views import scan_text
 from testcache import numba_cache
-from tonetracks import write_tone
 
 if TYPE_CHECKING:  # Playwright is optional at run time (the browser test skips without it)
     from playwright.sync_api import Browser
@@ -37,9 +36,7 @@ pytestmark = pytest.mark.timeout(300)
 
 def scanned(service: RealService, page: AppPage) -> str:
     """A rescan asked for and finished: the settings page's scan line."""
-    control = service.control
-    control.execute("rescan")
-    service.wait_for(lambda: (s := control.state()["scan"]) and s["running"] is False, 240, "the rescan")
+    service.rescan()
     html = page.client.get("/settings").get_data(as_text=True)
     match = re.search(r'<p id="scan-text"[^>]*>([^<]*)</p>', html)
     assert match, html
@@ -58,15 +55,11 @@ def test_the_scan_line_and_the_log_name_failed_and_unreadable_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(numba_cache()))
-    music = tmp_path / "library"
-    music.mkdir()
-    write_tone(music / "song.ogg", 330.0, 3.0, 0.2)
-    (music / "garbage.mp3").write_bytes(os.urandom(4096))  # not audio at all: fails to decode
+    music = failing_library(tmp_path)  # a song, a file that fails to decode, a FIFO (pipe.mp3)
     latin1 = os.path.join(os.fsencode(music), b"caf\xe9.ogg")  # a name that is not UTF-8
     with open(latin1, "wb") as f:
         f.write(b"OggS")
     os.symlink(tmp_path / "deleted.ogg", music / "dangling.ogg")
-    os.mkfifo(music / "pipe.mp3")
     caplog.set_level(logging.WARNING)
     with owned_page(tmp_path, music=music) as (service, page):
         line = scanned(service, page)

@@ -4,6 +4,7 @@ how each play of a track ended)."""
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +29,14 @@ def write_tone(
     x = (amp * np.sin(2 * np.pi * freq * t)).astype(np.float32)
     sf.write(str(path), np.stack([x, x], 1), sr, format=fmt)
     return path
+
+
+def encode(source: Path, target: Path, codec: str, bitrate: str) -> Path:
+    """`source` encoded by the real ffmpeg (on PATH) with `codec` at `bitrate` (e.g. "libmp3lame",
+    "128k") into `target`, whose suffix picks the container; `target`."""
+    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), "-c:a", codec, "-b:a", bitrate]
+    subprocess.run([*cmd, str(target)], check=True)
+    return target
 
 
 def item(path: Path, track_id: str, *, lufs: float = -16.0, reason: str = "test") -> QueueItem:

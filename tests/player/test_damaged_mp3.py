@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import logging
 import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
-from playerkit import SR, Recorder, item, write_tone
+from playerkit import SR, Recorder, encode, item, write_tone
 
 from moodspeaker.player.decode import DecodeError, open_decoder
 from moodspeaker.player.engine import Player
@@ -35,25 +34,7 @@ BLOCK = int(0.4 * SR)  # what the player reads at a time (deck.CHUNK_S)
 
 def _mp3(tmp_path: Path) -> Path:
     wav = write_tone(tmp_path / "tone.wav", 440, TONE_S, amp=AMP)
-    mp3 = tmp_path / "tone.mp3"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-v",
-            "error",
-            "-y",
-            "-i",
-            str(wav),
-            "-c:a",
-            "libmp3lame",
-            "-b:a",
-            "128k",
-            str(mp3),
-        ],
-        check=True,
-    )
-    return mp3
+    return encode(wav, tmp_path / "tone.mp3", "libmp3lame", "128k")
 
 
 def _fails_mid_read(path: Path) -> float | None:

@@ -11,13 +11,12 @@ Real files written by soundfile (and an M4A by ffmpeg's AAC encoder), decoded by
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
-from playerkit import SR
+from playerkit import SR, encode
 
 from moodspeaker.library.analysis import analyse_file
 from moodspeaker.player.decode import Decoder, SoundfileDecoder, _reopener
@@ -64,22 +63,7 @@ def test_an_m4a_s_loudness_is_that_of_the_same_audio_in_flac(tmp_path: Path) -> 
     """The analysis reads the M4A through ffmpeg, the FLAC through libsndfile; a 5.1 M4A was measured
     on ffmpeg's unnormalised downmix, several dB above what the player plays."""
     flac = _tone(tmp_path / "tone.flac", [0.3, 0.0, 0.3, 0.0, 0.2, 0.0])
-    m4a = tmp_path / "tone.m4a"
-    cmd = [
-        "ffmpeg",
-        "-nostdin",
-        "-v",
-        "error",
-        "-y",
-        "-i",
-        str(flac),
-        "-c:a",
-        "aac",
-        "-b:a",
-        "384k",
-        str(m4a),
-    ]
-    subprocess.run(cmd, check=True)
+    m4a = encode(flac, tmp_path / "tone.m4a", "aac", "384k")
     with pytest.raises(RuntimeError):
         sf.info(str(m4a))  # libsndfile cannot read it: the analysis uses ffmpeg
     by_flac = analyse_file(flac, excerpt_s=0).features["loudness_lufs"]

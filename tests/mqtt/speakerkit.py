@@ -163,6 +163,22 @@ def make_rig(
     return Rig(bus, speaker, control, bridge, events)
 
 
+#: 80 profiles with names of 64 characters (the longest allowed), two bytes each in UTF-8: too many for
+#: the discovery message (16 KiB, MAX_PUBLISH_BYTES).
+LONG_PROFILES = [f"{i:02d}-" + "é" * 61 for i in range(80)]
+
+
+def long_profiles_rig(port: int) -> tuple[Rig, str]:
+    """A rig for "kitchen" on the broker at `port` whose speaker has LONG_PROFILES, the last one active
+    (the one a list fitted to another, or trimmed from the end, leaves out); not started.  The rig and
+    the active profile."""
+    r = make_rig(port)
+    r.speaker._profiles = list(LONG_PROFILES)
+    active = LONG_PROFILES[-1]
+    r.speaker.s["profile"] = active
+    return r, active
+
+
 def value(msg: Message) -> Any:
     """The value a state topic carries (its payload is {"schema", "value", "ts", ...})."""
     return msg.json()["value"]

@@ -12,21 +12,18 @@ from __future__ import annotations
 
 from brokerkit import Mosquitto
 from mqtt_helpers import Watcher
-from speakerkit import make_rig, value
+from speakerkit import LONG_PROFILES, long_profiles_rig, value
 
 from moodspeaker.mqtt.payloads import MAX_PUBLISH_BYTES
 
 DISCOVERY = "homeassistant/device/kitchen/config"
 ROOT = "moodspeaker/kitchen"
-#: 80 profiles with names of 64 characters, two bytes each in UTF-8: too many for the message.
-PROFILES = [f"{i:02d}-" + "é" * 61 for i in range(80)]
+PROFILES = LONG_PROFILES
 
 
 def test_first_connect_with_a_cut_list_sends_one_discovery(broker: Mosquitto, watcher: Watcher) -> None:
-    r = make_rig(broker.port)
-    r.speaker._profiles = list(PROFILES)
-    active = PROFILES[-1]  # the last one: left out of a list fitted to another
-    r.speaker.s["profile"] = active
+    # the active profile is the last one of PROFILES: left out of a list fitted to another
+    r, active = long_profiles_rig(broker.port)
     r.bridge.start()
     try:
         watcher.wait_for(f"{ROOT}/stats")  # the end of the announcement: its discovery came before

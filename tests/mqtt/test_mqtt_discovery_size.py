@@ -14,21 +14,18 @@ import logging
 import pytest
 from brokerkit import Mosquitto
 from mqtt_helpers import Watcher, retained
-from speakerkit import make_rig, value
+from speakerkit import LONG_PROFILES, long_profiles_rig, make_rig, value
 
 from moodspeaker.mqtt.payloads import MAX_PUBLISH_BYTES
 
 DISCOVERY = "homeassistant/device/kitchen/config"
 ROOT = "moodspeaker/kitchen"
-#: 80 profiles with names of 64 characters (the longest allowed), two bytes each in UTF-8.
-PROFILES = [f"{i:02d}-" + "é" * 61 for i in range(80)]
+PROFILES = LONG_PROFILES
 
 
 def test_many_long_profiles_are_trimmed_so_discovery_still_fits(broker: Mosquitto, watcher: Watcher) -> None:
-    r = make_rig(broker.port)
-    r.speaker._profiles = list(PROFILES)
-    active = PROFILES[-1]  # the last one: trimmed away first, were it not the active one
-    r.speaker.s["profile"] = active
+    # the active profile is the last one of PROFILES: trimmed away first, were it not the active one
+    r, active = long_profiles_rig(broker.port)
     r.bridge.start()
     try:
         # offered before the state says it (the first announcement may not know it is the active one)

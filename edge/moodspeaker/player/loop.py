@@ -240,7 +240,9 @@ class PlayerLoop:
 
     def _do_stop(self) -> None:
         current = self._current_position()
-        self._mixer.cut_all()
+        # While it sounds, each channel ramps down (`declick`), else the speaker clicks; paused, it is
+        # silent and stops at once (a ramp would be heard after the unpause below).
+        self._mixer.cut_all(soft=self._state == "playing" and self._audio == ComponentState.OK)
         self._mixer.end_interrupted(skipped=False)  # a play the lost device interrupted is stopped too
         if self._audio == ComponentState.OK:
             pygame.mixer.unpause()

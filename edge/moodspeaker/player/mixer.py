@@ -362,16 +362,16 @@ class DeckMixer:
         self.cut(deck, completed=False, skipped=False)
         return self.start_next(deck, 0.0)
 
-    def cut_all(self) -> None:
+    def cut_all(self, *, soft: bool = False) -> None:
         for deck in self.decks:
-            self.cut(deck, completed=False, skipped=False)
+            self.cut(deck, completed=False, skipped=False, soft=soft)
 
-    def cut(self, deck: Deck, *, completed: bool, skipped: bool) -> None:
-        """Stop a deck now; the interrupted plays are reported (as `completed`, `skipped`), an unstarted
-        one goes back to the queue."""
+    def cut(self, deck: Deck, *, completed: bool, skipped: bool, soft: bool = False) -> None:
+        """Stop a deck now (`soft`: ramped down, see `_stop`); the interrupted plays are reported (as
+        `completed`, `skipped`), an unstarted one goes back to the queue."""
         for play in deck.plays():
             play.completed, play.skipped = completed, skipped
-        self._stop(deck)
+        self._stop(deck, soft=soft)
 
     def _stop(self, deck: Deck, *, skipped: Play | None = None, soft: bool = False) -> None:
         """Stop a deck now; its plays are reported as their end was decided, an unstarted one goes

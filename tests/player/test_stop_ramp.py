@@ -1,0 +1,63 @@
+"""Stop pressed while a track sounds ends it with a short ramp down, not on a step (a click).
+
+Stop cut every channel at once, on whatever sample it had reached; now each channel that sounds
+ramps down as a Next's cut does (`player.declick`).  The bytes are what SDL's disk driver wrote; the
+track is a constant level, so a cut shows as one step of that size whatever the moment Stop lands.
+SDL_mixer changes a channel's volume once per output buffer, so the ramp is a staircase of small
+steps (about a ninth of the level each over its 0.2 s), not a smooth curve.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from playerkit import SR, Recorder, item
+
+from moodspeaker.player.engine import Player
+
+LEVEL = 0.4  # the track's constant level: a cut of it shows as a step this size
+FRAME_BYTES = 4  # 16-bit stereo, as the disk driver writes it
+
+
+def _wait_for_output(out: Path, frames: int) -> None:
+    """Until the disk driver wrote `frames` more frames (the ramp and the silence after it)."""
+    size = out.stat().st_size if out.exists() else 0
+    deadline = time.monotonic() + 20.0
+    while (out.stat().st_size if out.exists() else 0) < size + frames * FRAME_BYTES:
+        assert time.monotonic() < deadline, f"SDL's disk driver wrote nothing more to {out}"
+        time.sleep(0.01)
+
+
+def test_stop_while_playing_ramps_the_track_down(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
+    out = tmp_path / "speaker.raw"
+    monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
+    monkeypatch.setenv("SDL_DISKAUDIOFILE", str(out))
+    steady = tmp_path / "steady.wav"
+    sf.write(str(steady), np.full((4 * SR, 2), LEVEL, np.float32), SR)
+    player, _rec = make_player(volume=1.0, target_lufs=-16.0)
+    player.set_queue([item(steady, "a")])
+    player.play()
+    while player.status().position_s < 0.5:  # heard at its level for a while (of its 4 s)
+        time.sleep(0.01)
+    player.stop()
+    while player.status().state != "stopped":
+        time.sleep(0.01)
+    _wait_for_output(out, SR)  # a second more: the ramp (0.2 s) is in the file, then silence
+    player.close()
+
+    x = np.fromfile(out, dtype=np.int16).reshape(-1, 2)[:, 0].astype(np.float32) / 32767.0
+    first = int(np.flatnonzero(np.abs(x) > 1e-3)[0])
+    assert np.abs(x[first + 50 : first + 2000]).min() > 0.9 * LEVEL, "the track played at its level"
+    last = int(np.flatnonzero(np.abs(x) > 1e-3)[-1])
+    assert last < len(x) - SR // 2, "the track stopped well before the output's end"
+    steps = np.abs(np.diff(x[first + 50 :]))  # after the track's own start from silence
+    at = int(np.argmax(steps))
+    step = float(steps[at])
+    assert step < LEVEL / 3, f"a step of {step:.2f} at {(first + 50 + at) / SR:.2f} s as Stop cut it: a click"

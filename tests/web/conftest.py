@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from browserkit import launch
-from realkit import RealService, owned_page
+from realkit import RealService, owned_page, quick_history_page
 from webkit import AppPage, Clock, HomeSpeaker, Page, make_config
 
 from moodspeaker.config import Config, save
@@ -58,6 +58,14 @@ def owner(page: Page) -> Page:
 def real(tmp_path: Path) -> Iterator[tuple[RealService, AppPage]]:
     """The real service with the page app in front of it, logged in as the owner."""
     with owned_page(tmp_path) as both:
+        yield both
+
+
+@pytest.fixture
+def real_quick(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[RealService, AppPage]]:
+    """`real`, the mood history's busy timeouts 0 once the service's retention run at start has ended
+    and before the page opens the file (realkit.quick_history_page)."""
+    with quick_history_page(tmp_path, monkeypatch) as both:
         yield both
 
 

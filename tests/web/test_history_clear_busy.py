@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from realkit import RealService, no_busy_wait, quick_history_page
+from realkit import RealService, no_busy_wait
 from webkit import AppPage
 
 from moodspeaker.service import mood_history
@@ -37,14 +37,6 @@ pytestmark = pytest.mark.timeout(120)
 def quick(monkeypatch: pytest.MonkeyPatch) -> None:
     """A MoodHistory opened from now on, and the service's clear, give up on a busy log at once."""
     no_busy_wait(monkeypatch)
-
-
-@pytest.fixture
-def real_quick(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[RealService, AppPage]]:
-    """The real service and its page, the busy timeouts 0 once the service's retention run at start has
-    ended (realkit.quick_history_page)."""
-    with quick_history_page(tmp_path, monkeypatch) as both:
-        yield both
 
 
 def fill(history: MoodHistory) -> None:

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from realkit import RealService, quick_history_page
+from realkit import RealService
 from webkit import AppPage
 
 from moodspeaker.service import mood_history
@@ -31,14 +31,6 @@ from moodspeaker_web.history import MoodHistory
 pytestmark = pytest.mark.timeout(120)
 
 MARK = "zz-locked-mood"
-
-
-@pytest.fixture
-def real_quick(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[RealService, AppPage]]:
-    """The real service and its page, the busy timeouts 0 once the service's retention run at start has
-    ended (realkit.quick_history_page)."""
-    with quick_history_page(tmp_path, monkeypatch) as both:
-        yield both
 
 
 def fill(history: MoodHistory) -> None:

@@ -13,7 +13,6 @@ ticks it (Watchdog.check) at times far past its timeout, so no timing decides th
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -24,37 +23,9 @@ from servicekit import failing_stage, wait_for
 from moodspeaker.service.app import STUCK_RESTARTS_LIMIT, Appliance
 from moodspeaker.service.inference import Pipeline
 from moodspeaker.service.watchdog import Watchdog
-from moodspeaker.vision import runtime
 from moodspeaker.vision.runtime import ModelError
+from tpukit import fake_coral, started, tick_for, tpu_config
 from tpukit import tpu_appliance as kit_appliance
-from tpukit import tpu_config
-
-
-class Coral:
-    """libedgetpu's `load_delegate` at its boundary: no stick, or (`wedged`) a stick whose load never
-    returns until the test lets it go (then it is gone: ValueError)."""
-
-    def __init__(self) -> None:
-        self.wedged = False
-        self.hung = 0  # loads that went into the hang
-        self.release = threading.Event()
-        self._lock = threading.Lock()
-
-    def __call__(self) -> object:
-        with self._lock:
-            wedged = self.wedged
-            self.hung += wedged
-        if wedged:
-            self.release.wait(120)
-        raise ValueError("Failed to load delegate from libedgetpu.so.1")
-
-    def hung_loads(self) -> int:
-        with self._lock:
-            return self.hung
-
-    def wait_hung(self, loads: int) -> None:
-        """Until `loads` loads in all have gone into the hang (a thread of the stage hangs in each)."""
-        wait_for(lambda: self.hung_loads() == loads, what=f"load #{loads} of the delegate hung")
 
 
 def tpu_appliance(tmp_path: Path) -> Appliance:
@@ -64,15 +35,6 @@ def tpu_appliance(tmp_path: Path) -> Appliance:
     return kit_appliance(tmp_path, tpu_config(tmp_path, {"classifier.stuck_timeout_s": 60.0}))
 
 
-def tick_for(watchdog: Watchdog, now: list[float], seconds: float) -> bool:
-    """Tick the watchdog half a second at a time for `seconds` of its time; whether it restarted."""
-    for _ in range(int(seconds / 0.5)):
-        now[0] += 0.5
-        if watchdog.check(now[0]):
-            return True
-    return False
-
-
 def trip(watchdog: Watchdog, now: list[float]) -> bool:
     """Tick the watchdog half a second at a time from `now[0]` (an hour ahead of the stage's clock)
     until it restarts the stage, up to 200 s of its time; whether it did.  The first tick, an hour
@@ -80,19 +42,11 @@ def trip(watchdog: Watchdog, now: list[float]) -> bool:
     return tick_for(watchdog, now, 200.0)
 
 
-def started(app: Appliance) -> list[float]:
-    """Start `app` with its watchdog's thread stopped (the test ticks it); the ticks' clock."""
-    app.start()
-    app.watchdog.stop()
-    return [time.monotonic() + 3600.0]
-
-
 @pytest.mark.timeout(180)
 def test_a_build_hung_on_the_edge_tpu_is_restarted_reported_and_recovers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    coral = Coral()
-    monkeypatch.setattr(runtime, "_delegate", coral)
+    coral = fake_coral(monkeypatch)
     app = tpu_appliance(tmp_path)  # no stick at start: the probe runs on the CPU
     coral.wedged = True  # plugged in, and wedged
     now = started(app)
@@ -122,8 +76,7 @@ def test_an_edge_tpu_that_hangs_every_build_ends_in_the_process_restart(
     """As a stuck inference does: restarts in a row without a classification stop the systemd pings
     (liveness_problem) after STUCK_RESTARTS_LIMIT, and systemd restarts the process, which alone resets
     a wedged USB Coral.  Each new thread's build hangs in turn (the stick never answers)."""
-    coral = Coral()
-    monkeypatch.setattr(runtime, "_delegate", coral)
+    coral = fake_coral(monkeypatch)
     app = tpu_appliance(tmp_path)
     coral.wedged = True
     now = started(app)

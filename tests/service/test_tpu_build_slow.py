@@ -4,7 +4,7 @@
 Every build after a restart loads the Edge TPU delegate again; a healthy USB Coral that re-enumerated
 uploads its firmware then, which takes seconds.  Watched with the 5-second timeout, such a build was
 taken for hung and restarted, loading the delegate again, and restarts in a row end in systemd's
-restart of the process.  Here the appliance and its vision are the real ones (test_tpu_build_hung's
+restart of the process.  Here the appliance and its vision are the real ones (tpukit's
 Coral: libedgetpu's `load_delegate` faked at its boundary, whose load blocks until the test lets it
 go), with the default stuck_timeout_s; the watchdog's thread is stopped and the test ticks it
 (Watchdog.check) at the times it chooses, so no timing decides the outcome.
@@ -16,12 +16,10 @@ from pathlib import Path
 
 import pytest
 from servicekit import wait_for
-from test_tpu_build_hung import Coral, started, tick_for
 
 from moodspeaker.service.app import Appliance
 from moodspeaker.service.inference import BUILD_TIMEOUT_S
-from moodspeaker.vision import runtime
-from tpukit import tpu_appliance, tpu_config
+from tpukit import fake_coral, started, tick_for, tpu_appliance, tpu_config
 
 
 def appliance(tmp_path: Path) -> Appliance:
@@ -36,8 +34,7 @@ def appliance(tmp_path: Path) -> Appliance:
 def test_a_slow_build_under_its_limit_is_not_restarted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    coral = Coral()
-    monkeypatch.setattr(runtime, "_delegate", coral)
+    coral = fake_coral(monkeypatch)
     app = appliance(tmp_path)
     coral.wedged = True  # the delegate's load takes its time: until the test lets it go
     now = started(app)
@@ -60,8 +57,7 @@ def test_a_slow_build_under_its_limit_is_not_restarted(
 
 @pytest.mark.timeout(180)
 def test_a_build_past_its_limit_is_still_restarted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    coral = Coral()
-    monkeypatch.setattr(runtime, "_delegate", coral)
+    coral = fake_coral(monkeypatch)
     app = appliance(tmp_path)
     coral.wedged = True  # wedged: the load never returns
     now = started(app)

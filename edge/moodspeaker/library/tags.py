@@ -51,7 +51,7 @@ def _as_text(value: Any) -> str:
     return (value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)).strip()
 
 
-def _capped(text: str) -> str:
+def capped(text: str) -> str:
     """`text` cut to MAX_TAG_CHARS characters, the last one "…" when it was cut."""
     return text if len(text) <= MAX_TAG_CHARS else text[: MAX_TAG_CHARS - 1].rstrip() + "…"
 
@@ -84,12 +84,12 @@ def _lookup(tags: Mapping[str, Any] | None, keys: tuple[str, ...]) -> list[str]:
 def _first(tags: Mapping[str, Any] | None, *keys: str) -> str:
     """The first value of the first of `keys` the tags have (a gain: one number)."""
     texts = _lookup(tags, keys)
-    return _capped(texts[0]) if texts else ""
+    return capped(texts[0]) if texts else ""
 
 
 def _joined(tags: Mapping[str, Any] | None, *keys: str) -> str:
     """All values of the first of `keys` the tags have, joined ("Alice; Bob"), cut to MAX_TAG_CHARS."""
-    return _capped(TAG_SEPARATOR.join(_lookup(tags, keys)))
+    return capped(TAG_SEPARATOR.join(_lookup(tags, keys)))
 
 
 def replaygain_from(tags: Mapping[str, Any] | None) -> float | None:
@@ -144,7 +144,7 @@ def _tags(path: Path, tags: Mapping[str, Any] | None, duration_s: float) -> Tags
     each field is read under and for the title's fallback, the file name."""
     return Tags(
         # WAV files carry a plain ID3 chunk (no "easy" names): its frame ids come second
-        title=_joined(tags, "title", "TIT2") or _capped(path.stem),
+        title=_joined(tags, "title", "TIT2") or capped(path.stem),
         artist=_joined(tags, "artist", "albumartist", "TPE1", "TPE2"),
         album=_joined(tags, "album", "TALB"),
         duration_s=duration_s,
@@ -154,7 +154,7 @@ def _tags(path: Path, tags: Mapping[str, Any] | None, duration_s: float) -> Tags
 
 def read_tags(path: str | Path) -> Tags:
     p = Path(path)
-    fallback = Tags(title=_capped(p.stem))
+    fallback = Tags(title=capped(p.stem))
     if is_adts(p):
         return _adts_tags(p)
     try:

@@ -18,6 +18,7 @@ from typing import Any
 from moodspeaker.library.batch import peak_of
 from moodspeaker.library.emotion import EmotionModel
 from moodspeaker.library.indexer import track_values
+from moodspeaker.library.tags import capped
 
 #: what a song's file is known by (Child fields of the OpenSubsonic API); never tags or play counts
 _FILE_FIELDS = ("size", "suffix", "contentType", "bitRate", "duration", "bitDepth", "samplingRate",
@@ -52,9 +53,10 @@ def song_tags(song: Mapping[str, Any]) -> dict[str, Any]:
     rg = song.get("replayGain") if isinstance(song.get("replayGain"), dict) else {}
     gain = rg.get("trackGain") if isinstance(rg, dict) else None
     return {
-        "title": str(song.get("title") or song["id"]),
-        "artist": str(song.get("artist") or ""),
-        "album": str(song.get("album") or ""),
+        # cut as a file's own tags are (library.tags): a server's listing can carry any length
+        "title": capped(str(song.get("title") or song["id"])),
+        "artist": capped(str(song.get("artist") or "")),
+        "album": capped(str(song.get("album") or "")),
         "duration_s": float(song.get("duration") or 0.0),
         "replaygain_db": float(gain) if isinstance(gain, int | float) else None,
     }

@@ -9,14 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from webkit import HomeSpeaker, loopback_announcements, make_config
+from webkit import loopback_announcements, make_config, serve_speaker
 from zeroconf import ServiceBrowser, ServiceStateChange, Zeroconf
 
 from moodspeaker.config import save
-from moodspeaker.service.control import ControlAPI
-from moodspeaker.service.events import EventBus
 from moodspeaker_web.advertise import HTTP_TYPE, OWN_TYPE, friendly_name, host_label
-from moodspeaker_web.server import serve
 from polling import until
 
 
@@ -47,13 +44,10 @@ def test_page_is_announced_and_reachable_from_a_browser_on_this_machine(tmp_path
     room = f"Kitchen {os.getpid() % 10000}"  # other test runs on this machine may announce too
     config = make_config(tmp_path / "data", **{"device.name": room})
     save(config, tmp_path / "config.toml")
-    bus = EventBus()
-    server = serve(
-        ControlAPI(HomeSpeaker(bus), bus),
-        bus,
-        config=config,
-        config_path=tmp_path / "config.toml",
-        data_dir=tmp_path / "data",
+    server = serve_speaker(
+        config,
+        tmp_path / "data",
+        tmp_path / "config.toml",
         host="127.0.0.1",
         port=0,
         advertise=True,
@@ -126,17 +120,7 @@ def test_a_page_on_one_address_is_announced_there_only(
     loopback is refused before it is sent (tests stay on it)."""
     asked = loopback_announcements(monkeypatch)
     config = make_config(tmp_path / "data", **{"device.name": f"Porch {os.getpid() % 10000}"})
-    bus = EventBus()
-    server = serve(
-        ControlAPI(HomeSpeaker(bus), bus),
-        bus,
-        config=config,
-        config_path=None,
-        data_dir=tmp_path / "data",
-        host=host,
-        port=0,
-        advertise=True,
-    )
+    server = serve_speaker(config, tmp_path / "data", host=host, port=0, advertise=True)
     try:
         assert asked == [["127.0.0.1"]]
         assert server.advertiser is not None

@@ -17,11 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from webkit import HomeSpeaker, loopback_announcements, make_config
-
-from moodspeaker.service.control import ControlAPI
-from moodspeaker.service.events import EventBus
-from moodspeaker_web.server import serve
+from webkit import loopback_announcements, make_config, serve_speaker
 
 
 def test_a_host_name_for_the_loopback_is_not_announced(
@@ -29,16 +25,8 @@ def test_a_host_name_for_the_loopback_is_not_announced(
 ) -> None:
     asked = loopback_announcements(monkeypatch)
     config = make_config(tmp_path / "data", **{"web.host": "LOCALHOST", "web.zeroconf": True})
-    bus = EventBus()
     with caplog.at_level(logging.INFO, logger="moodspeaker_web.server"):
-        server = serve(
-            ControlAPI(HomeSpeaker(bus), bus),
-            bus,
-            config=config,
-            config_path=None,
-            data_dir=tmp_path / "data",
-            port=0,
-        )
+        server = serve_speaker(config, tmp_path / "data", port=0)
     try:
         assert asked == []  # before: [None], every interface, naming the made-up 192.0.2.7
         assert server.advertiser is None

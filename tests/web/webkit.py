@@ -219,20 +219,27 @@ def make_config(data_dir: Path, **changes: Any) -> Config:
     return with_changes(Config(), {"device.data_dir": str(data_dir), **changes})
 
 
-def serve_home(tmp_path: Path, port: int = 0) -> WebServer:
-    """The real page server for a HomeSpeaker on the loopback (port 0: a free one), not announced;
-    its data folder is tmp_path/data.  The caller stops it."""
+def serve_speaker(
+    config: Config, data_dir: Path, config_path: Path | None = None, **options: Any
+) -> WebServer:
+    """The real page server for a HomeSpeaker with `config` (moodspeaker_web.server.serve: `options`
+    are its host, port, advertise, interfaces).  The caller stops it."""
     bus = EventBus()
     return serve(
         ControlAPI(HomeSpeaker(bus), bus),
         bus,
-        config=make_config(tmp_path / "data"),
-        data_dir=tmp_path / "data",
-        config_path=None,
-        host="127.0.0.1",
-        port=port,
-        advertise=False,
+        config=config,
+        config_path=config_path,
+        data_dir=data_dir,
+        **options,
     )
+
+
+def serve_home(tmp_path: Path, port: int = 0) -> WebServer:
+    """The real page server for a HomeSpeaker on the loopback (port 0: a free one), not announced;
+    its data folder is tmp_path/data.  The caller stops it."""
+    data = tmp_path / "data"
+    return serve_speaker(make_config(data), data, host="127.0.0.1", port=port, advertise=False)
 
 
 def loopback_announcements(monkeypatch: pytest.MonkeyPatch) -> list[object]:

@@ -187,7 +187,8 @@ def test_discovery_is_device_based_and_complete() -> None:
         "mood": "sensor", "confidence": "sensor", "valence": "sensor", "arousal": "sensor",
         "now_playing": "sensor", "face": "binary_sensor", "camera": "switch", "strategy": "select",
         "profile": "select", "volume": "number", "play": "button", "pause": "button", "next": "button",
-        "replay": "button", "like": "button", "dislike": "button", "rescan": "button",
+        "replay": "button", "like": "button", "dislike": "button", "rescan": "button", "calmer": "button",
+        "livelier": "button",
         "mood_changed": "event", "stats": "sensor", "scan": "sensor", "audio": "binary_sensor",
         "playing": "binary_sensor", "mqtt": "sensor",
     }  # fmt: skip

@@ -17,6 +17,7 @@ from typing import Any
 
 from moodspeaker import __version__
 from moodspeaker.mood.classes import ALL_EXPRESSIONS, MOODS
+from moodspeaker.mqtt.buttons import BUTTONS
 from moodspeaker.mqtt.client import QOS
 from moodspeaker.mqtt.payloads import (
     AUDIO_LOST,
@@ -309,23 +310,15 @@ def discovery_config(
             ),
             *(
                 component(
-                    command,
+                    b.key,
                     "button",
-                    label,
-                    command_topic=topics.command(command),
-                    payload_press="{}",
-                    icon=icon,
-                    **category,
+                    b.label,
+                    command_topic=topics.command(b.command),
+                    payload_press=b.payload,
+                    icon=b.icon,
+                    **({"entity_category": b.category} if b.category else {}),
                 )
-                for command, label, icon, category in (
-                    ("play", "Play", "mdi:play", {}),
-                    ("pause", "Pause", "mdi:pause", {}),
-                    ("next", "Next track", "mdi:skip-next", {}),
-                    ("replay", "Play again", "mdi:replay", {}),
-                    ("like", "Like track", "mdi:thumb-up", {}),
-                    ("dislike", "Wrong for this mood", "mdi:thumb-down", {}),
-                    ("rescan", "Rescan library", "mdi:folder-refresh", {"entity_category": "config"}),
-                )
+                for b in BUTTONS
             ),
             component(
                 "mood_changed",

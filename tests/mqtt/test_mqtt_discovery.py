@@ -69,6 +69,7 @@ def test_upkeep_entities_are_categorised_as_home_assistant_expects(rig: Rig, bro
         "audio": "diagnostic",
         "stats": "diagnostic",
         "mqtt": "diagnostic",
+        "command_rejected": "diagnostic",
         "rescan": "config",
     }
     read_only = [k for k, c in config["cmps"].items() if c["p"] in ("sensor", "binary_sensor", "event")]

@@ -145,3 +145,18 @@ def _confidence(messages: list[Message], confidence: float) -> Message | None:
     return next(
         (m for m in messages if m.topic == f"{ROOT}/state/confidence" and value(m) == confidence), None
     )
+
+
+def test_a_refused_command_fires_the_command_refused_event(rig: Rig, watcher: Watcher) -> None:
+    """`event/command_rejected` had no entity: a button press or setting the speaker refused showed
+    nowhere in HA.  A diagnostic event entity reads it; HA's event entity takes the JSON payload as it
+    is (no value_template) and drops a message whose `event_type` is not one of its event_types."""
+    refused = _components(rig)["command_rejected"]
+    assert (refused["p"], refused["name"]) == ("event", "Command refused")
+    assert refused["entity_category"] == "diagnostic"
+    assert refused["unique_id"] == "moodspeaker_kitchen_command_rejected" and refused["qos"] == 1
+    assert refused["state_topic"] == f"{ROOT}/event/command_rejected" and "value_template" not in refused
+    watcher.publish(f"{ROOT}/set_volume/set", '{"volume": "max"}')
+    event = watcher.wait_for(refused["state_topic"]).json()
+    assert event["event_type"] in refused["event_types"]
+    assert event["command"].startswith("set_volume") and "volume" in event["error"]

@@ -25,6 +25,7 @@ from moodspeaker.mqtt.payloads import (
     CAMERA_OFF,
     IDLE,
     MAX_PUBLISH_BYTES,
+    REJECTED,
     SCAN_FIELDS,
     SCANNING,
     encoded_size,
@@ -327,6 +328,17 @@ def discovery_config(
                 state_topic=topics.event("mood_changed"),
                 event_types=list(MOOD_EVENT_TYPES),
                 icon="mdi:emoticon-outline",
+            ),
+            component(
+                "command_rejected",
+                "event",
+                "Command refused",
+                # a refused press or setting (from HA, the page, any client) in HA's logbook; the
+                # command and why are the event's attributes
+                state_topic=topics.event("command_rejected"),
+                event_types=[REJECTED],
+                entity_category="diagnostic",
+                icon="mdi:alert-circle-outline",
             ),
             component(
                 "stats",

@@ -20,7 +20,7 @@ from typing import Any
 from moodspeaker.mood.classes import UNKNOWN
 from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.control import Command
-from moodspeaker.service.events import PAYLOAD_SCHEMA, Event, MoodChanged
+from moodspeaker.service.events import PAYLOAD_SCHEMA, CommandRejected, Event, MoodChanged
 from moodspeaker.service.scan_state import PASS_COUNTS, RUN_COUNTS
 
 #: A command payload larger than this is refused before it is even parsed.
@@ -44,6 +44,8 @@ SCAN_FIELDS = ("phase", "pass", "queued", *PASS_COUNTS, *RUN_COUNTS, "result", "
 AUDIO_OK = ComponentState.OK.value
 AUDIO_LOST = ComponentState.LOST.value
 
+#: `event_type` of every `command_rejected` event: the one type of HA's "Command refused" event entity.
+REJECTED = "rejected"
 #: The topics a mood reading publishes (mood_values' keys).
 MOOD_KEYS = ("mood", "confidence", "valence", "arousal", "face")
 _NOW_PLAYING_FIELDS = ("track_id", "title", "artist", "reason")
@@ -224,10 +226,13 @@ def audio_value(raw: Any) -> str | None:
 
 
 def event_payload(event: Event) -> dict[str, Any]:
-    """An event's payload; `mood_changed` also gets `event_type` (what HA's event entity keys on)."""
+    """An event's payload; `mood_changed` and `command_rejected` also get `event_type` (what HA's event
+    entity keys on: the mood, or REJECTED)."""
     payload = event.to_payload()
     if isinstance(event, MoodChanged):
         payload["event_type"] = event.mood
+    elif isinstance(event, CommandRejected):
+        payload["event_type"] = REJECTED
     return payload
 
 

@@ -68,28 +68,10 @@ SERVER_SCHEMES = frozenset({"http", "https", "subsonic+http", "subsonic+https"})
 #: refusals, which point the file's and `config set`'s users to the page's %.
 PERCENT = SHOWN_IN_PERCENT
 
-#: The strategies in words, on the Now tab's picker (its answers read them from there) and Settings.
-STRATEGY_LABELS: dict[str, str] = {
-    "match": "Match my mood",
-    "uplift": "Lift gently",
-    "steady": "Ignore mood",
-    "off": "No auto picks",
-}
-
-#: Choice settings' values in words, by setting (Settings showed the schema's `uplift`, `hysteresis`):
-#: an option shows the words and sends the value the file keeps; a value missing here shows as it is.
-CHOICE_LABELS: dict[str, dict[str, str]] = {
-    "camera.type": {
-        "auto": "Automatic",
-        "picamera2": "Pi camera",
-        "v4l2": "USB webcam",
-        "replay": "Recorded video",
-    },
-    "detector.type": {"blazeface": "BlazeFace (robust)", "haar": "Haar cascade (fallback)"},
-    "classifier.type": {"cpu": "The Pi's processor (CPU)", "edgetpu": "Coral Edge TPU"},
-    "mood.smoothing": {"hysteresis": "Steady (holds a mood)", "rolling": "Rolling average"},
-    "recommend.strategy": STRATEGY_LABELS,
-}
+#: The strategies in words (the schema's choice_labels), on the Now tab's picker as on Settings.
+STRATEGY_LABELS: dict[str, str] = next(
+    dict(zip(i.choices, i.choice_labels, strict=True)) for i in describe() if i.dotted == "recommend.strategy"
+)
 
 MAX_TEXT = 1024
 MAX_LIST_ITEMS = 32
@@ -168,9 +150,9 @@ class Field:
 
     @property
     def choices(self) -> list[tuple[str, str]]:
-        """A choice setting's (value, words) pairs: the option sends the value and shows the words."""
-        words = CHOICE_LABELS.get(self.info.dotted, {})
-        return [(value, words.get(value, value)) for value in self.info.choices]
+        """A choice setting's (value, words) pairs (the schema's choice_labels): the option sends the
+        value and shows the words."""
+        return list(zip(self.info.choices, self.info.choice_labels, strict=True))
 
     @property
     def loaded(self) -> str:

@@ -75,6 +75,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
                 "default": "" if i.secret else list(i.default) if isinstance(i.default, tuple) else i.default,
                 "help": i.help,
                 "choices": list(i.choices),
+                "choice_labels": dict(zip(i.choices, i.choice_labels, strict=True)),  # the page's words
                 "min": i.min,
                 "max": i.max,
                 "unit": i.unit,

@@ -8,6 +8,7 @@ helper its fields are declared with, kept apart so that list stays short.  What 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import field
 from typing import Any
 
@@ -29,6 +30,7 @@ def setting(
     absolute: bool = False,
     topic: bool = False,
     label: str = "",
+    words: Mapping[str, str] | None = None,
 ) -> Any:
     """Declare one setting: default, a help sentence, and optional bounds.
 
@@ -37,7 +39,10 @@ def setting(
     empty data folder meant files written wherever the command was started.  `topic` text is an MQTT
     topic prefix (TOPIC_PREFIX): 'homeassistant/' was taken, and Home Assistant, listening under
     'homeassistant/', never saw the speaker's 'homeassistant//device/...'.  `label` names the
-    setting on the form (and in its refusals) when the key in words would mislead.
+    setting on the form (and in its refusals) when the key in words would mislead.  `words` gives
+    a choice setting's values in words, {"uplift": "Lift gently"} (SettingInfo.choice_labels): the
+    form's options show them and send the value, which stays what the file and `config set` take (a
+    value without words shows as it is); the help names each choice by both.
     """
     meta = {
         "help": help,
@@ -50,6 +55,7 @@ def setting(
         "absolute": absolute,
         "topic": topic,
         "label": label,
+        "choice_labels": dict(words or {}),
     }
     if isinstance(default, list):
         default = tuple(default)

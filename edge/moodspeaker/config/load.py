@@ -64,6 +64,7 @@ class SettingInfo:
     absolute: bool = False  # text that is a full path (~ allowed)
     topic: bool = False  # text that is an MQTT topic prefix (declare.TOPIC_PREFIX)
     label: str = ""  # the setting in words, as the form shows it (messages.label_of)
+    choice_labels: tuple[str, ...] = ()  # each of `choices` in words, in their order (setting(words=...))
 
     @property
     def dotted(self) -> str:
@@ -115,6 +116,7 @@ def describe() -> Iterator[SettingInfo]:
                 absolute=bool(f.metadata.get("absolute", False)),
                 topic=bool(f.metadata.get("topic", False)),
                 label=label_of(f.name, f.metadata.get("unit", ""), f.metadata.get("label", "")),
+                choice_labels=tuple(f.metadata.get("choice_labels", {}).get(c, c) for c in choices),
             )
 
 

@@ -36,8 +36,9 @@ class CameraConfig:
     enabled: bool = setting(True, "Camera on. Off means no frame is captured at all (privacy switch).")
     type: Literal["auto", "picamera2", "v4l2", "replay"] = setting(
         "auto",
-        "Frame source: auto takes the Raspberry Pi camera when libcamera sees one, else a V4L2 webcam, "
-        "else the replay source.",
+        "Frame source: Automatic (`auto`) takes the Pi camera (`picamera2`) when libcamera sees one, else a "
+        "USB webcam (`v4l2`, any V4L2 device), else Recorded video (`replay`).",
+        words=dict(auto="Automatic", picamera2="Pi camera", v4l2="USB webcam", replay="Recorded video"),
     )
     device: str = setting("0", "V4L2 device index or path (e.g. 0 or /dev/video0).", advanced=True)
     replay_path: str = setting(
@@ -56,7 +57,9 @@ class CameraConfig:
 @dataclass(frozen=True)
 class DetectorConfig:
     type: Literal["blazeface", "haar"] = setting(
-        "blazeface", "Face detector: BlazeFace (TFLite, robust) or OpenCV Haar cascade (fallback)."
+        "blazeface",
+        "Face detector: BlazeFace (`blazeface`; TFLite, robust) or Haar cascade (`haar`; OpenCV fallback).",
+        words=dict(blazeface="BlazeFace (robust)", haar="Haar cascade (fallback)"),
     )
     min_confidence: float = setting(
         0.6, "Minimum detector score for a face to count.", min=0.0, max=1.0, advanced=True
@@ -72,7 +75,10 @@ class DetectorConfig:
 @dataclass(frozen=True)
 class ClassifierConfig:
     type: Literal["cpu", "edgetpu"] = setting(
-        "cpu", "Where the expression model runs; edgetpu falls back to the CPU model when the TPU is absent."
+        "cpu",
+        "Where the expression model runs: the Pi's processor (`cpu`) or a Coral Edge TPU (`edgetpu`), "
+        "which falls back to the CPU model when the TPU is absent.",
+        words=dict(cpu="The Pi's processor (CPU)", edgetpu="Coral Edge TPU"),
     )
     model: str = setting(
         "",
@@ -99,7 +105,10 @@ class ClassifierConfig:
 @dataclass(frozen=True)
 class MoodConfig:
     smoothing: Literal["hysteresis", "rolling"] = setting(
-        "hysteresis", "Mood filter: confidence-weighted filter with hysteresis, or a plain rolling average."
+        "hysteresis",
+        "Mood filter: Steady (`hysteresis`), a confidence-weighted filter that holds a mood (hysteresis), "
+        "or Rolling average (`rolling`), a plain rolling average.",
+        words=dict(hysteresis="Steady (holds a mood)", rolling="Rolling average"),
     )
     half_life_s: float = setting(
         2.0,
@@ -130,7 +139,7 @@ class MoodConfig:
     )
     rolling_window_s: float = setting(
         5.0,
-        "Window of the plain rolling average (when smoothing = rolling).",
+        "Window of the plain rolling average (when smoothing is Rolling average, `rolling`).",
         min=0.5,
         max=60.0,
         unit="s",
@@ -192,8 +201,10 @@ class RecommendConfig:
     strategy: Literal["match", "uplift", "steady", "off"] = setting(
         "uplift",
         "Default strategy of profiles that never chose their own (a choice on the page or over MQTT "
-        "is kept with the active profile). match: music that fits the mood; uplift: start there and "
-        "lift it gently; steady: ignore moods; off: no automatic picks.",
+        "is kept with the active profile). Match my mood (`match`): music that fits the mood; Lift gently "
+        "(`uplift`): start there and lift it gently; Ignore mood (`steady`): moods are ignored; No auto "
+        "picks (`off`): no automatic picks.",
+        words=dict(match="Match my mood", uplift="Lift gently", steady="Ignore mood", off="No auto picks"),
     )
     profile: str = setting(
         "default",
@@ -233,7 +244,7 @@ class RecommendConfig:
         advanced=True,
     )
     uplift_steps: int = setting(
-        4, "Tracks the uplift strategy takes to move from the mood to its goal.", min=1, max=20, advanced=True
+        4, "Tracks taken by Lift gently (`uplift`) from the mood to its goal.", min=1, max=20, advanced=True
     )
 
 

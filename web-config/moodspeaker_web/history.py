@@ -115,8 +115,8 @@ class MoodHistory:
 
     def prune(self, before: float) -> int:
         """Delete samples older than `before` (retention); returns how many went.  When some went (or
-        a scrub is still owed: `clear`), the file is compacted and the log emptied, so they are not
-        left in either (module docstring)."""
+        a scrub is still owed, as the service's clear can leave one: mood_history.clear_file), the file
+        is compacted and the log emptied, so they are not left in either (module docstring)."""
         with self._lock:
             return prune(self._db, before)
 

@@ -3,6 +3,7 @@
 Stop cut every channel at once, on whatever sample it had reached; now each channel that sounds
 ramps down as a Next's cut does (`player.declick`).  The bytes are what SDL's disk driver wrote; the
 track is a constant level, so a cut shows as one step of that size whatever the moment Stop lands.
+A chunk that ends within the ramp plays out, and the next one's start follows ramped down.
 SDL_mixer changes a channel's volume once per output buffer, so the ramp is a staircase of small
 steps (about a ninth of the level each over its 0.2 s), not a smooth curve.
 """
@@ -33,9 +34,19 @@ def _wait_for_output(out: Path, frames: int) -> None:
         time.sleep(0.01)
 
 
+@pytest.mark.parametrize(
+    "stop_at",
+    [pytest.param(0.5, id="early-in-a-chunk"), pytest.param(0.7, id="near-a-chunk-end")],
+)
 def test_stop_while_playing_ramps_the_track_down(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_player: Callable[..., tuple[Player, Recorder]]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    make_player: Callable[..., tuple[Player, Recorder]],
+    stop_at: float,
 ) -> None:
+    """Stop at `stop_at` s: the track's second chunk (0.4 s each) plays from 0.4 s to 0.8 s.  Near its
+    end the chunk ends within the ramp: the channel's fade stopped there, and the silence queued for
+    after the fade came at once (a step of the level the fade had reached)."""
     out = tmp_path / "speaker.raw"
     monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
     monkeypatch.setenv("SDL_DISKAUDIOFILE", str(out))
@@ -44,7 +55,7 @@ def test_stop_while_playing_ramps_the_track_down(
     player, _rec = make_player(volume=1.0, target_lufs=-16.0)
     player.set_queue([item(steady, "a")])
     player.play()
-    while player.status().position_s < 0.5:  # heard at its level for a while (of its 4 s)
+    while player.status().position_s < stop_at:  # heard at its level for a while (of its 4 s)
         time.sleep(0.01)
     player.stop()
     while player.status().state != "stopped":

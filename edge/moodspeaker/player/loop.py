@@ -23,6 +23,7 @@ from typing import Any
 import pygame
 
 from moodspeaker.config.schema import PlayerConfig
+from moodspeaker.player.declick import VolumeRamp
 from moodspeaker.player.fetch import Prefetcher, StreamCache
 from moodspeaker.player.hang import PlayerWatch
 from moodspeaker.player.history import PlayHistory
@@ -108,6 +109,7 @@ class PlayerLoop:
         self._audio_error = ""
         self._next_retry = 0.0
         self._paused_at = 0.0
+        self._ramp, self._mixer_paused = VolumeRamp(), False  # a pause ramps down, then pauses pygame
         self._status = PlayerStatus("stopped", ComponentState.STARTING, None, 0.0, (), self._mixer.volume)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="player", daemon=True)
@@ -120,7 +122,8 @@ class PlayerLoop:
         self._open_audio()
         while not self._stop.is_set():
             try:
-                command = self._commands.get(timeout=TICK_S if self._state == "playing" else 10 * TICK_S)
+                busy = self._state == "playing" or self._ramp.moving
+                command = self._commands.get(timeout=TICK_S if busy else 10 * TICK_S)
             except queue.Empty:
                 command = None
             self.watch.pass_begins()
@@ -156,6 +159,10 @@ class PlayerLoop:
             return
         if not pygame.mixer.get_init():
             raise pygame.error("mixer was shut down")
+        ramped = self._ramp.moving and self._ramp.step(self._mixer.channels, self._mixer.volume, now)
+        if ramped and self._state == "paused":  # ramped down: pause now, and play on from here on Play
+            pygame.mixer.pause()
+            self._mixer_paused, self._paused_at = True, time.monotonic()
         self._mixer.follow(now, self._state == "playing")
         if self._state == "playing" and not self._mixer.play_on():
             self._state = "stopped"
@@ -189,6 +196,8 @@ class PlayerLoop:
         resumes is the play still going on; one a Next or a switch was fading out is over (its end
         is announced now), so a Next pressed as the device went is not undone (`DeckMixer.drop`)."""
         self._mixer.drop(self._now())
+        self._ramp.reset()  # the channels reopen at the volume (`Channels.open`), not paused
+        self._mixer_paused = False
         first = self._audio != ComponentState.LOST
         self._audio, self._audio_error = ComponentState.LOST, reason
         # _want_playing is kept: playback resumes when the device is back.  Paused stays paused (on the
@@ -206,10 +215,14 @@ class PlayerLoop:
         if self._audio != ComponentState.OK:
             return
         if self._state == "paused" and self._on_decks():
-            pygame.mixer.unpause()
-            shift = time.monotonic() - self._paused_at
-            for deck in self._mixer.decks:
-                deck.chunk_started += shift
+            if self._mixer_paused:  # (else Play came while the pause ramped down: it ramps back up)
+                self._ramp.step(self._mixer.channels, self._mixer.volume, time.monotonic())  # silent
+                pygame.mixer.unpause()
+                self._mixer_paused = False
+                shift = time.monotonic() - self._paused_at
+                for deck in self._mixer.decks:
+                    deck.chunk_started += shift
+            self._ramp.start(1.0, time.monotonic())
         elif self._state != "playing" and not self._mixer.start_over():  # paused with nothing opened:
             self._want_playing, self._ran_out = False, True  # the item to resume opens at its position
             return
@@ -228,9 +241,11 @@ class PlayerLoop:
             return
         if self._state != "playing":
             return
-        if self._audio == ComponentState.OK:
-            pygame.mixer.pause()
+        # The channels ramp down first (`_tick` pauses pygame's mixer at silence, where Play goes on)
         self._paused_at = time.monotonic()
+        if self._audio == ComponentState.OK:
+            self._ramp.start(0.0, self._paused_at)
+            self._paused_at += self._ramp.left_s
         self._state = "paused"
         self._announce("playing", False)
 
@@ -242,10 +257,14 @@ class PlayerLoop:
         current = self._current_position()
         # While it sounds, each channel ramps down (`declick`), else the speaker clicks; paused, it is
         # silent and stops at once (a ramp would be heard after the unpause below).
-        self._mixer.cut_all(soft=self._state == "playing" and self._audio == ComponentState.OK)
+        sounds = self._state != "stopped" and not self._mixer_paused
+        self._mixer.cut_all(soft=sounds and self._audio == ComponentState.OK)
         self._mixer.end_interrupted(skipped=False)  # a play the lost device interrupted is stopped too
+        self._ramp.reset()
         if self._audio == ComponentState.OK:
+            self._mixer.set_volume(self._mixer.volume)  # the deck channels back from a pause's ramp
             pygame.mixer.unpause()
+            self._mixer_paused = False
         if current is not None:
             self._mixer.resume = current
         was = self._state

@@ -379,13 +379,15 @@ class DeckMixer:
         it is the play a Next skipped (`skipped`).  `soft` (a change while playing): its channel
         ramps down (`declick`; a step clicked, e.g. a crossfade's tail a Next cut short) and the deck
         goes on at once on a spare channel."""
-        if deck.index < len(self.channels):
+        chunk, now = deck.playing, time.monotonic()
+        elapsed = 0.0 if chunk is None else min(chunk.dur_s, max(0.0, now - deck.chunk_started))
+        if deck.index < len(self.channels):  # left_s: whether the chunk playing ends within a ramp
             with contextlib.suppress(Exception):
-                self.channels.stop(deck.index, soft=soft, volume=self.volume)
+                left_s = None if chunk is None else chunk.dur_s - elapsed
+                self.channels.stop(deck.index, soft=soft, volume=self.volume, left_s=left_s)
         plays = deck.plays()
-        if deck.playing is not None:
-            elapsed = min(deck.playing.dur_s, max(0.0, time.monotonic() - deck.chunk_started))
-            deck.playing.play.played_s += elapsed
+        if chunk is not None:
+            chunk.play.played_s += elapsed
         for play in plays:
             if play.started:
                 self._history.ended(play)

@@ -60,8 +60,8 @@ def test_a_disliked_song_is_not_offered_from_its_copy(tmp_path: Path) -> None:
 
 def test_a_copy_the_listener_liked_stays_allowed(tmp_path: Path) -> None:
     rec = _recommender(tmp_path, _library())
-    rec.feedback("kim", "t1", "like", HAPPY, NOW - 60)
     rec.feedback("kim", "t0", "dislike", HAPPY, NOW)
+    rec.feedback("kim", "t1", "like", HAPPY, NOW + 30)  # after the dislike: the latest verdict wins
     later = _weeks_of_plays(rec)
     picks = [p.track.id for p in rec.plan(HAPPY, "kim", "match", later, OTHERS)]
     assert "t1" in picks and "t0" not in picks, picks

@@ -304,6 +304,11 @@ class PersonalModel:
         v = self._verdicts.get((self.key(mood), track_id))
         return v is not None and v[0] > 0
 
+    def verdict(self, mood: str, track_id: str) -> tuple[float, float] | None:
+        """The latest verdict on this track in this mood as (its signed weight, its time), or None:
+        what `rejected` and `liked` decide from, for rules that must compare verdicts in time."""
+        return self._verdicts.get((self.key(mood), track_id))
+
     @property
     def recent(self) -> list[str]:
         return list(self._recent)

@@ -189,15 +189,24 @@ class Allowed:
     def _rejected(self) -> set[str]:
         """Tracks rejected in this mood (skipped, disliked, the wrong mood), and the same song in its
         other files (the view's twins, by tags, as the no-repeat rule has them): a song disliked in
-        one folder was offered again from its copy in another.  A twin whose own latest verdict here
-        was a yes (liked, replayed) stays allowed: the listener said so of that file."""
-        said_no = self.model.rejected(self.key, self.now, self.horizon_s)
-        view, out = self.view, set(said_no)
+        one folder was offered again from its copy in another.  Across a song's files the latest
+        verdict here wins, as for one file: a twin stays allowed only when its own latest verdict was
+        a yes (liked, replayed) given after the song's newest rejection; a like of last month does not
+        outlast a dislike of today."""
+        key, view, model = self.key, self.view, self.model
+        said_no = model.rejected(key, self.now, self.horizon_s)
+        newest_no: dict[int, float] = {}  # row -> time of the newest rejection of its song
         for tid in said_no:
-            row = view.row.get(tid)
-            for r in view.twins.get(row, ()) if row is not None else ():
-                if not self.model.liked(self.key, view.ids[r]):
-                    out.add(view.ids[r])
+            row, verdict = view.row.get(tid), model.verdict(key, tid)
+            if row is None or verdict is None:
+                continue
+            for r in view.twins.get(row, ()):
+                newest_no[r] = max(newest_no.get(r, verdict[1]), verdict[1])
+        out = set(said_no)
+        for r, no_ts in newest_no.items():
+            own = model.verdict(key, view.ids[r])
+            if own is None or own[0] <= 0 or own[1] <= no_ts:
+                out.add(view.ids[r])
         return out
 
     def _missing(self) -> set[str]:

@@ -16,7 +16,8 @@ import synth
 import moodspeaker.library.indexer as indexer_module
 from moodspeaker.library.emotion import EmotionModel
 from moodspeaker.library.index import LibraryIndex, track_id
-from moodspeaker.library.indexer import Indexer, ScanSummary
+from moodspeaker.library.indexer import Indexer
+from moodspeaker.library.scan_summary import ScanSummary
 from moodspeaker.library.scanner import content_hash, walk
 from moodspeaker.library.workers import AnalysisPool
 

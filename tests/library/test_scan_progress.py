@@ -10,7 +10,8 @@ from pathlib import Path
 import synth
 
 from moodspeaker.library.index import LibraryIndex
-from moodspeaker.library.indexer import PHASES, Indexer, ScanSummary
+from moodspeaker.library.indexer import Indexer
+from moodspeaker.library.scan_summary import PHASES, ScanSummary
 from moodspeaker.library.workers import AnalysisPool
 
 

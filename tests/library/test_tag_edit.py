@@ -18,7 +18,8 @@ import synth
 from mutagen.id3 import TIT2
 
 from moodspeaker.library.index import LibraryIndex, track_id
-from moodspeaker.library.indexer import Indexer, ScanSummary
+from moodspeaker.library.indexer import Indexer
+from moodspeaker.library.scan_summary import ScanSummary
 from moodspeaker.library.scanner import content_hash, legacy_hash
 from moodspeaker.library.workers import AnalysisPool
 

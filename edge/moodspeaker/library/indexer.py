@@ -17,6 +17,8 @@ analysed: they are kept out like failed files (status `short`), counted (`short`
 at the end of the scan, also one kept out before and unchanged) and reported when kept out (kind
 "too-short"); the minimum is checked again for every known file at each scan, so a change of it
 applies to files indexed before.
+The counts are a ScanSummary (library.scan_summary, its phases PHASES); an analysed file's Track
+columns are library.track_columns.track_values.
 """
 
 from __future__ import annotations
@@ -25,66 +27,20 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 
 from moodspeaker.library.audio import file_reason
 from moodspeaker.library.batch import Batch
 from moodspeaker.library.emotion import EmotionModel
-from moodspeaker.library.index import FEATURE_COLUMNS, FileState, LibraryIndex
+from moodspeaker.library.index import FileState, LibraryIndex
 from moodspeaker.library.moved import Places
 from moodspeaker.library.payload import is_legacy, legacy_hash, same_audio
+from moodspeaker.library.scan_summary import ScanSummary, count_change
 from moodspeaker.library.scanner import FileEntry, content_hash, is_under, printable, walk
 from moodspeaker.library.tags import read_tags
+from moodspeaker.library.track_columns import track_values
 from moodspeaker.library.workers import AnalysisPool, WorkResult, expected_length
 
 log = logging.getLogger(__name__)
-
-
-#: The phases of a scan, in order, as `on_progress` names them.
-PHASES = ("walking", "checking", "removing", "analysing")
-
-
-@dataclass
-class ScanSummary:
-    """What a scan found and did; while it runs (`on_progress`), the counts so far."""
-
-    files: int = 0  # audio files found in the folders (so far, while walking)
-    checked: int = 0  # of those, compared with the index
-    added: int = 0  # new files (not indexed before)
-    updated: int = 0  # indexed files whose content changed
-    to_analyse: int = 0  # files queued for analysis (new, changed, and left pending by an earlier scan)
-    done: int = 0  # of those, finished (analysed, failed or vanished)
-    analysed: int = 0
-    skipped: int = 0  # unchanged (a file still kept out as too short counts in `short` instead)
-    reused: int = 0  # moved/copied/touched/retagged files whose analysis was kept
-    moved: int = 0  # of those, files found at a new place (renamed, moved): they kept their track ids
-    removed: int = 0  # (a moved file's old place is not counted)
-    # files kept out as shorter than min_track_s at the end of the scan (those it kept out are also in
-    # `problems`; those kept out before and unchanged are not listed again): why a user's files are not
-    # played is a number of files, not of changes, and the page, MQTT and the CLI all show this one
-    short: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    problems: list[tuple[str, str, str]] = field(default_factory=list)
-    seconds: float = 0.0
-
-
-def track_values(
-    features: Mapping[str, float], model: EmotionModel, duration_s: float = 0.0
-) -> dict[str, float]:
-    """The Track columns of an analysed file: features plus the estimated valence and arousal."""
-    est = model.estimate(features)
-    values = {
-        "valence": est.valence,
-        "arousal": est.arousal,
-        "energy": float(features.get("energy", 0.5)),
-        "tempo": float(features.get("tempo", 120.0)),
-        "loudness_lufs": float(features.get("loudness_lufs", -14.0)),
-        "mode": float(features.get("mode", 1.0)),
-        "brightness": float(features.get("brightness", 0.5)),
-        "duration_s": duration_s,
-    }
-    assert set(FEATURE_COLUMNS) <= set(values)
-    return values
 
 
 class Indexer:
@@ -171,7 +127,7 @@ class Indexer:
                         b.upsert_file(f.path, 0, f.mtime_ns, "", read_tags(f.path))
                         b.set_failed(f.path, "empty file (0 bytes)")
                         summary.failed.append((f.path, "empty file (0 bytes)"))
-                        _count_change(summary, new=state is None, changed=not unchanged)
+                        count_change(summary, new=state is None, changed=not unchanged)
                         continue
                     try:
                         digest = content_hash(f.path, f.size)
@@ -208,7 +164,7 @@ class Indexer:
                         self._keep_out_if_short(b, f.path, length, summary)
                         continue
                     b.upsert_file(f.path, f.size, f.mtime_ns, digest, tags)
-                    _count_change(summary, new=state is None, changed=not unchanged)
+                    count_change(summary, new=state is None, changed=not unchanged)
                     if self._keep_out_if_short(b, f.path, tags.duration_s, summary):
                         continue
                     copy = self.index.analysed_by_hash(digest)
@@ -388,15 +344,6 @@ class Indexer:
                 b.set_analysed(track.location, feats, track_values(feats, self.model, track.duration_s))
                 count += 1
         return count
-
-
-def _count_change(summary: ScanSummary, *, new: bool, changed: bool) -> None:
-    """A file (re)written to the index: new to it, or indexed before and changed since (a failed file
-    tried again as it was is neither)."""
-    if new:
-        summary.added += 1
-    elif changed:
-        summary.updated += 1
 
 
 def _is_empty_dir(path: str) -> bool:

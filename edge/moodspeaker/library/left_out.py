@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from moodspeaker.library.indexer import ScanSummary
+    from moodspeaker.library.scan_summary import ScanSummary
 
 #: Scan problems that are not a file or folder left unread, so not counted "not readable": a file
 #: kept out as too short (counted as such), an emptied or missing music folder (said with its path:

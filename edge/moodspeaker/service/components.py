@@ -32,7 +32,7 @@ from moodspeaker.service.inference import FrameSource, Pipeline
 from moodspeaker.service.scan_state import Rescan, ScanListener
 
 if TYPE_CHECKING:
-    from moodspeaker.library.indexer import ScanSummary
+    from moodspeaker.library.scan_summary import ScanSummary
     from moodspeaker.library.workers import AnalysisPool
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ Counts: `seen`, `checked`, `done`, `total` and `short` are the current pass's (f
 with the index, analysed so far of those queued for analysis, kept out as shorter than
 library.min_track_s); `added`, `updated`, `removed`, `analysed` and `failed` are the whole run's,
 summed over its passes (a file is new in the pass that found it, and unchanged in the next).  `short`
-is a pass count because it counts files, not changes (library.indexer.ScanSummary.short: every file
+is a pass count because it counts files, not changes (library.scan_summary.ScanSummary.short: every file
 kept out at the end of the pass, also one kept out before): summed over two passes a ringtone would
 count twice.  Once the run is over, the pass counts are its last pass's.
 """

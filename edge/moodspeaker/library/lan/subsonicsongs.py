@@ -17,8 +17,8 @@ from typing import Any
 
 from moodspeaker.library.batch import peak_of
 from moodspeaker.library.emotion import EmotionModel
-from moodspeaker.library.indexer import track_values
 from moodspeaker.library.tags import capped
+from moodspeaker.library.track_columns import track_values
 
 #: what a song's file is known by (Child fields of the OpenSubsonic API); never tags or play counts
 _FILE_FIELDS = ("size", "suffix", "contentType", "bitRate", "duration", "bitDepth", "samplingRate",

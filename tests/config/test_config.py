@@ -11,7 +11,8 @@ import pytest
 
 from moodspeaker.cli import main
 from moodspeaker.config import Config, ConfigError, describe, load, save, with_changes
-from moodspeaker.config.load import coerce, from_mapping, to_mapping
+from moodspeaker.config.coerce import coerce
+from moodspeaker.config.load import from_mapping, to_mapping
 
 
 def test_defaults_need_no_file(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -25,7 +25,8 @@ from urllib.parse import urlsplit
 from markupsafe import Markup, escape
 
 from moodspeaker.config import Config, describe
-from moodspeaker.config.load import SettingInfo, coerce
+from moodspeaker.config.coerce import coerce
+from moodspeaker.config.load import SettingInfo
 from moodspeaker.config.messages import (
     SHOWN_IN_PERCENT,
     expected,

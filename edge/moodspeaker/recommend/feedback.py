@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -277,6 +278,15 @@ class PersonalModel:
     def missing(self, now: float, horizon_s: float) -> set[str]:
         """Tracks that could not be opened within `horizon_s` (until one plays again)."""
         return {tid for tid, ts in self._missing.items() if now - ts < horizon_s}
+
+    def found(self, back: Callable[[str], bool]) -> set[str]:
+        """Lift the "missing" marks of the tracks `back` says can be opened again (a rescan found the
+        file moved, or its disk plugged back in); the ids.  In memory: the stored "missing" events
+        mark them again when the events are replayed (a restart), until the next scan pass."""
+        gone = {tid for tid in self._missing if back(tid)}
+        for tid in gone:
+            del self._missing[tid]
+        return gone
 
     def corrected(self, mood: str) -> str | None:
         """The mood this listener usually means when the camera reads `mood` (after >= 2 corrections)."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -263,6 +264,12 @@ class Recommender:
             decay = 0.5 ** (max(0.0, row.ts - self._events_ts) / self.options.half_life_s)
             self._events = self._events * decay + 1.0
             self._events_ts = max(self._events_ts, row.ts)
+
+    def found_again(self, back: Callable[[str], bool]) -> set[str]:
+        """The "missing" marks lifted, in every profile, of the tracks `back` says can be opened again
+        (the service asks after each rescan pass: a file found moved, a disk back); the ids."""
+        with self._lock:
+            return {tid for model in self._models.values() for tid in model.found(back)}
 
     # -- planning ---------------------------------------------------------------------------------
     def alpha(self, now: float) -> float:

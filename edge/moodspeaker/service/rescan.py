@@ -12,6 +12,8 @@ library changed; the recommender has reloaded it).
 from __future__ import annotations
 
 import logging
+import os
+import sqlite3
 import threading
 import time
 from collections.abc import Mapping
@@ -23,6 +25,20 @@ from moodspeaker.service.moved_tracks import follow_library
 from moodspeaker.service.scan_state import ClosingRescan, ScanRun
 
 log = logging.getLogger(__name__)
+
+
+def file_back(source: object, track_id: str) -> bool:
+    """Whether `source` (its `get(id)`) has the track as a file of this speaker's that is there now:
+    one marked "missing" can be offered again.  A LAN server's track is not (its mark goes when a
+    track of it plays); an index that cannot be read says no (logged)."""
+    get = getattr(source, "get", None)
+    try:
+        track = get(track_id) if callable(get) else None
+    except (sqlite3.Error, OSError) as exc:
+        log.warning("missing tracks not looked up in the library: %s", exc)
+        return False
+    location, origin = getattr(track, "location", None), getattr(track, "source", "")
+    return isinstance(location, str) and "://" not in str(origin) and os.path.isfile(location)
 
 
 class ScanStoppedError(Exception):
@@ -105,6 +121,10 @@ class LibraryRescans(ApplianceCore):
         self._recommender.refresh()
         # a queued (or restored) track whose file moved kept its id: it plays from its new place
         follow_library(self.player, self._status(), self._recommender.source)
+        # one that failed to open before the scan found it moved (or its disk back) is offered again
+        found = self._recommender.found_again(lambda tid: file_back(self._recommender.source, tid))
+        if found:
+            log.info("library rescan: %d tracks that could not be opened are found again", len(found))
         self.conductor.retry_soon()
         self.health.set_state(
             "library", *library_state(self._recommender.source, self.config.library.folders)

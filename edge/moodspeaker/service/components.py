@@ -258,6 +258,7 @@ def scan_counts(summary: ScanSummary) -> dict[str, int]:
         "added": summary.added,
         "updated": summary.updated,
         "removed": summary.removed,
+        "moved": summary.moved,  # renamed or moved: kept their ids (not counted as added and removed)
         "analysed": summary.analysed,
         "failed": len(summary.failed),
     }

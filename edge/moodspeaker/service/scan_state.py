@@ -8,8 +8,9 @@ This is the bookkeeping only (thread-safe, no I/O, time passed in); `service.res
 
 Counts: `seen`, `checked`, `done`, `total` and `short` are the current pass's (files found, compared
 with the index, analysed so far of those queued for analysis, kept out as shorter than
-library.min_track_s); `added`, `updated`, `removed`, `analysed` and `failed` are the whole run's,
-summed over its passes (a file is new in the pass that found it, and unchanged in the next).  `short`
+library.min_track_s); `added`, `updated`, `removed`, `moved`, `analysed` and `failed` are the whole
+run's, summed over its passes (a file is new in the pass that found it, and unchanged in the next; a
+file found renamed or moved keeps its track id and counts as moved, not as new and removed).  `short`
 is a pass count because it counts files, not changes (library.scan_summary.ScanSummary.short: every file
 kept out at the end of the pass, also one kept out before): summed over two passes a ringtone would
 count twice.  Once the run is over, the pass counts are its last pass's.
@@ -24,7 +25,7 @@ from typing import Any, Protocol, runtime_checkable
 #: The current pass's counts (what the progress bar and "Scanning… N files, K too short" show).
 PASS_COUNTS = ("seen", "checked", "done", "total", "short")
 #: The run's counts, summed over its passes.
-RUN_COUNTS = ("added", "updated", "removed", "analysed", "failed")
+RUN_COUNTS = ("added", "updated", "removed", "moved", "analysed", "failed")
 
 
 class ScanListener(Protocol):
@@ -120,8 +121,12 @@ class ScanRun:
     def _finish(self, result: str, now: float) -> None:
         self._running, self._queued, self._phase, self._finished = False, False, "finished", now
         if self._pass > 1:
-            new, changed, removed = (self._totals.get(k, 0) for k in ("added", "updated", "removed"))
-            totals = f"{new} new, {changed} changed, {removed} removed in all"
+            new, changed, removed, moved = (
+                self._totals.get(k, 0) for k in ("added", "updated", "removed", "moved")
+            )
+            # moves said when there were some, as in a pass's own sentence (components.scan_line)
+            totals = f"{new} new, {changed} changed, {removed} removed"
+            totals += (f", {moved} moved" if moved else "") + " in all"
             result = f"{self._pass} passes, {totals}; last pass: {result}"
         self._result = result
 

@@ -138,6 +138,8 @@ class VolumeRamp:
             ch.set_volume(volume * self.gain)
         return done
 
-    def reset(self) -> None:
-        """Back to full volume with no ramp (the caller sets the channels' volume)."""
+    def reset(self, channels: Channels | None = None, volume: float = 1.0) -> None:
+        """Back to full volume with no ramp, the deck `channels` (if given) set to `volume`."""
         self.gain = self._from = self._target = 1.0
+        for ch in channels or ():
+            ch.set_volume(volume)

@@ -223,9 +223,13 @@ class PlayerLoop:
                 for deck in self._mixer.decks:
                     deck.chunk_started += shift
             self._ramp.start(1.0, time.monotonic())
-        elif self._state != "playing" and not self._mixer.start_over():  # paused with nothing opened:
-            self._want_playing, self._ran_out = False, True  # the item to resume opens at its position
-            return
+        elif self._state != "playing":  # (paused, the decks ran out while the pause ramped: that is over)
+            self._ramp.reset(self._mixer.channels, self._mixer.volume)
+            pygame.mixer.unpause()
+            self._mixer_paused = False
+            if not self._mixer.start_over():  # paused with nothing opened: the item to resume opens at
+                self._want_playing, self._ran_out = False, True  # its position
+                return
         self._state, self._ran_out = "playing", False
         self._announce("playing", True)
 
@@ -260,9 +264,8 @@ class PlayerLoop:
         sounds = self._state != "stopped" and not self._mixer_paused
         self._mixer.cut_all(soft=sounds and self._audio == ComponentState.OK)
         self._mixer.end_interrupted(skipped=False)  # a play the lost device interrupted is stopped too
-        self._ramp.reset()
+        self._ramp.reset(self._mixer.channels, self._mixer.volume)  # back from a pause's ramp
         if self._audio == ComponentState.OK:
-            self._mixer.set_volume(self._mixer.volume)  # the deck channels back from a pause's ramp
             pygame.mixer.unpause()
             self._mixer_paused = False
         if current is not None:

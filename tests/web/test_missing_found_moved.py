@@ -17,28 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from realkit import RealService, start_service
-
-from testcache import numba_cache
-from tonetracks import write_tone
+from realkit import RealService
+from test_moved_while_queued import _scanned, _scanned_service
 
 pytestmark = pytest.mark.timeout(300)
-
-#: no mood read: nothing plays or is planned but what the test asks for
-SETTINGS: dict[str, Any] = {"camera.enabled": False}
-
-
-def _music(tmp_path: Path) -> Path:
-    music = tmp_path / "library" / "Unknown Album"
-    music.mkdir(parents=True)
-    for i, hz in enumerate((262.0, 330.0, 392.0, 494.0)):
-        write_tone(music / f"{i + 1:02d}.ogg", hz, 6.0, 0.2)
-    return tmp_path / "library"
-
-
-def _scanned(service: RealService) -> None:
-    service.appliance.rescan_library()
-    service.wait_for(lambda: not service.control.state()["scan"]["running"], 240, "the rescan's end")
 
 
 def _missing_marks(service: RealService, track_id: str) -> list[str]:
@@ -57,11 +39,7 @@ def _offered(service: RealService, track_id: str) -> bool:
 def test_a_track_missing_after_its_file_moved_is_offered_again_after_the_rescan(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("NUMBA_CACHE_DIR", str(numba_cache()))
-    music = _music(tmp_path)
-    service = start_service(tmp_path, music=music, **SETTINGS)
-    try:
-        _scanned(service)
+    with _scanned_service(tmp_path, monkeypatch) as (service, music):
         service.appliance.play()
         service.appliance.pause()
         service.wait_for(
@@ -83,5 +61,3 @@ def test_a_track_missing_after_its_file_moved_is_offered_again_after_the_rescan(
         library: Any = service.appliance.parts.recommender.source  # the index (open_library's)
         assert library.get(head.id).location == str(new)
         assert _offered(service, head.id)  # before: still marked missing, out of the picks for weeks
-    finally:
-        service.appliance.stop()

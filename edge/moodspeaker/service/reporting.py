@@ -154,7 +154,9 @@ class ServiceReports(ApplianceCore):
         if "now_playing" in pending:  # the track a Next moves to (None: nothing, until Play)
             item = pending["now_playing"]
             pending["now_playing"] = None if item is None else self._track_entry(item)
-        status = self.player.status()
+        # What was restored at start until the player shows it (no wait: a page or MQTT asking in the
+        # first moments after a restart is shown the track it is about to resume, not nothing).
+        status = self._restored.status()
         mood = self._current_mood()
         current = status.current
         now_playing = None

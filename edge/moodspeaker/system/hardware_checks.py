@@ -133,11 +133,13 @@ def check_audio(config: Config, machine: Machine) -> CheckResult:
     said = "player.audio_device " + (repr(wanted) if wanted else "(the default output)")
     opened = _open_audio(wanted, machine)
     details: dict[str, object] = {"cards": cards, **opened}
-    if opened.get("ok"):
-        summary = f"{said} opens ({opened['output']}); sound cards: " + "; ".join(cards)
-        return CheckResult("audio", "ok", summary, details=details)
     error = str(opened.get("error", ""))
-    if "busy" in error.lower():  # the service (or another program) has it open: it is there
+    if opened.get("ok") or "busy" in error.lower():  # busy: the service (or another) has it open
+        if not wanted and len(cards) > 1:
+            return _default_among_cards(cards, details)
+        if opened.get("ok"):
+            summary = f"{said} opens ({opened['output']}); sound cards: " + "; ".join(cards)
+            return CheckResult("audio", "ok", summary, details=details)
         return CheckResult("audio", "ok", f"{said} is in use ({opened['output']})", details=details)
     return CheckResult(
         "audio",
@@ -148,6 +150,33 @@ def check_audio(config: Config, machine: Machine) -> CheckResult:
         "or empty for the default",
         details=details,
     )
+
+
+def _default_among_cards(cards: list[str], details: dict[str, object]) -> CheckResult:
+    """player.audio_device empty with several cards: the system default plays, and on a Pi with a DAC
+    HAT that is ALSA's card 0 (the headphone jack or HDMI) unless an asound.conf says otherwise, so the
+    music may go to an output with nothing plugged in.  Names the cards by the ids the setting takes
+    (player.device: a card's id stands for its default device) and the DAC (neither HDMI nor the jack)
+    as the example."""
+    ids = [card.split(":", 1)[0] for card in cards]
+    others = [i for i, card in zip(ids, cards, strict=True) if not _is_hdmi_or_jack(card)]
+    example = others[0] if others else ids[0]
+    return CheckResult(
+        "audio",
+        "warn",
+        f"player.audio_device is empty (the system default) and there are {len(cards)} sound cards "
+        f"({'; '.join(cards)}): the default may be HDMI or the headphone jack rather than your speaker",
+        fix=f"name the card to play on: moodspeaker config set player.audio_device={example} (a card's id: "
+        f"{', '.join(ids)}; or an ALSA device from aplay -L), then moodspeaker doctor --only audio",
+        details=details,
+    )
+
+
+def _is_hdmi_or_jack(card: str) -> bool:
+    """A Pi's own outputs in /proc/asound/cards ("vc4hdmi0: vc4-hdmi-0", "Headphones: bcm2835
+    Headphones"): not where a DAC HAT or a USB speaker plays."""
+    text = card.lower()
+    return "hdmi" in text or "headphones" in text
 
 
 def _open_audio(wanted: str, machine: Machine) -> dict[str, object]:

@@ -37,10 +37,16 @@ from moodspeaker.recommend.feedback import (
 from moodspeaker.recommend.options import DAY, Options
 from moodspeaker.recommend.planner import Outcome, Pick, Readiness, nothing_left, plan_queue
 from moodspeaker.recommend.profiles import ProfileError, check_profile_name
-from moodspeaker.recommend.source import CatalogueView, TrackSource, track_features, track_taste
+from moodspeaker.recommend.source import (
+    CatalogueView,
+    TrackSource,
+    empty_reason,
+    track_features,
+    track_taste,
+)
 from moodspeaker.recommend.steers import Steers
 from moodspeaker.recommend.store import FeedbackRow, FeedbackStore
-from moodspeaker.recommend.targets import STRATEGIES, Mood, MoodLike
+from moodspeaker.recommend.targets import STRATEGIES, Mood, MoodLike, as_mood
 
 __all__ = ["Options", "Outcome", "Pick", "Readiness", "Recommender"]
 
@@ -48,28 +54,6 @@ log = logging.getLogger(__name__)
 
 #: Automatic picks switched off for the profile: no picks, as chosen.
 PICKS_OFF = Outcome(Readiness.OFF, "automatic picks are off for this profile")
-
-
-def _as_mood(mood: MoodLike | None) -> Mood:
-    """A plain Mood of the caller's; a filter's MoodState also says whether a face is in view,
-    whether any was read so far (its `probs` are empty until then) and, from the service, whether the
-    camera is off, for the wording of `unknown`."""
-    if mood is None:
-        return Mood("unknown", 0.0, 0.0, 0.0)
-    face = getattr(mood, "face", None)
-    probs = getattr(mood, "probs", None)
-    camera = getattr(mood, "camera", None)
-    told = getattr(mood, "told", False)
-    return Mood(
-        str(mood.mood),
-        float(mood.confidence),
-        float(mood.valence),
-        float(mood.arousal),
-        face=face if isinstance(face, bool) else None,
-        faces_read=bool(probs) if probs is not None else getattr(mood, "faces_read", None),
-        camera=camera if isinstance(camera, bool) else None,
-        told=told is True,
-    )
 
 
 class Recommender:
@@ -209,7 +193,7 @@ class Recommender:
         if kind == "wrong_mood" and not corrected_mood:
             raise FeedbackError("wrong_mood feedback needs the corrected mood")
         profile = check_profile_name(profile)
-        m = _as_mood(mood)
+        m = as_mood(mood)
         with self._lock:
             if not self.store.has_profile(profile):
                 self.store.create_profile(profile, now)
@@ -286,7 +270,7 @@ class Recommender:
         now in force.  Nothing is recorded: the track playing is not disliked."""
         profile = check_profile_name(profile)
         with self._lock:
-            return self._steers.add(profile, _as_mood(mood).mood, by)
+            return self._steers.add(profile, as_mood(mood).mood, by)
 
     def plan(
         self,
@@ -318,7 +302,7 @@ class Recommender:
         """`plan`, and how this very plan came out (also left in `outcome`): a caller that records it
         (the service's health) gets its own plan's, not that of a plan made meanwhile on another thread."""
         profile = check_profile_name(profile)
-        m = _as_mood(mood)
+        m = as_mood(mood)
         with self._lock:
             strategy = strategy or self.strategy_of(profile)
             if strategy not in STRATEGIES:
@@ -328,7 +312,7 @@ class Recommender:
                 return [], self.outcome
             view = self._catalogue()
             if view.n == 0:
-                self.outcome = Outcome(Readiness.NOTHING, self._empty_reason())
+                self.outcome = Outcome(Readiness.NOTHING, empty_reason(self.source))
                 log.warning("no picks: %s", self.status)
                 return [], self.outcome
             get = getattr(self.source, "get", None)
@@ -359,35 +343,3 @@ class Recommender:
             else:
                 self.outcome = Outcome(Readiness.READY, "ready")
             return picks, self.outcome
-
-    def _empty_reason(self) -> str:
-        """Why there is nothing to play, in a sentence (a library still being analysed, or none).
-
-        Files kept out as shorter than library.min_track_s count among the failed in the index's
-        stats (`short` says how many): a folder of ringtones is not "failed analysis", and the
-        sentence names the setting that keeps them out."""
-        stats = getattr(self.source, "stats", None)
-        if callable(stats):
-            try:
-                info = stats()
-                pending = int(info.get("pending", 0))
-                failed = int(info.get("failed", 0))
-                short = min(int(info.get("short", 0)), failed)
-            except Exception as exc:  # a broken source must not break planning
-                log.warning("library stats unavailable: %s", exc)
-            else:
-                if pending:
-                    return f"the library is not analysed yet: {pending} tracks waiting for analysis"
-                if failed and short == failed:
-                    return (
-                        f"no playable tracks: all {short} files are shorter than library.min_track_s "
-                        "(ringtones, jingles?); lower it to play them (see `library stats`)"
-                    )
-                if short:
-                    return (
-                        f"no playable tracks: {short} files shorter than library.min_track_s and "
-                        f"{failed - short} that failed analysis (see `library stats`)"
-                    )
-                if failed:
-                    return f"no playable tracks: all {failed} tracks failed analysis (see `library stats`)"
-        return "the library is empty: add a music folder or a LAN server in the settings"

@@ -141,3 +141,36 @@ class CatalogueView:
     @property
     def n_analysed(self) -> int:
         return int(self.analysed.sum())
+
+
+def empty_reason(source: TrackSource) -> str:
+    """Why there is nothing to play, in a sentence (a library still being analysed, or none).
+
+    Files kept out as shorter than library.min_track_s count among the failed in the index's
+    stats (`short` says how many): a folder of ringtones is not "failed analysis", and the
+    sentence names the setting that keeps them out."""
+    stats = getattr(source, "stats", None)
+    if callable(stats):
+        try:
+            info = stats()
+            pending = int(info.get("pending", 0))
+            failed = int(info.get("failed", 0))
+            short = min(int(info.get("short", 0)), failed)
+        except Exception as exc:  # a broken source must not break planning
+            log.warning("library stats unavailable: %s", exc)
+        else:
+            if pending:
+                return f"the library is not analysed yet: {pending} tracks waiting for analysis"
+            if failed and short == failed:
+                return (
+                    f"no playable tracks: all {short} files are shorter than library.min_track_s "
+                    "(ringtones, jingles?); lower it to play them (see `library stats`)"
+                )
+            if short:
+                return (
+                    f"no playable tracks: {short} files shorter than library.min_track_s and "
+                    f"{failed - short} that failed analysis (see `library stats`)"
+                )
+            if failed:
+                return f"no playable tracks: all {failed} tracks failed analysis (see `library stats`)"
+    return "the library is empty: add a music folder or a LAN server in the settings"

@@ -159,3 +159,25 @@ def steered(target: FloatArray | None, by: float) -> FloatArray | None:
         return target
     base = music_point(0.0, 0.0) if target is None else target
     return (base + music_point(0.0, by) - music_point(0.0, 0.0)).astype(np.float32)
+
+
+def as_mood(mood: MoodLike | None) -> Mood:
+    """A plain Mood of the caller's; a filter's MoodState also says whether a face is in view,
+    whether any was read so far (its `probs` are empty until then) and, from the service, whether the
+    camera is off, for the wording of `unknown`."""
+    if mood is None:
+        return Mood("unknown", 0.0, 0.0, 0.0)
+    face = getattr(mood, "face", None)
+    probs = getattr(mood, "probs", None)
+    camera = getattr(mood, "camera", None)
+    told = getattr(mood, "told", False)
+    return Mood(
+        str(mood.mood),
+        float(mood.confidence),
+        float(mood.valence),
+        float(mood.arousal),
+        face=face if isinstance(face, bool) else None,
+        faces_read=bool(probs) if probs is not None else getattr(mood, "faces_read", None),
+        camera=camera if isinstance(camera, bool) else None,
+        told=told is True,
+    )

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 import pytest
 from webkit import PASSWORD, setup_code
 
+from polling import until
+
 if TYPE_CHECKING:  # Playwright is optional at run time (the browser tests skip without it)
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright, ViewportSize
 
@@ -80,3 +82,13 @@ def claim(page: Page, url: str, data_dir: Path) -> None:
     page.fill("#confirm", PASSWORD)
     page.click("text=Make it mine")
     page.wait_for_url("**/settings")
+
+
+def said(page: Page, selector: str, start: str) -> str:
+    """The text at `selector`, once it starts with `start` (case-insensitive)."""
+
+    def text() -> str | None:
+        now = page.inner_text(selector)
+        return now if now.lower().startswith(start.lower()) else None
+
+    return until(text, what=f"{start!r} at {selector}")

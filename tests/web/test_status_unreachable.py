@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import claim, needs_chromium, phone_page, watch
+from browserkit import claim, needs_chromium, phone_page, said, watch
 from realkit import served
 
 from moodspeaker_web.server import serve
@@ -39,16 +39,6 @@ CARD = """h => {
 def cards(page: Page) -> list[tuple[str | None, float]]:
     """Each live card's aria-busy and opacity."""
     return [page.eval_on_selector(heading, CARD) for heading in LIVE_CARDS]
-
-
-def said(page: Page, selector: str, start: str) -> str:
-    """The text at `selector`, once it starts with `start` (case-insensitive)."""
-
-    def text() -> str | None:
-        now = page.inner_text(selector)
-        return now if now.lower().startswith(start.lower()) else None
-
-    return until(text, what=f"{start!r} at {selector}")
 
 
 def test_a_stopped_speaker_is_said_and_its_stale_state_dimmed(tmp_path: Path, browser: Browser) -> None:

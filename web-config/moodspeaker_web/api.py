@@ -19,8 +19,9 @@ from moodspeaker_web.tell import interpret
 
 api = Blueprint("api", __name__, url_prefix="/api")
 
-#: What the guest view may show: what is playing, nothing about anyone's mood.
-GUEST_KEYS = ("playing", "now_playing", "volume")
+#: What the guest view may show: what is playing, nothing about anyone's mood; `unavailable` when the
+#: speaker does not answer (WebContext.state), for it to say so as the status page does.
+GUEST_KEYS = ("playing", "now_playing", "volume", "unavailable")
 
 
 def _body() -> dict[str, Any]:
@@ -49,7 +50,7 @@ def guest() -> ResponseReturnValue:
     now = snapshot.get("now_playing") or {}
     if isinstance(now, dict):
         snapshot["now_playing"] = {k: now.get(k) for k in ("title", "artist")}
-    return jsonify({k: snapshot.get(k) for k in GUEST_KEYS})
+    return jsonify({k: snapshot[k] for k in GUEST_KEYS if k in snapshot})
 
 
 @api.get("/history")

@@ -79,6 +79,29 @@ function stale(on) {
 }
 function trouble(text) { troubled = true; stale(true); live(text, true); }
 function untroubled() { if (troubled) { troubled = false; stale(false); live("The speaker answers again."); } }
+/* A state the speaker sent: false when it says it is not answering (`unavailable`: its service
+   fails behind this page), which is said as trouble; true (and any trouble over) otherwise. */
+function answered(s) {
+  if (s.unavailable) { trouble(s.unavailable); return false; }
+  untroubled(); return true;
+}
+/* Ask `path` for the state every `every` ms and `show` it; no answer is trouble until one comes.
+   The status page and the guest view follow the speaker this one way. */
+function follow(path, show, every) {
+  const refresh = async () => {
+    let s;
+    try { s = await api(path); } catch (err) { trouble(UNREACHABLE + "; trying again…"); return; }
+    if (answered(s)) show(s);
+  };
+  refresh(); setInterval(refresh, every);
+  return refresh;
+}
+/* What is playing: the status page's Now card and the guest view's. */
+function showNow(s) {
+  const now = s.now_playing || {};
+  setText("np-title", now.title || (s.playing ? "Playing" : "Nothing playing"));
+  setText("np-artist", now.artist || "");
+}
 
 /* ---------- status page ---------- */
 
@@ -87,8 +110,7 @@ function untroubled() { if (troubled) { troubled = false; stale(false); live("Th
 let volumeRefused = false;
 
 function showState(s) {
-  if (s.unavailable) { trouble(s.unavailable); return; }
-  untroubled();
+  if (!answered(s)) return;
   const camera = s.camera !== false;
   const mood = camera ? (s.mood || "unknown") : "unknown";
   setText("mood-word", camera ? (mood === "unknown" ? "Not sure yet" : mood) : "Camera off");
@@ -102,10 +124,8 @@ function showState(s) {
   else if (typeof s.valence === "number") note = `valence ${s.valence.toFixed(2)} · arousal ${(s.arousal || 0).toFixed(2)}`;
   setText("mood-note", note);
 
-  const now = s.now_playing || {};
-  setText("np-title", now.title || (s.playing ? "Playing" : "Nothing playing"));
-  setText("np-artist", now.artist || "");
-  showReason(now.reason);
+  showNow(s);
+  showReason((s.now_playing || {}).reason);
   const play = $("btn-play"), pause = $("btn-pause");
   if (play) play.setAttribute("aria-pressed", s.playing ? "true" : "false");
   if (pause) pause.setAttribute("aria-pressed", s.playing ? "false" : "true");
@@ -297,12 +317,11 @@ function initStatus() {
       refresh();
     } catch (err) { setText("tell-reply", err.message); if (err instanceof Unreachable) trouble(UNREACHABLE + "; trying again…"); }
   });
-  const refresh = async () => { try { showState(await api("/api/state")); } catch (err) { trouble(UNREACHABLE + "; trying again…"); } };
+  const refresh = follow("/api/state", showState, 2000);
   const refreshPlot = async () => { try { drawPlot(await api("/api/history?minutes=60")); } catch (err) { /* keep the old plot */ } };
-  refresh(); refreshPlot();
+  refreshPlot();
   window.addEventListener("resize", () => { if (lastPlot) drawPlot(lastPlot); placeLive(); });
   window.addEventListener("scroll", placeLive, { passive: true });
-  setInterval(refresh, 2000);
   setInterval(refreshPlot, 15000);
 }
 
@@ -360,16 +379,10 @@ function initSettings() {
 
 /* ---------- guest view ---------- */
 
+/* What is playing, and as on the status page, that the speaker cannot be reached (its card dimmed). */
 function initGuest() {
-  const refresh = async () => {
-    try {
-      const response = await fetch("/api/guest", { credentials: "same-origin" });
-      const s = await response.json(); const now = s.now_playing || {};
-      setText("np-title", now.title || (s.playing ? "Playing" : "Nothing playing"));
-      setText("np-artist", now.artist || "");
-    } catch (err) { /* keep the last */ }
-  };
-  refresh(); setInterval(refresh, 3000);
+  follow("/api/guest", showNow, 3000);
+  window.addEventListener("scroll", placeLive, { passive: true });
 }
 
 function initTimes() {

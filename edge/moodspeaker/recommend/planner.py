@@ -190,23 +190,22 @@ class Allowed:
         """Tracks rejected in this mood (skipped, disliked, the wrong mood), and the same song in its
         other files (the view's twins, by tags, as the no-repeat rule has them): a song disliked in
         one folder was offered again from its copy in another.  Across a song's files the latest
-        verdict here wins, as for one file: a twin stays allowed only when its own latest verdict was
-        a yes (liked, replayed) given after the song's newest rejection; a like of last month does not
-        outlast a dislike of today."""
+        verdict here wins, as for one file: its newest rejection keeps every file of it out unless a
+        yes (liked, replayed) on any of them came after it, which lets them all back (a like of last
+        month does not outlast a dislike of today; a like of the album version after a dislike of the
+        single is a like of the song, and its single is offered again when the album is out of reach)."""
         key, view, model = self.key, self.view, self.model
-        said_no = model.rejected(key, self.now, self.horizon_s)
-        newest_no: dict[int, float] = {}  # row -> time of the newest rejection of its song
-        for tid in said_no:
-            row, verdict = view.row.get(tid), model.verdict(key, tid)
-            if row is None or verdict is None:
+        out: set[str] = set()
+        for tid in model.rejected(key, self.now, self.horizon_s):
+            row = view.row.get(tid)
+            song = view.twins.get(row, ()) if row is not None else ()
+            if not song:
+                out.add(tid)  # one file (or not in the library): its own latest verdict said no
                 continue
-            for r in view.twins.get(row, ()):
-                newest_no[r] = max(newest_no.get(r, verdict[1]), verdict[1])
-        out = set(said_no)
-        for r, no_ts in newest_no.items():
-            own = model.verdict(key, view.ids[r])
-            if own is None or own[0] <= 0 or own[1] <= no_ts:
-                out.add(view.ids[r])
+            verdicts = [v for r in song if (v := model.verdict(key, view.ids[r])) is not None]
+            newest_no = max(ts for w, ts in verdicts if w < 0)
+            if not any(w > 0 and ts > newest_no for w, ts in verdicts):
+                out.update(view.ids[r] for r in song)
         return out
 
     def _missing(self) -> set[str]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 
 from moodspeaker.mqtt import discovery, state_feed
-from moodspeaker.mqtt.discovery import discovery_config, fit_profiles
+from moodspeaker.mqtt.discovery import discovery_config
+from moodspeaker.mqtt.discovery_updates import fit_profiles
 from moodspeaker.mqtt.payloads import MAX_PUBLISH_BYTES, MOOD_KEYS, encode, encoded_size, mood_values
 from moodspeaker.mqtt.topics import Topics
 

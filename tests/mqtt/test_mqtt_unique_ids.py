@@ -17,7 +17,8 @@ from brokerkit import Mosquitto
 from mqtt_helpers import Message, Watcher, retained
 from speakerkit import make_rig, value
 
-from moodspeaker.mqtt.discovery import discovery_config, stale_components
+from moodspeaker.mqtt.discovery import discovery_config
+from moodspeaker.mqtt.discovery_updates import stale_components
 from moodspeaker.mqtt.topics import Topics
 
 DISCOVERY = "homeassistant/device/kitchen/config"

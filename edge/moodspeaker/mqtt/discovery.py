@@ -4,32 +4,34 @@ Follows HA's current device-based discovery: one retained message on
 `<discovery_prefix>/device/<device_id>/config` with the device (`dev`), the origin (`o`), the shared
 availability topic and the components (`cmps`), each with its platform and a unique_id.  An empty
 retained payload on the same topic removes the device and all its entities from HA; a component given
-with its platform alone (`{"p": "sensor"}`) removes that one entity (stale_components).
-Entities read the speaker's own JSON state topics through value templates, so HA and any other
-consumer see the same documented payloads.  Pure: builds dictionaries, publishes nothing.
+with its platform alone (`{"p": "sensor"}`) removes that one entity (discovery_updates.stale_components).
+Entities read the speaker's own JSON state topics through value templates (ha_templates.py), so HA and
+any other consumer see the same documented payloads.  Pure: builds dictionaries, publishes nothing.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from moodspeaker import __version__
 from moodspeaker.mood.classes import ALL_EXPRESSIONS, MOODS
 from moodspeaker.mqtt.buttons import BUTTONS
 from moodspeaker.mqtt.client import QOS
-from moodspeaker.mqtt.payloads import (
-    AUDIO_LOST,
-    AUDIO_OK,
-    CAMERA_OFF,
-    IDLE,
-    MAX_PUBLISH_BYTES,
-    REJECTED,
-    SCAN_FIELDS,
-    SCANNING,
-    encoded_size,
+from moodspeaker.mqtt.ha_templates import (
+    AUDIO_PROBLEM_TEMPLATE,
+    BOOL_TEMPLATE,
+    CONFIDENCE_TEMPLATE,
+    MOOD_TEMPLATE,
+    MQTT_ATTRIBUTES,
+    MQTT_SENT_TEMPLATE,
+    NOW_PLAYING_ATTRIBUTES,
+    NOW_PLAYING_TEMPLATE,
+    PERCENT_TEMPLATE,
+    SCAN_ATTRIBUTES,
+    VALUE_TEMPLATE,
 )
+from moodspeaker.mqtt.payloads import CAMERA_OFF, IDLE, REJECTED, SCANNING
 from moodspeaker.mqtt.topics import Topics
 from moodspeaker.service.control import STRATEGIES
 
@@ -39,45 +41,6 @@ from moodspeaker.service.control import STRATEGIES
 MOOD_OPTIONS = (*ALL_EXPRESSIONS, CAMERA_OFF)
 #: Event types of the "mood changed" event entity: every mood the filter can report.
 MOOD_EVENT_TYPES = MOODS
-
-_NONE = "None"  # what a template renders for "no value"; HA then shows the entity as unknown
-
-_MOOD_TEMPLATE = (
-    "{% if value_json.status == '" + CAMERA_OFF + "' %}" + CAMERA_OFF
-    + "{% elif value_json.value in " + json.dumps(list(ALL_EXPRESSIONS)) + " %}{{ value_json.value }}"
-    + "{% else %}" + _NONE + "{% endif %}"
-)  # fmt: skip
-_PERCENT_TEMPLATE = (
-    "{% if value_json.value is number %}{{ (value_json.value * 100) | round(1) }}{% else %}None{% endif %}"
-)
-#: The mood's confidence in whole percents, as shown: HA writes a new state only when the rendered value
-#: changes, and in tenths it changed (a row in its database) at nearly every reading.
-_CONFIDENCE_TEMPLATE = (
-    "{% if value_json.value is number %}{{ (value_json.value * 100) | round(0) | int }}"
-    "{% else %}None{% endif %}"
-)  # fmt: skip
-_VALUE_TEMPLATE = "{% if value_json.value is none %}None{% else %}{{ value_json.value }}{% endif %}"
-_BOOL_TEMPLATE = "{% if value_json.value is none %}None{% elif value_json.value %}ON{% else %}OFF{% endif %}"
-#: The audio output as a problem: ON while it is lost, OFF while it plays, unknown while it is starting.
-_AUDIO_PROBLEM_TEMPLATE = (
-    "{% if value_json.value == '" + AUDIO_LOST + "' %}ON"
-    + "{% elif value_json.value == '" + AUDIO_OK + "' %}OFF"
-    + "{% else %}" + _NONE + "{% endif %}"
-)  # fmt: skip
-#: "Artist - Title", or just the title of an untagged file (no artist): never " - Title".
-_NOW_PLAYING_TEMPLATE = (
-    "{% if value_json.value %}"
-    "{{ ([value_json.value.artist, value_json.value.title] | select | join(' - '))[:255] }}"
-    "{% else %}None{% endif %}"
-)
-_NOW_PLAYING_ATTRIBUTES = "{{ (value_json.value or {}) | tojson }}"
-#: The scan's numbers as attributes, by name (`get`: a key an older speaker lacks is null, not an error).
-_SCAN_ATTRIBUTES = "{{ {" + ", ".join(f"'{k}': value_json.get('{k}')" for k in SCAN_FIELDS) + "} | tojson }}"
-
-#: The stats' link counters (`mqtt`: connects, published, refused, ...): the "mqtt" entity's state is
-#: the count of messages published, its attributes all of them.
-_MQTT_SENT_TEMPLATE = "{{ (value_json.get('mqtt') or {}).get('published') }}"
-_MQTT_ATTRIBUTES = "{{ (value_json.get('mqtt') or {}) | tojson }}"
 
 
 def unique_id_base(device_id: str) -> str:
@@ -89,58 +52,6 @@ def unique_id_base(device_id: str) -> str:
     entity its registry entry (stale_components), so only the ids that need it change.
     """
     return device_id if device_id.startswith("moodspeaker-") else f"moodspeaker_{device_id}"
-
-
-def stale_components(announced: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, dict[str, str]]:
-    """The components of an earlier discovery payload (`announced`, as the broker kept it) that
-    `config` does not announce as they were: gone, or another platform or unique_id under their key.
-
-    Each comes back as `{"p": <its platform>}`: a device discovery listing a component with its
-    platform alone makes HA remove that entity and its registry entry.  A running HA keeps an
-    entity's first unique_id through later discovery updates, and after its next restart makes a
-    second entity (`sensor.kitchen_speaker_mood_2`) beside the orphaned one; removed first, the
-    entity comes back under the same entity id with the new unique_id.
-    """
-    old, new = announced.get("cmps"), config["cmps"]
-    if not isinstance(old, Mapping):
-        return {}
-    stale: dict[str, dict[str, str]] = {}
-    for key, was in old.items():
-        if not isinstance(was, Mapping) or not isinstance(was.get("p"), str) or len(was) == 1:
-            continue  # not a component, or one removed already
-        now = new.get(key)
-        if now is None or (now["p"], now.get("unique_id")) != (was["p"], was.get("unique_id")):
-            stale[str(key)] = {"p": was["p"]}
-    return stale
-
-
-def fit_profiles(
-    topics: Topics,
-    *,
-    name: str,
-    profiles: Sequence[str],
-    web_url: str = "",
-    keep: str | None = None,
-    limit: int = MAX_PUBLISH_BYTES,
-) -> list[str]:
-    """The profile select's options: all of `profiles` when the discovery message fits in `limit`
-    bytes (the publish limit), else as many as fit, `keep` (the active profile: HA refuses a state
-    that is not one of the options) first, then the others in the household's order; listed in that
-    order.  A household of ~55 profiles with 64-character names (more with non-ASCII ones) made the
-    message too big to publish at all, and Home Assistant lost every entity with it."""
-    if encoded_size(discovery_config(topics, name=name, profiles=profiles, web_url=web_url)) <= limit:
-        return list(profiles)
-    room = limit - encoded_size(discovery_config(topics, name=name, profiles=[], web_url=web_url))
-    chosen: set[str] = set()
-    for profile in ([keep] if keep is not None and keep in profiles else []) + [
-        p for p in profiles if p != keep
-    ]:
-        cost = len(json.dumps(profile, ensure_ascii=False).encode("utf-8")) + (1 if chosen else 0)
-        if profile in chosen or cost > room:
-            continue
-        chosen.add(profile)
-        room -= cost
-    return [p for p in dict.fromkeys(profiles) if p in chosen]
 
 
 def discovery_config(
@@ -172,7 +83,7 @@ def discovery_config(
                 device_class="enum",
                 options=list(MOOD_OPTIONS),
                 state_topic=state("mood"),
-                value_template=_MOOD_TEMPLATE,
+                value_template=MOOD_TEMPLATE,
                 icon="mdi:emoticon-outline",
             ),
             component(
@@ -180,7 +91,7 @@ def discovery_config(
                 "sensor",
                 "Mood confidence",
                 state_topic=state("confidence"),
-                value_template=_CONFIDENCE_TEMPLATE,
+                value_template=CONFIDENCE_TEMPLATE,
                 unit_of_measurement="%",
                 state_class="measurement",
                 suggested_display_precision=0,
@@ -191,7 +102,7 @@ def discovery_config(
                 "sensor",
                 "Valence",
                 state_topic=state("valence"),
-                value_template=_VALUE_TEMPLATE,
+                value_template=VALUE_TEMPLATE,
                 state_class="measurement",
                 suggested_display_precision=2,
                 icon="mdi:emoticon-happy-outline",
@@ -204,7 +115,7 @@ def discovery_config(
                 "sensor",
                 "Arousal",
                 state_topic=state("arousal"),
-                value_template=_VALUE_TEMPLATE,
+                value_template=VALUE_TEMPLATE,
                 state_class="measurement",
                 suggested_display_precision=2,
                 icon="mdi:lightning-bolt-outline",
@@ -215,9 +126,9 @@ def discovery_config(
                 "sensor",
                 "Now playing",
                 state_topic=state("now_playing"),
-                value_template=_NOW_PLAYING_TEMPLATE,
+                value_template=NOW_PLAYING_TEMPLATE,
                 json_attributes_topic=state("now_playing"),
-                json_attributes_template=_NOW_PLAYING_ATTRIBUTES,
+                json_attributes_template=NOW_PLAYING_ATTRIBUTES,
                 icon="mdi:music",
             ),
             component(
@@ -227,9 +138,9 @@ def discovery_config(
                 device_class="enum",
                 options=[IDLE, SCANNING],
                 state_topic=state("scan"),
-                value_template=_VALUE_TEMPLATE,
+                value_template=VALUE_TEMPLATE,
                 json_attributes_topic=state("scan"),
-                json_attributes_template=_SCAN_ATTRIBUTES,
+                json_attributes_template=SCAN_ATTRIBUTES,
                 entity_category="diagnostic",
                 icon="mdi:folder-sync",
             ),
@@ -239,7 +150,7 @@ def discovery_config(
                 "Listener present",
                 device_class="occupancy",
                 state_topic=state("face"),
-                value_template=_BOOL_TEMPLATE,
+                value_template=BOOL_TEMPLATE,
             ),
             component(
                 "playing",
@@ -247,7 +158,7 @@ def discovery_config(
                 "Playing",
                 device_class="running",
                 state_topic=state("playing"),
-                value_template=_BOOL_TEMPLATE,
+                value_template=BOOL_TEMPLATE,
                 icon="mdi:music-note",
             ),
             component(
@@ -256,7 +167,7 @@ def discovery_config(
                 "Audio output",
                 device_class="problem",
                 state_topic=state("audio"),
-                value_template=_AUDIO_PROBLEM_TEMPLATE,
+                value_template=AUDIO_PROBLEM_TEMPLATE,
                 entity_category="diagnostic",
             ),
             component(
@@ -264,7 +175,7 @@ def discovery_config(
                 "switch",
                 "Camera",
                 state_topic=state("camera"),
-                value_template=_BOOL_TEMPLATE,
+                value_template=BOOL_TEMPLATE,
                 state_on="ON",
                 state_off="OFF",
                 command_topic=topics.command("set_camera"),
@@ -278,7 +189,7 @@ def discovery_config(
                 "Music strategy",
                 options=list(STRATEGIES),
                 state_topic=state("strategy"),
-                value_template=_VALUE_TEMPLATE,
+                value_template=VALUE_TEMPLATE,
                 command_topic=topics.command("set_strategy"),
                 command_template='{"strategy":{{ value | tojson }}}',
                 icon="mdi:tune-variant",
@@ -289,7 +200,7 @@ def discovery_config(
                 "Listener profile",
                 options=list(profiles),
                 state_topic=state("profile"),
-                value_template=_VALUE_TEMPLATE,
+                value_template=VALUE_TEMPLATE,
                 command_topic=topics.command("set_profile"),
                 command_template='{"profile":{{ value | tojson }}}',
                 icon="mdi:account-music",
@@ -304,7 +215,7 @@ def discovery_config(
                 mode="slider",
                 unit_of_measurement="%",
                 state_topic=state("volume"),
-                value_template=_PERCENT_TEMPLATE,
+                value_template=PERCENT_TEMPLATE,
                 command_topic=topics.command("set_volume"),
                 command_template='{"volume":{{ (value | float / 100) | round(3) }}}',
                 icon="mdi:volume-high",
@@ -358,10 +269,10 @@ def discovery_config(
                 "sensor",
                 "MQTT messages sent",
                 state_topic=topics.stats,
-                value_template=_MQTT_SENT_TEMPLATE,
+                value_template=MQTT_SENT_TEMPLATE,
                 state_class="total_increasing",
                 json_attributes_topic=topics.stats,
-                json_attributes_template=_MQTT_ATTRIBUTES,
+                json_attributes_template=MQTT_ATTRIBUTES,
                 entity_category="diagnostic",
                 icon="mdi:lan-connect",
                 # a new state at every stats message (every mqtt.stats_interval_s): off until wanted

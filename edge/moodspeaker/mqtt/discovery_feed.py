@@ -27,7 +27,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from moodspeaker.mqtt.client import Connection
-from moodspeaker.mqtt.discovery import discovery_config, fit_profiles, stale_components
+from moodspeaker.mqtt.discovery import discovery_config
+from moodspeaker.mqtt.discovery_updates import fit_profiles, stale_components
 from moodspeaker.mqtt.payloads import PayloadError, encode
 from moodspeaker.mqtt.topics import Topics
 from moodspeaker.service.control import ControlAPI

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 import synth
+from oldlibrary import version_2_library
 
 from moodspeaker.library.analysis import analyse_file
 from moodspeaker.library.db import SCHEMA_VERSION
@@ -20,33 +21,6 @@ from moodspeaker.library.lan.client import LanLibrary, validate_row
 from moodspeaker.library.lan.server import LibraryServer
 
 VALUES = dict(zip(FEATURE_COLUMNS, (0.2, 0.1, 0.5, 120.0, -20.0, 1, 0.4), strict=True))
-
-#: Version 2's tables as that version created them (db.MIGRATIONS[0] and [1]), written out so the test
-#: keeps building the database an installed speaker has even if the migrations are edited.
-SCHEMA_2 = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-INSERT INTO meta VALUES ('change_counter', '1');
-CREATE TABLE tracks (
-    id TEXT PRIMARY KEY, location TEXT NOT NULL UNIQUE, source TEXT NOT NULL DEFAULT 'local',
-    title TEXT NOT NULL DEFAULT '', artist TEXT NOT NULL DEFAULT '', album TEXT NOT NULL DEFAULT '',
-    duration_s REAL NOT NULL DEFAULT 0, replaygain_db REAL, size INTEGER NOT NULL DEFAULT 0,
-    mtime_ns INTEGER NOT NULL DEFAULT 0, content_hash TEXT NOT NULL DEFAULT '',
-    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'analysed', 'failed', 'short')),
-    error TEXT NOT NULL DEFAULT '', valence REAL, arousal REAL, energy REAL, tempo REAL,
-    loudness_lufs REAL, mode INTEGER, brightness REAL, extra TEXT NOT NULL DEFAULT '{}',
-    analysed_at REAL, changed INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX tracks_status ON tracks(status);
-CREATE INDEX tracks_changed ON tracks(changed);
-CREATE INDEX tracks_hash ON tracks(content_hash);
-CREATE TABLE features (id TEXT PRIMARY KEY REFERENCES tracks(id) ON DELETE CASCADE, data TEXT NOT NULL);
-CREATE TABLE problems (
-    path TEXT PRIMARY KEY, kind TEXT NOT NULL, reason TEXT NOT NULL, seen_at REAL NOT NULL
-);
-CREATE TABLE removed (id TEXT PRIMARY KEY, changed INTEGER NOT NULL);
-CREATE INDEX removed_changed ON removed(changed);
-PRAGMA user_version = 2;
-"""
 
 
 def test_the_analysis_reads_the_peak_of_the_channels(tmp_path: Path) -> None:
@@ -71,27 +45,17 @@ def test_a_version_2_database_takes_the_peaks_of_its_analyses(tmp_path: Path) ->
     read (a LAN mirror's row) or with one that is not JSON or holds no number has none, and the
     library still opens (a failed migration would keep it shut at every start)."""
     db = tmp_path / "library.db"
-    conn = sqlite3.connect(db)
-    conn.executescript(SCHEMA_2)
     analyses = {"kept": '{"peak": 0.5, "tempo": 120.0}', "mirror": None, "garbled": "{not json",
                 "nan": '{"peak": NaN}', "text": '{"peak": "loud"}', "zero": '{"peak": 0}'}  # fmt: skip
-    for name, data in analyses.items():
-        conn.execute(
-            "INSERT INTO tracks (id, location, title, status, valence, arousal, energy, tempo,"
-            " loudness_lufs, mode, brightness, changed) VALUES (?,?,?,'analysed',0,0,0.5,120,-20,1,0.5,1)",
-            (track_id(name), name, name),
-        )
-        if data is not None:
-            conn.execute("INSERT INTO features VALUES (?, ?)", (track_id(name), data))
-    conn.commit()
-    conn.close()
+    version_2_library(db, [(track_id(name), name, name, data) for name, data in analyses.items()])
     with LibraryIndex(db) as index:
         peaks = {t.title: t.peak for t in index.tracks()}
         assert index.features(track_id("kept")) == {"peak": 0.5, "tempo": 120.0}
-        assert index.change_counter() == 1  # nothing sent to LAN clients again
+        # the track given a peak is sent to LAN clients again (migration 4), the others are not
+        assert [t["title"] for t in index.changes_since(1)["tracks"]] == ["kept"]
     assert peaks == {"kept": 0.5, "mirror": None, "garbled": None, "nan": None, "text": None, "zero": None}
     conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     conn.close()
 
 

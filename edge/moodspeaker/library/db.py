@@ -106,6 +106,21 @@ MIGRATIONS: tuple[str, ...] = (
         FROM features f WHERE f.id = tracks.id
     );
     """,
+    # 4: LAN clients get the peaks migration 3 gave: it left the rows' `changed` stamps as they were,
+    # so a speaker mirroring this library never asked for them again.  Each analysed track with a peak
+    # is stamped changed, on a number of its own (its rowid past the counter: one number for all of
+    # them made one `changes` page of the whole library, which a page never splits), and the counter
+    # moves past them.  Its mirror takes them with the next sync; nothing is analysed again.  A mirror's
+    # own rows (peaks from its server, or none) are stamped too: only its feature matrix reads that.
+    # `tag_peak`: the file's ReplayGain track peak tag (library.tags), which Track.peak takes before the
+    # analysis's (Batch.set_analysed); NULL for files tagged before it was read.
+    """
+    ALTER TABLE tracks ADD COLUMN tag_peak REAL;
+    UPDATE tracks SET changed = rowid + (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'change_counter')
+        WHERE status = 'analysed' AND peak IS NOT NULL;
+    UPDATE meta SET value = CAST(MAX(CAST(value AS INTEGER),
+        COALESCE((SELECT MAX(changed) FROM tracks), 0)) AS TEXT) WHERE key = 'change_counter';
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

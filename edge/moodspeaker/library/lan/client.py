@@ -17,6 +17,12 @@ it serves (`library_id` in `info`, made once with the database); a mirror that f
 copies the server whole too, which catches a new library whose counter is already past the cursor.
 A server without it (an older release) is unknown, not different: the counter rule alone decides.
 
+A mirror made by a version before rows carried the track's peak (Track.peak, `_ROWS`) holds none,
+and following the server from its cursor never sends them: its rows did not change.  Its first sync
+by this version copies the server whole instead (as for a replaced database: rows only, no audio
+downloaded or analysed again), once; a server that sends no peak (an older release) is asked again
+for them by its own upgrade (db migration 4 stamps its tracks with a peak as changed).
+
 Downloaded audio is kept bounded and never gone or stale (audiocache): each sync and each download
 sweeps the downloads of tracks no longer mirrored or mirrored in a newer version, and the least
 recently used ones beyond `library.server_cache_mb`; `playing` holds a file against all of that.
@@ -60,6 +66,10 @@ _RECOPY = "lan_recopy"
 _STAGING = "recopy.db"
 #: meta key of the mirror: the identity of the server's database it follows ("" or none: not known)
 _IDENTITY = "lan_library_id"
+#: meta key of the mirror: what its rows were written with; "peak" once they carry the peaks a server
+#: sends (none: a mirror made before, copied whole once: module doc)
+_ROWS = "lan_rows"
+_WITH_PEAK = "peak"
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _LIBRARY_ID = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 _RANGES = {"valence": (-1.0, 1.0), "arousal": (-1.0, 1.0), "energy": (0.0, 1.0), "tempo": (0.0, 400.0),
@@ -183,6 +193,11 @@ class LanLibrary(MirroredLibrary):
             identity = _identity(self.info())
             if not self.cache.meta(_RECOPY) and self._another_library(identity):
                 self._mark_replaced(f"{self.base_url} serves another library database ({identity})")
+            if not self.cache.meta(_RECOPY) and self._rows_before_peaks():
+                log.info("%s: the mirror was made before tracks' peaks were mirrored; copying its rows "
+                         "again (no audio downloaded or analysed again)", self.base_url)  # fmt: skip
+                with self.cache.batch() as b:
+                    b.set_meta(_RECOPY, "1")
             if self.cache.meta(_RECOPY):
                 result = self._copy_whole(limit, identity)
             else:
@@ -207,6 +222,13 @@ class LanLibrary(MirroredLibrary):
         either is not known: an older server, a mirror made before identities)."""
         known = self.cache.meta(_IDENTITY) or None
         return identity is not None and known is not None and identity != known
+
+    def _rows_before_peaks(self) -> bool:
+        """The mirror holds rows written before they carried the track's peak (module doc): a track
+        without one, and no mark that its rows are of this version's."""
+        if self.cache.meta(_ROWS) == _WITH_PEAK:
+            return False
+        return bool(self.cache.db.query("SELECT 1 FROM tracks WHERE peak IS NULL LIMIT 1"))
 
     def _mark_replaced(self, why: str) -> None:
         log.warning("%s; copying the new library whole, playing from the mirror meanwhile", why)
@@ -259,6 +281,7 @@ class LanLibrary(MirroredLibrary):
             b.set_meta(_CURSOR, copy.meta(_CURSOR) or "0")
             b.set_meta(_IDENTITY, copy.meta(_IDENTITY) or "")  # none: the new server does not say
             b.set_meta(_RECOPY, "")
+            b.set_meta(_ROWS, _WITH_PEAK)
         log.info(
             "%s: the new library copied whole (%d tracks, %d gone)",
             self.base_url,
@@ -297,6 +320,7 @@ class LanLibrary(MirroredLibrary):
                 if isinstance(tid, str) and b.remove_id(tid):  # a first sync gets every removal ever
                     result.removed += 1
             b.set_meta(_CURSOR, str(nxt))
+            b.set_meta(_ROWS, _WITH_PEAK)
             if identity is not None:
                 b.set_meta(_IDENTITY, identity)
         return nxt

@@ -1,0 +1,65 @@
+"""A library database as version 2 of the schema left it (db.MIGRATIONS[0] and [1], before the
+track's peak): what an installed speaker or library server has before the upgrade that migrates it.
+Written out here, not taken from db.py, so the tests keep building that database even if the
+migrations are edited."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+SCHEMA_2 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta VALUES ('change_counter', '1');
+CREATE TABLE tracks (
+    id TEXT PRIMARY KEY, location TEXT NOT NULL UNIQUE, source TEXT NOT NULL DEFAULT 'local',
+    title TEXT NOT NULL DEFAULT '', artist TEXT NOT NULL DEFAULT '', album TEXT NOT NULL DEFAULT '',
+    duration_s REAL NOT NULL DEFAULT 0, replaygain_db REAL, size INTEGER NOT NULL DEFAULT 0,
+    mtime_ns INTEGER NOT NULL DEFAULT 0, content_hash TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'analysed', 'failed', 'short')),
+    error TEXT NOT NULL DEFAULT '', valence REAL, arousal REAL, energy REAL, tempo REAL,
+    loudness_lufs REAL, mode INTEGER, brightness REAL, extra TEXT NOT NULL DEFAULT '{}',
+    analysed_at REAL, changed INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX tracks_status ON tracks(status);
+CREATE INDEX tracks_changed ON tracks(changed);
+CREATE INDEX tracks_hash ON tracks(content_hash);
+CREATE TABLE features (id TEXT PRIMARY KEY REFERENCES tracks(id) ON DELETE CASCADE, data TEXT NOT NULL);
+CREATE TABLE problems (
+    path TEXT PRIMARY KEY, kind TEXT NOT NULL, reason TEXT NOT NULL, seen_at REAL NOT NULL
+);
+CREATE TABLE removed (id TEXT PRIMARY KEY, changed INTEGER NOT NULL);
+CREATE INDEX removed_changed ON removed(changed);
+PRAGMA user_version = 2;
+"""
+
+#: the Track values each track of `version_2_library` has (FEATURE_COLUMNS), untitled artist and album
+VALUES = {"valence": 0.0, "arousal": 0.0, "energy": 0.5, "tempo": 120.0, "loudness_lufs": -20.0, "mode": 1,
+          "brightness": 0.5}  # fmt: skip
+
+
+def version_2_library(
+    path: Path,
+    tracks: Iterable[tuple[str, str, str, str | None]],
+    *,
+    source: str = "local",
+    meta: Mapping[str, str] | None = None,
+) -> None:
+    """A version-2 database at `path` (its folder made) holding `tracks`, each (id, location, title,
+    its stored analysis's JSON or None: a mirror's row has none) analysed in change 1 with `VALUES`,
+    the counter at 1, with `meta`'s keys too (a mirror's cursor)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path)
+    conn.executescript(SCHEMA_2)
+    for tid, location, title, data in tracks:
+        conn.execute(
+            "INSERT INTO tracks (id, location, source, title, status, valence, arousal, energy, tempo,"
+            " loudness_lufs, mode, brightness, changed) VALUES (?,?,?,?,'analysed',0,0,0.5,120,-20,1,0.5,1)",
+            (tid, location, source, title),
+        )
+        if data is not None:
+            conn.execute("INSERT INTO features VALUES (?, ?)", (tid, data))
+    conn.executemany("INSERT INTO meta VALUES (?, ?)", list((meta or {}).items()))
+    conn.commit()
+    conn.close()

@@ -1,11 +1,12 @@
-"""The two decks on pygame's mixer: feeding chunks, following the channels, crossfading, cutting.
+"""The two decks on pygame's mixer: which item opens next, crossfading, cutting, a lost output.
 
 Why a module of its own: this is the sound-producing half of the player (see `player.engine`'s
 module doc for why two decks of short chunks): which item a deck opens next (a restored position
-first, then the queue), how chunks are decoded, normalised, enveloped and queued on the channel one
-ahead, when the next track starts on the other deck, and how a deck is stopped so that an interrupted
-play is reported and an unheard one goes back to the queue.  Transport decisions (play, pause, what a
-command means) stay with the player thread (`player.loop`); everything here runs on that thread.
+first, then the queue), when the next track starts on the other deck, and how a deck is stopped so
+that an interrupted play is reported and an unheard one goes back to the queue.  Feeding the chunks
+and following the channels, the same at every tick, is `player.feeder`'s (`ChunkFeeder`, which
+`DeckMixer` builds on).  Transport decisions (play, pause, what a command means) stay with the
+player thread (`player.loop`); everything here runs on that thread.
 """
 
 from __future__ import annotations
@@ -14,24 +15,22 @@ import contextlib
 import time
 from collections.abc import Callable
 
-import numpy as np
 import pygame
 
 from moodspeaker.config.schema import PlayerConfig
-from moodspeaker.player.deck import CHUNK_S, RATE, Chunk, Deck, Play
-from moodspeaker.player.declick import Channels
+from moodspeaker.player.deck import CHUNK_S, RATE, Deck, Play
 from moodspeaker.player.decode import DecodeError, open_decoder
-from moodspeaker.player.device import DeviceWatch, open_output
+from moodspeaker.player.device import open_output
+from moodspeaker.player.feeder import ChunkFeeder
 from moodspeaker.player.fetch import FetchError, Prefetcher
 from moodspeaker.player.hang import PlayerWatch
 from moodspeaker.player.history import PlayHistory
 from moodspeaker.player.lost import continued, sort_out
-from moodspeaker.player.loudness import apply_gain, db_to_linear, gain_db, to_int16
+from moodspeaker.player.loudness import db_to_linear, gain_db
 from moodspeaker.player.queue import PlayQueue, QueueItem
-from moodspeaker.player.stall import StallWatch
 
 
-class DeckMixer:
+class DeckMixer(ChunkFeeder):
     """Two decks on two reserved mixer channels, the next item to open, and the output volume."""
 
     def __init__(
@@ -44,14 +43,10 @@ class DeckMixer:
         *,
         watch: PlayerWatch | None = None,
     ) -> None:
+        super().__init__(history, volume)
         self._queue = queue
         self._prefetch = prefetch
-        self._history = history
         self._settings = settings  # the [player] settings in force (they change while running)
-        self.decks: list[Deck] = [Deck(0), Deck(1)]
-        self.channels = Channels()  # one per deck, and spares `_stop(soft=True)` swaps a ramping one with
-        self.active = 0
-        self.volume = volume
         #: The item to open before the queue, at a position (restored after a restart or a lost device).
         self.resume: tuple[QueueItem, float] | None = None
         #: The play a lost device interrupted (heard, its end not announced), while it waits to resume
@@ -59,8 +54,6 @@ class DeckMixer:
         #: that end (`end_interrupted`); resumed, it continues (`lost.continued`): one play, announced
         #: as started once, its end counting the time heard before and after the loss.
         self.interrupted: Play | None = None
-        self.stall = StallWatch()  # a stalled output, not mistaken for a starved process
-        self.device = DeviceWatch()  # an unplugged one: SDL keeps the chunks moving on, into nothing
         self.watch = watch or PlayerWatch(on_stuck=lambda _item, _error: None)  # what a hang blocks in
 
     # ---- the output device ---------------------------------------------------------------------
@@ -120,12 +113,6 @@ class DeckMixer:
         with contextlib.suppress(Exception):
             pygame.mixer.quit()
 
-    def set_volume(self, volume: float) -> None:
-        self.volume = volume
-        for ch in self.channels:
-            with contextlib.suppress(Exception):
-                ch.set_volume(volume)
-
     # ---- where playback is ---------------------------------------------------------------------
     def position(self, now: float) -> tuple[QueueItem, float] | None:
         """The item heard at monotonic time `now` and its position (else the one to resume)."""
@@ -149,14 +136,6 @@ class DeckMixer:
         return current
 
     # ---- playing on (once per tick) -----------------------------------------------------------
-    def follow(self, now: float, playing: bool) -> None:
-        """Follow both channels: chunks that started, chunks that finished, a stalled or unplugged output."""
-        self.stall.tick(now)
-        if self.device.gone():
-            raise pygame.error("audio device disconnected")
-        for deck in self.decks:
-            self._advance(deck, now, playing)
-
     def play_on(self) -> bool:
         """Keep both decks fed, crossfade near a track's end, and start the next item when both ran
         dry.  False when nothing is left that can be played."""
@@ -171,83 +150,6 @@ class DeckMixer:
                     return False
                 self.feed(active)  # audible (and the current track) in this tick, not the next
         return True
-
-    def _advance(self, deck: Deck, now: float, playing: bool) -> None:
-        """Follow the channel: a queued chunk that started, a chunk that finished, a stall."""
-        ch = self.channels[deck.index]
-        busy = bool(ch.get_busy())
-        if deck.queued is not None and ch.get_queue() is None:
-            self._chunk_done(deck, deck.playing)
-            deck.playing, deck.queued = deck.queued, None
-            deck.chunk_started = now
-            if deck.playing is not None:
-                self._history.began(deck.playing.play)
-        if deck.playing is not None and not busy and deck.queued is None:
-            self._chunk_done(deck, deck.playing)
-            deck.playing = None
-        if deck.playing is not None and playing and self.stall.stalled(deck.chunk_started, now):
-            raise pygame.error("audio output stalled (device gone?)")
-
-    def _chunk_done(self, deck: Deck, chunk: Chunk | None) -> None:
-        if chunk is None:
-            return
-        play = chunk.play
-        play.played_s += chunk.dur_s
-        still_on_deck = (deck.queued is not None and deck.queued.play is play) or deck.play is play
-        if play.decoding_done and not still_on_deck:
-            self._history.ended(play)
-
-    def feed(self, deck: Deck) -> None:
-        """Keep one chunk queued behind the playing one."""
-        if deck.play is None or deck.decoder is None or deck.queued is not None:
-            return
-        frames = int(RATE * CHUNK_S)
-        try:
-            block = deck.decoder.read(frames)
-        except DecodeError as exc:
-            self._decode_failed(deck, str(exc))
-            return
-        play = deck.play
-        if len(block) == 0:
-            self._finish_decoding(deck, completed=True)
-            if deck.index == self.active:
-                self.start_next(deck, 0.0)  # gapless continuation on the same deck
-            return
-        env = deck.envelope(len(block))
-        samples = apply_gain(block, deck.gain) * env[:, None]
-        sound = pygame.mixer.Sound(buffer=np.ascontiguousarray(to_int16(samples)).tobytes())
-        chunk = Chunk(play, deck.decoded_s, len(block) / RATE)
-        deck.decoded_s += chunk.dur_s
-        ch = self.channels[deck.index]
-        if deck.playing is None:
-            ch.play(sound)
-            ch.set_volume(self.volume)
-            deck.playing, deck.chunk_started = chunk, time.monotonic()
-            self._history.began(chunk.play)
-        else:
-            ch.queue(sound)
-            deck.queued = chunk
-        if deck.env_stop_at_zero and deck.env <= 0.0:
-            self._finish_decoding(deck, completed=play.completed)
-
-    def _finish_decoding(self, deck: Deck, *, completed: bool) -> None:
-        if deck.decoder is not None:
-            deck.decoder.close()
-        if deck.play is not None:
-            deck.play.decoding_done = True
-            deck.play.completed = completed
-            play, deck.play, deck.decoder = deck.play, None, None
-            if deck.playing is None and deck.queued is None:
-                self._history.ended(play)
-        deck.env_stop_at_zero = False
-
-    def _decode_failed(self, deck: Deck, error: str) -> None:
-        play = deck.play
-        assert play is not None
-        self._history.failed(play.item, error, missing=False)
-        self._finish_decoding(deck, completed=False)
-        if deck.index == self.active:
-            self.start_next(deck, 0.0)
 
     def start_next(self, deck: Deck, fade_in_s: float, item: QueueItem | None = None) -> bool:
         """Open the next item (or `item`) on `deck`; on failure skip to the one after. True if started.

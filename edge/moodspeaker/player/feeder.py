@@ -1,0 +1,135 @@
+"""The chunk-level half of the decks: each deck's channel kept one chunk ahead, and what it plays followed.
+
+Why a module of its own: `player.mixer` decides which item a deck opens and when a track changes;
+this is what runs under those decisions at every tick, the same whatever the track: a chunk decoded,
+normalised, enveloped (`Deck.envelope`) and queued on the deck's channel one ahead, a queued chunk
+seen to start and a finished one accounted to its play (`PlayHistory`), a stalled or unplugged output
+noticed, and the player's volume set on the channels.  `DeckMixer` builds on it; everything here runs
+on the player thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+import numpy as np
+import pygame
+
+from moodspeaker.player.deck import CHUNK_S, RATE, Chunk, Deck
+from moodspeaker.player.declick import Channels
+from moodspeaker.player.decode import DecodeError
+from moodspeaker.player.device import DeviceWatch
+from moodspeaker.player.history import PlayHistory
+from moodspeaker.player.loudness import apply_gain, to_int16
+from moodspeaker.player.queue import QueueItem
+from moodspeaker.player.stall import StallWatch
+
+
+class ChunkFeeder:
+    """Two decks on two reserved mixer channels (`channels`), fed a chunk ahead at the output `volume`;
+    what opens the next item on a deck is the subclass's (`start_next`)."""
+
+    def __init__(self, history: PlayHistory, volume: float) -> None:
+        self._history = history
+        self.decks: list[Deck] = [Deck(0), Deck(1)]
+        self.channels = Channels()  # one per deck, and spares `_stop(soft=True)` swaps a ramping one with
+        self.active = 0
+        self.volume = volume
+        self.stall = StallWatch()  # a stalled output, not mistaken for a starved process
+        self.device = DeviceWatch()  # an unplugged one: SDL keeps the chunks moving on, into nothing
+
+    def start_next(self, deck: Deck, fade_in_s: float, item: QueueItem | None = None) -> bool:
+        """Open the next item (or `item`) on `deck`, fading in over `fade_in_s`; True if started."""
+        raise NotImplementedError
+
+    def set_volume(self, volume: float) -> None:
+        self.volume = volume
+        for ch in self.channels:
+            with contextlib.suppress(Exception):
+                ch.set_volume(volume)
+
+    def follow(self, now: float, playing: bool) -> None:
+        """Follow both channels: chunks that started, chunks that finished, a stalled or unplugged output."""
+        self.stall.tick(now)
+        if self.device.gone():
+            raise pygame.error("audio device disconnected")
+        for deck in self.decks:
+            self._advance(deck, now, playing)
+
+    def _advance(self, deck: Deck, now: float, playing: bool) -> None:
+        """Follow the channel: a queued chunk that started, a chunk that finished, a stall."""
+        ch = self.channels[deck.index]
+        busy = bool(ch.get_busy())
+        if deck.queued is not None and ch.get_queue() is None:
+            self._chunk_done(deck, deck.playing)
+            deck.playing, deck.queued = deck.queued, None
+            deck.chunk_started = now
+            if deck.playing is not None:
+                self._history.began(deck.playing.play)
+        if deck.playing is not None and not busy and deck.queued is None:
+            self._chunk_done(deck, deck.playing)
+            deck.playing = None
+        if deck.playing is not None and playing and self.stall.stalled(deck.chunk_started, now):
+            raise pygame.error("audio output stalled (device gone?)")
+
+    def _chunk_done(self, deck: Deck, chunk: Chunk | None) -> None:
+        if chunk is None:
+            return
+        play = chunk.play
+        play.played_s += chunk.dur_s
+        still_on_deck = (deck.queued is not None and deck.queued.play is play) or deck.play is play
+        if play.decoding_done and not still_on_deck:
+            self._history.ended(play)
+
+    def feed(self, deck: Deck) -> None:
+        """Keep one chunk queued behind the playing one."""
+        if deck.play is None or deck.decoder is None or deck.queued is not None:
+            return
+        frames = int(RATE * CHUNK_S)
+        try:
+            block = deck.decoder.read(frames)
+        except DecodeError as exc:
+            self._decode_failed(deck, str(exc))
+            return
+        play = deck.play
+        if len(block) == 0:
+            self._finish_decoding(deck, completed=True)
+            if deck.index == self.active:
+                self.start_next(deck, 0.0)  # gapless continuation on the same deck
+            return
+        env = deck.envelope(len(block))
+        samples = apply_gain(block, deck.gain) * env[:, None]
+        sound = pygame.mixer.Sound(buffer=np.ascontiguousarray(to_int16(samples)).tobytes())
+        chunk = Chunk(play, deck.decoded_s, len(block) / RATE)
+        deck.decoded_s += chunk.dur_s
+        ch = self.channels[deck.index]
+        if deck.playing is None:
+            ch.play(sound)
+            ch.set_volume(self.volume)
+            deck.playing, deck.chunk_started = chunk, time.monotonic()
+            self._history.began(chunk.play)
+        else:
+            ch.queue(sound)
+            deck.queued = chunk
+        if deck.env_stop_at_zero and deck.env <= 0.0:
+            self._finish_decoding(deck, completed=play.completed)
+
+    def _finish_decoding(self, deck: Deck, *, completed: bool) -> None:
+        if deck.decoder is not None:
+            deck.decoder.close()
+        if deck.play is not None:
+            deck.play.decoding_done = True
+            deck.play.completed = completed
+            play, deck.play, deck.decoder = deck.play, None, None
+            if deck.playing is None and deck.queued is None:
+                self._history.ended(play)
+        deck.env_stop_at_zero = False
+
+    def _decode_failed(self, deck: Deck, error: str) -> None:
+        play = deck.play
+        assert play is not None
+        self._history.failed(play.item, error, missing=False)
+        self._finish_decoding(deck, completed=False)
+        if deck.index == self.active:
+            self.start_next(deck, 0.0)

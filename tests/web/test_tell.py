@@ -79,3 +79,46 @@ def test_every_action_is_a_valid_controlapi_command() -> None:
         for action in interpret(phrase, volume=0.5, strategy="match").actions:
             command = COMMANDS[action.command]
             assert set(action.args) == {a.name for a in command.args}
+
+
+@pytest.mark.parametrize(
+    ("text", "mood"),
+    [
+        ("play happy songs", "happy"),
+        ("Play something happy", "happy"),
+        ("put on some cheerful music", "happy"),
+        ("sad songs please", "sad"),
+        ("play me something gloomy", "sad"),
+        ("I'm tired, play something happy", "happy"),  # the music asked for, over the feeling
+    ],
+)
+def test_music_of_a_mood_is_played_for_that_mood(text: str, mood: str) -> None:
+    """ "play happy songs" played and dropped "happy": the mood word only counted after "I'm"."""
+    meaning = interpret(text, volume=0.5, strategy="match")
+    assert list(meaning.actions) == [Action("correct_mood", {"mood": mood}), Action("play")], meaning.reply
+    assert f"treats your mood as {mood}" in meaning.reply and meaning.reply.endswith("playing.")
+
+
+@pytest.mark.parametrize("strategy", ["steady", "off"])
+def test_music_of_a_mood_asked_while_moods_are_ignored_follows_the_mood(strategy: str) -> None:
+    """Under "Ignore mood" or "No auto picks" a told mood picks nothing: the mood is followed again."""
+    meaning = interpret("play happy songs", strategy=strategy)
+    match, happy = Action("set_strategy", {"strategy": "match"}), Action("correct_mood", {"mood": "happy"})
+    assert list(meaning.actions) == [match, happy, Action("play")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("play something calm", [Action("steer", {"direction": "calmer"}), Action("play")]),
+        ("play something calmer", [Action("steer", {"direction": "calmer"}), Action("play")]),
+        ("I'm tired, play something", [Action("correct_mood", {"mood": "sad"}), Action("play")]),
+        ("I'm calm", [Action("correct_mood", {"mood": "neutral"})]),  # a feeling, no request
+        ("play good music", [Action("play")]),  # good music is no happy face
+        ("no sad songs", []),
+        ("play it again", [Action("replay")]),
+        ("skip, play something happy", [Action("correct_mood", {"mood": "happy"}), Action("next")]),
+    ],
+)
+def test_music_asked_for_with_other_words(text: str, expected: list[Action]) -> None:
+    assert list(interpret(text, volume=0.5, strategy="match").actions) == expected

@@ -55,6 +55,28 @@ FEELINGS: dict[str, tuple[str, ...]] = {
 
 _FEELING_INTRO = r"(?:i am|i m|im|i feel|feeling|i'm|actually|just|really|so|pretty|quite|very|a bit|kind of)"
 
+#: Words for music of a mood ("play happy songs", "something sad") -> the mood the speaker then picks
+#: for.  Not FEELINGS: "good music" is no happy face, "low music" no sad one.
+MUSIC_MOODS: dict[str, tuple[str, ...]] = {
+    "happy": ("happy", "cheerful", "joyful", "feel good", "feelgood", "sunny", "fun"),
+    "sad": ("sad", "melancholic", "melancholy", "gloomy", "sombre", "somber", "mournful", "depressing"),
+    "angry": ("angry", "aggressive", "furious"),
+    "fear": ("scary", "spooky", "creepy", "eerie"),
+    "neutral": ("neutral",),
+}
+#: Words for calm or lively music, asked for as music ("play something calm"): a steer.  Not in CALMER
+#: and LIVELIER, which count wherever they are said: "I'm calm" is a feeling (neutral), no request.
+MUSIC_STEERS: dict[str, tuple[str, ...]] = {
+    "calmer": ("calm", "peaceful", "soothing", "gentle", "relaxed"),
+    "livelier": ("lively", "danceable", "dancey"),
+}
+#: What a request for music says around its mood word: "play ...", "put on some ...", "something ...",
+#: and "... songs", "... music".
+_MUSIC_BEFORE = r"(?:play|put on|something|some|anything)(?: \w+){0,2}"
+_MUSIC_AFTER = r"(?:songs?|music|tracks?|tunes?|stuff|playlist)"
+#: "no sad songs", "stop playing sad music", "nothing too gloomy": not a request for that mood.
+_MUSIC_NOT = r"(?:no|not|nothing|stop|less|fewer|without|enough|dont|don't|hate|never)(?: \w+){0,2}"
+
 CALMER = ("calmer", "slower", "mellow", "mellower", "relaxing", "chill", "chilled", "gentler", "quiet music")
 LIVELIER = ("livelier", "upbeat", "more upbeat", "energetic", "faster", "happier", "more energy", "party")
 
@@ -116,6 +138,19 @@ def _feeling(text: str) -> tuple[str, str] | None:
     return None
 
 
+def _asked_music(text: str, words: dict[str, tuple[str, ...]]) -> tuple[str, str] | None:
+    """(key, word) when the text asks for music described by one of `words` ("play happy songs",
+    "put on something sad", "calm music please"), not when it asks for none of it ("no sad songs")."""
+    for key, phrases in words.items():
+        for word in sorted(phrases, key=len, reverse=True):
+            asked = re.search(rf"\b{_MUSIC_BEFORE} {word}\b", text) or re.search(
+                rf"\b{word} {_MUSIC_AFTER}\b", text
+            )
+            if asked and not re.search(rf"\b{_MUSIC_NOT} {word}\b", text):
+                return key, word
+    return None
+
+
 def interpret(text: str, *, volume: float | None = None, strategy: str | None = None) -> Interpretation:
     """Turn a short request into commands; `volume`/`strategy` are the speaker's current values."""
     said = _normalise(text[:200])
@@ -172,8 +207,20 @@ def interpret(text: str, *, volume: float | None = None, strategy: str | None = 
     elif _has(said, ("ignore my mood", "ignore my face", "stop following my mood", "just my taste")):
         add(Action("set_strategy", {"strategy": "steady"}), "music will follow your taste, not your mood")
 
+    # Music of a mood asked for ("play happy songs") is the mood the speaker then plays for: told as
+    # a mood, as a feeling is (over a feeling said with it: the music asked for is what is wanted),
+    # under a strategy that follows the mood ("Ignore mood" and "No auto picks" would not).
+    music = _asked_music(said, MUSIC_MOODS)
     feeling = _feeling(said)
-    if feeling:
+    if music:
+        mood, word = music
+        if strategy in ("steady", "off"):
+            add(Action("set_strategy", {"strategy": "match"}), "music will match the mood you asked for")
+        add(
+            Action("correct_mood", {"mood": mood}),
+            f"you asked for {word} music: the speaker now treats your mood as {mood}",
+        )
+    elif feeling:
         mood, word = feeling
         felt = f"you are {word}" if word.startswith("not ") else f"you feel {word}"
         add(Action("correct_mood", {"mood": mood}), f"{felt}: the speaker now treats your mood as {mood}")
@@ -182,9 +229,10 @@ def interpret(text: str, *, volume: float | None = None, strategy: str | None = 
     # nothing is recorded against the track playing, which may be a calm one already.  Only "off"
     # (no automatic picks at all) needs a strategy that picks.  After a mood told with it: a steer
     # lasts while the mood it was asked in does (recommend.steers).
-    steer = _has(said, CALMER) or _has(said, LIVELIER)
-    if steer:
-        direction = "calmer" if _has(said, CALMER) else "livelier"
+    asked_steer = _asked_music(said, MUSIC_STEERS)
+    direction = "calmer" if _has(said, CALMER) else "livelier" if _has(said, LIVELIER) else None
+    direction = direction or (asked_steer[0] if asked_steer else None)
+    if direction:
         if strategy == "off":
             add(
                 Action("set_strategy", {"strategy": "uplift"}),
@@ -231,10 +279,14 @@ def interpret(text: str, *, volume: float | None = None, strategy: str | None = 
     ) and not any(a.command in {"dislike", "next"} for a in actions):
         add(Action("replay"), "playing it again (the speaker notes that you wanted to hear it twice)")
 
+    # Play when asked to, also with what else was asked ("I'm tired, play something"), or when music of
+    # a mood or pace was asked for ("happy songs please"); not where another command plays already,
+    # or where "play" was part of it ("play it again", "start over").
     steering = any(a.command in {"set_strategy", "dislike", "steer"} for a in actions)
+    moving = any(a.command in {"dislike", "next", "replay"} for a in actions)
     if _has(said, ("pause", "stop", "be quiet", "shh", "shush", "silence")) and not (quieter or steering):
         add(Action("pause"), "pausing")
-    elif _has(said, ("play", "resume", "continue", "start")) and not actions:
+    elif (_has(said, ("play", "resume", "continue", "start")) or music or asked_steer) and not moving:
         add(Action("play"), "playing")
 
     if _has(said, ("camera off", "turn off the camera", "stop watching", "stop looking")):

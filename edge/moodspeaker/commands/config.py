@@ -12,6 +12,7 @@ import tomli_w
 from moodspeaker.config import Config, ConfigError, describe, with_changes
 from moodspeaker.config.edit import update
 from moodspeaker.config.load import SYSTEM_CONFIG, config_path, file_conflicts, to_mapping
+from moodspeaker.service.restart_rules import needs_restart
 from moodspeaker.util.net import mask_url
 
 #: The source a refusal names for a value typed after `config set` (a problem of the file names the file).
@@ -106,7 +107,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         # Start from the file itself as it is now, under its lock (config.edit.update), not `config`:
         # that one carries this run's `--set` overrides, which are for one run only and must not be
         # written into the file.  A refused value was typed here, so its refusal names the command line.
-        update(path, lambda current: with_changes(current, changes, source=TYPED_HERE))
+        before, after = update(path, lambda current: with_changes(current, changes, source=TYPED_HERE))
     except ConfigError as exc:
         problems = "\n  ".join(exc.problems)
         print(f"moodspeaker config set: nothing was saved to {path}:\n  {problems}", file=sys.stderr)
@@ -115,5 +116,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
         where = exc.filename or path
         print(f"moodspeaker config set: nothing was saved: {where}: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    print(f"saved {path}")  # only the changed lines: the file's comments stay
+    # only the changed lines are written: the file's comments stay.  A running speaker follows its file
+    # (service.file_settings): what it cannot take while running is named, as the page names it.
+    waiting = needs_restart(before, after)
+    later = f"; {', '.join(waiting)} only when it restarts" if waiting else ""
+    print(f"saved {path}: a running speaker applies it within seconds{later}")
     return 0

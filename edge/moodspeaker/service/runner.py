@@ -22,6 +22,7 @@ from moodspeaker.service.app import Appliance
 from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus, StateChanged
+from moodspeaker.service.file_settings import FollowedFile
 from moodspeaker.system import sdnotify
 from moodspeaker.system.gpio import make_privacy_button
 
@@ -160,8 +161,12 @@ def serve_until_signal(
     Under systemd (Type=notify, WatchdogSec=) the main loop sends a watchdog ping after each pass
     that found the appliance healthy (`Appliance.liveness_problem`), every `tick_s` seconds; while
     it is not, the pings stop and systemd restarts the service.
+
+    Each pass also applies the settings changed in the config file at `config_path` since (`moodspeaker
+    config set`, a hand edit), as the page applies a save (service.file_settings).
     """
     stop = stop or threading.Event()
+    followed = FollowedFile(config_path, app) if config_path is not None else None
     received: list[int] = []  # the signals that stopped it, in order
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -187,12 +192,14 @@ def serve_until_signal(
             port=web_port,
         )
         web_url = faces.web.url if faces.web else ""
+        if followed is not None:
+            followed.web = faces.web
         faces.mqtt = start_mqtt(app, control=control, bus=bus, config=config, say=say, web_url=web_url)
         faces.gpio = start_gpio(app, control=control, bus=bus, config=config, say=say)
         sdnotify.ready()
         if ready is not None:
             ready(faces)
-        _main_loop(app, stop, tick_s, say)
+        _main_loop(app, stop, tick_s, say, followed)
     finally:
         sdnotify.stopping()
         if faces.gpio is not None:
@@ -215,11 +222,19 @@ def serve_until_signal(
     return 0
 
 
-def _main_loop(app: Appliance, stop: threading.Event, tick_s: float, say: Say) -> None:
+def _main_loop(
+    app: Appliance, stop: threading.Event, tick_s: float, say: Say, followed: FollowedFile | None = None
+) -> None:
     """Ping systemd's watchdog after every pass that found the appliance healthy (never from a
-    timer thread: a wedged process must go quiet); say when the pings stop and when they resume."""
+    timer thread: a wedged process must go quiet); say when the pings stop and when they resume.
+    Each pass first applies what changed in the config file (`followed`)."""
     silent = ""
     while not stop.wait(tick_s):
+        if followed is not None:
+            try:
+                followed.step()
+            except Exception:  # a bug in following the file must not stop the watchdog's pings
+                log.exception("applying the settings changed in %s failed", followed.path)
         problem = app.liveness_problem()
         if problem and not silent:
             log.error("not telling systemd we are alive: %s", problem)

@@ -1,7 +1,7 @@
 """Settings changed in the config file while the speaker runs reach it as a save on its page does.
 
-`moodspeaker config set` writes the file only; the runner's main loop asks `FollowedFile.step` every
-second, which applies what changed in the file (config.follow) the way the page applies its own
+`moodspeaker config set` writes the file only; the runner has `FollowedFile.step` run every second
+(`follow`), which applies what changed in the file (config.follow) the way the page applies its own
 save: through the page's `save_changes` when the page runs (so its own live settings, web.guest_view
 and the rest, follow too, and the service hears it through `Appliance.apply_config`, which says
 what waits for a restart), else straight to `Appliance.apply_config`.  A setting the running
@@ -13,6 +13,7 @@ by a one-run override) is refused whole; it is said in the log and applies at th
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,22 @@ class FollowedFile:
         self.app = app
         self.web: Any = None
         self._follower = FileFollower(path)
+
+    def follow(self, stop: threading.Event, every_s: float) -> threading.Thread:
+        """Step every `every_s` seconds, in a thread of its own, until `stop` is set (the thread is
+        returned to be joined).  Not in the runner's main loop: applying waits on what a save waits
+        on (the file's lock, the profiles' storage), and the main loop's watchdog pings must not."""
+
+        def loop() -> None:
+            while not stop.wait(every_s):
+                try:
+                    self.step()
+                except Exception:  # a bug in one step: the next change is still followed
+                    log.exception("applying the settings changed in %s failed", self.path)
+
+        thread = threading.Thread(target=loop, name="config-file", daemon=True)
+        thread.start()
+        return thread
 
     def step(self) -> None:
         """Apply what changed in the file since the last step (nothing when it did not change)."""

@@ -162,8 +162,8 @@ def serve_until_signal(
     that found the appliance healthy (`Appliance.liveness_problem`), every `tick_s` seconds; while
     it is not, the pings stop and systemd restarts the service.
 
-    Each pass also applies the settings changed in the config file at `config_path` since (`moodspeaker
-    config set`, a hand edit), as the page applies a save (service.file_settings).
+    Meanwhile the settings changed in the config file at `config_path` (`moodspeaker config set`, a
+    hand edit) are applied as the page applies a save, every `tick_s` (service.file_settings).
     """
     stop = stop or threading.Event()
     followed = FollowedFile(config_path, app) if config_path is not None else None
@@ -179,6 +179,8 @@ def serve_until_signal(
         for sig in (signal.SIGTERM, signal.SIGINT):
             previous[sig] = signal.signal(sig, on_signal)
     faces = Faces()
+    following: threading.Thread | None = None  # the config file's follower, until `done`
+    done = threading.Event()
     try:
         app.start()
         faces.web = start_web(
@@ -199,9 +201,14 @@ def serve_until_signal(
         sdnotify.ready()
         if ready is not None:
             ready(faces)
-        _main_loop(app, stop, tick_s, say, followed)
+        if followed is not None:
+            following = followed.follow(done, tick_s)
+        _main_loop(app, stop, tick_s, say)
     finally:
         sdnotify.stopping()
+        done.set()
+        if following is not None:
+            following.join(30)  # a change being applied ends before what it applies to stops
         if faces.gpio is not None:
             try:
                 faces.gpio.close()
@@ -222,19 +229,11 @@ def serve_until_signal(
     return 0
 
 
-def _main_loop(
-    app: Appliance, stop: threading.Event, tick_s: float, say: Say, followed: FollowedFile | None = None
-) -> None:
+def _main_loop(app: Appliance, stop: threading.Event, tick_s: float, say: Say) -> None:
     """Ping systemd's watchdog after every pass that found the appliance healthy (never from a
-    timer thread: a wedged process must go quiet); say when the pings stop and when they resume.
-    Each pass first applies what changed in the config file (`followed`)."""
+    timer thread: a wedged process must go quiet); say when the pings stop and when they resume."""
     silent = ""
     while not stop.wait(tick_s):
-        if followed is not None:
-            try:
-                followed.step()
-            except Exception:  # a bug in following the file must not stop the watchdog's pings
-                log.exception("applying the settings changed in %s failed", followed.path)
         problem = app.liveness_problem()
         if problem and not silent:
             log.error("not telling systemd we are alive: %s", problem)

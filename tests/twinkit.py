@@ -32,8 +32,11 @@ def library(copies: int = 2) -> list[Track]:
 
 
 def recommender(tmp_path: Path, tracks: list[Track]) -> Recommender:
+    """The recommender on its store in `tmp_path`, with kim's profile (feedback never makes one)."""
     store = FeedbackStore(tmp_path / "recommend.sqlite")
-    return Recommender(Catalogue(tracks), store, Options.from_config(RecommendConfig()))
+    rec = Recommender(Catalogue(tracks), store, Options.from_config(RecommendConfig()))
+    rec.create_profile("kim", NOW)
+    return rec
 
 
 def plays_since(rec: Recommender, start: float, first_other: int) -> float:

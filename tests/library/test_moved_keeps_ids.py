@@ -50,6 +50,7 @@ def test_a_renamed_album_keeps_its_ids_and_its_dislike(tmp_path: Path, pool: Ana
     ids = {t.location: t.id for t in index.tracks()}
     disliked, liked = ids[str(one)], ids[str(two)]
     rec = _recommender(index, tmp_path)
+    rec.create_profile("kim", NOW)  # feedback makes no profile
     rec.feedback("kim", disliked, "dislike", HAPPY, NOW)
     rec.feedback("kim", liked, "like", HAPPY, NOW + 1)
     rec.store.close()

@@ -46,7 +46,9 @@ def library(tmp_path: Path) -> Recommender:
         track(5, "D", 0.0, 0.0),
     ]
     store = FeedbackStore(tmp_path / "recommend.sqlite")
-    return Recommender(Catalogue(tracks), store, Options.from_config(RecommendConfig()))
+    rec = Recommender(Catalogue(tracks), store, Options.from_config(RecommendConfig()))
+    rec.create_profile("kim", NOW)
+    return rec
 
 
 def test_a_new_plan_while_a_song_plays_starts_with_another_artist(tmp_path: Path) -> None:

@@ -34,6 +34,7 @@ def test_empty_library_gives_no_picks_and_says_why(tmp_path: Path) -> None:
     rec = _rec(Catalogue([]), tmp_path)
     assert rec.plan(Mood.of("sad"), "alice", "match", NOW, 5) == []
     assert "library is empty" in rec.status
+    rec.create_profile("alice", NOW)
     rec.feedback("alice", "gone", "skip", Mood.of("sad"), NOW)  # feedback on nothing still stored
 
 
@@ -67,6 +68,7 @@ def test_unknown_or_missing_mood_falls_back_to_taste(rec: Recommender) -> None:
     assert len(rec.plan(Mood("unknown", 0.0, 0.0, 0.0), "alice", "match", NOW, 3)) == 3
     weird = Mood("sad", float("nan"), float("inf"), float("nan"))
     assert len(rec.plan(weird, "alice", "match", NOW, 3)) == 3
+    rec.create_profile("alice", NOW)
     rec.feedback("alice", rec.plan(weird, "alice", "match", NOW, 1)[0].track.id, "skip", weird, NOW + 1)
 
 
@@ -74,6 +76,7 @@ def test_more_picks_than_tracks_and_everything_recently_played(tmp_path: Path) -
     few = [Track(f"f{i}", f"/m/{i}", f"T{i}", "Solo", valence=0.1 * i, arousal=0.0) for i in range(3)]
     rec = _rec(Catalogue(few), tmp_path)
     assert len(rec.plan(Mood.of("happy"), "a", "match", NOW, 10)) == 3
+    rec.create_profile("a", NOW)
     for i, t in enumerate(few):
         rec.feedback("a", t.id, "completed", Mood.of("happy"), NOW + i)
     again = rec.plan(Mood.of("happy"), "a", "match", NOW + 10, 2)
@@ -92,6 +95,7 @@ def test_a_track_that_vanishes_before_it_is_played(tmp_path: Path) -> None:
     with index.batch() as b:  # the file is deleted before the player gets to it
         b.remove(first.location)
     # the player reports it; the next plan never offers it and still fills the queue
+    rec.create_profile("alice", NOW)
     rec.feedback("alice", first.id, "missing", sad, NOW + 1)
     picks = rec.plan(sad, "alice", "match", NOW + 2, 5)
     assert len(picks) == 5 and first.id not in {p.track.id for p in picks}

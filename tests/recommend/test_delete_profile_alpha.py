@@ -20,7 +20,10 @@ NOW = 1_800_000_000.0
 
 def make(tmp_path: Path, tracks: list[Track]) -> Recommender:
     store = FeedbackStore(tmp_path / "recommend.sqlite")
-    return Recommender(Catalogue(tracks), store, Options.from_config(RecommendConfig()))
+    rec = Recommender(Catalogue(tracks), store, Options.from_config(RecommendConfig()))
+    for name in ("bo", "kim"):
+        rec.create_profile(name, NOW)
+    return rec
 
 
 def test_a_deleted_profile_no_longer_counts_in_alpha(tmp_path: Path, tracks: list[Track]) -> None:

@@ -20,6 +20,7 @@ HAPPY = Mood.of("happy", 0.9)
 def test_plans_go_on_after_the_clock_jumps_decades_ahead(tmp_path: Path, tracks: list[Track]) -> None:
     store = FeedbackStore(tmp_path / "recommend.sqlite")
     rec = Recommender(Catalogue(tracks), store, Options.from_config(RecommendConfig()))
+    rec.create_profile("kim", 0.0)
     t = 100.0  # before NTP
     for i in range(6):
         pick = rec.plan(HAPPY, "kim", "match", t, 1)[0]

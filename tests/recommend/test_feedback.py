@@ -27,6 +27,7 @@ DAY = 86400.0
 
 
 def test_feedback_is_committed_before_the_call_returns(rec: Recommender, tmp_path: Path) -> None:
+    rec.create_profile("alice", NOW)
     pick = rec.plan(Mood.of("happy"), "alice", "match", NOW, 1)[0]
     rec.feedback("alice", pick.track.id, "like", Mood.of("happy"), NOW + 5)
     # A separate connection (another process would see the same) reads it straight away.
@@ -40,6 +41,7 @@ def test_learning_survives_a_restart(tracks: list[Track], tmp_path: Path) -> Non
     path = tmp_path / "r.sqlite"
     opts = Options.from_config(RecommendConfig())
     rec = Recommender(Catalogue(tracks), FeedbackStore(path), opts)
+    rec.create_profile("bob", NOW)
     angry = Mood.of("angry")
     loud = sorted(tracks, key=lambda t: -t.arousal)[:12]
     for i, t in enumerate(loud):
@@ -64,6 +66,7 @@ def test_bad_feedback_is_refused_with_a_reason(rec: Recommender, tracks: list[Tr
 
 
 def test_skipped_in_this_mood_is_filtered_but_not_in_another(rec: Recommender) -> None:
+    rec.create_profile("alice", NOW)
     sad = Mood.of("sad")
     first = rec.plan(sad, "alice", "match", NOW, 1)[0].track
     rec.feedback("alice", first.id, "skip", sad, NOW + 10, played_s=8.0)
@@ -77,6 +80,7 @@ def test_skipped_in_this_mood_is_filtered_but_not_in_another(rec: Recommender) -
 
 
 def test_conflicting_feedback_latest_verdict_wins(rec: Recommender, tracks: list[Track]) -> None:
+    rec.create_profile("alice", NOW)
     sad = Mood.of("sad")
     t = tracks[3]
     rec.feedback("alice", t.id, "like", sad, NOW)
@@ -91,6 +95,7 @@ def test_conflicting_feedback_latest_verdict_wins(rec: Recommender, tracks: list
 
 
 def test_older_evidence_fades(rec: Recommender, tracks: list[Track]) -> None:
+    rec.create_profile("carol", NOW)
     """A listener who changed: months-old likes of calm music weigh less than this week's loud ones."""
     happy = Mood.of("happy")
     calm = sorted(tracks, key=lambda t: t.arousal)[:15]
@@ -109,7 +114,8 @@ def test_profiles_export_and_really_delete(rec: Recommender, tracks: list[Track]
     assert rec.create_profile("Dana", NOW) is False  # idempotent
     for i in range(5):
         rec.feedback("Dana", tracks[i].id, "completed", Mood.of("neutral"), NOW + i)
-    rec.feedback("Erin", tracks[9].id, "like", Mood.of("happy"), NOW + 9)  # created on first use
+    rec.create_profile("Erin", NOW)  # feedback never makes a profile (test_feedback_unknown_profile)
+    rec.feedback("Erin", tracks[9].id, "like", Mood.of("happy"), NOW + 9)
     assert set(rec.profiles()) >= {"Dana", "Erin"}
     data = rec.export_profile("Dana")
     json.dumps(data)  # JSON-ready
@@ -141,6 +147,7 @@ def test_strategy_per_profile(rec: Recommender) -> None:
 
 
 def test_retention_prunes_old_feedback(rec: Recommender, tracks: list[Track]) -> None:
+    rec.create_profile("gus", NOW)
     rec.feedback("gus", tracks[0].id, "completed", Mood.of("happy"), NOW - 40 * DAY)
     rec.feedback("gus", tracks[1].id, "completed", Mood.of("happy"), NOW)
     assert rec.store.prune(NOW - 30 * DAY) == 1
@@ -148,6 +155,7 @@ def test_retention_prunes_old_feedback(rec: Recommender, tracks: list[Track]) ->
 
 
 def test_retention_also_forgets_what_was_learned(rec: Recommender, tracks: list[Track]) -> None:
+    rec.create_profile("hal", NOW)
     angry = Mood.of("angry")
     for i, t in enumerate(sorted(tracks, key=lambda t: -t.arousal)[:10]):
         rec.feedback("hal", t.id, "like", angry, NOW - 60 * DAY + i)
@@ -159,6 +167,7 @@ def test_retention_also_forgets_what_was_learned(rec: Recommender, tracks: list[
 def test_wrong_mood_corrections_remap_a_misread_mood(rec: Recommender, tracks: list[Track]) -> None:
     """The camera reads this listener's resting face as angry; after two corrections it listens."""
     angry = Mood.of("angry", 0.7)
+    rec.create_profile("ivy", NOW)
     for i in range(2):
         pick = rec.plan(angry, "ivy", "match", NOW + i * 300, 1)[0]
         rec.feedback("ivy", pick.track.id, "wrong_mood", angry, NOW + i * 300 + 20, corrected_mood="neutral")

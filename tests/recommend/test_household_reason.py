@@ -26,6 +26,7 @@ def recommender(tmp_path: Path, tracks: list[Track]) -> Recommender:
 
 def keep(rec: Recommender, profile: str, favourite: str, others: list[str], start: float) -> float:
     """`profile` likes and replays `favourite`, then plays `others` to the end; returns the time after."""
+    rec.create_profile(profile, start)
     rec.feedback(profile, favourite, "like", HAPPY, start)
     rec.feedback(profile, favourite, "replayed", HAPPY, start + 200)
     rec.feedback(profile, favourite, "replayed", HAPPY, start + 400)

@@ -18,6 +18,7 @@ def _session(
     rec: Recommender, profile: str, mood: Mood, keep: Callable[[Track], bool], n: int, *, t0: float
 ) -> list[bool]:
     """Play n tracks; the simulated person keeps those `keep(track)` approves, skips the rest."""
+    rec.create_profile(profile, t0)
     kept = []
     for i in range(n):
         now = t0 + i * 210
@@ -53,6 +54,7 @@ def test_matcher_and_uplifter_in_one_household_stay_apart(rec: Recommender) -> N
 
 def test_alpha_leans_on_content_at_cold_start(rec: Recommender, tracks: list[Track]) -> None:
     assert rec.alpha(NOW) == 1.0
+    rec.create_profile("nina", NOW)
     for i, t in enumerate(tracks[:60]):
         rec.feedback("nina", t.id, "completed", Mood.of("happy"), NOW + i)
     a = rec.alpha(NOW + 100)
@@ -67,6 +69,7 @@ def test_reason_mentions_the_usual_part_of_day(
     try:
         evening = 1_800_000_000.0 - (1_800_000_000 % 86400) + 19 * 3600  # 19:00 UTC
         calm = Mood.of("neutral", 0.8)
+        rec.create_profile("otto", evening)
         for i in range(6):
             pick = rec.plan(calm, "otto", "match", evening + i * 210, 1)[0]
             rec.feedback("otto", pick.track.id, "completed", calm, evening + i * 210 + 200)

@@ -38,6 +38,7 @@ def test_no_same_artist_twice_in_a_row(rec: Recommender) -> None:
 
 
 def test_played_tracks_are_not_repeated(rec: Recommender) -> None:
+    rec.create_profile("alice", NOW)
     mood = Mood.of("neutral")
     seen: set[str] = set()
     for i in range(20):

@@ -50,6 +50,8 @@ def test_the_recommender_offers_a_skipped_track_again_after_its_replay(
     path = tmp_path / "recommend.sqlite"
     opts = Options.from_config(RecommendConfig(), no_repeat_window=1)
     rec = Recommender(Catalogue(tracks), FeedbackStore(path), opts)
+    for name in ("alice", "bob"):
+        rec.create_profile(name, NOW)
     everything = len(tracks)
 
     def offered(r: Recommender, ts: float) -> set[str]:

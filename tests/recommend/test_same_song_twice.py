@@ -32,7 +32,9 @@ def _library() -> list[Track]:
 
 def _recommender(tmp_path: Path) -> Recommender:
     store = FeedbackStore(tmp_path / "recommend.sqlite")
-    return Recommender(Catalogue(_library()), store, Options.from_config(RecommendConfig()))
+    rec = Recommender(Catalogue(_library()), store, Options.from_config(RecommendConfig()))
+    rec.create_profile("kim", NOW)
+    return rec
 
 
 def test_a_song_is_planned_once_per_queue(tmp_path: Path) -> None:
@@ -59,6 +61,7 @@ def test_a_library_of_only_the_song_twice_still_plays(tmp_path: Path) -> None:
     song, copy = _library()[:2]
     store = FeedbackStore(tmp_path / "recommend.sqlite")
     rec = Recommender(Catalogue([song, copy]), store, Options.from_config(RecommendConfig()))
+    rec.create_profile("kim", NOW)
     first = rec.plan(HAPPY, "kim", "match", NOW, 1)[0].track
     rec.feedback("kim", first.id, "completed", HAPPY, NOW + 60)
     assert [p.track.id for p in rec.plan(HAPPY, "kim", "match", NOW + 61, 1)] == [

@@ -50,7 +50,9 @@ def make_tracks(n: int, *, artists: int) -> list[Track]:
 
 def small(tmp_path: Path, tracks: list[Track]) -> Recommender:
     store = FeedbackStore(tmp_path / "recommend.sqlite")
-    return Recommender(Catalogue(tracks), store, Options.from_config(RecommendConfig()))
+    rec = Recommender(Catalogue(tracks), store, Options.from_config(RecommendConfig()))
+    rec.create_profile("kim", NOW)
+    return rec
 
 
 def play_on(rec: Recommender, n: int, start: int = 0, *, disliked: str = "") -> list[str]:
@@ -159,11 +161,13 @@ def test_a_window_of_zero_means_no_no_repeat_rule(tmp_path: Path) -> None:
     tracks = make_tracks(3, artists=1)  # one artist: the artist rule cannot keep a track from repeating
     options = Options.from_config(RecommendConfig(no_repeat_window=0))
     rec = Recommender(Catalogue(tracks), FeedbackStore(tmp_path / "recommend.sqlite"), options)
+    rec.create_profile("kim", NOW)
     heard = play_on(rec, 4)
     assert heard == [heard[0]] * 4 and rec.status == "ready", heard
     # a window of one keeps out exactly the track just heard
     one = Options.from_config(RecommendConfig(no_repeat_window=1))
     rec = Recommender(Catalogue(tracks), FeedbackStore(tmp_path / "one.sqlite"), one)
+    rec.create_profile("kim", NOW)
     heard = play_on(rec, 4)
     assert all(a != b for a, b in pairwise(heard)) and heard[0] == heard[2], heard
 

@@ -75,6 +75,7 @@ class _Ours:
         return picks[0].track if picks else None
 
     def tell(self, profile: str, track: Track, kind: str, mood: Mood, *, now: float, played_s: float) -> None:
+        self.rec.create_profile(profile, now)  # the simulated household's listeners (feedback makes none)
         self.rec.feedback(profile, track.id, kind, mood, now, played_s=played_s)
 
 
@@ -292,6 +293,8 @@ def latency(tracks: list[Track], *, size: int = 100_000, runs: int = 60, seed: i
     rng = np.random.default_rng(seed)
     moods = ["happy", "sad", "angry", "neutral", "fear", "surprise"]
     now = 1_800_000_000.0
+    for profile in ("anna", "ben"):
+        rec.create_profile(profile, now)
     for i in range(120):  # a few days of history for two profiles
         mood = Mood.of(moods[i % len(moods)], 0.8)
         profile = ("anna", "ben")[i % 2]

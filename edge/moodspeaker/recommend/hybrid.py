@@ -187,7 +187,10 @@ class Recommender:
         played_s: float | None = None,
         corrected_mood: str | None = None,
     ) -> None:
-        """Store one event durably (committed before returning), then learn from it."""
+        """Store one event durably (committed before returning), then learn from it.  Refused
+        (ProfileError naming it, by the store) for a profile that does not exist: profiles are made by
+        `create_profile` only.  Made here, a misspelt name (MQTT, a command line) appeared as a new
+        listener, and feedback given as its profile was deleted brought the profile back."""
         if kind not in KINDS:
             raise FeedbackError(f"unknown feedback kind {kind!r}; expected one of {', '.join(KINDS)}")
         if kind == "wrong_mood" and not corrected_mood:
@@ -195,8 +198,6 @@ class Recommender:
         profile = check_profile_name(profile)
         m = as_mood(mood)
         with self._lock:
-            if not self.store.has_profile(profile):
-                self.store.create_profile(profile, now)
             track = self._find(track_id)
             row = FeedbackRow(
                 profile=profile,

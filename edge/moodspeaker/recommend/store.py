@@ -169,7 +169,8 @@ class FeedbackStore:
 
     # -- feedback ---------------------------------------------------------------------------------
     def add(self, row: FeedbackRow) -> None:
-        """Append one event and commit it (autocommit: the row is on disk when this returns)."""
+        """Append one event and commit it (autocommit: the row is on disk when this returns); refused
+        (ProfileError) when its profile does not exist, also one another connection just deleted."""
         values = (
             row.profile,
             row.track_id,
@@ -186,11 +187,18 @@ class FeedbackStore:
             None if row.taste is None else json.dumps([_json_float(x) for x in row.taste]),
         )
         with self._lock:
-            self._db.execute(
-                "INSERT INTO feedback(profile, track_id, kind, mood, confidence, valence, arousal, ts, "
-                "played_s, corrected_mood, artist, features, taste) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                values,
-            )
+            try:
+                self._db.execute(
+                    "INSERT INTO feedback(profile, track_id, kind, mood, confidence, valence, arousal, ts, "
+                    "played_s, corrected_mood, artist, features, taste) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    values,
+                )
+            except sqlite3.IntegrityError as exc:  # the profile's foreign key: none of that name
+                if self._db.execute("SELECT 1 FROM profiles WHERE name=?", (row.profile,)).fetchone():
+                    raise
+                raise ProfileError(
+                    f"no profile named {row.profile!r}: the {row.kind} was not recorded"
+                ) from exc
 
     def events(self, profile: str | None = None) -> Iterator[FeedbackRow]:
         """Events in time order (all profiles, or one)."""

@@ -45,6 +45,8 @@ class Tags:
     album: str = ""
     duration_s: float = 0.0
     replaygain_db: float | None = None
+    #: the ReplayGain track peak tag (library.tags.peak_from), which Track.peak takes before the analysis's
+    peak: float | None = None
 
 
 def peak_of(features: Mapping[str, Any]) -> float | None:
@@ -84,14 +86,14 @@ class Batch:
         tid = self.id_at(location) or self._new_id(location)
         self.conn.execute(
             "INSERT INTO tracks (id, location, source, title, artist, album, duration_s, replaygain_db,"
-            " size, mtime_ns, content_hash, status, error, changed)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending','',?)"
+            " size, mtime_ns, content_hash, status, error, changed, tag_peak)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending','',?,?)"
             " ON CONFLICT(id) DO UPDATE SET title=excluded.title, artist=excluded.artist,"
             " album=excluded.album, duration_s=excluded.duration_s, replaygain_db=excluded.replaygain_db,"
             " size=excluded.size, mtime_ns=excluded.mtime_ns, content_hash=excluded.content_hash,"
-            " status='pending', error='', changed=excluded.changed",
+            " status='pending', error='', changed=excluded.changed, tag_peak=excluded.tag_peak",
             (tid, location, source, tags.title, tags.artist, tags.album, tags.duration_s,
-             tags.replaygain_db, size, mtime_ns, content_hash, self.change),
+             tags.replaygain_db, size, mtime_ns, content_hash, self.change, tags.peak),
         )  # fmt: skip
         self.conn.execute("DELETE FROM removed WHERE id = ?", (tid,))
         return tid
@@ -117,20 +119,33 @@ class Batch:
         return self._restat(tid, size, mtime_ns, content_hash, tags)
 
     def _restat(self, tid: str, size: int, mtime_ns: int, content_hash: str, tags: Tags) -> bool:
+        """The peak tag is a tag too: one added, changed or taken away (the analysis's peak again)
+        changes the track's peak, which LAN clients fetch."""
         length = tags.duration_s if tags.duration_s > 0 else None
+        peak = tags.peak if tags.peak is not None else self._analysis_peak(tid)
         retagged = self.conn.execute(
             "UPDATE tracks SET title=?, artist=?, album=?, replaygain_db=?,"
-            " duration_s=COALESCE(?, duration_s), changed=? WHERE id=? AND (title IS NOT ?"
+            " duration_s=COALESCE(?, duration_s), tag_peak=?, peak=?, changed=?"
+            " WHERE id=? AND (title IS NOT ?"
             " OR artist IS NOT ? OR album IS NOT ? OR replaygain_db IS NOT ?"
-            " OR duration_s IS NOT COALESCE(?, duration_s))",
-            (tags.title, tags.artist, tags.album, tags.replaygain_db, length, self.change, tid,
-             tags.title, tags.artist, tags.album, tags.replaygain_db, length),
+            " OR duration_s IS NOT COALESCE(?, duration_s) OR tag_peak IS NOT ?)",
+            (tags.title, tags.artist, tags.album, tags.replaygain_db, length, tags.peak, peak, self.change,
+             tid, tags.title, tags.artist, tags.album, tags.replaygain_db, length, tags.peak),
         ).rowcount  # fmt: skip
         self.conn.execute(
             "UPDATE tracks SET size=?, mtime_ns=?, content_hash=? WHERE id=?",
             (size, mtime_ns, content_hash, tid),
         )
         return bool(retagged)
+
+    def _analysis_peak(self, tid: str) -> float | None:
+        """The peak track `tid`'s stored analysis holds (peak_of), None without one that says it."""
+        row = self.conn.execute("SELECT data FROM features WHERE id = ?", (tid,)).fetchone()
+        try:
+            features = json.loads(row[0]) if row is not None else None
+        except ValueError:
+            return None
+        return peak_of(features) if isinstance(features, dict) else None
 
     def id_at(self, location: str) -> str | None:
         """The id of the track at `location`, None when there is none.  Not always track_id(location):
@@ -159,14 +174,16 @@ class Batch:
 
     def set_analysed(self, location: str, features: Mapping[str, float], values: Mapping[str, float]) -> None:
         """Store the full feature set and the Track columns (`values` has FEATURE_COLUMNS) of the file
-        at `location` (nothing when none is indexed there)."""
+        at `location` (nothing when none is indexed there).  Its peak is its ReplayGain peak tag's
+        when it has one (of the whole file, where the analysis reads excerpts), else the analysis's."""
         tid = self.id_at(location)
         if tid is None:
             return
         extra = {k: float(features[k]) for k in EXTRA_KEYS if k in features}
         self.conn.execute(
             "UPDATE tracks SET status='analysed', error='', valence=?, arousal=?, energy=?, tempo=?,"
-            " loudness_lufs=?, mode=?, brightness=?, extra=?, analysed_at=?, changed=?, peak=?,"
+            " loudness_lufs=?, mode=?, brightness=?, extra=?, analysed_at=?, changed=?,"
+            " peak=COALESCE(tag_peak, ?),"
             " duration_s = CASE WHEN duration_s > 0 THEN duration_s ELSE ? END WHERE id=?",
             (float(values["valence"]), float(values["arousal"]), float(values["energy"]),
              float(values["tempo"]), float(values["loudness_lufs"]), int(values["mode"]),

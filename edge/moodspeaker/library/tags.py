@@ -1,4 +1,4 @@
-"""Tags of an audio file (mutagen): title, artist, album, duration and ReplayGain.
+"""Tags of an audio file (mutagen): title, artist, album, duration and ReplayGain (track gain and peak).
 
 Missing or unreadable tags are not an error: the title falls back to the file name and the
 analysis decides whether the audio itself is usable.  A tag given several times (two ARTIST values)
@@ -8,6 +8,7 @@ keeps them all, joined with "; "; each of title, artist and album is cut to MAX_
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 import mutagen
 import soundfile as sf
 from mutagen.easyid3 import EasyID3
+from mutagen.easymp4 import EasyMP4Tags
 
 from moodspeaker.library.adts import adts_info, is_adts
 from moodspeaker.library.index import Tags
@@ -37,6 +39,42 @@ def parse_gain(value: str) -> float | None:
 MAX_TAG_CHARS = 512
 #: between the values of a tag given several times (two ARTIST values): as beets and Picard show them
 TAG_SEPARATOR = "; "
+
+
+#: the largest ReplayGain track peak taken from a tag: a peak is the largest sample (1 = full scale); a
+#: lossy file's or a true peak may pass 1 a little, a tag of 38043 is a scanner's bug (mp3gain's raw
+#: sample value) and would keep every boost away
+PEAK_MAX = 2.0
+#: the key under which ReplayGain written as an ID3 TXXX frame (MP3, raw AAC) or an MP4 freeform atom
+#: (`----:com.apple.iTunes:...`, M4A) is read: mutagen's easy tags, which the tags are read through,
+#: show neither (`_register`).  Vorbis comments and APE tags show them under their own names.
+_EXTRA = "moodspeaker:"
+
+
+def _register(name: str) -> None:
+    """Make the ReplayGain tag `name` (lower case) readable through mutagen's easy MP3 and MP4 tags as
+    `_EXTRA + name`: the TXXX frame or freeform atom of that name in any case (taggers write
+    REPLAYGAIN_TRACK_PEAK and replaygain_track_peak alike).  Read only."""
+
+    def from_id3(id3: Any, key: str) -> list[str]:
+        for frame in id3.getall("TXXX"):
+            if str(frame.desc).lower() == name:
+                return [str(text) for text in frame.text]
+        raise KeyError(key)
+
+    def from_mp4(mp4: Any, key: str) -> list[str]:
+        atom = f"----:com.apple.itunes:{name}"
+        for found, values in mp4.items():
+            if found.lower() == atom:
+                return [_as_text(bytes(v)) for v in values]
+        raise KeyError(key)
+
+    EasyID3.RegisterKey(_EXTRA + name, from_id3)  # type: ignore[no-untyped-call]  # (mutagen: untyped)
+    EasyMP4Tags.RegisterKey(_EXTRA + name, from_mp4)  # type: ignore[no-untyped-call]  # (the same)
+
+
+for _name in ("replaygain_track_gain", "replaygain_track_peak"):
+    _register(_name)
 
 
 def _values(value: Any) -> list[Any]:
@@ -98,6 +136,7 @@ def replaygain_from(tags: Mapping[str, Any] | None) -> float | None:
         tags,
         "replaygain_track_gain",
         "REPLAYGAIN_TRACK_GAIN",
+        _EXTRA + "replaygain_track_gain",
         "----:com.apple.iTunes:replaygain_track_gain",
         "TXXX:replaygain_track_gain",
         "TXXX:REPLAYGAIN_TRACK_GAIN",
@@ -111,6 +150,35 @@ def replaygain_from(tags: Mapping[str, Any] | None) -> float | None:
         except ValueError:
             return None
     return None
+
+
+def peak_from(path: Path, tags: Mapping[str, Any] | None) -> float | None:
+    """The track's sample peak from its ReplayGain tag (REPLAYGAIN_TRACK_PEAK, 1 = full scale), None
+    when it has none.  A tag that is no peak (not a number, not above 0, above PEAK_MAX) is logged
+    with the file and left out: the analysis measures the peak then."""
+    text = _first(
+        tags,
+        "replaygain_track_peak",  # Vorbis comments, APE tags; an MP3's RVA2 frame (mutagen's easy ID3)
+        _EXTRA + "replaygain_track_peak",
+        "TXXX:REPLAYGAIN_TRACK_PEAK",  # a WAV's or AIFF's plain ID3 chunk
+        "TXXX:replaygain_track_peak",
+    )
+    if not text:
+        return None
+    try:
+        peak = float(text)
+    except ValueError:
+        peak = math.nan
+    if not (math.isfinite(peak) and 0 < peak <= PEAK_MAX):
+        log.warning(
+            "%s: its ReplayGain track peak %r is not a peak (a number above 0, at most %g): left out, "
+            "the analysis measures it",
+            path,
+            text[:40],
+            PEAK_MAX,
+        )
+        return None
+    return peak
 
 
 def _by_content(path: Path) -> Any:
@@ -149,6 +217,7 @@ def _tags(path: Path, tags: Mapping[str, Any] | None, duration_s: float) -> Tags
         album=_joined(tags, "album", "TALB"),
         duration_s=duration_s,
         replaygain_db=replaygain_from(tags),
+        peak=peak_from(path, tags),
     )
 
 

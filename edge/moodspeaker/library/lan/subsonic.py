@@ -242,13 +242,15 @@ class SubsonicLibrary(MirroredLibrary):
         server (a retag that kept the file's size), keeping their analysis, and their ReplayGain when
         the listing gives none: the gain measures the audio, which a retag leaves as it was, and a
         listing without it (a server that lists it in some answers only) is no news that it went.  A
-        gain the listing gives is taken (a corrected one).  Returns how many."""
+        gain the listing gives is taken (a corrected one); so is its track peak (songs analysed before
+        the mirror kept peaks get theirs so, without being analysed again).  Returns how many."""
         by_track = {self._track(sid): sid for sid in sids}
         rows = []
         for tid, t in self.get_many(by_track).items():
             tags = song_tags(listed[by_track[tid]])
-            if tags["replaygain_db"] is None:
-                del tags["replaygain_db"]  # none said: the mirror's stays, and is no change
+            for said in ("replaygain_db", "peak"):
+                if tags[said] is None:
+                    del tags[said]  # none said: the mirror's stays, and is no change
             if tags != {k: getattr(t, k) for k in tags}:
                 rows.append({**track_row(t), "location": t.location, **tags})  # as a mirror moves a row
         if rows:

@@ -98,7 +98,9 @@ def analyse_group(
                         b.remove_id(lib._track(sid))
                 else:
                     loc = lib.api.location(sid)  # no credential (SubsonicApi.location)
-                    row = mirror_row(lib._track(sid), loc, listed[sid], r.analysis.features, model)
+                    row = mirror_row(
+                        lib._track(sid), loc, listed[sid], r.analysis.features, model, server=lib.base_url
+                    )
                     b.put_remote(row, lib.source)
                     b.clear_problem(noted)
                     result.analysed += 1

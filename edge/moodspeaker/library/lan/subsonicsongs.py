@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from moodspeaker.library.batch import peak_of
+from moodspeaker.library.batch import a_peak, peak_of
 from moodspeaker.library.emotion import EmotionModel
-from moodspeaker.library.tags import capped
+from moodspeaker.library.tags import PEAK_MAX, capped
 from moodspeaker.library.track_columns import track_values
 
 #: what a song's file is known by (Child fields of the OpenSubsonic API); never tags or play counts
@@ -48,8 +48,9 @@ def song_version(song: Mapping[str, Any]) -> str:
     return hashlib.blake2b(json.dumps(said, default=str).encode("utf-8"), digest_size=6).hexdigest()
 
 
-def song_tags(song: Mapping[str, Any]) -> dict[str, Any]:
-    """What the mirror keeps of a listed song besides its analysis (Track's field names)."""
+def song_tags(song: Mapping[str, Any], server: str = "") -> dict[str, Any]:
+    """What the mirror keeps of a listed song besides its analysis (Track's field names).  `peak` is
+    the listing's ReplayGain track peak (`song_peak`; `server` names where a malformed one was listed)."""
     rg = song.get("replayGain") if isinstance(song.get("replayGain"), dict) else {}
     gain = rg.get("trackGain") if isinstance(rg, dict) else None
     return {
@@ -59,7 +60,28 @@ def song_tags(song: Mapping[str, Any]) -> dict[str, Any]:
         "album": capped(str(song.get("album") or "")),
         "duration_s": float(song.get("duration") or 0.0),
         "replaygain_db": float(gain) if isinstance(gain, int | float) else None,
+        "peak": song_peak(song, server),
     }
+
+
+def song_peak(song: Mapping[str, Any], server: str = "") -> float | None:
+    """The song's ReplayGain track peak as its listing gives it (OpenSubsonic `replayGain.trackPeak`,
+    1 = full scale), taken before the analysis's measure of the download's excerpts, as a local file's
+    tag is (library.tags.peak_from).  None when not given, or given as a server's placeholder for no
+    ReplayGain at all (a gain of 0 with a peak of 1).  One that is no peak (not a number, not above 0,
+    above PEAK_MAX) is left out, and logged when `server` names where it was listed."""
+    rg = song.get("replayGain")
+    if not isinstance(rg, dict) or rg.get("trackPeak") is None:
+        return None
+    peak = rg["trackPeak"]
+    if peak == 1 and rg.get("trackGain") == 0:  # the placeholder
+        return None
+    if a_peak(peak) is not None and peak <= PEAK_MAX:
+        return float(peak)
+    if server:
+        log.warning("%s: song %s is listed with a ReplayGain track peak that is no peak (%r): left out, "
+                    "the analysis measures it", server, song.get("id"), str(peak)[:40])  # fmt: skip
+    return None
 
 
 @dataclass
@@ -78,20 +100,29 @@ class SubsonicSync:
 
 
 def mirror_row(
-    track_id: str, location: str, song: Mapping[str, Any], features: Mapping[str, float], model: EmotionModel
+    track_id: str,
+    location: str,
+    song: Mapping[str, Any],
+    features: Mapping[str, float],
+    model: EmotionModel,
+    *,
+    server: str = "",
 ) -> dict[str, Any]:
-    """The mirror's row of an analysed song: its id and stream URL, tags and analysis."""
+    """The mirror's row of an analysed song: its id and stream URL, tags and analysis (`server`: where
+    it is listed, named by a warning of a malformed peak)."""
     values = track_values(features, model)
+    tags = song_tags(song, server)
     return {
         "id": track_id,
         "location": location,
-        **song_tags(song),
+        **tags,
         **{
             k: values[k]
             for k in ("valence", "arousal", "energy", "tempo", "loudness_lufs", "mode", "brightness")
         },
         "extra": {k: float(features[k]) for k in ("key", "onset_rate", "pulse_clarity") if k in features},
-        "peak": peak_of(features),  # of the speaker's own analysis of the download, as a local file's
+        # the listing's, else the speaker's own analysis of the download, as a local file's
+        "peak": tags["peak"] if tags["peak"] is not None else peak_of(features),
     }
 
 

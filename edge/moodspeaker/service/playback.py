@@ -18,6 +18,7 @@ from moodspeaker.mood.circumplex import to_valence_arousal
 from moodspeaker.mood.filter import MoodState
 from moodspeaker.player.engine import PlayerStatus
 from moodspeaker.player.queue import QueueItem
+from moodspeaker.recommend.profiles import ProfileError
 from moodspeaker.recommend.targets import STEER_STEP
 from moodspeaker.service.control import CommandError
 from moodspeaker.service.core import PLAYER_WAIT_S, ApplianceCore
@@ -131,8 +132,9 @@ class PlaybackCommands(ApplianceCore):
 
     def _tell_anyway(self, track: Track, kind: str, label: str, played_s: float | None = None) -> None:
         """Feedback riding on a command that happens whatever the disk says (a skip, a replay): written
-        before the command returns; a storage failure is logged and reported, never raised.  Dropped
-        when "delete everything" runs or ran since the listener was read (`_write_feedback`)."""
+        before the command returns; a storage failure, or the listener's profile gone (ProfileError), is
+        logged and reported, never raised.  Dropped when "delete everything" runs or ran since the
+        listener was read (`_write_feedback`)."""
         since = self._feedback_since()  # first: a deletion from now on drops the row
         profile, mood = self.conductor.profile, self._current_mood()
         try:
@@ -142,9 +144,13 @@ class PlaybackCommands(ApplianceCore):
                 ),
                 since,
             )
-        except (sqlite3.Error, OSError) as exc:
+        except (sqlite3.Error, OSError, ProfileError) as exc:
             log.error("%s of %s not recorded: %s", label, track.title, exc)
-            self._report("recommender", f"{label} was not recorded: {exc}")
+            # a ProfileError says what was not recorded: "no profile named 'X': the skip was not recorded"
+            self._report(
+                "recommender",
+                str(exc) if isinstance(exc, ProfileError) else f"{label} was not recorded: {exc}",
+            )
 
     def _current_track_id(self, action: str, status: PlayerStatus | None = None) -> str:
         """The track `status` (by default the status now) shows as current; refused when none."""
@@ -159,16 +165,21 @@ class PlaybackCommands(ApplianceCore):
         """Feedback from a command: committed to disk before the command returns (or refused).  Not
         recorded when "delete everything" runs or ran since `since` (`_feedback_since`, read by the
         caller before the mood, here before the listener): the command answers all the same, as if
-        given just before the deletion, which deleted its row (`_write_feedback`)."""
+        given just before the deletion, which deleted its row (`_write_feedback`).  The listener's
+        profile gone (a switch that raced the deletion) is a refusal too: the recommender's ProfileError
+        names it, and feedback never makes the profile again."""
         label = "mood correction" if kind == "wrong_mood" else kind
         profile = self.conductor.profile
         with self._stored(f"{label} was not recorded"):
-            self._write_feedback(
-                lambda: self._recommender.feedback(
-                    profile, track_id, kind, mood, time.time(), corrected_mood=corrected_mood
-                ),
-                since,
-            )
+            try:
+                self._write_feedback(
+                    lambda: self._recommender.feedback(
+                        profile, track_id, kind, mood, time.time(), corrected_mood=corrected_mood
+                    ),
+                    since,
+                )
+            except ProfileError as exc:
+                raise CommandError(str(exc)) from exc
 
     def like(self) -> None:
         since = self._feedback_since()  # first: a deletion from now on drops the row

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from diskkit import to_disk, tone_levels
 from playerkit import SR, Recorder, item, write_tone
 
 from moodspeaker.player.engine import Player
@@ -20,26 +21,12 @@ from moodspeaker.service.events import TrackEnded
 
 @pytest.fixture
 def disk_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    out = tmp_path / "speaker.raw"
-    monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
-    monkeypatch.setenv("SDL_DISKAUDIOFILE", str(out))
-    return out
+    return to_disk(tmp_path, monkeypatch)
 
 
 def _read(out: Path, player: Player) -> np.ndarray:
     player.close()
     return np.fromfile(out, dtype=np.int16).reshape(-1, 2)[:, 0].astype(np.float32) / 32767.0
-
-
-def _tone_levels(x: np.ndarray, freqs: tuple[float, ...], win: int = 2048) -> np.ndarray:
-    """Amplitude of each frequency per window (single-bin DFT)."""
-    n = len(x) // win
-    t = np.arange(win) / SR
-    rows = []
-    for f in freqs:
-        probe = np.exp(-2j * np.pi * f * t)
-        rows.append([2 * abs(np.dot(x[i * win : (i + 1) * win], probe)) / win for i in range(n)])
-    return np.array(rows)
 
 
 def _longest_silence(x: np.ndarray) -> int:
@@ -58,7 +45,7 @@ def test_crossfade_overlaps_both_tracks(
     player.set_queue([item(a, "a"), item(b, "b")])
     player.play()
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b")
-    levels = _tone_levels(_read(disk_output, player), (440, 880))
+    levels = tone_levels(_read(disk_output, player), (440, 880))
     both = np.nonzero((levels[0] > 0.03) & (levels[1] > 0.03))[0]
     assert len(both) * 2048 / SR > 0.5, "the two tracks overlap for most of the 1 s crossfade"
     # during the overlap one falls while the other rises
@@ -94,7 +81,7 @@ def test_loudness_normalised_to_target(
     player.set_queue([item(tone, "quiet", lufs=-22.0), item(tone, "loud", lufs=-10.0)])
     player.play()
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "loud")
-    levels = _tone_levels(_read(disk_output, player), (440,))[0]
+    levels = tone_levels(_read(disk_output, player), (440,))[0]
     playing = levels[levels > 0.01]
     quiet_level = np.median(playing[: len(playing) // 2 - 2])
     loud_level = np.median(playing[len(playing) // 2 + 2 :])

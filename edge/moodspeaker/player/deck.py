@@ -38,6 +38,8 @@ class Chunk:
     play: Play
     offset_s: float
     dur_s: float
+    #: Decoded once its deck's fade-out had begun (`Deck.fade_out`): heard, that fade is heard.
+    fading: bool = False
 
 
 @dataclass
@@ -55,6 +57,9 @@ class Deck:
     playing: Chunk | None = None
     queued: Chunk | None = None
     chunk_started: float = 0.0
+    #: Opened by a crossfade, its first chunk held back until the other deck's fade-out is heard
+    #: (`heard_fading`): started at once, it rose under the outgoing chunks already in the mixer.
+    held: bool = False
 
     def begin(
         self,
@@ -73,7 +78,7 @@ class Deck:
         self.gain = gain
         self.env = 0.0 if fade_in_s > 0 else 1.0
         self.env_step = 1.0 / (fade_in_s * RATE) if fade_in_s > 0 else 0.0
-        self.env_stop_at_zero = False
+        self.env_stop_at_zero = self.held = False
 
     def in_gap(self) -> bool:
         """It has opened its next play, not heard yet, while a chunk of the play before it is out."""
@@ -83,6 +88,12 @@ class Deck:
             and self.playing is not None
             and self.playing.play is not self.play
         )
+
+    def heard_fading(self) -> bool:
+        """Its fade-out has reached the ear (the chunk playing is one decoded fading), or nothing of
+        it is left to hear.  The chunks queued ahead of the ear (0.4-0.8 s: `CHUNK_S`) were decoded
+        before the fade began and play at their level first."""
+        return self.playing is None or self.playing.fading
 
     def skipped(self, seconds: float) -> None:
         """Its decoder skipped `seconds` of the file past a damaged stretch (player.carryon): the
@@ -116,4 +127,4 @@ class Deck:
         if self.decoder is not None:
             self.decoder.close()
         self.decoder, self.play, self.playing, self.queued = None, None, None, None
-        self.env, self.env_step, self.env_stop_at_zero = 1.0, 0.0, False
+        self.env, self.env_step, self.env_stop_at_zero, self.held = 1.0, 0.0, False, False

@@ -83,8 +83,8 @@ class ChunkFeeder:
             self._history.ended(play)
 
     def feed(self, deck: Deck) -> None:
-        """Keep one chunk queued behind the playing one."""
-        if deck.play is None or deck.decoder is None or deck.queued is not None:
+        """Keep one chunk queued behind the playing one (none while the deck is `held`)."""
+        if deck.play is None or deck.decoder is None or deck.queued is not None or deck.held:
             return
         frames = int(RATE * CHUNK_S)
         try:
@@ -101,7 +101,7 @@ class ChunkFeeder:
         env = deck.envelope(len(block))
         samples = apply_gain(block, deck.gain) * env[:, None]
         sound = pygame.mixer.Sound(buffer=np.ascontiguousarray(to_int16(samples)).tobytes())
-        chunk = Chunk(play, deck.decoded_s, len(block) / RATE)
+        chunk = Chunk(play, deck.decoded_s, len(block) / RATE, fading=deck.env_stop_at_zero)
         deck.decoded_s += chunk.dur_s
         ch = self.channels[deck.index]
         if deck.playing is None:

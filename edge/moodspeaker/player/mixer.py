@@ -139,6 +139,9 @@ class DeckMixer(ChunkFeeder):
     def play_on(self) -> bool:
         """Keep both decks fed, crossfade near a track's end, and start the next item when both ran
         dry.  False when nothing is left that can be played."""
+        held = self.decks[self.active]
+        if held.held and self.decks[1 - self.active].heard_fading():
+            held.held = False  # the outgoing fade is heard now: the next track rises against it
         for deck in self.decks:
             self.feed(deck)
         self._maybe_crossfade()
@@ -198,10 +201,11 @@ class DeckMixer(ChunkFeeder):
 
     # ---- changing track ------------------------------------------------------------------------
     def _maybe_crossfade(self) -> None:
-        """Near the end of the active track, start the next one on the other deck."""
+        """Near the end of the active track, open the next one on the other deck, held until the
+        fade-out decoded from now on is heard (`Deck.held`): both fades then span the same stretch."""
         fade = self._settings().crossfade_s
         deck = self.decks[self.active]
-        if fade <= 0 or deck.decoder is None or deck.play is None or deck.env_stop_at_zero:
+        if fade <= 0 or deck.decoder is None or deck.play is None or deck.env_stop_at_zero or deck.held:
             return
         duration = deck.decoder.duration_s
         if duration <= 0 or duration - deck.decoded_s > fade:
@@ -212,7 +216,7 @@ class DeckMixer(ChunkFeeder):
         deck.fade_out(remaining)
         other = self.decks[1 - deck.index]
         self._stop(other, soft=True)  # the tail of an earlier fade: it ends as decided then
-        self.start_next(other, remaining)
+        other.held = self.start_next(other, remaining)
         deck.play.completed = True
 
     def switch(self, item: QueueItem | None, fade: float, *, skipped: bool) -> None:
@@ -236,7 +240,7 @@ class DeckMixer(ChunkFeeder):
         if heard is not None:
             heard.completed, heard.skipped = False, skipped
         self._stop(other, soft=True)  # a fading tail (a Next mid-crossfade) ramps down, no click
-        gap = current.in_gap()
+        gap, held = current.in_gap(), current.held  # held: a crossfade's next track, unheard yet
         fading = fade > 0 and current.playing is not None and not gap
         if not fading:  # shown as current before its first chunk was out, it is skipped too (not put back)
             unheard = heard if heard is not None and not heard.started else None
@@ -248,7 +252,7 @@ class DeckMixer(ChunkFeeder):
                 current.fade_out(fade)
             self.start_next(other, fade, item)
         else:
-            self.start_next(current, fade if gap else 0.0, item)
+            self.start_next(current, fade if gap or held else 0.0, item)
         self.feed(self.decks[self.active])  # audible at once, not at the next tick
 
     def _heard(self) -> Play | None:

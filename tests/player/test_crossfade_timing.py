@@ -1,0 +1,44 @@
+"""A crossfade's fade-out and the next track's fade-in line up where the listener hears them.
+
+The next track started when the outgoing one's *decoder* reached its fade, while the outgoing chunks
+already handed to the mixer (0.4-0.8 s of it, at full level) still had to play: the incoming track rose
+under an outgoing one not fading yet, and the two summed to well above a track's level (a loudness
+bump).  The bytes are what SDL's disk driver wrote; two tones at one level: where both sound, their
+levels sum to that level with the fades lined up."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from diskkit import speaker, to_disk, tone_levels
+from playerkit import Recorder, item, write_tone
+
+from moodspeaker.player.engine import Player
+from moodspeaker.service.events import TrackEnded
+
+LEVEL = 0.3  # both tones' amplitude
+
+
+def test_crossfade_sums_to_the_tracks_level(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
+    out = to_disk(tmp_path, monkeypatch)
+    a = write_tone(tmp_path / "a.wav", 440, 3.0, amp=LEVEL)
+    b = write_tone(tmp_path / "b.wav", 880, 2.0, amp=LEVEL)
+    player, rec = make_player(crossfade_s=1.0, volume=1.0, target_lufs=-16.0)
+    player.set_queue([item(a, "a"), item(b, "b")])
+    player.play()
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b")
+    player.close()
+    la, lb = tone_levels(speaker(out), (440, 880))
+    both = np.flatnonzero((la > 0.02) & (lb > 0.02))
+    assert len(both) >= 5, "the two tracks overlap over the crossfade"
+    total = la[both] + lb[both]
+    worst = int(np.argmax(total))
+    assert total[worst] < 1.12 * LEVEL, (
+        f"over the crossfade the two tracks summed to {total[worst] / LEVEL:.2f} of a track's level "
+        f"(a: {la[both][worst]:.2f}, b: {lb[both][worst]:.2f})"
+    )

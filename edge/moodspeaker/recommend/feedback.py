@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -31,7 +30,19 @@ from moodspeaker.recommend.preference import DecayedSums, PreferenceModel, fit_t
 from moodspeaker.recommend.targets import Mood, mood_point, music_point
 
 #: Every kind of feedback the recommender accepts.
-KINDS: Final = ("skip", "like", "dislike", "completed", "replayed", "left_running", "wrong_mood", "missing")
+#: "missing" (a track that could not be opened) and "found" (a rescan found it again, lifting that mark)
+#: are the service's bookkeeping, and say nothing about taste.
+KINDS: Final = (
+    "skip",
+    "like",
+    "dislike",
+    "completed",
+    "replayed",
+    "left_running",
+    "wrong_mood",
+    "missing",
+    "found",
+)
 
 #: Feedback that is a verdict on a track in a mood: the latest one decides whether the track is
 #: offered again in that mood.  A replay is among them (the strongest positive signal): a track the
@@ -67,6 +78,7 @@ def evidence_weight(kind: str, played_s: float | None = None) -> float:
         "left_running": 0.5,
         "wrong_mood": -0.5,
         "missing": 0.0,
+        "found": 0.0,
     }[kind]
 
 
@@ -95,6 +107,18 @@ class Observation:
     artist: str = ""
     played_s: float | None = None
     corrected_mood: str | None = None
+    #: of a "missing": the file as it was when the track failed to open (`Mark.seen`)
+    seen: str | None = None
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A track's "missing" mark: when it failed to open, and `seen`, the file as it was then (what the
+    service recorded, service.file_seen: JSON of its place, size, mtime and permissions), None when no
+    file was there (or unknown: a mark stored before the file was recorded)."""
+
+    ts: float
+    seen: str | None = None
 
 
 @dataclass
@@ -120,7 +144,7 @@ class PersonalModel:
     _pref: PreferenceModel | None = None
     _recent: deque[str] = field(default_factory=deque)
     _verdicts: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
-    _missing: dict[str, float] = field(default_factory=dict)
+    _missing: dict[str, Mark] = field(default_factory=dict)
     _corrections: dict[str, dict[str, float]] = field(default_factory=dict)
     _dayparts: dict[tuple[str, str], float] = field(default_factory=dict)
     _last_artist: str | None = None
@@ -145,7 +169,10 @@ class PersonalModel:
         w = evidence_weight(obs.kind, obs.played_s)
         key = self.key(obs.mood.mood)
         if obs.kind == "missing":
-            self._missing[obs.track_id] = obs.ts
+            self._missing[obs.track_id] = Mark(obs.ts, obs.seen)
+            return
+        if obs.kind == "found":  # a rescan found it again: no play, no verdict
+            self._missing.pop(obs.track_id, None)
             return
         if obs.kind == "wrong_mood":
             if obs.corrected_mood and self.mood_aware and obs.corrected_mood != obs.mood.mood:
@@ -277,16 +304,15 @@ class PersonalModel:
 
     def missing(self, now: float, horizon_s: float) -> set[str]:
         """Tracks that could not be opened within `horizon_s` (until one plays again)."""
-        return {tid for tid, ts in self._missing.items() if now - ts < horizon_s}
+        return {tid for tid, mark in self._missing.items() if now - mark.ts < horizon_s}
 
-    def found(self, back: Callable[[str], bool]) -> set[str]:
-        """Lift the "missing" marks of the tracks `back` says can be opened again (a rescan found the
-        file moved, or its disk plugged back in); the ids.  In memory: the stored "missing" events
-        mark them again when the events are replayed (a restart), until the next scan pass."""
-        gone = {tid for tid in self._missing if back(tid)}
-        for tid in gone:
-            del self._missing[tid]
-        return gone
+    def marks(self) -> dict[str, Mark]:
+        """The "missing" marks by track id (a copy; a "found" event or a play of the track lifts one)."""
+        return dict(self._missing)
+
+    def mark(self, track_id: str) -> Mark | None:
+        """The track's "missing" mark, if it has one."""
+        return self._missing.get(track_id)
 
     def corrected(self, mood: str) -> str | None:
         """The mood this listener usually means when the camera reads `mood` (after >= 2 corrections)."""

@@ -16,7 +16,9 @@ plan was ready, off, or had nothing it may offer (`planner.Readiness`).
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -51,6 +53,9 @@ from moodspeaker.recommend.targets import STRATEGIES, Mood, MoodLike, as_mood
 __all__ = ["Options", "Outcome", "Pick", "Readiness", "Recommender"]
 
 log = logging.getLogger(__name__)
+
+#: The mood of a "found" event, which no listener gave (feedback.Mark).
+UNKNOWN = as_mood(None)
 
 #: Automatic picks switched off for the profile: no picks, as chosen.
 PICKS_OFF = Outcome(Readiness.OFF, "automatic picks are off for this profile")
@@ -186,8 +191,10 @@ class Recommender:
         *,
         played_s: float | None = None,
         corrected_mood: str | None = None,
+        seen: str | None = None,
     ) -> None:
-        """Store one event durably (committed before returning), then learn from it.  Refused
+        """Store one event durably (committed before returning), then learn from it.  `seen`, of a
+        "missing": the file as it was when the track failed to open (`feedback.Mark`).  Refused
         (ProfileError naming it, by the store) for a profile that does not exist: profiles are made by
         `create_profile` only.  Made here, a misspelt name (MQTT, a command line) appeared as a new
         listener, and feedback given as its profile was deleted brought the profile back."""
@@ -213,6 +220,7 @@ class Recommender:
                 artist=track.artist if track else "",
                 features=track_features(track) if track else None,
                 taste=track_taste(track) if track else None,
+                seen=seen if kind == "missing" else None,
             )
             self.store.add(row)
             self._learn(row)
@@ -239,6 +247,7 @@ class Recommender:
             artist=row.artist,
             played_s=row.played_s,
             corrected_mood=row.corrected_mood,
+            seen=row.seen,
         )
         model = self._model(row.profile)
         model.observe(obs)
@@ -250,11 +259,39 @@ class Recommender:
             self._events = self._events * decay + 1.0
             self._events_ts = max(self._events_ts, row.ts)
 
-    def found_again(self, back: Callable[[str], bool]) -> set[str]:
-        """The "missing" marks lifted, in every profile, of the tracks `back` says can be opened again
-        (the service asks after each rescan pass: a file found moved, a disk back); the ids."""
+    def found_again(self, back: Callable[[str, str | None], bool], now: float | None = None) -> set[str]:
+        """Lift the "missing" marks, in every profile, of the tracks `back(id, seen)` says can be opened
+        again (the service asks after each rescan pass: a file found moved, a disk back, a damaged
+        file replaced; `seen` is the mark's, feedback.Mark); the ids.  Each lift is stored, a "found"
+        event (all in one commit), so a restart does not hold the track back again.  `back` looks the
+        tracks up in the library (SQLite, the disk): called without the lock, so picks and feedback
+        go on meanwhile; a mark renewed meanwhile (the track failed again) is kept."""
         with self._lock:
-            return {tid for model in self._models.values() for tid in model.found(back)}
+            marks = {
+                (p, tid): mark for p, model in self._models.items() for tid, mark in model.marks().items()
+            }
+        answers: dict[tuple[str, str | None], bool] = {}
+        for tid, seen in {(tid, mark.seen) for (_, tid), mark in marks.items()}:
+            answers[(tid, seen)] = back(tid, seen)
+        at = time.time() if now is None else now
+        with self._lock:
+            rows = [
+                FeedbackRow(p, tid, "found", UNKNOWN.mood, 0.0, 0.0, 0.0, max(at, mark.ts))
+                for (p, tid), mark in marks.items()
+                if answers[(tid, mark.seen)]
+                and (m := self._models.get(p)) is not None
+                and m.mark(tid) == mark
+            ]
+            try:
+                self.store.add_all(rows)
+            except sqlite3.Error as exc:  # a profile deleted by another program, a disk full
+                log.warning(
+                    "missing marks not lifted (they are looked at again after the next scan): %s", exc
+                )
+                return set()
+            for row in rows:
+                self._learn(row)
+        return {row.track_id for row in rows}
 
     # -- planning ---------------------------------------------------------------------------------
     def alpha(self, now: float) -> float:

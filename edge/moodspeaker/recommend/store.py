@@ -17,7 +17,7 @@ import logging
 import math
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,9 @@ from moodspeaker.util.sqlitefiles import owner_only, scrub_or_owe, scrub_owed
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+#: 2: feedback.seen (what a "missing" event saw of the file, recommend.feedback.Mark), added to a
+#: store of version 1 when it is opened (`_migrate`); version 1 reads the rows as before.
+SCHEMA_VERSION = 2
 
 #: How long a write waits for another program's, and a scrub's checkpoint for its readers (busy timeout).
 BUSY_TIMEOUT_S = 5.0
@@ -53,10 +55,16 @@ CREATE TABLE IF NOT EXISTS feedback (
     corrected_mood TEXT,
     artist TEXT NOT NULL DEFAULT '',
     features TEXT,
-    taste TEXT
+    taste TEXT,
+    seen TEXT
 );
 CREATE INDEX IF NOT EXISTS feedback_profile_ts ON feedback(profile, ts);
 """
+
+_INSERT = (
+    "INSERT INTO feedback(profile, track_id, kind, mood, confidence, valence, arousal, ts, "
+    "played_s, corrected_mood, artist, features, taste, seen) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,7 @@ class FeedbackRow:
     artist: str = ""
     features: tuple[float, ...] | None = None
     taste: tuple[float, ...] | None = None
+    seen: str | None = None  # of a "missing": the file as it was (recommend.feedback.Mark)
 
 
 def _finite(x: float, what: str) -> float:
@@ -103,9 +112,7 @@ class FeedbackStore:
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA secure_delete=ON")
             self._db.executescript(_SCHEMA)
-            self._db.execute(
-                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
-            )
+            _migrate(self._db)
         except sqlite3.DatabaseError as exc:
             raise ProfileError(f"feedback database {self.path} cannot be opened: {exc}") from exc
 
@@ -171,26 +178,11 @@ class FeedbackStore:
     def add(self, row: FeedbackRow) -> None:
         """Append one event and commit it (autocommit: the row is on disk when this returns); refused
         (ProfileError) when its profile does not exist, also one another connection just deleted."""
-        values = (
-            row.profile,
-            row.track_id,
-            row.kind,
-            row.mood,
-            _finite(row.confidence, "confidence"),
-            _finite(row.valence, "valence"),
-            _finite(row.arousal, "arousal"),
-            _finite(row.ts, "time"),
-            None if row.played_s is None else _finite(row.played_s, "played_s"),
-            row.corrected_mood,
-            row.artist,
-            None if row.features is None else json.dumps([float(x) for x in row.features]),
-            None if row.taste is None else json.dumps([_json_float(x) for x in row.taste]),
-        )
+        values = _values(row)
         with self._lock:
             try:
                 self._db.execute(
-                    "INSERT INTO feedback(profile, track_id, kind, mood, confidence, valence, arousal, ts, "
-                    "played_s, corrected_mood, artist, features, taste) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    _INSERT,
                     values,
                 )
             except sqlite3.IntegrityError as exc:  # the profile's foreign key: none of that name
@@ -200,11 +192,26 @@ class FeedbackStore:
                     f"no profile named {row.profile!r}: the {row.kind} was not recorded"
                 ) from exc
 
+    def add_all(self, rows: Sequence[FeedbackRow]) -> None:
+        """Append events in one commit, all or none (`add` for many: one write to the disk, not one
+        per row)."""
+        if not rows:
+            return
+        values = [_values(row) for row in rows]
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany(_INSERT, values)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
     def events(self, profile: str | None = None) -> Iterator[FeedbackRow]:
         """Events in time order (all profiles, or one)."""
         sql = (
             "SELECT profile, track_id, kind, mood, confidence, valence, arousal, ts, played_s, "
-            "corrected_mood, artist, features, taste FROM feedback"
+            "corrected_mood, artist, features, taste, seen FROM feedback"
         )
         args: tuple[Any, ...] = ()
         if profile is not None:
@@ -227,6 +234,7 @@ class FeedbackStore:
                 artist=r[10],
                 features=None if r[11] is None else tuple(json.loads(r[11])),
                 taste=None if r[12] is None else tuple(_nan(x) for x in json.loads(r[12])),
+                seen=r[13],
             )
 
     def prune(self, older_than: float) -> int:
@@ -266,6 +274,42 @@ class FeedbackStore:
             "created": created,
             "feedback": events,
         }
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """A store of an older version brought to SCHEMA_VERSION (columns added; rows kept as they are)."""
+    columns = {r[1] for r in db.execute("PRAGMA table_info(feedback)")}
+    if "seen" not in columns:
+        try:
+            db.execute("ALTER TABLE feedback ADD COLUMN seen TEXT")
+        except sqlite3.OperationalError:  # another program opening the store added it first
+            if "seen" not in {r[1] for r in db.execute("PRAGMA table_info(feedback)")}:
+                raise
+    db.execute(
+        "INSERT INTO meta(key, value) VALUES ('schema', ?) ON CONFLICT(key) DO UPDATE"
+        " SET value=excluded.value WHERE CAST(meta.value AS INTEGER) < CAST(excluded.value AS INTEGER)",
+        (str(SCHEMA_VERSION),),
+    )
+
+
+def _values(row: FeedbackRow) -> tuple[Any, ...]:
+    """The row as the columns of `_INSERT` (ValueError for a number that is not finite)."""
+    return (
+        row.profile,
+        row.track_id,
+        row.kind,
+        row.mood,
+        _finite(row.confidence, "confidence"),
+        _finite(row.valence, "valence"),
+        _finite(row.arousal, "arousal"),
+        _finite(row.ts, "time"),
+        None if row.played_s is None else _finite(row.played_s, "played_s"),
+        row.corrected_mood,
+        row.artist,
+        None if row.features is None else json.dumps([float(x) for x in row.features]),
+        None if row.taste is None else json.dumps([_json_float(x) for x in row.taste]),
+        row.seen,
+    )
 
 
 def _json_float(x: float) -> float | None:

@@ -22,6 +22,7 @@ from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.core import ApplianceCore
 from moodspeaker.service.events import Event, HealthReport, TrackEnded, TrackStarted
+from moodspeaker.service.file_seen import file_seen
 from moodspeaker.service.health import library_state
 
 log = logging.getLogger(__name__)
@@ -77,10 +78,15 @@ class FeedbackRecording(ApplianceCore):
         else:
             self._server_missing(item.track.source, error)
         since = self._feedback_since()  # before the listener: a deletion from now on drops the row
-        mood, profile, track_id = self._current_mood(), self.conductor.profile, item.track.id
-        self._queue_feedback(
-            lambda: self._recommender.feedback(profile, track_id, "missing", mood, time.time()), since
-        )
+        mood, profile, track, ts = self._current_mood(), self.conductor.profile, item.track, time.time()
+
+        def record() -> None:
+            # the file as it is (on the writer thread: a stat on a dying disk must not hold the
+            # player): a rescan lifts the mark once a file is there that was not, or another file
+            seen = file_seen(track.location) if "://" not in track.source else None
+            self._recommender.feedback(profile, track.id, "missing", mood, ts, seen=seen)
+
+        self._queue_feedback(record, since)
 
     def _local_missing(self, error: str) -> None:
         """A file of a music folder could not be opened: a disk to plug back in and a rescan."""

@@ -12,7 +12,6 @@ library changed; the recommender has reloaded it).
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -20,6 +19,7 @@ from collections.abc import Mapping
 
 from moodspeaker.service.core import ApplianceCore
 from moodspeaker.service.events import StateChanged
+from moodspeaker.service.file_seen import changed
 from moodspeaker.service.health import library_state
 from moodspeaker.service.moved_tracks import follow_library
 from moodspeaker.service.scan_state import ClosingRescan, ScanRun
@@ -27,10 +27,13 @@ from moodspeaker.service.scan_state import ClosingRescan, ScanRun
 log = logging.getLogger(__name__)
 
 
-def file_back(source: object, track_id: str) -> bool:
-    """Whether `source` (its `get(id)`) has the track as a file of this speaker's that is there now:
-    one marked "missing" can be offered again.  A LAN server's track is not (its mark goes when a
-    track of it plays); an index that cannot be read says no (logged)."""
+def file_back(source: object, track_id: str, seen: str | None) -> bool:
+    """Whether a track marked "missing" can be offered again: `source` (its `get(id)`) has it as a file
+    of this speaker's that is there now and was not when it failed (`seen` None: a disk back, a file
+    found moved), or is another file now (moved, rewritten, its permissions fixed; service.file_seen).
+    A file that was there and is unchanged (damaged, unreadable) would fail again: no.  A LAN
+    server's track is not (its mark goes when a track of it plays); an index that cannot be read
+    says no (logged)."""
     get = getattr(source, "get", None)
     try:
         track = get(track_id) if callable(get) else None
@@ -38,7 +41,7 @@ def file_back(source: object, track_id: str) -> bool:
         log.warning("missing tracks not looked up in the library: %s", exc)
         return False
     location, origin = getattr(track, "location", None), getattr(track, "source", "")
-    return isinstance(location, str) and "://" not in str(origin) and os.path.isfile(location)
+    return isinstance(location, str) and "://" not in str(origin) and changed(seen, location)
 
 
 class ScanStoppedError(Exception):
@@ -121,8 +124,11 @@ class LibraryRescans(ApplianceCore):
         self._recommender.refresh()
         # a queued (or restored) track whose file moved kept its id: it plays from its new place
         follow_library(self.player, self._status(), self._recommender.source)
-        # one that failed to open before the scan found it moved (or its disk back) is offered again
-        found = self._recommender.found_again(lambda tid: file_back(self._recommender.source, tid))
+        # one that failed to open before the scan found it moved (or its disk back, or its file
+        # replaced) is offered again
+        found = self._recommender.found_again(
+            lambda tid, seen: file_back(self._recommender.source, tid, seen)
+        )
         if found:
             log.info("library rescan: %d tracks that could not be opened are found again", len(found))
         self.conductor.retry_soon()

@@ -129,8 +129,17 @@ def test_schema_version_and_newer_database(tmp_path: Path) -> None:
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     conn.close()
-    with pytest.raises(SchemaError, match="newer"):
+    with pytest.raises(SchemaError, match="newer") as caught:
         LibraryIndex(path)
+    # what `moodspeaker index` and `library` print: which file, of which schema, and what to do
+    said = str(caught.value)
+    assert (
+        str(path) in said and f"schema {SCHEMA_VERSION + 1}" in said and f"schema {SCHEMA_VERSION} " in said
+    )
+    assert "Upgrade Moodspeaker" in said and "move the file away" in said
+    conn = sqlite3.connect(path)  # left as it was
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
+    conn.close()
 
 
 def test_two_processes_migrating_at_once_apply_each_migration_once(

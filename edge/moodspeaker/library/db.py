@@ -127,7 +127,8 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class SchemaError(Exception):
-    """The database was written by a newer Moodspeaker (schema version ahead of this code)."""
+    """The database was written by a newer Moodspeaker (schema version ahead of this code); its message
+    names the file and the schemas and says what to do."""
 
 
 def migrate(conn: sqlite3.Connection) -> int:
@@ -140,7 +141,7 @@ def migrate(conn: sqlite3.Connection) -> int:
     older version at the same time apply each migration once, the later one finding it done."""
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if version > SCHEMA_VERSION:
-        raise SchemaError(f"library database schema {version} is newer than this program ({SCHEMA_VERSION})")
+        raise SchemaError(_newer(conn, version))
     if version == SCHEMA_VERSION:
         return SCHEMA_VERSION
     foreign_keys = int(conn.execute("PRAGMA foreign_keys").fetchone()[0])
@@ -169,6 +170,19 @@ def migrate(conn: sqlite3.Connection) -> int:
     finally:
         conn.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
     return SCHEMA_VERSION
+
+
+def _newer(conn: sqlite3.Connection, version: int) -> str:
+    """What to say of a database of a schema newer than this code's (`version`): which file, which
+    schemas, that it is left as it is, and what to do (no copy is kept before a migration)."""
+    file = next((str(row[2]) for row in conn.execute("PRAGMA database_list") if row[1] == "main"), "")
+    return (
+        f"{file or 'the library database'}: this library database is of schema {version}, written by "
+        f"a newer Moodspeaker; this version reads schema {SCHEMA_VERSION} at most and left it as it is. "
+        "Upgrade Moodspeaker to open it; or, to stay on this version, move the file away (no copy was kept "
+        "before its migration): `moodspeaker index` makes the library again, analysing every file anew, "
+        "and a music server's mirror is made again by its next sync."
+    )
 
 
 def _broken_keys(conn: sqlite3.Connection) -> Counter[tuple[object, ...]]:

@@ -6,9 +6,10 @@ a LAN server, or the Spotify catalogue used by the simulator):
 - energy: 0..1 (loudness-independent RMS energy, normalised), tempo: beats per minute
 - loudness_lufs: integrated loudness (for playback normalisation), mode: 1 major, 0 minor
 - brightness: 0..1 (normalised spectral centroid), acousticness-like timbre lives in `extra`
-- peak: the largest sample magnitude the analysis found (full scale = 1), None when not known (a
-  track analysed by a version before it, or mirrored from a server that does not say it); playback
-  caps a loudness boost with it so the peak stays under the limiter's knee
+- peak: the largest sample magnitude (full scale = 1): the file's ReplayGain track peak tag (or an
+  OpenSubsonic listing's) when it has one, else the analysis's; None when not known (a track
+  analysed by a version before it, or mirrored from a server that does not say it); playback caps a
+  loudness boost with it so the peak stays under the limiter's knee
 """
 
 from __future__ import annotations

@@ -13,11 +13,9 @@ import synth
 from lankit import add_track, as_older_release
 from oldlibrary import version_2_library
 
-from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex, Tags, track_id
+from moodspeaker.library.index import LibraryIndex, Tags, track_id
 from moodspeaker.library.lan.client import LanLibrary, slug
 from moodspeaker.library.lan.server import LibraryServer, library_id
-
-VALUES = dict(zip(FEATURE_COLUMNS, (0.2, 0.1, 0.5, 120.0, -20.0, 1, 0.4), strict=True))
 
 
 def _songs(tmp_path: Path, *names: str) -> list[Path]:
@@ -34,7 +32,7 @@ def test_a_server_upgraded_after_the_speaker_mirrored_it_sends_the_peaks(tmp_pat
     with before.batch() as b:
         for song in songs:
             b.upsert_file(str(song), song.stat().st_size, 1, "h" + song.name, Tags(song.stem, "Artist"))
-            b.set_analysed(str(song), {"key": 3.0}, VALUES)
+            b.set_analysed(str(song), {"key": 3.0}, oldlibrary.VALUES)
     old = as_older_release(LibraryServer(before, "127.0.0.1", 0)).start()
     lan = LanLibrary(old.url, tmp_path / "cache")
     server: LibraryServer | None = None

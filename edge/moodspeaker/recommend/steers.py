@@ -5,7 +5,11 @@ Why not a dislike: asking for calmer music says nothing against the track playin
 one already), so nothing is recorded against it; the request moves the aim of the next picks instead.
 Requests in a row add up (two "calmer" go twice as far, "livelier" after "calmer" takes it back), at
 most STEER_MAX either way.  A request lasts as long as the mood it was made in: a new mood (read by
-the camera or told) is a new situation, and its plans aim where the strategy says again.  Kept in
+the camera or told) is a new situation, and its plans aim where the strategy says again.  The mood is
+the room's, so a plan for any listener in another mood ends every request made in the mood before
+(Kim's "calmer" when happy does not come back when she does, after the mood went sad and happy again
+while Bo listened).  It does not end with a switch of listener: it is Kim's, and never aims Bo's
+plans; nor after a time: a mood that lasts is the same situation.  Kept in
 memory only (a restart forgets it), like the mood itself.  Not thread-safe: the Recommender's lock
 guards it.
 """
@@ -34,14 +38,11 @@ class Steers:
 
     def now(self, profile: str, mood: str) -> float:
         """The move in force for `profile`'s plans in `mood`: 0 when none was asked, or when it was
-        asked in another mood (which has ended: the request is forgotten)."""
+        asked in another mood (which has ended: the requests made in it, anyone's, are forgotten)."""
+        if any(asked[0] != mood for asked in self._asked.values()):
+            self._asked = {p: asked for p, asked in self._asked.items() if asked[0] == mood}
         asked = self._asked.get(profile)
-        if asked is None:
-            return 0.0
-        if asked[0] != mood:
-            del self._asked[profile]
-            return 0.0
-        return asked[1]
+        return 0.0 if asked is None else asked[1]
 
     def forget(self, profile: str) -> None:
         """The profile was deleted."""

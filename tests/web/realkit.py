@@ -57,11 +57,13 @@ def make_tracks(folder: Path, seconds: float = 30.0) -> list[Track]:
 
 
 class Camera:
-    """What the scripted camera shows; `reads` counts captures and `open_sources` the sources not yet
-    closed (to see the privacy switch act)."""
+    """What the scripted camera shows: a face of `mood` (0.9 on it), or with `probs` set a face the
+    classifier reads as those class probabilities; `reads` counts captures and `open_sources` the
+    sources not yet closed (to see the privacy switch act)."""
 
     def __init__(self, mood: str | None = "happy") -> None:
         self.mood = mood
+        self.probs: dict[str, float] | None = None
         self.reads = 0
         self.open_sources = 0
         self.lock = threading.Lock()
@@ -98,7 +100,11 @@ class ScriptPipeline:
         self.camera = camera
 
     def step(self, frame: np.ndarray, now: float) -> Observation:
-        mood = self.camera.mood
+        mood, probs = self.camera.mood, self.camera.probs
+        if probs is not None:
+            return Observation(
+                True, dict(probs), (4, 4, 30, 30), timings={"detect": 0.003, "classify": 0.004}
+            )
         if mood is None:
             return Observation(False, None, timings={"detect": 0.002})
         probs = {c: (0.9 if c == mood else 0.1 / (len(EXPRESSIONS) - 1)) for c in EXPRESSIONS}

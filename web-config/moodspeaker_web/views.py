@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from moodspeaker import __version__
 from moodspeaker.config import ConfigError
+from moodspeaker.mood.classes import EXPRESSIONS
 from moodspeaker.service.control import STRATEGIES, CommandError
 from moodspeaker_web import edits, forms
 from moodspeaker_web.auth import MIN_PASSWORD, PasswordError
@@ -40,6 +41,12 @@ ICONS = {
     'stroke-linecap="round"/>',
 }
 
+#: Below this confidence the Now view's mood reads "Not sure" (greyed, with its percentage): less
+#: belief in the mood than an even guess among the expressions.  The filter holds the mood it announced
+#: until a new one is clear, so mid-change its belief in it falls to a few percent (mood.filter); so
+#: does the confidence of a face that left.  No setting: it is the page's wording, not the filter's.
+UNSURE_BELOW = round(1 / len(EXPRESSIONS), 3)
+
 
 @views.app_context_processor
 def _globals() -> dict[str, Any]:
@@ -63,6 +70,7 @@ def index() -> Page:
             profiles=ctx.profiles(),
             icons=ICONS,
             current=current,
+            unsure_below=UNSURE_BELOW,
         )
     if guest_allowed():
         return render_template("guest.html")

@@ -4,7 +4,8 @@ plan() turns (mood, profile, strategy, time) into a short queue of picks, each w
 scoring itself is planner.py's (targets, tolerance, filters, ranking).  This class holds the state:
   - the catalogue view, rebuilt when the source's ids change;
   - each profile's learned model (mapping, taste, recent plays, verdicts) and the household item-kNN,
-    rebuilt from the feedback store on start and after a deletion;
+    rebuilt from the feedback store on start and after a deletion (learned.py: the profile operations
+    and the learning);
   - alpha, which leans on content at cold start and shifts towards collaborative as feedback accumulates.
 feedback() writes the event durably first, then teaches the in-memory models.
 
@@ -21,22 +22,20 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from moodspeaker.config.schema import Config
 from moodspeaker.library.track import Track
 from moodspeaker.recommend.collaborative import ContextKNN
-from moodspeaker.recommend.content import FEATURE_COLUMNS, KERNEL_WIDTH, normalise, weight_vector
+from moodspeaker.recommend.content import KERNEL_WIDTH, weight_vector
 from moodspeaker.recommend.feedback import (
     KINDS,
     FeedbackError,
-    Observation,
     PersonalModel,
-    evidence_weight,
 )
-from moodspeaker.recommend.options import DAY, Options
+from moodspeaker.recommend.learned import LearnedProfiles
+from moodspeaker.recommend.options import Options
 from moodspeaker.recommend.planner import Outcome, Pick, Readiness, nothing_left, plan_queue
 from moodspeaker.recommend.profiles import ProfileError, check_profile_name
 from moodspeaker.recommend.source import (
@@ -48,7 +47,7 @@ from moodspeaker.recommend.source import (
 )
 from moodspeaker.recommend.steers import Steers
 from moodspeaker.recommend.store import FeedbackRow, FeedbackStore
-from moodspeaker.recommend.targets import STRATEGIES, Mood, MoodLike, as_mood
+from moodspeaker.recommend.targets import STRATEGIES, MoodLike, as_mood
 
 __all__ = ["Options", "Outcome", "Pick", "Readiness", "Recommender"]
 
@@ -61,7 +60,7 @@ UNKNOWN = as_mood(None)
 PICKS_OFF = Outcome(Readiness.OFF, "automatic picks are off for this profile")
 
 
-class Recommender:
+class Recommender(LearnedProfiles):
     """Plans queues for household profiles and learns from their feedback (thread-safe)."""
 
     def __init__(self, source: TrackSource, store: FeedbackStore, options: Options) -> None:
@@ -116,70 +115,6 @@ class Recommender:
         self._view = CatalogueView(list(ids), matrix, self.source.tracks())
         return self._view
 
-    # -- profiles ---------------------------------------------------------------------------------
-    def create_profile(self, name: str, now: float, strategy: str | None = None) -> bool:
-        if strategy is not None and strategy not in STRATEGIES:
-            raise ProfileError(f"unknown strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}")
-        return self.store.create_profile(name, now, strategy)
-
-    def profiles(self) -> list[str]:
-        return self.store.profiles()
-
-    def strategy_of(self, name: str) -> str:
-        """The strategy this profile chose, else the household default (`recommend.strategy`, which
-        is what a profile that never chose follows); storage errors propagate."""
-        stored = self.store.strategy(check_profile_name(name))
-        return stored if stored in STRATEGIES else self.options.default_strategy
-
-    def set_strategy(self, name: str, strategy: str) -> None:
-        if strategy not in STRATEGIES:
-            raise ProfileError(f"unknown strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}")
-        self.store.set_strategy(check_profile_name(name), strategy)
-
-    def export_profile(self, name: str) -> dict[str, Any]:
-        """Everything stored about a profile (JSON-ready)."""
-        return self.store.export(check_profile_name(name))
-
-    def delete_profile(self, name: str) -> int:
-        """Delete a profile, its history and what was learned from it; returns rows deleted."""
-        name = check_profile_name(name)
-        with self._lock:
-            n = self.store.delete_profile(name)
-            # relearned from what remains: the household's evidence count (alpha) counted its events too
-            self._relearn()
-            self._steers.forget(name)
-        return n
-
-    def apply_retention(self, now: float, retention_days: float) -> int:
-        """Apply the privacy retention ([privacy] retention_days); returns rows deleted."""
-        return self.forget_before(now - retention_days * DAY)
-
-    def forget_before(self, ts: float) -> int:
-        """Delete all feedback older than `ts` and forget what was learned from it (the models are
-        rebuilt from what remains, so nothing deleted keeps steering picks); returns rows deleted."""
-        with self._lock:
-            n = self.store.prune(ts)
-            if n:
-                self._relearn()
-        return n
-
-    def _relearn(self) -> None:
-        """Forget every model and learn them again from the feedback stored (after a deletion)."""
-        self._models.clear()
-        self._knn = ContextKNN(self.options.half_life_s)
-        self._events, self._events_ts = 0.0, 0.0
-        for row in self.store.events():
-            self._learn(row)
-
-    def _model(self, profile: str) -> PersonalModel:
-        m = self._models.get(profile)
-        if m is None:
-            o = self.options
-            m = self._models[profile] = PersonalModel(
-                o.half_life_s, o.no_repeat_window, mood_aware=o.mood_aware, learning=o.learning
-            )
-        return m
-
     # -- feedback ---------------------------------------------------------------------------------
     def feedback(
         self,
@@ -233,32 +168,6 @@ class Recommender:
         found = get(track_id) if callable(get) else None
         return found if isinstance(found, Track) else None
 
-    def _learn(self, row: FeedbackRow) -> None:
-        feats = None
-        if row.features is not None and len(row.features) == len(FEATURE_COLUMNS):
-            feats = normalise(np.array([row.features], np.float32))[0]
-        obs = Observation(
-            track_id=row.track_id,
-            kind=row.kind,
-            mood=Mood(row.mood, row.confidence, row.valence, row.arousal),
-            ts=row.ts,
-            features=feats,
-            taste=None if row.taste is None else np.array(row.taste, np.float32),
-            artist=row.artist,
-            played_s=row.played_s,
-            corrected_mood=row.corrected_mood,
-            seen=row.seen,
-        )
-        model = self._model(row.profile)
-        model.observe(obs)
-        w = evidence_weight(row.kind, row.played_s) if self.options.learning else 0.0
-        if w != 0.0 and self.options.collaborative:
-            self._knn.add(f"{row.profile}|{model.key(row.mood)}", row.track_id, w, row.ts)
-        if w != 0.0:
-            decay = 0.5 ** (max(0.0, row.ts - self._events_ts) / self.options.half_life_s)
-            self._events = self._events * decay + 1.0
-            self._events_ts = max(self._events_ts, row.ts)
-
     def found_again(self, back: Callable[[str, str | None], bool], now: float | None = None) -> set[str]:
         """Lift the "missing" marks, in every profile, of the tracks `back(id, seen)` says can be opened
         again (the service asks after each rescan pass: a file found moved, a disk back, a damaged
@@ -294,14 +203,6 @@ class Recommender:
         return {row.track_id for row in rows}
 
     # -- planning ---------------------------------------------------------------------------------
-    def alpha(self, now: float) -> float:
-        """Content share: 1 at cold start, falling towards alpha_min as household evidence grows."""
-        o = self.options
-        if not (o.learning and o.collaborative):
-            return 1.0
-        n = self._events * 0.5 ** (max(0.0, now - self._events_ts) / o.half_life_s)
-        return float(o.alpha_min + (1.0 - o.alpha_min) * o.alpha_half_events / (o.alpha_half_events + n))
-
     def steer(self, profile: str, mood: MoodLike | None, by: float) -> float:
         """`profile` asked for calmer (`by` < 0) or livelier music in `mood`: its next plans aim `by`
         further along arousal, for as long as that mood lasts (recommend.steers); returns the move

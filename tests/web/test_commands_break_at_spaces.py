@@ -86,3 +86,43 @@ def test_a_command_breaks_only_between_words(tmp_path: Path, browser: Browser, w
             assert problems == []
         finally:
             context.close()
+
+
+#: The settings whose help names commands to type on the speaker (schema.py's `...` spans), by the
+#: section they are in and whether they are under its "More settings".
+HELP_COMMANDS = {"player.audio_device": False, "library.serve_port": True, "web.allowed_hosts": True}
+
+
+@pytest.mark.parametrize("width", [320, 360])
+def test_a_command_in_a_settings_help_breaks_only_between_words(
+    tmp_path: Path, browser: Browser, width: int
+) -> None:
+    """The settings help's commands ('moodspeaker doctor --only audio', 'aplay -L') broke at their
+    hyphens: they were plain code, allowed to break anywhere."""
+    with served(tmp_path) as (service, server):
+        context = browser.new_context(
+            viewport={"width": width, "height": 640}, device_scale_factor=1, is_mobile=True, has_touch=True
+        )
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        try:
+            problems = watch(page)
+            claim(page, server.url, service.data_dir)  # lands on the settings
+            found: dict[str, list[str]] = {}
+            typed: list[str] = []
+            for dotted, advanced in HELP_COMMANDS.items():
+                section = f"#s-{dotted.split('.')[0]}"
+                page.evaluate(f"document.querySelector('{section}').open = true")
+                if advanced:
+                    page.evaluate(f"document.querySelector('{section} details.advanced').open = true")
+                help_id = "#f-" + dotted.replace(".", "-").replace("_", "-") + "-help"
+                for index in range(page.locator(f"{help_id} code").count()):
+                    code = page.locator(f"{help_id} code").nth(index)
+                    typed.append(code.text_content() or "")
+                    found[typed[-1]] = [w for w, lines, fits in code.evaluate(WORDS) if fits and lines > 1]
+            assert {"moodspeaker doctor --only audio", "aplay -L", "moodspeaker library serve"} <= set(typed)
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            assert ({c: w for c, w in found.items() if w}, wide) == ({}, width)
+            assert problems == []
+        finally:
+            context.close()

@@ -83,6 +83,12 @@ PROFILE_NAME = re.compile(r"^[\w][\w .-]{0,31}$")
 CODE_SPAN = re.compile(r"`([^`]+)`")
 
 
+def _command_code(match: re.Match[str]) -> str:
+    """A CODE_SPAN match (in escaped text) as <code class="command"> with a <span> per word."""
+    words = match.group(1).split(" ")
+    return '<code class="command">' + " ".join(f"<span>{w}</span>" for w in words) + "</code>"
+
+
 @dataclass(frozen=True)
 class Field:
     """One input of a settings form."""
@@ -128,8 +134,10 @@ class Field:
 
     @property
     def help_html(self) -> Markup:
-        """The schema's help, escaped, with its `command` spans as code (they showed as typed)."""
-        return Markup(CODE_SPAN.sub(r"<code>\1</code>", str(escape(self.info.help))))
+        """The schema's help, escaped, with its `command` spans as code (they showed as typed), each word
+        its own box as the setup and login pages write commands (app.css, code.command): on a phone a
+        command breaks only between its words, not at its hyphens ("--" / "only")."""
+        return Markup(CODE_SPAN.sub(_command_code, str(escape(self.info.help))))
 
     @property
     def unit(self) -> str:

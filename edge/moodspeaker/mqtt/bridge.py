@@ -1,7 +1,7 @@
 """MqttBridge: the thin adapter between the appliance (ControlAPI + EventBus) and an MQTT broker.
 
-Outbound, bus events become retained state topics (published only when a value changes), event
-topics (mood changes, tracks, rejected commands, errors) and a periodic stats topic; Home Assistant
+Outbound (outbound.py), bus events become retained state topics (published only when a value changes),
+event topics (mood changes, tracks, rejected commands, errors) and a periodic stats topic; Home Assistant
 gets one device-based discovery message (DiscoveryFeed).  A library scan's counts change with no
 event per file, so while one runs the state is read again every SCAN_POLL_S (and its counts go out
 no more often).
@@ -32,42 +32,17 @@ from moodspeaker.mqtt.client import OFFLINE, ONLINE, Connection, ConnectionSetti
 from moodspeaker.mqtt.discovery_feed import DiscoveryFeed, active_profile
 from moodspeaker.mqtt.identity import device_id_of, is_loopback, lan_address, reachable_url
 from moodspeaker.mqtt.inbound import GROUP_SOURCE, SOURCE, CommandInbox
-from moodspeaker.mqtt.payloads import (
-    PayloadError,
-    encode,
-    event_payload,
-)
+from moodspeaker.mqtt.outbound import Outbound
 from moodspeaker.mqtt.scan_feed import SCAN_POLL_S
 from moodspeaker.mqtt.state_feed import StateFeed
-from moodspeaker.mqtt.stats_feed import StartTime, stats_body
 from moodspeaker.mqtt.topics import Topics
 from moodspeaker.service.control import ControlAPI
-from moodspeaker.service.events import (
-    CommandRejected,
-    ErrorReported,
-    Event,
-    EventBus,
-    HealthReport,
-    MoodChanged,
-    MoodObserved,
-    StateChanged,
-    TrackEnded,
-    TrackStarted,
-)
+from moodspeaker.service.events import Event, EventBus
 
 __all__ = ["GROUP_SOURCE", "SCAN_POLL_S", "SOURCE", "MqttBridge"]  # SCAN_POLL_S: the bridge's pace
 
 log = logging.getLogger(__name__)
 
-#: Events forwarded to `<root>/event/<kind>` (not retained).
-_FORWARDED = (MoodChanged, TrackStarted, TrackEnded, CommandRejected, ErrorReported)
-#: Events after which the state snapshot is read again.
-_REFRESHING = (StateChanged, TrackStarted, TrackEnded)
-#: The StateChanged keys of a deletion ("delete everything", a retention run: service.listeners).
-_DELETIONS = frozenset({"data_deleted", "data_expired"})
-#: Events that tell the listener's mood (track_started quotes it in its reason) or listening: those still
-#: held for the broker go when the listener deletes data or switches the camera off (privacy).
-_MOOD_EVENTS = ("mood_changed", "track_started", "track_ended")
 _WORK_QUEUE_SIZE = 1000
 
 
@@ -89,11 +64,9 @@ class MqttBridge:
         self._settings = ConnectionSettings.from_config(cfg)
         device = device_id or device_id_of(config)
         self.topics = Topics(cfg.base_topic, device, cfg.discovery_prefix)
-        self._control = control
         self._bus = bus
         # A page listening on loopback only cannot be opened from HA's side: no link rather than a dead one.
         self._web_url = "" if is_loopback(config.web.host) else reachable_url(web_url, lan_address)
-        self._clock = clock  # timestamps in payloads
         self._monotonic = monotonic  # schedules and uptime: a Pi without RTC jumps its wall clock at boot
         self._stopping = threading.Event()
         self._stats_interval = cfg.stats_interval_s
@@ -103,11 +76,10 @@ class MqttBridge:
         self._kept_due = threading.Event()  # the discovery the broker kept has come: `_kept`
         self._kept = b""
         # The retained state topics, each sent only when it changed (a running scan's counts paced).
-        self._state = StateFeed(self.topics, lambda topic, body: self._publish(topic, body, True), monotonic)
-        self._health: dict[str, Any] = {}
+        self._state = StateFeed(
+            self.topics, lambda topic, body: self._conn.publish(topic, body, True), monotonic
+        )
         self._counters = {"received": 0, "commands": 0, "rejected": 0, "work_dropped": 0, "ha_online": 0}
-        self._started = 0.0
-        self._start = StartTime()  # the stats' `started`, HA's Uptime
         self._thread: threading.Thread | None = None
         # Commands run on the inbox's own thread: a slow one (re-planning, a fade) never delays publishing.
         self._inbox = CommandInbox(
@@ -135,6 +107,17 @@ class MqttBridge:
             control=control,
             default_profile=config.recommend.profile,
         )
+        # Events, state and stats out, on the worker thread.
+        self._out = Outbound(
+            self.topics,
+            self._conn,
+            control=control,
+            state=self._state,
+            discovery=self._discovery,
+            link_stats=self.stats,
+            clock=clock,
+            monotonic=monotonic,
+        )
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -154,7 +137,7 @@ class MqttBridge:
         """Subscribe to the bus and connect in the background (never blocks on the broker)."""
         if self._thread is not None:
             return
-        self._started = self._monotonic()
+        self._out.started = self._monotonic()
         self._stopping.clear()
         self._unsubscribe = self._bus.subscribe(self._on_event)
         self._thread = threading.Thread(target=self._run, name="mqtt-bridge", daemon=True)
@@ -258,15 +241,15 @@ class MqttBridge:
                 self._signalled()
                 self._handle(kind, item)
                 if self._state.scan.poll_due(self._monotonic()):
-                    self._refresh_state()  # a scan's counts change without an event per file
+                    self._out.refresh_state()  # a scan's counts change without an event per file
                     self._state.scan.polled(self._monotonic())
             except Exception:
                 log.exception("MQTT bridge failed handling %s; carrying on", kind)
             if self._monotonic() >= next_stats:
                 next_stats = self._monotonic() + self._stats_interval
                 try:
-                    self._refresh_state(check_profiles=True)
-                    self._publish_stats()
+                    self._out.refresh_state(check_profiles=True)
+                    self._out.publish_stats()
                 except Exception:
                     log.exception("MQTT bridge failed publishing stats; carrying on")
 
@@ -285,9 +268,9 @@ class MqttBridge:
 
     def _handle(self, kind: str, item: Any) -> None:
         if kind == "event":
-            self._handle_event(item)
+            self._out.handle_event(item)
         elif kind == "state":  # a command's answer: by now the state may have moved on (a scan's
-            self._refresh_state()  # counts, polled meanwhile), so what is current goes out, never it
+            self._out.refresh_state()  # counts, polled meanwhile), so what is current goes out, never it
 
     def _announce(self) -> None:
         """After a (re)connect or HA's restart: online, discovery, the whole state, kept events.
@@ -304,7 +287,7 @@ class MqttBridge:
         read: list[Mapping[str, Any] | None] = []  # the state, when the discovery needed it first
 
         def active() -> str | None:  # a cut profile list offers the state's active profile
-            read.append(self._read_state())
+            read.append(self._out.read_state())
             return active_profile(read[-1])
 
         try:
@@ -313,82 +296,6 @@ class MqttBridge:
             sent = (self.topics.availability, self.topics.discovery)
             self._conn.resend(skip=sent, connect=connect, renewed=(self.topics.stats,))
         try:
-            self._refresh_state(read[-1] if read else None)
+            self._out.refresh_state(read[-1] if read else None)
         finally:  # renewed: not resent, so they must follow
-            self._publish_stats()
-
-    def _publish(self, topic: str, payload: bytes, retain: bool) -> None:
-        self._conn.publish(topic, payload, retain)
-
-    # --- outbound --------------------------------------------------------------------------------
-
-    def _handle_event(self, event: Event) -> None:
-        if isinstance(event, MoodObserved):
-            self._state.reading(event)
-        elif isinstance(event, HealthReport):
-            self._health = dict(event.stats)
-        if isinstance(event, _FORWARDED):
-            try:
-                body = encode(event_payload(event), event.kind)
-            except PayloadError as exc:
-                log.error("event %s not published: %s", event.kind, exc)
-                return
-            self._publish(self.topics.event(event.kind), body, retain=False)
-        if isinstance(event, MoodChanged):
-            self._state.mood_changed(event)  # as the camera is: off, a correction shows camera_off
-        if isinstance(event, StateChanged) and event.key == "camera":
-            self._state.camera = bool(event.value)
-        if isinstance(event, StateChanged) and (
-            event.key in _DELETIONS or (event.key == "camera" and not event.value)
-        ):
-            self._drop_mood_events(event.key)
-        if isinstance(event, _REFRESHING):  # a control changed: maybe the profiles too (added, deleted)
-            self._refresh_state(check_profiles=isinstance(event, StateChanged))
-        if isinstance(event, StateChanged) and event.key in _DELETIONS:
-            self._restate_stats()
-
-    def _drop_mood_events(self, why: str) -> None:
-        """A deletion or the camera switched off: the moods read before it (and the tracks they chose,
-        whose reasons quote them) must not reach the broker after it, as they would once it is back
-        if they were still held for it (kept during an outage, or sent but never acknowledged)."""
-        dropped = self._conn.drop_events([self.topics.event(kind) for kind in _MOOD_EVENTS])
-        if dropped:
-            log.info("%s: %d mood and track events held for the broker dropped", why, dropped)
-
-    def _restate_stats(self) -> None:
-        """ "Delete everything" or the retention took data back: the retained stats are made again
-        now from the health report as it is after it.  Its incidents can name a track or a listener
-        with when ("cannot open <file>", "stopped the decoder on <track>"), its failed tracks too,
-        and until the next stats (mqtt.stats_interval_s, up to an hour) the broker kept them for
-        every client after the service had deleted them."""
-        try:
-            health = self._control.state().get("health")
-        except Exception:
-            log.exception("could not read the speaker's health")
-            return
-        if isinstance(health, Mapping):
-            self._health = dict(health)
-        self._publish_stats()
-
-    def _read_state(self) -> Mapping[str, Any] | None:
-        try:
-            return self._control.state()
-        except Exception:
-            log.exception("could not read the speaker's state")
-            return None
-
-    def _refresh_state(self, state: Mapping[str, Any] | None = None, check_profiles: bool = False) -> None:
-        if check_profiles:  # first: HA refuses a profile state that is not one of the select's options
-            self._discovery.check_profiles()
-        state = self._read_state() if state is None else state
-        if state is not None:
-            self._discovery.follow(active_profile(state))  # offered before its state, too
-            self._state.snapshot(state, self._clock())
-
-    def _publish_stats(self) -> None:
-        uptime_s = self._monotonic() - self._started
-        now, mqtt = self._clock(), self.stats()
-        body = stats_body(
-            self._start, now=now, device_id=self.device_id, uptime_s=uptime_s, mqtt=mqtt, health=self._health
-        )
-        self._publish(self.topics.stats, body, retain=True)
+            self._out.publish_stats()

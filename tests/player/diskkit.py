@@ -39,9 +39,10 @@ def speaker(out: Path, start: int = 0) -> np.ndarray:
     return x.astype(np.float32) / 32767.0
 
 
-def heard_next(out: Path, frames: int, timeout: float = 30.0) -> np.ndarray:
-    """The next `frames` frames the disk driver writes (left channel, -1..1)."""
-    start = written(out)
+def heard_next(out: Path, frames: int, *, start: int | None = None, timeout: float = 30.0) -> np.ndarray:
+    """The next `frames` frames the disk driver writes (left channel, -1..1); from frame `start` (a
+    `written` read earlier) rather than from now."""
+    start = written(out) if start is None else start
     deadline = time.monotonic() + timeout
     while written(out) < start + frames:
         assert time.monotonic() < deadline, f"SDL's disk driver wrote nothing more to {out}"

@@ -19,6 +19,7 @@ import pygame
 
 from moodspeaker.config.schema import PlayerConfig
 from moodspeaker.player.deck import CHUNK_S, RATE, Deck, Play
+from moodspeaker.player.declick import DECLICK_S
 from moodspeaker.player.decode import DecodeError, open_decoder
 from moodspeaker.player.device import open_output
 from moodspeaker.player.feeder import ChunkFeeder
@@ -28,6 +29,10 @@ from moodspeaker.player.history import PlayHistory
 from moodspeaker.player.lost import continued, sort_out
 from moodspeaker.player.loudness import db_to_linear, gain_db
 from moodspeaker.player.queue import PlayQueue, QueueItem
+
+#: How long a track opened mid-track from stopped (Play after Stop, restored, resumed) fades in: as
+#: long as the ramp of a resume after Pause.
+START_FADE_S = DECLICK_S
 
 
 class DeckMixer(ChunkFeeder):
@@ -154,8 +159,12 @@ class DeckMixer(ChunkFeeder):
                 self.feed(active)  # audible (and the current track) in this tick, not the next
         return True
 
-    def start_next(self, deck: Deck, fade_in_s: float, item: QueueItem | None = None) -> bool:
+    def start_next(
+        self, deck: Deck, fade_in_s: float, item: QueueItem | None = None, *, mid_track_fade_s: float = 0.0
+    ) -> bool:
         """Open the next item (or `item`) on `deck`; on failure skip to the one after. True if started.
+        It fades in over `fade_in_s`, or over `mid_track_fade_s` when that is longer and it opens
+        past its start (at its level there: no fade-in would be a step from silence).
         The item to resume comes first; it continues the play the lost device interrupted, if any.
         A queued item put back at a position (`QueueItem.start_s`) opens there; the play holds the item
         without the position, so the track heard, replayed or put back later starts from 0 again."""
@@ -195,7 +204,8 @@ class DeckMixer(ChunkFeeder):
                 item = None
                 continue
             gain = db_to_linear(gain_db(item.track, self._settings().target_lufs))
-            deck.begin(self.watch.watched(decoder, item), item, start_s, gain, fade_in_s, play=play)
+            fade = max(fade_in_s, mid_track_fade_s if start_s > 0 else 0.0)
+            deck.begin(self.watch.watched(decoder, item), item, start_s, gain, fade, play=play)
             self.active = deck.index
             return True
 
@@ -263,10 +273,13 @@ class DeckMixer(ChunkFeeder):
         return chunk.play if chunk is not None else self.decks[self.active].play
 
     def start_over(self) -> bool:
-        """From stopped: empty the active deck and open the next item on it. False if there is none."""
+        """From stopped: empty the active deck and open the next item on it. False if there is none.
+        Opened mid-track (where Stop left it, restored after a restart, back with a lost device), it
+        fades in over `START_FADE_S`: at its level there, it started on a step from silence (a click),
+        where Play after Pause ramps up (`declick.VolumeRamp`).  From its start it is the track's own."""
         deck = self.decks[self.active]
         self.cut(deck, completed=False, skipped=False)
-        return self.start_next(deck, 0.0)
+        return self.start_next(deck, 0.0, mid_track_fade_s=START_FADE_S)
 
     def cut_all(self, *, soft: bool = False) -> None:
         for deck in self.decks:

@@ -174,7 +174,10 @@ class Recommender(LearnedProfiles):
         file replaced; `seen` is the mark's, feedback.Mark); the ids.  Each lift is stored, a "found"
         event (all in one commit), so a restart does not hold the track back again.  `back` looks the
         tracks up in the library (SQLite, the disk): called without the lock, so picks and feedback
-        go on meanwhile; a mark renewed meanwhile (the track failed again) is kept."""
+        go on meanwhile; a mark renewed meanwhile (the track failed again) is kept.  A profile another
+        program deleted (the store refuses its events: ProfileError) is forgotten here too, as after a
+        deletion here (`_relearn`), and the other profiles' marks are lifted; a storage error is
+        logged and the marks are looked at again after the next scan."""
         with self._lock:
             marks = {
                 (p, tid): mark for p, model in self._models.items() for tid, mark in model.marks().items()
@@ -183,17 +186,31 @@ class Recommender(LearnedProfiles):
         for tid, seen in {(tid, mark.seen) for (_, tid), mark in marks.items()}:
             answers[(tid, seen)] = back(tid, seen)
         at = time.time() if now is None else now
-        with self._lock:
-            rows = [
+
+        def lifted() -> list[FeedbackRow]:  # the marks still as they were, of the tracks back
+            return [
                 FeedbackRow(p, tid, "found", UNKNOWN.mood, 0.0, 0.0, 0.0, max(at, mark.ts))
                 for (p, tid), mark in marks.items()
                 if answers[(tid, mark.seen)]
                 and (m := self._models.get(p)) is not None
                 and m.mark(tid) == mark
             ]
+
+        with self._lock:
+            rows = lifted()
             try:
-                self.store.add_all(rows)
-            except sqlite3.Error as exc:  # a profile deleted by another program, a disk full
+                try:
+                    self.store.add_all(rows)
+                except ProfileError as exc:  # a profile another program deleted: learned here still
+                    log.warning(
+                        "%s: it was deleted by another program; what was learned from it is forgotten"
+                        " and the other listeners' missing marks are lifted",
+                        exc,
+                    )
+                    self._relearn()
+                    rows = lifted()
+                    self.store.add_all(rows)
+            except (sqlite3.Error, ProfileError) as exc:  # a disk full, a deletion again meanwhile
                 log.warning(
                     "missing marks not lifted (they are looked at again after the next scan): %s", exc
                 )

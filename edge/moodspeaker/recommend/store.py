@@ -137,7 +137,11 @@ class FeedbackStore:
 
     def has_profile(self, name: str) -> bool:
         with self._lock:
-            return self._db.execute("SELECT 1 FROM profiles WHERE name=?", (name,)).fetchone() is not None
+            return self._has(name)
+
+    def _has(self, name: str) -> bool:
+        """Whether a profile of that name exists (called with the lock held)."""
+        return self._db.execute("SELECT 1 FROM profiles WHERE name=?", (name,)).fetchone() is not None
 
     def strategy(self, name: str) -> str | None:
         with self._lock:
@@ -178,34 +182,39 @@ class FeedbackStore:
     def add(self, row: FeedbackRow) -> None:
         """Append one event and commit it (autocommit: the row is on disk when this returns); refused
         (ProfileError) when its profile does not exist, also one another connection just deleted."""
-        values = _values(row)
-        with self._lock:
-            try:
-                self._db.execute(
-                    _INSERT,
-                    values,
-                )
-            except sqlite3.IntegrityError as exc:  # the profile's foreign key: none of that name
-                if self._db.execute("SELECT 1 FROM profiles WHERE name=?", (row.profile,)).fetchone():
-                    raise
-                raise ProfileError(
-                    f"no profile named {row.profile!r}: the {row.kind} was not recorded"
-                ) from exc
+        self._insert([row])
 
     def add_all(self, rows: Sequence[FeedbackRow]) -> None:
         """Append events in one commit, all or none (`add` for many: one write to the disk, not one
-        per row)."""
-        if not rows:
-            return
+        per row); refused as `add` is, with none of them stored."""
+        if rows:
+            self._insert(rows)
+
+    def _insert(self, rows: Sequence[FeedbackRow]) -> None:
+        """`add` and `add_all`: a row whose profile does not exist (none of that name, or one another
+        connection deleted since it was read) fails the foreign key: that is a ProfileError naming the
+        profile, the events not recorded, whether one or many were written."""
         values = [_values(row) for row in rows]
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._db.executemany(_INSERT, values)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+                if len(values) == 1:
+                    self._db.execute(_INSERT, values[0])
+                else:
+                    self._db.execute("BEGIN IMMEDIATE")
+                    try:
+                        self._db.executemany(_INSERT, values)
+                        self._db.execute("COMMIT")
+                    except BaseException:
+                        if self._db.in_transaction:  # a failed COMMIT may have rolled back already
+                            self._db.execute("ROLLBACK")
+                        raise
+            except sqlite3.IntegrityError as exc:  # the profile's foreign key: none of that name
+                gone = [r for r in rows if not self._has(r.profile)]
+                if not gone:
+                    raise
+                raise ProfileError(
+                    f"no profile named {gone[0].profile!r}: {_not_recorded(gone[0], len(rows))}"
+                ) from exc
 
     def events(self, profile: str | None = None) -> Iterator[FeedbackRow]:
         """Events in time order (all profiles, or one)."""
@@ -310,6 +319,14 @@ def _values(row: FeedbackRow) -> tuple[Any, ...]:
         None if row.taste is None else json.dumps([_json_float(x) for x in row.taste]),
         row.seen,
     )
+
+
+def _not_recorded(row: FeedbackRow, written: int) -> str:
+    """What a refusal of `row` (and the others written with it, `written` in all) left unrecorded."""
+    if written == 1:
+        return f"the {row.kind} was not recorded"
+    others = "the other event" if written == 2 else f"the {written - 1} other events"
+    return f"its {row.kind} and {others} written with it were not recorded"
 
 
 def _json_float(x: float) -> float | None:

@@ -11,7 +11,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -147,3 +147,12 @@ def retained(port: int, topic_filter: str, **client_kwargs: Any) -> dict[str, by
     finally:
         w.stop()
     return {m.topic: m.payload for m in w.messages if m.retain}
+
+
+def ha_render(template: str, payload: Mapping[str, Any]) -> str:
+    """A discovery template rendered as Home Assistant renders it (a sandboxed Jinja environment) with
+    `value_json` = `payload`; "None" is what HA then shows as unknown.  A template doing arithmetic on a
+    null raises here, as it makes HA log a template error."""
+    from jinja2.sandbox import SandboxedEnvironment  # noqa: PLC0415 (only the template tests need it)
+
+    return SandboxedEnvironment().from_string(template).render(value_json=payload)

@@ -81,7 +81,7 @@ class Outbound:
             self._health = dict(event.stats)
         if isinstance(event, _FORWARDED):
             try:
-                body = encode(event_payload(event), event.kind)
+                body = encode(event_payload(event, reading=self._state.has_reading), event.kind)
             except PayloadError as exc:
                 log.error("event %s not published: %s", event.kind, exc)
                 return

@@ -225,12 +225,16 @@ def audio_value(raw: Any) -> str | None:
     return raw if isinstance(raw, str) and raw in (AUDIO_OK, AUDIO_LOST) else None
 
 
-def event_payload(event: Event) -> dict[str, Any]:
+def event_payload(event: Event, *, reading: bool = True) -> dict[str, Any]:
     """An event's payload; `mood_changed` and `command_rejected` also get `event_type` (what HA's event
-    entity keys on: the mood, or REJECTED)."""
+    entity keys on: the mood, or REJECTED).  A `mood_changed` to unknown with no `reading` (the camera
+    off, or on with nothing read yet: the reading ended) has null numbers: the service's 0.0 there is
+    no reading of zero confidence, valence and arousal."""
     payload = event.to_payload()
     if isinstance(event, MoodChanged):
         payload["event_type"] = event.mood
+        if event.mood == UNKNOWN and not reading:
+            payload.update(confidence=None, valence=None, arousal=None)
     elif isinstance(event, CommandRejected):
         payload["event_type"] = REJECTED
     return payload

@@ -44,6 +44,11 @@ class StateFeed:
         self._unread = False  # switched on, no reading since: the snapshots leave the mood topics out
 
     @property
+    def has_reading(self) -> bool:
+        """True while the mood topics carry a reading: the camera on and read since it came on."""
+        return self._camera and not self._unread
+
+    @property
     def camera(self) -> bool:
         return self._camera
 

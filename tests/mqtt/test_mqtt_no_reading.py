@@ -1,0 +1,66 @@
+"""No reading is not a reading of zero: what MQTT and Home Assistant say when the camera has read nothing.
+
+The camera switched off ends the reading: its `mood_changed` to unknown carried confidence, valence and
+arousal 0.0, numbers nobody read.  The real Appliance
+(real mood filter, recommender, player on SDL's dummy driver) behind the real bridge on a real Mosquitto;
+only the camera and classifier are scripted; the discovery templates rendered as Home Assistant does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from appliancekit import Shown
+from bridgekit import BUSY, ROOT, bridged
+from brokerkit import Mosquitto
+from mqtt_helpers import Message, Watcher, ha_render
+
+pytestmark = pytest.mark.timeout(120)
+
+DISCOVERY = "homeassistant/device/living-room/config"
+MOOD_KEYS = ("mood", "confidence", "valence", "arousal", "face")
+NUMBERS = ("confidence", "valence", "arousal")
+
+
+def _status(status: str) -> Any:
+    return lambda m: m.json().get("status") == status
+
+
+def _mood_topics(watcher: Watcher) -> dict[str, dict[str, Any]]:
+    """The last payload of each mood topic, once a volume set after it has come back (the end mark)."""
+    found = {key: watcher.last(f"{ROOT}/state/{key}") for key in MOOD_KEYS}
+    return {key: m.json() for key, m in found.items() if m is not None}
+
+
+def _mark(watcher: Watcher, volume: float) -> None:
+    """Everything the bridge handled before a volume command now has reached the watcher."""
+    watcher.publish(f"{ROOT}/set_volume/set", str(volume))
+    watcher.wait_for(f"{ROOT}/state/volume", lambda m: m.json()["value"] == volume, BUSY)
+    watcher.sync()
+
+
+def _shown_in_ha(config: dict[str, Any], payloads: dict[str, dict[str, Any]]) -> dict[str, str]:
+    return {key: ha_render(config["cmps"][key]["value_template"], payloads[key]) for key in MOOD_KEYS}
+
+
+def test_the_camera_switched_off_sends_no_numbers_with_its_change_to_unknown(
+    tmp_path: Any, broker: Mosquitto, watcher: Watcher
+) -> None:
+    with bridged(tmp_path, broker, Shown("happy")):
+        config = watcher.wait_for(DISCOVERY, lambda m: m.payload != b"", BUSY).json()
+        watcher.wait_for(f"{ROOT}/event/mood_changed", lambda m: m.json()["mood"] == "happy", BUSY)
+        watcher.publish(f"{ROOT}/set_camera/set", "OFF")  # as Home Assistant's switch sends it
+        ended: Message = watcher.wait_for(
+            f"{ROOT}/event/mood_changed", lambda m: m.json()["mood"] == "unknown", BUSY
+        )
+        watcher.wait_for(f"{ROOT}/state/face", _status("camera_off"), BUSY)
+        _mark(watcher, 0.31)
+        topics = _mood_topics(watcher)
+    event = ended.json()
+    assert (event["previous"], event["event_type"]) == ("happy", "unknown")
+    assert {key: event[key] for key in NUMBERS} == dict.fromkeys(NUMBERS), event  # JSON null, not 0.0
+    assert event["event_type"] in config["cmps"]["mood_changed"]["event_types"]
+    assert {key: body["status"] for key, body in topics.items()} == dict.fromkeys(MOOD_KEYS, "camera_off")
+    shown = _shown_in_ha(config, topics)  # renders (no template error on the nulls), HA's unknown
+    assert shown == {"mood": "camera_off", **dict.fromkeys(MOOD_KEYS[1:], "None")}, shown

@@ -94,6 +94,7 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
         self._lock = threading.RLock()
         self._saving = threading.RLock()
         self._feedback_writes = threading.Lock()
+        self._listener_changes = threading.Lock()
         self._mood = MoodState(UNKNOWN, 0.0, 0.0, 0.0, face=False, changed=False)
         self._override = None
         self._recorded_skips = RecordedSkips()

@@ -110,6 +110,9 @@ class ApplianceCore:
     _deleting: int = 0  # one, or while one runs (how many), is dropped (`_queue_feedback`)
     _feedback_writes: threading.Lock  # held by a command writing its feedback and by "delete everything"
     # as it begins (`_write_feedback`): the deletion waits for such a write under way, or it is dropped
+    _listener_changes: threading.Lock  # held by a switch of listener (from its check that the profile
+    # exists until it is active) and by "delete everything" (from deleting the profiles until the active
+    # listener is one that exists): a switch never makes active a profile the deletion removed
     _known_profiles: list[str]  # the last profile list read, for state() when reads fail
     _profiles_error: str  # the last failure reading it (reported once, not on every poll)
     _heartbeat: Heartbeat

@@ -108,7 +108,9 @@ class ListenerCommands(ApplianceCore):
         storage error or a failed plan for them, or a state file that cannot be written (disk full,
         card read-only).  An unsaved switch would be undone by the next restart, and the feedback given
         until then would silently count for the wrong person.  The strategy follows the listener:
-        theirs, else `recommend.strategy` (the household default)."""
+        theirs, else `recommend.strategy` (the household default).  A profile deleted since the
+        ControlAPI checked its name ("delete everything" ran in between) is refused naming it: made
+        active, it named a listener that does not exist, whose feedback the recommender refuses."""
         what = f"profile not changed to {profile!r}"
         strategy = self.conductor.strategy
         # One save, with the new listener's queue, and none in between (the housekeeping's would show
@@ -120,9 +122,13 @@ class ListenerCommands(ApplianceCore):
             saved[0] = upcoming
             return self._save(upcoming)
 
-        # Under way (for a Play this switch overtakes: service.switches) until its queue is in effect.
-        with self._switches.under_way(), self._saving:
+        # The profile checked again, and made active, where "delete everything" cannot delete it
+        # meanwhile (`_listener_changes`); under way (for a Play this switch overtakes:
+        # service.switches) until its queue is in effect.
+        with self._listener_changes, self._switches.under_way(), self._saving:
             with self._stored(what), self._planned(what):
+                if profile not in self._recommender.profiles():
+                    raise CommandError(f"{what}: no profile named {profile!r} (it was deleted meanwhile)")
                 switched = self.conductor.switch_profile(self._current_mood, profile, save)
             if switched and saved[0] is not None:  # the answer shows the queue saved, or it pending
                 self._player_applied("queue", saved[0])
@@ -196,7 +202,9 @@ class ListenerCommands(ApplianceCore):
             return
         # what the writer has queued is dropped, and so is the feedback of a play that ends before the
         # active listener is one that exists: it names the deleted one (service.core)
-        with self._dropping_feedback():
+        # no switch of listener meanwhile (`_listener_changes`): one made after the profiles went would
+        # make a deleted one active; one made before is the active listener the fallback replaces
+        with self._dropping_feedback(), self._listener_changes:
             with self._stored("data not deleted"):
                 calibrations = delete_calibrations(self._data_dir)  # first: a refusal leaves the rest
                 self._calibration.clear()

@@ -147,7 +147,9 @@ class ApplianceCore:
         names) or was running then; whether it ran.  Checked and written under `_feedback_writes`,
         which the deletion takes as it begins: a write under way is waited for and deleted with the
         rest, a later one is dropped.  Else a Like given as the deletion ran named the listener active
-        before it, and the recommender made that deleted profile again (`Recommender.feedback`)."""
+        before it: a configured listener's went into their profile made again empty, evidence from
+        before the deletion surviving it, and one of a listener the deletion removed was refused by the
+        recommender, which makes no profile (`Recommender.feedback`: "no profile named ...")."""
         with self._feedback_writes:
             if since is None or self._deletions != since:
                 log.info("feedback not recorded: everything was deleted as the command ran")
@@ -162,8 +164,9 @@ class ApplianceCore:
         one being written is waited for (up to FEEDBACK_DRAIN_S), so it is deleted with the rest.
         Written after the deletion, they went into the profiles made again empty, and the export
         showed listening from before it.  So is the feedback of a play that ends while it runs: it
-        names the listener active then, whose profile the deletion removes, and written after that
-        removal it made the profile again; and so is a command's (`_write_feedback`)."""
+        names the listener active then, whose profile the deletion removes: written after that
+        removal it went into the profile made again empty (a configured listener's) or was refused,
+        the recommender making no profile; and so is a command's (`_write_feedback`)."""
         with self._feedback_writes, self._lock:
             self._deletions += 1
             self._deleting += 1

@@ -32,10 +32,11 @@ def tone_tracks(folder: Path, seconds: float = 20.0) -> list[Any]:
 class Shown:
     """What the scripted camera shows now (a test changes `mood` while the appliance runs), and the
     classes the scripted classifier has: FER2013's seven, or e.g. FER+'s eight (with contempt) as the
-    shipped model has."""
+    shipped model has.  `frames` False: a camera that gives no frame at all (a replay that ended)."""
 
     mood: str | None = "neutral"
     classes: tuple[str, ...] = CLASSES
+    frames: bool = True
 
 
 @dataclass
@@ -47,10 +48,14 @@ class _Observation:
 
 
 class _Source:
+    def __init__(self, shown: Shown) -> None:
+        self.shown = shown
+
     def read(self) -> Any:
         import numpy as np  # noqa: PLC0415
 
-        return np.zeros((48, 64, 3), np.uint8)
+        # None from a source without `state`: it has ended (the inference stage reads no more from it)
+        return np.zeros((48, 64, 3), np.uint8) if self.shown.frames else None
 
     def close(self) -> None:
         pass
@@ -79,7 +84,9 @@ def build_appliance(tmp: Path, config: Config, shown: Shown) -> tuple[Any, Event
     data.mkdir(exist_ok=True)
     bus = EventBus()
     recommender = Recommender.from_config(config, Catalogue(tone_tracks(tmp)), data / "recommend.sqlite")
-    parts = Parts(make_source=_Source, make_pipeline=lambda: _Pipeline(shown), recommender=recommender)
+    parts = Parts(
+        make_source=lambda: _Source(shown), make_pipeline=lambda: _Pipeline(shown), recommender=recommender
+    )
     return Appliance(config, bus, parts, data), bus
 
 

@@ -31,7 +31,8 @@ def test_a_mood_change_with_the_camera_off_keeps_the_mood_camera_off(rig: Rig, w
 def test_switched_back_on_the_mood_topics_wait_for_the_first_reading(rig: Rig, watcher: Watcher) -> None:
     """The state at the switch holds nothing read yet (no face, confidence 0): published as live it
     showed the listener gone, and Home Assistant's "Listener present" went off, then on with the first
-    reading a moment later, firing "listener left" automations for nothing."""
+    reading a moment later, firing "listener left" automations for nothing.  Until the first reading
+    the mood topics say `no_reading` (all null: HA's unknown), not `camera_off` with the camera on."""
     rig.speaker.set_camera(False)
     watcher.wait_for(f"{ROOT}/state/face", lambda m: m.json()["status"] == "camera_off")
     rig.speaker.s.update(mood="unknown", confidence=0.0, valence=0.0, arousal=0.0, face=False)
@@ -41,12 +42,14 @@ def test_switched_back_on_the_mood_topics_wait_for_the_first_reading(rig: Rig, w
     watcher.wait_for(f"{ROOT}/state/volume", lambda m: value(m) == 0.32)
     watcher.wait_for(f"{ROOT}/state/camera", lambda m: value(m) is True)
     mood_topics = [f"{ROOT}/state/{key}" for key in ("mood", "confidence", "valence", "arousal", "face")]
-    assert [m.topic for m in watcher.messages if m.topic in mood_topics] == []  # camera_off kept
+    said = {m.topic: (m.json()["status"], value(m)) for m in watcher.messages if m.topic in mood_topics}
+    nothing = ("no_reading", None)
+    assert said == {**dict.fromkeys(mood_topics, nothing), f"{ROOT}/state/mood": ("no_reading", "unknown")}
 
     rig.speaker.observe("happy", 0.8, 0.7, 0.5)  # the first reading: live from now on
     watcher.wait_for(f"{ROOT}/state/face", lambda m: m.json()["status"] == "live" and value(m) is True)
     faces = [(m.json()["status"], value(m)) for m in watcher.on(f"{ROOT}/state/face")]
-    assert faces == [("live", True)], faces
+    assert faces == [nothing, ("live", True)], faces
     rig.speaker.set_volume(0.33)  # a snapshot after the reading publishes the mood topics again
     rig.speaker.s.update(face=False)
     rig.speaker.set_volume(0.34)

@@ -1,7 +1,9 @@
 """No reading is not a reading of zero: what MQTT and Home Assistant say when the camera has read nothing.
 
 The camera switched off ends the reading: its `mood_changed` to unknown carried confidence, valence and
-arousal 0.0, numbers nobody read.  The real Appliance
+arousal 0.0, numbers nobody read.  The camera on with nothing read since (a source giving no frames, a
+replay that ended) left the mood topics `camera_off` after the switch, with the camera shown on, and at
+start published the snapshot's nothing as a live reading (no face, confidence 0).  The real Appliance
 (real mood filter, recommender, player on SDL's dummy driver) behind the real bridge on a real Mosquitto;
 only the camera and classifier are scripted; the discovery templates rendered as Home Assistant does.
 """
@@ -64,3 +66,28 @@ def test_the_camera_switched_off_sends_no_numbers_with_its_change_to_unknown(
     assert {key: body["status"] for key, body in topics.items()} == dict.fromkeys(MOOD_KEYS, "camera_off")
     shown = _shown_in_ha(config, topics)  # renders (no template error on the nulls), HA's unknown
     assert shown == {"mood": "camera_off", **dict.fromkeys(MOOD_KEYS[1:], "None")}, shown
+
+
+def test_a_camera_that_never_gives_a_frame_says_no_reading(
+    tmp_path: Any, broker: Mosquitto, watcher: Watcher
+) -> None:
+    with bridged(tmp_path, broker, Shown(None, frames=False), player__autoplay=False):
+        config = watcher.wait_for(DISCOVERY, lambda m: m.payload != b"", BUSY).json()
+        _mark(watcher, 0.31)
+        at_start = _mood_topics(watcher)
+
+        watcher.publish(f"{ROOT}/set_camera/set", "OFF")
+        watcher.wait_for(f"{ROOT}/state/mood", _status("camera_off"), BUSY)
+        watcher.clear()
+        watcher.publish(f"{ROOT}/set_camera/set", "ON")  # a fresh source: no frame from it either
+        watcher.wait_for(f"{ROOT}/state/camera", lambda m: m.json()["value"] is True, BUSY)
+        _mark(watcher, 0.32)
+        switched_on = _mood_topics(watcher)
+
+    for when, topics in (("at start", at_start), ("switched on", switched_on)):
+        assert set(topics) == set(MOOD_KEYS), (when, topics)
+        said = {key: (body["status"], body["value"]) for key, body in topics.items()}
+        expected = {"mood": ("no_reading", "unknown"), **dict.fromkeys(MOOD_KEYS[1:], ("no_reading", None))}
+        assert said == expected, when
+        shown = _shown_in_ha(config, topics)
+        assert shown == dict.fromkeys(MOOD_KEYS, "None"), (when, shown)  # all unknown in HA

@@ -52,3 +52,20 @@ def test_a_correction_with_the_camera_off_shows_camera_off() -> None:
     feed.reading(MoodObserved(1.0, "unknown", 0.0, 0.0, 0.0, face=False, camera=False))
     feed.mood_changed(MoodChanged(2.0, "sad", "unknown", *SAD[1:]))
     assert _mood(shown) == ("unknown", None, None, None, None)
+
+
+def test_a_correction_before_any_reading_stays_over_the_snapshots() -> None:
+    """Nothing read yet (a camera giving no frames): a correction shows, the face stays unknown (null,
+    nothing read: not "no listener"), and the snapshots after it neither put `no_reading` back over
+    the correction nor publish their face false as a reading."""
+    feed, shown = _feed()
+    nothing = {"camera": True, "mood": "unknown", "confidence": 0.0, "valence": 0.0, "arousal": 0.0}
+    state = {**nothing, **dict(zip(("mood", "confidence", "valence", "arousal"), SAD, strict=True))}
+    feed.snapshot({**nothing, "face": False}, 1.0)
+    assert _mood(shown) == ("unknown", None, None, None, None)
+    feed.mood_changed(MoodChanged(2.0, "sad", "unknown", *SAD[1:]))
+    assert _mood(shown) == (*SAD, None)
+    feed.snapshot({**state, "face": False}, 3.0)  # the service's state: the correction, no face read
+    assert _mood(shown) == (*SAD, None)
+    feed.reading(MoodObserved(4.0, "happy", 0.7, 0.8, 0.5, face=True, told=SAD))  # the first reading
+    assert _mood(shown) == (*SAD, True)

@@ -4,7 +4,8 @@ Every JSON payload carries `schema` (PAYLOAD_SCHEMA of the event module) so cons
 versions apart.  The privacy invariant is enforced here as well as upstream: state payloads are
 built from a whitelist of snapshot keys, and `encode` refuses bytes and arrays (the only forms an
 image could take) and anything larger than MAX_PUBLISH_BYTES.  When the camera is off, the mood
-topics say so (`status: camera_off`, values null) instead of repeating the last reading.
+topics say so (`status: camera_off`, values null) instead of repeating the last reading; with it on
+and nothing read yet they say that (`status: no_reading`, values null), not a reading of zero.
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ MAX_COMMAND_BYTES = 4096
 #: Nothing the speaker publishes comes near this; a larger payload means something is wrong (or leaking).
 MAX_PUBLISH_BYTES = 16384
 
-#: `status` of the mood topics.
+#: `status` of the mood topics: a reading (or a correction) in force, the camera off, or the camera on
+#: with nothing read since it came on or the speaker started (a source giving no frames).
 LIVE = "live"
 CAMERA_OFF = "camera_off"
+NO_READING = "no_reading"
 
 #: `value` of the library scan topic.
 IDLE = "idle"
@@ -117,14 +120,7 @@ def mood_values(
 ) -> dict[str, dict[str, Any]]:
     """The five mood topics' payloads (without `ts`); camera off blanks them all."""
     if not camera:
-        blank: dict[str, Any] = {"schema": PAYLOAD_SCHEMA, "status": CAMERA_OFF}
-        return {
-            "mood": {**blank, "value": UNKNOWN},
-            "confidence": {**blank, "value": None},
-            "valence": {**blank, "value": None},
-            "arousal": {**blank, "value": None},
-            "face": {**blank, "value": None},
-        }
+        return blank_mood_values(CAMERA_OFF)
     live: dict[str, Any] = {"schema": PAYLOAD_SCHEMA, "status": LIVE}
     return {
         "mood": {**live, "value": mood if isinstance(mood, str) and mood else UNKNOWN},
@@ -133,6 +129,13 @@ def mood_values(
         "arousal": {**live, "value": _number(arousal)},
         "face": {**live, "value": face if isinstance(face, bool) else None},
     }
+
+
+def blank_mood_values(status: str) -> dict[str, dict[str, Any]]:
+    """The five mood topics' payloads (without `ts`) with no reading: `mood` unknown, the rest null,
+    and why (`status`: CAMERA_OFF or NO_READING)."""
+    blank: dict[str, Any] = {"schema": PAYLOAD_SCHEMA, "status": status}
+    return {key: {**blank, "value": UNKNOWN if key == "mood" else None} for key in MOOD_KEYS}
 
 
 def _count(value: Any) -> int | None:

@@ -4,12 +4,14 @@ The bridge hands it what it learns (a state snapshot, a mood reading, a mood cha
 switched); this decides what goes out: a topic whose payload (without `ts`) equals the one published
 last is skipped, a running scan's counts alone wait for the next poll (ScanFeed), and the mood topics
 follow the camera as last heard, so a mood change while it is off (a correction from Home Assistant or
-the page) keeps them `camera_off` instead of showing a mood in privacy mode.  Switched back on, they
-stay as they are until the first reading: a snapshot then holds nothing read yet (no face, confidence
-0), and published as live it showed the listener gone (Home Assistant's "Listener present" off, then
-on a moment later), which fires "listener left" automations for nothing.  While a listener's
-correction holds, the mood topics show it (the mood in force, as the snapshots do), not the camera's
-readings, which reach them again once the camera reads a change and the correction ends.
+the page) keeps them `camera_off` instead of showing a mood in privacy mode.  With the camera on and
+nothing read since it came on (or since the start) they say `no_reading` until the first reading: a
+snapshot then holds nothing read yet (no face, confidence 0), and published as live it showed the
+listener gone (Home Assistant's "Listener present" off, then on a moment later), which fires "listener
+left" automations for nothing; kept `camera_off`, a camera switched on that never delivers a frame (a
+replay that ended) showed as off for good.  While a listener's correction holds, the mood topics show
+it (the mood in force, as the snapshots do), not the camera's readings, which reach them again once
+the camera reads a change and the correction ends.
 """
 
 from __future__ import annotations
@@ -18,7 +20,17 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from moodspeaker.mqtt.payloads import MOOD_KEYS, PayloadError, encode, mood_values, stamp, state_values
+from moodspeaker.mood.classes import UNKNOWN
+from moodspeaker.mqtt.payloads import (
+    MOOD_KEYS,
+    NO_READING,
+    PayloadError,
+    blank_mood_values,
+    encode,
+    mood_values,
+    stamp,
+    state_values,
+)
 from moodspeaker.mqtt.scan_feed import SCAN_POLL_S, ScanFeed
 from moodspeaker.mqtt.topics import Topics
 from moodspeaker.service.events import MoodChanged, MoodObserved
@@ -41,7 +53,8 @@ class StateFeed:
         self.scan = ScanFeed(SCAN_POLL_S)  # when a running scan's state is read again and may go out
         self.last: dict[str, dict[str, Any]] = {}  # state key -> last published payload (without ts)
         self._camera = True  # as last heard: readings, its StateChanged, the snapshots
-        self._unread = False  # switched on, no reading since: the snapshots leave the mood topics out
+        self._unread = True  # on, and nothing read since it came on or the start: `no_reading`
+        self._unread_values = blank_mood_values(NO_READING)  # the mood topics until the first reading
 
     @property
     def has_reading(self) -> bool:
@@ -56,14 +69,16 @@ class StateFeed:
     def camera(self, on: bool) -> None:
         if on != self._camera:
             self._unread = on  # switched on: nothing read yet; off: the mood topics say camera_off
+            self._unread_values = blank_mood_values(NO_READING)
         self._camera = on
 
     def snapshot(self, state: Mapping[str, Any], ts: float) -> None:
-        """A ControlAPI.state() snapshot: every state topic (the mood topics only once read)."""
+        """A ControlAPI.state() snapshot: every state topic, the mood topics `no_reading` (or with a
+        correction told meanwhile) until the first reading."""
         self.camera = bool(state.get("camera", True))
         values = state_values(state)
         if self._unread:
-            values = {key: payload for key, payload in values.items() if key not in MOOD_KEYS}
+            values.update({key: self._unread_values[key] for key in MOOD_KEYS})
         self.publish(values, ts)
 
     def reading(self, event: MoodObserved) -> None:
@@ -88,6 +103,12 @@ class StateFeed:
         values = mood_values(
             event.mood, event.confidence, event.valence, event.arousal, face=True, camera=self.camera
         )
+        if self._unread:  # nothing read: a correction shows, and stays over the snapshots; the end of
+            if event.mood == UNKNOWN:  # one (nothing told, nothing read) leaves them `no_reading`
+                self._unread_values = blank_mood_values(NO_READING)
+            else:
+                self._unread_values.update({key: values[key] for key in IN_FORCE_KEYS})
+            values = self._unread_values
         self.publish(values, event.ts, keys=IN_FORCE_KEYS)
 
     def publish(

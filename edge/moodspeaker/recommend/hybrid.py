@@ -47,7 +47,7 @@ from moodspeaker.recommend.source import (
 )
 from moodspeaker.recommend.steers import Steers
 from moodspeaker.recommend.store import FeedbackRow, FeedbackStore
-from moodspeaker.recommend.targets import STRATEGIES, MoodLike, as_mood
+from moodspeaker.recommend.targets import STRATEGIES, Mood, MoodLike, as_mood
 
 __all__ = ["Options", "Outcome", "Pick", "Readiness", "Recommender"]
 
@@ -58,6 +58,11 @@ UNKNOWN = as_mood(None)
 
 #: Automatic picks switched off for the profile: no picks, as chosen.
 PICKS_OFF = Outcome(Readiness.OFF, "automatic picks are off for this profile")
+
+#: How many times a plan is made when its picks are no longer in the library (checked without the
+#: lock): each plan leaves out those found gone; a catalogue whose tracks vanished is read again by
+#: the next plan (its ids changed), so a second plan is the most that is usually needed.
+PLAN_CHECKS = 4
 
 
 class Recommender(LearnedProfiles):
@@ -132,15 +137,16 @@ class Recommender(LearnedProfiles):
         "missing": the file as it was when the track failed to open (`feedback.Mark`).  Refused
         (ProfileError naming it, by the store) for a profile that does not exist: profiles are made by
         `create_profile` only.  Made here, a misspelt name (MQTT, a command line) appeared as a new
-        listener, and feedback given as its profile was deleted brought the profile back."""
+        listener, and feedback given as its profile was deleted brought the profile back.  The track is
+        looked up (its features, for the row) before the lock is taken: a slow library holds up no plan."""
         if kind not in KINDS:
             raise FeedbackError(f"unknown feedback kind {kind!r}; expected one of {', '.join(KINDS)}")
         if kind == "wrong_mood" and not corrected_mood:
             raise FeedbackError("wrong_mood feedback needs the corrected mood")
         profile = check_profile_name(profile)
         m = as_mood(mood)
+        track = self._find(track_id)  # the library (SQLite) without the lock: plans go on meanwhile
         with self._lock:
-            track = self._find(track_id)
             row = FeedbackRow(
                 profile=profile,
                 track_id=str(track_id),
@@ -161,6 +167,8 @@ class Recommender(LearnedProfiles):
             self._learn(row)
 
     def _find(self, track_id: str) -> Track | None:
+        """The track from the catalogue view, else the library (`source.get`); called without the
+        lock: the view is read once (it is replaced whole, never changed) and the library has its own."""
         v = self._view
         if v is not None and track_id in v.row:
             return v.tracks[v.row[track_id]]
@@ -256,46 +264,82 @@ class Recommender(LearnedProfiles):
         after: str | None = None,
     ) -> tuple[list[Pick], Outcome]:
         """`plan`, and how this very plan came out (also left in `outcome`): a caller that records it
-        (the service's health) gets its own plan's, not that of a plan made meanwhile on another thread."""
+        (the service's health) gets its own plan's, not that of a plan made meanwhile on another thread.
+        The picks are checked in the library (`source.get`: still there?) without the lock, so a slow
+        lookup (the index on SQLite, a LAN mirror) holds up no other plan or feedback; one gone since
+        the catalogue was read is planned without (the plan made again: `_plan_locked`)."""
         profile = check_profile_name(profile)
         m = as_mood(mood)
-        with self._lock:
-            strategy = strategy or self.strategy_of(profile)
-            if strategy not in STRATEGIES:
-                raise ProfileError(f"unknown strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}")
-            if strategy == "off":
-                self.outcome = PICKS_OFF
-                return [], self.outcome
-            view = self._catalogue()
-            if view.n == 0:
-                self.outcome = Outcome(Readiness.NOTHING, empty_reason(self.source))
-                log.warning("no picks: %s", self.status)
-                return [], self.outcome
-            get = getattr(self.source, "get", None)
-            picks, none = plan_queue(
-                view,
-                m,
-                profile,
-                strategy,
-                model=self._model(profile),
-                knn=self._knn,
-                options=self.options,
-                prior_prec=self._prior_prec,
-                alpha=self.alpha,
-                now=now,
-                k=max(1, int(k)),
-                exclude=exclude,
-                exists=(lambda tid: get(tid) is not None) if callable(get) else None,
-                steer=self._steers.now(profile, m.mood),
-                after=after,
-            )
-            if not picks:
-                self.outcome = none or nothing_left("no track is allowed")
-                log.info("no picks for %s: %s", profile, self.status)
-            elif view.n_analysed == 0:
-                self.outcome = Outcome(
-                    Readiness.READY, "the library is not analysed yet: playing it in shuffled order"
+        strategy = strategy or self.strategy_of(profile)
+        if strategy not in STRATEGIES:
+            raise ProfileError(f"unknown strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}")
+        get = getattr(self.source, "get", None)
+        found: set[str] = set()  # picks the library has
+        gone: set[str] = set()  # picks it no longer has: left out of the plans made again
+        for _ in range(PLAN_CHECKS):
+            with self._lock:
+                picks, outcome = self._plan_locked(
+                    m, profile, strategy, now=now, k=k, exclude=exclude, after=after, gone=gone
                 )
-            else:
-                self.outcome = Outcome(Readiness.READY, "ready")
-            return picks, self.outcome
+            if not callable(get) or not picks:
+                break
+            fresh = [p.track.id for p in picks if p.track.id not in found]
+            missing = {tid for tid in fresh if get(tid) is None}  # the lookups, without the lock
+            found.update(tid for tid in fresh if tid not in missing)
+            if not missing:
+                break
+            gone |= missing
+        else:  # still vanishing after PLAN_CHECKS plans: what was found
+            picks = [p for p in picks if p.track.id not in gone]
+            if not picks:
+                outcome = nothing_left("the tracks picked are no longer in the library")
+                log.info("no picks for %s: %s", profile, outcome.status)
+        self.outcome = outcome
+        return picks, outcome
+
+    def _plan_locked(
+        self,
+        m: Mood,
+        profile: str,
+        strategy: str,
+        *,
+        now: float,
+        k: int,
+        exclude: frozenset[str],
+        after: str | None,
+        gone: set[str],
+    ) -> tuple[list[Pick], Outcome]:
+        """One plan, with the lock held: the picks (none of `gone`) and how it came out."""
+        if strategy == "off":
+            return [], PICKS_OFF
+        view = self._catalogue()
+        if view.n == 0:
+            outcome = Outcome(Readiness.NOTHING, empty_reason(self.source))
+            log.warning("no picks: %s", outcome.status)
+            return [], outcome
+        picks, none = plan_queue(
+            view,
+            m,
+            profile,
+            strategy,
+            model=self._model(profile),
+            knn=self._knn,
+            options=self.options,
+            prior_prec=self._prior_prec,
+            alpha=self.alpha,
+            now=now,
+            k=max(1, int(k)),
+            exclude=exclude,
+            exists=(lambda tid: tid not in gone) if gone else None,
+            steer=self._steers.now(profile, m.mood),
+            after=after,
+        )
+        if not picks:
+            outcome = none or nothing_left("no track is allowed")
+            log.info("no picks for %s: %s", profile, outcome.status)
+            return [], outcome
+        if view.n_analysed == 0:
+            return picks, Outcome(
+                Readiness.READY, "the library is not analysed yet: playing it in shuffled order"
+            )
+        return picks, Outcome(Readiness.READY, "ready")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +25,7 @@ import pytest
 from appliancekit import Shown
 from bridgekit import BUSY, ROOT, bridged
 from brokerkit import Mosquitto
-from jinja2.sandbox import SandboxedEnvironment
-from mqtt_helpers import Message, Watcher, retained
+from mqtt_helpers import Message, Watcher, ha_render, retained
 from speakerkit import Rig, value
 
 from moodspeaker.service.events import StateChanged
@@ -37,11 +35,6 @@ pytestmark = pytest.mark.timeout(120)
 
 TOPIC = f"{ROOT}/state/audio"
 DISCOVERY = "homeassistant/device/living-room/config"
-
-
-def _render(template: str, payload: Mapping[str, Any]) -> str:
-    """A discovery template rendered as Home Assistant renders it (a sandboxed Jinja environment)."""
-    return SandboxedEnvironment().from_string(template).render(value_json=payload)
 
 
 def _is(value: str) -> Any:
@@ -78,7 +71,7 @@ def test_a_lost_audio_output_is_a_problem_in_home_assistant(
         player._post(pygame.mixer.quit)  # ...and the output vanishes under the player
         lost = watcher.wait_for(TOPIC, _is("lost"), BUSY).json()
         assert lost["schema"] == 1 and "ts" in lost
-        assert _render(sensor["value_template"], lost) == "ON"
+        assert ha_render(sensor["value_template"], lost) == "ON"
         until(lambda: _on_broker(broker.port, "lost"), BUSY, what="'lost' retained on the broker")
 
         broker.restart()  # no persistence: the retained state is gone, the bridge re-announces it
@@ -87,7 +80,7 @@ def test_a_lost_audio_output_is_a_problem_in_home_assistant(
 
         _set_output(player, "")  # plugged back in: the next retry opens it
         back = watcher.wait_for(TOPIC, _is("ok"), BUSY).json()
-        assert _render(sensor["value_template"], back) == "OFF"
+        assert ha_render(sensor["value_template"], back) == "OFF"
         until(lambda: _on_broker(broker.port, "ok"), BUSY, what="'ok' retained on the broker")
 
 

@@ -13,8 +13,7 @@ import time
 
 import pytest
 from brokerkit import Mosquitto, free_port
-from jinja2.sandbox import SandboxedEnvironment
-from mqtt_helpers import Watcher, retained
+from mqtt_helpers import Watcher, ha_render, retained
 from speakerkit import Rig, make_rig, value
 
 from moodspeaker.mqtt.topics import STATE_KEYS
@@ -110,9 +109,8 @@ def test_now_playing_shows_a_track_without_an_artist_by_its_title(rig: Rig, watc
     rig.speaker.start_track("t8", "Song", "Band", "fits neutral")
     topic = "moodspeaker/kitchen/state/now_playing"
     tagged = watcher.wait_for(topic, lambda m: (value(m) or {}).get("track_id") == "t8")
-    render = SandboxedEnvironment().from_string(template).render  # as HA renders it
-    assert render(value_json=untagged.json()) == "holiday-2019"
-    assert render(value_json=tagged.json()) == "Band - Song"
+    assert ha_render(template, untagged.json()) == "holiday-2019"  # as HA renders it
+    assert ha_render(template, tagged.json()) == "Band - Song"
 
 
 def test_home_assistant_gets_no_page_link_it_cannot_open(broker: Mosquitto, watcher: Watcher) -> None:

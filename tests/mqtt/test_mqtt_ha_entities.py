@@ -12,8 +12,7 @@ from functools import partial
 from typing import Any
 
 from brokerkit import Mosquitto, mqtt_config
-from jinja2.sandbox import SandboxedEnvironment
-from mqtt_helpers import Message, Watcher, retained
+from mqtt_helpers import Message, Watcher, ha_render, retained
 from speakerkit import MemorySpeaker, Rig, value
 
 from moodspeaker.mqtt import MqttBridge
@@ -31,7 +30,7 @@ def _components(rig: Rig) -> dict[str, Any]:
 
 
 def _render(template: str, payload: bytes) -> str:
-    return SandboxedEnvironment().from_string(template).render(value_json=json.loads(payload))
+    return ha_render(template, json.loads(payload))
 
 
 def test_playing_is_a_running_binary_sensor(rig: Rig, watcher: Watcher) -> None:

@@ -9,27 +9,19 @@ classifier given those eight classes; the discovery templates are rendered as HA
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import pytest
 from appliancekit import CLASSES, Shown
 from bridgekit import BUSY, ROOT, bridged
 from brokerkit import Mosquitto
-from jinja2.sandbox import SandboxedEnvironment
-from mqtt_helpers import Watcher
+from mqtt_helpers import Watcher, ha_render
 
 from moodspeaker.mood.classes import CONTEMPT
 
 pytestmark = pytest.mark.timeout(120)
 
 DISCOVERY = "homeassistant/device/living-room/config"
-
-
-def _render(template: str, payload: Mapping[str, Any]) -> str:
-    """A discovery template rendered as Home Assistant renders it (a sandboxed Jinja environment)."""
-    return SandboxedEnvironment().from_string(template).render(value_json=payload)
 
 
 def test_contempt_from_an_eight_class_model_shows_in_home_assistant(
@@ -41,7 +33,7 @@ def test_contempt_from_an_eight_class_model_shows_in_home_assistant(
         changed = watcher.wait_for(f"{ROOT}/event/mood_changed", lambda m: m.json()["mood"] == CONTEMPT, BUSY)
         state = watcher.wait_for(f"{ROOT}/state/mood", lambda m: m.json()["value"] == CONTEMPT, BUSY)
     sensor, event = config["cmps"]["mood"], config["cmps"]["mood_changed"]
-    shows = _render(sensor["value_template"], state.json())
+    shows = ha_render(sensor["value_template"], state.json())
     assert shows == CONTEMPT, f"HA's Mood sensor shows {shows!r} for {state.payload!r}"
     assert shows in sensor["options"]
     assert changed.json()["event_type"] in event["event_types"], event["event_types"]

@@ -17,7 +17,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +26,7 @@ import pytest
 from appliancekit import Shown
 from bridgekit import BUSY, ROOT, bridged
 from brokerkit import Mosquitto
-from jinja2.sandbox import SandboxedEnvironment
-from mqtt_helpers import Message, Watcher, retained
+from mqtt_helpers import Message, Watcher, ha_render, retained
 
 from moodspeaker.library import db_path
 from moodspeaker.mqtt.bridge import SCAN_POLL_S
@@ -51,11 +50,6 @@ def _scans(watcher: Watcher) -> list[dict[str, Any]]:
 def _is(value: object, **fields: Any) -> Callable[[Message], bool]:
     """Matches a state payload with this `value` and these other fields."""
     return lambda m: m.json()["value"] == value and all(m.json().get(k) == v for k, v in fields.items())
-
-
-def _render(template: str, payload: Mapping[str, Any]) -> str:
-    """A discovery template rendered as Home Assistant renders it (a sandboxed Jinja environment)."""
-    return SandboxedEnvironment().from_string(template).render(value_json=payload)
 
 
 @pytest.mark.timeout(480)
@@ -102,9 +96,9 @@ def test_a_real_rescan_is_published_scanning_then_idle_with_its_numbers(
     for payload in scans:  # always the whole documented shape, nothing else
         assert set(payload) == {"schema", "value", "ts", *SCAN_FIELDS}, payload
     # what Home Assistant makes of it, through the discovery templates
-    assert _render(sensor["value_template"], held) == SCANNING
-    assert _render(sensor["value_template"], end) == IDLE
-    attributes = json.loads(_render(sensor["json_attributes_template"], end))
+    assert ha_render(sensor["value_template"], held) == SCANNING
+    assert ha_render(sensor["value_template"], end) == IDLE
+    attributes = json.loads(ha_render(sensor["json_attributes_template"], end))
     assert attributes == {k: end[k] for k in SCAN_FIELDS}
 
 

@@ -17,8 +17,7 @@ import json
 import time
 from typing import Any
 
-from jinja2.sandbox import SandboxedEnvironment
-from mqtt_helpers import Message, Watcher, retained
+from mqtt_helpers import Message, Watcher, ha_render, retained
 from speakerkit import Rig
 
 from moodspeaker.mqtt.discovery import discovery_config
@@ -30,7 +29,7 @@ STATS = "moodspeaker/kitchen/stats"
 
 
 def _render(template: str, message: Message) -> str:
-    return SandboxedEnvironment().from_string(template).render(value_json=json.loads(message.payload))
+    return ha_render(template, message.json())
 
 
 def _stats_again(rig: Rig, watcher: Watcher) -> Message:

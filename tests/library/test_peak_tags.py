@@ -15,7 +15,7 @@ import mutagen
 import pytest
 import synth
 from lankit import tone_song
-from mutagen.id3 import TXXX
+from mutagen.id3 import RVA2, TXXX
 
 from moodspeaker.library.index import LibraryIndex, track_id
 from moodspeaker.library.indexer import Indexer
@@ -70,6 +70,29 @@ def test_a_tag_that_is_no_peak_is_said_and_left_out(
         tags = read_tags(path)
     assert tags.peak is None and tags.replaygain_db == -7.25
     assert str(path) in caplog.text and repr(peak) in caplog.text
+
+
+@pytest.mark.parametrize("rva2_peak", [0.0, 0.8])
+def test_an_mp3s_rva2_frame_without_a_peak_does_not_hide_its_txxx_peak(
+    tmp_path: Path, rva2_peak: float, caplog: pytest.LogCaptureFixture
+) -> None:
+    """mutagen's easy ID3 reads `replaygain_track_peak` from an RVA2 frame, "0.000000" when the frame
+    records no peak (mp3gain, Quod Libet): that is no peak, and the TXXX frame beside it is read, with
+    no warning.  An RVA2 frame that records one is read as before."""
+    path = tagged(tmp_path, ".mp3", "0.912")
+    f = mutagen.File(str(path))
+    f.tags.add(RVA2(desc="track", channel=1, gain=-7.25, peak=rva2_peak))  # type: ignore[no-untyped-call]
+    f.save()
+    with caplog.at_level(logging.WARNING, logger="moodspeaker.library.tags"):
+        assert read_tags(path).peak == (0.912 if rva2_peak == 0 else pytest.approx(rva2_peak, abs=1e-4))
+    assert caplog.text == ""
+    f.tags.delall("TXXX")
+    f.save()
+    with caplog.at_level(logging.WARNING, logger="moodspeaker.library.tags"):
+        tags = read_tags(path)  # the RVA2 frame alone: its gain, and its peak if it records one
+    assert tags.replaygain_db == pytest.approx(-7.25, abs=0.01)
+    assert tags.peak == (None if rva2_peak == 0 else pytest.approx(rva2_peak, abs=1e-4))
+    assert caplog.text == ""
 
 
 def test_a_peak_a_little_over_full_scale_is_one(tmp_path: Path) -> None:

@@ -152,33 +152,60 @@ def replaygain_from(tags: Mapping[str, Any] | None) -> float | None:
     return None
 
 
+#: where a ReplayGain track peak is read, in this order (`peak_from`)
+_PEAK_KEYS = (
+    "replaygain_track_peak",  # Vorbis comments, APE tags; an MP3's RVA2 frame (mutagen's easy ID3)
+    _EXTRA + "replaygain_track_peak",  # an MP3's TXXX frame, an M4A's freeform atom
+    "TXXX:REPLAYGAIN_TRACK_PEAK",  # a WAV's or AIFF's plain ID3 chunk
+    "TXXX:replaygain_track_peak",
+)
+
+
 def peak_from(path: Path, tags: Mapping[str, Any] | None) -> float | None:
     """The track's sample peak from its ReplayGain tag (REPLAYGAIN_TRACK_PEAK, 1 = full scale), None
-    when it has none.  A tag that is no peak (not a number, not above 0, above PEAK_MAX) is logged
-    with the file and left out: the analysis measures the peak then."""
-    text = _first(
-        tags,
-        "replaygain_track_peak",  # Vorbis comments, APE tags; an MP3's RVA2 frame (mutagen's easy ID3)
-        _EXTRA + "replaygain_track_peak",
-        "TXXX:REPLAYGAIN_TRACK_PEAK",  # a WAV's or AIFF's plain ID3 chunk
-        "TXXX:replaygain_track_peak",
-    )
-    if not text:
-        return None
-    try:
-        peak = float(text)
-    except ValueError:
-        peak = math.nan
-    if not (math.isfinite(peak) and 0 < peak <= PEAK_MAX):
+    when it has none.  Each place it may be written is read in turn (`_PEAK_KEYS`) until one holds a
+    peak: an MP3's RVA2 frame that records no peak (mutagen's easy ID3 says "0.000000": mp3gain's, Quod
+    Libet's) hid the TXXX frame beside it.  When none holds one, a tag that is no peak (not a number,
+    not above 0, above PEAK_MAX; not that RVA2 zero, which says only that no peak was recorded) is
+    logged with the file and left out: the analysis measures the peak then."""
+    rejected = ""
+    for key in _PEAK_KEYS:
+        text = _first(tags, key)
+        if not text:
+            continue
+        peak = _a_peak(text)
+        if peak is not None:
+            return peak
+        unrecorded = key == _PEAK_KEYS[0] and _easy_id3(tags) and _a_number(text) == 0
+        rejected = rejected or ("" if unrecorded else text)
+    if rejected:
         log.warning(
             "%s: its ReplayGain track peak %r is not a peak (a number above 0, at most %g): left out, "
             "the analysis measures it",
             path,
-            text[:40],
+            rejected[:40],
             PEAK_MAX,
         )
-        return None
-    return peak
+    return None
+
+
+def _easy_id3(tags: object) -> bool:
+    """Whether `tags` are mutagen's easy ID3 (an MP3's, a raw AAC's), whose `replaygain_track_peak` is
+    an RVA2 frame's (typed `object`: mutagen's tag classes are no Mapping to mypy)."""
+    return isinstance(tags, EasyID3)
+
+
+def _a_number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
+def _a_peak(text: str) -> float | None:
+    """`text` as a peak: a finite number above 0, at most PEAK_MAX; else None."""
+    peak = _a_number(text)
+    return peak if math.isfinite(peak) and 0 < peak <= PEAK_MAX else None
 
 
 def _by_content(path: Path) -> Any:

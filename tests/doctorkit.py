@@ -22,6 +22,8 @@ def make_machine(tmp_path: Path, **kw: object) -> Machine:
         "environ": {},
         "vcgencmd": lambda: None,
         "mqtt_timeout_s": 30.0,  # a real local broker's answer: generous for a loaded machine
+        # where ALSA's default output may be set (the doctor reads them): none written unless a test does
+        "alsa_configs": (tmp_path / "etc" / "asound.conf", tmp_path / "service-home" / ".asoundrc"),
     }
     defaults.update(kw)
     return Machine(**defaults)
@@ -37,11 +39,23 @@ PI_WITH_DAC_CARDS = (
     "                      vc4-hdmi-0\n"
 )
 
+#: /proc/asound/cards of a stock Pi 4: the headphone jack and the two HDMI outputs, no DAC
+PI4_STOCK_CARDS = (
+    " 0 [Headphones     ]: bcm2835_headpho - bcm2835 Headphones\n"
+    "                      bcm2835 Headphones\n"
+    " 1 [vc4hdmi0       ]: vc4-hdmi - vc4-hdmi-0\n"
+    "                      vc4-hdmi-0\n"
+    " 2 [vc4hdmi1       ]: vc4-hdmi - vc4-hdmi-1\n"
+    "                      vc4-hdmi-1\n"
+)
+
 
 def alsa_machine(tmp_path: Path, cards: str) -> Machine:
     """A machine whose /proc/asound/cards reads `cards` and whose SDL opens devices through its real
     ALSA driver on a fake ALSA configuration (a null default and a null `fakedac`, in ~/.asoundrc
-    under a temporary HOME); skips where ALSA's own configuration is not installed."""
+    under a temporary HOME: what SDL opens, not where the doctor looks for the default being set,
+    which is `Machine.alsa_configs`, none written); skips where ALSA's own configuration is not
+    installed."""
     if not Path("/usr/share/alsa/alsa.conf").exists():
         pytest.skip("ALSA's configuration (/usr/share/alsa/alsa.conf) is not installed")
     home = tmp_path / "home"

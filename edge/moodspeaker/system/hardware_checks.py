@@ -10,6 +10,7 @@ import contextlib
 import importlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -135,7 +136,7 @@ def check_audio(config: Config, machine: Machine) -> CheckResult:
     details: dict[str, object] = {"cards": cards, **opened}
     error = str(opened.get("error", ""))
     if opened.get("ok") or "busy" in error.lower():  # busy: the service (or another) has it open
-        if not wanted and len(cards) > 1:
+        if not wanted and _default_misses_a_dac(cards, machine):
             return _default_among_cards(cards, details)
         if opened.get("ok"):
             summary = f"{said} opens ({opened['output']}); sound cards: " + "; ".join(cards)
@@ -152,22 +153,54 @@ def check_audio(config: Config, machine: Machine) -> CheckResult:
     )
 
 
+def _default_misses_a_dac(cards: list[str], machine: Machine) -> bool:
+    """Whether the system default (player.audio_device empty) may well play where the owner does not
+    listen: a card other than the Pi's own outputs (a DAC HAT, a USB DAC: what a speaker is built
+    for) is there and is not card 0, the one ALSA's default plays on unless its configuration says
+    otherwise, and the configuration does not (`_default_set`).  A stock Pi (the jack and HDMI)
+    playing on its jack, and a Pi whose asound.conf sets the default, are as they should be."""
+    dacs = [card for card in cards[1:] if not _is_hdmi_or_jack(card)]
+    return bool(dacs) and not _default_set(machine.alsa_configs)
+
+
+#: what sets ALSA's default output to a card in its configuration: `defaults.pcm.card N` (ALSA's own
+#: variable for the default PCM's card) or `pcm.!default {...}` / `pcm.default` (the default PCM
+#: defined anew); a `!` may precede any key.  `ctl.!default` alone sets the mixer, not where sound goes.
+_SETS_DEFAULT = re.compile(r"(?<![\w.])(?:defaults\.pcm\.!?card|pcm\.!?default)(?![\w.])")
+
+
+def _default_set(configs: tuple[Path, ...]) -> bool:
+    """Whether one of ALSA's configuration files `configs` (Machine.alsa_configs: /etc/asound.conf,
+    the service user's ~/.asoundrc) sets the default output (`_SETS_DEFAULT`, outside comments).  A
+    file that is not there or cannot be read sets nothing."""
+    for config in configs:
+        try:
+            text = config.read_text(errors="replace")
+        except OSError:
+            continue
+        if any(_SETS_DEFAULT.search(line.split("#", 1)[0]) for line in text.splitlines()):
+            return True
+    return False
+
+
 def _default_among_cards(cards: list[str], details: dict[str, object]) -> CheckResult:
-    """player.audio_device empty with several cards: the system default plays, and on a Pi with a DAC
-    HAT that is ALSA's card 0 (the headphone jack or HDMI) unless an asound.conf says otherwise, so the
-    music may go to an output with nothing plugged in.  Names the cards by the ids the setting takes
+    """player.audio_device empty, a DAC beside the Pi's own outputs and ALSA's default not set
+    (`_default_misses_a_dac`): the default is ALSA's card 0, the headphone jack or HDMI, so the music
+    may go to an output with nothing plugged in.  Names the cards by the ids the setting takes
     (player.device: a card's id stands for its default device) and the DAC (neither HDMI nor the jack)
-    as the example."""
+    as the example, to name in the setting or as ALSA's default."""
     ids = [card.split(":", 1)[0] for card in cards]
     others = [i for i, card in zip(ids, cards, strict=True) if not _is_hdmi_or_jack(card)]
     example = others[0] if others else ids[0]
     return CheckResult(
         "audio",
         "warn",
-        f"player.audio_device is empty (the system default) and there are {len(cards)} sound cards "
-        f"({'; '.join(cards)}): the default may be HDMI or the headphone jack rather than your speaker",
+        f"player.audio_device is empty (the system default) and ALSA's default is card 0 ({cards[0]}), "
+        f"not set to another of the {len(cards)} sound cards ({'; '.join(cards)}): the music may go "
+        "to the headphone jack or HDMI rather than your speaker",
         fix=f"name the card to play on: moodspeaker config set player.audio_device={example} (a card's id: "
-        f"{', '.join(ids)}; or an ALSA device from aplay -L), then moodspeaker doctor --only audio",
+        f"{', '.join(ids)}; or an ALSA device from aplay -L), or make it ALSA's default with the line "
+        f"'defaults.pcm.card {example}' in /etc/asound.conf; then moodspeaker doctor --only audio",
         details=details,
     )
 

@@ -29,6 +29,19 @@ def _real_vcgencmd() -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
+#: the user the service runs as (firmware/systemd/moodspeaker.service's User=; scripts/provision makes it)
+SERVICE_USER = "moodspeaker"
+
+
+def _alsa_configs() -> tuple[Path, ...]:
+    """Where the service's ALSA default output may be set: /etc/asound.conf and the service user's
+    ~/.asoundrc (the running user's where there is no service user: a speaker started by hand)."""
+    home = os.path.expanduser(f"~{SERVICE_USER}")
+    if home.startswith("~"):  # no such user
+        home = os.path.expanduser("~")
+    return (Path("/etc/asound.conf"), Path(home) / ".asoundrc")
+
+
 @dataclass(frozen=True)
 class Machine:
     """The boundaries the checks read; the defaults are this machine, tests point them elsewhere."""
@@ -40,3 +53,4 @@ class Machine:
     load_delegate: Callable[[str], object] = _real_load_delegate
     vcgencmd: Callable[[], str | None] = _real_vcgencmd
     mqtt_timeout_s: float = 3.0
+    alsa_configs: tuple[Path, ...] = field(default_factory=_alsa_configs)

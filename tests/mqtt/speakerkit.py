@@ -75,6 +75,9 @@ class MemorySpeaker:
     def correct_mood(self, mood: str) -> None:
         self.calls.append(("correct_mood", mood))
 
+    def ask_mood(self, mood: str) -> None:
+        self.calls.append(("ask_mood", mood))
+
     def steer(self, direction: str) -> None:
         self.calls.append(("steer", direction))
 

@@ -95,7 +95,7 @@ def test_every_action_is_a_valid_controlapi_command() -> None:
 def test_music_of_a_mood_is_played_for_that_mood(text: str, mood: str) -> None:
     """ "play happy songs" played and dropped "happy": the mood word only counted after "I'm"."""
     meaning = interpret(text, volume=0.5, strategy="match")
-    assert list(meaning.actions) == [Action("correct_mood", {"mood": mood}), Action("play")], meaning.reply
+    assert list(meaning.actions) == [Action("ask_mood", {"mood": mood}), Action("play")], meaning.reply
     assert f"treats your mood as {mood}" in meaning.reply and meaning.reply.endswith("playing.")
 
 
@@ -103,7 +103,7 @@ def test_music_of_a_mood_is_played_for_that_mood(text: str, mood: str) -> None:
 def test_music_of_a_mood_asked_while_moods_are_ignored_follows_the_mood(strategy: str) -> None:
     """Under "Ignore mood" or "No auto picks" a told mood picks nothing: the mood is followed again."""
     meaning = interpret("play happy songs", strategy=strategy)
-    match, happy = Action("set_strategy", {"strategy": "match"}), Action("correct_mood", {"mood": "happy"})
+    match, happy = Action("set_strategy", {"strategy": "match"}), Action("ask_mood", {"mood": "happy"})
     assert list(meaning.actions) == [match, happy, Action("play")]
 
 
@@ -117,7 +117,7 @@ def test_music_of_a_mood_asked_while_moods_are_ignored_follows_the_mood(strategy
         ("play good music", [Action("play")]),  # good music is no happy face
         ("no sad songs", []),
         ("play it again", [Action("replay")]),
-        ("skip, play something happy", [Action("correct_mood", {"mood": "happy"}), Action("next")]),
+        ("skip, play something happy", [Action("ask_mood", {"mood": "happy"}), Action("next")]),
     ],
 )
 def test_music_asked_for_with_other_words(text: str, expected: list[Action]) -> None:

@@ -73,6 +73,9 @@ class HomeSpeaker:
         self.mood = mood
         self.feedback.append({"kind": "wrong_mood", "mood": mood, "ts": time.time()})
 
+    def ask_mood(self, mood: str) -> None:
+        self.mood = mood  # music for it: no feedback (as the service: no correction)
+
     def steer(self, direction: str) -> None:
         self.steered.append(direction)
 

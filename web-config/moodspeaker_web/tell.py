@@ -207,9 +207,12 @@ def interpret(text: str, *, volume: float | None = None, strategy: str | None = 
     elif _has(said, ("ignore my mood", "ignore my face", "stop following my mood", "just my taste")):
         add(Action("set_strategy", {"strategy": "steady"}), "music will follow your taste, not your mood")
 
-    # Music of a mood asked for ("play happy songs") is the mood the speaker then plays for: told as
-    # a mood, as a feeling is (over a feeling said with it: the music asked for is what is wanted),
-    # under a strategy that follows the mood ("Ignore mood" and "No auto picks" would not).
+    # Music of a mood asked for ("play happy songs") is the mood the speaker then plays for
+    # (`ask_mood`: held in force as a told feeling is, over a feeling said with it: the music asked
+    # for is what is wanted), under a strategy that follows the mood ("Ignore mood" and "No auto
+    # picks" would not).  No `correct_mood`: asking for happy music does not say the face the camera
+    # read was happy, so nothing is recorded against the track playing or taught to the camera's
+    # correction mapping.  A feeling said ("I'm tired") is a correction of the reading.
     music = _asked_music(said, MUSIC_MOODS)
     feeling = _feeling(said)
     if music:
@@ -217,7 +220,7 @@ def interpret(text: str, *, volume: float | None = None, strategy: str | None = 
         if strategy in ("steady", "off"):
             add(Action("set_strategy", {"strategy": "match"}), "music will match the mood you asked for")
         add(
-            Action("correct_mood", {"mood": mood}),
+            Action("ask_mood", {"mood": mood}),
             f"you asked for {word} music: the speaker now treats your mood as {mood}",
         )
     elif feeling:

@@ -196,14 +196,28 @@ class PlaybackCommands(ApplianceCore):
         self._move_on(status, track_id)
 
     def correct_mood(self, mood: str) -> None:
-        """The listener says the mood is `mood`: in force until the camera reads a change (`app.
-        _on_result`), announced as a change from the mood announced last, taken with the correction
-        it replaces (a reading handled meanwhile is not skipped over)."""
+        """The listener says the mood the camera read is wrong, and is `mood`: recorded against the
+        track playing (a "wrong_mood" row, which teaches the listener's camera-correction mapping) and
+        held as the mood in force (`_hold_mood`)."""
         since = self._feedback_since()  # first: a deletion from now on drops the row
         current = self._status().current
         seen = self._current_mood()
         if current is not None:
             self._tell(current.track.id, "wrong_mood", seen, since, corrected_mood=mood)
+        self._hold_mood(mood, seen)
+
+    def ask_mood(self, mood: str) -> None:
+        """The listener asks for music of `mood` ("play happy songs"): held as the mood in force and
+        announced as a correction is (`_hold_mood`), but no correction: the camera may well have read
+        the face right, so nothing is recorded (no feedback row, nothing against the track playing)
+        and the camera-correction mapping learns nothing."""
+        self._hold_mood(mood, self._current_mood())
+
+    def _hold_mood(self, mood: str, seen: MoodState) -> None:
+        """`mood` in force (told: the listener's, not a reading) until the camera reads a change (`app.
+        _on_result`), announced as a change from the mood announced last, taken with the mood it
+        replaces (a reading handled meanwhile is not skipped over), and planned for at once.  `seen`:
+        the mood read before it (whether a face is in view stays the camera's)."""
         valence, arousal = to_valence_arousal({mood: 1.0})
         with self._lock:
             previous = self._announced_mood

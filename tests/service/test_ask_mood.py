@@ -1,0 +1,65 @@
+"""Music of a mood asked for (ControlAPI `ask_mood`, the Tell box's "play happy songs") is no mood
+correction: the mood asked for is held and announced as a correction's is, but nothing is recorded
+against the track playing and the listener's camera-correction mapping learns nothing; a correction
+(`correct_mood`) still does both.
+
+Why: the Tell box sent "play happy songs" as `correct_mood(happy)`, which stored a "wrong_mood" row
+against the track playing (a verdict against it) and taught the mapping that the sad face the camera
+read was a happy one: after two such requests every sad reading was planned for as happy.  Real
+appliance behind the ControlAPI, real recommender on SQLite; only the camera is scripted.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from servicekit import Script, running, wait_for
+
+from moodspeaker.recommend import Mood, Recommender
+from moodspeaker.service.app import Appliance
+from moodspeaker.service.events import MoodChanged
+
+pytestmark = pytest.mark.timeout(180)
+
+#: what a play's own end records (a track may end while the test runs): no verdict of the listener's
+ENDS = ("completed", "left_running")
+
+
+def _read_again(app: Appliance, script: Script) -> None:
+    """The camera reads a change (neutral) and then the sad face again: whatever mood was held ends."""
+    for mood in ("neutral", "sad"):
+        script.mood = mood
+        wait_for(lambda: app.state()["mood"] == script.mood, what=f"the camera reading {mood}")
+
+
+def _remapped(rec: Recommender, profile: str) -> bool:
+    """Whether a sad face read by the camera is planned for as another mood (the correction mapping)."""
+    picks = rec.plan(Mood.of("sad", 0.9), profile, "match", time.time(), 3)
+    return any("usually means" in p.reason for p in picks)
+
+
+def test_music_asked_for_records_and_teaches_nothing_a_correction_does(tmp_path: Path) -> None:
+    script = Script("sad")
+    with running(tmp_path, script) as (app, control, events):
+        wait_for(lambda: app.state()["mood"] == "sad" and app.state()["now_playing"], what="music, sad face")
+        rec, profile = app._recommender, app.conductor.profile
+
+        for _ in range(2):  # two requests, each made while the camera reads the sad face
+            state = control.execute("ask_mood", {"mood": "happy"}, source="web:tell")
+            assert state["mood"] == "happy", state  # the mood in force, as after a correction
+            assert [e for e in events if isinstance(e, MoodChanged)][-1].mood == "happy"  # announced
+            _read_again(app, script)
+        judged = [(r.kind, r.track_id) for r in rec.store.events(profile) if r.kind not in ENDS]
+        assert judged == []  # no mood-correction row, nothing against the track playing
+        assert not _remapped(rec, profile)
+
+        for _ in range(2):  # two corrections: the camera read the face wrong
+            playing = app.state()["now_playing"]["track_id"]
+            assert control.execute("correct_mood", {"mood": "happy"})["mood"] == "happy"
+            rows = [r for r in rec.store.events(profile) if r.kind == "wrong_mood"]
+            assert (rows[-1].track_id, rows[-1].mood, rows[-1].corrected_mood) == (playing, "sad", "happy")
+            _read_again(app, script)
+        assert len([r for r in rec.store.events(profile) if r.kind == "wrong_mood"]) == 2
+        assert _remapped(rec, profile)

@@ -278,7 +278,9 @@ def plan_queue(
     o = options
     used = mood
     corrected_from = None
-    fix = model.corrected(mood.mood) if o.learning else None
+    # the camera-correction mapping is for a mood the camera read; a told one (a correction, music
+    # of a mood asked for) is what the listener said, planned for as said
+    fix = model.corrected(mood.mood) if o.learning and not mood.told else None
     if fix is not None:
         used, corrected_from = Mood.of(fix, mood.confidence), mood.mood
     mood_on = o.mood_aware and used.mood != "unknown" and strategy != "steady"

@@ -5,9 +5,14 @@ migrations are edited."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+
+from moodspeaker.library.index import track_id
+from moodspeaker.library.scanner import content_hash
+from moodspeaker.library.tags import read_tags
 
 SCHEMA_2 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -61,5 +66,32 @@ def version_2_library(
         if data is not None:
             conn.execute("INSERT INTO features VALUES (?, ?)", (tid, data))
     conn.executemany("INSERT INTO meta VALUES (?, ?)", list((meta or {}).items()))
+    conn.commit()
+    conn.close()
+
+
+def version_2_scan(path: Path, files: Sequence[Path], peak: float, *, pending: Sequence[Path] = ()) -> None:
+    """A version-2 database at `path` that indexed `files` as that version's scan did: each one's stat
+    and audio hash as they are now (so a scan finds it unchanged), its title and length as the tags
+    give them (read as that version did), no ReplayGain (the gain tags that version read are left out:
+    what a later scan reads again is the question), analysed with a stored analysis of peak `peak`
+    (the key that version's analyses held it under); those in `pending` were left pending (a scan
+    stopped before their analysis)."""
+    analysis = json.dumps({"peak": peak, "tempo": 120.0})
+    tags = {f: read_tags(f) for f in files}
+    version_2_library(path, [(track_id(str(f)), str(f), tags[f].title, None if f in pending else analysis)
+                             for f in files])  # fmt: skip
+    conn = sqlite3.connect(path)
+    for f in files:
+        stat = f.stat()
+        conn.execute(
+            "UPDATE tracks SET size = ?, mtime_ns = ?, content_hash = ?, duration_s = ? WHERE location = ?",
+            (stat.st_size, stat.st_mtime_ns, content_hash(str(f), stat.st_size), tags[f].duration_s, str(f)),
+        )
+    conn.executemany(
+        "UPDATE tracks SET status = 'pending', valence = NULL, arousal = NULL, energy = NULL, tempo = NULL,"
+        " loudness_lufs = NULL, mode = NULL, brightness = NULL WHERE location = ?",
+        [(str(f),) for f in pending],
+    )
     conn.commit()
     conn.close()

@@ -49,6 +49,12 @@ class Tags:
     peak: float | None = None
 
 
+#: which reading of a file's tags a row holds (tracks.tags_read, db migration 5): 1 reads the ReplayGain
+#: track peak, an MP3's TXXX and an M4A's freeform gain.  A row under it is read again by the next scan
+#: (Indexer); raise it when library.tags reads a tag it did not, and the files indexed before get it.
+TAGS_READ = 1
+
+
 def peak_of(features: Mapping[str, Any]) -> float | None:
     """A track's sample peak (Track.peak) from its analysis's features: the channels' (`peak_channels`),
     else the older analyses' peak of the mono mix (`peak`, a little under it at most), else None (not
@@ -86,14 +92,15 @@ class Batch:
         tid = self.id_at(location) or self._new_id(location)
         self.conn.execute(
             "INSERT INTO tracks (id, location, source, title, artist, album, duration_s, replaygain_db,"
-            " size, mtime_ns, content_hash, status, error, changed, tag_peak)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending','',?,?)"
+            " size, mtime_ns, content_hash, status, error, changed, tag_peak, tags_read)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending','',?,?,?)"
             " ON CONFLICT(id) DO UPDATE SET title=excluded.title, artist=excluded.artist,"
             " album=excluded.album, duration_s=excluded.duration_s, replaygain_db=excluded.replaygain_db,"
             " size=excluded.size, mtime_ns=excluded.mtime_ns, content_hash=excluded.content_hash,"
-            " status='pending', error='', changed=excluded.changed, tag_peak=excluded.tag_peak",
+            " status='pending', error='', changed=excluded.changed, tag_peak=excluded.tag_peak,"
+            " tags_read=excluded.tags_read",
             (tid, location, source, tags.title, tags.artist, tags.album, tags.duration_s,
-             tags.replaygain_db, size, mtime_ns, content_hash, self.change, tags.peak),
+             tags.replaygain_db, size, mtime_ns, content_hash, self.change, tags.peak, TAGS_READ),
         )  # fmt: skip
         self.conn.execute("DELETE FROM removed WHERE id = ?", (tid,))
         return tid
@@ -120,7 +127,8 @@ class Batch:
 
     def _restat(self, tid: str, size: int, mtime_ns: int, content_hash: str, tags: Tags) -> bool:
         """The peak tag is a tag too: one added, changed or taken away (the analysis's peak again)
-        changes the track's peak, which LAN clients fetch."""
+        changes the track's peak, which LAN clients fetch.  The row holds this version's reading of
+        the tags (TAGS_READ) from then on, changed or not."""
         length = tags.duration_s if tags.duration_s > 0 else None
         peak = tags.peak if tags.peak is not None else self._analysis_peak(tid)
         retagged = self.conn.execute(
@@ -133,8 +141,8 @@ class Batch:
              tid, tags.title, tags.artist, tags.album, tags.replaygain_db, length, tags.peak),
         ).rowcount  # fmt: skip
         self.conn.execute(
-            "UPDATE tracks SET size=?, mtime_ns=?, content_hash=? WHERE id=?",
-            (size, mtime_ns, content_hash, tid),
+            "UPDATE tracks SET size=?, mtime_ns=?, content_hash=?, tags_read=? WHERE id=?",
+            (size, mtime_ns, content_hash, TAGS_READ, tid),
         )
         return bool(retagged)
 

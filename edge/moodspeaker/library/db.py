@@ -113,13 +113,23 @@ MIGRATIONS: tuple[str, ...] = (
     # moves past them.  Its mirror takes them with the next sync; nothing is analysed again.  A mirror's
     # own rows (peaks from its server, or none) are stamped too: only its feature matrix reads that.
     # `tag_peak`: the file's ReplayGain track peak tag (library.tags), which Track.peak takes before the
-    # analysis's (Batch.set_analysed); NULL for files tagged before it was read.
+    # analysis's (Batch.set_analysed); NULL for files tagged before it was read, until
+    # the next scan reads their tags again (migration 5).
     """
     ALTER TABLE tracks ADD COLUMN tag_peak REAL;
     UPDATE tracks SET changed = rowid + (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'change_counter')
         WHERE status = 'analysed' AND peak IS NOT NULL;
     UPDATE meta SET value = CAST(MAX(CAST(value AS INTEGER),
         COALESCE((SELECT MAX(changed) FROM tracks), 0)) AS TEXT) WHERE key = 'change_counter';
+    """,
+    # 5: `tags_read`: which reading of a file's tags its row holds (batch.TAGS_READ, written with the
+    # tags).  The rows already here hold 0: tags read before the ReplayGain peak, an MP3's TXXX gain and
+    # an M4A's freeform one were, so tag_peak is NULL though the file may have one.  The next scan
+    # reads such a file's tags again, once, also when it did not change (Indexer: mutagen only, nothing
+    # analysed again) and takes them as a new scan would (Batch.retag_file).  A future reading of more
+    # tags raises TAGS_READ: no migration needed then.
+    """
+    ALTER TABLE tracks ADD COLUMN tags_read INTEGER NOT NULL DEFAULT 0;
     """,
 )
 

@@ -56,6 +56,7 @@ class FileState:
     status: str  # pending, analysed, failed, or short (kept out as shorter than library.min_track_s)
     duration_s: float = 0.0  # from the tags, else from the analysis (0: not known)
     error: str = ""  # why it failed or was kept out (words for people: the status tells them apart)
+    tags_read: int = 0  # which reading of the file's tags the index holds (batch.TAGS_READ)
 
 
 def track_row(t: Track) -> dict[str, Any]:
@@ -192,11 +193,11 @@ class LibraryIndex:
 
     def file_states(self, source: str = "local") -> dict[str, FileState]:
         rows = self.db.query(
-            "SELECT id, location, size, mtime_ns, content_hash, status, duration_s, error FROM tracks"
-            " WHERE source = ?",
+            "SELECT id, location, size, mtime_ns, content_hash, status, duration_s, error, tags_read"
+            " FROM tracks WHERE source = ?",
             (source,),
         )
-        return {r[1]: FileState(r[0], r[2], r[3], r[4], r[5], float(r[6] or 0.0), r[7]) for r in rows}
+        return {r[1]: FileState(r[0], r[2], r[3], r[4], r[5], float(r[6] or 0.0), r[7], r[8]) for r in rows}
 
     def analysed_by_hash(self, content_hash: str) -> tuple[dict[str, float], dict[str, float]] | None:
         """Features and Track values of an analysed track with this content (a moved or copied file)."""

@@ -8,10 +8,12 @@ Order of work, chosen so that a crash at any moment loses nothing:
    results are committed in batches.
 Unchanged files (same size and mtime) cost one stat; a changed stat with the same audio (a copy, a
 touch, a tag editor: the hash leaves tag blocks out, see library.payload) keeps the analysis and reads
-the tags again; a new file whose audio is already analysed elsewhere reuses that analysis.  When
-that other file's place is gone (a rename or a move: a tagger's new folder names, an album moved),
-the track keeps its id and takes the new place (library.moved, Batch.move_file): likes, dislikes and
-plays are kept by id, and a new id lost them.  A copy (the other file still there) gets its own.
+the tags again, as does an unchanged file indexed by a version that read fewer tags (batch.TAGS_READ:
+once, after the upgrade, without analysing it); a new file whose audio is already analysed elsewhere
+reuses that analysis.  When that other file's place is gone (a rename or a move: a tagger's new
+folder names, an album moved), the track keeps its id and takes the new place (library.moved,
+Batch.move_file): likes, dislikes and plays are kept by id, and a new id lost them.  A copy (the
+other file still there) gets its own.
 Files shorter than `min_track_s` (library.min_track_s: ringtones, jingles, sound effects) are never
 analysed: they are kept out like failed files (status `short`), counted (`short`: every file kept out
 at the end of the scan, also one kept out before and unchanged) and reported when kept out (kind
@@ -27,9 +29,10 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 
 from moodspeaker.library.audio import file_reason
-from moodspeaker.library.batch import Batch
+from moodspeaker.library.batch import TAGS_READ, Batch
 from moodspeaker.library.emotion import EmotionModel
 from moodspeaker.library.index import FileState, LibraryIndex
 from moodspeaker.library.moved import Places
@@ -117,6 +120,8 @@ class Indexer:
                     seen.add(f.path)
                     state = known.get(f.path)
                     unchanged = state is not None and (state.size, state.mtime_ns) == (f.size, f.mtime_ns)
+                    if unchanged and state is not None and state.tags_read < TAGS_READ:
+                        state = self._read_tags_again(b, f, state, summary)
                     if (
                         unchanged
                         and state is not None
@@ -297,6 +302,18 @@ class Indexer:
             # finished are kept, not done again by the next scan
             if results:
                 flush()
+
+    def _read_tags_again(self, b: Batch, f: FileEntry, state: FileState, summary: ScanSummary) -> FileState:
+        """A file unchanged since an earlier version indexed it, reading fewer of its tags (its row's
+        tags_read under TAGS_READ: no ReplayGain peak, no MP3 TXXX or M4A freeform gain): its tags
+        are read again, once, and taken as for a retagged file (Batch.retag_file: the analysis kept,
+        the row sent to LAN clients when they changed; the row then says TAGS_READ, committed with
+        the batch, so an interrupted scan goes on where it stopped).  Mutagen only: nothing analysed.
+        Returns the file's state with the length the tags now give."""
+        tags = read_tags(f.path)
+        if b.retag_file(f.path, f.size, f.mtime_ns, state.content_hash, tags):
+            summary.updated += 1
+        return replace(state, duration_s=tags.duration_s or state.duration_s, tags_read=TAGS_READ)
 
     def _settled(self, b: Batch, path: str, state: FileState, summary: ScanSummary, retry: bool) -> bool:
         """An unchanged file: True when nothing more is to be done with it in the checking phase.

@@ -26,25 +26,35 @@ HAPPY = Mood.of("happy", 0.9)
 
 
 class HeldLookups(Catalogue):
-    """A Catalogue whose first `get` on the thread named `held` runs `meanwhile` before answering."""
+    """A Catalogue whose first lookup (`get`), or first read of every track (`tracks`: `what`), on the
+    thread named `held` runs `meanwhile` before answering."""
 
-    def __init__(self, tracks: list[Track], held: str, meanwhile: Callable[[], None]) -> None:
+    def __init__(
+        self, tracks: list[Track], held: str, meanwhile: Callable[[], None], what: str = "get"
+    ) -> None:
         super().__init__(tracks)
-        self._held, self._meanwhile, self.lookups = held, meanwhile, 0
+        self._held, self._meanwhile, self._what, self.lookups = held, meanwhile, what, 0
 
-    def get(self, track_id: str) -> Track | None:
-        if threading.current_thread().name == self._held:
+    def _hold(self, what: str) -> None:
+        if what == self._what and threading.current_thread().name == self._held:
             self.lookups += 1
             if self.lookups == 1:
                 self._meanwhile()
+
+    def get(self, track_id: str) -> Track | None:
+        self._hold("get")
         return super().get(track_id)
+
+    def tracks(self) -> list[Track]:
+        self._hold("tracks")
+        return super().tracks()
 
 
 def _answered_meanwhile(
-    tmp_path: Path, tracks: list[Track], held: Callable[[Recommender], None]
+    tmp_path: Path, tracks: list[Track], held: Callable[[Recommender], None], what: str = "get"
 ) -> list[str]:
-    """What a plan and a feedback from another thread answered while `held(rec)`'s first lookup, on
-    a thread of its own, was held."""
+    """What a plan and a feedback from another thread answered while `held(rec)`'s first lookup (or
+    read of every track: `what`, HeldLookups), on a thread of its own, was held."""
     answered: list[str] = []
     in_time: list[str] = []
 
@@ -60,7 +70,7 @@ def _answered_meanwhile(
         thread.join(60)  # held by the lock, it waits until the lookup is over: not answered here
         in_time.extend(answered)
 
-    source = HeldLookups(tracks, "held", meanwhile)
+    source = HeldLookups(tracks, "held", meanwhile, what)
     rec = Recommender(
         source, FeedbackStore(tmp_path / "recommend.sqlite"), Options.from_config(RecommendConfig())
     )
@@ -93,6 +103,18 @@ def test_a_plan_and_a_feedback_are_answered_while_a_plan_checks_its_picks(
     assert _answered_meanwhile(tmp_path, tracks, plan) == ["plan", "feedback"]  # before: []
 
 
+def test_a_plan_and_a_feedback_are_answered_while_a_plan_reads_the_library_anew(
+    tmp_path: Path, tracks: list[Track]
+) -> None:
+    """A plan after a rescan reads every track again (the catalogue view, rebuilt when the library
+    changed: the whole index on a Pi's SD card): meanwhile other plans and feedback are answered."""
+
+    def plan(rec: Recommender) -> None:  # the first plan: no catalogue view yet
+        assert len(rec.plan(HAPPY, "Kim", now=NOW, k=3)) == 3
+
+    assert _answered_meanwhile(tmp_path, tracks, plan, "tracks") == ["plan", "feedback"]  # before: []
+
+
 class Hidden(Catalogue):
     """A Catalogue whose lookup no longer finds `hidden`, still in its feature matrix: tracks gone from
     the library since the catalogue was read."""
@@ -118,3 +140,21 @@ def test_picks_gone_from_the_library_are_planned_without(tmp_path: Path, tracks:
     source.hidden = {t.id for t in tracks}
     assert rec.plan(HAPPY, "Kim", now=NOW, k=3) == []
     assert rec.outcome.status.startswith("nothing left to offer"), rec.outcome.status
+
+
+def test_a_catalogue_read_before_a_refresh_is_not_kept(tmp_path: Path, tracks: list[Track]) -> None:
+    """A rescan's `refresh` made while a plan reads the library (without the lock now) is not undone by
+    that plan: the view it read before is used for it only, and the next plan reads the library again."""
+
+    def rescanned() -> None:  # as the service's rescan says so, while the plan reads the library
+        rec.refresh()
+
+    source = HeldLookups(tracks, "held", rescanned, "tracks")
+    rec = Recommender(
+        source, FeedbackStore(tmp_path / "recommend.sqlite"), Options.from_config(RecommendConfig())
+    )
+    worker = threading.Thread(target=lambda: rec.plan(HAPPY, "Kim", now=NOW, k=3), name="held")
+    worker.start()
+    worker.join(60)
+    assert source.lookups == 1 and rec._view is None  # before: the view read before the refresh, kept
+    assert len(rec.plan(HAPPY, "Kim", now=NOW, k=3)) == 3 and rec._view is not None

@@ -74,6 +74,7 @@ class Recommender(LearnedProfiles):
         self.outcome = Outcome(Readiness.READY, "ready")
         self._lock = threading.RLock()
         self._view: CatalogueView | None = None
+        self._refreshes = 0  # `refresh` calls so far: a view read before one is not kept
         self._models: dict[str, PersonalModel] = {}
         self._knn = ContextKNN(options.half_life_s)
         self._steers = Steers()  # "calmer", "livelier": in memory only
@@ -108,8 +109,14 @@ class Recommender(LearnedProfiles):
         """Forget the cached catalogue (call after a rescan; plan() also notices changed ids)."""
         with self._lock:
             self._view = None
+            self._refreshes += 1
 
     def _catalogue(self) -> CatalogueView:
+        """The catalogue view of the library as it is now, read without the lock (the library's reads:
+        its ids each plan, every track after a change): other plans and feedback go on meanwhile.  A
+        view built from reads made before a `refresh` is used by this plan only, not kept."""
+        with self._lock:
+            refreshes = self._refreshes
         ids, matrix = self.source.feature_matrix()
         v = self._view
         same = v is not None and (
@@ -117,8 +124,11 @@ class Recommender(LearnedProfiles):
         )
         if v is not None and same and v.n_analysed:
             return v
-        self._view = CatalogueView(list(ids), matrix, self.source.tracks())
-        return self._view
+        view = CatalogueView(list(ids), matrix, self.source.tracks())
+        with self._lock:
+            if refreshes == self._refreshes:
+                self._view = view
+        return view
 
     # -- feedback ---------------------------------------------------------------------------------
     def feedback(
@@ -265,21 +275,31 @@ class Recommender(LearnedProfiles):
     ) -> tuple[list[Pick], Outcome]:
         """`plan`, and how this very plan came out (also left in `outcome`): a caller that records it
         (the service's health) gets its own plan's, not that of a plan made meanwhile on another thread.
-        The picks are checked in the library (`source.get`: still there?) without the lock, so a slow
-        lookup (the index on SQLite, a LAN mirror) holds up no other plan or feedback; one gone since
-        the catalogue was read is planned without (the plan made again: `_plan_locked`)."""
+        The library is read without the lock (the catalogue, `_catalogue`; and each pick checked in it,
+        `source.get`: still there?), so a slow read (the index on SQLite, a LAN mirror) holds up no
+        other plan or feedback; a pick gone since the catalogue was read is planned without (the plan
+        made again: `_plan_locked`)."""
         profile = check_profile_name(profile)
         m = as_mood(mood)
         strategy = strategy or self.strategy_of(profile)
         if strategy not in STRATEGIES:
             raise ProfileError(f"unknown strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}")
+        if strategy == "off":
+            self.outcome = PICKS_OFF
+            return [], PICKS_OFF
         get = getattr(self.source, "get", None)
         found: set[str] = set()  # picks the library has
         gone: set[str] = set()  # picks it no longer has: left out of the plans made again
+        picks: list[Pick] = []
         for _ in range(PLAN_CHECKS):
+            view = self._catalogue()  # the library read without the lock, as the lookups below
+            if view.n == 0:
+                picks, outcome = [], Outcome(Readiness.NOTHING, empty_reason(self.source))
+                log.warning("no picks: %s", outcome.status)
+                break
             with self._lock:
                 picks, outcome = self._plan_locked(
-                    m, profile, strategy, now=now, k=k, exclude=exclude, after=after, gone=gone
+                    view, m, profile, strategy, now=now, k=k, exclude=exclude, after=after, gone=gone
                 )
             if not callable(get) or not picks:
                 break
@@ -299,6 +319,7 @@ class Recommender(LearnedProfiles):
 
     def _plan_locked(
         self,
+        view: CatalogueView,
         m: Mood,
         profile: str,
         strategy: str,
@@ -309,14 +330,7 @@ class Recommender(LearnedProfiles):
         after: str | None,
         gone: set[str],
     ) -> tuple[list[Pick], Outcome]:
-        """One plan, with the lock held: the picks (none of `gone`) and how it came out."""
-        if strategy == "off":
-            return [], PICKS_OFF
-        view = self._catalogue()
-        if view.n == 0:
-            outcome = Outcome(Readiness.NOTHING, empty_reason(self.source))
-            log.warning("no picks: %s", outcome.status)
-            return [], outcome
+        """One plan over `view`, with the lock held: the picks (none of `gone`) and how it came out."""
         picks, none = plan_queue(
             view,
             m,

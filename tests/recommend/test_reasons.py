@@ -147,3 +147,14 @@ def test_a_pick_planned_with_the_camera_off_says_so(rec: Recommender) -> None:
     off = MoodState("unknown", 0.0, 0.0, 0.0, face=False, changed=False, camera=False)
     pick = rec.plan(off, "alice", None, NOW, 1)[0]
     assert pick.reason.startswith("camera off: music for no particular mood; "), pick.reason
+
+
+def test_music_asked_for_is_worded_as_asked() -> None:
+    """A mood told as music asked for ("play sad songs") says nothing of how the listener feels."""
+    assert explain.mood_phrase("sad", 1.0, told=True, asked=True) == "you asked for sad music"
+    assert explain.mood_phrase("fear", 1.0, told=True, asked=True) == "you asked for scary music"
+    assert explain.mood_phrase("surprise", 1.0, told=True, asked=True) == "you asked for surprising music"
+    assert explain.mood_phrase("sad", 1.0, told=True) == "you said you feel sad"  # a correction
+    for mood in ALL_EXPRESSIONS:
+        phrase = explain.mood_phrase(mood, 1.0, told=True, asked=True)
+        assert phrase.startswith("you asked for ") and phrase.endswith(" music"), phrase

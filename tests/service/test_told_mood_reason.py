@@ -35,3 +35,19 @@ def test_a_told_mood_reads_as_said_by_the_listener(tmp_path: Path) -> None:
         told = [r for r in _reasons(app.state()) if "sad" in r.split(";")[0]]
         assert all(r.startswith("you said you feel sad;") for r in told), told
         assert not any("you look sad" in r for r in _reasons(app.state())), _reasons(app.state())
+
+
+def test_music_asked_for_reads_as_asked(tmp_path: Path) -> None:
+    """Music of a mood asked for ("play sad songs": `ask_mood`) says nothing of how the listener feels:
+    the picks for it say "you asked for sad music", not "you said you feel sad"."""
+    with running(tmp_path, Script("happy")) as (app, control, _events):
+        wait_for(
+            lambda: any(r.startswith("you look happy") for r in _reasons(app.state())), what="happy picks"
+        )
+        control.execute("ask_mood", {"mood": "sad"}, source="web:tell")
+        wait_for(
+            lambda: any("sad" in r.split(";")[0] for r in _reasons(app.state())),
+            what="picks for the mood asked for",
+        )
+        asked = [r for r in _reasons(app.state()) if "sad" in r.split(";")[0]]
+        assert all(r.startswith("you asked for sad music;") for r in asked), asked

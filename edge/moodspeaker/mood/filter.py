@@ -100,6 +100,9 @@ class MoodState:
     #: True: the listener said this mood (a correction: "I'm sad" in the Tell box), the camera did not
     #: read it; the picks planned with it say so ("you said you feel sad", explain.mood_phrase).
     told: bool = False
+    #: True (with `told`): the listener asked for music of this mood ("play sad songs"), which says
+    #: nothing of how they feel; the picks say "you asked for sad music".
+    asked: bool = False
 
 
 class Smoother(Protocol):

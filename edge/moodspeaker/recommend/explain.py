@@ -30,6 +30,8 @@ _MOOD_WORDS = {
     "neutral": "neutral",
     "contempt": "contemptuous",
 }
+#: Music of a mood, where the word for the feeling does not fit ("afraid music").
+_MUSIC_WORDS = {"fear": "scary", "surprise": "surprising"}
 
 
 def percent(confidence: float) -> str | None:
@@ -49,15 +51,18 @@ def mood_phrase(
     faces_read: bool | None = None,
     camera: bool | None = None,
     told: bool = False,
+    asked: bool = False,
 ) -> str:
     """'you look sad (71% sure)'; a mood the listener `told` the speaker (a correction: "I'm sad" in
     the Tell box) 'you said you feel sad', with no figure: the camera did not read it, and the
-    correction's certainty is no reading's.  An unknown mood is said as it is: with the camera switched off
-    (the privacy switch: `camera` False) 'camera off: music for no particular mood', since no face
-    can be seen, and 'no face seen yet' would send the listener to sit in front of it; a face in view
-    whose mood the filter has not named yet (it takes a few readings: `mood.min_dwell_s`) is 'not sure
-    of your mood yet', like the page's "Not sure yet"; no face read at all so far, 'no face seen yet';
-    else (the face left, or nothing said about faces) 'no face seen'."""
+    correction's certainty is no reading's; told as music `asked` for ("play sad songs"), which says
+    nothing of how the listener feels, 'you asked for sad music'.  An unknown mood is said as it is:
+    with the camera switched off (the privacy switch: `camera` False) 'camera off: music for no
+    particular mood', since no face can be seen, and 'no face seen yet' would send the listener to
+    sit in front of it; a face in view whose mood the filter has not named yet (it takes a few
+    readings: `mood.min_dwell_s`) is 'not sure of your mood yet', like the page's "Not sure yet"; no
+    face read at all so far, 'no face seen yet'; else (the face left, or nothing said about faces)
+    'no face seen'."""
     if mood not in _MOOD_WORDS:
         if camera is False:
             return "camera off: music for no particular mood"
@@ -65,6 +70,8 @@ def mood_phrase(
             return "not sure of your mood yet"
         return "no face seen yet" if faces_read is False else "no face seen"
     word = _MOOD_WORDS[mood]
+    if told and asked:
+        return f"you asked for {_MUSIC_WORDS.get(mood, word)} music"
     if told:
         return f"you said you feel {word}"
     sure = percent(confidence)
@@ -139,9 +146,13 @@ def reason(
     faces_read: bool | None = None,
     camera: bool | None = None,
     told: bool = False,
+    asked: bool = False,
 ) -> str:
     """The whole sentence shown on the page and over MQTT."""
-    parts = [mood_phrase(mood, confidence, face=face, faces_read=faces_read, camera=camera, told=told)]
+    said = mood_phrase(
+        mood, confidence, face=face, faces_read=faces_read, camera=camera, told=told, asked=asked
+    )
+    parts = [said]
     if evidence.corrected_from:
         parts[0] += f", which you told me usually means {_MOOD_WORDS.get(evidence.mood, evidence.mood)}"
     if evidence.analysed:

@@ -355,6 +355,7 @@ def plan_queue(
             faces_read=mood.faces_read,
             camera=mood.camera,
             told=mood.told,
+            asked=mood.asked,
         )
         if steer and ev.analysed:  # an unanalysed track was not chosen as calmer or livelier
             text += "; calmer, as you asked" if steer < 0 else "; livelier, as you asked"

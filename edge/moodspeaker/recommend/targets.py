@@ -73,7 +73,7 @@ class Mood:
     `face`, `faces_read` and `camera` only word an `unknown` mood (explain.mood_phrase): whether a
     face is in view at this reading, whether the filter has read any face so far, and whether the
     camera is on at all; None when not known.  `told`: the listener said this mood (a correction),
-    the camera did not read it."""
+    the camera did not read it; `asked` (with it): said as music asked for ("play sad songs")."""
 
     mood: str
     confidence: float = 1.0
@@ -83,6 +83,7 @@ class Mood:
     faces_read: bool | None = None
     camera: bool | None = None
     told: bool = False
+    asked: bool = False
 
     @staticmethod
     def of(mood: str, confidence: float = 1.0) -> Mood:
@@ -171,6 +172,7 @@ def as_mood(mood: MoodLike | None) -> Mood:
     probs = getattr(mood, "probs", None)
     camera = getattr(mood, "camera", None)
     told = getattr(mood, "told", False)
+    asked = getattr(mood, "asked", False)
     return Mood(
         str(mood.mood),
         float(mood.confidence),
@@ -180,4 +182,5 @@ def as_mood(mood: MoodLike | None) -> Mood:
         faces_read=bool(probs) if probs is not None else getattr(mood, "faces_read", None),
         camera=camera if isinstance(camera, bool) else None,
         told=told is True,
+        asked=asked is True,
     )

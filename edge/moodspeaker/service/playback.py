@@ -204,25 +204,34 @@ class PlaybackCommands(ApplianceCore):
         seen = self._current_mood()
         if current is not None:
             self._tell(current.track.id, "wrong_mood", seen, since, corrected_mood=mood)
-        self._hold_mood(mood, seen)
+        self._hold_mood(mood, seen, asked=False)
 
     def ask_mood(self, mood: str) -> None:
         """The listener asks for music of `mood` ("play happy songs"): held as the mood in force and
         announced as a correction is (`_hold_mood`), but no correction: the camera may well have read
         the face right, so nothing is recorded (no feedback row, nothing against the track playing)
         and the camera-correction mapping learns nothing."""
-        self._hold_mood(mood, self._current_mood())
+        self._hold_mood(mood, self._current_mood(), asked=True)
 
-    def _hold_mood(self, mood: str, seen: MoodState) -> None:
+    def _hold_mood(self, mood: str, seen: MoodState, *, asked: bool) -> None:
         """`mood` in force (told: the listener's, not a reading) until the camera reads a change (`app.
         _on_result`), announced as a change from the mood announced last, taken with the mood it
         replaces (a reading handled meanwhile is not skipped over), and planned for at once.  `seen`:
-        the mood read before it (whether a face is in view stays the camera's)."""
+        the mood read before it (whether a face is in view stays the camera's); `asked`: told as music
+        asked for, not as a feeling (the picks' reasons say which)."""
         valence, arousal = to_valence_arousal({mood: 1.0})
         with self._lock:
             previous = self._announced_mood
             corrected = MoodState(
-                mood, 1.0, valence, arousal, face=seen.face, changed=True, previous=previous, told=True
+                mood,
+                1.0,
+                valence,
+                arousal,
+                face=seen.face,
+                changed=True,
+                previous=previous,
+                told=True,
+                asked=asked,
             )
             self._override = corrected
             # under the lock, as a reading's events are (`app._on_result`): published in the order the

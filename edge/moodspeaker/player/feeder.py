@@ -93,6 +93,10 @@ class ChunkFeeder:
             self._decode_failed(deck, str(exc))
             return
         play = deck.play
+        if len(block) == 0 and deck.decoded_s <= 0.0 and self._nothing_decoded(deck):
+            track = play.item.track  # opened at its start, it ends before any audio: it has none
+            self._decode_failed(deck, f"{track.title} ({track.location}): no audio in it")
+            return
         if len(block) == 0:
             self._finish_decoding(deck, completed=True)
             if deck.index == self.active:
@@ -126,10 +130,24 @@ class ChunkFeeder:
                 self._history.ended(play)
         deck.env_stop_at_zero = False
 
+    def _nothing_decoded(self, deck: Deck) -> bool:
+        """No audio of the deck's play was decoded since it was opened (none heard, none handed to
+        the mixer): a read failing now is the file's failure to open (ffmpeg started on what
+        libsndfile could not open fails at its first read), not damage met mid-track."""
+        play = deck.play
+        return (
+            play is not None
+            and not play.started
+            and all(chunk is None or chunk.play is not play for chunk in (deck.playing, deck.queued))
+        )
+
     def _decode_failed(self, deck: Deck, error: str) -> None:
+        """The deck's play fails; one that failed before any of its audio was decoded counts as a
+        track that could not be opened (`missing`: the service holds it back until its file changes),
+        else it was played up to the damage (player.carryon gave up past it)."""
         play = deck.play
         assert play is not None
-        self._history.failed(play.item, error, missing=False)
+        self._history.failed(play.item, error, missing=self._nothing_decoded(deck))
         self._finish_decoding(deck, completed=False)
         if deck.index == self.active:
             self.start_next(deck, 0.0)

@@ -89,11 +89,13 @@ class FeedbackRecording(ApplianceCore):
         self._queue_feedback(record, since)
 
     def _local_missing(self, error: str) -> None:
-        """A file of a music folder could not be opened: a disk to plug back in and a rescan."""
-        detail = f"cannot open {error}; disk unplugged or files moved? (rescan once it is back)"
+        """A file of a music folder could not be opened: a disk to plug back in, or a file to put
+        back or replace (a damaged one: service.file_seen), and a rescan."""
+        hint = "disk unplugged, files moved or damaged? (rescan once they are back or replaced)"
+        detail = f"cannot open {error}; {hint}"
         first = self.health.state_of("library") != ComponentState.MISSING
         # (a deletion of the listening data keeps the state, not which track was to play: Health.forget)
-        redacted = "a track could not be opened; disk unplugged or files moved? (rescan once it is back)"
+        redacted = f"a track could not be opened; {hint}"
         self.health.set_state("library", ComponentState.MISSING, detail, redacted=redacted)
         if first:
             log.warning("library: %s", detail)

@@ -52,8 +52,8 @@ def _skip_to_failing(service: RealService, head: Track) -> None:
 
 def _damage(path: Path) -> None:
     """The file's bytes zeroed, its size and mtime kept: rot on the disk, which a scan does not see.
-    (On a speaker without ffmpeg libsndfile's failure to open it is the track's failure to open:
-    ffmpeg would be started on it and fail at its first read, a failure of another kind.)"""
+    (Without ffmpeg, as here, libsndfile's failure to open it is the track's; with ffmpeg it fails at
+    ffmpeg's first read, the same failure to the service: test_damaged_with_ffmpeg.)"""
     st = path.stat()
     path.write_bytes(bytes(st.st_size))
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))

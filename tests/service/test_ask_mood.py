@@ -63,3 +63,15 @@ def test_music_asked_for_records_and_teaches_nothing_a_correction_does(tmp_path:
             _read_again(app, script)
         assert len([r for r in rec.store.events(profile) if r.kind == "wrong_mood"]) == 2
         assert _remapped(rec, profile)
+
+
+def test_a_correction_while_music_asked_for_holds_corrects_the_reading(tmp_path: Path) -> None:
+    """ "play happy songs", then "I'm actually neutral": the correction is of the sad face the camera
+    read (what the mapping learns from), not of the happy music asked for, which was no reading."""
+    with running(tmp_path, Script("sad")) as (app, control, _events):
+        wait_for(lambda: app.state()["mood"] == "sad" and app.state()["now_playing"], what="music, sad face")
+        rec, profile = app._recommender, app.conductor.profile
+        control.execute("ask_mood", {"mood": "happy"})
+        assert control.execute("correct_mood", {"mood": "neutral"})["mood"] == "neutral"
+        rows = [(r.mood, r.corrected_mood) for r in rec.store.events(profile) if r.kind == "wrong_mood"]
+        assert rows == [("sad", "neutral")]

@@ -9,6 +9,7 @@ kill -9 right after the page's answer loses nothing that was acknowledged.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sqlite3
 import time
@@ -198,10 +199,13 @@ class PlaybackCommands(ApplianceCore):
     def correct_mood(self, mood: str) -> None:
         """The listener says the mood the camera read is wrong, and is `mood`: recorded against the
         track playing (a "wrong_mood" row, which teaches the listener's camera-correction mapping) and
-        held as the mood in force (`_hold_mood`)."""
+        held as the mood in force (`_hold_mood`).  Made while music of a mood asked for holds
+        (`ask_mood`), it corrects what the camera read, not the mood asked for, which was no reading."""
         since = self._feedback_since()  # first: a deletion from now on drops the row
         current = self._status().current
         seen = self._current_mood()
+        if seen.asked:
+            seen = self._read_mood()
         if current is not None:
             self._tell(current.track.id, "wrong_mood", seen, since, corrected_mood=mood)
         self._hold_mood(mood, seen, asked=False)
@@ -212,6 +216,12 @@ class PlaybackCommands(ApplianceCore):
         the face right, so nothing is recorded (no feedback row, nothing against the track playing)
         and the camera-correction mapping learns nothing."""
         self._hold_mood(mood, self._current_mood(), asked=True)
+
+    def _read_mood(self) -> MoodState:
+        """The mood the camera read, under a mood told since (camera off said as `_current_mood` says it)."""
+        with self._lock:
+            mood = self._mood
+        return mood if self.stage.enabled else dataclasses.replace(mood, camera=False)
 
     def _hold_mood(self, mood: str, seen: MoodState, *, asked: bool) -> None:
         """`mood` in force (told: the listener's, not a reading) until the camera reads a change (`app.

@@ -122,3 +122,48 @@ def test_music_of_a_mood_asked_while_moods_are_ignored_follows_the_mood(strategy
 )
 def test_music_asked_for_with_other_words(text: str, expected: list[Action]) -> None:
     assert list(interpret(text, volume=0.5, strategy="match").actions) == expected
+
+
+_NEXT, _PAUSE, _PLAY = Action("next"), Action("pause"), Action("play")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A complaint names the mood of the music it is about: no request for that music (37a1c50
+        # read most of these as asking for it: ask_mood with the command, or with play).
+        ("skip these sad songs", [_NEXT]),
+        ("skip this sad song", [_NEXT]),
+        ("pause the sad music", [_PAUSE]),
+        ("stop the happy songs", [_PAUSE]),
+        ("stop playing sad songs", [_PAUSE]),
+        ("too many sad songs", []),
+        ("why so many sad songs", []),  # a mood word of the music is no feeling either
+        ("these sad songs are too much", []),
+        ("play anything but sad songs", [_PLAY]),
+        ("anything except sad songs", []),
+        ("no more sad songs", []),
+        ("no sad songs please", []),
+        ("less sad music please", []),
+        ("I don't want happy music", []),
+        ("I don't want to listen to any sad songs", []),
+        ("I'm not in the mood for sad songs", []),
+        ("sad songs make me cry", []),
+        ("turn it up, that's fun music", [Action("set_volume", {"volume": 0.6})]),
+        ("enough with the sad songs", []),
+        # Still requests, in a request's words, also after a complaint in another clause.
+        ("I want happy music", [Action("ask_mood", {"mood": "happy"}), _PLAY]),
+        ("give me some sad songs", [Action("ask_mood", {"mood": "sad"}), _PLAY]),
+        ("happy music", [Action("ask_mood", {"mood": "happy"}), _PLAY]),
+        ("more sad songs", [Action("ask_mood", {"mood": "sad"}), _PLAY]),
+        ("no, play something happy", [Action("ask_mood", {"mood": "happy"}), _PLAY]),
+        ("skip the sad song and play something happy", [Action("ask_mood", {"mood": "happy"}), _NEXT]),
+        ("skip to something happy", [Action("ask_mood", {"mood": "happy"}), _NEXT]),
+        # A feeling said next to music asked for stays a feeling.
+        ("I'm sad. Music please", [Action("correct_mood", {"mood": "sad"})]),
+        ("I'm not happy", [Action("correct_mood", {"mood": "neutral"})]),
+    ],
+)
+def test_music_complained_of_is_not_asked_for(text: str, expected: list[Action]) -> None:
+    meaning = interpret(text, volume=0.5, strategy="match")
+    assert list(meaning.actions) == expected, meaning.reply

@@ -70,12 +70,37 @@ MUSIC_STEERS: dict[str, tuple[str, ...]] = {
     "calmer": ("calm", "peaceful", "soothing", "gentle", "relaxed"),
     "livelier": ("lively", "danceable", "dancey"),
 }
-#: What a request for music says around its mood word: "play ...", "put on some ...", "something ...",
-#: and "... songs", "... music".
-_MUSIC_BEFORE = r"(?:play|put on|something|some|anything)(?: \w+){0,2}"
-_MUSIC_AFTER = r"(?:songs?|music|tracks?|tunes?|stuff|playlist)"
-#: "no sad songs", "stop playing sad music", "nothing too gloomy": not a request for that mood.
-_MUSIC_NOT = r"(?:no|not|nothing|stop|less|fewer|without|enough|dont|don't|hate|never)(?: \w+){0,2}"
+#: A request for music of a mood, by what is said before its mood word: "play ...", "put on some ...",
+#: "something ...", "I want ...", "give me ...", "more ..." opening a clause.  A mood word with "songs"
+#: or "music" alone is no request ("skip these sad songs", "sad songs make me cry"), only so said on its
+#: own or with "please" ("sad songs please").
+_MUSIC_REQUEST = (
+    r"(?:play|put on|something|some|anything|want|need|give me|i'd like|id like|i would like|feel like"
+    r"|in the mood for|listen to|hear|how about|(?:(?<=^ )|(?<=, ))more)(?: \w+){0,2}"
+)
+_MUSIC_NOUNS = r"songs?|music|tracks?|tunes?|stuff|playlist"
+_MUSIC_AFTER = rf"(?:{_MUSIC_NOUNS})"
+#: Words that take that music away, none of them a request for it.  A negation or an exclusion just
+#: before it: "no more sad songs", "nothing too gloomy", "anything but sad songs", "too many sad
+#: songs" (not across a request's own verb: "no, play something happy").
+_MUSIC_NOT = (
+    r"(?:no|not|nothing|none|less|fewer|without|enough|too many|too much|so many|so much|but|except"
+    r"|excluding|other than|apart from|besides|instead of|rather than)"
+    r"(?: (?!(?:play|put|give|want|something|i)\b)[\w']+){0,2}"
+)
+#: A refusal of it: "I don't want to listen to any sad songs", "not in the mood for sad songs" (up to
+#: the end of the music it names: "instead of sad songs, play something happy").
+_MUSIC_REFUSED = (
+    r"(?:don't|dont|do not|does not|doesn't|never|hate|avoid|can't stand|cant stand|not in the mood for"
+    r"|tired of|sick of|fed up with|rather not)"
+    rf"(?: (?!(?:{_MUSIC_NOUNS}|and|then|but|instead)\b)[\w']+){{0,5}}"
+)
+#: A verb acting on the music that plays: "skip these sad songs", "pause the sad music" (that command
+#: alone; "skip to something happy" is a request).
+_MUSIC_ACTED_ON = (
+    r"(?:skip|pause|stop|mute|turn off|silence)"
+    r"(?: (?:the|these|this|those|that|all|any|of|with|playing|my|your|current)){0,3}"
+)
 
 CALMER = ("calmer", "slower", "mellow", "mellower", "relaxing", "chill", "chilled", "gentler", "quiet music")
 LIVELIER = ("livelier", "upbeat", "more upbeat", "energetic", "faster", "happier", "more energy", "party")
@@ -110,10 +135,14 @@ class Interpretation:
         return bool(self.actions)
 
 
-def _normalise(text: str) -> str:
+def _normalise(text: str, *, clauses: bool = False) -> str:
+    """Lower-case words between single spaces; with `clauses`, punctuation between them is kept as
+    " , " ("I'm sad, music please"), which the music and feeling rules do not read across."""
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
-    text = re.sub(r"[^a-z0-9' ]+", " ", text)
-    return " " + re.sub(r"\s+", " ", text).strip() + " "
+    if clauses:
+        text = re.sub(r"[,.;:!?\u2026]+", " , ", text)
+    text = re.sub(r"[^a-z0-9', ]+" if clauses else r"[^a-z0-9' ]+", " ", text)
+    return " " + re.sub(r"\s+", " ", text).strip(" ,") + " "
 
 
 def _has(text: str, phrases: tuple[str, ...] | list[str]) -> str | None:
@@ -124,13 +153,15 @@ def _has(text: str, phrases: tuple[str, ...] | list[str]) -> str | None:
 
 
 def _feeling(text: str) -> tuple[str, str] | None:
-    """(mood, word) when the text says how the person feels."""
+    """(mood, word) when the text says how the person feels; not a word of music ("so many sad
+    songs")."""
     words = [(mood, word) for mood, words in FEELINGS.items() for word in words]
     words.sort(key=lambda item: -len(item[1]))  # "in a good mood" before "good"
     bare = text.strip()
     for mood, word in words:
-        negated = re.search(rf"\b(?:not|n't|nt) (?:at all |really |that |feeling |very )?{word}\b", text)
-        said = re.search(rf"\b{_FEELING_INTRO}(?: \w+){{0,2}} {word}\b", text) or bare == word
+        end = rf"\b(?! {_MUSIC_AFTER}\b)"
+        negated = re.search(rf"\b(?:not|n't|nt) (?:at all |really |that |feeling |very )?{word}{end}", text)
+        said = re.search(rf"\b{_FEELING_INTRO}(?: \w+){{0,2}} {word}{end}", text) or bare == word
         if negated:
             return "neutral", f"not {word}"
         if said:
@@ -139,14 +170,19 @@ def _feeling(text: str) -> tuple[str, str] | None:
 
 
 def _asked_music(text: str, words: dict[str, tuple[str, ...]]) -> tuple[str, str] | None:
-    """(key, word) when the text asks for music described by one of `words` ("play happy songs",
-    "put on something sad", "calm music please"), not when it asks for none of it ("no sad songs")."""
+    """(key, word) when the text (normalised with clauses) asks for music described by one of
+    `words` ("play happy songs", "put on something sad", "calm music please"), not when it takes
+    that music away ("no sad songs", "skip these sad songs") or only speaks of it ("too many sad
+    songs", "sad songs make me cry")."""
     for key, phrases in words.items():
         for word in sorted(phrases, key=len, reverse=True):
-            asked = re.search(rf"\b{_MUSIC_BEFORE} {word}\b", text) or re.search(
-                rf"\b{word} {_MUSIC_AFTER}\b", text
+            asked = (
+                re.search(rf"\b{_MUSIC_REQUEST} {word}\b", text)
+                or re.search(rf"\b{word} {_MUSIC_AFTER} (?:please|pls)\b", text)
+                or re.fullmatch(rf" (?:please )?{word} {_MUSIC_AFTER} ", text)
             )
-            if asked and not re.search(rf"\b{_MUSIC_NOT} {word}\b", text):
+            away = rf"\b(?:{_MUSIC_NOT}|{_MUSIC_REFUSED}|{_MUSIC_ACTED_ON}) {word}\b"
+            if asked and not re.search(away, text):
                 return key, word
     return None
 
@@ -154,6 +190,7 @@ def _asked_music(text: str, words: dict[str, tuple[str, ...]]) -> tuple[str, str
 def interpret(text: str, *, volume: float | None = None, strategy: str | None = None) -> Interpretation:
     """Turn a short request into commands; `volume`/`strategy` are the speaker's current values."""
     said = _normalise(text[:200])
+    marked = _normalise(text[:200], clauses=True)
     actions: list[Action] = []
     notes: list[str] = []
 
@@ -213,8 +250,8 @@ def interpret(text: str, *, volume: float | None = None, strategy: str | None = 
     # picks" would not).  No `correct_mood`: asking for happy music does not say the face the camera
     # read was happy, so nothing is recorded against the track playing or taught to the camera's
     # correction mapping.  A feeling said ("I'm tired") is a correction of the reading.
-    music = _asked_music(said, MUSIC_MOODS)
-    feeling = _feeling(said)
+    music = _asked_music(marked, MUSIC_MOODS)
+    feeling = _feeling(marked)
     if music:
         mood, word = music
         if strategy in ("steady", "off"):
@@ -232,7 +269,7 @@ def interpret(text: str, *, volume: float | None = None, strategy: str | None = 
     # nothing is recorded against the track playing, which may be a calm one already.  Only "off"
     # (no automatic picks at all) needs a strategy that picks.  After a mood told with it: a steer
     # lasts while the mood it was asked in does (recommend.steers).
-    asked_steer = _asked_music(said, MUSIC_STEERS)
+    asked_steer = _asked_music(marked, MUSIC_STEERS)
     direction = "calmer" if _has(said, CALMER) else "livelier" if _has(said, LIVELIER) else None
     direction = direction or (asked_steer[0] if asked_steer else None)
     if direction:

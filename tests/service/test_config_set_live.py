@@ -11,55 +11,18 @@ that waits for a restart is announced as waiting (the page's restart_needed).
 from __future__ import annotations
 
 import json
-import queue
-import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from servicekit import Script, build, wait_for
+import pytest
+from followkit import serving as _run
+from servicekit import wait_for
 
 from moodspeaker.cli import main
-from moodspeaker.config import save, with_changes
-from moodspeaker.service.app import Appliance
 from moodspeaker.service.control import ControlAPI
-from moodspeaker.service.events import Event, StateChanged
-from moodspeaker.service.runner import Faces, serve_until_signal
-
-
-@contextmanager
-def _run(tmp_path: Path, *, web: bool) -> Iterator[tuple[Appliance, Faces, Path, list[Event]]]:
-    """The service run by the runner on tmp_path/config.toml, until the test is done; the file says
-    recommend.queue_length = 4 where the running speaker was given 3 (a one-run override)."""
-    page: dict[str, Any] = {"web.enabled": web, "web.host": "127.0.0.1", "web.zeroconf": False}
-    app, bus = build(tmp_path, Script("happy"), **page)
-    path = tmp_path / "config.toml"
-    save(with_changes(app.config, {"recommend.queue_length": 4}), path)
-    events: list[Event] = []
-    bus.subscribe(events.append)
-    stop = threading.Event()
-    started: queue.Queue[Faces] = queue.Queue()
-    runner = threading.Thread(
-        target=serve_until_signal,
-        args=(app, ControlAPI(app, bus), bus, app.config, tmp_path / "data"),
-        kwargs={
-            "config_path": path,
-            "web_port": 0,
-            "say": lambda _m: None,
-            "stop": stop,
-            "ready": started.put,
-        },
-    )
-    runner.start()
-    try:
-        yield app, started.get(timeout=60), path, events
-    finally:
-        stop.set()
-        runner.join(30)
-    assert not runner.is_alive()
+from moodspeaker.service.events import StateChanged
 
 
 def _guest_status(url: str) -> int:
@@ -94,3 +57,27 @@ def test_config_set_reaches_the_running_speaker_without_a_page(tmp_path: Path) -
             lambda: waiting() == [["library.workers"]], what="library.workers said to wait for a restart"
         )
         assert app.config.recommend.queue_length == 3
+
+
+@pytest.mark.parametrize("web", [True, False])
+def test_config_set_of_the_value_the_file_holds_reaches_the_speaker(
+    tmp_path: Path, web: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: the speaker followed the file by what changed in it, so `config set camera.enabled=false`
+    over a file that said false already changed nothing: the camera Home Assistant had switched on
+    meanwhile stayed on, while the command said a running speaker applies it.  `config set` now names
+    what it set (config.asked): the file's values of those are applied, changed or not; a one-run
+    override set again from the command line (recommend.queue_length, 3 where the file says 4) too."""
+    with _run(tmp_path, web=web) as (app, _faces, path, _events):
+        assert main(["-c", str(path), "config", "set", "camera.enabled=false"]) == 0
+        wait_for(lambda: app.state()["camera"] is False, what="the camera off")
+        ControlAPI(app, app.bus).execute("set_camera", {"enabled": True}, source="mqtt")  # HA's switch
+        wait_for(lambda: app.state()["camera"] is True, what="the camera on from Home Assistant")
+        capsys.readouterr()
+        before = path.read_bytes()
+        again = ["camera.enabled=false", "recommend.queue_length=4"]
+        assert main(["-c", str(path), "config", "set", *again]) == 0
+        assert path.read_bytes() == before  # the file held both already
+        assert f"saved {path}: a running speaker applies it within seconds\n" == capsys.readouterr().out
+        wait_for(lambda: app.state()["camera"] is False, what="the camera off again by config set")
+        wait_for(lambda: app.config.recommend.queue_length == 4, what="recommend.queue_length set again")

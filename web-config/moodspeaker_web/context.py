@@ -240,7 +240,29 @@ class WebContext:
                 return Saved(self.config)
             new = with_changes(self.config, applied, source="web page")
             self.config = new
-        log.info("settings changed from the web page: %s", ", ".join(sorted(applied)))
+            log.info("settings changed from the web page: %s", ", ".join(sorted(applied)))
+            return self._tell(new, applied)
+
+    def apply_changes(self, changes: Callable[[Config], Mapping[str, Any]], source: str) -> Saved:
+        """Apply the changes `changes` works out from the running config onto it and tell the
+        service, as `save_changes` does, without writing the file: for settings the config file holds
+        already (the running speaker following its file, service.file_settings).  `changes` runs under
+        the lock a save holds, so a save never lands between its reading of the file and the change
+        it makes; it may take the file's lock (config.edit.locked), as a save does after this one.
+        Raises ConfigError (a change refused: nothing changes) or what `changes` raises."""
+        with self._lock:
+            applied = dict(changes(self.config))
+            if not applied:
+                return Saved(self.config)
+            new = with_changes(self.config, applied, source=source)
+            self.config = new
+            return self._tell(new, applied)
+
+    def _tell(self, new: Config, applied: dict[str, Any]) -> Saved:
+        """Tell the page's listeners and the service about `new` (`applied` changed); which of them
+        wait for a restart, as the service names them while it applies the config.  Called under the
+        lock that set `new`, so the service hears the configs in the order they were made (told after
+        the lock, a save's older config could reach the service after a newer one and undo it)."""
         restart = set(PAGE_RESTART & applied.keys())
 
         def heard(event: Event) -> None:  # the service names what waits, while it applies the config

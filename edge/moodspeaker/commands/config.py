@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import tomli_w
 
 from moodspeaker.config import Config, ConfigError, describe, with_changes
+from moodspeaker.config.asked import ask
 from moodspeaker.config.edit import update
-from moodspeaker.config.load import SYSTEM_CONFIG, config_path, file_conflicts, to_mapping
+from moodspeaker.config.load import SYSTEM_CONFIG, config_path, data_dir, file_conflicts, to_mapping
 from moodspeaker.service.restart_rules import needs_restart
 from moodspeaker.util.net import mask_url
 
@@ -120,5 +122,26 @@ def run(args: argparse.Namespace, config: Config) -> int:
     # (service.file_settings): what it cannot take while running is named, as the page names it.
     waiting = needs_restart(before, after)
     later = f"; {', '.join(waiting)} only when it restarts" if waiting else ""
-    print(f"saved {path}: a running speaker applies it within seconds{later}")
+    if _ask_running(path, config, changes):
+        print(f"saved {path}: a running speaker applies it within seconds{later}")
+    else:
+        print(f"saved {path}: a running speaker applies what changed in it within seconds{later}")
     return 0
+
+
+def _ask_running(path: Path, config: Config, changes: dict[str, str]) -> bool:
+    """Ask a speaker running with this config's data folder to apply the file's values of `changes`,
+    also of those the file held already (config.asked): `config set camera.enabled=false` switches
+    off a camera turned on meanwhile from Home Assistant.  False, said on stderr, when it cannot."""
+    folder = data_dir(config)
+    try:
+        ask(folder, path, changes)
+    except OSError as exc:
+        print(
+            f"moodspeaker config set: a running speaker was not asked to apply {', '.join(changes)} "
+            f"({exc.filename or folder}: {exc.strerror or exc}): a value the file held already is not "
+            "applied again (run it as the speaker's user, or with sudo)",
+            file=sys.stderr,
+        )
+        return False
+    return True

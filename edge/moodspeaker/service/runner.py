@@ -166,7 +166,7 @@ def serve_until_signal(
     hand edit) are applied as the page applies a save, every `tick_s` (service.file_settings).
     """
     stop = stop or threading.Event()
-    followed = FollowedFile(config_path, app) if config_path is not None else None
+    followed = FollowedFile(config_path, app, data_dir) if config_path is not None else None
     received: list[int] = []  # the signals that stopped it, in order
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:

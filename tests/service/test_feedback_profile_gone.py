@@ -1,18 +1,41 @@
-"""The listener's profile gone from under the service (a switch to it that raced "delete everything",
-which the switch's own check of the name let through): the recommender refuses its feedback (it no
-longer makes the profile again, test_feedback_unknown_profile), and the service says so as commands'
-refusals do.  A Like is refused with the reason, a CommandError the page and MQTT show; Next still
-skips (the listener asked to skip, not to record anything), with the refusal reported.  Before, the
-recommender's ProfileError came out of both commands as an internal error, and Next did not skip."""
+"""The listener's profile gone from under the running service: another program on the same feedback
+database deleted it (a second process, sqlite3 by hand; the service's own "delete everything" and
+switches never leave a deleted listener active since 8b5d6d8, test_switch_delete_race).  The
+recommender refuses its feedback (it no longer makes the profile again, test_feedback_unknown_profile),
+and the service says so.  A Like is refused with the reason, a CommandError the page and MQTT show;
+Next still skips (the listener asked to skip, not to record anything), with the refusal reported.
+The feedback the service records by itself (a track's end, on the feedback writer's thread) says it
+once, a warning and an incident naming the profile, and the speaker carries on with a listener who
+exists, switched to as a switch does (announced, saved): before, every track's end logged an error
+with its traceback ("recording feedback failed") and added an incident, without end."""
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 
 import pytest
 from servicekit import Script, running, wait_for
 
+from moodspeaker.recommend.store import FeedbackStore
+from moodspeaker.service.app import Appliance
 from moodspeaker.service.control import CommandError
+from moodspeaker.service.events import StateChanged
+
+
+def _deleted_by_another_program(app: Appliance, *profiles: str) -> None:
+    """`profiles` deleted through a connection of its own to the service's feedback database."""
+    other = FeedbackStore(app.parts.recommender.store.path)
+    try:
+        for profile in profiles:
+            other.delete_profile(profile)
+    finally:
+        other.close()
+
+
+def _rows(app: Appliance, profile: str) -> int:
+    return sum(1 for _ in app.parts.recommender.store.events(profile))
 
 
 def test_like_is_refused_naming_the_profile_and_next_still_skips(tmp_path: Path) -> None:
@@ -21,7 +44,7 @@ def test_like_is_refused_naming_the_profile_and_next_still_skips(tmp_path: Path)
         api.execute("play")
         wait_for(lambda: app.state()["now_playing"] is not None, what="a track playing")
         recommender = app.parts.recommender
-        recommender.delete_profile("Sam")  # as the switch racing "delete everything" leaves it
+        _deleted_by_another_program(app, "Sam")
         with pytest.raises(CommandError, match="no profile named 'Sam': the like was not recorded"):
             api.execute("like")
         playing = app.state()["now_playing"]["track_id"]
@@ -34,3 +57,54 @@ def test_like_is_refused_naming_the_profile_and_next_still_skips(tmp_path: Path)
         assert "no profile named 'Sam': the skip was not recorded" in said, said
         assert "Sam" not in recommender.profiles()
         assert list(recommender.store.events("Sam")) == []
+
+
+def test_track_ends_say_it_once_and_carry_on_with_the_start_profile(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    settings = {"recommend.profiles": ["default", "Sam"]}
+    with running(tmp_path, Script("happy"), track_s=1.0, **settings) as (app, api, events):
+        api.execute("set_profile", {"profile": "Sam"})
+        api.execute("play")
+        wait_for(lambda: app.state()["now_playing"] is not None, what="a track playing")
+        _deleted_by_another_program(app, "Sam")
+        # before: Sam stayed the listener, every track's end refused
+        wait_for(lambda: app.state()["profile"] == "default", what="the start profile active")
+        wait_for(lambda: _rows(app, "default") >= 1, what="a track's end recorded for 'default'")
+        recorded = _rows(app, "default")
+        wait_for(lambda: _rows(app, "default") > recorded, what="one more track's end recorded")
+
+        said = [e["message"] for e in app.health.snapshot()["incidents"] if "Sam" in e["message"]]
+        assert len(said) == 1, said  # before: one per track's end
+        assert said[0].startswith("no profile named 'Sam': the completed was not recorded"), said
+        assert "the listener is 'default' now" in said[0], said
+        warned = [r for r in caplog.records if r.levelno >= logging.WARNING and "'Sam'" in r.getMessage()]
+        assert len(warned) == 1, [r.getMessage() for r in warned]
+        assert not [r for r in caplog.records if "recording feedback failed" in r.getMessage()]
+        switched = [e for e in events if isinstance(e, StateChanged) and e.key == "profile"]
+        assert [e.value for e in switched] == ["Sam", "default"]  # announced: the page, MQTT
+        saved = json.loads((tmp_path / "data" / "state.json").read_text())
+        assert saved["profile"] == "default"
+        assert "Sam" not in app.parts.recommender.profiles()
+
+
+@pytest.mark.parametrize(
+    ("deleted", "instead"),
+    [
+        (("Sam", "Ann"), "Bob"),  # the start profile gone too: the first configured listener left
+        (("Sam", "Ann", "Bob"), "Ann"),  # none left: the start profile, made again
+    ],
+)
+def test_without_the_start_profile_the_next_listener_there_is(
+    tmp_path: Path, deleted: tuple[str, ...], instead: str
+) -> None:
+    settings = {"recommend.profile": "Ann", "recommend.profiles": ["Ann", "Bob", "Sam"]}
+    with running(tmp_path, Script("happy"), track_s=1.0, **settings) as (app, api, _):
+        api.execute("set_profile", {"profile": "Sam"})
+        api.execute("play")
+        wait_for(lambda: app.state()["now_playing"] is not None, what="a track playing")
+        _deleted_by_another_program(app, *deleted)
+        wait_for(lambda: app.state()["profile"] == instead, what=f"{instead!r} active")
+        wait_for(lambda: _rows(app, instead) >= 1, what=f"a track's end recorded for {instead!r}")
+        assert "Sam" not in app.parts.recommender.profiles()

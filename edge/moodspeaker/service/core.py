@@ -184,6 +184,11 @@ class ApplianceCore:
                 self._deletions += 1
                 self._deleting -= 1
 
+    def _replace_listener(self, gone: str, instead: str) -> None:
+        """Make `instead` the active listener in place of `gone`, a profile another program deleted
+        (the feedback writer finds it: service.feedback); service.listeners does it."""
+        raise NotImplementedError
+
     def _report(self, component: str, message: str) -> None:
         self.health.incident(component, message)
         self.bus.publish(ErrorReported(ts=time.time(), component=component, message=message))

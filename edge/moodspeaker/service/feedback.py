@@ -10,15 +10,19 @@ dropped by "delete everything", with what a play that ends while it runs gives
 The same evidence keeps health's `library` true between rescans: a track that cannot be opened (a
 disk, or a library server out of reach, cleared once that server's track plays), and tracks that
 appeared without a rescan (a mirror synced by hand), noticed at the periodic health report.
+A row refused because its listener's profile is gone (deleted by another program) is said once and
+the speaker carries on with a listener who exists (`_listener_gone`).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from moodspeaker.player.queue import QueueItem
+from moodspeaker.recommend.profiles import ProfileError
 from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.core import ApplianceCore
 from moodspeaker.service.events import Event, HealthReport, TrackEnded, TrackStarted
@@ -62,8 +66,11 @@ class FeedbackRecording(ApplianceCore):
             kind = ended_kind(event, camera=self.stage.enabled, face=mood.face)
             if kind:
                 self._queue_feedback(
-                    lambda: self._recommender.feedback(
-                        profile, event.track_id, kind, mood, event.ts, played_s=event.played_s
+                    self._naming(
+                        profile,
+                        lambda: self._recommender.feedback(
+                            profile, event.track_id, kind, mood, event.ts, played_s=event.played_s
+                        ),
                     ),
                     since,
                 )
@@ -86,7 +93,47 @@ class FeedbackRecording(ApplianceCore):
             seen = file_seen(track.location) if "://" not in track.source else None
             self._recommender.feedback(profile, track.id, "missing", mood, ts, seen=seen)
 
-        self._queue_feedback(record, since)
+        self._queue_feedback(self._naming(profile, record), since)
+
+    def _naming(self, profile: str, write: Callable[[], None]) -> Callable[[], None]:
+        """`write`, a row naming the listener `profile`, as the writer thread runs it: refused because
+        that profile is gone (ProfileError), it is `_listener_gone`'s to say, not an error each time."""
+
+        def guarded() -> None:
+            try:
+                write()
+            except ProfileError as exc:
+                self._listener_gone(profile, exc)
+
+        return guarded
+
+    def _listener_gone(self, profile: str, exc: ProfileError) -> None:
+        """A row naming `profile` was refused: there is no such profile.  The service's own deletion
+        and switches never leave a deleted listener active (service.listeners, `_listener_changes`),
+        but another program on the same feedback database can delete it (a second process, sqlite3 by
+        hand); every track's end then failed, logged as an error with its traceback and added to
+        health's incidents, without end.  Said once (a warning and an incident naming it) while
+        `profile` is the active listener, who is replaced (`_replace_listener`, as a switch does) by
+        the configured start profile if it exists, else the first configured listener who does, else
+        the first profile there is (else the start profile, made again).  The rows of `profile`
+        queued meanwhile are dropped, logged only."""
+        if self.conductor.profile != profile:  # replaced by an earlier row's fallback, or a switch
+            log.info("%s (the profile was deleted; the listener is %r now)", exc, self.conductor.profile)
+            return
+        profiles = self._recommender.profiles()
+        if profile in profiles:  # made again since: the listener exists, this row is lost
+            log.warning("%s (the profile was deleted and has been made again since)", exc)
+            return
+        recommend = self.config.recommend
+        instead = next((p for p in (recommend.profile, *recommend.profiles) if p in profiles), "")
+        if not instead:
+            instead = profiles[0] if profiles else recommend.profile
+        if instead not in profiles:
+            self._recommender.create_profile(instead, time.time())
+        message = f"{exc}: the profile was deleted by another program; the listener is {instead!r} now"
+        log.warning("%s", message)
+        self._report("recommender", message)
+        self._replace_listener(profile, instead)
 
     def _local_missing(self, error: str) -> None:
         """A file of a music folder could not be opened: a disk to plug back in, or a file to put

@@ -111,6 +111,11 @@ class ListenerCommands(ApplianceCore):
         theirs, else `recommend.strategy` (the household default).  A profile deleted since the
         ControlAPI checked its name ("delete everything" ran in between) is refused naming it: made
         active, it named a listener that does not exist, whose feedback the recommender refuses."""
+        self._switch_listener(profile)
+
+    def _switch_listener(self, profile: str, replacing: str | None = None) -> bool:
+        """`set_profile`'s switch; with `replacing`, made only while that listener is the active one
+        (checked under `_listener_changes`): False, nothing done, when another switch came first."""
         what = f"profile not changed to {profile!r}"
         strategy = self.conductor.strategy
         # One save, with the new listener's queue, and none in between (the housekeeping's would show
@@ -126,6 +131,8 @@ class ListenerCommands(ApplianceCore):
         # meanwhile (`_listener_changes`); under way (for a Play this switch overtakes:
         # service.switches) until its queue is in effect.
         with self._listener_changes, self._switches.under_way(), self._saving:
+            if replacing is not None and self.conductor.profile != replacing:
+                return False
             with self._stored(what), self._planned(what):
                 if profile not in self._recommender.profiles():
                     raise CommandError(f"{what}: no profile named {profile!r} (it was deleted meanwhile)")
@@ -140,6 +147,26 @@ class ListenerCommands(ApplianceCore):
         self._use_calibration(profile)
         self.bus.publish(StateChanged(ts=time.time(), key="profile", value=profile))
         self._say_strategy_if_changed(strategy)
+        return True
+
+    def _replace_listener(self, gone: str, instead: str) -> None:
+        """`gone`, the active listener, was deleted by another program (service.feedback): `instead`
+        is made active as a switch makes a listener active (planned for, saved, announced: the page,
+        MQTT, state.json); when that switch is refused (a failed plan, a refusing disk: it says so),
+        without a plan, as "delete everything" falls back (`_fall_back_to`), and saved.  Nothing when
+        `gone` is no longer active (a switch came first).  On the feedback writer's thread: nothing
+        held here waits for that thread (`_listener_changes` is taken here, not held around it)."""
+        try:
+            self._switch_listener(instead, replacing=gone)
+            return
+        except CommandError:
+            pass
+        with self._listener_changes:
+            if self.conductor.profile != gone:
+                return
+            self._fall_back_to(instead)
+            self._follow_profile()
+        self._save()
 
     def set_strategy(self, strategy: str) -> None:
         """The active listener's choice, kept with their profile.  Planned with first, then stored,

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from servicekit import Script, running, wait_for
 
+from moodspeaker.mood.classes import UNKNOWN
 from moodspeaker.recommend import Mood, Recommender
 from moodspeaker.service.app import Appliance
 from moodspeaker.service.events import MoodChanged
@@ -34,9 +35,9 @@ def _read_again(app: Appliance, script: Script) -> None:
         wait_for(lambda: app.state()["mood"] == script.mood, what=f"the camera reading {mood}")
 
 
-def _remapped(rec: Recommender, profile: str) -> bool:
-    """Whether a sad face read by the camera is planned for as another mood (the correction mapping)."""
-    picks = rec.plan(Mood.of("sad", 0.9), profile, "match", time.time(), 3)
+def _remapped(rec: Recommender, profile: str, mood: str = "sad") -> bool:
+    """Whether `mood` read by the camera is planned for as another mood (the correction mapping)."""
+    picks = rec.plan(Mood.of(mood, 0.9), profile, "match", time.time(), 3)
     return any("usually means" in p.reason for p in picks)
 
 
@@ -75,3 +76,37 @@ def test_a_correction_while_music_asked_for_holds_corrects_the_reading(tmp_path:
         assert control.execute("correct_mood", {"mood": "neutral"})["mood"] == "neutral"
         rows = [(r.mood, r.corrected_mood) for r in rec.store.events(profile) if r.kind == "wrong_mood"]
         assert rows == [("sad", "neutral")]
+
+
+def test_a_correction_over_a_correction_corrects_the_reading(tmp_path: Path) -> None:
+    """The camera reads sad, the listener says neutral, then happy: the second correction is of the
+    sad face too (the neutral was the listener's, no reading), so the mapping learns sad -> happy, never
+    neutral -> happy, which had every neutral face read planned for as happy after two such rounds."""
+    script = Script("sad")
+    with running(tmp_path, script) as (app, control, _events):
+        wait_for(lambda: app.state()["mood"] == "sad" and app.state()["now_playing"], what="music, sad face")
+        rec, profile = app._recommender, app.conductor.profile
+        for _ in range(2):
+            assert control.execute("correct_mood", {"mood": "neutral"})["mood"] == "neutral"
+            assert control.execute("correct_mood", {"mood": "happy"})["mood"] == "happy"
+            _read_again(app, script)
+        rows = [(r.mood, r.corrected_mood) for r in rec.store.events(profile) if r.kind == "wrong_mood"]
+        assert rows == [("sad", "neutral"), ("sad", "happy")] * 2
+        assert not _remapped(rec, profile, "neutral")
+        assert _remapped(rec, profile, "sad")
+
+
+def test_a_correction_with_no_reading_teaches_no_mapping(tmp_path: Path) -> None:
+    """Corrections with the camera off correct no reading: each is still recorded against the track
+    playing, but the mapping learns no "unknown -> happy", which had every pick made with the camera
+    off (or with no face read) planned for as happy after two of them."""
+    with running(tmp_path, Script("sad")) as (app, control, _events):
+        wait_for(lambda: app.state()["mood"] == "sad" and app.state()["now_playing"], what="music, sad face")
+        rec, profile = app._recommender, app.conductor.profile
+        control.execute("set_camera", {"enabled": False})
+        wait_for(lambda: app.state()["mood"] == UNKNOWN, what="the mood unknown with the camera off")
+        for mood in ("happy", "neutral", "happy"):  # the second and third over a correction
+            assert control.execute("correct_mood", {"mood": mood})["mood"] == mood
+        rows = [(r.mood, r.corrected_mood) for r in rec.store.events(profile) if r.kind == "wrong_mood"]
+        assert rows == [(UNKNOWN, "happy"), (UNKNOWN, "neutral"), (UNKNOWN, "happy")]
+        assert not _remapped(rec, profile, UNKNOWN)

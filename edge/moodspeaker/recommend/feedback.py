@@ -175,7 +175,9 @@ class PersonalModel:
             self._missing.pop(obs.track_id, None)
             return
         if obs.kind == "wrong_mood":
-            if obs.corrected_mood and self.mood_aware and obs.corrected_mood != obs.mood.mood:
+            # an "unknown" is no reading (camera off, no face read): nothing was misread to map from
+            read = obs.mood.mood != "unknown"
+            if obs.corrected_mood and self.mood_aware and read and obs.corrected_mood != obs.mood.mood:
                 row = self._corrections.setdefault(obs.mood.mood, {})
                 row[obs.corrected_mood] = row.get(obs.corrected_mood, 0.0) + 1.0
         else:

@@ -199,13 +199,13 @@ class PlaybackCommands(ApplianceCore):
     def correct_mood(self, mood: str) -> None:
         """The listener says the mood the camera read is wrong, and is `mood`: recorded against the
         track playing (a "wrong_mood" row, which teaches the listener's camera-correction mapping) and
-        held as the mood in force (`_hold_mood`).  Made while music of a mood asked for holds
-        (`ask_mood`), it corrects what the camera read, not the mood asked for, which was no reading."""
+        held as the mood in force (`_hold_mood`).  It always corrects what the camera read last: made
+        while a mood told holds (music of a mood asked for, `ask_mood`, or a correction before it), it
+        is not of that mood, which was no reading.  With no reading (the camera off, no face read) the
+        row says "unknown", which the mapping learns nothing from (recommend.feedback)."""
         since = self._feedback_since()  # first: a deletion from now on drops the row
         current = self._status().current
-        seen = self._current_mood()
-        if seen.asked:
-            seen = self._read_mood()
+        seen = self._read_mood()
         if current is not None:
             self._tell(current.track.id, "wrong_mood", seen, since, corrected_mood=mood)
         self._hold_mood(mood, seen, asked=False)

@@ -50,7 +50,7 @@ def test_m4a_tracks_crossfade(
     monkeypatch.setenv("SDL_DISKAUDIOFILE", str(out))
     a, b = _m4a(tmp_path, "a", 440, 3.0), _m4a(tmp_path, "b", 880, 2.0)
     assert a.track.duration_s > 2.5
-    player, rec = make_player(crossfade_s=1.0)
+    player, rec = make_player(crossfade_s=1.0, volume=1.0)
     player.set_queue([a, b])
     player.play()
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b")

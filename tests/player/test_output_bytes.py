@@ -41,7 +41,7 @@ def test_crossfade_overlaps_both_tracks(
 ) -> None:
     a = write_tone(tmp_path / "a.wav", 440, 2.0)
     b = write_tone(tmp_path / "b.wav", 880, 1.5)
-    player, rec = make_player(crossfade_s=1.0)
+    player, rec = make_player(crossfade_s=1.0, volume=1.0)
     player.set_queue([item(a, "a"), item(b, "b")])
     player.play()
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b")

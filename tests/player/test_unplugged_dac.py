@@ -70,7 +70,7 @@ rec = Recorder(bus)
 replugged = []
 lost = lambda e: isinstance(e, StateChanged) and e.key == "audio" and e.value == "lost"
 rec.on(lost, lambda: replugged.append(dac("heard2.raw")))  # plugged back as the loss is announced
-player = Player(PlayerConfig(crossfade_s=0.0), bus.publish, retry_s=0.5)
+player = Player(PlayerConfig(crossfade_s=0.0, volume=1.0), bus.publish, retry_s=0.5)
 player.start()
 try:
     assert player.wait_idle(60)

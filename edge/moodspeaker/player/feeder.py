@@ -4,8 +4,8 @@ Why a module of its own: `player.mixer` decides which item a deck opens and when
 this is what runs under those decisions at every tick, the same whatever the track: a chunk decoded,
 normalised, enveloped (`Deck.envelope`) and queued on the deck's channel one ahead, a queued chunk
 seen to start and a finished one accounted to its play (`PlayHistory`), a stalled or unplugged output
-noticed, and the player's volume set on the channels.  `DeckMixer` builds on it; everything here runs
-on the player thread.
+noticed, and the player's volume set on the channels (as the gain `player.volume` maps it to).
+`DeckMixer` builds on it; everything here runs on the player thread.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from moodspeaker.player.history import PlayHistory
 from moodspeaker.player.loudness import apply_gain, to_int16
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.player.stall import StallWatch
+from moodspeaker.player.volume import channel_gain
 
 
 class ChunkFeeder:
@@ -35,7 +36,7 @@ class ChunkFeeder:
         self.decks: list[Deck] = [Deck(0), Deck(1)]
         self.channels = Channels()  # one per deck, and spares `_stop(soft=True)` swaps a ramping one with
         self.active = 0
-        self.volume = volume
+        self.volume = volume  # the listener's (0..1): what the status reports
         self.stall = StallWatch()  # a stalled output, not mistaken for a starved process
         self.device = DeviceWatch()  # an unplugged one: SDL keeps the chunks moving on, into nothing
 
@@ -43,11 +44,17 @@ class ChunkFeeder:
         """Open the next item (or `item`) on `deck`, fading in over `fade_in_s`; True if started."""
         raise NotImplementedError
 
+    @property
+    def channel_volume(self) -> float:
+        """The gain the deck channels play at: the listener's volume on the perceptual curve
+        (`player.volume`).  Every channel volume set derives from it (a pause ramp, a spare)."""
+        return channel_gain(self.volume)
+
     def set_volume(self, volume: float) -> None:
         self.volume = volume
         for ch in self.channels:
             with contextlib.suppress(Exception):
-                ch.set_volume(volume)
+                ch.set_volume(self.channel_volume)
 
     def follow(self, now: float, playing: bool) -> None:
         """Follow both channels: chunks that started, chunks that finished, a stalled or unplugged output."""
@@ -110,7 +117,7 @@ class ChunkFeeder:
         ch = self.channels[deck.index]
         if deck.playing is None:
             ch.play(sound)
-            ch.set_volume(self.volume)
+            ch.set_volume(self.channel_volume)
             deck.playing, deck.chunk_started = chunk, time.monotonic()
             self._history.began(chunk.play)
         else:

@@ -159,7 +159,7 @@ class PlayerLoop:
             return
         if not pygame.mixer.get_init():
             raise pygame.error("mixer was shut down")
-        ramped = self._ramp.moving and self._ramp.step(self._mixer.channels, self._mixer.volume, now)
+        ramped = self._ramp.moving and self._ramp.step(self._mixer.channels, self._mixer.channel_volume, now)
         if ramped and self._state == "paused":  # ramped down: pause now, and play on from here on Play
             pygame.mixer.pause()
             self._mixer_paused, self._paused_at = True, time.monotonic()
@@ -216,7 +216,7 @@ class PlayerLoop:
             return
         if self._state == "paused" and self._on_decks():
             if self._mixer_paused:  # (else Play came while the pause ramped down: it ramps back up)
-                self._ramp.step(self._mixer.channels, self._mixer.volume, time.monotonic())  # silent
+                self._ramp.step(self._mixer.channels, self._mixer.channel_volume, time.monotonic())  # silent
                 pygame.mixer.unpause()
                 self._mixer_paused = False
                 shift = time.monotonic() - self._paused_at
@@ -224,7 +224,7 @@ class PlayerLoop:
                     deck.chunk_started += shift
             self._ramp.start(1.0, time.monotonic())
         elif self._state != "playing":  # (paused, the decks ran out while the pause ramped: that is over)
-            self._ramp.reset(self._mixer.channels, self._mixer.volume)
+            self._ramp.reset(self._mixer.channels, self._mixer.channel_volume)
             pygame.mixer.unpause()
             self._mixer_paused = False
             if not self._mixer.start_over():  # paused with nothing opened: the item to resume opens at
@@ -264,7 +264,7 @@ class PlayerLoop:
         sounds = self._state != "stopped" and not self._mixer_paused
         self._mixer.cut_all(soft=sounds and self._audio == ComponentState.OK)
         self._mixer.end_interrupted(skipped=False)  # a play the lost device interrupted is stopped too
-        self._ramp.reset(self._mixer.channels, self._mixer.volume)  # back from a pause's ramp
+        self._ramp.reset(self._mixer.channels, self._mixer.channel_volume)  # back from a pause's ramp
         if self._audio == ComponentState.OK:
             pygame.mixer.unpause()
             self._mixer_paused = False

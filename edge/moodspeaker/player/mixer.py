@@ -68,7 +68,7 @@ class DeckMixer(ChunkFeeder):
             pygame.mixer.quit()
         open_output(device, frequency=RATE, buffer=1024)  # SDL's name for it, or an ALSA one
         self.device.opened()
-        self.channels.open(self.volume)
+        self.channels.open(self.channel_volume)
 
     def drop(self, now: float) -> None:
         """The device is gone at monotonic time `now`: empty both decks and let go of the mixer.
@@ -303,7 +303,7 @@ class DeckMixer(ChunkFeeder):
         if deck.index < len(self.channels):  # left_s: whether the chunk playing ends within a ramp
             with contextlib.suppress(Exception):
                 left_s = None if chunk is None else chunk.dur_s - elapsed
-                self.channels.stop(deck.index, soft=soft, volume=self.volume, left_s=left_s)
+                self.channels.stop(deck.index, soft=soft, volume=self.channel_volume, left_s=left_s)
         plays = deck.plays()
         if chunk is not None:
             chunk.play.played_s += elapsed

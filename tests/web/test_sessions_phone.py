@@ -64,7 +64,8 @@ def test_log_out_everywhere_sends_the_other_phones_to_the_login(tmp_path: Path, 
                 page.click("#logout-everywhere")
             assert page.url.endswith("/login")
             assert "Logged out everywhere" in page.inner_text("main")
-            other.wait_for_url("**/login")  # its next poll is refused and the page goes to the login
+            # its next poll is refused and the page goes to the login (to come back to the Now tab)
+            other.wait_for_url(lambda url: "/login?next=" in url)
             other.goto(server.url + "settings")
             assert "/login" in other.url
             log_in(page, server.url)  # the password still works

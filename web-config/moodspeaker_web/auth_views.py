@@ -200,7 +200,7 @@ def logout() -> BaseResponse:
         log_out()
     except SessionSaveError as exc:
         flash(unsaved(exc, "This browser is logged out"), "error")
-    else:  # said: the bare login page is also what a login that ran out gets
+    else:  # said: the login page is also what a login that ended otherwise gets (guard.LOGIN_ENDED)
         flash("You are logged out.")
     return redirect(url_for("auth.login"))
 

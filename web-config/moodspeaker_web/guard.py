@@ -18,7 +18,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import after_this_request, current_app, jsonify, redirect, request, session, url_for
+from flask import after_this_request, current_app, flash, jsonify, redirect, request, session, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
@@ -30,6 +30,11 @@ from moodspeaker_web.setup_code import is_set_up
 log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: What the login page says to a browser whose login ended without its asking (run out, logged out
+#: everywhere or on a copy of its cookie, a new password): the bare login page said nothing, so a phone
+#: whose status page went to it could not tell why.
+LOGIN_ENDED = "Your login has ended: log in again to go on."
 
 #: A browser the owner logged in with: signed id, kept a year (limit_key); named by cookie_names
 DEVICE_DAYS = 365
@@ -117,6 +122,7 @@ def is_owner() -> bool:
         sid, ctx.clock(), ctx.session_lifetime_s, ctx.idle_timeout_s
     ):
         session.clear()
+        flash(LOGIN_ENDED)  # said once, on the login page this browser is sent to (by a page or its script)
         return False
     return True
 

@@ -16,17 +16,25 @@ async function api(path, body) {
   }
   let response;
   try { response = await fetch(path, options); } catch (err) { throw new Unreachable(); }  // fetch's TypeError
-  if (response.status === 401) { window.location.href = "/login"; throw new Error("logged out"); }
+  if (response.status === 401) toLogin();
   let data;
-  try { data = await response.json(); } catch (err) { throw new Error(`The speaker answered ${response.status} ${response.statusText}`.trim()); }
-  if (!response.ok) throw new Error(data.error || response.statusText);
+  try { data = await response.json(); } catch (err) { throw new Answered(response.status, `The speaker answered ${response.status} ${response.statusText}`.trim()); }
+  if (!response.ok) throw new Answered(response.status, data.error || response.statusText);
   return data;
 }
+
+/* The login this page had has ended (logged out, everywhere or here; run out; a new password): to the
+   login page, as a page opened then is sent (owner_required), which says so and comes back here. */
+function toLogin() { window.location.href = "/login?next=" + encodeURIComponent(window.location.pathname); }
 
 /* No answer at all (the speaker is off, restarting or out of Wi-Fi): the browser's own words for it
    ("Failed to fetch", "NetworkError when attempting…") mean nothing to a listener. */
 const UNREACHABLE = "Cannot reach the speaker";
 class Unreachable extends Error { constructor() { super(UNREACHABLE); this.name = "Unreachable"; } }
+/* An answer that is not the state asked for: `status` says whether the speaker refused (401 and 403:
+   it is there and answers, so it is not out of reach) or failed (5xx: it is not answering). */
+class Answered extends Error { constructor(status, text) { super(text); this.name = "Answered"; this.status = status; } }
+const refusal = (err) => err instanceof Answered && (err.status === 401 || err.status === 403);
 
 function setText(id, text) { const el = $(id); if (el && el.textContent !== text) el.textContent = text; }
 
@@ -73,19 +81,26 @@ function stale(on) {
   });
 }
 function trouble(text) { troubled = true; stale(true); live(text, true); }
-function untroubled() { if (troubled) { troubled = false; stale(false); live("The speaker answers again."); } }
+/* The speaker answers again: said, unless `say` is false (it answered with something else to say). */
+function untroubled(say = true) { if (troubled) { troubled = false; stale(false); live(say ? "The speaker answers again." : ""); } }
 /* A state the speaker sent: false when it says it is not answering (`unavailable`: its service
    fails behind this page), which is said as trouble; true (and any trouble over) otherwise. */
 function answered(s) {
   if (s.unavailable) { trouble(s.unavailable); return false; }
   untroubled(); return true;
 }
-/* Ask `path` for the state every `every` ms and `show` it; no answer is trouble until one comes.
-   The status page and the guest view follow the speaker this one way. */
-function follow(path, show, every) {
+/* Ask `path` for the state every `every` ms and `show` it; no answer (or a failing one: 5xx) is
+   trouble until one comes.  A refusal (401, 403) is no trouble: the speaker answers, and `refused` has
+   it (the login ended, the guest view turned off).  The status page and the guest view follow the
+   speaker this one way. */
+function follow(path, show, every, refused) {
   const refresh = async () => {
     let s;
-    try { s = await api(path); } catch (err) { trouble(UNREACHABLE + "; trying again…"); return; }
+    try { s = await api(path); } catch (err) {
+      if (refusal(err)) { untroubled(false); refused(err); return; }
+      const said = err instanceof Answered && err.status < 500 ? err.message : UNREACHABLE + "; trying again…";
+      trouble(said); return;
+    }
     if (answered(s)) show(s);
   };
   refresh(); setInterval(refresh, every);
@@ -257,7 +272,7 @@ function initStatus() {
       refresh();
     } catch (err) { setText("tell-reply", err.message); if (err instanceof Unreachable) trouble(UNREACHABLE + "; trying again…"); }
   });
-  const refresh = follow("/api/state", showState, 2000);
+  const refresh = follow("/api/state", showState, 2000, toLogin);
   const refreshPlot = async () => { try { drawPlot(await api("/api/history?minutes=60")); } catch (err) { /* keep the old plot */ } };
   refreshPlot();
   window.addEventListener("resize", () => { if (lastPlot) drawPlot(lastPlot); placeLive(); });
@@ -319,9 +334,15 @@ function initSettings() {
 
 /* ---------- guest view ---------- */
 
-/* What is playing, and as on the status page, that the speaker cannot be reached (its card dimmed). */
+/* What is playing, and as on the status page, that the speaker cannot be reached (its card dimmed).
+   The owner turning the guest view off (the speaker refuses: 403) takes the track away and says so;
+   turned on again, the next answer shows what plays. */
+function guestRefused(err) {
+  setText("np-title", err.message);
+  setText("np-artist", "");
+}
 function initGuest() {
-  follow("/api/guest", showNow, 3000);
+  follow("/api/guest", showNow, 3000, guestRefused);
   window.addEventListener("scroll", placeLive, { passive: true });
 }
 

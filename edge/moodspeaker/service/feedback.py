@@ -77,7 +77,13 @@ class FeedbackRecording(ApplianceCore):
 
     def _on_missing(self, item: QueueItem, error: str) -> None:
         """A queued track could not be opened (file gone, server down): the recommender keeps it out
-        of the plans for a while ("missing" says nothing about taste)."""
+        of the plans for a while ("missing" says nothing about taste).  On the player thread."""
+        # The file as it was when the track failed (a rescan lifts the mark once a file is there that
+        # was not, or another file: service.file_seen), looked at now: the player has just looked for
+        # it (player.fetch) or opened it, so this costs what that did.  Looked at when the writer
+        # thread wrote the mark, a disk back meanwhile made a file not found read as there, unchanged,
+        # and no rescan lifted the mark: a good track held back for the feedback horizon.
+        seen = file_seen(item.track.location) if "://" not in item.track.source else None
         # Health says so too (page, MQTT), with the file: an unplugged disk is reported once as the
         # library's problem, not only as one skipped-track line per track; a rescan resets it.
         if "://" not in item.track.source:  # a file of this speaker's, not "lan:<url>", "subsonic:<url>"
@@ -88,9 +94,6 @@ class FeedbackRecording(ApplianceCore):
         mood, profile, track, ts = self._current_mood(), self.conductor.profile, item.track, time.time()
 
         def record() -> None:
-            # the file as it is (on the writer thread: a stat on a dying disk must not hold the
-            # player): a rescan lifts the mark once a file is there that was not, or another file
-            seen = file_seen(track.location) if "://" not in track.source else None
             self._recommender.feedback(profile, track.id, "missing", mood, ts, seen=seen)
 
         self._queue_feedback(self._naming(profile, record), since)

@@ -167,3 +167,48 @@ _NEXT, _PAUSE, _PLAY = Action("next"), Action("pause"), Action("play")
 def test_music_complained_of_is_not_asked_for(text: str, expected: list[Action]) -> None:
     meaning = interpret(text, volume=0.5, strategy="match")
     assert list(meaning.actions) == expected, meaning.reply
+
+
+_SAD, _HAPPY = Action("correct_mood", {"mood": "sad"}), Action("ask_mood", {"mood": "happy"})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A feeling word with what it is of, when that is the music, is a complaint about the music: no
+        # correction of the mood read (it read as tired -> sad and taught the camera-correction mapping).
+        ("I'm tired of sad songs", []),
+        ("I'm so tired of this music", []),
+        ("I'm tired of this", []),
+        ("I am really fed up with these songs", []),
+        ("I'm annoyed with this song", []),
+        ("I'm sick of this playlist, play something happy", [_HAPPY, _PLAY]),
+        # Still feelings: alone, or of something else.
+        ("I'm tired", [_SAD]),
+        ("I'm tired of work", [_SAD]),
+        ("I'm tired of this, I'm tired", [_SAD]),
+    ],
+)
+def test_a_complaint_about_the_music_is_no_feeling(text: str, expected: list[Action]) -> None:
+    meaning = interpret(text, volume=0.5, strategy="match")
+    assert list(meaning.actions) == expected, meaning.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Play asked for after a stop or pause in the same message: the later request wins (it paused,
+        # with the music of a mood asked for held over a pause).
+        ("stop this and play something happy", [_HAPPY, _PLAY]),
+        ("pause it, then play", [_PLAY]),
+        ("stop this, play happy songs instead", [_HAPPY, _PLAY]),
+        # A stop or pause after the play, or alone, still pauses; a play refused is no play.
+        ("play something happy then stop", [_HAPPY, _PAUSE]),
+        ("stop the music", [_PAUSE]),
+        ("stop, don't play anything", [_PAUSE]),
+        ("pause", [_PAUSE]),
+    ],
+)
+def test_the_later_of_pause_and_play_wins(text: str, expected: list[Action]) -> None:
+    meaning = interpret(text, volume=0.5, strategy="match")
+    assert list(meaning.actions) == expected, meaning.reply

@@ -102,6 +102,14 @@ _MUSIC_ACTED_ON = (
     r"(?: (?:the|these|this|those|that|all|any|of|with|playing|my|your|current)){0,3}"
 )
 
+#: What a feeling word is of, when that is the music: "tired of sad songs", "fed up with this music",
+#: "sick of this": a complaint about the music, no feeling to correct the mood read with ("tired of
+#: work" is one).
+_OF_THE_MUSIC = (
+    rf"(?:of|with|by)(?:(?: [\w']+){{0,3}} (?:{_MUSIC_NOUNS})\b"
+    r"| (?:this|that|these|those)(?: one| again| already| now)?(?= ,| $))"
+)
+
 CALMER = ("calmer", "slower", "mellow", "mellower", "relaxing", "chill", "chilled", "gentler", "quiet music")
 LIVELIER = ("livelier", "upbeat", "more upbeat", "energetic", "faster", "happier", "more energy", "party")
 
@@ -152,14 +160,30 @@ def _has(text: str, phrases: tuple[str, ...] | list[str]) -> str | None:
     return None
 
 
+#: Words before a play that refuse it: "stop, don't play anything" asks for no play after the stop.
+_PLAY_REFUSED = r"(?:don't|dont|do not|never) $"
+
+
+def _last(text: str, phrases: tuple[str, ...], *, unless: str | None = None) -> int:
+    """Where the last of `phrases` in `text` starts (-1: none), less one said after `unless` (a
+    pattern the text before it ends with)."""
+    starts = [
+        m.start()
+        for phrase in phrases
+        for m in re.finditer(rf"(?= {re.escape(phrase)} )", text)
+        if unless is None or not re.search(unless, text[: m.start() + 1])
+    ]
+    return max(starts, default=-1)
+
+
 def _feeling(text: str) -> tuple[str, str] | None:
     """(mood, word) when the text says how the person feels; not a word of music ("so many sad
-    songs")."""
+    songs") nor one of a complaint about it ("I'm tired of sad songs": `_OF_THE_MUSIC`)."""
     words = [(mood, word) for mood, words in FEELINGS.items() for word in words]
     words.sort(key=lambda item: -len(item[1]))  # "in a good mood" before "good"
     bare = text.strip()
     for mood, word in words:
-        end = rf"\b(?! {_MUSIC_AFTER}\b)"
+        end = rf"\b(?! {_MUSIC_AFTER}\b| {_OF_THE_MUSIC})"
         negated = re.search(rf"\b(?:not|n't|nt) (?:at all |really |that |feeling |very )?{word}{end}", text)
         said = re.search(rf"\b{_FEELING_INTRO}(?: \w+){{0,2}} {word}{end}", text) or bare == word
         if negated:
@@ -321,12 +345,18 @@ def interpret(text: str, *, volume: float | None = None, strategy: str | None = 
 
     # Play when asked to, also with what else was asked ("I'm tired, play something"), or when music of
     # a mood or pace was asked for ("happy songs please"); not where another command plays already,
-    # or where "play" was part of it ("play it again", "start over").
+    # or where "play" was part of it ("play it again", "start over").  Of a pause and a play asked for
+    # in one message, the later wins ("stop this and play something happy" plays; "play something
+    # happy, then stop" pauses; "stop, don't play anything" asks for no play after the stop).
     steering = any(a.command in {"set_strategy", "dislike", "steer"} for a in actions)
     moving = any(a.command in {"dislike", "next", "replay"} for a in actions)
-    if _has(said, ("pause", "stop", "be quiet", "shh", "shush", "silence")) and not (quieter or steering):
+    play_words = ("play", "resume", "continue", "start")
+    paused = _last(marked, ("pause", "stop", "be quiet", "shh", "shush", "silence"))
+    wanted = [w[1] for w in (music, asked_steer) if w]
+    played = max(_last(marked, play_words, unless=_PLAY_REFUSED), _last(marked, tuple(wanted)))
+    if paused >= 0 and not (quieter or steering) and played < paused:
         add(Action("pause"), "pausing")
-    elif (_has(said, ("play", "resume", "continue", "start")) or music or asked_steer) and not moving:
+    elif (_has(said, play_words) or wanted) and not moving:
         add(Action("play"), "playing")
 
     if _has(said, ("camera off", "turn off the camera", "stop watching", "stop looking")):

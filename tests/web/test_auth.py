@@ -166,6 +166,8 @@ def test_password_change_ends_other_sessions(owner: Page) -> None:
         "/settings/password", data={"csrf_token": token, "current": PASSWORD, "password": new, "confirm": new}
     )
     assert response.status_code == 302
+    told = owner.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Password changed. Other phones will need to log in again." in told  # the new login keeps it
     assert owner.client.get("/").status_code == 200  # this phone stays in
     assert other.get("/").status_code == 302  # the other one is out
     wrong = owner.client.post(

@@ -282,15 +282,19 @@ def change_password() -> Page:
         ctx.passwords.set_password(request.form.get("password", ""), request.form.get("confirm", ""))
     except PasswordError as exc:
         return _settings_page({"password._": f"{exc} Nothing changed."}, {}, "password"), 400
-    flash("Password changed. Other phones will need to log in again.")
     # The new password's generation has ended the other sessions for good already (auth.json), so a
     # session list that cannot be written loses only tidiness, and this browser's login after a restart.
     with contextlib.suppress(SessionSaveError):  # logged by the store
         ctx.sessions.end_all()
+    not_kept: SessionSaveError | None = None
     try:
         log_in()  # this session continues (a new id); every other session ends
     except SessionSaveError as exc:
-        flash(unsaved(exc, "You are logged in"), "error")
+        not_kept = exc
+    # flashed after the new login: it starts a fresh session, which would drop a message put before
+    flash("Password changed. Other phones will need to log in again.")
+    if not_kept is not None:
+        flash(unsaved(not_kept, "You are logged in"), "error")
     return redirect(url_for("views.settings"))
 
 

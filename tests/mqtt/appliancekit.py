@@ -32,11 +32,14 @@ def tone_tracks(folder: Path, seconds: float = 20.0) -> list[Any]:
 class Shown:
     """What the scripted camera shows now (a test changes `mood` while the appliance runs), and the
     classes the scripted classifier has: FER2013's seven, or e.g. FER+'s eight (with contempt) as the
-    shipped model has.  `frames` False: a camera that gives no frame at all (a replay that ended)."""
+    shipped model has.  `frames` False: a camera that gives no frame at all (a replay that ended);
+    `replay` a number: each source (the camera switched on again opens a new one) gives that many
+    frames and then none, as a replay without camera.replay_loop does."""
 
     mood: str | None = "neutral"
     classes: tuple[str, ...] = CLASSES
     frames: bool = True
+    replay: int | None = None
 
 
 @dataclass
@@ -50,12 +53,17 @@ class _Observation:
 class _Source:
     def __init__(self, shown: Shown) -> None:
         self.shown = shown
+        self.left = shown.replay  # frames still to give (None: no end)
 
     def read(self) -> Any:
         import numpy as np  # noqa: PLC0415
 
         # None from a source without `state`: it has ended (the inference stage reads no more from it)
-        return np.zeros((48, 64, 3), np.uint8) if self.shown.frames else None
+        if not self.shown.frames or self.left == 0:
+            return None
+        if self.left is not None:
+            self.left -= 1
+        return np.zeros((48, 64, 3), np.uint8)
 
     def close(self) -> None:
         pass

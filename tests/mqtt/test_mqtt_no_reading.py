@@ -3,7 +3,10 @@
 The camera switched off ends the reading: its `mood_changed` to unknown carried confidence, valence and
 arousal 0.0, numbers nobody read.  The camera on with nothing read since (a source giving no frames, a
 replay that ended) left the mood topics `camera_off` after the switch, with the camera shown on, and at
-start published the snapshot's nothing as a live reading (no face, confidence 0).  The real Appliance
+start published the snapshot's nothing as a live reading (no face, confidence 0).  The end of a reading
+with the camera on ("delete everything") was published as a live reading of no face (Home Assistant's
+Listener present off: "listener left" automations fired) followed by a change to unknown with 0.0 numbers;
+a replay that ran out left its last mood live for good.  The real Appliance
 (real mood filter, recommender, player on SDL's dummy driver) behind the real bridge on a real Mosquitto;
 only the camera and classifier are scripted; the discovery templates rendered as Home Assistant does.
 """
@@ -91,3 +94,45 @@ def test_a_camera_that_never_gives_a_frame_says_no_reading(
         assert said == expected, when
         shown = _shown_in_ha(config, topics)
         assert shown == dict.fromkeys(MOOD_KEYS, "None"), (when, shown)  # all unknown in HA
+
+
+def _face(m: Message) -> tuple[str, Any]:
+    return m.json()["status"], m.json()["value"]
+
+
+def test_delete_everything_with_the_camera_on_says_no_reading_not_no_face(
+    tmp_path: Any, broker: Mosquitto, watcher: Watcher
+) -> None:
+    with bridged(tmp_path, broker, Shown("happy")) as (app, _bridge):
+        watcher.wait_for(f"{ROOT}/event/mood_changed", lambda m: m.json()["mood"] == "happy", BUSY)
+        watcher.wait_for(f"{ROOT}/state/face", lambda m: _face(m) == ("live", True), BUSY)
+        watcher.clear()
+        app.delete_data()  # the face is still in view: the camera reads it again at once
+        ended: Message = watcher.wait_for(
+            f"{ROOT}/event/mood_changed", lambda m: m.json()["mood"] == "unknown", BUSY
+        )
+        watcher.wait_for(f"{ROOT}/state/face", lambda m: _face(m) == ("live", True), BUSY)  # read again
+        _mark(watcher, 0.31)
+    faces = [_face(m) for m in watcher.on(f"{ROOT}/state/face")]
+    assert faces[0] == ("no_reading", None), faces  # the reading's end: Listener present unknown
+    assert ("live", False) not in faces, faces  # never "listener left"
+    moods = [(m.json()["status"], m.json()["value"]) for m in watcher.on(f"{ROOT}/state/mood")]
+    assert moods[0] == ("no_reading", "unknown"), moods
+    event = ended.json()
+    assert event["previous"] == "happy"
+    assert {key: event[key] for key in NUMBERS} == dict.fromkeys(NUMBERS), event  # null, not 0.0
+
+
+def test_a_replay_that_ran_out_ends_the_reading(tmp_path: Any, broker: Mosquitto, watcher: Watcher) -> None:
+    """A replay of 40 frames (4 s at the kit's 0.1 s interval): read happy, then no more frames.  The
+    mood fades as when a camera gives no frames (mood.no_face_timeout_s) and the reading ends."""
+    shown = Shown("happy", replay=40)
+    with bridged(tmp_path, broker, shown, mood__no_face_timeout_s=1.0, player__autoplay=False) as (app, _):
+        watcher.wait_for(f"{ROOT}/state/mood", lambda m: m.json()["value"] == "happy", BUSY)
+        watcher.clear()  # the no_reading before the first reading
+        watcher.wait_for(f"{ROOT}/state/mood", _status("no_reading"), BUSY)
+        _mark(watcher, 0.31)
+        topics = _mood_topics(watcher)
+        assert app.health.state_of("camera") == "ended"
+    said = {key: (body["status"], body["value"]) for key, body in topics.items()}
+    assert said == {"mood": ("no_reading", "unknown"), **dict.fromkeys(MOOD_KEYS[1:], ("no_reading", None))}

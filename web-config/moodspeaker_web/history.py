@@ -152,7 +152,7 @@ class HistoryRecorder:
         self._thread.start()
 
     def _on_event(self, event: Event) -> None:
-        if isinstance(event, MoodObserved):
+        if isinstance(event, MoodObserved) and not event.ended:  # a reading's end: no point to plot
             with contextlib.suppress(queue.Full):  # a stalled disk drops plot points, never blocks
                 self._queue.put_nowait((event, self.history.generation))
 

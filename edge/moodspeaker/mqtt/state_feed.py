@@ -5,10 +5,11 @@ switched); this decides what goes out: a topic whose payload (without `ts`) equa
 last is skipped, a running scan's counts alone wait for the next poll (ScanFeed), and the mood topics
 follow the camera as last heard, so a mood change while it is off (a correction from Home Assistant or
 the page) keeps them `camera_off` instead of showing a mood in privacy mode.  With the camera on and
-nothing read since it came on (or since the start) they say `no_reading` until the first reading: a
-snapshot then holds nothing read yet (no face, confidence 0), and published as live it showed the
-listener gone (Home Assistant's "Listener present" off, then on a moment later), which fires "listener
-left" automations for nothing; kept `camera_off`, a camera switched on that never delivers a frame (a
+nothing read since it came on (or since the start, or since the reading ended: "delete everything",
+a replay that ran out) they say `no_reading` until the first reading: a snapshot then holds nothing
+read yet (no face, confidence 0), and published as live it showed the listener gone (Home
+Assistant's "Listener present" off, then on a moment later), which fires "listener left"
+automations for nothing; kept `camera_off`, a camera switched on that never delivers a frame (a
 replay that ended) showed as off for good.  While a listener's correction holds, the mood topics show
 it (the mood in force, as the snapshots do), not the camera's readings, which reach them again once
 the camera reads a change and the correction ends.
@@ -84,8 +85,14 @@ class StateFeed:
     def reading(self, event: MoodObserved) -> None:
         """A mood reading: the five mood topics (blank with the camera off), with the mood in force:
         while a correction holds (`told`), its mood, confidence, valence and arousal beside the
-        reading's face, as the state snapshots have them."""
+        reading's face, as the state snapshots have them.  The end of a reading with the camera on
+        ("delete everything", a frame source that ran out: `ended`) is no reading of no face: the
+        mood topics say `no_reading` until the next reading, as after the switch on."""
         self.camera = bool(event.camera)
+        if event.ended and event.camera:
+            self._unread, self._unread_values = True, blank_mood_values(NO_READING)
+            self.publish(self._unread_values, event.ts)
+            return
         self._unread = False
         mood, confidence, valence, arousal = event.told or (
             event.mood,

@@ -126,6 +126,7 @@ class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRe
             health=self.health,
             heartbeat=self._heartbeat,
             enabled=config.camera.enabled,
+            on_ended=self._end_reading,  # a replay that ran out: its mood, faded, is no reading now
         )
         self._calibration = FollowedCalibration(
             data_dir, self.stage.set_calibration, lambda notice: self._report("calibration", notice)

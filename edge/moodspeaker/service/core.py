@@ -213,12 +213,14 @@ class ApplianceCore:
         return (self._override or self._mood).mood
 
     def _end_reading(self) -> None:
-        """The camera's reading of the mood ends (the camera switched off, "delete everything"): a
-        mood read before is not the listener's mood now.  The filter starts afresh and a capture under
-        way is dropped (InferenceStage.end_reading); the mood in force is unknown, a correction of it
-        goes too, and that is published as a reading (MoodObserved: the page, MQTT) and, when a mood
-        was in force, as a change to unknown.  Refills and re-plans under way, made for the mood read,
-        are dropped: the next ones plan as for an unknown mood.  The music playing carries on."""
+        """The camera's reading of the mood ends (the camera switched off, "delete everything", a frame
+        source that ran out and whose mood has faded: InferenceStage's `on_ended`): a mood read before
+        is not the listener's mood now.  The filter starts afresh and a capture under way is dropped
+        (InferenceStage.end_reading); the mood in force is unknown, a correction of it goes too, and
+        that is published as the reading's end (MoodObserved `ended`: MQTT says no reading, not a
+        listener gone, and the page plots no point) and, when a mood was in force, as a change to
+        unknown.  Refills and re-plans under way, made for the mood read, are dropped: the next ones
+        plan as for an unknown mood.  The music playing carries on."""
 
         def ended() -> None:
             with self._lock:  # published under it, as a reading's events are (`app._on_result`)
@@ -227,7 +229,9 @@ class ApplianceCore:
                 self._override = None
                 now = time.time()
                 camera = self.stage.enabled
-                self.bus.publish(MoodObserved(now, UNKNOWN, 0.0, 0.0, 0.0, face=False, camera=camera))
+                self.bus.publish(
+                    MoodObserved(now, UNKNOWN, 0.0, 0.0, 0.0, face=False, camera=camera, ended=True)
+                )
                 if shown != UNKNOWN:
                     self.bus.publish(MoodChanged(now, UNKNOWN, shown, 0.0, 0.0, 0.0))
 

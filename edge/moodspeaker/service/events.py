@@ -49,6 +49,11 @@ class MoodObserved(Event):
     #: a listener's correction in force after this reading, (mood, confidence, valence, arousal): the
     #: mood in force, which the state shows instead of the reading (None: the reading is in force)
     told: tuple[str, float, float, float] | None = None
+    #: True: not a reading but its end (the camera switched off, "delete everything", a frame source
+    #: that ran out): nothing is read from now until the next reading, so the mood is unknown and its
+    #: numbers (0.0) and `face` (False) are no reading's, not a listener gone; the state topics say
+    #: `no_reading` (camera on) or `camera_off`, and the page's history plots no point for it
+    ended: bool = False
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ around the camera's read (held_capture), around building the pipeline (a wedged 
 `load_delegate`) and around the vision pipeline (detect + classify): what can hang (a wedged camera
 driver, a wedged accelerator); the watchdog then abandons the thread and `restart()` starts a fresh
 one with a freshly built pipeline.  A capture that gives nothing to classify (the camera retrying or
-missing, the pipeline failing) counts as no face, so the mood fades to unknown.
+missing, the pipeline failing) counts as no face, so the mood fades to unknown; a source that ran out
+of frames (a replay that ended) fades it the same way, and then the reading ends (`on_ended`).
 A frame lives only inside `_step`: it is passed to the pipeline and dropped; it is never stored,
 queued, logged or written anywhere; when the reading ends (camera off, "delete everything", stop)
 the models run once on a blank input, so their tensors keep nothing of the last one (`_forget`).
@@ -14,8 +15,6 @@ the models run once on a blank input, so their tensors keep nothing of the last 
 from __future__ import annotations
 
 import logging
-import re
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -24,10 +23,12 @@ from typing import Any, Protocol
 import numpy as np
 
 from moodspeaker.mood.calibration import NeutralCalibration
+from moodspeaker.mood.classes import UNKNOWN
 from moodspeaker.mood.filter import MoodFilter, MoodState
 from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.health import Health
 from moodspeaker.service.held_capture import HeldCapture
+from moodspeaker.service.source_info import camera_missing, source_name
 from moodspeaker.service.watchdog import Heartbeat
 
 log = logging.getLogger(__name__)
@@ -39,28 +40,6 @@ log = logging.getLogger(__name__)
 #: load it again, in a row, up to the systemd restart.  A wedged stick hangs for good, so a minute
 #: still finds it.
 BUILD_TIMEOUT_S = 60.0
-
-
-def _camera_missing(exc: BaseException) -> bool:
-    """True for the frame sources' CameraError (no camera, a path that cannot be opened).
-
-    Looked up among the loaded modules, not imported: vision.sources brings OpenCV, which the
-    service loads only with a real camera; if it is not loaded, nothing raised its error."""
-    sources = sys.modules.get("moodspeaker.vision.sources")
-    camera_error = getattr(sources, "CameraError", None) if sources is not None else None
-    return isinstance(camera_error, type) and isinstance(exc, camera_error)
-
-
-def source_name(source: object) -> str:
-    """Which source feeds the mood, for the camera's health detail ("ok · face replay" is not a real
-    camera): the live cameras' own `name` ("Raspberry Pi camera", "webcam 0"), else the class name
-    in words (the demo's FaceReplay: "face replay", a ReplaySource: "replay source"); "" for none."""
-    if source is None:
-        return ""
-    name = getattr(source, "name", "")
-    if isinstance(name, str) and name:
-        return name
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", type(source).__name__).lower()
 
 
 class FrameSource(Protocol):
@@ -96,6 +75,7 @@ class InferenceStage:
         heartbeat: Heartbeat,
         enabled: bool = True,
         clock: Callable[[], float] = time.monotonic,
+        on_ended: Callable[[], None] | None = None,
     ) -> None:
         self._make_source = make_source
         self._make_pipeline = make_pipeline
@@ -115,6 +95,9 @@ class InferenceStage:
         # The source said it has no more frames (a replay without camera.replay_loop): no new one is
         # opened (it would start the replay again) until the camera is switched off and on.
         self._ended = False
+        # Its mood has faded since and the reading was ended (`_ran_out`), once per source.
+        self._ran_out_done = False
+        self._on_ended = on_ended
         self._pipeline: Pipeline | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -183,6 +166,7 @@ class InferenceStage:
             was_enabled, self._enabled = self._enabled, enabled
             if enabled != was_enabled:
                 self._ended = False  # switched off and on again: a source that ended starts afresh
+                self._ran_out_done = False
                 state = ComponentState.OK if enabled else ComponentState.OFF
                 detail = source_name(self._source) if enabled else "privacy switch"
                 self._health.set_state("camera", state, detail)
@@ -255,7 +239,7 @@ class InferenceStage:
                     log.info("camera: %s (switched off meanwhile)", exc)
                 elif not changed:
                     pass  # said when the state changed: not again on every retry
-                elif component == "camera" and _camera_missing(exc):
+                elif component == "camera" and camera_missing(exc):
                     # no camera (yet) is an ordinary state, not a bug: the reason, no traceback
                     log.warning("camera: %s (retrying with back-off)", exc)
                 else:
@@ -271,12 +255,13 @@ class InferenceStage:
                 # camera on behind the privacy switch, which closed the last one and will not again
                 self._capture.let_go(generation)
                 return True
-            if self._source is None:
-                if self._ended:
-                    return True  # its camera state stays "ended"
+            if self._source is None and not self._ended:  # an ended one's camera state stays "ended"
                 self._source = self._make_source()
                 self._health.set_state("camera", ComponentState.OK, source_name(self._source))
             source = self._source
+        if source is None:  # it has no more frames
+            self._ran_out(reading)
+            return True
         # built before the capture, so a build that hangs holds no frame
         pipeline = self._pipeline if self._pipeline is not None else self._build(generation)
         if pipeline is None:
@@ -393,3 +378,22 @@ class InferenceStage:
                 return
             state = self._filter.update(None, now)
             self._on_result(state, None, now)
+
+    def _ran_out(self, reading: int) -> None:
+        """A capture due from a source with no more frames (a replay that ended) counts as one that gave
+        nothing (`_no_capture`): the mood fades as when the camera gives no frames; once it is unknown
+        (at once when none was read) the reading ends (`on_ended`: the service ends it as "delete
+        everything" does, published as no reading), once per source.  Before, the last mood read
+        stood live for good (MQTT's mood topics, the page, the picks)."""
+        with self._filter_lock:
+            fading = self._filter.mood != UNKNOWN
+        if fading:
+            self._no_capture(reading)
+            return
+        with self._lock:
+            if self._ran_out_done or not self._ended or not self._enabled:
+                return  # ended already, or switched off (and maybe on again) meanwhile
+            self._ran_out_done = True
+        log.info("the frame source has no more frames and the mood has faded: the reading ends")
+        if self._on_ended is not None:
+            self._on_ended()

@@ -12,64 +12,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-#: Words people use for how they feel -> the speaker's mood classes (closest on the valence/arousal
-#: circle: "tired" is low energy and low mood, which the classes call sad).
-FEELINGS: dict[str, tuple[str, ...]] = {
-    "sad": (
-        "sad",
-        "down",
-        "low",
-        "blue",
-        "tired",
-        "exhausted",
-        "sleepy",
-        "depressed",
-        "unhappy",
-        "gloomy",
-        "drained",
-        "knackered",
-        "miserable",
-        "lonely",
-        "worn out",
-        "fed up",
-    ),
-    "happy": (
-        "happy",
-        "great",
-        "good",
-        "cheerful",
-        "joyful",
-        "glad",
-        "fantastic",
-        "excited",
-        "wonderful",
-        "in a good mood",
-        "over the moon",
-    ),
-    "angry": ("angry", "mad", "furious", "annoyed", "irritated", "frustrated", "cross", "grumpy"),
-    "fear": ("anxious", "nervous", "scared", "afraid", "worried", "stressed", "tense", "on edge"),
-    "surprise": ("surprised", "shocked", "amazed", "astonished"),
-    "disgust": ("disgusted", "grossed out", "sick of it"),
-    "neutral": ("fine", "ok", "okay", "calm", "relaxed", "neutral", "alright", "all right", "meh"),
-}
+from moodspeaker_web.tell_words import CALMER, FEELINGS, LIVELIER, MUSIC_MOODS, MUSIC_STEERS
 
 _FEELING_INTRO = r"(?:i am|i m|im|i feel|feeling|i'm|actually|just|really|so|pretty|quite|very|a bit|kind of)"
 
-#: Words for music of a mood ("play happy songs", "something sad") -> the mood the speaker then picks
-#: for.  Not FEELINGS: "good music" is no happy face, "low music" no sad one.
-MUSIC_MOODS: dict[str, tuple[str, ...]] = {
-    "happy": ("happy", "cheerful", "joyful", "feel good", "feelgood", "sunny", "fun"),
-    "sad": ("sad", "melancholic", "melancholy", "gloomy", "sombre", "somber", "mournful", "depressing"),
-    "angry": ("angry", "aggressive", "furious"),
-    "fear": ("scary", "spooky", "creepy", "eerie"),
-    "neutral": ("neutral",),
-}
-#: Words for calm or lively music, asked for as music ("play something calm"): a steer.  Not in CALMER
-#: and LIVELIER, which count wherever they are said: "I'm calm" is a feeling (neutral), no request.
-MUSIC_STEERS: dict[str, tuple[str, ...]] = {
-    "calmer": ("calm", "peaceful", "soothing", "gentle", "relaxed"),
-    "livelier": ("lively", "danceable", "dancey"),
-}
 #: A request for music of a mood, by what is said before its mood word: "play ...", "put on some ...",
 #: "something ...", "I want ...", "give me ...", "more ..." opening a clause.  A mood word with "songs"
 #: or "music" alone is no request ("skip these sad songs", "sad songs make me cry"), only so said on its
@@ -110,8 +56,6 @@ _OF_THE_MUSIC = (
     r"| (?:this|that|these|those)(?: one| again| already| now)?(?= ,| $))"
 )
 
-CALMER = ("calmer", "slower", "mellow", "mellower", "relaxing", "chill", "chilled", "gentler", "quiet music")
-LIVELIER = ("livelier", "upbeat", "more upbeat", "energetic", "faster", "happier", "more energy", "party")
 
 VOLUME_STEP = 0.1
 

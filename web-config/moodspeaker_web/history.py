@@ -9,9 +9,10 @@ never anything from a frame.  Writes happen on a small writer thread, because Ev
 must return at once.
 
 "Delete everything" clears the file in the service (moodspeaker.service.mood_history.clear_file, page
-or no page), which holds this store's `_clearing` through it: the samples queued before (the "mood
-unknown" the deletion publishes too) are dropped by the writer, not written after the clear, each
-sample carrying the store's `generation` from when it was queued; and none is written in between.
+or no page), which holds this store's `_clearing` through it: the samples queued before are dropped
+by the writer, not written after the clear, each sample carrying the store's `generation` from when
+it was queued; and none is written in between.  The end of a reading (MoodObserved `ended`: the
+deletion's, the camera switched off, a replay that ran out) is no sample: nothing was read.
 
 What is deleted must not be readable in the files afterwards: `secure_delete` zeroes the deleted rows,
 but every sample ever added also sits in the write-ahead log (one page image per insert) until that

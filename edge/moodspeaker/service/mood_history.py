@@ -11,8 +11,8 @@ reader kept from emptying the file's log stays owed in the file (util.sqlitefile
 next prune scrubs again, also one that deletes nothing.  The service's delete everything clears the
 file itself (`clear_file`), page or no page: not every caller of it is the page.  A MoodHistory kept
 here is told first (the `clearing` it gave `kept_here`, held through the clear): what its page's
-recorder queued before is dropped, not written after the clear (the "mood unknown" the deletion
-publishes too), and it writes nothing in between; so the page need not clear the file again.
+recorder queued before is dropped, not written after the clear, and it writes nothing in between; so
+the page need not clear the file again.
 """
 
 from __future__ import annotations

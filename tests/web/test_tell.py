@@ -212,3 +212,61 @@ def test_a_complaint_about_the_music_is_no_feeling(text: str, expected: list[Act
 def test_the_later_of_pause_and_play_wins(text: str, expected: list[Action]) -> None:
     meaning = interpret(text, volume=0.5, strategy="match")
     assert list(meaning.actions) == expected, meaning.reply
+
+
+_CAM_ON, _CAM_OFF = Action("set_camera", {"enabled": True}), Action("set_camera", {"enabled": False})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The camera's words (camera, watching, looking, pictures) take the start, stop, turn on or off
+        # said with them: the music is not spoken of ("start the camera" played, "stop watching" paused).
+        ("start the camera", [_CAM_ON]),
+        ("turn the camera on", [_CAM_ON]),
+        ("stop the music, start the camera", [_PAUSE, _CAM_ON]),
+        ("stop watching", [_CAM_OFF]),
+        ("start watching", [_CAM_ON]),
+        ("stop looking at me", [_CAM_OFF]),
+        ("stop taking pictures", [_CAM_OFF]),
+        ("no more pictures", [_CAM_OFF]),
+        ("stop the camera and play something happy", [_HAPPY, _PLAY, _CAM_OFF]),
+        ("turn off the camera and keep playing", [_PLAY, _CAM_OFF]),
+        ("camera off but keep the music", [_PLAY, _CAM_OFF]),
+        ("start the music", [_PLAY]),
+        # A negation before a command word cancels that command ("don't play anything" played, "don't
+        # stop the music" paused, "don't skip this" skipped); the rest of the message still counts.
+        ("don't play anything", []),
+        ("don't play anything sad", []),
+        ("don't stop the music", []),
+        ("please don't stop", []),
+        ("can you not pause", []),
+        ("don't skip this", []),
+        ("never skip this song", []),
+        ("don't turn the camera off", []),
+        ("don't stop watching", []),
+        ("don't pause, play something happy", [_HAPPY, _PLAY]),
+        ("why not play something happy", [_HAPPY, _PLAY]),
+        # Never to be played again: this track does not fit (it replayed it: "play this again").
+        ("never play this again", [Action("dislike")]),
+        ("don't play this song again", [Action("dislike")]),
+    ],
+)
+def test_camera_words_and_negated_commands(text: str, expected: list[Action]) -> None:
+    meaning = interpret(text, volume=0.5, strategy="match")
+    assert list(meaning.actions) == expected, meaning.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("don't play anything", "not playing"),
+        ("don't stop the music", "not pausing"),
+        ("don't skip this", "not skipping"),
+        ("don't turn the camera off", "not turning the camera off"),
+    ],
+)
+def test_a_command_cancelled_is_said_so(text: str, said: str) -> None:
+    """Nothing done, and the reply says what was understood, not "Sorry, I did not understand"."""
+    meaning = interpret(text, volume=0.5, strategy="match")
+    assert not meaning.understood and said in meaning.reply and "Try:" not in meaning.reply, meaning.reply

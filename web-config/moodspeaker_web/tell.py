@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from moodspeaker_web import tell_commands
 from moodspeaker_web.tell_words import CALMER, FEELINGS, LIVELIER, MUSIC_MOODS, MUSIC_STEERS
 
 _FEELING_INTRO = r"(?:i am|i m|im|i feel|feeling|i'm|actually|just|really|so|pretty|quite|very|a bit|kind of)"
@@ -104,19 +105,9 @@ def _has(text: str, phrases: tuple[str, ...] | list[str]) -> str | None:
     return None
 
 
-#: Words before a play that refuse it: "stop, don't play anything" asks for no play after the stop.
-_PLAY_REFUSED = r"(?:don't|dont|do not|never) $"
-
-
-def _last(text: str, phrases: tuple[str, ...], *, unless: str | None = None) -> int:
-    """Where the last of `phrases` in `text` starts (-1: none), less one said after `unless` (a
-    pattern the text before it ends with)."""
-    starts = [
-        m.start()
-        for phrase in phrases
-        for m in re.finditer(rf"(?= {re.escape(phrase)} )", text)
-        if unless is None or not re.search(unless, text[: m.start() + 1])
-    ]
+def _last(text: str, phrases: tuple[str, ...]) -> int:
+    """Where the last of `phrases` in `text` starts (-1: none)."""
+    starts = [m.start() for phrase in phrases for m in re.finditer(rf"(?= {re.escape(phrase)} )", text)]
     return max(starts, default=-1)
 
 
@@ -157,8 +148,11 @@ def _asked_music(text: str, words: dict[str, tuple[str, ...]]) -> tuple[str, str
 
 def interpret(text: str, *, volume: float | None = None, strategy: str | None = None) -> Interpretation:
     """Turn a short request into commands; `volume`/`strategy` are the speaker's current values."""
-    said = _normalise(text[:200])
-    marked = _normalise(text[:200], clauses=True)
+    # The camera's commands and the commands said not to be done are taken out first (tell_commands):
+    # "start the camera" is no play, "don't stop the music" no pause.
+    commands = tell_commands.read(_normalise(text[:200], clauses=True))
+    marked = commands.text
+    said = re.sub(r" (?:, )+", " ", marked)
     actions: list[Action] = []
     notes: list[str] = []
 
@@ -167,7 +161,7 @@ def interpret(text: str, *, volume: float | None = None, strategy: str | None = 
             actions.append(action)
             notes.append(note)
 
-    if _has(
+    if commands.never_again or _has(
         said,
         (
             "not this artist",
@@ -294,20 +288,23 @@ def interpret(text: str, *, volume: float | None = None, strategy: str | None = 
     # happy, then stop" pauses; "stop, don't play anything" asks for no play after the stop).
     steering = any(a.command in {"set_strategy", "dislike", "steer"} for a in actions)
     moving = any(a.command in {"dislike", "next", "replay"} for a in actions)
-    play_words = ("play", "resume", "continue", "start")
+    play_words = ("play", "resume", "continue", "start", "keep playing", "keep going", "keep the music")
     paused = _last(marked, ("pause", "stop", "be quiet", "shh", "shush", "silence"))
     wanted = [w[1] for w in (music, asked_steer) if w]
-    played = max(_last(marked, play_words, unless=_PLAY_REFUSED), _last(marked, tuple(wanted)))
+    played = max(_last(marked, play_words), _last(marked, tuple(wanted)))
     if paused >= 0 and not (quieter or steering) and played < paused:
         add(Action("pause"), "pausing")
     elif (_has(said, play_words) or wanted) and not moving:
         add(Action("play"), "playing")
 
-    if _has(said, ("camera off", "turn off the camera", "stop watching", "stop looking")):
+    if commands.camera is False:
         add(Action("set_camera", {"enabled": False}), "camera off: no more pictures are taken")
-    elif _has(said, ("camera on", "turn on the camera")):
+    elif commands.camera:
         add(Action("set_camera", {"enabled": True}), "camera on")
+    notes.extend(commands.cancelled)
 
+    if not actions and notes:
+        return Interpretation((), "Understood: " + "; ".join(notes) + ": nothing to do.")
     if not actions:
         return Interpretation(
             (), "Sorry, I did not understand that. Try: " + ", ".join(f"“{e}”" for e in EXAMPLES) + "."

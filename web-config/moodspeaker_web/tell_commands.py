@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-#: A negation of the command word after it ("don't", "never", "can you not"; "don't you dare", "I don't
-#: want to"), not a question that suggests it ("why not play something happy").
+#: A negation of the command word after it ("don't", "never", "can you not", "I can't stop"; "don't you
+#: dare", "I don't want to"), not a question that suggests it ("why not play something happy").
 _NEGATION = (
-    r"(?:don't|dont|do not|never|(?<!why )not|no need to)"
+    r"(?:don't|dont|do not|never|can't|cant|cannot|won't|wont|(?<!why )not|no need to)"
     r"(?: (?:you|ever|even|just|please|dare|you dare|want to|wanna|need to|have to))?"
 )
 #: The music's command words a negation cancels -> what the reply says was not done.
@@ -45,7 +45,7 @@ _OFF = r"stop|turn off|switch off|disable|pause|no more|quit"
 _CAMERA = re.compile(
     rf" (?P<neg>{_NEGATION} )?(?:(?P<verb>{_ON}|{_OFF})"
     r"(?: (?:the|your|my|that|this|taking|any)){0,2} (?:camera|cam|webcam|pictures|photos|snapshots)"
-    r"|(?P<verb2>start|stop|quit) (?:watching|looking|filming)(?! for)(?: at me| me)?"
+    r"|(?P<verb2>start|stop|quit|resume|pause) (?:watching|looking|filming)(?! for)(?: at me| me)?"
     r"|(?:(?:turn|switch|put|set) )?(?:(?:the|your|my) )?(?:camera|cam|webcam)(?: back)? (?P<state>on|off))"
     r"(?= )"
 )

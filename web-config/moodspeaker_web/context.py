@@ -24,6 +24,7 @@ from typing import Any
 
 from flask import current_app, request
 
+from moodspeaker.commands.webport import resolve_host
 from moodspeaker.config import Config, ConfigError, describe, with_changes
 from moodspeaker.config.edit import read, update
 from moodspeaker.service.control import ControlAPI
@@ -75,6 +76,8 @@ class WebContext:
     #: Library rescan as seen from here: the service's last "scan" event, or, from a speaker that
     #: reports none, started by the page and finished by its "library" event.
     scan: dict[str, Any] = field(default_factory=dict)
+    #: Looks up the page address a save changes (a host name: DNS), before the save takes its lock.
+    resolve_host: Callable[[str], str] = resolve_host
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _unsubscribe: Callable[[], None] | None = None
     #: What the speaker started with: its running config, and the config file as it was then.

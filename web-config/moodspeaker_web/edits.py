@@ -10,13 +10,19 @@ loaded is refused (`changed_elsewhere`), not overwritten unseen.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from moodspeaker.commands.webport import page_listen_problem
+from moodspeaker.commands.webport import needs_lookup, page_listen_problem
 from moodspeaker.config import Config, describe, with_changes
 from moodspeaker.config.messages import problem_on_form
 from moodspeaker_web.forms import entries, fields, parse_section
+
+log = logging.getLogger(__name__)
+
+#: The page addresses looked up before a save: {host: its address, or why the name names none}.
+Addresses = Mapping[str, str | OSError]
 
 #: The hidden input beside each field that holds what the field showed when the page was loaded.
 LOADED = ":loaded"
@@ -107,13 +113,14 @@ def changes_onto(
     mark_key: bytes,
     *,
     listening_port: int | None = None,
+    addresses: Addresses | None = None,
 ) -> dict[str, Any]:
     """The changes of a submitted `form` onto `now`, the file as it is: only the fields changed on
     the page (`edited_form`, what `edited` kept of `form`) as {"section.key": value}.  Raises Refused
-    for a refused value, for a page address the speaker could not start with (`unreachable`), or for
-    a clash."""
+    for a refused value, for a page address the speaker could not start with (`unreachable`, with
+    the `addresses` looked up by `addresses_ahead`), or for a clash."""
     changes, errors = parse_section(now, section, edited_form)
-    errors = errors or unreachable(now, changes, listening_port)
+    errors = errors or unreachable(now, changes, listening_port, addresses or {})
     if errors:
         raise Refused(errors)
     clashes = changed_elsewhere(now, section, form, changes, mark_key)
@@ -141,15 +148,51 @@ PAGE_OFF = (
 WHERE_THE_PAGE_LISTENS = frozenset({"web.enabled", "web.host", "web.port"})
 
 
-def unreachable(now: Config, changes: Mapping[str, Any], listening_port: int | None) -> dict[str, str]:
+def _listens(now: Config, changes: Mapping[str, Any]) -> tuple[str, int] | None:
+    """Where the page would listen at the next start, when `changes` onto `now` change it (and it
+    stays on): (host, port); else None."""
+    if not WHERE_THE_PAGE_LISTENS & changes.keys():
+        return None
+    web = with_changes(now, changes, source="web page").web
+    return (web.host, web.port) if web.enabled and web.port != 0 else None
+
+
+def addresses_ahead(
+    now: Config, section: str, edited_form: Mapping[str, Sequence[str]], resolve: Callable[[str], str]
+) -> dict[str, str | OSError]:
+    """The page address a save of `edited_form` onto `now` (the file as it is before the save) would
+    check, looked up with `resolve` (commands.webport.resolve_host) before the save takes its lock:
+    a host name's look-up may wait for the resolver's whole timeout, and under the lock it held every
+    other save (and the config file's follower) for that long.  {} when the save changes no address."""
+    changes, errors = parse_section(now, section, edited_form)
+    where = None if errors else _listens(now, changes)
+    if where is None:
+        return {}
+    host = where[0]
+    try:
+        return {host: resolve(host)}
+    except OSError as exc:
+        return {host: exc}
+
+
+def unreachable(
+    now: Config, changes: Mapping[str, Any], listening_port: int | None, addresses: Addresses
+) -> dict[str, str]:
     """A refusal under web.port or web.host when the changed page address is one `moodspeaker run`
     would refuse to start with (commands.webport: port 80 for a user without the right to it, another
     program's port, an address this machine does not have): saved, it would stop the speaker at its
-    next restart, and only SSH could undo it.  `listening_port`: the port the page is on now (fine)."""
-    if not WHERE_THE_PAGE_LISTENS & changes.keys():
+    next restart, and only SSH could undo it.  `listening_port`: the port the page is on now (fine).
+
+    The host's address is taken from `addresses` (`addresses_ahead`), never looked up here, under the
+    save's lock: a host name not looked up ahead (the file's web.host changed between the look-up and
+    the save) is not checked, the check being advice; an address needs no look-up."""
+    where = _listens(now, changes)
+    if where is None:
         return {}
-    web = with_changes(now, changes, source="web page").web
-    if not web.enabled:
+    host, port = where
+    address = addresses.get(host, None if needs_lookup(host) else host)
+    if address is None:
+        log.info("web.host %r was changed during the save: not looked up, so not checked", host)
         return {}
-    problem = page_listen_problem(web.host, web.port, listening_port=listening_port)
+    problem = page_listen_problem(host, port, listening_port=listening_port, address=address)
     return dict([problem]) if problem else {}

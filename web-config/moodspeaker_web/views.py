@@ -212,9 +212,13 @@ def save_section(section: str) -> str | BaseResponse | tuple[str, int]:
     edited = edits.edited(section, form)
     told: frozenset[str] = frozenset()
     port = listening_port()  # the page's own port: fine to keep (edits.unreachable)
+    # a changed address's host name is looked up now: under the save's lock a slow DNS held every save
+    ahead = edits.addresses_ahead(ctx.saved_config(), section, edited, ctx.resolve_host)
     try:
         saved = ctx.save_changes(
-            lambda now: edits.changes_onto(now, section, form, edited, _mark_key(), listening_port=port)
+            lambda now: edits.changes_onto(
+                now, section, form, edited, _mark_key(), listening_port=port, addresses=ahead
+            )
         )
     except edits.Refused as exc:
         errors, told = exc.errors, exc.told

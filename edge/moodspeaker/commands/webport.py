@@ -83,10 +83,35 @@ def web_port_problem(config: Config, port_option: int | None, *, setting_hint: s
     return None
 
 
-def page_listen_problem(host: str, port: int, *, listening_port: int | None) -> tuple[str, str] | None:
+def resolve_host(host: str) -> str:
+    """The address the page's `host` setting names, looked up as binding it looks it up
+    (system.listen: IPv4 unless it holds a ':'); an address (or "") is returned as it is, with no
+    look-up.  Raises OSError (socket.gaierror) for a name that names none.  A name's look-up may
+    take the resolver's whole timeout (a slow or unreachable DNS server): done before a save's lock."""
+    if not needs_lookup(host):
+        return host
+    return str(socket.getaddrinfo(host, None, socket.AF_INET, socket.SOCK_STREAM)[0][4][0])
+
+
+def needs_lookup(host: str) -> bool:
+    """Whether binding `host` looks a name up: not an address (IPv4, or IPv6 with its ':'), nor ""."""
+    if not host or ":" in host:
+        return False
+    try:
+        socket.inet_pton(socket.AF_INET, host)
+    except OSError:
+        return True
+    return False
+
+
+def page_listen_problem(
+    host: str, port: int, *, listening_port: int | None, address: str | OSError
+) -> tuple[str, str] | None:
     """Why `run` would refuse to start with the page on (host, port), as the page's Settings says it
     under the field at fault: ("web.port" or "web.host", sentence); None when it could listen.
 
+    `address` is what `resolve_host(host)` gave (the address, or the error that the name names
+    none), looked up beforehand: only the bind, which waits on nothing, is made here.
     `listening_port` is the port the page itself is on now (None: not known): that one is taken by
     the page, which gives it up when the speaker restarts, so only the address is checked with it.
     """
@@ -96,7 +121,9 @@ def page_listen_problem(host: str, port: int, *, listening_port: int | None) -> 
         return None
     ours = port == listening_port
     try:
-        check_port_free(host, 0 if ours else port)
+        if isinstance(address, OSError):
+            raise address
+        check_port_free(address, 0 if ours else port)
     except OSError as exc:
         after = "the speaker would not start at its next restart (it needs its page), until changed over SSH"
         if in_use(exc):

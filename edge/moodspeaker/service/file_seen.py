@@ -6,8 +6,10 @@ file that is there and failed all the same (damaged, unreadable for its permissi
 after every scan.  So the mark records the file as it was when the track failed (`file_seen`): None
 when nothing was there (a disk unplugged, a file moved before the rescan found it), else its place,
 size, mtime and permissions.  A mark with None is lifted once a file is there; one with the file is
-lifted only once the file is another (`changed`): re-encoded or rewritten (size, mtime), its
-permissions or owner fixed, or the track found at another place.
+lifted once the file is another (`changed`): re-encoded or rewritten (size, mtime), its permissions
+or owner fixed, or the track found at another place; or once it opens, unchanged (a failure that was
+not the file's: ffmpeg missing for a while, a decoder killed; service.file_opens).  What was there is
+looked at when the track fails (service.feedback), not later: a disk back meanwhile is no change.
 """
 
 from __future__ import annotations

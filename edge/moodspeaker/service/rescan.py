@@ -19,7 +19,8 @@ from collections.abc import Mapping
 
 from moodspeaker.service.core import ApplianceCore
 from moodspeaker.service.events import StateChanged
-from moodspeaker.service.file_seen import changed
+from moodspeaker.service.file_opens import opens_now
+from moodspeaker.service.file_seen import changed, file_seen
 from moodspeaker.service.health import library_state
 from moodspeaker.service.moved_tracks import follow_library
 from moodspeaker.service.scan_state import ClosingRescan, ScanRun
@@ -31,9 +32,10 @@ def file_back(source: object, track_id: str, seen: str | None) -> bool:
     """Whether a track marked "missing" can be offered again: `source` (its `get(id)`) has it as a file
     of this speaker's that is there now and was not when it failed (`seen` None: a disk back, a file
     found moved), or is another file now (moved, rewritten, its permissions fixed; service.file_seen).
-    A file that was there and is unchanged (damaged, unreadable) would fail again: no.  A LAN
-    server's track is not (its mark goes when a track of it plays); an index that cannot be read
-    says no (logged)."""
+    A file that was there and is unchanged is opened (service.file_opens): one that failed not by its
+    fault (ffmpeg gone for a while, a decoder killed) gives audio now, yes; a damaged or unreadable
+    one fails again, no.  A LAN server's track is not (its mark goes when a track of it plays); an
+    index that cannot be read says no (logged)."""
     get = getattr(source, "get", None)
     try:
         track = get(track_id) if callable(get) else None
@@ -41,7 +43,12 @@ def file_back(source: object, track_id: str, seen: str | None) -> bool:
         log.warning("missing tracks not looked up in the library: %s", exc)
         return False
     location, origin = getattr(track, "location", None), getattr(track, "source", "")
-    return isinstance(location, str) and "://" not in str(origin) and changed(seen, location)
+    duration = float(getattr(track, "duration_s", 0.0) or 0.0)
+    if not isinstance(location, str) or "://" in str(origin):
+        return False
+    if changed(seen, location):
+        return True
+    return seen is not None and file_seen(location) is not None and opens_now(location, duration_s=duration)
 
 
 class ScanStoppedError(Exception):

@@ -103,12 +103,14 @@ def test_a_two_step_script_and_a_removed_line_change_nothing_until_set(
         _as_running(app, ctx.config)
         assert not _camera_switched_on(events)
         assert "no longer sets camera.enabled" in caplog.text
+        assert "camera.enabled" in ctx.restart_waiting()  # the page says its default comes at the restart
         assert path.read_text() == full.replace("enabled = false\n", "")
         # set in the file again, to another value: that is a change, applied
         path.write_text(full.replace("enabled = false\n", "enabled = true\n"))
         _passes(followed, 2)
         assert app.stage.enabled is True
         assert app.config.camera.enabled is True
+        assert "camera.enabled" not in ctx.restart_waiting()
 
 
 @pytest.mark.parametrize("after_read", [1, 2])

@@ -13,6 +13,7 @@ The in-memory household speaker behind the page (webkit); the form as the page r
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from typing import Any
@@ -68,3 +69,26 @@ def test_guests_do_not_see_it(owner: Page) -> None:
     _save(owner, "web", web__guest_view="true", web__port=str(_free_port()))
     owner.client.post("/logout", data={"csrf_token": owner.csrf("/")})
     assert "restart_waiting" not in owner.client.get("/api/guest").get_json()
+
+
+def test_a_live_setting_whose_line_is_gone_waits_for_the_restart(owner: Page) -> None:
+    """The running speaker keeps a live setting whose line was removed from the file (config.follow);
+    its default comes with the next start, so the list says so until then."""
+    _save(owner, "player", player__volume="40")
+    assert _state(owner)["settings"] == []  # applied at once
+    text = owner.config_path.read_text(encoding="utf-8")
+    owner.config_path.write_text(re.sub(r"(?m)^volume = .*\n", "", text), encoding="utf-8")
+    said = "Waiting for a restart: Start volume (Audio)."
+    assert _shown(owner) == said
+    assert _state(owner) == {"settings": ["player.volume"], "text": said}
+    assert main(["-c", str(owner.config_path), "config", "set", "player.volume=0.4"]) == 0
+    assert _state(owner)["settings"] == []  # the file says what the speaker runs with again
+
+
+def test_a_one_run_override_does_not_wait(owner: Page) -> None:
+    """`run --set player.volume=0.1` with no volume in the file: the file was never its source."""
+    ctx = owner.ctx
+    ctx.config = ctx._started = dataclasses.replace(
+        ctx.config, player=dataclasses.replace(ctx.config.player, volume=0.1)
+    )
+    assert _state(owner)["settings"] == []

@@ -17,6 +17,7 @@ import logging
 import math
 import threading
 import time
+import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,12 @@ from moodspeaker.config import Config, ConfigError, describe, with_changes
 from moodspeaker.config.edit import read, update
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import CommandRejected, ErrorReported, Event, EventBus, StateChanged
-from moodspeaker.service.restart_rules import needs_restart, waits_for_restart
+from moodspeaker.service.restart_rules import (
+    in_schema_order,
+    kept_until_restart,
+    needs_restart,
+    waits_for_restart,
+)
 from moodspeaker_web.auth import LoginLimiter, PasswordStore
 from moodspeaker_web.forms import SECTION_TITLES
 from moodspeaker_web.history import HistoryRecorder, MoodHistory
@@ -83,10 +89,11 @@ class WebContext:
     #: What the speaker started with: its running config, and the config file as it was then.
     _started: Config | None = None
     _file_at_start: Config | None = None
-    #: The config file's last parse: (its bytes, None when missing; the config or None; why not).
-    _file_cache: tuple[bytes | None, Config | None, str] | None = None
-    #: The last restart_waiting: (the config then, the config now, the settings waiting).
-    _waiting: tuple[Config, Config, tuple[str, ...]] | None = None
+    #: The config file's last parse: (its bytes, None when missing; the config or None; why not;
+    #: the settings it sets, "section.key").
+    _file_cache: tuple[bytes | None, Config | None, str, frozenset[str]] | None = None
+    #: The last restart_waiting: (the config then, the config now, the running one, the settings waiting).
+    _waiting: tuple[Config, Config, Config, tuple[str, ...]] | None = None
 
     @property
     def session_lifetime_s(self) -> float:
@@ -150,7 +157,7 @@ class WebContext:
             parsed: tuple[Config | None, str] = read(self.config_path, missing_ok=True), ""
         except (ConfigError, OSError) as exc:
             parsed = None, str(exc)
-        self._file_cache = (key, *parsed)
+        self._file_cache = (key, *parsed, _set_in(key) if parsed[0] is not None else frozenset())
         return parsed
 
     def _file_now(self) -> Config | None:
@@ -164,16 +171,22 @@ class WebContext:
         """The settings saved since the speaker started that it applies only when it restarts
         ("web.port", …; the service's own rule, service.restart_rules), in the schema's order: the
         config file now against the file as it was at the start (one-run overrides such as `--set`
-        are in neither), or the page's own saves when the file cannot be read.  Worked out again only
-        when either config is another (both are frozen, and the file's is kept while it is unchanged)."""
-        now, then = self._file_now(), self._file_at_start
+        are in neither), or the page's own saves when the file cannot be read.  With them, the live
+        settings whose line is gone from the file: the running speaker keeps them as they are, and
+        its next start takes their default (restart_rules.kept_until_restart).  Worked out again only
+        when a config is another (all are frozen, and the file's is kept while it is unchanged)."""
+        now, then, running = self._file_now(), self._file_at_start, self.config
+        read = now is not None and then is not None
         if now is None or then is None:
-            now, then = self.config, self._started or self.config
+            now, then = running, self._started or running
         cached = self._waiting
-        if cached is not None and cached[0] is then and cached[1] is now:
-            return list(cached[2])
+        if cached is not None and cached[0] is then and cached[1] is now and cached[2] is running:
+            return list(cached[3])
         waiting = needs_restart(then, now)
-        self._waiting = (then, now, tuple(waiting))
+        if read and self._file_cache is not None:
+            gone = kept_until_restart(self._started or running, then, running, now, self._file_cache[3])
+            waiting = in_schema_order([*waiting, *gone])
+        self._waiting = (then, now, running, tuple(waiting))
         return waiting
 
     def profiles(self) -> list[str]:
@@ -291,6 +304,17 @@ class WebContext:
         if self.recorder is not None:
             self.recorder.stop()
         self.history.close()
+
+
+def _set_in(data: bytes | None) -> frozenset[str]:
+    """The settings ("section.key") a config file's bytes set (none for a missing file)."""
+    try:
+        raw = tomllib.loads(data.decode("utf-8")) if data is not None else {}
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return frozenset()
+    return frozenset(
+        f"{section}.{key}" for section, body in raw.items() if isinstance(body, dict) for key in body
+    )
 
 
 def web() -> WebContext:

@@ -8,8 +8,10 @@ The one rule for it: the service says which saved settings wait when it applies 
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection, Iterable
 
 from moodspeaker.config import Config, describe
+from moodspeaker.config.follow import values
 from moodspeaker.config.load import to_mapping
 
 #: Settings applied while running (prefixes end in "."; the rest need a restart).  Not all of web.:
@@ -53,4 +55,36 @@ def needs_restart(old: Config, new: Config) -> list[str]:
         dotted
         for dotted, section, key in _waiting_kind()
         if before.get(section, {}).get(key) != after.get(section, {}).get(key)
+    ]
+
+
+@functools.cache
+def _schema_order() -> dict[str, int]:
+    return {info.dotted: index for index, info in enumerate(describe())}
+
+
+def in_schema_order(keys: Iterable[str]) -> list[str]:
+    """`keys` ("section.key") in the schema's order (an unknown one last)."""
+    order = _schema_order()
+    return sorted(keys, key=lambda dotted: order.get(dotted, len(order)))
+
+
+def kept_until_restart(
+    started: Config, file_at_start: Config, running: Config, file_now: Config, set_now: Collection[str]
+) -> list[str]:
+    """The live settings the running speaker keeps until it restarts although its config file says
+    otherwise: those whose line is gone from the file (`set_now`: the settings the file sets now),
+    which the running speaker keeps as they are (config.follow) and whose default (`file_now`'s
+    value) its next start takes.  A one-run override (`--set`) still in force is not counted: its
+    value is the one the speaker `started` with, which the file never held.  In the schema's order."""
+    if running == file_now:
+        return []
+    run, now, start, first = values(running), values(file_now), values(started), values(file_at_start)
+    return [
+        dotted
+        for dotted in _schema_order()
+        if not waits_for_restart(dotted)
+        and dotted not in set_now
+        and run.get(dotted) != now.get(dotted)
+        and not (run.get(dotted) == start.get(dotted) != first.get(dotted))
     ]

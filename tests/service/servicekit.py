@@ -189,6 +189,30 @@ def running(
         app.stop()
 
 
+@contextmanager
+def power_cut(app: Appliance) -> Iterator[None]:
+    """A power cut of the started `app` for the block (which starts the service again on its data
+    folder): its threads stop and nothing is shut down cleanly (no save at the end, the housekeeping
+    ended before the block so it saves nothing more, feedback left unwritten), so only what is on disk
+    survives.  On the way out its feedback writer ends too: left waiting for work, it kept the whole
+    appliance (player, recommender, decoded audio) for the rest of the session (tests/threadguard.py)."""
+    app._stop.set()
+    app.watchdog.stop()
+    app.stage.stop()
+    app.player.close()
+    app.retention.stop()
+    for thread in app._threads:
+        if thread.name != "feedback":
+            thread.join(30)
+    try:
+        yield
+    finally:
+        app._feedback.put(None)
+        for thread in app._threads:
+            thread.join(30)
+        app._unsubscribe()
+
+
 def wait_for(pred: Callable[[], object], timeout: float = 30.0, what: str = "condition") -> None:
     """Poll until `pred()` holds (tests/polling.until); the timeout is generous because CI machines
     are busy."""

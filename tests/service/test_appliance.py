@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from servicekit import Script, build, config, make_tracks, one_hot, wait_for
+from servicekit import Script, build, config, make_tracks, one_hot, power_cut, wait_for
 
 from captureloop import CaptureLoop
 from moodspeaker.config import with_changes
@@ -163,28 +163,24 @@ def test_power_cut_resumes_where_it_was(tmp_path: Path) -> None:
     state_file = tmp_path / "data" / "state.json"
     # past the first saved position step (5 s of playback, however long that takes on a busy machine)
     wait_for(lambda: state_file.exists() and json.loads(state_file.read_text())["position_s"] >= 5.0)
-    # a power cut: nothing is shut down cleanly; only what is on disk survives
-    app._stop.set()
-    app.stage.stop()
-    app.player.close()
-    app.retention.stop()
-    for thread in app._threads:  # housekeeping: no save after the cut, the file now is what survived
-        thread.join(30)
-    saved = json.loads(state_file.read_text())
-    script2 = Script(None)  # nobody in front of the camera after the reboot
-    again, _ = build(tmp_path, script2, **{"player.volume": 0.5})
-    again.start()
-    try:
-        wait_for(lambda: again.state()["now_playing"] is not None, what="resume")
-        after = again.state()
-        # Compared with the file at the cut, not with a status read before it: a test thread stalled
-        # between the two on a busy machine would see the music seconds further on.
-        assert after["now_playing"]["track_id"] == saved["current"]["track"]["id"]
-        assert after["now_playing"]["position_s"] >= saved["position_s"] >= 5.0  # resumed, not restarted
-        assert saved["volume"] == 0.3 and after["volume"] == 0.5  # back at the start volume
-        assert [q["track_id"] for q in after["queue"]] == [q["track"]["id"] for q in saved["queue"]]
-    finally:
-        again.stop()
+    # a power cut: nothing is shut down cleanly; only what is on disk survives (the housekeeping
+    # ended: no save after the cut, the file now is what survived)
+    with power_cut(app):
+        saved = json.loads(state_file.read_text())
+        script2 = Script(None)  # nobody in front of the camera after the reboot
+        again, _ = build(tmp_path, script2, **{"player.volume": 0.5})
+        again.start()
+        try:
+            wait_for(lambda: again.state()["now_playing"] is not None, what="resume")
+            after = again.state()
+            # Compared with the file at the cut, not with a status read before it: a test thread
+            # stalled between the two on a busy machine would see the music seconds further on.
+            assert after["now_playing"]["track_id"] == saved["current"]["track"]["id"]
+            assert after["now_playing"]["position_s"] >= saved["position_s"] >= 5.0  # resumed, not restarted
+            assert saved["volume"] == 0.3 and after["volume"] == 0.5  # back at the start volume
+            assert [q["track_id"] for q in after["queue"]] == [q["track"]["id"] for q in saved["queue"]]
+        finally:
+            again.stop()
 
 
 def test_corrupt_state_file_is_reported_and_service_starts_clean(tmp_path: Path) -> None:

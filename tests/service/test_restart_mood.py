@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 
 import pytest
-from servicekit import Script, build, wait_for
+from servicekit import Script, build, power_cut, wait_for
 
 from moodspeaker.service.events import Event, MoodChanged, MoodObserved, TrackEnded
 
@@ -39,29 +39,33 @@ def test_a_restored_track_that_suits_the_first_reading_keeps_playing(tmp_path: P
     second = app.started_tracks[1][1]
     wait_for(lambda: _saved_current(state_file) == second, what="the second track saved")
     assert {app.started_tracks[0][1], second} == {"happy1", "happy2"}
-    app._stop.set()  # a power cut: nothing is shut down cleanly; only what is on disk survives
-    app.stage.stop()
-    app.player.close()
-
-    again, bus = build(tmp_path, Script("happy"), track_s=12.0)  # the same face after the reboot
-    events: list[Event] = []
-    bus.subscribe(events.append)
-    again.start()
-    try:
-        assert again.conductor.picked_for(second) == "happy"  # restored with the mood it suits
-        wait_for(lambda: any(isinstance(e, MoodChanged) for e in events), what="the first reading")
-        changed = next(i for i, e in enumerate(events) if isinstance(e, MoodChanged))
-        # the reading after it: the re-plan of the first one (on the same thread) is done
-        wait_for(lambda: any(isinstance(e, MoodObserved) for e in events[changed + 1 :]), what="a reading")
-        assert again.player.wait_idle(30), "the player never ran the re-plan"
-        assert list(again.conductor.flips) == []  # nothing was switched for the "new" mood
-        wait_for(
-            lambda: any(isinstance(e, TrackEnded) and e.track_id == second for e in events),
-            what="the restored track's end",
-        )
-        ended = next(i for i, e in enumerate(events) if isinstance(e, TrackEnded) and e.track_id == second)
-        assert changed < ended, "the first reading came after the restored track had ended: nothing tested"
-        end = events[ended]
-        assert isinstance(end, TrackEnded) and end.completed  # played to its end, not cut
-    finally:
-        again.stop()
+    # a power cut: nothing is shut down cleanly; only what is on disk survives
+    with power_cut(app):
+        again, bus = build(tmp_path, Script("happy"), track_s=12.0)  # the same face after the reboot
+        events: list[Event] = []
+        bus.subscribe(events.append)
+        again.start()
+        try:
+            assert again.conductor.picked_for(second) == "happy"  # restored with the mood it suits
+            wait_for(lambda: any(isinstance(e, MoodChanged) for e in events), what="the first reading")
+            changed = next(i for i, e in enumerate(events) if isinstance(e, MoodChanged))
+            # the reading after it: the re-plan of the first one (on the same thread) is done
+            wait_for(
+                lambda: any(isinstance(e, MoodObserved) for e in events[changed + 1 :]), what="a reading"
+            )
+            assert again.player.wait_idle(30), "the player never ran the re-plan"
+            assert list(again.conductor.flips) == []  # nothing was switched for the "new" mood
+            wait_for(
+                lambda: any(isinstance(e, TrackEnded) and e.track_id == second for e in events),
+                what="the restored track's end",
+            )
+            ended = next(
+                i for i, e in enumerate(events) if isinstance(e, TrackEnded) and e.track_id == second
+            )
+            assert changed < ended, (
+                "the first reading came after the restored track had ended: nothing tested"
+            )
+            end = events[ended]
+            assert isinstance(end, TrackEnded) and end.completed  # played to its end, not cut
+        finally:
+            again.stop()

@@ -43,8 +43,11 @@ def page(tmp_path: Path) -> Iterator[Page]:
         limiter=LoginLimiter(max_failures=5, window_s=300, global_max=30),
     )
     client = app.test_client()
-    yield Page(app, client, bus, data_dir, config_path, saved, speaker=speaker, clock=clock)
+    made = Page(app, client, bus, data_dir, config_path, saved, speaker=speaker, clock=clock)
+    yield made
     app.extensions["moodspeaker"].close()
+    if made.app is not app:  # a test "restarted" the page (tests/web/test_sessions.py): the app it made
+        made.app.extensions["moodspeaker"].close()
 
 
 @pytest.fixture

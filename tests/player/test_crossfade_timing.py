@@ -8,6 +8,7 @@ levels sum to that level with the fades lined up."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,7 +34,12 @@ def test_crossfade_sums_to_the_tracks_level(
     player.play()
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b")
     player.close()
-    la, lb = tone_levels(speaker(out), (440, 880))
+    _assert_summed_level(speaker(out))
+
+
+def _assert_summed_level(x: np.ndarray) -> None:
+    """Where both tones sound in `x`, their levels sum to no more than a track's (and a little)."""
+    la, lb = tone_levels(x, (440, 880))
     both = np.flatnonzero((la > 0.02) & (lb > 0.02))
     assert len(both) >= 5, "the two tracks overlap over the crossfade"
     total = la[both] + lb[both]
@@ -42,3 +48,22 @@ def test_crossfade_sums_to_the_tracks_level(
         f"over the crossfade the two tracks summed to {total[worst] / LEVEL:.2f} of a track's level "
         f"(a: {la[both][worst]:.2f}, b: {lb[both][worst]:.2f})"
     )
+
+
+def test_a_next_with_a_fade_sums_to_the_tracks_level(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
+    """A Next (or a switch) crossfading mid-track: the outgoing track's fade starts where the ear is,
+    in the chunks already in the mixer, as the next track starts."""
+    out = to_disk(tmp_path, monkeypatch)
+    a = write_tone(tmp_path / "a.wav", 440, 6.0, amp=LEVEL)
+    b = write_tone(tmp_path / "b.wav", 880, 2.0, amp=LEVEL)
+    player, rec = make_player(crossfade_s=0.0, volume=1.0, target_lufs=-16.0)
+    player.set_queue([item(a, "a"), item(b, "b")])
+    player.play()
+    while player.status().position_s < 1.0:
+        time.sleep(0.01)
+    player.next(fade_s=1.0)
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b")
+    player.close()
+    _assert_summed_level(speaker(out))

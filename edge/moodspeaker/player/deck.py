@@ -7,7 +7,8 @@ from the mixer calls (`player.mixer`) it can be read, and reasoned about, on its
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -40,6 +41,8 @@ class Chunk:
     dur_s: float
     #: Decoded once its deck's fade-out had begun (`Deck.fade_out`): heard, that fade is heard.
     fading: bool = False
+    #: The pygame Sound holding its samples (a fade from where the ear is reaches into them).
+    sound: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass

@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 import pygame
+import pygame.sndarray
 
 from moodspeaker.player.deck import CHUNK_S, RATE, Chunk, Deck
 from moodspeaker.player.declick import Channels
@@ -112,7 +113,7 @@ class ChunkFeeder:
         env = deck.envelope(len(block))
         samples = apply_gain(block, deck.gain) * env[:, None]
         sound = pygame.mixer.Sound(buffer=np.ascontiguousarray(to_int16(samples)).tobytes())
-        chunk = Chunk(play, deck.decoded_s, len(block) / RATE, fading=deck.env_stop_at_zero)
+        chunk = Chunk(play, deck.decoded_s, len(block) / RATE, fading=deck.env_stop_at_zero, sound=sound)
         deck.decoded_s += chunk.dur_s
         ch = self.channels[deck.index]
         if deck.playing is None:
@@ -125,6 +126,28 @@ class ChunkFeeder:
             deck.queued = chunk
         if deck.env_stop_at_zero and deck.env <= 0.0:
             self._finish_decoding(deck, completed=play.completed)
+
+    def fade_out_heard(self, deck: Deck, seconds: float, now: float) -> None:
+        """Fade `deck` out over `seconds` from what is heard at monotonic time `now`.  `Deck.fade_out`
+        alone fades what is decoded next, heard only after the chunks already in the mixer (0.4-0.8 s,
+        at their level) while the next track rose at once: a loudness bump.  Those chunks are faded in
+        their samples (SDL_mixer plays from that memory) from where the ear is on, and the decoding
+        takes the fade on from where they end."""
+        step = 1.0 / max(1.0, seconds * RATE)
+        fade = 1.0  # the fade-out's gain at the next sample not faded yet
+        out = (deck.playing, deck.queued) if pygame.mixer.get_init() else ()  # (the device went: gone)
+        for chunk in out:
+            if chunk is None or chunk.sound is None:
+                continue
+            heard = 0 if chunk is not deck.playing else int(min(chunk.dur_s, now - deck.chunk_started) * RATE)
+            samples = pygame.sndarray.samples(chunk.sound)
+            left = max(0, len(samples) - max(0, heard))
+            ramp = np.clip(fade - step * np.arange(left), 0.0, 1.0)[:, None]
+            samples[len(samples) - left :] = (samples[len(samples) - left :] * ramp).astype(np.int16)
+            fade, chunk.fading = max(0.0, fade - step * left), True
+        if deck.play is not None:  # else nothing is left to decode: the chunks in the mixer end
+            deck.env *= fade
+            deck.fade_out(fade * seconds)
 
     def _finish_decoding(self, deck: Deck, *, completed: bool) -> None:
         if deck.decoder is not None:

@@ -258,8 +258,7 @@ class DeckMixer(ChunkFeeder):
         if skipped and heard is not None:  # a Next moves on from a track on repeat: its repeat goes,
             self._queue.drop_again(heard.item.track.id)  # also one opened in the gap (back in the queue)
         if fading:
-            if current.play is not None:  # else nothing is left to decode: the queued chunk ends
-                current.fade_out(fade)
+            self.fade_out_heard(current, fade, time.monotonic())
             self.start_next(other, fade, item)
         else:
             self.start_next(current, fade if gap or held else 0.0, item)

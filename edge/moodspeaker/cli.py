@@ -35,6 +35,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "setup-code": ("moodspeaker.commands.setup_code", "print the first-boot setup code of the web page"),
     "config": ("moodspeaker.commands.config", "show, check or change the configuration"),
     "mqtt forget": ("moodspeaker.commands.mqtt_forget", "remove this speaker from Home Assistant and MQTT"),
+    "privacy export": ("moodspeaker.commands.privacy_export", "export everything kept about the listeners"),
+    "privacy delete-everything": (
+        "moodspeaker.commands.privacy_delete",
+        "delete everything kept about the listeners",
+    ),
     "bench recommend": ("moodspeaker.commands.bench_recommend", "run the listener simulator benchmark"),
     "bench report": ("moodspeaker.commands.bench_report", "run every benchmark and print one table"),
 }

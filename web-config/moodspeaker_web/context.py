@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import collections
 import logging
-import math
 import threading
 import time
 import tomllib
@@ -36,12 +35,16 @@ from moodspeaker.service.restart_rules import (
     needs_restart,
     waits_for_restart,
 )
+from moodspeaker.util import jsonsafe
 from moodspeaker_web.auth import LoginLimiter, PasswordStore
 from moodspeaker_web.forms import SECTION_TITLES
 from moodspeaker_web.history import HistoryRecorder, MoodHistory
 from moodspeaker_web.sessions import SessionStore
 
 log = logging.getLogger(__name__)
+
+#: State made safe for JSON (util.jsonsafe, which the edge's export uses); the page's modules import it here.
+json_safe = jsonsafe.json_safe
 
 DAY_S = 86400.0
 
@@ -340,27 +343,3 @@ def listening_port() -> int | None:
         return int(connection.getsockname()[1]) if connection is not None else None
     except (OSError, AttributeError, IndexError, TypeError, ValueError):
         return None
-
-
-def json_safe(value: Any, depth: int = 0) -> Any:
-    """State made safe for JSON and for the privacy promise: bytes and arrays (images) are dropped."""
-    if depth > 8:
-        return None
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            if isinstance(item, bytes | bytearray | memoryview) or hasattr(item, "shape"):
-                if getattr(item, "shape", None) == ():  # a numpy scalar is a number, not an image
-                    out[str(key)] = json_safe(item.item(), depth + 1)
-                continue
-            out[str(key)] = json_safe(item, depth + 1)
-        return out
-    if isinstance(value, list | tuple):
-        return [json_safe(v, depth + 1) for v in value[:500] if not isinstance(v, bytes | bytearray)]
-    if hasattr(value, "item") and getattr(value, "shape", None) == ():
-        return json_safe(value.item(), depth + 1)
-    return str(value)[:500]

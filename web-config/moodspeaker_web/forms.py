@@ -35,7 +35,7 @@ from moodspeaker.config.messages import (
     refused_on_form,
 )
 from moodspeaker.config.rules import conflicts
-from moodspeaker.util.net import MASK, mask_url
+from moodspeaker.util.net import MASK, URL_LISTS, mask_url
 
 #: Shown on their own pages (camera switch on Privacy) or unsafe to move from a web form (data_dir:
 #: changing it would strand the history, feedback and this page's password).
@@ -59,8 +59,6 @@ SECTION_TITLES: dict[str, str] = {
 #: Paths a library folder may never point into.
 FORBIDDEN_ROOTS = ("/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/run", "/bin", "/sbin", "/usr/bin")
 
-#: Lists of URLs that may carry a password (shown masked, kept when the mask is sent back).
-URL_LISTS = frozenset({"library.servers"})
 SERVER_SCHEMES = frozenset({"http", "https", "subsonic+http", "subsonic+https"})
 
 #: Settings the schema keeps as a fraction (0 to 1) that people read as a percentage: the Now tab

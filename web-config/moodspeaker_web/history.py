@@ -33,12 +33,12 @@ from pathlib import Path
 from typing import Any
 
 from moodspeaker.service.events import Event, EventBus, MoodObserved
-from moodspeaker.service.mood_history import BUSY_TIMEOUT_S, SCHEMA, kept_here, let_go, prune
+from moodspeaker.service.mood_history import BUSY_TIMEOUT_S, COLUMNS, SCHEMA, kept_here, let_go, prune
 from moodspeaker.util.sqlitefiles import owner_only
 
 log = logging.getLogger(__name__)
 
-_COLUMNS = ("ts", "mood", "confidence", "valence", "arousal", "face")
+_COLUMNS = COLUMNS
 
 
 class MoodHistory:

@@ -42,6 +42,9 @@ CREATE TABLE IF NOT EXISTS mood (
 CREATE INDEX IF NOT EXISTS mood_ts ON mood (ts);
 """
 
+#: The table's columns, in the order the page's export gives them.
+COLUMNS = ("ts", "mood", "confidence", "valence", "arousal", "face")
+
 #: How long the service's prune waits for a page of another process that is writing the file.
 BUSY_TIMEOUT_S = 30.0
 
@@ -129,6 +132,17 @@ def clear_file(data_dir: str | Path) -> bool:
                 return True
             db.execute("DELETE FROM mood")
             return scrub_or_owe(db, str(path))
+
+
+def export_file(data_dir: str | Path) -> list[dict[str, object]]:
+    """Every reading in `<data_dir>/mood-history.sqlite3`, oldest first, as the page's MoodHistory
+    exports them (a speaker not running, or running without its page: `moodspeaker privacy export`);
+    [] when there is no such file.  sqlite3.Error or OSError propagates."""
+    with _opened(Path(data_dir) / FILE_NAME) as db:
+        if db is None:
+            return []
+        rows = db.execute(f"SELECT {', '.join(COLUMNS)} FROM mood ORDER BY ts").fetchall()
+    return [dict(zip(COLUMNS, row, strict=True)) for row in rows]
 
 
 @contextlib.contextmanager

@@ -125,7 +125,18 @@ def export(
     skipped as unplayable), without an explanation taken back (service.forget), and the library
     servers' downloads with when each was last used (`downloaded`) and the notes of those that
     failed, with when and why (`failed_downloads`)."""
-    history = player.plays()
+    return recorded(starts, flips, player.plays(), forgotten, downloads)
+
+
+def recorded(
+    starts: Iterable[tuple[float, str]],
+    flips: Iterable[tuple[float, str]],
+    history: dict[str, list[dict[str, Any]]],
+    forgotten: ForgottenReasons,
+    downloads: object = None,
+) -> dict[str, Any]:
+    """`export` of a play history as `Player.plays` gives it (`history`; a speaker not running has an
+    empty one: none of these records but the downloads outlives the process)."""
     for entry in history["started"]:
         entry["reason"] = forgotten.reason(str(entry["reason"]), str(entry["track_id"]))
     return {

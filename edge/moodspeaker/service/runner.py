@@ -23,6 +23,8 @@ from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus, StateChanged
 from moodspeaker.service.file_settings import FollowedFile
+from moodspeaker.service.privacy_desk import PrivacyDesk
+from moodspeaker.service.privacy_export import answering
 from moodspeaker.system import sdnotify
 from moodspeaker.system.gpio import make_privacy_button
 
@@ -163,7 +165,8 @@ def serve_until_signal(
     it is not, the pings stop and systemd restarts the service.
 
     Meanwhile the settings changed in the config file at `config_path` (`moodspeaker config set`, a
-    hand edit) are applied as the page applies a save, every `tick_s` (service.file_settings).
+    hand edit) are applied as the page applies a save, every `tick_s` (service.file_settings); and
+    `moodspeaker privacy export`/`delete-everything` are answered (service.privacy_desk).
     """
     stop = stop or threading.Event()
     followed = FollowedFile(config_path, app, data_dir) if config_path is not None else None
@@ -180,6 +183,7 @@ def serve_until_signal(
             previous[sig] = signal.signal(sig, on_signal)
     faces = Faces()
     following: threading.Thread | None = None  # the config file's follower, until `done`
+    desk: threading.Thread | None = None  # the privacy requests' answerer, until `done`
     done = threading.Event()
     try:
         app.start()
@@ -203,12 +207,15 @@ def serve_until_signal(
             ready(faces)
         if followed is not None:
             following = followed.follow(done, tick_s)
+        answer = answering(app, control, data_dir, config_path, lambda: faces.web)
+        desk = PrivacyDesk(data_dir, answer).follow(done, tick_s)
         _main_loop(app, stop, tick_s, say)
     finally:
         sdnotify.stopping()
         done.set()
-        if following is not None:
-            following.join(30)  # a change being applied ends before what it applies to stops
+        for thread in (following, desk):  # a change or deletion under way ends before what it acts on stops
+            if thread is not None:
+                thread.join(30)
         if faces.gpio is not None:
             try:
                 faces.gpio.close()

@@ -117,6 +117,9 @@ def host_allowed(host_header: str, extra: Sequence[str] = ()) -> bool:
 #: What a URL's password is replaced with wherever a URL is shown (config show, the page, its export).
 MASK = "********"
 
+#: Settings that list URLs which may carry a password (shown masked, kept when the mask is sent back).
+URL_LISTS = frozenset({"library.servers"})
+
 
 def mask_url(url: str) -> str:
     """The URL with its password (OpenSubsonic servers in library.servers carry one) replaced by MASK."""

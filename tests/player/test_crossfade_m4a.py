@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from playerkit import SR, Recorder, item, write_tone
+from diskkit import speaker, to_disk, tone_levels
+from playerkit import Recorder, item, write_tone
 
 from moodspeaker.library.tags import read_tags
 from moodspeaker.player.engine import Player
@@ -20,8 +21,6 @@ from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.events import TrackEnded
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
-
-WIN = 2048
 
 
 def _m4a(tmp_path: Path, name: str, freq: float, seconds: float) -> QueueItem:
@@ -36,18 +35,10 @@ def _m4a(tmp_path: Path, name: str, freq: float, seconds: float) -> QueueItem:
     return dataclasses.replace(queued, track=track)
 
 
-def _levels(x: np.ndarray, freq: float) -> np.ndarray:
-    n = len(x) // WIN
-    probe = np.exp(-2j * np.pi * freq * np.arange(WIN) / SR)
-    return np.array([2 * abs(np.dot(x[i * WIN : (i + 1) * WIN], probe)) / WIN for i in range(n)])
-
-
 def test_m4a_tracks_crossfade(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_player: Callable[..., tuple[Player, Recorder]]
 ) -> None:
-    out = tmp_path / "speaker.raw"
-    monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
-    monkeypatch.setenv("SDL_DISKAUDIOFILE", str(out))
+    out = to_disk(tmp_path, monkeypatch)
     a, b = _m4a(tmp_path, "a", 440, 3.0), _m4a(tmp_path, "b", 880, 2.0)
     assert a.track.duration_s > 2.5
     player, rec = make_player(crossfade_s=1.0, volume=1.0)
@@ -55,8 +46,7 @@ def test_m4a_tracks_crossfade(
     player.play()
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b")
     player.close()
-    x = np.fromfile(out, dtype=np.int16).reshape(-1, 2)[:, 0].astype(np.float32) / 32767.0
-    la, lb = _levels(x, 440), _levels(x, 880)
+    la, lb = tone_levels(speaker(out), (440, 880))
     both = np.nonzero((la > 0.03) & (lb > 0.03))[0]
     # a gapless change shows both tones in at most the window across the change; a starved player
     # thread on a loaded machine may shorten the overlap heard, so a part of the 1 s fade is enough

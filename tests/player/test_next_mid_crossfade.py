@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile as sf
+from diskkit import speaker, steady, to_disk
 from playerkit import SR, Recorder, item, write_tone
 
 from moodspeaker.player.engine import Player
@@ -23,24 +23,14 @@ from moodspeaker.service.events import TrackEnded, TrackStarted
 LEVEL = 0.4  # track a's constant level: a cut of it shows as a step this size
 
 
-def _steady(folder: Path, level: float, seconds: float) -> Path:
-    """A track at a constant `level`: stopped on a step, the step is that level."""
-    path = folder / "steady.wav"
-    sf.write(str(path), np.full((int(seconds * SR), 2), level, np.float32), SR)
-    return path
-
-
 def _to_disk_with_steady(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     """SDL's disk driver writing to speaker.raw (returned), and track a: 4 s steady at LEVEL."""
-    out = tmp_path / "speaker.raw"
-    monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
-    monkeypatch.setenv("SDL_DISKAUDIOFILE", str(out))
-    return out, _steady(tmp_path, LEVEL, 4.0)
+    return to_disk(tmp_path, monkeypatch), steady(tmp_path / "steady.wav", LEVEL, 4.0)
 
 
 def _largest_step(out: Path, level: float) -> tuple[float, float]:
     """The largest sample-to-sample step after the first track's own start, and when (s)."""
-    x = np.fromfile(out, dtype=np.int16).reshape(-1, 2)[:, 0].astype(np.float32) / 32767.0
+    x = speaker(out)
     first = int(np.flatnonzero(np.abs(x) > 1e-3)[0])
     assert np.abs(x[first + 50 : first + 2000]).min() > 0.9 * level, "a played at its level first"
     steps = np.abs(np.diff(x[first + 50 :]))  # after a's own start from silence

@@ -16,27 +16,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile as sf
+from diskkit import heard_next, speaker, steady, to_disk
 from playerkit import SR, Recorder, item
 
 from moodspeaker.player.engine import Player
 
 LEVEL = 0.4  # the track's constant level: a pause on a step shows as a step this size
-FRAME_BYTES = 4  # 16-bit stereo, as the disk driver writes it
 PAUSES = 3
-
-
-def _written(out: Path) -> int:
-    return out.stat().st_size // FRAME_BYTES if out.exists() else 0
-
-
-def _wait_for_output(out: Path, frames: int) -> None:
-    """Until the disk driver wrote `frames` more frames."""
-    until = _written(out) + frames
-    deadline = time.monotonic() + 20.0
-    while _written(out) < until:
-        assert time.monotonic() < deadline, f"SDL's disk driver wrote nothing more to {out}"
-        time.sleep(0.01)
 
 
 def _play_until(player: Player, position_s: float) -> None:
@@ -47,21 +33,18 @@ def _play_until(player: Player, position_s: float) -> None:
 def test_pause_and_resume_ramp_and_keep_the_position(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_player: Callable[..., tuple[Player, Recorder]]
 ) -> None:
-    out = tmp_path / "speaker.raw"
-    monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
-    monkeypatch.setenv("SDL_DISKAUDIOFILE", str(out))
-    steady = tmp_path / "steady.wav"
-    sf.write(str(steady), np.full((10 * SR, 2), LEVEL, np.float32), SR)
+    out = to_disk(tmp_path, monkeypatch)
+    track = steady(tmp_path / "steady.wav", LEVEL, 10.0)
     player, _rec = make_player(volume=1.0, target_lufs=-16.0)
-    player.set_queue([item(steady, "a")])
+    player.set_queue([item(track, "a")])
     player.play()
     for _ in range(PAUSES):
         _play_until(player, player.status().position_s + 0.6)
         player.pause()
-        _wait_for_output(out, SR)  # the ramp down (0.2 s), then silence
+        heard_next(out, SR)  # the ramp down (0.2 s), then silence
         paused_at = player.status()
         assert paused_at.state == "paused"
-        _wait_for_output(out, SR // 4)
+        heard_next(out, SR // 4)
         assert player.status().position_s == paused_at.position_s, "the position held while paused"
         player.play()
         while (resumed := player.status()).state != "playing":
@@ -71,10 +54,10 @@ def test_pause_and_resume_ramp_and_keep_the_position(
     player.stop()  # ramps down too (test_stop_ramp)
     while player.status().state != "stopped":
         time.sleep(0.01)
-    _wait_for_output(out, SR // 2)
+    heard_next(out, SR // 2)
     player.close()
 
-    x = np.fromfile(out, dtype=np.int16).reshape(-1, 2)[:, 0].astype(np.float32) / 32767.0
+    x = speaker(out)
     first = int(np.flatnonzero(np.abs(x) > 1e-3)[0])
     assert np.abs(x[first + 50 : first + 2000]).min() > 0.9 * LEVEL, "the track played at its level"
     steps = np.abs(np.diff(x[first + 50 :]))  # after the track's own start from silence

@@ -10,40 +10,24 @@ track runs out within it whatever the machine's speed; the bytes are what SDL's 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile as sf
+from diskkit import heard_next, steady, to_disk
 from playerkit import SR, Recorder, item
 
 from moodspeaker.player import declick
 from moodspeaker.player.engine import Player
+from polling import until
 
 LEVEL = 0.4  # the tracks' constant level
-FRAME_BYTES = 4  # 16-bit stereo, as the disk driver writes it
 RAMP_S = 3.0  # the pause's ramp: longer than what is left of the short track
 
 
-def _written(out: Path) -> int:
-    return out.stat().st_size // FRAME_BYTES if out.exists() else 0
-
-
 def _wait(what: Callable[[], bool], message: str) -> None:
-    deadline = time.monotonic() + 30.0
-    while not what():
-        assert time.monotonic() < deadline, message
-        time.sleep(0.01)
-
-
-def _heard(out: Path, frames: int) -> np.ndarray:
-    """The next `frames` frames the disk driver writes (left channel, -1..1)."""
-    start = _written(out)
-    _wait(lambda: _written(out) >= start + frames, f"SDL's disk driver wrote nothing more to {out}")
-    x = np.fromfile(out, dtype=np.int16).reshape(-1, 2)[start : start + frames, 0]
-    return x.astype(np.float32) / 32767.0
+    until(what, what=message)
 
 
 def _pause_past_the_end(
@@ -51,13 +35,9 @@ def _pause_past_the_end(
 ) -> tuple[Player, Path]:
     """A player paused on a short track (one chunk: `deck.CHUNK_S`, all in pygame's mixer once it
     plays), the long track queued; returns once the decks ran out, with the pause's ramp going down."""
-    out = tmp_path / "speaker.raw"
-    monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
-    monkeypatch.setenv("SDL_DISKAUDIOFILE", str(out))
+    out = to_disk(tmp_path, monkeypatch)
     monkeypatch.setattr(declick, "DECLICK_S", RAMP_S)
-    short, long = tmp_path / "short.wav", tmp_path / "long.wav"
-    sf.write(str(short), np.full((int(0.3 * SR), 2), LEVEL, np.float32), SR)
-    sf.write(str(long), np.full((20 * SR, 2), LEVEL, np.float32), SR)
+    short, long = steady(tmp_path / "short.wav", LEVEL, 0.3), steady(tmp_path / "long.wav", LEVEL, 20.0)
     player, _rec = make(volume=1.0, target_lufs=-16.0)
     player.set_queue([item(short, "short")])
     player.play()
@@ -78,7 +58,7 @@ def test_play_within_the_ramp_is_heard(
     _wait(lambda: not player._ramp.moving, "a ramp never ended")
     _wait(lambda: player.status().position_s >= 0.3, "the long track did not play")
     assert player.status().state == "playing"
-    level = float(np.abs(_heard(out, SR // 2)).mean())
+    level = float(np.abs(heard_next(out, SR // 2)).mean())
     assert level > 0.9 * LEVEL, f"'playing' the long track, the speaker heard a level of {level:.2f}"
 
 
@@ -89,12 +69,12 @@ def test_pause_after_the_ramp_ran_out_pauses(
     _wait(lambda: not player._ramp.moving, "the pause's ramp never ended")
     player.play()
     _wait(lambda: player.status().position_s >= 0.5, "the long track did not play")
-    level = float(np.abs(_heard(out, SR // 4)).mean())
+    level = float(np.abs(heard_next(out, SR // 4)).mean())
     assert level > 0.9 * LEVEL, f"'playing' the long track, the speaker heard a level of {level:.2f}"
     player.pause()
     _wait(lambda: player.status().state == "paused", "Pause did not pause")
     _wait(lambda: not player._ramp.moving, "the second pause's ramp never ended")
-    after = _heard(out, SR // 2)
+    after = heard_next(out, SR // 2)
     loud = float(np.abs(after).max())
     assert loud < 1e-3, f"paused after its ramp, the speaker still heard a level of {loud:.2f}"
     assert player.status().state == "paused"

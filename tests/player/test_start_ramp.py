@@ -7,7 +7,6 @@ as one step of that size."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,15 +16,13 @@ from diskkit import heard_next, steady, to_disk, written
 from playerkit import SR, Recorder, item
 
 from moodspeaker.player.engine import Player
+from polling import until
 
 LEVEL = 0.4  # the track's constant level: a start on a step shows as a step this size
 
 
 def _wait(what: Callable[[], bool], message: str) -> None:
-    deadline = time.monotonic() + 30.0
-    while not what():
-        assert time.monotonic() < deadline, message
-        time.sleep(0.01)
+    until(what, what=message)
 
 
 def _stopped_mid_track(player: Player, track: Path, out: Path) -> None:

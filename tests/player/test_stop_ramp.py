@@ -16,22 +16,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile as sf
+from diskkit import heard_next, speaker, steady, to_disk
 from playerkit import SR, Recorder, item
 
 from moodspeaker.player.engine import Player
 
 LEVEL = 0.4  # the track's constant level: a cut of it shows as a step this size
-FRAME_BYTES = 4  # 16-bit stereo, as the disk driver writes it
-
-
-def _wait_for_output(out: Path, frames: int) -> None:
-    """Until the disk driver wrote `frames` more frames (the ramp and the silence after it)."""
-    size = out.stat().st_size if out.exists() else 0
-    deadline = time.monotonic() + 20.0
-    while (out.stat().st_size if out.exists() else 0) < size + frames * FRAME_BYTES:
-        assert time.monotonic() < deadline, f"SDL's disk driver wrote nothing more to {out}"
-        time.sleep(0.01)
 
 
 @pytest.mark.parametrize(
@@ -47,23 +37,20 @@ def test_stop_while_playing_ramps_the_track_down(
     """Stop at `stop_at` s: the track's second chunk (0.4 s each) plays from 0.4 s to 0.8 s.  Near its
     end the chunk ends within the ramp: the channel's fade stopped there, and the silence queued for
     after the fade came at once (a step of the level the fade had reached)."""
-    out = tmp_path / "speaker.raw"
-    monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
-    monkeypatch.setenv("SDL_DISKAUDIOFILE", str(out))
-    steady = tmp_path / "steady.wav"
-    sf.write(str(steady), np.full((4 * SR, 2), LEVEL, np.float32), SR)
+    out = to_disk(tmp_path, monkeypatch)
+    track = steady(tmp_path / "steady.wav", LEVEL, 4.0)
     player, _rec = make_player(volume=1.0, target_lufs=-16.0)
-    player.set_queue([item(steady, "a")])
+    player.set_queue([item(track, "a")])
     player.play()
     while player.status().position_s < stop_at:  # heard at its level for a while (of its 4 s)
         time.sleep(0.01)
     player.stop()
     while player.status().state != "stopped":
         time.sleep(0.01)
-    _wait_for_output(out, SR)  # a second more: the ramp (0.2 s) is in the file, then silence
+    heard_next(out, SR)  # a second more: the ramp (0.2 s) is in the file, then silence
     player.close()
 
-    x = np.fromfile(out, dtype=np.int16).reshape(-1, 2)[:, 0].astype(np.float32) / 32767.0
+    x = speaker(out)
     first = int(np.flatnonzero(np.abs(x) > 1e-3)[0])
     assert np.abs(x[first + 50 : first + 2000]).min() > 0.9 * LEVEL, "the track played at its level"
     last = int(np.flatnonzero(np.abs(x) > 1e-3)[-1])

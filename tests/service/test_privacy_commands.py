@@ -25,6 +25,7 @@ from moodspeaker.cli import main
 from moodspeaker.config import Config, save, with_changes
 from moodspeaker.mood.calibration import NeutralCalibration, calibration_file
 from moodspeaker.mood.classes import ALL_EXPRESSIONS
+from moodspeaker.recommend.store import FeedbackRow, FeedbackStore
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.datalock import hold_data_folder
 
@@ -154,3 +155,20 @@ def test_a_speaker_that_does_not_answer_deletes_nothing(
     assert f"the speaker running on {data} did not answer within 0.5 s; nothing was deleted" in err
     assert calibration_file(data).exists()
     assert not list(data.glob("privacy-*"))
+
+
+def test_the_export_holds_every_feedback_row(tmp_path: Path) -> None:
+    """Why: the export went through the page state's JSON filter, which keeps the first 500 items of
+    any list, so a listener's feedback past 500 rows (a few weeks of a household's Likes, skips and
+    track ends) was left out of "everything this speaker keeps" without a word."""
+    data = tmp_path / "data"
+    store = FeedbackStore(data / "recommend.sqlite")
+    store.create_profile("default", 0.0)
+    store.add_all(
+        [FeedbackRow("default", f"t{i}", "completed", "happy", 0.9, 0.5, 0.5, 1e9 + i) for i in range(600)]
+    )
+    store.close()
+    path = tmp_path / "config.toml"
+    save(with_changes(Config(), {"device.data_dir": str(data)}), path)
+    body = _export(path, tmp_path / "export.json")
+    assert len(body["speaker_data"]["profiles"]["default"]["feedback"]) == 600

@@ -61,7 +61,7 @@ def export_body(
         "speaker": config.device.name,
         "note": NOTE,
         "mood_history": mood_history,
-        "speaker_data": json_safe(dict(speaker_data)),
+        "speaker_data": json_safe(dict(speaker_data), max_items=None),  # all of it: none left out
         "explanations": explanations(state),
         "settings": settings_for_export(config),
     }

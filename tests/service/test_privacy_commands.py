@@ -80,9 +80,12 @@ def test_export_then_delete_everything_with_no_speaker_running(
     assert body["settings"]["recommend"]["profiles"] == ["default", "Sam"]
     assert body["exported_at"].endswith("Z")  # the page's dates
 
+    unread = data / "privacy-answer-0123456789abcdef0123456789abcdef.json"  # a Ctrl-C'd export's
+    unread.write_text(json.dumps({"ok": True, "export": body}))
     capsys.readouterr()
     assert main(["-c", str(path), "privacy", "delete-everything", "--yes"]) == 0
     said = capsys.readouterr().out
+    assert not unread.exists()
     assert "Everything is deleted" in said and "Sam" in said
 
     assert _feedback(data) == []
@@ -172,3 +175,38 @@ def test_the_export_holds_every_feedback_row(tmp_path: Path) -> None:
     save(with_changes(Config(), {"device.data_dir": str(data)}), path)
     body = _export(path, tmp_path / "export.json")
     assert len(body["speaker_data"]["profiles"]["default"]["feedback"]) == 600
+
+
+def test_ctrl_c_ends_with_130_and_withdraws_the_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C at the question, or while the running speaker is awaited, ends as every command's
+    Ctrl-C does (exit 130, "interrupted"); a request the speaker had not taken is withdrawn, so it
+    does not delete everything later, when nobody waits for it any more."""
+    data = tmp_path / "data"
+    data.mkdir()
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    def ctrl_c(_prompt: str = "") -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("sys.stdin", Terminal())
+    monkeypatch.setattr("builtins.input", ctrl_c)
+    args = ["--set", f"device.data_dir={data}", "privacy", "delete-everything"]
+    assert main(args) == 130
+    assert "interrupted" in capsys.readouterr().err
+
+    def interrupted(_path: Path) -> None:
+        assert list(data.glob("privacy-request-*.json"))  # asked, then Ctrl-C
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("moodspeaker.service.privacy_desk._read_answer", interrupted)
+    lock = hold_data_folder(data)
+    try:
+        assert main([*args, "--yes"]) == 130
+    finally:
+        lock.close()
+    assert not list(data.glob("privacy-*"))

@@ -33,6 +33,7 @@ from moodspeaker.service.forget import ForgottenReasons, delete_set_aside_states
 from moodspeaker.service.mood_history import FILE_NAME as MOOD_HISTORY
 from moodspeaker.service.mood_history import clear_file as clear_mood_history
 from moodspeaker.service.picked import PickedFor
+from moodspeaker.service.privacy_desk import ANSWER_PREFIX
 from moodspeaker.service.state import STATE_FILE, Snapshot, StateError, StateStore, from_json
 
 log = logging.getLogger(__name__)
@@ -168,6 +169,9 @@ def delete_data(config: Config, data_dir: Path) -> Deleted:
     downloads = plays.forget_downloads(_downloads(config, data_dir))
     deleted.done.append(f"library-server downloads and notes of failed downloads: {downloads}")
     deleted.done.append(_scrub_state(data_dir, config, kept))
+    for answer in data_dir.glob(f"{ANSWER_PREFIX}*.json"):  # an export a running speaker gave, unread
+        answer.unlink(missing_ok=True)
+        deleted.done.append(f"an export nobody read: {answer.name}")
     copies = delete_set_aside_states(data_dir)
     if copies:
         deleted.done.append(f"copies of unreadable state files: {', '.join(p.name for p in copies)}")

@@ -36,6 +36,7 @@ from moodspeaker.config.follow import FileFollower
 from moodspeaker.config.load import ConfigError, to_mapping, with_changes
 from moodspeaker.config.schema import Config
 from moodspeaker.service.app import Appliance
+from moodspeaker.util.passes import every
 
 log = logging.getLogger(__name__)
 
@@ -67,17 +68,7 @@ class FollowedFile:
         """Step every `every_s` seconds, in a thread of its own, until `stop` is set (the thread is
         returned to be joined).  Not in the runner's main loop: applying waits on what a save waits
         on (the file's lock, the profiles' storage), and the main loop's watchdog pings must not."""
-
-        def loop() -> None:
-            while not stop.wait(every_s):
-                try:
-                    self.step()
-                except Exception:  # a bug in one step: the next change is still followed
-                    log.exception("applying the settings changed in %s failed", self.path)
-
-        thread = threading.Thread(target=loop, name="config-file", daemon=True)
-        thread.start()
-        return thread
+        return every(stop, every_s, self.step, "config-file", f"applying the settings changed in {self.path}")
 
     def step(self) -> None:
         """One pass: apply what changed in the file once it has been the same for a pass, and the

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from moodspeaker.util.atomic import atomic_write_text
+from moodspeaker.util.passes import every
 
 log = logging.getLogger(__name__)
 
@@ -120,17 +121,9 @@ class PrivacyDesk:
     def follow(self, stop: threading.Event, every_s: float) -> threading.Thread:
         """Step every `every_s` seconds on a thread of its own until `stop` is set (a deletion waits
         on storage and the player, which the runner's watchdog pings must not)."""
-
-        def loop() -> None:
-            while not stop.wait(every_s):
-                try:
-                    self.step()
-                except Exception:  # a bug in one step: the next request is still answered
-                    log.exception("answering the privacy requests in %s failed", self.data_dir)
-
-        thread = threading.Thread(target=loop, name="privacy-requests", daemon=True)
-        thread.start()
-        return thread
+        return every(
+            stop, every_s, self.step, "privacy-requests", f"answering the privacy requests in {self.data_dir}"
+        )
 
     def step(self) -> int:
         """Answer every request there is; returns how many."""

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from moodspeaker_web import tell_commands
+from moodspeaker_web import tell_commands, tell_likes, tell_questions
 from moodspeaker_web.tell_words import CALMER, FEELINGS, LIVELIER, MUSIC_MOODS, MUSIC_STEERS
 
 _FEELING_INTRO = r"(?:i am|i m|im|i feel|feeling|i'm|actually|just|really|so|pretty|quite|very|a bit|kind of)"
@@ -53,8 +53,20 @@ _MUSIC_ACTED_ON = (
 #: "sick of this": a complaint about the music, no feeling to correct the mood read with ("tired of
 #: work" is one).
 _OF_THE_MUSIC = (
-    rf"(?:of|with|by)(?:(?: [\w']+){{0,3}} (?:{_MUSIC_NOUNS})\b"
-    r"| (?:this|that|these|those)(?: one| again| already| now)?(?= ,| $))"
+    rf"(?:of|with|by|at)(?:(?: [\w']+){{0,3}} (?:{_MUSIC_NOUNS}|artist|band|album|singer|hearing|listening)\b"
+    r"| (?:this|that|these|those|it)(?: one| again| already| now)?(?= ,| $)| (?:hearing|listening)\b)"
+)
+#: Words said alone that answer rather than tell a feeling ("ok", "fine", "good"): only "I'm fine" is one.
+_ACKNOWLEDGEMENTS = ("ok", "okay", "fine", "good", "great", "alright", "all right", "cool", "meh")
+#: "next" as a command ("next", "next one please", "play the next song"), not "next to", "next level",
+#: "next time" or "next week".
+_NEXT = r"\bnext(?: (?:one|song|track|tune|please|pls|thanks))*(?= ,| $| and\b| then\b)"
+#: A stop of the music complained about ("stop the sad music", "stop playing sad songs", "stop this
+#: one"): said with a play or a skip, no pause ("play something happy, stop the sad stuff").
+_STOP_THAT_MUSIC = (
+    r"\b(?:stop|pause)(?: (?:playing|with|the|these|those|this|that|all|any|of))*"
+    rf" (?:(?!(?:the|music|songs)\b)[\w']+ (?:{_MUSIC_NOUNS}|ones|one)"
+    r"|this one|that one|this song|that song)\b"
 )
 
 
@@ -117,6 +129,7 @@ def _feeling(text: str) -> tuple[str, str] | None:
     words = [(mood, word) for mood, words in FEELINGS.items() for word in words]
     words.sort(key=lambda item: -len(item[1]))  # "in a good mood" before "good"
     bare = text.strip()
+    bare = "" if bare in _ACKNOWLEDGEMENTS else bare
     for mood, word in words:
         end = rf"\b(?! {_MUSIC_AFTER}\b| {_OF_THE_MUSIC})"
         negated = re.search(rf"\b(?:not|n't|nt) (?:at all |really |that |feeling |very )?{word}{end}", text)
@@ -150,8 +163,13 @@ def interpret(text: str, *, volume: float | None = None, strategy: str | None = 
     """Turn a short request into commands; `volume`/`strategy` are the speaker's current values."""
     # The camera's commands and the commands said not to be done are taken out first (tell_commands):
     # "start the camera" is no play, "don't stop the music" no pause.
-    commands = tell_commands.read(_normalise(text[:200], clauses=True))
-    marked = commands.text
+    # Questions are taken out before anything is read: "is the camera on?" asks, it does not tell.
+    asked, questions = tell_questions.drop(text[:200].lower().replace("\u2019", "'").replace("\u2018", "'"))
+    commands = tell_commands.read(_normalise(asked, clauses=True))
+    # "next time play something happier" is for later: its steer counts, no skip and no play now.
+    marked = re.sub(
+        r" next time((?: (?!,)[\w'_]+)*)", lambda m: re.sub(r"\bplay\b", "_", m[1]), commands.text
+    )
     said = re.sub(r" (?:, )+", " ", marked)
     actions: list[Action] = []
     notes: list[str] = []
@@ -161,40 +179,10 @@ def interpret(text: str, *, volume: float | None = None, strategy: str | None = 
             actions.append(action)
             notes.append(note)
 
-    if commands.never_again or _has(
-        said,
-        (
-            "not this artist",
-            "not this song",
-            "not this one",
-            "not this",
-            "don't like this",
-            "dont like this",
-            "hate this",
-            "no more of this",
-            "not in the mood for this",
-            "doesn't fit",
-            "doesnt fit",
-            "wrong music",
-            "wrong song",
-        ),
-    ):
+    opinion = tell_likes.opinion(said, never_again=commands.never_again)
+    if opinion == "dislike":
         add(Action("dislike"), "this track does not fit: skipping it, and the speaker learns from it")
-    elif _has(
-        said,
-        (
-            "i like this",
-            "i love this",
-            "love this",
-            "like this",
-            "more like this",
-            "great song",
-            "good song",
-            "nice song",
-            "keep this",
-            "perfect",
-        ),
-    ):
+    elif opinion == "like":
         add(Action("like"), "you like this track: the speaker will remember it for this mood")
 
     if _has(said, ("cheer me up", "lift my mood", "lift me up", "uplift")):
@@ -246,13 +234,13 @@ def interpret(text: str, *, volume: float | None = None, strategy: str | None = 
             f"you want something {direction}: the next tracks will be {direction}",
         )
 
-    if _has(said, ("skip", "next", "next song", "next track", "another song")) and not any(
+    if (_has(said, ("skip", "another song")) or re.search(_NEXT, marked)) and not any(
         a.command == "dislike" for a in actions
     ):
         add(Action("next"), "skipping to the next track")
 
     louder = _has(said, ("louder", "turn it up", "volume up", "can't hear", "cant hear"))
-    quieter = _has(said, ("quieter", "turn it down", "volume down", "too loud", "softer"))
+    quieter = _has(said, ("quieter", "turn it down", "volume down", "too loud", "so loud", "softer"))
     if (louder or quieter) and volume is not None:
         step = VOLUME_STEP if louder else -VOLUME_STEP
         new = round(min(1.0, max(0.0, volume + step)), 2)
@@ -289,8 +277,10 @@ def interpret(text: str, *, volume: float | None = None, strategy: str | None = 
     steering = any(a.command in {"set_strategy", "dislike", "steer"} for a in actions)
     moving = any(a.command in {"dislike", "next", "replay"} for a in actions)
     play_words = ("play", "resume", "continue", "start", "keep playing", "keep going", "keep the music")
-    paused = _last(marked, ("pause", "stop", "be quiet", "shh", "shush", "silence"))
     wanted = [w[1] for w in (music, asked_steer) if w]
+    if moving or wanted or _has(said, play_words):
+        marked = re.sub(_STOP_THAT_MUSIC, "_", marked)
+    paused = _last(marked, ("pause", "stop", "be quiet", "shh", "shush", "silence"))
     played = max(_last(marked, play_words), _last(marked, tuple(wanted)))
     if paused >= 0 and not (quieter or steering) and played < paused:
         add(Action("pause"), "pausing")
@@ -303,6 +293,12 @@ def interpret(text: str, *, volume: float | None = None, strategy: str | None = 
         add(Action("set_camera", {"enabled": True}), "camera on")
     notes.extend(commands.cancelled)
 
+    if not actions and questions and not notes:
+        return Interpretation(
+            (),
+            f"“{questions[0]}” sounds like a question: I only act on requests (the page shows what plays and"
+            " whether the camera is on). Try: " + ", ".join(f"“{e}”" for e in EXAMPLES) + ".",
+        )
     if not actions and notes:
         return Interpretation((), "Understood: " + "; ".join(notes) + ": nothing to do.")
     if not actions:

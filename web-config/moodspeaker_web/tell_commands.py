@@ -5,7 +5,10 @@ start, stop, turn on or off said with them ("start the camera", "stop watching":
 and a negation just before a command word cancels that command ("don't play anything", "can you not
 pause", "don't skip this", "don't turn the camera off").  Both take their words out of the text the
 music's rules then read: a camera command leaves a clause break, a cancelled command word a "_"
-(the negation stays: "don't _ anything sad" still refuses sad music).
+(the negation stays: "don't _ anything sad" still refuses sad music).  The camera turns on only when
+asked to ("camera on" as a command, not "the camera on the shelf"); not wanting it ("I don't want the
+camera on", "no camera") turns it off, and so does "turn it off" in a message about the camera.  "stop
+skipping"/"stop pausing" cancel the skip or pause.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from dataclasses import dataclass, field
 #: A negation of the command word after it ("don't", "never", "can you not", "I can't stop"; "don't you
 #: dare", "I don't want to"), not a question that suggests it ("why not play something happy").
 _NEGATION = (
-    r"(?:don't|dont|do not|never|can't|cant|cannot|won't|wont|(?<!why )not|no need to)"
-    r"(?: (?:you|ever|even|just|please|dare|you dare|want to|wanna|need to|have to))?"
+    r"(?:don't|dont|do not|never|can't|cant|cannot|won't|wont|didn't|didnt|did not|(?<!why )not|no need to)"
+    r"(?: (?:you|ever|even|just|please|dare|you dare|want to|wanna|need to|have to|want you to|say|said"
+    r"|ask you to|tell you to))?"
 )
 #: The music's command words a negation cancels -> what the reply says was not done.
 _CANCELLED = {
@@ -39,20 +43,41 @@ _CANCELLED = {
     "turn it down": "turning it down",
 }
 _ON = r"start|turn on|switch on|enable|resume"
-_OFF = r"stop|turn off|switch off|disable|pause|no more|quit"
+_OFF = r"stop|turn off|switch off|disable|pause|no more|quit|no"
+_CAM = r"(?:camera|cam|webcam)"
 #: "start the camera", "stop taking pictures", "no more photos", "stop watching me", "stop looking at me"
-#: (not "stop looking for sad songs"); "camera off", "turn the camera back on".
+#: (not "stop looking for sad songs"); "camera off", "turn the camera back on": a command, so "camera
+#: on/off" only with turn/switch/put/set or as the clause itself, up to its end or an "and" ("the camera
+#: on the shelf is dusty", "someone turned the camera on" are no commands).
 _CAMERA = re.compile(
     rf" (?P<neg>{_NEGATION} )?(?:(?P<verb>{_ON}|{_OFF})"
-    r"(?: (?:the|your|my|that|this|taking|any)){0,2} (?:camera|cam|webcam|pictures|photos|snapshots)"
-    r"|(?P<verb2>start|stop|quit|resume|pause) (?:watching|looking|filming)(?! for)(?: at me| me)?"
-    r"|(?:(?:turn|switch|put|set) )?(?:(?:the|your|my) )?(?:camera|cam|webcam)(?: back)? (?P<state>on|off))"
+    rf"(?: (?:the|your|my|that|this|taking|any)){{0,2}} (?:{_CAM}|pictures|photos|snapshots)"
+    r"|(?P<verb2>start|stop|quit|resume|pause) (?:watching|looking|filming|recording)(?! for)(?: at me| me)?"
+    r"|(?:(?:turn|switch|put|set|keep|leave) |(?:(?<=^ )|(?<=, ))(?:please )?)"
+    rf"(?:(?:the|your|my) )?{_CAM}(?: back)?"
+    r" (?P<state>on|off)"
+    r"(?= (?:(?:please|pls|now|right now|again|thanks|for me) )*(?:,|$|and\b|but\b|then\b)))"
     r"(?= )"
 )
+#: The camera not wanted: "I don't want the camera on", "I don't want you to turn the camera on" (off).
+_CAMERA_UNWANTED = re.compile(
+    r" (?:don't|dont|do not) want(?: (?:you|anyone|it) to)?(?: (?:turn|switch|put|have|keep|leave)(?: on)?)?"
+    rf"(?: (?:the|your|my|any|a))? {_CAM}(?: on)?(?! off)(?= )"
+)
+#: "turn it off" said of the camera: "someone turned the camera on, turn it off".
+_IT_OFF = re.compile(r" (?:turn|switch|shut) (?:it|that) off(?= )| (?:turn|switch|shut) off (?:it|that)(?= )")
+#: A command word stopped ("stop skipping", "stop changing the song"): that command not done.
+_STOPPED = re.compile(
+    r" (?:stop|quit) (?P<word>skipping|pausing|stopping|changing|switching|interrupting)"
+    r"(?: (?:the|my|our|songs?|tracks?|music))*(?= )"
+)
 #: A track never to be played again: "never play this again", "don't play that song", "don't play it again".
+#: Only a refusal (not "it won't play this", "I can't play this loud"), and only of the track itself: the
+#: clause ends there ("don't play this so loud", "never play this song at breakfast" are no dislikes).
 _NEVER_AGAIN = re.compile(
-    rf" {_NEGATION} (?:play|put on) (?:(?:this|that)(?: (?:song|track|one|artist|band|music))?"
-    r"(?: ever)?(?: again)?|it(?: ever)? again)(?= )"
+    r" (?:please )?(?:don't|dont|do not|never)(?: (?:ever|you|you ever|please))? (?:play|put on)"
+    r" (?:(?:this|that)(?: (?:song|track|one|artist|band|music))?|it(?= (?:ever )?again))"
+    r"(?: (?:ever again|ever|again|anymore|any more))?(?: (?:please|pls|thanks))?(?= (?:,|$))"
 )
 
 
@@ -79,7 +104,21 @@ def read(marked: str) -> Commands:
             found.camera = on
         return " , "
 
-    text = _CAMERA.sub(camera, marked)
+    def unwanted(m: re.Match[str]) -> str:
+        found.camera = False
+        return " , "
+
+    text = _CAMERA.sub(camera, _CAMERA_UNWANTED.sub(unwanted, marked))
+    if re.search(rf" {_CAM} ", marked) and _IT_OFF.search(text):
+        text, found.camera = _IT_OFF.sub(" , ", text), False
+
+    def stopped(m: re.Match[str]) -> str:
+        note = "not pausing" if m["word"] in ("pausing", "stopping", "interrupting") else "not skipping"
+        if note not in found.cancelled:
+            found.cancelled.append(note)
+        return " _"
+
+    text = _STOPPED.sub(stopped, text)
     words = "|".join(re.escape(word) for word in sorted(_CANCELLED, key=len, reverse=True))
 
     def cancel(m: re.Match[str]) -> str:

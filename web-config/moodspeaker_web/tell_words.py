@@ -40,7 +40,7 @@ FEELINGS: dict[str, tuple[str, ...]] = {
     "angry": ("angry", "mad", "furious", "annoyed", "irritated", "frustrated", "cross", "grumpy"),
     "fear": ("anxious", "nervous", "scared", "afraid", "worried", "stressed", "tense", "on edge"),
     "surprise": ("surprised", "shocked", "amazed", "astonished"),
-    "disgust": ("disgusted", "grossed out", "sick of it"),
+    "disgust": ("disgusted", "grossed out"),
     "neutral": ("fine", "ok", "okay", "calm", "relaxed", "neutral", "alright", "all right", "meh"),
 }
 

@@ -148,6 +148,8 @@ def test_feelings_still_correct_the_mood(text: str, mood: str) -> None:
         ("can you pause", [_PAUSE]),
         ("play something happy?", [_HAPPY, _PLAY]),
         ("how about something happy", [_HAPPY, _PLAY]),
+        ("can I have something happy?", [_HAPPY, _PLAY]),
+        ("do you have something happy?", [_HAPPY, _PLAY]),
     ],
 )
 def test_questions_and_remarks_neither_skip_nor_pause(text: str, expected: list[Action]) -> None:

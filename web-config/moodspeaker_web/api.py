@@ -1,4 +1,5 @@
-"""JSON endpoints for the page's script: state, mood history, commands and "tell the speaker".
+"""JSON endpoints for the page's script: state, mood history, commands, "tell the speaker" and the
+files the library leaves out.
 
 All of them need the owner's session except `/api/guest` (when the guest view is on).  POSTs carry
 the CSRF token in the X-CSRFToken header.  The page polls `/api/state` every two seconds; that is
@@ -7,6 +8,7 @@ simpler and lighter on a Pi Zero than keeping a streaming connection per phone.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Blueprint, jsonify, request
@@ -15,7 +17,10 @@ from flask.typing import ResponseReturnValue
 from moodspeaker.service.control import CommandError
 from moodspeaker_web.context import json_safe, web
 from moodspeaker_web.guard import guest_allowed, is_owner, owner_required
+from moodspeaker_web.left_out import left_out_page
 from moodspeaker_web.tell import interpret
+
+log = logging.getLogger(__name__)
 
 api = Blueprint("api", __name__, url_prefix="/api")
 
@@ -120,3 +125,18 @@ def rescan() -> ResponseReturnValue:
     if ctx.scan.get("running") is not True and "pass" not in ctx.scan:  # a speaker reporting no scans
         ctx.scan = {"running": True, "started": ctx.clock()}
     return jsonify(ok=True, scan=ctx.scan_state(json_safe(new_state)))
+
+
+@api.get("/left-out")
+@owner_required
+def left_out() -> ResponseReturnValue:
+    """The files the library leaves out and the tracks held back, with why (left_out_page): the
+    library section's "Show files left out"."""
+    try:
+        answer = left_out_page(web().control, request.args)
+    except ValueError as exc:
+        return jsonify(ok=False, error=str(exc)), 400
+    except Exception:  # the index or the feedback store could not be read now (a disk error)
+        log.exception("the files left out of the library could not be listed")
+        return jsonify(ok=False, error="The speaker could not read its library just now."), 503
+    return jsonify(ok=True, **answer)

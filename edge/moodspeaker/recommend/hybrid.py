@@ -32,11 +32,19 @@ from moodspeaker.recommend.content import KERNEL_WIDTH, weight_vector
 from moodspeaker.recommend.feedback import (
     KINDS,
     FeedbackError,
+    Mark,
     PersonalModel,
 )
 from moodspeaker.recommend.learned import LearnedProfiles
 from moodspeaker.recommend.options import Options
-from moodspeaker.recommend.planner import Outcome, Pick, Readiness, nothing_left, plan_queue
+from moodspeaker.recommend.planner import (
+    Outcome,
+    Pick,
+    Readiness,
+    nothing_left,
+    plan_queue,
+    verdict_horizon_s,
+)
 from moodspeaker.recommend.profiles import ProfileError, check_profile_name
 from moodspeaker.recommend.source import (
     CatalogueView,
@@ -185,6 +193,19 @@ class Recommender(LearnedProfiles):
         get = getattr(self.source, "get", None)
         found = get(track_id) if callable(get) else None
         return found if isinstance(found, Track) else None
+
+    def held_back(self, now: float) -> dict[str, Mark]:
+        """The tracks held back from the picks now because they failed to open: their "missing" marks
+        younger than the plans' horizon (planner.verdict_horizon_s), of any profile (the newest mark
+        of a track marked in several), by track id.  What the page lists, named by no listener."""
+        horizon = verdict_horizon_s(self.options)
+        out: dict[str, Mark] = {}
+        with self._lock:
+            for model in self._models.values():
+                for tid, mark in model.marks().items():
+                    if now - mark.ts < horizon and (tid not in out or out[tid].ts < mark.ts):
+                        out[tid] = mark
+        return out
 
     def found_again(self, back: Callable[[str, str | None], bool], now: float | None = None) -> set[str]:
         """Lift the "missing" marks, in every profile, of the tracks `back(id, seen)` says can be opened

@@ -212,6 +212,12 @@ class Allowed:
         return self.model.missing(self.now, self.horizon_s)
 
 
+def verdict_horizon_s(o: Options) -> float:
+    """How long a rejection or a "missing" mark holds a track back from the picks (three half-lives
+    of the feedback): the plans' rule, and what the page lists as held back (Recommender.held_back)."""
+    return 3 * o.half_life_s
+
+
 def whole_library_on(n: int) -> str:
     """The status while all `n` tracks of the library are playing or queued already: all is well
     (see `Allowed.why_none`), and the sentence says so.  (Never one track: that one is planned again,
@@ -301,7 +307,7 @@ def plan_queue(
     collab_map = knn.scores(ctx) if o.learning and o.collaborative else {}
     collab = item_weights(collab_map, view.row, view.n)
     share = alpha(now) if collab_map else 1.0
-    allowed = Allowed(view, model, key, now=now, horizon_s=3 * o.half_life_s, exclude=exclude)
+    allowed = Allowed(view, model, key, now=now, horizon_s=verdict_horizon_s(o), exclude=exclude)
     mask = allowed.rows()
     again = not mask.any()
     if again:

@@ -11,7 +11,8 @@ This module wires the parts together and runs them: start-up (restoring the save
 shutdown, the mood stream from inference to the conductor, housekeeping and live settings.  The
 commands and reports live by responsibility in `service.playback` (what plays now),
 `service.listeners` (profiles, strategies, calibration, data), `service.feedback` (what is learned
-from plays by itself), `service.rescan` (library rescans and their progress) and
+from plays by itself), `service.rescan` (library rescans and their progress),
+`service.left_out_list` (the files left out and tracks held back, with why) and
 `service.reporting` (state, health, liveness); `service.core` holds what they share.
 """
 
@@ -47,6 +48,7 @@ from moodspeaker.service.feedback import FeedbackRecording
 from moodspeaker.service.forget import ForgottenReasons
 from moodspeaker.service.health import Health
 from moodspeaker.service.inference import InferenceStage
+from moodspeaker.service.left_out_list import LeftOutReport
 from moodspeaker.service.listeners import ListenerCommands
 from moodspeaker.service.moved_tracks import current_snapshot
 from moodspeaker.service.pending import PendingChanges
@@ -78,7 +80,9 @@ HEALTH_INTERVAL_S = 10.0
 SAVE_INTERVAL_S = 2.0
 
 
-class Appliance(PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRescans, ServiceReports):
+class Appliance(
+    PlaybackCommands, ListenerCommands, FeedbackRecording, LibraryRescans, ServiceReports, LeftOutReport
+):
     """The running speaker (see the module doc). `start()`, then drive it; `stop()` on shutdown."""
 
     def __init__(self, config: Config, bus: EventBus, parts: Parts, data_dir: Path) -> None:

@@ -68,6 +68,14 @@ class DataKeeper(Protocol):
     def delete_data(self, before: float | None = None) -> None: ...
 
 
+@runtime_checkable
+class LibraryReporter(Protocol):
+    """Optional capability of a Speaker with a library index: which files it leaves out and which
+    tracks it holds back because they failed to play, each with why (service.left_out_list)."""
+
+    def left_out(self) -> dict[str, Any]: ...
+
+
 @dataclass(frozen=True)
 class Arg:
     """One argument of a command: its name, kind and (for choices/numbers) allowed values."""
@@ -252,6 +260,13 @@ class ControlAPI:
         if isinstance(self._speaker, DataKeeper):
             return self._speaker.export_data()
         return {}
+
+    def left_out(self) -> dict[str, Any] | None:
+        """The files the library leaves out and the tracks held back ({"files": [...], "held_back":
+        [...]}, service.left_out_list), or None from a speaker without a library index to ask."""
+        if isinstance(self._speaker, LibraryReporter):
+            return self._speaker.left_out()
+        return None
 
     def delete_data(self, before: float | None = None) -> bool:
         """Delete personal data older than `before` (all of it when None); False if none is kept."""

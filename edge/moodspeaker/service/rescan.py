@@ -16,10 +16,11 @@ import sqlite3
 import threading
 import time
 from collections.abc import Mapping
+from functools import cached_property
 
 from moodspeaker.service.core import ApplianceCore
 from moodspeaker.service.events import StateChanged
-from moodspeaker.service.file_opens import opens_now
+from moodspeaker.service.file_opens import OpenAgain
 from moodspeaker.service.file_seen import changed, file_seen
 from moodspeaker.service.health import library_state
 from moodspeaker.service.moved_tracks import follow_library
@@ -28,13 +29,14 @@ from moodspeaker.service.scan_state import ClosingRescan, ScanRun
 log = logging.getLogger(__name__)
 
 
-def file_back(source: object, track_id: str, seen: str | None) -> bool:
+def file_back(source: object, track_id: str, seen: str | None, opens: OpenAgain | None = None) -> bool:
     """Whether a track marked "missing" can be offered again: `source` (its `get(id)`) has it as a file
     of this speaker's that is there now and was not when it failed (`seen` None: a disk back, a file
     found moved), or is another file now (moved, rewritten, its permissions fixed; service.file_seen).
-    A file that was there and is unchanged is opened (service.file_opens): one that failed not by its
-    fault (ffmpeg gone for a while, a decoder killed) gives audio now, yes; a damaged or unreadable
-    one fails again, no.  A LAN server's track is not (its mark goes when a track of it plays); an
+    A file that was there and is unchanged is opened by `opens` (service.file_opens, which opens it
+    only when what opens it may have changed): one that failed not by its fault (ffmpeg gone for a
+    while, a decoder killed) gives audio now, yes; a damaged or unreadable one fails again, no (and
+    no without `opens`).  A LAN server's track is not (its mark goes when a track of it plays); an
     index that cannot be read says no (logged)."""
     get = getattr(source, "get", None)
     try:
@@ -48,7 +50,9 @@ def file_back(source: object, track_id: str, seen: str | None) -> bool:
         return False
     if changed(seen, location):
         return True
-    return seen is not None and file_seen(location) is not None and opens_now(location, duration_s=duration)
+    if opens is None or seen is None or file_seen(location) is None:
+        return False
+    return opens(track_id, location, seen, duration)
 
 
 class ScanStoppedError(Exception):
@@ -133,9 +137,15 @@ class LibraryRescans(ApplianceCore):
         follow_library(self.player, self._status(), self._recommender.source)
         # one that failed to open before the scan found it moved (or its disk back, or its file
         # replaced) is offered again
-        found = self._recommender.found_again(
-            lambda tid, seen: file_back(self._recommender.source, tid, seen)
-        )
+        # (an unchanged one is opened again only when that may now go otherwise: service.file_opens)
+        opens = self._opens_again
+        opens.begin_pass()
+
+        def back(track_id: str, seen: str | None) -> bool:
+            self._check_stop()  # between files: a speaker stopping ends the pass here
+            return file_back(self._recommender.source, track_id, seen, opens)
+
+        found = self._recommender.found_again(back)
         if found:
             log.info("library rescan: %d tracks that could not be opened are found again", len(found))
         self.conductor.retry_soon()
@@ -144,6 +154,12 @@ class LibraryRescans(ApplianceCore):
         )
         self.bus.publish(StateChanged(ts=time.time(), key="library", value=result))
         return result
+
+    @cached_property
+    def _opens_again(self) -> OpenAgain:
+        """What the passes open again of the files that failed and are unchanged (and what failed
+        here, as things were): kept from pass to pass, made at the first."""
+        return OpenAgain(self._stop)
 
     def _progress(self, phase: str, counts: Mapping[str, int]) -> None:
         """The pass's progress (a ScanListener), and where it stops when the speaker stops."""

@@ -82,6 +82,7 @@ def test_every_target_of_every_view_is_thumb_sized_on_a_320_pixel_phone(
             for view in ("Settings", "Privacy", "Health"):
                 page.click(f"nav >> text={view}")
                 page.wait_for_selector(f"nav a[aria-current=page]:has-text('{view}')")
+                page.wait_for_load_state("load")  # its stylesheet too: measured before it, all is small
                 small[view.lower()] = small_targets(page)
             missing = page.goto(server.url + "/no-such-page")
             assert missing is not None and missing.status == 404

@@ -13,6 +13,7 @@ from webkit import PASSWORD, Page, setup_code
 
 from moodspeaker.cli import main
 from moodspeaker_web.auth import LoginLimiter
+from moodspeaker_web.sessions import sessions_path
 from moodspeaker_web.setup_code import (
     ALPHABET,
     auth_path,
@@ -80,6 +81,27 @@ def test_setup_stores_an_argon2_hash_and_uses_up_the_code(page: Page) -> None:
     # the setup page cannot be used again to take the speaker over
     page.client.post("/logout", data={"csrf_token": page.csrf("/")})
     assert page.client.get("/setup").headers["Location"].endswith("/login")
+
+
+def test_setup_that_cannot_save_the_session_list_says_so_after_the_redirect(page: Page) -> None:
+    """The first boot's "Your speaker is yours now, but ..." was flashed before log_in(), whose fresh
+    session dropped it: the new owner was never told the earlier sessions' end was not saved."""
+    blocked = sessions_path(page.data_dir)
+    (blocked / "in-the-way").mkdir(parents=True)  # a folder where the list goes: its save fails (EISDIR)
+    response = page.client.post(
+        "/setup",
+        data={
+            "csrf_token": page.csrf("/setup"),
+            "code": read_setup_code(page.data_dir),
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+    told = page.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Your speaker is yours now, but the speaker could not save" in told
+    assert "You are logged in, but the speaker could not save the login" in told
+    assert "Welcome! Your speaker is yours now." in told
 
 
 def test_login_logout_and_wrong_password(owner: Page) -> None:

@@ -107,14 +107,18 @@ def setup() -> Page:
             except PasswordError as exc:
                 error = str(exc)
             else:
+                not_saved: list[tuple[SessionSaveError, str]] = []
                 try:
                     ctx.sessions.end_all()  # a new owner (after a reset): nobody's earlier session lives on
                 except SessionSaveError as exc:
-                    flash(unsaved(exc, "Your speaker is yours now"), "error")
+                    not_saved.append((exc, "Your speaker is yours now"))
                 try:
                     log_in()
                 except SessionSaveError as exc:
-                    flash(unsaved(exc, "You are logged in"), "error")
+                    not_saved.append((exc, "You are logged in"))
+                # flashed after the new login: its fresh session would drop a message put before
+                for failure, done in not_saved:
+                    flash(unsaved(failure, done), "error")
                 log.info("the owner password was set from %s; the setup code is used up", client_key())
                 if ctx.config_path is None:  # settings cannot be saved (moodspeaker demo): the music
                     flash("Welcome! Your speaker is yours now.")

@@ -1,7 +1,8 @@
-"""A library database as version 2 of the schema left it (db.MIGRATIONS[0] and [1], before the
-track's peak): what an installed speaker or library server has before the upgrade that migrates it.
-Written out here, not taken from db.py, so the tests keep building that database even if the
-migrations are edited."""
+"""Library databases as earlier versions of the schema left them: version 1 (db.MIGRATIONS[0]) and
+version 2 (MIGRATIONS[0] and [1], before the track's peak): what an installed speaker or library
+server has before the upgrade that migrates it.  Frozen copies on purpose, written out here and not
+taken from db.py (whose first migration they repeat), so the tests keep building those databases
+even if the migrations are edited."""
 
 from __future__ import annotations
 
@@ -14,7 +15,53 @@ from moodspeaker.library.index import track_id
 from moodspeaker.library.scanner import content_hash
 from moodspeaker.library.tags import read_tags
 
-SCHEMA_2 = """
+#: What versions 1 and 2 have beside the tracks table, as version 1 created it (db.MIGRATIONS[0]):
+#: a frozen copy, deliberately not imported from db.py (see above).
+BESIDE_TRACKS = """
+CREATE INDEX tracks_status ON tracks(status);
+CREATE INDEX tracks_changed ON tracks(changed);
+CREATE INDEX tracks_hash ON tracks(content_hash);
+CREATE TABLE features (id TEXT PRIMARY KEY REFERENCES tracks(id) ON DELETE CASCADE, data TEXT NOT NULL);
+CREATE TABLE problems (
+    path TEXT PRIMARY KEY, kind TEXT NOT NULL, reason TEXT NOT NULL, seen_at REAL NOT NULL
+);
+CREATE TABLE removed (id TEXT PRIMARY KEY, changed INTEGER NOT NULL);
+CREATE INDEX removed_changed ON removed(changed);
+"""
+
+#: The whole schema of version 1, as that version created it (db.MIGRATIONS[0]).
+SCHEMA_1 = (
+    """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta VALUES ('change_counter', '0');
+CREATE TABLE tracks (
+    id TEXT PRIMARY KEY,
+    location TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL DEFAULT 'local',
+    title TEXT NOT NULL DEFAULT '',
+    artist TEXT NOT NULL DEFAULT '',
+    album TEXT NOT NULL DEFAULT '',
+    duration_s REAL NOT NULL DEFAULT 0,
+    replaygain_db REAL,
+    size INTEGER NOT NULL DEFAULT 0,
+    mtime_ns INTEGER NOT NULL DEFAULT 0,
+    content_hash TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'analysed', 'failed')),
+    error TEXT NOT NULL DEFAULT '',
+    valence REAL, arousal REAL, energy REAL, tempo REAL, loudness_lufs REAL,
+    mode INTEGER, brightness REAL,
+    extra TEXT NOT NULL DEFAULT '{}',
+    analysed_at REAL,
+    changed INTEGER NOT NULL DEFAULT 0
+);
+"""
+    + BESIDE_TRACKS
+    + "PRAGMA user_version = 1;\n"
+)
+
+#: The whole schema of version 2 (db.MIGRATIONS[0] and [1]: version 1's, the status `short` added).
+SCHEMA_2 = (
+    """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT INTO meta VALUES ('change_counter', '1');
 CREATE TABLE tracks (
@@ -27,17 +74,10 @@ CREATE TABLE tracks (
     loudness_lufs REAL, mode INTEGER, brightness REAL, extra TEXT NOT NULL DEFAULT '{}',
     analysed_at REAL, changed INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX tracks_status ON tracks(status);
-CREATE INDEX tracks_changed ON tracks(changed);
-CREATE INDEX tracks_hash ON tracks(content_hash);
-CREATE TABLE features (id TEXT PRIMARY KEY REFERENCES tracks(id) ON DELETE CASCADE, data TEXT NOT NULL);
-CREATE TABLE problems (
-    path TEXT PRIMARY KEY, kind TEXT NOT NULL, reason TEXT NOT NULL, seen_at REAL NOT NULL
-);
-CREATE TABLE removed (id TEXT PRIMARY KEY, changed INTEGER NOT NULL);
-CREATE INDEX removed_changed ON removed(changed);
-PRAGMA user_version = 2;
 """
+    + BESIDE_TRACKS
+    + "PRAGMA user_version = 2;\n"
+)
 
 #: the Track values each track of `version_2_library` has (FEATURE_COLUMNS), untitled artist and album
 VALUES = {"valence": 0.0, "arousal": 0.0, "energy": 0.5, "tempo": 120.0, "loudness_lufs": -20.0, "mode": 1,

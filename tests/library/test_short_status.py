@@ -3,8 +3,8 @@
 Why: they were `failed` rows told apart by the first words of their reason, in three places (an SQL
 `substr`, the indexer, `library stats`); a reworded reason would have turned ringtones into failures
 to look into, and retried them with `--retry-failed`.  A database written by the previous version
-(made here with that version's schema, as it was) is migrated: its "too short" failures become
-`short`, every other row and the analyses stay as they were.
+(made with that version's schema, as it was: oldlibrary.SCHEMA_1) is migrated: its "too short"
+failures become `short`, every other row and the analyses stay as they were.
 """
 
 from __future__ import annotations
@@ -16,49 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import synth
+from oldlibrary import SCHEMA_1
 
 from moodspeaker.cli import main
 from moodspeaker.library.db import SCHEMA_VERSION
 from moodspeaker.library.index import LibraryIndex, track_id
 from moodspeaker.library.indexer import Indexer
 from moodspeaker.library.workers import AnalysisPool
-
-#: The whole schema of version 1, as that version created it (db.MIGRATIONS[0]), written out here so
-#: the test keeps building the database an installed speaker has even if the migrations are edited.
-SCHEMA_1 = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-INSERT INTO meta VALUES ('change_counter', '0');
-CREATE TABLE tracks (
-    id TEXT PRIMARY KEY,
-    location TEXT NOT NULL UNIQUE,
-    source TEXT NOT NULL DEFAULT 'local',
-    title TEXT NOT NULL DEFAULT '',
-    artist TEXT NOT NULL DEFAULT '',
-    album TEXT NOT NULL DEFAULT '',
-    duration_s REAL NOT NULL DEFAULT 0,
-    replaygain_db REAL,
-    size INTEGER NOT NULL DEFAULT 0,
-    mtime_ns INTEGER NOT NULL DEFAULT 0,
-    content_hash TEXT NOT NULL DEFAULT '',
-    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'analysed', 'failed')),
-    error TEXT NOT NULL DEFAULT '',
-    valence REAL, arousal REAL, energy REAL, tempo REAL, loudness_lufs REAL,
-    mode INTEGER, brightness REAL,
-    extra TEXT NOT NULL DEFAULT '{}',
-    analysed_at REAL,
-    changed INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX tracks_status ON tracks(status);
-CREATE INDEX tracks_changed ON tracks(changed);
-CREATE INDEX tracks_hash ON tracks(content_hash);
-CREATE TABLE features (id TEXT PRIMARY KEY REFERENCES tracks(id) ON DELETE CASCADE, data TEXT NOT NULL);
-CREATE TABLE problems (
-    path TEXT PRIMARY KEY, kind TEXT NOT NULL, reason TEXT NOT NULL, seen_at REAL NOT NULL
-);
-CREATE TABLE removed (id TEXT PRIMARY KEY, changed INTEGER NOT NULL);
-CREATE INDEX removed_changed ON removed(changed);
-PRAGMA user_version = 1;
-"""
 
 RING_REASON = "too short for music: 1.0 s, under library.min_track_s (2 s)"  # as version 1 wrote it
 BROKEN_REASON = "audio too short to analyse"  # a real failure, "too short" in its words but not first

@@ -66,10 +66,10 @@ def test_every_rejection_cuts_the_echoed_name_and_says_why_once(caplog: pytest.L
         inbox.handle(group_topic, b"{}", False)  # valid JSON: the name alone is wrong
         cases.append((group_topic, LONG[:100], "mqtt-group", "unknown command"))
         for _ in range(COMMAND_QUEUE_SIZE):
-            inbox.offer(topics.command("play"), b"", False)
-        inbox.offer(group_topic, b"", False)
+            inbox.offer(topics.command("play"), b"PRESS", False)
+        inbox.offer(group_topic, b"{}", False)
         cases.append((group_topic, LONG[:100], "mqtt-group", "too many commands"))
-        inbox.handle(topics.command("rescan"), b"", False)  # a known name, so only the speaker fails
+        inbox.handle(topics.command("rescan"), b"PRESS", False)  # a known name, so only the speaker fails
         cases.append((topics.command("rescan"), "rescan", "mqtt", "failed inside the speaker"))
     answers = [e for e in rig.events if isinstance(e, CommandRejected)]
     logged = [r for r in caplog.records if r.name == "moodspeaker.mqtt.inbound"]

@@ -104,7 +104,7 @@ def test_commands_over_mqtt_change_the_appliance(running: Running, watcher: Watc
         lambda msgs: [value(m) for m in msgs if m.topic == f"{root}/state/strategy"][-1:] == ["match"]
     )
     assert app.state()["profile"] == "alex" and app.state()["strategy"] == "match"
-    watcher.publish(f"{root}/play/set", "")
+    watcher.publish(f"{root}/play/set", "PRESS")
     watcher.wait_for(f"{root}/state/playing", lambda m: value(m) is True)
     first = until(lambda: app.state()["now_playing"], SOON, what="a track")["track_id"]
     watcher.publish(f"{root}/next/set", "{}")
@@ -114,7 +114,7 @@ def test_commands_over_mqtt_change_the_appliance(running: Running, watcher: Watc
         what="next track",
     )
     watcher.wait_for(f"{root}/state/now_playing", lambda m: bool(value(m)) and value(m)["track_id"] != first)
-    watcher.publish(f"{root}/pause/set", "")
+    watcher.publish(f"{root}/pause/set", "PRESS")
     watcher.wait_for(f"{root}/state/playing", lambda m: value(m) is False)
     assert not watcher.on(f"{root}/event/command_rejected")
 
@@ -169,7 +169,7 @@ def test_a_command_the_appliance_refuses_is_answered(running: Running, watcher: 
     root = "moodspeaker/living-room"
     time.sleep(0.5)
     assert running.app.state()["now_playing"] is None
-    watcher.publish(f"{root}/like/set", "")
+    watcher.publish(f"{root}/like/set", "PRESS")
     refused = watcher.wait_for(f"{root}/event/command_rejected")
     assert refused.json()["error"] == "like: nothing is playing"
     assert [e.error for e in running.events if isinstance(e, CommandRejected)] == ["like: nothing is playing"]

@@ -25,7 +25,7 @@ def test_commands_change_the_speaker_state(rig: Rig, watcher: Watcher) -> None:
     watcher.wait_for("moodspeaker/kitchen/state/strategy", lambda m: value(m) == "steady")
     watcher.publish("moodspeaker/kitchen/set_profile/set", '{"profile": "alex"}')
     watcher.wait_for("moodspeaker/kitchen/state/profile", lambda m: value(m) == "alex")
-    watcher.publish("moodspeaker/kitchen/next/set", "")  # a button press
+    watcher.publish("moodspeaker/kitchen/next/set", "PRESS")  # a button press
     watcher.wait_for("moodspeaker/kitchen/state/now_playing", lambda m: bool(value(m)))
     watcher.publish("moodspeaker/kitchen/like/set", "{}")
     watcher.publish("moodspeaker/kitchen/rescan/set", "{}")
@@ -84,7 +84,7 @@ def test_bad_payloads_are_rejected_with_an_error_event_and_change_nothing(rig: R
 
 def test_a_failing_speaker_still_answers_and_the_bridge_carries_on(rig: Rig, watcher: Watcher) -> None:
     rig.speaker.broken = True
-    watcher.publish("moodspeaker/kitchen/rescan/set", "")
+    watcher.publish("moodspeaker/kitchen/rescan/set", "PRESS")
     failed = watcher.wait_for("moodspeaker/kitchen/event/command_rejected")
     assert "failed inside the speaker" in failed.json()["error"] and "disk vanished" in failed.json()["error"]
     watcher.publish("moodspeaker/kitchen/set_volume/set", "0.4")
@@ -95,7 +95,7 @@ def test_slow_commands_never_delay_events_and_a_flood_is_refused(rig: Rig, watch
     rig.speaker.slow_s = 0.5
     watcher.wait_for("moodspeaker/kitchen/stats")
     for _ in range(130):  # 1 runs, 100 wait, the rest are refused at once
-        watcher.client.publish("moodspeaker/kitchen/rescan/set", "", qos=1)
+        watcher.client.publish("moodspeaker/kitchen/rescan/set", "PRESS", qos=1)
 
     def too_many(m: Message) -> bool:
         return "too many commands" in m.json()["error"]
@@ -140,7 +140,7 @@ def test_speakers_never_collide_and_group_commands_reach_all(broker: Mosquitto, 
         watcher.wait_for("moodspeaker/kitchen/state/volume", lambda m: value(m) == 0.2)
         time.sleep(0.2)
         assert bedroom.speaker.s["volume"] == 0.6
-        watcher.publish("moodspeaker/all/play/set", "")
+        watcher.publish("moodspeaker/all/play/set", "PRESS")
         watcher.wait_for("moodspeaker/kitchen/state/playing", lambda m: value(m) is True)
         watcher.wait_for("moodspeaker/bedroom/state/playing", lambda m: value(m) is True)
         watcher.publish("moodspeaker/all/set_volume/set", "2")  # invalid: each speaker says so

@@ -61,7 +61,7 @@ def test_replay_with_nothing_played_is_rejected_over_mqtt(
     tmp_path: Path, broker: Mosquitto, watcher: Watcher
 ) -> None:
     with bridged(tmp_path, broker, Shown(None), web_url=WEB_URL, player__autoplay=False) as (app, _bridge):
-        watcher.publish(f"{ROOT}/replay/set", "")
+        watcher.publish(f"{ROOT}/replay/set", "PRESS")
         refused = watcher.wait_for(f"{ROOT}/event/command_rejected", timeout=BUSY)
         assert refused.json()["command"] == "replay"
         assert refused.json()["error"] == "replay: nothing has been played yet"

@@ -72,7 +72,7 @@ def test_a_real_rescan_is_published_scanning_then_idle_with_its_numbers(
         holder = sqlite3.connect(db_path(app.config), isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")  # another writer holds the library database
         try:
-            watcher.publish(f"{ROOT}/rescan/set", "")  # Home Assistant's "Rescan library" button
+            watcher.publish(f"{ROOT}/rescan/set", "PRESS")  # Home Assistant's "Rescan library" button
             held = watcher.wait_for(TOPIC, _is(SCANNING, seen=4), BUSY).json()
         finally:
             holder.execute("ROLLBACK")
@@ -127,7 +127,7 @@ def test_files_kept_out_as_too_short_are_counted_on_every_scan(
             def ended(m: Message, after: float = after) -> bool:
                 return _is(IDLE)(m) and (m.json()["finished"] or 0.0) > after
 
-            watcher.publish(f"{ROOT}/rescan/set", "")
+            watcher.publish(f"{ROOT}/rescan/set", "PRESS")
             ends.append(watcher.wait_for(TOPIC, ended, SCAN_TIMEOUT).json())
         assert json.loads(retained(broker.port, TOPIC)[TOPIC]) == ends[-1]  # what HA gets after a restart
     first, again = ends
@@ -171,7 +171,7 @@ def test_scan_progress_is_paced_and_every_step_and_merged_pass_shows(
                                    "added": 3, "analysed": done})  # fmt: skip
             watcher.wait_for(TOPIC, _is(SCANNING, done=done, total=3), BUSY)
             if done == 1:  # Rescan pressed again meanwhile: one more pass follows
-                watcher.publish(f"{ROOT}/rescan/set", "")
+                watcher.publish(f"{ROOT}/rescan/set", "PRESS")
                 watcher.wait_for(TOPIC, _is(SCANNING, queued=True), BUSY)
         return f"{files} files, 3 new"
 

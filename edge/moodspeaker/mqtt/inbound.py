@@ -3,8 +3,10 @@
 Inbound messages (for this speaker or `<base>/all/…` for every speaker) are queued by paho's network
 thread and run, one at a time, on the inbox's own thread: a slow command (re-planning, a fade) never
 delays publishing.  Each payload is parsed and handed to ControlAPI.execute, the one place that
-validates commands; a bad payload, a retained command, a full queue or a failure inside the speaker
-is answered with a CommandRejected event on the bus (which the bridge publishes) and changes nothing.
+validates commands; an empty payload is no command (an empty retained message is how MQTT deletes a
+retained one, and a running speaker gets it as a live message) and is ignored; a bad payload, a
+retained command, a full queue or a failure inside the speaker is answered with a CommandRejected
+event on the bus (which the bridge publishes) and changes nothing.
 Every answer the inbox gives is built by one helper (`_reject`): a topic level may be 65535 bytes
 long, so the echoed name is always cut to MAX_NAME_CHARS (an answer echoing all of it would be over the
 bridge's publish limit, and the caller would get no answer at all), and a name that long is refused
@@ -126,6 +128,9 @@ class CommandInbox:
         if parsed is None:
             return
         name, group = parsed
+        if not raw:  # how MQTT clears a retained message: reaches a live subscriber as a live message
+            log.debug("MQTT command %s with an empty payload (a retained one cleared): ignored", name[:100])
+            return
         source = GROUP_SOURCE if group else SOURCE
         self._counters["commands"] += 1
         try:

@@ -177,6 +177,19 @@ def test_the_export_holds_every_feedback_row(tmp_path: Path) -> None:
     assert len(body["speaker_data"]["profiles"]["default"]["feedback"]) == 600
 
 
+def test_an_export_writes_no_feedback_database_into_the_folder(tmp_path: Path) -> None:
+    """Why: the export opened the feedback database as the service does, which makes it: exporting a
+    data folder that had none (a speaker never started, one whose data was deleted by hand) left an
+    empty recommend.sqlite (and its -wal, -shm) behind; an export must not write."""
+    data = tmp_path / "data"
+    data.mkdir()
+    path = tmp_path / "config.toml"
+    save(with_changes(Config(), {"device.data_dir": str(data)}), path)
+    body = _export(path, tmp_path / "export.json")
+    assert body["speaker_data"]["profiles"] == {} and body["speaker_data"]["neutral_calibrations"] == {}
+    assert not list(data.glob("recommend.sqlite*"))
+
+
 def test_ctrl_c_ends_with_130_and_withdraws_the_request(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

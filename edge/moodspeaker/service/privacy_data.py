@@ -91,9 +91,12 @@ def export_data(config: Config, data_dir: Path) -> dict[str, Any]:
     picked = PickedFor()
     picked.restore(held, snap.picked_for, snap.picked_at)  # what a start restores (service.restored)
     moods, times = picked.saved(held)
-    with _feedback(data_dir) as store:
-        profiles = store.profiles()
-        exported = {p: store.export(p) for p in profiles}
+    profiles: list[str] = []
+    exported: dict[str, Any] = {}
+    if (data_dir / FEEDBACK_FILE).exists():  # opening it makes it: an export must not write
+        with _feedback(data_dir) as store:
+            profiles = store.profiles()
+            exported = {p: store.export(p) for p in profiles}
     return {
         "profiles": exported,
         "neutral_calibrations": export_calibrations(data_dir, profiles),

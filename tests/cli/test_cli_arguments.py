@@ -22,6 +22,10 @@ from moodspeaker.cli import main
         (["eval-faces", "--data", "/nonexistent", "--limit", "-1"], "-1 is negative"),
         (["index", "--workers", "0"], "0 is too small"),
         (["eval-music", "--workers", "-2"], "-2 is too small"),
+        (["privacy", "export", "--timeout", "0"], "0 is not a time to wait"),
+        (["privacy", "delete-everything", "--yes", "--timeout", "-5"], "-5 is not a time to wait"),
+        (["privacy", "export", "--timeout", "nan"], "nan is not a time to wait"),
+        (["privacy", "export", "--timeout", "soon"], "'soon' is not a number of seconds"),
     ],
 )
 @pytest.mark.timeout(60)  # were a number let through, the command would start (a service runs on)

@@ -7,6 +7,7 @@ A TCP port above 65535 is not refused by the socket layer everywhere: `--port 99
 from __future__ import annotations
 
 import argparse
+import math
 
 
 def _whole(text: str) -> int:
@@ -45,4 +46,15 @@ def positive(text: str) -> int:
     value = _whole(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is too small: give 1 or more")
+    return value
+
+
+def seconds(text: str) -> float:
+    """A time to wait, in seconds: above 0 (0 or less would give up before anything could answer)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a time to wait: give a number of seconds above 0")
     return value

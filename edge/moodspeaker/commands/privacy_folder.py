@@ -14,6 +14,7 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from moodspeaker.commands import argtypes
 from moodspeaker.commands.owner import as_owner_of
 from moodspeaker.service.datalock import FolderInUseError, hold_data_folder
 
@@ -24,7 +25,7 @@ TIMEOUT_S = 60.0
 def add_timeout(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=argtypes.seconds,
         default=TIMEOUT_S,
         metavar="SECONDS",
         help=f"how long to wait for the speaker running on the data folder to answer (default {TIMEOUT_S:g})",

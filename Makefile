@@ -31,11 +31,12 @@ $(VENV)/.stamp-dev: pyproject.toml | $(VENV)/bin/python
 
 venv: $(VENV)/.stamp-all
 
+# Ctrl-C stops them cleanly (exit 130): not a failure for make
 demo: $(VENV)/.stamp-all
-	$(BIN)/moodspeaker demo
+	$(BIN)/moodspeaker demo || [ $$? -eq 130 ]
 
 run: $(VENV)/.stamp-all
-	$(BIN)/moodspeaker run
+	$(BIN)/moodspeaker run || [ $$? -eq 130 ]
 
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check .

@@ -51,12 +51,16 @@ def phone_page(browser: Browser) -> tuple[BrowserContext, Page]:
 
 
 @contextmanager
-def watched_phone(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
+def watched_phone(browser: Browser, *, clock: bool = False) -> Iterator[tuple[Page, list[str]]]:
     """A phone_page and what the browser reports as wrong on it (watch, recording from the start);
-    its context closed on the way out."""
+    its context closed on the way out.  With `clock`, the page's timers run on Playwright's fake clock
+    (installed before any page loads), moved on by the test."""
     context, page = phone_page(browser)
     try:
-        yield page, watch(page)
+        problems = watch(page)
+        if clock:
+            page.clock.install()
+        yield page, problems
     finally:
         context.close()
 
@@ -92,3 +96,22 @@ def said(page: Page, selector: str, start: str) -> str:
         return now if now.lower().startswith(start.lower()) else None
 
     return until(text, what=f"{start!r} at {selector}")
+
+
+def track_shown(page: Page) -> None:
+    """Wait until `page` (the status page or the guest view) shows a track playing."""
+    until(lambda: page.inner_text("#np-title") not in ("…", "Nothing playing"), what="a track shown")
+
+
+def open_guest_view(page: Page, url: str) -> None:
+    """Open the page at `url` as a visitor who is not the owner, with the guest view on: the guest view,
+    once it shows a track playing."""
+    page.goto(url)
+    assert page.get_attribute("body", "data-page") == "guest"
+    track_shown(page)
+
+
+def not_refused(problems: list[str]) -> list[str]:
+    """What the browser reported as wrong (watch) besides its polls refused while the page's server was
+    stopped."""
+    return [p for p in problems if "ERR_CONNECTION_REFUSED" not in p and "Failed to load" not in p]

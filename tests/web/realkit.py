@@ -209,21 +209,28 @@ def served(
     )
     try:  # the service is stopped whatever fails after it started: one left running in the process
         # (its player on pygame's mixer) crashed a later test's service (a segfault in a CI run)
-        server = serve(
-            service.control,
-            service.bus,
-            **service.page_settings(),
-            on_config_change=service.appliance.apply_config if live else None,
-            host="127.0.0.1",
-            port=0,
-            advertise=False,
-        )
+        server = serve_page(service, live=live)
         try:
             yield service, server
         finally:
             server.stop()
     finally:
         service.appliance.stop()
+
+
+def serve_page(service: RealService, *, port: int = 0, live: bool = False) -> WebServer:
+    """`service`'s page served on loopback `port` (0: a free one), not advertised; with `live`, a saved
+    config is handed to the running service (as in served).  A test that stopped served's server
+    serves the page again on its port with this, as the speaker does when it comes back."""
+    return serve(
+        service.control,
+        service.bus,
+        **service.page_settings(),
+        on_config_change=service.appliance.apply_config if live else None,
+        host="127.0.0.1",
+        port=port,
+        advertise=False,
+    )
 
 
 @contextmanager

@@ -15,11 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from browserkit import claim, needs_chromium, phone_page, said, watch, watched_phone
-from realkit import served
-
-from moodspeaker_web.server import serve
-from polling import until
+from browserkit import claim, needs_chromium, not_refused, open_guest_view, said, watched_phone
+from realkit import serve_page, served
 
 if TYPE_CHECKING:  # Playwright is optional at run time (the browser test skips without it)
     from playwright.sync_api import Browser, Page
@@ -49,13 +46,8 @@ def test_the_guest_view_says_when_the_speaker_cannot_be_reached(
     with served(tmp_path, **guest_view) as (service, server):
         with watched_phone(browser) as (owner, _):
             claim(owner, server.url, service.data_dir)  # a speaker not set up yet shows its setup to all
-        context, page = phone_page(browser)
-        problems = watch(page)
-        page.clock.install()
-        try:
-            page.goto(server.url)
-            assert page.get_attribute("body", "data-page") == "guest"
-            until(lambda: page.inner_text("#np-title") not in ("…", "Nothing playing"), what="a track shown")
+        with watched_phone(browser, clock=True) as (page, problems):
+            open_guest_view(page, server.url)
             busy, opacity = card(page)
             assert busy != "true" and opacity == 1
 
@@ -65,14 +57,7 @@ def test_the_guest_view_says_when_the_speaker_cannot_be_reached(
             busy, opacity = card(page)
             assert busy == "true" and opacity < 0.8
 
-            again = serve(
-                service.control,
-                service.bus,
-                **service.page_settings(),
-                host="127.0.0.1",
-                port=server.port,
-                advertise=False,
-            )
+            again = serve_page(service, port=server.port)
             try:
                 page.clock.run_for(POLL_MS)
                 said(page, "#live", "The speaker answers again.")
@@ -93,7 +78,4 @@ def test_the_guest_view_says_when_the_speaker_cannot_be_reached(
                 assert card(page)[0] != "true"
             finally:
                 again.stop()
-            stray = [p for p in problems if "ERR_CONNECTION_REFUSED" not in p and "Failed to load" not in p]
-            assert stray == []
-        finally:
-            context.close()
+            assert not_refused(problems) == []

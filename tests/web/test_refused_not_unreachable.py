@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from browserkit import claim, needs_chromium, phone_page, said, watch, watched_phone
+from browserkit import claim, needs_chromium, open_guest_view, phone_page, said, watch, watched_phone
 from realkit import served
 from test_guest_unreachable import POLL_MS, card
 from test_sessions_phone import log_in
@@ -63,14 +63,9 @@ def test_the_guest_view_turned_off_is_said_not_unreachable(tmp_path: Path, brows
     guest_view: dict[str, Any] = {"web.guest_view": True}
     with served(tmp_path, **guest_view) as (service, server), watched_phone(browser) as (owner, _):
         claim(owner, server.url, service.data_dir)  # on Settings
-        context, guest = phone_page(browser)
-        hear(guest)
-        problems = watch(guest)
-        guest.clock.install()
-        try:
-            guest.goto(server.url)
-            assert guest.get_attribute("body", "data-page") == "guest"
-            until(lambda: guest.inner_text("#np-title") not in ("…", "Nothing playing"), what="a track shown")
+        with watched_phone(browser, clock=True) as (guest, problems):
+            hear(guest)
+            open_guest_view(guest, server.url)
 
             owner.click("#s-web > summary")  # the owner turns the guest view off
             owner.uncheck("#f-web-guest-view")
@@ -95,8 +90,6 @@ def test_the_guest_view_turned_off_is_said_not_unreachable(tmp_path: Path, brows
                 )
             )
             assert [p for p in problems if "403" not in p] == []
-        finally:
-            context.close()
 
 
 def test_an_ended_login_goes_to_the_login_page_which_says_so(tmp_path: Path, browser: Browser) -> None:

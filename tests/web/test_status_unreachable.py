@@ -15,11 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import claim, needs_chromium, phone_page, said, watch
-from realkit import served
-
-from moodspeaker_web.server import serve
-from polling import until
+from browserkit import claim, needs_chromium, not_refused, said, track_shown, watched_phone
+from realkit import serve_page, served
 
 if TYPE_CHECKING:  # Playwright is optional at run time (the browser test skips without it)
     from playwright.sync_api import Browser, Page
@@ -42,55 +39,41 @@ def cards(page: Page) -> list[tuple[str | None, float]]:
 
 
 def test_a_stopped_speaker_is_said_and_its_stale_state_dimmed(tmp_path: Path, browser: Browser) -> None:
-    with served(tmp_path) as (service, server):
-        context, page = phone_page(browser)
-        problems = watch(page)
-        page.clock.install()
+    with served(tmp_path) as (service, server), watched_phone(browser, clock=True) as (page, problems):
+        claim(page, server.url, service.data_dir)
+        page.goto(server.url)
+        track_shown(page)
+        confirmed = page.input_value("#volume")
+        assert all(busy != "true" and opacity == 1 for busy, opacity in cards(page)), cards(page)
+
+        server.stop()
+        page.clock.run_for(2_500)
+        said(page, "#live", "Cannot reach the speaker")
+        dimmed = cards(page)
+        assert all(busy == "true" and opacity < 0.8 for busy, opacity in dimmed), dimmed
+
+        page.click("#btn-next")
+        assert said(page, "#live", "Not done") == "Not done: cannot reach the speaker"
+
+        page.fill("#tell-text", "louder")
+        page.click("#tell button")
+        said(page, "#tell-reply", "Cannot reach the speaker")
+
+        page.focus("#volume")
+        page.keyboard.press("ArrowLeft")
+        page.keyboard.press("ArrowLeft")
+        said(page, "#live", "Not done: cannot reach")
+        assert page.input_value("#volume") != confirmed
+
+        again = serve_page(service, port=server.port)
         try:
-            claim(page, server.url, service.data_dir)
-            page.goto(server.url)
-            until(lambda: page.inner_text("#np-title") not in ("…", "Nothing playing"), what="a track shown")
-            confirmed = page.input_value("#volume")
-            assert all(busy != "true" and opacity == 1 for busy, opacity in cards(page)), cards(page)
-
-            server.stop()
             page.clock.run_for(2_500)
-            said(page, "#live", "Cannot reach the speaker")
-            dimmed = cards(page)
-            assert all(busy == "true" and opacity < 0.8 for busy, opacity in dimmed), dimmed
-
-            page.click("#btn-next")
-            assert said(page, "#live", "Not done") == "Not done: cannot reach the speaker"
-
-            page.fill("#tell-text", "louder")
-            page.click("#tell button")
-            said(page, "#tell-reply", "Cannot reach the speaker")
-
-            page.focus("#volume")
-            page.keyboard.press("ArrowLeft")
-            page.keyboard.press("ArrowLeft")
-            said(page, "#live", "Not done: cannot reach")
-            assert page.input_value("#volume") != confirmed
-
-            again = serve(
-                service.control,
-                service.bus,
-                **service.page_settings(),
-                host="127.0.0.1",
-                port=server.port,
-                advertise=False,
-            )
-            try:
-                page.clock.run_for(2_500)
-                said(page, "#live", "The speaker answers again.")
-                assert page.evaluate("document.activeElement.id") == "volume"  # still held, yet put back
-                assert page.input_value("#volume") == confirmed
-                assert page.inner_text("#volume-out") == confirmed + "%"
-                live = cards(page)
-                assert all(busy != "true" and opacity == 1 for busy, opacity in live), live
-            finally:
-                again.stop()
-            stray = [p for p in problems if "ERR_CONNECTION_REFUSED" not in p and "Failed to load" not in p]
-            assert stray == []
+            said(page, "#live", "The speaker answers again.")
+            assert page.evaluate("document.activeElement.id") == "volume"  # still held, yet put back
+            assert page.input_value("#volume") == confirmed
+            assert page.inner_text("#volume-out") == confirmed + "%"
+            live = cards(page)
+            assert all(busy != "true" and opacity == 1 for busy, opacity in live), live
         finally:
-            context.close()
+            again.stop()
+        assert not_refused(problems) == []

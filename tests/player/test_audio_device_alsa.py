@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from doctorkit import PI_WITH_DAC_CARDS
 from moodspeaker.player.device import alsa_device, sound_cards
 
 ASOUNDRC = """\
@@ -84,13 +85,8 @@ def test_alsa_names_open_on_sdls_alsa_driver(tmp_path: Path) -> None:
 def test_a_cards_word_is_that_cards_default_or_hdmi_device(tmp_path: Path) -> None:
     (tmp_path / "asound").mkdir()
     (tmp_path / "asound" / "cards").write_text(
-        " 0 [Headphones     ]: bcm2835_headpho - bcm2835 Headphones\n"
-        "                      bcm2835 Headphones\n"
-        " 1 [sndrpihifiberry]: simple-card - snd_rpi_hifiberry_dac\n"
-        "                      snd_rpi_hifiberry_dac\n"
-        " 2 [vc4hdmi0       ]: vc4-hdmi - vc4-hdmi-0\n"
-        "                      vc4-hdmi-0\n"
-        " 3 [Device         ]: USB-Audio - USB Audio Device\n"
+        PI_WITH_DAC_CARDS  # and a USB DAC
+        + " 3 [Device         ]: USB-Audio - USB Audio Device\n"
         "                      Generic USB Audio Device at usb-0000:01:00.0-1.3, full speed\n"
     )
     cards = sound_cards(tmp_path)

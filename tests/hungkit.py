@@ -13,6 +13,7 @@ import contextlib
 import os
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -73,6 +74,14 @@ class HungFfmpeg:
         for pid in self.pids():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+
+
+def ffmpeg_gone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """No ffmpeg on PATH from now on (PATH an empty folder under `tmp_path`), as on a speaker whose
+    ffmpeg is removed for a while; the returned call brings the PATH before back (ffmpeg back)."""
+    path = os.environ["PATH"]
+    monkeypatch.setenv("PATH", str(tmp_path / "no-ffmpeg-here"))
+    return lambda: monkeypatch.setenv("PATH", path)
 
 
 def alive(pid: int) -> bool:

@@ -31,6 +31,7 @@ from test_missing_found_moved import _offered
 from test_missing_why import _kinds, _queued_next
 from test_moved_while_queued import _paused_with_a_queue, _scanned, _scanned_service
 
+from hungkit import ffmpeg_gone
 from moodspeaker.library.track import Track
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.component_states import ComponentState
@@ -110,8 +111,7 @@ def test_a_file_that_failed_while_ffmpeg_was_missing_is_offered_once_it_opens(
         queued = appliance.player.status().queue
         appliance.player.set_queue([QueueItem(m4a), *(i for i in queued if i.track.id != m4a.id)])
         service.wait_for(lambda: appliance.player.status().queue[0].track.id == m4a.id, what="the M4A next")
-        path = os.environ["PATH"]
-        monkeypatch.setenv("PATH", str(tmp_path / "no-ffmpeg-here"))  # ffmpeg removed for a while
+        ffmpeg_back = ffmpeg_gone(tmp_path, monkeypatch)  # ffmpeg removed for a while
         appliance.next_track()  # the M4A comes up and fails to open, its file there
         appliance.play()
         service.wait_for(lambda: "missing" in _kinds(service, m4a.id), what="the M4A's missing mark")
@@ -119,6 +119,6 @@ def test_a_file_that_failed_while_ffmpeg_was_missing_is_offered_once_it_opens(
         _scanned(service)
         assert not _offered_now(service, m4a.id)  # it would fail again: held back
 
-        monkeypatch.setenv("PATH", path)  # ffmpeg back
+        ffmpeg_back()
         _scanned(service)
         assert _offered_now(service, m4a.id)  # before: held back as long as the file is unchanged

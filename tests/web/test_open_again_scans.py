@@ -13,7 +13,6 @@ player (SDL's dummy driver), ffmpeg, and recommender and its store; files damage
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from pathlib import Path
@@ -25,7 +24,7 @@ from test_missing_seen_at_failure import _offered_now
 from test_moved_while_queued import SETTINGS, _music, _scanned, _scanned_service
 
 from damagekit import zeroed
-from hungkit import HANGS, HungFfmpeg, alive
+from hungkit import HANGS, HungFfmpeg, alive, ffmpeg_gone
 from moodspeaker.service import file_opens
 from moodspeaker.service.file_seen import file_seen
 from polling import until
@@ -67,8 +66,7 @@ def test_a_damaged_file_is_opened_again_only_once_ffmpeg_appears(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with _scanned_service(tmp_path, monkeypatch) as (service, _music_folder):
-        path = os.environ["PATH"]
-        monkeypatch.setenv("PATH", str(tmp_path / "no-ffmpeg-here"))
+        ffmpeg_back = ffmpeg_gone(tmp_path, monkeypatch)
         marked = _damaged_and_marked(service, 3)
         tried = _counted(monkeypatch)
         _scanned(service)
@@ -76,7 +74,7 @@ def test_a_damaged_file_is_opened_again_only_once_ffmpeg_appears(
         _scanned(service)
         assert len(tried) == 3  # nothing changed: none opened again (before: all three, every rescan)
 
-        monkeypatch.setenv("PATH", path)  # ffmpeg appears: it might open them now
+        ffmpeg_back()  # ffmpeg appears: it might open them now
         _scanned(service)
         assert sorted(tried[3:]) == sorted(marked)
         _scanned(service)

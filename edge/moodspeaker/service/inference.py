@@ -10,6 +10,7 @@ of frames (a replay that ended) fades it the same way, and then the reading ends
 A frame lives only inside `_step`: it is passed to the pipeline and dropped; it is never stored,
 queued, logged or written anywhere; when the reading ends (camera off, "delete everything", stop)
 the models run once on a blank input, so their tensors keep nothing of the last one (`_forget`).
+The source's closing, a capture without a frame and a source that ran out: inference_source.py.
 """
 
 from __future__ import annotations
@@ -23,13 +24,16 @@ from typing import Any, Protocol
 import numpy as np
 
 from moodspeaker.mood.calibration import NeutralCalibration
-from moodspeaker.mood.classes import UNKNOWN
-from moodspeaker.mood.filter import MoodFilter, MoodState
+from moodspeaker.mood.filter import MoodFilter
 from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.health import Health
 from moodspeaker.service.held_capture import HeldCapture
+from moodspeaker.service.inference_source import FrameSource, OnResult, SourceEnding
 from moodspeaker.service.source_info import camera_missing, source_name
 from moodspeaker.service.watchdog import Heartbeat
+
+#: FrameSource and OnResult live in inference_source.py (with the source's handling), imported from here
+__all__ = ["BUILD_TIMEOUT_S", "FrameSource", "InferenceStage", "OnResult", "Pipeline"]
 
 log = logging.getLogger(__name__)
 
@@ -42,25 +46,13 @@ log = logging.getLogger(__name__)
 BUILD_TIMEOUT_S = 60.0
 
 
-class FrameSource(Protocol):
-    """The vision helper's frame sources. Those that can say why `read()` gave None also carry
-    `state` ("retrying": a live camera backing off, keep it; "ended": no more frames) and
-    `last_error`; a source without `state` is treated as ended when it gives None."""
-
-    def read(self) -> np.ndarray | None: ...
-    def close(self) -> None: ...
-
-
 class Pipeline(Protocol):
     """The vision helper's VisionPipeline: one frame in, an observation (numbers only) out."""
 
     def step(self, frame: np.ndarray, now: float) -> Any: ...
 
 
-OnResult = Callable[[MoodState, Any, float], None]
-
-
-class InferenceStage:
+class InferenceStage(SourceEnding):
     """Owns the camera and the pipeline; reports each filtered mood through `on_result`."""
 
     def __init__(
@@ -185,16 +177,6 @@ class InferenceStage:
         self._close_source()
         if thread is None or not thread.is_alive():  # a thread stuck in a step still holds the models
             self._forget(None)
-
-    def _close_source(self) -> None:
-        with self._lock:
-            source, self._source = self._source, None
-        if source is not None:
-            try:
-                source.close()
-            except Exception:
-                log.exception("closing the camera failed")
-            self._capture.closed(source)  # a hung capture of it still holds the device
 
     def _run(self, generation: int) -> None:
         next_at = self._clock()
@@ -366,34 +348,3 @@ class InferenceStage:
         finally:
             if watched is not None:
                 self._hb.end(watched)
-
-    def _no_capture(self, reading: int) -> None:
-        """A capture that gave nothing to classify (the camera retrying or missing, the pipeline
-        failing) counts as a capture without a face: the mood fades to unknown after
-        `mood.no_face_timeout_s`, as it does when the listener walks away, instead of staying at its
-        last value for as long as the camera is gone.  Same checks as a classified capture."""
-        now = self._clock()
-        with self._filter_lock:
-            if reading != self._reading or not self._enabled or self._stop.is_set():
-                return
-            state = self._filter.update(None, now)
-            self._on_result(state, None, now)
-
-    def _ran_out(self, reading: int) -> None:
-        """A capture due from a source with no more frames (a replay that ended) counts as one that gave
-        nothing (`_no_capture`): the mood fades as when the camera gives no frames; once it is unknown
-        (at once when none was read) the reading ends (`on_ended`: the service ends it as "delete
-        everything" does, published as no reading), once per source.  Before, the last mood read
-        stood live for good (MQTT's mood topics, the page, the picks)."""
-        with self._filter_lock:
-            fading = self._filter.mood != UNKNOWN
-        if fading:
-            self._no_capture(reading)
-            return
-        with self._lock:
-            if self._ran_out_done or not self._ended or not self._enabled:
-                return  # ended already, or switched off (and maybe on again) meanwhile
-            self._ran_out_done = True
-        log.info("the frame source has no more frames and the mood has faded: the reading ends")
-        if self._on_ended is not None:
-            self._on_ended()

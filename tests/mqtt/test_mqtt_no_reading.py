@@ -136,3 +136,17 @@ def test_a_replay_that_ran_out_ends_the_reading(tmp_path: Any, broker: Mosquitto
         assert app.health.state_of("camera") == "ended"
     said = {key: (body["status"], body["value"]) for key, body in topics.items()}
     assert said == {"mood": ("no_reading", "unknown"), **dict.fromkeys(MOOD_KEYS[1:], ("no_reading", None))}
+
+
+def test_the_first_reading_waits_for_a_mood(tmp_path: Any, broker: Mosquitto, watcher: Watcher) -> None:
+    """The filter needs a moment (mood.min_dwell_s) before its mood is known: the readings before then
+    (mood unknown, confidence, valence and arousal 0.0) are no reading of 0 %, which Home Assistant
+    would keep in its long-term statistics; the mood topics stay `no_reading` until the mood is known."""
+    with bridged(tmp_path, broker, Shown("happy"), player__autoplay=False):
+        watcher.wait_for(f"{ROOT}/state/mood", lambda m: m.json()["value"] == "happy", BUSY)
+        _mark(watcher, 0.31)
+    for key in ("mood", *NUMBERS):
+        said = [(m.json()["status"], m.json()["value"]) for m in watcher.on(f"{ROOT}/state/{key}")]
+        first_live = next(i for i, (status, _) in enumerate(said) if status == "live")
+        assert all(status == "no_reading" for status, _ in said[:first_live]), (key, said)
+        assert said[first_live][1] not in ("unknown", 0.0, None), (key, said)  # the mood read, at once

@@ -6,7 +6,10 @@ last is skipped, a running scan's counts alone wait for the next poll (ScanFeed)
 follow the camera as last heard, so a mood change while it is off (a correction from Home Assistant or
 the page) keeps them `camera_off` instead of showing a mood in privacy mode.  With the camera on and
 nothing read since it came on (or since the start, or since the reading ended: "delete everything",
-a replay that ran out) they say `no_reading` until the first reading: a snapshot then holds nothing
+a replay that ran out) they say `no_reading` until the first reading that has a mood (the face
+topic goes live at once: the filter needs mood.min_dwell_s before its mood is known, and its unknown
+with 0.0 numbers meanwhile is no reading of 0 %, which Home Assistant kept in its long-term
+statistics): a snapshot then holds nothing
 read yet (no face, confidence 0), and published as live it showed the listener gone (Home
 Assistant's "Listener present" off, then on a moment later), which fires "listener left"
 automations for nothing; kept `camera_off`, a camera switched on that never delivers a frame (a
@@ -92,6 +95,14 @@ class StateFeed:
         if event.ended and event.camera:
             self._unread, self._unread_values = True, blank_mood_values(NO_READING)
             self.publish(self._unread_values, event.ts)
+            return
+        if self._unread and event.told is None and event.mood == UNKNOWN:
+            # Read, but the filter has no mood yet (it needs mood.min_dwell_s): its 0.0 numbers are no
+            # reading of 0 % (Home Assistant would keep them in its statistics), so the mood in force
+            # stays `no_reading` (or a correction told meanwhile) beside the face as read.
+            values = mood_values(UNKNOWN, None, None, None, face=event.face, camera=event.camera)
+            values.update({key: self._unread_values[key] for key in IN_FORCE_KEYS})
+            self.publish(values, event.ts)
             return
         self._unread = False
         mood, confidence, valence, arousal = event.told or (

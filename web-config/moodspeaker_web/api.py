@@ -102,6 +102,7 @@ def tell() -> ResponseReturnValue:
         text,
         volume=float(volume) if isinstance(volume, int | float) else None,
         strategy=str(current.get("strategy") or ""),
+        now_playing=now if isinstance(now := current.get("now_playing"), dict) else None,
     )
     done: list[dict[str, Any]] = []
     errors: list[str] = []

@@ -9,10 +9,11 @@ person can see when it got them wrong.  Anything not understood yields no comman
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from moodspeaker_web import tell_commands, tell_likes, tell_questions
+from moodspeaker_web import tell_commands, tell_likes, tell_named, tell_questions
 from moodspeaker_web.tell_words import CALMER, FEELINGS, LIVELIER, MUSIC_MOODS, MUSIC_STEERS
 
 _FEELING_INTRO = r"(?:i am|i m|im|i feel|feeling|i'm|actually|just|really|so|pretty|quite|very|a bit|kind of)"
@@ -159,8 +160,15 @@ def _asked_music(text: str, words: dict[str, tuple[str, ...]]) -> tuple[str, str
     return None
 
 
-def interpret(text: str, *, volume: float | None = None, strategy: str | None = None) -> Interpretation:
-    """Turn a short request into commands; `volume`/`strategy` are the speaker's current values."""
+def interpret(
+    text: str,
+    *,
+    volume: float | None = None,
+    strategy: str | None = None,
+    now_playing: Mapping[str, Any] | None = None,
+) -> Interpretation:
+    """Turn a short request into commands; `volume`/`strategy` are the speaker's current values,
+    `now_playing` the track playing (its title and artist: what "what song is this?" is answered with)."""
     # The camera's commands and the commands said not to be done are taken out first (tell_commands):
     # "start the camera" is no play, "don't stop the music" no pause.
     # Questions are taken out before anything is read: "is the camera on?" asks, it does not tell.
@@ -171,6 +179,7 @@ def interpret(text: str, *, volume: float | None = None, strategy: str | None = 
         r" next time((?: (?!,)[\w'_]+)*)", lambda m: re.sub(r"\bplay\b", "_", m[1]), commands.text
     )
     said = re.sub(r" (?:, )+", " ", marked)
+    named = tell_named.named_music(marked)  # "play some jazz": a genre or name it cannot pick by
     actions: list[Action] = []
     notes: list[str] = []
 
@@ -284,14 +293,19 @@ def interpret(text: str, *, volume: float | None = None, strategy: str | None = 
     played = max(_last(marked, play_words), _last(marked, tuple(wanted)))
     if paused >= 0 and not (quieter or steering) and played < paused:
         add(Action("pause"), "pausing")
-    elif (_has(said, play_words) or wanted) and not moving:
-        add(Action("play"), "playing")
+    elif (_has(said, play_words) or wanted or named) and not moving:
+        add(Action("play"), f"{tell_named.CANNOT_PICK}: playing what fits the mood" if named else "playing")
+    if named and not any(a.command == "play" for a in actions):
+        notes.append(tell_named.CANNOT_PICK)
 
     if commands.camera is False:
         add(Action("set_camera", {"enabled": False}), "camera off: no more pictures are taken")
     elif commands.camera:
         add(Action("set_camera", {"enabled": True}), "camera on")
     notes.extend(commands.cancelled)
+    answer = tell_named.what_plays(now_playing) if tell_named.asks_what_plays(questions) else ""
+    if answer and not actions and not notes:
+        return Interpretation((), answer)
 
     if not actions and questions and not notes:
         return Interpretation(
@@ -305,4 +319,5 @@ def interpret(text: str, *, volume: float | None = None, strategy: str | None = 
         return Interpretation(
             (), "Sorry, I did not understand that. Try: " + ", ".join(f"“{e}”" for e in EXAMPLES) + "."
         )
-    return Interpretation(tuple(actions), "Understood: " + "; ".join(notes) + ".")
+    reply = "Understood: " + "; ".join(notes) + "."
+    return Interpretation(tuple(actions), f"{reply} {answer}" if answer else reply)

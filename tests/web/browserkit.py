@@ -41,21 +41,28 @@ def launch(playwright: Playwright) -> Browser:
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
 
-def phone_page(browser: Browser) -> tuple[BrowserContext, Page]:
-    """A new browser context the size of a phone (touch, mobile) and its page, with a generous default
-    timeout because CI machines are busy."""
-    context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True)
+def narrow(width: int) -> ViewportSize:
+    """A small phone's screen, `width` pixels wide (320: the narrowest phones in use), 640 high."""
+    return {"width": width, "height": 640}
+
+
+def phone_page(browser: Browser, viewport: ViewportSize = PHONE) -> tuple[BrowserContext, Page]:
+    """A new browser context the size of a phone (`viewport`; touch, mobile) and its page, with a
+    generous default timeout because CI machines are busy."""
+    context = browser.new_context(viewport=viewport, device_scale_factor=1, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.set_default_timeout(30_000)
     return context, page
 
 
 @contextmanager
-def watched_phone(browser: Browser, *, clock: bool = False) -> Iterator[tuple[Page, list[str]]]:
-    """A phone_page and what the browser reports as wrong on it (watch, recording from the start);
-    its context closed on the way out.  With `clock`, the page's timers run on Playwright's fake clock
-    (installed before any page loads), moved on by the test."""
-    context, page = phone_page(browser)
+def watched_phone(
+    browser: Browser, viewport: ViewportSize = PHONE, *, clock: bool = False
+) -> Iterator[tuple[Page, list[str]]]:
+    """A phone_page (of `viewport`) and what the browser reports as wrong on it (watch, recording from
+    the start); its context closed on the way out.  With `clock`, the page's timers run on
+    Playwright's fake clock (installed before any page loads), moved on by the test."""
+    context, page = phone_page(browser, viewport)
     try:
         problems = watch(page)
         if clock:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import claim, needs_chromium, watch
+from browserkit import claim, narrow, needs_chromium, watched_phone
 from realkit import served
 
 if TYPE_CHECKING:  # Playwright is optional at run time (the browser test skips without it)
@@ -60,32 +60,23 @@ def broken(page: Page, selector: str) -> list[str]:
 
 @pytest.mark.parametrize("width", [320, 360])
 def test_a_command_breaks_only_between_words(tmp_path: Path, browser: Browser, width: int) -> None:
-    with served(tmp_path) as (service, server):
-        context = browser.new_context(
-            viewport={"width": width, "height": 640}, device_scale_factor=1, is_mobile=True, has_touch=True
-        )
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        try:
-            problems = watch(page)
-            page.goto(server.url)
-            page.wait_for_url("**/setup")
-            command = f"moodspeaker --set device.data_dir={service.data_dir} setup-code"
-            assert page.eval_on_selector("#setup-command", "e => e.textContent") == command  # as typed
-            found = {"setup": broken(page, "#setup-command")}
-            claim(page, server.url, service.data_dir)
-            page.goto(server.url + "privacy")
-            found["privacy"] = broken(page, "li code")  # moodspeaker calibrate-neutral
-            with page.expect_navigation():
-                page.click("text=Log out")
-            reset = "moodspeaker --set device.data_dir=FOLDER setup-code --reset"
-            assert page.eval_on_selector("#reset-command", "e => e.textContent") == reset
-            found["login"] = broken(page, "#reset-command")
-            wide = page.evaluate("document.documentElement.scrollWidth")
-            assert (found, wide) == ({"setup": [], "privacy": [], "login": []}, width)
-            assert problems == []
-        finally:
-            context.close()
+    with served(tmp_path) as (service, server), watched_phone(browser, narrow(width)) as (page, problems):
+        page.goto(server.url)
+        page.wait_for_url("**/setup")
+        command = f"moodspeaker --set device.data_dir={service.data_dir} setup-code"
+        assert page.eval_on_selector("#setup-command", "e => e.textContent") == command  # as typed
+        found = {"setup": broken(page, "#setup-command")}
+        claim(page, server.url, service.data_dir)
+        page.goto(server.url + "privacy")
+        found["privacy"] = broken(page, "li code")  # moodspeaker calibrate-neutral
+        with page.expect_navigation():
+            page.click("text=Log out")
+        reset = "moodspeaker --set device.data_dir=FOLDER setup-code --reset"
+        assert page.eval_on_selector("#reset-command", "e => e.textContent") == reset
+        found["login"] = broken(page, "#reset-command")
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert (found, wide) == ({"setup": [], "privacy": [], "login": []}, width)
+        assert problems == []
 
 
 #: The settings whose help names commands to type on the speaker (schema.py's `...` spans), by the
@@ -99,30 +90,21 @@ def test_a_command_in_a_settings_help_breaks_only_between_words(
 ) -> None:
     """The settings help's commands ('moodspeaker doctor --only audio', 'aplay -L') broke at their
     hyphens: they were plain code, allowed to break anywhere."""
-    with served(tmp_path) as (service, server):
-        context = browser.new_context(
-            viewport={"width": width, "height": 640}, device_scale_factor=1, is_mobile=True, has_touch=True
-        )
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        try:
-            problems = watch(page)
-            claim(page, server.url, service.data_dir)  # lands on the settings
-            found: dict[str, list[str]] = {}
-            typed: list[str] = []
-            for dotted, advanced in HELP_COMMANDS.items():
-                section = f"#s-{dotted.split('.')[0]}"
-                page.evaluate(f"document.querySelector('{section}').open = true")
-                if advanced:
-                    page.evaluate(f"document.querySelector('{section} details.advanced').open = true")
-                help_id = "#f-" + dotted.replace(".", "-").replace("_", "-") + "-help"
-                for index in range(page.locator(f"{help_id} code").count()):
-                    code = page.locator(f"{help_id} code").nth(index)
-                    typed.append(code.text_content() or "")
-                    found[typed[-1]] = [w for w, lines, fits in code.evaluate(WORDS) if fits and lines > 1]
-            assert {"moodspeaker doctor --only audio", "aplay -L", "moodspeaker library serve"} <= set(typed)
-            wide = page.evaluate("document.documentElement.scrollWidth")
-            assert ({c: w for c, w in found.items() if w}, wide) == ({}, width)
-            assert problems == []
-        finally:
-            context.close()
+    with served(tmp_path) as (service, server), watched_phone(browser, narrow(width)) as (page, problems):
+        claim(page, server.url, service.data_dir)  # lands on the settings
+        found: dict[str, list[str]] = {}
+        typed: list[str] = []
+        for dotted, advanced in HELP_COMMANDS.items():
+            section = f"#s-{dotted.split('.')[0]}"
+            page.evaluate(f"document.querySelector('{section}').open = true")
+            if advanced:
+                page.evaluate(f"document.querySelector('{section} details.advanced').open = true")
+            help_id = "#f-" + dotted.replace(".", "-").replace("_", "-") + "-help"
+            for index in range(page.locator(f"{help_id} code").count()):
+                code = page.locator(f"{help_id} code").nth(index)
+                typed.append(code.text_content() or "")
+                found[typed[-1]] = [w for w, lines, fits in code.evaluate(WORDS) if fits and lines > 1]
+        assert {"moodspeaker doctor --only audio", "aplay -L", "moodspeaker library serve"} <= set(typed)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert ({c: w for c, w in found.items() if w}, wide) == ({}, width)
+        assert problems == []

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import claim, needs_chromium, watch
+from browserkit import claim, narrow, needs_chromium, watched_phone
 from realkit import served
 
 if TYPE_CHECKING:  # Playwright is optional at run time (the browser test skips without it)
@@ -24,24 +24,15 @@ WIDTH = 320
 
 
 def test_no_view_is_wider_than_a_320_pixel_phone(tmp_path: Path, browser: Browser) -> None:
-    with served(tmp_path) as (service, server):
-        context = browser.new_context(
-            viewport={"width": WIDTH, "height": 640}, device_scale_factor=1, is_mobile=True, has_touch=True
-        )
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        try:
-            problems = watch(page)
-            page.goto(server.url)
-            page.wait_for_url("**/setup")
-            wide = {"setup": page.evaluate("document.documentElement.scrollWidth")}
-            claim(page, server.url, service.data_dir)
-            for view in ("", "settings", "privacy", "health"):
-                page.goto(f"{server.url}/{view}")
-                for details in page.query_selector_all("details"):
-                    details.evaluate("e => { e.open = true; }")
-                wide[view or "now"] = page.evaluate("document.documentElement.scrollWidth")
-            assert {view: width for view, width in wide.items() if width > WIDTH} == {}
-            assert problems == []
-        finally:
-            context.close()
+    with served(tmp_path) as (service, server), watched_phone(browser, narrow(WIDTH)) as (page, problems):
+        page.goto(server.url)
+        page.wait_for_url("**/setup")
+        wide = {"setup": page.evaluate("document.documentElement.scrollWidth")}
+        claim(page, server.url, service.data_dir)
+        for view in ("", "settings", "privacy", "health"):
+            page.goto(f"{server.url}/{view}")
+            for details in page.query_selector_all("details"):
+                details.evaluate("e => { e.open = true; }")
+            wide[view or "now"] = page.evaluate("document.documentElement.scrollWidth")
+        assert {view: width for view, width in wide.items() if width > WIDTH} == {}
+        assert problems == []

@@ -36,25 +36,31 @@ import contextlib
 import http.client
 import json
 import logging
-import math
 import re
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from moodspeaker.config.schema import LibraryConfig
-from moodspeaker.library.index import FEATURE_COLUMNS, LibraryIndex, track_row
+from moodspeaker.library.index import LibraryIndex
 from moodspeaker.library.lan import API_PREFIX, PROTOCOL_VERSION
 from moodspeaker.library.lan.audiocache import AudioCache, DownloadError, version_of
-from moodspeaker.library.lan.mirror import ANSWERED, LanError, MirroredLibrary, SyncGuard, WaitCheck
-from moodspeaker.library.track import Track
+from moodspeaker.library.lan.mirror import LanError, MirroredLibrary, SyncGuard, WaitCheck
+from moodspeaker.library.lan.syncrows import (
+    TRACK_ID,
+    ServerReplacedError,
+    SyncResult,
+    identity_of,
+    mirror_row,
+    note_sync,
+    validate_row,
+)
 from moodspeaker.util.sqlitefiles import SIDE_FILES
 
-#: LanError too: its home is synclock.py now (the mirror's sync lock raises it), imported from here
+#: LanError too: its home is synclock.py now (the mirror's sync lock raises it), imported from here;
+#: ServerReplacedError, SyncResult, note_sync and validate_row live in syncrows.py (the rows a sync checks)
 __all__ = ["LanError", "LanLibrary", "ServerReplacedError", "SyncResult", "note_sync", "slug", "validate_row"]
 
 log = logging.getLogger(__name__)
@@ -70,53 +76,6 @@ _IDENTITY = "lan_library_id"
 #: sends (none: a mirror made before, copied whole once: module doc)
 _ROWS = "lan_rows"
 _WITH_PEAK = "peak"
-_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_LIBRARY_ID = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
-_RANGES = {"valence": (-1.0, 1.0), "arousal": (-1.0, 1.0), "energy": (0.0, 1.0), "tempo": (0.0, 400.0),
-           "loudness_lufs": (-100.0, 10.0), "mode": (0.0, 1.0), "brightness": (0.0, 1.0)}  # fmt: skip
-
-
-class ServerReplacedError(LanError):
-    """The server's change counter went back: its database is not the one the mirror follows."""
-
-
-@dataclass
-class SyncResult:
-    updated: int = 0
-    removed: int = 0
-    pages: int = 0
-    rejected: list[tuple[str, str]] = field(default_factory=list)
-
-
-def validate_row(row: Any) -> str | None:
-    """Why a track row from a server is unusable, or None when it is fine."""
-    if not isinstance(row, Mapping):
-        return "not an object"
-    if not isinstance(row.get("id"), str) or not _ID.match(row["id"]):
-        return "missing or malformed id"
-    for key in ("title", "artist"):
-        if not isinstance(row.get(key), str):
-            return f"{key} is not text"
-    for col in FEATURE_COLUMNS:
-        value = row.get(col)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            return f"{col} is not a number"
-        lo, hi = _RANGES[col]
-        if not lo <= value <= hi:
-            return f"{col}={value} outside {lo}..{hi}"
-    extra = row.get("extra", {})
-    if not isinstance(extra, Mapping) or not all(isinstance(v, int | float) for v in extra.values()):
-        return "extra is not a mapping of numbers"
-    return None
-
-
-def note_sync(cache: LibraryIndex, error: str | None) -> None:
-    """Remember the outcome of the last sync in the mirror (shown by `library stats`)."""
-    now = time.time()
-    with cache.batch() as b:
-        b.set_meta("last_sync", json.dumps({"at": now, "error": error}))
-        if error is None:
-            b.set_meta(ANSWERED, str(now))
 
 
 def slug(url: str) -> str:
@@ -190,7 +149,7 @@ class LanLibrary(MirroredLibrary):
 
     def _sync(self, limit: int) -> SyncResult:
         try:
-            identity = _identity(self.info())
+            identity = identity_of(self.info())
             if not self.cache.meta(_RECOPY) and self._another_library(identity):
                 self._mark_replaced(f"{self.base_url} serves another library database ({identity})")
             if not self.cache.meta(_RECOPY) and self._rows_before_peaks():
@@ -273,7 +232,7 @@ class LanLibrary(MirroredLibrary):
                 if t.id not in keep and b.remove_id(t.id):
                     result.removed += 1
             for t in tracks:
-                b.put_remote(_row(t), self.source)
+                b.put_remote(mirror_row(t), self.source)
             if b.clear_problems(self.source):  # the old server's rows and streams
                 self._scrub_later(b)  # (mirror.forget_failed_downloads; only then: SD-card wear)
             for p in problems:
@@ -328,7 +287,7 @@ class LanLibrary(MirroredLibrary):
     # -- audio -----------------------------------------------------------------------------------
     def cached_audio(self, track_id: str) -> Path | None:
         """The local copy of the track as mirrored now, fetched earlier (playable without the server)."""
-        if not _ID.match(track_id):
+        if not TRACK_ID.match(track_id):
             return None
         path = self.audio.path(track_id, self._versions([track_id]).get(track_id, ""))
         return path if path.is_file() else None
@@ -358,7 +317,7 @@ class LanLibrary(MirroredLibrary):
             raise LanError(f"{self.stream_url(track_id)}: {exc}") from exc
 
     def _fetch(self, track_id: str, chunk: int) -> Path:
-        if not _ID.match(track_id):
+        if not TRACK_ID.match(track_id):
             raise LanError(f"invalid track id {track_id!r}")
         version = self._versions([track_id]).get(track_id, "")  # "": not mirrored, not kept
         url = self.stream_url(track_id)
@@ -375,17 +334,6 @@ class LanLibrary(MirroredLibrary):
     def _versions(self, ids: Iterable[str]) -> dict[str, str]:
         """The mirrored version of each track (audiocache.version_of) the mirror has of `ids`."""
         return {tid: version_of(t) for tid, t in self.get_many(ids).items()}
-
-
-def _row(track: Track) -> dict[str, Any]:
-    """A mirrored track as the row `put_remote` takes (a staged copy's, moved into the mirror)."""
-    return {**track_row(track), "location": track.location}
-
-
-def _identity(info: Mapping[str, Any]) -> str | None:
-    """The database identity a server's `info` gives; None when it gives none (an older release)."""
-    value = info.get("library_id")
-    return value if isinstance(value, str) and _LIBRARY_ID.match(value) else None
 
 
 def _delete_database(path: Path) -> None:

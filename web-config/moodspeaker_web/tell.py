@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from moodspeaker_web import tell_commands, tell_likes, tell_named, tell_questions
+from moodspeaker_web import tell_commands, tell_likes, tell_named, tell_questions, tell_volume
 from moodspeaker_web.tell_words import CALMER, FEELINGS, LIVELIER, MUSIC_MOODS, MUSIC_STEERS
 
 _FEELING_INTRO = r"(?:i am|i m|im|i feel|feeling|i'm|actually|just|really|so|pretty|quite|very|a bit|kind of)"
@@ -250,7 +250,12 @@ def interpret(
 
     louder = _has(said, ("louder", "turn it up", "volume up", "can't hear", "cant hear"))
     quieter = _has(said, ("quieter", "turn it down", "volume down", "too loud", "so loud", "softer"))
-    if (louder or quieter) and volume is not None:
+    level = tell_volume.asked(marked, volume)  # "volume 30", "mute": a volume said, not a step
+    if level and level.volume is not None:
+        add(Action("set_volume", {"volume": level.volume}), level.note)
+    elif level:
+        notes.append(level.note)
+    elif (louder or quieter) and volume is not None:
         step = VOLUME_STEP if louder else -VOLUME_STEP
         new = round(min(1.0, max(0.0, volume + step)), 2)
         add(

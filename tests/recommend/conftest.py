@@ -9,7 +9,7 @@ import pytest
 
 from moodspeaker.config.schema import RecommendConfig
 from moodspeaker.library.track import Track
-from moodspeaker.recommend import Catalogue, FeedbackStore, Options, Recommender
+from moodspeaker.recommend import Catalogue, FeedbackStore, Mood, Options, Recommender
 
 
 def make_tracks(n: int, seed: int = 0, artists: int = 40) -> list[Track]:
@@ -46,3 +46,15 @@ def tracks() -> list[Track]:
 def rec(tracks: list[Track], tmp_path: Path) -> Recommender:
     store = FeedbackStore(tmp_path / "recommend.sqlite")
     return Recommender(Catalogue(tracks), store, Options.from_config(RecommendConfig()))
+
+
+def angry_face_corrected(rec: Recommender, now: float) -> Mood:
+    """Profile "ivy" made at `now`, whose resting face the camera reads as angry: two of the picks
+    planned for that reading (300 s apart) corrected to neutral, after which PersonalModel.corrected
+    remaps the reading; the camera's angry reading (70% sure)."""
+    angry = Mood.of("angry", 0.7)
+    rec.create_profile("ivy", now)
+    for i in range(2):
+        pick = rec.plan(angry, "ivy", "match", now + i * 300, 1)[0]
+        rec.feedback("ivy", pick.track.id, "wrong_mood", angry, now + i * 300 + 20, corrected_mood="neutral")
+    return angry

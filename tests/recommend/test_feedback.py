@@ -22,6 +22,8 @@ from moodspeaker.recommend import (
     write_export,
 )
 
+from .conftest import angry_face_corrected
+
 NOW = 1_800_000_000.0
 DAY = 86400.0
 
@@ -166,11 +168,7 @@ def test_retention_also_forgets_what_was_learned(rec: Recommender, tracks: list[
 
 def test_wrong_mood_corrections_remap_a_misread_mood(rec: Recommender, tracks: list[Track]) -> None:
     """The camera reads this listener's resting face as angry; after two corrections it listens."""
-    angry = Mood.of("angry", 0.7)
-    rec.create_profile("ivy", NOW)
-    for i in range(2):
-        pick = rec.plan(angry, "ivy", "match", NOW + i * 300, 1)[0]
-        rec.feedback("ivy", pick.track.id, "wrong_mood", angry, NOW + i * 300 + 20, corrected_mood="neutral")
+    angry = angry_face_corrected(rec, NOW)
     picks = rec.plan(angry, "ivy", "match", NOW + 1000, 3)
     assert "which you told me usually means neutral" in picks[0].reason
     assert all(abs(p.track.arousal) < 0.5 for p in picks)  # neutral music, not angry music

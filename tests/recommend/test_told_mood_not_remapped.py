@@ -15,15 +15,13 @@ from dataclasses import replace
 from moodspeaker.library.track import Track
 from moodspeaker.recommend import Mood, Recommender
 
+from .conftest import angry_face_corrected
+
 NOW = 1_800_000_000.0
 
 
 def test_a_told_mood_is_planned_for_as_told(rec: Recommender, tracks: list[Track]) -> None:
-    angry = Mood.of("angry", 0.7)
-    rec.create_profile("ivy", NOW)
-    for i in range(2):
-        pick = rec.plan(angry, "ivy", "match", NOW + i * 300, 1)[0]
-        rec.feedback("ivy", pick.track.id, "wrong_mood", angry, NOW + i * 300 + 20, corrected_mood="neutral")
+    angry = angry_face_corrected(rec, NOW)
     read = rec.plan(angry, "ivy", "match", NOW + 1000, 3)
     assert "which you told me usually means neutral" in read[0].reason  # the camera's reading: remapped
 

@@ -4,8 +4,9 @@ It said `moodspeaker setup-code`, which reads the data folder of the config the 
 page on another folder (`moodspeaker demo` keeps its own, <data_dir>/demo) got a code from another
 folder, made there on the spot, which the page refused: "That setup code is not right. Run
 `moodspeaker setup-code`..." (backticks shown as typed), the same wrong command again.  Now the page
-names the folder when the CLI would not find it by itself, and the command it names gives the code it
-accepts; the login page's "Forgot it?" reset command likewise (the folder as FOLDER for a stranger).
+names the folder (as FOLDER: the page is open to anyone on the LAN until it is claimed, and the
+speaker's console names the folder) when the CLI would not find it by itself, and the command it names,
+FOLDER filled in, gives the code it accepts; the login page's "Forgot it?" reset command likewise.
 Real service, the real CLI, headless Chromium on a phone.
 """
 
@@ -56,15 +57,17 @@ def test_the_setup_page_names_the_command_for_its_own_data_folder(
             problems = watch(page)
             page.goto(server.url)
             page.wait_for_url("**/setup")
-            command = page.inner_text("#setup-command")
-            assert str(service.data_dir) in command, command
+            shown = page.inner_text("#setup-command")  # the folder as FOLDER: anyone on the LAN
+            assert shown == "moodspeaker --set device.data_dir=FOLDER setup-code", shown  # reads it
+            assert str(service.data_dir) not in page.content()
+            command = shown.replace("FOLDER", shlex.quote(str(service.data_dir)))  # the console's
             page.fill("#code", "AAAAA-BBBBB")
             page.fill("#password", "a long enough password")
             page.fill("#confirm", "a long enough password")
             with page.expect_navigation():
                 page.click("text=Make it mine")
             error = page.inner_text("#setup-error")
-            assert command in error and "`" not in error, error
+            assert shown in error and "`" not in error, error
             page.fill("#code", _run(command, capsys))  # what the page said to run
             page.fill("#password", "a long enough password")
             page.fill("#confirm", "a long enough password")
@@ -95,7 +98,7 @@ def test_a_page_on_the_folder_the_cli_finds_says_the_plain_command(
         try:
             page.goto(server.url)
             page.wait_for_url("**/setup")
-            assert str(service.data_dir) in page.inner_text("#setup-command")
+            assert "FOLDER" in page.inner_text("#setup-command")  # not the plain command
         finally:
             context.close()
     monkeypatch.setenv("MOODSPEAKER_CONFIG", str(service.config_path))  # the speaker's own config

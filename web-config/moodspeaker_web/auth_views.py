@@ -126,13 +126,14 @@ def setup() -> Page:
                 flash("Welcome! Your speaker is yours now. Check the settings below.")
                 return redirect(url_for("views.settings"))
     status = 400 if error else 200
-    command = _setup_command()
+    command, hidden = _reset_command()  # nobody owns it yet: anyone on the LAN reads this page
     return render_template(
         "setup.html",
         error=error,
         wrong_code=wrong_code,
         code=code.strip()[:20],
         command=command,
+        folder_hidden=hidden,
         min_password=MIN_PASSWORD,
     ), status
 

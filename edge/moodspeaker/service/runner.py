@@ -27,6 +27,7 @@ from moodspeaker.service.privacy_desk import PrivacyDesk
 from moodspeaker.service.privacy_export import answering
 from moodspeaker.system import sdnotify
 from moodspeaker.system.gpio import make_privacy_button
+from moodspeaker.util.net import route_source_address
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,20 @@ def start_web(
         return None
     app.health.set_state("web", ComponentState.OK, server.url)
     say(f"web page: {server.url}")
+    lan = lan_url(server.port, config.web.host)
+    if lan:  # 127.0.0.1 opens only on this machine: a phone on the Wi-Fi needs the LAN address
+        say(f"web page from a phone on the same network: {lan}")
     return server
+
+
+def lan_url(port: int, host: str) -> str:
+    """The page's URL on the LAN when it listens on every interface (web.host 0.0.0.0, ::, empty),
+    else '' (a host of its own is in the page's URL already).  The LAN address is the one the MQTT
+    announcement gives Home Assistant (mqtt.identity.lan_address: the default route's source)."""
+    if host.strip().strip("[]") not in {"0.0.0.0", "", "::"}:
+        return ""
+    lan = route_source_address()
+    return f"http://{lan}:{port}/" if lan else ""
 
 
 def start_mqtt(

@@ -56,9 +56,17 @@ class MoodObserved(Event):
     ended: bool = False
 
 
+#: MoodChanged.source: the camera's reading (or its end), music of a mood asked for (`ask_mood`,
+#: "play happy songs"), or the listener's correction of the mood read (`correct_mood`).
+MOOD_CAMERA = "camera"
+MOOD_ASKED = "asked"
+MOOD_CORRECTED = "corrected"
+
+
 @dataclass(frozen=True)
 class MoodChanged(Event):
-    """The stable mood changed (published only on change)."""
+    """The stable mood changed (published only on change); `source` says what changed it (an
+    automation on how the listener looks must not fire on a request for sad songs)."""
 
     kind: ClassVar[str] = "mood_changed"
     mood: str
@@ -66,6 +74,7 @@ class MoodChanged(Event):
     confidence: float
     valence: float
     arousal: float
+    source: str = MOOD_CAMERA
 
 
 @dataclass(frozen=True)

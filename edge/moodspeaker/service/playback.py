@@ -23,7 +23,7 @@ from moodspeaker.recommend.profiles import ProfileError
 from moodspeaker.recommend.targets import STEER_STEP
 from moodspeaker.service.control import CommandError
 from moodspeaker.service.core import PLAYER_WAIT_S, ApplianceCore
-from moodspeaker.service.events import MoodChanged, StateChanged
+from moodspeaker.service.events import MOOD_ASKED, MOOD_CORRECTED, MoodChanged, StateChanged
 from moodspeaker.service.plans import OvertakenError
 
 log = logging.getLogger(__name__)
@@ -254,6 +254,7 @@ class PlaybackCommands(ApplianceCore):
                     confidence=1.0,
                     valence=valence,
                     arousal=arousal,
+                    source=MOOD_ASKED if asked else MOOD_CORRECTED,
                 )
             )
         self.conductor.react(corrected)

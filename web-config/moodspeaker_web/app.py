@@ -147,7 +147,7 @@ def create_app(
     ctx.start()
     ctx.config_listeners.append(_retention_follows(ctx))
 
-    app.config["MOODSPEAKER_SETUP_COMMAND"] = command = setup_code_command(data_dir)
+    app.config["MOODSPEAKER_SETUP_COMMAND"] = command = setup_code_command(data_dir, public=True)
     code = ensure_setup_code(data_dir)
     if code:
         log.warning(

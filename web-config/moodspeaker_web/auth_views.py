@@ -21,7 +21,7 @@ from moodspeaker_web.auth import MIN_PASSWORD, PasswordBusyError, PasswordError
 from moodspeaker_web.context import web
 from moodspeaker_web.guard import client_key, is_owner, limit_key, log_in, log_out, owner_required
 from moodspeaker_web.sessions import SessionSaveError
-from moodspeaker_web.setup_code import PLAIN_COMMAND, check_setup_code, is_set_up
+from moodspeaker_web.setup_code import check_setup_code, is_set_up, plain_command
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ def setup() -> Page:
 
 def _setup_command() -> str:
     """`moodspeaker setup-code` as this page's speaker needs it (setup_code.setup_code_command)."""
-    return str(current_app.config.get("MOODSPEAKER_SETUP_COMMAND", PLAIN_COMMAND))
+    return str(current_app.config.get("MOODSPEAKER_SETUP_COMMAND") or plain_command(public=True))
 
 
 #: What the login page shows a stranger instead of the speaker's data folder in the reset command
@@ -154,9 +154,10 @@ def _reset_command() -> tuple[str, str]:
     and layout, and the person resetting the password is at the speaker, which names it (its console,
     its log)."""
     command = _setup_command()
-    if command == PLAIN_COMMAND or is_owner():
+    program, named, _ = command.partition(" --set device.data_dir=")
+    if not named or is_owner():
         return command, ""
-    return f"moodspeaker --set device.data_dir={FOLDER} setup-code", FOLDER
+    return f"{program} --set device.data_dir={FOLDER} setup-code", FOLDER
 
 
 def _safe_next(target: str | None) -> str:

@@ -19,6 +19,7 @@ from moodspeaker.config import ConfigError
 from moodspeaker.config.load import data_dir as config_data_dir
 from moodspeaker.config.load import load
 from moodspeaker.util.atomic import atomic_write_text
+from moodspeaker.util.program import program
 
 #: No 0/O/1/I/L: the code is read off a terminal and typed on a phone.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -37,24 +38,27 @@ def private_dir(data_dir: Path) -> Path:
     return folder
 
 
-#: The command when the CLI finds the page's data folder by itself
-PLAIN_COMMAND = "moodspeaker setup-code"
+def plain_command(*, public: bool = False) -> str:
+    """The command when the CLI finds the page's data folder by itself: `moodspeaker setup-code`, with
+    `moodspeaker` as it can be run here (util.program; `public`: for a page)."""
+    return f"{program(public=public)} setup-code"
 
 
-def setup_code_command(data_dir: Path) -> str:
+def setup_code_command(data_dir: Path, *, public: bool = False) -> str:
     """The command that shows this page's setup code on the speaker.  `moodspeaker setup-code` alone
     reads the data folder of the config the CLI finds by itself ($MOODSPEAKER_CONFIG, else
     /etc/moodspeaker/config.toml, else the defaults); a page on another folder (the demo's
     <data_dir>/demo, a speaker run with a --config of its own) was shown that command, which printed
     another folder's code (made there on the spot) that this page refused.  Such a page names its
-    folder, as the demo's console does."""
+    folder, as the demo's console does.  `moodspeaker` is said as it can be run here (util.program:
+    `.venv/bin/moodspeaker` in a checkout, where it is not on PATH); `public` for a page."""
     try:
         found = config_data_dir(load())
     except ConfigError:
         found = None
     if found is not None and os.path.realpath(found) == os.path.realpath(data_dir):
-        return PLAIN_COMMAND
-    return f"moodspeaker --set device.data_dir={shlex.quote(str(data_dir))} setup-code"
+        return plain_command(public=public)
+    return f"{program(public=public)} --set device.data_dir={shlex.quote(str(data_dir))} setup-code"
 
 
 def code_path(data_dir: Path) -> Path:

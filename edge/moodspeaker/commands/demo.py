@@ -19,6 +19,7 @@ from typing import Any
 
 from moodspeaker.commands import argtypes
 from moodspeaker.config import Config
+from moodspeaker.util.program import program
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -129,7 +130,7 @@ def _setup_note(folder: Path) -> str:
     the configured data folder, whose code the demo's page does not accept, so say the full command."""
     from moodspeaker_web.setup_code import ensure_setup_code
 
-    again = f"moodspeaker --set device.data_dir={shlex.quote(str(folder))} setup-code"
+    again = f"{program()} --set device.data_dir={shlex.quote(str(folder))} setup-code"
     code = ensure_setup_code(folder)
     if code is None:
         return f"page: already set up; forgot its password? {again} --reset"
@@ -141,7 +142,7 @@ def commands_note(settings: Path) -> str:
     folder, not the demo's: after a demo, `library stats` showed an empty library and `config set`
     asked for /etc/moodspeaker/config.toml.  The demo's file names its data folder, so `-c` does it."""
     return (
-        f"other commands on the demo's data: moodspeaker -c {shlex.quote(str(settings))} COMMAND "
+        f"other commands on the demo's data: {program()} -c {shlex.quote(str(settings))} COMMAND "
         "(e.g. library stats, config set library.min_track_s=10)"
     )
 

@@ -225,6 +225,23 @@ class WebContext:
                 self.config.privacy.retention_days,
             )
 
+    def for_this_run(self) -> dict[str, Any]:
+        """The settings the speaker runs with other than the file says because it was started so (a
+        one-run override: `--set`, `run --no-mqtt`, the demo's own such as camera.type = replay):
+        {"section.key": the running value}.  Settings saved since, waiting for a restart, are not
+        among them (the file changed, not the start); nor is one saved since over its override."""
+        now, started, then = self._file_now(), self._started, self._file_at_start
+        if now is None or started is None or then is None:
+            return {}
+        found = {}
+        for info in describe():
+            if info.secret:
+                continue
+            values = [getattr(getattr(c, info.section), info.key) for c in (started, then, self.config, now)]
+            if values[0] != values[1] and values[2] != values[3]:
+                found[info.dotted] = values[2]
+        return found
+
     def saved_config(self) -> Config:
         """The settings as the config file holds them now: what Settings shows, and saves onto.  The
         running config when there is no file to save to, or it does not load (a save then says why)."""

@@ -95,6 +95,7 @@ class Field:
     value: Any  # current value, "" for secrets
     has_secret: bool = False
     secret_mark: str = ""  # a secret's keyed digest (see `loaded`)
+    running: tuple[Any, ...] = ()  # (the value the speaker runs with,) when it was started so (this_run)
 
     @property
     def name(self) -> str:
@@ -156,6 +157,15 @@ class Field:
         return str(self.value)
 
     @property
+    def this_run(self) -> str:
+        """The running value in words where a one-run override (`--set`, the demo's own) differs from
+        the saved value shown (Camera "Automatic" while the demo replayed a face); else empty."""
+        if not self.running or isinstance(self.running[0], bool):
+            return {(True,): "on", (False,): "off"}.get(self.running, "")
+        shown = Field(self.info, self.running[0]).text
+        return dict(self.choices).get(shown, shown).replace("\n", ", ") or "(empty)"
+
+    @property
     def choices(self) -> list[tuple[str, str]]:
         """A choice setting's (value, words) pairs (the schema's choice_labels): the option sends the
         value and shows the words."""
@@ -186,15 +196,18 @@ def _shown(section: str) -> Iterator[SettingInfo]:
     return (info for info in describe() if info.section == section and info.dotted not in HIDDEN)
 
 
-def fields(config: Config, section: str, mark_key: bytes = b"") -> list[Field]:
-    """The section's fields with `config`'s values; `mark_key` keys the secrets' digests."""
-    out = []
+def fields(
+    config: Config, section: str, mark_key: bytes = b"", this_run: Mapping[str, Any] | None = None
+) -> list[Field]:
+    """The section's fields with `config`'s values; `mark_key` keys the secrets' digests; `this_run`:
+    the running values that differ by a one-run override ({"section.key": value}, Field.this_run)."""
+    out, run = [], this_run or {}
     for info in _shown(section):
         value = getattr(getattr(config, info.section), info.key)
         if info.secret:
             out.append(Field(info, "", has_secret=bool(value), secret_mark=_mark(mark_key, str(value))))
         else:
-            out.append(Field(info, value))
+            out.append(Field(info, value, running=(run[info.dotted],) if info.dotted in run else ()))
     return out
 
 

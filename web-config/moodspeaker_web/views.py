@@ -176,9 +176,9 @@ def _settings_page(
     `loaded`: what those fields were loaded with, carried on; `clash`: a field was changed elsewhere,
     so the section offers a link that loads the settings afresh)."""
     ctx = web()
-    saved = ctx.saved_config()
+    saved, this_run = ctx.saved_config(), ctx.for_this_run()
     sections = [
-        (name, forms.SECTION_TITLES.get(name, name.title()), forms.fields(saved, name, _mark_key()))
+        (name, forms.SECTION_TITLES.get(name, name.title()), forms.fields(saved, name, _mark_key(), this_run))
         for name in forms.sections()
     ]
     state = ctx.state()

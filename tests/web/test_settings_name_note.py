@@ -3,7 +3,9 @@
 The header showed the new name at once while the note said "Name takes effect when the speaker
 restarts" (device.name is not one of the service's LIVE_SETTINGS: Home Assistant's device keeps the old
 name until then).  The note now says that the page (and its LAN announcement) use it now and Home
-Assistant after a restart; another setting saved with it keeps its plain "takes effect" note.
+Assistant after a restart; another setting saved with it keeps its plain "takes effect" note.  The
+"Waiting for a restart" line above says Home Assistant's part alone: "Name (Speaker)" under that note
+said both.
 
 The real service behind the page, handed the saved config as `moodspeaker run` does
 (Appliance.apply_config, which names what waits for a restart).
@@ -44,6 +46,8 @@ def test_the_note_for_a_new_name_is_true(tmp_path: Path) -> None:
                 "Assistant sees it after the speaker restarts."
             ]
             assert "Attic" in page  # the header: the page does use it now
+            waiting = re.findall(r'<p class="hint intro" id="restart-waiting" role="status">([^<]*)</p>', page)
+            assert waiting == ["Waiting for a restart: Name (Speaker) in Home Assistant."]  # not the page
             assert service.appliance.config.device.name == "Attic"
             form = form_data(page, "/settings/device")
             answer = owner.client.post(

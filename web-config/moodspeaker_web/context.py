@@ -349,8 +349,17 @@ def waiting_text(waiting: list[str]) -> str:
         return ""
     infos = {info.dotted: info for info in describe()}
     shown = [infos[key] for key in waiting if key in infos]
-    names = [f"{info.label} ({SECTION_TITLES.get(info.section, info.section)})" for info in shown]
+    names = [
+        f"{info.label} ({SECTION_TITLES.get(info.section, info.section)}){WAITS_IN_PART.get(info.dotted, '')}"
+        for info in shown
+    ]
     return f"Waiting for a restart: {', '.join(names)}."
+
+
+#: Settings of which only a part waits for the restart (edits.SAID_APART says the rest at the save): a
+#: new name is this page's and its LAN announcement's at once; "Waiting for a restart: Name (Speaker)"
+#: under the note saying so told the owner both.
+WAITS_IN_PART = {"device.name": " in Home Assistant"}
 
 
 def listening_port() -> int | None:

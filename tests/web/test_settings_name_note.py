@@ -46,7 +46,8 @@ def test_the_note_for_a_new_name_is_true(tmp_path: Path) -> None:
                 "Assistant sees it after the speaker restarts."
             ]
             assert "Attic" in page  # the header: the page does use it now
-            waiting = re.findall(r'<p class="hint intro" id="restart-waiting" role="status">([^<]*)</p>', page)
+            line = r'<p class="hint intro" id="restart-waiting" role="status">([^<]*)</p>'
+            waiting = re.findall(line, page)
             assert waiting == ["Waiting for a restart: Name (Speaker) in Home Assistant."]  # not the page
             assert service.appliance.config.device.name == "Attic"
             form = form_data(page, "/settings/device")

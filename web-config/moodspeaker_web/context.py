@@ -316,7 +316,16 @@ class WebContext:
                     log.exception("the new settings could not all be applied at once (%r)", listener)
         finally:
             unsubscribe()
-        return Saved(new, tuple(sorted(restart)), applied)
+        return Saved(new, tuple(sorted(self._differ_from_start(restart, new))), applied)
+
+    def _differ_from_start(self, keys: set[str], new: Config) -> set[str]:
+        """Of settings that apply at a restart, those `new` sets otherwise than the speaker started
+        with: one put back as it started (a port saved as 80, then as 8080 again) waits for nothing,
+        and "Port takes effect when the speaker restarts" was said with a save of the guest view."""
+        started = self._started
+        if started is None:
+            return keys
+        return {key for key in keys if _value(new, key) != _value(started, key)}
 
     def close(self) -> None:
         if self._unsubscribe is not None:
@@ -324,6 +333,11 @@ class WebContext:
         if self.recorder is not None:
             self.recorder.stop()
         self.history.close()
+
+
+def _value(config: Config, dotted: str) -> Any:
+    section, _, key = dotted.partition(".")
+    return getattr(getattr(config, section), key)
 
 
 def _set_in(data: bytes | None) -> frozenset[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -47,9 +47,11 @@ TRACKS = [
 ]
 
 
-def make_tracks(folder: Path, seconds: float = 20.0) -> list[Track]:
-    """The five TRACKS as `seconds`-long tone files in `folder`."""
-    songs = [(tid, tid, f"artist-{tid}", v, a, f) for tid, v, a, f in TRACKS]
+def make_tracks(
+    folder: Path, seconds: float = 20.0, tracks: Sequence[tuple[str, float, float, float]] = TRACKS
+) -> list[Track]:
+    """The five TRACKS (or `tracks`, as they are) as `seconds`-long tone files in `folder`."""
+    songs = [(tid, tid, f"artist-{tid}", v, a, f) for tid, v, a, f in tracks]
     return tone_tracks(folder, songs, duration_s=seconds, amplitude=0.2)
 
 
@@ -148,8 +150,14 @@ def config(data: Path, **changes: object) -> Config:
 def build(
     tmp_path: Path, script: Script, *, track_s: float = 20.0, **changes: object
 ) -> tuple[Appliance, EventBus]:
+    return build_on(make_tracks(tmp_path, track_s), tmp_path, script, **changes)
+
+
+def build_on(
+    tracks: list[Track], tmp_path: Path, script: Script, **changes: object
+) -> tuple[Appliance, EventBus]:
+    """An appliance (not started) on `script`'s camera and the library `tracks` (`make_tracks`)."""
     cfg = config(tmp_path / "data", **changes)
-    tracks = make_tracks(tmp_path, track_s)
     bus = EventBus()
     rec = Recommender.from_config(cfg, Catalogue(tracks))
     parts = Parts(
@@ -179,7 +187,13 @@ def running(
 ) -> Iterator[tuple[Appliance, ControlAPI, list[Event]]]:
     """A started appliance (stopped on the way out), its command API and every event it publishes;
     `changes` are settings (dotted keys), as for `build`."""
-    app, bus = build(tmp_path, script, **changes)
+    with started(*build(tmp_path, script, **changes)) as running_app:
+        yield running_app
+
+
+@contextmanager
+def started(app: Appliance, bus: EventBus) -> Iterator[tuple[Appliance, ControlAPI, list[Event]]]:
+    """`app` (`build`, `build_on`) started, as `running` gives it."""
     events: list[Event] = []
     bus.subscribe(events.append)
     app.start()

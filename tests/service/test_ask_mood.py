@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from servicekit import Script, running, wait_for
+from servicekit import Script, build_on, make_tracks, running, started, wait_for
 
 from moodspeaker.mood.classes import UNKNOWN
 from moodspeaker.recommend import Mood, Recommender
@@ -110,3 +110,29 @@ def test_a_correction_with_no_reading_teaches_no_mapping(tmp_path: Path) -> None
         rows = [(r.mood, r.corrected_mood) for r in rec.store.events(profile) if r.kind == "wrong_mood"]
         assert rows == [(UNKNOWN, "happy"), (UNKNOWN, "neutral"), (UNKNOWN, "happy")]
         assert not _remapped(rec, profile, UNKNOWN)
+
+
+#: A library whose mellow tracks sit within the clash distance of its only bright one: a mellow track
+#: picked for a sad face did not clash with the best pick for happy music asked for, so it played on.
+MELLOW = [("mellow1", 0.0, -0.25, 262.0), ("mellow2", -0.1, -0.2, 294.0), ("bright", 0.55, 0.25, 440.0)]
+
+
+@pytest.mark.parametrize("strategy", ["uplift", "match"])
+def test_music_asked_for_cuts_a_track_that_does_not_fit_it(tmp_path: Path, strategy: str) -> None:
+    """ "play something happy" while a mellow track picked for the sad face plays: the music changes
+    now (the listener asked for it), though the mellow track does not clash with the happy pick by the
+    rule a reading goes by; a track that fits the mood asked for plays on (asked twice: no cut)."""
+    changes = {"recommend.strategy": strategy}
+    service = build_on(make_tracks(tmp_path, 20.0, MELLOW), tmp_path, Script("sad"), **changes)
+    with started(*service) as (app, control, _events):
+        state = app.state
+        wait_for(lambda: state()["mood"] == "sad" and state()["now_playing"], what="music, sad face")
+        assert state()["now_playing"]["track_id"].startswith("mellow")
+        flips = len(app.conductor.flips)
+        control.execute("ask_mood", {"mood": "happy"})
+        # switched to by the request itself (not once the mellow track ended)
+        assert len(app.conductor.flips) == flips + 1 and app.conductor.flips[-1][1] == "bright"
+        wait_for(lambda: state()["now_playing"]["track_id"] == "bright", what="the bright track")
+        flips = len(app.conductor.flips)
+        control.execute("ask_mood", {"mood": "happy"})
+        assert state()["now_playing"]["track_id"] == "bright" and len(app.conductor.flips) == flips

@@ -42,7 +42,7 @@ from moodspeaker.service.health import Health
 from moodspeaker.service.picked import PickedFor
 from moodspeaker.service.planning import Planner
 from moodspeaker.service.plans import OvertakenError, Plan, PlanningError
-from moodspeaker.service.policy import clashes
+from moodspeaker.service.policy import cuts
 
 log = logging.getLogger(__name__)
 
@@ -235,8 +235,9 @@ class Conductor:
             # tracks near it may be playing, queued or heard just now): a restart, or a face seen
             # again, reads the mood the music was chosen for, which is no reason to cut it.
             and self.picked.get(current.track.id) != mood.mood
-            and clashes(
-                current.track, items[0].track, clash_distance=cfg.clash_distance, strategy=self.strategy
+            # music of a mood asked for: the music changes now unless it fits (policy.cuts)
+            and cuts(
+                current.track, items[0].track, mood, clash_distance=cfg.clash_distance, strategy=self.strategy
             )
         ):
             log.info("the mood changed: %s clashes; switching", current.track.title)  # no mood: journal

@@ -135,7 +135,7 @@ function showState(s) {
   setText("mood-conf-text", camera ? Math.round(conf * 100) + "%" : "–");
   let note = "";
   if (!camera) note = "The camera is off: music follows your taste.";
-  else if (s.face === false) note = "No face in view right now.";
+  else if (s.face === false) note = mood === "unknown" ? "No face in view right now." : `No face in view: holding ${mood}.`;
   else if (unsure) note = `The music still follows ${mood} until a mood is clear.`;
   else if (typeof s.valence === "number") note = `valence ${s.valence.toFixed(2)} · arousal ${(s.arousal || 0).toFixed(2)}`;
   setText("mood-note", note);

@@ -1,7 +1,7 @@
 """ "Tell the speaker": short plain-language requests turned into ControlAPI commands (pure).
 
 No language model, no network: a small set of word rules that covers what people actually say to a
-speaker ("I'm actually tired", "something calmer", "not this artist", "louder").  The result is a
+speaker ("I'm actually tired", "something calmer", "not this song", "louder").  The result is a
 list of commands for `ControlAPI.execute` and a sentence saying what the speaker understood, so the
 person can see when it got them wrong.  Anything not understood yields no command at all.
 """
@@ -71,12 +71,19 @@ _STOP_THAT_MUSIC = (
 )
 
 
+#: A dislike said of the artist or band ("not this artist", "I don't like this band"): the speaker has
+#: no artist to leave out, so the reply says it skips this track only.
+_OF_AN_ARTIST = r" (?:this|that|the) (?:artist|band|singer|group)(?= )"
+
 VOLUME_STEP = 0.1
 
+#: What the replies suggest: phrases the box acts on in full ("not this artist" is no example: the speaker
+#: cannot leave out an artist, it skips the track, `_OF_AN_ARTIST`).
 EXAMPLES = (
     "I'm actually tired",
     "something calmer",
-    "not this artist",
+    "play something happy",
+    "not this song",
     "I love this",
     "louder",
     "cheer me up",
@@ -189,7 +196,12 @@ def interpret(
             notes.append(note)
 
     opinion = tell_likes.opinion(said, never_again=commands.never_again)
-    if opinion == "dislike":
+    if opinion == "dislike" and re.search(_OF_AN_ARTIST, said):
+        add(
+            Action("dislike"),
+            "skipping this track only (the speaker cannot leave out an artist yet), and it learns from it",
+        )
+    elif opinion == "dislike":
         add(Action("dislike"), "this track does not fit: skipping it, and the speaker learns from it")
     elif opinion == "like":
         add(Action("like"), "you like this track: the speaker will remember it for this mood")

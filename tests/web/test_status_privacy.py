@@ -56,6 +56,8 @@ def test_tell_the_speaker_turns_words_into_commands(owner: Page) -> None:
     reply = owner.post_json("/api/tell", {"text": "not this artist"}).get_json()
     assert owner.speaker.feedback[-1]["kind"] == "dislike"
     reply = owner.post_json("/api/tell", {"text": "what is the weather"}).get_json()
+    assert not reply["ok"] and reply["done"] == [] and "only act on requests" in reply["reply"]
+    reply = owner.post_json("/api/tell", {"text": "the weather is grim"}).get_json()
     assert not reply["ok"] and reply["done"] == [] and "did not understand" in reply["reply"]
     assert owner.post_json("/api/tell", {"text": ""}).status_code == 400
     assert owner.post_json("/api/tell", {"text": 42}).status_code == 400

@@ -106,9 +106,12 @@ function follow(path, show, every, refused) {
   refresh(); setInterval(refresh, every);
   return refresh;
 }
-/* What is playing: the status page's Now card and the guest view's. */
+/* What is playing: the status page's Now card and the guest view's; a track paused is headed so
+   (the guest view, with no Play button to tell, said "Now playing" over it). */
 function showNow(s) {
   const now = s.now_playing || {};
+  const heading = now.title && s.playing === false ? "Paused" : "Now playing";
+  setText("np-label", heading); setText("now-h", heading);
   setText("np-title", now.title || (s.playing ? "Playing" : "Nothing playing"));
   setText("np-artist", now.artist || "");
 }

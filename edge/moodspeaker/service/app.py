@@ -238,7 +238,9 @@ class Appliance(
         force (`correct_mood`), not the mood the filter had read before it, so that each MoodChanged
         follows on from the one before (MQTT's event).  The camera coming to read the corrected mood
         is no change and is not announced as one (it is planned for all the same: the reading now
-        stands in for the correction).
+        stands in for the correction).  The filter's first mood after unknown (the camera just on,
+        a listener come into view) is no change of the listener's either: a mood told holds over it,
+        unannounced and unplanned for, until the camera reads a change from that mood.
 
         The reading is published as read (the page's mood history plots what the camera read) and,
         while a correction holds, with the mood in force (`told`): MQTT's mood topics show that, as
@@ -251,7 +253,10 @@ class Appliance(
                 self._unrecovered_restarts = 0
             shown = self._announced_mood
             self._mood = state
-            if state.changed:
+            # the filter settling on its first mood after unknown (the camera just on, a listener
+            # come into view) is no change of the listener's: a mood told (asked for) holds over it
+            settling = state.changed and state.previous == UNKNOWN and self._override is not None
+            if state.changed and not settling:
                 self._override = None
             told = _in_force(self._override)
             # published under the lock the state changed under (an RLock; the bus's subscribers only
@@ -270,7 +275,7 @@ class Appliance(
                     told=told,  # the state topics show the correction while it holds, the plot the reading
                 )
             )
-            if state.changed and state.mood != shown:
+            if state.changed and state.mood != shown and not settling:
                 self.bus.publish(
                     MoodChanged(
                         ts=time.time(),
@@ -282,7 +287,7 @@ class Appliance(
                     )
                 )
         self._follow_tpu()
-        if replan_on(state.mood, state.changed):
+        if replan_on(state.mood, state.changed) and not settling:
             self.conductor.react(state)
 
     # ---- housekeeping, live settings ---------------------------------------------------------------

@@ -59,9 +59,9 @@ DEVICE = "soak"
 ROOT_TOPIC = f"moodspeaker/{DEVICE}"
 COMMANDS = [
     ("set_volume", b"0.4"),
-    ("next", b""),
+    ("next", b"PRESS"),
     ("set_volume", b"0.6"),
-    ("like", b""),
+    ("like", b"PRESS"),
     ("correct_mood", b'{"mood": "sad"}'),
     ("set_strategy", b'{"strategy": "match"}'),
     ("set_strategy", b'{"strategy": "uplift"}'),

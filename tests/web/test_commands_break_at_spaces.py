@@ -4,8 +4,8 @@ phone, in real headless Chromium in front of the real service.
 Commands were allowed to break anywhere (overflow-wrap: anywhere, so that a long path could not
 widen a phone's page) and at their hyphens: on a 320-pixel phone the login page's reset command read
 "setup-" / "code --reset" and "-" / "-reset", and a person copying it by hand typed a command that
-does not exist.  A word now breaks only when it alone is wider than the line (the data folder's
-path on the setup page), and no view is wider than the phone (test_phone_width.py)."""
+does not exist.  A word now breaks only when it alone is wider than the line (a long data folder's
+path, shown to the owner), and no view is wider than the phone (test_phone_width.py)."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def test_a_command_breaks_only_between_words(tmp_path: Path, browser: Browser, w
     with served(tmp_path) as (service, server), watched_phone(browser, narrow(width)) as (page, problems):
         page.goto(server.url)
         page.wait_for_url("**/setup")
-        command = f"moodspeaker --set device.data_dir={service.data_dir} setup-code"
+        command = "moodspeaker --set device.data_dir=FOLDER setup-code"  # a stranger reads no folder
         assert page.eval_on_selector("#setup-command", "e => e.textContent") == command  # as typed
         found = {"setup": broken(page, "#setup-command")}
         claim(page, server.url, service.data_dir)

@@ -9,6 +9,9 @@ import pytest
 
 from testcache import numba_cache
 
+# a test file that leaves a service's threads running is warned about (tests/threadguard.py)
+pytest_plugins = ("threadguard",)
+
 
 @pytest.fixture(autouse=True)
 def _hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

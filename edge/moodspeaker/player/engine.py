@@ -31,6 +31,10 @@ __all__ = ["Player", "PlayerStatus"]
 
 log = logging.getLogger(__name__)
 
+#: How long close() waits for the player thread: its passes are 20-200 ms, but a starved machine can
+#: hold one for seconds; within systemd's TimeoutStopSec (20 s) with the rest of the service's stop.
+CLOSE_WAIT_S = 10.0
+
 
 class Player(PlayerLoop):
     """Queue, transport, volume, crossfade and loudness on pygame's mixer (see the module doc)."""
@@ -39,11 +43,17 @@ class Player(PlayerLoop):
         self._thread.start()
         self.watch.start()
 
-    def close(self, timeout: float = 3.0) -> None:
+    def close(self, timeout: float = CLOSE_WAIT_S) -> None:
+        """Stop the player thread and wait for it to end (it closes the mixer on its way out).  A busy
+        machine can keep it past a few seconds: a player thread still running after close() shuts
+        pygame's mixer down under the next player made in the same process, which aborts it.  Said in
+        the log when it outlives `timeout` (a call stuck for good: the hang watch's case)."""
         self.watch.stop()
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.warning("the player thread did not end within %.0f s of being asked to", timeout)
         self._prefetch.close()
 
     @property

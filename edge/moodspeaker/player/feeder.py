@@ -149,6 +149,40 @@ class ChunkFeeder:
             deck.env *= fade
             deck.fade_out(fade * seconds)
 
+    def fade_out_held(self, deck: Deck, seconds: float, now: float) -> float:
+        """Bring a crossfade's fade-out of `deck` forward to what is heard at monotonic time `now`:
+        a change while the next track is held (`Deck.held`).  Its fade-out so far is only decoded
+        (the chunks marked fading, the decoder's envelope), behind chunks at full level; stopped
+        with a short ramp, the level heard fell to silence while the next track rose from it over the
+        whole fade.  The rest of the track now falls from the level heard (1) to silence over
+        `seconds`, or its rest when shorter: the full-level chunks ramp down in their samples, the
+        ones decoded fading are scaled from the crossfade's envelope to the new one, the decoding
+        takes it on.  Returns the fade's length (seconds), the one the track after rises over."""
+        out = [c for c in (deck.playing, deck.queued) if c is not None and c.sound is not None]
+        out = out if pygame.mixer.get_init() else []  # (the device went: gone)
+        heard = 0 if deck.playing is None else int(min(deck.playing.dur_s, now - deck.chunk_started) * RATE)
+        lefts = [max(0, round(c.dur_s * RATE) - (max(0, heard) if c is deck.playing else 0)) for c in out]
+        at_decoder = sum(lefts)  # frames from the ear to what the decoder reads next
+        step = deck.env_step
+        undecoded = deck.env / -step if deck.play is not None and step < 0 else 0.0
+        length = max(1.0, min(seconds * RATE, at_decoder + undecoded))
+        pos = 0  # frames from the ear to the first sample of the chunk
+        for chunk, left in zip(out, lefts, strict=True):
+            assert chunk.sound is not None
+            k = pos + np.arange(left, dtype=np.float64)
+            ramp = np.clip(1.0 - k / length, 0.0, 1.0)
+            if chunk.fading:  # decoded with the crossfade's envelope: divide it out (never above 1)
+                old = np.clip(deck.env + step * (k - at_decoder), 0.0, 1.0)
+                ramp = np.where(old > 1e-6, np.minimum(1.0, ramp / np.maximum(old, 1e-6)), 0.0)
+            samples = pygame.sndarray.samples(chunk.sound)
+            tail = samples[len(samples) - left :]
+            samples[len(samples) - left :] = (tail * ramp[:, None]).astype(np.int16)
+            chunk.fading, pos = True, pos + left
+        if deck.play is not None:
+            deck.env = max(0.0, 1.0 - at_decoder / length)
+            deck.fade_out(max(0.0, length - at_decoder) / RATE)
+        return length / RATE
+
     def _finish_decoding(self, deck: Deck, *, completed: bool) -> None:
         if deck.decoder is not None:
             deck.decoder.close()

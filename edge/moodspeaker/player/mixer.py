@@ -243,14 +243,24 @@ class DeckMixer(ChunkFeeder):
         (fading in); a fade of the whole deck would fade it out instead, announced as skipped.  Unless
         it is the repeat of the track skipped (`QueueItem.again`): a Next moves on from that track.
         A track shown as current whose first chunk is not out yet (`now_playing`: opened in place of
-        one that failed to decode) is what a Next skips: it does not go back to the queue."""
+        one that failed to decode) is what a Next skips: it does not go back to the queue.
+        While a crossfade holds its next track (`Deck.held`) the track heard is not stopped: it fades
+        from the level heard as the item opened rises (`fade_out_held`), the level summed kept."""
         current = self.decks[self.active]
         other = self.decks[1 - self.active]
         heard = self._heard()
         if heard is not None:
             heard.completed, heard.skipped = False, skipped
-        self._stop(other, soft=True)  # a fading tail (a Next mid-crossfade) ramps down, no click
         gap, held = current.in_gap(), current.held  # held: a crossfade's next track, unheard yet
+        if held and fade > 0:  # the track heard, on the other deck, fades from its level (not stopped)
+            self._stop(current, soft=True)  # the held track is unheard: back to the queue, reopened
+            if skipped and heard is not None:
+                self._queue.drop_again(heard.item.track.id)
+            fade = max(START_FADE_S, self.fade_out_held(other, fade, time.monotonic()))
+            self.start_next(current, fade, item)  # it rises as the track heard falls: no dip
+            self.feed(self.decks[self.active])
+            return
+        self._stop(other, soft=True)  # a fading tail (a Next mid-crossfade) ramps down, no click
         fading = fade > 0 and current.playing is not None and not gap
         if not fading:  # shown as current before its first chunk was out, it is skipped too (not put back)
             unheard = heard if heard is not None and not heard.started else None

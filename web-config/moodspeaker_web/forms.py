@@ -2,8 +2,7 @@
 
 Every field comes from `describe()`: its kind picks the input, its help, unit and bounds are shown,
 and the submitted text goes through the schema's own `coerce`.  On top of that, a few settings get
-checks that only matter when strangers can type into them (library folders must be plain absolute
-paths outside the system folders, servers must be http(s) URLs, names have no control characters).
+checks that only matter when strangers can type into them (input_checks.py).
 Saving is all or nothing: `with_changes` validates the whole config before the atomic `save`.
 
 Each field also carries what it showed when the page was loaded (`Field.loaded`), so that a save
@@ -16,11 +15,9 @@ import hashlib
 import hmac
 import math
 import re
-import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
@@ -35,7 +32,8 @@ from moodspeaker.config.messages import (
     refused_on_form,
 )
 from moodspeaker.config.rules import conflicts
-from moodspeaker.util.net import MASK, URL_LISTS, mask_url
+from moodspeaker.util.net import URL_LISTS, mask_url
+from moodspeaker_web.input_checks import extra_checks, unmask_urls
 
 #: Shown on their own pages (camera switch on Privacy) or unsafe to move from a web form (data_dir:
 #: changing it would strand the history, feedback and this page's password).
@@ -56,11 +54,6 @@ SECTION_TITLES: dict[str, str] = {
     "classifier": "Expression model",
 }
 
-#: Paths a library folder may never point into.
-FORBIDDEN_ROOTS = ("/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/run", "/bin", "/sbin", "/usr/bin")
-
-SERVER_SCHEMES = frozenset({"http", "https", "subsonic+http", "subsonic+https"})
-
 #: Settings the schema keeps as a fraction (0 to 1) that people read as a percentage: the Now tab
 #: shows the volume as "30%", so Settings shows, takes and refuses it in % too (0.3 read as almost
 #: silent, and 30 was refused), and saves the schema's fraction.  One list with the config's own
@@ -71,11 +64,6 @@ PERCENT = SHOWN_IN_PERCENT
 STRATEGY_LABELS: dict[str, str] = next(
     dict(zip(i.choices, i.choice_labels, strict=True)) for i in describe() if i.dotted == "recommend.strategy"
 )
-
-MAX_TEXT = 1024
-MAX_LIST_ITEMS = 32
-PROFILE_NAME = re.compile(r"^[\w][\w .-]{0,31}$")
-
 
 #: A `command` in a setting's help text (schema.py writes them as in its docstrings).
 CODE_SPAN = re.compile(r"`([^`]+)`")
@@ -211,52 +199,6 @@ def fields(
     return out
 
 
-def _control_chars(text: str) -> bool:
-    return any(unicodedata.category(ch) in {"Cc", "Cf"} and ch not in "\n" for ch in text)
-
-
-def _check_folder(folder: str) -> str | None:
-    if _control_chars(folder) or len(folder) > 4096:
-        return f"{folder[:60]!r} is not a usable folder name"
-    if not (folder.startswith("/") or folder == "~" or folder.startswith("~/")):
-        return f"{folder!r} must be a full path starting with / or ~/"
-    parts = folder.split("/")  # not PurePosixPath: it would quietly drop "." segments
-    if ".." in parts or "." in parts:
-        return f"{folder!r} must not contain . or .. (give the folder's own full path)"
-    for root in FORBIDDEN_ROOTS:
-        if folder == root or folder.startswith(root + "/") or folder == "/":
-            return f"{folder!r} is a system folder, not a music folder"
-    return None
-
-
-def unmask_urls(submitted: tuple[str, ...], current: tuple[str, ...]) -> tuple[tuple[str, ...], list[str]]:
-    """Put back the saved password where the person left the MASK in place; list URLs it cannot."""
-    saved = {mask_url(url): url for url in current}
-    out, unknown = [], []
-    for url in submitted:
-        if f":{MASK}@" not in url:
-            out.append(url)
-        elif url in saved:
-            out.append(saved[url])
-        else:
-            unknown.append(url)
-    return tuple(out), unknown
-
-
-def _check_server(url: str) -> str | None:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return f"{url[:60]!r} is not a URL"
-    if parts.scheme not in SERVER_SCHEMES or not parts.hostname or _control_chars(url) or " " in url:
-        return f"{mask_url(url)[:60]!r} must look like http://host:port or subsonic+http://user:password@host:port"
-    try:
-        _ = parts.port
-    except ValueError:
-        return f"{url[:60]!r} has an invalid port"
-    return None
-
-
 def _from_percent(field_: Field, text: str) -> float:
     """A percentage typed for a PERCENT field ("45", "45 %") as the schema's fraction; a ValueError
     says what is wrong in %, naming the setting.
@@ -285,40 +227,6 @@ def _from_percent(field_: Field, text: str) -> float:
             f"({number_text} would be {number:g} %, almost silent; type {number_text} % if you mean that)."
         )
     return round(number / 100, 6)
-
-
-def _extra_checks(info: SettingInfo, value: Any) -> str | None:
-    """Checks beyond the schema's types, for values typed by people on the network."""
-    if isinstance(value, str):
-        if len(value) > MAX_TEXT:
-            return f"at most {MAX_TEXT} characters"
-        if _control_chars(value):
-            return "control characters are not allowed"
-    if info.dotted == "device.name" and not value.strip():
-        return "the speaker needs a name"
-    if info.dotted == "device.name" and len(value) > 64:
-        return "at most 64 characters"
-    if info.kind == "list":
-        if len(value) > MAX_LIST_ITEMS:
-            return f"at most {MAX_LIST_ITEMS} entries"
-        if info.dotted == "library.folders":
-            problems = [p for p in map(_check_folder, value) if p]
-            return "; ".join(problems) or None
-        if info.dotted == "library.servers":
-            problems = [p for p in map(_check_server, value) if p]
-            return "; ".join(problems) or None
-        if info.dotted == "recommend.profiles":
-            bad = [v for v in value if not PROFILE_NAME.match(v)]
-            if bad:
-                return f"profile names are 1-32 letters, digits, spaces, . _ or -; not {bad[0][:40]!r}"
-            if not value:
-                return "keep at least one profile"
-        for item in value:
-            if len(item) > 4096 or _control_chars(item):
-                return "one entry is too long or has control characters"
-    if info.dotted == "mqtt.host" and (" " in value or "/" in value):
-        return "a host name or address, without spaces or slashes"
-    return None
 
 
 def entries(text: str) -> list[str]:
@@ -375,7 +283,7 @@ def parse_section(
                     field_.label, f"type the password again for {unknown[0][:80]}"
                 )
                 continue
-        problem = _extra_checks(info, value)
+        problem = extra_checks(info, value)
         if problem:
             errors[info.dotted] = problem_on_form(field_.label, problem)
             continue

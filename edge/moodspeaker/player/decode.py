@@ -161,8 +161,14 @@ class FfmpegDecoder:
             self._proc = subprocess.Popen(
                 cmd, stdout=subprocess.PIPE, stderr=self._errors, start_new_session=True
             )
-        except BaseException:
+        except BaseException as exc:
             self._errors.close()
+            if self._owned is not None:
+                with contextlib.suppress(OSError):
+                    self._owned.unlink()
+            if isinstance(exc, OSError):  # removed (or broken) since `shutil.which` found it
+                why = exc.strerror or exc
+                raise DecodeError(f"{self._name}: cannot run ffmpeg ({binary}: {why})") from exc
             raise
         self._ended = False
         self._aborted = ""  # why `abort` stopped it (the reason the read raises)

@@ -4,7 +4,10 @@ textarea's text, hidden fields too), so a test changes one field and sends the r
 
 from __future__ import annotations
 
+import html as html_module
+import re
 from html.parser import HTMLParser
+from typing import Any
 
 
 class _FormReader(HTMLParser):
@@ -58,3 +61,21 @@ def form_data(html: str, action: str) -> dict[str, list[str]]:
         out.setdefault(name, []).append(value)
     assert out, f"no form posting to {action}"
     return out
+
+
+def save_settings(client: Any, section: str, shown: str | None = None, **edits: str) -> str:
+    """The Settings form of `section` as `shown` (a page's HTML; None: GET /settings) posted with
+    `edits` changed ({"device__name": "Attic"}: device.name) and the rest as shown, by the Flask test
+    `client`; asserts the save redirects, and returns the page it leads to, its entities unescaped."""
+    form = form_data(
+        client.get("/settings").get_data(as_text=True) if shown is None else shown, f"/settings/{section}"
+    )
+    data = {**form, **{key.replace("__", "."): [value] for key, value in edits.items()}}
+    answer = client.post(f"/settings/{section}", data=data)
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    return html_module.unescape(client.get(answer.headers["Location"]).get_data(as_text=True))
+
+
+def ok_notes(page: str) -> list[str]:
+    """The page's notes that something went well (the flash-ok lines), in order."""
+    return re.findall(r'<p class="flash flash-ok" role="status">([^<]*)</p>', page)

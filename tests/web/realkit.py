@@ -16,10 +16,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pytest
+from browserkit import claim, watched_phone
 from webkit import AppPage
 
 from moodspeaker.config import Config, save, with_changes
@@ -39,6 +40,9 @@ from moodspeaker_web.app import create_app
 from moodspeaker_web.server import WebServer, serve
 from polling import until
 from tonetracks import tone_tracks, write_tone
+
+if TYPE_CHECKING:  # Playwright is optional at run time (the browser tests skip without it)
+    from playwright.sync_api import Browser, Page
 
 #: (id, title, artist, valence, arousal, tone in Hz)
 SONGS = [
@@ -218,6 +222,31 @@ def served(
         service.appliance.stop()
 
 
+class OwnerPhone(NamedTuple):
+    service: RealService
+    server: WebServer
+    page: Page
+    problems: list[str]  # what the browser reported as wrong (browserkit.watch)
+
+
+@contextmanager
+def owner_phone(
+    tmp_path: Path, browser: Browser, *, mood: str | None = None, path: str | None = "", **changes: Any
+) -> Iterator[OwnerPhone]:
+    """`served` (the real service with settings `changes`) and a watched phone in `browser` (browserkit)
+    on which the owner claimed the new speaker; with `mood`, the scripted camera shows a face of that
+    mood, and the service has read it, before the claim; then the phone opens `server.url + path` (None:
+    it stays on Settings, where the claim lands).  All closed when the test is done."""
+    with served(tmp_path, **changes) as (service, server), watched_phone(browser) as (page, problems):
+        if mood is not None:
+            service.camera.mood = mood
+            service.wait_for(lambda: service.appliance.state()["mood"] == mood, what=f"the {mood} face read")
+        claim(page, server.url, service.data_dir)
+        if path is not None:
+            page.goto(server.url + path)
+        yield OwnerPhone(service, server, page, problems)
+
+
 def serve_page(service: RealService, *, port: int = 0, live: bool = False) -> WebServer:
     """`service`'s page served on loopback `port` (0: a free one), not advertised; with `live`, a saved
     config is handed to the running service (as in served).  A test that stopped served's server
@@ -238,7 +267,15 @@ def owned_page(tmp_path: Path, **changes: Any) -> Iterator[tuple[RealService, Ap
     """The real service (settings `changes`, as in start_service) with the page app in front of it
     (Flask's test client, no browser), after first boot and logged in as the owner; both closed when
     the test is done."""
-    with owned_page_after(tmp_path, lambda _service: None, **changes) as both:
+    with _owned(tmp_path, lambda _service: None, changes) as both:
+        yield both
+
+
+@contextmanager
+def owned_live_page(tmp_path: Path, **changes: Any) -> Iterator[tuple[RealService, AppPage]]:
+    """owned_page, with a saved config handed to the running service as `moodspeaker run` does
+    (Appliance.apply_config, which names what waits for a restart)."""
+    with _owned(tmp_path, lambda _service: None, changes, live=True) as both:
         yield both
 
 
@@ -247,10 +284,23 @@ def owned_page_after(
     tmp_path: Path, before_page: Callable[[RealService], None], **changes: Any
 ) -> Iterator[tuple[RealService, AppPage]]:
     """owned_page, with `before_page` called on the started service before the page app is made."""
+    with _owned(tmp_path, before_page, changes) as both:
+        yield both
+
+
+@contextmanager
+def _owned(
+    tmp_path: Path, before_page: Callable[[RealService], None], changes: dict[str, Any], *, live: bool = False
+) -> Iterator[tuple[RealService, AppPage]]:
     service = start_service(tmp_path, **changes)
     try:  # as in served: the service is stopped also when the page app fails to start
         before_page(service)
-        app = create_app(service.control, service.bus, **service.page_settings())
+        app = create_app(
+            service.control,
+            service.bus,
+            **service.page_settings(),
+            on_config_change=service.appliance.apply_config if live else None,
+        )
         try:
             page = AppPage(app, app.test_client(), service.bus, service.data_dir, service.config_path, [])
             page.setup_owner()

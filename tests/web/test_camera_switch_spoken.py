@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 from axkit import ax_node
-from browserkit import ARTIFACTS, claim, needs_chromium, watched_phone
-from realkit import served
+from browserkit import ARTIFACTS, needs_chromium
+from realkit import owner_phone
 
 if TYPE_CHECKING:  # Playwright is optional at run time (the browser test skips without it)
     from playwright.sync_api import Browser
@@ -25,9 +25,7 @@ pytestmark = [needs_chromium, pytest.mark.timeout(180)]
 
 
 def test_the_camera_switch_is_named_camera_and_says_its_state(tmp_path: Path, browser: Browser) -> None:
-    with served(tmp_path) as (service, server), watched_phone(browser) as (page, problems):
-        claim(page, server.url, service.data_dir)
-        page.goto(server.url + "privacy")
+    with owner_phone(tmp_path, browser, path="privacy") as (service, _, page, problems):
         switch = page.locator("#camera-switch")
         for checked, word, snapshot in (
             ("true", "On", '- switch "Camera" [checked]'),

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import claim, needs_chromium, watched_phone
-from realkit import served
+from browserkit import needs_chromium
+from realkit import owner_phone
 
 if TYPE_CHECKING:  # Playwright is optional at run time (the browser test skips without it)
     from playwright.sync_api import Browser
@@ -22,9 +22,7 @@ pytestmark = [needs_chromium, pytest.mark.timeout(180)]
 
 
 def test_the_login_page_says_you_are_logged_out(tmp_path: Path, browser: Browser) -> None:
-    with served(tmp_path) as (service, server), watched_phone(browser) as (page, problems):
-        claim(page, server.url, service.data_dir)
-        page.goto(server.url)
+    with owner_phone(tmp_path, browser) as (_, server, page, problems):
         with page.expect_navigation():
             page.click("button:has-text('Log out')")
         assert page.url.endswith("/login")

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import claim, needs_chromium, watched_phone
-from realkit import served
+from browserkit import needs_chromium
+from realkit import owner_phone
 
 from polling import until
 
@@ -26,11 +26,7 @@ pytestmark = [needs_chromium, pytest.mark.timeout(240)]
 
 
 def test_no_face_says_the_mood_is_held(tmp_path: Path, browser: Browser) -> None:
-    with served(tmp_path) as (service, server), watched_phone(browser) as (page, problems):
-        service.camera.mood = "happy"
-        service.wait_for(lambda: service.appliance.state()["mood"] == "happy", what="a happy face read")
-        claim(page, server.url, service.data_dir)
-        page.goto(server.url)
+    with owner_phone(tmp_path, browser, mood="happy") as (service, _, page, problems):
         service.camera.mood = None  # the face leaves
         service.wait_for(lambda: service.appliance.state().get("face") is False, what="no face in view")
         note = until(

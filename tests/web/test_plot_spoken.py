@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 from axkit import ax_node
-from browserkit import claim, needs_chromium, watched_phone
-from realkit import served
+from browserkit import needs_chromium
+from realkit import owner_phone
 
 from polling import until
 
@@ -27,9 +27,7 @@ pytestmark = [needs_chromium, pytest.mark.timeout(180)]
 
 
 def test_the_chart_says_the_latest_mood_and_keeps_its_caption(tmp_path: Path, browser: Browser) -> None:
-    with served(tmp_path) as (service, server), watched_phone(browser) as (page, problems):
-        claim(page, server.url, service.data_dir)
-        page.goto(server.url)
+    with owner_phone(tmp_path, browser) as (_, _, page, problems):
         label = 'e => e.getAttribute("aria-label")'
         until(lambda: page.eval_on_selector("#plot", label).endswith("happy"), what="the chart's summary")
         node = ax_node(page, "#plot")

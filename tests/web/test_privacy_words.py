@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import claim, needs_chromium, watched_phone
-from realkit import served
+from browserkit import needs_chromium
+from realkit import owner_phone
 
 if TYPE_CHECKING:  # Playwright is optional at run time (the browser test skips without it)
     from playwright.sync_api import Browser
@@ -27,9 +27,7 @@ pytestmark = [needs_chromium, pytest.mark.timeout(180)]
 
 
 def test_the_privacy_tab_names_what_played_downloads_and_problems(tmp_path: Path, browser: Browser) -> None:
-    with served(tmp_path) as (service, server), watched_phone(browser) as (page, problems):
-        claim(page, server.url, service.data_dir)
-        page.goto(f"{server.url}/privacy")
+    with owner_phone(tmp_path, browser, path="/privacy") as (_, _, page, problems):
         stored = page.locator("#what-h ~ ul").inner_text()
         for kept in ("What played", "tracks started and when", "why each track was picked"):
             assert kept in stored, stored

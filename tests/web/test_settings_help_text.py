@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import claim, needs_chromium, watched_phone
-from realkit import served
+from browserkit import needs_chromium
+from realkit import owner_phone
 
 if TYPE_CHECKING:  # Playwright is optional at run time (the browser test skips without it)
     from playwright.sync_api import Browser
@@ -20,8 +20,7 @@ pytestmark = [needs_chromium, pytest.mark.timeout(180)]
 
 
 def test_help_shows_plain_ranges_and_commands_as_code(tmp_path: Path, browser: Browser) -> None:
-    with served(tmp_path) as (service, server), watched_phone(browser) as (page, problems):
-        claim(page, server.url, service.data_dir)
+    with owner_phone(tmp_path, browser, path=None) as (_, _, page, problems):
         for details in page.query_selector_all("details"):
             details.evaluate("e => { e.open = true; }")
         cache = page.inner_text("#f-library-server-cache-mb-help")

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import claim, needs_chromium, said, watched_phone
-from realkit import served
+from browserkit import needs_chromium, said
+from realkit import owner_phone
 
 from polling import until
 
@@ -26,11 +26,7 @@ pytestmark = [needs_chromium, pytest.mark.timeout(180)]
 
 
 def test_play_happy_songs_plays_for_a_happy_mood(tmp_path: Path, browser: Browser) -> None:
-    with served(tmp_path) as (service, server), watched_phone(browser) as (page, problems):
-        service.camera.mood = "sad"
-        service.wait_for(lambda: service.appliance.state()["mood"] == "sad", what="the sad face read")
-        claim(page, server.url, service.data_dir)
-        page.goto(server.url)
+    with owner_phone(tmp_path, browser, mood="sad") as (service, _, page, problems):
         until(lambda: page.inner_text("#mood-word").lower() == "sad", what="the page showing the sad mood")
         page.click("#btn-pause")
         service.wait_for(lambda: not service.appliance.state()["playing"], what="paused")

@@ -125,5 +125,5 @@ def test_turning_the_page_off_says_how_it_comes_back(owner: Page) -> None:
     assert load(owner.config_path).web.enabled is False
     notes = html.unescape(owner.client.get(answer.headers["Location"]).get_data(as_text=True))
     assert "it will be gone after the speaker restarts" in notes
-    how = "`moodspeaker config set web.enabled=true`, typed on the speaker (over SSH), brings it back"
-    assert how in notes
+    how = "config set web.enabled=true`, typed on the speaker (over SSH), brings it back"
+    assert f"`moodspeaker --config {owner.config_path} {how}" in notes  # the speaker's own file

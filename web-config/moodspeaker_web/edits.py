@@ -11,12 +11,17 @@ loaded is refused (`changed_elsewhere`), not overwritten unseen.
 from __future__ import annotations
 
 import logging
+import os
+import shlex
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from moodspeaker.commands.webport import needs_lookup, page_listen_problem
 from moodspeaker.config import Config, describe, with_changes
+from moodspeaker.config.load import config_path
 from moodspeaker.config.messages import problem_on_form
+from moodspeaker.util.program import command
 from moodspeaker_web.forms import entries, fields, parse_section
 
 log = logging.getLogger(__name__)
@@ -137,12 +142,24 @@ SAID_APART = {
     "after the speaker restarts.",
 }
 
-#: Said when Enabled of this page is unticked: nothing on the page can undo it after the restart.
-PAGE_OFF = (
-    "This page is now turned off: it will be gone after the speaker restarts, and then only "
-    "`moodspeaker config set web.enabled=true`, typed on the speaker (over SSH), brings it back. To keep "
-    "it, tick Enabled again and save before the speaker restarts."
-)
+
+def page_off(config_file: Path | None) -> str:
+    """Said when Enabled of this page is unticked: nothing on the page can undo it after the restart.
+    The command is said as it can be typed on the speaker (util.program: `.venv/bin/moodspeaker` in a
+    checkout, where a bare `moodspeaker` is "command not found"), naming the speaker's `config_file`
+    when `config set` would not find it by itself (the demo's, a `run --config` of its own): it set
+    another file.  The owner reads it, so the file's path may be named."""
+    words = "config set web.enabled=true"
+    found = config_path()
+    elsewhere = found is None or os.path.realpath(found) != os.path.realpath(config_file or found)
+    if config_file is not None and elsewhere:
+        words = f"--config {shlex.quote(str(config_file))} {words}"
+    return (
+        "This page is now turned off: it will be gone after the speaker restarts, and then only "
+        f"`{command(words)}`, typed on the speaker (over SSH), brings it back. "
+        "To keep it, tick Enabled again and save before the speaker restarts."
+    )
+
 
 #: The settings that decide where the page listens at the next start.
 WHERE_THE_PAGE_LISTENS = frozenset({"web.enabled", "web.host", "web.port"})

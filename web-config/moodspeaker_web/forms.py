@@ -33,6 +33,7 @@ from moodspeaker.config.messages import (
 )
 from moodspeaker.config.rules import conflicts
 from moodspeaker.util.net import URL_LISTS, mask_url
+from moodspeaker.util.program import commands_in
 from moodspeaker_web.input_checks import extra_checks, unmask_urls
 
 #: Shown on their own pages (camera switch on Privacy) or unsafe to move from a web form (data_dir:
@@ -123,8 +124,9 @@ class Field:
     def help_html(self) -> Markup:
         """The schema's help, escaped, with its `command` spans as code (they showed as typed), each word
         its own box as the setup and login pages write commands (app.css, code.command): on a phone a
-        command breaks only between its words, not at its hyphens ("--" / "only")."""
-        return Markup(CODE_SPAN.sub(_command_code, str(escape(self.info.help))))
+        command breaks only between its words, not at its hyphens ("--" / "only").  A `moodspeaker ...`
+        command is said as it can be typed on the speaker (util.program.commands_in)."""
+        return Markup(CODE_SPAN.sub(_command_code, str(escape(commands_in(self.info.help)))))
 
     @property
     def unit(self) -> str:

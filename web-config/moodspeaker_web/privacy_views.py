@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from moodspeaker.service.control import CommandError
 from moodspeaker.service.privacy_export import DELETED, export_body
 from moodspeaker.service.privacy_export import delete_everything as delete_everything_asked
+from moodspeaker.util.program import command
 from moodspeaker_web.context import web
 from moodspeaker_web.guard import owner_required
 
@@ -40,6 +41,7 @@ def privacy() -> str:
         interval=ctx.config.camera.interval_s,
         retention=ctx.config.privacy.retention_days,
         samples=ctx.history.count(),
+        calibrate=command("calibrate-neutral"),  # as it can be typed on the speaker (util.program)
     )
 
 

@@ -238,7 +238,7 @@ def save_section(section: str) -> str | BaseResponse | tuple[str, int]:
     )
     flash(note, "section")  # said in the section, which stays open (the top of the page is out of sight)
     if changes.get("web.enabled") is False:
-        flash(edits.PAGE_OFF, "section")
+        flash(edits.page_off(web().config_path), "section")
     if "recommend.profiles" in changes:
         _say_kept_profiles(changes["recommend.profiles"])
     return redirect(url_for("views.settings", saved=section, _anchor=f"s-{section}"))

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from moodspeaker.commands.owner import as_owner_of
 from moodspeaker.config import Config, data_dir
+from moodspeaker.util.program import command
 
 if TYPE_CHECKING:
     from moodspeaker.vision.pipeline import VisionPipeline
@@ -186,7 +187,7 @@ def run(
         source = make_camera(camera_cfg, clock=clock)
     except CameraError as exc:
         hint = "" if args.source else "; or give --source (an image folder or a video of the listener)"
-        print(f"calibrate-neutral: {exc}{hint}; `moodspeaker doctor` says what to fix", file=sys.stderr)
+        print(f"calibrate-neutral: {exc}{hint}; `{command('doctor')}` says what to fix", file=sys.stderr)
         return 2
     except (ModelError, OSError) as exc:
         print(f"calibrate-neutral: {exc}", file=sys.stderr)

@@ -16,6 +16,7 @@ from moodspeaker.config.edit import update
 from moodspeaker.config.load import SYSTEM_CONFIG, config_path, data_dir, file_conflicts, to_mapping
 from moodspeaker.service.restart_rules import needs_restart
 from moodspeaker.util.net import mask_url
+from moodspeaker.util.program import commands_in
 
 #: The source a refusal names for a value typed after `config set` (a problem of the file names the file).
 TYPED_HERE = "command line"
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
                 "label": i.label,  # the setting's name on the page's Settings (and in its refusals)
                 "type": i.kind,
                 "default": "" if i.secret else list(i.default) if isinstance(i.default, tuple) else i.default,
-                "help": i.help,
+                "help": commands_in(i.help),  # `moodspeaker ...` as it can be typed here
                 "choices": list(i.choices),
                 "choice_labels": dict(zip(i.choices, i.choice_labels, strict=True)),  # the page's words
                 "min": i.min,

@@ -13,6 +13,7 @@ import sys
 from moodspeaker.commands import argtypes
 from moodspeaker.commands.owner import as_owner_of
 from moodspeaker.config import Config, data_dir
+from moodspeaker.util.program import command
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -108,8 +109,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
             print(f"  failed: {path}: {reason}")
         if earlier:
             print(
-                f"  {earlier} failed earlier, not tried again while unchanged: `moodspeaker library stats` "
-                "lists them, `moodspeaker index --retry-failed` tries them again"
+                f"  {earlier} failed earlier, not tried again while unchanged: `{command('library stats')}` "
+                f"lists them, `{command('index --retry-failed')}` tries them again"
             )
         for path, kind, reason in summary.problems:
             print(f"  {kind}: {path}: {reason}")

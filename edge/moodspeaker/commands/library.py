@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from moodspeaker.commands import argtypes
 from moodspeaker.commands.owner import as_owner_of
 from moodspeaker.config import Config, data_dir
+from moodspeaker.util.program import command
 
 if TYPE_CHECKING:  # imported where used: zeroconf and flask are optional extras (`lan`)
     from moodspeaker.library.lan.announce import Announcer
@@ -67,7 +68,7 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         # and the identity it is served with, in a data folder nothing was indexed in
         print(
             f"library serve: no library indexed yet in {data_dir(config)}, nothing to serve "
-            "(run moodspeaker index first)",
+            f"(run {command('index')} first)",
             file=sys.stderr,
         )
         return 1

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from moodspeaker.config import Config
+from moodspeaker.util.program import command
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,7 +28,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(f"moodspeaker mqtt forget: {exc}", file=sys.stderr)
         return 2
     except TimeoutError as exc:
-        hint = "check that the broker runs and mqtt.host, mqtt.port and mqtt.tls (moodspeaker config show)"
+        hint = f"check that the broker runs and mqtt.host, mqtt.port and mqtt.tls ({command('config show')})"
         if not config.mqtt.enabled:  # maybe not the speaker's config at all
             hint += "; mqtt.enabled is false here: on the speaker, use its config (sudo, or --config FILE)"
         print(f"moodspeaker mqtt forget: {exc}; {hint}", file=sys.stderr)
@@ -37,7 +38,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(
             f"moodspeaker mqtt forget: nothing retained for device id {device} on the broker ({where}): "
             f"no {topics.discovery} and nothing under {topics.root}/; is the device id right? "
-            "(`moodspeaker config show`, or the speaker's page, gives it)",
+            f"(`{command('config show')}`, or the speaker's page, gives it)",
             file=sys.stderr,
         )
         return 1

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from moodspeaker.config import Config
+from moodspeaker.util.program import command
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -112,7 +113,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         classifier = make_classifier(config.classifier)
     except CameraError as exc:
         hint = "" if args.source else "; or give --source (an image folder, a video, 0 for a webcam)"
-        print(f"moodspeaker watch: {exc}{hint}; `moodspeaker doctor` says what to fix", file=sys.stderr)
+        print(f"moodspeaker watch: {exc}{hint}; `{command('doctor')}` says what to fix", file=sys.stderr)
         return 2
     except ModelError as exc:
         print(f"moodspeaker watch: {exc}", file=sys.stderr)

@@ -46,3 +46,16 @@ def _as_typed(path: Path) -> str:
         return shlex.quote(str(absolute))
     text = str(relative)
     return shlex.quote(text if "/" in text else f"./{text}")
+
+
+def command(words: str, *, public: bool = False) -> str:
+    """`moodspeaker WORDS` as it can be typed here (`program`): "calibrate-neutral" ->
+    ".venv/bin/moodspeaker calibrate-neutral" in a checkout."""
+    return f"{program(public=public)} {words}"
+
+
+def commands_in(text: str, *, public: bool = False) -> str:
+    """`text` with each command written in backticks that starts with `moodspeaker ` (the schema's
+    help, a hint) said as it can be typed here (`program`)."""
+    name = program(public=public)
+    return text if name == NAME else text.replace(f"`{NAME} ", f"`{name} ")

@@ -43,6 +43,9 @@ class Chunk:
     fading: bool = False
     #: The pygame Sound holding its samples (a fade from where the ear is reaches into them).
     sound: Any = field(default=None, repr=False, compare=False)
+    #: Its samples before the listener's volume (float, frames x 2): the Sound's are rewritten from
+    #: them when the volume changes, so a change reaches the chunks already in the mixer.
+    pre: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass

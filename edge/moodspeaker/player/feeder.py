@@ -4,13 +4,12 @@ Why a module of its own: `player.mixer` decides which item a deck opens and when
 this is what runs under those decisions at every tick, the same whatever the track: a chunk decoded,
 normalised, enveloped (`Deck.envelope`) and queued on the deck's channel one ahead, a queued chunk
 seen to start and a finished one accounted to its play (`PlayHistory`), a stalled or unplugged output
-noticed, and the player's volume set on the channels (as the gain `player.volume` maps it to).
+noticed, and the player's volume put into the samples (as the gain `player.volume` maps it to).
 `DeckMixer` builds on it; everything here runs on the player thread.
 """
 
 from __future__ import annotations
 
-import contextlib
 import time
 
 import numpy as np
@@ -25,7 +24,7 @@ from moodspeaker.player.history import PlayHistory
 from moodspeaker.player.loudness import apply_gain, to_int16
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.player.stall import StallWatch
-from moodspeaker.player.volume import channel_gain
+from moodspeaker.player.volume import output_gain
 
 
 class ChunkFeeder:
@@ -47,15 +46,40 @@ class ChunkFeeder:
 
     @property
     def channel_volume(self) -> float:
-        """The gain the deck channels play at: the listener's volume on the perceptual curve
-        (`player.volume`).  Every channel volume set derives from it (a pause ramp, a spare)."""
-        return channel_gain(self.volume)
+        """The volume the deck channels play at: full.  The listener's volume is in the samples
+        (`gain`); a channel's own volume only moves in a pause's ramp (`declick.VolumeRamp`), which
+        every channel volume set starts from."""
+        return 1.0
+
+    @property
+    def gain(self) -> float:
+        """The amplitude the samples are scaled by: the listener's volume on the perceptual curve."""
+        return output_gain(self.volume)
 
     def set_volume(self, volume: float) -> None:
+        """Play at the listener's `volume` from now on.  The gain is in the samples: SDL_mixer's
+        channel volume has 128 integer steps (`player.volume`).  The chunks already in the mixer
+        (0.4-0.8 s) are rewritten at the new gain from their samples before the volume (`Chunk.pre`),
+        in the memory SDL_mixer plays from, so the change is heard after what SDL has mixed already:
+        its output buffer (1024 frames, 23 ms), the device's own, and up to a tick (20 ms) before
+        the player thread runs the command.  A chunk of a channel ramping down to a stop (`declick`,
+        0.2 s) keeps the level it had."""
         self.volume = volume
-        for ch in self.channels:
-            with contextlib.suppress(Exception):
-                ch.set_volume(self.channel_volume)
+        for deck in self.decks if pygame.mixer.get_init() else ():  # (the device went: nothing in it)
+            for chunk in (deck.playing, deck.queued):
+                if chunk is not None and chunk.pre is not None:
+                    self._write(chunk, len(chunk.pre))
+
+    def _write(self, chunk: Chunk, left: int, ramp: np.ndarray | None = None) -> None:
+        """Rewrite the last `left` frames of `chunk`'s Sound from its samples before the volume,
+        scaled by `ramp` (frames, kept in them: a fade) and the volume's gain."""
+        pre = chunk.pre
+        assert pre is not None and chunk.sound is not None
+        start = len(pre) - left
+        if ramp is not None:
+            pre[start:] *= ramp
+        samples = pygame.sndarray.samples(chunk.sound)
+        samples[start:] = to_int16(pre[start:] * np.float32(self.gain))
 
     def follow(self, now: float, playing: bool) -> None:
         """Follow both channels: chunks that started, chunks that finished, a stalled or unplugged output."""
@@ -112,8 +136,11 @@ class ChunkFeeder:
             return
         env = deck.envelope(len(block))
         samples = apply_gain(block, deck.gain) * env[:, None]
-        sound = pygame.mixer.Sound(buffer=np.ascontiguousarray(to_int16(samples)).tobytes())
-        chunk = Chunk(play, deck.decoded_s, len(block) / RATE, fading=deck.env_stop_at_zero, sound=sound)
+        sound = pygame.mixer.Sound(
+            buffer=np.ascontiguousarray(to_int16(samples * np.float32(self.gain))).tobytes()
+        )
+        dur = len(block) / RATE
+        chunk = Chunk(play, deck.decoded_s, dur, fading=deck.env_stop_at_zero, sound=sound, pre=samples)
         deck.decoded_s += chunk.dur_s
         ch = self.channels[deck.index]
         if deck.playing is None:
@@ -137,13 +164,11 @@ class ChunkFeeder:
         fade = 1.0  # the fade-out's gain at the next sample not faded yet
         out = (deck.playing, deck.queued) if pygame.mixer.get_init() else ()  # (the device went: gone)
         for chunk in out:
-            if chunk is None or chunk.sound is None:
+            if chunk is None or chunk.sound is None or chunk.pre is None:
                 continue
             heard = 0 if chunk is not deck.playing else int(min(chunk.dur_s, now - deck.chunk_started) * RATE)
-            samples = pygame.sndarray.samples(chunk.sound)
-            left = max(0, len(samples) - max(0, heard))
-            ramp = np.clip(fade - step * np.arange(left), 0.0, 1.0)[:, None]
-            samples[len(samples) - left :] = (samples[len(samples) - left :] * ramp).astype(np.int16)
+            left = max(0, len(chunk.pre) - max(0, heard))
+            self._write(chunk, left, np.clip(fade - step * np.arange(left), 0.0, 1.0)[:, None])
             fade, chunk.fading = max(0.0, fade - step * left), True
         if deck.play is not None:  # else nothing is left to decode: the chunks in the mixer end
             deck.env *= fade
@@ -158,7 +183,7 @@ class ChunkFeeder:
         `seconds`, or its rest when shorter: the full-level chunks ramp down in their samples, the
         ones decoded fading are scaled from the crossfade's envelope to the new one, the decoding
         takes it on.  Returns the fade's length (seconds), the one the track after rises over."""
-        out = [c for c in (deck.playing, deck.queued) if c is not None and c.sound is not None]
+        out = [c for c in (deck.playing, deck.queued) if c is not None and c.pre is not None]
         out = out if pygame.mixer.get_init() else []  # (the device went: gone)
         heard = 0 if deck.playing is None else int(min(deck.playing.dur_s, now - deck.chunk_started) * RATE)
         lefts = [max(0, round(c.dur_s * RATE) - (max(0, heard) if c is deck.playing else 0)) for c in out]
@@ -168,15 +193,12 @@ class ChunkFeeder:
         length = max(1.0, min(seconds * RATE, at_decoder + undecoded))
         pos = 0  # frames from the ear to the first sample of the chunk
         for chunk, left in zip(out, lefts, strict=True):
-            assert chunk.sound is not None
             k = pos + np.arange(left, dtype=np.float64)
             ramp = np.clip(1.0 - k / length, 0.0, 1.0)
             if chunk.fading:  # decoded with the crossfade's envelope: divide it out (never above 1)
                 old = np.clip(deck.env + step * (k - at_decoder), 0.0, 1.0)
                 ramp = np.where(old > 1e-6, np.minimum(1.0, ramp / np.maximum(old, 1e-6)), 0.0)
-            samples = pygame.sndarray.samples(chunk.sound)
-            tail = samples[len(samples) - left :]
-            samples[len(samples) - left :] = (tail * ramp[:, None]).astype(np.int16)
+            self._write(chunk, left, ramp[:, None])
             chunk.fading, pos = True, pos + left
         if deck.play is not None:
             deck.env = max(0.0, 1.0 - at_decoder / length)

@@ -1,13 +1,16 @@
 """One warmed-up analysis pool for this folder's tests (librosa's JIT warm-up costs seconds per process),
-stopped once the folder's last test is done."""
+stopped once the folder's last test is done; the OpenSubsonic mirror of a test file's `server`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from moodspeaker.library.lan.subsonic import SubsonicLibrary
 from moodspeaker.library.workers import AnalysisPool
+from subsonickit import Subsonic
 from testcache import numba_cache
 
 HERE = Path(__file__).resolve().parent
@@ -25,6 +28,17 @@ def pool() -> AnalysisPool:
         started.start()
         _shared.append(started)
     return _shared[0]
+
+
+@pytest.fixture
+def lib(tmp_path: Path, server: Subsonic) -> Iterator[SubsonicLibrary]:
+    """The speaker's mirror of the test file's OpenSubsonic `server` fixture (subsonickit), its cache
+    in tmp_path/cache, nothing synced yet; closed after the test."""
+    mirror = SubsonicLibrary(server.url, tmp_path / "cache")
+    try:
+        yield mirror
+    finally:
+        mirror.close()
 
 
 @pytest.hookimpl(trylast=True)

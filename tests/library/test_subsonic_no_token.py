@@ -49,36 +49,28 @@ def _plays(lib: SubsonicLibrary, location: str, server: Subsonic) -> None:
 
 
 def test_a_mirrored_location_carries_no_credential(
-    tmp_path: Path, server: Subsonic, pool: AnalysisPool
+    server: Subsonic, lib: SubsonicLibrary, pool: AnalysisPool
 ) -> None:
-    lib = SubsonicLibrary(server.url, tmp_path / "cache")
-    try:
-        assert lib.sync(pool).analysed == 1
-        [track] = lib.tracks()
-        assert _auth(track.location) == set(), f"a credential in the mirror: {track.location}"
-        assert lib.song_of(track.location) == "s1"
-        assert not on_disk(lib, "&t="), "a token in the mirror's files"
-        _plays(lib, track.location, server)  # authenticated when it is fetched
-    finally:
-        lib.close()
+    assert lib.sync(pool).analysed == 1
+    [track] = lib.tracks()
+    assert _auth(track.location) == set(), f"a credential in the mirror: {track.location}"
+    assert lib.song_of(track.location) == "s1"
+    assert not on_disk(lib, "&t="), "a token in the mirror's files"
+    _plays(lib, track.location, server)  # authenticated when it is fetched
 
 
 def test_an_older_mirrors_tokens_go_and_its_songs_play_meanwhile(
-    tmp_path: Path, server: Subsonic, pool: AnalysisPool
+    server: Subsonic, lib: SubsonicLibrary, pool: AnalysisPool
 ) -> None:
-    lib = SubsonicLibrary(server.url, tmp_path / "cache")
-    try:
-        assert lib.sync(pool).analysed == 1
-        old, token = older_mirror(lib, "s1")
+    assert lib.sync(pool).analysed == 1
+    old, token = older_mirror(lib, "s1")
 
-        _plays(lib, old, server)  # before any sync: an older mirror's song plays as it did
+    _plays(lib, old, server)  # before any sync: an older mirror's song plays as it did
 
-        server.stop()  # and the next sync rewrites it, with the server gone for good too
-        with pytest.raises(LanError):
-            lib.sync(pool)
-        [track] = lib.tracks()
-        assert _auth(track.location) == set(), f"the older mirror's token stayed: {track.location}"
-        assert lib.song_of(track.location) == "s1"
-        assert not on_disk(lib, token), f"the old token is still readable in {on_disk(lib, token)}"
-    finally:
-        lib.close()
+    server.stop()  # and the next sync rewrites it, with the server gone for good too
+    with pytest.raises(LanError):
+        lib.sync(pool)
+    [track] = lib.tracks()
+    assert _auth(track.location) == set(), f"the older mirror's token stayed: {track.location}"
+    assert lib.song_of(track.location) == "s1"
+    assert not on_disk(lib, token), f"the old token is still readable in {on_disk(lib, token)}"

@@ -37,9 +37,8 @@ def server(tmp_path: Path) -> Iterator[Subsonic]:
 
 
 def test_a_syncs_cleanup_leaves_another_syncs_staged_files_as_they_are(
-    tmp_path: Path, server: Subsonic, pool: AnalysisPool
+    lib: SubsonicLibrary, pool: AnalysisPool
 ) -> None:
-    lib = SubsonicLibrary(server.url, tmp_path / "cache")
     other = AudioCache(lib.staging.folder, lib.staging.max_bytes)  # the second sync's view of it
     other.folder.mkdir(parents=True)
     copy = other.folder / "aaaa.v1"
@@ -57,23 +56,19 @@ def test_a_syncs_cleanup_leaves_another_syncs_staged_files_as_they_are(
         assert copy.stat().st_mtime_ns == DOWNLOADED_NS, "the other sync's held copy was re-dated"
         assert tag.is_file(), "the ETag of the other sync's download in progress was deleted"
         assert not leftover.exists(), "a file no sync uses stayed in the staging"
-    lib.close()
 
 
 def test_a_sync_with_nothing_new_deletes_the_leftovers_of_one_cut_short(
-    tmp_path: Path, server: Subsonic, pool: AnalysisPool
+    lib: SubsonicLibrary, pool: AnalysisPool
 ) -> None:
-    lib = SubsonicLibrary(server.url, tmp_path / "cache")
     assert lib.sync(pool).analysed == 1
     leftover = lib.staging.folder / "cccc.v3"
     leftover.write_bytes(b"a power cut's")
     assert lib.sync(pool).analysed == 0
     assert not leftover.exists(), "a sync with nothing new left a sync's leftover in the staging"
-    lib.close()
 
 
-def test_delete_everything_and_the_export_reach_the_staging(tmp_path: Path, server: Subsonic) -> None:
-    lib = SubsonicLibrary(server.url, tmp_path / "cache")
+def test_delete_everything_and_the_export_reach_the_staging(lib: SubsonicLibrary) -> None:
     lib.staging.folder.mkdir(parents=True)
     leftover = lib.staging.folder / "cccc.v3"
     leftover.write_bytes(b"a power cut's")
@@ -84,13 +79,11 @@ def test_delete_everything_and_the_export_reach_the_staging(tmp_path: Path, serv
     assert plays.forget_downloads(downloads) == 1
     assert not leftover.exists(), "delete everything left an analysis download"
     assert plays.downloaded(downloads) == []
-    lib.close()
 
 
-def test_the_export_dates_no_play_for_a_copy_no_play_used(tmp_path: Path, server: Subsonic) -> None:
+def test_the_export_dates_no_play_for_a_copy_no_play_used(lib: SubsonicLibrary) -> None:
     """A set-aside copy's file times say when it was downloaded (for an analysis): the export gave
     them as when it was last used, claiming a play the listener never made."""
-    lib = SubsonicLibrary(server.url, tmp_path / "cache")
     with lib.audio.writing("aaaa", "v1", use=False) as out:
         assert out is not None
         out.write(b"audio")
@@ -103,4 +96,3 @@ def test_the_export_dates_no_play_for_a_copy_no_play_used(tmp_path: Path, server
     assert lib.audio.find("aaaa", "v1") is not None  # its first play
     (entry,) = plays.downloaded(downloads)
     assert entry["last_used_at"] is not None and not entry["aside"]
-    lib.close()

@@ -42,41 +42,35 @@ def _notes(lib: SubsonicLibrary) -> list[tuple[str, str]]:
 
 
 def test_a_failed_download_is_noted_until_the_song_downloads(
-    tmp_path: Path, server: Subsonic, pool: AnalysisPool
+    server: Subsonic, lib: SubsonicLibrary, pool: AnalysisPool
 ) -> None:
-    lib = SubsonicLibrary(server.url, tmp_path / "cache")
-    try:
-        first = lib.sync(pool)
-        assert first.analysed == 1 and [sid for sid, _ in first.failed] == ["s2"]
-        assert _notes(lib) == [(f"{lib.source}/s2", UNFETCHED)], "the failed download left no note"
-        [note] = lib.cache.stats()["problems"]
-        assert "stream of s2" in note["reason"]
+    first = lib.sync(pool)
+    assert first.analysed == 1 and [sid for sid, _ in first.failed] == ["s2"]
+    assert _notes(lib) == [(f"{lib.source}/s2", UNFETCHED)], "the failed download left no note"
+    [note] = lib.cache.stats()["problems"]
+    assert "stream of s2" in note["reason"]
 
-        server.songs["s2"]["path"].rmdir()  # its file is back
-        synth.write(server.songs["s2"]["path"], synth.chord(synth.C_MAJOR, 2.0, amp=0.1))
-        second = lib.sync(pool)
-        assert second.analysed == 1 and second.failed == []
-        assert _notes(lib) == [], "the note stayed after the song downloaded"
-        assert {t.title for t in lib.tracks()} == {"Tone", "Lost"}
-    finally:
-        lib.close()
+    server.songs["s2"]["path"].rmdir()  # its file is back
+    synth.write(server.songs["s2"]["path"], synth.chord(synth.C_MAJOR, 2.0, amp=0.1))
+    second = lib.sync(pool)
+    assert second.analysed == 1 and second.failed == []
+    assert _notes(lib) == [], "the note stayed after the song downloaded"
+    assert {t.title for t in lib.tracks()} == {"Tone", "Lost"}
 
 
 def test_a_failed_downloads_note_goes_with_the_song(
-    tmp_path: Path, server: Subsonic, pool: AnalysisPool
+    server: Subsonic, lib: SubsonicLibrary, pool: AnalysisPool
 ) -> None:
-    lib = SubsonicLibrary(server.url, tmp_path / "cache")
-    try:
-        assert [sid for sid, _ in lib.sync(pool).failed] == ["s2"]
-        assert _notes(lib) == [(f"{lib.source}/s2", UNFETCHED)]
-        del server.songs["s2"]["path"]  # gone from the server (never mirrored: no fingerprint kept)
-        assert lib.sync(pool).failed == []
-        assert _notes(lib) == [], "the note of a song gone from the server stayed"
-    finally:
-        lib.close()
+    assert [sid for sid, _ in lib.sync(pool).failed] == ["s2"]
+    assert _notes(lib) == [(f"{lib.source}/s2", UNFETCHED)]
+    del server.songs["s2"]["path"]  # gone from the server (never mirrored: no fingerprint kept)
+    assert lib.sync(pool).failed == []
+    assert _notes(lib) == [], "the note of a song gone from the server stayed"
 
 
-def test_a_songs_note_is_its_own(tmp_path: Path, server: Subsonic, pool: AnalysisPool) -> None:
+def test_a_songs_note_is_its_own(
+    tmp_path: Path, server: Subsonic, lib: SubsonicLibrary, pool: AnalysisPool
+) -> None:
     """Song ids are opaque strings: the note of song "1" is not "10"'s, nor is "a"'s "a/b"'s (a note
     was deleted as a folder's, with every path under it: Batch.clear_problems)."""
     music = tmp_path / "music"
@@ -88,17 +82,13 @@ def test_a_songs_note_is_its_own(tmp_path: Path, server: Subsonic, pool: Analysi
             "suffix": "flac",
             "path": music / f"id-{sid.replace('/', '-')}.flac",
         }
-    lib = SubsonicLibrary(server.url, tmp_path / "cache")
-    try:
-        lib.sync(pool)
-        assert {p for p, kind in _notes(lib) if kind == UNFETCHED} == {
-            f"{lib.source}/{sid}" for sid in ("s2", "1", "10", "a", "a/b")
-        }
-        for sid in ("1", "a"):  # these download now
-            server.songs[sid]["path"].rmdir()
-            synth.write(server.songs[sid]["path"], synth.chord(synth.C_MAJOR, 2.0))
-        assert lib.sync(pool).analysed == 2
-        noted = {p for p, _ in _notes(lib)}
-        assert noted == {f"{lib.source}/{sid}" for sid in ("s2", "10", "a/b")}, "another song's note went"
-    finally:
-        lib.close()
+    lib.sync(pool)
+    assert {p for p, kind in _notes(lib) if kind == UNFETCHED} == {
+        f"{lib.source}/{sid}" for sid in ("s2", "1", "10", "a", "a/b")
+    }
+    for sid in ("1", "a"):  # these download now
+        server.songs[sid]["path"].rmdir()
+        synth.write(server.songs[sid]["path"], synth.chord(synth.C_MAJOR, 2.0))
+    assert lib.sync(pool).analysed == 2
+    noted = {p for p, _ in _notes(lib)}
+    assert noted == {f"{lib.source}/{sid}" for sid in ("s2", "10", "a/b")}, "another song's note went"

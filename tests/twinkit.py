@@ -51,3 +51,15 @@ def plays_since(rec: Recommender, start: float, first_other: int) -> float:
 
 def planned(rec: Recommender, now: float) -> list[str]:
     return [p.track.id for p in rec.plan(HAPPY, "kim", "match", now, OTHERS)]
+
+
+def offered_neither(tmp_path: Path, rec: Recommender) -> None:
+    """Once other songs took the song out of the recent plays, `rec` (on its store in `tmp_path`, over
+    `library()`) offers neither of its two files, and again after a restart, learned from the store
+    (`rec`'s store is closed)."""
+    later = plays_since(rec, NOW, 2)
+    picks = planned(rec, later)
+    assert picks and "t0" not in picks and "t1" not in picks, picks
+    rec.store.close()
+    again = recommender(tmp_path, library())
+    assert "t1" not in planned(again, later)

@@ -18,6 +18,7 @@ import pytest
 from brokerkit import Mosquitto
 from mqtt_helpers import Watcher, retained
 
+from moodspeaker.config.schema import PlayerConfig
 from polling import until
 from replayframes import noise_frames
 
@@ -108,7 +109,7 @@ def test_availability_follows_the_service_process(
         service.append(proc)
         watcher.wait_for(f"{ROOT}/availability", lambda m: m.payload == b"online", timeout=60)
         volume = watcher.wait_for(f"{ROOT}/state/volume", timeout=60)
-        assert volume.json()["value"] == 0.6  # a start plays at player.volume (its default), announced
+        assert volume.json()["value"] == PlayerConfig().volume  # a start plays at player.volume (its default)
         watcher.publish(f"{ROOT}/set_volume/set", '{"volume": 0.3}')
         watcher.wait_for(f"{ROOT}/state/volume", lambda m: m.json()["value"] == 0.3)
 

@@ -18,6 +18,7 @@ import pytest
 from diskkit import heard_next, steady, to_disk, written
 from playerkit import SR, Recorder, item
 
+from moodspeaker.config.schema import PlayerConfig
 from moodspeaker.player.engine import Player
 from moodspeaker.player.volume import QUIETEST, output_gain
 
@@ -33,6 +34,12 @@ def test_the_curve_runs_from_silence_to_full_and_rises_all_the_way() -> None:
     assert output_gain(0.5) < 0.2, "half volume is well below half the amplitude"
     assert 20 * np.log10(output_gain(0.5)) == pytest.approx(-18.06, abs=0.1)
     assert output_gain(-0.5) == 0.0 and output_gain(1.5) == 1.0
+
+
+def test_the_start_volume_plays_a_few_db_down() -> None:
+    """`player.volume`'s default starts the speaker about 4 dB under full (0.85): the linear volume's
+    0.6 played at -4.4 dB, and on the cubic curve 0.6 is -13 dB, too quiet for a first start."""
+    assert 20 * np.log10(output_gain(PlayerConfig().volume)) == pytest.approx(-4.2, abs=0.5)
 
 
 def test_half_volume_plays_well_below_half_the_level(

@@ -161,7 +161,7 @@ class PlayerConfig:
         "or SDL's own name for a device. `moodspeaker doctor --only audio` tries it.",
     )
     volume: float = setting(
-        0.6,
+        0.85,
         "The volume the speaker starts at, at every start. Saving it leaves the volume playing now as "
         "it is: the Now tab's slider changes that one until the speaker restarts.",
         min=0.0,

@@ -14,7 +14,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from moodspeaker_web import tell_commands, tell_likes, tell_named, tell_questions, tell_volume
-from moodspeaker_web.tell_words import CALMER, FEELINGS, LIVELIER, MUSIC_MOODS, MUSIC_STEERS
+from moodspeaker_web.tell_words import (
+    BETWEEN_FEELING,
+    CALMER,
+    DID_NOT,
+    FEELINGS,
+    LIVELIER,
+    MUSIC_MOODS,
+    MUSIC_STEERS,
+    NOT,
+    REFUSE,
+    alternatives,
+    negation,
+)
 
 _FEELING_INTRO = r"(?:i am|i m|im|i feel|feeling|i'm|actually|just|really|so|pretty|quite|very|a bit|kind of)"
 
@@ -39,7 +51,7 @@ _MUSIC_NOT = (
 #: A refusal of it: "I don't want to listen to any sad songs", "not in the mood for sad songs" (up to
 #: the end of the music it names: "instead of sad songs, play something happy").
 _MUSIC_REFUSED = (
-    r"(?:don't|dont|do not|does not|doesn't|never|hate|avoid|can't stand|cant stand|not in the mood for"
+    rf"(?:{negation(REFUSE, DID_NOT)}|hate|avoid|can't stand|cant stand|not in the mood for"
     r"|tired of|sick of|fed up with|rather not)"
     rf"(?: (?!(?:{_MUSIC_NOUNS}|and|then|but|instead)\b)[\w']+){{0,5}}"
 )
@@ -136,11 +148,12 @@ def _feeling(text: str) -> tuple[str, str] | None:
     songs") nor one of a complaint about it ("I'm tired of sad songs": `_OF_THE_MUSIC`)."""
     words = [(mood, word) for mood, words in FEELINGS.items() for word in words]
     words.sort(key=lambda item: -len(item[1]))  # "in a good mood" before "good"
+    between = alternatives(BETWEEN_FEELING)
     bare = text.strip()
     bare = "" if bare in _ACKNOWLEDGEMENTS else bare
     for mood, word in words:
         end = rf"\b(?! {_MUSIC_AFTER}\b| {_OF_THE_MUSIC})"
-        negated = re.search(rf"\b(?:not|n't|nt) (?:at all |really |that |feeling |very )?{word}{end}", text)
+        negated = re.search(rf"\b{negation(NOT)} (?:(?:{between}) )?{word}{end}", text)
         said = re.search(rf"\b{_FEELING_INTRO}(?: \w+){{0,2}} {word}{end}", text) or bare == word
         if negated:
             return "neutral", f"not {word}"

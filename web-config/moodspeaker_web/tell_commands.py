@@ -16,12 +16,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-#: A negation of the command word after it ("don't", "never", "can you not", "I can't stop"; "don't you
-#: dare", "I don't want to"), not a question that suggests it ("why not play something happy").
+from moodspeaker_web.tell_words import (
+    BETWEEN_COMMAND,
+    CANNOT,
+    DID_NOT,
+    IS_NOT,
+    NO_NEED,
+    NOT,
+    REFUSE,
+    alternatives,
+    negation,
+)
+
+#: A negation of the command word after it ("don't", "never", "can you not", "I can't stop", "no need to";
+#: "don't you dare", "I don't want to"), not a question that suggests it ("why not play something happy").
 _NEGATION = (
-    r"(?:don't|dont|do not|never|can't|cant|cannot|won't|wont|didn't|didnt|did not|(?<!why )not|no need to)"
-    r"(?: (?:you|ever|even|just|please|dare|you dare|want to|wanna|need to|have to|want you to|say|said"
-    r"|ask you to|tell you to))?"
+    rf"{negation(REFUSE, DID_NOT, IS_NOT, NOT, CANNOT, NO_NEED)}(?: (?:{alternatives(BETWEEN_COMMAND)}))?"
 )
 #: The music's command words a negation cancels -> what the reply says was not done.
 _CANCELLED = {
@@ -61,7 +71,7 @@ _CAMERA = re.compile(
 )
 #: The camera not wanted: "I don't want the camera on", "I don't want you to turn the camera on" (off).
 _CAMERA_UNWANTED = re.compile(
-    r" (?:don't|dont|do not) want(?: (?:you|anyone|it) to)?(?: (?:turn|switch|put|have|keep|leave)(?: on)?)?"
+    rf" {negation(REFUSE)} want(?: (?:you|anyone|it) to)?(?: (?:turn|switch|put|have|keep|leave)(?: on)?)?"
     rf"(?: (?:the|your|my|any|a))? {_CAM}(?: on)?(?! off)(?= )"
 )
 #: "turn it off" said of the camera: "someone turned the camera on, turn it off".
@@ -75,7 +85,7 @@ _STOPPED = re.compile(
 #: Only a refusal (not "it won't play this", "I can't play this loud"), and only of the track itself: the
 #: clause ends there ("don't play this so loud", "never play this song at breakfast" are no dislikes).
 _NEVER_AGAIN = re.compile(
-    r" (?:please )?(?:don't|dont|do not|never)(?: (?:ever|you|you ever|please))? (?:play|put on)"
+    rf" (?:please )?{negation(REFUSE)}(?: (?:ever|you|you ever|please))? (?:play|put on)"
     r" (?:(?:this|that)(?: (?:song|track|one|artist|band|music))?|it(?= (?:ever )?again))"
     r"(?: (?:ever again|ever|again|anymore|any more))?(?: (?:please|pls|thanks))?(?= (?:,|$))"
 )

@@ -9,6 +9,17 @@ from __future__ import annotations
 
 import re
 
+from moodspeaker_web.tell_words import (
+    BETWEEN_OPINION,
+    DID_NOT,
+    IS_NOT,
+    NO,
+    NOT,
+    REFUSE,
+    alternatives,
+    negation,
+)
+
 _DISLIKES = (
     "not this artist",
     "not this song",
@@ -39,8 +50,7 @@ _LIKES = (
 #: A negation of the opinion word after it: "do not like", "don't really love", "not perfect", "never
 #: liked", "isn't a great song".
 _NEGATED = re.compile(
-    r" (?:not|don't|dont|do not|does not|doesn't|doesnt|didn't|didnt|did not|never|isn't|isnt|wasn't|no)"
-    r"(?: (?:really|quite|that|so|very|a|at all|exactly|particularly))*"
+    rf" {negation(REFUSE, DID_NOT, IS_NOT, NOT, NO)}(?: (?:{alternatives(BETWEEN_OPINION)}))*"
     r" (?P<word>like|liked|love|loved|hate|hated|dislike|perfect|great|good|nice)"
     r"(?P<this> (?:this|that|it)\b)?(?= )"
 )

@@ -18,7 +18,20 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from moodspeaker_web.tell_words import CALMER, FEELINGS, LIVELIER, MUSIC_MOODS, MUSIC_STEERS
+from moodspeaker_web.tell_words import (
+    CALMER,
+    CANNOT,
+    DID_NOT,
+    FEELINGS,
+    IS_NOT,
+    LIVELIER,
+    MUSIC_MOODS,
+    MUSIC_STEERS,
+    NO,
+    NOT,
+    REFUSE,
+    negation_words,
+)
 
 CANNOT_PICK = "I can't pick music by genre or name yet"
 
@@ -51,7 +64,7 @@ _MOOD_WORDS = frozenset(
 ) | frozenset(word.split()[0] for word in (*CALMER, *LIVELIER))
 
 #: Words before a play that refuse it ("don't put on jazz": `tell_commands` cancels only a "play").
-_REFUSALS = frozenset({"don't", "dont", "not", "never", "no", "can't", "cant", "cannot", "won't", "wont"})
+_REFUSALS = negation_words(REFUSE, DID_NOT, IS_NOT, NOT, CANNOT, NO)
 #: A question about the track playing: "what song is this?", "what's playing", "who sings this".
 _WHAT_PLAYS = re.compile(
     r"(?:what|what's|whats|which|who|who's|whos)\b(?:(?! (?:next|camera|mood)\b) [\w']+)*"

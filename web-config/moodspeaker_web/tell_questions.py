@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from moodspeaker_web.tell_words import CANNOT, NOT, REFUSE, alternatives
+
 _QUESTION_WORDS = (
     r"is|are|was|were|am|isn't|isnt|aren't|arent|wasn't|why|what|what's|whats|who|who's|whos|when|where"
     r"|how|did|does|doesn't|do|has|have|can|could|would|will|won't|wont|can't|cant|shall|should"
@@ -21,11 +23,11 @@ _QUESTION_WORDS = (
 #: have something calm?", "do you have something happy?", "would you mind pausing", "why not play", "how
 #: about", "what about"; "what a great song" and "do not ..." are no questions either.
 _REQUEST_AS_QUESTION = re.compile(
-    r"(?:can|could|would|will|won't|wont|can't|cant) (?:you|u|ya)(?: (?:please|pls|just|maybe|not))*"
+    rf"(?:can|could|would|will|{alternatives(CANNOT)}) (?:you|u|ya)(?: (?:please|pls|just|maybe|not))*"
     r" (?!(?:be|hear|see|believe|tell|explain|check|remember|guess|feel|understand|do|even)\b)\w"
     r"|(?:can|could|may) (?:i|we) (?:please )?(?:have|get|hear|listen)\b"
     r"|(?:do you have|have you got|is it possible to|would you mind)\b"
-    r"|why not\b|how about\b|what about\b|what a\b|do not\b"
+    rf"|why (?:{alternatives(NOT)})\b|how about\b|what about\b|what a\b|(?:{alternatives(REFUSE)})\b"
 )
 #: The words a request starts with, also when said with "?": "skip this?", "something calmer?".
 _IMPERATIVE = re.compile(

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from moodspeaker_web.tell_words import negation_words
+
 #: The volume "unmute" brings back from 0.
 UNMUTED = 0.5
 
@@ -25,8 +27,9 @@ _SET = tuple(
         rf"(?<= ){_NUMBER} volume\b",
     )
 )
-#: Words before "mute" that refuse it ("don't mute", "no need to mute").
-_REFUSALS = frozenset({"don't", "dont", "not", "never", "no", "can't", "cant", "cannot", "to"})
+#: Words before "mute" that refuse it ("don't mute", "no need to mute"; "to" also stands for "how to
+#: mute", "I want to mute", spoken of, not asked for).
+_REFUSALS = negation_words()
 _MUTE = re.compile(r" (?:mute|mute it|mute the (?:music|sound|speaker))(?= (?:,|$|please|now))")
 _UNMUTE = re.compile(r" (?:unmute|un mute)(?= )")
 

@@ -1,7 +1,9 @@
 """The word lists of "tell the speaker" (`tell.interpret`): the words people use for how they feel,
-for music of a mood or a pace, and for calmer or livelier music."""
+for music of a mood or a pace, for calmer or livelier music, and the negations every rule reads."""
 
 from __future__ import annotations
+
+import re
 
 #: Words people use for how they feel -> the speaker's mood classes (closest on the valence/arousal
 #: circle: "tired" is low energy and low mood, which the classes call sad).
@@ -63,3 +65,53 @@ MUSIC_STEERS: dict[str, tuple[str, ...]] = {
 
 CALMER = ("calmer", "slower", "mellow", "mellower", "relaxing", "chill", "chilled", "gentler", "quiet music")
 LIVELIER = ("livelier", "upbeat", "more upbeat", "energetic", "faster", "happier", "more energy", "party")
+
+#: Words that say no to what follows them: one vocabulary for every rule of the box that reads a
+#: negation (`negation` makes the pattern).  Grouped by what they say, as each rule reads the groups that
+#: say no to what it reads:
+#: not to do it ("don't stop", "never play this again", "do not like this"),
+REFUSE = ("don't", "dont", "do not", "never")
+#: that it was not done or wanted ("doesn't fit", "didn't like", "my wife doesn't want sad songs"),
+DID_NOT = ("does not", "doesn't", "doesnt", "did not", "didn't", "didnt")
+#: that it is not so ("isn't a great song", "wasn't perfect"; music so described is not refused: "this
+#: isn't happy music, play something happy"),
+IS_NOT = ("is not", "isn't", "isnt", "was not", "wasn't", "wasnt")
+#: "not" itself ("not this song", "can you not pause", "I'm not tired"),
+NOT = ("not",)
+#: that it cannot or will not be ("I can't stop listening", "it won't play this"),
+CANNOT = ("can't", "cant", "cannot", "won't", "wont")
+#: "no" ("no good song", "no play"), also an answer before a request ("no, play something happy": the
+#: clause break keeps it apart; a command's negation does not read it: "no just play something"),
+NO = ("no",)
+#: and that there is no call for it ("no need to skip", "no need to mute").
+NO_NEED = ("no need to",)
+NEGATIONS = (REFUSE, DID_NOT, IS_NOT, NOT, CANNOT, NO, NO_NEED)
+#: Words that may stand between a negation and the word it says no to: "don't ever stop", "don't you
+#: dare skip", "I don't want to pause", "not really like", "not at all tired".  Each rule takes those of
+#: its kind (`tell_commands`: a command's; `tell_likes`: an opinion's; `tell._feeling`: a feeling's).
+BETWEEN_COMMAND = (
+    "you", "ever", "even", "just", "please", "dare", "you dare", "you ever", "want to", "wanna", "need to",
+    "have to", "want you to", "say", "said", "ask you to", "tell you to",
+)  # fmt: skip
+BETWEEN_OPINION = ("really", "quite", "that", "so", "very", "a", "at all", "exactly", "particularly")
+BETWEEN_FEELING = ("at all", "really", "that", "feeling", "very")
+
+
+def alternatives(words: tuple[str, ...] | frozenset[str]) -> str:
+    """`words` as one regex alternation, the longest first ("do not" before "do")."""
+    return "|".join(re.escape(word) for word in sorted(words, key=lambda w: (-len(w), w)))
+
+
+def negation(*groups: tuple[str, ...]) -> str:
+    """A pattern for a negation of `groups` (all when none are given).  None is one after "why" ("why
+    not play something happy", "why don't you play": a suggestion), nor a "can't"/"won't" before "you"
+    ("can't you pause?", "won't you skip this": a request put as a question; "can you not pause" and
+    "don't you dare" are negations)."""
+    words = tuple(word for group in groups or NEGATIONS for word in group)
+    return rf"(?<!\bwhy )(?!(?:{alternatives(CANNOT)}) (?:you|u|ya)\b)(?:{alternatives(words)})\b"
+
+
+def negation_words(*groups: tuple[str, ...]) -> frozenset[str]:
+    """The single words that end a negation of `groups` (all when none are given): "not" of "do not",
+    "don't", "never", for rules that look at the few words before another ("don't put on jazz")."""
+    return frozenset(word.split()[-1] for group in groups or NEGATIONS for word in group)

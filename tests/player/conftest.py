@@ -11,7 +11,7 @@ from playerkit import Recorder
 from moodspeaker.config.schema import PlayerConfig
 from moodspeaker.player.engine import Player
 from moodspeaker.player.fetch import StreamCache
-from moodspeaker.player.queue import QueueItem
+from moodspeaker.player.history import OnMissing
 from moodspeaker.service.events import EventBus
 
 
@@ -21,7 +21,7 @@ def make_player() -> Iterator[Callable[..., tuple[Player, Recorder]]]:
 
     def make(
         caches: StreamCache | None = None,
-        on_missing: Callable[[QueueItem, str], None] | None = None,
+        on_missing: OnMissing | None = None,
         **settings: Any,
     ) -> tuple[Player, Recorder]:
         """`settings`: PlayerConfig's; `caches`: the download caches it plays LAN tracks from;

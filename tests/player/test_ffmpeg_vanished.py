@@ -36,7 +36,7 @@ def test_a_vanished_ffmpeg_skips_the_track_and_plays_on(
     hostile = hostile_item(tmp_path)  # libsndfile cannot open it: handed to ffmpeg
     missing: list[tuple[str, str]] = []
 
-    def on_missing(queued: QueueItem, error: str) -> None:
+    def on_missing(queued: QueueItem, error: str, _fetched: bool) -> None:
         missing.append((queued.track.id, error))
 
     player, rec = make_player(on_missing=on_missing)

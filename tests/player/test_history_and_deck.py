@@ -65,7 +65,7 @@ def test_plays_are_announced_once_and_the_history_is_bounded() -> None:
 
 def test_failed_track_is_recorded_and_only_an_unopenable_one_counts_as_missing() -> None:
     missing: list[str] = []
-    history = PlayHistory(lambda _e: None, lambda item, _error: missing.append(item.track.id))
+    history = PlayHistory(lambda _e: None, lambda item, _error, _fetched: missing.append(item.track.id))
     history.failed(qi("a"), "corrupt frame", missing=False)
     history.failed(qi("b"), "no such file", missing=True)
     assert missing == ["b"]

@@ -50,7 +50,7 @@ def test_failing_before_any_audio_is_missing_and_after_some_is_not(
     ]
     missing: list[str] = []
 
-    def on_missing(queued: QueueItem, _error: str) -> None:
+    def on_missing(queued: QueueItem, _error: str, _fetched: bool) -> None:
         missing.append(queued.track.id)
 
     player, rec = make_player(on_missing=on_missing)

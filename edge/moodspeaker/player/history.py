@@ -29,6 +29,12 @@ from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.events import ErrorReported, Event, TrackEnded, TrackStarted
 from moodspeaker.util.clock import monotonic_of, wall_dates
 
+#: told of a queued track that could not be opened: (item, error, fetched), `fetched` True when its
+#: audio was obtained (the file found, a library server's download arrived) and could not be decoded,
+#: False when it could not be (no such file, the download failed): a server that sent a damaged
+#: download was reachable, and the service says so (service.feedback)
+OnMissing = Callable[[QueueItem, str, bool], None]
+
 log = logging.getLogger(__name__)
 
 #: Tracks remembered as started, newest last, for `replay` going back (a bounded history).
@@ -50,9 +56,7 @@ def skipped(item: QueueItem, error: str) -> tuple[dict[str, Any], ErrorReported]
 class PlayHistory:
     """Announces plays as they start and end, keeps the recent ones and the failures (player thread)."""
 
-    def __init__(
-        self, emit: Callable[[Event], None], on_missing: Callable[[QueueItem, str], None] | None
-    ) -> None:
+    def __init__(self, emit: Callable[[Event], None], on_missing: OnMissing | None) -> None:
         self._emit = emit
         self._on_missing = on_missing  # a queued track that could not be opened (gone, unreadable)
         self._lock = threading.Lock()  # the record below (module doc)
@@ -114,11 +118,12 @@ class PlayHistory:
             )
         )
 
-    def failed(self, item: QueueItem, error: str, *, missing: bool) -> None:
+    def failed(self, item: QueueItem, error: str, *, missing: bool, fetched: bool = True) -> None:
         """`item` is skipped because it could not be played; `missing`: it could not even be opened
-        (file gone, server down), which the service hears about separately."""
+        (file gone, server down, no audio decoded), which the service hears about separately, with
+        `fetched` (`OnMissing`): False when its audio could not be obtained at all."""
         if missing and self._on_missing is not None:
-            self._on_missing(item, error)
+            self._on_missing(item, error, fetched)
         with self._lock:
             if item is self._gave_up:  # the thread is back from the hang: its failure is recorded
                 self._gave_up = None

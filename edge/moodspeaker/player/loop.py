@@ -26,7 +26,7 @@ from moodspeaker.config.schema import PlayerConfig
 from moodspeaker.player.declick import VolumeRamp
 from moodspeaker.player.fetch import Prefetcher, StreamCache
 from moodspeaker.player.hang import PlayerWatch
-from moodspeaker.player.history import PlayHistory
+from moodspeaker.player.history import OnMissing, PlayHistory
 from moodspeaker.player.mixer import DeckMixer
 from moodspeaker.player.queue import PlayQueue, QueueItem
 from moodspeaker.service.component_states import ComponentState
@@ -69,7 +69,7 @@ class PlayerLoop:
         *,
         volume: float | None = None,
         retry_s: float = 2.0,
-        on_missing: Callable[[QueueItem, str], None] | None = None,
+        on_missing: OnMissing | None = None,
         watch_clock: Callable[[], float] = time.monotonic,
         caches: StreamCache | None = None,
     ) -> None:

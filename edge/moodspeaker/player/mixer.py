@@ -198,7 +198,7 @@ class DeckMixer(ChunkFeeder):
                         on_skip=skipped,
                     )
             except (FetchError, DecodeError) as exc:
-                self._history.failed(item, str(exc), missing=True)
+                self._history.failed(item, str(exc), missing=True, fetched=not isinstance(exc, FetchError))
                 if play is not None:  # it cannot continue: its end (cut) is announced with what was heard
                     self._history.ended(play)
                 item = None

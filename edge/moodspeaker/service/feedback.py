@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from moodspeaker.library.track import artist_title
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.recommend.profiles import ProfileError
 from moodspeaker.service.component_states import ComponentState
@@ -75,9 +76,10 @@ class FeedbackRecording(ApplianceCore):
                     since,
                 )
 
-    def _on_missing(self, item: QueueItem, error: str) -> None:
-        """A queued track could not be opened (file gone, server down): the recommender keeps it out
-        of the plans for a while ("missing" says nothing about taste).  On the player thread."""
+    def _on_missing(self, item: QueueItem, error: str, fetched: bool) -> None:
+        """A queued track could not be opened (file gone, server down, no audio decoded: `fetched`,
+        player.history.OnMissing): the recommender keeps it out of the plans for a while ("missing"
+        says nothing about taste).  On the player thread."""
         # The file as it was when the track failed (a rescan lifts the mark once a file is there that
         # was not, or another file: service.file_seen), looked at now: the player has just looked for
         # it (player.fetch) or opened it, so this costs what that did.  Looked at when the writer
@@ -89,7 +91,9 @@ class FeedbackRecording(ApplianceCore):
         if "://" not in item.track.source:  # a file of this speaker's, not "lan:<url>", "subsonic:<url>"
             self._local_missing(error)
         else:
-            self._server_missing(item.track.source, error)
+            named = artist_title(item.track.title, item.track.artist) or item.track.id
+            damaged = named if fetched else ""
+            self._server_missing(item.track.source, error, damaged=damaged)
         since = self._feedback_since()  # before the listener: a deletion from now on drops the row
         mood, profile, track, ts = self._current_mood(), self.conductor.profile, item.track, time.time()
 
@@ -151,17 +155,24 @@ class FeedbackRecording(ApplianceCore):
             log.warning("library: %s", detail)
             self._report("library", detail)
 
-    def _server_missing(self, source: str, error: str) -> None:
+    def _server_missing(self, source: str, error: str, *, damaged: str = "") -> None:
         """A library server's track could not be downloaded (`source` "lan:<url>"): the server is off
-        or out of reach, no disk of the speaker's.  Said with the server, and over once a track of
-        that server plays again (`_server_back`) or a rescan sets the library's state.  A folder's
-        problem already shown stays shown: it needs a rescan, this clears by itself."""
+        or out of reach, no disk of the speaker's.  Or its download arrived but held no audio that
+        could be decoded (`damaged`: the track, as a log names it): the server was reachable, and saying
+        "unreachable?" sent the owner to check a server that works.  Said with the server, and over
+        once a track of that server plays again (`_server_back`) or a rescan sets the library's state.
+        A folder's problem already shown stays shown: it needs a rescan, this clears by itself."""
         state, cause = self.health.state_of("library"), self.health.cause_of("library")
         if state == ComponentState.MISSING and not cause:
             return
         server = source.partition(":")[2] or source
-        note = f"library server {server} unreachable? (its tracks play again once it is back)"
-        detail, redacted = f"cannot download {error}; {note}", f"a track could not be downloaded; {note}"
+        if damaged:
+            note = f"the download from library server {server} is damaged or not audio (its file there?)"
+            detail = f"cannot decode the download of {damaged} ({error}); {note}"
+            redacted = f"a track could not be decoded; {note}"
+        else:
+            note = f"library server {server} unreachable? (its tracks play again once it is back)"
+            detail, redacted = f"cannot download {error}; {note}", f"a track could not be downloaded; {note}"
         self.health.set_state("library", ComponentState.MISSING, detail, redacted=redacted, cause=source)
         if cause != source:
             log.warning("library: %s", detail)

@@ -8,6 +8,7 @@ feeds them; this base class holds the profile operations and the learning, so ei
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Any
 
@@ -50,6 +51,14 @@ class LearnedProfiles:
         is what a profile that never chose follows); storage errors propagate."""
         stored = self.store.strategy(check_profile_name(name))
         return stored if stored in STRATEGIES else self.options.default_strategy
+
+    def set_default_strategy(self, strategy: str) -> None:
+        """`recommend.strategy` changed while the speaker runs: the household default that a profile
+        which never chose its own follows (`strategy_of`) is `strategy` from now on."""
+        if strategy not in STRATEGIES:
+            raise ProfileError(f"unknown strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}")
+        with self._lock:
+            self.options = dataclasses.replace(self.options, default_strategy=strategy)
 
     def set_strategy(self, name: str, strategy: str) -> None:
         if strategy not in STRATEGIES:

@@ -313,6 +313,8 @@ class Appliance(
         self.player.set_config(new.player)
         self.stage.set_interval(new.camera.interval_s)
         self._ensure_profiles(new.recommend.profiles)
+        if new.recommend.strategy != old.recommend.strategy:  # as the Now tab's picker, for the default
+            self._follow_default_strategy(new.recommend.strategy)
         if new.camera.enabled != old.camera.enabled:
             self.set_camera(new.camera.enabled)
         if new.privacy.retention_days != old.privacy.retention_days:

@@ -1,4 +1,5 @@
-"""The Appliance's listener commands: profiles, their strategies and calibration, their data.
+"""The Appliance's listener commands: profiles, their calibration and their data (their strategies:
+service.strategies, the base of ListenerCommands).
 
 Why a module of its own: who is listening decides whose feedback is learned, whose calibration
 corrects the camera and which strategy plans the music.  A switch of profile or strategy plans first
@@ -18,7 +19,6 @@ from moodspeaker.player.queue import QueueItem
 from moodspeaker.service import plays
 from moodspeaker.service.calibration import FollowedCalibration, delete_calibrations, export_calibrations
 from moodspeaker.service.control import STRATEGIES, CommandError
-from moodspeaker.service.core import ApplianceCore
 from moodspeaker.service.events import StateChanged
 from moodspeaker.service.forget import delete_set_aside_states, export_saved_states
 from moodspeaker.service.mood_history import FILE_NAME as MOOD_HISTORY
@@ -26,6 +26,7 @@ from moodspeaker.service.mood_history import clear_file as clear_mood_history
 from moodspeaker.service.mood_history import prune_file as prune_mood_history
 from moodspeaker.service.plans import storage_reason
 from moodspeaker.service.retention import Expired
+from moodspeaker.service.strategies import StrategyCommands
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class NotScrubbedError(PartlyDeletedError):
     next retention run scrubs it (util.sqlitefiles.scrub_or_owe)."""
 
 
-class ListenerCommands(ApplianceCore):
+class ListenerCommands(StrategyCommands):
     """Profiles, strategies, calibration and the household's data (see the module doc)."""
 
     _calibration: FollowedCalibration  # the active listener's, followed as its file changes
@@ -167,25 +168,6 @@ class ListenerCommands(ApplianceCore):
             self._fall_back_to(instead)
             self._follow_profile()
         self._save()
-
-    def set_strategy(self, strategy: str) -> None:
-        """The active listener's choice, kept with their profile.  Planned with first, then stored,
-        then active: a failure at either step is a refusal naming it, with the strategy, the queue
-        and the playing track as they were."""
-        what = f"strategy not changed to {strategy!r}"
-
-        def store() -> None:
-            self._recommender.set_strategy(self.conductor.profile, strategy)
-
-        # No save in between with the new strategy and the previous queue (`_saving`); under way
-        # (for a Play this switch overtakes: service.switches) until its queue is in effect.
-        with self._switches.under_way(), self._saving:
-            with self._stored(what), self._planned(what):
-                queued = self.conductor.change_strategy(self._current_mood, strategy, store)
-            if queued is not None:  # the answer and the state saved: the new queue (or it pending)
-                self._player_applied("queue", queued)
-            self._save()
-        self.bus.publish(StateChanged(ts=time.time(), key="strategy", value=strategy))
 
     def export_data(self) -> dict[str, Any]:
         """Each profile's feedback and what was learned, every listener's neutral-face calibration

@@ -20,6 +20,7 @@ LIVE_SETTINGS = (
     "player.",
     "camera.interval_s",
     "camera.enabled",
+    "recommend.strategy",  # the household default: service.listeners._follow_default_strategy
     "recommend.queue_length",
     "recommend.profiles",
     "web.guest_view",

@@ -10,7 +10,6 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -18,25 +17,15 @@ from typing import Any
 
 import pytest
 import synth
-
-from testcache import numba_cache
-
-
-def _argv(tmp_path: Path, *args: str) -> list[str]:
-    """`moodspeaker` with the test's data folder and no minimum length (the test songs last seconds,
-    not the minutes of a household's music: library.min_track_s)."""
-    data = f"device.data_dir={tmp_path / 'data'}"
-    return [sys.executable, "-m", "moodspeaker", "--set", data, "--set", "library.min_track_s=0", *args]
+from clikit import argv, run_cli
 
 
 def _cli(tmp_path: Path, *args: str, **kw: Any) -> subprocess.CompletedProcess[str]:
-    cmd = _argv(tmp_path, *args)
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(numba_cache())}  # the warm JIT of every test
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=240, check=False, **kw)
+    return run_cli(tmp_path, *args, timeout=240, **kw)
 
 
 def _popen(tmp_path: Path, *args: str) -> subprocess.Popen[bytes]:
-    cmd = _argv(tmp_path, *args)
+    cmd = argv(tmp_path, *args)
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
 
 

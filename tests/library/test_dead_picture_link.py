@@ -13,16 +13,14 @@ Real files and links, the real indexer and workers on a real SQLite index, the r
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import synth
+from clikit import run_cli
 
 from moodspeaker.library.index import LibraryIndex
 from moodspeaker.library.indexer import Indexer
 from moodspeaker.library.workers import AnalysisPool
-from testcache import numba_cache
 
 
 def test_dead_links_to_files_are_passed_over_and_folder_links_kept(
@@ -57,13 +55,7 @@ def test_index_exits_0_past_a_dead_link_to_a_picture(tmp_path: Path) -> None:
     music = tmp_path / "music"
     synth.write(music / "song.wav", synth.song("happy", 3.0))
     os.symlink("/home/olduser/Pictures/cover.jpg", music / "cover.jpg")
-    env = {**os.environ, "HOME": str(tmp_path), "NUMBA_CACHE_DIR": str(numba_cache())}
-    env.pop("MOODSPEAKER_CONFIG", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "moodspeaker", "--set", f"device.data_dir={tmp_path / 'data'}",
-         "--set", "library.min_track_s=0", "index", "--workers", "1", "--quiet", str(music)],
-        capture_output=True, text=True, timeout=300, env=env, check=False,
-    )  # fmt: skip
+    done = run_cli(tmp_path, "index", "--workers", "1", "--quiet", str(music), home=True)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "cover.jpg" not in done.stdout + done.stderr, done.stdout + done.stderr
     assert done.stdout.startswith("1 audio files: 1 analysed"), done.stdout

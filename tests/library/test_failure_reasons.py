@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
+from clikit import run_cli
 
 from moodspeaker.library.index import LibraryIndex
 from moodspeaker.library.indexer import Indexer
 from moodspeaker.library.workers import AnalysisPool
-from testcache import numba_cache
 
 
 def test_corrupt_files_fail_with_one_sentence_naming_the_file_once(
@@ -69,10 +67,7 @@ def test_decoder_notes_stay_off_the_terminal_of_moodspeaker_index(tmp_path: Path
     music.mkdir()
     (music / "notes.mp3").write_text("hello world, not music\n" * 100)
     (music / "random.mp3").write_bytes(np.random.default_rng(1).bytes(50000))
-    cmd = [sys.executable, "-m", "moodspeaker", "--set", f"device.data_dir={tmp_path / 'data'}"]
-    cmd += ["index", "--quiet", "--workers", "1", str(music)]
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(numba_cache())}
-    res = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, check=False)
+    res = run_cli(tmp_path, "index", "--quiet", "--workers", "1", str(music), min_track_s=None, timeout=600)
     assert res.returncode == 0, res.stderr
     failed = [line for line in res.stdout.splitlines() if line.startswith("  failed: ")]
     assert len(failed) == 2, res.stdout

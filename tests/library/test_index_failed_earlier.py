@@ -11,20 +11,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import synth
-
-from testcache import numba_cache
+from clikit import run_cli
 
 
 def index(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    data = f"device.data_dir={tmp_path / 'data'}"
-    cmd = [sys.executable, "-m", "moodspeaker", "--set", data, "--set", "library.min_track_s=0",
-           "index", "--workers", "1", "--quiet", *args]  # fmt: skip
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(numba_cache())}
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=240, check=False)
+    return run_cli(tmp_path, "index", "--workers", "1", "--quiet", *args, timeout=240)
 
 
 def test_a_second_index_says_the_files_that_failed_before(tmp_path: Path) -> None:

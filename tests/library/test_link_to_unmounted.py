@@ -4,11 +4,10 @@ mounted: the tracks indexed under it are kept and the scan says why, as for an u
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import synth
+from clikit import run_cli
 
 from moodspeaker.library.index import LibraryIndex
 from moodspeaker.library.indexer import Indexer
@@ -39,12 +38,6 @@ def test_index_exits_1_for_a_link_to_an_unmounted_share(tmp_path: Path) -> None:
     music = tmp_path / "music"
     music.mkdir()
     os.symlink(tmp_path / "mnt" / "share", music / "nas")  # the share is not mounted
-    env = {**os.environ, "HOME": str(tmp_path)}
-    env.pop("MOODSPEAKER_CONFIG", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "moodspeaker", "--set", f"device.data_dir={tmp_path / 'data'}",
-         "index", "--workers", "1", "--quiet", str(music)],
-        capture_output=True, text=True, timeout=300, env=env, check=False,
-    )  # fmt: skip
+    done = run_cli(tmp_path, "index", "--workers", "1", "--quiet", str(music), min_track_s=None, home=True)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "nas" in done.stderr and "could not scan" in done.stderr, done.stderr

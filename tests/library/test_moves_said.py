@@ -10,16 +10,15 @@ import json
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import synth
+from clikit import run_cli
 
 from moodspeaker.library.index import LibraryIndex
 from moodspeaker.library.indexer import Indexer
 from moodspeaker.library.workers import AnalysisPool
 from moodspeaker.service.components import scan_line
-from testcache import numba_cache
 
 
 def _album(music: Path) -> Path:
@@ -41,11 +40,7 @@ def test_the_service_scan_line_says_moved(tmp_path: Path, pool: AnalysisPool) ->
 
 
 def _index(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    data = f"device.data_dir={tmp_path / 'data'}"
-    cmd = [sys.executable, "-m", "moodspeaker", "--set", data, "--set", "library.min_track_s=0",
-           "index", "--workers", "1", "--quiet", *args]  # fmt: skip
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(numba_cache())}
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=240, check=False)
+    return run_cli(tmp_path, "index", "--workers", "1", "--quiet", *args, timeout=240)
 
 
 def test_the_index_command_says_moved(tmp_path: Path) -> None:

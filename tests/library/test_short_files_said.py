@@ -9,28 +9,23 @@ files and found none).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import synth
+from clikit import run_cli
 
 from moodspeaker.config import Config
 from moodspeaker.library.index import LibraryIndex
 from moodspeaker.library.indexer import Indexer
 from moodspeaker.library.workers import AnalysisPool
 from moodspeaker.recommend.hybrid import Recommender
-from testcache import numba_cache
 
 
 def _cli(tmp_path: Path, min_track_s: float, *args: str) -> subprocess.CompletedProcess[str]:
     """`moodspeaker` with the test's data folder and library.min_track_s (seconds, as its songs)."""
-    cmd = [sys.executable, "-m", "moodspeaker", "--set", f"device.data_dir={tmp_path / 'data'}",
-           "--set", f"library.min_track_s={min_track_s:g}", *args]  # fmt: skip
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(numba_cache())}
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, check=False)
+    return run_cli(tmp_path, *args, min_track_s=min_track_s)
 
 
 def test_index_and_stats_count_short_files_apart(tmp_path: Path) -> None:

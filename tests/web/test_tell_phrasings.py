@@ -4,6 +4,10 @@ The box had a negation word list per rule (the command words', the music refused
 feelings', a named play's, mute's), each with other spellings: "the music doesn't stop" paused, "it
 wasnt perfect" liked, "I never want the camera on" was not understood, and "can't you pause?" (a
 request put as a question) did not pause.  They now read one vocabulary (moodspeaker_web.tell_words).
+
+"turn the music off", "would you mind pausing", "never replay this" answered "Sorry, I did not
+understand that" (or, for "never replay this", did nothing): other ways to say a command are read as its
+command word (tell_words.GERUNDS, TURNED), so their negations are read too ("don't turn the music off").
 On `interpret` (pure).
 """
 
@@ -16,6 +20,8 @@ from moodspeaker_web.tell_words import DID_NOT, REFUSE
 
 _PLAY, _PAUSE, _NEXT, _DISLIKE = Action("play"), Action("pause"), Action("next"), Action("dislike")
 _CAM_OFF = Action("set_camera", {"enabled": False})
+_LOUDER, _QUIETER = Action("set_volume", {"volume": 0.6}), Action("set_volume", {"volume": 0.4})
+_HAPPY = Action("ask_mood", {"mood": "happy"})
 
 
 def _actions(text: str) -> list[Action]:
@@ -54,3 +60,64 @@ def test_each_refusal_is_read_by_each_rule(word: str) -> None:
     if word in REFUSE:
         assert _actions(f"{word} play this again") == [_DISLIKE], word
         assert _actions(f"I {word} want the camera on") == [_CAM_OFF], word
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The music turned or switched off, on, up or down: a pause, a play, louder, quieter.
+        ("turn the music off", [_PAUSE]),
+        ("switch the music off", [_PAUSE]),
+        ("turn off the music", [_PAUSE]),
+        ("please switch off the music", [_PAUSE]),
+        ("shut the music off", [_PAUSE]),
+        ("turn it off", [_PAUSE]),
+        ("turn the music on", [_PLAY]),
+        ("turn the music up", [_LOUDER]),
+        ("turn down the music", [_QUIETER]),
+        ("turn the sound down a bit", [_QUIETER]),
+        # A command said as "would you mind ...ing" or "how about ...ing".
+        ("would you mind pausing", [_PAUSE]),
+        ("would you mind pausing the music?", [_PAUSE]),
+        ("would you mind skipping this one", [_NEXT]),
+        ("do you mind turning the music off", [_PAUSE]),
+        ("how about skipping this", [_NEXT]),
+        ("could you stop the music please", [_PAUSE]),
+        # Never again, with replay or repeat as with play.
+        ("never replay this", [_DISLIKE]),
+        ("never replay this song", [_DISLIKE]),
+        ("don't ever play this again", [_DISLIKE]),
+        ("don't replay that one again", [_DISLIKE]),
+        ("never repeat this track", [_DISLIKE]),
+        ("I never want to hear this again", [_DISLIKE]),
+        ("I don't want to hear this song again", [_DISLIKE]),
+        # A request put as a negative question is a request.
+        ("can't you pause?", [_PAUSE]),
+        ("won't you skip this", [_NEXT]),
+        ("why don't you play something happy", [_HAPPY, _PLAY]),
+        # Their negations cancel them, and the rest still counts.
+        ("don't turn the music off", []),
+        ("would you mind not pausing", []),
+        ("never turn the music off, just skip", [_NEXT]),
+        ("don't turn the music down", []),
+        ("don't you dare stop the music", []),
+        # Still no command: spoken of, not asked for.
+        ("someone turned the music off", []),
+        ("the music turned off by itself?", []),
+    ],
+)
+def test_phrasings_of_commands_and_their_negations(text: str, expected: list[Action]) -> None:
+    assert _actions(text) == expected, interpret(text).reply
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("don't turn the music off", "not pausing"),
+        ("would you mind not pausing", "not pausing"),
+        ("don't turn the music down", "not turning it down"),
+    ],
+)
+def test_a_phrasing_cancelled_is_said_so(text: str, said: str) -> None:
+    meaning = interpret(text, volume=0.5, strategy="match")
+    assert meaning.actions == () and said in meaning.reply, meaning

@@ -18,12 +18,19 @@ from dataclasses import dataclass, field
 
 from moodspeaker_web.tell_words import (
     BETWEEN_COMMAND,
+    BETWEEN_REFUSAL,
     CANNOT,
     DID_NOT,
+    GERUND_AFTER,
+    GERUNDS,
     IS_NOT,
     NO_NEED,
     NOT,
     REFUSE,
+    TURN_VERBS,
+    TURNED,
+    TURNED_IT,
+    TURNED_MUSIC,
     alternatives,
     negation,
 )
@@ -81,14 +88,41 @@ _STOPPED = re.compile(
     r" (?:stop|quit) (?P<word>skipping|pausing|stopping|changing|switching|interrupting)"
     r"(?: (?:the|my|our|songs?|tracks?|music))*(?= )"
 )
-#: A track never to be played again: "never play this again", "don't play that song", "don't play it again".
-#: Only a refusal (not "it won't play this", "I can't play this loud"), and only of the track itself: the
-#: clause ends there ("don't play this so loud", "never play this song at breakfast" are no dislikes).
+#: A track never to be played again: "never play this again", "don't play that song", "don't play it again",
+#: "never replay this", "I don't want to hear this again".  Only a refusal (not "it won't play this", "I
+#: can't play this loud"), and only of the track itself: the clause ends there ("don't play this so loud",
+#: "never play this song at breakfast" are no dislikes).
 _NEVER_AGAIN = re.compile(
-    rf" (?:please )?{negation(REFUSE)}(?: (?:ever|you|you ever|please))? (?:play|put on)"
+    rf" (?:please )?{negation(REFUSE)}(?: (?:{alternatives(BETWEEN_REFUSAL)})){{0,2}}"
+    r" (?:play|put on|replay|repeat|hear|listen to)"
     r" (?:(?:this|that)(?: (?:song|track|one|artist|band|music))?|it(?= (?:ever )?again))"
     r"(?: (?:ever again|ever|again|anymore|any more))?(?: (?:please|pls|thanks))?(?= (?:,|$))"
 )
+#: A command said as "...ing" (`tell_words.GERUNDS`): "would you mind pausing".
+_GERUND = re.compile(
+    rf" (?P<after>{alternatives(GERUND_AFTER)})(?P<no> not)? (?P<word>{alternatives(GERUNDS)})(?= )"
+)
+_TURNED_MUSIC = (
+    rf"(?:(?:the|this|that|these|those|my|your|some) )?(?:[\w']+ )?(?:{alternatives(TURNED_MUSIC)})"
+)
+_TURNED_OBJECT = rf"{_TURNED_MUSIC}|{alternatives(TURNED_IT)}"
+#: The music turned off, on, up or down (`tell_words.TURNED`): "turn the music off", "turn up the sound".
+_TURNED = re.compile(
+    rf" (?:{alternatives(TURN_VERBS)}) (?:(?P<way1>{alternatives(TURNED)}) (?P<what1>{_TURNED_OBJECT})"
+    rf"|(?P<what2>{_TURNED_OBJECT}) (?P<way2>{alternatives(TURNED)}))(?= )"
+)
+
+
+def _say_as_commands(text: str) -> str:
+    """`text` with the other ways to say a command (`tell_words.GERUNDS`, `TURNED`) put as its word."""
+
+    def turned(m: re.Match[str]) -> str:
+        way, what = m["way1"] or m["way2"], m["what1"] or m["what2"]
+        if way == "on" and what in TURNED_IT:  # "turn it on": maybe the camera
+            return m[0]
+        return f" {TURNED[way]} {what}" if way in ("off", "on") else f" {TURNED[way]}"
+
+    return _TURNED.sub(turned, text)
 
 
 @dataclass
@@ -104,7 +138,8 @@ class Commands:
 
 def read(marked: str) -> Commands:
     """The camera and the cancelled commands of `marked` (`tell._normalise` with clauses)."""
-    found = Commands(marked, never_again=bool(_NEVER_AGAIN.search(marked)))
+    marked = _GERUND.sub(lambda m: f" {m['after']}{m['no'] or ''} {GERUNDS[m['word']]}", marked)
+    found = Commands(marked)
 
     def camera(m: re.Match[str]) -> str:
         on = m["state"] == "on" if m["state"] else re.fullmatch(_ON, m["verb"] or m["verb2"]) is not None
@@ -128,6 +163,8 @@ def read(marked: str) -> Commands:
             found.cancelled.append(note)
         return " _"
 
+    text = _say_as_commands(text)
+    found.never_again = bool(_NEVER_AGAIN.search(text))
     text = _STOPPED.sub(stopped, text)
     words = "|".join(re.escape(word) for word in sorted(_CANCELLED, key=len, reverse=True))
 
@@ -139,5 +176,5 @@ def read(marked: str) -> Commands:
 
     found.text = re.sub(rf"(?P<neg> {_NEGATION}) (?P<word>{words})(?= )", cancel, text)
     if found.never_again:  # a dislike: the next track plays
-        found.cancelled = [note for note in found.cancelled if note != "not playing"]
+        found.cancelled = [note for note in found.cancelled if note not in ("not playing", "not replaying")]
     return found

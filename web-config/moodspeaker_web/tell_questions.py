@@ -20,14 +20,14 @@ _QUESTION_WORDS = (
     r"|how|did|does|doesn't|do|has|have|can|could|would|will|won't|wont|can't|cant|shall|should"
 )
 #: A request put as a question: "can you pause", "could u play something", "won't you skip this?", "can I
-#: have something calm?", "do you have something happy?", "would you mind pausing", "why not play", "how
-#: about", "what about"; "what a great song" and "do not ..." are no questions either.
+#: have something calm?", "do you have something happy?", "would you mind pausing", "why not play", "why
+#: don't you play", "how about", "what about"; "what a great song" and "do not ..." are no questions either.
 _REQUEST_AS_QUESTION = re.compile(
     rf"(?:can|could|would|will|{alternatives(CANNOT)}) (?:you|u|ya)(?: (?:please|pls|just|maybe|not))*"
     r" (?!(?:be|hear|see|believe|tell|explain|check|remember|guess|feel|understand|do|even)\b)\w"
     r"|(?:can|could|may) (?:i|we) (?:please )?(?:have|get|hear|listen)\b"
-    r"|(?:do you have|have you got|is it possible to|would you mind)\b"
-    rf"|why (?:{alternatives(NOT)})\b|how about\b|what about\b|what a\b|(?:{alternatives(REFUSE)})\b"
+    r"|(?:do you have|have you got|is it possible to|would you mind|do you mind)\b"
+    rf"|why (?:{alternatives(NOT + REFUSE)})\b|how about\b|what about\b|what a\b|(?:{alternatives(REFUSE)})\b"
 )
 #: The words a request starts with, also when said with "?": "skip this?", "something calmer?".
 _IMPERATIVE = re.compile(

@@ -4,6 +4,7 @@ for music of a mood or a pace, for calmer or livelier music, and the negations e
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 #: Words people use for how they feel -> the speaker's mood classes (closest on the valence/arousal
 #: circle: "tired" is low energy and low mood, which the classes call sad).
@@ -93,11 +94,14 @@ BETWEEN_COMMAND = (
     "you", "ever", "even", "just", "please", "dare", "you dare", "you ever", "want to", "wanna", "need to",
     "have to", "want you to", "say", "said", "ask you to", "tell you to",
 )  # fmt: skip
+#: and a track refused ("don't you ever play this again", "I never want to hear this again"; not "don't
+#: just play this": it may say more than this).
+BETWEEN_REFUSAL = ("ever", "you", "you ever", "please", "want to", "wanna", "want you to")
 BETWEEN_OPINION = ("really", "quite", "that", "so", "very", "a", "at all", "exactly", "particularly")
 BETWEEN_FEELING = ("at all", "really", "that", "feeling", "very")
 
 
-def alternatives(words: tuple[str, ...] | frozenset[str]) -> str:
+def alternatives(words: Iterable[str]) -> str:
     """`words` as one regex alternation, the longest first ("do not" before "do")."""
     return "|".join(re.escape(word) for word in sorted(words, key=lambda w: (-len(w), w)))
 
@@ -115,3 +119,37 @@ def negation_words(*groups: tuple[str, ...]) -> frozenset[str]:
     """The single words that end a negation of `groups` (all when none are given): "not" of "do not",
     "don't", "never", for rules that look at the few words before another ("don't put on jazz")."""
     return frozenset(word.split()[-1] for group in groups or NEGATIONS for word in group)
+
+
+#: Other ways to say a command, read as its command word (`tell_commands.read` puts the word in their
+#: place, so its negation is read as well: "don't turn the music off" is "don't stop the music").  A
+#: command said as "...ing" after "mind" or "about": "would you mind pausing", "how about skipping this",
+#: "would you mind not pausing".
+GERUNDS = {
+    "pausing": "pause", "stopping": "stop", "skipping": "skip", "playing": "play", "replaying": "replay",
+    "repeating": "repeat", "resuming": "resume", "continuing": "continue", "starting": "start",
+    "turning": "turn", "switching": "switch", "shutting": "shut", "putting": "put", "going": "go",
+    "muting": "mute", "unmuting": "unmute",
+}  # fmt: skip
+GERUND_AFTER = ("mind", "about")
+#: The music turned or switched off, on, up or down ("turn the music off", "switch off the sad music",
+#: "turn it up", "turn down the sound") -> the command word it is: a stop or a start of what is named
+#: ("stop the sad music": a stop of the music complained of), or the volume's step.
+TURNED = {"off": "stop", "on": "start", "up": "turn it up", "down": "turn it down"}
+TURN_VERBS = ("turn", "switch", "shut")
+#: What is turned so when it is the music: "the music", "the sad songs", "the sound", "the volume"; "it",
+#: "this" and "that" too, except on ("turn it on" may be said of the camera).
+TURNED_MUSIC = (
+    "music",
+    "song",
+    "songs",
+    "sound",
+    "speaker",
+    "track",
+    "tracks",
+    "tune",
+    "volume",
+    "radio",
+    "stuff",
+)
+TURNED_IT = ("it", "this", "that")

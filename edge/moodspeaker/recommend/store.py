@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from moodspeaker.recommend.profiles import ProfileError, check_profile_name
-from moodspeaker.util.sqlitefiles import owner_only, scrub_or_owe, scrub_owed
+from moodspeaker.util.sqlitefiles import owner_only, read_only, scrub_or_owe, scrub_owed
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +115,22 @@ class FeedbackStore:
             _migrate(self._db)
         except sqlite3.DatabaseError as exc:
             raise ProfileError(f"feedback database {self.path} cannot be opened: {exc}") from exc
+
+    @classmethod
+    def copy_of(cls, path: str | Path) -> FeedbackStore:
+        """The store at `path` copied into memory through a read-only connection (sqlitefiles.read_only)
+        and brought to this release's schema there: what an export reads (service.privacy_data), which
+        must not change the file, also one of an older release.  ProfileError when it cannot be read."""
+        store = cls(":memory:")
+        try:
+            with read_only(path) as source:
+                source.backup(store._db)
+            store._db.executescript(_SCHEMA)
+            _migrate(store._db)
+        except sqlite3.DatabaseError as exc:
+            store.close()
+            raise ProfileError(f"feedback database {path} cannot be read: {exc}") from exc
+        return store
 
     def close(self) -> None:
         with self._lock:

@@ -51,6 +51,19 @@ def _feedback(data_dir: Path) -> Iterator[FeedbackStore]:
         store.close()
 
 
+@contextlib.contextmanager
+def _feedback_read(data_dir: Path) -> Iterator[FeedbackStore]:
+    """The feedback database as it is, for an export: read through a read-only connection and copied
+    into memory (FeedbackStore.copy_of), so the export changes nothing of it.  Opened as the service
+    does, a database of an older release was migrated in the file and one left with rows in its log
+    (a power cut) was checkpointed."""
+    store = FeedbackStore.copy_of(data_dir / FEEDBACK_FILE)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
 def _downloads(config: Config, data_dir: Path) -> object:
     """The library servers' clients as the service opens them (service.components.open_library), for
     their download caches; None without library servers or the library extra."""
@@ -94,7 +107,7 @@ def export_data(config: Config, data_dir: Path) -> dict[str, Any]:
     profiles: list[str] = []
     exported: dict[str, Any] = {}
     if (data_dir / FEEDBACK_FILE).exists():  # opening it makes it: an export must not write
-        with _feedback(data_dir) as store:
+        with _feedback_read(data_dir) as store:
             profiles = store.profiles()
             exported = {p: store.export(p) for p in profiles}
     return {

@@ -11,6 +11,8 @@ tightens the side files of an older one.  The page's mood history and the feedba
 A reader of another connection can keep the scrub from emptying the log (`scrub`): `scrub_or_owe`
 then keeps the debt in the file itself (SCRUB_DUE in its `meta` table, so a restart does not lose
 it), and the store's next deletion or retention run scrubs again, even when it deleted nothing.
+
+`read_only` reads such a file without writing to it (an export of the data must not change it).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import contextlib
 import logging
 import os
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -83,3 +86,26 @@ def scrub_or_owe(db: sqlite3.Connection, what: str) -> bool:
         what,
     )
     return False
+
+
+@contextlib.contextmanager
+def read_only(path: str | Path) -> Iterator[sqlite3.Connection]:
+    """`path` opened for reading only (SQLite's mode=ro): nothing is written to the database or its log,
+    whatever its schema or journal mode (a read-write open of a WAL database checkpoints its log into
+    the file when it closes).  A reader of a WAL database makes the -wal and -shm it finds missing and,
+    read-only, cannot remove them as the last connection does: those it made are removed once it is
+    closed (kept only if another program wrote to a log it made meanwhile: the caller keeps writers
+    away, service.datalock).  sqlite3.Error when it cannot be opened (no such file, not a database)."""
+    absolute = Path(path).absolute()
+    sides = [absolute.with_name(absolute.name + suffix) for suffix in ("-wal", "-shm")]
+    made = [side for side in sides if not side.exists()]
+    db = sqlite3.connect(f"{absolute.as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    try:
+        yield db
+    finally:
+        db.close()
+        wal = sides[0]
+        written = wal in made and wal.exists() and wal.stat().st_size > 0
+        for side in made if not written else []:
+            with contextlib.suppress(FileNotFoundError):
+                side.unlink()

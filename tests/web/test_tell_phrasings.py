@@ -8,6 +8,8 @@ request put as a question) did not pause.  They now read one vocabulary (moodspe
 "turn the music off", "would you mind pausing", "never replay this" answered "Sorry, I did not
 understand that" (or, for "never replay this", did nothing): other ways to say a command are read as its
 command word (tell_words.GERUNDS, TURNED), so their negations are read too ("don't turn the music off").
+"play happy songs by Queen" dropped the name without a word: the speaker cannot pick by artist (no
+command nor recommender filter does), and now says so as it does of a genre or a name ("play some jazz").
 On `interpret` (pure).
 """
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 import pytest
 
 from moodspeaker_web.tell import Action, interpret
+from moodspeaker_web.tell_named import CANNOT_PICK
 from moodspeaker_web.tell_words import DID_NOT, REFUSE
 
 _PLAY, _PAUSE, _NEXT, _DISLIKE = Action("play"), Action("pause"), Action("next"), Action("dislike")
@@ -121,3 +124,27 @@ def test_phrasings_of_commands_and_their_negations(text: str, expected: list[Act
 def test_a_phrasing_cancelled_is_said_so(text: str, said: str) -> None:
     meaning = interpret(text, volume=0.5, strategy="match")
     assert meaning.actions == () and said in meaning.reply, meaning
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "play happy songs by Queen",
+        "put on some happy music by the Beatles",
+        "I want something happy by Adele",
+        "happy songs by Queen please",
+    ],
+)
+def test_music_of_a_mood_by_an_artist_says_the_artist_is_not_picked(text: str) -> None:
+    """The mood is asked for and played; the reply says the name is not what is picked by."""
+    meaning = interpret(text, volume=0.5, strategy="match")
+    assert list(meaning.actions) == [_HAPPY, _PLAY], meaning
+    assert "you asked for happy music" in meaning.reply, meaning
+    assert meaning.reply.endswith(f"{CANNOT_PICK}: playing happy music."), meaning
+
+
+@pytest.mark.parametrize(
+    "text", ["play happy songs by the way", "play happy songs from the start", "no sad songs by Queen"]
+)
+def test_by_or_from_that_names_no_music(text: str) -> None:
+    assert CANNOT_PICK not in interpret(text, volume=0.5, strategy="match").reply

@@ -40,6 +40,8 @@ _MUSIC_REQUEST = (
 )
 _MUSIC_NOUNS = r"songs?|music|tracks?|tunes?|stuff|playlist"
 _MUSIC_AFTER = rf"(?:{_MUSIC_NOUNS})"
+#: Whom music asked for is by ("happy songs by Queen please": `tell_named.named_by` says it is not picked).
+_BY_SOMEONE = r"(?: by(?: [\w']+){1,3})?"
 #: Words that take that music away, none of them a request for it.  A negation or an exclusion just
 #: before it: "no more sad songs", "nothing too gloomy", "anything but sad songs", "too many sad
 #: songs" (not across a request's own verb: "no, play something happy").
@@ -171,8 +173,8 @@ def _asked_music(text: str, words: dict[str, tuple[str, ...]]) -> tuple[str, str
         for word in sorted(phrases, key=len, reverse=True):
             asked = (
                 re.search(rf"\b{_MUSIC_REQUEST} {word}\b", text)
-                or re.search(rf"\b{word} {_MUSIC_AFTER} (?:please|pls)\b", text)
-                or re.fullmatch(rf" (?:please )?{word} {_MUSIC_AFTER} ", text)
+                or re.search(rf"\b{word} {_MUSIC_AFTER}{_BY_SOMEONE} (?:please|pls)\b", text)
+                or re.fullmatch(rf" (?:please )?{word} {_MUSIC_AFTER}{_BY_SOMEONE} ", text)
             )
             away = rf"\b(?:{_MUSIC_NOT}|{_MUSIC_REFUSED}|{_MUSIC_ACTED_ON}) {word}\b"
             if asked and not re.search(away, text):
@@ -317,6 +319,7 @@ def interpret(
     moving = any(a.command in {"dislike", "next", "replay"} for a in actions)
     play_words = ("play", "resume", "continue", "start", "keep playing", "keep going", "keep the music")
     wanted = [w[1] for w in (music, asked_steer) if w]
+    named = named or (tell_named.named_by(marked) if wanted else None)  # "play happy songs by Queen"
     if moving or wanted or _has(said, play_words):
         marked = re.sub(_STOP_THAT_MUSIC, "_", marked)
     paused = _last(marked, ("pause", "stop", "be quiet", "shh", "shush", "silence"))
@@ -324,7 +327,8 @@ def interpret(
     if paused >= 0 and not (quieter or steering) and played < paused:
         add(Action("pause"), "pausing")
     elif (_has(said, play_words) or wanted or named) and not moving:
-        add(Action("play"), f"{tell_named.CANNOT_PICK}: playing what fits the mood" if named else "playing")
+        fits = f"{wanted[0]} music" if wanted else "what fits the mood"  # "happy songs by Queen"
+        add(Action("play"), f"{tell_named.CANNOT_PICK}: playing {fits}" if named else "playing")
     if named and not any(a.command == "play" for a in actions):
         notes.append(tell_named.CANNOT_PICK)
 

@@ -4,8 +4,10 @@ the question of what plays.
 The speaker picks by mood and pace only: "play some jazz", "play Beatles", "put on Bohemian Rhapsody"
 name a genre, an artist or a song it cannot choose.  Before, "play some jazz" answered "Understood:
 playing." as if the jazz had been heard; now the reply says it cannot pick by genre or name and plays
-what fits the mood.  What is after "play" is a name unless it is one of the words the parser acts on
-("play something happy", "play it again", "play something calm", "play the next song", "play louder").
+what fits the mood.  So does music of a mood asked for by someone ("play happy songs by Queen": the mood
+is played for; the name was dropped without a word).  What is after "play" is a name unless it is one
+of the words the parser acts on ("play something happy", "play it again", "play something calm", "play
+the next song", "play louder").
 
 "what song is this?" / "what's playing" are questions (`tell_questions` takes them out): the caller
 passes the track playing (`now_playing`: its title and artist from the speaker's state) and the reply
@@ -81,6 +83,24 @@ def named_music(marked: str) -> str | None:
         if not refused and word not in _KNOWN and word not in _MOOD_WORDS and not word.isdigit():
             rest = marked[m.start("word") :].split(" , ", maxsplit=1)[0].split()
             return " ".join(rest[:4])
+    return None
+
+
+#: Music asked for by whom it is by: "happy songs by Queen", "something happy by the Beatles" (not "by the
+#: way", "by myself").
+_BY = re.compile(
+    r"\b(?:songs?|music|tracks?|tunes?|stuff|something|anything|ones?)(?: [\w']+)? by(?: (?:the|a|an))?"
+    r" (?P<word>[\w']+)"
+)
+_NOT_BY_A_NAME = frozenset({"way", "myself", "yourself", "itself", "ourselves", "accident", "chance"})
+
+
+def named_by(marked: str) -> str | None:
+    """The artist named after music asked for in `marked` ("happy songs by Queen": the caller asked
+    for that music), or None."""
+    for m in _BY.finditer(marked):
+        if m["word"] not in _KNOWN and m["word"] not in _NOT_BY_A_NAME and not m["word"].isdigit():
+            return " ".join(marked[m.start("word") :].split(" , ", maxsplit=1)[0].split()[:4])
     return None
 
 

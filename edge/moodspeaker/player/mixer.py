@@ -30,8 +30,9 @@ from moodspeaker.player.lost import continued, sort_out
 from moodspeaker.player.loudness import db_to_linear, gain_db
 from moodspeaker.player.queue import PlayQueue, QueueItem
 
-#: How long a track opened mid-track from stopped (Play after Stop, restored, resumed) fades in: as
-#: long as the ramp of a resume after Pause.
+#: How long a track opened mid-track fades in at least (Play after Stop, a restored or resumed track, a
+#: queued item put back at a position opened by a Next or the gapless change): as long as the ramp of
+#: a resume after Pause.
 START_FADE_S = DECLICK_S
 
 
@@ -159,12 +160,12 @@ class DeckMixer(ChunkFeeder):
                 self.feed(active)  # audible (and the current track) in this tick, not the next
         return True
 
-    def start_next(
-        self, deck: Deck, fade_in_s: float, item: QueueItem | None = None, *, mid_track_fade_s: float = 0.0
-    ) -> bool:
+    def start_next(self, deck: Deck, fade_in_s: float, item: QueueItem | None = None) -> bool:
         """Open the next item (or `item`) on `deck`; on failure skip to the one after. True if started.
-        It fades in over `fade_in_s`, or over `mid_track_fade_s` when that is longer and it opens
-        past its start (at its level there: no fade-in would be a step from silence).
+        It fades in over `fade_in_s`, or over `START_FADE_S` when that is longer and it opens past its
+        start, whichever path opens it (Play, a Next or switch with no crossfade, the gapless change
+        at a track's end, a skip past a failed track): at its level there, with no fade-in it began
+        on a step from silence or from the end of the track before (a click).
         The item to resume comes first; it continues the play the lost device interrupted, if any.
         A queued item put back at a position (`QueueItem.start_s`) opens there; the play holds the item
         without the position, so the track heard, replayed or put back later starts from 0 again."""
@@ -204,7 +205,7 @@ class DeckMixer(ChunkFeeder):
                 item = None
                 continue
             gain = db_to_linear(gain_db(item.track, self._settings().target_lufs))
-            fade = max(fade_in_s, mid_track_fade_s if start_s > 0 else 0.0)
+            fade = max(fade_in_s, START_FADE_S if start_s > 0 else 0.0)
             deck.begin(self.watch.watched(decoder, item), item, start_s, gain, fade, play=play)
             self.active = deck.index
             return True
@@ -284,11 +285,11 @@ class DeckMixer(ChunkFeeder):
     def start_over(self) -> bool:
         """From stopped: empty the active deck and open the next item on it. False if there is none.
         Opened mid-track (where Stop left it, restored after a restart, back with a lost device), it
-        fades in over `START_FADE_S`: at its level there, it started on a step from silence (a click),
-        where Play after Pause ramps up (`declick.VolumeRamp`).  From its start it is the track's own."""
+        fades in over `START_FADE_S` (`start_next`), as Play after Pause ramps up
+        (`declick.VolumeRamp`).  From its start it is the track's own."""
         deck = self.decks[self.active]
         self.cut(deck, completed=False, skipped=False)
-        return self.start_next(deck, 0.0, mid_track_fade_s=START_FADE_S)
+        return self.start_next(deck, 0.0)
 
     def cut_all(self, *, soft: bool = False) -> None:
         for deck in self.decks:

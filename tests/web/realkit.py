@@ -231,13 +231,23 @@ class OwnerPhone(NamedTuple):
 
 @contextmanager
 def owner_phone(
-    tmp_path: Path, browser: Browser, *, mood: str | None = None, path: str | None = "", **changes: Any
+    tmp_path: Path,
+    browser: Browser,
+    *,
+    mood: str | None = None,
+    path: str | None = "",
+    clock: bool = False,
+    **changes: Any,
 ) -> Iterator[OwnerPhone]:
     """`served` (the real service with settings `changes`) and a watched phone in `browser` (browserkit)
     on which the owner claimed the new speaker; with `mood`, the scripted camera shows a face of that
     mood, and the service has read it, before the claim; then the phone opens `server.url + path` (None:
-    it stays on Settings, where the claim lands).  All closed when the test is done."""
-    with served(tmp_path, **changes) as (service, server), watched_phone(browser) as (page, problems):
+    it stays on Settings, where the claim lands).  With `clock`, the page's timers run on Playwright's
+    fake clock (browserkit.watched_phone).  All closed when the test is done."""
+    with (
+        served(tmp_path, **changes) as (service, server),
+        watched_phone(browser, clock=clock) as (page, problems),
+    ):
         if mood is not None:
             service.camera.mood = mood
             service.wait_for(lambda: service.appliance.state()["mood"] == mood, what=f"the {mood} face read")

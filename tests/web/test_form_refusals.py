@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import claim, needs_chromium, phone_page, watch
-from realkit import served
+from browserkit import needs_chromium
+from realkit import owner_phone
 
 from bounds import allowed_range, too_big
 from moodspeaker.config import Config, describe
@@ -73,22 +73,16 @@ def test_a_refusal_does_not_repeat_a_whole_pasted_page() -> None:
 def test_the_refusal_under_a_field_names_it_as_its_label_does(tmp_path: Path, browser: Browser) -> None:
     """In real Chromium: 99 typed as the camera's interval is refused under the field, naming the field
     as its label does and saying the range in the label's unit; nothing is saved."""
-    with served(tmp_path) as (service, server):
-        context, page = phone_page(browser)
-        try:
-            problems = watch(page)
-            claim(page, server.url, service.data_dir)
-            before = service.config_path.read_bytes()
-            page.click("#s-camera > summary")
-            label = page.inner_text("label[for=f-camera-interval-s]").strip()
-            assert label == "Interval (s)"
-            page.fill("#f-camera-interval-s", "99")
-            with page.expect_navigation():
-                page.click("#save-camera")
-            error = page.locator("#f-camera-interval-s-err").inner_text()
-            assert error == "Interval must be a number from 0 to 60 s, not 99.", error
-            assert service.config_path.read_bytes() == before
-            refusal = ("400 ", "Failed to load resource: the server responded with a status of 400")
-            assert [p for p in problems if not p.startswith(refusal)] == []
-        finally:
-            context.close()
+    with owner_phone(tmp_path, browser, path=None) as (service, _, page, problems):
+        before = service.config_path.read_bytes()
+        page.click("#s-camera > summary")
+        label = page.inner_text("label[for=f-camera-interval-s]").strip()
+        assert label == "Interval (s)"
+        page.fill("#f-camera-interval-s", "99")
+        with page.expect_navigation():
+            page.click("#save-camera")
+        error = page.locator("#f-camera-interval-s-err").inner_text()
+        assert error == "Interval must be a number from 0 to 60 s, not 99.", error
+        assert service.config_path.read_bytes() == before
+        refusal = ("400 ", "Failed to load resource: the server responded with a status of 400")
+        assert [p for p in problems if not p.startswith(refusal)] == []

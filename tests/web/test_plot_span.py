@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import claim, needs_chromium, phone_page, watch
-from realkit import served
+from browserkit import needs_chromium
+from realkit import owner_phone
 
 from moodspeaker.service import mood_history
 from polling import until
@@ -41,41 +41,30 @@ def write_history(data_dir: Path, minutes: int) -> None:
 
 
 def test_ten_minutes_of_readings_fill_the_chart(tmp_path: Path, browser: Browser) -> None:
-    with served(tmp_path) as (service, server):
-        context, page = phone_page(browser)
-        try:
-            problems = watch(page)
-            claim(page, server.url, service.data_dir)
-            write_history(service.data_dir, 10)
-            page.goto(server.url)
-            until(lambda: page.locator("#plot path").count() == 2, what="the chart's lines")
-            chart_left, chart_width = page.eval_on_selector("#plot", BOX)
-            for line in page.locator("#plot path").all():
-                left, width = line.evaluate(BOX)
-                assert width > 0.85 * chart_width, (left, width, chart_width)  # was a 6th of it
-                assert left - chart_left < 0.1 * chart_width, (left, chart_left, chart_width)
-            caption = page.inner_text("#plot-cap")
-            assert caption.startswith("Last 10 minutes: valence"), caption
-            summary = page.eval_on_selector("#plot", 'e => e.getAttribute("aria-label")')
-            assert summary.startswith("Mood over the last 10 minutes, most recently "), summary
-            assert problems == []
-        finally:
-            context.close()
+    with owner_phone(tmp_path, browser, path=None) as (service, server, page, problems):
+        write_history(service.data_dir, 10)
+        page.goto(server.url)
+        until(lambda: page.locator("#plot path").count() == 2, what="the chart's lines")
+        chart_left, chart_width = page.eval_on_selector("#plot", BOX)
+        for line in page.locator("#plot path").all():
+            left, width = line.evaluate(BOX)
+            assert width > 0.85 * chart_width, (left, width, chart_width)  # was a 6th of it
+            assert left - chart_left < 0.1 * chart_width, (left, chart_left, chart_width)
+        caption = page.inner_text("#plot-cap")
+        assert caption.startswith("Last 10 minutes: valence"), caption
+        summary = page.eval_on_selector("#plot", 'e => e.getAttribute("aria-label")')
+        assert summary.startswith("Mood over the last 10 minutes, most recently "), summary
+        assert problems == []
 
 
 def test_a_minute_of_readings_spans_five_minutes(tmp_path: Path, browser: Browser) -> None:
     """Not stretched to the first seconds: at least five minutes, the readings at the right."""
-    with served(tmp_path) as (service, server):
-        context, page = phone_page(browser)
-        try:
-            claim(page, server.url, service.data_dir)
-            write_history(service.data_dir, 1)
-            page.goto(server.url)
-            until(lambda: page.locator("#plot path").count() == 2, what="the chart's lines")
-            until(lambda: page.inner_text("#plot-cap").startswith("Last 5 minutes:"), what="the caption")
-            chart_left, chart_width = page.eval_on_selector("#plot", BOX)
-            left, width = page.locator("#plot path").first.evaluate(BOX)
-            assert left - chart_left > 0.7 * chart_width, (left, chart_left, chart_width)
-            assert width < 0.3 * chart_width, (width, chart_width)
-        finally:
-            context.close()
+    with owner_phone(tmp_path, browser, path=None) as (service, server, page, _):
+        write_history(service.data_dir, 1)
+        page.goto(server.url)
+        until(lambda: page.locator("#plot path").count() == 2, what="the chart's lines")
+        until(lambda: page.inner_text("#plot-cap").startswith("Last 5 minutes:"), what="the caption")
+        chart_left, chart_width = page.eval_on_selector("#plot", BOX)
+        left, width = page.locator("#plot path").first.evaluate(BOX)
+        assert left - chart_left > 0.7 * chart_width, (left, chart_left, chart_width)
+        assert width < 0.3 * chart_width, (width, chart_width)

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import claim, needs_chromium, phone_page, watch
-from realkit import served
+from browserkit import needs_chromium
+from realkit import owner_phone
 from test_sessions import cookie_of, log_out, logged_in, phone, refused, restart
 from webkit import Page
 
@@ -123,21 +123,15 @@ def test_once_the_folder_is_writable_again_the_changes_are_saved(owner: Page) ->
 @needs_chromium
 @pytest.mark.timeout(180)
 def test_the_browser_is_told_log_out_everywhere_was_not_saved(tmp_path: Path, browser: Browser) -> None:
-    with served(tmp_path) as (service, server):
-        context, page = phone_page(browser)
-        try:
-            problems = watch(page)
-            claim(page, server.url, service.data_dir)
-            page.locator("#s-password").evaluate("e => { e.open = true; }")
-            with broken(web_dir(service.data_dir), "read-only"):
-                with page.expect_navigation():
-                    page.click("#logout-everywhere")
-                assert page.inner_text("h1") == "Log out everywhere was not saved"
-                text = page.inner_text("main")
-                assert "could not save log out everywhere (Read-only file system)" in text, text
-                assert "Logged out everywhere" not in text
-            page.click("text=Back to the speaker")
-            page.wait_for_url("**/login*")  # every session has ended all the same
-            assert [p for p in problems if not p.startswith(("500 ", "Failed to load resource"))] == []
-        finally:
-            context.close()
+    with owner_phone(tmp_path, browser, path=None) as (service, _, page, problems):
+        page.locator("#s-password").evaluate("e => { e.open = true; }")
+        with broken(web_dir(service.data_dir), "read-only"):
+            with page.expect_navigation():
+                page.click("#logout-everywhere")
+            assert page.inner_text("h1") == "Log out everywhere was not saved"
+            text = page.inner_text("main")
+            assert "could not save log out everywhere (Read-only file system)" in text, text
+            assert "Logged out everywhere" not in text
+        page.click("text=Back to the speaker")
+        page.wait_for_url("**/login*")  # every session has ended all the same
+        assert [p for p in problems if not p.startswith(("500 ", "Failed to load resource"))] == []

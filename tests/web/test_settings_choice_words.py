@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import claim, needs_chromium, phone_page, watch
-from realkit import served
+from browserkit import needs_chromium
+from realkit import owner_phone
 
 from moodspeaker.config import load
 from polling import until
@@ -32,29 +32,23 @@ def options(page: Page, select: str) -> list[tuple[str, str]]:
 
 
 def test_choices_show_words_and_save_the_files_value(tmp_path: Path, browser: Browser) -> None:
-    with served(tmp_path) as (service, server):
-        context, page = phone_page(browser)
-        try:
-            problems = watch(page)
-            claim(page, server.url, service.data_dir)
-            strategy = options(page, "#f-recommend-strategy")
-            assert strategy == list(zip(["match", "uplift", "steady", "off"], STRATEGY_WORDS, strict=True))
-            for select in page.query_selector_all("main select"):  # every choice setting, in words
-                shown = options(page, f"#{select.get_attribute('id')}")
-                assert shown and all(value != text for value, text in shown), shown
-            smoothing = dict(options(page, "#f-mood-smoothing"))
-            assert "hysteresis" not in smoothing["hysteresis"].lower(), smoothing
+    with owner_phone(tmp_path, browser, path=None) as (service, server, page, problems):
+        strategy = options(page, "#f-recommend-strategy")
+        assert strategy == list(zip(["match", "uplift", "steady", "off"], STRATEGY_WORDS, strict=True))
+        for select in page.query_selector_all("main select"):  # every choice setting, in words
+            shown = options(page, f"#{select.get_attribute('id')}")
+            assert shown and all(value != text for value, text in shown), shown
+        smoothing = dict(options(page, "#f-mood-smoothing"))
+        assert "hysteresis" not in smoothing["hysteresis"].lower(), smoothing
 
-            page.goto(server.url)  # the Now tab's picker has the same words, from the same table
-            assert [text for _, text in options(page, "#strategy")] == STRATEGY_WORDS
+        page.goto(server.url)  # the Now tab's picker has the same words, from the same table
+        assert [text for _, text in options(page, "#strategy")] == STRATEGY_WORDS
 
-            page.goto(server.url + "/settings?open=recommend")
-            page.select_option("#f-recommend-strategy", label="Lift gently")
-            page.click("#save-recommend")
-            until(lambda: load(service.config_path).recommend.strategy == "uplift", what="the saved strategy")
-            page.wait_for_load_state()
-            selected = page.eval_on_selector("#f-recommend-strategy", "s => s.selectedOptions[0].textContent")
-            assert selected == "Lift gently"
-            assert problems == []
-        finally:
-            context.close()
+        page.goto(server.url + "/settings?open=recommend")
+        page.select_option("#f-recommend-strategy", label="Lift gently")
+        page.click("#save-recommend")
+        until(lambda: load(service.config_path).recommend.strategy == "uplift", what="the saved strategy")
+        page.wait_for_load_state()
+        selected = page.eval_on_selector("#f-recommend-strategy", "s => s.selectedOptions[0].textContent")
+        assert selected == "Lift gently"
+        assert problems == []

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from browserkit import ARTIFACTS, PHONE, claim, needs_chromium, phone_page, watch
-from realkit import served, start_service
+from realkit import owner_phone, served, start_service
 from webkit import PASSWORD, setup_code
 
 from moodspeaker_web.server import serve
@@ -26,14 +26,8 @@ pytestmark = [needs_chromium, pytest.mark.timeout(180)]
 @pytest.fixture
 def settings(tmp_path: Path, browser: Browser) -> Iterator[tuple[Page, list[str]]]:
     """The owner's phone on the settings page of a freshly claimed speaker."""
-    with served(tmp_path) as (service, server):
-        context, page = phone_page(browser)
-        problems = watch(page)
-        claim(page, server.url, service.data_dir)
-        try:
-            yield page, problems
-        finally:
-            context.close()
+    with owner_phone(tmp_path, browser, path=None) as (_, _, page, problems):
+        yield page, problems
 
 
 def first_boot(page: Page, url: str, data_dir: Path) -> None:

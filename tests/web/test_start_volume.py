@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from browserkit import claim, needs_chromium, phone_page, watch
-from realkit import served
+from browserkit import needs_chromium
+from realkit import owner_phone
 
 from moodspeaker.config import Config, load
 from moodspeaker_web import forms
@@ -26,29 +26,23 @@ REFUSED = ("400 ", "Failed to load resource: the server responded with a status 
 @pytest.mark.timeout(180)
 def test_the_start_volume_says_what_it_is_and_refuses_a_fraction(tmp_path: Path, browser: Browser) -> None:
     changes: dict[str, Any] = {"player.volume": 0.3}
-    with served(tmp_path, **changes) as (service, server):
-        context, page = phone_page(browser)
-        try:
-            problems = watch(page)
-            claim(page, server.url, service.data_dir)
-            page.locator("#s-player").evaluate("e => { e.open = true; }")
-            assert page.inner_text("label[for=f-player-volume]").strip() == "Start volume (%)"
-            hint = page.inner_text("#f-player-volume-help")
-            assert "starts at" in hint and "Now tab" in hint and "(0 to 100)" in hint, hint
-            before = service.config_path.read_bytes()
-            page.fill("#f-player-volume", "0.5")
-            with page.expect_navigation():
-                page.click("#save-player")
-            error = page.locator("#f-player-volume-err").inner_text()
-            assert error.startswith("Start volume is a percentage (from 0 to 100 %): type 50 for 50 %"), error
-            assert service.config_path.read_bytes() == before
-            page.fill("#f-player-volume", "50")
+    with owner_phone(tmp_path, browser, path=None, **changes) as (service, _, page, problems):
+        page.locator("#s-player").evaluate("e => { e.open = true; }")
+        assert page.inner_text("label[for=f-player-volume]").strip() == "Start volume (%)"
+        hint = page.inner_text("#f-player-volume-help")
+        assert "starts at" in hint and "Now tab" in hint and "(0 to 100)" in hint, hint
+        before = service.config_path.read_bytes()
+        page.fill("#f-player-volume", "0.5")
+        with page.expect_navigation():
             page.click("#save-player")
-            page.wait_for_url("**/settings?saved=player*")
-            assert load(service.config_path).player.volume == pytest.approx(0.5)
-            assert [p for p in problems if not p.startswith(REFUSED)] == []
-        finally:
-            context.close()
+        error = page.locator("#f-player-volume-err").inner_text()
+        assert error.startswith("Start volume is a percentage (from 0 to 100 %): type 50 for 50 %"), error
+        assert service.config_path.read_bytes() == before
+        page.fill("#f-player-volume", "50")
+        page.click("#save-player")
+        page.wait_for_url("**/settings?saved=player*")
+        assert load(service.config_path).player.volume == pytest.approx(0.5)
+        assert [p for p in problems if not p.startswith(REFUSED)] == []
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import PHONE, claim, needs_chromium, phone_page, watch
-from realkit import served
+from browserkit import PHONE, claim, needs_chromium, watch
+from realkit import owner_phone, served
 
 from polling import until
 
@@ -29,20 +29,12 @@ pytestmark = [needs_chromium, pytest.mark.timeout(180)]
 @pytest.fixture
 def status(tmp_path: Path, browser: Browser) -> Iterator[tuple[Page, list[str]]]:
     """The owner's phone on the status page, scrolled to the top, with a track playing."""
-    with served(tmp_path) as (service, server):
-        context, page = phone_page(browser)
-        problems = watch(page)
-        page.clock.install()
-        claim(page, server.url, service.data_dir)
-        page.goto(server.url)
+    with owner_phone(tmp_path, browser, clock=True) as (_, _, page, problems):
         until(
             lambda: page.inner_text("#np-reason").startswith("Why, when picked:"),
             what="a track with its reason",
         )
-        try:
-            yield page, problems
-        finally:
-            context.close()
+        yield page, problems
 
 
 def on_screen(page: Page, selector: str) -> bool:
@@ -168,14 +160,8 @@ def test_the_tabs_fit_a_small_phone(tmp_path: Path, browser: Browser) -> None:
 
 def test_an_empty_list_on_the_health_tab_says_none(tmp_path: Path, browser: Browser) -> None:
     """A health figure that is an empty list (no failed tracks) showed as a blank cell, as if missing."""
-    with served(tmp_path) as (service, server):
-        context, page = phone_page(browser)
-        try:
-            problems = watch(page)
-            claim(page, server.url, service.data_dir)
-            page.click("nav >> text=Health")
-            row = page.locator("tr", has=page.locator("th", has_text="failed tracks"))
-            assert row.locator("td").inner_text().strip() == "none"
-            assert problems == []
-        finally:
-            context.close()
+    with owner_phone(tmp_path, browser, path=None) as (_, _, page, problems):
+        page.click("nav >> text=Health")
+        row = page.locator("tr", has=page.locator("th", has_text="failed tracks"))
+        assert row.locator("td").inner_text().strip() == "none"
+        assert problems == []

@@ -269,6 +269,8 @@ def test_camera_words_and_negated_commands(text: str, expected: list[Action]) ->
     ],
 )
 def test_a_command_cancelled_is_said_so(text: str, said: str) -> None:
-    """Nothing done, and the reply says what was understood, not "Sorry, I did not understand"."""
+    """Nothing done, and the reply says what was understood, not "Sorry, I did not understand" (and it
+    is understood: the page's ok was false under "Understood", test_tell_phrasings)."""
     meaning = interpret(text, volume=0.5, strategy="match")
-    assert not meaning.understood and said in meaning.reply and "Try:" not in meaning.reply, meaning.reply
+    assert meaning.actions == () and said in meaning.reply and "Try:" not in meaning.reply, meaning.reply
+    assert meaning.understood, meaning

@@ -10,12 +10,20 @@ understand that" (or, for "never replay this", did nothing): other ways to say a
 command word (tell_words.GERUNDS, TURNED), so their negations are read too ("don't turn the music off").
 "play happy songs by Queen" dropped the name without a word: the speaker cannot pick by artist (no
 command nor recommender filter does), and now says so as it does of a genre or a name ("play some jazz").
-On `interpret` (pure).
+A message that only cancels ("don't stop the music", "no wait, never mind") answered "Understood: ..."
+with the page's ok false: it is understood (ok), and a refused volume ("volume 150") is no longer worded
+"Understood".
+
+On `interpret` (pure); the answer's ok also through the page's /api/tell (Flask's test client) in front of
+the real service (realkit).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from realkit import owned_page
 
 from moodspeaker_web.tell import Action, interpret
 from moodspeaker_web.tell_named import CANNOT_PICK
@@ -123,7 +131,7 @@ def test_phrasings_of_commands_and_their_negations(text: str, expected: list[Act
 )
 def test_a_phrasing_cancelled_is_said_so(text: str, said: str) -> None:
     meaning = interpret(text, volume=0.5, strategy="match")
-    assert meaning.actions == () and said in meaning.reply, meaning
+    assert meaning.actions == () and meaning.understood and said in meaning.reply, meaning
 
 
 @pytest.mark.parametrize(
@@ -148,3 +156,46 @@ def test_music_of_a_mood_by_an_artist_says_the_artist_is_not_picked(text: str) -
 )
 def test_by_or_from_that_names_no_music(text: str) -> None:
     assert CANNOT_PICK not in interpret(text, volume=0.5, strategy="match").reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "don't stop the music",
+        "no wait, don't skip",
+        "never mind, don't pause",
+        "no wait, never mind",
+        "never mind",
+        "forget it",
+        "don't turn the camera off",
+        "unmute",  # not muted
+    ],
+)
+def test_a_message_that_only_cancels_is_understood(text: str) -> None:
+    """Nothing to do, said as understood: the answer's ok (understood) agrees with its wording."""
+    meaning = interpret(text, volume=0.5, strategy="match")
+    assert meaning.actions == () and meaning.understood, meaning
+    assert meaning.reply.startswith("Understood: ") and meaning.reply.endswith(": nothing to do."), meaning
+
+
+@pytest.mark.parametrize("text", ["volume 150", "the weather is grim", "is the camera on?", "louder"])
+def test_what_is_not_done_is_not_worded_understood(text: str) -> None:
+    """A volume refused, words not understood, a question: not understood, and not so worded ("louder"
+    without the speaker's volume known is no step)."""
+    meaning = interpret(text, volume=None if text == "louder" else 0.5)
+    assert not meaning.understood and not meaning.reply.startswith("Understood"), meaning
+
+
+def test_what_plays_answered_is_understood() -> None:
+    meaning = interpret("what song is this?", now_playing={"title": "Blue Hour", "artist": "The Tones"})
+    assert meaning.actions == () and meaning.understood, meaning
+
+
+@pytest.mark.timeout(180)
+def test_the_page_answers_a_cancel_as_understood(tmp_path: Path) -> None:
+    with owned_page(tmp_path) as (_service, page):
+        told = page.post_json("/api/tell", {"text": "don't stop the music"}).get_json()
+        assert told["ok"] and told["done"] == [] and told["reply"].startswith("Understood"), told
+        told = page.post_json("/api/tell", {"text": "volume 150"}).get_json()
+        assert not told["ok"] and told["done"] == [] and "from 0 to 100" in told["reply"], told
+        assert not told["reply"].startswith("Understood"), told

@@ -22,6 +22,7 @@ from moodspeaker_web.tell_words import (
     LIVELIER,
     MUSIC_MOODS,
     MUSIC_STEERS,
+    NEVER_MIND,
     NOT,
     REFUSE,
     alternatives,
@@ -114,12 +115,14 @@ class Action:
 
 @dataclass(frozen=True)
 class Interpretation:
+    """The commands, the reply, and whether the request was understood (the page's ok): acted on,
+    answered ("what song is this?") or nothing to do ("don't stop the music", "never mind"), each reply
+    then "Understood: ..." or the answer; not so a refusal ("volume 150"), a question or words not
+    understood, whose replies say "Sorry" or what the box acts on."""
+
     actions: tuple[Action, ...]
     reply: str
-
-    @property
-    def understood(self) -> bool:
-        return bool(self.actions)
+    understood: bool
 
 
 def _normalise(text: str, *, clauses: bool = False) -> str:
@@ -204,6 +207,7 @@ def interpret(
     named = tell_named.named_music(marked)  # "play some jazz": a genre or name it cannot pick by
     actions: list[Action] = []
     notes: list[str] = []
+    refused: list[str] = []  # what was asked and cannot be done ("volume 150")
 
     def add(action: Action, note: str) -> None:
         if action not in actions:
@@ -281,7 +285,7 @@ def interpret(
     if level and level.volume is not None:
         add(Action("set_volume", {"volume": level.volume}), level.note)
     elif level:
-        notes.append(level.note)
+        (refused if level.refused else notes).append(level.note)
     elif (louder or quieter) and volume is not None:
         step = VOLUME_STEP if louder else -VOLUME_STEP
         new = round(min(1.0, max(0.0, volume + step)), 2)
@@ -338,20 +342,25 @@ def interpret(
         add(Action("set_camera", {"enabled": True}), "camera on")
     notes.extend(commands.cancelled)
     answer = tell_named.what_plays(now_playing) if tell_named.asks_what_plays(questions) else ""
-    if answer and not actions and not notes:
-        return Interpretation((), answer)
+    if answer and not actions and not notes and not refused:
+        return Interpretation((), answer, True)
 
+    if not actions and refused:
+        return Interpretation((), "Sorry, " + "; ".join(refused + notes) + ": nothing done.", False)
     if not actions and questions and not notes:
         return Interpretation(
             (),
             f"“{questions[0]}” sounds like a question: I only act on requests (the page shows what plays and"
             " whether the camera is on). Try: " + ", ".join(f"“{e}”" for e in EXAMPLES) + ".",
+            False,
         )
     if not actions and notes:
-        return Interpretation((), "Understood: " + "; ".join(notes) + ": nothing to do.")
+        return Interpretation((), "Understood: " + "; ".join(notes) + ": nothing to do.", True)
+    if not actions and re.fullmatch(rf"(?: (?:{alternatives(NEVER_MIND)}))+ ", said):
+        return Interpretation((), "Understood: nothing to do.", True)  # "no wait, never mind"
     if not actions:
         return Interpretation(
-            (), "Sorry, I did not understand that. Try: " + ", ".join(f"“{e}”" for e in EXAMPLES) + "."
+            (), "Sorry, I did not understand that. Try: " + ", ".join(f"“{e}”" for e in EXAMPLES) + ".", False
         )
-    reply = "Understood: " + "; ".join(notes) + "."
-    return Interpretation(tuple(actions), f"{reply} {answer}" if answer else reply)
+    reply = "Understood: " + "; ".join(notes + refused) + "."
+    return Interpretation(tuple(actions), f"{reply} {answer}" if answer else reply, True)

@@ -36,10 +36,12 @@ _UNMUTE = re.compile(r" (?:unmute|un mute)(?= )")
 
 @dataclass(frozen=True)
 class Volume:
-    """A volume asked for (0 to 1; None: none can be set) and what the reply says of it."""
+    """A volume asked for (0 to 1; None: none can be set), what the reply says of it, and whether it
+    is refused (over 100: not done, no "Understood"; "unmute" when not muted is nothing to do)."""
 
     volume: float | None
     note: str
+    refused: bool = False
 
 
 def asked(marked: str, volume: float | None) -> Volume | None:
@@ -49,7 +51,7 @@ def asked(marked: str, volume: float | None) -> Volume | None:
     if m:
         percent = int(m["n"])
         if percent > 100:
-            return Volume(None, f"the volume goes from 0 to 100, not {percent}")
+            return Volume(None, f"the volume goes from 0 to 100, not {percent}", refused=True)
         return Volume(percent / 100, f"volume set to {percent}%")
     mute = _MUTE.search(marked)
     if mute and not _REFUSALS.intersection(marked[: mute.start()].split()[-2:]):

@@ -87,6 +87,12 @@ NO = ("no",)
 #: and that there is no call for it ("no need to skip", "no need to mute").
 NO_NEED = ("no need to",)
 NEGATIONS = (REFUSE, DID_NOT, IS_NOT, NOT, CANNOT, NO, NO_NEED)
+#: A message of these alone takes back what was about to be asked ("no wait, never mind", "forget it"):
+#: understood, nothing to do.
+NEVER_MIND = (
+    "never mind", "nevermind", "forget it", "forget that", "cancel", "cancel that", "scratch that",
+    "ignore that", "ignore me", "no", "wait", "sorry", "oops", "my mistake", "please", "thanks",
+)  # fmt: skip
 #: Words that may stand between a negation and the word it says no to: "don't ever stop", "don't you
 #: dare skip", "I don't want to pause", "not really like", "not at all tired".  Each rule takes those of
 #: its kind (`tell_commands`: a command's; `tell_likes`: an opinion's; `tell._feeling`: a feeling's).

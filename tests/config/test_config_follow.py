@@ -17,7 +17,7 @@ import pytest
 
 from moodspeaker.cli import main
 from moodspeaker.config import Config, save, with_changes
-from moodspeaker.config.asked import ASKED_FILE, KEEP, Asked, ask
+from moodspeaker.config.asked import ASKED_FILE, KEEP, Asked, ask, say_followed
 from moodspeaker.config.edit import locked
 from moodspeaker.config.follow import FileFollower, Taken
 
@@ -83,7 +83,7 @@ def test_config_set_asks_for_what_it_set(tmp_path: Path) -> None:
     assert ask(data, path, ["camera.enabled"]) is None
     data.mkdir()
     ask(data, path, ["player.volume"])  # before the speaker's start
-    asked = Asked(data)
+    asked = Asked(data, path)
     assert asked.new() == set()
     here = ["-c", str(path), "--set", f"device.data_dir={data}"]
     assert main([*here, "config", "set", "mqtt.password=s3cret-word"]) == 0
@@ -100,8 +100,10 @@ def test_config_set_asks_for_what_it_set(tmp_path: Path) -> None:
 def test_config_set_says_what_waits_for_a_restart(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The running speaker takes the file's changes (service.file_settings); the command says so, and
     names the settings it takes only when it restarts, as the page does after a save."""
-    path = tmp_path / "config.toml"
-    save(Config(), path)
+    path, data = tmp_path / "config.toml", tmp_path / "data"
+    save(with_changes(Config(), {"device.data_dir": str(data)}), path)
+    data.mkdir()
+    say_followed(data, path)  # as the speaker running on it says (service.runner)
     assert main(["-c", str(path), "config", "set", "player.crossfade_s=2", "web.port=8081"]) == 0
     out = capsys.readouterr().out
     assert f"saved {path}: a running speaker applies it within seconds; web.port only when it restarts" in out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,12 +12,12 @@ from typing import Any
 import tomli_w
 
 from moodspeaker.config import Config, ConfigError, describe, with_changes
-from moodspeaker.config.asked import ask
+from moodspeaker.config.asked import Follower, ask, followed_in
 from moodspeaker.config.edit import update
 from moodspeaker.config.load import SYSTEM_CONFIG, config_path, data_dir, file_conflicts, to_mapping
 from moodspeaker.service.restart_rules import needs_restart
 from moodspeaker.util.net import mask_url
-from moodspeaker.util.program import commands_in
+from moodspeaker.util.program import command, commands_in
 
 #: The source a refusal names for a value typed after `config set` (a problem of the file names the file).
 TYPED_HERE = "command line"
@@ -123,18 +124,40 @@ def run(args: argparse.Namespace, config: Config) -> int:
     # (service.file_settings): what it cannot take while running is named, as the page names it.
     waiting = needs_restart(before, after)
     later = f"; {', '.join(waiting)} only when it restarts" if waiting else ""
-    if _ask_running(path, config, changes):
+    folder = data_dir(config)
+    running = followed_in(folder)
+    if running is not None and running.running and not running.follows(path):
+        print(f"saved {path}")
+        print(f"moodspeaker config set: {_not_followed(folder, running)}", file=sys.stderr)
+    elif (running is not None and not running.running) or not folder.is_dir():
+        print(f"saved {path}: no speaker runs on its data folder {folder} now; one started with it takes it")
+    elif _ask_running(path, folder, changes):
         print(f"saved {path}: a running speaker applies it within seconds{later}")
     else:
         print(f"saved {path}: a running speaker applies what changed in it within seconds{later}")
     return 0
 
 
-def _ask_running(path: Path, config: Config, changes: dict[str, str]) -> bool:
-    """Ask a speaker running with this config's data folder to apply the file's values of `changes`,
-    also of those the file held already (config.asked): `config set camera.enabled=false` switches
-    off a camera turned on meanwhile from Home Assistant.  False, said on stderr, when it cannot."""
-    folder = data_dir(config)
+def _not_followed(folder: Path, running: Follower) -> str:
+    """Why the speaker running on `folder` does not take the change: it follows another file (or none);
+    with the command that would reach it."""
+    if running.config is None:
+        return (
+            f"the speaker running on {folder} (process {running.pid}) was started without a config file: "
+            "it takes none of this, now or when it restarts; start it with --config naming this file"
+        )
+    again = command(f"--config {shlex.quote(str(running.config))} config set ...")
+    return (
+        f"the speaker running on {folder} (process {running.pid}) follows {running.config}, not this file: "
+        f"it takes none of this, now or when it restarts; to change its settings: {again}"
+    )
+
+
+def _ask_running(path: Path, folder: Path, changes: dict[str, str]) -> bool:
+    """Ask a speaker running with the data folder `folder` and following `path` to apply the file's
+    values of `changes`, also of those the file held already (config.asked): `config set
+    camera.enabled=false` switches off a camera turned on meanwhile from Home Assistant.  False, said
+    on stderr, when it cannot."""
     try:
         ask(folder, path, changes)
     except OSError as exc:

@@ -13,6 +13,13 @@ requests, each with an id of its own, so two commands in a row (a script) betwee
 speaker's looks are both heard; it is rewritten atomically under the config file's lock, which every
 `config set` takes.  Requests already there when the speaker starts are not applied again: the
 start took the file as it then was.
+
+Each request names the config file it was made for, and a speaker applies only those for the file it
+follows: `config set -c other.toml` on a file naming the same data folder asked the speaker running
+on the default config to apply *its* file's values of those settings (a camera switched off from Home
+Assistant came back on).  And the running speaker says which file it follows (`FOLLOWED_FILE`, with
+its process id, marked when it stops), so `config set` tells a person whose file the running speaker
+does not follow, or that none runs on the folder, instead of "a running speaker applies it".
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import os
 import secrets
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +44,8 @@ log = logging.getLogger(__name__)
 ASKED_FILE = "config-asked.json"
 #: How many requests it keeps (the speaker looks every second; a script's burst fits).
 KEEP = 20
+#: The file in the data folder where the running speaker names the config file it follows.
+FOLLOWED_FILE = "config-followed.json"
 
 
 def _requests(path: Path) -> list[dict[str, Any]] | None:
@@ -52,17 +62,25 @@ def _requests(path: Path) -> list[dict[str, Any]] | None:
     return [r for r in found if isinstance(r, dict) and isinstance(r.get("id"), str)]
 
 
+def _same(one: str | os.PathLike[str], other: str | os.PathLike[str]) -> bool:
+    return os.path.realpath(one) == os.path.realpath(other)
+
+
 def ask(data_dir: Path, config_path: Path, settings: Iterable[str]) -> Path | None:
-    """Ask a speaker running with `data_dir` to apply `config_path`'s values of `settings`: the file
-    written, or None when there is no such folder (no speaker ever ran with it).  Raises OSError
-    when it cannot be written."""
+    """Ask a speaker running with `data_dir` and following `config_path` to apply that file's values
+    of `settings`: the file written, or None when there is no such folder (no speaker ever ran with
+    it).  Raises OSError when it cannot be written."""
     if not data_dir.is_dir():
         return None
     target = data_dir / ASKED_FILE
     with locked(config_path):
         kept = (_requests(target) or [])[-(KEEP - 1) :]
         kept.append(
-            {"id": f"{time.time_ns()}-{os.getpid()}-{secrets.token_hex(4)}", "settings": sorted(settings)}
+            {
+                "id": f"{time.time_ns()}-{os.getpid()}-{secrets.token_hex(4)}",
+                "settings": sorted(settings),
+                "config": os.path.realpath(config_path),  # only the speaker following it applies them
+            }
         )
         atomic_write_bytes(target, json.dumps({"requests": kept}).encode("utf-8"), mode=0o644)
     if os.geteuid() == 0:  # `sudo moodspeaker config set`: the speaker's user keeps its folder's files
@@ -73,10 +91,13 @@ def ask(data_dir: Path, config_path: Path, settings: Iterable[str]) -> Path | No
 
 
 class Asked:
-    """The requests made in `data_dir` since the last look (`new`)."""
+    """The requests made in `data_dir` for the config file at `config_path` since the last look (`new`);
+    those made for another file are not this speaker's to apply (a request without a file, from an
+    earlier `config set`, is)."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, config_path: Path) -> None:
         self.path = data_dir / ASKED_FILE
+        self.config_path = config_path
         self._seen = {r["id"] for r in _requests(self.path) or []}  # before the start: taken by it
         self._unreadable = False  # said once
 
@@ -89,11 +110,73 @@ class Asked:
             self._unreadable = True
             return set()
         self._unreadable = False
-        asked = {
-            str(name)
-            for r in found
-            if r["id"] not in self._seen and isinstance(r.get("settings"), list)
-            for name in r["settings"]
-        }
+        fresh = [r for r in found if r["id"] not in self._seen and isinstance(r.get("settings"), list)]
+        elsewhere = [
+            r for r in fresh if isinstance(r.get("config"), str) and not _same(r["config"], self.config_path)
+        ]
+        for request in elsewhere:  # `config set -c OTHER` of a file naming this data folder too
+            log.info(
+                "`config set` of %s was for %s, not %s: not applied here",
+                ", ".join(map(str, request["settings"])),
+                request["config"],
+                self.config_path,
+            )
+        asked = {str(name) for r in fresh if r not in elsewhere for name in r["settings"]}
         self._seen = {r["id"] for r in found}
         return asked
+
+
+@dataclass(frozen=True)
+class Follower:
+    """The speaker that said, in a data folder, which config file it follows (`followed_in`)."""
+
+    pid: int
+    config: Path | None  # None: started without a config file (the built-in defaults)
+    running: bool  # False: it stopped (saying so, or its process is gone: a power cut, a kill -9)
+
+    def follows(self, path: Path) -> bool:
+        return self.config is not None and _same(self.config, path)
+
+
+def say_followed(data_dir: Path, config_path: Path | None, *, stopped: bool = False) -> None:
+    """The running speaker says, in its `data_dir`, that it follows `config_path` (None: no file), or
+    with `stopped` that it no longer runs.  Not said (logged) when the folder cannot be written:
+    `config set` then says what it said before."""
+    config = os.path.realpath(config_path) if config_path is not None else None
+    body = {"pid": os.getpid(), "config": config, "stopped": stopped}
+    try:
+        atomic_write_bytes(data_dir / FOLLOWED_FILE, json.dumps(body).encode("utf-8"), mode=0o644)
+    except OSError as exc:
+        note = data_dir / FOLLOWED_FILE
+        log.warning("%s: not written (%s); `config set` cannot tell what this speaker follows", note, exc)
+
+
+def say_stopped(data_dir: Path) -> None:
+    """The speaker stops: its note says so (only its own: a speaker started since keeps theirs)."""
+    found = followed_in(data_dir)
+    if found is not None and found.pid == os.getpid():
+        say_followed(data_dir, found.config, stopped=True)
+
+
+def followed_in(data_dir: Path) -> Follower | None:
+    """Who said they follow which config file in `data_dir`; None when nobody did (no speaker runs
+    there, or one from before this note) or the note cannot be read."""
+    try:
+        data = json.loads((data_dir / FOLLOWED_FILE).read_bytes())
+        pid, config, stopped = int(data["pid"]), data["config"], data.get("stopped") is True
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    if not isinstance(config, str | None) or pid <= 0:
+        return None
+    return Follower(pid, Path(config) if config is not None else None, not stopped and _alive(pid))
+
+
+def _alive(pid: int) -> bool:
+    """Whether process `pid` runs (a speaker that ended without saying so: a power cut, a kill -9)."""
+    try:
+        os.kill(pid, 0)
+    except PermissionError:  # another user's process (the speaker's, for a person's `config set`)
+        return True
+    except OSError:
+        return False
+    return True

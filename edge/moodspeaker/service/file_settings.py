@@ -61,7 +61,7 @@ class FollowedFile:
         self.app = app
         self.web: Any = None
         self._follower = FileFollower(path)
-        self._requests = Asked(data_dir) if data_dir is not None else None
+        self._requests = Asked(data_dir, path) if data_dir is not None else None
         self._asked: set[str] = set()  # asked for by `config set`, until the file is taken
 
     def follow(self, stop: threading.Event, every_s: float) -> threading.Thread:

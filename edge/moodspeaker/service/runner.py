@@ -17,6 +17,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from moodspeaker.config.asked import say_followed, say_stopped
 from moodspeaker.config.schema import Config
 from moodspeaker.service.app import Appliance
 from moodspeaker.service.component_states import ComponentState
@@ -199,6 +200,7 @@ def serve_until_signal(
     following: threading.Thread | None = None  # the config file's follower, until `done`
     desk: threading.Thread | None = None  # the privacy requests' answerer, until `done`
     done = threading.Event()
+    say_followed(data_dir, config_path)  # for `config set`: which file this speaker takes (config.asked)
     try:
         app.start()
         faces.web = start_web(
@@ -242,6 +244,7 @@ def serve_until_signal(
                 except Exception:
                     log.exception("stopping the %s failed", name)
         app.stop()
+        say_stopped(data_dir)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         say("stopped")

@@ -338,6 +338,18 @@ class Recommender(LearnedProfiles):
         self.outcome = outcome
         return picks, outcome
 
+    def _taste(self, profile: str) -> PersonalModel:
+        """What was learned of `profile` to plan with (lock held); the default taste, a model not kept,
+        for a name with no stored profile (a guest, a typo, one deleted by another program, whose
+        deleted feedback steered its plans) or no feedback yet.  Before, one was kept for every name."""
+        model = self._models.get(profile) if self.store.has_profile(profile) else None
+        if model is None:
+            o = self.options
+            model = PersonalModel(
+                o.half_life_s, o.no_repeat_window, mood_aware=o.mood_aware, learning=o.learning
+            )
+        return model
+
     def _plan_locked(
         self,
         view: CatalogueView,
@@ -357,7 +369,7 @@ class Recommender(LearnedProfiles):
             m,
             profile,
             strategy,
-            model=self._model(profile),
+            model=self._taste(profile),
             knn=self._knn,
             options=self.options,
             prior_prec=self._prior_prec,

@@ -186,10 +186,11 @@ def test_discovery_is_device_based_and_complete() -> None:
     assert platforms == {
         "mood": "sensor", "confidence": "sensor", "valence": "sensor", "arousal": "sensor",
         "now_playing": "sensor", "face": "binary_sensor", "camera": "switch", "strategy": "select",
-        "profile": "select", "volume": "number", "play": "button", "pause": "button", "next": "button",
-        "replay": "button", "like": "button", "dislike": "button", "rescan": "button", "calmer": "button",
-        "livelier": "button", "mood_changed": "event", "command_rejected": "event", "stats": "sensor",
-        "scan": "sensor", "audio": "binary_sensor", "playing": "binary_sensor", "mqtt": "sensor",
+        "profile": "select", "asked": "select", "volume": "number", "play": "button", "pause": "button",
+        "next": "button", "replay": "button", "like": "button", "dislike": "button", "rescan": "button",
+        "calmer": "button", "livelier": "button", "mood_changed": "event", "command_rejected": "event",
+        "stats": "sensor", "scan": "sensor", "audio": "binary_sensor", "playing": "binary_sensor",
+        "mqtt": "sensor",
     }  # fmt: skip
     uids = [c["unique_id"] for c in cmps.values()]
     assert len(set(uids)) == len(uids) and all(u.startswith("moodspeaker_kitchen_") for u in uids)

@@ -19,9 +19,11 @@ from moodspeaker.mood.classes import ALL_EXPRESSIONS, MOODS
 from moodspeaker.mqtt.buttons import BUTTONS
 from moodspeaker.mqtt.client import QOS
 from moodspeaker.mqtt.ha_templates import (
+    ASKED_TEMPLATE,
     AUDIO_PROBLEM_TEMPLATE,
     BOOL_TEMPLATE,
     CONFIDENCE_TEMPLATE,
+    MOOD_ATTRIBUTES,
     MOOD_TEMPLATE,
     MQTT_ATTRIBUTES,
     MQTT_SENT_TEMPLATE,
@@ -34,6 +36,7 @@ from moodspeaker.mqtt.ha_templates import (
 from moodspeaker.mqtt.payloads import CAMERA_OFF, IDLE, REJECTED, SCANNING
 from moodspeaker.mqtt.topics import Topics
 from moodspeaker.service.control import STRATEGIES
+from moodspeaker.service.events import MOOD_CAMERA
 
 #: Options of the mood enum sensor: every expression a model may have (FER+'s contempt too: the shipped
 #: model has it) plus the camera-off state (unknown is HA's own).  A mood missing here would show as
@@ -41,6 +44,8 @@ from moodspeaker.service.control import STRATEGIES
 MOOD_OPTIONS = (*ALL_EXPRESSIONS, CAMERA_OFF)
 #: Event types of the "mood changed" event entity: every mood the filter can report.
 MOOD_EVENT_TYPES = MOODS
+#: Options of the "Music mood" select: the camera's mood (no mood asked for), or music of one of them.
+ASK_OPTIONS = (MOOD_CAMERA, *ALL_EXPRESSIONS)
 
 
 def unique_id_base(device_id: str) -> str:
@@ -84,6 +89,8 @@ def discovery_config(
                 options=list(MOOD_OPTIONS),
                 state_topic=state("mood"),
                 value_template=MOOD_TEMPLATE,
+                json_attributes_topic=state("mood"),
+                json_attributes_template=MOOD_ATTRIBUTES,
                 icon="mdi:emoticon-outline",
             ),
             component(
@@ -193,6 +200,18 @@ def discovery_config(
                 command_topic=topics.command("set_strategy"),
                 command_template='{"strategy":{{ value | tojson }}}',
                 icon="mdi:tune-variant",
+            ),
+            component(
+                "asked",
+                "select",
+                "Music mood",
+                # music of a mood asked for ("play happy songs", `ask_mood`), or the camera's mood again
+                options=list(ASK_OPTIONS),
+                state_topic=state("asked"),
+                value_template=ASKED_TEMPLATE,
+                command_topic=topics.command("ask_mood"),
+                command_template='{"mood":{{ value | tojson }}}',
+                icon="mdi:playlist-music",
             ),
             component(
                 "profile",

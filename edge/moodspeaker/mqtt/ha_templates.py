@@ -13,6 +13,7 @@ import json
 
 from moodspeaker.mood.classes import ALL_EXPRESSIONS
 from moodspeaker.mqtt.payloads import AUDIO_LOST, AUDIO_OK, CAMERA_OFF, SCAN_FIELDS
+from moodspeaker.service.events import MOOD_CAMERA
 
 NONE = "None"  # what a template renders for "no value"; HA then shows the entity as unknown
 
@@ -20,6 +21,14 @@ MOOD_TEMPLATE = (
     "{% if value_json.status == '" + CAMERA_OFF + "' %}" + CAMERA_OFF
     + "{% elif value_json.value in " + json.dumps(list(ALL_EXPRESSIONS)) + " %}{{ value_json.value }}"
     + "{% else %}" + NONE + "{% endif %}"
+)  # fmt: skip
+#: The Mood sensor's attribute: where the mood shown comes from (`camera`, `asked`, `corrected`; null with
+#: no mood in force), so an automation on the listener's looks can leave out a mood asked for.
+MOOD_ATTRIBUTES = "{{ {'source': value_json.get('source')} | tojson }}"
+#: The "Music mood" select: the mood asked for (`ask_mood`), else its option "camera" (the camera's mood).
+ASKED_TEMPLATE = (
+    "{% if value_json.value in " + json.dumps(list(ALL_EXPRESSIONS)) + " %}{{ value_json.value }}"
+    + "{% else %}" + MOOD_CAMERA + "{% endif %}"
 )  # fmt: skip
 PERCENT_TEMPLATE = (
     "{% if value_json.value is number %}{{ (value_json.value * 100) | round(1) }}{% else %}None{% endif %}"

@@ -21,7 +21,15 @@ from typing import Any
 from moodspeaker.mood.classes import UNKNOWN
 from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.control import Command
-from moodspeaker.service.events import PAYLOAD_SCHEMA, CommandRejected, Event, MoodChanged
+from moodspeaker.service.events import (
+    MOOD_ASKED,
+    MOOD_CAMERA,
+    MOOD_CORRECTED,
+    PAYLOAD_SCHEMA,
+    CommandRejected,
+    Event,
+    MoodChanged,
+)
 from moodspeaker.service.scan_state import PASS_COUNTS, RUN_COUNTS
 
 #: A command payload larger than this is refused before it is even parsed.
@@ -51,6 +59,11 @@ AUDIO_LOST = ComponentState.LOST.value
 REJECTED = "rejected"
 #: The topics a mood reading publishes (mood_values' keys).
 MOOD_KEYS = ("mood", "confidence", "valence", "arousal", "face")
+#: The topics of the mood in force (a correction's too: what the listener told, not who is there); each
+#: says where that mood comes from (`source`: a reading, or a mood asked for or corrected).
+IN_FORCE_KEYS = ("mood", "confidence", "valence", "arousal")
+#: `source` of the mood topics, as mood_changed's: the camera's reading, a mood asked for, a correction.
+MOOD_SOURCES = (MOOD_CAMERA, MOOD_ASKED, MOOD_CORRECTED)
 _NOW_PLAYING_FIELDS = ("track_id", "title", "artist", "reason")
 #: What of the service's health report the stats topic carries: how the speaker runs, nothing about
 #: the listener.  Health's "reasons" (the explanations of the tracks started last, each quoting the
@@ -116,26 +129,47 @@ def _number(value: Any, digits: int = 3) -> float | None:
 
 
 def mood_values(
-    mood: Any, confidence: Any, valence: Any, arousal: Any, *, face: Any, camera: bool
+    mood: Any,
+    confidence: Any,
+    valence: Any,
+    arousal: Any,
+    *,
+    face: Any,
+    camera: bool,
+    source: Any = MOOD_CAMERA,
 ) -> dict[str, dict[str, Any]]:
-    """The five mood topics' payloads (without `ts`); camera off blanks them all."""
+    """The five mood topics' payloads (without `ts`); camera off blanks them all.  The mood in force's
+    four say where it comes from (`source`, MOOD_SOURCES: anything else is the camera's); `face` is
+    always the camera's."""
     if not camera:
         return blank_mood_values(CAMERA_OFF)
     live: dict[str, Any] = {"schema": PAYLOAD_SCHEMA, "status": LIVE}
+    told = {**live, "source": source if source in MOOD_SOURCES else MOOD_CAMERA}
     return {
-        "mood": {**live, "value": mood if isinstance(mood, str) and mood else UNKNOWN},
-        "confidence": {**live, "value": _number(confidence)},
-        "valence": {**live, "value": _number(valence)},
-        "arousal": {**live, "value": _number(arousal)},
+        "mood": {**told, "value": mood if isinstance(mood, str) and mood else UNKNOWN},
+        "confidence": {**told, "value": _number(confidence)},
+        "valence": {**told, "value": _number(valence)},
+        "arousal": {**told, "value": _number(arousal)},
         "face": {**live, "value": face if isinstance(face, bool) else None},
     }
 
 
 def blank_mood_values(status: str) -> dict[str, dict[str, Any]]:
     """The five mood topics' payloads (without `ts`) with no reading: `mood` unknown, the rest null,
-    and why (`status`: CAMERA_OFF or NO_READING)."""
+    and why (`status`: CAMERA_OFF or NO_READING); no mood in force, so `source` is null too."""
     blank: dict[str, Any] = {"schema": PAYLOAD_SCHEMA, "status": status}
-    return {key: {**blank, "value": UNKNOWN if key == "mood" else None} for key in MOOD_KEYS}
+    values = {key: {**blank, "value": UNKNOWN if key == "mood" else None} for key in MOOD_KEYS}
+    for key in IN_FORCE_KEYS:
+        values[key]["source"] = None
+    return values
+
+
+def asked_value(mood: Any, source: Any) -> dict[str, Any]:
+    """The `asked` topic's payload (without `ts`): the mood asked for (`ask_mood`) while it is in force,
+    else null (the camera's mood, or a correction, is in force), whether the camera is on or off: a
+    request for music, not a reading (Home Assistant's "Music mood" select shows it)."""
+    asked = source == MOOD_ASKED and isinstance(mood, str) and mood and mood != UNKNOWN
+    return {"schema": PAYLOAD_SCHEMA, "value": mood if asked else None}
 
 
 def _count(value: Any) -> int | None:
@@ -200,8 +234,10 @@ def state_values(state: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         state.get("arousal"),
         face=state.get("face"),
         camera=camera,
+        source=state.get("mood_source"),
     )
     base: dict[str, Any] = {"schema": PAYLOAD_SCHEMA}
+    out["asked"] = asked_value(state.get("mood"), state.get("mood_source"))
     out["camera"] = {**base, "value": camera}
     playing = state.get("playing")
     out["playing"] = {**base, "value": playing if isinstance(playing, bool) else None}

@@ -26,9 +26,11 @@ from typing import Any
 
 from moodspeaker.mood.classes import UNKNOWN
 from moodspeaker.mqtt.payloads import (
+    IN_FORCE_KEYS,
     MOOD_KEYS,
     NO_READING,
     PayloadError,
+    asked_value,
     blank_mood_values,
     encode,
     mood_values,
@@ -37,12 +39,9 @@ from moodspeaker.mqtt.payloads import (
 )
 from moodspeaker.mqtt.scan_feed import SCAN_POLL_S, ScanFeed
 from moodspeaker.mqtt.topics import Topics
-from moodspeaker.service.events import MoodChanged, MoodObserved
+from moodspeaker.service.events import MOOD_CAMERA, MoodChanged, MoodObserved
 
 log = logging.getLogger(__name__)
-
-#: The topics of the mood in force (a correction's too: what the listener told, not who is there).
-IN_FORCE_KEYS = ("mood", "confidence", "valence", "arousal")
 
 
 class StateFeed:
@@ -111,7 +110,11 @@ class StateFeed:
             event.valence,
             event.arousal,
         )
-        values = mood_values(mood, confidence, valence, arousal, face=event.face, camera=event.camera)
+        source = event.source if event.told is not None else MOOD_CAMERA
+        values = mood_values(
+            mood, confidence, valence, arousal, face=event.face, camera=event.camera, source=source
+        )
+        values["asked"] = asked_value(mood, source)
         self.publish(values, event.ts)
 
     def mood_changed(self, event: MoodChanged) -> None:
@@ -119,15 +122,22 @@ class StateFeed:
         The camera's change follows its reading, which published the same; a correction's comes
         with no reading, and the confidence read before stayed beside the mood corrected."""
         values = mood_values(
-            event.mood, event.confidence, event.valence, event.arousal, face=True, camera=self.camera
+            event.mood,
+            event.confidence,
+            event.valence,
+            event.arousal,
+            face=True,
+            camera=self.camera,
+            source=event.source,
         )
         if self._unread:  # nothing read: a correction shows, and stays over the snapshots; the end of
             if event.mood == UNKNOWN:  # one (nothing told, nothing read) leaves them `no_reading`
                 self._unread_values = blank_mood_values(NO_READING)
             else:
                 self._unread_values.update({key: values[key] for key in IN_FORCE_KEYS})
-            values = self._unread_values
-        self.publish(values, event.ts, keys=IN_FORCE_KEYS)
+            values = dict(self._unread_values)
+        values["asked"] = asked_value(event.mood, event.source)  # a request shows with the camera off too
+        self.publish(values, event.ts, keys=(*IN_FORCE_KEYS, "asked"))
 
     def publish(
         self, values: Mapping[str, dict[str, Any]], ts: float, keys: tuple[str, ...] | None = None

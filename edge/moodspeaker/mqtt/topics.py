@@ -25,6 +25,7 @@ STATE_KEYS = (
     "valence",
     "arousal",
     "face",
+    "asked",
     "camera",
     "playing",
     "now_playing",

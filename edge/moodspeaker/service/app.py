@@ -43,6 +43,7 @@ from moodspeaker.service.events import (
     MoodObserved,
     StateChanged,
     TrackStarted,
+    mood_source,
 )
 from moodspeaker.service.feedback import FeedbackRecording
 from moodspeaker.service.forget import ForgottenReasons
@@ -273,6 +274,7 @@ class Appliance(
                     face=state.face,
                     camera=self.stage.enabled,  # False for a capture that finished as the camera went off
                     told=told,  # the state topics show the correction while it holds, the plot the reading
+                    source=_source(self._override),  # asked or corrected while it holds: MQTT says which
                 )
             )
             if state.changed and state.mood != shown and not settling:
@@ -330,3 +332,8 @@ def _in_force(told: MoodState | None) -> tuple[str, float, float, float] | None:
     if told is None:
         return None
     return (told.mood, round(told.confidence, 3), round(told.valence, 3), round(told.arousal, 3))
+
+
+def _source(told: MoodState | None) -> str:
+    """MoodObserved's `source`: the camera's reading, or the mood told in force (asked or corrected)."""
+    return mood_source(told=told is not None, asked=told is not None and told.asked)

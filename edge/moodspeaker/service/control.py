@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from moodspeaker.mood.classes import ALL_EXPRESSIONS
-from moodspeaker.service.events import CommandRejected, EventBus
+from moodspeaker.service.events import MOOD_CAMERA, CommandRejected, EventBus
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +120,9 @@ COMMANDS: dict[str, Command] = {
         Command(
             "ask_mood",
             "Music for this mood ('play happy songs'): the mood in force as after a correction, until the "
-            "camera reads a change, but no correction: nothing is recorded against the track or learned.",
-            (Arg("mood", "mood", choices=ALL_EXPRESSIONS),),
+            "camera reads a change, but no correction: nothing is recorded against the track or learned. "
+            "'camera': the camera's mood again (a mood asked for or corrected ends now).",
+            (Arg("mood", "mood", choices=(*ALL_EXPRESSIONS, MOOD_CAMERA)),),
             lambda s, a: s.ask_mood(a["mood"]),
         ),
         Command(

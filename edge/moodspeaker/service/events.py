@@ -34,6 +34,14 @@ class Event:
         return data
 
 
+#: MoodChanged.source (MoodObserved.source too): the camera's reading (or its end), music of a mood
+#: asked for (`ask_mood`, "play happy songs"), or the listener's correction of the mood read
+#: (`correct_mood`).
+MOOD_CAMERA = "camera"
+MOOD_ASKED = "asked"
+MOOD_CORRECTED = "corrected"
+
+
 @dataclass(frozen=True)
 class MoodObserved(Event):
     """The filter's state after one capture (every interval): what the camera read, for live plots
@@ -49,6 +57,9 @@ class MoodObserved(Event):
     #: a listener's correction in force after this reading, (mood, confidence, valence, arousal): the
     #: mood in force, which the state shows instead of the reading (None: the reading is in force)
     told: tuple[str, float, float, float] | None = None
+    #: where the mood in force comes from, as MoodChanged.source says it: the reading (MOOD_CAMERA),
+    #: or, with `told`, music of a mood asked for (MOOD_ASKED) or a correction (MOOD_CORRECTED)
+    source: str = MOOD_CAMERA
     #: True: not a reading but its end (the camera switched off, "delete everything", a frame source
     #: that ran out): nothing is read from now until the next reading, so the mood is unknown and its
     #: numbers (0.0) and `face` (False) are no reading's, not a listener gone; the state topics say
@@ -56,11 +67,11 @@ class MoodObserved(Event):
     ended: bool = False
 
 
-#: MoodChanged.source: the camera's reading (or its end), music of a mood asked for (`ask_mood`,
-#: "play happy songs"), or the listener's correction of the mood read (`correct_mood`).
-MOOD_CAMERA = "camera"
-MOOD_ASKED = "asked"
-MOOD_CORRECTED = "corrected"
+def mood_source(*, told: bool, asked: bool) -> str:
+    """The `source` of a mood in force (MoodState's `told` and `asked`): the camera's, asked or corrected."""
+    if not told:
+        return MOOD_CAMERA
+    return MOOD_ASKED if asked else MOOD_CORRECTED
 
 
 @dataclass(frozen=True)

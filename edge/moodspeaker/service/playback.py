@@ -23,8 +23,9 @@ from moodspeaker.recommend.profiles import ProfileError
 from moodspeaker.recommend.targets import STEER_STEP
 from moodspeaker.service.control import CommandError
 from moodspeaker.service.core import PLAYER_WAIT_S, ApplianceCore
-from moodspeaker.service.events import MOOD_ASKED, MOOD_CORRECTED, MoodChanged, StateChanged
+from moodspeaker.service.events import MOOD_ASKED, MOOD_CAMERA, MOOD_CORRECTED, MoodChanged, StateChanged
 from moodspeaker.service.plans import OvertakenError
+from moodspeaker.service.policy import replan_on
 
 log = logging.getLogger(__name__)
 
@@ -214,8 +215,44 @@ class PlaybackCommands(ApplianceCore):
         """The listener asks for music of `mood` ("play happy songs"): held as the mood in force and
         announced as a correction is (`_hold_mood`), but no correction: the camera may well have read
         the face right, so nothing is recorded (no feedback row, nothing against the track playing)
-        and the camera-correction mapping learns nothing."""
+        and the camera-correction mapping learns nothing.  `mood` MOOD_CAMERA ("camera") asks for
+        the camera's mood again: the mood told ends now (`_follow_camera`), not at the next change
+        the camera reads (Home Assistant's "Music mood" select offers it beside the moods)."""
+        if mood == MOOD_CAMERA:
+            self._follow_camera()
+            return
         self._hold_mood(mood, self._current_mood(), asked=True)
+
+    def _follow_camera(self) -> None:
+        """The mood told (asked for or corrected) ends and the camera's reading is in force again:
+        announced as a change from the mood told (`source` camera; with the camera off or nothing
+        read, a change to unknown), or, when the camera reads that very mood, as the state's
+        `mood_source` changing back (no mood changed); planned for at once (nothing to plan for an
+        unknown mood: the plans under way, made for the mood told, are dropped)."""
+        with self._lock:  # the events under it, in the order the mood in force changed (`_hold_mood`)
+            told, self._override = self._override, None
+            seen = self._current_mood()
+            now = time.time()
+            if told is not None and told.mood != seen.mood:
+                self.bus.publish(
+                    MoodChanged(
+                        ts=now,
+                        mood=seen.mood,
+                        previous=told.mood,
+                        confidence=round(seen.confidence, 3),
+                        valence=round(seen.valence, 3),
+                        arousal=round(seen.arousal, 3),
+                        source=MOOD_CAMERA,
+                    )
+                )
+            elif told is not None:
+                self.bus.publish(StateChanged(ts=now, key="mood_source", value=MOOD_CAMERA))
+        if told is None:
+            return  # nothing told: the camera's mood is in force already
+        if replan_on(seen.mood, True):
+            self.conductor.react(seen)
+        else:
+            self.conductor.drop_plans()
 
     def _read_mood(self) -> MoodState:
         """The mood the camera read, under a mood told since (camera off said as `_current_mood` says it)."""

@@ -17,6 +17,7 @@ from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.component_states import UNKNOWN, ComponentState
 from moodspeaker.service.control import CommandError
 from moodspeaker.service.core import ApplianceCore
+from moodspeaker.service.events import mood_source
 from moodspeaker.service.health import tpu_state
 from moodspeaker.service.plans import storage_reason
 from moodspeaker.service.scan_state import ScanRun
@@ -168,6 +169,8 @@ class ServiceReports(ApplianceCore):
             "valence": round(mood.valence, 3),
             "arousal": round(mood.arousal, 3),
             "face": mood.face,
+            # the reading's, or a mood told (asked for or corrected) in force: MQTT's mood topics say which
+            "mood_source": mood_source(told=mood.told, asked=mood.asked),
             "camera": self.stage.enabled,
             "playing": status.state == "playing",
             "player": status.state,

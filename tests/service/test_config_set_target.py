@@ -2,11 +2,12 @@
 
 `config set` left its request (config.asked) in the data folder of the config it was given, and the
 speaker running on that folder applied *its own* file's values of the settings named: `config set -c
-other.toml camera.enabled=false`, other.toml naming the same data folder, switched back on the camera
-Home Assistant had switched off (the running speaker's file said true), and said "a running speaker
-applies it within seconds" though that speaker never reads other.toml.  A data folder no speaker runs
-on got the same sentence.  Now a request names its file and only the speaker following that file
-applies it; the running speaker says which file it follows, so the command says whose it is.
+other.toml recommend.queue_length=6`, other.toml naming the same data folder, put the running file's
+4 in place of the 3 set for this run (and a `camera.enabled` so asked switches the camera as the
+running file says, whatever Home Assistant did), and it said "a running speaker applies it within
+seconds" though that speaker never reads other.toml.  A data folder no speaker runs on got the same
+sentence.  Now a request names its file and only the speaker following that file applies it; the
+running speaker says which file it follows, so the command says whose it is.
 
 The real service run by the runner on tmp_path/config.toml (followkit), the real command; the
 follower's passes are made by the test (`held_follower`), so "nothing was applied" is a pass made.
@@ -22,7 +23,6 @@ from followkit import held_follower, serving
 from moodspeaker.cli import main
 from moodspeaker.config import load, save, with_changes
 from moodspeaker.config.asked import ask
-from moodspeaker.service.control import ControlAPI
 
 
 def test_config_set_of_another_file_is_not_taken_by_the_running_speaker(
@@ -31,19 +31,18 @@ def test_config_set_of_another_file_is_not_taken_by_the_running_speaker(
     with held_follower() as got, serving(tmp_path, web=False) as (app, _faces, path, _events):
         followed = got[0]
         other = tmp_path / "other.toml"  # another file naming the same data folder
-        save(with_changes(load(path), {"camera.enabled": True}), other)
-        ControlAPI(app, app.bus).execute("set_camera", {"enabled": False}, source="mqtt")  # HA's switch
-        assert app.stage.enabled is False
+        save(load(path), other)
+        assert app.config.recommend.queue_length == 3  # a one-run override: its file says 4
         capsys.readouterr()
-        assert main(["-c", str(other), "config", "set", "camera.enabled=false"]) == 0
+        assert main(["-c", str(other), "config", "set", "recommend.queue_length=6"]) == 0
         said = capsys.readouterr()
         assert said.out == f"saved {other}\n", said.out
         assert f"follows {path.resolve()}, not this file: it takes none of this" in said.err, said.err
         assert f"--config {path.resolve()} config set" in said.err  # how to reach it
-        ask(path.parent / "data", other, ["camera.enabled"])  # as a `config set` from before this asked
+        ask(path.parent / "data", other, ["recommend.queue_length"])  # as a `config set` from before this
         for _ in range(3):
             followed.step()
-        assert app.stage.enabled is False  # its own file's camera.enabled (true) was not applied
+        assert app.config.recommend.queue_length == 3  # its own file's 4 was not applied
 
         assert main(["-c", str(path), "config", "set", "camera.enabled=false"]) == 0  # its own file
         assert "a running speaker applies it within seconds" in capsys.readouterr().out

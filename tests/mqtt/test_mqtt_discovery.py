@@ -55,15 +55,16 @@ def test_every_entity_asks_for_qos_1_itself(rig: Rig, broker: Mosquitto) -> None
 
 
 def test_upkeep_entities_are_categorised_as_home_assistant_expects(rig: Rig, broker: Mosquitto) -> None:
-    """The library scan, the audio output's health and the uptime are diagnostics and Rescan is a
-    config action (HA lists them apart from the controls and sensors a household uses); HA refuses
-    the `config` category on read-only entities."""
+    """The library scan, the audio output's health, the uptime and the mood's confidence are
+    diagnostics and Rescan is a config action (HA lists them apart from the controls and sensors a
+    household uses); HA refuses the `config` category on read-only entities."""
     watcher = Watcher(broker.port).start()
     watcher.wait_for("homeassistant/device/kitchen/config")
     watcher.stop()
     config = json.loads(retained(broker.port, "homeassistant/#")["homeassistant/device/kitchen/config"])
     categories = {key: c["entity_category"] for key, c in config["cmps"].items() if "entity_category" in c}
     assert categories == {
+        "confidence": "diagnostic",
         "scan": "diagnostic",
         "audio": "diagnostic",
         "stats": "diagnostic",

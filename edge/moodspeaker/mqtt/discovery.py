@@ -103,6 +103,12 @@ def discovery_config(
                 state_class="measurement",
                 suggested_display_precision=0,
                 icon="mdi:gauge",
+                # how sure the classifier is: a new value while a listener is in view (each whole
+                # percent), which the household rarely looks at: a diagnostic, off until wanted, as
+                # HA's integrations do with a noisy one such as signal strength (measurement kept:
+                # enabled, it gets the statistics a chart wants)
+                entity_category="diagnostic",
+                enabled_by_default=False,
             ),
             component(
                 "valence",

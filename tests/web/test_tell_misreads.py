@@ -111,6 +111,14 @@ def test_a_stop_of_the_music_complained_of_is_no_pause(text: str, expected: list
         "fine",
         "good",
         "great!",
+        # Said of something or someone else, not of the person (read as "you feel good", "you are not good").
+        "this song is so good",
+        "this is really great",
+        "it's so good",
+        "the weather is very gloomy",
+        "this song is not good",
+        "my day was not good",
+        "you look so tired",
     ],
 )
 def test_no_mood_correction_from_a_complaint_or_an_acknowledgement(text: str) -> None:
@@ -119,7 +127,16 @@ def test_no_mood_correction_from_a_complaint_or_an_acknowledgement(text: str) ->
 
 
 @pytest.mark.parametrize(
-    ("text", "mood"), [("I'm fine", "neutral"), ("I feel good", "happy"), ("I'm tired of my job", "sad")]
+    ("text", "mood"),
+    [
+        ("I'm fine", "neutral"),
+        ("I feel good", "happy"),
+        ("I'm tired of my job", "sad"),
+        ("we are so tired", "sad"),
+        ("it's late and I'm so tired", "sad"),
+        ("I look so tired", "sad"),
+        ("I'm really not happy", "neutral"),
+    ],
 )
 def test_feelings_still_correct_the_mood(text: str, mood: str) -> None:
     assert _actions(text) == [Action("correct_mood", {"mood": mood})]

@@ -13,23 +13,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from moodspeaker_web import tell_commands, tell_likes, tell_named, tell_questions, tell_volume
+from moodspeaker_web import (
+    tell_commands,
+    tell_feelings,
+    tell_likes,
+    tell_named,
+    tell_questions,
+    tell_volume,
+)
 from moodspeaker_web.tell_words import (
-    BETWEEN_FEELING,
     CALMER,
     DID_NOT,
-    FEELINGS,
     LIVELIER,
     MUSIC_MOODS,
+    MUSIC_NOUNS,
     MUSIC_STEERS,
     NEVER_MIND,
-    NOT,
     REFUSE,
     alternatives,
     negation,
 )
-
-_FEELING_INTRO = r"(?:i am|i m|im|i feel|feeling|i'm|actually|just|really|so|pretty|quite|very|a bit|kind of)"
 
 #: A request for music of a mood, by what is said before its mood word: "play ...", "put on some ...",
 #: "something ...", "I want ...", "give me ...", "more ..." opening a clause.  A mood word with "songs"
@@ -39,7 +42,7 @@ _MUSIC_REQUEST = (
     r"(?:play|put on|something|some|anything|want|need|give me|i'd like|id like|i would like|feel like"
     r"|in the mood for|listen to|hear|how about|(?:(?<=^ )|(?<=, ))more)(?: \w+){0,2}"
 )
-_MUSIC_NOUNS = r"songs?|music|tracks?|tunes?|stuff|playlist"
+_MUSIC_NOUNS = MUSIC_NOUNS
 _MUSIC_AFTER = rf"(?:{_MUSIC_NOUNS})"
 #: Whom music asked for is by ("happy songs by Queen please": `tell_named.named_by` says it is not picked).
 _BY_SOMEONE = r"(?: by(?: [\w']+){1,3})?"
@@ -65,15 +68,6 @@ _MUSIC_ACTED_ON = (
     r"(?: (?:the|these|this|those|that|all|any|of|with|playing|my|your|current)){0,3}"
 )
 
-#: What a feeling word is of, when that is the music: "tired of sad songs", "fed up with this music",
-#: "sick of this": a complaint about the music, no feeling to correct the mood read with ("tired of
-#: work" is one).
-_OF_THE_MUSIC = (
-    rf"(?:of|with|by|at)(?:(?: [\w']+){{0,3}} (?:{_MUSIC_NOUNS}|artist|band|album|singer|hearing|listening)\b"
-    r"| (?:this|that|these|those|it)(?: one| again| already| now)?(?= ,| $)| (?:hearing|listening)\b)"
-)
-#: Words said alone that answer rather than tell a feeling ("ok", "fine", "good"): only "I'm fine" is one.
-_ACKNOWLEDGEMENTS = ("ok", "okay", "fine", "good", "great", "alright", "all right", "cool", "meh")
 #: "next" as a command ("next", "next one please", "play the next song"), not "next to", "next level",
 #: "next time" or "next week".
 _NEXT = r"\bnext(?: (?:one|song|track|tune|please|pls|thanks))*(?= ,| $| and\b| then\b)"
@@ -146,25 +140,6 @@ def _last(text: str, phrases: tuple[str, ...]) -> int:
     """Where the last of `phrases` in `text` starts (-1: none)."""
     starts = [m.start() for phrase in phrases for m in re.finditer(rf"(?= {re.escape(phrase)} )", text)]
     return max(starts, default=-1)
-
-
-def _feeling(text: str) -> tuple[str, str] | None:
-    """(mood, word) when the text says how the person feels; not a word of music ("so many sad
-    songs") nor one of a complaint about it ("I'm tired of sad songs": `_OF_THE_MUSIC`)."""
-    words = [(mood, word) for mood, words in FEELINGS.items() for word in words]
-    words.sort(key=lambda item: -len(item[1]))  # "in a good mood" before "good"
-    between = alternatives(BETWEEN_FEELING)
-    bare = text.strip()
-    bare = "" if bare in _ACKNOWLEDGEMENTS else bare
-    for mood, word in words:
-        end = rf"\b(?! {_MUSIC_AFTER}\b| {_OF_THE_MUSIC})"
-        negated = re.search(rf"\b{negation(NOT)} (?:(?:{between}) )?{word}{end}", text)
-        said = re.search(rf"\b{_FEELING_INTRO}(?: \w+){{0,2}} {word}{end}", text) or bare == word
-        if negated:
-            return "neutral", f"not {word}"
-        if said:
-            return mood, word
-    return None
 
 
 def _asked_music(text: str, words: dict[str, tuple[str, ...]]) -> tuple[str, str] | None:
@@ -241,7 +216,7 @@ def interpret(
     # read was happy, so nothing is recorded against the track playing or taught to the camera's
     # correction mapping.  A feeling said ("I'm tired") is a correction of the reading.
     music = _asked_music(marked, MUSIC_MOODS)
-    feeling = _feeling(marked)
+    feeling = tell_feelings.feeling(marked)
     if music:
         mood, word = music
         if strategy in ("steady", "off"):

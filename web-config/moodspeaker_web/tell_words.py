@@ -64,6 +64,9 @@ MUSIC_STEERS: dict[str, tuple[str, ...]] = {
     "livelier": ("lively", "danceable", "dancey"),
 }
 
+#: The words for music itself, as a pattern ("sad songs", "happy music", "this playlist").
+MUSIC_NOUNS = r"songs?|music|tracks?|tunes?|stuff|playlist"
+
 CALMER = ("calmer", "slower", "mellow", "mellower", "relaxing", "chill", "chilled", "gentler", "quiet music")
 LIVELIER = ("livelier", "upbeat", "more upbeat", "energetic", "faster", "happier", "more energy", "party")
 

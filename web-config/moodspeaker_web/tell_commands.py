@@ -8,7 +8,10 @@ music's rules then read: a camera command leaves a clause break, a cancelled com
 (the negation stays: "don't _ anything sad" still refuses sad music).  The camera turns on only when
 asked to ("camera on" as a command, not "the camera on the shelf"); not wanting it ("I don't want the
 camera on", "no camera") turns it off, and so does "turn it off" in a message about the camera.  "stop
-skipping"/"stop pausing" cancel the skip or pause.
+skipping"/"stop pausing" cancel the skip or pause.  Other ways to say a command are read as its command
+word (`tell_words.GERUNDS`, `TURNED`: "would you mind pausing" is "pause", "turn the music off" is "stop
+the music"), so their negations cancel them too ("don't turn the music off").  The negations are the
+box's one vocabulary (`tell_words.negation`).
 """
 
 from __future__ import annotations

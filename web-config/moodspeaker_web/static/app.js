@@ -271,7 +271,8 @@ function initStatus() {
     try {
       const result = await api("/api/tell", { text });
       setText("tell-reply", result.reply + (result.errors.length ? " (" + result.errors.join("; ") + ")" : ""));
-      if (result.done.length) input.value = "";
+      // understood (also with nothing to do: "never mind") or partly done: sent; a refusal stays to be fixed
+      if (result.ok || result.done.length) input.value = "";
       refresh();
     } catch (err) { setText("tell-reply", err.message); if (err instanceof Unreachable) trouble(UNREACHABLE + "; trying again…"); }
   });

@@ -10,28 +10,22 @@ Chromium (Debian's /usr/bin/chromium through Playwright's Python API, as tests/w
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 
+from demokit import PAGE_SAID, run_demo
 from moodspeaker.commands.demo import demo_config
 from moodspeaker.config import Config, load, save, with_changes
 from moodspeaker.demo.library import own_folders
 from moodspeaker.library import db_path
 from moodspeaker.library.index import LibraryIndex
-from moodspeaker.vision.expression import default_model_json
 from moodspeaker_web.setup_code import read_setup_code
 from polling import until
 from tonetracks import write_tone
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct horse battery"
 
@@ -75,12 +69,6 @@ def test_folders_a_person_chose_in_the_demo_file_are_kept(tmp_path: Path) -> Non
     assert list(config.library.folders) == chosen and _saved_folders(path) == chosen
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
@@ -88,35 +76,13 @@ def test_the_demo_page_shows_and_rescans_the_demo_folders_and_scans_music_added_
     pytest.importorskip("playwright")
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 (optional: the browser tests skip without it)
 
-    if not default_model_json().is_file():
-        pytest.skip(f"no expression model shipped yet ({default_model_json()})")
     folder = tmp_path / "demo"
     home_music = tmp_path / "Music"  # the person's ~/Music (HOME is tmp_path)
     home_music.mkdir()
     write_tone(home_music / "mine.ogg", 330.0, Config().library.min_track_s + 5.0, 0.2)
-    port, mqtt_port = _free_port(), _free_port()  # nothing listens on mqtt_port: MQTT off
-    env = {**os.environ, "SDL_AUDIODRIVER": "dummy", "PYTHONUNBUFFERED": "1", "HOME": str(tmp_path)}
-    env.pop("MOODSPEAKER_CONFIG", None)
-    cmd = [sys.executable, "-m", "moodspeaker", "demo", "--replay", "--data-dir", str(folder),
-           "--mqtt-host", "127.0.0.1", "--mqtt-port", str(mqtt_port)]  # fmt: skip
-    proc = subprocess.Popen(
-        [*cmd, "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-        cwd=ROOT,
-    )
-    assert proc.stdout is not None
-    lines: list[str] = []
     own = [str(f) for f in own_folders(folder)]
-    try:
-        for line in proc.stdout:
-            lines.append(line)
-            if f"web page: http://127.0.0.1:{port}/" in line:
-                break
-        else:
-            pytest.fail("the demo ended before its page answered:\n" + "".join(lines))
+    with run_demo(tmp_path, ready=(PAGE_SAID,)) as demo:  # until its page answers; a clean stop after
+        port = demo.port
         code = read_setup_code(folder)
         assert code is not None
         with sync_playwright() as playwright:
@@ -165,21 +131,8 @@ def test_the_demo_page_shows_and_rescans_the_demo_folders_and_scans_music_added_
             assert "Nothing was saved" not in page.content()
             browser.close()
         assert _saved_folders(folder / "config.toml") == [*own, "~/Music"]
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=120)
-    assert proc.returncode == 0, "".join(lines) + out
     # the next demo starts from the file: ~/Music, added on the page, is analysed beside the demo's own
-    again = subprocess.run(
-        [*cmd, "--seconds", "0.1", "--no-web"],
-        check=False,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=600,
-    )
-    assert again.returncode == 0, again.stdout + again.stderr
+    again = demo.again("--seconds", "0.1", "--no-web", timeout=600)
     index = LibraryIndex(db_path(load(folder / "config.toml")))
     locations = [t.location for t in index.tracks()]
     assert str(home_music / "mine.ogg") in locations, again.stdout

@@ -10,12 +10,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import tomllib
 import urllib.parse
 import urllib.request
@@ -23,17 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from moodspeaker.vision.expression import default_model_json
+from demokit import PAGE_SAID, run_demo
 from moodspeaker_web.setup_code import read_setup_code
 
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Phone:
@@ -62,28 +50,10 @@ class Phone:
 
 @pytest.mark.slow
 def test_demo_page_saves_settings_to_the_demo_file_and_the_demo_applies_them(tmp_path: Path) -> None:
-    if not default_model_json().is_file():
-        pytest.skip(f"no expression model shipped yet ({default_model_json()})")
     folder = tmp_path / "demo"
-    port, mqtt_port = _free_port(), _free_port()  # nothing listens on mqtt_port: MQTT off
-    env = {**os.environ, "SDL_AUDIODRIVER": "dummy", "PYTHONUNBUFFERED": "1", "HOME": str(tmp_path)}
-    env.pop("MOODSPEAKER_CONFIG", None)
-    cmd = [sys.executable, "-m", "moodspeaker", "demo", "--replay", "--data-dir", str(folder),
-           "--port", str(port), "--mqtt-host", "127.0.0.1", "--mqtt-port", str(mqtt_port)]  # fmt: skip
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT
-    )
-    assert proc.stdout is not None
-    lines: list[str] = []
-    try:
-        for line in proc.stdout:
-            lines.append(line)
-            if f"web page: http://127.0.0.1:{port}/" in line:
-                break
-        else:
-            pytest.fail("the demo ended before its page answered:\n" + "".join(lines))
-        assert (folder / "config.toml").is_file(), "".join(lines)
-        phone = Phone(f"http://127.0.0.1:{port}")
+    with run_demo(tmp_path, ready=(PAGE_SAID,)) as demo:  # until its page answers; a clean stop after
+        assert (folder / "config.toml").is_file(), demo.said
+        phone = Phone(f"http://127.0.0.1:{demo.port}")
         code = read_setup_code(folder)
         assert code is not None
         status, _ = phone.post_form(
@@ -101,21 +71,8 @@ def test_demo_page_saves_settings_to_the_demo_file_and_the_demo_applies_them(tmp
         assert saved["recommend"]["profiles"] == ["default", "alex"]
         state = json.loads(phone.get("/api/state"))  # the running demo made the new listener at once
         assert "alex" in state["profiles"], state.get("profiles")
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=60)
-    assert proc.returncode == 0, "".join(lines) + out
     # kept across demo runs: the next demo starts from the file, the page's change included
-    again = subprocess.run(
-        [*cmd, "--seconds", "0.1", "--no-web"],
-        check=False,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=240,
-    )
-    assert again.returncode == 0, again.stdout + again.stderr
+    demo.again("--seconds", "0.1", "--no-web", timeout=240)
     saved = tomllib.loads((folder / "config.toml").read_text(encoding="utf-8"))
     assert saved["recommend"]["profiles"] == ["default", "alex"]
     assert saved["device"]["data_dir"] == str(folder)

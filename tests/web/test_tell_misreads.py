@@ -98,6 +98,30 @@ def test_a_stop_of_the_music_complained_of_is_no_pause(text: str, expected: list
     assert _actions(text) == expected, interpret(text).reply
 
 
+_SAD = Action("ask_mood", {"mood": "sad"})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A refusal takes away the mention of music it is said of, not a request made after it.
+        ("I don't feel happy, play something happy", [_HAPPY, _PLAY]),
+        ("I don't feel happy. Play something happy", [_HAPPY, _PLAY]),
+        ("i dont feel happy play something happy", [_HAPPY, _PLAY]),
+        ("I didn't want sad songs before, but now play something sad", [_SAD, _PLAY]),
+        ("no more sad songs, I want happy music", [_HAPPY, _PLAY]),
+        # Refused where it is asked, or after it: no music of that mood.
+        ("no, play something happy", [_HAPPY, _PLAY]),
+        ("don't play happy music", []),
+        ("I don't want happy music", []),
+        ("I don't want to hear happy songs", []),
+        ("play something happy, no, not happy", [Action("correct_mood", {"mood": "neutral"}), _PLAY]),
+    ],
+)
+def test_a_refusal_is_of_its_own_mention_of_the_music(text: str, expected: list[Action]) -> None:
+    assert _actions(text) == expected, interpret(text).reply
+
+
 @pytest.mark.parametrize(
     "text",
     [

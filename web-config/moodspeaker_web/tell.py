@@ -48,24 +48,26 @@ _MUSIC_AFTER = rf"(?:{_MUSIC_NOUNS})"
 _BY_SOMEONE = r"(?: by(?: [\w']+){1,3})?"
 #: Words that take that music away, none of them a request for it.  A negation or an exclusion just
 #: before it: "no more sad songs", "nothing too gloomy", "anything but sad songs", "too many sad
-#: songs" (not across a request's own verb: "no, play something happy").
+#: songs" (not across a request's own verb: "no, play something happy").  Each of these three patterns
+#: ends at the first mention of the music after its opening words (lazy): "I don't feel happy play
+#: something happy" refuses the first "happy" only (`_asked_music`).
 _MUSIC_NOT = (
     r"(?:no|not|nothing|none|less|fewer|without|enough|too many|too much|so many|so much|but|except"
     r"|excluding|other than|apart from|besides|instead of|rather than)"
-    r"(?: (?!(?:play|put|give|want|something|i)\b)[\w']+){0,2}"
+    r"(?: (?!(?:play|put|give|want|something|i)\b)[\w']+){0,2}?"
 )
 #: A refusal of it: "I don't want to listen to any sad songs", "not in the mood for sad songs" (up to
 #: the end of the music it names: "instead of sad songs, play something happy").
 _MUSIC_REFUSED = (
     rf"(?:{negation(REFUSE, DID_NOT)}|hate|avoid|can't stand|cant stand|not in the mood for"
     r"|tired of|sick of|fed up with|rather not)"
-    rf"(?: (?!(?:{_MUSIC_NOUNS}|and|then|but|instead)\b)[\w']+){{0,5}}"
+    rf"(?: (?!(?:{_MUSIC_NOUNS}|and|then|but|instead)\b)[\w']+){{0,5}}?"
 )
 #: A verb acting on the music that plays: "skip these sad songs", "pause the sad music" (that command
 #: alone; "skip to something happy" is a request).
 _MUSIC_ACTED_ON = (
     r"(?:skip|pause|stop|mute|turn off|silence)"
-    r"(?: (?:the|these|this|those|that|all|any|of|with|playing|my|your|current)){0,3}"
+    r"(?: (?:the|these|this|those|that|all|any|of|with|playing|my|your|current)){0,3}?"
 )
 
 #: "next" as a command ("next", "next one please", "play the next song"), not "next to", "next level",
@@ -146,16 +148,21 @@ def _asked_music(text: str, words: dict[str, tuple[str, ...]]) -> tuple[str, str
     """(key, word) when the text (normalised with clauses) asks for music described by one of
     `words` ("play happy songs", "put on something sad", "calm music please"), not when it takes
     that music away ("no sad songs", "skip these sad songs") or only speaks of it ("too many sad
-    songs", "sad songs make me cry")."""
+    songs", "sad songs make me cry").  Taken away is a mention of it asked for, or one after it
+    ("play something happy, no, not happy"), not one before: "I don't feel happy, play something
+    happy" asks for happy music (the refusal is of the first "happy" alone)."""
     for key, phrases in words.items():
         for word in sorted(phrases, key=len, reverse=True):
-            asked = (
-                re.search(rf"\b{_MUSIC_REQUEST} {word}\b", text)
-                or re.search(rf"\b{word} {_MUSIC_AFTER}{_BY_SOMEONE} (?:please|pls)\b", text)
-                or re.fullmatch(rf" (?:please )?{word} {_MUSIC_AFTER}{_BY_SOMEONE} ", text)
-            )
-            away = rf"\b(?:{_MUSIC_NOT}|{_MUSIC_REFUSED}|{_MUSIC_ACTED_ON}) {word}\b"
-            if asked and not re.search(away, text):
+            said = rf"(?P<word>{word})"
+            asked = [
+                *re.finditer(rf"\b{_MUSIC_REQUEST} {said}\b", text),
+                *re.finditer(rf"\b{said} {_MUSIC_AFTER}{_BY_SOMEONE} (?:please|pls)\b", text),
+                *filter(None, [re.fullmatch(rf" (?:please )?{said} {_MUSIC_AFTER}{_BY_SOMEONE} ", text)]),
+            ]
+            # every refusal, from each place one may start (overlapping), to the mention it refuses
+            away = rf"(?=\b(?:{_MUSIC_NOT}|{_MUSIC_REFUSED}|{_MUSIC_ACTED_ON}) {said}\b)"
+            taken = [m.start("word") for m in re.finditer(away, text)]
+            if asked and not any(at >= max(m.start("word") for m in asked) for at in taken):
                 return key, word
     return None
 

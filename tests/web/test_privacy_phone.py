@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import claim, needs_chromium, phone_page, watch
-from realkit import served
+from browserkit import needs_chromium
+from realkit import owner_phone
 
 from moodspeaker.config import load
 from polling import until
@@ -26,29 +26,24 @@ def test_delete_everything_leaves_no_listener_behind(tmp_path: Path, browser: Br
     active one (its name in the picker, and its profile made again by the next track's feedback), and
     the profiles of the old config file were made again too, though the page had reset the file to the
     default profile only.  Now only the default listener is left, and it is the active one."""
-    with served(tmp_path, live=True) as (service, server):  # as `moodspeaker run` serves the page
-        context, page = phone_page(browser)
-        problems = watch(page)
-        try:
-            claim(page, server.url, service.data_dir)
-            page.click("nav >> text=Now")
-            page.select_option("#profile", "Sam")
-            service.wait_for(lambda: service.appliance.state()["profile"] == "Sam", what="Sam listening")
-            page.click("nav >> text=Privacy")
-            page.fill("#confirm-delete", "delete")
-            with page.expect_navigation():
-                page.click("#delete-everything")
-            assert "Everything is deleted" in page.inner_text("main")
-            assert service.appliance.state()["profile"] == "default"
-            assert service.control.profiles() == ["default"]
-            assert load(service.config_path).recommend.profiles == ("default",)
-            page.click("nav >> text=Now")
-            offered = "os => os.map(o => o.value)"
-            until(
-                lambda: page.eval_on_selector_all("#profile option", offered) == ["default"],
-                what="only the default listener offered",
-            )
-            assert page.input_value("#profile") == "default"
-            assert problems == []
-        finally:
-            context.close()
+    # as `moodspeaker run` serves the page
+    with owner_phone(tmp_path, browser, path=None, live=True) as (service, _, page, problems):
+        page.click("nav >> text=Now")
+        page.select_option("#profile", "Sam")
+        service.wait_for(lambda: service.appliance.state()["profile"] == "Sam", what="Sam listening")
+        page.click("nav >> text=Privacy")
+        page.fill("#confirm-delete", "delete")
+        with page.expect_navigation():
+            page.click("#delete-everything")
+        assert "Everything is deleted" in page.inner_text("main")
+        assert service.appliance.state()["profile"] == "default"
+        assert service.control.profiles() == ["default"]
+        assert load(service.config_path).recommend.profiles == ("default",)
+        page.click("nav >> text=Now")
+        offered = "os => os.map(o => o.value)"
+        until(
+            lambda: page.eval_on_selector_all("#profile option", offered) == ["default"],
+            what="only the default listener offered",
+        )
+        assert page.input_value("#profile") == "default"
+        assert problems == []

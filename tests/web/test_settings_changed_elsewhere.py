@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from browserkit import claim, needs_chromium, phone_page, watch
+from browserkit import needs_chromium
 from formkit import form_data
-from realkit import served
+from realkit import owner_phone
 from webkit import Page
 
 from moodspeaker.cli import main
@@ -147,36 +147,30 @@ def test_in_chromium_a_save_keeps_config_set_and_refuses_a_clash(tmp_path: Path,
     open: a save of another field keeps its value; a save of the same field is refused, says to
     reload, and the reloaded page shows the value set elsewhere."""
     changes: dict[str, Any] = {"player.volume": 0.3}
-    with served(tmp_path, **changes) as (service, server):
-        context, page = phone_page(browser)
+    with owner_phone(tmp_path, browser, path=None, **changes) as (service, server, page, problems):
         path = service.config_path
-        try:
-            problems = watch(page)
-            claim(page, server.url, service.data_dir)
-            page.locator("#s-player").evaluate("e => { e.open = true; }")
-            assert page.input_value("#f-player-volume") == "30"
-            assert main(["-c", str(path), "config", "set", "player.volume=0.9"]) == 0  # over SSH, say
-            page.fill("#f-player-crossfade-s", "2")
-            page.click("#save-player")
-            page.wait_for_url("**/settings?saved=player*")
-            saved = load(path)
-            assert saved.player.crossfade_s == 2.0 and saved.player.volume == pytest.approx(0.9)
-            page.locator("#s-player").evaluate("e => { e.open = true; }")
-            assert page.input_value("#f-player-volume") == "90"  # the page shows the file as it is
+        page.locator("#s-player").evaluate("e => { e.open = true; }")
+        assert page.input_value("#f-player-volume") == "30"
+        assert main(["-c", str(path), "config", "set", "player.volume=0.9"]) == 0  # over SSH, say
+        page.fill("#f-player-crossfade-s", "2")
+        page.click("#save-player")
+        page.wait_for_url("**/settings?saved=player*")
+        saved = load(path)
+        assert saved.player.crossfade_s == 2.0 and saved.player.volume == pytest.approx(0.9)
+        page.locator("#s-player").evaluate("e => { e.open = true; }")
+        assert page.input_value("#f-player-volume") == "90"  # the page shows the file as it is
 
-            assert main(["-c", str(path), "config", "set", "player.crossfade_s=5"]) == 0
-            before = path.read_bytes()
-            page.fill("#f-player-crossfade-s", "4")
-            with page.expect_navigation():
-                page.click("#save-player")
-            error = page.locator("#f-player-crossfade-s-err").inner_text()
-            assert "changed elsewhere since this page was loaded (it is now 5.0 s)" in error, error
-            assert "reload the settings" in error, error
-            assert "Reload the settings" in page.locator("#s-player [role=alert]").first.inner_text()
-            assert path.read_bytes() == before
-            page.goto(f"{server.url}/settings")
-            page.locator("#s-player").evaluate("e => { e.open = true; }")
-            assert page.input_value("#f-player-crossfade-s") == "5.0"
-            assert [p for p in problems if not p.startswith(REFUSED)] == []
-        finally:
-            context.close()
+        assert main(["-c", str(path), "config", "set", "player.crossfade_s=5"]) == 0
+        before = path.read_bytes()
+        page.fill("#f-player-crossfade-s", "4")
+        with page.expect_navigation():
+            page.click("#save-player")
+        error = page.locator("#f-player-crossfade-s-err").inner_text()
+        assert "changed elsewhere since this page was loaded (it is now 5.0 s)" in error, error
+        assert "reload the settings" in error, error
+        assert "Reload the settings" in page.locator("#s-player [role=alert]").first.inner_text()
+        assert path.read_bytes() == before
+        page.goto(f"{server.url}/settings")
+        page.locator("#s-player").evaluate("e => { e.open = true; }")
+        assert page.input_value("#f-player-crossfade-s") == "5.0"
+        assert [p for p in problems if not p.startswith(REFUSED)] == []

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import claim, needs_chromium, phone_page, watch
-from realkit import served
+from browserkit import needs_chromium
+from realkit import owner_phone
 
 from moodspeaker.cli import main
 from moodspeaker.config import load
@@ -34,37 +34,31 @@ REFUSED = ("400 ", "Failed to load resource: the server responded with a status 
 def test_a_refused_clash_offers_a_reload_that_shows_the_value_set_elsewhere(
     tmp_path: Path, browser: Browser
 ) -> None:
-    with served(tmp_path) as (service, server):
-        context, page = phone_page(browser)
+    with owner_phone(tmp_path, browser, path=None) as (service, server, page, problems):
         path = service.config_path
-        try:
-            problems = watch(page)
-            claim(page, server.url, service.data_dir)
-            page.locator("#s-library").evaluate("e => { e.open = true; }")
-            page.locator("#s-library details.advanced:not(#left-out)").evaluate("e => { e.open = true; }")
-            assert main(["-c", str(path), "config", "set", "library.min_track_s=12"]) == 0  # over SSH
-            page.fill("#f-library-min-track-s", "20")
-            with page.expect_navigation():
-                page.click("#save-library")
-            assert load(path).library.min_track_s == 12.0  # refused: nothing saved
-            alert = page.locator("#s-library [role=alert]").first.inner_text()
-            assert "save again to replace" in alert, alert  # the other way out, said where it is seen
+        page.locator("#s-library").evaluate("e => { e.open = true; }")
+        page.locator("#s-library details.advanced:not(#left-out)").evaluate("e => { e.open = true; }")
+        assert main(["-c", str(path), "config", "set", "library.min_track_s=12"]) == 0  # over SSH
+        page.fill("#f-library-min-track-s", "20")
+        with page.expect_navigation():
+            page.click("#save-library")
+        assert load(path).library.min_track_s == 12.0  # refused: nothing saved
+        alert = page.locator("#s-library [role=alert]").first.inner_text()
+        assert "save again to replace" in alert, alert  # the other way out, said where it is seen
 
-            with page.expect_navigation():
-                page.click("#reload-library")
-            assert "/settings?open=library" in page.url, page.url
-            assert page.locator("#s-library").evaluate("e => e.open")  # the section the person was in
-            page.locator("#s-library details.advanced:not(#left-out)").evaluate("e => { e.open = true; }")
-            assert page.input_value("#f-library-min-track-s") == "12.0"  # the value set elsewhere
-            assert page.locator("#s-library [role=alert]").count() == 0
+        with page.expect_navigation():
+            page.click("#reload-library")
+        assert "/settings?open=library" in page.url, page.url
+        assert page.locator("#s-library").evaluate("e => e.open")  # the section the person was in
+        page.locator("#s-library details.advanced:not(#left-out)").evaluate("e => { e.open = true; }")
+        assert page.input_value("#f-library-min-track-s") == "12.0"  # the value set elsewhere
+        assert page.locator("#s-library [role=alert]").count() == 0
 
-            page.goto(f"{server.url}/settings/library")  # the refusal's address, opened again
-            assert "/settings?open=library" in page.url, page.url
-            assert page.locator("#s-library").evaluate("e => e.open")
-            page.goto(f"{server.url}/settings/password")
-            assert page.locator("#s-password").evaluate("e => e.open")
-            page.goto(f"{server.url}/settings/nonsense")
-            assert page.url.endswith("/settings"), page.url
-            assert [p for p in problems if not p.startswith(REFUSED)] == []
-        finally:
-            context.close()
+        page.goto(f"{server.url}/settings/library")  # the refusal's address, opened again
+        assert "/settings?open=library" in page.url, page.url
+        assert page.locator("#s-library").evaluate("e => e.open")
+        page.goto(f"{server.url}/settings/password")
+        assert page.locator("#s-password").evaluate("e => e.open")
+        page.goto(f"{server.url}/settings/nonsense")
+        assert page.url.endswith("/settings"), page.url
+        assert [p for p in problems if not p.startswith(REFUSED)] == []

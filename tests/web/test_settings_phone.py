@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import ARTIFACTS, PHONE, claim, needs_chromium, phone_page, watch
-from realkit import owner_phone, served, start_service
+from browserkit import ARTIFACTS, PHONE, needs_chromium, phone_page, watch
+from realkit import owner_phone, start_service
 from webkit import PASSWORD, setup_code
 
 from moodspeaker_web.server import serve
@@ -159,31 +159,25 @@ def test_a_setting_that_waits_for_a_restart_says_so(tmp_path: Path, browser: Bro
     """Most settings reach the running speaker only when it restarts (it logs which), but the page said
     just "saved", so a changed mood smoothing or a new page port looked ignored.  The page now names
     them; a setting applied at once (the crossfade) gets no such note."""
-    with served(tmp_path, live=True) as (service, server):
-        context, page = phone_page(browser)
-        problems = watch(page)
-        try:
-            claim(page, server.url, service.data_dir)
-            page.click("#s-mood > summary")
-            page.fill("#f-mood-half-life-s", "5")
-            with page.expect_navigation():
-                page.click("#save-mood")
-            notes = [e.inner_text() for e in page.locator(".flash").all()]
-            assert notes == ["Mood smoothing: saved. Half life takes effect when the speaker restarts."]
-            page.click("#s-web > summary")
-            page.fill("#f-web-port", "8089")
-            with page.expect_navigation():
-                page.click("#save-web")
-            notes = [e.inner_text() for e in page.locator(".flash").all()]
-            assert notes == ["This page: saved. Port takes effect when the speaker restarts."]
-            page.click("#s-player > summary")
-            page.fill("#f-player-crossfade-s", "2")
-            with page.expect_navigation():
-                page.click("#save-player")
-            assert [e.inner_text() for e in page.locator(".flash").all()] == ["Audio: saved."]
-            assert problems == []
-        finally:
-            context.close()
+    with owner_phone(tmp_path, browser, path=None, live=True) as (_, _, page, problems):
+        page.click("#s-mood > summary")
+        page.fill("#f-mood-half-life-s", "5")
+        with page.expect_navigation():
+            page.click("#save-mood")
+        notes = [e.inner_text() for e in page.locator(".flash").all()]
+        assert notes == ["Mood smoothing: saved. Half life takes effect when the speaker restarts."]
+        page.click("#s-web > summary")
+        page.fill("#f-web-port", "8089")
+        with page.expect_navigation():
+            page.click("#save-web")
+        notes = [e.inner_text() for e in page.locator(".flash").all()]
+        assert notes == ["This page: saved. Port takes effect when the speaker restarts."]
+        page.click("#s-player > summary")
+        page.fill("#f-player-crossfade-s", "2")
+        with page.expect_navigation():
+            page.click("#save-player")
+        assert [e.inner_text() for e in page.locator(".flash").all()] == ["Audio: saved."]
+        assert problems == []
 
 
 def test_first_boot_without_a_config_file_welcomes_on_the_now_tab(tmp_path: Path, browser: Browser) -> None:
@@ -236,23 +230,18 @@ def test_a_refused_password_change_says_why_in_its_section(
 def test_a_saved_section_says_so_where_it_was_saved(tmp_path: Path, browser: Browser) -> None:
     """Saving a section far down came back scrolled to it, closed, with "saved" at the top of the page,
     out of sight.  The section now stays open with its note (and the restart note) on screen."""
-    with served(tmp_path, live=True) as (service, server):
-        context, page = phone_page(browser)
-        try:
-            claim(page, server.url, service.data_dir)
-            page.click("#s-classifier > summary")
-            page.click("#s-classifier details.advanced > summary")
-            page.fill("#f-classifier-threads", "3")
-            with page.expect_navigation():
-                page.click("#save-classifier")
-            note = page.locator("#s-classifier .flash")
-            said = "Expression model: saved. Threads takes effect when the speaker restarts."
-            assert note.inner_text() == said
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "settings-saved-in-section.png"))
-            box = note.bounding_box()
-            assert box is not None and 0 <= box["y"] <= PHONE["height"] - box["height"], box
-            assert page.eval_on_selector("#s-classifier", "e => e.open")
-            assert page.locator("main > .flash").count() == 0  # said once
-        finally:
-            context.close()
+    with owner_phone(tmp_path, browser, path=None, live=True) as (_, _, page, _):
+        page.click("#s-classifier > summary")
+        page.click("#s-classifier details.advanced > summary")
+        page.fill("#f-classifier-threads", "3")
+        with page.expect_navigation():
+            page.click("#save-classifier")
+        note = page.locator("#s-classifier .flash")
+        said = "Expression model: saved. Threads takes effect when the speaker restarts."
+        assert note.inner_text() == said
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "settings-saved-in-section.png"))
+        box = note.bounding_box()
+        assert box is not None and 0 <= box["y"] <= PHONE["height"] - box["height"], box
+        assert page.eval_on_selector("#s-classifier", "e => e.open")
+        assert page.locator("main > .flash").count() == 0  # said once

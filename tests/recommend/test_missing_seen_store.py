@@ -18,24 +18,8 @@ from moodspeaker.recommend import Catalogue, FeedbackStore, Options, Recommender
 from moodspeaker.recommend.store import SCHEMA_VERSION, FeedbackRow
 from moodspeaker.service.file_seen import file_seen
 from moodspeaker.service.rescan import file_back
+from oldstore import write_v1_store
 from tonetracks import tone_tracks
-
-#: the feedback table as releases before `seen` made it
-_V1 = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE profiles (name TEXT PRIMARY KEY, strategy TEXT, created REAL NOT NULL);
-CREATE TABLE feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    profile TEXT NOT NULL REFERENCES profiles(name) ON DELETE CASCADE,
-    track_id TEXT NOT NULL, kind TEXT NOT NULL, mood TEXT NOT NULL, confidence REAL NOT NULL,
-    valence REAL NOT NULL, arousal REAL NOT NULL, ts REAL NOT NULL, played_s REAL,
-    corrected_mood TEXT, artist TEXT NOT NULL DEFAULT '', features TEXT, taste TEXT
-);
-INSERT INTO meta VALUES ('schema', '1');
-INSERT INTO profiles VALUES ('default', NULL, 0);
-INSERT INTO feedback(profile, track_id, kind, mood, confidence, valence, arousal, ts)
-    VALUES ('default', 'old', 'missing', 'happy', 0.9, 0.5, 0.4, 100.0);
-"""
 
 
 def _recommender(path: Path, music: Path) -> Recommender:
@@ -50,9 +34,7 @@ def _marked(rec: Recommender) -> set[str]:
 
 def test_an_older_store_gets_the_column_and_its_marks_lift_as_before(tmp_path: Path) -> None:
     path = tmp_path / "recommend.sqlite"
-    with sqlite3.connect(path) as db:
-        db.executescript(_V1)
-    db.close()
+    write_v1_store(path, "missing")
     rec = _recommender(path, tmp_path / "music")
     assert _marked(rec) == {"old"}  # the old release's mark, read from the old row
     seen = file_seen(str(tmp_path / "music" / "new.ogg"))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -24,23 +23,7 @@ import pytest
 from moodspeaker.cli import main
 from moodspeaker.config import Config, save, with_changes
 from moodspeaker.recommend.store import FeedbackRow, FeedbackStore
-
-#: the store as releases before the `seen` column made it (schema 1, rollback journal)
-_V1 = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE profiles (name TEXT PRIMARY KEY, strategy TEXT, created REAL NOT NULL);
-CREATE TABLE feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    profile TEXT NOT NULL REFERENCES profiles(name) ON DELETE CASCADE,
-    track_id TEXT NOT NULL, kind TEXT NOT NULL, mood TEXT NOT NULL, confidence REAL NOT NULL,
-    valence REAL NOT NULL, arousal REAL NOT NULL, ts REAL NOT NULL, played_s REAL,
-    corrected_mood TEXT, artist TEXT NOT NULL DEFAULT '', features TEXT, taste TEXT
-);
-INSERT INTO meta VALUES ('schema', '1');
-INSERT INTO profiles VALUES ('default', NULL, 0);
-INSERT INTO feedback(profile, track_id, kind, mood, confidence, valence, arousal, ts)
-    VALUES ('default', 'old', 'like', 'happy', 0.9, 0.5, 0.4, 100.0);
-"""
+from oldstore import write_v1_store
 
 
 def _files(data: Path) -> dict[str, tuple[bytes, int, int]]:
@@ -67,9 +50,7 @@ def _kinds(profiles: dict[str, Any], name: str = "default") -> list[tuple[str, s
 def test_a_database_of_an_older_release_exports_and_is_left_unchanged(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    with sqlite3.connect(data / "recommend.sqlite") as db:
-        db.executescript(_V1)
-    db.close()
+    write_v1_store(data / "recommend.sqlite", "like")
     before = _files(data)
     profiles = _export(tmp_path, data)
     assert _kinds(profiles) == [("old", "like")]

@@ -115,6 +115,27 @@ def _two_more_over_the_bound(tmp_path: Path, music: dict[str, Path]) -> int:
     return bound
 
 
+def _small_played_and_quiet_to_download(lib: SubsonicLibrary, pool: AnalysisPool) -> None:
+    """`small` and `quiet` synced (analysed), `small` played (its copy is the listener's now) and
+    `quiet`'s analysis copy gone, so its play downloads it."""
+    assert lib.sync(pool).analysed == 2
+    with lib.playing("small"):
+        pass
+    quiet = lib.cached_audio("quiet")
+    assert quiet is not None
+    quiet.unlink()
+
+
+def _played_copies_kept(
+    lib: SubsonicLibrary, player: SubsonicLibrary, results: list[SubsonicSync], bound: int
+) -> None:
+    """The held sync analysed its group, both played songs' copies stayed, and the cache is within
+    its bound (the analysis copies did not stay)."""
+    assert [r.analysed for r in results] == [2]
+    assert player.cached_audio("small") is not None and player.cached_audio("quiet") is not None
+    assert sum(p.stat().st_size for p in lib.audio_dir.iterdir()) <= bound, "the analysis copies stayed"
+
+
 def test_a_play_during_a_syncs_analysis_keeps_the_played_copies(
     tmp_path: Path, server: Subsonic, music: dict[str, Path], pool: AnalysisPool
 ) -> None:
@@ -125,12 +146,7 @@ def test_a_play_during_a_syncs_analysis_keeps_the_played_copies(
     bound = _two_more_over_the_bound(tmp_path, music)
     _add(server, music, "small", "quiet")
     lib = SubsonicLibrary(server.url, tmp_path / "cache", audio_cache_bytes=bound)
-    assert lib.sync(pool).analysed == 2
-    with lib.playing("small"):
-        pass  # played: its copy is the listener's now
-    quiet = lib.cached_audio("quiet")
-    assert quiet is not None
-    quiet.unlink()  # its analysis copy gone: its play below downloads it
+    _small_played_and_quiet_to_download(lib, pool)
 
     _add(server, music, "first", "second")  # new on the server: one group of the next sync
     server.gates["second"] = gate = threading.Event()
@@ -145,9 +161,7 @@ def test_a_play_during_a_syncs_analysis_keeps_the_played_copies(
     finally:
         gate.set()
         syncing.join(timeout=600)
-    assert [r.analysed for r in results] == [2]
-    assert player.cached_audio("small") is not None and player.cached_audio("quiet") is not None
-    assert sum(p.stat().st_size for p in lib.audio_dir.iterdir()) <= bound, "the analysis copies stayed"
+    _played_copies_kept(lib, player, results, bound)
     player.close()
     lib.close()
 
@@ -165,12 +179,7 @@ def test_a_play_while_a_sync_moves_its_copies_in_keeps_the_played_copies(
     player = SubsonicLibrary(server.url, tmp_path / "cache", audio_cache_bytes=bound)
     with AnalysisPool(1, excerpt_s=4.0, numba_cache_dir=numba_cache()) as pool:
         pool.start()
-        assert lib.sync(pool).analysed == 2
-        with lib.playing("small"):
-            pass  # played: its copy is the listener's now
-        quiet = lib.cached_audio("quiet")
-        assert quiet is not None
-        quiet.unlink()  # its analysis copy gone: its play below downloads it
+        _small_played_and_quiet_to_download(lib, pool)
 
         _add(server, music, "first", "second")  # new on the server: one group of the next sync
         listed = {str(s["id"]): s for s in lib.list_songs()}
@@ -188,8 +197,6 @@ def test_a_play_while_a_sync_moves_its_copies_in_keeps_the_played_copies(
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
                 syncing.join(timeout=600)
-    assert [r.analysed for r in results] == [2]
-    assert player.cached_audio("small") is not None and player.cached_audio("quiet") is not None
-    assert sum(p.stat().st_size for p in lib.audio_dir.iterdir()) <= bound, "the analysis copies stayed"
+    _played_copies_kept(lib, player, results, bound)
     player.close()
     lib.close()

@@ -41,6 +41,14 @@ def _owners(folder: Path) -> set[tuple[str, int, int]]:
     return {(str(p.relative_to(folder)), p.stat().st_uid, p.stat().st_gid) for p in folder.rglob("*")}
 
 
+def _services_all(folder: Path) -> set[tuple[str, int, int]]:
+    """The files of `folder` with their owners (_owners), asserted to be all the service's (nobody's
+    here)."""
+    owners = _owners(folder)
+    assert all(uid == NOBODY and gid == NOBODY for _, uid, gid in owners), owners
+    return owners
+
+
 @pytest.mark.parametrize("reset", [False, True])
 def test_sudo_setup_code_leaves_files_the_service_can_read(
     service_data: Path, reset: bool, capsys: pytest.CaptureFixture[str]
@@ -54,9 +62,8 @@ def test_sudo_setup_code_leaves_files_the_service_can_read(
     args = ["--set", f"device.data_dir={service_data}", "setup-code", *(["--reset"] if reset else [])]
     assert main(args) == 0
     assert "Setup code:" in capsys.readouterr().out
-    owners = _owners(service_data)
+    owners = _services_all(service_data)
     assert ("web/setup-code", NOBODY, NOBODY) in owners
-    assert all(uid == NOBODY and gid == NOBODY for _, uid, gid in owners), owners
     assert os.geteuid() == 0 and os.getegid() == 0  # root again afterwards
 
 
@@ -75,9 +82,8 @@ def test_sudo_index_leaves_an_index_the_service_can_write(
     music.mkdir()
     assert main(["--set", f"device.data_dir={service_data}", "index", "--quiet", str(music)]) == 0
     assert "0 audio files" in capsys.readouterr().out
-    owners = _owners(service_data)
+    owners = _services_all(service_data)
     assert ("library.db", NOBODY, NOBODY) in owners
-    assert all(uid == NOBODY and gid == NOBODY for _, uid, gid in owners), owners
 
 
 def test_sudo_calibrate_neutral_leaves_a_file_the_service_owns(
@@ -96,9 +102,8 @@ def test_sudo_calibrate_neutral_leaves_a_file_the_service_owns(
     calibrate = ["calibrate-neutral", "--profile", "ann", "--source", str(frames), "--frames", "3", "--force"]
     assert main([*args, *calibrate]) == 0
     assert "saved" in capsys.readouterr().out
-    owners = _owners(service_data)
+    owners = _services_all(service_data)
     assert ("calibration/neutral-ann.json", NOBODY, NOBODY) in owners
-    assert all(uid == NOBODY and gid == NOBODY for _, uid, gid in owners), owners
 
 
 def test_sudo_library_stats_leaves_the_index_to_the_service(
@@ -108,9 +113,8 @@ def test_sudo_library_stats_leaves_the_index_to_the_service(
     creates no index at all before the first scan (tests/library/test_stats_no_index.py)."""
     assert main(["--set", f"device.data_dir={service_data}", "library", "stats"]) == 0
     assert "no library indexed yet" in capsys.readouterr().out
-    owners = _owners(service_data)
+    owners = _services_all(service_data)
     assert not any(name.startswith("library.db") for name, _, _ in owners), owners
-    assert all(uid == NOBODY and gid == NOBODY for _, uid, gid in owners), owners
 
 
 def _hold_as_owner(folder: Path) -> bool:

@@ -4,7 +4,9 @@ without its page or whose page's password is lost.
 Asks on a terminal first (type delete); `--yes` does not ask, and without it a command not run on a
 terminal (a script, a cron job) deletes nothing.  When a speaker runs on the data folder it deletes
 (service.privacy_desk): what it keeps in memory goes too, as with the page.  Else the files are
-deleted here (service.privacy_data), the config file's profile names reset first as the page does.
+deleted here (service.privacy_data), the config file's profile names reset first as the page does, and
+with mqtt.enabled the broker's retained mood, profile and track blanked as a clean stop does
+(mqtt.admin.blank_personal; a broker out of reach is said, with the command to run again).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from moodspeaker.commands.owner import as_owner_of
 from moodspeaker.commands.privacy_folder import add_timeout, held
 from moodspeaker.config import Config, ConfigError, with_changes
 from moodspeaker.config.load import config_path, data_dir
+from moodspeaker.util.program import command
 
 NAME = "moodspeaker privacy delete-everything"
 
@@ -115,4 +118,32 @@ def _here(args: argparse.Namespace, config: Config, folder: Path) -> tuple[list[
         deleted = privacy_data.delete_data(
             with_changes(config, reset, source=NAME) if reset else config, folder
         )
-    return [*(f"deleted: {line}" for line in deleted.done), DELETED], [*problems, *deleted.problems]
+    done, problems = [*(f"deleted: {line}" for line in deleted.done)], [*problems, *deleted.problems]
+    if config.mqtt.enabled:
+        line, blanked = _blank_broker(config, min(args.timeout, BROKER_TIMEOUT_S))
+        (done if blanked else problems).append(line)
+    return [*done, DELETED], problems
+
+
+#: How long the offline deletion waits for the MQTT broker.
+BROKER_TIMEOUT_S = 10.0
+
+
+def _blank_broker(config: Config, timeout_s: float) -> tuple[str, bool]:
+    """Blank what the broker keeps of the listener (the last mood, profile, track and its reason), as
+    the speaker's clean stop does: a speaker that ended without one (a power cut) left them there for
+    every client to read, for ever.  What was done and True, or the problem and False."""
+    where = f"{config.mqtt.host}:{config.mqtt.port}"
+    try:
+        from moodspeaker.mqtt.admin import blank_personal
+
+        blanked = blank_personal(config, timeout_s)
+    except (ImportError, TimeoutError, ValueError) as exc:  # ValueError: MqttSetupError, TopicError
+        return (
+            f"the MQTT broker at {where} may still keep this speaker's last mood, profile and track: {exc}; "
+            f"run `{command('privacy delete-everything --yes')}` again once it can be reached",
+            False,
+        )
+    if not blanked:
+        return f"the MQTT broker at {where} kept no mood, profile or track of this speaker", True
+    return f"blanked on the MQTT broker at {where}: {', '.join(t.rsplit('/', 1)[-1] for t in blanked)}", True

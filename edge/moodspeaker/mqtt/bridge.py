@@ -67,6 +67,7 @@ class MqttBridge:
         self._bus = bus
         # A page listening on loopback only cannot be opened from HA's side: no link rather than a dead one.
         self._web_url = "" if is_loopback(config.web.host) else reachable_url(web_url, lan_address)
+        self._clock = clock
         self._monotonic = monotonic  # schedules and uptime: a Pi without RTC jumps its wall clock at boot
         self._stopping = threading.Event()
         self._stats_interval = cfg.stats_interval_s
@@ -147,8 +148,13 @@ class MqttBridge:
         log.info("MQTT bridge for %s started (topics under %s/)", self.device_id, self.topics.root)
 
     def stop(self, timeout: float = 3.0) -> None:
-        """Announce `offline` (a clean stop does not trigger the last will) and disconnect."""
-        self._shutdown([(self.topics.availability, OFFLINE)], timeout)
+        """Blank the topics that tell about the listener, announce `offline` (a clean stop does not
+        trigger the last will) and disconnect.  The broker keeps a retained message for ever: without
+        the blanks the last mood, profile and track's reason stayed there for every client to read,
+        also after "delete everything" (StateFeed.at_stop)."""
+        self._shutdown(
+            lambda: [*self._state.at_stop(self._clock()), (self.topics.availability, OFFLINE)], timeout
+        )
 
     def forget(self, timeout: float = 3.0) -> bool:
         """Remove this speaker from Home Assistant and the broker, then stop; False (and a warning in
@@ -160,7 +166,7 @@ class MqttBridge:
         re-publishes them (the `moodspeaker mqtt forget` command does the same without the service).
         """
         cleared = [self.topics.discovery, *self.topics.retained_topics()]
-        if self._shutdown([(topic, b"") for topic in cleared], timeout):
+        if self._shutdown(lambda: [(topic, b"") for topic in cleared], timeout):
             return True
         log.warning(
             "MQTT forget: the broker did not acknowledge the removal of %s (not connected?); it is still "
@@ -170,8 +176,9 @@ class MqttBridge:
         )
         return False
 
-    def _shutdown(self, last: list[tuple[str, bytes]], timeout: float) -> bool:
-        """Stop; True when the broker acknowledged every one of `last`."""
+    def _shutdown(self, last: Callable[[], list[tuple[str, bytes]]], timeout: float) -> bool:
+        """Stop; True when the broker acknowledged every one of `last()` (made once the worker is
+        done: the state it published is what the last messages follow)."""
         if self._thread is None:
             return False
         if self._unsubscribe is not None:
@@ -182,7 +189,7 @@ class MqttBridge:
         self._thread.join(timeout)
         self._thread = None
         self._inbox.join(timeout)
-        delivered = self._conn.stop(last=last, timeout=timeout)
+        delivered = self._conn.stop(last=last(), timeout=timeout)
         log.info("MQTT bridge for %s stopped", self.device_id)
         return delivered
 

@@ -16,6 +16,9 @@ automations for nothing; kept `camera_off`, a camera switched on that never deli
 replay that ended) showed as off for good.  While a listener's correction holds, the mood topics show
 it (the mood in force, as the snapshots do), not the camera's readings, which reach them again once
 the camera reads a change and the correction ends.
+When the speaker stops cleanly (`at_stop`) the topics that tell about the listener (PERSONAL_KEYS)
+go out blank before `offline`: the broker keeps a retained message for ever, and it kept the last mood,
+profile and track's reason for every client to read long after the speaker and its data were gone.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any
 
 from moodspeaker.mood.classes import UNKNOWN
 from moodspeaker.mqtt.payloads import (
+    CAMERA_OFF,
     IN_FORCE_KEYS,
     MOOD_KEYS,
     NO_READING,
@@ -39,9 +43,32 @@ from moodspeaker.mqtt.payloads import (
 )
 from moodspeaker.mqtt.scan_feed import SCAN_POLL_S, ScanFeed
 from moodspeaker.mqtt.topics import Topics
-from moodspeaker.service.events import MOOD_CAMERA, MoodChanged, MoodObserved
+from moodspeaker.service.events import MOOD_CAMERA, PAYLOAD_SCHEMA, MoodChanged, MoodObserved
 
 log = logging.getLogger(__name__)
+
+#: The state topics that tell about the listener: what they look like or asked for, who they are, what
+#: played for them and why.  Blank (`stopped_values`) when the speaker stops or its data is deleted.
+PERSONAL_KEYS = (*MOOD_KEYS, "asked", "now_playing", "profile")
+
+
+def stopped_values(camera: bool = True) -> dict[str, dict[str, Any]]:
+    """The PERSONAL_KEYS' payloads (without `ts`) with nobody read: the mood topics as after a start
+    (`no_reading`; `camera_off` with the camera off), no mood asked for, nothing playing, no profile;
+    Home Assistant shows them unknown (or "camera" for the Music mood select), as at a start."""
+    values = blank_mood_values(NO_READING if camera else CAMERA_OFF)
+    values["asked"] = asked_value(None, None)
+    for key in ("now_playing", "profile"):
+        values[key] = {"schema": PAYLOAD_SCHEMA, "value": None}
+    return values
+
+
+def stopped_messages(topics: Topics, ts: float, camera: bool = True) -> list[tuple[str, bytes]]:
+    """`stopped_values` as retained messages (topic, body) of the speaker of `topics`."""
+    return [
+        (topics.state(key), encode(stamp(payload, ts), f"state.{key}"))
+        for key, payload in stopped_values(camera).items()
+    ]
 
 
 class StateFeed:
@@ -138,6 +165,13 @@ class StateFeed:
             values = dict(self._unread_values)
         values["asked"] = asked_value(event.mood, event.source)  # a request shows with the camera off too
         self.publish(values, event.ts, keys=(*IN_FORCE_KEYS, "asked"))
+
+    def at_stop(self, ts: float) -> list[tuple[str, bytes]]:
+        """The personal topics blank (`stopped_messages`) for the clean stop to send before `offline`;
+        remembered as published, as the next start shows them until the first reading."""
+        self._unread, self._unread_values = True, blank_mood_values(NO_READING)
+        self.last.update(stopped_values(self._camera))
+        return stopped_messages(self._topics, ts, self._camera)
 
     def publish(
         self, values: Mapping[str, dict[str, Any]], ts: float, keys: tuple[str, ...] | None = None

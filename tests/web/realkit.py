@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pytest
-from browserkit import claim, watched_phone
+from browserkit import PHONE, claim, watched_phone
 from webkit import AppPage
 
 from moodspeaker.config import Config, save, with_changes
@@ -42,7 +42,7 @@ from polling import until
 from tonetracks import tone_tracks, write_tone
 
 if TYPE_CHECKING:  # Playwright is optional at run time (the browser tests skip without it)
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Page, ViewportSize
 
 #: (id, title, artist, valence, arousal, tone in Hz)
 SONGS = [
@@ -237,16 +237,18 @@ def owner_phone(
     mood: str | None = None,
     path: str | None = "",
     clock: bool = False,
+    viewport: ViewportSize = PHONE,
     **changes: Any,
 ) -> Iterator[OwnerPhone]:
     """`served` (the real service with settings `changes`) and a watched phone in `browser` (browserkit)
     on which the owner claimed the new speaker; with `mood`, the scripted camera shows a face of that
     mood, and the service has read it, before the claim; then the phone opens `server.url + path` (None:
-    it stays on Settings, where the claim lands).  With `clock`, the page's timers run on Playwright's
-    fake clock (browserkit.watched_phone).  All closed when the test is done."""
+    it stays on Settings, where the claim lands).  The phone's screen is `viewport`; with `clock`, the
+    page's timers run on Playwright's fake clock (browserkit.watched_phone).  All closed when the test
+    is done."""
     with (
         served(tmp_path, **changes) as (service, server),
-        watched_phone(browser, clock=clock) as (page, problems),
+        watched_phone(browser, viewport, clock=clock) as (page, problems),
     ):
         if mood is not None:
             service.camera.mood = mood

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from browserkit import claim, narrow, needs_chromium, watched_phone
-from realkit import served
+from realkit import owner_phone, served
 
 if TYPE_CHECKING:  # Playwright is optional at run time (the browser test skips without it)
     from playwright.sync_api import Browser, Page
@@ -90,8 +90,8 @@ def test_a_command_in_a_settings_help_breaks_only_between_words(
 ) -> None:
     """The settings help's commands ('moodspeaker doctor --only audio', 'aplay -L') broke at their
     hyphens: they were plain code, allowed to break anywhere."""
-    with served(tmp_path) as (service, server), watched_phone(browser, narrow(width)) as (page, problems):
-        claim(page, server.url, service.data_dir)  # lands on the settings
+    # the claim lands on the settings
+    with owner_phone(tmp_path, browser, path=None, viewport=narrow(width)) as (_, _, page, problems):
         found: dict[str, list[str]] = {}
         typed: list[str] = []
         for dotted, advanced in HELP_COMMANDS.items():

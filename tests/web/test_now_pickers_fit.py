@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import claim, needs_chromium, watched_phone
-from realkit import served
+from browserkit import needs_chromium
+from realkit import owner_phone
 
 if TYPE_CHECKING:  # Playwright is optional at run time (the browser test skips without it)
     from playwright.sync_api import Browser
@@ -44,10 +44,7 @@ ROOM = """(id) => {
 
 @pytest.mark.parametrize("width", [360, 320])
 def test_the_pickers_show_their_choice_whole(tmp_path: Path, browser: Browser, width: int) -> None:
-    phone = watched_phone(browser, {"width": width, "height": 800})
-    with served(tmp_path) as (service, server), phone as (page, problems):
-        claim(page, server.url, service.data_dir)
-        page.goto(server.url)
+    with owner_phone(tmp_path, browser, viewport={"width": width, "height": 800}) as (_, _, page, problems):
         for picker in ("strategy", "profile"):
             words, widest, inside = page.evaluate(ROOM, picker)
             assert widest + ARROW_PX <= inside, (picker, words, widest, inside)

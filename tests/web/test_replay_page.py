@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import ARTIFACTS, PHONE, claim, needs_chromium, phone_page, watch
-from realkit import RealService, served
+from browserkit import ARTIFACTS, PHONE, needs_chromium
+from realkit import RealService, owner_phone
 from webkit import AppPage
 
 from moodspeaker_web.tell import Action, interpret
@@ -32,11 +32,7 @@ def replayed(data_dir: Path) -> list[str]:
 
 @needs_chromium
 def test_the_again_button_replays_in_a_real_browser(tmp_path: Path, browser: Browser) -> None:
-    with served(tmp_path) as (service, server):
-        context, page = phone_page(browser)
-        problems = watch(page)
-        claim(page, server.url, service.data_dir)
-        page.goto(server.url)
+    with owner_phone(tmp_path, browser) as (service, _, page, problems):
         until(
             lambda: page.inner_text("#np-reason").startswith("Why, when picked:"),
             what="a track with its reason",
@@ -68,7 +64,6 @@ def test_the_again_button_replays_in_a_real_browser(tmp_path: Path, browser: Bro
         until(lambda: len(replayed(service.data_dir)) == 2, what="a second replay from the keyboard")
         time.sleep(0.5)
         assert len(replayed(service.data_dir)) == 2  # once per press
-        context.close()
     assert problems == []
 
 

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import claim, needs_chromium, phone_page
-from realkit import RealService, failing_library, owned_page, served
+from browserkit import needs_chromium
+from realkit import RealService, failing_library, owned_page, owner_phone
 from webkit import AppPage
 
 from moodspeaker_web.views import scan_text
@@ -102,9 +102,6 @@ def test_the_running_scan_line_counts_the_failed_files() -> None:
 
 @needs_chromium
 def test_the_page_script_words_the_failed_files_as_the_server_does(tmp_path: Path, browser: Browser) -> None:
-    with served(tmp_path) as (service, server):
-        context, page = phone_page(browser)
-        claim(page, server.url, service.data_dir)
+    with owner_phone(tmp_path, browser, path=None) as (_, _, page, _):
         states = [RUNNING, {**RUNNING, "failed": 0}]
         assert page.evaluate("states => states.map(scanText)", states) == [scan_text(s) for s in states]
-        context.close()

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import claim, needs_chromium, not_refused, said, track_shown, watched_phone
-from realkit import serve_page, served
+from browserkit import needs_chromium, not_refused, said, track_shown
+from realkit import owner_phone, serve_page
 
 if TYPE_CHECKING:  # Playwright is optional at run time (the browser test skips without it)
     from playwright.sync_api import Browser, Page
@@ -39,9 +39,7 @@ def cards(page: Page) -> list[tuple[str | None, float]]:
 
 
 def test_a_stopped_speaker_is_said_and_its_stale_state_dimmed(tmp_path: Path, browser: Browser) -> None:
-    with served(tmp_path) as (service, server), watched_phone(browser, clock=True) as (page, problems):
-        claim(page, server.url, service.data_dir)
-        page.goto(server.url)
+    with owner_phone(tmp_path, browser, clock=True) as (service, server, page, problems):
         track_shown(page)
         confirmed = page.input_value("#volume")
         assert all(busy != "true" and opacity == 1 for busy, opacity in cards(page)), cards(page)

@@ -41,7 +41,9 @@ Reopen = Callable[[float], Decoder]
 class FadeOnFailure:
     """A decoder that reads one block ahead, so that when the source breaks (a USB disk pulled out, a
     file cut short) the last block heard ramps down to silence instead of stopping on a step, which
-    the speaker turns into a loud click; the failure is raised at the read after that block.
+    the speaker turns into a loud click; the failure is raised at the read after that block.  A read
+    of fewer frames than the block ahead holds gives its head (exactly as many as asked for: a
+    crossfade's fade-out put off to a frame, `DeckMixer._maybe_crossfade`).
 
     With `reopen`, a read failing on damaged data (`DamagedDataError`) after the first block is carried
     on past: see the module's doc.  `start_s`: where the play was opened (the position reached is
@@ -87,6 +89,9 @@ class FadeOnFailure:
         block = self._ahead
         if len(block) == 0:
             return block
+        if len(block) > frames:  # fewer asked for than the block read ahead holds: its head, the rest
+            self._ahead = block[frames:]  # stays ahead (a crossfade's fade-out put off to a frame)
+            return block[:frames]
         try:
             self._ahead = self._next(frames)
         except DecodeError as exc:

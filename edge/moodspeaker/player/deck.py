@@ -60,6 +60,8 @@ class Deck:
     env: float = 1.0  # fade envelope value at the next sample
     env_step: float = 0.0  # per frame
     env_stop_at_zero: bool = False
+    #: Frames decoded at `env` before a fade-out's ramp begins (`fade_out`'s `after_s`).
+    env_hold: int = 0
     playing: Chunk | None = None
     queued: Chunk | None = None
     chunk_started: float = 0.0
@@ -85,6 +87,7 @@ class Deck:
         self.env = 0.0 if fade_in_s > 0 else 1.0
         self.env_step = 1.0 / (fade_in_s * RATE) if fade_in_s > 0 else 0.0
         self.env_stop_at_zero = self.held = False
+        self.env_hold = 0
 
     def in_gap(self) -> bool:
         """It has opened its next play, not heard yet, while a chunk of the play before it is out."""
@@ -107,15 +110,22 @@ class Deck:
         self.decoded_s += seconds
 
     def envelope(self, frames: int) -> np.ndarray:
-        """The fade envelope for the next `frames` samples (advancing the deck's envelope)."""
-        env = self.env + self.env_step * np.arange(frames, dtype=np.float32)
+        """The fade envelope for the next `frames` samples (advancing the deck's envelope): held at
+        its level for the `env_hold` frames left, then ramping."""
+        hold = min(self.env_hold, frames)
+        ramp = frames - hold
+        env = np.full(frames, self.env, dtype=np.float32)
+        env[hold:] += self.env_step * np.arange(ramp, dtype=np.float32)
         np.clip(env, 0.0, 1.0, out=env)
-        self.env = float(np.clip(self.env + self.env_step * frames, 0.0, 1.0))
+        self.env_hold -= hold
+        self.env = float(np.clip(self.env + self.env_step * ramp, 0.0, 1.0))
         return env
 
-    def fade_out(self, seconds: float) -> None:
-        """Ramp down to silence over `seconds`; decoding stops once the envelope reaches zero."""
+    def fade_out(self, seconds: float, after_s: float = 0.0) -> None:
+        """Ramp down to silence over `seconds`, from `after_s` seconds of decoding on (at the level
+        reached until then); decoding stops once the envelope reaches zero."""
         self.env_step = -max(self.env, 1e-3) / max(1.0, seconds * RATE)
+        self.env_hold = max(0, round(after_s * RATE))
         self.env_stop_at_zero = True
 
     def plays(self) -> list[Play]:
@@ -134,3 +144,4 @@ class Deck:
             self.decoder.close()
         self.decoder, self.play, self.playing, self.queued = None, None, None, None
         self.env, self.env_step, self.env_stop_at_zero, self.held = 1.0, 0.0, False, False
+        self.env_hold = 0

@@ -119,6 +119,8 @@ class ChunkFeeder:
         if deck.play is None or deck.decoder is None or deck.queued is not None or deck.held:
             return
         frames = int(RATE * CHUNK_S)
+        if deck.env_hold > 0:  # up to where a crossfade's fade-out begins: the chunk after it is all fade
+            frames = min(frames, deck.env_hold)
         try:
             block = deck.decoder.read(frames)
         except DecodeError as exc:
@@ -134,13 +136,14 @@ class ChunkFeeder:
             if deck.index == self.active:
                 self.start_next(deck, 0.0)  # gapless continuation on the same deck
             return
+        fading = deck.env_stop_at_zero and deck.env_hold < len(block)  # (some of it ramps)
         env = deck.envelope(len(block))
         samples = apply_gain(block, deck.gain) * env[:, None]
         sound = pygame.mixer.Sound(
             buffer=np.ascontiguousarray(to_int16(samples * np.float32(self.gain))).tobytes()
         )
         dur = len(block) / RATE
-        chunk = Chunk(play, deck.decoded_s, dur, fading=deck.env_stop_at_zero, sound=sound, pre=samples)
+        chunk = Chunk(play, deck.decoded_s, dur, fading=fading, sound=sound, pre=samples)
         deck.decoded_s += chunk.dur_s
         ch = self.channels[deck.index]
         if deck.playing is None:
@@ -189,7 +192,7 @@ class ChunkFeeder:
         lefts = [max(0, round(c.dur_s * RATE) - (max(0, heard) if c is deck.playing else 0)) for c in out]
         at_decoder = sum(lefts)  # frames from the ear to what the decoder reads next
         step = deck.env_step
-        undecoded = deck.env / -step if deck.play is not None and step < 0 else 0.0
+        undecoded = deck.env_hold + deck.env / -step if deck.play is not None and step < 0 else 0.0
         length = max(1.0, min(seconds * RATE, at_decoder + undecoded))
         pos = 0  # frames from the ear to the first sample of the chunk
         for chunk, left in zip(out, lefts, strict=True):

@@ -30,6 +30,10 @@ from moodspeaker.player.lost import continued, sort_out
 from moodspeaker.player.loudness import db_to_linear, gain_db
 from moodspeaker.player.queue import PlayQueue, QueueItem
 
+#: The shortest piece a crossfade's fade-out is put off by (`_maybe_crossfade`), and the shortest the
+#: chunk after it is: the deck's channel holds such a piece alone once it plays, and a shorter one could
+#: run out before the chunk after it is queued (a gap).
+MIN_PIECE_S = 0.1
 #: How long a track opened mid-track fades in at least (Play after Stop, a restored or resumed track, a
 #: queued item put back at a position opened by a Next or the gapless change): as long as the ramp of
 #: a resume after Pause.
@@ -213,21 +217,36 @@ class DeckMixer(ChunkFeeder):
     # ---- changing track ------------------------------------------------------------------------
     def _maybe_crossfade(self) -> None:
         """Near the end of the active track, open the next one on the other deck, held until the
-        fade-out decoded from now on is heard (`Deck.held`): both fades then span the same stretch."""
+        outgoing fade-out is heard (`Deck.held`): both fades then span the same stretch.
+
+        Decided once the fade begins within the next chunk (less `MIN_PIECE_S`), the fade-out is put
+        off to the frame it begins at (`Deck.fade_out`'s `after_s`: the deck decodes up to there as a
+        piece of its own, so the fading chunks, whose start releases the next track, fade from their
+        first frame).  Decided at whole chunks, the crossfade ran up to a chunk (0.4 s) shorter than
+        set, and one shorter than a chunk faded the outgoing track over a whole chunk: it ended
+        partway down its ramp, a step, while the next track had barely risen (the level summed fell
+        to half a track's or less).  A track shorter than the crossfade fades over its rest; a fade
+        put off by less than `MIN_PIECE_S` starts at once (the crossfade up to that much longer)."""
         fade = self._settings().crossfade_s
         deck = self.decks[self.active]
         if fade <= 0 or deck.decoder is None or deck.play is None or deck.env_stop_at_zero or deck.held:
             return
         duration = deck.decoder.duration_s
-        if duration <= 0 or duration - deck.decoded_s > fade:
+        left = duration - deck.decoded_s
+        if duration <= 0 or left > fade + CHUNK_S - MIN_PIECE_S:
             return
         if self._queue.peek() is None and self.resume is None:
             return
-        remaining = max(CHUNK_S, duration - deck.decoded_s)
-        deck.fade_out(remaining)
+        if left <= 0:  # decoded past its stated length: what is left of it is unknown
+            length, after = CHUNK_S, 0.0
+        elif left - fade >= MIN_PIECE_S:
+            length, after = fade, left - fade
+        else:  # the rest of a track shorter than the crossfade, or a fade put off by too little
+            length, after = left, 0.0
+        deck.fade_out(length, after_s=after)
         other = self.decks[1 - deck.index]
         self._stop(other, soft=True)  # the tail of an earlier fade: it ends as decided then
-        other.held = self.start_next(other, remaining)
+        other.held = self.start_next(other, length)
         deck.play.completed = True
 
     def switch(self, item: QueueItem | None, fade: float, *, skipped: bool) -> None:

@@ -18,7 +18,7 @@ import html
 import re
 from typing import Any
 
-from formkit import form_data
+from formkit import save_settings
 from webkit import Page
 
 from moodspeaker.cli import main
@@ -26,10 +26,7 @@ from moodspeaker.system.listen import listening_socket
 
 
 def _save(owner: Page, section: str, **edits: str) -> None:
-    form = form_data(owner.client.get("/settings").get_data(as_text=True), f"/settings/{section}")
-    data = {**form, **{key.replace("__", "."): [value] for key, value in edits.items()}}
-    answer = owner.client.post(f"/settings/{section}", data=data)
-    assert answer.status_code == 302, answer.get_data(as_text=True)
+    save_settings(owner.client, section, **edits)
 
 
 def _shown(owner: Page) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -25,6 +26,18 @@ from moodspeaker.library.lan.server import LibraryServer
 from moodspeaker.library.lan.sources import sync_remote
 from moodspeaker.library.lan.subsonic import SubsonicLibrary
 from polling import until
+
+
+def needs_ipv6_loopback() -> None:
+    """Skips the test, saying why, where the IPv6 loopback ::1 cannot be listened on (a container
+    without it)."""
+    if not socket.has_ipv6:
+        pytest.skip("Python built without IPv6 (socket.has_ipv6 is false)")
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+    except OSError as exc:
+        pytest.skip(f"cannot bind the IPv6 loopback ::1: {exc}")
 
 
 def add_track(index: LibraryIndex, path: Path, valence: float) -> str:

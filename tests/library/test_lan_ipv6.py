@@ -9,13 +9,12 @@ has no IPv6 loopback (a container without it).
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import synth
-from lankit import add_track, tone_song
+from lankit import add_track, needs_ipv6_loopback, tone_song
 
 from moodspeaker.library.index import LibraryIndex
 from moodspeaker.library.lan.client import LanLibrary
@@ -25,23 +24,9 @@ from moodspeaker.library.workers import AnalysisPool
 from subsonickit import served
 
 
-def _ipv6_loopback() -> str | None:
-    """Why ::1 cannot be listened on here (None: it can)."""
-    if not socket.has_ipv6:
-        return "Python built without IPv6 (socket.has_ipv6 is false)"
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
-            s.bind(("::1", 0))
-    except OSError as exc:
-        return f"cannot bind the IPv6 loopback ::1: {exc}"
-    return None
-
-
 @pytest.fixture(autouse=True)
 def _needs_ipv6() -> Iterator[None]:
-    why = _ipv6_loopback()
-    if why is not None:
-        pytest.skip(why)
+    needs_ipv6_loopback()
     yield
 
 

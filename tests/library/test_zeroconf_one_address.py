@@ -16,13 +16,13 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from lankit import needs_ipv6_loopback
 from zeroconf import IPVersion, Zeroconf
 
 from moodspeaker.commands import library
@@ -127,22 +127,10 @@ def test_a_server_on_one_address_is_announced_there_only(
     assert f"on http://{host}:{served.port} " in served.out, served.out
 
 
-def _ipv6_loopback() -> str | None:
-    """Why ::1 cannot be listened on here (None: it can)."""
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
-            s.bind(("::1", 0))
-    except OSError as exc:
-        return f"cannot bind the IPv6 loopback ::1: {exc}"
-    return None
-
-
 def test_a_server_on_one_ipv6_address_is_not_announced(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    why = _ipv6_loopback()
-    if why is not None:
-        pytest.skip(why)
+    needs_ipv6_loopback()
     served = _serve(tmp_path, monkeypatch, capsys, "::1")
     assert served.status == 0, served.err
     assert served.asked == []  # before: [None], every interface, with no address to name

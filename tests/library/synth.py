@@ -78,7 +78,8 @@ def write(path: Path, y: np.ndarray, sr: int = SR, stereo: bool = True) -> Path:
     return path
 
 
-def tag(path: Path, **tags: str) -> None:
+def tag(path: Path, **tags: str | list[str]) -> None:
+    """Tags written into the file at `path` (mutagen's easy keys); a list gives a tag several values."""
     f = mutagen.File(str(path), easy=True)
     if f.tags is None:
         f.add_tags()

@@ -21,16 +21,6 @@ from moodspeaker.recommend.source import CatalogueView, song_key
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
 
 
-def _tag(path: Path, **tags: str | list[str]) -> None:
-    """synth.tag, a list giving a tag several values."""
-    f = mutagen.File(str(path), easy=True)
-    if f.tags is None:
-        f.add_tags()
-    for key, value in tags.items():
-        f[key] = value
-    f.save()
-
-
 def _indexed(tmp_path: Path, pool: AnalysisPool, music: Path) -> LibraryIndex:
     index = LibraryIndex(tmp_path / "lib.db")
     summary = Indexer(index, pool).scan([str(music)])
@@ -52,7 +42,7 @@ def test_a_huge_title_and_artist_are_stored_cut(tmp_path: Path, pool: AnalysisPo
 
 def test_many_short_values_are_cut_too(tmp_path: Path) -> None:
     song = synth.write(tmp_path / "many.ogg", synth.song("happy", 2.0))
-    _tag(song, artist=[f"Artist {n}" for n in range(50_000)])
+    synth.tag(song, artist=[f"Artist {n}" for n in range(50_000)])
     artist = read_tags(song).artist
     assert len(artist) <= MAX_TAG_CHARS
     assert artist.startswith("Artist 0; Artist 1; Artist 2") and artist.endswith("…")
@@ -61,7 +51,7 @@ def test_many_short_values_are_cut_too(tmp_path: Path) -> None:
 @pytest.mark.parametrize("suffix", [".flac", ".mp3", ".m4a"])
 def test_two_artists_are_both_kept(tmp_path: Path, suffix: str) -> None:
     song = synth.write(tmp_path / f"duet{suffix}", synth.song("happy", 2.0))
-    _tag(song, title="Duet", artist=["Alice", "Bob"])
+    synth.tag(song, title="Duet", artist=["Alice", "Bob"])
     assert mutagen.File(str(song), easy=True)["artist"] == ["Alice", "Bob"]  # two values in the file
     tags = read_tags(song)
     assert (tags.title, tags.artist) == ("Duet", "Alice; Bob")
@@ -88,7 +78,7 @@ def test_alice_with_bob_and_alice_alone_are_one_artist_to_the_diversity_rule(
     duet = synth.write(music / "duet.flac", synth.song("happy", 3.0))
     solo = synth.write(music / "solo.flac", synth.song("happy", 3.0))
     other = synth.write(music / "other.flac", synth.song("happy", 3.0))
-    _tag(duet, title="Song", artist=["Alice", "Bob"])
+    synth.tag(duet, title="Song", artist=["Alice", "Bob"])
     synth.tag(solo, title="Song", artist="Alice")
     synth.tag(other, title="Song", artist="Bob")
     index = _indexed(tmp_path, pool, music)

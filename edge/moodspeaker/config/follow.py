@@ -32,16 +32,29 @@ here writes the file: what is taken is what it holds already.
 from __future__ import annotations
 
 import logging
+import os
+import shlex
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from moodspeaker.config.load import ConfigError, from_mapping, to_mapping
+from moodspeaker.config.load import ConfigError, config_path, from_mapping, to_mapping
 from moodspeaker.config.schema import Config
+from moodspeaker.util.program import command
 
 log = logging.getLogger(__name__)
+
+
+def config_set_of(path: Path) -> str:
+    """`moodspeaker config set` as it can be typed here (util.program) to set `path`: with --config
+    when `config set` would not find that file by itself (config.load.config_path: the demo's, a
+    `run --config` of its own)."""
+    found = config_path()
+    if found is not None and os.path.realpath(found) == os.path.realpath(path):
+        return command("config set")
+    return command(f"--config {shlex.quote(str(path))} config set")
 
 
 def values(config: Config) -> dict[str, Any]:
@@ -137,9 +150,10 @@ class FileFollower:
         if gone:
             log.warning(
                 "%s no longer sets %s: the speaker keeps what it runs with; the default applies when it "
-                "restarts (`moodspeaker config set` applies a value now)",
+                "restarts (`%s` applies a value now)",
                 self.path,
                 ", ".join(gone),
+                config_set_of(self.path),
             )
         self._set = present
         changes = {k: v for k, v in now.items() if k in present and self._values.get(k) != v}

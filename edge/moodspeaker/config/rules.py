@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from moodspeaker.config.schema import Config
+from moodspeaker.util.program import command
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,6 @@ def kept(config: Config) -> tuple[Config, list[str]]:
     warning = (
         f"recommend.profile = {recommend.profile!r} is not one of recommend.profiles "
         f"{list(recommend.profiles)!r}: it is taken as listed ({list(listed)!r}), as before this "
-        "rule; the next save (moodspeaker config set, the page's Settings) writes that list into the file"
+        f"rule; the next save ({command('config set')}, the page's Settings) writes that list into the file"
     )
     return replace(config, recommend=replace(recommend, profiles=listed)), [warning]

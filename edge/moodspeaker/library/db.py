@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from moodspeaker.util.program import command
 from moodspeaker.util.sqlitefiles import owner_only
 
 log = logging.getLogger(__name__)
@@ -190,7 +191,7 @@ def _newer(conn: sqlite3.Connection, version: int) -> str:
         f"{file or 'the library database'}: this library database is of schema {version}, written by "
         f"a newer Moodspeaker; this version reads schema {SCHEMA_VERSION} at most and left it as it is. "
         "Upgrade Moodspeaker to open it; or, to stay on this version, move the file away (no copy was kept "
-        "before its migration): `moodspeaker index` makes the library again, analysing every file anew, "
+        f"before its migration): `{command('index')}` makes the library again, analysing every file anew, "
         "and a music server's mirror is made again by its next sync."
     )
 

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import json
 import logging
+import shlex
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from moodspeaker.mood.calibration import NeutralCalibration, calibration_file
+from moodspeaker.util.program import command
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +46,7 @@ def load_calibration(
     if tuple(calibration.classes) != tuple(classes):
         return None, (
             f"{path}: made for classes {list(calibration.classes)}, the model has {list(classes)}; "
-            f"run `moodspeaker calibrate-neutral --profile {profile}` again"
+            f"run `{command(f'calibrate-neutral --profile {shlex.quote(profile)}')}` again"
         )
     log.info("neutral calibration for %r loaded from %s (%d frames)", profile, path, calibration.frames)
     return calibration, None

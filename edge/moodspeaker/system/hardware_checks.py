@@ -19,6 +19,7 @@ from moodspeaker.config import Config
 from moodspeaker.system import probes
 from moodspeaker.system.check_result import CheckResult, Status
 from moodspeaker.system.machine import Machine
+from moodspeaker.util.program import command
 
 
 def _picamera2_cameras() -> tuple[list[str], str]:
@@ -86,7 +87,7 @@ def check_tpu(config: Config, machine: Machine) -> CheckResult:
                 "tpu",
                 "warn",
                 f"Coral attached ({devices[0]}) but classifier.type = cpu",
-                fix="moodspeaker config set classifier.type=edgetpu",
+                fix=command("config set classifier.type=edgetpu"),
                 details={"devices": devices},
             )
         return CheckResult("tpu", "ok", "CPU inference (classifier.type = cpu)")
@@ -198,9 +199,9 @@ def _default_among_cards(cards: list[str], details: dict[str, object]) -> CheckR
         f"player.audio_device is empty (the system default) and ALSA's default is card 0 ({cards[0]}), "
         f"not set to another of the {len(cards)} sound cards ({'; '.join(cards)}): the music may go "
         "to the headphone jack or HDMI rather than your speaker",
-        fix=f"name the card to play on: moodspeaker config set player.audio_device={example} (a card's id: "
+        fix=f"name the card to play on: {command(f'config set player.audio_device={example}')} (a card's id: "
         f"{', '.join(ids)}; or an ALSA device from aplay -L), or make it ALSA's default with the line "
-        f"'defaults.pcm.card {example}' in /etc/asound.conf; then moodspeaker doctor --only audio",
+        f"'defaults.pcm.card {example}' in /etc/asound.conf; then {command('doctor --only audio')}",
         details=details,
     )
 

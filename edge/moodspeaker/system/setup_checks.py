@@ -13,8 +13,10 @@ from typing import Any
 
 from moodspeaker.config import Config, data_dir
 from moodspeaker.system import probes
+from moodspeaker.system.broker_exposure import open_broker
 from moodspeaker.system.check_result import CheckResult
 from moodspeaker.system.machine import Machine
+from moodspeaker.util.program import command
 
 
 def check_config(config: Config, source: str, broken: Sequence[str] = ()) -> CheckResult:
@@ -25,7 +27,7 @@ def check_config(config: Config, source: str, broken: Sequence[str] = ()) -> Che
             "config",
             "fail",
             broken[0] if len(broken) == 1 else f"{broken[0]} (and {len(broken) - 1} more)",
-            fix="correct the file (moodspeaker config check lists every problem); until then the "
+            fix=f"correct the file ({command('config check')} lists every problem); until then the "
             "speaker takes its start profile as listed",
             details={"source": source, "problems": list(broken)},
         )
@@ -71,7 +73,7 @@ def check_library(config: Config) -> CheckResult:
             "library",
             "warn",
             "no music folders or library servers configured",
-            fix="moodspeaker config set library.folders=/path/to/music",
+            fix=command("config set library.folders=/path/to/music"),
         )
     missing: list[str] = []
     # what is wrong -> its folders: "missing" sends the owner to the USB stick or the path, "not
@@ -112,7 +114,7 @@ def check_library(config: Config) -> CheckResult:
             "library",
             "warn",
             "no music found in " + ", ".join(lib.folders),
-            fix="copy music there, then run `moodspeaker index`",
+            fix=f"copy music there, then run `{command('index')}`",
             details=details,
         )
     return CheckResult("library", "ok", counted + servers, details=details)
@@ -150,6 +152,9 @@ def check_broker(config: Config, machine: Machine) -> CheckResult:
             f"MQTT broker {where} {probes.MQTT_CONNACK.get(code, code)}",
             fix="check mqtt.username and mqtt.password",
         )
+    problem, fix = open_broker(mq)
+    if problem:
+        return CheckResult("broker", "warn", f"{problem} (it accepts the connection)", fix=fix)
     return CheckResult("broker", "ok", f"MQTT broker {where} accepts the connection")
 
 

@@ -259,6 +259,21 @@ def owner_phone(
         yield OwnerPhone(service, server, page, problems)
 
 
+@contextmanager
+def setup_phone(
+    tmp_path: Path, browser: Browser, *, viewport: ViewportSize = PHONE, **changes: Any
+) -> Iterator[OwnerPhone]:
+    """`served` and a watched phone as in owner_phone, the speaker not claimed yet: the phone opened its
+    page and was sent to /setup, where a new speaker sends every visitor."""
+    with (
+        served(tmp_path, **changes) as (service, server),
+        watched_phone(browser, viewport) as (page, problems),
+    ):
+        page.goto(server.url)
+        page.wait_for_url("**/setup")
+        yield OwnerPhone(service, server, page, problems)
+
+
 def serve_page(service: RealService, *, port: int = 0, live: bool = False) -> WebServer:
     """`service`'s page served on loopback `port` (0: a free one), not advertised; with `live`, a saved
     config is handed to the running service (as in served).  A test that stopped served's server

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import claim, narrow, needs_chromium, watched_phone
-from realkit import owner_phone, served
+from browserkit import claim, narrow, needs_chromium
+from realkit import owner_phone, setup_phone
 
 if TYPE_CHECKING:  # Playwright is optional at run time (the browser test skips without it)
     from playwright.sync_api import Browser, Page
@@ -60,9 +60,7 @@ def broken(page: Page, selector: str) -> list[str]:
 
 @pytest.mark.parametrize("width", [320, 360])
 def test_a_command_breaks_only_between_words(tmp_path: Path, browser: Browser, width: int) -> None:
-    with served(tmp_path) as (service, server), watched_phone(browser, narrow(width)) as (page, problems):
-        page.goto(server.url)
-        page.wait_for_url("**/setup")
+    with setup_phone(tmp_path, browser, viewport=narrow(width)) as (service, server, page, problems):
         command = "moodspeaker --set device.data_dir=FOLDER setup-code"  # a stranger reads no folder
         assert page.eval_on_selector("#setup-command", "e => e.textContent") == command  # as typed
         found = {"setup": broken(page, "#setup-command")}

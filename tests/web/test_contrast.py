@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from browserkit import claim, needs_chromium, phone_page, watch
+from browserkit import claim, needs_chromium
 from contrast import AA, RGBA, colour, flatten, ratio
-from realkit import served
+from realkit import setup_phone
 
 from moodspeaker.service.component_states import UNKNOWN, Meaning, by_meaning
 
@@ -160,54 +160,47 @@ def badge_meanings(page: Page) -> list[str]:
 
 
 def test_every_text_and_badge_reads_at_4_5_to_1_in_light_and_dark(tmp_path: Path, browser: Browser) -> None:
-    with served(tmp_path) as (service, server):
-        context, page = phone_page(browser)
-        try:
-            problems = watch(page)
-            page.goto(server.url)
-            page.wait_for_url("**/setup")
-            low = texts(page, "set-up")
-            claim(page, server.url, service.data_dir)  # lands on Settings, welcomed (a flash)
-            low += texts(page, "Settings")
+    with setup_phone(tmp_path, browser) as (service, server, page, problems):
+        low = texts(page, "set-up")
+        claim(page, server.url, service.data_dir)  # lands on Settings, welcomed (a flash)
+        low += texts(page, "Settings")
 
-            page.click("#s-camera > summary")  # a refused field: its refusal and the form's
-            page.fill("#f-camera-interval-s", "99")
-            with page.expect_navigation():
-                page.click("#save-camera")
-            assert page.locator(".field.invalid .error").count() == 1
-            low += texts(page, "Settings, a field refused")
+        page.click("#s-camera > summary")  # a refused field: its refusal and the form's
+        page.fill("#f-camera-interval-s", "99")
+        with page.expect_navigation():
+            page.click("#save-camera")
+        assert page.locator(".field.invalid .error").count() == 1
+        low += texts(page, "Settings, a field refused")
 
-            page.click("nav >> text=Now")
-            page.wait_for_function(
-                "() => document.querySelectorAll('#plot text').length > 0"
-                " && document.getElementById('np-title').textContent !== '…'"
-            )
-            page.click("#btn-pause")  # its toast
-            page.wait_for_function("() => document.getElementById('live').textContent.trim() !== ''")
-            low += texts(page, "Now")
+        page.click("nav >> text=Now")
+        page.wait_for_function(
+            "() => document.querySelectorAll('#plot text').length > 0"
+            " && document.getElementById('np-title').textContent !== '…'"
+        )
+        page.click("#btn-pause")  # its toast
+        page.wait_for_function("() => document.getElementById('live').textContent.trim() !== ''")
+        low += texts(page, "Now")
 
-            page.click("nav >> text=Privacy")
-            page.wait_for_url("**/privacy")
-            low += texts(page, "Privacy")
+        page.click("nav >> text=Privacy")
+        page.wait_for_url("**/privacy")
+        low += texts(page, "Privacy")
 
-            page.click("nav >> text=Health")
-            page.wait_for_url("**/health")
-            every = [state for states in STATES.values() for state in states]
-            page.evaluate(ADD_BADGES, [*every, UNKNOWN])
-            low += texts(page, "Health")
-            meanings = badge_meanings(page)
+        page.click("nav >> text=Health")
+        page.wait_for_url("**/health")
+        every = [state for states in STATES.values() for state in states]
+        page.evaluate(ADD_BADGES, [*every, UNKNOWN])
+        low += texts(page, "Health")
+        meanings = badge_meanings(page)
 
-            page.click("text=Log out")
-            page.wait_for_url("**/login")
-            page.fill("#password", "not the password at all")
-            with page.expect_navigation():
-                page.click("button.primary")  # a refusal (a flash)
-            assert page.locator(".flash-error").count() == 1
-            low += texts(page, "log-in, a wrong password")
+        page.click("text=Log out")
+        page.wait_for_url("**/login")
+        page.fill("#password", "not the password at all")
+        with page.expect_navigation():
+            page.click("button.primary")  # a refusal (a flash)
+        assert page.locator(".flash-error").count() == 1
+        low += texts(page, "log-in, a wrong password")
 
-            wrong = [f"below 4.5:1: {text}" for text in low] + meanings
-            assert wrong == [], "\n".join(wrong)
-            refused = ("400 ", "401 ", "Failed to load resource: the server responded with a status of 40")
-            assert [p for p in problems if not p.startswith(refused)] == []
-        finally:
-            context.close()
+        wrong = [f"below 4.5:1: {text}" for text in low] + meanings
+        assert wrong == [], "\n".join(wrong)
+        refused = ("400 ", "401 ", "Failed to load resource: the server responded with a status of 40")
+        assert [p for p in problems if not p.startswith(refused)] == []

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import claim, narrow, needs_chromium, watched_phone
-from realkit import served
+from browserkit import claim, narrow, needs_chromium
+from realkit import setup_phone
 
 if TYPE_CHECKING:  # Playwright is optional at run time (the browser test skips without it)
     from playwright.sync_api import Browser
@@ -24,9 +24,7 @@ WIDTH = 320
 
 
 def test_no_view_is_wider_than_a_320_pixel_phone(tmp_path: Path, browser: Browser) -> None:
-    with served(tmp_path) as (service, server), watched_phone(browser, narrow(WIDTH)) as (page, problems):
-        page.goto(server.url)
-        page.wait_for_url("**/setup")
+    with setup_phone(tmp_path, browser, viewport=narrow(WIDTH)) as (service, server, page, problems):
         wide = {"setup": page.evaluate("document.documentElement.scrollWidth")}
         claim(page, server.url, service.data_dir)
         for view in ("", "settings", "privacy", "health"):

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import needs_chromium, phone_page, watch
-from realkit import served
+from browserkit import needs_chromium
+from realkit import setup_phone
 
 from moodspeaker.cli import main
 
@@ -51,62 +51,43 @@ def test_the_setup_page_names_the_command_for_its_own_data_folder(
     elsewhere = tmp_path / "someone-elses.toml"  # the config the CLI finds: another data folder
     elsewhere.write_text(f'[device]\ndata_dir = "{tmp_path / "other"}"\n')
     monkeypatch.setenv("MOODSPEAKER_CONFIG", str(elsewhere))
-    with served(tmp_path) as (service, server):
-        context, page = phone_page(browser)
-        try:
-            problems = watch(page)
-            page.goto(server.url)
-            page.wait_for_url("**/setup")
-            shown = page.inner_text("#setup-command")  # the folder as FOLDER: anyone on the LAN
-            assert shown == "moodspeaker --set device.data_dir=FOLDER setup-code", shown  # reads it
-            assert str(service.data_dir) not in page.content()
-            command = shown.replace("FOLDER", shlex.quote(str(service.data_dir)))  # the console's
-            page.fill("#code", "AAAAA-BBBBB")
-            page.fill("#password", "a long enough password")
-            page.fill("#confirm", "a long enough password")
-            with page.expect_navigation():
-                page.click("text=Make it mine")
-            error = page.inner_text("#setup-error")
-            assert shown in error and "`" not in error, error
-            page.fill("#code", _run(command, capsys))  # what the page said to run
-            page.fill("#password", "a long enough password")
-            page.fill("#confirm", "a long enough password")
-            with page.expect_navigation():
-                page.click("text=Make it mine")
-            assert page.url.endswith("/settings"), page.url
+    with setup_phone(tmp_path, browser) as (service, server, page, problems):
+        shown = page.inner_text("#setup-command")  # the folder as FOLDER: anyone on the LAN
+        assert shown == "moodspeaker --set device.data_dir=FOLDER setup-code", shown  # reads it
+        assert str(service.data_dir) not in page.content()
+        command = shown.replace("FOLDER", shlex.quote(str(service.data_dir)))  # the console's
+        page.fill("#code", "AAAAA-BBBBB")
+        page.fill("#password", "a long enough password")
+        page.fill("#confirm", "a long enough password")
+        with page.expect_navigation():
+            page.click("text=Make it mine")
+        error = page.inner_text("#setup-error")
+        assert shown in error and "`" not in error, error
+        page.fill("#code", _run(command, capsys))  # what the page said to run
+        page.fill("#password", "a long enough password")
+        page.fill("#confirm", "a long enough password")
+        with page.expect_navigation():
+            page.click("text=Make it mine")
+        assert page.url.endswith("/settings"), page.url
 
-            with page.expect_navigation():  # the login page's "Forgot it?": the same command, the
-                page.click("text=Log out")  # folder left for the person at the speaker to fill in
-            reset = page.inner_text("#reset-command")
-            assert reset == "moodspeaker --set device.data_dir=FOLDER setup-code --reset", reset
-            assert str(service.data_dir) not in page.content()
-            reset = reset.replace("FOLDER", shlex.quote(str(service.data_dir)))
-            assert reset == f"{command} --reset", reset
-            assert main(shlex.split(reset)[1:]) == 0
-            page.goto(server.url)
-            page.wait_for_url("**/setup")  # that reset this page's owner, not another folder's
-            assert [p for p in problems if not p.startswith(REFUSED)] == []
-        finally:
-            context.close()
+        with page.expect_navigation():  # the login page's "Forgot it?": the same command, the
+            page.click("text=Log out")  # folder left for the person at the speaker to fill in
+        reset = page.inner_text("#reset-command")
+        assert reset == "moodspeaker --set device.data_dir=FOLDER setup-code --reset", reset
+        assert str(service.data_dir) not in page.content()
+        reset = reset.replace("FOLDER", shlex.quote(str(service.data_dir)))
+        assert reset == f"{command} --reset", reset
+        assert main(shlex.split(reset)[1:]) == 0
+        page.goto(server.url)
+        page.wait_for_url("**/setup")  # that reset this page's owner, not another folder's
+        assert [p for p in problems if not p.startswith(REFUSED)] == []
 
 
 def test_a_page_on_the_folder_the_cli_finds_says_the_plain_command(
     tmp_path: Path, browser: Browser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with served(tmp_path) as (service, server):
-        context, page = phone_page(browser)
-        try:
-            page.goto(server.url)
-            page.wait_for_url("**/setup")
-            assert "FOLDER" in page.inner_text("#setup-command")  # not the plain command
-        finally:
-            context.close()
+    with setup_phone(tmp_path, browser) as (service, _, page, _):
+        assert "FOLDER" in page.inner_text("#setup-command")  # not the plain command
     monkeypatch.setenv("MOODSPEAKER_CONFIG", str(service.config_path))  # the speaker's own config
-    with served(tmp_path) as (service, server):
-        context, page = phone_page(browser)
-        try:
-            page.goto(server.url)
-            page.wait_for_url("**/setup")
-            assert page.inner_text("#setup-command") == "moodspeaker setup-code"
-        finally:
-            context.close()
+    with setup_phone(tmp_path, browser) as (_, _, page, _):
+        assert page.inner_text("#setup-command") == "moodspeaker setup-code"

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import needs_chromium, watched_phone
-from realkit import served
+from browserkit import needs_chromium
+from realkit import setup_phone
 from webkit import PASSWORD, setup_code
 
 if TYPE_CHECKING:  # Playwright is optional at run time (the browser test skips without it)
@@ -25,9 +25,7 @@ pytestmark = [needs_chromium, pytest.mark.timeout(180)]
 
 
 def test_a_refused_password_keeps_the_code_typed(tmp_path: Path, browser: Browser) -> None:
-    with served(tmp_path) as (service, server), watched_phone(browser) as (page, problems):
-        page.goto(server.url)
-        page.wait_for_url("**/setup")
+    with setup_phone(tmp_path, browser) as (service, _, page, problems):
         code = setup_code(service.data_dir)
         page.fill("#code", code)
         for confirm in (PASSWORD + "!", PASSWORD.upper()):  # the second time with the code as left

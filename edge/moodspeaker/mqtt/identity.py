@@ -6,15 +6,15 @@ decides something from their answers is pure and lives in topics.py.
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from collections.abc import Callable
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from moodspeaker.config.schema import Config
 from moodspeaker.mqtt.topics import machine_id, resolve_device_id
-from moodspeaker.util.net import route_source_address
+from moodspeaker.util.net import is_loopback, route_source_address
+
+__all__ = ["device_id_of", "is_loopback", "lan_address", "reachable_url"]  # is_loopback: util.net's
 
 
 def device_id_of(config: Config) -> str:
@@ -25,47 +25,6 @@ def device_id_of(config: Config) -> str:
 def lan_address() -> str | None:
     """This machine's address on its LAN (the source address of its default route), if it has one."""
     return route_source_address()
-
-
-#: Names for this machine's loopback whatever the hosts file says (RFC 6761: *.localhost too), and
-#: Debian's names for ::1
-_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
-HOSTS_FILE = Path("/etc/hosts")
-
-
-def is_loopback(host: str, hosts_file: Path = HOSTS_FILE) -> bool:
-    """True for an address only this machine can reach: any loopback address however written (127.x,
-    ::1 or 0:0:0:0:0:0:0:1, [::1], ::ffff:127.0.0.1), localhost in any case, a name under .localhost,
-    and a name the hosts file gives loopback addresses only (Debian's own host name at 127.0.1.1).
-    Names are compared without case, as the resolver does.  No DNS lookup: it could wait on a server
-    out of reach, and a name a DNS server answers for is not this machine's alone."""
-    name = host.strip().strip("[]").rstrip(".").lower()
-    try:
-        ip = ipaddress.ip_address(name.split("%", 1)[0])
-    except ValueError:
-        if not name:
-            return False
-        return name in _LOOPBACK_NAMES or name.endswith(".localhost") or _loopback_in_hosts(name, hosts_file)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped.is_loopback
-    return ip.is_loopback
-
-
-def _loopback_in_hosts(name: str, hosts_file: Path) -> bool:
-    """Whether the hosts file lists `name` (lower-case), at loopback addresses only."""
-    try:
-        lines = hosts_file.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return False
-    found = []
-    for line in lines:
-        fields = line.split("#", 1)[0].split()
-        if len(fields) >= 2 and name in (f.lower() for f in fields[1:]):
-            try:
-                found.append(ipaddress.ip_address(fields[0].split("%", 1)[0]).is_loopback)
-            except ValueError:
-                continue
-    return bool(found) and all(found)
 
 
 def reachable_url(url: str, address: Callable[[], str | None]) -> str:

@@ -27,6 +27,7 @@ from moodspeaker.service.file_settings import FollowedFile
 from moodspeaker.service.privacy_desk import PrivacyDesk
 from moodspeaker.service.privacy_export import answering
 from moodspeaker.system import sdnotify
+from moodspeaker.system.broker_exposure import open_broker
 from moodspeaker.system.gpio import make_privacy_button
 from moodspeaker.util.net import route_source_address
 
@@ -125,13 +126,19 @@ def start_mqtt(
         app.health.set_state("broker", ComponentState.ERROR, str(exc))
         return None
     bridge.start()
-    app.health.set_state("broker", ComponentState.CONNECTING, f"{cfg.host}:{cfg.port}")
+    # A broker on the network without a login or TLS: said at the start and in the broker's detail,
+    # for as long as it runs so (system.broker_exposure; `moodspeaker doctor` warns of it too).
+    problem, fix = open_broker(cfg)
+    warning = f"; warning: {problem}: {fix}" if problem else ""
+    app.health.set_state("broker", ComponentState.CONNECTING, f"{cfg.host}:{cfg.port}{warning}")
     say(f"MQTT: connecting to {cfg.host}:{cfg.port} (topics under {cfg.base_topic}/{bridge.device_id}/)")
+    if problem:
+        say(f"MQTT: warning: {problem}: {fix}")
 
     def track(_event: Any) -> None:
         state = ComponentState.OK if bridge.connected else ComponentState.DISCONNECTED
         error = "" if bridge.connected else str(bridge.stats().get("last_error", ""))
-        detail = f"{cfg.host}:{cfg.port}" + (f": {error}" if error else "")  # e.g. refused credentials
+        detail = f"{cfg.host}:{cfg.port}" + (f": {error}" if error else "") + warning  # e.g. refused login
         if app.health.set_state("broker", state, detail):
             bus.publish(StateChanged(ts=_event.ts, key="broker", value=state))
 

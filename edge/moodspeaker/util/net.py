@@ -1,11 +1,12 @@
-"""Network helpers shared by the LAN library server and the phone page (zeroconf announcements, who a
-client is, which Host names are the speaker's)."""
+"""Network helpers shared by the LAN library server, the phone page and MQTT (zeroconf announcements,
+who a client is, which Host names are the speaker's, which hosts only this machine can reach)."""
 
 from __future__ import annotations
 
 import ipaddress
 import socket
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -133,3 +134,44 @@ def mask_url(url: str) -> str:
     user = parts.username or ""
     netloc = parts.netloc.replace(f"{user}:{password}@", f"{user}:{MASK}@", 1)
     return parts._replace(netloc=netloc).geturl()
+
+
+#: Names for this machine's loopback whatever the hosts file says (RFC 6761: *.localhost too), and
+#: Debian's names for ::1
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+HOSTS_FILE = Path("/etc/hosts")
+
+
+def is_loopback(host: str, hosts_file: Path = HOSTS_FILE) -> bool:
+    """True for an address only this machine can reach: any loopback address however written (127.x,
+    ::1 or 0:0:0:0:0:0:0:1, [::1], ::ffff:127.0.0.1), localhost in any case, a name under .localhost,
+    and a name the hosts file gives loopback addresses only (Debian's own host name at 127.0.1.1).
+    Names are compared without case, as the resolver does.  No DNS lookup: it could wait on a server
+    out of reach, and a name a DNS server answers for is not this machine's alone."""
+    name = host.strip().strip("[]").rstrip(".").lower()
+    try:
+        ip = ipaddress.ip_address(name.split("%", 1)[0])
+    except ValueError:
+        if not name:
+            return False
+        return name in _LOOPBACK_NAMES or name.endswith(".localhost") or _loopback_in_hosts(name, hosts_file)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped.is_loopback
+    return ip.is_loopback
+
+
+def _loopback_in_hosts(name: str, hosts_file: Path) -> bool:
+    """Whether the hosts file lists `name` (lower-case), at loopback addresses only."""
+    try:
+        lines = hosts_file.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return False
+    found = []
+    for line in lines:
+        fields = line.split("#", 1)[0].split()
+        if len(fields) >= 2 and name in (f.lower() for f in fields[1:]):
+            try:
+                found.append(ipaddress.ip_address(fields[0].split("%", 1)[0]).is_loopback)
+            except ValueError:
+                continue
+    return bool(found) and all(found)

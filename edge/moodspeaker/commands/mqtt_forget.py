@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 
 from moodspeaker.config import Config
@@ -12,6 +13,13 @@ from moodspeaker.util.program import command
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device-id", help="the speaker to remove (default: this speaker's id)")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the broker")
+
+
+def _config_show(args: argparse.Namespace) -> str:
+    """`config show` with the --config and --set this command was given (the settings it used): without
+    them, it showed another file's (/etc's, or none)."""
+    given = [*(["--config", str(args.config)] if args.config else []), *(f"--set={s}" for s in args.set)]
+    return command(" ".join([*map(shlex.quote, given), "config show"]))
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
@@ -28,7 +36,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(f"moodspeaker mqtt forget: {exc}", file=sys.stderr)
         return 2
     except TimeoutError as exc:
-        hint = f"check that the broker runs and mqtt.host, mqtt.port and mqtt.tls ({command('config show')})"
+        hint = f"check that the broker runs and mqtt.host, mqtt.port and mqtt.tls ({_config_show(args)})"
         if not config.mqtt.enabled:  # maybe not the speaker's config at all
             hint += "; mqtt.enabled is false here: on the speaker, use its config (sudo, or --config FILE)"
         print(f"moodspeaker mqtt forget: {exc}; {hint}", file=sys.stderr)
@@ -38,7 +46,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(
             f"moodspeaker mqtt forget: nothing retained for device id {device} on the broker ({where}): "
             f"no {topics.discovery} and nothing under {topics.root}/; is the device id right? "
-            f"(`{command('config show')}`, or the speaker's page, gives it)",
+            f"(`{_config_show(args)}`, or the speaker's page, gives it)",
             file=sys.stderr,
         )
         return 1

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import queue
+import shlex
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -38,6 +39,7 @@ from moodspeaker.mqtt.state_feed import StateFeed
 from moodspeaker.mqtt.topics import Topics
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import Event, EventBus
+from moodspeaker.util.program import command
 
 __all__ = ["GROUP_SOURCE", "SCAN_POLL_S", "SOURCE", "MqttBridge"]  # SCAN_POLL_S: the bridge's pace
 
@@ -170,9 +172,9 @@ class MqttBridge:
             return True
         log.warning(
             "MQTT forget: the broker did not acknowledge the removal of %s (not connected?); it is still "
-            "in Home Assistant: run `moodspeaker mqtt forget --device-id %s` once the broker is back",
+            "in Home Assistant: run `%s` once the broker is back",
             self.device_id,
-            self.device_id,
+            command(f"mqtt forget --device-id {shlex.quote(self.device_id)}"),
         )
         return False
 

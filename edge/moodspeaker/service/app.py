@@ -34,6 +34,7 @@ from moodspeaker.player.engine import Player
 from moodspeaker.service.calibration import FollowedCalibration
 from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.conductor import Conductor
+from moodspeaker.service.control import CommandError
 from moodspeaker.service.core import POSITION_STEP_S, Parts
 from moodspeaker.service.events import (
     Event,
@@ -53,7 +54,7 @@ from moodspeaker.service.left_out_list import LeftOutReport
 from moodspeaker.service.listeners import ListenerCommands
 from moodspeaker.service.moved_tracks import current_snapshot
 from moodspeaker.service.pending import PendingChanges
-from moodspeaker.service.playback import PlaybackCommands
+from moodspeaker.service.playback import CAMERA_HELD_DETAIL, PlaybackCommands
 from moodspeaker.service.policy import replan_on
 from moodspeaker.service.reporting import STUCK_RESTARTS_LIMIT, ServiceReports
 from moodspeaker.service.rescan import LibraryRescans
@@ -100,6 +101,7 @@ class Appliance(
         self._saving = threading.RLock()
         self._feedback_writes = threading.Lock()
         self._listener_changes = threading.Lock()
+        self._camera_switch = threading.Lock()
         self._mood = MoodState(UNKNOWN, 0.0, 0.0, 0.0, face=False, changed=False)
         self._override = None
         self._recorded_skips = RecordedSkips()
@@ -193,9 +195,13 @@ class Appliance(
         self._follow_profile(str(snap.strategy or ""))
         # Not snap.volume: the speaker starts at player.volume (Start volume), as moOde and Volumio do
         # with a startup volume; the volume set while it plays holds until the process ends.
-        if snap.camera is not None and snap.camera != self.stage.enabled:
-            self.stage.set_enabled(snap.camera)
-        self.health.set_state("camera", ComponentState.OK if self.stage.enabled else ComponentState.OFF)
+        # Switched off at the speaker (its privacy button): off whatever the config says, until pressed.
+        self._camera_held = snap.camera_held
+        camera = False if snap.camera_held else snap.camera
+        if camera is not None and camera != self.stage.enabled:
+            self.stage.set_enabled(camera)
+        why = CAMERA_HELD_DETAIL if self._camera_held else ""
+        self.health.set_state("camera", ComponentState.OK if self.stage.enabled else ComponentState.OFF, why)
         snap = current_snapshot(snap, self._recommender.source)  # files moved since it was saved
         if snap.current is not None or snap.queue:
             held = [*([snap.current] if snap.current else []), *snap.queue]
@@ -318,13 +324,21 @@ class Appliance(
         if new.recommend.strategy != old.recommend.strategy:  # as the Now tab's picker, for the default
             self._follow_default_strategy(new.recommend.strategy)
         if new.camera.enabled != old.camera.enabled:
-            self.set_camera(new.camera.enabled)
+            self.camera_from_settings(new.camera.enabled, "the saved settings")
         if new.privacy.retention_days != old.privacy.retention_days:
             self.retention.run_now()  # a shorter period deletes more, now rather than within the hour
         pending = sorted(needs_restart(old, new))
         if pending:
             log.warning("settings saved; these take effect after a restart: %s", ", ".join(pending))
             self.bus.publish(StateChanged(ts=time.time(), key="restart_needed", value=pending))
+
+    def camera_from_settings(self, enabled: bool, where: str) -> None:
+        """camera.enabled changed in the settings (`where`): the camera switched so, unless it was
+        switched off at the speaker (its privacy button): that one only the button switches on."""
+        try:
+            self.set_camera(enabled)
+        except CommandError as exc:
+            log.warning("camera.enabled = true in %s: the camera stays off: %s", where, exc)
 
 
 def _in_force(told: MoodState | None) -> tuple[str, float, float, float] | None:

@@ -28,6 +28,9 @@ DIRECTIONS = ("calmer", "livelier")
 #: 64 KiB, an MQTT topic level 65535 bytes), so all of it would make a huge answer; no command or
 #: argument has a name anywhere near this long, nor a valid value.
 MAX_NAME_CHARS = 100
+#: The source of a command from the speaker's own privacy button (system.gpio): the only one that may
+#: switch on a camera switched off at the speaker (`PrivacySwitch`); every other source is remote.
+SOURCE_BUTTON = "button"
 
 
 class CommandError(ValueError):
@@ -76,6 +79,16 @@ class LibraryReporter(Protocol):
     def left_out(self) -> dict[str, Any]: ...
 
 
+@runtime_checkable
+class PrivacySwitch(Protocol):
+    """Optional capability of a Speaker whose camera has a physical privacy switch (its button): a
+    camera switched off there is switched on only there, like a smart speaker's microphone-mute
+    button.  The ControlAPI runs a `set_camera` from SOURCE_BUTTON as `set_camera_at_speaker`; the
+    speaker's `set_camera` (every other source: page, API, MQTT) refuses to switch such a camera on."""
+
+    def set_camera_at_speaker(self, enabled: bool) -> None: ...
+
+
 @dataclass(frozen=True)
 class Arg:
     """One argument of a command: its name, kind and (for choices/numbers) allowed values."""
@@ -94,6 +107,16 @@ class Command:
     help: str
     args: tuple[Arg, ...]
     apply: Callable[[Speaker, dict[str, Any]], None]
+    #: how it is applied when it comes from the speaker's own button (SOURCE_BUTTON); None: as `apply`
+    at_speaker: Callable[[Speaker, dict[str, Any]], None] | None = None
+
+
+def _camera_at_speaker(speaker: Speaker, args: dict[str, Any]) -> None:
+    """`set_camera` from the privacy button: the speaker's own switch where it has one (PrivacySwitch)."""
+    if isinstance(speaker, PrivacySwitch):
+        speaker.set_camera_at_speaker(args["enabled"])
+    else:
+        speaker.set_camera(args["enabled"])
 
 
 COMMANDS: dict[str, Command] = {
@@ -140,9 +163,11 @@ COMMANDS: dict[str, Command] = {
         ),
         Command(
             "set_camera",
-            "Turn the camera on or off (privacy).",
+            "Turn the camera on or off (privacy). A camera switched off with the speaker's privacy "
+            "button is switched on only with that button.",
             (Arg("enabled", "bool"),),
             lambda s, a: s.set_camera(a["enabled"]),
+            at_speaker=_camera_at_speaker,
         ),
         Command(
             "set_profile",
@@ -304,8 +329,9 @@ class ControlAPI:
                 CommandRejected(ts=time.time(), command=_cut(name), error=str(exc), source=source)
             )
             raise
+        apply = command.at_speaker if source == SOURCE_BUTTON and command.at_speaker else command.apply
         try:
-            command.apply(self._speaker, checked)
+            apply(self._speaker, checked)
         except CommandError as exc:  # the speaker refused (e.g. "like: nothing is playing"): say so too
             # named by the command's own name, never by what was sent (short whatever the request was)
             log.info("command %s from %s refused by the speaker: %s", command.name, source, exc)

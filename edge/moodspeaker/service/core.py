@@ -123,6 +123,9 @@ class ApplianceCore:
     _forgotten: ForgottenReasons  # explanations "delete everything" took back (service.forget)
     _restored: RestoredState  # what was restored, for commands and saves until the player shows it
     _switches: SwitchesUnderWay  # switches of listener or strategy whose queue is not in effect yet
+    _camera_held: bool = False  # switched off at the speaker (its privacy button): only the button
+    # switches it on again (`PlaybackCommands.set_camera`); saved with the state, restored at start
+    _camera_switch: threading.Lock  # held by a switch of the camera, from its check of the hold to its event
 
     def _feedback_since(self) -> int | None:
         """Read before the listener and mood a row of feedback names: the deletions so far, or None
@@ -308,6 +311,7 @@ class ApplianceCore:
             profile=self.conductor.profile,
             strategy=self.conductor.strategy,
             camera=self.stage.enabled,
+            camera_held=self._camera_held,
             saved_at=time.time(),
             picked_for=moods,
             picked_at=times,

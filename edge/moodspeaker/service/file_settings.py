@@ -115,4 +115,4 @@ class FollowedFile:
                 str(camera[0]).lower(),
                 "on" if camera[0] else "off",
             )
-            self.app.set_camera(camera[0])
+            self.app.camera_from_settings(camera[0], str(self.path))

@@ -21,6 +21,7 @@ from moodspeaker.player.engine import PlayerStatus
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.recommend.profiles import ProfileError
 from moodspeaker.recommend.targets import STEER_STEP
+from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.control import CommandError
 from moodspeaker.service.core import PLAYER_WAIT_S, ApplianceCore
 from moodspeaker.service.events import MOOD_ASKED, MOOD_CAMERA, MOOD_CORRECTED, MoodChanged, StateChanged
@@ -32,6 +33,10 @@ log = logging.getLogger(__name__)
 #: A replay this soon after a track began (plus the crossfade, while the last one was still fading
 #: out) means the listener wants the track that just ended, as a music player's "previous" button.
 REPLAY_PREVIOUS_S = 4.0
+#: The camera's health detail while its privacy button holds it off (`set_camera_at_speaker`)...
+CAMERA_HELD_DETAIL = "switched off at the speaker: press its button to switch it on"
+#: ...and the answer to switching it on from the page, the API or MQTT (`set_camera`).
+CAMERA_HELD_REFUSAL = f"set_camera: the camera was {CAMERA_HELD_DETAIL}"
 
 
 class PlaybackCommands(ApplianceCore):
@@ -321,16 +326,37 @@ class PlaybackCommands(ApplianceCore):
         self._save()  # the new volume either way, for the record (a restart plays at player.volume)
 
     def set_camera(self, enabled: bool) -> None:
-        """The privacy switch.  Off ends the mood reading (`_end_reading`): the mood is unknown, new
-        picks are planned as for an unknown mood, the music playing carries on; on reads afresh (a
-        mood told while it was off goes: `_start_reading`)."""
-        if enabled and not self.stage.enabled:
-            self._start_reading()  # before the switch: the state never says on with the told mood
-        self.stage.set_enabled(enabled)
-        if not enabled:
-            self._end_reading()
-        self.bus.publish(StateChanged(ts=time.time(), key="camera", value=enabled))
-        self._save()
+        """The privacy switch, as the page, the API and MQTT use it (ControlAPI): a camera switched off
+        at the speaker (its privacy button, `set_camera_at_speaker`) is not switched on from here:
+        refused, saying to press the button, as a smart speaker's microphone-mute button is the only
+        way to unmute it.  Off is always done."""
+        self._switch_camera(enabled, at_speaker=False)
+
+    def set_camera_at_speaker(self, enabled: bool) -> None:
+        """The privacy switch pressed at the speaker (control.PrivacySwitch): off holds the camera off
+        until the button switches it on again, across restarts (saved with the state: a power cut does
+        not switch it on); on is always done."""
+        self._switch_camera(enabled, at_speaker=True)
+
+    def _switch_camera(self, enabled: bool, *, at_speaker: bool) -> None:
+        """Off ends the mood reading (`_end_reading`): the mood is unknown, new picks are planned as for
+        an unknown mood, the music playing carries on; on reads afresh (a mood told while it was off
+        goes: `_start_reading`).  Under `_camera_switch`: the check of the hold and the switch are one step
+        (a press and an MQTT command at once never leave the camera on behind the button)."""
+        with self._camera_switch:
+            if enabled and self._camera_held and not at_speaker:
+                raise CommandError(CAMERA_HELD_REFUSAL)
+            # off at the speaker holds it off; off from elsewhere keeps a hold the button made
+            self._camera_held = not enabled and (at_speaker or self._camera_held)
+            if enabled and not self.stage.enabled:
+                self._start_reading()  # before the switch: the state never says on with the told mood
+            self.stage.set_enabled(enabled)
+            if self._camera_held:  # the camera's state says why it is off, and how to switch it on
+                self.health.set_state("camera", ComponentState.OFF, CAMERA_HELD_DETAIL)
+            if not enabled:
+                self._end_reading()
+            self.bus.publish(StateChanged(ts=time.time(), key="camera", value=enabled))
+        self._save()  # after the lock: a save waits for a switch of listener planning (`_saving`)
 
 
 def _up_next(status: PlayerStatus) -> QueueItem | None:

@@ -1,4 +1,5 @@
-"""What the speaker must remember across a power cut: queue, position, profile, camera.
+"""What the speaker must remember across a power cut: queue, position, profile, camera (and whether its
+privacy button switched it off: then only the button switches it on, after a restart too).
 
 And the mood each restored pick was made for: a track picked for the mood the camera reads first
 after the restart suits it, and is not cut for a "new" mood that is the one it was chosen for.  With
@@ -52,6 +53,8 @@ class Snapshot:
     profile: str | None = None
     strategy: str | None = None
     camera: bool | None = None
+    #: the camera was switched off at the speaker (its privacy button): only the button switches it on
+    camera_held: bool = False
     saved_at: float = 0.0
     picked_for: dict[str, str] = field(default_factory=dict)
     picked_at: dict[str, float] = field(default_factory=dict)
@@ -102,6 +105,7 @@ def to_json(snap: Snapshot) -> str:
         "profile": snap.profile,
         "strategy": snap.strategy,
         "camera": snap.camera,
+        "camera_held": snap.camera_held,
         "picked_for": snap.picked_for,
         "picked_at": snap.picked_at,
         "extra": snap.extra,
@@ -156,6 +160,7 @@ def from_json(text: str) -> Snapshot:
         profile=_typed(raw, "profile", (str,)),
         strategy=_typed(raw, "strategy", (str,)),
         camera=_typed(raw, "camera", (bool,)),
+        camera_held=bool(_typed(raw, "camera_held", (bool,))),  # absent in a state saved before: False
         saved_at=float(_typed(raw, "saved_at", (int, float)) or 0.0),
         picked_for=dict(picked_for),
         picked_at={t: float(at) for t, at in picked_at.items()},

@@ -2,7 +2,10 @@
 
 The button does not touch the camera itself: it goes through the same command as the web page and
 MQTT, `ControlAPI.execute("set_camera", {"enabled": ...})`, so there is one camera switch, one
-validation path and one `StateChanged` event whichever way the camera was switched.  The LED
+validation path and one `StateChanged` event whichever way the camera was switched.  Its source,
+`SOURCE_BUTTON`, makes it the speaker's physical privacy switch (control.PrivacySwitch): a camera it
+switched off is switched on again only by it (the page, the API and MQTT are refused), after a
+restart too; a camera switched off elsewhere it switches on as well.  The LED
 follows the camera state from the EventBus (lit = camera on, like a webcam's recording light), so
 it is right even when the camera was switched from the phone.
 
@@ -19,7 +22,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from moodspeaker.config.schema import GpioConfig
-from moodspeaker.service.control import CommandError
+from moodspeaker.service.control import SOURCE_BUTTON, CommandError
 from moodspeaker.service.events import Event, EventBus, StateChanged
 
 log = logging.getLogger(__name__)
@@ -74,7 +77,7 @@ class PrivacyButton:
         with self._lock:
             wanted = not camera_on(self._control.state())
             try:
-                state = self._control.execute("set_camera", {"enabled": wanted}, source="button")
+                state = self._control.execute("set_camera", {"enabled": wanted}, source=SOURCE_BUTTON)
             except CommandError as exc:  # refused: the LED keeps showing the true state
                 log.warning("privacy button: %s", exc)
                 return

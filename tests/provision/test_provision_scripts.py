@@ -230,10 +230,12 @@ def test_first_boot_setup_ends_and_writes_its_flag_even_if_the_self_check_hangs(
 
 def test_speaker_never_dumps_core() -> None:
     """A core dump writes the process's memory (the frame being classified) to disk: the unit that runs
-    the camera turns dumps off (RLIMIT_CORE 0; systemd-coredump honours it as well)."""
+    the camera turns dumps off (RLIMIT_CORE 0; systemd-coredump honours it as well), and keeps it out of
+    swap, a file on the SD card on Raspberry Pi OS (MemorySwapMax 0, cgroup v2)."""
     unit = unit_settings(FIRMWARE / "systemd" / "moodspeaker.service")
     assert unit["ExecStart"] == ["/opt/moodspeaker/venv/bin/moodspeaker run"]
     assert unit.get("LimitCORE") == ["0"]
+    assert unit.get("MemorySwapMax") == ["0"]
 
 
 def test_service_runs_in_its_writable_state_folder() -> None:

@@ -96,6 +96,8 @@ def capture(
     `spacing_s`.  A source that returns no frame while retrying (a live camera's dropped frame, or a
     camera another program holds) is asked again until the time is up; one that has ended (a replay)
     ends the capture."""
+    from moodspeaker.vision.wipe import wipe
+
     got = Capture()
     deadline = clock() + seconds
     next_at = clock()
@@ -116,6 +118,7 @@ def capture(
         got.read += 1
         next_at = now + spacing_s
         obs = pipeline.step(frame, now)
+        wipe(frame)  # the listener's face ends here, its pixels zeroed
         del frame
         if obs.probs is not None:
             got.probs.append([obs.probs[c] for c in classes])
@@ -163,6 +166,7 @@ def run(
     import numpy as np
 
     from moodspeaker.mood.calibration import NeutralCalibration, calibration_file
+    from moodspeaker.system.nodump import no_core_dumps
     from moodspeaker.util.atomic import atomic_write_text
     from moodspeaker.vision.expression import make_classifier
     from moodspeaker.vision.faces import make_detector
@@ -170,6 +174,7 @@ def run(
     from moodspeaker.vision.runtime import ModelError
     from moodspeaker.vision.sources import CameraError, make_camera
 
+    no_core_dumps()  # the listener's face stays in memory: no core dump (system.nodump)
     if args.frames < MIN_FRAMES:
         print(f"calibrate-neutral: --frames must be at least {MIN_FRAMES}", file=sys.stderr)
         return 2

@@ -27,7 +27,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from moodspeaker.service.events import EventBus
     from moodspeaker.service.runner import serve_until_signal
     from moodspeaker.system.alsa import quiet_alsa
+    from moodspeaker.system.nodump import no_core_dumps
 
+    no_core_dumps()  # frames stay in memory: no core dump, also when started by hand (system.nodump)
     # libasound's own lines on each try of a missing output (8 a try, retried for as long as it is
     # missing) drown the log; the player says once what is wrong ("audio output lost: ...")
     quiet_alsa()

@@ -87,12 +87,15 @@ def _line(record: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace, config: Config) -> int:
     from moodspeaker.mood.filter import MoodFilter
+    from moodspeaker.system.nodump import no_core_dumps
     from moodspeaker.vision.expression import make_classifier
     from moodspeaker.vision.faces import make_detector
     from moodspeaker.vision.pipeline import VisionPipeline
     from moodspeaker.vision.runtime import ModelError
     from moodspeaker.vision.sources import CameraError, make_camera
+    from moodspeaker.vision.wipe import wipe
 
+    no_core_dumps()  # the frames stay in memory: no core dump (system.nodump)
     interval = config.camera.interval_s if args.interval is None else args.interval
     if interval < 0:
         print("moodspeaker watch: --interval must be 0 or more seconds", file=sys.stderr)
@@ -142,7 +145,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
                 observation = None
             else:
                 observation = pipeline.step(frame, captured)
-                del frame  # the frame ends here
+                wipe(frame)  # the frame ends here, its pixels zeroed
+                del frame
             # a video's own clock when it has one (so --interval 0 replays its timeline faithfully),
             # images one nominal interval apart, else the wall clock
             position = getattr(source, "position_s", None)

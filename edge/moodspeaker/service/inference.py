@@ -7,7 +7,8 @@ driver, a wedged accelerator); the watchdog then abandons the thread and `restar
 one with a freshly built pipeline.  A capture that gives nothing to classify (the camera retrying or
 missing, the pipeline failing) counts as no face, so the mood fades to unknown; a source that ran out
 of frames (a replay that ended) fades it the same way, and then the reading ends (`on_ended`).
-A frame lives only inside `_step`: it is passed to the pipeline and dropped; it is never stored,
+A frame lives only inside `_step`: it is passed to the pipeline and dropped, its pixels zeroed first
+(vision.wipe: freed memory keeps its bytes, for a core dump or swap to find); it is never stored,
 queued, logged or written anywhere; when the reading ends (camera off, "delete everything", stop)
 the models run once on a blank input, so their tensors keep nothing of the last one (`_forget`).
 The source's closing, a capture without a frame and a source that ran out: inference_source.py.
@@ -31,6 +32,7 @@ from moodspeaker.service.held_capture import HeldCapture
 from moodspeaker.service.inference_source import FrameSource, OnResult, SourceEnding
 from moodspeaker.service.source_info import camera_missing, source_name
 from moodspeaker.service.watchdog import Heartbeat
+from moodspeaker.vision.wipe import wipe
 
 #: FrameSource and OnResult live in inference_source.py (with the source's handling), imported from here
 __all__ = ["BUILD_TIMEOUT_S", "FrameSource", "InferenceStage", "OnResult", "Pipeline"]
@@ -251,6 +253,7 @@ class InferenceStage(SourceEnding):
         t0 = self._clock()
         frame, current = self._capture.read(source, generation)
         if not current:
+            wipe(frame)  # a thread given up on: its frame is dropped, zeroed
             return False
         t1 = self._clock()
         self._health.timing("capture", t1 - t0)
@@ -283,11 +286,13 @@ class InferenceStage(SourceEnding):
             if self._source is source and self._health.state_of("camera") == ComponentState.RETRYING:
                 self._health.set_state("camera", ComponentState.OK, source_name(source))  # it is back
         if not self._hb.begin(generation):
+            wipe(frame)
             return False
         try:
             observation = pipeline.step(frame, t1)
         finally:
-            del frame  # the frame ends here
+            wipe(frame)  # the frame ends here, its pixels zeroed (vision.wipe)
+            del frame
             # also when the step raised: a failed step is over, not stuck (the watchdog would restart it)
             current = self._hb.end(generation)
         if not current:

@@ -16,6 +16,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from moodspeaker.vision.wipe import wipe
+
 FloatArray = npt.NDArray[np.float32]
 
 #: Short-range model options (face_detection_short_range_common.pbtxt).
@@ -117,6 +119,8 @@ def letterbox(frame_bgr: npt.NDArray[np.uint8], size: int = INPUT_SIZE) -> tuple
     """Fit a BGR frame into a size x size RGB input keeping its aspect ratio; pixels scaled to -1..1.
 
     The colour conversion happens after the resize, on the small image (cheaper than on the frame).
+    The thumbnails made on the way are zeroed before they are dropped (vision.wipe); the caller wipes
+    the input it returns once the model has it.
     """
     h, w = frame_bgr.shape[:2]
     scale = size / max(h, w)
@@ -127,7 +131,12 @@ def letterbox(frame_bgr: npt.NDArray[np.uint8], size: int = INPUT_SIZE) -> tuple
     canvas = np.zeros((size, size, 3), dtype=np.uint8)
     canvas[pad_y : pad_y + nh, pad_x : pad_x + nw] = resized
     rgb = cv2.cvtColor(canvas, cv2.COLOR_BGR2RGB)
-    tensor: FloatArray = (rgb.astype(np.float32) * (1.0 / 127.5) - 1.0)[None]
+    scaled = rgb.astype(np.float32)  # scaled in place: no temporary copy of the thumbnail left unwiped
+    scaled *= 1.0 / 127.5
+    scaled -= 1.0
+    tensor: FloatArray = scaled[None]
+    for thumbnail in (resized, canvas, rgb):
+        wipe(thumbnail)
     return tensor, Letterbox(scale=scale, pad_x=pad_x, pad_y=pad_y, size=size)
 
 

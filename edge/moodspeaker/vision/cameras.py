@@ -19,6 +19,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from moodspeaker.vision.wipe import wipe
+
 log = logging.getLogger(__name__)
 
 Frame = npt.NDArray[np.uint8]
@@ -122,6 +124,7 @@ class LiveCamera:
                 self._flags.notify_all()
                 return frame
         # closed meanwhile (the privacy switch): this frame is not handed out; the device is let go
+        wipe(frame)
         del frame
         self._drop_handle()
         with self._flags:

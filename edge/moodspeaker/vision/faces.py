@@ -21,6 +21,7 @@ import numpy.typing as npt
 from moodspeaker.config.schema import DetectorConfig
 from moodspeaker.vision import blazeface
 from moodspeaker.vision.runtime import ModelError, make_interpreter
+from moodspeaker.vision.wipe import wipe
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +141,8 @@ class BlazeFaceDetector:
     def _run(self, bgr: Frame) -> list[tuple[npt.NDArray[np.float32], float]]:
         """Detections in the pixel coordinates of `bgr` (boxes x_min, y_min, x_max, y_max)."""
         tensor, lb = blazeface.letterbox(bgr)
-        self._interpreter.set_tensor(self._input_index, tensor)
+        self._interpreter.set_tensor(self._input_index, tensor)  # copied into the interpreter
+        wipe(tensor)
         self._interpreter.invoke()
         raw_boxes = self._interpreter.get_tensor(self._boxes_index)[0]
         raw_scores = self._interpreter.get_tensor(self._scores_index)[0]
@@ -259,10 +261,13 @@ class HaarFaceDetector:
         _validate(frame)
         gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
         scale = min(1.0, self._max_side / max(gray.shape))
+        made = [gray]  # gray copies of the frame: zeroed once read (vision.wipe)
         if scale < 1.0:
-            gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        gray = cv2.equalizeHist(gray)
+            made.append(gray := cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA))
+        made.append(gray := cv2.equalizeHist(gray))
         rects = self._cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(24, 24))
+        for copy in made:
+            wipe(copy)
         faces = [
             Face(round(x / scale), round(y / scale), round(w / scale), round(h / scale), 1.0)
             for (x, y, w, h) in (rects if len(rects) else [])
@@ -297,8 +302,11 @@ def crop_face(frame: Frame, face: Face, margin: float, size: int | None = None) 
     The square is centred on the box, its side the box's longer side plus `margin` of it on each side
     (side = max(w, h) * (1 + 2 * margin)).  Parts outside the frame are filled by repeating the edge
     pixels, so a face at the border keeps its place in the crop.  `size` resizes to size x size.
+    The crop is an array of its own (never a view of the frame); the whole-frame gray copies made on
+    the way are zeroed before they are dropped (vision.wipe).
     """
     gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    made = [] if gray is frame else [gray]  # the copies of the frame made here
     side = max(1, round(max(face.w, face.h) * (1.0 + 2.0 * margin)))
     cx, cy = face.x + face.w / 2.0, face.y + face.h / 2.0
     x0, y0 = round(cx - side / 2.0), round(cy - side / 2.0)
@@ -306,9 +314,13 @@ def crop_face(frame: Frame, face: Face, margin: float, size: int | None = None) 
     pad = max(0, -x0, -y0, x0 + side - width, y0 + side - height)
     if pad:
         gray = cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+        made.append(gray)
         x0, y0 = x0 + pad, y0 + pad
     crop = gray[y0 : y0 + side, x0 : x0 + side]
     if size is not None and crop.shape[0] != size:
         interp = cv2.INTER_AREA if crop.shape[0] > size else cv2.INTER_LINEAR
         crop = cv2.resize(crop, (size, size), interpolation=interp)
-    return np.ascontiguousarray(crop, dtype=np.uint8)
+    own = np.array(crop, dtype=np.uint8, order="C", copy=True) if crop.base is not None else crop
+    for copy in made:
+        wipe(copy)
+    return np.asarray(own, dtype=np.uint8)

@@ -16,6 +16,7 @@ import numpy.typing as npt
 from moodspeaker.config.schema import Config
 from moodspeaker.vision.expression import ExpressionClassifier
 from moodspeaker.vision.faces import FaceDetector, crop_face, largest_face
+from moodspeaker.vision.wipe import wipe
 
 #: Crop margin when the classifier does not say how its training crops were made.
 DEFAULT_MARGIN = 0.1
@@ -85,6 +86,7 @@ class VisionPipeline:
         crop = crop_face(frame, face, self.margin, self.size)
         t2 = self._clock()
         probs = self.classifier.classify(crop)
+        wipe(crop)  # the face ends here, its pixels zeroed (vision.wipe)
         del crop
         t3 = self._clock()
         return Observation(

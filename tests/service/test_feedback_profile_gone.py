@@ -2,12 +2,14 @@
 database deleted it (a second process, sqlite3 by hand; the service's own "delete everything" and
 switches never leave a deleted listener active since 8b5d6d8, test_switch_delete_race).  The
 recommender refuses its feedback (it no longer makes the profile again, test_feedback_unknown_profile),
-and the service says so.  A Like is refused with the reason, a CommandError the page and MQTT show;
-Next still skips (the listener asked to skip, not to record anything), with the refusal reported.
-The feedback the service records by itself (a track's end, on the feedback writer's thread) says it
-once, a warning and an incident naming the profile, and the speaker carries on with a listener who
-exists, switched to as a switch does (announced, saved): before, every track's end logged an error
-with its traceback ("recording feedback failed") and added an incident, without end."""
+and the service says so.  The feedback the service records by itself (a track's end, on the feedback
+writer's thread) says it once, a warning and an incident naming the profile, and the speaker carries
+on with a listener who exists, switched to as a switch does (announced, saved): before, every track's
+end logged an error with its traceback ("recording feedback failed") and added an incident, without
+end.  A command's feedback refused so does the same at once: a Like is refused with the reason (a
+CommandError the page and MQTT show), Next still skips (the listener asked to skip, not to record
+anything), and either replaces the listener as it answers; before, the switch waited for the track's
+end, minutes later, and every Like until then was refused."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from servicekit import Script, running, wait_for
 from moodspeaker.recommend.store import FeedbackStore
 from moodspeaker.service.app import Appliance
 from moodspeaker.service.control import CommandError
-from moodspeaker.service.events import StateChanged
+from moodspeaker.service.events import StateChanged, TrackEnded
 
 
 def _deleted_by_another_program(app: Appliance, *profiles: str) -> None:
@@ -38,23 +40,34 @@ def _rows(app: Appliance, profile: str) -> int:
     return sum(1 for _ in app.parts.recommender.store.events(profile))
 
 
-def test_like_is_refused_naming_the_profile_and_next_still_skips(tmp_path: Path) -> None:
-    with running(tmp_path, Script("happy"), **{"recommend.profiles": ["default", "Sam"]}) as (app, api, _):
+@pytest.mark.parametrize("command", ["like", "next"])
+def test_a_command_s_feedback_refused_replaces_the_listener_at_once(tmp_path: Path, command: str) -> None:
+    settings = {"recommend.profiles": ["default", "Sam"]}
+    with running(tmp_path, Script("happy"), **settings) as (app, api, events):
         api.execute("set_profile", {"profile": "Sam"})
         api.execute("play")
         wait_for(lambda: app.state()["now_playing"] is not None, what="a track playing")
         recommender = app.parts.recommender
-        _deleted_by_another_program(app, "Sam")
-        with pytest.raises(CommandError, match="no profile named 'Sam': the like was not recorded"):
-            api.execute("like")
         playing = app.state()["now_playing"]["track_id"]
-        api.execute("next")
-        wait_for(
-            lambda: (now := app.state()["now_playing"]) is not None and now["track_id"] != playing,
-            what="the next track",
-        )
-        said = [e["message"] for e in app.health.snapshot()["incidents"]]
-        assert "no profile named 'Sam': the skip was not recorded" in said, said
+        _deleted_by_another_program(app, "Sam")
+        if command == "like":
+            with pytest.raises(CommandError, match="no profile named 'Sam': the like was not recorded"):
+                api.execute("like")
+        else:  # it skips all the same
+            api.execute("next")
+        # at once: before, 'Sam' until the track's end (a 20 s track here), each Like refused
+        assert app.state()["profile"] == "default"
+        assert not [
+            e for e in events if isinstance(e, TrackEnded) and e.track_id == playing and not e.skipped
+        ]
+        said = [e["message"] for e in app.health.snapshot()["incidents"] if "Sam" in e["message"]]
+        assert len(said) == 1 and "the listener is 'default' now" in said[0], said
+        assert said[0].startswith(f"no profile named 'Sam': the {'like' if command == 'like' else 'skip'}")
+        switched = [e.value for e in events if isinstance(e, StateChanged) and e.key == "profile"]
+        assert switched == ["Sam", "default"]  # announced: the page, MQTT
+        if command == "like":
+            api.execute("like")  # the listener now: recorded
+            assert [e.kind for e in recommender.store.events("default")] == ["like"]
         assert "Sam" not in recommender.profiles()
         assert list(recommender.store.events("Sam")) == []
 

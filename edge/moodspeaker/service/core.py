@@ -34,6 +34,7 @@ from moodspeaker.player.engine import Player, PlayerStatus
 from moodspeaker.player.fetch import StreamCache
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.recommend.hybrid import Recommender
+from moodspeaker.recommend.profiles import ProfileError
 from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.conductor import Conductor
 from moodspeaker.service.control import CommandError
@@ -190,6 +191,11 @@ class ApplianceCore:
     def _replace_listener(self, gone: str, instead: str) -> None:
         """Make `instead` the active listener in place of `gone`, a profile another program deleted
         (the feedback writer finds it: service.feedback); service.listeners does it."""
+        raise NotImplementedError
+
+    def _listener_gone(self, profile: str, exc: ProfileError) -> None:
+        """A row naming `profile` was refused (`exc`): said once, and the active listener replaced if
+        it is `profile`, deleted by another program; service.feedback does it."""
         raise NotImplementedError
 
     def _report(self, component: str, message: str) -> None:

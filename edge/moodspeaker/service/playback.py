@@ -139,9 +139,10 @@ class PlaybackCommands(ApplianceCore):
 
     def _tell_anyway(self, track: Track, kind: str, label: str, played_s: float | None = None) -> None:
         """Feedback riding on a command that happens whatever the disk says (a skip, a replay): written
-        before the command returns; a storage failure, or the listener's profile gone (ProfileError), is
-        logged and reported, never raised.  Dropped when "delete everything" runs or ran since the
-        listener was read (`_write_feedback`)."""
+        before the command returns; a storage failure is logged and reported, never raised, and so is
+        the listener's profile gone (ProfileError: a listener another program deleted is replaced at
+        once).  Dropped when "delete everything" runs or ran since the listener was read
+        (`_write_feedback`)."""
         since = self._feedback_since()  # first: a deletion from now on drops the row
         profile, mood = self.conductor.profile, self._current_mood()
         try:
@@ -151,13 +152,11 @@ class PlaybackCommands(ApplianceCore):
                 ),
                 since,
             )
-        except (sqlite3.Error, OSError, ProfileError) as exc:
+        except ProfileError as exc:  # "no profile named 'X': the skip was not recorded"
+            self._listener_gone(profile, exc)  # said, and a deleted listener replaced now
+        except (sqlite3.Error, OSError) as exc:
             log.error("%s of %s not recorded: %s", label, track.title, exc)
-            # a ProfileError says what was not recorded: "no profile named 'X': the skip was not recorded"
-            self._report(
-                "recommender",
-                str(exc) if isinstance(exc, ProfileError) else f"{label} was not recorded: {exc}",
-            )
+            self._report("recommender", f"{label} was not recorded: {exc}")
 
     def _current_track_id(self, action: str, status: PlayerStatus | None = None) -> str:
         """The track `status` (by default the status now) shows as current; refused when none."""
@@ -186,6 +185,7 @@ class PlaybackCommands(ApplianceCore):
                     since,
                 )
             except ProfileError as exc:
+                self._listener_gone(profile, exc)  # a deleted listener replaced now, not at a track's end
                 raise CommandError(str(exc)) from exc
 
     def like(self) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from diskkit import speaker, to_disk, tone_levels
+from diskkit import speaker, steady, to_disk, tone_levels
 from playerkit import Recorder, item, write_tone
 
 from moodspeaker.player.engine import Player
@@ -67,3 +67,30 @@ def test_a_next_with_a_fade_sums_to_the_tracks_level(
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b")
     player.close()
     _assert_summed_level(speaker(out))
+
+
+def test_a_next_with_a_short_fade_starts_on_no_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
+    """A Next with a 0.1 s fade: the fade written into the chunks from the position heard began with
+    what SDL had already mixed at full level (its output buffer), so the outgoing track fell on a step
+    (mostly 13-18 % of its level over 0.1 s).  Two tracks at one constant level: the sample is the level
+    summed, which moves by no step and stays near a track's."""
+    out = to_disk(tmp_path, monkeypatch)
+    a = steady(tmp_path / "a.wav", LEVEL, 6.0)
+    b = steady(tmp_path / "b.wav", LEVEL, 1.0)
+    player, rec = make_player(crossfade_s=0.0, volume=1.0, target_lufs=-16.0)
+    player.set_queue([item(a, "a"), item(b, "b")])
+    player.play()
+    while player.status().position_s < 1.0:
+        time.sleep(0.01)
+    player.next(fade_s=0.1)
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b")
+    player.close()
+    x = speaker(out)
+    on = np.flatnonzero(x > 0.5 * LEVEL)
+    x = x[on[0] : on[-1] - 64]  # from a's first sample to just before b's end (a step to silence)
+    step = np.abs(np.diff(x))
+    at = int(np.argmax(step))
+    assert step[at] < 0.02 * LEVEL, f"the Next's fade moved on a step of {step[at] / LEVEL:.2f} at {at}"
+    assert x.min() > 0.75 * LEVEL and x.max() < 1.3 * LEVEL, (x.min() / LEVEL, x.max() / LEVEL)

@@ -17,6 +17,9 @@ from moodspeaker.player.queue import QueueItem
 
 RATE = 44100
 CHUNK_S = 0.4  # 0.4-0.8 s stays queued in the mixer: slack for a busy CPU
+#: SDL's output buffer (frames) the mixer is opened with: SDL_mixer mixes a chunk up to that far ahead
+#: of the position heard, which a change written into its samples cannot reach any more.
+MIX_AHEAD = 1024
 
 
 @dataclass

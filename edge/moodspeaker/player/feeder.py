@@ -16,7 +16,7 @@ import numpy as np
 import pygame
 import pygame.sndarray
 
-from moodspeaker.player.deck import CHUNK_S, RATE, Chunk, Deck
+from moodspeaker.player.deck import CHUNK_S, MIX_AHEAD, RATE, Chunk, Deck
 from moodspeaker.player.declick import Channels
 from moodspeaker.player.decode import DecodeError
 from moodspeaker.player.device import DeviceWatch
@@ -165,12 +165,7 @@ class ChunkFeeder:
         takes the fade on from where they end."""
         step = 1.0 / max(1.0, seconds * RATE)
         fade = 1.0  # the fade-out's gain at the next sample not faded yet
-        out = (deck.playing, deck.queued) if pygame.mixer.get_init() else ()  # (the device went: gone)
-        for chunk in out:
-            if chunk is None or chunk.sound is None or chunk.pre is None:
-                continue
-            heard = 0 if chunk is not deck.playing else int(min(chunk.dur_s, now - deck.chunk_started) * RATE)
-            left = max(0, len(chunk.pre) - max(0, heard))
+        for chunk, left in self._unmixed(deck, now):
             self._write(chunk, left, np.clip(fade - step * np.arange(left), 0.0, 1.0)[:, None])
             fade, chunk.fading = max(0.0, fade - step * left), True
         if deck.play is not None:  # else nothing is left to decode: the chunks in the mixer end
@@ -186,16 +181,13 @@ class ChunkFeeder:
         `seconds`, or its rest when shorter: the full-level chunks ramp down in their samples, the
         ones decoded fading are scaled from the crossfade's envelope to the new one, the decoding
         takes it on.  Returns the fade's length (seconds), the one the track after rises over."""
-        out = [c for c in (deck.playing, deck.queued) if c is not None and c.pre is not None]
-        out = out if pygame.mixer.get_init() else []  # (the device went: gone)
-        heard = 0 if deck.playing is None else int(min(deck.playing.dur_s, now - deck.chunk_started) * RATE)
-        lefts = [max(0, round(c.dur_s * RATE) - (max(0, heard) if c is deck.playing else 0)) for c in out]
-        at_decoder = sum(lefts)  # frames from the ear to what the decoder reads next
+        out = self._unmixed(deck, now)
+        at_decoder = sum(left for _, left in out)  # frames from the ear to what the decoder reads next
         step = deck.env_step
         undecoded = deck.env_hold + deck.env / -step if deck.play is not None and step < 0 else 0.0
         length = max(1.0, min(seconds * RATE, at_decoder + undecoded))
         pos = 0  # frames from the ear to the first sample of the chunk
-        for chunk, left in zip(out, lefts, strict=True):
+        for chunk, left in out:
             k = pos + np.arange(left, dtype=np.float64)
             ramp = np.clip(1.0 - k / length, 0.0, 1.0)
             if chunk.fading:  # decoded with the crossfade's envelope: divide it out (never above 1)
@@ -207,6 +199,21 @@ class ChunkFeeder:
             deck.env = max(0.0, 1.0 - at_decoder / length)
             deck.fade_out(max(0.0, length - at_decoder) / RATE)
         return length / RATE
+
+    def _unmixed(self, deck: Deck, now: float) -> list[tuple[Chunk, int]]:
+        """The chunks of `deck` in the mixer, each with how many of its last frames SDL_mixer has not
+        mixed yet at monotonic time `now` (none when the device went): those past the position heard
+        and SDL's output buffer (`MIX_AHEAD`), which it mixes ahead of the ear.  A fade written from
+        the position heard on began with what SDL had mixed at full level: a Next with a 0.1 s fade
+        started on a step of 10-20 %.  The next track, started now, is mixed from SDL's next buffer:
+        its rise begins with the fade-out, or up to that buffer before it."""
+        skip = 0 if deck.playing is None else int(max(0.0, now - deck.chunk_started) * RATE) + MIX_AHEAD
+        out: list[tuple[Chunk, int]] = []
+        for chunk in (deck.playing, deck.queued) if pygame.mixer.get_init() else ():
+            if chunk is not None and chunk.sound is not None and chunk.pre is not None:
+                out.append((chunk, max(0, len(chunk.pre) - skip)))
+                skip = max(0, skip - len(chunk.pre))
+        return out
 
     def _finish_decoding(self, deck: Deck, *, completed: bool) -> None:
         if deck.decoder is not None:

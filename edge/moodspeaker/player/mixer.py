@@ -18,7 +18,7 @@ from collections.abc import Callable
 import pygame
 
 from moodspeaker.config.schema import PlayerConfig
-from moodspeaker.player.deck import CHUNK_S, RATE, Deck, Play
+from moodspeaker.player.deck import CHUNK_S, MIX_AHEAD, RATE, Deck, Play
 from moodspeaker.player.declick import DECLICK_S
 from moodspeaker.player.decode import DecodeError, open_decoder
 from moodspeaker.player.device import open_output
@@ -71,7 +71,7 @@ class DeckMixer(ChunkFeeder):
         """(Re)open the mixer on `device` ("" for the default); raises pygame.error."""
         if pygame.mixer.get_init():
             pygame.mixer.quit()
-        open_output(device, frequency=RATE, buffer=1024)  # SDL's name for it, or an ALSA one
+        open_output(device, frequency=RATE, buffer=MIX_AHEAD)  # SDL's name for it, or an ALSA one
         self.device.opened()
         self.channels.open(self.channel_volume)
 

@@ -15,12 +15,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from diskkit import heard_next, steady, to_disk, written
+from diskkit import heard_next, speaker, steady, to_disk, written
 from playerkit import SR, Recorder, item
 
 from moodspeaker.config.schema import PlayerConfig
 from moodspeaker.player.engine import Player
 from moodspeaker.player.volume import QUIETEST, output_gain
+from moodspeaker.service.events import TrackEnded, TrackStarted
 
 LEVEL = 0.4  # the track's constant level
 
@@ -85,3 +86,27 @@ def test_every_volume_plays_on_the_curve_at_once(
         off_db = 20 * np.log10(max(level, 1e-9) / (volume**3 * LOUD))
         assert abs(off_db) < 1.0, f"volume {volume} played {off_db:+.1f} dB off its curve ({level:.2e})"
     assert np.all(np.diff(heard) < 0), f"not each step quieter: {heard}"
+
+
+def test_a_volume_change_mid_crossfade_keeps_the_fades(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
+    """The chunks rewritten at the new volume keep the fades decoded into them (`Chunk.pre` holds the
+    envelope): two tracks at one constant level crossfading over 2 s, the volume halved as the second
+    one starts; from the change on, the level summed is the new volume's, and the first track fades to
+    silence under it."""
+    out = to_disk(tmp_path, monkeypatch)
+    a = steady(tmp_path / "a.wav", LOUD, 3.0)
+    b = steady(tmp_path / "b.wav", LOUD, 4.0)
+    player, rec = make_player(volume=1.0, target_lufs=-16.0, crossfade_s=2.0)
+    rec.on(lambda e: isinstance(e, TrackStarted) and e.track_id == "b", lambda: player.set_volume(0.5))
+    player.set_queue([item(a, "a"), item(b, "b")])
+    player.play()
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b")
+    player.close()
+    x = speaker(out)
+    changed = np.flatnonzero(x > 0.5 * LOUD)[-1]  # the last sample at full volume
+    ended = np.flatnonzero(x > 0.5 * output_gain(0.5) * LOUD)[-1]  # the second track's end
+    after = x[changed + 1 : ended - 64] / (output_gain(0.5) * LOUD)
+    assert len(after) > 3 * SR, "the crossfade and the track after it played at the new volume"
+    assert after.min() > 0.9 and after.max() < 1.1, (after.min(), after.max())

@@ -61,14 +61,14 @@ def unmask_urls(submitted: tuple[str, ...], current: tuple[str, ...]) -> tuple[t
 def _check_server(url: str) -> str | None:
     try:
         parts = urlsplit(url)
-    except ValueError:
-        return f"{url[:60]!r} is not a URL"
+    except ValueError:  # not parsed, so not masked: only what follows its last @ (never a password)
+        return f"{url.rsplit('@', 1)[-1][:60]!r} is not a URL"
     if parts.scheme not in SERVER_SCHEMES or not parts.hostname or _control_chars(url) or " " in url:
         return f"{mask_url(url)[:60]!r} must look like http://host:port or subsonic+http://user:password@host:port"
     try:
         _ = parts.port
     except ValueError:
-        return f"{url[:60]!r} has an invalid port"
+        return f"{mask_url(url)[:60]!r} has an invalid port"
     return None
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from moodspeaker.commands import argtypes
 from moodspeaker.commands.owner import as_owner_of
 from moodspeaker.config import Config, data_dir
+from moodspeaker.util.net import mask_url
 from moodspeaker.util.program import command
 
 if TYPE_CHECKING:  # imported where used: zeroconf and flask are optional extras (`lan`)
@@ -240,6 +241,7 @@ def _sync(args: argparse.Namespace, config: Config) -> int:
         return 1
     status = 0
     for url in urls:
+        shown = mask_url(url)  # an OpenSubsonic server's URL carries its password: never printed
         try:
             # the JIT cache every analyser shares: an OpenSubsonic sync analyses its songs here
             cache_mb = config.library.server_cache_mb
@@ -251,12 +253,12 @@ def _sync(args: argparse.Namespace, config: Config) -> int:
         try:
             result = sync_remote(lan)  # the service's rescan syncs the same way
             changed = getattr(result, "updated", getattr(result, "analysed", 0))
-            print(f"{url}: {changed} new or updated, {result.removed} removed, {len(lan.tracks())} cached")
+            print(f"{shown}: {changed} new or updated, {result.removed} removed, {len(lan.tracks())} cached")
             for tid, reason in getattr(result, "rejected", getattr(result, "failed", [])):
                 print(f"  rejected {tid}: {reason}")
         except SyncError as exc:
             status = 1
-            print(f"{url}: sync failed ({exc.reason}); " + (
+            print(f"{shown}: sync failed ({exc.reason}); " + (
                 "nothing kept" if exc.kept is None else f"{exc.kept} tracks still usable from the cache"
             ))  # fmt: skip
         finally:

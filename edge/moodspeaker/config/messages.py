@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from moodspeaker.util.net import MASK, URL_LISTS, mask_url
+
 if TYPE_CHECKING:  # load.py imports this module; the type is only needed for checking
     from moodspeaker.config.load import SettingInfo
 
@@ -92,7 +94,21 @@ def refused_in_file(info: SettingInfo, value: Any, reason: str) -> str:
     in %): for 50 % write 0.5"."""
     if info.dotted in SHOWN_IN_PERCENT and reason == expected(info):
         reason = f"{_fraction(info)} (0.5 = 50 %; the page shows it in %)" + _as_fraction(value)
-    return f"{info.dotted} = {value!r} is invalid: expected {reason}"
+    return f"{info.dotted} = {_as_written(info, value)} is invalid: expected {reason}"
+
+
+def _as_written(info: SettingInfo, value: Any) -> str:
+    """The refused value as a refusal repeats it (repr), less its secrets: a password's value is
+    MASK, and the URLs of a server list (library.servers) have their passwords masked (mask_url):
+    a refusal is printed, logged and shown on the page."""
+    if info.secret:
+        return repr(MASK)
+    if info.dotted in URL_LISTS:
+        if isinstance(value, str):
+            return repr(mask_url(value))
+        if isinstance(value, list | tuple):
+            return repr([mask_url(v) if isinstance(v, str) else v for v in value])
+    return repr(value)
 
 
 def _fraction(info: SettingInfo) -> str:

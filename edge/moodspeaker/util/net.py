@@ -120,6 +120,8 @@ MASK = "********"
 
 #: Settings that list URLs which may carry a password (shown masked, kept when the mask is sent back).
 URL_LISTS = frozenset({"library.servers"})
+#: How an entry of library.servers names an OpenSubsonic server: subsonic+http(s)://user:password@host
+SUBSONIC_PREFIX = "subsonic+"
 
 
 def mask_url(url: str) -> str:

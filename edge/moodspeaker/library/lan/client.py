@@ -57,6 +57,7 @@ from moodspeaker.library.lan.syncrows import (
     note_sync,
     validate_row,
 )
+from moodspeaker.util.net import mask_url
 from moodspeaker.util.sqlitefiles import SIDE_FILES
 
 #: LanError too: its home is synclock.py now (the mirror's sync lock raises it), imported from here;
@@ -95,7 +96,7 @@ class LanLibrary(MirroredLibrary):
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(
-                f"{base_url!r} is not a library server URL: it must start with http:// or https:// "
+                f"{mask_url(base_url)!r} is not a library server URL: it must start with http:// or https:// "
                 "(a Moodspeaker library server), or subsonic+http:// or subsonic+https:// "
                 "(an OpenSubsonic server)"
             )

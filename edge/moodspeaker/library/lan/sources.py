@@ -24,9 +24,11 @@ from typing import Any
 from moodspeaker.library.lan.client import LanError, LanLibrary, SyncResult
 from moodspeaker.library.lan.mirror import delete_mirror
 from moodspeaker.library.lan.subsonic import SubsonicLibrary, SubsonicSync
+from moodspeaker.util.net import SUBSONIC_PREFIX
+
+__all__ = ["SUBSONIC_PREFIX", "Remote", "SyncError", "open_remote", "prune_mirrors", "sync_remote"]
 
 log = logging.getLogger(__name__)
-SUBSONIC_PREFIX = "subsonic+"
 
 Remote = LanLibrary | SubsonicLibrary
 

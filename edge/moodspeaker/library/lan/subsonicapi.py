@@ -22,6 +22,7 @@ import urllib.request
 from typing import Any
 
 from moodspeaker.library.lan.client import LanError
+from moodspeaker.util.net import mask_url
 
 API_VERSION = "1.16.1"
 CLIENT = "moodspeaker"
@@ -36,10 +37,12 @@ class SubsonicApi:
     def __init__(self, url: str, timeout_s: float) -> None:
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"OpenSubsonic server URL must be http(s)://user:password@host[:port]: {url!r}")
-        if not parts.username:
             raise ValueError(
-                f"OpenSubsonic server URL needs a user name (http://user:password@host): {url!r}"
+                f"OpenSubsonic server URL must be http(s)://user:password@host[:port]: {mask_url(url)!r}"
+            )
+        if not parts.username:  # the URL said with its password masked (it may carry one all the same)
+            raise ValueError(
+                f"OpenSubsonic server URL needs a user name (http://user:password@host): {mask_url(url)!r}"
             )
         self.user = urllib.parse.unquote(parts.username)
         self._password = urllib.parse.unquote(parts.password or "")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from chromiumkit import CHROMIUM, launch
 from demokit import PAGE_SAID, run_demo
 from moodspeaker.commands.demo import demo_config
 from moodspeaker.config import Config, load, save, with_changes
@@ -26,7 +27,6 @@ from moodspeaker_web.setup_code import read_setup_code
 from polling import until
 from tonetracks import write_tone
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct horse battery"
 
 
@@ -86,19 +86,7 @@ def test_the_demo_page_shows_and_rescans_the_demo_folders_and_scans_music_added_
         code = read_setup_code(folder)
         assert code is not None
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM,
-                # the flags of tests/web/browserkit.py: off the network (no component or sync calls)
-                args=[
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    "--no-first-run",
-                ],
-                headless=True,
-            )
+            browser = launch(playwright)  # the page tests' Chromium, off the network
             page = browser.new_page()
             page.set_default_timeout(60_000)
             page.goto(f"http://127.0.0.1:{port}/")

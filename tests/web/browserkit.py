@@ -1,6 +1,7 @@
 """Real headless Chromium for the page tests: Debian's /usr/bin/chromium driven through Playwright's
 Python API (never `playwright install`: no downloads), with the flags that keep it off the network and
-quiet in a container.  The `browser` fixture in conftest.py launches it; tests say `@needs_chromium`.
+quiet in a container (tests/chromiumkit.py).  The `browser` fixture in conftest.py launches it; tests
+say `@needs_chromium`.
 `watch` and `claim` are the start most page tests share: record what the browser reports as wrong, then
 take the new speaker over at first boot (`watched_phone`: a phone's page, watched, closed at the end)."""
 
@@ -14,31 +15,18 @@ from typing import TYPE_CHECKING
 import pytest
 from webkit import PASSWORD, setup_code
 
+from chromiumkit import CHROMIUM
 from polling import until
 
 if TYPE_CHECKING:  # Playwright is optional at run time (the browser tests skip without it)
-    from playwright.sync_api import Browser, BrowserContext, Page, Playwright, ViewportSize
+    from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 #: A phone's screen, the size people use the page at.
 PHONE: ViewportSize = {"width": 390, "height": 844}
 #: Screenshots for people to look at (git-ignored).
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 
 needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
-
-
-def launch(playwright: Playwright) -> Browser:
-    """Chromium launched headless from a running `sync_playwright()`."""
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
 
 def narrow(width: int) -> ViewportSize:

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browserkit import launch
 from realkit import RealService, owned_page, quick_history_page
 from webkit import AppPage, Clock, HomeSpeaker, Page, make_config
 
+from chromiumkit import launch
 from moodspeaker.config import Config, save
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus

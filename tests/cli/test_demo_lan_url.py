@@ -19,6 +19,7 @@ from moodspeaker.util.net import route_source_address
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # as test_demo_cli: the demo starts slowly on a loaded machine
 def test_the_demo_says_its_lan_url_and_its_setup_page_hides_the_folder(tmp_path: Path) -> None:
     lan = route_source_address()
     if lan is None:

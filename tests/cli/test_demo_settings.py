@@ -49,6 +49,7 @@ class Phone:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # as test_demo_cli: the demo starts slowly on a loaded machine
 def test_demo_page_saves_settings_to_the_demo_file_and_the_demo_applies_them(tmp_path: Path) -> None:
     folder = tmp_path / "demo"
     with run_demo(tmp_path, ready=(PAGE_SAID,)) as demo:  # until its page answers; a clean stop after

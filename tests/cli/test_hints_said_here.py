@@ -5,8 +5,8 @@ would not find it by itself.
 In a checkout `moodspeaker` is .venv/bin/moodspeaker, not on PATH: doctor's fixes (`moodspeaker config
 check`, `config set library.folders=...`, `config set player.audio_device=...`, `moodspeaker index`), the
 followed file's "no longer sets" line, the start profile's warning, a newer library database's advice,
-a calibration made for other classes said a bare `moodspeaker`, which the shell
-answers with "command not found"; the followed file's line said `config set` without
+a calibration made for other classes and `run`'s taken port said a bare `moodspeaker`, which the shell
+answers with "command not found"; the followed file's line and `run`'s port said `config set` without
 the file the speaker runs with, which set another one.  Here this process is taken for
 `.venv/bin/moodspeaker` in the checkout (programkit), and a command said is run as a person pastes it
 into a shell whose PATH lacks the venv.
@@ -15,6 +15,7 @@ into a shell whose PATH lacks the venv.
 from __future__ import annotations
 
 import re
+import socket
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -22,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from doctorkit import PI_WITH_DAC_CARDS, alsa_machine
-from moodspeaker.config import Config, load, with_changes
+from moodspeaker.config import Config, load, save, with_changes
 from moodspeaker.config.follow import FileFollower
 from moodspeaker.config.rules import kept
 from moodspeaker.library.db import SCHEMA_VERSION, SchemaError
@@ -126,3 +127,21 @@ def test_a_calibration_for_other_classes_says_calibrate_as_typed(
     assert said == f"{typed} calibrate-neutral --profile 'Sam Lee'", notice
     done = run_line(f"{said} --help", here, shell)  # a name with a space stays one argument
     assert done.returncode == 0, (said, done.stderr)
+
+
+def test_runs_taken_port_names_the_file_it_runs_with(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shell = {**bare_path(monkeypatch), "SDL_AUDIODRIVER": "dummy"}
+    here, typed = as_console_script(monkeypatch, "run")
+    config = tmp_path / "config.toml"
+    save(with_changes(Config(), {"web.host": "127.0.0.1", "device.data_dir": str(tmp_path / "data")}), config)
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        done = run_line(f"{typed} --config {config} run --port {port} --no-mqtt", here, shell)
+    assert done.returncode == 1, done.stderr
+    (said,) = [c for c in _in_backticks(done.stderr) if "web.port=N" in c]
+    assert said.startswith(f"{typed} --config "), said
+    done = run_line(said.replace("web.port=N", "web.port=8123"), here, shell)
+    assert done.returncode == 0, (said, done.stderr)
+    assert load(config).web.port == 8123

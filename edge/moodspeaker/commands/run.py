@@ -19,6 +19,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     import dataclasses
 
     from moodspeaker.commands.webport import web_port_problem
+    from moodspeaker.config.follow import config_set_of
     from moodspeaker.config.load import config_path, data_dir
     from moodspeaker.service.app import Appliance
     from moodspeaker.service.components import PartError, build_parts
@@ -28,6 +29,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from moodspeaker.service.runner import serve_until_signal
     from moodspeaker.system.alsa import quiet_alsa
     from moodspeaker.system.nodump import no_core_dumps
+    from moodspeaker.util.program import command
 
     no_core_dumps()  # frames stay in memory: no core dump, also when started by hand (system.nodump)
     # libasound's own lines on each try of a missing output (8 a try, retried for as long as it is
@@ -46,7 +48,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return 1
     with held:
         # refuse to start rather than run on without the page (see commands.webport)
-        problem = web_port_problem(config, args.port, setting_hint="`moodspeaker config set web.port=N`")
+        # said as typed here (util.program), with --config when `config set` would set another file
+        followed = config_path(args.config)
+        hint = f"`{config_set_of(followed) if followed else command('config set')} web.port=N`"
+        problem = web_port_problem(config, args.port, setting_hint=hint)
         if problem:
             print(f"moodspeaker run: {problem}", file=sys.stderr)
             return 1

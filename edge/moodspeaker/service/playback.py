@@ -24,7 +24,14 @@ from moodspeaker.recommend.targets import STEER_STEP
 from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.control import CommandError
 from moodspeaker.service.core import PLAYER_WAIT_S, ApplianceCore
-from moodspeaker.service.events import MOOD_ASKED, MOOD_CAMERA, MOOD_CORRECTED, MoodChanged, StateChanged
+from moodspeaker.service.events import (
+    MOOD_ASKED,
+    MOOD_CAMERA,
+    MOOD_CORRECTED,
+    MoodChanged,
+    StateChanged,
+    mood_source,
+)
 from moodspeaker.service.plans import OvertakenError
 from moodspeaker.service.policy import replan_on
 
@@ -270,10 +277,15 @@ class PlaybackCommands(ApplianceCore):
         _on_result`), announced as a change from the mood announced last, taken with the mood it
         replaces (a reading handled meanwhile is not skipped over), and planned for at once.  `seen`:
         the mood read before it (whether a face is in view stays the camera's); `asked`: told as music
-        asked for, not as a feeling (the picks' reasons say which)."""
+        asked for, not as a feeling (the picks' reasons say which).  The mood in force already (happy
+        asked for while the camera reads happy) is no change of mood: no MoodChanged (Home Assistant's
+        Mood changed event, and the automations on it, would fire for nothing), only the state's
+        `mood_source` changing (MQTT's mood topics say it), as `_follow_camera` does the other way."""
         valence, arousal = to_valence_arousal({mood: 1.0})
+        source = MOOD_ASKED if asked else MOOD_CORRECTED
         with self._lock:
             previous = self._announced_mood
+            told = self._override
             corrected = MoodState(
                 mood,
                 1.0,
@@ -288,17 +300,20 @@ class PlaybackCommands(ApplianceCore):
             self._override = corrected
             # under the lock, as a reading's events are (`app._on_result`): published in the order the
             # mood in force changed
-            self.bus.publish(
-                MoodChanged(
-                    ts=time.time(),
-                    mood=mood,
-                    previous=previous,
-                    confidence=1.0,
-                    valence=valence,
-                    arousal=arousal,
-                    source=MOOD_ASKED if asked else MOOD_CORRECTED,
+            if mood != previous:
+                self.bus.publish(
+                    MoodChanged(
+                        ts=time.time(),
+                        mood=mood,
+                        previous=previous,
+                        confidence=1.0,
+                        valence=valence,
+                        arousal=arousal,
+                        source=source,
+                    )
                 )
-            )
+            elif mood_source(told=told is not None, asked=told is not None and told.asked) != source:
+                self.bus.publish(StateChanged(ts=time.time(), key="mood_source", value=source))
         self.conductor.react(corrected)
 
     def steer(self, direction: str) -> None:

@@ -103,8 +103,9 @@ class ApplianceCore:
     _lock: threading.RLock
     _saving: threading.RLock  # held by a save, and by a command whose changes are saved as one
     _mood: MoodState
-    _override: MoodState | None  # a mood the listener corrected, until the camera reads a change or
-    # the camera is switched (`_end_reading`, `_start_reading`); in force over `_mood` meanwhile
+    _override: MoodState | None  # a mood told: corrected (`correct_mood`) or asked for (`ask_mood`), in
+    # force over `_mood` until the camera reads a change, the camera is switched (`_end_reading`,
+    # `_start_reading`) or `ask_mood camera` ends it (`_follow_camera`: the camera's mood again)
     _recorded_skips: RecordedSkips  # plays whose skip the command itself recorded
     _feedback: queue.Queue[Callable[[], None] | None]  # jobs for the feedback writer thread
     _deletions: int = 0  # "delete everything"'s starts and ends so far: a row of feedback read before

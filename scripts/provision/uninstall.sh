@@ -64,7 +64,7 @@ remove "$dropins/moodspeaker-readonly.conf"
 if [ -d "$dropins" ] && [ -z "$(ls -A "$dropins")" ]; then act rmdir "$dropins"; fi
 # A flashed image's first-boot setup (firmware/image): left enabled, it ran again at the next boot
 # once --purge had deleted its done-flag, and failed there with the service user gone.
-remove /usr/local/sbin/moodspeaker-firstboot /etc/issue.d/moodspeaker.issue
+remove /usr/local/sbin/moodspeaker-firstboot /usr/local/sbin/moodspeaker-issue /etc/issue.d/moodspeaker.issue
 if systemd_running; then act systemctl daemon-reload; fi
 
 step "Program"

@@ -148,13 +148,8 @@ def create_app(
     ctx.config_listeners.append(_retention_follows(ctx))
 
     app.config["MOODSPEAKER_SETUP_COMMAND"] = command = setup_code_command(data_dir, public=True)
-    code = ensure_setup_code(data_dir)
-    if code:
-        log.warning(
-            "first start of the web page: open it and enter the setup code %s (also shown by `%s`)",
-            code,
-            command,
-        )
+    if ensure_setup_code(data_dir):  # the code itself never in the log: the journal is read by more people
+        log.warning("the web page is not set up yet: a setup code exists: run `%s` to see it", command)
 
     app.register_blueprint(auth)
     app.register_blueprint(views)

@@ -6,4 +6,5 @@ MS_PREFIX=/opt/moodspeaker # releases/<fingerprint>/ (one venv each), venv -> ru
 MS_ETC=/etc/moodspeaker    # config.toml: written once, never overwritten by install or update
 MS_DATA=/var/lib/moodspeaker # library index, feedback, profiles, state: never touched by install or update
 MS_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
-MS_UNITS="moodspeaker.service moodspeaker-library.service moodspeaker-firstboot.service" # the last: image builds
+# the last three: image builds (firmware/image)
+MS_UNITS="moodspeaker.service moodspeaker-library.service moodspeaker-firstboot.service moodspeaker-issue.path moodspeaker-issue.service"

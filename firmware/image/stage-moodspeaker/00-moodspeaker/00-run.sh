@@ -15,3 +15,6 @@ if ! grep -q "Moodspeaker camera" "${ROOTFS_DIR}/boot/firmware/config.txt"; then
 fi
 install -m 755 files/moodspeaker-firstboot "${ROOTFS_DIR}/usr/local/sbin/moodspeaker-firstboot"
 install -m 644 files/moodspeaker-firstboot.service "${ROOTFS_DIR}/etc/systemd/system/"
+# The login prompt's note on the web page (its setup code root's alone, gone once the page is set up).
+install -m 755 files/moodspeaker-issue "${ROOTFS_DIR}/usr/local/sbin/moodspeaker-issue"
+install -m 644 files/moodspeaker-issue.service files/moodspeaker-issue.path "${ROOTFS_DIR}/etc/systemd/system/"

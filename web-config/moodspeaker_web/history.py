@@ -34,6 +34,7 @@ from typing import Any
 
 from moodspeaker.service.events import Event, EventBus, MoodObserved
 from moodspeaker.service.mood_history import BUSY_TIMEOUT_S, COLUMNS, SCHEMA, kept_here, let_go, prune
+from moodspeaker.util.atomic import private_folder
 from moodspeaker.util.sqlitefiles import owner_only
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ class MoodHistory:
 
     def __init__(self, path: Path, *, min_spacing_s: float = 5.0) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.path.parent)  # the data folder: the owner's alone when made here
         self.min_spacing_s = min_spacing_s
         self._lock = threading.Lock()
         owner_only(self.path)  # before SQLite opens it: its -wal and -shm take the file's mode

@@ -18,7 +18,7 @@ from pathlib import Path
 from moodspeaker.config import ConfigError
 from moodspeaker.config.load import data_dir as config_data_dir
 from moodspeaker.config.load import load
-from moodspeaker.util.atomic import atomic_write_text
+from moodspeaker.util.atomic import atomic_write_text, private_folder
 from moodspeaker.util.program import program
 
 #: No 0/O/1/I/L: the code is read off a terminal and typed on a phone.
@@ -32,8 +32,7 @@ def web_dir(data_dir: Path) -> Path:
 
 def private_dir(data_dir: Path) -> Path:
     """data_dir/web, created readable by the service's user only (it holds the password hash)."""
-    folder = web_dir(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_folder(web_dir(data_dir))  # and the data folder the owner's alone, when made here
     folder.chmod(0o700)
     return folder
 

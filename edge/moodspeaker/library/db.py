@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from moodspeaker.util.atomic import private_folder
 from moodspeaker.util.program import command
 from moodspeaker.util.sqlitefiles import owner_only
 
@@ -247,7 +248,7 @@ class Database:
         self.path = Path(path)
         memory = str(path) == ":memory:"
         if not memory:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(self.path.parent)  # the data folder: the owner's alone when made here
             # the owner's alone (README: the speaker's data files are 0600), as the mirror's are: made
             # 0600 before SQLite opens it (its -wal and -shm take its mode), an older one tightened
             owner_only(self.path)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from moodspeaker.recommend.profiles import ProfileError, check_profile_name
+from moodspeaker.util.atomic import private_folder
 from moodspeaker.util.sqlitefiles import owner_only, read_only, scrub_or_owe, scrub_owed
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ class FeedbackStore:
     def __init__(self, path: str | Path, *, durable: bool = True) -> None:
         self.path = str(path)
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            private_folder(Path(self.path).parent)  # the data folder: the owner's alone when made here
             owner_only(self.path)  # before SQLite opens it: its -wal and -shm take the file's mode
         self._lock = threading.Lock()
         try:

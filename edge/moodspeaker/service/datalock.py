@@ -19,6 +19,8 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
+from moodspeaker.util.atomic import private_folder
+
 __all__ = ["LOCK_FILE", "FolderInUseError", "hold_data_folder"]
 
 log = logging.getLogger(__name__)
@@ -35,7 +37,7 @@ def hold_data_folder(folder: Path) -> BinaryIO:
     """Lock `folder` (made first if need be) for this process: the open lock file, to be kept open
     as long as the speaker runs (closing it ends the lock).  FolderInUseError when another process
     holds it; OSError when the lock file cannot be made (a read-only folder)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)  # made the owner's alone: its file names can hold listeners' names
     path = folder / LOCK_FILE
     held: BinaryIO
     try:

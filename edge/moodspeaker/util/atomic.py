@@ -3,7 +3,10 @@
 A file written without a `mode` gets the permissions a plain `open()` would give it (0666 less the
 process umask).  It used to be chmod-ed to 0644 whatever the umask, so the systemd unit's UMask=0027
 was undone and, e.g., a listener's neutral-face calibration was readable by every user of the machine.
-A caller that gives `mode` gets exactly that (secrets and personal data pass 0o600).
+A caller that gives `mode` gets exactly that (secrets and personal data pass 0o600).  The folders a
+write makes for a file only its owner may read (a `mode` with no group or other bits) are the owner's
+alone too (`private_folder`): they were made 0755, so every user of the machine could list, e.g., the
+calibration folder, whose file names hold the listeners' names.
 
 Once the rename has happened the write has happened: the folder's fsync after it only makes the
 rename itself survive a power cut, so its failure is logged, not raised.  Raised, it made callers say
@@ -23,17 +26,41 @@ log = logging.getLogger(__name__)
 
 #: A temp file this old was left by a write that was killed (power cut, kill -9): nobody owns it.
 STALE_TMP_S = 60.0
+#: The mode of the folders made for the speaker's data (`private_folder`).
+PRIVATE_FOLDER = 0o700
+
+
+def private_folder(folder: Path) -> Path:
+    """Make `folder` and whichever of its parents are missing, each one made here 0700 (the umask can
+    only take bits away); a folder that exists is left as it is (the installer makes the device's data
+    folder 0750).  For the data folder and its subfolders: file names there can hold a listener's name
+    (calibration/neutral-<name>.json).  Returns `folder`; OSError as Path.mkdir raises it."""
+    folder = Path(folder)
+    missing: list[Path] = []
+    level = folder
+    while not level.exists() and level != level.parent:
+        missing.append(level)
+        level = level.parent
+    for made in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # made meanwhile (another process)
+            made.mkdir(mode=PRIVATE_FOLDER)
+    folder.mkdir(parents=True, exist_ok=True)  # a file where a folder should be raises, as it did
+    return folder
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> None:
     """Write `data` to `path` via a temp file in the same folder, fsync, rename, fsync the folder.
-    `mode`: the file's permissions exactly; None: as `open()` would make it (the umask applies).
+    `mode`: the file's permissions exactly; None: as `open()` would make it (the umask applies).  The
+    missing folders are made for it, 0700 when `mode` gives the owner alone access (`private_folder`).
 
     Raises OSError (e.g. ENOSPC) only with the old file untouched and no temp file left behind;
     after the rename nothing raises (see _sync_folder).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if mode is not None and not mode & 0o077:  # the owner's file: in folders the owner's alone
+        private_folder(path.parent)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temps(path)
     fd, tmp = _create_temp(path, 0o666 if mode is None else 0o600)
     try:

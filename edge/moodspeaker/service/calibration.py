@@ -48,7 +48,8 @@ def load_calibration(
             f"{path}: made for classes {list(calibration.classes)}, the model has {list(classes)}; "
             f"run `{command(f'calibrate-neutral --profile {shlex.quote(profile)}')}` again"
         )
-    log.info("neutral calibration for %r loaded from %s (%d frames)", profile, path, calibration.frames)
+    # no name, nor the file's (it holds the name): the journal outlives "delete everything"
+    log.info("the listener's neutral calibration loaded (%d frames)", calibration.frames)
     return calibration, None
 
 
@@ -119,7 +120,7 @@ class FollowedCalibration:
         if notice:
             self._report(notice)
         elif calibration is None and self._seen is None:
-            log.info("no neutral calibration for %r (%s)", profile, path)
+            log.info("no neutral calibration for the listener")  # no name: see load_calibration
         self._apply(calibration)
 
 
@@ -158,8 +159,9 @@ def export_calibrations(data_dir: Path, profiles: Iterable[str]) -> dict[str, di
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            log.warning("%s: cannot be read for the data export (%s)", path, exc)
-            entry["error"] = f"cannot be read ({getattr(exc, 'strerror', None) or exc})"
+            # the file's name holds the listener's: not in the journal, which outlives the data
+            log.warning("a neutral calibration cannot be read for the data export (%s)", _reason(exc))
+            entry["error"] = f"cannot be read ({_reason(exc)})"
         else:
             try:
                 entry["calibration"] = json.loads(text)
@@ -167,3 +169,8 @@ def export_calibrations(data_dir: Path, profiles: Iterable[str]) -> dict[str, di
                 entry["calibration"] = text
         exported[name] = entry
     return exported
+
+
+def _reason(exc: OSError | UnicodeDecodeError) -> str:
+    """Why a file could not be read, without its path (an OSError's str names the file)."""
+    return str(getattr(exc, "strerror", None) or "not text (not UTF-8)")

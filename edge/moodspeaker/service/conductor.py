@@ -201,7 +201,9 @@ class Conductor:
             if current:
                 self._record(plan)
             else:
-                log.info("a plan made before the switch to %s (%s) dropped", self._profile, self._strategy)
+                log.info(
+                    "a plan made before a switch of listener or strategy (now %s) dropped", self._strategy
+                )
             yield current
 
     def _record(self, plan: Plan) -> None:
@@ -349,7 +351,7 @@ class Conductor:
                 if reading == self._readings:
                     yield items, outcome, read
                     return
-            log.info("the mood reading ended while planning for %s (%s): planning again", profile, strategy)
+            log.info("the mood reading ended while planning (%s): planning again", strategy)  # no listener
         raise PlanningError("the mood reading ended twice while planning; try again")
 
     def _plan_for(self, mood: MoodState, profile: str, strategy: str) -> tuple[list[QueueItem], Outcome]:

@@ -125,11 +125,11 @@ class FeedbackRecording(ApplianceCore):
         the first profile there is (else the start profile, made again).  The rows of `profile`
         queued meanwhile are dropped, logged only."""
         if self.conductor.profile != profile:  # replaced by an earlier row's fallback, or a switch
-            log.info("%s (the profile was deleted; the listener is %r now)", exc, self.conductor.profile)
+            log.info("a row of a deleted listener's profile dropped; another listener is active now")
             return
         profiles = self._recommender.profiles()
         if profile in profiles:  # made again since: the listener exists, this row is lost
-            log.warning("%s (the profile was deleted and has been made again since)", exc)
+            log.warning("a row of a listener's profile was refused: it was deleted and made again since")
             return
         recommend = self.config.recommend
         instead = next((p for p in (recommend.profile, *recommend.profiles) if p in profiles), "")
@@ -138,7 +138,10 @@ class FeedbackRecording(ApplianceCore):
         if instead not in profiles:
             self._recommender.create_profile(instead, time.time())
         message = f"{exc}: the profile was deleted by another program; the listener is {instead!r} now"
-        log.warning("%s", message)
+        # the page's incident names them; the journal, which outlives "delete everything", does not
+        log.warning(
+            "the active listener's profile was deleted by another program; another listener is active now"
+        )
         self._report("recommender", message)
         self._replace_listener(profile, instead)
 

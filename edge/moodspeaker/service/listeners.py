@@ -141,8 +141,9 @@ class ListenerCommands(StrategyCommands):
             if switched and saved[0] is not None:  # the answer shows the queue saved, or it pending
                 self._player_applied("queue", saved[0])
         if not switched:
-            message = f"{what}: {self.store.last_error or 'the state could not be saved'}"
-            log.error("%s", message)
+            why = self.store.last_error or "the state could not be saved"
+            message = f"{what}: {why}"
+            log.error("the listener was not changed: %s", why)  # no name: the journal outlives the data
             self._report("storage", message)
             raise CommandError(message)
         self._use_calibration(profile)
@@ -222,11 +223,11 @@ class ListenerCommands(StrategyCommands):
                 kept = dict.fromkeys((*self.config.recommend.profiles, self.config.recommend.profile))
                 for profile in kept:
                     self._recommender.create_profile(profile, time.time())
-            log.info(
+            log.info(  # how many, not the files: their names hold the listeners' (the journal keeps them)
                 "delete everything: every profile and its feedback deleted, and %s",
-                f"the neutral-face calibrations ({', '.join(p.name for p in calibrations)})"
+                f"{len(calibrations)} neutral-face calibrations"
                 if calibrations
-                else "no neutral-face calibration was saved",
+                else "no neutral-face calibration",
             )
             self._forget_moods()
             plays.forget(self.started_tracks, self._lock, self.player)  # what was played when (service.plays)
@@ -368,5 +369,5 @@ class ListenerCommands(StrategyCommands):
         self.conductor.profile = profile
         self.conductor.retry_soon()
         self._use_calibration(profile)
-        log.info("the active listener was deleted; %r is active now", profile)
+        log.info("the active listener was deleted; another listener is active now")  # no names
         self.bus.publish(StateChanged(ts=time.time(), key="profile", value=profile))

@@ -343,12 +343,7 @@ class Recommender(LearnedProfiles):
         for a name with no stored profile (a guest, a typo, one deleted by another program, whose
         deleted feedback steered its plans) or no feedback yet.  Before, one was kept for every name."""
         model = self._models.get(profile) if self.store.has_profile(profile) else None
-        if model is None:
-            o = self.options
-            model = PersonalModel(
-                o.half_life_s, o.no_repeat_window, mood_aware=o.mood_aware, learning=o.learning
-            )
-        return model
+        return self._new_model() if model is None else model
 
     def _plan_locked(
         self,

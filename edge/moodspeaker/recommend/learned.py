@@ -101,13 +101,17 @@ class LearnedProfiles:
             self._learn(row)
 
     def _model(self, profile: str) -> PersonalModel:
+        """The model `profile`'s feedback is learned into, made (and kept) at its first row."""
         m = self._models.get(profile)
         if m is None:
-            o = self.options
-            m = self._models[profile] = PersonalModel(
-                o.half_life_s, o.no_repeat_window, mood_aware=o.mood_aware, learning=o.learning
-            )
+            m = self._models[profile] = self._new_model()
         return m
+
+    def _new_model(self) -> PersonalModel:
+        """A model that learned nothing yet, as the options make it: the one a profile learns into
+        (`_model`) and the default taste a plan gets (`Recommender._taste`)."""
+        o = self.options
+        return PersonalModel(o.half_life_s, o.no_repeat_window, mood_aware=o.mood_aware, learning=o.learning)
 
     def _learn(self, row: FeedbackRow) -> None:
         feats = None

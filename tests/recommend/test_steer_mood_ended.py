@@ -18,6 +18,8 @@ def _asked(rec: Recommender, profile: str, mood: Mood, now: float) -> list[str]:
 
 
 def test_a_request_ends_with_its_mood_while_another_listener_is_planned_for(rec: Recommender) -> None:
+    for listener in ("kim", "bo"):  # a request is kept for a stored profile only
+        rec.create_profile(listener, NOW)
     assert rec.steer("kim", HAPPY, -0.5) == -0.5
     assert len(_asked(rec, "kim", HAPPY, NOW)) == 3
     assert _asked(rec, "bo", HAPPY, NOW + 60) == []  # Bo's plans were never Kim's request

@@ -41,6 +41,7 @@ def recommender(tmp_path: Path, tracks: list[Track]) -> Recommender:
 
 def test_an_unanalysed_pick_is_not_said_to_be_calmer(tmp_path: Path) -> None:
     rec = recommender(tmp_path, [track(i, analysed=False) for i in range(4)])
+    rec.create_profile("kim", 0.0)  # a request is kept for a stored profile only
     rec.steer("kim", HAPPY, -0.5)
     picks = rec.plan(HAPPY, "kim", "match", 1_800_000_000.0, 2)
     assert picks and all("not analysed yet" in p.reason for p in picks), picks
@@ -49,6 +50,7 @@ def test_an_unanalysed_pick_is_not_said_to_be_calmer(tmp_path: Path) -> None:
 
 def test_an_analysed_pick_still_says_so(tmp_path: Path) -> None:
     rec = recommender(tmp_path, [track(i, analysed=True) for i in range(4)])
+    rec.create_profile("kim", 0.0)  # a request is kept for a stored profile only
     rec.steer("kim", HAPPY, -0.5)
     picks = rec.plan(HAPPY, "kim", "match", 1_800_000_000.0, 2)
     assert picks and all(p.reason.endswith("; calmer, as you asked") for p in picks), picks

@@ -40,7 +40,11 @@ def _rows(app: Appliance, profile: str) -> int:
     return sum(1 for _ in app.parts.recommender.store.events(profile))
 
 
-@pytest.mark.parametrize("command", ["like", "next"])
+#: what the incident says was refused, by command
+REFUSED = {"like": "like", "next": "skip", "steer": "calmer"}
+
+
+@pytest.mark.parametrize("command", list(REFUSED))
 def test_a_command_s_feedback_refused_replaces_the_listener_at_once(tmp_path: Path, command: str) -> None:
     settings = {"recommend.profiles": ["default", "Sam"]}
     with running(tmp_path, Script("happy"), **settings) as (app, api, events):
@@ -53,6 +57,9 @@ def test_a_command_s_feedback_refused_replaces_the_listener_at_once(tmp_path: Pa
         if command == "like":
             with pytest.raises(CommandError, match="no profile named 'Sam': the like was not recorded"):
                 api.execute("like")
+        elif command == "steer":  # no request kept for a name with no profile (recommend.hybrid)
+            with pytest.raises(CommandError, match="no profile named 'Sam': the calmer music asked for"):
+                api.execute("steer", {"direction": "calmer"})
         else:  # it skips all the same
             api.execute("next")
         # at once: before, 'Sam' until the track's end (a 20 s track here), each Like refused
@@ -62,7 +69,7 @@ def test_a_command_s_feedback_refused_replaces_the_listener_at_once(tmp_path: Pa
         ]
         said = [e["message"] for e in app.health.snapshot()["incidents"] if "Sam" in e["message"]]
         assert len(said) == 1 and "the listener is 'default' now" in said[0], said
-        assert said[0].startswith(f"no profile named 'Sam': the {'like' if command == 'like' else 'skip'}")
+        assert said[0].startswith(f"no profile named 'Sam': the {REFUSED[command]}")
         switched = [e.value for e in events if isinstance(e, StateChanged) and e.key == "profile"]
         assert switched == ["Sam", "default"]  # announced: the page, MQTT
         if command == "like":

@@ -262,9 +262,15 @@ class Recommender(LearnedProfiles):
     def steer(self, profile: str, mood: MoodLike | None, by: float) -> float:
         """`profile` asked for calmer (`by` < 0) or livelier music in `mood`: its next plans aim `by`
         further along arousal, for as long as that mood lasts (recommend.steers); returns the move
-        now in force.  Nothing is recorded: the track playing is not disliked."""
+        now in force.  Nothing is recorded: the track playing is not disliked.  Refused for a name
+        with no stored profile (ProfileError, as its feedback is; one another program deleted), whose
+        plans get nothing kept for it (`_plan_locked`): its requests are forgotten."""
         profile = check_profile_name(profile)
         with self._lock:
+            if not self.store.has_profile(profile):
+                self._steers.forget(profile)
+                ask = "calmer" if by < 0 else "livelier"
+                raise ProfileError(f"no profile named {profile!r}: the {ask} music asked for is not planned")
             return self._steers.add(profile, as_mood(mood).mood, by)
 
     def plan(
@@ -338,11 +344,11 @@ class Recommender(LearnedProfiles):
         self.outcome = outcome
         return picks, outcome
 
-    def _taste(self, profile: str) -> PersonalModel:
+    def _taste(self, profile: str, known: bool) -> PersonalModel:
         """What was learned of `profile` to plan with (lock held); the default taste, a model not kept,
-        for a name with no stored profile (a guest, a typo, one deleted by another program, whose
-        deleted feedback steered its plans) or no feedback yet.  Before, one was kept for every name."""
-        model = self._models.get(profile) if self.store.has_profile(profile) else None
+        for a name with no stored profile (not `known`: a guest, a typo, one deleted by another program,
+        whose deleted feedback steered its plans) or no feedback yet.  Before, one was kept for every name."""
+        model = self._models.get(profile) if known else None
         return self._new_model() if model is None else model
 
     def _plan_locked(
@@ -358,13 +364,16 @@ class Recommender(LearnedProfiles):
         after: str | None,
         gone: set[str],
     ) -> tuple[list[Pick], Outcome]:
-        """One plan over `view`, with the lock held: the picks (none of `gone`) and how it came out."""
+        """One plan over `view`, with the lock held: the picks (none of `gone`) and how it came out.
+        A name with no stored profile plans with nothing kept for it: the default taste, no steer."""
+        known = self.store.has_profile(profile)
+        steer = self._steers.now(profile, m.mood)  # asked always: a new mood ends everyone's requests
         picks, none = plan_queue(
             view,
             m,
             profile,
             strategy,
-            model=self._taste(profile),
+            model=self._taste(profile, known),
             knn=self._knn,
             options=self.options,
             prior_prec=self._prior_prec,
@@ -373,7 +382,7 @@ class Recommender(LearnedProfiles):
             k=max(1, int(k)),
             exclude=exclude,
             exists=(lambda tid: tid not in gone) if gone else None,
-            steer=self._steers.now(profile, m.mood),
+            steer=steer if known else 0.0,
             after=after,
         )
         if not picks:

@@ -321,11 +321,15 @@ class PlaybackCommands(ApplianceCore):
         while the mood now lasts (recommend.steers), and the queue is planned again at once as for a
         new mood (the track playing is cut only when it clearly clashes with the new first pick and
         was not picked for this mood: `Conductor.react`).  No feedback: the track playing is not
-        disliked, it may well be a calm one."""
-        mood = self._current_mood()
-        self._recommender.steer(
-            self.conductor.profile, mood, -STEER_STEP if direction == "calmer" else STEER_STEP
-        )
+        disliked, it may well be a calm one.  Refused when the listener's profile is gone (deleted
+        by another program: the recommender keeps no request for a name with no profile), and the
+        listener replaced at once, as a Like refused so is."""
+        mood, profile = self._current_mood(), self.conductor.profile
+        try:
+            self._recommender.steer(profile, mood, -STEER_STEP if direction == "calmer" else STEER_STEP)
+        except ProfileError as exc:
+            self._listener_gone(profile, exc)
+            raise CommandError(str(exc)) from exc
         self.conductor.react(mood)
         # the answer shows the new queue once the player has it; a busy player's shows it at the next
         # read (the queue is nobody's pending change: nothing was asked of it but a new plan)

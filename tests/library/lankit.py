@@ -65,6 +65,31 @@ def as_older_release(server: LibraryServer) -> LibraryServer:
     return server
 
 
+def cut_streams(server: LibraryServer, times: int | None = None) -> list[str]:
+    """`server` (before it answers its first request) sends half of each stream asked of it, the
+    first `times` (None: all), and hangs up: a server gone mid-stream, its Content-Length the whole
+    file's.  The paths of the streams cut, as they are (the list is filled as they come)."""
+    cut: list[str] = []
+
+    @server.app.after_request
+    def cut_short(response: Response) -> Response:
+        if "/stream/" not in request.path or (times is not None and len(cut) >= times):
+            return response
+        cut.append(request.path)
+        response.direct_passthrough = False
+        body = response.get_data()
+        response.close()  # the file it was sending
+        response.response = _then_gone(body[: len(body) // 2])
+        return response
+
+    return cut
+
+
+def _then_gone(body: bytes) -> Iterator[bytes]:
+    yield body
+    raise ConnectionAbortedError("the library server went away")
+
+
 def cached_files(lan: LanLibrary) -> dict[str, list[str]]:
     """The speaker's downloaded audio on disk, by track id (file names; a track may have several:
     versions, a partial download)."""

@@ -12,14 +12,13 @@ loopback.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import synth
-from flask import Response, request
-from lankit import add_track, cached_files
+from lankit import add_track, cached_files, cut_streams
 
 from moodspeaker.config.schema import LibraryConfig
 from moodspeaker.library.index import LibraryIndex
@@ -144,18 +143,7 @@ def test_a_download_resumed_after_the_file_changed_is_not_a_mix(tmp_path: Path) 
     song = synth.write(music / "a.wav", synth.chord(synth.C_MAJOR, 2.0))
     a = add_track(index, song, 0.1)
     server = LibraryServer(index, "127.0.0.1", 0)
-    broken: list[str] = []
-
-    @server.app.after_request
-    def break_the_first_stream(response: Response) -> Response:
-        if "/stream/" in request.path and not broken:  # half of it, then the server is gone
-            broken.append(request.path)
-            half = song.read_bytes()[: song.stat().st_size // 2]
-            response.close()  # the file it was sending
-            response.direct_passthrough = False
-            response.response = _then_gone(half)
-        return response
-
+    broken = cut_streams(server, times=1)  # half of the first, then the server is gone
     server.start()
     lan = LanLibrary(server.url, tmp_path / "cache")
     try:
@@ -177,11 +165,6 @@ def test_a_download_resumed_after_the_file_changed_is_not_a_mix(tmp_path: Path) 
 def _problems(lan: LanLibrary) -> list[tuple[str, str]]:
     """The mirror's problems (as `library stats` lists them): path and kind."""
     return [(p["path"], p["kind"]) for p in lan.cache.stats()["problems"]]
-
-
-def _then_gone(body: bytes) -> Iterable[bytes]:
-    yield body
-    raise ConnectionAbortedError("the library server went away")
 
 
 def test_the_bound_is_the_setting(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from playerkit import Recorder, item, write_tone
 from hungkit import HungFfmpeg, hostile_item, not_audio
 from moodspeaker.player.decode import DecodeError, open_decoder
 from moodspeaker.player.engine import Player
+from moodspeaker.player.fetch import Obtained
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.events import TrackEnded
 
@@ -36,7 +37,7 @@ def test_a_vanished_ffmpeg_skips_the_track_and_plays_on(
     hostile = hostile_item(tmp_path)  # libsndfile cannot open it: handed to ffmpeg
     missing: list[tuple[str, str]] = []
 
-    def on_missing(queued: QueueItem, error: str, _fetched: bool) -> None:
+    def on_missing(queued: QueueItem, error: str, _fetched: Obtained) -> None:
         missing.append((queued.track.id, error))
 
     player, rec = make_player(on_missing=on_missing)

@@ -21,6 +21,7 @@ from playerkit import Recorder, encode, item, write_tone
 
 from damagekit import ogg_headers, zeroed
 from moodspeaker.player.engine import Player
+from moodspeaker.player.fetch import Obtained
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.events import TrackEnded
 
@@ -50,7 +51,7 @@ def test_failing_before_any_audio_is_missing_and_after_some_is_not(
     ]
     missing: list[str] = []
 
-    def on_missing(queued: QueueItem, _error: str, _fetched: bool) -> None:
+    def on_missing(queued: QueueItem, _error: str, _fetched: Obtained) -> None:
         missing.append(queued.track.id)
 
     player, rec = make_player(on_missing=on_missing)

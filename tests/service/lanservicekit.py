@@ -35,6 +35,9 @@ if str(LIBRARY_TESTS) not in sys.path:  # lankit lives with the library tests
 
 from lankit import add_track  # noqa: E402
 
+# re-exported (an alias: mypy strict) for the service tests that break a server's streams
+from lankit import cut_streams as cut_streams  # noqa: E402, PLC0414
+
 #: The served tone tracks by default: name (file music/<name>.ogg) and frequency
 TONES = (("a", 440), ("b", 550))
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import enum
 import http.client
 import logging
 import tempfile
@@ -23,9 +24,11 @@ import threading
 import urllib.error
 import urllib.request
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
 
+from moodspeaker.library.lan.transfer import AnsweredError, CutShortError, TooLargeError
 from moodspeaker.library.track import Track
 from moodspeaker.player.decode import HeldFile
 
@@ -48,8 +51,63 @@ class StreamCache(Protocol):
         ...
 
 
+class Got(enum.Enum):
+    """How far a track's audio came before it could not be played (`Obtained`)."""
+
+    AUDIO = "audio"  # all of it (the file, the whole download): it could not be decoded
+    NOTHING = "nothing"  # no file, or no answer from its server (off, out of reach, too slow)
+    GONE = "gone"  # its server answered that it has no such track (HTTP 404, 410)
+    REFUSED = "refused"  # its server answered with another error (an HTTP status) or no audio
+    CUT_SHORT = "cut short"  # the download began, then broke off or ended early
+    TOO_LARGE = "too large"  # larger than a download may be
+
+
+@dataclass(frozen=True)
+class Obtained:
+    """What became of a track's audio that could not be played, for the service's health to give the
+    true cause (player.history.OnMissing): a server that answered 404 or sent part of the file was
+    reachable, and "unreachable?" sent the owner to check one that works.  `said`: the server's
+    answer or the bound passed, naming no track ("HTTP 404", "200 MB"); "" when there is none."""
+
+    got: Got
+    said: str = ""
+
+
+AUDIO = Obtained(Got.AUDIO)
+NOTHING = Obtained(Got.NOTHING)
+
+
 class FetchError(RuntimeError):
-    """A track's audio could not be obtained (missing file, server error, too large)."""
+    """A track's audio could not be obtained (missing file, server error, too large): how far it came
+    is `obtained`."""
+
+    def __init__(self, message: str, obtained: Obtained = NOTHING) -> None:
+        super().__init__(message)
+        self.obtained = obtained
+
+
+def answered(status: int | None) -> Obtained:
+    """A server's answer with no file: HTTP `status` (None: an answer that is not audio)."""
+    if status in (404, 410):
+        return Obtained(Got.GONE, f"HTTP {status}")
+    return Obtained(Got.REFUSED, "not audio" if status is None else f"HTTP {status}")
+
+
+def _obtained(exc: BaseException) -> Obtained:
+    """How far a download into a cache came, from the failure `exc` and its causes (a client's
+    LanError raised from the library.lan.transfer error that says it)."""
+    cause: BaseException | None = exc
+    for _ in range(8):  # a chain of causes is short; never follow a cycle for ever
+        if cause is None:
+            break
+        if isinstance(cause, TooLargeError):
+            return Obtained(Got.TOO_LARGE, f"{cause.max_bytes // 2**20} MB, library.server_cache_mb")
+        if isinstance(cause, CutShortError):
+            return Obtained(Got.CUT_SHORT)
+        if isinstance(cause, AnsweredError):
+            return answered(cause.status)
+        cause = cause.__cause__
+    return NOTHING
 
 
 def is_url(location: str) -> bool:
@@ -59,26 +117,33 @@ def is_url(location: str) -> bool:
 def download(url: str, *, timeout_s: float, max_bytes: int, memory_bytes: int) -> IO[bytes]:
     """Fetch `url` into a spooled temp file (rewound); raises FetchError with the reason."""
     buffer: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=memory_bytes)  # noqa: SIM115 (returned)
+    began = False  # the server answered with the file: a failure from now on cuts it short
     try:
         with urllib.request.urlopen(url, timeout=timeout_s) as response:
-            total = 0
+            began, total = True, 0
             while True:
                 block = response.read(_BLOCK)
                 if not block:
                     break
                 total += len(block)
                 if total > max_bytes:
-                    raise FetchError(f"{url}: larger than {max_bytes // 2**20} MB; not played")
+                    too_large = Obtained(Got.TOO_LARGE, f"{max_bytes // 2**20} MB")
+                    raise FetchError(f"{url}: larger than {max_bytes // 2**20} MB; not played", too_large)
                 buffer.write(block)
             expected = response.headers.get("Content-Length")
             if expected is not None and expected.isdigit() and int(expected) != total:
-                raise FetchError(f"{url}: download cut short ({total} of {expected} bytes)")
+                cut = Obtained(Got.CUT_SHORT)
+                raise FetchError(f"{url}: download cut short ({total} of {expected} bytes)", cut)
     except FetchError:
         buffer.close()
         raise
+    except urllib.error.HTTPError as exc:  # the server answered, with no file
+        buffer.close()
+        raise FetchError(f"{url}: download failed ({exc})", answered(exc.code)) from exc
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
         buffer.close()
-        raise FetchError(f"{url}: download failed ({exc})") from exc
+        how = Obtained(Got.CUT_SHORT) if began else NOTHING
+        raise FetchError(f"{url}: download failed ({exc})", how) from exc
     buffer.seek(0)
     return buffer
 
@@ -91,7 +156,8 @@ def held(cached: AbstractContextManager[Path], url: str) -> HeldFile:
         path = hold.enter_context(cached)
     except Exception as exc:  # LanError (the server), OSError (the cache's disk)
         hold.close()
-        raise FetchError(f"{url}: download failed ({str(exc).removeprefix(url + ': ')})") from exc
+        said = str(exc).removeprefix(url + ": ")
+        raise FetchError(f"{url}: download failed ({said})", _obtained(exc)) from exc
     return HeldFile(path, hold.close)
 
 

@@ -25,15 +25,16 @@ from typing import Any
 
 from moodspeaker.library.track import artist_title
 from moodspeaker.player.deck import Play
+from moodspeaker.player.fetch import AUDIO, Obtained
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.service.events import ErrorReported, Event, TrackEnded, TrackStarted
 from moodspeaker.util.clock import monotonic_of, wall_dates
 
-#: told of a queued track that could not be opened: (item, error, fetched), `fetched` True when its
-#: audio was obtained (the file found, a library server's download arrived) and could not be decoded,
-#: False when it could not be (no such file, the download failed): a server that sent a damaged
-#: download was reachable, and the service says so (service.feedback)
-OnMissing = Callable[[QueueItem, str, bool], None]
+#: told of a queued track that could not be opened: (item, error, fetched), `fetched` how far its audio
+#: came (player.fetch.Obtained): all of it (AUDIO: the file found, a library server's download arrived)
+#: and it could not be decoded, or not (no such file, no answer, a 404, a download cut short or too
+#: large): a server that answered was reachable, and the service says what it answered (service.feedback)
+OnMissing = Callable[[QueueItem, str, Obtained], None]
 
 log = logging.getLogger(__name__)
 
@@ -118,10 +119,10 @@ class PlayHistory:
             )
         )
 
-    def failed(self, item: QueueItem, error: str, *, missing: bool, fetched: bool = True) -> None:
+    def failed(self, item: QueueItem, error: str, *, missing: bool, fetched: Obtained = AUDIO) -> None:
         """`item` is skipped because it could not be played; `missing`: it could not even be opened
         (file gone, server down, no audio decoded), which the service hears about separately, with
-        `fetched` (`OnMissing`): False when its audio could not be obtained at all."""
+        `fetched` (`OnMissing`): how far its audio came (AUDIO: obtained, not decoded)."""
         if missing and self._on_missing is not None:
             self._on_missing(item, error, fetched)
         with self._lock:

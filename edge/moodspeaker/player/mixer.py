@@ -23,7 +23,7 @@ from moodspeaker.player.declick import DECLICK_S
 from moodspeaker.player.decode import DecodeError, open_decoder
 from moodspeaker.player.device import open_output
 from moodspeaker.player.feeder import ChunkFeeder
-from moodspeaker.player.fetch import FetchError, Prefetcher
+from moodspeaker.player.fetch import AUDIO, FetchError, Prefetcher
 from moodspeaker.player.hang import PlayerWatch
 from moodspeaker.player.history import PlayHistory
 from moodspeaker.player.lost import continued, sort_out
@@ -203,7 +203,8 @@ class DeckMixer(ChunkFeeder):
                         on_skip=skipped,
                     )
             except (FetchError, DecodeError) as exc:
-                self._history.failed(item, str(exc), missing=True, fetched=not isinstance(exc, FetchError))
+                fetched = exc.obtained if isinstance(exc, FetchError) else AUDIO
+                self._history.failed(item, str(exc), missing=True, fetched=fetched)
                 if play is not None:  # it cannot continue: its end (cut) is announced with what was heard
                     self._history.ended(play)
                 item = None

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from moodspeaker.library.track import artist_title
+from moodspeaker.player.fetch import Got, Obtained
 from moodspeaker.player.queue import QueueItem
 from moodspeaker.recommend.profiles import ProfileError
 from moodspeaker.service.component_states import ComponentState
@@ -31,6 +32,22 @@ from moodspeaker.service.file_seen import file_seen
 from moodspeaker.service.health import library_state
 
 log = logging.getLogger(__name__)
+
+
+def _server_trouble(server: str, fetched: Obtained) -> str:
+    """Why a library server's track could not be played, as health says it (no track named)."""
+    got, said = fetched.got, fetched.said
+    if got is Got.AUDIO:
+        return f"the download from library server {server} is damaged or not audio (its file there?)"
+    if got is Got.GONE:
+        return f"library server {server} has no such track any more ({said}): rescan (its library too)"
+    if got is Got.REFUSED:
+        return f"library server {server} refused the download ({said})"
+    if got is Got.CUT_SHORT:
+        return f"the download from library server {server} was cut short (it resumes at the next try)"
+    if got is Got.TOO_LARGE:
+        return f"the track on library server {server} is too large: over {said}"
+    return f"library server {server} unreachable? (its tracks play again once it is back)"
 
 
 def ended_kind(event: TrackEnded, *, camera: bool, face: bool) -> str:
@@ -76,10 +93,10 @@ class FeedbackRecording(ApplianceCore):
                     since,
                 )
 
-    def _on_missing(self, item: QueueItem, error: str, fetched: bool) -> None:
-        """A queued track could not be opened (file gone, server down, no audio decoded: `fetched`,
-        player.history.OnMissing): the recommender keeps it out of the plans for a while ("missing"
-        says nothing about taste).  On the player thread."""
+    def _on_missing(self, item: QueueItem, error: str, fetched: Obtained) -> None:
+        """A queued track could not be opened (file gone, server down or answering no such track, no
+        audio decoded: `fetched`, player.history.OnMissing): the recommender keeps it out of the plans
+        for a while ("missing" says nothing about taste).  On the player thread."""
         # The file as it was when the track failed (a rescan lifts the mark once a file is there that
         # was not, or another file: service.file_seen), looked at now: the player has just looked for
         # it (player.fetch) or opened it, so this costs what that did.  Looked at when the writer
@@ -92,8 +109,7 @@ class FeedbackRecording(ApplianceCore):
             self._local_missing(error)
         else:
             named = artist_title(item.track.title, item.track.artist) or item.track.id
-            damaged = named if fetched else ""
-            self._server_missing(item.track.source, error, damaged=damaged)
+            self._server_missing(item.track.source, error, fetched, named)
         since = self._feedback_since()  # before the listener: a deletion from now on drops the row
         mood, profile, track, ts = self._current_mood(), self.conductor.profile, item.track, time.time()
 
@@ -158,23 +174,24 @@ class FeedbackRecording(ApplianceCore):
             log.warning("library: %s", detail)
             self._report("library", detail)
 
-    def _server_missing(self, source: str, error: str, *, damaged: str = "") -> None:
-        """A library server's track could not be downloaded (`source` "lan:<url>"): the server is off
-        or out of reach, no disk of the speaker's.  Or its download arrived but held no audio that
-        could be decoded (`damaged`: the track, as a log names it): the server was reachable, and saying
-        "unreachable?" sent the owner to check a server that works.  Said with the server, and over
-        once a track of that server plays again (`_server_back`) or a rescan sets the library's state.
-        A folder's problem already shown stays shown: it needs a rescan, this clears by itself."""
+    def _server_missing(self, source: str, error: str, fetched: Obtained, named: str) -> None:
+        """A library server's track (`named` as a log names it; `source` "lan:<url>") could not be
+        played, for the reason `fetched` gives (player.fetch.Obtained): the server off or out of
+        reach, no disk of the speaker's; or it answered, so saying "unreachable?" sent the owner to
+        check a server that works: no such track any more (a 404: a rescan), another refusal, a
+        download cut short, one too large, or a download that arrived and held no audio that could be
+        decoded.  Said with the server, and over once a track of that server plays again
+        (`_server_back`) or a rescan sets the library's state.  A folder's problem already shown
+        stays shown: it needs a rescan, this clears by itself."""
         state, cause = self.health.state_of("library"), self.health.cause_of("library")
         if state == ComponentState.MISSING and not cause:
             return
         server = source.partition(":")[2] or source
-        if damaged:
-            note = f"the download from library server {server} is damaged or not audio (its file there?)"
-            detail = f"cannot decode the download of {damaged} ({error}); {note}"
+        note = _server_trouble(server, fetched)
+        if fetched.got is Got.AUDIO:
+            detail = f"cannot decode the download of {named} ({error}); {note}"
             redacted = f"a track could not be decoded; {note}"
         else:
-            note = f"library server {server} unreachable? (its tracks play again once it is back)"
             detail, redacted = f"cannot download {error}; {note}", f"a track could not be downloaded; {note}"
         self.health.set_state("library", ComponentState.MISSING, detail, redacted=redacted, cause=source)
         if cause != source:

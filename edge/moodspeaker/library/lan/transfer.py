@@ -37,7 +37,25 @@ class DownloadError(Exception):
 
 class TooLargeError(DownloadError):
     """The file is larger than the whole cache (module doc): nothing of it was kept, and it will
-    not fit until the file changes on the server or the bound does."""
+    not fit until the file changes on the server or the bound does (`max_bytes`)."""
+
+    def __init__(self, message: str, max_bytes: int = 0) -> None:
+        super().__init__(message)
+        self.max_bytes = max_bytes
+
+
+class AnsweredError(DownloadError):
+    """The server answered, with no file: an HTTP error `status` (404: no such track), or None for an
+    answer that is not audio (an error page).  It was reachable: the player's health says so."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class CutShortError(DownloadError):
+    """The download began and broke off, or ended before the length the server said: the partial
+    download stays, to resume at the next try (module doc)."""
 
 
 class _PastBoundError(Exception):
@@ -65,11 +83,12 @@ def download(
         req.add_header("Range", f"bytes={have}-")
         with contextlib.suppress(OSError, UnicodeDecodeError):
             req.add_header("If-Range", tag.read_text("ascii"))
+    began = False  # the server answered with the file: a failure from now on cuts it short
     try:
         with urllib.request.urlopen(req, timeout=timeout_s) as resp:
             ctype = resp.headers.get("Content-Type") or ""
             if refused_types and ctype.startswith(refused_types):
-                raise DownloadError(f"the server answered {ctype}, not audio")
+                raise AnsweredError(f"the server answered {ctype}, not audio")
             total = _expected_total(resp.headers, resp.status, have)
             if total is not None and total > max_bytes:
                 raise _PastBoundError(f"{total} bytes")
@@ -81,6 +100,7 @@ def download(
                 else:
                     tag.unlink(missing_ok=True)
             size = os.fstat(out.fileno()).st_size
+            began = True
             while block := resp.read(chunk):
                 size += len(block)
                 if size > max_bytes:  # no length said, or more sent than said
@@ -91,15 +111,17 @@ def download(
         out.truncate(0)  # the cache deletes the partial download, left empty, and its ETag
         raise TooLargeError(
             f"the file ({exc}) is larger than the whole download cache ({max_bytes} bytes, "
-            "library.server_cache_mb); not downloaded"
+            "library.server_cache_mb); not downloaded",
+            max_bytes=max_bytes,
         ) from None
     except urllib.error.HTTPError as exc:
-        raise DownloadError(f"HTTP {exc.code}") from exc
+        raise AnsweredError(f"HTTP {exc.code}", status=exc.code) from exc
     except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as exc:
-        raise DownloadError(f"stream broken: {exc}") from exc
+        broken = CutShortError if began else DownloadError
+        raise broken(f"stream broken: {exc}") from exc
     size = os.fstat(out.fileno()).st_size
     if total is not None and size != total:
-        raise DownloadError(f"stream ended early ({size} of {total} bytes)")
+        raise CutShortError(f"stream ended early ({size} of {total} bytes)")
 
 
 def _expected_total(headers: Mapping[str, str], status: int, have: int) -> int | None:

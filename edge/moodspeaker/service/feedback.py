@@ -67,6 +67,9 @@ class FeedbackRecording(ApplianceCore):
     #: ids (the very list: a new one once the library changed) and the music folders, each with
     #: whether it was there; only the housekeeping thread reads and sets it
     _library_seen: tuple[list[str], tuple[tuple[str, bool], ...]] | None = None
+    #: what health's library last said of a library server's failure (`_server_missing`: the server
+    #: and the reason, no track), warned of then; only the player thread reads and sets it
+    _server_warned = ""
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, TrackStarted):
@@ -181,8 +184,9 @@ class FeedbackRecording(ApplianceCore):
         check a server that works: no such track any more (a 404: a rescan), another refusal, a
         download cut short, one too large, or a download that arrived and held no audio that could be
         decoded.  Said with the server, and over once a track of that server plays again
-        (`_server_back`) or a rescan sets the library's state.  A folder's problem already shown
-        stays shown: it needs a rescan, this clears by itself."""
+        (`_server_back`) or a rescan sets the library's state.  Warned of when the server or the
+        reason changes, not at each track.  A folder's problem already shown stays shown: it needs a
+        rescan, this clears by itself."""
         state, cause = self.health.state_of("library"), self.health.cause_of("library")
         if state == ComponentState.MISSING and not cause:
             return
@@ -194,7 +198,8 @@ class FeedbackRecording(ApplianceCore):
         else:
             detail, redacted = f"cannot download {error}; {note}", f"a track could not be downloaded; {note}"
         self.health.set_state("library", ComponentState.MISSING, detail, redacted=redacted, cause=source)
-        if cause != source:
+        if cause != source or note != self._server_warned:
+            self._server_warned = note
             log.warning("library: %s", detail)
             self._report("library", detail)
 

@@ -146,7 +146,8 @@ HOSTS_FILE = Path("/etc/hosts")
 
 def is_loopback(host: str, hosts_file: Path = HOSTS_FILE) -> bool:
     """True for an address only this machine can reach: any loopback address however written (127.x,
-    ::1 or 0:0:0:0:0:0:0:1, [::1], ::ffff:127.0.0.1), localhost in any case, a name under .localhost,
+    the shorthand 127.1 and the other forms the socket library takes, ::1 or 0:0:0:0:0:0:0:1, [::1],
+    ::ffff:127.0.0.1), localhost in any case, a name under .localhost,
     and a name the hosts file gives loopback addresses only (Debian's own host name at 127.0.1.1).
     Names are compared without case, as the resolver does.  No DNS lookup: it could wait on a server
     out of reach, and a name a DNS server answers for is not this machine's alone."""
@@ -156,10 +157,29 @@ def is_loopback(host: str, hosts_file: Path = HOSTS_FILE) -> bool:
     except ValueError:
         if not name:
             return False
+        shorthand = _ipv4_shorthand(name)
+        if shorthand is not None:
+            return shorthand.is_loopback
         return name in _LOOPBACK_NAMES or name.endswith(".localhost") or _loopback_in_hosts(name, hosts_file)
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         return ip.ipv4_mapped.is_loopback
     return ip.is_loopback
+
+
+#: The characters of an IPv4 address in a form inet_aton takes (127.1, 0x7f.1, 2130706433, 0177.0.0.1)
+_SHORTHAND_CHARS = frozenset("0123456789abcdefx.")
+
+
+def _ipv4_shorthand(name: str) -> ipaddress.IPv4Address | None:
+    """The IPv4 address `name` is in one of the older forms the socket library connects to though
+    `ipaddress` refuses them (inet_aton's: 127.1 is 127.0.0.1, a number, hexadecimal or octal parts);
+    None when it is none.  Only those characters: glibc's inet_aton ignores what follows a space."""
+    if not set(name) <= _SHORTHAND_CHARS:
+        return None
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(name))
+    except OSError:
+        return None
 
 
 def _loopback_in_hosts(name: str, hosts_file: Path) -> bool:

@@ -1,7 +1,8 @@
 """The first-boot setup code (ETSI EN 303 645 provision 5.1: no universal default password).
 
 At first start the device makes a random code, unique to this device, that proves the visitor can
-read the log or run `moodspeaker setup-code` on the device itself.  The first visitor enters it and
+read it on the device itself: `moodspeaker setup-code` there, or the console's login prompt (the
+root-only note moodspeaker-issue writes).  It is never logged.  The first visitor enters it and
 chooses the owner's password; the code is then deleted.  Pure file handling: no Flask here, so the
 CLI command can use it without importing the web stack.
 """

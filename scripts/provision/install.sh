@@ -114,6 +114,7 @@ step_dirs
 step_venv
 step_config
 step_firmware
+step_boot_cmdline
 step_hostname
 if [ "$MS_START" = 1 ]; then step_start; fi
 step_old_cache # after the restart: the service ran on it until then
@@ -128,4 +129,5 @@ else
   say "Moodspeaker installed: $MS_CHANGES change(s) made."
   [ -n "$MS_HOSTNAME" ] && say "Open http://$MS_HOSTNAME.local:8080/ from a phone or computer on the same network."
 fi
+say_reboot
 exit 0

@@ -107,6 +107,13 @@ fi
 say ""
 say "Left in place: the host name, the Coral apt source (/etc/apt/sources.list.d/coral-edgetpu.list) and"
 say "the system packages: ${APT_BASE[*]} ${APT_FFMPEG[*]} (and on a Pi: ${APT_PI[*]})."
+# The installer's cgroup_enable=memory (lib/steps.sh) stays: nothing records whether it added the word
+# or found it there (Docker, k3s and others ask for it too), and other services' memory limits need it;
+# without Moodspeaker it costs nothing.  Removing it would also need a reboot.
+if cmdline=$(boot_cmdline) && cmdline_has_memory "$cmdline"; then
+  say "And $CGROUP_WORD in $cmdline (the memory cgroup, which other programs' memory limits use too:"
+  say "remove it by hand and reboot if nothing else needs it)."
+fi
 if grep -q "LABEL=MOODDATA" /etc/fstab 2>/dev/null; then
   say "And the read-only root (firmware/readonly-root): its MOODDATA lines in /etc/fstab and the overlay"
   say "(firmware/readonly-root/enable-readonly-root.sh --disable; while the overlay is active, what this"

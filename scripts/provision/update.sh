@@ -127,11 +127,13 @@ MS_ENABLE_UNITS="" # keep the user's enable/disable choices; only refresh change
 if [ "$MS_RELEASE" = "$OLD" ]; then
   # A release is the Python code only: units, rules and the like may still have changed.
   step_firmware
+  step_boot_cmdline
   if [ "$MS_UNITS_CHANGED" = 1 ] && ! restart_and_check; then
     die "the service does not stay up with the new unit files: see journalctl -u moodspeaker"
   fi
   step_old_cache
   say "Already up to date: release $OLD is built from these sources."
+  say_reboot
   exit 0
 fi
 if ! smoke_test_release "$MS_RELEASE"; then
@@ -142,6 +144,7 @@ fi
 step "Switching to $MS_RELEASE"
 switch_release "$MS_RELEASE"
 step_firmware
+step_boot_cmdline
 if ! restart_and_check; then
   warn "the service does not stay up on $MS_RELEASE: rolling back to $OLD"
   ensure_symlink "releases/$OLD" "$MS_PREFIX/venv"
@@ -154,3 +157,4 @@ prune_releases
 step_old_cache
 say ""
 say "Updated from $OLD to $MS_RELEASE; config and data untouched. Undo with: sudo $0 --rollback"
+say_reboot

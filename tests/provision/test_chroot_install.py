@@ -213,6 +213,35 @@ def test_existing_config_is_never_overwritten(chroot: Chroot) -> None:
     assert config.read_text() == text
 
 
+#: Raspberry Pi OS bookworm's cmdline.txt, as pi-gen's image root holds it when the image build runs
+#: the installer in it (firmware/image/stage-moodspeaker/00-moodspeaker/01-run-chroot.sh)
+PI_CMDLINE = "console=serial0,115200 console=tty1 root=ROOTDEV rootfstype=ext4 fsck.repair=yes rootwait\n"
+CMDLINE = "/boot/firmware/cmdline.txt"
+
+
+def test_a_pi_s_kernel_gets_the_memory_cgroup_once(chroot: Chroot) -> None:
+    """The service's MemorySwapMax=0 needs the memory cgroup, off in Raspberry Pi OS's kernel unless
+    cmdline.txt says cgroup_enable=memory: the installer adds it, as the image build runs it (in a root
+    where systemd is not running, --no-start), and says it takes effect at boot; a second run adds nothing."""
+    cmdline = chroot.path(CMDLINE)
+    cmdline.parent.mkdir(parents=True, exist_ok=True)
+    cmdline.write_text(PI_CMDLINE)
+    build = rootfs.ROOT / "firmware" / "image" / "stage-moodspeaker" / "00-moodspeaker" / "01-run-chroot.sh"
+    assert "/scripts/provision/install.sh " in build.read_text()  # the image gets what the installer does
+    image = [*INSTALL, "--keep-hostname", "--no-doctor", "--no-start"]
+    first = chroot.run(*image)
+    assert f"run: sed -i -e '1s/[[:space:]]*$/ cgroup_enable=memory/' {CMDLINE}" in first.stdout
+    assert f"Takes effect at the next boot: the kernel reads cgroup_enable=memory ({CMDLINE})" in first.stdout
+    assert cmdline.read_text() == PI_CMDLINE.rstrip("\n") + " cgroup_enable=memory\n"
+
+    before = manifest(chroot.root)
+    second = chroot.run(*image)
+    assert "Moodspeaker installed: 0 change(s) made." in second.stdout, second.stdout
+    assert f"ok: {CMDLINE} turns the memory cgroup on" in second.stdout
+    assert "next boot" not in second.stdout
+    assert changed(before, manifest(chroot.root)) == []
+
+
 def test_update_rolls_back_a_broken_release_and_keeps_config_and_data(chroot: Chroot) -> None:
     data = chroot.path("/var/lib/moodspeaker/feedback.sqlite")
     data.write_bytes(b"listener history")
@@ -254,7 +283,15 @@ def test_uninstall_keeps_config_and_data_unless_purged(chroot: Chroot) -> None:
     shutil.copy2(files / "moodspeaker-firstboot", chroot.path("/usr/local/sbin/moodspeaker-firstboot"))
     shutil.copy2(files / "moodspeaker-firstboot.service", chroot.path("/etc/systemd/system/"))
     chroot.run("systemctl", "enable", "moodspeaker-firstboot.service")
-    chroot.run(f"{SRC}/uninstall.sh")
+    # The memory cgroup stays on: other programs' memory limits use it too, and nothing says whether
+    # the installer added it (test_a_pi_s_kernel_gets_the_memory_cgroup_once) or found it there.
+    cmdline = chroot.path(CMDLINE)
+    cmdline.parent.mkdir(parents=True, exist_ok=True)
+    cmdline.write_text(PI_CMDLINE.rstrip("\n") + " cgroup_enable=memory\n")
+    kept_cmdline = cmdline.read_text()
+    removed = chroot.run(f"{SRC}/uninstall.sh")
+    assert f"And cgroup_enable=memory in {CMDLINE}" in removed.stdout
+    assert cmdline.read_text() == kept_cmdline
     wants = chroot.path("/etc/systemd/system/multi-user.target.wants")
     assert not (wants / "moodspeaker-firstboot.service").exists()
     assert not chroot.path("/etc/systemd/system/moodspeaker-firstboot.service").exists()

@@ -305,6 +305,9 @@ def test_update_and_install_on_the_booted_overlay_refuse(pi: Pi) -> None:
     # Enabled in cmdline.txt but not booted with it yet: the root is the real one, the update is kept.
     kept = with_sys(pi, UPDATE)
     assert "Already up to date" in kept.stdout
+    # and the memory cgroup the service's MemorySwapMax=0 needs, on a speaker installed before it
+    assert pi.path(CMDLINE).read_text().endswith(BOOT.rstrip("\n") + " cgroup_enable=memory\n")
+    assert "Takes effect at the next boot: the kernel reads cgroup_enable=memory" in kept.stdout
     assert unit.read_text() == (rootfs.ROOT / "firmware" / "systemd" / "moodspeaker.service").read_text()
 
 

@@ -216,6 +216,74 @@ step_firmware() {
   MS_UNITS_CHANGED=$units_changed
 }
 
+# The memory cgroup.  moodspeaker.service keeps the process, and the frames in its memory, out of swap
+# (MemorySwapMax=0: Raspberry Pi OS swaps to a file on the SD card); systemd applies that through the
+# kernel's memory controller, which Raspberry Pi OS's kernel leaves off unless its command line says
+# cgroup_enable=memory: without it the setting is silently ignored.  The command line is cmdline.txt's
+# one line (a second line is never read), in /boot/firmware on bookworm and /boot before: the word is
+# appended to that line once, the other parameters kept as they are.  A machine with neither file (not
+# a Pi, a chroot for tests) is left alone.  Read at boot only: MS_REBOOT says a reboot is needed.
+MS_BOOT_FIRMWARE=/boot/firmware
+MS_BOOT_OLD=/boot
+CGROUP_WORD=cgroup_enable=memory
+# cmdline_has_memory FILE: its first line turns the memory controller on (cgroup_enable=memory, or a
+# comma list naming memory, as the kernel reads the word).
+cmdline_has_memory() {
+  head -n 1 "$1" | grep -qE '(^|[[:space:]])cgroup_enable=([^[:space:]]*,)?memory(,[^[:space:]]*)?([[:space:]]|$)'
+}
+# boot_cmdline: this machine's cmdline.txt, printed; status 1 when there is none (not a Pi, or bookworm's
+# /boot/firmware without its partition mounted, where /boot/cmdline.txt is no command line).
+boot_cmdline() {
+  if [ -f "$MS_BOOT_FIRMWARE/cmdline.txt" ]; then
+    printf '%s\n' "$MS_BOOT_FIRMWARE/cmdline.txt"
+  elif [ ! -d "$MS_BOOT_FIRMWARE" ] && [ -f "$MS_BOOT_OLD/cmdline.txt" ]; then
+    printf '%s\n' "$MS_BOOT_OLD/cmdline.txt"
+  else
+    return 1
+  fi
+}
+step_boot_cmdline() {
+  local cmdline
+  if ! cmdline=$(boot_cmdline); then
+    [ -d "$MS_BOOT_FIRMWARE" ] || return 0 # not a Raspberry Pi: its kernel's memory cgroup is its own business
+    step "Memory cgroup ($CGROUP_WORD, for the service's MemorySwapMax=0)"
+    warn "$MS_BOOT_FIRMWARE has no cmdline.txt (the boot partition is not mounted?): $CGROUP_WORD not" \
+      "added; the service's memory may be swapped to the SD card (moodspeaker doctor checks it)"
+    return 0
+  fi
+  step "Memory cgroup ($CGROUP_WORD in $cmdline, for the service's MemorySwapMax=0)"
+  if cmdline_has_memory "$cmdline"; then
+    ok "$cmdline turns the memory cgroup on"
+    return 0
+  fi
+  local boot was_ro=0
+  boot=$(dirname "$cmdline")
+  if findmnt -no OPTIONS --target "$boot" 2>/dev/null | grep -qE '(^|,)ro(,|$)'; then
+    was_ro=1 # raspi-config's read-only boot partition
+    act mount -o remount,rw "$boot"
+  fi
+  # The first line only, its trailing blanks dropped: the word is the line's last, never on a line of its own.
+  act sed -i -e "1s/[[:space:]]*\$/ $CGROUP_WORD/" "$cmdline" || die "could not add $CGROUP_WORD to $cmdline"
+  if [ "$was_ro" = 1 ]; then act mount -o remount,ro "$boot"; fi
+  if [ "$MS_DRY_RUN" != 1 ] && ! cmdline_has_memory "$cmdline"; then
+    warn "$cmdline is empty: $CGROUP_WORD not added (the kernel's command line is missing?)"
+    return 0
+  fi
+  MS_REBOOT="the kernel reads $CGROUP_WORD ($cmdline) only at boot"
+}
+
+# say_reboot: the closing line when a step changed what only a boot applies.
+say_reboot() {
+  [ -n "${MS_REBOOT:-}" ] || return 0
+  if [ "$MS_DRY_RUN" = 1 ]; then
+    say "A reboot would then be needed: ${MS_REBOOT}."
+  elif systemd_running; then
+    say "Reboot this machine (sudo reboot): ${MS_REBOOT}."
+  else
+    say "Takes effect at the next boot: ${MS_REBOOT}."
+  fi
+}
+
 # Before the units shared $MS_DATA/numba-cache with `moodspeaker index` (firmware/systemd),
 # moodspeaker.service kept librosa's numba JIT cache in /var/cache/moodspeaker/numba (CacheDirectory=):
 # a second copy, compiled on its own, that nothing reads now.  Removed once the service no longer runs

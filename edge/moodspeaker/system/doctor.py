@@ -6,7 +6,8 @@ configuration asks for is broken (an enabled broker that refuses us, a replay fi
 there, a full disk, an overheating or under-powered Pi).
 
 This module runs them in order; the checks live in hardware_checks.py (camera, TPU, audio,
-temperature, GPIO) and setup_checks.py (config, model, library, broker, disk).
+temperature, GPIO), setup_checks.py (config, model, library, broker, disk) and swap_check.py (the
+camera's frames kept out of swap on a disk).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from moodspeaker.system.setup_checks import (
     check_library,
     check_model,
 )
+from moodspeaker.system.swap_check import check_swap
 
 __all__ = [
     "CHECK_NAMES",
@@ -44,6 +46,7 @@ __all__ = [
     "check_gpio",
     "check_library",
     "check_model",
+    "check_swap",
     "check_temperature",
     "check_tpu",
     "exit_code",
@@ -60,6 +63,7 @@ CHECK_NAMES = (
     "library",
     "broker",
     "disk",
+    "swap",
     "temperature",
     "gpio",
 )
@@ -84,6 +88,7 @@ def run_checks(
         "library": lambda: check_library(config),
         "broker": lambda: check_broker(config, m),
         "disk": lambda: check_disk(config),
+        "swap": lambda: check_swap(m),
         "temperature": lambda: check_temperature(m),
         "gpio": lambda: check_gpio(config, m),
     }

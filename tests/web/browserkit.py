@@ -34,10 +34,15 @@ def narrow(width: int) -> ViewportSize:
     return {"width": width, "height": 640}
 
 
-def phone_page(browser: Browser, viewport: ViewportSize = PHONE) -> tuple[BrowserContext, Page]:
+def phone_page(
+    browser: Browser, viewport: ViewportSize = PHONE, *, scripts: bool = True
+) -> tuple[BrowserContext, Page]:
     """A new browser context the size of a phone (`viewport`; touch, mobile) and its page, with a
-    generous default timeout because CI machines are busy."""
-    context = browser.new_context(viewport=viewport, device_scale_factor=1, is_mobile=True, has_touch=True)
+    generous default timeout because CI machines are busy; without `scripts`, JavaScript is off in it
+    (the page's forms and noscript parts alone)."""
+    context = browser.new_context(
+        viewport=viewport, device_scale_factor=1, is_mobile=True, has_touch=True, java_script_enabled=scripts
+    )
     page = context.new_page()
     page.set_default_timeout(30_000)
     return context, page

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -47,6 +48,22 @@ ICONS = {
 #: does the confidence of a face that left.  No setting: it is the page's wording, not the filter's.
 UNSURE_BELOW = round(1 / len(EXPRESSIONS), 3)
 
+#: The Now tab's volume slider moves in steps of this many percent.
+VOLUME_STEP = 5
+
+
+def slider_volume(state: dict[str, Any], start_volume: float) -> int:
+    """Where the Now tab's volume slider stands, in percent, as the page's script puts it from
+    /api/state (static/app.js: rounded to a percent, then to the slider's step as the browser does,
+    a tie upwards): the speaker's volume, or the volume it starts at when its state cannot be read.
+    Rendered into the page, which showed 60 % until the script's first state read, and always with
+    scripting off, where the slider's Set button sends it back as a volume change."""
+    volume = state.get("volume")
+    if isinstance(volume, bool) or not isinstance(volume, int | float) or not math.isfinite(volume):
+        volume = start_volume
+    percent = math.floor(volume * 100 + 0.5)
+    return max(0, min(100, math.floor(percent / VOLUME_STEP + 0.5) * VOLUME_STEP))
+
 
 @views.app_context_processor
 def _globals() -> dict[str, Any]:
@@ -71,6 +88,8 @@ def index() -> Page:
             icons=ICONS,
             current=current,
             unsure_below=UNSURE_BELOW,
+            volume=slider_volume(current, ctx.config.player.volume),
+            volume_step=VOLUME_STEP,
         )
     if guest_allowed():
         return render_template("guest.html")

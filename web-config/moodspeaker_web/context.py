@@ -290,7 +290,8 @@ class WebContext:
             applied = dict(changes(self.config))
             if not applied:
                 return Saved(self.config)
-            new = with_changes(self.config, applied, source=source)
+            # held: what the file holds, taken as its load takes it (config.rules.kept)
+            new = with_changes(self.config, applied, source=source, held=True)
             self.config = new
             return self._tell(new, applied)
 

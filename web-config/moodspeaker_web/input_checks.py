@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from moodspeaker.config.load import SettingInfo
-from moodspeaker.util.net import MASK, mask_url
+from moodspeaker.util.net import MASK, mask_url, server_url_problem
 
 #: Paths a library folder may never point into.
 FORBIDDEN_ROOTS = ("/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/run", "/bin", "/sbin", "/usr/bin")
@@ -69,7 +69,7 @@ def _check_server(url: str) -> str | None:
         _ = parts.port
     except ValueError:
         return f"{mask_url(url)[:60]!r} has an invalid port"
-    return None
+    return server_url_problem(url) or None  # no user name for OpenSubsonic, a login for ours
 
 
 def extra_checks(info: SettingInfo, value: Any) -> str | None:

@@ -46,9 +46,9 @@ def _shown(config: Config, include_defaults: bool) -> dict[str, Any]:
 def _check(args: argparse.Namespace) -> int:
     """`config check`: the file loaded (else the command exited 2 before this), but a rule between
     settings it breaks only for the file's sake (config.rules.kept: the start profile taken as
-    listed, with a warning in the log) is a problem too: the speaker does not run as written, and a
-    provisioning script checking the file learns it from the exit code.  2, as for any other
-    problem of the configuration."""
+    listed, a library.servers entry that cannot be used skipped, with a warning in the log) is a
+    problem too: the speaker does not run as written, and a provisioning script checking the file
+    learns it from the exit code.  2, as for any other problem of the configuration."""
     try:
         broken = file_conflicts(args.config)
     except ConfigError as exc:  # the file changed since it was loaded a moment ago
@@ -56,8 +56,9 @@ def _check(args: argparse.Namespace) -> int:
     if broken:
         problems = "\n  ".join(broken)
         print(
-            "moodspeaker config check: the file breaks a rule between settings (the speaker still "
-            f"starts, its start profile taken as listed):\n  {problems}",
+            "moodspeaker config check: the file breaks a rule of the settings (the speaker still "
+            "starts, not as the file says: a start profile not listed is taken as listed, a library "
+            f"server that cannot be used is skipped):\n  {problems}",
             file=sys.stderr,
         )
         return 2

@@ -10,11 +10,9 @@ import math
 import os
 import tomllib
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from moodspeaker.config.declare import TOPIC_PREFIX
 from moodspeaker.config.messages import expected
-from moodspeaker.util.net import SUBSONIC_PREFIX, URL_LISTS, mask_url
 
 if TYPE_CHECKING:  # load.py imports this module; the type is only needed for checking
     from moodspeaker.config.load import SettingInfo
@@ -74,10 +72,6 @@ def coerce(info: SettingInfo, value: Any) -> Any:
         if isinstance(value, str):
             value = _list_from_text(value)
         if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
-            if info.dotted in URL_LISTS:
-                for url in value:
-                    if problem := _server_login_problem(url):
-                        raise ValueError(problem)
             return tuple(value)
         raise ValueError(expected(info))
     if isinstance(value, str):
@@ -89,25 +83,6 @@ def coerce(info: SettingInfo, value: Any) -> Any:
             raise ValueError(expected(info))
         return value
     raise ValueError(expected(info))
-
-
-def _server_login_problem(url: str) -> str:
-    """Why an OpenSubsonic server's URL in library.servers cannot log in ('' when it can): it needs a
-    user name (subsonic+http://user:password@host:port).  Said when the setting is saved, with the
-    URL's password masked; a sync said it only when it ran, with the password in full."""
-    if not url.startswith(SUBSONIC_PREFIX):
-        return ""
-    try:
-        parts = urlsplit(url.removeprefix(SUBSONIC_PREFIX))
-    except ValueError:  # not a URL at all: refused when the server is opened, as any bad URL
-        return ""
-    if parts.username:
-        return ""
-    lacking = "a password but no user name" if parts.password else "no user name"
-    return (
-        "OpenSubsonic server URLs with a user name (subsonic+http://user:password@host:port): "
-        f"{mask_url(url)!r} has {lacking}"
-    )
 
 
 #: Told with a refused list: both forms `--set` takes.

@@ -6,6 +6,8 @@ typo that is silently ignored is the worst kind of setting.  Once every setting 
 the rules between settings (config.rules: the start profile is one of the profiles) are checked:
 strictly for a change (`with_changes`: `--set`, `config set`, the page), while a config file
 written before a rule and breaking it (`load`) is kept working, with a warning (config.rules.kept).
+So is a file's entry of library.servers that cannot be used as written (the speaker skips that
+server), which a change setting library.servers may not bring in.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any, Literal, get_args, get_origin
 
 from moodspeaker.config.coerce import coerce
 from moodspeaker.config.messages import label_of, refused_in_file
-from moodspeaker.config.rules import conflicts, kept
+from moodspeaker.config.rules import conflicts, kept, skipped_servers, unusable_servers
 from moodspeaker.config.schema import Config
 
 #: Where the device keeps its configuration (written by the provisioning scripts).
@@ -223,8 +225,15 @@ def to_mapping(
     return out
 
 
-def with_changes(config: Config, changes: Mapping[str, Any], source: str = "change") -> Config:
-    """Apply `{"section.key": value}` changes, validated exactly like the file; all or nothing."""
+def with_changes(
+    config: Config, changes: Mapping[str, Any], source: str = "change", *, held: bool = False
+) -> Config:
+    """Apply `{"section.key": value}` changes, validated exactly like the file; all or nothing.
+
+    A change that sets library.servers is refused for an entry that cannot be used as written
+    (config.rules.unusable_servers), unless the changes are `held`: what the config file holds
+    already (the running speaker following its file, service.file_settings), taken as `load`
+    takes the file: with a warning, the server skipped."""
     raw = to_mapping(config)
     problems: list[str] = []
     for dotted, value in changes.items():
@@ -235,7 +244,12 @@ def with_changes(config: Config, changes: Mapping[str, Any], source: str = "chan
         raw.setdefault(section, {})[key] = value
     if problems:
         raise ConfigError(problems)
-    return from_mapping(raw, source)
+    new = from_mapping(raw, source)
+    if "library.servers" in changes and not held:
+        refused = [f"{source}: {problem}" for problem in unusable_servers(new)]
+        if refused:
+            raise ConfigError(refused)
+    return new
 
 
 def config_path(explicit: str | os.PathLike[str] | None = None) -> Path | None:
@@ -257,15 +271,20 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
 
 
 def file_conflicts(path: str | os.PathLike[str] | None = None) -> list[str]:
-    """The rules between settings the config file breaks though it loads (config.rules.kept: its
-    start profile taken as listed, with a warning), each naming the file, both settings and how to
-    mend it; none without a file.  `config check` and `doctor` fail on them: the speaker runs, but
-    not as the file says, which a provisioning script checking the file must learn from the exit
-    code, not from a log line.  A ConfigError as `load` raises one."""
+    """The rules the config file breaks though it loads (config.rules.kept: its start profile taken
+    as listed, an entry of library.servers that cannot be used skipped, each with a warning), each
+    naming the file, the settings and how to mend it; none without a file.  `config check` and
+    `doctor` fail on them: the speaker runs, but not as the file says, which a provisioning script
+    checking the file must learn from the exit code, not from a log line.  A ConfigError as `load`
+    raises one."""
     chosen = config_path(path)
     if chosen is None:
         return []
-    return [f"{chosen}: {c.in_file}" for c in conflicts(written(read_file(chosen)[1], str(chosen)))]
+    as_written = written(read_file(chosen)[1], str(chosen))
+    return [
+        *(f"{chosen}: {c.in_file}" for c in conflicts(as_written)),
+        *(f"{chosen}: {problem}" for problem in skipped_servers(as_written)),
+    ]
 
 
 def read_file(chosen: Path) -> tuple[str, dict[str, Any]]:

@@ -12,6 +12,14 @@ speaker used the start profile as one of the household's (the service keeps the 
 profiles + profile).  Refusing them stopped the speaker at every start, and its page, with no
 command left to mend the file (each loads it first).  The file's profile is taken as listed, with a
 warning, and the next save writes the list so.
+
+An entry of library.servers that cannot be used as written (util.net.server_url_problem: an
+OpenSubsonic URL without a user name, a library server's URL with a user name or password) is
+refused by a save that sets library.servers (`with_changes`), but a FILE holding one loads: such a
+file started the speaker, which skipped that server (it cannot be opened), until the check refused it
+at every start.  It loads with a warning (`kept`) naming library.servers and the entry, its password
+masked; the speaker skips that server, the entry stays in the file as written (a save of another
+setting leaves its line alone), and `config check` and `doctor` fail on it (`load.file_conflicts`).
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from moodspeaker.config.schema import Config
+from moodspeaker.util.net import server_url_problem
 from moodspeaker.util.program import command
 
 
@@ -52,17 +61,36 @@ def conflicts(config: Config) -> list[Conflict]:
     return out
 
 
+def unusable_servers(config: Config) -> list[str]:
+    """The entries of library.servers that cannot be used as written, each in a sentence naming the
+    setting and the entry (its password masked) and why (util.net.server_url_problem)."""
+    return [f"library.servers: {why}" for url in config.library.servers if (why := server_url_problem(url))]
+
+
+def skipped_servers(config: Config) -> list[str]:
+    """`unusable_servers` as a config FILE holding them is taken (module doc): each sentence says the
+    speaker skips that server, and the command that mends the entry."""
+    return [
+        f"{problem}; the speaker skips that server until the entry is mended "
+        f"({command('config set')} library.servers=..., listing every server)"
+        for problem in unusable_servers(config)
+    ]
+
+
 def kept(config: Config) -> tuple[Config, list[str]]:
     """A config FILE's `config` as the speaker runs with it: a start profile its profiles do not list
     is added to them (what a file written before the rule meant), with the warning saying so (names
-    both settings; the caller adds the file's name).  None kept: `config` itself, no warning."""
+    both settings; the caller adds the file's name).  An entry of library.servers that cannot be
+    used stays as written (the speaker skips that server), with a warning (`skipped_servers`).  None
+    kept: `config` itself, no warning."""
+    skipped = skipped_servers(config)
     recommend = config.recommend
     if recommend.profile in recommend.profiles:
-        return config, []
+        return config, skipped
     listed = (*recommend.profiles, recommend.profile)
     warning = (
         f"recommend.profile = {recommend.profile!r} is not one of recommend.profiles "
         f"{list(recommend.profiles)!r}: it is taken as listed ({list(listed)!r}), as before this "
         f"rule; the next save ({command('config set')}, the page's Settings) writes that list into the file"
     )
-    return replace(config, recommend=replace(recommend, profiles=listed)), [warning]
+    return replace(config, recommend=replace(recommend, profiles=listed)), [warning, *skipped]

@@ -100,7 +100,9 @@ class FollowedFile:
             else:
                 fresh = work(self.app.config)
                 if fresh:
-                    self.app.apply_config(with_changes(self.app.config, fresh, source=str(self.path)))
+                    # held: what the file holds, taken as its load takes it (config.rules.kept)
+                    config = with_changes(self.app.config, fresh, source=str(self.path), held=True)
+                    self.app.apply_config(config)
         except ConfigError as exc:
             log.warning(
                 "the settings changed in %s cannot be applied while the speaker runs; they apply at its "

@@ -28,7 +28,8 @@ def check_config(config: Config, source: str, broken: Sequence[str] = ()) -> Che
             "fail",
             broken[0] if len(broken) == 1 else f"{broken[0]} (and {len(broken) - 1} more)",
             fix=f"correct the file ({command('config check')} lists every problem); until then the "
-            "speaker takes its start profile as listed",
+            "speaker runs, not as the file says (a start profile not listed taken as listed, a "
+            "library server that cannot be used skipped)",
             details={"source": source, "problems": list(broken)},
         )
     return CheckResult("config", "ok", f"{source}: valid", details={"source": source})

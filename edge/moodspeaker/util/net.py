@@ -138,6 +138,37 @@ def mask_url(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
+def server_url_problem(url: str) -> str:
+    """Why an entry of library.servers cannot be used as written ('' when it can, or when it is not a
+    server URL at all: refused where the server is opened), in a sentence that shows it with its
+    password masked.  An OpenSubsonic server's URL needs a user name to log in with
+    (subsonic+http://user:password@host:port).  A Moodspeaker library server's carries none
+    (http://host:port): the server asks for no login, urllib took `user:password@` for part of the
+    host name, and the URL, password and all, named the server's mirror folder and its errors."""
+    subsonic = url.startswith(SUBSONIC_PREFIX)
+    rest = url.removeprefix(SUBSONIC_PREFIX)
+    if not subsonic and not rest.startswith(("http://", "https://")):
+        return ""
+    try:
+        parts = urlsplit(rest)
+    except ValueError:  # not a URL at all: refused when the server is opened, as any bad URL
+        return ""
+    if subsonic:
+        if parts.username:
+            return ""
+        lacking = "a password but no user name" if parts.password else "no user name"
+        return (
+            f"{mask_url(url)!r} has {lacking}: an OpenSubsonic server's URL is "
+            "subsonic+http://user:password@host:port"
+        )
+    if "@" not in parts.netloc:
+        return ""
+    return (
+        f"{mask_url(url)!r} has a user name or password: a Moodspeaker library server's URL is "
+        "http://host:port (it asks for no login; an OpenSubsonic server's is subsonic+http://user:password@host:port)"
+    )
+
+
 #: Names for this machine's loopback whatever the hosts file says (RFC 6761: *.localhost too), and
 #: Debian's names for ::1
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})

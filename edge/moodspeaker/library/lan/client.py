@@ -57,7 +57,7 @@ from moodspeaker.library.lan.syncrows import (
     note_sync,
     validate_row,
 )
-from moodspeaker.util.net import mask_url
+from moodspeaker.util.net import mask_url, server_url_problem
 from moodspeaker.util.sqlitefiles import SIDE_FILES
 
 #: LanError too: its home is synclock.py now (the mirror's sync lock raises it), imported from here;
@@ -100,6 +100,8 @@ class LanLibrary(MirroredLibrary):
                 "(a Moodspeaker library server), or subsonic+http:// or subsonic+https:// "
                 "(an OpenSubsonic server)"
             )
+        if problem := server_url_problem(base_url):  # its password would name the mirror and its errors
+            raise ValueError(problem)
         self.base_url = base_url.rstrip("/")
         self.source = f"lan:{self.base_url}"
         super().__init__(Path(cache_dir) / slug(self.base_url))

@@ -14,6 +14,7 @@ The real CLI (config set, library sync) against a real OpenSubsonic server (test
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,18 @@ def test_library_sync_never_prints_a_server_password(
         text = said(capsys)
         assert f"subsonic+http://alice:********@127.0.0.1:{port}: 0 new or updated" in text, text
         assert "right-pw" not in text
+
+
+def test_doctor_json_masks_the_servers_passwords(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`doctor --json`'s library check listed library.servers as written, passwords and all (its
+    output is what an owner pastes into a bug report)."""
+    server = f"subsonic+http://ann:{SECRET}@127.0.0.1:9"
+    settings = ["--set", f"device.data_dir={tmp_path / 'data'}", "--set", f"library.servers={server}"]
+    main([*settings, "doctor", "--json", "--only", "library"])
+    out = capsys.readouterr().out
+    (check,) = json.loads(out)["checks"]
+    assert check["details"]["servers"] == ["subsonic+http://ann:********@127.0.0.1:9"], check
+    assert SECRET not in out
 
 
 def test_refusals_of_secret_values_mask_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -16,6 +16,7 @@ from moodspeaker.system import probes
 from moodspeaker.system.broker_exposure import open_broker
 from moodspeaker.system.check_result import CheckResult
 from moodspeaker.system.machine import Machine
+from moodspeaker.util.net import mask_url
 from moodspeaker.util.program import command
 
 
@@ -99,7 +100,9 @@ def check_library(config: Config) -> CheckResult:
         count, hit = probes.count_audio_files(path)
         total += count
         capped = capped or hit
-    details: dict[str, Any] = {"files": total, "missing": missing, "servers": list(lib.servers)}
+    # an OpenSubsonic server's URL carries its password: `doctor --json` is pasted into bug reports
+    servers_shown = [mask_url(url) for url in lib.servers]
+    details: dict[str, Any] = {"files": total, "missing": missing, "servers": servers_shown}
     counted = f"{total}{'+' if capped else ''} audio files"
     servers = f", {len(lib.servers)} LAN server(s)" if lib.servers else ""
     if missing:

@@ -11,6 +11,7 @@ service's own), which is turned to garbage on disk while it runs (test_profile_s
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from pathlib import Path
 
@@ -58,7 +59,10 @@ def stored_strategy(cfg: Config, profile: str) -> str | None:
     return None if row is None else row[0]
 
 
-def test_a_strategy_change_that_cannot_be_planned_keeps_queue_track_and_strategy(tmp_path: Path) -> None:
+def test_a_strategy_change_that_cannot_be_planned_keeps_queue_track_and_strategy(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
     app, api, events, cfg = start(tmp_path)
     try:
         api.execute("set_strategy", {"strategy": "steady"})  # a working change, for contrast
@@ -89,6 +93,10 @@ def test_a_strategy_change_that_cannot_be_planned_keeps_queue_track_and_strategy
         assert all(m in reported for m in messages), reported
         incidents = [i["message"] for i in state["health"]["incidents"]]
         assert all(m in incidents for m in messages), incidents
+        # the journal, which outlives "delete everything", has the refusal without the listener's name
+        logged = [r.getMessage() for r in caplog.records]
+        assert f"profile not changed to <listener>: {REASON}" in logged
+        assert not [line for line in logged if "Kim" in line], logged
         position = app.player.status().position_s
         wait_for(lambda: app.player.status().position_s > position + 0.3, what="the music going on")
         assert app.liveness_problem() == ""

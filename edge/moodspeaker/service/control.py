@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -34,7 +35,28 @@ SOURCE_BUTTON = "button"
 
 
 class CommandError(ValueError):
-    """A command was refused; the message says what and why."""
+    """A command was refused; the message says what and why.  `listeners`: the listeners' names it
+    quotes, which the answer and the CommandRejected event keep (the page's incidents go with the
+    data) and the log leaves out (`unnamed`): the journal outlives "delete everything" and the
+    retention."""
+
+    def __init__(self, message: str, *, listeners: Iterable[str] = ()) -> None:
+        super().__init__(message)
+        self.listeners: tuple[str, ...] = tuple(listeners)
+
+
+#: what a log line says in place of a listener's name
+UNNAMED = "<listener>"
+
+
+def unnamed(text: str, listeners: Iterable[str]) -> str:
+    """`text` as the log may keep it: each of `listeners` replaced by UNNAMED, quoted as a refusal
+    quotes it (repr) or bare (a list of profiles), as a whole word only, the longest names first."""
+    names = sorted({name for name in listeners if name}, key=len, reverse=True)
+    if not names:
+        return text
+    words = [re.escape(repr(name)) for name in names] + [rf"(?<!\w){re.escape(name)}(?!\w)" for name in names]
+    return re.sub("|".join(words), UNNAMED, text)
 
 
 class Speaker(Protocol):
@@ -221,8 +243,10 @@ def _check_arg(arg: Arg, value: Any, speaker: Speaker) -> Any:
     if arg.kind == "profile":
         known = speaker.profiles()
         if not isinstance(value, str) or value not in known:
+            sent = (value, _cut(value)) if isinstance(value, str) else ()  # a name, perhaps mistyped
             raise CommandError(
-                f"{arg.name} must be an existing profile ({', '.join(known)}); got {_quoted(value, 'value')}"
+                f"{arg.name} must be an existing profile ({', '.join(known)}); got {_quoted(value, 'value')}",
+                listeners=(*known, *sent),
             )
         return value
     if not isinstance(value, str) or len(value) > arg.max_len:
@@ -245,6 +269,16 @@ def _quoted(sent: object, what: str = "name") -> str:
     if len(sent) <= MAX_NAME_CHARS:
         return repr(sent)
     return f"{_cut(sent)!r}… (a {what} of {len(sent)} characters)"
+
+
+def _listeners(exc: CommandError, name: object, args: Mapping[str, Any] | None) -> list[str]:
+    """The names a refusal's log line leaves out: those the refusal quotes (`CommandError.listeners`),
+    and the profile the command was given, whichever step refused it."""
+    command = COMMANDS.get(name) if isinstance(name, str) else None
+    kinds = {a.name: a.kind for a in command.args} if command else {}
+    given = args if isinstance(args, Mapping) else {}
+    named = [v for k, v in given.items() if kinds.get(k) == "profile" and isinstance(v, str)]
+    return [*exc.listeners, *named]
 
 
 def _listed(names: list[str]) -> str:
@@ -322,9 +356,9 @@ class ControlAPI:
                 try:
                     checked[arg.name] = _check_arg(arg, given[arg.name], self._speaker)
                 except CommandError as exc:
-                    raise CommandError(f"{name}: {exc}") from None
+                    raise CommandError(f"{name}: {exc}", listeners=exc.listeners) from None
         except CommandError as exc:
-            log.info("command from %s rejected: %s", source, exc)
+            log.info("command from %s rejected: %s", source, unnamed(str(exc), _listeners(exc, name, args)))
             self._bus.publish(
                 CommandRejected(ts=time.time(), command=_cut(name), error=str(exc), source=source)
             )
@@ -334,7 +368,8 @@ class ControlAPI:
             apply(self._speaker, checked)
         except CommandError as exc:  # the speaker refused (e.g. "like: nothing is playing"): say so too
             # named by the command's own name, never by what was sent (short whatever the request was)
-            log.info("command %s from %s refused by the speaker: %s", command.name, source, exc)
+            logged = unnamed(str(exc), _listeners(exc, name, checked))  # the answer names them
+            log.info("command %s from %s refused by the speaker: %s", command.name, source, logged)
             self._bus.publish(
                 CommandRejected(ts=time.time(), command=command.name, error=str(exc), source=source)
             )

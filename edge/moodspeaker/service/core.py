@@ -37,7 +37,7 @@ from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.recommend.profiles import ProfileError
 from moodspeaker.service.component_states import ComponentState
 from moodspeaker.service.conductor import Conductor
-from moodspeaker.service.control import CommandError
+from moodspeaker.service.control import CommandError, unnamed
 from moodspeaker.service.events import ErrorReported, EventBus, MoodChanged, MoodObserved, StateChanged
 from moodspeaker.service.forget import ForgottenReasons
 from moodspeaker.service.health import Health
@@ -330,28 +330,30 @@ class ApplianceCore:
         return ok
 
     @contextlib.contextmanager
-    def _planned(self, what: str) -> Iterator[None]:
+    def _planned(self, what: str, listeners: tuple[str, ...] = ()) -> Iterator[None]:
         """A command that plans first (profile or strategy switch): a failed plan (a corrupt or
         unreadable library index, a broken recommender) becomes a CommandError saying `what` was not
-        done and why, and is reported; the conductor changed nothing, so the queue and track stay."""
+        done and why, and is reported; the conductor changed nothing, so the queue and track stay.
+        `listeners`: the names `what` quotes, left out of the log (control.unnamed)."""
         try:
             yield
         except PlanningError as exc:
             message = f"{what}: {exc}"
-            log.error("%s", message)
+            log.error("%s", unnamed(message, listeners))
             self._report("recommender", message)
-            raise CommandError(message) from exc
+            raise CommandError(message, listeners=listeners) from exc
 
     @contextlib.contextmanager
-    def _stored(self, what: str) -> Iterator[None]:
+    def _stored(self, what: str, listeners: tuple[str, ...] = ()) -> Iterator[None]:
         """A command's write to the recommender's database: a storage failure (disk full, card
         read-only, database locked) becomes a CommandError saying `what` was not done, and is reported,
         so the command is refused clearly instead of failing as an internal error. Nothing is
-        acknowledged that was not written: the caller does nothing more after a failure."""
+        acknowledged that was not written: the caller does nothing more after a failure.  `listeners`:
+        as for `_planned`."""
         try:
             yield
         except (sqlite3.Error, OSError) as exc:
             message = f"{what}: {storage_reason(exc)}"
-            log.error("%s", message)
+            log.error("%s", unnamed(message, listeners))
             self._report("recommender", message)
-            raise CommandError(message) from exc
+            raise CommandError(message, listeners=listeners) from exc

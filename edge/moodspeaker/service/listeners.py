@@ -134,9 +134,12 @@ class ListenerCommands(StrategyCommands):
         with self._listener_changes, self._switches.under_way(), self._saving:
             if replacing is not None and self.conductor.profile != replacing:
                 return False
-            with self._stored(what), self._planned(what):
+            with self._stored(what, (profile,)), self._planned(what, (profile,)):
                 if profile not in self._recommender.profiles():
-                    raise CommandError(f"{what}: no profile named {profile!r} (it was deleted meanwhile)")
+                    raise CommandError(
+                        f"{what}: no profile named {profile!r} (it was deleted meanwhile)",
+                        listeners=(profile,),
+                    )
                 switched = self.conductor.switch_profile(self._current_mood, profile, save)
             if switched and saved[0] is not None:  # the answer shows the queue saved, or it pending
                 self._player_applied("queue", saved[0])
@@ -145,7 +148,7 @@ class ListenerCommands(StrategyCommands):
             message = f"{what}: {why}"
             log.error("the listener was not changed: %s", why)  # no name: the journal outlives the data
             self._report("storage", message)
-            raise CommandError(message)
+            raise CommandError(message, listeners=(profile,))
         self._use_calibration(profile)
         self.bus.publish(StateChanged(ts=time.time(), key="profile", value=profile))
         self._say_strategy_if_changed(strategy)

@@ -193,7 +193,7 @@ class PlaybackCommands(ApplianceCore):
                 )
             except ProfileError as exc:
                 self._listener_gone(profile, exc)  # a deleted listener replaced now, not at a track's end
-                raise CommandError(str(exc)) from exc
+                raise CommandError(str(exc), listeners=(profile,)) from exc
 
     def like(self) -> None:
         since = self._feedback_since()  # first: a deletion from now on drops the row
@@ -329,7 +329,7 @@ class PlaybackCommands(ApplianceCore):
             self._recommender.steer(profile, mood, -STEER_STEP if direction == "calmer" else STEER_STEP)
         except ProfileError as exc:
             self._listener_gone(profile, exc)
-            raise CommandError(str(exc)) from exc
+            raise CommandError(str(exc), listeners=(profile,)) from exc
         self.conductor.react(mood)
         # the answer shows the new queue once the player has it; a busy player's shows it at the next
         # read (the queue is nobody's pending change: nothing was asked of it but a new plan)

@@ -332,6 +332,25 @@ class Appliance(
             log.warning("settings saved; these take effect after a restart: %s", ", ".join(pending))
             self.bus.publish(StateChanged(ts=time.time(), key="restart_needed", value=pending))
 
+    def release_camera_hold(self, reason: str) -> None:
+        """Let go of a hold the privacy button made (`set_camera_at_speaker`, restored from state.json)
+        on a speaker running with no working button (`reason`: none set, gpiozero missing, its pin
+        busy: runner.start_gpio): only the button switches a held camera on, everything else is
+        refused, so the camera would stay off for good.  It stays off (nothing switches it on
+        unasked); the page, the API, MQTT and the settings may switch it on again.  Said in the log."""
+        with self._camera_switch:
+            if not self._camera_held:
+                return
+            self._camera_held = False
+            on = self.stage.enabled  # off: it was held
+            self.health.set_state("camera", ComponentState.OK if on else ComponentState.OFF)
+        log.warning(
+            "the camera was switched off at the speaker's privacy button, and this speaker runs without a "
+            "working button (%s): it stays off, and may now be switched on from the page, the API or MQTT",
+            reason,
+        )
+        self._save()
+
     def camera_from_settings(self, enabled: bool, where: str) -> None:
         """camera.enabled changed in the settings (`where`): the camera switched so, unless it was
         switched off at the speaker (its privacy button): that one only the button switches on."""

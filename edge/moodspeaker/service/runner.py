@@ -147,13 +147,18 @@ def start_mqtt(
 
 
 def start_gpio(app: Appliance, *, control: ControlAPI, bus: EventBus, config: Config, say: Say) -> Any:
-    """The privacy button and LED; None when gpio.enabled is false (the default) or they cannot start."""
+    """The privacy button and LED; None when gpio.enabled is false (the default) or they cannot start.
+    Without a working button, a camera the button held off (state.json) is let go of: nothing else
+    could switch it on (`Appliance.release_camera_hold`); it stays off until switched on."""
     try:
         button = make_privacy_button(config.gpio, control, bus)
     except RuntimeError as exc:
         say(f"privacy button: {exc}; running without it")
         app.health.set_state("gpio", ComponentState.ERROR, str(exc))
+        app.release_camera_hold(f"the privacy button could not start: {exc}")
         return None
+    if button is None or not button.has_button:
+        app.release_camera_hold("gpio.enabled = false" if not config.gpio.enabled else "gpio.button_pin = -1")
     if button is not None:
         app.health.set_state(
             "gpio", ComponentState.OK, f"button {config.gpio.button_pin}, LED {config.gpio.led_pin}"

@@ -5,7 +5,8 @@ MQTT, `ControlAPI.execute("set_camera", {"enabled": ...})`, so there is one came
 validation path and one `StateChanged` event whichever way the camera was switched.  Its source,
 `SOURCE_BUTTON`, makes it the speaker's physical privacy switch (control.PrivacySwitch): a camera it
 switched off is switched on again only by it (the page, the API and MQTT are refused), after a
-restart too; a camera switched off elsewhere it switches on as well.  The LED
+restart too (a speaker started without a working button lets go of the hold, the camera still off:
+runner.start_gpio); a camera switched off elsewhere it switches on as well.  The LED
 follows the camera state from the EventBus (lit = camera on, like a webcam's recording light), so
 it is right even when the camera was switched from the phone.
 
@@ -72,6 +73,11 @@ class PrivacyButton:
         if button is not None:
             button.when_pressed = self.toggle
         self._show(camera_on(control.state()))
+
+    @property
+    def has_button(self) -> bool:
+        """Whether there is a button (gpio.button_pin -1 makes the LED alone)."""
+        return self._button is not None
 
     def toggle(self) -> None:
         with self._lock:

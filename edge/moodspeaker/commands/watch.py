@@ -72,6 +72,25 @@ def image_step_s(config: Config, source: str | None, interval: float) -> float |
     return REFERENCE_INTERVAL_S
 
 
+def switched_off(config: Config) -> str:
+    """Why the speaker's camera is off though camera.enabled is true: switched off at its privacy
+    button (held off: only the button switches it on), or from the page, the API or MQTT, as the
+    service saved it (state.json, which it keeps across restarts); '' when it is not, or unsaved."""
+    from moodspeaker.config import data_dir
+    from moodspeaker.service.playback import CAMERA_HELD_DETAIL
+    from moodspeaker.service.state import STATE_FILE, StateError, from_json
+
+    try:  # read only: an unreadable file is the service's to set aside, at its start
+        snap = from_json((data_dir(config) / STATE_FILE).read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, StateError):
+        return ""
+    if snap.camera_held:
+        return f"the camera was {CAMERA_HELD_DETAIL}"
+    if snap.camera is False:
+        return "the camera is switched off on the speaker: switch it on from its page, the API or MQTT"
+    return ""
+
+
 def _line(record: dict[str, Any]) -> str:
     face = "yes" if record["face"] else "no "
     extra = f"  {record['source']}" if record.get("source") else ""
@@ -106,6 +125,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
     is_device = args.source is None or re.fullmatch(r"\d+|/dev/video.*|picamera2|pi", args.source)
     if is_device and not config.camera.enabled:
         print("moodspeaker watch: the camera is switched off (camera.enabled = false)", file=sys.stderr)
+        return 2
+    off = switched_off(config) if is_device else ""
+    if off:  # the speaker's camera switched off while it ran: watch does not open it behind its back
+        print(f"moodspeaker watch: {off}", file=sys.stderr)
         return 2
     if not is_device and not Path(args.source).expanduser().exists():
         print(f"moodspeaker watch: source not found: {args.source}", file=sys.stderr)

@@ -20,6 +20,7 @@ from moodspeaker.config import Config, save, with_changes
 from moodspeaker.config.asked import ASKED_FILE, KEEP, Asked, ask, say_followed
 from moodspeaker.config.edit import locked
 from moodspeaker.config.follow import FileFollower, Taken
+from moodspeaker.service.datalock import hold_data_folder
 
 
 def _pass(follower: FileFollower, asked: Iterable[str] = ()) -> Taken | None:
@@ -102,10 +103,11 @@ def test_config_set_says_what_waits_for_a_restart(tmp_path: Path, capsys: pytest
     names the settings it takes only when it restarts, as the page does after a save."""
     path, data = tmp_path / "config.toml", tmp_path / "data"
     save(with_changes(Config(), {"device.data_dir": str(data)}), path)
-    data.mkdir()
-    say_followed(data, path)  # as the speaker running on it says (service.runner)
-    assert main(["-c", str(path), "config", "set", "player.crossfade_s=2", "web.port=8081"]) == 0
-    out = capsys.readouterr().out
-    assert f"saved {path}: a running speaker applies it within seconds; web.port only when it restarts" in out
-    assert main(["-c", str(path), "config", "set", "player.crossfade_s=3"]) == 0
-    assert "restarts" not in capsys.readouterr().out
+    with hold_data_folder(data):  # as the speaker running on it holds it (commands.run)
+        say_followed(data, path)  # and says (service.runner)
+        assert main(["-c", str(path), "config", "set", "player.crossfade_s=2", "web.port=8081"]) == 0
+        out = capsys.readouterr().out
+        said = f"saved {path}: a running speaker applies it within seconds; web.port only when it restarts"
+        assert said in out
+        assert main(["-c", str(path), "config", "set", "player.crossfade_s=3"]) == 0
+        assert "restarts" not in capsys.readouterr().out

@@ -20,6 +20,7 @@ from servicekit import Script, build
 from moodspeaker.config import save, with_changes
 from moodspeaker.service.app import Appliance
 from moodspeaker.service.control import ControlAPI
+from moodspeaker.service.datalock import hold_data_folder
 from moodspeaker.service.events import Event
 from moodspeaker.service.file_settings import FollowedFile
 from moodspeaker.service.runner import Faces, serve_until_signal
@@ -27,8 +28,9 @@ from moodspeaker.service.runner import Faces, serve_until_signal
 
 @contextmanager
 def serving(tmp_path: Path, *, web: bool) -> Iterator[tuple[Appliance, Faces, Path, list[Event]]]:
-    """The service run by the runner on tmp_path/config.toml, until the test is done; the file says
-    recommend.queue_length = 4 where the running speaker was given 3 (a one-run override)."""
+    """The service run by the runner on tmp_path/config.toml, until the test is done, holding its data
+    folder's lock (tmp_path/data) as `moodspeaker run` does; the file says recommend.queue_length = 4
+    where the running speaker was given 3 (a one-run override)."""
     page: dict[str, Any] = {"web.enabled": web, "web.host": "127.0.0.1", "web.zeroconf": False}
     app, bus = build(tmp_path, Script("happy"), **page)
     path = tmp_path / "config.toml"
@@ -48,12 +50,13 @@ def serving(tmp_path: Path, *, web: bool) -> Iterator[tuple[Appliance, Faces, Pa
             "ready": started.put,
         },
     )
-    runner.start()
-    try:
-        yield app, started.get(timeout=60), path, events
-    finally:
-        stop.set()
-        runner.join(30)
+    with hold_data_folder(tmp_path / "data"):
+        runner.start()
+        try:
+            yield app, started.get(timeout=60), path, events
+        finally:
+            stop.set()
+            runner.join(30)
     assert not runner.is_alive()
 
 

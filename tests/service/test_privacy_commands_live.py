@@ -26,7 +26,6 @@ from moodspeaker.cli import main
 from moodspeaker.config import save, with_changes
 from moodspeaker.service.app import Appliance
 from moodspeaker.service.control import ControlAPI
-from moodspeaker.service.datalock import hold_data_folder
 from moodspeaker.service.events import Event, StateChanged
 from moodspeaker.service.runner import Faces
 
@@ -37,20 +36,16 @@ pytestmark = pytest.mark.timeout(240)
 def _speaker(tmp_path: Path, web: bool) -> Iterator[tuple[Appliance, Faces, Path, list[Event]]]:
     """The running speaker holding its folder's lock, listing Sam, with a Like written and music
     playing with its explanations."""
-    with serving(tmp_path, web=web) as (app, faces, path, events):
-        lock = hold_data_folder(tmp_path / "data")
-        try:
-            listed = {"recommend.profiles": ["default", "Sam"]}
-            app.apply_config(with_changes(app.config, listed))
-            save(with_changes(app.config, {**listed, "recommend.queue_length": 4}), path)
-            wait_for(lambda: app.state()["now_playing"], what="a track playing")
-            ControlAPI(app, app.bus).execute("like")
-            wait_for(lambda: _feedback(app), what="the Like written")
-            wait_for(lambda: app.state()["health"]["reasons"], what="an explanation in health")
-            wait_for(lambda: app.export_data()["tracks_started"], what="a track started")
-            yield app, faces, path, events
-        finally:
-            lock.close()
+    with serving(tmp_path, web=web) as (app, faces, path, events):  # holding the lock (followkit)
+        listed = {"recommend.profiles": ["default", "Sam"]}
+        app.apply_config(with_changes(app.config, listed))
+        save(with_changes(app.config, {**listed, "recommend.queue_length": 4}), path)
+        wait_for(lambda: app.state()["now_playing"], what="a track playing")
+        ControlAPI(app, app.bus).execute("like")
+        wait_for(lambda: _feedback(app), what="the Like written")
+        wait_for(lambda: app.state()["health"]["reasons"], what="an explanation in health")
+        wait_for(lambda: app.export_data()["tracks_started"], what="a track started")
+        yield app, faces, path, events
 
 
 def _feedback(app: Appliance) -> list[dict[str, Any]]:

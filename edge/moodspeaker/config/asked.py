@@ -25,6 +25,7 @@ does not follow, or that none runs on the folder, instead of "a running speaker 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from moodspeaker.config.edit import locked
+from moodspeaker.service.datalock import LOCK_FILE
 from moodspeaker.util.atomic import atomic_write_bytes
 
 log = logging.getLogger(__name__)
@@ -132,7 +134,7 @@ class Follower:
 
     pid: int
     config: Path | None  # None: started without a config file (the built-in defaults)
-    running: bool  # False: it stopped (saying so, or its process is gone: a power cut, a kill -9)
+    running: bool  # False: it stopped (saying so, or it let go of the folder's lock: a power cut, a kill -9)
 
     def follows(self, path: Path) -> bool:
         return self.config is not None and _same(self.config, path)
@@ -168,11 +170,37 @@ def followed_in(data_dir: Path) -> Follower | None:
         return None
     if not isinstance(config, str | None) or pid <= 0:
         return None
-    return Follower(pid, Path(config) if config is not None else None, not stopped and _alive(pid))
+    return Follower(pid, Path(config) if config is not None else None, not stopped and _runs(data_dir, pid))
+
+
+def _runs(data_dir: Path, pid: int) -> bool:
+    """Whether a speaker runs on `data_dir`: one holds the folder's lock (service.datalock) for as
+    long as it runs, however it ends (a kill -9, a power cut leave a note not marked stopped).
+
+    Not whether process `pid` runs: after a reboot that number often belongs to another process,
+    and `config set` said a running speaker applies its change.  The lock is tried shared and
+    without waiting, and let go at once; the lock file is never made.  Only where the lock cannot
+    be tried (a file system without locks, a lock file this user may not read) is the process looked
+    for by its number, as before."""
+    try:
+        held = os.open(data_dir / LOCK_FILE, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:  # no speaker ever ran on it since the lock came
+        return False
+    except OSError:
+        return _alive(pid)
+    try:
+        fcntl.flock(held, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:  # held: the speaker runs
+        return True
+    except OSError:  # ENOLCK: no locks here
+        return _alive(pid)
+    finally:
+        os.close(held)  # lets go of the shared lock, when it was taken
+    return False
 
 
 def _alive(pid: int) -> bool:
-    """Whether process `pid` runs (a speaker that ended without saying so: a power cut, a kill -9)."""
+    """Whether process `pid` runs, where the folder's lock cannot tell (`_runs`)."""
     try:
         os.kill(pid, 0)
     except PermissionError:  # another user's process (the speaker's, for a person's `config set`)

@@ -27,14 +27,19 @@ from moodspeaker.service.runner import Faces, serve_until_signal
 
 
 @contextmanager
-def serving(tmp_path: Path, *, web: bool) -> Iterator[tuple[Appliance, Faces, Path, list[Event]]]:
+def serving(
+    tmp_path: Path, *, web: bool, link: Path | None = None
+) -> Iterator[tuple[Appliance, Faces, Path, list[Event]]]:
     """The service run by the runner on tmp_path/config.toml, until the test is done, holding its data
     folder's lock (tmp_path/data) as `moodspeaker run` does; the file says recommend.queue_length = 4
-    where the running speaker was given 3 (a one-run override)."""
+    where the running speaker was given 3 (a one-run override).  With `link`, a symlink made there
+    to the file is what the runner was given (`moodspeaker -c LINK run`)."""
     page: dict[str, Any] = {"web.enabled": web, "web.host": "127.0.0.1", "web.zeroconf": False}
     app, bus = build(tmp_path, Script("happy"), **page)
     path = tmp_path / "config.toml"
     save(with_changes(app.config, {"recommend.queue_length": 4}), path)
+    if link is not None:
+        link.symlink_to(path)
     events: list[Event] = []
     bus.subscribe(events.append)
     stop = threading.Event()
@@ -43,7 +48,7 @@ def serving(tmp_path: Path, *, web: bool) -> Iterator[tuple[Appliance, Faces, Pa
         target=serve_until_signal,
         args=(app, ControlAPI(app, bus), bus, app.config, tmp_path / "data"),
         kwargs={
-            "config_path": path,
+            "config_path": link or path,
             "web_port": 0,
             "say": lambda _m: None,
             "stop": stop,

@@ -162,7 +162,7 @@ def save(config: Config, path: str | os.PathLike[str]) -> None:
     has happened, so what fails after it (giving the file back to its owner, the folder's fsync)
     is logged as a warning, never reported as "nothing was saved".
     """
-    target = Path(path)
+    target = resolved(path)
     before = _stat(target)
     _write(target, before, updated(_text_of(target) if before is not None else None, config))
 
@@ -204,15 +204,27 @@ def _keep_owner(target: Path, before: os.stat_result) -> None:
         )
 
 
+def resolved(path: str | os.PathLike[str]) -> Path:
+    """The file `path` names, symlinks followed: what a save writes and whose folder it locks.
+
+    A config file reached through a symlink (`-c link.toml`, /etc/moodspeaker/config.toml linked to a
+    file kept elsewhere) is saved where the link points: the save's rename over the link put a
+    regular file in its place, the file pointed at kept the old values, and the running speaker,
+    which follows the file pointed at (config.asked), took none of it.  And a writer through the link
+    and one on the file itself locked two folders, so neither kept the other out."""
+    return Path(os.path.realpath(path))
+
+
 @contextlib.contextmanager
 def locked(path: str | os.PathLike[str]) -> Iterator[None]:
     """Hold the config file's lock: an exclusive flock on the folder that holds it.
 
     The folder, not the file: a save replaces the file by renaming a new one over it, so a lock on
     the old file would not keep out a writer that opens the new one; and no lock file is left beside
-    the config.  Blocks until the other writer is done (a save takes milliseconds).
+    the config.  The folder of the file itself (`resolved`), whether `path` is a symlink to it or not.
+    Blocks until the other writer is done (a save takes milliseconds).
     """
-    folder = os.open(Path(path).parent, os.O_RDONLY | os.O_DIRECTORY)
+    folder = os.open(resolved(path).parent, os.O_RDONLY | os.O_DIRECTORY)
     try:
         fcntl.flock(folder, fcntl.LOCK_EX)
         yield
@@ -239,7 +251,7 @@ def update(
     The file is read and parsed once, under the lock: what it loads as, what it says as written and
     the text the save edits all come from that one read (they were three reads and parses).
     """
-    target = Path(path)
+    target = resolved(path)
     with locked(target):
         text: str | None = None
         as_written: Config | None = None

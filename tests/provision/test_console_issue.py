@@ -6,6 +6,8 @@ local user and program could read the key to the unclaimed page) and never remov
 code into the journal.  Now the note is written by moodspeaker-issue (root, 0600: agetty reads it as
 root) at every boot and whenever the page's code or password file changes (moodspeaker-issue.path,
 watched by systemd: the service, not root, cannot touch /etc), removed once the page is set up.
+The code file is the service's, read by root: a FIFO there hung the script (and the boot), a link put a
+root-only file's start on the note; now it is read as a file of the web folder only, its start only.
 
 The real script on a folder of the test's (the code and password files made by the page's own code,
 moodspeaker_web.setup_code and auth); the units checked by systemd-analyze in a root of their own.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import stat
 import subprocess
@@ -32,9 +35,16 @@ FILES = STAGE / "files"
 DATA = Path("/var/lib/moodspeaker")
 
 
-def write_note(data: Path, issue: Path) -> None:
+def write_note(data: Path, issue: Path, timeout: float = 60) -> None:
+    """The script on `data` writing `issue`; one that is still running after `timeout` seconds (with
+    whatever it started) is killed and the test fails."""
     env = {**os.environ, "MOODSPEAKER_ISSUE_DATA": str(data), "MOODSPEAKER_ISSUE_FILE": str(issue)}
-    subprocess.run(["bash", str(FILES / "moodspeaker-issue")], env=env, check=True, timeout=60)
+    with subprocess.Popen(["bash", str(FILES / "moodspeaker-issue")], env=env, start_new_session=True) as run:
+        try:
+            assert run.wait(timeout=timeout) == 0
+        except subprocess.TimeoutExpired:
+            os.killpg(run.pid, signal.SIGKILL)
+            pytest.fail(f"moodspeaker-issue still running after {timeout} s")
 
 
 def mode(path: Path) -> int:
@@ -64,14 +74,52 @@ def test_the_note_is_root_s_alone_and_follows_the_page_s_setup(tmp_path: Path) -
     assert mode(issue) == 0o600 and f"setup code: {new}" in issue.read_text()
 
 
+def test_the_code_file_is_read_as_a_file_of_the_web_folder_only(tmp_path: Path) -> None:
+    """The service (user moodspeaker) owns the data folder and the script runs as root: a FIFO put as
+    the code file hung it (and the boot, which waits for it), a link to a root-only file put that
+    file's first 10 capital letters and digits on the note."""
+    data, issue = tmp_path / "data", tmp_path / "issue.d" / "moodspeaker.issue"
+    web = data / "web"
+    web.mkdir(parents=True)
+    secret = tmp_path / "root-only"
+    secret.write_text("ROOTS-ECRET\n")
+    secret.chmod(0o600)
+
+    os.mkfifo(code_path(data))  # nobody writes to it
+    write_note(data, issue, timeout=10)
+    assert "setup code" not in issue.read_text(), issue.read_text()
+
+    code_path(data).unlink()
+    code_path(data).symlink_to(secret)
+    write_note(data, issue, timeout=10)
+    assert "setup code" not in issue.read_text(), issue.read_text()
+
+    elsewhere = tmp_path / "elsewhere"  # the web folder itself a link to a folder holding such a file
+    elsewhere.mkdir()
+    (elsewhere / code_path(data).name).write_text("ROOTS-ECRET\n")
+    shutil.rmtree(web)
+    web.symlink_to(elsewhere)
+    write_note(data, issue, timeout=10)
+    assert "setup code" not in issue.read_text(), issue.read_text()
+
+    web.unlink()  # a code file as the page writes it, with a hole of a TiB after it: its start is read
+    code = ensure_setup_code(data)
+    assert code is not None
+    with code_path(data).open("r+b") as f:
+        f.truncate(1 << 40)
+    write_note(data, issue, timeout=10)
+    text = issue.read_text()
+    assert f"setup code: {code}" in text and "(port 8080 unless changed)" in text, text
+
+
 def test_the_units_follow_the_page_s_files_and_are_installed_with_the_image(tmp_path: Path) -> None:
     path_unit = (FILES / "moodspeaker-issue.path").read_text()
     for watched in (auth_path(DATA), code_path(DATA)):  # the files the page writes, where it writes them
         assert f"PathChanged={watched}\n" in path_unit
     assert "Unit=moodspeaker-issue.service" in path_unit
-    assert (
-        "ExecStart=/usr/local/sbin/moodspeaker-issue\n" in (FILES / "moodspeaker-issue.service").read_text()
-    )
+    service = (FILES / "moodspeaker-issue.service").read_text()
+    assert "ExecStart=/usr/local/sbin/moodspeaker-issue\n" in service
+    assert "TimeoutStartSec=10\n" in service  # a oneshot unit has none unless given one; the boot waits
     build = (STAGE / "00-run.sh").read_text() + (STAGE / "01-run-chroot.sh").read_text()
     assert 'files/moodspeaker-issue "${ROOTFS_DIR}/usr/local/sbin/moodspeaker-issue"' in build
     assert "files/moodspeaker-issue.service files/moodspeaker-issue.path" in build

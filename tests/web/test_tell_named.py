@@ -84,3 +84,21 @@ def test_the_page_names_the_track_playing(tmp_path: Path) -> None:
         told = page.post_json("/api/tell", {"text": "What song is this?"}).get_json()
         assert now["title"] and f"“{now['title']}”" in told["reply"], (now, told)
         assert told["done"] == [], told
+
+
+@pytest.mark.parametrize(
+    ("text", "fits"),
+    [
+        ("play happy jazz", "happy music"),
+        ("play some happy jazz please", "happy music"),
+        ("play calm piano music", "calm music"),
+        ("play something by the Beatles", "what fits the mood"),
+        ("play happy songs by adele please", "happy music"),
+        ("put on some happy music by the Beatles", "happy music"),
+    ],
+)
+def test_a_genre_or_name_said_with_a_mood_or_after_by_is_said_not_picked(text: str, fits: str) -> None:
+    """The word past the mood ("jazz" of "play happy jazz") was dropped without a word."""
+    meaning = interpret(text, volume=0.5, strategy="match")
+    assert meaning.reply.endswith(f"{CANNOT_PICK}: playing {fits}."), meaning
+    assert meaning.actions[-1].command == "play", meaning

@@ -7,7 +7,9 @@ playing." as if the jazz had been heard; now the reply says it cannot pick by ge
 what fits the mood.  So does music of a mood asked for by someone ("play happy songs by Queen": the mood
 is played for; the name was dropped without a word).  What is after "play" is a name unless it is one
 of the words the parser acts on ("play something happy", "play it again", "play something calm", "play
-the next song", "play louder").
+the next song", "play louder"); a mood word before it is passed over ("play happy jazz": the speaker
+plays happy music, not jazz, and says so).  Whom music is by is a name when it looks like one (`_by_a_name`):
+"by Queen", "by the Beatles", "songs by adele", not "something happy by the fire".
 
 "what song is this?" / "what's playing" are questions (`tell_questions` takes them out): the caller
 passes the track playing (`now_playing`: its title and artist from the speaker's state) and the reply
@@ -58,6 +60,14 @@ _KNOWN = frozenset(
         "_", "at", "from", "while", "around", "over", "along", "if", "when", "like", "by", "of",
     }
 )  # fmt: skip
+#: Words after music of a mood that name no music: "play something happy tonight", "... instead".
+_AFTER_A_MOOD = frozenset(
+    {
+        "tonight", "today", "instead", "later", "first", "though", "also", "maybe", "ok", "okay", "thanks",
+        "thank", "because", "cause", "since", "or", "as", "until", "till", "again", "yet", "anyway",
+        "soon", "right", "loud", "loudly", "quietly", "enough", "either", "but", "yeah", "yes", "lol",
+    }
+)  # fmt: skip
 _MOOD_WORDS = frozenset(
     word.split()[0]
     for table in (MUSIC_MOODS, MUSIC_STEERS, FEELINGS)
@@ -74,33 +84,75 @@ _WHAT_PLAYS = re.compile(
 )
 
 
-def named_music(marked: str) -> str | None:
+def named_music(marked: str, typed: str = "") -> str | None:
     """The genre, artist or title named after a play in `marked` (`tell._normalise` with clauses, the
-    cancelled command words taken out), or None."""
+    cancelled command words taken out), past the mood words said before it ("play happy jazz"), or
+    None; after "by", only a name (`_by_a_name` in `typed`, the words as typed: "play something by the
+    fire" names nobody)."""
     for m in re.finditer(rf"\b{_PLAY}{_FILLER} (?P<word>[\w']+)", marked):
-        refused = _REFUSALS.intersection(marked[: m.start()].split()[-3:])
-        word = m["word"]
-        if not refused and word not in _KNOWN and word not in _MOOD_WORDS and not word.isdigit():
-            rest = marked[m.start("word") :].split(" , ", maxsplit=1)[0].split()
+        if _REFUSALS.intersection(marked[: m.start()].split()[-3:]):
+            continue
+        rest = marked[m.start("word") :].split(" , ", maxsplit=1)[0].split()
+        if m.group().endswith(f" by {m['word']}"):
+            name = _by_a_name(rest, typed)
+            if name:
+                return name
+            continue
+        moods = 0
+        while moods < len(rest) and rest[moods] in _MOOD_WORDS:
+            moods += 1
+        rest = rest[moods:]
+        if (
+            rest
+            and rest[0] not in _KNOWN
+            and not rest[0].isdigit()
+            and not (moods and rest[0] in _AFTER_A_MOOD)
+        ):
             return " ".join(rest[:4])
     return None
 
 
 #: Music asked for by whom it is by: "happy songs by Queen", "something happy by the Beatles" (not "by the
-#: way", "by myself").
-_BY = re.compile(
-    r"\b(?:songs?|music|tracks?|tunes?|stuff|something|anything|ones?)(?: [\w']+)? by(?: (?:the|a|an))?"
-    r" (?P<word>[\w']+)"
-)
-_NOT_BY_A_NAME = frozenset({"way", "myself", "yourself", "itself", "ourselves", "accident", "chance"})
+#: way", "by myself", "by the fire": `_by_a_name`).
+_BY = re.compile(r"\b(?:songs?|music|tracks?|tunes?|stuff|something|anything|ones?)(?: [\w']+)? by (?=[\w'])")
+_NOT_BY_A_NAME = frozenset(
+    {
+        "way", "myself", "yourself", "itself", "ourselves", "accident", "chance", "candlelight",
+        "moonlight", "firelight", "ear", "heart", "night", "day", "tonight", "today", "default",
+    }
+)  # fmt: skip
+_ARTICLES = frozenset({"the", "a", "an"})
+#: Words that may follow a name at the end of a request: "happy songs by adele please".
+_CLOSING = frozenset({"please", "pls", "now", "thanks", "thank", "you"})
+#: What follows "by" as typed, with its case: "by the Beatles", "by Queen".
+_BY_TYPED = re.compile(r"\b[Bb][Yy] (?:(?:[Tt][Hh][Ee]|[Aa][Nn]?) )?(?P<word>[\w']+)")
 
 
-def named_by(marked: str) -> str | None:
+def _by_a_name(rest: list[str], typed: str) -> str | None:
+    """The name that `rest` (the words after "by" to the end of their clause, lower-cased) opens, or
+    None.  Conservative, as a wrong "I can't pick by name" puzzles more than one left unsaid: a name is
+    one typed with a capital ("by Queen", "by the Beatles"; not when all of `typed` is in capitals) or,
+    typed in small letters, a word with no article that ends the request ("songs by adele please"):
+    "by the fire", "by the sea" name nobody.  With `typed` not known (""), any word is a name, as before."""
+    article = bool(rest) and rest[0] in _ARTICLES
+    words = rest[1:] if article else rest
+    if not words or words[0] in _KNOWN or words[0] in _NOT_BY_A_NAME or words[0].isdigit():
+        return None
+    capitals = not typed or (
+        not typed.isupper()
+        and any(m["word"].lower() == words[0] and m["word"][0].isupper() for m in _BY_TYPED.finditer(typed))
+    )
+    at_the_end = not article and set(words[1:]) <= _CLOSING
+    return " ".join(words[:4]) if capitals or at_the_end else None
+
+
+def named_by(marked: str, typed: str = "") -> str | None:
     """The artist named after music asked for in `marked` ("happy songs by Queen": the caller asked
-    for that music), or None."""
+    for that music), or None; `typed`: the request as typed (`_by_a_name`)."""
     for m in _BY.finditer(marked):
-        if m["word"] not in _KNOWN and m["word"] not in _NOT_BY_A_NAME and not m["word"].isdigit():
-            return " ".join(marked[m.start("word") :].split(" , ", maxsplit=1)[0].split()[:4])
+        name = _by_a_name(marked[m.end() :].split(" , ", maxsplit=1)[0].split(), typed)
+        if name:
+            return name
     return None
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 from servicekit import Script, ScriptPipeline, ScriptSource, config, wait_for
 
+from moodspeaker.recommend.feedback import BARELY_HEARD_S
 from moodspeaker.recommend.hybrid import Recommender
 from moodspeaker.recommend.planner import whole_library_on
 from moodspeaker.recommend.source import Catalogue
@@ -180,11 +181,13 @@ def test_the_one_track_of_a_library_is_queued_again_while_it_plays(tmp_path: Pat
 
 def test_next_on_the_one_track_of_a_library_stops_it(tmp_path: Path) -> None:
     """Next on the only track (a skip: rejected in this mood) drops its queued repeat: the music stops
-    and the status says why, as before the repeat was queued; it does not start the track again."""
+    and the status says why, as before the repeat was queued; it does not start the track again.  The
+    track is heard for BARELY_HEARD_S first: a Next sooner is navigation, no verdict (test_next_burst)."""
     app, _bus, started = small_library(tmp_path, 60.0, SONGS[:1])
     app.start()
     try:
         wait_for(lambda: [q["track_id"] for q in app.state()["queue"]] == ["ann1"], what="the repeat queued")
+        wait_for(lambda: app.player.status().position_s >= BARELY_HEARD_S, what="the track heard a while")
         app.next_track()
         why = "nothing left to offer: 1 track rejected in this mood (skipped or disliked)"
         wait_for(lambda: component(app) == ("empty", why), what="health saying why, as a problem")

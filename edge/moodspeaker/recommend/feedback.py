@@ -1,7 +1,8 @@
 """Feedback streams and the personal mood -> music mapping they teach (pure; time passed in).
 
 Explicit feedback (skip within 30 s, like, dislike, "wrong mood") and implicit feedback (played to
-the end, replayed, queue left running) become signed evidence weights.  Each profile keeps:
+the end, replayed, queue left running) become signed evidence weights; a Next in a track's first
+seconds (BARELY_HEARD_S) is navigation, neither evidence nor a verdict.  Each profile keeps:
 - per mood class, a Rocchio estimate of where the music it keeps lies *relative to the mood's own
   point* on the circumplex (so "sad" at -0.4 and at -0.8 share what was learned), shrunk towards a
   profile-wide estimate when a mood has little evidence; the profile-wide estimate is relative to
@@ -52,6 +53,17 @@ VERDICT_KINDS: Final = ("skip", "dislike", "like", "wrong_mood", "replayed")
 #: A skip later than this many seconds into the track is weak evidence (the listener gave it a go).
 QUICK_SKIP_S: Final = 30.0
 
+#: A skip (Next) this few seconds into the track is navigation, not a verdict: a listener pressing
+#: Next several times to get past tracks has not judged the ones flashed past (a soak's burst of Nexts
+#: left 4 of 6 tracks rejected in that mood for the verdicts' horizon, and the speaker rotated the other
+#: two).  Such a skip is neither a rejection nor evidence; it still counts as a play for the no-repeat
+#: rule, so a burst of Nexts moves on through the library.  Measured on the skip's `played_s`, the
+#: audio the player reports heard, not wall time (a Next's: the player's position in the track,
+#: service.playback; a play's end: its seconds heard); unknown (None: older rows) stays a verdict.
+#: The rule is the learner's, so rows stored before it (a soak's burst) are navigation too once the
+#: models are learned again at start.  A dislike is a verdict however soon it comes.
+BARELY_HEARD_S: Final = 2.0
+
 #: Pseudo-evidence that keeps a mood's estimate near the profile-wide one until the mood has its own.
 MOOD_SHRINK: Final = 2.0
 
@@ -69,6 +81,8 @@ def evidence_weight(kind: str, played_s: float | None = None) -> float:
     if kind not in KINDS:
         raise FeedbackError(f"unknown feedback kind {kind!r}; expected one of {', '.join(KINDS)}")
     if kind == "skip":
+        if not is_verdict(kind, played_s):
+            return 0.0  # navigation (BARELY_HEARD_S)
         return -1.0 if played_s is None or played_s < QUICK_SKIP_S else -0.3
     return {
         "like": 2.0,
@@ -80,6 +94,14 @@ def evidence_weight(kind: str, played_s: float | None = None) -> float:
         "missing": 0.0,
         "found": 0.0,
     }[kind]
+
+
+def is_verdict(kind: str, played_s: float | None = None) -> bool:
+    """Whether this feedback decides if the track is offered again in its mood (VERDICT_KINDS), a
+    skip only once the track was heard for BARELY_HEARD_S: a quicker Next is navigation."""
+    if kind == "skip" and played_s is not None:
+        return played_s >= BARELY_HEARD_S
+    return kind in VERDICT_KINDS
 
 
 def day_part(now: float) -> str:
@@ -188,7 +210,7 @@ class PersonalModel:
             if key != self._episode[0]:
                 self._episode = (key, self.plays - 1)
         self._missing.pop(obs.track_id, None)
-        if obs.kind in VERDICT_KINDS:
+        if is_verdict(obs.kind, obs.played_s):
             self._verdicts[(key, obs.track_id)] = (w, obs.ts)
         if w == 0.0 or not self.learning:
             return

@@ -12,6 +12,7 @@ from typing import Any
 from brokerkit import mqtt_config
 from mqtt_helpers import Message, retained
 
+from moodspeaker.config.schema import PlayerConfig
 from moodspeaker.mqtt import MqttBridge
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import Event, EventBus, MoodChanged, MoodObserved, StateChanged, TrackStarted
@@ -41,7 +42,7 @@ class MemorySpeaker:
             "playing": False,
             "now_playing": None,
             "queue": [],
-            "volume": 0.6,
+            "volume": PlayerConfig().volume,  # the start volume, as the real speaker
             "strategy": "uplift",
             "profile": "default",
             "audio": "ok",

@@ -12,6 +12,7 @@ from brokerkit import Mosquitto
 from mqtt_helpers import Message, Watcher
 from speakerkit import Rig, make_rig, value
 
+from moodspeaker.config.schema import PlayerConfig
 from moodspeaker.mqtt.payloads import MAX_COMMAND_BYTES
 from moodspeaker.service.events import CommandRejected
 from polling import until
@@ -115,7 +116,7 @@ def test_retained_commands_are_ignored(broker: Mosquitto, watcher: Watcher) -> N
     try:
         rejected = watcher.wait_for("moodspeaker/kitchen/event/command_rejected")
         assert "retained" in rejected.json()["error"]
-        assert r.speaker.s["volume"] == 0.6
+        assert r.speaker.s["volume"] == PlayerConfig().volume
     finally:
         r.bridge.stop()
         watcher.publish("moodspeaker/kitchen/set_volume/set", b"", retain=True)  # clean up the broker
@@ -139,7 +140,7 @@ def test_speakers_never_collide_and_group_commands_reach_all(broker: Mosquitto, 
         watcher.publish("moodspeaker/kitchen/set_volume/set", "0.2")
         watcher.wait_for("moodspeaker/kitchen/state/volume", lambda m: value(m) == 0.2)
         time.sleep(0.2)
-        assert bedroom.speaker.s["volume"] == 0.6
+        assert bedroom.speaker.s["volume"] == PlayerConfig().volume
         watcher.publish("moodspeaker/all/play/set", "PRESS")
         watcher.wait_for("moodspeaker/kitchen/state/playing", lambda m: value(m) is True)
         watcher.wait_for("moodspeaker/bedroom/state/playing", lambda m: value(m) is True)

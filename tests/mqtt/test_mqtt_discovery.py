@@ -16,6 +16,7 @@ from brokerkit import Mosquitto, free_port
 from mqtt_helpers import Watcher, ha_render, retained
 from speakerkit import Rig, make_rig, value
 
+from moodspeaker.config.schema import PlayerConfig
 from moodspeaker.mqtt.topics import STATE_KEYS
 from moodspeaker.service.events import HealthReport, MoodChanged
 from polling import until
@@ -40,7 +41,7 @@ def test_discovery_and_state_are_retained_and_well_formed(rig: Rig, broker: Mosq
     for key in STATE_KEYS:
         payload = json.loads(found[f"moodspeaker/kitchen/state/{key}"])
         assert payload["schema"] == 1 and "value" in payload and "ts" in payload
-    assert json.loads(found["moodspeaker/kitchen/state/volume"])["value"] == 0.6
+    assert json.loads(found["moodspeaker/kitchen/state/volume"])["value"] == PlayerConfig().volume
 
 
 def test_every_entity_asks_for_qos_1_itself(rig: Rig, broker: Mosquitto) -> None:

@@ -16,6 +16,7 @@ from brokerkit import Mosquitto
 from mqtt_helpers import Watcher, retained
 from speakerkit import LONG_PROFILES, long_profiles_rig, make_rig, value
 
+from moodspeaker.config.schema import PlayerConfig
 from moodspeaker.mqtt.payloads import MAX_PUBLISH_BYTES
 
 DISCOVERY = "homeassistant/device/kitchen/config"
@@ -67,7 +68,7 @@ def test_a_discovery_too_big_to_publish_costs_nothing_else(
         r.bridge.start()
         try:
             watcher.wait_for(f"{ROOT}/stats")
-            watcher.wait_for(f"{ROOT}/state/volume", lambda m: value(m) == 0.6)
+            watcher.wait_for(f"{ROOT}/state/volume", lambda m: value(m) == PlayerConfig().volume)
             assert DISCOVERY not in retained(broker.port, "homeassistant/#")
             assert retained(broker.port, f"{ROOT}/availability")[f"{ROOT}/availability"] == b"online"
         finally:

@@ -162,7 +162,7 @@ def test_scan_progress_is_paced_and_every_step_and_merged_pass_shows(
         start = time.monotonic()
         for step in range(40):
             progress("walking", {"seen": (step + 1) * files // 40})
-            volume = round(0.2 + step / 100, 2)  # never the start volume (0.6): each one is news
+            volume = round(0.2 + step / 100, 2)  # never the start volume (0.85): each is news
             watcher.publish(f"{ROOT}/set_volume/set", json.dumps(volume))
             watcher.wait_for(f"{ROOT}/state/volume", _is(volume), BUSY)
         paced.update(start=start, end=time.monotonic())

@@ -51,6 +51,7 @@ def test_tell_the_speaker_turns_words_into_commands(owner: Page) -> None:
     reply = owner.post_json("/api/tell", {"text": "I'm actually tired"}).get_json()
     assert reply["ok"] and reply["done"] == [{"command": "correct_mood", "args": {"mood": "sad"}}]
     assert owner.speaker.mood == "sad"
+    owner.speaker.volume = 0.6
     reply = owner.post_json("/api/tell", {"text": "louder"}).get_json()
     assert owner.speaker.volume == pytest.approx(0.7)
     reply = owner.post_json("/api/tell", {"text": "not this artist"}).get_json()

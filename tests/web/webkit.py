@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from moodspeaker.config import Config, with_changes
+from moodspeaker.config.schema import PlayerConfig
 from moodspeaker.service import mood_history
 from moodspeaker.service.control import ControlAPI
 from moodspeaker.service.events import EventBus, MoodObserved, StateChanged
@@ -35,7 +36,7 @@ REASON = "you look neutral (72% sure); calm, slow, major key; step 1 of 3 toward
 class HomeSpeaker:
     bus: EventBus
     playing: bool = False
-    volume: float = 0.6
+    volume: float = PlayerConfig().volume  # the start volume, as the real speaker
     camera: bool = True
     strategy: str = "uplift"
     profile: str = "default"

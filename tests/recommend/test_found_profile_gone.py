@@ -66,7 +66,7 @@ def test_found_again_forgets_the_deleted_profile_and_lifts_the_others_marks(
     rec.feedback("Sam", "t00002", "missing", HAPPY, NOW)
     other.delete_profile("Sam")  # another program deletes Sam; this recommender still holds Sam's model
 
-    with caplog.at_level(logging.WARNING, logger="moodspeaker.recommend.hybrid"):
+    with caplog.at_level(logging.WARNING, logger="moodspeaker.recommend.learned"):
         lifted = rec.found_again(lambda track_id, seen: True, now=NOW + 10)
     assert "no profile named 'Sam'" in caplog.text, caplog.text
     assert lifted == {"t00001"}  # before: set(), after this scan and every later one

@@ -17,10 +17,7 @@ plan was ready, off, or had nothing it may offer (`planner.Readiness`).
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +29,6 @@ from moodspeaker.recommend.content import KERNEL_WIDTH, weight_vector
 from moodspeaker.recommend.feedback import (
     KINDS,
     FeedbackError,
-    Mark,
     PersonalModel,
 )
 from moodspeaker.recommend.learned import LearnedProfiles
@@ -43,7 +39,6 @@ from moodspeaker.recommend.planner import (
     Readiness,
     nothing_left,
     plan_queue,
-    verdict_horizon_s,
 )
 from moodspeaker.recommend.profiles import ProfileError, check_profile_name
 from moodspeaker.recommend.source import (
@@ -60,9 +55,6 @@ from moodspeaker.recommend.targets import STRATEGIES, Mood, MoodLike, as_mood
 __all__ = ["Options", "Outcome", "Pick", "Readiness", "Recommender"]
 
 log = logging.getLogger(__name__)
-
-#: The mood of a "found" event, which no listener gave (feedback.Mark).
-UNKNOWN = as_mood(None)
 
 #: Automatic picks switched off for the profile: no picks, as chosen.
 PICKS_OFF = Outcome(Readiness.OFF, "automatic picks are off for this profile")
@@ -193,70 +185,6 @@ class Recommender(LearnedProfiles):
         get = getattr(self.source, "get", None)
         found = get(track_id) if callable(get) else None
         return found if isinstance(found, Track) else None
-
-    def held_back(self, now: float) -> dict[str, Mark]:
-        """The tracks held back from the picks now because they failed to open: their "missing" marks
-        younger than the plans' horizon (planner.verdict_horizon_s), of any profile (the newest mark
-        of a track marked in several), by track id.  What the page lists, named by no listener."""
-        horizon = verdict_horizon_s(self.options)
-        out: dict[str, Mark] = {}
-        with self._lock:
-            for model in self._models.values():
-                for tid, mark in model.marks().items():
-                    if now - mark.ts < horizon and (tid not in out or out[tid].ts < mark.ts):
-                        out[tid] = mark
-        return out
-
-    def found_again(self, back: Callable[[str, str | None], bool], now: float | None = None) -> set[str]:
-        """Lift the "missing" marks, in every profile, of the tracks `back(id, seen)` says can be opened
-        again (the service asks after each rescan pass: a file found moved, a disk back, a damaged
-        file replaced; `seen` is the mark's, feedback.Mark); the ids.  Each lift is stored, a "found"
-        event (all in one commit), so a restart does not hold the track back again.  `back` looks the
-        tracks up in the library (SQLite, the disk): called without the lock, so picks and feedback
-        go on meanwhile; a mark renewed meanwhile (the track failed again) is kept.  A profile another
-        program deleted (the store refuses its events: ProfileError) is forgotten here too, as after a
-        deletion here (`_relearn`), and the other profiles' marks are lifted; a storage error is
-        logged and the marks are looked at again after the next scan."""
-        with self._lock:
-            marks = {
-                (p, tid): mark for p, model in self._models.items() for tid, mark in model.marks().items()
-            }
-        answers: dict[tuple[str, str | None], bool] = {}
-        for tid, seen in {(tid, mark.seen) for (_, tid), mark in marks.items()}:
-            answers[(tid, seen)] = back(tid, seen)
-        at = time.time() if now is None else now
-
-        def lifted() -> list[FeedbackRow]:  # the marks still as they were, of the tracks back
-            return [
-                FeedbackRow(p, tid, "found", UNKNOWN.mood, 0.0, 0.0, 0.0, max(at, mark.ts))
-                for (p, tid), mark in marks.items()
-                if answers[(tid, mark.seen)]
-                and (m := self._models.get(p)) is not None
-                and m.mark(tid) == mark
-            ]
-
-        with self._lock:
-            rows = lifted()
-            try:
-                try:
-                    self.store.add_all(rows)
-                except ProfileError as exc:  # a profile another program deleted: learned here still
-                    log.warning(
-                        "%s: it was deleted by another program; what was learned from it is forgotten"
-                        " and the other listeners' missing marks are lifted",
-                        exc,
-                    )
-                    self._relearn()
-                    rows = lifted()
-                    self.store.add_all(rows)
-            except (sqlite3.Error, ProfileError) as exc:  # a disk full, a deletion again meanwhile
-                log.warning(
-                    "missing marks not lifted (they are looked at again after the next scan): %s", exc
-                )
-                return set()
-            for row in rows:
-                self._learn(row)
-        return {row.track_id for row in rows}
 
     # -- planning ---------------------------------------------------------------------------------
     def steer(self, profile: str, mood: MoodLike | None, by: float) -> float:

@@ -3,25 +3,37 @@
 Each profile's learned model (mapping, taste, recent plays, verdicts), the household item-kNN and the
 household's evidence count (alpha) are learned from the feedback store's rows (`_learn`), and learned
 again from what remains after a deletion (`_relearn`).  The Recommender (hybrid.py) plans with them and
-feeds them; this base class holds the profile operations and the learning, so either file has room.
+feeds them; this base class holds the profile operations and the learning, so either file has room,
+and the "missing" marks of tracks that failed to open: those in force (`held_back`) and their lifting
+once a rescan finds the file again (`found_again`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
+import sqlite3
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from moodspeaker.recommend.collaborative import ContextKNN
 from moodspeaker.recommend.content import FEATURE_COLUMNS, normalise
-from moodspeaker.recommend.feedback import Observation, PersonalModel, evidence_weight
+from moodspeaker.recommend.feedback import Mark, Observation, PersonalModel, evidence_weight
 from moodspeaker.recommend.options import DAY, Options
+from moodspeaker.recommend.planner import verdict_horizon_s
 from moodspeaker.recommend.profiles import ProfileError, check_profile_name
 from moodspeaker.recommend.steers import Steers
 from moodspeaker.recommend.store import FeedbackRow, FeedbackStore
-from moodspeaker.recommend.targets import STRATEGIES, Mood
+from moodspeaker.recommend.targets import STRATEGIES, Mood, as_mood
+
+log = logging.getLogger(__name__)
+
+#: The mood of a "found" event, which no listener gave (feedback.Mark).
+UNKNOWN = as_mood(None)
 
 
 class LearnedProfiles:
@@ -138,6 +150,71 @@ class LearnedProfiles:
             decay = 0.5 ** (max(0.0, row.ts - self._events_ts) / self.options.half_life_s)
             self._events = self._events * decay + 1.0
             self._events_ts = max(self._events_ts, row.ts)
+
+    # -- missing marks ----------------------------------------------------------------------------
+    def held_back(self, now: float) -> dict[str, Mark]:
+        """The tracks held back from the picks now because they failed to open: their "missing" marks
+        younger than the plans' horizon (planner.verdict_horizon_s), of any profile (the newest mark
+        of a track marked in several), by track id.  What the page lists, named by no listener."""
+        horizon = verdict_horizon_s(self.options)
+        out: dict[str, Mark] = {}
+        with self._lock:
+            for model in self._models.values():
+                for tid, mark in model.marks().items():
+                    if now - mark.ts < horizon and (tid not in out or out[tid].ts < mark.ts):
+                        out[tid] = mark
+        return out
+
+    def found_again(self, back: Callable[[str, str | None], bool], now: float | None = None) -> set[str]:
+        """Lift the "missing" marks, in every profile, of the tracks `back(id, seen)` says can be opened
+        again (the service asks after each rescan pass: a file found moved, a disk back, a damaged
+        file replaced; `seen` is the mark's, feedback.Mark); the ids.  Each lift is stored, a "found"
+        event (all in one commit), so a restart does not hold the track back again.  `back` looks the
+        tracks up in the library (SQLite, the disk): called without the lock, so picks and feedback
+        go on meanwhile; a mark renewed meanwhile (the track failed again) is kept.  A profile another
+        program deleted (the store refuses its events: ProfileError) is forgotten here too, as after a
+        deletion here (`_relearn`), and the other profiles' marks are lifted; a storage error is
+        logged and the marks are looked at again after the next scan."""
+        with self._lock:
+            marks = {
+                (p, tid): mark for p, model in self._models.items() for tid, mark in model.marks().items()
+            }
+        answers: dict[tuple[str, str | None], bool] = {}
+        for tid, seen in {(tid, mark.seen) for (_, tid), mark in marks.items()}:
+            answers[(tid, seen)] = back(tid, seen)
+        at = time.time() if now is None else now
+
+        def lifted() -> list[FeedbackRow]:  # the marks still as they were, of the tracks back
+            return [
+                FeedbackRow(p, tid, "found", UNKNOWN.mood, 0.0, 0.0, 0.0, max(at, mark.ts))
+                for (p, tid), mark in marks.items()
+                if answers[(tid, mark.seen)]
+                and (m := self._models.get(p)) is not None
+                and m.mark(tid) == mark
+            ]
+
+        with self._lock:
+            rows = lifted()
+            try:
+                try:
+                    self.store.add_all(rows)
+                except ProfileError as exc:  # a profile another program deleted: learned here still
+                    log.warning(
+                        "%s: it was deleted by another program; what was learned from it is forgotten"
+                        " and the other listeners' missing marks are lifted",
+                        exc,
+                    )
+                    self._relearn()
+                    rows = lifted()
+                    self.store.add_all(rows)
+            except (sqlite3.Error, ProfileError) as exc:  # a disk full, a deletion again meanwhile
+                log.warning(
+                    "missing marks not lifted (they are looked at again after the next scan): %s", exc
+                )
+                return set()
+            for row in rows:
+                self._learn(row)
+        return {row.track_id for row in rows}
 
     # -- evidence ---------------------------------------------------------------------------------
     def alpha(self, now: float) -> float:

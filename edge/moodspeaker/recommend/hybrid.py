@@ -33,6 +33,7 @@ from moodspeaker.recommend.feedback import (
 )
 from moodspeaker.recommend.learned import LearnedProfiles
 from moodspeaker.recommend.options import Options
+from moodspeaker.recommend.outcome_log import OutcomeLog
 from moodspeaker.recommend.planner import (
     Outcome,
     Pick,
@@ -72,6 +73,7 @@ class Recommender(LearnedProfiles):
         self.source, self.store, self.options = source, store, options
         #: How the last plan came out (replaced whole, so readers see one plan's readiness and words).
         self.outcome = Outcome(Readiness.READY, "ready")
+        self._said = OutcomeLog(log)  # the "no picks" lines, said when the outcome changes
         self._lock = threading.RLock()
         self._view: CatalogueView | None = None
         self._refreshes = 0  # `refresh` calls so far: a view read before one is not kept
@@ -241,16 +243,18 @@ class Recommender(LearnedProfiles):
             raise ProfileError(f"unknown strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}")
         if strategy == "off":
             self.outcome = PICKS_OFF
+            self._said.planned(PICKS_OFF)
             return [], PICKS_OFF
         get = getattr(self.source, "get", None)
         found: set[str] = set()  # picks the library has
         gone: set[str] = set()  # picks it no longer has: left out of the plans made again
         picks: list[Pick] = []
+        said = ("no picks for the listener: %s", logging.INFO)  # its name is not for the journal
         for _ in range(PLAN_CHECKS):
             view = self._catalogue()  # the library read without the lock, as the lookups below
             if view.n == 0:
                 picks, outcome = [], Outcome(Readiness.NOTHING, empty_reason(self.source))
-                log.warning("no picks: %s", outcome.status)
+                said = ("no picks: %s", logging.WARNING)
                 break
             with self._lock:
                 picks, outcome = self._plan_locked(
@@ -268,8 +272,8 @@ class Recommender(LearnedProfiles):
             picks = [p for p in picks if p.track.id not in gone]
             if not picks:
                 outcome = nothing_left("the tracks picked are no longer in the library")
-                log.info("no picks for the listener: %s", outcome.status)
         self.outcome = outcome
+        self._said.planned(outcome, None if picks else said[0], said[1])  # once per change: outcome_log
         return picks, outcome
 
     def _taste(self, profile: str, known: bool) -> PersonalModel:
@@ -314,9 +318,7 @@ class Recommender(LearnedProfiles):
             after=after,
         )
         if not picks:
-            outcome = none or nothing_left("no track is allowed")
-            log.info("no picks for the listener: %s", outcome.status)
-            return [], outcome
+            return [], none or nothing_left("no track is allowed")
         if view.n_analysed == 0:
             return picks, Outcome(
                 Readiness.READY, "the library is not analysed yet: playing it in shuffled order"

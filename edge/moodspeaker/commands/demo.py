@@ -167,6 +167,11 @@ def demo_config(
     by the demo, so nothing a person chose is lost, and the page then tells the truth there too.
     Folders the file does name are the person's, kept.  The file is read and parsed once: the
     settings and whether it names its folders both come from that.
+
+    device.data_dir is written too when the file lacks it or names another folder (a file written by
+    hand, or a demo folder copied elsewhere and run with --data-dir): the demo runs on `folder`
+    whatever the file says, while `-c <the file> COMMAND` (commands_note) went to the folder the file
+    named, or to the default one.
     """
     from moodspeaker.config import save, with_changes
     from moodspeaker.config.load import from_mapping, read_file
@@ -175,7 +180,8 @@ def demo_config(
     path = folder / "config.toml"
     own = {"library.folders": [str(f) for f in own_folders(folder, soundtracks)]}
     made = path.is_file()
-    update = False
+    named = {"device.data_dir": str(folder)}
+    update: dict[str, Any] = {}
     if made:
         raw = read_file(path)[1]
         filed = from_mapping(raw, str(path), file=True)  # as config.load reads it
@@ -183,19 +189,23 @@ def demo_config(
         library = raw.get("library")
         if not isinstance(library, dict) or "folders" not in library:
             config = with_changes(config, own, source="demo")
-            update = True
+            update.update(own)
+        device = raw.get("device")
+        said = device.get("data_dir") if isinstance(device, dict) else None
+        if not isinstance(said, str) or Path(said).expanduser().absolute() != folder.absolute():
+            update.update(named)
         changes: dict[str, str] = {}
         for item in overrides or ():  # SECTION.KEY=VALUE, already checked by the command line
             key, _, value = item.partition("=")
             changes[key.strip()] = value
         if changes:
             config = with_changes(config, changes, source="--set")
-    config = with_changes(config, {"device.data_dir": str(folder)}, source="demo")
+    config = with_changes(config, named, source="demo")
     if not made:
         config = with_changes(config, own, source="demo")
         save(config, path)
     elif update:
-        save(with_changes(filed, own, source="demo"), path)  # the file's own settings, not --set's
+        save(with_changes(filed, update, source="demo"), path)  # the file's own settings, not --set's
     return config, path
 
 

@@ -23,14 +23,18 @@ LEVEL = 0.4  # both tracks' constant level
 
 
 def _heard(
-    tmp_path: Path, make_player: Callable[..., tuple[Player, Recorder]], fade: float, a_s: float
+    tmp_path: Path,
+    make_player: Callable[..., tuple[Player, Recorder]],
+    fade: float,
+    a_s: float,
+    b_at: float = 0.0,
 ) -> np.ndarray:
-    """What the speaker played of a track `a_s` long then a 3 s one, crossfading over `fade`, from
-    the first sample at half the level to the last."""
+    """What the speaker played of a track `a_s` long then a 3 s one (queued at `b_at`), crossfading
+    over `fade`, from the first sample at half the level to the last."""
     a = steady(tmp_path / "a.wav", LEVEL, a_s)
     b = steady(tmp_path / "b.wav", LEVEL, 3.0)
     player, rec = make_player(crossfade_s=fade, volume=1.0, target_lufs=-16.0)
-    player.set_queue([item(a, "a"), item(b, "b")])
+    player.set_queue([item(a, "a"), item(b, "b").at(b_at)])
     player.play()
     rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b")
     player.close()
@@ -58,3 +62,16 @@ def test_a_crossfade_lasts_as_set(
     both_s = 3.01 + 3.0 - len(x) / SR
     assert both_s > 0.85, f"the 1 s crossfade lasted {both_s:.2f} s"
     assert x.min() > 0.6 * LEVEL and x.max() < 1.15 * LEVEL, "the level summed stays near a track's"
+
+
+def test_a_short_crossfade_into_a_track_queued_mid_track_keeps_the_level(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
+    """An item queued at a position (put back by a switch, a saved queue) fades in over 0.2 s when
+    nothing else fades it in; a crossfade's rise stays the crossfade's: stretched to 0.2 s under a
+    0.1 s fade-out, the level summed fell to half a track's."""
+    to_disk(tmp_path, monkeypatch)
+    x = _heard(tmp_path, make_player, 0.1, 3.0, b_at=1.5)
+    worst = int(np.argmin(x))
+    assert x[worst] > 0.8 * LEVEL, f"the 0.1 s crossfade fell to {x[worst] / LEVEL:.2f} of the level"
+    assert x.max() < 1.15 * LEVEL, f"the 0.1 s crossfade rose to {x.max() / LEVEL:.2f} of the level"

@@ -166,10 +166,11 @@ class DeckMixer(ChunkFeeder):
 
     def start_next(self, deck: Deck, fade_in_s: float, item: QueueItem | None = None) -> bool:
         """Open the next item (or `item`) on `deck`; on failure skip to the one after. True if started.
-        It fades in over `fade_in_s`, or over `START_FADE_S` when that is longer and it opens past its
-        start, whichever path opens it (Play, a Next or switch with no crossfade, the gapless change
-        at a track's end, a skip past a failed track): at its level there, with no fade-in it began
-        on a step from silence or from the end of the track before (a click).
+        It fades in over `fade_in_s` (a crossfade's rise, as long as the fade-out it sums with), or,
+        with none, over `START_FADE_S` when it opens past its start, whichever path opens it (Play, a
+        Next or switch with no crossfade, the gapless change at a track's end, a skip past a failed
+        track): at its level there, with no fade-in it began on a step from silence or from the end
+        of the track before (a click).
         The item to resume comes first; it continues the play the lost device interrupted, if any.
         A queued item put back at a position (`QueueItem.start_s`) opens there; the play holds the item
         without the position, so the track heard, replayed or put back later starts from 0 again."""
@@ -210,7 +211,7 @@ class DeckMixer(ChunkFeeder):
                 item = None
                 continue
             gain = db_to_linear(gain_db(item.track, self._settings().target_lufs))
-            fade = max(fade_in_s, START_FADE_S if start_s > 0 else 0.0)
+            fade = fade_in_s if fade_in_s > 0 else (START_FADE_S if start_s > 0 else 0.0)
             deck.begin(self.watch.watched(decoder, item), item, start_s, gain, fade, play=play)
             self.active = deck.index
             return True

@@ -63,8 +63,10 @@ dropins=/etc/systemd/system/moodspeaker.service.d
 remove "$dropins/moodspeaker-readonly.conf"
 if [ -d "$dropins" ] && [ -z "$(ls -A "$dropins")" ]; then act rmdir "$dropins"; fi
 # A flashed image's first-boot setup (firmware/image): left enabled, it ran again at the next boot
-# once --purge had deleted its done-flag, and failed there with the service user gone.
-remove /usr/local/sbin/moodspeaker-firstboot /usr/local/sbin/moodspeaker-issue /etc/issue.d/moodspeaker.issue
+# once --purge had deleted its done-flag, and failed there with the service user gone.  Its done-flag
+# (root's, outside the data folder) goes with it.
+remove /usr/local/sbin/moodspeaker-firstboot /usr/local/sbin/moodspeaker-issue /etc/issue.d/moodspeaker.issue \
+  /var/lib/moodspeaker-firstboot-done
 if systemd_running; then act systemctl daemon-reload; fi
 
 step "Program"

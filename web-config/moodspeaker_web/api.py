@@ -19,6 +19,7 @@ from moodspeaker_web.context import json_safe, web
 from moodspeaker_web.guard import guest_allowed, is_owner, owner_required
 from moodspeaker_web.left_out import left_out_page
 from moodspeaker_web.tell import interpret
+from moodspeaker_web.tell_outcome import told
 
 log = logging.getLogger(__name__)
 
@@ -105,14 +106,16 @@ def tell() -> ResponseReturnValue:
         now_playing=now if isinstance(now := current.get("now_playing"), dict) else None,
     )
     done: list[dict[str, Any]] = []
-    errors: list[str] = []
-    for action in meaning.actions:
+    refused: dict[int, str] = {}  # by the action's index: the speaker's reason
+    for index, action in enumerate(meaning.actions):
         try:
             ctx.control.execute(action.command, action.args, source="web:tell")
             done.append({"command": action.command, "args": action.args})
         except CommandError as exc:
-            errors.append(str(exc))
-    return jsonify(ok=meaning.understood and not errors, reply=meaning.reply, done=done, errors=errors)
+            refused[index] = str(exc)
+    errors = list(refused.values())  # said in the reply too (tell_outcome): "could not ...: why"
+    reply = told(meaning, refused)
+    return jsonify(ok=meaning.understood and not errors, reply=reply, done=done, errors=errors)
 
 
 @api.post("/rescan")

@@ -119,6 +119,12 @@ class Interpretation:
     actions: tuple[Action, ...]
     reply: str
     understood: bool
+    #: What the reply is made of when there are actions (tell_outcome says it again without those the
+    #: speaker refused): the note of each action, in the order of `actions`; every note and refusal,
+    #: in the reply's order; the answer after them ("what song is this?").
+    said: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()
+    answer: str = ""
 
 
 def _normalise(text: str, *, clauses: bool = False) -> str:
@@ -190,11 +196,13 @@ def interpret(
     actions: list[Action] = []
     notes: list[str] = []
     refused: list[str] = []  # what was asked and cannot be done ("volume 150")
+    noted: list[str] = []  # the note of each action
 
     def add(action: Action, note: str) -> None:
         if action not in actions:
             actions.append(action)
             notes.append(note)
+            noted.append(note)
 
     opinion = tell_likes.opinion(said, never_again=commands.never_again)
     if opinion == "dislike" and re.search(_OF_AN_ARTIST, said):
@@ -345,4 +353,5 @@ def interpret(
             (), "Sorry, I did not understand that. Try: " + ", ".join(f"“{e}”" for e in EXAMPLES) + ".", False
         )
     reply = "Understood: " + "; ".join(notes + refused) + "."
-    return Interpretation(tuple(actions), f"{reply} {answer}" if answer else reply, True)
+    reply = f"{reply} {answer}" if answer else reply
+    return Interpretation(tuple(actions), reply, True, tuple(noted), tuple(notes + refused), answer)

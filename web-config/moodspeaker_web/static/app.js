@@ -270,7 +270,7 @@ function initStatus() {
     const input = $("tell-text"); const text = input.value.trim(); if (!text) return;
     try {
       const result = await api("/api/tell", { text });
-      setText("tell-reply", result.reply + (result.errors.length ? " (" + result.errors.join("; ") + ")" : ""));
+      setText("tell-reply", result.reply);  // what was refused is said in it, with why (tell_outcome)
       // understood (also with nothing to do: "never mind") or partly done: sent; a refusal stays to be fixed
       if (result.ok || result.done.length) input.value = "";
       refresh();

@@ -71,6 +71,9 @@ class Deck:
     #: Opened by a crossfade, its first chunk held back until the other deck's fade-out is heard
     #: (`heard_fading`): started at once, it rose under the outgoing chunks already in the mixer.
     held: bool = False
+    #: Frames of silence its first chunk starts with (`player.feeder.MIX_SLACK`): a track rising
+    #: against a fade-out written in the other deck's samples past SDL's buffer and that slack.
+    lead: int = 0
 
     def begin(
         self,
@@ -90,7 +93,7 @@ class Deck:
         self.env = 0.0 if fade_in_s > 0 else 1.0
         self.env_step = 1.0 / (fade_in_s * RATE) if fade_in_s > 0 else 0.0
         self.env_stop_at_zero = self.held = False
-        self.env_hold = 0
+        self.env_hold = self.lead = 0
 
     def in_gap(self) -> bool:
         """It has opened its next play, not heard yet, while a chunk of the play before it is out."""
@@ -147,4 +150,4 @@ class Deck:
             self.decoder.close()
         self.decoder, self.play, self.playing, self.queued = None, None, None, None
         self.env, self.env_step, self.env_stop_at_zero, self.held = 1.0, 0.0, False, False
-        self.env_hold = 0
+        self.env_hold = self.lead = 0

@@ -26,6 +26,14 @@ from moodspeaker.player.queue import QueueItem
 from moodspeaker.player.stall import StallWatch
 from moodspeaker.player.volume import output_gain
 
+#: Frames past SDL's output buffer (`MIX_AHEAD`) a change written into the samples starts at (46 ms),
+#: and the silence a track rising against such a fade-out starts with (`Deck.lead`), so the two stay
+#: lined up.  What SDL has mixed is worked out from the wall clock (`_unmixed`: the time a queued
+#: chunk is seen to start), which SDL runs up to a thousand frames and more ahead of (a late tick on
+#: a busy machine, SDL's disk driver): a 0.1 s fade written from there began on a step of up to 14 %
+#: of the level, 5 % with a slack of one buffer.
+MIX_SLACK = 2 * MIX_AHEAD
+
 
 class ChunkFeeder:
     """Two decks on two reserved mixer channels (`channels`), fed a chunk ahead at the output `volume`;
@@ -139,6 +147,9 @@ class ChunkFeeder:
         fading = deck.env_stop_at_zero and deck.env_hold < len(block)  # (some of it ramps)
         env = deck.envelope(len(block))
         samples = apply_gain(block, deck.gain) * env[:, None]
+        if deck.playing is None and deck.lead > 0:  # its channel starts: silent up to the fade-out
+            samples = np.concatenate((np.zeros((deck.lead, samples.shape[1]), np.float32), samples))
+            deck.lead = 0
         sound = pygame.mixer.Sound(
             buffer=np.ascontiguousarray(to_int16(samples * np.float32(self.gain))).tobytes()
         )
@@ -203,11 +214,13 @@ class ChunkFeeder:
     def _unmixed(self, deck: Deck, now: float) -> list[tuple[Chunk, int]]:
         """The chunks of `deck` in the mixer, each with how many of its last frames SDL_mixer has not
         mixed yet at monotonic time `now` (none when the device went): those past the position heard
-        and SDL's output buffer (`MIX_AHEAD`), which it mixes ahead of the ear.  A fade written from
-        the position heard on began with what SDL had mixed at full level: a Next with a 0.1 s fade
-        started on a step of 10-20 %.  The next track, started now, is mixed from SDL's next buffer:
-        its rise begins with the fade-out, or up to that buffer before it."""
-        skip = 0 if deck.playing is None else int(max(0.0, now - deck.chunk_started) * RATE) + MIX_AHEAD
+        and SDL's output buffer (`MIX_AHEAD`), which it mixes ahead of the ear, and `MIX_SLACK`.  A
+        fade written from the position heard on began with what SDL had mixed at full level: a Next
+        with a 0.1 s fade started on a step of 10-20 %.  The next track, started now, is mixed from
+        SDL's next buffer after `MIX_SLACK` of silence (`Deck.lead`): its rise begins with the
+        fade-out, or as far off it as SDL is off the wall clock."""
+        elapsed = int(max(0.0, now - deck.chunk_started) * RATE)
+        skip = 0 if deck.playing is None else elapsed + MIX_AHEAD + MIX_SLACK
         out: list[tuple[Chunk, int]] = []
         for chunk in (deck.playing, deck.queued) if pygame.mixer.get_init() else ():
             if chunk is not None and chunk.sound is not None and chunk.pre is not None:

@@ -22,7 +22,7 @@ from moodspeaker.player.deck import CHUNK_S, MIX_AHEAD, RATE, Deck, Play
 from moodspeaker.player.declick import DECLICK_S
 from moodspeaker.player.decode import DecodeError, open_decoder
 from moodspeaker.player.device import open_output
-from moodspeaker.player.feeder import ChunkFeeder
+from moodspeaker.player.feeder import MIX_SLACK, ChunkFeeder
 from moodspeaker.player.fetch import AUDIO, FetchError, Prefetcher
 from moodspeaker.player.hang import PlayerWatch
 from moodspeaker.player.history import PlayHistory
@@ -279,7 +279,8 @@ class DeckMixer(ChunkFeeder):
             if skipped and heard is not None:
                 self._queue.drop_again(heard.item.track.id)
             fade = max(START_FADE_S, self.fade_out_held(other, fade, time.monotonic()))
-            self.start_next(current, fade, item)  # it rises as the track heard falls: no dip
+            if self.start_next(current, fade, item):  # it rises as the track heard falls: no dip
+                self.decks[self.active].lead = MIX_SLACK
             self.feed(self.decks[self.active])
             return
         self._stop(other, soft=True)  # a fading tail (a Next mid-crossfade) ramps down, no click
@@ -291,7 +292,8 @@ class DeckMixer(ChunkFeeder):
             self._queue.drop_again(heard.item.track.id)  # also one opened in the gap (back in the queue)
         if fading:
             self.fade_out_heard(current, fade, time.monotonic())
-            self.start_next(other, fade, item)
+            if self.start_next(other, fade, item):  # silent up to where the fade-out is written
+                self.decks[self.active].lead = MIX_SLACK
         else:
             self.start_next(current, fade if gap or held else 0.0, item)
         self.feed(self.decks[self.active])  # audible at once, not at the next tick

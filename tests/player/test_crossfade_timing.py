@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +19,13 @@ from diskkit import speaker, steady, to_disk, tone_levels
 from playerkit import Recorder, item, write_tone
 
 from moodspeaker.player.engine import Player
-from moodspeaker.service.events import TrackEnded, TrackStarted
+from moodspeaker.service.events import Event, TrackEnded, TrackStarted
 
 LEVEL = 0.3  # both tones' amplitude
+
+
+def _started(name: str, event: Event) -> bool:
+    return isinstance(event, TrackStarted) and event.track_id == name
 
 
 def test_crossfade_sums_to_the_tracks_level(
@@ -93,7 +98,7 @@ def test_a_next_with_a_short_fade_starts_on_no_step(
     player.set_queue([item(track, name) for track, name in zip(tracks, names, strict=True)])
     player.play()
     for name in names[:-1]:
-        rec.wait(lambda e, name=name: isinstance(e, TrackStarted) and e.track_id == name)
+        rec.wait(partial(_started, name))
         while player.status().position_s < 0.6:
             time.sleep(0.01)
         player.next(fade_s=0.1)

@@ -78,3 +78,35 @@ def test_a_change_in_the_hold_keeps_the_level(
     assert total.max() < 1.12 * LEVEL, (
         f"the two tracks summed to {total.max() / LEVEL:.2f} of a track's level"
     )
+
+
+def test_a_short_next_in_the_hold_rises_as_fast_as_the_track_falls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_player: Callable[..., tuple[Player, Recorder]]
+) -> None:
+    """A Next with a 0.1 s fade in the hold: the next track rose over at least 0.2 s (`START_FADE_S`)
+    while the track heard fell over 0.1 s, and the level summed fell to half a track's.  Two tones
+    measured each over 10 ms (whole cycles of both): the time each spends between a tenth and nine
+    tenths of its level, the fall's and the rise's, which where SDL is off the wall clock moves
+    against each other but does not stretch."""
+    out = to_disk(tmp_path, monkeypatch)
+    monkeypatch.setattr(feeder, "CHUNK_S", 1.0)
+    a = write_tone(tmp_path / "a.wav", 500, 6.0, amp=LEVEL)
+    b = write_tone(tmp_path / "b.wav", 1000, 3.0, amp=LEVEL)
+    player, rec = make_player(crossfade_s=2.0, volume=1.0, target_lufs=-16.0)
+    player.set_queue([item(a, "a"), item(b, "b")])
+    player.play()
+    mixer = player._mixer
+    deadline = time.monotonic() + 30.0
+    while not mixer.decks[mixer.active].held:
+        assert time.monotonic() < deadline, "the crossfade never held its next track"
+        time.sleep(0.002)
+    player.next(fade_s=0.1)
+    rec.wait(lambda e: isinstance(e, TrackEnded) and e.track_id == "b")
+    player.close()
+    la, lb = tone_levels(speaker(out), (500, 1000), win=441) / LEVEL
+    start = np.flatnonzero(la > 0.9)[0]  # (a's start, and b's end, are not this change)
+    fall = int(np.sum((la[start:] > 0.1) & (la[start:] < 0.9)))
+    rise = int(np.sum(lb[: np.flatnonzero(lb > 0.9)[0]] > 0.1))
+    assert abs(rise - fall) <= 3, (
+        f"the track heard fell over {fall} windows of 10 ms, the next rose over {rise}"
+    )

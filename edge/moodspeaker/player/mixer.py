@@ -278,7 +278,7 @@ class DeckMixer(ChunkFeeder):
             self._stop(current, soft=True)  # the held track is unheard: back to the queue, reopened
             if skipped and heard is not None:
                 self._queue.drop_again(heard.item.track.id)
-            fade = max(START_FADE_S, self.fade_out_held(other, fade, time.monotonic()))
+            fade = self.fade_out_held(other, fade, time.monotonic())  # the next track rises as long
             if self.start_next(current, fade, item):  # it rises as the track heard falls: no dip
                 self.decks[self.active].lead = MIX_SLACK
             self.feed(self.decks[self.active])

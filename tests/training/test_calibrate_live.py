@@ -61,7 +61,9 @@ class Camera(sources.LiveCamera):
         if self.grabs:
             raise self.grabs.pop(0)
         self.frames_at.append(self.time.clock())
-        return self.face
+        # a fresh array per capture, as the drivers hand out (picamera2's capture_array copies the
+        # camera's buffer, OpenCV's read() allocates): the command zeroes each frame after use
+        return self.face.copy()
 
     def _release(self, handle: Any) -> None:
         pass

@@ -93,8 +93,8 @@ def test_a_volume_change_mid_crossfade_keeps_the_fades(
 ) -> None:
     """The chunks rewritten at the new volume keep the fades decoded into them (`Chunk.pre` holds the
     envelope): two tracks at one constant level crossfading over 2 s, the volume halved as the second
-    one starts; from the change on, the level summed is the new volume's, and the first track fades to
-    silence under it."""
+    one starts; from the change on (the two decks' ramps, 0.2 s, between the two volumes), the level
+    summed is the new volume's, and the first track fades to silence under it."""
     out = to_disk(tmp_path, monkeypatch)
     a = steady(tmp_path / "a.wav", LOUD, 3.0)
     b = steady(tmp_path / "b.wav", LOUD, 4.0)
@@ -107,6 +107,10 @@ def test_a_volume_change_mid_crossfade_keeps_the_fades(
     x = speaker(out)
     changed = np.flatnonzero(x > 0.5 * LOUD)[-1]  # the last sample at full volume
     ended = np.flatnonzero(x > 0.5 * output_gain(0.5) * LOUD)[-1]  # the second track's end
-    after = x[changed + 1 : ended - 64] / (output_gain(0.5) * LOUD)
+    # Each deck ramps (VOLUME_RAMP) from where its own channel is reckoned to be: up to ~0.1 s apart,
+    # the level summed between the old volume's and the new one's meanwhile.
+    ramps = x[changed + 1 : changed + SR // 5] / (output_gain(0.5) * LOUD)
+    assert ramps.min() > 0.9 and ramps.max() < 1.0 / output_gain(0.5), (ramps.min(), ramps.max())
+    after = x[changed + SR // 5 : ended - 64] / (output_gain(0.5) * LOUD)
     assert len(after) > 3 * SR, "the crossfade and the track after it played at the new volume"
     assert after.min() > 0.9 and after.max() < 1.1, (after.min(), after.max())

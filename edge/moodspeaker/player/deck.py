@@ -49,6 +49,9 @@ class Chunk:
     #: Its samples before the listener's volume (float, frames x 2): the Sound's are rewritten from
     #: them when the volume changes, so a change reaches the chunks already in the mixer.
     pre: np.ndarray | None = field(default=None, repr=False, compare=False)
+    #: The volume's gain each of its frames is written at (float, frames): a volume change ramps
+    #: from the one SDL plays on from (`ChunkFeeder.set_volume`), a fade keeps it.
+    gains: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass

@@ -225,7 +225,7 @@ class Player(PlayerLoop):
     def set_volume(self, volume: float) -> None:
         volume = min(1.0, max(0.0, float(volume)))
 
-        self._post(lambda: self._mixer.set_volume(volume))
+        self._post(lambda: self._mixer.set_volume(volume, self._now()))
 
     def wait_idle(self, timeout: float = 2.0) -> bool:
         """Block until every posted command has run and `status()` shows its effect (a command that

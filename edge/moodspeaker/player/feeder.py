@@ -33,6 +33,8 @@ from moodspeaker.player.volume import output_gain
 #: a busy machine, SDL's disk driver): a 0.1 s fade written from there began on a step of up to 14 %
 #: of the level, 5 % with a slack of one buffer.
 MIX_SLACK = 2 * MIX_AHEAD
+#: How many frames (~12 ms) a volume change ramps over from the gain heard to the new one.
+VOLUME_RAMP = 512
 
 
 class ChunkFeeder:
@@ -64,30 +66,42 @@ class ChunkFeeder:
         """The amplitude the samples are scaled by: the listener's volume on the perceptual curve."""
         return output_gain(self.volume)
 
-    def set_volume(self, volume: float) -> None:
-        """Play at the listener's `volume` from now on.  The gain is in the samples: SDL_mixer's
-        channel volume has 128 integer steps (`player.volume`).  The chunks already in the mixer
-        (0.4-0.8 s) are rewritten at the new gain from their samples before the volume (`Chunk.pre`),
-        in the memory SDL_mixer plays from, so the change is heard after what SDL has mixed already:
-        its output buffer (1024 frames, 23 ms), the device's own, and up to a tick (20 ms) before
-        the player thread runs the command.  A chunk of a channel ramping down to a stop (`declick`,
-        0.2 s) keeps the level it had."""
+    def set_volume(self, volume: float, now: float) -> None:
+        """Play at the listener's `volume` from monotonic time `now` on (the time playback has reached:
+        frozen while paused).  The gain is in the samples: SDL_mixer's channel volume has 128 integer
+        steps (`player.volume`).  The chunks already in the mixer (0.4-0.8 s) are rewritten from their
+        samples before the volume (`Chunk.pre`), in the memory SDL_mixer plays from, past what SDL may
+        have mixed already (`_unmixed`, ~46 ms): from the gain there to the new one over
+        `VOLUME_RAMP` frames, then at the new one.  Put on one sample, a mute or a big move clicked
+        and a slider drag stepped at every change.  A chunk of a channel ramping down to a stop
+        (`declick`, 0.2 s) keeps the level it had."""
         self.volume = volume
-        for deck in self.decks if pygame.mixer.get_init() else ():  # (the device went: nothing in it)
-            for chunk in (deck.playing, deck.queued):
-                if chunk is not None and chunk.pre is not None:
-                    self._write(chunk, len(chunk.pre))
+        for deck in self.decks:
+            out = [(chunk, left) for chunk, left in self._unmixed(deck, now) if left > 0]
+            if not out:
+                continue
+            first, left0 = out[0]
+            assert first.gains is not None
+            start = float(first.gains[len(first.gains) - left0])  # the gain SDL plays on from
+            length = max(1, min(VOLUME_RAMP, sum(left for _, left in out)))  # done within the chunks
+            pos = 0
+            for chunk, left in out:
+                assert chunk.gains is not None
+                k = pos + 1 + np.arange(left, dtype=np.float32)
+                chunk.gains[-left:] = start + (self.gain - start) * np.minimum(1.0, k / length)
+                self._write(chunk, left)
+                pos += left
 
     def _write(self, chunk: Chunk, left: int, ramp: np.ndarray | None = None) -> None:
         """Rewrite the last `left` frames of `chunk`'s Sound from its samples before the volume,
-        scaled by `ramp` (frames, kept in them: a fade) and the volume's gain."""
-        pre = chunk.pre
-        assert pre is not None and chunk.sound is not None
+        scaled by `ramp` (frames, kept in them: a fade) and the volume's gain at each frame."""
+        pre, gains = chunk.pre, chunk.gains
+        assert pre is not None and gains is not None and chunk.sound is not None
         start = len(pre) - left
         if ramp is not None:
             pre[start:] *= ramp
         samples = pygame.sndarray.samples(chunk.sound)
-        samples[start:] = to_int16(pre[start:] * np.float32(self.gain))
+        samples[start:] = to_int16(pre[start:] * gains[start:, None])
 
     def follow(self, now: float, playing: bool) -> None:
         """Follow both channels: chunks that started, chunks that finished, a stalled or unplugged output."""
@@ -154,7 +168,8 @@ class ChunkFeeder:
             buffer=np.ascontiguousarray(to_int16(samples * np.float32(self.gain))).tobytes()
         )
         dur = len(block) / RATE
-        chunk = Chunk(play, deck.decoded_s, dur, fading=fading, sound=sound, pre=samples)
+        gains = np.full(len(samples), self.gain, np.float32)
+        chunk = Chunk(play, deck.decoded_s, dur, fading=fading, sound=sound, pre=samples, gains=gains)
         deck.decoded_s += chunk.dur_s
         ch = self.channels[deck.index]
         if deck.playing is None:

@@ -89,7 +89,9 @@ def test_a_next_in_the_gap_of_a_gapless_change_skips_the_track_shown(
         assert x != y
         wait_for(lambda: any(isinstance(e, TrackEnded) and e.track_id == y for e in events), what="y's end")
         assert skips(app) == [x]  # the track shown was skipped, once
-        ends = [e for e in events if isinstance(e, TrackEnded) and e.track_id == y]
+        # y's first end (a small library plays it again later: on a loaded machine that second end
+        # can come before this line runs)
+        ends = [e for e in events if isinstance(e, TrackEnded) and e.track_id == y][:1]
         assert [(e.skipped, e.completed) for e in ends] == [(False, True)], ends  # y played whole
         wait_for(lambda: not app._feedback_pending(), what="the feedback written")
         assert skips(app) == [x]  # and no skip of y

@@ -17,7 +17,7 @@ import pygame
 import pygame.sndarray
 
 from moodspeaker.player.deck import CHUNK_S, MIX_AHEAD, RATE, Chunk, Deck
-from moodspeaker.player.declick import Channels
+from moodspeaker.player.declick import DECLICK_S, Channels
 from moodspeaker.player.decode import DecodeError
 from moodspeaker.player.device import DeviceWatch
 from moodspeaker.player.history import PlayHistory
@@ -156,7 +156,7 @@ class ChunkFeeder:
         if len(block) == 0:
             self._finish_decoding(deck, completed=True)
             if deck.index == self.active:
-                self.start_next(deck, 0.0)  # gapless continuation on the same deck
+                self.start_next(deck, self._rise_s(deck))  # gapless continuation on the same deck
             return
         fading = deck.env_stop_at_zero and deck.env_hold < len(block)  # (some of it ramps)
         env = deck.envelope(len(block))
@@ -274,4 +274,18 @@ class ChunkFeeder:
         self._history.failed(play.item, error, missing=self._nothing_decoded(deck))
         self._finish_decoding(deck, completed=False)
         if deck.index == self.active:
-            self.start_next(deck, 0.0)
+            self.start_next(deck, self._rise_s(deck))
+
+    def _rise_s(self, deck: Deck) -> float:
+        """How long the track opened on `deck` in place of one that ended or failed rises over: while
+        the other deck still fades out (a crossfade, a Next), as long as that fade has left, and
+        `DECLICK_S` at least; else 0 (the gapless change).  Opened at its level, a track that took over
+        from one failing in its crossfade's rise came in on the fading one: a swell of ~5 dB."""
+        other = self.decks[1 - deck.index]
+        out = self._unmixed(other, time.monotonic())
+        fading = [left for chunk, left in out if chunk.fading]
+        step = other.env_step
+        if not fading and not (other.play is not None and step < 0):
+            return 0.0
+        undecoded = other.env_hold + other.env / -step if other.play is not None and step < 0 else 0.0
+        return max(DECLICK_S, (sum(left for _, left in out) + undecoded) / RATE)

@@ -102,3 +102,23 @@ def test_a_genre_or_name_said_with_a_mood_or_after_by_is_said_not_picked(text: s
     meaning = interpret(text, volume=0.5, strategy="match")
     assert meaning.reply.endswith(f"{CANNOT_PICK}: playing {fits}."), meaning
     assert meaning.actions[-1].command == "play", meaning
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "play something happy by the fire",
+        "play happy songs by the sea",
+        "PLAY HAPPY SONGS BY THE FIRE",
+        "play something by the window",
+        "play something happy by candlelight",
+        "play something happy tonight",
+        "play happy songs",
+        "play something calm and happy",
+    ],
+)
+def test_where_music_is_wanted_or_when_names_none(text: str) -> None:
+    """A place after "by" ("by the fire") was taken for an artist: "I can't pick music by ... name"."""
+    meaning = interpret(text, volume=0.5, strategy="match")
+    assert CANNOT_PICK not in meaning.reply, meaning
+    assert meaning.actions[-1].command == "play", meaning

@@ -104,6 +104,8 @@ def tell() -> ResponseReturnValue:
         volume=float(volume) if isinstance(volume, int | float) else None,
         strategy=str(current.get("strategy") or ""),
         now_playing=now if isinstance(now := current.get("now_playing"), dict) else None,
+        # the mood asked for in force: "stop playing happy songs" ends it (`ask_mood camera`)
+        asked_mood=str(current.get("mood")) if current.get("mood_source") == "asked" else None,
     )
     done: list[dict[str, Any]] = []
     refused: dict[int, str] = {}  # by the action's index: the speaker's reason

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from moodspeaker_web import (
+    tell_camera_mood,
     tell_commands,
     tell_feelings,
     tell_likes,
@@ -179,20 +180,24 @@ def interpret(
     volume: float | None = None,
     strategy: str | None = None,
     now_playing: Mapping[str, Any] | None = None,
+    asked_mood: str | None = None,
 ) -> Interpretation:
     """Turn a short request into commands; `volume`/`strategy` are the speaker's current values,
-    `now_playing` the track playing (its title and artist: what "what song is this?" is answered with)."""
+    `now_playing` the track playing (its title and artist: what "what song is this?" is answered with),
+    `asked_mood` the mood asked for in force (`ask_mood`; None: none), whose music refused ends it."""
     # The camera's commands and the commands said not to be done are taken out first (tell_commands):
     # "start the camera" is no play, "don't stop the music" no pause.
     # Questions are taken out before anything is read: "is the camera on?" asks, it does not tell.
     asked, questions = tell_questions.drop(text[:200].lower().replace("\u2019", "'").replace("\u2018", "'"))
     commands = tell_commands.read(_normalise(asked, clauses=True))
+    # "go back to my mood", "stop playing happy songs" while happy is asked for: `ask_mood camera`
+    camera_mood = tell_camera_mood.read(commands.text, asked_mood)
     # "next time play something happier" is for later: its steer counts, no skip and no play now.
     marked = re.sub(
-        r" next time((?: (?!,)[\w'_]+)*)", lambda m: re.sub(r"\bplay\b", "_", m[1]), commands.text
+        r" next time((?: (?!,)[\w'_]+)*)", lambda m: re.sub(r"\bplay\b", "_", m[1]), camera_mood.text
     )
     said = re.sub(r" (?:, )+", " ", marked)
-    named = tell_named.named_music(marked)  # "play some jazz": a genre or name it cannot pick by
+    named = tell_named.named_music(marked, text)  # "play some jazz": a genre or name it cannot pick by
     actions: list[Action] = []
     notes: list[str] = []
     refused: list[str] = []  # what was asked and cannot be done ("volume 150")
@@ -244,6 +249,8 @@ def interpret(
         mood, word = feeling
         felt = f"you are {word}" if word.startswith("not ") else f"you feel {word}"
         add(Action("correct_mood", {"mood": mood}), f"{felt}: the speaker now treats your mood as {mood}")
+    elif camera_mood.follow:  # the mood asked for (or told) ends: the camera's is in force again
+        add(Action("ask_mood", {"mood": tell_camera_mood.CAMERA}), camera_mood.note)
 
     # Calmer or livelier moves the aim of the next picks (the `steer` command), under any strategy:
     # nothing is recorded against the track playing, which may be a calm one already.  Only "off"
@@ -313,7 +320,7 @@ def interpret(
     moving = any(a.command in {"dislike", "next", "replay"} for a in actions)
     play_words = ("play", "resume", "continue", "start", "keep playing", "keep going", "keep the music")
     wanted = [w[1] for w in (music, asked_steer) if w]
-    named = named or (tell_named.named_by(marked) if wanted else None)  # "play happy songs by Queen"
+    named = named or (tell_named.named_by(marked, text) if wanted else None)  # "play happy songs by Queen"
     if moving or wanted or _has(said, play_words):
         marked = re.sub(_STOP_THAT_MUSIC, "_", marked)
     paused = _last(marked, ("pause", "stop", "be quiet", "shh", "shush", "silence"))
@@ -330,7 +337,7 @@ def interpret(
         add(Action("set_camera", {"enabled": False}), "camera off: no more pictures are taken")
     elif commands.camera:
         add(Action("set_camera", {"enabled": True}), "camera on")
-    notes.extend(commands.cancelled)
+    notes.extend(commands.cancelled + list(camera_mood.cancelled))
     answer = tell_named.what_plays(now_playing) if tell_named.asks_what_plays(questions) else ""
     if answer and not actions and not notes and not refused:
         return Interpretation((), answer, True)

@@ -33,8 +33,12 @@ def test_the_demo_parses_its_settings_and_globs_the_soundtracks_once(
     mqtt_port = free_port()  # nothing answers there: MQTT off
     settings = demo_folder(tmp_path, monkeypatch)
     folder = settings.parent
-    # the person's choice: no music folder; the broker as given below, so the demo has none to note
-    settings.write_text(f'[library]\nfolders = []\n\n[mqtt]\nhost = "127.0.0.1"\nport = {mqtt_port}\n')
+    # the person's choice: no music folder; the broker as given below, so the demo has none to note;
+    # the demo's data folder named already (a file lacking it is written once to name it: 1b22825)
+    settings.write_text(
+        f'[device]\ndata_dir = "{folder}"\n\n[library]\nfolders = []\n\n'
+        f'[mqtt]\nhost = "127.0.0.1"\nport = {mqtt_port}\n'
+    )
     text = settings.read_text()
 
     parsed: list[str] = []

@@ -91,7 +91,7 @@ class PlaybackCommands(ApplianceCore):
         if status.state == "playing":
             self._player_applied("playing", False)
 
-    def _move_on(self, status: PlayerStatus, recorded: str | None) -> bool:
+    def _move_on(self, status: PlayerStatus, recorded: str | None) -> None:
         """Skip what `status` shows as current (a Next, a Dislike) and answer once the player has
         moved on: the answer shows the track that now plays, or names it under `pending` while the
         player is too busy (`_player_applied`), never the skipped one as if nothing happened.
@@ -105,36 +105,27 @@ class PlaybackCommands(ApplianceCore):
 
         The Next is for the track `status` shows (`Player.next`'s `on`): should that track end on its
         own before the player runs the Next, the track after it plays on, not skipped as well (which
-        recorded a second skip, of a track the listener never skipped).  True once the player has
-        run the Next, False while it is too busy to."""
+        recorded a second skip, of a track the listener never skipped)."""
         skips = self._recorded_skips
         mark = None if recorded is None else lambda: skips.mark(recorded)
         on = status.current.track.id if status.current is not None else None
         self.player.next(fade_s=self.config.player.switch_fade_s, skipped=True, before=mark, on=on)
-        return self._player_applied("now_playing", _up_next(status))
+        self._player_applied("now_playing", _up_next(status))
 
     def next_track(self) -> None:
         """Skip the current track.  The skip is feedback the listener gave, so it is written before the
         command returns (a kill -9 right after the page's answer must not lose it) and the TrackEnded
         that follows is not recorded again; a storage failure is reported but the music still moves on
-        (the listener asked to skip, not to record anything).  A play whose skip is recorded already
-        (still shown as it fades out after a Next with nothing queued) gets no second row: the Next
-        only moves on (`service.skips`)."""
+        (the listener asked to skip, not to record anything)."""
         status = self._status()  # a restored track not resumed yet is the one skipped
-        recorded, claim, settled = None, None, True
+        recorded = None
         # While the audio output is gone (`waiting_for_audio`) the track shown is the one interrupted,
         # resuming with the device: a Next skips it all the same (the player announces its end, skipped).
         if status.current is not None and (status.state == "playing" or status.waiting_for_audio):
             track = status.current.track
-            claim = self._recorded_skips.claim(track.id)
-            if claim is not None:
-                self._tell_anyway(track, "skip", "skip", played_s=status.position_s)
-                recorded = track.id
-        try:
-            settled = self._move_on(status, recorded)
-        finally:
-            if recorded is not None and settled:  # else the claim ends as the Next runs
-                self._recorded_skips.release(recorded, claim)
+            self._tell_anyway(track, "skip", "skip", played_s=status.position_s)
+            recorded = track.id
+        self._move_on(status, recorded)
 
     def replay(self) -> None:
         """Play the current track again from its start, or the previous one when the current one has

@@ -14,14 +14,6 @@ marked on the player thread: a command's mark is set there just before its Next 
 `before`), when every start the status showed the command has been handled.  Marked from the command
 thread, a track shown in the status before its TrackStarted was handled (the status is published
 first) was taken for one already over, and its skip was recorded twice.
-
-A Next on a play whose skip is recorded already records nothing more (it still moves on): after a
-Next with nothing queued the skipped play fades out and is still shown as current, and a second Next
-on it stored its skip again (a quick double Next counted that track's evidence twice).  A command
-`claim`s the play before it writes the row: refused while the play is marked, or claimed by a
-command whose Next the player has not run yet (a busy player, the page and MQTT at once).  A claim
-ends as its Next runs (`mark`), as the command's wait for the player ends (`release`), or, should that
-wait run out and the Next be dropped (its track over meanwhile), at the track's next start.
 """
 
 from __future__ import annotations
@@ -44,14 +36,11 @@ class RecordedSkips:
         # playing fades the first play out), the latest started last
         self._sounding: OrderedDict[str, int] = OrderedDict()
         self._marked: set[str] = set()
-        # tracks whose shown play a command is recording the skip of, its Next not run yet: the token
-        self._claims: dict[str, object] = {}
 
     def started(self, track_id: str) -> None:
         """A play of `track_id` began: a mark on an earlier play of it is stale (that play is over)."""
         with self._lock:
             self._marked.discard(track_id)
-            self._claims.pop(track_id, None)
             self._sounding[track_id] = self._sounding.pop(track_id, 0) + 1
             while len(self._sounding) > self._keep:
                 old, _ = self._sounding.popitem(last=False)
@@ -62,26 +51,8 @@ class RecordedSkips:
         thread as its Next runs: module doc); a track that is not sounding (its end was already
         announced, or it was never heard) is not marked, so nothing stale is left."""
         with self._lock:
-            self._claims.pop(track_id, None)
             if track_id in self._sounding:
                 self._marked.add(track_id)
-
-    def claim(self, track_id: str) -> object | None:
-        """A command is about to record the skip of the play of `track_id` shown now: its token for
-        `release`, or None when that skip is recorded already (the play is marked, or another command
-        claimed it and its Next has not run yet): record nothing more (module doc)."""
-        with self._lock:
-            if track_id in self._marked or track_id in self._claims:
-                return None
-            token = self._claims[track_id] = object()
-            return token
-
-    def release(self, track_id: str, token: object) -> None:
-        """The command that took `token` is done waiting for its Next: the claim ends (when `mark`
-        has not ended it already, as for a Next dropped because the track had ended)."""
-        with self._lock:
-            if self._claims.get(track_id) is token:
-                del self._claims[track_id]
 
     def ended(self, track_id: str) -> bool:
         """A play of `track_id` ended: True when its skip was recorded already (record nothing)."""
